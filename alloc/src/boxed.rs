@@ -19,6 +19,12 @@ use crate::{OutOfMemory, Vec};
 /// assert_eq!(&*s, b"page");
 /// # Ok::<(), OutOfMemory>(())
 /// ```
+///
+/// There is no infallible constructor:
+///
+/// ```compile_fail
+/// let b = boundlite_alloc::Box::new(1u8);
+/// ```
 pub struct Box<T: ?Sized, A: Allocator = Global> {
     inner: Inner<T, A>,
 }

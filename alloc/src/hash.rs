@@ -30,6 +30,11 @@ pub use hashbrown::hash_map::Entry;
 /// assert_eq!(m.get(&8), Some(&"eight"));
 /// # Ok::<(), OutOfMemory>(())
 /// ```
+///
+/// ```compile_fail
+/// let mut m = boundlite_alloc::HashMap::<u8, u8>::new();
+/// m.insert(1, 2);
+/// ```
 pub struct HashMap<K, V, S = DefaultHashBuilder, A: Allocator = Global> {
     inner: hashbrown::HashMap<K, V, S, A>,
 }

@@ -19,6 +19,11 @@ use crate::{OutOfMemory, Vec};
 /// assert_eq!(s, "page 7!");
 /// # Ok::<(), OutOfMemory>(())
 /// ```
+///
+/// ```compile_fail
+/// let mut s = boundlite_alloc::String::new();
+/// s.push_str("grows infallibly");
+/// ```
 pub struct String<A: Allocator = Global> {
     bytes: Vec<u8, A>,
 }

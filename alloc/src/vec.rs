@@ -34,6 +34,22 @@ pub type Drain<'a, T, A> = allocator_api2::vec::Drain<'a, T, A>;
 /// assert_eq!(v, [1, 2]);
 /// # Ok::<(), OutOfMemory>(())
 /// ```
+///
+/// Infallible growth does not exist to be called:
+///
+/// ```compile_fail
+/// let mut v: boundlite_alloc::Vec<u8> = boundlite_alloc::Vec::new();
+/// v.push(1);
+/// ```
+///
+/// ```compile_fail
+/// let v: boundlite_alloc::Vec<u8> = boundlite_alloc::Vec::with_capacity(8);
+/// ```
+///
+/// ```compile_fail
+/// let mut v: boundlite_alloc::Vec<u8> = boundlite_alloc::Vec::new();
+/// v.extend([1, 2, 3]);
+/// ```
 pub struct Vec<T, A: Allocator = Global> {
     inner: Inner<T, A>,
 }
@@ -123,9 +139,25 @@ impl<T, A: Allocator> Vec<T, A> {
         self.inner.as_mut_slice()
     }
 
-    /// Makes room for at least `additional` more elements (amortised growth).
+    /// Makes room for at least `additional` more elements.
+    ///
+    /// Growth is amortised (the capacity at least doubles), but when the
+    /// allocator refuses the doubled size, the exact size is tried before
+    /// giving up: in a bounded arena the last request that fits should
+    /// succeed.
     pub fn try_reserve(&mut self, additional: usize) -> Result<(), OutOfMemory> {
-        Ok(self.inner.try_reserve(additional)?)
+        match self.inner.try_reserve(additional) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let needed = self.len().saturating_add(additional);
+                let amortised = self.capacity().saturating_mul(2);
+                if amortised > needed {
+                    Ok(self.inner.try_reserve_exact(additional)?)
+                } else {
+                    Err(e.into())
+                }
+            }
+        }
     }
 
     /// Makes room for exactly `additional` more elements.
@@ -242,6 +274,15 @@ impl<T, A: Allocator> Vec<T, A> {
     /// Drops every element, keeping the capacity.
     pub fn clear(&mut self) {
         self.inner.clear()
+    }
+
+    /// Drops every element and gives the memory back to the allocator.
+    pub fn release(&mut self)
+    where
+        A: Clone,
+    {
+        let empty = Self::new_in(self.allocator().clone());
+        *self = empty;
     }
 
     /// Removes and returns the element at `index`, shifting later ones left.

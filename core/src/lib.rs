@@ -1,2 +1,31 @@
-//! Placeholder until written.
+//! boundlite: an embedded SQL database core that reads and writes the SQLite
+//! file format, with or without `std`, where running out of memory is an
+//! ordinary error.
+//!
+//! This crate is `#![no_std]` and has no `alloc` crate in scope: every byte
+//! it uses comes through [`boundlite_alloc`], whose collections can only grow
+//! fallibly, from an allocator the caller chooses. Files are reached through
+//! [`boundlite_platform`]'s `Platform` and `File` traits.
+//!
+//! Errors carry SQLite's result codes:
+//!
+//! ```
+//! use boundlite::{Error, PageNo};
+//! let page = PageNo::new(3).unwrap();
+//! assert_eq!(Error::OutOfMemory.code(), 7);
+//! assert_eq!(Error::corrupt(page, "cell pointer past the page end").code(), 11);
+//! assert_eq!(
+//!     Error::corrupt(page, "cell pointer past the page end").to_string(),
+//!     "database disk image is malformed: cell pointer past the page end (page 3)",
+//! );
+//! ```
 #![no_std]
+#![deny(clippy::indexing_slicing)]
+
+mod error;
+mod page_no;
+
+pub use boundlite_alloc as alloc;
+pub use boundlite_platform as platform;
+pub use error::{Error, Result};
+pub use page_no::PageNo;

@@ -1,2 +1,30 @@
-//! Placeholder until written.
+//! Where boundlite's bytes go: the [`Platform`] and [`File`] traits, and two
+//! platforms that need no operating system.
+//!
+//! - [`Platform`] / [`File`]: a namespace of files, and positional,
+//!   synchronous reads, writes, syncs and truncations on one file. The
+//!   engine does all its I/O through them; `boundlite-std` implements them
+//!   on `std::fs`, firmware on its flash driver.
+//! - [`PlatformError`] / [`ErrorKind`]: failures as small `Copy` values.
+//! - [`MemoryPlatform`]: a RAM disk in a caller-chosen allocator, shared by
+//!   path, that reports a full allocator as an error and keeps files intact.
+//! - [`FaultPlatform`]: wraps any platform to fail chosen reads, writes or
+//!   syncs, to cut power after a number of writes, and to rebuild the files
+//!   as a device would hold them after a power cut (unsynced writes lost,
+//!   kept or torn at sector boundaries, as a [`CrashPlan`] says).
+//!
+//! The crate is `no_std` and allocates only through `boundlite-alloc`.
 #![no_std]
+
+mod error;
+mod fault;
+mod file;
+mod memory;
+
+pub use error::{ErrorKind, PlatformError};
+pub use fault::{
+    CrashPlan, CrashReport, DEFAULT_SECTOR_SIZE, FaultFile, FaultPlatform, FaultTarget, IoCounts,
+    IoFault,
+};
+pub use file::{File, OpenMode, Platform};
+pub use memory::{MemoryFile, MemoryPlatform};

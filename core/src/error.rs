@@ -1,0 +1,170 @@
+//! The engine's one error type, with SQLite's primary result codes.
+//!
+//! Errors are small `Copy` values that carry `'static` context only, so
+//! reporting a failure never needs memory: the one path where that matters
+//! is running out of it.
+
+use boundlite_alloc::OutOfMemory;
+use boundlite_platform::{ErrorKind, PlatformError};
+
+use crate::PageNo;
+
+/// What went wrong. [`Error::code`] gives the SQLite result code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The allocator refused; the statement's effects were rolled back.
+    #[error("out of memory")]
+    OutOfMemory,
+    /// The platform failed to read, write, sync or open a file.
+    #[error("disk I/O error: {0}")]
+    Io(PlatformError),
+    /// The file's bytes break the format: never trusted, never a panic.
+    #[error("database disk image is malformed: {reason}{}", PageSuffix(*page))]
+    Corrupt {
+        /// The page where the problem was found, when there is one.
+        page: Option<PageNo>,
+        /// What was wrong.
+        reason: &'static str,
+    },
+    /// The file is not a database this engine can read (bad header magic,
+    /// or a feature it refuses rather than misread).
+    #[error("file is not a database: {0}")]
+    NotADatabase(&'static str),
+    /// Another connection holds the lock this operation needs.
+    #[error("database is locked")]
+    Busy,
+    /// The database or medium is read-only.
+    #[error("attempt to write a readonly database")]
+    ReadOnly,
+    /// The file cannot grow (the medium is full, or a configured limit).
+    #[error("database or disk is full")]
+    Full,
+    /// A constraint (UNIQUE, NOT NULL, ...) would be violated.
+    #[error("constraint failed: {0}")]
+    Constraint(&'static str),
+    /// SQL text that does not parse or plan.
+    #[error("SQL error: {0}")]
+    Sql(&'static str),
+    /// The API was used in a way it does not allow.
+    #[error("bad parameter or other API misuse: {0}")]
+    Misuse(&'static str),
+}
+
+/// Formats " (page N)" when a page is known.
+struct PageSuffix(Option<PageNo>);
+
+impl core::fmt::Display for PageSuffix {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.0 {
+            Some(page) => write!(f, " (page {page})"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Error {
+    /// SQLite's primary result code for this error.
+    pub const fn code(&self) -> i32 {
+        match self {
+            Error::Sql(_) => 1,
+            Error::Busy => 5,
+            Error::OutOfMemory => 7,
+            Error::ReadOnly => 8,
+            Error::Io(_) => 10,
+            Error::Corrupt { .. } => 11,
+            Error::Full => 13,
+            Error::Constraint(_) => 19,
+            Error::Misuse(_) => 21,
+            Error::NotADatabase(_) => 26,
+        }
+    }
+
+    /// A `Corrupt` error found on `page`.
+    pub const fn corrupt(page: PageNo, reason: &'static str) -> Self {
+        Error::Corrupt {
+            page: Some(page),
+            reason,
+        }
+    }
+
+    /// A `Corrupt` error not tied to one page (the header, a file length).
+    pub const fn corrupt_file(reason: &'static str) -> Self {
+        Error::Corrupt { page: None, reason }
+    }
+}
+
+impl From<OutOfMemory> for Error {
+    fn from(_: OutOfMemory) -> Self {
+        Error::OutOfMemory
+    }
+}
+
+/// A platform failure becomes the error SQLite would report for it: a full
+/// allocator is `OutOfMemory`, a full device `Full`, a read-only medium
+/// `ReadOnly`, anything else `Io`.
+impl From<PlatformError> for Error {
+    fn from(e: PlatformError) -> Self {
+        match e.kind() {
+            ErrorKind::OutOfMemory => Error::OutOfMemory,
+            ErrorKind::NoSpace => Error::Full,
+            ErrorKind::ReadOnly => Error::ReadOnly,
+            _ => Error::Io(e),
+        }
+    }
+}
+
+/// The engine's result type.
+pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_sqlites_primary_result_codes() {
+        let io = PlatformError::new(ErrorKind::Io);
+        let cases = [
+            (Error::Sql("near \"x\": syntax error"), 1),
+            (Error::Busy, 5),
+            (Error::OutOfMemory, 7),
+            (Error::ReadOnly, 8),
+            (Error::Io(io), 10),
+            (Error::corrupt_file("bad"), 11),
+            (Error::Full, 13),
+            (Error::Constraint("UNIQUE"), 19),
+            (Error::Misuse("statement finalized"), 21),
+            (Error::NotADatabase("bad magic"), 26),
+        ];
+        for (error, code) in cases {
+            assert_eq!(error.code(), code, "{error:?}");
+        }
+    }
+
+    #[test]
+    fn platform_failures_map_to_what_sqlite_reports() {
+        let from = |kind| Error::from(PlatformError::new(kind));
+        assert_eq!(from(ErrorKind::OutOfMemory), Error::OutOfMemory);
+        assert_eq!(from(ErrorKind::NoSpace), Error::Full);
+        assert_eq!(from(ErrorKind::ReadOnly), Error::ReadOnly);
+        assert_eq!(from(ErrorKind::Io).code(), 10);
+        assert_eq!(from(ErrorKind::UnexpectedEof).code(), 10);
+        assert_eq!(Error::from(OutOfMemory), Error::OutOfMemory);
+    }
+
+    #[test]
+    fn corrupt_names_its_page() {
+        extern crate std;
+        use std::string::ToString;
+        let page = PageNo::new(7).unwrap();
+        assert_eq!(
+            Error::corrupt(page, "freelist loops").to_string(),
+            "database disk image is malformed: freelist loops (page 7)"
+        );
+        assert_eq!(
+            Error::corrupt_file("file is truncated").to_string(),
+            "database disk image is malformed: file is truncated"
+        );
+        assert_eq!(core::mem::size_of::<Option<PageNo>>(), 4);
+    }
+}

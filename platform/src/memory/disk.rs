@@ -1,0 +1,261 @@
+//! The RAM disk's file table: which paths exist, the bytes of every file,
+//! and how many handles hold each one.
+//!
+//! Invariants:
+//! - a slot is *named* (`name` is `Some`) while a path refers to it; at most
+//!   one named slot has a given path;
+//! - a slot is *free* when it is unnamed and no handle holds it; a free
+//!   slot's bytes have been released, and the slot may be reused for the
+//!   next created file. A handle's slot index therefore stays valid, and
+//!   keeps meaning the same file, for as long as the handle lives;
+//! - `used` is the sum of the lengths of all slots that are not free, and
+//!   growth that would take it past `limit` fails with `NoSpace`;
+//! - every operation either completes or returns an error with the table
+//!   and all bytes as they were: allocation happens before any change.
+
+use boundlite_alloc::{Allocator, String, Vec};
+
+use crate::{ErrorKind, OpenMode, PlatformError};
+
+/// One file of the RAM disk, named or kept alive only by handles.
+struct Slot<A: Allocator> {
+    name: Option<String<A>>,
+    data: Vec<u8, A>,
+    handles: usize,
+}
+
+impl<A: Allocator> Slot<A> {
+    fn is_free(&self) -> bool {
+        self.name.is_none() && self.handles == 0
+    }
+}
+
+/// The file table of a [`MemoryPlatform`](super::MemoryPlatform).
+pub(super) struct Disk<A: Allocator + Clone> {
+    alloc: A,
+    slots: Vec<Slot<A>, A>,
+    used: u64,
+    limit: Option<u64>,
+}
+
+impl<A: Allocator + Clone> Disk<A> {
+    pub(super) fn new_in(alloc: A) -> Self {
+        Self {
+            slots: Vec::new_in(alloc.clone()),
+            alloc,
+            used: 0,
+            limit: None,
+        }
+    }
+
+    pub(super) fn allocator(&self) -> &A {
+        &self.alloc
+    }
+
+    pub(super) fn used(&self) -> u64 {
+        self.used
+    }
+
+    pub(super) fn set_limit(&mut self, limit: Option<u64>) {
+        self.limit = limit;
+    }
+
+    pub(super) fn file_count(&self) -> usize {
+        self.slots.iter().filter(|s| s.name.is_some()).count()
+    }
+
+    fn find(&self, path: &str) -> Option<usize> {
+        self.slots
+            .iter()
+            .position(|s| s.name.as_ref().is_some_and(|n| n.as_str() == path))
+    }
+
+    fn slot(&self, id: usize) -> Result<&Slot<A>, PlatformError> {
+        // Ids come only from `open`, and a held slot is never freed, so a
+        // miss means a handle outlived its table: report it, do not panic.
+        self.slots.get(id).ok_or(PlatformError::new(ErrorKind::Io))
+    }
+
+    fn slot_mut(&mut self, id: usize) -> Result<&mut Slot<A>, PlatformError> {
+        self.slots
+            .get_mut(id)
+            .ok_or(PlatformError::new(ErrorKind::Io))
+    }
+
+    pub(super) fn exists(&self, path: &str) -> bool {
+        self.find(path).is_some()
+    }
+
+    /// The slot named `path`, creating an empty file when `create` is set.
+    fn find_or_create(&mut self, path: &str, create: bool) -> Result<usize, PlatformError> {
+        if let Some(id) = self.find(path) {
+            return Ok(id);
+        }
+        if !create {
+            return Err(ErrorKind::NotFound.into());
+        }
+        let name = String::try_from_str_in(path, self.alloc.clone())?;
+        let data = Vec::new_in(self.alloc.clone());
+        if let Some(id) = self.slots.iter().position(Slot::is_free) {
+            let slot = self.slot_mut(id)?;
+            slot.name = Some(name);
+            slot.data = data;
+            return Ok(id);
+        }
+        self.slots.try_push(Slot {
+            name: Some(name),
+            data,
+            handles: 0,
+        })?;
+        Ok(self.slots.len() - 1)
+    }
+
+    /// Takes a handle on the file at `path`, returning its slot id.
+    pub(super) fn open(&mut self, path: &str, mode: OpenMode) -> Result<usize, PlatformError> {
+        let id = self.find_or_create(path, mode == OpenMode::Create)?;
+        let slot = self.slot_mut(id)?;
+        slot.handles += 1;
+        Ok(id)
+    }
+
+    /// Gives back a handle taken by `open`.
+    pub(super) fn release(&mut self, id: usize) {
+        if let Some(slot) = self.slots.get_mut(id) {
+            slot.handles = slot.handles.saturating_sub(1);
+        }
+        self.free_if_unused(id);
+    }
+
+    /// Unnames the file at `path`; its bytes go once no handle holds them.
+    pub(super) fn delete(&mut self, path: &str) -> Result<(), PlatformError> {
+        let id = self
+            .find(path)
+            .ok_or(PlatformError::new(ErrorKind::NotFound))?;
+        self.slot_mut(id)?.name = None;
+        self.free_if_unused(id);
+        Ok(())
+    }
+
+    fn free_if_unused(&mut self, id: usize) {
+        if let Some(slot) = self.slots.get_mut(id).filter(|s| s.is_free()) {
+            self.used = self.used.saturating_sub(len_u64(slot.data.len()));
+            slot.data.release();
+        }
+    }
+
+    pub(super) fn len(&self, id: usize) -> Result<u64, PlatformError> {
+        Ok(len_u64(self.slot(id)?.data.len()))
+    }
+
+    pub(super) fn bytes(&self, path: &str) -> Result<&[u8], PlatformError> {
+        let id = self
+            .find(path)
+            .ok_or(PlatformError::new(ErrorKind::NotFound))?;
+        Ok(self.slot(id)?.data.as_slice())
+    }
+
+    pub(super) fn read(
+        &self,
+        id: usize,
+        offset: u64,
+        buf: &mut [u8],
+    ) -> Result<usize, PlatformError> {
+        let data = self.slot(id)?.data.as_slice();
+        // An offset past what memory can address is past the end of the file.
+        let tail = usize::try_from(offset)
+            .ok()
+            .and_then(|start| data.get(start..))
+            .unwrap_or(&[]);
+        let n = tail.len().min(buf.len());
+        if let (Some(dst), Some(src)) = (buf.get_mut(..n), tail.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        Ok(n)
+    }
+
+    pub(super) fn write(
+        &mut self,
+        id: usize,
+        offset: u64,
+        data: &[u8],
+    ) -> Result<(), PlatformError> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        let start = to_index(offset)?;
+        let end = start
+            .checked_add(data.len())
+            .ok_or(PlatformError::new(ErrorKind::NoSpace))?;
+        if end > self.slot(id)?.data.len() {
+            self.resize(id, end)?;
+        }
+        let dst = self
+            .slot_mut(id)?
+            .data
+            .get_mut(start..end)
+            .ok_or(PlatformError::new(ErrorKind::Io))?;
+        dst.copy_from_slice(data);
+        Ok(())
+    }
+
+    pub(super) fn set_len(&mut self, id: usize, len: u64) -> Result<(), PlatformError> {
+        let len = to_index(len)?;
+        self.resize(id, len)
+    }
+
+    /// Replaces the whole content of `path`, creating the file if needed.
+    pub(super) fn replace(&mut self, path: &str, bytes: &[u8]) -> Result<(), PlatformError> {
+        let old_len = match self.find(path) {
+            Some(id) => len_u64(self.slot(id)?.data.len()),
+            None => 0,
+        };
+        self.check_space(old_len, len_u64(bytes.len()))?;
+        let fresh = Vec::try_from_slice_in(bytes, self.alloc.clone())?;
+        let id = self.find_or_create(path, true)?;
+        let slot = self.slot_mut(id)?;
+        slot.data = fresh;
+        self.used = self
+            .used
+            .saturating_sub(old_len)
+            .saturating_add(len_u64(bytes.len()));
+        Ok(())
+    }
+
+    /// Sets slot `id`'s length, zero-filling growth, within the space limit.
+    fn resize(&mut self, id: usize, new_len: usize) -> Result<(), PlatformError> {
+        let old_len = self.slot(id)?.data.len();
+        self.check_space(len_u64(old_len), len_u64(new_len))?;
+        let data = &mut self.slot_mut(id)?.data;
+        if new_len > old_len {
+            // Amortised growth keeps appends cheap; `try_reserve` falls
+            // back to the exact size when the doubling does not fit.
+            data.try_reserve(new_len - old_len)?;
+        }
+        data.try_resize(new_len, 0)?;
+        self.used = self
+            .used
+            .saturating_sub(len_u64(old_len))
+            .saturating_add(len_u64(new_len));
+        Ok(())
+    }
+
+    /// Fails with `NoSpace` if a file going from `old_len` to `new_len`
+    /// bytes would take the disk past its limit.
+    fn check_space(&self, old_len: u64, new_len: u64) -> Result<(), PlatformError> {
+        let after = self.used.saturating_sub(old_len).saturating_add(new_len);
+        match self.limit {
+            Some(limit) if new_len > old_len && after > limit => Err(ErrorKind::NoSpace.into()),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A byte position as a memory index; one memory cannot address is beyond
+/// any file the RAM disk could hold.
+fn to_index(offset: u64) -> Result<usize, PlatformError> {
+    usize::try_from(offset).map_err(|_| ErrorKind::NoSpace.into())
+}
+
+fn len_u64(len: usize) -> u64 {
+    u64::try_from(len).unwrap_or(u64::MAX)
+}

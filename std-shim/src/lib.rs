@@ -1,0 +1,24 @@
+//! boundlite on an operating system with `std`.
+//!
+//! - [`StdPlatform`] / [`StdFile`]: the [`Platform`] and [`File`] traits of
+//!   `boundlite-platform` over `std::fs`, with positional I/O (`pread`/
+//!   `pwrite` on unix, `seek_read`/`seek_write` on Windows).
+//! - [`platform_error`]: how a `std::io::Error` becomes a
+//!   [`PlatformError`], kind and OS code.
+//!
+//! This crate is where std-only conveniences live: opening a database by
+//! path, the `boundlite` shell, a `Send + Sync` wrapper for threaded
+//! programs. The engine itself stays `no_std`.
+//!
+//! [`Platform`]: boundlite_platform::Platform
+//! [`File`]: boundlite_platform::File
+//! [`PlatformError`]: boundlite_platform::PlatformError
+
+mod error;
+mod file;
+mod platform;
+mod positional;
+
+pub use error::platform_error;
+pub use file::StdFile;
+pub use platform::StdPlatform;
