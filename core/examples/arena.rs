@@ -6,7 +6,7 @@
 //!
 //! Run it with `cargo run --release -p boundlite --example arena`.
 
-use boundlite::alloc::{Arena, ArenaStats, FaultAlloc, Vec, oom_sweep, try_format_in};
+use boundlite::alloc::{Arena, ArenaStats, FaultAlloc, Global, Vec, oom_sweep, try_format_in};
 use boundlite::platform::{File, MemoryPlatform, OpenMode, Platform};
 use boundlite::{Error, Result};
 
@@ -49,7 +49,12 @@ fn show(label: &str, s: ArenaStats) {
 }
 
 fn main() -> std::process::ExitCode {
-    let mut buffer = std::vec![0u8; ARENA_BYTES];
+    // The arena's own buffer: on firmware a `static` array, here one
+    // allocation from the global heap, made fallibly like every other.
+    let Ok(mut buffer) = Vec::try_from_elem_in(0u8, ARENA_BYTES, Global) else {
+        eprintln!("error: no {ARENA_BYTES} bytes for the arena");
+        return std::process::ExitCode::FAILURE;
+    };
     let Ok(arena) = Arena::new(&mut buffer) else {
         eprintln!("error: {ARENA_BYTES} bytes cannot hold an arena");
         return std::process::ExitCode::FAILURE;
