@@ -118,6 +118,7 @@ impl From<PlatformError> for Error {
 pub type Result<T, E = Error> = core::result::Result<T, E>;
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // std's `to_string` checks the messages
 mod tests {
     use super::*;
 

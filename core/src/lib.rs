@@ -23,7 +23,9 @@
 #![deny(clippy::indexing_slicing)]
 
 mod error;
+pub mod format;
 mod page_no;
+pub mod record;
 
 pub use boundlite_alloc as alloc;
 pub use boundlite_platform as platform;

@@ -1,0 +1,217 @@
+//! [`RecordRef`]: a record read in place from its payload bytes.
+//!
+//! A record is a header followed by a body. The header starts with a varint
+//! giving the header's own length in bytes (that varint included), then
+//! holds one serial type varint per column; the body holds the columns'
+//! bytes in the same order, with no gaps.
+//!
+//! [`RecordRef::parse`] walks the header once and checks what SQLite checks
+//! before trusting a record: the header length lies inside the payload, no
+//! serial type varint crosses the end of the header, no serial type is the
+//! reserved 10 or 11, and the body sizes add up to exactly the rest of the
+//! payload. After that, [`RecordRef::column`] decodes one column without
+//! touching the others, and [`RecordRef::columns`] decodes them in order.
+//! Nothing here allocates: text and BLOB values borrow the payload, so when
+//! the payload lies on a page (no overflow) they borrow the page itself.
+//!
+//! A REAL whose bits are a NaN is read as NULL, as SQLite reads it.
+
+use crate::format::Reader;
+use crate::record::{SerialType, ValueRef};
+use crate::{Error, PageNo, Result};
+
+/// A record over borrowed payload bytes, validated, decoded on demand.
+///
+/// ```
+/// use boundlite::record::{RecordRef, ValueRef};
+///
+/// // Header of 4 bytes: its length, then INTEGER 1-byte, the integer 1, TEXT of 2.
+/// let payload = [4, 1, 9, 17, 0xfe, b'h', b'i'];
+/// let record = RecordRef::parse(&payload, None)?;
+/// assert_eq!(record.column_count(), 3);
+/// assert_eq!(record.column(2)?, ValueRef::text("hi"));
+/// assert_eq!(record.column(0)?, ValueRef::Integer(-2));
+/// assert_eq!(record.column(1)?, ValueRef::Integer(1));
+/// # Ok::<(), boundlite::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct RecordRef<'a> {
+    payload: Reader<'a>,
+    header_len: usize,
+    column_count: usize,
+}
+
+impl<'a> RecordRef<'a> {
+    /// Validates the record in `payload` (the whole payload, overflow
+    /// included). Errors are `Corrupt`, naming `page` when given.
+    pub fn parse(payload: &'a [u8], page: Option<PageNo>) -> Result<Self> {
+        let payload = Reader::new(payload, page);
+        let (header_len, first) = payload
+            .varint(0)
+            .map_err(|_| payload.corrupt("record header size runs past the payload"))?;
+        let header_len = usize::try_from(header_len)
+            .ok()
+            .filter(|&len| len >= first && len <= payload.len())
+            .ok_or(payload.corrupt("record header size is outside the payload"))?;
+        let mut record = RecordRef {
+            payload,
+            header_len,
+            column_count: 0,
+        };
+        let mut cursor = record.cursor();
+        let mut count = 0usize;
+        while let Some(column) = cursor.next_column() {
+            column?;
+            count += 1;
+        }
+        if cursor.body_offset != payload.len() {
+            return Err(payload.corrupt("record body sizes do not add up to its payload"));
+        }
+        record.column_count = count;
+        Ok(record)
+    }
+
+    /// The number of columns the record holds. A table row written before
+    /// `ALTER TABLE ... ADD COLUMN` holds fewer than the table has; the
+    /// missing ones take the column's default, which is the schema's to say.
+    pub const fn column_count(&self) -> usize {
+        self.column_count
+    }
+
+    /// The whole payload, header included.
+    pub const fn payload(&self) -> &'a [u8] {
+        self.payload.bytes()
+    }
+
+    /// The length of the header in bytes, the header-size varint included.
+    pub const fn header_len(&self) -> usize {
+        self.header_len
+    }
+
+    /// The value of column `index`, decoding that column only.
+    ///
+    /// An `index` at or past [`column_count`](Self::column_count) is
+    /// `Error::Misuse`.
+    pub fn column(&self, index: usize) -> Result<ValueRef<'a>> {
+        let (serial, offset) = self.locate(index)?;
+        self.decode(serial, offset)
+    }
+
+    /// The serial type of column `index`.
+    pub fn serial_type(&self, index: usize) -> Result<SerialType> {
+        Ok(self.locate(index)?.0)
+    }
+
+    /// Every column's value, in order.
+    pub fn columns(&self) -> Columns<'a> {
+        Columns {
+            record: *self,
+            cursor: self.cursor(),
+        }
+    }
+
+    /// The serial type of column `index` and the offset of its body.
+    fn locate(&self, index: usize) -> Result<(SerialType, usize)> {
+        if index >= self.column_count {
+            return Err(Error::Misuse("column index past the record's column count"));
+        }
+        let mut cursor = self.cursor();
+        for _ in 0..index {
+            cursor.next_column().transpose()?;
+        }
+        cursor
+            .next_column()
+            .unwrap_or(Err(self.payload.corrupt("record header ends early")))
+    }
+
+    fn cursor(&self) -> HeaderCursor<'a> {
+        // `parse` checked both the header and its size varint are inside
+        // the payload; the fallbacks only make a cursor that yields nothing.
+        let header = self.payload.sub(0, self.header_len).unwrap_or(self.payload);
+        HeaderCursor {
+            payload: self.payload,
+            header,
+            offset: header.varint(0).map_or(header.len(), |(_, n)| n),
+            body_offset: self.header_len,
+        }
+    }
+
+    fn decode(&self, serial: SerialType, offset: usize) -> Result<ValueRef<'a>> {
+        let p = &self.payload;
+        Ok(match serial {
+            SerialType::Null => ValueRef::Null,
+            SerialType::Zero => ValueRef::Integer(0),
+            SerialType::One => ValueRef::Integer(1),
+            SerialType::Float64 => ValueRef::real(f64::from_bits(p.u64(offset)?)),
+            SerialType::Blob(len) => ValueRef::Blob(p.slice(offset, len)?),
+            SerialType::Text(len) => ValueRef::Text(p.slice(offset, len)?),
+            int => ValueRef::Integer(p.int(offset, int.body_len())?),
+        })
+    }
+}
+
+/// Walks a record header: one serial type at a time, with its body offset.
+#[derive(Debug, Clone, Copy)]
+struct HeaderCursor<'a> {
+    payload: Reader<'a>,
+    /// The header alone, so a varint cannot run into the body.
+    header: Reader<'a>,
+    /// Offset of the next serial type varint.
+    offset: usize,
+    /// Offset of the next column's body.
+    body_offset: usize,
+}
+
+impl HeaderCursor<'_> {
+    /// The next column's serial type and body offset; `None` at the end of
+    /// the header.
+    fn next_column(&mut self) -> Option<Result<(SerialType, usize)>> {
+        if self.offset >= self.header.len() {
+            return None;
+        }
+        Some(self.step())
+    }
+
+    fn step(&mut self) -> Result<(SerialType, usize)> {
+        let p = &self.payload;
+        let (code, len) = self
+            .header
+            .varint(self.offset)
+            .map_err(|_| p.corrupt("record serial type runs past the record header"))?;
+        let serial = SerialType::from_code(code).ok_or(match code {
+            10 | 11 => p.corrupt("record holds the reserved serial type 10 or 11"),
+            _ => p.corrupt("record column is longer than the payload"),
+        })?;
+        let start = self.body_offset;
+        let end = start
+            .checked_add(serial.body_len())
+            .filter(|&end| end <= p.len())
+            .ok_or(p.corrupt("record column is longer than the payload"))?;
+        self.offset += len;
+        self.body_offset = end;
+        Ok((serial, start))
+    }
+}
+
+/// The values of a record's columns, in order (see [`RecordRef::columns`]).
+/// After an error it yields nothing more.
+#[derive(Debug, Clone)]
+pub struct Columns<'a> {
+    record: RecordRef<'a>,
+    cursor: HeaderCursor<'a>,
+}
+
+impl<'a> Iterator for Columns<'a> {
+    type Item = Result<ValueRef<'a>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let item = match self.cursor.next_column()? {
+            Ok((serial, offset)) => self.record.decode(serial, offset),
+            Err(e) => Err(e),
+        };
+        if item.is_err() {
+            self.cursor.offset = self.cursor.header.len();
+        }
+        Some(item)
+    }
+}

@@ -1,0 +1,29 @@
+//! The record format: how a row or an index key is stored as bytes.
+//!
+//! A record is a header of serial types ([`SerialType`]) followed by the
+//! columns' bodies. [`RecordRef`] reads one in place, validating it once and
+//! then decoding columns on demand into borrowed [`ValueRef`]s;
+//! [`encode_into`] writes one into a caller's buffer exactly as SQLite
+//! would; [`compare_records`] orders index keys as SQLite does.
+//!
+//! Invariants: decoding never allocates and never panics, whatever the
+//! bytes; any malformed record is `Error::Corrupt`. Encoding then decoding
+//! gives back the same values, except that a NaN REAL becomes NULL, as in
+//! SQLite.
+
+mod compare;
+mod decode;
+mod encode;
+mod serial;
+mod value;
+
+#[cfg(test)]
+mod tests;
+
+pub use compare::{
+    Collation, KeyColumn, SortOrder, compare_record_with_values, compare_records, compare_values,
+};
+pub use decode::{Columns, RecordRef};
+pub use encode::{encode_into, encode_into_with, encoded_len, encoded_len_with};
+pub use serial::SerialType;
+pub use value::{ValueRef, ValueType};
