@@ -31,6 +31,13 @@ pub enum Error {
     /// or a feature it refuses rather than misread).
     #[error("file is not a database: {0}")]
     NotADatabase(&'static str),
+    /// The page cache has no frame to give: every frame is pinned or holds
+    /// a change not yet committed. The transaction touches more pages than
+    /// `Config::cache_frames` allows; SQLite reports this as out of memory.
+    #[error(
+        "out of memory: every page cache frame is pinned or dirty (raise Config::cache_frames)"
+    )]
+    CacheFull,
     /// Another connection holds the lock this operation needs.
     #[error("database is locked")]
     Busy,
@@ -69,7 +76,7 @@ impl Error {
         match self {
             Error::Sql(_) => 1,
             Error::Busy => 5,
-            Error::OutOfMemory => 7,
+            Error::OutOfMemory | Error::CacheFull => 7,
             Error::ReadOnly => 8,
             Error::Io(_) => 10,
             Error::Corrupt { .. } => 11,
@@ -129,6 +136,7 @@ mod tests {
             (Error::Sql("near \"x\": syntax error"), 1),
             (Error::Busy, 5),
             (Error::OutOfMemory, 7),
+            (Error::CacheFull, 7),
             (Error::ReadOnly, 8),
             (Error::Io(io), 10),
             (Error::corrupt_file("bad"), 11),

@@ -22,12 +22,15 @@
 #![no_std]
 #![deny(clippy::indexing_slicing)]
 
+mod config;
 mod error;
 pub mod format;
 mod page_no;
+pub mod pager;
 pub mod record;
 
 pub use boundlite_alloc as alloc;
 pub use boundlite_platform as platform;
+pub use config::Config;
 pub use error::{Error, Result};
 pub use page_no::PageNo;

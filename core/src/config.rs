@@ -1,0 +1,69 @@
+//! [`Config`]: everything that bounds a database's memory, as data.
+//!
+//! The memory a database needs is a function of its `Config` and the page
+//! size of its file: the page cache is allocated once, at open, and never
+//! grows. [`Config::cache_bytes`] says how much that is.
+
+use crate::format::PageSize;
+
+/// How a database is opened and how much memory it may use.
+///
+/// ```
+/// use boundlite::Config;
+/// use boundlite::format::PageSize;
+///
+/// let small = Config { cache_frames: 16, page_size: PageSize::new(1024).unwrap(), ..Config::DEFAULT };
+/// assert_eq!(small.cache_frames * 1024, 16 * 1024);
+/// assert!(small.cache_bytes(1024) >= 16 * 1024);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Config {
+    /// Page size of a database this configuration creates. A file that
+    /// exists keeps its own page size.
+    pub page_size: PageSize,
+    /// Pages the cache holds. A write transaction can touch at most this
+    /// many pages (less those a cursor pins); at least
+    /// [`Config::MIN_CACHE_FRAMES`].
+    pub cache_frames: usize,
+}
+
+impl Config {
+    /// The fewest frames a cache may have: a B-tree balance pins a parent,
+    /// up to three siblings and the pages it splits into, on top of the
+    /// cursor's path, and page 1 stays pinned during a write.
+    pub const MIN_CACHE_FRAMES: usize = 12;
+
+    /// 4096-byte pages and a 128-frame (512 KiB) cache.
+    pub const DEFAULT: Config = Config {
+        page_size: PageSize::DEFAULT,
+        cache_frames: 128,
+    };
+
+    /// An upper bound on the bytes the page cache takes for a file of
+    /// `page_size`-byte pages: the frames, their bookkeeping, and the page
+    /// index (reserved at twice the frame count so it never grows).
+    pub const fn cache_bytes(&self, page_size: u32) -> usize {
+        let frames = if self.cache_frames < Self::MIN_CACHE_FRAMES {
+            Self::MIN_CACHE_FRAMES
+        } else {
+            self.cache_frames
+        };
+        frames * (page_size as usize + FRAME_OVERHEAD) + CACHE_OVERHEAD
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// Per-frame bytes beyond the page itself: the frame record, and the
+/// frame's share of the page index (two to three buckets of 16 bytes and
+/// their control bytes) and of the commit list. Checked by the pager's
+/// memory test.
+pub(crate) const FRAME_OVERHEAD: usize = 160;
+
+/// Bytes of the cache that do not grow with the frame count: the index's
+/// trailing control group. Checked by the pager's memory test.
+pub(crate) const CACHE_OVERHEAD: usize = 256;

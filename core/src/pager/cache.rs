@@ -1,0 +1,164 @@
+//! [`PageCache`]: a fixed set of page frames, allocated once, with a page
+//! index and clock eviction.
+//!
+//! Invariants:
+//! - the number of frames and each frame's buffer are fixed at creation;
+//!   nothing here allocates afterwards (the index is reserved at twice the
+//!   frame count, so inserting into it never needs to grow it);
+//! - a page is in at most one frame, and the index maps exactly the frames
+//!   whose `page` is `Some`;
+//! - a frame that is pinned (a handle to it lives) or dirty (it holds a
+//!   change not yet written) is never chosen for eviction.
+
+use core::cell::{Cell, RefCell};
+
+use crate::alloc::{Allocator, Box, DeterministicState, HashMap, Vec};
+use crate::{Error, PageNo, Result};
+
+/// One cache slot: a page-sized buffer and what the cache knows of it.
+pub(crate) struct Frame<A: Allocator> {
+    pub(crate) data: RefCell<Box<[u8], A>>,
+    /// The page the buffer holds, if any.
+    page: Cell<Option<PageNo>>,
+    /// Live handles onto the frame.
+    pins: Cell<u32>,
+    /// Whether the buffer holds a change the file does not have yet.
+    dirty: Cell<bool>,
+    /// The clock bit: set on use, cleared as the hand passes.
+    referenced: Cell<bool>,
+}
+
+impl<A: Allocator> Frame<A> {
+    pub(crate) fn pin(&self) {
+        self.pins.set(self.pins.get().saturating_add(1));
+        self.referenced.set(true);
+    }
+
+    pub(crate) fn unpin(&self) {
+        self.pins.set(self.pins.get().saturating_sub(1));
+    }
+
+    pub(crate) fn is_dirty(&self) -> bool {
+        self.dirty.get()
+    }
+
+    pub(crate) fn set_dirty(&self, dirty: bool) {
+        self.dirty.set(dirty);
+    }
+
+    pub(crate) fn page(&self) -> Option<PageNo> {
+        self.page.get()
+    }
+
+    fn evictable(&self) -> bool {
+        self.pins.get() == 0 && !self.dirty.get()
+    }
+}
+
+/// Index of a frame in the cache.
+pub(crate) type FrameId = usize;
+
+/// The page cache: `frames` buffers of `page_size` bytes.
+pub(crate) struct PageCache<A: Allocator + Clone> {
+    frames: Vec<Frame<A>, A>,
+    index: RefCell<HashMap<PageNo, FrameId, DeterministicState, A>>,
+    hand: Cell<FrameId>,
+}
+
+impl<A: Allocator + Clone> PageCache<A> {
+    /// Allocates every frame and the index up front.
+    pub(crate) fn new(frames: usize, page_size: usize, alloc: A) -> Result<Self> {
+        let mut all = Vec::try_with_capacity_in(frames, alloc.clone())?;
+        for _ in 0..frames {
+            all.try_push(Frame {
+                data: RefCell::new(Box::try_from_elem_in(0u8, page_size, alloc.clone())?),
+                page: Cell::new(None),
+                pins: Cell::new(0),
+                dirty: Cell::new(false),
+                referenced: Cell::new(false),
+            })?;
+        }
+        let mut index = HashMap::with_hasher_in(DeterministicState, alloc);
+        index.try_reserve(frames.saturating_mul(2))?;
+        Ok(Self {
+            frames: all,
+            index: RefCell::new(index),
+            hand: Cell::new(0),
+        })
+    }
+
+    /// Number of frames.
+    pub(crate) fn len(&self) -> usize {
+        self.frames.len()
+    }
+
+    pub(crate) fn frame(&self, id: FrameId) -> Result<&Frame<A>> {
+        self.frames
+            .get(id)
+            .ok_or(Error::Misuse("frame id out of range"))
+    }
+
+    /// The frame holding `page`, if cached.
+    pub(crate) fn lookup(&self, page: PageNo) -> Option<FrameId> {
+        self.index.try_borrow().ok()?.get(&page).copied()
+    }
+
+    /// Picks a frame to reuse with the clock algorithm: the first unpinned,
+    /// clean frame the hand finds whose reference bit is clear, clearing
+    /// bits as it passes. Two full turns without one means every frame is
+    /// pinned or dirty.
+    pub(crate) fn victim(&self) -> Result<FrameId> {
+        let n = self.frames.len();
+        for _ in 0..n.saturating_mul(2) {
+            let id = self.hand.get();
+            self.hand.set(if id + 1 >= n { 0 } else { id + 1 });
+            let frame = self.frame(id)?;
+            if !frame.evictable() {
+                continue;
+            }
+            if frame.referenced.replace(false) {
+                continue;
+            }
+            return Ok(id);
+        }
+        Err(Error::CacheFull)
+    }
+
+    /// Makes frame `id` hold `page`, dropping whatever page it held.
+    pub(crate) fn assign(&self, id: FrameId, page: PageNo) -> Result<()> {
+        self.forget(id)?;
+        let frame = self.frame(id)?;
+        let mut index = self.index.try_borrow_mut().map_err(|_| busy_index())?;
+        index.try_insert(page, id)?;
+        frame.page.set(Some(page));
+        frame.referenced.set(true);
+        Ok(())
+    }
+
+    /// Empties frame `id`: its page is no longer cached.
+    pub(crate) fn forget(&self, id: FrameId) -> Result<()> {
+        let frame = self.frame(id)?;
+        if let Some(old) = frame.page.take() {
+            self.index
+                .try_borrow_mut()
+                .map_err(|_| busy_index())?
+                .remove(&old);
+        }
+        frame.dirty.set(false);
+        Ok(())
+    }
+
+    /// Every frame, for commit and rollback to walk.
+    pub(crate) fn frames(&self) -> impl Iterator<Item = (FrameId, &Frame<A>)> {
+        self.frames.iter().enumerate()
+    }
+
+    /// Frames currently pinned: a test and debugging aid.
+    pub(crate) fn pinned(&self) -> usize {
+        self.frames.iter().filter(|f| f.pins.get() > 0).count()
+    }
+}
+
+fn busy_index() -> Error {
+    Error::Misuse("page cache index borrowed re-entrantly")
+}

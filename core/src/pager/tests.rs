@@ -1,0 +1,444 @@
+// Test scaffolding uses std's collections.
+#![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
+
+extern crate std;
+
+use std::vec::Vec as StdVec;
+
+use boundlite_platform::{
+    CrashPlan, FaultPlatform, FaultTarget, IoFault, MemoryFile, MemoryPlatform, OpenMode, Platform,
+};
+
+use super::*;
+use crate::alloc::{Arena, FaultAlloc, Global, oom_sweep};
+use crate::format::PageSize;
+
+const PATH: &str = "test.db";
+
+fn config(page_size: u32, frames: usize) -> Config {
+    Config {
+        page_size: PageSize::new(page_size).unwrap(),
+        cache_frames: frames,
+    }
+}
+
+fn open<'d>(disk: &'d MemoryPlatform, cfg: &Config) -> Pager<MemoryFile<'d>, Global> {
+    let file = disk.open(PATH, OpenMode::Create).unwrap();
+    Pager::open(file, OpenMode::Create, cfg, Global).unwrap()
+}
+
+/// Writes an empty table-leaf B-tree header after the database header, as
+/// page 1 of an empty database holds.
+fn init_page_one<A: Allocator>(page: &mut PageMut<'_, A>, page_size: u32) {
+    let content_start = if page_size == 65536 {
+        0
+    } else {
+        page_size as u16
+    };
+    page[100] = 0x0d;
+    page[105..107].copy_from_slice(&content_start.to_be_bytes());
+}
+
+/// A database of `pages` pages: page 1 empty schema, page n filled with n.
+fn create(disk: &MemoryPlatform, cfg: &Config, pages: u32) {
+    let pager = open(disk, cfg);
+    pager.begin_write().unwrap();
+    let mut one = pager.allocate().unwrap();
+    assert_eq!(one.number(), PageNo::ONE);
+    init_page_one(&mut one, pager.page_size());
+    drop(one);
+    pager.commit().unwrap();
+    for n in 2..=pages {
+        // Commit in small batches: a batch may not exceed the cache.
+        if !pager.in_write_transaction() {
+            pager.begin_write().unwrap();
+        }
+        let mut page = pager.allocate().unwrap();
+        assert_eq!(page.number().get(), n);
+        page.fill(n as u8);
+        drop(page);
+        if n % 4 == 3 || n == pages {
+            pager.commit().unwrap();
+        }
+    }
+    if pager.in_write_transaction() {
+        pager.commit().unwrap();
+    }
+}
+
+#[test]
+fn a_new_database_gets_page_one_and_a_valid_header() {
+    let disk = MemoryPlatform::new();
+    let cfg = config(1024, 16);
+    create(&disk, &cfg, 1);
+    let bytes = disk.file_bytes(PATH).unwrap();
+    assert_eq!(bytes.len(), 1024);
+    let header = DatabaseHeader::parse(&bytes[..100]).unwrap();
+    assert_eq!(header.page_size.get(), 1024);
+    assert_eq!(header.database_size, 1);
+    assert!(header.in_header_size_is_valid());
+    assert_eq!(bytes[100], 0x0d);
+}
+
+#[test]
+fn pages_survive_reopen_through_a_small_cache() {
+    let disk = MemoryPlatform::new();
+    let cfg = config(512, Config::MIN_CACHE_FRAMES);
+    create(&disk, &cfg, 100);
+    let pager = open(&disk, &cfg);
+    assert_eq!(pager.page_count(), 100);
+    assert_eq!(pager.cache_frames(), Config::MIN_CACHE_FRAMES);
+    for round in 0..2 {
+        for n in 2..=100u32 {
+            let page = pager.page(PageNo::new(n).unwrap()).unwrap();
+            assert!(
+                page.iter().all(|b| *b == n as u8),
+                "page {n}, round {round}"
+            );
+        }
+    }
+    assert_eq!(pager.pinned_pages(), 0);
+}
+
+#[test]
+fn a_transaction_larger_than_the_cache_fails_and_rolls_back() {
+    let disk = MemoryPlatform::new();
+    let cfg = config(512, Config::MIN_CACHE_FRAMES);
+    create(&disk, &cfg, 3);
+    let pager = open(&disk, &cfg);
+    pager.begin_write().unwrap();
+    let mut result = Ok(());
+    for _ in 0..Config::MIN_CACHE_FRAMES + 1 {
+        match pager.allocate() {
+            Ok(mut page) => page.fill(0xee),
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        }
+    }
+    assert_eq!(result, Err(Error::CacheFull));
+    pager.rollback().unwrap();
+    assert_eq!(pager.page_count(), 3);
+    // The database is usable and unchanged.
+    pager.begin_write().unwrap();
+    let page = pager.allocate().unwrap();
+    assert_eq!(page.number().get(), 4);
+    drop(page);
+    pager.commit().unwrap();
+    assert_eq!(disk.file_bytes(PATH).unwrap().len(), 4 * 512);
+}
+
+#[test]
+fn rollback_restores_pages_and_header() {
+    let disk = MemoryPlatform::new();
+    let cfg = config(512, 16);
+    create(&disk, &cfg, 5);
+    let pager = open(&disk, &cfg);
+    let before = pager.header();
+    pager.begin_write().unwrap();
+    pager.page_mut(PageNo::new(3).unwrap()).unwrap().fill(0);
+    pager.free(PageNo::new(4).unwrap()).unwrap();
+    pager.allocate().unwrap().fill(9);
+    pager.update_header(|h| h.user_version = 42).unwrap();
+    pager.rollback().unwrap();
+    assert_eq!(pager.header(), before);
+    assert_eq!(pager.page_count(), 5);
+    assert!(
+        pager
+            .page(PageNo::new(3).unwrap())
+            .unwrap()
+            .iter()
+            .all(|b| *b == 3)
+    );
+    assert_eq!(disk.file_bytes(PATH).unwrap().len(), 5 * 512);
+}
+
+#[test]
+fn header_changes_are_committed_to_page_one() {
+    let disk = MemoryPlatform::new();
+    let cfg = config(512, 16);
+    create(&disk, &cfg, 2);
+    let pager = open(&disk, &cfg);
+    let counter = pager.header().change_counter;
+    pager.begin_write().unwrap();
+    pager.update_header(|h| h.user_version = 7).unwrap();
+    pager.commit().unwrap();
+    let on_disk = DatabaseHeader::parse(&disk.file_bytes(PATH).unwrap()[..100]).unwrap();
+    assert_eq!(on_disk.user_version, 7);
+    assert_eq!(on_disk.change_counter, counter + 1);
+    assert_eq!(on_disk.version_valid_for, counter + 1);
+    // A transaction that changes nothing writes nothing.
+    pager.begin_write().unwrap();
+    pager.commit().unwrap();
+    let again = DatabaseHeader::parse(&disk.file_bytes(PATH).unwrap()[..100]).unwrap();
+    assert_eq!(again.change_counter, counter + 1);
+}
+
+#[test]
+fn freed_pages_are_reused_leaves_first_then_trunks() {
+    let disk = MemoryPlatform::new();
+    let cfg = config(512, 16);
+    create(&disk, &cfg, 10);
+    let pager = open(&disk, &cfg);
+    pager.begin_write().unwrap();
+    for n in [4u32, 5, 6, 9] {
+        pager.free(PageNo::new(n).unwrap()).unwrap();
+    }
+    pager.commit().unwrap();
+    let header = pager.header();
+    assert_eq!(header.freelist_count, 4);
+    assert_eq!(header.first_freelist_trunk, PageNo::new(4));
+    let trunk = pager.page(PageNo::new(4).unwrap()).unwrap();
+    assert_eq!(&trunk[..8], &[0, 0, 0, 0, 0, 0, 0, 3]);
+    assert_eq!(&trunk[8..20], &[0, 0, 0, 5, 0, 0, 0, 6, 0, 0, 0, 9]);
+    drop(trunk);
+
+    let reopened = open(&disk, &cfg);
+    reopened.begin_write().unwrap();
+    let mut order = StdVec::new();
+    for _ in 0..5 {
+        let page = reopened.allocate().unwrap();
+        assert!(page.iter().all(|b| *b == 0), "allocated pages come zeroed");
+        order.push(page.number().get());
+    }
+    assert_eq!(order, [9, 6, 5, 4, 11]);
+    assert_eq!(reopened.header().freelist_count, 0);
+    assert_eq!(reopened.header().first_freelist_trunk, None);
+    reopened.commit().unwrap();
+}
+
+#[test]
+fn a_full_trunk_starts_another() {
+    let disk = MemoryPlatform::new();
+    let cfg = config(512, 200);
+    create(&disk, &cfg, 130);
+    let pager = open(&disk, &cfg);
+    pager.begin_write().unwrap();
+    for n in 2..=130u32 {
+        pager.free(PageNo::new(n).unwrap()).unwrap();
+    }
+    pager.commit().unwrap();
+    // 512 / 4 - 8 = 120 leaves per trunk: page 2 is a trunk with 120
+    // leaves, page 123 the next trunk with the remaining 7.
+    let header = pager.header();
+    assert_eq!(header.freelist_count, 129);
+    assert_eq!(header.first_freelist_trunk, PageNo::new(123));
+    let first = pager.page(PageNo::new(123).unwrap()).unwrap();
+    assert_eq!(&first[..8], &[0, 0, 0, 2, 0, 0, 0, 7]);
+    drop(first);
+    let second = pager.page(PageNo::new(2).unwrap()).unwrap();
+    assert_eq!(&second[..8], &[0, 0, 0, 0, 0, 0, 0, 120]);
+}
+
+#[test]
+fn a_looping_or_wild_freelist_is_corrupt() {
+    let disk = MemoryPlatform::new();
+    let cfg = config(512, 16);
+    create(&disk, &cfg, 4);
+    // Trunk 3 names itself as the next trunk, with no leaves.
+    let mut bytes = disk.file_bytes(PATH).unwrap();
+    bytes[32..36].copy_from_slice(&3u32.to_be_bytes());
+    bytes[36..40].copy_from_slice(&5u32.to_be_bytes());
+    bytes[2 * 512..2 * 512 + 8].copy_from_slice(&[0, 0, 0, 3, 0, 0, 0, 0]);
+    disk.write_file(PATH, &bytes).unwrap();
+    let pager = open(&disk, &cfg);
+    pager.begin_write().unwrap();
+    assert!(matches!(
+        pager.allocate().err(),
+        Some(Error::Corrupt { .. })
+    ));
+    pager.rollback().unwrap();
+
+    // A leaf past the end of the database.
+    bytes[2 * 512..2 * 512 + 12].copy_from_slice(&[0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 99]);
+    disk.write_file(PATH, &bytes).unwrap();
+    let pager = open(&disk, &cfg);
+    pager.begin_write().unwrap();
+    assert!(matches!(
+        pager.allocate().err(),
+        Some(Error::Corrupt { .. })
+    ));
+}
+
+#[test]
+fn a_page_past_the_end_is_corrupt() {
+    let disk = MemoryPlatform::new();
+    let cfg = config(512, 16);
+    create(&disk, &cfg, 3);
+    let pager = open(&disk, &cfg);
+    let err = pager.page(PageNo::new(4).unwrap()).err();
+    assert_eq!(
+        err,
+        Some(Error::corrupt(
+            PageNo::new(4).unwrap(),
+            "page number past the end of the database"
+        ))
+    );
+}
+
+#[test]
+fn short_and_foreign_files_are_refused() {
+    let disk = MemoryPlatform::new();
+    disk.write_file(PATH, b"SQLite format 3\0 too short")
+        .unwrap();
+    let file = (&disk).open(PATH, OpenMode::ReadWrite).unwrap();
+    let result = Pager::open(file, OpenMode::ReadWrite, &Config::DEFAULT, Global);
+    assert!(matches!(result.err(), Some(Error::NotADatabase(_))));
+    disk.write_file(PATH, &[b'x'; 4096]).unwrap();
+    let file = (&disk).open(PATH, OpenMode::ReadWrite).unwrap();
+    let result = Pager::open(file, OpenMode::ReadWrite, &Config::DEFAULT, Global);
+    assert!(matches!(result.err(), Some(Error::NotADatabase(_))));
+}
+
+#[test]
+fn read_only_pagers_refuse_writes() {
+    let disk = MemoryPlatform::new();
+    let cfg = config(512, 16);
+    create(&disk, &cfg, 2);
+    let file = (&disk).open(PATH, OpenMode::ReadOnly).unwrap();
+    let pager = Pager::open(file, OpenMode::ReadOnly, &cfg, Global).unwrap();
+    assert_eq!(pager.begin_write(), Err(Error::ReadOnly));
+    assert_eq!(pager.page_mut(PageNo::ONE).err(), Some(Error::ReadOnly));
+    assert!(pager.page(PageNo::new(2).unwrap()).is_ok());
+}
+
+#[test]
+fn conflicting_handles_are_misuse_not_a_panic() {
+    let disk = MemoryPlatform::new();
+    let cfg = config(512, 16);
+    create(&disk, &cfg, 3);
+    let pager = open(&disk, &cfg);
+    pager.begin_write().unwrap();
+    let two = PageNo::new(2).unwrap();
+    let reading = pager.page(two).unwrap();
+    assert!(matches!(pager.page_mut(two).err(), Some(Error::Misuse(_))));
+    drop(reading);
+    let writing = pager.page_mut(two).unwrap();
+    assert!(matches!(pager.page(two).err(), Some(Error::Misuse(_))));
+    assert!(matches!(pager.commit(), Err(Error::Misuse(_))));
+    drop(writing);
+    pager.commit().unwrap();
+}
+
+#[test]
+fn an_io_error_in_commit_rolls_back_and_the_pager_stays_usable() {
+    let disk = MemoryPlatform::new();
+    let cfg = config(512, 16);
+    create(&disk, &cfg, 3);
+    let fault = FaultPlatform::new(&disk);
+    for target in [FaultTarget::Write, FaultTarget::Sync] {
+        let file = (&fault).open(PATH, OpenMode::ReadWrite).unwrap();
+        let pager = Pager::open(file, OpenMode::ReadWrite, &cfg, Global).unwrap();
+        let before = pager.page_count();
+        pager.begin_write().unwrap();
+        pager.allocate().unwrap().fill(0x44);
+        fault.arm(IoFault::Once { target, n: 1 });
+        assert!(matches!(pager.commit(), Err(Error::Io(_))), "{target:?}");
+        assert!(!pager.in_write_transaction());
+        assert_eq!(pager.page_count(), before);
+        pager.begin_write().unwrap();
+        pager.allocate().unwrap().fill(0x55);
+        pager.commit().unwrap();
+        assert_eq!(pager.page_count(), before + 1);
+        let page = pager.page(PageNo::new(before + 1).unwrap()).unwrap();
+        assert!(page.iter().all(|b| *b == 0x55));
+    }
+    drop(fault);
+}
+
+#[test]
+fn commits_are_durable_once_they_return() {
+    let disk = MemoryPlatform::new();
+    let cfg = config(512, 16);
+    create(&disk, &cfg, 2);
+    let mut fault = FaultPlatform::new(&disk);
+    {
+        let file = (&fault).open(PATH, OpenMode::ReadWrite).unwrap();
+        let pager = Pager::open(file, OpenMode::ReadWrite, &cfg, Global).unwrap();
+        pager.begin_write().unwrap();
+        pager.allocate().unwrap().fill(0x77);
+        pager.commit().unwrap();
+    }
+    fault.power_cut(CrashPlan::LoseAll).unwrap();
+    let pager = open(&disk, &cfg);
+    assert_eq!(pager.page_count(), 3);
+    assert!(
+        pager
+            .page(PageNo::new(3).unwrap())
+            .unwrap()
+            .iter()
+            .all(|b| *b == 0x77)
+    );
+}
+
+#[test]
+fn open_and_a_transaction_survive_every_allocation_failure() {
+    let disk = MemoryPlatform::new();
+    let cfg = config(512, 16);
+    create(&disk, &cfg, 6);
+    let mut buffer = std::vec![0u8; 64 * 1024];
+    let arena = Arena::new(&mut buffer).unwrap();
+    let fault = FaultAlloc::new(&arena);
+    let report = oom_sweep(
+        &fault,
+        false,
+        |f| {
+            let file = (&disk)
+                .open(PATH, OpenMode::ReadWrite)
+                .map_err(Error::from)?;
+            let pager = Pager::open(file, OpenMode::ReadWrite, &cfg, f)?;
+            pager.begin_write()?;
+            pager.free(PageNo::new(5).unwrap())?;
+            pager.commit()?;
+            pager.begin_write()?;
+            let page = pager.allocate()?;
+            let n = page.number();
+            drop(page);
+            pager.commit()?;
+            Ok::<_, Error>(n)
+        },
+        |n, e| {
+            assert_eq!(e, Error::OutOfMemory, "failure {n}");
+            assert_eq!(arena.stats().live_allocations, 0, "failure {n} leaked");
+        },
+    )
+    .unwrap();
+    assert_eq!(report.value, PageNo::new(5).unwrap());
+    assert!(report.failure_points >= Config::MIN_CACHE_FRAMES);
+}
+
+#[test]
+fn the_cache_is_allocated_once_and_within_its_bound() {
+    let disk = MemoryPlatform::new();
+    for (page_size, frames) in [(512u32, 16usize), (4096, 64), (65536, 12)] {
+        let cfg = config(page_size, frames);
+        create(&disk, &cfg, 3);
+        let mut buffer = std::vec![0u8; cfg.cache_bytes(page_size) + 64 * 1024];
+        let arena = Arena::new(&mut buffer).unwrap();
+        let file = (&disk).open(PATH, OpenMode::ReadWrite).unwrap();
+        let pager = Pager::open(file, OpenMode::ReadWrite, &cfg, &arena).unwrap();
+        let after_open = arena.stats();
+        assert!(
+            after_open.in_use <= cfg.cache_bytes(page_size),
+            "{page_size}: {} > bound {}",
+            after_open.in_use,
+            cfg.cache_bytes(page_size)
+        );
+        assert!(after_open.in_use >= frames * page_size as usize);
+        // Work through the cache: no further allocation.
+        for _ in 0..3 {
+            pager.begin_write().unwrap();
+            pager.allocate().unwrap().fill(1);
+            pager.commit().unwrap();
+            for n in 1..=pager.page_count() {
+                drop(pager.page(PageNo::new(n).unwrap()).unwrap());
+            }
+        }
+        assert_eq!(
+            arena.stats().total_allocations,
+            after_open.total_allocations
+        );
+        (&disk).delete(PATH).unwrap();
+    }
+}
