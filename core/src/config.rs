@@ -52,6 +52,21 @@ impl Config {
     }
 }
 
+impl Config {
+    /// An upper bound on the bytes an open database takes while it is read
+    /// with cursors, for a file of `page_size`-byte pages: the page cache
+    /// plus [`READ_OVERHEAD`]. A payload that spills to overflow pages adds
+    /// its own size while a cursor assembles it.
+    pub const fn read_bound(&self, page_size: u32) -> usize {
+        self.cache_bytes(page_size) + READ_OVERHEAD
+    }
+}
+
+/// What reading needs beyond the page cache: the path buffer used to look
+/// for journals at open, and slack for the allocator's rounding. Checked by
+/// the 100,000-row scan test in `tests/tests/bounded_memory.rs`.
+pub const READ_OVERHEAD: usize = 1024;
+
 impl Default for Config {
     fn default() -> Self {
         Self::DEFAULT

@@ -27,6 +27,10 @@ pub enum Error {
         /// What was wrong.
         reason: &'static str,
     },
+    /// The database cannot be opened: no file, or a journal beside it that
+    /// this engine would have to ignore.
+    #[error("unable to open database file: {0}")]
+    CantOpen(&'static str),
     /// The file is not a database this engine can read (bad header magic,
     /// or a feature it refuses rather than misread).
     #[error("file is not a database: {0}")]
@@ -81,6 +85,7 @@ impl Error {
             Error::Io(_) => 10,
             Error::Corrupt { .. } => 11,
             Error::Full => 13,
+            Error::CantOpen(_) => 14,
             Error::Constraint(_) => 19,
             Error::Misuse(_) => 21,
             Error::NotADatabase(_) => 26,
@@ -141,6 +146,7 @@ mod tests {
             (Error::Io(io), 10),
             (Error::corrupt_file("bad"), 11),
             (Error::Full, 13),
+            (Error::CantOpen("no file"), 14),
             (Error::Constraint("UNIQUE"), 19),
             (Error::Misuse("statement finalized"), 21),
             (Error::NotADatabase("bad magic"), 26),

@@ -22,7 +22,9 @@
 #![no_std]
 #![deny(clippy::indexing_slicing)]
 
+pub mod btree;
 mod config;
+mod database;
 mod error;
 pub mod format;
 mod page_no;
@@ -31,6 +33,8 @@ pub mod record;
 
 pub use boundlite_alloc as alloc;
 pub use boundlite_platform as platform;
-pub use config::Config;
+pub use btree::TreeKind;
+pub use config::{Config, READ_OVERHEAD};
+pub use database::{Database, WriteTransaction};
 pub use error::{Error, Result};
 pub use page_no::PageNo;

@@ -1,0 +1,110 @@
+//! Cursors: positions in a table or index B-tree, moved by first, last,
+//! next, prev and seek.
+//!
+//! A cursor keeps the path from the root to its entry as a fixed array of
+//! (page number, cell index) pairs, one per level, with each page's cell
+//! count. It holds no page between calls: every call that needs bytes asks
+//! the [`PageSource`] again, which for the pager is a cache hit. Stepping
+//! within a leaf touches no page at all, and no step allocates.
+//!
+//! In a table B-tree every row is on a leaf, so a positioned table cursor's
+//! last level is a leaf. In an index B-tree interior cells are entries too,
+//! visited between their left child and the next child: an index cursor may
+//! rest on an interior level, whose index then names that cell rather than
+//! a child followed.
+//!
+//! Invariants, whatever the bytes: a path is at most [`MAX_DEPTH`] levels
+//! and never visits a page twice, every page on it has the kind of the
+//! cursor's tree, and every page but the root has at least one cell, so
+//! every move ends after a bounded number of page reads. Breaking any of
+//! these is `Corrupt` naming the page where the bad pointer was found. After
+//! any error the cursor is unpositioned, and can be moved again.
+//!
+//! [`PageSource`]: crate::btree::PageSource
+
+mod index;
+mod path;
+mod table;
+
+#[cfg(test)]
+mod tests;
+
+use core::ops::Deref;
+
+pub use index::IndexCursor;
+pub use table::TableCursor;
+
+/// The deepest a B-tree may be. SQLite's own bound is 20 (`BTCURSOR_MAX_DEPTH`):
+/// with the smallest pages and the largest keys a real tree of 2^31 pages
+/// stays well under it, so a deeper path means a cycle or a corrupt file.
+pub const MAX_DEPTH: usize = 20;
+
+/// Where a seek lands relative to its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SeekMode {
+    /// The first entry equal to the key; unpositioned when there is none.
+    Eq,
+    /// The first entry at or after the key.
+    Ge,
+    /// The first entry after the key.
+    Gt,
+    /// The last entry at or before the key.
+    Le,
+    /// The last entry before the key.
+    Lt,
+}
+
+/// The payload of a cursor's entry: borrowed from its page (which stays
+/// pinned while this lives) when it is all local, or assembled in the
+/// cursor's buffer when it spills to overflow pages.
+pub struct PayloadRef<'c, P> {
+    inner: Held<'c, P>,
+}
+
+enum Held<'c, P> {
+    Page { page: P, start: usize, len: usize },
+    Buffer(&'c [u8]),
+}
+
+impl<'c, P: Deref<Target = [u8]>> PayloadRef<'c, P> {
+    fn on_page(page: P, start: usize, len: usize) -> Self {
+        PayloadRef {
+            inner: Held::Page { page, start, len },
+        }
+    }
+
+    fn in_buffer(bytes: &'c [u8]) -> Self {
+        PayloadRef {
+            inner: Held::Buffer(bytes),
+        }
+    }
+
+    /// Whether the bytes are borrowed from the page (the payload does not
+    /// spill), rather than copied into the cursor's buffer.
+    pub fn is_on_page(&self) -> bool {
+        matches!(self.inner, Held::Page { .. })
+    }
+}
+
+impl<P: Deref<Target = [u8]>> Deref for PayloadRef<'_, P> {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match &self.inner {
+            // The range was checked when the cell was parsed from this page.
+            Held::Page { page, start, len } => page
+                .get(*start..start.saturating_add(*len))
+                .unwrap_or_default(),
+            Held::Buffer(bytes) => bytes,
+        }
+    }
+}
+
+impl<P: Deref<Target = [u8]>> core::fmt::Debug for PayloadRef<'_, P> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PayloadRef")
+            .field("on_page", &self.is_on_page())
+            .field("len", &self.len())
+            .finish()
+    }
+}

@@ -1,0 +1,367 @@
+//! [`TreePath`]: the root-to-entry path both cursors move along.
+//!
+//! Each [`Level`] names a page, its cell count and kind, and an index: on
+//! every level but the last, the child followed (`0..=count`, `count` being
+//! the right-most child); on the last level, the cell the cursor is on. A
+//! depth of 0 means the cursor is not on an entry.
+
+use crate::btree::cell::Cell;
+use crate::btree::cursor::{MAX_DEPTH, PayloadRef};
+use crate::btree::overflow::read_payload;
+use crate::btree::page::BTreePage;
+use crate::btree::source::PageSource;
+use crate::{Error, PageNo, Result};
+use boundlite_alloc::{Allocator, Vec};
+
+/// Which family of pages a tree is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TreeKind {
+    /// Table B-tree: rows on leaves only.
+    Table,
+    /// Index B-tree: entries on every page.
+    Index,
+}
+
+/// Which end of a subtree a descent heads for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Edge {
+    First,
+    Last,
+}
+
+/// One page on the path.
+#[derive(Debug, Clone, Copy)]
+struct Level {
+    page: PageNo,
+    index: u16,
+    count: u16,
+    leaf: bool,
+}
+
+const UNUSED: Level = Level {
+    page: PageNo::ONE,
+    index: 0,
+    count: 0,
+    leaf: true,
+};
+
+const NOT_POSITIONED: Error = Error::Misuse("cursor is not on an entry");
+
+/// The path from a tree's root to the cursor's entry.
+pub(super) struct TreePath<'p, S> {
+    source: &'p S,
+    root: PageNo,
+    tree: TreeKind,
+    levels: [Level; MAX_DEPTH],
+    depth: usize,
+}
+
+impl<'p, S: PageSource> TreePath<'p, S> {
+    pub(super) const fn new(source: &'p S, root: PageNo, tree: TreeKind) -> Self {
+        TreePath {
+            source,
+            root,
+            tree,
+            levels: [UNUSED; MAX_DEPTH],
+            depth: 0,
+        }
+    }
+
+    pub(super) const fn source(&self) -> &'p S {
+        self.source
+    }
+
+    pub(super) const fn root(&self) -> PageNo {
+        self.root
+    }
+
+    pub(super) const fn is_positioned(&self) -> bool {
+        self.depth > 0
+    }
+
+    /// Forgets the position.
+    pub(super) fn reset(&mut self) {
+        self.depth = 0;
+    }
+
+    /// Unpositions the cursor when a move failed half way, so that its path
+    /// is never left inconsistent.
+    pub(super) fn settle<T>(&mut self, result: Result<T>) -> Result<T> {
+        if result.is_err() {
+            self.reset();
+        }
+        result
+    }
+
+    /// Moves to the first entry; `false` when the tree is empty.
+    pub(super) fn first(&mut self) -> Result<bool> {
+        self.start(Edge::First)
+    }
+
+    /// Moves to the last entry; `false` when the tree is empty.
+    pub(super) fn last(&mut self) -> Result<bool> {
+        self.start(Edge::Last)
+    }
+
+    fn start(&mut self, edge: Edge) -> Result<bool> {
+        self.reset();
+        self.push(self.root, edge)?;
+        self.descend(edge)?;
+        self.leave_empty_root()
+    }
+
+    /// Unpositions the cursor if it stands on the empty root leaf, the only
+    /// page allowed no cells; `true` when it is on an entry.
+    fn leave_empty_root(&mut self) -> Result<bool> {
+        if self.top()?.count == 0 {
+            self.reset();
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    /// Moves to the next entry; `false` (and unpositioned) past the last,
+    /// or when the cursor was not on an entry.
+    pub(super) fn next(&mut self) -> Result<bool> {
+        if !self.is_positioned() {
+            return Ok(false);
+        }
+        let top = self.top_mut()?;
+        if !top.leaf {
+            // On an index interior cell: its successor starts the subtree
+            // to its right.
+            top.index += 1;
+            self.descend(Edge::First)?;
+            return Ok(true);
+        }
+        top.index += 1;
+        if top.index < top.count {
+            return Ok(true);
+        }
+        loop {
+            self.depth -= 1;
+            let Some(parent) = self.levels.get_mut(self.depth.wrapping_sub(1)) else {
+                self.reset();
+                return Ok(false);
+            };
+            // The subtree just left was child `parent.index`.
+            if parent.index < parent.count {
+                match self.tree {
+                    TreeKind::Index => return Ok(true),
+                    TreeKind::Table => {
+                        parent.index += 1;
+                        self.descend(Edge::First)?;
+                        return Ok(true);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Moves to the previous entry; `false` (and unpositioned) before the
+    /// first, or when the cursor was not on an entry.
+    pub(super) fn prev(&mut self) -> Result<bool> {
+        if !self.is_positioned() {
+            return Ok(false);
+        }
+        let top = self.top_mut()?;
+        if !top.leaf {
+            // On an index interior cell: its predecessor ends its left child.
+            self.descend(Edge::Last)?;
+            return Ok(true);
+        }
+        if top.index > 0 {
+            top.index -= 1;
+            return Ok(true);
+        }
+        loop {
+            self.depth -= 1;
+            let Some(parent) = self.levels.get_mut(self.depth.wrapping_sub(1)) else {
+                self.reset();
+                return Ok(false);
+            };
+            if parent.index > 0 {
+                parent.index -= 1;
+                match self.tree {
+                    TreeKind::Index => return Ok(true),
+                    TreeKind::Table => {
+                        self.descend(Edge::Last)?;
+                        return Ok(true);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Descends from the root to the leaf where the entries for which
+    /// `after` is true begin, `after` being false then true along the
+    /// tree's order. Leaves the last level's index at the first cell of
+    /// that leaf for which it is true (possibly the leaf's cell count).
+    pub(super) fn descend_to(
+        &mut self,
+        mut after: impl FnMut(&Cell<'_>, PageNo) -> Result<bool>,
+    ) -> Result<()> {
+        self.reset();
+        self.push(self.root, Edge::First)?;
+        loop {
+            let level = self.top()?;
+            let bytes = self.source.page(level.page)?;
+            let page = BTreePage::parse(&bytes, level.page, self.source.usable_size())?;
+            let (mut low, mut high) = (0, level.count);
+            while low < high {
+                let mid = low + (high - low) / 2;
+                if after(&page.cell(mid)?, level.page)? {
+                    high = mid;
+                } else {
+                    low = mid + 1;
+                }
+            }
+            self.top_mut()?.index = low;
+            if level.leaf {
+                return Ok(());
+            }
+            let child = self.checked_child(&page, low)?;
+            drop(bytes);
+            self.push(child, Edge::First)?;
+        }
+    }
+
+    /// After [`descend_to`](Self::descend_to): moves to the first entry for
+    /// which `after` was true.
+    pub(super) fn settle_on_first(&mut self) -> Result<bool> {
+        let top = self.top_mut()?;
+        if top.index < top.count {
+            return Ok(true);
+        }
+        if top.count == 0 {
+            self.reset();
+            return Ok(false);
+        }
+        top.index = top.count - 1;
+        self.next()
+    }
+
+    /// After [`descend_to`](Self::descend_to): moves to the last entry for
+    /// which `after` was false.
+    pub(super) fn settle_on_last(&mut self) -> Result<bool> {
+        let top = self.top_mut()?;
+        if top.index > 0 {
+            top.index -= 1;
+            return Ok(true);
+        }
+        if top.count == 0 {
+            self.reset();
+            return Ok(false);
+        }
+        self.prev()
+    }
+
+    /// Runs `f` on the cell the cursor is on.
+    pub(super) fn with_cell<R>(&self, f: impl FnOnce(&Cell<'_>, PageNo) -> Result<R>) -> Result<R> {
+        let level = self.top()?;
+        let bytes = self.source.page(level.page)?;
+        let page = BTreePage::parse(&bytes, level.page, self.source.usable_size())?;
+        f(&page.cell(level.index)?, level.page)
+    }
+
+    /// The payload of the cell the cursor is on, borrowed from its page or
+    /// assembled in `buffer`.
+    pub(super) fn payload<'c, A: Allocator>(
+        &self,
+        buffer: &'c mut Vec<u8, A>,
+    ) -> Result<PayloadRef<'c, S::Page<'p>>> {
+        let source: &'p S = self.source;
+        let level = self.top()?;
+        let bytes = source.page(level.page)?;
+        let page = BTreePage::parse(&bytes, level.page, source.usable_size())?;
+        let cell = page.cell(level.index)?;
+        let payload = *cell
+            .payload()
+            .ok_or(Error::Misuse("table interior cells have no payload"))?;
+        if payload.first_overflow().is_none() {
+            let (start, len) = (payload.local_offset(), payload.local().len());
+            return Ok(PayloadRef::on_page(bytes, start, len));
+        }
+        read_payload(source, level.page, &payload, buffer)?;
+        Ok(PayloadRef::in_buffer(buffer))
+    }
+
+    fn top(&self) -> Result<Level> {
+        self.levels
+            .get(self.depth.wrapping_sub(1))
+            .copied()
+            .ok_or(NOT_POSITIONED)
+    }
+
+    fn top_mut(&mut self) -> Result<&mut Level> {
+        self.levels
+            .get_mut(self.depth.wrapping_sub(1))
+            .ok_or(NOT_POSITIONED)
+    }
+
+    /// From the last level, follows its current child down to a leaf,
+    /// taking the first or the last child (and cell) at every level.
+    fn descend(&mut self, edge: Edge) -> Result<()> {
+        loop {
+            let level = self.top()?;
+            if level.leaf {
+                return Ok(());
+            }
+            let bytes = self.source.page(level.page)?;
+            let page = BTreePage::parse(&bytes, level.page, self.source.usable_size())?;
+            let child = self.checked_child(&page, level.index)?;
+            drop(bytes);
+            self.push(child, edge)?;
+        }
+    }
+
+    /// Child `index` of `page`, checked to exist in the database.
+    fn checked_child(&self, page: &BTreePage<'_>, index: u16) -> Result<PageNo> {
+        let child = page.child(index)?;
+        if child.get() > self.source.page_count() {
+            return Err(page.corrupt("child page number past the end of the database"));
+        }
+        Ok(child)
+    }
+
+    /// Adds page `no` as the path's last level, at the `edge` end of it.
+    fn push(&mut self, no: PageNo, edge: Edge) -> Result<()> {
+        let parent = self.top().map_or(no, |level| level.page);
+        let visited = self.levels.get(..self.depth).unwrap_or_default();
+        if visited.iter().any(|level| level.page == no) {
+            return Err(Error::corrupt(parent, "b-tree page is its own ancestor"));
+        }
+        // Page 1 is the schema's root, so it is never anyone's child.
+        if no == PageNo::ONE && self.depth > 0 {
+            return Err(Error::corrupt(parent, "child pointer to page 1"));
+        }
+        let bytes = self.source.page(no)?;
+        let page = BTreePage::parse(&bytes, no, self.source.usable_size())?;
+        let is_table = page.kind().is_table();
+        if is_table != (self.tree == TreeKind::Table) {
+            return Err(page.corrupt("page belongs to the other kind of b-tree"));
+        }
+        let count = page.cell_count();
+        if count == 0 && self.depth > 0 {
+            return Err(page.corrupt("b-tree page other than the root has no cells"));
+        }
+        let leaf = page.kind().is_leaf();
+        let index = match edge {
+            Edge::First => 0,
+            Edge::Last if leaf => count.saturating_sub(1),
+            Edge::Last => count,
+        };
+        let slot = self
+            .levels
+            .get_mut(self.depth)
+            .ok_or(Error::corrupt(parent, "b-tree is deeper than 20 levels"))?;
+        *slot = Level {
+            page: no,
+            index,
+            count,
+            leaf,
+        };
+        self.depth += 1;
+        Ok(())
+    }
+}

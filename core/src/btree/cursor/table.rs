@@ -1,0 +1,158 @@
+//! [`TableCursor`]: a cursor over a table B-tree, keyed by rowid.
+
+use boundlite_alloc::{Allocator, Vec};
+
+use crate::btree::cursor::path::{TreeKind, TreePath};
+use crate::btree::cursor::{PayloadRef, SeekMode};
+use crate::btree::source::PageSource;
+use crate::{Error, PageNo, Result};
+
+/// A cursor over the rows of a table B-tree, in rowid order.
+///
+/// Moves return `Ok(true)` when the cursor is on a row and `Ok(false)` when
+/// it ran off either end (or the seek found nothing), after which it is
+/// unpositioned and accessors return `Misuse`.
+///
+/// ```
+/// use boundlite::btree::{FileImage, SeekMode, TableCursor};
+/// use boundlite::alloc::Vec;
+/// use boundlite::format::{DatabaseHeader, PageSize};
+/// use boundlite::PageNo;
+///
+/// // A one-page database: page 1 is the empty schema table, a table leaf.
+/// let mut file = [0u8; 512];
+/// DatabaseHeader::new_database(PageSize::new(512).unwrap()).write((&mut file[..100]).try_into().unwrap());
+/// file[100..108].copy_from_slice(&[0x0d, 0, 0, 0, 0, 0x02, 0, 0]);
+/// let image = FileImage::new(&file)?;
+/// let mut schema = TableCursor::new(&image, PageNo::ONE, Vec::new());
+/// assert!(!schema.first()?);
+/// assert!(!schema.seek(1, SeekMode::Ge)?);
+/// # Ok::<(), boundlite::Error>(())
+/// ```
+pub struct TableCursor<'p, S: PageSource, A: Allocator> {
+    path: TreePath<'p, S>,
+    buffer: Vec<u8, A>,
+}
+
+impl<'p, S: PageSource, A: Allocator> TableCursor<'p, S, A> {
+    /// An unpositioned cursor over the table B-tree rooted at `root`.
+    /// `buffer` receives payloads that spill to overflow pages; it is
+    /// reused, and given back by [`into_buffer`](Self::into_buffer).
+    pub fn new(source: &'p S, root: PageNo, buffer: Vec<u8, A>) -> Self {
+        TableCursor {
+            path: TreePath::new(source, root, TreeKind::Table),
+            buffer,
+        }
+    }
+
+    /// The tree's root page.
+    pub const fn root(&self) -> PageNo {
+        self.path.root()
+    }
+
+    /// Whether the cursor is on a row.
+    pub const fn is_positioned(&self) -> bool {
+        self.path.is_positioned()
+    }
+
+    /// Moves to the row with the smallest rowid; `false` when the table is
+    /// empty.
+    pub fn first(&mut self) -> Result<bool> {
+        let moved = self.path.first();
+        self.path.settle(moved)
+    }
+
+    /// Moves to the row with the largest rowid; `false` when the table is
+    /// empty.
+    pub fn last(&mut self) -> Result<bool> {
+        let moved = self.path.last();
+        self.path.settle(moved)
+    }
+
+    /// Moves to the next row; `false` past the last.
+    // A cursor step is not an iterator's: it can fail, and the entry is
+    // read through the cursor rather than handed out.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> Result<bool> {
+        let moved = self.path.next();
+        self.path.settle(moved)
+    }
+
+    /// Moves to the previous row; `false` before the first.
+    pub fn prev(&mut self) -> Result<bool> {
+        let moved = self.path.prev();
+        self.path.settle(moved)
+    }
+
+    /// Moves to the row `mode` picks relative to `rowid`; `false` when
+    /// there is none.
+    pub fn seek(&mut self, rowid: i64, mode: SeekMode) -> Result<bool> {
+        let moved = self.seek_unsettled(rowid, mode);
+        self.path.settle(moved)
+    }
+
+    fn seek_unsettled(&mut self, rowid: i64, mode: SeekMode) -> Result<bool> {
+        let after = |strict: bool| {
+            move |cell: &crate::btree::Cell<'_>, page: PageNo| {
+                let key = cell
+                    .rowid()
+                    .ok_or(Error::corrupt(page, "table cell without a rowid"))?;
+                Ok(if strict { key > rowid } else { key >= rowid })
+            }
+        };
+        match mode {
+            SeekMode::Eq => {
+                self.path.descend_to(after(false))?;
+                if self.path.settle_on_first()? && self.rowid()? == rowid {
+                    return Ok(true);
+                }
+                self.path.reset();
+                Ok(false)
+            }
+            SeekMode::Ge => {
+                self.path.descend_to(after(false))?;
+                self.path.settle_on_first()
+            }
+            SeekMode::Gt => {
+                self.path.descend_to(after(true))?;
+                self.path.settle_on_first()
+            }
+            SeekMode::Le => {
+                self.path.descend_to(after(true))?;
+                self.path.settle_on_last()
+            }
+            SeekMode::Lt => {
+                self.path.descend_to(after(false))?;
+                self.path.settle_on_last()
+            }
+        }
+    }
+
+    /// The rowid of the row the cursor is on.
+    pub fn rowid(&self) -> Result<i64> {
+        self.path.with_cell(|cell, page| {
+            cell.rowid()
+                .ok_or(Error::corrupt(page, "table cell without a rowid"))
+        })
+    }
+
+    /// The size in bytes of the current row's record.
+    pub fn payload_size(&self) -> Result<u32> {
+        self.path.with_cell(|cell, page| {
+            cell.payload()
+                .map(|payload| payload.size())
+                .ok_or(Error::corrupt(page, "table leaf cell without a payload"))
+        })
+    }
+
+    /// The current row's record: borrowed from its page when it is all
+    /// local, assembled in the cursor's buffer when it spills.
+    pub fn payload(&mut self) -> Result<PayloadRef<'_, S::Page<'p>>> {
+        self.path.payload(&mut self.buffer)
+    }
+
+    /// Gives back the buffer that spilled payloads were assembled in.
+    pub fn into_buffer(self) -> Vec<u8, A> {
+        self.buffer
+    }
+}

@@ -1,0 +1,48 @@
+//! Table and index B-trees as SQLite lays them out in the file (read side).
+//!
+//! A database file is a forest of B-trees, one per table and one per index,
+//! each rooted at a page named in the schema. Table B-trees are keyed by a
+//! 64-bit rowid and keep rows in their leaves only; index B-trees are keyed
+//! by records and keep entries in interior and leaf pages alike. This module
+//! owns how those pages are read:
+//!
+//! - [`page`]: [`BTreePage`], a checked read-only view of one page's bytes
+//!   (header, cell pointer array, cells), and [`PageKind`];
+//! - [`cell`]: the four cell layouts, parsed into [`Cell`];
+//! - [`payload`]: SQLite's exact rule for how much of a payload stays on the
+//!   page, and the on-page size of a cell;
+//! - [`overflow`]: following a payload's overflow chain;
+//! - [`source`]: [`PageSource`], the one thing a cursor needs from the
+//!   pager, with [`FileImage`] for a whole file held in memory;
+//! - [`cursor`]: [`TableCursor`] and [`IndexCursor`]: first, last, next,
+//!   prev and seek.
+//!
+//! Invariants: page bytes are untrusted. Every offset, length, child pointer
+//! and chain link is checked before use, and a page that breaks the format
+//! is `Error::Corrupt` naming that page, never a panic, an out-of-bounds
+//! read or a loop without end. Reading never allocates, except to assemble
+//! a payload that spills to overflow pages, into a buffer the caller owns
+//! and the cursor reuses.
+
+mod balance;
+pub mod cell;
+mod cell_list;
+pub mod cursor;
+mod layout;
+pub mod overflow;
+pub mod page;
+pub mod payload;
+pub mod source;
+mod spill;
+mod writer;
+
+#[cfg(test)]
+mod tests;
+
+pub use cell::{Cell, Payload};
+pub use cursor::{IndexCursor, MAX_DEPTH, PayloadRef, SeekMode, TableCursor};
+pub use overflow::{OverflowChain, read_payload};
+pub use page::{BTreePage, Freeblock, PageKind};
+pub use payload::PayloadKind;
+pub use source::{FileImage, PageSource};
+pub use writer::{TreeKind, TreeWriter};

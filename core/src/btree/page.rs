@@ -1,0 +1,355 @@
+//! [`BTreePage`]: a checked, read-only view of one B-tree page.
+//!
+//! A B-tree page is laid out as follows (offsets from the start of the page
+//! header, which is byte 100 on page 1, after the database header, and byte
+//! 0 on every other page):
+//!
+//! | offset | size | field |
+//! |---|---|---|
+//! | 0 | 1 | page kind: 0x02, 0x05, 0x0a or 0x0d ([`PageKind`]) |
+//! | 1 | 2 | offset of the first freeblock, 0 when there is none |
+//! | 3 | 2 | number of cells |
+//! | 5 | 2 | start of the cell content area, 0 meaning 65536 |
+//! | 7 | 1 | fragmented free bytes in the content area |
+//! | 8 | 4 | right-most child page (interior pages only) |
+//!
+//! The header (8 bytes on leaves, 12 on interior pages) is followed by the
+//! cell pointer array, one big-endian `u16` offset per cell in key order;
+//! cells themselves sit in the content area, which runs from its start to
+//! the usable size (the page size less the reserved bytes at its end).
+//!
+//! [`BTreePage::parse`] checks the header once: the kind is known, the
+//! pointer array ends at or before the content area, and the content area
+//! starts at or before the usable size. Each cell access then checks that
+//! its pointer lies in `[content start, usable size)` and that the cell ends
+//! by the usable size. Anything else is `Error::Corrupt` naming the page.
+
+use crate::btree::cell::{self, Cell};
+use crate::format::{HEADER_SIZE, Reader};
+use crate::{Error, PageNo, Result};
+
+/// The smallest usable size SQLite accepts (512-byte pages with 32 bytes
+/// reserved).
+pub const MIN_USABLE_SIZE: u32 = 480;
+
+/// The largest usable size: a 65536-byte page with nothing reserved.
+pub const MAX_USABLE_SIZE: u32 = 65536;
+
+/// A page's header size on leaves; interior pages add the right-most child.
+const LEAF_HEADER_LEN: usize = 8;
+
+/// Bytes per cell pointer.
+const CELL_POINTER_LEN: usize = 2;
+
+/// The four kinds of B-tree page, by the flag byte that opens the header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PageKind {
+    /// 0x02: an interior page of an index B-tree.
+    IndexInterior,
+    /// 0x05: an interior page of a table B-tree.
+    TableInterior,
+    /// 0x0a: a leaf page of an index B-tree.
+    IndexLeaf,
+    /// 0x0d: a leaf page of a table B-tree.
+    TableLeaf,
+}
+
+impl PageKind {
+    /// The kind a header's flag byte names, or `None` for any other byte.
+    ///
+    /// ```
+    /// use boundlite::btree::PageKind;
+    /// assert_eq!(PageKind::from_byte(0x0d), Some(PageKind::TableLeaf));
+    /// assert_eq!(PageKind::from_byte(0x01), None);
+    /// assert_eq!(PageKind::IndexInterior.to_byte(), 0x02);
+    /// ```
+    pub const fn from_byte(byte: u8) -> Option<Self> {
+        match byte {
+            0x02 => Some(PageKind::IndexInterior),
+            0x05 => Some(PageKind::TableInterior),
+            0x0a => Some(PageKind::IndexLeaf),
+            0x0d => Some(PageKind::TableLeaf),
+            _ => None,
+        }
+    }
+
+    /// The flag byte written at the start of the page header.
+    pub const fn to_byte(self) -> u8 {
+        match self {
+            PageKind::IndexInterior => 0x02,
+            PageKind::TableInterior => 0x05,
+            PageKind::IndexLeaf => 0x0a,
+            PageKind::TableLeaf => 0x0d,
+        }
+    }
+
+    /// Whether pages of this kind are leaves (no child pointers).
+    pub const fn is_leaf(self) -> bool {
+        matches!(self, PageKind::TableLeaf | PageKind::IndexLeaf)
+    }
+
+    /// Whether pages of this kind belong to a table B-tree (rowid keys).
+    pub const fn is_table(self) -> bool {
+        matches!(self, PageKind::TableLeaf | PageKind::TableInterior)
+    }
+
+    /// The length of the page header: 8 bytes on leaves, 12 on interior
+    /// pages, which add the right-most child pointer.
+    pub const fn header_len(self) -> usize {
+        if self.is_leaf() {
+            LEAF_HEADER_LEN
+        } else {
+            LEAF_HEADER_LEN + 4
+        }
+    }
+}
+
+/// Where the page header starts: after the database header on page 1.
+pub const fn header_offset(page: PageNo) -> usize {
+    if page.get() == 1 { HEADER_SIZE } else { 0 }
+}
+
+/// One block on a page's freeblock list: unused space in the content area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Freeblock {
+    /// Offset of the block on the page.
+    pub offset: usize,
+    /// Size of the block in bytes, its 4-byte header included.
+    pub size: usize,
+}
+
+/// A read-only view of a B-tree page, its header validated.
+///
+/// ```
+/// use boundlite::btree::{BTreePage, Cell, PageKind};
+/// use boundlite::PageNo;
+///
+/// // A 512-byte table leaf holding one cell at offset 508: payload size 1,
+/// // rowid 7, payload [0x2a].
+/// let mut bytes = [0u8; 512];
+/// bytes[..10].copy_from_slice(&[0x0d, 0, 0, 0, 1, 0x01, 0xfc, 0, 0x01, 0xfc]);
+/// bytes[508..511].copy_from_slice(&[1, 7, 0x2a]);
+/// let page = BTreePage::parse(&bytes, PageNo::new(2).unwrap(), 512)?;
+/// assert_eq!((page.kind(), page.cell_count()), (PageKind::TableLeaf, 1));
+/// let Cell::TableLeaf { rowid, payload } = page.cell(0)? else { panic!() };
+/// assert_eq!((rowid, payload.local()), (7, &[0x2a][..]));
+/// # Ok::<(), boundlite::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct BTreePage<'a> {
+    /// The page's bytes up to the usable size: reserved bytes are not ours.
+    bytes: Reader<'a>,
+    number: PageNo,
+    kind: PageKind,
+    cell_count: u16,
+    content_start: usize,
+}
+
+impl<'a> BTreePage<'a> {
+    /// Validates the header of page `number`, whose bytes are `bytes` (the
+    /// whole page, reserved bytes included) and of which the first
+    /// `usable_size` are the B-tree's.
+    pub fn parse(bytes: &'a [u8], number: PageNo, usable_size: u32) -> Result<Self> {
+        if !(MIN_USABLE_SIZE..=MAX_USABLE_SIZE).contains(&usable_size) {
+            return Err(Error::Misuse("usable size outside 480..=65536"));
+        }
+        let bytes = Reader::for_page(bytes, number)
+            .sub(0, usable_size as usize)
+            .map_err(|_| Error::corrupt(number, "page is shorter than the usable size"))?;
+        let offset = header_offset(number);
+        let kind = PageKind::from_byte(bytes.u8(offset)?)
+            .ok_or(Error::corrupt(number, "unknown b-tree page kind"))?;
+        let cell_count = bytes.u16(offset + 3)?;
+        let content_start = match bytes.u16(offset + 5)? {
+            0 => 65536,
+            start => usize::from(start),
+        };
+        // Bounds-check the whole header here, so its field accessors cannot fail.
+        bytes.slice(offset, kind.header_len())?;
+        let pointers_end = offset + kind.header_len() + CELL_POINTER_LEN * usize::from(cell_count);
+        if content_start > bytes.len() {
+            return Err(Error::corrupt(
+                number,
+                "cell content area starts past the usable size",
+            ));
+        }
+        if pointers_end > content_start {
+            return Err(Error::corrupt(
+                number,
+                "cell pointer array runs into the cell content area",
+            ));
+        }
+        Ok(BTreePage {
+            bytes,
+            number,
+            kind,
+            cell_count,
+            content_start,
+        })
+    }
+
+    /// The page's number.
+    pub const fn number(&self) -> PageNo {
+        self.number
+    }
+
+    /// The page's kind.
+    pub const fn kind(&self) -> PageKind {
+        self.kind
+    }
+
+    /// The usable size: the bytes of the page the B-tree may use.
+    pub const fn usable_size(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Where the page header starts: 100 on page 1, else 0.
+    pub const fn header_offset(&self) -> usize {
+        header_offset(self.number)
+    }
+
+    /// The number of cells on the page.
+    pub const fn cell_count(&self) -> u16 {
+        self.cell_count
+    }
+
+    /// The offset where the cell content area starts (65536 when the header
+    /// stores 0).
+    pub const fn content_start(&self) -> usize {
+        self.content_start
+    }
+
+    /// Where the cell pointer array ends: the first byte of free space
+    /// between it and the content area.
+    pub const fn cell_pointers_end(&self) -> usize {
+        self.header_offset() + self.kind.header_len() + CELL_POINTER_LEN * self.cell_count as usize
+    }
+
+    /// The offset of the first freeblock, if there is one.
+    pub fn first_freeblock(&self) -> Option<usize> {
+        match self.header_u16(1) {
+            0 => None,
+            offset => Some(usize::from(offset)),
+        }
+    }
+
+    /// The number of fragmented free bytes in the content area.
+    pub fn fragmented_bytes(&self) -> u8 {
+        self.bytes.u8(self.header_offset() + 7).unwrap_or_default()
+    }
+
+    /// The right-most child: the subtree of keys above every cell's key.
+    /// `None` on leaves; a pointer to page 0 is `Corrupt`.
+    pub fn right_child(&self) -> Result<Option<PageNo>> {
+        if self.kind.is_leaf() {
+            return Ok(None);
+        }
+        let raw = self.bytes.u32(self.header_offset() + 8)?;
+        PageNo::new(raw)
+            .map(Some)
+            .ok_or(self.corrupt("right-most child pointer is 0"))
+    }
+
+    /// Child `index` of an interior page: the left child of cell `index`
+    /// when `index < cell_count`, the right-most child when it equals
+    /// `cell_count`. `Misuse` on a leaf or past `cell_count`.
+    pub fn child(&self, index: u16) -> Result<PageNo> {
+        if self.kind.is_leaf() || index > self.cell_count {
+            return Err(Error::Misuse("child index outside the interior page"));
+        }
+        if index == self.cell_count {
+            return self
+                .right_child()?
+                .ok_or(Error::Misuse("child index outside the interior page"));
+        }
+        self.cell(index)?
+            .left_child()
+            .ok_or(self.corrupt("interior cell has no child"))
+    }
+
+    /// The offset of cell `index`, checked to lie in the content area.
+    /// `Misuse` when `index` is not below [`cell_count`](Self::cell_count).
+    pub fn cell_pointer(&self, index: u16) -> Result<usize> {
+        if index >= self.cell_count {
+            return Err(Error::Misuse("cell index past the page's cell count"));
+        }
+        let at =
+            self.header_offset() + self.kind.header_len() + CELL_POINTER_LEN * usize::from(index);
+        let pointer = usize::from(self.bytes.u16(at)?);
+        if pointer < self.content_start || pointer >= self.bytes.len() {
+            return Err(self.corrupt("cell pointer outside the cell content area"));
+        }
+        Ok(pointer)
+    }
+
+    /// Cell `index`, parsed.
+    pub fn cell(&self, index: u16) -> Result<Cell<'a>> {
+        Ok(self.cell_with_size(index)?.0)
+    }
+
+    /// Cell `index` and the bytes it occupies on the page (at least 4, as
+    /// SQLite never allocates less for a cell).
+    pub fn cell_with_size(&self, index: u16) -> Result<(Cell<'a>, usize)> {
+        cell::parse(self.bytes, self.kind, self.cell_pointer(index)?)
+    }
+
+    /// The freeblocks, in the order of the list (ascending offsets).
+    pub fn freeblocks(&self) -> Freeblocks<'a> {
+        Freeblocks {
+            bytes: self.bytes,
+            next: self.first_freeblock(),
+            min_offset: self.content_start,
+        }
+    }
+
+    /// A `Corrupt` error on this page.
+    pub const fn corrupt(&self, reason: &'static str) -> Error {
+        Error::corrupt(self.number, reason)
+    }
+
+    /// A header field read after `parse` checked the header is in bounds.
+    fn header_u16(&self, field: usize) -> u16 {
+        self.bytes
+            .u16(self.header_offset() + field)
+            .unwrap_or_default()
+    }
+}
+
+/// The freeblocks of a page (see [`BTreePage::freeblocks`]). Each block must
+/// start after the end of the one before it and inside the content area, so
+/// the walk ends; a block that breaks this yields `Corrupt`, then nothing.
+#[derive(Debug, Clone)]
+pub struct Freeblocks<'a> {
+    bytes: Reader<'a>,
+    next: Option<usize>,
+    /// Where the next block may start at the earliest.
+    min_offset: usize,
+}
+
+impl Iterator for Freeblocks<'_> {
+    type Item = Result<Freeblock>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let offset = self.next.take()?;
+        let block = self.read(offset);
+        if let Ok(block) = block {
+            self.min_offset = block.offset + block.size;
+        }
+        Some(block)
+    }
+}
+
+impl Freeblocks<'_> {
+    fn read(&mut self, offset: usize) -> Result<Freeblock> {
+        if offset < self.min_offset {
+            return Err(self.bytes.corrupt("freeblock list is out of order"));
+        }
+        let next = usize::from(self.bytes.u16(offset)?);
+        let size = usize::from(self.bytes.u16(offset + 2)?);
+        if size < 4 || offset + size > self.bytes.len() {
+            return Err(self.bytes.corrupt("freeblock runs past the usable size"));
+        }
+        self.next = (next != 0).then_some(next);
+        Ok(Freeblock { offset, size })
+    }
+}

@@ -1,0 +1,139 @@
+//! [`PageSource`]: what B-tree readers need from whoever holds the pages.
+//!
+//! A cursor asks for one page at a time by number and looks at its bytes
+//! while it holds the returned handle; it does not keep handles between
+//! calls, so a page cache may evict a page as soon as its handle is dropped.
+//! Two sources exist: the [`Pager`] (the page cache over a file) and
+//! [`FileImage`], a whole database file already in memory as one slice,
+//! which tools and tests use without a pager.
+//!
+//! Contract for implementors: [`PageSource::page`] returns exactly the
+//! page's bytes (`page_size` of them) or an error; a page number past
+//! [`PageSource::page_count`] is `Corrupt`, never a read past the file.
+
+use core::ops::Deref;
+
+use boundlite_alloc::Allocator;
+use boundlite_platform::File;
+
+use crate::format::{DatabaseHeader, HEADER_SIZE};
+use crate::pager::{PageRef, Pager};
+use crate::{Error, PageNo, Result};
+
+/// Hands out pages by number, read-only.
+pub trait PageSource {
+    /// A handle on one page's bytes; the page stays available (pinned, for
+    /// a cache) while the handle lives.
+    type Page<'s>: Deref<Target = [u8]>
+    where
+        Self: 's;
+
+    /// The bytes of page `no`. `Corrupt` when `no` is past the last page.
+    fn page(&self, no: PageNo) -> Result<Self::Page<'_>>;
+
+    /// Bytes per page available to B-tree content: the page size less the
+    /// reserved bytes.
+    fn usable_size(&self) -> u32;
+
+    /// The number of pages in the database.
+    fn page_count(&self) -> u32;
+}
+
+/// A whole database file held in memory as one byte slice.
+///
+/// ```
+/// use boundlite::btree::{FileImage, PageSource};
+/// use boundlite::format::{DatabaseHeader, PageSize};
+/// use boundlite::PageNo;
+///
+/// let mut file = [0u8; 512];
+/// DatabaseHeader::new_database(PageSize::new(512).unwrap()).write((&mut file[..100]).try_into().unwrap());
+/// let image = FileImage::new(&file)?;
+/// assert_eq!((image.page_count(), image.usable_size()), (1, 512));
+/// assert_eq!(image.page(PageNo::ONE)?.len(), 512);
+/// assert!(image.page(PageNo::new(2).unwrap()).is_err());
+/// # Ok::<(), boundlite::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct FileImage<'a> {
+    bytes: &'a [u8],
+    page_size: u32,
+    usable_size: u32,
+    page_count: u32,
+}
+
+impl<'a> FileImage<'a> {
+    /// Reads the database header at the start of `bytes` and sizes the
+    /// database as SQLite would for a file of that length.
+    pub fn new(bytes: &'a [u8]) -> Result<Self> {
+        if bytes.len() < HEADER_SIZE {
+            return Err(Error::corrupt_file(
+                "file is shorter than the database header",
+            ));
+        }
+        let header = DatabaseHeader::parse(bytes)?;
+        let page_count = header.page_count(bytes.len() as u64)?;
+        Ok(FileImage {
+            bytes,
+            page_size: header.page_size.get(),
+            usable_size: header.usable_size(),
+            page_count,
+        })
+    }
+
+    /// The page size in bytes.
+    pub const fn page_size(&self) -> u32 {
+        self.page_size
+    }
+}
+
+impl PageSource for FileImage<'_> {
+    type Page<'s>
+        = &'s [u8]
+    where
+        Self: 's;
+
+    fn page(&self, no: PageNo) -> Result<&[u8]> {
+        if no.get() > self.page_count {
+            return Err(Error::corrupt(
+                no,
+                "page number past the end of the database",
+            ));
+        }
+        let start = usize::try_from(no.offset(self.page_size))
+            .map_err(|_| Error::corrupt(no, "page number past the end of the database"))?;
+        let end = start.saturating_add(self.page_size as usize);
+        self.bytes
+            .get(start..end)
+            .ok_or(Error::corrupt(no, "page is past the end of the file"))
+    }
+
+    fn usable_size(&self) -> u32 {
+        self.usable_size
+    }
+
+    fn page_count(&self) -> u32 {
+        self.page_count
+    }
+}
+
+/// The pager hands out pinned pages from its cache; a page past the end of
+/// the database is `Corrupt`.
+impl<F: File, A: Allocator + Clone> PageSource for Pager<F, A> {
+    type Page<'s>
+        = PageRef<'s, A>
+    where
+        Self: 's;
+
+    fn page(&self, no: PageNo) -> Result<PageRef<'_, A>> {
+        Pager::page(self, no)
+    }
+
+    fn usable_size(&self) -> u32 {
+        Pager::usable_size(self)
+    }
+
+    fn page_count(&self) -> u32 {
+        Pager::page_count(self)
+    }
+}

@@ -1,0 +1,660 @@
+//! [`TreeWriter`]: creating, changing and dropping table and index B-trees.
+//!
+//! Every change starts with a descent from the root that records the path
+//! (page and child index per level), makes the change on the page in place
+//! when it fits ([`PageLayout`]), and otherwise hands the page's intended
+//! cells to [`TreeWriter::settle`] to rebalance up the path. The writer
+//! keeps its scratch buffers (cell lists, the cell being built, assembled
+//! keys) between calls, so a warm writer allocates only when a buffer must
+//! grow.
+//!
+//! The writer works inside a pager write transaction and leaves committing
+//! or rolling back to its caller: an error (out of memory, a full cache,
+//! corruption) may leave the tree half-changed in the transaction, which
+//! the caller then rolls back.
+
+use core::cmp::Ordering;
+
+use boundlite_platform::File;
+
+use crate::alloc::{Allocator, Vec};
+use crate::btree::balance::index_body;
+use crate::btree::cell::Cell;
+use crate::btree::cell_list::CellList;
+use crate::btree::cursor::MAX_DEPTH;
+use crate::btree::layout::PageLayout;
+use crate::btree::overflow::read_payload;
+use crate::btree::page::{BTreePage, PageKind};
+use crate::btree::payload::PayloadKind;
+use crate::btree::spill::{free_chain, write_chain};
+use crate::format::Varint;
+use crate::pager::Pager;
+use crate::record::{KeyColumn, RecordRef, compare_records};
+use crate::{Error, PageNo, Result};
+
+/// The two families of B-tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TreeKind {
+    /// Rows keyed by a 64-bit rowid, stored on leaves.
+    Table,
+    /// Keys (records) stored on every page.
+    Index,
+}
+
+impl TreeKind {
+    fn leaf(self) -> PageKind {
+        match self {
+            TreeKind::Table => PageKind::TableLeaf,
+            TreeKind::Index => PageKind::IndexLeaf,
+        }
+    }
+}
+
+/// The interior kind of the family `kind` belongs to.
+pub(crate) fn interior_of(kind: PageKind) -> PageKind {
+    if kind.is_table() {
+        PageKind::TableInterior
+    } else {
+        PageKind::IndexInterior
+    }
+}
+
+/// The pages from a root down to the page being changed, with the index
+/// of each page among its parent's children.
+pub(crate) struct Path {
+    levels: [(PageNo, u16); MAX_DEPTH],
+    len: usize,
+}
+
+impl Path {
+    fn new(root: PageNo) -> Self {
+        Self {
+            levels: [(root, 0); MAX_DEPTH],
+            len: 1,
+        }
+    }
+
+    /// How far the top of the path is below the root.
+    pub(crate) fn depth(&self) -> usize {
+        self.len - 1
+    }
+
+    /// The page at the top of the path and its index in its parent.
+    pub(crate) fn top(&self) -> Result<(PageNo, u16)> {
+        self.at(self.len - 1)
+    }
+
+    /// The parent of the page at the top.
+    pub(crate) fn parent(&self) -> Result<(PageNo, u16)> {
+        self.at(self
+            .len
+            .checked_sub(2)
+            .ok_or(Error::Misuse("the root has no parent"))?)
+    }
+
+    fn at(&self, level: usize) -> Result<(PageNo, u16)> {
+        self.levels
+            .get(level)
+            .copied()
+            .ok_or(Error::Misuse("path level out of range"))
+    }
+
+    fn push(&mut self, page: PageNo, index: u16) -> Result<()> {
+        let slot = self
+            .levels
+            .get_mut(self.len)
+            .ok_or(Error::corrupt(page, "b-tree deeper than the depth limit"))?;
+        *slot = (page, index);
+        self.len += 1;
+        Ok(())
+    }
+
+    pub(crate) fn pop(&mut self) -> Result<()> {
+        self.len = self
+            .len
+            .checked_sub(1)
+            .filter(|l| *l > 0)
+            .ok_or(Error::Misuse("path is empty"))?;
+        Ok(())
+    }
+
+    /// Puts `child` between the root and the rest of the path: the root's
+    /// content moved to `child`, its only child.
+    pub(crate) fn push_below_root(&mut self, child: PageNo) -> Result<()> {
+        if self.len >= MAX_DEPTH {
+            return Err(Error::corrupt(child, "b-tree deeper than the depth limit"));
+        }
+        self.levels.copy_within(1..self.len, 2);
+        if let Some(slot) = self.levels.get_mut(1) {
+            *slot = (child, 0);
+        }
+        self.len += 1;
+        Ok(())
+    }
+}
+
+/// Where a key belongs on a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Position {
+    /// Cell `i` holds the key.
+    At(u16),
+    /// The key is not on the page; it sorts before cell `i` (or after every
+    /// cell when `i` is the cell count).
+    Before(u16),
+}
+
+/// Creates, changes and drops B-trees; owns the scratch memory for it.
+pub struct TreeWriter<A: Allocator + Clone> {
+    pub(crate) current: CellList<A>,
+    pub(crate) parent: CellList<A>,
+    pub(crate) combined: CellList<A>,
+    scratch: Vec<u8, A>,
+    cell: Vec<u8, A>,
+    key: Vec<u8, A>,
+    other: Vec<u8, A>,
+    /// Set while an append (a cell past the last of a leaf) is balanced:
+    /// the leaf level is then packed rather than evened out.
+    pub(crate) appending: bool,
+}
+
+impl<A: Allocator + Clone> TreeWriter<A> {
+    /// A writer whose scratch memory comes from `alloc`; allocates nothing
+    /// until used.
+    pub fn new_in(alloc: A) -> Self {
+        Self {
+            current: CellList::new_in(alloc.clone()),
+            parent: CellList::new_in(alloc.clone()),
+            combined: CellList::new_in(alloc.clone()),
+            scratch: Vec::new_in(alloc.clone()),
+            cell: Vec::new_in(alloc.clone()),
+            key: Vec::new_in(alloc.clone()),
+            other: Vec::new_in(alloc),
+            appending: false,
+        }
+    }
+
+    /// Creates an empty tree of `kind`; returns its root page.
+    pub fn create_tree<F: File>(&mut self, pager: &Pager<F, A>, kind: TreeKind) -> Result<PageNo> {
+        let mut page = pager.allocate()?;
+        let no = page.number();
+        PageLayout::new(&mut page, no, pager.usable_size()).init(kind.leaf())?;
+        Ok(no)
+    }
+
+    /// Stores `record` as the row `rowid` of the table rooted at `root`,
+    /// replacing the row with that rowid if there is one.
+    pub fn insert_row<F: File>(
+        &mut self,
+        pager: &Pager<F, A>,
+        root: PageNo,
+        rowid: i64,
+        record: &[u8],
+    ) -> Result<()> {
+        let mut path = Path::new(root);
+        let position = self.descend_table(pager, &mut path, rowid)?;
+        let (leaf, _) = path.top()?;
+        let index = match position {
+            Position::At(index) => {
+                self.free_cell_overflow(pager, leaf, index)?;
+                let mut page = pager.page_mut(leaf)?;
+                PageLayout::new(&mut page, leaf, pager.usable_size()).remove_cell(index)?;
+                index
+            }
+            Position::Before(index) => index,
+        };
+        self.build_payload_cell(pager, PayloadKind::Table, Some(rowid), record)?;
+        self.place(pager, &mut path, PageKind::TableLeaf, index)
+    }
+
+    /// Removes row `rowid` from the table rooted at `root`; returns whether
+    /// it was there.
+    pub fn delete_row<F: File>(
+        &mut self,
+        pager: &Pager<F, A>,
+        root: PageNo,
+        rowid: i64,
+    ) -> Result<bool> {
+        let mut path = Path::new(root);
+        let Position::At(index) = self.descend_table(pager, &mut path, rowid)? else {
+            return Ok(false);
+        };
+        self.remove_at(pager, &mut path, PageKind::TableLeaf, index)?;
+        Ok(true)
+    }
+
+    /// Adds `key` (a record) to the index rooted at `root`, ordered by
+    /// `columns`; returns `false`, changing nothing, if an equal key is
+    /// already there.
+    pub fn insert_key<F: File>(
+        &mut self,
+        pager: &Pager<F, A>,
+        root: PageNo,
+        key: &[u8],
+        columns: &[KeyColumn],
+    ) -> Result<bool> {
+        let mut path = Path::new(root);
+        let (position, kind) = self.descend_index(pager, &mut path, key, columns)?;
+        let Position::Before(index) = position else {
+            return Ok(false);
+        };
+        if !kind.is_leaf() {
+            return Err(Error::Misuse("index descent stopped above the leaves"));
+        }
+        self.build_payload_cell(pager, PayloadKind::Index, None, key)?;
+        self.place(pager, &mut path, PageKind::IndexLeaf, index)?;
+        Ok(true)
+    }
+
+    /// Removes `key` from the index rooted at `root`; returns whether it
+    /// was there.
+    ///
+    /// A key on an interior page is replaced by its predecessor, the last
+    /// key of the leaf at the right edge of its left subtree, as SQLite
+    /// does: the predecessor is first taken off its leaf (which may
+    /// rebalance), then the key, wherever it now lies, is overwritten by it.
+    pub fn delete_key<F: File>(
+        &mut self,
+        pager: &Pager<F, A>,
+        root: PageNo,
+        key: &[u8],
+        columns: &[KeyColumn],
+    ) -> Result<bool> {
+        let mut path = Path::new(root);
+        let (position, kind) = self.descend_index(pager, &mut path, key, columns)?;
+        let Position::At(index) = position else {
+            return Ok(false);
+        };
+        if kind.is_leaf() {
+            self.remove_at(pager, &mut path, kind, index)?;
+            return Ok(true);
+        }
+        // Take the predecessor off its leaf, keeping its cell bytes.
+        let (page_no, _) = path.top()?;
+        let left =
+            BTreePage::parse(&pager.page(page_no)?, page_no, pager.usable_size())?.child(index)?;
+        path.push(left, index)?;
+        let (leaf, last) = self.descend_rightmost(pager, &mut path)?;
+        {
+            let page = pager.page(leaf)?;
+            let view = BTreePage::parse(&page, leaf, pager.usable_size())?;
+            let (_, size) = view.cell_with_size(last)?;
+            let bytes = crate::format::Reader::for_page(&page, leaf)
+                .slice(view.cell_pointer(last)?, size)?;
+            self.other.clear();
+            self.other.try_extend_from_slice(bytes)?;
+        }
+        {
+            let mut page = pager.page_mut(leaf)?;
+            PageLayout::new(&mut page, leaf, pager.usable_size()).remove_cell(last)?;
+        }
+        self.settle_if_underfull(pager, &mut path, PageKind::IndexLeaf)?;
+
+        // Find the key again and overwrite it with the predecessor.
+        let mut path = Path::new(root);
+        let (position, kind) = self.descend_index(pager, &mut path, key, columns)?;
+        let Position::At(index) = position else {
+            return Err(Error::corrupt(
+                root,
+                "index key vanished while it was being deleted",
+            ));
+        };
+        let (page_no, _) = path.top()?;
+        self.free_cell_overflow(pager, page_no, index)?;
+        self.cell.clear();
+        if kind.is_leaf() {
+            self.cell.try_extend_from_slice(&self.other)?;
+        } else {
+            let child = BTreePage::parse(&pager.page(page_no)?, page_no, pager.usable_size())?
+                .child(index)?;
+            self.cell
+                .try_extend_from_slice(&child.get().to_be_bytes())?;
+            // The predecessor's cell without the padding a short leaf cell
+            // carries: an interior cell is never short.
+            let body = index_body(&self.other, pager.usable_size(), 0, page_no)?;
+            self.cell.try_extend_from_slice(body)?;
+        }
+        pad_cell(&mut self.cell)?;
+        {
+            let mut page = pager.page_mut(page_no)?;
+            PageLayout::new(&mut page, page_no, pager.usable_size()).remove_cell(index)?;
+        }
+        self.place(pager, &mut path, kind, index)?;
+        Ok(true)
+    }
+
+    /// Frees every page of the tree rooted at `root`, the root included,
+    /// and every overflow chain its cells own.
+    pub fn drop_tree<F: File>(&mut self, pager: &Pager<F, A>, root: PageNo) -> Result<()> {
+        self.clear_below(pager, root)?;
+        pager.free(root)
+    }
+
+    /// Empties the tree rooted at `root`: every page but the root is freed
+    /// and the root becomes an empty leaf.
+    pub fn clear_tree<F: File>(&mut self, pager: &Pager<F, A>, root: PageNo) -> Result<()> {
+        let kind = self.clear_below(pager, root)?;
+        let leaf = if kind.is_table() {
+            PageKind::TableLeaf
+        } else {
+            PageKind::IndexLeaf
+        };
+        let mut page = pager.page_mut(root)?;
+        PageLayout::new(&mut page, root, pager.usable_size()).init(leaf)
+    }
+
+    /// Frees every page under `root` and every overflow chain in the tree;
+    /// returns the root's kind.
+    fn clear_below<F: File>(&mut self, pager: &Pager<F, A>, root: PageNo) -> Result<PageKind> {
+        // Depth-first, children in order, with the path as the stack.
+        let mut path = Path::new(root);
+        let mut next_child = [0u16; MAX_DEPTH];
+        let root_kind = BTreePage::parse(&pager.page(root)?, root, pager.usable_size())?.kind();
+        loop {
+            let (no, _) = path.top()?;
+            let depth = path.depth();
+            let child = {
+                let page = pager.page(no)?;
+                let view = BTreePage::parse(&page, no, pager.usable_size())?;
+                if view.kind().is_table() != root_kind.is_table() {
+                    return Err(view.corrupt("page of the wrong tree family"));
+                }
+                let next = next_child.get(depth).copied().unwrap_or(0);
+                if next == 0 {
+                    // First visit: free the overflow chains of its cells.
+                    for index in 0..view.cell_count() {
+                        free_overflow_of(pager, &view, index)?;
+                    }
+                }
+                if view.kind().is_leaf() || next > view.cell_count() {
+                    None
+                } else {
+                    Some((view.child(next)?, next))
+                }
+            };
+            match child {
+                Some((child, index)) => {
+                    if let Some(slot) = next_child.get_mut(depth) {
+                        *slot = index + 1;
+                    }
+                    path.push(child, index)?;
+                    if let Some(slot) = next_child.get_mut(depth + 1) {
+                        *slot = 0;
+                    }
+                }
+                None => {
+                    if depth == 0 {
+                        return Ok(root_kind);
+                    }
+                    pager.free(no)?;
+                    path.pop()?;
+                }
+            }
+        }
+    }
+
+    /// Puts `self.cell` at `index` on the page at the top of the path, in
+    /// place when it fits, else through rebalancing.
+    fn place<F: File>(
+        &mut self,
+        pager: &Pager<F, A>,
+        path: &mut Path,
+        kind: PageKind,
+        index: u16,
+    ) -> Result<()> {
+        let (no, _) = path.top()?;
+        {
+            let mut page = pager.page_mut(no)?;
+            let mut layout = PageLayout::new(&mut page, no, pager.usable_size());
+            self.scratch.try_resize(pager.usable_size() as usize, 0)?;
+            if layout.try_insert_cell(index, &self.cell, &mut self.scratch)? {
+                return Ok(());
+            }
+            let view = BTreePage::parse(&page, no, pager.usable_size())?;
+            self.appending = kind.is_leaf() && index == view.cell_count();
+            self.current.load(&view, &page)?;
+        }
+        self.current.insert(usize::from(index), &self.cell)?;
+        let settled = self.settle(pager, path, kind);
+        self.appending = false;
+        settled
+    }
+
+    /// Removes cell `index` from the page at the top of the path, freeing
+    /// its overflow chain, and rebalances if the page is left underfull.
+    fn remove_at<F: File>(
+        &mut self,
+        pager: &Pager<F, A>,
+        path: &mut Path,
+        kind: PageKind,
+        index: u16,
+    ) -> Result<()> {
+        let (no, _) = path.top()?;
+        self.free_cell_overflow(pager, no, index)?;
+        {
+            let mut page = pager.page_mut(no)?;
+            PageLayout::new(&mut page, no, pager.usable_size()).remove_cell(index)?;
+        }
+        self.settle_if_underfull(pager, path, kind)
+    }
+
+    /// Rebalances the page at the top of the path if it is a non-root page
+    /// filled less than a third (the threshold `settle` uses).
+    fn settle_if_underfull<F: File>(
+        &mut self,
+        pager: &Pager<F, A>,
+        path: &mut Path,
+        kind: PageKind,
+    ) -> Result<()> {
+        if path.depth() == 0 {
+            return Ok(());
+        }
+        let (no, _) = path.top()?;
+        {
+            let mut page = pager.page_mut(no)?;
+            let layout = PageLayout::new(&mut page, no, pager.usable_size());
+            let capacity = pager.usable_size() as usize - kind.header_len();
+            let used = capacity.saturating_sub(layout.free_space()?);
+            let view = layout.view()?;
+            if used * 3 >= capacity && view.cell_count() > 0 {
+                return Ok(());
+            }
+            let view = BTreePage::parse(&page, no, pager.usable_size())?;
+            self.current.load(&view, &page)?;
+        }
+        self.settle(pager, path, kind)
+    }
+
+    fn free_cell_overflow<F: File>(
+        &mut self,
+        pager: &Pager<F, A>,
+        no: PageNo,
+        index: u16,
+    ) -> Result<()> {
+        let page = pager.page(no)?;
+        let view = BTreePage::parse(&page, no, pager.usable_size())?;
+        free_overflow_of(pager, &view, index)
+    }
+
+    /// Builds in `self.cell` the cell for a payload (with its rowid on
+    /// table leaves), writing the part that does not stay local to an
+    /// overflow chain.
+    fn build_payload_cell<F: File>(
+        &mut self,
+        pager: &Pager<F, A>,
+        kind: PayloadKind,
+        rowid: Option<i64>,
+        payload: &[u8],
+    ) -> Result<()> {
+        let size = u32::try_from(payload.len())
+            .map_err(|_| Error::Misuse("payload larger than 2^32 - 1 bytes"))?;
+        let local = kind.local_size(pager.usable_size(), size) as usize;
+        self.cell.clear();
+        self.cell
+            .try_extend_from_slice(Varint::new(u64::from(size)).as_bytes())?;
+        if let Some(rowid) = rowid {
+            self.cell
+                .try_extend_from_slice(Varint::new(rowid as u64).as_bytes())?;
+        }
+        let (here, rest) = payload.split_at(local.min(payload.len()));
+        self.cell.try_extend_from_slice(here)?;
+        if !rest.is_empty() {
+            let first = write_chain(pager, rest)?;
+            self.cell
+                .try_extend_from_slice(&first.get().to_be_bytes())?;
+        }
+        pad_cell(&mut self.cell)
+    }
+
+    /// Descends the table rooted at the path's root towards `rowid`,
+    /// pushing each page visited; returns where `rowid` is on the leaf.
+    fn descend_table<F: File>(
+        &mut self,
+        pager: &Pager<F, A>,
+        path: &mut Path,
+        rowid: i64,
+    ) -> Result<Position> {
+        loop {
+            let (no, _) = path.top()?;
+            let page = pager.page(no)?;
+            let view = BTreePage::parse(&page, no, pager.usable_size())?;
+            if !view.kind().is_table() {
+                return Err(view.corrupt("table b-tree page is not a table page"));
+            }
+            let position = search(view.cell_count(), |i| {
+                let cell_rowid = view
+                    .cell(i)?
+                    .rowid()
+                    .ok_or(view.corrupt("table cell without rowid"))?;
+                Ok(cell_rowid.cmp(&rowid))
+            })?;
+            if view.kind().is_leaf() {
+                return Ok(position);
+            }
+            // Interior: keys up to a cell's rowid live in its left child.
+            let index = match position {
+                Position::At(i) | Position::Before(i) => i,
+            };
+            let child = view.child(index)?;
+            drop(page);
+            path.push(child, index)?;
+        }
+    }
+
+    /// Descends the index rooted at the path's root towards `key`; stops at
+    /// the page holding an equal key, or at the leaf where it belongs.
+    fn descend_index<F: File>(
+        &mut self,
+        pager: &Pager<F, A>,
+        path: &mut Path,
+        key: &[u8],
+        columns: &[KeyColumn],
+    ) -> Result<(Position, PageKind)> {
+        let target = RecordRef::parse(key, None)?;
+        loop {
+            let (no, _) = path.top()?;
+            let page = pager.page(no)?;
+            let view = BTreePage::parse(&page, no, pager.usable_size())?;
+            if view.kind().is_table() {
+                return Err(view.corrupt("index b-tree page is not an index page"));
+            }
+            let key_buffer = &mut self.key;
+            let position = search(view.cell_count(), |i| {
+                let cell = view.cell(i)?;
+                let payload = cell
+                    .payload()
+                    .ok_or(view.corrupt("index cell without payload"))?;
+                let bytes = match payload.as_complete() {
+                    Some(bytes) => bytes,
+                    None => {
+                        read_payload(pager, no, payload, key_buffer)?;
+                        key_buffer.as_slice()
+                    }
+                };
+                compare_records(&RecordRef::parse(bytes, Some(no))?, &target, columns)
+            })?;
+            let kind = view.kind();
+            match position {
+                Position::At(_) => return Ok((position, kind)),
+                Position::Before(_) if kind.is_leaf() => return Ok((position, kind)),
+                Position::Before(index) => {
+                    let child = view.child(index)?;
+                    drop(page);
+                    path.push(child, index)?;
+                }
+            }
+        }
+    }
+
+    /// Follows right-most children from the top of the path down to a
+    /// leaf; returns the leaf and its last cell.
+    fn descend_rightmost<F: File>(
+        &mut self,
+        pager: &Pager<F, A>,
+        path: &mut Path,
+    ) -> Result<(PageNo, u16)> {
+        loop {
+            let (no, _) = path.top()?;
+            let page = pager.page(no)?;
+            let view = BTreePage::parse(&page, no, pager.usable_size())?;
+            let count = view.cell_count();
+            if view.kind().is_leaf() {
+                let last = count
+                    .checked_sub(1)
+                    .ok_or(view.corrupt("empty leaf under an interior page"))?;
+                return Ok((no, last));
+            }
+            let child = view.child(count)?;
+            drop(page);
+            path.push(child, count)?;
+        }
+    }
+}
+
+/// Binary search over `count` cells with `compare(i)` giving cell `i`'s
+/// key against the sought one.
+fn search(count: u16, mut compare: impl FnMut(u16) -> Result<Ordering>) -> Result<Position> {
+    let (mut low, mut high) = (0u16, count);
+    while low < high {
+        let mid = low + (high - low) / 2;
+        match compare(mid)? {
+            Ordering::Less => low = mid + 1,
+            Ordering::Greater => high = mid,
+            Ordering::Equal => return Ok(Position::At(mid)),
+        }
+    }
+    Ok(Position::Before(low))
+}
+
+/// Frees the overflow chain of cell `index` on `view`, if it has one.
+fn free_overflow_of<F: File, A: Allocator + Clone>(
+    pager: &Pager<F, A>,
+    view: &BTreePage<'_>,
+    index: u16,
+) -> Result<()> {
+    let cell = view.cell(index)?;
+    match cell {
+        Cell::TableLeaf { payload, .. }
+        | Cell::IndexLeaf { payload }
+        | Cell::IndexInterior { payload, .. } => {
+            if let Some(first) = payload.first_overflow() {
+                free_chain(
+                    pager,
+                    view.number(),
+                    first,
+                    payload.size(),
+                    payload.local().len() as u32,
+                )?;
+            }
+            Ok(())
+        }
+        Cell::TableInterior { .. } => Ok(()),
+    }
+}
+
+/// Pads a cell to the 4 bytes a page gives every cell.
+fn pad_cell<A: Allocator>(cell: &mut Vec<u8, A>) -> Result<()> {
+    if cell.len() < 4 {
+        cell.try_resize(4, 0)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,146 @@
+//! [`WriteTransaction`]: changes to a database's trees that commit or roll
+//! back as a whole.
+
+use core::cell::Cell;
+
+use boundlite_platform::Platform;
+
+use super::Database;
+use crate::alloc::Allocator;
+use crate::btree::{TreeKind, TreeWriter};
+use crate::record::KeyColumn;
+use crate::{Error, PageNo, Result};
+
+/// Where a write transaction stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Changes may be made.
+    Open,
+    /// An error rolled the transaction back; it accepts nothing more.
+    Failed,
+    /// Committed or rolled back by request.
+    Finished,
+}
+
+/// The open write transaction of a [`Database`]. Every change goes through
+/// it; [`commit`](Self::commit) makes them durable, and dropping it without
+/// committing undoes them.
+pub struct WriteTransaction<'db, P: Platform, A: Allocator + Clone> {
+    db: &'db Database<P, A>,
+    state: Cell<State>,
+}
+
+impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
+    pub(super) fn begin(db: &'db Database<P, A>) -> Result<Self> {
+        if db.pager.in_write_transaction() {
+            return Err(Error::Busy);
+        }
+        db.pager.begin_write()?;
+        Ok(Self {
+            db,
+            state: Cell::new(State::Open),
+        })
+    }
+
+    /// Creates an empty tree of `kind`; returns its root page.
+    pub fn create_tree(&self, kind: TreeKind) -> Result<PageNo> {
+        self.change(|writer, pager| writer.create_tree(pager, kind))
+    }
+
+    /// Stores `record` as row `rowid` of the table rooted at `root`,
+    /// replacing any row with that rowid.
+    pub fn insert_row(&self, root: PageNo, rowid: i64, record: &[u8]) -> Result<()> {
+        self.change(|writer, pager| writer.insert_row(pager, root, rowid, record))
+    }
+
+    /// Removes row `rowid`; returns whether it existed.
+    pub fn delete_row(&self, root: PageNo, rowid: i64) -> Result<bool> {
+        self.change(|writer, pager| writer.delete_row(pager, root, rowid))
+    }
+
+    /// Adds `key` to the index rooted at `root`, ordered by `columns`;
+    /// returns `false` if an equal key is already there.
+    pub fn insert_key(&self, root: PageNo, key: &[u8], columns: &[KeyColumn]) -> Result<bool> {
+        self.change(|writer, pager| writer.insert_key(pager, root, key, columns))
+    }
+
+    /// Removes `key` from the index rooted at `root`; returns whether it
+    /// was there.
+    pub fn delete_key(&self, root: PageNo, key: &[u8], columns: &[KeyColumn]) -> Result<bool> {
+        self.change(|writer, pager| writer.delete_key(pager, root, key, columns))
+    }
+
+    /// Frees every page of the tree rooted at `root`, root included.
+    pub fn drop_tree(&self, root: PageNo) -> Result<()> {
+        self.change(|writer, pager| writer.drop_tree(pager, root))
+    }
+
+    /// Empties the tree rooted at `root`, keeping its root page.
+    pub fn clear_tree(&self, root: PageNo) -> Result<()> {
+        self.change(|writer, pager| writer.clear_tree(pager, root))
+    }
+
+    /// Sets `PRAGMA user_version`.
+    pub fn set_user_version(&self, version: i32) -> Result<()> {
+        self.change(|_, pager| pager.update_header(|h| h.user_version = version))
+    }
+
+    /// Makes every change durable.
+    pub fn commit(self) -> Result<()> {
+        self.check_open()?;
+        self.state.set(State::Finished);
+        self.db.pager.commit()
+    }
+
+    /// Undoes every change.
+    pub fn rollback(self) -> Result<()> {
+        self.finish()
+    }
+
+    fn finish(&self) -> Result<()> {
+        let was = self.state.replace(State::Finished);
+        match was {
+            State::Open => self.db.pager.rollback(),
+            State::Failed | State::Finished => Ok(()),
+        }
+    }
+
+    fn check_open(&self) -> Result<()> {
+        match self.state.get() {
+            State::Open => Ok(()),
+            State::Failed => Err(Error::Misuse(
+                "the transaction was rolled back after an error",
+            )),
+            State::Finished => Err(Error::Misuse("the transaction has ended")),
+        }
+    }
+
+    /// Runs one change; on error rolls the whole transaction back.
+    fn change<T>(
+        &self,
+        op: impl FnOnce(&mut TreeWriter<A>, &crate::pager::Pager<P::File, A>) -> Result<T>,
+    ) -> Result<T> {
+        self.check_open()?;
+        let mut writer = self
+            .db
+            .writer
+            .try_borrow_mut()
+            .map_err(|_| Error::Misuse("tree writer is busy"))?;
+        match op(&mut writer, &self.db.pager) {
+            Ok(value) => Ok(value),
+            Err(error) => {
+                self.state.set(State::Failed);
+                self.db.pager.rollback()?;
+                Err(error)
+            }
+        }
+    }
+}
+
+impl<P: Platform, A: Allocator + Clone> Drop for WriteTransaction<'_, P, A> {
+    fn drop(&mut self) {
+        // Nothing to report to: a failed rollback leaves the pager to
+        // refuse further writes, which the next begin will say.
+        let _ = self.finish();
+    }
+}
