@@ -59,16 +59,7 @@ struct Db {
     index: PageNo,
 }
 
-const KEY: [KeyColumn; 2] = [
-    KeyColumn {
-        order: boundlite::record::SortOrder::Asc,
-        collation: boundlite::record::Collation::Binary,
-    },
-    KeyColumn {
-        order: boundlite::record::SortOrder::Asc,
-        collation: boundlite::record::Collation::Binary,
-    },
-];
+const KEY: [KeyColumn; 2] = [KeyColumn::ASC_BINARY; 2];
 
 fn create(path: &FsPath, page_size: u32) -> Db {
     let platform = StdPlatform::new();

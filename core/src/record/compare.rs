@@ -84,6 +84,14 @@ pub struct KeyColumn {
     pub collation: Collation,
 }
 
+impl KeyColumn {
+    /// Ascending with BINARY collation: SQLite's default for a key column.
+    pub const ASC_BINARY: KeyColumn = KeyColumn {
+        order: SortOrder::Asc,
+        collation: Collation::Binary,
+    };
+}
+
 /// Compares two values in ascending order with `collation` for TEXT.
 ///
 /// ```

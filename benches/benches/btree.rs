@@ -1,0 +1,189 @@
+//! B-tree benches: sequential and random rowid inserts (batched commits),
+//! point seeks, full scans and index seeks, on a RAM disk. Each group also
+//! prints the allocations the engine makes per operation once warm (the
+//! engine runs on a counting allocator; the RAM disk's own bytes are not
+//! counted).
+
+// A benchmark that fails should stop loudly.
+#![allow(clippy::expect_used)]
+// criterion_group! generates undocumented public functions.
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+
+use boundlite::alloc::{Allocator, Counting, Global, Vec};
+use boundlite::btree::SeekMode;
+use boundlite::format::PageSize;
+use boundlite::platform::MemoryPlatform;
+use boundlite::record::{KeyColumn, ValueRef, encode_into};
+use boundlite::{Config, Database, PageNo, TreeKind};
+use boundlite_benches::report_allocations;
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+
+const ROWS: i64 = 10_000;
+const BATCH: i64 = 1_000;
+const KEY: [KeyColumn; 2] = [KeyColumn::ASC_BINARY, KeyColumn::ASC_BINARY];
+
+fn config() -> Config {
+    Config {
+        page_size: PageSize::new(4096).expect("page size"),
+        cache_frames: 2048,
+    }
+}
+
+fn row(id: i64) -> Vec<u8> {
+    let name = format!("data_{id}");
+    let mut out = Vec::new();
+    encode_into(
+        &[
+            ValueRef::Integer(id),
+            ValueRef::Text(name.as_bytes()),
+            ValueRef::Real(id as f64 * 1.1),
+        ],
+        &mut out,
+    )
+    .expect("memory");
+    out
+}
+
+fn key(value: i64, rowid: i64) -> Vec<u8> {
+    let mut out = Vec::new();
+    encode_into(
+        &[ValueRef::Integer(value), ValueRef::Integer(rowid)],
+        &mut out,
+    )
+    .expect("memory");
+    out
+}
+
+/// A pseudo-random permutation of 1..=n (multiplicative, so no table).
+fn scrambled(i: i64, n: i64) -> i64 {
+    (i * 7_919) % n + 1
+}
+
+/// Inserts `ids` into a table (and an index on the negated id) in batches.
+fn load<A: Allocator + Clone>(
+    db: &Database<&MemoryPlatform, A>,
+    ids: impl Iterator<Item = i64>,
+) -> (PageNo, PageNo) {
+    let txn = db.begin_write().expect("begin");
+    let table = txn.create_tree(TreeKind::Table).expect("table");
+    let index = txn.create_tree(TreeKind::Index).expect("index");
+    txn.commit().expect("commit");
+    let ids: std::vec::Vec<i64> = ids.collect();
+    for chunk in ids.chunks(BATCH as usize) {
+        let txn = db.begin_write().expect("begin");
+        for &id in chunk {
+            txn.insert_row(table, id, &row(id)).expect("insert");
+            txn.insert_key(index, &key(-id, id), &KEY)
+                .expect("index insert");
+        }
+        txn.commit().expect("commit");
+    }
+    (table, index)
+}
+
+fn inserts(c: &mut Criterion) {
+    let mut group = c.benchmark_group("btree_insert_10k_rows_and_keys");
+    group.sample_size(10);
+    for (name, random) in [("sequential", false), ("random", true)] {
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                MemoryPlatform::new,
+                |disk| {
+                    let db = Database::open(&disk, "bench.db", &config(), Global).expect("open");
+                    let ids = (1..=ROWS).map(|i| if random { scrambled(i, ROWS) } else { i });
+                    black_box(load(&db, ids));
+                },
+                BatchSize::LargeInput,
+            )
+        });
+        let disk = MemoryPlatform::new();
+        let counting = Counting::new(Global);
+        let db = Database::open(&disk, "count.db", &config(), &counting).expect("open");
+        let before = counting.stats();
+        load(
+            &db,
+            (1..=ROWS).map(|i| if random { scrambled(i, ROWS) } else { i }),
+        );
+        let after = counting.stats();
+        let delta = boundlite::alloc::CountingStats {
+            allocations: after.allocations - before.allocations,
+            reallocations: after.reallocations - before.reallocations,
+            ..after
+        };
+        report_allocations(
+            &format!("btree_insert/{name} (row + key per item)"),
+            ROWS as u64,
+            &delta,
+        );
+    }
+    group.finish();
+}
+
+fn reads(c: &mut Criterion) {
+    let disk = MemoryPlatform::new();
+    let counting = Counting::new(Global);
+    let db = Database::open(&disk, "read.db", &config(), &counting).expect("open");
+    let (table, index) = load(&db, 1..=ROWS * 10);
+    let n = ROWS * 10;
+
+    let mut group = c.benchmark_group("btree_read_100k");
+    let mut cursor = db.table_cursor(table);
+    let mut i = 0;
+    group.bench_function("point_seek", |b| {
+        b.iter(|| {
+            i += 1;
+            black_box(cursor.seek(scrambled(i, n), SeekMode::Eq).expect("seek"))
+        })
+    });
+    group.bench_function("full_scan", |b| {
+        b.iter(|| {
+            let mut rows = 0u64;
+            let mut more = cursor.first().expect("first");
+            while more {
+                rows += cursor.payload().expect("payload").len() as u64;
+                more = cursor.next().expect("next");
+            }
+            black_box(rows)
+        })
+    });
+    let mut keys = db.index_cursor(index);
+    group.bench_function("index_seek", |b| {
+        b.iter(|| {
+            i += 1;
+            let v = -scrambled(i, n);
+            black_box(
+                keys.seek(&[ValueRef::Integer(v)], &KEY, SeekMode::Ge)
+                    .expect("seek"),
+            )
+        })
+    });
+    group.finish();
+
+    // Allocations once warm: seeks and scan steps should make none.
+    let before = counting.stats();
+    for i in 1..=1000 {
+        cursor.seek(scrambled(i, n), SeekMode::Eq).expect("seek");
+        keys.seek(&[ValueRef::Integer(-scrambled(i, n))], &KEY, SeekMode::Ge)
+            .expect("seek");
+    }
+    let mut more = cursor.first().expect("first");
+    while more {
+        more = cursor.next().expect("next");
+    }
+    let after = counting.stats();
+    let delta = boundlite::alloc::CountingStats {
+        allocations: after.allocations - before.allocations,
+        reallocations: after.reallocations - before.reallocations,
+        ..after
+    };
+    report_allocations(
+        "btree_read/1000 row seeks + 1000 index seeks + 100k scan steps",
+        102_000,
+        &delta,
+    );
+}
+
+criterion_group!(benches, inserts, reads);
+criterion_main!(benches);
