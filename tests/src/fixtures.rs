@@ -312,15 +312,18 @@ pub fn min_local(usable: u32) -> u32 {
     (usable - 12) * 32 / 255 - 23
 }
 
-/// Blob sizes that put a record of one blob (plus a few bytes of header
-/// and key) on both sides of every threshold where the local-payload rule
-/// changes, for payloads spilling up to `max_pages` overflow pages.
-fn sizes_around(max_local: u32, usable: u32, max_pages: u32, spread: u32) -> Vec<u32> {
+/// Blob sizes that put a record holding one blob on both sides of every
+/// size where the local-payload rule changes (`X`, and `X` and `M` plus
+/// whole overflow pages), for payloads spilling up to `max_pages` overflow
+/// pages. A record is its blob plus `overhead` bytes or so (header, key).
+fn sizes_around(max_local: u32, usable: u32, max_pages: u32, overhead: u32) -> Vec<u32> {
     let min = min_local(usable);
+    let spread = if usable >= 65536 { 3 } else { 6 };
     let mut sizes = vec![0, 1, 100];
     for pages in 0..=max_pages {
         for edge in [max_local + pages * (usable - 4), min + pages * (usable - 4)] {
-            sizes.extend(edge.saturating_sub(spread)..=edge + spread);
+            let centre = edge.saturating_sub(overhead);
+            sizes.extend(centre.saturating_sub(spread)..=centre + spread);
         }
     }
     sizes.sort_unstable();
@@ -370,7 +373,6 @@ fn shapes_sql(page_size: u32) -> String {
 /// in an index, at `page_size`.
 fn payloads_sql(page_size: u32) -> String {
     let max_pages = if page_size >= 65536 { 3 } else { 4 };
-    let spread = if page_size >= 65536 { 2 } else { 4 };
     let mut sql = String::from(
         "CREATE TABLE big(id INTEGER PRIMARY KEY, x BLOB);
          CREATE TABLE keys(k BLOB, n INT);
@@ -378,10 +380,12 @@ fn payloads_sql(page_size: u32) -> String {
          CREATE TABLE texts(t TEXT);
          CREATE INDEX texts_t ON texts(t);",
     );
-    for size in sizes_around(table_max_local(page_size), page_size, max_pages, spread) {
+    // Header size byte, NULL for the rowid alias, the blob's serial type.
+    for size in sizes_around(table_max_local(page_size), page_size, max_pages, 4) {
         sql += &format!("INSERT INTO big(x) VALUES (randomblob({size}));");
     }
-    for size in sizes_around(index_max_local(page_size), page_size, max_pages, spread) {
+    // Header size byte, the key's serial type, the rowid's and its body.
+    for size in sizes_around(index_max_local(page_size), page_size, max_pages, 5) {
         sql += &format!(
             "INSERT INTO keys VALUES (randomblob({size}), {size});
              INSERT INTO texts VALUES (substr(hex(randomblob({size})), 1, {size}));"

@@ -108,6 +108,12 @@ struct Walk {
     spilled: usize,
     longest_chain: usize,
     depth: usize,
+    /// Payload sizes seen on table leaves and on index pages.
+    table_sizes: BTreeSet<u32>,
+    index_sizes: BTreeSet<u32>,
+    /// Spilled payloads keeping `M` bytes local, and keeping more (`K`).
+    kept_min: usize,
+    kept_more: usize,
 }
 
 /// Walks the tree at `page` in key order, handing each entry's whole
@@ -144,8 +150,17 @@ fn walk(
         let Some(payload) = cell.payload() else {
             continue;
         };
+        match cell {
+            Cell::TableLeaf { .. } => seen.table_sizes.insert(payload.size()),
+            _ => seen.index_sizes.insert(payload.size()),
+        };
         if payload.first_overflow().is_some() {
             seen.spilled += 1;
+            if payload.local().len() as u32 == PayloadKind::min_local(usable) {
+                seen.kept_min += 1;
+            } else {
+                seen.kept_more += 1;
+            }
             let mut chain = OverflowChain::new(payload, page, usable, image.page_count()).unwrap();
             let mut length = 0;
             while let Some(next) = chain.next_page() {
@@ -208,6 +223,27 @@ fn the_fixtures_have_the_shapes_they_promise() {
         }
         if name.starts_with("payloads") {
             assert!(seen.longest_chain >= 3, "{name}: {}", seen.longest_chain);
+            assert!(seen.kept_min > 0 && seen.kept_more > 0, "{name}");
+            // Payloads at each threshold and one byte past it, on real
+            // SQLite pages.
+            let usable = image.usable_size();
+            let table = PayloadKind::Table.max_local(usable);
+            let index = PayloadKind::Index.max_local(usable);
+            let chunk = usable - 4;
+            for edge in [table, table + chunk, table + 2 * chunk] {
+                assert!(seen.table_sizes.contains(&edge), "{name}: table P={edge}");
+                assert!(
+                    seen.table_sizes.contains(&(edge + 1)),
+                    "{name}: table P={edge}+1"
+                );
+            }
+            for edge in [index, index + chunk, index + 2 * chunk] {
+                assert!(seen.index_sizes.contains(&edge), "{name}: index P={edge}");
+                assert!(
+                    seen.index_sizes.contains(&(edge + 1)),
+                    "{name}: index P={edge}+1"
+                );
+            }
             spilled_pages += seen.spilled;
         }
         if name.starts_with("freelist") {
