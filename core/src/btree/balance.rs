@@ -381,22 +381,24 @@ impl Plan {
             0
         };
         for j in (0..evened).rev() {
+            let mut left = group(plan.start(j)?, plan.end(j)?);
+            let mut right = group(plan.start(j + 1)?, plan.end(j + 1)?);
             loop {
                 let (start, end) = (plan.start(j)?, plan.end(j)?);
-                let (next_start, next_end) = (plan.start(j + 1)?, plan.end(j + 1)?);
                 if end <= start + 1 {
                     break;
                 }
-                // One cell moves right: the left page's last cell, or, when
-                // dividers move, the old divider (the left's last cell
-                // becoming the divider).
+                // One cell moves right: the left page loses its last cell;
+                // the right page gains it, or, when dividers move, gains
+                // the old divider while the left's last cell goes up.
                 let moved = if divider_moves { end } else { end - 1 };
-                let left_after = group(start, end - 1);
-                let right_after = group(next_start, next_end) + size(moved);
+                let left_after = left - size(end - 1);
+                let right_after = right + size(moved);
                 if right_after > capacity || right_after > left_after {
                     break;
                 }
                 plan.set_end(j, end - 1)?;
+                (left, right) = (left_after, right_after);
             }
         }
         Ok(plan)
