@@ -377,3 +377,84 @@ fn ascending_inserts_pack_pages_as_densely_as_sqlite() {
         .unwrap();
     assert_eq!(ok, "ok");
 }
+
+#[test]
+fn indexes_with_nocase_and_desc_columns_satisfy_sqlite() {
+    use boundlite::record::{Collation, SortOrder};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("collate.db");
+    let mut db = create(&path, 1024);
+    // A second index over (a COLLATE NOCASE DESC, b): entries (a, b, rowid).
+    db.pager.begin_write().unwrap();
+    let second = db.writer.create_tree(&db.pager, TreeKind::Index).unwrap();
+    let entry = record(&[
+        ValueRef::Text(b"index"),
+        ValueRef::Text(b"j"),
+        ValueRef::Text(b"t"),
+        ValueRef::Integer(i64::from(second.get())),
+        ValueRef::Text(b"CREATE INDEX j ON t(a COLLATE NOCASE DESC, b)"),
+    ]);
+    db.writer
+        .insert_row(&db.pager, PageNo::ONE, 3, &entry)
+        .unwrap();
+    db.pager.update_header(|h| h.schema_cookie += 1).unwrap();
+    let columns = [
+        KeyColumn {
+            order: SortOrder::Desc,
+            collation: Collation::NoCase,
+        },
+        KeyColumn::ASC_BINARY,
+        KeyColumn::ASC_BINARY,
+    ];
+    let mut rng = Rng(0xabcdef);
+    let mut model = BTreeMap::new();
+    for rowid in 1..=1500i64 {
+        let letters: String = (0..1 + rng.below(6))
+            .map(|_| {
+                let c = b'a' + rng.below(4) as u8;
+                (if rng.below(2) == 0 {
+                    c.to_ascii_uppercase()
+                } else {
+                    c
+                }) as char
+            })
+            .collect();
+        let a = A::Text(letters);
+        let b = vec![rng.below(3) as u8];
+        db.put(rowid, &a, &b);
+        let key = record(&[a_value(&a), ValueRef::Blob(&b), ValueRef::Integer(rowid)]);
+        assert!(
+            db.writer
+                .insert_key(&db.pager, second, &key, &columns)
+                .unwrap()
+        );
+        model.insert(rowid, (a, b));
+    }
+    // Delete a third of them again, from both indexes.
+    for rowid in (1..=1500i64).filter(|r| r % 3 == 0) {
+        let (a, b) = model.remove(&rowid).unwrap();
+        db.remove(rowid, &a);
+        let key = record(&[a_value(&a), ValueRef::Blob(&b), ValueRef::Integer(rowid)]);
+        assert!(
+            db.writer
+                .delete_key(&db.pager, second, &key, &columns)
+                .unwrap(),
+            "row {rowid}"
+        );
+    }
+    db.pager.commit().unwrap();
+    drop(db);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let ok: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
+    let via_index: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM t INDEXED BY j WHERE a >= ''",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(via_index as usize, model.len());
+}
