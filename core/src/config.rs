@@ -74,10 +74,10 @@ impl Default for Config {
 }
 
 /// Per-frame bytes beyond the page itself: the frame record, and the
-/// frame's share of the page index (two to three buckets of 16 bytes and
+/// frame's share of the page index (two to three buckets of 24 bytes and
 /// their control bytes) and of the commit list. Checked by the pager's
 /// memory test.
-pub(crate) const FRAME_OVERHEAD: usize = 160;
+pub(crate) const FRAME_OVERHEAD: usize = 192;
 
 /// Bytes of the cache that do not grow with the frame count: the index's
 /// trailing control group. Checked by the pager's memory test.

@@ -1,29 +1,44 @@
 //! [`PageCache`]: a fixed set of page frames, allocated once, with a page
 //! index and clock eviction.
 //!
+//! A frame holds one *version* of a page: as the database file holds it,
+//! or as the open write transaction changed it. Readers of different snapshots may need
+//! different versions of one page at once, so the cache is keyed by page
+//! and version.
+//!
 //! Invariants:
 //! - the number of frames and each frame's buffer are fixed at creation;
 //!   nothing here allocates afterwards (the index is reserved at twice the
 //!   frame count, so inserting into it never needs to grow it);
-//! - a page is in at most one frame, and the index maps exactly the frames
-//!   whose `page` is `Some`;
-//! - a frame that is pinned (a handle to it lives) or dirty (it holds a
-//!   change not yet written) is never chosen for eviction.
+//! - a (page, version) pair is in at most one frame, and the index maps
+//!   exactly the frames whose key is `Some`;
+//! - a frame that is pinned (a handle to it lives) or holds an uncommitted
+//!   version is never chosen for eviction.
 
 use core::cell::{Cell, RefCell};
 
 use crate::alloc::{Allocator, Box, DeterministicState, HashMap, Vec};
 use crate::{Error, PageNo, Result};
 
+/// Which version of a page a frame holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Version {
+    /// As the database file holds it.
+    File,
+    /// As the open write transaction changed it: in no file yet.
+    Uncommitted,
+}
+
+/// What a frame holds: a page, in one version.
+pub(crate) type Key = (PageNo, Version);
+
 /// One cache slot: a page-sized buffer and what the cache knows of it.
 pub(crate) struct Frame<A: Allocator> {
     pub(crate) data: RefCell<Box<[u8], A>>,
-    /// The page the buffer holds, if any.
-    page: Cell<Option<PageNo>>,
+    /// The page version the buffer holds, if any.
+    key: Cell<Option<Key>>,
     /// Live handles onto the frame.
     pins: Cell<u32>,
-    /// Whether the buffer holds a change the file does not have yet.
-    dirty: Cell<bool>,
     /// The clock bit: set on use, cleared as the hand passes.
     referenced: Cell<bool>,
 }
@@ -38,20 +53,21 @@ impl<A: Allocator> Frame<A> {
         self.pins.set(self.pins.get().saturating_sub(1));
     }
 
-    pub(crate) fn is_dirty(&self) -> bool {
-        self.dirty.get()
+    /// Whether the frame holds a version the open write transaction made.
+    pub(crate) fn is_uncommitted(&self) -> bool {
+        matches!(self.key.get(), Some((_, Version::Uncommitted)))
     }
 
-    pub(crate) fn set_dirty(&self, dirty: bool) {
-        self.dirty.set(dirty);
+    pub(crate) fn is_pinned(&self) -> bool {
+        self.pins.get() > 0
     }
 
-    pub(crate) fn page(&self) -> Option<PageNo> {
-        self.page.get()
+    pub(crate) fn key(&self) -> Option<Key> {
+        self.key.get()
     }
 
     fn evictable(&self) -> bool {
-        self.pins.get() == 0 && !self.dirty.get()
+        self.pins.get() == 0 && !self.is_uncommitted()
     }
 }
 
@@ -61,7 +77,7 @@ pub(crate) type FrameId = usize;
 /// The page cache: `frames` buffers of `page_size` bytes.
 pub(crate) struct PageCache<A: Allocator + Clone> {
     frames: Vec<Frame<A>, A>,
-    index: RefCell<HashMap<PageNo, FrameId, DeterministicState, A>>,
+    index: RefCell<HashMap<Key, FrameId, DeterministicState, A>>,
     hand: Cell<FrameId>,
 }
 
@@ -72,9 +88,8 @@ impl<A: Allocator + Clone> PageCache<A> {
         for _ in 0..frames {
             all.try_push(Frame {
                 data: RefCell::new(Box::try_from_elem_in(0u8, page_size, alloc.clone())?),
-                page: Cell::new(None),
+                key: Cell::new(None),
                 pins: Cell::new(0),
-                dirty: Cell::new(false),
                 referenced: Cell::new(false),
             })?;
         }
@@ -98,9 +113,9 @@ impl<A: Allocator + Clone> PageCache<A> {
             .ok_or(Error::Misuse("frame id out of range"))
     }
 
-    /// The frame holding `page`, if cached.
-    pub(crate) fn lookup(&self, page: PageNo) -> Option<FrameId> {
-        self.index.try_borrow().ok()?.get(&page).copied()
+    /// The frame holding `key`, if cached.
+    pub(crate) fn lookup(&self, key: Key) -> Option<FrameId> {
+        self.index.try_borrow().ok()?.get(&key).copied()
     }
 
     /// Picks a frame to reuse with the clock algorithm: the first unpinned,
@@ -124,27 +139,31 @@ impl<A: Allocator + Clone> PageCache<A> {
         Err(Error::CacheFull)
     }
 
-    /// Makes frame `id` hold `page`, dropping whatever page it held.
-    pub(crate) fn assign(&self, id: FrameId, page: PageNo) -> Result<()> {
+    /// Makes frame `id` hold `key`, dropping whatever it held. A frame
+    /// already holding `key` elsewhere is forgotten first, so the key stays
+    /// unique.
+    pub(crate) fn assign(&self, id: FrameId, key: Key) -> Result<()> {
         self.forget(id)?;
+        if let Some(other) = self.lookup(key) {
+            self.forget(other)?;
+        }
         let frame = self.frame(id)?;
         let mut index = self.index.try_borrow_mut().map_err(|_| busy_index())?;
-        index.try_insert(page, id)?;
-        frame.page.set(Some(page));
+        index.try_insert(key, id)?;
+        frame.key.set(Some(key));
         frame.referenced.set(true);
         Ok(())
     }
 
-    /// Empties frame `id`: its page is no longer cached.
+    /// Empties frame `id`: its page version is no longer cached.
     pub(crate) fn forget(&self, id: FrameId) -> Result<()> {
         let frame = self.frame(id)?;
-        if let Some(old) = frame.page.take() {
+        if let Some(old) = frame.key.take() {
             self.index
                 .try_borrow_mut()
                 .map_err(|_| busy_index())?
                 .remove(&old);
         }
-        frame.dirty.set(false);
         Ok(())
     }
 

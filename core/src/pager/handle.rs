@@ -45,8 +45,8 @@ impl<A: Allocator> Drop for PageRef<'_, A> {
     }
 }
 
-/// A pinned, writable view of a page. The page was marked dirty when the
-/// handle was made: the next commit writes it.
+/// A pinned, writable view of a page's uncommitted version: the next
+/// commit writes it.
 pub struct PageMut<'p, A: Allocator> {
     frame: &'p Frame<A>,
     page: PageNo,
@@ -57,7 +57,6 @@ impl<'p, A: Allocator> PageMut<'p, A> {
     pub(crate) fn new(frame: &'p Frame<A>, page: PageNo) -> Result<Self> {
         let bytes = frame.data.try_borrow_mut().map_err(|_| in_use(page))?;
         frame.pin();
-        frame.set_dirty(true);
         Ok(Self { frame, page, bytes })
     }
 

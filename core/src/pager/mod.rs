@@ -32,7 +32,7 @@ use boundlite_platform::{ErrorKind, File, OpenMode};
 use crate::alloc::{Allocator, Vec};
 use crate::format::{DatabaseHeader, HEADER_SIZE};
 use crate::{Config, Error, PageNo, Result};
-use cache::{FrameId, PageCache};
+use cache::{FrameId, PageCache, Version};
 pub use handle::{PageMut, PageRef};
 
 /// Where the pager is in a transaction.
@@ -149,16 +149,50 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         self.txn.get() == Txn::Write
     }
 
-    /// A read-only view of page `no`, loading it from the file if needed.
+    /// A read-only view of page `no` as this pager's transaction sees it
+    /// (with the write transaction's changes when one is open), loading it
+    /// if needed.
     pub fn page(&self, no: PageNo) -> Result<PageRef<'_, A>> {
-        let id = self.load(no)?;
+        if self.txn.get() == Txn::Write {
+            if let Some(id) = self.cache.lookup((no, Version::Uncommitted)) {
+                return PageRef::new(self.cache.frame(id)?, no);
+            }
+        }
+        let id = self.load(no, Version::File)?;
         PageRef::new(self.cache.frame(id)?, no)
     }
 
     /// A writable view of page `no`; the page will be written at commit.
+    ///
+    /// The first change to a page in a transaction makes its uncommitted
+    /// version: the committed version's frame is taken over when no handle
+    /// pins it, else copied into another frame.
     pub fn page_mut(&self, no: PageNo) -> Result<PageMut<'_, A>> {
         self.check_writing()?;
-        let id = self.load(no)?;
+        if let Some(id) = self.cache.lookup((no, Version::Uncommitted)) {
+            return PageMut::new(self.cache.frame(id)?, no);
+        }
+        let committed = self.load(no, Version::File)?;
+        let id = if self.cache.frame(committed)?.is_pinned() {
+            let copy = self.cache.victim()?;
+            let source = self
+                .cache
+                .frame(committed)?
+                .data
+                .try_borrow()
+                .map_err(|_| reentrant())?;
+            let mut target = self
+                .cache
+                .frame(copy)?
+                .data
+                .try_borrow_mut()
+                .map_err(|_| reentrant())?;
+            target.copy_from_slice(&source);
+            copy
+        } else {
+            committed
+        };
+        self.cache.assign(id, (no, Version::Uncommitted))?;
         PageMut::new(self.cache.frame(id)?, no)
     }
 
@@ -203,7 +237,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         }
         let no = PageNo::new(next).ok_or(Error::Full)?;
         let id = self.cache.victim()?;
-        self.cache.assign(id, no)?;
+        self.cache.assign(id, (no, Version::Uncommitted))?;
         let frame = self.cache.frame(id)?;
         let mut page = PageMut::new(frame, no)?;
         page.fill(0);
@@ -224,7 +258,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
     pub fn commit(&self) -> Result<()> {
         self.check_writing()?;
         let changed = self.state.get() != self.committed.get()
-            || self.cache.frames().any(|(_, f)| f.is_dirty());
+            || self.cache.frames().any(|(_, f)| f.is_uncommitted());
         if changed {
             if let Err(e) = self.write_transaction() {
                 self.discard()?;
@@ -245,8 +279,8 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
 
     fn discard(&self) -> Result<()> {
         for (id, frame) in self.cache.frames() {
-            if frame.is_dirty() {
-                if frame.data.try_borrow_mut().is_err() {
+            if frame.is_uncommitted() {
+                if frame.is_pinned() {
                     return Err(Error::Misuse("rollback while a page handle is alive"));
                 }
                 self.cache.forget(id)?;
@@ -276,7 +310,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         let mut list = self.commit_list.try_borrow_mut().map_err(|_| reentrant())?;
         list.clear();
         for (id, frame) in self.cache.frames() {
-            if let (true, Some(page)) = (frame.is_dirty(), frame.page()) {
+            if let Some((page, Version::Uncommitted)) = frame.key() {
                 list.try_push((page, id))?;
             }
         }
@@ -291,21 +325,23 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
             file.write_at(page.offset(self.page_size), &bytes)?;
         }
         file.sync()?;
-        for (_, id) in list.iter() {
-            self.cache.frame(*id)?.set_dirty(false);
+        // The file holds these versions now: they replace any older
+        // committed version in the cache.
+        for (page, id) in list.iter() {
+            self.cache.assign(*id, (*page, Version::File))?;
         }
         Ok(())
     }
 
-    /// The frame holding page `no`, reading it from the file on a miss.
-    fn load(&self, no: PageNo) -> Result<FrameId> {
+    /// The frame holding `version` of page `no`, reading it on a miss.
+    fn load(&self, no: PageNo, version: Version) -> Result<FrameId> {
         if no.get() > self.state.get().page_count {
             return Err(Error::corrupt(
                 no,
                 "page number past the end of the database",
             ));
         }
-        if let Some(id) = self.cache.lookup(no) {
+        if let Some(id) = self.cache.lookup((no, version)) {
             return Ok(id);
         }
         let id = self.cache.victim()?;
@@ -322,7 +358,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
                 Err(e) => return Err(e.into()),
             }
         }
-        self.cache.assign(id, no)?;
+        self.cache.assign(id, (no, version))?;
         Ok(id)
     }
 

@@ -304,7 +304,7 @@ fn read_only_pagers_refuse_writes() {
 }
 
 #[test]
-fn conflicting_handles_are_misuse_not_a_panic() {
+fn changing_a_page_someone_reads_copies_it() {
     let disk = MemoryPlatform::new();
     let cfg = config(512, 16);
     create(&disk, &cfg, 3);
@@ -312,9 +312,26 @@ fn conflicting_handles_are_misuse_not_a_panic() {
     pager.begin_write().unwrap();
     let two = PageNo::new(2).unwrap();
     let reading = pager.page(two).unwrap();
-    assert!(matches!(pager.page_mut(two).err(), Some(Error::Misuse(_))));
-    drop(reading);
+    let mut writing = pager.page_mut(two).unwrap();
+    writing.fill(0xaa);
+    // The reader's handle still shows the committed bytes.
+    assert!(reading.iter().all(|b| *b == 2));
+    drop((reading, writing));
+    assert!(pager.page(two).unwrap().iter().all(|b| *b == 0xaa));
+    pager.rollback().unwrap();
+    assert!(pager.page(two).unwrap().iter().all(|b| *b == 2));
+}
+
+#[test]
+fn conflicting_handles_are_misuse_not_a_panic() {
+    let disk = MemoryPlatform::new();
+    let cfg = config(512, 16);
+    create(&disk, &cfg, 3);
+    let pager = open(&disk, &cfg);
+    pager.begin_write().unwrap();
+    let two = PageNo::new(2).unwrap();
     let writing = pager.page_mut(two).unwrap();
+    assert!(matches!(pager.page_mut(two).err(), Some(Error::Misuse(_))));
     assert!(matches!(pager.page(two).err(), Some(Error::Misuse(_))));
     assert!(matches!(pager.commit(), Err(Error::Misuse(_))));
     drop(writing);
