@@ -17,7 +17,7 @@ use boundlite::format::PageSize;
 use boundlite::platform::MemoryPlatform;
 use boundlite::record::{KeyColumn, ValueRef, encode_into};
 use boundlite::{Config, Database, PageNo, TreeKind};
-use boundlite_benches::report_allocations;
+use boundlite_benches::{allocations_between, report_allocations};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 
 const ROWS: i64 = 10_000;
@@ -106,12 +106,7 @@ fn inserts(c: &mut Criterion) {
             &db,
             (1..=ROWS).map(|i| if random { scrambled(i, ROWS) } else { i }),
         );
-        let after = counting.stats();
-        let delta = boundlite::alloc::CountingStats {
-            allocations: after.allocations - before.allocations,
-            reallocations: after.reallocations - before.reallocations,
-            ..after
-        };
+        let delta = allocations_between(&before, &counting.stats());
         report_allocations(
             &format!("btree_insert/{name} (row + key per item)"),
             ROWS as u64,
@@ -172,12 +167,7 @@ fn reads(c: &mut Criterion) {
     while more {
         more = cursor.next().expect("next");
     }
-    let after = counting.stats();
-    let delta = boundlite::alloc::CountingStats {
-        allocations: after.allocations - before.allocations,
-        reallocations: after.reallocations - before.reallocations,
-        ..after
-    };
+    let delta = allocations_between(&before, &counting.stats());
     report_allocations(
         "btree_read/1000 row seeks + 1000 index seeks + 100k scan steps",
         102_000,

@@ -23,3 +23,15 @@ pub fn report_allocations(name: &str, items: u64, stats: &CountingStats) {
         stats.allocations, stats.reallocations, stats.peak_bytes
     );
 }
+
+/// What was allocated between two snapshots of one counting allocator.
+pub fn allocations_between(before: &CountingStats, after: &CountingStats) -> CountingStats {
+    CountingStats {
+        allocations: after.allocations - before.allocations,
+        deallocations: after.deallocations - before.deallocations,
+        reallocations: after.reallocations - before.reallocations,
+        failures: after.failures - before.failures,
+        total_bytes: after.total_bytes.wrapping_sub(before.total_bytes),
+        ..*after
+    }
+}

@@ -18,25 +18,12 @@ use boundlite::platform::{OpenMode, Platform};
 use boundlite::record::{KeyColumn, RecordRef, ValueRef, encode_into};
 use boundlite::{Config, PageNo};
 use boundlite_std::{StdFile, StdPlatform};
+use boundlite_tests::rng::Rng;
 
 #[derive(Debug, Clone, PartialEq)]
 enum A {
     Int(i64),
     Text(String),
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
 }
 
 fn record(values: &[ValueRef<'_>]) -> BVec<u8> {
@@ -192,7 +179,7 @@ fn run(page_size: u32, ops: usize, seed: u64, small: bool) {
     let path = dir.path().join("model.db");
     let mut db = create(&path, page_size);
     let usable = db.pager.usable_size();
-    let mut rng = Rng(seed | 1);
+    let mut rng = Rng::new(seed);
     let mut model: BTreeMap<i64, (A, Vec<u8>)> = BTreeMap::new();
     db.pager.begin_write().unwrap();
     for op in 0..ops {
@@ -302,12 +289,7 @@ fn run(page_size: u32, ops: usize, seed: u64, small: bool) {
 }
 
 fn seed() -> u64 {
-    let seed = std::env::var("BOUNDLITE_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0x5eed_b7ee);
-    println!("BOUNDLITE_SEED={seed}");
-    seed
+    boundlite_tests::rng::seed(0x5eed_b7ee)
 }
 
 #[test]
@@ -406,7 +388,7 @@ fn indexes_with_nocase_and_desc_columns_satisfy_sqlite() {
         KeyColumn::ASC_BINARY,
         KeyColumn::ASC_BINARY,
     ];
-    let mut rng = Rng(0xabcdef);
+    let mut rng = Rng::new(0xabcdef);
     let mut model = BTreeMap::new();
     for rowid in 1..=1500i64 {
         let letters: String = (0..1 + rng.below(6))

@@ -14,20 +14,7 @@ use boundlite::btree::SeekMode;
 use boundlite::platform::MemoryPlatform;
 use boundlite::record::{KeyColumn, RecordRef, ValueRef};
 use boundlite::{Config, Database, Error, PageNo};
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
+use boundlite_tests::rng::Rng;
 
 fn pristine(page_size: u32) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
@@ -152,12 +139,8 @@ fn corrupt_files_give_errors_never_panics_or_hangs() {
             last = now;
         }
     });
-    let seed = std::env::var("BOUNDLITE_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0xc0ff_ee11u64);
-    println!("BOUNDLITE_SEED={seed}");
-    let mut rng = Rng(seed | 1);
+    let seed = boundlite_tests::rng::seed(0xc0ff_ee11);
+    let mut rng = Rng::new(seed);
     let mut cases = 0;
     let mut erroring = 0;
     for page_size in [512u32, 1024, 4096] {
@@ -177,7 +160,7 @@ fn corrupt_files_give_errors_never_panics_or_hangs() {
                 } else {
                     rng.below(bytes.len() as u64)
                 };
-                bytes[at as usize] = rng.next() as u8;
+                bytes[at as usize] = rng.next_u64() as u8;
             }
             if exercise(&bytes, &mut rng) > 0 {
                 erroring += 1;
