@@ -27,9 +27,11 @@ mod config;
 mod database;
 mod error;
 pub mod format;
+pub mod integrity;
 mod page_no;
 pub mod pager;
 pub mod record;
+pub mod schema;
 
 pub use boundlite_alloc as alloc;
 pub use boundlite_platform as platform;

@@ -1,0 +1,401 @@
+//! [`SchemaEditor`]: adding and removing schema rows, and creating and
+//! dropping the B-trees they name, inside a pager write transaction.
+//!
+//! Every change bumps the header's schema cookie; the first row added to a
+//! database whose header records no schema format or text encoding
+//! records format 4 and UTF-8, as SQLite does at the first `CREATE`. A row
+//! is added with the rowid one above the table's largest. Like the B-tree
+//! writer, the editor leaves committing or rolling back to its caller: an
+//! error may leave part of a change in the transaction.
+
+use boundlite_platform::File;
+
+use crate::alloc::{Allocator, Vec, try_format_in};
+use crate::btree::{IndexCursor, TableCursor, TreeKind, TreeWriter};
+use crate::format::{SCHEMA_FORMAT, TextEncoding};
+use crate::pager::Pager;
+use crate::record::{KeyColumn, RecordRef, ValueRef, encode_into};
+use crate::schema::columns::{IndexColumns, TableColumns, scan_index, scan_table};
+use crate::schema::key::{KeyBuilt, build_index_key, same_key};
+use crate::schema::{
+    AUTOINDEX_PREFIX, EntryKind, SCHEMA_ROOT, SEQUENCE_SQL, SEQUENCE_TABLE, SchemaEntry,
+};
+use crate::{Error, PageNo, Result};
+
+/// A schema row to add.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewEntry<'a> {
+    /// What the row describes.
+    pub kind: EntryKind,
+    /// The object's name.
+    pub name: &'a str,
+    /// The table it belongs to.
+    pub table: &'a str,
+    /// Its B-tree's root page, if it has one.
+    pub root: Option<PageNo>,
+    /// Its `CREATE` statement (`None` for automatic indexes).
+    pub sql: Option<&'a str>,
+}
+
+/// Changes the schema of the database `pager` holds, through `writer`.
+pub struct SchemaEditor<'e, F: File, A: Allocator + Clone> {
+    pager: &'e Pager<F, A>,
+    writer: &'e mut TreeWriter<A>,
+    alloc: A,
+    record: Vec<u8, A>,
+}
+
+impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
+    /// An editor over `pager`, whose write transaction must be open when
+    /// a change is made. Scratch memory comes from `alloc`.
+    pub fn new(pager: &'e Pager<F, A>, writer: &'e mut TreeWriter<A>, alloc: A) -> Self {
+        Self {
+            pager,
+            writer,
+            record: Vec::new_in(alloc.clone()),
+            alloc,
+        }
+    }
+
+    /// Adds `entry` as a row of the schema table; returns its rowid.
+    /// A name already in use (ignoring ASCII case) is `Error::Sql`.
+    pub fn add_entry(&mut self, entry: &NewEntry<'_>) -> Result<i64> {
+        let mut cursor = TableCursor::new(self.pager, SCHEMA_ROOT, Vec::new_in(self.alloc.clone()));
+        let mut more = cursor.first()?;
+        while more {
+            let payload = cursor.payload()?;
+            let record = RecordRef::parse(&payload, Some(SCHEMA_ROOT))?;
+            if let Ok(ValueRef::Text(name)) = record.column(1) {
+                if name.eq_ignore_ascii_case(entry.name.as_bytes()) {
+                    return Err(Error::Sql("there is already an object with that name"));
+                }
+            }
+            drop(payload);
+            more = cursor.next()?;
+        }
+        let last = if cursor.last()? {
+            Some(cursor.rowid()?)
+        } else {
+            None
+        };
+        let rowid = match last {
+            None => 1,
+            Some(max) => max.checked_add(1).ok_or(Error::Full)?,
+        };
+        let root = entry.root.map_or(0, |p| i64::from(p.get()));
+        self.record.clear();
+        encode_into(
+            &[
+                ValueRef::text(entry.kind.as_str()),
+                ValueRef::text(entry.name),
+                ValueRef::text(entry.table),
+                ValueRef::Integer(root),
+                entry.sql.map_or(ValueRef::Null, ValueRef::text),
+            ],
+            &mut self.record,
+        )?;
+        self.writer
+            .insert_row(self.pager, SCHEMA_ROOT, rowid, &self.record)?;
+        self.pager.update_header(|h| {
+            if h.schema_format == 0 {
+                h.schema_format = SCHEMA_FORMAT;
+            }
+            if h.text_encoding.is_none() {
+                h.text_encoding = Some(TextEncoding::Utf8);
+            }
+            h.schema_cookie = h.schema_cookie.wrapping_add(1);
+        })?;
+        Ok(rowid)
+    }
+
+    /// Removes the row named `name`; returns whether there was one. The
+    /// B-tree it names, if any, is left alone.
+    pub fn remove_entry(&mut self, name: &str) -> Result<bool> {
+        let Some((rowid, _)) = self.find(|_, n, _| n.eq_ignore_ascii_case(name.as_bytes()))? else {
+            return Ok(false);
+        };
+        self.delete_row(rowid)?;
+        Ok(true)
+    }
+
+    /// Creates an empty table B-tree and its schema row, then an empty
+    /// index and a row (`sqlite_autoindex_<name>_<N>`, no SQL) for each
+    /// index its `PRIMARY KEY` and `UNIQUE` constraints imply, and the
+    /// `sqlite_sequence` table for the first `AUTOINCREMENT` table, as
+    /// SQLite does; returns the table's root. `sql` must be a `CREATE TABLE`
+    /// statement the column scanner reads (`WITHOUT ROWID` and virtual
+    /// tables are refused).
+    pub fn create_table(&mut self, name: &str, sql: &str) -> Result<PageNo> {
+        let columns = scan_table(sql, self.alloc.clone())?;
+        let root = self.writer.create_tree(self.pager, TreeKind::Table)?;
+        self.add_entry(&NewEntry {
+            kind: EntryKind::Table,
+            name,
+            table: name,
+            root: Some(root),
+            sql: Some(sql),
+        })?;
+        for n in 1..=columns.autoindexes.len() {
+            let index_name = try_format_in!(self.alloc.clone(), "{AUTOINDEX_PREFIX}{name}_{n}")?;
+            let index_root = self.writer.create_tree(self.pager, TreeKind::Index)?;
+            self.add_entry(&NewEntry {
+                kind: EntryKind::Index,
+                name: &index_name,
+                table: name,
+                root: Some(index_root),
+                sql: None,
+            })?;
+        }
+        let is_sequence = |kind, n: &[u8], _: &[u8]| {
+            kind == EntryKind::Table && n.eq_ignore_ascii_case(SEQUENCE_TABLE.as_bytes())
+        };
+        if columns.autoincrement && self.find(is_sequence)?.is_none() {
+            let sequence = self.writer.create_tree(self.pager, TreeKind::Table)?;
+            self.add_entry(&NewEntry {
+                kind: EntryKind::Table,
+                name: SEQUENCE_TABLE,
+                table: SEQUENCE_TABLE,
+                root: Some(sequence),
+                sql: Some(SEQUENCE_SQL),
+            })?;
+        }
+        Ok(root)
+    }
+
+    /// Creates the index `name` on `table` as `sql` (a `CREATE INDEX`
+    /// statement) declares it, fills it from the table's rows, and adds its
+    /// schema row; returns the root. A `UNIQUE` index over rows that repeat
+    /// a key is `Error::Constraint`; an expression or partial index over a
+    /// table that has rows is `Error::Sql` (the scanner evaluates no SQL).
+    pub fn create_index(&mut self, name: &str, table: &str, sql: &str) -> Result<PageNo> {
+        let entry = self.table_entry(table)?;
+        let table_root = entry
+            .root
+            .ok_or(Error::Sql("the table has no B-tree to index"))?;
+        let table_sql = entry
+            .sql
+            .as_deref()
+            .ok_or(Error::Sql("the table has no SQL"))?;
+        let columns = scan_table(table_sql, self.alloc.clone())?;
+        let index = scan_index(sql, &columns, self.alloc.clone())?;
+        let mut keys = Vec::new_in(self.alloc.clone());
+        // Files of schema format 1 to 3 sort every index column ascending.
+        let format = self.pager.header().schema_format;
+        let desc_allowed = format == 0 || format >= SCHEMA_FORMAT;
+        if !index.key_columns(desc_allowed, &mut keys)? {
+            return Err(Error::Sql(
+                "index uses a collation this engine does not know",
+            ));
+        }
+        let root = self.writer.create_tree(self.pager, TreeKind::Index)?;
+        self.fill_index(&columns, &index, table_root, root, &keys)?;
+        if index.unique {
+            self.check_unique(root, &keys)?;
+        }
+        self.add_entry(&NewEntry {
+            kind: EntryKind::Index,
+            name,
+            table,
+            root: Some(root),
+            sql: Some(sql),
+        })?;
+        Ok(root)
+    }
+
+    /// Drops the table `name`: its B-tree, the B-trees of its indexes,
+    /// every schema row that belongs to it (indexes and triggers included)
+    /// and its `sqlite_sequence` row. Returns whether the table existed.
+    pub fn drop_table(&mut self, name: &str) -> Result<bool> {
+        if self
+            .find(|kind, n, _| kind == EntryKind::Table && n.eq_ignore_ascii_case(name.as_bytes()))?
+            .is_none()
+        {
+            return Ok(false);
+        }
+        loop {
+            let found = self.find(|kind, n, t| {
+                t.eq_ignore_ascii_case(name.as_bytes())
+                    || (kind == EntryKind::Table && n.eq_ignore_ascii_case(name.as_bytes()))
+            })?;
+            let Some((rowid, root)) = found else {
+                self.forget_sequence(name)?;
+                return Ok(true);
+            };
+            if let Some(root) = root {
+                self.writer.drop_tree(self.pager, root)?;
+            }
+            self.delete_row(rowid)?;
+        }
+    }
+
+    /// Removes the `sqlite_sequence` row of the table `name`, if any, as
+    /// SQLite does when it drops an `AUTOINCREMENT` table.
+    fn forget_sequence(&mut self, name: &str) -> Result<()> {
+        let found = self.find(|kind, n, _| {
+            kind == EntryKind::Table && n.eq_ignore_ascii_case(SEQUENCE_TABLE.as_bytes())
+        })?;
+        let Some((_, Some(root))) = found else {
+            return Ok(());
+        };
+        loop {
+            let mut row = None;
+            let mut cursor = TableCursor::new(self.pager, root, Vec::new_in(self.alloc.clone()));
+            let mut more = cursor.first()?;
+            while more {
+                let rowid = cursor.rowid()?;
+                let payload = cursor.payload()?;
+                let record = RecordRef::parse(&payload, Some(root))?;
+                if matches!(record.column(0)?, ValueRef::Text(t) if t.eq_ignore_ascii_case(name.as_bytes()))
+                {
+                    row = Some(rowid);
+                    break;
+                }
+                drop(payload);
+                more = cursor.next()?;
+            }
+            drop(cursor);
+            match row {
+                Some(rowid) => self.writer.delete_row(self.pager, root, rowid)?,
+                None => return Ok(()),
+            };
+        }
+    }
+
+    /// Drops the index `name`: its B-tree and its schema row. Returns
+    /// whether it existed.
+    pub fn drop_index(&mut self, name: &str) -> Result<bool> {
+        let found = self.find(|kind, n, _| {
+            kind == EntryKind::Index && n.eq_ignore_ascii_case(name.as_bytes())
+        })?;
+        let Some((rowid, root)) = found else {
+            return Ok(false);
+        };
+        if let Some(root) = root {
+            self.writer.drop_tree(self.pager, root)?;
+        }
+        self.delete_row(rowid)?;
+        Ok(true)
+    }
+
+    /// The rowid and root of the first row `matches` picks by kind, name
+    /// and table name.
+    fn find(
+        &self,
+        matches: impl Fn(EntryKind, &[u8], &[u8]) -> bool,
+    ) -> Result<Option<(i64, Option<PageNo>)>> {
+        let mut cursor = TableCursor::new(self.pager, SCHEMA_ROOT, Vec::new_in(self.alloc.clone()));
+        let mut more = cursor.first()?;
+        while more {
+            let rowid = cursor.rowid()?;
+            let payload = cursor.payload()?;
+            let record = RecordRef::parse(&payload, Some(SCHEMA_ROOT))?;
+            let text = |i| match record.column(i) {
+                Ok(ValueRef::Text(t)) => t,
+                _ => &[],
+            };
+            let kind = EntryKind::from_text(text(0));
+            if let Some(kind) = kind {
+                if matches(kind, text(1), text(2)) {
+                    let root = match record.column(3)? {
+                        ValueRef::Integer(n) => u32::try_from(n).ok().and_then(PageNo::new),
+                        _ => None,
+                    };
+                    return Ok(Some((rowid, root)));
+                }
+            }
+            drop(payload);
+            more = cursor.next()?;
+        }
+        Ok(None)
+    }
+
+    /// The schema entry of the table `name`.
+    fn table_entry(&self, name: &str) -> Result<SchemaEntry<A>> {
+        let mut cursor = TableCursor::new(self.pager, SCHEMA_ROOT, Vec::new_in(self.alloc.clone()));
+        let mut more = cursor.first()?;
+        while more {
+            let rowid = cursor.rowid()?;
+            let payload = cursor.payload()?;
+            let record = RecordRef::parse(&payload, Some(SCHEMA_ROOT))?;
+            let entry = SchemaEntry::from_record(rowid, &record, self.alloc.clone())?;
+            if entry.kind == EntryKind::Table && entry.name.eq_ignore_ascii_case(name) {
+                return Ok(entry);
+            }
+            drop(payload);
+            more = cursor.next()?;
+        }
+        Err(Error::Sql("no such table"))
+    }
+
+    fn delete_row(&mut self, rowid: i64) -> Result<()> {
+        if !self.writer.delete_row(self.pager, SCHEMA_ROOT, rowid)? {
+            return Err(Error::corrupt(
+                SCHEMA_ROOT,
+                "schema row vanished while being removed",
+            ));
+        }
+        self.pager
+            .update_header(|h| h.schema_cookie = h.schema_cookie.wrapping_add(1))
+    }
+
+    /// Inserts the entry of every row of the table rooted at `table_root`
+    /// into the index rooted at `root`.
+    fn fill_index<B: Allocator>(
+        &mut self,
+        columns: &TableColumns<A>,
+        index: &IndexColumns<B>,
+        table_root: PageNo,
+        root: PageNo,
+        keys: &[KeyColumn],
+    ) -> Result<()> {
+        let mut cursor = TableCursor::new(self.pager, table_root, Vec::new_in(self.alloc.clone()));
+        let mut more = cursor.first()?;
+        if more && index.partial {
+            return Err(Error::Sql("partial indexes over rows are not supported"));
+        }
+        while more {
+            let rowid = cursor.rowid()?;
+            {
+                let payload = cursor.payload()?;
+                let record = RecordRef::parse(&payload, Some(table_root))?;
+                if build_index_key(columns, index, &record, rowid, &mut self.record)?
+                    == KeyBuilt::Unknown
+                {
+                    return Err(Error::Sql(
+                        "index keys that need SQL evaluated are not supported",
+                    ));
+                }
+            }
+            self.writer
+                .insert_key(self.pager, root, &self.record, keys)?;
+            more = cursor.next()?;
+        }
+        Ok(())
+    }
+
+    /// Fails with `Error::Constraint` when two neighbouring entries of the
+    /// index rooted at `root` share a key with no NULL in it.
+    fn check_unique(&mut self, root: PageNo, keys: &[KeyColumn]) -> Result<()> {
+        let mut cursor = IndexCursor::new(self.pager, root, Vec::new_in(self.alloc.clone()));
+        let mut previous: Vec<u8, A> = Vec::new_in(self.alloc.clone());
+        let mut have_previous = false;
+        let mut more = cursor.first()?;
+        while more {
+            {
+                let payload = cursor.payload()?;
+                if have_previous {
+                    let a = RecordRef::parse(&previous, Some(root))?;
+                    let b = RecordRef::parse(&payload, Some(root))?;
+                    if same_key(&a, &b, keys)? {
+                        return Err(Error::Constraint("UNIQUE constraint failed"));
+                    }
+                }
+                previous.clear();
+                previous.try_extend_from_slice(&payload)?;
+                have_previous = true;
+            }
+            more = cursor.next()?;
+        }
+        Ok(())
+    }
+}
