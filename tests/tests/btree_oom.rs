@@ -153,11 +153,21 @@ fn sweep(persistent: bool) -> usize {
                 committed,
                 "failure {n} wrote to the file"
             );
+            let file = (&disk).open(PATH, OpenMode::ReadOnly).unwrap();
+            let pager = Pager::open(file, OpenMode::ReadOnly, &config(), Global).unwrap();
+            let report = boundlite::integrity::integrity_check(&pager, Global, 0).unwrap();
+            assert!(report.is_ok(), "failure {n}: {report}");
         },
     )
     .unwrap();
     let after = disk.file_bytes(PATH).unwrap();
     assert_eq!(sqlite_integrity(&after), "ok");
+    {
+        let file = (&disk).open(PATH, OpenMode::ReadOnly).unwrap();
+        let pager = Pager::open(file, OpenMode::ReadOnly, &config(), Global).unwrap();
+        let report = boundlite::integrity::integrity_check(&pager, Global, 0).unwrap();
+        assert!(report.is_ok(), "after the sweep: {report}");
+    }
     let file = (&disk).open(PATH, OpenMode::ReadOnly).unwrap();
     let final_rows = rows(
         &Pager::open(file, OpenMode::ReadOnly, &config(), Global).unwrap(),

@@ -227,6 +227,8 @@ fn run(page_size: u32, ops: usize, seed: u64, small: bool) {
                 "row count after op {op} (seed {seed})"
             );
             assert!(seen == expected, "rows differ after op {op} (seed {seed})");
+            let report = boundlite::integrity::integrity_check(&db.pager, Global, 0).unwrap();
+            assert!(report.is_ok(), "after op {op} (seed {seed}): {report}");
             db.pager.begin_write().unwrap();
         }
     }

@@ -29,7 +29,9 @@ use boundlite_platform::{ErrorKind, File, OpenMode, Platform};
 use crate::alloc::{Allocator, Global, String, Vec};
 use crate::btree::{IndexCursor, TableCursor, TreeKind, TreeWriter};
 use crate::format::DatabaseHeader;
+use crate::integrity::{IntegrityReport, integrity_check};
 use crate::pager::Pager;
+use crate::schema::Schema;
 use crate::{Config, Error, PageNo, Result};
 pub use transaction::WriteTransaction;
 
@@ -131,6 +133,19 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
     /// Pages on the freelist (`PRAGMA freelist_count`).
     pub fn freelist_count(&self) -> u32 {
         self.pager.header().freelist_count
+    }
+
+    /// `PRAGMA integrity_check`: every page, tree, freelist page, overflow
+    /// chain and index entry checked; at most `max_errors` problems are
+    /// collected (0 means SQLite's default of 100).
+    pub fn integrity_check(&self, max_errors: usize) -> Result<IntegrityReport<A>> {
+        integrity_check(&self.pager, self.alloc.clone(), max_errors)
+    }
+
+    /// The schema table's entries as of the last commit (or of the open
+    /// write transaction).
+    pub fn schema(&self) -> Result<Schema<A>> {
+        Schema::read(&self.pager, self.alloc.clone())
     }
 
     /// The pager: pages, the cache, the header.
