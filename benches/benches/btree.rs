@@ -3,6 +3,11 @@
 //! prints the allocations the engine makes per operation once warm (the
 //! engine runs on a counting allocator; the RAM disk's own bytes are not
 //! counted).
+//!
+//! Each group has a SQLite twin doing the same work through SQL on an
+//! in-memory database (`rusqlite`, prepared statements): SQLite's figure
+//! includes its SQL layer, so the ratio bounds what the B-tree layer here
+//! costs against SQLite's whole engine.
 
 // A benchmark that fails should stop loudly.
 #![allow(clippy::expect_used)]
@@ -83,9 +88,40 @@ fn load<A: Allocator + Clone>(
     (table, index)
 }
 
+fn sqlite_table(ids: impl Iterator<Item = i64>) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open_in_memory().expect("sqlite");
+    conn.execute_batch("PRAGMA page_size = 4096; CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, value REAL); CREATE INDEX t_k ON t(-id);")
+        .expect("schema");
+    let ids: std::vec::Vec<i64> = ids.collect();
+    for chunk in ids.chunks(BATCH as usize) {
+        conn.execute_batch("BEGIN").expect("begin");
+        {
+            let mut insert = conn
+                .prepare_cached("INSERT INTO t VALUES (?1, ?2, ?3)")
+                .expect("prepare");
+            for &id in chunk {
+                insert
+                    .execute(rusqlite::params![id, format!("data_{id}"), id as f64 * 1.1])
+                    .expect("insert");
+            }
+        }
+        conn.execute_batch("COMMIT").expect("commit");
+    }
+    conn
+}
+
 fn inserts(c: &mut Criterion) {
     let mut group = c.benchmark_group("btree_insert_10k_rows_and_keys");
     group.sample_size(10);
+    for (name, random) in [("sqlite_sequential", false), ("sqlite_random", true)] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                black_box(sqlite_table(
+                    (1..=ROWS).map(|i| if random { scrambled(i, ROWS) } else { i }),
+                ))
+            })
+        });
+    }
     for (name, random) in [("sequential", false), ("random", true)] {
         group.bench_function(name, |b| {
             b.iter_batched(
@@ -152,6 +188,40 @@ fn reads(c: &mut Criterion) {
                 keys.seek(&[ValueRef::Integer(v)], &KEY, SeekMode::Ge)
                     .expect("seek"),
             )
+        })
+    });
+    let sqlite = sqlite_table(1..=n);
+    let mut seek = sqlite
+        .prepare("SELECT * FROM t WHERE id = ?1")
+        .expect("prepare");
+    group.bench_function("sqlite_point_seek", |b| {
+        b.iter(|| {
+            i += 1;
+            let row: (i64, String, f64) = seek
+                .query_row([scrambled(i, n)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .expect("row");
+            black_box(row)
+        })
+    });
+    let mut scan = sqlite.prepare("SELECT * FROM t").expect("prepare");
+    group.bench_function("sqlite_full_scan", |b| {
+        b.iter(|| {
+            let mut rows = scan.query([]).expect("query");
+            let mut count = 0u64;
+            while let Some(row) = rows.next().expect("step") {
+                count += row.get::<_, String>(1).expect("name").len() as u64;
+            }
+            black_box(count)
+        })
+    });
+    let mut index_seek = sqlite
+        .prepare("SELECT id FROM t WHERE -id >= ?1 ORDER BY -id LIMIT 1")
+        .expect("prepare");
+    group.bench_function("sqlite_index_seek", |b| {
+        b.iter(|| {
+            i += 1;
+            let id: Option<i64> = index_seek.query_row([-scrambled(i, n)], |r| r.get(0)).ok();
+            black_box(id)
         })
     });
     group.finish();
