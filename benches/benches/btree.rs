@@ -33,6 +33,7 @@ fn config() -> Config {
     Config {
         page_size: PageSize::new(4096).expect("page size"),
         cache_frames: 2048,
+        ..Config::DEFAULT
     }
 }
 

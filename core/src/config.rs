@@ -25,6 +25,10 @@ pub struct Config {
     /// many pages (less those a cursor pins); at least
     /// [`Config::MIN_CACHE_FRAMES`].
     pub cache_frames: usize,
+    /// Frames in the write-ahead log past which a commit runs a passive
+    /// checkpoint (SQLite's `wal_autocheckpoint`, default 1000); 0 never.
+    /// The log's in-memory index costs about 24 bytes per frame.
+    pub wal_autocheckpoint: u32,
 }
 
 impl Config {
@@ -37,18 +41,20 @@ impl Config {
     pub const DEFAULT: Config = Config {
         page_size: PageSize::DEFAULT,
         cache_frames: 128,
+        wal_autocheckpoint: 1000,
     };
 
     /// An upper bound on the bytes the page cache takes for a file of
-    /// `page_size`-byte pages: the frames, their bookkeeping, and the page
-    /// index (reserved at twice the frame count so it never grows).
+    /// `page_size`-byte pages: the frames, their bookkeeping, the page
+    /// index (reserved at twice the frame count so it never grows), and
+    /// the one page checkpoints copy through.
     pub const fn cache_bytes(&self, page_size: u32) -> usize {
         let frames = if self.cache_frames < Self::MIN_CACHE_FRAMES {
             Self::MIN_CACHE_FRAMES
         } else {
             self.cache_frames
         };
-        frames * (page_size as usize + FRAME_OVERHEAD) + CACHE_OVERHEAD
+        (frames + 1) * (page_size as usize + FRAME_OVERHEAD) + CACHE_OVERHEAD
     }
 }
 

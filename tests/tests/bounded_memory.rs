@@ -26,6 +26,7 @@ fn scanning_100_000_rows_stays_within_the_configured_bound() {
         let config = Config {
             page_size: PageSize::new(4096).unwrap(),
             cache_frames: frames,
+            ..Config::DEFAULT
         };
         let bound = config.read_bound(4096);
         // Room for the bound and no more: the arena itself enforces it.

@@ -28,6 +28,7 @@ fn config() -> Config {
     Config {
         page_size: PageSize::new(512).unwrap(),
         cache_frames: 64,
+        ..Config::DEFAULT
     }
 }
 
@@ -50,7 +51,7 @@ fn rows<F: File, A: Allocator + Clone>(pager: &Pager<F, A>, root: PageNo) -> BTr
 /// A database with a schema entry for table `t` and 40 committed rows.
 fn setup(disk: &MemoryPlatform) -> PageNo {
     let file = (&disk).open(PATH, OpenMode::Create).unwrap();
-    let pager = Pager::open(file, OpenMode::Create, &config(), Global).unwrap();
+    let pager = Pager::open(file, None, OpenMode::Create, &config(), Global).unwrap();
     let mut writer = TreeWriter::new_in(Global);
     pager.begin_write().unwrap();
     writer.create_tree(&pager, TreeKind::Table).unwrap();
@@ -116,7 +117,7 @@ fn sweep(persistent: bool) -> usize {
     let before = {
         let file = (&disk).open(PATH, OpenMode::ReadOnly).unwrap();
         rows(
-            &Pager::open(file, OpenMode::ReadOnly, &config(), Global).unwrap(),
+            &Pager::open(file, None, OpenMode::ReadOnly, &config(), Global).unwrap(),
             root,
         )
     };
@@ -131,7 +132,7 @@ fn sweep(persistent: bool) -> usize {
             let file = (&disk)
                 .open(PATH, OpenMode::ReadWrite)
                 .map_err(Error::from)?;
-            let pager = Pager::open(file, OpenMode::ReadWrite, &config(), f)?;
+            let pager = Pager::open(file, None, OpenMode::ReadWrite, &config(), f)?;
             let mut writer = TreeWriter::new_in(f);
             let result = transaction(&pager, &mut writer, root);
             if result.is_err() {
@@ -154,7 +155,7 @@ fn sweep(persistent: bool) -> usize {
                 "failure {n} wrote to the file"
             );
             let file = (&disk).open(PATH, OpenMode::ReadOnly).unwrap();
-            let pager = Pager::open(file, OpenMode::ReadOnly, &config(), Global).unwrap();
+            let pager = Pager::open(file, None, OpenMode::ReadOnly, &config(), Global).unwrap();
             let report = boundlite::integrity::integrity_check(&pager, Global, 0).unwrap();
             assert!(report.is_ok(), "failure {n}: {report}");
         },
@@ -164,13 +165,13 @@ fn sweep(persistent: bool) -> usize {
     assert_eq!(sqlite_integrity(&after), "ok");
     {
         let file = (&disk).open(PATH, OpenMode::ReadOnly).unwrap();
-        let pager = Pager::open(file, OpenMode::ReadOnly, &config(), Global).unwrap();
+        let pager = Pager::open(file, None, OpenMode::ReadOnly, &config(), Global).unwrap();
         let report = boundlite::integrity::integrity_check(&pager, Global, 0).unwrap();
         assert!(report.is_ok(), "after the sweep: {report}");
     }
     let file = (&disk).open(PATH, OpenMode::ReadOnly).unwrap();
     let final_rows = rows(
-        &Pager::open(file, OpenMode::ReadOnly, &config(), Global).unwrap(),
+        &Pager::open(file, None, OpenMode::ReadOnly, &config(), Global).unwrap(),
         root,
     );
     // 13 rows kept (multiples of 3), 30 added; row 3 replaced in place.

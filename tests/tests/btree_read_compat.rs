@@ -428,7 +428,7 @@ fn with_pager(
         cache_frames: 32,
         ..Config::DEFAULT
     };
-    let pager = Pager::open(file, OpenMode::ReadOnly, &config, Global).unwrap();
+    let pager = Pager::open(file, None, OpenMode::ReadOnly, &config, Global).unwrap();
     f(&pager);
 }
 
@@ -599,7 +599,7 @@ fn read_everything(fixture: &Fixture, bytes: &[u8]) -> Result<(), Error> {
     let disk = MemoryPlatform::new();
     disk.write_file("test.db", bytes).unwrap();
     let file = (&disk).open("test.db", OpenMode::ReadOnly).unwrap();
-    let pager = Pager::open(file, OpenMode::ReadOnly, &Config::DEFAULT, Global)?;
+    let pager = Pager::open(file, None, OpenMode::ReadOnly, &Config::DEFAULT, Global)?;
     for table in &fixture.tables {
         let mut cursor = TableCursor::new(&pager, no(table.root), AllocVec::new());
         let mut on = cursor.first()?;

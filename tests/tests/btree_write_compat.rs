@@ -56,8 +56,9 @@ fn create(path: &FsPath, page_size: u32) -> Db {
     let cfg = Config {
         page_size: PageSize::new(page_size).unwrap(),
         cache_frames: 2000,
+        ..Config::DEFAULT
     };
-    let pager = Pager::open(file, OpenMode::Create, &cfg, Global).unwrap();
+    let pager = Pager::open(file, None, OpenMode::Create, &cfg, Global).unwrap();
     let mut writer = TreeWriter::new_in(Global);
     pager.begin_write().unwrap();
     assert_eq!(

@@ -56,7 +56,7 @@ fn our_report(bytes: &[u8]) -> Result<IntegrityReport<Global>, Error> {
     let disk = MemoryPlatform::new();
     disk.write_file("db", bytes).unwrap();
     let file = (&disk).open("db", OpenMode::ReadOnly).unwrap();
-    let pager = Pager::open(file, OpenMode::ReadOnly, &Config::DEFAULT, Global)?;
+    let pager = Pager::open(file, None, OpenMode::ReadOnly, &Config::DEFAULT, Global)?;
     integrity_check(&pager, Global, 0)
 }
 
@@ -378,7 +378,7 @@ fn with_writer(
     disk.write_file("db", bytes).unwrap();
     {
         let file = (&disk).open("db", OpenMode::ReadWrite).unwrap();
-        let pager = Pager::open(file, OpenMode::ReadWrite, &Config::DEFAULT, Global).unwrap();
+        let pager = Pager::open(file, None, OpenMode::ReadWrite, &Config::DEFAULT, Global).unwrap();
         let mut writer = TreeWriter::new_in(Global);
         pager.begin_write().unwrap();
         change(&pager, &mut writer);
@@ -463,8 +463,9 @@ fn build_ours(path: &std::path::Path, page_size: u32) {
     let config = Config {
         page_size: PageSize::new(page_size).unwrap(),
         cache_frames: 4000,
+        ..Config::DEFAULT
     };
-    let pager = Pager::open(file, OpenMode::Create, &config, Global).unwrap();
+    let pager = Pager::open(file, None, OpenMode::Create, &config, Global).unwrap();
     let mut writer = TreeWriter::new_in(Global);
     pager.begin_write().unwrap();
     writer

@@ -40,8 +40,9 @@ fn a_freelist_we_write_passes_sqlites_integrity_check() {
         let cfg = Config {
             page_size: PageSize::new(page_size).unwrap(),
             cache_frames: 400,
+            ..Config::DEFAULT
         };
-        let pager = Pager::open(file, OpenMode::ReadWrite, &cfg, Global).unwrap();
+        let pager = Pager::open(file, None, OpenMode::ReadWrite, &cfg, Global).unwrap();
         // 300 pages at 512 bytes needs three trunks.
         pager.begin_write().unwrap();
         let mut pages = Vec::new();
@@ -87,8 +88,9 @@ fn a_freelist_sqlite_wrote_is_consumed_and_rebuilt() {
     let cfg = Config {
         page_size: PageSize::new(512).unwrap(),
         cache_frames: 64,
+        ..Config::DEFAULT
     };
-    let pager = Pager::open(file, OpenMode::ReadWrite, &cfg, Global).unwrap();
+    let pager = Pager::open(file, None, OpenMode::ReadWrite, &cfg, Global).unwrap();
     assert_eq!(i64::from(pager.header().freelist_count), free);
     assert_eq!(i64::from(pager.page_count()), page_count);
 

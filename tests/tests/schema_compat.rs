@@ -266,8 +266,9 @@ fn our_pager(
     let config = Config {
         page_size: PageSize::new(4096).unwrap(),
         cache_frames: 64,
+        ..Config::DEFAULT
     };
-    Pager::open(file, OpenMode::Create, &config, Global).unwrap()
+    Pager::open(file, None, OpenMode::Create, &config, Global).unwrap()
 }
 
 #[test]
@@ -447,7 +448,7 @@ fn dropping_with_our_editor_leaves_a_file_sqlite_accepts() {
         let file = platform
             .open(path.to_str().unwrap(), OpenMode::ReadWrite)
             .unwrap();
-        let pager = Pager::open(file, OpenMode::ReadWrite, &Config::DEFAULT, Global).unwrap();
+        let pager = Pager::open(file, None, OpenMode::ReadWrite, &Config::DEFAULT, Global).unwrap();
         let mut writer = TreeWriter::new_in(Global);
         pager.begin_write().unwrap();
         let mut editor = SchemaEditor::new(&pager, &mut writer, Global);

@@ -14,9 +14,12 @@
 //!   I/O error, corruption) rolls the whole transaction back, as SQLite does
 //!   for NOMEM, IOERR and FULL: a tree is never left half-changed. The
 //!   transaction then refuses further work and says why;
-//! - a database is never opened over a hot rollback journal or an
-//!   unapplied write-ahead log: their content would be ignored and the file
-//!   misread, so opening is refused with [`Error::CantOpen`].
+//! - a writable database always has its write-ahead log, `<path>-wal`,
+//!   which opening recovers; a read-only database uses the log when one
+//!   exists;
+//! - a database is never opened over a hot rollback journal (a crashed
+//!   rollback-mode writer's undo log): its content would be ignored and the
+//!   file misread, so opening is refused with [`Error::CantOpen`].
 
 #[cfg(test)]
 mod tests;
@@ -30,8 +33,9 @@ use crate::alloc::{Allocator, Global, String, Vec};
 use crate::btree::{IndexCursor, TableCursor, TreeKind, TreeWriter};
 use crate::format::DatabaseHeader;
 use crate::integrity::{IntegrityReport, integrity_check};
-use crate::pager::Pager;
+use crate::pager::{Pager, ReadTransaction};
 use crate::schema::Schema;
+use crate::wal::{CheckpointMode, CheckpointResult};
 use crate::{Config, Error, PageNo, Result};
 pub use transaction::WriteTransaction;
 
@@ -73,12 +77,21 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
     }
 
     fn open_as(platform: P, path: &str, mode: OpenMode, config: &Config, alloc: A) -> Result<Self> {
-        refuse_journals(&platform, path, alloc.clone())?;
+        let journal = companion(path, "-journal", alloc.clone())?;
+        refuse_hot_journal(&platform, &journal)?;
         let file = platform.open(path, mode).map_err(|e| match e.kind() {
             ErrorKind::NotFound => Error::CantOpen("no database file at that path"),
             _ => Error::from(e),
         })?;
-        let pager = Pager::open(file, mode, config, alloc.clone())?;
+        let wal_path = companion(path, "-wal", alloc.clone())?;
+        let wal = if mode.is_writable() {
+            Some(platform.open(&wal_path, OpenMode::Create)?)
+        } else if platform.exists(&wal_path)? {
+            Some(platform.open(&wal_path, OpenMode::ReadOnly)?)
+        } else {
+            None
+        };
+        let pager = Pager::open(file, wal, mode, config, alloc.clone())?;
         let db = Database {
             pager,
             writer: RefCell::new(TreeWriter::new_in(alloc.clone())),
@@ -102,6 +115,13 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
             return Err(Error::Misuse("a fresh database's first page is not page 1"));
         }
         txn.commit()
+    }
+
+    /// Starts a read transaction: cursors made over it (`TableCursor::new(&txn,
+    /// root, buffer)`) read the database as of the last commit, whatever is
+    /// committed while it lasts.
+    pub fn begin_read(&self) -> Result<ReadTransaction<'_, P::File, A>> {
+        self.pager.begin_read()
     }
 
     /// Starts the write transaction; `Busy` if one is already open.
@@ -148,6 +168,13 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
         Schema::read(&self.pager, self.alloc.clone())
     }
 
+    /// Runs a checkpoint (`PRAGMA wal_checkpoint(mode)`): copies committed
+    /// log frames into the database file, never past what an open read
+    /// transaction reads.
+    pub fn checkpoint(&self, mode: CheckpointMode) -> Result<CheckpointResult> {
+        self.pager.checkpoint(mode)
+    }
+
     /// The pager: pages, the cache, the header.
     pub fn pager(&self) -> &Pager<P::File, A> {
         &self.pager
@@ -159,31 +186,25 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
     }
 }
 
-/// Refuses to open `path` when a journal next to it holds content this
-/// engine would ignore: a hot rollback journal (a crashed writer's undo
-/// log) or a write-ahead log (commits not yet in the main file).
-fn refuse_journals<P: Platform, A: Allocator>(platform: &P, path: &str, alloc: A) -> Result<()> {
-    let mut companion = String::try_with_capacity_in(path.len() + 8, alloc)?;
-    for (suffix, reason) in [
-        (
-            "-journal",
+/// `path` followed by `suffix`: the name of a companion file.
+fn companion<A: Allocator>(path: &str, suffix: &str, alloc: A) -> Result<String<A>> {
+    let mut name = String::try_with_capacity_in(path.len() + suffix.len(), alloc)?;
+    name.try_push_str(path)?;
+    name.try_push_str(suffix)?;
+    Ok(name)
+}
+
+/// Refuses to open a database beside a hot rollback journal: a crashed
+/// rollback-mode writer's undo log, which this engine would ignore.
+fn refuse_hot_journal<P: Platform>(platform: &P, journal: &str) -> Result<()> {
+    if !platform.exists(journal)? {
+        return Ok(());
+    }
+    let mut file = platform.open(journal, OpenMode::ReadOnly)?;
+    if file.size()? > 0 {
+        return Err(Error::CantOpen(
             "a hot rollback journal is next to the database: open it once with SQLite to recover it",
-        ),
-        (
-            "-wal",
-            "a write-ahead log is next to the database: checkpoint it with SQLite first",
-        ),
-    ] {
-        companion.clear();
-        companion.try_push_str(path)?;
-        companion.try_push_str(suffix)?;
-        if !platform.exists(&companion)? {
-            continue;
-        }
-        let mut file = platform.open(&companion, OpenMode::ReadOnly)?;
-        if file.size()? > 0 {
-            return Err(Error::CantOpen(reason));
-        }
+        ));
     }
     Ok(())
 }

@@ -2,7 +2,8 @@
 //! index and clock eviction.
 //!
 //! A frame holds one *version* of a page: as the database file holds it,
-//! or as the open write transaction changed it. Readers of different snapshots may need
+//! as a frame of the write-ahead log holds it, or as the open write
+//! transaction changed it. Readers of different snapshots may need
 //! different versions of one page at once, so the cache is keyed by page
 //! and version.
 //!
@@ -18,6 +19,7 @@
 use core::cell::{Cell, RefCell};
 
 use crate::alloc::{Allocator, Box, DeterministicState, HashMap, Vec};
+use crate::wal::FrameNo;
 use crate::{Error, PageNo, Result};
 
 /// Which version of a page a frame holds.
@@ -25,6 +27,8 @@ use crate::{Error, PageNo, Result};
 pub(crate) enum Version {
     /// As the database file holds it.
     File,
+    /// As a frame of the write-ahead log holds it.
+    Log(FrameNo),
     /// As the open write transaction changed it: in no file yet.
     Uncommitted,
 }
@@ -170,6 +174,19 @@ impl<A: Allocator + Clone> PageCache<A> {
     /// Every frame, for commit and rollback to walk.
     pub(crate) fn frames(&self) -> impl Iterator<Item = (FrameId, &Frame<A>)> {
         self.frames.iter().enumerate()
+    }
+
+    /// Forgets every unpinned frame whose version `stale` selects: versions
+    /// a checkpoint or a log restart made wrong.
+    pub(crate) fn forget_where(&self, stale: impl Fn(Version) -> bool) -> Result<()> {
+        for (id, frame) in self.frames() {
+            if let Some((_, version)) = frame.key() {
+                if stale(version) && !frame.is_pinned() {
+                    self.forget(id)?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Frames currently pinned: a test and debugging aid.

@@ -1,27 +1,39 @@
 //! The pager: a database file seen as numbered pages through a page cache
-//! of fixed size, with write transactions, page allocation and the
-//! freelist, and the database header kept current.
+//! of fixed size, with transactions journaled in a write-ahead log, read
+//! snapshots, page allocation and the freelist, and the database header
+//! kept current.
 //!
 //! Invariants:
-//! - memory is fixed at open: `cache_frames` page buffers, the page index
-//!   and the commit list are allocated then, and nothing here allocates
-//!   afterwards;
-//! - a page that holds an uncommitted change (dirty) stays in its frame
-//!   until commit or rollback: there is no spill. A transaction that needs
-//!   more frames than the cache has fails with [`Error::CacheFull`] and can
-//!   be rolled back;
-//! - pages are written only by [`Pager::commit`]: dirty pages go to the
-//!   file in page order, then the file is synced. Until the write-ahead log
-//!   journals commits, an I/O error or power loss in the middle of a commit
-//!   can leave the file with part of the transaction; the pager itself then
-//!   rolls back to the last committed state in memory;
+//! - memory is fixed at open: `cache_frames` page buffers, the page index,
+//!   the commit list and one checkpoint buffer are allocated then; nothing
+//!   here allocates afterwards (the log's index grows with the log, up to
+//!   the auto-checkpoint size);
+//! - a page changed by the write transaction (its uncommitted version)
+//!   stays in its frame until commit or rollback. A transaction that needs
+//!   more frames than the cache has fails with [`Error::CacheFull`];
+//! - with a log, a commit appends the changed pages to it and syncs it: the
+//!   database file changes only when a checkpoint copies committed frames
+//!   back. A crash at any point leaves the last synced commit;
+//! - the commit that creates a database writes page 1 into the database
+//!   file itself (SQLite deletes a log whose database file is empty), and
+//!   marks the header for WAL mode;
+//! - without a log (a read-only file with none), nothing is written;
+//!   a writable pager opened without a log commits in place, with no
+//!   protection against a crash in the middle: `Database` never does that;
+//! - readers see the snapshot they began with: a page resolves to its
+//!   latest log frame at or before the snapshot, else to the database file;
+//!   a checkpoint never copies a frame a registered snapshot does not
+//!   include, and the log restarts only when no snapshot refers to it;
 //! - the header fields the pager owns (page count, freelist, change
 //!   counter) live in [`Pager::header`] while a transaction runs and are
-//!   written into page 1 at commit.
+//!   written into page 1 by the commit that changes them.
 
 mod cache;
+mod checkpoint;
+mod commit;
 mod freelist;
 mod handle;
+mod snapshot;
 #[cfg(test)]
 mod tests;
 
@@ -29,11 +41,14 @@ use core::cell::{Cell, RefCell};
 
 use boundlite_platform::{ErrorKind, File, OpenMode};
 
-use crate::alloc::{Allocator, Vec};
+use crate::alloc::{Allocator, Box, Vec};
 use crate::format::{DatabaseHeader, HEADER_SIZE};
+use crate::wal::Wal;
 use crate::{Config, Error, PageNo, Result};
 use cache::{FrameId, PageCache, Version};
 pub use handle::{PageMut, PageRef};
+use snapshot::Readers;
+pub use snapshot::{MAX_READERS, ReadTransaction, Snapshot};
 
 /// Where the pager is in a transaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,24 +70,41 @@ struct State {
 /// A database file, page by page. See the module documentation.
 pub struct Pager<F: File, A: Allocator + Clone> {
     file: RefCell<F>,
+    wal: Option<RefCell<Wal<F, A>>>,
     cache: PageCache<A>,
     writable: bool,
     page_size: u32,
+    /// Committed log frames past which a commit checkpoints.
+    autocheckpoint: u32,
     txn: Cell<Txn>,
+    /// The write transaction's view; equal to `committed` when idle.
     state: Cell<State>,
     committed: Cell<State>,
+    /// The log's last committed frame as of the last commit (0: none).
+    log_end: Cell<u32>,
     /// Reused by every commit; holds up to one entry per frame.
     commit_list: RefCell<Vec<(PageNo, FrameId), A>>,
+    /// One page, lent to checkpoints to copy frames through.
+    scratch: RefCell<Box<[u8], A>>,
+    readers: Readers,
 }
 
 impl<F: File, A: Allocator + Clone> Pager<F, A> {
-    /// Opens the database in `file` (opened as `mode`): reads and checks
-    /// its header, or, for an empty file, prepares a database of
-    /// `config.page_size` pages with no page yet (the first commit must
-    /// create page 1). Allocates the whole page cache from `alloc`.
-    pub fn open(mut file: F, mode: OpenMode, config: &Config, alloc: A) -> Result<Self> {
+    /// Opens the database in `file` (opened as `mode`) with its log in
+    /// `wal` (absent: no log). Reads and checks the header, recovers the
+    /// log and takes the database as of its last commit; for an empty file
+    /// prepares a database of `config.page_size` pages with no page yet
+    /// (the first commit must create page 1). Allocates the whole page
+    /// cache from `alloc`.
+    pub fn open(
+        mut file: F,
+        wal: Option<F>,
+        mode: OpenMode,
+        config: &Config,
+        alloc: A,
+    ) -> Result<Self> {
         let size = file.size()?;
-        let state = if size == 0 {
+        let mut state = if size == 0 {
             State {
                 header: DatabaseHeader::new_database(config.page_size),
                 page_count: 0,
@@ -98,17 +130,57 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         let page_size = state.header.page_size.get();
         let frames = config.cache_frames.max(Config::MIN_CACHE_FRAMES);
         let cache = PageCache::new(frames, page_size as usize, alloc.clone())?;
-        let commit_list = Vec::try_with_capacity_in(frames, alloc)?;
-        Ok(Self {
+        let commit_list = Vec::try_with_capacity_in(frames, alloc.clone())?;
+        let scratch = Box::try_from_elem_in(0u8, page_size as usize, alloc.clone())?;
+        let wal = match wal {
+            Some(wal) => Some(Wal::open(wal, state.header.page_size, alloc)?),
+            None => None,
+        };
+        let log_end = wal.as_ref().map_or(0, Wal::max_frame);
+        if let (Some(wal), true) = (&wal, log_end > 0) {
+            if size == 0 {
+                return Err(Error::CantOpen(
+                    "a write-ahead log holds commits for an empty database file",
+                ));
+            }
+            state.page_count = wal.db_size().unwrap_or(state.page_count);
+        }
+        let pager = Self {
             file: RefCell::new(file),
+            wal: wal.map(RefCell::new),
             cache,
             writable: mode.is_writable(),
             page_size,
+            autocheckpoint: config.wal_autocheckpoint,
             txn: Cell::new(Txn::Idle),
             state: Cell::new(state),
             committed: Cell::new(state),
+            log_end: Cell::new(log_end),
             commit_list: RefCell::new(commit_list),
-        })
+            scratch: RefCell::new(scratch),
+            readers: Readers::new(),
+        };
+        if log_end > 0 {
+            // Page 1 in the log carries the header as of the last commit.
+            let header = {
+                let first = pager.page(PageNo::ONE)?;
+                let bytes = first
+                    .get(..HEADER_SIZE)
+                    .ok_or(Error::corrupt_file("page 1 is short"))?;
+                DatabaseHeader::parse(bytes)?
+            };
+            header.refuse_unsupported()?;
+            if header.page_size != state.header.page_size {
+                return Err(Error::corrupt(PageNo::ONE, "the log changes the page size"));
+            }
+            let state = State {
+                header,
+                page_count: state.page_count,
+            };
+            pager.state.set(state);
+            pager.committed.set(state);
+        }
+        Ok(pager)
     }
 
     /// Bytes per page.
@@ -149,16 +221,43 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         self.txn.get() == Txn::Write
     }
 
+    /// The database as of the last commit.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            log_end: self.log_end.get(),
+            page_count: self.committed.get().page_count,
+        }
+    }
+
+    /// Starts a read transaction on the last commit: it keeps reading that
+    /// commit whatever is committed after. `Busy` when [`MAX_READERS`] are
+    /// already open.
+    pub fn begin_read(&self) -> Result<ReadTransaction<'_, F, A>> {
+        ReadTransaction::begin(self, self.snapshot())
+    }
+
+    /// Page `no` as of `snapshot`.
+    pub fn page_at(&self, no: PageNo, snapshot: &Snapshot) -> Result<PageRef<'_, A>> {
+        if no.get() > snapshot.page_count {
+            return Err(past_the_end(no));
+        }
+        let id = self.load(no, self.resolve(no, snapshot.log_end)?)?;
+        PageRef::new(self.cache.frame(id)?, no)
+    }
+
     /// A read-only view of page `no` as this pager's transaction sees it
     /// (with the write transaction's changes when one is open), loading it
     /// if needed.
     pub fn page(&self, no: PageNo) -> Result<PageRef<'_, A>> {
+        if no.get() > self.state.get().page_count {
+            return Err(past_the_end(no));
+        }
         if self.txn.get() == Txn::Write {
             if let Some(id) = self.cache.lookup((no, Version::Uncommitted)) {
                 return PageRef::new(self.cache.frame(id)?, no);
             }
         }
-        let id = self.load(no, Version::File)?;
+        let id = self.load(no, self.resolve(no, self.log_end.get())?)?;
         PageRef::new(self.cache.frame(id)?, no)
     }
 
@@ -169,10 +268,13 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
     /// pins it, else copied into another frame.
     pub fn page_mut(&self, no: PageNo) -> Result<PageMut<'_, A>> {
         self.check_writing()?;
+        if no.get() > self.state.get().page_count {
+            return Err(past_the_end(no));
+        }
         if let Some(id) = self.cache.lookup((no, Version::Uncommitted)) {
             return PageMut::new(self.cache.frame(id)?, no);
         }
-        let committed = self.load(no, Version::File)?;
+        let committed = self.load(no, self.resolve(no, self.log_end.get())?)?;
         let id = if self.cache.frame(committed)?.is_pinned() {
             let copy = self.cache.victim()?;
             let source = self
@@ -203,6 +305,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         }
         match self.txn.get() {
             Txn::Idle => {
+                self.restart_log_if_done()?;
                 self.txn.set(Txn::Write);
                 Ok(())
             }
@@ -252,95 +355,9 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         freelist::give(self, no)
     }
 
-    /// Writes every changed page and the header, in page order, then syncs
-    /// the file. On error the transaction is rolled back in memory and the
-    /// error returned.
-    pub fn commit(&self) -> Result<()> {
-        self.check_writing()?;
-        let changed = self.state.get() != self.committed.get()
-            || self.cache.frames().any(|(_, f)| f.is_uncommitted());
-        if changed {
-            if let Err(e) = self.write_transaction() {
-                self.discard()?;
-                return Err(e);
-            }
-            self.committed.set(self.state.get());
-        }
-        self.txn.set(Txn::Idle);
-        Ok(())
-    }
-
-    /// Abandons the write transaction: changed pages are dropped from the
-    /// cache and the header returns to its committed state.
-    pub fn rollback(&self) -> Result<()> {
-        self.check_writing()?;
-        self.discard()
-    }
-
-    fn discard(&self) -> Result<()> {
-        for (id, frame) in self.cache.frames() {
-            if frame.is_uncommitted() {
-                if frame.is_pinned() {
-                    return Err(Error::Misuse("rollback while a page handle is alive"));
-                }
-                self.cache.forget(id)?;
-            }
-        }
-        self.state.set(self.committed.get());
-        self.txn.set(Txn::Idle);
-        Ok(())
-    }
-
-    fn write_transaction(&self) -> Result<()> {
-        let mut state = self.state.get();
-        if state.page_count == 0 {
-            return Err(Error::Misuse(
-                "a database must have page 1 before its first commit",
-            ));
-        }
-        state.header.record_commit(state.page_count);
-        self.state.set(state);
-        {
-            let mut first = self.page_mut(PageNo::ONE)?;
-            let bytes = first
-                .first_chunk_mut::<HEADER_SIZE>()
-                .ok_or(Error::Misuse("page smaller than the database header"))?;
-            state.header.write(bytes);
-        }
-        let mut list = self.commit_list.try_borrow_mut().map_err(|_| reentrant())?;
-        list.clear();
-        for (id, frame) in self.cache.frames() {
-            if let Some((page, Version::Uncommitted)) = frame.key() {
-                list.try_push((page, id))?;
-            }
-        }
-        list.sort_unstable_by_key(|(page, _)| *page);
-        let mut file = self.file.try_borrow_mut().map_err(|_| reentrant())?;
-        for (page, id) in list.iter() {
-            let frame = self.cache.frame(*id)?;
-            let bytes = frame
-                .data
-                .try_borrow()
-                .map_err(|_| Error::Misuse("commit while a page is being written"))?;
-            file.write_at(page.offset(self.page_size), &bytes)?;
-        }
-        file.sync()?;
-        // The file holds these versions now: they replace any older
-        // committed version in the cache.
-        for (page, id) in list.iter() {
-            self.cache.assign(*id, (*page, Version::File))?;
-        }
-        Ok(())
-    }
-
     /// The frame holding `version` of page `no`, reading it on a miss.
+    /// The caller checked `no` against the page count of its view.
     fn load(&self, no: PageNo, version: Version) -> Result<FrameId> {
-        if no.get() > self.state.get().page_count {
-            return Err(Error::corrupt(
-                no,
-                "page number past the end of the database",
-            ));
-        }
         if let Some(id) = self.cache.lookup((no, version)) {
             return Ok(id);
         }
@@ -349,17 +366,43 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         {
             let frame = self.cache.frame(id)?;
             let mut bytes = frame.data.try_borrow_mut().map_err(|_| reentrant())?;
-            let mut file = self.file.try_borrow_mut().map_err(|_| reentrant())?;
-            match file.read_exact_at(no.offset(self.page_size), &mut bytes) {
-                Ok(()) => {}
-                Err(e) if e.kind() == ErrorKind::UnexpectedEof => {
-                    return Err(Error::corrupt(no, "page lies past the end of the file"));
+            match version {
+                Version::File => {
+                    let mut file = self.file.try_borrow_mut().map_err(|_| reentrant())?;
+                    match file.read_exact_at(no.offset(self.page_size), &mut bytes) {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == ErrorKind::UnexpectedEof => {
+                            return Err(Error::corrupt(no, "page lies past the end of the file"));
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
                 }
-                Err(e) => return Err(e.into()),
+                Version::Log(log_frame) => {
+                    let wal = self
+                        .wal
+                        .as_ref()
+                        .ok_or(Error::Misuse("a log version without a log"))?;
+                    wal.try_borrow_mut()
+                        .map_err(|_| reentrant())?
+                        .read_page(log_frame, &mut bytes)?;
+                }
+                Version::Uncommitted => {
+                    return Err(Error::Misuse("uncommitted versions are never loaded"));
+                }
             }
         }
         self.cache.assign(id, (no, version))?;
         Ok(id)
+    }
+
+    /// Which version of page `no` a view that includes log frames up to
+    /// `log_end` reads: its latest frame there, else the database file's.
+    fn resolve(&self, no: PageNo, log_end: u32) -> Result<Version> {
+        let Some(wal) = &self.wal else {
+            return Ok(Version::File);
+        };
+        let wal = wal.try_borrow().map_err(|_| reentrant())?;
+        Ok(wal.find(no, log_end).map_or(Version::File, Version::Log))
     }
 
     fn check_writing(&self) -> Result<()> {
@@ -383,6 +426,10 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         change(&mut state);
         self.state.set(state);
     }
+}
+
+fn past_the_end(no: PageNo) -> Error {
+    Error::corrupt(no, "page number past the end of the database")
 }
 
 fn reentrant() -> Error {

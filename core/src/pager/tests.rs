@@ -19,12 +19,13 @@ fn config(page_size: u32, frames: usize) -> Config {
     Config {
         page_size: PageSize::new(page_size).unwrap(),
         cache_frames: frames,
+        ..Config::DEFAULT
     }
 }
 
 fn open<'d>(disk: &'d MemoryPlatform, cfg: &Config) -> Pager<MemoryFile<'d>, Global> {
     let file = disk.open(PATH, OpenMode::Create).unwrap();
-    Pager::open(file, OpenMode::Create, cfg, Global).unwrap()
+    Pager::open(file, None, OpenMode::Create, cfg, Global).unwrap()
 }
 
 /// Writes an empty table-leaf B-tree header after the database header, as
@@ -283,11 +284,11 @@ fn short_and_foreign_files_are_refused() {
     disk.write_file(PATH, b"SQLite format 3\0 too short")
         .unwrap();
     let file = (&disk).open(PATH, OpenMode::ReadWrite).unwrap();
-    let result = Pager::open(file, OpenMode::ReadWrite, &Config::DEFAULT, Global);
+    let result = Pager::open(file, None, OpenMode::ReadWrite, &Config::DEFAULT, Global);
     assert!(matches!(result.err(), Some(Error::NotADatabase(_))));
     disk.write_file(PATH, &[b'x'; 4096]).unwrap();
     let file = (&disk).open(PATH, OpenMode::ReadWrite).unwrap();
-    let result = Pager::open(file, OpenMode::ReadWrite, &Config::DEFAULT, Global);
+    let result = Pager::open(file, None, OpenMode::ReadWrite, &Config::DEFAULT, Global);
     assert!(matches!(result.err(), Some(Error::NotADatabase(_))));
 }
 
@@ -297,7 +298,7 @@ fn read_only_pagers_refuse_writes() {
     let cfg = config(512, 16);
     create(&disk, &cfg, 2);
     let file = (&disk).open(PATH, OpenMode::ReadOnly).unwrap();
-    let pager = Pager::open(file, OpenMode::ReadOnly, &cfg, Global).unwrap();
+    let pager = Pager::open(file, None, OpenMode::ReadOnly, &cfg, Global).unwrap();
     assert_eq!(pager.begin_write(), Err(Error::ReadOnly));
     assert_eq!(pager.page_mut(PageNo::ONE).err(), Some(Error::ReadOnly));
     assert!(pager.page(PageNo::new(2).unwrap()).is_ok());
@@ -346,7 +347,7 @@ fn an_io_error_in_commit_rolls_back_and_the_pager_stays_usable() {
     let fault = FaultPlatform::new(&disk);
     for target in [FaultTarget::Write, FaultTarget::Sync] {
         let file = (&fault).open(PATH, OpenMode::ReadWrite).unwrap();
-        let pager = Pager::open(file, OpenMode::ReadWrite, &cfg, Global).unwrap();
+        let pager = Pager::open(file, None, OpenMode::ReadWrite, &cfg, Global).unwrap();
         let before = pager.page_count();
         pager.begin_write().unwrap();
         pager.allocate().unwrap().fill(0x44);
@@ -372,7 +373,7 @@ fn commits_are_durable_once_they_return() {
     let mut fault = FaultPlatform::new(&disk);
     {
         let file = (&fault).open(PATH, OpenMode::ReadWrite).unwrap();
-        let pager = Pager::open(file, OpenMode::ReadWrite, &cfg, Global).unwrap();
+        let pager = Pager::open(file, None, OpenMode::ReadWrite, &cfg, Global).unwrap();
         pager.begin_write().unwrap();
         pager.allocate().unwrap().fill(0x77);
         pager.commit().unwrap();
@@ -404,7 +405,7 @@ fn open_and_a_transaction_survive_every_allocation_failure() {
             let file = (&disk)
                 .open(PATH, OpenMode::ReadWrite)
                 .map_err(Error::from)?;
-            let pager = Pager::open(file, OpenMode::ReadWrite, &cfg, f)?;
+            let pager = Pager::open(file, None, OpenMode::ReadWrite, &cfg, f)?;
             pager.begin_write()?;
             pager.free(PageNo::new(5).unwrap())?;
             pager.commit()?;
@@ -434,7 +435,7 @@ fn the_cache_is_allocated_once_and_within_its_bound() {
         let mut buffer = std::vec![0u8; cfg.cache_bytes(page_size) + 64 * 1024];
         let arena = Arena::new(&mut buffer).unwrap();
         let file = (&disk).open(PATH, OpenMode::ReadWrite).unwrap();
-        let pager = Pager::open(file, OpenMode::ReadWrite, &cfg, &arena).unwrap();
+        let pager = Pager::open(file, None, OpenMode::ReadWrite, &cfg, &arena).unwrap();
         let after_open = arena.stats();
         assert!(
             after_open.in_use <= cfg.cache_bytes(page_size),

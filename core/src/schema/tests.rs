@@ -303,9 +303,10 @@ fn open(disk: &MemoryPlatform) -> Pager<MemoryFile<'_>, Global> {
     let cfg = Config {
         page_size: PageSize::new(1024).unwrap(),
         cache_frames: 64,
+        ..Config::DEFAULT
     };
     let file = disk.open(PATH, OpenMode::Create).unwrap();
-    Pager::open(file, OpenMode::Create, &cfg, Global).unwrap()
+    Pager::open(file, None, OpenMode::Create, &cfg, Global).unwrap()
 }
 
 /// A database holding an empty schema table, committed.

@@ -29,9 +29,10 @@ fn open(disk: &MemoryPlatform, page_size: u32) -> TestPager<'_> {
     let cfg = Config {
         page_size: PageSize::new(page_size).unwrap(),
         cache_frames: 2000,
+        ..Config::DEFAULT
     };
     let file = disk.open(PATH, OpenMode::Create).unwrap();
-    Pager::open(file, OpenMode::Create, &cfg, Global).unwrap()
+    Pager::open(file, None, OpenMode::Create, &cfg, Global).unwrap()
 }
 
 /// The file of a database whose page 1 is an empty schema table and to

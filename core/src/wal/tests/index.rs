@@ -1,0 +1,157 @@
+//! The in-memory index: lookups as of snapshots, dropping frames, memory.
+
+use super::*;
+use crate::alloc::{Arena, FaultAlloc, FaultPlan};
+
+/// Frames 1..=n holding these pages, in order.
+fn index_of(pages: &[u32]) -> WalIndex<Global> {
+    let mut index = WalIndex::new_in(Global);
+    for &p in pages {
+        index.try_push(page(p)).unwrap();
+    }
+    index
+}
+
+fn frame(n: u32) -> Option<FrameNo> {
+    FrameNo::new(n)
+}
+
+#[test]
+fn find_returns_the_latest_frame_at_or_below_the_snapshot() {
+    //                     frame: 1  2  3  4  5  6  7
+    let index = index_of(&[1, 2, 1, 3, 1, 2, 1]);
+    assert_eq!((index.len(), index.pages()), (7, 3));
+    let cases = [
+        // (page, snapshot, frame)
+        (1, 0, None),
+        (1, 1, frame(1)),
+        (1, 2, frame(1)),
+        (1, 3, frame(3)),
+        (1, 4, frame(3)),
+        (1, 6, frame(5)),
+        (1, 7, frame(7)),
+        (1, 100, frame(7)),
+        (2, 1, None),
+        (2, 5, frame(2)),
+        (2, 6, frame(6)),
+        (3, 3, None),
+        (3, 4, frame(4)),
+        (4, 7, None),
+    ];
+    for (p, snapshot, expected) in cases {
+        assert_eq!(
+            index.find(page(p), snapshot),
+            expected,
+            "page {p} as of {snapshot}"
+        );
+    }
+    assert_eq!(index.latest(page(2)), frame(6));
+    assert_eq!(index.page_of(FrameNo::new(4).unwrap()), Some(page(3)));
+    assert_eq!(index.page_of(FrameNo::new(8).unwrap()), None);
+}
+
+#[test]
+fn truncating_restores_each_pages_previous_frame() {
+    let mut index = index_of(&[1, 2, 1, 3, 1, 2, 1]);
+    index.truncate(4);
+    assert_eq!((index.len(), index.pages()), (4, 3));
+    assert_eq!(index.latest(page(1)), frame(3));
+    assert_eq!(index.latest(page(2)), frame(2));
+    index.truncate(2);
+    assert_eq!(index.latest(page(3)), None);
+    assert_eq!(index.pages(), 2);
+    // Pushing after a truncation links to the surviving frames.
+    index.try_push(page(1)).unwrap();
+    assert_eq!(index.find(page(1), 3), frame(3));
+    assert_eq!(index.find(page(1), 2), frame(1));
+    index.truncate(10);
+    assert_eq!(index.len(), 3);
+    index.clear();
+    assert!(index.is_empty());
+    assert_eq!(index.find(page(1), 3), None);
+}
+
+#[test]
+fn memory_bytes_is_what_the_allocator_holds_and_within_the_bound() {
+    let mut buffer = std::vec![0u8; 1 << 20];
+    let arena = Arena::new(&mut buffer).unwrap();
+    let mut index = WalIndex::new_in(&arena);
+    assert_eq!(index.memory_bytes(), 0);
+    for n in 1..=3000u32 {
+        // A mix of rewritten and fresh pages.
+        let p = if n % 3 == 0 { n % 17 + 1 } else { n };
+        index.try_push(page(p)).unwrap();
+        let held = arena.stats().in_use;
+        assert!(
+            index.memory_bytes() >= held,
+            "frame {n}: {} < {held}",
+            index.memory_bytes()
+        );
+        assert!(index.memory_bytes() <= held + 16, "frame {n}");
+        assert!(
+            index.memory_bytes() <= WalIndex::<Global>::memory_bound(n as usize),
+            "frame {n}"
+        );
+    }
+    // Truncating keeps the memory for the next frames.
+    let before = index.memory_bytes();
+    index.truncate(0);
+    assert_eq!(index.memory_bytes(), before);
+    assert!(WalIndex::<Global>::memory_bound(1000) < 40 * 1000);
+}
+
+#[test]
+fn a_budget_gives_the_most_frames_whose_bound_fits() {
+    let bound = WalIndex::<Global>::memory_bound;
+    let within = WalIndex::<Global>::frames_within;
+    assert_eq!(within(0), 0);
+    assert_eq!(within(bound(1) - 1), 0);
+    for budget in [bound(1), 1000, 4096, 65_536, 1 << 20, 3_000_000] {
+        let frames = within(budget);
+        assert!(frames >= 1);
+        assert!(bound(frames) <= budget, "budget {budget}");
+        assert!(bound(frames + 1) > budget, "budget {budget}");
+    }
+    // About 40 bytes a frame at worst.
+    assert!(within(1 << 20) > (1 << 20) / 48);
+}
+
+#[test]
+fn a_reserved_index_grows_without_allocating_and_a_refused_push_changes_nothing() {
+    let fault = FaultAlloc::new(Global);
+    let mut index = WalIndex::new_in(&fault);
+    index.try_reserve(100).unwrap();
+    fault.arm(FaultPlan::From(1));
+    for n in 1..=100 {
+        index.try_push(page(n)).unwrap();
+    }
+    assert_eq!(fault.seen(), 0);
+    // Full now: the next push needs memory and is refused.
+    let mut n = 101;
+    loop {
+        match index.try_push(page(n)) {
+            Ok(_) => n += 1,
+            Err(e) => {
+                assert_eq!(e, Error::OutOfMemory);
+                break;
+            }
+        }
+    }
+    assert_eq!(index.len(), n - 1);
+    assert_eq!(index.latest(page(n)), None);
+    // Rewriting a known page needs a slot too, and is refused cleanly.
+    let frames = index.len();
+    let mut refused = false;
+    for p in 1..=100 {
+        if index.try_push(page(p)).is_err() {
+            refused = true;
+            assert_eq!(index.len(), frames);
+            assert_eq!(index.latest(page(p)), FrameNo::new(p));
+            break;
+        }
+    }
+    assert!(refused);
+    fault.arm(FaultPlan::Never);
+    index.try_push(page(1)).unwrap();
+    assert_eq!(index.find(page(1), frames), FrameNo::new(1));
+}
