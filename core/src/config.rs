@@ -27,8 +27,11 @@ pub struct Config {
     pub cache_frames: usize,
     /// Frames in the write-ahead log past which a commit runs a passive
     /// checkpoint (SQLite's `wal_autocheckpoint`, default 1000); 0 never.
-    /// The log's in-memory index costs about 24 bytes per frame.
     pub wal_autocheckpoint: u32,
+    /// Bytes the log's in-memory index may take (it costs up to about 40
+    /// bytes per frame): a commit checkpoints earlier than
+    /// `wal_autocheckpoint` when the index would outgrow this.
+    pub wal_index_budget: usize,
 }
 
 impl Config {
@@ -42,6 +45,7 @@ impl Config {
         page_size: PageSize::DEFAULT,
         cache_frames: 128,
         wal_autocheckpoint: 1000,
+        wal_index_budget: 64 * 1024,
     };
 
     /// An upper bound on the bytes the page cache takes for a file of
@@ -59,6 +63,18 @@ impl Config {
 }
 
 impl Config {
+    /// The frame count at which a commit checkpoints: the configured
+    /// auto-checkpoint size, or less when the index budget is smaller.
+    pub fn checkpoint_threshold(&self) -> u32 {
+        let budget =
+            crate::wal::WalIndex::<crate::alloc::Global>::frames_within(self.wal_index_budget);
+        let budget = u32::try_from(budget).unwrap_or(u32::MAX).max(1);
+        match self.wal_autocheckpoint {
+            0 => 0,
+            frames => frames.min(budget),
+        }
+    }
+
     /// An upper bound on the bytes an open database takes while it is read
     /// with cursors, for a file of `page_size`-byte pages: the page cache
     /// plus [`READ_OVERHEAD`]. A payload that spills to overflow pages adds

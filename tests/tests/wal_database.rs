@@ -205,6 +205,31 @@ fn passive_checkpoints_let_the_log_restart_and_stay_small() {
 }
 
 #[test]
+fn the_index_budget_checkpoints_before_the_frame_count_does() {
+    let disk = MemoryPlatform::new();
+    let tight = Config {
+        wal_autocheckpoint: 1000,
+        wal_index_budget: 4096,
+        ..config()
+    };
+    let frames = tight.checkpoint_threshold();
+    assert!(frames > 10 && frames < 1000, "threshold {frames}");
+    let db = Database::open(&disk, DB, &tight, Global).unwrap();
+    let root = create_table(&db);
+    for id in 1..=2000 {
+        let txn = db.begin_write().unwrap();
+        txn.insert_row(root, id, &row(id)).unwrap();
+        txn.commit().unwrap();
+    }
+    let log_frames = disk.file_bytes("wal.db-wal").unwrap().len() / (4096 + 24);
+    assert!(
+        log_frames <= frames as usize + 3,
+        "{log_frames} frames in the log, threshold {frames}"
+    );
+    assert_eq!(ids(db.pager(), root).len(), 2000);
+}
+
+#[test]
 fn sqlite_reads_a_log_we_leave_behind() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ours.db");
@@ -485,4 +510,87 @@ fn io_errors_at_every_operation_leave_a_usable_consistent_database() {
     }
     assert!(points > 25, "only {points} I/O failure points");
     println!("{points} I/O failure points");
+}
+
+#[test]
+fn every_allocation_failure_in_open_commit_and_checkpoint_is_clean() {
+    use boundlite::alloc::{Arena, FaultAlloc, oom_sweep};
+    // A database whose log already holds two transactions, so opening it
+    // recovers frames.
+    let base = MemoryPlatform::new();
+    let root = {
+        let db = Database::open(&base, DB, &config(), Global).unwrap();
+        let root = create_table(&db);
+        let txn = db.begin_write().unwrap();
+        for id in 1..=40 {
+            txn.insert_row(root, id, &row(id)).unwrap();
+        }
+        txn.commit().unwrap();
+        root
+    };
+    let files = [DB, "wal.db-wal"].map(|name| (name, base.file_bytes(name).unwrap()));
+    let mut buffer = vec![0u8; 512 * 1024];
+    let arena = Arena::new(&mut buffer).unwrap();
+    let fault = FaultAlloc::new(&arena);
+    let disk = MemoryPlatform::new();
+    let restore = || {
+        for (name, bytes) in &files {
+            disk.write_file(name, bytes).unwrap();
+        }
+    };
+    for persistent in [false, true] {
+        let report = oom_sweep(
+            &fault,
+            persistent,
+            |f| {
+                restore();
+                let db = Database::open(
+                    &disk,
+                    DB,
+                    &Config {
+                        cache_frames: 24,
+                        ..config()
+                    },
+                    f,
+                )?;
+                let txn = db.begin_write()?;
+                for id in 41..=120 {
+                    let mut record = BVec::new_in(f);
+                    encode_into(
+                        &[ValueRef::Integer(id), ValueRef::Text(b"row")],
+                        &mut record,
+                    )?;
+                    txn.insert_row(root, id, &record)?;
+                }
+                txn.commit()?;
+                db.checkpoint(CheckpointMode::Truncate)?;
+                Ok::<_, boundlite::Error>(db.page_count())
+            },
+            |n, e| {
+                assert_eq!(e, boundlite::Error::OutOfMemory, "failure {n}");
+                assert_eq!(arena.stats().live_allocations, 0, "failure {n} leaked");
+                // What the files hold is a consistent database: the 40 rows,
+                // or the 120 if the commit got through before the failure.
+                let db = Database::open(&disk, DB, &config(), Global).unwrap();
+                let rows = ids(db.pager(), root).len();
+                assert!(rows == 40 || rows == 120, "failure {n}: {rows} rows");
+                assert!(db.integrity_check(0).unwrap().is_ok(), "failure {n}");
+            },
+        )
+        .unwrap();
+        assert!(
+            report.failure_points > 20,
+            "{} allocation points",
+            report.failure_points
+        );
+        println!(
+            "WAL OOM sweep ({}): {} failure points",
+            if persistent {
+                "persistent"
+            } else {
+                "transient"
+            },
+            report.failure_points
+        );
+    }
 }

@@ -151,7 +151,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
             cache,
             writable: mode.is_writable(),
             page_size,
-            autocheckpoint: config.wal_autocheckpoint,
+            autocheckpoint: config.checkpoint_threshold(),
             txn: Cell::new(Txn::Idle),
             state: Cell::new(state),
             committed: Cell::new(state),
