@@ -69,7 +69,10 @@ impl<A: Allocator + Clone> TreeWriter<A> {
             if used <= capacity && used * 3 >= capacity && !self.current.is_empty() {
                 return self.write_page(pager, page_no, kind);
             }
-            kind = self.redistribute(pager, path, kind)?;
+            match self.redistribute(pager, path, kind)? {
+                Step::Done => return Ok(()),
+                Step::Parent(parent_kind) => kind = parent_kind,
+            }
         }
     }
 
@@ -147,15 +150,14 @@ impl<A: Allocator + Clone> TreeWriter<A> {
     }
 
     /// Spreads the page at the top of the path and its siblings over as
-    /// many pages as their cells need; leaves the parent's intended content
-    /// in `self.current`, pops the path to the parent, and returns the
-    /// parent's kind.
+    /// many pages as their cells need, then replaces the old dividers in
+    /// the parent with new ones (see [`TreeWriter::update_parent`]).
     fn redistribute<F: File>(
         &mut self,
         pager: &Pager<F, A>,
         path: &mut Path,
         kind: PageKind,
-    ) -> Result<PageKind> {
+    ) -> Result<Step> {
         let usable = pager.usable_size();
         let (_, child_index) = path.top()?;
         let (parent_no, _) = path.parent()?;
@@ -180,7 +182,15 @@ impl<A: Allocator + Clone> TreeWriter<A> {
             for (slot, index) in siblings.iter_mut().zip(first..first + count) {
                 *slot = Some(parent.child(index as u16)?);
             }
-            self.parent.load(&parent, &page)?;
+            // The dividers between the siblings, brought down below.
+            self.parent.clear();
+            let reader = Reader::for_page(&page, parent_no);
+            for index in first..first + count - 1 {
+                let index = index as u16;
+                let (_, size) = parent.cell_with_size(index)?;
+                self.parent
+                    .push(reader.slice(parent.cell_pointer(index)?, size)?)?;
+            }
         }
 
         // Gather every sibling's cells, dividers brought down between them.
@@ -210,7 +220,7 @@ impl<A: Allocator + Clone> TreeWriter<A> {
             };
             last_right = right;
             if j + 1 < count && divider_moves {
-                let divider = self.parent.get(first + j)?;
+                let divider = self.parent.get(j)?;
                 match kind {
                     PageKind::IndexLeaf => {
                         let body = index_body(divider, usable, 4, parent_no)?;
@@ -279,25 +289,16 @@ impl<A: Allocator + Clone> TreeWriter<A> {
             PageLayout::new(&mut page, no, usable).rebuild(kind, cells, right)?;
         }
 
-        // The parent's intended content: old dividers out, new ones in.
-        for _ in 0..count - 1 {
-            self.parent.remove(first)?;
-        }
-        let last = number(plan.pages - 1)?;
-        if first == self.parent.len() {
-            self.parent.set_right(Some(last));
-        } else {
-            self.parent.set_left_child(first, last)?;
-        }
+        // The new dividers: page j's key bound, pointing at page j.
+        self.parent.clear();
         for j in 0..plan.pages - 1 {
             let no = number(j)?;
-            let at = first + j;
             let end = plan.end(j)?;
             match kind {
                 PageKind::TableLeaf => {
                     let rowid = table_leaf_rowid(self.combined.get(end - 1)?, no)?;
                     let varint = Varint::new(rowid as u64);
-                    self.parent.insert_with_child(at, no, varint.as_bytes())?;
+                    self.parent.insert_with_child(j, no, varint.as_bytes())?;
                 }
                 PageKind::TableInterior | PageKind::IndexInterior => {
                     let divider = self.combined.get(end)?;
@@ -305,19 +306,100 @@ impl<A: Allocator + Clone> TreeWriter<A> {
                         .get(4..)
                         .ok_or(Error::corrupt(no, "divider cell too short"))?;
                     let body = body_of(body, divider, kind, usable, no)?;
-                    self.parent.insert_with_child(at, no, body)?;
+                    self.parent.insert_with_child(j, no, body)?;
                 }
                 PageKind::IndexLeaf => {
                     let divider = self.combined.get(end)?;
                     let body = index_body(divider, usable, 0, no)?;
-                    self.parent.insert_with_child(at, no, body)?;
+                    self.parent.insert_with_child(j, no, body)?;
                 }
             }
         }
-        core::mem::swap(&mut self.current, &mut self.parent);
-        path.pop()?;
-        Ok(parent_kind)
+        let last = number(plan.pages - 1)?;
+        self.update_parent(pager, path, parent_kind, first, count - 1, last)
     }
+
+    /// Replaces, in the parent of the page at the top of the path, the
+    /// `removed` dividers starting at child `first` with the dividers in
+    /// `self.parent`, and points child `first` (after them) at `last`.
+    ///
+    /// When the result fits the parent page and leaves it at least a third
+    /// full (or, for the root, with a cell), the page is edited in place
+    /// and balancing is done. Otherwise the parent's intended content goes
+    /// to `self.current`, the path moves up to it, and balancing goes on
+    /// there.
+    pub(crate) fn update_parent<F: File>(
+        &mut self,
+        pager: &Pager<F, A>,
+        path: &mut Path,
+        parent_kind: PageKind,
+        first: usize,
+        removed: usize,
+        last: PageNo,
+    ) -> Result<Step> {
+        let usable = pager.usable_size();
+        let (parent_no, _) = path.parent()?;
+        let parent_is_root = path.depth() == 1;
+        let mut page = pager.page_mut(parent_no)?;
+        let mut layout = PageLayout::new(&mut page, parent_no, usable);
+        let view = layout.view()?;
+        let cells = usize::from(view.cell_count());
+        let mut freed = 0;
+        for index in first..first + removed {
+            freed += view.cell_with_size(index as u16)?.1 + POINTER_LEN;
+        }
+        let capacity = usable as usize - header_offset(parent_no) - parent_kind.header_len();
+        let used = capacity.saturating_sub(layout.free_space()?);
+        let used_after = (used + self.parent.page_bytes()).saturating_sub(freed);
+        let cells_after = cells + self.parent.len() - removed;
+        let in_place = used_after <= capacity
+            && cells_after > 0
+            && (parent_is_root || used_after * 3 >= capacity);
+        if in_place {
+            for _ in 0..removed {
+                layout.remove_cell(first as u16)?;
+            }
+            if first == cells - removed {
+                layout.set_right_child(last)?;
+            } else {
+                layout.set_left_child(first as u16, last)?;
+            }
+            self.scratch.try_resize(usable as usize, 0)?;
+            for (j, divider) in self.parent.iter().enumerate() {
+                if !layout.try_insert_cell((first + j) as u16, divider, &mut self.scratch)? {
+                    return Err(Error::Misuse(
+                        "a divider did not fit where room was counted",
+                    ));
+                }
+            }
+            return Ok(Step::Done);
+        }
+        let view = BTreePage::parse(&page, parent_no, usable)?;
+        self.current.load(&view, &page)?;
+        drop(page);
+        for _ in 0..removed {
+            self.current.remove(first)?;
+        }
+        if first == self.current.len() {
+            self.current.set_right(Some(last));
+        } else {
+            self.current.set_left_child(first, last)?;
+        }
+        for (j, divider) in self.parent.iter().enumerate() {
+            self.current.insert(first + j, divider)?;
+        }
+        path.pop()?;
+        Ok(Step::Parent(parent_kind))
+    }
+}
+
+/// Where balancing stands after one level.
+pub(crate) enum Step {
+    /// Every page on the path is written.
+    Done,
+    /// The parent's intended content is in `current` and the path is at
+    /// the parent, of this kind: balance it next.
+    Parent(PageKind),
 }
 
 /// How a redistribution spreads the combined cells over pages: page `j`

@@ -155,6 +155,14 @@ impl<'a> PageLayout<'a> {
         Ok(())
     }
 
+    /// Sets the left child of interior cell `index`.
+    pub(crate) fn set_left_child(&mut self, index: u16, child: PageNo) -> Result<()> {
+        let offset = self.view()?.cell_pointer(index)?;
+        self.range_mut(offset, 4)?
+            .copy_from_slice(&child.get().to_be_bytes());
+        Ok(())
+    }
+
     /// Moves every cell to the end of the page, leaving one gap and no
     /// freeblocks or fragments. `scratch` holds a copy of the page meanwhile.
     pub(crate) fn defragment(&mut self, scratch: &mut [u8]) -> Result<()> {

@@ -18,7 +18,7 @@ use core::cmp::Ordering;
 use boundlite_platform::File;
 
 use crate::alloc::{Allocator, Vec};
-use crate::btree::balance::index_body;
+use crate::btree::balance::{Step, index_body};
 use crate::btree::cell::Cell;
 use crate::btree::cell_list::CellList;
 use crate::btree::cursor::MAX_DEPTH;
@@ -148,7 +148,7 @@ pub struct TreeWriter<A: Allocator + Clone> {
     pub(crate) current: CellList<A>,
     pub(crate) parent: CellList<A>,
     pub(crate) combined: CellList<A>,
-    scratch: Vec<u8, A>,
+    pub(crate) scratch: Vec<u8, A>,
     cell: Vec<u8, A>,
     key: Vec<u8, A>,
     other: Vec<u8, A>,
@@ -401,8 +401,8 @@ impl<A: Allocator + Clone> TreeWriter<A> {
         kind: PageKind,
         index: u16,
     ) -> Result<()> {
-        let (no, _) = path.top()?;
-        {
+        let (no, child_index) = path.top()?;
+        let append_after = {
             let mut page = pager.page_mut(no)?;
             let mut layout = PageLayout::new(&mut page, no, pager.usable_size());
             self.scratch.try_resize(pager.usable_size() as usize, 0)?;
@@ -410,13 +410,85 @@ impl<A: Allocator + Clone> TreeWriter<A> {
                 return Ok(());
             }
             let view = BTreePage::parse(&page, no, pager.usable_size())?;
-            self.appending = kind.is_leaf() && index == view.cell_count();
+            let count = view.cell_count();
+            self.appending = kind.is_leaf() && index == count;
+            match count.checked_sub(1) {
+                Some(last) if kind == PageKind::TableLeaf && index == count => {
+                    view.cell(last)?.rowid()
+                }
+                _ => None,
+            }
+        };
+        if let Some(rowid) = append_after
+            && path.depth() > 0
+            && self.is_right_child(pager, path, child_index)?
+        {
+            self.appending = false;
+            return self.quick_balance(pager, path, no, rowid);
+        }
+        {
+            let page = pager.page(no)?;
+            let view = BTreePage::parse(&page, no, pager.usable_size())?;
             self.current.load(&view, &page)?;
         }
         self.current.insert(usize::from(index), &self.cell)?;
         let settled = self.settle(pager, path, kind);
         self.appending = false;
         settled
+    }
+
+    /// Whether the page at the top of the path, child `child_index` of its
+    /// parent, is the parent's right-most child.
+    fn is_right_child<F: File>(
+        &self,
+        pager: &Pager<F, A>,
+        path: &Path,
+        child_index: u16,
+    ) -> Result<bool> {
+        let (parent, _) = path.parent()?;
+        let page = pager.page(parent)?;
+        let view = BTreePage::parse(&page, parent, pager.usable_size())?;
+        Ok(view.kind() == PageKind::TableInterior && view.cell_count() == child_index)
+    }
+
+    /// SQLite's quick balance: a row appended past the end of the right-most
+    /// leaf under a parent goes alone onto a fresh leaf, and the full leaf
+    /// gets a divider (its largest rowid) in the parent. Ascending inserts
+    /// so leave full pages behind them and touch two pages per split.
+    fn quick_balance<F: File>(
+        &mut self,
+        pager: &Pager<F, A>,
+        path: &mut Path,
+        leaf: PageNo,
+        largest: i64,
+    ) -> Result<()> {
+        let fresh = {
+            let mut page = pager.allocate()?;
+            let no = page.number();
+            let cells = core::iter::once(self.cell.as_slice());
+            PageLayout::new(&mut page, no, pager.usable_size()).rebuild(
+                PageKind::TableLeaf,
+                cells,
+                None,
+            )?;
+            no
+        };
+        self.parent.clear();
+        self.parent
+            .insert_with_child(0, leaf, Varint::new(largest as u64).as_bytes())?;
+        let (_, child_index) = path.top()?;
+        let step = self.update_parent(
+            pager,
+            path,
+            PageKind::TableInterior,
+            usize::from(child_index),
+            0,
+            fresh,
+        )?;
+        match step {
+            Step::Done => Ok(()),
+            Step::Parent(kind) => self.settle(pager, path, kind),
+        }
     }
 
     /// Removes cell `index` from the page at the top of the path, freeing
