@@ -32,6 +32,7 @@ mod page_no;
 pub mod pager;
 pub mod record;
 pub mod schema;
+pub mod sql;
 pub mod wal;
 
 pub use boundlite_alloc as alloc;

@@ -1,0 +1,480 @@
+//! Expression nodes: [`Expr`] and the parts it is built from.
+//!
+//! Operators are kept as SQLite's grammar groups them, with precedence
+//! already applied by the parser: the tree's shape is the evaluation
+//! order. Names and literals borrow the SQL text (see [`Quoted`]); nested
+//! expressions and lists live in the parser's allocator `A`.
+//!
+//! Invariant: a tree is never deeper than the parser's depth limit, so
+//! walking it recursively (evaluating, displaying, dropping) is bounded.
+
+use core::num::NonZeroU16;
+
+use crate::alloc::{Allocator, Box, Vec};
+use crate::record::ValueRef;
+
+use super::name::{HexBlob, Ident, Quoted, StrLit};
+use super::stmt::Select;
+
+/// A literal value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Literal<'a> {
+    /// `NULL`.
+    Null,
+    /// An integer literal that fits 64 bits (hex literals are read as
+    /// two's complement, as SQLite reads them).
+    Integer(i64),
+    /// A real literal, or a decimal integer too large for 64 bits.
+    Real(f64),
+    /// A string literal.
+    String(StrLit<'a>),
+    /// A BLOB literal.
+    Blob(HexBlob<'a>),
+    /// `TRUE` (1) or `FALSE` (0). SQLite lets a column named `true` or
+    /// `false` shadow these; the resolver may look the name up first.
+    Bool(bool),
+    /// `CURRENT_TIME`.
+    CurrentTime,
+    /// `CURRENT_DATE`.
+    CurrentDate,
+    /// `CURRENT_TIMESTAMP`.
+    CurrentTimestamp,
+}
+
+impl<'a> Literal<'a> {
+    /// The value, when it needs neither memory nor a clock: NULL,
+    /// numbers, booleans, and strings with no escape to resolve.
+    pub fn as_value_ref(&self) -> Option<ValueRef<'a>> {
+        match *self {
+            Literal::Null => Some(ValueRef::Null),
+            Literal::Integer(v) => Some(ValueRef::Integer(v)),
+            Literal::Real(v) => Some(ValueRef::real(v)),
+            Literal::Bool(b) => Some(ValueRef::Integer(i64::from(b))),
+            Literal::String(s) => s.as_str().map(ValueRef::text),
+            Literal::Blob(_)
+            | Literal::CurrentTime
+            | Literal::CurrentDate
+            | Literal::CurrentTimestamp => None,
+        }
+    }
+}
+
+/// A parameter's number, from 1 to 32766 (SQLite's default
+/// `SQLITE_MAX_VARIABLE_NUMBER`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ParamNo(NonZeroU16);
+
+impl ParamNo {
+    /// The largest parameter number.
+    pub const MAX: u16 = 32766;
+
+    /// Parameter number `n`, if it is in range.
+    pub fn new(n: u32) -> Option<Self> {
+        let n = u16::try_from(n).ok().filter(|&n| n <= Self::MAX)?;
+        NonZeroU16::new(n).map(ParamNo)
+    }
+
+    /// The number, from 1.
+    pub fn get(self) -> usize {
+        usize::from(self.0.get())
+    }
+}
+
+/// A parameter where it appears: its number and its text (`?`, `?3`,
+/// `:name`...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Param<'a> {
+    /// The number values are bound to.
+    pub number: ParamNo,
+    /// The text as written.
+    pub text: &'a str,
+}
+
+/// A column reference: `column`, `table.column` or
+/// `schema.table.column`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ColumnRef<'a> {
+    /// The schema, in the three-part form.
+    pub schema: Option<Ident<'a>>,
+    /// The table or alias.
+    pub table: Option<Ident<'a>>,
+    /// The column.
+    pub column: Ident<'a>,
+}
+
+/// A prefix operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UnaryOp {
+    /// `-`
+    Neg,
+    /// `+` (no effect on the value).
+    Plus,
+    /// `~`
+    BitNot,
+    /// `NOT`
+    Not,
+}
+
+/// A binary operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BinaryOp {
+    /// `OR`
+    Or,
+    /// `AND`
+    And,
+    /// `=` or `==`
+    Eq,
+    /// `!=` or `<>`
+    Ne,
+    /// `IS` or `IS NOT DISTINCT FROM`
+    Is,
+    /// `IS NOT` or `IS DISTINCT FROM`
+    IsNot,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `&`
+    BitAnd,
+    /// `|`
+    BitOr,
+    /// `<<`
+    ShiftLeft,
+    /// `>>`
+    ShiftRight,
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+    /// `%`
+    Rem,
+    /// `||`
+    Concat,
+    /// `->` (JSON extraction as JSON).
+    Extract,
+    /// `->>` (JSON extraction as an SQL value).
+    ExtractValue,
+}
+
+impl BinaryOp {
+    /// The operator as SQL text.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            BinaryOp::Or => "OR",
+            BinaryOp::And => "AND",
+            BinaryOp::Eq => "=",
+            BinaryOp::Ne => "!=",
+            BinaryOp::Is => "IS",
+            BinaryOp::IsNot => "IS NOT",
+            BinaryOp::Lt => "<",
+            BinaryOp::Le => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::Ge => ">=",
+            BinaryOp::BitAnd => "&",
+            BinaryOp::BitOr => "|",
+            BinaryOp::ShiftLeft => "<<",
+            BinaryOp::ShiftRight => ">>",
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::Rem => "%",
+            BinaryOp::Concat => "||",
+            BinaryOp::Extract => "->",
+            BinaryOp::ExtractValue => "->>",
+        }
+    }
+}
+
+/// The pattern operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LikeOp {
+    /// `LIKE`
+    Like,
+    /// `GLOB`
+    Glob,
+    /// `MATCH`
+    Match,
+    /// `REGEXP`
+    Regexp,
+}
+
+impl LikeOp {
+    /// The operator as SQL text.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            LikeOp::Like => "LIKE",
+            LikeOp::Glob => "GLOB",
+            LikeOp::Match => "MATCH",
+            LikeOp::Regexp => "REGEXP",
+        }
+    }
+}
+
+/// An expression.
+#[derive(Debug)]
+pub enum Expr<'a, A: Allocator> {
+    /// A literal.
+    Literal(Literal<'a>),
+    /// A column.
+    Column(ColumnRef<'a>),
+    /// A parameter.
+    Param(Param<'a>),
+    /// `op operand`
+    Unary(UnaryOp, Box<Expr<'a, A>, A>),
+    /// `lhs op rhs`
+    Binary(Box<Binary<'a, A>, A>),
+    /// `expr COLLATE name`
+    Collate(Box<Expr<'a, A>, A>, Ident<'a>),
+    /// `expr [NOT] LIKE|GLOB|MATCH|REGEXP pattern [ESCAPE escape]`
+    Like(Box<Like<'a, A>, A>),
+    /// `expr [NOT] BETWEEN low AND high`
+    Between(Box<Between<'a, A>, A>),
+    /// `expr [NOT] IN (list)`; the list may be empty.
+    InList(Box<InList<'a, A>, A>),
+    /// `expr [NOT] IN (select)`
+    InSelect(Box<InSelect<'a, A>, A>),
+    /// `expr ISNULL` (`negated`: `NOTNULL`, `NOT NULL`). `expr IS NULL`
+    /// is a [`BinaryOp::Is`] with a NULL literal, as SQLite parses it.
+    IsNull {
+        /// The operand.
+        expr: Box<Expr<'a, A>, A>,
+        /// `NOTNULL` rather than `ISNULL`.
+        negated: bool,
+    },
+    /// `name(args)`
+    Function(Box<FunctionCall<'a, A>, A>),
+    /// `CASE ... END`
+    Case(Box<Case<'a, A>, A>),
+    /// `CAST(expr AS type)`
+    Cast(Box<Cast<'a, A>, A>),
+    /// `EXISTS (select)`; `NOT EXISTS` is `NOT` around it.
+    Exists(Box<Select<'a, A>, A>),
+    /// `(select)`, a scalar subquery.
+    Subquery(Box<Select<'a, A>, A>),
+    /// `(a, b, ...)`: a row value of two or more expressions.
+    Row(Vec<Expr<'a, A>, A>),
+    /// `RAISE(...)`, inside a trigger body.
+    Raise(Raise<'a>),
+}
+
+/// `lhs op rhs`
+#[derive(Debug)]
+pub struct Binary<'a, A: Allocator> {
+    /// The operator.
+    pub op: BinaryOp,
+    /// The left operand.
+    pub lhs: Expr<'a, A>,
+    /// The right operand.
+    pub rhs: Expr<'a, A>,
+}
+
+/// `expr [NOT] op pattern [ESCAPE escape]`
+#[derive(Debug)]
+pub struct Like<'a, A: Allocator> {
+    /// Which operator.
+    pub op: LikeOp,
+    /// `NOT` before the operator.
+    pub negated: bool,
+    /// The value matched.
+    pub expr: Expr<'a, A>,
+    /// The pattern.
+    pub pattern: Expr<'a, A>,
+    /// The escape character's expression.
+    pub escape: Option<Expr<'a, A>>,
+}
+
+/// `expr [NOT] BETWEEN low AND high`
+#[derive(Debug)]
+pub struct Between<'a, A: Allocator> {
+    /// `NOT BETWEEN`.
+    pub negated: bool,
+    /// The value tested.
+    pub expr: Expr<'a, A>,
+    /// The lower bound.
+    pub low: Expr<'a, A>,
+    /// The upper bound.
+    pub high: Expr<'a, A>,
+}
+
+/// `expr [NOT] IN (list)`
+#[derive(Debug)]
+pub struct InList<'a, A: Allocator> {
+    /// `NOT IN`.
+    pub negated: bool,
+    /// The value tested.
+    pub expr: Expr<'a, A>,
+    /// The candidates.
+    pub list: Vec<Expr<'a, A>, A>,
+}
+
+/// `expr [NOT] IN (select)`
+#[derive(Debug)]
+pub struct InSelect<'a, A: Allocator> {
+    /// `NOT IN`.
+    pub negated: bool,
+    /// The value tested.
+    pub expr: Expr<'a, A>,
+    /// The query giving the candidates.
+    pub select: Select<'a, A>,
+}
+
+/// The arguments of a function call.
+#[derive(Debug)]
+pub enum FunctionArgs<'a, A: Allocator> {
+    /// `name(*)`, as in `count(*)`.
+    Star,
+    /// `name(a, b, ...)`; may be empty.
+    List(Vec<Expr<'a, A>, A>),
+}
+
+/// `name([DISTINCT] args)`
+#[derive(Debug)]
+pub struct FunctionCall<'a, A: Allocator> {
+    /// The function's name.
+    pub name: Ident<'a>,
+    /// `DISTINCT` before the arguments.
+    pub distinct: bool,
+    /// The arguments.
+    pub args: FunctionArgs<'a, A>,
+}
+
+/// One `WHEN condition THEN result` of a `CASE`.
+#[derive(Debug)]
+pub struct WhenThen<'a, A: Allocator> {
+    /// The condition, or the value compared with the operand.
+    pub when: Expr<'a, A>,
+    /// The result.
+    pub then: Expr<'a, A>,
+}
+
+/// `CASE [operand] WHEN ... THEN ... [ELSE otherwise] END`
+#[derive(Debug)]
+pub struct Case<'a, A: Allocator> {
+    /// The value compared with each `WHEN`, if any.
+    pub operand: Option<Expr<'a, A>>,
+    /// The arms, at least one.
+    pub arms: Vec<WhenThen<'a, A>, A>,
+    /// The `ELSE` result.
+    pub otherwise: Option<Expr<'a, A>>,
+}
+
+/// `CAST(expr AS type)`
+#[derive(Debug)]
+pub struct Cast<'a, A: Allocator> {
+    /// The value converted.
+    pub expr: Expr<'a, A>,
+    /// The type; SQLite accepts none (`CAST(x AS)`), meaning BLOB affinity.
+    pub type_name: Option<TypeName<'a>>,
+}
+
+/// What `RAISE` does.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Raise<'a> {
+    /// `RAISE(IGNORE)`
+    Ignore,
+    /// `RAISE(ROLLBACK, message)`
+    Rollback(StrLit<'a>),
+    /// `RAISE(ABORT, message)`
+    Abort(StrLit<'a>),
+    /// `RAISE(FAIL, message)`
+    Fail(StrLit<'a>),
+}
+
+/// The type affinity of a column, from its declared type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Affinity {
+    /// TEXT.
+    Text,
+    /// NUMERIC.
+    Numeric,
+    /// INTEGER.
+    Integer,
+    /// REAL.
+    Real,
+    /// BLOB (SQLite's documentation also calls it "none").
+    Blob,
+}
+
+/// A type name as declared: `INTEGER`, `VARCHAR(20)`, `UNSIGNED BIG INT`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TypeName<'a> {
+    /// The whole declaration, from the first word to the closing
+    /// parenthesis of the size, if any (what SQLite records as the type).
+    pub text: &'a str,
+    /// The words only, without the size.
+    pub name: &'a str,
+}
+
+impl TypeName<'_> {
+    /// The affinity SQLite gives a column of this type (the rules of
+    /// "Determination Of Column Affinity", in order: `INT`; `CHAR`,
+    /// `CLOB` or `TEXT`; `BLOB`; `REAL`, `FLOA` or `DOUB`; else NUMERIC).
+    pub fn affinity(&self) -> Affinity {
+        let has = |needle: &str| {
+            self.text
+                .as_bytes()
+                .windows(needle.len())
+                .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+        };
+        if has("INT") {
+            Affinity::Integer
+        } else if has("CHAR") || has("CLOB") || has("TEXT") {
+            Affinity::Text
+        } else if has("BLOB") {
+            Affinity::Blob
+        } else if has("REAL") || has("FLOA") || has("DOUB") {
+            Affinity::Real
+        } else {
+            Affinity::Numeric
+        }
+    }
+}
+
+/// The affinity of a column declared with `type_name` (none: BLOB).
+pub fn affinity_of(type_name: Option<&TypeName<'_>>) -> Affinity {
+    type_name.map_or(Affinity::Blob, TypeName::affinity)
+}
+
+impl<'a, A: Allocator> Expr<'a, A> {
+    /// The column this expression names, if it is a bare column
+    /// reference (possibly qualified).
+    pub fn as_column(&self) -> Option<&ColumnRef<'a>> {
+        match self {
+            Expr::Column(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The literal, if this is one.
+    pub fn as_literal(&self) -> Option<&Literal<'a>> {
+        match self {
+            Expr::Literal(l) => Some(l),
+            _ => None,
+        }
+    }
+}
+
+/// A name that may be qualified by a schema: `name` or `schema.name`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QualifiedName<'a> {
+    /// The schema (`main`, `temp`, an attached name).
+    pub schema: Option<Ident<'a>>,
+    /// The name.
+    pub name: Ident<'a>,
+}
+
+impl<'a> QualifiedName<'a> {
+    /// An unqualified name.
+    pub fn bare(name: Quoted<'a>) -> Self {
+        QualifiedName { schema: None, name }
+    }
+}

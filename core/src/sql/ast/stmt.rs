@@ -1,0 +1,375 @@
+//! Statement nodes: [`Stmt`], queries ([`Select`]), changes ([`Insert`],
+//! [`Update`], [`Delete`]) and transaction and pragma statements. Schema
+//! statements are in `schema`.
+//!
+//! Invariant: a node holds what was written, normalised only where
+//! SQLite's grammar makes two spellings one (`LIMIT a, b` is stored as
+//! `LIMIT b OFFSET a`; `REPLACE INTO` as `INSERT OR REPLACE`, with
+//! [`Insert::replace_keyword`] remembering the spelling).
+
+use crate::alloc::{Allocator, Box, Vec};
+use crate::record::SortOrder;
+
+use super::expr::{Expr, Literal, QualifiedName};
+use super::name::Ident;
+use super::schema::{CreateIndex, CreateTable, CreateTrigger, CreateView, DropStmt};
+
+/// One SQL statement.
+#[derive(Debug)]
+pub enum Stmt<'a, A: Allocator> {
+    /// `SELECT ...` or `VALUES ...`
+    Select(Box<Select<'a, A>, A>),
+    /// `INSERT ...` or `REPLACE ...`
+    Insert(Box<Insert<'a, A>, A>),
+    /// `UPDATE ...`
+    Update(Box<Update<'a, A>, A>),
+    /// `DELETE ...`
+    Delete(Box<Delete<'a, A>, A>),
+    /// `CREATE TABLE ...`
+    CreateTable(Box<CreateTable<'a, A>, A>),
+    /// `CREATE INDEX ...`
+    CreateIndex(Box<CreateIndex<'a, A>, A>),
+    /// `CREATE VIEW ...`
+    CreateView(Box<CreateView<'a, A>, A>),
+    /// `CREATE TRIGGER ...`
+    CreateTrigger(Box<CreateTrigger<'a, A>, A>),
+    /// `DROP TABLE|INDEX|VIEW|TRIGGER ...`
+    Drop(DropStmt<'a>),
+    /// `BEGIN [mode] [TRANSACTION]`
+    Begin(Option<TransactionMode>),
+    /// `COMMIT` or `END`, optionally with `TRANSACTION`.
+    Commit,
+    /// `ROLLBACK [TRANSACTION] [TO [SAVEPOINT] name]`
+    Rollback {
+        /// The savepoint rolled back to, if any.
+        savepoint: Option<Ident<'a>>,
+    },
+    /// `SAVEPOINT name`
+    Savepoint(Ident<'a>),
+    /// `RELEASE [SAVEPOINT] name`
+    Release(Ident<'a>),
+    /// `PRAGMA ...`
+    Pragma(Pragma<'a>),
+    /// `EXPLAIN [QUERY PLAN] stmt`
+    Explain {
+        /// `EXPLAIN QUERY PLAN` rather than `EXPLAIN`.
+        query_plan: bool,
+        /// The statement explained (never itself `Explain`).
+        stmt: Box<Stmt<'a, A>, A>,
+    },
+}
+
+/// How `BEGIN` takes its locks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TransactionMode {
+    /// `DEFERRED`: locks when first needed.
+    Deferred,
+    /// `IMMEDIATE`: the write lock at once.
+    Immediate,
+    /// `EXCLUSIVE`
+    Exclusive,
+    /// `CONCURRENT` (an MVCC transaction, as in SQLite's begin-concurrent
+    /// branch and Turso).
+    Concurrent,
+}
+
+/// `PRAGMA [schema.]name [= value | (value)]`
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pragma<'a> {
+    /// The pragma.
+    pub name: QualifiedName<'a>,
+    /// The argument, if any.
+    pub value: Option<PragmaValue<'a>>,
+    /// The argument was given as `(value)` rather than `= value`.
+    pub call_form: bool,
+}
+
+/// A pragma's argument.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PragmaValue<'a> {
+    /// A signed number, its sign applied (`-2000`).
+    Number(Literal<'a>),
+    /// A name or string (`WAL`, `'t'`, and the keywords `ON`, `DELETE`
+    /// and `DEFAULT`, which SQLite accepts here).
+    Name(Ident<'a>),
+}
+
+/// What to do when a constraint fails (`OR ...`, `ON CONFLICT ...`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Conflict {
+    /// `ROLLBACK`
+    Rollback,
+    /// `ABORT` (the default).
+    Abort,
+    /// `FAIL`
+    Fail,
+    /// `IGNORE`
+    Ignore,
+    /// `REPLACE`
+    Replace,
+}
+
+impl Conflict {
+    /// The keyword.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Conflict::Rollback => "ROLLBACK",
+            Conflict::Abort => "ABORT",
+            Conflict::Fail => "FAIL",
+            Conflict::Ignore => "IGNORE",
+            Conflict::Replace => "REPLACE",
+        }
+    }
+}
+
+/// A whole query: one or more cores joined by compound operators, then
+/// `ORDER BY` and `LIMIT`, which apply to the whole.
+#[derive(Debug)]
+pub struct Select<'a, A: Allocator> {
+    /// The first core.
+    pub core: SelectCore<'a, A>,
+    /// `UNION ...`, `EXCEPT ...`: further cores, left to right.
+    pub compound: Vec<(CompoundOp, SelectCore<'a, A>), A>,
+    /// `ORDER BY` terms.
+    pub order_by: Vec<OrderingTerm<'a, A>, A>,
+    /// `LIMIT` and `OFFSET`.
+    pub limit: Option<Limit<'a, A>>,
+}
+
+/// How two query cores combine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CompoundOp {
+    /// `UNION`
+    Union,
+    /// `UNION ALL`
+    UnionAll,
+    /// `INTERSECT`
+    Intersect,
+    /// `EXCEPT`
+    Except,
+}
+
+/// One `SELECT ...` or `VALUES ...` of a query.
+#[derive(Debug)]
+pub enum SelectCore<'a, A: Allocator> {
+    /// `SELECT ...`
+    Select(Box<SelectBody<'a, A>, A>),
+    /// `VALUES (...), (...)`: rows of equal length.
+    Values(Vec<Vec<Expr<'a, A>, A>, A>),
+}
+
+/// `SELECT [DISTINCT] columns [FROM] [WHERE] [GROUP BY] [HAVING]`
+#[derive(Debug)]
+pub struct SelectBody<'a, A: Allocator> {
+    /// `DISTINCT` (`ALL` is the default and is not recorded).
+    pub distinct: bool,
+    /// The result columns, at least one.
+    pub columns: Vec<ResultColumn<'a, A>, A>,
+    /// `FROM`
+    pub from: Option<FromClause<'a, A>>,
+    /// `WHERE`
+    pub where_clause: Option<Expr<'a, A>>,
+    /// `GROUP BY`
+    pub group_by: Vec<Expr<'a, A>, A>,
+    /// `HAVING` (SQLite accepts it without `GROUP BY`).
+    pub having: Option<Expr<'a, A>>,
+}
+
+/// One result column.
+#[derive(Debug)]
+pub enum ResultColumn<'a, A: Allocator> {
+    /// `expr [[AS] alias]`
+    Expr {
+        /// The value.
+        expr: Expr<'a, A>,
+        /// The column's name, if given.
+        alias: Option<Ident<'a>>,
+    },
+    /// `*`
+    Star,
+    /// `table.*`
+    TableStar(Ident<'a>),
+}
+
+/// `FROM first [join ...]`
+#[derive(Debug)]
+pub struct FromClause<'a, A: Allocator> {
+    /// The first table.
+    pub first: TableRef<'a, A>,
+    /// The tables joined to it, left to right.
+    pub joins: Vec<Join<'a, A>, A>,
+}
+
+/// A table in `FROM`.
+#[derive(Debug)]
+pub enum TableRef<'a, A: Allocator> {
+    /// A table or view by name.
+    Table {
+        /// Its name.
+        name: QualifiedName<'a>,
+        /// `[AS] alias`
+        alias: Option<Ident<'a>>,
+        /// `INDEXED BY` or `NOT INDEXED`.
+        indexed: Option<Indexed<'a>>,
+    },
+    /// `(select) [AS alias]`
+    Subquery {
+        /// The query.
+        select: Box<Select<'a, A>, A>,
+        /// `[AS] alias`
+        alias: Option<Ident<'a>>,
+    },
+}
+
+/// An index hint.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Indexed<'a> {
+    /// `INDEXED BY name`
+    By(Ident<'a>),
+    /// `NOT INDEXED`
+    Not,
+}
+
+/// One join: the operator, the table, the constraint.
+#[derive(Debug)]
+pub struct Join<'a, A: Allocator> {
+    /// How the table joins.
+    pub op: JoinOp,
+    /// The table joined.
+    pub table: TableRef<'a, A>,
+    /// `ON` or `USING`.
+    pub constraint: Option<JoinConstraint<'a, A>>,
+}
+
+/// A join operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct JoinOp {
+    /// `NATURAL`
+    pub natural: bool,
+    /// Which join.
+    pub kind: JoinKind,
+}
+
+/// Which join.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JoinKind {
+    /// `,`
+    Comma,
+    /// `JOIN` or `INNER JOIN`
+    Inner,
+    /// `CROSS JOIN`
+    Cross,
+    /// `LEFT [OUTER] JOIN`
+    Left,
+    /// `RIGHT [OUTER] JOIN`
+    Right,
+    /// `FULL [OUTER] JOIN`
+    Full,
+}
+
+/// `ON expr` or `USING (columns)`.
+#[derive(Debug)]
+pub enum JoinConstraint<'a, A: Allocator> {
+    /// `ON expr`
+    On(Expr<'a, A>),
+    /// `USING (columns)`
+    Using(Vec<Ident<'a>, A>),
+}
+
+/// Where NULLs sort.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NullsOrder {
+    /// `NULLS FIRST`
+    First,
+    /// `NULLS LAST`
+    Last,
+}
+
+/// `expr [ASC|DESC] [NULLS FIRST|LAST]`; a `COLLATE` stays in `expr`.
+#[derive(Debug)]
+pub struct OrderingTerm<'a, A: Allocator> {
+    /// The sort key.
+    pub expr: Expr<'a, A>,
+    /// The direction, if written.
+    pub order: Option<SortOrder>,
+    /// Where NULLs go, if written.
+    pub nulls: Option<NullsOrder>,
+}
+
+/// `LIMIT limit [OFFSET offset]`
+#[derive(Debug)]
+pub struct Limit<'a, A: Allocator> {
+    /// The most rows returned.
+    pub limit: Expr<'a, A>,
+    /// The rows skipped first.
+    pub offset: Option<Expr<'a, A>>,
+}
+
+/// `INSERT [OR conflict] INTO table [(columns)] source`
+#[derive(Debug)]
+pub struct Insert<'a, A: Allocator> {
+    /// `OR ...`, or `REPLACE` for `REPLACE INTO`.
+    pub conflict: Option<Conflict>,
+    /// Spelled `REPLACE INTO` rather than `INSERT OR REPLACE INTO`.
+    pub replace_keyword: bool,
+    /// The table.
+    pub table: QualifiedName<'a>,
+    /// `AS alias`
+    pub alias: Option<Ident<'a>>,
+    /// The columns named; empty for all, in order.
+    pub columns: Vec<Ident<'a>, A>,
+    /// The rows.
+    pub source: InsertSource<'a, A>,
+}
+
+/// Where inserted rows come from.
+#[derive(Debug)]
+pub enum InsertSource<'a, A: Allocator> {
+    /// `VALUES (...), (...)`: rows of equal length.
+    Values(Vec<Vec<Expr<'a, A>, A>, A>),
+    /// `SELECT ...`
+    Select(Box<Select<'a, A>, A>),
+    /// `DEFAULT VALUES`
+    DefaultValues,
+}
+
+/// `UPDATE [OR conflict] table SET ... [FROM ...] [WHERE ...]`
+#[derive(Debug)]
+pub struct Update<'a, A: Allocator> {
+    /// `OR ...`
+    pub conflict: Option<Conflict>,
+    /// The table.
+    pub table: QualifiedName<'a>,
+    /// `AS alias`
+    pub alias: Option<Ident<'a>>,
+    /// `INDEXED BY` or `NOT INDEXED`.
+    pub indexed: Option<Indexed<'a>>,
+    /// `SET` assignments, at least one.
+    pub assignments: Vec<Assignment<'a, A>, A>,
+    /// `FROM`
+    pub from: Option<FromClause<'a, A>>,
+    /// `WHERE`
+    pub where_clause: Option<Expr<'a, A>>,
+}
+
+/// `column = value`, or `(a, b) = value` for a row value.
+#[derive(Debug)]
+pub struct Assignment<'a, A: Allocator> {
+    /// The columns set: one, or several in parentheses.
+    pub columns: Vec<Ident<'a>, A>,
+    /// The new value.
+    pub value: Expr<'a, A>,
+}
+
+/// `DELETE FROM table [WHERE ...]`
+#[derive(Debug)]
+pub struct Delete<'a, A: Allocator> {
+    /// The table.
+    pub table: QualifiedName<'a>,
+    /// `AS alias`
+    pub alias: Option<Ident<'a>>,
+    /// `INDEXED BY` or `NOT INDEXED`.
+    pub indexed: Option<Indexed<'a>>,
+    /// `WHERE`
+    pub where_clause: Option<Expr<'a, A>>,
+}

@@ -1,0 +1,170 @@
+//! Data changes: `INSERT` (and `REPLACE`), `UPDATE`, `DELETE`.
+//!
+//! Refused with a clear error: upserts (`ON CONFLICT` after an
+//! `INSERT`) and `RETURNING`. `ORDER BY` and `LIMIT` on `UPDATE` and
+//! `DELETE` (an SQLite compile-time option) are syntax errors.
+
+use super::{Parser, Result, cost};
+use crate::alloc::Allocator;
+use crate::sql::ast::{Assignment, Conflict, Delete, Insert, InsertSource, SelectCore, Update};
+use crate::sql::keyword::Keyword;
+use crate::sql::token::TokenKind;
+
+impl<'a, A: Allocator + Clone> Parser<'a, A> {
+    /// `INSERT [OR conflict] INTO ...` or `REPLACE INTO ...`
+    pub(super) fn insert(&mut self) -> Result<Insert<'a, A>> {
+        let replace_keyword = self.eat(Keyword::Replace);
+        let conflict = if replace_keyword {
+            Some(Conflict::Replace)
+        } else {
+            self.expect(Keyword::Insert)?;
+            self.or_conflict()?
+        };
+        self.expect(Keyword::Into)?;
+        let table = self.qualified_name()?;
+        let alias = if self.eat(Keyword::As) {
+            Some(self.name()?)
+        } else {
+            None
+        };
+        let columns = if self.peek.kind == TokenKind::LeftParen {
+            self.name_list()?
+        } else {
+            self.vec()
+        };
+        let source = if self.eat(Keyword::Default) {
+            self.expect(Keyword::Values)?;
+            InsertSource::DefaultValues
+        } else if self.eat(Keyword::Values) {
+            let rows = self.values_rows()?;
+            if self.continues_select() {
+                // `VALUES (..) UNION ...`: the rows are a query's first core.
+                self.enter(cost::QUERY)?;
+                let select = self.select_rest(SelectCore::Values(rows))?;
+                InsertSource::Select(self.boxed(select)?)
+            } else {
+                InsertSource::Values(rows)
+            }
+        } else if self.starts_select() {
+            let select = self.select()?;
+            InsertSource::Select(self.boxed(select)?)
+        } else {
+            return Err(self.syntax_error());
+        };
+        if self.peek.is(Keyword::On) {
+            return Err(self.unsupported("upsert (ON CONFLICT) is not supported"));
+        }
+        self.refuse_returning()?;
+        Ok(Insert {
+            conflict,
+            replace_keyword,
+            table,
+            alias,
+            columns,
+            source,
+        })
+    }
+
+    /// `UPDATE [OR conflict] table SET ... [FROM ...] [WHERE ...]`
+    pub(super) fn update(&mut self) -> Result<Update<'a, A>> {
+        self.expect(Keyword::Update)?;
+        let conflict = self.or_conflict()?;
+        let table = self.qualified_name()?;
+        let alias = if self.eat(Keyword::As) {
+            Some(self.name()?)
+        } else {
+            None
+        };
+        let indexed = self.indexed()?;
+        self.expect(Keyword::Set)?;
+        let assignments = self.comma_separated(|p| {
+            let columns = if p.peek.kind == TokenKind::LeftParen {
+                p.name_list()?
+            } else {
+                let mut one = p.vec();
+                let name = p.name()?;
+                one.try_push(name)?;
+                one
+            };
+            p.expect_kind(TokenKind::Eq)?;
+            let value = p.expr()?;
+            Ok(Assignment { columns, value })
+        })?;
+        let from = self.optional_from()?;
+        let where_clause = self.optional_expr(Keyword::Where)?;
+        self.refuse_returning()?;
+        Ok(Update {
+            conflict,
+            table,
+            alias,
+            indexed,
+            assignments,
+            from,
+            where_clause,
+        })
+    }
+
+    /// `DELETE FROM table [WHERE ...]`
+    pub(super) fn delete(&mut self) -> Result<Delete<'a, A>> {
+        self.expect(Keyword::Delete)?;
+        self.expect(Keyword::From)?;
+        let table = self.qualified_name()?;
+        let alias = if self.eat(Keyword::As) {
+            Some(self.name()?)
+        } else {
+            None
+        };
+        let indexed = self.indexed()?;
+        let where_clause = self.optional_expr(Keyword::Where)?;
+        self.refuse_returning()?;
+        Ok(Delete {
+            table,
+            alias,
+            indexed,
+            where_clause,
+        })
+    }
+
+    /// `OR conflict`, if next.
+    fn or_conflict(&mut self) -> Result<Option<Conflict>> {
+        if !self.eat(Keyword::Or) {
+            return Ok(None);
+        }
+        self.conflict().map(Some)
+    }
+
+    /// One of `ROLLBACK`, `ABORT`, `FAIL`, `IGNORE`, `REPLACE`.
+    pub(super) fn conflict(&mut self) -> Result<Conflict> {
+        let conflict = match self.peek.keyword() {
+            Some(Keyword::Rollback) => Conflict::Rollback,
+            Some(Keyword::Abort) => Conflict::Abort,
+            Some(Keyword::Fail) => Conflict::Fail,
+            Some(Keyword::Ignore) => Conflict::Ignore,
+            Some(Keyword::Replace) => Conflict::Replace,
+            _ => return Err(self.syntax_error()),
+        };
+        self.advance();
+        Ok(conflict)
+    }
+
+    /// Whether a compound operator, `ORDER BY` or `LIMIT` is next.
+    fn continues_select(&self) -> bool {
+        matches!(
+            self.peek.keyword(),
+            Some(
+                Keyword::Union
+                    | Keyword::Intersect
+                    | Keyword::Except
+                    | Keyword::Order
+                    | Keyword::Limit
+            )
+        )
+    }
+
+    fn refuse_returning(&self) -> Result<()> {
+        if self.peek.is(Keyword::Returning) {
+            return Err(self.unsupported("RETURNING is not supported"));
+        }
+        Ok(())
+    }
+}

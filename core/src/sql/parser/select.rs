@@ -1,0 +1,327 @@
+//! Queries: `SELECT` and `VALUES` cores, compound operators, `FROM` with
+//! joins, `ORDER BY` and `LIMIT`.
+//!
+//! Refused with a clear error rather than misread: `WITH` (common table
+//! expressions), window definitions, table-valued functions and
+//! parenthesised join groups in `FROM`.
+
+use super::names::is_name;
+use super::{Parser, Result, cost};
+use crate::alloc::{Allocator, Vec};
+use crate::record::SortOrder;
+use crate::sql::ast::{
+    CompoundOp, Expr, FromClause, Indexed, Join, JoinConstraint, JoinKind, JoinOp, Limit,
+    NullsOrder, OrderingTerm, Quoted, ResultColumn, Select, SelectBody, SelectCore, TableRef,
+};
+use crate::sql::error::SqlErrorKind;
+use crate::sql::keyword::Keyword;
+use crate::sql::token::TokenKind;
+
+impl<'a, A: Allocator + Clone> Parser<'a, A> {
+    /// A whole query.
+    pub(super) fn select(&mut self) -> Result<Select<'a, A>> {
+        self.enter(cost::QUERY)?;
+        if self.peek.is(Keyword::With) {
+            return Err(self.unsupported("WITH clauses are not supported"));
+        }
+        let core = self.select_core()?;
+        self.select_rest(core)
+    }
+
+    /// The compound operators, `ORDER BY` and `LIMIT` after a query's
+    /// first core; leaves the level [`Self::select`] entered.
+    pub(super) fn select_rest(&mut self, core: SelectCore<'a, A>) -> Result<Select<'a, A>> {
+        let mut compound = self.vec();
+        loop {
+            let op = if self.eat(Keyword::Union) {
+                if self.eat(Keyword::All) {
+                    CompoundOp::UnionAll
+                } else {
+                    CompoundOp::Union
+                }
+            } else if self.eat(Keyword::Intersect) {
+                CompoundOp::Intersect
+            } else if self.eat(Keyword::Except) {
+                CompoundOp::Except
+            } else {
+                break;
+            };
+            let core = self.select_core()?;
+            compound.try_push((op, core))?;
+        }
+        let order_by = self.order_by()?;
+        let limit = self.limit()?;
+        self.leave(cost::QUERY);
+        Ok(Select {
+            core,
+            compound,
+            order_by,
+            limit,
+        })
+    }
+
+    /// `SELECT ...` or `VALUES ...`
+    fn select_core(&mut self) -> Result<SelectCore<'a, A>> {
+        if self.eat(Keyword::Values) {
+            return Ok(SelectCore::Values(self.values_rows()?));
+        }
+        let body = self.select_body()?;
+        Ok(SelectCore::Select(self.boxed(body)?))
+    }
+
+    /// `SELECT [DISTINCT] columns [FROM] [WHERE] [GROUP BY] [HAVING]`
+    fn select_body(&mut self) -> Result<SelectBody<'a, A>> {
+        self.expect(Keyword::Select)?;
+        let distinct = self.eat(Keyword::Distinct);
+        if !distinct {
+            self.eat(Keyword::All);
+        }
+        let columns = self.comma_separated(|p| p.result_column())?;
+        let from = self.optional_from()?;
+        let where_clause = self.optional_expr(Keyword::Where)?;
+        let group_by = self.group_by()?;
+        let having = self.optional_expr(Keyword::Having)?;
+        if self.peek.is_word("window") {
+            return Err(self.unsupported("window functions are not supported"));
+        }
+        Ok(SelectBody {
+            distinct,
+            columns,
+            from,
+            where_clause,
+            group_by,
+            having,
+        })
+    }
+
+    /// `FROM tables`, if next.
+    pub(super) fn optional_from(&mut self) -> Result<Option<FromClause<'a, A>>> {
+        if self.eat(Keyword::From) {
+            Ok(Some(self.tables()?))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// `GROUP BY exprs`, or none.
+    fn group_by(&mut self) -> Result<Vec<Expr<'a, A>, A>> {
+        if !self.eat(Keyword::Group) {
+            return Ok(self.vec());
+        }
+        self.expect(Keyword::By)?;
+        self.expr_list()
+    }
+
+    /// `keyword expr`, if `keyword` is next.
+    pub(super) fn optional_expr(&mut self, keyword: Keyword) -> Result<Option<Expr<'a, A>>> {
+        if self.eat(keyword) {
+            Ok(Some(self.expr()?))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// `(a, b), (c, d)` after `VALUES`: rows of equal length.
+    pub(super) fn values_rows(&mut self) -> Result<Vec<Vec<Expr<'a, A>, A>, A>> {
+        let mut rows: Vec<Vec<Expr<'a, A>, A>, A> = self.vec();
+        loop {
+            let open = self.expect_kind(TokenKind::LeftParen)?;
+            let row = self.expr_list()?;
+            self.expect_kind(TokenKind::RightParen)?;
+            if rows.first().is_some_and(|first| first.len() != row.len()) {
+                return Err(self.error_at(
+                    open,
+                    SqlErrorKind::Unsupported,
+                    "all VALUES must have the same number of terms",
+                ));
+            }
+            rows.try_push(row)?;
+            if !self.eat_kind(TokenKind::Comma) {
+                return Ok(rows);
+            }
+        }
+    }
+
+    /// One result column: `*`, `table.*` or `expr [[AS] alias]`.
+    fn result_column(&mut self) -> Result<ResultColumn<'a, A>> {
+        if self.eat_kind(TokenKind::Star) {
+            return Ok(ResultColumn::Star);
+        }
+        if is_name(&self.peek) && self.peek2().kind == TokenKind::Dot {
+            // `t.*` needs a third token of lookahead.
+            let mut ahead = self.lexer.clone();
+            let _dot = ahead.next_token();
+            if ahead.next_token().is_ok_and(|t| t.kind == TokenKind::Star) {
+                let table = Quoted::new(self.advance().text);
+                self.advance();
+                self.advance();
+                return Ok(ResultColumn::TableStar(table));
+            }
+        }
+        let expr = self.expr()?;
+        let alias = self.alias()?;
+        Ok(ResultColumn::Expr { expr, alias })
+    }
+
+    /// The tables after `FROM`.
+    pub(super) fn tables(&mut self) -> Result<FromClause<'a, A>> {
+        let first = self.table_ref()?;
+        let mut joins = self.vec();
+        while let Some(op) = self.join_op()? {
+            let table = self.table_ref()?;
+            let constraint = if self.eat(Keyword::On) {
+                Some(JoinConstraint::On(self.expr()?))
+            } else if self.eat(Keyword::Using) {
+                Some(JoinConstraint::Using(self.name_list()?))
+            } else {
+                None
+            };
+            joins.try_push(Join {
+                op,
+                table,
+                constraint,
+            })?;
+        }
+        Ok(FromClause { first, joins })
+    }
+
+    /// A join operator, if one is next.
+    fn join_op(&mut self) -> Result<Option<JoinOp>> {
+        if self.eat_kind(TokenKind::Comma) {
+            return Ok(Some(JoinOp {
+                natural: false,
+                kind: JoinKind::Comma,
+            }));
+        }
+        let natural = self.eat(Keyword::Natural);
+        let kind = match self.peek.keyword() {
+            Some(Keyword::Join) => JoinKind::Inner,
+            Some(Keyword::Inner) => {
+                self.advance();
+                JoinKind::Inner
+            }
+            Some(Keyword::Cross) => {
+                self.advance();
+                JoinKind::Cross
+            }
+            Some(k @ (Keyword::Left | Keyword::Right | Keyword::Full)) => {
+                self.advance();
+                self.eat(Keyword::Outer);
+                match k {
+                    Keyword::Left => JoinKind::Left,
+                    Keyword::Right => JoinKind::Right,
+                    _ => JoinKind::Full,
+                }
+            }
+            _ if natural => return Err(self.syntax_error()),
+            _ => return Ok(None),
+        };
+        self.expect(Keyword::Join)?;
+        Ok(Some(JoinOp { natural, kind }))
+    }
+
+    /// One table in `FROM`: a name or a subquery, with alias and hint.
+    fn table_ref(&mut self) -> Result<TableRef<'a, A>> {
+        if self.peek.kind == TokenKind::LeftParen {
+            return self.subquery_table();
+        }
+        let name = self.qualified_name()?;
+        if self.peek.kind == TokenKind::LeftParen {
+            return Err(self.unsupported("table-valued functions are not supported"));
+        }
+        let alias = self.alias()?;
+        let indexed = self.indexed()?;
+        Ok(TableRef::Table {
+            name,
+            alias,
+            indexed,
+        })
+    }
+
+    /// `(select) [[AS] alias]` in `FROM`.
+    fn subquery_table(&mut self) -> Result<TableRef<'a, A>> {
+        self.advance();
+        if !self.starts_select() {
+            return Err(self.unsupported("parenthesised joins are not supported"));
+        }
+        let select = self.select()?;
+        self.expect_kind(TokenKind::RightParen)?;
+        let select = self.boxed(select)?;
+        let alias = self.alias()?;
+        Ok(TableRef::Subquery { select, alias })
+    }
+
+    /// `INDEXED BY name` or `NOT INDEXED`, if next.
+    pub(super) fn indexed(&mut self) -> Result<Option<Indexed<'a>>> {
+        if self.eat(Keyword::Indexed) {
+            self.expect(Keyword::By)?;
+            return Ok(Some(Indexed::By(self.name()?)));
+        }
+        if self.peek.is(Keyword::Not) && self.peek2().is(Keyword::Indexed) {
+            self.advance();
+            self.advance();
+            return Ok(Some(Indexed::Not));
+        }
+        Ok(None)
+    }
+
+    /// `ORDER BY terms`, or none.
+    fn order_by(&mut self) -> Result<Vec<OrderingTerm<'a, A>, A>> {
+        if !self.eat(Keyword::Order) {
+            return Ok(self.vec());
+        }
+        self.expect(Keyword::By)?;
+        self.comma_separated(|p| {
+            let expr = p.expr()?;
+            let order = p.sort_order();
+            let nulls = if p.eat(Keyword::Nulls) {
+                if p.eat(Keyword::First) {
+                    Some(NullsOrder::First)
+                } else {
+                    p.expect(Keyword::Last)?;
+                    Some(NullsOrder::Last)
+                }
+            } else {
+                None
+            };
+            Ok(OrderingTerm { expr, order, nulls })
+        })
+    }
+
+    /// `ASC` or `DESC`, if next.
+    pub(super) fn sort_order(&mut self) -> Option<SortOrder> {
+        if self.eat(Keyword::Asc) {
+            Some(SortOrder::Asc)
+        } else if self.eat(Keyword::Desc) {
+            Some(SortOrder::Desc)
+        } else {
+            None
+        }
+    }
+
+    /// `LIMIT x [OFFSET y]` or `LIMIT y, x`, or none.
+    fn limit(&mut self) -> Result<Option<Limit<'a, A>>> {
+        if !self.eat(Keyword::Limit) {
+            return Ok(None);
+        }
+        let first = self.expr()?;
+        if self.eat(Keyword::Offset) {
+            let offset = self.expr()?;
+            return Ok(Some(Limit {
+                limit: first,
+                offset: Some(offset),
+            }));
+        }
+        if self.eat_kind(TokenKind::Comma) {
+            let limit = self.expr()?;
+            return Ok(Some(Limit {
+                limit,
+                offset: Some(first),
+            }));
+        }
+        Ok(Some(Limit {
+            limit: first,
+            offset: None,
+        }))
+    }
+}
