@@ -1,119 +1,211 @@
-//! boundlite's main job until the shell exists: a workload that lives
-//! entirely inside one fixed 64 KiB arena (a RAM disk and its files, the
-//! working buffers), with the arena's statistics printed as it goes, and an
-//! OOM sweep showing that every allocation failure along the way is an
-//! ordinary, leak-free error.
+//! boundlite's main job until the shell exists: a database that lives
+//! entirely inside one fixed arena (the RAM disk holding its file and log,
+//! the page cache, every buffer), with the arena's statistics printed as it
+//! goes, and an OOM sweep showing that every allocation failure of a
+//! transaction is an ordinary, leak-free error that leaves the database
+//! intact.
 //!
 //! Run it with `cargo run --release -p boundlite --example arena`.
 
-use boundlite::alloc::{Arena, ArenaStats, FaultAlloc, Global, Vec, oom_sweep, try_format_in};
-use boundlite::platform::{File, MemoryPlatform, OpenMode, Platform};
-use boundlite::{Error, Result};
+use std::process::ExitCode;
 
-const ARENA_BYTES: usize = 64 * 1024;
-const PAGE_SIZE: usize = 4096;
+use boundlite::alloc::{Allocator, Arena, ArenaStats, FaultAlloc, Global, Vec, oom_sweep};
+use boundlite::format::PageSize;
+use boundlite::platform::{MemoryPlatform, Platform};
+use boundlite::record::{RecordRef, ValueRef, encode_into};
+use boundlite::wal::CheckpointMode;
+use boundlite::{Config, Database, Error, PageNo, Result, TreeKind};
 
-/// Writes `pages` pages of numbered records to `path` on `disk`, syncs, and
-/// reads them back; returns the number of bytes verified.
-fn workload<A>(disk: &MemoryPlatform<A>, alloc: A, path: &str, pages: usize) -> Result<usize>
-where
-    A: boundlite::alloc::Allocator + Clone,
-{
-    let mut file = disk.open(path, OpenMode::Create)?;
-    let mut page = Vec::try_from_elem_in(0u8, PAGE_SIZE, alloc.clone())?;
-    for n in 0..pages {
-        let record = try_format_in!(alloc.clone(), "page {n} of {pages}")?;
-        page.fill(0);
-        let (head, _) = page.split_at_mut(record.len());
-        head.copy_from_slice(record.as_bytes());
-        file.write_at((n * PAGE_SIZE) as u64, &page)?;
+const ARENA_BYTES: usize = 256 * 1024;
+
+fn config() -> Config {
+    Config {
+        page_size: PageSize::MIN,
+        cache_frames: 48,
+        wal_autocheckpoint: 64,
+        ..Config::DEFAULT
     }
-    file.sync()?;
-    let mut verified = 0;
-    for n in 0..pages {
-        file.read_exact_at((n * PAGE_SIZE) as u64, &mut page)?;
-        let expected = try_format_in!(alloc.clone(), "page {n} of {pages}")?;
-        if !page.starts_with(expected.as_bytes()) {
-            return Err(Error::corrupt_file("a page read back differently"));
-        }
-        verified += page.len();
-    }
-    Ok(verified)
 }
 
 fn show(label: &str, s: ArenaStats) {
     println!(
-        "{label:<28} in use {:>6} B  peak {:>6} B  live {:>3}  allocations {:>4}  refused {}",
+        "{label:<34} in use {:>7} B  peak {:>7} B  live {:>4}  allocations {:>6}  refused {}",
         s.in_use, s.peak_in_use, s.live_allocations, s.total_allocations, s.failed_allocations
     );
 }
 
-fn main() -> std::process::ExitCode {
+/// Inserts rows `from..=to` (id, 'sensor-<id>', reading) in one transaction.
+fn insert<P: Platform, A: Allocator + Clone>(
+    db: &Database<P, A>,
+    table: PageNo,
+    from: i64,
+    to: i64,
+) -> Result<()> {
+    let txn = db.begin_write()?;
+    let mut record = Vec::new_in(db.allocator().clone());
+    let mut name = [0u8; 32];
+    for id in from..=to {
+        let text = format_name(id, &mut name);
+        record.clear();
+        encode_into(
+            &[
+                ValueRef::Integer(id),
+                ValueRef::Text(text),
+                ValueRef::Real(id as f64 * 0.25),
+            ],
+            &mut record,
+        )?;
+        txn.insert_row(table, id, &record)?;
+    }
+    txn.commit()
+}
+
+/// "sensor-<id>" into `buf`, without allocating.
+fn format_name(id: i64, buf: &mut [u8; 32]) -> &[u8] {
+    use std::io::Write;
+    let mut cursor = std::io::Cursor::new(&mut buf[..]);
+    let _ = write!(cursor, "sensor-{id}");
+    let len = cursor.position() as usize;
+    &buf[..len]
+}
+
+/// Rows in `table` and the sum of their readings, through a read snapshot.
+fn scan<P: Platform, A: Allocator + Clone>(
+    db: &Database<P, A>,
+    table: PageNo,
+) -> Result<(u64, f64)> {
+    let read = db.begin_read()?;
+    let mut cursor =
+        boundlite::btree::TableCursor::new(&read, table, Vec::new_in(db.allocator().clone()));
+    let (mut rows, mut sum) = (0, 0.0);
+    let mut more = cursor.first()?;
+    while more {
+        let payload = cursor.payload()?;
+        if let ValueRef::Real(reading) = RecordRef::parse(&payload, None)?.column(2)? {
+            sum += reading;
+        }
+        rows += 1;
+        drop(payload);
+        more = cursor.next()?;
+    }
+    Ok((rows, sum))
+}
+
+fn run(arena: &Arena<'_>) -> Result<()> {
+    let disk = MemoryPlatform::new_in(arena);
+    let db = Database::open(&disk, "sensors.db", &config(), arena)?;
+    show("database open (cache allocated)", arena.stats());
+    let txn = db.begin_write()?;
+    let table = txn.create_tree(TreeKind::Table)?;
+    // Name the tree in the schema, so SQLite (and the integrity check)
+    // know table `readings`.
+    let mut entry = Vec::new_in(arena);
+    encode_into(
+        &[
+            ValueRef::Text(b"table"),
+            ValueRef::Text(b"readings"),
+            ValueRef::Text(b"readings"),
+            ValueRef::Integer(i64::from(table.get())),
+            ValueRef::Text(b"CREATE TABLE readings(id INTEGER, name TEXT, reading REAL)"),
+        ],
+        &mut entry,
+    )?;
+    txn.insert_row(PageNo::ONE, 1, &entry)?;
+    txn.commit()?;
+    for batch in 0..15 {
+        insert(&db, table, batch * 100 + 1, batch * 100 + 100)?;
+    }
+    show("1,500 rows in 15 transactions", arena.stats());
+    let (rows, sum) = scan(&db, table)?;
+    println!("scan: {rows} rows, readings sum to {sum}");
+    let result = db.checkpoint(CheckpointMode::Truncate)?;
+    println!(
+        "checkpoint (TRUNCATE): log copied into the file and emptied, busy: {}",
+        result.busy
+    );
+    println!("integrity check: {}", db.integrity_check(0)?);
+    println!(
+        "file: {} pages of {} bytes, {} on the freelist",
+        db.page_count(),
+        db.pager().page_size(),
+        db.freelist_count()
+    );
+    show("after the checkpoint", arena.stats());
+
+    // Too much for the arena: a transaction far larger than what is left.
+    match insert(&db, table, 10_001, 40_000) {
+        Ok(()) => println!("30,000 more rows unexpectedly fit"),
+        Err(e) => println!(
+            "30,000 more rows in one transaction: {e} (SQLite code {})",
+            e.code()
+        ),
+    }
+    let (rows_after, _) = scan(&db, table)?;
+    println!(
+        "after the refused transaction: {rows_after} rows, unchanged: {}",
+        rows_after == rows
+    );
+    show("after the refused transaction", arena.stats());
+    Ok(())
+}
+
+fn main() -> ExitCode {
     // The arena's own buffer: on firmware a `static` array, here one
     // allocation from the global heap, made fallibly like every other.
     let Ok(mut buffer) = Vec::try_from_elem_in(0u8, ARENA_BYTES, Global) else {
         eprintln!("error: no {ARENA_BYTES} bytes for the arena");
-        return std::process::ExitCode::FAILURE;
+        return ExitCode::FAILURE;
     };
     let Ok(arena) = Arena::new(&mut buffer) else {
         eprintln!("error: {ARENA_BYTES} bytes cannot hold an arena");
-        return std::process::ExitCode::FAILURE;
+        return ExitCode::FAILURE;
     };
     println!(
         "arena: {} bytes, {} usable",
         arena.stats().capacity,
         arena.stats().available
     );
-    show("empty", arena.stats());
-
-    let disk = MemoryPlatform::new_in(&arena);
-    match workload(&disk, &arena, "example.db", 8) {
-        Ok(bytes) => println!("8 pages written, synced and verified ({bytes} bytes)"),
-        Err(e) => println!("8 pages: {e} (SQLite code {})", e.code()),
+    if let Err(e) = run(&arena) {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
     }
-    show("after 8 pages (32 KiB file)", arena.stats());
+    show("everything dropped", arena.stats());
 
-    // Too big for the arena: the write fails cleanly and the file is intact.
-    match workload(&disk, &arena, "too-big.db", 32) {
-        Ok(_) => println!("32 pages unexpectedly fit"),
-        Err(e) => println!("32 pages: {e} (SQLite code {})", e.code()),
-    }
-    show("after the refused workload", arena.stats());
-    if let Err(e) = (&disk).delete("too-big.db") {
-        println!("deleting too-big.db: {e}");
-    }
-    show("after deleting too-big.db", arena.stats());
-    let intact = workload(&disk, &arena, "example.db", 8).is_ok();
-    println!("example.db still reads back: {intact}");
-
-    // Every allocation of a 2-page workload, failed in turn.
+    // Every allocation of opening a database and committing 50 rows,
+    // failed in turn.
     let fault = FaultAlloc::new(&arena);
     let baseline = arena.stats().live_allocations;
-    let mut leaks = 0;
+    let mut unclean = 0;
     let report = oom_sweep(
         &fault,
-        false,
+        true,
         |f| {
-            let scratch = MemoryPlatform::new_in(f);
-            workload(&scratch, f, "sweep.db", 2)
+            let disk = MemoryPlatform::new_in(f);
+            let db = Database::open(&disk, "sweep.db", &config(), f)?;
+            let txn = db.begin_write()?;
+            let table = txn.create_tree(TreeKind::Table)?;
+            txn.commit()?;
+            insert(&db, table, 1, 50)?;
+            Ok::<_, Error>(())
         },
         |_, e| {
             if e != Error::OutOfMemory || arena.stats().live_allocations != baseline {
-                leaks += 1;
+                unclean += 1;
             }
         },
     );
     match report {
         Ok(r) => println!(
-            "OOM sweep: {} failure points, {} errors, {} not clean; final run made {} allocations",
-            r.failure_points, r.errors, leaks, r.allocations
+            "OOM sweep: {} failure points, all OutOfMemory and leak-free: {}; the run that succeeded made {} allocations",
+            r.failure_points,
+            unclean == 0,
+            r.allocations
         ),
         Err(e) => println!("OOM sweep: a run failed without an injected fault: {e}"),
     }
-    show("at exit", arena.stats());
-    if leaks == 0 {
-        std::process::ExitCode::SUCCESS
+    if unclean == 0 {
+        ExitCode::SUCCESS
     } else {
-        std::process::ExitCode::FAILURE
+        ExitCode::FAILURE
     }
 }
