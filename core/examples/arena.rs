@@ -96,21 +96,10 @@ fn run(arena: &Arena<'_>) -> Result<()> {
     let db = Database::open(&disk, "sensors.db", &config(), arena)?;
     show("database open (cache allocated)", arena.stats());
     let txn = db.begin_write()?;
-    let table = txn.create_tree(TreeKind::Table)?;
-    // Name the tree in the schema, so SQLite (and the integrity check)
-    // know table `readings`.
-    let mut entry = Vec::new_in(arena);
-    encode_into(
-        &[
-            ValueRef::Text(b"table"),
-            ValueRef::Text(b"readings"),
-            ValueRef::Text(b"readings"),
-            ValueRef::Integer(i64::from(table.get())),
-            ValueRef::Text(b"CREATE TABLE readings(id INTEGER, name TEXT, reading REAL)"),
-        ],
-        &mut entry,
+    let table = txn.create_table(
+        "readings",
+        "CREATE TABLE readings(id INTEGER, name TEXT, reading REAL)",
     )?;
-    txn.insert_row(PageNo::ONE, 1, &entry)?;
     txn.commit()?;
     for batch in 0..15 {
         insert(&db, table, batch * 100 + 1, batch * 100 + 100)?;

@@ -35,27 +35,12 @@ fn row(id: i64) -> BVec<u8> {
     out
 }
 
-fn schema_row(root: PageNo) -> BVec<u8> {
-    let mut out = BVec::new();
-    encode_into(
-        &[
-            ValueRef::Text(b"table"),
-            ValueRef::Text(b"t"),
-            ValueRef::Text(b"t"),
-            ValueRef::Integer(i64::from(root.get())),
-            ValueRef::Text(b"CREATE TABLE t(id INTEGER, name TEXT)"),
-        ],
-        &mut out,
-    )
-    .unwrap();
-    out
-}
-
 /// Creates table `t` (with its schema entry); returns its root.
 fn create_table<P: Platform>(db: &Database<P, Global>) -> PageNo {
     let txn = db.begin_write().unwrap();
-    let root = txn.create_tree(TreeKind::Table).unwrap();
-    txn.insert_row(PageNo::ONE, 1, &schema_row(root)).unwrap();
+    let root = txn
+        .create_table("t", "CREATE TABLE t(id INTEGER, name TEXT)")
+        .unwrap();
     txn.commit().unwrap();
     root
 }

@@ -9,6 +9,7 @@ use super::Database;
 use crate::alloc::Allocator;
 use crate::btree::{TreeKind, TreeWriter};
 use crate::record::KeyColumn;
+use crate::schema::SchemaEditor;
 use crate::{Error, PageNo, Result};
 
 /// Where a write transaction stands.
@@ -45,6 +46,35 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
     /// Creates an empty tree of `kind`; returns its root page.
     pub fn create_tree(&self, kind: TreeKind) -> Result<PageNo> {
         self.change(|writer, pager| writer.create_tree(pager, kind))
+    }
+
+    /// Creates table `name` from its `CREATE TABLE` statement `sql`: its
+    /// B-tree, its schema entry, and the trees of the indexes its PRIMARY
+    /// KEY and UNIQUE constraints imply. Returns the table's root page.
+    pub fn create_table(&self, name: &str, sql: &str) -> Result<PageNo> {
+        let alloc = self.db.alloc.clone();
+        self.change(|writer, pager| SchemaEditor::new(pager, writer, alloc).create_table(name, sql))
+    }
+
+    /// Creates index `name` on `table` from its `CREATE INDEX` statement
+    /// `sql`, filled from the table's rows. Returns its root page.
+    pub fn create_index(&self, name: &str, table: &str, sql: &str) -> Result<PageNo> {
+        let alloc = self.db.alloc.clone();
+        self.change(|writer, pager| {
+            SchemaEditor::new(pager, writer, alloc).create_index(name, table, sql)
+        })
+    }
+
+    /// Drops table `name` with its indexes; returns whether it existed.
+    pub fn drop_table(&self, name: &str) -> Result<bool> {
+        let alloc = self.db.alloc.clone();
+        self.change(|writer, pager| SchemaEditor::new(pager, writer, alloc).drop_table(name))
+    }
+
+    /// Drops index `name`; returns whether it existed.
+    pub fn drop_index(&self, name: &str) -> Result<bool> {
+        let alloc = self.db.alloc.clone();
+        self.change(|writer, pager| SchemaEditor::new(pager, writer, alloc).drop_index(name))
     }
 
     /// Stores `record` as row `rowid` of the table rooted at `root`,
