@@ -12,7 +12,7 @@ use boundlite::platform::{
 };
 use boundlite::record::{RecordRef, ValueRef, encode_into};
 use boundlite::wal::CheckpointMode;
-use boundlite::{Config, Database, PageNo, TreeKind};
+use boundlite::{Config, Database, PageNo};
 use boundlite_std::StdPlatform;
 
 const DB: &str = "wal.db";
