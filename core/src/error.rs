@@ -54,7 +54,10 @@ pub enum Error {
     /// A constraint (UNIQUE, NOT NULL, ...) would be violated.
     #[error("constraint failed: {0}")]
     Constraint(&'static str),
-    /// SQL text that does not parse or plan.
+    /// SQL text that does not parse, with where in the text it went wrong.
+    #[error("SQL error: {0}")]
+    Syntax(crate::sql::SqlError),
+    /// SQL that parses but cannot run (no such table, no such column...).
     #[error("SQL error: {0}")]
     Sql(&'static str),
     /// The API was used in a way it does not allow.
@@ -78,7 +81,7 @@ impl Error {
     /// SQLite's primary result code for this error.
     pub const fn code(&self) -> i32 {
         match self {
-            Error::Sql(_) => 1,
+            Error::Sql(_) | Error::Syntax(_) => 1,
             Error::Busy => 5,
             Error::OutOfMemory | Error::CacheFull => 7,
             Error::ReadOnly => 8,
@@ -138,7 +141,7 @@ mod tests {
     fn codes_are_sqlites_primary_result_codes() {
         let io = PlatformError::new(ErrorKind::Io);
         let cases = [
-            (Error::Sql("near \"x\": syntax error"), 1),
+            (Error::Sql("no such table"), 1),
             (Error::Busy, 5),
             (Error::OutOfMemory, 7),
             (Error::CacheFull, 7),

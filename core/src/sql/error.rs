@@ -195,7 +195,7 @@ impl core::error::Error for ParseError {}
 /// is lost until `Error` has a variant that carries an [`SqlError`].
 impl From<SqlError> for crate::Error {
     fn from(e: SqlError) -> Self {
-        crate::Error::Sql(e.message)
+        crate::Error::Syntax(e)
     }
 }
 

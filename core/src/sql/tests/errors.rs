@@ -371,7 +371,9 @@ fn errors_display_and_convert() {
     assert_eq!(e.with_sql("short").to_string(), "near \"\": syntax error");
     let engine: crate::Error = e.into();
     assert_eq!(engine.code(), 1);
-    assert_eq!(engine, crate::Error::Sql("syntax error"));
+    // The engine error keeps where the text went wrong.
+    assert_eq!(engine, crate::Error::Syntax(e));
+    assert_eq!(engine.to_string(), "SQL error: syntax error at byte 9");
     let engine: crate::Error = ParseError::from(OutOfMemory).into();
     assert_eq!(engine, crate::Error::OutOfMemory);
     assert_eq!(ParseError::OutOfMemory.to_string(), "out of memory");
