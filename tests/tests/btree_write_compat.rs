@@ -228,6 +228,32 @@ fn run(page_size: u32, ops: usize, seed: u64, small: bool) {
                 "row count after op {op} (seed {seed})"
             );
             assert!(seen == expected, "rows differ after op {op} (seed {seed})");
+            // Seeks agree with the model at random keys, present or not.
+            let mut cursor = TableCursor::new(&db.pager, db.table, BVec::new());
+            for _ in 0..20 {
+                let key = rng.below(3100) as i64;
+                let found = cursor.seek(key, boundlite::btree::SeekMode::Eq).unwrap();
+                assert_eq!(
+                    found,
+                    model.contains_key(&key),
+                    "seek Eq {key} (seed {seed})"
+                );
+                let ge = cursor.seek(key, boundlite::btree::SeekMode::Ge).unwrap();
+                let expected = model.range(key..).next().map(|(k, _)| *k);
+                assert_eq!(
+                    ge.then(|| cursor.rowid().unwrap()),
+                    expected,
+                    "seek Ge {key}"
+                );
+                let le = cursor.seek(key, boundlite::btree::SeekMode::Le).unwrap();
+                let expected = model.range(..=key).next_back().map(|(k, _)| *k);
+                assert_eq!(
+                    le.then(|| cursor.rowid().unwrap()),
+                    expected,
+                    "seek Le {key}"
+                );
+            }
+            drop(cursor);
             let report = boundlite::integrity::integrity_check(&db.pager, Global, 0).unwrap();
             assert!(report.is_ok(), "after op {op} (seed {seed}): {report}");
             db.pager.begin_write().unwrap();
