@@ -31,6 +31,7 @@
 
 pub mod ast;
 mod error;
+pub mod eval;
 mod keyword;
 mod lexer;
 mod parser;

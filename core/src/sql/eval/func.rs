@@ -1,0 +1,311 @@
+//! The scalar functions, by SQLite's definitions.
+//!
+//! `length`, `lower`, `upper`, `substr`/`substring`, `abs`, `typeof`,
+//! `round`, `hex`, `zeroblob`, `random`, multi-argument `min`/`max`,
+//! `nullif`, `instr`, `replace`, `trim`/`ltrim`/`rtrim`, `quote` are
+//! computed here from evaluated arguments; `coalesce`, `ifnull` and
+//! `iif`, which evaluate their arguments lazily, are named here and
+//! computed by the evaluator.
+//!
+//! Text functions count characters as SQLite does: a byte from 0xC0 up
+//! starts a character that takes the continuation bytes after it, any
+//! other byte is a character; `length` and `substr` stop at a NUL.
+//! `lower` and `upper` change ASCII letters only.
+//!
+//! Invariants: a result that is one of the arguments unchanged is
+//! returned as [`Output::Arg`], so it is not copied; results longer than
+//! [`MAX_LENGTH`] are an error, not an allocation attempt.
+
+use core::cmp::Ordering;
+
+use crate::alloc::{Allocator, Vec};
+use crate::record::{Collation, ValueRef, compare_values};
+use crate::sql::ast::Ident;
+use crate::{Error, Result};
+
+use super::cast::{bytes_of, int_value, real_value, text_of};
+use super::func_text::{instr, quote, replace, round, substr, trim};
+use super::ops::{MAX_LENGTH, TOO_BIG};
+use super::value::Value;
+
+/// A scalar function this evaluator knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scalar {
+    /// `length(x)`
+    Length,
+    /// `lower(x)`
+    Lower,
+    /// `upper(x)`
+    Upper,
+    /// `substr(x, start[, len])`, also `substring`
+    Substr,
+    /// `abs(x)`
+    Abs,
+    /// `coalesce(x, y, ...)`, lazy
+    Coalesce,
+    /// `ifnull(x, y)`, lazy
+    IfNull,
+    /// `iif(cond, then, else)`, lazy
+    Iif,
+    /// `nullif(x, y)`
+    NullIf,
+    /// `typeof(x)`
+    TypeOf,
+    /// `round(x[, digits])`
+    Round,
+    /// `hex(x)`
+    Hex,
+    /// `zeroblob(n)`
+    ZeroBlob,
+    /// `random()`
+    Random,
+    /// `min(x, y, ...)`
+    Min,
+    /// `max(x, y, ...)`
+    Max,
+    /// `instr(haystack, needle)`
+    Instr,
+    /// `replace(x, from, to)`
+    Replace,
+    /// `trim(x[, chars])`
+    Trim,
+    /// `ltrim(x[, chars])`
+    LTrim,
+    /// `rtrim(x[, chars])`
+    RTrim,
+    /// `quote(x)`
+    Quote,
+}
+
+/// Names and functions, for lookup ignoring ASCII case.
+const NAMES: [(&str, Scalar); 23] = [
+    ("length", Scalar::Length),
+    ("lower", Scalar::Lower),
+    ("upper", Scalar::Upper),
+    ("substr", Scalar::Substr),
+    ("substring", Scalar::Substr),
+    ("abs", Scalar::Abs),
+    ("coalesce", Scalar::Coalesce),
+    ("ifnull", Scalar::IfNull),
+    ("iif", Scalar::Iif),
+    ("nullif", Scalar::NullIf),
+    ("typeof", Scalar::TypeOf),
+    ("round", Scalar::Round),
+    ("hex", Scalar::Hex),
+    ("zeroblob", Scalar::ZeroBlob),
+    ("random", Scalar::Random),
+    ("min", Scalar::Min),
+    ("max", Scalar::Max),
+    ("instr", Scalar::Instr),
+    ("replace", Scalar::Replace),
+    ("trim", Scalar::Trim),
+    ("ltrim", Scalar::LTrim),
+    ("rtrim", Scalar::RTrim),
+    ("quote", Scalar::Quote),
+];
+
+impl Scalar {
+    /// The function called `name`, if this evaluator knows it.
+    pub fn lookup(name: &Ident<'_>) -> Option<Scalar> {
+        NAMES
+            .iter()
+            .find(|(n, _)| name.eq_ignore_ascii_case(n))
+            .map(|&(_, f)| f)
+    }
+
+    /// Whether the function takes `n` arguments. (`min` and `max` with
+    /// one argument are the aggregates, which the executor computes.)
+    pub fn accepts(self, n: usize) -> bool {
+        match self {
+            Scalar::Random => n == 0,
+            Scalar::Length
+            | Scalar::Lower
+            | Scalar::Upper
+            | Scalar::Abs
+            | Scalar::TypeOf
+            | Scalar::Hex
+            | Scalar::ZeroBlob
+            | Scalar::Quote => n == 1,
+            Scalar::IfNull | Scalar::NullIf | Scalar::Instr => n == 2,
+            Scalar::Replace | Scalar::Iif => n == 3,
+            Scalar::Substr => n == 2 || n == 3,
+            Scalar::Round | Scalar::Trim | Scalar::LTrim | Scalar::RTrim => n == 1 || n == 2,
+            Scalar::Coalesce | Scalar::Min | Scalar::Max => n >= 2,
+        }
+    }
+}
+
+/// A function's result.
+#[derive(Debug)]
+pub enum Output<A: Allocator> {
+    /// The argument with this index, unchanged.
+    Arg(usize),
+    /// A computed value.
+    Value(Value<A>),
+}
+
+/// Skips one character at `*i` as `SQLITE_SKIP_UTF8` does.
+pub(super) fn skip_char(bytes: &[u8], i: &mut usize) {
+    let lead = bytes.get(*i).copied();
+    *i += 1;
+    if lead.is_some_and(|b| b >= 0xc0) {
+        while bytes.get(*i).is_some_and(|&b| b & 0xc0 == 0x80) {
+            *i += 1;
+        }
+    }
+}
+
+/// `bytes` up to its first NUL, as SQLite's C-string functions see it.
+pub(super) fn c_str(bytes: &[u8]) -> &[u8] {
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    bytes.get(..end).unwrap_or(bytes)
+}
+
+/// The number of characters in `bytes`.
+pub(super) fn char_count(bytes: &[u8]) -> usize {
+    let mut i = 0;
+    let mut n = 0;
+    while i < bytes.len() {
+        skip_char(bytes, &mut i);
+        n += 1;
+    }
+    n
+}
+
+/// Text from bytes, refusing lengths beyond [`MAX_LENGTH`].
+pub(super) fn text<A: Allocator>(bytes: &[u8], alloc: A) -> Result<Output<A>> {
+    if bytes.len() > MAX_LENGTH {
+        return Err(TOO_BIG);
+    }
+    Ok(Output::Value(Value::try_text(bytes, alloc)?))
+}
+
+/// A value that needs no memory.
+pub(super) fn scalar<A: Allocator>(value: ValueRef<'_>) -> Result<Output<A>> {
+    Ok(Output::Value(Value::scalar(value)))
+}
+
+/// Calls a non-lazy scalar function on evaluated arguments (the caller
+/// has checked the count with [`Scalar::accepts`]). `collation` is the
+/// one the arguments carry, for `min`, `max` and `nullif`; `random`
+/// supplies `random()`.
+pub fn call<A: Allocator + Clone>(
+    function: Scalar,
+    args: &[ValueRef<'_>],
+    collation: Collation,
+    random: &mut dyn FnMut() -> i64,
+    alloc: A,
+) -> Result<Output<A>> {
+    let arg = |i: usize| args.get(i).copied().unwrap_or(ValueRef::Null);
+    let x = arg(0);
+    match function {
+        Scalar::Random => scalar(ValueRef::Integer(random())),
+        Scalar::TypeOf => {
+            let name: &[u8] = match x {
+                ValueRef::Null => b"null",
+                ValueRef::Integer(_) => b"integer",
+                ValueRef::Real(_) => b"real",
+                ValueRef::Text(_) => b"text",
+                ValueRef::Blob(_) => b"blob",
+            };
+            text(name, alloc)
+        }
+        Scalar::Length => match x {
+            ValueRef::Null => scalar(ValueRef::Null),
+            ValueRef::Blob(b) => scalar(ValueRef::Integer(b.len() as i64)),
+            other => {
+                let t = stringify_or_empty(other);
+                scalar(ValueRef::Integer(char_count(c_str(bytes_of(&t))) as i64))
+            }
+        },
+        Scalar::Lower | Scalar::Upper => {
+            let Some(t) = text_of(x) else {
+                return scalar(ValueRef::Null);
+            };
+            let mut out = Vec::try_from_slice_in(bytes_of(&t), alloc)?;
+            if function == Scalar::Lower {
+                out.make_ascii_lowercase();
+            } else {
+                out.make_ascii_uppercase();
+            }
+            Ok(Output::Value(Value::Text(out)))
+        }
+        Scalar::Abs => match x {
+            ValueRef::Null => scalar(ValueRef::Null),
+            ValueRef::Integer(i) => i
+                .checked_abs()
+                .map(|v| Output::Value(Value::Integer(v)))
+                .ok_or(Error::Sql("integer overflow")),
+            other => {
+                let r = real_value(other);
+                scalar(ValueRef::real(if r < 0.0 { -r } else { r }))
+            }
+        },
+        Scalar::Substr => substr(args, alloc),
+        Scalar::Round => round(args),
+        Scalar::Hex => {
+            const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+            let t = text_of(x);
+            let bytes = t.as_ref().map_or(&[][..], bytes_of);
+            if bytes.len() > MAX_LENGTH / 2 {
+                return Err(TOO_BIG);
+            }
+            let mut out = Vec::try_with_capacity_in(bytes.len() * 2, alloc)?;
+            for &b in bytes {
+                let hi = DIGITS.get(usize::from(b >> 4)).copied().unwrap_or(b'0');
+                let lo = DIGITS.get(usize::from(b & 15)).copied().unwrap_or(b'0');
+                out.try_extend_from_slice(&[hi, lo])?;
+            }
+            Ok(Output::Value(Value::Text(out)))
+        }
+        Scalar::ZeroBlob => {
+            let n = usize::try_from(int_value(x).max(0)).map_err(|_| TOO_BIG)?;
+            if n > MAX_LENGTH {
+                return Err(TOO_BIG);
+            }
+            Ok(Output::Value(Value::Blob(Vec::try_from_elem_in(
+                0, n, alloc,
+            )?)))
+        }
+        Scalar::Min | Scalar::Max => {
+            let mut best = 0;
+            for (i, v) in args.iter().enumerate() {
+                if v.is_null() {
+                    return scalar(ValueRef::Null);
+                }
+                let order = compare_values(&arg(best), v, collation);
+                // min keeps the last of equal values, max the first, as
+                // SQLite's `minmaxFunc` does.
+                let replace = match function {
+                    Scalar::Min => order != Ordering::Less,
+                    _ => order == Ordering::Less,
+                };
+                if i > 0 && replace {
+                    best = i;
+                }
+            }
+            Ok(Output::Arg(best))
+        }
+        Scalar::NullIf => {
+            if compare_values(&x, &arg(1), collation) == Ordering::Equal {
+                scalar(ValueRef::Null)
+            } else {
+                Ok(Output::Arg(0))
+            }
+        }
+        Scalar::Instr => instr(x, arg(1)),
+        Scalar::Replace => replace(x, arg(1), arg(2), alloc),
+        Scalar::Trim | Scalar::LTrim | Scalar::RTrim => trim(function, args, alloc),
+        Scalar::Quote => quote(x, alloc),
+        // Evaluated lazily by the caller; reaching here is a caller bug,
+        // reported rather than trusted.
+        Scalar::Coalesce | Scalar::IfNull | Scalar::Iif => {
+            Err(Error::Misuse("lazy function called eagerly"))
+        }
+    }
+}
+
+/// The text of a non-NULL value (NULL reads as empty).
+pub(super) fn stringify_or_empty(value: ValueRef<'_>) -> super::affinity::Coerced<'_> {
+    text_of(value).unwrap_or(super::affinity::Coerced::Value(ValueRef::Text(&[])))
+}

@@ -1,0 +1,162 @@
+//! Expression evaluation with SQLite's semantics: [`evaluate`] walks an
+//! [`Expr`] tree and computes its [`Value`], asking an [`EvalContext`]
+//! for column values, parameters, the allocator and random numbers.
+//!
+//! The rules live one concern per file:
+//! - `value`: [`Value`], the owned result;
+//! - `num`: text to number and number to text without memory;
+//! - `affinity`: type affinity on storing and on comparing;
+//! - `cast`: implicit conversions, truth, and `CAST`;
+//! - `ops`: arithmetic, bitwise, `||`, comparison, Kleene logic;
+//! - `like`: `LIKE` and `GLOB`;
+//! - `func`, `func_text`: the scalar functions;
+//! - `resolve`: the affinity and collation an operand brings to a
+//!   comparison; `tree`: the walk itself.
+//!
+//! Invariants:
+//! - every allocation is fallible and a refusal is
+//!   [`Error::OutOfMemory`]; values that need no memory (NULL, numbers,
+//!   text borrowed from the SQL or from the context) are not copied while
+//!   an expression is evaluated;
+//! - recursion follows the tree, whose depth the parser bounds;
+//! - no input panics: a bad collation, an unknown function, a wrong
+//!   argument count or an unsupported construct (subqueries, `RAISE`,
+//!   JSON operators, `CURRENT_TIME`) is an [`Error::Sql`];
+//! - comparisons take the affinity and collation SQLite would: an
+//!   explicit `COLLATE` anywhere in an operand wins (left first), then a
+//!   column's collation, then BINARY; only columns and `CAST`s have an
+//!   affinity.
+//!
+//! ```
+//! use boundlite::alloc::Global;
+//! use boundlite::sql::{parse_one, Stmt, SelectCore, ResultColumn};
+//! use boundlite::sql::eval::{evaluate, ConstantContext, Value};
+//!
+//! let parsed = parse_one("SELECT (1 + '2') || 'x'", Global)?;
+//! let Stmt::Select(select) = &parsed.stmt else { panic!() };
+//! let SelectCore::Select(body) = &select.core else { panic!() };
+//! let ResultColumn::Expr { expr, .. } = &body.columns[0] else { panic!() };
+//! let value = evaluate(expr, &ConstantContext::new(Global, 1)).unwrap();
+//! assert_eq!(value.as_ref(), boundlite::record::ValueRef::text("3x"));
+//! # Ok::<(), boundlite::sql::ParseError>(())
+//! ```
+
+pub mod affinity;
+pub mod cast;
+pub mod func;
+mod func_text;
+pub mod like;
+pub mod num;
+pub mod ops;
+mod resolve;
+mod tree;
+pub mod value;
+
+#[cfg(test)]
+mod tests;
+
+use core::cell::Cell;
+
+use crate::alloc::Allocator;
+use crate::record::{Collation, ValueRef};
+use crate::sql::ast::{Affinity, ColumnRef, Expr, ParamNo};
+use crate::{Error, Result};
+
+pub use affinity::{Coerced, apply_affinity, apply_comparison_affinity, comparison_affinity};
+pub use cast::{cast, truth};
+pub use func::Scalar;
+pub use like::{glob, like};
+pub use num::NumText;
+pub use ops::{arithmetic, bitwise, concat};
+pub use value::Value;
+
+/// What an expression reads from outside itself.
+///
+/// Methods take `&self` so that values can be borrowed from the context
+/// while the rest of the expression is evaluated; a context that must
+/// change state for [`EvalContext::random`] keeps it in a `Cell`.
+pub trait EvalContext<A: Allocator + Clone> {
+    /// The allocator results are built in.
+    fn allocator(&self) -> A;
+
+    /// The current value of `column`; an error if there is no such
+    /// column.
+    fn column(&self, column: &ColumnRef<'_>) -> Result<ValueRef<'_>>;
+
+    /// The affinity of `column`, from its declared type (BLOB when it
+    /// has none).
+    fn column_affinity(&self, _column: &ColumnRef<'_>) -> Affinity {
+        Affinity::Blob
+    }
+
+    /// The collation of `column`.
+    fn column_collation(&self, _column: &ColumnRef<'_>) -> Collation {
+        Collation::Binary
+    }
+
+    /// The value bound to parameter `number` (NULL when unbound).
+    fn param(&self, number: ParamNo) -> Result<ValueRef<'_>>;
+
+    /// The next value of `random()`.
+    fn random(&self) -> i64;
+}
+
+/// A context for constant expressions: no columns, unbound (NULL)
+/// parameters, and `random()` from a seeded xorshift generator.
+#[derive(Debug)]
+pub struct ConstantContext<A> {
+    alloc: A,
+    state: Cell<u64>,
+}
+
+impl<A> ConstantContext<A> {
+    /// A context allocating from `alloc`, its `random()` seeded by `seed`.
+    pub fn new(alloc: A, seed: u64) -> Self {
+        ConstantContext {
+            alloc,
+            state: Cell::new(seed | 1),
+        }
+    }
+}
+
+impl<A: Allocator + Clone> EvalContext<A> for ConstantContext<A> {
+    fn allocator(&self) -> A {
+        self.alloc.clone()
+    }
+
+    fn column(&self, _column: &ColumnRef<'_>) -> Result<ValueRef<'_>> {
+        Err(Error::Sql("no such column"))
+    }
+
+    fn param(&self, _number: ParamNo) -> Result<ValueRef<'_>> {
+        Ok(ValueRef::Null)
+    }
+
+    fn random(&self) -> i64 {
+        let mut x = self.state.get();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.state.set(x);
+        x as i64
+    }
+}
+
+/// The value of `expr` in `ctx`.
+pub fn evaluate<A, C>(expr: &Expr<'_, A>, ctx: &C) -> Result<Value<A>>
+where
+    A: Allocator + Clone,
+    C: EvalContext<A>,
+{
+    tree::eval(expr, ctx)?.into_value(ctx.allocator())
+}
+
+/// Whether `expr` is true in `ctx` (`None`: NULL), as a `WHERE` clause
+/// reads it; copies nothing.
+pub fn evaluate_condition<A, C>(expr: &Expr<'_, A>, ctx: &C) -> Result<Option<bool>>
+where
+    A: Allocator + Clone,
+    C: EvalContext<A>,
+{
+    Ok(truth(tree::eval(expr, ctx)?.get()))
+}

@@ -1,0 +1,428 @@
+//! The recursive walk behind [`evaluate`](super::evaluate): each node's
+//! value from its children's, borrowed when it can be.
+//!
+//! Invariant: a [`Val`] borrows only from the expression tree (literals)
+//! or the context (columns, parameters); computed text and BLOBs are
+//! owned, in the context's allocator.
+
+use crate::alloc::{Allocator, Vec};
+use crate::record::ValueRef;
+use crate::sql::ast::{
+    Between, Binary, BinaryOp, Case, Expr, FunctionArgs, FunctionCall, InList, Like, LikeOp,
+    Literal, UnaryOp, affinity_of,
+};
+use crate::{Error, Result};
+
+use super::affinity::{apply_comparison_affinity, comparison_affinity};
+use super::cast::{bytes_of, cast, text_of, truth};
+use super::func::{self, Output, Scalar};
+use super::like::{MAX_PATTERN_LENGTH, glob, like, read_char};
+use super::ops::{and, arithmetic, bit_not, bitwise, comparison, concat, negate, or, truth_value};
+use super::resolve::{
+    affinity, binary_collation, collation, collation_named, is_constant, simplified_and_or,
+    truth_constant,
+};
+use super::{EvalContext, Value};
+
+/// A value during evaluation: borrowed, or owned.
+pub enum Val<'v, A: Allocator> {
+    /// Borrowed from the tree or the context, or needing no memory.
+    Ref(ValueRef<'v>),
+    /// Computed.
+    Own(Value<A>),
+}
+
+impl<A: Allocator> Val<'_, A> {
+    /// The value.
+    pub fn get(&self) -> ValueRef<'_> {
+        match self {
+            Val::Ref(v) => *v,
+            Val::Own(v) => v.as_ref(),
+        }
+    }
+
+    /// The value, owned (copying borrowed text or BLOB into `alloc`).
+    pub fn into_value(self, alloc: A) -> Result<Value<A>> {
+        match self {
+            Val::Own(v) => Ok(v),
+            Val::Ref(v) => Ok(Value::try_from_ref(v, alloc)?),
+        }
+    }
+}
+
+/// The result of a comparison or a logical operator.
+fn boolean<'v, A: Allocator>(b: Option<bool>) -> Result<Val<'v, A>> {
+    Ok(Val::Ref(truth_value(b)))
+}
+
+/// Evaluates `expr`.
+pub fn eval<'e, A, C>(expr: &'e Expr<'_, A>, ctx: &'e C) -> Result<Val<'e, A>>
+where
+    A: Allocator + Clone,
+    C: EvalContext<A>,
+{
+    match expr {
+        Expr::Literal(l) => literal(l, ctx.allocator()),
+        Expr::Column(c) => Ok(Val::Ref(ctx.column(c)?)),
+        Expr::Param(p) => Ok(Val::Ref(ctx.param(p.number)?)),
+        Expr::Unary(op, inner) => {
+            let v = eval(inner, ctx)?;
+            Ok(match op {
+                UnaryOp::Plus => v,
+                // SQLite negates a real literal itself (so `-0.0` is
+                // negative zero) and computes `0 - x` for anything else.
+                UnaryOp::Neg => match inner.as_literal() {
+                    Some(Literal::Real(r)) => Val::Ref(ValueRef::real(-r)),
+                    _ => Val::Ref(negate(v.get())),
+                },
+                UnaryOp::BitNot => Val::Ref(bit_not(v.get())),
+                UnaryOp::Not => Val::Ref(truth_value(truth(v.get()).map(|b| !b))),
+            })
+        }
+        Expr::Binary(b) => binary(expr, b, ctx),
+        Expr::Collate(inner, name) => {
+            collation_named(name)?;
+            eval(inner, ctx)
+        }
+        Expr::Like(l) => pattern(l, ctx),
+        Expr::Between(b) => between(b, ctx),
+        Expr::InList(l) => in_list(l, ctx),
+        Expr::IsNull { expr, negated } => {
+            let v = eval(expr, ctx)?;
+            boolean(Some(v.get().is_null() != *negated))
+        }
+        Expr::Function(f) => function(f, ctx),
+        Expr::Case(c) => case(c, ctx),
+        Expr::Cast(c) => {
+            let v = eval(&c.expr, ctx)?;
+            let target = affinity_of(c.type_name.as_ref());
+            Ok(Val::Own(cast(v.get(), target, ctx.allocator())?))
+        }
+        Expr::InSelect(_) | Expr::Exists(_) | Expr::Subquery(_) => Err(Error::Sql(
+            "subqueries are not supported in this expression",
+        )),
+        Expr::Row(_) => Err(Error::Sql("row value misused")),
+        Expr::Raise(_) => Err(Error::Sql(
+            "RAISE() may only be used within a trigger-program",
+        )),
+    }
+}
+
+/// A literal's value; text is borrowed unless it has quotes to undouble.
+fn literal<'e, A: Allocator>(l: &Literal<'e>, alloc: A) -> Result<Val<'e, A>> {
+    Ok(match *l {
+        Literal::Null => Val::Ref(ValueRef::Null),
+        Literal::Integer(i) => Val::Ref(ValueRef::Integer(i)),
+        Literal::Real(r) => Val::Ref(ValueRef::real(r)),
+        Literal::Bool(b) => Val::Ref(ValueRef::Integer(i64::from(b))),
+        Literal::String(s) => match s.as_str() {
+            Some(text) => Val::Ref(ValueRef::text(text)),
+            None => Val::Own(Value::Text(s.to_string_in(alloc)?.into_bytes())),
+        },
+        Literal::Blob(b) => Val::Own(Value::Blob(b.to_vec_in(alloc)?)),
+        Literal::CurrentTime | Literal::CurrentDate | Literal::CurrentTimestamp => {
+            return Err(Error::Sql("date and time values are not supported"));
+        }
+    })
+}
+
+/// Compares two evaluated operands of `lhs op rhs` with the affinity and
+/// collation their expressions give.
+fn compare_exprs<A, C>(
+    op: BinaryOp,
+    (lhs, l): (&Expr<'_, A>, ValueRef<'_>),
+    (rhs, r): (&Expr<'_, A>, ValueRef<'_>),
+    ctx: &C,
+) -> Result<Option<bool>>
+where
+    A: Allocator + Clone,
+    C: EvalContext<A>,
+{
+    let aff = comparison_affinity(affinity(lhs, ctx), affinity(rhs, ctx));
+    let coll = binary_collation(lhs, rhs, ctx)?;
+    let (l, r) = (
+        apply_comparison_affinity(l, aff),
+        apply_comparison_affinity(r, aff),
+    );
+    Ok(comparison(op, l.as_ref(), r.as_ref(), coll))
+}
+
+/// `lhs op rhs`.
+fn binary<'e, A, C>(expr: &'e Expr<'_, A>, b: &'e Binary<'_, A>, ctx: &'e C) -> Result<Val<'e, A>>
+where
+    A: Allocator + Clone,
+    C: EvalContext<A>,
+{
+    if matches!(b.op, BinaryOp::And | BinaryOp::Or) {
+        let alt = simplified_and_or(expr);
+        if !core::ptr::eq(alt, expr) {
+            return boolean(truth(eval(alt, ctx)?.get()));
+        }
+    }
+    // Both sides are evaluated otherwise, as SQLite's code generator
+    // does, so an error on either side is an error.
+    let l = eval(&b.lhs, ctx)?;
+    let r = eval(&b.rhs, ctx)?;
+    let (lv, rv) = (l.get(), r.get());
+    match b.op {
+        BinaryOp::And => boolean(and(truth(lv), truth(rv))),
+        BinaryOp::Or => boolean(or(truth(lv), truth(rv))),
+        BinaryOp::Eq
+        | BinaryOp::Ne
+        | BinaryOp::Is
+        | BinaryOp::IsNot
+        | BinaryOp::Lt
+        | BinaryOp::Le
+        | BinaryOp::Gt
+        | BinaryOp::Ge => match (b.op, truth_constant(&b.rhs)) {
+            // `x IS TRUE`, `x IS NOT FALSE`...: SQLite tests x's truth.
+            (BinaryOp::Is, Some(t)) => boolean(Some(truth(lv) == Some(t))),
+            (BinaryOp::IsNot, Some(t)) => boolean(Some(truth(lv) != Some(t))),
+            _ => boolean(compare_exprs(b.op, (&b.lhs, lv), (&b.rhs, rv), ctx)?),
+        },
+        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => {
+            Ok(Val::Ref(arithmetic(b.op, lv, rv)))
+        }
+        BinaryOp::BitAnd | BinaryOp::BitOr | BinaryOp::ShiftLeft | BinaryOp::ShiftRight => {
+            Ok(Val::Ref(bitwise(b.op, lv, rv)))
+        }
+        BinaryOp::Concat => Ok(Val::Own(concat(lv, rv, ctx.allocator())?)),
+        BinaryOp::Extract | BinaryOp::ExtractValue => {
+            Err(Error::Sql("JSON operators are not supported"))
+        }
+    }
+}
+
+/// `x [NOT] LIKE|GLOB pattern [ESCAPE e]`, by SQLite's `likeFunc`.
+fn pattern<'e, A, C>(l: &'e Like<'_, A>, ctx: &'e C) -> Result<Val<'e, A>>
+where
+    A: Allocator + Clone,
+    C: EvalContext<A>,
+{
+    let x = eval(&l.expr, ctx)?;
+    let p = eval(&l.pattern, ctx)?;
+    let escape = l.escape.as_ref().map(|e| eval(e, ctx)).transpose()?;
+    if !matches!(l.op, LikeOp::Like | LikeOp::Glob) {
+        return Err(Error::Sql("no such function"));
+    }
+    let (pt, xt) = (text_of(p.get()), text_of(x.get()));
+    if pt.as_ref().map_or(0, |t| bytes_of(t).len()) > MAX_PATTERN_LENGTH {
+        return Err(Error::Sql("LIKE or GLOB pattern too complex"));
+    }
+    let escape_char = match escape {
+        None => None,
+        Some(e) => {
+            if l.op == LikeOp::Glob {
+                return Err(Error::Sql("ESCAPE is not supported with GLOB"));
+            }
+            let Some(et) = text_of(e.get()) else {
+                return boolean(None);
+            };
+            let bytes = bytes_of(&et);
+            let bytes = bytes.split(|&b| b == 0).next().unwrap_or(&[]);
+            let mut i = 0;
+            let c = read_char(bytes, &mut i);
+            if c.is_none() || i < bytes.len() {
+                return Err(Error::Sql("ESCAPE expression must be a single character"));
+            }
+            c
+        }
+    };
+    let (Some(pt), Some(xt)) = (pt, xt) else {
+        return boolean(None);
+    };
+    let matched = match l.op {
+        LikeOp::Glob => glob(bytes_of(&pt), bytes_of(&xt)),
+        _ => like(bytes_of(&pt), bytes_of(&xt), escape_char),
+    };
+    boolean(Some(matched != l.negated))
+}
+
+/// `x [NOT] BETWEEN low AND high`, as `x >= low AND x <= high`.
+fn between<'e, A, C>(b: &'e Between<'_, A>, ctx: &'e C) -> Result<Val<'e, A>>
+where
+    A: Allocator + Clone,
+    C: EvalContext<A>,
+{
+    let x = eval(&b.expr, ctx)?;
+    let low = eval(&b.low, ctx)?;
+    let high = eval(&b.high, ctx)?;
+    let ge = compare_exprs(BinaryOp::Ge, (&b.expr, x.get()), (&b.low, low.get()), ctx)?;
+    let le = compare_exprs(BinaryOp::Le, (&b.expr, x.get()), (&b.high, high.get()), ctx)?;
+    let inside = and(ge, le);
+    boolean(if b.negated {
+        inside.map(|v| !v)
+    } else {
+        inside
+    })
+}
+
+/// `x [NOT] IN (list)`: true on a match, else NULL if `x` or any
+/// candidate is NULL, else false; an empty list is always false. The
+/// comparison uses `x`'s affinity and collation only, as SQLite does.
+fn in_list<'e, A, C>(l: &'e InList<'_, A>, ctx: &'e C) -> Result<Val<'e, A>>
+where
+    A: Allocator + Clone,
+    C: EvalContext<A>,
+{
+    if l.list.is_empty() {
+        return boolean(Some(l.negated));
+    }
+    if let [single] = l.list.as_slice() {
+        if is_constant(single) && !matches!(single, Expr::Collate(..)) {
+            // SQLite's parser makes this `x == +single`: the comparison's
+            // affinity is x's (unary `+` has none), its collation either's.
+            let x = eval(&l.expr, ctx)?;
+            let v = eval(single, ctx)?;
+            let aff = comparison_affinity(affinity(&l.expr, ctx), None);
+            let coll = binary_collation(&l.expr, single, ctx)?;
+            let (xv, vv) = (
+                apply_comparison_affinity(x.get(), aff),
+                apply_comparison_affinity(v.get(), aff),
+            );
+            let equal = comparison(BinaryOp::Eq, xv.as_ref(), vv.as_ref(), coll);
+            return boolean(if l.negated { equal.map(|v| !v) } else { equal });
+        }
+    }
+    let x = eval(&l.expr, ctx)?;
+    let aff = affinity(&l.expr, ctx);
+    let coll = collation(&l.expr, ctx)?.unwrap_or_default();
+    let xv = apply_comparison_affinity(x.get(), aff);
+    let mut found = if xv.as_ref().is_null() {
+        None
+    } else {
+        Some(false)
+    };
+    for candidate in l.list.iter() {
+        if found.is_none() && xv.as_ref().is_null() {
+            break;
+        }
+        let v = eval(candidate, ctx)?;
+        let v = apply_comparison_affinity(v.get(), aff);
+        match comparison(BinaryOp::Eq, xv.as_ref(), v.as_ref(), coll) {
+            Some(true) => {
+                found = Some(true);
+                break;
+            }
+            Some(false) => {}
+            None => found = None,
+        }
+    }
+    boolean(if l.negated { found.map(|v| !v) } else { found })
+}
+
+/// `CASE [operand] WHEN ... THEN ... [ELSE ...] END`.
+fn case<'e, A, C>(c: &'e Case<'_, A>, ctx: &'e C) -> Result<Val<'e, A>>
+where
+    A: Allocator + Clone,
+    C: EvalContext<A>,
+{
+    let operand = c.operand.as_ref().map(|o| eval(o, ctx)).transpose()?;
+    for arm in c.arms.iter() {
+        let w = eval(&arm.when, ctx)?;
+        let hit = match (&c.operand, &operand) {
+            (Some(o), Some(ov)) => {
+                compare_exprs(BinaryOp::Eq, (o, ov.get()), (&arm.when, w.get()), ctx)?
+            }
+            _ => truth(w.get()),
+        };
+        if hit == Some(true) {
+            return eval(&arm.then, ctx);
+        }
+    }
+    match &c.otherwise {
+        Some(e) => eval(e, ctx),
+        None => Ok(Val::Ref(ValueRef::Null)),
+    }
+}
+
+/// The names SQLite gives its aggregate functions, which the executor
+/// computes.
+const AGGREGATES: [&str; 6] = ["count", "sum", "total", "avg", "group_concat", "string_agg"];
+
+/// `name(args)`.
+fn function<'e, A, C>(f: &'e FunctionCall<'_, A>, ctx: &'e C) -> Result<Val<'e, A>>
+where
+    A: Allocator + Clone,
+    C: EvalContext<A>,
+{
+    let FunctionArgs::List(args) = &f.args else {
+        return Err(Error::Sql("misuse of aggregate function"));
+    };
+    let Some(scalar) = Scalar::lookup(&f.name) else {
+        if AGGREGATES.iter().any(|n| f.name.eq_ignore_ascii_case(n)) {
+            return Err(Error::Sql("misuse of aggregate function"));
+        }
+        return Err(Error::Sql("no such function"));
+    };
+    if !scalar.accepts(args.len()) {
+        if matches!(scalar, Scalar::Min | Scalar::Max) && args.len() == 1 {
+            return Err(Error::Sql("misuse of aggregate function"));
+        }
+        return Err(Error::Sql("wrong number of arguments to function"));
+    }
+    if f.distinct {
+        return Err(Error::Sql("DISTINCT is only for aggregate functions"));
+    }
+    match scalar {
+        Scalar::Coalesce | Scalar::IfNull => {
+            let mut last = Val::Ref(ValueRef::Null);
+            for arg in args.iter() {
+                last = eval(arg, ctx)?;
+                if !last.get().is_null() {
+                    break;
+                }
+            }
+            return Ok(last);
+        }
+        Scalar::Iif => {
+            let chosen = match truth(eval_arg(args, 0, ctx)?.get()) {
+                Some(true) => 1,
+                _ => 2,
+            };
+            return eval_arg(args, chosen, ctx);
+        }
+        _ => {}
+    }
+    let mut vals: Vec<Val<'e, A>, A> = Vec::try_with_capacity_in(args.len(), ctx.allocator())?;
+    for arg in args.iter() {
+        vals.try_push(eval(arg, ctx)?)?;
+    }
+    let mut coll = None;
+    for arg in args.iter() {
+        coll = collation(arg, ctx)?;
+        if coll.is_some() {
+            break;
+        }
+    }
+    let mut refs: Vec<ValueRef<'_>, A> = Vec::try_with_capacity_in(vals.len(), ctx.allocator())?;
+    for v in vals.iter() {
+        refs.try_push(v.get())?;
+    }
+    let mut random = || ctx.random();
+    let out = func::call(
+        scalar,
+        &refs,
+        coll.unwrap_or_default(),
+        &mut random,
+        ctx.allocator(),
+    )?;
+    drop(refs);
+    match out {
+        Output::Value(v) => Ok(Val::Own(v)),
+        Output::Arg(i) if i < vals.len() => Ok(vals.swap_remove(i)),
+        Output::Arg(_) => Ok(Val::Ref(ValueRef::Null)),
+    }
+}
+
+/// Evaluates argument `i` (NULL if missing; callers check counts).
+fn eval_arg<'e, A, C>(args: &'e [Expr<'_, A>], i: usize, ctx: &'e C) -> Result<Val<'e, A>>
+where
+    A: Allocator + Clone,
+    C: EvalContext<A>,
+{
+    match args.get(i) {
+        Some(e) => eval(e, ctx),
+        None => Ok(Val::Ref(ValueRef::Null)),
+    }
+}
