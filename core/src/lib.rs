@@ -24,6 +24,7 @@
 
 pub mod btree;
 mod config;
+pub mod connection;
 mod database;
 mod error;
 pub mod format;
@@ -39,6 +40,7 @@ pub use boundlite_alloc as alloc;
 pub use boundlite_platform as platform;
 pub use btree::TreeKind;
 pub use config::{Config, READ_OVERHEAD};
+pub use connection::{Connection, Row, Statement};
 pub use database::{Database, WriteTransaction};
 pub use error::{Error, Result};
 pub use page_no::PageNo;

@@ -124,6 +124,11 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
         self.pager.begin_read()
     }
 
+    /// A SQL connection to this database, in autocommit mode.
+    pub fn connect(&self) -> crate::Connection<'_, P, A> {
+        crate::Connection::new(self)
+    }
+
     /// Starts the write transaction; `Busy` if one is already open.
     pub fn begin_write(&self) -> Result<WriteTransaction<'_, P, A>> {
         WriteTransaction::begin(self)

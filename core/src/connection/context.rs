@@ -1,0 +1,185 @@
+//! [`RowContext`]: the expression context of a statement, which reads
+//! the columns of the current row of its table and the statement's
+//! bound parameters.
+//!
+//! Invariant: a column is read from the row's record only when an
+//! expression asks for it; the rowid alias reads the rowid (the record
+//! holds NULL there), and a column the record is too short to hold reads
+//! its default.
+
+use core::cell::Cell;
+
+use crate::alloc::Allocator;
+use crate::record::{Collation, RecordRef, ValueRef};
+use crate::sql::eval::{EvalContext, Value};
+use crate::sql::{Affinity, ColumnRef, Ident, ParamNo};
+use crate::{Error, Result};
+
+use super::table::TableInfo;
+
+/// Where a column reference points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ColumnPos {
+    /// The table column at this position.
+    Column(usize),
+    /// The rowid, under one of its own names.
+    Rowid,
+}
+
+/// The column of `table` (named `alias` in `FROM`) that `column` names.
+pub(crate) fn resolve<A: Allocator>(
+    table: &TableInfo<A>,
+    alias: Option<&Ident<'_>>,
+    column: &ColumnRef<'_>,
+) -> Option<ColumnPos> {
+    if column
+        .schema
+        .is_some_and(|s| !s.eq_ignore_ascii_case("main"))
+    {
+        return None;
+    }
+    if let Some(t) = &column.table {
+        let named = match alias {
+            Some(a) => a.as_str().is_some_and(|a| t.eq_ignore_ascii_case(a)),
+            None => t.eq_ignore_ascii_case(&table.name),
+        };
+        if !named {
+            return None;
+        }
+    }
+    let by_name = table
+        .columns
+        .columns
+        .iter()
+        .position(|c| column.column.eq_ignore_ascii_case(&c.name));
+    match by_name {
+        Some(i) if table.columns.rowid_alias == Some(i) => Some(ColumnPos::Rowid),
+        Some(i) => Some(ColumnPos::Column(i)),
+        None => ["rowid", "oid", "_rowid_"]
+            .iter()
+            .any(|n| column.column.eq_ignore_ascii_case(n))
+            .then_some(ColumnPos::Rowid),
+    }
+}
+
+/// The context expressions of one statement are evaluated in.
+pub(crate) struct RowContext<'x, 'r, A: Allocator> {
+    alloc: A,
+    params: &'x [Value<A>],
+    table: Option<(&'x TableInfo<A>, Option<Ident<'x>>)>,
+    row: Option<(i64, RecordRef<'r>)>,
+    random: &'x Cell<u64>,
+}
+
+impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
+    /// A context with parameters and no table.
+    pub fn new(alloc: A, params: &'x [Value<A>], random: &'x Cell<u64>) -> Self {
+        RowContext {
+            alloc,
+            params,
+            table: None,
+            row: None,
+            random,
+        }
+    }
+
+    /// The context with `table` (called `alias` in the statement) in scope.
+    pub fn with_table(mut self, table: &'x TableInfo<A>, alias: Option<Ident<'x>>) -> Self {
+        self.table = Some((table, alias));
+        self
+    }
+
+    /// The context on row `rowid`, whose record is `record`.
+    pub fn on_row(&mut self, rowid: i64, record: RecordRef<'r>) {
+        self.row = Some((rowid, record));
+    }
+
+    fn lookup(&self, column: &ColumnRef<'_>) -> Result<(&'x TableInfo<A>, ColumnPos)> {
+        let (table, alias) = self.table.as_ref().ok_or(Error::Sql("no such column"))?;
+        let pos = resolve(table, alias.as_ref(), column).ok_or(Error::Sql("no such column"))?;
+        Ok((table, pos))
+    }
+
+    /// The value at `pos` in the current row.
+    pub fn column_at(&self, pos: ColumnPos) -> Result<ValueRef<'_>> {
+        let (table, _) = self.table.as_ref().ok_or(Error::Sql("no such column"))?;
+        let (rowid, record) = self
+            .row
+            .as_ref()
+            .ok_or(Error::Sql("a column is used where no row is current"))?;
+        let i = match pos {
+            ColumnPos::Rowid => return Ok(ValueRef::Integer(*rowid)),
+            ColumnPos::Column(i) => i,
+        };
+        if table.columns.rowid_alias == Some(i) {
+            return Ok(ValueRef::Integer(*rowid));
+        }
+        let storage = table
+            .columns
+            .columns
+            .get(i)
+            .and_then(|c| c.storage)
+            .ok_or(Error::Sql("generated columns are not supported"))?;
+        if storage < record.column_count() {
+            return record.column(storage);
+        }
+        Ok(table
+            .meta
+            .get(i)
+            .map_or(ValueRef::Null, |m| m.default.as_ref()))
+    }
+
+    /// The table in scope, if any.
+    pub fn table(&self) -> Option<&'x TableInfo<A>> {
+        self.table.as_ref().map(|(t, _)| *t)
+    }
+}
+
+impl<A: Allocator + Clone> EvalContext<A> for RowContext<'_, '_, A> {
+    fn allocator(&self) -> A {
+        self.alloc.clone()
+    }
+
+    fn column(&self, column: &ColumnRef<'_>) -> Result<ValueRef<'_>> {
+        let (_, pos) = self.lookup(column)?;
+        self.column_at(pos)
+    }
+
+    fn column_affinity(&self, column: &ColumnRef<'_>) -> Affinity {
+        match self.lookup(column) {
+            Ok((table, ColumnPos::Column(i))) => {
+                table.meta.get(i).map_or(Affinity::Blob, |m| m.affinity)
+            }
+            Ok((_, ColumnPos::Rowid)) => Affinity::Integer,
+            Err(_) => Affinity::Blob,
+        }
+    }
+
+    fn column_collation(&self, column: &ColumnRef<'_>) -> Collation {
+        match self.lookup(column) {
+            Ok((table, ColumnPos::Column(i))) => table
+                .columns
+                .columns
+                .get(i)
+                .and_then(|c| c.collation)
+                .unwrap_or_default(),
+            _ => Collation::Binary,
+        }
+    }
+
+    fn param(&self, number: ParamNo) -> Result<ValueRef<'_>> {
+        Ok(self
+            .params
+            .get(number.get() - 1)
+            .map_or(ValueRef::Null, Value::as_ref))
+    }
+
+    fn random(&self) -> i64 {
+        let mut x = self.random.get();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.random.set(x);
+        x as i64
+    }
+}

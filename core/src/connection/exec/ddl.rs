@@ -1,0 +1,97 @@
+//! `CREATE TABLE [IF NOT EXISTS]`, `CREATE [UNIQUE] INDEX [IF NOT
+//! EXISTS]`, `DROP TABLE|INDEX [IF EXISTS]`.
+//!
+//! Invariant: a name is checked against the schema before the storage
+//! engine is asked to create or drop anything, because the engine treats
+//! any failure as fatal to the transaction, and "already exists" must
+//! not roll back an explicit transaction.
+
+use boundlite_platform::Platform;
+
+use crate::alloc::Allocator;
+use crate::sql::{CreateIndex, CreateTable, DropStmt, ObjectKind, TableBody};
+use crate::{Error, Result};
+
+use super::super::writer::Writer;
+use super::select::name_of;
+
+/// Runs `create`, whose text is `sql`.
+pub(crate) fn create_table<P: Platform, A: Allocator + Clone>(
+    w: &mut Writer<'_, '_, P, A>,
+    create: &CreateTable<'_, A>,
+    sql: &str,
+) -> Result<()> {
+    if create.temp {
+        return Err(Error::Sql("temporary tables are not supported"));
+    }
+    if matches!(create.body, TableBody::AsSelect(_)) {
+        return Err(Error::Sql("CREATE TABLE ... AS SELECT is not supported"));
+    }
+    let name = name_of(&create.name.name, w.db().allocator().clone())?;
+    if w.db().schema()?.find(&name).is_some() {
+        return if create.if_not_exists {
+            Ok(())
+        } else {
+            Err(Error::Sql("table already exists"))
+        };
+    }
+    w.schema_change(|txn| txn.create_table(&name, sql).map(|_| ()))
+}
+
+/// Runs `create`, whose text is `sql`.
+pub(crate) fn create_index<P: Platform, A: Allocator + Clone>(
+    w: &mut Writer<'_, '_, P, A>,
+    create: &CreateIndex<'_, A>,
+    sql: &str,
+) -> Result<()> {
+    if create.where_clause.is_some() {
+        return Err(Error::Sql("partial indexes are not supported"));
+    }
+    let alloc = w.db().allocator().clone();
+    let name = name_of(&create.name.name, alloc.clone())?;
+    let table = name_of(&create.table, alloc)?;
+    let schema = w.db().schema()?;
+    if schema.find(&name).is_some() {
+        return if create.if_not_exists {
+            Ok(())
+        } else {
+            Err(Error::Sql("index already exists"))
+        };
+    }
+    if schema.table(&table).is_none() {
+        return Err(Error::Sql("no such table"));
+    }
+    drop(schema);
+    w.schema_change(|txn| txn.create_index(&name, &table, sql).map(|_| ()))
+}
+
+/// Runs `drop`.
+pub(crate) fn drop_object<P: Platform, A: Allocator + Clone>(
+    w: &mut Writer<'_, '_, P, A>,
+    drop: &DropStmt<'_>,
+) -> Result<()> {
+    let name = name_of(&drop.name.name, w.db().allocator().clone())?;
+    let schema = w.db().schema()?;
+    let exists = match drop.kind {
+        ObjectKind::Table => schema.table(&name).is_some(),
+        ObjectKind::Index => schema
+            .find(&name)
+            .is_some_and(|e| e.kind == crate::schema::EntryKind::Index && !e.is_autoindex()),
+        ObjectKind::View | ObjectKind::Trigger => {
+            return Err(Error::Sql("views and triggers are not supported"));
+        }
+    };
+    if !exists {
+        return if drop.if_exists {
+            Ok(())
+        } else if drop.kind == ObjectKind::Table {
+            Err(Error::Sql("no such table"))
+        } else {
+            Err(Error::Sql("no such index"))
+        };
+    }
+    match drop.kind {
+        ObjectKind::Table => w.schema_change(|txn| txn.drop_table(&name).map(|_| ())),
+        _ => w.schema_change(|txn| txn.drop_index(&name).map(|_| ())),
+    }
+}

@@ -1,0 +1,196 @@
+//! `INSERT [OR REPLACE|OR IGNORE] INTO t [(columns)] VALUES (...), ...`
+//! and `DEFAULT VALUES`, and [`store_row`], which `UPDATE` shares: from
+//! a row's values to a stored record.
+//!
+//! Invariants, as SQLite stores a row: a column not named takes its
+//! `DEFAULT` (NULL without one); every value takes its column's affinity;
+//! the rowid alias is stored as NULL and its value becomes the rowid
+//! (after INTEGER affinity; anything but an integer is a datatype
+//! mismatch); without one the rowid is one above the largest; a NULL in a
+//! `NOT NULL` column fails, skips the row under `OR IGNORE`, or takes the
+//! column's default under `OR REPLACE` when there is one.
+
+use boundlite_platform::Platform;
+
+use crate::alloc::{Allocator, TryClone, Vec};
+use crate::record::{ValueRef, encode_into};
+use crate::sql::eval::{Coerced, Value, apply_affinity, evaluate};
+use crate::sql::{Affinity, Conflict, Ident, Insert, InsertSource};
+use crate::{Error, Result};
+
+use super::super::check::columns_exist;
+use super::super::context::ColumnPos;
+use super::super::table::TableInfo;
+use super::super::writer::Writer;
+use super::Env;
+use super::select::load_table;
+
+/// Runs `insert`; returns the rows inserted.
+pub(crate) fn run<P: Platform, A: Allocator + Clone>(
+    w: &mut Writer<'_, '_, P, A>,
+    insert: &Insert<'_, A>,
+    env: Env<'_, A>,
+) -> Result<usize> {
+    let alloc = env.alloc.clone();
+    let table = load_table(w.db(), &insert.table.name)?;
+    let mut targets = Vec::new_in(alloc.clone());
+    if matches!(insert.source, InsertSource::DefaultValues) {
+        // No value is given: every column takes its default.
+    } else if insert.columns.is_empty() {
+        targets.try_reserve(table.column_count())?;
+        for i in 0..table.column_count() {
+            targets.try_push(target_of(&table, i))?;
+        }
+    } else {
+        targets.try_reserve(insert.columns.len())?;
+        for name in insert.columns.iter() {
+            targets.try_push(column_named(&table, name)?)?;
+        }
+    }
+    let conflict = insert.conflict.unwrap_or(Conflict::Abort);
+    let no_values = Vec::new_in(alloc.clone());
+    let rows = match &insert.source {
+        InsertSource::Values(rows) => rows.as_slice(),
+        InsertSource::DefaultValues => core::slice::from_ref(&no_values),
+        InsertSource::Select(_) => return Err(Error::Sql("INSERT ... SELECT is not supported")),
+    };
+    let ctx = env.context();
+    let mut record = Vec::new_in(alloc.clone());
+    let mut changed = 0;
+    for row in rows.iter() {
+        if row.len() != targets.len() {
+            return Err(Error::Sql("values count does not match the columns"));
+        }
+        for expr in row.iter() {
+            columns_exist(expr, None, None)?;
+        }
+        let mut values = defaults(&table, &alloc)?;
+        let mut rowid = None;
+        for (expr, target) in row.iter().zip(targets.iter()) {
+            let value = evaluate(expr, &ctx)?;
+            match target {
+                ColumnPos::Rowid => rowid = Some(value),
+                ColumnPos::Column(i) => {
+                    if let Some(slot) = values.get_mut(*i) {
+                        *slot = value;
+                    }
+                }
+            }
+        }
+        let rowid = match rowid {
+            Some(v) if !v.is_null() => Some(v),
+            _ => None,
+        };
+        if store_row(w, &table, rowid, &mut values, conflict, &mut record)? {
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
+/// Where column `i` of `table` is written: the rowid for its alias.
+fn target_of<A: Allocator>(table: &TableInfo<A>, i: usize) -> ColumnPos {
+    if table.columns.rowid_alias == Some(i) {
+        ColumnPos::Rowid
+    } else {
+        ColumnPos::Column(i)
+    }
+}
+
+/// The column of `table` called `name` (or the rowid under one of its
+/// names).
+pub(crate) fn column_named<A: Allocator>(
+    table: &TableInfo<A>,
+    name: &Ident<'_>,
+) -> Result<ColumnPos> {
+    let by_name = table
+        .columns
+        .columns
+        .iter()
+        .position(|c| name.eq_ignore_ascii_case(&c.name));
+    match by_name {
+        Some(i) => Ok(target_of(table, i)),
+        None if ["rowid", "oid", "_rowid_"]
+            .iter()
+            .any(|n| name.eq_ignore_ascii_case(n)) =>
+        {
+            Ok(ColumnPos::Rowid)
+        }
+        None => Err(Error::Sql("no such column")),
+    }
+}
+
+/// Each column's default, in declaration order.
+fn defaults<A: Allocator + Clone>(table: &TableInfo<A>, alloc: &A) -> Result<Vec<Value<A>, A>> {
+    let mut values = Vec::try_with_capacity_in(table.column_count(), alloc.clone())?;
+    for meta in table.meta.iter() {
+        values.try_push(meta.default.try_clone()?)?;
+    }
+    Ok(values)
+}
+
+/// The value `value` becomes in a column of `affinity`; `None` when it
+/// stays as it is.
+fn with_affinity<A: Allocator + Clone>(
+    value: &Value<A>,
+    affinity: Affinity,
+    alloc: &A,
+) -> Result<Option<Value<A>>> {
+    Ok(match apply_affinity(value.as_ref(), affinity) {
+        // Affinity never changes a text's bytes without changing its type.
+        Coerced::Value(ValueRef::Text(_) | ValueRef::Blob(_)) => None,
+        Coerced::Value(ValueRef::Integer(i)) => Some(Value::Integer(i)),
+        Coerced::Value(ValueRef::Real(r)) => Some(Value::real(r)),
+        Coerced::Value(ValueRef::Null) => Some(Value::Null),
+        Coerced::Text(t) => Some(Value::try_text(t.as_bytes(), alloc.clone())?),
+    })
+}
+
+/// Stores `values` (one per column of `table`) as a row: as row `rowid`
+/// when given, else under a new rowid. Returns `false` when `OR IGNORE`
+/// skipped it. `record` is scratch space.
+pub(crate) fn store_row<P: Platform, A: Allocator + Clone>(
+    w: &mut Writer<'_, '_, P, A>,
+    table: &TableInfo<A>,
+    rowid: Option<Value<A>>,
+    values: &mut Vec<Value<A>, A>,
+    conflict: Conflict,
+    record: &mut Vec<u8, A>,
+) -> Result<bool> {
+    let alloc = w.db().allocator().clone();
+    let rowid = match rowid {
+        Some(v) => match apply_affinity(v.as_ref(), Affinity::Integer).as_ref() {
+            ValueRef::Integer(i) => i,
+            _ => return Err(Error::Sql("datatype mismatch")),
+        },
+        None => w.max_rowid(table)?.checked_add(1).ok_or(Error::Full)?,
+    };
+    for (i, (value, meta)) in values.iter_mut().zip(table.meta.iter()).enumerate() {
+        if table.columns.rowid_alias == Some(i) {
+            *value = Value::Null;
+            continue;
+        }
+        if let Some(v) = with_affinity(value, meta.affinity, &alloc)? {
+            *value = v;
+        }
+        if meta.not_null && value.is_null() {
+            match conflict {
+                Conflict::Ignore => return Ok(false),
+                Conflict::Replace if !meta.default.is_null() => {
+                    *value = meta.default.try_clone()?;
+                }
+                _ => return Err(Error::Constraint("NOT NULL constraint failed")),
+            }
+        }
+    }
+    let mut refs = Vec::try_with_capacity_in(values.len(), alloc)?;
+    for (i, (value, column)) in values.iter().zip(table.columns.columns.iter()).enumerate() {
+        if column.storage != Some(i) {
+            return Err(Error::Sql("generated columns are not supported"));
+        }
+        refs.try_push(value.as_ref())?;
+    }
+    record.clear();
+    encode_into(&refs, record)?;
+    w.insert(table, rowid, record, conflict)
+}

@@ -1,0 +1,50 @@
+//! The executor: one file per statement kind, over a shared row source.
+//!
+//! - `source`: [`Source`], the rows of a table a plan visits (or the one
+//!   empty row of a query without `FROM`), read through a table cursor;
+//! - `select`, `aggregate`, `order`: queries;
+//! - `insert`, `change` (`UPDATE` and `DELETE`), `ddl`: changes.
+//!
+//! Invariant: statements that change rows collect the rowids they
+//! change before changing any, so a change never moves the cursor that
+//! found it.
+
+pub(crate) mod aggregate;
+pub(crate) mod change;
+pub(crate) mod ddl;
+pub(crate) mod insert;
+pub(crate) mod order;
+pub(crate) mod select;
+pub(crate) mod source;
+
+use core::cell::Cell;
+
+use crate::alloc::Allocator;
+use crate::sql::eval::Value;
+
+/// What every expression of one execution sees besides the row: the
+/// allocator, the bound parameters, the state of `random()`.
+pub(crate) struct Env<'x, A: Allocator + Clone> {
+    /// The allocator values are built in.
+    pub alloc: &'x A,
+    /// The bound parameters, by number from 1.
+    pub params: &'x [Value<A>],
+    /// The state of `random()`.
+    pub random: &'x Cell<u64>,
+}
+
+// By hand: a derive would ask `A: Copy`, but only references are copied.
+impl<A: Allocator + Clone> Clone for Env<'_, A> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<A: Allocator + Clone> Copy for Env<'_, A> {}
+
+impl<'x, A: Allocator + Clone> Env<'x, A> {
+    /// A context with no table.
+    pub fn context(&self) -> super::context::RowContext<'x, 'x, A> {
+        super::context::RowContext::new(self.alloc.clone(), self.params, self.random)
+    }
+}

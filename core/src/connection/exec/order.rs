@@ -1,0 +1,138 @@
+//! `ORDER BY`: every row that passes `WHERE` is collected with its sort
+//! keys, sorted in place, then `OFFSET` and `LIMIT` are applied.
+//!
+//! Invariants: memory grows with the rows kept and a refusal is
+//! `OutOfMemory` (nothing spills); the sort is in place (no hidden
+//! allocation) and ties keep scan order, through a sequence number
+//! stored after the keys; TEXT keys compare with BINARY collation.
+
+use core::cmp::Ordering;
+
+use boundlite_platform::Platform;
+
+use crate::alloc::{Allocator, TryClone, Vec};
+use crate::record::{Collation, SortOrder, compare_values};
+use crate::sql::eval::{Value, evaluate};
+use crate::sql::{Expr, Literal, NullsOrder, OrderingTerm, ResultColumn, Select, SelectBody};
+use crate::{Error, Result};
+
+use super::super::context::RowContext;
+use super::Env;
+use super::select::{from_of, matches, output};
+use super::source::Source;
+
+/// The rows of `select`, sorted, offset and limited.
+pub(crate) fn run<P: Platform, A: Allocator + Clone>(
+    mut source: Source<'_, P, A>,
+    select: &Select<'_, A>,
+    body: &SelectBody<'_, A>,
+    env: Env<'_, A>,
+    skip: u64,
+    remaining: Option<u64>,
+) -> Result<Vec<Vec<Value<A>, A>, A>> {
+    let alloc = env.alloc.clone();
+    let alias = from_of(body)?.and_then(|(_, a)| a);
+    let terms = &select.order_by;
+    let mut rows: Vec<Vec<Value<A>, A>, A> = Vec::new_in(alloc.clone());
+    let mut out = Vec::new_in(alloc.clone());
+    while source.advance()? {
+        let seq = i64::try_from(rows.len()).map_err(|_| Error::OutOfMemory)?;
+        let row = source.with_row(env, alias, |ctx| {
+            if !matches(body, ctx)? {
+                return Ok(None);
+            }
+            output(body, ctx, &mut out)?;
+            let width = terms.len() + 1 + out.len();
+            let mut row = Vec::try_with_capacity_in(width, alloc.clone())?;
+            for term in terms.iter() {
+                row.try_push(sort_key(&term.expr, body, ctx, &out)?)?;
+            }
+            row.try_push(Value::Integer(seq))?;
+            for value in out.drain(..) {
+                row.try_push(value)?;
+            }
+            Ok(Some(row))
+        })?;
+        if let Some(row) = row {
+            rows.try_push(row)?;
+        }
+    }
+    rows.sort_unstable_by(|a, b| compare_rows(a, b, terms));
+    let skip = usize::try_from(skip).unwrap_or(usize::MAX).min(rows.len());
+    drop(rows.drain(..skip));
+    if let Some(limit) = remaining {
+        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    }
+    for row in rows.iter_mut() {
+        drop(row.drain(..=terms.len()));
+    }
+    Ok(rows)
+}
+
+/// The sort key `expr` gives the current row, whose result columns are
+/// `out`: a result column when `expr` is its number or alias.
+fn sort_key<A: Allocator + Clone>(
+    expr: &Expr<'_, A>,
+    body: &SelectBody<'_, A>,
+    ctx: &RowContext<'_, '_, A>,
+    out: &[Value<A>],
+) -> Result<Value<A>> {
+    if let Some(Literal::Integer(k)) = expr.as_literal() {
+        let column = usize::try_from(*k)
+            .ok()
+            .and_then(|k| k.checked_sub(1))
+            .and_then(|k| out.get(k))
+            .ok_or(Error::Sql("ORDER BY term out of range"))?;
+        return Ok(column.try_clone()?);
+    }
+    if let Some(c) = expr.as_column().filter(|c| c.table.is_none()) {
+        let by_alias = body.columns.iter().position(|rc| {
+            matches!(rc, ResultColumn::Expr { alias: Some(a), .. } if a.as_str().is_some_and(|a| c.column.eq_ignore_ascii_case(a)))
+        });
+        if let Some(value) = by_alias.and_then(|i| out.get(i)) {
+            return Ok(value.try_clone()?);
+        }
+    }
+    evaluate(expr, ctx)
+}
+
+/// The order of two collected rows by `terms`, then by scan order.
+fn compare_rows<A: Allocator>(
+    a: &[Value<A>],
+    b: &[Value<A>],
+    terms: &[OrderingTerm<'_, A>],
+) -> Ordering {
+    for (i, term) in terms.iter().enumerate() {
+        let (Some(x), Some(y)) = (a.get(i), b.get(i)) else {
+            break;
+        };
+        let desc = term.order == Some(SortOrder::Desc);
+        let nulls_first = match term.nulls {
+            Some(NullsOrder::First) => true,
+            Some(NullsOrder::Last) => false,
+            None => !desc,
+        };
+        let ordering = match (x.is_null(), y.is_null()) {
+            (true, true) => Ordering::Equal,
+            (true, false) if nulls_first => Ordering::Less,
+            (true, false) => Ordering::Greater,
+            (false, true) if nulls_first => Ordering::Greater,
+            (false, true) => Ordering::Less,
+            (false, false) => {
+                let o = compare_values(&x.as_ref(), &y.as_ref(), Collation::Binary);
+                if desc { o.reverse() } else { o }
+            }
+        };
+        if ordering.is_ne() {
+            return ordering;
+        }
+    }
+    let seq = terms.len();
+    compare_values(
+        &a.get(seq)
+            .map_or(crate::record::ValueRef::Null, Value::as_ref),
+        &b.get(seq)
+            .map_or(crate::record::ValueRef::Null, Value::as_ref),
+        Collation::Binary,
+    )
+}

@@ -1,0 +1,49 @@
+//! The SQL connection API: [`Connection`] runs SQL text against a
+//! [`Database`](crate::Database), [`Statement`] is one prepared statement
+//! stepped row by row, [`Row`] is one result row.
+//!
+//! One concern per file:
+//! - `session`: the connection's transactions (autocommit, `BEGIN`/`COMMIT`/`ROLLBACK`)
+//!   and `execute`/`prepare`;
+//! - `statement`, `row`: the prepared statement and its rows;
+//! - `table`: a table's columns, affinities, defaults and indexes, read
+//!   from the schema;
+//! - `check`: every column named exists, checked before any row is read;
+//! - `context`: the expression context that reads a row's columns;
+//! - `plan`: which part of a table a `WHERE` clause needs (a rowid seek,
+//!   a rowid range, or a scan);
+//! - `writer`: every change to the trees, with index maintenance and the
+//!   undo log that makes one statement atomic inside `BEGIN`;
+//! - `exec/`: one file per statement kind.
+//!
+//! Invariants:
+//! - outside `BEGIN` each changing statement runs in its own write
+//!   transaction, committed when the statement ends and rolled back when
+//!   it fails: a failed statement leaves no trace;
+//! - inside `BEGIN`, a statement that fails undoes its own changes through
+//!   the undo log; if undoing is impossible (the storage engine rolled the
+//!   transaction back after an out-of-memory or I/O error, or the undo log
+//!   could not grow) the whole transaction is rolled back and
+//!   [`Connection::in_transaction`] turns false;
+//! - a plan only narrows the rows visited: the whole `WHERE` clause is
+//!   still evaluated on each row, so a plan can never change a result;
+//! - every allocation is fallible and a refusal is
+//!   [`Error::OutOfMemory`](crate::Error::OutOfMemory).
+
+mod check;
+mod context;
+mod exec;
+mod plan;
+mod row;
+mod session;
+mod statement;
+mod table;
+mod writer;
+
+#[cfg(test)]
+mod tests;
+
+pub use crate::sql::eval::Value;
+pub use row::Row;
+pub use session::Connection;
+pub use statement::Statement;

@@ -1,0 +1,252 @@
+//! The access plan of a statement over one table: which rows its `WHERE`
+//! clause can possibly keep.
+//!
+//! - `rowid = expr` (or the rowid alias) seeks the one row;
+//! - `rowid > expr`, `>=`, `<`, `<=` and `BETWEEN` seek the first row of
+//!   the range and stop after its last;
+//! - anything else scans the table.
+//!
+//! Only terms joined by `AND` at the top of the clause are used, and only
+//! when the other side reads no column and its value is an integer after
+//! the comparison's numeric affinity (a NULL bound selects nothing; a
+//! text or fractional bound falls back to a scan).
+//!
+//! Invariant: a plan only narrows the rows visited; the executor still
+//! evaluates the whole clause on every row it visits.
+
+use core::fmt;
+
+use crate::Result;
+use crate::alloc::Allocator;
+use crate::record::ValueRef;
+use crate::sql::eval::affinity::numeric_affinity;
+use crate::sql::eval::{Value, evaluate};
+use crate::sql::{Between, BinaryOp, Expr, Ident};
+
+use super::context::{ColumnPos, RowContext, resolve};
+use super::table::TableInfo;
+
+/// One end of a rowid range: the bound and whether it is included.
+pub(crate) type Bound = Option<(i64, bool)>;
+
+/// How a statement visits its table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Plan {
+    /// Every row, in rowid order.
+    Scan,
+    /// The row with this rowid, if any.
+    RowidEq(i64),
+    /// The rows whose rowid lies between the bounds.
+    RowidRange {
+        /// The lower end, if any.
+        low: Bound,
+        /// The upper end, if any.
+        high: Bound,
+    },
+    /// No row can match.
+    Empty,
+}
+
+impl Plan {
+    /// The line `EXPLAIN QUERY PLAN` shows for this plan on `table`.
+    pub fn describe<'t>(&self, table: &'t str) -> Describe<'t> {
+        Describe { plan: *self, table }
+    }
+}
+
+/// `EXPLAIN QUERY PLAN`'s wording of a plan, as SQLite words it.
+pub(crate) struct Describe<'t> {
+    plan: Plan,
+    table: &'t str,
+}
+
+impl fmt::Display for Describe<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.plan {
+            Plan::Scan | Plan::Empty => write!(f, "SCAN {}", self.table),
+            Plan::RowidEq(_) => write!(
+                f,
+                "SEARCH {} USING INTEGER PRIMARY KEY (rowid=?)",
+                self.table
+            ),
+            Plan::RowidRange { low, high } => {
+                write!(f, "SEARCH {} USING INTEGER PRIMARY KEY (", self.table)?;
+                if low.is_some() {
+                    f.write_str("rowid>?")?;
+                }
+                if low.is_some() && high.is_some() {
+                    f.write_str(" AND ")?;
+                }
+                if high.is_some() {
+                    f.write_str("rowid<?")?;
+                }
+                f.write_str(")")
+            }
+        }
+    }
+}
+
+/// A comparison of the rowid with a bound.
+#[derive(Debug, Clone, Copy)]
+enum Op {
+    Eq,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// The plan for `where_clause` over `table` (called `alias`), evaluating
+/// bounds in `ctx`.
+pub(crate) fn choose<A: Allocator + Clone>(
+    where_clause: Option<&Expr<'_, A>>,
+    table: &TableInfo<A>,
+    alias: Option<&Ident<'_>>,
+    ctx: &RowContext<'_, '_, A>,
+) -> Result<Plan> {
+    let mut plan = Plan::Scan;
+    if let Some(clause) = where_clause {
+        narrow(clause, table, alias, Some(ctx), &mut plan)?;
+    }
+    Ok(plan)
+}
+
+/// The shape of the plan for `where_clause`, whatever its bounds turn out
+/// to be (what `EXPLAIN QUERY PLAN` shows before parameters are bound).
+pub(crate) fn shape<A: Allocator + Clone>(
+    where_clause: Option<&Expr<'_, A>>,
+    table: &TableInfo<A>,
+    alias: Option<&Ident<'_>>,
+) -> Result<Plan> {
+    let mut plan = Plan::Scan;
+    if let Some(clause) = where_clause {
+        narrow(clause, table, alias, None, &mut plan)?;
+    }
+    Ok(plan)
+}
+
+/// Narrows `plan` by the `AND` terms of `expr`.
+fn narrow<A: Allocator + Clone>(
+    expr: &Expr<'_, A>,
+    table: &TableInfo<A>,
+    alias: Option<&Ident<'_>>,
+    ctx: Option<&RowContext<'_, '_, A>>,
+    plan: &mut Plan,
+) -> Result<()> {
+    let is_rowid = |e: &Expr<'_, A>| {
+        e.as_column()
+            .is_some_and(|c| resolve(table, alias, c) == Some(ColumnPos::Rowid))
+    };
+    match expr {
+        Expr::Binary(b) if b.op == BinaryOp::And => {
+            narrow(&b.lhs, table, alias, ctx, plan)?;
+            narrow(&b.rhs, table, alias, ctx, plan)
+        }
+        Expr::Binary(b) => {
+            let op = match b.op {
+                BinaryOp::Eq => Op::Eq,
+                BinaryOp::Lt => Op::Lt,
+                BinaryOp::Le => Op::Le,
+                BinaryOp::Gt => Op::Gt,
+                BinaryOp::Ge => Op::Ge,
+                _ => return Ok(()),
+            };
+            if is_rowid(&b.lhs) && is_constant(&b.rhs) {
+                apply(op, &b.rhs, ctx, plan)
+            } else if is_rowid(&b.rhs) && is_constant(&b.lhs) {
+                apply(flip(op), &b.lhs, ctx, plan)
+            } else {
+                Ok(())
+            }
+        }
+        Expr::Between(between) => {
+            let Between {
+                negated,
+                expr,
+                low,
+                high,
+            } = &**between;
+            if !negated && is_rowid(expr) && is_constant(low) && is_constant(high) {
+                apply(Op::Ge, low, ctx, plan)?;
+                apply(Op::Le, high, ctx, plan)?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `a op b` as `b op' a`.
+fn flip(op: Op) -> Op {
+    match op {
+        Op::Eq => Op::Eq,
+        Op::Lt => Op::Gt,
+        Op::Le => Op::Ge,
+        Op::Gt => Op::Lt,
+        Op::Ge => Op::Le,
+    }
+}
+
+/// Whether `expr` reads no column (and calls no function, whose value
+/// might change from row to row, as `random()` does).
+fn is_constant<A: Allocator>(expr: &Expr<'_, A>) -> bool {
+    match expr {
+        Expr::Literal(_) | Expr::Param(_) => true,
+        Expr::Unary(_, inner) => is_constant(inner),
+        Expr::Binary(b) => is_constant(&b.lhs) && is_constant(&b.rhs),
+        Expr::Cast(c) => is_constant(&c.expr),
+        _ => false,
+    }
+}
+
+/// Narrows `plan` by `rowid op bound`; without a context every bound
+/// stands for some integer.
+fn apply<A: Allocator + Clone>(
+    op: Op,
+    bound: &Expr<'_, A>,
+    ctx: Option<&RowContext<'_, '_, A>>,
+    plan: &mut Plan,
+) -> Result<()> {
+    let value = match ctx {
+        Some(ctx) => evaluate(bound, ctx)?,
+        None => Value::Integer(0),
+    };
+    let n = match numeric_affinity(value.as_ref(), false) {
+        ValueRef::Integer(n) => n,
+        ValueRef::Null => {
+            *plan = Plan::Empty;
+            return Ok(());
+        }
+        // A fractional or text bound: the scan and the clause decide.
+        _ => return Ok(()),
+    };
+    *plan = match (*plan, op) {
+        (Plan::Empty, _) => Plan::Empty,
+        (Plan::RowidEq(m), Op::Eq) if m != n => Plan::Empty,
+        (Plan::RowidEq(m), _) => Plan::RowidEq(m),
+        (_, Op::Eq) => Plan::RowidEq(n),
+        (Plan::Scan, op) => range(None, None, op, n),
+        (Plan::RowidRange { low, high }, op) => range(low, high, op, n),
+    };
+    Ok(())
+}
+
+/// The range `low..high` narrowed by `rowid op n`.
+fn range(low: Bound, high: Bound, op: Op, n: i64) -> Plan {
+    let tighter_low = |old: Bound, new: (i64, bool)| match old {
+        Some(o) if o.0 > new.0 || (o.0 == new.0 && !o.1) => Some(o),
+        _ => Some(new),
+    };
+    let tighter_high = |old: Bound, new: (i64, bool)| match old {
+        Some(o) if o.0 < new.0 || (o.0 == new.0 && !o.1) => Some(o),
+        _ => Some(new),
+    };
+    let (low, high) = match op {
+        Op::Gt => (tighter_low(low, (n, false)), high),
+        Op::Ge => (tighter_low(low, (n, true)), high),
+        Op::Lt => (low, tighter_high(high, (n, false))),
+        Op::Le => (low, tighter_high(high, (n, true))),
+        Op::Eq => return Plan::RowidEq(n),
+    };
+    Plan::RowidRange { low, high }
+}

@@ -1,0 +1,217 @@
+//! [`Statement`]: one parsed statement, its bound parameters, and where
+//! its execution stands.
+//!
+//! A statement that changes the database runs whole on its first
+//! [`Statement::step`]; a query starts on the first step and returns one
+//! row per step. [`Statement::reset`] makes it ready to run again with
+//! the same bindings.
+//!
+//! Invariant: after an error the statement is done (further steps
+//! return `None`) until it is reset, as SQLite's statements are.
+
+use core::cell::Cell;
+
+use boundlite_platform::Platform;
+
+use crate::alloc::{Allocator, String, Vec};
+use crate::record::ValueRef;
+use crate::sql::eval::Value;
+use crate::sql::{Parsed, Stmt};
+use crate::{Error, Result};
+
+use super::exec::select::{self, Query};
+use super::exec::{Env, change, ddl, insert};
+use super::row::Row;
+use super::session::Connection;
+
+/// Where a statement's execution stands.
+// See `Query`: the large variant is the one that matters.
+#[allow(clippy::large_enum_variant)]
+enum State<'db, P: Platform, A: Allocator + Clone> {
+    /// Not started.
+    Ready,
+    /// A query returning rows.
+    Query(Query<'db, P, A>),
+    /// Finished (or failed); steps return `None` until a reset.
+    Done,
+}
+
+/// A prepared statement, made by [`Connection::prepare`].
+pub struct Statement<'c, 'db, P: Platform, A: Allocator + Clone> {
+    conn: &'c Connection<'db, P, A>,
+    parsed: Parsed<'c, A>,
+    params: Vec<Value<A>, A>,
+    state: State<'db, P, A>,
+    row: Vec<Value<A>, A>,
+    changes: usize,
+    random: Cell<u64>,
+}
+
+impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
+    pub(crate) fn new(conn: &'c Connection<'db, P, A>, parsed: Parsed<'c, A>) -> Result<Self> {
+        let alloc = conn.database().allocator().clone();
+        let mut params = Vec::try_with_capacity_in(parsed.params.count(), alloc.clone())?;
+        for _ in 0..parsed.params.count() {
+            params.try_push(Value::Null)?;
+        }
+        Ok(Statement {
+            conn,
+            parsed,
+            params,
+            state: State::Ready,
+            row: Vec::new_in(alloc),
+            changes: 0,
+            random: Cell::new(0x2545_f491_4f6c_dd1d),
+        })
+    }
+
+    /// The statement's text, without the `;`.
+    pub fn sql(&self) -> &'c str {
+        self.parsed.text
+    }
+
+    /// How many parameters the statement takes (its largest number).
+    pub fn parameter_count(&self) -> usize {
+        self.params.len()
+    }
+
+    /// The number of the parameter named `name` (`:x`, `@x`, `$x`).
+    pub fn parameter_index(&self, name: &str) -> Option<usize> {
+        self.parsed.params.index_of(name)
+    }
+
+    /// Binds `value` to parameter `index` (from 1). The value is copied.
+    pub fn bind(&mut self, index: usize, value: ValueRef<'_>) -> Result<()> {
+        let alloc = self.conn.database().allocator().clone();
+        let slot = index
+            .checked_sub(1)
+            .and_then(|i| self.params.get_mut(i))
+            .ok_or(Error::Misuse("parameter index out of range"))?;
+        *slot = Value::try_from_ref(value, alloc)?;
+        Ok(())
+    }
+
+    /// Binds `value` to the parameter called `name`, prefix included.
+    pub fn bind_name(&mut self, name: &str, value: ValueRef<'_>) -> Result<()> {
+        let index = self
+            .parameter_index(name)
+            .ok_or(Error::Misuse("no parameter of that name"))?;
+        self.bind(index, value)
+    }
+
+    /// Sets every parameter back to NULL.
+    pub fn clear_bindings(&mut self) {
+        for p in self.params.iter_mut() {
+            *p = Value::Null;
+        }
+    }
+
+    /// Makes the statement ready to run again, keeping its bindings.
+    pub fn reset(&mut self) {
+        self.state = State::Ready;
+        self.row.clear();
+        self.changes = 0;
+    }
+
+    /// Rows changed by the last run of a changing statement.
+    pub fn changes(&self) -> usize {
+        self.changes
+    }
+
+    /// Runs the statement to its next row: `Some` for a row of a query,
+    /// `None` when it is done.
+    pub fn step(&mut self) -> Result<Option<Row<'_, A>>> {
+        let result = self.advance();
+        match result {
+            Ok(true) => Ok(Some(Row::new(&self.row))),
+            Ok(false) => {
+                self.state = State::Done;
+                Ok(None)
+            }
+            Err(e) => {
+                self.state = State::Done;
+                Err(e)
+            }
+        }
+    }
+
+    /// The first row of a query, if it returns one (`query_row`).
+    pub fn query_row(&mut self) -> Result<Option<Row<'_, A>>> {
+        self.reset();
+        self.step()
+    }
+
+    /// Moves to the next row; `false` when there is none.
+    fn advance(&mut self) -> Result<bool> {
+        let alloc = self.conn.database().allocator().clone();
+        let env = Env {
+            alloc: &alloc,
+            params: &self.params,
+            random: &self.random,
+        };
+        if matches!(self.state, State::Ready) {
+            let conn = self.conn;
+            let db = conn.database();
+            let text = self.parsed.text;
+            match &self.parsed.stmt {
+                Stmt::Select(s) => self.state = State::Query(select::start(db, s, env)?),
+                Stmt::Explain {
+                    query_plan: true,
+                    stmt,
+                } => self.state = State::Query(explain(conn, stmt, env)?),
+                Stmt::Insert(i) => self.changes = conn.write(|w| insert::run(w, i, env))?,
+                Stmt::Update(u) => self.changes = conn.write(|w| change::update(w, u, env))?,
+                Stmt::Delete(d) => self.changes = conn.write(|w| change::delete(w, d, env))?,
+                Stmt::CreateTable(c) => conn.write(|w| ddl::create_table(w, c, text))?,
+                Stmt::CreateIndex(c) => conn.write(|w| ddl::create_index(w, c, text))?,
+                Stmt::Drop(d) => conn.write(|w| ddl::drop_object(w, d))?,
+                Stmt::Begin(_) => conn.begin()?,
+                Stmt::Commit => conn.commit()?,
+                Stmt::Rollback { savepoint: None } => conn.rollback()?,
+                _ => return Err(Error::Sql("statement not supported")),
+            }
+        }
+        match &mut self.state {
+            State::Query(query) => {
+                select::next(query, select_of(&self.parsed.stmt), env, &mut self.row)
+            }
+            State::Ready | State::Done => Ok(false),
+        }
+    }
+}
+
+/// The query of `stmt` (through `EXPLAIN`), if it is one.
+fn select_of<'s, 'a, A: Allocator>(stmt: &'s Stmt<'a, A>) -> Option<&'s crate::sql::Select<'a, A>> {
+    match stmt {
+        Stmt::Select(s) => Some(s),
+        Stmt::Explain { stmt, .. } => select_of(stmt),
+        _ => None,
+    }
+}
+
+/// `EXPLAIN QUERY PLAN` of `stmt`: one row `(id, parent, notused,
+/// detail)` naming the plan of a query over one table.
+fn explain<'db, P: Platform, A: Allocator + Clone>(
+    conn: &Connection<'db, P, A>,
+    stmt: &Stmt<'_, A>,
+    env: Env<'_, A>,
+) -> Result<Query<'db, P, A>> {
+    let alloc = env.alloc.clone();
+    let mut rows = Vec::new_in(alloc.clone());
+    if let Some(query) = select_of(stmt) {
+        let body = select::body_of(query)?;
+        let (source, plan) = select::open_source(conn.database(), body, env)?;
+        let mut detail = String::new_in(alloc.clone());
+        match source.info() {
+            Some(table) => detail.try_write_fmt(format_args!("{}", plan.describe(&table.name)))?,
+            None => detail.try_push_str("SCAN CONSTANT ROW")?,
+        }
+        let mut row = Vec::try_with_capacity_in(4, alloc.clone())?;
+        row.try_push(Value::Integer(2))?;
+        row.try_push(Value::Integer(0))?;
+        row.try_push(Value::Integer(0))?;
+        row.try_push(Value::try_text(detail.as_bytes(), alloc)?)?;
+        rows.try_push(row)?;
+    }
+    Ok(Query::Buffered { rows, next: 0 })
+}

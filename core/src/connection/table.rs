@@ -1,0 +1,147 @@
+//! [`TableInfo`]: what the executor needs to know about one table, read
+//! from the schema when a statement starts: its root, its columns with
+//! their affinity, `NOT NULL` and `DEFAULT`, the rowid alias, and every
+//! index with the rule its keys compare by.
+//!
+//! Invariant: defaults are evaluated once, here, as constants (SQLite
+//! allows only constant defaults); a default that is not constant is an
+//! `Error::Sql` when the table is read.
+
+use crate::alloc::{Allocator, String, Vec};
+use crate::record::KeyColumn;
+use crate::schema::{IndexColumns, Schema, TableColumns, index_columns_of, scan_table};
+use crate::sql::eval::{ConstantContext, Value, evaluate};
+use crate::sql::{Affinity, ColumnConstraintKind, Stmt, TableBody, affinity_of, parse_one};
+use crate::{Error, PageNo, Result};
+
+/// One column's storage rules.
+pub(crate) struct ColumnMeta<A: Allocator> {
+    /// The affinity of its declared type.
+    pub affinity: Affinity,
+    /// Whether it is declared `NOT NULL`.
+    pub not_null: bool,
+    /// Its `DEFAULT`, evaluated; NULL when it has none.
+    pub default: Value<A>,
+}
+
+/// One index of a table.
+pub(crate) struct IndexInfo<A: Allocator> {
+    /// The index's root page.
+    pub root: PageNo,
+    /// Its key columns.
+    pub columns: IndexColumns<A>,
+    /// How its key columns compare.
+    pub keys: Vec<KeyColumn, A>,
+}
+
+/// A table, as the executor sees it.
+pub(crate) struct TableInfo<A: Allocator> {
+    /// Its name, as stored in the schema.
+    pub name: String<A>,
+    /// Its root page.
+    pub root: PageNo,
+    /// Its columns as the schema scanner reads them.
+    pub columns: TableColumns<A>,
+    /// Per column, in declaration order.
+    pub meta: Vec<ColumnMeta<A>, A>,
+    /// Its indexes.
+    pub indexes: Vec<IndexInfo<A>, A>,
+}
+
+impl<A: Allocator + Clone> TableInfo<A> {
+    /// The table `name` of `schema`; `Error::Sql("no such table")` when
+    /// there is none.
+    pub fn load(schema: &Schema<A>, name: &str, alloc: A) -> Result<Self> {
+        let entry = schema.table(name).ok_or(Error::Sql("no such table"))?;
+        let root = entry
+            .root
+            .ok_or(Error::Sql("virtual tables are not supported"))?;
+        let sql = entry
+            .sql
+            .as_deref()
+            .ok_or(Error::Sql("table without SQL"))?;
+        let columns = scan_table(sql, alloc.clone())?;
+        let meta = column_meta(sql, columns.columns.len(), alloc.clone())?;
+        let mut indexes = Vec::new_in(alloc.clone());
+        for index in schema.indexes_of(&entry.name) {
+            let Some(index_root) = index.root else {
+                continue;
+            };
+            let index_columns = index_columns_of(index, &columns, alloc.clone())?;
+            if !index_columns.is_plain(&columns) || index_columns.partial {
+                return Err(Error::Sql(
+                    "tables with expression or partial indexes are not supported",
+                ));
+            }
+            let mut keys = Vec::new_in(alloc.clone());
+            index_columns.key_columns(true, &mut keys)?;
+            indexes.try_push(IndexInfo {
+                root: index_root,
+                columns: index_columns,
+                keys,
+            })?;
+        }
+        Ok(TableInfo {
+            name: String::try_from_str_in(&entry.name, alloc)?,
+            root,
+            columns,
+            meta,
+            indexes,
+        })
+    }
+
+    /// How many columns the table declares.
+    pub fn column_count(&self) -> usize {
+        self.meta.len()
+    }
+}
+
+/// The storage rules of each of the `count` columns of the table created
+/// by `sql`.
+fn column_meta<A: Allocator + Clone>(
+    sql: &str,
+    count: usize,
+    alloc: A,
+) -> Result<Vec<ColumnMeta<A>, A>> {
+    let parsed = parse_one(sql, alloc.clone())?;
+    let Stmt::CreateTable(create) = &parsed.stmt else {
+        return Err(Error::Sql("table SQL is not CREATE TABLE"));
+    };
+    let TableBody::Columns { columns, .. } = &create.body else {
+        return Err(Error::Sql("CREATE TABLE ... AS SELECT is not supported"));
+    };
+    if columns.len() != count {
+        return Err(Error::Sql("table SQL disagrees with its scan"));
+    }
+    let ctx = ConstantContext::new(alloc.clone(), 1);
+    let mut meta = Vec::try_with_capacity_in(count, alloc.clone())?;
+    for def in columns.iter() {
+        let mut column = ColumnMeta {
+            affinity: affinity_of(def.type_name.as_ref()),
+            not_null: false,
+            default: Value::Null,
+        };
+        for constraint in def.constraints.iter() {
+            match &constraint.kind {
+                ColumnConstraintKind::NotNull { .. } => column.not_null = true,
+                ColumnConstraintKind::Default(d) => {
+                    // A bare name after DEFAULT is a string to SQLite.
+                    column.default = match d.expr.as_column() {
+                        Some(c) if c.table.is_none() => {
+                            let mut text = Vec::new_in(alloc.clone());
+                            for ch in c.column.chars() {
+                                let mut buf = [0u8; 4];
+                                text.try_extend_from_slice(ch.encode_utf8(&mut buf).as_bytes())?;
+                            }
+                            Value::Text(text)
+                        }
+                        _ => evaluate(&d.expr, &ctx)?,
+                    };
+                }
+                _ => {}
+            }
+        }
+        meta.try_push(column)?;
+    }
+    Ok(meta)
+}

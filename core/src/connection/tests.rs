@@ -1,0 +1,254 @@
+//! Focused tests of the connection API and the executor.
+#![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+extern crate std;
+
+use std::string::{String, ToString};
+use std::vec::Vec;
+
+use boundlite_platform::MemoryPlatform;
+
+use crate::alloc::Global;
+use crate::record::ValueRef;
+use crate::{Config, Connection, Database, Error};
+
+fn open(disk: &MemoryPlatform) -> Database<&MemoryPlatform, Global> {
+    Database::open(disk, "t.db", &Config::DEFAULT, Global).unwrap()
+}
+
+/// Every row of `sql`, each column rendered as SQLite's shell would.
+fn rows(conn: &Connection<'_, &MemoryPlatform, Global>, sql: &str) -> Vec<String> {
+    let mut stmt = conn.prepare(sql).unwrap();
+    let mut out = Vec::new();
+    while let Some(row) = stmt.step().unwrap() {
+        let cols: Vec<String> = row
+            .values()
+            .map(|v| match v {
+                ValueRef::Null => String::new(),
+                ValueRef::Integer(i) => std::format!("{i}"),
+                ValueRef::Real(r) => std::format!("{r:?}"),
+                ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                ValueRef::Blob(b) => std::format!("{b:?}"),
+            })
+            .collect();
+        out.push(cols.join("|"));
+    }
+    out
+}
+
+#[test]
+fn create_insert_select() {
+    let disk = MemoryPlatform::new();
+    let db = open(&disk);
+    let conn = db.connect();
+    conn.execute(
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT NOT NULL, score REAL DEFAULT 1.5)",
+        &[],
+    )
+    .unwrap();
+    let n = conn
+        .execute(
+            "INSERT INTO t(name) VALUES ('a'), ('b'); INSERT INTO t VALUES (10, 'c', 7)",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(
+        rows(&conn, "SELECT * FROM t"),
+        ["1|a|1.5", "2|b|1.5", "10|c|7.0"]
+    );
+    assert_eq!(rows(&conn, "SELECT id, name FROM t WHERE id = 2"), ["2|b"]);
+    assert_eq!(
+        rows(&conn, "SELECT name FROM t WHERE rowid > 1 AND rowid <= 10"),
+        ["b", "c"]
+    );
+    assert_eq!(
+        rows(&conn, "SELECT name FROM t ORDER BY name DESC LIMIT 2"),
+        ["c", "b"]
+    );
+    assert_eq!(rows(&conn, "SELECT name FROM t LIMIT 1 OFFSET 1"), ["b"]);
+    assert_eq!(
+        rows(
+            &conn,
+            "SELECT count(*), max(id), min(name), sum(id), avg(score), total(id) FROM t"
+        ),
+        ["3|10|a|13|3.3333333333333335|13.0"]
+    );
+    assert_eq!(rows(&conn, "SELECT 1 + 2, 'x' || 'y'"), ["3|xy"]);
+    let err = conn
+        .execute("INSERT INTO t(id) VALUES (5)", &[])
+        .unwrap_err();
+    assert!(matches!(err, Error::Constraint(_)), "{err:?}");
+    let err = conn
+        .execute("INSERT INTO t VALUES (1, 'dup', 0)", &[])
+        .unwrap_err();
+    assert!(matches!(err, Error::Constraint(_)), "{err:?}");
+    assert_eq!(rows(&conn, "SELECT count(*) FROM t"), ["3"]);
+}
+
+#[test]
+fn explain_query_plan_names_the_plan() {
+    let disk = MemoryPlatform::new();
+    let db = open(&disk);
+    let conn = db.connect();
+    conn.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v)", &[])
+        .unwrap();
+    let detail = |sql| rows(&conn, sql)[0].rsplit('|').next().unwrap().to_string();
+    assert_eq!(
+        detail("EXPLAIN QUERY PLAN SELECT * FROM t WHERE id = ?"),
+        "SEARCH t USING INTEGER PRIMARY KEY (rowid=?)"
+    );
+    assert_eq!(
+        detail("EXPLAIN QUERY PLAN SELECT * FROM t WHERE v = 1"),
+        "SCAN t"
+    );
+    assert_eq!(
+        detail("EXPLAIN QUERY PLAN SELECT * FROM t WHERE id > 1 AND id < 5"),
+        "SEARCH t USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"
+    );
+}
+
+#[test]
+fn parameters_bind_by_number_and_name() {
+    let disk = MemoryPlatform::new();
+    let db = open(&disk);
+    let conn = db.connect();
+    conn.execute("CREATE TABLE t(a INTEGER, b TEXT)", &[])
+        .unwrap();
+    let mut ins = conn.prepare("INSERT INTO t VALUES (:a, ?2)").unwrap();
+    for i in 0..3 {
+        ins.reset();
+        ins.bind_name(":a", ValueRef::Integer(i)).unwrap();
+        ins.bind(2, ValueRef::text("x")).unwrap();
+        assert!(ins.step().unwrap().is_none());
+        assert_eq!(ins.changes(), 1);
+    }
+    assert!(ins.bind(3, ValueRef::Null).is_err());
+    let mut q = conn.prepare("SELECT a, b FROM t WHERE a >= ?").unwrap();
+    q.bind(1, ValueRef::Integer(1)).unwrap();
+    let row = q.step().unwrap().unwrap();
+    assert_eq!(row.get_i64(0).unwrap(), 1);
+    assert_eq!(row.get_text(1).unwrap(), "x");
+    assert!(row.get_f64(0).is_err());
+    assert_eq!(row.column_count(), 2);
+}
+
+#[test]
+fn indexes_are_maintained_and_unique() {
+    let disk = MemoryPlatform::new();
+    let db = open(&disk);
+    let conn = db.connect();
+    conn.execute(
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, k TEXT UNIQUE, v REAL); CREATE INDEX tv ON t(v)",
+        &[],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO t(k, v) VALUES ('a', 1), ('b', 2), (NULL, 3), (NULL, 4)",
+        &[],
+    )
+    .unwrap();
+    let err = conn
+        .execute("INSERT INTO t(k, v) VALUES ('a', 9)", &[])
+        .unwrap_err();
+    assert!(matches!(err, Error::Constraint(_)));
+    assert_eq!(
+        conn.execute("INSERT OR IGNORE INTO t(k, v) VALUES ('a', 9)", &[])
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        conn.execute("INSERT OR REPLACE INTO t(k, v) VALUES ('a', 9)", &[])
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        rows(&conn, "SELECT id, k, v FROM t WHERE k = 'a'"),
+        ["5|a|9.0"]
+    );
+    assert_eq!(
+        conn.execute("UPDATE t SET v = v + 10 WHERE id <= 2", &[])
+            .unwrap(),
+        1
+    );
+    assert!(
+        conn.execute("UPDATE t SET k = 'b' WHERE id = 5", &[])
+            .is_err()
+    );
+    assert_eq!(conn.execute("DELETE FROM t WHERE v > 3", &[]).unwrap(), 3);
+    assert_eq!(rows(&conn, "SELECT id, k, v FROM t"), ["3||3.0"]);
+    let report = db.integrity_check(0).unwrap();
+    assert!(report.is_ok(), "{report:?}");
+}
+
+#[test]
+fn explicit_transactions_commit_rollback_and_undo_one_statement() {
+    let disk = MemoryPlatform::new();
+    let db = open(&disk);
+    let conn = db.connect();
+    conn.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, k UNIQUE)", &[])
+        .unwrap();
+    conn.execute("BEGIN; INSERT INTO t VALUES (1, 'a'); ROLLBACK", &[])
+        .unwrap();
+    assert_eq!(rows(&conn, "SELECT count(*) FROM t"), ["0"]);
+    conn.execute("BEGIN IMMEDIATE; INSERT INTO t VALUES (1, 'a')", &[])
+        .unwrap();
+    assert!(conn.in_transaction());
+    // The second row conflicts: the statement's first row is undone too.
+    let err = conn
+        .execute("INSERT INTO t VALUES (2, 'b'), (3, 'a')", &[])
+        .unwrap_err();
+    assert!(matches!(err, Error::Constraint(_)));
+    assert!(conn.in_transaction());
+    conn.execute("INSERT INTO t VALUES (4, 'd'); COMMIT", &[])
+        .unwrap();
+    assert_eq!(rows(&conn, "SELECT id, k FROM t"), ["1|a", "4|d"]);
+    assert!(conn.execute("COMMIT", &[]).is_err());
+    assert!(db.integrity_check(0).unwrap().is_ok());
+}
+
+#[test]
+fn ddl_if_exists_and_drop() {
+    let disk = MemoryPlatform::new();
+    let db = open(&disk);
+    let conn = db.connect();
+    conn.execute("CREATE TABLE IF NOT EXISTS t(a)", &[])
+        .unwrap();
+    conn.execute("CREATE TABLE IF NOT EXISTS t(a)", &[])
+        .unwrap();
+    assert!(conn.execute("CREATE TABLE t(a)", &[]).is_err());
+    conn.execute("CREATE INDEX IF NOT EXISTS ta ON t(a)", &[])
+        .unwrap();
+    conn.execute("INSERT INTO t VALUES (1)", &[]).unwrap();
+    conn.execute("DROP INDEX ta; DROP TABLE t; DROP TABLE IF EXISTS t", &[])
+        .unwrap();
+    assert!(conn.execute("DROP TABLE t", &[]).is_err());
+    assert!(conn.execute("SELECT * FROM t", &[]).is_err());
+    assert!(db.integrity_check(0).unwrap().is_ok());
+}
+
+#[test]
+fn a_query_open_across_a_change_keeps_working() {
+    let disk = MemoryPlatform::new();
+    let db = open(&disk);
+    let conn = db.connect();
+    conn.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)", &[])
+        .unwrap();
+    for i in 0..200 {
+        conn.execute("INSERT INTO t(v) VALUES (?1)", &[ValueRef::Integer(i)])
+            .unwrap();
+    }
+    let mut q = conn.prepare("SELECT id FROM t").unwrap();
+    let mut seen = 0;
+    while let Some(row) = q.step().unwrap() {
+        let id = row.get_i64(0).unwrap();
+        seen += 1;
+        if id % 50 == 0 {
+            conn.execute("INSERT INTO t(v) VALUES ('more')", &[])
+                .unwrap();
+        }
+    }
+    assert!(seen >= 200);
+    assert!(db.integrity_check(0).unwrap().is_ok());
+}

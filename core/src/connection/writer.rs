@@ -1,0 +1,328 @@
+//! [`Writer`]: every change a statement makes to the trees, with the
+//! indexes of a table kept in step with its rows, and the undo log that
+//! makes one statement atomic inside an explicit transaction.
+//!
+//! Invariants:
+//! - a row and its index entries change together: [`Writer::insert`]
+//!   adds the row then one entry per index, [`Writer::delete`] removes
+//!   the entries (built from the stored row) then the row, as SQLite
+//!   orders them;
+//! - constraints are checked before a row is written: a rowid already in
+//!   use or an equal non-NULL key in a `UNIQUE` index is a conflict,
+//!   resolved by the statement's conflict mode (`REPLACE` deletes the
+//!   other row, `IGNORE` skips this one, anything else fails);
+//! - when logging, each change is recorded before it is made, so undoing
+//!   the log in reverse restores the trees as they were when the
+//!   statement began;
+//! - an error from the storage engine has already rolled the whole
+//!   transaction back; the writer remembers it so nothing tries to undo
+//!   into a transaction that is gone.
+
+use boundlite_platform::Platform;
+
+use crate::alloc::{Allocator, Vec};
+use crate::btree::SeekMode;
+use crate::record::{KeyColumn, RecordRef, ValueRef, compare_record_with_values};
+use crate::schema::{KeyBuilt, build_index_key};
+use crate::sql::Conflict;
+use crate::{Database, Error, PageNo, Result, WriteTransaction};
+
+use super::table::{IndexInfo, TableInfo};
+
+/// One change, as the undo log records it.
+enum Undo<A: Allocator> {
+    /// A row was added.
+    RowInserted { root: PageNo, rowid: i64 },
+    /// A row was removed; its record.
+    RowDeleted {
+        root: PageNo,
+        rowid: i64,
+        record: Vec<u8, A>,
+    },
+    /// An index entry was added.
+    KeyInserted {
+        root: PageNo,
+        key: Vec<u8, A>,
+        keys: Vec<KeyColumn, A>,
+    },
+    /// An index entry was removed.
+    KeyDeleted {
+        root: PageNo,
+        key: Vec<u8, A>,
+        keys: Vec<KeyColumn, A>,
+    },
+}
+
+/// The changes of one statement inside one write transaction.
+pub(crate) struct Writer<'t, 'db, P: Platform, A: Allocator + Clone> {
+    db: &'db Database<P, A>,
+    txn: &'t WriteTransaction<'db, P, A>,
+    undo: Option<Vec<Undo<A>, A>>,
+    failed: bool,
+    key: Vec<u8, A>,
+    row: Vec<u8, A>,
+    alloc: A,
+}
+
+impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
+    /// A writer into `txn`, keeping an undo log when `logging`.
+    pub fn new(
+        db: &'db Database<P, A>,
+        txn: &'t WriteTransaction<'db, P, A>,
+        logging: bool,
+    ) -> Self {
+        let alloc = db.allocator().clone();
+        Writer {
+            db,
+            txn,
+            undo: logging.then(|| Vec::new_in(alloc.clone())),
+            failed: false,
+            key: Vec::new_in(alloc.clone()),
+            row: Vec::new_in(alloc.clone()),
+            alloc,
+        }
+    }
+
+    /// The database written.
+    pub fn db(&self) -> &'db Database<P, A> {
+        self.db
+    }
+
+    /// Runs one storage operation, remembering a failure.
+    fn storage<T>(
+        &mut self,
+        op: impl FnOnce(&WriteTransaction<'db, P, A>) -> Result<T>,
+    ) -> Result<T> {
+        let result = op(self.txn);
+        if result.is_err() {
+            self.failed = true;
+        }
+        result
+    }
+
+    /// Records `undo` when logging.
+    fn log(&mut self, undo: impl FnOnce(A) -> Result<Undo<A>>) -> Result<()> {
+        let alloc = self.alloc.clone();
+        if let Some(log) = self.undo.as_mut() {
+            log.try_reserve(1)?;
+            log.try_push(undo(alloc)?)?;
+        }
+        Ok(())
+    }
+
+    /// A DDL or other change that cannot be undone row by row.
+    pub fn schema_change<T>(
+        &mut self,
+        op: impl FnOnce(&WriteTransaction<'db, P, A>) -> Result<T>,
+    ) -> Result<T> {
+        self.storage(op)
+    }
+
+    /// Undoes every logged change, newest first. `Err` means the
+    /// transaction can no longer be trusted and must be rolled back.
+    pub fn undo(mut self) -> Result<()> {
+        if self.failed {
+            return Err(Error::Misuse(
+                "the transaction was rolled back after an error",
+            ));
+        }
+        let Some(mut log) = self.undo.take() else {
+            return Ok(());
+        };
+        while let Some(change) = log.pop() {
+            match change {
+                Undo::RowInserted { root, rowid } => {
+                    self.txn.delete_row(root, rowid)?;
+                }
+                Undo::RowDeleted {
+                    root,
+                    rowid,
+                    record,
+                } => self.txn.insert_row(root, rowid, &record)?,
+                Undo::KeyInserted { root, key, keys } => {
+                    self.txn.delete_key(root, &key, &keys)?;
+                }
+                Undo::KeyDeleted { root, key, keys } => {
+                    self.txn.insert_key(root, &key, &keys)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The largest rowid of `table`, 0 when it is empty.
+    pub fn max_rowid(&self, table: &TableInfo<A>) -> Result<i64> {
+        let mut cursor = self.db.table_cursor(table.root);
+        if cursor.last()? {
+            cursor.rowid()
+        } else {
+            Ok(0)
+        }
+    }
+
+    /// Copies the record of row `rowid` into `out`; `false` when there
+    /// is no such row.
+    fn read_row(&self, root: PageNo, rowid: i64, out: &mut Vec<u8, A>) -> Result<bool> {
+        out.clear();
+        let mut cursor = self.db.table_cursor(root);
+        if !cursor.seek(rowid, SeekMode::Eq)? {
+            return Ok(false);
+        }
+        let payload = cursor.payload()?;
+        out.try_extend_from_slice(&payload)?;
+        Ok(true)
+    }
+
+    /// Deletes row `rowid` of `table` with its index entries; `false`
+    /// when there was no such row.
+    pub fn delete(&mut self, table: &TableInfo<A>, rowid: i64) -> Result<bool> {
+        let mut row = core::mem::replace(&mut self.row, Vec::new_in(self.alloc.clone()));
+        let result = self.delete_with(table, rowid, &mut row);
+        self.row = row;
+        result
+    }
+
+    fn delete_with(
+        &mut self,
+        table: &TableInfo<A>,
+        rowid: i64,
+        row: &mut Vec<u8, A>,
+    ) -> Result<bool> {
+        if !self.read_row(table.root, rowid, row)? {
+            return Ok(false);
+        }
+        let record = RecordRef::parse(row, Some(table.root))?;
+        for index in table.indexes.iter() {
+            self.build_key(table, index, &record, rowid)?;
+            let key = core::mem::replace(&mut self.key, Vec::new_in(self.alloc.clone()));
+            let result = self.delete_key(index, &key);
+            self.key = key;
+            result?;
+        }
+        let root = table.root;
+        self.log(|alloc| {
+            Ok(Undo::RowDeleted {
+                root,
+                rowid,
+                record: Vec::try_from_slice_in(row, alloc)?,
+            })
+        })?;
+        self.storage(|txn| txn.delete_row(root, rowid))
+    }
+
+    fn delete_key(&mut self, index: &IndexInfo<A>, key: &[u8]) -> Result<()> {
+        let root = index.root;
+        self.log(|alloc| {
+            Ok(Undo::KeyDeleted {
+                root,
+                key: Vec::try_from_slice_in(key, alloc.clone())?,
+                keys: Vec::try_from_slice_in(&index.keys, alloc)?,
+            })
+        })?;
+        self.storage(|txn| txn.delete_key(root, key, &index.keys))?;
+        Ok(())
+    }
+
+    fn build_key(
+        &mut self,
+        table: &TableInfo<A>,
+        index: &IndexInfo<A>,
+        record: &RecordRef<'_>,
+        rowid: i64,
+    ) -> Result<()> {
+        match build_index_key(&table.columns, &index.columns, record, rowid, &mut self.key)? {
+            KeyBuilt::Built => Ok(()),
+            KeyBuilt::Unknown => Err(Error::Sql("index key needs an expression evaluated")),
+        }
+    }
+
+    /// Stores `record` as row `rowid` of `table` with its index entries,
+    /// resolving conflicts by `conflict`. Returns `false` when `IGNORE`
+    /// skipped the row.
+    pub fn insert(
+        &mut self,
+        table: &TableInfo<A>,
+        rowid: i64,
+        record: &[u8],
+        conflict: Conflict,
+    ) -> Result<bool> {
+        let exists = self.db.table_cursor(table.root).seek(rowid, SeekMode::Eq)?;
+        if exists {
+            match conflict {
+                Conflict::Ignore => return Ok(false),
+                Conflict::Replace => {
+                    self.delete(table, rowid)?;
+                }
+                _ => return Err(Error::Constraint("UNIQUE constraint failed: rowid")),
+            }
+        }
+        let parsed = RecordRef::parse(record, Some(table.root))?;
+        for index in table.indexes.iter().filter(|i| i.columns.unique) {
+            self.build_key(table, index, &parsed, rowid)?;
+            let Some(other) = self.find_equal_key(index)? else {
+                continue;
+            };
+            match conflict {
+                Conflict::Ignore => return Ok(false),
+                Conflict::Replace => {
+                    self.delete(table, other)?;
+                }
+                _ => return Err(Error::Constraint("UNIQUE constraint failed")),
+            }
+        }
+        let root = table.root;
+        self.log(|_| Ok(Undo::RowInserted { root, rowid }))?;
+        self.storage(|txn| txn.insert_row(root, rowid, record))?;
+        for index in table.indexes.iter() {
+            self.build_key(table, index, &parsed, rowid)?;
+            let key = core::mem::replace(&mut self.key, Vec::new_in(self.alloc.clone()));
+            let result = self.insert_key(index, &key);
+            self.key = key;
+            result?;
+        }
+        Ok(true)
+    }
+
+    fn insert_key(&mut self, index: &IndexInfo<A>, key: &[u8]) -> Result<()> {
+        let root = index.root;
+        self.log(|alloc| {
+            Ok(Undo::KeyInserted {
+                root,
+                key: Vec::try_from_slice_in(key, alloc.clone())?,
+                keys: Vec::try_from_slice_in(&index.keys, alloc)?,
+            })
+        })?;
+        self.storage(|txn| txn.insert_key(root, key, &index.keys))?;
+        Ok(())
+    }
+
+    /// The rowid of an entry of the unique `index` whose key columns
+    /// equal those of the key in `self.key` (none when one of them is
+    /// NULL: NULLs are distinct).
+    fn find_equal_key(&self, index: &IndexInfo<A>) -> Result<Option<i64>> {
+        let key = RecordRef::parse(&self.key, Some(index.root))?;
+        let n = index.columns.columns.len();
+        let mut prefix = Vec::try_with_capacity_in(n, self.alloc.clone())?;
+        for value in key.columns().take(n) {
+            let value = value?;
+            if value.is_null() {
+                return Ok(None);
+            }
+            prefix.try_push(value)?;
+        }
+        let keys = index.keys.get(..n).unwrap_or(&index.keys);
+        let mut cursor = self.db.index_cursor(index.root);
+        if !cursor.seek(&prefix, keys, SeekMode::Ge)? {
+            return Ok(None);
+        }
+        let payload = cursor.payload()?;
+        let entry = RecordRef::parse(&payload, Some(index.root))?;
+        if compare_record_with_values(&entry, &prefix, keys)?.is_ne() {
+            return Ok(None);
+        }
+        match entry.column(n)? {
+            ValueRef::Integer(rowid) => Ok(Some(rowid)),
+            _ => Err(Error::corrupt(index.root, "index entry without a rowid")),
+        }
+    }
+}
