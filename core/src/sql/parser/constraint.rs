@@ -24,7 +24,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         let kind = match keyword {
             Keyword::Primary => {
                 self.advance();
-                self.expect(Keyword::Key)?;
+                self.require(Keyword::Key)?;
                 let order = self.sort_order();
                 let conflict = self.on_conflict()?;
                 let autoincrement = self.eat(Keyword::Autoincrement);
@@ -67,9 +67,9 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             Keyword::References => ColumnConstraintKind::References(self.foreign_key()?),
             Keyword::Generated | Keyword::As => {
                 if self.eat(Keyword::Generated) {
-                    self.expect(Keyword::Always)?;
+                    self.require(Keyword::Always)?;
                 }
-                self.expect(Keyword::As)?;
+                self.require(Keyword::As)?;
                 let expr = self.parenthesised_expr()?;
                 let stored = if self.peek.is_word("stored") {
                     self.advance();
@@ -166,7 +166,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         let kind = match self.peek.keyword() {
             Some(Keyword::Primary) => {
                 self.advance();
-                self.expect(Keyword::Key)?;
+                self.require(Keyword::Key)?;
                 self.expect_kind(TokenKind::LeftParen)?;
                 let columns = self.indexed_columns()?;
                 let autoincrement = self.eat(Keyword::Autoincrement);
@@ -195,7 +195,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             }
             Some(Keyword::Foreign) => {
                 self.advance();
-                self.expect(Keyword::Key)?;
+                self.require(Keyword::Key)?;
                 let columns = self.name_list()?;
                 let references = self.foreign_key()?;
                 TableConstraintKind::ForeignKey {
@@ -211,7 +211,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
 
     /// `REFERENCES table [(columns)] [actions] [deferrable]`
     fn foreign_key(&mut self) -> Result<ForeignKey<'a, A>> {
-        self.expect(Keyword::References)?;
+        self.require(Keyword::References)?;
         let table = self.name()?;
         let columns = if self.peek.kind == TokenKind::LeftParen {
             self.name_list()?
@@ -233,7 +233,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
                 let on_delete = if self.eat(Keyword::Delete) {
                     true
                 } else {
-                    self.expect(Keyword::Update)?;
+                    self.require(Keyword::Update)?;
                     false
                 };
                 let action = self.foreign_key_action()?;
@@ -255,7 +255,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
                 if self.eat(Keyword::Deferred) {
                     true
                 } else {
-                    self.expect(Keyword::Immediate)?;
+                    self.require(Keyword::Immediate)?;
                     false
                 }
             } else {
@@ -272,7 +272,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             if self.eat(Keyword::Null) {
                 ForeignKeyAction::SetNull
             } else {
-                self.expect(Keyword::Default)?;
+                self.require(Keyword::Default)?;
                 ForeignKeyAction::SetDefault
             }
         } else if self.eat(Keyword::Cascade) {
@@ -280,8 +280,8 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         } else if self.eat(Keyword::Restrict) {
             ForeignKeyAction::Restrict
         } else {
-            self.expect(Keyword::No)?;
-            self.expect(Keyword::Action)?;
+            self.require(Keyword::No)?;
+            self.require(Keyword::Action)?;
             ForeignKeyAction::NoAction
         };
         Ok(action)

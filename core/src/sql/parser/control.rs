@@ -63,7 +63,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
 
     /// `PRAGMA [schema.]name [= value | (value)]`
     pub(super) fn pragma(&mut self) -> Result<Stmt<'a, A>> {
-        self.expect(Keyword::Pragma)?;
+        self.require(Keyword::Pragma)?;
         let name = self.qualified_name()?;
         let (value, call_form) = if self.eat_kind(TokenKind::Eq) {
             (Some(self.pragma_value()?), false)

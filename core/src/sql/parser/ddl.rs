@@ -15,7 +15,7 @@ use crate::sql::token::TokenKind;
 impl<'a, A: Allocator + Clone> Parser<'a, A> {
     /// `CREATE ...`
     pub(super) fn create(&mut self) -> Result<Stmt<'a, A>> {
-        self.expect(Keyword::Create)?;
+        self.require(Keyword::Create)?;
         let temp = self.eat(Keyword::Temp) || self.eat(Keyword::Temporary);
         match self.peek.keyword() {
             Some(Keyword::Table) => {
@@ -46,14 +46,14 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         if !self.eat(Keyword::If) {
             return Ok(false);
         }
-        self.expect(Keyword::Not)?;
-        self.expect(Keyword::Exists)?;
+        self.require(Keyword::Not)?;
+        self.require(Keyword::Exists)?;
         Ok(true)
     }
 
     /// `TABLE [IF NOT EXISTS] name (...) [options] | AS select`
     fn create_table(&mut self, temp: bool) -> Result<CreateTable<'a, A>> {
-        self.expect(Keyword::Table)?;
+        self.require(Keyword::Table)?;
         let if_not_exists = self.if_not_exists()?;
         let name = self.qualified_name()?;
         if self.eat(Keyword::As) {
@@ -174,10 +174,10 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
     /// `[UNIQUE] INDEX [IF NOT EXISTS] name ON table (columns) [WHERE]`
     fn create_index(&mut self) -> Result<CreateIndex<'a, A>> {
         let unique = self.eat(Keyword::Unique);
-        self.expect(Keyword::Index)?;
+        self.require(Keyword::Index)?;
         let if_not_exists = self.if_not_exists()?;
         let name = self.qualified_name()?;
-        self.expect(Keyword::On)?;
+        self.require(Keyword::On)?;
         let table = self.name()?;
         self.expect_kind(TokenKind::LeftParen)?;
         let columns = self.indexed_columns()?;
@@ -195,7 +195,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
 
     /// `VIEW [IF NOT EXISTS] name [(columns)] AS select`
     fn create_view(&mut self, temp: bool) -> Result<CreateView<'a, A>> {
-        self.expect(Keyword::View)?;
+        self.require(Keyword::View)?;
         let if_not_exists = self.if_not_exists()?;
         let name = self.qualified_name()?;
         let columns = if self.peek.kind == TokenKind::LeftParen {
@@ -203,7 +203,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         } else {
             self.vec()
         };
-        self.expect(Keyword::As)?;
+        self.require(Keyword::As)?;
         let select = self.select()?;
         Ok(CreateView {
             temp,
@@ -217,7 +217,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
     /// `TRIGGER [IF NOT EXISTS] name [timing] event ON table
     /// [FOR EACH ROW] [WHEN expr] BEGIN stmt; ... END`
     fn create_trigger(&mut self, temp: bool) -> Result<CreateTrigger<'a, A>> {
-        self.expect(Keyword::Trigger)?;
+        self.require(Keyword::Trigger)?;
         let if_not_exists = self.if_not_exists()?;
         let name = self.qualified_name()?;
         let timing = if self.eat(Keyword::Before) {
@@ -225,7 +225,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         } else if self.eat(Keyword::After) {
             Some(TriggerTiming::After)
         } else if self.eat(Keyword::Instead) {
-            self.expect(Keyword::Of)?;
+            self.require(Keyword::Of)?;
             Some(TriggerTiming::InsteadOf)
         } else {
             None
@@ -235,22 +235,22 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         } else if self.eat(Keyword::Insert) {
             TriggerEvent::Insert
         } else {
-            self.expect(Keyword::Update)?;
+            self.require(Keyword::Update)?;
             if self.eat(Keyword::Of) {
                 TriggerEvent::Update(self.comma_separated(|p| p.name())?)
             } else {
                 TriggerEvent::Update(self.vec())
             }
         };
-        self.expect(Keyword::On)?;
+        self.require(Keyword::On)?;
         let table = self.qualified_name()?;
         let for_each_row = self.eat(Keyword::For);
         if for_each_row {
-            self.expect(Keyword::Each)?;
-            self.expect(Keyword::Row)?;
+            self.require(Keyword::Each)?;
+            self.require(Keyword::Row)?;
         }
         let when = self.optional_expr(Keyword::When)?;
-        self.expect(Keyword::Begin)?;
+        self.require(Keyword::Begin)?;
         let mut body = self.vec();
         loop {
             let stmt = match self.peek.keyword() {
@@ -293,7 +293,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
 
     /// `DROP TABLE|INDEX|VIEW|TRIGGER [IF EXISTS] name`
     pub(super) fn drop_stmt(&mut self) -> Result<Stmt<'a, A>> {
-        self.expect(Keyword::Drop)?;
+        self.require(Keyword::Drop)?;
         let kind = match self.peek.keyword() {
             Some(Keyword::Table) => ObjectKind::Table,
             Some(Keyword::Index) => ObjectKind::Index,
@@ -303,7 +303,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         };
         self.advance();
         let if_exists = if self.eat(Keyword::If) {
-            self.expect(Keyword::Exists)?;
+            self.require(Keyword::Exists)?;
             true
         } else {
             false

@@ -17,10 +17,10 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         let conflict = if replace_keyword {
             Some(Conflict::Replace)
         } else {
-            self.expect(Keyword::Insert)?;
+            self.require(Keyword::Insert)?;
             self.or_conflict()?
         };
-        self.expect(Keyword::Into)?;
+        self.require(Keyword::Into)?;
         let table = self.qualified_name()?;
         let alias = if self.eat(Keyword::As) {
             Some(self.name()?)
@@ -33,7 +33,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             self.vec()
         };
         let source = if self.eat(Keyword::Default) {
-            self.expect(Keyword::Values)?;
+            self.require(Keyword::Values)?;
             InsertSource::DefaultValues
         } else if self.eat(Keyword::Values) {
             let rows = self.values_rows()?;
@@ -67,7 +67,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
 
     /// `UPDATE [OR conflict] table SET ... [FROM ...] [WHERE ...]`
     pub(super) fn update(&mut self) -> Result<Update<'a, A>> {
-        self.expect(Keyword::Update)?;
+        self.require(Keyword::Update)?;
         let conflict = self.or_conflict()?;
         let table = self.qualified_name()?;
         let alias = if self.eat(Keyword::As) {
@@ -76,7 +76,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             None
         };
         let indexed = self.indexed()?;
-        self.expect(Keyword::Set)?;
+        self.require(Keyword::Set)?;
         let assignments = self.comma_separated(|p| {
             let columns = if p.peek.kind == TokenKind::LeftParen {
                 p.name_list()?
@@ -106,8 +106,8 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
 
     /// `DELETE FROM table [WHERE ...]`
     pub(super) fn delete(&mut self) -> Result<Delete<'a, A>> {
-        self.expect(Keyword::Delete)?;
-        self.expect(Keyword::From)?;
+        self.require(Keyword::Delete)?;
+        self.require(Keyword::From)?;
         let table = self.qualified_name()?;
         let alias = if self.eat(Keyword::As) {
             Some(self.name()?)

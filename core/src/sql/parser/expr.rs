@@ -183,7 +183,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         let not = self.eat(Keyword::Not);
         let distinct = self.eat(Keyword::Distinct);
         if distinct {
-            self.expect(Keyword::From)?;
+            self.require(Keyword::From)?;
         }
         // `IS DISTINCT FROM` is `IS NOT`.
         let op = if not != distinct {
@@ -257,7 +257,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         // The lower bound may hold anything but `AND` and `OR` at its top
         // (`x BETWEEN a = b AND c`), as SQLite's grammar shifts there.
         let low = self.expr_at(prec::EQUALITY)?;
-        self.expect(Keyword::And)?;
+        self.require(Keyword::And)?;
         let high = self.expr_at(level + 1)?;
         let between = Between {
             negated,
@@ -503,7 +503,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         self.advance();
         self.expect_kind(TokenKind::LeftParen)?;
         let expr = self.expr()?;
-        self.expect(Keyword::As)?;
+        self.require(Keyword::As)?;
         let type_name = self.type_name()?;
         self.expect_kind(TokenKind::RightParen)?;
         Ok(Expr::Cast(self.boxed(Cast { expr, type_name })?))
@@ -521,7 +521,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         };
         let arms = self.case_arms()?;
         let otherwise = self.optional_expr(Keyword::Else)?;
-        self.expect(Keyword::End)?;
+        self.require(Keyword::End)?;
         self.leave(cost::CASE);
         let case = Case {
             operand,
@@ -549,7 +549,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
     #[inline(never)]
     fn case_arm(&mut self) -> Result<WhenThen<'a, A>> {
         let when = self.expr()?;
-        self.expect(Keyword::Then)?;
+        self.require(Keyword::Then)?;
         let then = self.expr()?;
         Ok(WhenThen { when, then })
     }

@@ -202,7 +202,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
     fn statement(&mut self) -> Result<Stmt<'a, A>> {
         if self.eat(Keyword::Explain) {
             let query_plan = if self.eat(Keyword::Query) {
-                self.expect(Keyword::Plan)?;
+                self.require(Keyword::Plan)?;
                 true
             } else {
                 false
@@ -318,7 +318,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
     }
 
     /// Consumes `keyword` or fails.
-    fn expect(&mut self, keyword: Keyword) -> Result<Token<'a>> {
+    fn require(&mut self, keyword: Keyword) -> Result<Token<'a>> {
         if self.peek.is(keyword) {
             Ok(self.advance())
         } else {

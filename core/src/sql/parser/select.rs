@@ -71,7 +71,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
 
     /// `SELECT [DISTINCT] columns [FROM] [WHERE] [GROUP BY] [HAVING]`
     fn select_body(&mut self) -> Result<SelectBody<'a, A>> {
-        self.expect(Keyword::Select)?;
+        self.require(Keyword::Select)?;
         let distinct = self.eat(Keyword::Distinct);
         if !distinct {
             self.eat(Keyword::All);
@@ -108,7 +108,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         if !self.eat(Keyword::Group) {
             return Ok(self.vec());
         }
-        self.expect(Keyword::By)?;
+        self.require(Keyword::By)?;
         self.expr_list()
     }
 
@@ -216,7 +216,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             _ if natural => return Err(self.syntax_error()),
             _ => return Ok(None),
         };
-        self.expect(Keyword::Join)?;
+        self.require(Keyword::Join)?;
         Ok(Some(JoinOp { natural, kind }))
     }
 
@@ -254,7 +254,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
     /// `INDEXED BY name` or `NOT INDEXED`, if next.
     pub(super) fn indexed(&mut self) -> Result<Option<Indexed<'a>>> {
         if self.eat(Keyword::Indexed) {
-            self.expect(Keyword::By)?;
+            self.require(Keyword::By)?;
             return Ok(Some(Indexed::By(self.name()?)));
         }
         if self.peek.is(Keyword::Not) && self.peek2().is(Keyword::Indexed) {
@@ -270,7 +270,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         if !self.eat(Keyword::Order) {
             return Ok(self.vec());
         }
-        self.expect(Keyword::By)?;
+        self.require(Keyword::By)?;
         self.comma_separated(|p| {
             let expr = p.expr()?;
             let order = p.sort_order();
@@ -278,7 +278,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
                 if p.eat(Keyword::First) {
                     Some(NullsOrder::First)
                 } else {
-                    p.expect(Keyword::Last)?;
+                    p.require(Keyword::Last)?;
                     Some(NullsOrder::Last)
                 }
             } else {
