@@ -1,0 +1,291 @@
+//! The shell's state and what it runs: SQL text, statement by statement,
+//! and the dot commands.
+
+use std::io::{self, BufWriter, Write};
+use std::time::Instant;
+
+use boundlite::alloc::Global;
+use boundlite::schema::EntryKind;
+use boundlite::sql::{Parsed, Parser};
+use boundlite::{Connection, Database, Error};
+use boundlite_std::StdPlatform;
+
+use crate::names;
+use crate::render::{Cell, Mode, Printer};
+
+/// The dot commands, as `.help` and `--help` list them.
+pub const DOT_HELP: &str = "\
+.exit                  Exit this program
+.headers on|off        Turn display of column names on or off
+.help                  Show this message
+.mode [MODE]           Set (or show) the output mode: list, csv, box, json
+.quit                  Exit this program
+.schema [TABLE]        Show the CREATE statements (of TABLE and its indexes)
+.tables [PATTERN]      List the tables (names matching the LIKE pattern)
+.timer on|off          Turn the timer for each statement on or off
+";
+
+/// How running some input ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything ran.
+    Ok,
+    /// An error was reported on stderr.
+    Failed,
+    /// `.quit` or `.exit`.
+    Quit,
+}
+
+/// Why a statement stopped.
+enum Failure {
+    /// The engine's error.
+    Db(Error),
+    /// Writing the output failed (a closed pipe): stop quietly.
+    Output,
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Db(e)
+    }
+}
+
+impl From<io::Error> for Failure {
+    fn from(_: io::Error) -> Self {
+        Failure::Output
+    }
+}
+
+/// One open database and the shell's settings.
+pub struct Shell<'db> {
+    db: &'db Database<StdPlatform, Global>,
+    conn: Connection<'db, StdPlatform, Global>,
+    mode: Mode,
+    headers: bool,
+    timer: bool,
+}
+
+impl<'db> Shell<'db> {
+    /// A shell over `db`.
+    pub fn new(db: &'db Database<StdPlatform, Global>, mode: Mode, headers: bool) -> Self {
+        Shell {
+            db,
+            conn: db.connect(),
+            mode,
+            headers,
+            timer: false,
+        }
+    }
+
+    /// Runs `input`: a dot command when it starts with `.`, else SQL.
+    pub fn run_input(&mut self, input: &str) -> Outcome {
+        let trimmed = input.trim_start();
+        if trimmed.starts_with('.') {
+            self.dot_command(trimmed)
+        } else {
+            self.run_sql(input)
+        }
+    }
+
+    /// Runs every statement of `sql`, printing rows; stops at the first
+    /// error.
+    pub fn run_sql(&mut self, sql: &str) -> Outcome {
+        let stdout = io::stdout();
+        let mut out = BufWriter::new(stdout.lock());
+        let mut parser = Parser::new(sql, Global);
+        loop {
+            let start = Instant::now();
+            let parsed = match parser.next_statement() {
+                Ok(Some(parsed)) => parsed,
+                Ok(None) => return Outcome::Ok,
+                Err(e) => {
+                    let _ = out.flush();
+                    report(&Error::from(e), sql);
+                    return Outcome::Failed;
+                }
+            };
+            let result = self.run_statement(&parsed, &mut out);
+            let flushed = out.flush();
+            if self.timer {
+                let secs = start.elapsed().as_secs_f64();
+                let _ = writeln!(out, "Run Time: real {secs:.3}");
+                let _ = out.flush();
+            }
+            match result.and(flushed.map_err(Failure::from)) {
+                Ok(()) => {}
+                Err(Failure::Db(e)) => {
+                    report(&e, parsed.text);
+                    return Outcome::Failed;
+                }
+                Err(Failure::Output) => return Outcome::Quit,
+            }
+        }
+    }
+
+    /// Runs one parsed statement and prints its rows.
+    fn run_statement(
+        &self,
+        parsed: &Parsed<'_, Global>,
+        out: &mut dyn Write,
+    ) -> Result<(), Failure> {
+        let names = if self.headers || self.mode.needs_names() {
+            let schema = self.db.schema().ok();
+            names::column_names(parsed, schema.as_ref())
+        } else {
+            Vec::new()
+        };
+        let mut stmt = self.conn.prepare(parsed.text)?;
+        let mut printer = Printer::new(self.mode, self.headers, names);
+        while let Some(row) = stmt.step()? {
+            let cells: Vec<Cell> = row.values().map(Cell::of).collect();
+            printer.row(out, cells)?;
+        }
+        printer.finish(out)?;
+        Ok(())
+    }
+
+    /// Runs one dot command line.
+    fn dot_command(&mut self, line: &str) -> Outcome {
+        let mut words = line.split_whitespace();
+        let command = words.next().unwrap_or(".");
+        let args: Vec<&str> = words.collect();
+        let result = match (command, args.as_slice()) {
+            (".quit" | ".exit", []) => return Outcome::Quit,
+            (".help", []) => {
+                print!("{DOT_HELP}");
+                Ok(())
+            }
+            (".tables", [] | [_]) => self.tables(args.first().copied()),
+            (".schema", [] | [_]) => self.schema(args.first().copied()),
+            (".mode", []) => {
+                println!("current output mode: {}", mode_name(self.mode));
+                Ok(())
+            }
+            (".mode", [name]) => match Mode::from_name(name) {
+                Some(mode) => {
+                    self.mode = mode;
+                    Ok(())
+                }
+                None => Err(format!(
+                    "mode should be one of: box csv json list (not \"{name}\")"
+                )),
+            },
+            (".headers" | ".header", [value]) => on_off(value).map(|on| self.headers = on),
+            (".timer", [value]) => on_off(value).map(|on| self.timer = on),
+            _ => Err(format!(
+                "unknown command or invalid arguments: \"{}\". Enter \".help\" for help",
+                command.trim_start_matches('.')
+            )),
+        };
+        match result {
+            Ok(()) => Outcome::Ok,
+            Err(message) => {
+                eprintln!("Error: {message}");
+                Outcome::Failed
+            }
+        }
+    }
+
+    /// `.tables [PATTERN]`: table and view names, sorted, in columns.
+    fn tables(&self, pattern: Option<&str>) -> Result<(), String> {
+        let schema = self.db.schema().map_err(|e| describe(&e))?;
+        let mut names: Vec<&str> = schema
+            .entries()
+            .iter()
+            .filter(|e| matches!(e.kind, EntryKind::Table | EntryKind::View))
+            .map(|e| &*e.name)
+            .filter(|n| !n.starts_with("sqlite_"))
+            .filter(|n| pattern.is_none_or(|p| like(p.as_bytes(), n.as_bytes())))
+            .collect();
+        names.sort_unstable();
+        let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
+        let per_line = (80 / (width + 2)).max(1);
+        for line in names.chunks(per_line) {
+            let cells: Vec<String> = line.iter().map(|n| format!("{n:<width$}")).collect();
+            println!("{}", cells.join("  ").trim_end());
+        }
+        Ok(())
+    }
+
+    /// `.schema [TABLE]`: the `CREATE` statements, in schema order.
+    fn schema(&self, table: Option<&str>) -> Result<(), String> {
+        let schema = self.db.schema().map_err(|e| describe(&e))?;
+        for entry in schema.entries() {
+            let Some(sql) = &entry.sql else { continue };
+            let wanted = match table {
+                Some(t) => like(t.as_bytes(), entry.table.as_bytes()),
+                None => true,
+            };
+            if wanted {
+                println!("{};", &**sql);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The name of `mode`.
+fn mode_name(mode: Mode) -> &'static str {
+    match mode {
+        Mode::List => "list",
+        Mode::Csv => "csv",
+        Mode::Box => "box",
+        Mode::Json => "json",
+    }
+}
+
+/// A boolean setting's value.
+fn on_off(value: &str) -> Result<bool, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "on" | "yes" | "true" | "1" => Ok(true),
+        "off" | "no" | "false" | "0" => Ok(false),
+        _ => Err(format!("not a boolean value: \"{value}\" (use on or off)")),
+    }
+}
+
+/// An engine error as the shell words it: the message and SQLite's
+/// result code.
+fn describe(e: &Error) -> String {
+    format!("{e} (code {})", e.code())
+}
+
+/// Prints `e` on stderr; a syntax error quotes the offending text of
+/// `sql`, the text that was parsed.
+fn report(e: &Error, sql: &str) {
+    match e {
+        Error::Syntax(syntax) => eprintln!(
+            "Error: SQL error: {} (code {})",
+            syntax.with_sql(sql),
+            e.code()
+        ),
+        _ => eprintln!("Error: {}", describe(e)),
+    }
+}
+
+/// `LIKE` matching: `%` any run, `_` any one byte, ASCII case folded.
+fn like(pattern: &[u8], text: &[u8]) -> bool {
+    match pattern.split_first() {
+        None => text.is_empty(),
+        Some((b'%', rest)) => (0..=text.len()).any(|i| like(rest, text.get(i..).unwrap_or(b""))),
+        Some((&p, rest)) => match text.split_first() {
+            Some((&t, text_rest)) if p == b'_' || p.eq_ignore_ascii_case(&t) => {
+                like(rest, text_rest)
+            }
+            _ => false,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like;
+
+    #[test]
+    fn like_patterns() {
+        assert!(like(b"t%", b"Table"));
+        assert!(like(b"%", b""));
+        assert!(like(b"a_c", b"ABC"));
+        assert!(!like(b"a_c", b"ac"));
+        assert!(!like(b"t", b"tt"));
+    }
+}
