@@ -162,7 +162,10 @@ impl Gen {
 
     fn cond(&mut self) -> String {
         let simple = |g: &mut Gen| -> String {
-            match g.0.below(11) {
+            match g.0.below(14) {
+                11 => format!("score = {}", g.score()),
+                12 => format!("{} = name AND id > {}", g.name(), g.0.below(120)),
+                13 => format!("name = {} AND score = {}", g.name(), g.score()),
                 0 => format!("id = {}", g.0.below(120)),
                 1 => format!("id > {}", g.0.below(120)),
                 2 => format!("id <= {}", g.0.below(120)),
@@ -531,4 +534,251 @@ fn allocation_failures_inside_begin_undo_the_statement_or_the_transaction() {
     );
     assert!(by_statement > 0);
     assert!(db.integrity_check(0).unwrap().is_ok());
+}
+
+#[test]
+fn pragmas_match_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let disk = StdPlatform::in_dir(dir.path());
+    let db = Database::open(&disk, "p.db", &Config::DEFAULT, Global).unwrap();
+    let mine = db.connect();
+    let oracle = rusqlite::Connection::open(dir.path().join("oracle.db")).unwrap();
+    oracle
+        .query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+        .unwrap();
+    let script = [
+        "CREATE TABLE a(id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT 'x', score real(8,2) DEFAULT -1.5, n DEFAULT (1 + 2), b)",
+        "CREATE TABLE k(x INT, y VARCHAR(10) NOT NULL, z, PRIMARY KEY (y, x))",
+        "PRAGMA table_info(a)",
+        "PRAGMA table_info('k')",
+        "PRAGMA main.table_info(k)",
+        "PRAGMA table_info(nosuch)",
+        "PRAGMA user_version",
+        "PRAGMA user_version = 42",
+        "PRAGMA user_version",
+        "PRAGMA user_version = -7",
+        "PRAGMA user_version",
+        "PRAGMA page_size",
+        "PRAGMA journal_mode",
+        "PRAGMA journal_mode = WAL",
+        "PRAGMA integrity_check",
+        "PRAGMA no_such_pragma",
+        "PRAGMA nosuchdb.page_count",
+        "INSERT INTO a(name) VALUES ('one'), ('two')",
+        "BEGIN",
+        "PRAGMA user_version = 9",
+        "ROLLBACK",
+        "PRAGMA user_version",
+        "PRAGMA integrity_check",
+    ];
+    for (i, sql) in script.iter().enumerate() {
+        both(&mine, &oracle, sql, &format!("pragma script line {i}"));
+    }
+    // Page allocation may differ between the engines: compare with the
+    // database's own accounting instead.
+    let one = |sql: &str| ours(&mine, sql).unwrap();
+    assert_eq!(one("PRAGMA page_count"), [[V::Int(db.page_count().into())]]);
+    assert_eq!(
+        one("PRAGMA freelist_count"),
+        [[V::Int(db.freelist_count().into())]]
+    );
+    assert_eq!(
+        one("PRAGMA cache_size"),
+        [[V::Int(db.pager().cache_frames() as i64)]]
+    );
+    for mode in ["", "(PASSIVE)", "(FULL)", "(RESTART)", "(TRUNCATE)"] {
+        let sql = format!("PRAGMA wal_checkpoint{mode}");
+        let rows = one(&sql);
+        assert_eq!(rows.len(), 1, "{sql}");
+        assert_eq!(rows[0].len(), 3, "{sql}");
+        assert_eq!(rows[0][0], V::Int(0), "{sql}: not busy");
+        assert_eq!(theirs(&oracle, &sql).unwrap()[0].len(), 3);
+    }
+    // After TRUNCATE the log is empty, as SQLite reports it.
+    assert_eq!(
+        one("PRAGMA wal_checkpoint(TRUNCATE)"),
+        [[V::Int(0), V::Int(0), V::Int(0)]]
+    );
+    mine.execute("INSERT INTO a(name) VALUES ('three')", &[])
+        .unwrap();
+    let rows = one("PRAGMA wal_checkpoint(FULL)");
+    assert!(matches!(rows[0][1], V::Int(n) if n > 0), "{rows:?}");
+    assert_eq!(rows[0][1], rows[0][2], "FULL copies every frame");
+    drop(mine);
+    drop(db);
+    let reopened = rusqlite::Connection::open(dir.path().join("p.db")).unwrap();
+    let version: i64 = reopened
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, -7);
+}
+
+#[test]
+fn index_seeks_match_sqlite() {
+    let disk = MemoryPlatform::new();
+    let db = Database::open(&disk, "i.db", &Config::DEFAULT, Global).unwrap();
+    let mine = db.connect();
+    let oracle = rusqlite::Connection::open_in_memory().unwrap();
+    let script = [
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, n INT, r REAL, b BLOB, c TEXT COLLATE NOCASE)",
+        "CREATE INDEX t_name ON t(name)",
+        "CREATE INDEX t_n ON t(n, name)",
+        "CREATE INDEX t_b ON t(b)",
+        "CREATE INDEX t_c ON t(c)",
+        "CREATE INDEX t_c_binary ON t(c COLLATE BINARY)",
+        "INSERT INTO t(name, n, r, b, c) VALUES ('a', 1, 1.0, 1, 'A'), ('1', 2, 2.5, '1', 'a'), ('b', 1, 3, x'01', 'B'), (NULL, NULL, NULL, NULL, NULL), ('a', '3', '4', 2, 'b'), (1, 3.0, 4, 2.0, 'x')",
+        "SELECT id FROM t WHERE name = 'a' ORDER BY id",
+        "SELECT id FROM t WHERE name = 1 ORDER BY id",
+        "SELECT id FROM t WHERE name = '1' ORDER BY id",
+        "SELECT id FROM t WHERE 'a' = name ORDER BY id",
+        "SELECT id FROM t WHERE n = 1 ORDER BY id",
+        "SELECT id FROM t WHERE n = '3' ORDER BY id",
+        "SELECT id FROM t WHERE n = 3.0 ORDER BY id",
+        "SELECT id FROM t WHERE n = -1",
+        "SELECT id FROM t WHERE b = 2 ORDER BY id",
+        "SELECT id FROM t WHERE b = '1' ORDER BY id",
+        "SELECT id FROM t WHERE c = 'a' ORDER BY id",
+        "SELECT id FROM t WHERE c = 'B' ORDER BY id",
+        "SELECT id FROM t WHERE name = NULL",
+        "SELECT id FROM t WHERE name = 'a' AND n = 3",
+        "SELECT count(*) FROM t WHERE name = 'a'",
+        "UPDATE t SET name = 'z' WHERE name = 'a'",
+        "SELECT id, name FROM t WHERE name = 'z' ORDER BY id",
+        "DELETE FROM t WHERE n = 1",
+        "SELECT id FROM t ORDER BY id",
+    ];
+    for (i, sql) in script.iter().enumerate() {
+        both(&mine, &oracle, sql, &format!("index script line {i}"));
+    }
+    // SQLite numbers its plan nodes its own way: compare the wording.
+    for sql in [
+        "EXPLAIN QUERY PLAN SELECT * FROM t WHERE name = 'a'",
+        "EXPLAIN QUERY PLAN SELECT * FROM t WHERE n = 5",
+        "EXPLAIN QUERY PLAN SELECT * FROM t WHERE b = 1",
+        "EXPLAIN QUERY PLAN SELECT * FROM t WHERE id = 1 AND name = 'a'",
+        "EXPLAIN QUERY PLAN SELECT * FROM t WHERE r = 1",
+        "EXPLAIN QUERY PLAN SELECT * FROM t WHERE c = 'a'",
+    ] {
+        let detail = |rows: Rows| rows.into_iter().map(|r| r[3].clone()).collect::<Vec<_>>();
+        let a = ours(&mine, sql).map(detail);
+        let b = theirs(&oracle, sql).map(detail);
+        assert_eq!(a.ok(), b.ok(), "{sql}");
+    }
+    let mut stmt = mine.prepare("SELECT id FROM t WHERE name = ?1").unwrap();
+    stmt.bind(1, ValueRef::text("z")).unwrap();
+    let mut ids = Vec::new();
+    while let Some(row) = stmt.step().unwrap() {
+        ids.push(row.get_i64(0).unwrap());
+    }
+    assert_eq!(ids, [5]);
+    assert!(db.integrity_check(0).unwrap().is_ok());
+}
+
+#[test]
+fn grouping_and_distinct_match_sqlite() {
+    let disk = MemoryPlatform::new();
+    let db = Database::open(&disk, "g.db", &Config::DEFAULT, Global).unwrap();
+    let mine = db.connect();
+    let oracle = rusqlite::Connection::open_in_memory().unwrap();
+    let script = [
+        "CREATE TABLE g(id INTEGER PRIMARY KEY, k TEXT, n INT, c TEXT COLLATE NOCASE)",
+        "CREATE INDEX g_k ON g(k)",
+        "SELECT k, count(*) FROM g GROUP BY k",
+        "SELECT count(*) FROM g HAVING count(*) > 0",
+        "SELECT count(*) + 1, sum(n) FROM g",
+        "INSERT INTO g(k, n, c) VALUES ('a', 1, 'x'), ('b', 2, 'X'), ('a', 3, 'y'), (NULL, 4, NULL), ('b', NULL, 'Y'), ('c', 6, 'x'), (NULL, 7, 'z'), ('a', 1, 'x')",
+        "SELECT k, count(*), sum(n), min(n), max(n), avg(n), total(n) FROM g GROUP BY k",
+        "SELECT k, count(*) FROM g GROUP BY k HAVING count(*) > 1",
+        "SELECT k, sum(n) FROM g GROUP BY k HAVING sum(n) >= 4 AND k IS NOT NULL",
+        "SELECT k, count(*) AS cnt FROM g GROUP BY k ORDER BY cnt DESC, k",
+        "SELECT k, count(*) FROM g GROUP BY k ORDER BY count(*) DESC, 1 LIMIT 2",
+        "SELECT k, count(*) FROM g GROUP BY k ORDER BY 2, 1 LIMIT 2 OFFSET 1",
+        "SELECT k, n, count(*) FROM g GROUP BY k, n ORDER BY k, n",
+        "SELECT c, count(*) FROM g GROUP BY c ORDER BY 1",
+        "SELECT count(*) * 2, sum(n) - min(n), max(k) || '!' FROM g",
+        "SELECT k FROM g WHERE n > 1 GROUP BY k",
+        "SELECT n % 2, count(*) FROM g GROUP BY n % 2",
+        "SELECT k, count(*) FROM g WHERE k = 'a' GROUP BY k",
+        "SELECT count(*) FROM g WHERE id > 100 HAVING count(*) = 0",
+        "SELECT k, sum(n) FROM g GROUP BY k HAVING NOT sum(n) > 4",
+        "SELECT DISTINCT k FROM g ORDER BY 1",
+        "SELECT DISTINCT k FROM g ORDER BY k DESC",
+        "SELECT DISTINCT k, n FROM g ORDER BY 1, 2",
+        "SELECT DISTINCT n FROM g LIMIT 3",
+        "SELECT DISTINCT n FROM g LIMIT 3 OFFSET 2",
+        "SELECT DISTINCT n % 2 FROM g ORDER BY 1",
+        "SELECT DISTINCT k FROM g WHERE k = 'a'",
+        "SELECT DISTINCT count(*) FROM g",
+        "SELECT DISTINCT k, count(*) FROM g GROUP BY n ORDER BY 1, 2",
+        "SELECT k, count(*) FROM g GROUP BY nosuch",
+        "SELECT k FROM g GROUP BY k HAVING nosuch > 1",
+    ];
+    for (i, sql) in script.iter().enumerate() {
+        both(&mine, &oracle, sql, &format!("group script line {i}"));
+    }
+}
+
+#[test]
+fn grouping_seeks_and_pragmas_survive_every_allocation_failure() {
+    let disk = MemoryPlatform::new();
+    let mut buffer = vec![0u8; 256 * 1024];
+    let arena = Arena::new(&mut buffer).unwrap();
+    let fault = FaultAlloc::new(&arena);
+    let db = Database::open(&disk, "oom2.db", &small(), &fault).unwrap();
+    let conn = db.connect();
+    conn.execute(
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, score REAL); CREATE INDEX tn ON t(name);
+         INSERT INTO t(name, score) VALUES ('a', 1), ('b', 2), ('a', 3), ('c', 4)",
+        &[],
+    )
+    .unwrap();
+    let queries: [(&str, usize); 5] = [
+        (
+            "SELECT name, count(*), sum(score) FROM t GROUP BY name HAVING count(*) > 0 ORDER BY 2 DESC, 1",
+            3,
+        ),
+        ("SELECT DISTINCT name FROM t ORDER BY name", 3),
+        ("SELECT id, score FROM t WHERE name = 'a'", 2),
+        ("PRAGMA table_info(t)", 3),
+        ("PRAGMA integrity_check", 1),
+    ];
+    for (sql, expected) in queries {
+        let report = oom_sweep(
+            &fault,
+            true,
+            |_| {
+                let mut stmt = conn.prepare(sql)?;
+                let mut n = 0;
+                while stmt.step()?.is_some() {
+                    n += 1;
+                }
+                Ok::<_, Error>(n)
+            },
+            |n, e| assert_eq!(e, Error::OutOfMemory, "{sql}: failure {n}"),
+        )
+        .unwrap();
+        assert_eq!(report.value, expected, "{sql}");
+        assert!(report.failure_points > 3, "{sql}");
+    }
+    let before = contents(&conn);
+    let insert =
+        "INSERT INTO t(name, score) SELECT name || '2', score + 10 FROM t WHERE name = 'a'";
+    let report = oom_sweep(
+        &fault,
+        true,
+        |_| conn.execute(insert, &[]),
+        |n, e| {
+            assert_eq!(e, Error::OutOfMemory, "insert select failure {n}");
+            assert_eq!(
+                contents(&conn),
+                before,
+                "insert select failure {n} left a trace"
+            );
+        },
+    )
+    .unwrap();
+    assert_eq!(report.value, 2);
+    drop(conn);
+    drop(db);
+    assert_eq!(arena.stats().live_allocations, 0, "the database leaked");
 }

@@ -4,12 +4,21 @@
 //! - `rowid = expr` (or the rowid alias) seeks the one row;
 //! - `rowid > expr`, `>=`, `<`, `<=` and `BETWEEN` seek the first row of
 //!   the range and stop after its last;
+//! - `column = expr` on the first column of an index seeks the index and
+//!   reads each row its entries name (preferred to a rowid range, not to
+//!   a rowid equality);
 //! - anything else scans the table.
 //!
 //! Only terms joined by `AND` at the top of the clause are used, and only
 //! when the other side reads no column and its value is an integer after
 //! the comparison's numeric affinity (a NULL bound selects nothing; a
 //! text or fractional bound falls back to a scan).
+//!
+//! An index is used only when its entries compare as the clause would:
+//! `expr` must be a literal or parameter (no affinity, no collation of
+//! its own), its value is given the column's affinity as the comparison
+//! gives it, and the index's collation on that column must be the
+//! column's own. A NULL key selects nothing.
 //!
 //! Invariant: a plan only narrows the rows visited; the executor still
 //! evaluates the whole clause on every row it visits.
@@ -19,7 +28,8 @@ use core::fmt;
 use crate::Result;
 use crate::alloc::Allocator;
 use crate::record::ValueRef;
-use crate::sql::eval::affinity::numeric_affinity;
+use crate::schema::ColumnSource;
+use crate::sql::eval::affinity::{apply_comparison_affinity, numeric_affinity};
 use crate::sql::eval::{Value, evaluate};
 use crate::sql::{Between, BinaryOp, Expr, Ident};
 
@@ -45,32 +55,55 @@ pub(crate) enum Plan {
     },
     /// No row can match.
     Empty,
+    /// The rows whose entry in the table's index number `index` starts
+    /// with the key held beside the plan (see [`Access`]).
+    IndexEq {
+        /// The position of the index in the table's list.
+        index: usize,
+    },
+}
+
+/// A plan with the value an index seek looks for.
+pub(crate) struct Access<A: Allocator> {
+    /// How the table is visited.
+    pub plan: Plan,
+    /// For [`Plan::IndexEq`], the key, with the column's affinity given.
+    pub key: Option<Value<A>>,
 }
 
 impl Plan {
     /// The line `EXPLAIN QUERY PLAN` shows for this plan on `table`.
-    pub fn describe<'t>(&self, table: &'t str) -> Describe<'t> {
+    pub fn describe<'t, A: Allocator>(&self, table: &'t TableInfo<A>) -> Describe<'t, A> {
         Describe { plan: *self, table }
     }
 }
 
 /// `EXPLAIN QUERY PLAN`'s wording of a plan, as SQLite words it.
-pub(crate) struct Describe<'t> {
+pub(crate) struct Describe<'t, A: Allocator> {
     plan: Plan,
-    table: &'t str,
+    table: &'t TableInfo<A>,
 }
 
-impl fmt::Display for Describe<'_> {
+impl<A: Allocator> fmt::Display for Describe<'_, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = &*self.table.name;
         match self.plan {
-            Plan::Scan | Plan::Empty => write!(f, "SCAN {}", self.table),
-            Plan::RowidEq(_) => write!(
-                f,
-                "SEARCH {} USING INTEGER PRIMARY KEY (rowid=?)",
-                self.table
-            ),
+            Plan::Scan | Plan::Empty => write!(f, "SCAN {name}"),
+            Plan::RowidEq(_) => write!(f, "SEARCH {name} USING INTEGER PRIMARY KEY (rowid=?)"),
+            Plan::IndexEq { index } => {
+                let index = self.table.indexes.get(index);
+                let column = index
+                    .and_then(|i| i.columns.columns.first())
+                    .and_then(|c| match c.source {
+                        ColumnSource::Column(i) => self.table.columns.columns.get(i),
+                        ColumnSource::Expression => None,
+                    })
+                    .map_or("?", |c| &*c.name);
+                let index = index.map_or("?", |i| &*i.name);
+                write!(f, "SEARCH {name} USING INDEX {index} ({column}=?)")
+            }
             Plan::RowidRange { low, high } => {
-                write!(f, "SEARCH {} USING INTEGER PRIMARY KEY (", self.table)?;
+                write!(f, "SEARCH {name} USING INTEGER PRIMARY KEY (")?;
                 if low.is_some() {
                     f.write_str("rowid>?")?;
                 }
@@ -103,12 +136,27 @@ pub(crate) fn choose<A: Allocator + Clone>(
     table: &TableInfo<A>,
     alias: Option<&Ident<'_>>,
     ctx: &RowContext<'_, '_, A>,
-) -> Result<Plan> {
+) -> Result<Access<A>> {
     let mut plan = Plan::Scan;
+    let mut key = None;
     if let Some(clause) = where_clause {
         narrow(clause, table, alias, Some(ctx), &mut plan)?;
+        if matches!(plan, Plan::Scan | Plan::RowidRange { .. }) {
+            if let Some((index, bound)) = index_term(clause, table, alias) {
+                let value = evaluate(bound, ctx)?;
+                let affinity = column_affinity(table, index);
+                let value = apply_comparison_affinity(value.as_ref(), affinity);
+                if value.as_ref().is_null() {
+                    plan = Plan::Empty;
+                } else {
+                    let alloc = crate::sql::eval::EvalContext::allocator(ctx);
+                    key = Some(Value::try_from_ref(value.as_ref(), alloc)?);
+                    plan = Plan::IndexEq { index };
+                }
+            }
+        }
     }
-    Ok(plan)
+    Ok(Access { plan, key })
 }
 
 /// The shape of the plan for `where_clause`, whatever its bounds turn out
@@ -121,8 +169,91 @@ pub(crate) fn shape<A: Allocator + Clone>(
     let mut plan = Plan::Scan;
     if let Some(clause) = where_clause {
         narrow(clause, table, alias, None, &mut plan)?;
+        if matches!(plan, Plan::Scan | Plan::RowidRange { .. }) {
+            if let Some((index, _)) = index_term(clause, table, alias) {
+                plan = Plan::IndexEq { index };
+            }
+        }
     }
     Ok(plan)
+}
+
+/// The first `AND` term of `expr` that an index can seek: `column =
+/// bound` (either way round) on the first column of an index whose
+/// collation there is the column's; the index's position and the bound.
+/// Unique indexes are preferred, as they find at most one row.
+fn index_term<'e, 'a, A: Allocator>(
+    expr: &'e Expr<'a, A>,
+    table: &TableInfo<A>,
+    alias: Option<&Ident<'_>>,
+) -> Option<(usize, &'e Expr<'a, A>)> {
+    match expr {
+        Expr::Binary(b) if b.op == BinaryOp::And => {
+            let left = index_term(&b.lhs, table, alias);
+            let right = index_term(&b.rhs, table, alias);
+            let unique = |t: &Option<(usize, _)>| {
+                t.as_ref()
+                    .and_then(|(i, _)| table.indexes.get(*i))
+                    .is_some_and(|i| i.columns.unique)
+            };
+            if unique(&right) && !unique(&left) {
+                right
+            } else {
+                left.or(right)
+            }
+        }
+        Expr::Binary(b) if b.op == BinaryOp::Eq => {
+            let (column, bound) = if is_plain_bound(&b.rhs) {
+                (&b.lhs, &b.rhs)
+            } else if is_plain_bound(&b.lhs) {
+                (&b.rhs, &b.lhs)
+            } else {
+                return None;
+            };
+            let ColumnPos::Column(i) = resolve(table, alias, column.as_column()?)? else {
+                return None;
+            };
+            let collation = table.columns.columns.get(i)?.collation?;
+            let seekable = |index: &super::table::IndexInfo<A>| {
+                index.columns.columns.first().is_some_and(|c| {
+                    c.source == ColumnSource::Column(i) && c.collation == Some(collation)
+                }) && index.keys.first().is_some_and(|k| k.collation == collation)
+            };
+            let mut found = None;
+            for (n, index) in table.indexes.iter().enumerate() {
+                if seekable(index) && (found.is_none() || index.columns.unique) {
+                    found = Some(n);
+                    if index.columns.unique {
+                        break;
+                    }
+                }
+            }
+            found.map(|n| (n, bound))
+        }
+        _ => None,
+    }
+}
+
+/// Whether `expr` is a value with neither affinity nor collation of its
+/// own: a literal or parameter, perhaps signed.
+fn is_plain_bound<A: Allocator>(expr: &Expr<'_, A>) -> bool {
+    match expr {
+        Expr::Literal(_) | Expr::Param(_) => true,
+        Expr::Unary(_, inner) => matches!(&**inner, Expr::Literal(_) | Expr::Param(_)),
+        _ => false,
+    }
+}
+
+/// The affinity of the first column of the table's index number `index`.
+fn column_affinity<A: Allocator>(
+    table: &TableInfo<A>,
+    index: usize,
+) -> Option<crate::sql::Affinity> {
+    let column = table.indexes.get(index)?.columns.columns.first()?;
+    match column.source {
+        ColumnSource::Column(i) => table.meta.get(i).map(|m| m.affinity),
+        ColumnSource::Expression => None,
+    }
 }
 
 /// Narrows `plan` by the `AND` terms of `expr`.
@@ -222,6 +353,7 @@ fn apply<A: Allocator + Clone>(
     };
     *plan = match (*plan, op) {
         (Plan::Empty, _) => Plan::Empty,
+        (Plan::IndexEq { .. }, _) => return Ok(()),
         (Plan::RowidEq(m), Op::Eq) if m != n => Plan::Empty,
         (Plan::RowidEq(m), _) => Plan::RowidEq(m),
         (_, Op::Eq) => Plan::RowidEq(n),

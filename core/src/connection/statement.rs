@@ -20,7 +20,7 @@ use crate::sql::{Parsed, Stmt};
 use crate::{Error, Result};
 
 use super::exec::select::{self, Query};
-use super::exec::{Env, change, ddl, insert};
+use super::exec::{Env, change, ddl, insert, pragma};
 use super::row::Row;
 use super::session::Connection;
 
@@ -165,6 +165,10 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                 Stmt::CreateTable(c) => conn.write(|w| ddl::create_table(w, c, text))?,
                 Stmt::CreateIndex(c) => conn.write(|w| ddl::create_index(w, c, text))?,
                 Stmt::Drop(d) => conn.write(|w| ddl::drop_object(w, d))?,
+                Stmt::Pragma(p) => {
+                    let rows = pragma::run(conn, p, env)?;
+                    self.state = State::Query(Query::Buffered { rows, next: 0 });
+                }
                 Stmt::Begin(_) => conn.begin()?,
                 Stmt::Commit => conn.commit()?,
                 Stmt::Rollback { savepoint: None } => conn.rollback()?,
@@ -203,7 +207,7 @@ fn explain<'db, P: Platform, A: Allocator + Clone>(
         let (source, plan) = select::open_source(conn.database(), body, env)?;
         let mut detail = String::new_in(alloc.clone());
         match source.info() {
-            Some(table) => detail.try_write_fmt(format_args!("{}", plan.describe(&table.name)))?,
+            Some(table) => detail.try_write_fmt(format_args!("{}", plan.describe(table)))?,
             None => detail.try_push_str("SCAN CONSTANT ROW")?,
         }
         let mut row = Vec::try_with_capacity_in(4, alloc.clone())?;

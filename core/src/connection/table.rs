@@ -26,6 +26,8 @@ pub(crate) struct ColumnMeta<A: Allocator> {
 
 /// One index of a table.
 pub(crate) struct IndexInfo<A: Allocator> {
+    /// The index's name, as stored in the schema.
+    pub name: String<A>,
     /// The index's root page.
     pub root: PageNo,
     /// Its key columns.
@@ -76,6 +78,7 @@ impl<A: Allocator + Clone> TableInfo<A> {
             let mut keys = Vec::new_in(alloc.clone());
             index_columns.key_columns(true, &mut keys)?;
             indexes.try_push(IndexInfo {
+                name: String::try_from_str_in(&index.name, alloc.clone())?,
                 root: index_root,
                 columns: index_columns,
                 keys,

@@ -252,3 +252,73 @@ fn a_query_open_across_a_change_keeps_working() {
     assert!(seen >= 200);
     assert!(db.integrity_check(0).unwrap().is_ok());
 }
+
+#[test]
+fn index_seek_with_a_bound_parameter_reads_every_match() {
+    let disk = MemoryPlatform::new();
+    let db = open(&disk);
+    let conn = db.connect();
+    conn.execute(
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, k TEXT, n INT); CREATE INDEX tk ON t(k);
+         INSERT INTO t(k, n) VALUES ('a', 1), ('b', 2), ('a', 3), ('10', 4)",
+        &[],
+    )
+    .unwrap();
+    let mut stmt = conn
+        .prepare("SELECT id FROM t WHERE k = ?1 AND n > 1")
+        .unwrap();
+    stmt.bind(1, ValueRef::text("a")).unwrap();
+    assert_eq!(stmt.step().unwrap().unwrap().get_i64(0).unwrap(), 3);
+    assert!(stmt.step().unwrap().is_none());
+    // A number compared with a TEXT column is compared as text.
+    stmt.reset();
+    stmt.bind(1, ValueRef::Integer(10)).unwrap();
+    assert_eq!(stmt.step().unwrap().unwrap().get_i64(0).unwrap(), 4);
+    assert_eq!(
+        rows(&conn, "EXPLAIN QUERY PLAN SELECT * FROM t WHERE k = ?"),
+        ["2|0|0|SEARCH t USING INDEX tk (k=?)"]
+    );
+    assert!(rows(&conn, "SELECT id FROM t WHERE k = NULL").is_empty());
+}
+
+#[test]
+fn grouping_distinct_and_insert_select() {
+    let disk = MemoryPlatform::new();
+    let db = open(&disk);
+    let conn = db.connect();
+    conn.execute(
+        "CREATE TABLE t(k TEXT, n INT); INSERT INTO t VALUES ('a', 1), ('b', 2), ('a', 3);
+         CREATE TABLE u(k TEXT, total INT); INSERT INTO u SELECT k, sum(n) FROM t GROUP BY k",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(rows(&conn, "SELECT * FROM u"), ["a|4", "b|2"]);
+    assert_eq!(
+        rows(&conn, "SELECT k FROM t GROUP BY k HAVING sum(n) > 2"),
+        ["a"]
+    );
+    assert_eq!(rows(&conn, "SELECT DISTINCT k FROM t"), ["a", "b"]);
+    assert_eq!(rows(&conn, "SELECT count(*) * 10 FROM t"), ["30"]);
+}
+
+#[test]
+fn pragmas_report_and_set() {
+    let disk = MemoryPlatform::new();
+    let db = open(&disk);
+    let conn = db.connect();
+    conn.execute("CREATE TABLE t(a INT NOT NULL, b DEFAULT 'x')", &[])
+        .unwrap();
+    assert_eq!(
+        rows(&conn, "PRAGMA table_info(t)"),
+        ["0|a|INT|1||0", "1|b||0|'x'|0"]
+    );
+    assert_eq!(rows(&conn, "PRAGMA integrity_check"), ["ok"]);
+    assert_eq!(rows(&conn, "PRAGMA journal_mode"), ["wal"]);
+    conn.execute("BEGIN; PRAGMA user_version = 5", &[]).unwrap();
+    assert_eq!(rows(&conn, "PRAGMA user_version"), ["5"]);
+    conn.execute("ROLLBACK", &[]).unwrap();
+    assert_eq!(rows(&conn, "PRAGMA user_version"), ["0"]);
+    conn.execute("PRAGMA user_version = 5", &[]).unwrap();
+    assert_eq!(db.header().user_version, 5);
+    assert_eq!(rows(&conn, "PRAGMA no_such_thing").len(), 0);
+}

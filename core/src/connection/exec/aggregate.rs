@@ -24,7 +24,7 @@ use super::source::Source;
 
 /// Which aggregate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     CountStar,
     Count,
     Min,
@@ -35,7 +35,7 @@ enum Kind {
 }
 
 /// The aggregate `call` is, if it is one.
-fn kind_of<A: Allocator>(call: &FunctionCall<'_, A>) -> Option<Kind> {
+pub(crate) fn kind_of<A: Allocator>(call: &FunctionCall<'_, A>) -> Option<Kind> {
     let one_arg = matches!(&call.args, FunctionArgs::List(a) if a.len() == 1);
     let named = |n: &str| call.name.eq_ignore_ascii_case(n);
     if named("count") {
@@ -79,7 +79,7 @@ pub(crate) fn is_aggregate<A: Allocator>(body: &SelectBody<'_, A>) -> bool {
 }
 
 /// The running state of one aggregate.
-struct Acc<A: Allocator> {
+pub(crate) struct Acc<A: Allocator> {
     count: i64,
     int_sum: i64,
     real_sum: f64,
@@ -88,7 +88,7 @@ struct Acc<A: Allocator> {
 }
 
 impl<A: Allocator + Clone> Acc<A> {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Acc {
             count: 0,
             int_sum: 0,
@@ -148,7 +148,7 @@ impl<A: Allocator + Clone> Acc<A> {
         self.real_sum += r;
     }
 
-    fn finish(self, kind: Kind) -> Value<A> {
+    pub(crate) fn finish(self, kind: Kind) -> Value<A> {
         let sum = if self.real {
             self.real_sum
         } else {
@@ -188,19 +188,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
                 let Some((kind, call)) = aggregate_of(column) else {
                     continue;
                 };
-                if call.distinct {
-                    return Err(Error::Sql("DISTINCT aggregates are not supported"));
-                }
-                match &call.args {
-                    FunctionArgs::List(args) if kind != Kind::CountStar => {
-                        let arg = args
-                            .first()
-                            .ok_or(Error::Sql("wrong number of arguments"))?;
-                        let value = evaluate(arg, ctx)?;
-                        acc.add(kind, value.as_ref(), &alloc)?;
-                    }
-                    _ => acc.add(kind, ValueRef::Null, &alloc)?,
-                }
+                feed(kind, call, acc, ctx, &alloc)?;
             }
             Ok(())
         })?;
@@ -216,4 +204,28 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         row.try_push(value)?;
     }
     Ok(row)
+}
+
+/// Adds the current row of `ctx` to `acc`, the aggregate `call` of kind
+/// `kind`.
+pub(crate) fn feed<A: Allocator + Clone, C: crate::sql::eval::EvalContext<A>>(
+    kind: Kind,
+    call: &FunctionCall<'_, A>,
+    acc: &mut Acc<A>,
+    ctx: &C,
+    alloc: &A,
+) -> Result<()> {
+    if call.distinct {
+        return Err(Error::Sql("DISTINCT aggregates are not supported"));
+    }
+    match &call.args {
+        FunctionArgs::List(args) if kind != Kind::CountStar => {
+            let arg = args
+                .first()
+                .ok_or(Error::Sql("wrong number of arguments"))?;
+            let value = evaluate(arg, ctx)?;
+            acc.add(kind, value.as_ref(), alloc)
+        }
+        _ => acc.add(kind, ValueRef::Null, alloc),
+    }
 }

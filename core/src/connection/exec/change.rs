@@ -39,8 +39,8 @@ fn targets<P: Platform, A: Allocator + Clone>(
     if let Some(clause) = where_clause {
         columns_exist(clause, Some(&table), alias.as_ref())?;
     }
-    let plan = choose(where_clause, &table, alias.as_ref(), &env.context())?;
-    let mut source = Source::table(w.db(), table, plan);
+    let access = choose(where_clause, &table, alias.as_ref(), &env.context())?;
+    let mut source = Source::table(w.db(), table, access);
     let mut rowids = Vec::new_in(env.alloc.clone());
     while source.advance()? {
         let keep = source.with_row(env, alias, |ctx| match where_clause {

@@ -1,5 +1,5 @@
-//! `INSERT [OR REPLACE|OR IGNORE] INTO t [(columns)] VALUES (...), ...`
-//! and `DEFAULT VALUES`, and [`store_row`], which `UPDATE` shares: from
+//! `INSERT [OR REPLACE|OR IGNORE] INTO t [(columns)] VALUES (...), ...`,
+//! `... SELECT ...` and `DEFAULT VALUES`, and [`store_row`], which `UPDATE` shares: from
 //! a row's values to a stored record.
 //!
 //! Invariants, as SQLite stores a row: a column not named takes its
@@ -8,14 +8,16 @@
 //! (after INTEGER affinity; anything but an integer is a datatype
 //! mismatch); without one the rowid is one above the largest; a NULL in a
 //! `NOT NULL` column fails, skips the row under `OR IGNORE`, or takes the
-//! column's default under `OR REPLACE` when there is one.
+//! column's default under `OR REPLACE` when there is one. The rows of
+//! `INSERT ... SELECT` are all read before the first is stored, so a
+//! query over the table written sees it as it was.
 
 use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, TryClone, Vec};
 use crate::record::{ValueRef, encode_into};
 use crate::sql::eval::{Coerced, Value, apply_affinity, evaluate};
-use crate::sql::{Affinity, Conflict, Ident, Insert, InsertSource};
+use crate::sql::{Affinity, Conflict, Ident, Insert, InsertSource, Select};
 use crate::{Error, Result};
 
 use super::super::check::columns_exist;
@@ -23,7 +25,7 @@ use super::super::context::ColumnPos;
 use super::super::table::TableInfo;
 use super::super::writer::Writer;
 use super::Env;
-use super::select::load_table;
+use super::select::{self, load_table};
 
 /// Runs `insert`; returns the rows inserted.
 pub(crate) fn run<P: Platform, A: Allocator + Clone>(
@@ -52,7 +54,9 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     let rows = match &insert.source {
         InsertSource::Values(rows) => rows.as_slice(),
         InsertSource::DefaultValues => core::slice::from_ref(&no_values),
-        InsertSource::Select(_) => return Err(Error::Sql("INSERT ... SELECT is not supported")),
+        InsertSource::Select(query) => {
+            return insert_selected(w, &table, &targets, query, conflict, env);
+        }
     };
     let ctx = env.context();
     let mut record = Vec::new_in(alloc.clone());
@@ -82,6 +86,49 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             _ => None,
         };
         if store_row(w, &table, rowid, &mut values, conflict, &mut record)? {
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
+/// `INSERT ... SELECT`: reads every row of `query`, then stores each.
+fn insert_selected<P: Platform, A: Allocator + Clone>(
+    w: &mut Writer<'_, '_, P, A>,
+    table: &TableInfo<A>,
+    targets: &[ColumnPos],
+    query: &Select<'_, A>,
+    conflict: Conflict,
+    env: Env<'_, A>,
+) -> Result<usize> {
+    let alloc = env.alloc.clone();
+    let mut rows = Vec::new_in(alloc.clone());
+    let mut state = select::start(w.db(), query, env)?;
+    let mut out = Vec::new_in(alloc.clone());
+    while select::next(&mut state, Some(query), env, &mut out)? {
+        if out.len() != targets.len() {
+            return Err(Error::Sql("values count does not match the columns"));
+        }
+        let row = core::mem::replace(&mut out, Vec::new_in(alloc.clone()));
+        rows.try_push(row)?;
+    }
+    drop(state);
+    let mut record = Vec::new_in(alloc.clone());
+    let mut changed = 0;
+    for row in rows.iter_mut() {
+        let mut values = defaults(table, &alloc)?;
+        let mut rowid = None;
+        for (value, target) in row.drain(..).zip(targets.iter()) {
+            match target {
+                ColumnPos::Rowid => rowid = Some(value).filter(|v| !v.is_null()),
+                ColumnPos::Column(i) => {
+                    if let Some(slot) = values.get_mut(*i) {
+                        *slot = value;
+                    }
+                }
+            }
+        }
+        if store_row(w, table, rowid, &mut values, conflict, &mut record)? {
             changed += 1;
         }
     }

@@ -2,8 +2,9 @@
 //!
 //! - `source`: [`Source`], the rows of a table a plan visits (or the one
 //!   empty row of a query without `FROM`), read through a table cursor;
-//! - `select`, `aggregate`, `order`: queries;
-//! - `insert`, `change` (`UPDATE` and `DELETE`), `ddl`: changes.
+//! - `select`, `aggregate`, `group`, `order`: queries;
+//! - `insert`, `change` (`UPDATE` and `DELETE`), `ddl`: changes;
+//! - `pragma`: the `PRAGMA`s, each computed whole into rows.
 //!
 //! Invariant: statements that change rows collect the rowids they
 //! change before changing any, so a change never moves the cursor that
@@ -12,8 +13,10 @@
 pub(crate) mod aggregate;
 pub(crate) mod change;
 pub(crate) mod ddl;
+pub(crate) mod group;
 pub(crate) mod insert;
 pub(crate) mod order;
+pub(crate) mod pragma;
 pub(crate) mod select;
 pub(crate) mod source;
 

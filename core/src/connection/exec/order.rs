@@ -1,10 +1,13 @@
-//! `ORDER BY`: every row that passes `WHERE` is collected with its sort
-//! keys, sorted in place, then `OFFSET` and `LIMIT` are applied.
+//! `ORDER BY` and `DISTINCT`: every row that passes `WHERE` is collected
+//! with its sort keys, duplicates are dropped for `DISTINCT`, the rest
+//! sorted in place, then `OFFSET` and `LIMIT` are applied.
 //!
 //! Invariants: memory grows with the rows kept and a refusal is
-//! `OutOfMemory` (nothing spills); the sort is in place (no hidden
-//! allocation) and ties keep scan order, through a sequence number
-//! stored after the keys; TEXT keys compare with BINARY collation.
+//! `OutOfMemory` (nothing spills); sorting and dropping duplicates are in
+//! place (no hidden allocation) and ties keep scan order, through a
+//! sequence number stored after the keys; TEXT keys compare with their
+//! column's collation (BINARY for any other expression), `DISTINCT` with
+//! BINARY, and two NULLs are not distinct.
 
 use core::cmp::Ordering;
 
@@ -35,6 +38,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     let terms = &select.order_by;
     let mut rows: Vec<Vec<Value<A>, A>, A> = Vec::new_in(alloc.clone());
     let mut out = Vec::new_in(alloc.clone());
+    let mut collations = Vec::try_with_capacity_in(terms.len(), alloc.clone())?;
     while source.advance()? {
         let seq = i64::try_from(rows.len()).map_err(|_| Error::OutOfMemory)?;
         let row = source.with_row(env, alias, |ctx| {
@@ -42,6 +46,11 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
                 return Ok(None);
             }
             output(body, ctx, &mut out)?;
+            if collations.is_empty() {
+                for term in terms.iter() {
+                    collations.try_push(term_collation(&term.expr, body, ctx))?;
+                }
+            }
             let width = terms.len() + 1 + out.len();
             let mut row = Vec::try_with_capacity_in(width, alloc.clone())?;
             for term in terms.iter() {
@@ -57,21 +66,109 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             rows.try_push(row)?;
         }
     }
-    rows.sort_unstable_by(|a, b| compare_rows(a, b, terms));
+    finish(rows, terms, &collations, body.distinct, skip, remaining)
+}
+
+/// The collation the sort key `expr` compares TEXT with: that of the
+/// column it is, or of the result column it names by number or alias,
+/// BINARY otherwise.
+pub(crate) fn term_collation<A: Allocator + Clone>(
+    expr: &Expr<'_, A>,
+    body: &SelectBody<'_, A>,
+    ctx: &RowContext<'_, '_, A>,
+) -> Collation {
+    let result = |i: usize| match body.columns.get(i) {
+        Some(ResultColumn::Expr { expr, .. }) => Some(expr),
+        _ => None,
+    };
+    let target = match (expr.as_literal(), expr.as_column()) {
+        (Some(Literal::Integer(k)), _) => usize::try_from(*k)
+            .ok()
+            .and_then(|k| k.checked_sub(1))
+            .and_then(result),
+        (_, Some(c)) if c.table.is_none() => body
+            .columns
+            .iter()
+            .position(|rc| {
+                matches!(rc, ResultColumn::Expr { alias: Some(a), .. } if a.as_str().is_some_and(|a| c.column.eq_ignore_ascii_case(a)))
+            })
+            .and_then(result)
+            .or(Some(expr)),
+        _ => Some(expr),
+    };
+    match target.and_then(|e| e.as_column()) {
+        Some(c) => crate::sql::eval::EvalContext::column_collation(ctx, c),
+        None => Collation::Binary,
+    }
+}
+
+/// Collected rows, each `[sort keys..., sequence number, result
+/// columns...]`, made the result: without duplicate result columns when
+/// `distinct`, sorted by `terms` then sequence, offset, limited, and with
+/// only their result columns.
+pub(crate) fn finish<A: Allocator>(
+    mut rows: Vec<Vec<Value<A>, A>, A>,
+    terms: &[OrderingTerm<'_, A>],
+    collations: &[Collation],
+    distinct: bool,
+    skip: u64,
+    remaining: Option<u64>,
+) -> Result<Vec<Vec<Value<A>, A>, A>> {
+    let keys = terms.len() + 1;
+    if distinct {
+        let outputs = |row: &[Value<A>]| row.get(keys..).unwrap_or(&[]).len();
+        let compare_outputs = |a: &Vec<Value<A>, A>, b: &Vec<Value<A>, A>| {
+            let (x, y) = (a.get(keys..).unwrap_or(&[]), b.get(keys..).unwrap_or(&[]));
+            x.iter()
+                .zip(y.iter())
+                .map(|(x, y)| compare_values(&x.as_ref(), &y.as_ref(), Collation::Binary))
+                .find(|o| o.is_ne())
+                .unwrap_or_else(|| outputs(a).cmp(&outputs(b)))
+        };
+        rows.sort_unstable_by(|a, b| {
+            compare_outputs(a, b).then_with(|| compare_sequence(a, b, terms.len()))
+        });
+        // Keeps the first row of each run of equal ones, in place.
+        let mut kept = 0;
+        for next in 1..rows.len() {
+            let duplicate = match (rows.get(kept), rows.get(next)) {
+                (Some(a), Some(b)) => compare_outputs(a, b).is_eq(),
+                _ => false,
+            };
+            if !duplicate {
+                kept += 1;
+                rows.swap(kept, next);
+            }
+        }
+        rows.truncate(kept + 1);
+    }
+    rows.sort_unstable_by(|a, b| compare_rows(a, b, terms, collations));
     let skip = usize::try_from(skip).unwrap_or(usize::MAX).min(rows.len());
     drop(rows.drain(..skip));
     if let Some(limit) = remaining {
         rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     }
     for row in rows.iter_mut() {
-        drop(row.drain(..=terms.len()));
+        drop(row.drain(..keys.min(row.len())));
     }
     Ok(rows)
 }
 
+/// The order of two collected rows by their sequence numbers, stored
+/// at `seq`.
+fn compare_sequence<A: Allocator>(a: &[Value<A>], b: &[Value<A>], seq: usize) -> Ordering {
+    compare_values(
+        &a.get(seq)
+            .map_or(crate::record::ValueRef::Null, Value::as_ref),
+        &b.get(seq)
+            .map_or(crate::record::ValueRef::Null, Value::as_ref),
+        Collation::Binary,
+    )
+}
+
 /// The sort key `expr` gives the current row, whose result columns are
 /// `out`: a result column when `expr` is its number or alias.
-fn sort_key<A: Allocator + Clone>(
+pub(crate) fn sort_key<A: Allocator + Clone>(
     expr: &Expr<'_, A>,
     body: &SelectBody<'_, A>,
     ctx: &RowContext<'_, '_, A>,
@@ -101,6 +198,7 @@ fn compare_rows<A: Allocator>(
     a: &[Value<A>],
     b: &[Value<A>],
     terms: &[OrderingTerm<'_, A>],
+    collations: &[Collation],
 ) -> Ordering {
     for (i, term) in terms.iter().enumerate() {
         let (Some(x), Some(y)) = (a.get(i), b.get(i)) else {
@@ -119,7 +217,8 @@ fn compare_rows<A: Allocator>(
             (false, true) if nulls_first => Ordering::Greater,
             (false, true) => Ordering::Less,
             (false, false) => {
-                let o = compare_values(&x.as_ref(), &y.as_ref(), Collation::Binary);
+                let collation = collations.get(i).copied().unwrap_or_default();
+                let o = compare_values(&x.as_ref(), &y.as_ref(), collation);
                 if desc { o.reverse() } else { o }
             }
         };
@@ -127,12 +226,5 @@ fn compare_rows<A: Allocator>(
             return ordering;
         }
     }
-    let seq = terms.len();
-    compare_values(
-        &a.get(seq)
-            .map_or(crate::record::ValueRef::Null, Value::as_ref),
-        &b.get(seq)
-            .map_or(crate::record::ValueRef::Null, Value::as_ref),
-        Collation::Binary,
-    )
+    compare_sequence(a, b, terms.len())
 }

@@ -1,10 +1,10 @@
 //! `SELECT` over one table (or none): result columns, `WHERE`, `LIMIT`
-//! and `OFFSET`, streamed row by row; `ORDER BY` and aggregates are
-//! computed up front (see `order`, `aggregate`).
+//! and `OFFSET`, streamed row by row; `ORDER BY`, `DISTINCT`, aggregates
+//! and `GROUP BY` are computed up front (see `order`, `aggregate`,
+//! `group`).
 //!
 //! Not supported here, each an `Error::Sql`: joins, subqueries in
-//! `FROM`, compound queries, `VALUES` as a query, `DISTINCT`, `GROUP BY`
-//! and `HAVING`.
+//! `FROM`, compound queries, `VALUES` as a query.
 
 use boundlite_platform::Platform;
 
@@ -20,7 +20,7 @@ use super::super::context::{ColumnPos, RowContext};
 use super::super::plan::{Plan, choose, shape};
 use super::super::table::TableInfo;
 use super::source::Source;
-use super::{Env, aggregate, order};
+use super::{Env, aggregate, group, order};
 
 /// A query being stepped.
 // A statement holds one query at a time; boxing the cursor would cost an
@@ -55,11 +55,6 @@ pub(crate) fn body_of<'s, 'a, A: Allocator>(
     let SelectCore::Select(body) = &select.core else {
         return Err(Error::Sql("VALUES as a query is not supported"));
     };
-    if body.distinct || !body.group_by.is_empty() || body.having.is_some() {
-        return Err(Error::Sql(
-            "DISTINCT, GROUP BY and HAVING are not supported",
-        ));
-    }
     Ok(body)
 }
 
@@ -106,14 +101,14 @@ pub(crate) fn open_source<'db, P: Platform, A: Allocator + Clone>(
     };
     let table = load_table(db, &name)?;
     check_body(body, &table, alias.as_ref())?;
-    let plan = choose(
+    let access = choose(
         body.where_clause.as_ref(),
         &table,
         alias.as_ref(),
         &env.context(),
     )?;
     let shape = shape(body.where_clause.as_ref(), &table, alias.as_ref())?;
-    Ok((Source::table(db, table, plan), shape))
+    Ok((Source::table(db, table, access), shape))
 }
 
 /// Checks the column names of the result columns and `WHERE` of `body`.
@@ -127,7 +122,10 @@ fn check_body<A: Allocator>(
             columns_exist(expr, Some(table), alias)?;
         }
     }
-    match &body.where_clause {
+    for expr in body.where_clause.iter().chain(body.group_by.iter()) {
+        columns_exist(expr, Some(table), alias)?;
+    }
+    match &body.having {
         Some(clause) => columns_exist(clause, Some(table), alias),
         None => Ok(()),
     }
@@ -142,6 +140,10 @@ pub(crate) fn start<'db, P: Platform, A: Allocator + Clone>(
     let body = body_of(select)?;
     let (skip, remaining) = limits(select, env)?;
     let (source, _) = open_source(db, body, env)?;
+    if group::is_grouped(body) {
+        let rows = group::run(source, select, body, env, skip, remaining)?;
+        return Ok(Query::Buffered { rows, next: 0 });
+    }
     if aggregate::is_aggregate(body) {
         let row = aggregate::run(source, body, env)?;
         let mut rows = Vec::new_in(env.alloc.clone());
@@ -150,7 +152,7 @@ pub(crate) fn start<'db, P: Platform, A: Allocator + Clone>(
         }
         return Ok(Query::Buffered { rows, next: 0 });
     }
-    if !select.order_by.is_empty() {
+    if !select.order_by.is_empty() || body.distinct {
         let rows = order::run(source, select, body, env, skip, remaining)?;
         return Ok(Query::Buffered { rows, next: 0 });
     }
