@@ -5,6 +5,7 @@
 //!   `pwrite` on unix, `seek_read`/`seek_write` on Windows).
 //! - [`platform_error`]: how a `std::io::Error` becomes a
 //!   [`PlatformError`], kind and OS code.
+//! - [`open`] / [`open_read_only`]: a database by path, with defaults.
 //!
 //! This crate is where std-only conveniences live: opening a database by
 //! path, the `boundlite` shell, a `Send + Sync` wrapper for threaded
@@ -16,9 +17,11 @@
 
 mod error;
 mod file;
+mod open;
 mod platform;
 mod positional;
 
 pub use error::platform_error;
 pub use file::StdFile;
+pub use open::{open, open_read_only};
 pub use platform::StdPlatform;

@@ -205,3 +205,27 @@ fn power_cuts_can_be_simulated_on_real_files() {
     assert_eq!(report.lost(), 1);
     assert_eq!(std::fs::read(dir.path().join("db")).unwrap(), b"synced");
 }
+
+#[test]
+fn open_by_path_creates_a_database_sqlite_can_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("by_path.db");
+    {
+        let db = boundlite_std::open(&path).unwrap();
+        let conn = db.connect();
+        conn.execute("CREATE TABLE t(x INTEGER PRIMARY KEY, y TEXT)", &[])
+            .unwrap();
+        conn.execute("INSERT INTO t(y) VALUES ('a'), ('b')", &[])
+            .unwrap();
+    }
+    let db = boundlite_std::open_read_only(&path).unwrap();
+    let conn = db.connect();
+    let mut stmt = conn.prepare("SELECT count(*) FROM t").unwrap();
+    let row = stmt.step().unwrap().unwrap();
+    assert_eq!(row.get_i64(0).unwrap(), 2);
+    drop(stmt);
+    assert!(matches!(
+        boundlite_std::open_read_only(dir.path().join("missing.db")).err(),
+        Some(boundlite::Error::CantOpen(_))
+    ));
+}
