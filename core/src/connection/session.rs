@@ -5,7 +5,7 @@
 //! one `BEGIN` opened; without it every changing statement opens,
 //! commits (or on error drops, which rolls back) its own.
 
-use core::cell::RefCell;
+use core::cell::{Cell, RefCell};
 
 use boundlite_platform::Platform;
 
@@ -15,7 +15,7 @@ use crate::sql::Parser;
 use crate::{Database, Error, Result, WriteTransaction};
 
 use super::statement::Statement;
-use super::writer::Writer;
+use super::writer::{Buffers, Writer};
 
 /// A connection to a [`Database`], made by [`Database::connect`].
 ///
@@ -39,6 +39,11 @@ use super::writer::Writer;
 pub struct Connection<'db, P: Platform, A: Allocator + Clone = Global> {
     db: &'db Database<P, A>,
     txn: RefCell<Option<WriteTransaction<'db, P, A>>>,
+    /// Transactions (and statements inside one) rolled back so far: the
+    /// tables statements cache are keyed by it (see `cache`).
+    rollbacks: Cell<u64>,
+    /// The buffers of the last statement's writer inside `BEGIN`.
+    buffers: Cell<Option<Buffers<A>>>,
 }
 
 impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
@@ -47,6 +52,8 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         Connection {
             db,
             txn: RefCell::new(None),
+            rollbacks: Cell::new(0),
+            buffers: Cell::new(None),
         }
     }
 
@@ -105,7 +112,17 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
             .slot()?
             .take()
             .ok_or(Error::Sql("cannot commit - no transaction is active"))?;
-        txn.commit()
+        txn.commit().inspect_err(|_| self.rolled_back())
+    }
+
+    /// Rollbacks so far (see `cache`).
+    pub(crate) fn rollbacks(&self) -> u64 {
+        self.rollbacks.get()
+    }
+
+    /// Notes that changes were undone: a schema read since may be gone.
+    fn rolled_back(&self) {
+        self.rollbacks.set(self.rollbacks.get().wrapping_add(1));
     }
 
     /// `ROLLBACK`: undoes the transaction's changes.
@@ -114,6 +131,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
             .slot()?
             .take()
             .ok_or(Error::Sql("cannot rollback - no transaction is active"))?;
+        self.rolled_back();
         txn.rollback()
     }
 
@@ -131,10 +149,14 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
     ) -> Result<T> {
         let mut slot = self.slot()?;
         if let Some(txn) = slot.as_ref() {
-            let mut writer = Writer::new(self.db, txn, true);
+            let mut writer = Writer::new(self.db, txn, true, self.buffers.take());
             return match change(&mut writer) {
-                Ok(value) => Ok(value),
+                Ok(value) => {
+                    self.buffers.set(Some(writer.into_buffers()));
+                    Ok(value)
+                }
                 Err(error) => {
+                    self.rolled_back();
                     if writer.undo().is_err() {
                         // The statement cannot be undone alone: roll the
                         // whole transaction back rather than keep half of
@@ -147,10 +169,12 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         }
         let txn = self.db.begin_write()?;
         let value = {
-            let mut writer = Writer::new(self.db, &txn, false);
-            change(&mut writer)?
+            let mut writer = Writer::new(self.db, &txn, false, self.buffers.take());
+            let value = change(&mut writer).inspect_err(|_| self.rolled_back())?;
+            self.buffers.set(Some(writer.into_buffers()));
+            value
         };
-        txn.commit()?;
+        txn.commit().inspect_err(|_| self.rolled_back())?;
         Ok(value)
     }
 }

@@ -4,7 +4,9 @@
 //! A statement that changes the database runs whole on its first
 //! [`Statement::step`]; a query starts on the first step and returns one
 //! row per step. [`Statement::reset`] makes it ready to run again with
-//! the same bindings.
+//! the same bindings. Between runs it keeps the table it read and its
+//! buffers (see `cache`), and its row's values are overwritten in place,
+//! so a warm statement allocates nothing per run or row.
 //!
 //! Invariant: after an error the statement is done (further steps
 //! return `None`) until it is reset, as SQLite's statements are.
@@ -19,6 +21,7 @@ use crate::sql::eval::Value;
 use crate::sql::{Parsed, Stmt};
 use crate::{Error, Result};
 
+use super::cache::{Scratch, TableCache};
 use super::exec::select::{self, Query};
 use super::exec::{Env, change, ddl, insert, pragma};
 use super::row::Row;
@@ -45,6 +48,10 @@ pub struct Statement<'c, 'db, P: Platform, A: Allocator + Clone> {
     row: Vec<Value<A>, A>,
     changes: usize,
     random: Cell<u64>,
+    /// The table read by the last run, for the next (see `cache`).
+    tables: TableCache<A>,
+    /// Buffers reused from run to run (see `cache`).
+    scratch: Scratch<A>,
 }
 
 impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
@@ -62,6 +69,8 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             row: Vec::new_in(alloc),
             changes: 0,
             random: Cell::new(0x2545_f491_4f6c_dd1d),
+            tables: TableCache::new(),
+            scratch: Scratch::new(),
         })
     }
 
@@ -80,15 +89,15 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
         self.parsed.params.index_of(name)
     }
 
-    /// Binds `value` to parameter `index` (from 1). The value is copied.
+    /// Binds `value` to parameter `index` (from 1). The value is copied,
+    /// into the buffer the parameter's last TEXT or BLOB left.
     pub fn bind(&mut self, index: usize, value: ValueRef<'_>) -> Result<()> {
         let alloc = self.conn.database().allocator().clone();
         let slot = index
             .checked_sub(1)
             .and_then(|i| self.params.get_mut(i))
             .ok_or(Error::Misuse("parameter index out of range"))?;
-        *slot = Value::try_from_ref(value, alloc)?;
-        Ok(())
+        select::assign(slot, value, &alloc)
     }
 
     /// Binds `value` to the parameter called `name`, prefix included.
@@ -108,8 +117,9 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
 
     /// Makes the statement ready to run again, keeping its bindings.
     pub fn reset(&mut self) {
-        self.state = State::Ready;
-        self.row.clear();
+        self.enter(State::Ready);
+        // The row's values are kept: the next run overwrites them in
+        // place, reusing their buffers.
         self.changes = 0;
     }
 
@@ -125,11 +135,11 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
         match result {
             Ok(true) => Ok(Some(Row::new(&self.row))),
             Ok(false) => {
-                self.state = State::Done;
+                self.enter(State::Done);
                 Ok(None)
             }
             Err(e) => {
-                self.state = State::Done;
+                self.enter(State::Done);
                 Err(e)
             }
         }
@@ -141,6 +151,16 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
         self.step()
     }
 
+    /// Moves to `state`, keeping the table of a finished query for the
+    /// next run.
+    fn enter(&mut self, state: State<'db, P, A>) {
+        if let State::Query(query) = core::mem::replace(&mut self.state, state) {
+            if let Some(table) = query.into_table() {
+                self.tables.put(table);
+            }
+        }
+    }
+
     /// Moves to the next row; `false` when there is none.
     fn advance(&mut self) -> Result<bool> {
         let alloc = self.conn.database().allocator().clone();
@@ -148,6 +168,10 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             alloc: &alloc,
             params: &self.params,
             random: &self.random,
+            tables: &self.tables,
+            scratch: &self.scratch,
+            rollbacks: self.conn.rollbacks(),
+            in_transaction: self.conn.in_transaction(),
         };
         if matches!(self.state, State::Ready) {
             let conn = self.conn;

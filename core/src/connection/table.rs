@@ -14,6 +14,8 @@ use crate::sql::eval::{ConstantContext, Value, evaluate};
 use crate::sql::{Affinity, ColumnConstraintKind, Stmt, TableBody, affinity_of, parse_one};
 use crate::{Error, PageNo, Result};
 
+use super::cache::SchemaVersion;
+
 /// One column's storage rules.
 pub(crate) struct ColumnMeta<A: Allocator> {
     /// The affinity of its declared type.
@@ -48,6 +50,8 @@ pub(crate) struct TableInfo<A: Allocator> {
     pub meta: Vec<ColumnMeta<A>, A>,
     /// Its indexes.
     pub indexes: Vec<IndexInfo<A>, A>,
+    /// The schema it was read from, when known (see `cache`).
+    pub version: Option<SchemaVersion>,
 }
 
 impl<A: Allocator + Clone> TableInfo<A> {
@@ -90,6 +94,7 @@ impl<A: Allocator + Clone> TableInfo<A> {
             columns,
             meta,
             indexes,
+            version: None,
         })
     }
 

@@ -322,3 +322,110 @@ fn pragmas_report_and_set() {
     assert_eq!(db.header().user_version, 5);
     assert_eq!(rows(&conn, "PRAGMA no_such_thing").len(), 0);
 }
+
+/// The column count and first row of a prepared `SELECT *`, run again.
+fn rerun(stmt: &mut crate::Statement<'_, '_, &MemoryPlatform, Global>) -> (usize, Vec<String>) {
+    stmt.reset();
+    let row = stmt.step().unwrap().unwrap();
+    let values = row
+        .values()
+        .map(|v| match v {
+            ValueRef::Integer(i) => std::format!("{i}"),
+            ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+            other => std::format!("{other:?}"),
+        })
+        .collect();
+    (row.column_count(), values)
+}
+
+#[test]
+fn a_prepared_statement_sees_schema_changes() {
+    let disk = MemoryPlatform::new();
+    let db = open(&disk);
+    let conn = db.connect();
+    conn.execute("CREATE TABLE t(a); INSERT INTO t VALUES (1)", &[])
+        .unwrap();
+    let mut select = conn.prepare("SELECT * FROM t").unwrap();
+    let mut insert = conn.prepare("INSERT INTO t VALUES (7, 8)").unwrap();
+    assert_eq!(rerun(&mut select), (1, ["1".to_string()].to_vec()));
+    assert!(insert.step().is_err());
+    conn.execute(
+        "DROP TABLE t; CREATE TABLE t(a, b); INSERT INTO t VALUES (2, 3)",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(rerun(&mut select).0, 2);
+    insert.reset();
+    assert!(insert.step().unwrap().is_none());
+    assert_eq!(rows(&conn, "SELECT * FROM t"), ["2|3", "7|8"]);
+}
+
+#[test]
+fn a_cached_table_does_not_outlive_a_rollback() {
+    let disk = MemoryPlatform::new();
+    let db = open(&disk);
+    let conn = db.connect();
+    let other = db.connect();
+    let mut select = conn.prepare("SELECT * FROM t").unwrap();
+    // The same schema cookie comes back after each rollback, with a
+    // different table behind it.
+    conn.execute("BEGIN; CREATE TABLE t(a); INSERT INTO t VALUES (1)", &[])
+        .unwrap();
+    assert_eq!(rerun(&mut select).0, 1);
+    conn.execute("ROLLBACK", &[]).unwrap();
+    conn.execute(
+        "BEGIN; CREATE TABLE t(a, b); INSERT INTO t VALUES (1, 2)",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(rerun(&mut select).0, 2);
+    conn.execute("ROLLBACK", &[]).unwrap();
+    // The same through another connection's transaction.
+    other
+        .execute("BEGIN; CREATE TABLE t(a); INSERT INTO t VALUES (1)", &[])
+        .unwrap();
+    let seen = {
+        select.reset();
+        select.step().map(|r| r.map(|r| r.column_count()))
+    };
+    other.execute("ROLLBACK", &[]).unwrap();
+    other
+        .execute(
+            "BEGIN; CREATE TABLE t(a, b, c); INSERT INTO t VALUES (1, 2, 3)",
+            &[],
+        )
+        .unwrap();
+    select.reset();
+    let again = select.step().map(|r| r.map(|r| r.column_count()));
+    match (seen, again) {
+        // Uncommitted tables of another connection are visible: the
+        // second must be read afresh.
+        (Ok(Some(1)), again) => assert_eq!(again.unwrap(), Some(3)),
+        // Or neither is visible.
+        (Err(_), Err(_)) => {}
+        other => panic!("unexpected {other:?}"),
+    }
+    other.execute("COMMIT", &[]).unwrap();
+    assert_eq!(rerun(&mut select).0, 3);
+}
+
+#[test]
+fn rebinding_reuses_and_retypes_parameters() {
+    let disk = MemoryPlatform::new();
+    let db = open(&disk);
+    let conn = db.connect();
+    let mut stmt = conn.prepare("SELECT typeof(?1), ?1").unwrap();
+    let mut check = |value: ValueRef<'_>, expected: &str| {
+        stmt.reset();
+        stmt.bind(1, value).unwrap();
+        let row = stmt.step().unwrap().unwrap();
+        assert_eq!(row.get_text(0).unwrap(), expected);
+        assert_eq!(row.get(1).unwrap(), value);
+    };
+    check(ValueRef::Text(b"a longer text"), "text");
+    check(ValueRef::Blob(b"ab"), "blob");
+    check(ValueRef::Text(b"xyz"), "text");
+    check(ValueRef::Integer(4), "integer");
+    check(ValueRef::Text(b""), "text");
+    check(ValueRef::Null, "null");
+}

@@ -53,6 +53,18 @@ enum Undo<A: Allocator> {
     },
 }
 
+/// The largest undo log (in entries) a connection keeps for its next
+/// statement.
+const KEPT_UNDO_ENTRIES: usize = 64;
+
+/// A writer's buffers, kept by the connection from one statement to the
+/// next so that a warm statement's writer allocates nothing.
+pub(crate) struct Buffers<A: Allocator> {
+    undo: Vec<Undo<A>, A>,
+    key: Vec<u8, A>,
+    row: Vec<u8, A>,
+}
+
 /// The changes of one statement inside one write transaction.
 pub(crate) struct Writer<'t, 'db, P: Platform, A: Allocator + Clone> {
     db: &'db Database<P, A>,
@@ -65,21 +77,48 @@ pub(crate) struct Writer<'t, 'db, P: Platform, A: Allocator + Clone> {
 }
 
 impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
-    /// A writer into `txn`, keeping an undo log when `logging`.
+    /// A writer into `txn`, keeping an undo log when `logging`, in
+    /// `buffers` when given (else new ones).
     pub fn new(
         db: &'db Database<P, A>,
         txn: &'t WriteTransaction<'db, P, A>,
         logging: bool,
+        buffers: Option<Buffers<A>>,
     ) -> Self {
         let alloc = db.allocator().clone();
+        let Buffers { mut undo, key, row } = buffers.unwrap_or_else(|| Buffers {
+            undo: Vec::new_in(alloc.clone()),
+            key: Vec::new_in(alloc.clone()),
+            row: Vec::new_in(alloc.clone()),
+        });
+        undo.clear();
+        // A writer that does not log gives up the log's buffer; the next
+        // one that does grows it back.
         Writer {
             db,
             txn,
-            undo: logging.then(|| Vec::new_in(alloc.clone())),
+            undo: logging.then_some(undo),
             failed: false,
-            key: Vec::new_in(alloc.clone()),
-            row: Vec::new_in(alloc.clone()),
+            key,
+            row,
             alloc,
+        }
+    }
+
+    /// The writer's buffers, for the next statement's writer.
+    pub fn into_buffers(self) -> Buffers<A> {
+        let mut undo = match self.undo {
+            // A log grown by a statement that changed many rows is let go
+            // rather than held by the connection for good.
+            Some(log) if log.capacity() <= KEPT_UNDO_ENTRIES => log,
+            _ => Vec::new_in(self.alloc.clone()),
+        };
+        // The log only matters while its statement may fail.
+        undo.clear();
+        Buffers {
+            undo,
+            key: self.key,
+            row: self.row,
         }
     }
 

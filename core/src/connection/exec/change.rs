@@ -35,7 +35,7 @@ fn targets<P: Platform, A: Allocator + Clone>(
     where_clause: Option<&Expr<'_, A>>,
     env: Env<'_, A>,
 ) -> Result<(TableInfo<A>, Vec<i64, A>)> {
-    let table = load_table(w.db(), &name.name)?;
+    let table = load_table(w.db(), &name.name, env, true)?;
     if let Some(clause) = where_clause {
         columns_exist(clause, Some(&table), alias.as_ref())?;
     }
@@ -76,6 +76,7 @@ pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
             changed += 1;
         }
     }
+    env.tables.put(table);
     Ok(changed)
 }
 
@@ -130,6 +131,7 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
             changed += 1;
         }
     }
+    env.tables.put(table);
     Ok(changed)
 }
 

@@ -16,8 +16,8 @@ use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, TryClone, Vec};
 use crate::record::{ValueRef, encode_into};
-use crate::sql::eval::{Coerced, Value, apply_affinity, evaluate};
-use crate::sql::{Affinity, Conflict, Ident, Insert, InsertSource, Select};
+use crate::sql::eval::{Coerced, EvalContext, Value, apply_affinity, evaluate};
+use crate::sql::{Affinity, Conflict, Expr, Ident, Insert, InsertSource, Select};
 use crate::{Error, Result};
 
 use super::super::check::columns_exist;
@@ -25,7 +25,11 @@ use super::super::context::ColumnPos;
 use super::super::table::TableInfo;
 use super::super::writer::Writer;
 use super::Env;
-use super::select::{self, load_table};
+use super::select::{self, assign, load_table};
+
+/// Columns a row may have for its record to be encoded without a heap
+/// list of its values.
+const INLINE_COLUMNS: usize = 32;
 
 /// Runs `insert`; returns the rows inserted.
 pub(crate) fn run<P: Platform, A: Allocator + Clone>(
@@ -34,8 +38,8 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     env: Env<'_, A>,
 ) -> Result<usize> {
     let alloc = env.alloc.clone();
-    let table = load_table(w.db(), &insert.table.name)?;
-    let mut targets = Vec::new_in(alloc.clone());
+    let table = load_table(w.db(), &insert.table.name, env, true)?;
+    let mut targets = env.scratch.targets(&alloc);
     if matches!(insert.source, InsertSource::DefaultValues) {
         // No value is given: every column takes its default.
     } else if insert.columns.is_empty() {
@@ -55,11 +59,14 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         InsertSource::Values(rows) => rows.as_slice(),
         InsertSource::DefaultValues => core::slice::from_ref(&no_values),
         InsertSource::Select(query) => {
-            return insert_selected(w, &table, &targets, query, conflict, env);
+            let changed = insert_selected(w, &table, &targets, query, conflict, env)?;
+            env.tables.put(table);
+            return Ok(changed);
         }
     };
     let ctx = env.context();
-    let mut record = Vec::new_in(alloc.clone());
+    let mut record = env.scratch.record(&alloc);
+    let mut values = env.scratch.values(&alloc);
     let mut changed = 0;
     for row in rows.iter() {
         if row.len() != targets.len() {
@@ -68,15 +75,19 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         for expr in row.iter() {
             columns_exist(expr, None, None)?;
         }
-        let mut values = defaults(&table, &alloc)?;
+        set_defaults(&table, &mut values, &targets, &alloc)?;
         let mut rowid = None;
         for (expr, target) in row.iter().zip(targets.iter()) {
-            let value = evaluate(expr, &ctx)?;
             match target {
-                ColumnPos::Rowid => rowid = Some(value),
+                ColumnPos::Rowid => rowid = Some(evaluate(expr, &ctx)?),
                 ColumnPos::Column(i) => {
                     if let Some(slot) = values.get_mut(*i) {
-                        *slot = value;
+                        match expr {
+                            // A bound value is copied into the slot's
+                            // buffer rather than into a new one.
+                            Expr::Param(p) => assign(slot, ctx.param(p.number)?, &alloc)?,
+                            _ => *slot = evaluate(expr, &ctx)?,
+                        }
                     }
                 }
             }
@@ -89,6 +100,8 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             changed += 1;
         }
     }
+    env.tables.put(table);
+    env.scratch.put(targets, values, record);
     Ok(changed)
 }
 
@@ -169,11 +182,32 @@ pub(crate) fn column_named<A: Allocator>(
 
 /// Each column's default, in declaration order.
 fn defaults<A: Allocator + Clone>(table: &TableInfo<A>, alloc: &A) -> Result<Vec<Value<A>, A>> {
-    let mut values = Vec::try_with_capacity_in(table.column_count(), alloc.clone())?;
-    for meta in table.meta.iter() {
-        values.try_push(meta.default.try_clone()?)?;
-    }
+    let mut values = Vec::new_in(alloc.clone());
+    set_defaults(table, &mut values, &[], alloc)?;
     Ok(values)
+}
+
+/// Makes `values` one per column, each column's default (in declaration
+/// order) but those in `targets`, which are left as they are: they are
+/// about to be overwritten, and a text left in place keeps its buffer
+/// for the new value.
+fn set_defaults<A: Allocator + Clone>(
+    table: &TableInfo<A>,
+    values: &mut Vec<Value<A>, A>,
+    targets: &[ColumnPos],
+    alloc: &A,
+) -> Result<()> {
+    values.truncate(table.column_count());
+    values.try_reserve(table.column_count().saturating_sub(values.len()))?;
+    while values.len() < table.column_count() {
+        values.try_push(Value::Null)?;
+    }
+    for (i, (slot, meta)) in values.iter_mut().zip(table.meta.iter()).enumerate() {
+        if !targets.contains(&ColumnPos::Column(i)) {
+            assign(slot, meta.default.as_ref(), alloc)?;
+        }
+    }
+    Ok(())
 }
 
 /// The value `value` becomes in a column of `affinity`; `None` when it
@@ -230,14 +264,32 @@ pub(crate) fn store_row<P: Platform, A: Allocator + Clone>(
             }
         }
     }
-    let mut refs = Vec::try_with_capacity_in(values.len(), alloc)?;
-    for (i, (value, column)) in values.iter().zip(table.columns.columns.iter()).enumerate() {
+    for (i, column) in table.columns.columns.iter().enumerate() {
         if column.storage != Some(i) {
             return Err(Error::Sql("generated columns are not supported"));
         }
-        refs.try_push(value.as_ref())?;
     }
+    // The borrowed values the encoder reads live on the stack for the
+    // usual narrow table, so storing a row allocates nothing here.
+    let mut inline = [ValueRef::Null; INLINE_COLUMNS];
+    let heap;
+    let refs: &[ValueRef<'_>] = match inline.get_mut(..values.len()) {
+        Some(refs) => {
+            for (slot, value) in refs.iter_mut().zip(values.iter()) {
+                *slot = value.as_ref();
+            }
+            refs
+        }
+        None => {
+            let mut refs = Vec::try_with_capacity_in(values.len(), alloc)?;
+            for value in values.iter() {
+                refs.try_push(value.as_ref())?;
+            }
+            heap = refs;
+            &heap
+        }
+    };
     record.clear();
-    encode_into(&refs, record)?;
+    encode_into(refs, record)?;
     w.insert(table, rowid, record, conflict)
 }

@@ -25,6 +25,8 @@ use core::cell::Cell;
 use crate::alloc::Allocator;
 use crate::sql::eval::Value;
 
+use super::cache::{Scratch, TableCache};
+
 /// What every expression of one execution sees besides the row: the
 /// allocator, the bound parameters, the state of `random()`.
 pub(crate) struct Env<'x, A: Allocator + Clone> {
@@ -34,6 +36,15 @@ pub(crate) struct Env<'x, A: Allocator + Clone> {
     pub params: &'x [Value<A>],
     /// The state of `random()`.
     pub random: &'x Cell<u64>,
+    /// The statement's cached table.
+    pub tables: &'x TableCache<A>,
+    /// The statement's reusable buffers.
+    pub scratch: &'x Scratch<A>,
+    /// The connection's rollbacks so far (see `cache`).
+    pub rollbacks: u64,
+    /// Whether the connection holds the open write transaction, if any
+    /// (`BEGIN`): then the uncommitted schema it reads is its own.
+    pub in_transaction: bool,
 }
 
 // By hand: a derive would ask `A: Copy`, but only references are copied.

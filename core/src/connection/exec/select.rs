@@ -11,10 +11,11 @@ use boundlite_platform::Platform;
 use crate::alloc::{Allocator, String, Vec};
 use crate::record::ValueRef;
 use crate::sql::eval::affinity::numeric_affinity;
-use crate::sql::eval::{Value, evaluate, evaluate_condition};
+use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition};
 use crate::sql::{Ident, ResultColumn, Select, SelectBody, SelectCore, TableRef};
 use crate::{Database, Error, Result};
 
+use super::super::cache::SchemaVersion;
 use super::super::check::columns_exist;
 use super::super::context::{ColumnPos, RowContext};
 use super::super::plan::{Plan, choose, shape};
@@ -43,6 +44,16 @@ pub(crate) enum Query<'db, P: Platform, A: Allocator + Clone> {
         /// The next row to return.
         next: usize,
     },
+}
+
+impl<P: Platform, A: Allocator + Clone> Query<'_, P, A> {
+    /// The table a streamed query reads, taken back to be cached.
+    pub fn into_table(self) -> Option<TableInfo<A>> {
+        match self {
+            Query::Stream { source, .. } => source.into_info(),
+            Query::Buffered { .. } => None,
+        }
+    }
 }
 
 /// The one `SELECT` body of `select`, refusing what is not supported.
@@ -79,15 +90,32 @@ pub(crate) fn name_of<A: Allocator + Clone>(name: &Ident<'_>, alloc: A) -> Resul
     Ok(name.to_string_in(alloc)?)
 }
 
-/// The table `name` of `db`, read from its schema.
+/// The table `name` of `db`: the statement's cached one while the schema
+/// is the one it was read from, else read from the schema. `writing`:
+/// the caller runs inside this connection's write transaction.
+///
+/// A table read while another connection's write transaction is open is
+/// not cached: that connection's rollbacks are not counted here.
 pub(crate) fn load_table<P: Platform, A: Allocator + Clone>(
     db: &Database<P, A>,
     name: &Ident<'_>,
+    env: Env<'_, A>,
+    writing: bool,
 ) -> Result<TableInfo<A>> {
+    let version = SchemaVersion {
+        cookie: db.header().schema_cookie,
+        rollbacks: env.rollbacks,
+    };
+    if let Some(table) = env.tables.take(name, version) {
+        return Ok(table);
+    }
     let alloc = db.allocator().clone();
     let schema = db.schema()?;
     let name = name_of(name, alloc.clone())?;
-    TableInfo::load(&schema, &name, alloc)
+    let mut table = TableInfo::load(&schema, &name, alloc)?;
+    let own = writing || env.in_transaction || !db.pager().in_write_transaction();
+    table.version = own.then_some(version);
+    Ok(table)
 }
 
 /// The source `select` reads, and the shape of the plan chosen for it.
@@ -99,7 +127,7 @@ pub(crate) fn open_source<'db, P: Platform, A: Allocator + Clone>(
     let Some((name, alias)) = from_of(body)? else {
         return Ok((Source::constant(), Plan::Scan));
     };
-    let table = load_table(db, &name)?;
+    let table = load_table(db, &name, env, false)?;
     check_body(body, &table, alias.as_ref())?;
     let access = choose(
         body.where_clause.as_ref(),
@@ -249,29 +277,90 @@ pub(crate) fn matches<A: Allocator + Clone>(
     }
 }
 
-/// Replaces `out` with the result columns of the current row.
+/// Replaces `out` with the result columns of the current row, reusing
+/// its slots: a TEXT or BLOB column read from the row is copied into the
+/// buffer its slot already holds, so a warm statement copies rows without
+/// allocating.
 pub(crate) fn output<A: Allocator + Clone>(
     body: &SelectBody<'_, A>,
     ctx: &RowContext<'_, '_, A>,
     out: &mut Vec<Value<A>, A>,
 ) -> Result<()> {
-    out.clear();
-    let alloc = crate::sql::eval::EvalContext::allocator(ctx);
+    let alloc = ctx.allocator();
+    let mut filled = 0;
     for column in body.columns.iter() {
         match column {
             ResultColumn::Expr { expr, .. } => {
-                let value = evaluate(expr, ctx)?;
-                out.try_push(value)?;
+                let slot = slot_at(out, filled)?;
+                match expr.as_column() {
+                    // A bare column is what most queries ask for: copied
+                    // straight from the record into the slot's buffer.
+                    Some(c) => assign(slot, ctx.column(c)?, &alloc)?,
+                    None => *slot = evaluate(expr, ctx)?,
+                }
+                filled += 1;
             }
             ResultColumn::Star | ResultColumn::TableStar(_) => {
                 let table = ctx.table().ok_or(Error::Sql("no tables specified"))?;
-                out.try_reserve(table.column_count())?;
                 for i in 0..table.column_count() {
                     let value = ctx.column_at(ColumnPos::Column(i))?;
-                    out.try_push(Value::try_from_ref(value, alloc.clone())?)?;
+                    assign(slot_at(out, filled)?, value, &alloc)?;
+                    filled += 1;
                 }
             }
         }
+    }
+    out.truncate(filled);
+    Ok(())
+}
+
+/// Slot `i` of `out`, pushing a NULL when `out` is that short.
+fn slot_at<A: Allocator>(out: &mut Vec<Value<A>, A>, i: usize) -> Result<&mut Value<A>> {
+    if out.len() <= i {
+        out.try_push(Value::Null)?;
+    }
+    out.get_mut(i)
+        .ok_or(Error::Misuse("a result column out of place"))
+}
+
+/// Makes `slot` a copy of `value`, into the buffer `slot` holds when it
+/// is TEXT or a BLOB (its capacity is kept, so copying a value no longer
+/// than the slot's largest so far allocates nothing). When memory runs
+/// out the slot is left as it was.
+pub(crate) fn assign<A: Allocator + Clone>(
+    slot: &mut Value<A>,
+    value: ValueRef<'_>,
+    alloc: &A,
+) -> Result<()> {
+    let (bytes, text) = match value {
+        ValueRef::Text(b) => (b, true),
+        ValueRef::Blob(b) => (b, false),
+        other => {
+            *slot = Value::scalar(other);
+            return Ok(());
+        }
+    };
+    let buffer = match slot {
+        Value::Text(b) | Value::Blob(b) => b,
+        _ => {
+            *slot = Value::try_from_ref(value, alloc.clone())?;
+            return Ok(());
+        }
+    };
+    // Grown before it is cleared, so a refusal leaves the old value.
+    buffer.try_reserve(bytes.len().saturating_sub(buffer.len()))?;
+    buffer.clear();
+    buffer.try_extend_from_slice(bytes)?;
+    if text != matches!(slot, Value::Text(_)) {
+        let buffer = match core::mem::replace(slot, Value::Null) {
+            Value::Text(b) | Value::Blob(b) => b,
+            _ => Vec::new_in(alloc.clone()),
+        };
+        *slot = if text {
+            Value::Text(buffer)
+        } else {
+            Value::Blob(buffer)
+        };
     }
     Ok(())
 }

@@ -1,0 +1,125 @@
+//! What a prepared statement keeps between its runs so that a warm run
+//! allocates nothing: [`TableCache`], the [`TableInfo`] it read last (so
+//! it reads neither the schema table nor the table's `CREATE` statement
+//! again), and [`Scratch`], the buffers an `INSERT` builds each row in.
+//!
+//! Invariant: a cached table is used only while the schema is the one it
+//! was read from, told by its [`SchemaVersion`]: the database's schema
+//! cookie (which every schema change increments) and the connection's
+//! count of rollbacks. The count is there because a rolled-back schema
+//! change takes the cookie back with it, so a later, different change
+//! could bring the cookie back to a value already cached; only this
+//! connection's own uncommitted changes are visible to it, so only its
+//! rollbacks can do that.
+
+use core::cell::Cell;
+
+use crate::alloc::{Allocator, Vec};
+use crate::sql::Ident;
+use crate::sql::eval::Value;
+
+use super::context::ColumnPos;
+use super::table::TableInfo;
+
+/// Which schema a [`TableInfo`] was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SchemaVersion {
+    /// The database header's schema cookie.
+    pub cookie: u32,
+    /// The connection's rollbacks so far.
+    pub rollbacks: u64,
+}
+
+/// At most one table.
+pub(crate) struct TableCache<A: Allocator> {
+    slot: Cell<Option<TableInfo<A>>>,
+}
+
+impl<A: Allocator> TableCache<A> {
+    /// An empty cache.
+    pub const fn new() -> Self {
+        TableCache {
+            slot: Cell::new(None),
+        }
+    }
+
+    /// The cached table called `name`, taken out, if it was read from
+    /// the schema `version`; a stale entry is dropped.
+    pub fn take(&self, name: &Ident<'_>, version: SchemaVersion) -> Option<TableInfo<A>> {
+        match self.slot.take() {
+            Some(table) if table.version != Some(version) => None,
+            Some(table) if name.eq_ignore_ascii_case(&table.name) => Some(table),
+            other => {
+                // Another table of the same schema: kept for the next
+                // statement that asks for it.
+                self.slot.set(other);
+                None
+            }
+        }
+    }
+
+    /// Keeps `table` if it knows which schema it was read from.
+    pub fn put(&self, table: TableInfo<A>) {
+        if table.version.is_some() {
+            self.slot.set(Some(table));
+        }
+    }
+}
+
+/// Buffers a statement reuses from run to run; each is taken out for the
+/// length of one run (empty when a run failed while holding it).
+pub(crate) struct Scratch<A: Allocator> {
+    /// The columns an `INSERT` writes.
+    targets: Cell<Option<Vec<ColumnPos, A>>>,
+    /// One row's values.
+    values: Cell<Option<Vec<Value<A>, A>>>,
+    /// One row's record.
+    record: Cell<Option<Vec<u8, A>>>,
+}
+
+impl<A: Allocator + Clone> Scratch<A> {
+    /// No buffers yet.
+    pub const fn new() -> Self {
+        Scratch {
+            targets: Cell::new(None),
+            values: Cell::new(None),
+            record: Cell::new(None),
+        }
+    }
+
+    /// The target list, taken out and empty.
+    pub fn targets(&self, alloc: &A) -> Vec<ColumnPos, A> {
+        emptied(self.targets.take(), alloc)
+    }
+
+    /// The values buffer, taken out, holding what it last held (so its
+    /// text and BLOB buffers can be reused).
+    pub fn values(&self, alloc: &A) -> Vec<Value<A>, A> {
+        self.values
+            .take()
+            .unwrap_or_else(|| Vec::new_in(alloc.clone()))
+    }
+
+    /// The record buffer, taken out and empty.
+    pub fn record(&self, alloc: &A) -> Vec<u8, A> {
+        emptied(self.record.take(), alloc)
+    }
+
+    /// Gives the buffers back for the next run.
+    pub fn put(&self, targets: Vec<ColumnPos, A>, values: Vec<Value<A>, A>, record: Vec<u8, A>) {
+        self.targets.set(Some(targets));
+        self.values.set(Some(values));
+        self.record.set(Some(record));
+    }
+}
+
+/// `buffer` emptied, or a new one.
+fn emptied<T, A: Allocator + Clone>(buffer: Option<Vec<T, A>>, alloc: &A) -> Vec<T, A> {
+    match buffer {
+        Some(mut b) => {
+            b.clear();
+            b
+        }
+        None => Vec::new_in(alloc.clone()),
+    }
+}
