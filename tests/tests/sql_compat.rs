@@ -162,7 +162,14 @@ impl Gen {
 
     fn cond(&mut self) -> String {
         let simple = |g: &mut Gen| -> String {
-            match g.0.below(14) {
+            match g.0.below(21) {
+                14 => format!("score > {}", g.score()),
+                15 => format!("score <= {}", g.score()),
+                16 => format!("{} < score", g.score()),
+                17 => format!("score BETWEEN {} AND {}", g.score(), g.score()),
+                18 => format!("name >= {}", g.name()),
+                19 => format!("{} > name", g.name()),
+                20 => format!("name BETWEEN {} AND {}", g.name(), g.name()),
                 11 => format!("score = {}", g.score()),
                 12 => format!("{} = name AND id > {}", g.name(), g.0.below(120)),
                 13 => format!("name = {} AND score = {}", g.name(), g.score()),
@@ -620,13 +627,14 @@ fn index_seeks_match_sqlite() {
     let mine = db.connect();
     let oracle = rusqlite::Connection::open_in_memory().unwrap();
     let script = [
-        "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, n INT, r REAL, b BLOB, c TEXT COLLATE NOCASE)",
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, n INT, r REAL, b BLOB, c TEXT COLLATE NOCASE, d INT)",
         "CREATE INDEX t_name ON t(name)",
         "CREATE INDEX t_n ON t(n, name)",
         "CREATE INDEX t_b ON t(b)",
         "CREATE INDEX t_c ON t(c)",
         "CREATE INDEX t_c_binary ON t(c COLLATE BINARY)",
-        "INSERT INTO t(name, n, r, b, c) VALUES ('a', 1, 1.0, 1, 'A'), ('1', 2, 2.5, '1', 'a'), ('b', 1, 3, x'01', 'B'), (NULL, NULL, NULL, NULL, NULL), ('a', '3', '4', 2, 'b'), (1, 3.0, 4, 2.0, 'x')",
+        "CREATE INDEX t_d ON t(d DESC)",
+        "INSERT INTO t(name, n, r, b, c, d) VALUES ('a', 1, 1.0, 1, 'A', 1), ('1', 2, 2.5, '1', 'a', 2), ('b', 1, 3, x'01', 'B', 3), (NULL, NULL, NULL, NULL, NULL, NULL), ('a', '3', '4', 2, 'b', 3), (1, 3.0, 4, 2.0, 'x', 'z')",
         "SELECT id FROM t WHERE name = 'a' ORDER BY id",
         "SELECT id FROM t WHERE name = 1 ORDER BY id",
         "SELECT id FROM t WHERE name = '1' ORDER BY id",
@@ -640,6 +648,30 @@ fn index_seeks_match_sqlite() {
         "SELECT id FROM t WHERE c = 'a' ORDER BY id",
         "SELECT id FROM t WHERE c = 'B' ORDER BY id",
         "SELECT id FROM t WHERE name = NULL",
+        "SELECT id FROM t WHERE name > 'a' ORDER BY id",
+        "SELECT id FROM t WHERE name >= 'a' ORDER BY id",
+        "SELECT id FROM t WHERE name < 'b' ORDER BY id",
+        "SELECT id FROM t WHERE name <= 1 ORDER BY id",
+        "SELECT id FROM t WHERE 'a' < name ORDER BY id",
+        "SELECT id FROM t WHERE name BETWEEN '1' AND 'a' ORDER BY id",
+        "SELECT id FROM t WHERE name > NULL",
+        "SELECT id FROM t WHERE name BETWEEN 'a' AND NULL",
+        "SELECT id FROM t WHERE n > 1 ORDER BY id",
+        "SELECT id FROM t WHERE n >= '2' ORDER BY id",
+        "SELECT id FROM t WHERE n < 3.0 ORDER BY id",
+        "SELECT id FROM t WHERE n <= 3 AND n > 1.5 ORDER BY id",
+        "SELECT id FROM t WHERE n > 'x' ORDER BY id",
+        "SELECT id FROM t WHERE b > 1 ORDER BY id",
+        "SELECT id FROM t WHERE b < '1' ORDER BY id",
+        "SELECT id FROM t WHERE b >= x'00' ORDER BY id",
+        "SELECT id FROM t WHERE c > 'a' ORDER BY id",
+        "SELECT id FROM t WHERE c BETWEEN 'A' AND 'b' ORDER BY id",
+        "SELECT id FROM t WHERE d > 1 ORDER BY id",
+        "SELECT id FROM t WHERE d >= 2 AND d < 4 ORDER BY id",
+        "SELECT id FROM t WHERE d BETWEEN '1' AND 3 ORDER BY id",
+        "SELECT id FROM t WHERE d <= 3 ORDER BY id",
+        "SELECT id FROM t WHERE d = 3 ORDER BY id",
+        "SELECT id FROM t WHERE name > 'a' AND id = 3",
         "SELECT id FROM t WHERE name = 'a' AND n = 3",
         "SELECT count(*) FROM t WHERE name = 'a'",
         "UPDATE t SET name = 'z' WHERE name = 'a'",
@@ -658,6 +690,14 @@ fn index_seeks_match_sqlite() {
         "EXPLAIN QUERY PLAN SELECT * FROM t WHERE id = 1 AND name = 'a'",
         "EXPLAIN QUERY PLAN SELECT * FROM t WHERE r = 1",
         "EXPLAIN QUERY PLAN SELECT * FROM t WHERE c = 'a'",
+        "EXPLAIN QUERY PLAN SELECT * FROM t WHERE name > 'a'",
+        "EXPLAIN QUERY PLAN SELECT * FROM t WHERE name >= 1 AND name < 'b'",
+        "EXPLAIN QUERY PLAN SELECT * FROM t WHERE 5 > n",
+        "EXPLAIN QUERY PLAN SELECT * FROM t WHERE n BETWEEN 1 AND 3",
+        "EXPLAIN QUERY PLAN SELECT * FROM t WHERE d <= 3",
+        "EXPLAIN QUERY PLAN SELECT * FROM t WHERE n > 1 AND name = 'a'",
+        "EXPLAIN QUERY PLAN SELECT * FROM t WHERE id = 1 AND name > 'a'",
+        "EXPLAIN QUERY PLAN SELECT * FROM t WHERE c > 'a'",
     ] {
         let detail = |rows: Rows| rows.into_iter().map(|r| r[3].clone()).collect::<Vec<_>>();
         let a = ours(&mine, sql).map(detail);

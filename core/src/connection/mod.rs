@@ -13,7 +13,7 @@
 //! - `check`: every column named exists, checked before any row is read;
 //! - `context`: the expression context that reads a row's columns;
 //! - `plan`: which part of a table a `WHERE` clause needs (a rowid seek,
-//!   a rowid range, an index equality seek, or a scan);
+//!   a rowid range, an index equality or range seek, or a scan);
 //! - `writer`: every change to the trees, with index maintenance and the
 //!   undo log that makes one statement atomic inside `BEGIN`;
 //! - `exec/`: one file per statement kind (and `PRAGMA`).

@@ -7,6 +7,10 @@
 //! - `column = expr` on the first column of an index seeks the index and
 //!   reads each row its entries name (preferred to a rowid range, not to
 //!   a rowid equality);
+//! - `column > expr`, `>=`, `<`, `<=` and `BETWEEN` on the first column
+//!   of an index seek the first entry of the range and stop after its
+//!   last (only when neither of the above applies: a rowid range is
+//!   read without a second lookup per row);
 //! - anything else scans the table.
 //!
 //! Only terms joined by `AND` at the top of the clause are used, and only
@@ -18,7 +22,9 @@
 //! `expr` must be a literal or parameter (no affinity, no collation of
 //! its own), its value is given the column's affinity as the comparison
 //! gives it, and the index's collation on that column must be the
-//! column's own. A NULL key selects nothing.
+//! column's own. A NULL key or bound selects nothing. Of several range
+//! terms on the column, the first lower and the first upper bound are
+//! used; the clause applies the others.
 //!
 //! Invariant: a plan only narrows the rows visited; the executor still
 //! evaluates the whole clause on every row it visits.
@@ -61,14 +67,29 @@ pub(crate) enum Plan {
         /// The position of the index in the table's list.
         index: usize,
     },
+    /// The rows whose entry in the table's index number `index` has a
+    /// first column between the bounds held beside the plan (see
+    /// [`Access`]); each end, if any, says whether it is included.
+    IndexRange {
+        /// The position of the index in the table's list.
+        index: usize,
+        /// Whether the lower bound is included, if there is one.
+        low: Option<bool>,
+        /// Whether the upper bound is included, if there is one.
+        high: Option<bool>,
+    },
 }
 
 /// A plan with the value an index seek looks for.
 pub(crate) struct Access<A: Allocator> {
     /// How the table is visited.
     pub plan: Plan,
-    /// For [`Plan::IndexEq`], the key, with the column's affinity given.
+    /// For [`Plan::IndexEq`], the key; for [`Plan::IndexRange`], the
+    /// lower bound; with the column's affinity given.
     pub key: Option<Value<A>>,
+    /// For [`Plan::IndexRange`], the upper bound, with the column's
+    /// affinity given.
+    pub high: Option<Value<A>>,
 }
 
 impl Plan {
@@ -91,16 +112,23 @@ impl<A: Allocator> fmt::Display for Describe<'_, A> {
             Plan::Scan | Plan::Empty => write!(f, "SCAN {name}"),
             Plan::RowidEq(_) => write!(f, "SEARCH {name} USING INTEGER PRIMARY KEY (rowid=?)"),
             Plan::IndexEq { index } => {
-                let index = self.table.indexes.get(index);
-                let column = index
-                    .and_then(|i| i.columns.columns.first())
-                    .and_then(|c| match c.source {
-                        ColumnSource::Column(i) => self.table.columns.columns.get(i),
-                        ColumnSource::Expression => None,
-                    })
-                    .map_or("?", |c| &*c.name);
-                let index = index.map_or("?", |i| &*i.name);
+                let (index, column) = self.index_names(index);
                 write!(f, "SEARCH {name} USING INDEX {index} ({column}=?)")
+            }
+            Plan::IndexRange { index, low, high } => {
+                let (index, column) = self.index_names(index);
+                write!(f, "SEARCH {name} USING INDEX {index} (")?;
+                // SQLite words `>=` as `>` and `<=` as `<`.
+                if low.is_some() {
+                    write!(f, "{column}>?")?;
+                }
+                if low.is_some() && high.is_some() {
+                    f.write_str(" AND ")?;
+                }
+                if high.is_some() {
+                    write!(f, "{column}<?")?;
+                }
+                f.write_str(")")
             }
             Plan::RowidRange { low, high } => {
                 write!(f, "SEARCH {name} USING INTEGER PRIMARY KEY (")?;
@@ -116,6 +144,23 @@ impl<A: Allocator> fmt::Display for Describe<'_, A> {
                 f.write_str(")")
             }
         }
+    }
+}
+
+impl<'t, A: Allocator> Describe<'t, A> {
+    /// The name of the table's index number `index` and of its first
+    /// column (`?` for what is not there).
+    fn index_names(&self, index: usize) -> (&'t str, &'t str) {
+        let table = self.table;
+        let index = table.indexes.get(index);
+        let column = index
+            .and_then(|i| i.columns.columns.first())
+            .and_then(|c| match c.source {
+                ColumnSource::Column(i) => table.columns.columns.get(i),
+                ColumnSource::Expression => None,
+            })
+            .map_or("?", |c| &*c.name);
+        (index.map_or("?", |i| &*i.name), column)
     }
 }
 
@@ -139,24 +184,65 @@ pub(crate) fn choose<A: Allocator + Clone>(
 ) -> Result<Access<A>> {
     let mut plan = Plan::Scan;
     let mut key = None;
+    let mut high = None;
     if let Some(clause) = where_clause {
         narrow(clause, table, alias, Some(ctx), &mut plan)?;
         if matches!(plan, Plan::Scan | Plan::RowidRange { .. }) {
             if let Some((index, bound)) = index_term(clause, table, alias) {
-                let value = evaluate(bound, ctx)?;
-                let affinity = column_affinity(table, index);
-                let value = apply_comparison_affinity(value.as_ref(), affinity);
-                if value.as_ref().is_null() {
+                match seek_key(bound, table, index, ctx)? {
+                    Some(value) => {
+                        key = Some(value);
+                        plan = Plan::IndexEq { index };
+                    }
+                    None => plan = Plan::Empty,
+                }
+            }
+        }
+        if plan == Plan::Scan {
+            if let Some(term) = range_term(clause, table, alias) {
+                let bound = |end: Option<(&Expr<'_, A>, bool)>| match end {
+                    Some((expr, inclusive)) => Ok::<_, crate::Error>(Some((
+                        seek_key(expr, table, term.index, ctx)?,
+                        inclusive,
+                    ))),
+                    None => Ok(None),
+                };
+                let low = bound(term.low)?;
+                let upper = bound(term.high)?;
+                if matches!(low, Some((None, _))) || matches!(upper, Some((None, _))) {
                     plan = Plan::Empty;
                 } else {
-                    let alloc = crate::sql::eval::EvalContext::allocator(ctx);
-                    key = Some(Value::try_from_ref(value.as_ref(), alloc)?);
-                    plan = Plan::IndexEq { index };
+                    plan = Plan::IndexRange {
+                        index: term.index,
+                        low: low.as_ref().map(|(_, inclusive)| *inclusive),
+                        high: upper.as_ref().map(|(_, inclusive)| *inclusive),
+                    };
+                    key = low.and_then(|(value, _)| value);
+                    high = upper.and_then(|(value, _)| value);
                 }
             }
         }
     }
-    Ok(Access { plan, key })
+    Ok(Access { plan, key, high })
+}
+
+/// The value `bound` seeks in the table's index number `index`: with the
+/// affinity of the index's first column given as the comparison gives it;
+/// `None` when it is NULL.
+fn seek_key<A: Allocator + Clone>(
+    bound: &Expr<'_, A>,
+    table: &TableInfo<A>,
+    index: usize,
+    ctx: &RowContext<'_, '_, A>,
+) -> Result<Option<Value<A>>> {
+    let value = evaluate(bound, ctx)?;
+    let affinity = column_affinity(table, index);
+    let value = apply_comparison_affinity(value.as_ref(), affinity);
+    if value.as_ref().is_null() {
+        return Ok(None);
+    }
+    let alloc = crate::sql::eval::EvalContext::allocator(ctx);
+    Ok(Some(Value::try_from_ref(value.as_ref(), alloc)?))
 }
 
 /// The shape of the plan for `where_clause`, whatever its bounds turn out
@@ -174,8 +260,137 @@ pub(crate) fn shape<A: Allocator + Clone>(
                 plan = Plan::IndexEq { index };
             }
         }
+        if plan == Plan::Scan {
+            if let Some(term) = range_term(clause, table, alias) {
+                plan = Plan::IndexRange {
+                    index: term.index,
+                    low: term.low.map(|(_, inclusive)| inclusive),
+                    high: term.high.map(|(_, inclusive)| inclusive),
+                };
+            }
+        }
     }
     Ok(plan)
+}
+
+/// The range terms on one indexed column: the index they seek and the
+/// first lower and upper bound found, each with whether it is included.
+struct RangeTerm<'e, 'a, A: Allocator> {
+    index: usize,
+    column: usize,
+    low: Option<(&'e Expr<'a, A>, bool)>,
+    high: Option<(&'e Expr<'a, A>, bool)>,
+}
+
+/// The range terms among the `AND` terms of `expr` on the first column
+/// (of those an index can seek) that has one: `column op bound` (either
+/// way round) with `op` one of `<`, `<=`, `>`, `>=`, and `column BETWEEN
+/// bound AND bound`.
+fn range_term<'e, 'a, A: Allocator>(
+    expr: &'e Expr<'a, A>,
+    table: &TableInfo<A>,
+    alias: Option<&Ident<'_>>,
+) -> Option<RangeTerm<'e, 'a, A>> {
+    let mut found = None;
+    collect_range(expr, table, alias, &mut found);
+    found
+}
+
+/// Adds the range terms among the `AND` terms of `expr` to `found`.
+fn collect_range<'e, 'a, A: Allocator>(
+    expr: &'e Expr<'a, A>,
+    table: &TableInfo<A>,
+    alias: Option<&Ident<'_>>,
+    found: &mut Option<RangeTerm<'e, 'a, A>>,
+) {
+    type End<'e, 'a, A> = Option<(&'e Expr<'a, A>, bool)>;
+    let (column, low, high): (_, End<'e, 'a, A>, End<'e, 'a, A>) = match expr {
+        Expr::Binary(b) if b.op == BinaryOp::And => {
+            collect_range(&b.lhs, table, alias, found);
+            collect_range(&b.rhs, table, alias, found);
+            return;
+        }
+        Expr::Binary(b) => {
+            let op = match b.op {
+                BinaryOp::Lt => Op::Lt,
+                BinaryOp::Le => Op::Le,
+                BinaryOp::Gt => Op::Gt,
+                BinaryOp::Ge => Op::Ge,
+                _ => return,
+            };
+            let (column, bound, op) = if is_plain_bound(&b.rhs) {
+                (&b.lhs, &b.rhs, op)
+            } else if is_plain_bound(&b.lhs) {
+                (&b.rhs, &b.lhs, flip(op))
+            } else {
+                return;
+            };
+            match op {
+                Op::Gt => (column, Some((bound, false)), None),
+                Op::Ge => (column, Some((bound, true)), None),
+                Op::Lt => (column, None, Some((bound, false))),
+                Op::Le => (column, None, Some((bound, true))),
+                Op::Eq => return,
+            }
+        }
+        Expr::Between(between) => {
+            let Between {
+                negated,
+                expr,
+                low,
+                high,
+            } = &**between;
+            if *negated || !is_plain_bound(low) || !is_plain_bound(high) {
+                return;
+            }
+            (expr, Some((low, true)), Some((high, true)))
+        }
+        _ => return,
+    };
+    let Some(ColumnPos::Column(i)) = column.as_column().and_then(|c| resolve(table, alias, c))
+    else {
+        return;
+    };
+    match found {
+        Some(term) if term.column == i => {
+            term.low = term.low.or(low);
+            term.high = term.high.or(high);
+        }
+        Some(_) => {}
+        None => {
+            if let Some(index) = seekable_index(table, i) {
+                *found = Some(RangeTerm {
+                    index,
+                    column: i,
+                    low,
+                    high,
+                });
+            }
+        }
+    }
+}
+
+/// The index that can seek the table's column number `i`: one whose
+/// first column is `i` with the column's own collation, a unique one if
+/// there is any (it finds at most one row per key).
+fn seekable_index<A: Allocator>(table: &TableInfo<A>, i: usize) -> Option<usize> {
+    let collation = table.columns.columns.get(i)?.collation?;
+    let seekable =
+        |index: &super::table::IndexInfo<A>| {
+            index.columns.columns.first().is_some_and(|c| {
+                c.source == ColumnSource::Column(i) && c.collation == Some(collation)
+            }) && index.keys.first().is_some_and(|k| k.collation == collation)
+        };
+    let mut found = None;
+    for (n, index) in table.indexes.iter().enumerate() {
+        if seekable(index) && (found.is_none() || index.columns.unique) {
+            found = Some(n);
+            if index.columns.unique {
+                break;
+            }
+        }
+    }
+    found
 }
 
 /// The first `AND` term of `expr` that an index can seek: `column =
@@ -213,22 +428,7 @@ fn index_term<'e, 'a, A: Allocator>(
             let ColumnPos::Column(i) = resolve(table, alias, column.as_column()?)? else {
                 return None;
             };
-            let collation = table.columns.columns.get(i)?.collation?;
-            let seekable = |index: &super::table::IndexInfo<A>| {
-                index.columns.columns.first().is_some_and(|c| {
-                    c.source == ColumnSource::Column(i) && c.collation == Some(collation)
-                }) && index.keys.first().is_some_and(|k| k.collation == collation)
-            };
-            let mut found = None;
-            for (n, index) in table.indexes.iter().enumerate() {
-                if seekable(index) && (found.is_none() || index.columns.unique) {
-                    found = Some(n);
-                    if index.columns.unique {
-                        break;
-                    }
-                }
-            }
-            found.map(|n| (n, bound))
+            seekable_index(table, i).map(|n| (n, bound))
         }
         _ => None,
     }
@@ -353,7 +553,7 @@ fn apply<A: Allocator + Clone>(
     };
     *plan = match (*plan, op) {
         (Plan::Empty, _) => Plan::Empty,
-        (Plan::IndexEq { .. }, _) => return Ok(()),
+        (Plan::IndexEq { .. } | Plan::IndexRange { .. }, _) => return Ok(()),
         (Plan::RowidEq(m), Op::Eq) if m != n => Plan::Empty,
         (Plan::RowidEq(m), _) => Plan::RowidEq(m),
         (_, Op::Eq) => Plan::RowidEq(n),

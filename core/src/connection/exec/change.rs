@@ -2,7 +2,12 @@
 //! ...]`.
 //!
 //! Invariants: the rowids to change are collected first (the plan
-//! narrows the rows visited, `WHERE` decides), then each row is changed:
+//! narrows the rows visited, `WHERE` decides), then each row is changed,
+//! in the order SQLite changes them: the order visited, unless an update
+//! may replace rows, sets the rowid or changes the index an index range
+//! walks, where SQLite collects the rowids first and changes them in
+//! rowid order (which row an `OR REPLACE` keeps, or whether a `UNIQUE`
+//! check fails, depends on that order). Each row is changed so:
 //! an update deletes the old row with its index entries and stores the
 //! new one through [`store_row`], so affinity, `NOT NULL`, uniqueness and
 //! index maintenance are those of `INSERT`. A row deleted by an earlier
@@ -13,13 +18,14 @@ use boundlite_platform::Platform;
 use crate::alloc::{Allocator, Vec};
 use crate::btree::SeekMode;
 use crate::record::RecordRef;
+use crate::schema::ColumnSource;
 use crate::sql::eval::{Value, evaluate, evaluate_condition};
 use crate::sql::{Conflict, Delete, Expr, Ident, QualifiedName, Update};
 use crate::{Error, Result};
 
 use super::super::check::columns_exist;
 use super::super::context::ColumnPos;
-use super::super::plan::choose;
+use super::super::plan::{Plan, choose};
 use super::super::table::TableInfo;
 use super::super::writer::Writer;
 use super::Env;
@@ -34,12 +40,13 @@ fn targets<P: Platform, A: Allocator + Clone>(
     alias: Option<Ident<'_>>,
     where_clause: Option<&Expr<'_, A>>,
     env: Env<'_, A>,
-) -> Result<(TableInfo<A>, Vec<i64, A>)> {
+) -> Result<(TableInfo<A>, Vec<i64, A>, Plan)> {
     let table = load_table(w.db(), &name.name, env, true)?;
     if let Some(clause) = where_clause {
         columns_exist(clause, Some(&table), alias.as_ref())?;
     }
     let access = choose(where_clause, &table, alias.as_ref(), &env.context())?;
+    let plan = access.plan;
     let mut source = Source::table(w.db(), table, access);
     let mut rowids = Vec::new_in(env.alloc.clone());
     while source.advance()? {
@@ -54,7 +61,7 @@ fn targets<P: Platform, A: Allocator + Clone>(
     let table = source
         .into_info()
         .ok_or(Error::Misuse("table source without a table"))?;
-    Ok((table, rowids))
+    Ok((table, rowids, plan))
 }
 
 /// Runs `delete`; returns the rows deleted.
@@ -63,7 +70,7 @@ pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
     delete: &Delete<'_, A>,
     env: Env<'_, A>,
 ) -> Result<usize> {
-    let (table, rowids) = targets(
+    let (table, rowids, _) = targets(
         w,
         &delete.table,
         delete.alias,
@@ -94,7 +101,7 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
         return Err(Error::Sql("UPDATE OR IGNORE is not supported"));
     }
     let alloc = env.alloc.clone();
-    let (table, rowids) = targets(
+    let (table, mut rowids, plan) = targets(
         w,
         &update.table,
         update.alias,
@@ -108,6 +115,22 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
         };
         columns.try_push(column_named(&table, name)?)?;
         columns_exist(&assignment.value, Some(&table), update.alias.as_ref())?;
+    }
+    if let Plan::IndexRange { index, .. } = plan {
+        let walked = table.indexes.get(index);
+        let changes_walked = columns.iter().any(|c| match c {
+            ColumnPos::Column(i) => walked.is_some_and(|index| {
+                index.columns.columns.iter().any(|k| match k.source {
+                    ColumnSource::Column(j) => j == *i,
+                    // An expression may read the column.
+                    ColumnSource::Expression => true,
+                })
+            }),
+            ColumnPos::Rowid => true,
+        });
+        if conflict == Conflict::Replace || changes_walked {
+            rowids.sort_unstable();
+        }
     }
     let mut record = Vec::new_in(alloc.clone());
     let mut changed = 0;

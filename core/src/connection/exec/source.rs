@@ -5,15 +5,17 @@
 //! Invariant: the source only positions its cursors; the caller reads the
 //! current row through [`Source::with_row`], which parses the record and
 //! hands an expression context over it, and evaluates `WHERE` itself. An
-//! index seek walks the index entries equal to its key on the first
-//! column and moves the table cursor to the rowid each one ends with.
+//! index seek walks the index entries whose first column equals its key,
+//! or lies in its range, and moves the table cursor to the rowid each one
+//! ends with. A range is walked in index order: on a descending column
+//! from its upper bound down to its lower one.
 
 use boundlite_platform::Platform;
 
 use crate::alloc::Allocator;
 use crate::btree::{IndexCursor, SeekMode, TableCursor};
 use crate::pager::Pager;
-use crate::record::{KeyColumn, RecordRef, ValueRef, compare_record_with_values};
+use crate::record::{KeyColumn, RecordRef, SortOrder, ValueRef, compare_record_with_values};
 use crate::sql::Ident;
 use crate::sql::eval::Value;
 use crate::{Database, Error, Result};
@@ -29,12 +31,21 @@ pub(crate) type Cursor<'db, P, A> = TableCursor<'db, Pager<<P as Platform>::File
 /// An index cursor over a database's pager.
 type Index<'db, P, A> = IndexCursor<'db, Pager<<P as Platform>::File, A>, A>;
 
-/// The index an index seek walks.
+/// One end of an index walk: the value on the first column and whether
+/// entries equal to it are included.
+type End<A> = Option<(Value<A>, bool)>;
+
+/// The index an index seek walks, with its ends in index order.
 struct IndexSeek<'db, P: Platform, A: Allocator + Clone> {
     cursor: Index<'db, P, A>,
-    /// The value the entries' first column must equal.
-    key: Value<A>,
-    /// How that column compares.
+    /// Where the walk starts; `None`: at the first entry.
+    start: End<A>,
+    /// Where the walk stops; `None`: after the last entry.
+    stop: End<A>,
+    /// Whether the walk stops after the entries equal to `start` (an
+    /// equality seek, which holds its key once).
+    equal: bool,
+    /// How the first column compares.
     column: KeyColumn,
 }
 
@@ -42,7 +53,7 @@ struct IndexSeek<'db, P: Platform, A: Allocator + Clone> {
 pub(crate) struct Source<'db, P: Platform, A: Allocator + Clone> {
     /// The table and its cursor; `None` for a query without `FROM`.
     table: Option<(TableInfo<A>, Cursor<'db, P, A>)>,
-    /// For [`Plan::IndexEq`], the index walked.
+    /// For [`Plan::IndexEq`] and [`Plan::IndexRange`], the index walked.
     index: Option<IndexSeek<'db, P, A>>,
     plan: Plan,
     started: bool,
@@ -64,16 +75,41 @@ impl<'db, P: Platform, A: Allocator + Clone> Source<'db, P, A> {
     /// The rows of `table` that `access` visits.
     pub fn table(db: &'db Database<P, A>, table: TableInfo<A>, access: Access<A>) -> Self {
         let cursor = db.table_cursor(table.root);
-        let Access { mut plan, key } = access;
-        let index = match (plan, key) {
-            (Plan::IndexEq { index }, Some(key)) => table.indexes.get(index).map(|i| IndexSeek {
-                cursor: db.index_cursor(i.root),
-                key,
-                column: i.keys.first().copied().unwrap_or_default(),
-            }),
+        let Access {
+            mut plan,
+            key,
+            high,
+        } = access;
+        let ends = match plan {
+            Plan::IndexEq { index } => key.map(|key| (index, Some((key, true)), None, true)),
+            Plan::IndexRange {
+                index,
+                low,
+                high: upper,
+            } => {
+                let low = low.zip(key).map(|(inclusive, v)| (v, inclusive));
+                let upper = upper.zip(high).map(|(inclusive, v)| (v, inclusive));
+                Some((index, low, upper, false))
+            }
             _ => None,
         };
-        if matches!(plan, Plan::IndexEq { .. }) && index.is_none() {
+        let index = ends.and_then(|(index, low, high, equal)| {
+            let i = table.indexes.get(index)?;
+            let column = i.keys.first().copied().unwrap_or_default();
+            // A descending column keeps its largest values first.
+            let (start, stop) = match column.order {
+                SortOrder::Desc if !equal => (high, low),
+                _ => (low, high),
+            };
+            Some(IndexSeek {
+                cursor: db.index_cursor(i.root),
+                start,
+                stop,
+                equal,
+                column,
+            })
+        });
+        if matches!(plan, Plan::IndexEq { .. } | Plan::IndexRange { .. }) && index.is_none() {
             // No key or no such index: fall back to visiting every row.
             plan = Plan::Scan;
         }
@@ -111,7 +147,8 @@ impl<'db, P: Platform, A: Allocator + Clone> Source<'db, P, A> {
             },
             Some((_, cursor)) => {
                 let on = match (self.plan, first) {
-                    (Plan::Empty | Plan::IndexEq { .. }, _) | (Plan::RowidEq(_), false) => false,
+                    (Plan::Empty | Plan::IndexEq { .. } | Plan::IndexRange { .. }, _)
+                    | (Plan::RowidEq(_), false) => false,
                     (Plan::RowidEq(n), true) => cursor.seek(n, SeekMode::Eq)?,
                     (Plan::Scan | Plan::RowidRange { low: None, .. }, true) => cursor.first()?,
                     (
@@ -192,23 +229,37 @@ impl<'db, P: Platform, A: Allocator + Clone> Source<'db, P, A> {
 }
 
 impl<'db, P: Platform, A: Allocator + Clone> IndexSeek<'db, P, A> {
-    /// Moves to the next index entry equal to the key and `table` to the
+    /// Moves to the next index entry between the ends and `table` to the
     /// row it names; `false` when there is none.
     fn advance(&mut self, table: &mut Cursor<'db, P, A>, first: bool) -> Result<bool> {
-        let key = [self.key.as_ref()];
         let columns = [self.column];
-        let on = if first {
-            self.cursor.seek(&key, &columns, SeekMode::Eq)?
-        } else {
-            self.cursor.next()?
+        let on = match (&self.start, first) {
+            (Some((start, inclusive)), true) => {
+                let mode = if *inclusive {
+                    SeekMode::Ge
+                } else {
+                    SeekMode::Gt
+                };
+                self.cursor.seek(&[start.as_ref()], &columns, mode)?
+            }
+            (None, true) => self.cursor.first()?,
+            (_, false) => self.cursor.next()?,
         };
         if !on {
             return Ok(false);
         }
         let payload = self.cursor.payload()?;
         let entry = RecordRef::parse(&payload, None)?;
-        if !first && compare_record_with_values(&entry, &key, &columns)?.is_ne() {
-            return Ok(false);
+        let stop = match (&self.stop, &self.start) {
+            (Some(stop), _) => Some(stop),
+            (None, Some(start)) if self.equal => Some(start),
+            _ => None,
+        };
+        if let Some((stop, inclusive)) = stop {
+            let ordering = compare_record_with_values(&entry, &[stop.as_ref()], &columns)?;
+            if ordering.is_gt() || (!*inclusive && ordering.is_eq()) {
+                return Ok(false);
+            }
         }
         let last = entry
             .column_count()
