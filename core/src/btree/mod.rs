@@ -1,10 +1,12 @@
-//! Table and index B-trees as SQLite lays them out in the file (read side).
+//! Table and index B-trees as SQLite lays them out in the file.
 //!
 //! A database file is a forest of B-trees, one per table and one per index,
 //! each rooted at a page named in the schema. Table B-trees are keyed by a
 //! 64-bit rowid and keep rows in their leaves only; index B-trees are keyed
 //! by records and keep entries in interior and leaf pages alike. This module
-//! owns how those pages are read:
+//! owns how those pages are read and changed.
+//!
+//! Reading:
 //!
 //! - [`page`]: [`BTreePage`], a checked read-only view of one page's bytes
 //!   (header, cell pointer array, cells), and [`PageKind`];
@@ -17,12 +19,26 @@
 //! - [`cursor`]: [`TableCursor`] and [`IndexCursor`]: first, last, next,
 //!   prev and seek.
 //!
+//! Changing:
+//!
+//! - `writer`: [`TreeWriter`]: create, insert, delete, drop and clear,
+//!   each a descent that records its path and changes the page in place
+//!   when it can;
+//! - `layout`: placing and freeing cells on one page (gap, freeblocks,
+//!   fragments, defragmentation), as SQLite's page layout requires;
+//! - `balance`: redistributing a page and its siblings when a change does
+//!   not fit or leaves a page under a third full, growing and shrinking
+//!   the root in place;
+//! - `cell_list`: a page's cells held off the page while it is rebuilt;
+//! - `spill`: writing and freeing overflow chains.
+//!
 //! Invariants: page bytes are untrusted. Every offset, length, child pointer
 //! and chain link is checked before use, and a page that breaks the format
 //! is `Error::Corrupt` naming that page, never a panic, an out-of-bounds
 //! read or a loop without end. Reading never allocates, except to assemble
 //! a payload that spills to overflow pages, into a buffer the caller owns
-//! and the cursor reuses.
+//! and the cursor reuses; changing allocates only when the writer's reused
+//! scratch buffers must grow. Root pages never move.
 
 mod balance;
 pub mod cell;
