@@ -4,7 +4,7 @@
 //! index with their collations and sort orders.
 //!
 //! It reads the statements SQLite stores in `sqlite_schema` at token level
-//! (see [`super::tokens`]) and understands only what index maintenance and
+//! (see `schema/tokens.rs`) and understands only what index maintenance and
 //! the integrity check need. Everything else in a statement (types beyond
 //! `INTEGER`, `CHECK` expressions, defaults, foreign keys, nested
 //! parentheses) is skipped without being understood. A statement it cannot
