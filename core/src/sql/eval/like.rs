@@ -99,7 +99,7 @@ pub fn like(pattern: &[u8], text: &[u8], escape: Option<u32>) -> bool {
         sets: false,
         no_case: true,
     };
-    matches(&rules, until_nul(pattern), until_nul(text))
+    matches_fast(&rules, until_nul(pattern), until_nul(text))
 }
 
 /// `text GLOB pattern`.
@@ -111,7 +111,86 @@ pub fn glob(pattern: &[u8], text: &[u8]) -> bool {
         sets: true,
         no_case: false,
     };
-    matches(&rules, until_nul(pattern), until_nul(text))
+    matches_fast(&rules, until_nul(pattern), until_nul(text))
+}
+
+/// Matches through [`matches_ascii`] when both sides are ASCII and the
+/// pattern has no set, else through the general [`matches`].
+fn matches_fast(rules: &Rules, pattern: &[u8], text: &[u8]) -> bool {
+    let has_set = rules.sets && pattern.contains(&b'[');
+    if !has_set && pattern.is_ascii() && text.is_ascii() {
+        // A special character outside ASCII cannot occur in an ASCII
+        // pattern, so it is as if there were none.
+        let byte = |c: Option<u32>| c.and_then(|c| u8::try_from(c).ok()).filter(u8::is_ascii);
+        let ascii = AsciiRules {
+            any_seq: byte(rules.any_seq),
+            any_one: byte(rules.any_one),
+            escape: byte(rules.escape),
+            no_case: rules.no_case,
+        };
+        return matches_ascii(&ascii, pattern, text);
+    }
+    matches(rules, pattern, text)
+}
+
+/// [`Rules`] for ASCII text and patterns without sets, where every
+/// character is one byte.
+struct AsciiRules {
+    any_seq: Option<u8>,
+    any_one: Option<u8>,
+    escape: Option<u8>,
+    no_case: bool,
+}
+
+/// [`matches`] one byte per character: the same greedy loop without
+/// decoding UTF-8, the common case of a `LIKE` scan.
+fn matches_ascii(rules: &AsciiRules, pattern: &[u8], text: &[u8]) -> bool {
+    let same = |a: u8, b: u8| {
+        a == b || (rules.no_case && a.to_ascii_lowercase() == b.to_ascii_lowercase())
+    };
+    let (mut p, mut t) = (0usize, 0usize);
+    let mut restart: Option<(usize, usize)> = None;
+    loop {
+        let pc = pattern.get(p).copied();
+        if pc.is_some() && pc == rules.any_seq {
+            p += 1;
+            restart = Some((p, t));
+            continue;
+        }
+        let matched = match (pc, text.get(t).copied()) {
+            (None, None) => return true,
+            (Some(pc), Some(c)) => {
+                if Some(pc) == rules.any_one {
+                    Some(p + 1)
+                } else if Some(pc) == rules.escape {
+                    match pattern.get(p + 1) {
+                        Some(&lit) => same(lit, c).then_some(p + 2),
+                        None => return false,
+                    }
+                } else {
+                    same(pc, c).then_some(p + 1)
+                }
+            }
+            (None, Some(_)) | (Some(_), None) => None,
+        };
+        match matched {
+            Some(next) => {
+                p = next;
+                t += 1;
+            }
+            None => {
+                let Some((after, from)) = restart else {
+                    return false;
+                };
+                if from >= text.len() {
+                    return false;
+                }
+                restart = Some((after, from + 1));
+                p = after;
+                t = from + 1;
+            }
+        }
+    }
 }
 
 /// Whether two characters match under `rules`.
@@ -235,5 +314,69 @@ fn matches(rules: &Rules, pattern: &[u8], text: &[u8]) -> bool {
                 t = resume;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
+    extern crate std;
+
+    use super::*;
+
+    /// Every pattern of up to 4 elements and text of up to 4 characters
+    /// over a small alphabet: the byte-wise matcher agrees with the
+    /// general one, for LIKE with and without an escape and for GLOB.
+    #[test]
+    fn ascii_matcher_agrees_with_the_general_one() {
+        let alphabet = b"aAb%_!*?";
+        let strings = |max: usize| {
+            let mut all = std::vec![std::vec::Vec::new()];
+            let mut last = all.clone();
+            for _ in 0..max {
+                let mut next = std::vec::Vec::new();
+                for s in &last {
+                    for &c in alphabet {
+                        let mut t = s.clone();
+                        t.push(c);
+                        next.push(t);
+                    }
+                }
+                all.extend(next.iter().cloned());
+                last = next;
+            }
+            all
+        };
+        let (patterns, texts) = (strings(4), strings(3));
+        let like_rules = |escape: Option<u32>| Rules {
+            any_seq: Some(u32::from(b'%')).filter(|&c| Some(c) != escape),
+            any_one: Some(u32::from(b'_')).filter(|&c| Some(c) != escape),
+            escape,
+            sets: false,
+            no_case: true,
+        };
+        let glob_rules = Rules {
+            any_seq: Some(u32::from(b'*')),
+            any_one: Some(u32::from(b'?')),
+            escape: None,
+            sets: true,
+            no_case: false,
+        };
+        let mut disagreements = 0;
+        for rules in [
+            like_rules(None),
+            like_rules(Some(u32::from(b'!'))),
+            like_rules(Some(u32::from(b'%'))),
+            glob_rules,
+        ] {
+            for p in &patterns {
+                for t in &texts {
+                    if matches(&rules, p, t) != matches_fast(&rules, p, t) {
+                        disagreements += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(disagreements, 0);
     }
 }
