@@ -287,6 +287,21 @@ impl<'a> BTreePage<'a> {
         Ok(self.cell_with_size(index)?.0)
     }
 
+    /// The rowid of table cell `index`, read without parsing the rest of
+    /// the cell: the probe of a rowid seek's binary search.
+    pub fn rowid_at(&self, index: u16) -> Result<i64> {
+        let at = self.cell_pointer(index)?;
+        let key_at = match self.kind {
+            PageKind::TableInterior => at + 4,
+            PageKind::TableLeaf => at + self.bytes.varint(at)?.1,
+            PageKind::IndexInterior | PageKind::IndexLeaf => {
+                return Err(self.corrupt("index cell read as a table cell"));
+            }
+        };
+        // Rowids are stored as the two's-complement bits of an i64.
+        Ok(self.bytes.varint(key_at)?.0 as i64)
+    }
+
     /// Cell `index` and the bytes it occupies on the page (at least 4, as
     /// SQLite never allocates less for a cell).
     pub fn cell_with_size(&self, index: u16) -> Result<(Cell<'a>, usize)> {

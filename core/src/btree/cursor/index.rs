@@ -115,8 +115,9 @@ impl<'p, S: PageSource, A: Allocator> IndexCursor<'p, S, A> {
         // Whether an entry lies past the seek's boundary: after the key,
         // or at or after it.
         let strict = matches!(mode, SeekMode::Gt | SeekMode::Le);
-        self.path.descend_to(|cell, page| {
-            let ordering = compare_cell(source, cell, page, buffer, &mut compare)?;
+        self.path.descend_to(|page, index| {
+            let cell = page.cell(index)?;
+            let ordering = compare_cell(source, &cell, page.number(), buffer, &mut compare)?;
             Ok(if strict {
                 ordering.is_gt()
             } else {

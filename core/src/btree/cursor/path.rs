@@ -194,12 +194,12 @@ impl<'p, S: PageSource> TreePath<'p, S> {
     }
 
     /// Descends from the root to the leaf where the entries for which
-    /// `after` is true begin, `after` being false then true along the
-    /// tree's order. Leaves the last level's index at the first cell of
+    /// `after` (given a page and a cell index on it) is true begin,
+    /// `after` being false then true along the tree's order. Leaves the last level's index at the first cell of
     /// that leaf for which it is true (possibly the leaf's cell count).
     pub(super) fn descend_to(
         &mut self,
-        mut after: impl FnMut(&Cell<'_>, PageNo) -> Result<bool>,
+        mut after: impl FnMut(&BTreePage<'_>, u16) -> Result<bool>,
     ) -> Result<()> {
         self.reset();
         self.push(self.root, Edge::First)?;
@@ -210,7 +210,7 @@ impl<'p, S: PageSource> TreePath<'p, S> {
             let (mut low, mut high) = (0, level.count);
             while low < high {
                 let mid = low + (high - low) / 2;
-                if after(&page.cell(mid)?, level.page)? {
+                if after(&page, mid)? {
                     high = mid;
                 } else {
                     low = mid + 1;
@@ -270,20 +270,35 @@ impl<'p, S: PageSource> TreePath<'p, S> {
         &self,
         buffer: &'c mut Vec<u8, A>,
     ) -> Result<PayloadRef<'c, S::Page<'p>>> {
+        Ok(self.entry(buffer)?.1)
+    }
+
+    /// The rowid (for a table cell) and payload of the cell the cursor is
+    /// on, from one visit to its page: a scan reads both for every row.
+    pub(super) fn entry<'c, A: Allocator>(
+        &self,
+        buffer: &'c mut Vec<u8, A>,
+    ) -> Result<(Option<i64>, PayloadRef<'c, S::Page<'p>>)> {
         let source: &'p S = self.source;
         let level = self.top()?;
         let bytes = source.page(level.page)?;
         let page = BTreePage::parse(&bytes, level.page, source.usable_size())?;
         let cell = page.cell(level.index)?;
+        let rowid = cell.rowid();
         let payload = *cell
             .payload()
             .ok_or(Error::Misuse("table interior cells have no payload"))?;
         if payload.first_overflow().is_none() {
             let (start, len) = (payload.local_offset(), payload.local().len());
-            return Ok(PayloadRef::on_page(bytes, start, len));
+            return Ok((rowid, PayloadRef::on_page(bytes, start, len)));
         }
         read_payload(source, level.page, &payload, buffer)?;
-        Ok(PayloadRef::in_buffer(buffer))
+        Ok((rowid, PayloadRef::in_buffer(buffer)))
+    }
+
+    /// The page of the cell the cursor is on.
+    pub(super) fn page_number(&self) -> Result<PageNo> {
+        Ok(self.top()?.page)
     }
 
     fn top(&self) -> Result<Level> {

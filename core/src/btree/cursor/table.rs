@@ -4,6 +4,7 @@ use boundlite_alloc::{Allocator, Vec};
 
 use crate::btree::cursor::path::{TreeKind, TreePath};
 use crate::btree::cursor::{PayloadRef, SeekMode};
+use crate::btree::page::BTreePage;
 use crate::btree::source::PageSource;
 use crate::{Error, PageNo, Result};
 
@@ -93,10 +94,8 @@ impl<'p, S: PageSource, A: Allocator> TableCursor<'p, S, A> {
 
     fn seek_unsettled(&mut self, rowid: i64, mode: SeekMode) -> Result<bool> {
         let after = |strict: bool| {
-            move |cell: &crate::btree::Cell<'_>, page: PageNo| {
-                let key = cell
-                    .rowid()
-                    .ok_or(Error::corrupt(page, "table cell without a rowid"))?;
+            move |page: &BTreePage<'_>, index: u16| {
+                let key = page.rowid_at(index)?;
                 Ok(if strict { key > rowid } else { key >= rowid })
             }
         };
@@ -149,6 +148,16 @@ impl<'p, S: PageSource, A: Allocator> TableCursor<'p, S, A> {
     /// local, assembled in the cursor's buffer when it spills.
     pub fn payload(&mut self) -> Result<PayloadRef<'_, S::Page<'p>>> {
         self.path.payload(&mut self.buffer)
+    }
+
+    /// The current row's rowid and record, from one visit to its page
+    /// ([`rowid`](Self::rowid) and [`payload`](Self::payload) together).
+    pub fn row(&mut self) -> Result<(i64, PayloadRef<'_, S::Page<'p>>)> {
+        let page = self.path.page_number()?;
+        match self.path.entry(&mut self.buffer)? {
+            (Some(rowid), payload) => Ok((rowid, payload)),
+            (None, _) => Err(Error::corrupt(page, "table cell without a rowid")),
+        }
     }
 
     /// Gives back the buffer that spilled payloads were assembled in.

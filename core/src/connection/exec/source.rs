@@ -217,8 +217,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Source<'db, P, A> {
         match &mut self.table {
             None => f(&ctx),
             Some((table, cursor)) => {
-                let rowid = cursor.rowid()?;
-                let payload = cursor.payload()?;
+                let (rowid, payload) = cursor.row()?;
                 let record = RecordRef::parse(&payload, Some(table.root))?;
                 let mut ctx = ctx.with_table(table, alias);
                 ctx.on_row(rowid, record);
