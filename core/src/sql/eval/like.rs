@@ -145,9 +145,7 @@ struct AsciiRules {
 /// [`matches`] one byte per character: the same greedy loop without
 /// decoding UTF-8, the common case of a `LIKE` scan.
 fn matches_ascii(rules: &AsciiRules, pattern: &[u8], text: &[u8]) -> bool {
-    let same = |a: u8, b: u8| {
-        a == b || (rules.no_case && a.to_ascii_lowercase() == b.to_ascii_lowercase())
-    };
+    let same = |a: u8, b: u8| a == b || (rules.no_case && a.eq_ignore_ascii_case(&b));
     let (mut p, mut t) = (0usize, 0usize);
     let mut restart: Option<(usize, usize)> = None;
     loop {
