@@ -206,6 +206,28 @@ impl<A: Allocator + Clone> TreeWriter<A> {
         self.place(pager, &mut path, PageKind::TableLeaf, index)
     }
 
+    /// Stores `record` as the row `rowid` of the table rooted at `root`
+    /// unless a row with that rowid is there; returns whether it stored
+    /// it. One descent both checks and places, where a check followed by
+    /// [`insert_row`](Self::insert_row) descends twice.
+    pub fn insert_new_row<F: File>(
+        &mut self,
+        pager: &Pager<F, A>,
+        root: PageNo,
+        rowid: i64,
+        record: &[u8],
+    ) -> Result<bool> {
+        let mut path = Path::new(root);
+        match self.descend_table(pager, &mut path, rowid)? {
+            Position::At(_) => Ok(false),
+            Position::Before(index) => {
+                self.build_payload_cell(pager, PayloadKind::Table, Some(rowid), record)?;
+                self.place(pager, &mut path, PageKind::TableLeaf, index)?;
+                Ok(true)
+            }
+        }
+    }
+
     /// Removes row `rowid` from the table rooted at `root`; returns whether
     /// it was there.
     pub fn delete_row<F: File>(
@@ -592,13 +614,7 @@ impl<A: Allocator + Clone> TreeWriter<A> {
             if !view.kind().is_table() {
                 return Err(view.corrupt("table b-tree page is not a table page"));
             }
-            let position = search(view.cell_count(), |i| {
-                let cell_rowid = view
-                    .cell(i)?
-                    .rowid()
-                    .ok_or(view.corrupt("table cell without rowid"))?;
-                Ok(cell_rowid.cmp(&rowid))
-            })?;
+            let position = search(view.cell_count(), |i| Ok(view.rowid_at(i)?.cmp(&rowid)))?;
             if view.kind().is_leaf() {
                 return Ok(position);
             }

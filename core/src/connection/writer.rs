@@ -285,7 +285,21 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         record: &[u8],
         conflict: Conflict,
     ) -> Result<bool> {
-        let exists = self.db.table_cursor(table.root).seek(rowid, SeekMode::Eq)?;
+        let root = table.root;
+        let exists = if table.indexes.iter().any(|i| i.columns.unique) {
+            self.db.table_cursor(root).seek(rowid, SeekMode::Eq)?
+        } else {
+            // No unique key to check first: try the row in place, and
+            // resolve a rowid conflict only when there is one.
+            self.log(|_| Ok(Undo::RowInserted { root, rowid }))?;
+            if self.storage(|txn| txn.insert_new_row(root, rowid, record))? {
+                return self.insert_keys(table, record, rowid);
+            }
+            if let Some(log) = self.undo.as_mut() {
+                log.pop();
+            }
+            true
+        };
         if exists {
             match conflict {
                 Conflict::Ignore => return Ok(false),
@@ -309,9 +323,15 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
                 _ => return Err(Error::Constraint("UNIQUE constraint failed")),
             }
         }
-        let root = table.root;
         self.log(|_| Ok(Undo::RowInserted { root, rowid }))?;
         self.storage(|txn| txn.insert_row(root, rowid, record))?;
+        self.insert_keys(table, record, rowid)
+    }
+
+    /// Adds the keys of the row `rowid`, whose record is `record`, to every
+    /// index of `table`.
+    fn insert_keys(&mut self, table: &TableInfo<A>, record: &[u8], rowid: i64) -> Result<bool> {
+        let parsed = RecordRef::parse(record, Some(table.root))?;
         for index in table.indexes.iter() {
             self.build_key(table, index, &parsed, rowid)?;
             let key = core::mem::replace(&mut self.key, Vec::new_in(self.alloc.clone()));

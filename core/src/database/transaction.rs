@@ -83,6 +83,12 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
         self.change(|writer, pager| writer.insert_row(pager, root, rowid, record))
     }
 
+    /// Stores `record` as row `rowid` of the table rooted at `root` unless
+    /// a row with that rowid exists; returns whether it stored it.
+    pub fn insert_new_row(&self, root: PageNo, rowid: i64, record: &[u8]) -> Result<bool> {
+        self.change(|writer, pager| writer.insert_new_row(pager, root, rowid, record))
+    }
+
     /// Removes row `rowid`; returns whether it existed.
     pub fn delete_row(&self, root: PageNo, rowid: i64) -> Result<bool> {
         self.change(|writer, pager| writer.delete_row(pager, root, rowid))
