@@ -1,6 +1,8 @@
 //! Shared pieces of boundlite's benchmarks: counting the allocations an
 //! operation makes, so every timing is reported with its allocation count.
 
+pub mod memory;
+
 use boundlite_alloc::{Counting, CountingStats, Global};
 
 /// Runs `op` once on a fresh counting allocator and returns what it

@@ -1,0 +1,283 @@
+//! `memory-benchmark`: Turso's memory-benchmark workloads on boundlite and
+//! SQLite, side by side. A thin CLI over `boundlite_benches::memory`; run
+//! `memory-benchmark --help` for the options.
+//!
+//! The binary installs dhat as the global allocator so it can profile the
+//! boundlite run (the profile is written to `dhat-heap.json` in the
+//! working directory); SQLite's run is not profiled, so its allocations
+//! are not slowed by backtrace capture.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use boundlite_benches::memory::{
+    self, DEFAULT_CACHE_SIZE, DEFAULT_RNG_SEED, DEFAULT_SEED_ROWS, DhatFigures, Engine, Engines,
+    HeapProfiler, Mode, Options, Report, Workload,
+};
+use clap::{Parser, ValueEnum};
+
+#[global_allocator]
+static ALLOC: dhat::Alloc = dhat::Alloc;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ModeArg {
+    /// Write-ahead log.
+    Wal,
+    /// MVCC (not available in this build: the run stops with an error).
+    Mvcc,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum WorkloadArg {
+    /// 100% INSERT.
+    InsertHeavy,
+    /// Seeds the table; 90% SELECT by id, 10% INSERT.
+    ReadHeavy,
+    /// Seeds the table; 50% SELECT by id, 50% INSERT.
+    Mixed,
+    /// Seeds the table; 100% `LIKE '%seed_<n>%'` scans.
+    ScanHeavy,
+    /// Seeds the table; 100% UPDATE of a random row.
+    UpdateChurn,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum EngineArg {
+    /// boundlite only.
+    Boundlite,
+    /// SQLite only.
+    Sqlite,
+    /// Both, boundlite first, with boundlite / SQLite ratios.
+    Both,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FormatArg {
+    /// A table.
+    Human,
+    /// One JSON object (keys documented in `boundlite_benches::memory`).
+    Json,
+    /// A header and one line per engine.
+    Csv,
+}
+
+/// Memory benchmark: the same statement stream on boundlite and on SQLite.
+///
+/// Each iteration is one batch of `--batch-size` statements in one
+/// transaction (BEGIN..COMMIT). With `--connections N`, N connections
+/// take batches in turn, interleaved in one thread (batch n runs on
+/// connection n % N), so batches never overlap. The statement stream is
+/// fixed by `--seed`: every run of the same options sends the same
+/// statements to both engines.
+#[derive(Debug, Parser)]
+#[command(name = "memory-benchmark", version)]
+struct Cli {
+    /// Journal mode.
+    #[arg(long, value_enum, default_value = "wal")]
+    mode: ModeArg,
+    /// Workload.
+    #[arg(long, value_enum, default_value = "insert-heavy")]
+    workload: WorkloadArg,
+    /// Batches (transactions) in the measured run.
+    #[arg(short, long, default_value_t = 100)]
+    iterations: u64,
+    /// Statements per batch.
+    #[arg(short, long, default_value_t = 100)]
+    batch_size: u64,
+    /// Connections taking batches in turn, interleaved in one thread.
+    #[arg(long, default_value_t = 1)]
+    connections: usize,
+    /// SQLite busy timeout in milliseconds (boundlite's interleaved
+    /// connections never wait).
+    #[arg(long, default_value_t = 5_000)]
+    timeout: u64,
+    /// Page cache: pages, or KiB when negative (SQLite's PRAGMA
+    /// cache_size); boundlite gets the same number of frames.
+    #[arg(long, default_value_t = DEFAULT_CACHE_SIZE, allow_hyphen_values = true)]
+    cache_size: i64,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: FormatArg,
+    /// Run a TRUNCATE checkpoint at the end, before file sizes are taken.
+    #[arg(long)]
+    checkpoint: bool,
+    /// Engines to run.
+    #[arg(long, value_enum, default_value = "both")]
+    engine: EngineArg,
+    /// Run boundlite inside a bounded arena of this many bytes (suffix k
+    /// or m for KiB or MiB) instead of the global heap.
+    #[arg(long, value_parser = parse_bytes)]
+    arena: Option<usize>,
+    /// Bisect the smallest fixed heap each engine completes the workload
+    /// in (boundlite: an arena; SQLite: a memsys5 heap), to 1 KiB.
+    #[arg(long)]
+    min_heap: bool,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+    /// Page size of the databases.
+    #[arg(long, default_value_t = 4096)]
+    page_size: u32,
+    /// Directory for the databases (boundlite.db, sqlite.db), kept after
+    /// the run; default: a temporary directory, removed at the end.
+    #[arg(long)]
+    db: Option<PathBuf>,
+    /// Do not profile the boundlite run with dhat.
+    #[arg(long)]
+    no_dhat: bool,
+    /// Rows seeded before read-heavy, mixed, scan-heavy and update-churn.
+    #[arg(long, default_value_t = DEFAULT_SEED_ROWS)]
+    seed_rows: u64,
+    /// RNG seed of the statement stream.
+    #[arg(long, default_value_t = DEFAULT_RNG_SEED)]
+    seed: u64,
+    /// With both engines: check that both tables hold the same rows (each
+    /// file read by both engines) and that SQLite's integrity_check passes
+    /// on boundlite's file.
+    #[arg(long)]
+    verify: bool,
+}
+
+/// Bytes, with an optional k/K (KiB) or m/M (MiB) suffix.
+fn parse_bytes(text: &str) -> Result<usize, String> {
+    let (digits, unit) = match text.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&text[..i], 1024),
+        Some((i, 'm' | 'M')) => (&text[..i], 1024 * 1024),
+        _ => (text, 1),
+    };
+    digits
+        .parse::<usize>()
+        .map_err(|e| format!("{text}: {e}"))?
+        .checked_mul(unit)
+        .ok_or_else(|| format!("{text} is too large"))
+}
+
+/// dhat over the boundlite run.
+struct Dhat {
+    profiler: Option<dhat::Profiler>,
+    file: PathBuf,
+}
+
+impl HeapProfiler for Dhat {
+    fn start(&mut self) {
+        self.profiler = Some(dhat::Profiler::builder().file_name(&self.file).build());
+    }
+
+    fn stop(&mut self) -> Option<DhatFigures> {
+        let profiler = self.profiler.take()?;
+        let stats = dhat::HeapStats::get();
+        // Dropping the profiler writes the file.
+        drop(profiler);
+        Some(DhatFigures {
+            total_blocks: stats.total_blocks,
+            total_bytes: stats.total_bytes,
+            max_bytes: stats.max_bytes as u64,
+            curr_bytes: stats.curr_bytes as u64,
+            file: Some(self.file.clone()),
+        })
+    }
+}
+
+fn options(cli: &Cli, dir: PathBuf) -> Options {
+    let workload = match cli.workload {
+        WorkloadArg::InsertHeavy => Workload::InsertHeavy,
+        WorkloadArg::ReadHeavy => Workload::ReadHeavy,
+        WorkloadArg::Mixed => Workload::Mixed,
+        WorkloadArg::ScanHeavy => Workload::ScanHeavy,
+        WorkloadArg::UpdateChurn => Workload::UpdateChurn,
+    };
+    let mut options = Options::new(workload, cli.iterations, cli.batch_size);
+    options.mode = match cli.mode {
+        ModeArg::Wal => Mode::Wal,
+        ModeArg::Mvcc => Mode::Mvcc,
+    };
+    options.spec.seed_rows = cli.seed_rows;
+    options.spec.rng_seed = cli.seed;
+    options.connections = cli.connections;
+    options.timeout_ms = cli.timeout;
+    options.cache_size = cli.cache_size;
+    options.page_size = cli.page_size;
+    options.checkpoint = cli.checkpoint;
+    options.engines = match cli.engine {
+        EngineArg::Boundlite => Engines::Boundlite,
+        EngineArg::Sqlite => Engines::Sqlite,
+        EngineArg::Both => Engines::Both,
+    };
+    options.arena = cli.arena;
+    options.min_heap = cli.min_heap;
+    options.dir = Some(dir);
+    options.progress = !cli.quiet;
+    options
+}
+
+fn print(report: &Report, format: FormatArg) {
+    match format {
+        FormatArg::Human => print!("{}", report.to_human()),
+        FormatArg::Json => println!("{}", report.to_json()),
+        FormatArg::Csv => print!("{}", report.to_csv()),
+    }
+}
+
+fn run(cli: &Cli) -> Result<(), String> {
+    let temp;
+    let dir = match &cli.db {
+        Some(dir) => dir.clone(),
+        None => {
+            temp =
+                tempfile::tempdir().map_err(|e| format!("creating a temporary directory: {e}"))?;
+            temp.path().to_path_buf()
+        }
+    };
+    let options = options(cli, dir.clone());
+    let mut dhat = Dhat {
+        profiler: None,
+        file: std::env::current_dir()
+            .map_err(|e| format!("reading the working directory: {e}"))?
+            .join("dhat-heap.json"),
+    };
+    let profiler: Option<&mut dyn HeapProfiler> = if cli.no_dhat { None } else { Some(&mut dhat) };
+    let report = memory::run(&options, profiler).map_err(|e| e.to_string())?;
+    print(&report, cli.format);
+    if cli.verify && report.engines.len() != 2 {
+        eprintln!("verify: skipped, it compares two engines (--engine both)");
+    }
+    if cli.verify && report.engines.len() == 2 {
+        let found = memory::verify(
+            &memory::database_path(&dir, Engine::Boundlite),
+            &memory::database_path(&dir, Engine::Sqlite),
+        )
+        .map_err(|e| format!("verify: {e}"))?;
+        eprintln!(
+            "verify: {} rows, {}; SQLite integrity_check of boundlite's file: {}",
+            found.rows,
+            if found.same_rows {
+                "the same in both engines"
+            } else {
+                "DIFFERENT between the engines"
+            },
+            found.boundlite_integrity
+        );
+        if let Some((ours, theirs)) = &found.first_cross_read_difference {
+            eprintln!(
+                "verify: boundlite reads {} rows of SQLite's file differently from SQLite, \
+                 first {ours:?} where SQLite reads {theirs:?}",
+                found.cross_read_differences
+            );
+        }
+        if !found.same_rows || found.boundlite_integrity != "ok" {
+            return Err("verify failed".into());
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("memory-benchmark: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! The loop both engines share: batches of the statement stream, each in
+//! a `BEGIN`..`COMMIT` on the connection whose turn it is, with the stage
+//! boundaries measured.
+//!
+//! Connections take run batches in turn (batch `n` on connection
+//! `n % connections`), in one thread, so batches never overlap; setup
+//! batches all go to the first connection. An engine plugs in through
+//! [`Session`]: how to begin, run an item, commit and checkpoint.
+
+use std::time::{Duration, Instant};
+
+use super::error::{BenchError, EngineFailure, Location, Stage, engine_error};
+use super::measure::{HeapSnapshot, Tally};
+use super::options::{Engine, Options};
+use super::progress::Progress;
+use super::rss;
+use super::workload::{Phase, WorkItem};
+
+/// The `BEGIN` each batch starts with.
+pub const BEGIN_SQL: &str = "BEGIN";
+/// The `COMMIT` each batch ends with.
+pub const COMMIT_SQL: &str = "COMMIT";
+/// The checkpoint `--checkpoint` runs.
+pub const CHECKPOINT_SQL: &str = "PRAGMA wal_checkpoint(TRUNCATE)";
+
+/// One engine's connections and prepared statements.
+pub trait Session {
+    /// The engine's error.
+    type Error: EngineFailure;
+    /// Which engine this is.
+    const ENGINE: Engine;
+
+    /// Connections open.
+    fn connections(&self) -> usize;
+    /// `BEGIN` on connection `conn`.
+    fn begin(&mut self, conn: usize) -> Result<(), Self::Error>;
+    /// `COMMIT` on connection `conn`.
+    fn commit(&mut self, conn: usize) -> Result<(), Self::Error>;
+    /// Runs `item` on connection `conn`, reading every column of every
+    /// row it returns into `tally`; `text` is scratch for its parameter.
+    fn execute(
+        &mut self,
+        conn: usize,
+        item: &WorkItem,
+        text: &mut String,
+        tally: &mut Tally,
+    ) -> Result<(), Self::Error>;
+    /// A TRUNCATE checkpoint.
+    fn checkpoint(&mut self) -> Result<(), Self::Error>;
+}
+
+/// What [`drive`] measured.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Driven {
+    /// Wall time of the setup batches.
+    pub setup: Duration,
+    /// Wall time of the run batches.
+    pub run: Duration,
+    /// Wall time of the checkpoint, when there was one.
+    pub checkpoint: Option<Duration>,
+    /// Heap counters when the run batches started.
+    pub heap_run_start: HeapSnapshot,
+    /// Heap counters when they ended.
+    pub heap_run_end: HeapSnapshot,
+    /// RSS (KiB) after setup, after the run, after the checkpoint.
+    pub rss_after_setup: Option<u64>,
+    /// See `rss_after_setup`.
+    pub rss_after_run: Option<u64>,
+    /// See `rss_after_setup`.
+    pub rss_after_checkpoint: Option<u64>,
+    /// Rows the queries returned.
+    pub tally: Tally,
+    /// Statements run in setup batches.
+    pub setup_statements: u64,
+    /// Statements run in run batches.
+    pub run_statements: u64,
+}
+
+/// Runs the whole stream of `options` on `session`, reading `meter` at
+/// the run's start and end.
+pub fn drive<S: Session>(
+    session: &mut S,
+    options: &Options,
+    meter: &dyn Fn() -> HeapSnapshot,
+    progress: &mut Progress,
+) -> Result<Driven, BenchError> {
+    let mut out = Driven::default();
+    let mut stream = options.spec.stream();
+    let mut text = String::new();
+    let connections = session.connections().max(1);
+    let mut stage_start = Instant::now();
+    let mut in_run = false;
+    progress.label(&format!("{} setup", S::ENGINE.name()));
+    let fail = |error: &S::Error, at: Location| engine_error(S::ENGINE, error, at);
+
+    while let Some(batch) = stream.next_batch() {
+        let phase = batch.phase();
+        let number = batch.number();
+        if phase == Phase::Run && !in_run {
+            out.setup = stage_start.elapsed();
+            out.rss_after_setup = rss::sample().rss_kib;
+            out.heap_run_start = meter();
+            progress.label(&format!("{} run", S::ENGINE.name()));
+            in_run = true;
+            stage_start = Instant::now();
+        }
+        let (stage, conn) = match phase {
+            Phase::Setup => (Stage::Setup, 0),
+            Phase::Run => (
+                Stage::Run,
+                usize::try_from(number).unwrap_or(0) % connections,
+            ),
+        };
+        let at = Location {
+            batch: Some(number),
+            ..Location::stage(stage)
+        };
+        session
+            .begin(conn)
+            .map_err(|e| fail(&e, at.clone().sql(BEGIN_SQL)))?;
+        for (i, item) in batch.enumerate() {
+            session
+                .execute(conn, &item, &mut text, &mut out.tally)
+                .map_err(|e| {
+                    let at = Location {
+                        statement: Some(i as u64),
+                        sql: Some(item.kind().sql()),
+                        item: Some(item),
+                        ..at.clone()
+                    };
+                    fail(&e, at)
+                })?;
+            match phase {
+                Phase::Setup => out.setup_statements += 1,
+                Phase::Run => out.run_statements += 1,
+            }
+        }
+        session
+            .commit(conn)
+            .map_err(|e| fail(&e, at.clone().sql(COMMIT_SQL)))?;
+        progress.tick();
+    }
+
+    if in_run {
+        out.run = stage_start.elapsed();
+    } else {
+        out.setup = stage_start.elapsed();
+        out.rss_after_setup = rss::sample().rss_kib;
+        out.heap_run_start = meter();
+    }
+    out.heap_run_end = meter();
+    out.rss_after_run = rss::sample().rss_kib;
+
+    if options.checkpoint {
+        let start = Instant::now();
+        session
+            .checkpoint()
+            .map_err(|e| fail(&e, Location::stage(Stage::Checkpoint).sql(CHECKPOINT_SQL)))?;
+        out.checkpoint = Some(start.elapsed());
+        out.rss_after_checkpoint = rss::sample().rss_kib;
+    }
+    Ok(out)
+}
