@@ -1,0 +1,318 @@
+//! The memory benchmark end to end: every workload on both engines and
+//! in an arena ends with the same table, the statement stream is
+//! reproducible, MVCC and a too-small arena fail cleanly (in the library
+//! and through the binary), and the min-heap search returns a size that
+//! works when one KiB less does not.
+
+// Helpers outside `#[test]` functions fail as loudly as the tests do.
+#![allow(clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+use std::process::Command;
+
+use boundlite_benches::memory::{
+    self, AllocatorKind, BenchError, Engine, Engines, GRANULARITY, Mode, Options, Phase, Stage,
+    WorkItem, Workload, WorkloadSpec,
+};
+
+/// A run small enough for a debug build: 5 batches of 20 over 300 seeded
+/// rows.
+fn small(workload: Workload, dir: &Path) -> Options {
+    let mut options = Options::new(workload, 5, 20);
+    options.spec.seed_rows = 300;
+    options.dir = Some(dir.to_path_buf());
+    options
+}
+
+/// The stream of `spec` as (phase, batch, item) triples.
+fn items(spec: &WorkloadSpec) -> Vec<(Phase, u64, WorkItem)> {
+    let mut stream = spec.stream();
+    let mut out = Vec::new();
+    while let Some(batch) = stream.next_batch() {
+        let (phase, number) = (batch.phase(), batch.number());
+        out.extend(batch.map(|item| (phase, number, item)));
+    }
+    out
+}
+
+#[test]
+fn the_same_seed_gives_the_same_stream() {
+    for workload in Workload::ALL {
+        let spec = small(workload, Path::new(".")).spec;
+        let first = items(&spec);
+        assert_eq!(first, items(&spec), "{}", workload.name());
+        let setup = first.iter().filter(|(p, ..)| *p == Phase::Setup).count() as u64;
+        let run = first.iter().filter(|(p, ..)| *p == Phase::Run).count() as u64;
+        assert_eq!(setup, spec.seeded_rows(), "{}", workload.name());
+        assert_eq!(run, 100, "{}", workload.name());
+        let reseeded = WorkloadSpec {
+            rng_seed: spec.rng_seed + 1,
+            ..spec
+        };
+        if workload != Workload::InsertHeavy {
+            assert_ne!(first, items(&reseeded), "{}", workload.name());
+        }
+    }
+}
+
+#[test]
+fn workload_mix_and_ids_are_as_documented() {
+    let spec = WorkloadSpec {
+        iterations: 100,
+        batch_size: 100,
+        ..small(Workload::ReadHeavy, Path::new(".")).spec
+    };
+    let run: Vec<WorkItem> = items(&spec)
+        .into_iter()
+        .filter(|(p, ..)| *p == Phase::Run)
+        .map(|(.., item)| item)
+        .collect();
+    let inserts = run
+        .iter()
+        .filter(|i| matches!(i, WorkItem::Insert { .. }))
+        .count();
+    assert!(
+        (800..1200).contains(&inserts),
+        "{inserts} inserts of 10,000"
+    );
+    // Every select names a row that exists by then.
+    let mut rows = 300;
+    for item in &run {
+        match *item {
+            WorkItem::Insert { id } => {
+                rows += 1;
+                assert_eq!(id, rows);
+            }
+            WorkItem::Select { id } => assert!((1..=rows).contains(&id)),
+            other => panic!("read-heavy made {other:?}"),
+        }
+    }
+}
+
+/// Runs `options` on both engines and checks that both tables (each read
+/// by SQLite, and boundlite's read by boundlite) and the queries' rows
+/// agree; returns the table's row count.
+fn both_engines_agree(options: &Options) -> usize {
+    let report = memory::run(options, None).expect("run");
+    let dir = options.dir.as_deref().expect("dir");
+    let ours = memory::database_path(dir, Engine::Boundlite);
+    let theirs = memory::database_path(dir, Engine::Sqlite);
+    let sqlite_reads_ours = memory::sqlite_rows(&ours).expect("read boundlite.db");
+    let sqlite_reads_theirs = memory::sqlite_rows(&theirs).expect("read sqlite.db");
+    let we_read_ours = memory::boundlite_rows(&ours).expect("read boundlite.db");
+    let name = options.spec.workload.name();
+    assert_eq!(sqlite_reads_ours, sqlite_reads_theirs, "{name}");
+    assert_eq!(we_read_ours, sqlite_reads_ours, "{name}");
+    assert_eq!(memory::sqlite_integrity(&ours).expect("check"), "ok");
+    let [b, s] = [Engine::Boundlite, Engine::Sqlite].map(|e| report.engine(e).expect("engine"));
+    assert_eq!(b.tally, s.tally, "{name}: rows the queries returned");
+    assert_eq!(b.run_statements, 100, "{name}");
+    assert_eq!(s.run_statements, 100, "{name}");
+    assert_eq!(b.setup_statements, options.spec.seeded_rows(), "{name}");
+    sqlite_reads_ours.len()
+}
+
+#[test]
+fn every_workload_ends_with_the_same_table_on_both_engines() {
+    for workload in Workload::ALL {
+        let dir = tempfile::tempdir().expect("dir");
+        let rows = both_engines_agree(&small(workload, dir.path()));
+        match workload {
+            Workload::InsertHeavy => assert_eq!(rows, 100),
+            Workload::ScanHeavy | Workload::UpdateChurn => assert_eq!(rows, 300),
+            Workload::ReadHeavy | Workload::Mixed => assert!(rows > 300),
+        }
+    }
+}
+
+#[test]
+fn every_workload_ends_with_the_same_table_in_an_arena() {
+    for workload in Workload::ALL {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut options = small(workload, dir.path());
+        options.cache_size = 32;
+        options.arena = Some(1 << 20);
+        both_engines_agree(&options);
+        let report = memory::run(&options, None).expect("run");
+        let ours = report.engine(Engine::Boundlite).expect("boundlite");
+        assert_eq!(ours.allocator, AllocatorKind::Arena(1 << 20));
+        assert_eq!(ours.heap.failed_allocations, Some(0));
+        assert!(ours.heap.peak_bytes <= 1 << 20);
+    }
+}
+
+#[test]
+fn interleaved_connections_and_a_checkpoint_keep_the_engines_equal() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut options = small(Workload::Mixed, dir.path());
+    options.connections = 3;
+    options.checkpoint = true;
+    both_engines_agree(&options);
+    let report = memory::run(&options, None).expect("run");
+    for engine in &report.engines {
+        assert_eq!(
+            engine.files.wal,
+            Some(0),
+            "{:?}: TRUNCATE empties the log",
+            engine.engine
+        );
+        assert!(engine.times.checkpoint.is_some());
+    }
+}
+
+#[test]
+fn mvcc_mode_is_refused_with_a_clear_error() {
+    let mut options = small(Workload::Mixed, Path::new("."));
+    options.mode = Mode::Mvcc;
+    let error = memory::run(&options, None).expect_err("mvcc");
+    assert!(matches!(error, BenchError::MvccUnavailable));
+    assert_eq!(
+        error.to_string(),
+        "mvcc mode is not available in this build"
+    );
+}
+
+#[test]
+fn a_too_small_arena_reports_out_of_memory() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut options = small(Workload::InsertHeavy, dir.path());
+    options.engines = Engines::Boundlite;
+    options.cache_size = 16;
+    // One KiB less than the workload needs: the cache fits, the run
+    // stops on a statement.
+    let path = dir.path().join("search.db");
+    let fits = |bytes| memory::fits(Engine::Boundlite, &options, &path, bytes);
+    let needed = memory::search_min_heap(fits, 64 * 1024, || {})
+        .expect("search")
+        .expect("some size fits")
+        .bytes;
+    options.arena = Some(needed - GRANULARITY);
+    let error = memory::run(&options, None).expect_err("too small");
+    assert!(error.is_out_of_memory(), "{error}");
+    let message = error.to_string();
+    assert!(message.contains("OutOfMemory"), "{message}");
+    match &error {
+        BenchError::Engine { at, .. } => {
+            assert_ne!(at.stage, Stage::Open, "{message}");
+            assert!(at.sql.is_some(), "{message}: which statement");
+        }
+        other => panic!("{other}"),
+    }
+    // An arena that cannot even hold the cache stops at open.
+    options.arena = Some(16 * 1024);
+    match memory::run(&options, None).expect_err("too small") {
+        BenchError::Engine {
+            engine: Engine::Boundlite,
+            out_of_memory: true,
+            at,
+            ..
+        } => assert_eq!(at.stage, Stage::Open),
+        other => panic!("{other}"),
+    }
+}
+
+#[test]
+fn the_binary_exits_non_zero_with_a_message() {
+    let binary = env!("CARGO_BIN_EXE_memory-benchmark");
+    let output = Command::new(binary)
+        .args([
+            "--engine",
+            "boundlite",
+            "--arena",
+            "16k",
+            "-i",
+            "2",
+            "-b",
+            "5",
+        ])
+        .args(["--quiet", "--no-dhat"])
+        .output()
+        .expect("spawn");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("OutOfMemory"), "{stderr}");
+    assert!(stderr.contains("open stage"), "{stderr}");
+
+    let output = Command::new(binary)
+        .args(["--mode", "mvcc", "--quiet", "--no-dhat"])
+        .output()
+        .expect("spawn");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("mvcc mode is not available in this build"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_binary_prints_json_and_csv() {
+    let binary = env!("CARGO_BIN_EXE_memory-benchmark");
+    let run = |format: &str| {
+        let output = Command::new(binary)
+            .args([
+                "-i",
+                "2",
+                "-b",
+                "5",
+                "--seed-rows",
+                "50",
+                "--workload",
+                "mixed",
+            ])
+            .args(["--quiet", "--no-dhat", "--format", format])
+            .output()
+            .expect("spawn");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).expect("utf-8")
+    };
+    let json: serde_json::Value = serde_json::from_str(&run("json")).expect("json");
+    assert_eq!(json["workload"], "mixed");
+    for engine in ["boundlite", "sqlite"] {
+        let figures = &json["engines"][engine];
+        assert_eq!(figures["run_statements"], 10, "{engine}");
+        assert!(
+            figures["peak_bytes"].as_u64().expect("peak") > 0,
+            "{engine}"
+        );
+        assert!(figures["allocations_per_statement"].is_number(), "{engine}");
+    }
+    assert!(json["ratios"]["peak_bytes"].is_number());
+    let csv = run("csv");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3);
+    assert!(lines[0].starts_with("engine,workload,"));
+    assert!(lines[1].starts_with("boundlite,mixed,"));
+    assert!(lines[2].starts_with("sqlite,mixed,"));
+}
+
+#[test]
+fn sqlite_runs_inside_a_memsys5_heap() {
+    let dir = tempfile::tempdir().expect("dir");
+    let options = small(Workload::InsertHeavy, dir.path());
+    let path = dir.path().join("heap.db");
+    let heap = 4 << 20;
+    let report = memory::in_fixed_heap(Engine::Sqlite, &options, &path, heap).expect("fits");
+    assert_eq!(report.allocator, AllocatorKind::Memsys5(heap));
+    assert!(report.heap.peak_bytes > 0 && report.heap.peak_bytes <= heap as u64);
+    let error = memory::in_fixed_heap(Engine::Sqlite, &options, &path, 16 * 1024)
+        .expect_err("16 KiB is too small");
+    assert!(error.is_out_of_memory(), "{error}");
+}
+
+#[test]
+fn the_min_heap_search_is_tight() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut options = Options::new(Workload::InsertHeavy, 3, 10);
+    options.cache_size = 16;
+    for engine in [Engine::Boundlite, Engine::Sqlite] {
+        let path = dir.path().join(format!("{}-search.db", engine.name()));
+        let fits = |bytes| memory::fits(engine, &options, &path, bytes);
+        let found = memory::search_min_heap(fits, 64 * 1024, || {})
+            .expect("search")
+            .expect("some size fits");
+        assert_eq!(found.bytes % GRANULARITY, 0);
+        assert!(memory::fits(engine, &options, &path, found.bytes).expect("run"));
+        assert!(!memory::fits(engine, &options, &path, found.bytes - GRANULARITY).expect("run"));
+    }
+}
