@@ -26,8 +26,11 @@
 //! terms on the column, the first lower and the first upper bound are
 //! used; the clause applies the others.
 //!
-//! Invariant: a plan only narrows the rows visited; the executor still
-//! evaluates the whole clause on every row it visits.
+//! Invariant: a plan only narrows the rows visited. The executor
+//! evaluates the whole clause on every row it visits, except when the
+//! plan is a rowid equality or range built from every term of the clause
+//! ([`Access::exact`]): the seek then keeps exactly the rows the clause
+//! keeps, as SQLite omits such terms.
 
 use core::fmt;
 
@@ -90,6 +93,10 @@ pub(crate) struct Access<A: Allocator> {
     /// For [`Plan::IndexRange`], the upper bound, with the column's
     /// affinity given.
     pub high: Option<Value<A>>,
+    /// Whether the plan visits exactly the rows the clause keeps, so the
+    /// clause need not be evaluated on them: every term is a rowid
+    /// comparison with an integer bound, all folded into the plan.
+    pub exact: bool,
 }
 
 impl Plan {
@@ -185,8 +192,9 @@ pub(crate) fn choose<A: Allocator + Clone>(
     let mut plan = Plan::Scan;
     let mut key = None;
     let mut high = None;
+    let mut folded = where_clause.is_none();
     if let Some(clause) = where_clause {
-        narrow(clause, table, alias, Some(ctx), &mut plan)?;
+        folded = narrow(clause, table, alias, Some(ctx), &mut plan)?;
         if matches!(plan, Plan::Scan | Plan::RowidRange { .. }) {
             if let Some((index, bound)) = index_term(clause, table, alias) {
                 match seek_key(bound, table, index, ctx)? {
@@ -223,7 +231,13 @@ pub(crate) fn choose<A: Allocator + Clone>(
             }
         }
     }
-    Ok(Access { plan, key, high })
+    let exact = folded && matches!(plan, Plan::RowidEq(_) | Plan::RowidRange { .. });
+    Ok(Access {
+        plan,
+        key,
+        high,
+        exact,
+    })
 }
 
 /// The value `bound` seeks in the table's index number `index`: with the
@@ -463,15 +477,16 @@ fn narrow<A: Allocator + Clone>(
     alias: Option<&Ident<'_>>,
     ctx: Option<&RowContext<'_, '_, A>>,
     plan: &mut Plan,
-) -> Result<()> {
+) -> Result<bool> {
     let is_rowid = |e: &Expr<'_, A>| {
         e.as_column()
             .is_some_and(|c| resolve(table, alias, c) == Some(ColumnPos::Rowid))
     };
     match expr {
         Expr::Binary(b) if b.op == BinaryOp::And => {
-            narrow(&b.lhs, table, alias, ctx, plan)?;
-            narrow(&b.rhs, table, alias, ctx, plan)
+            let lhs = narrow(&b.lhs, table, alias, ctx, plan)?;
+            let rhs = narrow(&b.rhs, table, alias, ctx, plan)?;
+            Ok(lhs && rhs)
         }
         Expr::Binary(b) => {
             let op = match b.op {
@@ -480,14 +495,14 @@ fn narrow<A: Allocator + Clone>(
                 BinaryOp::Le => Op::Le,
                 BinaryOp::Gt => Op::Gt,
                 BinaryOp::Ge => Op::Ge,
-                _ => return Ok(()),
+                _ => return Ok(false),
             };
             if is_rowid(&b.lhs) && is_constant(&b.rhs) {
                 apply(op, &b.rhs, ctx, plan)
             } else if is_rowid(&b.rhs) && is_constant(&b.lhs) {
                 apply(flip(op), &b.lhs, ctx, plan)
             } else {
-                Ok(())
+                Ok(false)
             }
         }
         Expr::Between(between) => {
@@ -498,12 +513,14 @@ fn narrow<A: Allocator + Clone>(
                 high,
             } = &**between;
             if !negated && is_rowid(expr) && is_constant(low) && is_constant(high) {
-                apply(Op::Ge, low, ctx, plan)?;
-                apply(Op::Le, high, ctx, plan)?;
+                let low = apply(Op::Ge, low, ctx, plan)?;
+                let high = apply(Op::Le, high, ctx, plan)?;
+                Ok(low && high)
+            } else {
+                Ok(false)
             }
-            Ok(())
         }
-        _ => Ok(()),
+        _ => Ok(false),
     }
 }
 
@@ -531,13 +548,14 @@ fn is_constant<A: Allocator>(expr: &Expr<'_, A>) -> bool {
 }
 
 /// Narrows `plan` by `rowid op bound`; without a context every bound
-/// stands for some integer.
+/// stands for some integer. Returns whether the term is folded into the
+/// plan exactly (an integer or NULL bound).
 fn apply<A: Allocator + Clone>(
     op: Op,
     bound: &Expr<'_, A>,
     ctx: Option<&RowContext<'_, '_, A>>,
     plan: &mut Plan,
-) -> Result<()> {
+) -> Result<bool> {
     let value = match ctx {
         Some(ctx) => evaluate(bound, ctx)?,
         None => Value::Integer(0),
@@ -546,21 +564,45 @@ fn apply<A: Allocator + Clone>(
         ValueRef::Integer(n) => n,
         ValueRef::Null => {
             *plan = Plan::Empty;
-            return Ok(());
+            return Ok(true);
         }
         // A fractional or text bound: the scan and the clause decide.
-        _ => return Ok(()),
+        _ => return Ok(false),
     };
+    // Without a context the bounds are stand-ins: only the plan's kind
+    // means anything, so no stand-in may empty it.
+    let known = ctx.is_some();
     *plan = match (*plan, op) {
         (Plan::Empty, _) => Plan::Empty,
-        (Plan::IndexEq { .. } | Plan::IndexRange { .. }, _) => return Ok(()),
-        (Plan::RowidEq(m), Op::Eq) if m != n => Plan::Empty,
+        (Plan::IndexEq { .. } | Plan::IndexRange { .. }, _) => return Ok(false),
+        (Plan::RowidEq(m), op) if known && !holds(m, op, n) => Plan::Empty,
         (Plan::RowidEq(m), _) => Plan::RowidEq(m),
+        (Plan::RowidRange { low, high }, Op::Eq) if known && !within(n, low, high) => Plan::Empty,
         (_, Op::Eq) => Plan::RowidEq(n),
         (Plan::Scan, op) => range(None, None, op, n),
         (Plan::RowidRange { low, high }, op) => range(low, high, op, n),
     };
-    Ok(())
+    Ok(true)
+}
+
+/// Whether `m op n`.
+fn holds(m: i64, op: Op, n: i64) -> bool {
+    match op {
+        Op::Eq => m == n,
+        Op::Lt => m < n,
+        Op::Le => m <= n,
+        Op::Gt => m > n,
+        Op::Ge => m >= n,
+    }
+}
+
+/// Whether `n` lies between the ends of a rowid range.
+fn within(n: i64, low: Bound, high: Bound) -> bool {
+    let above =
+        low.is_none_or(|(l, inclusive)| holds(n, if inclusive { Op::Ge } else { Op::Gt }, l));
+    let below =
+        high.is_none_or(|(h, inclusive)| holds(n, if inclusive { Op::Le } else { Op::Lt }, h));
+    above && below
 }
 
 /// The range `low..high` narrowed by `rowid op n`.

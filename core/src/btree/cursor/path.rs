@@ -264,6 +264,17 @@ impl<'p, S: PageSource> TreePath<'p, S> {
         f(&page.cell(level.index)?, level.page)
     }
 
+    /// Runs `f` on the page the cursor is on and its cell index there.
+    pub(super) fn with_page<R>(
+        &self,
+        f: impl FnOnce(&BTreePage<'_>, u16) -> Result<R>,
+    ) -> Result<R> {
+        let level = self.top()?;
+        let bytes = self.source.page(level.page)?;
+        let page = BTreePage::parse(&bytes, level.page, self.source.usable_size())?;
+        f(&page, level.index)
+    }
+
     /// The payload of the cell the cursor is on, borrowed from its page or
     /// assembled in `buffer`.
     pub(super) fn payload<'c, A: Allocator>(

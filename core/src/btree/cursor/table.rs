@@ -129,10 +129,7 @@ impl<'p, S: PageSource, A: Allocator> TableCursor<'p, S, A> {
 
     /// The rowid of the row the cursor is on.
     pub fn rowid(&self) -> Result<i64> {
-        self.path.with_cell(|cell, page| {
-            cell.rowid()
-                .ok_or(Error::corrupt(page, "table cell without a rowid"))
-        })
+        self.path.with_page(|page, index| page.rowid_at(index))
     }
 
     /// The size in bytes of the current row's record.

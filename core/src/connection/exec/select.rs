@@ -240,12 +240,13 @@ pub(crate) fn next<P: Platform, A: Allocator + Clone>(
             let select = select.ok_or(Error::Misuse("a streamed query without its SELECT"))?;
             let body = body_of(select)?;
             let alias = from_of(body)?.and_then(|(_, a)| a);
+            let exact = source.exact();
             loop {
                 if *remaining == Some(0) || !source.advance()? {
                     return Ok(false);
                 }
                 let kept = source.with_row(env, alias, |ctx| {
-                    if !matches(body, ctx)? {
+                    if !exact && !matches(body, ctx)? {
                         return Ok(false);
                     }
                     if *skip > 0 {

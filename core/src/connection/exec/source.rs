@@ -56,6 +56,9 @@ pub(crate) struct Source<'db, P: Platform, A: Allocator + Clone> {
     /// For [`Plan::IndexEq`] and [`Plan::IndexRange`], the index walked.
     index: Option<IndexSeek<'db, P, A>>,
     plan: Plan,
+    /// Whether the plan visits exactly the rows `WHERE` keeps
+    /// ([`Access::exact`]).
+    exact: bool,
     started: bool,
     done: bool,
 }
@@ -67,6 +70,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Source<'db, P, A> {
             table: None,
             index: None,
             plan: Plan::Scan,
+            exact: false,
             started: false,
             done: false,
         }
@@ -79,6 +83,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Source<'db, P, A> {
             mut plan,
             key,
             high,
+            exact,
         } = access;
         let ends = match plan {
             Plan::IndexEq { index } => key.map(|key| (index, Some((key, true)), None, true)),
@@ -117,9 +122,16 @@ impl<'db, P: Platform, A: Allocator + Clone> Source<'db, P, A> {
             table: Some((table, cursor)),
             index,
             plan,
+            exact,
             started: false,
             done: false,
         }
+    }
+
+    /// Whether every row visited passes `WHERE`, so it need not be
+    /// evaluated.
+    pub fn exact(&self) -> bool {
+        self.exact
     }
 
     /// The table, if any.
