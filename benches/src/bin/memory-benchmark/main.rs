@@ -160,7 +160,15 @@ struct Dhat {
 
 impl HeapProfiler for Dhat {
     fn start(&mut self) {
-        self.profiler = Some(dhat::Profiler::builder().file_name(&self.file).build());
+        // Whole stacks: dhat keeps 10 frames by default, which often ends
+        // inside the allocator before any boundlite frame, and
+        // dhat-analyze groups by the first boundlite frame.
+        self.profiler = Some(
+            dhat::Profiler::builder()
+                .file_name(&self.file)
+                .trim_backtraces(None)
+                .build(),
+        );
     }
 
     fn stop(&mut self) -> Option<DhatFigures> {
