@@ -145,7 +145,12 @@ impl<T, A: Allocator> Vec<T, A> {
     /// allocator refuses the doubled size, the exact size is tried before
     /// giving up: in a bounded arena the last request that fits should
     /// succeed.
+    #[inline]
     pub fn try_reserve(&mut self, additional: usize) -> Result<(), OutOfMemory> {
+        // The common case on hot paths: a reused buffer with room to spare.
+        if self.capacity() - self.len() >= additional {
+            return Ok(());
+        }
         match self.inner.try_reserve(additional) {
             Ok(()) => Ok(()),
             Err(e) => {
@@ -166,6 +171,7 @@ impl<T, A: Allocator> Vec<T, A> {
     }
 
     /// Appends `value`. On failure `value` is dropped and the vector is unchanged.
+    #[inline]
     pub fn try_push(&mut self, value: T) -> Result<(), OutOfMemory> {
         self.try_reserve(1)?;
         self.inner.push(value);
@@ -184,6 +190,7 @@ impl<T, A: Allocator> Vec<T, A> {
     }
 
     /// Appends clones of every element of `items`.
+    #[inline]
     pub fn try_extend_from_slice(&mut self, items: &[T]) -> Result<(), OutOfMemory>
     where
         T: Clone,

@@ -614,7 +614,14 @@ impl<A: Allocator + Clone> TreeWriter<A> {
             if !view.kind().is_table() {
                 return Err(view.corrupt("table b-tree page is not a table page"));
             }
-            let position = search(view.cell_count(), |i| Ok(view.rowid_at(i)?.cmp(&rowid)))?;
+            let count = view.cell_count();
+            // Appends (rowids past the last key) are the common insert:
+            // one probe of the last cell settles them, as SQLite's
+            // append bias does.
+            let position = match count.checked_sub(1) {
+                Some(last) if view.rowid_at(last)? < rowid => Position::Before(count),
+                _ => search(count, |i| Ok(view.rowid_at(i)?.cmp(&rowid)))?,
+            };
             if view.kind().is_leaf() {
                 return Ok(position);
             }
