@@ -13,7 +13,10 @@
 //!   succeeds;
 //! - the same inside `BEGIN`: a failed `INSERT`, `UPDATE` or `DELETE`
 //!   undoes itself and leaves the transaction open (or, if the storage
-//!   engine gave up, the whole transaction is gone).
+//!   engine gave up, the whole transaction is gone);
+//! - the same for a prepared `UPDATE` and `DELETE` run again after each
+//!   failure, in and out of `BEGIN`, so that the buffers a statement keeps
+//!   between runs are swept too.
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
@@ -818,6 +821,108 @@ fn grouping_seeks_and_pragmas_survive_every_allocation_failure() {
     )
     .unwrap();
     assert_eq!(report.value, 2);
+    drop(conn);
+    drop(db);
+    assert_eq!(arena.stats().live_allocations, 0, "the database leaked");
+}
+
+#[test]
+fn prepared_changes_survive_every_allocation_failure() {
+    let disk = MemoryPlatform::new();
+    let mut buffer = vec![0u8; 256 * 1024];
+    let arena = Arena::new(&mut buffer).unwrap();
+    let fault = FaultAlloc::new(&arena);
+    let db = Database::open(&disk, "prepared.db", &small(), &fault).unwrap();
+    let conn = db.connect();
+    conn.execute(
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT UNIQUE, score REAL); \
+         CREATE INDEX ts ON t(score); \
+         INSERT INTO t(name, score) VALUES ('a', 1), ('b', 2.5), ('c', 3), ('d', 4), ('e', 5)",
+        &[],
+    )
+    .unwrap();
+    // A statement prepared once and run again after each failure: the
+    // buffers a failed run held are gone, the next run grows them back.
+    let mut update = conn
+        .prepare("UPDATE t SET name = ?1 || name, score = score + ?2 WHERE id = ?3")
+        .unwrap();
+    let mut delete = conn.prepare("DELETE FROM t WHERE id = ?1").unwrap();
+    for inside_begin in [false, true] {
+        if inside_begin {
+            conn.execute("BEGIN", &[]).unwrap();
+        }
+        for (id, step) in [(1, 1.0), (2, 0.5), (3, 1.5)] {
+            let committed = ours(&conn, "SELECT * FROM t ORDER BY id").unwrap();
+            let before = contents(&conn);
+            let mut lost = 0;
+            let report = oom_sweep(
+                &fault,
+                true,
+                |_| {
+                    update.reset();
+                    update.bind(1, ValueRef::text("a longer prefix, "))?;
+                    update.bind(2, ValueRef::Real(step))?;
+                    update.bind(3, ValueRef::Integer(id))?;
+                    while update.step()?.is_some() {}
+                    Ok::<_, Error>(update.changes())
+                },
+                |n, e| {
+                    assert_eq!(e, Error::OutOfMemory, "update {id}: failure {n}");
+                    if inside_begin && !conn.in_transaction() {
+                        // The storage engine rolled everything back; the
+                        // statements before this one were committed.
+                        lost += 1;
+                        assert_eq!(
+                            ours(&conn, "SELECT * FROM t ORDER BY id").unwrap(),
+                            committed
+                        );
+                        conn.execute("BEGIN", &[]).unwrap();
+                    } else {
+                        assert_eq!(contents(&conn), before, "update {id}: failure {n}");
+                    }
+                },
+            )
+            .unwrap();
+            assert_eq!(report.value, 1, "update {id}");
+            assert!(report.failure_points > 0, "update {id}");
+            assert!(lost == 0 || inside_begin);
+        }
+        let id = if inside_begin { 4 } else { 5 };
+        let before = contents(&conn);
+        let report = oom_sweep(
+            &fault,
+            true,
+            |_| {
+                delete.reset();
+                delete.bind(1, ValueRef::Integer(id))?;
+                while delete.step()?.is_some() {}
+                Ok::<_, Error>(delete.changes())
+            },
+            |n, e| {
+                assert_eq!(e, Error::OutOfMemory, "delete {id}: failure {n}");
+                if conn.in_transaction() || !inside_begin {
+                    assert_eq!(contents(&conn), before, "delete {id}: failure {n}");
+                } else {
+                    conn.execute("BEGIN", &[]).unwrap();
+                }
+            },
+        )
+        .unwrap();
+        assert_eq!(report.value, 1, "delete {id}");
+        if inside_begin {
+            conn.execute("COMMIT", &[]).unwrap();
+        }
+    }
+    assert_eq!(
+        contents(&conn)
+            .iter()
+            .map(|row| row[2].clone())
+            .collect::<Vec<_>>(),
+        [V::Real(3.0), V::Real(3.5), V::Real(6.0)]
+    );
+    assert!(db.integrity_check(0).unwrap().is_ok());
+    drop(update);
+    drop(delete);
     drop(conn);
     drop(db);
     assert_eq!(arena.stats().live_allocations, 0, "the database leaked");

@@ -1,7 +1,8 @@
 //! What a prepared statement keeps between its runs so that a warm run
 //! allocates nothing: [`TableCache`], the [`TableInfo`] it read last (so
 //! it reads neither the schema table nor the table's `CREATE` statement
-//! again), and [`Scratch`], the buffers an `INSERT` builds each row in.
+//! again), and [`Scratch`], the buffers an `INSERT` or `UPDATE` builds
+//! each row in and the rowids an `UPDATE` or `DELETE` collects.
 //!
 //! Invariant: a cached table is used only while the schema is the one it
 //! was read from, told by its [`SchemaVersion`]: the database's schema
@@ -66,15 +67,22 @@ impl<A: Allocator> TableCache<A> {
     }
 }
 
+/// The most rowids a statement keeps room for between runs: a list grown
+/// by a run that changed more rows is let go rather than held for as long
+/// as the statement lives.
+const KEPT_ROWIDS: usize = 4096;
+
 /// Buffers a statement reuses from run to run; each is taken out for the
 /// length of one run (empty when a run failed while holding it).
 pub(crate) struct Scratch<A: Allocator> {
-    /// The columns an `INSERT` writes.
+    /// The columns an `INSERT` or `UPDATE` writes.
     targets: Cell<Option<Vec<ColumnPos, A>>>,
     /// One row's values.
     values: Cell<Option<Vec<Value<A>, A>>>,
     /// One row's record.
     record: Cell<Option<Vec<u8, A>>>,
+    /// The rowids an `UPDATE` or `DELETE` changes.
+    rowids: Cell<Option<Vec<i64, A>>>,
 }
 
 impl<A: Allocator + Clone> Scratch<A> {
@@ -84,6 +92,7 @@ impl<A: Allocator + Clone> Scratch<A> {
             targets: Cell::new(None),
             values: Cell::new(None),
             record: Cell::new(None),
+            rowids: Cell::new(None),
         }
     }
 
@@ -103,6 +112,18 @@ impl<A: Allocator + Clone> Scratch<A> {
     /// The record buffer, taken out and empty.
     pub fn record(&self, alloc: &A) -> Vec<u8, A> {
         emptied(self.record.take(), alloc)
+    }
+
+    /// The rowid list, taken out and empty.
+    pub fn rowids(&self, alloc: &A) -> Vec<i64, A> {
+        emptied(self.rowids.take(), alloc)
+    }
+
+    /// Gives the rowid list back for the next run, unless it grew large.
+    pub fn put_rowids(&self, rowids: Vec<i64, A>) {
+        if rowids.capacity() <= KEPT_ROWIDS {
+            self.rowids.set(Some(rowids));
+        }
     }
 
     /// Gives the buffers back for the next run.

@@ -4,13 +4,15 @@
 //!
 //! Invariant: a column is read from the row's record only when an
 //! expression asks for it; the rowid alias reads the rowid (the record
-//! holds NULL there), and a column the record is too short to hold reads
-//! its default.
+//! holds NULL there), a column the record is too short to hold reads
+//! its default, and an integer in a REAL column (a whole real, as SQLite
+//! and boundlite store it) reads as a real.
 
 use core::cell::Cell;
 
 use crate::alloc::Allocator;
 use crate::record::{Collation, RecordRef, ValueRef};
+use crate::sql::eval::affinity::read_real;
 use crate::sql::eval::{EvalContext, Value};
 use crate::sql::{Affinity, ColumnRef, Ident, ParamNo};
 use crate::{Error, Result};
@@ -120,13 +122,16 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
             .get(i)
             .and_then(|c| c.storage)
             .ok_or(Error::Sql("generated columns are not supported"))?;
-        if storage < record.column_count() {
-            return record.column(storage);
-        }
-        Ok(table
-            .meta
-            .get(i)
-            .map_or(ValueRef::Null, |m| m.default.as_ref()))
+        let meta = table.meta.get(i);
+        let value = if storage < record.column_count() {
+            record.column(storage)?
+        } else {
+            meta.map_or(ValueRef::Null, |m| m.default.as_ref())
+        };
+        Ok(match meta {
+            Some(m) if m.affinity == Affinity::Real => read_real(value),
+            _ => value,
+        })
     }
 
     /// The table in scope, if any.

@@ -30,7 +30,10 @@
 //! - a plan only narrows the rows visited: the whole `WHERE` clause is
 //!   still evaluated on each row, so a plan can never change a result;
 //! - a warm prepared statement allocates nothing per row: its table is
-//!   cached, its output row, record and key buffers are reused;
+//!   cached, its output row, row values, record, rowid and key buffers
+//!   and the undo log are reused;
+//! - a REAL column reads as REAL: the whole reals SQLite (and boundlite)
+//!   store as integers read back as reals;
 //! - every allocation is fallible and a refusal is
 //!   [`Error::OutOfMemory`](crate::Error::OutOfMemory).
 

@@ -18,6 +18,8 @@
 //!   transaction back; the writer remembers it so nothing tries to undo
 //!   into a transaction that is gone.
 
+use core::ops::Range;
+
 use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Vec};
@@ -29,38 +31,121 @@ use crate::{Database, Error, PageNo, Result, WriteTransaction};
 
 use super::table::{IndexInfo, TableInfo};
 
-/// One change, as the undo log records it.
-enum Undo<A: Allocator> {
+/// Key columns a unique index may have for its key to be looked up
+/// without a heap list of its values.
+const INLINE_KEY_COLUMNS: usize = 16;
+
+/// One change, as the undo log records it; bytes and key columns are
+/// ranges of the log's shared buffers.
+enum Undo {
     /// A row was added.
     RowInserted { root: PageNo, rowid: i64 },
     /// A row was removed; its record.
     RowDeleted {
         root: PageNo,
         rowid: i64,
-        record: Vec<u8, A>,
+        record: Range<usize>,
     },
     /// An index entry was added.
     KeyInserted {
         root: PageNo,
-        key: Vec<u8, A>,
-        keys: Vec<KeyColumn, A>,
+        key: Range<usize>,
+        keys: Range<usize>,
     },
     /// An index entry was removed.
     KeyDeleted {
         root: PageNo,
-        key: Vec<u8, A>,
-        keys: Vec<KeyColumn, A>,
+        key: Range<usize>,
+        keys: Range<usize>,
     },
 }
 
-/// The largest undo log (in entries) a connection keeps for its next
-/// statement.
+/// The undo log: its entries, and the records, keys and key columns they
+/// hold, packed in two buffers so that a warm log records a change
+/// without allocating.
+struct UndoLog<A: Allocator> {
+    entries: Vec<Undo, A>,
+    bytes: Vec<u8, A>,
+    keys: Vec<KeyColumn, A>,
+}
+
+/// The largest undo log (in entries, bytes and key columns) a connection
+/// keeps for its next statement.
 const KEPT_UNDO_ENTRIES: usize = 64;
+const KEPT_UNDO_BYTES: usize = 16 * 1024;
+const KEPT_UNDO_KEYS: usize = 256;
+
+impl<A: Allocator + Clone> UndoLog<A> {
+    fn new(alloc: &A) -> Self {
+        UndoLog {
+            entries: Vec::new_in(alloc.clone()),
+            bytes: Vec::new_in(alloc.clone()),
+            keys: Vec::new_in(alloc.clone()),
+        }
+    }
+
+    /// Forgets every change, keeping the buffers.
+    fn clear(&mut self) {
+        self.entries.clear();
+        self.bytes.clear();
+        self.keys.clear();
+    }
+
+    /// The log emptied for the next statement, with each buffer grown
+    /// by a statement that changed many rows let go rather than held by
+    /// the connection for good.
+    fn into_kept(mut self, alloc: &A) -> Self {
+        self.clear();
+        if self.entries.capacity() > KEPT_UNDO_ENTRIES {
+            self.entries = Vec::new_in(alloc.clone());
+        }
+        if self.bytes.capacity() > KEPT_UNDO_BYTES {
+            self.bytes = Vec::new_in(alloc.clone());
+        }
+        if self.keys.capacity() > KEPT_UNDO_KEYS {
+            self.keys = Vec::new_in(alloc.clone());
+        }
+        self
+    }
+
+    /// Records the change `entry` makes of the copies it asks for.
+    /// Nothing is recorded when memory runs out.
+    fn record(&mut self, entry: impl FnOnce(&mut Self) -> Result<Undo>) -> Result<()> {
+        let (bytes, keys) = (self.bytes.len(), self.keys.len());
+        let result = self
+            .entries
+            .try_reserve(1)
+            .map_err(Error::from)
+            .and_then(|()| entry(self));
+        match result {
+            Ok(undo) => Ok(self.entries.try_push(undo)?),
+            Err(e) => {
+                self.bytes.truncate(bytes);
+                self.keys.truncate(keys);
+                Err(e)
+            }
+        }
+    }
+
+    /// Copies `data` into the log.
+    fn bytes(&mut self, data: &[u8]) -> Result<Range<usize>> {
+        let start = self.bytes.len();
+        self.bytes.try_extend_from_slice(data)?;
+        Ok(start..self.bytes.len())
+    }
+
+    /// Copies `keys` into the log.
+    fn keys(&mut self, keys: &[KeyColumn]) -> Result<Range<usize>> {
+        let start = self.keys.len();
+        self.keys.try_extend_from_slice(keys)?;
+        Ok(start..self.keys.len())
+    }
+}
 
 /// A writer's buffers, kept by the connection from one statement to the
 /// next so that a warm statement's writer allocates nothing.
 pub(crate) struct Buffers<A: Allocator> {
-    undo: Vec<Undo<A>, A>,
+    undo: UndoLog<A>,
     key: Vec<u8, A>,
     row: Vec<u8, A>,
 }
@@ -69,7 +154,7 @@ pub(crate) struct Buffers<A: Allocator> {
 pub(crate) struct Writer<'t, 'db, P: Platform, A: Allocator + Clone> {
     db: &'db Database<P, A>,
     txn: &'t WriteTransaction<'db, P, A>,
-    undo: Option<Vec<Undo<A>, A>>,
+    undo: Option<UndoLog<A>>,
     failed: bool,
     key: Vec<u8, A>,
     row: Vec<u8, A>,
@@ -87,7 +172,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
     ) -> Self {
         let alloc = db.allocator().clone();
         let Buffers { mut undo, key, row } = buffers.unwrap_or_else(|| Buffers {
-            undo: Vec::new_in(alloc.clone()),
+            undo: UndoLog::new(&alloc),
             key: Vec::new_in(alloc.clone()),
             row: Vec::new_in(alloc.clone()),
         });
@@ -107,14 +192,11 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
 
     /// The writer's buffers, for the next statement's writer.
     pub fn into_buffers(self) -> Buffers<A> {
-        let mut undo = match self.undo {
-            // A log grown by a statement that changed many rows is let go
-            // rather than held by the connection for good.
-            Some(log) if log.capacity() <= KEPT_UNDO_ENTRIES => log,
-            _ => Vec::new_in(self.alloc.clone()),
-        };
         // The log only matters while its statement may fail.
-        undo.clear();
+        let undo = match self.undo {
+            Some(log) => log.into_kept(&self.alloc),
+            None => UndoLog::new(&self.alloc),
+        };
         Buffers {
             undo,
             key: self.key,
@@ -139,14 +221,12 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         result
     }
 
-    /// Records `undo` when logging.
-    fn log(&mut self, undo: impl FnOnce(A) -> Result<Undo<A>>) -> Result<()> {
-        let alloc = self.alloc.clone();
-        if let Some(log) = self.undo.as_mut() {
-            log.try_reserve(1)?;
-            log.try_push(undo(alloc)?)?;
+    /// Records the change `undo` describes when logging.
+    fn log(&mut self, undo: impl FnOnce(&mut UndoLog<A>) -> Result<Undo>) -> Result<()> {
+        match self.undo.as_mut() {
+            Some(log) => log.record(undo),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// A DDL or other change that cannot be undone row by row.
@@ -168,7 +248,8 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         let Some(mut log) = self.undo.take() else {
             return Ok(());
         };
-        while let Some(change) = log.pop() {
+        let gone = || Error::Misuse("an undo entry outside its log");
+        while let Some(change) = log.entries.pop() {
             match change {
                 Undo::RowInserted { root, rowid } => {
                     self.txn.delete_row(root, rowid)?;
@@ -177,12 +258,19 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
                     root,
                     rowid,
                     record,
-                } => self.txn.insert_row(root, rowid, &record)?,
+                } => {
+                    let record = log.bytes.get(record).ok_or_else(gone)?;
+                    self.txn.insert_row(root, rowid, record)?;
+                }
                 Undo::KeyInserted { root, key, keys } => {
-                    self.txn.delete_key(root, &key, &keys)?;
+                    let key = log.bytes.get(key).ok_or_else(gone)?;
+                    let keys = log.keys.get(keys).ok_or_else(gone)?;
+                    self.txn.delete_key(root, key, keys)?;
                 }
                 Undo::KeyDeleted { root, key, keys } => {
-                    self.txn.insert_key(root, &key, &keys)?;
+                    let key = log.bytes.get(key).ok_or_else(gone)?;
+                    let keys = log.keys.get(keys).ok_or_else(gone)?;
+                    self.txn.insert_key(root, key, keys)?;
                 }
             }
         }
@@ -239,11 +327,11 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
             result?;
         }
         let root = table.root;
-        self.log(|alloc| {
+        self.log(|log| {
             Ok(Undo::RowDeleted {
                 root,
                 rowid,
-                record: Vec::try_from_slice_in(row, alloc)?,
+                record: log.bytes(row)?,
             })
         })?;
         self.storage(|txn| txn.delete_row(root, rowid))
@@ -251,11 +339,11 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
 
     fn delete_key(&mut self, index: &IndexInfo<A>, key: &[u8]) -> Result<()> {
         let root = index.root;
-        self.log(|alloc| {
+        self.log(|log| {
             Ok(Undo::KeyDeleted {
                 root,
-                key: Vec::try_from_slice_in(key, alloc.clone())?,
-                keys: Vec::try_from_slice_in(&index.keys, alloc)?,
+                key: log.bytes(key)?,
+                keys: log.keys(&index.keys)?,
             })
         })?;
         self.storage(|txn| txn.delete_key(root, key, &index.keys))?;
@@ -296,7 +384,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
                 return self.insert_keys(table, record, rowid);
             }
             if let Some(log) = self.undo.as_mut() {
-                log.pop();
+                log.entries.pop();
             }
             true
         };
@@ -344,11 +432,11 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
 
     fn insert_key(&mut self, index: &IndexInfo<A>, key: &[u8]) -> Result<()> {
         let root = index.root;
-        self.log(|alloc| {
+        self.log(|log| {
             Ok(Undo::KeyInserted {
                 root,
-                key: Vec::try_from_slice_in(key, alloc.clone())?,
-                keys: Vec::try_from_slice_in(&index.keys, alloc)?,
+                key: log.bytes(key)?,
+                keys: log.keys(&index.keys)?,
             })
         })?;
         self.storage(|txn| txn.insert_key(root, key, &index.keys))?;
@@ -361,22 +449,35 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
     fn find_equal_key(&self, index: &IndexInfo<A>) -> Result<Option<i64>> {
         let key = RecordRef::parse(&self.key, Some(index.root))?;
         let n = index.columns.columns.len();
-        let mut prefix = Vec::try_with_capacity_in(n, self.alloc.clone())?;
-        for value in key.columns().take(n) {
-            let value = value?;
-            if value.is_null() {
-                return Ok(None);
+        // The usual narrow key is compared from the stack.
+        let mut inline = [ValueRef::Null; INLINE_KEY_COLUMNS];
+        let mut heap = Vec::new_in(self.alloc.clone());
+        let prefix: &[ValueRef<'_>] = match inline.get_mut(..n) {
+            Some(slots) => {
+                for (slot, value) in slots.iter_mut().zip(key.columns()) {
+                    *slot = value?;
+                }
+                slots
             }
-            prefix.try_push(value)?;
+            None => {
+                heap.try_reserve(n)?;
+                for value in key.columns().take(n) {
+                    heap.try_push(value?)?;
+                }
+                &heap
+            }
+        };
+        if prefix.iter().any(ValueRef::is_null) {
+            return Ok(None);
         }
         let keys = index.keys.get(..n).unwrap_or(&index.keys);
         let mut cursor = self.db.index_cursor(index.root);
-        if !cursor.seek(&prefix, keys, SeekMode::Ge)? {
+        if !cursor.seek(prefix, keys, SeekMode::Ge)? {
             return Ok(None);
         }
         let payload = cursor.payload()?;
         let entry = RecordRef::parse(&payload, Some(index.root))?;
-        if compare_record_with_values(&entry, &prefix, keys)?.is_ne() {
+        if compare_record_with_values(&entry, prefix, keys)?.is_ne() {
             return Ok(None);
         }
         match entry.column(n)? {

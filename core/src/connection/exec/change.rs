@@ -19,7 +19,7 @@ use crate::alloc::{Allocator, Vec};
 use crate::btree::SeekMode;
 use crate::record::RecordRef;
 use crate::schema::ColumnSource;
-use crate::sql::eval::{Value, evaluate, evaluate_condition};
+use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition};
 use crate::sql::{Conflict, Delete, Expr, Ident, QualifiedName, Update};
 use crate::{Error, Result};
 
@@ -30,7 +30,7 @@ use super::super::table::TableInfo;
 use super::super::writer::Writer;
 use super::Env;
 use super::insert::{column_named, store_row};
-use super::select::load_table;
+use super::select::{assign, load_table};
 use super::source::Source;
 
 /// The table `name` and the rowids of its rows that pass `where_clause`.
@@ -48,7 +48,7 @@ fn targets<P: Platform, A: Allocator + Clone>(
     let access = choose(where_clause, &table, alias.as_ref(), &env.context())?;
     let plan = access.plan;
     let mut source = Source::table(w.db(), table, access);
-    let mut rowids = Vec::new_in(env.alloc.clone());
+    let mut rowids = env.scratch.rowids(env.alloc);
     while source.advance()? {
         let keep = source.with_row(env, alias, |ctx| match where_clause {
             Some(clause) => Ok(evaluate_condition(clause, ctx)? == Some(true)),
@@ -84,6 +84,7 @@ pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
         }
     }
     env.tables.put(table);
+    env.scratch.put_rowids(rowids);
     Ok(changed)
 }
 
@@ -108,7 +109,8 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
         update.where_clause.as_ref(),
         env,
     )?;
-    let mut columns = Vec::try_with_capacity_in(update.assignments.len(), alloc.clone())?;
+    let mut columns = env.scratch.targets(&alloc);
+    columns.try_reserve(update.assignments.len())?;
     for assignment in update.assignments.iter() {
         let [name] = assignment.columns.as_slice() else {
             return Err(Error::Sql("row-value assignments are not supported"));
@@ -132,11 +134,11 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
             rowids.sort_unstable();
         }
     }
-    let mut record = Vec::new_in(alloc.clone());
+    let mut record = env.scratch.record(&alloc);
+    let mut values = env.scratch.values(&alloc);
     let mut changed = 0;
     for &rowid in rowids.iter() {
-        let Some((mut values, new_rowid)) = new_row(w, &table, rowid, update, &columns, env)?
-        else {
+        let Some(new_rowid) = new_row(w, &table, rowid, update, &columns, env, &mut values)? else {
             continue;
         };
         if new_rowid.is_null() {
@@ -155,14 +157,15 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
         }
     }
     env.tables.put(table);
+    env.scratch.put(columns, values, record);
+    env.scratch.put_rowids(rowids);
     Ok(changed)
 }
 
-/// A row's values after an update, and its rowid.
-type Updated<A> = (Vec<Value<A>, A>, Value<A>);
-
-/// The values of row `rowid` after `update`'s assignments, and its new
-/// rowid; `None` when the row is gone.
+/// Fills `values` with the values of row `rowid` after `update`'s
+/// assignments (to `columns`, one per assignment), reusing the buffers of
+/// its TEXT and BLOB values; returns the row's new rowid, or `None` when
+/// the row is gone.
 fn new_row<P: Platform, A: Allocator + Clone>(
     w: &Writer<'_, '_, P, A>,
     table: &TableInfo<A>,
@@ -170,7 +173,8 @@ fn new_row<P: Platform, A: Allocator + Clone>(
     update: &Update<'_, A>,
     columns: &[ColumnPos],
     env: Env<'_, A>,
-) -> Result<Option<Updated<A>>> {
+    values: &mut Vec<Value<A>, A>,
+) -> Result<Option<Value<A>>> {
     let alloc = env.alloc.clone();
     let mut cursor = w.db().table_cursor(table.root);
     if !cursor.seek(rowid, SeekMode::Eq)? {
@@ -180,29 +184,39 @@ fn new_row<P: Platform, A: Allocator + Clone>(
     let record = RecordRef::parse(&payload, Some(table.root))?;
     let mut ctx = env.context().with_table(table, update.alias);
     ctx.on_row(rowid, record);
-    let mut values = Vec::try_with_capacity_in(table.column_count(), alloc.clone())?;
-    for i in 0..table.column_count() {
-        values.try_push(Value::try_from_ref(
-            ctx.column_at(ColumnPos::Column(i))?,
-            alloc.clone(),
-        )?)?;
+    let n = table.column_count();
+    values.truncate(n);
+    values.try_reserve(n.saturating_sub(values.len()))?;
+    while values.len() < n {
+        values.try_push(Value::Null)?;
+    }
+    for (i, slot) in values.iter_mut().enumerate() {
+        // An assigned column's slot is overwritten below.
+        if !columns.contains(&ColumnPos::Column(i)) {
+            assign(slot, ctx.column_at(ColumnPos::Column(i))?, &alloc)?;
+        }
     }
     let mut new_rowid = Value::Integer(rowid);
-    // Every right-hand side reads the row as it was, so all are
-    // evaluated before any is assigned.
-    let mut assigned = Vec::try_with_capacity_in(columns.len(), alloc)?;
-    for assignment in update.assignments.iter() {
-        assigned.try_push(evaluate(&assignment.value, &ctx)?)?;
-    }
-    for (target, value) in columns.iter().zip(assigned.drain(..)) {
+    // Every right-hand side reads the row as it was: the context reads
+    // the stored record, never `values`, so each value can be written as
+    // soon as it is computed.
+    for (target, assignment) in columns.iter().zip(update.assignments.iter()) {
+        let expr = &assignment.value;
         match target {
-            ColumnPos::Rowid => new_rowid = value,
+            ColumnPos::Rowid => new_rowid = evaluate(expr, &ctx)?,
             ColumnPos::Column(i) => {
-                if let Some(slot) = values.get_mut(*i) {
-                    *slot = value;
+                let slot = values
+                    .get_mut(*i)
+                    .ok_or(Error::Misuse("an assigned column out of place"))?;
+                // A bound value or a bare column is copied into the slot's
+                // buffer rather than into a new one.
+                match (expr, expr.as_column()) {
+                    (Expr::Param(p), _) => assign(slot, ctx.param(p.number)?, &alloc)?,
+                    (_, Some(c)) => assign(slot, ctx.column(c)?, &alloc)?,
+                    _ => *slot = evaluate(expr, &ctx)?,
                 }
             }
         }
     }
-    Ok(Some((values, new_rowid)))
+    Ok(Some(new_rowid))
 }

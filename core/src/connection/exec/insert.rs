@@ -4,6 +4,8 @@
 //!
 //! Invariants, as SQLite stores a row: a column not named takes its
 //! `DEFAULT` (NULL without one); every value takes its column's affinity;
+//! a whole real in a REAL column is stored as an integer (see
+//! `stored_real`);
 //! the rowid alias is stored as NULL and its value becomes the rowid
 //! (after INTEGER affinity; anything but an integer is a datatype
 //! mismatch); without one the rowid is one above the largest; a NULL in a
@@ -16,6 +18,7 @@ use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, TryClone, Vec};
 use crate::record::{ValueRef, encode_into};
+use crate::sql::eval::affinity::stored_real;
 use crate::sql::eval::{Coerced, EvalContext, Value, apply_affinity, evaluate};
 use crate::sql::{Affinity, Conflict, Expr, Ident, Insert, InsertSource, Select};
 use crate::{Error, Result};
@@ -253,6 +256,13 @@ pub(crate) fn store_row<P: Platform, A: Allocator + Clone>(
         }
         if let Some(v) = with_affinity(value, meta.affinity, &alloc)? {
             *value = v;
+        }
+        if meta.affinity == Affinity::Real {
+            // A whole real takes an integer's bytes, as SQLite stores it;
+            // reading the column makes it a real again.
+            if let ValueRef::Integer(i) = stored_real(value.as_ref()) {
+                *value = Value::Integer(i);
+            }
         }
         if meta.not_null && value.is_null() {
             match conflict {

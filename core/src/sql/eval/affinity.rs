@@ -8,6 +8,9 @@
 //!   into that integer; a REAL column does the same and then shows every
 //!   number as a real; a BLOB column changes nothing. Text that is not a
 //!   well-formed number (`'0x10'`, `'12abc'`) stays text.
+//! - A REAL column's record ([`stored_real`], [`read_real`]): a whole
+//!   real is stored as an integer, which reads back as a real, so reading
+//!   a REAL column never yields an integer whichever engine wrote it.
 //! - Comparing ([`comparison_affinity`], [`apply_comparison_affinity`]):
 //!   an expression has an affinity only if it is a column or a `CAST`
 //!   (`None` otherwise). When one side is numeric (INTEGER, REAL,
@@ -118,12 +121,55 @@ pub fn apply_affinity(value: ValueRef<'_>, affinity: Affinity) -> Coerced<'_> {
             other => numeric_affinity(other, true),
         }),
         // SQLite stores an integral value of a REAL column as an integer
-        // and turns it back into a real when reading: the net effect is
-        // that every number is a real.
-        Affinity::Real => Coerced::Value(match numeric_affinity(value, true) {
-            ValueRef::Integer(i) => ValueRef::Real(i as f64),
-            other => other,
+        // (see [`stored_real`]) and turns it back into a real when reading
+        // ([`read_real`]): the net effect is that every number is a real,
+        // and a zero loses its sign on the way.
+        Affinity::Real => Coerced::Value(match value {
+            ValueRef::Real(r) => read_real(real_as_value(r, true)),
+            other => read_real(numeric_affinity(other, true)),
         }),
+    }
+}
+
+/// The largest whole real a REAL column stores as an integer: the largest
+/// 6-byte integer. A larger one would take 8 bytes either way, so SQLite
+/// keeps it a real (`OP_MakeRecord`).
+const STORED_REAL_MAX: f64 = ((1i64 << 47) - 1) as f64;
+
+/// How a REAL column stores `value` in a record, as SQLite's
+/// `OP_MakeRecord` does: a real holding a whole number that fits in six
+/// bytes becomes that integer, 1 to 6 bytes on disk instead of 8;
+/// anything else is unchanged. [`read_real`] turns it back.
+///
+/// ```
+/// use boundlite::record::ValueRef;
+/// use boundlite::sql::eval::affinity::{read_real, stored_real};
+///
+/// assert_eq!(stored_real(ValueRef::Real(11.0)), ValueRef::Integer(11));
+/// assert_eq!(stored_real(ValueRef::Real(2.5)), ValueRef::Real(2.5));
+/// assert_eq!(stored_real(ValueRef::Real(1e300)), ValueRef::Real(1e300));
+/// assert_eq!(read_real(ValueRef::Integer(11)), ValueRef::Real(11.0));
+/// ```
+pub fn stored_real(value: ValueRef<'_>) -> ValueRef<'_> {
+    match value {
+        // The range check comes first, so the cast is exact.
+        ValueRef::Real(r)
+            if (-STORED_REAL_MAX - 1.0..=STORED_REAL_MAX).contains(&r)
+                && r == (r as i64) as f64 =>
+        {
+            ValueRef::Integer(r as i64)
+        }
+        other => other,
+    }
+}
+
+/// A value read from a REAL column: an integer, which is how a whole
+/// real is stored (see [`stored_real`]), reads as a real (SQLite's
+/// `OP_RealAffinity`).
+pub fn read_real(value: ValueRef<'_>) -> ValueRef<'_> {
+    match value {
+        ValueRef::Integer(i) => ValueRef::Real(i as f64),
+        other => other,
     }
 }
 
