@@ -39,7 +39,7 @@ use crate::alloc::Allocator;
 use crate::record::ValueRef;
 use crate::schema::ColumnSource;
 use crate::sql::eval::affinity::{apply_comparison_affinity, numeric_affinity};
-use crate::sql::eval::{Value, evaluate};
+use crate::sql::eval::{Value, evaluate, evaluate_then};
 use crate::sql::{Between, BinaryOp, Expr, Ident};
 
 use super::context::{ColumnPos, RowContext, resolve};
@@ -249,14 +249,16 @@ fn seek_key<A: Allocator + Clone>(
     index: usize,
     ctx: &RowContext<'_, '_, A>,
 ) -> Result<Option<Value<A>>> {
-    let value = evaluate(bound, ctx)?;
     let affinity = column_affinity(table, index);
-    let value = apply_comparison_affinity(value.as_ref(), affinity);
-    if value.as_ref().is_null() {
-        return Ok(None);
-    }
     let alloc = crate::sql::eval::EvalContext::allocator(ctx);
-    Ok(Some(Value::try_from_ref(value.as_ref(), alloc)?))
+    // Borrowed until coerced, so the key is copied once.
+    evaluate_then(bound, ctx, |value| {
+        let value = apply_comparison_affinity(value, affinity);
+        if value.as_ref().is_null() {
+            return Ok(None);
+        }
+        Ok(Some(Value::try_from_ref(value.as_ref(), alloc)?))
+    })
 }
 
 /// The shape of the plan for `where_clause`, whatever its bounds turn out

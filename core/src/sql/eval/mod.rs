@@ -151,6 +151,20 @@ where
     tree::eval(expr, ctx)?.into_value(ctx.allocator())
 }
 
+/// Evaluates `expr` and hands its value to `f`, borrowed where it can
+/// be: a parameter, a column or a literal is not copied.
+pub fn evaluate_then<A, C, R>(
+    expr: &Expr<'_, A>,
+    ctx: &C,
+    f: impl FnOnce(ValueRef<'_>) -> Result<R>,
+) -> Result<R>
+where
+    A: Allocator + Clone,
+    C: EvalContext<A>,
+{
+    f(tree::eval(expr, ctx)?.get())
+}
+
 /// Whether `expr` is true in `ctx` (`None`: NULL), as a `WHERE` clause
 /// reads it; copies nothing.
 pub fn evaluate_condition<A, C>(expr: &Expr<'_, A>, ctx: &C) -> Result<Option<bool>>
