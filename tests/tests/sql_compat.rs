@@ -828,16 +828,31 @@ fn grouping_seeks_and_pragmas_survive_every_allocation_failure() {
 
 #[test]
 fn prepared_changes_survive_every_allocation_failure() {
+    prepared_changes_sweep(
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT UNIQUE, score REAL); \
+         CREATE INDEX ts ON t(score);",
+    );
+}
+
+/// The same sweep on a table without indexes, whose rows an `UPDATE`
+/// overwrites in place.
+#[test]
+fn prepared_changes_in_place_survive_every_allocation_failure() {
+    prepared_changes_sweep("CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, score REAL);");
+}
+
+/// Runs a prepared UPDATE and DELETE under every allocation failure, in
+/// and out of BEGIN, on table `t(id, name, score)` made by `schema`.
+fn prepared_changes_sweep(schema: &str) {
     let disk = MemoryPlatform::new();
     let mut buffer = vec![0u8; 256 * 1024];
     let arena = Arena::new(&mut buffer).unwrap();
     let fault = FaultAlloc::new(&arena);
     let db = Database::open(&disk, "prepared.db", &small(), &fault).unwrap();
     let conn = db.connect();
+    conn.execute(schema, &[]).unwrap();
     conn.execute(
-        "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT UNIQUE, score REAL); \
-         CREATE INDEX ts ON t(score); \
-         INSERT INTO t(name, score) VALUES ('a', 1), ('b', 2.5), ('c', 3), ('d', 4), ('e', 5)",
+        "INSERT INTO t(name, score) VALUES ('a', 1), ('b', 2.5), ('c', 3), ('d', 4), ('e', 5)",
         &[],
     )
     .unwrap();

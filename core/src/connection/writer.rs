@@ -300,6 +300,42 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         Ok(true)
     }
 
+    /// Keeps a copy of the record of a row about to be overwritten, for
+    /// the undo log of [`overwrite`](Self::overwrite); a copy is only
+    /// made when changes are logged.
+    pub fn keep_old_row(&mut self, record: &[u8]) -> Result<()> {
+        self.row.clear();
+        if self.undo.is_some() {
+            self.row.try_extend_from_slice(record)?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the record of row `rowid` of `table`, which has no index,
+    /// by `record` in one descent (a delete and an insert take two and
+    /// read the row again). The old record is the one given to
+    /// [`keep_old_row`](Self::keep_old_row).
+    pub fn overwrite(&mut self, table: &TableInfo<A>, rowid: i64, record: &[u8]) -> Result<()> {
+        if !table.indexes.is_empty() {
+            return Err(Error::Misuse("overwriting a row of an indexed table"));
+        }
+        let root = table.root;
+        let old = core::mem::replace(&mut self.row, Vec::new_in(self.alloc.clone()));
+        // Undone newest first: the row is deleted, then the old record
+        // put back.
+        let logged = self.log(|log| {
+            Ok(Undo::RowDeleted {
+                root,
+                rowid,
+                record: log.bytes(&old)?,
+            })
+        });
+        self.row = old;
+        logged?;
+        self.log(|_| Ok(Undo::RowInserted { root, rowid }))?;
+        self.storage(|txn| txn.insert_row(root, rowid, record))
+    }
+
     /// Deletes row `rowid` of `table` with its index entries; `false`
     /// when there was no such row.
     pub fn delete(&mut self, table: &TableInfo<A>, rowid: i64) -> Result<bool> {

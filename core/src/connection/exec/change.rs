@@ -7,17 +7,19 @@
 //! may replace rows, sets the rowid or changes the index an index range
 //! walks, where SQLite collects the rowids first and changes them in
 //! rowid order (which row an `OR REPLACE` keeps, or whether a `UNIQUE`
-//! check fails, depends on that order). Each row is changed so:
-//! an update deletes the old row with its index entries and stores the
-//! new one through [`store_row`], so affinity, `NOT NULL`, uniqueness and
-//! index maintenance are those of `INSERT`. A row deleted by an earlier
-//! `OR REPLACE` in the same statement is skipped.
+//! check fails, depends on that order). Each row is changed so: the new
+//! row is encoded as `INSERT` encodes one ([`encode_row`]: affinity,
+//! `NOT NULL`), then the old row is deleted with its index entries and
+//! the new one inserted, so uniqueness and index maintenance are those of
+//! `INSERT`; in a table without indexes, a row that keeps its rowid is
+//! overwritten in place instead, in one descent. A row deleted by an
+//! earlier `OR REPLACE` in the same statement is skipped.
 
 use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Vec};
 use crate::btree::SeekMode;
-use crate::record::RecordRef;
+use crate::record::{RecordRef, ValueRef};
 use crate::schema::ColumnSource;
 use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition};
 use crate::sql::{Conflict, Delete, Expr, Ident, QualifiedName, Update};
@@ -29,7 +31,7 @@ use super::super::plan::{Plan, choose};
 use super::super::table::TableInfo;
 use super::super::writer::Writer;
 use super::Env;
-use super::insert::{column_named, store_row};
+use super::insert::{column_named, encode_row};
 use super::select::{assign, load_table};
 use super::source::Source;
 
@@ -137,6 +139,9 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
     let mut record = env.scratch.record(&alloc);
     let mut values = env.scratch.values(&alloc);
     let mut changed = 0;
+    // Without an index to maintain, a row that keeps its rowid is
+    // overwritten where it lies.
+    let in_place = table.indexes.is_empty();
     for &rowid in rowids.iter() {
         let Some(new_rowid) = new_row(w, &table, rowid, update, &columns, env, &mut values)? else {
             continue;
@@ -144,15 +149,27 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
         if new_rowid.is_null() {
             return Err(Error::Sql("datatype mismatch"));
         }
-        w.delete(&table, rowid)?;
-        if store_row(
+        let same_rowid = new_rowid.as_ref() == ValueRef::Integer(rowid);
+        // Encoded before anything changes: a row `OR IGNORE` skips for a
+        // NOT NULL column stays as it was.
+        let Some(new_rowid) = encode_row(
             w,
             &table,
             Some(new_rowid),
             &mut values,
             conflict,
             &mut record,
-        )? {
+        )?
+        else {
+            continue;
+        };
+        if in_place && same_rowid {
+            w.overwrite(&table, rowid, &record)?;
+            changed += 1;
+            continue;
+        }
+        w.delete(&table, rowid)?;
+        if w.insert(&table, new_rowid, &record, conflict)? {
             changed += 1;
         }
     }
@@ -167,7 +184,7 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
 /// its TEXT and BLOB values; returns the row's new rowid, or `None` when
 /// the row is gone.
 fn new_row<P: Platform, A: Allocator + Clone>(
-    w: &Writer<'_, '_, P, A>,
+    w: &mut Writer<'_, '_, P, A>,
     table: &TableInfo<A>,
     rowid: i64,
     update: &Update<'_, A>,
@@ -181,6 +198,7 @@ fn new_row<P: Platform, A: Allocator + Clone>(
         return Ok(None);
     }
     let payload = cursor.payload()?;
+    w.keep_old_row(&payload)?;
     let record = RecordRef::parse(&payload, Some(table.root))?;
     let mut ctx = env.context().with_table(table, update.alias);
     ctx.on_row(rowid, record);

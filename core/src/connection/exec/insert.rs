@@ -241,6 +241,24 @@ pub(crate) fn store_row<P: Platform, A: Allocator + Clone>(
     conflict: Conflict,
     record: &mut Vec<u8, A>,
 ) -> Result<bool> {
+    match encode_row(w, table, rowid, values, conflict, record)? {
+        Some(rowid) => w.insert(table, rowid, record, conflict),
+        None => Ok(false),
+    }
+}
+
+/// Gives `values` (one per column of `table`) their columns' affinities
+/// and encodes them into `record`, changing nothing stored: returns the
+/// row's rowid (`rowid` when given, else a new one), or `None` when
+/// `OR IGNORE` skips the row.
+pub(crate) fn encode_row<P: Platform, A: Allocator + Clone>(
+    w: &Writer<'_, '_, P, A>,
+    table: &TableInfo<A>,
+    rowid: Option<Value<A>>,
+    values: &mut Vec<Value<A>, A>,
+    conflict: Conflict,
+    record: &mut Vec<u8, A>,
+) -> Result<Option<i64>> {
     let alloc = w.db().allocator().clone();
     let rowid = match rowid {
         Some(v) => match apply_affinity(v.as_ref(), Affinity::Integer).as_ref() {
@@ -266,7 +284,7 @@ pub(crate) fn store_row<P: Platform, A: Allocator + Clone>(
         }
         if meta.not_null && value.is_null() {
             match conflict {
-                Conflict::Ignore => return Ok(false),
+                Conflict::Ignore => return Ok(None),
                 Conflict::Replace if !meta.default.is_null() => {
                     *value = meta.default.try_clone()?;
                 }
@@ -301,5 +319,5 @@ pub(crate) fn store_row<P: Platform, A: Allocator + Clone>(
     };
     record.clear();
     encode_into(refs, record)?;
-    w.insert(table, rowid, record, conflict)
+    Ok(Some(rowid))
 }
