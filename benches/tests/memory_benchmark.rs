@@ -198,8 +198,8 @@ fn a_too_small_arena_reports_out_of_memory() {
         }
         other => panic!("{other}"),
     }
-    // An arena that cannot even hold the cache stops at open.
-    options.arena = Some(16 * 1024);
+    // An arena that cannot even hold one page stops at open.
+    options.arena = Some(4 * 1024);
     match memory::run(&options, None).expect_err("too small") {
         BenchError::Engine {
             engine: Engine::Boundlite,
@@ -219,7 +219,7 @@ fn the_binary_exits_non_zero_with_a_message() {
             "--engine",
             "boundlite",
             "--arena",
-            "16k",
+            "4k",
             "-i",
             "2",
             "-b",

@@ -129,6 +129,9 @@ fn sweep(persistent: bool) -> usize {
         &fault,
         persistent,
         |f| {
+            // A run whose cache absorbed its failure by evicting commits:
+            // every run starts from the same committed file.
+            disk.write_file(PATH, &committed).map_err(Error::from)?;
             let file = (&disk)
                 .open(PATH, OpenMode::ReadWrite)
                 .map_err(Error::from)?;

@@ -105,7 +105,7 @@ fn scan_step_allocates_nothing_once_warm() {
 }
 
 #[test]
-fn prepared_insert_allocates_nothing_once_warm() {
+fn prepared_insert_allocates_only_new_cache_frames_once_warm() {
     let disk = MemoryPlatform::new();
     let counting = Counting::new(Global);
     let db = filled(&disk, &counting);
@@ -126,15 +126,22 @@ fn prepared_insert_allocates_nothing_once_warm() {
         run(ROWS + 1 + i);
     }
     let before = counting.stats().allocations;
+    let frames = db.pager().allocated_frames();
     for i in 0..RUNS as i64 {
         run(ROWS + 100 + i);
     }
     let made = counting.stats().allocations - before;
-    println!("prepared insert: {made} allocations over {RUNS} executions");
+    let grown = db.pager().allocated_frames() - frames;
+    println!("prepared insert: {made} allocations over {RUNS} executions, {grown} frames added");
     // Page splits happen among these rows; the tree writer splits in
-    // buffers it keeps, and the page cache is sized when the database
-    // opens, so they add nothing either.
-    assert_eq!(made, 0, "a warm prepared insert allocated");
+    // buffers it keeps, so they add nothing either. The only allocations
+    // are frames the page cache adds for the transaction's new pages
+    // (which stay in the cache until commit): a buffer each, and now and
+    // then a chunk of frame records or room in the index or commit list.
+    assert!(
+        made <= 4 * grown,
+        "a warm prepared insert allocated {made} for {grown} frames"
+    );
     drop(insert);
     conn.execute("COMMIT", &[]).unwrap();
 }

@@ -1,5 +1,5 @@
-//! [`PageCache`]: a fixed set of page frames, allocated once, with a page
-//! index and clock eviction.
+//! [`PageCache`]: page frames that grow on demand up to a fixed number,
+//! with a page index and clock eviction.
 //!
 //! A frame holds one *version* of a page: as the database file holds it,
 //! as a frame of the write-ahead log holds it, or as the open write
@@ -7,20 +7,59 @@
 //! different versions of one page at once, so the cache is keyed by page
 //! and version.
 //!
+//! Frames live in chunks of [`CHUNK`] frame records; a chunk's records are
+//! allocated with its first frame and never move, so a `&Frame` (and the
+//! page handles that hold one) stays valid while the cache grows. A frame
+//! is *allocated* once its page buffer is: frames `0..allocated` are, the
+//! rest are not yet.
+//!
+//! The cache grows only under pressure: a frame is added when every
+//! frame it has is in use (pinned, holding an uncommitted version, or
+//! used since the clock hand last passed it), not merely because a page
+//! is missing. So the cache settles near the working set rather than at
+//! `capacity`: a page that is not used again (a leaf an insert filled, a
+//! page a scan went past) is the next one reused, and is read again from
+//! the file or log if it is needed later. Growing on every miss instead
+//! would hold every page ever read, up to `capacity`, and in a bounded
+//! arena would take the memory other allocations need: frames are never
+//! given back.
+//!
 //! Invariants:
-//! - the number of frames and each frame's buffer are fixed at creation;
-//!   nothing here allocates afterwards (the index is reserved at twice the
-//!   frame count, so inserting into it never needs to grow it);
+//! - at open, only the chunk table (one slot per [`CHUNK`] frames) is
+//!   allocated; no page buffer, frame record, index bucket or commit-list
+//!   entry is;
+//! - only [`PageCache::victim`] allocates, and only to add one frame, when
+//!   no allocated frame is empty or evictable within one turn of the clock
+//!   and fewer than `capacity` are allocated. It first grows the index to
+//!   room for twice the allocated frames and the commit list to room for
+//!   all of them, then allocates the frame's chunk (its first frame only)
+//!   and buffer; so inserting into the index and filling the commit list
+//!   never allocate;
+//! - when any of those allocations fails, the frames are as they were and
+//!   the victim is any clean, unpinned frame: a cache short of memory works
+//!   with the frames it has. Only when every frame is pinned or holds an
+//!   uncommitted version is the request an error: `OutOfMemory` when memory
+//!   refused a frame (more memory would have helped), `CacheFull` when the
+//!   cache already has `capacity` frames (only a larger `cache_frames`
+//!   would);
+//! - frames are never freed before the cache is dropped, so the cache's
+//!   memory only grows, within what `Config::cache_bytes` bounds;
 //! - a (page, version) pair is in at most one frame, and the index maps
-//!   exactly the frames whose key is `Some`;
+//!   exactly the frames whose key is `Some`; `empty` counts the allocated
+//!   frames whose key is `None`;
 //! - a frame that is pinned (a handle to it lives) or holds an uncommitted
 //!   version is never chosen for eviction.
 
-use core::cell::{Cell, RefCell};
+use core::cell::{Cell, OnceCell, Ref, RefCell, RefMut};
 
 use crate::alloc::{Allocator, Box, DeterministicState, HashMap, Vec};
 use crate::wal::FrameNo;
 use crate::{Error, PageNo, Result};
+
+/// Frame records per chunk: small enough that a half-used chunk wastes
+/// little, large enough that the chunk table stays a few hundred bytes for
+/// a cache of hundreds of frames.
+pub(crate) const CHUNK: usize = 16;
 
 /// Which version of a page a frame holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -38,7 +77,8 @@ pub(crate) type Key = (PageNo, Version);
 
 /// One cache slot: a page-sized buffer and what the cache knows of it.
 pub(crate) struct Frame<A: Allocator> {
-    pub(crate) data: RefCell<Box<[u8], A>>,
+    /// Set once, when the frame is allocated; never taken back.
+    data: OnceCell<RefCell<Box<[u8], A>>>,
     /// The page version the buffer holds, if any.
     key: Cell<Option<Key>>,
     /// Live handles onto the frame.
@@ -48,6 +88,31 @@ pub(crate) struct Frame<A: Allocator> {
 }
 
 impl<A: Allocator> Frame<A> {
+    fn unallocated() -> Self {
+        Self {
+            data: OnceCell::new(),
+            key: Cell::new(None),
+            pins: Cell::new(0),
+            referenced: Cell::new(false),
+        }
+    }
+
+    fn buffer(&self) -> Result<&RefCell<Box<[u8], A>>> {
+        self.data
+            .get()
+            .ok_or(Error::Misuse("page cache frame has no buffer"))
+    }
+
+    /// The page bytes, shared. `Misuse` while a writer holds them.
+    pub(crate) fn bytes(&self) -> Result<Ref<'_, Box<[u8], A>>> {
+        self.buffer()?.try_borrow().map_err(|_| busy_frame())
+    }
+
+    /// The page bytes, exclusively. `Misuse` while anyone else holds them.
+    pub(crate) fn bytes_mut(&self) -> Result<RefMut<'_, Box<[u8], A>>> {
+        self.buffer()?.try_borrow_mut().map_err(|_| busy_frame())
+    }
+
     pub(crate) fn pin(&self) {
         self.pins.set(self.pins.get().saturating_add(1));
         self.referenced.set(true);
@@ -78,42 +143,64 @@ impl<A: Allocator> Frame<A> {
 /// Index of a frame in the cache.
 pub(crate) type FrameId = usize;
 
-/// The page cache: `frames` buffers of `page_size` bytes.
+/// The page cache: up to `capacity` buffers of `page_size` bytes.
 pub(crate) struct PageCache<A: Allocator + Clone> {
-    frames: Vec<Frame<A>, A>,
+    /// Chunk `c` holds frames `c * CHUNK ..`; a chunk is set when its first
+    /// frame is allocated.
+    chunks: Vec<OnceCell<Vec<Frame<A>, A>>, A>,
+    capacity: usize,
+    page_size: usize,
+    /// Frames with a buffer: ids `0..allocated`.
+    allocated: Cell<usize>,
+    /// Allocated frames that hold no page.
+    empty: Cell<usize>,
     index: RefCell<HashMap<Key, FrameId, DeterministicState, A>>,
+    /// Reused by every commit; has room for one entry per allocated frame.
+    commit_list: RefCell<Vec<(PageNo, FrameId), A>>,
     hand: Cell<FrameId>,
+    alloc: A,
 }
 
 impl<A: Allocator + Clone> PageCache<A> {
-    /// Allocates every frame and the index up front.
-    pub(crate) fn new(frames: usize, page_size: usize, alloc: A) -> Result<Self> {
-        let mut all = Vec::try_with_capacity_in(frames, alloc.clone())?;
-        for _ in 0..frames {
-            all.try_push(Frame {
-                data: RefCell::new(Box::try_from_elem_in(0u8, page_size, alloc.clone())?),
-                key: Cell::new(None),
-                pins: Cell::new(0),
-                referenced: Cell::new(false),
-            })?;
+    /// A cache of up to `capacity` frames of `page_size` bytes. Allocates
+    /// only the chunk table: frames come as they are needed.
+    pub(crate) fn new(capacity: usize, page_size: usize, alloc: A) -> Result<Self> {
+        let slots = capacity.div_ceil(CHUNK);
+        let mut chunks = Vec::try_with_capacity_in(slots, alloc.clone())?;
+        for _ in 0..slots {
+            chunks.try_push(OnceCell::new())?;
         }
-        let mut index = HashMap::with_hasher_in(DeterministicState, alloc);
-        index.try_reserve(frames.saturating_mul(2))?;
         Ok(Self {
-            frames: all,
-            index: RefCell::new(index),
+            chunks,
+            capacity,
+            page_size,
+            allocated: Cell::new(0),
+            empty: Cell::new(0),
+            index: RefCell::new(HashMap::with_hasher_in(DeterministicState, alloc.clone())),
+            commit_list: RefCell::new(Vec::new_in(alloc.clone())),
             hand: Cell::new(0),
+            alloc,
         })
     }
 
-    /// Number of frames.
-    pub(crate) fn len(&self) -> usize {
-        self.frames.len()
+    /// The most frames the cache may have.
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Frames allocated so far.
+    pub(crate) fn allocated(&self) -> usize {
+        self.allocated.get()
     }
 
     pub(crate) fn frame(&self, id: FrameId) -> Result<&Frame<A>> {
-        self.frames
-            .get(id)
+        if id >= self.allocated.get() {
+            return Err(Error::Misuse("frame id out of range"));
+        }
+        self.chunks
+            .get(id / CHUNK)
+            .and_then(OnceCell::get)
+            .and_then(|chunk| chunk.get(id % CHUNK))
             .ok_or(Error::Misuse("frame id out of range"))
     }
 
@@ -122,25 +209,106 @@ impl<A: Allocator + Clone> PageCache<A> {
         self.index.try_borrow().ok()?.get(&key).copied()
     }
 
-    /// Picks a frame to reuse with the clock algorithm: the first unpinned,
-    /// clean frame the hand finds whose reference bit is clear, clearing
-    /// bits as it passes. Two full turns without one means every frame is
-    /// pinned or dirty.
+    /// A frame to reuse, its page (if any) still assigned. In order: an
+    /// allocated frame that holds nothing; a clean, unpinned frame the
+    /// clock finds unreferenced within one turn; a frame allocated for it
+    /// while the cache is under capacity; and, when memory refused that
+    /// frame or the cache is at capacity, any clean, unpinned frame (the
+    /// turn cleared every reference bit). See the module documentation for
+    /// why the clock comes before growth, and for the errors.
     pub(crate) fn victim(&self) -> Result<FrameId> {
-        let n = self.frames.len();
-        for _ in 0..n.saturating_mul(2) {
+        if self.empty.get() > 0 {
+            if let Some((id, _)) = self
+                .frames()
+                .find(|(_, f)| f.key().is_none() && !f.is_pinned())
+            {
+                return Ok(id);
+            }
+        }
+        if let Some(id) = self.clock_turn() {
+            return Ok(id);
+        }
+        let limit = if self.allocated.get() < self.capacity {
+            match self.grow() {
+                Ok(id) => return Ok(id),
+                Err(Error::OutOfMemory) => Error::OutOfMemory,
+                Err(e) => return Err(e),
+            }
+        } else {
+            Error::CacheFull
+        };
+        self.clock_turn().ok_or(limit)
+    }
+
+    /// One turn of the clock: the first unpinned, clean frame the hand
+    /// finds whose reference bit is clear, clearing bits as it passes.
+    /// After a turn that finds none, every clean, unpinned frame has its
+    /// bit clear, so a second turn finds one if there is any.
+    fn clock_turn(&self) -> Option<FrameId> {
+        let n = self.allocated.get();
+        for _ in 0..n {
             let id = self.hand.get();
             self.hand.set(if id + 1 >= n { 0 } else { id + 1 });
-            let frame = self.frame(id)?;
+            let frame = self.frame(id).ok()?;
             if !frame.evictable() {
                 continue;
             }
             if frame.referenced.replace(false) {
                 continue;
             }
-            return Ok(id);
+            return Some(id);
         }
-        Err(Error::CacheFull)
+        None
+    }
+
+    /// Allocates the next frame, and the room its index and commit-list
+    /// entries may need first. On failure the frames are as they were.
+    fn grow(&self) -> Result<FrameId> {
+        let id = self.allocated.get();
+        let frames = id + 1;
+        {
+            let mut index = self.index.try_borrow_mut().map_err(|_| busy_index())?;
+            let want = frames.saturating_mul(2);
+            let len = index.len();
+            if index.capacity() < want {
+                index.try_reserve(want.saturating_sub(len))?;
+            }
+        }
+        {
+            let mut list = self
+                .commit_list
+                .try_borrow_mut()
+                .map_err(|_| busy_index())?;
+            let len = list.len();
+            if list.capacity() < frames {
+                list.try_reserve(frames.saturating_sub(len))?;
+            }
+        }
+        let slot = self
+            .chunks
+            .get(id / CHUNK)
+            .ok_or(Error::Misuse("page cache grown past its capacity"))?;
+        let chunk = match slot.get() {
+            Some(chunk) => chunk,
+            None => {
+                let mut chunk = Vec::try_with_capacity_in(CHUNK, self.alloc.clone())?;
+                for _ in 0..CHUNK {
+                    chunk.try_push(Frame::unallocated())?;
+                }
+                slot.get_or_init(|| chunk)
+            }
+        };
+        let frame = chunk
+            .get(id % CHUNK)
+            .ok_or(Error::Misuse("page cache chunk is short"))?;
+        let buffer = Box::try_from_elem_in(0u8, self.page_size, self.alloc.clone())?;
+        frame
+            .data
+            .set(RefCell::new(buffer))
+            .map_err(|_| Error::Misuse("page cache frame allocated twice"))?;
+        self.allocated.set(frames);
+        self.empty.set(self.empty.get().saturating_add(1));
+        Ok(id)
     }
 
     /// Makes frame `id` hold `key`, dropping whatever it held. A frame
@@ -156,6 +324,7 @@ impl<A: Allocator + Clone> PageCache<A> {
         index.try_insert(key, id)?;
         frame.key.set(Some(key));
         frame.referenced.set(true);
+        self.empty.set(self.empty.get().saturating_sub(1));
         Ok(())
     }
 
@@ -167,13 +336,40 @@ impl<A: Allocator + Clone> PageCache<A> {
                 .try_borrow_mut()
                 .map_err(|_| busy_index())?
                 .remove(&old);
+            self.empty.set(self.empty.get().saturating_add(1));
         }
         Ok(())
     }
 
-    /// Every frame, for commit and rollback to walk.
+    /// Every allocated frame, for commit and rollback to walk.
     pub(crate) fn frames(&self) -> impl Iterator<Item = (FrameId, &Frame<A>)> {
-        self.frames.iter().enumerate()
+        self.chunks
+            .iter()
+            .filter_map(OnceCell::get)
+            .flat_map(|chunk| chunk.iter())
+            .take(self.allocated.get())
+            .enumerate()
+    }
+
+    /// The frames holding uncommitted versions, in page order, in the list
+    /// every commit reuses. `Misuse` if a handle still pins one.
+    pub(crate) fn uncommitted(&self) -> Result<RefMut<'_, Vec<(PageNo, FrameId), A>>> {
+        let mut list = self
+            .commit_list
+            .try_borrow_mut()
+            .map_err(|_| busy_index())?;
+        list.clear();
+        for (id, frame) in self.frames() {
+            if let Some((page, Version::Uncommitted)) = frame.key() {
+                if frame.is_pinned() {
+                    return Err(Error::Misuse("commit while a page handle is alive"));
+                }
+                // Room for every allocated frame was reserved as it grew.
+                list.try_push((page, id))?;
+            }
+        }
+        list.sort_unstable_by_key(|(page, _)| *page);
+        Ok(list)
     }
 
     /// Forgets every unpinned frame whose version `stale` selects: versions
@@ -191,10 +387,14 @@ impl<A: Allocator + Clone> PageCache<A> {
 
     /// Frames currently pinned: a test and debugging aid.
     pub(crate) fn pinned(&self) -> usize {
-        self.frames.iter().filter(|f| f.pins.get() > 0).count()
+        self.frames().filter(|(_, f)| f.is_pinned()).count()
     }
 }
 
 fn busy_index() -> Error {
     Error::Misuse("page cache index borrowed re-entrantly")
+}
+
+fn busy_frame() -> Error {
+    Error::Misuse("page is already borrowed in a conflicting way")
 }

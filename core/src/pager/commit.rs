@@ -89,17 +89,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
                 .ok_or(Error::Misuse("page smaller than the database header"))?;
             state.header.write(bytes);
         }
-        let mut list = self.commit_list.try_borrow_mut().map_err(|_| reentrant())?;
-        list.clear();
-        for (id, frame) in self.cache.frames() {
-            if let Some((page, Version::Uncommitted)) = frame.key() {
-                if frame.is_pinned() {
-                    return Err(Error::Misuse("commit while a page handle is alive"));
-                }
-                list.try_push((page, id))?;
-            }
-        }
-        list.sort_unstable_by_key(|(page, _)| *page);
+        let list = self.cache.uncommitted()?;
         if logged {
             self.append_to_log(&list, state.page_count)
         } else {
@@ -159,13 +149,7 @@ impl<'p, A: Allocator> FrameBytes<'p, A> {
     where
         A: Clone,
     {
-        FrameBytes(
-            pager
-                .cache
-                .frame(id)
-                .ok()
-                .and_then(|f| f.data.try_borrow().ok()),
-        )
+        FrameBytes(pager.cache.frame(id).ok().and_then(|f| f.bytes().ok()))
     }
 }
 

@@ -10,7 +10,7 @@ use core::ops::{Deref, DerefMut};
 
 use super::cache::Frame;
 use crate::alloc::{Allocator, Box};
-use crate::{Error, PageNo, Result};
+use crate::{PageNo, Result};
 
 /// A pinned, read-only view of a page: the whole page, `page_size` bytes.
 pub struct PageRef<'p, A: Allocator> {
@@ -21,7 +21,7 @@ pub struct PageRef<'p, A: Allocator> {
 
 impl<'p, A: Allocator> PageRef<'p, A> {
     pub(crate) fn new(frame: &'p Frame<A>, page: PageNo) -> Result<Self> {
-        let bytes = frame.data.try_borrow().map_err(|_| in_use(page))?;
+        let bytes = frame.bytes()?;
         frame.pin();
         Ok(Self { frame, page, bytes })
     }
@@ -55,7 +55,7 @@ pub struct PageMut<'p, A: Allocator> {
 
 impl<'p, A: Allocator> PageMut<'p, A> {
     pub(crate) fn new(frame: &'p Frame<A>, page: PageNo) -> Result<Self> {
-        let bytes = frame.data.try_borrow_mut().map_err(|_| in_use(page))?;
+        let bytes = frame.bytes_mut()?;
         frame.pin();
         Ok(Self { frame, page, bytes })
     }
@@ -83,8 +83,4 @@ impl<A: Allocator> Drop for PageMut<'_, A> {
     fn drop(&mut self) {
         self.frame.unpin();
     }
-}
-
-fn in_use(_page: PageNo) -> Error {
-    Error::Misuse("page is already borrowed in a conflicting way")
 }

@@ -4,13 +4,23 @@
 //! kept current.
 //!
 //! Invariants:
-//! - memory is fixed at open: `cache_frames` page buffers, the page index,
-//!   the commit list and one checkpoint buffer are allocated then; nothing
-//!   here allocates afterwards (the log's index grows with the log, up to
-//!   the auto-checkpoint size);
+//! - memory is bounded by configuration: open allocates one checkpoint
+//!   buffer and the cache's chunk table; the cache then grows one frame at
+//!   a time, only when every frame it has is in use, up to
+//!   `Config::cache_frames` (see `cache.rs`), and the log's index grows
+//!   with the log, up to the auto-checkpoint size. Nothing else here
+//!   allocates;
 //! - a page changed by the write transaction (its uncommitted version)
-//!   stays in its frame until commit or rollback. A transaction that needs
-//!   more frames than the cache has fails with [`Error::CacheFull`];
+//!   stays in its frame until commit or rollback. When memory refuses a
+//!   frame, the cache evicts a clean page instead; a transaction that
+//!   needs more frames than it can get fails with [`Error::CacheFull`]
+//!   (the cache has `cache_frames` frames, every one pinned or changed) or
+//!   [`Error::OutOfMemory`] (memory refused a frame before that);
+//! - once a commit has its pages in frames (page 1 among them when the
+//!   header changes), the cache allocates nothing for it: the commit list
+//!   has room for every frame the cache has, and recording where committed
+//!   pages now live rewrites index entries it has room for. Rolling back
+//!   allocates nothing;
 //! - with a log, a commit appends the changed pages to it and syncs it: the
 //!   database file changes only when a checkpoint copies committed frames
 //!   back. A crash at any point leaves the last synced commit;
@@ -41,7 +51,7 @@ use core::cell::{Cell, RefCell};
 
 use boundlite_platform::{ErrorKind, File, OpenMode};
 
-use crate::alloc::{Allocator, Box, Vec};
+use crate::alloc::{Allocator, Box};
 use crate::format::{DatabaseHeader, HEADER_SIZE};
 use crate::wal::Wal;
 use crate::{Config, Error, PageNo, Result};
@@ -82,8 +92,6 @@ pub struct Pager<F: File, A: Allocator + Clone> {
     committed: Cell<State>,
     /// The log's last committed frame as of the last commit (0: none).
     log_end: Cell<u32>,
-    /// Reused by every commit; holds up to one entry per frame.
-    commit_list: RefCell<Vec<(PageNo, FrameId), A>>,
     /// One page, lent to checkpoints to copy frames through.
     scratch: RefCell<Box<[u8], A>>,
     readers: Readers,
@@ -94,8 +102,8 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
     /// `wal` (absent: no log). Reads and checks the header, recovers the
     /// log and takes the database as of its last commit; for an empty file
     /// prepares a database of `config.page_size` pages with no page yet
-    /// (the first commit must create page 1). Allocates the whole page
-    /// cache from `alloc`.
+    /// (the first commit must create page 1). The page cache takes its
+    /// frames from `alloc` as pages are read, not here.
     pub fn open(
         mut file: F,
         wal: Option<F>,
@@ -130,7 +138,6 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         let page_size = state.header.page_size.get();
         let frames = config.cache_frames.max(Config::MIN_CACHE_FRAMES);
         let cache = PageCache::new(frames, page_size as usize, alloc.clone())?;
-        let commit_list = Vec::try_with_capacity_in(frames, alloc.clone())?;
         let scratch = Box::try_from_elem_in(0u8, page_size as usize, alloc.clone())?;
         let wal = match wal {
             Some(wal) => Some(Wal::open(wal, state.header.page_size, alloc)?),
@@ -156,7 +163,6 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
             state: Cell::new(state),
             committed: Cell::new(state),
             log_end: Cell::new(log_end),
-            commit_list: RefCell::new(commit_list),
             scratch: RefCell::new(scratch),
             readers: Readers::new(),
         };
@@ -206,9 +212,15 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         self.state.get().header
     }
 
-    /// Frames in the page cache.
+    /// Frames the page cache may grow to: `Config::cache_frames`, or
+    /// [`Config::MIN_CACHE_FRAMES`] if that is fewer.
     pub fn cache_frames(&self) -> usize {
-        self.cache.len()
+        self.cache.capacity()
+    }
+
+    /// Frames the page cache has allocated so far.
+    pub fn allocated_frames(&self) -> usize {
+        self.cache.allocated()
     }
 
     /// Pages pinned by live handles.
@@ -277,18 +289,8 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         let committed = self.load(no, self.resolve(no, self.log_end.get())?)?;
         let id = if self.cache.frame(committed)?.is_pinned() {
             let copy = self.cache.victim()?;
-            let source = self
-                .cache
-                .frame(committed)?
-                .data
-                .try_borrow()
-                .map_err(|_| reentrant())?;
-            let mut target = self
-                .cache
-                .frame(copy)?
-                .data
-                .try_borrow_mut()
-                .map_err(|_| reentrant())?;
+            let source = self.cache.frame(committed)?.bytes()?;
+            let mut target = self.cache.frame(copy)?.bytes_mut()?;
             target.copy_from_slice(&source);
             copy
         } else {
@@ -365,7 +367,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         self.cache.forget(id)?;
         {
             let frame = self.cache.frame(id)?;
-            let mut bytes = frame.data.try_borrow_mut().map_err(|_| reentrant())?;
+            let mut bytes = frame.bytes_mut()?;
             match version {
                 Version::File => {
                     let mut file = self.file.try_borrow_mut().map_err(|_| reentrant())?;

@@ -6,11 +6,12 @@ extern crate std;
 use std::vec::Vec as StdVec;
 
 use boundlite_platform::{
-    CrashPlan, FaultPlatform, FaultTarget, IoFault, MemoryFile, MemoryPlatform, OpenMode, Platform,
+    CrashPlan, FaultPlatform, FaultTarget, File, IoFault, MemoryFile, MemoryPlatform, OpenMode,
+    Platform,
 };
 
 use super::*;
-use crate::alloc::{Arena, FaultAlloc, Global, oom_sweep};
+use crate::alloc::{Arena, FaultAlloc, FaultPlan, Global, oom_sweep};
 use crate::format::PageSize;
 
 const PATH: &str = "test.db";
@@ -423,28 +424,114 @@ fn open_and_a_transaction_survive_every_allocation_failure() {
     )
     .unwrap();
     assert_eq!(report.value, PageNo::new(5).unwrap());
-    assert!(report.failure_points >= Config::MIN_CACHE_FRAMES);
+    // Each frame the cache adds is a failure point of its own.
+    assert!(report.failure_points >= 6, "{report:?}");
 }
 
 #[test]
-fn the_cache_is_allocated_once_and_within_its_bound() {
+fn the_cache_holds_no_page_at_open_and_grows_as_pages_are_used() {
     let disk = MemoryPlatform::new();
-    for (page_size, frames) in [(512u32, 16usize), (4096, 64), (65536, 12)] {
+    let cfg = config(512, 64);
+    create(&disk, &cfg, 100);
+    let mut buffer = std::vec![0u8; 256 * 1024];
+    let arena = Arena::new(&mut buffer).unwrap();
+    let file = (&disk).open(PATH, OpenMode::ReadWrite).unwrap();
+    let pager = Pager::open(file, None, OpenMode::ReadWrite, &cfg, &arena).unwrap();
+    assert_eq!(pager.allocated_frames(), 0);
+    assert_eq!(pager.cache_frames(), 64);
+    // The checkpoint page and the chunk table; no frame.
+    let at_open = arena.stats().in_use;
+    assert!(at_open < 2 * 512, "{at_open} bytes at open");
+
+    let two = pager.page(PageNo::new(2).unwrap()).unwrap();
+    assert_eq!(pager.allocated_frames(), 1);
+    assert!(arena.stats().in_use >= at_open + 512);
+    // Pinned pages each need a frame of their own.
+    let held: StdVec<_> = (3..=10)
+        .map(|n| pager.page(PageNo::new(n).unwrap()).unwrap())
+        .collect();
+    assert_eq!(pager.allocated_frames(), 9);
+    drop((two, held));
+
+    // Pages read once and not again reuse frames rather than adding them:
+    // the cache stays near what is in use, far below its capacity.
+    for round in 0..3 {
+        for n in 1..=100u32 {
+            let page = pager.page(PageNo::new(n).unwrap()).unwrap();
+            if n > 1 {
+                assert!(page.iter().all(|b| *b == n as u8), "page {n}, {round}");
+            }
+        }
+    }
+    assert!(
+        pager.allocated_frames() < 16,
+        "{}",
+        pager.allocated_frames()
+    );
+
+    // Pages in use at once each get a frame, and stay cached: reading
+    // them again hits every time and allocates nothing.
+    let held: StdVec<_> = (41..=60)
+        .map(|n| pager.page(PageNo::new(n).unwrap()).unwrap())
+        .collect();
+    drop(held);
+    let grown = pager.allocated_frames();
+    assert!((20..=64).contains(&grown), "{grown} frames");
+    let before = arena.stats().total_allocations;
+    for _ in 0..10 {
+        for n in 41..=60u32 {
+            drop(pager.page(PageNo::new(n).unwrap()).unwrap());
+        }
+    }
+    assert_eq!(arena.stats().total_allocations, before);
+    assert_eq!(pager.allocated_frames(), grown);
+}
+
+#[test]
+fn a_frame_record_is_as_small_as_config_counts_it() {
+    // `FRAME_OVERHEAD` and `CACHE_OVERHEAD` count 64 bytes per record.
+    assert!(size_of::<cache::Frame<&Arena<'_>>>() <= 64);
+    assert!(size_of::<cache::Frame<Global>>() <= 64);
+}
+
+#[test]
+fn the_cache_grows_to_its_capacity_and_no_further_within_its_bound() {
+    let disk = MemoryPlatform::new();
+    for (page_size, frames) in [(512u32, 16usize), (512, 100), (4096, 64), (65536, 12)] {
         let cfg = config(page_size, frames);
         create(&disk, &cfg, 3);
-        let mut buffer = std::vec![0u8; cfg.cache_bytes(page_size) + 64 * 1024];
+        let bound = cfg.cache_bytes(page_size);
+        let mut buffer = std::vec![0u8; bound + 64 * 1024];
         let arena = Arena::new(&mut buffer).unwrap();
         let file = (&disk).open(PATH, OpenMode::ReadWrite).unwrap();
         let pager = Pager::open(file, None, OpenMode::ReadWrite, &cfg, &arena).unwrap();
-        let after_open = arena.stats();
-        assert!(
-            after_open.in_use <= cfg.cache_bytes(page_size),
-            "{page_size}: {} > bound {}",
-            after_open.in_use,
-            cfg.cache_bytes(page_size)
-        );
-        assert!(after_open.in_use >= frames * page_size as usize);
-        // Work through the cache: no further allocation.
+        assert!(arena.stats().in_use < 2 * page_size as usize);
+        for round in 0..2 {
+            // Changed pages stay in their frames until commit: every page
+            // of a large transaction takes a frame, until there are none.
+            pager.begin_write().unwrap();
+            let mut changed = 0;
+            let full = loop {
+                match pager.allocate() {
+                    Ok(mut page) => page.fill(7),
+                    Err(e) => break e,
+                }
+                changed += 1;
+            };
+            assert_eq!(full, Error::CacheFull, "{page_size}/{frames}");
+            assert_eq!(changed, frames, "{page_size}/{frames}");
+            assert_eq!(pager.allocated_frames(), frames);
+            pager.rollback().unwrap();
+            let stats = arena.stats();
+            assert!(
+                stats.peak_in_use <= bound,
+                "{page_size}/{frames}, round {round}: peak {} > bound {bound}",
+                stats.peak_in_use
+            );
+            assert!(stats.in_use >= frames * page_size as usize);
+        }
+        // Full grown, the cache allocates nothing more.
+        let before = arena.stats().total_allocations;
         for _ in 0..3 {
             pager.begin_write().unwrap();
             pager.allocate().unwrap().fill(1);
@@ -453,10 +540,152 @@ fn the_cache_is_allocated_once_and_within_its_bound() {
                 drop(pager.page(PageNo::new(n).unwrap()).unwrap());
             }
         }
-        assert_eq!(
-            arena.stats().total_allocations,
-            after_open.total_allocations
-        );
+        assert_eq!(arena.stats().total_allocations, before);
+        drop(pager);
+        assert_eq!(arena.stats().live_allocations, 0);
         (&disk).delete(PATH).unwrap();
     }
+}
+
+/// Reads and changes pages of a 100-page database in rounds, each round
+/// re-reading a window of pages so that every frame is in use when the
+/// next page is needed: the cache wants to grow. Returns the model of what
+/// each page holds (its fill byte).
+fn churn<F: File, A: Allocator + Clone>(pager: &Pager<F, A>, rounds: u32) -> StdVec<u8> {
+    let mut model: StdVec<u8> = (0..=100u32).map(|n| n as u8).collect();
+    for round in 0..rounds {
+        pager.begin_write().unwrap();
+        for k in 0..3u32 {
+            let n = 2 + (round * 7 + k * 31) % 99;
+            let fill = (round as u8).wrapping_mul(3).wrapping_add(k as u8 + 1);
+            pager.page_mut(PageNo::new(n).unwrap()).unwrap().fill(fill);
+            model[n as usize] = fill;
+        }
+        let start = 2 + (round * 13) % 90;
+        for _ in 0..2 {
+            for n in start..start + 10 {
+                let page = pager.page(PageNo::new(n).unwrap()).unwrap();
+                assert!(page.iter().all(|b| *b == model[n as usize]), "page {n}");
+            }
+        }
+        pager.commit().unwrap();
+    }
+    model
+}
+
+fn check_model(disk: &MemoryPlatform, cfg: &Config, model: &[u8]) {
+    let pager = open(disk, cfg);
+    for n in 2..=100u32 {
+        let page = pager.page(PageNo::new(n).unwrap()).unwrap();
+        assert!(page.iter().all(|b| *b == model[n as usize]), "page {n}");
+    }
+}
+
+#[test]
+fn a_cache_refused_memory_keeps_working_with_the_frames_it_has() {
+    let disk = MemoryPlatform::new();
+    let cfg = config(512, 64);
+    create(&disk, &cfg, 100);
+    let fault = FaultAlloc::new(Global);
+    let file = (&disk).open(PATH, OpenMode::ReadWrite).unwrap();
+    let pager = Pager::open(file, None, OpenMode::ReadWrite, &cfg, &fault).unwrap();
+    {
+        let held: StdVec<_> = (2..=9)
+            .map(|n| pager.page(PageNo::new(n).unwrap()).unwrap())
+            .collect();
+        drop(held);
+    }
+    let frames = pager.allocated_frames();
+    assert_eq!(frames, 8);
+    // From here on every allocation fails.
+    fault.arm(FaultPlan::From(1));
+    let model = churn(&pager, 40);
+    assert!(fault.failed() > 0, "the cache never tried to grow");
+    assert_eq!(pager.allocated_frames(), frames);
+    fault.arm(FaultPlan::Never);
+    drop(pager);
+    check_model(&disk, &cfg, &model);
+}
+
+#[test]
+fn a_cache_in_an_arena_too_small_for_it_works_with_fewer_frames() {
+    let disk = MemoryPlatform::new();
+    let cfg = config(512, 64);
+    create(&disk, &cfg, 100);
+    // Room for about a dozen frames, not 64.
+    let mut buffer = std::vec![0u8; Arena::MIN_BUFFER + 12 * 640];
+    let arena = Arena::new(&mut buffer).unwrap();
+    let model = {
+        let file = (&disk).open(PATH, OpenMode::ReadWrite).unwrap();
+        let pager = Pager::open(file, None, OpenMode::ReadWrite, &cfg, &arena).unwrap();
+        let model = churn(&pager, 60);
+        let frames = pager.allocated_frames();
+        assert!(
+            (Config::MIN_CACHE_FRAMES / 2..64).contains(&frames),
+            "{frames} frames"
+        );
+        assert!(arena.stats().failed_allocations > 0, "the arena had room");
+        model
+    };
+    assert_eq!(arena.stats().live_allocations, 0);
+    check_model(&disk, &cfg, &model);
+}
+
+#[test]
+fn allocation_failures_while_the_cache_grows_are_survived_or_out_of_memory() {
+    let disk = MemoryPlatform::new();
+    let cfg = config(512, 32);
+    create(&disk, &cfg, 100);
+    let base = disk.file_bytes(PATH).unwrap();
+    let mut buffer = std::vec![0u8; 256 * 1024];
+    let arena = Arena::new(&mut buffer).unwrap();
+    let fault = FaultAlloc::new(&arena);
+    let mut survived = 0;
+    let report = oom_sweep(
+        &fault,
+        false,
+        |f| {
+            disk.write_file(PATH, &base).map_err(Error::from)?;
+            let file = (&disk)
+                .open(PATH, OpenMode::ReadWrite)
+                .map_err(Error::from)?;
+            let pager = Pager::open(file, None, OpenMode::ReadWrite, &cfg, f)?;
+            for round in 0..6u32 {
+                pager.begin_write()?;
+                for k in 0..4u32 {
+                    let n = PageNo::new(2 + (round * 11 + k * 23) % 99).unwrap();
+                    pager.page_mut(n)?.fill(0xa0 + round as u8);
+                }
+                for _ in 0..2 {
+                    for n in 40 + round..52 + round {
+                        drop(pager.page(PageNo::new(n).unwrap())?);
+                    }
+                }
+                pager.commit()?;
+            }
+            if f.failed() > 0 {
+                survived += 1;
+            }
+            Ok::<_, Error>(pager.allocated_frames())
+        },
+        |n, e| {
+            assert_eq!(e, Error::OutOfMemory, "failure {n}");
+            assert_eq!(arena.stats().live_allocations, 0, "failure {n} leaked");
+            // Whatever committed before the failure reads back whole.
+            let pager = open(&disk, &cfg);
+            for p in 2..=100u32 {
+                let page = pager.page(PageNo::new(p).unwrap()).unwrap();
+                let first = page[0];
+                assert!(page.iter().all(|b| *b == first), "failure {n}, page {p}");
+            }
+        },
+    )
+    .unwrap();
+    assert!(report.value > Config::MIN_CACHE_FRAMES, "{report:?}");
+    assert!(report.errors > 0, "{report:?}");
+    assert!(
+        survived > 0,
+        "no failure was absorbed by evicting: {report:?}"
+    );
+    std::println!("cache growth OOM sweep: {report:?}, {survived} survived");
 }
