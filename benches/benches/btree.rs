@@ -1,8 +1,14 @@
 //! B-tree benches: sequential and random rowid inserts (batched commits),
-//! point seeks, full scans and index seeks, on a RAM disk. Each group also
-//! prints the allocations the engine makes per operation once warm (the
-//! engine runs on a counting allocator; the RAM disk's own bytes are not
-//! counted).
+//! point seeks, full scans, index seeks, range scans (seek, then the next
+//! 100 rows' records decoded) and a `LIKE` scan (every row's text column
+//! decoded lazily with [`RecordRef`] and matched with
+//! [`boundlite::sql::eval::like`]), on a RAM disk. Each group also prints
+//! the allocations the engine makes per operation once warm (the engine
+//! runs on a counting allocator; the RAM disk's own bytes are not
+//! counted), one line per bench named by its criterion id
+//! (`group/bench`) with one criterion iteration as one item, which
+//! `bench-report` reads as allocations per iteration; the inserts also
+//! print their figure per row.
 //!
 //! Each group has a SQLite twin doing the same work through SQL on an
 //! in-memory database (`rusqlite`, prepared statements): SQLite's figure
@@ -17,10 +23,11 @@
 use std::hint::black_box;
 
 use boundlite::alloc::{Allocator, Counting, Global, Vec};
-use boundlite::btree::SeekMode;
+use boundlite::btree::{PageSource, SeekMode, TableCursor};
 use boundlite::format::PageSize;
 use boundlite::platform::MemoryPlatform;
-use boundlite::record::{KeyColumn, ValueRef, encode_into};
+use boundlite::record::{KeyColumn, RecordRef, ValueRef, encode_into};
+use boundlite::sql::eval::like;
 use boundlite::{Config, Database, PageNo, TreeKind};
 use boundlite_benches::{allocations_between, report_allocations};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
@@ -28,6 +35,14 @@ use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 const ROWS: i64 = 10_000;
 const BATCH: i64 = 1_000;
 const KEY: [KeyColumn; 2] = [KeyColumn::ASC_BINARY, KeyColumn::ASC_BINARY];
+/// Rows one range scan reads.
+const RANGE_ROWS: i64 = 100;
+/// The `LIKE` scan's pattern, in the style of the memory benchmark's
+/// scan-heavy `'%seed_<n>%'`.
+const LIKE_PATTERN: &str = "%data_1%";
+/// Rows of `data_1..=data_100000` that [`LIKE_PATTERN`] matches: `data_1`,
+/// `data_1x` .. `data_1xxxx` and `data_100000`.
+const LIKE_MATCHES: u64 = 11_112;
 
 fn config() -> Config {
     Config {
@@ -149,8 +164,60 @@ fn inserts(c: &mut Criterion) {
             ROWS as u64,
             &delta,
         );
+        report_allocations(
+            &format!("btree_insert_10k_rows_and_keys/{name} (one load per item)"),
+            1,
+            &delta,
+        );
     }
     group.finish();
+}
+
+/// Seeks to `lo` and decodes every column of the `RANGE_ROWS` rows from
+/// there; returns a checksum of what it read.
+fn range_scan<S: PageSource, A: Allocator>(cursor: &mut TableCursor<'_, S, A>, lo: i64) -> u64 {
+    let mut sum = 0u64;
+    let mut more = cursor.seek(lo, SeekMode::Ge).expect("seek");
+    for _ in 0..RANGE_ROWS {
+        if !more {
+            break;
+        }
+        let payload = cursor.payload().expect("payload");
+        let record = RecordRef::parse(&payload, None).expect("record");
+        for column in record.columns() {
+            sum = sum.wrapping_add(match column.expect("column") {
+                ValueRef::Integer(v) => v as u64,
+                ValueRef::Real(v) => v as u64,
+                ValueRef::Text(t) | ValueRef::Blob(t) => t.len() as u64,
+                ValueRef::Null => 0,
+            });
+        }
+        drop(payload);
+        more = cursor.next().expect("next");
+    }
+    sum
+}
+
+/// Walks every row, decoding only the text column, and counts the rows
+/// whose text matches `LIKE_PATTERN`.
+fn like_scan<S: PageSource, A: Allocator>(cursor: &mut TableCursor<'_, S, A>) -> u64 {
+    let mut matches = 0u64;
+    let mut more = cursor.first().expect("first");
+    while more {
+        let payload = cursor.payload().expect("payload");
+        let record = RecordRef::parse(&payload, None).expect("record");
+        if let ValueRef::Text(text) = record.column(1).expect("name") {
+            matches += u64::from(like(LIKE_PATTERN.as_bytes(), text, None));
+        }
+        drop(payload);
+        more = cursor.next().expect("next");
+    }
+    matches
+}
+
+/// The lowest rowid of the `i`-th range scan over `n` rows.
+fn range_start(i: i64, n: i64) -> i64 {
+    scrambled(i, n - RANGE_ROWS)
 }
 
 fn reads(c: &mut Criterion) {
@@ -191,6 +258,12 @@ fn reads(c: &mut Criterion) {
             )
         })
     });
+    group.bench_function("range_scan", |b| {
+        b.iter(|| {
+            i += 1;
+            black_box(range_scan(&mut cursor, range_start(i, n)))
+        })
+    });
     let sqlite = sqlite_table(1..=n);
     let mut seek = sqlite
         .prepare("SELECT * FROM t WHERE id = ?1")
@@ -225,25 +298,98 @@ fn reads(c: &mut Criterion) {
             black_box(id)
         })
     });
+    let mut range = sqlite
+        .prepare("SELECT * FROM t WHERE id BETWEEN ?1 AND ?2")
+        .expect("prepare");
+    let mut sqlite_range = |lo: i64| {
+        let mut rows = range.query([lo, lo + RANGE_ROWS - 1]).expect("query");
+        let mut sum = 0u64;
+        while let Some(row) = rows.next().expect("step") {
+            sum = sum.wrapping_add(row.get::<_, i64>(0).expect("id") as u64);
+            let name = row.get_ref(1).expect("name").as_str().expect("text");
+            sum = sum.wrapping_add(name.len() as u64);
+            sum = sum.wrapping_add(row.get::<_, f64>(2).expect("value") as u64);
+        }
+        sum
+    };
+    // Both sides read the same rows before their timings are compared.
+    for i in 1..=20 {
+        let lo = range_start(i, n);
+        assert_eq!(
+            range_scan(&mut cursor, lo),
+            sqlite_range(lo),
+            "range scan from {lo}: boundlite and SQLite disagree"
+        );
+    }
+    group.bench_function("sqlite_range_scan", |b| {
+        b.iter(|| {
+            i += 1;
+            black_box(sqlite_range(range_start(i, n)))
+        })
+    });
     group.finish();
 
-    // Allocations once warm: seeks and scan steps should make none.
-    let before = counting.stats();
-    for i in 1..=1000 {
-        cursor.seek(scrambled(i, n), SeekMode::Eq).expect("seek");
-        keys.seek(&[ValueRef::Integer(-scrambled(i, n))], &KEY, SeekMode::Ge)
-            .expect("seek");
-    }
-    let mut more = cursor.first().expect("first");
-    while more {
-        more = cursor.next().expect("next");
-    }
-    let delta = allocations_between(&before, &counting.stats());
-    report_allocations(
-        "btree_read/1000 row seeks + 1000 index seeks + 100k scan steps",
-        102_000,
-        &delta,
-    );
+    // A whole-table scan per iteration: fewer samples keep the group short.
+    let mut group = c.benchmark_group("btree_like_scan_100k");
+    group.sample_size(10);
+    let like_sql = format!("SELECT id, name FROM t WHERE name LIKE '{LIKE_PATTERN}'");
+    let mut sqlite_like = sqlite.prepare(&like_sql).expect("prepare");
+    let mut sqlite_like_scan = || {
+        let mut rows = sqlite_like.query([]).expect("query");
+        let mut matches = 0u64;
+        while let Some(row) = rows.next().expect("step") {
+            black_box(row.get_ref(1).expect("name").as_str().expect("text"));
+            matches += 1;
+        }
+        matches
+    };
+    assert_eq!(like_scan(&mut cursor), LIKE_MATCHES, "boundlite LIKE scan");
+    assert_eq!(sqlite_like_scan(), LIKE_MATCHES, "SQLite LIKE scan");
+    group.bench_function("like_scan", |b| {
+        b.iter(|| black_box(like_scan(&mut cursor)))
+    });
+    group.bench_function("sqlite_like_scan", |b| {
+        b.iter(|| black_box(sqlite_like_scan()))
+    });
+    group.finish();
+
+    // Allocations once warm, one line per bench: seeks and scan steps
+    // should make none.
+    let counted = |name: &str, items: u64, op: &mut dyn FnMut()| {
+        let before = counting.stats();
+        op();
+        report_allocations(
+            name,
+            items,
+            &allocations_between(&before, &counting.stats()),
+        );
+    };
+    counted("btree_read_100k/point_seek", 1000, &mut || {
+        for i in 1..=1000 {
+            cursor.seek(scrambled(i, n), SeekMode::Eq).expect("seek");
+        }
+    });
+    counted("btree_read_100k/index_seek", 1000, &mut || {
+        for i in 1..=1000 {
+            keys.seek(&[ValueRef::Integer(-scrambled(i, n))], &KEY, SeekMode::Ge)
+                .expect("seek");
+        }
+    });
+    counted("btree_read_100k/full_scan (100k rows)", 1, &mut || {
+        let mut more = cursor.first().expect("first");
+        while more {
+            black_box(cursor.payload().expect("payload").len());
+            more = cursor.next().expect("next");
+        }
+    });
+    counted("btree_read_100k/range_scan (100 rows)", 1000, &mut || {
+        for i in 1..=1000 {
+            black_box(range_scan(&mut cursor, range_start(i, n)));
+        }
+    });
+    counted("btree_like_scan_100k/like_scan (100k rows)", 1, &mut || {
+        black_box(like_scan(&mut cursor));
+    });
 }
 
 criterion_group!(benches, inserts, reads);
