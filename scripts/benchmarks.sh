@@ -60,7 +60,6 @@ else
 fi
 
 bin=""
-debug_bin=""
 
 # The text as the document shows it: scratch and build paths named.
 shown() {
@@ -68,9 +67,6 @@ shown() {
     line="${line//"$work"/\$WORK}"
     if [[ -n "$bin" ]]; then
         line="${line//"$bin"/\$TARGET/release}"
-    fi
-    if [[ -n "$debug_bin" ]]; then
-        line="${line//"$debug_bin"/\$TARGET/debug}"
     fi
     line="${line//"$target/"/\$TARGET/}"
     printf '%s\n' "$line"
@@ -95,11 +91,6 @@ run_to() {
 run cargo build --release -p boundlite-benches \
     --bin memory-benchmark --bin dhat-analyze --bin bench-report
 bin="$(cd "$target/release" && pwd)"
-# The heap profile comes from a debug build: a release build inlines
-# boundlite's functions into frames that name no module, which
-# dhat-analyze cannot attribute. The allocations are the same.
-run cargo build -p boundlite-benches --bin memory-benchmark --bin dhat-analyze
-debug_bin="$(cd "$target/debug" && pwd)"
 
 run_to "$work/bench.log" cargo bench -p boundlite-benches --bench sql --bench btree \
     "${criterion_args[@]}"
@@ -118,15 +109,17 @@ for workload in "${min_heap_workloads[@]}"; do
         --workload "$workload" "${memory[@]}" --no-dhat --min-heap --format json
 done
 
-# dhat writes dhat-heap.json to the working directory.
+# dhat writes dhat-heap.json to the working directory. The release build's
+# frames name no module; dhat-analyze, run from the checkout, reads the
+# modules off the files the frames point into.
 mkdir -p "$work/dhat"
 shown "# in $work/dhat, where dhat writes dhat-heap.json:" >>"$commands"
 (
     cd "$work/dhat"
-    run_to "$work/dhat/run.txt" "$debug_bin/memory-benchmark" --workload insert-heavy \
+    run_to "$work/dhat/run.txt" "$bin/memory-benchmark" --workload insert-heavy \
         --iterations "$iterations" --batch-size "$batch" --engine boundlite --quiet
 )
-run_to "$work/dhat/analysis.txt" "$debug_bin/dhat-analyze" "$work/dhat/dhat-heap.json" \
+run_to "$work/dhat/analysis.txt" "$bin/dhat-analyze" "$work/dhat/dhat-heap.json" \
     --top 10 --modules
 shown "$(<"$work/dhat/analysis.txt")" >"$work/dhat.txt"
 

@@ -6,6 +6,15 @@
 //!   just below the workload function. Regenerate the raw profile with
 //!   `DHAT_ANALYZE_PROFILE_OUT=/tmp/dhat-heap.json cargo test -p
 //!   boundlite-benches --test dhat_analyze real_profile`.
+//! - `dhat-heap-release.json`: real output of `cargo run --release -p
+//!   boundlite-benches --bin memory-benchmark -- --workload insert-heavy -i
+//!   20 -b 100 --engine boundlite` (fat LTO, line tables only), cut down to
+//!   six program points (the biggest at the peak of six different groups),
+//!   each stack ending at its first `src/memory/` frame (the benchmark's
+//!   driver), frame strings verbatim and `cmd` shortened. Nothing in it
+//!   names a module; the frames are attributed against this checkout's
+//!   sources, so a file in its stacks that loses the named function, or
+//!   shrinks below the line, calls for a fresh profile.
 //! - `sorting.json`: synthetic, built so every `--sort-by` metric ranks the
 //!   groups differently, with two functions in one module.
 //!
@@ -32,6 +41,14 @@ fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name)
+}
+
+/// The checkout these tests are built from.
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("benches/ is inside the workspace")
+        .to_path_buf()
 }
 
 fn run(file: &Path, args: &[&str]) -> Output {
@@ -224,7 +241,7 @@ fn modules_sum_the_functions_they_hold() {
 
 #[test]
 fn json_totals_equal_the_sum_of_program_points() {
-    for name in ["dhat-heap.json", "sorting.json"] {
+    for name in ["dhat-heap.json", "dhat-heap-release.json", "sorting.json"] {
         let file = fixture(name);
         let (pps, _) = program_points(&file);
         let r = report(&file, &["--top", "1000"]);
@@ -267,6 +284,248 @@ fn stacks_show_the_landing_frame_and_its_callers() {
         "boundlite_platform::memory::disk::resize"
     );
     assert!(report(&file, &["--top", "1"])["groups"][0]["stack"].is_null());
+}
+
+/// Runs on the release fixture with this checkout as the source root.
+fn release_report(args: &[&str]) -> Value {
+    let root = workspace();
+    let root = root.to_str().expect("UTF-8 path");
+    report(
+        &fixture("dhat-heap-release.json"),
+        &[args, &["--source-root", root]].concat(),
+    )
+}
+
+#[test]
+fn release_profile_lands_on_boundlite_functions() {
+    let r = release_report(&["--top", "100"]);
+    let names = names(&r);
+    assert_eq!(r["no_boundlite_frame"]["pps"], 0, "{names:?}");
+    for g in r["groups"].as_array().expect("groups") {
+        assert_eq!(g["kind"], "ours", "{g}");
+    }
+    for name in &names {
+        assert!(!name.starts_with('[') && !name.contains("???"), "{name}");
+        // boundlite-alloc's files are in the tree, and still plumbing.
+        for machinery in [
+            "alloc::",
+            "allocator_api2",
+            "boundlite_alloc",
+            "core::",
+            "std::",
+        ] {
+            assert!(!name.starts_with(machinery), "landed on {name}");
+        }
+    }
+    // The benchmark's own statement buffer, then the page cache growing
+    // under a B-tree insert.
+    assert_eq!(
+        names[..3],
+        [
+            "boundlite_benches::memory::engine_boundlite::prepare",
+            "boundlite::pager::cache::grow",
+            "boundlite::btree::cell_list::insert",
+        ]
+    );
+    assert_eq!(r["groups"][1]["location"], "src/pager/cache.rs:304:22");
+    assert!(names.contains(&"boundlite::pager::cache::new".to_string()));
+    assert!(names.contains(&"boundlite::pager::open".to_string()));
+}
+
+#[test]
+fn release_profile_groups_by_module() {
+    let by_function = release_report(&["--top", "100"]);
+    let by_module = release_report(&["--top", "100", "--modules"]);
+    let modules = names(&by_module);
+    assert_eq!(modules[0], "boundlite::pager::cache", "{modules:?}");
+    for expected in [
+        "boundlite::btree::cell_list",
+        "boundlite::pager",
+        "boundlite_benches::memory::engine_boundlite",
+        "boundlite_benches::memory::rss",
+    ] {
+        assert!(modules.contains(&expected.to_string()), "{modules:?}");
+    }
+    let grow = &group(&by_function, "boundlite::pager::cache::grow")["totals"];
+    let new = &group(&by_function, "boundlite::pager::cache::new")["totals"];
+    let cache = &group(&by_module, "boundlite::pager::cache")["totals"];
+    for key in ["tb", "gb", "pps"] {
+        let sum = grow[key].as_u64().expect(key) + new[key].as_u64().expect(key);
+        assert_eq!(cache[key], sum, "{key}");
+    }
+
+    let text = stdout(&run(
+        &fixture("dhat-heap-release.json"),
+        &[
+            "--modules",
+            "--source-root",
+            workspace().to_str().expect("UTF-8 path"),
+        ],
+    ));
+    assert!(text.contains("boundlite::pager::cache\n"), "{text}");
+    assert!(!text.contains("No boundlite frame"), "{text}");
+}
+
+#[test]
+fn release_stacks_name_the_inlined_callers() {
+    let r = release_report(&["--stacks", "--top", "100"]);
+    let grow = group(&r, "boundlite::pager::cache::grow");
+    let frames: Vec<&str> = grow["stack"]["frames"]
+        .as_array()
+        .expect("stack")
+        .iter()
+        .map(|f| f["function"].as_str().expect("function"))
+        .collect();
+    assert_eq!(
+        frames[..4],
+        [
+            "boundlite::pager::cache::grow",
+            "boundlite::pager::cache::victim",
+            "boundlite::pager::allocate",
+            "boundlite::btree::writer::quick_balance",
+        ]
+    );
+    assert!(frames.contains(&"boundlite::connection::exec::insert::run"));
+    // Above it: dhat, std's allocator, boundlite-alloc's Vec.
+    assert!(grow["stack"]["frames_above"].as_u64().expect("above") > 10);
+}
+
+#[test]
+fn source_root_defaults_to_the_workspace_around_the_current_directory() {
+    let out = Command::new(env!("CARGO_BIN_EXE_dhat-analyze"))
+        .arg(fixture("dhat-heap-release.json"))
+        .args(["--modules", "--json"])
+        .current_dir(workspace().join("core/src"))
+        .output()
+        .expect("dhat-analyze runs");
+    assert!(out.status.success());
+    let r: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(names(&r)[0], "boundlite::pager::cache");
+    let root = PathBuf::from(r["source_root"].as_str().expect("a source root"));
+    assert_eq!(
+        root.canonicalize().expect("root exists"),
+        workspace().canonicalize().expect("workspace exists")
+    );
+}
+
+/// Writes `files` (path, contents) under `dir`.
+fn write_tree(dir: &Path, files: &[(&str, &str)]) {
+    for (path, contents) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, contents).expect("write");
+    }
+}
+
+#[test]
+fn a_trimmed_path_in_two_crates_goes_to_the_one_declaring_the_function() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tree = dir.path().join("checkout");
+    write_tree(
+        &tree,
+        &[
+            ("Cargo.toml", "[workspace]\nmembers = [\"*\"]\n"),
+            (
+                "platform/Cargo.toml",
+                "[package]\nname = \"boundlite-platform\"\n",
+            ),
+            (
+                "platform/src/memory/mod.rs",
+                "fn helper() {}\n\nfn resize() {\n    helper();\n}\n",
+            ),
+            (
+                "benches/Cargo.toml",
+                "[package]\nname = \"boundlite-benches\"\n",
+            ),
+            (
+                "benches/src/memory/mod.rs",
+                "fn helper() {}\n\nfn run() {\n    helper();\n}\n",
+            ),
+            (
+                "alloc/Cargo.toml",
+                "[package]\nname = \"boundlite-alloc\"\n",
+            ),
+            (
+                "alloc/src/string.rs",
+                "fn try_from_str_in() {\n    grow();\n}\n",
+            ),
+        ],
+    );
+    let profile = dir.path().join("profile.json");
+    let frames = [
+        "[root]",
+        // std's alloc/src/string.rs: boundlite-alloc's file is too short.
+        "0x1: push_str (alloc/src/string.rs:1102:18)",
+        "0x2: try_from_str_in<A> (alloc/src/string.rs:2:5)",
+        "0x3: resize (src/memory/mod.rs:4:5)",
+        "0x4: run (src/memory/mod.rs:4:5)",
+        // Declared in both files: no telling which.
+        "0x5: helper (src/memory/mod.rs:1:1)",
+        "0x6: resize (/elsewhere/boundlite/platform/src/memory/mod.rs:4:5)",
+    ];
+    let point = |gb: u64, fs: &[usize]| {
+        serde_json::json!({
+            "tb": gb, "tbk": 1, "tl": 1, "mb": gb, "mbk": 1,
+            "gb": gb, "gbk": 1, "eb": 0, "ebk": 0, "fs": fs,
+        })
+    };
+    let json = serde_json::json!({
+        "dhatFileVersion": 2, "mode": "rust-heap", "verb": "Allocated",
+        "bklt": true, "bkacc": false, "tu": "µs", "Mtu": "s", "tuth": 10,
+        "cmd": "synthetic", "pid": 1, "tg": 1, "te": 2,
+        "pps": [
+            point(400, &[1, 2, 3, 4]),
+            point(300, &[5, 4]),
+            point(200, &[1, 5]),
+            point(100, &[6]),
+        ],
+        "ftbl": frames,
+    });
+    std::fs::write(&profile, json.to_string()).expect("write");
+    let root = tree.to_str().expect("UTF-8 path");
+
+    let r = report(&profile, &["--source-root", root, "--stacks"]);
+    let kinds: Vec<(String, String)> = r["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| {
+            let name = g["name"].as_str().expect("name").to_string();
+            (name, g["kind"].as_str().expect("kind").to_string())
+        })
+        .collect();
+    let pair = |name: &str, kind: &str| (name.to_string(), kind.to_string());
+    assert_eq!(
+        kinds,
+        [
+            // The absolute path from another checkout joins the same group.
+            pair("boundlite_platform::memory::resize", "ours"),
+            pair("boundlite_benches::memory::run", "ours"),
+            pair("helper", "unknown"),
+        ]
+    );
+    let stack = &r["groups"][0]["stack"];
+    assert_eq!(stack["frames_above"], 2);
+    assert_eq!(
+        stack["frames"][1]["function"],
+        "boundlite_benches::memory::run"
+    );
+
+    let modules = names(&report(&profile, &["--source-root", root, "--modules"]));
+    assert_eq!(modules[0], "boundlite_platform::memory");
+    assert_eq!(modules[2], "[src/memory/mod.rs]");
+}
+
+#[test]
+fn a_source_root_without_packages_is_an_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().to_str().expect("UTF-8 path");
+    let out = run(&fixture("sorting.json"), &["--source-root", root]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--source-root"), "{stderr}");
+    assert!(stderr.contains("no Cargo package"), "{stderr}");
+    assert!(out.stdout.is_empty());
 }
 
 #[test]

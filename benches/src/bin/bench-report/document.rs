@@ -323,9 +323,9 @@ fn profile(out: &mut String, dhat: Option<&str>) {
                  dhat-heap.json --top 10 --modules`. dhat sees the whole process \
                  heap, the benchmark's own buffers included, and slows every \
                  allocation, so this run's times are not used above. The profile \
-                 comes from a debug build, whose frames name their modules (a \
-                 release build inlines them away); the allocations are the \
-                 same.\n\n\
+                 comes from the same release build; its inlined frames name no \
+                 module, so dhat-analyze attributes them by the source file \
+                 they point into.\n\n\
                  ```text\n{}\n```",
                 text.trim_end()
             );

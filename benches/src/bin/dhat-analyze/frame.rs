@@ -20,6 +20,8 @@ pub struct Frame {
     pub location: String,
     /// The file part of `location`, used to recognise a file across frames.
     pub file: String,
+    /// The line part of `location`, 0 when it has none.
+    pub line: usize,
     /// The crate the name is qualified with, if it is qualified.
     pub krate: Option<String>,
     /// The module that holds the function, if the name is qualified.
@@ -32,13 +34,15 @@ impl Frame {
     pub fn parse(raw: &str) -> Frame {
         let body = strip_address(raw);
         let (name, location) = split_location(body);
-        let file = strip_line_numbers(location).to_string();
+        let (file, line) = split_line_numbers(location);
+        let file = file.to_string();
         let name = strip_generics(name);
         let (krate, module) = crate_and_module(&name);
         Frame {
             name,
             location: location.to_string(),
             file,
+            line,
             krate,
             module,
         }
@@ -72,18 +76,20 @@ fn split_location(body: &str) -> (&str, &str) {
     }
 }
 
-/// `src/a.rs:12:5` -> `src/a.rs`; Valgrind's `a.c:12` -> `a.c`.
-fn strip_line_numbers(location: &str) -> &str {
+/// `src/a.rs:12:5` -> (`src/a.rs`, 12); Valgrind's `a.c:12` -> (`a.c`, 12).
+fn split_line_numbers(location: &str) -> (&str, usize) {
     let mut file = location;
+    let mut line = 0;
     for _ in 0..2 {
         match file.rsplit_once(':') {
             Some((rest, n)) if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => {
                 file = rest;
+                line = n.parse().unwrap_or(0);
             }
             _ => break,
         }
     }
-    file
+    (file, line)
 }
 
 /// Removes generic argument lists (`Vec<T, A>::push` becomes `Vec::push`)
@@ -299,6 +305,12 @@ mod tests {
     #[test]
     fn locations_with_and_without_a_column() {
         assert_eq!(Frame::parse("0x1: f (src/a.rs:12:5)").file, "src/a.rs");
+        assert_eq!(Frame::parse("0x1: f (src/a.rs:12:5)").line, 12);
+        assert_eq!(
+            Frame::parse("0x1: malloc (vg_replace_malloc.c:299)").line,
+            299
+        );
+        assert_eq!(Frame::parse("0x1: f").line, 0);
         assert_eq!(
             Frame::parse("0x1: malloc (vg_replace_malloc.c:299)").file,
             "vg_replace_malloc.c"

@@ -13,12 +13,15 @@
 //! lands on its deepest resolved frame, the nearest thing to a caller.
 //!
 //! Frames resolved from line tables have short names (`start_generation`)
-//! and no crate. Their crate and module are recovered from the file: a file
-//! that some fully named frame of the same profile lives in
+//! and no crate. Their crate and module are recovered from the file, and
+//! they are then shown as `boundlite::wal::log::start_generation` (the type
+//! segment, if any, is not recoverable). The file is first looked up in the
+//! boundlite source tree (see [`crate::source`]): a release build names no
+//! module anywhere, so the tree is all there is to go on. Failing that, a
+//! file that some fully named frame of the same profile lives in
 //! (`boundlite::wal::log::Wal::append (src/wal/log.rs:..)`) lends its
-//! module to the short-named frames there, which are then shown as
-//! `boundlite::wal::log::start_generation` (the type segment, if any, is
-//! not recoverable). A trimmed path claimed by two crates lends nothing.
+//! module to the short-named frames there; a trimmed path claimed by two
+//! crates lends nothing.
 //!
 //! Program points are grouped by the landing frame's function, or with
 //! `--modules` by its module, and each group sums the metrics of its points.
@@ -29,6 +32,7 @@ use clap::ValueEnum;
 
 use crate::format::{Profile, ProgramPoint};
 use crate::frame::{Frame, is_boundlite_crate, registry_crate};
+use crate::source::SourceTree;
 
 /// Crates whose frames are allocation machinery, never a landing frame.
 const PLUMBING_CRATES: &[&str] = &[
@@ -103,7 +107,8 @@ pub enum Kind {
     Ours,
     /// Some other named crate: the profiled program, a dependency.
     Other,
-    /// A short name in a file no fully named frame identified.
+    /// A short name in a file neither the source tree nor a fully named
+    /// frame identified.
     Unknown,
     /// Allocation machinery, the root marker, unresolved symbols.
     Plumbing,
@@ -136,11 +141,12 @@ pub struct Resolved {
     pub unresolved: bool,
 }
 
-/// Attributes every entry of a frame table.
-pub fn resolve_frames(ftbl: &[String]) -> Vec<Resolved> {
+/// Attributes every entry of a frame table, looking short names' files up
+/// in `sources` when given.
+pub fn resolve_frames(ftbl: &[String], sources: Option<&SourceTree>) -> Vec<Resolved> {
     let frames: Vec<Frame> = ftbl.iter().map(|s| Frame::parse(s)).collect();
     let files = learn_files(&frames);
-    frames.iter().map(|f| resolve(f, &files)).collect()
+    frames.iter().map(|f| resolve(f, &files, sources)).collect()
 }
 
 /// What a trimmed file path is known to hold.
@@ -196,9 +202,25 @@ fn common_module(a: &str, b: &str) -> String {
         .join("::")
 }
 
-fn resolve(f: &Frame, files: &HashMap<String, FileOwner>) -> Resolved {
+fn resolve(
+    f: &Frame,
+    files: &HashMap<String, FileOwner>,
+    sources: Option<&SourceTree>,
+) -> Resolved {
+    // The source tree goes before the profile's own fully named frames: it
+    // checks this frame's name and line against the file, where a learned
+    // file only says what some other frame with the same trimmed path was.
+    let located = || {
+        let worth_it = !f.is_unresolved() && !is_shim(&f.name) && !f.file.is_empty();
+        sources
+            .filter(|_| worth_it)
+            .and_then(|s| s.locate(&f.file, f.line, &f.name))
+    };
     let (krate, module, function) = if let Some(krate) = &f.krate {
         (Some(krate.clone()), f.module.clone(), f.name.clone())
+    } else if let Some((krate, module)) = located() {
+        let function = format!("{module}::{}", f.name);
+        (Some(krate), Some(module), function)
     } else if let Some(FileOwner::Module { krate, module }) = files.get(&f.file) {
         let function = format!("{module}::{}", f.name);
         (Some(krate.clone()), Some(module.clone()), function)
@@ -355,11 +377,13 @@ pub struct Options<'a> {
     pub group_by: GroupBy,
     /// Keep only program points with a frame containing this text.
     pub filter: Option<&'a str>,
+    /// The boundlite sources that short frame names are looked up in.
+    pub sources: Option<&'a SourceTree>,
 }
 
 /// Attributes, filters, groups and ranks the program points of `profile`.
 pub fn analyse(profile: &Profile, options: &Options<'_>) -> Analysis {
-    let frames = resolve_frames(&profile.ftbl);
+    let frames = resolve_frames(&profile.ftbl, options.sources);
     let mut all = Totals::default();
     let mut matched = Totals::default();
     let mut foreign = Totals::default();
@@ -449,9 +473,13 @@ mod tests {
         entries.iter().map(|s| s.to_string()).collect()
     }
 
+    fn resolve_frames_plain(ftbl: &[String]) -> Vec<Resolved> {
+        resolve_frames(ftbl, None)
+    }
+
     #[test]
     fn short_names_borrow_the_module_of_their_file() {
-        let frames = resolve_frames(&table(&[
+        let frames = resolve_frames_plain(&table(&[
             "[root]",
             "0x1: start_generation<F, A> (src/wal/log.rs:365:19)",
             "0x2: boundlite::wal::log::Wal<F,A>::append (src/wal/log.rs:262:33)",
@@ -467,7 +495,7 @@ mod tests {
 
     #[test]
     fn allocator_shims_are_plumbing_and_teach_nothing() {
-        let frames = resolve_frames(&table(&[
+        let frames = resolve_frames_plain(&table(&[
             "[root]",
             "0x1: __rustc::__rust_alloc (benches/tests/prog.rs:2:15)",
             "0x2: prog::workload (benches/tests/prog.rs:15:14)",
@@ -480,7 +508,7 @@ mod tests {
 
     #[test]
     fn a_file_claimed_by_two_crates_lends_nothing() {
-        let frames = resolve_frames(&table(&[
+        let frames = resolve_frames_plain(&table(&[
             "[root]",
             "0x1: helper (src/lib.rs:1:1)",
             "0x2: dhat::thing (src/lib.rs:2:1)",
@@ -491,7 +519,7 @@ mod tests {
 
     #[test]
     fn landing_skips_plumbing_and_the_allocator_layer() {
-        let frames = resolve_frames(&table(&[
+        let frames = resolve_frames_plain(&table(&[
             "[root]",
             "0x1: alloc::alloc::alloc (alloc/src/alloc.rs:95:9)",
             "0x2: boundlite_alloc::vec::Vec<T,A>::try_reserve (alloc/src/vec.rs:149:26)",

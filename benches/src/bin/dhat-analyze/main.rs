@@ -11,15 +11,22 @@
 //! dhat-analyze dhat-heap.json --json                   # for scripts
 //! ```
 //!
+//! Frames that name no module, which is nearly all of them in a release
+//! build, are attributed by their file in the boundlite source tree:
+//! `--source-root`, else the workspace around the current directory, else
+//! the one this binary was built from.
+//!
 //! Exits 0 on success, 1 when the file cannot be read or is not a heap
-//! profile, 2 on bad arguments.
+//! profile, or `--source-root` holds no Cargo package, 2 on bad arguments.
 
 mod format;
 mod frame;
 mod group;
 mod report;
+mod source;
 
 use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -27,6 +34,7 @@ use clap::Parser;
 use crate::format::Profile;
 use crate::group::{GroupBy, Metric, Options};
 use crate::report::View;
+use crate::source::SourceTree;
 
 /// Summarise a DHAT heap profile by boundlite function or module.
 #[derive(Debug, Parser)]
@@ -53,6 +61,11 @@ struct Cli {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+    /// The boundlite checkout whose files short frame names are looked up
+    /// in (default: the workspace around the current directory, else the
+    /// one this binary was built from).
+    #[arg(long, value_name = "DIR")]
+    source_root: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -67,6 +80,10 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> Result<String, String> {
+    let sources = match &cli.source_root {
+        Some(dir) => Some(SourceTree::open(dir).map_err(|e| format!("--source-root: {e}"))?),
+        None => default_sources(),
+    };
     let text = std::fs::read_to_string(&cli.file).map_err(|e| match e.kind() {
         ErrorKind::NotFound => "no such file".to_string(),
         ErrorKind::InvalidData => "not a text file (not UTF-8), so not a DHAT profile".to_string(),
@@ -82,8 +99,15 @@ fn run(cli: &Cli) -> Result<String, String> {
         metric: cli.sort_by,
         group_by,
         filter: cli.filter.as_deref(),
+        sources: sources.as_ref(),
     };
     let analysis = group::analyse(&profile, &options);
+    if sources.is_none() && analysis.matched.pps > 0 && analysis.foreign == analysis.matched {
+        complain(
+            "no boundlite source tree found, so frames without a module path \
+             (all of a release build's) are unattributed; pass --source-root",
+        );
+    }
     let view = View {
         path: &cli.file,
         metric: cli.sort_by,
@@ -91,6 +115,7 @@ fn run(cli: &Cli) -> Result<String, String> {
         filter: cli.filter.as_deref(),
         top: cli.top,
         stacks: cli.stacks,
+        source_root: sources.as_ref().map(SourceTree::root),
     };
     if cli.json {
         let value = report::json(&profile, &analysis, &view);
@@ -103,6 +128,19 @@ fn run(cli: &Cli) -> Result<String, String> {
     } else {
         Ok(report::text(&profile, &analysis, &view))
     }
+}
+
+/// The workspace around the current directory, else the one this binary
+/// was built from, if either still holds boundlite's packages.
+fn default_sources() -> Option<SourceTree> {
+    let here = std::env::current_dir()
+        .ok()
+        .and_then(|dir| source::find_workspace(&dir));
+    let built_from = Path::new(env!("CARGO_MANIFEST_DIR")).parent();
+    here.into_iter()
+        .chain(built_from.map(Path::to_path_buf))
+        .filter_map(|dir| SourceTree::open(&dir).ok())
+        .find(SourceTree::has_boundlite)
 }
 
 /// Writes the report; a reader that went away (`| head`) is not an error.

@@ -7,6 +7,7 @@
 //! group's biggest program point from its landing frame down to the root.
 
 use std::fmt::Write as _;
+use std::path::Path;
 
 use serde_json::{Value, json};
 
@@ -28,6 +29,8 @@ pub struct View<'a> {
     pub top: usize,
     /// Whether to show stacks.
     pub stacks: bool,
+    /// The source tree short frame names were looked up in, if any.
+    pub source_root: Option<&'a Path>,
 }
 
 /// One line of a printed stack.
@@ -337,6 +340,7 @@ pub fn json(profile: &Profile, analysis: &Analysis, view: &View<'_>) -> Value {
         "sort_by": view.metric.key(),
         "group_by": group_by_label(view.group_by),
         "filter": view.filter,
+        "source_root": view.source_root.map(|p| p.display().to_string()),
         "totals": totals_json(&analysis.all),
         "matched": totals_json(&analysis.matched),
         "no_boundlite_frame": totals_json(&analysis.foreign),
