@@ -12,9 +12,10 @@
 //!   six program points (the biggest at the peak of six different groups),
 //!   each stack ending at its first `src/memory/` frame (the benchmark's
 //!   driver), frame strings verbatim and `cmd` shortened. Nothing in it
-//!   names a module; the frames are attributed against this checkout's
-//!   sources, so a file in its stacks that loses the named function, or
-//!   shrinks below the line, calls for a fresh profile.
+//!   names a module; the tests attribute its frames against a checkout
+//!   they build from `RELEASE_SOURCES` (the functions its frames point
+//!   into, as they were when it was made), never against this one, so
+//!   editing the engine leaves them unaffected.
 //! - `sorting.json`: synthetic, built so every `--sort-by` metric ranks the
 //!   groups differently, with two functions in one module.
 //!
@@ -286,10 +287,113 @@ fn stacks_show_the_landing_frame_and_its_callers() {
     assert!(report(&file, &["--top", "1"])["groups"][0]["stack"].is_null());
 }
 
-/// Runs on the release fixture with this checkout as the source root.
+/// A file's path in its crate, and each function and its line there.
+type SourceFile = (&'static str, &'static [(&'static str, usize)]);
+
+/// The functions the release fixture's boundlite frames point into: per
+/// crate (folder, package), per file, each function and the first line
+/// it is named at there. The tests build a checkout from this table
+/// rather than reading this one, so editing the engine's sources cannot
+/// break them.
+const RELEASE_SOURCES: &[(&str, &str, &[SourceFile])] = &[
+    (
+        "core",
+        "boundlite",
+        &[
+            (
+                "src/pager/cache.rs",
+                &[("new", 169), ("victim", 232), ("grow", 304)],
+            ),
+            ("src/pager/mod.rs", &[("open", 140), ("allocate", 344)]),
+            (
+                "src/btree/balance.rs",
+                &[("settle", 72), ("redistribute", 204)],
+            ),
+            ("src/btree/cell_list.rs", &[("push", 104), ("insert", 115)]),
+            (
+                "src/btree/writer.rs",
+                &[
+                    ("insert_new_row", 225),
+                    ("place", 449),
+                    ("quick_balance", 488),
+                ],
+            ),
+            ("src/connection/session.rs", &[("write", 153)]),
+            (
+                "src/connection/statement.rs",
+                &[("step", 134), ("advance", 186)],
+            ),
+            (
+                "src/connection/writer.rs",
+                &[("storage", 217), ("insert", 419)],
+            ),
+            (
+                "src/connection/exec/insert.rs",
+                &[("run", 102), ("store_row", 245)],
+            ),
+            ("src/database/mod.rs", &[("open", 71), ("open_as", 94)]),
+            (
+                "src/database/transaction.rs",
+                &[("insert_new_row", 89), ("change", 165)],
+            ),
+        ],
+    ),
+    (
+        "alloc",
+        "boundlite-alloc",
+        &[
+            ("src/counting.rs", &[("allocate", 146)]),
+            ("src/boxed.rs", &[("try_from_elem_in", 79)]),
+            (
+                "src/vec.rs",
+                &[
+                    ("try_with_capacity_in", 88),
+                    ("try_from_elem_in", 107),
+                    ("try_reserve", 154),
+                    ("try_reserve_exact", 170),
+                    ("try_extend_from_slice", 198),
+                ],
+            ),
+        ],
+    ),
+    (
+        "benches",
+        "boundlite-benches",
+        &[
+            (
+                "src/memory/engine_boundlite.rs",
+                &[("prepare", 57), ("execute", 126), ("run", 159)],
+            ),
+            ("src/memory/rss.rs", &[("sample", 22)]),
+            ("src/bin/memory-benchmark/main.rs", &[("__rust_alloc", 20)]),
+        ],
+    ),
+];
+
+/// A checkout holding [`RELEASE_SOURCES`]: each function declared on its
+/// line, each file as long as its last one.
+fn release_tree(dir: &Path) {
+    std::fs::write(dir.join("Cargo.toml"), "[workspace]\nmembers = [\"*\"]\n").expect("write");
+    for (folder, package, files) in RELEASE_SOURCES {
+        let manifest = format!("[package]\nname = \"{package}\"\n");
+        write_tree(dir, &[(&format!("{folder}/Cargo.toml"), &manifest)]);
+        for (path, functions) in *files {
+            let last = functions.iter().map(|(_, line)| *line).max().unwrap_or(1);
+            let mut lines = vec![String::new(); last];
+            for (name, line) in *functions {
+                lines[line - 1] = format!("fn {name}() {{}}");
+            }
+            write_tree(dir, &[(&format!("{folder}/{path}"), &lines.join("\n"))]);
+        }
+    }
+}
+
+/// Runs on the release fixture with a checkout of [`RELEASE_SOURCES`] as
+/// the source root.
 fn release_report(args: &[&str]) -> Value {
-    let root = workspace();
-    let root = root.to_str().expect("UTF-8 path");
+    let dir = tempfile::tempdir().expect("tempdir");
+    release_tree(dir.path());
+    let root = dir.path().to_str().expect("UTF-8 path");
     report(
         &fixture("dhat-heap-release.json"),
         &[args, &["--source-root", root]].concat(),
@@ -400,7 +504,6 @@ fn source_root_defaults_to_the_workspace_around_the_current_directory() {
         .expect("dhat-analyze runs");
     assert!(out.status.success());
     let r: Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    assert_eq!(names(&r)[0], "boundlite::pager::cache");
     let root = PathBuf::from(r["source_root"].as_str().expect("a source root"));
     assert_eq!(
         root.canonicalize().expect("root exists"),
