@@ -8,6 +8,22 @@
 
 use crate::format::PageSize;
 
+/// When the page cache adds a frame. Either way it never holds more than
+/// [`Config::cache_frames`], and when the allocator refuses a frame it
+/// works with the frames it has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheGrowth {
+    /// Only when every frame it has was used since the clock hand last
+    /// passed it: the cache settles near the working set, and a page read
+    /// once and not again is the next one reused (and read again from the
+    /// file or log if it is wanted later). The least memory.
+    UnderPressure,
+    /// On every miss, as SQLite's cache grows: every page read stays
+    /// cached until `cache_frames` is reached. The fewest re-reads, the
+    /// most memory.
+    OnMiss,
+}
+
 /// How a database is opened and how much memory it may use.
 ///
 /// ```
@@ -29,6 +45,8 @@ pub struct Config {
     /// a cursor pins). When the allocator refuses a frame before then, the
     /// cache works with the frames it has.
     pub cache_frames: usize,
+    /// When the cache adds a frame on its way to `cache_frames`.
+    pub cache_growth: CacheGrowth,
     /// Frames in the write-ahead log past which a commit runs a passive
     /// checkpoint (SQLite's `wal_autocheckpoint`, default 1000); 0 never.
     pub wal_autocheckpoint: u32,
@@ -48,6 +66,7 @@ impl Config {
     pub const DEFAULT: Config = Config {
         page_size: PageSize::DEFAULT,
         cache_frames: 128,
+        cache_growth: CacheGrowth::UnderPressure,
         wal_autocheckpoint: 1000,
         wal_index_budget: 64 * 1024,
     };

@@ -39,7 +39,7 @@ pub mod wal;
 pub use boundlite_alloc as alloc;
 pub use boundlite_platform as platform;
 pub use btree::TreeKind;
-pub use config::{Config, READ_OVERHEAD};
+pub use config::{CacheGrowth, Config, READ_OVERHEAD};
 pub use connection::{Connection, Row, Statement};
 pub use database::{Database, WriteTransaction};
 pub use error::{Error, Result};

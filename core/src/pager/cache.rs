@@ -13,24 +13,26 @@
 //! is *allocated* once its page buffer is: frames `0..allocated` are, the
 //! rest are not yet.
 //!
-//! The cache grows only under pressure: a frame is added when every
-//! frame it has is in use (pinned, holding an uncommitted version, or
-//! used since the clock hand last passed it), not merely because a page
-//! is missing. So the cache settles near the working set rather than at
-//! `capacity`: a page that is not used again (a leaf an insert filled, a
-//! page a scan went past) is the next one reused, and is read again from
-//! the file or log if it is needed later. Growing on every miss instead
-//! would hold every page ever read, up to `capacity`, and in a bounded
-//! arena would take the memory other allocations need: frames are never
-//! given back.
+//! By default ([`CacheGrowth::UnderPressure`]) the cache grows only under
+//! pressure: a frame is added when every frame it has is in use (pinned,
+//! holding an uncommitted version, or used since the clock hand last
+//! passed it), not merely because a page is missing. So the cache settles
+//! near the working set rather than at `capacity`: a page that is not
+//! used again (a leaf an insert filled, a page a scan went past) is the
+//! next one reused, and is read again from the file or log if it is
+//! needed later. [`CacheGrowth::OnMiss`] grows on every miss instead, as
+//! SQLite's cache does: it holds every page read, up to `capacity`, and in
+//! a bounded arena takes memory other allocations may need, as frames are
+//! never given back.
 //!
 //! Invariants:
 //! - at open, only the chunk table (one slot per [`CHUNK`] frames) is
 //!   allocated; no page buffer, frame record, index bucket or commit-list
 //!   entry is;
 //! - only [`PageCache::victim`] allocates, and only to add one frame, when
-//!   no allocated frame is empty or evictable within one turn of the clock
-//!   and fewer than `capacity` are allocated. It first grows the index to
+//!   fewer than `capacity` are allocated, no allocated frame is empty and
+//!   (growing under pressure) none is evictable within one turn of the
+//!   clock. It first grows the index to
 //!   room for twice the allocated frames and the commit list to room for
 //!   all of them, then allocates the frame's chunk (its first frame only)
 //!   and buffer; so inserting into the index and filling the commit list
@@ -53,6 +55,7 @@
 use core::cell::{Cell, OnceCell, Ref, RefCell, RefMut};
 
 use crate::alloc::{Allocator, Box, DeterministicState, HashMap, Vec};
+use crate::config::CacheGrowth;
 use crate::wal::FrameNo;
 use crate::{Error, PageNo, Result};
 
@@ -149,6 +152,8 @@ pub(crate) struct PageCache<A: Allocator + Clone> {
     /// frame is allocated.
     chunks: Vec<OnceCell<Vec<Frame<A>, A>>, A>,
     capacity: usize,
+    /// When a frame is added on the way to `capacity`.
+    growth: CacheGrowth,
     page_size: usize,
     /// Frames with a buffer: ids `0..allocated`.
     allocated: Cell<usize>,
@@ -164,7 +169,12 @@ pub(crate) struct PageCache<A: Allocator + Clone> {
 impl<A: Allocator + Clone> PageCache<A> {
     /// A cache of up to `capacity` frames of `page_size` bytes. Allocates
     /// only the chunk table: frames come as they are needed.
-    pub(crate) fn new(capacity: usize, page_size: usize, alloc: A) -> Result<Self> {
+    pub(crate) fn new(
+        capacity: usize,
+        growth: CacheGrowth,
+        page_size: usize,
+        alloc: A,
+    ) -> Result<Self> {
         let slots = capacity.div_ceil(CHUNK);
         let mut chunks = Vec::try_with_capacity_in(slots, alloc.clone())?;
         for _ in 0..slots {
@@ -173,6 +183,7 @@ impl<A: Allocator + Clone> PageCache<A> {
         Ok(Self {
             chunks,
             capacity,
+            growth,
             page_size,
             allocated: Cell::new(0),
             empty: Cell::new(0),
@@ -225,8 +236,10 @@ impl<A: Allocator + Clone> PageCache<A> {
                 return Ok(id);
             }
         }
-        if let Some(id) = self.clock_turn() {
-            return Ok(id);
+        if self.growth == CacheGrowth::UnderPressure {
+            if let Some(id) = self.clock_turn() {
+                return Ok(id);
+            }
         }
         let limit = if self.allocated.get() < self.capacity {
             match self.grow() {
@@ -237,7 +250,9 @@ impl<A: Allocator + Clone> PageCache<A> {
         } else {
             Error::CacheFull
         };
-        self.clock_turn().ok_or(limit)
+        // The first turn clears the bits it passes, so a second finds any
+        // clean, unpinned frame.
+        self.clock_turn().or_else(|| self.clock_turn()).ok_or(limit)
     }
 
     /// One turn of the clock: the first unpinned, clean frame the hand

@@ -137,7 +137,12 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         };
         let page_size = state.header.page_size.get();
         let frames = config.cache_frames.max(Config::MIN_CACHE_FRAMES);
-        let cache = PageCache::new(frames, page_size as usize, alloc.clone())?;
+        let cache = PageCache::new(
+            frames,
+            config.cache_growth,
+            page_size as usize,
+            alloc.clone(),
+        )?;
         let scratch = Box::try_from_elem_in(0u8, page_size as usize, alloc.clone())?;
         let wal = match wal {
             Some(wal) => Some(Wal::open(wal, state.header.page_size, alloc)?),

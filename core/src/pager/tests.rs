@@ -12,6 +12,7 @@ use boundlite_platform::{
 
 use super::*;
 use crate::alloc::{Arena, FaultAlloc, FaultPlan, Global, oom_sweep};
+use crate::config::CacheGrowth;
 use crate::format::PageSize;
 
 const PATH: &str = "test.db";
@@ -688,4 +689,29 @@ fn allocation_failures_while_the_cache_grows_are_survived_or_out_of_memory() {
         "no failure was absorbed by evicting: {report:?}"
     );
     std::println!("cache growth OOM sweep: {report:?}, {survived} survived");
+}
+
+#[test]
+fn a_cache_growing_on_every_miss_keeps_every_page_read() {
+    let disk = MemoryPlatform::new();
+    let cfg = Config {
+        cache_growth: CacheGrowth::OnMiss,
+        ..config(512, 64)
+    };
+    create(&disk, &cfg, 100);
+    let pager = open(&disk, &cfg);
+    for n in 1..=40u32 {
+        drop(pager.page(PageNo::new(n).unwrap()).unwrap());
+    }
+    // Under pressure the same reads settle on a handful of frames (see
+    // above); growing on every miss, each page read keeps its own.
+    assert_eq!(pager.allocated_frames(), 40);
+    for n in 1..=100u32 {
+        let page = pager.page(PageNo::new(n).unwrap()).unwrap();
+        if n > 1 {
+            assert!(page.iter().all(|b| *b == n as u8), "page {n}");
+        }
+    }
+    // At capacity it evicts, as the other policy does.
+    assert_eq!(pager.allocated_frames(), 64);
 }
