@@ -46,6 +46,7 @@ mod row;
 mod session;
 mod statement;
 mod table;
+mod value_refs;
 mod writer;
 
 #[cfg(test)]

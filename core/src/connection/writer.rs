@@ -30,10 +30,7 @@ use crate::sql::Conflict;
 use crate::{Database, Error, PageNo, Result, WriteTransaction};
 
 use super::table::{IndexInfo, TableInfo};
-
-/// Key columns a unique index may have for its key to be looked up
-/// without a heap list of its values.
-const INLINE_KEY_COLUMNS: usize = 16;
+use super::value_refs::with_value_refs;
 
 /// One change, as the undo log records it; bytes and key columns are
 /// ranges of the log's shared buffers.
@@ -485,24 +482,19 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
     fn find_equal_key(&self, index: &IndexInfo<A>) -> Result<Option<i64>> {
         let key = RecordRef::parse(&self.key, Some(index.root))?;
         let n = index.columns.columns.len();
-        // The usual narrow key is compared from the stack.
-        let mut inline = [ValueRef::Null; INLINE_KEY_COLUMNS];
-        let mut heap = Vec::new_in(self.alloc.clone());
-        let prefix: &[ValueRef<'_>] = match inline.get_mut(..n) {
-            Some(slots) => {
-                for (slot, value) in slots.iter_mut().zip(key.columns()) {
-                    *slot = value?;
-                }
-                slots
-            }
-            None => {
-                heap.try_reserve(n)?;
-                for value in key.columns().take(n) {
-                    heap.try_push(value?)?;
-                }
-                &heap
-            }
-        };
+        with_value_refs(n, key.columns(), self.alloc.clone(), |prefix| {
+            self.find_equal_prefix(index, prefix)
+        })
+    }
+
+    /// The rowid of an entry of the unique `index` whose first key
+    /// columns equal `prefix`.
+    fn find_equal_prefix(
+        &self,
+        index: &IndexInfo<A>,
+        prefix: &[ValueRef<'_>],
+    ) -> Result<Option<i64>> {
+        let n = prefix.len();
         if prefix.iter().any(ValueRef::is_null) {
             return Ok(None);
         }

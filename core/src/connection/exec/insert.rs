@@ -26,13 +26,10 @@ use crate::{Error, Result};
 use super::super::check::columns_exist;
 use super::super::context::ColumnPos;
 use super::super::table::TableInfo;
+use super::super::value_refs::with_value_refs;
 use super::super::writer::Writer;
 use super::Env;
 use super::select::{self, assign, load_table};
-
-/// Columns a row may have for its record to be encoded without a heap
-/// list of its values.
-const INLINE_COLUMNS: usize = 32;
 
 /// Runs `insert`; returns the rows inserted.
 pub(crate) fn run<P: Platform, A: Allocator + Clone>(
@@ -299,25 +296,10 @@ pub(crate) fn encode_row<P: Platform, A: Allocator + Clone>(
     }
     // The borrowed values the encoder reads live on the stack for the
     // usual narrow table, so storing a row allocates nothing here.
-    let mut inline = [ValueRef::Null; INLINE_COLUMNS];
-    let heap;
-    let refs: &[ValueRef<'_>] = match inline.get_mut(..values.len()) {
-        Some(refs) => {
-            for (slot, value) in refs.iter_mut().zip(values.iter()) {
-                *slot = value.as_ref();
-            }
-            refs
-        }
-        None => {
-            let mut refs = Vec::try_with_capacity_in(values.len(), alloc)?;
-            for value in values.iter() {
-                refs.try_push(value.as_ref())?;
-            }
-            heap = refs;
-            &heap
-        }
-    };
-    record.clear();
-    encode_into(refs, record)?;
+    let refs = values.iter().map(|v| Ok(v.as_ref()));
+    with_value_refs(values.len(), refs, alloc, |refs| {
+        record.clear();
+        Ok(encode_into(refs, record)?)
+    })?;
     Ok(Some(rowid))
 }
