@@ -150,10 +150,12 @@ impl<'p, S: PageSource, A: Allocator> TableCursor<'p, S, A> {
     /// The current row's rowid and record, from one visit to its page
     /// ([`rowid`](Self::rowid) and [`payload`](Self::payload) together).
     pub fn row(&mut self) -> Result<(i64, PayloadRef<'_, S::Page<'p>>)> {
-        let page = self.path.page_number()?;
         match self.path.entry(&mut self.buffer)? {
             (Some(rowid), payload) => Ok((rowid, payload)),
-            (None, _) => Err(Error::corrupt(page, "table cell without a rowid")),
+            (None, _) => Err(Error::corrupt(
+                self.path.page_number()?,
+                "table cell without a rowid",
+            )),
         }
     }
 

@@ -198,7 +198,10 @@ fn new_row<P: Platform, A: Allocator + Clone>(
         return Ok(None);
     }
     let payload = cursor.payload()?;
-    w.keep_old_row(&payload)?;
+    if table.indexes.is_empty() {
+        // The row may be overwritten in place; its undo needs the record.
+        w.keep_old_row(&payload)?;
+    }
     let record = RecordRef::parse(&payload, Some(table.root))?;
     let mut ctx = env.context().with_table(table, update.alias);
     ctx.on_row(rowid, record);
