@@ -81,17 +81,19 @@ fn boundlite_batch<A: Allocator + Clone>(
 ) {
     conn.execute("BEGIN", &[]).expect("begin");
     for id in first..first + BATCH {
-        boundlite_insert(insert, id);
+        boundlite_insert(insert, id, "data");
     }
     conn.execute("COMMIT", &[]).expect("commit");
 }
 
-/// One execution of the prepared insert.
+/// One execution of the prepared insert of row `id`, whose `data` is
+/// `<prefix>_<id>`.
 fn boundlite_insert<A: Allocator + Clone>(
     insert: &mut Statement<'_, '_, &'static MemoryPlatform, A>,
     id: i64,
+    prefix: &str,
 ) {
-    let data = format!("data_{id}");
+    let data = format!("{prefix}_{id}");
     insert.reset();
     insert.bind(1, ValueRef::Integer(id)).expect("bind");
     insert
@@ -111,16 +113,7 @@ fn boundlite_seeded<A: Allocator + Clone>(alloc: A) -> Db<A> {
         let mut insert = conn.prepare(INSERT).expect("prepare");
         conn.execute("BEGIN", &[]).expect("begin");
         for id in 1..=ROWS {
-            let data = format!("seed_{id}");
-            insert.reset();
-            insert.bind(1, ValueRef::Integer(id)).expect("bind");
-            insert
-                .bind(2, ValueRef::Text(data.as_bytes()))
-                .expect("bind");
-            insert
-                .bind(3, ValueRef::Real(id as f64 * 1.1))
-                .expect("bind");
-            while insert.step().expect("insert").is_some() {}
+            boundlite_insert(&mut insert, id, "seed");
         }
         conn.execute("COMMIT", &[]).expect("commit");
     }
@@ -249,7 +242,7 @@ fn inserts(c: &mut Criterion) {
         conn.execute("BEGIN", &[]).expect("begin");
         for id in next..next + BATCH {
             let before = counting.stats();
-            boundlite_insert(&mut insert, id);
+            boundlite_insert(&mut insert, id, "data");
             add(&mut steps, &allocations_between(&before, &counting.stats()));
         }
         conn.execute("COMMIT", &[]).expect("commit");
