@@ -16,10 +16,9 @@
 use core::cell::Cell;
 
 use crate::alloc::{Allocator, Vec};
-use crate::sql::Ident;
 use crate::sql::eval::Value;
+use crate::sql::{ColumnPos, Ident};
 
-use super::context::ColumnPos;
 use super::table::TableInfo;
 
 /// Which schema a [`TableInfo`] was read from.

@@ -1,9 +1,14 @@
 //! Name checking before execution: every column an expression names must
 //! exist, whether or not a row is ever read, as SQLite reports
-//! `no such column` when it prepares a statement.
+//! `no such column` when it prepares a statement. The check binds each
+//! reference to the column it names (see [`ColumnBinding`]), so rows are
+//! evaluated without looking names up.
 //!
 //! Invariant: the walk follows the tree, whose depth the parser bounds,
-//! and allocates nothing.
+//! and allocates nothing. Every run checks the expressions it evaluates
+//! against a table before reading a row, with the table it reads.
+//!
+//! [`ColumnBinding`]: crate::sql::ColumnBinding
 
 use crate::alloc::Allocator;
 use crate::sql::{Expr, FunctionArgs, Ident};
@@ -13,7 +18,8 @@ use super::context::resolve;
 use super::table::TableInfo;
 
 /// Checks that every column `expr` names is a column of `table` (called
-/// `alias`), or that it names none when there is no table.
+/// `alias`), or that it names none when there is no table, and binds
+/// each reference to its column.
 pub(crate) fn columns_exist<A: Allocator>(
     expr: &Expr<'_, A>,
     table: Option<&TableInfo<A>>,
@@ -21,10 +27,11 @@ pub(crate) fn columns_exist<A: Allocator>(
 ) -> Result<()> {
     let check = |e: &Expr<'_, A>| columns_exist(e, table, alias);
     match expr {
-        Expr::Column(c) => match table {
-            Some(t) if resolve(t, alias, c).is_some() => Ok(()),
-            _ => Err(Error::Sql("no such column")),
-        },
+        Expr::Column(c) => {
+            let pos = table.and_then(|t| resolve(t, alias, c));
+            c.binding.set(pos);
+            pos.map(|_| ()).ok_or(Error::Sql("no such column"))
+        }
         Expr::Literal(_) | Expr::Param(_) | Expr::Raise(_) => Ok(()),
         Expr::Unary(_, inner) | Expr::Collate(inner, _) => check(inner),
         Expr::IsNull { expr, .. } => check(expr),

@@ -14,19 +14,10 @@ use crate::alloc::Allocator;
 use crate::record::{Collation, RecordRef, ValueRef};
 use crate::sql::eval::affinity::read_real;
 use crate::sql::eval::{EvalContext, Value};
-use crate::sql::{Affinity, ColumnRef, Ident, ParamNo};
+use crate::sql::{Affinity, ColumnPos, ColumnRef, Ident, ParamNo};
 use crate::{Error, Result};
 
 use super::table::TableInfo;
-
-/// Where a column reference points.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ColumnPos {
-    /// The table column at this position.
-    Column(usize),
-    /// The rowid, under one of its own names.
-    Rowid,
-}
 
 /// The column of `table` (named `alias` in `FROM`) that `column` names.
 pub(crate) fn resolve<A: Allocator>(
@@ -96,13 +87,19 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
         self.row = Some((rowid, record));
     }
 
+    /// Where `column` points: where the run bound it, else found by name
+    /// (a reference no name check visits, such as an `ORDER BY` term).
     fn lookup(&self, column: &ColumnRef<'_>) -> Result<(&'x TableInfo<A>, ColumnPos)> {
         let (table, alias) = self.table.as_ref().ok_or(Error::Sql("no such column"))?;
+        if let Some(pos) = column.binding.get() {
+            return Ok((table, pos));
+        }
         let pos = resolve(table, alias.as_ref(), column).ok_or(Error::Sql("no such column"))?;
         Ok((table, pos))
     }
 
     /// The value at `pos` in the current row.
+    #[inline]
     pub fn column_at(&self, pos: ColumnPos) -> Result<ValueRef<'_>> {
         let (table, _) = self.table.as_ref().ok_or(Error::Sql("no such column"))?;
         let (rowid, record) = self
@@ -145,6 +142,7 @@ impl<A: Allocator + Clone> EvalContext<A> for RowContext<'_, '_, A> {
         self.alloc.clone()
     }
 
+    #[inline]
     fn column(&self, column: &ColumnRef<'_>) -> Result<ValueRef<'_>> {
         let (_, pos) = self.lookup(column)?;
         self.column_at(pos)

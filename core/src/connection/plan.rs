@@ -40,9 +40,9 @@ use crate::record::ValueRef;
 use crate::schema::ColumnSource;
 use crate::sql::eval::affinity::{apply_comparison_affinity, numeric_affinity};
 use crate::sql::eval::{Value, evaluate, evaluate_then};
-use crate::sql::{Between, BinaryOp, Expr, Ident};
+use crate::sql::{Between, BinaryOp, ColumnPos, Expr, Ident};
 
-use super::context::{ColumnPos, RowContext, resolve};
+use super::context::{RowContext, resolve};
 use super::table::TableInfo;
 
 /// One end of a rowid range: the bound and whether it is included.

@@ -361,6 +361,50 @@ fn a_prepared_statement_sees_schema_changes() {
 }
 
 #[test]
+fn a_prepared_statement_binds_its_column_names_on_every_run() {
+    let disk = MemoryPlatform::new();
+    let db = open(&disk);
+    let conn = db.connect();
+    conn.execute(
+        "CREATE TABLE t(a, b); INSERT INTO t VALUES (1, 'x'), (2, 'y')",
+        &[],
+    )
+    .unwrap();
+    let mut select = conn
+        .prepare("SELECT b, a FROM t WHERE a = 2 AND b LIKE 'y%' OR b GLOB 'z*'")
+        .unwrap();
+    let mut update = conn
+        .prepare("UPDATE t SET b = b || '!' WHERE a = 2")
+        .unwrap();
+    let mut run = |stmt: &mut crate::Statement<'_, '_, &MemoryPlatform, Global>| {
+        stmt.reset();
+        let mut out = Vec::new();
+        while let Some(row) = stmt.step()? {
+            let (b, a) = (row.get_text(0)?.to_string(), row.get_i64(1)?);
+            out.push(std::format!("{b}|{a}"));
+        }
+        Ok::<_, Error>((stmt.changes(), out))
+    };
+    assert_eq!(run(&mut select).unwrap().1, ["y|2"]);
+    // The same names at other positions.
+    conn.execute(
+        "DROP TABLE t; CREATE TABLE t(c, b, a); INSERT INTO t VALUES (0, 'y', 2), (2, 'z', 3)",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(run(&mut select).unwrap().1, ["y|2", "z|3"]);
+    assert_eq!(run(&mut update).unwrap().0, 1);
+    assert_eq!(rows(&conn, "SELECT * FROM t"), ["0|y!|2", "2|z|3"]);
+    // A name that is gone.
+    conn.execute("DROP TABLE t; CREATE TABLE t(a, c)", &[])
+        .unwrap();
+    assert!(matches!(
+        run(&mut select),
+        Err(Error::Sql("no such column"))
+    ));
+}
+
+#[test]
 fn a_cached_table_does_not_outlive_a_rollback() {
     let disk = MemoryPlatform::new();
     let db = open(&disk);

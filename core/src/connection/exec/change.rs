@@ -22,11 +22,10 @@ use crate::btree::SeekMode;
 use crate::record::{RecordRef, ValueRef};
 use crate::schema::ColumnSource;
 use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition};
-use crate::sql::{Conflict, Delete, Expr, Ident, QualifiedName, Update};
+use crate::sql::{ColumnPos, Conflict, Delete, Expr, Ident, QualifiedName, Update};
 use crate::{Error, Result};
 
 use super::super::check::columns_exist;
-use super::super::context::ColumnPos;
 use super::super::plan::{Plan, choose};
 use super::super::table::TableInfo;
 use super::super::writer::Writer;

@@ -28,12 +28,12 @@ use crate::sql::eval::affinity::{apply_comparison_affinity, comparison_affinity}
 use crate::sql::eval::ops::{and, arithmetic, comparison, concat, negate, or, truth_value};
 use crate::sql::eval::{EvalContext, Value, evaluate, truth};
 use crate::sql::{
-    Affinity, BinaryOp, Expr, FunctionArgs, FunctionCall, Literal, ResultColumn, Select,
+    Affinity, BinaryOp, ColumnPos, Expr, FunctionArgs, FunctionCall, Literal, ResultColumn, Select,
     SelectBody, UnaryOp,
 };
 use crate::{Error, Result};
 
-use super::super::context::{ColumnPos, RowContext};
+use super::super::context::RowContext;
 use super::aggregate::{Acc, Kind, feed, kind_of};
 use super::order::finish;
 use super::select::{from_of, matches};

@@ -20,11 +20,10 @@ use crate::alloc::{Allocator, TryClone, Vec};
 use crate::record::{ValueRef, encode_into};
 use crate::sql::eval::affinity::stored_real;
 use crate::sql::eval::{Coerced, EvalContext, Value, apply_affinity, evaluate};
-use crate::sql::{Affinity, Conflict, Expr, Ident, Insert, InsertSource, Select};
+use crate::sql::{Affinity, ColumnPos, Conflict, Expr, Ident, Insert, InsertSource, Select};
 use crate::{Error, Result};
 
 use super::super::check::columns_exist;
-use super::super::context::ColumnPos;
 use super::super::table::TableInfo;
 use super::super::value_refs::with_value_refs;
 use super::super::writer::Writer;

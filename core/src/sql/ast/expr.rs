@@ -8,6 +8,8 @@
 //! Invariant: a tree is never deeper than the parser's depth limit, so
 //! walking it recursively (evaluating, displaying, dropping) is bounded.
 
+use core::cell::Cell;
+use core::fmt;
 use core::num::NonZeroU16;
 
 use crate::alloc::{Allocator, Box, Vec};
@@ -92,7 +94,7 @@ pub struct Param<'a> {
 
 /// A column reference: `column`, `table.column` or
 /// `schema.table.column`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ColumnRef<'a> {
     /// The schema, in the three-part form.
     pub schema: Option<Ident<'a>>,
@@ -100,6 +102,53 @@ pub struct ColumnRef<'a> {
     pub table: Option<Ident<'a>>,
     /// The column.
     pub column: Ident<'a>,
+    /// Where the name points in the table of the statement's current
+    /// run, once the run has checked its names.
+    pub binding: ColumnBinding,
+}
+
+/// Where a column reference points in its table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnPos {
+    /// The table column at this position.
+    Column(usize),
+    /// The rowid, under one of its own names.
+    Rowid,
+}
+
+/// The [`ColumnPos`] a [`ColumnRef`]'s name resolved to, kept so that a
+/// row's expressions are evaluated without comparing names.
+///
+/// Invariant: a run that evaluates a reference against a table binds it
+/// to that table before its first row (the name check every run makes),
+/// so a binding is never read against a table it was not made for. A
+/// binding is not part of the syntax: two references that differ only
+/// in it are equal.
+#[derive(Default, Clone)]
+pub struct ColumnBinding(Cell<Option<ColumnPos>>);
+
+impl ColumnBinding {
+    /// Where the reference was last bound, if it was.
+    pub fn get(&self) -> Option<ColumnPos> {
+        self.0.get()
+    }
+
+    /// Binds the reference to `pos` (or unbinds it).
+    pub fn set(&self, pos: Option<ColumnPos>) {
+        self.0.set(pos);
+    }
+}
+
+impl PartialEq for ColumnBinding {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl fmt::Debug for ColumnBinding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0.get(), f)
+    }
 }
 
 /// A prefix operator.

@@ -24,9 +24,9 @@ mod schema;
 mod stmt;
 
 pub use expr::{
-    Affinity, Between, Binary, BinaryOp, Case, Cast, ColumnRef, Expr, FunctionArgs, FunctionCall,
-    InList, InSelect, Like, LikeOp, Literal, Param, ParamNo, QualifiedName, Raise, TypeName,
-    UnaryOp, WhenThen, affinity_of,
+    Affinity, Between, Binary, BinaryOp, Case, Cast, ColumnBinding, ColumnPos, ColumnRef, Expr,
+    FunctionArgs, FunctionCall, InList, InSelect, Like, LikeOp, Literal, Param, ParamNo,
+    QualifiedName, Raise, TypeName, UnaryOp, WhenThen, affinity_of,
 };
 pub use name::{HexBlob, Ident, Quoted, StrLit, Unquoted};
 pub use schema::{

@@ -25,8 +25,8 @@ use super::names::{is_min_magnitude, is_name};
 use super::{Parser, Result, cost};
 use crate::alloc::{Allocator, Vec};
 use crate::sql::ast::{
-    Between, Binary, BinaryOp, Case, Cast, ColumnRef, Expr, FunctionArgs, FunctionCall, InList,
-    InSelect, Like, LikeOp, Literal, Quoted, Raise, UnaryOp, WhenThen,
+    Between, Binary, BinaryOp, Case, Cast, ColumnBinding, ColumnRef, Expr, FunctionArgs,
+    FunctionCall, InList, InSelect, Like, LikeOp, Literal, Quoted, Raise, UnaryOp, WhenThen,
 };
 use crate::sql::error::SqlErrorKind;
 use crate::sql::keyword::Keyword;
@@ -450,6 +450,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
                 schema: None,
                 table: None,
                 column: name,
+                binding: ColumnBinding::default(),
             }));
         }
         let second = self.name()?;
@@ -458,6 +459,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
                 schema: None,
                 table: Some(name),
                 column: second,
+                binding: ColumnBinding::default(),
             }));
         }
         let third = self.name()?;
@@ -465,6 +467,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             schema: Some(name),
             table: Some(second),
             column: third,
+            binding: ColumnBinding::default(),
         }))
     }
 
