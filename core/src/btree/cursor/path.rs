@@ -307,6 +307,48 @@ impl<'p, S: PageSource> TreePath<'p, S> {
         Ok((rowid, PayloadRef::in_buffer(buffer)))
     }
 
+    /// Visits the rows of the table leaf the cursor is on, from its cell
+    /// to the leaf's last, from one visit to the page, until `visit`
+    /// (given a row's rowid and record) stops at one: the cursor is then
+    /// on that row (`true`). Otherwise it is left on the leaf's last row
+    /// (`false`), for [`next`](Self::next) to move on.
+    pub(super) fn scan_leaf<A: Allocator>(
+        &mut self,
+        buffer: &mut Vec<u8, A>,
+        mut visit: impl FnMut(i64, &[u8]) -> Result<bool>,
+    ) -> Result<bool> {
+        let source: &'p S = self.source;
+        let level = self.top()?;
+        if self.tree != TreeKind::Table || !level.leaf {
+            return Err(Error::Misuse("only table leaves are scanned"));
+        }
+        let bytes = source.page(level.page)?;
+        let page = BTreePage::parse(&bytes, level.page, source.usable_size())?;
+        let mut index = level.index;
+        let stopped = loop {
+            let cell = page.cell(index)?;
+            let rowid = cell
+                .rowid()
+                .ok_or(Error::corrupt(level.page, "table cell without a rowid"))?;
+            let payload = *cell.payload().ok_or(Error::corrupt(
+                level.page,
+                "table leaf cell without a payload",
+            ))?;
+            let stop = if payload.first_overflow().is_none() {
+                visit(rowid, payload.local())?
+            } else {
+                read_payload(source, level.page, &payload, buffer)?;
+                visit(rowid, buffer)?
+            };
+            if stop || index.saturating_add(1) >= level.count {
+                break stop;
+            }
+            index += 1;
+        };
+        self.top_mut()?.index = index;
+        Ok(stopped)
+    }
+
     /// The page of the cell the cursor is on.
     pub(super) fn page_number(&self) -> Result<PageNo> {
         Ok(self.top()?.page)

@@ -159,6 +159,27 @@ impl<'p, S: PageSource, A: Allocator> TableCursor<'p, S, A> {
         }
     }
 
+    /// Moves forward from the current row, itself included, to the first
+    /// row `visit` (given its rowid and record) stops at: `true` on it,
+    /// `false` (and unpositioned) past the last row, or when the cursor
+    /// was not on a row. The rows of one leaf are read from one visit to
+    /// it, which is what makes a filtered scan cheap.
+    pub fn scan(&mut self, mut visit: impl FnMut(i64, &[u8]) -> Result<bool>) -> Result<bool> {
+        if !self.path.is_positioned() {
+            return Ok(false);
+        }
+        loop {
+            let stopped = self.path.scan_leaf(&mut self.buffer, &mut visit);
+            if self.path.settle(stopped)? {
+                return Ok(true);
+            }
+            let moved = self.path.next();
+            if !self.path.settle(moved)? {
+                return Ok(false);
+            }
+        }
+    }
+
     /// Gives back the buffer that spilled payloads were assembled in.
     pub fn into_buffer(self) -> Vec<u8, A> {
         self.buffer

@@ -79,6 +79,7 @@ fn check_table(db: &TestDb, root: u32, rows: &[(i64, StdVec<u8>)]) {
     }
     seen.reverse();
     assert_eq!(seen, keys);
+    check_scan(&mut cursor, rows);
     // Every seek, then a step each way.
     let max = keys.last().copied().unwrap_or(0);
     for target in (-1..=max + 2).chain([i64::MIN, i64::MAX]) {
@@ -104,6 +105,39 @@ fn check_table(db: &TestDb, root: u32, rows: &[(i64, StdVec<u8>)]) {
             }
         }
     }
+}
+
+/// A scan that visits every row sees each with its payload, in order,
+/// and ends unpositioned; one that stops at every third row stands on
+/// it, and goes on from it once stepped past.
+fn check_scan(cursor: &mut TableCursor<'_, TestDb, Global>, rows: &[(i64, StdVec<u8>)]) {
+    let mut seen = StdVec::new();
+    let on = cursor.first().unwrap();
+    let stopped = cursor
+        .scan(|rowid, payload| {
+            seen.push((rowid, payload.to_vec()));
+            Ok(false)
+        })
+        .unwrap();
+    assert!(!stopped);
+    assert_eq!(on, !rows.is_empty());
+    assert_eq!(seen, rows);
+    assert!(!cursor.is_positioned());
+    assert!(!cursor.scan(|_, _| Ok(true)).unwrap());
+
+    let mut stops = StdVec::new();
+    let mut on = cursor.first().unwrap();
+    while on && cursor.scan(|rowid, _| Ok(rowid % 6 == 0)).unwrap() {
+        let rowid = cursor.rowid().unwrap();
+        assert_eq!(
+            &cursor.payload().unwrap()[..],
+            &rows[(rowid / 2 - 1) as usize].1[..]
+        );
+        stops.push(rowid);
+        on = cursor.next().unwrap();
+    }
+    let expected: StdVec<i64> = rows.iter().map(|r| r.0).filter(|k| k % 6 == 0).collect();
+    assert_eq!(stops, expected);
 }
 
 #[test]
@@ -338,6 +372,24 @@ fn stepping_allocates_nothing_and_spilling_reports_out_of_memory() {
     }
     assert_eq!(count, 50);
     assert_eq!(fault.seen(), 1);
+    // A scan reaches the spilled row without allocating, fails there with
+    // `OutOfMemory` and leaves the cursor unpositioned; once memory is
+    // back, it goes on past it.
+    let mut visited = StdVec::new();
+    assert!(cursor.first().unwrap());
+    let scanned = cursor.scan(|rowid, _| {
+        visited.push(rowid);
+        Ok(false)
+    });
+    assert_eq!(scanned, Err(Error::OutOfMemory));
+    assert_eq!(visited, (1..25).map(|i| 2 * i).collect::<StdVec<_>>());
+    assert!(!cursor.is_positioned());
+    assert_eq!(fault.seen(), 2);
+    fault.arm(FaultPlan::Never);
+    assert!(cursor.seek(48, SeekMode::Eq).unwrap());
+    assert!(cursor.scan(|_, payload| Ok(payload.len() == 2013)).unwrap());
+    assert_eq!(cursor.rowid().unwrap(), 50);
+    assert!(!cursor.scan(|rowid, _| Ok(rowid > 100)).unwrap());
 }
 
 /// A small two-level table whose right-most leaf `damage` then breaks.
@@ -499,6 +551,14 @@ fn exercise(db: &TestDb, root: u32, index: bool) -> Result<()> {
         for mode in MODES {
             let _ = cursor.seek(20, mode);
         }
+        let mut visits = 0;
+        if cursor.first().unwrap_or(false) {
+            let _ = cursor.scan(|_, _| {
+                visits += 1;
+                Ok(visits >= 10_000)
+            });
+        }
+        assert!(visits < 10_000);
     }
     Ok(())
 }

@@ -12,12 +12,12 @@ use crate::alloc::{Allocator, String, Vec};
 use crate::record::ValueRef;
 use crate::sql::eval::affinity::numeric_affinity;
 use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition};
-use crate::sql::{Ident, ResultColumn, Select, SelectBody, SelectCore, TableRef};
+use crate::sql::{ColumnPos, Ident, ResultColumn, Select, SelectBody, SelectCore, TableRef};
 use crate::{Database, Error, Result};
 
 use super::super::cache::SchemaVersion;
 use super::super::check::columns_exist;
-use super::super::context::{ColumnPos, RowContext};
+use super::super::context::RowContext;
 use super::super::plan::{Plan, choose, shape};
 use super::super::table::TableInfo;
 use super::source::Source;
@@ -241,28 +241,26 @@ pub(crate) fn next<P: Platform, A: Allocator + Clone>(
             let body = body_of(select)?;
             let alias = from_of(body)?.and_then(|(_, a)| a);
             let exact = source.exact();
-            loop {
-                if *remaining == Some(0) || !source.advance()? {
+            if *remaining == Some(0) {
+                return Ok(false);
+            }
+            let kept = source.find(env, alias, |ctx| {
+                if !exact && !matches(body, ctx)? {
                     return Ok(false);
                 }
-                let kept = source.with_row(env, alias, |ctx| {
-                    if !exact && !matches(body, ctx)? {
-                        return Ok(false);
-                    }
-                    if *skip > 0 {
-                        *skip -= 1;
-                        return Ok(false);
-                    }
-                    output(body, ctx, out)?;
-                    Ok(true)
-                })?;
-                if kept {
-                    if let Some(r) = remaining.as_mut() {
-                        *r -= 1;
-                    }
-                    return Ok(true);
+                if *skip > 0 {
+                    *skip -= 1;
+                    return Ok(false);
+                }
+                output(body, ctx, out)?;
+                Ok(true)
+            })?;
+            if kept {
+                if let Some(r) = remaining.as_mut() {
+                    *r -= 1;
                 }
             }
+            Ok(kept)
         }
     }
 }

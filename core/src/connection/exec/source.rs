@@ -200,6 +200,50 @@ impl<'db, P: Platform, A: Allocator + Clone> Source<'db, P, A> {
         Ok(on)
     }
 
+    /// Moves to the next row for which `keep`, given a context on it (the
+    /// table called `alias` in the statement), is true; `false` when
+    /// there is none. A walk of the table in rowid order reads the rows
+    /// of each leaf from one visit to it.
+    pub fn find(
+        &mut self,
+        env: Env<'_, A>,
+        alias: Option<Ident<'_>>,
+        mut keep: impl FnMut(&RowContext<'_, '_, A>) -> Result<bool>,
+    ) -> Result<bool> {
+        if !self.advance()? {
+            return Ok(false);
+        }
+        let (high, table, cursor) = match (self.plan, &self.index, &mut self.table) {
+            (Plan::Scan, None, Some((table, cursor))) => (None, &*table, cursor),
+            (Plan::RowidRange { high, .. }, None, Some((table, cursor))) => (high, &*table, cursor),
+            _ => loop {
+                // A seek, or the constant row, visits rows one at a time.
+                if self.with_row(env, alias, &mut keep)? {
+                    return Ok(true);
+                }
+                if !self.advance()? {
+                    return Ok(false);
+                }
+            },
+        };
+        let mut past = false;
+        let on = cursor.scan(|rowid, payload| {
+            if high.is_some_and(|(h, inclusive)| if inclusive { rowid > h } else { rowid >= h }) {
+                past = true;
+                return Ok(true);
+            }
+            let record = RecordRef::parse(payload, Some(table.root))?;
+            let mut ctx = env.context().with_table(table, alias);
+            ctx.on_row(rowid, record);
+            keep(&ctx)
+        })?;
+        if !on || past {
+            self.done = true;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
     /// Moves the table cursor to the row `rowid`, whatever the plan;
     /// `false` when there is none. Without a table, the one empty row.
     pub fn seek_rowid(&mut self, rowid: i64) -> Result<bool> {
