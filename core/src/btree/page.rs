@@ -269,6 +269,7 @@ impl<'a> BTreePage<'a> {
 
     /// The offset of cell `index`, checked to lie in the content area.
     /// `Misuse` when `index` is not below [`cell_count`](Self::cell_count).
+    #[inline]
     pub fn cell_pointer(&self, index: u16) -> Result<usize> {
         if index >= self.cell_count {
             return Err(Error::Misuse("cell index past the page's cell count"));
@@ -283,6 +284,7 @@ impl<'a> BTreePage<'a> {
     }
 
     /// Cell `index`, parsed.
+    #[inline]
     pub fn cell(&self, index: u16) -> Result<Cell<'a>> {
         Ok(self.cell_with_size(index)?.0)
     }
@@ -304,6 +306,7 @@ impl<'a> BTreePage<'a> {
 
     /// Cell `index` and the bytes it occupies on the page (at least 4, as
     /// SQLite never allocates less for a cell).
+    #[inline]
     pub fn cell_with_size(&self, index: u16) -> Result<(Cell<'a>, usize)> {
         cell::parse(self.bytes, self.kind, self.cell_pointer(index)?)
     }

@@ -92,6 +92,7 @@ impl<'a> RecordRef<'a> {
     ///
     /// An `index` at or past [`column_count`](Self::column_count) is
     /// `Error::Misuse`.
+    #[inline]
     pub fn column(&self, index: usize) -> Result<ValueRef<'a>> {
         let (serial, offset) = self.locate(index)?;
         self.decode(serial, offset)
@@ -111,6 +112,7 @@ impl<'a> RecordRef<'a> {
     }
 
     /// The serial type of column `index` and the offset of its body.
+    #[inline]
     fn locate(&self, index: usize) -> Result<(SerialType, usize)> {
         if index >= self.column_count {
             return Err(Error::Misuse("column index past the record's column count"));
@@ -136,6 +138,7 @@ impl<'a> RecordRef<'a> {
         }
     }
 
+    #[inline]
     fn decode(&self, serial: SerialType, offset: usize) -> Result<ValueRef<'a>> {
         let p = &self.payload;
         Ok(match serial {
@@ -165,6 +168,7 @@ struct HeaderCursor<'a> {
 impl HeaderCursor<'_> {
     /// The next column's serial type and body offset; `None` at the end of
     /// the header.
+    #[inline]
     fn next_column(&mut self) -> Option<Result<(SerialType, usize)>> {
         if self.offset >= self.header.len() {
             return None;

@@ -172,5 +172,5 @@ where
     A: Allocator + Clone,
     C: EvalContext<A>,
 {
-    Ok(truth(tree::eval(expr, ctx)?.get()))
+    tree::condition(expr, ctx)
 }

@@ -84,7 +84,7 @@ where
             collation_named(name)?;
             eval(inner, ctx)
         }
-        Expr::Like(l) => pattern(l, ctx),
+        Expr::Like(l) => boolean(like_truth(l, ctx)?),
         Expr::Between(b) => between(b, ctx),
         Expr::InList(l) => in_list(l, ctx),
         Expr::IsNull { expr, negated } => {
@@ -105,6 +105,50 @@ where
         Expr::Raise(_) => Err(Error::Sql(
             "RAISE() may only be used within a trigger-program",
         )),
+    }
+}
+
+/// Evaluates an operand: a column, parameter or literal directly (the
+/// leaves every row reaches), anything else through [`eval`].
+#[inline]
+fn operand<'e, A, C>(expr: &'e Expr<'_, A>, ctx: &'e C) -> Result<Val<'e, A>>
+where
+    A: Allocator + Clone,
+    C: EvalContext<A>,
+{
+    match expr {
+        Expr::Column(c) => Ok(Val::Ref(ctx.column(c)?)),
+        Expr::Param(p) => Ok(Val::Ref(ctx.param(p.number)?)),
+        Expr::Literal(l) => literal(l, ctx.allocator()),
+        _ => eval(expr, ctx),
+    }
+}
+
+/// The truth of `expr` (`None`: NULL), as `WHERE` reads it: what
+/// [`eval`] then [`truth`] give, without building a value for the
+/// operators whose result is a truth.
+pub fn condition<A, C>(expr: &Expr<'_, A>, ctx: &C) -> Result<Option<bool>>
+where
+    A: Allocator + Clone,
+    C: EvalContext<A>,
+{
+    match expr {
+        Expr::Like(l) => like_truth(l, ctx),
+        Expr::Binary(b) if matches!(b.op, BinaryOp::And | BinaryOp::Or) => {
+            let alt = simplified_and_or(expr);
+            if !core::ptr::eq(alt, expr) {
+                return condition(alt, ctx);
+            }
+            // Both sides, as in `binary`.
+            let (l, r) = (condition(&b.lhs, ctx)?, condition(&b.rhs, ctx)?);
+            Ok(if b.op == BinaryOp::And {
+                and(l, r)
+            } else {
+                or(l, r)
+            })
+        }
+        Expr::Unary(UnaryOp::Not, inner) => Ok(condition(inner, ctx)?.map(|b| !b)),
+        _ => Ok(truth(eval(expr, ctx)?.get())),
     }
 }
 
@@ -161,8 +205,8 @@ where
     }
     // Both sides are evaluated otherwise, as SQLite's code generator
     // does, so an error on either side is an error.
-    let l = eval(&b.lhs, ctx)?;
-    let r = eval(&b.rhs, ctx)?;
+    let l = operand(&b.lhs, ctx)?;
+    let r = operand(&b.rhs, ctx)?;
     let (lv, rv) = (l.get(), r.get());
     match b.op {
         BinaryOp::And => boolean(and(truth(lv), truth(rv))),
@@ -194,14 +238,34 @@ where
 }
 
 /// `x [NOT] LIKE|GLOB pattern [ESCAPE e]`, by SQLite's `likeFunc`.
-fn pattern<'e, A, C>(l: &'e Like<'_, A>, ctx: &'e C) -> Result<Val<'e, A>>
+fn like_truth<A, C>(l: &Like<'_, A>, ctx: &C) -> Result<Option<bool>>
 where
     A: Allocator + Clone,
     C: EvalContext<A>,
 {
-    let x = eval(&l.expr, ctx)?;
-    let p = eval(&l.pattern, ctx)?;
-    let escape = l.escape.as_ref().map(|e| eval(e, ctx)).transpose()?;
+    if let (Expr::Column(c), Expr::Literal(Literal::String(s)), None) =
+        (&l.expr, &l.pattern, &l.escape)
+    {
+        // A column matched against a literal pattern, the common shape of
+        // a filtering scan: straight to the matcher when the column holds
+        // text, without building operand values.
+        if let (Some(pattern), ValueRef::Text(text)) = (s.as_str(), ctx.column(c)?) {
+            let pattern = pattern.as_bytes();
+            if pattern.len() <= MAX_PATTERN_LENGTH {
+                let matched = match l.op {
+                    LikeOp::Like => like(pattern, text, None),
+                    LikeOp::Glob => glob(pattern, text),
+                    LikeOp::Regexp | LikeOp::Match => {
+                        return Err(Error::Sql("no such function"));
+                    }
+                };
+                return Ok(Some(matched != l.negated));
+            }
+        }
+    }
+    let x = operand(&l.expr, ctx)?;
+    let p = operand(&l.pattern, ctx)?;
+    let escape = l.escape.as_ref().map(|e| operand(e, ctx)).transpose()?;
     if !matches!(l.op, LikeOp::Like | LikeOp::Glob) {
         return Err(Error::Sql("no such function"));
     }
@@ -216,7 +280,7 @@ where
                 return Err(Error::Sql("ESCAPE is not supported with GLOB"));
             }
             let Some(et) = text_of(e.get()) else {
-                return boolean(None);
+                return Ok(None);
             };
             let bytes = bytes_of(&et);
             let bytes = bytes.split(|&b| b == 0).next().unwrap_or(&[]);
@@ -229,13 +293,13 @@ where
         }
     };
     let (Some(pt), Some(xt)) = (pt, xt) else {
-        return boolean(None);
+        return Ok(None);
     };
     let matched = match l.op {
         LikeOp::Glob => glob(bytes_of(&pt), bytes_of(&xt)),
         _ => like(bytes_of(&pt), bytes_of(&xt), escape_char),
     };
-    boolean(Some(matched != l.negated))
+    Ok(Some(matched != l.negated))
 }
 
 /// `x [NOT] BETWEEN low AND high`, as `x >= low AND x <= high`.
@@ -244,9 +308,9 @@ where
     A: Allocator + Clone,
     C: EvalContext<A>,
 {
-    let x = eval(&b.expr, ctx)?;
-    let low = eval(&b.low, ctx)?;
-    let high = eval(&b.high, ctx)?;
+    let x = operand(&b.expr, ctx)?;
+    let low = operand(&b.low, ctx)?;
+    let high = operand(&b.high, ctx)?;
     let ge = compare_exprs(BinaryOp::Ge, (&b.expr, x.get()), (&b.low, low.get()), ctx)?;
     let le = compare_exprs(BinaryOp::Le, (&b.expr, x.get()), (&b.high, high.get()), ctx)?;
     let inside = and(ge, le);
@@ -260,6 +324,7 @@ where
 /// `x [NOT] IN (list)`: true on a match, else NULL if `x` or any
 /// candidate is NULL, else false; an empty list is always false. The
 /// comparison uses `x`'s affinity and collation only, as SQLite does.
+#[inline(never)]
 fn in_list<'e, A, C>(l: &'e InList<'_, A>, ctx: &'e C) -> Result<Val<'e, A>>
 where
     A: Allocator + Clone,
@@ -312,6 +377,7 @@ where
 }
 
 /// `CASE [operand] WHEN ... THEN ... [ELSE ...] END`.
+#[inline(never)]
 fn case<'e, A, C>(c: &'e Case<'_, A>, ctx: &'e C) -> Result<Val<'e, A>>
 where
     A: Allocator + Clone,
@@ -341,6 +407,7 @@ where
 const AGGREGATES: [&str; 6] = ["count", "sum", "total", "avg", "group_concat", "string_agg"];
 
 /// `name(args)`.
+#[inline(never)]
 fn function<'e, A, C>(f: &'e FunctionCall<'_, A>, ctx: &'e C) -> Result<Val<'e, A>>
 where
     A: Allocator + Clone,
