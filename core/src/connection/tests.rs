@@ -376,7 +376,7 @@ fn a_prepared_statement_binds_its_column_names_on_every_run() {
     let mut update = conn
         .prepare("UPDATE t SET b = b || '!' WHERE a = 2")
         .unwrap();
-    let mut run = |stmt: &mut crate::Statement<'_, '_, &MemoryPlatform, Global>| {
+    let run = |stmt: &mut crate::Statement<'_, '_, &MemoryPlatform, Global>| {
         stmt.reset();
         let mut out = Vec::new();
         while let Some(row) = stmt.step()? {
