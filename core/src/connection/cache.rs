@@ -48,7 +48,7 @@ impl<A: Allocator> TableCache<A> {
     pub fn take(&self, name: &Ident<'_>, version: SchemaVersion) -> Option<TableInfo<A>> {
         match self.slot.take() {
             Some(table) if table.version != Some(version) => None,
-            Some(table) if name.eq_ignore_ascii_case(&table.name) => Some(table),
+            Some(table) if table.is(name, version) => Some(table),
             other => {
                 // Another table of the same schema: kept for the next
                 // statement that asks for it.

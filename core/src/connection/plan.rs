@@ -99,6 +99,18 @@ pub(crate) struct Access<A: Allocator> {
     pub exact: bool,
 }
 
+impl<A: Allocator> Access<A> {
+    /// Every row, in rowid order, `WHERE` evaluated on each.
+    pub const fn scan() -> Self {
+        Access {
+            plan: Plan::Scan,
+            key: None,
+            high: None,
+            exact: false,
+        }
+    }
+}
+
 impl Plan {
     /// The line `EXPLAIN QUERY PLAN` shows for this plan on `table`.
     pub fn describe<'t, A: Allocator>(&self, table: &'t TableInfo<A>) -> Describe<'t, A> {

@@ -23,18 +23,18 @@ use crate::{Error, Result};
 
 use super::cache::{Scratch, TableCache};
 use super::exec::select::{self, Query};
+use super::exec::source::Source;
 use super::exec::{Env, change, ddl, insert, pragma};
+use super::plan::shape;
 use super::row::Row;
 use super::session::Connection;
 
 /// Where a statement's execution stands.
-// See `Query`: the large variant is the one that matters.
-#[allow(clippy::large_enum_variant)]
-enum State<'db, P: Platform, A: Allocator + Clone> {
+enum State<A: Allocator> {
     /// Not started.
     Ready,
     /// A query returning rows.
-    Query(Query<'db, P, A>),
+    Query(Query<A>),
     /// Finished (or failed); steps return `None` until a reset.
     Done,
 }
@@ -44,7 +44,10 @@ pub struct Statement<'c, 'db, P: Platform, A: Allocator + Clone> {
     conn: &'c Connection<'db, P, A>,
     parsed: Parsed<'c, A>,
     params: Vec<Value<A>, A>,
-    state: State<'db, P, A>,
+    state: State<A>,
+    /// What a query reads its rows from, kept from run to run (see
+    /// `select::open_source`).
+    source: Option<Source<'db, P, A>>,
     row: Vec<Value<A>, A>,
     changes: usize,
     random: Cell<u64>,
@@ -66,6 +69,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             parsed,
             params,
             state: State::Ready,
+            source: None,
             row: Vec::new_in(alloc),
             changes: 0,
             random: Cell::new(0x2545_f491_4f6c_dd1d),
@@ -151,14 +155,9 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
         self.step()
     }
 
-    /// Moves to `state`, keeping the table of a finished query for the
-    /// next run.
-    fn enter(&mut self, state: State<'db, P, A>) {
-        if let State::Query(query) = core::mem::replace(&mut self.state, state) {
-            if let Some(table) = query.into_table() {
-                self.tables.put(table);
-            }
-        }
+    /// Moves to `state`; a query's source stays for the next run.
+    fn enter(&mut self, state: State<A>) {
+        self.state = state;
     }
 
     /// Moves to the next row; `false` when there is none.
@@ -178,7 +177,9 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             let db = conn.database();
             let text = self.parsed.text;
             match &self.parsed.stmt {
-                Stmt::Select(s) => self.state = State::Query(select::start(db, s, env)?),
+                Stmt::Select(s) => {
+                    self.state = State::Query(select::start(db, s, env, &mut self.source)?);
+                }
                 Stmt::Explain {
                     query_plan: true,
                     stmt,
@@ -200,9 +201,13 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             }
         }
         match &mut self.state {
-            State::Query(query) => {
-                select::next(query, select_of(&self.parsed.stmt), env, &mut self.row)
-            }
+            State::Query(query) => select::next(
+                query,
+                self.source.as_mut(),
+                select_of(&self.parsed.stmt),
+                env,
+                &mut self.row,
+            ),
             State::Ready | State::Done => Ok(false),
         }
     }
@@ -219,19 +224,24 @@ fn select_of<'s, 'a, A: Allocator>(stmt: &'s Stmt<'a, A>) -> Option<&'s crate::s
 
 /// `EXPLAIN QUERY PLAN` of `stmt`: one row `(id, parent, notused,
 /// detail)` naming the plan of a query over one table.
-fn explain<'db, P: Platform, A: Allocator + Clone>(
-    conn: &Connection<'db, P, A>,
+fn explain<P: Platform, A: Allocator + Clone>(
+    conn: &Connection<'_, P, A>,
     stmt: &Stmt<'_, A>,
     env: Env<'_, A>,
-) -> Result<Query<'db, P, A>> {
+) -> Result<Query<A>> {
     let alloc = env.alloc.clone();
     let mut rows = Vec::new_in(alloc.clone());
     if let Some(query) = select_of(stmt) {
         let body = select::body_of(query)?;
-        let (source, plan) = select::open_source(conn.database(), body, env)?;
+        let mut slot = None;
+        let source = select::open_source(conn.database(), body, env, &mut slot)?;
         let mut detail = String::new_in(alloc.clone());
         match source.info() {
-            Some(table) => detail.try_write_fmt(format_args!("{}", plan.describe(table)))?,
+            Some(table) => {
+                let alias = select::from_of(body)?.and_then(|(_, a)| a);
+                let plan = shape(body.where_clause.as_ref(), table, alias.as_ref())?;
+                detail.try_write_fmt(format_args!("{}", plan.describe(table)))?;
+            }
             None => detail.try_push_str("SCAN CONSTANT ROW")?,
         }
         let mut row = Vec::try_with_capacity_in(4, alloc.clone())?;

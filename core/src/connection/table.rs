@@ -11,7 +11,7 @@ use crate::alloc::{Allocator, String, Vec};
 use crate::record::KeyColumn;
 use crate::schema::{IndexColumns, Schema, TableColumns, index_columns_of, scan_table};
 use crate::sql::eval::{ConstantContext, Value, evaluate};
-use crate::sql::{Affinity, ColumnConstraintKind, Stmt, TableBody, affinity_of, parse_one};
+use crate::sql::{Affinity, ColumnConstraintKind, Ident, Stmt, TableBody, affinity_of, parse_one};
 use crate::{Error, PageNo, Result};
 
 use super::cache::SchemaVersion;
@@ -101,6 +101,14 @@ impl<A: Allocator + Clone> TableInfo<A> {
     /// How many columns the table declares.
     pub fn column_count(&self) -> usize {
         self.meta.len()
+    }
+}
+
+impl<A: Allocator> TableInfo<A> {
+    /// Whether this is the table `name` as the schema `version` has it
+    /// (never, when the schema it was read from is not known).
+    pub fn is(&self, name: &Ident<'_>, version: SchemaVersion) -> bool {
+        self.version == Some(version) && name.eq_ignore_ascii_case(&self.name)
     }
 }
 

@@ -169,7 +169,7 @@ impl<A: Allocator + Clone> Acc<A> {
 
 /// The one row of the aggregate query `body` over `source`.
 pub(crate) fn run<P: Platform, A: Allocator + Clone>(
-    mut source: Source<'_, P, A>,
+    source: &mut Source<'_, P, A>,
     body: &SelectBody<'_, A>,
     env: Env<'_, A>,
 ) -> Result<Vec<Value<A>, A>> {

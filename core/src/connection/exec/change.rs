@@ -26,6 +26,7 @@ use crate::sql::{ColumnPos, Conflict, Delete, Expr, Ident, QualifiedName, Update
 use crate::{Error, Result};
 
 use super::super::check::columns_exist;
+use super::super::context::RowContext;
 use super::super::plan::{Plan, choose};
 use super::super::table::TableInfo;
 use super::super::writer::Writer;
@@ -50,14 +51,12 @@ fn targets<P: Platform, A: Allocator + Clone>(
     let plan = access.plan;
     let mut source = Source::table(w.db(), table, access);
     let mut rowids = env.scratch.rowids(env.alloc);
-    while source.advance()? {
-        let keep = source.with_row(env, alias, |ctx| match where_clause {
-            Some(clause) => Ok(evaluate_condition(clause, ctx)? == Some(true)),
-            None => Ok(true),
-        })?;
-        if keep {
-            rowids.try_push(source.rowid()?)?;
-        }
+    let keep = |ctx: &RowContext<'_, '_, A>| match where_clause {
+        Some(clause) => Ok(evaluate_condition(clause, ctx)? == Some(true)),
+        None => Ok(true),
+    };
+    while source.find(env, alias, keep)? {
+        rowids.try_push(source.rowid()?)?;
     }
     let table = source
         .into_info()

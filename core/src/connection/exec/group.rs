@@ -117,7 +117,7 @@ fn walk<'q, 'a, A: Allocator>(
 /// The rows of the grouped query `select`, filtered by `HAVING`, made
 /// distinct, sorted, offset and limited.
 pub(crate) fn run<P: Platform, A: Allocator + Clone>(
-    mut source: Source<'_, P, A>,
+    source: &mut Source<'_, P, A>,
     select: &Select<'_, A>,
     body: &SelectBody<'_, A>,
     env: Env<'_, A>,

@@ -115,16 +115,17 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
 ) -> Result<usize> {
     let alloc = env.alloc.clone();
     let mut rows = Vec::new_in(alloc.clone());
-    let mut state = select::start(w.db(), query, env)?;
+    let mut source = None;
+    let mut state = select::start(w.db(), query, env, &mut source)?;
     let mut out = Vec::new_in(alloc.clone());
-    while select::next(&mut state, Some(query), env, &mut out)? {
+    while select::next(&mut state, source.as_mut(), Some(query), env, &mut out)? {
         if out.len() != targets.len() {
             return Err(Error::Sql("values count does not match the columns"));
         }
         let row = core::mem::replace(&mut out, Vec::new_in(alloc.clone()));
         rows.try_push(row)?;
     }
-    drop(state);
+    drop((state, source));
     let mut record = Vec::new_in(alloc.clone());
     let mut changed = 0;
     for row in rows.iter_mut() {

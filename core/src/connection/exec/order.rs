@@ -26,7 +26,7 @@ use super::source::Source;
 
 /// The rows of `select`, sorted, offset and limited.
 pub(crate) fn run<P: Platform, A: Allocator + Clone>(
-    mut source: Source<'_, P, A>,
+    source: &mut Source<'_, P, A>,
     select: &Select<'_, A>,
     body: &SelectBody<'_, A>,
     env: Env<'_, A>,

@@ -18,20 +18,17 @@ use crate::{Database, Error, Result};
 use super::super::cache::SchemaVersion;
 use super::super::check::columns_exist;
 use super::super::context::RowContext;
-use super::super::plan::{Plan, choose, shape};
+use super::super::plan::{Access, choose};
 use super::super::table::TableInfo;
 use super::source::Source;
 use super::{Env, aggregate, group, order};
 
-/// A query being stepped.
-// A statement holds one query at a time; boxing the cursor would cost an
-// allocation per execution to save stack the statement owns anyway.
-#[allow(clippy::large_enum_variant)]
-pub(crate) enum Query<'db, P: Platform, A: Allocator + Clone> {
+/// A query being stepped. A streamed query reads its rows from the
+/// statement's [`Source`], which outlives the run so that the next run
+/// restarts it in place.
+pub(crate) enum Query<A: Allocator> {
     /// Rows read from the source as they are asked for.
     Stream {
-        /// Where rows come from.
-        source: Source<'db, P, A>,
         /// Rows still to skip (`OFFSET`).
         skip: u64,
         /// Rows still to return (`LIMIT`); `None` for no limit.
@@ -44,16 +41,6 @@ pub(crate) enum Query<'db, P: Platform, A: Allocator + Clone> {
         /// The next row to return.
         next: usize,
     },
-}
-
-impl<P: Platform, A: Allocator + Clone> Query<'_, P, A> {
-    /// The table a streamed query reads, taken back to be cached.
-    pub fn into_table(self) -> Option<TableInfo<A>> {
-        match self {
-            Query::Stream { source, .. } => source.into_info(),
-            Query::Buffered { .. } => None,
-        }
-    }
 }
 
 /// The one `SELECT` body of `select`, refusing what is not supported.
@@ -90,6 +77,17 @@ pub(crate) fn name_of<A: Allocator + Clone>(name: &Ident<'_>, alloc: A) -> Resul
     Ok(name.to_string_in(alloc)?)
 }
 
+/// The schema a statement run by `env` reads `db` as.
+fn schema_version<P: Platform, A: Allocator + Clone>(
+    db: &Database<P, A>,
+    env: Env<'_, A>,
+) -> SchemaVersion {
+    SchemaVersion {
+        cookie: db.header().schema_cookie,
+        rollbacks: env.rollbacks,
+    }
+}
+
 /// The table `name` of `db`: the statement's cached one while the schema
 /// is the one it was read from, else read from the schema. `writing`:
 /// the caller runs inside this connection's write transaction.
@@ -102,10 +100,7 @@ pub(crate) fn load_table<P: Platform, A: Allocator + Clone>(
     env: Env<'_, A>,
     writing: bool,
 ) -> Result<TableInfo<A>> {
-    let version = SchemaVersion {
-        cookie: db.header().schema_cookie,
-        rollbacks: env.rollbacks,
-    };
+    let version = schema_version(db, env);
     if let Some(table) = env.tables.take(name, version) {
         return Ok(table);
     }
@@ -118,25 +113,43 @@ pub(crate) fn load_table<P: Platform, A: Allocator + Clone>(
     Ok(table)
 }
 
-/// The source `select` reads, and the shape of the plan chosen for it.
-pub(crate) fn open_source<'db, P: Platform, A: Allocator + Clone>(
+/// The source `body` reads, started: the one in `slot` restarted when it
+/// reads the same table of the same schema, else a source made there.
+/// Names are checked (and bound) and the plan chosen on every run.
+pub(crate) fn open_source<'s, 'db, P: Platform, A: Allocator + Clone>(
     db: &'db Database<P, A>,
     body: &SelectBody<'_, A>,
     env: Env<'_, A>,
-) -> Result<(Source<'db, P, A>, Plan)> {
+    slot: &'s mut Option<Source<'db, P, A>>,
+) -> Result<&'s mut Source<'db, P, A>> {
     let Some((name, alias)) = from_of(body)? else {
-        return Ok((Source::constant(), Plan::Scan));
+        return Ok(slot.insert(Source::constant()));
     };
-    let table = load_table(db, &name, env, false)?;
-    check_body(body, &table, alias.as_ref())?;
+    let current = slot
+        .as_ref()
+        .is_some_and(|s| s.reads(&name, schema_version(db, env)));
+    if !current {
+        if let Some(table) = slot.take().and_then(Source::into_info) {
+            env.tables.put(table);
+        }
+        let table = load_table(db, &name, env, false)?;
+        *slot = Some(Source::table(db, table, Access::scan()));
+    }
+    let source = slot
+        .as_mut()
+        .ok_or(Error::Misuse("a query without its source"))?;
+    let table = source
+        .info()
+        .ok_or(Error::Misuse("a table source without its table"))?;
+    check_body(body, table, alias.as_ref())?;
     let access = choose(
         body.where_clause.as_ref(),
-        &table,
+        table,
         alias.as_ref(),
         &env.context(),
     )?;
-    let shape = shape(body.where_clause.as_ref(), &table, alias.as_ref())?;
-    Ok((Source::table(db, table, access), shape))
+    source.restart(db, access);
+    Ok(source)
 }
 
 /// Checks the column names of the result columns and `WHERE` of `body`.
@@ -159,15 +172,16 @@ fn check_body<A: Allocator>(
     }
 }
 
-/// Starts `select`.
+/// Starts `select`, reading from the source in `slot`.
 pub(crate) fn start<'db, P: Platform, A: Allocator + Clone>(
     db: &'db Database<P, A>,
     select: &Select<'_, A>,
     env: Env<'_, A>,
-) -> Result<Query<'db, P, A>> {
+    slot: &mut Option<Source<'db, P, A>>,
+) -> Result<Query<A>> {
     let body = body_of(select)?;
     let (skip, remaining) = limits(select, env)?;
-    let (source, _) = open_source(db, body, env)?;
+    let source = open_source(db, body, env, slot)?;
     if group::is_grouped(body) {
         let rows = group::run(source, select, body, env, skip, remaining)?;
         return Ok(Query::Buffered { rows, next: 0 });
@@ -184,11 +198,7 @@ pub(crate) fn start<'db, P: Platform, A: Allocator + Clone>(
         let rows = order::run(source, select, body, env, skip, remaining)?;
         return Ok(Query::Buffered { rows, next: 0 });
     }
-    Ok(Query::Stream {
-        source,
-        skip,
-        remaining,
-    })
+    Ok(Query::Stream { skip, remaining })
 }
 
 /// `OFFSET` and `LIMIT` of `select`: rows to skip, rows to return.
@@ -216,9 +226,11 @@ fn limits<A: Allocator + Clone>(
     Ok((u64::try_from(offset).unwrap_or(0), remaining))
 }
 
-/// Moves the next row of `query` into `out`; `false` when there is none.
+/// Moves the next row of `query`, whose source is `source`, into `out`;
+/// `false` when there is none.
 pub(crate) fn next<P: Platform, A: Allocator + Clone>(
-    query: &mut Query<'_, P, A>,
+    query: &mut Query<A>,
+    source: Option<&mut Source<'_, P, A>>,
     select: Option<&Select<'_, A>>,
     env: Env<'_, A>,
     out: &mut Vec<Value<A>, A>,
@@ -232,12 +244,9 @@ pub(crate) fn next<P: Platform, A: Allocator + Clone>(
             }
             None => Ok(false),
         },
-        Query::Stream {
-            source,
-            skip,
-            remaining,
-        } => {
+        Query::Stream { skip, remaining } => {
             let select = select.ok_or(Error::Misuse("a streamed query without its SELECT"))?;
+            let source = source.ok_or(Error::Misuse("a streamed query without its source"))?;
             let body = body_of(select)?;
             let alias = from_of(body)?.and_then(|(_, a)| a);
             let exact = source.exact();

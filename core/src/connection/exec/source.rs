@@ -20,6 +20,7 @@ use crate::sql::Ident;
 use crate::sql::eval::Value;
 use crate::{Database, Error, Result};
 
+use super::super::cache::SchemaVersion;
 use super::super::context::RowContext;
 use super::super::plan::{Access, Plan};
 use super::super::table::TableInfo;
@@ -79,6 +80,27 @@ impl<'db, P: Platform, A: Allocator + Clone> Source<'db, P, A> {
     /// The rows of `table` that `access` visits.
     pub fn table(db: &'db Database<P, A>, table: TableInfo<A>, access: Access<A>) -> Self {
         let cursor = db.table_cursor(table.root);
+        let mut source = Source {
+            table: Some((table, cursor)),
+            index: None,
+            plan: Plan::Scan,
+            exact: false,
+            started: false,
+            done: false,
+        };
+        source.restart(db, access);
+        source
+    }
+
+    /// Whether the source reads the table `name` as the schema `version`
+    /// has it, so that a run can [`restart`](Self::restart) it.
+    pub fn reads(&self, name: &Ident<'_>, version: SchemaVersion) -> bool {
+        self.info().is_some_and(|t| t.is(name, version))
+    }
+
+    /// Makes the source visit, from the start, the rows of its table
+    /// that `access` visits; its table and cursor are kept.
+    pub fn restart(&mut self, db: &'db Database<P, A>, access: Access<A>) {
         let Access {
             mut plan,
             key,
@@ -98,8 +120,9 @@ impl<'db, P: Platform, A: Allocator + Clone> Source<'db, P, A> {
             }
             _ => None,
         };
-        let index = ends.and_then(|(index, low, high, equal)| {
-            let i = table.indexes.get(index)?;
+        let table = self.info();
+        self.index = ends.and_then(|(index, low, high, equal)| {
+            let i = table?.indexes.get(index)?;
             let column = i.keys.first().copied().unwrap_or_default();
             // A descending column keeps its largest values first.
             let (start, stop) = match column.order {
@@ -114,18 +137,14 @@ impl<'db, P: Platform, A: Allocator + Clone> Source<'db, P, A> {
                 column,
             })
         });
-        if matches!(plan, Plan::IndexEq { .. } | Plan::IndexRange { .. }) && index.is_none() {
+        if matches!(plan, Plan::IndexEq { .. } | Plan::IndexRange { .. }) && self.index.is_none() {
             // No key or no such index: fall back to visiting every row.
             plan = Plan::Scan;
         }
-        Source {
-            table: Some((table, cursor)),
-            index,
-            plan,
-            exact,
-            started: false,
-            done: false,
-        }
+        self.plan = plan;
+        self.exact = exact;
+        self.started = false;
+        self.done = false;
     }
 
     /// Whether every row visited passes `WHERE`, so it need not be
