@@ -189,14 +189,28 @@ impl<T, A: Allocator> Vec<T, A> {
         Ok(())
     }
 
-    /// Appends clones of every element of `items`.
+    /// Appends copies of every element of `items`.
     #[inline]
     pub fn try_extend_from_slice(&mut self, items: &[T]) -> Result<(), OutOfMemory>
     where
-        T: Clone,
+        T: Copy,
     {
         self.try_reserve(items.len())?;
-        self.inner.extend_from_slice(items);
+        // The inner vector's `extend_from_slice` pushes one element at a
+        // time; a copy of plain values is one `memcpy`.
+        let len = self.inner.len();
+        // SAFETY: `try_reserve` made room for `items.len()` more elements
+        // past `len`, which `items` (a separate borrow, so not overlapping)
+        // fills before the length covers them. `T: Copy` has no drop to
+        // run twice.
+        unsafe {
+            core::ptr::copy_nonoverlapping(
+                items.as_ptr(),
+                self.inner.as_mut_ptr().add(len),
+                items.len(),
+            );
+            self.inner.set_len(len + items.len());
+        }
         Ok(())
     }
 

@@ -286,3 +286,26 @@ fn reserve_falls_back_to_the_exact_size_when_doubling_does_not_fit() {
     assert_eq!((v.len(), v.capacity()), (0, 0));
     assert_eq!(arena.stats().live_allocations, 0);
 }
+
+#[test]
+fn extending_from_a_slice_copies_it_after_what_is_there() {
+    let mut v: Vec<u16, Global> = Vec::new_in(Global);
+    v.try_extend_from_slice(&[]).unwrap();
+    assert!(v.is_empty());
+    let mut expected = std::vec::Vec::new();
+    for n in 0..40u16 {
+        let items: std::vec::Vec<u16> = (0..n).map(|i| i * 3 + n).collect();
+        v.try_extend_from_slice(&items).unwrap();
+        expected.extend_from_slice(&items);
+        assert_eq!(v.as_slice(), expected.as_slice());
+    }
+    // Into spare capacity, then exactly to it.
+    v.clear();
+    v.try_reserve_exact(8).unwrap();
+    let room = v.capacity();
+    v.try_extend_from_slice(&[1, 2]).unwrap();
+    let rest = std::vec![9; room - 2];
+    v.try_extend_from_slice(&rest).unwrap();
+    assert_eq!((v.len(), v.capacity()), (room, room));
+    assert_eq!(v.as_slice()[..3], [1, 2, 9]);
+}
