@@ -13,7 +13,7 @@
 use boundlite_platform::Platform;
 
 use crate::alloc::Allocator;
-use crate::btree::{IndexCursor, SeekMode, TableCursor};
+use crate::btree::{IndexCursor, PageSource, SeekMode, TableCursor};
 use crate::pager::Pager;
 use crate::record::{KeyColumn, RecordRef, SortOrder, ValueRef, compare_record_with_values};
 use crate::sql::Ident;
@@ -177,40 +177,9 @@ impl<'db, P: Platform, A: Allocator + Clone> Source<'db, P, A> {
                 None => false,
             },
             Some((_, cursor)) => {
-                let on = match (self.plan, first) {
-                    (Plan::Empty | Plan::IndexEq { .. } | Plan::IndexRange { .. }, _)
-                    | (Plan::RowidEq(_), false) => false,
-                    (Plan::RowidEq(n), true) => cursor.seek(n, SeekMode::Eq)?,
-                    (Plan::Scan | Plan::RowidRange { low: None, .. }, true) => cursor.first()?,
-                    (
-                        Plan::RowidRange {
-                            low: Some((n, inclusive)),
-                            ..
-                        },
-                        true,
-                    ) => {
-                        let mode = if inclusive {
-                            SeekMode::Ge
-                        } else {
-                            SeekMode::Gt
-                        };
-                        cursor.seek(n, mode)?
-                    }
-                    (_, false) => cursor.next()?,
-                };
-                match (on, self.plan) {
-                    (
-                        true,
-                        Plan::RowidRange {
-                            high: Some((h, inclusive)),
-                            ..
-                        },
-                    ) => {
-                        let rowid = cursor.rowid()?;
-                        if inclusive { rowid <= h } else { rowid < h }
-                    }
-                    (on, _) => on,
-                }
+                let bounded = matches!(self.plan, Plan::RowidRange { high: Some(_), .. });
+                walk_table(self.plan, cursor, first)?
+                    && !(bounded && past_high(self.plan, cursor.rowid()?))
             }
         };
         if !on {
@@ -229,25 +198,31 @@ impl<'db, P: Platform, A: Allocator + Clone> Source<'db, P, A> {
         alias: Option<Ident<'_>>,
         mut keep: impl FnMut(&RowContext<'_, '_, A>) -> Result<bool>,
     ) -> Result<bool> {
-        if !self.advance()? {
-            return Ok(false);
-        }
-        let (high, table, cursor) = match (self.plan, &self.index, &mut self.table) {
-            (Plan::Scan, None, Some((table, cursor))) => (None, &*table, cursor),
-            (Plan::RowidRange { high, .. }, None, Some((table, cursor))) => (high, &*table, cursor),
+        let plan = self.plan;
+        let (table, cursor) = match (plan, &self.index, &mut self.table) {
+            (Plan::Scan | Plan::RowidRange { .. }, None, Some((table, cursor))) if !self.done => {
+                (&*table, cursor)
+            }
             _ => loop {
                 // A seek, or the constant row, visits rows one at a time.
-                if self.with_row(env, alias, &mut keep)? {
-                    return Ok(true);
-                }
                 if !self.advance()? {
                     return Ok(false);
                 }
+                if self.with_row(env, alias, &mut keep)? {
+                    return Ok(true);
+                }
             },
         };
+        let first = !self.started;
+        self.started = true;
+        if !walk_table(plan, cursor, first)? {
+            self.done = true;
+            return Ok(false);
+        }
+        // The upper bound is checked here, on the page the scan reads.
         let mut past = false;
         let on = cursor.scan(|rowid, payload| {
-            if high.is_some_and(|(h, inclusive)| if inclusive { rowid > h } else { rowid >= h }) {
+            if past_high(plan, rowid) {
                 past = true;
                 return Ok(true);
             }
@@ -299,6 +274,54 @@ impl<'db, P: Platform, A: Allocator + Clone> Source<'db, P, A> {
                 f(&ctx)
             }
         }
+    }
+}
+
+/// Moves `cursor` through the rows of a walk in rowid order: to where
+/// `plan` starts on the `first` move, else to the next row; `false` when
+/// there is none. The upper bound is the caller's to check.
+fn walk_table<S: PageSource, A: Allocator>(
+    plan: Plan,
+    cursor: &mut TableCursor<'_, S, A>,
+    first: bool,
+) -> Result<bool> {
+    match (plan, first) {
+        (Plan::Empty | Plan::IndexEq { .. } | Plan::IndexRange { .. }, _)
+        | (Plan::RowidEq(_), false) => Ok(false),
+        (Plan::RowidEq(n), true) => cursor.seek(n, SeekMode::Eq),
+        (Plan::Scan | Plan::RowidRange { low: None, .. }, true) => cursor.first(),
+        (
+            Plan::RowidRange {
+                low: Some((n, inclusive)),
+                ..
+            },
+            true,
+        ) => {
+            let mode = if inclusive {
+                SeekMode::Ge
+            } else {
+                SeekMode::Gt
+            };
+            cursor.seek(n, mode)
+        }
+        (_, false) => cursor.next(),
+    }
+}
+
+/// Whether `rowid` lies past the upper bound of `plan`, if it has one.
+fn past_high(plan: Plan, rowid: i64) -> bool {
+    match plan {
+        Plan::RowidRange {
+            high: Some((h, inclusive)),
+            ..
+        } => {
+            if inclusive {
+                rowid > h
+            } else {
+                rowid >= h
+            }
+        }
+        _ => false,
     }
 }
 
