@@ -183,9 +183,25 @@ fn matches_ascii(rules: &AsciiRules, pattern: &[u8], text: &[u8]) -> bool {
                 if from >= text.len() {
                     return false;
                 }
-                restart = Some((after, from + 1));
+                // When the wildcard is followed by a plain character, the
+                // next attempt can only start where the text has it (as
+                // SQLite's `patternCompare` searches for it).
+                let mut start = from + 1;
+                if let Some(&lit) = pattern.get(after) {
+                    let special = [rules.any_one, rules.escape, rules.any_seq];
+                    if !special.contains(&Some(lit)) {
+                        let skipped = text
+                            .get(start..)
+                            .and_then(|rest| rest.iter().position(|&c| same(lit, c)));
+                        match skipped {
+                            Some(n) => start += n,
+                            None => return false,
+                        }
+                    }
+                }
+                restart = Some((after, start));
                 p = after;
-                t = from + 1;
+                t = start;
             }
         }
     }
