@@ -86,7 +86,9 @@ impl<'a> Quoted<'a> {
     /// quote to resolve.
     pub fn as_str(&self) -> Option<&'a str> {
         match self.quote() {
-            Some(q @ (b'\'' | b'"' | b'`')) if self.inner().as_bytes().contains(&q) => None,
+            // A byte loop: literals are short, and a row's evaluation
+            // reads them again and again.
+            Some(q @ (b'\'' | b'"' | b'`')) if self.inner().bytes().any(|b| b == q) => None,
             _ => Some(self.inner()),
         }
     }
