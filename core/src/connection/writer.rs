@@ -452,6 +452,9 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
     /// Adds the keys of the row `rowid`, whose record is `record`, to every
     /// index of `table`.
     fn insert_keys(&mut self, table: &TableInfo<A>, record: &[u8], rowid: i64) -> Result<bool> {
+        if table.indexes.is_empty() {
+            return Ok(true);
+        }
         let parsed = RecordRef::parse(record, Some(table.root))?;
         for index in table.indexes.iter() {
             self.build_key(table, index, &parsed, rowid)?;
