@@ -199,8 +199,18 @@ impl<'p, S: PageSource> TreePath<'p, S> {
     /// that leaf for which it is true (possibly the leaf's cell count).
     pub(super) fn descend_to(
         &mut self,
-        mut after: impl FnMut(&BTreePage<'_>, u16) -> Result<bool>,
+        after: impl FnMut(&BTreePage<'_>, u16) -> Result<bool>,
     ) -> Result<()> {
+        self.descend_then(after, |_, _| Ok(()))
+    }
+
+    /// [`descend_to`](Self::descend_to), then `at_leaf` on the leaf and
+    /// the index the cursor landed on, from the same visit to the page.
+    pub(super) fn descend_then<R>(
+        &mut self,
+        mut after: impl FnMut(&BTreePage<'_>, u16) -> Result<bool>,
+        at_leaf: impl FnOnce(&BTreePage<'_>, u16) -> Result<R>,
+    ) -> Result<R> {
         self.reset();
         self.push(self.root, Edge::First)?;
         loop {
@@ -218,7 +228,7 @@ impl<'p, S: PageSource> TreePath<'p, S> {
             }
             self.top_mut()?.index = low;
             if level.leaf {
-                return Ok(());
+                return at_leaf(&page, low);
             }
             let child = self.checked_child(&page, low)?;
             drop(bytes);

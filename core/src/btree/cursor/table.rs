@@ -101,12 +101,16 @@ impl<'p, S: PageSource, A: Allocator> TableCursor<'p, S, A> {
         };
         match mode {
             SeekMode::Eq => {
-                self.path.descend_to(after(false))?;
-                if self.path.settle_on_first()? && self.rowid()? == rowid {
-                    return Ok(true);
+                // The row is on the leaf the descent lands on, at the
+                // landing index, or it is nowhere: a rowid past a leaf's
+                // last lies past its parent's separator too.
+                let found = self.path.descend_then(after(false), |page, index| {
+                    Ok(index < page.cell_count() && page.rowid_at(index)? == rowid)
+                })?;
+                if !found {
+                    self.path.reset();
                 }
-                self.path.reset();
-                Ok(false)
+                Ok(found)
             }
             SeekMode::Ge => {
                 self.path.descend_to(after(false))?;
