@@ -395,13 +395,16 @@ fn a_prepared_statement_binds_its_column_names_on_every_run() {
     assert_eq!(run(&mut select).unwrap().1, ["y|2", "z|3"]);
     assert_eq!(run(&mut update).unwrap().0, 1);
     assert_eq!(rows(&conn, "SELECT * FROM t"), ["0|y!|2", "2|z|3"]);
-    // A name that is gone.
+    // A name that is gone, on every run (the table is empty, so only the
+    // name check can tell).
     conn.execute("DROP TABLE t; CREATE TABLE t(a, c)", &[])
         .unwrap();
-    assert!(matches!(
-        run(&mut select),
-        Err(Error::Sql("no such column"))
-    ));
+    for _ in 0..2 {
+        assert!(matches!(
+            run(&mut select),
+            Err(Error::Sql("no such column"))
+        ));
+    }
 }
 
 #[test]

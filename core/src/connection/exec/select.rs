@@ -115,7 +115,8 @@ pub(crate) fn load_table<P: Platform, A: Allocator + Clone>(
 
 /// The source `body` reads, started: the one in `slot` restarted when it
 /// reads the same table of the same schema, else a source made there.
-/// Names are checked (and bound) and the plan chosen on every run.
+/// Names are checked (and bound) once per source, the plan chosen on
+/// every run.
 pub(crate) fn open_source<'s, 'db, P: Platform, A: Allocator + Clone>(
     db: &'db Database<P, A>,
     body: &SelectBody<'_, A>,
@@ -141,7 +142,10 @@ pub(crate) fn open_source<'s, 'db, P: Platform, A: Allocator + Clone>(
     let table = source
         .info()
         .ok_or(Error::Misuse("a table source without its table"))?;
-    check_body(body, table, alias.as_ref())?;
+    let checked = source.checked || {
+        check_body(body, table, alias.as_ref())?;
+        true
+    };
     let access = choose(
         body.where_clause.as_ref(),
         table,
@@ -149,6 +153,7 @@ pub(crate) fn open_source<'s, 'db, P: Platform, A: Allocator + Clone>(
         &env.context(),
     )?;
     source.restart(db, access);
+    source.checked = checked;
     Ok(source)
 }
 

@@ -62,6 +62,11 @@ pub(crate) struct Source<'db, P: Platform, A: Allocator + Clone> {
     exact: bool,
     started: bool,
     done: bool,
+    /// Whether the names of the statement reading the source were
+    /// checked, and bound, against its table: a restarted source is read
+    /// by the same statement under the same schema, so they need not be
+    /// checked again.
+    pub checked: bool,
 }
 
 impl<'db, P: Platform, A: Allocator + Clone> Source<'db, P, A> {
@@ -74,6 +79,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Source<'db, P, A> {
             exact: false,
             started: false,
             done: false,
+            checked: false,
         }
     }
 
@@ -87,6 +93,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Source<'db, P, A> {
             exact: false,
             started: false,
             done: false,
+            checked: false,
         };
         source.restart(db, access);
         source
