@@ -121,7 +121,11 @@ fn matches_fast(rules: &Rules, pattern: &[u8], text: &[u8]) -> bool {
     if !has_set && pattern.is_ascii() && text.is_ascii() {
         // A special character outside ASCII cannot occur in an ASCII
         // pattern, so it is as if there were none.
-        let byte = |c: Option<u32>| c.and_then(|c| u8::try_from(c).ok()).filter(u8::is_ascii);
+        let byte = |c: Option<u32>| {
+            c.and_then(|c| u8::try_from(c).ok())
+                .filter(u8::is_ascii)
+                .unwrap_or(AsciiRules::NONE)
+        };
         let ascii = AsciiRules {
             any_seq: byte(rules.any_seq),
             any_one: byte(rules.any_one),
@@ -134,12 +138,18 @@ fn matches_fast(rules: &Rules, pattern: &[u8], text: &[u8]) -> bool {
 }
 
 /// [`Rules`] for ASCII text and patterns without sets, where every
-/// character is one byte.
+/// character is one byte; a special character the rules lack is
+/// [`AsciiRules::NONE`], which no ASCII byte equals.
 struct AsciiRules {
-    any_seq: Option<u8>,
-    any_one: Option<u8>,
-    escape: Option<u8>,
+    any_seq: u8,
+    any_one: u8,
+    escape: u8,
     no_case: bool,
+}
+
+impl AsciiRules {
+    /// Stands for a special character the rules do not have.
+    const NONE: u8 = 0xff;
 }
 
 /// [`matches`] one byte per character: the same greedy loop without
@@ -149,18 +159,17 @@ fn matches_ascii(rules: &AsciiRules, pattern: &[u8], text: &[u8]) -> bool {
     let (mut p, mut t) = (0usize, 0usize);
     let mut restart: Option<(usize, usize)> = None;
     loop {
-        let pc = pattern.get(p).copied();
-        if pc.is_some() && pc == rules.any_seq {
-            p += 1;
-            restart = Some((p, t));
-            continue;
-        }
-        let matched = match (pc, text.get(t).copied()) {
+        let matched = match (pattern.get(p), text.get(t)) {
+            (Some(&pc), _) if pc == rules.any_seq => {
+                p += 1;
+                restart = Some((p, t));
+                continue;
+            }
             (None, None) => return true,
-            (Some(pc), Some(c)) => {
-                if Some(pc) == rules.any_one {
+            (Some(&pc), Some(&c)) => {
+                if pc == rules.any_one {
                     Some(p + 1)
-                } else if Some(pc) == rules.escape {
+                } else if pc == rules.escape {
                     match pattern.get(p + 1) {
                         Some(&lit) => same(lit, c).then_some(p + 2),
                         None => return false,
@@ -188,8 +197,7 @@ fn matches_ascii(rules: &AsciiRules, pattern: &[u8], text: &[u8]) -> bool {
                 // SQLite's `patternCompare` searches for it).
                 let mut start = from + 1;
                 if let Some(&lit) = pattern.get(after) {
-                    let special = [rules.any_one, rules.escape, rules.any_seq];
-                    if !special.contains(&Some(lit)) {
+                    if ![rules.any_one, rules.escape, rules.any_seq].contains(&lit) {
                         let skipped = text
                             .get(start..)
                             .and_then(|rest| rest.iter().position(|&c| same(lit, c)));
