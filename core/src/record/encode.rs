@@ -67,13 +67,21 @@ pub fn encode_into_with<A: Allocator>(
     out: &mut Vec<u8, A>,
 ) -> Result<(), OutOfMemory> {
     let (header_len, body_len) = sizes(values, schema_format)?;
-    out.try_reserve(header_len.checked_add(body_len).ok_or(OutOfMemory)?)?;
     let start = out.len();
-    let written = write(values, schema_format, header_len, out);
-    if written.is_err() {
+    let end = header_len
+        .checked_add(body_len)
+        .and_then(|len| start.checked_add(len))
+        .ok_or(OutOfMemory)?;
+    out.try_resize(end, 0)?;
+    let written = out
+        .get_mut(start..)
+        .and_then(|record| write(values, schema_format, header_len, record));
+    if written.is_none() {
+        // `sizes` measured these very values, so they fit exactly.
         out.truncate(start);
+        return Err(OutOfMemory);
     }
-    written
+    Ok(())
 }
 
 /// The header and body sizes of the record of `values`.
@@ -105,35 +113,52 @@ fn header_len(types_len: usize) -> Option<usize> {
     }
 }
 
-/// Writes the header and body; `out` already has room for both.
-fn write<A: Allocator>(
+/// Writes the header and body into `record`, which is exactly their
+/// size; `None` if it is not.
+fn write(
     values: &[ValueRef<'_>],
     schema_format: u32,
     header_len: usize,
-    out: &mut Vec<u8, A>,
-) -> Result<(), OutOfMemory> {
-    out.try_extend_from_slice(Varint::new(header_len as u64).as_bytes())?;
+    record: &mut [u8],
+) -> Option<()> {
+    let mut header = put_varint(record, 0, header_len as u64)?;
+    let mut body = header_len;
     for value in values {
-        let code = value.serial_type(schema_format).code();
-        out.try_extend_from_slice(Varint::new(code).as_bytes())?;
-    }
-    for value in values {
-        match (*value, value.serial_type(schema_format)) {
-            (ValueRef::Integer(v), serial) => {
+        let serial = value.serial_type(schema_format);
+        header = put_varint(record, header, serial.code())?;
+        body = match *value {
+            ValueRef::Integer(v) => {
                 let bytes = v.to_be_bytes();
                 // The low `body_len` bytes: 0 for the types 8 and 9.
-                let skip = bytes.len().saturating_sub(serial.body_len());
-                out.try_extend_from_slice(bytes.get(skip..).unwrap_or(&[]))?;
+                let skip = bytes.len().checked_sub(serial.body_len())?;
+                put(record, body, bytes.get(skip..)?)?
             }
-            (ValueRef::Real(v), SerialType::Float64) => {
-                out.try_extend_from_slice(&v.to_bits().to_be_bytes())?;
+            ValueRef::Real(v) if serial == SerialType::Float64 => {
+                put(record, body, &v.to_bits().to_be_bytes())?
             }
-            (ValueRef::Text(bytes) | ValueRef::Blob(bytes), _) => {
-                out.try_extend_from_slice(bytes)?;
-            }
+            ValueRef::Text(bytes) | ValueRef::Blob(bytes) => put(record, body, bytes)?,
             // NULL, and a NaN REAL stored as NULL: no body.
-            (ValueRef::Null | ValueRef::Real(_), _) => {}
-        }
+            ValueRef::Null | ValueRef::Real(_) => body,
+        };
     }
-    Ok(())
+    (header == header_len && body == record.len()).then_some(())
+}
+
+/// Copies `bytes` into `record` at `at`; where they end.
+fn put(record: &mut [u8], at: usize, bytes: &[u8]) -> Option<usize> {
+    let end = at.checked_add(bytes.len())?;
+    record.get_mut(at..end)?.copy_from_slice(bytes);
+    Some(end)
+}
+
+/// Writes `value` as a varint into `record` at `at`; where it ends.
+fn put_varint(record: &mut [u8], at: usize, value: u64) -> Option<usize> {
+    match u8::try_from(value) {
+        // Header sizes and serial types are one byte but for long texts.
+        Ok(byte) if byte < 0x80 => {
+            *record.get_mut(at)? = byte;
+            Some(at + 1)
+        }
+        _ => put(record, at, Varint::new(value).as_bytes()),
+    }
 }
