@@ -427,7 +427,10 @@ impl<A: Allocator + Clone> TreeWriter<A> {
         let append_after = {
             let mut page = pager.page_mut(no)?;
             let mut layout = PageLayout::new(&mut page, no, pager.usable_size());
-            self.scratch.try_resize(pager.usable_size() as usize, 0)?;
+            let usable = pager.usable_size() as usize;
+            if self.scratch.len() != usable {
+                self.scratch.try_resize(usable, 0)?;
+            }
             if layout.try_insert_cell(index, &self.cell, &mut self.scratch)? {
                 return Ok(());
             }
