@@ -4,9 +4,10 @@
 //! A statement that changes the database runs whole on its first
 //! [`Statement::step`]; a query starts on the first step and returns one
 //! row per step. [`Statement::reset`] makes it ready to run again with
-//! the same bindings. Between runs it keeps the table it read and its
-//! buffers (see `cache`), and its row's values are overwritten in place,
-//! so a warm statement allocates nothing per run or row.
+//! the same bindings. Between runs a query keeps its source (the table it
+//! reads and the cursors over it), a change keeps the table it wrote and
+//! its buffers (see `cache`), and a row's values are overwritten in
+//! place, so a warm statement allocates nothing per run or row.
 //!
 //! Invariant: after an error the statement is done (further steps
 //! return `None`) until it is reset, as SQLite's statements are.

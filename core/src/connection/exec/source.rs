@@ -4,11 +4,14 @@
 //!
 //! Invariant: the source only positions its cursors; the caller reads the
 //! current row through [`Source::with_row`], which parses the record and
-//! hands an expression context over it, and evaluates `WHERE` itself. An
-//! index seek walks the index entries whose first column equals its key,
-//! or lies in its range, and moves the table cursor to the rowid each one
-//! ends with. A range is walked in index order: on a descending column
-//! from its upper bound down to its lower one.
+//! hands an expression context over it, and evaluates `WHERE` itself, or
+//! hands [`Source::find`] the test a row must pass. A walk in rowid order
+//! reads each row from one visit to its page. An index seek walks the
+//! index entries whose first column equals its key, or lies in its range,
+//! and moves the table cursor to the rowid each one ends with. A range is
+//! walked in index order: on a descending column from its upper bound
+//! down to its lower one. A source outlives a run of its statement: the
+//! next run restarts it with a fresh plan, keeping its table and cursor.
 
 use boundlite_platform::Platform;
 
