@@ -476,3 +476,36 @@ fn rebinding_reuses_and_retypes_parameters() {
     check(ValueRef::Text(b""), "text");
     check(ValueRef::Null, "null");
 }
+
+#[test]
+fn like_and_glob_take_bound_patterns() {
+    let disk = MemoryPlatform::new();
+    let db = open(&disk);
+    let conn = db.connect();
+    conn.execute(
+        "CREATE TABLE w(id INTEGER PRIMARY KEY, v); \
+         INSERT INTO w(v) VALUES ('Apple'), ('apricot'), (12), (NULL), ('banana')",
+        &[],
+    )
+    .unwrap();
+    let mut like = conn.prepare("SELECT id FROM w WHERE v LIKE ?1").unwrap();
+    let mut glob = conn
+        .prepare("SELECT id FROM w WHERE v NOT GLOB ?1")
+        .unwrap();
+    let ids = |stmt: &mut crate::Statement<'_, '_, &MemoryPlatform, Global>,
+               pattern: ValueRef<'_>| {
+        stmt.reset();
+        stmt.bind(1, pattern).unwrap();
+        let mut out = Vec::new();
+        while let Some(row) = stmt.step().unwrap() {
+            out.push(row.get_i64(0).unwrap());
+        }
+        out
+    };
+    assert_eq!(ids(&mut like, ValueRef::text("ap%")), [1, 2]);
+    assert_eq!(ids(&mut like, ValueRef::text("%AN%")), [5]);
+    assert_eq!(ids(&mut like, ValueRef::Integer(12)), [3]);
+    assert_eq!(ids(&mut like, ValueRef::text("1_")), [3]);
+    assert!(ids(&mut like, ValueRef::Null).is_empty());
+    assert_eq!(ids(&mut glob, ValueRef::text("a*")), [1, 3, 5]);
+}

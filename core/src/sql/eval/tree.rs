@@ -243,24 +243,29 @@ where
     A: Allocator + Clone,
     C: EvalContext<A>,
 {
-    if let (Expr::Column(c), Expr::Literal(Literal::String(s)), None) =
-        (&l.expr, &l.pattern, &l.escape)
-    {
-        // A column matched against a literal pattern, the common shape of
-        // a filtering scan: straight to the matcher when the column holds
-        // text, without building operand values.
-        if let (Some(pattern), ValueRef::Text(text)) = (s.as_str(), ctx.column(c)?) {
-            let pattern = pattern.as_bytes();
-            if pattern.len() <= MAX_PATTERN_LENGTH {
-                let matched = match l.op {
-                    LikeOp::Like => like(pattern, text, None),
-                    LikeOp::Glob => glob(pattern, text),
-                    LikeOp::Regexp | LikeOp::Match => {
-                        return Err(Error::Sql("no such function"));
-                    }
-                };
-                return Ok(Some(matched != l.negated));
-            }
+    // A column matched against a literal or bound pattern, the common
+    // shape of a filtering scan: straight to the matcher when both are
+    // text, without building operand values.
+    if let (Expr::Column(c), None) = (&l.expr, &l.escape) {
+        let pattern = match &l.pattern {
+            Expr::Literal(Literal::String(s)) => s.as_str().map(str::as_bytes),
+            Expr::Param(p) => match ctx.param(p.number)? {
+                ValueRef::Text(t) => Some(t),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(pattern) = pattern.filter(|p| p.len() <= MAX_PATTERN_LENGTH)
+            && let ValueRef::Text(text) = ctx.column(c)?
+        {
+            let matched = match l.op {
+                LikeOp::Like => like(pattern, text, None),
+                LikeOp::Glob => glob(pattern, text),
+                LikeOp::Regexp | LikeOp::Match => {
+                    return Err(Error::Sql("no such function"));
+                }
+            };
+            return Ok(Some(matched != l.negated));
         }
     }
     let x = operand(&l.expr, ctx)?;
