@@ -339,6 +339,9 @@ pub struct Like<'a, A: Allocator> {
     pub pattern: Expr<'a, A>,
     /// The escape character's expression.
     pub escape: Option<Expr<'a, A>>,
+    /// The pattern's text when it is a string literal with no doubled
+    /// quote, read once rather than on every row matched.
+    pub literal_pattern: Option<&'a str>,
 }
 
 /// `expr [NOT] BETWEEN low AND high`

@@ -248,7 +248,7 @@ where
     // text, without building operand values.
     if let (Expr::Column(c), None) = (&l.expr, &l.escape) {
         let pattern = match &l.pattern {
-            Expr::Literal(Literal::String(s)) => s.as_str().map(str::as_bytes),
+            Expr::Literal(_) => l.literal_pattern.map(str::as_bytes),
             Expr::Param(p) => match ctx.param(p.number)? {
                 ValueRef::Text(t) => Some(t),
                 _ => None,

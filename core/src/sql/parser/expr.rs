@@ -241,12 +241,17 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         } else {
             None
         };
+        let literal_pattern = match &pattern {
+            Expr::Literal(Literal::String(s)) => s.as_str(),
+            _ => None,
+        };
         let like = Like {
             op,
             negated,
             expr,
             pattern,
             escape,
+            literal_pattern,
         };
         Ok(Expr::Like(self.boxed(like)?))
     }
