@@ -56,6 +56,16 @@ fn until_nul(bytes: &[u8]) -> &[u8] {
     bytes.get(..end).unwrap_or(bytes)
 }
 
+/// `bytes` up to its first NUL, and whether that much is ASCII: one pass
+/// over the usual ASCII text.
+fn until_nul_ascii(bytes: &[u8]) -> (&[u8], bool) {
+    match bytes.iter().position(|&b| b == 0 || !b.is_ascii()) {
+        None => (bytes, true),
+        Some(i) if bytes.get(i) == Some(&0) => (bytes.get(..i).unwrap_or(bytes), true),
+        Some(_) => (until_nul(bytes), false),
+    }
+}
+
 /// The rules of one matcher.
 struct Rules {
     /// Matches any sequence (`%`, `*`).
@@ -99,7 +109,7 @@ pub fn like(pattern: &[u8], text: &[u8], escape: Option<u32>) -> bool {
         sets: false,
         no_case: true,
     };
-    matches_fast(&rules, until_nul(pattern), until_nul(text))
+    matches_fast(&rules, until_nul_ascii(pattern), until_nul_ascii(text))
 }
 
 /// `text GLOB pattern`.
@@ -111,14 +121,18 @@ pub fn glob(pattern: &[u8], text: &[u8]) -> bool {
         sets: true,
         no_case: false,
     };
-    matches_fast(&rules, until_nul(pattern), until_nul(text))
+    matches_fast(&rules, until_nul_ascii(pattern), until_nul_ascii(text))
 }
 
 /// Matches through [`matches_ascii`] when both sides are ASCII and the
 /// pattern has no set, else through the general [`matches`].
-fn matches_fast(rules: &Rules, pattern: &[u8], text: &[u8]) -> bool {
+fn matches_fast(
+    rules: &Rules,
+    (pattern, pattern_ascii): (&[u8], bool),
+    (text, text_ascii): (&[u8], bool),
+) -> bool {
     let has_set = rules.sets && pattern.contains(&b'[');
-    if !has_set && pattern.is_ascii() && text.is_ascii() {
+    if !has_set && pattern_ascii && text_ascii {
         // A special character outside ASCII cannot occur in an ASCII
         // pattern, so it is as if there were none.
         let byte = |c: Option<u32>| {
@@ -393,12 +407,27 @@ mod tests {
         ] {
             for p in &patterns {
                 for t in &texts {
-                    if matches(&rules, p, t) != matches_fast(&rules, p, t) {
+                    let fast = matches_fast(&rules, until_nul_ascii(p), until_nul_ascii(t));
+                    if matches(&rules, p, t) != fast {
                         disagreements += 1;
                     }
                 }
             }
         }
         assert_eq!(disagreements, 0);
+    }
+
+    #[test]
+    fn text_ends_at_its_first_nul_and_is_ascii_only_up_to_it() {
+        assert_eq!(until_nul_ascii(b"abc"), (&b"abc"[..], true));
+        assert_eq!(until_nul_ascii(b""), (&b""[..], true));
+        assert_eq!(until_nul_ascii(b"ab\0\xc3\xa9"), (&b"ab"[..], true));
+        assert_eq!(until_nul_ascii(b"a\xc3\xa9\0b"), (&b"a\xc3\xa9"[..], false));
+        assert_eq!(until_nul_ascii(b"\xff"), (&b"\xff"[..], false));
+        // Through the matchers: nothing after a NUL takes part.
+        assert!(like(b"ab%", b"ab\0\xc3\xa9", None));
+        assert!(!like(b"%\xc3\xa9", b"ab\0\xc3\xa9", None));
+        assert!(like("\u{e9}%".as_bytes(), "\u{e9}t\u{e9}".as_bytes(), None));
+        assert!(glob(b"a*", b"a\0zzz"));
     }
 }
