@@ -39,6 +39,9 @@ pub struct RecordRef<'a> {
     payload: Reader<'a>,
     header_len: usize,
     column_count: usize,
+    /// Where the serial types start when every one is a single byte (the
+    /// usual record): columns are then located without decoding varints.
+    single_byte_types: Option<usize>,
 }
 
 impl<'a> RecordRef<'a> {
@@ -57,7 +60,21 @@ impl<'a> RecordRef<'a> {
             payload,
             header_len,
             column_count: 0,
+            single_byte_types: None,
         };
+        let types = payload.bytes().get(first..header_len).unwrap_or_default();
+        if types
+            .iter()
+            .all(|&code| code < 0x80 && !matches!(code, 10 | 11))
+        {
+            let body: usize = types.iter().map(|&code| single_byte_body_len(code)).sum();
+            if header_len.checked_add(body) == Some(payload.len()) {
+                record.column_count = types.len();
+                record.single_byte_types = Some(first);
+                return Ok(record);
+            }
+        }
+        // Anything else takes the walk below, which names what is wrong.
         let mut cursor = record.cursor();
         let mut count = 0usize;
         while let Some(column) = cursor.next_column() {
@@ -117,6 +134,19 @@ impl<'a> RecordRef<'a> {
         if index >= self.column_count {
             return Err(Error::Misuse("column index past the record's column count"));
         }
+        if let Some(first) = self.single_byte_types {
+            // `parse` checked these bytes: single-byte, valid serial
+            // types whose bodies fill the payload exactly.
+            let types = self.payload.bytes().get(first..self.header_len);
+            if let Some((&code, before)) = types.and_then(|t| t.get(..=index)?.split_last()) {
+                let offset = before
+                    .iter()
+                    .fold(self.header_len, |at, &c| at + single_byte_body_len(c));
+                if let Some(serial) = SerialType::from_code(u64::from(code)) {
+                    return Ok((serial, offset));
+                }
+            }
+        }
         let mut cursor = self.cursor();
         for _ in 0..index {
             cursor.next_column().transpose()?;
@@ -150,6 +180,19 @@ impl<'a> RecordRef<'a> {
             SerialType::Text(len) => ValueRef::Text(p.slice(offset, len)?),
             int => ValueRef::Integer(p.int(offset, int.body_len())?),
         })
+    }
+}
+
+/// The body length of the serial type `code`, one byte below 0x80 and
+/// neither of the reserved 10 and 11.
+#[inline]
+const fn single_byte_body_len(code: u8) -> usize {
+    match code {
+        0 | 8..=11 => 0,
+        1..=4 => code as usize,
+        5 => 6,
+        6 | 7 => 8,
+        n => (n as usize - 12) / 2,
     }
 }
 
