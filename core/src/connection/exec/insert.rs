@@ -66,6 +66,11 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     let ctx = env.context();
     let mut record = env.scratch.record(&alloc);
     let mut values = env.scratch.values(&alloc);
+    // When the row names every column, no default is ever read (the rowid
+    // alias's slot is cleared when the row is encoded).
+    let untargeted = (0..table.column_count())
+        .filter(|&i| target_of(&table, i) != ColumnPos::Rowid)
+        .any(|i| !targets.contains(&ColumnPos::Column(i)));
     let mut changed = 0;
     for row in rows.iter() {
         if row.len() != targets.len() {
@@ -74,7 +79,14 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         for expr in row.iter() {
             columns_exist(expr, None, None)?;
         }
-        set_defaults(&table, &mut values, &targets, &alloc)?;
+        if untargeted {
+            set_defaults(&table, &mut values, &targets, &alloc)?;
+        } else {
+            values.truncate(table.column_count());
+            while values.len() < table.column_count() {
+                values.try_push(Value::Null)?;
+            }
+        }
         let mut rowid = None;
         for (expr, target) in row.iter().zip(targets.iter()) {
             match target {
