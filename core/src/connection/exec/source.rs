@@ -73,10 +73,11 @@ pub(crate) struct Source<'db, P: Platform, A: Allocator + Clone> {
 }
 
 impl<'db, P: Platform, A: Allocator + Clone> Source<'db, P, A> {
-    /// The one empty row of a query without `FROM`.
-    pub fn constant() -> Self {
+    /// A source over `table` (none: the constant row) that visits every
+    /// row, its names not yet checked.
+    fn over(table: Option<(TableInfo<A>, Cursor<'db, P, A>)>) -> Self {
         Source {
-            table: None,
+            table,
             index: None,
             plan: Plan::Scan,
             exact: false,
@@ -86,18 +87,15 @@ impl<'db, P: Platform, A: Allocator + Clone> Source<'db, P, A> {
         }
     }
 
+    /// The one empty row of a query without `FROM`.
+    pub fn constant() -> Self {
+        Self::over(None)
+    }
+
     /// The rows of `table` that `access` visits.
     pub fn table(db: &'db Database<P, A>, table: TableInfo<A>, access: Access<A>) -> Self {
         let cursor = db.table_cursor(table.root);
-        let mut source = Source {
-            table: Some((table, cursor)),
-            index: None,
-            plan: Plan::Scan,
-            exact: false,
-            started: false,
-            done: false,
-            checked: false,
-        };
+        let mut source = Self::over(Some((table, cursor)));
         source.restart(db, access);
         source
     }
@@ -187,9 +185,11 @@ impl<'db, P: Platform, A: Allocator + Clone> Source<'db, P, A> {
                 None => false,
             },
             Some((_, cursor)) => {
-                let bounded = matches!(self.plan, Plan::RowidRange { high: Some(_), .. });
                 walk_table(self.plan, cursor, first)?
-                    && !(bounded && past_high(self.plan, cursor.rowid()?))
+                    && match high_of(self.plan) {
+                        Some(high) => !beyond(high, cursor.rowid()?),
+                        None => true,
+                    }
             }
         };
         if !on {
@@ -230,16 +230,14 @@ impl<'db, P: Platform, A: Allocator + Clone> Source<'db, P, A> {
             return Ok(false);
         }
         // The upper bound is checked here, on the page the scan reads.
+        let high = high_of(plan);
         let mut past = false;
         let on = cursor.scan(|rowid, payload| {
-            if past_high(plan, rowid) {
+            if high.is_some_and(|high| beyond(high, rowid)) {
                 past = true;
                 return Ok(true);
             }
-            let record = RecordRef::parse(payload, Some(table.root))?;
-            let mut ctx = env.context().with_table(table, alias);
-            ctx.on_row(rowid, record);
-            keep(&ctx)
+            on_row(env, table, alias, rowid, payload, &mut keep)
         })?;
         if !on || past {
             self.done = true;
@@ -273,18 +271,30 @@ impl<'db, P: Platform, A: Allocator + Clone> Source<'db, P, A> {
         alias: Option<Ident<'_>>,
         f: impl FnOnce(&RowContext<'_, '_, A>) -> Result<T>,
     ) -> Result<T> {
-        let ctx = env.context();
         match &mut self.table {
-            None => f(&ctx),
+            None => f(&env.context()),
             Some((table, cursor)) => {
                 let (rowid, payload) = cursor.row()?;
-                let record = RecordRef::parse(&payload, Some(table.root))?;
-                let mut ctx = ctx.with_table(table, alias);
-                ctx.on_row(rowid, record);
-                f(&ctx)
+                on_row(env, table, alias, rowid, &payload, f)
             }
         }
     }
+}
+
+/// Runs `f` with a context on the row `rowid` of `table` (called `alias`
+/// in the statement), whose record is `payload`.
+fn on_row<A: Allocator + Clone, T>(
+    env: Env<'_, A>,
+    table: &TableInfo<A>,
+    alias: Option<Ident<'_>>,
+    rowid: i64,
+    payload: &[u8],
+    f: impl FnOnce(&RowContext<'_, '_, A>) -> Result<T>,
+) -> Result<T> {
+    let record = RecordRef::parse(payload, Some(table.root))?;
+    let mut ctx = env.context().with_table(table, alias);
+    ctx.on_row(rowid, record);
+    f(&ctx)
 }
 
 /// Moves `cursor` through the rows of a walk in rowid order: to where
@@ -318,20 +328,20 @@ fn walk_table<S: PageSource, A: Allocator>(
     }
 }
 
-/// Whether `rowid` lies past the upper bound of `plan`, if it has one.
-fn past_high(plan: Plan, rowid: i64) -> bool {
+/// The upper rowid bound of `plan`, and whether it is included.
+fn high_of(plan: Plan) -> Option<(i64, bool)> {
     match plan {
-        Plan::RowidRange {
-            high: Some((h, inclusive)),
-            ..
-        } => {
-            if inclusive {
-                rowid > h
-            } else {
-                rowid >= h
-            }
-        }
-        _ => false,
+        Plan::RowidRange { high, .. } => high,
+        _ => None,
+    }
+}
+
+/// Whether `rowid` lies past the upper bound `high`.
+fn beyond((high, inclusive): (i64, bool), rowid: i64) -> bool {
+    if inclusive {
+        rowid > high
+    } else {
+        rowid >= high
     }
 }
 
