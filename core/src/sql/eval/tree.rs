@@ -258,14 +258,7 @@ where
         if let Some(pattern) = pattern.filter(|p| p.len() <= MAX_PATTERN_LENGTH)
             && let ValueRef::Text(text) = ctx.column(c)?
         {
-            let matched = match l.op {
-                LikeOp::Like => like(pattern, text, None),
-                LikeOp::Glob => glob(pattern, text),
-                LikeOp::Regexp | LikeOp::Match => {
-                    return Err(Error::Sql("no such function"));
-                }
-            };
-            return Ok(Some(matched != l.negated));
+            return matched(l, pattern, text, None);
         }
     }
     let x = operand(&l.expr, ctx)?;
@@ -300,9 +293,20 @@ where
     let (Some(pt), Some(xt)) = (pt, xt) else {
         return Ok(None);
     };
+    matched(l, bytes_of(&pt), bytes_of(&xt), escape_char)
+}
+
+/// Whether `text` matches `pattern` under `l`'s operator, `NOT` applied.
+fn matched<A: Allocator>(
+    l: &Like<'_, A>,
+    pattern: &[u8],
+    text: &[u8],
+    escape: Option<u32>,
+) -> Result<Option<bool>> {
     let matched = match l.op {
-        LikeOp::Glob => glob(bytes_of(&pt), bytes_of(&xt)),
-        _ => like(bytes_of(&pt), bytes_of(&xt), escape_char),
+        LikeOp::Like => like(pattern, text, escape),
+        LikeOp::Glob => glob(pattern, text),
+        LikeOp::Regexp | LikeOp::Match => return Err(Error::Sql("no such function")),
     };
     Ok(Some(matched != l.negated))
 }
