@@ -82,10 +82,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         if untargeted {
             set_defaults(&table, &mut values, &targets, &alloc)?;
         } else {
-            values.truncate(table.column_count());
-            while values.len() < table.column_count() {
-                values.try_push(Value::Null)?;
-            }
+            values.try_resize_with(table.column_count(), || Value::Null)?;
         }
         let mut rowid = None;
         for (expr, target) in row.iter().zip(targets.iter()) {
@@ -209,11 +206,7 @@ fn set_defaults<A: Allocator + Clone>(
     targets: &[ColumnPos],
     alloc: &A,
 ) -> Result<()> {
-    values.truncate(table.column_count());
-    values.try_reserve(table.column_count().saturating_sub(values.len()))?;
-    while values.len() < table.column_count() {
-        values.try_push(Value::Null)?;
-    }
+    values.try_resize_with(table.column_count(), || Value::Null)?;
     for (i, (slot, meta)) in values.iter_mut().zip(table.meta.iter()).enumerate() {
         if !targets.contains(&ColumnPos::Column(i)) {
             assign(slot, meta.default.as_ref(), alloc)?;
