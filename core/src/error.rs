@@ -45,6 +45,11 @@ pub enum Error {
     /// Another connection holds the lock this operation needs.
     #[error("database is locked")]
     Busy,
+    /// A transaction that began reading cannot write: another connection
+    /// committed since its snapshot was taken (SQLite's `BUSY_SNAPSHOT`).
+    /// Waiting does not help; roll the transaction back and run it again.
+    #[error("database is locked: another connection committed since this transaction's snapshot; roll back and retry")]
+    BusySnapshot,
     /// The database or medium is read-only.
     #[error("attempt to write a readonly database")]
     ReadOnly,
@@ -82,7 +87,7 @@ impl Error {
     pub const fn code(&self) -> i32 {
         match self {
             Error::Sql(_) | Error::Syntax(_) => 1,
-            Error::Busy => 5,
+            Error::Busy | Error::BusySnapshot => 5,
             Error::OutOfMemory | Error::CacheFull => 7,
             Error::ReadOnly => 8,
             Error::Io(_) => 10,
@@ -124,6 +129,7 @@ impl From<PlatformError> for Error {
             ErrorKind::OutOfMemory => Error::OutOfMemory,
             ErrorKind::NoSpace => Error::Full,
             ErrorKind::ReadOnly => Error::ReadOnly,
+            ErrorKind::Busy => Error::Busy,
             _ => Error::Io(e),
         }
     }

@@ -30,6 +30,8 @@ pub enum ErrorKind {
     InvalidInput,
     /// The platform does not offer this operation.
     Unsupported,
+    /// Another handle holds a lock that forbids the one asked for.
+    Busy,
     /// Any other failure of the device or system.
     Io,
 }
@@ -45,6 +47,7 @@ impl ErrorKind {
             ErrorKind::UnexpectedEof => "unexpected end of file",
             ErrorKind::InvalidInput => "invalid input",
             ErrorKind::Unsupported => "unsupported operation",
+            ErrorKind::Busy => "locked by another handle",
             ErrorKind::Io => "i/o error",
         }
     }

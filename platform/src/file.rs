@@ -21,7 +21,22 @@
 //! component that uses a file (the pager, the WAL) owns its handle. That also
 //! lets a firmware driver keep its bus or flash state in the handle with no
 //! interior mutability.
+//!
+//! # Sharing a file between handles
+//!
+//! A database file may be open through several handles at once: several
+//! processes, or several `Database` values in one process. The engine
+//! coordinates them with SQLite's protocol, through the locking and
+//! shared-memory methods of [`File`] (see [`crate::lock`] for the lock
+//! semantics). Their default implementations describe a platform with
+//! **one user per file**: every file lock is granted at once and there is
+//! no shared memory, so the engine holds each database exclusively. That
+//! is safe exactly when no two handles ever open one database file at the
+//! same time, as on a device whose firmware opens each database once. A
+//! platform where two handles can meet (an operating system, a RAM disk
+//! shared by several databases) implements all of them.
 
+use crate::lock::{LockLevel, ShmLockKind, ShmSlots};
 use crate::{ErrorKind, PlatformError};
 
 /// How to open a file. Each mode is one coherent request, so a contradiction
@@ -94,6 +109,89 @@ pub trait File {
 
     /// The file's length in bytes.
     fn size(&mut self) -> Result<u64, PlatformError>;
+
+    /// Raises this handle's lock on the file to `level` (SQLite's
+    /// `xLock`): `Shared` from none, `Reserved` from `Shared`, `Pending` or
+    /// `Exclusive` from `Shared` or above. Asking for a level at or below
+    /// the one held does nothing. A lock another handle's lock forbids (see
+    /// [`crate::lock`]) fails at once with [`ErrorKind::Busy`], leaving the
+    /// lock as it was, except that a refused `Exclusive` may leave this
+    /// handle `Pending` (keeping new readers out while it retries), as
+    /// SQLite's does.
+    ///
+    /// The default grants every lock: see [sharing](self#sharing-a-file-between-handles).
+    fn lock(&mut self, level: LockLevel) -> Result<(), PlatformError> {
+        let _ = level;
+        Ok(())
+    }
+
+    /// Lowers this handle's lock on the file to `level`, `Shared` or
+    /// `None` (SQLite's `xUnlock`). Lowering to a level at or above the one
+    /// held does nothing.
+    fn unlock(&mut self, level: LockLevel) -> Result<(), PlatformError> {
+        let _ = level;
+        Ok(())
+    }
+
+    /// Whether any handle holds `Reserved` or a stronger lock on the file
+    /// (SQLite's `xCheckReservedLock`).
+    fn is_reserved(&mut self) -> Result<bool, PlatformError> {
+        Ok(false)
+    }
+
+    /// Attaches this handle to the file's shared memory (SQLite's `-shm`
+    /// WAL index), creating it when absent. When no other handle is
+    /// attached, the memory is first cleared to zeros: whatever a crashed
+    /// user left in it cannot be trusted (SQLite's "dead man switch").
+    /// Attaching twice does nothing.
+    ///
+    /// [`ErrorKind::Unsupported`] when the platform has no shared memory
+    /// (the default): the engine then holds the file exclusively.
+    fn shm_attach(&mut self) -> Result<(), PlatformError> {
+        Err(ErrorKind::Unsupported.into())
+    }
+
+    /// Detaches this handle from the shared memory, giving back every
+    /// lock slot it holds. With `delete`, the memory (and its file, if it
+    /// has one) is removed when no other handle is attached.
+    fn shm_detach(&mut self, delete: bool) -> Result<(), PlatformError> {
+        let _ = delete;
+        Err(ErrorKind::Unsupported.into())
+    }
+
+    /// Copies the shared memory at `offset` into `buf`. Bytes past the
+    /// memory's end read as zeros.
+    fn shm_read(&mut self, offset: usize, buf: &mut [u8]) -> Result<(), PlatformError> {
+        let _ = (offset, buf);
+        Err(ErrorKind::Unsupported.into())
+    }
+
+    /// Copies `data` into the shared memory at `offset`, growing it (with
+    /// zeros) as needed; every attached handle sees the bytes at once.
+    fn shm_write(&mut self, offset: usize, data: &[u8]) -> Result<(), PlatformError> {
+        let _ = (offset, data);
+        Err(ErrorKind::Unsupported.into())
+    }
+
+    /// Takes the lock slots `slots` as `kind` (SQLite's `xShmLock`); fails
+    /// at once with [`ErrorKind::Busy`] when another handle's lock on any
+    /// of them conflicts, taking none. A handle locks only slots it holds
+    /// no lock on.
+    fn shm_lock(&mut self, slots: ShmSlots, kind: ShmLockKind) -> Result<(), PlatformError> {
+        let _ = (slots, kind);
+        Err(ErrorKind::Unsupported.into())
+    }
+
+    /// Gives back this handle's `kind` lock on `slots`.
+    fn shm_unlock(&mut self, slots: ShmSlots, kind: ShmLockKind) -> Result<(), PlatformError> {
+        let _ = (slots, kind);
+        Err(ErrorKind::Unsupported.into())
+    }
+
+    /// Orders this handle's shared-memory reads and writes: every one
+    /// before the barrier is done, for every handle, before any after it
+    /// (SQLite's `xShmBarrier`).
+    fn shm_barrier(&mut self) {}
 }
 
 impl<F: File + ?Sized> File for &mut F {
@@ -120,6 +218,46 @@ impl<F: File + ?Sized> File for &mut F {
     fn size(&mut self) -> Result<u64, PlatformError> {
         (**self).size()
     }
+
+    fn lock(&mut self, level: LockLevel) -> Result<(), PlatformError> {
+        (**self).lock(level)
+    }
+
+    fn unlock(&mut self, level: LockLevel) -> Result<(), PlatformError> {
+        (**self).unlock(level)
+    }
+
+    fn is_reserved(&mut self) -> Result<bool, PlatformError> {
+        (**self).is_reserved()
+    }
+
+    fn shm_attach(&mut self) -> Result<(), PlatformError> {
+        (**self).shm_attach()
+    }
+
+    fn shm_detach(&mut self, delete: bool) -> Result<(), PlatformError> {
+        (**self).shm_detach(delete)
+    }
+
+    fn shm_read(&mut self, offset: usize, buf: &mut [u8]) -> Result<(), PlatformError> {
+        (**self).shm_read(offset, buf)
+    }
+
+    fn shm_write(&mut self, offset: usize, data: &[u8]) -> Result<(), PlatformError> {
+        (**self).shm_write(offset, data)
+    }
+
+    fn shm_lock(&mut self, slots: ShmSlots, kind: ShmLockKind) -> Result<(), PlatformError> {
+        (**self).shm_lock(slots, kind)
+    }
+
+    fn shm_unlock(&mut self, slots: ShmSlots, kind: ShmLockKind) -> Result<(), PlatformError> {
+        (**self).shm_unlock(slots, kind)
+    }
+
+    fn shm_barrier(&mut self) {
+        (**self).shm_barrier()
+    }
 }
 
 /// A namespace of files addressed by path: a file system, a RAM disk, a
@@ -144,4 +282,14 @@ pub trait Platform {
 
     /// Whether a file exists at `path`.
     fn exists(&self, path: &str) -> Result<bool, PlatformError>;
+
+    /// Sleeps for about `micros` microseconds and returns `true`, or
+    /// returns `false` at once when the platform cannot sleep (the
+    /// default). The engine sleeps only between retries of a busy lock,
+    /// within the busy timeout its user set; a platform without a clock
+    /// makes every busy lock an immediate error.
+    fn sleep(&self, micros: u32) -> bool {
+        let _ = micros;
+        false
+    }
 }

@@ -19,6 +19,7 @@
 mod error;
 mod fault;
 mod file;
+pub mod lock;
 mod memory;
 
 pub use error::{ErrorKind, PlatformError};
@@ -27,4 +28,5 @@ pub use fault::{
     IoFault,
 };
 pub use file::{File, OpenMode, Platform};
+pub use lock::{LockLevel, SHM_LOCK_SLOTS, ShmLockKind, ShmSlots};
 pub use memory::{MemoryFile, MemoryPlatform};
