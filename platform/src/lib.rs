@@ -7,7 +7,9 @@
 //!   on `std::fs`, firmware on its flash driver.
 //! - [`PlatformError`] / [`ErrorKind`]: failures as small `Copy` values.
 //! - [`MemoryPlatform`]: a RAM disk in a caller-chosen allocator, shared by
-//!   path, that reports a full allocator as an error and keeps files intact.
+//!   path, that reports a full allocator as an error and keeps files intact;
+//!   its handles take SQLite's file locks and share WAL-index memory with
+//!   each other, so two databases on one path behave as two processes.
 //! - [`FaultPlatform`]: wraps any platform to fail chosen reads, writes or
 //!   syncs, to cut power after a number of writes, and to rebuild the files
 //!   as a device would hold them after a power cut (unsynced writes lost,

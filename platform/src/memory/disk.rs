@@ -1,5 +1,5 @@
 //! The RAM disk's file table: which paths exist, the bytes of every file,
-//! and how many handles hold each one.
+//! how many handles hold each one, and each file's locks and shared memory.
 //!
 //! Invariants:
 //! - a slot is *named* (`name` is `Some`) while a path refers to it; at most
@@ -11,20 +11,30 @@
 //! - `used` is the sum of the lengths of all slots that are not free, and
 //!   growth that would take it past `limit` fails with `NoSpace`;
 //! - every operation either completes or returns an error with the table
-//!   and all bytes as they were: allocation happens before any change.
+//!   and all bytes as they were: allocation happens before any change;
+//! - a slot's locks and shared memory belong to the file, not the path:
+//!   deleting the path leaves them to the handles still open, and a file
+//!   created later at the path is another slot, with none held. A free
+//!   slot holds no lock (its last handle gave them back on release) and no
+//!   shared memory.
 
 use boundlite_alloc::{Allocator, String, Vec};
 
+use super::locks::{FileLocks, HandleId, Holder};
+use super::shm::Shm;
+use crate::lock::LockLevel;
 use crate::{ErrorKind, OpenMode, PlatformError};
 
 /// One file of the RAM disk, named or kept alive only by handles.
-struct Slot<A: Allocator> {
+struct Slot<A: Allocator + Clone> {
     name: Option<String<A>>,
     data: Vec<u8, A>,
     handles: usize,
+    locks: FileLocks,
+    shm: Shm<A>,
 }
 
-impl<A: Allocator> Slot<A> {
+impl<A: Allocator + Clone> Slot<A> {
     fn is_free(&self) -> bool {
         self.name.is_none() && self.handles == 0
     }
@@ -36,6 +46,7 @@ pub(super) struct Disk<A: Allocator + Clone> {
     slots: Vec<Slot<A>, A>,
     used: u64,
     limit: Option<u64>,
+    next_handle: HandleId,
 }
 
 impl<A: Allocator + Clone> Disk<A> {
@@ -45,6 +56,7 @@ impl<A: Allocator + Clone> Disk<A> {
             alloc,
             used: 0,
             limit: None,
+            next_handle: HandleId::FIRST,
         }
     }
 
@@ -97,33 +109,76 @@ impl<A: Allocator + Clone> Disk<A> {
         let name = String::try_from_str_in(path, self.alloc.clone())?;
         let data = Vec::new_in(self.alloc.clone());
         if let Some(id) = self.slots.iter().position(Slot::is_free) {
+            let shm = Shm::new_in(self.alloc.clone());
             let slot = self.slot_mut(id)?;
             slot.name = Some(name);
             slot.data = data;
+            slot.locks = FileLocks::default();
+            slot.shm = shm;
             return Ok(id);
+        }
+        if self.slots.len() == self.slots.capacity() {
+            // Doubling from one slot, not the usual four: a slot with its
+            // lock and shared-memory state is large, most disks hold a file
+            // or two, and a small arena cannot spare three unused slots.
+            self.slots.try_reserve_exact(self.slots.len().max(1))?;
         }
         self.slots.try_push(Slot {
             name: Some(name),
             data,
             handles: 0,
+            locks: FileLocks::default(),
+            shm: Shm::new_in(self.alloc.clone()),
         })?;
         Ok(self.slots.len() - 1)
     }
 
-    /// Takes a handle on the file at `path`, returning its slot id.
-    pub(super) fn open(&mut self, path: &str, mode: OpenMode) -> Result<usize, PlatformError> {
+    /// Takes a handle on the file at `path`, returning its slot id and
+    /// the handle's holder, which holds nothing yet.
+    pub(super) fn open(
+        &mut self,
+        path: &str,
+        mode: OpenMode,
+    ) -> Result<(usize, Holder), PlatformError> {
         let id = self.find_or_create(path, mode == OpenMode::Create)?;
         let slot = self.slot_mut(id)?;
         slot.handles += 1;
-        Ok(id)
+        let holder = Holder::new(self.next_handle);
+        self.next_handle = self.next_handle.next();
+        Ok((id, holder))
     }
 
-    /// Gives back a handle taken by `open`.
-    pub(super) fn release(&mut self, id: usize) {
+    /// Gives back a handle taken by `open`, with every lock it holds and
+    /// its attachment to the shared memory, whose bytes stay (as a crashed
+    /// process leaves its `-shm` file) until the next first attach.
+    pub(super) fn release(&mut self, id: usize, holder: &mut Holder) {
         if let Some(slot) = self.slots.get_mut(id) {
+            // Lowering to no lock cannot be refused.
+            let _ = slot.locks.unlock(holder, LockLevel::None);
+            slot.shm.detach(holder, false);
             slot.handles = slot.handles.saturating_sub(1);
         }
         self.free_if_unused(id);
+    }
+
+    pub(super) fn locks_mut(&mut self, id: usize) -> Result<&mut FileLocks, PlatformError> {
+        Ok(&mut self.slot_mut(id)?.locks)
+    }
+
+    pub(super) fn shm(&self, id: usize) -> Result<&Shm<A>, PlatformError> {
+        Ok(&self.slot(id)?.shm)
+    }
+
+    pub(super) fn shm_mut(&mut self, id: usize) -> Result<&mut Shm<A>, PlatformError> {
+        Ok(&mut self.slot_mut(id)?.shm)
+    }
+
+    /// The shared memory of the file at `path`.
+    pub(super) fn shm_of(&self, path: &str) -> Result<&Shm<A>, PlatformError> {
+        let id = self
+            .find(path)
+            .ok_or(PlatformError::new(ErrorKind::NotFound))?;
+        self.shm(id)
     }
 
     /// Unnames the file at `path`; its bytes go once no handle holds them.
@@ -140,6 +195,7 @@ impl<A: Allocator + Clone> Disk<A> {
         if let Some(slot) = self.slots.get_mut(id).filter(|s| s.is_free()) {
             self.used = self.used.saturating_sub(len_u64(slot.data.len()));
             slot.data.release();
+            slot.shm.release();
         }
     }
 
