@@ -10,10 +10,11 @@
 //!   path, that reports a full allocator as an error and keeps files intact;
 //!   its handles take SQLite's file locks and share WAL-index memory with
 //!   each other, so two databases on one path behave as two processes.
-//! - [`FaultPlatform`]: wraps any platform to fail chosen reads, writes or
-//!   syncs, to cut power after a number of writes, and to rebuild the files
-//!   as a device would hold them after a power cut (unsynced writes lost,
-//!   kept or torn at sector boundaries, as a [`CrashPlan`] says).
+//! - [`FaultPlatform`]: wraps any platform to fail chosen reads, writes,
+//!   syncs or lock operations (as errors, or as locks found busy), to cut
+//!   power after a number of writes, and to rebuild the files as a device
+//!   would hold them after a power cut (unsynced writes lost, kept or torn
+//!   at sector boundaries, as a [`CrashPlan`] says).
 //!
 //! The crate is `no_std` and allocates only through `boundlite-alloc`.
 #![no_std]

@@ -2,11 +2,38 @@
 //! and the [`IoCounts`] that let a sweep know how many operations a
 //! workload makes.
 //!
+//! Lock operations (file locks, shared-memory lock slots, attaching to the
+//! shared memory) are counted apart from reads, writes and syncs: a plan
+//! aimed at `Read`, `Write`, `Sync` or `WriteOrSync` counts and fails the
+//! same operations whether or not the workload locks. They do not spend
+//! the power budget, as they change nothing a power cut could keep.
+//!
 //! Everything here is plain `Copy` data, kept in a `Cell` by the fault
 //! platform: deciding an operation's fate allocates nothing and borrows
 //! nothing.
 
+use crate::ErrorKind;
+
 /// Which operations an [`IoFault`] counts and fails.
+///
+/// ```
+/// use boundlite_platform::{
+///     ErrorKind, FaultPlatform, FaultTarget, File, IoFault, LockLevel, MemoryPlatform, OpenMode,
+///     Platform, PlatformError,
+/// };
+///
+/// let disk = MemoryPlatform::new();
+/// let fault = FaultPlatform::new(&disk);
+/// let mut f = (&fault).open("main.db", OpenMode::Create)?;
+/// // A busy database without a second user: the first lock is refused.
+/// fault.arm(IoFault::Once { target: FaultTarget::LockBusy, n: 1 });
+/// assert_eq!(f.lock(LockLevel::Shared).unwrap_err().kind(), ErrorKind::Busy);
+/// f.lock(LockLevel::Shared)?;
+/// f.write_at(0, b"page")?;
+/// let counts = fault.counts();
+/// assert_eq!((counts.locks, counts.writes, counts.failed), (2, 1, 1));
+/// # Ok::<(), PlatformError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FaultTarget {
     /// `read_at` (and `read_exact_at`).
@@ -18,12 +45,23 @@ pub enum FaultTarget {
     /// Writes, truncations and syncs: the operations a crash sweep steps
     /// through.
     WriteOrSync,
-    /// Every counted operation.
+    /// `lock`, `shm_lock` and `shm_attach`: the operations where another
+    /// user of the file could refuse. A failed one reports
+    /// [`ErrorKind::Io`](crate::ErrorKind::Io), as a broken lock manager
+    /// would.
+    Lock,
+    /// The operations of [`Lock`](Self::Lock), but a failed one reports
+    /// [`ErrorKind::Busy`](crate::ErrorKind::Busy), as if another handle
+    /// held a conflicting lock: for testing the engine's busy paths without
+    /// staging a second user.
+    LockBusy,
+    /// Every counted operation, lock operations included.
     Any,
 }
 
-/// Which operations fail with [`ErrorKind::Io`](crate::ErrorKind::Io),
-/// counted from 1 among those `target` selects, since the last
+/// Which operations fail with [`ErrorKind::Io`](crate::ErrorKind::Io)
+/// ([`ErrorKind::Busy`](crate::ErrorKind::Busy) for
+/// [`FaultTarget::LockBusy`]), counted from 1 among those `target` selects, since the last
 /// [`FaultPlatform::arm`](crate::FaultPlatform::arm). A failed operation
 /// does not reach the inner platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,6 +94,8 @@ pub struct IoCounts {
     pub writes: u64,
     /// Calls to `sync`.
     pub syncs: u64,
+    /// Calls to `lock`, `shm_lock` and `shm_attach`.
+    pub locks: u64,
     /// Operations failed on purpose, by the plan or for lack of power.
     pub failed: u64,
 }
@@ -74,6 +114,7 @@ pub(super) enum OpKind {
     Read,
     Write,
     Sync,
+    Lock,
 }
 
 impl FaultTarget {
@@ -82,8 +123,17 @@ impl FaultTarget {
             FaultTarget::Read => op == OpKind::Read,
             FaultTarget::Write => op == OpKind::Write,
             FaultTarget::Sync => op == OpKind::Sync,
-            FaultTarget::WriteOrSync => op != OpKind::Read,
+            FaultTarget::WriteOrSync => matches!(op, OpKind::Write | OpKind::Sync),
+            FaultTarget::Lock | FaultTarget::LockBusy => op == OpKind::Lock,
             FaultTarget::Any => true,
+        }
+    }
+
+    /// What an operation this target picks fails with.
+    fn failure(self) -> ErrorKind {
+        match self {
+            FaultTarget::LockBusy => ErrorKind::Busy,
+            _ => ErrorKind::Io,
         }
     }
 }
@@ -114,6 +164,7 @@ impl Injector {
                 reads: 0,
                 writes: 0,
                 syncs: 0,
+                locks: 0,
                 failed: 0,
             },
             selected: 0,
@@ -147,17 +198,18 @@ impl Injector {
         self.power = Power::On;
     }
 
-    /// Counts `op` and decides whether it may proceed (`true`) or fails.
-    pub(super) fn admit(&mut self, op: OpKind) -> bool {
+    /// Counts `op` and decides whether it may proceed, or fails as what.
+    pub(super) fn admit(&mut self, op: OpKind) -> Result<(), ErrorKind> {
         match op {
             OpKind::Read => self.counts.reads += 1,
             OpKind::Write => self.counts.writes += 1,
             OpKind::Sync => self.counts.syncs += 1,
+            OpKind::Lock => self.counts.locks += 1,
         }
         let powered = match self.power {
             Power::Off => false,
             Power::On => true,
-            Power::OnFor(_) if op == OpKind::Read => true,
+            Power::OnFor(_) if matches!(op, OpKind::Read | OpKind::Lock) => true,
             Power::OnFor(0) => {
                 self.power = Power::Off;
                 false
@@ -167,27 +219,34 @@ impl Injector {
                 true
             }
         };
-        let ok = powered && !self.planned_failure(op);
-        if !ok {
+        let outcome = if powered {
+            self.planned_failure(op).map_or(Ok(()), Err)
+        } else {
+            Err(ErrorKind::Io)
+        };
+        if outcome.is_err() {
             self.counts.failed += 1;
         }
-        ok
+        outcome
     }
 
-    fn planned_failure(&mut self, op: OpKind) -> bool {
+    /// Counts `op` against the plan, and says how it fails if the plan
+    /// picks it.
+    fn planned_failure(&mut self, op: OpKind) -> Option<ErrorKind> {
         let (target, n, persistent) = match self.fault {
-            IoFault::Never => return false,
+            IoFault::Never => return None,
             IoFault::Once { target, n } => (target, n, false),
             IoFault::From { target, n } => (target, n, true),
         };
         if !target.selects(op) {
-            return false;
+            return None;
         }
         self.selected += 1;
-        if persistent {
+        let fails = if persistent {
             self.selected >= n
         } else {
             self.selected == n
-        }
+        };
+        fails.then_some(target.failure())
     }
 }

@@ -14,6 +14,13 @@
 //!   a workload exactly after its k-th write, truncation or sync: later
 //!   operations of every kind fail, as on a dead device.
 //!
+//! - **Locks and shared memory.** File locks and the shared memory (the
+//!   WAL index) pass through to the inner platform. `lock`, `shm_lock` and
+//!   `shm_attach` are counted ([`IoCounts::locks`]) and can be failed with
+//!   [`ErrorKind::Io`] ([`FaultTarget::Lock`]) or refused with
+//!   [`ErrorKind::Busy`] ([`FaultTarget::LockBusy`]); none of them spends
+//!   the power budget, and with the power off every one fails.
+//!
 //! A crash sweep therefore runs its workload once to learn its number of
 //! mutations `N` ([`IoCounts::mutations`]), then for each `k` in `0..N`
 //! builds fresh state, cuts power after `k`, runs the workload into the
@@ -29,7 +36,14 @@
 //!   operation that needed it, which then does not reach the inner platform;
 //! - reads, `size`, `open`, `delete` and `exists` never change what a crash
 //!   leaves; creation and deletion of files are taken as durable at once;
-//! - `power_cut` takes `&mut self`, so no handle can be open across it.
+//! - `power_cut` takes `&mut self`, so no handle can be open across it;
+//! - shared memory is volatile: a power cut clears it. Its writes are not
+//!   file writes, so they are neither logged nor counted, and `power_cut`
+//!   leaves the inner platform's copy alone: with no handle open across the
+//!   cut, no handle is attached, and the next to attach is the first and
+//!   finds it cleared (the inner platform's "dead man switch", which every
+//!   platform with shared memory keeps). What a crash leaves in the
+//!   shared memory is therefore never read.
 
 mod crash;
 mod inject;
@@ -46,6 +60,7 @@ use boundlite_alloc::{Allocator, Global, Vec};
 pub use crash::{CrashPlan, CrashReport};
 pub use inject::{FaultTarget, IoCounts, IoFault};
 
+use crate::lock::{LockLevel, ShmLockKind, ShmSlots};
 use crate::{ErrorKind, File, OpenMode, Platform, PlatformError};
 use inject::{Injector, OpKind};
 use journal::Journal;
@@ -236,13 +251,9 @@ impl<P: Platform, A: Allocator + Clone> FaultPlatform<P, A> {
     /// Counts `op` and fails it if the plan or the power says so.
     fn admit(&self, op: OpKind) -> Result<(), PlatformError> {
         let mut io = self.io.get();
-        let ok = io.admit(op);
+        let outcome = io.admit(op);
         self.io.set(io);
-        if ok {
-            Ok(())
-        } else {
-            Err(ErrorKind::Io.into())
-        }
+        outcome.map_err(PlatformError::new)
     }
 
     /// Fails uncounted operations once the power is gone.
@@ -320,6 +331,11 @@ impl<'f, P: Platform, A: Allocator + Clone> Platform for &'f FaultPlatform<P, A>
         self.check_power()?;
         self.inner.exists(path)
     }
+
+    /// The inner platform's sleep; time passes with the power off too.
+    fn sleep(&self, micros: u32) -> bool {
+        self.inner.sleep(micros)
+    }
 }
 
 /// An open file of a [`FaultPlatform`]: forwards to the inner platform's
@@ -370,6 +386,55 @@ impl<P: Platform, A: Allocator + Clone> File for FaultFile<'_, P, A> {
     fn size(&mut self) -> Result<u64, PlatformError> {
         self.platform.check_power()?;
         self.inner.size()
+    }
+
+    fn lock(&mut self, level: LockLevel) -> Result<(), PlatformError> {
+        self.platform.admit(OpKind::Lock)?;
+        self.inner.lock(level)
+    }
+
+    fn unlock(&mut self, level: LockLevel) -> Result<(), PlatformError> {
+        self.platform.check_power()?;
+        self.inner.unlock(level)
+    }
+
+    fn is_reserved(&mut self) -> Result<bool, PlatformError> {
+        self.platform.check_power()?;
+        self.inner.is_reserved()
+    }
+
+    fn shm_attach(&mut self) -> Result<(), PlatformError> {
+        self.platform.admit(OpKind::Lock)?;
+        self.inner.shm_attach()
+    }
+
+    fn shm_detach(&mut self, delete: bool) -> Result<(), PlatformError> {
+        self.platform.check_power()?;
+        self.inner.shm_detach(delete)
+    }
+
+    fn shm_read(&mut self, offset: usize, buf: &mut [u8]) -> Result<(), PlatformError> {
+        self.platform.check_power()?;
+        self.inner.shm_read(offset, buf)
+    }
+
+    fn shm_write(&mut self, offset: usize, data: &[u8]) -> Result<(), PlatformError> {
+        self.platform.check_power()?;
+        self.inner.shm_write(offset, data)
+    }
+
+    fn shm_lock(&mut self, slots: ShmSlots, kind: ShmLockKind) -> Result<(), PlatformError> {
+        self.platform.admit(OpKind::Lock)?;
+        self.inner.shm_lock(slots, kind)
+    }
+
+    fn shm_unlock(&mut self, slots: ShmSlots, kind: ShmLockKind) -> Result<(), PlatformError> {
+        self.platform.check_power()?;
+        self.inner.shm_unlock(slots, kind)
+    }
+
+    fn shm_barrier(&mut self) {
+        self.inner.shm_barrier();
     }
 }
 

@@ -29,6 +29,7 @@ fn nth_read_fails_once() {
             reads: 3,
             writes: 0,
             syncs: 0,
+            locks: 0,
             failed: 1
         }
     );

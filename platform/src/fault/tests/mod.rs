@@ -1,8 +1,9 @@
-//! Tests of the fault platform: injected I/O errors (`io`) and power cuts
-//! (`crash`), on a RAM disk.
+//! Tests of the fault platform: injected I/O errors (`io`), power cuts
+//! (`crash`), and locks and shared memory (`locks`), on a RAM disk.
 
 mod crash;
 mod io;
+mod locks;
 
 use crate::{ErrorKind, PlatformError};
 
