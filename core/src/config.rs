@@ -54,6 +54,12 @@ pub struct Config {
     /// bytes per frame): a commit checkpoints earlier than
     /// `wal_autocheckpoint` when the index would outgrow this.
     pub wal_index_budget: usize,
+    /// How long, in milliseconds, a lock another process (or another
+    /// `Database` on the same file) holds is waited for before `Busy` is
+    /// returned: SQLite's `busy_timeout`, retried with its backoff through
+    /// the platform's `sleep`. 0 answers `Busy` at once. A platform that
+    /// cannot sleep answers at once whatever this says.
+    pub busy_timeout_ms: u32,
 }
 
 impl Config {
@@ -69,6 +75,7 @@ impl Config {
         cache_growth: CacheGrowth::UnderPressure,
         wal_autocheckpoint: 1000,
         wal_index_budget: 64 * 1024,
+        busy_timeout_ms: 0,
     };
 
     /// An upper bound on the bytes the page cache takes for a file of

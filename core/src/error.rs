@@ -48,7 +48,9 @@ pub enum Error {
     /// A transaction that began reading cannot write: another connection
     /// committed since its snapshot was taken (SQLite's `BUSY_SNAPSHOT`).
     /// Waiting does not help; roll the transaction back and run it again.
-    #[error("database is locked: another connection committed since this transaction's snapshot; roll back and retry")]
+    #[error(
+        "database is locked: another connection committed since this transaction's snapshot; roll back and retry"
+    )]
     BusySnapshot,
     /// The database or medium is read-only.
     #[error("attempt to write a readonly database")]

@@ -13,7 +13,7 @@
 //!
 //! | held by one handle | another may take |
 //! |---|---|
-//! | `Shared` | `Shared`, `Reserved` |
+//! | `Shared` | `Shared`, `Reserved`, `Pending` |
 //! | `Reserved` | `Shared` |
 //! | `Pending` | nothing new (handles already `Shared` keep it) |
 //! | `Exclusive` | nothing |

@@ -14,9 +14,16 @@
 //!   I/O error, corruption) rolls the whole transaction back, as SQLite does
 //!   for NOMEM, IOERR and FULL: a tree is never left half-changed. The
 //!   transaction then refuses further work and says why;
-//! - a writable database always has its write-ahead log, `<path>-wal`,
-//!   which opening recovers; a read-only database uses the log when one
-//!   exists;
+//! - a database shares its file with other handles (other processes, or
+//!   other `Database` values on one platform) by SQLite's protocol: file
+//!   locks, and the WAL index in shared memory where the platform has it
+//!   (else the file is held exclusively while open). See `pager::shared`;
+//! - the write-ahead log, `<path>-wal`, is opened when it exists, created
+//!   when a new database or a WAL-mode one is opened for writing, and for
+//!   a rollback-journal database only at its first write: opening and
+//!   reading such a file creates nothing;
+//! - a lock another handle holds is retried for `Config::busy_timeout_ms`,
+//!   sleeping through the platform, then reported as [`Error::Busy`];
 //! - a database is never opened over a hot rollback journal (a crashed
 //!   rollback-mode writer's undo log): its content would be ignored and the
 //!   file misread, so opening is refused with [`Error::CantOpen`].
@@ -25,7 +32,7 @@
 mod tests;
 mod transaction;
 
-use core::cell::RefCell;
+use core::cell::{Cell, RefCell};
 
 use boundlite_platform::{ErrorKind, File, OpenMode, Platform};
 
@@ -45,6 +52,11 @@ pub struct Database<P: Platform, A: Allocator + Clone = Global> {
     pager: Pager<P::File, A>,
     writer: RefCell<TreeWriter<A>>,
     alloc: A,
+    platform: P,
+    /// The log's path, for a database that gets its log at its first write.
+    wal_path: String<A>,
+    /// Milliseconds a busy lock is retried for.
+    busy_timeout_ms: Cell<u32>,
 }
 
 impl<P: Platform, A: Allocator + Clone> Database<P, A> {
@@ -79,23 +91,34 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
     fn open_as(platform: P, path: &str, mode: OpenMode, config: &Config, alloc: A) -> Result<Self> {
         let journal = companion(path, "-journal", alloc.clone())?;
         refuse_hot_journal(&platform, &journal)?;
-        let file = platform.open(path, mode).map_err(|e| match e.kind() {
-            ErrorKind::NotFound => Error::CantOpen("no database file at that path"),
-            _ => Error::from(e),
-        })?;
         let wal_path = companion(path, "-wal", alloc.clone())?;
-        let wal = if mode.is_writable() {
-            Some(platform.open(&wal_path, OpenMode::Create)?)
-        } else if platform.exists(&wal_path)? {
-            Some(platform.open(&wal_path, OpenMode::ReadOnly)?)
-        } else {
-            None
-        };
-        let pager = Pager::open(file, wal, mode, config, alloc.clone())?;
+        let timeout = config.busy_timeout_ms;
+        let pager = retry_busy(&platform, timeout, || {
+            let mut file = platform.open(path, mode).map_err(|e| match e.kind() {
+                ErrorKind::NotFound => Error::CantOpen("no database file at that path"),
+                _ => Error::from(e),
+            })?;
+            let wal = if platform.exists(&wal_path)? {
+                let wal_mode = if mode.is_writable() {
+                    OpenMode::ReadWrite
+                } else {
+                    OpenMode::ReadOnly
+                };
+                Some(platform.open(&wal_path, wal_mode)?)
+            } else if mode.is_writable() && wants_log(&mut file)? {
+                Some(platform.open(&wal_path, OpenMode::Create)?)
+            } else {
+                None
+            };
+            Pager::open_shared(file, wal, mode, config, alloc.clone())
+        })?;
         let db = Database {
             pager,
             writer: RefCell::new(TreeWriter::new_in(alloc.clone())),
             alloc,
+            platform,
+            wal_path,
+            busy_timeout_ms: Cell::new(timeout),
         };
         if db.pager.page_count() == 0 {
             if !mode.is_writable() {
@@ -107,9 +130,13 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
     }
 
     /// Writes page 1 of a fresh database: the header and an empty schema
-    /// table.
+    /// table. Another handle that opened the same empty file may have done
+    /// it first: then there is nothing to do.
     fn create_schema_page(&self) -> Result<()> {
         let txn = self.begin_write()?;
+        if self.pager.page_count() > 0 {
+            return txn.rollback();
+        }
         let root = txn.create_tree(TreeKind::Table)?;
         if root != PageNo::ONE {
             return Err(Error::Misuse("a fresh database's first page is not page 1"));
@@ -121,7 +148,37 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
     /// root, buffer)`) read the database as of the last commit, whatever is
     /// committed while it lasts.
     pub fn begin_read(&self) -> Result<ReadTransaction<'_, P::File, A>> {
-        self.pager.begin_read()
+        self.retry(|| self.pager.begin_read())
+    }
+
+    /// Waits up to `timeout` for locks other handles hold before an
+    /// operation reports [`Error::Busy`] (SQLite's `busy_timeout`): retried
+    /// with SQLite's backoff, sleeping through the platform. Zero (the
+    /// default of [`Config::DEFAULT`]) reports it at once.
+    pub fn set_busy_timeout(&self, timeout: core::time::Duration) {
+        let ms = u32::try_from(timeout.as_millis()).unwrap_or(u32::MAX);
+        self.busy_timeout_ms.set(ms);
+    }
+
+    /// The busy timeout, in milliseconds.
+    pub fn busy_timeout_ms(&self) -> u32 {
+        self.busy_timeout_ms.get()
+    }
+
+    /// Runs `op` until it is not `Busy` or the busy timeout has passed.
+    pub(crate) fn retry<T>(&self, op: impl FnMut() -> Result<T>) -> Result<T> {
+        retry_busy(&self.platform, self.busy_timeout_ms.get(), op)
+    }
+
+    /// Gives a database that has no log yet (a rollback-journal file) its
+    /// log, so that it can be written: under an exclusive lock on the file,
+    /// so that no reader or writer of the rollback-journal kind is active,
+    /// the log is created and the file becomes a WAL database.
+    fn attach_log(&self) -> Result<()> {
+        self.retry(|| {
+            self.pager
+                .attach_log(|| Ok(self.platform.open(&self.wal_path, OpenMode::Create)?))
+        })
     }
 
     /// A SQL connection to this database, in autocommit mode.
@@ -131,7 +188,10 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
 
     /// Starts the write transaction; `Busy` if one is already open.
     pub fn begin_write(&self) -> Result<WriteTransaction<'_, P, A>> {
-        WriteTransaction::begin(self)
+        if self.pager.needs_log() && !self.pager.in_write_transaction() {
+            self.attach_log()?;
+        }
+        self.retry(|| WriteTransaction::begin(self))
     }
 
     /// A cursor over the table B-tree rooted at `root`, in rowid order.
@@ -188,6 +248,51 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
     /// The allocator the database draws from.
     pub fn allocator(&self) -> &A {
         &self.alloc
+    }
+}
+
+/// SQLite's busy-handler delays, in milliseconds: the n-th retry waits the
+/// n-th, and every later one the last.
+const BACKOFF_MS: [u32; 12] = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100];
+
+/// Runs `op` until it is not `Busy` or `timeout_ms` milliseconds of sleep
+/// have passed; a platform that cannot sleep ends the wait at once.
+fn retry_busy<P: Platform, T>(
+    platform: &P,
+    timeout_ms: u32,
+    mut op: impl FnMut() -> Result<T>,
+) -> Result<T> {
+    let mut waited = 0u32;
+    let mut attempt = 0usize;
+    loop {
+        match op() {
+            Err(Error::Busy) if waited < timeout_ms => {
+                let delay = BACKOFF_MS
+                    .get(attempt)
+                    .or(BACKOFF_MS.last())
+                    .copied()
+                    .unwrap_or(1)
+                    .min(timeout_ms - waited);
+                if !platform.sleep(delay.saturating_mul(1000)) {
+                    return Err(Error::Busy);
+                }
+                waited = waited.saturating_add(delay);
+                attempt = attempt.saturating_add(1);
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Whether opening `file` for writing should create its log: a new
+/// (empty) database, or one whose header says it is in WAL mode. A
+/// rollback-journal database gets its log at its first write instead.
+fn wants_log<F: File>(file: &mut F) -> Result<bool> {
+    let mut versions = [0u8; 2];
+    match file.read_exact_at(18, &mut versions) {
+        Ok(()) => Ok(versions == [2, 2]),
+        Err(e) if e.kind() == ErrorKind::UnexpectedEof => Ok(true),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -10,6 +10,8 @@
 
 use boundlite_platform::File;
 
+use core::cell::RefCell;
+
 use super::cache::Version;
 use super::{Pager, reentrant};
 use crate::alloc::Allocator;
@@ -24,7 +26,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
     /// other modes copy what they can and report busy, as SQLite's do when
     /// a writer holds the log.
     pub fn checkpoint(&self, mode: CheckpointMode) -> Result<CheckpointResult> {
-        let Some(wal) = &self.wal else {
+        let Some(wal) = self.wal.get() else {
             return Ok(CheckpointResult {
                 busy: false,
                 log: 0,
@@ -35,6 +37,9 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
             let mut result = self.checkpoint(CheckpointMode::Passive)?;
             result.busy = true;
             return Ok(result);
+        }
+        if self.is_shared() {
+            return self.shared_checkpoint(mode);
         }
         let result = {
             let mut wal = wal.try_borrow_mut().map_err(|_| reentrant())?;
@@ -57,12 +62,149 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         Ok(result)
     }
 
+    /// A checkpoint under the shared protocol: one checkpointer at a time,
+    /// frames copied only below every reader's read mark (of any process),
+    /// the database file written while no reader of it alone is active.
+    /// What another handle's lock prevents is reported as busy.
+    fn shared_checkpoint(&self, mode: CheckpointMode) -> Result<CheckpointResult> {
+        let Some(wal) = self.wal.get() else {
+            return Ok(CheckpointResult::default());
+        };
+        match self.lock_checkpoint() {
+            Ok(()) => {}
+            Err(Error::Busy) => {
+                return Ok(CheckpointResult {
+                    busy: true,
+                    ..self.log_counts()?
+                });
+            }
+            Err(e) => return Err(e),
+        }
+        // The modes past passive hold writers off, as SQLite's do: a log
+        // restarted under a writer would take its frames at the wrong place.
+        let (run, writer_held) = match mode {
+            CheckpointMode::Passive => (mode, false),
+            _ => match self.lock_writer() {
+                Ok(()) => (mode, true),
+                Err(Error::Busy) => (CheckpointMode::Passive, false),
+                Err(e) => {
+                    let _ = self.unlock_checkpoint();
+                    return Err(e);
+                }
+            },
+        };
+        let result = self.shared_checkpoint_locked(wal, run);
+        if writer_held {
+            self.unlock_writer();
+        }
+        let unlocked = self.unlock_checkpoint();
+        let mut result = result?;
+        unlocked?;
+        result.busy |= run != mode;
+        Ok(result)
+    }
+
+    fn shared_checkpoint_locked(
+        &self,
+        wal: &RefCell<crate::wal::Wal<F, A>>,
+        mode: CheckpointMode,
+    ) -> Result<CheckpointResult> {
+        let (limit, _) = self.shared_checkpoint_limit()?;
+        let mut busy = false;
+        let (backfilled, committed) = {
+            let wal = wal.try_borrow().map_err(|_| reentrant())?;
+            (wal.backfilled(), wal.max_frame())
+        };
+        if backfilled < limit {
+            if self.lock_file_readers()? {
+                let copied = {
+                    let mut wal = wal.try_borrow_mut().map_err(|_| reentrant())?;
+                    let mut file = self.file.try_borrow_mut().map_err(|_| reentrant())?;
+                    let mut scratch = self.scratch.try_borrow_mut().map_err(|_| reentrant())?;
+                    let copied = wal.backfill(&mut *file, limit, &mut scratch);
+                    copied.map(|_| wal.backfilled())
+                };
+                let done = match copied {
+                    Ok(done) => done,
+                    Err(e) => {
+                        self.unlock_file_readers(backfilled)?;
+                        return Err(e);
+                    }
+                };
+                self.unlock_file_readers(done)?;
+                // The file's copies of checkpointed pages changed.
+                self.cache.forget_where(|v| v == Version::File)?;
+            } else {
+                busy = true;
+            }
+        }
+        let complete = wal.try_borrow().map_err(|_| reentrant())?.backfilled() == committed;
+        match mode {
+            CheckpointMode::Passive => {}
+            CheckpointMode::Full => busy |= !complete,
+            CheckpointMode::Restart | CheckpointMode::Truncate => {
+                if !complete || committed == 0 && mode == CheckpointMode::Restart {
+                    busy |= !complete;
+                } else if self.lock_log_readers()? {
+                    let truncate = mode == CheckpointMode::Truncate;
+                    let restarted = {
+                        let mut wal = wal.try_borrow_mut().map_err(|_| reentrant())?;
+                        wal.restart();
+                        wal.seed_generation(&self.seen_header());
+                        Ok(wal.next_salts())
+                    };
+                    let restarted = match restarted {
+                        Ok(salts) => self.publish_restart(salts),
+                        Err(e) => {
+                            let _ = self.unlock_log_readers();
+                            Err(e)
+                        }
+                    };
+                    self.cache.forget_where(|v| matches!(v, Version::Log(_)))?;
+                    self.log_end.set(0);
+                    restarted?;
+                    if truncate {
+                        wal.try_borrow_mut()
+                            .map_err(|_| reentrant())?
+                            .truncate_file()?;
+                        return Ok(CheckpointResult {
+                            busy,
+                            log: 0,
+                            checkpointed: 0,
+                        });
+                    }
+                } else {
+                    busy = true;
+                }
+            }
+        }
+        Ok(CheckpointResult {
+            busy,
+            ..self.log_counts()?
+        })
+    }
+
+    /// The frames in the log and those backfilled, as a checkpoint reports.
+    fn log_counts(&self) -> Result<CheckpointResult> {
+        let Some(wal) = self.wal.get() else {
+            return Ok(CheckpointResult::default());
+        };
+        let wal = wal.try_borrow().map_err(|_| reentrant())?;
+        Ok(CheckpointResult {
+            busy: false,
+            log: wal.max_frame(),
+            checkpointed: wal.backfilled(),
+        })
+    }
+
     /// Restarts the log before a write transaction when every frame of it
     /// is in the database file and no reader's snapshot refers to it, as
     /// SQLite does: without this, a log checkpointed only passively would
     /// grow forever.
     pub(super) fn restart_log_if_done(&self) -> Result<()> {
-        let Some(wal) = &self.wal else { return Ok(()) };
+        let Some(wal) = self.wal.get() else {
+            return Ok(());
+        };
         let mut wal = wal.try_borrow_mut().map_err(|_| reentrant())?;
         let readers_in_log = self.readers.log_ends().any(|end| end > 0);
         if wal.max_frame() > 0 && wal.can_reset() && !readers_in_log {
@@ -78,7 +220,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
     /// frames stay in the log for the next checkpoint), so it is not
     /// reported.
     pub(super) fn autocheckpoint(&self) {
-        let Some(wal) = &self.wal else { return };
+        let Some(wal) = self.wal.get() else { return };
         let due = wal
             .try_borrow()
             .is_ok_and(|wal| wal.max_frame() >= self.autocheckpoint);

@@ -37,6 +37,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
             self.committed.set(self.state.get());
         }
         self.txn.set(Txn::Idle);
+        self.end_shared_write();
         self.autocheckpoint();
         Ok(())
     }
@@ -57,12 +58,14 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
                 self.cache.forget(id)?;
             }
         }
-        if let Some(wal) = &self.wal {
+        if let Some(wal) = self.wal.get() {
             wal.try_borrow_mut().map_err(|_| reentrant())?.rollback();
         }
         self.state.set(self.committed.get());
         self.txn.set(Txn::Idle);
-        Ok(())
+        let unshared = self.unshare_frames();
+        self.end_shared_write();
+        unshared
     }
 
     fn write_transaction(&self) -> Result<()> {
@@ -74,8 +77,8 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         }
         let committed = self.committed.get();
         let creating = committed.page_count == 0;
-        let logged = self.wal.is_some() && !creating;
-        if self.wal.is_some() {
+        let logged = self.wal.get().is_some() && !creating;
+        if self.wal.get().is_some() {
             state.header.write_version = FileFormatVersion::Wal;
             state.header.read_version = FileFormatVersion::Wal;
         }
@@ -100,17 +103,29 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
     /// Appends the changed pages to the log as one transaction; on success
     /// each frame of the cache holds the log version it became.
     fn append_to_log(&self, list: &Vec<(PageNo, FrameId), A>, page_count: u32) -> Result<()> {
-        let wal = self
-            .wal
-            .as_ref()
-            .ok_or(Error::Misuse("no log to append to"))?;
+        let wal = self.wal.get().ok_or(Error::Misuse("no log to append to"))?;
         let mut wal = wal.try_borrow_mut().map_err(|_| reentrant())?;
         let first = wal.last_frame();
+        if self.is_shared() {
+            // Readers find frames through the shared index, and ignore
+            // those past the header's last frame until it is published.
+            let next = first.checked_add(1).ok_or(Error::Full)?;
+            self.share_frames(next, list.iter().map(|(page, _)| *page), wal.max_frame())?;
+        }
         let pages = list
             .iter()
             .map(|(page, id)| (*page, FrameBytes::of(self, *id)));
         wal.append(pages, page_count)?;
         self.log_end.set(wal.max_frame());
+        drop(wal);
+        if self.is_shared() {
+            if let Err(e) = self.publish_commit() {
+                // Unpublished frames are overwritten by the next writer:
+                // this commit did not happen.
+                self.revert_to_published()?;
+                return Err(e);
+            }
+        }
         for (n, (page, id)) in list.iter().enumerate() {
             let frame = u32::try_from(n)
                 .ok()
@@ -130,10 +145,14 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
             file.write_at(page.offset(self.page_size), &bytes)?;
         }
         file.sync()?;
+        drop(file);
         // The file holds these versions now: they replace any older
         // committed version in the cache.
         for (page, id) in list.iter() {
             self.cache.assign(*id, (*page, Version::File))?;
+        }
+        if self.is_shared() {
+            self.publish_in_place(self.state.get().page_count)?;
         }
         Ok(())
     }

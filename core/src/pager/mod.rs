@@ -43,13 +43,14 @@ mod checkpoint;
 mod commit;
 mod freelist;
 mod handle;
+mod shared;
 mod snapshot;
 #[cfg(test)]
 mod tests;
 
-use core::cell::{Cell, RefCell};
+use core::cell::{Cell, OnceCell, RefCell};
 
-use boundlite_platform::{ErrorKind, File, OpenMode};
+use boundlite_platform::{ErrorKind, File, LockLevel, OpenMode};
 
 use crate::alloc::{Allocator, Box};
 use crate::format::{DatabaseHeader, HEADER_SIZE};
@@ -57,6 +58,7 @@ use crate::wal::Wal;
 use crate::{Config, Error, PageNo, Result};
 use cache::{FrameId, PageCache, Version};
 pub use handle::{PageMut, PageRef};
+use shared::{Mode, SharedState};
 use snapshot::Readers;
 pub use snapshot::{MAX_READERS, ReadTransaction, Snapshot};
 
@@ -80,7 +82,8 @@ struct State {
 /// A database file, page by page. See the module documentation.
 pub struct Pager<F: File, A: Allocator + Clone> {
     file: RefCell<F>,
-    wal: Option<RefCell<Wal<F, A>>>,
+    /// The log, once the database has one (see `attach_log`).
+    wal: OnceCell<RefCell<Wal<F, A>>>,
     cache: PageCache<A>,
     writable: bool,
     page_size: u32,
@@ -95,6 +98,10 @@ pub struct Pager<F: File, A: Allocator + Clone> {
     /// One page, lent to checkpoints to copy frames through.
     scratch: RefCell<Box<[u8], A>>,
     readers: Readers,
+    /// How the file is shared with other handles (see `shared`).
+    mode: Cell<Mode>,
+    shared: SharedState,
+    alloc: A,
 }
 
 impl<F: File, A: Allocator + Clone> Pager<F, A> {
@@ -104,12 +111,99 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
     /// prepares a database of `config.page_size` pages with no page yet
     /// (the first commit must create page 1). The page cache takes its
     /// frames from `alloc` as pages are read, not here.
+    ///
+    /// No lock is taken: the caller makes sure no other handle changes the
+    /// files while this pager is open (tools and tests).
     pub fn open(
-        mut file: F,
+        file: F,
         wal: Option<F>,
         mode: OpenMode,
         config: &Config,
         alloc: A,
+    ) -> Result<Self> {
+        Self::open_as(file, wal, mode, config, alloc, false)
+    }
+
+    /// Opens the database as [`open`](Self::open) does, sharing the files
+    /// with other handles as SQLite does: with a log, through the shared
+    /// WAL index when the platform has shared memory, else holding the file
+    /// exclusively; without one, under a shared lock until a log is
+    /// attached ([`attach_log`](Self::attach_log)). `Busy` when another
+    /// handle's lock forbids it.
+    pub fn open_shared(
+        file: F,
+        wal: Option<F>,
+        mode: OpenMode,
+        config: &Config,
+        alloc: A,
+    ) -> Result<Self> {
+        Self::open_as(file, wal, mode, config, alloc, true)
+    }
+
+    fn open_as(
+        mut file: F,
+        wal: Option<F>,
+        open_mode: OpenMode,
+        config: &Config,
+        alloc: A,
+        locking: bool,
+    ) -> Result<Self> {
+        let mode = if locking {
+            Self::lock_file(&mut file, LockLevel::Shared)?;
+            match Self::choose_mode(&mut file, wal.is_some()) {
+                Ok(mode) => mode,
+                Err(e) => {
+                    let _ = file.unlock(LockLevel::None);
+                    return Err(e);
+                }
+            }
+        } else {
+            Mode::Unlocked
+        };
+        let pager = Self::open_locked(file, wal, open_mode, config, alloc, mode)?;
+        if mode == Mode::Shared {
+            // Learn the latest commit, then let go of it: an idle pager
+            // holds no read mark.
+            pager.view()?;
+            pager.drop_view()?;
+            if pager.log_end.get() > 0 && pager.file_size_is_zero()? {
+                return Err(Error::CantOpen(
+                    "a write-ahead log holds commits for an empty database file",
+                ));
+            }
+        }
+        Ok(pager)
+    }
+
+    /// The mode a locked pager starts in: shared through the WAL index,
+    /// exclusive where the platform has no shared memory, or unattached
+    /// until a log exists.
+    fn choose_mode(file: &mut F, logged: bool) -> Result<Mode> {
+        if !logged {
+            return Ok(Mode::Unattached);
+        }
+        match file.shm_attach() {
+            Ok(()) => Ok(Mode::Shared),
+            Err(e) if e.kind() == ErrorKind::Unsupported => {
+                Self::lock_file(file, LockLevel::Exclusive)?;
+                Ok(Mode::Exclusive)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn file_size_is_zero(&self) -> Result<bool> {
+        let mut file = self.file.try_borrow_mut().map_err(|_| reentrant())?;
+        Ok(file.size()? == 0)
+    }
+
+    fn open_locked(
+        mut file: F,
+        wal: Option<F>,
+        open_mode: OpenMode,
+        config: &Config,
+        alloc: A,
+        mode: Mode,
     ) -> Result<Self> {
         let size = file.size()?;
         let mut state = if size == 0 {
@@ -145,7 +239,14 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         )?;
         let scratch = Box::try_from_elem_in(0u8, page_size as usize, alloc.clone())?;
         let wal = match wal {
-            Some(wal) => Some(Wal::open(wal, state.header.page_size, alloc)?),
+            // The shared index says which frames are committed: reading
+            // the log file here would race with its writers.
+            Some(wal) if mode == Mode::Shared => Some(Wal::open_following(
+                wal,
+                state.header.page_size,
+                alloc.clone(),
+            )?),
+            Some(wal) => Some(Wal::open(wal, state.header.page_size, alloc.clone())?),
             None => None,
         };
         let log_end = wal.as_ref().map_or(0, Wal::max_frame);
@@ -159,9 +260,12 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         }
         let pager = Self {
             file: RefCell::new(file),
-            wal: wal.map(RefCell::new),
+            wal: match wal {
+                Some(wal) => OnceCell::from(RefCell::new(wal)),
+                None => OnceCell::new(),
+            },
             cache,
-            writable: mode.is_writable(),
+            writable: open_mode.is_writable(),
             page_size,
             autocheckpoint: config.checkpoint_threshold(),
             txn: Cell::new(Txn::Idle),
@@ -170,6 +274,9 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
             log_end: Cell::new(log_end),
             scratch: RefCell::new(scratch),
             readers: Readers::new(),
+            mode: Cell::new(mode),
+            shared: SharedState::new(),
+            alloc,
         };
         if log_end > 0 {
             // Page 1 in the log carries the header as of the last commit.
@@ -250,7 +357,13 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
     /// commit whatever is committed after. `Busy` when [`MAX_READERS`] are
     /// already open.
     pub fn begin_read(&self) -> Result<ReadTransaction<'_, F, A>> {
-        ReadTransaction::begin(self, self.snapshot())
+        if self.is_shared() {
+            let (snapshot, mark) = self.take_read()?;
+            return ReadTransaction::begin(self, snapshot, Some(mark)).inspect_err(|_| {
+                let _ = self.release_read(mark);
+            });
+        }
+        ReadTransaction::begin(self, self.snapshot(), None)
     }
 
     /// Page `no` as of `snapshot`.
@@ -266,6 +379,12 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
     /// (with the write transaction's changes when one is open), loading it
     /// if needed.
     pub fn page(&self, no: PageNo) -> Result<PageRef<'_, A>> {
+        if self.txn.get() == Txn::Idle && self.is_shared() {
+            // Outside a transaction another process may commit, checkpoint
+            // or restart the log: read under a held read mark.
+            let snapshot = self.view()?;
+            return self.page_at(no, &snapshot);
+        }
         if no.get() > self.state.get().page_count {
             return Err(past_the_end(no));
         }
@@ -312,7 +431,15 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         }
         match self.txn.get() {
             Txn::Idle => {
-                self.restart_log_if_done()?;
+                match self.mode.get() {
+                    Mode::Shared => self.begin_shared_write()?,
+                    Mode::Unattached => {
+                        return Err(Error::Misuse(
+                            "a database without a log takes its first write after attach_log",
+                        ));
+                    }
+                    Mode::Unlocked | Mode::Exclusive => self.restart_log_if_done()?,
+                }
                 self.txn.set(Txn::Write);
                 Ok(())
             }
@@ -387,7 +514,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
                 Version::Log(log_frame) => {
                     let wal = self
                         .wal
-                        .as_ref()
+                        .get()
                         .ok_or(Error::Misuse("a log version without a log"))?;
                     wal.try_borrow_mut()
                         .map_err(|_| reentrant())?
@@ -405,7 +532,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
     /// Which version of page `no` a view that includes log frames up to
     /// `log_end` reads: its latest frame there, else the database file's.
     fn resolve(&self, no: PageNo, log_end: u32) -> Result<Version> {
-        let Some(wal) = &self.wal else {
+        let Some(wal) = self.wal.get() else {
             return Ok(Version::File);
         };
         let wal = wal.try_borrow().map_err(|_| reentrant())?;
@@ -432,6 +559,12 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         let mut state = self.state.get();
         change(&mut state);
         self.state.set(state);
+    }
+}
+
+impl<F: File, A: Allocator + Clone> Drop for Pager<F, A> {
+    fn drop(&mut self) {
+        self.close_shared();
     }
 }
 

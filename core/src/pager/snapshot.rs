@@ -82,15 +82,23 @@ pub struct ReadTransaction<'p, F: File, A: Allocator + Clone> {
     pager: &'p Pager<F, A>,
     snapshot: Snapshot,
     slot: usize,
+    /// The shared read mark that protects the snapshot from other
+    /// processes' checkpoints, when the log is shared.
+    mark: Option<super::shared::Mark>,
 }
 
 impl<'p, F: File, A: Allocator + Clone> ReadTransaction<'p, F, A> {
-    pub(super) fn begin(pager: &'p Pager<F, A>, snapshot: Snapshot) -> Result<Self> {
+    pub(super) fn begin(
+        pager: &'p Pager<F, A>,
+        snapshot: Snapshot,
+        mark: Option<super::shared::Mark>,
+    ) -> Result<Self> {
         let slot = pager.readers.acquire(snapshot.log_end)?;
         Ok(Self {
             pager,
             snapshot,
             slot,
+            mark,
         })
     }
 
@@ -103,6 +111,11 @@ impl<'p, F: File, A: Allocator + Clone> ReadTransaction<'p, F, A> {
 impl<F: File, A: Allocator + Clone> Drop for ReadTransaction<'_, F, A> {
     fn drop(&mut self) {
         self.pager.readers.release(self.slot);
+        if let Some(mark) = self.mark {
+            // Nothing to report to: a mark not given back is given back
+            // when the pager closes.
+            let _ = self.pager.release_read(mark);
+        }
     }
 }
 

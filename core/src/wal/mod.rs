@@ -14,6 +14,10 @@
 //! - `recovery`: rebuilding the index from the file alone.
 //! - [`log`](Wal): the log object: open, read, append, roll back.
 //! - `checkpoint`: [`Wal::backfill`], [`Wal::checkpoint`], [`Wal::reset`].
+//! - `shm`: SQLite's shared WAL index (`-shm`): its header, checkpoint
+//!   information, read marks, lock slots and hash tables.
+//! - `follow`: keeping this handle's view of a log that other processes
+//!   append to in step with the shared index.
 //!
 //! # The file
 //!
@@ -60,17 +64,20 @@
 
 mod checkpoint;
 mod checksum;
+mod follow;
 mod frame;
 mod frame_no;
 mod header;
 mod index;
 mod log;
 mod recovery;
+pub(crate) mod shm;
 #[cfg(test)]
 mod tests;
 
 pub use checkpoint::{Backfill, CheckpointMode, CheckpointResult};
 pub use checksum::{ByteOrder, Checksum};
+pub(crate) use follow::Followed;
 pub use frame::{FRAME_HEADER_SIZE, FrameHeader};
 pub use frame_no::FrameNo;
 pub use header::{

@@ -177,3 +177,5 @@ fn opening_and_writing_survive_every_allocation_failure() {
     assert_eq!(report.value, 60);
     assert!(report.failure_points > 10);
 }
+
+mod sharing;

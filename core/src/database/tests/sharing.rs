@@ -1,0 +1,272 @@
+//! Several `Database` values on one `MemoryPlatform` path: each is a
+//! "process" following SQLite's protocol through the RAM disk's locks and
+//! shared memory, so their interleavings run deterministically.
+
+use super::*;
+use crate::btree::TableCursor;
+use crate::wal::CheckpointMode;
+
+type Db<'d> = Database<&'d MemoryPlatform, Global>;
+
+const PATH: &str = "shared.db";
+
+fn open(disk: &MemoryPlatform) -> Db<'_> {
+    Database::open(disk, PATH, &small(), Global).unwrap()
+}
+
+/// The rows of the table rooted at `root` as `source` reads them.
+fn rows<S: crate::btree::PageSource>(source: &S, root: PageNo) -> std::vec::Vec<(i64, i64)> {
+    let mut cursor = TableCursor::new(source, root, Vec::new_in(Global));
+    let mut out = std::vec::Vec::new();
+    let mut more = cursor.first().unwrap();
+    while more {
+        let rowid = cursor.rowid().unwrap();
+        let payload = cursor.payload().unwrap();
+        let record = crate::record::RecordRef::parse(&payload, None).unwrap();
+        let value = match record.column(0).unwrap() {
+            ValueRef::Integer(v) => v,
+            other => panic!("row {rowid} holds {other:?}"),
+        };
+        out.push((rowid, value));
+        more = cursor.next().unwrap();
+    }
+    out
+}
+
+fn value(v: i64) -> Vec<u8> {
+    let mut out = Vec::new();
+    encode_into(&[ValueRef::Integer(v)], &mut out).unwrap();
+    out
+}
+
+/// A table every test shares: root page 2, created by the first database.
+fn create_table(db: &Db<'_>) -> PageNo {
+    let txn = db.begin_write().unwrap();
+    let root = txn.create_tree(TreeKind::Table).unwrap();
+    txn.insert_row(root, 0, &value(0)).unwrap();
+    txn.commit().unwrap();
+    root
+}
+
+/// Commit `n` of the model: row `n` holds `n * 7`, row 0 holds `n`.
+fn commit_n(db: &Db<'_>, root: PageNo, n: i64) -> Result<()> {
+    let txn = db.begin_write()?;
+    txn.insert_row(root, n, &value(n * 7))?;
+    txn.insert_row(root, 0, &value(n))?;
+    assert_eq!(
+        check_prefix(&rows(db.pager(), root)),
+        n,
+        "the writer's own view"
+    );
+    txn.commit()
+}
+
+/// Checks that `seen` is the state after exactly commit `row 0` of the
+/// model: a prefix of the commit order, nothing uncommitted.
+fn check_prefix(seen: &[(i64, i64)]) -> i64 {
+    let (first, rest) = seen.split_first().expect("row 0 is always there");
+    assert_eq!(first.0, 0);
+    let n = first.1;
+    let expected: std::vec::Vec<(i64, i64)> = (1..=n).map(|k| (k, k * 7)).collect();
+    assert_eq!(rest, &expected[..], "a state no prefix of the commits made");
+    n
+}
+
+#[test]
+fn two_databases_see_each_others_commits_at_their_next_transaction() {
+    let disk = MemoryPlatform::new();
+    let a = open(&disk);
+    let root = create_table(&a);
+    let b = open(&disk);
+    assert_eq!(check_prefix(&rows(&b.begin_read().unwrap(), root)), 0);
+    commit_n(&a, root, 1).unwrap();
+    commit_n(&b, root, 2).unwrap();
+    commit_n(&a, root, 3).unwrap();
+    assert_eq!(check_prefix(&rows(&a.begin_read().unwrap(), root)), 3);
+    assert_eq!(check_prefix(&rows(&b.begin_read().unwrap(), root)), 3);
+    drop(a);
+    let c = open(&disk);
+    assert_eq!(check_prefix(&rows(&c.begin_read().unwrap(), root)), 3);
+}
+
+#[test]
+fn a_writer_makes_the_other_database_busy_and_its_rows_invisible() {
+    let disk = MemoryPlatform::new();
+    let a = open(&disk);
+    let root = create_table(&a);
+    let b = open(&disk);
+    let txn = a.begin_write().unwrap();
+    txn.insert_row(root, 1, &value(7)).unwrap();
+    txn.insert_row(root, 0, &value(1)).unwrap();
+    assert_eq!(b.begin_write().err(), Some(Error::Busy));
+    assert_eq!(check_prefix(&rows(&b.begin_read().unwrap(), root)), 0);
+    txn.commit().unwrap();
+    assert_eq!(check_prefix(&rows(&b.begin_read().unwrap(), root)), 1);
+    commit_n(&b, root, 2).unwrap();
+}
+
+#[test]
+fn a_reader_in_one_database_holds_back_the_others_checkpoint() {
+    let disk = MemoryPlatform::new();
+    let a = open(&disk);
+    let root = create_table(&a);
+    let b = open(&disk);
+    commit_n(&a, root, 1).unwrap();
+    let read = b.begin_read().unwrap();
+    for n in 2..=20 {
+        commit_n(&a, root, n).unwrap();
+    }
+    let result = a.checkpoint(CheckpointMode::Truncate).unwrap();
+    assert!(result.busy, "the reader's snapshot is still in the log");
+    assert_eq!(check_prefix(&rows(&read, root)), 1);
+    drop(read);
+    let result = a.checkpoint(CheckpointMode::Truncate).unwrap();
+    assert!(!result.busy);
+    assert_eq!(disk.file_bytes("shared.db-wal").unwrap().len(), 0);
+    commit_n(&b, root, 21).unwrap();
+    assert_eq!(check_prefix(&rows(&a.begin_read().unwrap(), root)), 21);
+    assert!(a.integrity_check(0).unwrap().problems().len() <= 1);
+}
+
+/// A tiny deterministic generator (xorshift).
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// What the scheduler knows: the last acknowledged commit.
+struct Model {
+    committed: i64,
+}
+
+/// One step of one database, possibly with others' steps nested inside
+/// its open transaction.
+fn step<'d>(
+    dbs: &mut [Option<Db<'d>>],
+    disk: &'d MemoryPlatform,
+    root: PageNo,
+    model: &mut Model,
+    rng: &mut Rng,
+    depth: u32,
+) {
+    let who = rng.below(dbs.len() as u64) as usize;
+    if dbs[who].is_none() {
+        dbs[who] = Some(open(disk));
+        return;
+    }
+    match rng.below(if depth > 0 { 4 } else { 7 }) {
+        0 => {
+            // A short read: the latest commit, exactly.
+            let db = dbs[who].as_ref().unwrap();
+            let read = db.begin_read().unwrap();
+            assert_eq!(check_prefix(&rows(&read, root)), model.committed);
+        }
+        1 => {
+            // An autocommit write; busy only while another writes.
+            let n = model.committed + 1;
+            match commit_n(dbs[who].as_ref().unwrap(), root, n) {
+                Ok(()) => model.committed = n,
+                Err(Error::Busy) => assert!(depth > 0, "busy with no other writer"),
+                Err(e) => panic!("commit failed: {e}"),
+            }
+        }
+        2 => {
+            let mode = [
+                CheckpointMode::Passive,
+                CheckpointMode::Full,
+                CheckpointMode::Restart,
+                CheckpointMode::Truncate,
+            ][rng.below(4) as usize];
+            match dbs[who].as_ref().unwrap().checkpoint(mode) {
+                Ok(_) | Err(Error::Busy) => {}
+                Err(e) => panic!("checkpoint failed: {e}"),
+            }
+        }
+        3 => {
+            if depth == 0 {
+                dbs[who] = None;
+            }
+        }
+        4 => {
+            // A long read: stable while others commit around it.
+            let (before, db) = {
+                let db = dbs[who].take().unwrap();
+                (model.committed, db)
+            };
+            {
+                let read = db.begin_read().unwrap();
+                assert_eq!(check_prefix(&rows(&read, root)), before);
+                for _ in 0..rng.below(6) {
+                    step(dbs, disk, root, model, rng, depth + 1);
+                }
+                assert_eq!(
+                    check_prefix(&rows(&read, root)),
+                    before,
+                    "a repeatable read"
+                );
+            }
+            dbs[who] = Some(db);
+        }
+        _ => {
+            // A long write: invisible to others until it commits, and it
+            // makes their writes busy.
+            let db = dbs[who].take().unwrap();
+            let n = model.committed + 1;
+            {
+                let txn = match db.begin_write() {
+                    Ok(txn) => txn,
+                    Err(e) => panic!("begin failed with no other writer: {e}"),
+                };
+                txn.insert_row(root, n, &value(n * 7)).unwrap();
+                txn.insert_row(root, 0, &value(n)).unwrap();
+                for _ in 0..rng.below(6) {
+                    step(dbs, disk, root, model, rng, depth + 1);
+                }
+                assert_eq!(model.committed, n - 1, "no other writer got in");
+                if rng.below(3) == 0 {
+                    txn.rollback().unwrap();
+                } else {
+                    txn.commit().unwrap();
+                    model.committed = n;
+                }
+            }
+            dbs[who] = Some(db);
+        }
+    }
+}
+
+#[test]
+fn seeded_interleavings_of_three_databases_lose_no_commit_and_read_only_prefixes() {
+    for seed in 1..=60u64 {
+        let disk = MemoryPlatform::new();
+        let mut dbs: std::vec::Vec<Option<Db<'_>>> = (0..3).map(|_| None).collect();
+        dbs[0] = Some(open(&disk));
+        let root = create_table(dbs[0].as_ref().unwrap());
+        let mut model = Model { committed: 0 };
+        let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+        for _ in 0..150 {
+            step(&mut dbs, &disk, root, &mut model, &mut rng, 0);
+            // Half the seeds also read every database after each step:
+            // reads move a database's view, and so change what happens.
+            if seed % 2 == 0 {
+                for db in dbs.iter().flatten() {
+                    let seen = check_prefix(&rows(&db.begin_read().unwrap(), root));
+                    assert_eq!(seen, model.committed, "seed {seed}");
+                }
+            }
+        }
+        drop(dbs);
+        let last = open(&disk);
+        assert_eq!(
+            check_prefix(&rows(&last.begin_read().unwrap(), root)),
+            model.committed,
+            "seed {seed}: every acknowledged commit is there"
+        );
+    }
+}

@@ -1,0 +1,820 @@
+//! How a pager shares its database with other handles (other processes,
+//! or other `Database` values on one platform): SQLite's WAL protocol over
+//! the shared WAL index (`wal::shm`), or holding the file exclusively.
+//!
+//! # Modes ([`Mode`])
+//!
+//! | mode | file lock held while open | log index |
+//! |---|---|---|
+//! | `Unlocked` | none: the caller coordinates (`Pager::open`) | private |
+//! | `Exclusive` | `Exclusive`: others get `Busy` | private |
+//! | `Unattached` | `Shared` | none yet: no log, reads the file |
+//! | `Shared` | `Shared` | SQLite's `-shm`, shared |
+//!
+//! `Unattached` is a database without a log (a rollback-journal SQLite
+//! file): it becomes `Shared` (or `Exclusive`, on a platform without
+//! shared memory) when its first write attaches a log, under an
+//! `Exclusive` file lock so that no rollback-mode writer is active.
+//!
+//! # The shared protocol (`Shared`)
+//!
+//! - **Reading** ([`Pager::take_read`]): read the shared header (rebuilding
+//!   the index from the log first if it is torn or new); follow it (index
+//!   the frames other handles committed, forget cached pages a restart or
+//!   a checkpoint made stale); then hold a read mark at or below the
+//!   header's last frame, shared, and check that neither moved meanwhile.
+//!   A log entirely in the database file is read through mark 0: the
+//!   database file alone.
+//! - **Writing** ([`Pager::begin_shared_write`]): take the write lock,
+//!   then read as above (nobody else can commit now), and restart the log
+//!   when it is entirely in the database file and no reader uses it. A
+//!   commit records its frames in the shared hash tables before writing
+//!   them to the log, and publishes the header after the log is synced:
+//!   no reader sees a frame before it is durable.
+//! - **Checkpoints** take the checkpoint lock, copy frames only up to the
+//!   lowest read mark a reader holds, and hold mark 0 exclusively while
+//!   they write the database file.
+//!
+//! Every lock is tried once: a refused one is `Busy`, and waiting is the
+//! caller's (the database's busy timeout).
+//!
+//! Invariants:
+//! - this pager holds each read mark's slot shared exactly while
+//!   `holders[mark] > 0`; the write slot exactly while `writing`;
+//! - `view` is a mark held for reads outside any transaction, at the
+//!   latest commit this pager knows; it is dropped whenever that moves.
+
+use core::cell::{Cell, RefCell};
+
+use boundlite_platform::{ErrorKind, File, LockLevel, ShmLockKind};
+
+use super::cache::Version;
+use super::{Pager, Snapshot, reentrant};
+use crate::alloc::Allocator;
+use crate::format::{DatabaseHeader, HEADER_SIZE};
+use crate::wal::Followed;
+use crate::wal::shm::{self, IndexHeader, MARK_UNUSED, READ_MARKS, Slot, Unusable};
+use crate::{Error, PageNo, Result};
+
+/// How the pager shares its file. See the module documentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// No lock is taken: the caller coordinates.
+    Unlocked,
+    /// The file is held exclusively while open.
+    Exclusive,
+    /// No log yet: the file is read under a `Shared` lock.
+    Unattached,
+    /// The log is shared through the WAL index.
+    Shared,
+}
+
+/// Attempts at a consistent read before giving up with `Busy` (SQLite
+/// gives up with `SQLITE_PROTOCOL` after about 100).
+const READ_ATTEMPTS: u32 = 100;
+
+/// A read mark this pager holds, for one reader.
+pub(crate) type Mark = u8;
+
+/// What the shared protocol keeps between calls.
+pub(crate) struct SharedState {
+    /// The shared header the pager's view follows; `None` before the first
+    /// read.
+    seen: Cell<Option<IndexHeader>>,
+    /// Frames the shared index said were backfilled, when last read.
+    backfilled: Cell<u32>,
+    /// How many of this pager's readers hold each read mark.
+    holders: [Cell<u32>; READ_MARKS as usize],
+    /// Whether this pager holds the write lock.
+    writing: Cell<bool>,
+    /// Whether the shared hash tables may hold entries past the last
+    /// published commit that this pager wrote.
+    unpublished: Cell<bool>,
+    /// The read mark (and snapshot) reads outside a transaction use.
+    view: Cell<Option<(Mark, Snapshot)>>,
+}
+
+impl SharedState {
+    pub(crate) fn new() -> Self {
+        SharedState {
+            seen: Cell::new(None),
+            backfilled: Cell::new(0),
+            holders: core::array::from_fn(|_| Cell::new(0)),
+            writing: Cell::new(false),
+            unpublished: Cell::new(false),
+            view: Cell::new(None),
+        }
+    }
+
+    fn holds(&self, mark: Mark) -> bool {
+        self.holders
+            .get(usize::from(mark))
+            .is_some_and(|h| h.get() > 0)
+    }
+}
+
+impl<F: File, A: Allocator + Clone> Pager<F, A> {
+    /// Runs `op` on the database file handle.
+    fn with_db<T>(&self, op: impl FnOnce(&mut F) -> Result<T>) -> Result<T> {
+        let Ok(mut file) = self.file.try_borrow_mut() else {
+            return Err(reentrant());
+        };
+        op(&mut file)
+    }
+
+    /// Whether the pager follows the shared protocol.
+    pub(crate) fn is_shared(&self) -> bool {
+        self.mode.get() == Mode::Shared
+    }
+
+    /// Starts a read in shared mode: the snapshot of the latest commit and
+    /// the read mark that protects it, held until [`release_read`](Self::release_read).
+    pub(crate) fn take_read(&self) -> Result<(Snapshot, Mark)> {
+        if let (true, Some((mark, snapshot))) = (self.shared.writing.get(), self.shared.view.get())
+        {
+            // Nobody else can commit while this pager writes: its write's
+            // snapshot is the latest, and its mark protects it.
+            self.count_mark(mark, 1);
+            return Ok((snapshot, mark));
+        }
+        for _ in 0..READ_ATTEMPTS {
+            let header = self.refresh()?;
+            if let Some(found) = self.try_mark(&header)? {
+                return Ok(found);
+            }
+        }
+        Err(Error::Busy)
+    }
+
+    /// One attempt at holding a read mark for the log `header` describes;
+    /// `None` when something moved and the read must start again.
+    fn try_mark(&self, header: &IndexHeader) -> Result<Option<(Snapshot, Mark)>> {
+        let snapshot = self.snapshot();
+        self.with_db(|db| {
+            if shm::backfilled(db)? >= header.max_frame {
+                match self.share_mark(db, 0) {
+                    Ok(()) => {
+                        db.shm_barrier();
+                        if shm::read_header(db)? != Ok(*header) {
+                            self.unshare_mark(db, 0)?;
+                            return Ok(None);
+                        }
+                        let snapshot = Snapshot {
+                            log_end: 0,
+                            ..snapshot
+                        };
+                        return Ok(Some((snapshot, 0)));
+                    }
+                    // A checkpoint is writing the database file: read
+                    // through the log instead.
+                    Err(Error::Busy) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            let max = header.max_frame;
+            let mut best: Option<(Mark, u32)> = None;
+            for mark in 1..READ_MARKS {
+                let value = shm::mark(db, mark)?;
+                if value <= max && best.is_none_or(|(_, b)| b <= value) {
+                    best = Some((mark, value));
+                }
+            }
+            if best.is_none_or(|(_, value)| value < max) {
+                for mark in 1..READ_MARKS {
+                    if self.shared.holds(mark) {
+                        continue;
+                    }
+                    match shm::lock(db, Slot::Read(mark), ShmLockKind::Exclusive) {
+                        Ok(()) => {
+                            let set = shm::set_mark(db, mark, max);
+                            shm::unlock(db, Slot::Read(mark), ShmLockKind::Exclusive)?;
+                            set?;
+                            best = Some((mark, max));
+                            break;
+                        }
+                        Err(Error::Busy) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            let Some((mark, value)) = best else {
+                return Ok(None);
+            };
+            match self.share_mark(db, mark) {
+                Ok(()) => {}
+                Err(Error::Busy) => return Ok(None),
+                Err(e) => return Err(e),
+            }
+            db.shm_barrier();
+            if shm::mark(db, mark)? != value || shm::read_header(db)? != Ok(*header) {
+                self.unshare_mark(db, mark)?;
+                return Ok(None);
+            }
+            Ok(Some((snapshot, mark)))
+        })
+    }
+
+    /// Holds `mark` shared, once more.
+    fn share_mark(&self, db: &mut F, mark: Mark) -> Result<()> {
+        if !self.shared.holds(mark) {
+            shm::lock(db, Slot::Read(mark), ShmLockKind::Shared)?;
+        }
+        self.count_mark(mark, 1);
+        Ok(())
+    }
+
+    /// Holds `mark` once less, giving the slot back after the last.
+    fn unshare_mark(&self, db: &mut F, mark: Mark) -> Result<()> {
+        self.count_mark(mark, -1);
+        if !self.shared.holds(mark) {
+            shm::unlock(db, Slot::Read(mark), ShmLockKind::Shared)?;
+        }
+        Ok(())
+    }
+
+    fn count_mark(&self, mark: Mark, by: i32) {
+        if let Some(h) = self.shared.holders.get(usize::from(mark)) {
+            h.set(h.get().saturating_add_signed(by));
+        }
+    }
+
+    /// Ends a read started by [`take_read`](Self::take_read).
+    pub(crate) fn release_read(&self, mark: Mark) -> Result<()> {
+        self.with_db(|db| self.unshare_mark(db, mark))
+    }
+
+    /// The snapshot reads outside any transaction use in shared mode,
+    /// taking a read mark for it if none is held.
+    pub(crate) fn view(&self) -> Result<Snapshot> {
+        if let Some((_, snapshot)) = self.shared.view.get() {
+            return Ok(snapshot);
+        }
+        let (snapshot, mark) = self.take_read()?;
+        self.shared.view.set(Some((mark, snapshot)));
+        Ok(snapshot)
+    }
+
+    /// Gives back the view's read mark, if held: the next read outside a
+    /// transaction takes the latest commit again.
+    pub(crate) fn drop_view(&self) -> Result<()> {
+        match self.shared.view.take() {
+            Some((mark, _)) => self.release_read(mark),
+            None => Ok(()),
+        }
+    }
+
+    /// Reads the shared header, rebuilding the index from the log when it
+    /// is torn or new, and brings this pager's view up to it.
+    fn refresh(&self) -> Result<IndexHeader> {
+        for _ in 0..READ_ATTEMPTS {
+            let read = self.with_db(|db| shm::read_header(db))?;
+            let header = match read {
+                Ok(header) => header,
+                Err(Unusable::Version) => {
+                    return Err(Error::CantOpen(
+                        "the WAL index is of a version this engine does not know",
+                    ));
+                }
+                Err(Unusable::Rebuild) => {
+                    self.recover()?;
+                    continue;
+                }
+            };
+            if self.shared.seen.get() != Some(header) {
+                self.follow(&header)?;
+            } else {
+                self.follow_backfill()?;
+            }
+            return Ok(header);
+        }
+        Err(Error::Busy)
+    }
+
+    /// Makes the pager's view the log `header` describes: indexes frames
+    /// other handles committed, forgets cached pages that became stale,
+    /// and rereads the database header.
+    fn follow(&self, header: &IndexHeader) -> Result<()> {
+        self.drop_view()?;
+        let wal = self.wal.get().ok_or(Error::CantOpen(
+            "another process started a write-ahead log after this database was opened without one",
+        ))?;
+        let (followed, backfilled) = {
+            let mut wal = wal.try_borrow_mut().map_err(|_| reentrant())?;
+            let mut db = self.file.try_borrow_mut().map_err(|_| reentrant())?;
+            let followed = wal.follow(header, &mut *db)?;
+            let backfilled = shm::backfilled(&mut *db)?;
+            wal.set_backfilled(backfilled);
+            (followed, backfilled)
+        };
+        if followed == Followed::Restarted {
+            self.cache.forget_where(|v| matches!(v, Version::Log(_)))?;
+        }
+        if followed == Followed::Restarted || backfilled != self.shared.backfilled.get() {
+            // A checkpoint changed the database file under the copies the
+            // cache holds of it.
+            self.cache.forget_where(|v| v == Version::File)?;
+        }
+        self.shared.backfilled.set(backfilled);
+        let page_count = match header.db_pages {
+            0 => self.file_pages()?,
+            n => n,
+        };
+        self.log_end.set(header.max_frame);
+        let mut state = self.committed.get();
+        state.page_count = page_count;
+        self.committed.set(state);
+        self.state.set(state);
+        if page_count > 0 {
+            let fresh = self.read_header_as_of(&self.snapshot())?;
+            state.header = fresh;
+            self.committed.set(state);
+            self.state.set(state);
+        }
+        self.shared.seen.set(Some(*header));
+        Ok(())
+    }
+
+    /// Forgets the cache's copies of database-file pages when another
+    /// handle's checkpoint wrote the file since this pager last looked.
+    fn follow_backfill(&self) -> Result<()> {
+        let backfilled = self.with_db(|db| shm::backfilled(db))?;
+        if backfilled != self.shared.backfilled.get() {
+            self.cache.forget_where(|v| v == Version::File)?;
+            self.shared.backfilled.set(backfilled);
+            if let Some(wal) = self.wal.get() {
+                wal.try_borrow_mut()
+                    .map_err(|_| reentrant())?
+                    .set_backfilled(backfilled);
+            }
+        }
+        Ok(())
+    }
+
+    /// Pages the database file holds.
+    fn file_pages(&self) -> Result<u32> {
+        let size = self.with_db(|db| Ok(db.size()?))?;
+        u32::try_from(size / u64::from(self.page_size))
+            .map_err(|_| Error::corrupt_file("the database file is too large"))
+    }
+
+    /// The database header as `snapshot` has it.
+    fn read_header_as_of(&self, snapshot: &Snapshot) -> Result<DatabaseHeader> {
+        let first = self.page_at(PageNo::ONE, snapshot)?;
+        let bytes = first
+            .get(..HEADER_SIZE)
+            .ok_or(Error::corrupt_file("page 1 is short"))?;
+        let header = DatabaseHeader::parse(bytes)?;
+        header.refuse_unsupported()?;
+        if header.page_size.get() != self.page_size {
+            return Err(Error::corrupt(PageNo::ONE, "the log changes the page size"));
+        }
+        Ok(header)
+    }
+
+    /// Rebuilds the shared index from the log file (SQLite's
+    /// `walIndexRecover`), under the write, checkpoint and recovery locks.
+    /// `Busy` when another handle holds one: it is writing, or recovering.
+    fn recover(&self) -> Result<()> {
+        self.with_db(|db| shm::lock(db, Slot::Write, ShmLockKind::Exclusive))?;
+        let result = self.recover_locked();
+        let unlocked = self.with_db(|db| shm::unlock(db, Slot::Write, ShmLockKind::Exclusive));
+        result.and(unlocked)
+    }
+
+    fn recover_locked(&self) -> Result<()> {
+        if self.with_db(|db| shm::read_header(db))?.is_ok() {
+            // Another handle rebuilt it while this one waited.
+            return Ok(());
+        }
+        self.with_db(|db| {
+            shm::lock(db, Slot::Checkpoint, ShmLockKind::Exclusive)?;
+            match shm::lock(db, Slot::Recover, ShmLockKind::Exclusive) {
+                Ok(()) => Ok(()),
+                Err(e) => {
+                    shm::unlock(db, Slot::Checkpoint, ShmLockKind::Exclusive)?;
+                    Err(e)
+                }
+            }
+        })?;
+        let result = self.rebuild_index();
+        let unlocked = self.with_db(|db| {
+            shm::unlock(db, Slot::Recover, ShmLockKind::Exclusive)?;
+            shm::unlock(db, Slot::Checkpoint, ShmLockKind::Exclusive)
+        });
+        result.and(unlocked)
+    }
+
+    /// Reads the log file from the start and writes what it holds into the
+    /// shared index: its frames, its header, fresh read marks.
+    fn rebuild_index(&self) -> Result<()> {
+        let mut db = self.file.try_borrow_mut().map_err(|_| reentrant())?;
+        let db = &mut *db;
+        let header = match self.wal.get() {
+            Some(wal) => {
+                let mut wal = wal.try_borrow_mut().map_err(|_| reentrant())?;
+                wal.recover_from_file(self.alloc.clone())?;
+                let max = wal.max_frame();
+                let pages = (1..=max)
+                    .filter_map(|n| crate::wal::FrameNo::new(n).and_then(|f| wal.frame_page(f)));
+                crate::wal::Wal::<F, A>::publish_frames(db, 1, pages, 0)?;
+                if max > 0 {
+                    shm::hash::clear_after(db, max)?;
+                }
+                wal.shared_header(&IndexHeader::default())
+            }
+            None => IndexHeader {
+                big_endian: true,
+                page_size: self.page_size,
+                ..IndexHeader::default()
+            },
+        };
+        shm::set_backfilled(db, 0)?;
+        shm::set_attempted(db, header.max_frame)?;
+        shm::set_mark(db, 0, 0)?;
+        for mark in 1..READ_MARKS {
+            if self.shared.holds(mark) {
+                continue;
+            }
+            match shm::lock(db, Slot::Read(mark), ShmLockKind::Exclusive) {
+                Ok(()) => {
+                    let value = if mark == 1 && header.max_frame > 0 {
+                        header.max_frame
+                    } else {
+                        MARK_UNUSED
+                    };
+                    let set = shm::set_mark(db, mark, value);
+                    shm::unlock(db, Slot::Read(mark), ShmLockKind::Exclusive)?;
+                    set?;
+                }
+                Err(Error::Busy) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        shm::write_header(db, &header)?;
+        self.shared.seen.set(None);
+        Ok(())
+    }
+
+    /// Takes the write lock and the latest snapshot for a write
+    /// transaction, restarting the log when that is safe.
+    pub(crate) fn begin_shared_write(&self) -> Result<()> {
+        self.drop_view()?;
+        self.with_db(|db| shm::lock(db, Slot::Write, ShmLockKind::Exclusive))?;
+        self.shared.writing.set(true);
+        let result = self.take_write_snapshot();
+        if result.is_err() {
+            self.end_shared_write();
+        }
+        result
+    }
+
+    fn take_write_snapshot(&self) -> Result<()> {
+        self.shared.writing.set(false);
+        let read = self.take_read();
+        self.shared.writing.set(true);
+        let (snapshot, mark) = read?;
+        self.shared.view.set(Some((mark, snapshot)));
+        if mark == 0 {
+            self.restart_shared_log()?;
+        }
+        Ok(())
+    }
+
+    /// Restarts a log whose every frame is in the database file, when no
+    /// reader uses it (SQLite's `walRestartLog`): the next commit writes
+    /// from frame 1 under fresh salts.
+    fn restart_shared_log(&self) -> Result<()> {
+        let Some(wal) = self.wal.get() else {
+            return Ok(());
+        };
+        let Some(seen) = self.shared.seen.get() else {
+            return Ok(());
+        };
+        if seen.max_frame == 0 {
+            return Ok(());
+        }
+        let mut wal = wal.try_borrow_mut().map_err(|_| reentrant())?;
+        let mut db = self.file.try_borrow_mut().map_err(|_| reentrant())?;
+        let db = &mut *db;
+        match shm::lock_readers(db) {
+            Ok(()) => {}
+            Err(Error::Busy) => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        let restarted = (|| {
+            wal.restart();
+            wal.seed_generation(&seen);
+            let header = IndexHeader {
+                change: seen.change.wrapping_add(1),
+                max_frame: 0,
+                salts: wal.next_salts(),
+                ..seen
+            };
+            shm::write_header(db, &header)?;
+            shm::reset_marks(db)?;
+            self.shared.seen.set(Some(header));
+            self.shared.backfilled.set(0);
+            Ok(())
+        })();
+        let unlocked = shm::unlock_readers(db);
+        restarted.and(unlocked)?;
+        self.cache.forget_where(|v| matches!(v, Version::Log(_)))?;
+        self.log_end.set(0);
+        Ok(())
+    }
+
+    /// Records the frames a commit is about to append, `pages` in order
+    /// from frame `first`, in the shared hash tables.
+    pub(crate) fn share_frames(
+        &self,
+        first: u32,
+        pages: impl Iterator<Item = PageNo>,
+        committed: u32,
+    ) -> Result<()> {
+        self.shared.unpublished.set(true);
+        self.with_db(|db| crate::wal::Wal::<F, A>::publish_frames(db, first, pages, committed))
+    }
+
+    /// Publishes a commit written into the database file itself (the one
+    /// that creates it): other handles must read its size afresh.
+    pub(crate) fn publish_in_place(&self, page_count: u32) -> Result<()> {
+        let previous = self.shared.seen.get().unwrap_or_default();
+        let header = IndexHeader {
+            change: previous.change.wrapping_add(1),
+            db_pages: page_count,
+            page_size: self.page_size,
+            ..previous
+        };
+        self.with_db(|db| shm::write_header(db, &header))?;
+        self.shared.seen.set(Some(header));
+        Ok(())
+    }
+
+    /// Takes this pager's view back to the last published commit, after
+    /// a commit whose header could not be published.
+    pub(crate) fn revert_to_published(&self) -> Result<()> {
+        let seen = self.shared.seen.get().unwrap_or_default();
+        if let Some(wal) = self.wal.get() {
+            let mut wal = wal.try_borrow_mut().map_err(|_| reentrant())?;
+            let mut db = self.file.try_borrow_mut().map_err(|_| reentrant())?;
+            wal.follow(&seen, &mut *db)?;
+        }
+        self.log_end.set(seen.max_frame);
+        self.cache.forget_where(|v| matches!(v, Version::Log(_)))
+    }
+
+    /// Publishes the log's last commit in the shared header.
+    pub(crate) fn publish_commit(&self) -> Result<()> {
+        let wal = self.wal.get().ok_or(Error::Misuse("no log to publish"))?;
+        let wal = wal.try_borrow().map_err(|_| reentrant())?;
+        let previous = self.shared.seen.get().unwrap_or_default();
+        let header = wal.shared_header(&previous);
+        self.with_db(|db| shm::write_header(db, &header))?;
+        self.shared.seen.set(Some(header));
+        self.shared.unpublished.set(false);
+        // The view's mark stays valid: it is below the commit.
+        if let Some((mark, _)) = self.shared.view.get() {
+            self.shared.view.set(Some((mark, self.snapshot())));
+        }
+        Ok(())
+    }
+
+    /// Drops hash-table entries past the last commit a failed or rolled
+    /// back write may have left.
+    pub(crate) fn unshare_frames(&self) -> Result<()> {
+        if !self.shared.unpublished.replace(false) {
+            return Ok(());
+        }
+        let committed = self.shared.seen.get().map_or(0, |h| h.max_frame);
+        self.with_db(|db| shm::hash::clear_after(db, committed))
+    }
+
+    /// Gives back the write lock (and the write's snapshot).
+    pub(crate) fn end_shared_write(&self) {
+        if self.shared.writing.replace(false) {
+            let _ = self.drop_view();
+            let _ = self.with_db(|db| shm::unlock(db, Slot::Write, ShmLockKind::Exclusive));
+        }
+    }
+
+    /// Runs `copy` (a backfill of the log into the database file) under
+    /// the shared protocol: the checkpoint lock, the frames below every
+    /// reader's mark, mark 0 held exclusively while the file is written.
+    /// Returns the frame limit it used and whether a reader held it back.
+    pub(crate) fn shared_checkpoint_limit(&self) -> Result<(u32, bool)> {
+        let seen = self.refresh_for_checkpoint()?;
+        self.with_db(|db| {
+            let mut limit = seen.max_frame;
+            let mut held_back = false;
+            for mark in 1..READ_MARKS {
+                let value = shm::mark(db, mark)?;
+                if limit <= value {
+                    continue;
+                }
+                if self.shared.holds(mark) {
+                    limit = value;
+                    held_back = true;
+                    continue;
+                }
+                match shm::lock(db, Slot::Read(mark), ShmLockKind::Exclusive) {
+                    Ok(()) => {
+                        let set =
+                            shm::set_mark(db, mark, if mark == 1 { limit } else { MARK_UNUSED });
+                        shm::unlock(db, Slot::Read(mark), ShmLockKind::Exclusive)?;
+                        set?;
+                    }
+                    Err(Error::Busy) => {
+                        limit = value;
+                        held_back = true;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok((limit, held_back))
+        })
+    }
+
+    /// The latest shared header, for a checkpoint: followed like a read's.
+    fn refresh_for_checkpoint(&self) -> Result<IndexHeader> {
+        if self.shared.writing.get() {
+            return Ok(self.shared.seen.get().unwrap_or_default());
+        }
+        self.refresh()
+    }
+
+    /// The shared header this pager last followed.
+    pub(crate) fn seen_header(&self) -> IndexHeader {
+        self.shared.seen.get().unwrap_or_default()
+    }
+
+    /// Takes the write lock for a checkpoint that must hold writers off.
+    pub(crate) fn lock_writer(&self) -> Result<()> {
+        self.with_db(|db| shm::lock(db, Slot::Write, ShmLockKind::Exclusive))
+    }
+
+    /// Gives back the write lock [`lock_writer`](Self::lock_writer) took.
+    pub(crate) fn unlock_writer(&self) {
+        let _ = self.with_db(|db| shm::unlock(db, Slot::Write, ShmLockKind::Exclusive));
+    }
+
+    /// Takes the checkpoint lock; `Busy` if another checkpoint runs.
+    pub(crate) fn lock_checkpoint(&self) -> Result<()> {
+        self.with_db(|db| shm::lock(db, Slot::Checkpoint, ShmLockKind::Exclusive))
+    }
+
+    /// Gives back the checkpoint lock.
+    pub(crate) fn unlock_checkpoint(&self) -> Result<()> {
+        self.with_db(|db| shm::unlock(db, Slot::Checkpoint, ShmLockKind::Exclusive))
+    }
+
+    /// Takes mark 0 exclusively while a checkpoint writes the database
+    /// file: no reader of the file alone may start. `false` when one reads.
+    pub(crate) fn lock_file_readers(&self) -> Result<bool> {
+        if self.shared.holds(0) {
+            return Ok(false);
+        }
+        match self.with_db(|db| shm::lock(db, Slot::Read(0), ShmLockKind::Exclusive)) {
+            Ok(()) => Ok(true),
+            Err(Error::Busy) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Gives back mark 0 and records the frames now backfilled.
+    pub(crate) fn unlock_file_readers(&self, backfilled: u32) -> Result<()> {
+        let recorded = self.with_db(|db| shm::set_backfilled(db, backfilled));
+        self.shared.backfilled.set(backfilled);
+        let unlocked = self.with_db(|db| shm::unlock(db, Slot::Read(0), ShmLockKind::Exclusive));
+        recorded.and(unlocked)
+    }
+
+    /// Whether no reader but this pager's uses the log, taking read marks
+    /// `1..5` for a restart: `true` means they are held.
+    pub(crate) fn lock_log_readers(&self) -> Result<bool> {
+        if (1..READ_MARKS).any(|m| self.shared.holds(m)) {
+            return Ok(false);
+        }
+        match self.with_db(|db| shm::lock_readers(db)) {
+            Ok(()) => Ok(true),
+            Err(Error::Busy) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Publishes a restarted log (its header with no frame, fresh marks)
+    /// and gives back read marks `1..5`.
+    pub(crate) fn publish_restart(&self, salts: [u8; 8]) -> Result<()> {
+        let seen = self.shared.seen.get().unwrap_or_default();
+        let header = IndexHeader {
+            change: seen.change.wrapping_add(1),
+            max_frame: 0,
+            salts,
+            ..seen
+        };
+        let written = self.with_db(|db| {
+            shm::write_header(db, &header)?;
+            shm::reset_marks(db)
+        });
+        if written.is_ok() {
+            self.shared.seen.set(Some(header));
+            self.shared.backfilled.set(0);
+        }
+        let unlocked = self.with_db(|db| shm::unlock_readers(db));
+        written.and(unlocked)
+    }
+
+    /// Gives back read marks `1..5` taken by [`lock_log_readers`](Self::lock_log_readers).
+    pub(crate) fn unlock_log_readers(&self) -> Result<()> {
+        self.with_db(|db| shm::unlock_readers(db))
+    }
+
+    /// Takes the file lock the mode needs at open.
+    pub(crate) fn lock_file(file: &mut F, level: LockLevel) -> Result<()> {
+        match file.lock(level) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::Busy => Err(Error::Busy),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Gives back everything this pager holds, when it closes.
+    pub(crate) fn close_shared(&self) {
+        self.end_shared_write();
+        let _ = self.drop_view();
+        if let Ok(mut db) = self.file.try_borrow_mut() {
+            for mark in 0..READ_MARKS {
+                if self.shared.holds(mark) {
+                    let _ = shm::unlock(&mut *db, Slot::Read(mark), ShmLockKind::Shared);
+                }
+            }
+            if matches!(self.mode.get(), Mode::Shared) {
+                let _ = db.shm_detach(false);
+            }
+            let _ = db.unlock(LockLevel::None);
+        }
+    }
+}
+
+impl<F: File, A: Allocator + Clone> Pager<F, A> {
+    /// Whether the database has no log yet and must get one
+    /// ([`attach_log`](Self::attach_log)) before it is written.
+    pub fn needs_log(&self) -> bool {
+        self.mode.get() == Mode::Unattached
+    }
+
+    /// Gives a database opened without a log (a rollback-journal file) the
+    /// log `open` opens (creating it), under an `Exclusive` lock on the
+    /// file: no rollback-journal reader or writer is active, and once the
+    /// log exists SQLite processes read the file as a WAL database. The
+    /// lock then drops back to `Shared` (or stays `Exclusive` where the
+    /// platform has no shared memory). `Busy` when another handle holds a
+    /// lock on the file; the database is then as before.
+    pub fn attach_log(&self, open: impl FnOnce() -> Result<F>) -> Result<()> {
+        if self.mode.get() != Mode::Unattached {
+            return Ok(());
+        }
+        self.with_db(|db| Self::lock_file(db, LockLevel::Exclusive))?;
+        let attached = self.attach_log_locked(open);
+        let lock = match (&attached, self.mode.get()) {
+            (Ok(()), Mode::Exclusive) => return attached,
+            _ => LockLevel::Shared,
+        };
+        let unlocked = self.with_db(|db| Ok(db.unlock(lock)?));
+        attached.and(unlocked)
+    }
+
+    fn attach_log_locked(&self, open: impl FnOnce() -> Result<F>) -> Result<()> {
+        let file = open()?;
+        let page_size = self.header().page_size;
+        let shared = match self.with_db(|db| Ok(db.shm_attach()?)) {
+            Ok(()) => true,
+            Err(Error::Io(e)) if e.kind() == ErrorKind::Unsupported => false,
+            Err(e) => return Err(e),
+        };
+        let wal = if shared {
+            crate::wal::Wal::open_following(file, page_size, self.alloc.clone())
+        } else {
+            crate::wal::Wal::open(file, page_size, self.alloc.clone())
+        };
+        let wal = match wal {
+            Ok(wal) => wal,
+            Err(e) => {
+                if shared {
+                    let _ = self.with_db(|db| Ok(db.shm_detach(false)?));
+                }
+                return Err(e);
+            }
+        };
+        if self.wal.set(RefCell::new(wal)).is_err() {
+            return Err(Error::Misuse("the database already has a log"));
+        }
+        if shared {
+            self.mode.set(Mode::Shared);
+            self.view()?;
+            self.drop_view()?;
+        } else {
+            self.mode.set(Mode::Exclusive);
+        }
+        Ok(())
+    }
+}
