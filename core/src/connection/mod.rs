@@ -3,8 +3,11 @@
 //! stepped row by row, [`Row`] is one result row.
 //!
 //! One concern per file:
-//! - `session`: the connection's transactions (autocommit, `BEGIN`/`COMMIT`/`ROLLBACK`)
-//!   and `execute`/`prepare`;
+//! - `session`: the connection's transactions (autocommit, `BEGIN`
+//!   `DEFERRED`/`IMMEDIATE`, `COMMIT`/`ROLLBACK`), the snapshot its
+//!   statements read, and `execute`/`prepare`;
+//! - `view`: the pages the connection's statements read: a snapshot, or
+//!   its own write transaction;
 //! - `statement`, `row`: the prepared statement and its rows;
 //! - `table`: a table's columns, affinities, defaults and indexes, read
 //!   from the schema;
@@ -19,6 +22,13 @@
 //! - `exec/`: one file per statement kind (and `PRAGMA`).
 //!
 //! Invariants:
+//! - a connection never reads another connection's uncommitted changes: a
+//!   query reads the snapshot of the last commit made before its first
+//!   step, until it finishes, is reset or is dropped; inside `BEGIN` every
+//!   read sees the snapshot of the transaction's first statement, and a
+//!   change from a snapshot that is no longer the last commit fails with
+//!   [`Error::BusySnapshot`](crate::Error::BusySnapshot) (SQLite's
+//!   snapshot isolation in WAL mode);
 //! - outside `BEGIN` each changing statement runs in its own write
 //!   transaction, committed when the statement ends and rolled back when
 //!   it fails: a failed statement leaves no trace;
@@ -47,6 +57,7 @@ mod session;
 mod statement;
 mod table;
 mod value_refs;
+mod view;
 mod writer;
 
 #[cfg(test)]

@@ -43,13 +43,13 @@ fn targets<P: Platform, A: Allocator + Clone>(
     where_clause: Option<&Expr<'_, A>>,
     env: Env<'_, A>,
 ) -> Result<(TableInfo<A>, Vec<i64, A>, Plan)> {
-    let table = load_table(w.db(), &name.name, env, true)?;
+    let table = load_table(w.view(), &name.name, env)?;
     if let Some(clause) = where_clause {
         columns_exist(clause, Some(&table), alias.as_ref())?;
     }
     let access = choose(where_clause, &table, alias.as_ref(), &env.context())?;
     let plan = access.plan;
-    let mut source = Source::table(w.db(), table, access);
+    let mut source = Source::table(w.view(), table, access);
     let mut rowids = env.scratch.rowids(env.alloc);
     let keep = |ctx: &RowContext<'_, '_, A>| match where_clause {
         Some(clause) => Ok(evaluate_condition(clause, ctx)? == Some(true)),

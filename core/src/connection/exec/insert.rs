@@ -37,7 +37,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     env: Env<'_, A>,
 ) -> Result<usize> {
     let alloc = env.alloc.clone();
-    let table = load_table(w.db(), &insert.table.name, env, true)?;
+    let table = load_table(w.view(), &insert.table.name, env)?;
     let mut targets = env.scratch.targets(&alloc);
     if matches!(insert.source, InsertSource::DefaultValues) {
         // No value is given: every column takes its default.
@@ -125,7 +125,7 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
     let alloc = env.alloc.clone();
     let mut rows = Vec::new_in(alloc.clone());
     let mut source = None;
-    let mut state = select::start(w.db(), query, env, &mut source)?;
+    let mut state = select::start(w.view(), query, env, &mut source)?;
     let mut out = Vec::new_in(alloc.clone());
     while select::next(&mut state, source.as_mut(), Some(query), env, &mut out)? {
         if out.len() != targets.len() {

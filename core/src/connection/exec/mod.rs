@@ -42,9 +42,6 @@ pub(crate) struct Env<'x, A: Allocator + Clone> {
     pub scratch: &'x Scratch<A>,
     /// The connection's rollbacks so far (see `cache`).
     pub rollbacks: u64,
-    /// Whether the connection holds the open write transaction, if any
-    /// (`BEGIN`): then the uncommitted schema it reads is its own.
-    pub in_transaction: bool,
 }
 
 // By hand: a derive would ask `A: Copy`, but only references are copied.
