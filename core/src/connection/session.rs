@@ -45,8 +45,8 @@ use crate::sql::{Parser, TransactionMode};
 use crate::{Database, Error, Result, WriteTransaction};
 
 use super::statement::Statement;
-use super::view::{Sees, View};
-use super::writer::{Buffers, Writer};
+use crate::exec::view::{Sees, View};
+use crate::exec::writer::{Buffers, Writer};
 
 /// Where a connection's transaction stands (see the module table).
 enum Txn<'db, P: Platform, A: Allocator + Clone> {

@@ -28,11 +28,12 @@ use crate::sql::eval::Value;
 use crate::sql::{Parsed, Stmt};
 use crate::{Error, Result};
 
-use super::cache::{Scratch, TableCache};
-use super::exec::select::{self, Query};
-use super::exec::source::Source;
-use super::exec::{Env, change, ddl, insert, pragma};
-use super::plan::shape;
+use crate::exec::cache::{Scratch, TableCache};
+use crate::exec::plan::shape;
+use crate::exec::select::{self, Query};
+use crate::exec::source::Source;
+use crate::exec::{Env, change, ddl, insert, pragma};
+
 use super::row::Row;
 use super::session::Connection;
 

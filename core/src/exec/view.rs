@@ -9,8 +9,8 @@
 //!   transaction ([`Sees::Own`]), and otherwise a commit through
 //!   [`Pager::page_at`](crate::pager::Pager::page_at);
 //! - a view set to [`Sees::Snapshot`] has the read transaction that took
-//!   the snapshot held by its connection for as long (see `session`), so
-//!   no checkpoint copies over what it reads.
+//!   the snapshot held by its connection for as long (see
+//!   `connection::session`), so no checkpoint copies over what it reads.
 
 use core::cell::Cell;
 

@@ -25,15 +25,15 @@ use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition};
 use crate::sql::{ColumnPos, Conflict, Delete, Expr, Ident, QualifiedName, Update};
 use crate::{Error, Result};
 
-use super::super::check::columns_exist;
-use super::super::context::RowContext;
-use super::super::plan::{Plan, choose};
-use super::super::table::TableInfo;
-use super::super::writer::Writer;
 use super::Env;
+use super::check::columns_exist;
+use super::context::RowContext;
 use super::insert::{column_named, encode_row};
+use super::plan::{Plan, choose};
 use super::select::{assign, load_table};
 use super::source::Source;
+use super::table::TableInfo;
+use super::writer::Writer;
 
 /// The table `name` and the rowids of its rows that pass `where_clause`.
 fn targets<P: Platform, A: Allocator + Clone>(

@@ -23,12 +23,12 @@ use crate::sql::eval::{Coerced, EvalContext, Value, apply_affinity, evaluate};
 use crate::sql::{Affinity, ColumnPos, Conflict, Expr, Ident, Insert, InsertSource, Select};
 use crate::{Error, Result};
 
-use super::super::check::columns_exist;
-use super::super::table::TableInfo;
-use super::super::value_refs::with_value_refs;
-use super::super::writer::Writer;
 use super::Env;
+use super::check::columns_exist;
 use super::select::{self, assign, load_table};
+use super::table::TableInfo;
+use super::value_refs::with_value_refs;
+use super::writer::Writer;
 
 /// Runs `insert`; returns the rows inserted.
 pub(crate) fn run<P: Platform, A: Allocator + Clone>(

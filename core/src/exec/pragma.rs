@@ -29,9 +29,9 @@ use crate::sql::{
 use crate::wal::CheckpointMode;
 use crate::{Error, Result};
 
-use super::super::session::Connection;
-use super::super::view::View;
 use super::Env;
+use super::view::View;
+use crate::connection::Connection;
 
 /// Result rows, each a vector of values.
 pub(crate) type Rows<A> = Vec<Vec<Value<A>, A>, A>;

@@ -16,13 +16,13 @@ use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition};
 use crate::sql::{ColumnPos, Ident, ResultColumn, Select, SelectBody, SelectCore, TableRef};
 use crate::{Error, Result};
 
-use super::super::cache::SchemaVersion;
-use super::super::check::columns_exist;
-use super::super::context::RowContext;
-use super::super::plan::{Access, choose};
-use super::super::table::TableInfo;
-use super::super::view::View;
+use super::cache::SchemaVersion;
+use super::check::columns_exist;
+use super::context::RowContext;
+use super::plan::{Access, choose};
 use super::source::Source;
+use super::table::TableInfo;
+use super::view::View;
 use super::{Env, aggregate, group, order};
 
 /// A query being stepped. A streamed query reads its rows from the

@@ -22,12 +22,12 @@ use crate::sql::Ident;
 use crate::sql::eval::Value;
 use crate::{Error, Result};
 
-use super::super::cache::SchemaVersion;
-use super::super::context::RowContext;
-use super::super::plan::{Access, Plan};
-use super::super::table::TableInfo;
-use super::super::view::View;
 use super::Env;
+use super::cache::SchemaVersion;
+use super::context::RowContext;
+use super::plan::{Access, Plan};
+use super::table::TableInfo;
+use super::view::View;
 
 /// A table cursor over a connection's view.
 pub(crate) type Cursor<'v, P, A> = TableCursor<'v, View<'v, P, A>, A>;
