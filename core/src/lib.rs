@@ -27,6 +27,7 @@ mod config;
 pub mod connection;
 mod database;
 mod error;
+mod exec;
 pub mod format;
 pub mod integrity;
 mod page_no;

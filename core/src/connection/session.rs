@@ -1,21 +1,83 @@
 //! [`Connection`]: SQL text in, changes and rows out, with SQLite's
 //! transaction rules.
 //!
-//! Invariant: the connection holds at most one write transaction, the
-//! one `BEGIN` opened; without it every changing statement opens,
-//! commits (or on error drops, which rolls back) its own.
+//! A connection is in one of the states of [`Txn`]; what its statements
+//! read follows from it (see `view`):
+//!
+//! | state        | reads                                  | a change                            |
+//! |--------------|----------------------------------------|-------------------------------------|
+//! | `Autocommit` | the snapshot of the statements in progress, else the last commit | its own write transaction, committed at once |
+//! | `Deferred`   | (none yet)                             | takes the write transaction: `Write` |
+//! | `Read`       | the transaction's snapshot             | upgrades to `Write`, or `BusySnapshot` if another connection committed since the snapshot |
+//! | `Write`      | its own uncommitted changes            | joins the transaction, with an undo log |
+//!
+//! Transitions: `BEGIN` (`DEFERRED`) goes from `Autocommit` to
+//! `Deferred`, or to `Read` when statements in progress already hold a
+//! snapshot; `BEGIN IMMEDIATE`/`EXCLUSIVE` goes to `Write` (`Busy` when
+//! another connection holds the write transaction); a connection's first
+//! read in `Deferred` goes to `Read`, its first change to `Write`;
+//! `COMMIT` and `ROLLBACK` go back to `Autocommit`, and so does an error
+//! that rolls the whole transaction back.
+//!
+//! Invariants:
+//! - the connection holds at most one write transaction; in `Autocommit`
+//!   it holds one only while one changing statement runs;
+//! - the connection holds a read transaction (the snapshot it reads)
+//!   exactly while it is in `Read` or statements of it are in progress;
+//!   statements in progress at once share it, as SQLite's statements on
+//!   one connection share its read transaction. When a write transaction
+//!   of the connection ends while statements are in progress, the read
+//!   transaction is taken again on the commit that ended it, in the slot
+//!   the old one frees;
+//! - the snapshot a `Read` transaction writes from is the last commit:
+//!   a change on an older one would overwrite a commit it never read
+//!   (a lost update), so it fails with [`Error::BusySnapshot`] and the
+//!   transaction stays as it was, reading.
 
 use core::cell::{Cell, RefCell};
 
 use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Global};
+use crate::pager::ReadTransaction;
 use crate::record::ValueRef;
-use crate::sql::Parser;
+use crate::sql::{Parser, TransactionMode};
 use crate::{Database, Error, Result, WriteTransaction};
 
 use super::statement::Statement;
-use super::writer::{Buffers, Writer};
+use crate::exec::view::{Sees, View};
+use crate::exec::writer::{Buffers, Writer};
+
+/// Where a connection's transaction stands (see the module table).
+enum Txn<'db, P: Platform, A: Allocator + Clone> {
+    /// No `BEGIN`: each statement is its own transaction.
+    Autocommit,
+    /// `BEGIN`, before the statement that decides whether it reads or
+    /// writes.
+    Deferred,
+    /// `BEGIN`, reading one snapshot (the read transaction `Session`
+    /// holds).
+    Read,
+    /// `BEGIN`, holding the write transaction.
+    Write(WriteTransaction<'db, P, A>),
+}
+
+impl<P: Platform, A: Allocator + Clone> Txn<'_, P, A> {
+    fn is_explicit(&self) -> bool {
+        !matches!(self, Txn::Autocommit)
+    }
+}
+
+/// A connection's transaction and the read transaction it holds.
+struct Session<'db, P: Platform, A: Allocator + Clone> {
+    txn: Txn<'db, P, A>,
+    /// The snapshot read, while the connection is in [`Txn::Read`] or
+    /// statements of it are in progress (see the invariants).
+    reader: Option<ReadTransaction<'db, P::File, A>>,
+    /// Statements in progress: started, and not yet finished, reset or
+    /// dropped.
+    reading: usize,
+}
 
 /// A connection to a [`Database`], made by [`Database::connect`].
 ///
@@ -38,7 +100,9 @@ use super::writer::{Buffers, Writer};
 /// ```
 pub struct Connection<'db, P: Platform, A: Allocator + Clone = Global> {
     db: &'db Database<P, A>,
-    txn: RefCell<Option<WriteTransaction<'db, P, A>>>,
+    session: RefCell<Session<'db, P, A>>,
+    /// What statements read; follows `session` (see `settle`).
+    view: View<'db, P, A>,
     /// Transactions (and statements inside one) rolled back so far: the
     /// tables statements cache are keyed by it (see `cache`).
     rollbacks: Cell<u64>,
@@ -51,7 +115,12 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
     pub(crate) fn new(db: &'db Database<P, A>) -> Self {
         Connection {
             db,
-            txn: RefCell::new(None),
+            session: RefCell::new(Session {
+                txn: Txn::Autocommit,
+                reader: None,
+                reading: 0,
+            }),
+            view: View::new(db),
             rollbacks: Cell::new(0),
             buffers: Cell::new(None),
         }
@@ -62,9 +131,17 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         self.db
     }
 
+    /// What this connection's statements read.
+    pub(crate) fn view(&self) -> &View<'db, P, A> {
+        &self.view
+    }
+
     /// Whether a transaction opened by `BEGIN` is in progress.
     pub fn in_transaction(&self) -> bool {
-        self.txn.try_borrow().map(|t| t.is_some()).unwrap_or(true)
+        self.session
+            .try_borrow()
+            .map(|s| s.txn.is_explicit())
+            .unwrap_or(true)
     }
 
     /// Runs every statement of `sql`, binding `params` by position to each
@@ -94,25 +171,95 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         Statement::new(self, parsed)
     }
 
-    /// `BEGIN`: opens the write transaction the next statements share.
-    pub(crate) fn begin(&self) -> Result<()> {
-        let mut slot = self.slot()?;
-        if slot.is_some() {
+    /// A statement starts reading: it reads the snapshot the connection
+    /// holds, taken now if it holds none. Paired with
+    /// [`finish_reading`](Self::finish_reading).
+    pub(crate) fn start_reading(&self) -> Result<()> {
+        let mut session = self.session()?;
+        if session.reader.is_none() {
+            session.reader = Some(self.db.begin_read()?);
+        }
+        if matches!(session.txn, Txn::Deferred) {
+            session.txn = Txn::Read;
+        }
+        session.reading += 1;
+        self.settle(&session);
+        Ok(())
+    }
+
+    /// A statement that started reading is finished, reset or dropped.
+    pub(crate) fn finish_reading(&self) {
+        // Never borrowed while a statement's own code runs, so this
+        // cannot fail; if it did, the snapshot would be let go at the
+        // next transaction's end.
+        if let Ok(mut session) = self.session.try_borrow_mut() {
+            session.reading = session.reading.saturating_sub(1);
+            if session.reading == 0 && !matches!(session.txn, Txn::Read) {
+                session.reader = None;
+            }
+            self.settle(&session);
+        }
+    }
+
+    /// `BEGIN [mode]`: `DEFERRED` (the default) waits for the first
+    /// statement to read or write; `IMMEDIATE` and `EXCLUSIVE` take the
+    /// write transaction now.
+    pub(crate) fn begin(&self, mode: Option<TransactionMode>) -> Result<()> {
+        let mut session = self.session()?;
+        if session.txn.is_explicit() {
             return Err(Error::Sql(
                 "cannot start a transaction within a transaction",
             ));
         }
-        *slot = Some(self.db.begin_write()?);
+        match mode {
+            None | Some(TransactionMode::Deferred) => {
+                session.txn = if session.reader.is_some() {
+                    Txn::Read
+                } else {
+                    Txn::Deferred
+                };
+            }
+            Some(TransactionMode::Immediate | TransactionMode::Exclusive) => {
+                session.txn = Txn::Write(self.begin_write(&session)?);
+            }
+            Some(TransactionMode::Concurrent) => {
+                return Err(Error::Sql("BEGIN CONCURRENT is not supported"));
+            }
+        }
+        self.settle(&session);
         Ok(())
+    }
+
+    /// The write transaction, begun for `session`: `Busy` when another
+    /// connection holds it, `BusySnapshot` when the snapshot `session`
+    /// reads is not the last commit.
+    fn begin_write(&self, session: &Session<'db, P, A>) -> Result<WriteTransaction<'db, P, A>> {
+        let txn = self.db.begin_write()?;
+        match &session.reader {
+            // Dropping the transaction rolls back nothing: it has changed
+            // nothing yet.
+            Some(reader) if reader.snapshot() != self.db.pager().snapshot() => {
+                Err(Error::BusySnapshot)
+            }
+            _ => Ok(txn),
+        }
     }
 
     /// `COMMIT`: makes the transaction's changes durable.
     pub(crate) fn commit(&self) -> Result<()> {
-        let txn = self
-            .slot()?
-            .take()
-            .ok_or(Error::Sql("cannot commit - no transaction is active"))?;
-        txn.commit().inspect_err(|_| self.rolled_back())
+        let mut session = self.session()?;
+        let result = match core::mem::replace(&mut session.txn, Txn::Autocommit) {
+            Txn::Autocommit => {
+                return Err(Error::Sql("cannot commit - no transaction is active"));
+            }
+            Txn::Deferred | Txn::Read => {
+                self.read_ended(&mut session);
+                return Ok(());
+            }
+            Txn::Write(txn) => txn.commit().inspect_err(|_| self.rolled_back()),
+        };
+        let ended = self.write_ended(&mut session);
+        result.and(ended)
     }
 
     /// Rollbacks so far (see `cache`).
@@ -127,16 +274,62 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
 
     /// `ROLLBACK`: undoes the transaction's changes.
     pub(crate) fn rollback(&self) -> Result<()> {
-        let txn = self
-            .slot()?
-            .take()
-            .ok_or(Error::Sql("cannot rollback - no transaction is active"))?;
-        self.rolled_back();
-        txn.rollback()
+        let mut session = self.session()?;
+        let result = match core::mem::replace(&mut session.txn, Txn::Autocommit) {
+            Txn::Autocommit => {
+                return Err(Error::Sql("cannot rollback - no transaction is active"));
+            }
+            Txn::Deferred | Txn::Read => {
+                self.read_ended(&mut session);
+                return Ok(());
+            }
+            Txn::Write(txn) => {
+                self.rolled_back();
+                txn.rollback()
+            }
+        };
+        let ended = self.write_ended(&mut session);
+        result.and(ended)
     }
 
-    fn slot(&self) -> Result<core::cell::RefMut<'_, Option<WriteTransaction<'db, P, A>>>> {
-        self.txn
+    /// After a transaction that only read ended (in `Autocommit` again):
+    /// statements in progress keep their snapshot until they finish.
+    fn read_ended(&self, session: &mut Session<'db, P, A>) {
+        if session.reading == 0 {
+            session.reader = None;
+        }
+        self.settle(session);
+    }
+
+    /// After a write transaction ended (in `Autocommit` again): the read
+    /// transaction is let go when no statement is in progress, else taken
+    /// again on the last commit, which may be the one just made.
+    fn write_ended(&self, session: &mut Session<'db, P, A>) -> Result<()> {
+        // Let go first: the new read transaction takes the slot freed.
+        session.reader = None;
+        let result = if session.reading > 0 {
+            self.db.begin_read().map(|reader| {
+                session.reader = Some(reader);
+            })
+        } else {
+            Ok(())
+        };
+        self.settle(session);
+        result
+    }
+
+    /// Makes the view show what `session` reads.
+    fn settle(&self, session: &Session<'db, P, A>) {
+        let sees = match (&session.txn, &session.reader) {
+            (Txn::Write(_), _) => Sees::Own,
+            (_, Some(reader)) => Sees::Snapshot(reader.snapshot()),
+            (_, None) => Sees::Latest,
+        };
+        self.view.set(sees);
+    }
+
+    fn session(&self) -> Result<core::cell::RefMut<'_, Session<'db, P, A>>> {
+        self.session
             .try_borrow_mut()
             .map_err(|_| Error::Misuse("the connection is busy with another change"))
     }
@@ -147,34 +340,71 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         &self,
         change: impl FnOnce(&mut Writer<'_, 'db, P, A>) -> Result<T>,
     ) -> Result<T> {
-        let mut slot = self.slot()?;
-        if let Some(txn) = slot.as_ref() {
-            let mut writer = Writer::new(self.db, txn, true, self.buffers.take());
-            return match change(&mut writer) {
-                Ok(value) => {
-                    self.buffers.set(Some(writer.into_buffers()));
-                    Ok(value)
+        let mut session = self.session()?;
+        match session.txn {
+            Txn::Autocommit => return self.write_alone(&mut session, change),
+            Txn::Deferred | Txn::Read => {
+                let txn = self.begin_write(&session)?;
+                session.txn = Txn::Write(txn);
+                if session.reading == 0 {
+                    session.reader = None;
                 }
-                Err(error) => {
-                    self.rolled_back();
-                    if writer.undo().is_err() {
-                        // The statement cannot be undone alone: roll the
-                        // whole transaction back rather than keep half of
-                        // it.
-                        *slot = None;
-                    }
-                    Err(error)
-                }
-            };
+                self.settle(&session);
+            }
+            Txn::Write(_) => {}
         }
-        let txn = self.db.begin_write()?;
+        let Txn::Write(txn) = &session.txn else {
+            return Err(Error::Misuse("a transaction without its write transaction"));
+        };
+        let mut writer = Writer::new(self.db, &self.view, txn, true, self.buffers.take());
+        match change(&mut writer) {
+            Ok(value) => {
+                self.buffers.set(Some(writer.into_buffers()));
+                Ok(value)
+            }
+            Err(error) => {
+                self.rolled_back();
+                if writer.undo().is_err() {
+                    // The statement cannot be undone alone: roll the
+                    // whole transaction back rather than keep half of it.
+                    session.txn = Txn::Autocommit;
+                    self.write_ended(&mut session)?;
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// Runs one changing statement in a write transaction of its own,
+    /// committed when it succeeds.
+    fn write_alone<T>(
+        &self,
+        session: &mut Session<'db, P, A>,
+        change: impl FnOnce(&mut Writer<'_, 'db, P, A>) -> Result<T>,
+    ) -> Result<T> {
+        let txn = self.begin_write(session)?;
+        self.view.set(Sees::Own);
         let value = {
-            let mut writer = Writer::new(self.db, &txn, false, self.buffers.take());
-            let value = change(&mut writer).inspect_err(|_| self.rolled_back())?;
-            self.buffers.set(Some(writer.into_buffers()));
+            let mut writer = Writer::new(self.db, &self.view, &txn, false, self.buffers.take());
+            let value = change(&mut writer).inspect_err(|_| self.rolled_back());
+            if value.is_ok() {
+                self.buffers.set(Some(writer.into_buffers()));
+            }
             value
         };
-        txn.commit().inspect_err(|_| self.rolled_back())?;
+        let value = match value {
+            Ok(value) => txn
+                .commit()
+                .inspect_err(|_| self.rolled_back())
+                .map(|()| value),
+            Err(error) => {
+                drop(txn);
+                Err(error)
+            }
+        };
+        let ended = self.write_ended(session);
+        let value = value?;
+        ended?;
         Ok(value)
     }
 }

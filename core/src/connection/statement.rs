@@ -9,8 +9,14 @@
 //! its buffers (see `cache`), and a row's values are overwritten in
 //! place, so a warm statement allocates nothing per run or row.
 //!
-//! Invariant: after an error the statement is done (further steps
-//! return `None`) until it is reset, as SQLite's statements are.
+//! Invariants:
+//! - after an error the statement is done (further steps return `None`)
+//!   until it is reset, as SQLite's statements are;
+//! - a query (`SELECT`, `EXPLAIN`, `PRAGMA`) reads one snapshot from its
+//!   first step until it finishes, fails, is reset or is dropped: it
+//!   holds a [`Reading`] for that long, which keeps its connection's read
+//!   transaction (see `session`), and looks its table up in the schema
+//!   of that snapshot.
 
 use core::cell::Cell;
 
@@ -22,22 +28,47 @@ use crate::sql::eval::Value;
 use crate::sql::{Parsed, Stmt};
 use crate::{Error, Result};
 
-use super::cache::{Scratch, TableCache};
-use super::exec::select::{self, Query};
-use super::exec::source::Source;
-use super::exec::{Env, change, ddl, insert, pragma};
-use super::plan::shape;
+use crate::exec::cache::{Scratch, TableCache};
+use crate::exec::plan::shape;
+use crate::exec::select::{self, Query};
+use crate::exec::source::Source;
+use crate::exec::{Env, change, ddl, insert, pragma};
+
 use super::row::Row;
 use super::session::Connection;
 
 /// Where a statement's execution stands.
-enum State<A: Allocator> {
+enum State<'c, 'db, P: Platform, A: Allocator + Clone> {
     /// Not started.
     Ready,
-    /// A query returning rows.
-    Query(Query<A>),
+    /// A query returning rows, from the snapshot it holds.
+    Query {
+        query: Query<A>,
+        /// Never read: held for its drop, which lets the snapshot go.
+        /// `None` for a pragma that reads no page (see `pragma::reads`).
+        _reading: Option<Reading<'c, 'db, P, A>>,
+    },
     /// Finished (or failed); steps return `None` until a reset.
     Done,
+}
+
+/// A query's hold on its connection's snapshot: taken when it starts, let
+/// go when it is dropped.
+struct Reading<'c, 'db, P: Platform, A: Allocator + Clone> {
+    conn: &'c Connection<'db, P, A>,
+}
+
+impl<'c, 'db, P: Platform, A: Allocator + Clone> Reading<'c, 'db, P, A> {
+    fn start(conn: &'c Connection<'db, P, A>) -> Result<Self> {
+        conn.start_reading()?;
+        Ok(Reading { conn })
+    }
+}
+
+impl<P: Platform, A: Allocator + Clone> Drop for Reading<'_, '_, P, A> {
+    fn drop(&mut self) {
+        self.conn.finish_reading();
+    }
 }
 
 /// A prepared statement, made by [`Connection::prepare`].
@@ -45,10 +76,10 @@ pub struct Statement<'c, 'db, P: Platform, A: Allocator + Clone> {
     conn: &'c Connection<'db, P, A>,
     parsed: Parsed<'c, A>,
     params: Vec<Value<A>, A>,
-    state: State<A>,
+    state: State<'c, 'db, P, A>,
     /// What a query reads its rows from, kept from run to run (see
-    /// `select::open_source`).
-    source: Option<Source<'db, P, A>>,
+    /// `select::open_source`); its cursors read the connection's view.
+    source: Option<Source<'c, P, A>>,
     row: Vec<Value<A>, A>,
     changes: usize,
     random: Cell<u64>,
@@ -157,7 +188,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
     }
 
     /// Moves to `state`; a query's source stays for the next run.
-    fn enter(&mut self, state: State<A>) {
+    fn enter(&mut self, state: State<'c, 'db, P, A>) {
         self.state = state;
     }
 
@@ -171,20 +202,29 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             tables: &self.tables,
             scratch: &self.scratch,
             rollbacks: self.conn.rollbacks(),
-            in_transaction: self.conn.in_transaction(),
         };
         if matches!(self.state, State::Ready) {
             let conn = self.conn;
-            let db = conn.database();
             let text = self.parsed.text;
             match &self.parsed.stmt {
                 Stmt::Select(s) => {
-                    self.state = State::Query(select::start(db, s, env, &mut self.source)?);
+                    let reading = Reading::start(conn)?;
+                    let query = select::start(conn.view(), s, env, &mut self.source)?;
+                    self.state = State::Query {
+                        query,
+                        _reading: Some(reading),
+                    };
                 }
                 Stmt::Explain {
                     query_plan: true,
                     stmt,
-                } => self.state = State::Query(explain(conn, stmt, env)?),
+                } => {
+                    let reading = Reading::start(conn)?;
+                    self.state = State::Query {
+                        query: explain(conn, stmt, env)?,
+                        _reading: Some(reading),
+                    };
+                }
                 Stmt::Insert(i) => self.changes = conn.write(|w| insert::run(w, i, env))?,
                 Stmt::Update(u) => self.changes = conn.write(|w| change::update(w, u, env))?,
                 Stmt::Delete(d) => self.changes = conn.write(|w| change::delete(w, d, env))?,
@@ -192,17 +232,21 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                 Stmt::CreateIndex(c) => conn.write(|w| ddl::create_index(w, c, text))?,
                 Stmt::Drop(d) => conn.write(|w| ddl::drop_object(w, d))?,
                 Stmt::Pragma(p) => {
+                    let reading = pragma::reads(p).then(|| Reading::start(conn)).transpose()?;
                     let rows = pragma::run(conn, p, env)?;
-                    self.state = State::Query(Query::Buffered { rows, next: 0 });
+                    self.state = State::Query {
+                        query: Query::Buffered { rows, next: 0 },
+                        _reading: reading,
+                    };
                 }
-                Stmt::Begin(_) => conn.begin()?,
+                Stmt::Begin(mode) => conn.begin(*mode)?,
                 Stmt::Commit => conn.commit()?,
                 Stmt::Rollback { savepoint: None } => conn.rollback()?,
                 _ => return Err(Error::Sql("statement not supported")),
             }
         }
         match &mut self.state {
-            State::Query(query) => select::next(
+            State::Query { query, .. } => select::next(
                 query,
                 self.source.as_mut(),
                 select_of(&self.parsed.stmt),
@@ -235,7 +279,7 @@ fn explain<P: Platform, A: Allocator + Clone>(
     if let Some(query) = select_of(stmt) {
         let body = select::body_of(query)?;
         let mut slot = None;
-        let source = select::open_source(conn.database(), body, env, &mut slot)?;
+        let source = select::open_source(conn.view(), body, env, &mut slot)?;
         let mut detail = String::new_in(alloc.clone());
         match source.info() {
             Some(table) => {

@@ -1,5 +1,6 @@
-//! [`Database`]: a database file opened on a [`Platform`], and
-//! [`WriteTransaction`], the one way to change it.
+//! [`Database`]: a database file opened on a [`Platform`],
+//! [`WriteTransaction`], the one way to change it, and [`SnapshotPages`],
+//! the way to read it as of one commit.
 //!
 //! This is the storage engine's public face, below SQL: open a file (or
 //! create it), read trees through cursors, and change trees inside a write
@@ -28,6 +29,7 @@
 //!   rollback-mode writer's undo log): its content would be ignored and the
 //!   file misread, so opening is refused with [`Error::CantOpen`].
 
+mod snapshot;
 #[cfg(test)]
 mod tests;
 mod transaction;
@@ -39,11 +41,12 @@ use boundlite_platform::{ErrorKind, File, OpenMode, Platform};
 use crate::alloc::{Allocator, Global, String, Vec};
 use crate::btree::{IndexCursor, TableCursor, TreeKind, TreeWriter};
 use crate::format::DatabaseHeader;
-use crate::integrity::{IntegrityReport, integrity_check};
-use crate::pager::{Pager, ReadTransaction};
+use crate::integrity::{IntegrityReport, check, integrity_check};
+use crate::pager::{Pager, ReadTransaction, Snapshot};
 use crate::schema::Schema;
 use crate::wal::{CheckpointMode, CheckpointResult};
 use crate::{Config, Error, PageNo, Result};
+pub(crate) use snapshot::SnapshotPages;
 pub use transaction::WriteTransaction;
 
 /// A database file. `P` is the platform it lives on (a file system, a RAM
@@ -181,6 +184,12 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
         })
     }
 
+    /// The pages of this database as of `snapshot` (one a
+    /// [`ReadTransaction`] holds: see [`SnapshotPages`]).
+    pub(crate) fn pages_at(&self, snapshot: Snapshot) -> SnapshotPages<'_, P::File, A> {
+        SnapshotPages::new(&self.pager, snapshot)
+    }
+
     /// A SQL connection to this database, in autocommit mode.
     pub fn connect(&self) -> crate::Connection<'_, P, A> {
         crate::Connection::new(self)
@@ -225,6 +234,21 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
     /// collected (0 means SQLite's default of 100).
     pub fn integrity_check(&self, max_errors: usize) -> Result<IntegrityReport<A>> {
         integrity_check(&self.pager, self.alloc.clone(), max_errors)
+    }
+
+    /// `PRAGMA integrity_check` of the database as `pages` has it: every
+    /// page, tree, freelist page, overflow chain and index entry of that
+    /// commit, with the header its commit wrote into page 1. The
+    /// comparison of the in-header size with the pager's page count is
+    /// left to [`integrity_check`](Self::integrity_check): it is about the
+    /// latest commit, not an older one.
+    pub(crate) fn integrity_check_at(
+        &self,
+        pages: &SnapshotPages<'_, P::File, A>,
+        max_errors: usize,
+    ) -> Result<IntegrityReport<A>> {
+        let header = pages.header()?;
+        check(pages, &header, self.alloc.clone(), max_errors)
     }
 
     /// The schema table's entries as of the last commit (or of the open

@@ -25,15 +25,15 @@ use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition};
 use crate::sql::{ColumnPos, Conflict, Delete, Expr, Ident, QualifiedName, Update};
 use crate::{Error, Result};
 
-use super::super::check::columns_exist;
-use super::super::context::RowContext;
-use super::super::plan::{Plan, choose};
-use super::super::table::TableInfo;
-use super::super::writer::Writer;
 use super::Env;
+use super::check::columns_exist;
+use super::context::RowContext;
 use super::insert::{column_named, encode_row};
+use super::plan::{Plan, choose};
 use super::select::{assign, load_table};
 use super::source::Source;
+use super::table::TableInfo;
+use super::writer::Writer;
 
 /// The table `name` and the rowids of its rows that pass `where_clause`.
 fn targets<P: Platform, A: Allocator + Clone>(
@@ -43,13 +43,13 @@ fn targets<P: Platform, A: Allocator + Clone>(
     where_clause: Option<&Expr<'_, A>>,
     env: Env<'_, A>,
 ) -> Result<(TableInfo<A>, Vec<i64, A>, Plan)> {
-    let table = load_table(w.db(), &name.name, env, true)?;
+    let table = load_table(w.view(), &name.name, env)?;
     if let Some(clause) = where_clause {
         columns_exist(clause, Some(&table), alias.as_ref())?;
     }
     let access = choose(where_clause, &table, alias.as_ref(), &env.context())?;
     let plan = access.plan;
-    let mut source = Source::table(w.db(), table, access);
+    let mut source = Source::table(w.view(), table, access);
     let mut rowids = env.scratch.rowids(env.alloc);
     let keep = |ctx: &RowContext<'_, '_, A>| match where_clause {
         Some(clause) => Ok(evaluate_condition(clause, ctx)? == Some(true)),

@@ -23,12 +23,12 @@ use crate::sql::eval::{Coerced, EvalContext, Value, apply_affinity, evaluate};
 use crate::sql::{Affinity, ColumnPos, Conflict, Expr, Ident, Insert, InsertSource, Select};
 use crate::{Error, Result};
 
-use super::super::check::columns_exist;
-use super::super::table::TableInfo;
-use super::super::value_refs::with_value_refs;
-use super::super::writer::Writer;
 use super::Env;
+use super::check::columns_exist;
 use super::select::{self, assign, load_table};
+use super::table::TableInfo;
+use super::value_refs::with_value_refs;
+use super::writer::Writer;
 
 /// Runs `insert`; returns the rows inserted.
 pub(crate) fn run<P: Platform, A: Allocator + Clone>(
@@ -37,7 +37,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     env: Env<'_, A>,
 ) -> Result<usize> {
     let alloc = env.alloc.clone();
-    let table = load_table(w.db(), &insert.table.name, env, true)?;
+    let table = load_table(w.view(), &insert.table.name, env)?;
     let mut targets = env.scratch.targets(&alloc);
     if matches!(insert.source, InsertSource::DefaultValues) {
         // No value is given: every column takes its default.
@@ -125,7 +125,7 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
     let alloc = env.alloc.clone();
     let mut rows = Vec::new_in(alloc.clone());
     let mut source = None;
-    let mut state = select::start(w.db(), query, env, &mut source)?;
+    let mut state = select::start(w.view(), query, env, &mut source)?;
     let mut out = Vec::new_in(alloc.clone());
     while select::next(&mut state, source.as_mut(), Some(query), env, &mut out)? {
         if out.len() != targets.len() {

@@ -33,8 +33,8 @@ use crate::sql::{
 };
 use crate::{Error, Result};
 
-use super::super::context::RowContext;
 use super::aggregate::{Acc, Kind, feed, kind_of};
+use super::context::RowContext;
 use super::order::finish;
 use super::select::{from_of, matches};
 use super::source::Source;

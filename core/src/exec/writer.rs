@@ -31,6 +31,7 @@ use crate::{Database, Error, PageNo, Result, WriteTransaction};
 
 use super::table::{IndexInfo, TableInfo};
 use super::value_refs::with_value_refs;
+use super::view::View;
 
 /// One change, as the undo log records it; bytes and key columns are
 /// ranges of the log's shared buffers.
@@ -150,6 +151,9 @@ pub(crate) struct Buffers<A: Allocator> {
 /// The changes of one statement inside one write transaction.
 pub(crate) struct Writer<'t, 'db, P: Platform, A: Allocator + Clone> {
     db: &'db Database<P, A>,
+    /// The connection's view, showing `txn` (for the reads a statement
+    /// makes through the executor).
+    view: &'t View<'db, P, A>,
     txn: &'t WriteTransaction<'db, P, A>,
     undo: Option<UndoLog<A>>,
     failed: bool,
@@ -159,10 +163,11 @@ pub(crate) struct Writer<'t, 'db, P: Platform, A: Allocator + Clone> {
 }
 
 impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
-    /// A writer into `txn`, keeping an undo log when `logging`, in
-    /// `buffers` when given (else new ones).
+    /// A writer into `txn`, which `view` shows, keeping an undo log when
+    /// `logging`, in `buffers` when given (else new ones).
     pub fn new(
         db: &'db Database<P, A>,
+        view: &'t View<'db, P, A>,
         txn: &'t WriteTransaction<'db, P, A>,
         logging: bool,
         buffers: Option<Buffers<A>>,
@@ -178,6 +183,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         // one that does grows it back.
         Writer {
             db,
+            view,
             txn,
             undo: logging.then_some(undo),
             failed: false,
@@ -204,6 +210,11 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
     /// The database written.
     pub fn db(&self) -> &'db Database<P, A> {
         self.db
+    }
+
+    /// The connection's view, showing the write transaction.
+    pub fn view(&self) -> &'t View<'db, P, A> {
+        self.view
     }
 
     /// Runs one storage operation, remembering a failure.

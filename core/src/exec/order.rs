@@ -19,8 +19,8 @@ use crate::sql::eval::{Value, evaluate};
 use crate::sql::{Expr, Literal, NullsOrder, OrderingTerm, ResultColumn, Select, SelectBody};
 use crate::{Error, Result};
 
-use super::super::context::RowContext;
 use super::Env;
+use super::context::RowContext;
 use super::select::{from_of, matches, output};
 use super::source::Source;
 

@@ -4,6 +4,8 @@
 //! rows SQLite returns.
 //!
 //! Invariants:
+//! - a pragma reads the connection's view (see `view`): the statement's
+//!   snapshot, or the connection's own write transaction;
 //! - a pragma's rows are computed whole when it starts, then handed out
 //!   one per step (a few rows, bounded by the schema or the problem
 //!   limit);
@@ -17,17 +19,19 @@
 use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, String, Vec};
-use crate::schema::EntryKind;
+use crate::btree::PageSource;
+use crate::schema::{EntryKind, Schema};
 use crate::sql::eval::Value;
 use crate::sql::{
     ColumnConstraintKind, Literal, Pragma, PragmaValue, Stmt, TableBody, TableConstraintKind,
     parse_one,
 };
 use crate::wal::CheckpointMode;
-use crate::{Database, Error, Result};
+use crate::{Error, Result};
 
-use super::super::session::Connection;
 use super::Env;
+use super::view::View;
+use crate::connection::Connection;
 
 /// Result rows, each a vector of values.
 pub(crate) type Rows<A> = Vec<Vec<Value<A>, A>, A>;
@@ -40,6 +44,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
 ) -> Result<Rows<A>> {
     let alloc = env.alloc.clone();
     let db = conn.database();
+    let view = conn.view();
     if let Some(schema) = &pragma.name.schema {
         if !schema.eq_ignore_ascii_case("main") {
             return Err(Error::Sql("unknown database"));
@@ -49,17 +54,16 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     let is = |n: &str| name.eq_ignore_ascii_case(n);
     let mut rows = Vec::new_in(alloc.clone());
     if is("integrity_check") {
-        integrity(db, pragma.value.as_ref(), &mut rows)?;
+        integrity(view, pragma.value.as_ref(), &mut rows)?;
     } else if is("page_count") {
-        one(&mut rows, Value::Integer(db.page_count().into()))?;
+        one(&mut rows, Value::Integer(view.page_count().into()))?;
     } else if is("freelist_count") {
-        one(&mut rows, Value::Integer(db.freelist_count().into()))?;
+        let count = view.header()?.freelist_count;
+        one(&mut rows, Value::Integer(count.into()))?;
     } else if is("page_size") {
         if pragma.value.is_none() {
-            one(
-                &mut rows,
-                Value::Integer(db.header().page_size.get().into()),
-            )?;
+            let size = view.header()?.page_size.get();
+            one(&mut rows, Value::Integer(size.into()))?;
         }
     } else if is("cache_size") {
         if pragma.value.is_none() {
@@ -78,7 +82,10 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         rows.try_push(row)?;
     } else if is("user_version") {
         match pragma.value.as_ref() {
-            None => one(&mut rows, Value::Integer(db.header().user_version.into()))?,
+            None => {
+                let version = view.header()?.user_version;
+                one(&mut rows, Value::Integer(version.into()))?;
+            }
             Some(value) => {
                 let version = number(value)?;
                 // SQLite keeps the low 32 bits of a larger number.
@@ -89,10 +96,20 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     } else if is("table_info") {
         if let Some(PragmaValue::Name(table)) = pragma.value.as_ref() {
             let table = table.to_string_in(alloc.clone())?;
-            table_info(db, &table, &mut rows)?;
+            table_info(view, &table, &mut rows)?;
         }
     }
     Ok(rows)
+}
+
+/// Whether `pragma` reads the database through the connection's view
+/// (and so needs a snapshot held while it runs). A checkpoint reads no
+/// page for the connection, and holding a snapshot would keep it from
+/// restarting the log; setting `user_version` only writes.
+pub(crate) fn reads(pragma: &Pragma<'_>) -> bool {
+    let name = &pragma.name.name;
+    let sets_version = name.eq_ignore_ascii_case("user_version") && pragma.value.is_some();
+    !(sets_version || name.eq_ignore_ascii_case("wal_checkpoint"))
 }
 
 /// Appends a row of one value.
@@ -114,7 +131,7 @@ fn number(value: &PragmaValue<'_>) -> Result<i64> {
 
 /// `integrity_check[(N)]`: one row per problem, or one row `ok`.
 fn integrity<P: Platform, A: Allocator + Clone>(
-    db: &Database<P, A>,
+    view: &View<'_, P, A>,
     value: Option<&PragmaValue<'_>>,
     rows: &mut Rows<A>,
 ) -> Result<()> {
@@ -123,7 +140,7 @@ fn integrity<P: Platform, A: Allocator + Clone>(
         Some(v @ PragmaValue::Number(_)) => usize::try_from(number(v)?).unwrap_or(0),
         _ => 0,
     };
-    let report = db.integrity_check(limit)?;
+    let report = view.integrity_check(limit)?;
     if report.is_ok() {
         return one(rows, Value::try_text(b"ok", alloc)?);
     }
@@ -157,12 +174,12 @@ fn checkpoint_mode(value: Option<&PragmaValue<'_>>) -> Result<CheckpointMode> {
 /// pk)`, `pk` being the column's position in the primary key from 1.
 /// A table that does not exist gives no rows.
 fn table_info<P: Platform, A: Allocator + Clone>(
-    db: &Database<P, A>,
+    view: &View<'_, P, A>,
     name: &str,
     rows: &mut Rows<A>,
 ) -> Result<()> {
     let alloc = rows.allocator().clone();
-    let schema = db.schema()?;
+    let schema = Schema::read(view, alloc.clone())?;
     let Some(entry) = schema.table(name).filter(|e| e.kind == EntryKind::Table) else {
         return Ok(());
     };

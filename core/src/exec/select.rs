@@ -10,17 +10,19 @@ use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, String, Vec};
 use crate::record::ValueRef;
+use crate::schema::Schema;
 use crate::sql::eval::affinity::numeric_affinity;
 use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition};
 use crate::sql::{ColumnPos, Ident, ResultColumn, Select, SelectBody, SelectCore, TableRef};
-use crate::{Database, Error, Result};
+use crate::{Error, Result};
 
-use super::super::cache::SchemaVersion;
-use super::super::check::columns_exist;
-use super::super::context::RowContext;
-use super::super::plan::{Access, choose};
-use super::super::table::TableInfo;
+use super::cache::SchemaVersion;
+use super::check::columns_exist;
+use super::context::RowContext;
+use super::plan::{Access, choose};
 use super::source::Source;
+use super::table::TableInfo;
+use super::view::View;
 use super::{Env, aggregate, group, order};
 
 /// A query being stepped. A streamed query reads its rows from the
@@ -77,39 +79,33 @@ pub(crate) fn name_of<A: Allocator + Clone>(name: &Ident<'_>, alloc: A) -> Resul
     Ok(name.to_string_in(alloc)?)
 }
 
-/// The schema a statement run by `env` reads `db` as.
+/// The schema a statement run by `env` reads through `view`.
 fn schema_version<P: Platform, A: Allocator + Clone>(
-    db: &Database<P, A>,
+    view: &View<'_, P, A>,
     env: Env<'_, A>,
-) -> SchemaVersion {
-    SchemaVersion {
-        cookie: db.header().schema_cookie,
+) -> Result<SchemaVersion> {
+    Ok(SchemaVersion {
+        cookie: view.header()?.schema_cookie,
         rollbacks: env.rollbacks,
-    }
+    })
 }
 
-/// The table `name` of `db`: the statement's cached one while the schema
-/// is the one it was read from, else read from the schema. `writing`:
-/// the caller runs inside this connection's write transaction.
-///
-/// A table read while another connection's write transaction is open is
-/// not cached: that connection's rollbacks are not counted here.
+/// The table `name` as `view` shows it: the statement's cached one while
+/// the schema is the one it was read from, else read from the schema.
 pub(crate) fn load_table<P: Platform, A: Allocator + Clone>(
-    db: &Database<P, A>,
+    view: &View<'_, P, A>,
     name: &Ident<'_>,
     env: Env<'_, A>,
-    writing: bool,
 ) -> Result<TableInfo<A>> {
-    let version = schema_version(db, env);
+    let version = schema_version(view, env)?;
     if let Some(table) = env.tables.take(name, version) {
         return Ok(table);
     }
-    let alloc = db.allocator().clone();
-    let schema = db.schema()?;
+    let alloc = view.db().allocator().clone();
+    let schema = Schema::read(view, alloc.clone())?;
     let name = name_of(name, alloc.clone())?;
     let mut table = TableInfo::load(&schema, &name, alloc)?;
-    let own = writing || env.in_transaction || !db.pager().in_write_transaction();
-    table.version = own.then_some(version);
+    table.version = Some(version);
     Ok(table)
 }
 
@@ -117,24 +113,23 @@ pub(crate) fn load_table<P: Platform, A: Allocator + Clone>(
 /// reads the same table of the same schema, else a source made there.
 /// Names are checked (and bound) once per source, the plan chosen on
 /// every run.
-pub(crate) fn open_source<'s, 'db, P: Platform, A: Allocator + Clone>(
-    db: &'db Database<P, A>,
+pub(crate) fn open_source<'s, 'v, P: Platform, A: Allocator + Clone>(
+    view: &'v View<'v, P, A>,
     body: &SelectBody<'_, A>,
     env: Env<'_, A>,
-    slot: &'s mut Option<Source<'db, P, A>>,
-) -> Result<&'s mut Source<'db, P, A>> {
+    slot: &'s mut Option<Source<'v, P, A>>,
+) -> Result<&'s mut Source<'v, P, A>> {
     let Some((name, alias)) = from_of(body)? else {
         return Ok(slot.insert(Source::constant()));
     };
-    let current = slot
-        .as_ref()
-        .is_some_and(|s| s.reads(&name, schema_version(db, env)));
+    let version = schema_version(view, env)?;
+    let current = slot.as_ref().is_some_and(|s| s.reads(&name, version));
     if !current {
         if let Some(table) = slot.take().and_then(Source::into_info) {
             env.tables.put(table);
         }
-        let table = load_table(db, &name, env, false)?;
-        *slot = Some(Source::table(db, table, Access::scan()));
+        let table = load_table(view, &name, env)?;
+        *slot = Some(Source::table(view, table, Access::scan()));
     }
     let source = slot
         .as_mut()
@@ -152,7 +147,7 @@ pub(crate) fn open_source<'s, 'db, P: Platform, A: Allocator + Clone>(
         alias.as_ref(),
         &env.context(),
     )?;
-    source.restart(db, access);
+    source.restart(view, access);
     source.checked = checked;
     Ok(source)
 }
@@ -178,15 +173,15 @@ fn check_body<A: Allocator>(
 }
 
 /// Starts `select`, reading from the source in `slot`.
-pub(crate) fn start<'db, P: Platform, A: Allocator + Clone>(
-    db: &'db Database<P, A>,
+pub(crate) fn start<'v, P: Platform, A: Allocator + Clone>(
+    view: &'v View<'v, P, A>,
     select: &Select<'_, A>,
     env: Env<'_, A>,
-    slot: &mut Option<Source<'db, P, A>>,
+    slot: &mut Option<Source<'v, P, A>>,
 ) -> Result<Query<A>> {
     let body = body_of(select)?;
     let (skip, remaining) = limits(select, env)?;
-    let source = open_source(db, body, env, slot)?;
+    let source = open_source(view, body, env, slot)?;
     if group::is_grouped(body) {
         let rows = group::run(source, select, body, env, skip, remaining)?;
         return Ok(Query::Buffered { rows, next: 0 });

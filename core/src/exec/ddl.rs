@@ -12,8 +12,8 @@ use crate::alloc::Allocator;
 use crate::sql::{CreateIndex, CreateTable, DropStmt, ObjectKind, TableBody};
 use crate::{Error, Result};
 
-use super::super::writer::Writer;
 use super::select::name_of;
+use super::writer::Writer;
 
 /// Runs `create`, whose text is `sql`.
 pub(crate) fn create_table<P: Platform, A: Allocator + Clone>(

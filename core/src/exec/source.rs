@@ -15,33 +15,33 @@
 
 use boundlite_platform::Platform;
 
-use crate::alloc::Allocator;
+use crate::alloc::{Allocator, Vec};
 use crate::btree::{IndexCursor, PageSource, SeekMode, TableCursor};
-use crate::pager::Pager;
 use crate::record::{KeyColumn, RecordRef, SortOrder, ValueRef, compare_record_with_values};
 use crate::sql::Ident;
 use crate::sql::eval::Value;
-use crate::{Database, Error, Result};
+use crate::{Error, Result};
 
-use super::super::cache::SchemaVersion;
-use super::super::context::RowContext;
-use super::super::plan::{Access, Plan};
-use super::super::table::TableInfo;
 use super::Env;
+use super::cache::SchemaVersion;
+use super::context::RowContext;
+use super::plan::{Access, Plan};
+use super::table::TableInfo;
+use super::view::View;
 
-/// A table cursor over a database's pager.
-pub(crate) type Cursor<'db, P, A> = TableCursor<'db, Pager<<P as Platform>::File, A>, A>;
+/// A table cursor over a connection's view.
+pub(crate) type Cursor<'v, P, A> = TableCursor<'v, View<'v, P, A>, A>;
 
-/// An index cursor over a database's pager.
-type Index<'db, P, A> = IndexCursor<'db, Pager<<P as Platform>::File, A>, A>;
+/// An index cursor over a connection's view.
+type Index<'v, P, A> = IndexCursor<'v, View<'v, P, A>, A>;
 
 /// One end of an index walk: the value on the first column and whether
 /// entries equal to it are included.
 type End<A> = Option<(Value<A>, bool)>;
 
 /// The index an index seek walks, with its ends in index order.
-struct IndexSeek<'db, P: Platform, A: Allocator + Clone> {
-    cursor: Index<'db, P, A>,
+struct IndexSeek<'v, P: Platform, A: Allocator + Clone> {
+    cursor: Index<'v, P, A>,
     /// Where the walk starts; `None`: at the first entry.
     start: End<A>,
     /// Where the walk stops; `None`: after the last entry.
@@ -54,11 +54,11 @@ struct IndexSeek<'db, P: Platform, A: Allocator + Clone> {
 }
 
 /// The rows one statement visits.
-pub(crate) struct Source<'db, P: Platform, A: Allocator + Clone> {
+pub(crate) struct Source<'v, P: Platform, A: Allocator + Clone> {
     /// The table and its cursor; `None` for a query without `FROM`.
-    table: Option<(TableInfo<A>, Cursor<'db, P, A>)>,
+    table: Option<(TableInfo<A>, Cursor<'v, P, A>)>,
     /// For [`Plan::IndexEq`] and [`Plan::IndexRange`], the index walked.
-    index: Option<IndexSeek<'db, P, A>>,
+    index: Option<IndexSeek<'v, P, A>>,
     plan: Plan,
     /// Whether the plan visits exactly the rows `WHERE` keeps
     /// ([`Access::exact`]).
@@ -72,10 +72,10 @@ pub(crate) struct Source<'db, P: Platform, A: Allocator + Clone> {
     pub checked: bool,
 }
 
-impl<'db, P: Platform, A: Allocator + Clone> Source<'db, P, A> {
+impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
     /// A source over `table` (none: the constant row) that visits every
     /// row, its names not yet checked.
-    fn over(table: Option<(TableInfo<A>, Cursor<'db, P, A>)>) -> Self {
+    fn over(table: Option<(TableInfo<A>, Cursor<'v, P, A>)>) -> Self {
         Source {
             table,
             index: None,
@@ -93,10 +93,11 @@ impl<'db, P: Platform, A: Allocator + Clone> Source<'db, P, A> {
     }
 
     /// The rows of `table` that `access` visits.
-    pub fn table(db: &'db Database<P, A>, table: TableInfo<A>, access: Access<A>) -> Self {
-        let cursor = db.table_cursor(table.root);
+    pub fn table(view: &'v View<'v, P, A>, table: TableInfo<A>, access: Access<A>) -> Self {
+        let buffer = Vec::new_in(view.db().allocator().clone());
+        let cursor = TableCursor::new(view, table.root, buffer);
         let mut source = Self::over(Some((table, cursor)));
-        source.restart(db, access);
+        source.restart(view, access);
         source
     }
 
@@ -108,7 +109,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Source<'db, P, A> {
 
     /// Makes the source visit, from the start, the rows of its table
     /// that `access` visits; its table and cursor are kept.
-    pub fn restart(&mut self, db: &'db Database<P, A>, access: Access<A>) {
+    pub fn restart(&mut self, view: &'v View<'v, P, A>, access: Access<A>) {
         let Access {
             mut plan,
             key,
@@ -138,7 +139,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Source<'db, P, A> {
                 _ => (low, high),
             };
             Some(IndexSeek {
-                cursor: db.index_cursor(i.root),
+                cursor: IndexCursor::new(view, i.root, Vec::new_in(view.db().allocator().clone())),
                 start,
                 stop,
                 equal,
@@ -345,10 +346,10 @@ fn beyond((high, inclusive): (i64, bool), rowid: i64) -> bool {
     }
 }
 
-impl<'db, P: Platform, A: Allocator + Clone> IndexSeek<'db, P, A> {
+impl<'v, P: Platform, A: Allocator + Clone> IndexSeek<'v, P, A> {
     /// Moves to the next index entry between the ends and `table` to the
     /// row it names; `false` when there is none.
-    fn advance(&mut self, table: &mut Cursor<'db, P, A>, first: bool) -> Result<bool> {
+    fn advance(&mut self, table: &mut Cursor<'v, P, A>, first: bool) -> Result<bool> {
         let columns = [self.column];
         let on = match (&self.start, first) {
             (Some((start, inclusive)), true) => {

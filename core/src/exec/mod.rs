@@ -1,0 +1,88 @@
+//! The planner and the executor of SQL statements, for
+//! [`Connection`](crate::Connection): one file per statement kind, over
+//! a shared row source.
+//!
+//! - `view`: the pages statements read: a snapshot, or the connection's
+//!   own write transaction;
+//! - `table`: a table's columns, affinities, defaults and indexes, read
+//!   from the schema;
+//! - `cache`: the table a prepared statement read last, kept for its next
+//!   run while the schema stays the same;
+//! - `check`: every column named exists, checked before any row is read;
+//! - `context`: the expression context that reads a row's columns;
+//! - `plan`: which part of a table a `WHERE` clause needs (a rowid seek,
+//!   a rowid range, an index equality or range seek, or a scan);
+//! - `source`: [`Source`](source::Source), the rows of a table a plan
+//!   visits (or the one empty row of a query without `FROM`), read
+//!   through a table cursor;
+//! - `select`, `aggregate`, `group`, `order`: queries;
+//! - `writer`: every change to the trees, with index maintenance and the
+//!   undo log that makes one statement atomic inside `BEGIN`;
+//! - `insert`, `change` (`UPDATE` and `DELETE`), `ddl`: changes;
+//! - `pragma`: the `PRAGMA`s, each computed whole into rows.
+//!
+//! Invariants:
+//! - statements that change rows collect the rowids they change before
+//!   changing any, so a change never moves the cursor that found it;
+//! - a plan only narrows the rows visited: the whole `WHERE` clause is
+//!   still evaluated on each row, so a plan can never change a result;
+//! - a REAL column reads as REAL: the whole reals SQLite (and boundlite)
+//!   store as integers read back as reals.
+
+pub(crate) mod aggregate;
+pub(crate) mod cache;
+pub(crate) mod change;
+pub(crate) mod check;
+pub(crate) mod context;
+pub(crate) mod ddl;
+pub(crate) mod group;
+pub(crate) mod insert;
+pub(crate) mod order;
+pub(crate) mod plan;
+pub(crate) mod pragma;
+pub(crate) mod select;
+pub(crate) mod source;
+pub(crate) mod table;
+pub(crate) mod value_refs;
+pub(crate) mod view;
+pub(crate) mod writer;
+
+use core::cell::Cell;
+
+use crate::alloc::Allocator;
+use crate::sql::eval::Value;
+
+use cache::{Scratch, TableCache};
+
+/// What every expression of one execution sees besides the row: the
+/// allocator, the bound parameters, the state of `random()`.
+pub(crate) struct Env<'x, A: Allocator + Clone> {
+    /// The allocator values are built in.
+    pub alloc: &'x A,
+    /// The bound parameters, by number from 1.
+    pub params: &'x [Value<A>],
+    /// The state of `random()`.
+    pub random: &'x Cell<u64>,
+    /// The statement's cached table.
+    pub tables: &'x TableCache<A>,
+    /// The statement's reusable buffers.
+    pub scratch: &'x Scratch<A>,
+    /// The connection's rollbacks so far (see `cache`).
+    pub rollbacks: u64,
+}
+
+// By hand: a derive would ask `A: Copy`, but only references are copied.
+impl<A: Allocator + Clone> Clone for Env<'_, A> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<A: Allocator + Clone> Copy for Env<'_, A> {}
+
+impl<'x, A: Allocator + Clone> Env<'x, A> {
+    /// A context with no table.
+    pub fn context(&self) -> context::RowContext<'x, 'x, A> {
+        context::RowContext::new(self.alloc.clone(), self.params, self.random)
+    }
+}

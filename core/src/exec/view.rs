@@ -1,0 +1,118 @@
+//! [`View`]: the pages a connection's statements read, as one
+//! [`PageSource`] that lives as long as the connection, so cursors can
+//! borrow it across the steps of a statement while what it shows is
+//! switched underneath by the connection's transaction.
+//!
+//! Invariants:
+//! - a view never shows another connection's uncommitted pages: it reads
+//!   the pager's write view only while its own connection holds the write
+//!   transaction ([`Sees::Own`]), and otherwise a commit through
+//!   [`Pager::page_at`](crate::pager::Pager::page_at);
+//! - a view set to [`Sees::Snapshot`] has the read transaction that took
+//!   the snapshot held by its connection for as long (see
+//!   `connection::session`), so no checkpoint copies over what it reads.
+
+use core::cell::Cell;
+
+use boundlite_platform::Platform;
+
+use crate::alloc::Allocator;
+use crate::btree::PageSource;
+use crate::format::DatabaseHeader;
+use crate::integrity::IntegrityReport;
+use crate::pager::{PageRef, Snapshot};
+use crate::{Database, PageNo, Result};
+
+/// What a [`View`] shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sees {
+    /// The last commit, whichever it is when a page is read: for reads
+    /// outside any statement, which nothing else ties to a commit.
+    Latest,
+    /// The commit a read transaction of the connection holds.
+    Snapshot(Snapshot),
+    /// The connection's own write transaction, its uncommitted changes
+    /// included.
+    Own,
+}
+
+/// The pages a connection reads.
+pub(crate) struct View<'db, P: Platform, A: Allocator + Clone> {
+    db: &'db Database<P, A>,
+    sees: Cell<Sees>,
+}
+
+impl<'db, P: Platform, A: Allocator + Clone> View<'db, P, A> {
+    /// A view of `db` as of its last commit.
+    pub fn new(db: &'db Database<P, A>) -> Self {
+        View {
+            db,
+            sees: Cell::new(Sees::Latest),
+        }
+    }
+
+    /// The database viewed.
+    pub fn db(&self) -> &'db Database<P, A> {
+        self.db
+    }
+
+    /// Makes the view show `sees`.
+    pub fn set(&self, sees: Sees) {
+        self.sees.set(sees);
+    }
+
+    /// The snapshot read, for a view that does not show its own write
+    /// transaction.
+    fn snapshot(&self) -> Option<Snapshot> {
+        match self.sees.get() {
+            Sees::Latest => Some(self.db.pager().snapshot()),
+            Sees::Snapshot(snapshot) => Some(snapshot),
+            Sees::Own => None,
+        }
+    }
+
+    /// The database header as the view shows it.
+    pub fn header(&self) -> Result<DatabaseHeader> {
+        match self.snapshot() {
+            Some(snapshot) => self.db.pages_at(snapshot).header(),
+            None => Ok(self.db.header()),
+        }
+    }
+}
+
+impl<P: Platform, A: Allocator + Clone> View<'_, P, A> {
+    /// `PRAGMA integrity_check` of the database as the view shows it.
+    pub fn integrity_check(&self, max_errors: usize) -> Result<IntegrityReport<A>> {
+        match self.snapshot() {
+            Some(snapshot) => self
+                .db
+                .integrity_check_at(&self.db.pages_at(snapshot), max_errors),
+            None => self.db.integrity_check(max_errors),
+        }
+    }
+}
+
+impl<P: Platform, A: Allocator + Clone> PageSource for View<'_, P, A> {
+    type Page<'s>
+        = PageRef<'s, A>
+    where
+        Self: 's;
+
+    fn page(&self, no: PageNo) -> Result<PageRef<'_, A>> {
+        match self.snapshot() {
+            Some(snapshot) => self.db.pager().page_at(no, &snapshot),
+            None => self.db.pager().page(no),
+        }
+    }
+
+    fn usable_size(&self) -> u32 {
+        self.db.pager().usable_size()
+    }
+
+    fn page_count(&self) -> u32 {
+        match self.snapshot() {
+            Some(snapshot) => snapshot.page_count(),
+            None => self.db.pager().page_count(),
+        }
+    }
+}
