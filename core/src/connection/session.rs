@@ -131,6 +131,16 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         self.db
     }
 
+    /// Waits up to `timeout` for locks that other processes (or other
+    /// `Database` values on the same file) hold, before a statement fails
+    /// with [`Error::Busy`]: SQLite's `sqlite3_busy_timeout` and `PRAGMA
+    /// busy_timeout`. It applies to every connection of the database. The
+    /// wait sleeps through the platform; one that cannot sleep answers
+    /// `Busy` at once.
+    pub fn busy_timeout(&self, timeout: core::time::Duration) {
+        self.db.set_busy_timeout(timeout);
+    }
+
     /// What this connection's statements read.
     pub(crate) fn view(&self) -> &View<'db, P, A> {
         &self.view

@@ -1,6 +1,7 @@
 //! `PRAGMA`: `integrity_check`, `page_count`, `freelist_count`,
 //! `page_size`, `cache_size`, `journal_mode`, `wal_checkpoint(MODE)`,
-//! `user_version` (read and set) and `table_info(t)`, each returning the
+//! `busy_timeout` and `user_version` (read and set) and `table_info(t)`,
+//! each returning the
 //! rows SQLite returns.
 //!
 //! Invariants:
@@ -80,6 +81,13 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         row.try_push(Value::Integer(done.log.into()))?;
         row.try_push(Value::Integer(done.checkpointed.into()))?;
         rows.try_push(row)?;
+    } else if is("busy_timeout") {
+        if let Some(value) = pragma.value.as_ref() {
+            // SQLite takes a negative timeout as none.
+            let ms = u64::try_from(number(value)?).unwrap_or(0);
+            db.set_busy_timeout(core::time::Duration::from_millis(ms));
+        }
+        one(&mut rows, Value::Integer(db.busy_timeout_ms().into()))?;
     } else if is("user_version") {
         match pragma.value.as_ref() {
             None => {
@@ -109,7 +117,9 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
 pub(crate) fn reads(pragma: &Pragma<'_>) -> bool {
     let name = &pragma.name.name;
     let sets_version = name.eq_ignore_ascii_case("user_version") && pragma.value.is_some();
-    !(sets_version || name.eq_ignore_ascii_case("wal_checkpoint"))
+    !(sets_version
+        || name.eq_ignore_ascii_case("wal_checkpoint")
+        || name.eq_ignore_ascii_case("busy_timeout"))
 }
 
 /// Appends a row of one value.

@@ -39,6 +39,9 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
             return Ok(result);
         }
         if self.is_shared() {
+            // Reads outside a transaction take the latest commit again
+            // after the checkpoint: their mark must not hold it back.
+            self.drop_view()?;
             return self.shared_checkpoint(mode);
         }
         let result = {

@@ -270,3 +270,82 @@ fn seeded_interleavings_of_three_databases_lose_no_commit_and_read_only_prefixes
         );
     }
 }
+
+/// A RAM disk whose `sleep` is recorded, and runs a test's action the
+/// first time: what another process does while this one waits.
+struct Sleepy<'d> {
+    disk: &'d MemoryPlatform,
+    slept_us: core::cell::Cell<u64>,
+    meanwhile: core::cell::RefCell<Option<std::boxed::Box<dyn FnOnce() + 'd>>>,
+}
+
+impl<'d> Platform for &Sleepy<'d> {
+    type File = boundlite_platform::MemoryFile<'d>;
+
+    fn open(
+        &self,
+        path: &str,
+        mode: OpenMode,
+    ) -> core::result::Result<Self::File, boundlite_platform::PlatformError> {
+        self.disk.open(path, mode)
+    }
+
+    fn delete(&self, path: &str) -> core::result::Result<(), boundlite_platform::PlatformError> {
+        self.disk.delete(path)
+    }
+
+    fn exists(&self, path: &str) -> core::result::Result<bool, boundlite_platform::PlatformError> {
+        self.disk.exists(path)
+    }
+
+    fn sleep(&self, micros: u32) -> bool {
+        self.slept_us.set(self.slept_us.get() + u64::from(micros));
+        if let Some(action) = self.meanwhile.borrow_mut().take() {
+            action();
+        }
+        true
+    }
+}
+
+#[test]
+fn a_busy_lock_is_retried_until_the_timeout_through_the_platforms_sleep() {
+    let disk = MemoryPlatform::new();
+    let a = open(&disk);
+    let root = create_table(&a);
+    let sleepy = Sleepy {
+        disk: &disk,
+        slept_us: core::cell::Cell::new(0),
+        meanwhile: core::cell::RefCell::new(None),
+    };
+    let b = Database::open(&sleepy, PATH, &small(), Global).unwrap();
+
+    // No timeout: busy at once, no sleep.
+    let txn = a.begin_write().unwrap();
+    assert_eq!(b.begin_write().err(), Some(Error::Busy));
+    assert_eq!(sleepy.slept_us.get(), 0);
+
+    // A timeout that runs out: busy after sleeping about that long.
+    b.set_busy_timeout(core::time::Duration::from_millis(300));
+    assert_eq!(b.busy_timeout_ms(), 300);
+    assert_eq!(b.begin_write().err(), Some(Error::Busy));
+    assert_eq!(sleepy.slept_us.get(), 300_000);
+
+    // The other writer commits while this one sleeps: the retry wins and
+    // sees its commit.
+    sleepy.slept_us.set(0);
+    let (sender, receiver) = std::sync::mpsc::channel();
+    sender.send(txn).unwrap();
+    *sleepy.meanwhile.borrow_mut() = Some(std::boxed::Box::new(move || {
+        let txn = receiver.recv().unwrap();
+        txn.insert_row(root, 1, &value(7)).unwrap();
+        txn.insert_row(root, 0, &value(1)).unwrap();
+        txn.commit().unwrap();
+    }));
+    let txn = b.begin_write().unwrap();
+    assert!(sleepy.slept_us.get() > 0 && sleepy.slept_us.get() < 300_000);
+    assert_eq!(check_prefix(&rows(b.pager(), root)), 1);
+    txn.insert_row(root, 2, &value(14)).unwrap();
+    txn.insert_row(root, 0, &value(2)).unwrap();
+    txn.commit().unwrap();
+    assert_eq!(check_prefix(&rows(&a.begin_read().unwrap(), root)), 2);
+}
