@@ -30,6 +30,12 @@
 //! - without a log (a read-only file with none), nothing is written;
 //!   a writable pager opened without a log commits in place, with no
 //!   protection against a crash in the middle: `Database` never does that;
+//! - a pager opened with [`Pager::open_shared`] shares its files with
+//!   other handles by SQLite's protocol (see `shared`): every read
+//!   transaction and every write takes the latest commit of any handle,
+//!   under a read mark that keeps checkpoints and log restarts of every
+//!   handle off its snapshot; [`Pager::open`] takes no lock, for tools and
+//!   tests that own the files;
 //! - readers see the snapshot they began with: a page resolves to its
 //!   latest log frame at or before the snapshot, else to the database file;
 //!   a checkpoint never copies a frame a registered snapshot does not

@@ -1,7 +1,9 @@
 //! [`WalIndex`]: which frame holds which version of each page, in memory.
 //!
-//! SQLite keeps this index in the `-shm` file so processes can share it;
-//! nothing here is shared across processes, so it lives in the allocator
+//! SQLite keeps its index in the `-shm` file so processes can share it
+//! (`shm` writes and reads that one). This one is private to a handle: a
+//! copy of the page numbers of the frames it knows, for one-lookup reads,
+//! or the only index where the file is held exclusively. It lives in the allocator
 //! the database was given, and growing it is fallible like every other
 //! allocation.
 //!

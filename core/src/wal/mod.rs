@@ -1,5 +1,6 @@
-//! The write-ahead log: SQLite's `-wal` file, byte for byte, and the
-//! in-memory index that replaces its `-shm` file.
+//! The write-ahead log: SQLite's `-wal` file, byte for byte; its index in
+//! SQLite's shared-memory format (`-shm`), through which processes share
+//! it; and a private index of page versions each handle keeps.
 //!
 //! This module owns the log file's format and its life cycle: writing
 //! transactions as frames, recovering the committed ones after a crash,
