@@ -20,6 +20,8 @@ mod file;
 mod open;
 mod platform;
 mod positional;
+#[cfg(unix)]
+mod unix;
 
 pub use error::platform_error;
 pub use file::StdFile;
