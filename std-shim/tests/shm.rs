@@ -77,8 +77,13 @@ fn lock_slots_refuse_each_other_between_handles() {
     b.shm_unlock(slots(3, 1), SH).unwrap();
     a.shm_lock(slots(3, 1), EX).unwrap();
 
-    // A handle takes only slots it holds no lock on.
+    // A handle takes only slots it holds no lock on, but sharing a slot
+    // it shares already is a no-op, as in SQLite.
     assert_eq!(kind(a.shm_lock(slots(3, 1), SH)), ErrorKind::InvalidInput);
+    assert_eq!(kind(a.shm_lock(slots(3, 1), EX)), ErrorKind::InvalidInput);
+    b.shm_lock(slots(0, 1), SH).unwrap();
+    b.shm_unlock(slots(0, 1), SH).unwrap();
+    a.shm_lock(slots(0, 1), EX).unwrap();
 }
 
 #[test]

@@ -260,3 +260,18 @@ fn detaching_with_delete_keeps_a_shm_sqlite_uses() {
     assert!(fs.exists("a.db-shm").unwrap());
     assert_eq!(sqlite.query("SELECT count(*) FROM t"), "ok Integer(1)");
 }
+
+#[test]
+fn attached_beside_sqlite_we_take_no_write_lock_on_the_database() {
+    let (_dir, fs, _sqlite) = wal_db();
+    let mut ours = open(&fs);
+    ours.lock(LockLevel::Shared).unwrap();
+    ours.lock(LockLevel::Reserved).unwrap();
+    ours.unlock(LockLevel::Shared).unwrap();
+    // Another process on the -shm: a database write lock would mean its
+    // locks were lost, as SQLite reasons.
+    ours.shm_attach().unwrap();
+    assert_eq!(kind(ours.lock(LockLevel::Reserved)), ErrorKind::Busy);
+    ours.shm_detach(false).unwrap();
+    ours.lock(LockLevel::Reserved).unwrap();
+}

@@ -58,12 +58,20 @@ impl ProcessLock {
 
 /// Raises the lock of a handle at `held` (on `file`, writable or not) to
 /// `want`, as [`File::lock`](boundlite_platform::File::lock) documents.
+///
+/// `shm_shared` says whether another process is attached to the `-shm`
+/// this handle is attached to. SQLite (`unixIsSharingShmNode`) then
+/// refuses `Reserved` and `Exclusive`: in WAL mode no writer takes them
+/// while others use the database, so another process holding the `-shm`
+/// means the database locks were lost (a stray `close(open(db))`), and
+/// writing could corrupt.
 pub(crate) fn lock(
     file: &fs::File,
     writable: bool,
     held: &mut LockLevel,
     process: &mut ProcessLock,
     want: LockLevel,
+    shm_shared: impl FnOnce() -> bool,
 ) -> Result<(), PlatformError> {
     if want <= *held {
         return Ok(());
@@ -126,6 +134,9 @@ pub(crate) fn lock(
     }
     if want == LockLevel::Exclusive && process.holders > 1 {
         // Another handle of this process still reads.
+        return Err(ErrorKind::Busy.into());
+    }
+    if matches!(want, LockLevel::Reserved | LockLevel::Exclusive) && shm_shared() {
         return Err(ErrorKind::Busy.into());
     }
     match want {

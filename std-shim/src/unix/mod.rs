@@ -72,8 +72,10 @@ impl Sharing {
         want: LockLevel,
     ) -> Result<(), PlatformError> {
         let held = &mut self.level;
+        let shm = self.shm.as_ref();
+        let shm_shared = || shm.is_some_and(|a| a.node().has_other_processes());
         inode::with(self.id, |inode| {
-            lock::lock(file, writable, held, &mut inode.lock, want)
+            lock::lock(file, writable, held, &mut inode.lock, want, shm_shared)
         })?
     }
 

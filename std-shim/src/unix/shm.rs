@@ -89,9 +89,9 @@ impl ShmNode {
         match fcntl::holder(&file, SHM_DMS, 1).map_err(|e| io_error(&e))? {
             Lock::Unlock => {
                 fcntl::set(&file, Lock::Write, SHM_DMS, 1).map_err(|e| lock_error(&e))?;
-                // SQLite truncates to 3 bytes, below the header, which
-                // makes the index as invalid as zero bytes does; zero keeps
-                // the contract that a fresh index reads as zeros.
+                // SQLite truncates to 3 bytes only to tell its own
+                // truncations from a rogue process's when debugging; zero
+                // keeps the contract that a fresh index reads as zeros.
                 file.set_len(0).map_err(|e| platform_error(&e))?;
             }
             Lock::Read => {}
@@ -125,6 +125,13 @@ impl ShmNode {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(platform_error(&e)),
             _ => Ok(()),
         }
+    }
+
+    /// Whether another process is attached: holds a lock on the DMS byte.
+    /// An error testing counts as no, as SQLite's check does: the check
+    /// only adds robustness.
+    pub(crate) fn has_other_processes(&self) -> bool {
+        fcntl::holder(&self.file, SHM_DMS, 1).is_ok_and(|holder| holder != Lock::Unlock)
     }
 
     /// Maps chunks up to `index`, growing the file first when `grow`;
@@ -237,7 +244,15 @@ impl Attachment {
     /// Takes `slots` as `kind`, all or none, as
     /// [`File::shm_lock`](boundlite_platform::File::shm_lock) documents.
     pub(crate) fn lock(&mut self, slots: ShmSlots, kind: ShmLockKind) -> Result<(), PlatformError> {
-        let mask = slots.mask();
+        let mut mask = slots.mask();
+        if kind == ShmLockKind::Shared {
+            // Sharing a slot this handle already shares is a no-op, as in
+            // `unixShmLock`.
+            mask &= !self.shared;
+            if mask == 0 {
+                return Ok(());
+            }
+        }
         if (self.shared | self.exclusive) & mask != 0 {
             return Err(ErrorKind::InvalidInput.into());
         }
@@ -263,7 +278,8 @@ impl Attachment {
                 // Slots no handle of the process shares yet need the OS's
                 // read lock; on a refusal the ones just taken go back.
                 let mut taken = 0u8;
-                for slot in slot_range(slots) {
+                let wanted = slot_range(slots).filter(|s| mask & (1 << s) != 0);
+                for slot in wanted.clone() {
                     if state.shared.get(slot).is_some_and(|&n| n > 0) {
                         continue;
                     }
@@ -276,7 +292,7 @@ impl Attachment {
                     }
                     taken |= 1 << slot;
                 }
-                for slot in slot_range(slots) {
+                for slot in wanted {
                     if let Some(n) = state.shared.get_mut(slot) {
                         *n += 1;
                     }
