@@ -40,6 +40,13 @@ pub struct StdFile {
     sharing: crate::unix::Sharing,
 }
 
+// A handle may move to, and be shared with, other threads: the state it
+// shares with other handles sits behind the registry's mutex.
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<StdFile>();
+};
+
 impl StdFile {
     /// A handle on `file`, opened at `path`.
     pub(crate) fn new(

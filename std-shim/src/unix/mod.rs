@@ -13,9 +13,11 @@
 //! - `mmap`: the mapping of `-shm` bytes, the only memory shared with
 //!   other processes.
 //!
-//! Invariant: a handle's `level` and `shm` are what the registry counts
-//! for it; every change to either happens under the registry's mutex, so
-//! the process-level state always sums the handles' states.
+//! Invariant: the registry's process-level state is the sum of its
+//! handles' states. A handle's lock level changes only inside the
+//! registry's critical section that updates the process's, and its
+//! attachment exists exactly while the registry counts it as a `-shm`
+//! user.
 //!
 //! Limits, as SQLite's: POSIX locks cannot tell two users of one process
 //! apart, so a SQLite connection opened in *this* process on the same
