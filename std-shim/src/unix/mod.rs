@@ -131,8 +131,8 @@ impl Sharing {
             };
             // The last attachment takes the node, its mappings and its
             // descriptor (with the DMS lock) with it, under the registry's
-            // mutex: a handle attaching next must not find the old
-            // descriptor still open, whose closing would drop its locks.
+            // mutex: were the descriptor closed after a handle attached
+            // afresh, closing it would drop the fresh node's locks too.
             drop(attachment);
             deleted
         })?;
