@@ -2,7 +2,10 @@
 //!
 //! - [`StdPlatform`] / [`StdFile`]: the [`Platform`] and [`File`] traits of
 //!   `boundlite-platform` over `std::fs`, with positional I/O (`pread`/
-//!   `pwrite` on unix, `seek_read`/`seek_write` on Windows).
+//!   `pwrite` on unix, `seek_read`/`seek_write` on Windows). On unix
+//!   their file locks and `-shm` shared memory are SQLite's unix VFS, so
+//!   boundlite and SQLite processes share a database safely; elsewhere the
+//!   traits' one-user-per-file defaults apply.
 //! - [`platform_error`]: how a `std::io::Error` becomes a
 //!   [`PlatformError`], kind and OS code.
 //! - [`open`] / [`open_read_only`]: a database by path, with defaults.
@@ -20,6 +23,8 @@ mod file;
 mod open;
 mod platform;
 mod positional;
+#[cfg(unix)]
+mod unix;
 
 pub use error::platform_error;
 pub use file::StdFile;

@@ -76,14 +76,14 @@ impl Platform for StdPlatform {
             match options.clone().create_new(true).open(&full) {
                 Ok(file) => {
                     let dir = parent_dir(&full);
-                    return Ok(StdFile::new(file, true, Some(dir)));
+                    return StdFile::new(file, full, true, Some(dir));
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
                 Err(e) => return Err(platform_error(&e)),
             }
         }
         let file = options.open(&full).map_err(|e| platform_error(&e))?;
-        Ok(StdFile::new(file, mode.is_writable(), None))
+        StdFile::new(file, full, mode.is_writable(), None)
     }
 
     fn delete(&self, path: &str) -> Result<(), PlatformError> {
@@ -96,6 +96,12 @@ impl Platform for StdPlatform {
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
             Err(e) => Err(platform_error(&e)),
         }
+    }
+
+    /// Sleeps the calling thread: the engine waits for a busy lock here.
+    fn sleep(&self, micros: u32) -> bool {
+        std::thread::sleep(std::time::Duration::from_micros(u64::from(micros)));
+        true
     }
 }
 
@@ -112,6 +118,10 @@ impl Platform for &StdPlatform {
 
     fn exists(&self, path: &str) -> Result<bool, PlatformError> {
         (**self).exists(path)
+    }
+
+    fn sleep(&self, micros: u32) -> bool {
+        (**self).sleep(micros)
     }
 }
 
