@@ -36,7 +36,7 @@ mod transaction;
 
 use core::cell::{Cell, RefCell};
 
-use boundlite_platform::{ErrorKind, File, OpenMode, Platform};
+use boundlite_platform::{ErrorKind, File, LockLevel, OpenMode, Platform};
 
 use crate::alloc::{Allocator, Global, String, Vec};
 use crate::btree::{IndexCursor, TableCursor, TreeKind, TreeWriter};
@@ -97,10 +97,11 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
         let wal_path = companion(path, "-wal", alloc.clone())?;
         let timeout = config.busy_timeout_ms;
         let pager = retry_busy(&platform, timeout, || {
-            let mut file = platform.open(path, mode).map_err(|e| match e.kind() {
-                ErrorKind::NotFound => Error::CantOpen("no database file at that path"),
-                _ => Error::from(e),
-            })?;
+            let (mut file, mode) = open_database_file(&platform, path, mode)?;
+            // The log is looked for under a shared lock, as SQLite does: a
+            // process closing the database deletes its log only under an
+            // exclusive one, so the log found here stays the live one.
+            Pager::<P::File, A>::lock_file(&mut file, LockLevel::Shared)?;
             let wal = if platform.exists(&wal_path)? {
                 let wal_mode = if mode.is_writable() {
                     OpenMode::ReadWrite
@@ -272,6 +273,29 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
     /// The allocator the database draws from.
     pub fn allocator(&self) -> &A {
         &self.alloc
+    }
+}
+
+/// Opens the database file as `mode` asks; a file that exists but may
+/// not be written (its permissions, a read-only medium) is opened for
+/// reading instead, as SQLite does: only a write then fails, with
+/// [`Error::ReadOnly`]. Returns the handle and the mode it has.
+fn open_database_file<P: Platform>(
+    platform: &P,
+    path: &str,
+    mode: OpenMode,
+) -> Result<(P::File, OpenMode)> {
+    let refused = |e: boundlite_platform::PlatformError| match e.kind() {
+        ErrorKind::NotFound => Error::CantOpen("no database file at that path"),
+        _ => Error::from(e),
+    };
+    match platform.open(path, mode) {
+        Ok(file) => Ok((file, mode)),
+        Err(e) if e.kind() == ErrorKind::ReadOnly && mode.is_writable() => {
+            let file = platform.open(path, OpenMode::ReadOnly).map_err(refused)?;
+            Ok((file, OpenMode::ReadOnly))
+        }
+        Err(e) => Err(refused(e)),
     }
 }
 

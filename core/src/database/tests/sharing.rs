@@ -433,7 +433,10 @@ fn a_lock_or_shared_memory_failure_at_any_point_leaves_the_database_usable() {
             // one reads a prefix, writes, and restarts the log.
             let seen = check_prefix(&rows(&a.begin_read().unwrap(), root));
             commit_n(&a, root, seen + 1).unwrap();
-            assert!(!a.checkpoint(CheckpointMode::Restart).unwrap().busy, "{target:?} {n}");
+            assert!(
+                !a.checkpoint(CheckpointMode::Restart).unwrap().busy,
+                "{target:?} {n}"
+            );
         }
         // A refused read mark is retried inside the read, so fewer busy
         // failures reach the caller than failed lock operations.
@@ -465,4 +468,98 @@ fn a_torn_shared_index_is_rebuilt_from_the_log() {
     drop(raw);
     let c = open(&disk);
     assert_eq!(check_prefix(&rows(&c.begin_read().unwrap(), root)), 13);
+}
+
+/// A RAM disk on a medium that refuses writes: opening a file for
+/// writing fails as a read-only file system does.
+struct ReadOnlyMedium<'d>(&'d MemoryPlatform);
+
+impl<'d> Platform for &ReadOnlyMedium<'d> {
+    type File = boundlite_platform::MemoryFile<'d>;
+
+    fn open(
+        &self,
+        path: &str,
+        mode: OpenMode,
+    ) -> core::result::Result<Self::File, boundlite_platform::PlatformError> {
+        if mode.is_writable() {
+            return Err(boundlite_platform::ErrorKind::ReadOnly.into());
+        }
+        self.0.open(path, mode)
+    }
+
+    fn delete(&self, _: &str) -> core::result::Result<(), boundlite_platform::PlatformError> {
+        Err(boundlite_platform::ErrorKind::ReadOnly.into())
+    }
+
+    fn exists(&self, path: &str) -> core::result::Result<bool, boundlite_platform::PlatformError> {
+        self.0.exists(path)
+    }
+}
+
+/// A database in rollback-journal mode with no log: what SQLite leaves
+/// with `journal_mode=DELETE`.
+fn rollback_journal_database(disk: &MemoryPlatform, commits: i64) {
+    {
+        let a = open(disk);
+        let root = create_table(&a);
+        for n in 1..=commits {
+            commit_n(&a, root, n).unwrap();
+        }
+        assert!(!a.checkpoint(CheckpointMode::Truncate).unwrap().busy);
+    }
+    (&disk).delete("shared.db-wal").unwrap();
+    let mut bytes = disk.file_bytes(PATH).unwrap();
+    bytes[18] = 1;
+    bytes[19] = 1;
+    disk.write_file(PATH, &bytes).unwrap();
+}
+
+#[test]
+fn reading_a_rollback_journal_database_creates_no_file_and_its_first_write_gives_it_a_log() {
+    let disk = MemoryPlatform::new();
+    rollback_journal_database(&disk, 3);
+    let files = disk.file_count().unwrap();
+    let root = PageNo::new(2).unwrap();
+    let db = open(&disk);
+    let conn = db.connect();
+    let mut count = conn.prepare("SELECT count(*) FROM t").unwrap();
+    assert_eq!(count.step().unwrap().unwrap().get_i64(0).unwrap(), 4);
+    drop(count);
+    assert_eq!(check_prefix(&rows(&db.begin_read().unwrap(), root)), 3);
+    assert!(
+        !(&disk).exists("shared.db-wal").unwrap(),
+        "a read created the log"
+    );
+    assert_eq!(disk.file_count().unwrap(), files);
+    // A rollback-journal file is converted under an exclusive lock: busy
+    // while another database reads it, then done by the first write.
+    let other = open(&disk);
+    assert_eq!(commit_n(&db, root, 4).err(), Some(Error::Busy));
+    assert!(!(&disk).exists("shared.db-wal").unwrap());
+    assert_eq!(check_prefix(&rows(&other.begin_read().unwrap(), root)), 3);
+    drop(other);
+    commit_n(&db, root, 4).unwrap();
+    assert!((&disk).exists("shared.db-wal").unwrap());
+    let again = open(&disk);
+    assert_eq!(check_prefix(&rows(&again.begin_read().unwrap(), root)), 4);
+    commit_n(&again, root, 5).unwrap();
+    assert_eq!(check_prefix(&rows(&db.begin_read().unwrap(), root)), 5);
+}
+
+#[test]
+fn a_file_that_cannot_be_written_opens_for_reading() {
+    let disk = MemoryPlatform::new();
+    rollback_journal_database(&disk, 2);
+    let medium = ReadOnlyMedium(&disk);
+    let db = Database::open(&medium, PATH, &small(), Global).unwrap();
+    let root = PageNo::new(2).unwrap();
+    assert_eq!(check_prefix(&rows(&db.begin_read().unwrap(), root)), 2);
+    assert_eq!(db.begin_write().err(), Some(Error::ReadOnly));
+    let conn = db.connect();
+    assert_eq!(
+        conn.execute("INSERT INTO t VALUES (1)", &[]).err(),
+        Some(Error::ReadOnly)
+    );
+    assert!(!(&disk).exists("shared.db-wal").unwrap());
 }
