@@ -74,11 +74,8 @@ impl IndexHeader {
     /// The header's bytes, with its checksum.
     pub fn encode(&self) -> [u8; HEADER_BYTES] {
         let mut out = [0u8; HEADER_BYTES];
-        let page_size = match u16::try_from(self.page_size) {
-            Ok(size) => size,
-            // 65536, the one page size that does not fit, is stored as 1.
-            Err(_) => 1,
-        };
+        // 65536, the one page size that does not fit, is stored as 1.
+        let page_size = u16::try_from(self.page_size).unwrap_or(1);
         put(&mut out, 0, &INDEX_VERSION.to_ne_bytes());
         put(&mut out, 8, &self.change.to_ne_bytes());
         put(&mut out, 12, &[1, u8::from(self.big_endian)]);
