@@ -119,7 +119,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
             (wal.backfilled(), wal.max_frame())
         };
         if backfilled < limit {
-            if self.lock_file_readers()? {
+            if self.lock_file_readers(limit)? {
                 let copied = {
                     let mut wal = wal.try_borrow_mut().map_err(|_| reentrant())?;
                     let mut file = self.file.try_borrow_mut().map_err(|_| reentrant())?;

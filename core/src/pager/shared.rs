@@ -669,12 +669,19 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
 
     /// Takes mark 0 exclusively while a checkpoint writes the database
     /// file: no reader of the file alone may start. `false` when one reads.
-    pub(crate) fn lock_file_readers(&self) -> Result<bool> {
+    /// `limit` is the last frame it will copy, recorded as attempted.
+    pub(crate) fn lock_file_readers(&self, limit: u32) -> Result<bool> {
         if self.shared.holds(0) {
             return Ok(false);
         }
         match self.with_db(|db| shm::lock(db, Slot::Read(0), ShmLockKind::Exclusive)) {
-            Ok(()) => Ok(true),
+            Ok(()) => {
+                if let Err(e) = self.with_db(|db| shm::set_attempted(db, limit)) {
+                    let _ = self.with_db(|db| shm::unlock(db, Slot::Read(0), ShmLockKind::Exclusive));
+                    return Err(e);
+                }
+                Ok(true)
+            }
             Err(Error::Busy) => Ok(false),
             Err(e) => Err(e),
         }
