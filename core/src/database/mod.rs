@@ -93,7 +93,6 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
 
     fn open_as(platform: P, path: &str, mode: OpenMode, config: &Config, alloc: A) -> Result<Self> {
         let journal = companion(path, "-journal", alloc.clone())?;
-        refuse_hot_journal(&platform, &journal)?;
         let wal_path = companion(path, "-wal", alloc.clone())?;
         let timeout = config.busy_timeout_ms;
         let pager = retry_busy(&platform, timeout, || {
@@ -102,6 +101,7 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
             // process closing the database deletes its log only under an
             // exclusive one, so the log found here stays the live one.
             Pager::<P::File, A>::lock_file(&mut file, LockLevel::Shared)?;
+            refuse_hot_journal(&platform, &journal, &mut file)?;
             let wal = if platform.exists(&wal_path)? {
                 let wal_mode = if mode.is_writable() {
                     OpenMode::ReadWrite
@@ -353,16 +353,28 @@ fn companion<A: Allocator>(path: &str, suffix: &str, alloc: A) -> Result<String<
 }
 
 /// Refuses to open a database beside a hot rollback journal: a crashed
-/// rollback-mode writer's undo log, which this engine would ignore.
-fn refuse_hot_journal<P: Platform>(platform: &P, journal: &str) -> Result<()> {
+/// rollback-mode writer's undo log, which this engine would ignore. As
+/// SQLite decides it, under a shared lock on `db`: a journal is hot when
+/// it has content, its header is not zeroed (a finished transaction in
+/// `PERSIST` mode), and no live writer holds the reserved lock (a live
+/// writer's journal is its own business: it cannot change the database
+/// file while this handle's shared lock stands).
+fn refuse_hot_journal<P: Platform>(platform: &P, journal: &str, db: &mut P::File) -> Result<()> {
     if !platform.exists(journal)? {
         return Ok(());
     }
-    let mut file = platform.open(journal, OpenMode::ReadOnly)?;
-    if file.size()? > 0 {
-        return Err(Error::CantOpen(
-            "a hot rollback journal is next to the database: open it once with SQLite to recover it",
-        ));
+    let mut file = match platform.open(journal, OpenMode::ReadOnly) {
+        Ok(file) => file,
+        // Its writer finished and deleted it meanwhile.
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    let mut magic = [0u8; 8];
+    let read = file.read_at(0, &mut magic)?;
+    if read == 0 || magic == [0; 8] || db.is_reserved()? {
+        return Ok(());
     }
-    Ok(())
+    Err(Error::CantOpen(
+        "a hot rollback journal is next to the database: open it once with SQLite to recover it",
+    ))
 }

@@ -677,7 +677,8 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         match self.with_db(|db| shm::lock(db, Slot::Read(0), ShmLockKind::Exclusive)) {
             Ok(()) => {
                 if let Err(e) = self.with_db(|db| shm::set_attempted(db, limit)) {
-                    let _ = self.with_db(|db| shm::unlock(db, Slot::Read(0), ShmLockKind::Exclusive));
+                    let _ =
+                        self.with_db(|db| shm::unlock(db, Slot::Read(0), ShmLockKind::Exclusive));
                     return Err(e);
                 }
                 Ok(true)
