@@ -18,8 +18,10 @@
 //! [`File`]: boundlite_platform::File
 //! [`PlatformError`]: boundlite_platform::PlatformError
 
+mod disk;
 mod error;
 mod file;
+mod memory;
 mod open;
 mod platform;
 mod positional;
