@@ -30,5 +30,5 @@ mod unix;
 
 pub use error::platform_error;
 pub use file::StdFile;
-pub use open::{open, open_read_only};
+pub use open::{DEFAULT_BUSY_TIMEOUT_MS, open, open_read_only, open_read_only_with, open_with};
 pub use platform::StdPlatform;

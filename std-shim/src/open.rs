@@ -1,5 +1,6 @@
-//! [`open`] and [`open_read_only`]: a database by path, with the default
-//! configuration, on the global heap.
+//! [`open`], [`open_read_only`] and [`open_with`]: a database by path, on
+//! the global heap, with a busy timeout of [`DEFAULT_BUSY_TIMEOUT_MS`]
+//! unless a [`Config`] says otherwise.
 
 use std::path::Path;
 
@@ -8,33 +9,70 @@ use boundlite::{Config, Database, Error, Result};
 
 use crate::StdPlatform;
 
+/// The busy timeout [`open`] and [`open_read_only`] use, in milliseconds:
+/// rusqlite's default, where [`Config::DEFAULT`] has none.
+pub const DEFAULT_BUSY_TIMEOUT_MS: u32 = 5000;
+
+/// [`Config::DEFAULT`] with the busy timeout of [`DEFAULT_BUSY_TIMEOUT_MS`].
+const OPEN_CONFIG: Config = Config {
+    busy_timeout_ms: DEFAULT_BUSY_TIMEOUT_MS,
+    ..Config::DEFAULT
+};
+
 /// Opens the database at `path` for reading and writing, creating it when
-/// absent, with [`Config::DEFAULT`] on the global heap.
+/// absent, with [`Config::DEFAULT`] on the global heap, except for the
+/// busy timeout: a lock another process (or another `Database` on the
+/// file) holds is waited for up to [`DEFAULT_BUSY_TIMEOUT_MS`] before
+/// [`Error::Busy`], at open as at every statement. Change it with
+/// `PRAGMA busy_timeout`, [`Connection::busy_timeout`] or [`open_with`].
+///
+/// A file that exists but cannot be written opens for reading: only
+/// writes then fail, with [`Error::ReadOnly`].
 ///
 /// ```
 /// let dir = tempfile::tempdir()?;
 /// let db = boundlite_std::open(dir.path().join("app.db"))?;
 /// db.connect().execute("CREATE TABLE t(x)", &[])?;
+/// assert_eq!(db.busy_timeout_ms(), 5000);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// [`Connection::busy_timeout`]: boundlite::Connection::busy_timeout
 pub fn open(path: impl AsRef<Path>) -> Result<Database<StdPlatform, Global>> {
-    Database::open(
-        StdPlatform::new(),
-        utf8(path.as_ref())?,
-        &Config::DEFAULT,
-        Global,
-    )
+    open_with(path, &OPEN_CONFIG)
 }
 
 /// Opens the existing database at `path` for reading only, with
-/// [`Config::DEFAULT`] on the global heap.
+/// [`Config::DEFAULT`] on the global heap and the busy timeout of
+/// [`open`]: a lock another process holds is waited for up to
+/// [`DEFAULT_BUSY_TIMEOUT_MS`], at open as at every read.
 pub fn open_read_only(path: impl AsRef<Path>) -> Result<Database<StdPlatform, Global>> {
-    Database::open_read_only(
-        StdPlatform::new(),
-        utf8(path.as_ref())?,
-        &Config::DEFAULT,
-        Global,
-    )
+    open_read_only_with(path, &OPEN_CONFIG)
+}
+
+/// Opens the database at `path` as [`open`] does, with `config` (its
+/// busy timeout included) on the global heap.
+///
+/// ```
+/// use boundlite::Config;
+///
+/// let dir = tempfile::tempdir()?;
+/// let config = Config { busy_timeout_ms: 100, ..Config::DEFAULT };
+/// let db = boundlite_std::open_with(dir.path().join("app.db"), &config)?;
+/// assert_eq!(db.busy_timeout_ms(), 100);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn open_with(path: impl AsRef<Path>, config: &Config) -> Result<Database<StdPlatform, Global>> {
+    Database::open(StdPlatform::new(), utf8(path.as_ref())?, config, Global)
+}
+
+/// Opens the existing database at `path` for reading only, as
+/// [`open_read_only`] does, with `config` on the global heap.
+pub fn open_read_only_with(
+    path: impl AsRef<Path>,
+    config: &Config,
+) -> Result<Database<StdPlatform, Global>> {
+    Database::open_read_only(StdPlatform::new(), utf8(path.as_ref())?, config, Global)
 }
 
 fn utf8(path: &Path) -> Result<&str> {
