@@ -30,5 +30,7 @@ mod unix;
 
 pub use error::platform_error;
 pub use file::StdFile;
-pub use open::{DEFAULT_BUSY_TIMEOUT_MS, open, open_read_only, open_read_only_with, open_with};
+pub use open::{
+    DEFAULT_BUSY_TIMEOUT_MS, MEMORY, open, open_read_only, open_read_only_with, open_with,
+};
 pub use platform::StdPlatform;

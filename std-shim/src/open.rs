@@ -1,6 +1,11 @@
 //! [`open`], [`open_read_only`] and [`open_with`]: a database by path, on
 //! the global heap, with a busy timeout of [`DEFAULT_BUSY_TIMEOUT_MS`]
 //! unless a [`Config`] says otherwise.
+//!
+//! The path [`MEMORY`] (`":memory:"`) or the empty path names a private
+//! database in memory, as in SQLite: its bytes live in a
+//! [`StdPlatform::memory`] owned by the returned database, no file is
+//! created, and dropping the database frees them.
 
 use std::path::Path;
 
@@ -8,6 +13,10 @@ use boundlite::alloc::Global;
 use boundlite::{Config, Database, Error, Result};
 
 use crate::StdPlatform;
+
+/// The path that names a private in-memory database (the empty path does
+/// too), as in SQLite.
+pub const MEMORY: &str = ":memory:";
 
 /// The busy timeout [`open`] and [`open_read_only`] use, in milliseconds:
 /// rusqlite's default, where [`Config::DEFAULT`] has none.
@@ -27,7 +36,8 @@ const OPEN_CONFIG: Config = Config {
 /// `PRAGMA busy_timeout`, [`Connection::busy_timeout`] or [`open_with`].
 ///
 /// A file that exists but cannot be written opens for reading: only
-/// writes then fail, with [`Error::ReadOnly`].
+/// writes then fail, with [`Error::ReadOnly`]. `":memory:"` ([`MEMORY`])
+/// or `""` opens a private, empty database in memory.
 ///
 /// ```
 /// let dir = tempfile::tempdir()?;
@@ -46,6 +56,9 @@ pub fn open(path: impl AsRef<Path>) -> Result<Database<StdPlatform, Global>> {
 /// [`Config::DEFAULT`] on the global heap and the busy timeout of
 /// [`open`]: a lock another process holds is waited for up to
 /// [`DEFAULT_BUSY_TIMEOUT_MS`], at open as at every read.
+///
+/// `":memory:"` ([`MEMORY`]) or `""` opens a private database in memory
+/// that is empty and stays so.
 pub fn open_read_only(path: impl AsRef<Path>) -> Result<Database<StdPlatform, Global>> {
     open_read_only_with(path, &OPEN_CONFIG)
 }
@@ -56,14 +69,17 @@ pub fn open_read_only(path: impl AsRef<Path>) -> Result<Database<StdPlatform, Gl
 /// ```
 /// use boundlite::Config;
 ///
-/// let dir = tempfile::tempdir()?;
 /// let config = Config { busy_timeout_ms: 100, ..Config::DEFAULT };
-/// let db = boundlite_std::open_with(dir.path().join("app.db"), &config)?;
+/// let db = boundlite_std::open_with(":memory:", &config)?;
 /// assert_eq!(db.busy_timeout_ms(), 100);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # Ok::<(), boundlite::Error>(())
 /// ```
 pub fn open_with(path: impl AsRef<Path>, config: &Config) -> Result<Database<StdPlatform, Global>> {
-    Database::open(StdPlatform::new(), utf8(path.as_ref())?, config, Global)
+    let path = utf8(path.as_ref())?;
+    if is_memory(path) {
+        return Database::open(StdPlatform::memory(), MEMORY, config, Global);
+    }
+    Database::open(StdPlatform::new(), path, config, Global)
 }
 
 /// Opens the existing database at `path` for reading only, as
@@ -72,7 +88,21 @@ pub fn open_read_only_with(
     path: impl AsRef<Path>,
     config: &Config,
 ) -> Result<Database<StdPlatform, Global>> {
-    Database::open_read_only(StdPlatform::new(), utf8(path.as_ref())?, config, Global)
+    let path = utf8(path.as_ref())?;
+    if is_memory(path) {
+        // A read-only handle cannot write the first page a database must
+        // have, so a writable open makes it first, on the same private
+        // platform, and is closed before the read-only one opens.
+        let platform = StdPlatform::memory();
+        drop(Database::open(platform.clone(), MEMORY, config, Global)?);
+        return Database::open_read_only(platform, MEMORY, config, Global);
+    }
+    Database::open_read_only(StdPlatform::new(), path, config, Global)
+}
+
+/// Whether `path` names a private in-memory database.
+fn is_memory(path: &str) -> bool {
+    path.is_empty() || path == MEMORY
 }
 
 fn utf8(path: &Path) -> Result<&str> {

@@ -1,4 +1,5 @@
-//! `StdPlatform::memory()`: private in-memory files, and databases on them.
+//! `":memory:"` and `""`: private in-memory databases, and the
+//! `StdPlatform::memory()` they live on.
 
 // Every item of this crate is test code, helpers included (clippy's
 // test allowances only see `#[test]` functions and `cfg(test)` modules).
@@ -6,16 +7,80 @@
 
 use std::path::Path;
 
-use boundlite::Database;
 use boundlite::alloc::Global;
+use boundlite::record::ValueRef;
+use boundlite::{Database, Error};
 use boundlite_platform::{ErrorKind, File, OpenMode, Platform};
 use boundlite_std::StdPlatform;
+
+/// The number of tables, indexes and views in `db`'s schema.
+fn schema_len(db: &Database<StdPlatform, Global>) -> usize {
+    db.schema().unwrap().entries().len()
+}
 
 fn count(db: &Database<StdPlatform, Global>, sql: &str) -> i64 {
     let conn = db.connect();
     let mut stmt = conn.prepare(sql).unwrap();
     let row = stmt.step().unwrap().unwrap();
     row.get_i64(0).unwrap()
+}
+
+#[test]
+fn memory_paths_open_private_databases_and_create_no_file() {
+    for path in [":memory:", ""] {
+        let a = boundlite_std::open(path).unwrap();
+        let b = boundlite_std::open(path).unwrap();
+        a.connect()
+            .execute("CREATE TABLE t(x); INSERT INTO t VALUES (1), (2), (3)", &[])
+            .unwrap();
+        assert_eq!(count(&a, "SELECT count(*) FROM t"), 3);
+        // Each open is its own database.
+        assert_eq!(schema_len(&b), 0);
+        assert!(b.connect().execute("SELECT * FROM t", &[]).is_err());
+    }
+    // Tests run in the package directory: nothing was made there.
+    for name in [":memory:", ":memory:-wal", ":memory:-shm", "-wal", "-shm"] {
+        assert!(!Path::new(name).exists(), "{name} was created");
+    }
+}
+
+#[test]
+fn a_memory_database_outgrows_its_cache() {
+    let db = boundlite_std::open(":memory:").unwrap();
+    let conn = db.connect();
+    conn.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB)", &[])
+        .unwrap();
+    // Far more pages than the 128-frame cache holds, in a transaction of
+    // fewer pages than the cache and then in autocommit.
+    conn.execute("BEGIN", &[]).unwrap();
+    let blob = [7u8; 3000];
+    let insert = |conn: &boundlite::Connection<'_, StdPlatform, Global>| {
+        conn.execute("INSERT INTO t(v) VALUES (?)", &[ValueRef::Blob(&blob)])
+            .unwrap();
+    };
+    for _ in 0..50 {
+        insert(&conn);
+    }
+    conn.execute("COMMIT", &[]).unwrap();
+    for _ in 0..550 {
+        insert(&conn);
+    }
+    assert_eq!(count(&db, "SELECT count(*) FROM t"), 600);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM t WHERE length(v) = 3000"),
+        600
+    );
+    assert!(db.integrity_check(0).unwrap().is_ok());
+}
+
+#[test]
+fn a_read_only_memory_database_is_empty_and_refuses_writes() {
+    let db = boundlite_std::open_read_only(":memory:").unwrap();
+    assert_eq!(schema_len(&db), 0);
+    assert!(matches!(
+        db.connect().execute("CREATE TABLE t(x)", &[]),
+        Err(Error::ReadOnly)
+    ));
 }
 
 #[test]
