@@ -1,9 +1,11 @@
 //! [`StdPlatform`]: files on the operating system's file system, addressed
-//! by path, optionally under a base directory.
+//! by path, optionally under a base directory; or, for `":memory:"`,
+//! private files in memory (`memory.rs`).
 //!
 //! Semantics follow the OS: on unix, deleting a file that has open handles
 //! unlinks the name while the handles keep working on the unnamed file
-//! (the same as `MemoryPlatform`); on Windows such a delete may fail.
+//! (the same as `MemoryPlatform`, and the in-memory files); on Windows such
+//! a delete may fail.
 
 use std::fs;
 use std::io;
@@ -11,6 +13,8 @@ use std::path::{Path, PathBuf};
 
 use boundlite_platform::{OpenMode, Platform, PlatformError};
 
+use crate::disk::DiskFile;
+use crate::memory::MemoryFiles;
 use crate::{StdFile, platform_error};
 
 /// The [`Platform`] of `std::fs`.
@@ -30,33 +34,99 @@ use crate::{StdFile, platform_error};
 /// assert!(!fs.exists("test.db")?);
 /// # Ok::<(), PlatformError>(())
 /// ```
+///
+/// Two platforms are equal when they name the same files: disk ones with
+/// the same base directory, in-memory ones that are clones of each other.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StdPlatform {
-    base: Option<PathBuf>,
+    backing: Backing,
 }
+
+/// Where a platform's files live.
+#[derive(Debug, Clone)]
+enum Backing {
+    /// The file system, relative paths under `base` when there is one.
+    Disk { base: Option<PathBuf> },
+    /// Private buffers, shared only by clones of the platform.
+    Memory(MemoryFiles),
+}
+
+impl Default for Backing {
+    fn default() -> Self {
+        Backing::Disk { base: None }
+    }
+}
+
+impl PartialEq for Backing {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Backing::Disk { base: a }, Backing::Disk { base: b }) => a == b,
+            (Backing::Memory(a), Backing::Memory(b)) => a.same(b),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Backing {}
 
 impl StdPlatform {
     /// Paths are used as given: relative ones against the process's
     /// working directory.
     pub fn new() -> Self {
-        Self { base: None }
+        Self::default()
     }
 
     /// Relative paths are taken under `dir`; absolute ones are used as given.
     pub fn in_dir(dir: impl Into<PathBuf>) -> Self {
         Self {
-            base: Some(dir.into()),
+            backing: Backing::Disk {
+                base: Some(dir.into()),
+            },
         }
     }
 
-    /// The directory relative paths are taken under, if any.
-    pub fn base_dir(&self) -> Option<&Path> {
-        self.base.as_deref()
+    /// A platform whose files are private buffers in this process's
+    /// memory, shared only with clones of the returned value and freed
+    /// with the last of them and of their handles: what `":memory:"`
+    /// opens. No other handle can meet them, so every lock is granted and
+    /// there is no shared memory (the [`File`](boundlite_platform::File)
+    /// defaults); the engine holds such a database exclusively.
+    ///
+    /// ```
+    /// use boundlite::{Config, Database};
+    /// use boundlite::alloc::Global;
+    /// use boundlite_std::StdPlatform;
+    ///
+    /// let db = Database::open(StdPlatform::memory(), "scratch.db", &Config::DEFAULT, Global)?;
+    /// db.connect().execute("CREATE TABLE t(x)", &[])?;
+    /// assert!(!std::path::Path::new("scratch.db").exists());
+    /// # Ok::<(), boundlite::Error>(())
+    /// ```
+    pub fn memory() -> Self {
+        Self {
+            backing: Backing::Memory(MemoryFiles::default()),
+        }
     }
 
-    /// The file-system path `path` names on this platform.
+    /// Whether this platform's files are in memory.
+    pub fn is_memory(&self) -> bool {
+        matches!(self.backing, Backing::Memory(_))
+    }
+
+    /// The directory relative paths are taken under, if any (never for an
+    /// in-memory platform).
+    pub fn base_dir(&self) -> Option<&Path> {
+        match &self.backing {
+            Backing::Disk { base } => base.as_deref(),
+            Backing::Memory(_) => None,
+        }
+    }
+
+    /// The file-system path `path` names on this platform. An in-memory
+    /// platform's paths name no file on disk: for it this is `path` as
+    /// given.
     pub fn resolve(&self, path: &str) -> PathBuf {
-        match &self.base {
+        match self.base_dir() {
             Some(base) => base.join(path),
             None => PathBuf::from(path),
         }
@@ -67,6 +137,9 @@ impl Platform for StdPlatform {
     type File = StdFile;
 
     fn open(&self, path: &str, mode: OpenMode) -> Result<StdFile, PlatformError> {
+        if let Backing::Memory(files) = &self.backing {
+            return files.open(path, mode).map(StdFile::memory);
+        }
         let full = self.resolve(path);
         let mut options = fs::OpenOptions::new();
         options.read(true).write(mode.is_writable());
@@ -76,21 +149,27 @@ impl Platform for StdPlatform {
             match options.clone().create_new(true).open(&full) {
                 Ok(file) => {
                     let dir = parent_dir(&full);
-                    return StdFile::new(file, full, true, Some(dir));
+                    return DiskFile::new(file, full, true, Some(dir)).map(StdFile::disk);
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
                 Err(e) => return Err(platform_error(&e)),
             }
         }
         let file = options.open(&full).map_err(|e| platform_error(&e))?;
-        StdFile::new(file, full, mode.is_writable(), None)
+        DiskFile::new(file, full, mode.is_writable(), None).map(StdFile::disk)
     }
 
     fn delete(&self, path: &str) -> Result<(), PlatformError> {
+        if let Backing::Memory(files) = &self.backing {
+            return files.delete(path);
+        }
         fs::remove_file(self.resolve(path)).map_err(|e| platform_error(&e))
     }
 
     fn exists(&self, path: &str) -> Result<bool, PlatformError> {
+        if let Backing::Memory(files) = &self.backing {
+            return Ok(files.exists(path));
+        }
         match fs::metadata(self.resolve(path)) {
             Ok(meta) => Ok(meta.is_file()),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),

@@ -6,6 +6,11 @@
 //!   exit status is 1.
 //! - `boundlite FILE` reads statements from the terminal with line editing
 //!   and history, or from stdin when it is not a terminal.
+//! - The database is opened with `boundlite_std::open` (or
+//!   `open_read_only` for `-readonly`): a lock another process holds is
+//!   waited for up to 5000 ms, `:memory:` is a private database in memory,
+//!   and a file that cannot be written is opened for reading. The shell
+//!   itself checks and creates nothing before that.
 //!
 //! The modules: `render` (output modes), `names` (column names for
 //! headers), `shell` (statements and dot commands), `input` (reading
@@ -19,10 +24,6 @@ mod shell;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use boundlite::alloc::Global;
-use boundlite::{Config, Database};
-use boundlite_std::StdPlatform;
-
 use render::Mode;
 use shell::Shell;
 
@@ -32,7 +33,9 @@ Usage: boundlite [OPTIONS] FILE [SQL]...
 A command-line shell for boundlite, an embedded database engine that reads
 and writes the SQLite file format.
 
-  FILE    the database file; created if it does not exist
+  FILE    the database file; created if it does not exist (opened for
+          reading if it exists but cannot be written); \":memory:\" or \"\"
+          is a private database in memory, gone when the shell exits
   SQL     statements to run, separated by ';' (or one dot command such as
           \".tables\"); each argument is run in turn, results are printed
           and the shell exits: 0 on success, 1 after an error, with the
@@ -43,6 +46,11 @@ interactive prompt with line editing and history (~/.boundlite_history)
 when it is a terminal, otherwise the statements piped in. A statement ends
 with ';'.
 
+A database other processes use (boundlite or SQLite) is shared by SQLite's
+locking protocol: a lock another process holds is waited for up to 5000 ms
+(change it with .timeout or PRAGMA busy_timeout) before \"database is
+locked\" errors.
+
 Options:
   -list, --list          output mode list: values separated by '|' (default)
   -csv, --csv            output mode csv
@@ -50,6 +58,7 @@ Options:
   -json, --json          output mode json
   -header, --header      print column names (.headers on)
   -noheader, --noheader  do not print column names (.headers off)
+  -readonly, --readonly  open the database for reading only
   -help, --help          print this help and exit
   -version, --version    print the version and exit
 
@@ -60,6 +69,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut mode = Mode::List;
     let mut headers = false;
+    let mut read_only = false;
     let mut positional = Vec::new();
     let mut options_done = false;
     for arg in &args {
@@ -79,6 +89,7 @@ fn main() -> ExitCode {
             }
             "header" | "headers" => headers = true,
             "noheader" | "noheaders" => headers = false,
+            "readonly" => read_only = true,
             name => match Mode::from_name(name) {
                 Some(m) => mode = m,
                 None => {
@@ -96,8 +107,12 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     };
 
-    let platform = StdPlatform::new();
-    let db = match Database::open(platform, path, &Config::DEFAULT, Global) {
+    let opened = if read_only {
+        boundlite_std::open_read_only(path)
+    } else {
+        boundlite_std::open(path)
+    };
+    let db = match opened {
         Ok(db) => db,
         Err(e) => {
             eprintln!("Error: unable to open database \"{path}\": {e}");

@@ -2,7 +2,7 @@
 //! and the dot commands.
 
 use std::io::{self, BufWriter, Write};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use boundlite::alloc::Global;
 use boundlite::schema::EntryKind;
@@ -22,6 +22,8 @@ pub const DOT_HELP: &str = "\
 .quit                  Exit this program
 .schema [TABLE]        Show the CREATE statements (of TABLE and its indexes)
 .tables [PATTERN]      List the tables (names matching the LIKE pattern)
+.timeout MS            Wait up to MS milliseconds for a lock another process
+                       holds (default 5000; 0 fails at once)
 .timer on|off          Turn the timer for each statement on or off
 ";
 
@@ -172,6 +174,7 @@ impl<'db> Shell<'db> {
             },
             (".headers" | ".header", [value]) => on_off(value).map(|on| self.headers = on),
             (".timer", [value]) => on_off(value).map(|on| self.timer = on),
+            (".timeout", [ms]) => milliseconds(ms).map(|ms| self.conn.busy_timeout(ms)),
             _ => Err(format!(
                 "unknown command or invalid arguments: \"{}\". Enter \".help\" for help",
                 command.trim_start_matches('.')
@@ -241,6 +244,14 @@ fn on_off(value: &str) -> Result<bool, String> {
         "off" | "no" | "false" | "0" => Ok(false),
         _ => Err(format!("not a boolean value: \"{value}\" (use on or off)")),
     }
+}
+
+/// A `.timeout` argument: whole milliseconds, at least 0.
+fn milliseconds(value: &str) -> Result<Duration, String> {
+    value
+        .parse::<u64>()
+        .map(Duration::from_millis)
+        .map_err(|_| format!("not a number of milliseconds: \"{value}\""))
 }
 
 /// An engine error as the shell words it: the message and SQLite's
