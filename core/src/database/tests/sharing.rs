@@ -411,22 +411,74 @@ fn following_another_databases_commits_survives_every_allocation_failure() {
     assert!(a.integrity_check(0).unwrap().is_ok());
 }
 
+/// Tears the shared index's header while `keeper` stays attached (so it
+/// is not cleared): the next reader must rebuild the index from the log.
+fn tear_shared_index(keeper: &mut boundlite_platform::MemoryFile<'_>) {
+    keeper.shm_write(HEADER_TEAR_AT, &[0xA5; 8]).unwrap();
+}
+
+/// Where [`tear_shared_index`] writes: inside the first header copy.
+const HEADER_TEAR_AT: usize = 16;
+
+#[test]
+fn rebuilding_a_torn_shared_index_survives_every_allocation_failure() {
+    let disk = MemoryPlatform::new();
+    let a = shared_with_commits(&disk, 40);
+    let root = PageNo::new(2).unwrap();
+    let mut keeper = (&disk).open(PATH, OpenMode::ReadWrite).unwrap();
+    keeper.shm_attach().unwrap();
+    let mut buffer = std::vec![0u8; 128 * 1024];
+    let arena = Arena::new(&mut buffer).unwrap();
+    let fault = FaultAlloc::new(&arena);
+    let report = oom_sweep(
+        &fault,
+        true,
+        |f| {
+            tear_shared_index(&mut keeper);
+            follow_and_write(&disk, f, CheckpointMode::Passive)
+        },
+        |n, e| {
+            assert_eq!(e, Error::OutOfMemory, "failure {n}");
+            assert_eq!(arena.stats().live_allocations, 0, "failure {n} leaked");
+            let seen = check_prefix(&rows(&a.begin_read().unwrap(), root));
+            assert!(seen >= 40, "failure {n}: a commit was lost");
+        },
+    )
+    .unwrap();
+    assert!(report.failure_points > 5, "{report:?}");
+    assert!(a.integrity_check(0).unwrap().is_ok());
+}
+
 #[test]
 fn a_lock_or_shared_memory_failure_at_any_point_leaves_the_database_usable() {
     use boundlite_platform::{FaultPlatform, FaultTarget, IoFault};
     let disk = MemoryPlatform::new();
     let a = shared_with_commits(&disk, 5);
     let root = PageNo::new(2).unwrap();
-    for target in [FaultTarget::Lock, FaultTarget::LockBusy] {
+    let mut keeper = (&disk).open(PATH, OpenMode::ReadWrite).unwrap();
+    keeper.shm_attach().unwrap();
+    let targets = [
+        FaultTarget::Lock,
+        FaultTarget::LockBusy,
+        FaultTarget::Read,
+        FaultTarget::Write,
+        FaultTarget::Sync,
+    ];
+    for target in targets {
         let mut failures = 0;
         for n in 1.. {
+            // Every other run also rebuilds the index from the log.
+            if n % 2 == 0 {
+                tear_shared_index(&mut keeper);
+            }
             let fault = FaultPlatform::new(&disk);
             fault.arm(IoFault::Once { target, n });
             let result = follow_and_write(&fault, Global, CheckpointMode::Restart);
             match result {
-                Ok(_) => break,
-                Err(Error::Io(_)) if target == FaultTarget::Lock => failures += 1,
+                Ok(_) if fault.counts().failed == 0 => break,
+                Ok(_) => {}
                 Err(Error::Busy) if target == FaultTarget::LockBusy => failures += 1,
+                Err(Error::Io(_)) if target != FaultTarget::LockBusy => failures += 1,
                 Err(e) => panic!("{target:?} failure {n}: {e}"),
             }
             // Whatever the failed database held is given back: the other
