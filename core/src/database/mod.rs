@@ -64,8 +64,11 @@ pub struct Database<P: Platform, A: Allocator + Clone = Global> {
 
 impl<P: Platform, A: Allocator + Clone> Database<P, A> {
     /// Opens the database at `path` for reading and writing, creating it
-    /// when absent. The page cache (`config.cache_frames` pages) is
-    /// allocated from `alloc` here, once.
+    /// when absent (a file that exists but cannot be written opens for
+    /// reading). Every byte comes from `alloc`: the page cache takes its
+    /// frames from it as pages are used, up to `config.cache_frames`.
+    /// `Busy` when another handle's lock forbids opening for longer than
+    /// `config.busy_timeout_ms`.
     ///
     /// ```
     /// use boundlite::{Config, Database, TreeKind};

@@ -9,12 +9,15 @@
 //!   tail, each with its [`Parameters`] numbered as SQLite numbers them;
 //! - `error`: [`SqlError`], which points at the offending bytes and
 //!   words itself as SQLite does, and [`ParseError`], which adds running
-//!   out of memory.
+//!   out of memory;
+//! - [`eval`]: evaluating an expression tree against a context that
+//!   supplies columns and parameters (values, affinity, functions,
+//!   `LIKE`/`GLOB`), with no storage of its own.
 //!
 //! Invariants: no input makes the front end panic or recurse without
 //! bound (nesting is limited, see [`DEFAULT_MAX_DEPTH`]); a refused
 //! allocation is [`ParseError::OutOfMemory`] and frees everything built
-//! so far; planning and execution are not here, so a tree may name
+//! so far; planning and execution are in `exec`, so a tree may name
 //! tables, columns and functions that do not exist.
 //!
 //! ```
