@@ -5,6 +5,7 @@
 use super::*;
 use crate::btree::TableCursor;
 use crate::wal::CheckpointMode;
+use boundlite_platform::LockLevel;
 
 type Db<'d> = Database<&'d MemoryPlatform, Global>;
 
@@ -614,4 +615,118 @@ fn a_file_that_cannot_be_written_opens_for_reading() {
         Some(Error::ReadOnly)
     );
     assert!(!(&disk).exists("shared.db-wal").unwrap());
+}
+
+/// A RAM disk's file with real locks but no shared memory: what a
+/// platform without `mmap` offers.
+struct NoShmFile<'d>(boundlite_platform::MemoryFile<'d>);
+
+impl File for NoShmFile<'_> {
+    fn read_at(
+        &mut self,
+        offset: u64,
+        buf: &mut [u8],
+    ) -> core::result::Result<usize, boundlite_platform::PlatformError> {
+        self.0.read_at(offset, buf)
+    }
+
+    fn write_at(
+        &mut self,
+        offset: u64,
+        data: &[u8],
+    ) -> core::result::Result<(), boundlite_platform::PlatformError> {
+        self.0.write_at(offset, data)
+    }
+
+    fn sync(&mut self) -> core::result::Result<(), boundlite_platform::PlatformError> {
+        self.0.sync()
+    }
+
+    fn truncate(
+        &mut self,
+        len: u64,
+    ) -> core::result::Result<(), boundlite_platform::PlatformError> {
+        self.0.truncate(len)
+    }
+
+    fn size(&mut self) -> core::result::Result<u64, boundlite_platform::PlatformError> {
+        self.0.size()
+    }
+
+    fn lock(
+        &mut self,
+        level: LockLevel,
+    ) -> core::result::Result<(), boundlite_platform::PlatformError> {
+        self.0.lock(level)
+    }
+
+    fn unlock(
+        &mut self,
+        level: LockLevel,
+    ) -> core::result::Result<(), boundlite_platform::PlatformError> {
+        self.0.unlock(level)
+    }
+
+    fn is_reserved(&mut self) -> core::result::Result<bool, boundlite_platform::PlatformError> {
+        self.0.is_reserved()
+    }
+}
+
+struct NoShm<'d>(&'d MemoryPlatform);
+
+impl<'d> Platform for &NoShm<'d> {
+    type File = NoShmFile<'d>;
+
+    fn open(
+        &self,
+        path: &str,
+        mode: OpenMode,
+    ) -> core::result::Result<Self::File, boundlite_platform::PlatformError> {
+        self.0.open(path, mode).map(NoShmFile)
+    }
+
+    fn delete(&self, path: &str) -> core::result::Result<(), boundlite_platform::PlatformError> {
+        self.0.delete(path)
+    }
+
+    fn exists(&self, path: &str) -> core::result::Result<bool, boundlite_platform::PlatformError> {
+        self.0.exists(path)
+    }
+}
+
+#[test]
+fn without_shared_memory_a_database_holds_its_file_exclusively() {
+    let disk = MemoryPlatform::new();
+    let platform = NoShm(&disk);
+    let a = Database::open(&platform, PATH, &small(), Global).unwrap();
+    let root = create_table_on(&a);
+    commit_on(&a, root, 1);
+    // Another database, with or without shared memory, is refused while
+    // the first is open: it could not see the first's private index.
+    assert_eq!(
+        Database::open(&platform, PATH, &small(), Global).err(),
+        Some(Error::Busy)
+    );
+    assert_eq!(
+        Database::open(&disk, PATH, &small(), Global).err(),
+        Some(Error::Busy)
+    );
+    drop(a);
+    let b = open(&disk);
+    assert_eq!(check_prefix(&rows(&b.begin_read().unwrap(), root)), 1);
+}
+
+fn create_table_on<P: Platform>(db: &Database<P, Global>) -> PageNo {
+    let txn = db.begin_write().unwrap();
+    let root = txn.create_table("t", "CREATE TABLE t(v)").unwrap();
+    txn.insert_row(root, 0, &value(0)).unwrap();
+    txn.commit().unwrap();
+    root
+}
+
+fn commit_on<P: Platform>(db: &Database<P, Global>, root: PageNo, n: i64) {
+    let txn = db.begin_write().unwrap();
+    txn.insert_row(root, n, &value(n * 7)).unwrap();
+    txn.insert_row(root, 0, &value(n)).unwrap();
+    txn.commit().unwrap();
 }
