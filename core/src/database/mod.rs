@@ -256,9 +256,15 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
     }
 
     /// The schema table's entries as of the last commit (or of the open
-    /// write transaction).
+    /// write transaction). Outside a write transaction it is read in a
+    /// read transaction of its own, ended before this returns: the latest
+    /// commit of any process, with no read mark left held.
     pub fn schema(&self) -> Result<Schema<A>> {
-        Schema::read(&self.pager, self.alloc.clone())
+        if self.pager.in_write_transaction() {
+            return Schema::read(&self.pager, self.alloc.clone());
+        }
+        let read = self.begin_read()?;
+        Schema::read(&read, self.alloc.clone())
     }
 
     /// Runs a checkpoint (`PRAGMA wal_checkpoint(mode)`): copies committed
