@@ -1,4 +1,4 @@
-//! Tests of the column scanner on the statements SQLite stores, and of
+//! Tests of the columns read from the statements SQLite stores, and of
 //! reading and editing the schema table through a pager.
 // Test scaffolding uses std's collections; the code under test does not.
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
@@ -17,11 +17,10 @@ use crate::btree::{TreeKind, TreeWriter};
 use crate::format::{PageSize, TextEncoding};
 use crate::pager::Pager;
 use crate::record::{Collation, RecordRef, SortOrder, ValueRef, encode_into};
-use crate::schema::tokens::{TokenKind, tokenize};
 use crate::{Config, Error};
 
 fn table(sql: &str) -> TableColumns<Global> {
-    scan_table(sql, Global).unwrap_or_else(|e| panic!("{sql}: {e}"))
+    table_columns(sql, Global).unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
 fn names(t: &TableColumns<Global>) -> StdVec<StdString> {
@@ -44,37 +43,14 @@ const DESC: SortOrder = SortOrder::Desc;
 const BIN: Collation = Collation::Binary;
 
 #[test]
-fn tokens_cover_quotes_comments_and_literals() {
-    let sql = "CREATE /* c */ TABLE \"a\"\"b\"([x y], `z`, 'q''r' -- tail\n, 1.5e-3, x'00ff')";
-    let tokens = tokenize(sql, Global).unwrap();
-    let kinds: StdVec<TokenKind> = tokens.iter().map(|t| t.kind).collect();
-    use TokenKind::*;
-    assert_eq!(
-        kinds,
-        [
-            Word,
-            Word,
-            Quoted,
-            Punct(b'('),
-            Quoted,
-            Punct(b','),
-            Quoted,
-            Punct(b','),
-            String,
-            Punct(b','),
-            Number,
-            Punct(b','),
-            Blob,
-            Punct(b')')
-        ]
+fn quoted_names_and_comments_read_as_sqlite_reads_them() {
+    let t = table(
+        "CREATE /* c */ TABLE \"a\"\"b\"([x y], `z`, 'q''r' -- tail\n, \"w\"\"v\" DEFAULT x'00ff')",
     );
-    assert!(tokens[2].names("a\"B"));
-    assert!(tokens[4].names("X Y"));
-    assert!(tokens[8].names("q'r"));
-    assert_eq!(tokens[10].text, "1.5e-3");
-    assert!(tokenize("CREATE TABLE 'open", Global).is_err());
+    assert_eq!(names(&t), ["x y", "z", "q'r", "w\"v"]);
+    assert!(t.columns[3].has_default);
     // A comment that never closes runs to the end, as in SQLite.
-    assert_eq!(tokenize("a /* b", Global).unwrap().len(), 1);
+    assert_eq!(names(&table("CREATE TABLE t(a) /* b")), ["a"]);
 }
 
 #[test]
@@ -145,10 +121,10 @@ fn autoindexes_come_from_constraints_in_order() {
         ],
         "UNIQUE(b) repeats b's own UNIQUE: no index of its own"
     );
-    let index = scan_autoindex("sqlite_autoindex_t_3", &t, Global).unwrap();
+    let index = autoindex_columns("sqlite_autoindex_t_3", &t, Global).unwrap();
     assert!(index.unique && !index.partial);
     assert_eq!(index.columns.as_slice(), keys[2].as_slice());
-    assert!(scan_autoindex("sqlite_autoindex_t_4", &t, Global).is_err());
+    assert!(autoindex_columns("sqlite_autoindex_t_4", &t, Global).is_err());
     // The alias makes no index; a UNIQUE on it does.
     let t = table("CREATE TABLE u(id INTEGER PRIMARY KEY UNIQUE, v)");
     assert_eq!(t.autoindexes.len(), 1);
@@ -157,7 +133,7 @@ fn autoindexes_come_from_constraints_in_order() {
 
 #[test]
 fn refused_tables_say_why() {
-    let refused = |sql: &str| scan_table(sql, Global).unwrap_err();
+    let refused = |sql: &str| table_columns(sql, Global).unwrap_err();
     assert_eq!(
         refused("CREATE TABLE t(a PRIMARY KEY, b) WITHOUT ROWID"),
         Error::Sql("WITHOUT ROWID tables are not supported")
@@ -198,7 +174,7 @@ fn refused_tables_say_why() {
 }
 
 #[test]
-fn generated_columns_and_foreign_keys_do_not_confuse_the_scanner() {
+fn generated_columns_and_foreign_keys_are_read_as_declared() {
     let t = table(
         "CREATE TABLE t(a INT REFERENCES p(x) ON DELETE SET DEFAULT ON UPDATE SET NULL \
          NOT DEFERRABLE, b AS (a * 2), c GENERATED ALWAYS AS (a + 1) STORED, d COLLATE foo)",
@@ -214,7 +190,7 @@ fn generated_columns_and_foreign_keys_do_not_confuse_the_scanner() {
 #[test]
 fn index_columns_take_collation_order_and_shape() {
     let t = table("CREATE TABLE t(a, b TEXT COLLATE NOCASE, c, g AS (a + 1))");
-    let index = |sql: &str| scan_index(sql, &t, Global).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let index = |sql: &str| index_columns(sql, &t, Global).unwrap_or_else(|e| panic!("{sql}: {e}"));
     let i = index("CREATE UNIQUE INDEX IF NOT EXISTS i ON t(\"A\" DESC, b, c COLLATE rtrim)");
     assert!(i.unique && !i.partial);
     assert_eq!(
@@ -242,13 +218,13 @@ fn index_columns_take_collation_order_and_shape() {
     let i = index("CREATE INDEX i ON t(a COLLATE custom)");
     let mut keys = crate::alloc::Vec::new();
     assert!(!i.key_columns(true, &mut keys).unwrap());
-    assert!(scan_index("CREATE INDEX i ON t(nope)", &t, Global).is_err());
+    assert!(index_columns("CREATE INDEX i ON t(nope)", &t, Global).is_err());
 }
 
 #[test]
 fn keys_built_from_rows_match_the_record_encoder() {
     let t = table("CREATE TABLE t(id INTEGER PRIMARY KEY, a, b TEXT, c DEFAULT 5, d)");
-    let i = scan_index("CREATE INDEX i ON t(b, id, a, d)", &t, Global).unwrap();
+    let i = index_columns("CREATE INDEX i ON t(b, id, a, d)", &t, Global).unwrap();
     let mut row = crate::alloc::Vec::new();
     // The row lacks column d (added by ALTER TABLE, no default): d is NULL.
     encode_into(
@@ -272,8 +248,8 @@ fn keys_built_from_rows_match_the_record_encoder() {
     ];
     encode_into(&values, &mut expected).unwrap();
     assert_eq!(key, expected);
-    // Column c has a default the scanner does not evaluate.
-    let i = scan_index("CREATE INDEX j ON t(c)", &t, Global).unwrap();
+    // Column c has a default that index maintenance does not evaluate.
+    let i = index_columns("CREATE INDEX j ON t(c)", &t, Global).unwrap();
     assert_eq!(
         build_index_key(&t, &i, &row, 7, &mut key).unwrap(),
         KeyBuilt::Unknown
@@ -285,7 +261,7 @@ fn keys_built_from_rows_match_the_record_encoder() {
         many.push_str(", x");
     }
     many.push(')');
-    let i = scan_index(&many, &wide, Global).unwrap();
+    let i = index_columns(&many, &wide, Global).unwrap();
     let mut row = crate::alloc::Vec::new();
     encode_into(&[ValueRef::Integer(1000)], &mut row).unwrap();
     let row = RecordRef::parse(&row, None).unwrap();
