@@ -560,3 +560,191 @@ fn autoincrement_tables_get_sqlite_sequence_and_lose_their_row_when_dropped() {
     assert_eq!(cursor.rowid().unwrap(), 2);
     assert!(!cursor.next().unwrap());
 }
+
+#[test]
+fn odd_but_legal_declarations_read_as_sqlite_reads_them() {
+    // Constraints in any order, a bare `CONSTRAINT name`, a type with two
+    // parameters, table constraints without commas between them.
+    let t = table(
+        "CREATE TABLE t(\"id\" \"integer\" CONSTRAINT pk NOT NULL PRIMARY KEY ON CONFLICT ABORT \
+         AUTOINCREMENT, v VARCHAR(10, 2) CONSTRAINT c COLLATE RTRIM DEFAULT -1 UNIQUE CHECK (v <> ''), \
+         'w' NUMERIC(10) CONSTRAINT lonely, x, UNIQUE (x) CONSTRAINT u UNIQUE (w DESC) \
+         CHECK (x > 0) FOREIGN KEY (x) REFERENCES t(id)) STRICT",
+    );
+    assert_eq!(names(&t), ["id", "v", "w", "x"]);
+    assert_eq!(t.rowid_alias, Some(0));
+    assert!(t.autoincrement);
+    assert!(t.columns[1].has_default);
+    let keys: StdVec<StdVec<IndexColumn>> = t
+        .autoindexes
+        .iter()
+        .map(|k| k.iter().copied().collect())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            vec![col(1, Collation::RTrim, ASC)],
+            vec![col(3, BIN, ASC)],
+            vec![col(2, BIN, DESC)],
+        ]
+    );
+    // AUTOINCREMENT in a table constraint; a one-column INTEGER key there
+    // is the alias whatever its order.
+    let t = table("CREATE TABLE t(id INTEGER, v, PRIMARY KEY(id DESC AUTOINCREMENT))");
+    assert_eq!((t.rowid_alias, t.autoincrement), (Some(0), true));
+    assert!(t.autoindexes.is_empty());
+    // The outermost COLLATE of an index column wins.
+    let i = index_columns(
+        "CREATE INDEX i ON t((v COLLATE nocase) COLLATE rtrim, v COLLATE binary DESC)",
+        &table("CREATE TABLE t(v COLLATE NOCASE)"),
+        Global,
+    )
+    .unwrap();
+    assert_eq!(
+        i.columns.as_slice(),
+        [col(0, Collation::RTrim, ASC), col(0, BIN, DESC)]
+    );
+}
+
+#[test]
+fn damaged_schema_sql_is_corrupt_not_a_syntax_error() {
+    let damaged = [
+        "CREATE TABLE t(a,",
+        "CREATE TABLE t(a b c d e f",
+        "CREATE TABLE t('a)",
+        "CREATE TABLE",
+        "CREATE TABLE t(a) garbage",
+        "",
+    ];
+    for sql in damaged {
+        let err = table_columns(sql, Global).unwrap_err();
+        assert!(matches!(err, Error::Corrupt { .. }), "{sql}: {err:?}");
+        assert_eq!(err.code(), 11, "{sql}");
+    }
+    let t = table("CREATE TABLE t(a, b)");
+    let err = index_columns("CREATE INDEX i ON t(a", &t, Global).unwrap_err();
+    assert!(matches!(err, Error::Corrupt { .. }), "{err:?}");
+    // What parses but is refused stays a refusal.
+    assert_eq!(
+        table_columns("CREATE TABLE t(a) WITHOUT ROWID", Global).unwrap_err(),
+        Error::Sql("WITHOUT ROWID tables are not supported")
+    );
+    // SQL handed to the editor is the caller's: a syntax error.
+    let disk = MemoryPlatform::new();
+    let (pager, mut writer) = fresh(&disk);
+    pager.begin_write().unwrap();
+    let mut editor = SchemaEditor::new(&pager, &mut writer, Global);
+    let err = editor.create_table("t", "CREATE TABLE t(a,").unwrap_err();
+    assert!(matches!(err, Error::Syntax(_)), "{err:?}");
+}
+
+/// A database whose schema table holds `t`, with `sql` as its stored
+/// text, and a sound table `ok`; committed and closed.
+fn schema_with_table_text(disk: &MemoryPlatform, sql: &str) {
+    let (pager, mut writer) = fresh(disk);
+    pager.begin_write().unwrap();
+    let mut editor = SchemaEditor::new(&pager, &mut writer, Global);
+    editor.create_table("ok", "CREATE TABLE ok(x)").unwrap();
+    let root = writer.create_tree(&pager, TreeKind::Table).unwrap();
+    let mut editor = SchemaEditor::new(&pager, &mut writer, Global);
+    editor
+        .add_entry(&NewEntry {
+            kind: EntryKind::Table,
+            name: "t",
+            table: "t",
+            root: Some(root),
+            sql: Some(sql),
+        })
+        .unwrap();
+    pager.commit().unwrap();
+}
+
+#[test]
+fn a_query_on_a_table_with_damaged_sql_reports_corruption() {
+    let disk = MemoryPlatform::new();
+    schema_with_table_text(&disk, "CREATE TABLE t(a, b");
+    let cfg = Config {
+        page_size: PageSize::new(1024).unwrap(),
+        cache_frames: 64,
+        ..Config::DEFAULT
+    };
+    let db = crate::Database::open(&disk, PATH, &cfg, Global).unwrap();
+    let conn = db.connect();
+    let err = conn.execute("SELECT * FROM t", &[]).unwrap_err();
+    assert!(matches!(err, Error::Corrupt { .. }), "{err:?}");
+    assert_eq!(err.code(), 11);
+    // The rest of the schema is still usable.
+    assert_eq!(conn.execute("INSERT INTO ok VALUES (1)", &[]).unwrap(), 1);
+}
+
+#[test]
+fn reading_a_schema_survives_every_allocation_failure() {
+    use crate::alloc::{Arena, FaultAlloc, oom_sweep};
+    let disk = MemoryPlatform::new();
+    let (pager, mut writer) = fresh(&disk);
+    pager.begin_write().unwrap();
+    let mut editor = SchemaEditor::new(&pager, &mut writer, Global);
+    for (name, sql) in [
+        (
+            "a",
+            "CREATE TABLE a(id INTEGER PRIMARY KEY AUTOINCREMENT, \"e mail\" TEXT UNIQUE COLLATE NOCASE, n DEFAULT 0)",
+        ),
+        (
+            "b",
+            "CREATE TABLE b(x, y, z AS (x + y), UNIQUE(x, y DESC), PRIMARY KEY(y))",
+        ),
+        (
+            "c",
+            "CREATE TABLE c(v VARCHAR(10) NOT NULL CHECK (v <> ''))",
+        ),
+    ] {
+        editor.create_table(name, sql).unwrap();
+    }
+    for (name, table, sql) in [
+        ("a_n", "a", "CREATE INDEX a_n ON a(n DESC, \"e mail\")"),
+        ("b_y", "b", "CREATE INDEX b_y ON b(y, x COLLATE rtrim)"),
+        ("c_v", "c", "CREATE UNIQUE INDEX c_v ON c(v)"),
+    ] {
+        editor.create_index(name, table, sql).unwrap();
+    }
+    pager.commit().unwrap();
+
+    let mut buffer = vec![0u8; 256 * 1024];
+    let arena = Arena::new(&mut buffer).unwrap();
+    let fault = FaultAlloc::new(&arena);
+    for persistent in [false, true] {
+        let report = oom_sweep(
+            &fault,
+            persistent,
+            |f| {
+                let schema = Schema::read(&pager, f)?;
+                let mut found = 0;
+                for entry in schema.entries() {
+                    let Some(sql) = entry.sql.as_deref() else {
+                        continue;
+                    };
+                    if entry.kind != EntryKind::Table {
+                        continue;
+                    }
+                    let columns = table_columns(sql, f)?;
+                    found += columns.columns.len();
+                    for index in schema.indexes_of(&entry.name) {
+                        found += index_columns_of(index, &columns, f)?.columns.len();
+                    }
+                    let info = crate::exec::table::TableInfo::load(&schema, &entry.name, f)?;
+                    found += info.indexes.len();
+                }
+                Ok::<usize, Error>(found)
+            },
+            |n, e| {
+                assert_eq!(e, Error::OutOfMemory, "failure {n}");
+                assert_eq!(arena.stats().live_allocations, 0, "failure {n} leaked");
+            },
+        )
+        .unwrap();
+        // Columns 3 + 3 + 1 + 2 (sqlite_sequence), index keys 1 + 2 (a),
+        // 2 + 1 + 2 (b), 1 (c), and 2 + 3 + 1 indexes.
+        assert_eq!(report.value, 9 + 9 + 6);
+        assert!(report.failure_points > 20, "{}", report.failure_points);
+    }
+}
