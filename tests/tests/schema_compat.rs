@@ -37,6 +37,8 @@ const SCHEMA_SQL: &str = r#"
     CREATE TABLE wr(k TEXT PRIMARY KEY, v) WITHOUT ROWID;
     CREATE TABLE strict_t(a INTEGER PRIMARY KEY, b TEXT) STRICT;
     CREATE TABLE counted(id INTEGER PRIMARY KEY AUTOINCREMENT, x);
+    CREATE TABLE counted_late(id INTEGER, x, PRIMARY KEY(id AUTOINCREMENT));
+    CREATE TABLE no_commas(a, b, c, UNIQUE(a) CONSTRAINT u UNIQUE(b DESC) PRIMARY KEY(c));
     CREATE TABLE /* a comment */ commented ( -- another
         a, b /* inside */ );
     CREATE INDEX m1 ON multi(c COLLATE RTRIM DESC, a);
