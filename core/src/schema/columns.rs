@@ -28,8 +28,8 @@ pub struct TableColumn<A: Allocator> {
     /// `ALTER TABLE ... ADD COLUMN` takes that default, which index
     /// maintenance does not evaluate).
     pub has_default: bool,
-    /// Whether the declared type is exactly `INTEGER` (any case), the
-    /// one type that makes a lone `PRIMARY KEY` the rowid alias.
+    /// Whether the declared type is exactly `INTEGER` (any case, quoted or
+    /// not), the one type that makes a lone `PRIMARY KEY` the rowid alias.
     pub integer_type: bool,
     /// Whether the column is generated (`AS (...)`).
     pub generated: bool,

@@ -21,8 +21,10 @@
 //! header when they are not recorded; a row is added with the rowid
 //! one above the largest in the table. SQL text is stored, never executed:
 //! reading a schema succeeds whatever statements it holds, views and
-//! triggers included, and only `declared` looks inside them, through the
-//! SQL parser; stored text that does not parse is `Error::Corrupt`.
+//! triggers included. A statement's text is understood only when its
+//! table or index is used, and only through the SQL parser
+//! ([`parse_stored`]); stored text that does not parse is
+//! `Error::Corrupt`.
 
 pub mod columns;
 mod declared;
