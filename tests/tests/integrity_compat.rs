@@ -14,7 +14,7 @@ use boundlite::integrity::{IntegrityReport, ProblemKind, check, integrity_check}
 use boundlite::pager::Pager;
 use boundlite::platform::{MemoryPlatform, OpenMode, Platform};
 use boundlite::record::{Collation, KeyColumn, RecordRef, SortOrder, ValueRef, encode_into};
-use boundlite::schema::{Schema, SchemaEditor, build_index_key, index_columns_of, scan_table};
+use boundlite::schema::{Schema, SchemaEditor, build_index_key, index_columns_of, table_columns};
 use boundlite::{Config, Error, PageNo};
 use boundlite_alloc::{Global, Vec as AllocVec};
 use boundlite_std::StdPlatform;
@@ -353,7 +353,7 @@ const NAME_AGE: [KeyColumn; 2] = [
 fn name_age_key(bytes: &[u8], rowid: i64) -> AllocVec<u8> {
     let image = FileImage::new(bytes).unwrap();
     let schema = Schema::read(&image, Global).unwrap();
-    let table = scan_table(
+    let table = table_columns(
         schema.table("people").unwrap().sql.as_deref().unwrap(),
         Global,
     )
@@ -480,7 +480,8 @@ fn build_ours(path: &std::path::Path, page_size: u32) {
         .unwrap();
     let gone = editor.create_table("gone", "CREATE TABLE gone(x)").unwrap();
     let schema = Schema::read(&pager, Global).unwrap();
-    let columns = scan_table(schema.table("t").unwrap().sql.as_deref().unwrap(), Global).unwrap();
+    let columns =
+        table_columns(schema.table("t").unwrap().sql.as_deref().unwrap(), Global).unwrap();
     let auto = schema.find("sqlite_autoindex_t_1").unwrap();
     let auto_columns = index_columns_of(auto, &columns, Global).unwrap();
     let auto_root = auto.root.unwrap();

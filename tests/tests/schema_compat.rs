@@ -3,7 +3,7 @@
 //! Schemas SQLite writes (tables with every kind of constraint, quoted
 //! names, comments, generated columns, automatic indexes, `sqlite_sequence`,
 //! views, triggers, FTS5 and its shadow tables) read back row for row as
-//! SQLite lists them, and the column scanner agrees with `PRAGMA
+//! SQLite lists them, and the columns read from their SQL agree with `PRAGMA
 //! table_info`, `index_list` and `index_xinfo`. Schemas our editor writes
 //! are read by SQLite, which then writes to the tables and indexes we
 //! created and finds the file intact.
@@ -16,7 +16,7 @@ use boundlite::platform::{OpenMode, Platform};
 use boundlite::record::{Collation, SortOrder};
 use boundlite::schema::{
     ColumnSource, EntryKind, NewEntry, Schema, SchemaEditor, index_columns_of, is_without_rowid,
-    scan_table,
+    table_columns,
 };
 use boundlite::{Config, Error};
 use boundlite_alloc::Global;
@@ -37,6 +37,8 @@ const SCHEMA_SQL: &str = r#"
     CREATE TABLE wr(k TEXT PRIMARY KEY, v) WITHOUT ROWID;
     CREATE TABLE strict_t(a INTEGER PRIMARY KEY, b TEXT) STRICT;
     CREATE TABLE counted(id INTEGER PRIMARY KEY AUTOINCREMENT, x);
+    CREATE TABLE counted_late(id INTEGER, x, PRIMARY KEY(id AUTOINCREMENT));
+    CREATE TABLE no_commas(a, b, c, UNIQUE(a) CONSTRAINT u UNIQUE(b DESC) PRIMARY KEY(c));
     CREATE TABLE /* a comment */ commented ( -- another
         a, b /* inside */ );
     CREATE INDEX m1 ON multi(c COLLATE RTRIM DESC, a);
@@ -146,7 +148,7 @@ fn schemas_sqlite_writes_read_back_row_for_row() {
 }
 
 #[test]
-fn the_column_scanner_agrees_with_sqlites_pragmas() {
+fn the_columns_read_agree_with_sqlites_pragmas() {
     let (_dir, path) = sqlite_file(SCHEMA_SQL);
     let bytes = std::fs::read(&path).unwrap();
     let conn = Connection::open(&path).unwrap();
@@ -162,17 +164,17 @@ fn the_column_scanner_agrees_with_sqlites_pragmas() {
         let sql = table.sql.as_deref().unwrap();
         let quoted = format!("\"{}\"", table.name.replace('"', "\"\""));
         if sql.starts_with("CREATE VIRTUAL") {
-            assert!(matches!(scan_table(sql, Global), Err(Error::Sql(_))));
+            assert!(matches!(table_columns(sql, Global), Err(Error::Sql(_))));
             continue;
         }
         if is_without_rowid(sql) {
             assert_eq!(
-                scan_table(sql, Global).unwrap_err(),
+                table_columns(sql, Global).unwrap_err(),
                 Error::Sql("WITHOUT ROWID tables are not supported")
             );
             continue;
         }
-        let columns = scan_table(sql, Global).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let columns = table_columns(sql, Global).unwrap_or_else(|e| panic!("{sql}: {e}"));
         tables_scanned += 1;
         // table_xinfo lists generated columns too: (name, type, pk, hidden).
         let mut stmt = conn

@@ -9,9 +9,9 @@
 
 use crate::alloc::{Allocator, String, Vec};
 use crate::record::KeyColumn;
-use crate::schema::{IndexColumns, Schema, TableColumns, index_columns_of, scan_table};
+use crate::schema::{IndexColumns, Schema, TableColumns, index_columns_of, parse_stored};
 use crate::sql::eval::{ConstantContext, Value, evaluate};
-use crate::sql::{Affinity, ColumnConstraintKind, Ident, Stmt, TableBody, affinity_of, parse_one};
+use crate::sql::{Affinity, ColumnConstraintKind, ColumnDef, Ident, Stmt, TableBody, affinity_of};
 use crate::{Error, PageNo, Result};
 
 use super::cache::SchemaVersion;
@@ -44,7 +44,7 @@ pub(crate) struct TableInfo<A: Allocator> {
     pub name: String<A>,
     /// Its root page.
     pub root: PageNo,
-    /// Its columns as the schema scanner reads them.
+    /// Its columns as the schema describes them.
     pub columns: TableColumns<A>,
     /// Per column, in declaration order.
     pub meta: Vec<ColumnMeta<A>, A>,
@@ -66,8 +66,19 @@ impl<A: Allocator + Clone> TableInfo<A> {
             .sql
             .as_deref()
             .ok_or(Error::Sql("table without SQL"))?;
-        let columns = scan_table(sql, alloc.clone())?;
-        let meta = column_meta(sql, columns.columns.len(), alloc.clone())?;
+        // One parse serves both the schema's description and the storage
+        // rules, so the two cannot disagree about the columns.
+        let (columns, meta) = {
+            let parsed = parse_stored(sql, alloc.clone())?;
+            let Stmt::CreateTable(create) = &parsed.stmt else {
+                return Err(Error::Sql("table SQL is not CREATE TABLE"));
+            };
+            let columns = TableColumns::from_create(create, alloc.clone())?;
+            let TableBody::Columns { columns: defs, .. } = &create.body else {
+                return Err(Error::Sql("CREATE TABLE ... AS SELECT is not supported"));
+            };
+            (columns, column_meta(defs, alloc.clone())?)
+        };
         let mut indexes = Vec::new_in(alloc.clone());
         for index in schema.indexes_of(&entry.name) {
             let Some(index_root) = index.root else {
@@ -112,26 +123,14 @@ impl<A: Allocator> TableInfo<A> {
     }
 }
 
-/// The storage rules of each of the `count` columns of the table created
-/// by `sql`.
+/// The storage rules of each column `defs` declares.
 fn column_meta<A: Allocator + Clone>(
-    sql: &str,
-    count: usize,
+    defs: &[ColumnDef<'_, A>],
     alloc: A,
 ) -> Result<Vec<ColumnMeta<A>, A>> {
-    let parsed = parse_one(sql, alloc.clone())?;
-    let Stmt::CreateTable(create) = &parsed.stmt else {
-        return Err(Error::Sql("table SQL is not CREATE TABLE"));
-    };
-    let TableBody::Columns { columns, .. } = &create.body else {
-        return Err(Error::Sql("CREATE TABLE ... AS SELECT is not supported"));
-    };
-    if columns.len() != count {
-        return Err(Error::Sql("table SQL disagrees with its scan"));
-    }
     let ctx = ConstantContext::new(alloc.clone(), 1);
-    let mut meta = Vec::try_with_capacity_in(count, alloc.clone())?;
-    for def in columns.iter() {
+    let mut meta = Vec::try_with_capacity_in(defs.len(), alloc.clone())?;
+    for def in defs {
         let mut column = ColumnMeta {
             affinity: affinity_of(def.type_name.as_ref()),
             not_null: false,

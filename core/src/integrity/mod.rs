@@ -53,7 +53,7 @@ use crate::format::DatabaseHeader;
 use crate::pager::Pager;
 use crate::record::KeyColumn;
 use crate::schema::{
-    EntryKind, Schema, SchemaEntry, TableColumns, index_columns_of, is_without_rowid, scan_table,
+    EntryKind, Schema, SchemaEntry, TableColumns, index_columns_of, is_without_rowid, table_columns,
 };
 use crate::{PageNo, Result};
 use checker::Checker;
@@ -103,7 +103,7 @@ impl<A: Allocator> IntegrityReport<A> {
 
     /// Indexes whose entries could not be compared value for value with
     /// their rows (expression or partial indexes, collations this engine
-    /// does not know, SQL the column scanner cannot read, `WITHOUT ROWID`
+    /// does not know, SQL the schema cannot read, `WITHOUT ROWID`
     /// tables): only their structure, and for a rowid table that each
     /// entry names a row, were checked.
     pub fn unchecked_indexes(&self) -> usize {
@@ -306,7 +306,7 @@ fn check_trees<S: PageSource, A: Allocator + Clone>(
 }
 
 /// The columns of the table `index` belongs to, and whether it is a rowid
-/// table; `None` when its SQL cannot be scanned.
+/// table; `None` when its SQL cannot be read.
 fn indexed_table<A: Allocator + Clone>(
     schema: &Schema<A>,
     index: &SchemaEntry<A>,
@@ -318,7 +318,7 @@ fn indexed_table<A: Allocator + Clone>(
     if is_without_rowid(sql) {
         return Ok(None);
     }
-    match scan_table(sql, alloc.clone()) {
+    match table_columns(sql, alloc.clone()) {
         Ok(table) => Ok(Some((table, true))),
         Err(crate::Error::OutOfMemory) => Err(crate::Error::OutOfMemory),
         Err(_) => Ok(None),

@@ -15,11 +15,13 @@ use crate::btree::{IndexCursor, TableCursor, TreeKind, TreeWriter};
 use crate::format::{SCHEMA_FORMAT, TextEncoding};
 use crate::pager::Pager;
 use crate::record::{KeyColumn, RecordRef, ValueRef, encode_into};
-use crate::schema::columns::{IndexColumns, TableColumns, scan_index, scan_table};
+use crate::schema::columns::{IndexColumns, TableColumns};
+use crate::schema::declared::table_columns;
 use crate::schema::key::{KeyBuilt, build_index_key, same_key};
 use crate::schema::{
     AUTOINDEX_PREFIX, EntryKind, SCHEMA_ROOT, SEQUENCE_SQL, SEQUENCE_TABLE, SchemaEntry,
 };
+use crate::sql::{Stmt, parse_one};
 use crate::{Error, PageNo, Result};
 
 /// A schema row to add.
@@ -123,10 +125,16 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
     /// index its `PRIMARY KEY` and `UNIQUE` constraints imply, and the
     /// `sqlite_sequence` table for the first `AUTOINCREMENT` table, as
     /// SQLite does; returns the table's root. `sql` must be a `CREATE TABLE`
-    /// statement the column scanner reads (`WITHOUT ROWID` and virtual
-    /// tables are refused).
+    /// statement (`WITHOUT ROWID` and virtual tables are refused); text
+    /// that does not parse is the parser's syntax error.
     pub fn create_table(&mut self, name: &str, sql: &str) -> Result<PageNo> {
-        let columns = scan_table(sql, self.alloc.clone())?;
+        let columns = {
+            let parsed = parse_one(sql, self.alloc.clone())?;
+            match &parsed.stmt {
+                Stmt::CreateTable(create) => TableColumns::from_create(create, self.alloc.clone())?,
+                _ => return Err(Error::Sql("not a CREATE TABLE statement")),
+            }
+        };
         let root = self.writer.create_tree(self.pager, TreeKind::Table)?;
         self.add_entry(&NewEntry {
             kind: EntryKind::Table,
@@ -166,7 +174,9 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
     /// statement) declares it, fills it from the table's rows, and adds its
     /// schema row; returns the root. A `UNIQUE` index over rows that repeat
     /// a key is `Error::Constraint`; an expression or partial index over a
-    /// table that has rows is `Error::Sql` (the scanner evaluates no SQL).
+    /// table that has rows is `Error::Sql` (index maintenance here evaluates
+    /// no SQL). The table's stored SQL not parsing is `Error::Corrupt`;
+    /// `sql` not parsing is the parser's syntax error.
     pub fn create_index(&mut self, name: &str, table: &str, sql: &str) -> Result<PageNo> {
         let entry = self.table_entry(table)?;
         let table_root = entry
@@ -176,8 +186,16 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
             .sql
             .as_deref()
             .ok_or(Error::Sql("the table has no SQL"))?;
-        let columns = scan_table(table_sql, self.alloc.clone())?;
-        let index = scan_index(sql, &columns, self.alloc.clone())?;
+        let columns = table_columns(table_sql, self.alloc.clone())?;
+        let index = {
+            let parsed = parse_one(sql, self.alloc.clone())?;
+            match &parsed.stmt {
+                Stmt::CreateIndex(create) => {
+                    IndexColumns::from_create(create, &columns, self.alloc.clone())?
+                }
+                _ => return Err(Error::Sql("not a CREATE INDEX statement")),
+            }
+        };
         let mut keys = Vec::new_in(self.alloc.clone());
         // Files of schema format 1 to 3 sort every index column ascending.
         let format = self.pager.header().schema_format;

@@ -16,10 +16,7 @@ use crate::format::{SCHEMA_FORMAT, Varint, varint_len};
 use core::cmp::Ordering;
 
 use crate::record::{KeyColumn, RecordRef, SerialType, ValueRef, compare_values};
-use crate::schema::columns::{
-    ColumnSource, IndexColumn, IndexColumns, TableColumns, scan_autoindex, scan_index,
-};
-use crate::schema::{EntryKind, SchemaEntry};
+use crate::schema::columns::{ColumnSource, IndexColumn, IndexColumns, TableColumns};
 use crate::{Error, Result};
 
 /// Whether [`build_index_key`] could build the key.
@@ -30,23 +27,6 @@ pub enum KeyBuilt {
     /// A key column's value needs SQL evaluated (an expression, a virtual
     /// generated column, or a `DEFAULT` for a column the row lacks).
     Unknown,
-}
-
-/// The key columns of the index `entry` on the table whose columns are
-/// `table`: scanned from its SQL, or derived from the table's constraints
-/// for an automatic index.
-pub fn index_columns_of<A: Allocator + Clone, B: Allocator + Clone>(
-    entry: &SchemaEntry<B>,
-    table: &TableColumns<B>,
-    alloc: A,
-) -> Result<IndexColumns<A>> {
-    if entry.kind != EntryKind::Index {
-        return Err(Error::Misuse("schema entry is not an index"));
-    }
-    match &entry.sql {
-        Some(sql) => scan_index(sql, table, alloc),
-        None => scan_autoindex(&entry.name, table, alloc),
-    }
 }
 
 /// Replaces `out` with the index entry that row `rowid`, whose record is

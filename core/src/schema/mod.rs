@@ -9,8 +9,10 @@
 //! - [`SchemaEditor`] (in `edit`): adding and removing rows, creating and
 //!   dropping the B-trees they name, with the header kept as SQLite keeps
 //!   it;
-//! - [`columns`]: a small scanner that finds column names, the rowid alias
-//!   and index key columns in the stored `CREATE` statements;
+//! - [`columns`]: the columns description the engine works from (names,
+//!   collations, the rowid alias, index key columns);
+//! - `declared`: that description, read from the SQL parser's tree of the
+//!   stored `CREATE` statements ([`table_columns`], [`index_columns_of`]);
 //! - [`build_index_key`] (in `key`): the index entry a table row implies.
 //!
 //! Invariants, as SQLite keeps them: every change to the schema table
@@ -19,12 +21,15 @@
 //! header when they are not recorded; a row is added with the rowid
 //! one above the largest in the table. SQL text is stored, never executed:
 //! reading a schema succeeds whatever statements it holds, views and
-//! triggers included, and only [`columns`] looks inside them.
+//! triggers included. A statement's text is understood only when its
+//! table or index is used, and only through the SQL parser
+//! ([`parse_stored`]); stored text that does not parse is
+//! `Error::Corrupt`.
 
 pub mod columns;
+mod declared;
 mod edit;
 mod key;
-mod tokens;
 
 #[cfg(test)]
 mod tests;
@@ -34,13 +39,14 @@ use crate::btree::{PageSource, TableCursor};
 use crate::record::{RecordRef, ValueRef};
 use crate::{Error, PageNo, Result};
 
-pub use columns::{
-    ColumnSource, IndexColumn, IndexColumns, TableColumn, TableColumns, is_without_rowid,
-    scan_autoindex, scan_index, scan_table,
+pub use columns::{ColumnSource, IndexColumn, IndexColumns, TableColumn, TableColumns};
+pub use declared::{
+    autoindex_columns, index_columns, index_columns_of, is_without_rowid, parse_stored,
+    table_columns,
 };
 pub use edit::{NewEntry, SchemaEditor};
 pub(crate) use key::same_key;
-pub use key::{KeyBuilt, build_index_key, index_columns_of};
+pub use key::{KeyBuilt, build_index_key};
 
 /// The root page of the schema table.
 pub const SCHEMA_ROOT: PageNo = PageNo::ONE;

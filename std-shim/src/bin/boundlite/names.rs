@@ -13,7 +13,7 @@
 //! the caller falls back to `columnN`.
 
 use boundlite::alloc::Global;
-use boundlite::schema::{Schema, scan_table};
+use boundlite::schema::{Schema, table_columns};
 use boundlite::sql::{
     Ident, Keyword, Lexer, Parsed, ResultColumn, Select, SelectCore, Stmt, TableRef, TokenKind,
 };
@@ -120,7 +120,7 @@ fn source_of(table: &TableRef<'_, Global>, schema: Option<&Schema<Global>>) -> S
             let columns = schema
                 .and_then(|s| s.table(&table).or_else(|| find_ci(s, &table)))
                 .and_then(|entry| entry.sql.as_ref())
-                .and_then(|sql| scan_table(sql, Global).ok())
+                .and_then(|sql| table_columns(sql, Global).ok())
                 .map(|cols| cols.columns.iter().map(|c| c.name.to_string()).collect())
                 .unwrap_or_default();
             Source {
