@@ -34,6 +34,8 @@ mod catalog;
 mod conflict;
 mod info;
 mod rows;
+#[cfg(test)]
+mod tests;
 mod undo;
 mod value_refs;
 mod view;
