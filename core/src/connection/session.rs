@@ -389,7 +389,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         let Txn::Write(txn) = &session.txn else {
             return Err(Error::Misuse("a transaction without its write transaction"));
         };
-        let mut writer = Writer::new(self.db, &self.view, txn, true, self.buffers.take());
+        let mut writer = Writer::new(&self.view, txn, true, self.buffers.take());
         match change(&mut writer) {
             Ok(value) => {
                 self.buffers.set(Some(writer.into_buffers()));
@@ -419,7 +419,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         let txn = self.begin_write(session)?;
         self.view.set(Sees::Own);
         let value = {
-            let mut writer = Writer::new(self.db, &self.view, &txn, false, self.buffers.take());
+            let mut writer = Writer::new(&self.view, &txn, false, self.buffers.take());
             let value = change(&mut writer).inspect_err(|_| self.rolled_back());
             if value.is_ok() {
                 self.buffers.set(Some(writer.into_buffers()));

@@ -53,12 +53,12 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
     /// A writer into `txn`, which `view` shows, keeping an undo log when
     /// `logging`, in `buffers` when given (else new ones).
     pub fn new(
-        db: &'db Database<P, A>,
         view: &'t View<'db, P, A>,
         txn: &'t WriteTransaction<'db, P, A>,
         logging: bool,
         buffers: Option<Buffers<A>>,
     ) -> Self {
+        let db = view.db();
         let alloc = db.allocator().clone();
         let Buffers { mut undo, key, row } = buffers.unwrap_or_else(|| Buffers {
             undo: UndoLog::new(&alloc),

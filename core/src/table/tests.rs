@@ -61,10 +61,10 @@ fn a_statement_is_undone_alone_while_the_transaction_is_open() {
     let txn = db.begin_write().unwrap();
     let view = View::new(&db);
     view.set(Sees::Own);
-    let mut first = Writer::new(&db, &view, &txn, true, None);
+    let mut first = Writer::new(&view, &txn, true, None);
     assert!(first.insert(&t, 1, &record("a"), Conflict::Abort).unwrap());
     let buffers = first.into_buffers();
-    let mut second = Writer::new(&db, &view, &txn, true, Some(buffers));
+    let mut second = Writer::new(&view, &txn, true, Some(buffers));
     assert!(second.insert(&t, 2, &record("b"), Conflict::Abort).unwrap());
     assert!(second.delete(&t, 1).unwrap());
     second.undo().unwrap();
@@ -82,7 +82,7 @@ fn a_conflict_is_resolved_by_the_statement_mode() {
     let txn = db.begin_write().unwrap();
     let view = View::new(&db);
     view.set(Sees::Own);
-    let mut w = Writer::new(&db, &view, &txn, true, None);
+    let mut w = Writer::new(&view, &txn, true, None);
     assert!(w.insert(&t, 1, &record("a"), Conflict::Abort).unwrap());
     assert!(matches!(
         w.insert(&t, 2, &record("a"), Conflict::Abort),
@@ -107,7 +107,7 @@ fn a_failed_change_is_one_state_that_the_writer_reads() {
     let txn = db.begin_write().unwrap();
     let view = View::new(&db);
     view.set(Sees::Own);
-    let mut w = Writer::new(&db, &view, &txn, true, None);
+    let mut w = Writer::new(&view, &txn, true, None);
     assert!(w.insert(&t, 1, &record("a"), Conflict::Abort).unwrap());
     t.root = PageNo::new(999).unwrap();
     t.indexes.clear();

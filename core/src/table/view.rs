@@ -59,6 +59,11 @@ impl<'db, P: Platform, A: Allocator + Clone> View<'db, P, A> {
         }
     }
 
+    /// The database viewed, for the writer of its write transaction.
+    pub(super) fn db(&self) -> &'db Database<P, A> {
+        self.db
+    }
+
     /// The allocator the database, and whatever reads it, allocate in.
     pub fn allocator(&self) -> &'db A {
         self.db.allocator()
