@@ -35,6 +35,7 @@ pub mod pager;
 pub mod record;
 pub mod schema;
 pub mod sql;
+mod table;
 pub mod wal;
 
 pub use boundlite_alloc as alloc;

@@ -2,7 +2,7 @@
 //! transaction rules.
 //!
 //! A connection is in one of the states of [`Txn`]; what its statements
-//! read follows from it (see `view`):
+//! read follows from it (see `table::view`):
 //!
 //! | state        | reads                                  | a change                            |
 //! |--------------|----------------------------------------|-------------------------------------|
@@ -18,6 +18,13 @@
 //! read in `Deferred` goes to `Read`, its first change to `Write`;
 //! `COMMIT` and `ROLLBACK` go back to `Autocommit`, and so does an error
 //! that rolls the whole transaction back.
+//!
+//! Whether an error rolled the whole transaction back is not recorded
+//! here: the write transaction's [`TxnState`](crate::database::TxnState)
+//! says it (`Failed`), and the table layer's undo consults it. A failed
+//! statement in `Write` is undone alone while the transaction is `Open`;
+//! when it is not, or the undo itself fails, the connection drops the
+//! transaction and goes back to `Autocommit`.
 //!
 //! Invariants:
 //! - the connection holds at most one write transaction; in `Autocommit`
@@ -45,8 +52,8 @@ use crate::sql::{Parser, TransactionMode};
 use crate::{Database, Error, Result, WriteTransaction};
 
 use super::statement::Statement;
-use crate::exec::view::{Sees, View};
-use crate::exec::writer::{Buffers, Writer};
+use crate::table::{Buffers, Sees, View, Writer};
+use crate::wal::{CheckpointMode, CheckpointResult};
 
 /// Where a connection's transaction stands (see the module table).
 enum Txn<'db, P: Platform, A: Allocator + Clone> {
@@ -139,6 +146,22 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
     /// `Busy` at once.
     pub fn busy_timeout(&self, timeout: core::time::Duration) {
         self.db.set_busy_timeout(timeout);
+    }
+
+    /// The busy timeout in milliseconds (see
+    /// [`busy_timeout`](Self::busy_timeout)).
+    pub(crate) fn busy_timeout_ms(&self) -> u32 {
+        self.db.busy_timeout_ms()
+    }
+
+    /// The page cache's size, in frames: `PRAGMA cache_size`.
+    pub(crate) fn cache_frames(&self) -> usize {
+        self.db.pager().cache_frames()
+    }
+
+    /// `PRAGMA wal_checkpoint(mode)`.
+    pub(crate) fn checkpoint(&self, mode: CheckpointMode) -> Result<CheckpointResult> {
+        self.db.checkpoint(mode)
     }
 
     /// What this connection's statements read.
@@ -366,7 +389,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         let Txn::Write(txn) = &session.txn else {
             return Err(Error::Misuse("a transaction without its write transaction"));
         };
-        let mut writer = Writer::new(self.db, &self.view, txn, true, self.buffers.take());
+        let mut writer = Writer::new(&self.view, txn, true, self.buffers.take());
         match change(&mut writer) {
             Ok(value) => {
                 self.buffers.set(Some(writer.into_buffers()));
@@ -375,7 +398,8 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
             Err(error) => {
                 self.rolled_back();
                 if writer.undo().is_err() {
-                    // The statement cannot be undone alone: roll the
+                    // The statement cannot be undone alone (the
+                    // transaction failed, or the undo did): roll the
                     // whole transaction back rather than keep half of it.
                     session.txn = Txn::Autocommit;
                     self.write_ended(&mut session)?;
@@ -395,7 +419,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         let txn = self.begin_write(session)?;
         self.view.set(Sees::Own);
         let value = {
-            let mut writer = Writer::new(self.db, &self.view, &txn, false, self.buffers.take());
+            let mut writer = Writer::new(&self.view, &txn, false, self.buffers.take());
             let value = change(&mut writer).inspect_err(|_| self.rolled_back());
             if value.is_ok() {
                 self.buffers.set(Some(writer.into_buffers()));

@@ -47,6 +47,7 @@ use crate::schema::Schema;
 use crate::wal::{CheckpointMode, CheckpointResult};
 use crate::{Config, Error, PageNo, Result};
 pub(crate) use snapshot::SnapshotPages;
+pub(crate) use transaction::TxnState;
 pub use transaction::WriteTransaction;
 
 /// A database file. `P` is the platform it lives on (a file system, a RAM

@@ -1,5 +1,40 @@
 //! [`WriteTransaction`]: changes to a database's trees that commit or roll
-//! back as a whole.
+//! back as a whole, and [`TxnState`], where one stands.
+//!
+//! [`TxnState`] is the one record of whether a write transaction failed:
+//! the table layer's writer and the connection consult it rather than
+//! keep flags of their own. A write transaction is in one of three
+//! states:
+//!
+//! ```text
+//!            a change fails (pager rolled back)
+//!   Open ───────────────────────────────────────▶ Failed
+//!     │                                              │
+//!     │ commit, rollback, drop                       │ commit (refused), rollback, drop
+//!     ▼                                              ▼
+//!   Finished ◀───────────────────────────────────────┘
+//! ```
+//!
+//! | from     | event                                | to         | by                               |
+//! |----------|--------------------------------------|------------|----------------------------------|
+//! | (none)   | the pager's write transaction begins | `Open`     | `WriteTransaction::begin`        |
+//! | `Open`   | a change succeeds                    | `Open`     | every change (`insert_row`, ...) |
+//! | `Open`   | a change fails: the pager rolls back | `Failed`   | every change                     |
+//! | `Open`   | commit                               | `Finished` | `commit`                         |
+//! | `Open`   | rollback, or dropped uncommitted     | `Finished` | `rollback`, drop                 |
+//! | `Failed` | a change or a commit                 | `Failed`   | refused with `Misuse`            |
+//! | `Failed` | rollback, or dropped                 | `Finished` | nothing left to undo             |
+//!
+//! [`commit`](WriteTransaction::commit) and
+//! [`rollback`](WriteTransaction::rollback) take the transaction by
+//! value, so once `Finished` only its drop reaches it, and does nothing.
+//!
+//! Invariants:
+//! - the pager holds a write transaction exactly while the state is
+//!   `Open`: `Failed` has already rolled it back, so nothing undoes into
+//!   it and nothing commits it;
+//! - the state only moves down the table: no transition leaves
+//!   `Finished`, none goes back to `Open`.
 
 use core::cell::Cell;
 
@@ -12,9 +47,9 @@ use crate::record::KeyColumn;
 use crate::schema::SchemaEditor;
 use crate::{Error, PageNo, Result};
 
-/// Where a write transaction stands.
+/// Where a write transaction stands (see the module table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
+pub(crate) enum TxnState {
     /// Changes may be made.
     Open,
     /// An error rolled the transaction back; it accepts nothing more.
@@ -28,7 +63,7 @@ enum State {
 /// committing undoes them.
 pub struct WriteTransaction<'db, P: Platform, A: Allocator + Clone> {
     db: &'db Database<P, A>,
-    state: Cell<State>,
+    state: Cell<TxnState>,
 }
 
 impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
@@ -39,8 +74,13 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
         db.pager.begin_write()?;
         Ok(Self {
             db,
-            state: Cell::new(State::Open),
+            state: Cell::new(TxnState::Open),
         })
+    }
+
+    /// Where the transaction stands.
+    pub(crate) fn state(&self) -> TxnState {
+        self.state.get()
     }
 
     /// Creates an empty tree of `kind`; returns its root page.
@@ -124,7 +164,7 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
     /// Makes every change durable.
     pub fn commit(self) -> Result<()> {
         self.check_open()?;
-        self.state.set(State::Finished);
+        self.state.set(TxnState::Finished);
         self.db.pager.commit()
     }
 
@@ -134,20 +174,20 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
     }
 
     fn finish(&self) -> Result<()> {
-        let was = self.state.replace(State::Finished);
+        let was = self.state.replace(TxnState::Finished);
         match was {
-            State::Open => self.db.pager.rollback(),
-            State::Failed | State::Finished => Ok(()),
+            TxnState::Open => self.db.pager.rollback(),
+            TxnState::Failed | TxnState::Finished => Ok(()),
         }
     }
 
     fn check_open(&self) -> Result<()> {
         match self.state.get() {
-            State::Open => Ok(()),
-            State::Failed => Err(Error::Misuse(
+            TxnState::Open => Ok(()),
+            TxnState::Failed => Err(Error::Misuse(
                 "the transaction was rolled back after an error",
             )),
-            State::Finished => Err(Error::Misuse("the transaction has ended")),
+            TxnState::Finished => Err(Error::Misuse("the transaction has ended")),
         }
     }
 
@@ -165,7 +205,7 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
         match op(&mut writer, &self.db.pager) {
             Ok(value) => Ok(value),
             Err(error) => {
-                self.state.set(State::Failed);
+                self.state.set(TxnState::Failed);
                 self.db.pager.rollback()?;
                 Err(error)
             }

@@ -19,16 +19,7 @@ use crate::alloc::{Allocator, Vec};
 use crate::sql::eval::Value;
 use crate::sql::{ColumnPos, Ident};
 
-use super::table::TableInfo;
-
-/// Which schema a [`TableInfo`] was read from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct SchemaVersion {
-    /// The database header's schema cookie.
-    pub cookie: u32,
-    /// The connection's rollbacks so far.
-    pub rollbacks: u64,
-}
+use crate::table::{SchemaVersion, TableInfo};
 
 /// At most one table.
 pub(crate) struct TableCache<A: Allocator> {

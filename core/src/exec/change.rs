@@ -32,8 +32,8 @@ use super::insert::{column_named, encode_row};
 use super::plan::{Plan, choose};
 use super::select::{assign, load_table};
 use super::source::Source;
-use super::table::TableInfo;
-use super::writer::Writer;
+use crate::table::TableInfo;
+use crate::table::Writer;
 
 /// The table `name` and the rowids of its rows that pass `where_clause`.
 fn targets<P: Platform, A: Allocator + Clone>(
@@ -191,7 +191,7 @@ fn new_row<P: Platform, A: Allocator + Clone>(
     values: &mut Vec<Value<A>, A>,
 ) -> Result<Option<Value<A>>> {
     let alloc = env.alloc.clone();
-    let mut cursor = w.db().table_cursor(table.root);
+    let mut cursor = w.table_cursor(table.root);
     if !cursor.seek(rowid, SeekMode::Eq)? {
         return Ok(None);
     }

@@ -15,7 +15,7 @@ use crate::sql::{Expr, FunctionArgs, Ident};
 use crate::{Error, Result};
 
 use super::context::resolve;
-use super::table::TableInfo;
+use crate::table::TableInfo;
 
 /// Checks that every column `expr` names is a column of `table` (called
 /// `alias`), or that it names none when there is no table, and binds

@@ -17,7 +17,7 @@ use crate::sql::eval::{EvalContext, Value};
 use crate::sql::{Affinity, ColumnPos, ColumnRef, Ident, ParamNo};
 use crate::{Error, Result};
 
-use super::table::TableInfo;
+use crate::table::TableInfo;
 
 /// The column of `table` (named `alias` in `FROM`) that `column` names.
 pub(crate) fn resolve<A: Allocator>(

@@ -13,7 +13,7 @@ use crate::sql::{CreateIndex, CreateTable, DropStmt, ObjectKind, TableBody};
 use crate::{Error, Result};
 
 use super::select::name_of;
-use super::writer::Writer;
+use crate::table::Writer;
 
 /// Runs `create`, whose text is `sql`.
 pub(crate) fn create_table<P: Platform, A: Allocator + Clone>(
@@ -27,15 +27,15 @@ pub(crate) fn create_table<P: Platform, A: Allocator + Clone>(
     if matches!(create.body, TableBody::AsSelect(_)) {
         return Err(Error::Sql("CREATE TABLE ... AS SELECT is not supported"));
     }
-    let name = name_of(&create.name.name, w.db().allocator().clone())?;
-    if w.db().schema()?.find(&name).is_some() {
+    let name = name_of(&create.name.name, w.allocator().clone())?;
+    if w.schema()?.find(&name).is_some() {
         return if create.if_not_exists {
             Ok(())
         } else {
             Err(Error::Sql("table already exists"))
         };
     }
-    w.schema_change(|txn| txn.create_table(&name, sql).map(|_| ()))
+    w.create_table(&name, sql)
 }
 
 /// Runs `create`, whose text is `sql`.
@@ -47,10 +47,10 @@ pub(crate) fn create_index<P: Platform, A: Allocator + Clone>(
     if create.where_clause.is_some() {
         return Err(Error::Sql("partial indexes are not supported"));
     }
-    let alloc = w.db().allocator().clone();
+    let alloc = w.allocator().clone();
     let name = name_of(&create.name.name, alloc.clone())?;
     let table = name_of(&create.table, alloc)?;
-    let schema = w.db().schema()?;
+    let schema = w.schema()?;
     if schema.find(&name).is_some() {
         return if create.if_not_exists {
             Ok(())
@@ -62,7 +62,7 @@ pub(crate) fn create_index<P: Platform, A: Allocator + Clone>(
         return Err(Error::Sql("no such table"));
     }
     drop(schema);
-    w.schema_change(|txn| txn.create_index(&name, &table, sql).map(|_| ()))
+    w.create_index(&name, &table, sql)
 }
 
 /// Runs `drop`.
@@ -70,8 +70,8 @@ pub(crate) fn drop_object<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
     drop: &DropStmt<'_>,
 ) -> Result<()> {
-    let name = name_of(&drop.name.name, w.db().allocator().clone())?;
-    let schema = w.db().schema()?;
+    let name = name_of(&drop.name.name, w.allocator().clone())?;
+    let schema = w.schema()?;
     let exists = match drop.kind {
         ObjectKind::Table => schema.table(&name).is_some(),
         ObjectKind::Index => schema
@@ -91,7 +91,7 @@ pub(crate) fn drop_object<P: Platform, A: Allocator + Clone>(
         };
     }
     match drop.kind {
-        ObjectKind::Table => w.schema_change(|txn| txn.drop_table(&name).map(|_| ())),
-        _ => w.schema_change(|txn| txn.drop_index(&name).map(|_| ())),
+        ObjectKind::Table => w.drop_table(&name),
+        _ => w.drop_index(&name),
     }
 }

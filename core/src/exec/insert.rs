@@ -26,9 +26,9 @@ use crate::{Error, Result};
 use super::Env;
 use super::check::columns_exist;
 use super::select::{self, assign, load_table};
-use super::table::TableInfo;
-use super::value_refs::with_value_refs;
-use super::writer::Writer;
+use crate::table::TableInfo;
+use crate::table::Writer;
+use crate::table::with_value_refs;
 
 /// Runs `insert`; returns the rows inserted.
 pub(crate) fn run<P: Platform, A: Allocator + Clone>(
@@ -261,7 +261,7 @@ pub(crate) fn encode_row<P: Platform, A: Allocator + Clone>(
     conflict: Conflict,
     record: &mut Vec<u8, A>,
 ) -> Result<Option<i64>> {
-    let alloc = w.db().allocator().clone();
+    let alloc = w.allocator().clone();
     let rowid = match rowid {
         Some(v) => match apply_affinity(v.as_ref(), Affinity::Integer).as_ref() {
             ValueRef::Integer(i) => i,

@@ -1,11 +1,10 @@
 //! The planner and the executor of SQL statements, for
 //! [`Connection`](crate::Connection): one file per statement kind, over
-//! a shared row source.
+//! a shared row source. Rows are read and changed only through the table
+//! layer (`crate::table`): its view and cursors for reads, its writer for
+//! changes; the executor never names the database, the pager or the
+//! write transaction.
 //!
-//! - `view`: the pages statements read: a snapshot, or the connection's
-//!   own write transaction;
-//! - `table`: a table's columns, affinities, defaults and indexes, read
-//!   from the schema;
 //! - `cache`: the table a prepared statement read last, kept for its next
 //!   run while the schema stays the same;
 //! - `check`: every column named exists, checked before any row is read;
@@ -16,8 +15,6 @@
 //!   visits (or the one empty row of a query without `FROM`), read
 //!   through a table cursor;
 //! - `select`, `aggregate`, `group`, `order`: queries;
-//! - `writer`: every change to the trees, with index maintenance and the
-//!   undo log that makes one statement atomic inside `BEGIN`;
 //! - `insert`, `change` (`UPDATE` and `DELETE`), `ddl`: changes;
 //! - `pragma`: the `PRAGMA`s, each computed whole into rows.
 //!
@@ -42,10 +39,6 @@ pub(crate) mod plan;
 pub(crate) mod pragma;
 pub(crate) mod select;
 pub(crate) mod source;
-pub(crate) mod table;
-pub(crate) mod value_refs;
-pub(crate) mod view;
-pub(crate) mod writer;
 
 use core::cell::Cell;
 

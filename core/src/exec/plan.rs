@@ -43,7 +43,7 @@ use crate::sql::eval::{Value, evaluate, evaluate_then};
 use crate::sql::{Between, BinaryOp, ColumnPos, Expr, Ident};
 
 use super::context::{RowContext, resolve};
-use super::table::TableInfo;
+use crate::table::TableInfo;
 
 /// One end of a rowid range: the bound and whether it is included.
 pub(crate) type Bound = Option<(i64, bool)>;
@@ -404,7 +404,7 @@ fn collect_range<'e, 'a, A: Allocator>(
 fn seekable_index<A: Allocator>(table: &TableInfo<A>, i: usize) -> Option<usize> {
     let collation = table.columns.columns.get(i)?.collation?;
     let seekable =
-        |index: &super::table::IndexInfo<A>| {
+        |index: &crate::table::IndexInfo<A>| {
             index.columns.columns.first().is_some_and(|c| {
                 c.source == ColumnSource::Column(i) && c.collation == Some(collation)
             }) && index.keys.first().is_some_and(|k| k.collation == collation)

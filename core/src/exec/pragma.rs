@@ -5,7 +5,7 @@
 //! rows SQLite returns.
 //!
 //! Invariants:
-//! - a pragma reads the connection's view (see `view`): the statement's
+//! - a pragma reads the connection's view (see `table::view`): the statement's
 //!   snapshot, or the connection's own write transaction;
 //! - a pragma's rows are computed whole when it starts, then handed out
 //!   one per step (a few rows, bounded by the schema or the problem
@@ -21,7 +21,7 @@ use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, String, Vec};
 use crate::btree::PageSource;
-use crate::schema::{EntryKind, Schema};
+use crate::schema::EntryKind;
 use crate::sql::eval::Value;
 use crate::sql::{
     ColumnConstraintKind, Literal, Pragma, PragmaValue, Stmt, TableBody, TableConstraintKind,
@@ -31,8 +31,8 @@ use crate::wal::CheckpointMode;
 use crate::{Error, Result};
 
 use super::Env;
-use super::view::View;
 use crate::connection::Connection;
+use crate::table::View;
 
 /// Result rows, each a vector of values.
 pub(crate) type Rows<A> = Vec<Vec<Value<A>, A>, A>;
@@ -44,7 +44,6 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     env: Env<'_, A>,
 ) -> Result<Rows<A>> {
     let alloc = env.alloc.clone();
-    let db = conn.database();
     let view = conn.view();
     if let Some(schema) = &pragma.name.schema {
         if !schema.eq_ignore_ascii_case("main") {
@@ -68,14 +67,14 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         }
     } else if is("cache_size") {
         if pragma.value.is_none() {
-            let frames = i64::try_from(db.pager().cache_frames()).unwrap_or(i64::MAX);
+            let frames = i64::try_from(conn.cache_frames()).unwrap_or(i64::MAX);
             one(&mut rows, Value::Integer(frames))?;
         }
     } else if is("journal_mode") {
         one(&mut rows, Value::try_text(b"wal", alloc)?)?;
     } else if is("wal_checkpoint") {
         let mode = checkpoint_mode(pragma.value.as_ref())?;
-        let done = db.checkpoint(mode)?;
+        let done = conn.checkpoint(mode)?;
         let mut row = Vec::try_with_capacity_in(3, alloc.clone())?;
         row.try_push(Value::Integer(done.busy.into()))?;
         row.try_push(Value::Integer(done.log.into()))?;
@@ -85,9 +84,9 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         if let Some(value) = pragma.value.as_ref() {
             // SQLite takes a negative timeout as none.
             let ms = u64::try_from(number(value)?).unwrap_or(0);
-            db.set_busy_timeout(core::time::Duration::from_millis(ms));
+            conn.busy_timeout(core::time::Duration::from_millis(ms));
         }
-        one(&mut rows, Value::Integer(db.busy_timeout_ms().into()))?;
+        one(&mut rows, Value::Integer(conn.busy_timeout_ms().into()))?;
     } else if is("user_version") {
         match pragma.value.as_ref() {
             None => {
@@ -98,7 +97,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
                 let version = number(value)?;
                 // SQLite keeps the low 32 bits of a larger number.
                 let version = version as i32;
-                conn.write(|w| w.schema_change(|txn| txn.set_user_version(version)))?;
+                conn.write(|w| w.set_user_version(version))?;
             }
         }
     } else if is("table_info") {
@@ -189,7 +188,7 @@ fn table_info<P: Platform, A: Allocator + Clone>(
     rows: &mut Rows<A>,
 ) -> Result<()> {
     let alloc = rows.allocator().clone();
-    let schema = Schema::read(view, alloc.clone())?;
+    let schema = view.schema()?;
     let Some(entry) = schema.table(name).filter(|e| e.kind == EntryKind::Table) else {
         return Ok(());
     };

@@ -10,20 +10,19 @@ use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, String, Vec};
 use crate::record::ValueRef;
-use crate::schema::Schema;
 use crate::sql::eval::affinity::numeric_affinity;
 use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition};
 use crate::sql::{ColumnPos, Ident, ResultColumn, Select, SelectBody, SelectCore, TableRef};
 use crate::{Error, Result};
 
-use super::cache::SchemaVersion;
 use super::check::columns_exist;
 use super::context::RowContext;
 use super::plan::{Access, choose};
 use super::source::Source;
-use super::table::TableInfo;
-use super::view::View;
 use super::{Env, aggregate, group, order};
+use crate::table::SchemaVersion;
+use crate::table::TableInfo;
+use crate::table::View;
 
 /// A query being stepped. A streamed query reads its rows from the
 /// statement's [`Source`], which outlives the run so that the next run
@@ -101,8 +100,8 @@ pub(crate) fn load_table<P: Platform, A: Allocator + Clone>(
     if let Some(table) = env.tables.take(name, version) {
         return Ok(table);
     }
-    let alloc = view.db().allocator().clone();
-    let schema = Schema::read(view, alloc.clone())?;
+    let alloc = view.allocator().clone();
+    let schema = view.schema()?;
     let name = name_of(name, alloc.clone())?;
     let mut table = TableInfo::load(&schema, &name, alloc)?;
     table.version = Some(version);

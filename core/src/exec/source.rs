@@ -15,25 +15,25 @@
 
 use boundlite_platform::Platform;
 
-use crate::alloc::{Allocator, Vec};
-use crate::btree::{IndexCursor, PageSource, SeekMode, TableCursor};
+use crate::alloc::Allocator;
+use crate::btree::SeekMode;
 use crate::record::{KeyColumn, RecordRef, SortOrder, ValueRef, compare_record_with_values};
 use crate::sql::Ident;
 use crate::sql::eval::Value;
 use crate::{Error, Result};
 
 use super::Env;
-use super::cache::SchemaVersion;
 use super::context::RowContext;
 use super::plan::{Access, Plan};
-use super::table::TableInfo;
-use super::view::View;
+use crate::table::SchemaVersion;
+use crate::table::TableInfo;
+use crate::table::{KeyCursor, RowCursor, View};
 
 /// A table cursor over a connection's view.
-pub(crate) type Cursor<'v, P, A> = TableCursor<'v, View<'v, P, A>, A>;
+pub(crate) type Cursor<'v, P, A> = RowCursor<'v, P, A>;
 
 /// An index cursor over a connection's view.
-type Index<'v, P, A> = IndexCursor<'v, View<'v, P, A>, A>;
+type Index<'v, P, A> = KeyCursor<'v, P, A>;
 
 /// One end of an index walk: the value on the first column and whether
 /// entries equal to it are included.
@@ -94,8 +94,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
 
     /// The rows of `table` that `access` visits.
     pub fn table(view: &'v View<'v, P, A>, table: TableInfo<A>, access: Access<A>) -> Self {
-        let buffer = Vec::new_in(view.db().allocator().clone());
-        let cursor = TableCursor::new(view, table.root, buffer);
+        let cursor = view.table_cursor(table.root);
         let mut source = Self::over(Some((table, cursor)));
         source.restart(view, access);
         source
@@ -139,7 +138,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
                 _ => (low, high),
             };
             Some(IndexSeek {
-                cursor: IndexCursor::new(view, i.root, Vec::new_in(view.db().allocator().clone())),
+                cursor: view.index_cursor(i.root),
                 start,
                 stop,
                 equal,
@@ -301,9 +300,9 @@ fn on_row<A: Allocator + Clone, T>(
 /// Moves `cursor` through the rows of a walk in rowid order: to where
 /// `plan` starts on the `first` move, else to the next row; `false` when
 /// there is none. The upper bound is the caller's to check.
-fn walk_table<S: PageSource, A: Allocator>(
+fn walk_table<P: Platform, A: Allocator + Clone>(
     plan: Plan,
-    cursor: &mut TableCursor<'_, S, A>,
+    cursor: &mut Cursor<'_, P, A>,
     first: bool,
 ) -> Result<bool> {
     match (plan, first) {

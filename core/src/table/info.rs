@@ -1,7 +1,7 @@
-//! [`TableInfo`]: what the executor needs to know about one table, read
-//! from the schema when a statement starts: its root, its columns with
-//! their affinity, `NOT NULL` and `DEFAULT`, the rowid alias, and every
-//! index with the rule its keys compare by.
+//! [`TableInfo`]: what the table layer and the executor need to know
+//! about one table, read from the schema when a statement starts: its
+//! root, its columns with their affinity, `NOT NULL` and `DEFAULT`, the
+//! rowid alias, and every index with the rule its keys compare by.
 //!
 //! Invariant: defaults are evaluated once, here, as constants (SQLite
 //! allows only constant defaults); a default that is not constant is an
@@ -14,7 +14,14 @@ use crate::sql::eval::{ConstantContext, Value, evaluate};
 use crate::sql::{Affinity, ColumnConstraintKind, ColumnDef, Ident, Stmt, TableBody, affinity_of};
 use crate::{Error, PageNo, Result};
 
-use super::cache::SchemaVersion;
+/// Which schema a [`TableInfo`] was read from (see `exec::cache`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SchemaVersion {
+    /// The database header's schema cookie.
+    pub cookie: u32,
+    /// The connection's rollbacks so far.
+    pub rollbacks: u64,
+}
 
 /// One column's storage rules.
 pub(crate) struct ColumnMeta<A: Allocator> {

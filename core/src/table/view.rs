@@ -1,7 +1,8 @@
 //! [`View`]: the pages a connection's statements read, as one
 //! [`PageSource`] that lives as long as the connection, so cursors can
 //! borrow it across the steps of a statement while what it shows is
-//! switched underneath by the connection's transaction.
+//! switched underneath by the connection's transaction; and the cursors
+//! and schema the executor reads through it.
 //!
 //! Invariants:
 //! - a view never shows another connection's uncommitted pages: it reads
@@ -16,12 +17,19 @@ use core::cell::Cell;
 
 use boundlite_platform::Platform;
 
-use crate::alloc::Allocator;
-use crate::btree::PageSource;
+use crate::alloc::{Allocator, Vec};
+use crate::btree::{IndexCursor, PageSource, TableCursor};
 use crate::format::DatabaseHeader;
 use crate::integrity::IntegrityReport;
 use crate::pager::{PageRef, Snapshot};
+use crate::schema::Schema;
 use crate::{Database, PageNo, Result};
+
+/// A cursor over a table's rows as a view shows them.
+pub(crate) type RowCursor<'v, P, A> = TableCursor<'v, View<'v, P, A>, A>;
+
+/// A cursor over an index's entries as a view shows them.
+pub(crate) type KeyCursor<'v, P, A> = IndexCursor<'v, View<'v, P, A>, A>;
 
 /// What a [`View`] shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,9 +59,14 @@ impl<'db, P: Platform, A: Allocator + Clone> View<'db, P, A> {
         }
     }
 
-    /// The database viewed.
-    pub fn db(&self) -> &'db Database<P, A> {
+    /// The database viewed, for the writer of its write transaction.
+    pub(super) fn db(&self) -> &'db Database<P, A> {
         self.db
+    }
+
+    /// The allocator the database, and whatever reads it, allocate in.
+    pub fn allocator(&self) -> &'db A {
+        self.db.allocator()
     }
 
     /// Makes the view show `sees`.
@@ -80,7 +93,24 @@ impl<'db, P: Platform, A: Allocator + Clone> View<'db, P, A> {
     }
 }
 
+impl<'v, P: Platform, A: Allocator + Clone> View<'v, P, A> {
+    /// A cursor over the rows of the table rooted at `root`.
+    pub fn table_cursor(&'v self, root: PageNo) -> RowCursor<'v, P, A> {
+        TableCursor::new(self, root, Vec::new_in(self.allocator().clone()))
+    }
+
+    /// A cursor over the entries of the index rooted at `root`.
+    pub fn index_cursor(&'v self, root: PageNo) -> KeyCursor<'v, P, A> {
+        IndexCursor::new(self, root, Vec::new_in(self.allocator().clone()))
+    }
+}
+
 impl<P: Platform, A: Allocator + Clone> View<'_, P, A> {
+    /// The schema as the view shows it.
+    pub fn schema(&self) -> Result<Schema<A>> {
+        Schema::read(self, self.allocator().clone())
+    }
+
     /// `PRAGMA integrity_check` of the database as the view shows it.
     pub fn integrity_check(&self, max_errors: usize) -> Result<IntegrityReport<A>> {
         match self.snapshot() {

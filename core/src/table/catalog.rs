@@ -1,0 +1,49 @@
+//! The changes a statement makes to the schema through a [`Writer`]:
+//! tables and indexes created and dropped, `user_version` set, and the
+//! schema as the write transaction has it.
+//!
+//! Invariant: none of these is logged for undo; each is one change of the
+//! write transaction, which a failure rolls back whole (see
+//! [`TxnState`](crate::database::TxnState)), so a statement that makes
+//! one leaves nothing half done for the undo log to take back.
+
+use boundlite_platform::Platform;
+
+use crate::Result;
+use crate::alloc::Allocator;
+use crate::schema::Schema;
+
+use super::rows::Writer;
+
+impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
+    /// The schema, the transaction's own changes included.
+    pub fn schema(&self) -> Result<Schema<A>> {
+        self.db.schema()
+    }
+
+    /// Creates table `name` from its `CREATE TABLE` statement `sql`.
+    pub fn create_table(&self, name: &str, sql: &str) -> Result<()> {
+        self.txn.create_table(name, sql).map(|_| ())
+    }
+
+    /// Creates index `name` on `table` from its `CREATE INDEX` statement
+    /// `sql`, filled from the table's rows.
+    pub fn create_index(&self, name: &str, table: &str, sql: &str) -> Result<()> {
+        self.txn.create_index(name, table, sql).map(|_| ())
+    }
+
+    /// Drops table `name` with its indexes.
+    pub fn drop_table(&self, name: &str) -> Result<()> {
+        self.txn.drop_table(name).map(|_| ())
+    }
+
+    /// Drops index `name`.
+    pub fn drop_index(&self, name: &str) -> Result<()> {
+        self.txn.drop_index(name).map(|_| ())
+    }
+
+    /// Sets `PRAGMA user_version`.
+    pub fn set_user_version(&self, version: i32) -> Result<()> {
+        self.txn.set_user_version(version)
+    }
+}

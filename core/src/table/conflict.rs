@@ -1,0 +1,83 @@
+//! Uniqueness, checked before a row is written, and what a conflict comes
+//! to under the statement's conflict mode.
+//!
+//! Invariants:
+//! - a rowid already in use, or an equal key in a `UNIQUE` index, is a
+//!   conflict; a key with a NULL column conflicts with nothing (NULLs
+//!   are distinct, as in SQLite);
+//! - a conflict is resolved as [`Resolution::of`] says: `IGNORE` skips
+//!   the new row, `REPLACE` deletes the other one, anything else fails
+//!   the statement with `Error::Constraint`, changing nothing more.
+
+use boundlite_platform::Platform;
+
+use super::value_refs::with_value_refs;
+use crate::alloc::Allocator;
+use crate::btree::SeekMode;
+use crate::record::{RecordRef, ValueRef, compare_record_with_values};
+use crate::sql::Conflict;
+use crate::{Error, Result};
+
+use super::info::IndexInfo;
+use super::rows::Writer;
+
+/// What to do about a row that conflicts with another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Resolution {
+    /// Store nothing: `OR IGNORE`.
+    Skip,
+    /// Delete the other row, then store this one: `OR REPLACE`.
+    Replace,
+}
+
+impl Resolution {
+    /// The resolution of a conflict under `conflict`; the constraint
+    /// error `failed` when the statement must fail instead.
+    pub(super) fn of(conflict: Conflict, failed: &'static str) -> Result<Self> {
+        match conflict {
+            Conflict::Ignore => Ok(Resolution::Skip),
+            Conflict::Replace => Ok(Resolution::Replace),
+            _ => Err(Error::Constraint(failed)),
+        }
+    }
+}
+
+impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
+    /// The rowid of an entry of the unique `index` whose key columns
+    /// equal those of the key in `self.key` (none when one of them is
+    /// NULL: NULLs are distinct).
+    pub(super) fn find_equal_key(&self, index: &IndexInfo<A>) -> Result<Option<i64>> {
+        let key = RecordRef::parse(&self.key, Some(index.root))?;
+        let n = index.columns.columns.len();
+        with_value_refs(n, key.columns(), self.alloc.clone(), |prefix| {
+            self.find_equal_prefix(index, prefix)
+        })
+    }
+
+    /// The rowid of an entry of the unique `index` whose first key
+    /// columns equal `prefix`.
+    fn find_equal_prefix(
+        &self,
+        index: &IndexInfo<A>,
+        prefix: &[ValueRef<'_>],
+    ) -> Result<Option<i64>> {
+        let n = prefix.len();
+        if prefix.iter().any(ValueRef::is_null) {
+            return Ok(None);
+        }
+        let keys = index.keys.get(..n).unwrap_or(&index.keys);
+        let mut cursor = self.db.index_cursor(index.root);
+        if !cursor.seek(prefix, keys, SeekMode::Ge)? {
+            return Ok(None);
+        }
+        let payload = cursor.payload()?;
+        let entry = RecordRef::parse(&payload, Some(index.root))?;
+        if compare_record_with_values(&entry, prefix, keys)?.is_ne() {
+            return Ok(None);
+        }
+        match entry.column(n)? {
+            ValueRef::Integer(rowid) => Ok(Some(rowid)),
+            _ => Err(Error::corrupt(index.root, "index entry without a rowid")),
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! The table layer: the rows and index entries of one transaction, as the
+//! executor reads and changes them. It is the only thing `exec` talks to
+//! for rows; below it are the B-trees, the pager and the write
+//! transaction, which `exec` never names.
+//!
+//! - `view`: [`View`], the pages a connection reads (a snapshot of a
+//!   read transaction, or its own write transaction), with the cursors
+//!   and schema read through it;
+//! - `info`: [`TableInfo`], a table's columns, affinities, defaults and
+//!   indexes, read from the schema;
+//! - `rows`: [`Writer`], rows stored, overwritten and deleted with their
+//!   index entries, in one write transaction;
+//! - `conflict`: uniqueness checks and how a conflict is resolved;
+//! - `undo`: the statement undo log;
+//! - `catalog`: schema changes made through a [`Writer`];
+//! - `value_refs`: borrowed value lists gathered on the stack.
+//!
+//! Invariants:
+//! - a row and its index entries change together: the row then its
+//!   entries on insert, the entries then the row on delete, as SQLite
+//!   orders them;
+//! - constraints are checked before a row is written, so a failed
+//!   constraint leaves its statement's earlier changes for the undo log
+//!   to take back and adds none of its own;
+//! - inside an explicit transaction every row change is logged before
+//!   it is made, so a failed statement can be undone alone; a failure of
+//!   the storage engine instead rolls the whole write transaction back,
+//!   and whether that happened is the write transaction's
+//!   [`TxnState`](crate::database::TxnState), which this layer consults
+//!   and never copies;
+//! - a [`View`] never shows another connection's uncommitted pages.
+
+mod catalog;
+mod conflict;
+mod info;
+mod rows;
+#[cfg(test)]
+mod tests;
+mod undo;
+mod value_refs;
+mod view;
+
+pub(crate) use info::{IndexInfo, SchemaVersion, TableInfo};
+pub(crate) use rows::{Buffers, Writer};
+pub(crate) use value_refs::with_value_refs;
+pub(crate) use view::{KeyCursor, RowCursor, Sees, View};

@@ -1,0 +1,180 @@
+//! [`UndoLog`]: the changes one statement made inside an explicit
+//! transaction, kept so that a failed statement can be taken back alone.
+//!
+//! Invariants:
+//! - each change is recorded before it is made, so undoing the log in
+//!   reverse restores the trees as they were when the statement began;
+//! - a change whose record runs out of memory leaves the log as it was
+//!   (no entry, no bytes, no key columns): the caller then does not make
+//!   the change;
+//! - the log undoes only into a transaction that is
+//!   [`Open`](TxnState::Open): one that failed has already been rolled
+//!   back whole by the pager, and has nothing left to undo into.
+
+use core::ops::Range;
+
+use boundlite_platform::Platform;
+
+use crate::alloc::{Allocator, Vec};
+use crate::database::TxnState;
+use crate::record::KeyColumn;
+use crate::{Error, PageNo, Result, WriteTransaction};
+
+/// One change, as the undo log records it; bytes and key columns are
+/// ranges of the log's shared buffers.
+pub(super) enum Undo {
+    /// A row was added.
+    RowInserted { root: PageNo, rowid: i64 },
+    /// A row was removed; its record.
+    RowDeleted {
+        root: PageNo,
+        rowid: i64,
+        record: Range<usize>,
+    },
+    /// An index entry was added.
+    KeyInserted {
+        root: PageNo,
+        key: Range<usize>,
+        keys: Range<usize>,
+    },
+    /// An index entry was removed.
+    KeyDeleted {
+        root: PageNo,
+        key: Range<usize>,
+        keys: Range<usize>,
+    },
+}
+
+/// The undo log: its entries, and the records, keys and key columns they
+/// hold, packed in two buffers so that a warm log records a change
+/// without allocating.
+pub(super) struct UndoLog<A: Allocator> {
+    entries: Vec<Undo, A>,
+    bytes: Vec<u8, A>,
+    keys: Vec<KeyColumn, A>,
+}
+
+/// The largest undo log (in entries, bytes and key columns) a connection
+/// keeps for its next statement.
+const KEPT_UNDO_ENTRIES: usize = 64;
+const KEPT_UNDO_BYTES: usize = 16 * 1024;
+const KEPT_UNDO_KEYS: usize = 256;
+
+impl<A: Allocator + Clone> UndoLog<A> {
+    pub(super) fn new(alloc: &A) -> Self {
+        UndoLog {
+            entries: Vec::new_in(alloc.clone()),
+            bytes: Vec::new_in(alloc.clone()),
+            keys: Vec::new_in(alloc.clone()),
+        }
+    }
+
+    /// Forgets every change, keeping the buffers.
+    pub(super) fn clear(&mut self) {
+        self.entries.clear();
+        self.bytes.clear();
+        self.keys.clear();
+    }
+
+    /// The log emptied for the next statement, with each buffer grown
+    /// by a statement that changed many rows let go rather than held by
+    /// the connection for good.
+    pub(super) fn into_kept(mut self, alloc: &A) -> Self {
+        self.clear();
+        if self.entries.capacity() > KEPT_UNDO_ENTRIES {
+            self.entries = Vec::new_in(alloc.clone());
+        }
+        if self.bytes.capacity() > KEPT_UNDO_BYTES {
+            self.bytes = Vec::new_in(alloc.clone());
+        }
+        if self.keys.capacity() > KEPT_UNDO_KEYS {
+            self.keys = Vec::new_in(alloc.clone());
+        }
+        self
+    }
+
+    /// Records the change `entry` makes of the copies it asks for.
+    /// Nothing is recorded when memory runs out.
+    pub(super) fn record(&mut self, entry: impl FnOnce(&mut Self) -> Result<Undo>) -> Result<()> {
+        let (bytes, keys) = (self.bytes.len(), self.keys.len());
+        let result = self
+            .entries
+            .try_reserve(1)
+            .map_err(Error::from)
+            .and_then(|()| entry(self));
+        match result {
+            Ok(undo) => Ok(self.entries.try_push(undo)?),
+            Err(e) => {
+                self.bytes.truncate(bytes);
+                self.keys.truncate(keys);
+                Err(e)
+            }
+        }
+    }
+
+    /// Forgets the newest entry: the change it announced was not made.
+    pub(super) fn forget_last(&mut self) {
+        self.entries.pop();
+    }
+
+    /// Copies `data` into the log.
+    pub(super) fn bytes(&mut self, data: &[u8]) -> Result<Range<usize>> {
+        let start = self.bytes.len();
+        self.bytes.try_extend_from_slice(data)?;
+        Ok(start..self.bytes.len())
+    }
+
+    /// Copies `keys` into the log.
+    pub(super) fn keys(&mut self, keys: &[KeyColumn]) -> Result<Range<usize>> {
+        let start = self.keys.len();
+        self.keys.try_extend_from_slice(keys)?;
+        Ok(start..self.keys.len())
+    }
+
+    /// Undoes every logged change in `txn`, newest first. `Err` means
+    /// the transaction can no longer be trusted and must be rolled back
+    /// (it may already have been: see [`TxnState`]).
+    pub(super) fn undo<P: Platform>(&mut self, txn: &WriteTransaction<'_, P, A>) -> Result<()> {
+        still_open(txn)?;
+        let gone = || Error::Misuse("an undo entry outside its log");
+        while let Some(change) = self.entries.pop() {
+            match change {
+                Undo::RowInserted { root, rowid } => {
+                    txn.delete_row(root, rowid)?;
+                }
+                Undo::RowDeleted {
+                    root,
+                    rowid,
+                    record,
+                } => {
+                    let record = self.bytes.get(record).ok_or_else(gone)?;
+                    txn.insert_row(root, rowid, record)?;
+                }
+                Undo::KeyInserted { root, key, keys } => {
+                    let key = self.bytes.get(key).ok_or_else(gone)?;
+                    let keys = self.keys.get(keys).ok_or_else(gone)?;
+                    txn.delete_key(root, key, keys)?;
+                }
+                Undo::KeyDeleted { root, key, keys } => {
+                    let key = self.bytes.get(key).ok_or_else(gone)?;
+                    let keys = self.keys.get(keys).ok_or_else(gone)?;
+                    txn.insert_key(root, key, keys)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `Ok` while `txn` is [`Open`](TxnState::Open); otherwise the error
+/// that says a statement cannot be undone alone.
+pub(super) fn still_open<P: Platform, A: Allocator + Clone>(
+    txn: &WriteTransaction<'_, P, A>,
+) -> Result<()> {
+    match txn.state() {
+        TxnState::Open => Ok(()),
+        TxnState::Failed | TxnState::Finished => Err(Error::Misuse(
+            "the transaction was rolled back after an error",
+        )),
+    }
+}
