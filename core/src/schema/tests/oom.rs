@@ -57,7 +57,7 @@ fn reading_a_schema_survives_every_allocation_failure() {
                     for index in schema.indexes_of(&entry.name) {
                         found += index_columns_of(index, &columns, f)?.columns.len();
                     }
-                    let info = crate::exec::table::TableInfo::load(&schema, &entry.name, f)?;
+                    let info = crate::table::TableInfo::load(&schema, &entry.name, f)?;
                     found += info.indexes.len();
                 }
                 Ok::<usize, Error>(found)
