@@ -25,7 +25,6 @@ use crate::schema::EntryKind;
 use crate::sql::eval::Value;
 use crate::sql::{
     ColumnConstraintKind, Literal, Pragma, PragmaValue, Stmt, TableBody, TableConstraintKind,
-    parse_one,
 };
 use crate::wal::CheckpointMode;
 use crate::{Error, Result};
@@ -196,7 +195,7 @@ fn table_info<P: Platform, A: Allocator + Clone>(
         .sql
         .as_deref()
         .ok_or(Error::Sql("table without SQL"))?;
-    let parsed = parse_one(sql, alloc.clone())?;
+    let parsed = crate::schema::parse_stored(sql, alloc.clone())?;
     let Stmt::CreateTable(create) = &parsed.stmt else {
         return Err(Error::Sql("table SQL is not CREATE TABLE"));
     };
