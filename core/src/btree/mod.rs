@@ -58,7 +58,7 @@ mod writer;
 mod tests;
 
 pub use cell::{Cell, Payload};
-pub use cursor::{IndexCursor, MAX_DEPTH, PayloadRef, SeekMode, TableCursor};
+pub use cursor::{CursorState, IndexCursor, MAX_DEPTH, PayloadRef, SeekMode, TableCursor};
 pub use overflow::{OverflowChain, read_payload};
 pub use page::{BTreePage, Freeblock, PageKind};
 pub use payload::PayloadKind;
