@@ -8,7 +8,7 @@ use std::vec::Vec as StdVec;
 
 use boundlite_platform::{MemoryFile, MemoryPlatform, OpenMode, Platform};
 
-use crate::alloc::{Global, Vec};
+use crate::alloc::{FaultAlloc, FaultPlan, Global, Vec};
 use crate::btree::{CursorState, SeekMode, TableCursor, TreeKind, TreeWriter};
 use crate::format::PageSize;
 use crate::pager::Pager;
@@ -215,5 +215,28 @@ fn restore_finds_the_saved_row_or_keeps_the_key() {
     writer.delete_row(&pager, root, 3000).unwrap();
     assert!(!cursor.next().unwrap());
     assert_eq!(cursor.state(), CursorState::Unpositioned);
+    pager.commit().unwrap();
+}
+
+#[test]
+fn saving_and_reseeking_allocate_nothing() {
+    let disk = MemoryPlatform::new();
+    let pager = open(&disk);
+    let mut writer = TreeWriter::new_in(Global);
+    let (root, model) = table(&pager, &mut writer, 300);
+    let fault = FaultAlloc::new(Global);
+    fault.arm(FaultPlan::From(1));
+    let mut cursor = TableCursor::new(&pager, root, Vec::new_in(&fault));
+    let mut visited = StdVec::new();
+    let mut on = cursor.first().unwrap();
+    while on {
+        visited.push(cursor.rowid().unwrap());
+        cursor.save_position().unwrap();
+        assert!(cursor.restore().unwrap());
+        cursor.save_position().unwrap();
+        on = cursor.next().unwrap();
+    }
+    assert!(visited.iter().eq(model.keys()));
+    assert_eq!(fault.seen(), 0);
     pager.commit().unwrap();
 }
