@@ -4,9 +4,11 @@
 //! A cursor asks for one page at a time by number and looks at its bytes
 //! while it holds the returned handle; it does not keep handles between
 //! calls, so a page cache may evict a page as soon as its handle is dropped.
-//! Two sources exist: the [`Pager`] (the page cache over a file) and
-//! [`FileImage`], a whole database file already in memory as one slice,
-//! which tools and tests use without a pager.
+//! This module implements it for the [`Pager`] (the page cache over a
+//! file) and for [`FileImage`], a whole database file already in memory as
+//! one slice, which tools and tests use without a pager; the pager's read
+//! transactions and the connections' snapshots implement it where they
+//! live.
 //!
 //! Contract for implementors: [`PageSource::page`] returns exactly the
 //! page's bytes (`page_size` of them) or an error; a page number past
