@@ -23,16 +23,14 @@
 //! format uses one rule for both), so only the 4-byte child pointer is
 //! added or removed when an index entry changes level.
 
-use boundlite_platform::File;
-
 use crate::alloc::Allocator;
 use crate::btree::cell_list::CellList;
 use crate::btree::layout::PageLayout;
 use crate::btree::page::{BTreePage, PageKind, header_offset};
 use crate::btree::payload::PayloadKind;
+use crate::btree::source::PageStore;
 use crate::btree::writer::{Path, TreeWriter};
 use crate::format::{Reader, Varint};
-use crate::pager::Pager;
 use crate::{Error, PageNo, Result};
 
 /// Bytes of a cell pointer.
@@ -48,28 +46,28 @@ const MAX_PAGES: usize = MAX_SIBLINGS + 2;
 impl<A: Allocator + Clone> TreeWriter<A> {
     /// Writes the content in `self.current` to the page at `path.depth()`,
     /// of `kind`, rebalancing up the path as needed.
-    pub(crate) fn settle<F: File>(
+    pub(crate) fn settle<S: PageStore>(
         &mut self,
-        pager: &Pager<F, A>,
+        store: &S,
         path: &mut Path,
         mut kind: PageKind,
     ) -> Result<()> {
-        let usable = pager.usable_size() as usize;
+        let usable = store.usable_size() as usize;
         loop {
             let (page_no, _) = path.top()?;
             let capacity = usable - header_offset(page_no) - kind.header_len();
             let used = self.current.page_bytes();
             if path.depth() == 0 {
                 if used <= capacity {
-                    return self.write_root(pager, page_no, kind);
+                    return self.write_root(store, page_no, kind);
                 }
-                self.deepen(pager, path, kind)?;
+                self.deepen(store, path, kind)?;
                 continue;
             }
             if used <= capacity && used * 3 >= capacity && !self.current.is_empty() {
-                return self.write_page(pager, page_no, kind);
+                return self.write_page(store, page_no, kind);
             }
-            match self.redistribute(pager, path, kind)? {
+            match self.redistribute(store, path, kind)? {
                 Step::Done => return Ok(()),
                 Step::Parent(parent_kind) => kind = parent_kind,
             }
@@ -77,19 +75,14 @@ impl<A: Allocator + Clone> TreeWriter<A> {
     }
 
     /// Writes `self.current` to page `no` as a page of `kind`.
-    fn write_page<F: File>(
-        &mut self,
-        pager: &Pager<F, A>,
-        no: PageNo,
-        kind: PageKind,
-    ) -> Result<()> {
-        let mut page = pager.page_mut(no)?;
+    fn write_page<S: PageStore>(&mut self, store: &S, no: PageNo, kind: PageKind) -> Result<()> {
+        let mut page = store.page_mut(no)?;
         let right = if kind.is_leaf() {
             None
         } else {
             self.current.right()
         };
-        PageLayout::new(&mut page, no, pager.usable_size()).rebuild(
+        PageLayout::new(&mut page, no, store.usable_size()).rebuild(
             kind,
             self.current.iter(),
             right,
@@ -98,52 +91,42 @@ impl<A: Allocator + Clone> TreeWriter<A> {
 
     /// Writes the root, collapsing an interior root with no cells into it
     /// when its only child's content fits there.
-    fn write_root<F: File>(
-        &mut self,
-        pager: &Pager<F, A>,
-        root: PageNo,
-        kind: PageKind,
-    ) -> Result<()> {
+    fn write_root<S: PageStore>(&mut self, store: &S, root: PageNo, kind: PageKind) -> Result<()> {
         if kind.is_leaf() || !self.current.is_empty() {
-            return self.write_page(pager, root, kind);
+            return self.write_page(store, root, kind);
         }
         let child = self
             .current
             .right()
             .ok_or(Error::corrupt(root, "interior page without a right child"))?;
         let child_kind = {
-            let page = pager.page(child)?;
-            let view = BTreePage::parse(&page, child, pager.usable_size())?;
+            let page = store.page(child)?;
+            let view = BTreePage::parse(&page, child, store.usable_size())?;
             self.current.load(&view, &page)?;
             view.kind()
         };
-        let capacity = pager.usable_size() as usize - header_offset(root) - child_kind.header_len();
+        let capacity = store.usable_size() as usize - header_offset(root) - child_kind.header_len();
         if self.current.page_bytes() > capacity {
             // The child does not fit in the root (page 1 has 100 bytes
             // less): keep the root as an interior page with one child.
             self.current.clear();
             self.current.set_right(Some(child));
-            return self.write_page(pager, root, kind);
+            return self.write_page(store, root, kind);
         }
-        self.write_page(pager, root, child_kind)?;
-        pager.free(child)
+        self.write_page(store, root, child_kind)?;
+        store.free(child)
     }
 
     /// Moves the root's intended content to a fresh child page and makes
     /// the root an interior page whose only child that is. The path grows
     /// by one level; the child is then balanced as any page.
-    fn deepen<F: File>(
-        &mut self,
-        pager: &Pager<F, A>,
-        path: &mut Path,
-        kind: PageKind,
-    ) -> Result<()> {
+    fn deepen<S: PageStore>(&mut self, store: &S, path: &mut Path, kind: PageKind) -> Result<()> {
         let (root, _) = path.top()?;
-        let child = pager.allocate()?.number();
+        let child = store.allocate()?.0;
         let interior = crate::btree::writer::interior_of(kind);
         {
-            let mut page = pager.page_mut(root)?;
-            let mut layout = PageLayout::new(&mut page, root, pager.usable_size());
+            let mut page = store.page_mut(root)?;
+            let mut layout = PageLayout::new(&mut page, root, store.usable_size());
             layout.rebuild(interior, core::iter::empty(), Some(child))?;
         }
         path.push_below_root(child)
@@ -152,13 +135,13 @@ impl<A: Allocator + Clone> TreeWriter<A> {
     /// Spreads the page at the top of the path and its siblings over as
     /// many pages as their cells need, then replaces the old dividers in
     /// the parent with new ones (see [`TreeWriter::update_parent`]).
-    fn redistribute<F: File>(
+    fn redistribute<S: PageStore>(
         &mut self,
-        pager: &Pager<F, A>,
+        store: &S,
         path: &mut Path,
         kind: PageKind,
     ) -> Result<Step> {
-        let usable = pager.usable_size();
+        let usable = store.usable_size();
         let (_, child_index) = path.top()?;
         let (parent_no, _) = path.parent()?;
         let divider_moves = kind != PageKind::TableLeaf;
@@ -169,7 +152,7 @@ impl<A: Allocator + Clone> TreeWriter<A> {
         let first;
         let count;
         {
-            let page = pager.page(parent_no)?;
+            let page = store.page(parent_no)?;
             let parent = BTreePage::parse(&page, parent_no, usable)?;
             parent_kind = parent.kind();
             if parent_kind.is_leaf() || parent_kind.is_table() != kind.is_table() {
@@ -205,7 +188,7 @@ impl<A: Allocator + Clone> TreeWriter<A> {
                 }
                 self.current.right()
             } else {
-                let page = pager.page(sibling)?;
+                let page = store.page(sibling)?;
                 let view = BTreePage::parse(&page, sibling, usable)?;
                 if view.kind() != kind {
                     return Err(view.corrupt("siblings of different kinds"));
@@ -259,11 +242,11 @@ impl<A: Allocator + Clone> TreeWriter<A> {
         for (j, slot) in numbers.iter_mut().enumerate().take(plan.pages) {
             *slot = match siblings.get(j).copied().flatten() {
                 Some(no) if j < count => Some(no),
-                _ => Some(pager.allocate()?.number()),
+                _ => Some(store.allocate()?.0),
             };
         }
         for no in siblings.iter().take(count).skip(plan.pages).flatten() {
-            pager.free(*no)?;
+            store.free(*no)?;
         }
         let number = |j: usize| -> Result<PageNo> {
             numbers
@@ -284,7 +267,7 @@ impl<A: Allocator + Clone> TreeWriter<A> {
             } else {
                 Some(left_child(self.combined.get(end)?, no)?)
             };
-            let mut page = pager.page_mut(no)?;
+            let mut page = store.page_mut(no)?;
             let cells = (start..end).map(|c| self.combined.get(c).unwrap_or(&[]));
             PageLayout::new(&mut page, no, usable).rebuild(kind, cells, right)?;
         }
@@ -316,7 +299,7 @@ impl<A: Allocator + Clone> TreeWriter<A> {
             }
         }
         let last = number(plan.pages - 1)?;
-        self.update_parent(pager, path, parent_kind, first, count - 1, last)
+        self.update_parent(store, path, parent_kind, first, count - 1, last)
     }
 
     /// Replaces, in the parent of the page at the top of the path, the
@@ -328,19 +311,19 @@ impl<A: Allocator + Clone> TreeWriter<A> {
     /// and balancing is done. Otherwise the parent's intended content goes
     /// to `self.current`, the path moves up to it, and balancing goes on
     /// there.
-    pub(crate) fn update_parent<F: File>(
+    pub(crate) fn update_parent<S: PageStore>(
         &mut self,
-        pager: &Pager<F, A>,
+        store: &S,
         path: &mut Path,
         parent_kind: PageKind,
         first: usize,
         removed: usize,
         last: PageNo,
     ) -> Result<Step> {
-        let usable = pager.usable_size();
+        let usable = store.usable_size();
         let (parent_no, _) = path.parent()?;
         let parent_is_root = path.depth() == 1;
-        let mut page = pager.page_mut(parent_no)?;
+        let mut page = store.page_mut(parent_no)?;
         let mut layout = PageLayout::new(&mut page, parent_no, usable);
         let view = layout.view()?;
         let cells = usize::from(view.cell_count());

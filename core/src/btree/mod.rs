@@ -15,7 +15,9 @@
 //!   page, and the on-page size of a cell;
 //! - [`overflow`]: following a payload's overflow chain;
 //! - [`source`]: [`PageSource`], the one thing a cursor needs from the
-//!   pager, with [`FileImage`] for a whole file held in memory;
+//!   pager, with [`FileImage`] for a whole file held in memory, and
+//!   [`PageStore`], a source that can also be changed: the writer reads
+//!   and writes through it, and the pager is one;
 //! - [`cursor`]: [`TableCursor`] and [`IndexCursor`]: first, last, next,
 //!   prev and seek.
 //!
@@ -56,9 +58,9 @@ mod writer;
 mod tests;
 
 pub use cell::{Cell, Payload};
-pub use cursor::{IndexCursor, MAX_DEPTH, PayloadRef, SeekMode, TableCursor};
+pub use cursor::{CursorState, IndexCursor, MAX_DEPTH, PayloadRef, SeekMode, TableCursor};
 pub use overflow::{OverflowChain, read_payload};
 pub use page::{BTreePage, Freeblock, PageKind};
 pub use payload::PayloadKind;
-pub use source::{FileImage, PageSource};
+pub use source::{FileImage, PageSource, PageStore};
 pub use writer::{TreeKind, TreeWriter};

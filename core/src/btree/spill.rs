@@ -7,30 +7,23 @@
 //! payload's size implies, checking every link, so a corrupt chain is
 //! `Corrupt` rather than a walk through unrelated pages.
 
-use boundlite_platform::File;
-
-use crate::alloc::Allocator;
 use crate::btree::payload::{OVERFLOW_LINK_LEN, overflow_content_size, overflow_page_count};
+use crate::btree::source::PageStore;
 use crate::format::Reader;
-use crate::pager::Pager;
 use crate::{Error, PageNo, Result};
 
 /// Writes `rest` (the part of a payload past its local bytes) to a fresh
 /// overflow chain; returns its first page.
-pub(crate) fn write_chain<F: File, A: Allocator + Clone>(
-    pager: &Pager<F, A>,
-    rest: &[u8],
-) -> Result<PageNo> {
-    let content = overflow_content_size(pager.usable_size()) as usize;
+pub(crate) fn write_chain<S: PageStore>(store: &S, rest: &[u8]) -> Result<PageNo> {
+    let content = overflow_content_size(store.usable_size()) as usize;
     let mut chunks = rest.chunks(content).peekable();
-    let mut page = pager.allocate()?;
-    let first = page.number();
+    let (first, mut page) = store.allocate()?;
     while let Some(chunk) = chunks.next() {
         let next = match chunks.peek() {
-            Some(_) => Some(pager.allocate()?),
+            Some(_) => Some(store.allocate()?),
             None => None,
         };
-        let link = next.as_ref().map_or(0, |p| p.number().get());
+        let link = next.as_ref().map_or(0, |(no, _)| no.get());
         let end = OVERFLOW_LINK_LEN as usize + chunk.len();
         let body = page
             .get_mut(..end)
@@ -39,7 +32,7 @@ pub(crate) fn write_chain<F: File, A: Allocator + Clone>(
         link_bytes.copy_from_slice(&link.to_be_bytes());
         data.copy_from_slice(chunk);
         match next {
-            Some(next) => page = next,
+            Some((_, next)) => page = next,
             None => break,
         }
     }
@@ -48,26 +41,26 @@ pub(crate) fn write_chain<F: File, A: Allocator + Clone>(
 
 /// Frees the overflow chain starting at `first` of a payload of
 /// `payload_size` bytes, `local` of which are on the cell's page `owner`.
-pub(crate) fn free_chain<F: File, A: Allocator + Clone>(
-    pager: &Pager<F, A>,
+pub(crate) fn free_chain<S: PageStore>(
+    store: &S,
     owner: PageNo,
     first: PageNo,
     payload_size: u32,
     local: u32,
 ) -> Result<()> {
-    let pages = overflow_page_count(pager.usable_size(), payload_size, local);
+    let pages = overflow_page_count(store.usable_size(), payload_size, local);
     let mut next = Some(first);
     for remaining in (0..pages).rev() {
         let no = next.ok_or(Error::corrupt(owner, "overflow chain ends early"))?;
-        if no.get() > pager.page_count() || no == PageNo::ONE {
+        if no.get() > store.page_count() || no == PageNo::ONE {
             return Err(Error::corrupt(owner, "overflow chain leaves the database"));
         }
-        let link = Reader::for_page(&pager.page(no)?, no).u32(0)?;
+        let link = Reader::for_page(&store.page(no)?, no).u32(0)?;
         next = PageNo::new(link);
         if remaining == 0 && next.is_some() {
             return Err(Error::corrupt(no, "overflow chain longer than its payload"));
         }
-        pager.free(no)?;
+        store.free(no)?;
     }
     Ok(())
 }

@@ -8,14 +8,14 @@
 //! keys) between calls, so a warm writer allocates only when a buffer must
 //! grow.
 //!
-//! The writer works inside a pager write transaction and leaves committing
-//! or rolling back to its caller: an error (out of memory, a full cache,
-//! corruption) may leave the tree half-changed in the transaction, which
-//! the caller then rolls back.
+//! Every read and write goes through one [`PageStore`] (the pager), so a
+//! page read after a change shows the change. The writer works inside the
+//! store's write transaction and leaves committing or rolling back to its
+//! caller: an error (out of memory, a full cache, corruption) may leave
+//! the tree half-changed in the transaction, which the caller then rolls
+//! back.
 
 use core::cmp::Ordering;
-
-use boundlite_platform::File;
 
 use crate::alloc::{Allocator, Vec};
 use crate::btree::balance::{Step, index_body};
@@ -26,9 +26,9 @@ use crate::btree::layout::PageLayout;
 use crate::btree::overflow::read_payload;
 use crate::btree::page::{BTreePage, PageKind};
 use crate::btree::payload::PayloadKind;
+use crate::btree::source::PageStore;
 use crate::btree::spill::{free_chain, write_chain};
 use crate::format::Varint;
-use crate::pager::Pager;
 use crate::record::{KeyColumn, RecordRef, compare_records};
 use crate::{Error, PageNo, Result};
 
@@ -174,55 +174,54 @@ impl<A: Allocator + Clone> TreeWriter<A> {
     }
 
     /// Creates an empty tree of `kind`; returns its root page.
-    pub fn create_tree<F: File>(&mut self, pager: &Pager<F, A>, kind: TreeKind) -> Result<PageNo> {
-        let mut page = pager.allocate()?;
-        let no = page.number();
-        PageLayout::new(&mut page, no, pager.usable_size()).init(kind.leaf())?;
+    pub fn create_tree<S: PageStore>(&mut self, store: &S, kind: TreeKind) -> Result<PageNo> {
+        let (no, mut page) = store.allocate()?;
+        PageLayout::new(&mut page, no, store.usable_size()).init(kind.leaf())?;
         Ok(no)
     }
 
     /// Stores `record` as the row `rowid` of the table rooted at `root`,
     /// replacing the row with that rowid if there is one.
-    pub fn insert_row<F: File>(
+    pub fn insert_row<S: PageStore>(
         &mut self,
-        pager: &Pager<F, A>,
+        store: &S,
         root: PageNo,
         rowid: i64,
         record: &[u8],
     ) -> Result<()> {
         let mut path = Path::new(root);
-        let position = self.descend_table(pager, &mut path, rowid)?;
+        let position = self.descend_table(store, &mut path, rowid)?;
         let (leaf, _) = path.top()?;
         let index = match position {
             Position::At(index) => {
-                self.free_cell_overflow(pager, leaf, index)?;
-                let mut page = pager.page_mut(leaf)?;
-                PageLayout::new(&mut page, leaf, pager.usable_size()).remove_cell(index)?;
+                self.free_cell_overflow(store, leaf, index)?;
+                let mut page = store.page_mut(leaf)?;
+                PageLayout::new(&mut page, leaf, store.usable_size()).remove_cell(index)?;
                 index
             }
             Position::Before(index) => index,
         };
-        self.build_payload_cell(pager, PayloadKind::Table, Some(rowid), record)?;
-        self.place(pager, &mut path, PageKind::TableLeaf, index)
+        self.build_payload_cell(store, PayloadKind::Table, Some(rowid), record)?;
+        self.place(store, &mut path, PageKind::TableLeaf, index)
     }
 
     /// Stores `record` as the row `rowid` of the table rooted at `root`
     /// unless a row with that rowid is there; returns whether it stored
     /// it. One descent both checks and places, where a check followed by
     /// [`insert_row`](Self::insert_row) descends twice.
-    pub fn insert_new_row<F: File>(
+    pub fn insert_new_row<S: PageStore>(
         &mut self,
-        pager: &Pager<F, A>,
+        store: &S,
         root: PageNo,
         rowid: i64,
         record: &[u8],
     ) -> Result<bool> {
         let mut path = Path::new(root);
-        match self.descend_table(pager, &mut path, rowid)? {
+        match self.descend_table(store, &mut path, rowid)? {
             Position::At(_) => Ok(false),
             Position::Before(index) => {
-                self.build_payload_cell(pager, PayloadKind::Table, Some(rowid), record)?;
-                self.place(pager, &mut path, PageKind::TableLeaf, index)?;
+                self.build_payload_cell(store, PayloadKind::Table, Some(rowid), record)?;
+                self.place(store, &mut path, PageKind::TableLeaf, index)?;
                 Ok(true)
             }
         }
@@ -230,40 +229,40 @@ impl<A: Allocator + Clone> TreeWriter<A> {
 
     /// Removes row `rowid` from the table rooted at `root`; returns whether
     /// it was there.
-    pub fn delete_row<F: File>(
+    pub fn delete_row<S: PageStore>(
         &mut self,
-        pager: &Pager<F, A>,
+        store: &S,
         root: PageNo,
         rowid: i64,
     ) -> Result<bool> {
         let mut path = Path::new(root);
-        let Position::At(index) = self.descend_table(pager, &mut path, rowid)? else {
+        let Position::At(index) = self.descend_table(store, &mut path, rowid)? else {
             return Ok(false);
         };
-        self.remove_at(pager, &mut path, PageKind::TableLeaf, index)?;
+        self.remove_at(store, &mut path, PageKind::TableLeaf, index)?;
         Ok(true)
     }
 
     /// Adds `key` (a record) to the index rooted at `root`, ordered by
     /// `columns`; returns `false`, changing nothing, if an equal key is
     /// already there.
-    pub fn insert_key<F: File>(
+    pub fn insert_key<S: PageStore>(
         &mut self,
-        pager: &Pager<F, A>,
+        store: &S,
         root: PageNo,
         key: &[u8],
         columns: &[KeyColumn],
     ) -> Result<bool> {
         let mut path = Path::new(root);
-        let (position, kind) = self.descend_index(pager, &mut path, key, columns)?;
+        let (position, kind) = self.descend_index(store, &mut path, key, columns)?;
         let Position::Before(index) = position else {
             return Ok(false);
         };
         if !kind.is_leaf() {
             return Err(Error::Misuse("index descent stopped above the leaves"));
         }
-        self.build_payload_cell(pager, PayloadKind::Index, None, key)?;
-        self.place(pager, &mut path, PageKind::IndexLeaf, index)?;
+        self.build_payload_cell(store, PayloadKind::Index, None, key)?;
+        self.place(store, &mut path, PageKind::IndexLeaf, index)?;
         Ok(true)
     }
 
@@ -274,31 +273,31 @@ impl<A: Allocator + Clone> TreeWriter<A> {
     /// key of the leaf at the right edge of its left subtree, as SQLite
     /// does: the predecessor is first taken off its leaf (which may
     /// rebalance), then the key, wherever it now lies, is overwritten by it.
-    pub fn delete_key<F: File>(
+    pub fn delete_key<S: PageStore>(
         &mut self,
-        pager: &Pager<F, A>,
+        store: &S,
         root: PageNo,
         key: &[u8],
         columns: &[KeyColumn],
     ) -> Result<bool> {
         let mut path = Path::new(root);
-        let (position, kind) = self.descend_index(pager, &mut path, key, columns)?;
+        let (position, kind) = self.descend_index(store, &mut path, key, columns)?;
         let Position::At(index) = position else {
             return Ok(false);
         };
         if kind.is_leaf() {
-            self.remove_at(pager, &mut path, kind, index)?;
+            self.remove_at(store, &mut path, kind, index)?;
             return Ok(true);
         }
         // Take the predecessor off its leaf, keeping its cell bytes.
         let (page_no, _) = path.top()?;
         let left =
-            BTreePage::parse(&pager.page(page_no)?, page_no, pager.usable_size())?.child(index)?;
+            BTreePage::parse(&store.page(page_no)?, page_no, store.usable_size())?.child(index)?;
         path.push(left, index)?;
-        let (leaf, last) = self.descend_rightmost(pager, &mut path)?;
+        let (leaf, last) = self.descend_rightmost(store, &mut path)?;
         {
-            let page = pager.page(leaf)?;
-            let view = BTreePage::parse(&page, leaf, pager.usable_size())?;
+            let page = store.page(leaf)?;
+            let view = BTreePage::parse(&page, leaf, store.usable_size())?;
             let (_, size) = view.cell_with_size(last)?;
             let bytes = crate::format::Reader::for_page(&page, leaf)
                 .slice(view.cell_pointer(last)?, size)?;
@@ -306,14 +305,14 @@ impl<A: Allocator + Clone> TreeWriter<A> {
             self.other.try_extend_from_slice(bytes)?;
         }
         {
-            let mut page = pager.page_mut(leaf)?;
-            PageLayout::new(&mut page, leaf, pager.usable_size()).remove_cell(last)?;
+            let mut page = store.page_mut(leaf)?;
+            PageLayout::new(&mut page, leaf, store.usable_size()).remove_cell(last)?;
         }
-        self.settle_if_underfull(pager, &mut path, PageKind::IndexLeaf)?;
+        self.settle_if_underfull(store, &mut path, PageKind::IndexLeaf)?;
 
         // Find the key again and overwrite it with the predecessor.
         let mut path = Path::new(root);
-        let (position, kind) = self.descend_index(pager, &mut path, key, columns)?;
+        let (position, kind) = self.descend_index(store, &mut path, key, columns)?;
         let Position::At(index) = position else {
             return Err(Error::corrupt(
                 root,
@@ -321,62 +320,62 @@ impl<A: Allocator + Clone> TreeWriter<A> {
             ));
         };
         let (page_no, _) = path.top()?;
-        self.free_cell_overflow(pager, page_no, index)?;
+        self.free_cell_overflow(store, page_no, index)?;
         self.cell.clear();
         if kind.is_leaf() {
             self.cell.try_extend_from_slice(&self.other)?;
         } else {
-            let child = BTreePage::parse(&pager.page(page_no)?, page_no, pager.usable_size())?
+            let child = BTreePage::parse(&store.page(page_no)?, page_no, store.usable_size())?
                 .child(index)?;
             self.cell
                 .try_extend_from_slice(&child.get().to_be_bytes())?;
             // The predecessor's cell without the padding a short leaf cell
             // carries: an interior cell is never short.
-            let body = index_body(&self.other, pager.usable_size(), 0, page_no)?;
+            let body = index_body(&self.other, store.usable_size(), 0, page_no)?;
             self.cell.try_extend_from_slice(body)?;
         }
         pad_cell(&mut self.cell)?;
         {
-            let mut page = pager.page_mut(page_no)?;
-            PageLayout::new(&mut page, page_no, pager.usable_size()).remove_cell(index)?;
+            let mut page = store.page_mut(page_no)?;
+            PageLayout::new(&mut page, page_no, store.usable_size()).remove_cell(index)?;
         }
-        self.place(pager, &mut path, kind, index)?;
+        self.place(store, &mut path, kind, index)?;
         Ok(true)
     }
 
     /// Frees every page of the tree rooted at `root`, the root included,
     /// and every overflow chain its cells own.
-    pub fn drop_tree<F: File>(&mut self, pager: &Pager<F, A>, root: PageNo) -> Result<()> {
-        self.clear_below(pager, root)?;
-        pager.free(root)
+    pub fn drop_tree<S: PageStore>(&mut self, store: &S, root: PageNo) -> Result<()> {
+        self.clear_below(store, root)?;
+        store.free(root)
     }
 
     /// Empties the tree rooted at `root`: every page but the root is freed
     /// and the root becomes an empty leaf.
-    pub fn clear_tree<F: File>(&mut self, pager: &Pager<F, A>, root: PageNo) -> Result<()> {
-        let kind = self.clear_below(pager, root)?;
+    pub fn clear_tree<S: PageStore>(&mut self, store: &S, root: PageNo) -> Result<()> {
+        let kind = self.clear_below(store, root)?;
         let leaf = if kind.is_table() {
             PageKind::TableLeaf
         } else {
             PageKind::IndexLeaf
         };
-        let mut page = pager.page_mut(root)?;
-        PageLayout::new(&mut page, root, pager.usable_size()).init(leaf)
+        let mut page = store.page_mut(root)?;
+        PageLayout::new(&mut page, root, store.usable_size()).init(leaf)
     }
 
     /// Frees every page under `root` and every overflow chain in the tree;
     /// returns the root's kind.
-    fn clear_below<F: File>(&mut self, pager: &Pager<F, A>, root: PageNo) -> Result<PageKind> {
+    fn clear_below<S: PageStore>(&mut self, store: &S, root: PageNo) -> Result<PageKind> {
         // Depth-first, children in order, with the path as the stack.
         let mut path = Path::new(root);
         let mut next_child = [0u16; MAX_DEPTH];
-        let root_kind = BTreePage::parse(&pager.page(root)?, root, pager.usable_size())?.kind();
+        let root_kind = BTreePage::parse(&store.page(root)?, root, store.usable_size())?.kind();
         loop {
             let (no, _) = path.top()?;
             let depth = path.depth();
             let child = {
-                let page = pager.page(no)?;
-                let view = BTreePage::parse(&page, no, pager.usable_size())?;
+                let page = store.page(no)?;
+                let view = BTreePage::parse(&page, no, store.usable_size())?;
                 if view.kind().is_table() != root_kind.is_table() {
                     return Err(view.corrupt("page of the wrong tree family"));
                 }
@@ -384,7 +383,7 @@ impl<A: Allocator + Clone> TreeWriter<A> {
                 if next == 0 {
                     // First visit: free the overflow chains of its cells.
                     for index in 0..view.cell_count() {
-                        free_overflow_of(pager, &view, index)?;
+                        free_overflow_of(store, &view, index)?;
                     }
                 }
                 if view.kind().is_leaf() || next > view.cell_count() {
@@ -407,7 +406,7 @@ impl<A: Allocator + Clone> TreeWriter<A> {
                     if depth == 0 {
                         return Ok(root_kind);
                     }
-                    pager.free(no)?;
+                    store.free(no)?;
                     path.pop()?;
                 }
             }
@@ -416,25 +415,25 @@ impl<A: Allocator + Clone> TreeWriter<A> {
 
     /// Puts `self.cell` at `index` on the page at the top of the path, in
     /// place when it fits, else through rebalancing.
-    fn place<F: File>(
+    fn place<S: PageStore>(
         &mut self,
-        pager: &Pager<F, A>,
+        store: &S,
         path: &mut Path,
         kind: PageKind,
         index: u16,
     ) -> Result<()> {
         let (no, child_index) = path.top()?;
         let append_after = {
-            let mut page = pager.page_mut(no)?;
-            let mut layout = PageLayout::new(&mut page, no, pager.usable_size());
-            let usable = pager.usable_size() as usize;
+            let mut page = store.page_mut(no)?;
+            let mut layout = PageLayout::new(&mut page, no, store.usable_size());
+            let usable = store.usable_size() as usize;
             if self.scratch.len() != usable {
                 self.scratch.try_resize(usable, 0)?;
             }
             if layout.try_insert_cell(index, &self.cell, &mut self.scratch)? {
                 return Ok(());
             }
-            let view = BTreePage::parse(&page, no, pager.usable_size())?;
+            let view = BTreePage::parse(&page, no, store.usable_size())?;
             let count = view.cell_count();
             self.appending = kind.is_leaf() && index == count;
             match count.checked_sub(1) {
@@ -446,33 +445,33 @@ impl<A: Allocator + Clone> TreeWriter<A> {
         };
         if let Some(rowid) = append_after
             && path.depth() > 0
-            && self.is_right_child(pager, path, child_index)?
+            && self.is_right_child(store, path, child_index)?
         {
             self.appending = false;
-            return self.quick_balance(pager, path, no, rowid);
+            return self.quick_balance(store, path, no, rowid);
         }
         {
-            let page = pager.page(no)?;
-            let view = BTreePage::parse(&page, no, pager.usable_size())?;
+            let page = store.page(no)?;
+            let view = BTreePage::parse(&page, no, store.usable_size())?;
             self.current.load(&view, &page)?;
         }
         self.current.insert(usize::from(index), &self.cell)?;
-        let settled = self.settle(pager, path, kind);
+        let settled = self.settle(store, path, kind);
         self.appending = false;
         settled
     }
 
     /// Whether the page at the top of the path, child `child_index` of its
     /// parent, is the parent's right-most child.
-    fn is_right_child<F: File>(
+    fn is_right_child<S: PageStore>(
         &self,
-        pager: &Pager<F, A>,
+        store: &S,
         path: &Path,
         child_index: u16,
     ) -> Result<bool> {
         let (parent, _) = path.parent()?;
-        let page = pager.page(parent)?;
-        let view = BTreePage::parse(&page, parent, pager.usable_size())?;
+        let page = store.page(parent)?;
+        let view = BTreePage::parse(&page, parent, store.usable_size())?;
         Ok(view.kind() == PageKind::TableInterior && view.cell_count() == child_index)
     }
 
@@ -480,18 +479,17 @@ impl<A: Allocator + Clone> TreeWriter<A> {
     /// leaf under a parent goes alone onto a fresh leaf, and the full leaf
     /// gets a divider (its largest rowid) in the parent. Ascending inserts
     /// so leave full pages behind them and touch two pages per split.
-    fn quick_balance<F: File>(
+    fn quick_balance<S: PageStore>(
         &mut self,
-        pager: &Pager<F, A>,
+        store: &S,
         path: &mut Path,
         leaf: PageNo,
         largest: i64,
     ) -> Result<()> {
         let fresh = {
-            let mut page = pager.allocate()?;
-            let no = page.number();
+            let (no, mut page) = store.allocate()?;
             let cells = core::iter::once(self.cell.as_slice());
-            PageLayout::new(&mut page, no, pager.usable_size()).rebuild(
+            PageLayout::new(&mut page, no, store.usable_size()).rebuild(
                 PageKind::TableLeaf,
                 cells,
                 None,
@@ -503,7 +501,7 @@ impl<A: Allocator + Clone> TreeWriter<A> {
             .insert_with_child(0, leaf, Varint::new(largest as u64).as_bytes())?;
         let (_, child_index) = path.top()?;
         let step = self.update_parent(
-            pager,
+            store,
             path,
             PageKind::TableInterior,
             usize::from(child_index),
@@ -512,33 +510,33 @@ impl<A: Allocator + Clone> TreeWriter<A> {
         )?;
         match step {
             Step::Done => Ok(()),
-            Step::Parent(kind) => self.settle(pager, path, kind),
+            Step::Parent(kind) => self.settle(store, path, kind),
         }
     }
 
     /// Removes cell `index` from the page at the top of the path, freeing
     /// its overflow chain, and rebalances if the page is left underfull.
-    fn remove_at<F: File>(
+    fn remove_at<S: PageStore>(
         &mut self,
-        pager: &Pager<F, A>,
+        store: &S,
         path: &mut Path,
         kind: PageKind,
         index: u16,
     ) -> Result<()> {
         let (no, _) = path.top()?;
-        self.free_cell_overflow(pager, no, index)?;
+        self.free_cell_overflow(store, no, index)?;
         {
-            let mut page = pager.page_mut(no)?;
-            PageLayout::new(&mut page, no, pager.usable_size()).remove_cell(index)?;
+            let mut page = store.page_mut(no)?;
+            PageLayout::new(&mut page, no, store.usable_size()).remove_cell(index)?;
         }
-        self.settle_if_underfull(pager, path, kind)
+        self.settle_if_underfull(store, path, kind)
     }
 
     /// Rebalances the page at the top of the path if it is a non-root page
     /// filled less than a third (the threshold `settle` uses).
-    fn settle_if_underfull<F: File>(
+    fn settle_if_underfull<S: PageStore>(
         &mut self,
-        pager: &Pager<F, A>,
+        store: &S,
         path: &mut Path,
         kind: PageKind,
     ) -> Result<()> {
@@ -547,44 +545,44 @@ impl<A: Allocator + Clone> TreeWriter<A> {
         }
         let (no, _) = path.top()?;
         {
-            let mut page = pager.page_mut(no)?;
-            let layout = PageLayout::new(&mut page, no, pager.usable_size());
-            let capacity = pager.usable_size() as usize - kind.header_len();
+            let mut page = store.page_mut(no)?;
+            let layout = PageLayout::new(&mut page, no, store.usable_size());
+            let capacity = store.usable_size() as usize - kind.header_len();
             let used = capacity.saturating_sub(layout.free_space()?);
             let view = layout.view()?;
             if used * 3 >= capacity && view.cell_count() > 0 {
                 return Ok(());
             }
-            let view = BTreePage::parse(&page, no, pager.usable_size())?;
+            let view = BTreePage::parse(&page, no, store.usable_size())?;
             self.current.load(&view, &page)?;
         }
-        self.settle(pager, path, kind)
+        self.settle(store, path, kind)
     }
 
-    fn free_cell_overflow<F: File>(
+    fn free_cell_overflow<S: PageStore>(
         &mut self,
-        pager: &Pager<F, A>,
+        store: &S,
         no: PageNo,
         index: u16,
     ) -> Result<()> {
-        let page = pager.page(no)?;
-        let view = BTreePage::parse(&page, no, pager.usable_size())?;
-        free_overflow_of(pager, &view, index)
+        let page = store.page(no)?;
+        let view = BTreePage::parse(&page, no, store.usable_size())?;
+        free_overflow_of(store, &view, index)
     }
 
     /// Builds in `self.cell` the cell for a payload (with its rowid on
     /// table leaves), writing the part that does not stay local to an
     /// overflow chain.
-    fn build_payload_cell<F: File>(
+    fn build_payload_cell<S: PageStore>(
         &mut self,
-        pager: &Pager<F, A>,
+        store: &S,
         kind: PayloadKind,
         rowid: Option<i64>,
         payload: &[u8],
     ) -> Result<()> {
         let size = u32::try_from(payload.len())
             .map_err(|_| Error::Misuse("payload larger than 2^32 - 1 bytes"))?;
-        let local = kind.local_size(pager.usable_size(), size) as usize;
+        let local = kind.local_size(store.usable_size(), size) as usize;
         self.cell.clear();
         self.cell
             .try_extend_from_slice(Varint::new(u64::from(size)).as_bytes())?;
@@ -595,7 +593,7 @@ impl<A: Allocator + Clone> TreeWriter<A> {
         let (here, rest) = payload.split_at(local.min(payload.len()));
         self.cell.try_extend_from_slice(here)?;
         if !rest.is_empty() {
-            let first = write_chain(pager, rest)?;
+            let first = write_chain(store, rest)?;
             self.cell
                 .try_extend_from_slice(&first.get().to_be_bytes())?;
         }
@@ -604,16 +602,16 @@ impl<A: Allocator + Clone> TreeWriter<A> {
 
     /// Descends the table rooted at the path's root towards `rowid`,
     /// pushing each page visited; returns where `rowid` is on the leaf.
-    fn descend_table<F: File>(
+    fn descend_table<S: PageStore>(
         &mut self,
-        pager: &Pager<F, A>,
+        store: &S,
         path: &mut Path,
         rowid: i64,
     ) -> Result<Position> {
         loop {
             let (no, _) = path.top()?;
-            let page = pager.page(no)?;
-            let view = BTreePage::parse(&page, no, pager.usable_size())?;
+            let page = store.page(no)?;
+            let view = BTreePage::parse(&page, no, store.usable_size())?;
             if !view.kind().is_table() {
                 return Err(view.corrupt("table b-tree page is not a table page"));
             }
@@ -640,9 +638,9 @@ impl<A: Allocator + Clone> TreeWriter<A> {
 
     /// Descends the index rooted at the path's root towards `key`; stops at
     /// the page holding an equal key, or at the leaf where it belongs.
-    fn descend_index<F: File>(
+    fn descend_index<S: PageStore>(
         &mut self,
-        pager: &Pager<F, A>,
+        store: &S,
         path: &mut Path,
         key: &[u8],
         columns: &[KeyColumn],
@@ -650,8 +648,8 @@ impl<A: Allocator + Clone> TreeWriter<A> {
         let target = RecordRef::parse(key, None)?;
         loop {
             let (no, _) = path.top()?;
-            let page = pager.page(no)?;
-            let view = BTreePage::parse(&page, no, pager.usable_size())?;
+            let page = store.page(no)?;
+            let view = BTreePage::parse(&page, no, store.usable_size())?;
             if view.kind().is_table() {
                 return Err(view.corrupt("index b-tree page is not an index page"));
             }
@@ -664,7 +662,7 @@ impl<A: Allocator + Clone> TreeWriter<A> {
                 let bytes = match payload.as_complete() {
                     Some(bytes) => bytes,
                     None => {
-                        read_payload(pager, no, payload, key_buffer)?;
+                        read_payload(store, no, payload, key_buffer)?;
                         key_buffer.as_slice()
                     }
                 };
@@ -685,15 +683,15 @@ impl<A: Allocator + Clone> TreeWriter<A> {
 
     /// Follows right-most children from the top of the path down to a
     /// leaf; returns the leaf and its last cell.
-    fn descend_rightmost<F: File>(
+    fn descend_rightmost<S: PageStore>(
         &mut self,
-        pager: &Pager<F, A>,
+        store: &S,
         path: &mut Path,
     ) -> Result<(PageNo, u16)> {
         loop {
             let (no, _) = path.top()?;
-            let page = pager.page(no)?;
-            let view = BTreePage::parse(&page, no, pager.usable_size())?;
+            let page = store.page(no)?;
+            let view = BTreePage::parse(&page, no, store.usable_size())?;
             let count = view.cell_count();
             if view.kind().is_leaf() {
                 let last = count
@@ -724,11 +722,7 @@ fn search(count: u16, mut compare: impl FnMut(u16) -> Result<Ordering>) -> Resul
 }
 
 /// Frees the overflow chain of cell `index` on `view`, if it has one.
-fn free_overflow_of<F: File, A: Allocator + Clone>(
-    pager: &Pager<F, A>,
-    view: &BTreePage<'_>,
-    index: u16,
-) -> Result<()> {
+fn free_overflow_of<S: PageStore>(store: &S, view: &BTreePage<'_>, index: u16) -> Result<()> {
     let cell = view.cell(index)?;
     match cell {
         Cell::TableLeaf { payload, .. }
@@ -736,7 +730,7 @@ fn free_overflow_of<F: File, A: Allocator + Clone>(
         | Cell::IndexInterior { payload, .. } => {
             if let Some(first) = payload.first_overflow() {
                 free_chain(
-                    pager,
+                    store,
                     view.number(),
                     first,
                     payload.size(),

@@ -1,12 +1,13 @@
 //! [`IndexCursor`]: a cursor over an index B-tree, keyed by records.
 
 use core::cmp::Ordering;
+use core::convert::Infallible;
 
 use boundlite_alloc::{Allocator, Vec};
 
 use crate::btree::cell::Cell;
 use crate::btree::cursor::path::{TreeKind, TreePath};
-use crate::btree::cursor::{PayloadRef, SeekMode};
+use crate::btree::cursor::{CursorState, PayloadRef, SeekMode};
 use crate::btree::overflow::read_payload;
 use crate::btree::source::PageSource;
 use crate::record::{KeyColumn, RecordRef, ValueRef, compare_record_with_values, compare_records};
@@ -26,7 +27,7 @@ use crate::{Error, PageNo, Result};
 /// it ran off either end (or the seek found nothing), after which it is
 /// unpositioned and accessors return `Misuse`.
 pub struct IndexCursor<'p, S: PageSource, A: Allocator> {
-    path: TreePath<'p, S>,
+    path: TreePath<'p, S, Infallible>,
     buffer: Vec<u8, A>,
 }
 
@@ -47,21 +48,27 @@ impl<'p, S: PageSource, A: Allocator> IndexCursor<'p, S, A> {
         self.path.root()
     }
 
-    /// Whether the cursor is on an entry.
+    /// Whether the cursor is on an entry (its state is `Valid`).
     pub const fn is_positioned(&self) -> bool {
         self.path.is_positioned()
+    }
+
+    /// Where the cursor stands. An index cursor does not save positions
+    /// (yet), so it is never `RequiresSeek`.
+    pub const fn state(&self) -> CursorState<Infallible> {
+        self.path.state()
     }
 
     /// Moves to the first entry; `false` when the index is empty.
     pub fn first(&mut self) -> Result<bool> {
         let moved = self.path.first();
-        self.path.settle(moved)
+        self.path.land(moved)
     }
 
     /// Moves to the last entry; `false` when the index is empty.
     pub fn last(&mut self) -> Result<bool> {
         let moved = self.path.last();
-        self.path.settle(moved)
+        self.path.land(moved)
     }
 
     /// Moves to the next entry; `false` past the last.
@@ -70,13 +77,13 @@ impl<'p, S: PageSource, A: Allocator> IndexCursor<'p, S, A> {
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<bool> {
         let moved = self.path.next();
-        self.path.settle(moved)
+        self.path.land(moved)
     }
 
     /// Moves to the previous entry; `false` before the first.
     pub fn prev(&mut self) -> Result<bool> {
         let moved = self.path.prev();
-        self.path.settle(moved)
+        self.path.land(moved)
     }
 
     /// Moves to the entry `mode` picks relative to the search key `key`
@@ -90,7 +97,7 @@ impl<'p, S: PageSource, A: Allocator> IndexCursor<'p, S, A> {
         let moved = self.seek_by(mode, |entry| {
             compare_record_with_values(entry, key, columns)
         });
-        self.path.settle(moved)
+        self.path.land(moved)
     }
 
     /// [`seek`](Self::seek) with the search key given as a record.
@@ -101,7 +108,7 @@ impl<'p, S: PageSource, A: Allocator> IndexCursor<'p, S, A> {
         mode: SeekMode,
     ) -> Result<bool> {
         let moved = self.seek_by(mode, |entry| compare_records(entry, key, columns));
-        self.path.settle(moved)
+        self.path.land(moved)
     }
 
     /// The seek itself: `compare` orders an entry against the search key.
@@ -132,7 +139,7 @@ impl<'p, S: PageSource, A: Allocator> IndexCursor<'p, S, A> {
                     return Ok(false);
                 }
                 let buffer = &mut self.buffer;
-                let ordering = self.path.with_cell(|cell, page| {
+                let ordering = self.path.with_landing_cell(|cell, page| {
                     compare_cell(source, cell, page, buffer, &mut compare)
                 })?;
                 if ordering.is_eq() {

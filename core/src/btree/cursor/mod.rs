@@ -20,6 +20,36 @@
 //! these is `Corrupt` naming the page where the bad pointer was found. After
 //! any error the cursor is unpositioned, and can be moved again.
 //!
+//! # States
+//!
+//! A cursor is in one [`CursorState`], as a SQLite cursor is in one
+//! `eState` (`btreeInt.h`): `Valid` (`CURSOR_VALID`), `Unpositioned`
+//! (`CURSOR_INVALID`, which here also covers SQLite's `CURSOR_FAULT`: after
+//! an error the cursor is simply on no entry), and `RequiresSeek { key }`
+//! (`CURSOR_REQUIRESEEK`). Only a `Valid` cursor's path is trusted, and
+//! only a `Valid` cursor's entry can be read (otherwise `Misuse`). Saving
+//! a position is what lets a caller change the tree while it iterates: a
+//! cursor holds no page between calls, so the only thing a change can
+//! break is its path, and a saved cursor no longer uses it.
+//!
+//! | from | call | to |
+//! |---|---|---|
+//! | any | `first`, `last`, `seek` landing on an entry | `Valid` |
+//! | any | `first`, `last`, `seek` finding none | `Unpositioned` |
+//! | `Valid` | `next`, `prev` onto an entry | `Valid` |
+//! | `Valid` | `next`, `prev` off either end | `Unpositioned` |
+//! | `Unpositioned` | `next`, `prev`, `scan`, `restore`, `save_position` | `Unpositioned` (`false`) |
+//! | `Valid` | `save_position` | `RequiresSeek { key }`, `key` the entry's |
+//! | `RequiresSeek { key }` | `next` / `prev` | as `seek(key, Gt)` / `seek(key, Lt)`: `Valid` or `Unpositioned` |
+//! | `RequiresSeek { key }` | `restore`, `key` still in the tree | `Valid`, on it |
+//! | `RequiresSeek { key }` | `restore`, `key` gone | `RequiresSeek { key }` (`false`) |
+//! | `RequiresSeek { key }` | `scan` | as `seek(key, Ge)`, then the scan |
+//! | any | a call that fails | `Unpositioned` |
+//!
+//! [`TableCursor`] saves its rowid. [`IndexCursor`] does not save
+//! positions yet (re-seeking an entry needs its key columns), so its state
+//! is a `CursorState<Infallible>` that cannot be `RequiresSeek`.
+//!
 //! [`PageSource`]: crate::btree::PageSource
 
 mod index;
@@ -38,6 +68,24 @@ pub use table::TableCursor;
 /// with the smallest pages and the largest keys a real tree of 2^31 pages
 /// stays well under it, so a deeper path means a cycle or a corrupt file.
 pub const MAX_DEPTH: usize = 20;
+
+/// Where a cursor stands; see the [module documentation](self) for the
+/// transitions. `K` is the key a saved position keeps: a rowid for a
+/// [`TableCursor`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CursorState<K> {
+    /// On an entry: its path is trusted and the entry can be read.
+    Valid,
+    /// On no entry: never moved, ran off either end, a seek found nothing,
+    /// or a call failed; the next `first`, `last` or `seek` starts afresh.
+    Unpositioned,
+    /// Was on the entry `key` when its position was saved; the tree may
+    /// have changed since, so the next move re-seeks `key` first.
+    RequiresSeek {
+        /// The saved entry's key.
+        key: K,
+    },
+}
 
 /// Where a seek lands relative to its key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -2,11 +2,13 @@
 //!
 //! Each [`Level`] names a page, its cell count and kind, and an index: on
 //! every level but the last, the child followed (`0..=count`, `count` being
-//! the right-most child); on the last level, the cell the cursor is on. A
-//! depth of 0 means the cursor is not on an entry.
+//! the right-most child); on the last level, the cell the cursor is on.
+//! Whether the path names an entry at all is its [`CursorState`], never
+//! its depth: during a move the path is being rebuilt and the state is
+//! `Unpositioned` until the cursor lands ([`TreePath::land`]).
 
 use crate::btree::cell::Cell;
-use crate::btree::cursor::{MAX_DEPTH, PayloadRef};
+use crate::btree::cursor::{CursorState, MAX_DEPTH, PayloadRef};
 use crate::btree::overflow::read_payload;
 use crate::btree::page::BTreePage;
 use crate::btree::source::PageSource;
@@ -47,21 +49,26 @@ const UNUSED: Level = Level {
 
 const NOT_POSITIONED: Error = Error::Misuse("cursor is not on an entry");
 
-/// The path from a tree's root to the cursor's entry.
-pub(super) struct TreePath<'p, S> {
+const MUST_RESEEK: Error = Error::Misuse("cursor saved its position: restore it before reading");
+
+/// The path from a tree's root to the cursor's entry, and the cursor's
+/// state; `K` is the key a saved position keeps.
+pub(super) struct TreePath<'p, S, K> {
     source: &'p S,
     root: PageNo,
     tree: TreeKind,
+    state: CursorState<K>,
     levels: [Level; MAX_DEPTH],
     depth: usize,
 }
 
-impl<'p, S: PageSource> TreePath<'p, S> {
+impl<'p, S: PageSource, K: Copy> TreePath<'p, S, K> {
     pub(super) const fn new(source: &'p S, root: PageNo, tree: TreeKind) -> Self {
         TreePath {
             source,
             root,
             tree,
+            state: CursorState::Unpositioned,
             levels: [UNUSED; MAX_DEPTH],
             depth: 0,
         }
@@ -75,22 +82,61 @@ impl<'p, S: PageSource> TreePath<'p, S> {
         self.root
     }
 
-    pub(super) const fn is_positioned(&self) -> bool {
-        self.depth > 0
+    pub(super) const fn state(&self) -> CursorState<K> {
+        self.state
     }
 
-    /// Forgets the position.
+    pub(super) const fn is_positioned(&self) -> bool {
+        matches!(self.state, CursorState::Valid)
+    }
+
+    /// Forgets the position (and a saved key).
     pub(super) fn reset(&mut self) {
+        self.state = CursorState::Unpositioned;
         self.depth = 0;
     }
 
-    /// Unpositions the cursor when a move failed half way, so that its path
+    /// Ends a move: `Valid` when it landed on an entry, else (ran off an
+    /// end, found nothing, failed half way) `Unpositioned`, so that a path
     /// is never left inconsistent.
+    pub(super) fn land(&mut self, moved: Result<bool>) -> Result<bool> {
+        match moved {
+            Ok(true) => {
+                self.state = CursorState::Valid;
+                Ok(true)
+            }
+            Ok(false) => {
+                self.reset();
+                Ok(false)
+            }
+            Err(error) => {
+                self.reset();
+                Err(error)
+            }
+        }
+    }
+
+    /// Unpositions the cursor when an operation that keeps it where it is
+    /// (a scan of its leaf) failed half way.
     pub(super) fn settle<T>(&mut self, result: Result<T>) -> Result<T> {
         if result.is_err() {
             self.reset();
         }
         result
+    }
+
+    /// `Valid` → `RequiresSeek { key }`: the path is no longer trusted, and
+    /// the cursor's next move re-seeks `key`. Any other state is kept.
+    pub(super) fn save(&mut self, key: K) {
+        if self.is_positioned() {
+            self.state = CursorState::RequiresSeek { key };
+        }
+    }
+
+    /// Puts back a saved key after a re-seek did not find it, so that the
+    /// next move still starts from it.
+    pub(super) fn keep_saved(&mut self, key: K) {
+        self.state = CursorState::RequiresSeek { key };
     }
 
     /// Moves to the first entry; `false` when the tree is empty.
@@ -120,12 +166,18 @@ impl<'p, S: PageSource> TreePath<'p, S> {
         Ok(true)
     }
 
-    /// Moves to the next entry; `false` (and unpositioned) past the last,
-    /// or when the cursor was not on an entry.
+    /// Moves to the next entry; `false` past the last, or when the cursor
+    /// was not on an entry. The caller [`land`](Self::land)s the result.
     pub(super) fn next(&mut self) -> Result<bool> {
         if !self.is_positioned() {
             return Ok(false);
         }
+        self.advance()
+    }
+
+    /// [`next`](Self::next) on the path as it stands, whatever the state:
+    /// within a move.
+    fn advance(&mut self) -> Result<bool> {
         let top = self.top_mut()?;
         if !top.leaf {
             // On an index interior cell: its successor starts the subtree
@@ -158,12 +210,19 @@ impl<'p, S: PageSource> TreePath<'p, S> {
         }
     }
 
-    /// Moves to the previous entry; `false` (and unpositioned) before the
-    /// first, or when the cursor was not on an entry.
+    /// Moves to the previous entry; `false` before the first, or when the
+    /// cursor was not on an entry. The caller [`land`](Self::land)s the
+    /// result.
     pub(super) fn prev(&mut self) -> Result<bool> {
         if !self.is_positioned() {
             return Ok(false);
         }
+        self.retreat()
+    }
+
+    /// [`prev`](Self::prev) on the path as it stands, whatever the state:
+    /// within a move.
+    fn retreat(&mut self) -> Result<bool> {
         let top = self.top_mut()?;
         if !top.leaf {
             // On an index interior cell: its predecessor ends its left child.
@@ -248,7 +307,7 @@ impl<'p, S: PageSource> TreePath<'p, S> {
             return Ok(false);
         }
         top.index = top.count - 1;
-        self.next()
+        self.advance()
     }
 
     /// After [`descend_to`](Self::descend_to): moves to the last entry for
@@ -263,11 +322,21 @@ impl<'p, S: PageSource> TreePath<'p, S> {
             self.reset();
             return Ok(false);
         }
-        self.prev()
+        self.retreat()
     }
 
     /// Runs `f` on the cell the cursor is on.
     pub(super) fn with_cell<R>(&self, f: impl FnOnce(&Cell<'_>, PageNo) -> Result<R>) -> Result<R> {
+        self.entry_level()?;
+        self.with_landing_cell(f)
+    }
+
+    /// Runs `f` on the cell the path ends at, within a move (before it
+    /// lands).
+    pub(super) fn with_landing_cell<R>(
+        &self,
+        f: impl FnOnce(&Cell<'_>, PageNo) -> Result<R>,
+    ) -> Result<R> {
         let level = self.top()?;
         let bytes = self.source.page(level.page)?;
         let page = BTreePage::parse(&bytes, level.page, self.source.usable_size())?;
@@ -279,7 +348,7 @@ impl<'p, S: PageSource> TreePath<'p, S> {
         &self,
         f: impl FnOnce(&BTreePage<'_>, u16) -> Result<R>,
     ) -> Result<R> {
-        let level = self.top()?;
+        let level = self.entry_level()?;
         let bytes = self.source.page(level.page)?;
         let page = BTreePage::parse(&bytes, level.page, self.source.usable_size())?;
         f(&page, level.index)
@@ -301,7 +370,7 @@ impl<'p, S: PageSource> TreePath<'p, S> {
         buffer: &'c mut Vec<u8, A>,
     ) -> Result<(Option<i64>, PayloadRef<'c, S::Page<'p>>)> {
         let source: &'p S = self.source;
-        let level = self.top()?;
+        let level = self.entry_level()?;
         let bytes = source.page(level.page)?;
         let page = BTreePage::parse(&bytes, level.page, source.usable_size())?;
         let cell = page.cell(level.index)?;
@@ -328,7 +397,7 @@ impl<'p, S: PageSource> TreePath<'p, S> {
         mut visit: impl FnMut(i64, &[u8]) -> Result<bool>,
     ) -> Result<bool> {
         let source: &'p S = self.source;
-        let level = self.top()?;
+        let level = self.entry_level()?;
         if self.tree != TreeKind::Table || !level.leaf {
             return Err(Error::Misuse("only table leaves are scanned"));
         }
@@ -361,7 +430,16 @@ impl<'p, S: PageSource> TreePath<'p, S> {
 
     /// The page of the cell the cursor is on.
     pub(super) fn page_number(&self) -> Result<PageNo> {
-        Ok(self.top()?.page)
+        Ok(self.entry_level()?.page)
+    }
+
+    /// The last level, when the cursor is on an entry (`Valid`).
+    fn entry_level(&self) -> Result<Level> {
+        match self.state {
+            CursorState::Valid => self.top(),
+            CursorState::Unpositioned => Err(NOT_POSITIONED),
+            CursorState::RequiresSeek { .. } => Err(MUST_RESEEK),
+        }
     }
 
     fn top(&self) -> Result<Level> {

@@ -3,7 +3,7 @@
 use boundlite_alloc::{Allocator, Vec};
 
 use crate::btree::cursor::path::{TreeKind, TreePath};
-use crate::btree::cursor::{PayloadRef, SeekMode};
+use crate::btree::cursor::{CursorState, PayloadRef, SeekMode};
 use crate::btree::page::BTreePage;
 use crate::btree::source::PageSource;
 use crate::{Error, PageNo, Result};
@@ -13,6 +13,10 @@ use crate::{Error, PageNo, Result};
 /// Moves return `Ok(true)` when the cursor is on a row and `Ok(false)` when
 /// it ran off either end (or the seek found nothing), after which it is
 /// unpositioned and accessors return `Misuse`.
+///
+/// To change the table while iterating it, save the cursor's position
+/// ([`save_position`](Self::save_position)) before the change; its next
+/// move re-seeks the saved rowid (see the [states](super#states)).
 ///
 /// ```
 /// use boundlite::btree::{FileImage, SeekMode, TableCursor};
@@ -31,7 +35,7 @@ use crate::{Error, PageNo, Result};
 /// # Ok::<(), boundlite::Error>(())
 /// ```
 pub struct TableCursor<'p, S: PageSource, A: Allocator> {
-    path: TreePath<'p, S>,
+    path: TreePath<'p, S, i64>,
     buffer: Vec<u8, A>,
 }
 
@@ -51,45 +55,95 @@ impl<'p, S: PageSource, A: Allocator> TableCursor<'p, S, A> {
         self.path.root()
     }
 
-    /// Whether the cursor is on a row.
+    /// Whether the cursor is on a row (its state is `Valid`).
     pub const fn is_positioned(&self) -> bool {
         self.path.is_positioned()
+    }
+
+    /// Where the cursor stands; a saved position keeps its rowid.
+    pub const fn state(&self) -> CursorState<i64> {
+        self.path.state()
     }
 
     /// Moves to the row with the smallest rowid; `false` when the table is
     /// empty.
     pub fn first(&mut self) -> Result<bool> {
         let moved = self.path.first();
-        self.path.settle(moved)
+        self.path.land(moved)
     }
 
     /// Moves to the row with the largest rowid; `false` when the table is
     /// empty.
     pub fn last(&mut self) -> Result<bool> {
         let moved = self.path.last();
-        self.path.settle(moved)
+        self.path.land(moved)
     }
 
-    /// Moves to the next row; `false` past the last.
+    /// Moves to the next row; `false` past the last. After
+    /// [`save_position`](Self::save_position), to the first row after the
+    /// saved rowid in the table as it is now.
     // A cursor step is not an iterator's: it can fail, and the entry is
     // read through the cursor rather than handed out.
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<bool> {
+        if let CursorState::RequiresSeek { key } = self.path.state() {
+            return self.seek(key, SeekMode::Gt);
+        }
         let moved = self.path.next();
-        self.path.settle(moved)
+        self.path.land(moved)
     }
 
-    /// Moves to the previous row; `false` before the first.
+    /// Moves to the previous row; `false` before the first. After
+    /// [`save_position`](Self::save_position), to the last row before the
+    /// saved rowid in the table as it is now.
     pub fn prev(&mut self) -> Result<bool> {
+        if let CursorState::RequiresSeek { key } = self.path.state() {
+            return self.seek(key, SeekMode::Lt);
+        }
         let moved = self.path.prev();
-        self.path.settle(moved)
+        self.path.land(moved)
     }
 
     /// Moves to the row `mode` picks relative to `rowid`; `false` when
     /// there is none.
     pub fn seek(&mut self, rowid: i64, mode: SeekMode) -> Result<bool> {
         let moved = self.seek_unsettled(rowid, mode);
-        self.path.settle(moved)
+        self.path.land(moved)
+    }
+
+    /// Saves the cursor's position (`Valid` → `RequiresSeek { rowid }`)
+    /// so that the table may be changed before its next move, which
+    /// re-seeks the rowid instead of trusting the path. SQLite's
+    /// `saveCursorPosition`. An unpositioned or already saved cursor is
+    /// left as it is. Reads the rowid from the leaf the cursor is on (a
+    /// cache hit) and allocates nothing.
+    pub fn save_position(&mut self) -> Result<()> {
+        if !self.path.is_positioned() {
+            return Ok(());
+        }
+        let rowid = self.rowid();
+        let rowid = self.path.settle(rowid)?;
+        self.path.save(rowid);
+        Ok(())
+    }
+
+    /// Re-seeks a saved position: `true`, and `Valid` on it, when the
+    /// saved row is still in the table; `false` when it is gone, the
+    /// position staying saved so that [`next`](Self::next) and
+    /// [`prev`](Self::prev) still go on from it. On a `Valid` cursor,
+    /// `true`; on an unpositioned one, `false`.
+    pub fn restore(&mut self) -> Result<bool> {
+        match self.path.state() {
+            CursorState::Valid => Ok(true),
+            CursorState::Unpositioned => Ok(false),
+            CursorState::RequiresSeek { key } => {
+                if self.seek(key, SeekMode::Eq)? {
+                    return Ok(true);
+                }
+                self.path.keep_saved(key);
+                Ok(false)
+            }
+        }
     }
 
     fn seek_unsettled(&mut self, rowid: i64, mode: SeekMode) -> Result<bool> {
@@ -166,11 +220,19 @@ impl<'p, S: PageSource, A: Allocator> TableCursor<'p, S, A> {
     /// Moves forward from the current row, itself included, to the first
     /// row `visit` (given its rowid and record) stops at: `true` on it,
     /// `false` (and unpositioned) past the last row, or when the cursor
-    /// was not on a row. The rows of one leaf are read from one visit to
-    /// it, which is what makes a filtered scan cheap.
+    /// was not on a row. After [`save_position`](Self::save_position), the
+    /// scan starts at the saved rowid or the first row after it. The rows
+    /// of one leaf are read from one visit to it, which is what makes a
+    /// filtered scan cheap.
     pub fn scan(&mut self, mut visit: impl FnMut(i64, &[u8]) -> Result<bool>) -> Result<bool> {
-        if !self.path.is_positioned() {
-            return Ok(false);
+        match self.path.state() {
+            CursorState::Valid => {}
+            CursorState::Unpositioned => return Ok(false),
+            CursorState::RequiresSeek { key } => {
+                if !self.seek(key, SeekMode::Ge)? {
+                    return Ok(false);
+                }
+            }
         }
         loop {
             let stopped = self.path.scan_leaf(&mut self.buffer, &mut visit);
@@ -178,7 +240,7 @@ impl<'p, S: PageSource, A: Allocator> TableCursor<'p, S, A> {
                 return Ok(true);
             }
             let moved = self.path.next();
-            if !self.path.settle(moved)? {
+            if !self.path.land(moved)? {
                 return Ok(false);
             }
         }

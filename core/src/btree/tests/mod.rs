@@ -9,6 +9,7 @@ extern crate std;
 mod overflow;
 mod page;
 mod payload;
+mod save_position;
 
 use std::vec;
 use std::vec::Vec as StdVec;
