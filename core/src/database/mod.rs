@@ -173,9 +173,25 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
         self.busy_timeout_ms.get()
     }
 
-    /// Runs `op` until it is not `Busy` or the busy timeout has passed.
-    pub(crate) fn retry<T>(&self, op: impl FnMut() -> Result<T>) -> Result<T> {
-        retry_busy(&self.platform, self.busy_timeout_ms.get(), op)
+    /// Runs `op` until it is not `Busy` or the busy timeout has passed. A
+    /// read that met only a writer publishing its commit is retried at
+    /// once, whatever the timeout, with SQLite's short pauses: SQLite's
+    /// readers are never refused for that, and neither are these.
+    pub(crate) fn retry<T>(&self, mut op: impl FnMut() -> Result<T>) -> Result<T> {
+        retry_busy(&self.platform, self.busy_timeout_ms.get(), || {
+            let mut attempt = 0u32;
+            loop {
+                match op() {
+                    Err(Error::Busy)
+                        if self.pager.busy_is_transient() && attempt < TRANSIENT_RETRIES =>
+                    {
+                        attempt += 1;
+                        pause(&self.platform, attempt);
+                    }
+                    other => return other,
+                }
+            }
+        })
     }
 
     /// Gives a database that has no log yet (a rollback-journal file) its
@@ -306,6 +322,27 @@ fn open_database_file<P: Platform>(
             Ok((file, OpenMode::ReadOnly))
         }
         Err(e) => Err(refused(e)),
+    }
+}
+
+/// Retries of a read that met a header being rewritten before `Busy` is
+/// returned (SQLite's `WAL_RETRY_PROTOCOL_LIMIT`).
+const TRANSIENT_RETRIES: u32 = 100;
+
+/// The pause before retry `attempt` of such a read, as SQLite's
+/// `walTryBeginRead` pauses: none for the first five, a microsecond up to
+/// the tenth, then growing with the square of the attempts past nine. A
+/// platform that cannot sleep yields the processor instead.
+fn pause<P: Platform>(platform: &P, attempt: u32) {
+    let micros = match attempt {
+        0..=5 => return,
+        6..=9 => 1,
+        n => (n - 9).saturating_mul(n - 9).saturating_mul(39),
+    };
+    if !platform.sleep(micros) {
+        for _ in 0..micros.saturating_mul(64) {
+            core::hint::spin_loop();
+        }
     }
 }
 

@@ -112,36 +112,19 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         wal: &RefCell<crate::wal::Wal<F, A>>,
         mode: CheckpointMode,
     ) -> Result<CheckpointResult> {
-        let (limit, _) = self.shared_checkpoint_limit()?;
-        let mut busy = false;
-        let (backfilled, committed) = {
-            let wal = wal.try_borrow().map_err(|_| reentrant())?;
-            (wal.backfilled(), wal.max_frame())
+        // A read of the latest commit first: its mark keeps other handles
+        // from restarting the log while its frames are read and copied.
+        let held = match self.in_write_transaction() {
+            true => None,
+            false => Some(self.take_read()?.1),
         };
-        if backfilled < limit {
-            if self.lock_file_readers(limit)? {
-                let copied = {
-                    let mut wal = wal.try_borrow_mut().map_err(|_| reentrant())?;
-                    let mut file = self.file.try_borrow_mut().map_err(|_| reentrant())?;
-                    let mut scratch = self.scratch.try_borrow_mut().map_err(|_| reentrant())?;
-                    let copied = wal.backfill(&mut *file, limit, &mut scratch);
-                    copied.map(|_| wal.backfilled())
-                };
-                let done = match copied {
-                    Ok(done) => done,
-                    Err(e) => {
-                        self.unlock_file_readers(backfilled)?;
-                        return Err(e);
-                    }
-                };
-                self.unlock_file_readers(done)?;
-                // The file's copies of checkpointed pages changed.
-                self.cache.forget_where(|v| v == Version::File)?;
-            } else {
-                busy = true;
-            }
+        let copied = self.backfill_shared(wal);
+        if let Some(mark) = held {
+            self.release_read(mark)?;
         }
-        let complete = wal.try_borrow().map_err(|_| reentrant())?.backfilled() == committed;
+        let mut busy = copied?;
+        let committed = self.seen_header().max_frame;
+        let complete = self.shared_backfilled()? >= committed;
         match mode {
             CheckpointMode::Passive => {}
             CheckpointMode::Full => busy |= !complete,
@@ -187,8 +170,47 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         })
     }
 
+    /// Copies what no reader's mark holds back into the database file;
+    /// `true` when something was held back (a reader, or a reader of the
+    /// database file alone while there was something to copy).
+    fn backfill_shared(&self, wal: &RefCell<crate::wal::Wal<F, A>>) -> Result<bool> {
+        let (limit, _) = self.shared_checkpoint_limit()?;
+        let backfilled = wal.try_borrow().map_err(|_| reentrant())?.backfilled();
+        if backfilled >= limit {
+            return Ok(false);
+        }
+        if !self.lock_file_readers(limit)? {
+            return Ok(true);
+        }
+        let copied = {
+            let mut wal = wal.try_borrow_mut().map_err(|_| reentrant())?;
+            let mut file = self.file.try_borrow_mut().map_err(|_| reentrant())?;
+            let mut scratch = self.scratch.try_borrow_mut().map_err(|_| reentrant())?;
+            wal.backfill(&mut *file, limit, &mut scratch)
+                .map(|_| wal.backfilled())
+        };
+        let done = match copied {
+            Ok(done) => done,
+            Err(e) => {
+                self.unlock_file_readers(backfilled)?;
+                return Err(e);
+            }
+        };
+        self.unlock_file_readers(done)?;
+        // The file's copies of checkpointed pages changed.
+        self.cache.forget_where(|v| v == Version::File)?;
+        Ok(false)
+    }
+
     /// The frames in the log and those backfilled, as a checkpoint reports.
     fn log_counts(&self) -> Result<CheckpointResult> {
+        if self.is_shared() {
+            return Ok(CheckpointResult {
+                busy: false,
+                log: self.seen_header().max_frame,
+                checkpointed: self.shared_backfilled()?,
+            });
+        }
         let Some(wal) = self.wal.get() else {
             return Ok(CheckpointResult::default());
         };

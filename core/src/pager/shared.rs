@@ -81,6 +81,11 @@ pub(crate) struct SharedState {
     /// The shared header the pager's view follows; `None` before the first
     /// read.
     seen: Cell<Option<IndexHeader>>,
+    /// Whether the private index holds the frames of `seen` (a reader of
+    /// mark 0 leaves it empty).
+    loaded: Cell<bool>,
+    /// Whether the last `Busy` of a read met only a header being rewritten.
+    transient: Cell<bool>,
     /// Frames the shared index said were backfilled, when last read.
     backfilled: Cell<u32>,
     /// How many of this pager's readers hold each read mark.
@@ -98,6 +103,8 @@ impl SharedState {
     pub(crate) fn new() -> Self {
         SharedState {
             seen: Cell::new(None),
+            loaded: Cell::new(false),
+            transient: Cell::new(false),
             backfilled: Cell::new(0),
             holders: core::array::from_fn(|_| Cell::new(0)),
             writing: Cell::new(false),
@@ -137,19 +144,84 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
             self.count_mark(mark, 1);
             return Ok((snapshot, mark));
         }
+        self.shared.transient.set(false);
         for _ in 0..READ_ATTEMPTS {
-            let header = self.refresh()?;
-            if let Some(found) = self.try_mark(&header)? {
-                return Ok(found);
+            let Some(header) = self.current_header()? else {
+                continue;
+            };
+            let Some(mark) = self.try_mark(&header)? else {
+                continue;
+            };
+            // Under the mark the hash tables of the header's frames stay
+            // as they are: no log restarts while a mark of 1 or more is
+            // held, and a reader of mark 0 needs no frame.
+            let followed = if mark == 0 {
+                self.follow_file_only(&header)
+            } else {
+                self.follow_frames(&header)
+            };
+            if let Err(e) = followed {
+                let _ = self.release_read(mark);
+                return Err(e);
             }
+            let snapshot = match mark {
+                0 => Snapshot {
+                    log_end: 0,
+                    ..self.snapshot()
+                },
+                _ => self.snapshot(),
+            };
+            return Ok((snapshot, mark));
         }
+        // Every attempt found a header being rewritten: a writer is
+        // publishing a commit. The caller retries after a pause.
+        self.shared.transient.set(true);
         Err(Error::Busy)
+    }
+
+    /// Whether the last read refused as `Busy` only met a header being
+    /// rewritten (no recovery running): worth retrying at once, whatever
+    /// the busy timeout, as SQLite's readers do.
+    pub(crate) fn busy_is_transient(&self) -> bool {
+        self.shared.transient.get()
+    }
+
+    /// The shared header, when it can be used; `None` when it is being
+    /// rewritten or was just rebuilt, and must be read again. Rebuilds it
+    /// from the log when it is torn and no writer holds the write lock.
+    fn current_header(&self) -> Result<Option<IndexHeader>> {
+        match self.with_db(|db| shm::read_header(db))? {
+            Ok(header) => Ok(Some(header)),
+            Err(Unusable::Version) => Err(Error::CantOpen(
+                "the WAL index is of a version this engine does not know",
+            )),
+            Err(Unusable::Rebuild) => match self.recover() {
+                Ok(()) => Ok(None),
+                // The write lock is held: a writer publishing its header
+                // (read again), unless a recovery is running (busy).
+                Err(Error::Busy) if !self.recovery_running()? => Ok(None),
+                Err(e) => Err(e),
+            },
+        }
+    }
+
+    /// Whether another handle holds the recovery lock.
+    fn recovery_running(&self) -> Result<bool> {
+        self.with_db(
+            |db| match shm::lock(db, Slot::Recover, ShmLockKind::Shared) {
+                Ok(()) => {
+                    shm::unlock(db, Slot::Recover, ShmLockKind::Shared)?;
+                    Ok(false)
+                }
+                Err(Error::Busy) => Ok(true),
+                Err(e) => Err(e),
+            },
+        )
     }
 
     /// One attempt at holding a read mark for the log `header` describes;
     /// `None` when something moved and the read must start again.
-    fn try_mark(&self, header: &IndexHeader) -> Result<Option<(Snapshot, Mark)>> {
-        let snapshot = self.snapshot();
+    fn try_mark(&self, header: &IndexHeader) -> Result<Option<Mark>> {
         self.with_db(|db| {
             if shm::backfilled(db)? >= header.max_frame {
                 match self.share_mark(db, 0) {
@@ -159,11 +231,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
                             self.unshare_mark(db, 0)?;
                             return Ok(None);
                         }
-                        let snapshot = Snapshot {
-                            log_end: 0,
-                            ..snapshot
-                        };
-                        return Ok(Some((snapshot, 0)));
+                        return Ok(Some(0));
                     }
                     // A checkpoint is writing the database file: read
                     // through the log instead.
@@ -210,7 +278,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
                 self.unshare_mark(db, mark)?;
                 return Ok(None);
             }
-            Ok(Some((snapshot, mark)))
+            Ok(Some(mark))
         })
     }
 
@@ -263,31 +331,61 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         }
     }
 
-    /// Reads the shared header, rebuilding the index from the log when it
-    /// is torn or new, and brings this pager's view up to it.
-    fn refresh(&self) -> Result<IndexHeader> {
-        for _ in 0..READ_ATTEMPTS {
-            let read = self.with_db(|db| shm::read_header(db))?;
-            let header = match read {
-                Ok(header) => header,
-                Err(Unusable::Version) => {
-                    return Err(Error::CantOpen(
-                        "the WAL index is of a version this engine does not know",
-                    ));
-                }
-                Err(Unusable::Rebuild) => {
-                    self.recover()?;
-                    continue;
-                }
-            };
-            if self.shared.seen.get() != Some(header) {
-                self.follow(&header)?;
-            } else {
-                self.follow_backfill()?;
-            }
-            return Ok(header);
+    /// Brings this pager's view, its private index included, up to the
+    /// log `header` describes. Only under a read mark of 1 or more, or the
+    /// write lock: then no log restart can rewrite the hash tables read.
+    fn follow_frames(&self, header: &IndexHeader) -> Result<()> {
+        if self.shared.seen.get() == Some(*header) && self.shared.loaded.get() {
+            return self.follow_backfill();
         }
-        Err(Error::Busy)
+        self.follow(header)?;
+        self.shared.loaded.set(true);
+        Ok(())
+    }
+
+    /// Brings this pager's view up to a log `header` describes whose every
+    /// frame is in the database file, read under mark 0: the latest commit
+    /// is the database file alone. Another handle may restart the log
+    /// meanwhile, so its hash tables are not read: the private index is
+    /// emptied, and filled again by the next read through the log.
+    fn follow_file_only(&self, header: &IndexHeader) -> Result<()> {
+        if self.shared.seen.get() == Some(*header) {
+            return self.follow_backfill();
+        }
+        self.drop_view()?;
+        if let Some(wal) = self.wal.get() {
+            wal.try_borrow_mut()
+                .map_err(|_| reentrant())?
+                .forget_frames();
+        }
+        self.cache
+            .forget_where(|v| matches!(v, Version::Log(_) | Version::File))?;
+        let backfilled = self.with_db(|db| shm::backfilled(db))?;
+        self.shared.backfilled.set(backfilled);
+        self.log_end.set(0);
+        self.adopt_state(header)?;
+        self.shared.seen.set(Some(*header));
+        self.shared.loaded.set(false);
+        Ok(())
+    }
+
+    /// Takes the page count `header` records (or the file's) and the
+    /// database header as of the pager's latest snapshot.
+    fn adopt_state(&self, header: &IndexHeader) -> Result<()> {
+        let page_count = match header.db_pages {
+            0 => self.file_pages()?,
+            n => n,
+        };
+        let mut state = self.committed.get();
+        state.page_count = page_count;
+        self.committed.set(state);
+        self.state.set(state);
+        if page_count > 0 {
+            state.header = self.read_header_as_of(&self.snapshot())?;
+            self.committed.set(state);
+            self.state.set(state);
+        }
+        Ok(())
     }
 
     /// Makes the pager's view the log `header` describes: indexes frames
@@ -315,21 +413,8 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
             self.cache.forget_where(|v| v == Version::File)?;
         }
         self.shared.backfilled.set(backfilled);
-        let page_count = match header.db_pages {
-            0 => self.file_pages()?,
-            n => n,
-        };
         self.log_end.set(header.max_frame);
-        let mut state = self.committed.get();
-        state.page_count = page_count;
-        self.committed.set(state);
-        self.state.set(state);
-        if page_count > 0 {
-            let fresh = self.read_header_as_of(&self.snapshot())?;
-            state.header = fresh;
-            self.committed.set(state);
-            self.state.set(state);
-        }
+        self.adopt_state(header)?;
         self.shared.seen.set(Some(*header));
         Ok(())
     }
@@ -474,31 +559,44 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         self.shared.writing.set(true);
         let (snapshot, mark) = read?;
         self.shared.view.set(Some((mark, snapshot)));
-        if mark == 0 {
-            self.restart_shared_log()?;
+        if mark == 0 && self.restart_shared_log()? {
+            self.shared.loaded.set(true);
+            return Ok(());
+        }
+        if !self.shared.loaded.get() {
+            // A reader of mark 0 left the private index empty. Under the
+            // write lock no other handle restarts the log, so its hash
+            // tables can be read now: the commit appends after its frames.
+            let seen = self.seen_header();
+            self.shared.view.set(None);
+            let followed = self.follow(&seen);
+            self.shared.view.set(Some((mark, snapshot)));
+            followed?;
+            self.shared.loaded.set(true);
         }
         Ok(())
     }
 
     /// Restarts a log whose every frame is in the database file, when no
     /// reader uses it (SQLite's `walRestartLog`): the next commit writes
-    /// from frame 1 under fresh salts.
-    fn restart_shared_log(&self) -> Result<()> {
+    /// from frame 1 under fresh salts. `false` when the log is empty or a
+    /// reader holds a mark of 1 or more.
+    fn restart_shared_log(&self) -> Result<bool> {
         let Some(wal) = self.wal.get() else {
-            return Ok(());
+            return Ok(false);
         };
         let Some(seen) = self.shared.seen.get() else {
-            return Ok(());
+            return Ok(false);
         };
         if seen.max_frame == 0 {
-            return Ok(());
+            return Ok(false);
         }
         let mut wal = wal.try_borrow_mut().map_err(|_| reentrant())?;
         let mut db = self.file.try_borrow_mut().map_err(|_| reentrant())?;
         let db = &mut *db;
         match shm::lock_readers(db) {
             Ok(()) => {}
-            Err(Error::Busy) => return Ok(()),
+            Err(Error::Busy) => return Ok(false),
             Err(e) => return Err(e),
         }
         let restarted = (|| {
@@ -514,13 +612,13 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
             shm::reset_marks(db)?;
             self.shared.seen.set(Some(header));
             self.shared.backfilled.set(0);
-            Ok(())
+            Ok::<(), Error>(())
         })();
         let unlocked = shm::unlock_readers(db);
         restarted.and(unlocked)?;
         self.cache.forget_where(|v| matches!(v, Version::Log(_)))?;
         self.log_end.set(0);
-        Ok(())
+        Ok(true)
     }
 
     /// Records the frames a commit is about to append, `pages` in order
@@ -602,7 +700,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
     /// reader's mark, mark 0 held exclusively while the file is written.
     /// Returns the frame limit it used and whether a reader held it back.
     pub(crate) fn shared_checkpoint_limit(&self) -> Result<(u32, bool)> {
-        let seen = self.refresh_for_checkpoint()?;
+        let seen = self.seen_header();
         self.with_db(|db| {
             let mut limit = seen.max_frame;
             let mut held_back = false;
@@ -634,12 +732,9 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         })
     }
 
-    /// The latest shared header, for a checkpoint: followed like a read's.
-    fn refresh_for_checkpoint(&self) -> Result<IndexHeader> {
-        if self.shared.writing.get() {
-            return Ok(self.shared.seen.get().unwrap_or_default());
-        }
-        self.refresh()
+    /// Frames the shared index records as backfilled.
+    pub(crate) fn shared_backfilled(&self) -> Result<u32> {
+        self.with_db(|db| shm::backfilled(db))
     }
 
     /// The shared header this pager last followed.

@@ -160,6 +160,15 @@ impl<F: File, A: Allocator + Clone> Wal<F, A> {
         self.backfilled = frames.min(self.committed.frame);
     }
 
+    /// Forgets every frame this handle knew, without a restart: its view
+    /// of a log whose frames are all in the database file, read from the
+    /// database file alone. The next [`follow`](Self::follow) loads them
+    /// again.
+    pub(crate) fn forget_frames(&mut self) {
+        self.restart();
+        self.log_synced = false;
+    }
+
     /// Forgets every frame: the log is restarted (by this handle, under
     /// the shared index's locks) and its next frame will be 1.
     pub(crate) fn restart(&mut self) {

@@ -17,21 +17,29 @@ fn open(disk: &MemoryPlatform) -> Db<'_> {
 
 /// The rows of the table rooted at `root` as `source` reads them.
 fn rows<S: crate::btree::PageSource>(source: &S, root: PageNo) -> std::vec::Vec<(i64, i64)> {
+    try_rows(source, root).unwrap()
+}
+
+/// [`rows`], with the errors of reading them.
+fn try_rows<S: crate::btree::PageSource>(
+    source: &S,
+    root: PageNo,
+) -> Result<std::vec::Vec<(i64, i64)>> {
     let mut cursor = TableCursor::new(source, root, Vec::new_in(Global));
     let mut out = std::vec::Vec::new();
-    let mut more = cursor.first().unwrap();
+    let mut more = cursor.first()?;
     while more {
-        let rowid = cursor.rowid().unwrap();
-        let payload = cursor.payload().unwrap();
-        let record = crate::record::RecordRef::parse(&payload, None).unwrap();
-        let value = match record.column(0).unwrap() {
+        let rowid = cursor.rowid()?;
+        let payload = cursor.payload()?;
+        let record = crate::record::RecordRef::parse(&payload, None)?;
+        let value = match record.column(0)? {
             ValueRef::Integer(v) => v,
             other => panic!("row {rowid} holds {other:?}"),
         };
         out.push((rowid, value));
-        more = cursor.next().unwrap();
+        more = cursor.next()?;
     }
-    out
+    Ok(out)
 }
 
 fn value(v: i64) -> Vec<u8> {
@@ -363,7 +371,7 @@ fn follow_and_write<P: Platform, A: Allocator + Clone>(
     let root = PageNo::new(2).ok_or(Error::Misuse("no table"))?;
     let seen = {
         let read = db.begin_read()?;
-        check_prefix(&rows(&read, root))
+        check_prefix(&try_rows(&read, root)?)
     };
     let txn = db.begin_write()?;
     txn.insert_row(root, seen + 1, &value((seen + 1) * 7))?;
@@ -729,4 +737,54 @@ fn commit_on<P: Platform>(db: &Database<P, Global>, root: PageNo, n: i64) {
     txn.insert_row(root, n, &value(n * 7)).unwrap();
     txn.insert_row(root, 0, &value(n)).unwrap();
     txn.commit().unwrap();
+}
+
+#[test]
+fn a_reader_waits_out_a_header_being_published_whatever_its_timeout() {
+    use boundlite_platform::{ShmLockKind, ShmSlots};
+    let disk = MemoryPlatform::new();
+    let a = shared_with_commits(&disk, 3);
+    let root = PageNo::new(2).unwrap();
+    let sleepy = Sleepy {
+        disk: &disk,
+        slept_us: core::cell::Cell::new(0),
+        meanwhile: core::cell::RefCell::new(None),
+    };
+    let b = Database::open(&sleepy, PATH, &small(), Global).unwrap();
+    assert_eq!(b.busy_timeout_ms(), 0);
+    // A "writer" holds the write lock with the header's copies unequal,
+    // as between its two writes of the header.
+    let mut writer = (&disk).open(PATH, OpenMode::ReadWrite).unwrap();
+    writer.shm_attach().unwrap();
+    let write_slot = ShmSlots::one(0).unwrap();
+    writer.shm_lock(write_slot, ShmLockKind::Exclusive).unwrap();
+    let mut copy = [0u8; 48];
+    writer.shm_read(48, &mut copy).unwrap();
+    let mut torn = copy;
+    torn[8] ^= 1;
+    writer.shm_write(48, &torn).unwrap();
+    // It finishes while the reader pauses: the reader is not refused.
+    let (sender, receiver) = std::sync::mpsc::channel();
+    sender.send(writer).unwrap();
+    *sleepy.meanwhile.borrow_mut() = Some(std::boxed::Box::new(move || {
+        let mut writer = receiver.recv().unwrap();
+        writer.shm_write(48, &copy).unwrap();
+        writer
+            .shm_unlock(write_slot, ShmLockKind::Exclusive)
+            .unwrap();
+    }));
+    assert_eq!(check_prefix(&rows(&b.begin_read().unwrap(), root)), 3);
+    assert!(sleepy.slept_us.get() > 0);
+    // A recovery in progress (its lock held) is busy, as SQLite says.
+    let mut recovering = (&disk).open(PATH, OpenMode::ReadWrite).unwrap();
+    recovering.shm_attach().unwrap();
+    recovering
+        .shm_lock(ShmSlots::new(0, 3).unwrap(), ShmLockKind::Exclusive)
+        .unwrap();
+    recovering.shm_write(48, &torn).unwrap();
+    assert_eq!(b.begin_read().err(), Some(Error::Busy));
+    recovering.shm_write(48, &copy).unwrap();
+    drop(recovering);
+    commit_n(&a, root, 4).unwrap();
+    assert_eq!(check_prefix(&rows(&b.begin_read().unwrap(), root)), 4);
 }
