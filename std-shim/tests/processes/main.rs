@@ -22,6 +22,7 @@
 
 mod crash;
 mod procs;
+mod readers;
 mod visibility;
 mod waiting;
 mod writers;

@@ -291,11 +291,11 @@ impl Shell {
         self.send(&format!("{sql}\nSELECT '{marker}';"));
         let mut lines = Vec::new();
         loop {
-            match self.line() {
-                Some(line) if line == marker => return lines,
-                Some(line) => lines.push(line),
-                None => panic!(
-                    "shell exited before {marker}; printed {lines:?}, stderr: {}",
+            match self.stdout.recv_timeout(LINE_TIMEOUT) {
+                Ok(line) if line == marker => return lines,
+                Ok(line) => lines.push(line),
+                Err(e) => panic!(
+                    "no {marker} from the shell ({e}); it printed {lines:?}, stderr: {}",
                     self.stderr()
                 ),
             }
