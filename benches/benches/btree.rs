@@ -28,7 +28,7 @@ use boundlite::format::PageSize;
 use boundlite::platform::MemoryPlatform;
 use boundlite::record::{KeyColumn, RecordRef, ValueRef, encode_into};
 use boundlite::sql::eval::like;
-use boundlite::{Config, Database, PageNo, TreeKind};
+use boundlite::{Config, Database, PageNo, RowId, TreeKind};
 use boundlite_benches::{allocations_between, report_allocations};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 
@@ -95,7 +95,8 @@ fn load<A: Allocator + Clone>(
     for chunk in ids.chunks(BATCH as usize) {
         let txn = db.begin_write().expect("begin");
         for &id in chunk {
-            txn.insert_row(table, id, &row(id)).expect("insert");
+            txn.insert_row(table, RowId::new(id), &row(id))
+                .expect("insert");
             txn.insert_key(index, &key(-id, id), &KEY)
                 .expect("index insert");
         }
@@ -177,7 +178,7 @@ fn inserts(c: &mut Criterion) {
 /// there; returns a checksum of what it read.
 fn range_scan<S: PageSource, A: Allocator>(cursor: &mut TableCursor<'_, S, A>, lo: i64) -> u64 {
     let mut sum = 0u64;
-    let mut more = cursor.seek(lo, SeekMode::Ge).expect("seek");
+    let mut more = cursor.seek(RowId::new(lo), SeekMode::Ge).expect("seek");
     for _ in 0..RANGE_ROWS {
         if !more {
             break;
@@ -233,7 +234,11 @@ fn reads(c: &mut Criterion) {
     group.bench_function("point_seek", |b| {
         b.iter(|| {
             i += 1;
-            black_box(cursor.seek(scrambled(i, n), SeekMode::Eq).expect("seek"))
+            black_box(
+                cursor
+                    .seek(RowId::new(scrambled(i, n)), SeekMode::Eq)
+                    .expect("seek"),
+            )
         })
     });
     group.bench_function("full_scan", |b| {
@@ -366,7 +371,9 @@ fn reads(c: &mut Criterion) {
     };
     counted("btree_read_100k/point_seek", 1000, &mut || {
         for i in 1..=1000 {
-            cursor.seek(scrambled(i, n), SeekMode::Eq).expect("seek");
+            cursor
+                .seek(RowId::new(scrambled(i, n)), SeekMode::Eq)
+                .expect("seek");
         }
     });
     counted("btree_read_100k/index_seek", 1000, &mut || {

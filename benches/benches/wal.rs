@@ -13,7 +13,7 @@ use std::hint::black_box;
 use boundlite::alloc::{Counting, Global, Vec};
 use boundlite::record::{ValueRef, encode_into};
 use boundlite::wal::CheckpointMode;
-use boundlite::{Config, Database, TreeKind};
+use boundlite::{Config, Database, RowId, TreeKind};
 use boundlite_benches::{allocations_between, report_allocations};
 use boundlite_std::StdPlatform;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -67,7 +67,8 @@ fn commits(c: &mut Criterion) {
                 for _ in 0..rows {
                     next += 1;
                     row(next, &mut record);
-                    txn.insert_row(root, next, &record).expect("insert");
+                    txn.insert_row(root, RowId::new(next), &record)
+                        .expect("insert");
                 }
                 txn.commit().expect("commit");
             })
@@ -97,7 +98,8 @@ fn commits(c: &mut Criterion) {
         next += 1;
         row(next, &mut record);
         let txn = db.begin_write().expect("begin");
-        txn.insert_row(root, next, &record).expect("insert");
+        txn.insert_row(root, RowId::new(next), &record)
+            .expect("insert");
         txn.commit().expect("commit");
     }
     report_allocations(
@@ -133,7 +135,8 @@ fn checkpoints(c: &mut Criterion) {
                     next += 1;
                     row(next, &mut record);
                     let txn = db.begin_write().expect("begin");
-                    txn.insert_row(root, next, &record).expect("insert");
+                    txn.insert_row(root, RowId::new(next), &record)
+                        .expect("insert");
                     txn.commit().expect("commit");
                 }
                 let start = std::time::Instant::now();

@@ -14,7 +14,7 @@ use boundlite::format::PageSize;
 use boundlite::platform::{MemoryPlatform, Platform};
 use boundlite::record::{RecordRef, ValueRef, encode_into};
 use boundlite::wal::CheckpointMode;
-use boundlite::{Config, Database, Error, PageNo, Result, TreeKind};
+use boundlite::{Config, Database, Error, PageNo, Result, RowId, TreeKind};
 
 const ARENA_BYTES: usize = 256 * 1024;
 
@@ -55,7 +55,7 @@ fn insert<P: Platform, A: Allocator + Clone>(
             ],
             &mut record,
         )?;
-        txn.insert_row(table, id, &record)?;
+        txn.insert_row(table, RowId::new(id), &record)?;
     }
     txn.commit()
 }

@@ -61,7 +61,7 @@ fn scanning_100_000_rows_stays_within_the_configured_bound() {
         let mut more = rows.first().unwrap();
         while more {
             n += 1;
-            assert_eq!(rows.rowid().unwrap(), n);
+            assert_eq!(rows.rowid().unwrap().get(), n);
             more = rows.next().unwrap();
         }
         drop(rows);

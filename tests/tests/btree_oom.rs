@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use boundlite::RowId;
 use boundlite::alloc::{Allocator, Arena, FaultAlloc, Global, Vec as BVec, oom_sweep};
 use boundlite::btree::{TableCursor, TreeKind, TreeWriter};
 use boundlite::format::PageSize;
@@ -42,7 +43,7 @@ fn rows<F: File, A: Allocator + Clone>(pager: &Pager<F, A>, root: PageNo) -> BTr
         RecordRef::parse(&payload, None).unwrap();
         let len = payload.len();
         drop(payload);
-        out.insert(cursor.rowid().unwrap(), len);
+        out.insert(cursor.rowid().unwrap().get(), len);
         more = cursor.next().unwrap();
     }
     out
@@ -68,11 +69,18 @@ fn setup(disk: &MemoryPlatform) -> PageNo {
         &mut schema,
     )
     .unwrap();
-    writer.insert_row(&pager, PageNo::ONE, 1, &schema).unwrap();
+    writer
+        .insert_row(&pager, PageNo::ONE, RowId::new(1), &schema)
+        .unwrap();
     pager.update_header(|h| h.schema_cookie += 1).unwrap();
     for id in 1..=40 {
         writer
-            .insert_row(&pager, root, id, &row(id, 30 + (id as usize % 5) * 200))
+            .insert_row(
+                &pager,
+                root,
+                RowId::new(id),
+                &row(id, 30 + (id as usize % 5) * 200),
+            )
             .unwrap();
     }
     pager.commit().unwrap();
@@ -91,14 +99,14 @@ fn transaction<F: File, A: Allocator + Clone>(
         writer.insert_row(
             pager,
             root,
-            id,
+            RowId::new(id),
             &row(id, if id % 7 == 0 { 1500 } else { 60 }),
         )?;
     }
     for id in (1..=40).filter(|id| id % 3 != 0) {
-        writer.delete_row(pager, root, id)?;
+        writer.delete_row(pager, root, RowId::new(id))?;
     }
-    writer.insert_row(pager, root, 3, &row(3, 900))?;
+    writer.insert_row(pager, root, RowId::new(3), &row(3, 900))?;
     pager.commit()
 }
 

@@ -13,6 +13,7 @@ use std::cmp::Ordering;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
+use boundlite::RowId;
 use boundlite::btree::payload::{
     index_interior_cell_size, index_leaf_cell_size, table_interior_cell_size, table_leaf_cell_size,
 };
@@ -362,14 +363,14 @@ fn scan_table<S: PageSource>(source: &S, table: &Table, name: &str) {
     let mut on = cursor.first().unwrap();
     while on {
         let values = record_values(&cursor.payload().unwrap(), &table.real_affinity);
-        rows.push((cursor.rowid().unwrap(), values));
+        rows.push((cursor.rowid().unwrap().get(), values));
         on = cursor.next().unwrap();
     }
     assert_eq!(rows, table.rows, "{name}: {}", table.name);
     let mut rowids = Vec::new();
     let mut on = cursor.last().unwrap();
     while on {
-        rowids.push(cursor.rowid().unwrap());
+        rowids.push(cursor.rowid().unwrap().get());
         on = cursor.prev().unwrap();
     }
     rowids.reverse();
@@ -461,24 +462,24 @@ fn seek_table<S: PageSource>(source: &S, table: &Table, name: &str, samples: usi
             let expected = model_seek(&keys, target, mode);
             let context = format!("{name}: {} {mode:?} {target}", table.name);
             assert_eq!(
-                cursor.seek(target, mode).unwrap(),
+                cursor.seek(RowId::new(target), mode).unwrap(),
                 expected.is_some(),
                 "{context}"
             );
             let Some(at) = expected else {
                 continue;
             };
-            assert_eq!(cursor.rowid().unwrap(), keys[at], "{context}");
+            assert_eq!(cursor.rowid().unwrap().get(), keys[at], "{context}");
             let values = record_values(&cursor.payload().unwrap(), &table.real_affinity);
             assert_eq!(values, table.rows[at].1, "{context}");
             assert_eq!(cursor.next().unwrap(), at + 1 < keys.len(), "{context}");
             if at + 1 < keys.len() {
-                assert_eq!(cursor.rowid().unwrap(), keys[at + 1], "{context}");
+                assert_eq!(cursor.rowid().unwrap().get(), keys[at + 1], "{context}");
             }
-            cursor.seek(target, mode).unwrap();
+            cursor.seek(RowId::new(target), mode).unwrap();
             assert_eq!(cursor.prev().unwrap(), at > 0, "{context}");
             if at > 0 {
-                assert_eq!(cursor.rowid().unwrap(), keys[at - 1], "{context}");
+                assert_eq!(cursor.rowid().unwrap().get(), keys[at - 1], "{context}");
             }
         }
     }
@@ -672,7 +673,7 @@ fn damaged_files_are_corrupt_not_a_panic() {
         let size = cursor.payload_size().unwrap();
         let local = PayloadKind::Table.local_size(image.usable_size(), size);
         if size - local > 2 * (image.usable_size() - 4) {
-            chain = Some(cursor.rowid().unwrap());
+            chain = Some(cursor.rowid().unwrap().get());
         }
         on = cursor.next().unwrap();
     }

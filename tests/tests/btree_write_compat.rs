@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 use std::path::Path as FsPath;
 
+use boundlite::RowId;
 use boundlite::alloc::{Global, Vec as BVec};
 use boundlite::btree::{PayloadKind, TableCursor, TreeKind, TreeWriter};
 use boundlite::format::PageSize;
@@ -80,7 +81,7 @@ fn create(path: &FsPath, page_size: u32) -> Db {
             ValueRef::Text(sql.as_bytes()),
         ]);
         writer
-            .insert_row(&pager, PageNo::ONE, rowid as i64 + 1, &rec)
+            .insert_row(&pager, PageNo::ONE, RowId::new(rowid as i64 + 1), &rec)
             .unwrap();
     }
     pager.update_header(|h| h.schema_cookie += 1).unwrap();
@@ -97,7 +98,7 @@ impl Db {
     fn put(&mut self, rowid: i64, a: &A, b: &[u8]) {
         let row = record(&[a_value(a), ValueRef::Blob(b)]);
         self.writer
-            .insert_row(&self.pager, self.table, rowid, &row)
+            .insert_row(&self.pager, self.table, RowId::new(rowid), &row)
             .unwrap();
         let key = record(&[a_value(a), ValueRef::Integer(rowid)]);
         assert!(
@@ -110,7 +111,7 @@ impl Db {
     fn remove(&mut self, rowid: i64, a: &A) {
         assert!(
             self.writer
-                .delete_row(&self.pager, self.table, rowid)
+                .delete_row(&self.pager, self.table, RowId::new(rowid))
                 .unwrap()
         );
         let key = record(&[a_value(a), ValueRef::Integer(rowid)]);
@@ -128,7 +129,7 @@ impl Db {
         let mut rows = Vec::new();
         let mut more = cursor.first().unwrap();
         while more {
-            let rowid = cursor.rowid().unwrap();
+            let rowid = cursor.rowid().unwrap().get();
             let payload = cursor.payload().unwrap();
             let rec = RecordRef::parse(&payload, None).unwrap();
             let a = match rec.column(0).unwrap() {
@@ -232,23 +233,29 @@ fn run(page_size: u32, ops: usize, seed: u64, small: bool) {
             let mut cursor = TableCursor::new(&db.pager, db.table, BVec::new());
             for _ in 0..20 {
                 let key = rng.below(3100) as i64;
-                let found = cursor.seek(key, boundlite::btree::SeekMode::Eq).unwrap();
+                let found = cursor
+                    .seek(RowId::new(key), boundlite::btree::SeekMode::Eq)
+                    .unwrap();
                 assert_eq!(
                     found,
                     model.contains_key(&key),
                     "seek Eq {key} (seed {seed})"
                 );
-                let ge = cursor.seek(key, boundlite::btree::SeekMode::Ge).unwrap();
+                let ge = cursor
+                    .seek(RowId::new(key), boundlite::btree::SeekMode::Ge)
+                    .unwrap();
                 let expected = model.range(key..).next().map(|(k, _)| *k);
                 assert_eq!(
-                    ge.then(|| cursor.rowid().unwrap()),
+                    ge.then(|| cursor.rowid().unwrap().get()),
                     expected,
                     "seek Ge {key}"
                 );
-                let le = cursor.seek(key, boundlite::btree::SeekMode::Le).unwrap();
+                let le = cursor
+                    .seek(RowId::new(key), boundlite::btree::SeekMode::Le)
+                    .unwrap();
                 let expected = model.range(..=key).next_back().map(|(k, _)| *k);
                 assert_eq!(
-                    le.then(|| cursor.rowid().unwrap()),
+                    le.then(|| cursor.rowid().unwrap().get()),
                     expected,
                     "seek Le {key}"
                 );
@@ -406,7 +413,7 @@ fn indexes_with_nocase_and_desc_columns_satisfy_sqlite() {
         ValueRef::Text(b"CREATE INDEX j ON t(a COLLATE NOCASE DESC, b)"),
     ]);
     db.writer
-        .insert_row(&db.pager, PageNo::ONE, 3, &entry)
+        .insert_row(&db.pager, PageNo::ONE, RowId::new(3), &entry)
         .unwrap();
     db.pager.update_header(|h| h.schema_cookie += 1).unwrap();
     let columns = [

@@ -9,6 +9,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use boundlite::RowId;
 use boundlite::alloc::Global;
 use boundlite::btree::SeekMode;
 use boundlite::platform::MemoryPlatform;
@@ -83,7 +84,7 @@ fn exercise(bytes: &[u8], rng: &mut Rng) -> usize {
             }
             errors += usize::from(more.is_err());
             for _ in 0..20 {
-                let _ = cursor.seek(rng.below(700) as i64, SeekMode::Ge);
+                let _ = cursor.seek(RowId::new(rng.below(700) as i64), SeekMode::Ge);
                 let _ = cursor.prev();
             }
         } else {
@@ -105,8 +106,8 @@ fn exercise(bytes: &[u8], rng: &mut Rng) -> usize {
                 let id = rng.below(700) as i64;
                 let result = if is_table {
                     match rng.below(3) {
-                        0 => txn.delete_row(root, id).map(drop),
-                        _ => txn.insert_row(root, id, &[3, 1, 0x15, 7, b'x']),
+                        0 => txn.delete_row(root, RowId::new(id)).map(drop),
+                        _ => txn.insert_row(root, RowId::new(id), &[3, 1, 0x15, 7, b'x']),
                     }
                 } else {
                     txn.insert_key(root, &[3, 1, 1, 7, id as u8], &key)

@@ -8,6 +8,7 @@
 //! ours naming the kind of damage. Files our B-tree writer and schema
 //! editor produce pass both, before and after SQLite writes to them.
 
+use boundlite::RowId;
 use boundlite::btree::{BTreePage, Cell, FileImage, TreeWriter};
 use boundlite::format::{DatabaseHeader, PageSize};
 use boundlite::integrity::{IntegrityReport, ProblemKind, check, integrity_check};
@@ -361,11 +362,15 @@ fn name_age_key(bytes: &[u8], rowid: i64) -> AllocVec<u8> {
     let index = index_columns_of(schema.find("people_name_age").unwrap(), &table, Global).unwrap();
     let root = schema.table("people").unwrap().root.unwrap();
     let mut cursor = boundlite::btree::TableCursor::new(&image, root, AllocVec::new());
-    assert!(cursor.seek(rowid, boundlite::btree::SeekMode::Eq).unwrap());
+    assert!(
+        cursor
+            .seek(RowId::new(rowid), boundlite::btree::SeekMode::Eq)
+            .unwrap()
+    );
     let payload = cursor.payload().unwrap();
     let row = RecordRef::parse(&payload, None).unwrap();
     let mut key = AllocVec::new();
-    build_index_key(&table, &index, &row, rowid, &mut key).unwrap();
+    build_index_key(&table, &index, &row, RowId::new(rowid), &mut key).unwrap();
     key
 }
 
@@ -415,7 +420,10 @@ fn index_entries_that_do_not_match_rows_are_found_by_both() {
     assert_eq!(
         d.ours,
         [
-            ProblemKind::MissingFromIndex { rowid: 3, index },
+            ProblemKind::MissingFromIndex {
+                rowid: RowId::new(3),
+                index
+            },
             ProblemKind::EntryCount {
                 index,
                 entries: 559,
@@ -450,7 +458,13 @@ fn index_entries_that_do_not_match_rows_are_found_by_both() {
         "{}",
         d.sqlite
     );
-    assert_eq!(d.ours, [ProblemKind::ValuesDiffer { rowid: 3, index }]);
+    assert_eq!(
+        d.ours,
+        [ProblemKind::ValuesDiffer {
+            rowid: RowId::new(3),
+            index
+        }]
+    );
 }
 
 /// Builds, with our writer and schema editor only, a database of every
@@ -499,14 +513,16 @@ fn build_ours(path: &std::path::Path, page_size: u32) {
             ValueRef::Blob(&body),
         ];
         encode_into(&values, &mut row).unwrap();
-        writer.insert_row(&pager, t, i, &row).unwrap();
+        writer.insert_row(&pager, t, RowId::new(i), &row).unwrap();
         let row = RecordRef::parse(&row, None).unwrap();
         let mut key = AllocVec::new();
-        build_index_key(&columns, &auto_columns, &row, i, &mut key).unwrap();
+        build_index_key(&columns, &auto_columns, &row, RowId::new(i), &mut key).unwrap();
         assert!(writer.insert_key(&pager, auto_root, &key, &binary).unwrap());
         let mut junk = AllocVec::new();
         encode_into(&[ValueRef::Blob(&body)], &mut junk).unwrap();
-        writer.insert_row(&pager, gone, i, &junk).unwrap();
+        writer
+            .insert_row(&pager, gone, RowId::new(i), &junk)
+            .unwrap();
     }
     let mut editor = SchemaEditor::new(&pager, &mut writer, Global);
     editor

@@ -147,7 +147,10 @@ fn records(disk: &StdPlatform, name: &str, table: &str) -> Vec<(i64, Vec<u8>)> {
     let mut out = Vec::new();
     let mut more = cursor.first().unwrap();
     while more {
-        out.push((cursor.rowid().unwrap(), cursor.payload().unwrap().to_vec()));
+        out.push((
+            cursor.rowid().unwrap().get(),
+            cursor.payload().unwrap().to_vec(),
+        ));
         more = cursor.next().unwrap();
     }
     out

@@ -96,7 +96,7 @@ fn our_rows(bytes: &[u8]) -> Vec<Row> {
         .iter()
         .map(|e| {
             (
-                e.rowid,
+                e.rowid.get(),
                 e.kind.as_str().to_string(),
                 e.name.to_string(),
                 e.table.to_string(),

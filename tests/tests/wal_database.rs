@@ -5,6 +5,7 @@
 //! write and sync keep exactly the committed transactions; I/O errors at
 //! every operation leave a usable, consistent database.
 
+use boundlite::RowId;
 use boundlite::alloc::{Global, Vec as BVec};
 use boundlite::btree::{SeekMode, TableCursor};
 use boundlite::platform::{
@@ -68,7 +69,7 @@ fn ids<S: boundlite::btree::PageSource>(source: &S, root: PageNo) -> Vec<i64> {
             panic!("id is not an integer")
         };
         drop(payload);
-        assert_eq!(id, cursor.rowid().unwrap());
+        assert_eq!(id, cursor.rowid().unwrap().get());
         out.push(id);
         more = cursor.next().unwrap();
     }
@@ -85,7 +86,7 @@ fn commits_go_to_the_log_and_survive_reopening() {
         for batch in 0..5 {
             let txn = db.begin_write().unwrap();
             for id in batch * 100 + 1..=batch * 100 + 100 {
-                txn.insert_row(root, id, &row(id)).unwrap();
+                txn.insert_row(root, RowId::new(id), &row(id)).unwrap();
             }
             txn.commit().unwrap();
         }
@@ -119,7 +120,7 @@ fn a_reader_keeps_its_snapshot_through_commits_and_checkpoints() {
     let root = create_table(&db);
     let txn = db.begin_write().unwrap();
     for id in 1..=300 {
-        txn.insert_row(root, id, &row(id)).unwrap();
+        txn.insert_row(root, RowId::new(id), &row(id)).unwrap();
     }
     txn.commit().unwrap();
 
@@ -130,10 +131,10 @@ fn a_reader_keeps_its_snapshot_through_commits_and_checkpoints() {
     // Another commit: deletes half the rows and adds new ones.
     let txn = db.begin_write().unwrap();
     for id in (1..=300).filter(|id| id % 2 == 0) {
-        txn.delete_row(root, id).unwrap();
+        txn.delete_row(root, RowId::new(id)).unwrap();
     }
     for id in 1000..1200 {
-        txn.insert_row(root, id, &row(id)).unwrap();
+        txn.insert_row(root, RowId::new(id), &row(id)).unwrap();
     }
     txn.commit().unwrap();
 
@@ -145,11 +146,11 @@ fn a_reader_keeps_its_snapshot_through_commits_and_checkpoints() {
     assert_eq!(ids(&reader, root), before, "the reader's snapshot changed");
     let mut seek = TableCursor::new(&reader, root, BVec::new());
     assert!(
-        seek.seek(2, SeekMode::Eq).unwrap(),
+        seek.seek(RowId::new(2), SeekMode::Eq).unwrap(),
         "row 2 vanished for the reader"
     );
     assert!(
-        !seek.seek(1000, SeekMode::Eq).unwrap(),
+        !seek.seek(RowId::new(1000), SeekMode::Eq).unwrap(),
         "the reader sees a later commit"
     );
 
@@ -177,7 +178,7 @@ fn passive_checkpoints_let_the_log_restart_and_stay_small() {
     let root = create_table(&db);
     for id in 1..=3000 {
         let txn = db.begin_write().unwrap();
-        txn.insert_row(root, id, &row(id)).unwrap();
+        txn.insert_row(root, RowId::new(id), &row(id)).unwrap();
         txn.commit().unwrap();
     }
     let log_bytes = disk.file_bytes("wal.db-wal").unwrap().len();
@@ -203,7 +204,7 @@ fn the_index_budget_checkpoints_before_the_frame_count_does() {
     let root = create_table(&db);
     for id in 1..=2000 {
         let txn = db.begin_write().unwrap();
-        txn.insert_row(root, id, &row(id)).unwrap();
+        txn.insert_row(root, RowId::new(id), &row(id)).unwrap();
         txn.commit().unwrap();
     }
     let log_frames = disk.file_bytes("wal.db-wal").unwrap().len() / (4096 + 24);
@@ -225,13 +226,14 @@ fn sqlite_reads_a_log_we_leave_behind() {
         for batch in 0..4 {
             let txn = db.begin_write().unwrap();
             for id in batch * 250 + 1..=batch * 250 + 250 {
-                txn.insert_row(root, id, &row(id)).unwrap();
+                txn.insert_row(root, RowId::new(id), &row(id)).unwrap();
             }
             txn.commit().unwrap();
         }
         // A transaction that never commits must not be seen.
         let txn = db.begin_write().unwrap();
-        txn.insert_row(root, 99_999, &row(99_999)).unwrap();
+        txn.insert_row(root, RowId::new(99_999), &row(99_999))
+            .unwrap();
         drop(txn);
     }
     assert!(
@@ -302,7 +304,7 @@ fn we_read_a_log_sqlite_leaves_behind() {
     drop(db);
     let db = Database::open(&platform, copy.to_str().unwrap(), &config(), Global).unwrap();
     let txn = db.begin_write().unwrap();
-    txn.insert_row(root, 1001, &row(1001)).unwrap();
+    txn.insert_row(root, RowId::new(1001), &row(1001)).unwrap();
     txn.commit().unwrap();
     drop(db);
     let conn = rusqlite::Connection::open(&copy).unwrap();
@@ -326,10 +328,10 @@ fn workload<P: Platform>(db: &Database<P, Global>, root: PageNo) -> usize {
         };
         let mut ok = true;
         for id in t * 20 + 1..=t * 20 + 20 {
-            ok &= txn.insert_row(root, id, &row(id)).is_ok();
+            ok &= txn.insert_row(root, RowId::new(id), &row(id)).is_ok();
         }
         if t > 0 {
-            ok &= txn.delete_row(root, t * 20 - 19).is_ok();
+            ok &= txn.delete_row(root, RowId::new(t * 20 - 19)).is_ok();
         }
         if !ok || txn.commit().is_err() {
             return committed;
@@ -472,7 +474,7 @@ fn io_errors_at_every_operation_leave_a_usable_consistent_database() {
             points += 1;
             // The same database goes on working after the error...
             let txn = db.begin_write().unwrap();
-            txn.insert_row(root, 5000, &row(5000)).unwrap();
+            txn.insert_row(root, RowId::new(5000), &row(5000)).unwrap();
             txn.commit().unwrap();
             let rows = ids(db.pager(), root);
             assert!(rows.contains(&5000));
@@ -508,7 +510,7 @@ fn every_allocation_failure_in_open_commit_and_checkpoint_is_clean() {
         let root = create_table(&db);
         let txn = db.begin_write().unwrap();
         for id in 1..=40 {
-            txn.insert_row(root, id, &row(id)).unwrap();
+            txn.insert_row(root, RowId::new(id), &row(id)).unwrap();
         }
         txn.commit().unwrap();
         root
@@ -545,7 +547,7 @@ fn every_allocation_failure_in_open_commit_and_checkpoint_is_clean() {
                         &[ValueRef::Integer(id), ValueRef::Text(b"row")],
                         &mut record,
                     )?;
-                    txn.insert_row(root, id, &record)?;
+                    txn.insert_row(root, RowId::new(id), &record)?;
                 }
                 txn.commit()?;
                 db.checkpoint(CheckpointMode::Truncate)?;

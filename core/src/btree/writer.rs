@@ -30,7 +30,7 @@ use crate::btree::source::PageStore;
 use crate::btree::spill::{free_chain, write_chain};
 use crate::format::Varint;
 use crate::record::{KeyColumn, RecordRef, compare_records};
-use crate::{Error, PageNo, Result};
+use crate::{Error, PageNo, Result, RowId};
 
 /// The two families of B-tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,11 +186,11 @@ impl<A: Allocator + Clone> TreeWriter<A> {
         &mut self,
         store: &S,
         root: PageNo,
-        rowid: i64,
+        rowid: RowId,
         record: &[u8],
     ) -> Result<()> {
         let mut path = Path::new(root);
-        let position = self.descend_table(store, &mut path, rowid)?;
+        let position = self.descend_table(store, &mut path, rowid.get())?;
         let (leaf, _) = path.top()?;
         let index = match position {
             Position::At(index) => {
@@ -201,7 +201,7 @@ impl<A: Allocator + Clone> TreeWriter<A> {
             }
             Position::Before(index) => index,
         };
-        self.build_payload_cell(store, PayloadKind::Table, Some(rowid), record)?;
+        self.build_payload_cell(store, PayloadKind::Table, Some(rowid.get()), record)?;
         self.place(store, &mut path, PageKind::TableLeaf, index)
     }
 
@@ -213,14 +213,14 @@ impl<A: Allocator + Clone> TreeWriter<A> {
         &mut self,
         store: &S,
         root: PageNo,
-        rowid: i64,
+        rowid: RowId,
         record: &[u8],
     ) -> Result<bool> {
         let mut path = Path::new(root);
-        match self.descend_table(store, &mut path, rowid)? {
+        match self.descend_table(store, &mut path, rowid.get())? {
             Position::At(_) => Ok(false),
             Position::Before(index) => {
-                self.build_payload_cell(store, PayloadKind::Table, Some(rowid), record)?;
+                self.build_payload_cell(store, PayloadKind::Table, Some(rowid.get()), record)?;
                 self.place(store, &mut path, PageKind::TableLeaf, index)?;
                 Ok(true)
             }
@@ -233,10 +233,10 @@ impl<A: Allocator + Clone> TreeWriter<A> {
         &mut self,
         store: &S,
         root: PageNo,
-        rowid: i64,
+        rowid: RowId,
     ) -> Result<bool> {
         let mut path = Path::new(root);
-        let Position::At(index) = self.descend_table(store, &mut path, rowid)? else {
+        let Position::At(index) = self.descend_table(store, &mut path, rowid.get())? else {
             return Ok(false);
         };
         self.remove_at(store, &mut path, PageKind::TableLeaf, index)?;

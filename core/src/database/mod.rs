@@ -72,7 +72,7 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
     /// `config.busy_timeout_ms`.
     ///
     /// ```
-    /// use boundlite::{Config, Database, TreeKind};
+    /// use boundlite::{Config, Database, RowId, TreeKind};
     /// use boundlite::alloc::Global;
     /// use boundlite::platform::MemoryPlatform;
     ///
@@ -80,10 +80,10 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
     /// let db = Database::open(&disk, "demo.db", &Config::DEFAULT, Global)?;
     /// let txn = db.begin_write()?;
     /// let root = txn.create_tree(TreeKind::Table)?;
-    /// txn.insert_row(root, 1, b"\x02\x15hi")?;
+    /// txn.insert_row(root, RowId::new(1), b"\x02\x15hi")?;
     /// txn.commit()?;
     /// let mut rows = db.table_cursor(root);
-    /// assert!(rows.first()? && rows.rowid()? == 1);
+    /// assert!(rows.first()? && rows.rowid()? == RowId::new(1));
     /// # Ok::<(), boundlite::Error>(())
     /// ```
     pub fn open(platform: P, path: &str, config: &Config, alloc: A) -> Result<Self> {

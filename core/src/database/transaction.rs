@@ -45,7 +45,7 @@ use crate::alloc::Allocator;
 use crate::btree::{TreeKind, TreeWriter};
 use crate::record::KeyColumn;
 use crate::schema::SchemaEditor;
-use crate::{Error, PageNo, Result};
+use crate::{Error, PageNo, Result, RowId};
 
 /// Where a write transaction stands (see the module table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,18 +119,18 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
 
     /// Stores `record` as row `rowid` of the table rooted at `root`,
     /// replacing any row with that rowid.
-    pub fn insert_row(&self, root: PageNo, rowid: i64, record: &[u8]) -> Result<()> {
+    pub fn insert_row(&self, root: PageNo, rowid: RowId, record: &[u8]) -> Result<()> {
         self.change(|writer, pager| writer.insert_row(pager, root, rowid, record))
     }
 
     /// Stores `record` as row `rowid` of the table rooted at `root` unless
     /// a row with that rowid exists; returns whether it stored it.
-    pub fn insert_new_row(&self, root: PageNo, rowid: i64, record: &[u8]) -> Result<bool> {
+    pub fn insert_new_row(&self, root: PageNo, rowid: RowId, record: &[u8]) -> Result<bool> {
         self.change(|writer, pager| writer.insert_new_row(pager, root, rowid, record))
     }
 
     /// Removes row `rowid`; returns whether it existed.
-    pub fn delete_row(&self, root: PageNo, rowid: i64) -> Result<bool> {
+    pub fn delete_row(&self, root: PageNo, rowid: RowId) -> Result<bool> {
         self.change(|writer, pager| writer.delete_row(pager, root, rowid))
     }
 

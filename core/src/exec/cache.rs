@@ -15,6 +15,7 @@
 
 use core::cell::Cell;
 
+use crate::RowId;
 use crate::alloc::{Allocator, Vec};
 use crate::sql::eval::Value;
 use crate::sql::{ColumnPos, Ident};
@@ -72,7 +73,7 @@ pub(crate) struct Scratch<A: Allocator> {
     /// One row's record.
     record: Cell<Option<Vec<u8, A>>>,
     /// The rowids an `UPDATE` or `DELETE` changes.
-    rowids: Cell<Option<Vec<i64, A>>>,
+    rowids: Cell<Option<Vec<RowId, A>>>,
 }
 
 impl<A: Allocator + Clone> Scratch<A> {
@@ -105,12 +106,12 @@ impl<A: Allocator + Clone> Scratch<A> {
     }
 
     /// The rowid list, taken out and empty.
-    pub fn rowids(&self, alloc: &A) -> Vec<i64, A> {
+    pub fn rowids(&self, alloc: &A) -> Vec<RowId, A> {
         emptied(self.rowids.take(), alloc)
     }
 
     /// Gives the rowid list back for the next run, unless it grew large.
-    pub fn put_rowids(&self, rowids: Vec<i64, A>) {
+    pub fn put_rowids(&self, rowids: Vec<RowId, A>) {
         if rowids.capacity() <= KEPT_ROWIDS {
             self.rowids.set(Some(rowids));
         }

@@ -19,15 +19,15 @@ use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Vec};
 use crate::btree::SeekMode;
-use crate::record::{RecordRef, ValueRef};
+use crate::record::RecordRef;
 use crate::schema::ColumnSource;
 use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition};
 use crate::sql::{ColumnPos, Conflict, Delete, Expr, Ident, QualifiedName, Update};
-use crate::{Error, Result};
+use crate::{Error, Result, RowId};
 
 use super::Env;
 use super::check::columns_exist;
-use super::context::RowContext;
+use super::context::{RowContext, rowid_value};
 use super::insert::{column_named, encode_row};
 use super::plan::{Plan, choose};
 use super::select::{assign, load_table};
@@ -42,7 +42,7 @@ fn targets<P: Platform, A: Allocator + Clone>(
     alias: Option<Ident<'_>>,
     where_clause: Option<&Expr<'_, A>>,
     env: Env<'_, A>,
-) -> Result<(TableInfo<A>, Vec<i64, A>, Plan)> {
+) -> Result<(TableInfo<A>, Vec<RowId, A>, Plan)> {
     let table = load_table(w.view(), &name.name, env)?;
     if let Some(clause) = where_clause {
         columns_exist(clause, Some(&table), alias.as_ref())?;
@@ -147,7 +147,7 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
         if new_rowid.is_null() {
             return Err(Error::Sql("datatype mismatch"));
         }
-        let same_rowid = new_rowid.as_ref() == ValueRef::Integer(rowid);
+        let same_rowid = new_rowid.as_ref() == rowid_value(rowid);
         // Encoded before anything changes: a row `OR IGNORE` skips for a
         // NOT NULL column stays as it was.
         let Some(new_rowid) = encode_row(
@@ -184,7 +184,7 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
 fn new_row<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
     table: &TableInfo<A>,
-    rowid: i64,
+    rowid: RowId,
     update: &Update<'_, A>,
     columns: &[ColumnPos],
     env: Env<'_, A>,
@@ -215,7 +215,7 @@ fn new_row<P: Platform, A: Allocator + Clone>(
             assign(slot, ctx.column_at(ColumnPos::Column(i))?, &alloc)?;
         }
     }
-    let mut new_rowid = Value::Integer(rowid);
+    let mut new_rowid = Value::scalar(rowid_value(rowid));
     // Every right-hand side reads the row as it was: the context reads
     // the stored record, never `values`, so each value can be written as
     // soon as it is computed.

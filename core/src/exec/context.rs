@@ -15,7 +15,7 @@ use crate::record::{Collation, RecordRef, ValueRef};
 use crate::sql::eval::affinity::read_real;
 use crate::sql::eval::{EvalContext, Value};
 use crate::sql::{Affinity, ColumnPos, ColumnRef, Ident, ParamNo};
-use crate::{Error, Result};
+use crate::{Error, Result, RowId};
 
 use crate::table::TableInfo;
 
@@ -55,12 +55,19 @@ pub(crate) fn resolve<A: Allocator>(
     }
 }
 
+/// The SQL value a row's key reads as, under `rowid` or its alias: an
+/// INTEGER. The one way from a [`RowId`] to SQL; `encode_row` (in
+/// `insert`) is the one way back.
+pub(crate) const fn rowid_value(rowid: RowId) -> ValueRef<'static> {
+    ValueRef::Integer(rowid.get())
+}
+
 /// The context expressions of one statement are evaluated in.
 pub(crate) struct RowContext<'x, 'r, A: Allocator> {
     alloc: A,
     params: &'x [Value<A>],
     table: Option<(&'x TableInfo<A>, Option<Ident<'x>>)>,
-    row: Option<(i64, RecordRef<'r>)>,
+    row: Option<(RowId, RecordRef<'r>)>,
     random: &'x Cell<u64>,
 }
 
@@ -83,7 +90,7 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
     }
 
     /// The context on row `rowid`, whose record is `record`.
-    pub fn on_row(&mut self, rowid: i64, record: RecordRef<'r>) {
+    pub fn on_row(&mut self, rowid: RowId, record: RecordRef<'r>) {
         self.row = Some((rowid, record));
     }
 
@@ -107,11 +114,11 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
             .as_ref()
             .ok_or(Error::Sql("a column is used where no row is current"))?;
         let i = match pos {
-            ColumnPos::Rowid => return Ok(ValueRef::Integer(*rowid)),
+            ColumnPos::Rowid => return Ok(rowid_value(*rowid)),
             ColumnPos::Column(i) => i,
         };
         if table.columns.rowid_alias == Some(i) {
-            return Ok(ValueRef::Integer(*rowid));
+            return Ok(rowid_value(*rowid));
         }
         let storage = table
             .columns

@@ -31,7 +31,7 @@ use crate::sql::{
     Affinity, BinaryOp, ColumnPos, Expr, FunctionArgs, FunctionCall, Literal, ResultColumn, Select,
     SelectBody, UnaryOp,
 };
-use crate::{Error, Result};
+use crate::{Error, Result, RowId};
 
 use super::aggregate::{Acc, Kind, feed, kind_of};
 use super::context::RowContext;
@@ -159,7 +159,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
                 entry.try_push(evaluate(expr, ctx)?)?;
             }
             entry.try_push(Value::Integer(seq))?;
-            entry.try_push(Value::Integer(rowid))?;
+            entry.try_push(Value::Integer(rowid.get()))?;
             Ok(Some(entry))
         })?;
         if let Some(entry) = entry {
@@ -192,7 +192,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         group.close(&env.context())?;
     }
     let rowid_of = |entry: &Vec<Value<A>, A>| match entry.get(width + 1) {
-        Some(Value::Integer(r)) => Ok(*r),
+        Some(Value::Integer(r)) => Ok(RowId::new(*r)),
         _ => Err(Error::Misuse("a group entry without its rowid")),
     };
     let mut first = 0;

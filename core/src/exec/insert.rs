@@ -21,7 +21,7 @@ use crate::record::{ValueRef, encode_into};
 use crate::sql::eval::affinity::stored_real;
 use crate::sql::eval::{Coerced, EvalContext, Value, apply_affinity, evaluate};
 use crate::sql::{Affinity, ColumnPos, Conflict, Expr, Ident, Insert, InsertSource, Select};
-use crate::{Error, Result};
+use crate::{Error, Result, RowId};
 
 use super::Env;
 use super::check::columns_exist;
@@ -260,14 +260,15 @@ pub(crate) fn encode_row<P: Platform, A: Allocator + Clone>(
     values: &mut Vec<Value<A>, A>,
     conflict: Conflict,
     record: &mut Vec<u8, A>,
-) -> Result<Option<i64>> {
+) -> Result<Option<RowId>> {
     let alloc = w.allocator().clone();
     let rowid = match rowid {
         Some(v) => match apply_affinity(v.as_ref(), Affinity::Integer).as_ref() {
-            ValueRef::Integer(i) => i,
+            // The one way from SQL to a row's key.
+            ValueRef::Integer(i) => RowId::new(i),
             _ => return Err(Error::Sql("datatype mismatch")),
         },
-        None => w.max_rowid(table)?.checked_add(1).ok_or(Error::Full)?,
+        None => w.max_rowid(table)?.checked_next().ok_or(Error::Full)?,
     };
     for (i, (value, meta)) in values.iter_mut().zip(table.meta.iter()).enumerate() {
         if table.columns.rowid_alias == Some(i) {

@@ -34,19 +34,19 @@
 
 use core::fmt;
 
-use crate::Result;
 use crate::alloc::Allocator;
 use crate::record::ValueRef;
 use crate::schema::ColumnSource;
 use crate::sql::eval::affinity::{apply_comparison_affinity, numeric_affinity};
 use crate::sql::eval::{Value, evaluate, evaluate_then};
 use crate::sql::{Between, BinaryOp, ColumnPos, Expr, Ident};
+use crate::{Result, RowId};
 
 use super::context::{RowContext, resolve};
 use crate::table::TableInfo;
 
 /// One end of a rowid range: the bound and whether it is included.
-pub(crate) type Bound = Option<(i64, bool)>;
+pub(crate) type Bound = Option<(RowId, bool)>;
 
 /// How a statement visits its table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +54,7 @@ pub(crate) enum Plan {
     /// Every row, in rowid order.
     Scan,
     /// The row with this rowid, if any.
-    RowidEq(i64),
+    RowidEq(RowId),
     /// The rows whose rowid lies between the bounds.
     RowidRange {
         /// The lower end, if any.
@@ -575,7 +575,7 @@ fn apply<A: Allocator + Clone>(
         None => Value::Integer(0),
     };
     let n = match numeric_affinity(value.as_ref(), false) {
-        ValueRef::Integer(n) => n,
+        ValueRef::Integer(n) => RowId::new(n),
         ValueRef::Null => {
             *plan = Plan::Empty;
             return Ok(true);
@@ -600,7 +600,7 @@ fn apply<A: Allocator + Clone>(
 }
 
 /// Whether `m op n`.
-fn holds(m: i64, op: Op, n: i64) -> bool {
+fn holds(m: RowId, op: Op, n: RowId) -> bool {
     match op {
         Op::Eq => m == n,
         Op::Lt => m < n,
@@ -611,7 +611,7 @@ fn holds(m: i64, op: Op, n: i64) -> bool {
 }
 
 /// Whether `n` lies between the ends of a rowid range.
-fn within(n: i64, low: Bound, high: Bound) -> bool {
+fn within(n: RowId, low: Bound, high: Bound) -> bool {
     let above =
         low.is_none_or(|(l, inclusive)| holds(n, if inclusive { Op::Ge } else { Op::Gt }, l));
     let below =
@@ -620,12 +620,12 @@ fn within(n: i64, low: Bound, high: Bound) -> bool {
 }
 
 /// The range `low..high` narrowed by `rowid op n`.
-fn range(low: Bound, high: Bound, op: Op, n: i64) -> Plan {
-    let tighter_low = |old: Bound, new: (i64, bool)| match old {
+fn range(low: Bound, high: Bound, op: Op, n: RowId) -> Plan {
+    let tighter_low = |old: Bound, new: (RowId, bool)| match old {
         Some(o) if o.0 > new.0 || (o.0 == new.0 && !o.1) => Some(o),
         _ => Some(new),
     };
-    let tighter_high = |old: Bound, new: (i64, bool)| match old {
+    let tighter_high = |old: Bound, new: (RowId, bool)| match old {
         Some(o) if o.0 < new.0 || (o.0 == new.0 && !o.1) => Some(o),
         _ => Some(new),
     };

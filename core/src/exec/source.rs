@@ -20,7 +20,7 @@ use crate::btree::SeekMode;
 use crate::record::{KeyColumn, RecordRef, SortOrder, ValueRef, compare_record_with_values};
 use crate::sql::Ident;
 use crate::sql::eval::Value;
-use crate::{Error, Result};
+use crate::{Error, Result, RowId};
 
 use super::Env;
 use super::context::RowContext;
@@ -248,7 +248,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
 
     /// Moves the table cursor to the row `rowid`, whatever the plan;
     /// `false` when there is none. Without a table, the one empty row.
-    pub fn seek_rowid(&mut self, rowid: i64) -> Result<bool> {
+    pub fn seek_rowid(&mut self, rowid: RowId) -> Result<bool> {
         match &mut self.table {
             Some((_, cursor)) => cursor.seek(rowid, SeekMode::Eq),
             None => Ok(true),
@@ -256,10 +256,10 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
     }
 
     /// The current row's rowid (0 without a table).
-    pub fn rowid(&self) -> Result<i64> {
+    pub fn rowid(&self) -> Result<RowId> {
         match &self.table {
             Some((_, cursor)) => cursor.rowid(),
-            None => Ok(0),
+            None => Ok(RowId::new(0)),
         }
     }
 
@@ -287,7 +287,7 @@ fn on_row<A: Allocator + Clone, T>(
     env: Env<'_, A>,
     table: &TableInfo<A>,
     alias: Option<Ident<'_>>,
-    rowid: i64,
+    rowid: RowId,
     payload: &[u8],
     f: impl FnOnce(&RowContext<'_, '_, A>) -> Result<T>,
 ) -> Result<T> {
@@ -329,7 +329,7 @@ fn walk_table<P: Platform, A: Allocator + Clone>(
 }
 
 /// The upper rowid bound of `plan`, and whether it is included.
-fn high_of(plan: Plan) -> Option<(i64, bool)> {
+fn high_of(plan: Plan) -> Option<(RowId, bool)> {
     match plan {
         Plan::RowidRange { high, .. } => high,
         _ => None,
@@ -337,7 +337,7 @@ fn high_of(plan: Plan) -> Option<(i64, bool)> {
 }
 
 /// Whether `rowid` lies past the upper bound `high`.
-fn beyond((high, inclusive): (i64, bool), rowid: i64) -> bool {
+fn beyond((high, inclusive): (RowId, bool), rowid: RowId) -> bool {
     if inclusive {
         rowid > high
     } else {
@@ -386,7 +386,7 @@ impl<'v, P: Platform, A: Allocator + Clone> IndexSeek<'v, P, A> {
             return Err(Error::Sql("an index entry without a rowid"));
         };
         drop(payload);
-        if !table.seek(rowid, SeekMode::Eq)? {
+        if !table.seek(RowId::new(rowid), SeekMode::Eq)? {
             return Err(Error::Sql("an index entry names a row that is not there"));
         }
         Ok(true)

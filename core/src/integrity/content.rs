@@ -23,7 +23,7 @@ use crate::integrity::checker::Checker;
 use crate::integrity::problem::ProblemKind;
 use crate::record::{KeyColumn, RecordRef, ValueRef, compare_records};
 use crate::schema::{IndexColumns, KeyBuilt, TableColumns, build_index_key};
-use crate::{PageNo, Result};
+use crate::{PageNo, Result, RowId};
 
 /// One index to compare with its table.
 pub(super) struct IndexCheck<'c, A: Allocator> {
@@ -113,7 +113,7 @@ impl<S: PageSource, A: Allocator + Clone> Checker<'_, S, A> {
                 let payload = entries.payload()?;
                 let entry = RecordRef::parse(&payload, Some(check.index_root))?;
                 match entry.column_count().checked_sub(1).map(|i| entry.column(i)) {
-                    Some(Ok(ValueRef::Integer(rowid))) => Some(rowid),
+                    Some(Ok(ValueRef::Integer(rowid))) => Some(RowId::new(rowid)),
                     Some(Err(e)) => return Err(e),
                     _ => None,
                 }

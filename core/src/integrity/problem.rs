@@ -10,7 +10,7 @@
 
 use core::fmt;
 
-use crate::PageNo;
+use crate::{PageNo, RowId};
 
 /// What the integrity check found wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,7 +59,7 @@ pub enum ProblemKind {
     EmptyPage,
     /// A rowid not above the one before it, or outside its parent's
     /// divider (SQLite: "Rowid N out of order").
-    RowidOrder(i64),
+    RowidOrder(RowId),
     /// An index key not after the one before it in the index's order.
     KeyOrder,
     /// Two cells or freeblocks sharing bytes (SQLite: "Multiple uses for
@@ -91,7 +91,7 @@ pub enum ProblemKind {
     /// index X").
     MissingFromIndex {
         /// The row.
-        rowid: i64,
+        rowid: RowId,
         /// The index's root page.
         index: PageNo,
     },
@@ -99,14 +99,14 @@ pub enum ProblemKind {
     /// collation (SQLite: "row N values differ from index X").
     ValuesDiffer {
         /// The row.
-        rowid: i64,
+        rowid: RowId,
         /// The index's root page.
         index: PageNo,
     },
     /// An index entry that names a row its table lacks.
     NoSuchRow {
         /// The rowid the entry names.
-        rowid: i64,
+        rowid: RowId,
         /// The index's root page.
         index: PageNo,
     },

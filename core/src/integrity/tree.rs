@@ -23,7 +23,7 @@ use crate::integrity::checker::Checker;
 use crate::integrity::problem::ProblemKind;
 use crate::record::{KeyColumn, RecordRef, ValueRef, compare_records};
 use crate::schema::same_key;
-use crate::{Error, PageNo, Result};
+use crate::{Error, PageNo, Result, RowId};
 
 /// Which family of pages a tree is made of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -270,7 +270,11 @@ impl<S: PageSource, A: Allocator + Clone> Checker<'_, S, A> {
                 };
                 walk.last = LastKey::Leaf(rowid);
                 if !in_order {
-                    self.report(Some(page), Some(index), ProblemKind::RowidOrder(rowid))?;
+                    self.report(
+                        Some(page),
+                        Some(index),
+                        ProblemKind::RowidOrder(RowId::new(rowid)),
+                    )?;
                 }
                 self.check_row(page, index, &payload)
             }
@@ -282,7 +286,11 @@ impl<S: PageSource, A: Allocator + Clone> Checker<'_, S, A> {
                 };
                 walk.last = LastKey::Divider(rowid);
                 if !in_order {
-                    self.report(Some(page), Some(index), ProblemKind::RowidOrder(rowid))?;
+                    self.report(
+                        Some(page),
+                        Some(index),
+                        ProblemKind::RowidOrder(RowId::new(rowid)),
+                    )?;
                 }
                 Ok(())
             }

@@ -22,7 +22,7 @@ use crate::schema::{
     AUTOINDEX_PREFIX, EntryKind, SCHEMA_ROOT, SEQUENCE_SQL, SEQUENCE_TABLE, SchemaEntry,
 };
 use crate::sql::{Stmt, parse_one};
-use crate::{Error, PageNo, Result};
+use crate::{Error, PageNo, Result, RowId};
 
 /// A schema row to add.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +61,7 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
 
     /// Adds `entry` as a row of the schema table; returns its rowid.
     /// A name already in use (ignoring ASCII case) is `Error::Sql`.
-    pub fn add_entry(&mut self, entry: &NewEntry<'_>) -> Result<i64> {
+    pub fn add_entry(&mut self, entry: &NewEntry<'_>) -> Result<RowId> {
         let mut cursor = TableCursor::new(self.pager, SCHEMA_ROOT, Vec::new_in(self.alloc.clone()));
         let mut more = cursor.first()?;
         while more {
@@ -81,8 +81,8 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
             None
         };
         let rowid = match last {
-            None => 1,
-            Some(max) => max.checked_add(1).ok_or(Error::Full)?,
+            None => RowId::new(1),
+            Some(max) => max.checked_next().ok_or(Error::Full)?,
         };
         let root = entry.root.map_or(0, |p| i64::from(p.get()));
         self.record.clear();
@@ -300,7 +300,7 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
     fn find(
         &self,
         matches: impl Fn(EntryKind, &[u8], &[u8]) -> bool,
-    ) -> Result<Option<(i64, Option<PageNo>)>> {
+    ) -> Result<Option<(RowId, Option<PageNo>)>> {
         let mut cursor = TableCursor::new(self.pager, SCHEMA_ROOT, Vec::new_in(self.alloc.clone()));
         let mut more = cursor.first()?;
         while more {
@@ -345,7 +345,7 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
         Err(Error::Sql("no such table"))
     }
 
-    fn delete_row(&mut self, rowid: i64) -> Result<()> {
+    fn delete_row(&mut self, rowid: RowId) -> Result<()> {
         if !self.writer.delete_row(self.pager, SCHEMA_ROOT, rowid)? {
             return Err(Error::corrupt(
                 SCHEMA_ROOT,

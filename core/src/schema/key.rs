@@ -17,7 +17,7 @@ use core::cmp::Ordering;
 
 use crate::record::{KeyColumn, RecordRef, SerialType, ValueRef, compare_values};
 use crate::schema::columns::{ColumnSource, IndexColumn, IndexColumns, TableColumns};
-use crate::{Error, Result};
+use crate::{Error, Result, RowId};
 
 /// Whether [`build_index_key`] could build the key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,9 +35,11 @@ pub fn build_index_key<A: Allocator, B: Allocator, C: Allocator>(
     table: &TableColumns<B>,
     index: &IndexColumns<C>,
     row: &RecordRef<'_>,
-    rowid: i64,
+    rowid: RowId,
     out: &mut Vec<u8, A>,
 ) -> Result<KeyBuilt> {
+    // The entry ends with the rowid as an SQL INTEGER.
+    let rowid = rowid.get();
     out.clear();
     // First pass: the serial types, to size the header.
     let mut types_len = varint_len(SerialType::for_integer(rowid, SCHEMA_FORMAT).code());

@@ -37,7 +37,7 @@ mod tests;
 use crate::alloc::{Allocator, String, Vec};
 use crate::btree::{PageSource, TableCursor};
 use crate::record::{RecordRef, ValueRef};
-use crate::{Error, PageNo, Result};
+use crate::{Error, PageNo, Result, RowId};
 
 pub use columns::{ColumnSource, IndexColumn, IndexColumns, TableColumn, TableColumns};
 pub use declared::{
@@ -112,7 +112,7 @@ impl EntryKind {
 #[derive(Debug)]
 pub struct SchemaEntry<A: Allocator> {
     /// The row's rowid.
-    pub rowid: i64,
+    pub rowid: RowId,
     /// What the row describes.
     pub kind: EntryKind,
     /// The object's name.
@@ -129,7 +129,7 @@ pub struct SchemaEntry<A: Allocator> {
 impl<A: Allocator + Clone> SchemaEntry<A> {
     /// The entry held by `record`, the row `rowid` of the schema table.
     /// A row that does not have the schema table's shape is `Corrupt`.
-    pub fn from_record(rowid: i64, record: &RecordRef<'_>, alloc: A) -> Result<Self> {
+    pub fn from_record(rowid: RowId, record: &RecordRef<'_>, alloc: A) -> Result<Self> {
         if record.column_count() < 5 {
             return Err(corrupt("schema row has fewer than five columns"));
         }

@@ -16,7 +16,7 @@ use crate::alloc::Allocator;
 use crate::btree::SeekMode;
 use crate::record::{RecordRef, ValueRef, compare_record_with_values};
 use crate::sql::Conflict;
-use crate::{Error, Result};
+use crate::{Error, Result, RowId};
 
 use super::info::IndexInfo;
 use super::rows::Writer;
@@ -46,7 +46,7 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
     /// The rowid of an entry of the unique `index` whose key columns
     /// equal those of the key in `self.key` (none when one of them is
     /// NULL: NULLs are distinct).
-    pub(super) fn find_equal_key(&self, index: &IndexInfo<A>) -> Result<Option<i64>> {
+    pub(super) fn find_equal_key(&self, index: &IndexInfo<A>) -> Result<Option<RowId>> {
         let key = RecordRef::parse(&self.key, Some(index.root))?;
         let n = index.columns.columns.len();
         with_value_refs(n, key.columns(), self.alloc.clone(), |prefix| {
@@ -60,7 +60,7 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
         &self,
         index: &IndexInfo<A>,
         prefix: &[ValueRef<'_>],
-    ) -> Result<Option<i64>> {
+    ) -> Result<Option<RowId>> {
         let n = prefix.len();
         if prefix.iter().any(ValueRef::is_null) {
             return Ok(None);
@@ -76,7 +76,7 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
             return Ok(None);
         }
         match entry.column(n)? {
-            ValueRef::Integer(rowid) => Ok(Some(rowid)),
+            ValueRef::Integer(rowid) => Ok(Some(RowId::new(rowid))),
             _ => Err(Error::corrupt(index.root, "index entry without a rowid")),
         }
     }

@@ -20,7 +20,7 @@ use crate::pager::Pager;
 use crate::record::RecordRef;
 use crate::schema::{KeyBuilt, build_index_key};
 use crate::sql::Conflict;
-use crate::{Database, Error, PageNo, Result, WriteTransaction};
+use crate::{Database, Error, PageNo, Result, RowId, WriteTransaction};
 
 use super::conflict::Resolution;
 use super::info::{IndexInfo, TableInfo};
@@ -127,18 +127,18 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
     }
 
     /// The largest rowid of `table`, 0 when it is empty.
-    pub fn max_rowid(&self, table: &TableInfo<A>) -> Result<i64> {
+    pub fn max_rowid(&self, table: &TableInfo<A>) -> Result<RowId> {
         let mut cursor = self.db.table_cursor(table.root);
         if cursor.last()? {
             cursor.rowid()
         } else {
-            Ok(0)
+            Ok(RowId::new(0))
         }
     }
 
     /// Copies the record of row `rowid` into `out`; `false` when there
     /// is no such row.
-    fn read_row(&self, root: PageNo, rowid: i64, out: &mut Vec<u8, A>) -> Result<bool> {
+    fn read_row(&self, root: PageNo, rowid: RowId, out: &mut Vec<u8, A>) -> Result<bool> {
         out.clear();
         let mut cursor = self.db.table_cursor(root);
         if !cursor.seek(rowid, SeekMode::Eq)? {
@@ -164,7 +164,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
     /// by `record` in one descent (a delete and an insert take two and
     /// read the row again). The old record is the one given to
     /// [`keep_old_row`](Self::keep_old_row).
-    pub fn overwrite(&mut self, table: &TableInfo<A>, rowid: i64, record: &[u8]) -> Result<()> {
+    pub fn overwrite(&mut self, table: &TableInfo<A>, rowid: RowId, record: &[u8]) -> Result<()> {
         if !table.indexes.is_empty() {
             return Err(Error::Misuse("overwriting a row of an indexed table"));
         }
@@ -187,7 +187,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
 
     /// Deletes row `rowid` of `table` with its index entries; `false`
     /// when there was no such row.
-    pub fn delete(&mut self, table: &TableInfo<A>, rowid: i64) -> Result<bool> {
+    pub fn delete(&mut self, table: &TableInfo<A>, rowid: RowId) -> Result<bool> {
         let mut row = core::mem::replace(&mut self.row, Vec::new_in(self.alloc.clone()));
         let result = self.delete_with(table, rowid, &mut row);
         self.row = row;
@@ -197,7 +197,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
     fn delete_with(
         &mut self,
         table: &TableInfo<A>,
-        rowid: i64,
+        rowid: RowId,
         row: &mut Vec<u8, A>,
     ) -> Result<bool> {
         if !self.read_row(table.root, rowid, row)? {
@@ -240,7 +240,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         table: &TableInfo<A>,
         index: &IndexInfo<A>,
         record: &RecordRef<'_>,
-        rowid: i64,
+        rowid: RowId,
     ) -> Result<()> {
         match build_index_key(&table.columns, &index.columns, record, rowid, &mut self.key)? {
             KeyBuilt::Built => Ok(()),
@@ -254,7 +254,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
     pub fn insert(
         &mut self,
         table: &TableInfo<A>,
-        rowid: i64,
+        rowid: RowId,
         record: &[u8],
         conflict: Conflict,
     ) -> Result<bool> {
@@ -301,7 +301,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
 
     /// Adds the keys of the row `rowid`, whose record is `record`, to every
     /// index of `table`.
-    fn insert_keys(&mut self, table: &TableInfo<A>, record: &[u8], rowid: i64) -> Result<bool> {
+    fn insert_keys(&mut self, table: &TableInfo<A>, record: &[u8], rowid: RowId) -> Result<bool> {
         if table.indexes.is_empty() {
             return Ok(true);
         }

@@ -13,7 +13,7 @@ use crate::database::TxnState;
 use crate::format::PageSize;
 use crate::record::{ValueRef, encode_into};
 use crate::sql::Conflict;
-use crate::{Config, Database, Error, PageNo};
+use crate::{Config, Database, Error, PageNo, RowId};
 
 fn open(disk: &MemoryPlatform) -> Database<&MemoryPlatform, Global> {
     let config = Config {
@@ -43,7 +43,7 @@ fn rows(db: &Database<&MemoryPlatform, Global>) -> std::vec::Vec<i64> {
     let mut out = std::vec::Vec::new();
     let mut more = cursor.first().unwrap();
     while more {
-        out.push(cursor.rowid().unwrap());
+        out.push(cursor.rowid().unwrap().get());
         more = cursor.next().unwrap();
     }
     out
@@ -62,11 +62,19 @@ fn a_statement_is_undone_alone_while_the_transaction_is_open() {
     let view = View::new(&db);
     view.set(Sees::Own);
     let mut first = Writer::new(&view, &txn, true, None);
-    assert!(first.insert(&t, 1, &record("a"), Conflict::Abort).unwrap());
+    assert!(
+        first
+            .insert(&t, RowId::new(1), &record("a"), Conflict::Abort)
+            .unwrap()
+    );
     let buffers = first.into_buffers();
     let mut second = Writer::new(&view, &txn, true, Some(buffers));
-    assert!(second.insert(&t, 2, &record("b"), Conflict::Abort).unwrap());
-    assert!(second.delete(&t, 1).unwrap());
+    assert!(
+        second
+            .insert(&t, RowId::new(2), &record("b"), Conflict::Abort)
+            .unwrap()
+    );
+    assert!(second.delete(&t, RowId::new(1)).unwrap());
     second.undo().unwrap();
     assert_eq!(txn.state(), TxnState::Open);
     assert_eq!(rows(&db), [1], "the first statement's row is kept");
@@ -83,17 +91,26 @@ fn a_conflict_is_resolved_by_the_statement_mode() {
     let view = View::new(&db);
     view.set(Sees::Own);
     let mut w = Writer::new(&view, &txn, true, None);
-    assert!(w.insert(&t, 1, &record("a"), Conflict::Abort).unwrap());
+    assert!(
+        w.insert(&t, RowId::new(1), &record("a"), Conflict::Abort)
+            .unwrap()
+    );
     assert!(matches!(
-        w.insert(&t, 2, &record("a"), Conflict::Abort),
+        w.insert(&t, RowId::new(2), &record("a"), Conflict::Abort),
         Err(Error::Constraint(_))
     ));
     assert!(matches!(
-        w.insert(&t, 1, &record("b"), Conflict::Fail),
+        w.insert(&t, RowId::new(1), &record("b"), Conflict::Fail),
         Err(Error::Constraint(_))
     ));
-    assert!(!w.insert(&t, 2, &record("a"), Conflict::Ignore).unwrap());
-    assert!(w.insert(&t, 2, &record("a"), Conflict::Replace).unwrap());
+    assert!(
+        !w.insert(&t, RowId::new(2), &record("a"), Conflict::Ignore)
+            .unwrap()
+    );
+    assert!(
+        w.insert(&t, RowId::new(2), &record("a"), Conflict::Replace)
+            .unwrap()
+    );
     assert_eq!(txn.state(), TxnState::Open, "a conflict is no failure");
     drop(w);
     assert_eq!(rows(&db), [2], "REPLACE deleted the row holding the key");
@@ -108,11 +125,14 @@ fn a_failed_change_is_one_state_that_the_writer_reads() {
     let view = View::new(&db);
     view.set(Sees::Own);
     let mut w = Writer::new(&view, &txn, true, None);
-    assert!(w.insert(&t, 1, &record("a"), Conflict::Abort).unwrap());
+    assert!(
+        w.insert(&t, RowId::new(1), &record("a"), Conflict::Abort)
+            .unwrap()
+    );
     t.root = PageNo::new(999).unwrap();
     t.indexes.clear();
     assert!(matches!(
-        w.insert(&t, 2, &record("b"), Conflict::Abort),
+        w.insert(&t, RowId::new(2), &record("b"), Conflict::Abort),
         Err(Error::Corrupt { .. })
     ));
     assert_eq!(txn.state(), TxnState::Failed);

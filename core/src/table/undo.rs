@@ -18,17 +18,17 @@ use boundlite_platform::Platform;
 use crate::alloc::{Allocator, Vec};
 use crate::database::TxnState;
 use crate::record::KeyColumn;
-use crate::{Error, PageNo, Result, WriteTransaction};
+use crate::{Error, PageNo, Result, RowId, WriteTransaction};
 
 /// One change, as the undo log records it; bytes and key columns are
 /// ranges of the log's shared buffers.
 pub(super) enum Undo {
     /// A row was added.
-    RowInserted { root: PageNo, rowid: i64 },
+    RowInserted { root: PageNo, rowid: RowId },
     /// A row was removed; its record.
     RowDeleted {
         root: PageNo,
-        rowid: i64,
+        rowid: RowId,
         record: Range<usize>,
     },
     /// An index entry was added.

@@ -46,11 +46,13 @@
 //! | `RequiresSeek { key }` | `scan` | as `seek(key, Ge)`, then the scan |
 //! | any | a call that fails | `Unpositioned` |
 //!
-//! [`TableCursor`] saves its rowid. [`IndexCursor`] does not save
-//! positions yet (re-seeking an entry needs its key columns), so its state
-//! is a `CursorState<Infallible>` that cannot be `RequiresSeek`.
+//! [`TableCursor`] saves its rowid, a [`RowId`]: its state is a
+//! `CursorState<RowId>`. [`IndexCursor`] does not save positions yet
+//! (re-seeking an entry needs its key columns), so its state is a
+//! `CursorState<Infallible>` that cannot be `RequiresSeek`.
 //!
 //! [`PageSource`]: crate::btree::PageSource
+//! [`RowId`]: crate::RowId
 
 mod index;
 mod path;

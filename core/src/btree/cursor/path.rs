@@ -12,7 +12,7 @@ use crate::btree::cursor::{CursorState, MAX_DEPTH, PayloadRef};
 use crate::btree::overflow::read_payload;
 use crate::btree::page::BTreePage;
 use crate::btree::source::PageSource;
-use crate::{Error, PageNo, Result};
+use crate::{Error, PageNo, Result, RowId};
 use boundlite_alloc::{Allocator, Vec};
 
 /// Which family of pages a tree is made of.
@@ -394,7 +394,7 @@ impl<'p, S: PageSource, K: Copy> TreePath<'p, S, K> {
     pub(super) fn scan_leaf<A: Allocator>(
         &mut self,
         buffer: &mut Vec<u8, A>,
-        mut visit: impl FnMut(i64, &[u8]) -> Result<bool>,
+        mut visit: impl FnMut(RowId, &[u8]) -> Result<bool>,
     ) -> Result<bool> {
         let source: &'p S = self.source;
         let level = self.entry_level()?;
@@ -408,6 +408,7 @@ impl<'p, S: PageSource, K: Copy> TreePath<'p, S, K> {
             let cell = page.cell(index)?;
             let rowid = cell
                 .rowid()
+                .map(RowId::new)
                 .ok_or(Error::corrupt(level.page, "table cell without a rowid"))?;
             let payload = *cell.payload().ok_or(Error::corrupt(
                 level.page,

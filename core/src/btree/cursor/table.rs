@@ -6,7 +6,7 @@ use crate::btree::cursor::path::{TreeKind, TreePath};
 use crate::btree::cursor::{CursorState, PayloadRef, SeekMode};
 use crate::btree::page::BTreePage;
 use crate::btree::source::PageSource;
-use crate::{Error, PageNo, Result};
+use crate::{Error, PageNo, Result, RowId};
 
 /// A cursor over the rows of a table B-tree, in rowid order.
 ///
@@ -22,7 +22,7 @@ use crate::{Error, PageNo, Result};
 /// use boundlite::btree::{FileImage, SeekMode, TableCursor};
 /// use boundlite::alloc::Vec;
 /// use boundlite::format::{DatabaseHeader, PageSize};
-/// use boundlite::PageNo;
+/// use boundlite::{PageNo, RowId};
 ///
 /// // A one-page database: page 1 is the empty schema table, a table leaf.
 /// let mut file = [0u8; 512];
@@ -31,11 +31,11 @@ use crate::{Error, PageNo, Result};
 /// let image = FileImage::new(&file)?;
 /// let mut schema = TableCursor::new(&image, PageNo::ONE, Vec::new());
 /// assert!(!schema.first()?);
-/// assert!(!schema.seek(1, SeekMode::Ge)?);
+/// assert!(!schema.seek(RowId::new(1), SeekMode::Ge)?);
 /// # Ok::<(), boundlite::Error>(())
 /// ```
 pub struct TableCursor<'p, S: PageSource, A: Allocator> {
-    path: TreePath<'p, S, i64>,
+    path: TreePath<'p, S, RowId>,
     buffer: Vec<u8, A>,
 }
 
@@ -61,7 +61,7 @@ impl<'p, S: PageSource, A: Allocator> TableCursor<'p, S, A> {
     }
 
     /// Where the cursor stands; a saved position keeps its rowid.
-    pub const fn state(&self) -> CursorState<i64> {
+    pub const fn state(&self) -> CursorState<RowId> {
         self.path.state()
     }
 
@@ -106,7 +106,7 @@ impl<'p, S: PageSource, A: Allocator> TableCursor<'p, S, A> {
 
     /// Moves to the row `mode` picks relative to `rowid`; `false` when
     /// there is none.
-    pub fn seek(&mut self, rowid: i64, mode: SeekMode) -> Result<bool> {
+    pub fn seek(&mut self, rowid: RowId, mode: SeekMode) -> Result<bool> {
         let moved = self.seek_unsettled(rowid, mode);
         self.path.land(moved)
     }
@@ -146,7 +146,8 @@ impl<'p, S: PageSource, A: Allocator> TableCursor<'p, S, A> {
         }
     }
 
-    fn seek_unsettled(&mut self, rowid: i64, mode: SeekMode) -> Result<bool> {
+    fn seek_unsettled(&mut self, rowid: RowId, mode: SeekMode) -> Result<bool> {
+        let rowid = rowid.get();
         let after = |strict: bool| {
             move |page: &BTreePage<'_>, index: u16| {
                 let key = page.rowid_at(index)?;
@@ -186,8 +187,9 @@ impl<'p, S: PageSource, A: Allocator> TableCursor<'p, S, A> {
     }
 
     /// The rowid of the row the cursor is on.
-    pub fn rowid(&self) -> Result<i64> {
-        self.path.with_page(|page, index| page.rowid_at(index))
+    pub fn rowid(&self) -> Result<RowId> {
+        self.path
+            .with_page(|page, index| page.rowid_at(index).map(RowId::new))
     }
 
     /// The size in bytes of the current row's record.
@@ -207,9 +209,9 @@ impl<'p, S: PageSource, A: Allocator> TableCursor<'p, S, A> {
 
     /// The current row's rowid and record, from one visit to its page
     /// ([`rowid`](Self::rowid) and [`payload`](Self::payload) together).
-    pub fn row(&mut self) -> Result<(i64, PayloadRef<'_, S::Page<'p>>)> {
+    pub fn row(&mut self) -> Result<(RowId, PayloadRef<'_, S::Page<'p>>)> {
         match self.path.entry(&mut self.buffer)? {
-            (Some(rowid), payload) => Ok((rowid, payload)),
+            (Some(rowid), payload) => Ok((RowId::new(rowid), payload)),
             (None, _) => Err(Error::corrupt(
                 self.path.page_number()?,
                 "table cell without a rowid",
@@ -224,7 +226,7 @@ impl<'p, S: PageSource, A: Allocator> TableCursor<'p, S, A> {
     /// scan starts at the saved rowid or the first row after it. The rows
     /// of one leaf are read from one visit to it, which is what makes a
     /// filtered scan cheap.
-    pub fn scan(&mut self, mut visit: impl FnMut(i64, &[u8]) -> Result<bool>) -> Result<bool> {
+    pub fn scan(&mut self, mut visit: impl FnMut(RowId, &[u8]) -> Result<bool>) -> Result<bool> {
         match self.path.state() {
             CursorState::Valid => {}
             CursorState::Unpositioned => return Ok(false),

@@ -14,7 +14,7 @@ use crate::btree::cursor::{IndexCursor, SeekMode, TableCursor};
 use crate::btree::page::PageKind;
 use crate::btree::tests::{TestDb, assert_corrupt, no};
 use crate::record::{KeyColumn, RecordRef, ValueRef, encode_into};
-use crate::{Error, Result};
+use crate::{Error, Result, RowId};
 
 const MODES: [SeekMode; 5] = [
     SeekMode::Eq,
@@ -59,7 +59,7 @@ fn check_table(db: &TestDb, root: u32, rows: &[(i64, StdVec<u8>)]) {
     let mut seen = StdVec::new();
     let mut on = cursor.first().unwrap();
     while on {
-        let rowid = cursor.rowid().unwrap();
+        let rowid = cursor.rowid().unwrap().get();
         let expected = &rows[seen.len()].1;
         assert_eq!(cursor.payload_size().unwrap() as usize, expected.len());
         assert_eq!(&cursor.payload().unwrap()[..], &expected[..], "row {rowid}");
@@ -74,7 +74,7 @@ fn check_table(db: &TestDb, root: u32, rows: &[(i64, StdVec<u8>)]) {
     let mut seen = StdVec::new();
     let mut on = cursor.last().unwrap();
     while on {
-        seen.push(cursor.rowid().unwrap());
+        seen.push(cursor.rowid().unwrap().get());
         on = cursor.prev().unwrap();
     }
     seen.reverse();
@@ -85,23 +85,23 @@ fn check_table(db: &TestDb, root: u32, rows: &[(i64, StdVec<u8>)]) {
     for target in (-1..=max + 2).chain([i64::MIN, i64::MAX]) {
         for mode in MODES {
             let expected = model_seek(&keys, target, mode);
-            let found = cursor.seek(target, mode).unwrap();
+            let found = cursor.seek(RowId::new(target), mode).unwrap();
             assert_eq!(found, expected.is_some(), "{mode:?} {target}");
             let Some(at) = expected else {
                 assert!(!cursor.is_positioned());
                 continue;
             };
-            assert_eq!(cursor.rowid().unwrap(), keys[at], "{mode:?} {target}");
+            assert_eq!(cursor.rowid().unwrap().get(), keys[at], "{mode:?} {target}");
             let next = cursor.next().unwrap();
             assert_eq!(next, at + 1 < keys.len());
             if next {
-                assert_eq!(cursor.rowid().unwrap(), keys[at + 1]);
+                assert_eq!(cursor.rowid().unwrap().get(), keys[at + 1]);
             }
-            cursor.seek(target, mode).unwrap();
+            cursor.seek(RowId::new(target), mode).unwrap();
             let prev = cursor.prev().unwrap();
             assert_eq!(prev, at > 0);
             if prev {
-                assert_eq!(cursor.rowid().unwrap(), keys[at - 1]);
+                assert_eq!(cursor.rowid().unwrap().get(), keys[at - 1]);
             }
         }
     }
@@ -115,7 +115,7 @@ fn check_scan(cursor: &mut TableCursor<'_, TestDb, Global>, rows: &[(i64, StdVec
     let on = cursor.first().unwrap();
     let stopped = cursor
         .scan(|rowid, payload| {
-            seen.push((rowid, payload.to_vec()));
+            seen.push((rowid.get(), payload.to_vec()));
             Ok(false)
         })
         .unwrap();
@@ -127,8 +127,8 @@ fn check_scan(cursor: &mut TableCursor<'_, TestDb, Global>, rows: &[(i64, StdVec
 
     let mut stops = StdVec::new();
     let mut on = cursor.first().unwrap();
-    while on && cursor.scan(|rowid, _| Ok(rowid % 6 == 0)).unwrap() {
-        let rowid = cursor.rowid().unwrap();
+    while on && cursor.scan(|rowid, _| Ok(rowid.get() % 6 == 0)).unwrap() {
+        let rowid = cursor.rowid().unwrap().get();
         assert_eq!(
             &cursor.payload().unwrap()[..],
             &rows[(rowid / 2 - 1) as usize].1[..]
@@ -167,9 +167,9 @@ fn table_rows_that_spill_are_assembled() {
     let root = db.table_tree(&rows, 1, 3);
     check_table(&db, root, &rows);
     let mut cursor = table_cursor(&db, root);
-    assert!(cursor.seek(2 * 6, SeekMode::Eq).unwrap()); // 9000 bytes
+    assert!(cursor.seek(RowId::new(2 * 6), SeekMode::Eq).unwrap()); // 9000 bytes
     assert!(!cursor.payload().unwrap().is_on_page());
-    assert!(cursor.seek(2 * 2, SeekMode::Eq).unwrap()); // 500 bytes
+    assert!(cursor.seek(RowId::new(2 * 2), SeekMode::Eq).unwrap()); // 500 bytes
     assert!(cursor.payload().unwrap().is_on_page());
 }
 
@@ -362,7 +362,7 @@ fn stepping_allocates_nothing_and_spilling_reports_out_of_memory() {
     let mut count = 0;
     let mut on = cursor.first().unwrap();
     while on {
-        if cursor.rowid().unwrap() == 50 {
+        if cursor.rowid().unwrap().get() == 50 {
             assert_eq!(cursor.payload().map(|p| p.len()), Err(Error::OutOfMemory));
         } else {
             assert_eq!(cursor.payload().unwrap().len(), 20);
@@ -378,7 +378,7 @@ fn stepping_allocates_nothing_and_spilling_reports_out_of_memory() {
     let mut visited = StdVec::new();
     assert!(cursor.first().unwrap());
     let scanned = cursor.scan(|rowid, _| {
-        visited.push(rowid);
+        visited.push(rowid.get());
         Ok(false)
     });
     assert_eq!(scanned, Err(Error::OutOfMemory));
@@ -386,10 +386,10 @@ fn stepping_allocates_nothing_and_spilling_reports_out_of_memory() {
     assert!(!cursor.is_positioned());
     assert_eq!(fault.seen(), 2);
     fault.arm(FaultPlan::Never);
-    assert!(cursor.seek(48, SeekMode::Eq).unwrap());
+    assert!(cursor.seek(RowId::new(48), SeekMode::Eq).unwrap());
     assert!(cursor.scan(|_, payload| Ok(payload.len() == 2013)).unwrap());
-    assert_eq!(cursor.rowid().unwrap(), 50);
-    assert!(!cursor.scan(|rowid, _| Ok(rowid > 100)).unwrap());
+    assert_eq!(cursor.rowid().unwrap().get(), 50);
+    assert!(!cursor.scan(|rowid, _| Ok(rowid > RowId::new(100))).unwrap());
 }
 
 /// A small two-level table whose right-most leaf `damage` then breaks.
@@ -445,9 +445,9 @@ fn broken_child_pointers_are_corrupt_and_leave_the_cursor_usable() {
         assert_corrupt(cursor.next(), page);
         assert!(!cursor.is_positioned(), "{name}");
         assert_corrupt(cursor.last(), page);
-        assert_corrupt(cursor.seek(24, SeekMode::Eq), page);
-        assert!(cursor.seek(2, SeekMode::Eq).unwrap(), "{name}");
-        assert_eq!(cursor.rowid(), Ok(2));
+        assert_corrupt(cursor.seek(RowId::new(24), SeekMode::Eq), page);
+        assert!(cursor.seek(RowId::new(2), SeekMode::Eq).unwrap(), "{name}");
+        assert_eq!(cursor.rowid(), Ok(RowId::new(2)));
     }
 }
 
@@ -466,7 +466,7 @@ fn a_tree_deeper_than_the_limit_is_corrupt() {
     let mut cursor = table_cursor(&db, child);
     assert!(matches!(cursor.first(), Err(Error::Corrupt { .. })));
     assert!(matches!(
-        cursor.seek(1, SeekMode::Ge),
+        cursor.seek(RowId::new(1), SeekMode::Ge),
         Err(Error::Corrupt { .. })
     ));
 }
@@ -549,7 +549,7 @@ fn exercise(db: &TestDb, root: u32, index: bool) -> Result<()> {
         assert!(steps < 10_000);
         let _ = cursor.last().and_then(|_| cursor.prev());
         for mode in MODES {
-            let _ = cursor.seek(20, mode);
+            let _ = cursor.seek(RowId::new(20), mode);
         }
         let mut visits = 0;
         if cursor.first().unwrap_or(false) {

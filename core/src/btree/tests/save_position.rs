@@ -12,7 +12,7 @@ use crate::alloc::{FaultAlloc, FaultPlan, Global, Vec};
 use crate::btree::{CursorState, SeekMode, TableCursor, TreeKind, TreeWriter};
 use crate::format::PageSize;
 use crate::pager::Pager;
-use crate::{Config, Error, PageNo};
+use crate::{Config, Error, PageNo, RowId};
 
 type TestPager<'d> = Pager<MemoryFile<'d>, Global>;
 
@@ -49,7 +49,7 @@ fn table<'d>(
     let mut model = BTreeMap::new();
     for rowid in (1..=n).map(|i| i * 10) {
         writer
-            .insert_row(pager, root, rowid, &record(rowid, 0))
+            .insert_row(pager, root, RowId::new(rowid), &record(rowid, 0))
             .unwrap();
         model.insert(rowid, record(rowid, 0));
     }
@@ -58,7 +58,7 @@ fn table<'d>(
 
 fn current(cursor: &mut TableCursor<'_, TestPager<'_>, Global>) -> (i64, StdVec<u8>) {
     let (rowid, payload) = cursor.row().unwrap();
-    (rowid, payload.to_vec())
+    (rowid.get(), payload.to_vec())
 }
 
 /// Changes around row `at`, in the model and through the writer: deletes
@@ -73,7 +73,7 @@ fn change(
     step: u64,
 ) {
     let mut delete = |rowid: i64, model: &mut BTreeMap<i64, StdVec<u8>>| {
-        let there = writer.delete_row(pager, root, rowid).unwrap();
+        let there = writer.delete_row(pager, root, RowId::new(rowid)).unwrap();
         assert_eq!(there, model.remove(&rowid).is_some(), "delete {rowid}");
     };
     if step % 3 == 0 {
@@ -85,7 +85,7 @@ fn change(
     }
     let mut insert = |rowid: i64, v: u8, model: &mut BTreeMap<i64, StdVec<u8>>| {
         writer
-            .insert_row(pager, root, rowid, &record(rowid, v))
+            .insert_row(pager, root, RowId::new(rowid), &record(rowid, v))
             .unwrap();
         model.insert(rowid, record(rowid, v));
     };
@@ -117,7 +117,12 @@ fn a_saved_cursor_goes_on_after_deletes_and_inserts_under_it() {
         assert_eq!(Some(&bytes), model.get(&rowid), "row {rowid}");
         inserted_ahead += usize::from(rowid % 10 == 3);
         cursor.save_position().unwrap();
-        assert_eq!(cursor.state(), CursorState::RequiresSeek { key: rowid });
+        assert_eq!(
+            cursor.state(),
+            CursorState::RequiresSeek {
+                key: RowId::new(rowid)
+            }
+        );
         assert!(!cursor.is_positioned());
         change(&pager, &mut writer, root, &mut model, rowid, step);
         step += 1;
@@ -125,7 +130,7 @@ fn a_saved_cursor_goes_on_after_deletes_and_inserts_under_it() {
         let moved = cursor.next().unwrap();
         assert_eq!(moved, expected.is_some(), "after {rowid}");
         match expected {
-            Some(next) => assert_eq!(cursor.rowid().unwrap(), next),
+            Some(next) => assert_eq!(cursor.rowid().unwrap().get(), next),
             None => break,
         }
     }
@@ -135,14 +140,14 @@ fn a_saved_cursor_goes_on_after_deletes_and_inserts_under_it() {
     // Backwards, deleting every row as it is left.
     assert!(cursor.last().unwrap());
     loop {
-        let rowid = cursor.rowid().unwrap();
+        let rowid = cursor.rowid().unwrap().get();
         cursor.save_position().unwrap();
-        assert!(writer.delete_row(&pager, root, rowid).unwrap());
+        assert!(writer.delete_row(&pager, root, RowId::new(rowid)).unwrap());
         model.remove(&rowid);
         let expected = model.range(..rowid).next_back().map(|(k, _)| *k);
         assert_eq!(cursor.prev().unwrap(), expected.is_some());
         match expected {
-            Some(prev) => assert_eq!(cursor.rowid().unwrap(), prev),
+            Some(prev) => assert_eq!(cursor.rowid().unwrap().get(), prev),
             None => break,
         }
     }
@@ -166,12 +171,12 @@ fn restore_finds_the_saved_row_or_keeps_the_key() {
     assert!(!cursor.next().unwrap());
 
     // The row is still there (its neighbours moved): back on it.
-    assert!(cursor.seek(1500, SeekMode::Eq).unwrap());
+    assert!(cursor.seek(RowId::new(1500), SeekMode::Eq).unwrap());
     cursor.save_position().unwrap();
     assert!(matches!(cursor.rowid(), Err(Error::Misuse(_))));
     assert!(matches!(cursor.payload(), Err(Error::Misuse(_))));
     for rowid in (1000..1500).step_by(10) {
-        writer.delete_row(&pager, root, rowid).unwrap();
+        writer.delete_row(&pager, root, RowId::new(rowid)).unwrap();
     }
     assert!(cursor.restore().unwrap());
     assert_eq!(cursor.state(), CursorState::Valid);
@@ -181,11 +186,16 @@ fn restore_finds_the_saved_row_or_keeps_the_key() {
 
     // The row is gone: the key stays saved, and the moves go on from it.
     cursor.save_position().unwrap();
-    writer.delete_row(&pager, root, 1500).unwrap();
+    writer.delete_row(&pager, root, RowId::new(1500)).unwrap();
     assert!(!cursor.restore().unwrap());
-    assert_eq!(cursor.state(), CursorState::RequiresSeek { key: 1500 });
+    assert_eq!(
+        cursor.state(),
+        CursorState::RequiresSeek {
+            key: RowId::new(1500)
+        }
+    );
     assert!(cursor.prev().unwrap());
-    assert_eq!(cursor.rowid().unwrap(), 990);
+    assert_eq!(cursor.rowid().unwrap().get(), 990);
 
     // A scan from a saved position starts at the saved row, or after it.
     cursor.save_position().unwrap();
@@ -193,18 +203,18 @@ fn restore_finds_the_saved_row_or_keeps_the_key() {
     assert!(
         cursor
             .scan(|rowid, _| {
-                first.get_or_insert(rowid);
-                Ok(rowid > 1500)
+                first.get_or_insert(rowid.get());
+                Ok(rowid > RowId::new(1500))
             })
             .unwrap()
     );
-    assert_eq!((first, cursor.rowid().unwrap()), (Some(990), 1510));
+    assert_eq!((first, cursor.rowid().unwrap().get()), (Some(990), 1510));
     cursor.save_position().unwrap();
-    writer.delete_row(&pager, root, 1510).unwrap();
+    writer.delete_row(&pager, root, RowId::new(1510)).unwrap();
     let mut first = None;
     assert!(
         cursor
-            .scan(|rowid, _| Ok(*first.get_or_insert(rowid) > 0))
+            .scan(|rowid, _| Ok(*first.get_or_insert(rowid.get()) > 0))
             .unwrap()
     );
     assert_eq!(first, Some(1520));
@@ -212,7 +222,7 @@ fn restore_finds_the_saved_row_or_keeps_the_key() {
     // Saved on the last row, which is then deleted: off the end.
     assert!(cursor.last().unwrap());
     cursor.save_position().unwrap();
-    writer.delete_row(&pager, root, 3000).unwrap();
+    writer.delete_row(&pager, root, RowId::new(3000)).unwrap();
     assert!(!cursor.next().unwrap());
     assert_eq!(cursor.state(), CursorState::Unpositioned);
     pager.commit().unwrap();
@@ -230,7 +240,7 @@ fn saving_and_reseeking_allocate_nothing() {
     let mut visited = StdVec::new();
     let mut on = cursor.first().unwrap();
     while on {
-        visited.push(cursor.rowid().unwrap());
+        visited.push(cursor.rowid().unwrap().get());
         cursor.save_position().unwrap();
         assert!(cursor.restore().unwrap());
         cursor.save_position().unwrap();

@@ -505,3 +505,36 @@ fn like_and_glob_take_bound_patterns() {
     assert!(ids(&mut like, ValueRef::Null).is_empty());
     assert_eq!(ids(&mut glob, ValueRef::text("a*")), [1, 3, 5]);
 }
+
+#[test]
+fn a_new_rowid_is_one_above_the_largest_and_the_table_is_full_past_the_last() {
+    let disk = MemoryPlatform::new();
+    let db = open(&disk);
+    let conn = db.connect();
+    conn.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT)", &[])
+        .unwrap();
+    conn.execute(
+        "INSERT INTO t VALUES (-5, 'a'); INSERT INTO t(name) VALUES ('b')",
+        &[],
+    )
+    .unwrap();
+    conn.execute("INSERT INTO t VALUES (9223372036854775806, 'c')", &[])
+        .unwrap();
+    conn.execute("INSERT INTO t(name) VALUES ('d')", &[])
+        .unwrap();
+    assert_eq!(
+        rows(&conn, "SELECT id, name FROM t"),
+        [
+            "-5|a",
+            "-4|b",
+            "9223372036854775806|c",
+            "9223372036854775807|d"
+        ]
+    );
+    // SQLite would try random rowids here; boundlite reports the table full.
+    assert_eq!(
+        conn.execute("INSERT INTO t(name) VALUES ('e')", &[]),
+        Err(Error::Full)
+    );
+    assert_eq!(rows(&conn, "SELECT count(*) FROM t"), ["4"]);
+}

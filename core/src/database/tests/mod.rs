@@ -6,6 +6,7 @@ extern crate std;
 use boundlite_platform::{File, MemoryPlatform, OpenMode, Platform};
 
 use super::*;
+use crate::RowId;
 use crate::alloc::{Arena, FaultAlloc, oom_sweep};
 use crate::format::PageSize;
 use crate::record::{ValueRef, encode_into};
@@ -59,7 +60,7 @@ fn a_second_writer_is_busy_and_a_dropped_one_rolls_back() {
     let db = Database::open(&disk, "a.db", &small(), Global).unwrap();
     let txn = db.begin_write().unwrap();
     let root = txn.create_tree(TreeKind::Table).unwrap();
-    txn.insert_row(root, 1, &record(1)).unwrap();
+    txn.insert_row(root, RowId::new(1), &record(1)).unwrap();
     assert_eq!(db.begin_write().err(), Some(Error::Busy));
     drop(txn);
     assert_eq!(
@@ -70,7 +71,7 @@ fn a_second_writer_is_busy_and_a_dropped_one_rolls_back() {
     let txn = db.begin_write().unwrap();
     let root = txn.create_tree(TreeKind::Table).unwrap();
     for id in 1..=100 {
-        txn.insert_row(root, id, &record(id)).unwrap();
+        txn.insert_row(root, RowId::new(id), &record(id)).unwrap();
     }
     txn.commit().unwrap();
     assert_eq!(count(&db, root), 100);
@@ -88,14 +89,14 @@ fn an_error_rolls_the_whole_transaction_back() {
     let root = txn.create_tree(TreeKind::Table).unwrap();
     txn.commit().unwrap();
     let txn = db.begin_write().unwrap();
-    txn.insert_row(root, 1, &record(1)).unwrap();
+    txn.insert_row(root, RowId::new(1), &record(1)).unwrap();
     let missing = PageNo::new(999).unwrap();
     assert!(matches!(
-        txn.insert_row(missing, 1, &record(1)),
+        txn.insert_row(missing, RowId::new(1), &record(1)),
         Err(Error::Corrupt { .. })
     ));
     assert!(matches!(
-        txn.insert_row(root, 2, &record(2)),
+        txn.insert_row(root, RowId::new(2), &record(2)),
         Err(Error::Misuse(_))
     ));
     assert!(matches!(txn.commit(), Err(Error::Misuse(_))));
@@ -105,7 +106,7 @@ fn an_error_rolls_the_whole_transaction_back() {
         "the row inserted before the error is gone"
     );
     let txn = db.begin_write().unwrap();
-    txn.insert_row(root, 3, &record(3)).unwrap();
+    txn.insert_row(root, RowId::new(3), &record(3)).unwrap();
     txn.commit().unwrap();
     assert_eq!(count(&db, root), 1);
 }
@@ -163,7 +164,7 @@ fn opening_and_writing_survive_every_allocation_failure() {
             let txn = db.begin_write()?;
             let root = txn.create_tree(TreeKind::Table)?;
             for id in 1..=60 {
-                txn.insert_row(root, id, &record(id))?;
+                txn.insert_row(root, RowId::new(id), &record(id))?;
             }
             txn.commit()?;
             Ok::<_, Error>(count(&db, root))

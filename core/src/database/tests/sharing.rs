@@ -29,7 +29,7 @@ fn try_rows<S: crate::btree::PageSource>(
     let mut out = std::vec::Vec::new();
     let mut more = cursor.first()?;
     while more {
-        let rowid = cursor.rowid()?;
+        let rowid = cursor.rowid()?.get();
         let payload = cursor.payload()?;
         let record = crate::record::RecordRef::parse(&payload, None)?;
         let value = match record.column(0)? {
@@ -53,7 +53,7 @@ fn create_table(db: &Db<'_>) -> PageNo {
     let txn = db.begin_write().unwrap();
     let root = txn.create_table("t", "CREATE TABLE t(v)").unwrap();
     assert_eq!(root.get(), 2);
-    txn.insert_row(root, 0, &value(0)).unwrap();
+    txn.insert_row(root, RowId::new(0), &value(0)).unwrap();
     txn.commit().unwrap();
     root
 }
@@ -61,8 +61,8 @@ fn create_table(db: &Db<'_>) -> PageNo {
 /// Commit `n` of the model: row `n` holds `n * 7`, row 0 holds `n`.
 fn commit_n(db: &Db<'_>, root: PageNo, n: i64) -> Result<()> {
     let txn = db.begin_write()?;
-    txn.insert_row(root, n, &value(n * 7))?;
-    txn.insert_row(root, 0, &value(n))?;
+    txn.insert_row(root, RowId::new(n), &value(n * 7))?;
+    txn.insert_row(root, RowId::new(0), &value(n))?;
     assert_eq!(
         check_prefix(&rows(db.pager(), root)),
         n,
@@ -106,8 +106,8 @@ fn a_writer_makes_the_other_database_busy_and_its_rows_invisible() {
     let root = create_table(&a);
     let b = open(&disk);
     let txn = a.begin_write().unwrap();
-    txn.insert_row(root, 1, &value(7)).unwrap();
-    txn.insert_row(root, 0, &value(1)).unwrap();
+    txn.insert_row(root, RowId::new(1), &value(7)).unwrap();
+    txn.insert_row(root, RowId::new(0), &value(1)).unwrap();
     assert_eq!(b.begin_write().err(), Some(Error::Busy));
     assert_eq!(check_prefix(&rows(&b.begin_read().unwrap(), root)), 0);
     txn.commit().unwrap();
@@ -233,8 +233,8 @@ fn step<'d>(
                     Ok(txn) => txn,
                     Err(e) => panic!("begin failed with no other writer: {e}"),
                 };
-                txn.insert_row(root, n, &value(n * 7)).unwrap();
-                txn.insert_row(root, 0, &value(n)).unwrap();
+                txn.insert_row(root, RowId::new(n), &value(n * 7)).unwrap();
+                txn.insert_row(root, RowId::new(0), &value(n)).unwrap();
                 for _ in 0..rng.below(6) {
                     step(dbs, disk, root, model, rng, depth + 1);
                 }
@@ -347,15 +347,15 @@ fn a_busy_lock_is_retried_until_the_timeout_through_the_platforms_sleep() {
     sender.send(txn).unwrap();
     *sleepy.meanwhile.borrow_mut() = Some(std::boxed::Box::new(move || {
         let txn = receiver.recv().unwrap();
-        txn.insert_row(root, 1, &value(7)).unwrap();
-        txn.insert_row(root, 0, &value(1)).unwrap();
+        txn.insert_row(root, RowId::new(1), &value(7)).unwrap();
+        txn.insert_row(root, RowId::new(0), &value(1)).unwrap();
         txn.commit().unwrap();
     }));
     let txn = b.begin_write().unwrap();
     assert!(sleepy.slept_us.get() > 0 && sleepy.slept_us.get() < 300_000);
     assert_eq!(check_prefix(&rows(b.pager(), root)), 1);
-    txn.insert_row(root, 2, &value(14)).unwrap();
-    txn.insert_row(root, 0, &value(2)).unwrap();
+    txn.insert_row(root, RowId::new(2), &value(14)).unwrap();
+    txn.insert_row(root, RowId::new(0), &value(2)).unwrap();
     txn.commit().unwrap();
     assert_eq!(check_prefix(&rows(&a.begin_read().unwrap(), root)), 2);
 }
@@ -374,8 +374,8 @@ fn follow_and_write<P: Platform, A: Allocator + Clone>(
         check_prefix(&try_rows(&read, root)?)
     };
     let txn = db.begin_write()?;
-    txn.insert_row(root, seen + 1, &value((seen + 1) * 7))?;
-    txn.insert_row(root, 0, &value(seen + 1))?;
+    txn.insert_row(root, RowId::new(seen + 1), &value((seen + 1) * 7))?;
+    txn.insert_row(root, RowId::new(0), &value(seen + 1))?;
     txn.commit()?;
     db.checkpoint(mode)?;
     Ok(seen + 1)
@@ -727,15 +727,15 @@ fn without_shared_memory_a_database_holds_its_file_exclusively() {
 fn create_table_on<P: Platform>(db: &Database<P, Global>) -> PageNo {
     let txn = db.begin_write().unwrap();
     let root = txn.create_table("t", "CREATE TABLE t(v)").unwrap();
-    txn.insert_row(root, 0, &value(0)).unwrap();
+    txn.insert_row(root, RowId::new(0), &value(0)).unwrap();
     txn.commit().unwrap();
     root
 }
 
 fn commit_on<P: Platform>(db: &Database<P, Global>, root: PageNo, n: i64) {
     let txn = db.begin_write().unwrap();
-    txn.insert_row(root, n, &value(n * 7)).unwrap();
-    txn.insert_row(root, 0, &value(n)).unwrap();
+    txn.insert_row(root, RowId::new(n), &value(n * 7)).unwrap();
+    txn.insert_row(root, RowId::new(0), &value(n)).unwrap();
     txn.commit().unwrap();
 }
 

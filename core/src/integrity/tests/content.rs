@@ -33,7 +33,10 @@ fn a_missing_entry_is_named_by_its_row_and_index() {
     assert_eq!(
         problems(&bytes),
         [
-            ProblemKind::MissingFromIndex { rowid: 5, index },
+            ProblemKind::MissingFromIndex {
+                rowid: RowId::new(5),
+                index
+            },
             ProblemKind::EntryCount {
                 index,
                 entries: 49,
@@ -69,7 +72,7 @@ fn an_entry_equal_only_under_its_collation_differs_from_the_row() {
     assert_eq!(
         problems(&bytes),
         [ProblemKind::ValuesDiffer {
-            rowid: 7,
+            rowid: RowId::new(7),
             index: page_no(index)
         }]
     );
@@ -86,7 +89,12 @@ fn add(
     k: ValueRef<'_>,
 ) {
     writer
-        .insert_row(pager, table, rowid, &record(&[ValueRef::Null, k]))
+        .insert_row(
+            pager,
+            table,
+            RowId::new(rowid),
+            &record(&[ValueRef::Null, k]),
+        )
         .unwrap();
     if let Some(index) = index {
         let key = record(&[k, ValueRef::Integer(rowid)]);
@@ -130,7 +138,10 @@ fn unique_indexes_refuse_repeated_keys_but_not_nulls() {
         problems(&bytes),
         [
             ProblemKind::NonUnique { index },
-            ProblemKind::MissingFromIndex { rowid: 3, index },
+            ProblemKind::MissingFromIndex {
+                rowid: RowId::new(3),
+                index
+            },
             ProblemKind::EntryCount {
                 index,
                 entries: 2,
@@ -178,7 +189,7 @@ fn partial_and_expression_indexes_check_what_they_can() {
         found,
         [
             ProblemKind::NoSuchRow {
-                rowid: 999,
+                rowid: RowId::new(999),
                 index: page_no(partial)
             },
             ProblemKind::EntryCount {
@@ -206,7 +217,7 @@ fn index_entries_must_end_with_a_rowid() {
             .insert_row(
                 pager,
                 table,
-                2,
+                RowId::new(2),
                 &record(&[ValueRef::Null, ValueRef::Integer(2)]),
             )
             .unwrap();

@@ -19,7 +19,7 @@ use crate::btree::{BTreePage, Cell, FileImage, TreeKind, TreeWriter};
 use crate::format::PageSize;
 use crate::record::{ValueRef, encode_into};
 use crate::schema::SchemaEditor;
-use crate::{Config, Error};
+use crate::{Config, Error, RowId};
 
 const PATH: &str = "check.db";
 
@@ -81,7 +81,9 @@ fn standard(
         let data = std::vec![i as u8; blob(i)];
         let name = name(i);
         let row = record(&[ValueRef::Null, ValueRef::text(&name), ValueRef::Blob(&data)]);
-        writer.insert_row(pager, table, i, &row).unwrap();
+        writer
+            .insert_row(pager, table, RowId::new(i), &row)
+            .unwrap();
     }
     let index = SchemaEditor::new(pager, writer, Global)
         .create_index("t_name", "t", "CREATE INDEX t_name ON t(name)")
@@ -198,7 +200,12 @@ fn sound_databases_pass_at_every_page_size() {
             for i in 0..50 {
                 let blob = std::vec![7u8; 300];
                 writer
-                    .insert_row(pager, gone, i, &record(&[ValueRef::Blob(&blob)]))
+                    .insert_row(
+                        pager,
+                        gone,
+                        RowId::new(i),
+                        &record(&[ValueRef::Blob(&blob)]),
+                    )
                     .unwrap();
             }
             SchemaEditor::new(pager, writer, Global)
@@ -304,7 +311,7 @@ fn problems_print_as_sqlite_words_them() {
         cell: Some(3),
     };
     assert_eq!(
-        at(ProblemKind::RowidOrder(9)).to_string(),
+        at(ProblemKind::RowidOrder(RowId::new(9))).to_string(),
         "Tree 2 page 5 cell 3: Rowid 9 out of order"
     );
     let free = Problem::new(ProblemKind::FreelistSize {
@@ -328,7 +335,7 @@ fn problems_print_as_sqlite_words_them() {
         "Tree 2 page 5: Fragmentation of 4 bytes reported as 2 on page 5"
     );
     let missing = Problem::new(ProblemKind::MissingFromIndex {
-        rowid: 4,
+        rowid: RowId::new(4),
         index: PageNo::new(3).unwrap(),
     });
     assert_eq!(

@@ -61,7 +61,12 @@ fn freelist_counts_capacity_and_loops_are_checked() {
         for i in 0..60 {
             let blob = [i as u8; 100];
             writer
-                .insert_row(pager, gone, i, &record(&[ValueRef::Blob(&blob)]))
+                .insert_row(
+                    pager,
+                    gone,
+                    RowId::new(i),
+                    &record(&[ValueRef::Blob(&blob)]),
+                )
                 .unwrap();
         }
         SchemaEditor::new(pager, writer, Global)
@@ -179,7 +184,10 @@ fn rowids_must_rise_across_cells_and_dividers() {
     assert!(rowid < 128 && rowid > 5, "a one-byte divider");
     let mut lowered = bytes.clone();
     lowered[cell_at(&bytes, table, 0) + 4] = (rowid - 5) as u8;
-    assert_eq!(problems(&lowered), [ProblemKind::RowidOrder(rowid - 5)]);
+    assert_eq!(
+        problems(&lowered),
+        [ProblemKind::RowidOrder(RowId::new(rowid - 5))]
+    );
 }
 
 #[test]

@@ -25,7 +25,7 @@ fn editing_the_schema_keeps_the_header_and_rowids_as_sqlite_does() {
         root: None,
         sql: Some("CREATE VIEW v AS SELECT a FROM t"),
     };
-    assert_eq!(editor.add_entry(&view).unwrap(), 3);
+    assert_eq!(editor.add_entry(&view).unwrap(), RowId::new(3));
     assert!(matches!(editor.add_entry(&view), Err(Error::Sql(_))));
     assert!(matches!(
         editor.create_table("T", "CREATE TABLE T(x)"),
@@ -43,7 +43,15 @@ fn editing_the_schema_keeps_the_header_and_rowids_as_sqlite_does() {
     let rows: StdVec<_> = schema
         .entries()
         .iter()
-        .map(|e| (e.rowid, e.kind, e.name.as_str(), e.table.as_str(), e.root))
+        .map(|e| {
+            (
+                e.rowid.get(),
+                e.kind,
+                e.name.as_str(),
+                e.table.as_str(),
+                e.root,
+            )
+        })
         .collect();
     assert_eq!(
         rows,
@@ -65,7 +73,7 @@ fn editing_the_schema_keeps_the_header_and_rowids_as_sqlite_does() {
     let schema = Schema::read(&pager, Global).unwrap();
     // The next rowid is one above the largest, not a reused one.
     assert_eq!(
-        schema.find("u").map(|e| (e.rowid, e.root)),
+        schema.find("u").map(|e| (e.rowid.get(), e.root)),
         Some((3, Some(next)))
     );
 }
@@ -84,7 +92,9 @@ fn indexes_are_filled_from_rows_and_unique_ones_refuse_repeats() {
     for (rowid, name) in [(1, "b"), (2, "A"), (3, "a")] {
         let mut row = crate::alloc::Vec::new();
         encode_into(&[ValueRef::Null, ValueRef::text(name)], &mut row).unwrap();
-        writer.insert_row(&pager, t, rowid, &row).unwrap();
+        writer
+            .insert_row(&pager, t, RowId::new(rowid), &row)
+            .unwrap();
     }
     let mut editor = SchemaEditor::new(&pager, &mut writer, Global);
     let i = editor
@@ -108,7 +118,9 @@ fn indexes_are_filled_from_rows_and_unique_ones_refuse_repeats() {
     for (rowid, name) in [(1, "b"), (2, "A"), (3, "c")] {
         let mut row = crate::alloc::Vec::new();
         encode_into(&[ValueRef::Null, ValueRef::text(name)], &mut row).unwrap();
-        writer.insert_row(&pager, t, rowid, &row).unwrap();
+        writer
+            .insert_row(&pager, t, RowId::new(rowid), &row)
+            .unwrap();
     }
     let i = SchemaEditor::new(&pager, &mut writer, Global)
         .create_index("i", "t", "CREATE UNIQUE INDEX i ON t(name DESC, id)")
@@ -205,7 +217,9 @@ fn schema_rows_of_the_wrong_shape_are_corrupt() {
         &mut row,
     )
     .unwrap();
-    writer.insert_row(&pager, PageNo::ONE, 1, &row).unwrap();
+    writer
+        .insert_row(&pager, PageNo::ONE, RowId::new(1), &row)
+        .unwrap();
     pager.commit().unwrap();
     assert!(matches!(
         Schema::read(&pager, Global),
@@ -246,7 +260,9 @@ fn autoincrement_tables_get_sqlite_sequence_and_lose_their_row_when_dropped() {
             encode_into(&[ValueRef::text(table), ValueRef::Integer(9)], &mut out).unwrap();
             out
         };
-        writer.insert_row(&pager, root, rowid, &row).unwrap();
+        writer
+            .insert_row(&pager, root, RowId::new(rowid), &row)
+            .unwrap();
     }
     assert!(
         SchemaEditor::new(&pager, &mut writer, Global)
@@ -256,6 +272,6 @@ fn autoincrement_tables_get_sqlite_sequence_and_lose_their_row_when_dropped() {
     pager.commit().unwrap();
     let mut cursor = crate::btree::TableCursor::new(&pager, root, crate::alloc::Vec::new());
     assert!(cursor.first().unwrap());
-    assert_eq!(cursor.rowid().unwrap(), 2);
+    assert_eq!(cursor.rowid().unwrap(), RowId::new(2));
     assert!(!cursor.next().unwrap());
 }

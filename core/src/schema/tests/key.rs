@@ -17,7 +17,7 @@ fn keys_built_from_rows_match_the_record_encoder() {
     let row = RecordRef::parse(&row, None).unwrap();
     let mut key = crate::alloc::Vec::new();
     assert_eq!(
-        build_index_key(&t, &i, &row, 7, &mut key).unwrap(),
+        build_index_key(&t, &i, &row, RowId::new(7), &mut key).unwrap(),
         KeyBuilt::Built
     );
     let mut expected = crate::alloc::Vec::new();
@@ -33,7 +33,7 @@ fn keys_built_from_rows_match_the_record_encoder() {
     // Column c has a default that index maintenance does not evaluate.
     let i = index_columns("CREATE INDEX j ON t(c)", &t, Global).unwrap();
     assert_eq!(
-        build_index_key(&t, &i, &row, 7, &mut key).unwrap(),
+        build_index_key(&t, &i, &row, RowId::new(7), &mut key).unwrap(),
         KeyBuilt::Unknown
     );
     // A header past 126 bytes of serial types takes a two-byte size.
@@ -47,7 +47,7 @@ fn keys_built_from_rows_match_the_record_encoder() {
     let mut row = crate::alloc::Vec::new();
     encode_into(&[ValueRef::Integer(1000)], &mut row).unwrap();
     let row = RecordRef::parse(&row, None).unwrap();
-    build_index_key(&wide, &i, &row, 1, &mut key).unwrap();
+    build_index_key(&wide, &i, &row, RowId::new(1), &mut key).unwrap();
     let mut expected = crate::alloc::Vec::new();
     let mut values = vec![ValueRef::Integer(1000); 201];
     values.push(ValueRef::Integer(1));

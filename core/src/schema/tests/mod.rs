@@ -19,7 +19,7 @@ use crate::btree::{TreeKind, TreeWriter};
 use crate::format::{PageSize, TextEncoding};
 use crate::pager::Pager;
 use crate::record::{Collation, RecordRef, SortOrder, ValueRef, encode_into};
-use crate::{Config, Error};
+use crate::{Config, Error, RowId};
 
 fn table(sql: &str) -> TableColumns<Global> {
     table_columns(sql, Global).unwrap_or_else(|e| panic!("{sql}: {e}"))
