@@ -149,17 +149,23 @@ impl<F: File, A: Allocator> Wal<F, A> {
                 "the log holds frames that are not in the database file",
             ));
         }
+        self.forget_all();
+        self.log_synced = true;
+        if truncate {
+            self.file.truncate(0)?;
+        }
+        Ok(())
+    }
+
+    /// Forgets every frame, keeping the index's memory: the log as this
+    /// handle sees it is empty, and its next frame is 1.
+    pub(crate) fn forget_all(&mut self) {
         self.index.clear();
         self.committed = Tip::EMPTY;
         self.written = Tip::EMPTY;
         self.db_size = 0;
         self.backfilled = 0;
         self.header = None;
-        self.log_synced = true;
-        if truncate {
-            self.file.truncate(0)?;
-        }
-        Ok(())
     }
 
     /// Runs a checkpoint in `mode`, given the snapshots of the readers

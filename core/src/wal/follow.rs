@@ -55,13 +55,7 @@ impl<F: File, A: Allocator + Clone> Wal<F, A> {
         }
         // Another generation: start from nothing, with the log file's
         // header, which the shared header's salts must match.
-        self.index.clear();
-        self.committed = Tip::EMPTY;
-        self.written = Tip::EMPTY;
-        self.db_size = 0;
-        self.backfilled = 0;
-        self.header = None;
-        self.generation = self.generation.wrapping_add(1);
+        self.forget_all();
         if header.max_frame > 0 {
             let read = self.file.read_at(0, &mut self.header_bytes)?;
             if read < WAL_HEADER_SIZE {
@@ -165,21 +159,15 @@ impl<F: File, A: Allocator + Clone> Wal<F, A> {
     /// database file alone. The next [`follow`](Self::follow) loads them
     /// again.
     pub(crate) fn forget_frames(&mut self) {
-        self.restart();
+        self.forget_all();
         self.log_synced = false;
     }
 
     /// Forgets every frame: the log is restarted (by this handle, under
     /// the shared index's locks) and its next frame will be 1.
     pub(crate) fn restart(&mut self) {
-        self.index.clear();
-        self.committed = Tip::EMPTY;
-        self.written = Tip::EMPTY;
-        self.db_size = 0;
-        self.backfilled = 0;
-        self.header = None;
+        self.forget_all();
         self.log_synced = true;
-        self.generation = self.generation.wrapping_add(1);
     }
 
     /// Rebuilds this handle's view from the log file alone (recovery), as
