@@ -18,19 +18,27 @@
 //!
 //! # The shared protocol (`Shared`)
 //!
-//! - **Reading** ([`Pager::take_read`]): read the shared header (rebuilding
-//!   the index from the log first if it is torn or new); follow it (index
-//!   the frames other handles committed, forget cached pages a restart or
-//!   a checkpoint made stale); then hold a read mark at or below the
-//!   header's last frame, shared, and check that neither moved meanwhile.
-//!   A log entirely in the database file is read through mark 0: the
-//!   database file alone.
+//! - **Reading** ([`Pager::take_read`]): read the shared header
+//!   (rebuilding the index from the log first if it is torn and no writer
+//!   holds the write lock; a header torn under a writer is being published
+//!   and is read again, which the database retries with SQLite's short
+//!   pauses whatever its busy timeout); hold a read mark at or below the
+//!   header's last frame, shared, and check that neither moved meanwhile;
+//!   only then follow the header: index the frames other handles
+//!   committed and forget cached pages a restart or a checkpoint made
+//!   stale. Under a mark of 1 or more no handle can restart the log, so
+//!   the hash tables read are the header's. A log entirely in the
+//!   database file is read through mark 0, the database file alone, and
+//!   its hash tables are not read at all (a writer may restart the log
+//!   under mark 0).
 //! - **Writing** ([`Pager::begin_shared_write`]): take the write lock,
-//!   then read as above (nobody else can commit now), and restart the log
-//!   when it is entirely in the database file and no reader uses it. A
-//!   commit records its frames in the shared hash tables before writing
-//!   them to the log, and publishes the header after the log is synced:
-//!   no reader sees a frame before it is durable.
+//!   then read as above (nobody else can commit now), restart the log
+//!   when it is entirely in the database file and no reader uses it, and
+//!   otherwise index its frames (under the write lock no restart can
+//!   happen), so the commit appends after them. A commit records its
+//!   frames in the shared hash tables before writing them to the log, and
+//!   publishes the header after the log is synced: no reader sees a frame
+//!   before it is durable.
 //! - **Checkpoints** take the checkpoint lock, copy frames only up to the
 //!   lowest read mark a reader holds, and hold mark 0 exclusively while
 //!   they write the database file.
@@ -42,7 +50,11 @@
 //! - this pager holds each read mark's slot shared exactly while
 //!   `holders[mark] > 0`; the write slot exactly while `writing`;
 //! - `view` is a mark held for reads outside any transaction, at the
-//!   latest commit this pager knows; it is dropped whenever that moves.
+//!   latest commit this pager knows, dropped whenever that moves; while
+//!   the pager writes it is the write's mark, which its other readers
+//!   share;
+//! - `loaded` is true exactly when the private index holds every frame
+//!   of `seen`: a writer never appends without it.
 
 use core::cell::{Cell, RefCell};
 
