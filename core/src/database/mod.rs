@@ -59,6 +59,9 @@ pub struct Database<P: Platform, A: Allocator + Clone = Global> {
     platform: P,
     /// The log's path, for a database that gets its log at its first write.
     wal_path: String<A>,
+    /// The rollback journal's path, checked each time a database without
+    /// a log takes its shared lock again.
+    journal_path: String<A>,
     /// Milliseconds a busy lock is retried for.
     busy_timeout_ms: Cell<u32>,
 }
@@ -105,7 +108,7 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
             // process closing the database deletes its log only under an
             // exclusive one, so the log found here stays the live one.
             Pager::<P::File, A>::lock_file(&mut file, LockLevel::Shared)?;
-            refuse_hot_journal(&platform, &journal, &mut file)?;
+            refuse_hot_journal(&platform, &journal, || Ok(file.is_reserved()?))?;
             let wal = if platform.exists(&wal_path)? {
                 let wal_mode = if mode.is_writable() {
                     OpenMode::ReadWrite
@@ -126,6 +129,7 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
             alloc,
             platform,
             wal_path,
+            journal_path: journal,
             busy_timeout_ms: Cell::new(timeout),
         };
         if db.pager.page_count() == 0 {
@@ -156,7 +160,34 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
     /// root, buffer)`) read the database as of the last commit, whatever is
     /// committed while it lasts.
     pub fn begin_read(&self) -> Result<ReadTransaction<'_, P::File, A>> {
-        self.retry(|| self.pager.begin_read())
+        self.retry(|| {
+            self.check_unlogged_file()?;
+            self.pager.begin_read()
+        })
+    }
+
+    /// For a database without a log whose shared lock was let go for
+    /// another process's rollback-journal commit: takes the lock again and
+    /// checks what SQLite checks each time it takes it: that no crashed
+    /// writer left a hot journal, and whether a log appeared meanwhile
+    /// (then it is followed).
+    fn check_unlogged_file(&self) -> Result<()> {
+        if !self.pager.relock_if_released()? {
+            return Ok(());
+        }
+        refuse_hot_journal(&self.platform, &self.journal_path, || {
+            self.pager.is_reserved()
+        })?;
+        if self.platform.exists(&self.wal_path)? {
+            let mode = if self.pager.is_writable() {
+                OpenMode::ReadWrite
+            } else {
+                OpenMode::ReadOnly
+            };
+            self.pager
+                .adopt_log(|| Ok(self.platform.open(&self.wal_path, mode)?))?;
+        }
+        Ok(())
     }
 
     /// Waits up to `timeout` for locks other handles hold before an
@@ -406,7 +437,11 @@ fn companion<A: Allocator>(path: &str, suffix: &str, alloc: A) -> Result<String<
 /// `PERSIST` mode), and no live writer holds the reserved lock (a live
 /// writer's journal is its own business: it cannot change the database
 /// file while this handle's shared lock stands).
-fn refuse_hot_journal<P: Platform>(platform: &P, journal: &str, db: &mut P::File) -> Result<()> {
+fn refuse_hot_journal<P: Platform>(
+    platform: &P,
+    journal: &str,
+    reserved: impl FnOnce() -> Result<bool>,
+) -> Result<()> {
     if !platform.exists(journal)? {
         return Ok(());
     }
@@ -418,7 +453,7 @@ fn refuse_hot_journal<P: Platform>(platform: &P, journal: &str, db: &mut P::File
     };
     let mut magic = [0u8; 8];
     let read = file.read_at(0, &mut magic)?;
-    if read == 0 || magic == [0; 8] || db.is_reserved()? {
+    if read == 0 || magic == [0; 8] || reserved()? {
         return Ok(());
     }
     Err(Error::CantOpen(

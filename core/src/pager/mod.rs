@@ -307,6 +307,11 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         Ok(pager)
     }
 
+    /// Whether the database was opened for writing.
+    pub fn is_writable(&self) -> bool {
+        self.writable
+    }
+
     /// Bytes per page.
     pub fn page_size(&self) -> u32 {
         self.page_size
@@ -363,6 +368,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
     /// commit whatever is committed after. `Busy` when [`MAX_READERS`] are
     /// already open.
     pub fn begin_read(&self) -> Result<ReadTransaction<'_, F, A>> {
+        self.relock_if_released()?;
         if self.is_shared() {
             let (snapshot, mark) = self.take_read()?;
             return ReadTransaction::begin(self, snapshot, Some(mark)).inspect_err(|_| {
@@ -385,11 +391,20 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
     /// (with the write transaction's changes when one is open), loading it
     /// if needed.
     pub fn page(&self, no: PageNo) -> Result<PageRef<'_, A>> {
-        if self.txn.get() == Txn::Idle && self.is_shared() {
-            // Outside a transaction another process may commit, checkpoint
-            // or restart the log: read under a held read mark.
-            let snapshot = self.view()?;
-            return self.page_at(no, &snapshot);
+        if self.txn.get() == Txn::Idle {
+            match self.mode.get() {
+                Mode::Shared => {
+                    // Outside a transaction another process may commit,
+                    // checkpoint or restart the log: read under a held
+                    // read mark.
+                    let snapshot = self.view()?;
+                    return self.page_at(no, &snapshot);
+                }
+                Mode::Unattached => {
+                    self.relock_if_released()?;
+                }
+                Mode::Unlocked | Mode::Exclusive => {}
+            }
         }
         if no.get() > self.state.get().page_count {
             return Err(past_the_end(no));

@@ -14,7 +14,11 @@
 //! `Unattached` is a database without a log (a rollback-journal SQLite
 //! file): it becomes `Shared` (or `Exclusive`, on a platform without
 //! shared memory) when its first write attaches a log, under an
-//! `Exclusive` file lock so that no rollback-mode writer is active.
+//! `Exclusive` file lock so that no rollback-mode writer is active. When
+//! that lock is refused because a rollback-mode writer is committing, the
+//! `Shared` lock is let go too (that writer needs every reader gone), and
+//! taken again by the next read, which rereads the file, checks for a hot
+//! journal, and follows a log another handle may have started meanwhile.
 //!
 //! # The shared protocol (`Shared`)
 //!
@@ -109,6 +113,10 @@ pub(crate) struct SharedState {
     unpublished: Cell<bool>,
     /// The read mark (and snapshot) reads outside a transaction use.
     view: Cell<Option<(Mark, Snapshot)>>,
+    /// Without a log (`Unattached`): whether the file's `Shared` lock is
+    /// held. It is let go only while another handle's rollback-journal
+    /// transaction needs every reader gone to commit.
+    file_shared: Cell<bool>,
 }
 
 impl SharedState {
@@ -122,6 +130,7 @@ impl SharedState {
             writing: Cell::new(false),
             unpublished: Cell::new(false),
             view: Cell::new(None),
+            file_shared: Cell::new(true),
         }
     }
 
@@ -888,7 +897,19 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         if self.mode.get() != Mode::Unattached {
             return Ok(());
         }
-        self.with_db(|db| Self::lock_file(db, LockLevel::Exclusive))?;
+        self.relock_if_released()?;
+        if let Err(e) = self.with_db(|db| Self::lock_file(db, LockLevel::Exclusive)) {
+            if e == Error::Busy {
+                // Another handle's rollback-journal transaction is under
+                // way; it commits only once every reader has gone. Let go
+                // of the shared lock so that it can, rather than wait on
+                // each other: the next read takes it again and rereads
+                // what that commit changed.
+                self.with_db(|db| Ok(db.unlock(LockLevel::None)?))?;
+                self.shared.file_shared.set(false);
+            }
+            return Err(e);
+        }
         let attached = self.attach_log_locked(open);
         let lock = match (&attached, self.mode.get()) {
             (Ok(()), Mode::Exclusive) => return attached,
@@ -896,6 +917,62 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         };
         let unlocked = self.with_db(|db| Ok(db.unlock(lock)?));
         attached.and(unlocked)
+    }
+
+    /// Takes the `Shared` lock of a database without a log again, if
+    /// [`attach_log`](Self::attach_log) let it go, and rereads what
+    /// another handle's commit changed meanwhile. `true` when it was taken
+    /// again: the caller checks for a hot journal, as SQLite does each
+    /// time it takes the lock. `Busy` while that handle writes.
+    pub fn relock_if_released(&self) -> Result<bool> {
+        if self.mode.get() != Mode::Unattached || self.shared.file_shared.get() {
+            return Ok(false);
+        }
+        self.with_db(|db| Self::lock_file(db, LockLevel::Shared))?;
+        self.shared.file_shared.set(true);
+        self.reread_file()?;
+        Ok(true)
+    }
+
+    /// Rereads the header and size of a database without a log, and
+    /// forgets the cached pages when another handle changed it.
+    fn reread_file(&self) -> Result<()> {
+        let mut bytes = [0u8; HEADER_SIZE];
+        let size = self.with_db(|db| {
+            db.read_exact_at(0, &mut bytes)?;
+            Ok(db.size()?)
+        })?;
+        let header = DatabaseHeader::parse(&bytes)?;
+        header.refuse_unsupported()?;
+        let page_count = header.page_count(size)?;
+        let committed = self.committed.get();
+        if committed.header != header || committed.page_count != page_count {
+            self.cache.forget_where(|v| v == Version::File)?;
+            let state = super::State { header, page_count };
+            self.committed.set(state);
+            self.state.set(state);
+        }
+        Ok(())
+    }
+
+    /// Gives a database without a log the log another handle started on
+    /// it meanwhile (`open` opens it): no conversion is needed, only to
+    /// follow it.
+    pub fn adopt_log(&self, open: impl FnOnce() -> Result<F>) -> Result<()> {
+        if self.mode.get() != Mode::Unattached {
+            return Ok(());
+        }
+        self.attach_log_locked(open)?;
+        if self.mode.get() == Mode::Exclusive {
+            self.with_db(|db| Self::lock_file(db, LockLevel::Exclusive))?;
+        }
+        Ok(())
+    }
+
+    /// Whether any handle holds the file's `Reserved` lock or a stronger
+    /// one: a journal beside the file then belongs to a live writer.
+    pub fn is_reserved(&self) -> Result<bool> {
+        self.with_db(|db| Ok(db.is_reserved()?))
     }
 
     fn attach_log_locked(&self, open: impl FnOnce() -> Result<F>) -> Result<()> {

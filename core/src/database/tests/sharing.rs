@@ -788,3 +788,66 @@ fn a_reader_waits_out_a_header_being_published_whatever_its_timeout() {
     commit_n(&a, root, 4).unwrap();
     assert_eq!(check_prefix(&rows(&b.begin_read().unwrap(), root)), 4);
 }
+
+#[test]
+fn a_rollback_journal_writer_and_a_converting_database_do_not_wait_on_each_other() {
+    let disk = MemoryPlatform::new();
+    rollback_journal_database(&disk, 2);
+    let root = PageNo::new(2).unwrap();
+    let db = open(&disk);
+    assert_eq!(check_prefix(&rows(&db.begin_read().unwrap(), root)), 2);
+    // A rollback-journal writer (SQLite's locks) is under way: it holds
+    // RESERVED and needs every reader gone to commit.
+    let mut writer = (&disk).open(PATH, OpenMode::ReadWrite).unwrap();
+    writer.lock(LockLevel::Shared).unwrap();
+    writer.lock(LockLevel::Reserved).unwrap();
+    assert!(
+        writer.lock(LockLevel::Exclusive).is_err(),
+        "the reader holds it off"
+    );
+    // The database's first write cannot convert the file now: busy, and
+    // it lets go of its shared lock so that the writer can commit.
+    assert_eq!(commit_n(&db, root, 3).err(), Some(Error::Busy));
+    writer.lock(LockLevel::Exclusive).unwrap();
+    let mut page_one = [0u8; 100];
+    writer.read_exact_at(0, &mut page_one).unwrap();
+    let counter = u32::from_be_bytes(page_one[24..28].try_into().unwrap());
+    page_one[24..28].copy_from_slice(&(counter + 1).to_be_bytes());
+    page_one[60..64].copy_from_slice(&77u32.to_be_bytes());
+    writer.write_at(0, &page_one).unwrap();
+    writer.unlock(LockLevel::None).unwrap();
+    // The database takes its lock again, sees the writer's commit, and
+    // converts the file at its write.
+    commit_n(&db, root, 3).unwrap();
+    assert_eq!(db.header().user_version, 77);
+    assert!((&disk).exists("shared.db-wal").unwrap());
+    assert_eq!(check_prefix(&rows(&db.begin_read().unwrap(), root)), 3);
+    let other = open(&disk);
+    assert_eq!(check_prefix(&rows(&other.begin_read().unwrap(), root)), 3);
+    assert!(other.integrity_check(0).unwrap().is_ok());
+}
+
+#[test]
+fn a_database_without_a_log_follows_a_log_another_started_while_it_waited() {
+    let disk = MemoryPlatform::new();
+    rollback_journal_database(&disk, 2);
+    let root = PageNo::new(2).unwrap();
+    let db = open(&disk);
+    // Its conversion is refused while a rollback writer reserves the file;
+    // it lets go of its shared lock.
+    let mut writer = (&disk).open(PATH, OpenMode::ReadWrite).unwrap();
+    writer.lock(LockLevel::Shared).unwrap();
+    writer.lock(LockLevel::Reserved).unwrap();
+    assert_eq!(commit_n(&db, root, 3).err(), Some(Error::Busy));
+    drop(writer);
+    // Meanwhile another database converts the file and commits into the log.
+    let other = open(&disk);
+    commit_n(&other, root, 3).unwrap();
+    commit_n(&other, root, 4).unwrap();
+    drop(other);
+    // The first reads through that log, and writes after it.
+    assert_eq!(check_prefix(&rows(&db.begin_read().unwrap(), root)), 4);
+    commit_n(&db, root, 5).unwrap();
+    let again = open(&disk);
+    assert_eq!(check_prefix(&rows(&again.begin_read().unwrap(), root)), 5);
+}
