@@ -138,6 +138,8 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
             }
             db.create_schema_page()?;
         }
+        // A rollback-journal file is not kept locked between reads.
+        db.pager.end_unlogged_read();
         Ok(db)
     }
 
@@ -175,9 +177,14 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
         if !self.pager.relock_if_released()? {
             return Ok(());
         }
-        refuse_hot_journal(&self.platform, &self.journal_path, || {
+        let refused = refuse_hot_journal(&self.platform, &self.journal_path, || {
             self.pager.is_reserved()
-        })?;
+        });
+        if let Err(e) = refused {
+            // Let go again, so that the next read checks again.
+            self.pager.end_unlogged_read();
+            return Err(e);
+        }
         if self.platform.exists(&self.wal_path)? {
             let mode = if self.pager.is_writable() {
                 OpenMode::ReadWrite

@@ -8,17 +8,19 @@
 //! |---|---|---|
 //! | `Unlocked` | none: the caller coordinates (`Pager::open`) | private |
 //! | `Exclusive` | `Exclusive`: others get `Busy` | private |
-//! | `Unattached` | `Shared` | none yet: no log, reads the file |
+//! | `Unattached` | `Shared` during a transaction only | none yet: no log, reads the file |
 //! | `Shared` | `Shared` | SQLite's `-shm`, shared |
 //!
 //! `Unattached` is a database without a log (a rollback-journal SQLite
 //! file): it becomes `Shared` (or `Exclusive`, on a platform without
 //! shared memory) when its first write attaches a log, under an
-//! `Exclusive` file lock so that no rollback-mode writer is active. When
-//! that lock is refused because a rollback-mode writer is committing, the
-//! `Shared` lock is let go too (that writer needs every reader gone), and
-//! taken again by the next read, which rereads the file, checks for a hot
-//! journal, and follows a log another handle may have started meanwhile.
+//! `Exclusive` file lock so that no rollback-mode writer is active. Until
+//! then its `Shared` lock is held only while a transaction needs it, as
+//! SQLite's rollback-mode readers hold theirs (a rollback-mode writer
+//! needs every reader gone to commit), and let go too when its conversion
+//! is refused by such a writer. Each read that takes it again rereads the
+//! file (what a writer changed meanwhile), checks for a hot journal, and
+//! follows a log another handle may have started meanwhile.
 //!
 //! # The shared protocol (`Shared`)
 //!
@@ -932,6 +934,21 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         self.shared.file_shared.set(true);
         self.reread_file()?;
         Ok(true)
+    }
+
+    /// Lets go of the shared lock of a database without a log once no read
+    /// or write transaction of this pager needs it, as SQLite's readers of
+    /// a rollback-journal file do after each transaction: a rollback-mode
+    /// writer of another process can then commit. The next read takes it
+    /// again ([`relock_if_released`](Self::relock_if_released)).
+    pub(crate) fn end_unlogged_read(&self) {
+        let idle = self.mode.get() == Mode::Unattached
+            && self.shared.file_shared.get()
+            && !self.in_write_transaction()
+            && self.readers.log_ends().next().is_none();
+        if idle && self.with_db(|db| Ok(db.unlock(LockLevel::None)?)).is_ok() {
+            self.shared.file_shared.set(false);
+        }
     }
 
     /// Rereads the header and size of a database without a log, and

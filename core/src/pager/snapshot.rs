@@ -116,6 +116,7 @@ impl<F: File, A: Allocator + Clone> Drop for ReadTransaction<'_, F, A> {
             // when the pager closes.
             let _ = self.pager.release_read(mark);
         }
+        self.pager.end_unlogged_read();
     }
 }
 

@@ -596,9 +596,11 @@ fn reading_a_rollback_journal_database_creates_no_file_and_its_first_write_gives
     // A rollback-journal file is converted under an exclusive lock: busy
     // while another database reads it, then done by the first write.
     let other = open(&disk);
+    let reading = other.begin_read().unwrap();
     assert_eq!(commit_n(&db, root, 4).err(), Some(Error::Busy));
     assert!(!(&disk).exists("shared.db-wal").unwrap());
-    assert_eq!(check_prefix(&rows(&other.begin_read().unwrap(), root)), 3);
+    assert_eq!(check_prefix(&rows(&reading, root)), 3);
+    drop(reading);
     drop(other);
     commit_n(&db, root, 4).unwrap();
     assert!((&disk).exists("shared.db-wal").unwrap());
@@ -795,7 +797,8 @@ fn a_rollback_journal_writer_and_a_converting_database_do_not_wait_on_each_other
     rollback_journal_database(&disk, 2);
     let root = PageNo::new(2).unwrap();
     let db = open(&disk);
-    assert_eq!(check_prefix(&rows(&db.begin_read().unwrap(), root)), 2);
+    let reading = db.begin_read().unwrap();
+    assert_eq!(check_prefix(&rows(&reading, root)), 2);
     // A rollback-journal writer (SQLite's locks) is under way: it holds
     // RESERVED and needs every reader gone to commit.
     let mut writer = (&disk).open(PATH, OpenMode::ReadWrite).unwrap();
@@ -805,6 +808,7 @@ fn a_rollback_journal_writer_and_a_converting_database_do_not_wait_on_each_other
         writer.lock(LockLevel::Exclusive).is_err(),
         "the reader holds it off"
     );
+    drop(reading);
     // The database's first write cannot convert the file now: busy, and
     // it lets go of its shared lock so that the writer can commit.
     assert_eq!(commit_n(&db, root, 3).err(), Some(Error::Busy));
@@ -850,4 +854,48 @@ fn a_database_without_a_log_follows_a_log_another_started_while_it_waited() {
     commit_n(&db, root, 5).unwrap();
     let again = open(&disk);
     assert_eq!(check_prefix(&rows(&again.begin_read().unwrap(), root)), 5);
+}
+
+#[test]
+fn an_idle_database_without_a_log_holds_no_lock_and_sees_rollback_commits() {
+    let disk = MemoryPlatform::new();
+    rollback_journal_database(&disk, 2);
+    let root = PageNo::new(2).unwrap();
+    let db = open(&disk);
+    assert_eq!(check_prefix(&rows(&db.begin_read().unwrap(), root)), 2);
+    // Between its reads it holds no lock: a rollback-mode writer commits
+    // in place (here, the header's user version and change counter).
+    let mut writer = (&disk).open(PATH, OpenMode::ReadWrite).unwrap();
+    writer.lock(LockLevel::Shared).unwrap();
+    writer.lock(LockLevel::Reserved).unwrap();
+    writer.lock(LockLevel::Exclusive).unwrap();
+    let mut page_one = [0u8; 100];
+    writer.read_exact_at(0, &mut page_one).unwrap();
+    let counter = u32::from_be_bytes(page_one[24..28].try_into().unwrap());
+    page_one[24..28].copy_from_slice(&(counter + 1).to_be_bytes());
+    page_one[60..64].copy_from_slice(&9u32.to_be_bytes());
+    writer.write_at(0, &page_one).unwrap();
+    writer.unlock(LockLevel::None).unwrap();
+    // Its next read takes the lock again and sees the commit.
+    let conn = db.connect();
+    let mut version = conn.prepare("PRAGMA user_version").unwrap();
+    assert_eq!(version.step().unwrap().unwrap().get_i64(0).unwrap(), 9);
+    drop(version);
+    // A hot journal left by a crashed writer is refused at that point.
+    disk.write_file(
+        "shared.db-journal",
+        &[0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7],
+    )
+    .unwrap();
+    let mut writer = (&disk).open(PATH, OpenMode::ReadWrite).unwrap();
+    writer.lock(LockLevel::Shared).unwrap();
+    writer.lock(LockLevel::Exclusive).unwrap();
+    drop(writer);
+    assert!(matches!(db.begin_read().err(), Some(Error::CantOpen(_))));
+    assert!(
+        matches!(db.begin_read().err(), Some(Error::CantOpen(_))),
+        "checked again"
+    );
+    (&disk).delete("shared.db-journal").unwrap();
+    assert_eq!(check_prefix(&rows(&db.begin_read().unwrap(), root)), 2);
 }
