@@ -128,39 +128,21 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         match mode {
             CheckpointMode::Passive => {}
             CheckpointMode::Full => busy |= !complete,
+            CheckpointMode::Restart | CheckpointMode::Truncate if !complete => busy = true,
+            // An empty log has nothing to restart; TRUNCATE still cuts it.
+            CheckpointMode::Restart if committed == 0 => {}
             CheckpointMode::Restart | CheckpointMode::Truncate => {
-                if !complete || committed == 0 && mode == CheckpointMode::Restart {
-                    busy |= !complete;
-                } else if self.lock_log_readers()? {
-                    let truncate = mode == CheckpointMode::Truncate;
-                    let restarted = {
-                        let mut wal = wal.try_borrow_mut().map_err(|_| reentrant())?;
-                        wal.restart();
-                        wal.seed_generation(&self.seen_header());
-                        Ok(wal.next_salts())
-                    };
-                    let restarted = match restarted {
-                        Ok(salts) => self.publish_restart(salts),
-                        Err(e) => {
-                            let _ = self.unlock_log_readers();
-                            Err(e)
-                        }
-                    };
-                    self.cache.forget_where(|v| matches!(v, Version::Log(_)))?;
-                    self.log_end.set(0);
-                    restarted?;
-                    if truncate {
-                        wal.try_borrow_mut()
-                            .map_err(|_| reentrant())?
-                            .truncate_file()?;
-                        return Ok(CheckpointResult {
-                            busy,
-                            log: 0,
-                            checkpointed: 0,
-                        });
-                    }
-                } else {
+                if !self.try_restart_log()? {
                     busy = true;
+                } else if mode == CheckpointMode::Truncate {
+                    wal.try_borrow_mut()
+                        .map_err(|_| reentrant())?
+                        .truncate_file()?;
+                    return Ok(CheckpointResult {
+                        busy,
+                        log: 0,
+                        checkpointed: 0,
+                    });
                 }
             }
         }
@@ -174,7 +156,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
     /// `true` when something was held back (a reader, or a reader of the
     /// database file alone while there was something to copy).
     fn backfill_shared(&self, wal: &RefCell<crate::wal::Wal<F, A>>) -> Result<bool> {
-        let (limit, _) = self.shared_checkpoint_limit()?;
+        let limit = self.shared_checkpoint_limit()?;
         let backfilled = wal.try_borrow().map_err(|_| reentrant())?.backfilled();
         if backfilled >= limit {
             return Ok(false);

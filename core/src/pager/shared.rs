@@ -582,7 +582,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         self.shared.writing.set(true);
         let (snapshot, mark) = read?;
         self.shared.view.set(Some((mark, snapshot)));
-        if mark == 0 && self.restart_shared_log()? {
+        if mark == 0 && self.seen_header().max_frame > 0 && self.try_restart_log()? {
             self.shared.loaded.set(true);
             return Ok(());
         }
@@ -600,47 +600,56 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         Ok(())
     }
 
-    /// Restarts a log whose every frame is in the database file, when no
-    /// reader uses it (SQLite's `walRestartLog`): the next commit writes
-    /// from frame 1 under fresh salts. `false` when the log is empty or a
-    /// reader holds a mark of 1 or more.
-    fn restart_shared_log(&self) -> Result<bool> {
+    /// Restarts the log when no reader uses it (SQLite's `walRestartHdr`,
+    /// under read marks `1..5` held exclusively; a reader of this pager
+    /// holding one refuses it as surely as another handle's): the log is
+    /// empty for every handle, and the salts of its next generation are
+    /// published for whichever handle writes frame 1. `false`, and nothing
+    /// done, while a reader uses it. The caller holds the write lock, and
+    /// every frame is in the database file.
+    pub(crate) fn try_restart_log(&self) -> Result<bool> {
         let Some(wal) = self.wal.get() else {
             return Ok(false);
         };
-        let Some(seen) = self.shared.seen.get() else {
-            return Ok(false);
-        };
-        if seen.max_frame == 0 {
+        if (1..READ_MARKS).any(|m| self.shared.holds(m)) {
             return Ok(false);
         }
-        let mut wal = wal.try_borrow_mut().map_err(|_| reentrant())?;
-        let mut db = self.file.try_borrow_mut().map_err(|_| reentrant())?;
-        let db = &mut *db;
-        match shm::lock_readers(db) {
+        match self.with_db(|db| shm::lock_readers(db)) {
             Ok(()) => {}
             Err(Error::Busy) => return Ok(false),
             Err(e) => return Err(e),
         }
-        let restarted = (|| {
-            wal.restart();
-            wal.seed_generation(&seen);
-            let header = IndexHeader {
-                change: seen.change.wrapping_add(1),
-                max_frame: 0,
-                salts: wal.next_salts(),
-                ..seen
-            };
-            shm::write_header(db, &header)?;
-            shm::reset_marks(db)?;
-            self.shared.seen.set(Some(header));
-            self.shared.backfilled.set(0);
-            Ok::<(), Error>(())
-        })();
-        let unlocked = shm::unlock_readers(db);
-        restarted.and(unlocked)?;
+        let seen = self.seen_header();
+        let restarted = wal
+            .try_borrow_mut()
+            .map_err(|_| reentrant())
+            .and_then(|mut wal| {
+                wal.restart();
+                wal.seed_generation(&seen);
+                let header = IndexHeader {
+                    change: seen.change.wrapping_add(1),
+                    max_frame: 0,
+                    salts: wal.next_salts(),
+                    ..seen
+                };
+                self.with_db(|db| {
+                    shm::write_header(db, &header)?;
+                    shm::reset_marks(db)
+                })?;
+                Ok(header)
+            });
+        let unlocked = self.with_db(|db| shm::unlock_readers(db));
+        match &restarted {
+            Ok(header) => self.shared.seen.set(Some(*header)),
+            // The private index is empty whatever the shared one says:
+            // the next read follows the shared one again.
+            Err(_) => self.shared.seen.set(None),
+        }
+        self.shared.backfilled.set(0);
         self.cache.forget_where(|v| matches!(v, Version::Log(_)))?;
         self.log_end.set(0);
+        restarted?;
+        unlocked?;
         Ok(true)
     }
 
@@ -718,15 +727,14 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         }
     }
 
-    /// Runs `copy` (a backfill of the log into the database file) under
-    /// the shared protocol: the checkpoint lock, the frames below every
-    /// reader's mark, mark 0 held exclusively while the file is written.
-    /// Returns the frame limit it used and whether a reader held it back.
-    pub(crate) fn shared_checkpoint_limit(&self) -> Result<(u32, bool)> {
+    /// The last frame a checkpoint may copy: the log's last, or the
+    /// lowest read mark a reader of any handle holds below it. Marks no
+    /// reader holds are moved up (mark 1) or retired on the way, as
+    /// SQLite's checkpoint does.
+    pub(crate) fn shared_checkpoint_limit(&self) -> Result<u32> {
         let seen = self.seen_header();
         self.with_db(|db| {
             let mut limit = seen.max_frame;
-            let mut held_back = false;
             for mark in 1..READ_MARKS {
                 let value = shm::mark(db, mark)?;
                 if limit <= value {
@@ -734,7 +742,6 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
                 }
                 if self.shared.holds(mark) {
                     limit = value;
-                    held_back = true;
                     continue;
                 }
                 match shm::lock(db, Slot::Read(mark), ShmLockKind::Exclusive) {
@@ -744,14 +751,11 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
                         shm::unlock(db, Slot::Read(mark), ShmLockKind::Exclusive)?;
                         set?;
                     }
-                    Err(Error::Busy) => {
-                        limit = value;
-                        held_back = true;
-                    }
+                    Err(Error::Busy) => limit = value,
                     Err(e) => return Err(e),
                 }
             }
-            Ok((limit, held_back))
+            Ok(limit)
         })
     }
 
@@ -812,46 +816,6 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         self.shared.backfilled.set(backfilled);
         let unlocked = self.with_db(|db| shm::unlock(db, Slot::Read(0), ShmLockKind::Exclusive));
         recorded.and(unlocked)
-    }
-
-    /// Whether no reader but this pager's uses the log, taking read marks
-    /// `1..5` for a restart: `true` means they are held.
-    pub(crate) fn lock_log_readers(&self) -> Result<bool> {
-        if (1..READ_MARKS).any(|m| self.shared.holds(m)) {
-            return Ok(false);
-        }
-        match self.with_db(|db| shm::lock_readers(db)) {
-            Ok(()) => Ok(true),
-            Err(Error::Busy) => Ok(false),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Publishes a restarted log (its header with no frame, fresh marks)
-    /// and gives back read marks `1..5`.
-    pub(crate) fn publish_restart(&self, salts: [u8; 8]) -> Result<()> {
-        let seen = self.shared.seen.get().unwrap_or_default();
-        let header = IndexHeader {
-            change: seen.change.wrapping_add(1),
-            max_frame: 0,
-            salts,
-            ..seen
-        };
-        let written = self.with_db(|db| {
-            shm::write_header(db, &header)?;
-            shm::reset_marks(db)
-        });
-        if written.is_ok() {
-            self.shared.seen.set(Some(header));
-            self.shared.backfilled.set(0);
-        }
-        let unlocked = self.with_db(|db| shm::unlock_readers(db));
-        written.and(unlocked)
-    }
-
-    /// Gives back read marks `1..5` taken by [`lock_log_readers`](Self::lock_log_readers).
-    pub(crate) fn unlock_log_readers(&self) -> Result<()> {
-        self.with_db(|db| shm::unlock_readers(db))
     }
 
     /// Takes the file lock the mode needs at open.

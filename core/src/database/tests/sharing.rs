@@ -899,3 +899,18 @@ fn an_idle_database_without_a_log_holds_no_lock_and_sees_rollback_commits() {
     (&disk).delete("shared.db-journal").unwrap();
     assert_eq!(check_prefix(&rows(&db.begin_read().unwrap(), root)), 2);
 }
+
+#[test]
+fn a_write_under_its_own_reader_of_a_backfilled_log_does_not_restart_it() {
+    let disk = MemoryPlatform::new();
+    let a = shared_with_commits(&disk, 3);
+    let root = PageNo::new(2).unwrap();
+    let b = open(&disk);
+    let reading = a.begin_read().unwrap();
+    assert!(!b.checkpoint(CheckpointMode::Full).unwrap().busy);
+    // The log is all in the file, but a's own reader uses it.
+    commit_n(&a, root, 4).unwrap();
+    assert_eq!(check_prefix(&rows(&reading, root)), 3);
+    drop(reading);
+    assert_eq!(check_prefix(&rows(&b.begin_read().unwrap(), root)), 4);
+}
