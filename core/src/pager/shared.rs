@@ -108,8 +108,13 @@ pub(crate) struct SharedState {
     backfilled: Cell<u32>,
     /// How many of this pager's readers hold each read mark.
     holders: [Cell<u32>; READ_MARKS as usize],
-    /// Whether this pager holds the write lock.
+    /// Whether this pager has a write transaction open.
     writing: Cell<bool>,
+    /// The slots this pager holds exclusively among the write, checkpoint
+    /// and recovery locks, as a mask of [`Slot::bit`]s: a recovery found
+    /// necessary while one is held (a writer or checkpointer reading a
+    /// header a crashed writer tore) takes only the others.
+    exclusive: Cell<u8>,
     /// Whether the shared hash tables may hold entries past the last
     /// published commit that this pager wrote.
     unpublished: Cell<bool>,
@@ -130,6 +135,7 @@ impl SharedState {
             backfilled: Cell::new(0),
             holders: core::array::from_fn(|_| Cell::new(0)),
             writing: Cell::new(false),
+            exclusive: Cell::new(0),
             unpublished: Cell::new(false),
             view: Cell::new(None),
             file_shared: Cell::new(true),
@@ -479,37 +485,56 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         Ok(header)
     }
 
+    /// Takes `slot` exclusively unless this pager holds it already;
+    /// whether it took it, and so must give it back.
+    fn take_exclusive(&self, slot: Slot) -> Result<bool> {
+        let held = self.shared.exclusive.get();
+        if held & slot.bit() != 0 {
+            return Ok(false);
+        }
+        self.with_db(|db| shm::lock(db, slot, ShmLockKind::Exclusive))?;
+        self.shared.exclusive.set(held | slot.bit());
+        Ok(true)
+    }
+
+    /// Gives back `slot`, taken by [`take_exclusive`](Self::take_exclusive).
+    fn give_exclusive(&self, slot: Slot) -> Result<()> {
+        let held = self.shared.exclusive.get();
+        if held & slot.bit() == 0 {
+            return Ok(());
+        }
+        self.shared.exclusive.set(held & !slot.bit());
+        self.with_db(|db| shm::unlock(db, slot, ShmLockKind::Exclusive))
+    }
+
+    /// Runs `op` holding `slot` exclusively, taking it for the call only
+    /// if this pager did not hold it already.
+    fn with_exclusive<T>(&self, slot: Slot, op: impl FnOnce() -> Result<T>) -> Result<T> {
+        let took = self.take_exclusive(slot)?;
+        let result = op();
+        let given = if took {
+            self.give_exclusive(slot)
+        } else {
+            Ok(())
+        };
+        let value = result?;
+        given?;
+        Ok(value)
+    }
+
     /// Rebuilds the shared index from the log file (SQLite's
     /// `walIndexRecover`), under the write, checkpoint and recovery locks.
     /// `Busy` when another handle holds one: it is writing, or recovering.
     fn recover(&self) -> Result<()> {
-        self.with_db(|db| shm::lock(db, Slot::Write, ShmLockKind::Exclusive))?;
-        let result = self.recover_locked();
-        let unlocked = self.with_db(|db| shm::unlock(db, Slot::Write, ShmLockKind::Exclusive));
-        result.and(unlocked)
-    }
-
-    fn recover_locked(&self) -> Result<()> {
-        if self.with_db(|db| shm::read_header(db))?.is_ok() {
-            // Another handle rebuilt it while this one waited.
-            return Ok(());
-        }
-        self.with_db(|db| {
-            shm::lock(db, Slot::Checkpoint, ShmLockKind::Exclusive)?;
-            match shm::lock(db, Slot::Recover, ShmLockKind::Exclusive) {
-                Ok(()) => Ok(()),
-                Err(e) => {
-                    shm::unlock(db, Slot::Checkpoint, ShmLockKind::Exclusive)?;
-                    Err(e)
-                }
+        self.with_exclusive(Slot::Write, || {
+            if self.with_db(|db| shm::read_header(db))?.is_ok() {
+                // Another handle rebuilt it while this one waited.
+                return Ok(());
             }
-        })?;
-        let result = self.rebuild_index();
-        let unlocked = self.with_db(|db| {
-            shm::unlock(db, Slot::Recover, ShmLockKind::Exclusive)?;
-            shm::unlock(db, Slot::Checkpoint, ShmLockKind::Exclusive)
-        });
-        result.and(unlocked)
+            self.with_exclusive(Slot::Checkpoint, || {
+                self.with_exclusive(Slot::Recover, || self.rebuild_index())
+            })
+        })
     }
 
     /// Reads the log file from the start and writes what it holds into the
@@ -567,7 +592,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
     /// transaction, restarting the log when that is safe.
     pub(crate) fn begin_shared_write(&self) -> Result<()> {
         self.drop_view()?;
-        self.with_db(|db| shm::lock(db, Slot::Write, ShmLockKind::Exclusive))?;
+        self.take_exclusive(Slot::Write)?;
         self.shared.writing.set(true);
         let result = self.take_write_snapshot();
         if result.is_err() {
@@ -723,7 +748,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
     pub(crate) fn end_shared_write(&self) {
         if self.shared.writing.replace(false) {
             let _ = self.drop_view();
-            let _ = self.with_db(|db| shm::unlock(db, Slot::Write, ShmLockKind::Exclusive));
+            let _ = self.give_exclusive(Slot::Write);
         }
     }
 
@@ -771,22 +796,22 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
 
     /// Takes the write lock for a checkpoint that must hold writers off.
     pub(crate) fn lock_writer(&self) -> Result<()> {
-        self.with_db(|db| shm::lock(db, Slot::Write, ShmLockKind::Exclusive))
+        self.take_exclusive(Slot::Write).map(|_| ())
     }
 
     /// Gives back the write lock [`lock_writer`](Self::lock_writer) took.
     pub(crate) fn unlock_writer(&self) {
-        let _ = self.with_db(|db| shm::unlock(db, Slot::Write, ShmLockKind::Exclusive));
+        let _ = self.give_exclusive(Slot::Write);
     }
 
     /// Takes the checkpoint lock; `Busy` if another checkpoint runs.
     pub(crate) fn lock_checkpoint(&self) -> Result<()> {
-        self.with_db(|db| shm::lock(db, Slot::Checkpoint, ShmLockKind::Exclusive))
+        self.take_exclusive(Slot::Checkpoint).map(|_| ())
     }
 
     /// Gives back the checkpoint lock.
     pub(crate) fn unlock_checkpoint(&self) -> Result<()> {
-        self.with_db(|db| shm::unlock(db, Slot::Checkpoint, ShmLockKind::Exclusive))
+        self.give_exclusive(Slot::Checkpoint)
     }
 
     /// Takes mark 0 exclusively while a checkpoint writes the database

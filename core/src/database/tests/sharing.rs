@@ -914,3 +914,21 @@ fn a_write_under_its_own_reader_of_a_backfilled_log_does_not_restart_it() {
     drop(reading);
     assert_eq!(check_prefix(&rows(&b.begin_read().unwrap(), root)), 4);
 }
+
+#[test]
+fn a_writer_that_finds_a_torn_header_rebuilds_it_under_its_own_write_lock() {
+    let disk = MemoryPlatform::new();
+    let a = shared_with_commits(&disk, 3);
+    let root = PageNo::new(2).unwrap();
+    // A writer died between its two writes of the header.
+    let mut keeper = (&disk).open(PATH, OpenMode::ReadWrite).unwrap();
+    keeper.shm_attach().unwrap();
+    tear_shared_index(&mut keeper);
+    commit_n(&a, root, 4).unwrap();
+    tear_shared_index(&mut keeper);
+    assert!(!a.checkpoint(CheckpointMode::Truncate).unwrap().busy);
+    assert_eq!(
+        check_prefix(&rows(&open(&disk).begin_read().unwrap(), root)),
+        4
+    );
+}

@@ -57,6 +57,11 @@ pub(crate) enum Slot {
 }
 
 impl Slot {
+    /// The slot's bit in a mask of slots.
+    pub(crate) fn bit(self) -> u8 {
+        1 << self.number()
+    }
+
     fn number(self) -> u8 {
         match self {
             Slot::Write => 0,
