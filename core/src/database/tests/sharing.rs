@@ -49,7 +49,7 @@ fn value(v: i64) -> Vec<u8> {
 }
 
 /// A table every test shares: root page 2, created by the first database.
-fn create_table(db: &Db<'_>) -> PageNo {
+fn create_table<P: Platform>(db: &Database<P, Global>) -> PageNo {
     let txn = db.begin_write().unwrap();
     let root = txn.create_table("t", "CREATE TABLE t(v)").unwrap();
     assert_eq!(root.get(), 2);
@@ -59,7 +59,7 @@ fn create_table(db: &Db<'_>) -> PageNo {
 }
 
 /// Commit `n` of the model: row `n` holds `n * 7`, row 0 holds `n`.
-fn commit_n(db: &Db<'_>, root: PageNo, n: i64) -> Result<()> {
+fn commit_n<P: Platform>(db: &Database<P, Global>, root: PageNo, n: i64) -> Result<()> {
     let txn = db.begin_write()?;
     txn.insert_row(root, RowId::new(n), &value(n * 7))?;
     txn.insert_row(root, RowId::new(0), &value(n))?;
@@ -709,8 +709,8 @@ fn without_shared_memory_a_database_holds_its_file_exclusively() {
     let disk = MemoryPlatform::new();
     let platform = NoShm(&disk);
     let a = Database::open(&platform, PATH, &small(), Global).unwrap();
-    let root = create_table_on(&a);
-    commit_on(&a, root, 1);
+    let root = create_table(&a);
+    commit_n(&a, root, 1).unwrap();
     // Another database, with or without shared memory, is refused while
     // the first is open: it could not see the first's private index.
     assert_eq!(
@@ -724,21 +724,6 @@ fn without_shared_memory_a_database_holds_its_file_exclusively() {
     drop(a);
     let b = open(&disk);
     assert_eq!(check_prefix(&rows(&b.begin_read().unwrap(), root)), 1);
-}
-
-fn create_table_on<P: Platform>(db: &Database<P, Global>) -> PageNo {
-    let txn = db.begin_write().unwrap();
-    let root = txn.create_table("t", "CREATE TABLE t(v)").unwrap();
-    txn.insert_row(root, RowId::new(0), &value(0)).unwrap();
-    txn.commit().unwrap();
-    root
-}
-
-fn commit_on<P: Platform>(db: &Database<P, Global>, root: PageNo, n: i64) {
-    let txn = db.begin_write().unwrap();
-    txn.insert_row(root, RowId::new(n), &value(n * 7)).unwrap();
-    txn.insert_row(root, RowId::new(0), &value(n)).unwrap();
-    txn.commit().unwrap();
 }
 
 #[test]
@@ -791,6 +776,19 @@ fn a_reader_waits_out_a_header_being_published_whatever_its_timeout() {
     assert_eq!(check_prefix(&rows(&b.begin_read().unwrap(), root)), 4);
 }
 
+/// What a rollback-mode writer holding the exclusive lock commits in
+/// place: the header's user version, with its change counter advanced.
+/// Then it lets go of every lock.
+fn commit_in_place(writer: &mut boundlite_platform::MemoryFile<'_>, user_version: u32) {
+    let mut page_one = [0u8; 100];
+    writer.read_exact_at(0, &mut page_one).unwrap();
+    let counter = u32::from_be_bytes(page_one[24..28].try_into().unwrap());
+    page_one[24..28].copy_from_slice(&(counter + 1).to_be_bytes());
+    page_one[60..64].copy_from_slice(&user_version.to_be_bytes());
+    writer.write_at(0, &page_one).unwrap();
+    writer.unlock(LockLevel::None).unwrap();
+}
+
 #[test]
 fn a_rollback_journal_writer_and_a_converting_database_do_not_wait_on_each_other() {
     let disk = MemoryPlatform::new();
@@ -813,13 +811,7 @@ fn a_rollback_journal_writer_and_a_converting_database_do_not_wait_on_each_other
     // it lets go of its shared lock so that the writer can commit.
     assert_eq!(commit_n(&db, root, 3).err(), Some(Error::Busy));
     writer.lock(LockLevel::Exclusive).unwrap();
-    let mut page_one = [0u8; 100];
-    writer.read_exact_at(0, &mut page_one).unwrap();
-    let counter = u32::from_be_bytes(page_one[24..28].try_into().unwrap());
-    page_one[24..28].copy_from_slice(&(counter + 1).to_be_bytes());
-    page_one[60..64].copy_from_slice(&77u32.to_be_bytes());
-    writer.write_at(0, &page_one).unwrap();
-    writer.unlock(LockLevel::None).unwrap();
+    commit_in_place(&mut writer, 77);
     // The database takes its lock again, sees the writer's commit, and
     // converts the file at its write.
     commit_n(&db, root, 3).unwrap();
@@ -869,13 +861,7 @@ fn an_idle_database_without_a_log_holds_no_lock_and_sees_rollback_commits() {
     writer.lock(LockLevel::Shared).unwrap();
     writer.lock(LockLevel::Reserved).unwrap();
     writer.lock(LockLevel::Exclusive).unwrap();
-    let mut page_one = [0u8; 100];
-    writer.read_exact_at(0, &mut page_one).unwrap();
-    let counter = u32::from_be_bytes(page_one[24..28].try_into().unwrap());
-    page_one[24..28].copy_from_slice(&(counter + 1).to_be_bytes());
-    page_one[60..64].copy_from_slice(&9u32.to_be_bytes());
-    writer.write_at(0, &page_one).unwrap();
-    writer.unlock(LockLevel::None).unwrap();
+    commit_in_place(&mut writer, 9);
     // Its next read takes the lock again and sees the commit.
     let conn = db.connect();
     let mut version = conn.prepare("PRAGMA user_version").unwrap();
