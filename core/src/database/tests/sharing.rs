@@ -918,3 +918,50 @@ fn a_writer_that_finds_a_torn_header_rebuilds_it_under_its_own_write_lock() {
         4
     );
 }
+
+#[test]
+fn a_log_past_the_first_hash_block_is_followed_rebuilt_and_appended_to() {
+    // More frames than the first 32 KiB block of the index holds (4062).
+    let config = Config {
+        page_size: crate::format::PageSize::new(512).unwrap(),
+        wal_autocheckpoint: 0,
+        ..Config::DEFAULT
+    };
+    let disk = MemoryPlatform::new();
+    let a = Database::open(&disk, PATH, &config, Global).unwrap();
+    let root = create_table(&a);
+    let pad = [b'x'; 300];
+    let mut next = 1i64;
+    let mut record = Vec::new();
+    while a.pager().snapshot().log_end <= 4_400 {
+        let txn = a.begin_write().unwrap();
+        for _ in 0..40 {
+            record.clear();
+            encode_into(
+                &[ValueRef::Integer(next * 7), ValueRef::Text(&pad)],
+                &mut record,
+            )
+            .unwrap();
+            txn.insert_row(root, RowId::new(next), &record).unwrap();
+            next += 1;
+        }
+        txn.insert_row(root, RowId::new(0), &value(next - 1))
+            .unwrap();
+        txn.commit().unwrap();
+    }
+    let committed = next - 1;
+    let b = Database::open(&disk, PATH, &config, Global).unwrap();
+    assert_eq!(
+        check_prefix(&rows(&b.begin_read().unwrap(), root)),
+        committed
+    );
+    let mut keeper = (&disk).open(PATH, OpenMode::ReadWrite).unwrap();
+    keeper.shm_attach().unwrap();
+    tear_shared_index(&mut keeper);
+    commit_n(&b, root, committed + 1).unwrap();
+    assert_eq!(
+        check_prefix(&rows(&a.begin_read().unwrap(), root)),
+        committed + 1
+    );
+    assert!(a.integrity_check(0).unwrap().is_ok());
+}

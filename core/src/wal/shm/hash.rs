@@ -66,6 +66,16 @@ impl Block {
         }
     }
 
+    /// The last frame the block holds.
+    fn last(&self) -> u32 {
+        let frames = if self.zero == 0 {
+            FRAMES_IN_FIRST
+        } else {
+            FRAMES_PER_BLOCK
+        };
+        self.zero + frames
+    }
+
     /// Byte offset of the page number of frame `frame`, which the block
     /// holds.
     fn page_at(&self, frame: u32) -> usize {
@@ -114,13 +124,7 @@ pub(crate) fn for_frames<F: File>(
     let mut frame = from + 1;
     while frame <= to {
         let block = Block::of(frame);
-        let block_end = Block::of(frame).zero
-            + if block.zero == 0 {
-                FRAMES_IN_FIRST
-            } else {
-                FRAMES_PER_BLOCK
-            };
-        let n = (to.min(block_end) - frame + 1).min((buf.len() / 4) as u32);
+        let n = (to.min(block.last()) - frame + 1).min((buf.len() / 4) as u32);
         let bytes = buf.get_mut(..n as usize * 4).unwrap_or_default();
         db.shm_read(block.page_at(frame), bytes)?;
         for (i, chunk) in bytes.chunks_exact(4).enumerate() {
