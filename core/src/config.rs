@@ -40,10 +40,11 @@ pub struct Config {
     /// exists keeps its own page size.
     pub page_size: PageSize,
     /// Pages the cache may hold; at least [`Config::MIN_CACHE_FRAMES`]. The
-    /// cache grows to this only when that many pages are in use at once:
-    /// a write transaction can change at most this many pages (less those
-    /// a cursor pins). When the allocator refuses a frame before then, the
-    /// cache works with the frames it has.
+    /// cache grows to this only when that many pages are in use at once.
+    /// A write transaction that changes more pages spills them to the log
+    /// before its commit and reads them back from there. When the
+    /// allocator refuses a frame before then, the cache works with the
+    /// frames it has.
     pub cache_frames: usize,
     /// When the cache adds a frame on its way to `cache_frames`.
     pub cache_growth: CacheGrowth,

@@ -35,9 +35,9 @@ pub enum Error {
     /// or a feature it refuses rather than misread).
     #[error("file is not a database: {0}")]
     NotADatabase(&'static str),
-    /// The page cache has no frame to give: every frame is pinned or holds
-    /// a change not yet committed. The transaction touches more pages than
-    /// `Config::cache_frames` allows; SQLite reports this as out of memory.
+    /// The page cache has no frame to give: every frame is pinned, or holds
+    /// a change not yet committed that cannot be spilled to the log (a
+    /// pager without one). SQLite reports this as out of memory.
     #[error(
         "out of memory: every page cache frame is pinned or dirty (raise Config::cache_frames)"
     )]

@@ -50,7 +50,9 @@
 //!   exactly the frames whose key is `Some`; `empty` counts the allocated
 //!   frames whose key is `None`;
 //! - a frame that is pinned (a handle to it lives) or holds an uncommitted
-//!   version is never chosen for eviction.
+//!   version is never chosen for eviction. The pager makes uncommitted
+//!   frames evictable by spilling them to the log (see `spill`), which
+//!   re-keys them as the log versions they became.
 
 use core::cell::{Cell, OnceCell, Ref, RefCell, RefMut};
 
@@ -385,6 +387,32 @@ impl<A: Allocator + Clone> PageCache<A> {
         }
         list.sort_unstable_by_key(|(page, _)| *page);
         Ok(list)
+    }
+
+    /// The unpinned frames holding uncommitted versions, in page order, in
+    /// the list every commit reuses: what a spill can write to the log.
+    /// Pinned ones stay, as a handle may still change them.
+    pub(crate) fn spillable(&self) -> Result<RefMut<'_, Vec<(PageNo, FrameId), A>>> {
+        let mut list = self
+            .commit_list
+            .try_borrow_mut()
+            .map_err(|_| busy_index())?;
+        list.clear();
+        for (id, frame) in self.frames() {
+            if let Some((page, Version::Uncommitted)) = frame.key() {
+                if !frame.is_pinned() {
+                    // Room for every allocated frame was reserved as it grew.
+                    list.try_push((page, id))?;
+                }
+            }
+        }
+        list.sort_unstable_by_key(|(page, _)| *page);
+        Ok(list)
+    }
+
+    /// Whether any frame holds an uncommitted version.
+    pub(crate) fn has_uncommitted(&self) -> bool {
+        self.frames().any(|(_, f)| f.is_uncommitted())
     }
 
     /// Forgets every unpinned frame whose version `stale` selects: versions

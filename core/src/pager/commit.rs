@@ -28,7 +28,8 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
     pub fn commit(&self) -> Result<()> {
         self.check_writing()?;
         let changed = self.state.get() != self.committed.get()
-            || self.cache.frames().any(|(_, f)| f.is_uncommitted());
+            || self.cache.has_uncommitted()
+            || self.spilled_frames()? > 0;
         if changed {
             if let Err(e) = self.write_transaction() {
                 self.discard()?;
@@ -59,7 +60,11 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
             }
         }
         if let Some(wal) = self.wal.get() {
-            wal.try_borrow_mut().map_err(|_| reentrant())?.rollback();
+            let mut wal = wal.try_borrow_mut().map_err(|_| reentrant())?;
+            wal.rollback();
+            let log_end = wal.max_frame();
+            drop(wal);
+            self.forget_spilled(log_end)?;
         }
         self.state.set(self.committed.get());
         self.txn.set(Txn::Idle);
@@ -91,6 +96,11 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
                 .first_chunk_mut::<HEADER_SIZE>()
                 .ok_or(Error::Misuse("page smaller than the database header"))?;
             state.header.write(bytes);
+        }
+        if logged && !self.cache.has_uncommitted() {
+            // Every change was spilled: page 1 again carries the commit
+            // mark, as SQLite's commit does.
+            drop(self.page_mut(PageNo::ONE)?);
         }
         let list = self.cache.uncommitted()?;
         if logged {
@@ -137,6 +147,18 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         Ok(())
     }
 
+    /// Frames the write transaction spilled to the log and has not
+    /// committed yet.
+    fn spilled_frames(&self) -> Result<u32> {
+        match self.wal.get() {
+            Some(wal) => Ok(wal
+                .try_borrow()
+                .map_err(|_| reentrant())?
+                .uncommitted_frames()),
+            None => Ok(0),
+        }
+    }
+
     /// Writes the changed pages into the database file and syncs it.
     fn write_in_place(&self, list: &Vec<(PageNo, FrameId), A>) -> Result<()> {
         let mut file = self.file.try_borrow_mut().map_err(|_| reentrant())?;
@@ -161,10 +183,10 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
 /// A frame's bytes for a commit to write. A frame a live handle writes to
 /// cannot be borrowed: the commit checked there is none, and should one
 /// appear the bytes are empty, which the writers refuse as not one page.
-struct FrameBytes<'p, A: Allocator>(Option<Ref<'p, Box<[u8], A>>>);
+pub(super) struct FrameBytes<'p, A: Allocator>(Option<Ref<'p, Box<[u8], A>>>);
 
 impl<'p, A: Allocator> FrameBytes<'p, A> {
-    fn of<F: File>(pager: &'p Pager<F, A>, id: FrameId) -> Self
+    pub(super) fn of<F: File>(pager: &'p Pager<F, A>, id: FrameId) -> Self
     where
         A: Clone,
     {
