@@ -233,7 +233,7 @@ impl<F: File, A: Allocator + Clone> Wal<F, A> {
     }
 }
 
-impl<F: File, A: Allocator> Wal<F, A> {
+impl<F: File, A: Allocator + Clone> Wal<F, A> {
     /// Sets the log file's length to 0 after a restart (a `TRUNCATE`
     /// checkpoint).
     pub(crate) fn truncate_file(&mut self) -> Result<()> {

@@ -133,7 +133,7 @@ impl<F: File, A: Allocator + Clone> Wal<F, A> {
     }
 }
 
-impl<F: File, A: Allocator> Wal<F, A> {
+impl<F: File, A: Allocator + Clone> Wal<F, A> {
     /// The page size of every frame.
     pub fn page_size(&self) -> PageSize {
         self.page_size
