@@ -8,14 +8,19 @@
 //! growing it is fallible like every other allocation.
 //!
 //! Structure: SQLite's, in smaller blocks. Frames are grouped in blocks of
-//! [`BLOCK_FRAMES`]; a block holds the page number of each of its frames
-//! and an open-addressing hash table of twice as many 2-byte slots, each
-//! naming one of its frames (0: empty). So every frame costs 8 bytes
-//! whatever page it holds, memory grows one [`BLOCK_BYTES`] block at a
-//! time (never by reallocating what it has), and a transaction's frames
-//! cost `8 × frames` plus less than one block. The version a snapshot
+//! [`BLOCK_FRAMES`]; a block holds the page number of each of its frames,
+//! the block's previous frame of the same page, an open-addressing hash
+//! table of twice as many 2-byte slots (one per page the block holds,
+//! naming its latest frame there) and a filter of the pages it holds. So
+//! every frame costs 10.5 bytes whatever page it holds, memory grows one
+//! [`BLOCK_BYTES`] block at a time (never by reallocating what it has),
+//! and a transaction's frames cost `10.5 × frames` plus less than one
+//! block. The version a snapshot
 //! sees is found by probing the blocks from the one holding the
-//! snapshot's last frame down to the first, each in one short hash chain.
+//! snapshot's last frame down to the first, each in one short hash chain
+//! of distinct pages and then back along the page's frames to the
+//! snapshot, each skipped at once when its 128-byte filter of the pages it holds
+//! says the page is not there.
 //! Dropping the newest frames (a rolled-back spill, an uncommitted tail
 //! found at recovery) clears their slots without allocating.
 //!
@@ -23,11 +28,14 @@
 //! - frame `n` is entry `(n - 1) % BLOCK_FRAMES` of block
 //!   `(n - 1) / BLOCK_FRAMES`, for every frame `1..=len`; entries past
 //!   `len` are 0;
-//! - a block's hash table holds exactly one slot per frame of the block
-//!   up to `len`, placed by linear probing from the hash of its page. Slots
-//!   are only added in frame order and only removed from the newest
-//!   frame down, so every chain stays unbroken and lists a page's frames
-//!   in the order they were written;
+//! - a block's hash table holds exactly one slot per page its frames up
+//!   to `len` hold, placed by linear probing from the page's hash when its
+//!   first frame there was indexed, naming its latest frame; each frame
+//!   links to the block's previous frame of its page. Slots are only added
+//!   in frame order and only removed from the newest frame down, so every
+//!   chain stays unbroken;
+//! - a block's filter has the bit of every page its frames up to `len`
+//!   hold (it may have others: truncating part of a block leaves bits);
 //! - at most [`RETAINED_BLOCKS`] blocks beyond those in use stay allocated
 //!   after the index is cleared; truncating frees nothing, so a rollback
 //!   never needs memory to undo it.
@@ -41,11 +49,17 @@ use crate::{Error, PageNo, Result};
 /// Frames per block.
 pub const BLOCK_FRAMES: usize = 256;
 
+/// Words of a block's page filter: 1,024 bits, four per frame, so a block
+/// that does not hold a page is skipped without probing at least three
+/// times in four.
+const FILTER_WORDS: usize = 16;
+
 /// Hash slots per block: twice the frames, so chains stay short and a slot
 /// is always free.
 const BLOCK_SLOTS: usize = BLOCK_FRAMES * 2;
 
-/// Bytes of one block: a 4-byte page number and two 2-byte slots a frame.
+/// Bytes of one block: a 4-byte page number, a 2-byte link, two 2-byte
+/// slots and half a byte of filter a frame.
 pub const BLOCK_BYTES: usize = size_of::<Block>();
 
 /// Blocks kept allocated when the index is cleared (the log restarts):
@@ -57,64 +71,105 @@ pub const RETAINED_BLOCKS: usize = 4;
 struct Block {
     /// The page each frame holds; 0 past the last frame.
     pages: [u32; BLOCK_FRAMES],
-    /// Entry + 1 of a frame of this block, or 0 for an empty slot.
+    /// For each page the block holds, one slot: its latest entry + 1; 0
+    /// for an empty slot.
     slots: [u16; BLOCK_SLOTS],
+    /// For each entry, the block's previous entry + 1 holding the same
+    /// page; 0 for the first.
+    prev: [u16; BLOCK_FRAMES],
+    /// One bit per page hash, set for every page an entry holds.
+    filter: [u64; FILTER_WORDS],
+}
+
+/// The filter word and bit of `page` (a multiplicative hash, so runs of
+/// neighbouring pages spread over the words).
+fn filter_bit(page: u32) -> (usize, u64) {
+    let h = page.wrapping_mul(0x9E37_79B1) >> 22;
+    ((h as usize >> 6) % FILTER_WORDS, 1u64 << (h & 63))
 }
 
 impl Block {
     const EMPTY: Block = Block {
         pages: [0; BLOCK_FRAMES],
         slots: [0; BLOCK_SLOTS],
+        prev: [0; BLOCK_FRAMES],
+        filter: [0; FILTER_WORDS],
     };
+
+    /// Whether the filter lets `page` through: it may be in the block.
+    fn may_hold(&self, page: u32) -> bool {
+        let (word, bit) = filter_bit(page);
+        self.filter.get(word).is_some_and(|w| w & bit != 0)
+    }
+
+    /// The slot of `page`: the one naming its latest entry, or the empty
+    /// slot its chain ends at.
+    fn slot_of(&self, page: u32) -> Option<usize> {
+        let mut slot = hash(page);
+        // A slot is always free, so the chain ends within one turn.
+        for _ in 0..BLOCK_SLOTS {
+            match *self.slots.get(slot)? {
+                0 => return Some(slot),
+                e if self.pages.get(usize::from(e) - 1) == Some(&page) => return Some(slot),
+                _ => slot = (slot + 1) % BLOCK_SLOTS,
+            }
+        }
+        None
+    }
 
     /// The latest entry at or below `last` holding `page`.
     fn find(&self, page: u32, last: usize) -> Option<usize> {
-        let mut slot = hash(page);
-        let mut found = None;
-        // A slot is always free, so the chain ends within one turn.
-        for _ in 0..BLOCK_SLOTS {
-            let entry = match self.slots.get(slot) {
-                Some(0) | None => break,
-                Some(&e) => usize::from(e) - 1,
-            };
-            if entry <= last && self.pages.get(entry) == Some(&page) {
-                found = Some(entry);
-            }
-            slot = (slot + 1) % BLOCK_SLOTS;
+        if !self.may_hold(page) {
+            return None;
         }
-        found
+        let mut entry = usize::from(*self.slots.get(self.slot_of(page)?)?).checked_sub(1)?;
+        while entry > last {
+            entry = usize::from(*self.prev.get(entry)?).checked_sub(1)?;
+        }
+        Some(entry)
     }
 
-    /// Records that entry `entry` holds `page`.
+    /// Records that entry `entry`, past every other, holds `page`.
     fn insert(&mut self, entry: usize, page: u32) {
-        if let Some(at) = self.pages.get_mut(entry) {
-            *at = page;
-        }
-        let Ok(value) = u16::try_from(entry + 1) else {
+        let (Ok(value), Some(slot)) = (u16::try_from(entry + 1), self.slot_of(page)) else {
             return;
         };
-        let mut slot = hash(page);
-        for _ in 0..BLOCK_SLOTS {
-            match self.slots.get_mut(slot) {
-                Some(free @ 0) => {
-                    *free = value;
-                    return;
-                }
-                Some(_) => slot = (slot + 1) % BLOCK_SLOTS,
-                None => return,
-            }
+        if let (Some(at), Some(prev), Some(latest)) = (
+            self.pages.get_mut(entry),
+            self.prev.get_mut(entry),
+            self.slots.get_mut(slot),
+        ) {
+            *at = page;
+            *prev = core::mem::replace(latest, value);
+        }
+        let (word, bit) = filter_bit(page);
+        if let Some(w) = self.filter.get_mut(word) {
+            *w |= bit;
         }
     }
 
-    /// Forgets entries `keep..`.
+    /// Forgets entries `keep..`, newest first, so each page's slot goes
+    /// back to its previous entry. A slot emptied this way is its page's
+    /// first entry's, and every slot a later chain passed it for belongs
+    /// to a page first written after it, emptied before it: no chain
+    /// breaks.
     fn truncate(&mut self, keep: usize) {
-        for slot in &mut self.slots {
-            if usize::from(*slot) > keep {
-                *slot = 0;
+        for entry in (keep..BLOCK_FRAMES).rev() {
+            let page = match self.pages.get(entry) {
+                Some(0) | None => continue,
+                Some(&page) => page,
+            };
+            let prev = self.prev.get(entry).copied().unwrap_or(0);
+            if let Some(slot) = self.slot_of(page).and_then(|s| self.slots.get_mut(s)) {
+                *slot = prev;
+            }
+            if let (Some(at), Some(link)) = (self.pages.get_mut(entry), self.prev.get_mut(entry)) {
+                *at = 0;
+                *link = 0;
             }
         }
-        for page in self.pages.iter_mut().skip(keep) {
-            *page = 0;
+        if keep == 0 {
+            self.filter = [0; FILTER_WORDS];
         }
     }
 }
