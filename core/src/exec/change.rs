@@ -32,8 +32,8 @@ use super::insert::{column_named, encode_row};
 use super::plan::{Plan, choose};
 use super::select::{assign, load_table};
 use super::source::Source;
-use crate::table::TableInfo;
 use crate::table::Writer;
+use crate::table::{IndexInfo, TableInfo};
 
 /// The table `name` and the rowids of its rows that pass `where_clause`.
 fn targets<P: Platform, A: Allocator + Clone>(
@@ -119,17 +119,10 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
         columns_exist(&assignment.value, Some(&table), update.alias.as_ref())?;
     }
     if let Plan::IndexRange { index, .. } = plan {
-        let walked = table.indexes.get(index);
-        let changes_walked = columns.iter().any(|c| match c {
-            ColumnPos::Column(i) => walked.is_some_and(|index| {
-                index.columns.columns.iter().any(|k| match k.source {
-                    ColumnSource::Column(j) => j == *i,
-                    // An expression may read the column.
-                    ColumnSource::Expression => true,
-                })
-            }),
-            ColumnPos::Rowid => true,
-        });
+        let changes_walked = table
+            .indexes
+            .get(index)
+            .is_some_and(|index| changes_key(index, &columns));
         if conflict == Conflict::Replace || changes_walked {
             rowids.sort_unstable();
         }
@@ -137,11 +130,26 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
     let mut record = env.scratch.record(&alloc);
     let mut values = env.scratch.values(&alloc);
     let mut changed = 0;
-    // Without an index to maintain, a row that keeps its rowid is
-    // overwritten where it lies.
-    let in_place = table.indexes.is_empty();
+    // A row that keeps its rowid and every index key is overwritten where
+    // it lies, its index entries left as they are (SQLite too skips the
+    // indexes an UPDATE does not change): a delete and an insert would
+    // rewrite an entry in every index, pages scattered over each.
+    let in_place = table
+        .indexes
+        .iter()
+        .all(|index| !changes_key(index, &columns));
     for &rowid in rowids.iter() {
-        let Some(new_rowid) = new_row(w, &table, rowid, update, &columns, env, &mut values)? else {
+        let Some(new_rowid) = new_row(
+            w,
+            &table,
+            rowid,
+            update,
+            &columns,
+            env,
+            &mut values,
+            in_place,
+        )?
+        else {
             continue;
         };
         if new_rowid.is_null() {
@@ -177,6 +185,19 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
     Ok(changed)
 }
 
+/// Whether assigning `columns` may change `index`'s key: it names one of
+/// them, or the rowid (which ends every key) changes.
+fn changes_key<A: Allocator>(index: &IndexInfo<A>, columns: &[ColumnPos]) -> bool {
+    columns.iter().any(|c| match c {
+        ColumnPos::Column(i) => index.columns.columns.iter().any(|k| match k.source {
+            ColumnSource::Column(j) => j == *i,
+            // An expression may read the column.
+            ColumnSource::Expression => true,
+        }),
+        ColumnPos::Rowid => true,
+    })
+}
+
 /// Fills `values` with the values of row `rowid` after `update`'s
 /// assignments (to `columns`, one per assignment), reusing the buffers of
 /// its TEXT and BLOB values; returns the row's new rowid, or `None` when
@@ -189,6 +210,7 @@ fn new_row<P: Platform, A: Allocator + Clone>(
     columns: &[ColumnPos],
     env: Env<'_, A>,
     values: &mut Vec<Value<A>, A>,
+    in_place: bool,
 ) -> Result<Option<Value<A>>> {
     let alloc = env.alloc.clone();
     let mut cursor = w.table_cursor(table.root);
@@ -196,7 +218,7 @@ fn new_row<P: Platform, A: Allocator + Clone>(
         return Ok(None);
     }
     let payload = cursor.payload()?;
-    if table.indexes.is_empty() {
+    if in_place {
         // The row may be overwritten in place; its undo needs the record.
         w.keep_old_row(&payload)?;
     }
