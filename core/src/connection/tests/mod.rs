@@ -4,6 +4,7 @@
 
 extern crate std;
 
+mod abort;
 mod isolation;
 
 use std::string::{String, ToString};
