@@ -130,7 +130,7 @@ impl Default for Config {
 }
 
 /// Per-frame bytes beyond the page itself: the frame record (up to 64
-/// bytes) and its share of the chunk table (2); its share of the page
+/// bytes) and its share of the chunk table (up to 3); its share of the page
 /// index, kept at room for twice the frames and rounded up to a power of
 /// two buckets of 25 bytes (up to 115), plus the old table while the index
 /// is resized (up to 58); and its share of the commit list, which grows by

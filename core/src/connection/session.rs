@@ -173,11 +173,6 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         self.db.busy_timeout_ms()
     }
 
-    /// The page cache's size, in frames: `PRAGMA cache_size`.
-    pub(crate) fn cache_frames(&self) -> usize {
-        self.db.pager().cache_frames()
-    }
-
     /// `PRAGMA wal_checkpoint(mode)`.
     pub(crate) fn checkpoint(&self, mode: CheckpointMode) -> Result<CheckpointResult> {
         self.db.checkpoint(mode)

@@ -5,6 +5,7 @@
 extern crate std;
 
 mod abort;
+mod cache_size;
 mod isolation;
 
 use std::string::{String, ToString};
