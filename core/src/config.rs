@@ -44,7 +44,8 @@ pub struct Config {
     /// A write transaction that changes more pages spills them to the log
     /// before its commit and reads them back from there. When the
     /// allocator refuses a frame before then, the cache works with the
-    /// frames it has.
+    /// frames it has. `PRAGMA cache_size` and `Pager::set_cache_frames`
+    /// change it while the database is open.
     pub cache_frames: usize,
     /// When the cache adds a frame on its way to `cache_frames`.
     pub cache_growth: CacheGrowth,
