@@ -342,8 +342,55 @@ fn box_line<'c>(
 
 #[cfg(test)]
 mod tests {
-    use super::{Rendered, width, write_csv_field, write_json_string};
+    use super::{Mode, Printer, Rendered, width, write_csv_field, write_json_string};
+    use crate::shell::Failure;
+    use boundlite::alloc::{Arena, FaultAlloc, oom_sweep};
     use boundlite::record::ValueRef;
+    use boundlite::{Config, Error};
+    use boundlite_std::open_with;
+
+    /// `box` keeps its rows in the allocator it is given: every refusal
+    /// there is `OutOfMemory`, and whatever was kept is given back.
+    #[test]
+    fn box_rows_survive_every_allocation_failure() {
+        let db = open_with(":memory:", &Config::DEFAULT).unwrap();
+        let conn = db.connect();
+        conn.execute(
+            "CREATE TABLE t(a, b); INSERT INTO t VALUES (1, 'one'), (2.5, NULL), (x'00ff', 'three')",
+            &[],
+        )
+        .unwrap();
+        let mut buffer = vec![0u8; 64 * 1024];
+        let arena = Arena::new(&mut buffer).unwrap();
+        let fault = FaultAlloc::new(&arena);
+        for persistent in [false, true] {
+            let report = oom_sweep(
+                &fault,
+                persistent,
+                |f| {
+                    let mut out = Vec::new();
+                    let mut printer = Printer::new(Mode::Box, true, Vec::new(), f);
+                    let mut stmt = conn.prepare("SELECT a, b FROM t").unwrap();
+                    while let Some(row) = stmt.step().unwrap() {
+                        match printer.row(&mut out, &row) {
+                            Ok(()) => {}
+                            Err(Failure::Db(e)) => return Err(e),
+                            Err(Failure::Output) => panic!("writing to a vector failed"),
+                        }
+                    }
+                    printer.finish(&mut out).unwrap();
+                    Ok(out.len())
+                },
+                |n, e| {
+                    assert_eq!(e, Error::OutOfMemory, "failure {n}");
+                    assert_eq!(arena.stats().live_allocations, 0, "failure {n} leaked");
+                },
+            )
+            .unwrap();
+            assert!(report.failure_points >= 7, "{report:?}");
+            assert!(report.value > 0);
+        }
+    }
 
     fn csv(bytes: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
