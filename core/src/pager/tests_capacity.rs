@@ -86,6 +86,7 @@ fn as_created_from<A: Allocator + Clone>(pager: &Pager<MemoryFile<'_>, A>, from:
     }
 }
 
+/// A pager without a log cannot spill: its transactions must fit.
 #[test]
 fn raising_the_limit_lets_a_larger_transaction_run() {
     let disk = MemoryPlatform::new();
