@@ -13,19 +13,14 @@
 //! is *allocated* once its page buffer is: frames `0..allocated` are, the
 //! rest are not (yet, or any more).
 //!
-//! The chunk table is a fixed array of [`SEGMENTS`] segments, segment `s`
-//! holding `2^s` chunk slots. A segment is allocated with the first frame
-//! of its first chunk and never moves either, so the capacity can be
-//! raised ([`PageCache::set_capacity`]) without allocating anything or
-//! moving a frame: the cache grows toward it as before.
-//!
-//! Lowering the capacity frees frames from the highest id down, each as
-//! soon as it is unpinned and holds no uncommitted version: at once for
-//! those that already are, else at a later [`PageCache::victim`] (the
-//! cache's next miss). Frames at or past the capacity that are not freed
-//! yet keep serving the pages they hold but are never reused for another;
-//! their chunk records, the segments, the index and the commit list keep
-//! their room until the cache is dropped.
+//! The chunk table is [`SEGMENTS`] segments, segment `s` holding `2^s`
+//! chunk slots, each allocated with its first frame and never moved: the
+//! capacity is raised ([`PageCache::set_capacity`]) without allocating.
+//! Lowered, frames past it are freed from the highest id down as soon as
+//! each is unpinned and clean: at once, else at a later miss
+//! ([`PageCache::victim`]); until then they serve their pages but are
+//! never reused. Chunk records, segments, index and commit list keep
+//! their room.
 //!
 //! By default ([`CacheGrowth::UnderPressure`]) the cache grows only under
 //! pressure: a frame is added when every frame it has is in use (pinned,
@@ -37,7 +32,7 @@
 //! needed later. [`CacheGrowth::OnMiss`] grows on every miss instead, as
 //! SQLite's cache does: it holds every page read, up to `capacity`, and in
 //! a bounded arena takes memory other allocations may need, as frames are
-//! never given back.
+//! given back only when the capacity is lowered.
 //!
 //! Invariants:
 //! - at open nothing is allocated: no chunk-table segment, page buffer,
@@ -80,13 +75,6 @@ use crate::{Error, PageNo, Result};
 /// little, large enough that the chunk table stays a few hundred bytes for
 /// a cache of thousands of frames.
 pub(crate) const CHUNK: usize = 16;
-
-/// Segments in the chunk table: enough for [`MAX_FRAMES`] frames.
-const SEGMENTS: usize = 24;
-
-/// The most frames a cache can address (about 268 million, a terabyte of
-/// 4 KiB pages): the capacity is never more.
-pub(crate) const MAX_FRAMES: usize = ((1 << SEGMENTS) - 1) * CHUNK;
 
 /// Which version of a page a frame holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -167,9 +155,6 @@ impl<A: Allocator> Frame<A> {
 /// Index of a frame in the cache.
 pub(crate) type FrameId = usize;
 
-/// [`CHUNK`] frame records.
-type Chunk<A> = Vec<Frame<A>, A>;
-
 /// The page cache: up to `capacity` buffers of `page_size` bytes.
 pub(crate) struct PageCache<A: Allocator + Clone> {
     /// Segment `s` holds the slots of chunks `2^s - 1 .. 2^(s+1) - 1`;
@@ -214,72 +199,6 @@ impl<A: Allocator + Clone> PageCache<A> {
     /// The most frames the cache may have.
     pub(crate) fn capacity(&self) -> usize {
         self.capacity.get()
-    }
-
-    /// Makes the cache's limit `capacity` frames (at most [`MAX_FRAMES`]).
-    /// Allocates nothing: raising it lets the cache grow further as pages
-    /// are used. Lowering it frees the frames past the limit that no
-    /// handle pins and that hold no uncommitted version, from the highest
-    /// id down; the rest are freed by later misses (see the module
-    /// documentation).
-    pub(crate) fn set_capacity(&self, capacity: usize) -> Result<()> {
-        self.capacity.set(capacity.min(MAX_FRAMES));
-        self.trim()
-    }
-
-    /// Frees frames past the capacity, from the highest id down, until
-    /// one is pinned or holds an uncommitted version.
-    fn trim(&self) -> Result<()> {
-        while self.allocated.get() > self.capacity.get() {
-            let id = self.allocated.get().saturating_sub(1);
-            let frame = self.frame(id)?;
-            if !frame.evictable() {
-                break;
-            }
-            self.forget(id)?;
-            *frame.data.try_borrow_mut().map_err(|_| busy_frame())? = None;
-            self.allocated.set(id);
-            self.empty.set(self.empty.get().saturating_sub(1));
-        }
-        Ok(())
-    }
-
-    /// Where chunk `chunk` lives: its segment, and its slot there.
-    fn place(chunk: usize) -> Option<(usize, usize)> {
-        let n = chunk.checked_add(1)?;
-        let s = n.ilog2() as usize;
-        Some((s, n.checked_sub(1 << s)?))
-    }
-
-    /// The slot of chunk `chunk`, if its segment is allocated.
-    fn slot(&self, chunk: usize) -> Option<&OnceCell<Chunk<A>>> {
-        let (s, at) = Self::place(chunk)?;
-        self.segments.get(s)?.get()?.get(at)
-    }
-
-    /// The slot of chunk `chunk`, allocating its segment if needed.
-    fn reserve_slot(&self, chunk: usize) -> Result<&OnceCell<Chunk<A>>> {
-        let past = || Error::Misuse("page cache grown past its capacity");
-        let (s, at) = Self::place(chunk).ok_or_else(past)?;
-        let segment = self.segments.get(s).ok_or_else(past)?;
-        let slots = match segment.get() {
-            Some(slots) => slots,
-            None => {
-                let len = 1usize << s;
-                let mut slots = Vec::try_with_capacity_in(len, self.alloc.clone())?;
-                for _ in 0..len {
-                    slots.try_push(OnceCell::new())?;
-                }
-                segment.get_or_init(|| slots)
-            }
-        };
-        slots.get(at).ok_or_else(past)
-    }
-
-    /// Frames the victim search reaches: allocated and below the
-    /// capacity.
-    fn in_reach(&self) -> usize {
-        self.allocated.get().min(self.capacity.get())
     }
 
     /// Frames allocated so far.
@@ -519,6 +438,86 @@ impl<A: Allocator + Clone> PageCache<A> {
     /// Frames currently pinned: a test and debugging aid.
     pub(crate) fn pinned(&self) -> usize {
         self.frames().filter(|(_, f)| f.is_pinned()).count()
+    }
+}
+
+/// [`CHUNK`] frame records.
+type Chunk<A> = Vec<Frame<A>, A>;
+
+/// Segments in the chunk table: enough for [`MAX_FRAMES`] frames.
+const SEGMENTS: usize = 24;
+
+/// The most frames a cache can address (about 268 million, a terabyte of
+/// 4 KiB pages): the capacity is never more.
+pub(crate) const MAX_FRAMES: usize = ((1 << SEGMENTS) - 1) * CHUNK;
+
+/// The limit: raised and lowered while the cache is in use (see the
+/// module documentation), and the chunk table's segments.
+impl<A: Allocator + Clone> PageCache<A> {
+    /// Makes the cache's limit `capacity` frames (at most [`MAX_FRAMES`]).
+    /// Allocates nothing: raising it lets the cache grow further as pages
+    /// are used. Lowering it frees the frames past the limit that no
+    /// handle pins and that hold no uncommitted version, from the highest
+    /// id down; the rest are freed by later misses (see the module
+    /// documentation).
+    pub(crate) fn set_capacity(&self, capacity: usize) -> Result<()> {
+        self.capacity.set(capacity.min(MAX_FRAMES));
+        self.trim()
+    }
+
+    /// Frees frames past the capacity, from the highest id down, until
+    /// one is pinned or holds an uncommitted version.
+    fn trim(&self) -> Result<()> {
+        while self.allocated.get() > self.capacity.get() {
+            let id = self.allocated.get().saturating_sub(1);
+            let frame = self.frame(id)?;
+            if !frame.evictable() {
+                break;
+            }
+            self.forget(id)?;
+            *frame.data.try_borrow_mut().map_err(|_| busy_frame())? = None;
+            self.allocated.set(id);
+            self.empty.set(self.empty.get().saturating_sub(1));
+        }
+        Ok(())
+    }
+
+    /// Where chunk `chunk` lives: its segment, and its slot there.
+    fn place(chunk: usize) -> Option<(usize, usize)> {
+        let n = chunk.checked_add(1)?;
+        let s = n.ilog2() as usize;
+        Some((s, n.checked_sub(1 << s)?))
+    }
+
+    /// The slot of chunk `chunk`, if its segment is allocated.
+    fn slot(&self, chunk: usize) -> Option<&OnceCell<Chunk<A>>> {
+        let (s, at) = Self::place(chunk)?;
+        self.segments.get(s)?.get()?.get(at)
+    }
+
+    /// The slot of chunk `chunk`, allocating its segment if needed.
+    fn reserve_slot(&self, chunk: usize) -> Result<&OnceCell<Chunk<A>>> {
+        let past = || Error::Misuse("page cache grown past its capacity");
+        let (s, at) = Self::place(chunk).ok_or_else(past)?;
+        let segment = self.segments.get(s).ok_or_else(past)?;
+        let slots = match segment.get() {
+            Some(slots) => slots,
+            None => {
+                let len = 1usize << s;
+                let mut slots = Vec::try_with_capacity_in(len, self.alloc.clone())?;
+                for _ in 0..len {
+                    slots.try_push(OnceCell::new())?;
+                }
+                segment.get_or_init(|| slots)
+            }
+        };
+        slots.get(at).ok_or_else(past)
+    }
+
+    /// Frames the victim search reaches: allocated and below the
+    /// capacity.
+    fn in_reach(&self) -> usize {
+        self.allocated.get().min(self.capacity.get())
     }
 }
 
