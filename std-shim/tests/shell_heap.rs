@@ -194,8 +194,8 @@ fn stats_prints_the_heap_peak_and_the_cache() {
         .filter(|s| !s.is_empty())
         .map(|s| s.parse().unwrap())
         .collect();
-    let (now, peak) = (numbers[0], numbers[1]);
-    assert!(0 < now && now <= peak && peak < 262_144, "{used}");
+    let (in_use, peak) = (numbers[0], numbers[1]);
+    assert!(0 < in_use && in_use <= peak && peak < 262_144, "{used}");
     assert!(
         out.contains("Heap Size (--heap):                  262144 bytes"),
         "{out}"

@@ -358,7 +358,11 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
     /// `Err` in [`Txn::Aborted`], which refuses every statement but
     /// `COMMIT` and `ROLLBACK`.
     pub(crate) fn check_not_aborted(&self) -> Result<()> {
-        match self.session()?.txn {
+        let session = self
+            .session
+            .try_borrow()
+            .map_err(|_| Error::Misuse("the connection is busy with another change"))?;
+        match session.txn {
             Txn::Aborted => Err(Error::TransactionAborted),
             Txn::Autocommit | Txn::Deferred | Txn::Read | Txn::Write(_) => Ok(()),
         }
@@ -373,9 +377,9 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         self.settle(session);
     }
 
-    /// After a write transaction ended (in `Autocommit` or `Aborted`): the read
-    /// transaction is let go when no statement is in progress, else taken
-    /// again on the last commit, which may be the one just made.
+    /// After a write transaction ended (in `Autocommit` or `Aborted`): the
+    /// read transaction is let go when no statement is in progress, else
+    /// taken again on the last commit, which may be the one just made.
     fn write_ended(&self, session: &mut Session<'db, P, A>) -> Result<()> {
         // Let go first: the new read transaction takes the slot freed.
         session.reader = None;

@@ -11,7 +11,7 @@
 //! allocated with its first frame and never move, so a `&Frame` (and the
 //! page handles that hold one) stays valid while the cache grows. A frame
 //! is *allocated* once its page buffer is: frames `0..allocated` are, the
-//! rest are not (yet, or any more).
+//! rest are not: never allocated, or freed by a lowered capacity.
 //!
 //! The chunk table is [`SEGMENTS`] segments, segment `s` holding `2^s`
 //! chunk slots, each allocated with its first frame and never moved: the

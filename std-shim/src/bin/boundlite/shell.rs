@@ -27,7 +27,7 @@ pub const DOT_HELP: &str = "\
 .mode [MODE]           Set (or show) the output mode: list, csv, box, json
 .quit                  Exit this program
 .schema [TABLE]        Show the CREATE statements (of TABLE and its indexes)
-.stats                 Show memory use (the --heap arena's bytes now and at
+.stats                 Show memory use (the --heap arena's bytes in use and at
                        its peak) and the page cache's frames
 .tables [PATTERN]      List the tables (names matching the LIKE pattern)
 .timeout MS            Wait up to MS milliseconds for a lock another process
