@@ -67,6 +67,12 @@ pub enum Error {
     /// SQL that parses but cannot run (no such table, no such column...).
     #[error("SQL error: {0}")]
     Sql(&'static str),
+    /// An error rolled the connection's explicit transaction back whole:
+    /// every statement but `ROLLBACK` (and `COMMIT`, which reports the
+    /// rollback) fails until the script acknowledges it, so nothing the
+    /// script meant for that transaction commits on its own.
+    #[error("the transaction was rolled back by an earlier error; ROLLBACK to continue")]
+    TransactionAborted,
     /// The API was used in a way it does not allow.
     #[error("bad parameter or other API misuse: {0}")]
     Misuse(&'static str),
@@ -88,7 +94,7 @@ impl Error {
     /// SQLite's primary result code for this error.
     pub const fn code(&self) -> i32 {
         match self {
-            Error::Sql(_) | Error::Syntax(_) => 1,
+            Error::Sql(_) | Error::Syntax(_) | Error::TransactionAborted => 1,
             Error::Busy | Error::BusySnapshot => 5,
             Error::OutOfMemory | Error::CacheFull => 7,
             Error::ReadOnly => 8,
@@ -150,6 +156,7 @@ mod tests {
         let io = PlatformError::new(ErrorKind::Io);
         let cases = [
             (Error::Sql("no such table"), 1),
+            (Error::TransactionAborted, 1),
             (Error::Busy, 5),
             (Error::OutOfMemory, 7),
             (Error::CacheFull, 7),

@@ -409,13 +409,20 @@ fn allocation_failures_inside_begin_undo_the_statement_or_the_transaction() {
             |_| conn.execute(sql, &[]),
             |n, e| {
                 assert_eq!(e, Error::OutOfMemory, "{sql}: failure {n}");
-                if conn.in_transaction() {
+                if !conn.is_aborted() {
                     by_statement += 1;
                     assert_eq!(contents(&conn), before, "{sql}: failure {n}");
                 } else {
-                    // The storage engine rolled the transaction back:
-                    // redo it as it stood before the statement.
+                    // The storage engine rolled the transaction back and
+                    // the connection refuses statements until ROLLBACK:
+                    // redo the transaction as it stood before the
+                    // statement.
                     by_transaction += 1;
+                    assert_eq!(
+                        conn.execute("SELECT 1", &[]),
+                        Err(Error::TransactionAborted)
+                    );
+                    conn.execute("ROLLBACK", &[]).unwrap();
                     assert_eq!(contents(&conn), committed, "{sql}: failure {n}");
                     conn.execute("BEGIN", &[]).unwrap();
                     conn.execute("DELETE FROM t", &[]).unwrap();
@@ -791,10 +798,11 @@ fn prepared_changes_sweep(schema: &str) {
                 },
                 |n, e| {
                     assert_eq!(e, Error::OutOfMemory, "update {id}: failure {n}");
-                    if inside_begin && !conn.in_transaction() {
+                    if conn.is_aborted() {
                         // The storage engine rolled everything back; the
                         // statements before this one were committed.
                         lost += 1;
+                        conn.execute("ROLLBACK", &[]).unwrap();
                         assert_eq!(
                             ours(&conn, "SELECT * FROM t ORDER BY id").unwrap(),
                             committed
@@ -823,10 +831,10 @@ fn prepared_changes_sweep(schema: &str) {
             },
             |n, e| {
                 assert_eq!(e, Error::OutOfMemory, "delete {id}: failure {n}");
-                if conn.in_transaction() || !inside_begin {
-                    assert_eq!(contents(&conn), before, "delete {id}: failure {n}");
+                if conn.is_aborted() {
+                    conn.execute("ROLLBACK; BEGIN", &[]).unwrap();
                 } else {
-                    conn.execute("BEGIN", &[]).unwrap();
+                    assert_eq!(contents(&conn), before, "delete {id}: failure {n}");
                 }
             },
         )

@@ -64,6 +64,8 @@ pub struct Database<P: Platform, A: Allocator + Clone = Global> {
     journal_path: String<A>,
     /// Milliseconds a busy lock is retried for.
     busy_timeout_ms: Cell<u32>,
+    /// `PRAGMA cache_size` as last set, and the frames it gave the cache.
+    cache_size: Cell<Option<(i64, usize)>>,
 }
 
 impl<P: Platform, A: Allocator + Clone> Database<P, A> {
@@ -131,6 +133,7 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
             wal_path,
             journal_path: journal,
             busy_timeout_ms: Cell::new(timeout),
+            cache_size: Cell::new(None),
         };
         if db.pager.page_count() == 0 {
             if !mode.is_writable() {
@@ -209,6 +212,26 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
     /// The busy timeout, in milliseconds.
     pub fn busy_timeout_ms(&self) -> u32 {
         self.busy_timeout_ms.get()
+    }
+
+    /// `PRAGMA cache_size = value`, which asks for `frames` frames: sets the
+    /// page cache's limit (see [`Pager::set_cache_frames`]) and remembers
+    /// `value` as the pragma's answer.
+    pub(crate) fn set_cache_size(&self, value: i64, frames: usize) -> Result<()> {
+        let frames = self.pager.set_cache_frames(frames)?;
+        self.cache_size.set(Some((value, frames)));
+        Ok(())
+    }
+
+    /// `PRAGMA cache_size`: the value last set, as SQLite answers, while the
+    /// cache has the limit it gave; else (never set, or the limit was
+    /// changed through the pager since) the cache's limit in frames.
+    pub(crate) fn cache_size(&self) -> i64 {
+        let frames = self.pager.cache_frames();
+        match self.cache_size.get() {
+            Some((value, set)) if set == frames => value,
+            _ => i64::try_from(frames).unwrap_or(i64::MAX),
+        }
     }
 
     /// Runs `op` until it is not `Busy` or the busy timeout has passed. A

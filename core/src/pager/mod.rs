@@ -5,9 +5,9 @@
 //!
 //! Invariants:
 //! - memory is bounded by configuration: open allocates one checkpoint
-//!   buffer and the cache's chunk table; the cache then grows one frame at
-//!   a time, only when every frame it has is in use, up to
-//!   `Config::cache_frames` (see `cache.rs`), and the log's index grows
+//!   buffer; the cache then grows one frame at a time, only when every
+//!   frame it has is in use, up to `Config::cache_frames` or the limit
+//!   [`Pager::set_cache_frames`] set (see `cache.rs`), and the log's index grows
 //!   with the log, up to the auto-checkpoint size. Nothing else here
 //!   allocates;
 //! - a page changed by the write transaction (its uncommitted version)
@@ -59,6 +59,8 @@ mod snapshot;
 mod spill;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_capacity;
 
 use core::cell::{Cell, OnceCell, RefCell};
 
@@ -248,7 +250,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
             config.cache_growth,
             page_size as usize,
             alloc.clone(),
-        )?;
+        );
         let scratch = Box::try_from_elem_in(0u8, page_size as usize, alloc.clone())?;
         let wal = match wal {
             // The shared index says which frames are committed: reading
@@ -342,9 +344,25 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
     }
 
     /// Frames the page cache may grow to: `Config::cache_frames`, or
-    /// [`Config::MIN_CACHE_FRAMES`] if that is fewer.
+    /// [`Config::MIN_CACHE_FRAMES`] if that is fewer, unless
+    /// [`set_cache_frames`](Self::set_cache_frames) changed it.
     pub fn cache_frames(&self) -> usize {
         self.cache.capacity()
+    }
+
+    /// Changes the number of frames the page cache may grow to:
+    /// `frames`, or [`Config::MIN_CACHE_FRAMES`] if that is fewer, or the
+    /// most the cache can address if that is more; returns the number it
+    /// took. Raising it allocates nothing: the cache grows toward the limit
+    /// as pages are used, as far as the allocator gives. Lowering it frees the frames
+    /// past the limit that no handle pins and the write transaction has
+    /// not changed, at once, and the others once they are neither (at the
+    /// cache's next miss after that); until then they are never reused
+    /// for another page.
+    pub fn set_cache_frames(&self, frames: usize) -> Result<usize> {
+        self.cache
+            .set_capacity(frames.max(Config::MIN_CACHE_FRAMES))?;
+        Ok(self.cache.capacity())
     }
 
     /// Frames the page cache has allocated so far.

@@ -4,14 +4,16 @@
 
 extern crate std;
 
+mod abort;
+mod cache_size;
 mod isolation;
 
 use std::string::{String, ToString};
 use std::vec::Vec;
 
-use boundlite_platform::MemoryPlatform;
+use boundlite_platform::{MemoryPlatform, Platform};
 
-use crate::alloc::Global;
+use crate::alloc::{Allocator, Global};
 use crate::record::ValueRef;
 use crate::{Config, Connection, Database, Error};
 
@@ -20,7 +22,7 @@ fn open(disk: &MemoryPlatform) -> Database<&MemoryPlatform, Global> {
 }
 
 /// Every row of `sql`, each column rendered as SQLite's shell would.
-fn rows(conn: &Connection<'_, &MemoryPlatform, Global>, sql: &str) -> Vec<String> {
+fn rows<P: Platform, A: Allocator + Clone>(conn: &Connection<'_, P, A>, sql: &str) -> Vec<String> {
     let mut stmt = conn.prepare(sql).unwrap();
     let mut out = Vec::new();
     while let Some(row) = stmt.step().unwrap() {
