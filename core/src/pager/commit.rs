@@ -115,33 +115,39 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
     fn append_to_log(&self, list: &Vec<(PageNo, FrameId), A>, page_count: u32) -> Result<()> {
         let wal = self.wal.get().ok_or(Error::Misuse("no log to append to"))?;
         let mut wal = wal.try_borrow_mut().map_err(|_| reentrant())?;
-        let first = wal.last_frame();
-        if self.is_shared() {
-            // Readers find frames through the shared index, and ignore
-            // those past the header's last frame until it is published.
-            let next = first.checked_add(1).ok_or(Error::Full)?;
-            self.share_frames(next, list.iter().map(|(page, _)| *page), wal.max_frame())?;
-        }
+        let before = wal.max_frame();
         let pages = list
             .iter()
             .map(|(page, id)| (*page, FrameBytes::of(self, *id)));
         wal.append(pages, page_count)?;
         self.log_end.set(wal.max_frame());
-        drop(wal);
         if self.is_shared() {
-            if let Err(e) = self.publish_commit() {
+            // Readers find frames through the shared index, and ignore
+            // those past the header's last frame until it is published.
+            let end = wal.max_frame();
+            let next = before.checked_add(1).ok_or(Error::Full)?;
+            let pages =
+                (next..=end).filter_map(|n| FrameNo::new(n).and_then(|f| wal.frame_page(f)));
+            let shared = self.share_frames(next, pages, before);
+            drop(wal);
+            if let Err(e) = shared.and_then(|()| self.publish_commit()) {
                 // Unpublished frames are overwritten by the next writer:
                 // this commit did not happen.
                 self.revert_to_published()?;
                 return Err(e);
             }
+        } else {
+            drop(wal);
         }
-        for (n, (page, id)) in list.iter().enumerate() {
-            let frame = u32::try_from(n)
-                .ok()
-                .and_then(|n| first.checked_add(n + 1))
-                .and_then(FrameNo::new)
-                .ok_or(Error::Misuse("log frame number overflow"))?;
+        // Pages spilled before were written over their frames, so each
+        // page's frame is looked up rather than counted.
+        let wal = self.wal.get().ok_or(Error::Misuse("no log to append to"))?;
+        let wal = wal.try_borrow().map_err(|_| reentrant())?;
+        let end = wal.max_frame();
+        for (page, id) in list.iter() {
+            let frame = wal
+                .find(*page, end)
+                .ok_or(Error::Misuse("a committed page has no frame"))?;
             self.cache.assign(*id, (*page, Version::Log(frame)))?;
         }
         Ok(())

@@ -744,12 +744,6 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         self.with_db(|db| shm::hash::clear_after(db, committed))
     }
 
-    /// Drops hash-table entries past frame `last`, which a failed spill
-    /// recorded for frames the log never took.
-    pub(crate) fn unshare_frames_after(&self, last: u32) -> Result<()> {
-        self.with_db(|db| shm::hash::clear_after(db, last))
-    }
-
     /// Gives back the write lock (and the write's snapshot).
     pub(crate) fn end_shared_write(&self) {
         if self.shared.writing.replace(false) {

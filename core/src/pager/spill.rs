@@ -8,8 +8,9 @@
 //! and may be evicted, and the page is read back from the log when the
 //! transaction needs it again (its reads resolve through the log's last
 //! frame, not its last commit). A page changed again after a spill gets a
-//! fresh uncommitted frame in the cache and, at the next spill or the
-//! commit, a later log frame, which wins.
+//! fresh uncommitted frame in the cache, written over its log frame at the
+//! next spill or the commit: the log holds each page a transaction changed
+//! once, however often it spills.
 //!
 //! Invariants:
 //! - only a logged write transaction spills: the one that creates the
@@ -17,16 +18,17 @@
 //!   their changes must fit in the cache;
 //! - spilled frames are never part of a snapshot: readers of this pager
 //!   and of other handles resolve pages up to the log's last *commit*, the
-//!   shared header is published only by the commit, and recovery keeps
+//!   shared index learns of them (hash entries, header) only from the
+//!   commit, and recovery keeps
 //!   frames only up to a commit frame, so a crash leaves them as a torn
 //!   tail (SQLite's recovery agrees);
 //! - the commit appends what is still in the cache after the spilled
 //!   frames, the last frame carrying the commit mark, and syncs once; a
 //!   transaction whose every change was spilled commits page 1 again as
 //!   its commit frame, as SQLite does;
-//! - rollback drops the spilled frames from the log's index (and, shared,
-//!   from the shared hash tables) and forgets the cache frames that held
-//!   them, since the next transaction reuses their frame numbers;
+//! - rollback drops the spilled frames from the log's index and forgets
+//!   the cache frames that held them, since the next transaction reuses
+//!   their frame numbers;
 //! - a spill that fails leaves the transaction as it was: its pages stay
 //!   uncommitted in the cache, and whatever part of the frames reached the
 //!   file lies past the log's last frame, overwritten by the next append.
@@ -38,7 +40,6 @@ use super::commit::FrameBytes;
 use super::shared::Mode;
 use super::{Pager, Txn, reentrant};
 use crate::alloc::Allocator;
-use crate::wal::FrameNo;
 use crate::{Error, Result};
 
 impl<F: File, A: Allocator + Clone> Pager<F, A> {
@@ -74,29 +75,17 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         }
         let wal = self.wal.get().ok_or(Error::Misuse("no log to spill to"))?;
         let mut wal = wal.try_borrow_mut().map_err(|_| reentrant())?;
-        let last = wal.last_frame();
-        if self.is_shared() {
-            let next = last.checked_add(1).ok_or(Error::Full)?;
-            self.share_frames(next, list.iter().map(|(page, _)| *page), wal.max_frame())?;
-        }
         let pages = list
             .iter()
             .map(|(page, id)| (*page, FrameBytes::of(self, *id)));
-        if let Err(e) = wal.append_uncommitted(pages) {
-            drop(wal);
-            if self.is_shared() {
-                // Entries for frames the log does not have would be read
-                // as this transaction's by the commit's lookups.
-                self.unshare_frames_after(last)?;
-            }
-            return Err(e);
-        }
-        for (n, (page, id)) in list.iter().enumerate() {
-            let frame = u32::try_from(n)
-                .ok()
-                .and_then(|n| last.checked_add(n + 1))
-                .and_then(FrameNo::new)
-                .ok_or(Error::Misuse("log frame number overflow"))?;
+        wal.append_uncommitted(pages)?;
+        // A page spilled before was written over its frame, so each page's
+        // frame is looked up rather than counted.
+        let last = wal.last_frame();
+        for (page, id) in list.iter() {
+            let frame = wal
+                .find(*page, last)
+                .ok_or(Error::Misuse("a spilled page has no frame"))?;
             self.cache.assign(*id, (*page, Version::Log(frame)))?;
         }
         Ok(list.len())

@@ -163,6 +163,7 @@ impl<F: File, A: Allocator + Clone> Wal<F, A> {
         self.index.clear();
         self.committed = Tip::EMPTY;
         self.written = Tip::EMPTY;
+        self.stale_from = None;
         self.db_size = 0;
         self.backfilled = 0;
         self.header = None;
