@@ -139,17 +139,11 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
         .iter()
         .all(|index| !changes_key(index, &columns));
     for &rowid in rowids.iter() {
-        let Some(new_rowid) = new_row(
-            w,
-            &table,
-            rowid,
-            update,
-            &columns,
-            env,
-            &mut values,
+        let targets = Targets {
+            columns: &columns,
             in_place,
-        )?
-        else {
+        };
+        let Some(new_rowid) = new_row(w, &table, rowid, update, targets, env, &mut values)? else {
             continue;
         };
         if new_rowid.is_null() {
@@ -185,6 +179,15 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
     Ok(changed)
 }
 
+/// What an UPDATE assigns, and how its rows are written.
+#[derive(Clone, Copy)]
+struct Targets<'c> {
+    /// The column each assignment sets.
+    columns: &'c [ColumnPos],
+    /// Whether no index key changes: rows are overwritten where they lie.
+    in_place: bool,
+}
+
 /// Whether assigning `columns` may change `index`'s key: it names one of
 /// them, or the rowid (which ends every key) changes.
 fn changes_key<A: Allocator>(index: &IndexInfo<A>, columns: &[ColumnPos]) -> bool {
@@ -199,7 +202,7 @@ fn changes_key<A: Allocator>(index: &IndexInfo<A>, columns: &[ColumnPos]) -> boo
 }
 
 /// Fills `values` with the values of row `rowid` after `update`'s
-/// assignments (to `columns`, one per assignment), reusing the buffers of
+/// assignments (to `targets`, one per assignment), reusing the buffers of
 /// its TEXT and BLOB values; returns the row's new rowid, or `None` when
 /// the row is gone.
 fn new_row<P: Platform, A: Allocator + Clone>(
@@ -207,18 +210,18 @@ fn new_row<P: Platform, A: Allocator + Clone>(
     table: &TableInfo<A>,
     rowid: RowId,
     update: &Update<'_, A>,
-    columns: &[ColumnPos],
+    targets: Targets<'_>,
     env: Env<'_, A>,
     values: &mut Vec<Value<A>, A>,
-    in_place: bool,
 ) -> Result<Option<Value<A>>> {
+    let columns = targets.columns;
     let alloc = env.alloc.clone();
     let mut cursor = w.table_cursor(table.root);
     if !cursor.seek(rowid, SeekMode::Eq)? {
         return Ok(None);
     }
     let payload = cursor.payload()?;
-    if in_place {
+    if targets.in_place {
         // The row may be overwritten in place; its undo needs the record.
         w.keep_old_row(&payload)?;
     }
