@@ -64,6 +64,8 @@ pub struct Database<P: Platform, A: Allocator + Clone = Global> {
     journal_path: String<A>,
     /// Milliseconds a busy lock is retried for.
     busy_timeout_ms: Cell<u32>,
+    /// Bytes each statement's sorting may hold (`Config::sort_memory`).
+    sort_memory: Cell<usize>,
 }
 
 impl<P: Platform, A: Allocator + Clone> Database<P, A> {
@@ -131,6 +133,7 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
             wal_path,
             journal_path: journal,
             busy_timeout_ms: Cell::new(timeout),
+            sort_memory: Cell::new(config.sort_memory),
         };
         if db.pager.page_count() == 0 {
             if !mode.is_writable() {
@@ -209,6 +212,25 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
     /// The busy timeout, in milliseconds.
     pub fn busy_timeout_ms(&self) -> u32 {
         self.busy_timeout_ms.get()
+    }
+
+    /// Sets the bytes a statement's sorting (`ORDER BY`, `DISTINCT`,
+    /// `GROUP BY`) may hold before it spills to temporary files: see
+    /// [`Config::sort_memory`]. Statements started afterwards use it.
+    pub fn set_sort_memory(&self, bytes: usize) {
+        self.sort_memory.set(bytes);
+    }
+
+    /// The bytes a statement's sorting may hold (see
+    /// [`set_sort_memory`](Self::set_sort_memory)).
+    pub fn sort_memory(&self) -> usize {
+        self.sort_memory.get()
+    }
+
+    /// The platform the database lives on, where sorts open their
+    /// temporary files.
+    pub(crate) fn platform(&self) -> &P {
+        &self.platform
     }
 
     /// Runs `op` until it is not `Busy` or the busy timeout has passed. A

@@ -1,0 +1,388 @@
+//! The sorter: rows in, the same rows out in key order, in a fixed memory
+//! budget whatever the number of rows. ORDER BY, DISTINCT and GROUP BY
+//! sort through it.
+//!
+//! - `order`: [`SortKey`], the order (columns, direction, collation,
+//!   NULLs), the same for rows in memory and rows read back;
+//! - `buffer`: the rows held in memory and the bytes they take;
+//! - `run`: sorted runs written to and read back from a temporary file,
+//!   a page at a time;
+//! - `merge`: the k-way merge of runs, one page buffer per run;
+//! - `top`: the first N rows only (`ORDER BY ... LIMIT N`), a bounded heap.
+//!
+//! How a [`Sorter`] works, as SQLite's `vdbesort.c` does: rows accumulate
+//! in a [`buffer::Buffer`] until it takes [`Budget::bytes`]; the buffer is
+//! then sorted in place and written to a temporary file of the platform
+//! ([`Platform::open_temp`]) as one sorted run, and emptied. At the end a
+//! sort that never filled its buffer is sorted in memory and read from
+//! there: it touches no file and costs what an in-memory sort costs. One
+//! that spilled writes its last rows as a last run and merges the runs,
+//! [`Budget::fan_in`] at a time: while there are more, each pass merges
+//! groups of them into longer runs of a second temporary file (the two
+//! files take turns, the one read emptied after each pass), and the last
+//! merge streams its rows to the caller.
+//!
+//! Memory (the formula `Config::sort_memory` documents): a sorter holds at
+//! most about `bytes` of rows (it spills once past it, so it may pass it by
+//! the last row), and while merging one page per run merged, plus one for
+//! the run written in a pass, at most `bytes` together, and never fewer
+//! than two. A record longer than a page takes its own length, once per
+//! reader that meets one.
+//!
+//! Invariants:
+//! - rows come out in the order of the keys, which callers end with a
+//!   sequence number, so no two rows tie and equal keys keep input order;
+//! - a row sorts to the same place whether or not its sort spilled: rows
+//!   in memory and records read back compare by one function;
+//! - a failed push or finish (out of memory, an I/O error) leaves the
+//!   sorter to be dropped; dropping it drops its temporary files, which
+//!   the platform deletes: nothing of a failed sort remains.
+
+mod buffer;
+mod merge;
+mod order;
+mod run;
+mod top;
+
+#[cfg(test)]
+mod tests;
+
+use boundlite_platform::{ErrorKind, File, Platform};
+
+use crate::alloc::{Allocator, Vec};
+use crate::record::{RecordRef, ValueRef, encode_into};
+use crate::sql::eval::Value;
+use crate::{Error, Result};
+
+use buffer::Buffer;
+use merge::Merge;
+pub(crate) use order::{Nulls, SortKey};
+use run::{Run, RunWriter};
+pub(crate) use top::{Offer, Top};
+
+/// One row: its values, sort keys among them.
+pub(crate) type Row<A> = Vec<Value<A>, A>;
+
+/// How much memory a sort may take, and the size of its file reads and
+/// writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Budget {
+    /// The bytes of rows held before they spill, and of read buffers
+    /// while merging.
+    pub bytes: usize,
+    /// The size of one run read or write: the database's page size.
+    pub page: usize,
+}
+
+impl Budget {
+    /// Half this budget, for one of two sorts that run at once.
+    pub fn half(self) -> Budget {
+        Budget {
+            bytes: self.bytes / 2,
+            page: self.page,
+        }
+    }
+
+    /// How many runs one merge reads at once: as many pages as the budget
+    /// holds, less the one a pass writes through; never fewer than two.
+    pub fn fan_in(self) -> usize {
+        (self.bytes / self.page.max(1)).saturating_sub(1).max(2)
+    }
+}
+
+/// The temporary files of a sort that spilled, and its runs.
+struct Spill<F, A: Allocator> {
+    /// The file holding `runs`.
+    file: F,
+    /// The file a merge pass writes to, once one has.
+    other: Option<F>,
+    runs: Vec<Run, A>,
+    /// Where the next run starts in `file`.
+    end: u64,
+    /// The write buffer, one page.
+    page: Vec<u8, A>,
+    /// One row encoded as a record.
+    record: Vec<u8, A>,
+}
+
+/// A sort in a fixed budget: push rows, then [`finish`](Self::finish).
+pub(crate) struct Sorter<'p, P: Platform, A: Allocator + Clone> {
+    platform: &'p P,
+    keys: Vec<SortKey, A>,
+    budget: Budget,
+    alloc: A,
+    buffer: Buffer<A>,
+    spill: Option<Spill<P::File, A>>,
+}
+
+impl<'p, P: Platform, A: Allocator + Clone> Sorter<'p, P, A> {
+    /// A sorter ordering by `keys`, spilling to temporary files of
+    /// `platform`.
+    pub fn new(platform: &'p P, keys: Vec<SortKey, A>, budget: Budget, alloc: A) -> Self {
+        Sorter {
+            platform,
+            buffer: Buffer::new_in(alloc.clone()),
+            keys,
+            budget,
+            alloc,
+            spill: None,
+        }
+    }
+
+    /// Adds `row`, writing the buffer out as a run once it is full.
+    pub fn push(&mut self, row: Row<A>) -> Result<()> {
+        self.buffer.push(row)?;
+        if self.buffer.footprint() >= self.budget.bytes {
+            self.write_run()?;
+        }
+        Ok(())
+    }
+
+    /// Sorts the buffer and writes it to the temporary file as one run.
+    fn write_run(&mut self) -> Result<()> {
+        self.buffer.sort(&self.keys);
+        if self.spill.is_none() {
+            self.spill = Some(Spill {
+                file: open_temp(self.platform)?,
+                other: None,
+                runs: Vec::new_in(self.alloc.clone()),
+                end: 0,
+                page: Vec::try_with_capacity_in(self.budget.page, self.alloc.clone())?,
+                record: Vec::new_in(self.alloc.clone()),
+            });
+        }
+        let spill = self
+            .spill
+            .as_mut()
+            .ok_or(Error::Misuse("a sort spilled without its file"))?;
+        spill.runs.try_reserve(1)?;
+        let width = self
+            .buffer
+            .rows()
+            .iter()
+            .map(|r| r.len())
+            .max()
+            .unwrap_or(0);
+        let mut values: Vec<ValueRef<'_>, A> =
+            Vec::try_with_capacity_in(width, self.alloc.clone())?;
+        let page = core::mem::replace(&mut spill.page, Vec::new_in(self.alloc.clone()));
+        let mut writer = RunWriter::new(page, spill.end);
+        for row in self.buffer.rows() {
+            values.clear();
+            for value in row.iter() {
+                values.try_push(value.as_ref())?;
+            }
+            spill.record.clear();
+            encode_into(&values, &mut spill.record)?;
+            writer.append(&mut spill.file, &spill.record)?;
+        }
+        let (run, page) = writer.finish(&mut spill.file)?;
+        drop(values);
+        spill.page = page;
+        spill.end = run.end;
+        spill.runs.try_push(run)?;
+        self.buffer.clear();
+        Ok(())
+    }
+
+    /// The rows, sorted: from memory when they never spilled, else merged
+    /// from the runs.
+    pub fn finish(mut self) -> Result<Sorted<P::File, A>> {
+        if self.spill.is_none() {
+            self.buffer.sort(&self.keys);
+            return Ok(Sorted {
+                keys: self.keys,
+                source: Source::Memory {
+                    rows: self.buffer.into_rows(),
+                    next: 0,
+                },
+            });
+        }
+        if !self.buffer.is_empty() {
+            self.write_run()?;
+        }
+        self.buffer.release();
+        let mut spill = self
+            .spill
+            .take()
+            .ok_or(Error::Misuse("a sort spilled without its file"))?;
+        spill.record.release();
+        while spill.runs.len() > self.budget.fan_in() {
+            self.merge_pass(&mut spill)?;
+        }
+        spill.page.release();
+        let merge = Merge::start(
+            &mut spill.file,
+            &spill.runs,
+            self.budget.page,
+            &self.keys,
+            self.alloc.clone(),
+        )?;
+        Ok(Sorted {
+            keys: self.keys,
+            source: Source::Merged {
+                file: spill.file,
+                merge,
+                position: Position::Before,
+            },
+        })
+    }
+
+    /// Merges the runs of `spill`, `fan_in` at a time, into fewer, longer
+    /// runs of the other file, and makes that the file read.
+    fn merge_pass(&self, spill: &mut Spill<P::File, A>) -> Result<()> {
+        let fan_in = self.budget.fan_in();
+        let mut out = match spill.other.take() {
+            Some(file) => file,
+            None => open_temp(self.platform)?,
+        };
+        let mut runs =
+            Vec::try_with_capacity_in(spill.runs.len().div_ceil(fan_in), self.alloc.clone())?;
+        let mut end = 0;
+        for group in spill.runs.chunks(fan_in) {
+            let mut merge = Merge::start(
+                &mut spill.file,
+                group,
+                self.budget.page,
+                &self.keys,
+                self.alloc.clone(),
+            )?;
+            let page = core::mem::replace(&mut spill.page, Vec::new_in(self.alloc.clone()));
+            let mut writer = RunWriter::new(page, end);
+            while let Some(record) = merge.record() {
+                writer.append(&mut out, record)?;
+                merge.pop(&mut spill.file, &self.keys)?;
+            }
+            let (run, page) = writer.finish(&mut out)?;
+            spill.page = page;
+            end = run.end;
+            runs.try_push(run)?;
+        }
+        // The runs read are all merged: their file is emptied and takes
+        // the next pass's runs.
+        spill.file.truncate(0)?;
+        let read = core::mem::replace(&mut spill.file, out);
+        spill.other = Some(read);
+        spill.runs = runs;
+        spill.end = end;
+        Ok(())
+    }
+}
+
+/// A temporary file of `platform`; a platform without any makes a sort
+/// that outgrows its budget a clear error.
+fn open_temp<P: Platform>(platform: &P) -> Result<P::File> {
+    platform.open_temp().map_err(|e| match e.kind() {
+        ErrorKind::Unsupported => Error::Sql(
+            "the sort does not fit in sort_memory and the platform has no temporary files",
+        ),
+        _ => Error::from(e),
+    })
+}
+
+/// Where a merged sort stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Position {
+    /// No row taken yet: the merge is on the first.
+    Before,
+    /// On a row taken: the next step pops it.
+    On,
+}
+
+/// Where sorted rows come from.
+enum Source<F, A: Allocator> {
+    /// Sorted in memory; `next` is the row after the current one.
+    Memory { rows: Vec<Row<A>, A>, next: usize },
+    /// Merged from runs of `file`.
+    Merged {
+        file: F,
+        merge: Merge<A>,
+        position: Position,
+    },
+}
+
+/// The rows of a finished sort, read one at a time.
+pub(crate) struct Sorted<F, A: Allocator> {
+    keys: Vec<SortKey, A>,
+    source: Source<F, A>,
+}
+
+/// The current row of a [`Sorted`].
+pub(crate) enum Current<'r, A: Allocator> {
+    /// A row held in memory, which the caller may take.
+    Values(&'r mut Row<A>),
+    /// A row read back from a run.
+    Record(RecordRef<'r>),
+}
+
+impl<A: Allocator> Current<'_, A> {
+    /// The value of column `i`; NULL past the row's end.
+    pub fn column(&self, i: usize) -> Result<ValueRef<'_>> {
+        match self {
+            Current::Values(row) => Ok(row.get(i).map_or(ValueRef::Null, Value::as_ref)),
+            Current::Record(record) if i < record.column_count() => record.column(i),
+            Current::Record(_) => Ok(ValueRef::Null),
+        }
+    }
+
+    /// How many columns the row has.
+    pub fn width(&self) -> usize {
+        match self {
+            Current::Values(row) => row.len(),
+            Current::Record(record) => record.column_count(),
+        }
+    }
+}
+
+impl<F, A: Allocator> Sorted<F, A> {
+    /// `rows`, already in the order of `keys`, read from memory.
+    pub fn in_memory(rows: Vec<Row<A>, A>, keys: Vec<SortKey, A>) -> Self {
+        Sorted {
+            keys,
+            source: Source::Memory { rows, next: 0 },
+        }
+    }
+}
+
+impl<F: File, A: Allocator + Clone> Sorted<F, A> {
+    /// Moves to the next row; `false` when there is none.
+    pub fn advance(&mut self) -> Result<bool> {
+        match &mut self.source {
+            Source::Memory { rows, next } => {
+                if *next >= rows.len() {
+                    return Ok(false);
+                }
+                *next += 1;
+                Ok(true)
+            }
+            Source::Merged {
+                file,
+                merge,
+                position,
+            } => {
+                if *position == Position::On {
+                    merge.pop(file, &self.keys)?;
+                }
+                *position = Position::On;
+                Ok(merge.record().is_some())
+            }
+        }
+    }
+
+    /// The row [`advance`](Self::advance) moved to.
+    pub fn current(&mut self) -> Result<Current<'_, A>> {
+        match &mut self.source {
+            Source::Memory { rows, next } => next
+                .checked_sub(1)
+                .and_then(|i| rows.get_mut(i))
+                .map(Current::Values)
+                .ok_or(Error::Misuse("a sorted row read before its step")),
+            Source::Merged { merge, .. } => {
+                let record = merge
+                    .record()
+                    .ok_or(Error::Misuse("a sorted row read past the end"))?;
+                Ok(Current::Record(RecordRef::parse(record, None)?))
+            }
+        }
+    }
+}
