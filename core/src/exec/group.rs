@@ -381,7 +381,9 @@ impl<P: Platform, A: Allocator + Clone> Group<'_, '_, '_, '_, P, A> {
                 self.collations
                     .try_push(order::term_collation(&term.expr, self.body, ctx))?;
             }
-            self.rows.start(terms, &self.collations, self.out.len())?;
+            let mut outputs = Vec::new_in(ctx.allocator());
+            order::output_collations(self.body, ctx, &mut outputs)?;
+            self.rows.start(terms, &self.collations, &outputs)?;
         }
         let seq = self.closed;
         let mut row = Vec::try_with_capacity_in(terms.len() + 1 + self.out.len(), ctx.allocator())?;

@@ -8,8 +8,9 @@
 //! temporary files, see `crate::sort`), and `ORDER BY ... LIMIT N` keeps
 //! only the first `OFFSET + N` rows; ties keep scan order, through the
 //! sequence number stored after the keys; TEXT keys compare with their
-//! column's collation (BINARY for any other expression), `DISTINCT` with
-//! BINARY, and two NULLs are not distinct.
+//! column's collation (BINARY for any other expression), and so do
+//! result columns for `DISTINCT`, as SQLite's do; two NULLs are not
+//! distinct.
 
 use boundlite_platform::Platform;
 
@@ -47,6 +48,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     let mut ordered = Ordered::new(sort, plan, alloc.clone());
     let mut out = Vec::new_in(alloc.clone());
     let mut collations = Vec::try_with_capacity_in(terms.len(), alloc.clone())?;
+    let mut outputs = Vec::new_in(alloc.clone());
     let mut seq: i64 = 0;
     while source.advance()? {
         let row = source.with_row(env, alias, |ctx| {
@@ -58,7 +60,8 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
                 for term in terms.iter() {
                     collations.try_push(term_collation(&term.expr, body, ctx))?;
                 }
-                ordered.start(terms, &collations, out.len())?;
+                output_collations(body, ctx, &mut outputs)?;
+                ordered.start(terms, &collations, &outputs)?;
             }
             let width = terms.len() + 1 + out.len();
             let mut row = Vec::try_with_capacity_in(width, alloc.clone())?;
@@ -77,6 +80,35 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         }
     }
     ordered.finish()
+}
+
+/// The collation of each result column of `body` into `into`: a bare
+/// column's own (every column's, for `*`), BINARY for any other
+/// expression. `DISTINCT` compares with them.
+pub(crate) fn output_collations<A: Allocator + Clone>(
+    body: &SelectBody<'_, A>,
+    ctx: &RowContext<'_, '_, A>,
+    into: &mut Vec<Collation, A>,
+) -> Result<()> {
+    into.clear();
+    for column in body.columns.iter() {
+        match column {
+            ResultColumn::Expr { expr, .. } => {
+                let collation = match expr.as_column() {
+                    Some(c) => crate::sql::eval::EvalContext::column_collation(ctx, c),
+                    None => Collation::Binary,
+                };
+                into.try_push(collation)?;
+            }
+            ResultColumn::Star | ResultColumn::TableStar(_) => {
+                let table = ctx.table().ok_or(Error::Sql("no tables specified"))?;
+                for column in table.columns.columns.iter() {
+                    into.try_push(column.collation.unwrap_or_default())?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The collation the sort key `expr` compares TEXT with: that of the

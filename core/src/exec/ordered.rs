@@ -5,10 +5,10 @@
 //! Rows come in laid out `[sort keys..., sequence number, result
 //! columns...]`, the sequence number counting rows in input order. They
 //! go, as the query asks:
-//! - with `DISTINCT`, first through a sorter on the result columns
-//!   (BINARY, NULLs equal), whose output keeps the first row of each run
-//!   of equal ones (the first in input order, since the sequence number
-//!   ends its keys); then
+//! - with `DISTINCT`, first through a sorter on the result columns (each
+//!   with its collation, NULLs equal), whose output keeps the first row of
+//!   each run of equal ones (the first in input order, since the sequence
+//!   number ends its keys); then
 //! - with a `LIMIT` and no `DISTINCT`, into a bounded heap of the first
 //!   `OFFSET + LIMIT` rows, moving to a full sort when those rows outgrow
 //!   the budget; else into a sorter on the `ORDER BY` keys and the
@@ -102,6 +102,8 @@ pub(crate) struct Ordered<'p, P: Platform, A: Allocator + Clone> {
     /// The `ORDER BY` keys, known once the first row gives the collations.
     keys: Option<Vec<SortKey, A>>,
     distinct: Option<Sorter<'p, P, A>>,
+    /// The collations `DISTINCT` compares result columns with.
+    outputs: Vec<Collation, A>,
     sink: Option<Sink<'p, P, A>>,
 }
 
@@ -110,6 +112,7 @@ impl<'p, P: Platform, A: Allocator + Clone> Ordered<'p, P, A> {
     pub fn new(env: SortEnv<'p, P>, plan: Plan, alloc: A) -> Self {
         Ordered {
             env,
+            outputs: Vec::new_in(alloc.clone()),
             alloc,
             plan,
             keys: None,
@@ -123,24 +126,26 @@ impl<'p, P: Platform, A: Allocator + Clone> Ordered<'p, P, A> {
         self.keys.is_some()
     }
 
-    /// Fixes the order: `terms` with `collations`, over rows of
-    /// `outputs` result columns. Call once, before the first row.
+    /// Fixes the order: `terms` with `collations`, over rows whose result
+    /// columns compare for `DISTINCT` with `outputs`. Call once, before
+    /// the first row.
     pub fn start(
         &mut self,
         terms: &[OrderingTerm<'_, A>],
         collations: &[Collation],
-        outputs: usize,
+        outputs: &[Collation],
     ) -> Result<()> {
         let keys = order_keys(terms, collations, self.alloc.clone())?;
         let budget = if self.plan.distinct {
             // The result columns, then the sequence number: the first row
             // of a run of equal ones comes first.
             let first = self.plan.terms + 1;
-            let mut distinct = Vec::try_with_capacity_in(outputs + 1, self.alloc.clone())?;
-            for column in first..first + outputs {
-                distinct.try_push(SortKey::ascending(column, Collation::Binary))?;
+            let mut distinct = Vec::try_with_capacity_in(outputs.len() + 1, self.alloc.clone())?;
+            for (i, collation) in outputs.iter().enumerate() {
+                distinct.try_push(SortKey::ascending(first + i, *collation))?;
             }
             distinct.try_push(SortKey::ascending(self.plan.terms, Collation::Binary))?;
+            self.outputs = Vec::try_from_slice_in(outputs, self.alloc.clone())?;
             self.distinct = Some(Sorter::new(
                 self.env.platform,
                 distinct,
@@ -229,7 +234,7 @@ impl<'p, P: Platform, A: Allocator + Clone> Ordered<'p, P, A> {
             let mut first = true;
             while rows.advance()? {
                 let current = rows.current()?;
-                if !first && same_outputs(&current, &last, drop)? {
+                if !first && same_outputs(&current, &last, drop, &self.outputs)? {
                     continue;
                 }
                 first = false;
@@ -263,18 +268,21 @@ fn copy_keys<A: Allocator>(keys: &[SortKey], alloc: A) -> Result<Vec<SortKey, A>
 }
 
 /// Whether the result columns of `current` (from column `from`) equal
-/// `last`'s, comparing as `DISTINCT` does (BINARY, two NULLs equal).
+/// `last`'s, comparing as `DISTINCT` does (with `collations`, two NULLs
+/// equal).
 fn same_outputs<A: Allocator>(
     current: &Current<'_, A>,
     last: &[Value<A>],
     from: usize,
+    collations: &[Collation],
 ) -> Result<bool> {
     if current.width().saturating_sub(from) != last.len() {
         return Ok(false);
     }
     for (i, value) in last.iter().enumerate() {
         let here = current.column(from + i)?;
-        if crate::record::compare_values(&here, &value.as_ref(), Collation::Binary).is_ne() {
+        let collation = collations.get(i).copied().unwrap_or_default();
+        if crate::record::compare_values(&here, &value.as_ref(), collation).is_ne() {
             return Ok(false);
         }
     }
