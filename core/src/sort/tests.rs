@@ -2,6 +2,7 @@
 //! several merge passes, records longer than a page), no file for a sort
 //! that fits, the bounded heap, and failures (out of memory, I/O errors
 //! on the temporary files, a platform without them) that leave nothing.
+#![allow(clippy::disallowed_macros)]
 
 extern crate std;
 
