@@ -229,7 +229,15 @@ impl<'p, P: Platform, A: Allocator + Clone> Ordered<'p, P, A> {
     pub fn finish(mut self) -> Result<SortedQuery<P::File, A>> {
         let drop = self.plan.terms + 1;
         if let Some(distinct) = self.distinct.take() {
-            let mut rows = distinct.finish()?;
+            let mut rows = match distinct.finish()?.into_rows() {
+                Ok(mut rows) => {
+                    // All in memory: drop the duplicates in place and hand
+                    // the rest over whole.
+                    dedupe(&mut rows, drop, &self.outputs);
+                    return self.finish_sink(Some(rows), drop);
+                }
+                Err(merged) => merged,
+            };
             let mut last: Row<A> = Vec::new_in(self.alloc.clone());
             let mut first = true;
             while rows.advance()? {
@@ -240,6 +248,26 @@ impl<'p, P: Platform, A: Allocator + Clone> Ordered<'p, P, A> {
                 first = false;
                 let row = keep(current, drop, &mut last, &self.alloc)?;
                 self.sink(row)?;
+            }
+        }
+        self.finish_sink(None, drop)
+    }
+
+    /// The rows of the sink, sorted, after `rows` (rows past `DISTINCT`
+    /// that were not pushed one by one) are added to it.
+    fn finish_sink(
+        mut self,
+        rows: Option<Vec<Row<A>, A>>,
+        drop: usize,
+    ) -> Result<SortedQuery<P::File, A>> {
+        if let Some(rows) = rows {
+            match self.sink.as_mut() {
+                Some(Sink::Sort(sorter)) => sorter.extend(rows)?,
+                _ => {
+                    for row in rows {
+                        self.sink(row)?;
+                    }
+                }
             }
         }
         let rows = match self.sink.take() {
@@ -260,6 +288,31 @@ impl<'p, P: Platform, A: Allocator + Clone> Ordered<'p, P, A> {
             remaining: self.plan.remaining,
         })
     }
+}
+
+/// Keeps the first of each run of rows whose result columns (from column
+/// `from`) are equal with `collations`, in place.
+fn dedupe<A: Allocator>(rows: &mut Vec<Row<A>, A>, from: usize, collations: &[Collation]) {
+    let same = |a: &Row<A>, b: &Row<A>| {
+        let (x, y) = (a.get(from..).unwrap_or(&[]), b.get(from..).unwrap_or(&[]));
+        x.len() == y.len()
+            && x.iter().zip(y.iter()).enumerate().all(|(i, (x, y))| {
+                let collation = collations.get(i).copied().unwrap_or_default();
+                crate::record::compare_values(&x.as_ref(), &y.as_ref(), collation).is_eq()
+            })
+    };
+    let mut kept = 0;
+    for next in 1..rows.len() {
+        let duplicate = match (rows.get(kept), rows.get(next)) {
+            (Some(a), Some(b)) => same(a, b),
+            _ => false,
+        };
+        if !duplicate {
+            kept += 1;
+            rows.swap(kept, next);
+        }
+    }
+    rows.truncate(kept + 1);
 }
 
 /// A copy of `keys` in `alloc`.

@@ -47,6 +47,12 @@ impl<A: Allocator + Clone> Buffer<A> {
         }
     }
 
+    /// A buffer holding `rows`.
+    pub fn from_rows(rows: Vec<Row<A>, A>) -> Self {
+        let bytes = rows.iter().map(footprint).sum();
+        Buffer { rows, bytes }
+    }
+
     /// Adds `row`; on `OutOfMemory` the row is dropped and the buffer is
     /// as it was.
     pub fn push(&mut self, row: Row<A>) -> Result<()> {

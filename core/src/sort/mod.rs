@@ -138,6 +138,22 @@ impl<'p, P: Platform, A: Allocator + Clone> Sorter<'p, P, A> {
         Ok(())
     }
 
+    /// Adds every row of `rows`: when the sorter holds none yet, `rows`
+    /// becomes its buffer as it is (no row is moved).
+    pub fn extend(&mut self, rows: Vec<Row<A>, A>) -> Result<()> {
+        if !self.buffer.is_empty() || self.spill.is_some() {
+            for row in rows {
+                self.push(row)?;
+            }
+            return Ok(());
+        }
+        self.buffer = Buffer::from_rows(rows);
+        if self.buffer.footprint() >= self.budget.bytes {
+            self.write_run()?;
+        }
+        Ok(())
+    }
+
     /// Sorts the buffer and writes it to the temporary file as one run.
     fn write_run(&mut self) -> Result<()> {
         self.buffer.sort(&self.keys);
@@ -345,6 +361,18 @@ impl<F, A: Allocator> Sorted<F, A> {
 }
 
 impl<F: File, A: Allocator + Clone> Sorted<F, A> {
+    /// The rows, when they are all in memory and none was read yet; else
+    /// the sorted rows as they were.
+    pub fn into_rows(self) -> core::result::Result<Vec<Row<A>, A>, Self> {
+        match self.source {
+            Source::Memory { rows, next: 0 } => Ok(rows),
+            source => Err(Sorted {
+                keys: self.keys,
+                source,
+            }),
+        }
+    }
+
     /// Moves to the next row; `false` when there is none.
     pub fn advance(&mut self) -> Result<bool> {
         match &mut self.source {

@@ -54,6 +54,15 @@ impl SortKey {
     /// The order of two values of this key's column.
     #[inline]
     fn compare(&self, x: &ValueRef<'_>, y: &ValueRef<'_>) -> Ordering {
+        // NULL is the smallest value, so where the direction already puts
+        // NULLs where they go, the value order alone decides.
+        match (self.order, self.nulls) {
+            (SortOrder::Asc, Nulls::First) => return compare_values(x, y, self.collation),
+            (SortOrder::Desc, Nulls::Last) => {
+                return compare_values(x, y, self.collation).reverse();
+            }
+            _ => {}
+        }
         match (x.is_null(), y.is_null()) {
             (true, true) => Ordering::Equal,
             (true, false) if self.nulls == Nulls::First => Ordering::Less,
