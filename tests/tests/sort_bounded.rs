@@ -3,7 +3,8 @@
 //! arena far smaller than the rows, with SQLite's answers; every
 //! allocation failure while runs are written and merged is a clean
 //! `OutOfMemory`; I/O errors and a full disk on the temporary files are
-//! clean errors that change nothing.
+//! clean errors that change nothing. The same for `UPDATE` and `DELETE`
+//! whose lists of rowids to change spill.
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
@@ -220,6 +221,37 @@ fn every_allocation_failure_while_spilling_and_merging_is_clean() {
     let copied = ours(&conn, "SELECT name FROM t2 ORDER BY id").unwrap();
     let sorted = ours(&conn, "SELECT name FROM t ORDER BY name DESC, id").unwrap();
     assert_eq!(copied, sorted);
+    // Changes whose rowid lists spill (eight rowids a run).
+    ours(&conn, "PRAGMA sort_memory = 64").unwrap();
+    for (change, count) in [
+        (
+            "UPDATE t2 SET grp = grp + 1 WHERE grp % 2 = 0",
+            "SELECT count(*) FROM t2 WHERE grp % 2 = 0",
+        ),
+        (
+            "DELETE FROM t2 WHERE grp % 3 = 0",
+            "SELECT count(*) FROM t2 WHERE grp % 3 = 0",
+        ),
+    ] {
+        let changed = match ours(&conn, count).unwrap()[0][0] {
+            V::Int(n) => n as usize,
+            _ => panic!("a count"),
+        };
+        assert!(changed > 40, "{change}: {changed} rows");
+        let before = ours(&conn, "SELECT * FROM t2").unwrap();
+        let report = oom_sweep(
+            &fault,
+            true,
+            |_| conn.execute(change, &[]),
+            |n, e| {
+                assert_eq!(e, Error::OutOfMemory, "{change}: failure {n}");
+                let now = ours(&conn, "SELECT * FROM t2").unwrap();
+                assert_eq!(now, before, "{change}: failure {n} left a trace");
+            },
+        )
+        .unwrap();
+        assert_eq!(report.value, changed, "{change}");
+    }
     assert!(db.integrity_check(0).unwrap().is_ok());
     drop(conn);
     drop(db);
@@ -290,5 +322,36 @@ fn io_errors_and_a_full_disk_on_temporary_files_change_nothing() {
     assert_eq!(conn.execute(INSERT_SORTED, &[]).unwrap_err(), Error::Full);
     platform.arm(IoFault::Never);
     assert_eq!(conn.execute(INSERT_SORTED, &[]).unwrap(), 160);
+    // A change whose rowid list spills: a failed write or read of it
+    // leaves every row as it was.
+    ours(&conn, "PRAGMA sort_memory = 64").unwrap();
+    let delete = "DELETE FROM t2 WHERE grp % 3 = 0";
+    let before = ours(&conn, "SELECT * FROM t2").unwrap();
+    platform.arm(IoFault::Never);
+    conn.execute("BEGIN", &[]).unwrap();
+    conn.execute(delete, &[]).unwrap();
+    let (writes, reads) = (platform.counts().temp_writes, platform.counts().temp_reads);
+    conn.execute("ROLLBACK", &[]).unwrap();
+    assert!(writes > 3 && reads > 3, "{writes} {reads}");
+    for (target, n) in (1..=writes)
+        .map(|n| (FaultTarget::TempWrite, n))
+        .chain((1..=reads).map(|n| (FaultTarget::TempRead, n)))
+    {
+        platform.arm(IoFault::Once { target, n });
+        let err = conn.execute(delete, &[]).unwrap_err();
+        assert!(matches!(err, Error::Io(_)), "{target:?} {n}: {err}");
+        platform.arm(IoFault::Never);
+        assert_eq!(
+            ours(&conn, "SELECT * FROM t2").unwrap(),
+            before,
+            "{target:?} {n}"
+        );
+    }
+    let deleted = conn.execute(delete, &[]).unwrap();
+    assert_eq!(
+        before.len() - deleted,
+        ours(&conn, "SELECT * FROM t2").unwrap().len()
+    );
+    assert!(deleted > 40);
     assert!(db.integrity_check(0).unwrap().is_ok());
 }

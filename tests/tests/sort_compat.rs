@@ -410,3 +410,67 @@ fn pragma_sort_memory_reads_and_sets_the_budget() {
     );
     assert_eq!(value("PRAGMA sort_memory"), V::Int(1024));
 }
+
+#[test]
+fn changes_whose_rowids_spill_match_sqlite() {
+    let disk = MemoryPlatform::new();
+    let fault = FaultPlatform::new(&disk);
+    let config = Config {
+        page_size: PageSize::new(512).unwrap(),
+        // Eight rowids a run.
+        sort_memory: 64,
+        ..Config::DEFAULT
+    };
+    let db = Database::open(&fault, "c.db", &config, Global).unwrap();
+    let conn = db.connect();
+    let oracle = rusqlite::Connection::open_in_memory().unwrap();
+    let setup = [
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, u INT UNIQUE, n INT, s TEXT)",
+        "CREATE INDEX t_n ON t(n)",
+    ];
+    for sql in setup {
+        conn.execute(sql, &[]).unwrap();
+        oracle.execute_batch(sql).unwrap();
+    }
+    conn.execute("BEGIN", &[]).unwrap();
+    oracle.execute_batch("BEGIN").unwrap();
+    for i in 0..600i64 {
+        let sql = format!(
+            "INSERT INTO t VALUES ({i}, {}, {}, 's{}')",
+            (i * 7919) % 600,
+            i % 17,
+            i % 5
+        );
+        conn.execute(&sql, &[]).unwrap();
+        oracle.execute_batch(&sql).unwrap();
+    }
+    conn.execute("COMMIT", &[]).unwrap();
+    oracle.execute_batch("COMMIT").unwrap();
+    let changes = [
+        "DELETE FROM t WHERE n % 3 = 0",
+        "UPDATE t SET s = s || '!' WHERE id % 2 = 0",
+        "UPDATE t SET n = n + 100 WHERE n BETWEEN 2 AND 12",
+        "UPDATE OR REPLACE t SET u = u + 1 WHERE u BETWEEN 10 AND 400",
+        "UPDATE t SET id = id + 1000 WHERE u > 300",
+        "DELETE FROM t WHERE u < 250",
+    ];
+    let everything = "SELECT id, u, n, s FROM t ORDER BY id";
+    for sql in changes {
+        fault.arm(IoFault::Never);
+        let ours_changed = conn
+            .execute(sql, &[])
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        assert!(
+            fault.counts().temp_writes > 0,
+            "{sql}: the rowids did not spill"
+        );
+        let theirs_changed = oracle.execute(sql, []).unwrap();
+        assert_eq!(ours_changed, theirs_changed, "{sql}");
+        assert_eq!(
+            ours(&conn, everything),
+            theirs(&oracle, everything),
+            "after {sql}"
+        );
+    }
+    assert!(db.integrity_check(0).unwrap().is_ok());
+}

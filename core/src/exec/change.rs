@@ -2,7 +2,9 @@
 //! ...]`.
 //!
 //! Invariants: the rowids to change are collected first (the plan
-//! narrows the rows visited, `WHERE` decides), then each row is changed,
+//! narrows the rows visited, `WHERE` decides), in the sort budget (past
+//! it they spill to a temporary file, see `crate::sort::RowIds`), then
+//! each row is changed,
 //! in the order SQLite changes them: the order visited, unless an update
 //! may replace rows, sets the rowid or changes the index an index range
 //! walks, where SQLite collects the rowids first and changes them in
@@ -32,36 +34,48 @@ use super::insert::{column_named, encode_row};
 use super::plan::{Plan, choose};
 use super::select::{assign, load_table};
 use super::source::Source;
+use crate::sort::{RowIdStream, RowIds, RowOrder};
 use crate::table::TableInfo;
 use crate::table::Writer;
 
-/// The table `name` and the rowids of its rows that pass `where_clause`.
+/// The rowids a change collected, read back in their order.
+type Targets<P, A> = RowIdStream<<P as Platform>::File, A>;
+
+/// The table `name` and the rowids of its rows that pass `where_clause`,
+/// in the order `order` picks for the table and its plan.
 fn targets<P: Platform, A: Allocator + Clone>(
     w: &Writer<'_, '_, P, A>,
     name: &QualifiedName<'_>,
     alias: Option<Ident<'_>>,
     where_clause: Option<&Expr<'_, A>>,
     env: Env<'_, A>,
-) -> Result<(TableInfo<A>, Vec<RowId, A>, Plan)> {
+    order: impl FnOnce(&TableInfo<A>, Plan) -> Result<RowOrder>,
+) -> Result<(TableInfo<A>, Targets<P, A>)> {
     let table = load_table(w.view(), &name.name, env)?;
     if let Some(clause) = where_clause {
         columns_exist(clause, Some(&table), alias.as_ref())?;
     }
     let access = choose(where_clause, &table, alias.as_ref(), &env.context())?;
-    let plan = access.plan;
-    let mut source = Source::table(w.view(), table, access);
-    let mut rowids = env.scratch.rowids(env.alloc);
+    let order = order(&table, access.plan)?;
+    let view = w.view();
+    let mut rowids = RowIds::new(
+        view.platform(),
+        view.sort_budget(),
+        order,
+        env.scratch.rowids(env.alloc),
+    );
+    let mut source = Source::table(view, table, access);
     let keep = |ctx: &RowContext<'_, '_, A>| match where_clause {
         Some(clause) => Ok(evaluate_condition(clause, ctx)? == Some(true)),
         None => Ok(true),
     };
     while source.find(env, alias, keep)? {
-        rowids.try_push(source.rowid()?)?;
+        rowids.push(source.rowid()?)?;
     }
     let table = source
         .into_info()
         .ok_or(Error::Misuse("table source without a table"))?;
-    Ok((table, rowids, plan))
+    Ok((table, rowids.finish()?))
 }
 
 /// Runs `delete`; returns the rows deleted.
@@ -70,21 +84,22 @@ pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
     delete: &Delete<'_, A>,
     env: Env<'_, A>,
 ) -> Result<usize> {
-    let (table, rowids, _) = targets(
+    let (table, mut rowids) = targets(
         w,
         &delete.table,
         delete.alias,
         delete.where_clause.as_ref(),
         env,
+        |_, _| Ok(RowOrder::Visited),
     )?;
     let mut changed = 0;
-    for rowid in rowids.iter() {
-        if w.delete(&table, *rowid)? {
+    while let Some(rowid) = rowids.next()? {
+        if w.delete(&table, rowid)? {
             changed += 1;
         }
     }
     env.tables.put(table);
-    env.scratch.put_rowids(rowids);
+    env.scratch.put_rowids(rowids.into_buffer());
     Ok(changed)
 }
 
@@ -102,45 +117,32 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
         return Err(Error::Sql("UPDATE OR IGNORE is not supported"));
     }
     let alloc = env.alloc.clone();
-    let (table, mut rowids, plan) = targets(
+    let mut columns = env.scratch.targets(&alloc);
+    let (table, mut rowids) = targets(
         w,
         &update.table,
         update.alias,
         update.where_clause.as_ref(),
         env,
+        |table, plan| {
+            columns.try_reserve(update.assignments.len())?;
+            for assignment in update.assignments.iter() {
+                let [name] = assignment.columns.as_slice() else {
+                    return Err(Error::Sql("row-value assignments are not supported"));
+                };
+                columns.try_push(column_named(table, name)?)?;
+                columns_exist(&assignment.value, Some(table), update.alias.as_ref())?;
+            }
+            Ok(update_order(table, plan, &columns, conflict))
+        },
     )?;
-    let mut columns = env.scratch.targets(&alloc);
-    columns.try_reserve(update.assignments.len())?;
-    for assignment in update.assignments.iter() {
-        let [name] = assignment.columns.as_slice() else {
-            return Err(Error::Sql("row-value assignments are not supported"));
-        };
-        columns.try_push(column_named(&table, name)?)?;
-        columns_exist(&assignment.value, Some(&table), update.alias.as_ref())?;
-    }
-    if let Plan::IndexRange { index, .. } = plan {
-        let walked = table.indexes.get(index);
-        let changes_walked = columns.iter().any(|c| match c {
-            ColumnPos::Column(i) => walked.is_some_and(|index| {
-                index.columns.columns.iter().any(|k| match k.source {
-                    ColumnSource::Column(j) => j == *i,
-                    // An expression may read the column.
-                    ColumnSource::Expression => true,
-                })
-            }),
-            ColumnPos::Rowid => true,
-        });
-        if conflict == Conflict::Replace || changes_walked {
-            rowids.sort_unstable();
-        }
-    }
     let mut record = env.scratch.record(&alloc);
     let mut values = env.scratch.values(&alloc);
     let mut changed = 0;
     // Without an index to maintain, a row that keeps its rowid is
     // overwritten where it lies.
     let in_place = table.indexes.is_empty();
-    for &rowid in rowids.iter() {
+    while let Some(rowid) = rowids.next()? {
         let Some(new_rowid) = new_row(w, &table, rowid, update, &columns, env, &mut values)? else {
             continue;
         };
@@ -173,8 +175,38 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
     }
     env.tables.put(table);
     env.scratch.put(columns, values, record);
-    env.scratch.put_rowids(rowids);
+    env.scratch.put_rowids(rowids.into_buffer());
     Ok(changed)
+}
+
+/// The order an update changes its rows in: the order visited, unless
+/// it may replace rows, or changes the rowid or the index an index range
+/// walks (see the module doc).
+fn update_order<A: Allocator>(
+    table: &TableInfo<A>,
+    plan: Plan,
+    columns: &[ColumnPos],
+    conflict: Conflict,
+) -> RowOrder {
+    let Plan::IndexRange { index, .. } = plan else {
+        return RowOrder::Visited;
+    };
+    let walked = table.indexes.get(index);
+    let changes_walked = columns.iter().any(|c| match c {
+        ColumnPos::Column(i) => walked.is_some_and(|index| {
+            index.columns.columns.iter().any(|k| match k.source {
+                ColumnSource::Column(j) => j == *i,
+                // An expression may read the column.
+                ColumnSource::Expression => true,
+            })
+        }),
+        ColumnPos::Rowid => true,
+    });
+    if conflict == Conflict::Replace || changes_walked {
+        RowOrder::Ascending
+    } else {
+        RowOrder::Visited
+    }
 }
 
 /// Fills `values` with the values of row `rowid` after `update`'s

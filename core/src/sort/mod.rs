@@ -8,6 +8,10 @@
 //! - `run`: sorted runs written to and read back from a temporary file,
 //!   a page at a time;
 //! - `merge`: the k-way merge of runs, one page buffer per run;
+//! - `spill`: the temporary files of a sort that spilled, its runs, and
+//!   the merge passes that bring them down to one merge;
+//! - `rowids`: the rowids an `UPDATE` or `DELETE` collects before it
+//!   changes them, eight bytes each in memory, spilled the same way;
 //! - `top`: the first N rows only (`ORDER BY ... LIMIT N`), a bounded heap.
 //!
 //! How a [`Sorter`] works, as SQLite's `vdbesort.c` does: rows accumulate
@@ -41,23 +45,26 @@
 mod buffer;
 mod merge;
 mod order;
+mod rowids;
 mod run;
+mod spill;
 mod top;
 
 #[cfg(test)]
 mod tests;
 
-use boundlite_platform::{ErrorKind, File, Platform};
+use boundlite_platform::{File, Platform};
 
 use crate::alloc::{Allocator, Vec};
-use crate::record::{RecordRef, ValueRef, encode_into};
+use crate::record::{RecordRef, ValueRef};
 use crate::sql::eval::Value;
 use crate::{Error, Result};
 
 use buffer::Buffer;
 use merge::Merge;
 pub(crate) use order::{Nulls, SortKey};
-use run::{Run, RunWriter};
+pub(crate) use rowids::{RowIdStream, RowIds, RowOrder};
+use spill::Spill;
 pub(crate) use top::{Offer, Top};
 
 /// One row: its values, sort keys among them.
@@ -88,21 +95,6 @@ impl Budget {
     pub fn fan_in(self) -> usize {
         (self.bytes / self.page.max(1)).saturating_sub(1).max(2)
     }
-}
-
-/// The temporary files of a sort that spilled, and its runs.
-struct Spill<F, A: Allocator> {
-    /// The file holding `runs`.
-    file: F,
-    /// The file a merge pass writes to, once one has.
-    other: Option<F>,
-    runs: Vec<Run, A>,
-    /// Where the next run starts in `file`.
-    end: u64,
-    /// The write buffer, one page.
-    page: Vec<u8, A>,
-    /// One row encoded as a record.
-    record: Vec<u8, A>,
 }
 
 /// A sort in a fixed budget: push rows, then [`finish`](Self::finish).
@@ -158,20 +150,12 @@ impl<'p, P: Platform, A: Allocator + Clone> Sorter<'p, P, A> {
     fn write_run(&mut self) -> Result<()> {
         self.buffer.sort(&self.keys);
         if self.spill.is_none() {
-            self.spill = Some(Spill {
-                file: open_temp(self.platform)?,
-                other: None,
-                runs: Vec::new_in(self.alloc.clone()),
-                end: 0,
-                page: Vec::try_with_capacity_in(self.budget.page, self.alloc.clone())?,
-                record: Vec::new_in(self.alloc.clone()),
-            });
+            self.spill = Some(Spill::open(self.platform, self.budget, self.alloc.clone())?);
         }
         let spill = self
             .spill
             .as_mut()
             .ok_or(Error::Misuse("a sort spilled without its file"))?;
-        spill.runs.try_reserve(1)?;
         let width = self
             .buffer
             .rows()
@@ -181,22 +165,18 @@ impl<'p, P: Platform, A: Allocator + Clone> Sorter<'p, P, A> {
             .unwrap_or(0);
         let mut values: Vec<ValueRef<'_>, A> =
             Vec::try_with_capacity_in(width, self.alloc.clone())?;
-        let page = core::mem::replace(&mut spill.page, Vec::new_in(self.alloc.clone()));
-        let mut writer = RunWriter::new(page, spill.end);
-        for row in self.buffer.rows() {
-            values.clear();
-            for value in row.iter() {
-                values.try_push(value.as_ref())?;
+        let rows = self.buffer.rows();
+        spill.write_run(|run| {
+            for row in rows {
+                values.clear();
+                for value in row.iter() {
+                    values.try_push(value.as_ref())?;
+                }
+                run.append(&values)?;
             }
-            spill.record.clear();
-            encode_into(&values, &mut spill.record)?;
-            writer.append(&mut spill.file, &spill.record)?;
-        }
-        let (run, page) = writer.finish(&mut spill.file)?;
+            Ok(())
+        })?;
         drop(values);
-        spill.page = page;
-        spill.end = run.end;
-        spill.runs.try_push(run)?;
         self.buffer.clear();
         Ok(())
     }
@@ -218,87 +198,25 @@ impl<'p, P: Platform, A: Allocator + Clone> Sorter<'p, P, A> {
             self.write_run()?;
         }
         self.buffer.release();
-        let mut spill = self
+        let spill = self
             .spill
             .take()
             .ok_or(Error::Misuse("a sort spilled without its file"))?;
-        spill.record.release();
-        while spill.runs.len() > self.budget.fan_in() {
-            self.merge_pass(&mut spill)?;
-        }
-        spill.page.release();
-        let merge = Merge::start(
-            &mut spill.file,
-            &spill.runs,
-            self.budget.page,
-            &self.keys,
-            self.alloc.clone(),
-        )?;
+        let (file, merge) = spill.finish(self.platform, self.budget, &self.keys)?;
         Ok(Sorted {
             keys: self.keys,
             source: Source::Merged {
-                file: spill.file,
+                file,
                 merge,
                 position: Position::Before,
             },
         })
     }
-
-    /// Merges the runs of `spill`, `fan_in` at a time, into fewer, longer
-    /// runs of the other file, and makes that the file read.
-    fn merge_pass(&self, spill: &mut Spill<P::File, A>) -> Result<()> {
-        let fan_in = self.budget.fan_in();
-        let mut out = match spill.other.take() {
-            Some(file) => file,
-            None => open_temp(self.platform)?,
-        };
-        let mut runs =
-            Vec::try_with_capacity_in(spill.runs.len().div_ceil(fan_in), self.alloc.clone())?;
-        let mut end = 0;
-        for group in spill.runs.chunks(fan_in) {
-            let mut merge = Merge::start(
-                &mut spill.file,
-                group,
-                self.budget.page,
-                &self.keys,
-                self.alloc.clone(),
-            )?;
-            let page = core::mem::replace(&mut spill.page, Vec::new_in(self.alloc.clone()));
-            let mut writer = RunWriter::new(page, end);
-            while let Some(record) = merge.record() {
-                writer.append(&mut out, record)?;
-                merge.pop(&mut spill.file, &self.keys)?;
-            }
-            let (run, page) = writer.finish(&mut out)?;
-            spill.page = page;
-            end = run.end;
-            runs.try_push(run)?;
-        }
-        // The runs read are all merged: their file is emptied and takes
-        // the next pass's runs.
-        spill.file.truncate(0)?;
-        let read = core::mem::replace(&mut spill.file, out);
-        spill.other = Some(read);
-        spill.runs = runs;
-        spill.end = end;
-        Ok(())
-    }
-}
-
-/// A temporary file of `platform`; a platform without any makes a sort
-/// that outgrows its budget a clear error.
-fn open_temp<P: Platform>(platform: &P) -> Result<P::File> {
-    platform.open_temp().map_err(|e| match e.kind() {
-        ErrorKind::Unsupported => Error::Sql(
-            "the sort does not fit in sort_memory and the platform has no temporary files",
-        ),
-        _ => Error::from(e),
-    })
 }
 
 /// Where a merged sort stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Position {
+pub(crate) enum Position {
     /// No row taken yet: the merge is on the first.
     Before,
     /// On a row taken: the next step pops it.

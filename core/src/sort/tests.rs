@@ -2,7 +2,7 @@
 //! several merge passes, records longer than a page), no file for a sort
 //! that fits, the bounded heap, and failures (out of memory, I/O errors
 //! on the temporary files, a platform without them) that leave nothing.
-#![allow(clippy::disallowed_macros)]
+#![allow(clippy::disallowed_macros, clippy::disallowed_methods)]
 
 extern crate std;
 
@@ -356,4 +356,57 @@ fn keys_in<A: Allocator>(alloc: A) -> Result<Vec<SortKey, A>> {
         k.try_push(*key)?;
     }
     Ok(k)
+}
+
+/// Rowids pushed in a scrambled order, read back as pushed or ascending,
+/// from memory and from runs merged in passes.
+#[test]
+fn rowid_lists_spill_and_come_back_in_their_order() {
+    use super::{RowIds, RowOrder};
+    use crate::RowId;
+    let disk = MemoryPlatform::new();
+    let fault = FaultPlatform::new(&disk);
+    let platform = &fault;
+    let ids: std::vec::Vec<i64> = (0..3000).map(|i| (i * 7919) % 3001 - 1500).collect();
+    for (budget, spills) in [
+        (
+            Budget {
+                bytes: 1 << 20,
+                page: 512,
+            },
+            false,
+        ),
+        (
+            Budget {
+                bytes: 3 * 512,
+                page: 512,
+            },
+            true,
+        ),
+    ] {
+        for order in [RowOrder::Visited, RowOrder::Ascending] {
+            fault.arm(IoFault::Never);
+            let mut list = RowIds::new(&platform, budget, order, Vec::new_in(Global));
+            for id in ids.iter() {
+                list.push(RowId::new(*id)).unwrap();
+            }
+            let mut stream = list.finish().unwrap();
+            let mut got = std::vec::Vec::new();
+            while let Some(rowid) = stream.next().unwrap() {
+                got.push(rowid.get());
+            }
+            let mut want = ids.clone();
+            if order == RowOrder::Ascending {
+                want.sort_unstable();
+            }
+            assert_eq!(got, want, "{order:?} {budget:?}");
+            assert_eq!(
+                fault.counts().temp_writes > 0,
+                spills,
+                "{order:?} {budget:?}"
+            );
+            drop(stream);
+            assert_eq!(disk.used_bytes().unwrap(), 0);
+        }
+    }
 }
