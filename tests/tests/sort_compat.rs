@@ -411,6 +411,8 @@ fn pragma_sort_memory_reads_and_sets_the_budget() {
     assert_eq!(value("PRAGMA sort_memory"), V::Int(1024));
 }
 
+/// `UPDATE` and `DELETE` whose rowid lists spill, and `INSERT ... SELECT`
+/// whose rows wait in a spool that spills.
 #[test]
 fn changes_whose_rowids_spill_match_sqlite() {
     let disk = MemoryPlatform::new();
@@ -453,6 +455,8 @@ fn changes_whose_rowids_spill_match_sqlite() {
         "UPDATE OR REPLACE t SET u = u + 1 WHERE u BETWEEN 10 AND 400",
         "UPDATE t SET id = id + 1000 WHERE u > 300",
         "DELETE FROM t WHERE u < 250",
+        "INSERT INTO t SELECT id + 5000, u + 5000, n, s || '+' FROM t",
+        "INSERT INTO t(u, n, s) SELECT u + 20000, n, s FROM t WHERE n > 5 ORDER BY s DESC, u",
     ];
     let everything = "SELECT id, u, n, s FROM t ORDER BY id";
     for sql in changes {

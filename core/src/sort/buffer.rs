@@ -72,8 +72,12 @@ impl<A: Allocator + Clone> Buffer<A> {
         self.rows.is_empty()
     }
 
-    /// Sorts the rows by `keys`, in place.
+    /// Sorts the rows by `keys`, in place; with no keys, they keep the
+    /// order they came in.
     pub fn sort(&mut self, keys: &[SortKey]) {
+        if keys.is_empty() {
+            return;
+        }
         self.rows
             .sort_unstable_by(|a, b| compare_rows(keys, a.as_slice(), b.as_slice()));
     }

@@ -36,6 +36,9 @@
 //! Invariants:
 //! - rows come out in the order of the keys, which callers end with a
 //!   sequence number, so no two rows tie and equal keys keep input order;
+//!   a sorter with no keys is a spool: rows come out in the order they
+//!   went in (each run is written in that order, and the merge of runs
+//!   that compare equal reads them one after the other);
 //! - a row sorts to the same place whether or not its sort spilled: rows
 //!   in memory and records read back compare by one function;
 //! - a failed push or finish (out of memory, an I/O error) leaves the
