@@ -60,8 +60,10 @@ pub struct Config {
     /// the platform's `sleep`. 0 answers `Busy` at once. A platform that
     /// cannot sleep answers at once whatever this says.
     pub busy_timeout_ms: u32,
-    /// Bytes a statement's sorting (`ORDER BY`, `DISTINCT`, `GROUP BY`)
-    /// may hold in memory; default [`Config::DEFAULT_SORT_MEMORY`]. Rows
+    /// Bytes a statement's sorting (`ORDER BY`, `DISTINCT`, `GROUP BY`,
+    /// the rowids `UPDATE` and `DELETE` collect, the rows `INSERT ...
+    /// SELECT` holds) may take in memory; default
+    /// [`Config::DEFAULT_SORT_MEMORY`]. Rows
     /// past it are sorted in runs written to temporary files of the
     /// platform and merged, one page-size read buffer per run; see
     /// [`Config::sort_bytes`] for what a sort takes. `PRAGMA sort_memory`
@@ -136,7 +138,11 @@ impl Config {
     /// for a run written, within `sort_memory` but never fewer than three;
     /// plus [`SORT_OVERHEAD`]. A row longer than a page adds its own
     /// length while it is read back. `ORDER BY` with `DISTINCT`, and `GROUP
-    /// BY`, run two sorts at once, each in half of `sort_memory`.
+    /// BY`, run two sorts at once, each in half of `sort_memory`. The
+    /// rowids an `UPDATE` or `DELETE` collects take eight bytes each up to
+    /// `sort_memory`, then spill the same way. `INSERT ... SELECT` holds
+    /// the rows it inserts in a `sort_memory` of their own, beside the
+    /// query's sorting: twice this bound for that statement.
     pub const fn sort_bytes(&self, page_size: u32) -> usize {
         let pages = 3 * page_size as usize;
         let held = if self.sort_memory > pages {

@@ -34,7 +34,7 @@ use crate::{Error, Result, RowId};
 
 use super::aggregate::{Acc, Kind, feed, kind_of};
 use super::context::RowContext;
-use super::ordered::{Ordered, Plan, SortEnv, SortedQuery};
+use super::ordered::{Ordered, Shape, SortEnv, SortedQuery};
 use super::select::{from_of, matches};
 use super::source::Source;
 use super::{Env, order};
@@ -113,7 +113,6 @@ fn walk<'q, 'a, A: Allocator>(
 
 /// The rows of the grouped query `select`, filtered by `HAVING`, made
 /// distinct, sorted, offset and limited.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     source: &mut Source<'_, P, A>,
     select: &Select<'_, A>,
@@ -176,7 +175,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             seq += 1;
         }
     }
-    let plan = Plan {
+    let shape = Shape {
         terms: select.order_by.len(),
         distinct: body.distinct,
         skip,
@@ -188,7 +187,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         calls: &calls,
         accs: Vec::try_with_capacity_in(calls.len(), alloc.clone())?,
         values: Vec::try_with_capacity_in(calls.len(), alloc.clone())?,
-        rows: Ordered::new(half, plan, alloc.clone()),
+        rows: Ordered::new(half, shape, alloc.clone()),
         closed: 0,
         out: Vec::new_in(alloc.clone()),
         collations: Vec::new_in(alloc.clone()),

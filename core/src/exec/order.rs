@@ -22,7 +22,7 @@ use crate::{Error, Result};
 
 use super::Env;
 use super::context::RowContext;
-use super::ordered::{Ordered, Plan, SortEnv, SortedQuery};
+use super::ordered::{Ordered, Shape, SortEnv, SortedQuery};
 use super::select::{from_of, matches, output};
 use super::source::Source;
 
@@ -39,13 +39,13 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     let alloc = env.alloc.clone();
     let alias = from_of(body)?.and_then(|(_, a)| a);
     let terms = &select.order_by;
-    let plan = Plan {
+    let shape = Shape {
         terms: terms.len(),
         distinct: body.distinct,
         skip,
         remaining,
     };
-    let mut ordered = Ordered::new(sort, plan, alloc.clone());
+    let mut ordered = Ordered::new(sort, shape, alloc.clone());
     let mut out = Vec::new_in(alloc.clone());
     let mut collations = Vec::try_with_capacity_in(terms.len(), alloc.clone())?;
     let mut outputs = Vec::new_in(alloc.clone());

@@ -83,7 +83,7 @@ enum Sink<'p, P: Platform, A: Allocator + Clone> {
 }
 
 /// What the stage does, fixed by the query.
-pub(crate) struct Plan {
+pub(crate) struct Shape {
     /// The number of `ORDER BY` terms: the row's first columns.
     pub terms: usize,
     /// Whether duplicate result rows are dropped.
@@ -98,26 +98,29 @@ pub(crate) struct Plan {
 pub(crate) struct Ordered<'p, P: Platform, A: Allocator + Clone> {
     env: SortEnv<'p, P>,
     alloc: A,
-    plan: Plan,
+    shape: Shape,
     /// The `ORDER BY` keys, known once the first row gives the collations.
     keys: Option<Vec<SortKey, A>>,
     distinct: Option<Sorter<'p, P, A>>,
     /// The collations `DISTINCT` compares result columns with.
     outputs: Vec<Collation, A>,
     sink: Option<Sink<'p, P, A>>,
+    /// The budget of the sink: all of it, or half beside `DISTINCT`.
+    sink_budget: Budget,
 }
 
 impl<'p, P: Platform, A: Allocator + Clone> Ordered<'p, P, A> {
     /// An empty stage; allocates nothing.
-    pub fn new(env: SortEnv<'p, P>, plan: Plan, alloc: A) -> Self {
+    pub fn new(env: SortEnv<'p, P>, shape: Shape, alloc: A) -> Self {
         Ordered {
             env,
             outputs: Vec::new_in(alloc.clone()),
             alloc,
-            plan,
+            shape,
             keys: None,
             distinct: None,
             sink: None,
+            sink_budget: env.budget,
         }
     }
 
@@ -136,15 +139,15 @@ impl<'p, P: Platform, A: Allocator + Clone> Ordered<'p, P, A> {
         outputs: &[Collation],
     ) -> Result<()> {
         let keys = order_keys(terms, collations, self.alloc.clone())?;
-        let budget = if self.plan.distinct {
+        let budget = if self.shape.distinct {
             // The result columns, then the sequence number: the first row
             // of a run of equal ones comes first.
-            let first = self.plan.terms + 1;
+            let first = self.shape.terms + 1;
             let mut distinct = Vec::try_with_capacity_in(outputs.len() + 1, self.alloc.clone())?;
             for (i, collation) in outputs.iter().enumerate() {
                 distinct.try_push(SortKey::ascending(first + i, *collation))?;
             }
-            distinct.try_push(SortKey::ascending(self.plan.terms, Collation::Binary))?;
+            distinct.try_push(SortKey::ascending(self.shape.terms, Collation::Binary))?;
             self.outputs = Vec::try_from_slice_in(outputs, self.alloc.clone())?;
             self.distinct = Some(Sorter::new(
                 self.env.platform,
@@ -156,8 +159,9 @@ impl<'p, P: Platform, A: Allocator + Clone> Ordered<'p, P, A> {
         } else {
             self.env.budget
         };
+        self.sink_budget = budget;
         self.sink = Some(match self.top_limit() {
-            Some(limit) if !self.plan.distinct => {
+            Some(limit) if !self.shape.distinct => {
                 Sink::Top(Top::new_in(limit, budget.bytes, self.alloc.clone()))
             }
             _ => Sink::Sort(Sorter::new(
@@ -173,20 +177,20 @@ impl<'p, P: Platform, A: Allocator + Clone> Ordered<'p, P, A> {
 
     /// How many rows a bounded heap must keep: `OFFSET` plus `LIMIT`.
     fn top_limit(&self) -> Option<usize> {
-        let limit = self.plan.remaining?;
-        usize::try_from(limit.saturating_add(self.plan.skip)).ok()
+        let limit = self.shape.remaining?;
+        usize::try_from(limit.saturating_add(self.shape.skip)).ok()
     }
 
     /// Adds a row, laid out as the module doc says.
     pub fn push(&mut self, row: Row<A>) -> Result<()> {
         match &mut self.distinct {
             Some(sorter) => sorter.push(row),
-            None => self.sink(row),
+            None => self.put(row),
         }
     }
 
     /// Adds a row past `DISTINCT`.
-    fn sink(&mut self, row: Row<A>) -> Result<()> {
+    fn put(&mut self, row: Row<A>) -> Result<()> {
         let keys = self
             .keys
             .as_ref()
@@ -204,15 +208,10 @@ impl<'p, P: Platform, A: Allocator + Clone> Ordered<'p, P, A> {
         };
         // The first rows outgrew the budget: sort everything instead,
         // starting with the rows kept (the best of those seen).
-        let budget = if self.plan.distinct {
-            self.env.budget.half()
-        } else {
-            self.env.budget
-        };
         let mut sorter = Sorter::new(
             self.env.platform,
             copy_keys(keys, self.alloc.clone())?,
-            budget,
+            self.sink_budget,
             self.alloc.clone(),
         );
         if let Some(Sink::Top(top)) = self.sink.take() {
@@ -227,7 +226,7 @@ impl<'p, P: Platform, A: Allocator + Clone> Ordered<'p, P, A> {
 
     /// The rows, sorted, ready to be stepped through.
     pub fn finish(mut self) -> Result<SortedQuery<P::File, A>> {
-        let drop = self.plan.terms + 1;
+        let drop = self.shape.terms + 1;
         if let Some(distinct) = self.distinct.take() {
             let mut rows = match distinct.finish()?.into_rows() {
                 Ok(mut rows) => {
@@ -247,7 +246,7 @@ impl<'p, P: Platform, A: Allocator + Clone> Ordered<'p, P, A> {
                 }
                 first = false;
                 let row = keep(current, drop, &mut last, &self.alloc)?;
-                self.sink(row)?;
+                self.put(row)?;
             }
         }
         self.finish_sink(None, drop)
@@ -265,7 +264,7 @@ impl<'p, P: Platform, A: Allocator + Clone> Ordered<'p, P, A> {
                 Some(Sink::Sort(sorter)) => sorter.extend(rows)?,
                 _ => {
                     for row in rows {
-                        self.sink(row)?;
+                        self.put(row)?;
                     }
                 }
             }
@@ -284,8 +283,8 @@ impl<'p, P: Platform, A: Allocator + Clone> Ordered<'p, P, A> {
         Ok(SortedQuery {
             rows,
             drop,
-            skip: self.plan.skip,
-            remaining: self.plan.remaining,
+            skip: self.shape.skip,
+            remaining: self.shape.remaining,
         })
     }
 }
