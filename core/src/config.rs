@@ -62,6 +62,17 @@ pub struct Config {
     /// the platform's `sleep`. 0 answers `Busy` at once. A platform that
     /// cannot sleep answers at once whatever this says.
     pub busy_timeout_ms: u32,
+    /// Bytes a statement's sorting (`ORDER BY`, `DISTINCT`, `GROUP BY`,
+    /// the rowids `UPDATE` and `DELETE` collect, the rows `INSERT ...
+    /// SELECT` holds) may take in memory; default
+    /// [`Config::DEFAULT_SORT_MEMORY`]. Rows
+    /// past it are sorted in runs written to temporary files of the
+    /// platform and merged, one page-size read buffer per run; see
+    /// [`Config::sort_bytes`] for what a sort takes. `PRAGMA sort_memory`
+    /// reads and sets it per database. A sort that fits takes no file; on
+    /// a platform without temporary files, one that does not fit fails
+    /// with an error that says so.
+    pub sort_memory: usize,
 }
 
 impl Config {
@@ -69,6 +80,9 @@ impl Config {
     /// up to three siblings and the pages it splits into, on top of the
     /// cursor's path, and page 1 stays pinned during a write.
     pub const MIN_CACHE_FRAMES: usize = 12;
+
+    /// The default [`Config::sort_memory`]: 64 KiB, sixteen 4 KiB pages.
+    pub const DEFAULT_SORT_MEMORY: usize = 64 * 1024;
 
     /// 4096-byte pages and a 128-frame (512 KiB) cache.
     pub const DEFAULT: Config = Config {
@@ -78,6 +92,7 @@ impl Config {
         wal_autocheckpoint: 1000,
         wal_index_budget: 64 * 1024,
         busy_timeout_ms: 0,
+        sort_memory: Self::DEFAULT_SORT_MEMORY,
     };
 
     /// An upper bound on the bytes the page cache takes for a file of
@@ -117,7 +132,33 @@ impl Config {
     pub const fn read_bound(&self, page_size: u32) -> usize {
         self.cache_bytes(page_size) + READ_OVERHEAD
     }
+
+    /// An upper bound on the bytes one statement's sorting takes, for a
+    /// file of `page_size`-byte pages, whatever the number of rows: the
+    /// rows it holds before spilling (`sort_memory`, passed by at most its
+    /// last row) or, merging, one `page_size` buffer per run read and one
+    /// for a run written, within `sort_memory` but never fewer than three;
+    /// plus [`SORT_OVERHEAD`]. A row longer than a page adds its own
+    /// length while it is read back. `ORDER BY` with `DISTINCT`, and `GROUP
+    /// BY`, run two sorts at once, each in half of `sort_memory`. The
+    /// rowids an `UPDATE` or `DELETE` collects take eight bytes each up to
+    /// `sort_memory`, then spill the same way. `INSERT ... SELECT` holds
+    /// the rows it inserts in a `sort_memory` of their own, beside the
+    /// query's sorting: twice this bound for that statement.
+    pub const fn sort_bytes(&self, page_size: u32) -> usize {
+        let pages = 3 * page_size as usize;
+        let held = if self.sort_memory > pages {
+            self.sort_memory
+        } else {
+            pages
+        };
+        held + SORT_OVERHEAD
+    }
 }
+
+/// What a sort takes beyond its rows and page buffers: its keys, the list
+/// of its runs and the merge's heap, and a temporary file's handle.
+pub const SORT_OVERHEAD: usize = 2048;
 
 /// What reading needs beyond the page cache: the path buffer used to look
 /// for journals at open, and slack for the allocator's rounding. Checked by

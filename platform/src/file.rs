@@ -283,6 +283,20 @@ pub trait Platform {
     /// Whether a file exists at `path`.
     fn exists(&self, path: &str) -> Result<bool, PlatformError>;
 
+    /// Creates an anonymous temporary file, empty and writable, that no
+    /// path names and no other handle can open: scratch space for data
+    /// that outgrows memory (the sorted runs of a sort). It goes away with
+    /// its handle, and nothing about it survives a crash, so it needs no
+    /// sync and no lock; its reads and writes keep the [`File`] contract.
+    ///
+    /// [`ErrorKind::Unsupported`] when the platform has no temporary
+    /// storage (the default, for a firmware whose driver offers none): the
+    /// engine then fails, with that error, any work that would outgrow its
+    /// memory budget, and runs everything that fits as before.
+    fn open_temp(&self) -> Result<Self::File, PlatformError> {
+        Err(ErrorKind::Unsupported.into())
+    }
+
     /// Sleeps for about `micros` microseconds and returns `true`, or
     /// returns `false` at once when the platform cannot sleep (the
     /// default). The engine sleeps only between retries of a busy lock,

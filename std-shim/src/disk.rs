@@ -24,7 +24,7 @@ use boundlite_platform::{ErrorKind, File, PlatformError};
 use boundlite_platform::{LockLevel, ShmLockKind, ShmSlots};
 
 use crate::platform_error;
-use crate::positional::{read_some, write_some};
+use crate::positional::{read_full, write_all};
 
 /// An open file of a disk-backed [`StdPlatform`](crate::StdPlatform).
 #[derive(Debug)]
@@ -85,34 +85,12 @@ impl DiskFile {
 
 impl File for DiskFile {
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, PlatformError> {
-        let mut done = 0;
-        while let Some(rest) = buf.get_mut(done..).filter(|r| !r.is_empty()) {
-            let at = advance(offset, done)?;
-            match read_some(&self.file, rest, at) {
-                Ok(0) => break,
-                Ok(n) => done += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(platform_error(&e)),
-            }
-        }
-        Ok(done)
+        read_full(&self.file, offset, buf)
     }
 
     fn write_at(&mut self, offset: u64, data: &[u8]) -> Result<(), PlatformError> {
         self.check_writable()?;
-        let mut done = 0;
-        while let Some(rest) = data.get(done..).filter(|r| !r.is_empty()) {
-            let at = advance(offset, done)?;
-            match write_some(&self.file, rest, at) {
-                // A device that accepts nothing will not accept more by
-                // being asked again.
-                Ok(0) => return Err(ErrorKind::Io.into()),
-                Ok(n) => done += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(platform_error(&e)),
-            }
-        }
-        Ok(())
+        write_all(&self.file, offset, data)
     }
 
     fn sync(&mut self) -> Result<(), PlatformError> {
@@ -199,13 +177,6 @@ impl Drop for DiskFile {
 }
 
 /// `offset + done`, or `InvalidInput` past the largest file offset.
-fn advance(offset: u64, done: usize) -> Result<u64, PlatformError> {
-    u64::try_from(done)
-        .ok()
-        .and_then(|d| offset.checked_add(d))
-        .ok_or(PlatformError::new(ErrorKind::InvalidInput))
-}
-
 #[cfg(unix)]
 fn sync_dir(dir: &std::path::Path) -> io::Result<()> {
     fs::File::open(dir)?.sync_all()

@@ -1,6 +1,7 @@
 //! [`StdFile`]: the handle a [`StdPlatform`](crate::StdPlatform) opens,
-//! a file on disk (`disk.rs`: durability, SQLite's unix locks and `-shm`)
-//! or a private in-memory file (`memory.rs`). Every [`File`] method goes
+//! a file on disk (`disk.rs`: durability, SQLite's unix locks and `-shm`),
+//! a private in-memory file (`memory.rs`) or an anonymous temporary file
+//! (`temp.rs`). Every [`File`] method goes
 //! to the one it is; nothing here adds behaviour.
 
 use std::fs;
@@ -9,6 +10,7 @@ use boundlite_platform::{File, LockLevel, PlatformError, ShmLockKind, ShmSlots};
 
 use crate::disk::DiskFile;
 use crate::memory::MemoryFile;
+use crate::temp::TempFile;
 
 /// An open file of a [`StdPlatform`](crate::StdPlatform).
 #[derive(Debug)]
@@ -20,6 +22,7 @@ pub struct StdFile {
 enum Inner {
     Disk(DiskFile),
     Memory(MemoryFile),
+    Temp(TempFile),
 }
 
 // A handle may move to, and be shared with, other threads.
@@ -41,12 +44,18 @@ impl StdFile {
         }
     }
 
+    pub(crate) fn temp(file: TempFile) -> Self {
+        Self {
+            inner: Inner::Temp(file),
+        }
+    }
+
     /// The underlying `std` file; `None` for a file of an in-memory
     /// platform.
     pub fn as_std(&self) -> Option<&fs::File> {
         match &self.inner {
             Inner::Disk(file) => Some(file.as_std()),
-            Inner::Memory(_) => None,
+            Inner::Memory(_) | Inner::Temp(_) => None,
         }
     }
 
@@ -54,6 +63,7 @@ impl StdFile {
         match &mut self.inner {
             Inner::Disk(file) => file,
             Inner::Memory(file) => file,
+            Inner::Temp(file) => file,
         }
     }
 }

@@ -75,6 +75,7 @@ mod memory;
 mod open;
 mod platform;
 mod positional;
+mod temp;
 #[cfg(unix)]
 mod unix;
 

@@ -78,6 +78,15 @@ pub(crate) struct MemoryFile {
 }
 
 impl MemoryFile {
+    /// A writable file no path names, freed with its handle: an in-memory
+    /// platform's temporary file.
+    pub(crate) fn anonymous() -> Self {
+        MemoryFile {
+            bytes: Bytes::default(),
+            writable: true,
+        }
+    }
+
     fn check_writable(&self) -> Result<(), PlatformError> {
         if self.writable {
             Ok(())

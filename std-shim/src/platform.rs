@@ -2,6 +2,11 @@
 //! by path, optionally under a base directory; or, for `":memory:"`,
 //! private files in memory (`memory.rs`).
 //!
+//! Temporary files ([`Platform::open_temp`]) are anonymous files in the
+//! OS temporary directory (`temp.rs`), whatever the base directory, or
+//! private buffers for an in-memory platform; either way they go away with
+//! their handle.
+//!
 //! Semantics follow the OS: on unix, deleting a file that has open handles
 //! unlinks the name while the handles keep working on the unnamed file
 //! (the same as `MemoryPlatform`, and the in-memory files); on Windows such
@@ -14,7 +19,8 @@ use std::path::{Path, PathBuf};
 use boundlite_platform::{OpenMode, Platform, PlatformError};
 
 use crate::disk::DiskFile;
-use crate::memory::MemoryFiles;
+use crate::memory::{MemoryFile, MemoryFiles};
+use crate::temp::TempFile;
 use crate::{StdFile, platform_error};
 
 /// The [`Platform`] of `std::fs`.
@@ -166,6 +172,13 @@ impl Platform for StdPlatform {
         fs::remove_file(self.resolve(path)).map_err(|e| platform_error(&e))
     }
 
+    fn open_temp(&self) -> Result<StdFile, PlatformError> {
+        match &self.backing {
+            Backing::Disk { .. } => TempFile::create().map(StdFile::temp),
+            Backing::Memory(_) => Ok(StdFile::memory(MemoryFile::anonymous())),
+        }
+    }
+
     fn exists(&self, path: &str) -> Result<bool, PlatformError> {
         if let Backing::Memory(files) = &self.backing {
             return Ok(files.exists(path));
@@ -193,6 +206,10 @@ impl Platform for &StdPlatform {
 
     fn delete(&self, path: &str) -> Result<(), PlatformError> {
         (**self).delete(path)
+    }
+
+    fn open_temp(&self) -> Result<StdFile, PlatformError> {
+        (**self).open_temp()
     }
 
     fn exists(&self, path: &str) -> Result<bool, PlatformError> {

@@ -46,7 +46,7 @@ enum State<'c, 'db, P: Platform, A: Allocator + Clone> {
     Ready,
     /// A query returning rows, from the snapshot it holds.
     Query {
-        query: Query<A>,
+        query: Query<P::File, A>,
         /// Never read: held for its drop, which lets the snapshot go.
         /// `None` for a pragma that reads no page (see `pragma::reads`).
         _reading: Option<Reading<'c, 'db, P, A>>,
@@ -282,7 +282,7 @@ fn explain<P: Platform, A: Allocator + Clone>(
     conn: &Connection<'_, P, A>,
     stmt: &Stmt<'_, A>,
     env: Env<'_, A>,
-) -> Result<Query<A>> {
+) -> Result<Query<P::File, A>> {
     let alloc = env.alloc.clone();
     let mut rows = Vec::new_in(alloc.clone());
     if let Some(query) = select_of(stmt) {

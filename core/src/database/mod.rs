@@ -66,6 +66,8 @@ pub struct Database<P: Platform, A: Allocator + Clone = Global> {
     busy_timeout_ms: Cell<u32>,
     /// `PRAGMA cache_size` as last set, and the frames it gave the cache.
     cache_size: Cell<Option<(i64, usize)>>,
+    /// Bytes each statement's sorting may hold (`Config::sort_memory`).
+    sort_memory: Cell<usize>,
 }
 
 impl<P: Platform, A: Allocator + Clone> Database<P, A> {
@@ -134,6 +136,7 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
             journal_path: journal,
             busy_timeout_ms: Cell::new(timeout),
             cache_size: Cell::new(None),
+            sort_memory: Cell::new(config.sort_memory),
         };
         if db.pager.page_count() == 0 {
             if !mode.is_writable() {
@@ -232,6 +235,25 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
             Some((value, set)) if set == frames => value,
             _ => i64::try_from(frames).unwrap_or(i64::MAX),
         }
+    }
+
+    /// Sets the bytes a statement's sorting (`ORDER BY`, `DISTINCT`,
+    /// `GROUP BY`) may hold before it spills to temporary files: see
+    /// [`Config::sort_memory`]. Statements started afterwards use it.
+    pub fn set_sort_memory(&self, bytes: usize) {
+        self.sort_memory.set(bytes);
+    }
+
+    /// The bytes a statement's sorting may hold (see
+    /// [`set_sort_memory`](Self::set_sort_memory)).
+    pub fn sort_memory(&self) -> usize {
+        self.sort_memory.get()
+    }
+
+    /// The platform the database lives on, where sorts open their
+    /// temporary files.
+    pub(crate) fn platform(&self) -> &P {
+        &self.platform
     }
 
     /// Runs `op` until it is not `Busy` or the busy timeout has passed. A

@@ -2,7 +2,9 @@
 //! ...]`.
 //!
 //! Invariants: the rowids to change are collected first (the plan
-//! narrows the rows visited, `WHERE` decides), then each row is changed,
+//! narrows the rows visited, `WHERE` decides), in the sort budget (past
+//! it they spill to a temporary file, see `crate::sort::RowIds`), then
+//! each row is changed,
 //! in the order SQLite changes them: the order visited, unless an update
 //! may replace rows, sets the rowid or changes the index an index range
 //! walks, where SQLite collects the rowids first and changes them in
@@ -32,36 +34,48 @@ use super::insert::{column_named, encode_row};
 use super::plan::{Plan, choose};
 use super::select::{assign, load_table};
 use super::source::Source;
+use crate::sort::{RowIdStream, RowIds, RowOrder};
 use crate::table::Writer;
 use crate::table::{IndexInfo, TableInfo};
 
-/// The table `name` and the rowids of its rows that pass `where_clause`.
+/// The rowids a change collected, read back in their order.
+type Targets<P, A> = RowIdStream<<P as Platform>::File, A>;
+
+/// The table `name` and the rowids of its rows that pass `where_clause`,
+/// in the order `order` picks for the table and its plan.
 fn targets<P: Platform, A: Allocator + Clone>(
     w: &Writer<'_, '_, P, A>,
     name: &QualifiedName<'_>,
     alias: Option<Ident<'_>>,
     where_clause: Option<&Expr<'_, A>>,
     env: Env<'_, A>,
-) -> Result<(TableInfo<A>, Vec<RowId, A>, Plan)> {
+    order: impl FnOnce(&TableInfo<A>, Plan) -> Result<RowOrder>,
+) -> Result<(TableInfo<A>, Targets<P, A>)> {
     let table = load_table(w.view(), &name.name, env)?;
     if let Some(clause) = where_clause {
         columns_exist(clause, Some(&table), alias.as_ref())?;
     }
     let access = choose(where_clause, &table, alias.as_ref(), &env.context())?;
-    let plan = access.plan;
-    let mut source = Source::table(w.view(), table, access);
-    let mut rowids = env.scratch.rowids(env.alloc);
+    let order = order(&table, access.plan)?;
+    let view = w.view();
+    let mut rowids = RowIds::new(
+        view.platform(),
+        view.sort_budget(),
+        order,
+        env.scratch.rowids(env.alloc),
+    );
+    let mut source = Source::table(view, table, access);
     let keep = |ctx: &RowContext<'_, '_, A>| match where_clause {
         Some(clause) => Ok(evaluate_condition(clause, ctx)? == Some(true)),
         None => Ok(true),
     };
     while source.find(env, alias, keep)? {
-        rowids.try_push(source.rowid()?)?;
+        rowids.push(source.rowid()?)?;
     }
     let table = source
         .into_info()
         .ok_or(Error::Misuse("table source without a table"))?;
-    Ok((table, rowids, plan))
+    Ok((table, rowids.finish()?))
 }
 
 /// Runs `delete`; returns the rows deleted.
@@ -70,21 +84,22 @@ pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
     delete: &Delete<'_, A>,
     env: Env<'_, A>,
 ) -> Result<usize> {
-    let (table, rowids, _) = targets(
+    let (table, mut rowids) = targets(
         w,
         &delete.table,
         delete.alias,
         delete.where_clause.as_ref(),
         env,
+        |_, _| Ok(RowOrder::Visited),
     )?;
     let mut changed = 0;
-    for rowid in rowids.iter() {
-        if w.delete(&table, *rowid)? {
+    while let Some(rowid) = rowids.next()? {
+        if w.delete(&table, rowid)? {
             changed += 1;
         }
     }
     env.tables.put(table);
-    env.scratch.put_rowids(rowids);
+    env.scratch.put_rowids(rowids.into_buffer());
     Ok(changed)
 }
 
@@ -102,31 +117,25 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
         return Err(Error::Sql("UPDATE OR IGNORE is not supported"));
     }
     let alloc = env.alloc.clone();
-    let (table, mut rowids, plan) = targets(
+    let mut columns = env.scratch.targets(&alloc);
+    let (table, mut rowids) = targets(
         w,
         &update.table,
         update.alias,
         update.where_clause.as_ref(),
         env,
+        |table, plan| {
+            columns.try_reserve(update.assignments.len())?;
+            for assignment in update.assignments.iter() {
+                let [name] = assignment.columns.as_slice() else {
+                    return Err(Error::Sql("row-value assignments are not supported"));
+                };
+                columns.try_push(column_named(table, name)?)?;
+                columns_exist(&assignment.value, Some(table), update.alias.as_ref())?;
+            }
+            Ok(update_order(table, plan, &columns, conflict))
+        },
     )?;
-    let mut columns = env.scratch.targets(&alloc);
-    columns.try_reserve(update.assignments.len())?;
-    for assignment in update.assignments.iter() {
-        let [name] = assignment.columns.as_slice() else {
-            return Err(Error::Sql("row-value assignments are not supported"));
-        };
-        columns.try_push(column_named(&table, name)?)?;
-        columns_exist(&assignment.value, Some(&table), update.alias.as_ref())?;
-    }
-    if let Plan::IndexRange { index, .. } = plan {
-        let changes_walked = table
-            .indexes
-            .get(index)
-            .is_some_and(|index| changes_key(index, &columns));
-        if conflict == Conflict::Replace || changes_walked {
-            rowids.sort_unstable();
-        }
-    }
     let mut record = env.scratch.record(&alloc);
     let mut values = env.scratch.values(&alloc);
     let mut changed = 0;
@@ -138,12 +147,12 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
         .indexes
         .iter()
         .all(|index| !changes_key(index, &columns));
-    for &rowid in rowids.iter() {
-        let targets = Targets {
+    while let Some(rowid) = rowids.next()? {
+        let assigned = Assigned {
             columns: &columns,
             in_place,
         };
-        let Some(new_rowid) = new_row(w, &table, rowid, update, targets, env, &mut values)? else {
+        let Some(new_rowid) = new_row(w, &table, rowid, update, assigned, env, &mut values)? else {
             continue;
         };
         if new_rowid.is_null() {
@@ -175,13 +184,13 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
     }
     env.tables.put(table);
     env.scratch.put(columns, values, record);
-    env.scratch.put_rowids(rowids);
+    env.scratch.put_rowids(rowids.into_buffer());
     Ok(changed)
 }
 
 /// What an UPDATE assigns, and how its rows are written.
 #[derive(Clone, Copy)]
-struct Targets<'c> {
+struct Assigned<'c> {
     /// The column each assignment sets.
     columns: &'c [ColumnPos],
     /// Whether no index key changes: rows are overwritten where they lie.
@@ -201,8 +210,31 @@ fn changes_key<A: Allocator>(index: &IndexInfo<A>, columns: &[ColumnPos]) -> boo
     })
 }
 
+/// The order an update changes its rows in: the order visited, unless
+/// it may replace rows, or changes the rowid or the index an index range
+/// walks (see the module doc).
+fn update_order<A: Allocator>(
+    table: &TableInfo<A>,
+    plan: Plan,
+    columns: &[ColumnPos],
+    conflict: Conflict,
+) -> RowOrder {
+    let Plan::IndexRange { index, .. } = plan else {
+        return RowOrder::Visited;
+    };
+    let changes_walked = table
+        .indexes
+        .get(index)
+        .is_some_and(|index| changes_key(index, columns));
+    if conflict == Conflict::Replace || changes_walked {
+        RowOrder::Ascending
+    } else {
+        RowOrder::Visited
+    }
+}
+
 /// Fills `values` with the values of row `rowid` after `update`'s
-/// assignments (to `targets`, one per assignment), reusing the buffers of
+/// assignments (to `assigned`, one per assignment), reusing the buffers of
 /// its TEXT and BLOB values; returns the row's new rowid, or `None` when
 /// the row is gone.
 fn new_row<P: Platform, A: Allocator + Clone>(
@@ -210,18 +242,18 @@ fn new_row<P: Platform, A: Allocator + Clone>(
     table: &TableInfo<A>,
     rowid: RowId,
     update: &Update<'_, A>,
-    targets: Targets<'_>,
+    assigned: Assigned<'_>,
     env: Env<'_, A>,
     values: &mut Vec<Value<A>, A>,
 ) -> Result<Option<Value<A>>> {
-    let columns = targets.columns;
+    let columns = assigned.columns;
     let alloc = env.alloc.clone();
     let mut cursor = w.table_cursor(table.root);
     if !cursor.seek(rowid, SeekMode::Eq)? {
         return Ok(None);
     }
     let payload = cursor.payload()?;
-    if targets.in_place {
+    if assigned.in_place {
         // The row may be overwritten in place; its undo needs the record.
         w.keep_old_row(&payload)?;
     }

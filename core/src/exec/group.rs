@@ -1,24 +1,23 @@
 //! `GROUP BY` and `HAVING`, and aggregates used inside expressions
 //! (`count(*) + 1`, `HAVING sum(x) > 3`).
 //!
-//! Two passes over the source: the first collects, for each row that
-//! passes `WHERE`, its group key values, a sequence number and its rowid;
-//! these are sorted in place so each group's rows are adjacent, in scan
-//! order. The second moves the source to each collected row in turn and
-//! feeds the group's aggregates; on a group's last row it evaluates
-//! `HAVING`, the result columns and the `ORDER BY` keys, a column outside
-//! an aggregate reading that last row (as SQLite's bare columns do).
+//! Two passes over the source: the first sorts, for each row that passes
+//! `WHERE`, its group key values, a sequence number and its rowid, so
+//! each group's rows come out adjacent, in scan order. The second takes
+//! them from the sort one by one, moves the source to each row and feeds
+//! the group's aggregates; when a group ends it evaluates `HAVING`, the
+//! result columns and the `ORDER BY` keys, a column outside an aggregate
+//! reading the group's first row (its last without `GROUP BY`), and hands
+//! the result row to the sorting stage (`ordered`).
 //!
-//! Invariants: memory grows with the rows that pass `WHERE` (their keys
-//! and rowids) and the groups kept; every allocation is fallible, so a
-//! grouping that does not fit fails with `OutOfMemory`. Group keys
+//! Invariants: memory is the sort budget whatever the number of rows or
+//! groups: the sort of the input and the sorting stage each take half of
+//! it and spill to temporary files past it (see `crate::sort`). Group keys
 //! compare with a column's own collation (BINARY otherwise), NULLs in one
 //! group. An aggregate may appear under arithmetic, comparisons, `AND`,
 //! `OR`, `NOT`, `||` and signs; anywhere else it is an `Error::Sql`.
 //! With no `GROUP BY` (only `HAVING`, or an aggregate inside an
 //! expression) the whole input is one group, even when it is empty.
-
-use core::cmp::Ordering;
 
 use boundlite_platform::Platform;
 
@@ -35,13 +34,11 @@ use crate::{Error, Result, RowId};
 
 use super::aggregate::{Acc, Kind, feed, kind_of};
 use super::context::RowContext;
-use super::order::finish;
+use super::ordered::{Ordered, Shape, SortEnv, SortedQuery};
 use super::select::{from_of, matches};
 use super::source::Source;
 use super::{Env, order};
-
-/// Result rows, each a vector of values.
-type Rows<A> = Vec<Vec<Value<A>, A>, A>;
+use crate::sort::{Current, Row, SortKey, Sorter};
 
 /// The aggregate calls of a query, each with its kind.
 type Calls<'q, 'a, A> = Vec<(&'q FunctionCall<'a, A>, Kind), A>;
@@ -121,9 +118,10 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     select: &Select<'_, A>,
     body: &SelectBody<'_, A>,
     env: Env<'_, A>,
+    sort: SortEnv<'_, P>,
     skip: u64,
     remaining: Option<u64>,
-) -> Result<Rows<A>> {
+) -> Result<SortedQuery<P::File, A>> {
     let alloc = env.alloc.clone();
     let alias = from_of(body)?.and_then(|(_, a)| a);
     let mut calls: Calls<'_, '_, A> = Vec::new_in(alloc.clone());
@@ -139,20 +137,30 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     for term in select.order_by.iter() {
         walk(&term.expr, &mut collect)?;
     }
+    let half = SortEnv {
+        budget: sort.budget.half(),
+        ..sort
+    };
     let width = body.group_by.len();
     let mut collations = Vec::try_with_capacity_in(width, alloc.clone())?;
-    let mut entries: Rows<A> = Vec::new_in(alloc.clone());
+    let mut entries: Option<Sorter<'_, P, A>> = None;
+    let mut seq: i64 = 0;
     while source.advance()? {
         let rowid = source.rowid()?;
-        let seq = i64::try_from(entries.len()).map_err(|_| Error::OutOfMemory)?;
         let entry = source.with_row(env, alias, |ctx| {
             if !matches(body, ctx)? {
                 return Ok(None);
             }
-            if collations.is_empty() {
+            if entries.is_none() {
                 for expr in body.group_by.iter() {
                     collations.try_push(collation_of(expr, ctx))?;
                 }
+                entries = Some(Sorter::new(
+                    half.platform,
+                    entry_keys(&collations, alloc.clone())?,
+                    half.budget,
+                    alloc.clone(),
+                ));
             }
             let mut entry = Vec::try_with_capacity_in(width + 2, alloc.clone())?;
             for expr in body.group_by.iter() {
@@ -162,71 +170,130 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             entry.try_push(Value::Integer(rowid.get()))?;
             Ok(Some(entry))
         })?;
-        if let Some(entry) = entry {
-            entries.try_push(entry)?;
+        if let (Some(entry), Some(sorter)) = (entry, entries.as_mut()) {
+            sorter.push(entry)?;
+            seq += 1;
         }
     }
-    let same_group = |a: &[Value<A>], b: &[Value<A>]| compare_keys(a, b, &collations).is_eq();
-    entries.sort_unstable_by(|a, b| {
-        compare_keys(a, b, &collations).then_with(|| {
-            let (x, y) = (a.get(width), b.get(width));
-            let (x, y) = (
-                x.map_or(ValueRef::Null, Value::as_ref),
-                y.map_or(ValueRef::Null, Value::as_ref),
-            );
-            compare_values(&x, &y, Collation::Binary)
-        })
-    });
+    let shape = Shape {
+        terms: select.order_by.len(),
+        distinct: body.distinct,
+        skip,
+        remaining,
+    };
     let mut group = Group {
         body,
         select,
         calls: &calls,
         accs: Vec::try_with_capacity_in(calls.len(), alloc.clone())?,
         values: Vec::try_with_capacity_in(calls.len(), alloc.clone())?,
-        rows: Vec::new_in(alloc.clone()),
+        rows: Ordered::new(half, shape, alloc.clone()),
+        closed: 0,
         out: Vec::new_in(alloc.clone()),
         collations: Vec::new_in(alloc.clone()),
     };
     group.reset()?;
-    if entries.is_empty() && width == 0 {
-        group.close(&env.context())?;
-    }
-    let rowid_of = |entry: &Vec<Value<A>, A>| match entry.get(width + 1) {
-        Some(Value::Integer(r)) => Ok(RowId::new(*r)),
-        _ => Err(Error::Misuse("a group entry without its rowid")),
+    let Some(entries) = entries else {
+        if width == 0 {
+            group.close(&env.context())?;
+        }
+        return group.rows.finish();
     };
-    let mut first = 0;
-    for (i, entry) in entries.iter().enumerate() {
-        if !source.seek_rowid(rowid_of(entry)?)? {
+    let mut entries = entries.finish()?;
+    // The group being fed: its keys and its first row.
+    let mut keys: Row<A> = Vec::new_in(alloc.clone());
+    let mut first: Option<RowId> = None;
+    while entries.advance()? {
+        let entry = entries.current()?;
+        let rowid = match entry.column(width + 1)? {
+            ValueRef::Integer(r) => RowId::new(r),
+            _ => return Err(Error::Misuse("a group entry without its rowid")),
+        };
+        let same = first.is_some() && same_group(&entry, &keys, &collations)?;
+        if !same {
+            if let Some(start) = first {
+                close_at(source, env, alias, &mut group, start)?;
+                group.reset()?;
+            }
+            copy_keys(&entry, width, &mut keys, &alloc)?;
+            first = Some(rowid);
+        }
+        if !source.seek_rowid(rowid)? {
             return Err(Error::Misuse("a grouped row vanished"));
         }
         source.with_row(env, alias, |ctx| group.feed(ctx))?;
-        if entries
-            .get(i + 1)
-            .is_some_and(|next| same_group(entry, next))
-        {
-            continue;
-        }
-        // A GROUP BY's bare columns read the group's first row, as
-        // SQLite's sorter delivers them; without GROUP BY, the last.
-        if width > 0 {
-            let start = entries.get(first).ok_or(Error::Misuse("an empty group"))?;
-            if !source.seek_rowid(rowid_of(start)?)? {
-                return Err(Error::Misuse("a grouped row vanished"));
-            }
-        }
-        source.with_row(env, alias, |ctx| group.close(ctx))?;
-        group.reset()?;
-        first = i + 1;
     }
-    finish(
-        group.rows,
-        &select.order_by,
-        &group.collations,
-        body.distinct,
-        skip,
-        remaining,
-    )
+    if let Some(start) = first {
+        // A GROUP BY's bare columns read the group's first row, as
+        // SQLite's sorter delivers them; without GROUP BY, the last
+        // (where the source already is).
+        if width > 0 {
+            close_at(source, env, alias, &mut group, start)?;
+        } else {
+            source.with_row(env, alias, |ctx| group.close(ctx))?;
+        }
+    }
+    group.rows.finish()
+}
+
+/// The sort keys of group entries: the group keys with `collations`,
+/// then the sequence number.
+fn entry_keys<A: Allocator + Clone>(collations: &[Collation], alloc: A) -> Result<Vec<SortKey, A>> {
+    let mut keys = Vec::try_with_capacity_in(collations.len() + 1, alloc)?;
+    for (column, collation) in collations.iter().enumerate() {
+        keys.try_push(SortKey::ascending(column, *collation))?;
+    }
+    keys.try_push(SortKey::ascending(collations.len(), Collation::Binary))?;
+    Ok(keys)
+}
+
+/// Whether `entry` belongs to the group whose keys are `keys`.
+fn same_group<A: Allocator>(
+    entry: &Current<'_, A>,
+    keys: &[Value<A>],
+    collations: &[Collation],
+) -> Result<bool> {
+    for (i, (key, collation)) in keys.iter().zip(collations.iter()).enumerate() {
+        if compare_values(&entry.column(i)?, &key.as_ref(), *collation).is_ne() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Copies the first `width` columns of `entry` into `keys`, reusing its
+/// buffers.
+fn copy_keys<A: Allocator + Clone>(
+    entry: &Current<'_, A>,
+    width: usize,
+    keys: &mut Row<A>,
+    alloc: &A,
+) -> Result<()> {
+    for i in 0..width {
+        if keys.len() <= i {
+            keys.try_push(Value::Null)?;
+        }
+        let slot = keys
+            .get_mut(i)
+            .ok_or(Error::Misuse("a group key out of place"))?;
+        super::select::assign(slot, entry.column(i)?, alloc)?;
+    }
+    keys.truncate(width);
+    Ok(())
+}
+
+/// Closes `group` on its first row, `start`.
+fn close_at<P: Platform, A: Allocator + Clone>(
+    source: &mut Source<'_, P, A>,
+    env: Env<'_, A>,
+    alias: Option<crate::sql::Ident<'_>>,
+    group: &mut Group<'_, '_, '_, '_, P, A>,
+    start: RowId,
+) -> Result<()> {
+    if !source.seek_rowid(start)? {
+        return Err(Error::Misuse("a grouped row vanished"));
+    }
+    source.with_row(env, alias, |ctx| group.close(ctx))
 }
 
 /// The collation grouping by `expr` uses: a column's own, else BINARY.
@@ -240,39 +307,24 @@ fn collation_of<A: Allocator + Clone>(
     }
 }
 
-/// The order of two entries by their group keys.
-fn compare_keys<A: Allocator>(
-    a: &[Value<A>],
-    b: &[Value<A>],
-    collations: &[Collation],
-) -> Ordering {
-    for (i, collation) in collations.iter().enumerate() {
-        let (Some(x), Some(y)) = (a.get(i), b.get(i)) else {
-            break;
-        };
-        let o = compare_values(&x.as_ref(), &y.as_ref(), *collation);
-        if o.is_ne() {
-            return o;
-        }
-    }
-    Ordering::Equal
-}
-
 /// The group being aggregated, and the rows of those closed.
-struct Group<'g, 'q, 'a, A: Allocator + Clone> {
+struct Group<'g, 'q, 'a, 'p, P: Platform, A: Allocator + Clone> {
     body: &'g SelectBody<'a, A>,
     select: &'g Select<'a, A>,
     calls: &'g Calls<'q, 'a, A>,
     accs: Vec<Acc<A>, A>,
     /// The aggregates' values once the group is closed.
     values: Vec<Value<A>, A>,
-    rows: Rows<A>,
+    /// Where the result rows go.
+    rows: Ordered<'p, P, A>,
+    /// Result rows made so far: the next one's sequence number.
+    closed: i64,
     out: Vec<Value<A>, A>,
     /// The collation of each `ORDER BY` key, found on the first group.
     collations: Vec<Collation, A>,
 }
 
-impl<A: Allocator + Clone> Group<'_, '_, '_, A> {
+impl<P: Platform, A: Allocator + Clone> Group<'_, '_, '_, '_, P, A> {
     /// Starts a new group.
     fn reset(&mut self) -> Result<()> {
         self.accs.clear();
@@ -323,13 +375,16 @@ impl<A: Allocator + Clone> Group<'_, '_, '_, A> {
             }
         }
         let terms = &self.select.order_by;
-        if self.collations.is_empty() {
+        if !self.rows.is_started() {
             for term in terms.iter() {
                 self.collations
                     .try_push(order::term_collation(&term.expr, self.body, ctx))?;
             }
+            let mut outputs = Vec::new_in(ctx.allocator());
+            order::output_collations(self.body, ctx, &mut outputs)?;
+            self.rows.start(terms, &self.collations, &outputs)?;
         }
-        let seq = i64::try_from(self.rows.len()).map_err(|_| Error::OutOfMemory)?;
+        let seq = self.closed;
         let mut row = Vec::try_with_capacity_in(terms.len() + 1 + self.out.len(), ctx.allocator())?;
         for term in terms.iter() {
             let key = if has_aggregate(&term.expr) {
@@ -343,7 +398,8 @@ impl<A: Allocator + Clone> Group<'_, '_, '_, A> {
         for value in self.out.drain(..) {
             row.try_push(value)?;
         }
-        self.rows.try_push(row)?;
+        self.rows.push(row)?;
+        self.closed += 1;
         Ok(())
     }
 }

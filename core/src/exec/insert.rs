@@ -26,6 +26,7 @@ use crate::{Error, Result, RowId};
 use super::Env;
 use super::check::columns_exist;
 use super::select::{self, assign, load_table};
+use crate::sort::{Current, Sorter};
 use crate::table::TableInfo;
 use crate::table::Writer;
 use crate::table::with_value_refs;
@@ -113,7 +114,10 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     Ok(changed)
 }
 
-/// `INSERT ... SELECT`: reads every row of `query`, then stores each.
+/// `INSERT ... SELECT`: reads every row of `query`, then stores each. The
+/// rows wait in a spool (a sorter with no keys) in the sort budget, past
+/// which they go to a temporary file, so a query over the table written
+/// never sees the rows being inserted.
 fn insert_selected<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
     table: &TableInfo<A>,
@@ -123,21 +127,38 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
     env: Env<'_, A>,
 ) -> Result<usize> {
     let alloc = env.alloc.clone();
-    let mut rows = Vec::new_in(alloc.clone());
+    let view = w.view();
+    let mut spool = Sorter::new(
+        view.platform(),
+        Vec::new_in(alloc.clone()),
+        view.sort_budget(),
+        alloc.clone(),
+    );
     let mut source = None;
-    let mut state = select::start(w.view(), query, env, &mut source)?;
+    let mut state = select::start(view, query, env, &mut source)?;
     let mut out = Vec::new_in(alloc.clone());
     while select::next(&mut state, source.as_mut(), Some(query), env, &mut out)? {
         if out.len() != targets.len() {
             return Err(Error::Sql("values count does not match the columns"));
         }
         let row = core::mem::replace(&mut out, Vec::new_in(alloc.clone()));
-        rows.try_push(row)?;
+        spool.push(row)?;
     }
     drop((state, source));
+    let mut rows = spool.finish()?;
     let mut record = Vec::new_in(alloc.clone());
     let mut changed = 0;
-    for row in rows.iter_mut() {
+    while rows.advance()? {
+        let mut row = match rows.current()? {
+            Current::Values(row) => core::mem::replace(row, Vec::new_in(alloc.clone())),
+            Current::Record(record) => {
+                let mut row = Vec::try_with_capacity_in(record.column_count(), alloc.clone())?;
+                for value in record.columns() {
+                    row.try_push(Value::try_from_ref(value?, alloc.clone())?)?;
+                }
+                row
+            }
+        };
         let mut values = defaults(table, &alloc)?;
         let mut rowid = None;
         for (value, target) in row.drain(..).zip(targets.iter()) {

@@ -14,7 +14,9 @@
 //! - `source`: [`Source`](source::Source), the rows of a table a plan
 //!   visits (or the one empty row of a query without `FROM`), read
 //!   through a table cursor;
-//! - `select`, `aggregate`, `group`, `order`: queries;
+//! - `select`, `aggregate`, `group`, `order`: queries; `ordered`, the
+//!   sorting stage of `ORDER BY`, `DISTINCT` and `GROUP BY` (over
+//!   `crate::sort`);
 //! - `insert`, `change` (`UPDATE` and `DELETE`), `ddl`: changes;
 //! - `pragma`: the `PRAGMA`s, each computed whole into rows.
 //!
@@ -35,6 +37,7 @@ pub(crate) mod ddl;
 pub(crate) mod group;
 pub(crate) mod insert;
 pub(crate) mod order;
+pub(crate) mod ordered;
 pub(crate) mod plan;
 pub(crate) mod pragma;
 pub(crate) mod select;

@@ -1,7 +1,7 @@
 //! `PRAGMA`: `integrity_check`, `page_count`, `freelist_count`,
 //! `page_size`, `journal_mode`, `wal_checkpoint(MODE)`, `cache_size`,
-//! `busy_timeout` and `user_version` (read and set) and `table_info(t)`,
-//! each returning the rows SQLite returns.
+//! `busy_timeout`, `sort_memory` (this engine's) and `user_version` (read
+//! and set) and `table_info(t)`, each returning the rows SQLite returns.
 //!
 //! `cache_size = N` makes the page cache's limit `N` frames (pages);
 //! `cache_size = -K` as many pages as `K` KiB hold (SQLite divides by its
@@ -99,6 +99,17 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             conn.busy_timeout(core::time::Duration::from_millis(ms));
         }
         one(&mut rows, Value::Integer(conn.busy_timeout_ms().into()))?;
+    } else if is("sort_memory") {
+        // Not SQLite's: the bytes a statement's sorting holds before it
+        // spills (see `Config::sort_memory`).
+        let db = conn.database();
+        if let Some(value) = pragma.value.as_ref() {
+            let bytes = usize::try_from(number(value)?)
+                .map_err(|_| Error::Sql("sort_memory takes a number of bytes, 0 or more"))?;
+            db.set_sort_memory(bytes);
+        }
+        let bytes = i64::try_from(db.sort_memory()).unwrap_or(i64::MAX);
+        one(&mut rows, Value::Integer(bytes))?;
     } else if is("user_version") {
         match pragma.value.as_ref() {
             None => {
@@ -132,7 +143,8 @@ pub(crate) fn reads(pragma: &Pragma<'_>) -> bool {
     !(sets_version
         || name.eq_ignore_ascii_case("wal_checkpoint")
         || name.eq_ignore_ascii_case("busy_timeout")
-        || name.eq_ignore_ascii_case("cache_size"))
+        || name.eq_ignore_ascii_case("cache_size")
+        || name.eq_ignore_ascii_case("sort_memory"))
 }
 
 /// The frames `cache_size = value` asks for, with pages of `page_size`

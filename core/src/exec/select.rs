@@ -1,7 +1,7 @@
 //! `SELECT` over one table (or none): result columns, `WHERE`, `LIMIT`
-//! and `OFFSET`, streamed row by row; `ORDER BY`, `DISTINCT`, aggregates
-//! and `GROUP BY` are computed up front (see `order`, `aggregate`,
-//! `group`).
+//! and `OFFSET`, streamed row by row; `ORDER BY`, `DISTINCT` and `GROUP
+//! BY` sort up front and stream from the sort (see `order`, `group`,
+//! `ordered`), aggregates are computed up front (see `aggregate`).
 //!
 //! Not supported here, each an `Error::Sql`: joins, subqueries in
 //! `FROM`, compound queries, `VALUES` as a query.
@@ -17,6 +17,7 @@ use crate::{Error, Result};
 
 use super::check::columns_exist;
 use super::context::RowContext;
+use super::ordered::{SortEnv, SortedQuery};
 use super::plan::{Access, choose};
 use super::source::Source;
 use super::{Env, aggregate, group, order};
@@ -26,8 +27,8 @@ use crate::table::View;
 
 /// A query being stepped. A streamed query reads its rows from the
 /// statement's [`Source`], which outlives the run so that the next run
-/// restarts it in place.
-pub(crate) enum Query<A: Allocator> {
+/// restarts it in place. `F` is the platform's file, for a sort's runs.
+pub(crate) enum Query<F, A: Allocator> {
     /// Rows read from the source as they are asked for.
     Stream {
         /// Rows still to skip (`OFFSET`).
@@ -35,6 +36,8 @@ pub(crate) enum Query<A: Allocator> {
         /// Rows still to return (`LIMIT`); `None` for no limit.
         remaining: Option<u64>,
     },
+    /// Rows sorted when the query started, read from the sort.
+    Sorted(SortedQuery<F, A>),
     /// Rows computed when the query started.
     Buffered {
         /// The rows, in order.
@@ -177,13 +180,17 @@ pub(crate) fn start<'v, P: Platform, A: Allocator + Clone>(
     select: &Select<'_, A>,
     env: Env<'_, A>,
     slot: &mut Option<Source<'v, P, A>>,
-) -> Result<Query<A>> {
+) -> Result<Query<P::File, A>> {
     let body = body_of(select)?;
     let (skip, remaining) = limits(select, env)?;
     let source = open_source(view, body, env, slot)?;
+    let sort = SortEnv {
+        platform: view.platform(),
+        budget: view.sort_budget(),
+    };
     if group::is_grouped(body) {
-        let rows = group::run(source, select, body, env, skip, remaining)?;
-        return Ok(Query::Buffered { rows, next: 0 });
+        let rows = group::run(source, select, body, env, sort, skip, remaining)?;
+        return Ok(Query::Sorted(rows));
     }
     if aggregate::is_aggregate(body) {
         let row = aggregate::run(source, body, env)?;
@@ -194,8 +201,8 @@ pub(crate) fn start<'v, P: Platform, A: Allocator + Clone>(
         return Ok(Query::Buffered { rows, next: 0 });
     }
     if !select.order_by.is_empty() || body.distinct {
-        let rows = order::run(source, select, body, env, skip, remaining)?;
-        return Ok(Query::Buffered { rows, next: 0 });
+        let rows = order::run(source, select, body, env, sort, skip, remaining)?;
+        return Ok(Query::Sorted(rows));
     }
     Ok(Query::Stream { skip, remaining })
 }
@@ -228,13 +235,14 @@ fn limits<A: Allocator + Clone>(
 /// Moves the next row of `query`, whose source is `source`, into `out`;
 /// `false` when there is none.
 pub(crate) fn next<P: Platform, A: Allocator + Clone>(
-    query: &mut Query<A>,
+    query: &mut Query<P::File, A>,
     source: Option<&mut Source<'_, P, A>>,
     select: Option<&Select<'_, A>>,
     env: Env<'_, A>,
     out: &mut Vec<Value<A>, A>,
 ) -> Result<bool> {
     match query {
+        Query::Sorted(rows) => rows.next(out),
         Query::Buffered { rows, next } => match rows.get_mut(*next) {
             Some(row) => {
                 core::mem::swap(out, row);

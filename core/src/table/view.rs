@@ -69,6 +69,21 @@ impl<'db, P: Platform, A: Allocator + Clone> View<'db, P, A> {
         self.db.allocator()
     }
 
+    /// The platform the database lives on: where a sort opens its
+    /// temporary files.
+    pub fn platform(&self) -> &'db P {
+        self.db.platform()
+    }
+
+    /// How much memory a statement's sorting may take, and the size of
+    /// its file reads and writes (the page size).
+    pub fn sort_budget(&self) -> crate::sort::Budget {
+        crate::sort::Budget {
+            bytes: self.db.sort_memory(),
+            page: self.db.pager().page_size() as usize,
+        }
+    }
+
     /// Makes the view show `sees`.
     pub fn set(&self, sees: Sees) {
         self.sees.set(sees);

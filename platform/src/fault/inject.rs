@@ -8,6 +8,11 @@
 //! same operations whether or not the workload locks. They do not spend
 //! the power budget, as they change nothing a power cut could keep.
 //!
+//! Reads and writes of temporary files are counted apart too, for the same
+//! reason: a plan aimed at the database's files fails the same operations
+//! whether or not a statement spilled a sort, and a crash sweep steps only
+//! through what a crash could keep (a temporary file vanishes whole).
+//!
 //! Everything here is plain `Copy` data, kept in a `Cell` by the fault
 //! platform: deciding an operation's fate allocates nothing and borrows
 //! nothing.
@@ -55,6 +60,15 @@ pub enum FaultTarget {
     /// held a conflicting lock: for testing the engine's busy paths without
     /// staging a second user.
     LockBusy,
+    /// `read_at` of temporary files ([`Platform::open_temp`](crate::Platform::open_temp)).
+    TempRead,
+    /// `write_at`, `truncate` and `sync` of temporary files.
+    TempWrite,
+    /// Writes and truncations of any file, temporary ones included, but a
+    /// failed one reports [`ErrorKind::NoSpace`](crate::ErrorKind::NoSpace),
+    /// as a full device does: `IoFault::From` with it is a disk that
+    /// fills up at write `n`.
+    DiskFull,
     /// Every counted operation, lock operations included.
     Any,
 }
@@ -96,6 +110,11 @@ pub struct IoCounts {
     pub syncs: u64,
     /// Calls to `lock`, `shm_lock` and `shm_attach`.
     pub locks: u64,
+    /// Calls to `read_at` on temporary files (not in `reads`).
+    pub temp_reads: u64,
+    /// Calls to `write_at`, `truncate` and `sync` on temporary files (not
+    /// in `writes` or `syncs`).
+    pub temp_writes: u64,
     /// Operations failed on purpose, by the plan or for lack of power.
     pub failed: u64,
 }
@@ -115,6 +134,8 @@ pub(super) enum OpKind {
     Write,
     Sync,
     Lock,
+    TempRead,
+    TempWrite,
 }
 
 impl FaultTarget {
@@ -125,6 +146,9 @@ impl FaultTarget {
             FaultTarget::Sync => op == OpKind::Sync,
             FaultTarget::WriteOrSync => matches!(op, OpKind::Write | OpKind::Sync),
             FaultTarget::Lock | FaultTarget::LockBusy => op == OpKind::Lock,
+            FaultTarget::TempRead => op == OpKind::TempRead,
+            FaultTarget::TempWrite => op == OpKind::TempWrite,
+            FaultTarget::DiskFull => matches!(op, OpKind::Write | OpKind::TempWrite),
             FaultTarget::Any => true,
         }
     }
@@ -133,6 +157,7 @@ impl FaultTarget {
     fn failure(self) -> ErrorKind {
         match self {
             FaultTarget::LockBusy => ErrorKind::Busy,
+            FaultTarget::DiskFull => ErrorKind::NoSpace,
             _ => ErrorKind::Io,
         }
     }
@@ -165,6 +190,8 @@ impl Injector {
                 writes: 0,
                 syncs: 0,
                 locks: 0,
+                temp_reads: 0,
+                temp_writes: 0,
                 failed: 0,
             },
             selected: 0,
@@ -205,11 +232,13 @@ impl Injector {
             OpKind::Write => self.counts.writes += 1,
             OpKind::Sync => self.counts.syncs += 1,
             OpKind::Lock => self.counts.locks += 1,
+            OpKind::TempRead => self.counts.temp_reads += 1,
+            OpKind::TempWrite => self.counts.temp_writes += 1,
         }
         let powered = match self.power {
             Power::Off => false,
             Power::On => true,
-            Power::OnFor(_) if matches!(op, OpKind::Read | OpKind::Lock) => true,
+            Power::OnFor(_) if !matches!(op, OpKind::Write | OpKind::Sync) => true,
             Power::OnFor(0) => {
                 self.power = Power::Off;
                 false

@@ -21,6 +21,15 @@
 //!   [`ErrorKind::Busy`] ([`FaultTarget::LockBusy`]); none of them spends
 //!   the power budget, and with the power off every one fails.
 //!
+//! - **Temporary files.** [`Platform::open_temp`] opens one on the inner
+//!   platform. Its reads, writes, truncations and syncs are counted apart
+//!   ([`IoCounts::temp_reads`], [`IoCounts::temp_writes`]) and failed by
+//!   their own targets ([`FaultTarget::TempRead`],
+//!   [`FaultTarget::TempWrite`], and [`FaultTarget::DiskFull`], which fails
+//!   every file's writes as a full device); they are not logged, spend no
+//!   power budget (a power cut loses a temporary file whole, so there is
+//!   nothing to step through), and fail once the power is off.
+//!
 //! A crash sweep therefore runs its workload once to learn its number of
 //! mutations `N` ([`IoCounts::mutations`]), then for each `k` in `0..N`
 //! builds fresh state, cuts power after `k`, runs the workload into the
@@ -316,7 +325,17 @@ impl<'f, P: Platform, A: Allocator + Clone> Platform for &'f FaultPlatform<P, A>
         Ok(FaultFile {
             platform,
             inner,
-            record,
+            tracking: Tracking::Logged(record),
+        })
+    }
+
+    fn open_temp(&self) -> Result<FaultFile<'f, P, A>, PlatformError> {
+        let platform: &'f FaultPlatform<P, A> = self;
+        platform.check_power()?;
+        Ok(FaultFile {
+            platform,
+            inner: platform.inner.open_temp()?,
+            tracking: Tracking::Temporary,
         })
     }
 
@@ -343,44 +362,67 @@ impl<'f, P: Platform, A: Allocator + Clone> Platform for &'f FaultPlatform<P, A>
 pub struct FaultFile<'f, P: Platform, A: Allocator + Clone = Global> {
     platform: &'f FaultPlatform<P, A>,
     inner: P::File,
-    record: usize,
+    tracking: Tracking,
+}
+
+/// What the platform keeps about a handle's file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tracking {
+    /// A file by path: its record in the log of pending writes.
+    Logged(usize),
+    /// A temporary file: counted, never logged.
+    Temporary,
 }
 
 impl<P: Platform, A: Allocator + Clone> FaultFile<'_, P, A> {
-    fn unlog(&self) {
+    fn unlog(&self, record: usize) {
         if let Ok(mut journal) = self.platform.journal() {
-            journal.unlog(self.record);
+            journal.unlog(record);
         }
     }
 }
 
 impl<P: Platform, A: Allocator + Clone> File for FaultFile<'_, P, A> {
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, PlatformError> {
-        self.platform.admit(OpKind::Read)?;
+        let op = match self.tracking {
+            Tracking::Logged(_) => OpKind::Read,
+            Tracking::Temporary => OpKind::TempRead,
+        };
+        self.platform.admit(op)?;
         self.inner.read_at(offset, buf)
     }
 
     fn write_at(&mut self, offset: u64, data: &[u8]) -> Result<(), PlatformError> {
+        let Tracking::Logged(record) = self.tracking else {
+            self.platform.admit(OpKind::TempWrite)?;
+            return self.inner.write_at(offset, data);
+        };
         self.platform.admit(OpKind::Write)?;
-        self.platform
-            .journal()?
-            .log_write(self.record, offset, data)?;
+        self.platform.journal()?.log_write(record, offset, data)?;
         self.inner
             .write_at(offset, data)
-            .inspect_err(|_| self.unlog())
+            .inspect_err(|_| self.unlog(record))
     }
 
     fn sync(&mut self) -> Result<(), PlatformError> {
+        let Tracking::Logged(record) = self.tracking else {
+            self.platform.admit(OpKind::TempWrite)?;
+            return self.inner.sync();
+        };
         self.platform.admit(OpKind::Sync)?;
-        self.platform.journal()?.prepare_sync(self.record)?;
+        self.platform.journal()?.prepare_sync(record)?;
         self.inner.sync()?;
-        self.platform.journal()?.commit_sync(self.record)
+        self.platform.journal()?.commit_sync(record)
     }
 
     fn truncate(&mut self, len: u64) -> Result<(), PlatformError> {
+        let Tracking::Logged(record) = self.tracking else {
+            self.platform.admit(OpKind::TempWrite)?;
+            return self.inner.truncate(len);
+        };
         self.platform.admit(OpKind::Write)?;
-        self.platform.journal()?.log_truncate(self.record, len)?;
-        self.inner.truncate(len).inspect_err(|_| self.unlog())
+        self.platform.journal()?.log_truncate(record, len)?;
+        self.inner.truncate(len).inspect_err(|_| self.unlog(record))
     }
 
     fn size(&mut self) -> Result<u64, PlatformError> {
@@ -440,8 +482,10 @@ impl<P: Platform, A: Allocator + Clone> File for FaultFile<'_, P, A> {
 
 impl<P: Platform, A: Allocator + Clone> Drop for FaultFile<'_, P, A> {
     fn drop(&mut self) {
-        if let Ok(mut journal) = self.platform.journal() {
-            journal.release(self.record);
+        if let Tracking::Logged(record) = self.tracking {
+            if let Ok(mut journal) = self.platform.journal() {
+                journal.release(record);
+            }
         }
     }
 }
@@ -449,7 +493,7 @@ impl<P: Platform, A: Allocator + Clone> Drop for FaultFile<'_, P, A> {
 impl<P: Platform, A: Allocator + Clone> fmt::Debug for FaultFile<'_, P, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FaultFile")
-            .field("record", &self.record)
+            .field("tracking", &self.tracking)
             .finish_non_exhaustive()
     }
 }

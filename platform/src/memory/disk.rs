@@ -3,7 +3,8 @@
 //!
 //! Invariants:
 //! - a slot is *named* (`name` is `Some`) while a path refers to it; at most
-//!   one named slot has a given path;
+//!   one named slot has a given path. A temporary file's slot is never
+//!   named: its one handle keeps it, and releasing that handle frees it;
 //! - a slot is *free* when it is unnamed and no handle holds it; a free
 //!   slot's bytes have been released, and the slot may be reused for the
 //!   next created file. A handle's slot index therefore stays valid, and
@@ -107,11 +108,16 @@ impl<A: Allocator + Clone> Disk<A> {
             return Err(ErrorKind::NotFound.into());
         }
         let name = String::try_from_str_in(path, self.alloc.clone())?;
+        self.new_slot(Some(name))
+    }
+
+    /// An empty file in a free slot (or one pushed), named `name`.
+    fn new_slot(&mut self, name: Option<String<A>>) -> Result<usize, PlatformError> {
         let data = Vec::new_in(self.alloc.clone());
         if let Some(id) = self.slots.iter().position(Slot::is_free) {
             let shm = Shm::new_in(self.alloc.clone());
             let slot = self.slot_mut(id)?;
-            slot.name = Some(name);
+            slot.name = name;
             slot.data = data;
             slot.locks = FileLocks::default();
             slot.shm = shm;
@@ -124,7 +130,7 @@ impl<A: Allocator + Clone> Disk<A> {
             self.slots.try_reserve_exact(self.slots.len().max(1))?;
         }
         self.slots.try_push(Slot {
-            name: Some(name),
+            name,
             data,
             handles: 0,
             locks: FileLocks::default(),
@@ -141,6 +147,17 @@ impl<A: Allocator + Clone> Disk<A> {
         mode: OpenMode,
     ) -> Result<(usize, Holder), PlatformError> {
         let id = self.find_or_create(path, mode == OpenMode::Create)?;
+        let slot = self.slot_mut(id)?;
+        slot.handles += 1;
+        let holder = Holder::new(self.next_handle);
+        self.next_handle = self.next_handle.next();
+        Ok((id, holder))
+    }
+
+    /// Takes the one handle on an empty file no path names: it is freed,
+    /// bytes and all, when that handle is released.
+    pub(super) fn open_anonymous(&mut self) -> Result<(usize, Holder), PlatformError> {
+        let id = self.new_slot(None)?;
         let slot = self.slot_mut(id)?;
         slot.handles += 1;
         let holder = Holder::new(self.next_handle);

@@ -13,6 +13,9 @@
 //!   false, a later `Create` makes a different, empty file) while handles
 //!   still open onto it keep reading and writing the detached bytes; the
 //!   bytes are released when the last such handle drops;
+//! - a temporary file ([`Platform::open_temp`]) has no path: it lives in
+//!   the disk's allocator, counts against its space limit, and is freed
+//!   with its handle;
 //! - `sync` is a no-op: RAM holds whatever it holds. Use
 //!   [`FaultPlatform`](crate::FaultPlatform) to model losing unsynced writes;
 //! - a failed operation, including one refused for lack of memory
@@ -259,6 +262,20 @@ impl<'p, A: Allocator + Clone> Platform for &'p MemoryPlatform<A> {
 
     fn delete(&self, path: &str) -> Result<(), PlatformError> {
         self.disk_mut()?.delete(path)
+    }
+
+    /// A file in the disk's allocator that no path names: its bytes count
+    /// in [`used_bytes`](MemoryPlatform::used_bytes) and against the space
+    /// limit while its handle lives, and are released when it drops.
+    fn open_temp(&self) -> Result<MemoryFile<'p, A>, PlatformError> {
+        let platform: &'p MemoryPlatform<A> = self;
+        let (slot, holder) = platform.disk_mut()?.open_anonymous()?;
+        Ok(MemoryFile {
+            platform,
+            slot,
+            writable: true,
+            holder,
+        })
     }
 
     fn exists(&self, path: &str) -> Result<bool, PlatformError> {

@@ -30,6 +30,8 @@ fn nth_read_fails_once() {
             writes: 0,
             syncs: 0,
             locks: 0,
+            temp_reads: 0,
+            temp_writes: 0,
             failed: 1
         }
     );

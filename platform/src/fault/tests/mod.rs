@@ -1,9 +1,11 @@
 //! Tests of the fault platform: injected I/O errors (`io`), power cuts
-//! (`crash`), and locks and shared memory (`locks`), on a RAM disk.
+//! (`crash`), locks and shared memory (`locks`), and temporary files
+//! (`temp`), on a RAM disk.
 
 mod crash;
 mod io;
 mod locks;
+mod temp;
 
 use crate::{ErrorKind, PlatformError};
 

@@ -1,10 +1,12 @@
 //! Behaviour of the RAM disk: file semantics, sharing by path, delete with
 //! open handles, and failure (out of memory, out of space) leaving files
 //! untouched and nothing leaked; file locks between handles (`locks`) and
-//! shared memory with its lock slots (`shm`).
+//! shared memory with its lock slots (`shm`); anonymous temporary
+//! files (`temp`).
 
 mod locks;
 mod shm;
+mod temp;
 
 use boundlite_alloc::{Arena, FaultAlloc, FaultPlan, OutOfMemory, oom_sweep};
 

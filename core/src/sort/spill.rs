@@ -1,0 +1,166 @@
+//! [`Spill`]: the temporary files of a sort that outgrew its budget, and
+//! the sorted runs in them.
+//!
+//! Runs are appended to one file, each through a one-page writer. Before
+//! the runs are read back, merge passes bring their number down to what
+//! one merge reads at once ([`Budget::fan_in`]): each pass merges groups
+//! of runs into the second file, empties the first, and the two swap, so
+//! the files hold at most twice the rows. [`Spill::finish`] then starts
+//! the last merge, the one the caller reads.
+//!
+//! Invariants: `runs` are the runs of `file`, in the order they were
+//! written, `end` the end of the last; each run is sorted by the keys the
+//! merge is given. Dropping a spill drops its files, which the platform
+//! deletes.
+
+use boundlite_platform::{ErrorKind, File, Platform};
+
+use crate::alloc::{Allocator, Vec};
+use crate::record::{ValueRef, encode_into};
+use crate::{Error, Result};
+
+use super::Budget;
+use super::merge::Merge;
+use super::order::SortKey;
+use super::run::{Run, RunWriter};
+
+/// A temporary file of `platform`; a platform without any makes work that
+/// outgrows its budget a clear error.
+fn open_temp<P: Platform>(platform: &P) -> Result<P::File> {
+    platform.open_temp().map_err(|e| match e.kind() {
+        ErrorKind::Unsupported => Error::Sql(
+            "the sort does not fit in sort_memory and the platform has no temporary files",
+        ),
+        _ => Error::from(e),
+    })
+}
+
+/// The runs of a sort, in temporary files.
+pub(super) struct Spill<F, A: Allocator> {
+    /// The file holding `runs`.
+    file: F,
+    /// The file a merge pass writes to, once one has.
+    other: Option<F>,
+    runs: Vec<Run, A>,
+    /// Where the next run starts in `file`.
+    end: u64,
+    /// The write buffer, one page.
+    page: Vec<u8, A>,
+    /// One row encoded as a record.
+    record: Vec<u8, A>,
+    alloc: A,
+}
+
+/// One run being written: rows go in as values, out as records.
+pub(super) struct RunAppender<'s, F, A: Allocator> {
+    file: &'s mut F,
+    writer: RunWriter<A>,
+    record: &'s mut Vec<u8, A>,
+}
+
+impl<F: File, A: Allocator> RunAppender<'_, F, A> {
+    /// Appends the row of `values`, which must come in the run's order.
+    pub fn append(&mut self, values: &[ValueRef<'_>]) -> Result<()> {
+        self.record.clear();
+        encode_into(values, self.record)?;
+        self.writer.append(self.file, self.record)
+    }
+}
+
+impl<F: File, A: Allocator + Clone> Spill<F, A> {
+    /// A spill with no run, in a temporary file of `platform`.
+    pub fn open<P: Platform<File = F>>(platform: &P, budget: Budget, alloc: A) -> Result<Self> {
+        Ok(Spill {
+            file: open_temp(platform)?,
+            other: None,
+            runs: Vec::new_in(alloc.clone()),
+            end: 0,
+            page: Vec::try_with_capacity_in(budget.page, alloc.clone())?,
+            record: Vec::new_in(alloc.clone()),
+            alloc,
+        })
+    }
+
+    /// Writes one run: the rows `write` appends, in order.
+    pub fn write_run(
+        &mut self,
+        write: impl FnOnce(&mut RunAppender<'_, F, A>) -> Result<()>,
+    ) -> Result<()> {
+        self.runs.try_reserve(1)?;
+        let page = core::mem::replace(&mut self.page, Vec::new_in(self.alloc.clone()));
+        let mut run = RunAppender {
+            file: &mut self.file,
+            writer: RunWriter::new(page, self.end),
+            record: &mut self.record,
+        };
+        write(&mut run)?;
+        let (written, page) = run.writer.finish(run.file)?;
+        self.page = page;
+        self.end = written.end;
+        self.runs.try_push(written)?;
+        Ok(())
+    }
+
+    /// Merges the runs in passes until one merge reads them all, and
+    /// starts that merge: the file it reads and the merge.
+    pub fn finish<P: Platform<File = F>>(
+        mut self,
+        platform: &P,
+        budget: Budget,
+        keys: &[SortKey],
+    ) -> Result<(F, Merge<A>)> {
+        self.record.release();
+        while self.runs.len() > budget.fan_in() {
+            self.merge_pass(platform, budget, keys)?;
+        }
+        self.page.release();
+        let merge = Merge::start(
+            &mut self.file,
+            &self.runs,
+            budget.page,
+            keys,
+            self.alloc.clone(),
+        )?;
+        Ok((self.file, merge))
+    }
+
+    /// Merges the runs, `fan_in` at a time, into fewer, longer runs of
+    /// the other file, and makes that the file read.
+    fn merge_pass<P: Platform<File = F>>(
+        &mut self,
+        platform: &P,
+        budget: Budget,
+        keys: &[SortKey],
+    ) -> Result<()> {
+        let fan_in = budget.fan_in();
+        let mut out = match self.other.take() {
+            Some(file) => file,
+            None => open_temp(platform)?,
+        };
+        let mut runs =
+            Vec::try_with_capacity_in(self.runs.len().div_ceil(fan_in), self.alloc.clone())?;
+        let mut end = 0;
+        for group in self.runs.chunks(fan_in) {
+            let mut merge =
+                Merge::start(&mut self.file, group, budget.page, keys, self.alloc.clone())?;
+            let page = core::mem::replace(&mut self.page, Vec::new_in(self.alloc.clone()));
+            let mut writer = RunWriter::new(page, end);
+            while let Some(record) = merge.record() {
+                writer.append(&mut out, record)?;
+                merge.pop(&mut self.file, keys)?;
+            }
+            let (run, page) = writer.finish(&mut out)?;
+            self.page = page;
+            end = run.end;
+            runs.try_push(run)?;
+        }
+        // The runs read are all merged: their file is emptied and takes
+        // the next pass's runs.
+        self.file.truncate(0)?;
+        let read = core::mem::replace(&mut self.file, out);
+        self.other = Some(read);
+        self.runs = runs;
+        self.end = end;
+        Ok(())
+    }
+}
