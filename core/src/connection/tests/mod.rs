@@ -5,6 +5,7 @@
 extern crate std;
 
 mod isolation;
+mod undo_spill;
 
 use std::string::{String, ToString};
 use std::vec::Vec;
