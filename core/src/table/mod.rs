@@ -37,6 +37,7 @@ mod rows;
 #[cfg(test)]
 mod tests;
 mod undo;
+mod undo_spill;
 mod value_refs;
 mod view;
 

@@ -25,6 +25,7 @@ use crate::{Database, Error, PageNo, Result, RowId, WriteTransaction};
 use super::conflict::Resolution;
 use super::info::{IndexInfo, TableInfo};
 use super::undo::{Undo, UndoLog, still_open};
+use super::undo_spill::UndoSpill;
 use super::view::View;
 
 /// A writer's buffers, kept by the connection from one statement to the
@@ -43,6 +44,8 @@ pub(crate) struct Writer<'t, 'db, P: Platform, A: Allocator + Clone> {
     view: &'t View<'db, P, A>,
     pub(super) txn: &'t WriteTransaction<'db, P, A>,
     undo: Option<UndoLog<A>>,
+    /// The undo log's older entries, once it outgrew its budget.
+    spilled: Option<UndoSpill<P::File, A>>,
     /// The index key being built or looked for.
     pub(super) key: Vec<u8, A>,
     row: Vec<u8, A>,
@@ -73,6 +76,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
             view,
             txn,
             undo: logging.then_some(undo),
+            spilled: None,
             key,
             row,
             alloc,
@@ -109,21 +113,39 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         self.view
     }
 
-    /// Records the change `undo` describes when logging.
+    /// Records the change `undo` describes when logging. A log past the
+    /// statement's memory budget (`sort_memory`) first moves what it holds
+    /// to its temporary file, so that the change can still be undone.
     fn log(&mut self, undo: impl FnOnce(&mut UndoLog<A>) -> Result<Undo>) -> Result<()> {
-        match self.undo.as_mut() {
-            Some(log) => log.record(undo),
-            None => Ok(()),
+        let Some(log) = self.undo.as_mut() else {
+            return Ok(());
+        };
+        if log.memory() > self.db.sort_memory() && !log.is_empty() {
+            let spill = match self.spilled.as_mut() {
+                Some(spill) => spill,
+                None => self
+                    .spilled
+                    .insert(UndoSpill::open(self.db.platform(), &self.alloc)?),
+            };
+            spill.push(log)?;
         }
+        log.record(undo)
     }
 
-    /// Undoes every logged change, newest first. `Err` means the
-    /// transaction can no longer be trusted and must be rolled back.
+    /// Undoes every logged change, newest first: those in memory, then
+    /// those spilled, a segment at a time. `Err` means the transaction can
+    /// no longer be trusted and must be rolled back.
     pub fn undo(mut self) -> Result<()> {
-        match self.undo.take() {
-            Some(mut log) => log.undo(self.txn),
-            None => still_open(self.txn),
+        let Some(mut log) = self.undo.take() else {
+            return still_open(self.txn);
+        };
+        log.undo(self.txn)?;
+        if let Some(spill) = self.spilled.as_mut() {
+            while spill.pop(&mut log)? {
+                log.undo(self.txn)?;
+            }
         }
+        Ok(())
     }
 
     /// The largest rowid of `table`, 0 when it is empty.

@@ -17,7 +17,9 @@ use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Vec};
 use crate::database::TxnState;
-use crate::record::KeyColumn;
+use core::mem::size_of;
+
+use crate::record::{Collation, KeyColumn, SortOrder};
 use crate::{Error, PageNo, Result, RowId, WriteTransaction};
 
 /// One change, as the undo log records it; bytes and key columns are
@@ -131,6 +133,107 @@ impl<A: Allocator + Clone> UndoLog<A> {
         Ok(start..self.keys.len())
     }
 
+    /// Bytes the log's buffers hold: what its memory budget counts.
+    pub(super) fn memory(&self) -> usize {
+        self.entries.len() * size_of::<Undo>()
+            + self.bytes.len()
+            + self.keys.len() * size_of::<KeyColumn>()
+    }
+
+    /// Whether the log holds no change.
+    pub(super) fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Hands each entry, oldest first, to `out` as bytes (see
+    /// `undo_spill` for the format).
+    pub(super) fn encode(&self, mut out: impl FnMut(&[u8]) -> Result<()>) -> Result<()> {
+        let gone = || Error::Misuse("an undo entry outside its log");
+        for entry in self.entries.iter() {
+            match entry {
+                Undo::RowInserted { root, rowid } => {
+                    out(&[TAG_ROW_INSERTED])?;
+                    out(&root.get().to_be_bytes())?;
+                    out(&rowid.get().to_be_bytes())?;
+                }
+                Undo::RowDeleted {
+                    root,
+                    rowid,
+                    record,
+                } => {
+                    let record = self.bytes.get(record.clone()).ok_or_else(gone)?;
+                    out(&[TAG_ROW_DELETED])?;
+                    out(&root.get().to_be_bytes())?;
+                    out(&rowid.get().to_be_bytes())?;
+                    out(&length(record.len())?.to_be_bytes())?;
+                    out(record)?;
+                }
+                Undo::KeyInserted { root, key, keys } | Undo::KeyDeleted { root, key, keys } => {
+                    let tag = match entry {
+                        Undo::KeyInserted { .. } => TAG_KEY_INSERTED,
+                        _ => TAG_KEY_DELETED,
+                    };
+                    let key = self.bytes.get(key.clone()).ok_or_else(gone)?;
+                    let keys = self.keys.get(keys.clone()).ok_or_else(gone)?;
+                    out(&[tag])?;
+                    out(&root.get().to_be_bytes())?;
+                    out(&length(key.len())?.to_be_bytes())?;
+                    out(key)?;
+                    out(&length(keys.len())?.to_be_bytes())?;
+                    for column in keys {
+                        out(&[encode_key_column(column)])?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Replaces the log's content by the entries `encoded` holds (as
+    /// [`encode`](Self::encode) wrote them, oldest first).
+    pub(super) fn decode(&mut self, encoded: &[u8]) -> Result<()> {
+        self.clear();
+        let mut r = Bytes(encoded);
+        while !r.0.is_empty() {
+            let tag = r.u8()?;
+            let root = PageNo::new(r.u32()?).ok_or_else(damaged)?;
+            let entry = match tag {
+                TAG_ROW_INSERTED => Undo::RowInserted {
+                    root,
+                    rowid: RowId::new(r.i64()?),
+                },
+                TAG_ROW_DELETED => {
+                    let rowid = RowId::new(r.i64()?);
+                    let len = r.u32()? as usize;
+                    let record = self.bytes(r.take(len)?)?;
+                    Undo::RowDeleted {
+                        root,
+                        rowid,
+                        record,
+                    }
+                }
+                TAG_KEY_INSERTED | TAG_KEY_DELETED => {
+                    let len = r.u32()? as usize;
+                    let key = self.bytes(r.take(len)?)?;
+                    let count = r.u32()? as usize;
+                    let start = self.keys.len();
+                    self.keys.try_reserve(count)?;
+                    for byte in r.take(count)? {
+                        self.keys.try_push(decode_key_column(*byte)?)?;
+                    }
+                    let keys = start..self.keys.len();
+                    match tag {
+                        TAG_KEY_INSERTED => Undo::KeyInserted { root, key, keys },
+                        _ => Undo::KeyDeleted { root, key, keys },
+                    }
+                }
+                _ => return Err(damaged()),
+            };
+            self.entries.try_push(entry)?;
+        }
+        Ok(())
+    }
+
     /// Undoes every logged change in `txn`, newest first. `Err` means
     /// the transaction can no longer be trusted and must be rolled back
     /// (it may already have been: see [`TxnState`]).
@@ -176,5 +279,77 @@ pub(super) fn still_open<P: Platform, A: Allocator + Clone>(
         TxnState::Failed | TxnState::Finished => Err(Error::Misuse(
             "the transaction was rolled back after an error",
         )),
+    }
+}
+
+const TAG_ROW_INSERTED: u8 = 1;
+const TAG_ROW_DELETED: u8 = 2;
+const TAG_KEY_INSERTED: u8 = 3;
+const TAG_KEY_DELETED: u8 = 4;
+
+fn damaged() -> Error {
+    Error::corrupt_file("a statement's undo log read back from its temporary file is damaged")
+}
+
+fn length(len: usize) -> Result<u32> {
+    u32::try_from(len).map_err(|_| Error::Misuse("an undo entry longer than 4 GiB"))
+}
+
+/// A key column in one byte: its direction, then its collation.
+fn encode_key_column(column: &KeyColumn) -> u8 {
+    let order = match column.order {
+        SortOrder::Asc => 0,
+        SortOrder::Desc => 1,
+    };
+    let collation = match column.collation {
+        Collation::Binary => 0,
+        Collation::NoCase => 1,
+        Collation::RTrim => 2,
+    };
+    order << 4 | collation
+}
+
+fn decode_key_column(byte: u8) -> Result<KeyColumn> {
+    let order = match byte >> 4 {
+        0 => SortOrder::Asc,
+        1 => SortOrder::Desc,
+        _ => return Err(damaged()),
+    };
+    let collation = match byte & 0x0f {
+        0 => Collation::Binary,
+        1 => Collation::NoCase,
+        2 => Collation::RTrim,
+        _ => return Err(damaged()),
+    };
+    Ok(KeyColumn { order, collation })
+}
+
+/// A checked reader over encoded entries.
+struct Bytes<'b>(&'b [u8]);
+
+impl<'b> Bytes<'b> {
+    fn take(&mut self, n: usize) -> Result<&'b [u8]> {
+        if n > self.0.len() {
+            return Err(damaged());
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Ok(head)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        self.take(N)?.try_into().map_err(|_| damaged())
+    }
+
+    fn u8(&mut self) -> Result<u8> {
+        Ok(u8::from_be_bytes(self.array()?))
+    }
+
+    fn u32(&mut self) -> Result<u32> {
+        Ok(u32::from_be_bytes(self.array()?))
+    }
+
+    fn i64(&mut self) -> Result<i64> {
+        Ok(i64::from_be_bytes(self.array()?))
     }
 }

@@ -7,6 +7,7 @@ extern crate std;
 mod abort;
 mod cache_size;
 mod isolation;
+mod undo_spill;
 
 use std::string::{String, ToString};
 use std::vec::Vec;
