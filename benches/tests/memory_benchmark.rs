@@ -122,6 +122,7 @@ fn every_workload_ends_with_the_same_table_on_both_engines() {
             Workload::InsertHeavy => assert_eq!(rows, 100),
             Workload::ScanHeavy | Workload::UpdateChurn => assert_eq!(rows, 300),
             Workload::ReadHeavy | Workload::Mixed => assert!(rows > 300),
+            Workload::Bulk => panic!("Workload::ALL holds the stream workloads only"),
         }
     }
 }
