@@ -183,7 +183,7 @@ pub fn run(
             }
             if let Some(failed) = report.steps.iter().find(|s| s.failure().is_some()) {
                 report.min_heap_note = Some(format!(
-                    "not searched: step {} fails even on the unbounded heap",
+                    "not searched: step {} fails in the run above",
                     failed.step.name()
                 ));
                 continue;
