@@ -158,8 +158,8 @@ pub struct EngineReport {
     /// The min-heap search's result, when asked for.
     pub min_heap: Option<MinHeap>,
     /// Bulk: why the min-heap search found no size (not searched because
-    /// a step fails on the unbounded heap, or stopped by an error that
-    /// is not out-of-memory).
+    /// a step failed in the run itself, stopped by an error that is not
+    /// out-of-memory, or no size up to its limit was enough).
     pub min_heap_note: Option<String>,
     /// Bulk: each step, in order (empty for the other workloads).
     pub steps: Vec<StepReport>,
@@ -231,7 +231,7 @@ pub struct Report {
 
 /// How a metric is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Kind {
+enum Kind {
     /// A count or byte size.
     Count,
     /// Milliseconds.
@@ -622,7 +622,7 @@ impl Report {
 }
 
 /// `value` for the human table.
-pub(super) fn human(value: &Value, kind: Kind) -> String {
+fn human(value: &Value, kind: Kind) -> String {
     match (value, kind) {
         (Value::Null, _) => "-".into(),
         (Value::Number(n), Kind::Count) => n.as_u64().map_or_else(|| n.to_string(), group),
