@@ -1,8 +1,9 @@
 //! The memory benchmark end to end: every workload on both engines and
 //! in an arena ends with the same table, the statement stream is
 //! reproducible, MVCC and a too-small arena fail cleanly (in the library
-//! and through the binary), and the min-heap search returns a size that
-//! works when one KiB less does not.
+//! and through the binary), the min-heap search returns a size that
+//! works when one KiB less does not, and the bulk workload's steps give
+//! both engines the same answers, each step reported on its own.
 
 // Helpers outside `#[test]` functions fail as loudly as the tests do.
 #![allow(clippy::expect_used, clippy::panic)]
@@ -11,8 +12,8 @@ use std::path::Path;
 use std::process::Command;
 
 use boundlite_benches::memory::{
-    self, AllocatorKind, BenchError, Engine, Engines, GRANULARITY, Mode, Options, Phase, Stage,
-    WorkItem, Workload, WorkloadSpec,
+    self, Agreement, AllocatorKind, BenchError, Engine, Engines, GRANULARITY, Mode, Options, Phase,
+    Stage, Step, StepOutcome, WorkItem, Workload, WorkloadSpec,
 };
 
 /// A run small enough for a debug build: 5 batches of 20 over 300 seeded
@@ -121,6 +122,7 @@ fn every_workload_ends_with_the_same_table_on_both_engines() {
             Workload::InsertHeavy => assert_eq!(rows, 100),
             Workload::ScanHeavy | Workload::UpdateChurn => assert_eq!(rows, 300),
             Workload::ReadHeavy | Workload::Mixed => assert!(rows > 300),
+            Workload::Bulk => panic!("Workload::ALL holds the stream workloads only"),
         }
     }
 }
@@ -315,4 +317,154 @@ fn the_min_heap_search_is_tight() {
         assert!(memory::fits(engine, &options, &path, found.bytes).expect("run"));
         assert!(!memory::fits(engine, &options, &path, found.bytes - GRANULARITY).expect("run"));
     }
+}
+
+/// The bulk workload at a size a debug build runs in seconds: 2,000
+/// rows and a 256 KiB zeroblob.
+fn small_bulk(dir: &Path) -> Options {
+    let mut options = Options::new(Workload::Bulk, 0, 1);
+    options.spec.seed_rows = 2_000;
+    options.spec.blob_bytes = 256 * 1024;
+    options.dir = Some(dir.to_path_buf());
+    options
+}
+
+#[test]
+fn the_bulk_workload_gives_both_engines_the_same_answers() {
+    let dir = tempfile::tempdir().expect("dir");
+    let options = small_bulk(dir.path());
+    assert_eq!(Options::new(Workload::Bulk, 0, 1).spec.seed_rows, 200_000);
+    let report = memory::run(&options, None).expect("run");
+    assert_eq!(report.problems(), Vec::<String>::new());
+    let [b, s] = [Engine::Boundlite, Engine::Sqlite].map(|e| report.engine(e).expect("engine"));
+    for engine in [b, s] {
+        assert_eq!(engine.setup_statements, 2_000);
+        let steps: Vec<Step> = engine.steps.iter().map(|r| r.step).collect();
+        assert_eq!(steps, Step::ALL);
+    }
+    for step in Step::ALL {
+        assert_eq!(
+            report.step_agreement(step),
+            Some(Agreement::Agree),
+            "{step:?}"
+        );
+    }
+    // What each step returned, as SQLite counts it.
+    let result = |step| {
+        s.steps
+            .iter()
+            .find(|r| r.step == step)
+            .and_then(|r| r.result())
+            .expect("completed")
+    };
+    assert_eq!(result(Step::Delete).changes, 1_000);
+    assert_eq!(result(Step::Update).changes, 1_000);
+    assert_eq!(result(Step::OrderBy).rows, 1_000);
+    assert_eq!(result(Step::GroupBy).rows, 1_000);
+    let distinct = result(Step::Distinct).rows;
+    assert!(
+        (300..=500).contains(&distinct),
+        "{distinct} distinct values"
+    );
+    assert_eq!(result(Step::Double).changes, 1_000);
+    assert_eq!(result(Step::Zeroblob).rows, 1);
+    assert_eq!(b.tally, s.tally);
+
+    // Both files end with the same table, and SQLite passes boundlite's.
+    let ours = memory::database_path(dir.path(), Engine::Boundlite);
+    let theirs = memory::database_path(dir.path(), Engine::Sqlite);
+    let found = memory::verify(&ours, &theirs).expect("verify");
+    assert!(found.same_rows, "{found:?}");
+    assert_eq!(found.rows, 2_000);
+    assert_eq!(found.boundlite_integrity, "ok");
+
+    let json = report.to_json();
+    assert_eq!(json["workload"], "bulk");
+    assert_eq!(json["blob_bytes"], 256 * 1024);
+    assert_eq!(json["steps"][0]["step"], "create-index");
+    assert_eq!(json["steps"][3]["agreement"], "agree");
+    assert_eq!(json["steps"][3]["sqlite"]["status"], "done");
+    assert_eq!(json["problems"], serde_json::json!([]));
+    let human = report.to_human();
+    assert!(human.contains("group-by"), "{human}");
+    assert!(!human.contains("FAILED"), "{human}");
+}
+
+#[test]
+fn a_bulk_step_that_fails_is_reported_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut options = small_bulk(dir.path());
+    // Fewer rows than `small_bulk`: the two searches below run the
+    // workload some 30 times.
+    options.spec.seed_rows = 500;
+    options.engines = Engines::Boundlite;
+    options.cache_size = 16;
+    // Find an arena in which the table seeds but some step runs out of
+    // memory: the seed alone needs less than the whole workload.
+    let mut seed_only = options.clone();
+    seed_only.spec.workload = Workload::ScanHeavy;
+    seed_only.spec.iterations = 0;
+    let path = dir.path().join("seed.db");
+    let seed_fits = |bytes| memory::fits(Engine::Boundlite, &seed_only, &path, bytes);
+    let seed_heap = memory::search_min_heap(seed_fits, 64 * 1024, || {})
+        .expect("search")
+        .expect("the seed fits somewhere")
+        .bytes;
+    let path = dir.path().join("bulk.db");
+    let bulk_fits = |bytes| memory::fits(Engine::Boundlite, &options, &path, bytes);
+    let bulk_heap = memory::search_min_heap(bulk_fits, seed_heap, || {})
+        .expect("search")
+        .expect("the workload fits somewhere")
+        .bytes;
+    if bulk_heap <= seed_heap {
+        // Every step runs in what the seed needs: nothing to fail here.
+        return;
+    }
+    options.arena = Some(bulk_heap - GRANULARITY);
+    let report = memory::run(&options, None).expect("a failed step is not a failed run");
+    let ours = report.engine(Engine::Boundlite).expect("boundlite");
+    assert_eq!(ours.steps.len(), Step::ALL.len(), "every step is reported");
+    let failed: Vec<_> = ours
+        .steps
+        .iter()
+        .filter(|r| r.failure().is_some())
+        .collect();
+    assert!(!failed.is_empty(), "{:?}", ours.steps);
+    for step in &failed {
+        let failure = step.failure().expect("failed");
+        assert!(failure.out_of_memory, "{failure:?}");
+    }
+    // The run went on past the failure, on a usable database.
+    let first = failed[0].step;
+    let later = ours.steps.iter().skip_while(|r| r.step != first).skip(1);
+    for step in later {
+        assert_ne!(step.outcome, StepOutcome::NotRun, "{step:?}");
+        assert_eq!(step.after_failure, Some(first));
+    }
+    let problems = report.problems();
+    assert_eq!(problems.len(), failed.len(), "{problems:?}");
+    assert!(problems[0].contains("OutOfMemory"), "{problems:?}");
+    assert!(report.to_human().contains("FAILED on boundlite"));
+}
+
+#[test]
+fn the_binary_runs_the_bulk_workload() {
+    let binary = env!("CARGO_BIN_EXE_memory-benchmark");
+    let output = Command::new(binary)
+        .args(["--workload", "bulk", "--seed-rows", "200"])
+        .args(["--blob-bytes", "4k", "--verify", "--format", "csv"])
+        .args(["--quiet", "--no-dhat"])
+        .output()
+        .expect("spawn");
+    assert!(output.status.success(), "{output:?}");
+    let csv = String::from_utf8(output.stdout).expect("utf-8");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3);
+    assert!(
+        lines[0].ends_with(",zeroblob_ms,zeroblob_status"),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[1].starts_with("boundlite,bulk,"));
+    assert!(lines[1].ends_with(",done"), "{}", lines[1]);
 }

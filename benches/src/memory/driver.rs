@@ -5,10 +5,13 @@
 //! Connections take run batches in turn (batch `n` on connection
 //! `n % connections`), in one thread, so batches never overlap; setup
 //! batches all go to the first connection. An engine plugs in through
-//! [`Session`]: how to begin, run an item, commit and checkpoint.
+//! [`Session`]: how to begin, run an item, commit and checkpoint, and run
+//! one SQL statement for the bulk workload, whose steps
+//! ([`super::bulk`]) take the place of run batches.
 
 use std::time::{Duration, Instant};
 
+use super::bulk::{self, Digest, StepReport};
 use super::error::{BenchError, EngineFailure, Location, Stage, engine_error};
 use super::measure::{HeapSnapshot, Tally};
 use super::options::{Engine, Options};
@@ -47,10 +50,21 @@ pub trait Session {
     ) -> Result<(), Self::Error>;
     /// A TRUNCATE checkpoint.
     fn checkpoint(&mut self) -> Result<(), Self::Error>;
+    /// Prepares `sql` on the first connection and runs it to its end,
+    /// `params` bound to `?1`, `?2`... as INTEGERs, handing every column
+    /// of every row to `digest`; returns the rows it changed as the
+    /// engine counts them (meaningful after INSERT, UPDATE and DELETE
+    /// only).
+    fn run_sql(
+        &mut self,
+        sql: &str,
+        params: &[i64],
+        digest: &mut Digest,
+    ) -> Result<u64, Self::Error>;
 }
 
 /// What [`drive`] measured.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Driven {
     /// Wall time of the setup batches.
     pub setup: Duration,
@@ -72,8 +86,10 @@ pub struct Driven {
     pub tally: Tally,
     /// Statements run in setup batches.
     pub setup_statements: u64,
-    /// Statements run in run batches.
+    /// Statements run in run batches, or by the bulk steps.
     pub run_statements: u64,
+    /// The bulk workload's steps, in order (empty for the others).
+    pub steps: Vec<StepReport>,
 }
 
 /// Runs the whole stream of `options` on `session`, reading `meter` at
@@ -147,6 +163,23 @@ pub fn drive<S: Session>(
         out.setup = stage_start.elapsed();
         out.rss_after_setup = rss::sample().rss_kib;
         out.heap_run_start = meter();
+    }
+    if options.spec.workload.is_bulk() {
+        let start = Instant::now();
+        out.steps = bulk::run_steps(
+            session,
+            &options.spec,
+            options.stop_at_failed_step,
+            &mut out.tally,
+            progress,
+        );
+        out.run = start.elapsed();
+        out.run_statements = out
+            .steps
+            .iter()
+            .filter(|s| s.outcome != bulk::StepOutcome::NotRun)
+            .map(|s| s.step.statements().len() as u64)
+            .sum();
     }
     out.heap_run_end = meter();
     out.rss_after_run = rss::sample().rss_kib;

@@ -7,6 +7,7 @@ use std::path::Path;
 use boundlite::alloc::{Arena, Counting, Global};
 
 use super::HeapProfiler;
+use super::bulk::Step;
 use super::engine_boundlite;
 use super::engine_sqlite;
 use super::error::{BenchError, Location, Stage};
@@ -20,7 +21,12 @@ use super::workload::SEED_BATCH;
 /// A progress bar over `engine`'s batches.
 pub fn progress(options: &Options, engine: Engine) -> Progress {
     let spec = &options.spec;
-    let batches = spec.seeded_rows().div_ceil(SEED_BATCH) + spec.iterations;
+    let steps = if spec.workload.is_bulk() {
+        Step::ALL.len() as u64
+    } else {
+        0
+    };
+    let batches = spec.seeded_rows().div_ceil(SEED_BATCH) + spec.run_batches() + steps;
     Progress::new(options.progress, engine.name(), batches)
 }
 

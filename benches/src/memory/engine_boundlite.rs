@@ -5,7 +5,9 @@
 //!
 //! Each connection prepares `BEGIN`, `COMMIT` and the four workload
 //! statements once; a statement is reset, bound and stepped to the end for
-//! every work item, reading every column of every row.
+//! every work item, reading every column of every row. The bulk
+//! workload's statements are prepared as they come, on the first
+//! connection.
 
 use std::path::Path;
 use std::time::Instant;
@@ -16,6 +18,7 @@ use boundlite::wal::CheckpointMode;
 use boundlite::{Connection, Database, Error, Statement};
 use boundlite_std::StdPlatform;
 
+use super::bulk::{Cell, Digest};
 use super::driver::{BEGIN_SQL, COMMIT_SQL, Session, drive};
 use super::error::{BenchError, Location, Stage, engine_error};
 use super::files;
@@ -39,6 +42,7 @@ struct Prepared<'c, 'db, A: Allocator + Clone> {
 /// boundlite's [`Session`].
 struct BoundliteSession<'c, 'db, A: Allocator + Clone> {
     db: &'db Database<StdPlatform, A>,
+    first: &'c Connection<'db, StdPlatform, A>,
     conns: Vec<Prepared<'c, 'db, A>>,
 }
 
@@ -54,6 +58,9 @@ impl<'c, 'db, A: Allocator + Clone> BoundliteSession<'c, 'db, A> {
         db: &'db Database<StdPlatform, A>,
         conns: &'c [Connection<'db, StdPlatform, A>],
     ) -> Result<Self, BenchError> {
+        let first = conns
+            .first()
+            .ok_or_else(|| BenchError::Usage("at least one connection is needed".into()))?;
         let mut prepared = Vec::with_capacity(conns.len());
         for conn in conns {
             let prepare = |sql: &'static str| {
@@ -74,6 +81,7 @@ impl<'c, 'db, A: Allocator + Clone> BoundliteSession<'c, 'db, A> {
         }
         Ok(Self {
             db,
+            first,
             conns: prepared,
         })
     }
@@ -135,6 +143,26 @@ impl<A: Allocator + Clone> Session for BoundliteSession<'_, '_, A> {
 
     fn checkpoint(&mut self) -> Result<(), Error> {
         self.db.checkpoint(CheckpointMode::Truncate).map(|_| ())
+    }
+
+    fn run_sql(&mut self, sql: &str, params: &[i64], digest: &mut Digest) -> Result<u64, Error> {
+        let mut stmt = self.first.prepare(sql)?;
+        for (i, &param) in params.iter().enumerate() {
+            stmt.bind(i + 1, ValueRef::Integer(param))?;
+        }
+        while let Some(row) = stmt.step()? {
+            for value in row.values() {
+                digest.value(match value {
+                    ValueRef::Null => Cell::Null,
+                    ValueRef::Integer(v) => Cell::Integer(v),
+                    ValueRef::Real(v) => Cell::Real(v),
+                    ValueRef::Text(v) => Cell::Text(v),
+                    ValueRef::Blob(v) => Cell::Blob(v),
+                });
+            }
+            digest.end_row();
+        }
+        Ok(stmt.changes() as u64)
     }
 }
 

@@ -1,6 +1,7 @@
 //! SQLite's side of a run, through rusqlite (bundled): `connections`
 //! connections on one file in WAL mode, each preparing `BEGIN`, `COMMIT`
-//! and the four workload statements once, under a [`SqliteMemory`]
+//! and the four workload statements once (the bulk workload's statements
+//! are prepared as they come, on the first), under a [`SqliteMemory`]
 //! configuration that counts SQLite's allocations.
 //!
 //! Each connection gets the run's page size (before the file exists),
@@ -11,8 +12,10 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, Statement};
 
+use super::bulk::{Cell, Digest};
 use super::driver::{BEGIN_SQL, CHECKPOINT_SQL, COMMIT_SQL, Session, drive};
 use super::error::{BenchError, Location, Stage, engine_error};
 use super::files;
@@ -127,6 +130,28 @@ impl Session for SqliteSession<'_> {
         self.first
             .query_row(CHECKPOINT_SQL, [], |row| row.get::<_, i64>(0))
             .map(|_| ())
+    }
+
+    fn run_sql(&mut self, sql: &str, params: &[i64], digest: &mut Digest) -> rusqlite::Result<u64> {
+        let mut stmt = self.first.prepare(sql)?;
+        for (i, &param) in params.iter().enumerate() {
+            stmt.raw_bind_parameter(i + 1, param)?;
+        }
+        let columns = stmt.column_count();
+        let mut rows = stmt.raw_query();
+        while let Some(row) = rows.next()? {
+            for i in 0..columns {
+                digest.value(match row.get_ref(i)? {
+                    ValueRef::Null => Cell::Null,
+                    ValueRef::Integer(v) => Cell::Integer(v),
+                    ValueRef::Real(v) => Cell::Real(v),
+                    ValueRef::Text(v) => Cell::Text(v),
+                    ValueRef::Blob(v) => Cell::Blob(v),
+                });
+            }
+            digest.end_row();
+        }
+        Ok(self.first.changes())
     }
 }
 

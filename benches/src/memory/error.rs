@@ -105,6 +105,9 @@ pub enum BenchError {
     },
     /// SQLite's global memory configuration was refused.
     SqliteConfig(String),
+    /// An engine returned a result that differs from what it (or the
+    /// other engine) returned for the same statement on the same table.
+    WrongAnswer(String),
     /// An engine returned an error.
     Engine {
         /// Which engine.
@@ -149,6 +152,7 @@ impl fmt::Display for BenchError {
             BenchError::SqliteConfig(message) => {
                 write!(f, "SQLite memory configuration failed: {message}")
             }
+            BenchError::WrongAnswer(message) => write!(f, "wrong answer: {message}"),
             BenchError::Engine {
                 engine,
                 out_of_memory: true,

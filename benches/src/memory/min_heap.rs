@@ -5,15 +5,20 @@
 //! first doubling from a hint until a run completes, then bisecting
 //! between the largest size known to fail and the smallest known to
 //! work, in steps of [`GRANULARITY`]. A run that stops with out-of-memory
-//! means "too small"; any other error ends the search. Sizes are as
+//! means "too small"; any other error ends the search. For the bulk
+//! workload, a step that fails with out-of-memory means "too small" (the
+//! run stops there), another error in a step ends the search, and a step
+//! whose result differs from the unbounded run's is a wrong answer, which
+//! ends it too. Sizes are as
 //! measured: memsys5 rounds each request up to a power of two, and an
 //! arena's buffer includes talc's own metadata, so neither is "bytes the
 //! engine asked for".
 
 use std::path::Path;
 
+use super::bulk::StepReport;
 use super::engine;
-use super::error::BenchError;
+use super::error::{BenchError, Location, Stage};
 use super::files;
 use super::options::{Engine, Options};
 use super::progress::Progress;
@@ -33,17 +38,62 @@ pub fn fits(
     path: &Path,
     bytes: usize,
 ) -> Result<bool, BenchError> {
+    fits_checked(engine, options, path, bytes, None)
+}
+
+/// [`fits`], and for the bulk workload, each step's result checked
+/// against `expected` (the same engine's unbounded run), when given.
+pub fn fits_checked(
+    engine: Engine,
+    options: &Options,
+    path: &Path,
+    bytes: usize,
+    expected: Option<&[StepReport]>,
+) -> Result<bool, BenchError> {
     files::remove_database(path)
         .map_err(|e| BenchError::io(format!("removing {}", path.display()), e))?;
     if bytes == 0 {
         return Ok(false);
     }
-    let result = engine::in_fixed_heap(engine, options, path, bytes).map(|_| ());
-    match result {
-        Ok(()) => Ok(true),
-        Err(e) if e.is_out_of_memory() => Ok(false),
-        Err(e) => Err(e),
+    let mut options = options.clone();
+    options.stop_at_failed_step = true;
+    let report = match engine::in_fixed_heap(engine, &options, path, bytes) {
+        Ok(report) => report,
+        Err(e) if e.is_out_of_memory() => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    for step in &report.steps {
+        if let Some(failure) = step.failure() {
+            if failure.out_of_memory {
+                return Ok(false);
+            }
+            return Err(BenchError::Engine {
+                engine,
+                out_of_memory: false,
+                message: failure.message.clone(),
+                at: Box::new(Location::stage(Stage::Run).sql(failure.sql)),
+            });
+        }
+        let reference = expected
+            .and_then(|e| e.iter().find(|r| r.step == step.step))
+            .and_then(StepReport::result);
+        if let (Some(want), Some(got)) = (reference, step.result()) {
+            if want != got {
+                return Err(BenchError::WrongAnswer(format!(
+                    "{} in a {bytes}-byte heap: step {} returned {} rows, {} changed,                      checksum {:016x}; unbounded: {} rows, {} changed, checksum {:016x}",
+                    engine.name(),
+                    step.step.name(),
+                    got.rows,
+                    got.changes,
+                    got.checksum,
+                    want.rows,
+                    want.changes,
+                    want.checksum
+                )));
+            }
+        }
     }
+    Ok(true)
 }
 
 /// Bisects the smallest multiple of [`GRANULARITY`] for which `fits`
@@ -86,12 +136,14 @@ pub fn search(
 
 /// The smallest heap for `engine` on `options`'s workload, using
 /// `dir/<engine>-min-heap.db`; `hint` is where the doubling starts (the
-/// peak of an unbounded run is a good one).
+/// peak of an unbounded run is a good one); bulk steps are checked
+/// against `expected`.
 pub fn min_heap(
     engine: Engine,
     options: &Options,
     dir: &Path,
     hint: usize,
+    expected: Option<&[StepReport]>,
 ) -> Result<Option<MinHeap>, BenchError> {
     let path = dir.join(format!("{}-min-heap.db", engine.name()));
     let estimate = (hint / GRANULARITY).max(1).ilog2() as u64 + 2;
@@ -101,7 +153,7 @@ pub fn min_heap(
         estimate,
     );
     let found = search(
-        |bytes| fits(engine, options, &path, bytes),
+        |bytes| fits_checked(engine, options, &path, bytes, expected),
         hint,
         || progress.tick(),
     );

@@ -7,7 +7,8 @@
 //!
 //! One job per module:
 //! - `workload`: the workloads and the deterministic statement stream;
-//!   `rng`: its seeded generator;
+//!   `rng`: its seeded generator; `bulk`: the bulk workload's steps and
+//!   their checksums;
 //! - `options`: what a run does and how settings map to each engine;
 //! - `driver`: the batch loop both engines share (connections in turn,
 //!   `BEGIN`..`COMMIT` per batch, stage boundaries measured);
@@ -19,6 +20,7 @@
 //! - `min_heap`: the smallest-heap bisection; `contents`: reading tables
 //!   back to compare engines; `progress`: the bar on stderr;
 //! - `report`: the per-engine report and its human, JSON and CSV forms;
+//!   `report_steps`: the bulk steps' part of them;
 //! - `error`: why a run stopped, and where.
 //!
 //! # JSON output
@@ -63,7 +65,13 @@
 //! - `rows_read`, `checksum`: rows the queries returned and a hash of
 //!   them, equal across engines that return the same rows;
 //! - `min_heap_bytes`, `min_heap_attempts`: the `--min-heap` search.
+//!
+//! The bulk workload adds `blob_bytes` to the options, `steps` and
+//! `problems` at the root, and `min_heap_note` per engine (documented in
+//! `report_steps`); its `run_ms` is the steps' total, and `rows_read`
+//! and `checksum` sum the steps'.
 
+mod bulk;
 mod contents;
 mod driver;
 mod engine;
@@ -76,6 +84,7 @@ mod min_heap;
 mod options;
 mod progress;
 mod report;
+mod report_steps;
 mod rng;
 mod rss;
 mod sqlite_memory;
@@ -83,19 +92,23 @@ mod workload;
 
 use std::path::{Path, PathBuf};
 
+pub use bulk::{
+    Agreement, Cell, Digest, GROUPS, ROLLBACK_SQL, SqlKind, Step, StepFailure, StepOutcome,
+    StepReport, StepResult,
+};
 pub use contents::{TableRow, Verification, boundlite_rows, sqlite_integrity, sqlite_rows, verify};
 pub use engine::in_fixed_heap;
 pub use error::{BenchError, Location, Stage};
 pub use files::FileSizes;
 pub use measure::{HeapSnapshot, RssFigures, StageTimes, Tally};
-pub use min_heap::{GRANULARITY, fits, search as search_min_heap};
+pub use min_heap::{GRANULARITY, fits, fits_checked, search as search_min_heap};
 pub use options::{DEFAULT_CACHE_SIZE, Engine, Engines, Mode, Options};
 pub use report::{AllocatorKind, DhatFigures, EngineReport, HeapFigures, MinHeap, Report};
 pub use rng::SplitMix64;
 pub use sqlite_memory::{SqliteHeap, with_sqlite};
 pub use workload::{
-    DEFAULT_RNG_SEED, DEFAULT_SEED_ROWS, Param, Phase, SEED_BATCH, StatementKind, Stream, WorkItem,
-    Workload, WorkloadSpec,
+    DEFAULT_BLOB_BYTES, DEFAULT_BULK_SEED_ROWS, DEFAULT_RNG_SEED, DEFAULT_SEED_ROWS, Param, Phase,
+    SEED_BATCH, StatementKind, Stream, WorkItem, Workload, WorkloadSpec,
 };
 
 /// Watches the global heap while boundlite runs (the binary's dhat
@@ -115,6 +128,13 @@ pub fn database_path(dir: &Path, engine: Engine) -> PathBuf {
 
 /// Runs `options`: each engine in turn, then the min-heap searches when
 /// asked for. `profiler` watches the boundlite run.
+///
+/// A bulk step that fails or disagrees does not make this an error: the
+/// report carries it ([`Report::problems`]) beside the figures, for the
+/// caller to print and then fail on. A bulk min-heap search that cannot
+/// run (a step fails even on the unbounded heap) or stops on an error
+/// that is not out-of-memory leaves `min_heap_note` instead of ending the
+/// run, except for a wrong answer, which does.
 pub fn run(
     options: &Options,
     mut profiler: Option<&mut (dyn HeapProfiler + '_)>,
@@ -157,7 +177,28 @@ pub fn run(
     if options.min_heap {
         for report in &mut engines {
             let hint = usize::try_from(report.heap.peak_bytes).unwrap_or(usize::MAX);
-            report.min_heap = min_heap::min_heap(report.engine, options, &dir, hint)?;
+            if !options.spec.workload.is_bulk() {
+                report.min_heap = min_heap::min_heap(report.engine, options, &dir, hint, None)?;
+                continue;
+            }
+            if let Some(failed) = report.steps.iter().find(|s| s.failure().is_some()) {
+                report.min_heap_note = Some(format!(
+                    "not searched: step {} fails in the run above",
+                    failed.step.name()
+                ));
+                continue;
+            }
+            match min_heap::min_heap(report.engine, options, &dir, hint, Some(&report.steps)) {
+                Ok(Some(found)) => report.min_heap = Some(found),
+                Ok(None) => {
+                    report.min_heap_note = Some(format!(
+                        "does not complete in {} bytes, the largest heap tried",
+                        min_heap::LIMIT
+                    ));
+                }
+                Err(e @ BenchError::WrongAnswer(_)) => return Err(e),
+                Err(e) => report.min_heap_note = Some(format!("search stopped: {e}")),
+            }
         }
     }
     Ok(Report {

@@ -12,7 +12,7 @@ use boundlite::Config;
 use boundlite::format::PageSize;
 
 use super::error::BenchError;
-use super::workload::{DEFAULT_RNG_SEED, DEFAULT_SEED_ROWS, Workload, WorkloadSpec};
+use super::workload::{DEFAULT_BLOB_BYTES, DEFAULT_RNG_SEED, Workload, WorkloadSpec};
 
 /// SQLite's default `cache_size`: 2000 KiB.
 pub const DEFAULT_CACHE_SIZE: i64 = -2000;
@@ -96,6 +96,10 @@ pub struct Options {
     pub dir: Option<PathBuf>,
     /// Show a progress bar on stderr.
     pub progress: bool,
+    /// Bulk: skip the steps after one fails (the min-heap search already
+    /// knows the heap is too small; the rest would only take time). When
+    /// false, every step runs, so a report names every step that fails.
+    pub stop_at_failed_step: bool,
 }
 
 impl Options {
@@ -108,8 +112,9 @@ impl Options {
                 workload,
                 iterations,
                 batch_size,
-                seed_rows: DEFAULT_SEED_ROWS,
+                seed_rows: workload.default_seed_rows(),
                 rng_seed: DEFAULT_RNG_SEED,
+                blob_bytes: DEFAULT_BLOB_BYTES,
             },
             connections: 1,
             timeout_ms: 5_000,
@@ -121,6 +126,7 @@ impl Options {
             min_heap: false,
             dir: None,
             progress: false,
+            stop_at_failed_step: false,
         }
     }
 

@@ -2,7 +2,8 @@
 //!
 //! One list of metrics ([`METRICS`]) drives every format, so the human
 //! table, the JSON keys and the CSV columns always agree. The JSON shape
-//! is documented in the `memory` module doc.
+//! is documented in the `memory` module doc. The bulk workload adds its
+//! steps to each format (`report_steps`).
 
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -10,6 +11,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
+use super::bulk::StepReport;
 use super::driver::Driven;
 use super::files::FileSizes;
 use super::measure::{HeapSnapshot, RssFigures, StageTimes, Tally};
@@ -155,16 +157,23 @@ pub struct EngineReport {
     pub tally: Tally,
     /// The min-heap search's result, when asked for.
     pub min_heap: Option<MinHeap>,
+    /// Bulk: why the min-heap search found no size (not searched because
+    /// a step failed in the run itself, stopped by an error that is not
+    /// out-of-memory, or no size up to its limit was enough).
+    pub min_heap_note: Option<String>,
+    /// Bulk: each step, in order (empty for the other workloads).
+    pub steps: Vec<StepReport>,
 }
 
 impl Measured {
     /// The report of `engine` on `allocator`.
     pub fn into_report(
-        self,
+        mut self,
         engine: Engine,
         allocator: AllocatorKind,
         dhat: Option<DhatFigures>,
     ) -> EngineReport {
+        let steps = std::mem::take(&mut self.driven.steps);
         let d = &self.driven;
         let run_allocations = d.heap_run_end.calls() - d.heap_run_start.calls();
         let since = |v: Option<u64>, start: Option<u64>| Some(v? - start.unwrap_or(0));
@@ -205,6 +214,8 @@ impl Measured {
             files: self.files,
             tally: d.tally,
             min_heap: None,
+            min_heap_note: None,
+            steps,
         }
     }
 }
@@ -243,11 +254,11 @@ struct Metric {
     value: fn(&EngineReport) -> Value,
 }
 
-fn ms(d: Duration) -> Value {
+pub(super) fn ms(d: Duration) -> Value {
     json!((d.as_secs_f64() * 1e6).round() / 1e3)
 }
 
-fn opt<T: Into<Value>>(v: Option<T>) -> Value {
+pub(super) fn opt<T: Into<Value>>(v: Option<T>) -> Value {
     v.map_or(Value::Null, Into::into)
 }
 
@@ -424,10 +435,10 @@ const METRICS: &[Metric] = &[
     ),
 ];
 
-/// Options echoed at the top of every format.
+/// Options echoed at the top of every format (bulk adds its blob size).
 fn header(options: &Options) -> Vec<(&'static str, Value)> {
     let spec = &options.spec;
-    vec![
+    let mut head = vec![
         ("workload", spec.workload.name().into()),
         (
             "mode",
@@ -446,7 +457,11 @@ fn header(options: &Options) -> Vec<(&'static str, Value)> {
         ("cache_size", options.cache_size.into()),
         ("cache_frames", (options.cache_frames() as u64).into()),
         ("checkpoint", options.checkpoint.into()),
-    ]
+    ];
+    if spec.workload.is_bulk() {
+        head.push(("blob_bytes", spec.blob_bytes.into()));
+    }
+    head
 }
 
 impl Report {
@@ -479,6 +494,9 @@ impl Report {
             engines.insert(report.engine.name().into(), Value::Object(fields));
         }
         root.insert("engines".into(), Value::Object(engines));
+        if self.options.spec.workload.is_bulk() {
+            self.steps_json(&mut root);
+        }
         let both = self.engines.len() == 2;
         let ratios: Map<String, Value> = METRICS
             .iter()
@@ -509,13 +527,17 @@ impl Report {
         for metric in METRICS {
             let _ = write!(out, ",{}", metric.key);
         }
+        for key in self.steps_csv_keys() {
+            let _ = write!(out, ",{key}");
+        }
         out.push('\n');
         for report in &self.engines {
             out.push_str(report.engine.name());
             let values = head
                 .iter()
                 .map(|(_, v)| v.clone())
-                .chain(METRICS.iter().map(|m| (m.value)(report)));
+                .chain(METRICS.iter().map(|m| (m.value)(report)))
+                .chain(self.steps_csv_values(report));
             for value in values {
                 let _ = match value {
                     Value::Null => write!(out, ","),
@@ -534,25 +556,29 @@ impl Report {
         let options = &self.options;
         let spec = &options.spec;
         let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "memory-benchmark: {} (wal), {} batches x {} statements, {} seeded rows, \
+        if spec.workload.is_bulk() {
+            self.steps_header(&mut out);
+        } else {
+            let _ = writeln!(
+                out,
+                "memory-benchmark: {} (wal), {} batches x {} statements, {} seeded rows, \
              {} connection(s), page {} B, cache {} ({} frames){}, rng seed {:#x}",
-            spec.workload.name(),
-            spec.iterations,
-            spec.batch_size,
-            spec.seeded_rows(),
-            options.connections,
-            options.page_size,
-            options.cache_size,
-            options.cache_frames(),
-            if options.checkpoint {
-                ", checkpoint"
-            } else {
-                ""
-            },
-            spec.rng_seed,
-        );
+                spec.workload.name(),
+                spec.iterations,
+                spec.batch_size,
+                spec.seeded_rows(),
+                options.connections,
+                options.page_size,
+                options.cache_size,
+                options.cache_frames(),
+                if options.checkpoint {
+                    ", checkpoint"
+                } else {
+                    ""
+                },
+                spec.rng_seed,
+            );
+        }
         let both = self.engines.len() == 2;
         let _ = write!(out, "{:<28}", "");
         for report in &self.engines {
@@ -577,6 +603,9 @@ impl Report {
                 }
             }
             out.push('\n');
+        }
+        if spec.workload.is_bulk() {
+            self.steps_human(&mut out);
         }
         for report in &self.engines {
             if let Some(file) = report.dhat.as_ref().and_then(|d| d.file.as_ref()) {
@@ -605,7 +634,7 @@ fn human(value: &Value, kind: Kind) -> String {
 }
 
 /// `n` with thousands separators.
-fn group(n: u64) -> String {
+pub(super) fn group(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {

@@ -12,7 +12,12 @@
 //! item carries only numbers, and [`WorkItem::params`] spells out its
 //! parameters, so the drivers allocate nothing per statement to build them.
 //!
-//! Seeded rows are `(id, 'seed_<id>', id * 1.1)` for ids `1..=seed_rows`.
+//! Seeded rows are `(id, 'seed_<id>', id * 1.1)` for ids `1..=seed_rows`;
+//! the bulk workload seeds `(id, 'bulk_<key>', id * 1.1)` instead, `key`
+//! drawn from `0..seed_rows / 4`, so its `data` column repeats (about four
+//! rows a value) in no particular order: its DISTINCT and ORDER BY steps
+//! have duplicates to fold and a column to sort. Its run is not a batch
+//! stream but the steps of [`super::bulk`].
 //! The scan workload looks for `'%seed_<n>%'` with `n` drawn from the
 //! seeded ids, so every scan matches at least row `n` (and the rows whose
 //! id starts with `n`'s digits: `seed_12` also matches `seed_120`..).
@@ -39,6 +44,12 @@ pub const SEED_BATCH: u64 = 1_000;
 /// Rows the read, mixed, scan and churn workloads seed unless told.
 pub const DEFAULT_SEED_ROWS: u64 = 10_000;
 
+/// Rows the bulk workload seeds unless told.
+pub const DEFAULT_BULK_SEED_ROWS: u64 = 200_000;
+
+/// The size of the bulk workload's zeroblob unless told: 16 MiB.
+pub const DEFAULT_BLOB_BYTES: u64 = 16 << 20;
+
 /// The RNG seed of a run unless told.
 pub const DEFAULT_RNG_SEED: u64 = 0x5eed_0000_b0de_d11e;
 
@@ -55,10 +66,16 @@ pub enum Workload {
     ScanHeavy,
     /// 100% UPDATE of a random existing row's data and value.
     UpdateChurn,
+    /// Seeds the table, then runs the big statements of
+    /// [`super::bulk::Step`] once each (CREATE INDEX, DELETE and UPDATE of
+    /// many rows, ORDER BY, GROUP BY, DISTINCT, INSERT ... SELECT in one
+    /// transaction, a zeroblob), each timed and checked on its own.
+    Bulk,
 }
 
 impl Workload {
-    /// Every workload, in the order the CLI lists them.
+    /// The statement-stream workloads (batches of one-row statements),
+    /// in the order the CLI lists them; [`Workload::Bulk`] follows them.
     pub const ALL: [Workload; 5] = [
         Workload::InsertHeavy,
         Workload::ReadHeavy,
@@ -75,12 +92,26 @@ impl Workload {
             Workload::Mixed => "mixed",
             Workload::ScanHeavy => "scan-heavy",
             Workload::UpdateChurn => "update-churn",
+            Workload::Bulk => "bulk",
         }
     }
 
     /// Whether the workload seeds the table before it runs.
     pub const fn seeds(self) -> bool {
         !matches!(self, Workload::InsertHeavy)
+    }
+
+    /// Whether the run is [`super::bulk`]'s steps rather than batches.
+    pub const fn is_bulk(self) -> bool {
+        matches!(self, Workload::Bulk)
+    }
+
+    /// Rows the workload seeds unless told.
+    pub const fn default_seed_rows(self) -> u64 {
+        match self {
+            Workload::Bulk => DEFAULT_BULK_SEED_ROWS,
+            _ => DEFAULT_SEED_ROWS,
+        }
     }
 }
 
@@ -97,6 +128,8 @@ pub struct WorkloadSpec {
     pub seed_rows: u64,
     /// The RNG seed.
     pub rng_seed: u64,
+    /// The bulk workload's zeroblob, in bytes (ignored by the others).
+    pub blob_bytes: u64,
 }
 
 impl WorkloadSpec {
@@ -112,6 +145,15 @@ impl WorkloadSpec {
     /// Statements of the run phase.
     pub const fn run_statements(&self) -> u64 {
         self.iterations.saturating_mul(self.batch_size)
+    }
+
+    /// Batches of the run phase: none for bulk, whose run is its steps.
+    pub const fn run_batches(&self) -> u64 {
+        if self.workload.is_bulk() {
+            0
+        } else {
+            self.iterations
+        }
     }
 
     /// The stream of this spec, from its beginning.
@@ -199,6 +241,13 @@ pub enum WorkItem {
         /// The row's id.
         id: i64,
     },
+    /// A row the bulk workload seeds: `(id, 'bulk_<key>', id * 1.1)`.
+    BulkSeed {
+        /// The row's id.
+        id: i64,
+        /// What its data names; shared with other rows.
+        key: u64,
+    },
     /// A fresh row: `(id, 'data_<id>', id * 1.1)`.
     Insert {
         /// The row's id.
@@ -238,7 +287,9 @@ impl WorkItem {
     /// The prepared statement this item runs.
     pub const fn kind(&self) -> StatementKind {
         match self {
-            WorkItem::Seed { .. } | WorkItem::Insert { .. } => StatementKind::Insert,
+            WorkItem::Seed { .. } | WorkItem::BulkSeed { .. } | WorkItem::Insert { .. } => {
+                StatementKind::Insert
+            }
             WorkItem::Select { .. } => StatementKind::Select,
             WorkItem::Scan { .. } => StatementKind::Scan,
             WorkItem::Update { .. } => StatementKind::Update,
@@ -253,6 +304,7 @@ impl WorkItem {
         // Writing to a String cannot fail.
         let _ = match self {
             WorkItem::Seed { id } => write!(text, "seed_{id}"),
+            WorkItem::BulkSeed { key, .. } => write!(text, "bulk_{key}"),
             WorkItem::Insert { id } => write!(text, "data_{id}"),
             WorkItem::Scan { needle } => write!(text, "%seed_{needle}%"),
             WorkItem::Update { serial, .. } => write!(text, "churn_{serial}"),
@@ -260,7 +312,7 @@ impl WorkItem {
         };
         let text = text.as_str();
         match *self {
-            WorkItem::Seed { id } | WorkItem::Insert { id } => (
+            WorkItem::Seed { id } | WorkItem::BulkSeed { id, .. } | WorkItem::Insert { id } => (
                 [
                     Param::Integer(id),
                     Param::Text(text),
@@ -284,9 +336,10 @@ impl WorkItem {
     /// A short description for error messages: the key numbers.
     pub fn describe(&self) -> String {
         match self {
-            WorkItem::Seed { id } | WorkItem::Insert { id } | WorkItem::Select { id } => {
-                format!("id {id}")
-            }
+            WorkItem::Seed { id }
+            | WorkItem::BulkSeed { id, .. }
+            | WorkItem::Insert { id }
+            | WorkItem::Select { id } => format!("id {id}"),
             WorkItem::Scan { needle } => format!("pattern '%seed_{needle}%'"),
             WorkItem::Update { id, serial } => format!("id {id}, update {serial}"),
         }
@@ -331,7 +384,7 @@ impl Stream {
                 left: len,
             });
         }
-        if self.run_batches < self.spec.iterations {
+        if self.run_batches < self.spec.run_batches() {
             let number = self.run_batches;
             self.run_batches += 1;
             let left = self.spec.batch_size;
@@ -361,6 +414,20 @@ impl Stream {
     /// A seeded id (1 when nothing was seeded).
     fn seeded_id(&mut self) -> i64 {
         1 + i64::try_from(self.rng.below(self.spec.seeded_rows())).unwrap_or(0)
+    }
+
+    /// The next setup statement: a seeded row.
+    fn seed_item(&mut self) -> WorkItem {
+        let id = self.fresh_id();
+        if self.spec.workload.is_bulk() {
+            let keys = (self.spec.seed_rows / 4).max(1);
+            WorkItem::BulkSeed {
+                id,
+                key: self.rng.below(keys),
+            }
+        } else {
+            WorkItem::Seed { id }
+        }
     }
 
     /// The next run statement of the workload.
@@ -394,6 +461,11 @@ impl Stream {
                 self.serial += 1;
                 WorkItem::Update { id, serial }
             }
+            // No run batches: `run_batches` is zero, so this is never
+            // asked for; a select of an existing row keeps it harmless.
+            Workload::Bulk => WorkItem::Select {
+                id: self.existing_id(),
+            },
         }
     }
 }
@@ -419,9 +491,7 @@ impl Iterator for Batch<'_> {
         }
         self.left -= 1;
         Some(match self.phase {
-            Phase::Setup => WorkItem::Seed {
-                id: self.stream.fresh_id(),
-            },
+            Phase::Setup => self.stream.seed_item(),
             Phase::Run => self.stream.run_item(),
         })
     }
