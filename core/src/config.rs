@@ -156,6 +156,44 @@ impl Config {
     }
 }
 
+impl Config {
+    /// The configuration for an engine that has `heap` bytes in all (an
+    /// arena, a firmware's fixed heap): a page cache of the most frames
+    /// that take at most a quarter of it ([`cache_bytes`](Self::cache_bytes),
+    /// at least [`MIN_CACHE_FRAMES`](Self::MIN_CACHE_FRAMES)), and a sort
+    /// budget of an eighth (at least three pages), so that a statement
+    /// sorting beside an `INSERT ... SELECT` spool and a statement undo log
+    /// (half the sort budget each at most in memory) leaves the rest of
+    /// the heap to B-tree balancing, the log's index and the statements
+    /// themselves. Everything else is [`DEFAULT`](Self::DEFAULT)'s.
+    ///
+    /// ```
+    /// use boundlite::Config;
+    ///
+    /// let config = Config::for_heap(256 * 1024);
+    /// assert!(config.cache_bytes(4096) <= 64 * 1024 || config.cache_frames == Config::MIN_CACHE_FRAMES);
+    /// assert_eq!(config.sort_memory, 32 * 1024);
+    /// ```
+    pub const fn for_heap(heap: usize) -> Config {
+        let page_size = Self::DEFAULT.page_size.get();
+        let least = Self::MIN_CACHE_FRAMES;
+        let at_least = Config {
+            cache_frames: least,
+            ..Self::DEFAULT
+        }
+        .cache_bytes(page_size);
+        let per_frame = page_size as usize + FRAME_OVERHEAD;
+        let frames = least + (heap / 4).saturating_sub(at_least) / per_frame;
+        let pages = 3 * page_size as usize;
+        let sort_memory = if heap / 8 > pages { heap / 8 } else { pages };
+        Config {
+            cache_frames: frames,
+            sort_memory,
+            ..Self::DEFAULT
+        }
+    }
+}
+
 /// What a sort takes beyond its rows and page buffers: its keys, the list
 /// of its runs and the merge's heap, and a temporary file's handle.
 pub const SORT_OVERHEAD: usize = 2048;

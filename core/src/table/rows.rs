@@ -113,14 +113,16 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         self.view
     }
 
-    /// Records the change `undo` describes when logging. A log past the
-    /// statement's memory budget (`sort_memory`) first moves what it holds
-    /// to its temporary file, so that the change can still be undone.
+    /// Records the change `undo` describes when logging. A log past half
+    /// the statement's sort budget (`sort_memory`; its buffers grow by
+    /// doubling, so they hold up to the whole budget) first moves what it
+    /// holds to its temporary file, so that the change can still be
+    /// undone.
     fn log(&mut self, undo: impl FnOnce(&mut UndoLog<A>) -> Result<Undo>) -> Result<()> {
         let Some(log) = self.undo.as_mut() else {
             return Ok(());
         };
-        if log.memory() > self.db.sort_memory() && !log.is_empty() {
+        if log.memory() > self.db.sort_memory() / 2 && !log.is_empty() {
             let spill = match self.spilled.as_mut() {
                 Some(spill) => spill,
                 None => self

@@ -180,19 +180,16 @@ fn heap_bytes(arg: &str) -> Result<usize, String> {
 }
 
 /// The configuration the shell opens with: `boundlite_std::open`'s busy
-/// timeout, and with a heap of `heap` bytes a cache that fits in a
-/// quarter of it.
+/// timeout, and with a heap of `heap` bytes the cache and sort budget
+/// [`Config::for_heap`] gives it.
 fn shell_config(heap: Option<usize>) -> Config {
-    let config = Config {
-        busy_timeout_ms: DEFAULT_BUSY_TIMEOUT_MS,
-        ..Config::DEFAULT
+    let config = match heap {
+        Some(bytes) => Config::for_heap(bytes),
+        None => Config::DEFAULT,
     };
-    match heap {
-        Some(bytes) => Config {
-            cache_frames: heap_cache_frames(bytes, config.page_size.get()),
-            ..config
-        },
-        None => config,
+    Config {
+        busy_timeout_ms: DEFAULT_BUSY_TIMEOUT_MS,
+        ..config
     }
 }
 
