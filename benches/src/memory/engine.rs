@@ -57,7 +57,7 @@ pub fn boundlite(
         if let Some(p) = profiler.as_deref_mut() {
             p.start();
         }
-        let result = engine_boundlite::run(options, path, &counting, &meter, progress);
+        let result = engine_boundlite::run(options, path, None, &counting, &meter, progress);
         let dhat = profiler.and_then(|p| p.stop());
         return Ok(result?.into_report(Engine::Boundlite, AllocatorKind::Counting, dhat));
     };
@@ -83,7 +83,7 @@ pub fn boundlite(
     if let Some(p) = profiler.as_deref_mut() {
         p.start();
     }
-    let result = engine_boundlite::run(options, path, &arena, &meter, progress);
+    let result = engine_boundlite::run(options, path, Some(bytes), &arena, &meter, progress);
     let dhat = profiler.and_then(|p| p.stop());
     Ok(result?.into_report(Engine::Boundlite, AllocatorKind::Arena(bytes), dhat))
 }

@@ -167,16 +167,17 @@ impl<A: Allocator + Clone> Session for BoundliteSession<'_, '_, A> {
 }
 
 /// Runs the workload of `options` on a boundlite database at `path`
-/// whose every allocation comes from `alloc`; `meter` reads `alloc`'s
-/// counters.
+/// whose every allocation comes from `alloc` (a fixed heap of `heap` bytes
+/// when given); `meter` reads `alloc`'s counters.
 pub fn run<A: Allocator + Clone>(
     options: &Options,
     path: &Path,
+    heap: Option<usize>,
     alloc: A,
     meter: &dyn Fn() -> HeapSnapshot,
     progress: &mut Progress,
 ) -> Result<Measured, BenchError> {
-    let config = options.boundlite_config()?;
+    let config = options.boundlite_config(heap)?;
     let name = path
         .to_str()
         .ok_or_else(|| BenchError::Usage(format!("{} is not UTF-8", path.display())))?;

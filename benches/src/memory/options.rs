@@ -167,13 +167,20 @@ impl Options {
             .max(Config::MIN_CACHE_FRAMES)
     }
 
-    /// boundlite's configuration for these options.
-    pub fn boundlite_config(&self) -> Result<Config, BenchError> {
+    /// boundlite's configuration for these options, in a fixed heap of
+    /// `heap` bytes when given: the cache these options ask for, as SQLite
+    /// gets it, and the sort budget [`Config::for_heap`] gives that heap
+    /// (the default's otherwise).
+    pub fn boundlite_config(&self, heap: Option<usize>) -> Result<Config, BenchError> {
         let page_size = PageSize::new(self.page_size)
             .ok_or_else(|| BenchError::Usage(format!("bad page size {}", self.page_size)))?;
+        let sort_memory = heap.map_or(Config::DEFAULT.sort_memory, |bytes| {
+            Config::for_heap(bytes).sort_memory
+        });
         Ok(Config {
             page_size,
             cache_frames: self.cache_frames(),
+            sort_memory,
             ..Config::DEFAULT
         })
     }
