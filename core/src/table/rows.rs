@@ -14,7 +14,7 @@
 
 use boundlite_platform::Platform;
 
-use crate::alloc::{Allocator, Vec};
+use crate::alloc::{Allocator, Box, Vec};
 use crate::btree::{SeekMode, TableCursor};
 use crate::pager::Pager;
 use crate::record::RecordRef;
@@ -44,8 +44,9 @@ pub(crate) struct Writer<'t, 'db, P: Platform, A: Allocator + Clone> {
     view: &'t View<'db, P, A>,
     pub(super) txn: &'t WriteTransaction<'db, P, A>,
     undo: Option<UndoLog<A>>,
-    /// The undo log's older entries, once it outgrew its budget.
-    spilled: Option<UndoSpill<P::File, A>>,
+    /// The undo log's older entries, once it outgrew its budget; boxed, as
+    /// a file handle can be large and a writer moves with every statement.
+    spilled: Option<Box<UndoSpill<P::File, A>, A>>,
     /// The index key being built or looked for.
     pub(super) key: Vec<u8, A>,
     row: Vec<u8, A>,
@@ -125,9 +126,10 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         if log.memory() > self.db.sort_memory() / 2 && !log.is_empty() {
             let spill = match self.spilled.as_mut() {
                 Some(spill) => spill,
-                None => self
-                    .spilled
-                    .insert(UndoSpill::open(self.db.platform(), &self.alloc)?),
+                None => self.spilled.insert(Box::try_new_in(
+                    UndoSpill::open(self.db.platform(), &self.alloc)?,
+                    self.alloc.clone(),
+                )?),
             };
             spill.push(log)?;
         }
