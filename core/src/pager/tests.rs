@@ -715,3 +715,61 @@ fn a_cache_growing_on_every_miss_keeps_every_page_read() {
     // At capacity it evicts, as the other policy does.
     assert_eq!(pager.allocated_frames(), 64);
 }
+
+/// A pager with a log, on `PATH` and its `-wal`.
+fn open_logged<'d>(disk: &'d MemoryPlatform, cfg: &Config) -> Pager<MemoryFile<'d>, Global> {
+    let file = disk.open(PATH, OpenMode::Create).unwrap();
+    let wal = disk.open("test.db-wal", OpenMode::Create).unwrap();
+    Pager::open(file, Some(wal), OpenMode::Create, cfg, Global).unwrap()
+}
+
+#[test]
+fn a_logged_transaction_larger_than_the_cache_spills_and_commits_whole() {
+    let disk = MemoryPlatform::new();
+    let cfg = config(512, Config::MIN_CACHE_FRAMES);
+    create(&disk, &cfg, 3);
+    let pager = open_logged(&disk, &cfg);
+    // Rolled back: nothing of it stays, though most of it was spilled.
+    pager.begin_write().unwrap();
+    for _ in 0..100 {
+        pager.allocate().unwrap().fill(0xaa);
+    }
+    pager.rollback().unwrap();
+    assert_eq!(pager.page_count(), 3);
+    // Committed: 300 pages through a 12-frame cache, a third of them then
+    // freed (the freelist's trunks and page 1's header spill too), and
+    // pages changed again after they were spilled.
+    pager.begin_write().unwrap();
+    for n in 4..=303u32 {
+        let mut page = pager.allocate().unwrap();
+        assert_eq!(page.number().get(), n);
+        page.fill(n as u8);
+    }
+    for n in (4..=303u32).filter(|n| n % 3 == 0) {
+        pager.free(PageNo::new(n).unwrap()).unwrap();
+    }
+    for n in (4..=303u32).filter(|n| n % 7 == 1) {
+        if n % 3 != 0 {
+            pager.page_mut(PageNo::new(n).unwrap()).unwrap()[0] = 0xee;
+        }
+    }
+    pager.commit().unwrap();
+    let expect = |pager: &Pager<MemoryFile<'_>, Global>| {
+        assert_eq!(pager.page_count(), 303);
+        assert_eq!(pager.header().freelist_count, 100);
+        for n in (4..=303u32).filter(|n| n % 3 != 0) {
+            let page = pager.page(PageNo::new(n).unwrap()).unwrap();
+            let first = if n % 7 == 1 { 0xee } else { n as u8 };
+            assert_eq!(page[0], first, "page {n}");
+            assert!(page[1..].iter().all(|b| *b == n as u8), "page {n}");
+        }
+    };
+    expect(&pager);
+    drop(pager);
+    // The log alone holds the transaction, and recovery takes it whole.
+    let reopened = open_logged(&disk, &cfg);
+    expect(&reopened);
+    let header = DatabaseHeader::parse(&reopened.page(PageNo::ONE).unwrap()[..100]).unwrap();
+    assert_eq!(header.freelist_count, 100);
+    assert_eq!(header.database_size, 303);
+}
