@@ -32,7 +32,8 @@
 //!   not fit or leaves a page under a third full, growing and shrinking
 //!   the root in place;
 //! - `cell_list`: a page's cells held off the page while it is rebuilt;
-//! - `spill`: writing and freeing overflow chains.
+//! - `spill`: writing and freeing overflow chains, a chain filled page by
+//!   page from a [`PayloadBytes`] so a payload is never held whole.
 //!
 //! Invariants: page bytes are untrusted. Every offset, length, child pointer
 //! and chain link is checked before use, and a page that breaks the format
@@ -63,4 +64,5 @@ pub use overflow::{OverflowChain, read_payload};
 pub use page::{BTreePage, Freeblock, PageKind};
 pub use payload::PayloadKind;
 pub use source::{FileImage, PageSource, PageStore};
+pub use spill::PayloadBytes;
 pub use writer::{TreeKind, TreeWriter};

@@ -42,7 +42,7 @@ use boundlite_platform::Platform;
 
 use super::Database;
 use crate::alloc::Allocator;
-use crate::btree::{TreeKind, TreeWriter};
+use crate::btree::{PayloadBytes, TreeKind, TreeWriter};
 use crate::record::KeyColumn;
 use crate::schema::SchemaEditor;
 use crate::{Error, PageNo, Result, RowId};
@@ -121,6 +121,28 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
     /// replacing any row with that rowid.
     pub fn insert_row(&self, root: PageNo, rowid: RowId, record: &[u8]) -> Result<()> {
         self.change(|writer, pager| writer.insert_row(pager, root, rowid, record))
+    }
+
+    /// [`insert_row`](Self::insert_row) for a record produced a range at
+    /// a time, its overflow pages filled page by page.
+    pub fn insert_row_from<R: PayloadBytes + ?Sized>(
+        &self,
+        root: PageNo,
+        rowid: RowId,
+        record: &R,
+    ) -> Result<()> {
+        self.change(|writer, pager| writer.insert_row_from(pager, root, rowid, record))
+    }
+
+    /// [`insert_new_row`](Self::insert_new_row) for a record produced a
+    /// range at a time, its overflow pages filled page by page.
+    pub fn insert_new_row_from<R: PayloadBytes + ?Sized>(
+        &self,
+        root: PageNo,
+        rowid: RowId,
+        record: &R,
+    ) -> Result<bool> {
+        self.change(|writer, pager| writer.insert_new_row_from(pager, root, rowid, record))
     }
 
     /// Stores `record` as row `rowid` of the table rooted at `root` unless

@@ -17,9 +17,11 @@
 use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, TryClone, Vec};
-use crate::record::{ValueRef, encode_into};
+use crate::record::{Field, ValueRef, encode_into, encoded_len};
 use crate::sql::eval::affinity::stored_real;
-use crate::sql::eval::{Coerced, EvalContext, Value, apply_affinity, evaluate};
+use crate::sql::eval::{
+    Coerced, EvalContext, Scalar, Value, apply_affinity, evaluate, zeroblob_call,
+};
 use crate::sql::{Affinity, ColumnPos, Conflict, Expr, Ident, Insert, InsertSource, Select};
 use crate::{Error, Result, RowId};
 
@@ -28,7 +30,7 @@ use super::check::columns_exist;
 use super::select::{self, assign, load_table};
 use crate::table::TableInfo;
 use crate::table::Writer;
-use crate::table::with_value_refs;
+use crate::table::{is_indexed, with_gathered, with_value_refs};
 
 /// Runs `insert`; returns the rows inserted.
 pub(crate) fn run<P: Platform, A: Allocator + Clone>(
@@ -66,6 +68,12 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     let ctx = env.context();
     let mut record = env.scratch.record(&alloc);
     let mut values = env.scratch.values(&alloc);
+    // A `zeroblob(N)` value is stored without its N bytes: the columns
+    // given one, listed only for a statement that has one.
+    let mut zeros = Vec::new_in(alloc.clone());
+    if rows.iter().any(|row| row.iter().any(is_zeroblob_call)) {
+        zeros.try_resize(table.column_count(), None)?;
+    }
     // When the row names every column, no default is ever read (the rowid
     // alias's slot is cleared when the row is encoded).
     let untargeted = (0..table.column_count())
@@ -85,6 +93,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             values.try_resize_with(table.column_count(), || Value::Null)?;
         }
         let mut rowid = None;
+        zeros.fill(None);
         for (expr, target) in row.iter().zip(targets.iter()) {
             match target {
                 ColumnPos::Rowid => rowid = Some(evaluate(expr, &ctx)?),
@@ -94,7 +103,13 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
                             // A bound value is copied into the slot's
                             // buffer rather than into a new one.
                             Expr::Param(p) => assign(slot, ctx.param(p.number)?, &alloc)?,
-                            _ => *slot = evaluate(expr, &ctx)?,
+                            _ => match (zeros.get_mut(*i), is_zeroblob_call(expr)) {
+                                (Some(zero), true) => {
+                                    *zero = zeroblob_call(expr, &ctx)?;
+                                    *slot = Value::Blob(Vec::new_in(alloc.clone()));
+                                }
+                                _ => *slot = evaluate(expr, &ctx)?,
+                            },
                         }
                     }
                 }
@@ -104,7 +119,16 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             Some(v) if !v.is_null() => Some(v),
             _ => None,
         };
-        if store_row(w, &table, rowid, &mut values, conflict, &mut record)? {
+        let stored = store_row(
+            w,
+            &table,
+            rowid,
+            &mut values,
+            &mut zeros,
+            conflict,
+            &mut record,
+        );
+        if stored? {
             changed += 1;
         }
     }
@@ -150,7 +174,7 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
                 }
             }
         }
-        if store_row(w, table, rowid, &mut values, conflict, &mut record)? {
+        if store_row(w, table, rowid, &mut values, &mut [], conflict, &mut record)? {
             changed += 1;
         }
     }
@@ -234,19 +258,75 @@ fn with_affinity<A: Allocator + Clone>(
 
 /// Stores `values` (one per column of `table`) as a row: as row `rowid`
 /// when given, else under a new rowid. Returns `false` when `OR IGNORE`
-/// skipped it. `record` is scratch space.
+/// skipped it. `zeros` is empty, or names per column the length of a
+/// `zeroblob` stored there (whose slot in `values` holds an empty BLOB).
+/// A record that spills to overflow pages is written to them straight
+/// from the values; any other is encoded into `record`, scratch space.
 pub(crate) fn store_row<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
     table: &TableInfo<A>,
     rowid: Option<Value<A>>,
     values: &mut Vec<Value<A>, A>,
+    zeros: &mut [Option<usize>],
     conflict: Conflict,
     record: &mut Vec<u8, A>,
 ) -> Result<bool> {
-    match encode_row(w, table, rowid, values, conflict, record)? {
-        Some(rowid) => w.insert(table, rowid, record, conflict),
-        None => Ok(false),
+    let Some(rowid) = prepare_row(w, table, rowid, values, conflict)? else {
+        return Ok(false);
+    };
+    let alloc = w.allocator().clone();
+    for (i, zero) in zeros.iter_mut().enumerate() {
+        // An index entry holds the column's bytes, so they must exist.
+        if let (Some(len), Some(slot)) = (*zero, values.get_mut(i))
+            && is_indexed(table, i)
+        {
+            *slot = Value::Blob(Vec::try_from_elem_in(0, len, alloc.clone())?);
+            *zero = None;
+        }
     }
+    let fields = values.iter().enumerate().map(|(i, v)| {
+        Ok(match zeros.get(i).copied().flatten() {
+            Some(len) => Field::Zeros(len),
+            None => Field::Value(v.as_ref()),
+        })
+    });
+    let empty = Field::Value(ValueRef::Null);
+    with_gathered(values.len(), empty, fields, alloc.clone(), |fields| {
+        let zeroed = zeros
+            .iter()
+            .flatten()
+            .try_fold(0usize, |a, &n| a.checked_add(n));
+        let len = with_value_refs(fields.len(), fields.iter().map(value_of), alloc, |refs| {
+            Ok(encoded_len(refs)?)
+        })?;
+        let spills = match zeroed.and_then(|z| z.checked_add(len)) {
+            Some(total) => w.spills(total),
+            None => true,
+        };
+        if spills {
+            return w.insert_fields(table, rowid, fields, record, conflict);
+        }
+        record.clear();
+        let refs = fields.iter().map(value_of);
+        with_value_refs(fields.len(), refs, w.allocator().clone(), |refs| {
+            Ok(encode_into(refs, record)?)
+        })?;
+        w.insert(table, rowid, record, conflict)
+    })
+}
+
+/// The value a field of at most a page's bytes holds: a zeroblob is
+/// counted (or encoded) by the caller, so it reads here as an empty BLOB.
+fn value_of<'v>(field: &Field<'v>) -> Result<ValueRef<'v>> {
+    Ok(match *field {
+        Field::Value(value) => value,
+        Field::Zeros(_) => ValueRef::Blob(&[]),
+    })
+}
+
+/// Whether `expr` calls `zeroblob`.
+fn is_zeroblob_call<A: Allocator>(expr: &Expr<'_, A>) -> bool {
+    matches!(expr, Expr::Function(f) if Scalar::lookup(&f.name) == Some(Scalar::ZeroBlob))
 }
 
 /// Gives `values` (one per column of `table`) their columns' affinities
@@ -260,6 +340,29 @@ pub(crate) fn encode_row<P: Platform, A: Allocator + Clone>(
     values: &mut Vec<Value<A>, A>,
     conflict: Conflict,
     record: &mut Vec<u8, A>,
+) -> Result<Option<RowId>> {
+    let Some(rowid) = prepare_row(w, table, rowid, values, conflict)? else {
+        return Ok(None);
+    };
+    // The borrowed values the encoder reads live on the stack for the
+    // usual narrow table, so storing a row allocates nothing here.
+    let refs = values.iter().map(|v| Ok(v.as_ref()));
+    with_value_refs(values.len(), refs, w.allocator().clone(), |refs| {
+        record.clear();
+        Ok(encode_into(refs, record)?)
+    })?;
+    Ok(Some(rowid))
+}
+
+/// Gives `values` (one per column of `table`) their columns' affinities
+/// and checks `NOT NULL`: returns the row's rowid (`rowid` when given,
+/// else a new one), or `None` when `OR IGNORE` skips the row.
+fn prepare_row<P: Platform, A: Allocator + Clone>(
+    w: &Writer<'_, '_, P, A>,
+    table: &TableInfo<A>,
+    rowid: Option<Value<A>>,
+    values: &mut Vec<Value<A>, A>,
+    conflict: Conflict,
 ) -> Result<Option<RowId>> {
     let alloc = w.allocator().clone();
     let rowid = match rowid {
@@ -300,12 +403,5 @@ pub(crate) fn encode_row<P: Platform, A: Allocator + Clone>(
             return Err(Error::Sql("generated columns are not supported"));
         }
     }
-    // The borrowed values the encoder reads live on the stack for the
-    // usual narrow table, so storing a row allocates nothing here.
-    let refs = values.iter().map(|v| Ok(v.as_ref()));
-    with_value_refs(values.len(), refs, alloc, |refs| {
-        record.clear();
-        Ok(encode_into(refs, record)?)
-    })?;
     Ok(Some(rowid))
 }

@@ -13,6 +13,8 @@
 //! - `conflict`: uniqueness checks and how a conflict is resolved;
 //! - `undo`: the statement undo log;
 //! - `catalog`: schema changes made through a [`Writer`];
+//! - `stream`: rows stored from their values a page at a time, for
+//!   records that spill to overflow pages;
 //! - `value_refs`: borrowed value lists gathered on the stack.
 //!
 //! Invariants:
@@ -34,6 +36,7 @@ mod catalog;
 mod conflict;
 mod info;
 mod rows;
+mod stream;
 #[cfg(test)]
 mod tests;
 mod undo;
@@ -42,5 +45,6 @@ mod view;
 
 pub(crate) use info::{IndexInfo, SchemaVersion, TableInfo};
 pub(crate) use rows::{Buffers, Writer};
-pub(crate) use value_refs::with_value_refs;
+pub(crate) use stream::is_indexed;
+pub(crate) use value_refs::{with_gathered, with_value_refs};
 pub(crate) use view::{KeyCursor, RowCursor, Sees, View};

@@ -15,7 +15,7 @@
 use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Vec};
-use crate::btree::{SeekMode, TableCursor};
+use crate::btree::{PayloadBytes, SeekMode, TableCursor};
 use crate::pager::Pager;
 use crate::record::RecordRef;
 use crate::schema::{KeyBuilt, build_index_key};
@@ -258,6 +258,22 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         record: &[u8],
         conflict: Conflict,
     ) -> Result<bool> {
+        self.insert_payload(table, rowid, record, record, conflict)
+    }
+
+    /// [`insert`](Self::insert) of a row whose record `payload` is
+    /// produced a range at a time (see `stream`); `keys` is a record that
+    /// agrees with it on every indexed column, which the index entries
+    /// and uniqueness checks are built from.
+    pub(super) fn insert_payload<R: PayloadBytes + ?Sized>(
+        &mut self,
+        table: &TableInfo<A>,
+        rowid: RowId,
+        keys: &[u8],
+        payload: &R,
+        conflict: Conflict,
+    ) -> Result<bool> {
+        let record = keys;
         let root = table.root;
         let exists = if table.indexes.iter().any(|i| i.columns.unique) {
             self.db.table_cursor(root).seek(rowid, SeekMode::Eq)?
@@ -265,7 +281,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
             // No unique key to check first: try the row in place, and
             // resolve a rowid conflict only when there is one.
             self.log(|_| Ok(Undo::RowInserted { root, rowid }))?;
-            if self.txn.insert_new_row(root, rowid, record)? {
+            if self.txn.insert_new_row_from(root, rowid, payload)? {
                 return self.insert_keys(table, record, rowid);
             }
             if let Some(log) = self.undo.as_mut() {
@@ -295,7 +311,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
             }
         }
         self.log(|_| Ok(Undo::RowInserted { root, rowid }))?;
-        self.txn.insert_row(root, rowid, record)?;
+        self.txn.insert_row_from(root, rowid, payload)?;
         self.insert_keys(table, record, rowid)
     }
 

@@ -59,7 +59,7 @@ use core::cell::Cell;
 
 use crate::alloc::Allocator;
 use crate::record::{Collation, ValueRef};
-use crate::sql::ast::{Affinity, ColumnRef, Expr, ParamNo};
+use crate::sql::ast::{self, Affinity, ColumnRef, Expr, ParamNo};
 use crate::{Error, Result};
 
 pub use affinity::{Coerced, apply_affinity, apply_comparison_affinity, comparison_affinity};
@@ -163,6 +163,28 @@ where
     C: EvalContext<A>,
 {
     f(tree::eval(expr, ctx)?.get())
+}
+
+/// When `expr` is a call `zeroblob(n)`, its length, so that a caller
+/// storing it can write N zero bytes without holding them (SQLite's
+/// zero-filled BLOB); `None` for any other expression.
+pub fn zeroblob_call<A, C>(expr: &Expr<'_, A>, ctx: &C) -> Result<Option<usize>>
+where
+    A: Allocator + Clone,
+    C: EvalContext<A>,
+{
+    let Expr::Function(call) = expr else {
+        return Ok(None);
+    };
+    let ast::FunctionArgs::List(args) = &call.args else {
+        return Ok(None);
+    };
+    match args.as_slice() {
+        [n] if !call.distinct && Scalar::lookup(&call.name) == Some(Scalar::ZeroBlob) => {
+            evaluate_then(n, ctx, |n| func::zeroblob_len(n).map(Some))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Whether `expr` is true in `ctx` (`None`: NULL), as a `WHERE` clause
