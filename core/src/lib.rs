@@ -43,7 +43,7 @@ pub use boundlite_alloc as alloc;
 pub use boundlite_platform as platform;
 pub use btree::TreeKind;
 pub use config::{CacheGrowth, Config, READ_OVERHEAD};
-pub use connection::{Connection, Row, Statement};
+pub use connection::{Blob, BlobAccess, Connection, Row, Statement};
 pub use database::{Database, WriteTransaction};
 pub use error::{Error, Result};
 pub use page_no::PageNo;

@@ -14,6 +14,8 @@
 //! - [`payload`]: SQLite's exact rule for how much of a payload stays on the
 //!   page, and the on-page size of a cell;
 //! - [`overflow`]: following a payload's overflow chain;
+//! - [`blob`]: reading and writing a byte range of one stored payload in
+//!   place, page by page (incremental BLOB I/O);
 //! - [`source`]: [`PageSource`], the one thing a cursor needs from the
 //!   pager, with [`FileImage`] for a whole file held in memory, and
 //!   [`PageStore`], a source that can also be changed: the writer reads
@@ -44,6 +46,7 @@
 //! scratch buffers must grow. Root pages never move.
 
 mod balance;
+pub mod blob;
 pub mod cell;
 mod cell_list;
 pub mod cursor;
@@ -58,6 +61,7 @@ mod writer;
 #[cfg(test)]
 mod tests;
 
+pub use blob::PayloadPlace;
 pub use cell::{Cell, Payload};
 pub use cursor::{CursorState, IndexCursor, MAX_DEPTH, PayloadRef, SeekMode, TableCursor};
 pub use overflow::{OverflowChain, read_payload};

@@ -42,7 +42,8 @@ use boundlite_platform::Platform;
 
 use super::Database;
 use crate::alloc::Allocator;
-use crate::btree::{PayloadBytes, TreeKind, TreeWriter};
+use crate::btree::blob::write_range;
+use crate::btree::{PayloadBytes, PayloadPlace, TreeKind, TreeWriter};
 use crate::record::KeyColumn;
 use crate::schema::SchemaEditor;
 use crate::{Error, PageNo, Result, RowId};
@@ -149,6 +150,17 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
     /// a row with that rowid exists; returns whether it stored it.
     pub fn insert_new_row(&self, root: PageNo, rowid: RowId, record: &[u8]) -> Result<bool> {
         self.change(|writer, pager| writer.insert_new_row(pager, root, rowid, record))
+    }
+
+    /// Overwrites the bytes at `offset..offset + bytes.len()` of the
+    /// payload stored at `place`, page by page; its size stays.
+    pub(crate) fn write_payload(
+        &self,
+        place: &PayloadPlace,
+        offset: usize,
+        bytes: &[u8],
+    ) -> Result<()> {
+        self.change(|_, pager| write_range(pager, place, offset, bytes))
     }
 
     /// Removes row `rowid`; returns whether it existed.

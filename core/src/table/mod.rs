@@ -13,6 +13,8 @@
 //! - `conflict`: uniqueness checks and how a conflict is resolved;
 //! - `undo`: the statement undo log;
 //! - `catalog`: schema changes made through a [`Writer`];
+//! - `blob`: one column of one row read and written in place
+//!   (incremental BLOB I/O);
 //! - `stream`: rows stored from their values a page at a time, for
 //!   records that spill to overflow pages;
 //! - `value_refs`: borrowed value lists gathered on the stack.
@@ -32,6 +34,7 @@
 //!   and never copies;
 //! - a [`View`] never shows another connection's uncommitted pages.
 
+mod blob;
 mod catalog;
 mod conflict;
 mod info;
@@ -43,6 +46,7 @@ mod undo;
 mod value_refs;
 mod view;
 
+pub(crate) use blob::{BlobColumn, Located, locate, read_blob};
 pub(crate) use info::{IndexInfo, SchemaVersion, TableInfo};
 pub(crate) use rows::{Buffers, Writer};
 pub(crate) use stream::is_indexed;

@@ -2,6 +2,7 @@
 
 use boundlite_alloc::{Allocator, Vec};
 
+use crate::btree::blob::PayloadPlace;
 use crate::btree::cursor::path::{TreeKind, TreePath};
 use crate::btree::cursor::{CursorState, PayloadRef, SeekMode};
 use crate::btree::page::BTreePage;
@@ -198,6 +199,17 @@ impl<'p, S: PageSource, A: Allocator> TableCursor<'p, S, A> {
             cell.payload()
                 .map(|payload| payload.size())
                 .ok_or(Error::corrupt(page, "table leaf cell without a payload"))
+        })
+    }
+
+    /// Where the current row's record is stored, for reading or writing
+    /// a range of it in place (see [`blob`](crate::btree::blob)).
+    pub fn payload_place(&self) -> Result<PayloadPlace> {
+        self.path.with_cell(|cell, page| {
+            let payload = cell
+                .payload()
+                .ok_or(Error::corrupt(page, "table leaf cell without a payload"))?;
+            PayloadPlace::of(payload, page)
         })
     }
 

@@ -1,0 +1,168 @@
+//! Reading and writing a byte range of one stored payload in place, page
+//! by page: SQLite's incremental BLOB I/O at the B-tree level.
+//!
+//! A [`PayloadPlace`] says where a cell's payload lies: its local bytes
+//! on the cell's page, then its overflow chain. [`read_range`] and
+//! [`write_range`] map a range of payload offsets onto those pages and
+//! touch only the pages the range covers (plus the links of the chain
+//! pages before it, which locate it), so the memory they need is one
+//! pinned page, whatever the payload's size.
+//!
+//! Invariants: a range past the payload's size is `Misuse`, found before
+//! any page is read or changed; a write never changes a payload's size,
+//! a cell or a chain link, only payload bytes; page bytes are untrusted,
+//! so a chain that ends early, leaves the database or links to page 1,
+//! and local bytes past the page's end, are `Corrupt`; a walk visits at
+//! most the pages the payload's size implies, so a chain that loops
+//! cannot make it loop.
+
+use crate::btree::cell::Payload;
+use crate::btree::payload::{OVERFLOW_LINK_LEN, overflow_content_size, overflow_page_count};
+use crate::btree::source::{PageSource, PageStore};
+use crate::format::Reader;
+use crate::{Error, PageNo, Result};
+
+/// Where one cell's payload is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PayloadPlace {
+    /// The page holding the cell.
+    pub page: PageNo,
+    /// Where the payload's local bytes start on that page.
+    pub local_offset: usize,
+    /// How many of its bytes are local.
+    pub local: u32,
+    /// Its whole size.
+    pub size: u32,
+    /// Its first overflow page, when it spills.
+    pub overflow: Option<PageNo>,
+}
+
+impl PayloadPlace {
+    /// Where `payload`, a payload of a cell on page `page`, is stored.
+    pub fn of(payload: &Payload<'_>, page: PageNo) -> Result<Self> {
+        let local = u32::try_from(payload.local().len())
+            .map_err(|_| Error::corrupt(page, "local payload larger than a page"))?;
+        Ok(PayloadPlace {
+            page,
+            local_offset: payload.local_offset(),
+            local,
+            size: payload.size(),
+            overflow: payload.first_overflow(),
+        })
+    }
+}
+
+/// Copies the payload bytes at `offset..offset + out.len()` of the
+/// payload at `place` into `out`.
+pub fn read_range<S: PageSource + ?Sized>(
+    source: &S,
+    place: &PayloadPlace,
+    offset: usize,
+    out: &mut [u8],
+) -> Result<()> {
+    walk(source, place, offset, out.len(), |no, at, piece| {
+        let page = source.page(no)?;
+        let bytes = Reader::for_page(&page, no).slice(at, piece.len)?;
+        out.get_mut(piece.start..piece.start + piece.len)
+            .ok_or(Error::Misuse("read piece outside its buffer"))?
+            .copy_from_slice(bytes);
+        Ok(())
+    })
+}
+
+/// Overwrites the payload bytes at `offset..offset + bytes.len()` of the
+/// payload at `place` with `bytes`, inside the store's write transaction.
+pub fn write_range<S: PageStore + ?Sized>(
+    store: &S,
+    place: &PayloadPlace,
+    offset: usize,
+    bytes: &[u8],
+) -> Result<()> {
+    walk(store, place, offset, bytes.len(), |no, at, piece| {
+        let src = bytes
+            .get(piece.start..piece.start + piece.len)
+            .ok_or(Error::Misuse("write piece outside its buffer"))?;
+        let mut page = store.page_mut(no)?;
+        page.get_mut(at..at + piece.len)
+            .ok_or(Error::corrupt(no, "payload runs past the end of its page"))?
+            .copy_from_slice(src);
+        Ok(())
+    })
+}
+
+/// One page's share of a range: where it starts in the caller's buffer,
+/// and how long it is.
+#[derive(Debug, Clone, Copy)]
+struct Piece {
+    start: usize,
+    len: usize,
+}
+
+/// Calls `each(page, offset on the page, piece)` for every page the
+/// range `offset..offset + len` of the payload at `place` covers, in
+/// order.
+fn walk<S: PageSource + ?Sized>(
+    source: &S,
+    place: &PayloadPlace,
+    offset: usize,
+    len: usize,
+    mut each: impl FnMut(PageNo, usize, Piece) -> Result<()>,
+) -> Result<()> {
+    let end = offset
+        .checked_add(len)
+        .filter(|&end| end <= place.size as usize)
+        .ok_or(Error::Misuse("payload range past its end"))?;
+    if len == 0 {
+        return Ok(());
+    }
+    let local = place.local as usize;
+    if offset < local {
+        let piece = Piece {
+            start: 0,
+            len: local.min(end) - offset,
+        };
+        let at = place
+            .local_offset
+            .checked_add(offset)
+            .ok_or(Error::corrupt(place.page, "payload offset overflows"))?;
+        each(place.page, at, piece)?;
+    }
+    if end <= local {
+        return Ok(());
+    }
+    let usable = source.usable_size();
+    let content = overflow_content_size(usable) as usize;
+    let pages = overflow_page_count(usable, place.size, place.local);
+    let mut next = place.overflow;
+    let mut from = place.page;
+    let mut page_start = local;
+    for _ in 0..pages {
+        let no = next.ok_or(Error::corrupt(
+            from,
+            "overflow chain ends before its payload",
+        ))?;
+        if no.get() > source.page_count() || no == PageNo::ONE || no == from {
+            return Err(Error::corrupt(from, "overflow chain leaves its payload"));
+        }
+        let page_end = page_start + content;
+        if page_end > offset {
+            let first = offset.max(page_start);
+            let last = end.min(page_end);
+            let piece = Piece {
+                start: first - offset,
+                len: last - first,
+            };
+            each(no, OVERFLOW_LINK_LEN as usize + first - page_start, piece)?;
+        }
+        if page_end >= end {
+            return Ok(());
+        }
+        next = PageNo::new(Reader::for_page(&source.page(no)?, no).u32(0)?);
+        from = no;
+        page_start = page_end;
+    }
+    Err(Error::corrupt(
+        place.page,
+        "overflow chain shorter than its payload",
+    ))
+}

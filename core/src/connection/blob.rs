@@ -1,0 +1,235 @@
+//! [`Blob`]: incremental BLOB I/O, SQLite's `sqlite3_blob_open`,
+//! `_read`, `_write` and `_bytes`: one TEXT or BLOB value of one row read
+//! and written a range at a time, through the pages that hold it, so a
+//! value far bigger than the heap can be stored and read back (create
+//! it with `zeroblob(N)`, then write it in chunks).
+//!
+//! Rules, as SQLite's where it has one:
+//! - [`Connection::blob_open`] fails with "no such table", "no such
+//!   column", "no such rowid", or "cannot open value of type ..." for a
+//!   value that is neither TEXT nor BLOB (the `INTEGER PRIMARY KEY`
+//!   column, whose record slot is NULL, is "cannot open value of type
+//!   null", as in SQLite); opening for writing a column an index covers
+//!   is "cannot open indexed column for writing";
+//! - a handle never changes a value's size: [`Blob::write_at`] past its
+//!   end fails, changing nothing; [`Blob::read_at`] past its end reads
+//!   what there is;
+//! - writing through a handle opened [`BlobAccess::ReadOnly`] is
+//!   [`Error::ReadOnly`];
+//! - if the row is deleted or changed so that the value moved or changed
+//!   type or size, the handle fails with [`Error::Abort`] and changes
+//!   nothing (SQLite's `SQLITE_ABORT`); so does a schema change;
+//! - transactions: inside `BEGIN` a write joins the connection's
+//!   transaction (committed or rolled back with it), and a read sees it;
+//!   outside, each [`Blob::write_at`] is a transaction of its own,
+//!   committed when it returns, and each [`Blob::read_at`] reads the last
+//!   commit. SQLite instead keeps an autocommit handle's writes in one
+//!   transaction until the handle is closed; committing each write keeps
+//!   a write's memory to the pages it touches, so a firmware can fill a
+//!   value much larger than its page cache.
+//!
+//! Each call finds the row again from the table's root and reads the
+//! record header and the chain links before its range: its memory is a
+//! few pinned pages, whatever the value's size.
+
+use boundlite_platform::Platform;
+
+use crate::alloc::Allocator;
+use crate::record::{ColumnPlace, SerialType};
+use crate::table::{BlobColumn, Located, TableInfo, is_indexed, locate, read_blob};
+use crate::{Error, Result, RowId};
+
+use super::session::Connection;
+
+/// Whether a [`Blob`] may write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlobAccess {
+    /// Reads only; a write is [`Error::ReadOnly`].
+    ReadOnly,
+    /// Reads and writes.
+    ReadWrite,
+}
+
+/// An open handle on one TEXT or BLOB value (see the
+/// [module documentation](self) for its rules).
+///
+/// ```
+/// use boundlite::{Config, Database};
+/// use boundlite::alloc::Global;
+/// use boundlite::connection::BlobAccess;
+/// use boundlite::platform::MemoryPlatform;
+///
+/// let disk = MemoryPlatform::new();
+/// let db = Database::open(&disk, "fw.db", &Config::DEFAULT, Global)?;
+/// let conn = db.connect();
+/// conn.execute("CREATE TABLE image(id INTEGER PRIMARY KEY, data BLOB)", &[])?;
+/// conn.execute("INSERT INTO image VALUES (1, zeroblob(10000))", &[])?;
+/// let blob = conn.blob_open("image", "data", 1, BlobAccess::ReadWrite)?;
+/// assert_eq!(blob.len(), 10000);
+/// blob.write_at(9000, b"firmware")?;
+/// let mut back = [0u8; 10];
+/// assert_eq!(blob.read_at(8999, &mut back)?, 10);
+/// assert_eq!(&back, b"\0firmware\0");
+/// assert!(blob.write_at(9995, b"too long").is_err());
+/// # Ok::<(), boundlite::Error>(())
+/// ```
+pub struct Blob<'c, 'db, P: Platform, A: Allocator + Clone> {
+    conn: &'c Connection<'db, P, A>,
+    target: BlobColumn,
+    /// Where the value was when the handle was opened.
+    place: ColumnPlace,
+    len: usize,
+    access: BlobAccess,
+    /// The schema the handle was opened under.
+    cookie: u32,
+}
+
+impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
+    /// Opens the value of `column` in row `rowid` of `table` for
+    /// incremental I/O (SQLite's `sqlite3_blob_open`).
+    pub fn blob_open<'c>(
+        &'c self,
+        table: &str,
+        column: &str,
+        rowid: i64,
+        access: BlobAccess,
+    ) -> Result<Blob<'c, 'db, P, A>> {
+        self.reading(|| {
+            let view = self.view();
+            let alloc = self.database().allocator().clone();
+            let cookie = view.header()?.schema_cookie;
+            let info = TableInfo::load(&view.schema()?, table, alloc.clone())?;
+            let index = info
+                .columns
+                .columns
+                .iter()
+                .position(|c| c.name.eq_ignore_ascii_case(column))
+                .ok_or(Error::Sql("no such column"))?;
+            if access == BlobAccess::ReadWrite && is_indexed(&info, index) {
+                return Err(Error::Sql("cannot open indexed column for writing"));
+            }
+            let storage = info
+                .columns
+                .columns
+                .get(index)
+                .and_then(|c| c.storage)
+                .ok_or(Error::Sql("cannot open a generated column"))?;
+            let target = BlobColumn {
+                root: info.root,
+                rowid: RowId::new(rowid),
+                column: storage,
+            };
+            let Located { column, .. } =
+                locate(view, &target, alloc)?.ok_or(Error::Sql("no such rowid"))?;
+            // The rowid alias's slot holds NULL, as SQLite stores it.
+            let place = match column {
+                Some(place) if info.columns.rowid_alias != Some(index) => place,
+                Some(_) => return Err(Error::Sql("cannot open value of type null")),
+                None => {
+                    return Err(Error::Sql(
+                        "cannot open a value the row does not store (a column added after it)",
+                    ));
+                }
+            };
+            let len = match place.serial {
+                SerialType::Blob(len) | SerialType::Text(len) => len,
+                SerialType::Null => return Err(Error::Sql("cannot open value of type null")),
+                SerialType::Float64 => return Err(Error::Sql("cannot open value of type real")),
+                _ => return Err(Error::Sql("cannot open value of type integer")),
+            };
+            Ok(Blob {
+                conn: self,
+                target,
+                place,
+                len,
+                access,
+                cookie,
+            })
+        })
+    }
+
+    /// Runs `f` holding a read transaction, so that what it reads is one
+    /// commit (or the connection's own transaction).
+    fn reading<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        self.start_reading()?;
+        let result = f();
+        self.finish_reading();
+        result
+    }
+}
+
+impl<P: Platform, A: Allocator + Clone> Blob<'_, '_, P, A> {
+    /// The value's size in bytes (SQLite's `sqlite3_blob_bytes`).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the value is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Whether the handle may write.
+    pub fn access(&self) -> BlobAccess {
+        self.access
+    }
+
+    /// Reads the value's bytes from `offset` into `buf`, as many as fit
+    /// before its end; returns how many. An `offset` past the end is an
+    /// error ("blob offset out of range").
+    pub fn read_at(&self, offset: usize, buf: &mut [u8]) -> Result<usize> {
+        let available = self
+            .len
+            .checked_sub(offset)
+            .ok_or(Error::Sql("blob offset out of range"))?;
+        let n = available.min(buf.len());
+        let out = buf
+            .get_mut(..n)
+            .ok_or(Error::Misuse("read longer than its buffer"))?;
+        self.conn.reading(|| {
+            let view = self.conn.view();
+            self.check_schema(view.header()?.schema_cookie)?;
+            let alloc = self.conn.database().allocator().clone();
+            read_blob(view, &self.target, self.place, offset, out, alloc)
+        })?;
+        Ok(n)
+    }
+
+    /// Overwrites the value's bytes from `offset` with `buf` (SQLite's
+    /// `sqlite3_blob_write`). A range past the value's end is an error
+    /// ("blob offset out of range") and changes nothing: a handle never
+    /// changes a value's size.
+    pub fn write_at(&self, offset: usize, buf: &[u8]) -> Result<()> {
+        if self.access == BlobAccess::ReadOnly {
+            return Err(Error::ReadOnly);
+        }
+        if offset
+            .checked_add(buf.len())
+            .is_none_or(|end| end > self.len)
+        {
+            return Err(Error::Sql("blob offset out of range"));
+        }
+        self.conn.write(|w| {
+            self.check_schema(w.view().header()?.schema_cookie)?;
+            w.write_blob(&self.target, self.place, offset, buf)
+        })
+    }
+
+    fn check_schema(&self, cookie: u32) -> Result<()> {
+        if cookie == self.cookie {
+            Ok(())
+        } else {
+            Err(Error::Abort("the schema changed under an open BLOB handle"))
+        }
+    }
+}
+
+impl<P: Platform, A: Allocator + Clone> core::fmt::Debug for Blob<'_, '_, P, A> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Blob")
+            .field("target", &self.target)
+            .field("len", &self.len)
+            .field("access", &self.access)
+            .finish()
+    }
+}
