@@ -63,7 +63,9 @@ mod tests;
 
 pub use blob::PayloadPlace;
 pub use cell::{Cell, Payload};
-pub use cursor::{CursorState, IndexCursor, MAX_DEPTH, PayloadRef, SeekMode, TableCursor};
+pub use cursor::{
+    CursorState, IndexCursor, MAX_DEPTH, PayloadRef, SeekMode, StoredRecord, TableCursor,
+};
 pub use overflow::{OverflowChain, read_payload};
 pub use page::{BTreePage, Freeblock, PageKind};
 pub use payload::PayloadKind;

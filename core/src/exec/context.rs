@@ -3,19 +3,23 @@
 //! bound parameters.
 //!
 //! Invariant: a column is read from the row's record only when an
-//! expression asks for it; the rowid alias reads the rowid (the record
+//! expression asks for it; a record that spills to overflow pages is
+//! read from its local bytes, and assembled whole only when a column
+//! whose body lies past them is read (a column's type and size, which
+//! `typeof()` and `length()` of a BLOB need, are in the local header); the rowid alias reads the rowid (the record
 //! holds NULL there), a column the record is too short to hold reads
 //! its default, and an integer in a REAL column (a whole real, as SQLite
 //! and boundlite store it) reads as a real.
 
-use core::cell::Cell;
+use core::cell::{Cell, OnceCell};
 
 use crate::alloc::Allocator;
-use crate::record::{Collation, RecordRef, ValueRef};
+use crate::btree::StoredRecord;
+use crate::record::{Collation, RecordRef, SerialType, ValueRef, ValueType};
 use crate::sql::eval::affinity::read_real;
 use crate::sql::eval::{EvalContext, Value};
 use crate::sql::{Affinity, ColumnPos, ColumnRef, Ident, ParamNo};
-use crate::{Error, Result, RowId};
+use crate::{Error, PageNo, Result, RowId};
 
 use crate::table::TableInfo;
 
@@ -68,6 +72,11 @@ pub(crate) struct RowContext<'x, 'r, A: Allocator> {
     params: &'x [Value<A>],
     table: Option<(&'x TableInfo<A>, Option<Ident<'x>>)>,
     row: Option<(RowId, RecordRef<'r>)>,
+    /// For a row whose record spills, and of which only the local bytes
+    /// were read: what assembles it whole.
+    rest: Cell<Option<StoredRecord<'r, A>>>,
+    /// The spilled row's record, once assembled.
+    whole: OnceCell<RecordRef<'r>>,
     random: &'x Cell<u64>,
 }
 
@@ -79,6 +88,8 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
             params,
             table: None,
             row: None,
+            rest: Cell::new(None),
+            whole: OnceCell::new(),
             random,
         }
     }
@@ -92,6 +103,87 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
     /// The context on row `rowid`, whose record is `record`.
     pub fn on_row(&mut self, rowid: RowId, record: RecordRef<'r>) {
         self.row = Some((rowid, record));
+        self.rest.set(None);
+        self.whole = OnceCell::new();
+    }
+
+    /// The context on row `rowid`, whose record is `stored` (on `page`
+    /// of the table, named in errors): read from its local bytes when
+    /// it spills and they hold its header.
+    pub fn on_stored(
+        &mut self,
+        rowid: RowId,
+        stored: StoredRecord<'r, A>,
+        page: PageNo,
+    ) -> Result<()> {
+        let page = Some(page);
+        if stored.is_complete() {
+            self.on_row(rowid, RecordRef::parse(stored.local(), page)?);
+            return Ok(());
+        }
+        match RecordRef::parse_prefix(stored.local(), stored.size(), page)? {
+            Some(prefix) => {
+                self.on_row(rowid, prefix);
+                self.rest.set(Some(stored));
+            }
+            None => self.on_row(rowid, RecordRef::parse(stored.into_whole()?, page)?),
+        }
+        Ok(())
+    }
+
+    /// The current row's record whole, assembling it the first time.
+    fn whole(&self) -> Result<&RecordRef<'r>> {
+        if let Some(record) = self.whole.get() {
+            return Ok(record);
+        }
+        let stored = self.rest.take().ok_or(Error::Misuse(
+            "a spilled record is read again after it failed",
+        ))?;
+        let record = RecordRef::parse(stored.into_whole()?, None)?;
+        Ok(self.whole.get_or_init(|| record))
+    }
+
+    /// The value of the record's column `storage`, assembling a spilled
+    /// record when the column lies past its local bytes.
+    fn stored(&self, record: &RecordRef<'r>, storage: usize) -> Result<ValueRef<'r>> {
+        match record.local_column(storage)? {
+            Some(value) => Ok(value),
+            None => self.whole()?.column(storage),
+        }
+    }
+
+    /// The type and size of the value at `pos` in the current row, from
+    /// the record's header alone; `None` when that is not where the
+    /// value comes from (the rowid, a default).
+    pub fn shape_at(&self, pos: ColumnPos) -> Result<Option<(ValueType, usize)>> {
+        let (table, _) = self.table.as_ref().ok_or(Error::Sql("no such column"))?;
+        let (_, record) = self
+            .row
+            .as_ref()
+            .ok_or(Error::Sql("a column is used where no row is current"))?;
+        let ColumnPos::Column(i) = pos else {
+            return Ok(None);
+        };
+        let storage = table.columns.columns.get(i).and_then(|c| c.storage);
+        let storage = match storage {
+            Some(s) if table.columns.rowid_alias != Some(i) && s < record.column_count() => s,
+            _ => return Ok(None),
+        };
+        let serial = record.serial_type(storage)?;
+        let len = serial.body_len();
+        let real = table
+            .meta
+            .get(i)
+            .is_some_and(|m| m.affinity == Affinity::Real);
+        Ok(Some(match serial {
+            SerialType::Null => (ValueType::Null, 0),
+            SerialType::Float64 => (ValueType::Real, len),
+            SerialType::Blob(_) => (ValueType::Blob, len),
+            SerialType::Text(_) => (ValueType::Text, len),
+            // An integer in a REAL column reads as a real.
+            _ if real => (ValueType::Real, len),
+            _ => (ValueType::Integer, len),
+        }))
     }
 
     /// Where `column` points: where the run bound it, else found by name
@@ -128,7 +220,7 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
             .ok_or(Error::Sql("generated columns are not supported"))?;
         let meta = table.meta.get(i);
         let value = if storage < record.column_count() {
-            record.column(storage)?
+            self.stored(record, storage)?
         } else {
             meta.map_or(ValueRef::Null, |m| m.default.as_ref())
         };
@@ -153,6 +245,11 @@ impl<A: Allocator + Clone> EvalContext<A> for RowContext<'_, '_, A> {
     fn column(&self, column: &ColumnRef<'_>) -> Result<ValueRef<'_>> {
         let (_, pos) = self.lookup(column)?;
         self.column_at(pos)
+    }
+
+    fn column_shape(&self, column: &ColumnRef<'_>) -> Result<Option<(ValueType, usize)>> {
+        let (_, pos) = self.lookup(column)?;
+        self.shape_at(pos)
     }
 
     fn column_affinity(&self, column: &ColumnRef<'_>) -> Affinity {

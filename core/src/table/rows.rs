@@ -200,6 +200,11 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         rowid: RowId,
         row: &mut Vec<u8, A>,
     ) -> Result<bool> {
+        if table.indexes.is_empty() && self.undo.is_none() {
+            // Neither index entries nor the undo log need the record, so
+            // a large row is deleted without being read.
+            return self.txn.delete_row(table.root, rowid);
+        }
         if !self.read_row(table.root, rowid, row)? {
             return Ok(false);
         }

@@ -58,7 +58,7 @@ mod tests;
 use core::cell::Cell;
 
 use crate::alloc::Allocator;
-use crate::record::{Collation, ValueRef};
+use crate::record::{Collation, ValueRef, ValueType};
 use crate::sql::ast::{self, Affinity, ColumnRef, Expr, ParamNo};
 use crate::{Error, Result};
 
@@ -82,6 +82,15 @@ pub trait EvalContext<A: Allocator + Clone> {
     /// The current value of `column`; an error if there is no such
     /// column.
     fn column(&self, column: &ColumnRef<'_>) -> Result<ValueRef<'_>>;
+
+    /// How `column` is stored in the current row, when that is known
+    /// without reading its value: its type (as reading it gives) and its
+    /// size in bytes. `typeof()` and `length()` of a BLOB need nothing
+    /// more, so a large value is not read for them (SQLite's
+    /// `OPFLAG_TYPEOFARG`/`OPFLAG_LENGTHARG`). `None`: read the value.
+    fn column_shape(&self, _column: &ColumnRef<'_>) -> Result<Option<(ValueType, usize)>> {
+        Ok(None)
+    }
 
     /// The affinity of `column`, from its declared type (BLOB when it
     /// has none).
