@@ -18,7 +18,11 @@
 //!   [`Error::ReadOnly`];
 //! - if the row is deleted or changed so that the value moved or changed
 //!   type or size, the handle fails with [`Error::Abort`] and changes
-//!   nothing (SQLite's `SQLITE_ABORT`); so does a schema change;
+//!   nothing (SQLite's `SQLITE_ABORT`); so does a schema change. A change
+//!   to the row that leaves the value's place, type and size as they
+//!   were (another column after it rewritten at the same length, say)
+//!   leaves the handle working on the row as it is now, where SQLite
+//!   expires it too;
 //! - transactions: inside `BEGIN` a write joins the connection's
 //!   transaction (committed or rolled back with it), and a read sees it;
 //!   outside, each [`Blob::write_at`] is a transaction of its own,

@@ -17,7 +17,8 @@
 use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, TryClone, Vec};
-use crate::record::{Field, ValueRef, encode_into, encoded_len};
+use crate::format::SCHEMA_FORMAT;
+use crate::record::{Field, RecordStream, ValueRef, encode_into, fields_len};
 use crate::sql::eval::affinity::stored_real;
 use crate::sql::eval::{
     Coerced, EvalContext, Scalar, Value, apply_affinity, evaluate, zeroblob_call,
@@ -292,36 +293,33 @@ pub(crate) fn store_row<P: Platform, A: Allocator + Clone>(
     });
     let empty = Field::Value(ValueRef::Null);
     with_gathered(values.len(), empty, fields, alloc.clone(), |fields| {
-        let zeroed = zeros
-            .iter()
-            .flatten()
-            .try_fold(0usize, |a, &n| a.checked_add(n));
-        let len = with_value_refs(fields.len(), fields.iter().map(value_of), alloc, |refs| {
-            Ok(encoded_len(refs)?)
-        })?;
-        let spills = match zeroed.and_then(|z| z.checked_add(len)) {
-            Some(total) => w.spills(total),
-            None => true,
-        };
-        if spills {
+        let len = fields_len(fields, SCHEMA_FORMAT)?;
+        if w.spills(len) {
             return w.insert_fields(table, rowid, fields, record, conflict);
         }
         record.clear();
-        let refs = fields.iter().map(value_of);
-        with_value_refs(fields.len(), refs, w.allocator().clone(), |refs| {
-            Ok(encode_into(refs, record)?)
-        })?;
+        if zeros.iter().all(Option::is_none) {
+            let refs = fields.iter().map(value_of);
+            with_value_refs(fields.len(), refs, alloc, |refs| {
+                Ok(encode_into(refs, record)?)
+            })?;
+        } else {
+            // A short zeroblob's bytes fit on the row's page anyway.
+            let stream = RecordStream::new(fields, SCHEMA_FORMAT, Vec::new_in(alloc))?;
+            record.try_resize(stream.size(), 0)?;
+            stream.fill(0, record)?;
+        }
         w.insert(table, rowid, record, conflict)
     })
 }
 
-/// The value a field of at most a page's bytes holds: a zeroblob is
-/// counted (or encoded) by the caller, so it reads here as an empty BLOB.
+/// The value of a field that holds one (the caller has checked it is
+/// not a zeroblob).
 fn value_of<'v>(field: &Field<'v>) -> Result<ValueRef<'v>> {
-    Ok(match *field {
-        Field::Value(value) => value,
-        Field::Zeros(_) => ValueRef::Blob(&[]),
-    })
+    match *field {
+        Field::Value(value) => Ok(value),
+        Field::Zeros(_) => Err(Error::Misuse("a zeroblob field read as a value")),
+    }
 }
 
 /// Whether `expr` calls `zeroblob`.

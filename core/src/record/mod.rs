@@ -30,5 +30,5 @@ pub use compare::{
 pub use decode::{Columns, RecordRef};
 pub use encode::{encode_into, encode_into_with, encoded_len, encoded_len_with};
 pub use serial::SerialType;
-pub use stream::{ColumnPlace, Field, RecordStream, locate_column};
+pub use stream::{ColumnPlace, Field, RecordStream, fields_len, locate_column};
 pub use value::{ValueRef, ValueType};

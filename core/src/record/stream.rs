@@ -73,21 +73,7 @@ impl<'f, 'a, A: Allocator> RecordStream<'f, 'a, A> {
         schema_format: u32,
         mut header: Vec<u8, A>,
     ) -> Result<Self> {
-        let mut types_len = 0usize;
-        let mut body_len = 0usize;
-        for field in fields {
-            let serial = field.serial_type(schema_format);
-            types_len = types_len
-                .checked_add(varint_len(serial.code()))
-                .ok_or(Error::OutOfMemory)?;
-            body_len = body_len
-                .checked_add(serial.body_len())
-                .ok_or(Error::OutOfMemory)?;
-        }
-        let header_size = header_len(types_len).ok_or(Error::OutOfMemory)?;
-        let size = header_size
-            .checked_add(body_len)
-            .ok_or(Error::OutOfMemory)?;
+        let (header_size, size) = sizes(fields, schema_format)?;
         header.clear();
         header.try_resize(header_size, 0)?;
         let mut at = put_varint(&mut header, 0, header_size as u64);
@@ -153,6 +139,33 @@ impl<'f, 'a, A: Allocator> RecordStream<'f, 'a, A> {
         }
         Ok(())
     }
+}
+
+/// The length of the record of `fields` in a database of
+/// `schema_format`, as [`RecordStream::size`] gives it, without building
+/// its header. `OutOfMemory` when it does not fit in `usize`.
+pub fn fields_len(fields: &[Field<'_>], schema_format: u32) -> Result<usize> {
+    Ok(sizes(fields, schema_format)?.1)
+}
+
+/// The header's size and the record's size.
+fn sizes(fields: &[Field<'_>], schema_format: u32) -> Result<(usize, usize)> {
+    let mut types_len = 0usize;
+    let mut body_len = 0usize;
+    for field in fields {
+        let serial = field.serial_type(schema_format);
+        types_len = types_len
+            .checked_add(varint_len(serial.code()))
+            .ok_or(Error::OutOfMemory)?;
+        body_len = body_len
+            .checked_add(serial.body_len())
+            .ok_or(Error::OutOfMemory)?;
+    }
+    let header_size = header_len(types_len).ok_or(Error::OutOfMemory)?;
+    let size = header_size
+        .checked_add(body_len)
+        .ok_or(Error::OutOfMemory)?;
+    Ok((header_size, size))
 }
 
 /// Copies the part of `piece` (which starts at record offset `start`)
