@@ -1,0 +1,215 @@
+//! Big values in a heap far smaller than they are: a 1 MiB image written
+//! through a blob handle in 4 KiB chunks and read back inside a 128 KiB
+//! (and a 64 KiB) arena, `zeroblob(N)` inserted without its N bytes, and
+//! `length()`/`typeof()` of a 16 MiB BLOB inside a 256 KiB arena.
+//!
+//! A transaction still keeps every page it changes in the page cache, so
+//! the rows holding the 1 MiB and 16 MiB values are created on the global
+//! heap (on the same in-memory disk) before the arena runs begin; with
+//! dirty pages spilling to the log they could be created in the arena too.
+#![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use boundlite::alloc::{Arena, Global};
+use boundlite::connection::BlobAccess;
+use boundlite::format::PageSize;
+use boundlite::platform::MemoryPlatform;
+use boundlite::record::ValueRef;
+use boundlite::wal::CheckpointMode;
+use boundlite::{Config, Database, Error};
+
+const MIB: usize = 1 << 20;
+
+/// The byte at `offset` of the test image.
+fn image_byte(offset: usize) -> u8 {
+    (offset.wrapping_mul(2_654_435_761) >> 13) as u8
+}
+
+/// FNV-1a over `bytes`, continuing from `hash`.
+fn fnv(mut hash: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        hash = (hash ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+    }
+    hash
+}
+
+const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// Creates `table` holding row 1 with a `zeroblob(len)` column `data`, in
+/// a database of `page_size`-byte pages, on the global heap,
+/// checkpointed into the database file.
+fn create_on_the_heap(disk: &MemoryPlatform, table: &str, len: usize, page_size: u32) {
+    let config = Config {
+        page_size: PageSize::new(page_size).unwrap(),
+        cache_frames: len / page_size as usize + 64,
+        ..Config::DEFAULT
+    };
+    let db = Database::open(disk, "fw.db", &config, Global).unwrap();
+    let conn = db.connect();
+    conn.execute(
+        &format!("CREATE TABLE {table}(id INTEGER PRIMARY KEY, name TEXT, data BLOB)"),
+        &[],
+    )
+    .unwrap();
+    conn.execute(
+        &format!("INSERT INTO {table} VALUES (1, 'image', zeroblob(?1))"),
+        &[ValueRef::Integer(len as i64)],
+    )
+    .unwrap();
+    drop(conn);
+    db.checkpoint(CheckpointMode::Truncate).unwrap();
+}
+
+/// Writes the 1 MiB image in 4 KiB chunks and reads it back, inside an
+/// arena of `heap` bytes, in a database of `page_size`-byte pages with a
+/// cache of `frames` frames and a log index of at most `index` bytes;
+/// returns the arena's peak.
+fn image_through_an_arena(heap: usize, page_size: u32, frames: usize, index: usize) -> usize {
+    let disk = MemoryPlatform::new();
+    create_on_the_heap(&disk, "image", MIB, page_size);
+    let mut buffer = vec![0u8; heap];
+    let arena = Arena::new(&mut buffer).unwrap();
+    {
+        let config = Config {
+            cache_frames: frames,
+            wal_index_budget: index,
+            ..Config::DEFAULT
+        };
+        let db = Database::open(&disk, "fw.db", &config, &arena).unwrap();
+        let conn = db.connect();
+        let blob = conn
+            .blob_open("image", "data", 1, BlobAccess::ReadWrite)
+            .unwrap();
+        assert_eq!(blob.len(), MIB);
+        let mut chunk = [0u8; 4096];
+        let mut written = FNV_START;
+        for start in (0..MIB).step_by(chunk.len()) {
+            for (i, b) in chunk.iter_mut().enumerate() {
+                *b = image_byte(start + i);
+            }
+            written = fnv(written, &chunk);
+            blob.write_at(start, &chunk).unwrap();
+        }
+        let mut read = FNV_START;
+        for start in (0..MIB).step_by(chunk.len()) {
+            assert_eq!(blob.read_at(start, &mut chunk).unwrap(), chunk.len());
+            read = fnv(read, &chunk);
+        }
+        assert_eq!(read, written, "the image read back differs");
+    }
+    assert_eq!(arena.stats().live_allocations, 0);
+    let peak = arena.stats().peak_in_use;
+    // SQLite reads the same image from the same bytes.
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["fw.db", "fw.db-wal"] {
+        if let Ok(bytes) = disk.file_bytes(name) {
+            std::fs::write(dir.path().join(name), &bytes[..]).unwrap();
+        }
+    }
+    let sqlite = rusqlite::Connection::open(dir.path().join("fw.db")).unwrap();
+    let check: String = sqlite
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let stored: Vec<u8> = sqlite
+        .query_row("SELECT data FROM image WHERE id = 1", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored.len(), MIB);
+    assert!(stored.iter().enumerate().all(|(i, &b)| b == image_byte(i)));
+    peak
+}
+
+#[test]
+fn a_1_mib_image_goes_through_a_128_kib_arena() {
+    let peak = image_through_an_arena(128 * 1024, 4096, 16, 32 * 1024);
+    println!("1 MiB image through a 128 KiB arena: peak {peak} bytes");
+}
+
+#[test]
+fn a_1_mib_image_goes_through_a_64_kib_arena() {
+    // A firmware's heap: 1 KiB pages keep the cache's frames small.
+    let peak = image_through_an_arena(64 * 1024, 1024, 16, 8 * 1024);
+    println!("1 MiB image through a 64 KiB arena: peak {peak} bytes");
+}
+
+#[test]
+fn zeroblob_is_inserted_without_its_bytes() {
+    // 64 KiB of zeros: held whole (as a value, then a record) it would
+    // not fit beside the 17 pages its row dirties.
+    let mut buffer = vec![0u8; 128 * 1024];
+    let arena = Arena::new(&mut buffer).unwrap();
+    let disk = MemoryPlatform::new();
+    let config = Config {
+        cache_frames: 24,
+        ..Config::DEFAULT
+    };
+    let db = Database::open(&disk, "z.db", &config, &arena).unwrap();
+    let conn = db.connect();
+    conn.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, b BLOB)", &[])
+        .unwrap();
+    conn.execute("INSERT INTO t VALUES (1, zeroblob(65536))", &[])
+        .unwrap();
+    let mut stmt = conn.prepare("SELECT length(b), typeof(b) FROM t").unwrap();
+    let row = stmt.step().unwrap().unwrap();
+    assert_eq!(row.get_i64(0).unwrap(), 65536);
+    assert_eq!(row.get_text(1).unwrap(), "blob");
+    drop(stmt);
+    let blob = conn.blob_open("t", "b", 1, BlobAccess::ReadOnly).unwrap();
+    let mut chunk = [1u8; 4096];
+    for start in (0..65536).step_by(4096) {
+        blob.read_at(start, &mut chunk).unwrap();
+        assert!(chunk.iter().all(|&b| b == 0));
+    }
+    println!(
+        "zeroblob(65536) in a 128 KiB arena: peak {} bytes",
+        arena.stats().peak_in_use
+    );
+}
+
+#[test]
+fn length_of_a_16_mib_blob_runs_in_a_256_kib_arena() {
+    let disk = MemoryPlatform::new();
+    create_on_the_heap(&disk, "t", 16 * MIB, 4096);
+    let mut buffer = vec![0u8; 256 * 1024];
+    let arena = Arena::new(&mut buffer).unwrap();
+    let config = Config {
+        cache_frames: 32,
+        ..Config::DEFAULT
+    };
+    let db = Database::open(&disk, "fw.db", &config, &arena).unwrap();
+    let conn = db.connect();
+    let mut stmt = conn
+        .prepare("SELECT length(data), typeof(data), name FROM t")
+        .unwrap();
+    let row = stmt.step().unwrap().unwrap();
+    assert_eq!(row.get_i64(0).unwrap(), 16 * MIB as i64);
+    assert_eq!(row.get_text(1).unwrap(), "blob");
+    assert_eq!(row.get_text(2).unwrap(), "image");
+    drop(stmt);
+    // Through a seek and an aggregate, too.
+    let mut stmt = conn
+        .prepare("SELECT sum(length(data)), count(*) FROM t WHERE id = 1")
+        .unwrap();
+    let row = stmt.step().unwrap().unwrap();
+    assert_eq!(row.get_i64(0).unwrap(), 16 * MIB as i64);
+    drop(stmt);
+    // The value itself does not fit: a clean error, and the connection
+    // goes on.
+    let mut stmt = conn.prepare("SELECT data FROM t").unwrap();
+    assert_eq!(stmt.step().err(), Some(Error::OutOfMemory));
+    drop(stmt);
+    let blob = conn
+        .blob_open("t", "data", 1, BlobAccess::ReadOnly)
+        .unwrap();
+    let mut tail = [1u8; 4096];
+    assert_eq!(blob.read_at(16 * MIB - 4096, &mut tail).unwrap(), 4096);
+    assert!(tail.iter().all(|&b| b == 0));
+    drop(blob);
+    let mut stmt = conn.prepare("SELECT count(*) FROM t").unwrap();
+    assert_eq!(stmt.step().unwrap().unwrap().get_i64(0).unwrap(), 1);
+    drop(stmt);
+    println!(
+        "length() of a 16 MiB BLOB in a 256 KiB arena: peak {} bytes",
+        arena.stats().peak_in_use
+    );
+}
