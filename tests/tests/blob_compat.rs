@@ -129,7 +129,6 @@ fn zeroblobs_and_blob_writes_read_back_in_sqlite() {
             .unwrap();
         let text: Vec<u8> = (0..9000).map(|i| b'a' + (i % 26) as u8).collect();
         write_chunks(&note, &text, 4096);
-        drop(note);
         conn.execute("COMMIT", &[]).unwrap();
         let mut check = conn.prepare("PRAGMA integrity_check").unwrap();
         assert_eq!(check.step().unwrap().unwrap().get_text(0).unwrap(), "ok");
@@ -405,7 +404,6 @@ fn blob_writes_follow_the_connections_transaction() {
     blob.write_at(15000, b"two").unwrap();
     conn.execute("COMMIT", &[]).unwrap();
     assert_eq!(&read(&other)[15000..15003], b"two");
-    drop(blob);
     drop((conn, other));
     drop(db);
     let sqlite = sqlite_check(&dir.path().join("x.db"));
@@ -414,4 +412,48 @@ fn blob_writes_follow_the_connections_transaction() {
         (&stored[5000..5003], &stored[15000..15003]),
         (&b"one"[..], &b"two"[..])
     );
+}
+
+#[test]
+fn update_to_zeroblob_then_blob_writes_read_back_in_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let disk = StdPlatform::in_dir(dir.path());
+    let data = pattern(7, 50_000);
+    {
+        let db = Database::open(&disk, "u.db", &Config::DEFAULT, Global).unwrap();
+        let conn = db.connect();
+        // `plain` has no index, so its row is overwritten in place;
+        // `named` has one, so its row is deleted and inserted again.
+        conn.execute(
+            "CREATE TABLE plain(id INTEGER PRIMARY KEY, b BLOB, tail TEXT);
+             CREATE TABLE named(id INTEGER PRIMARY KEY, name TEXT UNIQUE, b BLOB);
+             INSERT INTO plain VALUES (1, x'01', 'end'), (2, zeroblob(9000), 'end');
+             INSERT INTO named VALUES (1, 'one', x'02');
+             UPDATE plain SET b = zeroblob(50000) WHERE id = 1;
+             UPDATE plain SET b = zeroblob(10) WHERE id = 2;
+             UPDATE named SET b = zeroblob(50000), name = 'uno'",
+            &[],
+        )
+        .unwrap();
+        for table in ["plain", "named"] {
+            let blob = conn.blob_open(table, "b", 1, BlobAccess::ReadWrite).unwrap();
+            assert_eq!(blob.len(), 50_000);
+            write_chunks(&blob, &data, 4096);
+        }
+    }
+    let sqlite = sqlite_check(&dir.path().join("u.db"));
+    for table in ["plain", "named"] {
+        let sql = format!("SELECT b FROM {table} WHERE id = ?1");
+        assert!(sqlite_value(&sqlite, &sql, 1) == data, "{table}");
+    }
+    let (b, tail): (Vec<u8>, String) = sqlite
+        .query_row("SELECT b, tail FROM plain WHERE id = 2", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!((b, tail.as_str()), (vec![0u8; 10], "end"));
+    let name: String = sqlite
+        .query_row("SELECT name FROM named WHERE id = 1", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(name, "uno");
 }

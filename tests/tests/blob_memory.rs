@@ -204,7 +204,6 @@ fn length_of_a_16_mib_blob_runs_in_a_256_kib_arena() {
     let mut tail = [1u8; 4096];
     assert_eq!(blob.read_at(16 * MIB - 4096, &mut tail).unwrap(), 4096);
     assert!(tail.iter().all(|&b| b == 0));
-    drop(blob);
     let mut stmt = conn.prepare("SELECT count(*) FROM t").unwrap();
     assert_eq!(stmt.step().unwrap().unwrap().get_i64(0).unwrap(), 1);
     drop(stmt);

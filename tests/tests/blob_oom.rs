@@ -76,7 +76,6 @@ fn stream<P: Platform, A: Allocator + Clone>(conn: &Connection<'_, P, A>) -> Res
         }
         at += n;
     }
-    drop(blob);
     let mut stmt = conn.prepare("SELECT sum(length(b)) FROM t")?;
     let total = stmt.step()?.map(|row| row.get_i64(0)).transpose()?;
     Ok(total.unwrap_or(0))
@@ -242,7 +241,6 @@ fn io_errors_during_blob_writes_leave_the_last_committed_value() {
                 assert!(value == *expected, "{label}: {result:?} left another value");
                 // The same handle goes on writing; a reopen finds it.
                 blob.write_at(0, &new).unwrap();
-                drop(blob);
                 drop(conn);
                 drop(db);
                 let db = Database::open(&disk, DB, &config, Global).unwrap();

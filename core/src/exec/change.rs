@@ -8,8 +8,8 @@
 //! walks, where SQLite collects the rowids first and changes them in
 //! rowid order (which row an `OR REPLACE` keeps, or whether a `UNIQUE`
 //! check fails, depends on that order). Each row is changed so: the new
-//! row is encoded as `INSERT` encodes one ([`encode_row`]: affinity,
-//! `NOT NULL`), then the old row is deleted with its index entries and
+//! row is encoded as `INSERT` encodes one (`store`: affinity, `NOT
+//! NULL`, a `zeroblob` not held), then the old row is deleted with its index entries and
 //! the new one inserted, so uniqueness and index maintenance are those of
 //! `INSERT`; in a table without indexes, a row that keeps its rowid is
 //! overwritten in place instead, in one descent. A row deleted by an
@@ -21,17 +21,18 @@ use crate::alloc::{Allocator, Vec};
 use crate::btree::SeekMode;
 use crate::record::RecordRef;
 use crate::schema::ColumnSource;
-use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition};
+use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition, zeroblob_call};
 use crate::sql::{ColumnPos, Conflict, Delete, Expr, Ident, QualifiedName, Update};
 use crate::{Error, Result, RowId};
 
 use super::Env;
 use super::check::columns_exist;
 use super::context::{RowContext, rowid_value};
-use super::insert::{column_named, encode_row};
+use super::insert::column_named;
 use super::plan::{Plan, choose};
 use super::select::{assign, load_table};
 use super::source::Source;
+use super::store::{Record, is_zeroblob_call, prepare_row, with_record};
 use crate::table::TableInfo;
 use crate::table::Writer;
 
@@ -136,38 +137,69 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
     }
     let mut record = env.scratch.record(&alloc);
     let mut values = env.scratch.values(&alloc);
+    // A `zeroblob(N)` assigned is stored without its N bytes: the columns
+    // given one, listed only for a statement that assigns one.
+    let mut zeros = Vec::new_in(alloc.clone());
+    if update
+        .assignments
+        .iter()
+        .any(|a| is_zeroblob_call(&a.value))
+    {
+        zeros.try_resize(table.column_count(), None)?;
+    }
     let mut changed = 0;
     // Without an index to maintain, a row that keeps its rowid is
     // overwritten where it lies.
     let in_place = table.indexes.is_empty();
     for &rowid in rowids.iter() {
-        let Some(new_rowid) = new_row(w, &table, rowid, update, &columns, env, &mut values)? else {
+        zeros.fill(None);
+        let row = new_row(
+            w,
+            &table,
+            rowid,
+            update,
+            &columns,
+            env,
+            &mut values,
+            &mut zeros,
+        )?;
+        let Some(new_rowid) = row else {
             continue;
         };
         if new_rowid.is_null() {
             return Err(Error::Sql("datatype mismatch"));
         }
         let same_rowid = new_rowid.as_ref() == rowid_value(rowid);
-        // Encoded before anything changes: a row `OR IGNORE` skips for a
+        // Prepared before anything changes: a row `OR IGNORE` skips for a
         // NOT NULL column stays as it was.
-        let Some(new_rowid) = encode_row(
-            w,
-            &table,
-            Some(new_rowid),
-            &mut values,
-            conflict,
-            &mut record,
-        )?
+        let Some(new_rowid) = prepare_row(w, &table, Some(new_rowid), &mut values, conflict)?
         else {
             continue;
         };
-        if in_place && same_rowid {
-            w.overwrite(&table, rowid, &record)?;
-            changed += 1;
-            continue;
-        }
-        w.delete(&table, rowid)?;
-        if w.insert(&table, new_rowid, &record, conflict)? {
+        let stored = with_record(
+            w,
+            &table,
+            &mut values,
+            &mut zeros,
+            &mut record,
+            |w, stored, record| {
+                if in_place && same_rowid {
+                    match stored {
+                        Record::Encoded => w.overwrite(&table, rowid, record)?,
+                        Record::Streamed(fields) => w.overwrite_fields(&table, rowid, fields)?,
+                    }
+                    return Ok(true);
+                }
+                w.delete(&table, rowid)?;
+                match stored {
+                    Record::Encoded => w.insert(&table, new_rowid, record, conflict),
+                    Record::Streamed(fields) => {
+                        w.insert_fields(&table, new_rowid, fields, record, conflict)
+                    }
+                }
+            },
+        )?;
+        if stored {
             changed += 1;
         }
     }
@@ -189,6 +221,7 @@ fn new_row<P: Platform, A: Allocator + Clone>(
     columns: &[ColumnPos],
     env: Env<'_, A>,
     values: &mut Vec<Value<A>, A>,
+    zeros: &mut [Option<usize>],
 ) -> Result<Option<Value<A>>> {
     let alloc = env.alloc.clone();
     let mut cursor = w.table_cursor(table.root);
@@ -229,9 +262,13 @@ fn new_row<P: Platform, A: Allocator + Clone>(
                     .ok_or(Error::Misuse("an assigned column out of place"))?;
                 // A bound value or a bare column is copied into the slot's
                 // buffer rather than into a new one.
-                match (expr, expr.as_column()) {
-                    (Expr::Param(p), _) => assign(slot, ctx.param(p.number)?, &alloc)?,
-                    (_, Some(c)) => assign(slot, ctx.column(c)?, &alloc)?,
+                match (expr, expr.as_column(), zeros.get_mut(*i)) {
+                    (Expr::Param(p), _, _) => assign(slot, ctx.param(p.number)?, &alloc)?,
+                    (_, Some(c), _) => assign(slot, ctx.column(c)?, &alloc)?,
+                    (_, _, Some(zero)) if is_zeroblob_call(expr) => {
+                        *zero = zeroblob_call(expr, &ctx)?;
+                        *slot = Value::Blob(Vec::new_in(alloc.clone()));
+                    }
                     _ => *slot = evaluate(expr, &ctx)?,
                 }
             }

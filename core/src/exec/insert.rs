@@ -1,37 +1,30 @@
 //! `INSERT [OR REPLACE|OR IGNORE] INTO t [(columns)] VALUES (...), ...`,
-//! `... SELECT ...` and `DEFAULT VALUES`, and [`store_row`], which `UPDATE` shares: from
-//! a row's values to a stored record.
+//! `... SELECT ...` and `DEFAULT VALUES`; each row is stored through
+//! `store` (affinity, `NOT NULL`, the record).
 //!
 //! Invariants, as SQLite stores a row: a column not named takes its
-//! `DEFAULT` (NULL without one); every value takes its column's affinity;
-//! a whole real in a REAL column is stored as an integer (see
-//! `stored_real`);
-//! the rowid alias is stored as NULL and its value becomes the rowid
-//! (after INTEGER affinity; anything but an integer is a datatype
+//! `DEFAULT` (NULL without one); the rowid alias's value becomes the
+//! rowid (after INTEGER affinity; anything but an integer is a datatype
 //! mismatch); without one the rowid is one above the largest; a NULL in a
 //! `NOT NULL` column fails, skips the row under `OR IGNORE`, or takes the
-//! column's default under `OR REPLACE` when there is one. The rows of
-//! `INSERT ... SELECT` are all read before the first is stored, so a
-//! query over the table written sees it as it was.
+//! column's default under `OR REPLACE` when there is one. A
+//! `zeroblob(N)` value is stored without its N bytes being held. The
+//! rows of `INSERT ... SELECT` are all read before the first is stored,
+//! so a query over the table written sees it as it was.
 
 use boundlite_platform::Platform;
 
-use crate::alloc::{Allocator, TryClone, Vec};
-use crate::format::SCHEMA_FORMAT;
-use crate::record::{Field, RecordStream, ValueRef, encode_into, fields_len};
-use crate::sql::eval::affinity::stored_real;
-use crate::sql::eval::{
-    Coerced, EvalContext, Scalar, Value, apply_affinity, evaluate, zeroblob_call,
-};
-use crate::sql::{Affinity, ColumnPos, Conflict, Expr, Ident, Insert, InsertSource, Select};
-use crate::{Error, Result, RowId};
+use crate::alloc::{Allocator, Vec};
+use crate::sql::eval::{EvalContext, Value, evaluate, zeroblob_call};
+use crate::sql::{ColumnPos, Conflict, Expr, Ident, Insert, InsertSource, Select};
+use crate::{Error, Result};
 
 use super::Env;
 use super::check::columns_exist;
 use super::select::{self, assign, load_table};
+use super::store::{is_zeroblob_call, store_row};
 use crate::table::TableInfo;
 use crate::table::Writer;
-use crate::table::{is_indexed, with_gathered, with_value_refs};
 
 /// Runs `insert`; returns the rows inserted.
 pub(crate) fn run<P: Platform, A: Allocator + Clone>(
@@ -238,168 +231,4 @@ fn set_defaults<A: Allocator + Clone>(
         }
     }
     Ok(())
-}
-
-/// The value `value` becomes in a column of `affinity`; `None` when it
-/// stays as it is.
-fn with_affinity<A: Allocator + Clone>(
-    value: &Value<A>,
-    affinity: Affinity,
-    alloc: &A,
-) -> Result<Option<Value<A>>> {
-    Ok(match apply_affinity(value.as_ref(), affinity) {
-        // Affinity never changes a text's bytes without changing its type.
-        Coerced::Value(ValueRef::Text(_) | ValueRef::Blob(_)) => None,
-        Coerced::Value(ValueRef::Integer(i)) => Some(Value::Integer(i)),
-        Coerced::Value(ValueRef::Real(r)) => Some(Value::real(r)),
-        Coerced::Value(ValueRef::Null) => Some(Value::Null),
-        Coerced::Text(t) => Some(Value::try_text(t.as_bytes(), alloc.clone())?),
-    })
-}
-
-/// Stores `values` (one per column of `table`) as a row: as row `rowid`
-/// when given, else under a new rowid. Returns `false` when `OR IGNORE`
-/// skipped it. `zeros` is empty, or names per column the length of a
-/// `zeroblob` stored there (whose slot in `values` holds an empty BLOB).
-/// A record that spills to overflow pages is written to them straight
-/// from the values; any other is encoded into `record`, scratch space.
-pub(crate) fn store_row<P: Platform, A: Allocator + Clone>(
-    w: &mut Writer<'_, '_, P, A>,
-    table: &TableInfo<A>,
-    rowid: Option<Value<A>>,
-    values: &mut Vec<Value<A>, A>,
-    zeros: &mut [Option<usize>],
-    conflict: Conflict,
-    record: &mut Vec<u8, A>,
-) -> Result<bool> {
-    let Some(rowid) = prepare_row(w, table, rowid, values, conflict)? else {
-        return Ok(false);
-    };
-    let alloc = w.allocator().clone();
-    for (i, zero) in zeros.iter_mut().enumerate() {
-        // An index entry holds the column's bytes, so they must exist.
-        if let (Some(len), Some(slot)) = (*zero, values.get_mut(i))
-            && is_indexed(table, i)
-        {
-            *slot = Value::Blob(Vec::try_from_elem_in(0, len, alloc.clone())?);
-            *zero = None;
-        }
-    }
-    let fields = values.iter().enumerate().map(|(i, v)| {
-        Ok(match zeros.get(i).copied().flatten() {
-            Some(len) => Field::Zeros(len),
-            None => Field::Value(v.as_ref()),
-        })
-    });
-    let empty = Field::Value(ValueRef::Null);
-    with_gathered(values.len(), empty, fields, alloc.clone(), |fields| {
-        let len = fields_len(fields, SCHEMA_FORMAT)?;
-        if w.spills(len) {
-            return w.insert_fields(table, rowid, fields, record, conflict);
-        }
-        record.clear();
-        if zeros.iter().all(Option::is_none) {
-            let refs = fields.iter().map(value_of);
-            with_value_refs(fields.len(), refs, alloc, |refs| {
-                Ok(encode_into(refs, record)?)
-            })?;
-        } else {
-            // A short zeroblob's bytes fit on the row's page anyway.
-            let stream = RecordStream::new(fields, SCHEMA_FORMAT, Vec::new_in(alloc))?;
-            record.try_resize(stream.size(), 0)?;
-            stream.fill(0, record)?;
-        }
-        w.insert(table, rowid, record, conflict)
-    })
-}
-
-/// The value of a field that holds one (the caller has checked it is
-/// not a zeroblob).
-fn value_of<'v>(field: &Field<'v>) -> Result<ValueRef<'v>> {
-    match *field {
-        Field::Value(value) => Ok(value),
-        Field::Zeros(_) => Err(Error::Misuse("a zeroblob field read as a value")),
-    }
-}
-
-/// Whether `expr` calls `zeroblob`.
-fn is_zeroblob_call<A: Allocator>(expr: &Expr<'_, A>) -> bool {
-    matches!(expr, Expr::Function(f) if Scalar::lookup(&f.name) == Some(Scalar::ZeroBlob))
-}
-
-/// Gives `values` (one per column of `table`) their columns' affinities
-/// and encodes them into `record`, changing nothing stored: returns the
-/// row's rowid (`rowid` when given, else a new one), or `None` when
-/// `OR IGNORE` skips the row.
-pub(crate) fn encode_row<P: Platform, A: Allocator + Clone>(
-    w: &Writer<'_, '_, P, A>,
-    table: &TableInfo<A>,
-    rowid: Option<Value<A>>,
-    values: &mut Vec<Value<A>, A>,
-    conflict: Conflict,
-    record: &mut Vec<u8, A>,
-) -> Result<Option<RowId>> {
-    let Some(rowid) = prepare_row(w, table, rowid, values, conflict)? else {
-        return Ok(None);
-    };
-    // The borrowed values the encoder reads live on the stack for the
-    // usual narrow table, so storing a row allocates nothing here.
-    let refs = values.iter().map(|v| Ok(v.as_ref()));
-    with_value_refs(values.len(), refs, w.allocator().clone(), |refs| {
-        record.clear();
-        Ok(encode_into(refs, record)?)
-    })?;
-    Ok(Some(rowid))
-}
-
-/// Gives `values` (one per column of `table`) their columns' affinities
-/// and checks `NOT NULL`: returns the row's rowid (`rowid` when given,
-/// else a new one), or `None` when `OR IGNORE` skips the row.
-fn prepare_row<P: Platform, A: Allocator + Clone>(
-    w: &Writer<'_, '_, P, A>,
-    table: &TableInfo<A>,
-    rowid: Option<Value<A>>,
-    values: &mut Vec<Value<A>, A>,
-    conflict: Conflict,
-) -> Result<Option<RowId>> {
-    let alloc = w.allocator().clone();
-    let rowid = match rowid {
-        Some(v) => match apply_affinity(v.as_ref(), Affinity::Integer).as_ref() {
-            // The one way from SQL to a row's key.
-            ValueRef::Integer(i) => RowId::new(i),
-            _ => return Err(Error::Sql("datatype mismatch")),
-        },
-        None => w.max_rowid(table)?.checked_next().ok_or(Error::Full)?,
-    };
-    for (i, (value, meta)) in values.iter_mut().zip(table.meta.iter()).enumerate() {
-        if table.columns.rowid_alias == Some(i) {
-            *value = Value::Null;
-            continue;
-        }
-        if let Some(v) = with_affinity(value, meta.affinity, &alloc)? {
-            *value = v;
-        }
-        if meta.affinity == Affinity::Real {
-            // A whole real takes an integer's bytes, as SQLite stores it;
-            // reading the column makes it a real again.
-            if let ValueRef::Integer(i) = stored_real(value.as_ref()) {
-                *value = Value::Integer(i);
-            }
-        }
-        if meta.not_null && value.is_null() {
-            match conflict {
-                Conflict::Ignore => return Ok(None),
-                Conflict::Replace if !meta.default.is_null() => {
-                    *value = meta.default.try_clone()?;
-                }
-                _ => return Err(Error::Constraint("NOT NULL constraint failed")),
-            }
-        }
-    }
-    for (i, column) in table.columns.columns.iter().enumerate() {
-        if column.storage != Some(i) {
-            return Err(Error::Sql("generated columns are not supported"));
-        }
-    }
-    Ok(Some(rowid))
 }

@@ -16,6 +16,8 @@
 //!   through a table cursor;
 //! - `select`, `aggregate`, `group`, `order`: queries;
 //! - `insert`, `change` (`UPDATE` and `DELETE`), `ddl`: changes;
+//! - `store`: from a row's values to its stored record, encoded whole or
+//!   written to its pages straight from the values;
 //! - `pragma`: the `PRAGMA`s, each computed whole into rows.
 //!
 //! Invariants:
@@ -39,6 +41,7 @@ pub(crate) mod plan;
 pub(crate) mod pragma;
 pub(crate) mod select;
 pub(crate) mod source;
+pub(crate) mod store;
 
 use core::cell::Cell;
 

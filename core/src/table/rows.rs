@@ -165,6 +165,17 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
     /// read the row again). The old record is the one given to
     /// [`keep_old_row`](Self::keep_old_row).
     pub fn overwrite(&mut self, table: &TableInfo<A>, rowid: RowId, record: &[u8]) -> Result<()> {
+        self.overwrite_payload(table, rowid, record)
+    }
+
+    /// [`overwrite`](Self::overwrite) with a record produced a range at a
+    /// time (see `stream`).
+    pub(super) fn overwrite_payload<R: PayloadBytes + ?Sized>(
+        &mut self,
+        table: &TableInfo<A>,
+        rowid: RowId,
+        record: &R,
+    ) -> Result<()> {
         if !table.indexes.is_empty() {
             return Err(Error::Misuse("overwriting a row of an indexed table"));
         }
@@ -182,7 +193,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         self.row = old;
         logged?;
         self.log(|_| Ok(Undo::RowInserted { root, rowid }))?;
-        self.txn.insert_row(root, rowid, record)
+        self.txn.insert_row_from(root, rowid, record)
     }
 
     /// Deletes row `rowid` of `table` with its index entries; `false`

@@ -81,4 +81,17 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
         let record = RecordStream::new(fields, SCHEMA_FORMAT, header)?;
         self.insert_payload(table, rowid, keys, &record, conflict)
     }
+
+    /// [`overwrite`](Writer::overwrite) of row `rowid` of `table` (which
+    /// has no index) with the row of `fields`, written page by page.
+    pub fn overwrite_fields(
+        &mut self,
+        table: &TableInfo<A>,
+        rowid: RowId,
+        fields: &[Field<'_>],
+    ) -> Result<()> {
+        let header = Vec::new_in(self.alloc.clone());
+        let record = RecordStream::new(fields, SCHEMA_FORMAT, header)?;
+        self.overwrite_payload(table, rowid, &record)
+    }
 }
