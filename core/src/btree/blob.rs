@@ -4,17 +4,21 @@
 //! A [`PayloadPlace`] says where a cell's payload lies: its local bytes
 //! on the cell's page, then its overflow chain. [`read_range`] and
 //! [`write_range`] map a range of payload offsets onto those pages and
-//! touch only the pages the range covers (plus the links of the chain
-//! pages before it, which locate it), so the memory they need is one
-//! pinned page, whatever the payload's size.
+//! read or change only the pages the range covers; they also read the
+//! link of every chain page, to locate the range and to check the chain
+//! ends where its payload does. The memory they need is one pinned page,
+//! whatever the payload's size.
 //!
 //! Invariants: a range past the payload's size is `Misuse`, found before
 //! any page is read or changed; a write never changes a payload's size,
 //! a cell or a chain link, only payload bytes; page bytes are untrusted,
-//! so a chain that ends early, leaves the database or links to page 1,
-//! and local bytes past the page's end, are `Corrupt`; a walk visits at
-//! most the pages the payload's size implies, so a chain that loops
-//! cannot make it loop.
+//! so a chain that ends early, leaves the database, links to page 1 or
+//! runs on past its payload (which is also what a loop looks like), and
+//! local bytes past the page's end, are `Corrupt` (a write that finds
+//! its chain broken may have changed pages of it, which the write
+//! transaction's rollback takes back, as for any failed change); a walk
+//! visits at most the pages the payload's size implies, so a chain that
+//! loops cannot make it loop.
 
 use crate::btree::cell::Payload;
 use crate::btree::payload::{OVERFLOW_LINK_LEN, overflow_content_size, overflow_page_count};
@@ -145,7 +149,7 @@ fn walk<S: PageSource + ?Sized>(
             return Err(Error::corrupt(from, "overflow chain leaves its payload"));
         }
         let page_end = page_start + content;
-        if page_end > offset {
+        if page_end > offset && page_start < end {
             let first = offset.max(page_start);
             let last = end.min(page_end);
             let piece = Piece {
@@ -154,15 +158,18 @@ fn walk<S: PageSource + ?Sized>(
             };
             each(no, OVERFLOW_LINK_LEN as usize + first - page_start, piece)?;
         }
-        if page_end >= end {
-            return Ok(());
-        }
         next = PageNo::new(Reader::for_page(&source.page(no)?, no).u32(0)?);
         from = no;
         page_start = page_end;
     }
-    Err(Error::corrupt(
-        place.page,
-        "overflow chain shorter than its payload",
-    ))
+    // The whole chain was walked, not only the part under the range: a
+    // chain that loops, or runs into pages it does not own, is then as
+    // long as its payload only if it ends exactly there.
+    match next {
+        None => Ok(()),
+        Some(_) => Err(Error::corrupt(
+            from,
+            "overflow chain longer than its payload",
+        )),
+    }
 }
