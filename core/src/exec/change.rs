@@ -153,16 +153,11 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
     let in_place = table.indexes.is_empty();
     for &rowid in rowids.iter() {
         zeros.fill(None);
-        let row = new_row(
-            w,
-            &table,
-            rowid,
-            update,
-            &columns,
-            env,
-            &mut values,
-            &mut zeros,
-        )?;
+        let slots = Slots {
+            values: &mut values,
+            zeros: &mut zeros,
+        };
+        let row = new_row(w, &table, rowid, update, &columns, env, slots)?;
         let Some(new_rowid) = row else {
             continue;
         };
@@ -209,7 +204,14 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
     Ok(changed)
 }
 
-/// Fills `values` with the values of row `rowid` after `update`'s
+/// Where [`new_row`] puts a row's values: one slot per column, and per
+/// column the length of a `zeroblob` assigned to it (see `store`).
+struct Slots<'b, A: Allocator> {
+    values: &'b mut Vec<Value<A>, A>,
+    zeros: &'b mut [Option<usize>],
+}
+
+/// Fills the slots' values with the values of row `rowid` after `update`'s
 /// assignments (to `columns`, one per assignment), reusing the buffers of
 /// its TEXT and BLOB values; returns the row's new rowid, or `None` when
 /// the row is gone.
@@ -220,9 +222,9 @@ fn new_row<P: Platform, A: Allocator + Clone>(
     update: &Update<'_, A>,
     columns: &[ColumnPos],
     env: Env<'_, A>,
-    values: &mut Vec<Value<A>, A>,
-    zeros: &mut [Option<usize>],
+    slots: Slots<'_, A>,
 ) -> Result<Option<Value<A>>> {
+    let Slots { values, zeros } = slots;
     let alloc = env.alloc.clone();
     let mut cursor = w.table_cursor(table.root);
     if !cursor.seek(rowid, SeekMode::Eq)? {
