@@ -4,37 +4,7 @@
 //! value far bigger than the heap can be stored and read back (create
 //! it with `zeroblob(N)`, then write it in chunks).
 //!
-//! Rules, as SQLite's where it has one:
-//! - [`Connection::blob_open`] fails with "no such table", "no such
-//!   column", "no such rowid", or "cannot open value of type ..." for a
-//!   value that is neither TEXT nor BLOB (the `INTEGER PRIMARY KEY`
-//!   column, whose record slot is NULL, is "cannot open value of type
-//!   null", as in SQLite); opening for writing a column an index covers
-//!   is "cannot open indexed column for writing";
-//! - a handle never changes a value's size: [`Blob::write_at`] past its
-//!   end fails, changing nothing; [`Blob::read_at`] past its end reads
-//!   what there is;
-//! - writing through a handle opened [`BlobAccess::ReadOnly`] is
-//!   [`Error::ReadOnly`];
-//! - if the row is deleted or changed so that the value moved or changed
-//!   type or size, the handle fails with [`Error::Abort`] and changes
-//!   nothing (SQLite's `SQLITE_ABORT`); so does a schema change. A change
-//!   to the row that leaves the value's place, type and size as they
-//!   were (another column after it rewritten at the same length, say)
-//!   leaves the handle working on the row as it is now, where SQLite
-//!   expires it too;
-//! - transactions: inside `BEGIN` a write joins the connection's
-//!   transaction (committed or rolled back with it), and a read sees it;
-//!   outside, each [`Blob::write_at`] is a transaction of its own,
-//!   committed when it returns, and each [`Blob::read_at`] reads the last
-//!   commit. SQLite instead keeps an autocommit handle's writes in one
-//!   transaction until the handle is closed; committing each write keeps
-//!   a write's memory to the pages it touches, so a firmware can fill a
-//!   value much larger than its page cache.
-//!
-//! Each call finds the row again from the table's root and reads the
-//! record header and the chain links before its range: its memory is a
-//! few pinned pages, whatever the value's size.
+//! The rules a handle follows are on [`Blob`].
 
 use boundlite_platform::Platform;
 
@@ -54,8 +24,42 @@ pub enum BlobAccess {
     ReadWrite,
 }
 
-/// An open handle on one TEXT or BLOB value (see the
-/// [module documentation](self) for its rules).
+/// An open handle on one TEXT or BLOB value.
+///
+/// Rules, as SQLite's where it has one:
+/// - [`Connection::blob_open`] fails with "no such table", "no such
+///   column", "no such rowid", or "cannot open value of type ..." for a
+///   value that is neither TEXT nor BLOB (the `INTEGER PRIMARY KEY`
+///   column, whose record slot is NULL, is "cannot open value of type
+///   null", as in SQLite); opening for writing a column an index covers
+///   is "cannot open indexed column for writing";
+/// - a handle never changes a value's size: [`Blob::write_at`] past its
+///   end fails, changing nothing; [`Blob::read_at`] past its end reads
+///   what there is;
+/// - writing through a handle opened [`BlobAccess::ReadOnly`] is
+///   [`Error::ReadOnly`];
+/// - if the row is deleted or changed so that the value moved or changed
+///   type or size, the handle fails with [`Error::Abort`] and changes
+///   nothing (SQLite's `SQLITE_ABORT`); so does a schema change. A change
+///   to the row that leaves the value's place, type and size as they
+///   were (another column after it rewritten at the same length, say)
+///   leaves the handle working on the row as it is now, where SQLite
+///   expires it too;
+/// - transactions: inside `BEGIN` a write joins the connection's
+///   transaction (committed or rolled back with it), and a read sees it;
+///   outside, each [`Blob::write_at`] is a transaction of its own,
+///   committed when it returns, and each [`Blob::read_at`] reads the last
+///   commit. SQLite instead keeps an autocommit handle's writes in one
+///   transaction until the handle is closed; committing each write keeps
+///   a write's memory to the pages it touches, so a firmware can fill a
+///   value much larger than its page cache.
+///
+/// Each call finds the row again from the table's root, reads the
+/// record's header, and walks the row's overflow chain link by link,
+/// reading or changing the bytes of the pages its range covers: its
+/// memory is a few pinned pages whatever the value's size, and its time
+/// grows with the value's page count (SQLite keeps the chain's page
+/// numbers in the handle instead).
 ///
 /// ```
 /// use boundlite::{Config, Database};
