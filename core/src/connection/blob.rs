@@ -10,6 +10,7 @@ use boundlite_platform::Platform;
 
 use crate::alloc::Allocator;
 use crate::record::{ColumnPlace, SerialType};
+use crate::schema::EntryKind;
 use crate::table::{BlobColumn, Located, TableInfo, is_indexed, locate, read_blob};
 use crate::{Error, Result, RowId};
 
@@ -27,8 +28,9 @@ pub enum BlobAccess {
 /// An open handle on one TEXT or BLOB value.
 ///
 /// Rules, as SQLite's where it has one:
-/// - [`Connection::blob_open`] fails with "no such table", "no such
-///   column", "no such rowid", or "cannot open value of type ..." for a
+/// - [`Connection::blob_open`] fails with "no such table", "cannot open
+///   view", "no such column", "no such rowid", or "cannot open value of
+///   type ..." for a
 ///   value that is neither TEXT nor BLOB (the `INTEGER PRIMARY KEY`
 ///   column, whose record slot is NULL, is "cannot open value of type
 ///   null", as in SQLite); opening for writing a column an index covers
@@ -106,7 +108,16 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
             let view = self.view();
             let alloc = self.database().allocator().clone();
             let cookie = view.header()?.schema_cookie;
-            let info = TableInfo::load(&view.schema()?, table, alloc.clone())?;
+            let schema = view.schema()?;
+            if schema
+                .find(table)
+                .is_some_and(|entry| entry.kind == EntryKind::View)
+            {
+                return Err(Error::Sql("cannot open view"));
+            }
+            let info = TableInfo::load(&schema, table, alloc.clone())?;
+            // The row is read with the schema's memory given back.
+            drop(schema);
             let index = info
                 .columns
                 .columns
