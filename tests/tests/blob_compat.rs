@@ -491,3 +491,48 @@ fn blob_open_refuses_what_it_cannot_address() {
         Error::Sql("cannot open view")
     );
 }
+
+#[test]
+fn a_handle_never_uses_a_chain_that_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let disk = StdPlatform::in_dir(dir.path());
+    let db = Database::open(&disk, "c.db", &Config::DEFAULT, Global).unwrap();
+    let conn = db.connect();
+    conn.execute(
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, b BLOB, n INTEGER);
+         INSERT INTO t VALUES (1, zeroblob(100000), 0)",
+        &[],
+    )
+    .unwrap();
+    let blob = conn.blob_open("t", "b", 1, BlobAccess::ReadWrite).unwrap();
+    let a = pattern(1, 100_000);
+    let b = pattern(2, 100_000);
+    // Inside BEGIN the handle learns the chain and goes straight to its
+    // pages...
+    conn.execute("BEGIN", &[]).unwrap();
+    write_chunks(&blob, &a, 4096);
+    assert!(read_chunks(&blob, 4096) == a);
+    // ...until the row is written again (its chain freed and allocated
+    // anew) in the same transaction.
+    conn.execute("UPDATE t SET n = 1 WHERE id = 1", &[])
+        .unwrap();
+    assert!(read_chunks(&blob, 5000) == a);
+    write_chunks(&blob, &b[..50_000], 3000);
+    conn.execute("COMMIT", &[]).unwrap();
+    let mut expected = b[..50_000].to_vec();
+    expected.extend_from_slice(&a[50_000..]);
+    assert!(read_chunks(&blob, 4096) == expected);
+    // A chain learned in a transaction rolled back is not used after.
+    conn.execute("BEGIN", &[]).unwrap();
+    conn.execute("UPDATE t SET n = 2 WHERE id = 1", &[])
+        .unwrap();
+    write_chunks(&blob, &a, 7000);
+    conn.execute("ROLLBACK", &[]).unwrap();
+    conn.execute("BEGIN", &[]).unwrap();
+    assert!(read_chunks(&blob, 4096) == expected);
+    write_chunks(&blob, &a[..10_000], 4096);
+    conn.execute("COMMIT", &[]).unwrap();
+    expected[..10_000].copy_from_slice(&a[..10_000]);
+    let sqlite = sqlite_check(&dir.path().join("c.db"));
+    assert!(sqlite_value(&sqlite, "SELECT b FROM t WHERE id = ?1", 1) == expected);
+}

@@ -20,6 +20,8 @@
 //! visits at most the pages the payload's size implies, so a chain that
 //! loops cannot make it loop.
 
+use boundlite_alloc::{Allocator, Vec};
+
 use crate::btree::cell::Payload;
 use crate::btree::payload::{OVERFLOW_LINK_LEN, overflow_content_size, overflow_page_count};
 use crate::btree::source::{PageSource, PageStore};
@@ -56,15 +58,60 @@ impl PayloadPlace {
     }
 }
 
+/// The page numbers of one payload's overflow chain, learned the first
+/// time a range walks it, so that later ranges go straight to their pages
+/// (SQLite's overflow page cache).
+///
+/// A chain's pages are trusted from the walk that learned them, and only
+/// for the payload they were learned for (the same first overflow page
+/// and size); whether the chain may have changed since is the caller's to
+/// know, and to [`clear`](Self::clear) it then. Learning is best effort:
+/// when the list cannot grow, ranges walk the chain as they would without
+/// it.
+pub struct ChainPages<A: Allocator> {
+    /// The first overflow page and size of the payload learned.
+    payload: Option<(PageNo, u32)>,
+    pages: Vec<PageNo, A>,
+    /// Whether `pages` is the whole chain, its end checked.
+    complete: bool,
+}
+
+impl<A: Allocator> ChainPages<A> {
+    /// Nothing learned yet; allocates nothing until a walk.
+    pub fn new_in(alloc: A) -> Self {
+        ChainPages {
+            payload: None,
+            pages: Vec::new_in(alloc),
+            complete: false,
+        }
+    }
+
+    /// Forgets the chain (its capacity is kept).
+    pub fn clear(&mut self) {
+        self.payload = None;
+        self.pages.clear();
+        self.complete = false;
+    }
+
+    /// The whole chain of `place`, when it was learned.
+    fn of(&self, place: &PayloadPlace) -> Option<&[PageNo]> {
+        let learned = place.overflow.map(|first| (first, place.size));
+        (self.complete && self.payload.is_some() && self.payload == learned)
+            .then_some(self.pages.as_slice())
+    }
+}
+
 /// Copies the payload bytes at `offset..offset + out.len()` of the
-/// payload at `place` into `out`.
-pub fn read_range<S: PageSource + ?Sized>(
+/// payload at `place` into `out`, through the chain's pages in `chain`
+/// when it knows them (else learning them into it).
+pub fn read_range<S: PageSource + ?Sized, A: Allocator>(
     source: &S,
     place: &PayloadPlace,
     offset: usize,
     out: &mut [u8],
+    chain: Option<&mut ChainPages<A>>,
 ) -> Result<()> {
-    walk(source, place, offset, out.len(), |no, at, piece| {
+    walk(source, place, offset, out.len(), chain, |no, at, piece| {
         let page = source.page(no)?;
         let bytes = Reader::for_page(&page, no).slice(at, piece.len)?;
         out.get_mut(piece.start..piece.start + piece.len)
@@ -75,14 +122,17 @@ pub fn read_range<S: PageSource + ?Sized>(
 }
 
 /// Overwrites the payload bytes at `offset..offset + bytes.len()` of the
-/// payload at `place` with `bytes`, inside the store's write transaction.
-pub fn write_range<S: PageStore + ?Sized>(
+/// payload at `place` with `bytes`, inside the store's write transaction,
+/// through the chain's pages in `chain` as [`read_range`] does. A write
+/// changes no link, so what `chain` knows stays true.
+pub fn write_range<S: PageStore + ?Sized, A: Allocator>(
     store: &S,
     place: &PayloadPlace,
     offset: usize,
     bytes: &[u8],
+    chain: Option<&mut ChainPages<A>>,
 ) -> Result<()> {
-    walk(store, place, offset, bytes.len(), |no, at, piece| {
+    walk(store, place, offset, bytes.len(), chain, |no, at, piece| {
         let src = bytes
             .get(piece.start..piece.start + piece.len)
             .ok_or(Error::Misuse("write piece outside its buffer"))?;
@@ -104,12 +154,14 @@ struct Piece {
 
 /// Calls `each(page, offset on the page, piece)` for every page the
 /// range `offset..offset + len` of the payload at `place` covers, in
-/// order.
-fn walk<S: PageSource + ?Sized>(
+/// order: straight to them when `chain` knows the payload's chain, else
+/// walking it (and teaching `chain`).
+fn walk<S: PageSource + ?Sized, A: Allocator>(
     source: &S,
     place: &PayloadPlace,
     offset: usize,
     len: usize,
+    mut chain: Option<&mut ChainPages<A>>,
     mut each: impl FnMut(PageNo, usize, Piece) -> Result<()>,
 ) -> Result<()> {
     let end = offset
@@ -137,6 +189,27 @@ fn walk<S: PageSource + ?Sized>(
     let usable = source.usable_size();
     let content = overflow_content_size(usable) as usize;
     let pages = overflow_page_count(usable, place.size, place.local);
+    if let Some(known) = chain.as_deref().and_then(|c| c.of(place)) {
+        let first = offset.max(local) - local;
+        for (k, &no) in known.iter().enumerate().skip(first / content) {
+            let page_start = local + k * content;
+            if page_start >= end {
+                break;
+            }
+            let begin = offset.max(page_start);
+            let last = end.min(page_start + content);
+            let piece = Piece {
+                start: begin - offset,
+                len: last - begin,
+            };
+            each(no, OVERFLOW_LINK_LEN as usize + begin - page_start, piece)?;
+        }
+        return Ok(());
+    }
+    if let Some(chain) = chain.as_deref_mut() {
+        chain.clear();
+        chain.payload = place.overflow.map(|first| (first, place.size));
+    }
     let mut next = place.overflow;
     let mut from = place.page;
     let mut page_start = local;
@@ -147,6 +220,13 @@ fn walk<S: PageSource + ?Sized>(
         ))?;
         if no.get() > source.page_count() || no == PageNo::ONE || no == from {
             return Err(Error::corrupt(from, "overflow chain leaves its payload"));
+        }
+        if let Some(chain) = chain.as_deref_mut()
+            && chain.payload.is_some()
+            && chain.pages.try_push(no).is_err()
+        {
+            // Out of room to learn: this walk goes on without.
+            chain.clear();
         }
         let page_end = page_start + content;
         if page_end > offset && page_start < end {
@@ -165,11 +245,16 @@ fn walk<S: PageSource + ?Sized>(
     // The whole chain was walked, not only the part under the range: a
     // chain that loops, or runs into pages it does not own, is then as
     // long as its payload only if it ends exactly there.
-    match next {
-        None => Ok(()),
-        Some(_) => Err(Error::corrupt(
+    if next.is_some() {
+        return Err(Error::corrupt(
             from,
             "overflow chain longer than its payload",
-        )),
+        ));
     }
+    if let Some(chain) = chain
+        && chain.payload.is_some()
+    {
+        chain.complete = true;
+    }
+    Ok(())
 }

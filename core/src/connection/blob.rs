@@ -6,9 +6,12 @@
 //!
 //! The rules a handle follows are on [`Blob`].
 
+use core::cell::{Cell, RefCell};
+
 use boundlite_platform::Platform;
 
 use crate::alloc::Allocator;
+use crate::btree::blob::ChainPages;
 use crate::record::{ColumnPlace, SerialType};
 use crate::schema::EntryKind;
 use crate::table::{BlobColumn, Located, TableInfo, is_indexed, locate, read_blob};
@@ -57,11 +60,17 @@ pub enum BlobAccess {
 ///   value much larger than its page cache.
 ///
 /// Each call finds the row again from the table's root, reads the
-/// record's header, and walks the row's overflow chain link by link,
-/// reading or changing the bytes of the pages its range covers: its
-/// memory is a few pinned pages whatever the value's size, and its time
-/// grows with the value's page count (SQLite keeps the chain's page
-/// numbers in the handle instead).
+/// record's header, and reads or changes the bytes of the pages its range
+/// covers. Outside a write transaction it walks the value's overflow
+/// chain link by link to find them, so its time grows with the value's
+/// page count and its memory is a few pinned pages. Inside one (`BEGIN`,
+/// or any write transaction of the database), the handle keeps the
+/// chain's page numbers (4 bytes a page) from one call to the next, as
+/// SQLite's overflow cache does, for as long as no B-tree of the
+/// database changes and the transaction goes on: a run of calls then goes
+/// straight to its pages. (Another process cannot write while the
+/// database holds the write transaction, and any change here, or a
+/// rollback, makes the handle walk the chain again.)
 ///
 /// ```
 /// use boundlite::{Config, Database};
@@ -92,6 +101,15 @@ pub struct Blob<'c, 'db, P: Platform, A: Allocator + Clone> {
     access: BlobAccess,
     /// The schema the handle was opened under.
     cookie: u32,
+    /// The value's overflow chain as an earlier call learned it, so that
+    /// a run of calls goes straight to the pages it needs.
+    chain: RefCell<ChainPages<A>>,
+    /// The database generation `chain` was learned or last used in,
+    /// inside one write transaction: it is trusted only while the
+    /// database is still in that write transaction (no other process can
+    /// have written) and the generation is the same (no B-tree of this
+    /// database changed). `None`: learn it again.
+    known: Cell<Option<u64>>,
 }
 
 impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
@@ -138,6 +156,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
                 rowid: RowId::new(rowid),
                 column: storage,
             };
+            let alloc_for_chain = alloc.clone();
             let Located { column, .. } =
                 locate(view, &target, alloc)?.ok_or(Error::Sql("no such rowid"))?;
             // The rowid alias's slot holds NULL, as SQLite stores it.
@@ -163,6 +182,8 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
                 len,
                 access,
                 cookie,
+                chain: RefCell::new(ChainPages::new_in(alloc_for_chain)),
+                known: Cell::new(None),
             })
         })
     }
@@ -208,8 +229,12 @@ impl<P: Platform, A: Allocator + Clone> Blob<'_, '_, P, A> {
         self.conn.reading(|| {
             let view = self.conn.view();
             self.check_schema(view.header()?.schema_cookie)?;
-            let alloc = self.conn.database().allocator().clone();
-            read_blob(view, &self.target, self.place, offset, out, alloc)
+            let db = self.conn.database();
+            let in_write = db.pager().in_write_transaction();
+            self.with_chain(in_write, |chain| {
+                let alloc = db.allocator().clone();
+                read_blob(view, &self.target, self.place, offset, out, chain, alloc)
+            })
         })?;
         Ok(n)
     }
@@ -230,8 +255,37 @@ impl<P: Platform, A: Allocator + Clone> Blob<'_, '_, P, A> {
         }
         self.conn.write(|w| {
             self.check_schema(w.view().header()?.schema_cookie)?;
-            w.write_blob(&self.target, self.place, offset, buf)
+            self.with_chain(true, |chain| {
+                w.write_blob(&self.target, self.place, offset, buf, chain)
+            })
         })
+    }
+
+    /// Runs `f` with the value's chain pages, forgotten first unless they
+    /// may still be trusted (see `known`), and remembered after only when
+    /// `f` succeeds inside a write transaction (`in_write`).
+    fn with_chain<T>(
+        &self,
+        in_write: bool,
+        f: impl FnOnce(&mut ChainPages<A>) -> Result<T>,
+    ) -> Result<T> {
+        let db = self.conn.database();
+        let mut chain = self
+            .chain
+            .try_borrow_mut()
+            .map_err(|_| Error::Misuse("a BLOB handle used from inside itself"))?;
+        if !in_write || self.known.get() != Some(db.generation()) {
+            chain.clear();
+        }
+        let result = f(&mut chain);
+        // A write changes no chain link, so the generation it moved to
+        // still describes the chain.
+        let trusted = in_write && result.is_ok();
+        self.known.set(trusted.then(|| db.generation()));
+        if !trusted {
+            chain.clear();
+        }
+        result
     }
 
     fn check_schema(&self, cookie: u32) -> Result<()> {

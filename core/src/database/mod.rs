@@ -64,6 +64,9 @@ pub struct Database<P: Platform, A: Allocator + Clone = Global> {
     journal_path: String<A>,
     /// Milliseconds a busy lock is retried for.
     busy_timeout_ms: Cell<u32>,
+    /// Write transactions begun, B-tree changes made and rollbacks, so
+    /// far: see [`Database::generation`].
+    generation: Cell<u64>,
 }
 
 impl<P: Platform, A: Allocator + Clone> Database<P, A> {
@@ -131,6 +134,7 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
             wal_path,
             journal_path: journal,
             busy_timeout_ms: Cell::new(timeout),
+            generation: Cell::new(0),
         };
         if db.pager.page_count() == 0 {
             if !mode.is_writable() {
@@ -337,6 +341,21 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
     /// The allocator the database draws from.
     pub fn allocator(&self) -> &A {
         &self.alloc
+    }
+
+    /// A number that changes whenever a write transaction of this
+    /// database begins, changes a B-tree or is rolled back. While the
+    /// pager stays in one write transaction and this stays the same, no
+    /// page's B-tree structure changed (another process cannot write
+    /// meanwhile), so what was learned of it then still holds: a BLOB
+    /// handle keeps an overflow chain's page numbers on this condition.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.get()
+    }
+
+    /// Notes a change that may move pages (see [`generation`](Self::generation)).
+    pub(crate) fn bump_generation(&self) {
+        self.generation.set(self.generation.get().wrapping_add(1));
     }
 }
 

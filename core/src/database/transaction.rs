@@ -42,7 +42,7 @@ use boundlite_platform::Platform;
 
 use super::Database;
 use crate::alloc::Allocator;
-use crate::btree::blob::write_range;
+use crate::btree::blob::{ChainPages, write_range};
 use crate::btree::{PayloadBytes, PayloadPlace, TreeKind, TreeWriter};
 use crate::record::KeyColumn;
 use crate::schema::SchemaEditor;
@@ -73,6 +73,7 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
             return Err(Error::Busy);
         }
         db.pager.begin_write()?;
+        db.bump_generation();
         Ok(Self {
             db,
             state: Cell::new(TxnState::Open),
@@ -153,14 +154,16 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
     }
 
     /// Overwrites the bytes at `offset..offset + bytes.len()` of the
-    /// payload stored at `place`, page by page; its size stays.
-    pub(crate) fn write_payload(
+    /// payload stored at `place`, page by page, through the chain's pages
+    /// `chain` knows; its size stays.
+    pub(crate) fn write_payload<B: Allocator>(
         &self,
         place: &PayloadPlace,
         offset: usize,
         bytes: &[u8],
+        chain: Option<&mut ChainPages<B>>,
     ) -> Result<()> {
-        self.change(|_, pager| write_range(pager, place, offset, bytes))
+        self.change(|_, pager| write_range(pager, place, offset, bytes, chain))
     }
 
     /// Removes row `rowid`; returns whether it existed.
@@ -210,7 +213,10 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
     fn finish(&self) -> Result<()> {
         let was = self.state.replace(TxnState::Finished);
         match was {
-            TxnState::Open => self.db.pager.rollback(),
+            TxnState::Open => {
+                self.db.bump_generation();
+                self.db.pager.rollback()
+            }
             TxnState::Failed | TxnState::Finished => Ok(()),
         }
     }
@@ -236,6 +242,7 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
             .writer
             .try_borrow_mut()
             .map_err(|_| Error::Misuse("tree writer is busy"))?;
+        self.db.bump_generation();
         match op(&mut writer, &self.db.pager) {
             Ok(value) => Ok(value),
             Err(error) => {

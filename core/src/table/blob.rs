@@ -13,18 +13,25 @@
 //!   writing is [`Error::Abort`] and changes nothing, as SQLite expires a
 //!   handle whose row changed;
 //! - a write changes only the bytes of the column's body, inside the
-//!   write transaction of the [`Writer`] it goes through.
+//!   write transaction of the [`Writer`] it goes through;
+//! - a [`ChainPages`] handed in is used as it is: whether what it knows
+//!   still holds is the caller's to decide (see
+//!   [`Database::generation`](crate::Database)).
 
 use boundlite_platform::Platform;
 
-use crate::alloc::{Allocator, Vec};
-use crate::btree::blob::read_range;
+use crate::alloc::{Allocator, Global, Vec};
+use crate::btree::blob::{ChainPages, read_range};
 use crate::btree::{PageSource, PayloadPlace, SeekMode, TableCursor};
 use crate::format::Reader;
 use crate::record::{ColumnPlace, locate_column};
 use crate::{Error, PageNo, Result, RowId};
 
 use super::rows::Writer;
+
+/// A header is read without learning a chain: it lies in the local
+/// bytes but for the widest records.
+const NO_CHAIN: Option<&mut ChainPages<Global>> = None;
 
 /// Headers up to this many bytes are read into a buffer on the stack.
 const INLINE_HEADER: usize = 128;
@@ -80,7 +87,7 @@ fn with_header<S: PageSource, A: Allocator, R>(
     let head = first
         .get_mut(..size.min(9))
         .ok_or(Error::Misuse("header prefix longer than its buffer"))?;
-    read_range(source, place, 0, head)?;
+    read_range(source, place, 0, head, NO_CHAIN)?;
     let reader = Reader::new(head, Some(place.page));
     let (header_len, _) = reader.varint(0)?;
     let header_len = usize::try_from(header_len)
@@ -89,11 +96,11 @@ fn with_header<S: PageSource, A: Allocator, R>(
         .ok_or(reader.corrupt("record header size is outside the payload"))?;
     let mut inline = [0u8; INLINE_HEADER];
     if let Some(header) = inline.get_mut(..header_len) {
-        read_range(source, place, 0, header)?;
+        read_range(source, place, 0, header, NO_CHAIN)?;
         return f(header);
     }
     let mut header = Vec::try_from_elem_in(0u8, header_len, alloc)?;
-    read_range(source, place, 0, &mut header)?;
+    read_range(source, place, 0, &mut header, NO_CHAIN)?;
     f(&header)
 }
 
@@ -115,13 +122,16 @@ fn relocate<S: PageSource, A: Allocator + Clone>(
 }
 
 /// Copies the bytes at `offset..offset + out.len()` of the column's
-/// value, found as `expected` says, from `source` into `out`.
+/// value, found as `expected` says, from `source` into `out`, through
+/// the chain's pages `chain` knows (see
+/// [`ChainPages`]).
 pub(crate) fn read_blob<S: PageSource, A: Allocator + Clone>(
     source: &S,
     target: &BlobColumn,
     expected: ColumnPlace,
     offset: usize,
     out: &mut [u8],
+    chain: &mut ChainPages<A>,
     alloc: A,
 ) -> Result<()> {
     let place = relocate(source, target, expected, alloc)?;
@@ -129,7 +139,7 @@ pub(crate) fn read_blob<S: PageSource, A: Allocator + Clone>(
         .offset
         .checked_add(offset)
         .ok_or(Error::Misuse("blob offset overflows"))?;
-    read_range(source, &place, at, out)
+    read_range(source, &place, at, out, Some(chain))
 }
 
 impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
@@ -142,12 +152,13 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
         expected: ColumnPlace,
         offset: usize,
         bytes: &[u8],
+        chain: &mut ChainPages<A>,
     ) -> Result<()> {
         let place = relocate(self.db.pager(), target, expected, self.alloc.clone())?;
         let at = expected
             .offset
             .checked_add(offset)
             .ok_or(Error::Misuse("blob offset overflows"))?;
-        self.txn.write_payload(&place, at, bytes)
+        self.txn.write_payload(&place, at, bytes, Some(chain))
     }
 }

@@ -3,7 +3,8 @@
 //! chain under a range can be broken.
 
 use super::*;
-use crate::btree::blob::{PayloadPlace, read_range};
+use crate::alloc::{FaultAlloc, FaultPlan, Global};
+use crate::btree::blob::{ChainPages, PayloadPlace, read_range};
 use crate::btree::page::BTreePage;
 
 /// A database holding one table leaf (page 2) with one row of `size`
@@ -24,7 +25,7 @@ fn one_row(page_size: usize, usable: usize, size: usize) -> (TestDb, StdVec<u8>,
 
 fn range(db: &TestDb, place: &PayloadPlace, offset: usize, len: usize) -> Result<StdVec<u8>> {
     let mut out = vec![0xeeu8; len];
-    read_range(db, place, offset, &mut out)?;
+    read_range(db, place, offset, &mut out, None::<&mut ChainPages<Global>>)?;
     Ok(out)
 }
 
@@ -93,4 +94,32 @@ fn a_broken_chain_under_the_range_is_corrupt() {
     place.local_offset = 500;
     assert_corrupt(range(&db, &place, 0, 100), 2);
     assert!(last > 3);
+}
+
+#[test]
+fn a_learned_chain_serves_later_ranges_of_its_payload_only() {
+    let (mut db, payload, place) = one_row(512, 512, 5000);
+    let mut chain = ChainPages::new_in(Global);
+    let mut out = vec![0u8; 700];
+    read_range(&db, &place, 4000, &mut out, Some(&mut chain)).unwrap();
+    assert_eq!(out, &payload[4000..4700]);
+    // Learned: a broken link no longer matters to it (nothing reads the
+    // links), which is why its caller must know the chain did not change.
+    db.bytes_mut(3)[..4].copy_from_slice(&[0; 4]);
+    for (offset, len) in [(0, 5000), (1, 1), (4999, 1), (600, 2000)] {
+        let mut out = vec![0u8; len];
+        read_range(&db, &place, offset, &mut out, Some(&mut chain)).unwrap();
+        assert_eq!(out, &payload[offset..offset + len]);
+    }
+    // Another payload (another size here) walks, and finds the break.
+    let mut other = place;
+    other.size -= 1;
+    assert_corrupt(read_range(&db, &other, 4000, &mut out, Some(&mut chain)), 3);
+    // Learning that cannot allocate leaves the walk as it is.
+    let (db, payload, place) = one_row(512, 512, 5000);
+    let fault = FaultAlloc::new(Global);
+    fault.arm(FaultPlan::From(1));
+    let mut chain = ChainPages::new_in(&fault);
+    read_range(&db, &place, 100, &mut out, Some(&mut chain)).unwrap();
+    assert_eq!(out, &payload[100..800]);
 }
