@@ -12,6 +12,7 @@ use boundlite_platform::Platform;
 
 use crate::alloc::Allocator;
 use crate::btree::blob::ChainPages;
+use crate::pager::Snapshot;
 use crate::record::{ColumnPlace, SerialType};
 use crate::schema::EntryKind;
 use crate::table::{BlobColumn, Located, TableInfo, is_indexed, locate, read_blob};
@@ -61,16 +62,15 @@ pub enum BlobAccess {
 ///
 /// Each call finds the row again from the table's root, reads the
 /// record's header, and reads or changes the bytes of the pages its range
-/// covers. Outside a write transaction it walks the value's overflow
-/// chain link by link to find them, so its time grows with the value's
-/// page count and its memory is a few pinned pages. Inside one (`BEGIN`,
-/// or any write transaction of the database), the handle keeps the
-/// chain's page numbers (4 bytes a page) from one call to the next, as
-/// SQLite's overflow cache does, for as long as no B-tree of the
-/// database changes and the transaction goes on: a run of calls then goes
-/// straight to its pages. (Another process cannot write while the
-/// database holds the write transaction, and any change here, or a
-/// rollback, makes the handle walk the chain again.)
+/// covers. The handle keeps the value's overflow chain page numbers (4
+/// bytes a page) from one call to the next, as SQLite's overflow cache
+/// does, while no other process can change the file (inside a write
+/// transaction, `BEGIN` or not; always on a platform without shared
+/// memory, which holds the file exclusively) and no B-tree of the
+/// database changed: a run of calls then goes straight to its pages.
+/// Otherwise (another process may have written since the last call, or
+/// anything here was changed or rolled back) a call walks the chain link
+/// by link to find them, so its time grows with the value's page count.
 ///
 /// ```
 /// use boundlite::{Config, Database};
@@ -104,12 +104,23 @@ pub struct Blob<'c, 'db, P: Platform, A: Allocator + Clone> {
     /// The value's overflow chain as an earlier call learned it, so that
     /// a run of calls goes straight to the pages it needs.
     chain: RefCell<ChainPages<A>>,
-    /// The database generation `chain` was learned or last used in,
-    /// inside one write transaction: it is trusted only while the
-    /// database is still in that write transaction (no other process can
-    /// have written) and the generation is the same (no B-tree of this
-    /// database changed). `None`: learn it again.
-    known: Cell<Option<u64>>,
+    /// What `chain` was learned or last used under: it is trusted only
+    /// while no other process can have written (the database is still in
+    /// the write transaction it was learned in, or holds its file
+    /// exclusively), the generation is the same (no B-tree of this
+    /// database changed; see `Database::generation`) and the view reads
+    /// the same commit. `None`: learn it again.
+    known: Cell<Option<Known>>,
+}
+
+/// What a handle's chain pages were learned under: the database's
+/// generation, and the snapshot the connection's view was held to (a
+/// view that follows the last commit or its own transaction moves only
+/// with the generation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Known {
+    generation: u64,
+    snapshot: Option<Snapshot>,
 }
 
 impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
@@ -230,8 +241,8 @@ impl<P: Platform, A: Allocator + Clone> Blob<'_, '_, P, A> {
             let view = self.conn.view();
             self.check_schema(view.header()?.schema_cookie)?;
             let db = self.conn.database();
-            let in_write = db.pager().in_write_transaction();
-            self.with_chain(in_write, |chain| {
+            let settled = db.pager().in_write_transaction() || db.is_exclusive();
+            self.with_chain(settled, settled, |chain| {
                 let alloc = db.allocator().clone();
                 read_blob(view, &self.target, self.place, offset, out, chain, alloc)
             })
@@ -253,35 +264,52 @@ impl<P: Platform, A: Allocator + Clone> Blob<'_, '_, P, A> {
         {
             return Err(Error::Sql("blob offset out of range"));
         }
+        // Outside `BEGIN` the write is a transaction of its own: on a file
+        // others may write, the next call could not trust the chain, so
+        // it is not learned.
+        let db = self.conn.database();
+        let keep = self.conn.in_transaction() || db.is_exclusive();
         self.conn.write(|w| {
             self.check_schema(w.view().header()?.schema_cookie)?;
-            self.with_chain(true, |chain| {
+            self.with_chain(true, keep, |chain| {
                 w.write_blob(&self.target, self.place, offset, buf, chain)
             })
         })
     }
 
-    /// Runs `f` with the value's chain pages, forgotten first unless they
-    /// may still be trusted (see `known`), and remembered after only when
-    /// `f` succeeds inside a write transaction (`in_write`).
+    /// Runs `f` with the value's chain pages: forgotten first unless they
+    /// may still be trusted (see `known`; `settled`: no other process can
+    /// change the file now, inside a write transaction or on a file held
+    /// exclusively), learned by `f` when `keep` says the next call may
+    /// trust them, and remembered only when `f` succeeds.
     fn with_chain<T>(
         &self,
-        in_write: bool,
-        f: impl FnOnce(&mut ChainPages<A>) -> Result<T>,
+        settled: bool,
+        keep: bool,
+        f: impl FnOnce(Option<&mut ChainPages<A>>) -> Result<T>,
     ) -> Result<T> {
         let db = self.conn.database();
+        let snapshot = self.conn.view().held_snapshot();
         let mut chain = self
             .chain
             .try_borrow_mut()
             .map_err(|_| Error::Misuse("a BLOB handle used from inside itself"))?;
-        if !in_write || self.known.get() != Some(db.generation()) {
+        let now = Known {
+            generation: db.generation(),
+            snapshot,
+        };
+        let known = settled && self.known.get() == Some(now);
+        if !known {
             chain.clear();
         }
-        let result = f(&mut chain);
+        let result = f((known || keep).then_some(&mut *chain));
         // A write changes no chain link, so the generation it moved to
         // still describes the chain.
-        let trusted = in_write && result.is_ok();
-        self.known.set(trusted.then(|| db.generation()));
+        let trusted = settled && keep && result.is_ok();
+        self.known.set(trusted.then(|| Known {
+            generation: db.generation(),
+            snapshot,
+        }));
         if !trusted {
             chain.clear();
         }

@@ -343,14 +343,24 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
         &self.alloc
     }
 
-    /// A number that changes whenever a write transaction of this
-    /// database begins, changes a B-tree or is rolled back. While the
-    /// pager stays in one write transaction and this stays the same, no
-    /// page's B-tree structure changed (another process cannot write
-    /// meanwhile), so what was learned of it then still holds: a BLOB
-    /// handle keeps an overflow chain's page numbers on this condition.
+    /// A number that changes whenever this database changes a B-tree,
+    /// rolls a write transaction back, or begins one on a file other
+    /// processes may write. While it stays the same, no B-tree changed:
+    /// - inside one write transaction, always (no other process writes
+    ///   meanwhile);
+    /// - at any time, when the file is held exclusively
+    ///   ([`is_exclusive`](Self::is_exclusive)).
+    ///
+    /// What was learned of the pages then still holds: a BLOB handle keeps
+    /// an overflow chain's page numbers on this condition.
     pub(crate) fn generation(&self) -> u64 {
         self.generation.get()
+    }
+
+    /// Whether the file is held exclusively while open (a platform
+    /// without shared memory), so that only this database changes it.
+    pub(crate) fn is_exclusive(&self) -> bool {
+        self.pager.is_exclusive()
     }
 
     /// Notes a change that may move pages (see [`generation`](Self::generation)).

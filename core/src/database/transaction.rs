@@ -73,7 +73,10 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
             return Err(Error::Busy);
         }
         db.pager.begin_write()?;
-        db.bump_generation();
+        if !db.pager.is_exclusive() {
+            // Another process may have written since the last one.
+            db.bump_generation();
+        }
         Ok(Self {
             db,
             state: Cell::new(TxnState::Open),

@@ -131,7 +131,7 @@ pub(crate) fn read_blob<S: PageSource, A: Allocator + Clone>(
     expected: ColumnPlace,
     offset: usize,
     out: &mut [u8],
-    chain: &mut ChainPages<A>,
+    chain: Option<&mut ChainPages<A>>,
     alloc: A,
 ) -> Result<()> {
     let place = relocate(source, target, expected, alloc)?;
@@ -139,7 +139,7 @@ pub(crate) fn read_blob<S: PageSource, A: Allocator + Clone>(
         .offset
         .checked_add(offset)
         .ok_or(Error::Misuse("blob offset overflows"))?;
-    read_range(source, &place, at, out, Some(chain))
+    read_range(source, &place, at, out, chain)
 }
 
 impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
@@ -152,13 +152,13 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
         expected: ColumnPlace,
         offset: usize,
         bytes: &[u8],
-        chain: &mut ChainPages<A>,
+        chain: Option<&mut ChainPages<A>>,
     ) -> Result<()> {
         let place = relocate(self.db.pager(), target, expected, self.alloc.clone())?;
         let at = expected
             .offset
             .checked_add(offset)
             .ok_or(Error::Misuse("blob offset overflows"))?;
-        self.txn.write_payload(&place, at, bytes, Some(chain))
+        self.txn.write_payload(&place, at, bytes, chain)
     }
 }
