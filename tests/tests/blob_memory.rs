@@ -17,12 +17,11 @@
 use boundlite::alloc::{Arena, Global};
 use boundlite::connection::BlobAccess;
 use boundlite::format::PageSize;
-use boundlite::platform::{
-    File, LockLevel, MemoryFile, MemoryPlatform, OpenMode, Platform, PlatformError,
-};
+use boundlite::platform::{MemoryPlatform, Platform};
 use boundlite::record::ValueRef;
 use boundlite::wal::CheckpointMode;
 use boundlite::{Config, Database, Error};
+use boundlite_tests::no_shm::NoShm;
 
 use std::time::Instant;
 
@@ -66,62 +65,6 @@ fn create_on_the_heap(disk: &MemoryPlatform, table: &str, len: usize, page_size:
     .unwrap();
     drop(conn);
     db.checkpoint(CheckpointMode::Truncate).unwrap();
-}
-
-/// A RAM disk's file with locks but no shared memory, as a firmware's
-/// flash driver offers: a database holds it exclusively.
-struct NoShmFile<'d>(MemoryFile<'d>);
-
-impl File for NoShmFile<'_> {
-    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, PlatformError> {
-        self.0.read_at(offset, buf)
-    }
-
-    fn write_at(&mut self, offset: u64, data: &[u8]) -> Result<(), PlatformError> {
-        self.0.write_at(offset, data)
-    }
-
-    fn sync(&mut self) -> Result<(), PlatformError> {
-        self.0.sync()
-    }
-
-    fn truncate(&mut self, len: u64) -> Result<(), PlatformError> {
-        self.0.truncate(len)
-    }
-
-    fn size(&mut self) -> Result<u64, PlatformError> {
-        self.0.size()
-    }
-
-    fn lock(&mut self, level: LockLevel) -> Result<(), PlatformError> {
-        self.0.lock(level)
-    }
-
-    fn unlock(&mut self, level: LockLevel) -> Result<(), PlatformError> {
-        self.0.unlock(level)
-    }
-
-    fn is_reserved(&mut self) -> Result<bool, PlatformError> {
-        self.0.is_reserved()
-    }
-}
-
-struct NoShm<'d>(&'d MemoryPlatform);
-
-impl<'d> Platform for &NoShm<'d> {
-    type File = NoShmFile<'d>;
-
-    fn open(&self, path: &str, mode: OpenMode) -> Result<Self::File, PlatformError> {
-        self.0.open(path, mode).map(NoShmFile)
-    }
-
-    fn delete(&self, path: &str) -> Result<(), PlatformError> {
-        self.0.delete(path)
-    }
-
-    fn exists(&self, path: &str) -> Result<bool, PlatformError> {
-        self.0.exists(path)
-    }
 }
 
 /// Writes the 1 MiB image in 4 KiB chunks and reads it back, inside an

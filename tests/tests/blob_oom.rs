@@ -15,6 +15,7 @@ use boundlite::connection::BlobAccess;
 use boundlite::format::PageSize;
 use boundlite::platform::{FaultPlatform, FaultTarget, IoFault, MemoryPlatform, Platform};
 use boundlite::{Config, Connection, Database, Error};
+use boundlite_tests::no_shm::NoShm;
 
 const DB: &str = "b.db";
 /// The value the sweeps write: 20,000 bytes over several 512-byte pages.
@@ -197,61 +198,108 @@ fn io_errors_during_blob_writes_leave_the_last_committed_value() {
         .into_iter()
         .filter_map(|name| Some((name, base.file_bytes(name).ok()?.to_vec())))
         .collect();
-    let old = vec![0u8; LEN];
-    let new: Vec<u8> = (0..LEN).map(byte).collect();
     let mut points = 0;
-    for target in [FaultTarget::Read, FaultTarget::Write, FaultTarget::Sync] {
-        for explicit in [false, true] {
-            for n in 1..200 {
-                let disk = MemoryPlatform::new();
-                for (name, bytes) in &files {
-                    disk.write_file(name, bytes).unwrap();
+    for exclusive in [false, true] {
+        for target in [FaultTarget::Read, FaultTarget::Write, FaultTarget::Sync] {
+            for explicit in [false, true] {
+                for n in 1..200 {
+                    let disk = MemoryPlatform::new();
+                    for (name, bytes) in &files {
+                        disk.write_file(name, bytes).unwrap();
+                    }
+                    let label = format!("{target:?} {n} explicit={explicit} exclusive={exclusive}");
+                    let run = Run {
+                        target,
+                        n,
+                        explicit,
+                        label: &label,
+                    };
+                    let hit = if exclusive {
+                        run.on(&NoShm(&disk))
+                    } else {
+                        run.on(&disk)
+                    };
+                    if !hit {
+                        break;
+                    }
+                    points += 1;
+                    // What the run left is what a reopen finds.
+                    let db = Database::open(&disk, DB, &config(), Global).unwrap();
+                    assert!(db.integrity_check(0).unwrap().is_ok(), "{label}");
+                    let conn = db.connect();
+                    let blob = conn.blob_open("t", "b", 1, BlobAccess::ReadOnly).unwrap();
+                    let mut value = vec![0u8; LEN];
+                    assert_eq!(blob.read_at(0, &mut value).unwrap(), LEN);
+                    assert!(
+                        value == new_value(),
+                        "{label}: the write after the error was lost"
+                    );
                 }
-                let fault = FaultPlatform::new(&disk);
-                let config = Config {
-                    wal_autocheckpoint: 0,
-                    ..config()
-                };
-                let db = Database::open(&fault, DB, &config, Global).unwrap();
-                let conn = db.connect();
-                let blob = conn.blob_open("t", "b", 1, BlobAccess::ReadWrite).unwrap();
-                fault.arm(IoFault::Once { target, n });
-                let result = if explicit {
-                    conn.execute("BEGIN", &[])
-                        .and_then(|_| blob.write_at(0, &new[..LEN / 2]))
-                        .and_then(|()| blob.write_at(LEN / 2, &new[LEN / 2..]))
-                        .and_then(|()| conn.execute("COMMIT", &[]).map(|_| ()))
-                } else {
-                    blob.write_at(0, &new)
-                };
-                let hit = fault.counts().failed > 0;
-                fault.arm(IoFault::Never);
-                if !hit {
-                    result.unwrap();
-                    break;
-                }
-                points += 1;
-                let label = format!("{target:?} {n} explicit={explicit}");
-                if conn.in_transaction() {
-                    conn.execute("ROLLBACK", &[]).unwrap();
-                }
-                let expected = if result.is_ok() { &new } else { &old };
-                let mut value = vec![1u8; LEN];
-                assert_eq!(blob.read_at(0, &mut value).unwrap(), LEN, "{label}");
-                assert!(value == *expected, "{label}: {result:?} left another value");
-                // The same handle goes on writing; a reopen finds it.
-                blob.write_at(0, &new).unwrap();
-                drop(conn);
-                drop(db);
-                let db = Database::open(&disk, DB, &config, Global).unwrap();
-                assert!(db.integrity_check(0).unwrap().is_ok(), "{label}");
-                let conn = db.connect();
-                let blob = conn.blob_open("t", "b", 1, BlobAccess::ReadOnly).unwrap();
-                assert_eq!(blob.read_at(0, &mut value).unwrap(), LEN);
-                assert!(value == new, "{label}: the write after the error was lost");
             }
         }
     }
     assert!(points > 10, "only {points} I/O failure points");
     println!("blob writes: {points} I/O failure points");
+}
+
+fn new_value() -> Vec<u8> {
+    (0..LEN).map(byte).collect()
+}
+
+/// One blob write under an I/O error at operation `n` of `target`.
+struct Run<'l> {
+    target: FaultTarget,
+    n: u64,
+    /// Inside `BEGIN`, with the row rewritten first (its chain moved).
+    explicit: bool,
+    label: &'l str,
+}
+
+impl Run<'_> {
+    /// Runs the write on `platform` under the fault; whether the fault
+    /// was hit. After it, the value read is the last committed one, and
+    /// the same handle writes the new value again.
+    fn on<P: Platform>(&self, platform: P) -> bool {
+        let label = self.label;
+        let fault = FaultPlatform::new(platform);
+        let config = Config {
+            wal_autocheckpoint: 0,
+            ..config()
+        };
+        let db = Database::open(&fault, DB, &config, Global).unwrap();
+        let conn = db.connect();
+        let blob = conn.blob_open("t", "b", 1, BlobAccess::ReadWrite).unwrap();
+        let old = vec![0u8; LEN];
+        let new = new_value();
+        // The handle learns the chain (kept on an exclusive file).
+        let mut value = vec![1u8; LEN];
+        blob.read_at(0, &mut value).unwrap();
+        fault.arm(IoFault::Once {
+            target: self.target,
+            n: self.n,
+        });
+        let result = if self.explicit {
+            conn.execute("BEGIN", &[])
+                .and_then(|_| conn.execute("UPDATE t SET name = 'uno' WHERE id = 1", &[]))
+                .and_then(|_| blob.write_at(0, &new[..LEN / 2]))
+                .and_then(|()| blob.write_at(LEN / 2, &new[LEN / 2..]))
+                .and_then(|()| conn.execute("COMMIT", &[]).map(|_| ()))
+        } else {
+            blob.write_at(0, &new)
+        };
+        let hit = fault.counts().failed > 0;
+        fault.arm(IoFault::Never);
+        if !hit {
+            result.unwrap();
+            return false;
+        }
+        if conn.in_transaction() {
+            conn.execute("ROLLBACK", &[]).unwrap();
+        }
+        let expected = if result.is_ok() { &new } else { &old };
+        assert_eq!(blob.read_at(0, &mut value).unwrap(), LEN, "{label}");
+        assert!(value == *expected, "{label}: {result:?} left another value");
+        blob.write_at(0, &new).unwrap();
+        true
+    }
 }

@@ -205,7 +205,11 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
     pub fn commit(self) -> Result<()> {
         self.check_open()?;
         self.state.set(TxnState::Finished);
-        self.db.pager.commit()
+        // A commit that fails leaves the changes undone.
+        self.db
+            .pager
+            .commit()
+            .inspect_err(|_| self.db.bump_generation())
     }
 
     /// Undoes every change.
