@@ -40,10 +40,12 @@ pub struct Config {
     /// exists keeps its own page size.
     pub page_size: PageSize,
     /// Pages the cache may hold; at least [`Config::MIN_CACHE_FRAMES`]. The
-    /// cache grows to this only when that many pages are in use at once:
-    /// a write transaction can change at most this many pages (less those
-    /// a cursor pins). When the allocator refuses a frame before then, the
-    /// cache works with the frames it has.
+    /// cache grows to this only when that many pages are in use at once.
+    /// A write transaction that changes more pages spills them to the log
+    /// before its commit and reads them back from there. When the
+    /// allocator refuses a frame before then, the cache works with the
+    /// frames it has. `PRAGMA cache_size` and `Pager::set_cache_frames`
+    /// change it while the database is open.
     pub cache_frames: usize,
     /// When the cache adds a frame on its way to `cache_frames`.
     pub cache_growth: CacheGrowth,
@@ -129,7 +131,7 @@ impl Default for Config {
 }
 
 /// Per-frame bytes beyond the page itself: the frame record (up to 64
-/// bytes) and its share of the chunk table (2); its share of the page
+/// bytes) and its share of the chunk table (up to 3); its share of the page
 /// index, kept at room for twice the frames and rounded up to a power of
 /// two buckets of 25 bytes (up to 115), plus the old table while the index
 /// is resized (up to 58); and its share of the commit list, which grows by

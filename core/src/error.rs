@@ -35,9 +35,9 @@ pub enum Error {
     /// or a feature it refuses rather than misread).
     #[error("file is not a database: {0}")]
     NotADatabase(&'static str),
-    /// The page cache has no frame to give: every frame is pinned or holds
-    /// a change not yet committed. The transaction touches more pages than
-    /// `Config::cache_frames` allows; SQLite reports this as out of memory.
+    /// The page cache has no frame to give: every frame is pinned, or holds
+    /// a change not yet committed that cannot be spilled to the log (a
+    /// pager without one). SQLite reports this as out of memory.
     #[error(
         "out of memory: every page cache frame is pinned or dirty (raise Config::cache_frames)"
     )]
@@ -71,6 +71,12 @@ pub enum Error {
     /// SQL that parses but cannot run (no such table, no such column...).
     #[error("SQL error: {0}")]
     Sql(&'static str),
+    /// An error rolled the connection's explicit transaction back whole:
+    /// every statement but `ROLLBACK` (and `COMMIT`, which reports the
+    /// rollback) fails until the script acknowledges it, so nothing the
+    /// script meant for that transaction commits on its own.
+    #[error("the transaction was rolled back by an earlier error; ROLLBACK to continue")]
+    TransactionAborted,
     /// The API was used in a way it does not allow.
     #[error("bad parameter or other API misuse: {0}")]
     Misuse(&'static str),
@@ -92,7 +98,7 @@ impl Error {
     /// SQLite's primary result code for this error.
     pub const fn code(&self) -> i32 {
         match self {
-            Error::Sql(_) | Error::Syntax(_) => 1,
+            Error::Sql(_) | Error::Syntax(_) | Error::TransactionAborted => 1,
             Error::Abort(_) => 4,
             Error::Busy | Error::BusySnapshot => 5,
             Error::OutOfMemory | Error::CacheFull => 7,
@@ -155,6 +161,7 @@ mod tests {
         let io = PlatformError::new(ErrorKind::Io);
         let cases = [
             (Error::Sql("no such table"), 1),
+            (Error::TransactionAborted, 1),
             (Error::Abort("row changed"), 4),
             (Error::Busy, 5),
             (Error::OutOfMemory, 7),

@@ -11,7 +11,9 @@
 //!   [`PlatformError`], kind and OS code.
 //! - [`open`] / [`open_read_only`]: a database by path, with the default
 //!   configuration and a busy timeout of [`DEFAULT_BUSY_TIMEOUT_MS`];
-//!   [`open_with`] / [`open_read_only_with`] with a [`Config`] of your own.
+//!   [`open_with`] / [`open_read_only_with`] with a [`Config`] of your own;
+//!   [`open_in`] / [`open_read_only_in`] in an allocator of your own (an
+//!   arena, say).
 //!
 //! # Sharing a database file with other processes
 //!
@@ -79,6 +81,7 @@ mod unix;
 pub use error::platform_error;
 pub use file::StdFile;
 pub use open::{
-    DEFAULT_BUSY_TIMEOUT_MS, MEMORY, open, open_read_only, open_read_only_with, open_with,
+    DEFAULT_BUSY_TIMEOUT_MS, MEMORY, open, open_in, open_read_only, open_read_only_in,
+    open_read_only_with, open_with,
 };
 pub use platform::StdPlatform;

@@ -1,6 +1,7 @@
 //! [`open`], [`open_read_only`] and [`open_with`]: a database by path, on
 //! the global heap, with a busy timeout of [`DEFAULT_BUSY_TIMEOUT_MS`]
-//! unless a [`Config`] says otherwise.
+//! unless a [`Config`] says otherwise; [`open_in`] and
+//! [`open_read_only_in`] in an allocator of the caller's (an arena).
 //!
 //! The path [`MEMORY`] (`":memory:"`) or the empty path names a private
 //! database in memory, as in SQLite: its bytes live in a
@@ -9,7 +10,7 @@
 
 use std::path::Path;
 
-use boundlite::alloc::Global;
+use boundlite::alloc::{Allocator, Global};
 use boundlite::{Config, Database, Error, Result};
 
 use crate::StdPlatform;
@@ -75,11 +76,35 @@ pub fn open_read_only(path: impl AsRef<Path>) -> Result<Database<StdPlatform, Gl
 /// # Ok::<(), boundlite::Error>(())
 /// ```
 pub fn open_with(path: impl AsRef<Path>, config: &Config) -> Result<Database<StdPlatform, Global>> {
+    open_in(path, config, Global)
+}
+
+/// Opens the database at `path` as [`open_with`] does, every byte the
+/// engine uses coming from `alloc` (a `:memory:` database's file bytes
+/// are the platform's, on the global heap).
+///
+/// ```
+/// use boundlite::Config;
+/// use boundlite::alloc::Arena;
+///
+/// let mut heap = vec![0u8; 256 * 1024];
+/// let arena = Arena::new(&mut heap)?;
+/// let config = Config { cache_frames: 12, ..Config::DEFAULT };
+/// let db = boundlite_std::open_in(":memory:", &config, &arena)?;
+/// db.connect().execute("CREATE TABLE t(x)", &[])?;
+/// assert!(arena.stats().peak_in_use > 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn open_in<A: Allocator + Clone>(
+    path: impl AsRef<Path>,
+    config: &Config,
+    alloc: A,
+) -> Result<Database<StdPlatform, A>> {
     let path = utf8(path.as_ref())?;
     if is_memory(path) {
-        return Database::open(StdPlatform::memory(), MEMORY, config, Global);
+        return Database::open(StdPlatform::memory(), MEMORY, config, alloc);
     }
-    Database::open(StdPlatform::new(), path, config, Global)
+    Database::open(StdPlatform::new(), path, config, alloc)
 }
 
 /// Opens the existing database at `path` for reading only, as
@@ -88,16 +113,31 @@ pub fn open_read_only_with(
     path: impl AsRef<Path>,
     config: &Config,
 ) -> Result<Database<StdPlatform, Global>> {
+    open_read_only_in(path, config, Global)
+}
+
+/// Opens the existing database at `path` for reading only, as
+/// [`open_read_only`] does, with `config`, in `alloc`.
+pub fn open_read_only_in<A: Allocator + Clone>(
+    path: impl AsRef<Path>,
+    config: &Config,
+    alloc: A,
+) -> Result<Database<StdPlatform, A>> {
     let path = utf8(path.as_ref())?;
     if is_memory(path) {
         // A read-only handle cannot write the first page a database must
         // have, so a writable open makes it first, on the same private
         // platform, and is closed before the read-only one opens.
         let platform = StdPlatform::memory();
-        drop(Database::open(platform.clone(), MEMORY, config, Global)?);
-        return Database::open_read_only(platform, MEMORY, config, Global);
+        drop(Database::open(
+            platform.clone(),
+            MEMORY,
+            config,
+            alloc.clone(),
+        )?);
+        return Database::open_read_only(platform, MEMORY, config, alloc);
     }
-    Database::open_read_only(StdPlatform::new(), path, config, Global)
+    Database::open_read_only(StdPlatform::new(), path, config, alloc)
 }
 
 /// Whether `path` names a private in-memory database.

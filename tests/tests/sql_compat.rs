@@ -26,100 +26,8 @@ use boundlite::record::ValueRef;
 use boundlite::wal::CheckpointMode;
 use boundlite::{Config, Connection, Database, Error};
 use boundlite_std::StdPlatform;
+use boundlite_tests::compare::{Rows, V, both, ours, theirs};
 use boundlite_tests::rng::{Rng, seed};
-use rusqlite::types::ValueRef as SqliteRef;
-
-/// One value as both engines report it.
-#[derive(Debug, Clone)]
-enum V {
-    Null,
-    Int(i64),
-    Real(f64),
-    Text(String),
-    Blob(Vec<u8>),
-}
-
-impl PartialEq for V {
-    fn eq(&self, other: &V) -> bool {
-        match (self, other) {
-            (V::Null, V::Null) => true,
-            (V::Int(a), V::Int(b)) => a == b,
-            // Sums of reals may round differently in the last place.
-            (V::Real(a), V::Real(b)) => a == b || (a - b).abs() <= 1e-9 * a.abs().max(b.abs()),
-            (V::Text(a), V::Text(b)) => a == b,
-            (V::Blob(a), V::Blob(b)) => a == b,
-            _ => false,
-        }
-    }
-}
-
-fn from_ours(v: ValueRef<'_>) -> V {
-    match v {
-        ValueRef::Null => V::Null,
-        ValueRef::Integer(i) => V::Int(i),
-        ValueRef::Real(r) => V::Real(r),
-        ValueRef::Text(t) => V::Text(String::from_utf8_lossy(t).into_owned()),
-        ValueRef::Blob(b) => V::Blob(b.to_vec()),
-    }
-}
-
-fn from_sqlite(v: SqliteRef<'_>) -> V {
-    match v {
-        SqliteRef::Null => V::Null,
-        SqliteRef::Integer(i) => V::Int(i),
-        SqliteRef::Real(r) => V::Real(r),
-        SqliteRef::Text(t) => V::Text(String::from_utf8_lossy(t).into_owned()),
-        SqliteRef::Blob(b) => V::Blob(b.to_vec()),
-    }
-}
-
-type Rows = Vec<Vec<V>>;
-
-/// Runs `sql` (one statement) on boundlite: its rows, or the error.
-fn ours<P: Platform, A: Allocator + Clone>(
-    conn: &Connection<'_, P, A>,
-    sql: &str,
-) -> Result<Rows, Error> {
-    let mut stmt = conn.prepare(sql)?;
-    let mut out = Vec::new();
-    while let Some(row) = stmt.step()? {
-        out.push(row.values().map(from_ours).collect());
-    }
-    Ok(out)
-}
-
-/// Runs `sql` (one statement) on SQLite: its rows, or the error.
-fn theirs(conn: &rusqlite::Connection, sql: &str) -> rusqlite::Result<Rows> {
-    let mut stmt = conn.prepare(sql)?;
-    let n = stmt.column_count();
-    let mut rows = stmt.query([])?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next()? {
-        out.push(
-            (0..n)
-                .map(|i| from_sqlite(row.get_ref(i).unwrap()))
-                .collect(),
-        );
-    }
-    Ok(out)
-}
-
-/// Runs `sql` on both and checks they agree; returns whether it succeeded.
-fn both<P: Platform, A: Allocator + Clone>(
-    mine: &Connection<'_, P, A>,
-    oracle: &rusqlite::Connection,
-    sql: &str,
-    context: &str,
-) -> bool {
-    let a = ours(mine, sql);
-    let b = theirs(oracle, sql);
-    match (&a, &b) {
-        (Ok(x), Ok(y)) => assert_eq!(x, y, "{context}: rows differ for {sql}"),
-        (Err(_), Err(_)) => {}
-        _ => panic!("{context}: {sql}\n  boundlite: {a:?}\n  sqlite:    {b:?}"),
-    }
-    a.is_ok()
-}
 
 const SCHEMA: [&str; 3] = [
     "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, score REAL)",
@@ -501,13 +409,20 @@ fn allocation_failures_inside_begin_undo_the_statement_or_the_transaction() {
             |_| conn.execute(sql, &[]),
             |n, e| {
                 assert_eq!(e, Error::OutOfMemory, "{sql}: failure {n}");
-                if conn.in_transaction() {
+                if !conn.is_aborted() {
                     by_statement += 1;
                     assert_eq!(contents(&conn), before, "{sql}: failure {n}");
                 } else {
-                    // The storage engine rolled the transaction back:
-                    // redo it as it stood before the statement.
+                    // The storage engine rolled the transaction back and
+                    // the connection refuses statements until ROLLBACK:
+                    // redo the transaction as it stood before the
+                    // statement.
                     by_transaction += 1;
+                    assert_eq!(
+                        conn.execute("SELECT 1", &[]),
+                        Err(Error::TransactionAborted)
+                    );
+                    conn.execute("ROLLBACK", &[]).unwrap();
                     assert_eq!(contents(&conn), committed, "{sql}: failure {n}");
                     conn.execute("BEGIN", &[]).unwrap();
                     conn.execute("DELETE FROM t", &[]).unwrap();
@@ -883,10 +798,11 @@ fn prepared_changes_sweep(schema: &str) {
                 },
                 |n, e| {
                     assert_eq!(e, Error::OutOfMemory, "update {id}: failure {n}");
-                    if inside_begin && !conn.in_transaction() {
+                    if conn.is_aborted() {
                         // The storage engine rolled everything back; the
                         // statements before this one were committed.
                         lost += 1;
+                        conn.execute("ROLLBACK", &[]).unwrap();
                         assert_eq!(
                             ours(&conn, "SELECT * FROM t ORDER BY id").unwrap(),
                             committed
@@ -915,10 +831,10 @@ fn prepared_changes_sweep(schema: &str) {
             },
             |n, e| {
                 assert_eq!(e, Error::OutOfMemory, "delete {id}: failure {n}");
-                if conn.in_transaction() || !inside_begin {
-                    assert_eq!(contents(&conn), before, "delete {id}: failure {n}");
+                if conn.is_aborted() {
+                    conn.execute("ROLLBACK; BEGIN", &[]).unwrap();
                 } else {
-                    conn.execute("BEGIN", &[]).unwrap();
+                    assert_eq!(contents(&conn), before, "delete {id}: failure {n}");
                 }
             },
         )

@@ -25,8 +25,12 @@
 //! - inside `BEGIN`, a statement that fails undoes its own changes through
 //!   the undo log; if undoing is impossible (the storage engine rolled the
 //!   transaction back after an out-of-memory or I/O error, or the undo log
-//!   could not grow) the whole transaction is rolled back and
-//!   [`Connection::in_transaction`] turns false;
+//!   could not grow) the whole transaction is rolled back and the
+//!   connection is aborted: every statement fails with
+//!   [`Error::TransactionAborted`](crate::Error::TransactionAborted) until
+//!   `ROLLBACK` (or `COMMIT`, which reports the rollback), so a script
+//!   never commits part of a transaction (see `session` for how this
+//!   differs from SQLite);
 //! - a warm prepared statement allocates nothing per row: its table is
 //!   cached, its output row, row values, record, rowid and key buffers
 //!   and the undo log are reused;

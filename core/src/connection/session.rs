@@ -10,25 +10,41 @@
 //! | `Deferred`   | (none yet)                             | takes the write transaction: `Write` |
 //! | `Read`       | the transaction's snapshot             | upgrades to `Write`, or `BusySnapshot` if another connection committed since the snapshot |
 //! | `Write`      | its own uncommitted changes            | joins the transaction, with an undo log |
+//! | `Aborted`    | (refused)                              | (refused)                           |
 //!
 //! Transitions: `BEGIN` (`DEFERRED`) goes from `Autocommit` to
 //! `Deferred`, or to `Read` when statements in progress already hold a
 //! snapshot; `BEGIN IMMEDIATE`/`EXCLUSIVE` goes to `Write` (`Busy` when
 //! another connection holds the write transaction); a connection's first
 //! read in `Deferred` goes to `Read`, its first change to `Write`;
-//! `COMMIT` and `ROLLBACK` go back to `Autocommit`, and so does an error
-//! that rolls the whole transaction back.
+//! `COMMIT` and `ROLLBACK` go back to `Autocommit`. A statement error in
+//! `Write` that rolled the whole transaction back goes to `Aborted`.
 //!
 //! Whether an error rolled the whole transaction back is not recorded
 //! here: the write transaction's [`TxnState`](crate::database::TxnState)
 //! says it (`Failed`), and the table layer's undo consults it. A failed
-//! statement in `Write` is undone alone while the transaction is `Open`;
-//! when it is not, or the undo itself fails, the connection drops the
-//! transaction and goes back to `Autocommit`.
+//! statement in `Write` is undone alone while the transaction is `Open`,
+//! and the transaction goes on, as in SQLite; when it is not, or the undo
+//! itself fails, the connection drops the transaction and enters
+//! `Aborted`.
+//!
+//! `Aborted` differs from SQLite on purpose. SQLite rolls a transaction
+//! back whole on some errors (`SQLITE_FULL`, `IOERR`, `BUSY`, `NOMEM`) and
+//! then returns to autocommit, so the statements a script meant for the
+//! rest of that transaction commit one by one and its `COMMIT` fails with
+//! "no transaction is active". Here every statement in `Aborted` fails with
+//! [`Error::TransactionAborted`] except `ROLLBACK`, which succeeds and goes
+//! to `Autocommit`, and `COMMIT`/`END`, which also go to `Autocommit` but
+//! fail with an error saying the transaction was rolled back: a script
+//! never commits part of what it put between `BEGIN` and `COMMIT`. A
+//! failed `COMMIT` itself ends the transaction as SQLite's does (nothing
+//! of it committed) and goes to `Autocommit`: the error was reported by the
+//! statement that ended the transaction.
 //!
 //! Invariants:
 //! - the connection holds at most one write transaction; in `Autocommit`
-//!   it holds one only while one changing statement runs;
+//!   it holds one only while one changing statement runs, in `Aborted`
+//!   none;
 //! - the connection holds a read transaction (the snapshot it reads)
 //!   exactly while it is in `Read` or statements of it are in progress;
 //!   statements in progress at once share it, as SQLite's statements on
@@ -67,6 +83,9 @@ enum Txn<'db, P: Platform, A: Allocator + Clone> {
     Read,
     /// `BEGIN`, holding the write transaction.
     Write(WriteTransaction<'db, P, A>),
+    /// `BEGIN`, and an error rolled the transaction back whole: statements
+    /// fail until `ROLLBACK` or `COMMIT` acknowledges it.
+    Aborted,
 }
 
 impl<P: Platform, A: Allocator + Clone> Txn<'_, P, A> {
@@ -154,11 +173,6 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         self.db.busy_timeout_ms()
     }
 
-    /// The page cache's size, in frames: `PRAGMA cache_size`.
-    pub(crate) fn cache_frames(&self) -> usize {
-        self.db.pager().cache_frames()
-    }
-
     /// `PRAGMA wal_checkpoint(mode)`.
     pub(crate) fn checkpoint(&self, mode: CheckpointMode) -> Result<CheckpointResult> {
         self.db.checkpoint(mode)
@@ -169,12 +183,22 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         &self.view
     }
 
-    /// Whether a transaction opened by `BEGIN` is in progress.
+    /// Whether a transaction opened by `BEGIN` is in progress: true too
+    /// while it is aborted, until `ROLLBACK` or `COMMIT` ends it.
     pub fn in_transaction(&self) -> bool {
         self.session
             .try_borrow()
             .map(|s| s.txn.is_explicit())
             .unwrap_or(true)
+    }
+
+    /// Whether an error rolled the transaction opened by `BEGIN` back
+    /// whole, so that every statement fails with
+    /// [`Error::TransactionAborted`] until `ROLLBACK` or `COMMIT`.
+    pub fn is_aborted(&self) -> bool {
+        self.session
+            .try_borrow()
+            .is_ok_and(|s| matches!(s.txn, Txn::Aborted))
     }
 
     /// Runs every statement of `sql`, binding `params` by position to each
@@ -289,6 +313,12 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
                 self.read_ended(&mut session);
                 return Ok(());
             }
+            Txn::Aborted => {
+                self.read_ended(&mut session);
+                return Err(Error::Sql(
+                    "cannot commit - the transaction was rolled back by an earlier error",
+                ));
+            }
             Txn::Write(txn) => txn.commit().inspect_err(|_| self.rolled_back()),
         };
         let ended = self.write_ended(&mut session);
@@ -312,7 +342,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
             Txn::Autocommit => {
                 return Err(Error::Sql("cannot rollback - no transaction is active"));
             }
-            Txn::Deferred | Txn::Read => {
+            Txn::Deferred | Txn::Read | Txn::Aborted => {
                 self.read_ended(&mut session);
                 return Ok(());
             }
@@ -325,6 +355,19 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         result.and(ended)
     }
 
+    /// `Err` in [`Txn::Aborted`], which refuses every statement but
+    /// `COMMIT` and `ROLLBACK`.
+    pub(crate) fn check_not_aborted(&self) -> Result<()> {
+        let session = self
+            .session
+            .try_borrow()
+            .map_err(|_| Error::Misuse("the connection is busy with another change"))?;
+        match session.txn {
+            Txn::Aborted => Err(Error::TransactionAborted),
+            Txn::Autocommit | Txn::Deferred | Txn::Read | Txn::Write(_) => Ok(()),
+        }
+    }
+
     /// After a transaction that only read ended (in `Autocommit` again):
     /// statements in progress keep their snapshot until they finish.
     fn read_ended(&self, session: &mut Session<'db, P, A>) {
@@ -334,9 +377,9 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         self.settle(session);
     }
 
-    /// After a write transaction ended (in `Autocommit` again): the read
-    /// transaction is let go when no statement is in progress, else taken
-    /// again on the last commit, which may be the one just made.
+    /// After a write transaction ended (in `Autocommit` or `Aborted`): the
+    /// read transaction is let go when no statement is in progress, else
+    /// taken again on the last commit, which may be the one just made.
     fn write_ended(&self, session: &mut Session<'db, P, A>) -> Result<()> {
         // Let go first: the new read transaction takes the slot freed.
         session.reader = None;
@@ -385,6 +428,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
                 self.settle(&session);
             }
             Txn::Write(_) => {}
+            Txn::Aborted => return Err(Error::TransactionAborted),
         }
         let Txn::Write(txn) = &session.txn else {
             return Err(Error::Misuse("a transaction without its write transaction"));
@@ -400,8 +444,9 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
                 if writer.undo().is_err() {
                     // The statement cannot be undone alone (the
                     // transaction failed, or the undo did): roll the
-                    // whole transaction back rather than keep half of it.
-                    session.txn = Txn::Autocommit;
+                    // whole transaction back rather than keep half of it,
+                    // and refuse the rest of it (see the module docs).
+                    session.txn = Txn::Aborted;
                     self.write_ended(&mut session)?;
                 }
                 Err(error)

@@ -10,6 +10,9 @@
 //! place, so a warm statement allocates nothing per run or row.
 //!
 //! Invariants:
+//! - while its connection's transaction is aborted (see `session`), every
+//!   statement but `COMMIT` and `ROLLBACK` fails on its first step with
+//!   [`Error::TransactionAborted`];
 //! - after an error the statement is done (further steps return `None`)
 //!   until it is reset, as SQLite's statements are;
 //! - a query (`SELECT`, `EXPLAIN`, `PRAGMA`) reads one snapshot from its
@@ -206,6 +209,12 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
         if matches!(self.state, State::Ready) {
             let conn = self.conn;
             let text = self.parsed.text;
+            if !matches!(
+                self.parsed.stmt,
+                Stmt::Commit | Stmt::Rollback { savepoint: None }
+            ) {
+                conn.check_not_aborted()?;
+            }
             match &self.parsed.stmt {
                 Stmt::Select(s) => {
                     let reading = Reading::start(conn)?;

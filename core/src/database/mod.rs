@@ -67,6 +67,8 @@ pub struct Database<P: Platform, A: Allocator + Clone = Global> {
     /// Write transactions begun, B-tree changes made and rollbacks, so
     /// far: see [`Database::generation`].
     generation: Cell<u64>,
+    /// `PRAGMA cache_size` as last set, and the frames it gave the cache.
+    cache_size: Cell<Option<(i64, usize)>>,
 }
 
 impl<P: Platform, A: Allocator + Clone> Database<P, A> {
@@ -135,6 +137,7 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
             journal_path: journal,
             busy_timeout_ms: Cell::new(timeout),
             generation: Cell::new(0),
+            cache_size: Cell::new(None),
         };
         if db.pager.page_count() == 0 {
             if !mode.is_writable() {
@@ -213,6 +216,26 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
     /// The busy timeout, in milliseconds.
     pub fn busy_timeout_ms(&self) -> u32 {
         self.busy_timeout_ms.get()
+    }
+
+    /// `PRAGMA cache_size = value`, which asks for `frames` frames: sets the
+    /// page cache's limit (see [`Pager::set_cache_frames`]) and remembers
+    /// `value` as the pragma's answer.
+    pub(crate) fn set_cache_size(&self, value: i64, frames: usize) -> Result<()> {
+        let frames = self.pager.set_cache_frames(frames)?;
+        self.cache_size.set(Some((value, frames)));
+        Ok(())
+    }
+
+    /// `PRAGMA cache_size`: the value last set, as SQLite answers, while the
+    /// cache has the limit it gave; else (never set, or the limit was
+    /// changed through the pager since) the cache's limit in frames.
+    pub(crate) fn cache_size(&self) -> i64 {
+        let frames = self.pager.cache_frames();
+        match self.cache_size.get() {
+            Some((value, set)) if set == frames => value,
+            _ => i64::try_from(frames).unwrap_or(i64::MAX),
+        }
     }
 
     /// Runs `op` until it is not `Busy` or the busy timeout has passed. A

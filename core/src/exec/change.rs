@@ -9,7 +9,8 @@
 //! rowid order (which row an `OR REPLACE` keeps, or whether a `UNIQUE`
 //! check fails, depends on that order). Each row is changed so: the new
 //! row is encoded as `INSERT` encodes one (`store`: affinity, `NOT
-//! NULL`, a `zeroblob` not held), then the old row is deleted with its index entries and
+//! NULL`, a `zeroblob` not held), then the old row is deleted with its
+//! index entries and
 //! the new one inserted, so uniqueness and index maintenance are those of
 //! `INSERT`; in a table without indexes, a row that keeps its rowid is
 //! overwritten in place instead, in one descent. A row deleted by an
@@ -33,8 +34,8 @@ use super::plan::{Plan, choose};
 use super::select::{assign, load_table};
 use super::source::Source;
 use super::store::{Record, is_zeroblob_call, prepare_row, with_record};
-use crate::table::TableInfo;
 use crate::table::Writer;
+use crate::table::{IndexInfo, TableInfo};
 
 /// The table `name` and the rowids of its rows that pass `where_clause`.
 fn targets<P: Platform, A: Allocator + Clone>(
@@ -120,17 +121,10 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
         columns_exist(&assignment.value, Some(&table), update.alias.as_ref())?;
     }
     if let Plan::IndexRange { index, .. } = plan {
-        let walked = table.indexes.get(index);
-        let changes_walked = columns.iter().any(|c| match c {
-            ColumnPos::Column(i) => walked.is_some_and(|index| {
-                index.columns.columns.iter().any(|k| match k.source {
-                    ColumnSource::Column(j) => j == *i,
-                    // An expression may read the column.
-                    ColumnSource::Expression => true,
-                })
-            }),
-            ColumnPos::Rowid => true,
-        });
+        let changes_walked = table
+            .indexes
+            .get(index)
+            .is_some_and(|index| changes_key(index, &columns));
         if conflict == Conflict::Replace || changes_walked {
             rowids.sort_unstable();
         }
@@ -148,14 +142,20 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
         zeros.try_resize(table.column_count(), None)?;
     }
     let mut changed = 0;
-    // Without an index to maintain, a row that keeps its rowid is
-    // overwritten where it lies.
-    let in_place = table.indexes.is_empty();
+    // A row that keeps its rowid and every index key is overwritten where
+    // it lies, its index entries left as they are (SQLite too skips the
+    // indexes an UPDATE does not change): a delete and an insert would
+    // rewrite an entry in every index, pages scattered over each.
+    let in_place = table
+        .indexes
+        .iter()
+        .all(|index| !changes_key(index, &columns));
     for &rowid in rowids.iter() {
         zeros.fill(None);
         let slots = Slots {
             values: &mut values,
             zeros: &mut zeros,
+            in_place,
         };
         let row = new_row(w, &table, rowid, update, &columns, env, slots)?;
         let Some(new_rowid) = row else {
@@ -205,10 +205,26 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
 }
 
 /// Where [`new_row`] puts a row's values: one slot per column, and per
-/// column the length of a `zeroblob` assigned to it (see `store`).
+/// column the length of a `zeroblob` assigned to it (see `store`); and
+/// whether the row will be overwritten in place (its undo then needs the
+/// old record).
 struct Slots<'b, A: Allocator> {
     values: &'b mut Vec<Value<A>, A>,
     zeros: &'b mut [Option<usize>],
+    in_place: bool,
+}
+
+/// Whether assigning `columns` may change `index`'s key: it names one of
+/// them, or the rowid (which ends every key) changes.
+fn changes_key<A: Allocator>(index: &IndexInfo<A>, columns: &[ColumnPos]) -> bool {
+    columns.iter().any(|c| match c {
+        ColumnPos::Column(i) => index.columns.columns.iter().any(|k| match k.source {
+            ColumnSource::Column(j) => j == *i,
+            // An expression may read the column.
+            ColumnSource::Expression => true,
+        }),
+        ColumnPos::Rowid => true,
+    })
 }
 
 /// Fills the slots' values with the values of row `rowid` after `update`'s
@@ -224,14 +240,18 @@ fn new_row<P: Platform, A: Allocator + Clone>(
     env: Env<'_, A>,
     slots: Slots<'_, A>,
 ) -> Result<Option<Value<A>>> {
-    let Slots { values, zeros } = slots;
+    let Slots {
+        values,
+        zeros,
+        in_place,
+    } = slots;
     let alloc = env.alloc.clone();
     let mut cursor = w.table_cursor(table.root);
     if !cursor.seek(rowid, SeekMode::Eq)? {
         return Ok(None);
     }
     let payload = cursor.payload()?;
-    if table.indexes.is_empty() {
+    if in_place {
         // The row may be overwritten in place; its undo needs the record.
         w.keep_old_row(&payload)?;
     }

@@ -1,8 +1,17 @@
 //! `PRAGMA`: `integrity_check`, `page_count`, `freelist_count`,
-//! `page_size`, `cache_size`, `journal_mode`, `wal_checkpoint(MODE)`,
+//! `page_size`, `journal_mode`, `wal_checkpoint(MODE)`, `cache_size`,
 //! `busy_timeout` and `user_version` (read and set) and `table_info(t)`,
-//! each returning the
-//! rows SQLite returns.
+//! each returning the rows SQLite returns.
+//!
+//! `cache_size = N` makes the page cache's limit `N` frames (pages);
+//! `cache_size = -K` as many pages as `K` KiB hold (SQLite divides by its
+//! page size plus a per-page extra of about 200 bytes, so it keeps a few
+//! percent fewer; the memory benchmark converts as here). Fewer than
+//! `Config::MIN_CACHE_FRAMES` frames are that many. The limit is the
+//! database's, shared by its connections, and changes at once (see
+//! `Pager::set_cache_frames` for what lowering it frees, and when).
+//! Reading it answers the value as set (`-2000`, `5`), as SQLite does,
+//! whatever the clamp made of it; before any is set, the limit in frames.
 //!
 //! Invariants:
 //! - a pragma reads the connection's view (see `table::view`): the statement's
@@ -11,9 +20,9 @@
 //!   one per step (a few rows, bounded by the schema or the problem
 //!   limit);
 //! - settings fixed when the database is opened (`page_size`,
-//!   `cache_size`, `journal_mode`) accept an assignment and keep their
-//!   value, and a pragma this engine does not know returns no rows, as
-//!   SQLite does with both;
+//!   `journal_mode`) accept an assignment and keep their value, and a
+//!   pragma this engine does not know returns no rows, as SQLite does with
+//!   both;
 //! - only `user_version = N` writes, through the connection's write path,
 //!   so it joins an open `BEGIN` like any other change.
 
@@ -65,9 +74,13 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             one(&mut rows, Value::Integer(size.into()))?;
         }
     } else if is("cache_size") {
-        if pragma.value.is_none() {
-            let frames = i64::try_from(conn.cache_frames()).unwrap_or(i64::MAX);
-            one(&mut rows, Value::Integer(frames))?;
+        let db = conn.database();
+        match pragma.value.as_ref() {
+            None => one(&mut rows, Value::Integer(db.cache_size()))?,
+            Some(value) => {
+                let value = number(value)?;
+                db.set_cache_size(value, cache_frames(value, db.pager().page_size()))?;
+            }
         }
     } else if is("journal_mode") {
         one(&mut rows, Value::try_text(b"wal", alloc)?)?;
@@ -111,13 +124,25 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
 /// Whether `pragma` reads the database through the connection's view
 /// (and so needs a snapshot held while it runs). A checkpoint reads no
 /// page for the connection, and holding a snapshot would keep it from
-/// restarting the log; setting `user_version` only writes.
+/// restarting the log; setting `user_version` only writes; `busy_timeout`
+/// and `cache_size` are settings of the database, not of its file.
 pub(crate) fn reads(pragma: &Pragma<'_>) -> bool {
     let name = &pragma.name.name;
     let sets_version = name.eq_ignore_ascii_case("user_version") && pragma.value.is_some();
     !(sets_version
         || name.eq_ignore_ascii_case("wal_checkpoint")
-        || name.eq_ignore_ascii_case("busy_timeout"))
+        || name.eq_ignore_ascii_case("busy_timeout")
+        || name.eq_ignore_ascii_case("cache_size"))
+}
+
+/// The frames `cache_size = value` asks for, with pages of `page_size`
+/// bytes (see the module documentation).
+fn cache_frames(value: i64, page_size: u32) -> usize {
+    if value >= 0 {
+        return usize::try_from(value).unwrap_or(usize::MAX);
+    }
+    let bytes = value.unsigned_abs().saturating_mul(1024);
+    usize::try_from(bytes / u64::from(page_size.max(1))).unwrap_or(usize::MAX)
 }
 
 /// Appends a row of one value.

@@ -11,7 +11,16 @@
 //! allocated with its first frame and never move, so a `&Frame` (and the
 //! page handles that hold one) stays valid while the cache grows. A frame
 //! is *allocated* once its page buffer is: frames `0..allocated` are, the
-//! rest are not yet.
+//! rest are not: never allocated, or freed by a lowered capacity.
+//!
+//! The chunk table is [`SEGMENTS`] segments, segment `s` holding `2^s`
+//! chunk slots, each allocated with its first frame and never moved: the
+//! capacity is raised ([`PageCache::set_capacity`]) without allocating.
+//! Lowered, frames past it are freed from the highest id down as soon as
+//! each is unpinned and clean: at once, else at a later miss
+//! ([`PageCache::victim`]); until then they serve their pages but are
+//! never reused. Chunk records, segments, index and commit list keep
+//! their room.
 //!
 //! By default ([`CacheGrowth::UnderPressure`]) the cache grows only under
 //! pressure: a frame is added when every frame it has is in use (pinned,
@@ -23,19 +32,18 @@
 //! needed later. [`CacheGrowth::OnMiss`] grows on every miss instead, as
 //! SQLite's cache does: it holds every page read, up to `capacity`, and in
 //! a bounded arena takes memory other allocations may need, as frames are
-//! never given back.
+//! given back only when the capacity is lowered.
 //!
 //! Invariants:
-//! - at open, only the chunk table (one slot per [`CHUNK`] frames) is
-//!   allocated; no page buffer, frame record, index bucket or commit-list
-//!   entry is;
+//! - at open nothing is allocated: no chunk-table segment, page buffer,
+//!   frame record, index bucket or commit-list entry;
 //! - only [`PageCache::victim`] allocates, and only to add one frame, when
 //!   fewer than `capacity` are allocated, no allocated frame is empty and
 //!   (growing under pressure) none is evictable within one turn of the
 //!   clock. It first grows the index to
 //!   room for twice the allocated frames and the commit list to room for
-//!   all of them, then allocates the frame's chunk (its first frame only)
-//!   and buffer; so inserting into the index and filling the commit list
+//!   all of them, then allocates the frame's chunk-table segment and chunk
+//!   (with their first frame only) and buffer; so inserting into the index and filling the commit list
 //!   never allocate;
 //! - when any of those allocations fails, the frames are as they were and
 //!   the victim is any clean, unpinned frame: a cache short of memory works
@@ -44,13 +52,17 @@
 //!   refused a frame (more memory would have helped), `CacheFull` when the
 //!   cache already has `capacity` frames (only a larger `cache_frames`
 //!   would);
-//! - frames are never freed before the cache is dropped, so the cache's
-//!   memory only grows, within what `Config::cache_bytes` bounds;
+//! - frames are freed only when the capacity is lowered below them (see
+//!   above); otherwise the cache's memory only grows, within what
+//!   `Config::cache_bytes` bounds for its largest capacity;
+//! - at most [`MAX_FRAMES`] frames: a larger capacity is that many;
 //! - a (page, version) pair is in at most one frame, and the index maps
 //!   exactly the frames whose key is `Some`; `empty` counts the allocated
 //!   frames whose key is `None`;
 //! - a frame that is pinned (a handle to it lives) or holds an uncommitted
-//!   version is never chosen for eviction.
+//!   version is never chosen for eviction. The pager makes uncommitted
+//!   frames evictable by spilling them to the log (see `spill`), which
+//!   re-keys them as the log versions they became.
 
 use core::cell::{Cell, OnceCell, Ref, RefCell, RefMut};
 
@@ -61,7 +73,7 @@ use crate::{Error, PageNo, Result};
 
 /// Frame records per chunk: small enough that a half-used chunk wastes
 /// little, large enough that the chunk table stays a few hundred bytes for
-/// a cache of hundreds of frames.
+/// a cache of thousands of frames.
 pub(crate) const CHUNK: usize = 16;
 
 /// Which version of a page a frame holds.
@@ -80,8 +92,9 @@ pub(crate) type Key = (PageNo, Version);
 
 /// One cache slot: a page-sized buffer and what the cache knows of it.
 pub(crate) struct Frame<A: Allocator> {
-    /// Set once, when the frame is allocated; never taken back.
-    data: OnceCell<RefCell<Box<[u8], A>>>,
+    /// Set when the frame is allocated, taken back when a lower capacity
+    /// frees it.
+    data: RefCell<Option<Box<[u8], A>>>,
     /// The page version the buffer holds, if any.
     key: Cell<Option<Key>>,
     /// Live handles onto the frame.
@@ -93,27 +106,23 @@ pub(crate) struct Frame<A: Allocator> {
 impl<A: Allocator> Frame<A> {
     fn unallocated() -> Self {
         Self {
-            data: OnceCell::new(),
+            data: RefCell::new(None),
             key: Cell::new(None),
             pins: Cell::new(0),
             referenced: Cell::new(false),
         }
     }
 
-    fn buffer(&self) -> Result<&RefCell<Box<[u8], A>>> {
-        self.data
-            .get()
-            .ok_or(Error::Misuse("page cache frame has no buffer"))
-    }
-
     /// The page bytes, shared. `Misuse` while a writer holds them.
     pub(crate) fn bytes(&self) -> Result<Ref<'_, Box<[u8], A>>> {
-        self.buffer()?.try_borrow().map_err(|_| busy_frame())
+        let data = self.data.try_borrow().map_err(|_| busy_frame())?;
+        Ref::filter_map(data, Option::as_ref).map_err(|_| no_buffer())
     }
 
     /// The page bytes, exclusively. `Misuse` while anyone else holds them.
     pub(crate) fn bytes_mut(&self) -> Result<RefMut<'_, Box<[u8], A>>> {
-        self.buffer()?.try_borrow_mut().map_err(|_| busy_frame())
+        let data = self.data.try_borrow_mut().map_err(|_| busy_frame())?;
+        RefMut::filter_map(data, Option::as_mut).map_err(|_| no_buffer())
     }
 
     pub(crate) fn pin(&self) {
@@ -148,10 +157,12 @@ pub(crate) type FrameId = usize;
 
 /// The page cache: up to `capacity` buffers of `page_size` bytes.
 pub(crate) struct PageCache<A: Allocator + Clone> {
-    /// Chunk `c` holds frames `c * CHUNK ..`; a chunk is set when its first
+    /// Segment `s` holds the slots of chunks `2^s - 1 .. 2^(s+1) - 1`;
+    /// chunk `c` holds frames `c * CHUNK ..` and is set when its first
     /// frame is allocated.
-    chunks: Vec<OnceCell<Vec<Frame<A>, A>>, A>,
-    capacity: usize,
+    segments: [OnceCell<Vec<OnceCell<Chunk<A>>, A>>; SEGMENTS],
+    /// At most [`MAX_FRAMES`].
+    capacity: Cell<usize>,
     /// When a frame is added on the way to `capacity`.
     growth: CacheGrowth,
     page_size: usize,
@@ -167,22 +178,13 @@ pub(crate) struct PageCache<A: Allocator + Clone> {
 }
 
 impl<A: Allocator + Clone> PageCache<A> {
-    /// A cache of up to `capacity` frames of `page_size` bytes. Allocates
-    /// only the chunk table: frames come as they are needed.
-    pub(crate) fn new(
-        capacity: usize,
-        growth: CacheGrowth,
-        page_size: usize,
-        alloc: A,
-    ) -> Result<Self> {
-        let slots = capacity.div_ceil(CHUNK);
-        let mut chunks = Vec::try_with_capacity_in(slots, alloc.clone())?;
-        for _ in 0..slots {
-            chunks.try_push(OnceCell::new())?;
-        }
-        Ok(Self {
-            chunks,
-            capacity,
+    /// A cache of up to `capacity` frames (at most [`MAX_FRAMES`]) of
+    /// `page_size` bytes. Allocates nothing: frames come as they are
+    /// needed.
+    pub(crate) fn new(capacity: usize, growth: CacheGrowth, page_size: usize, alloc: A) -> Self {
+        Self {
+            segments: core::array::from_fn(|_| OnceCell::new()),
+            capacity: Cell::new(capacity.min(MAX_FRAMES)),
             growth,
             page_size,
             allocated: Cell::new(0),
@@ -191,12 +193,12 @@ impl<A: Allocator + Clone> PageCache<A> {
             commit_list: RefCell::new(Vec::new_in(alloc.clone())),
             hand: Cell::new(0),
             alloc,
-        })
+        }
     }
 
     /// The most frames the cache may have.
     pub(crate) fn capacity(&self) -> usize {
-        self.capacity
+        self.capacity.get()
     }
 
     /// Frames allocated so far.
@@ -208,8 +210,7 @@ impl<A: Allocator + Clone> PageCache<A> {
         if id >= self.allocated.get() {
             return Err(Error::Misuse("frame id out of range"));
         }
-        self.chunks
-            .get(id / CHUNK)
+        self.slot(id / CHUNK)
             .and_then(OnceCell::get)
             .and_then(|chunk| chunk.get(id % CHUNK))
             .ok_or(Error::Misuse("frame id out of range"))
@@ -228,9 +229,11 @@ impl<A: Allocator + Clone> PageCache<A> {
     /// turn cleared every reference bit). See the module documentation for
     /// why the clock comes before growth, and for the errors.
     pub(crate) fn victim(&self) -> Result<FrameId> {
+        self.trim()?;
         if self.empty.get() > 0 {
             if let Some((id, _)) = self
                 .frames()
+                .take(self.in_reach())
                 .find(|(_, f)| f.key().is_none() && !f.is_pinned())
             {
                 return Ok(id);
@@ -241,7 +244,7 @@ impl<A: Allocator + Clone> PageCache<A> {
                 return Ok(id);
             }
         }
-        let limit = if self.allocated.get() < self.capacity {
+        let limit = if self.allocated.get() < self.capacity.get() {
             match self.grow() {
                 Ok(id) => return Ok(id),
                 Err(Error::OutOfMemory) => Error::OutOfMemory,
@@ -260,9 +263,14 @@ impl<A: Allocator + Clone> PageCache<A> {
     /// After a turn that finds none, every clean, unpinned frame has its
     /// bit clear, so a second turn finds one if there is any.
     fn clock_turn(&self) -> Option<FrameId> {
-        let n = self.allocated.get();
+        let n = self.in_reach();
         for _ in 0..n {
-            let id = self.hand.get();
+            // The hand may be past a lowered capacity.
+            let id = if self.hand.get() < n {
+                self.hand.get()
+            } else {
+                0
+            };
             self.hand.set(if id + 1 >= n { 0 } else { id + 1 });
             let frame = self.frame(id).ok()?;
             if !frame.evictable() {
@@ -299,10 +307,7 @@ impl<A: Allocator + Clone> PageCache<A> {
                 list.try_reserve(frames.saturating_sub(len))?;
             }
         }
-        let slot = self
-            .chunks
-            .get(id / CHUNK)
-            .ok_or(Error::Misuse("page cache grown past its capacity"))?;
+        let slot = self.reserve_slot(id / CHUNK)?;
         let chunk = match slot.get() {
             Some(chunk) => chunk,
             None => {
@@ -317,10 +322,11 @@ impl<A: Allocator + Clone> PageCache<A> {
             .get(id % CHUNK)
             .ok_or(Error::Misuse("page cache chunk is short"))?;
         let buffer = Box::try_from_elem_in(0u8, self.page_size, self.alloc.clone())?;
-        frame
-            .data
-            .set(RefCell::new(buffer))
-            .map_err(|_| Error::Misuse("page cache frame allocated twice"))?;
+        let mut data = frame.data.try_borrow_mut().map_err(|_| busy_frame())?;
+        if data.is_some() {
+            return Err(Error::Misuse("page cache frame allocated twice"));
+        }
+        *data = Some(buffer);
         self.allocated.set(frames);
         self.empty.set(self.empty.get().saturating_add(1));
         Ok(id)
@@ -358,8 +364,11 @@ impl<A: Allocator + Clone> PageCache<A> {
 
     /// Every allocated frame, for commit and rollback to walk.
     pub(crate) fn frames(&self) -> impl Iterator<Item = (FrameId, &Frame<A>)> {
-        self.chunks
+        // Chunks are set in order, so the set ones are a prefix.
+        self.segments
             .iter()
+            .filter_map(OnceCell::get)
+            .flat_map(|segment| segment.iter())
             .filter_map(OnceCell::get)
             .flat_map(|chunk| chunk.iter())
             .take(self.allocated.get())
@@ -387,6 +396,32 @@ impl<A: Allocator + Clone> PageCache<A> {
         Ok(list)
     }
 
+    /// The unpinned frames holding uncommitted versions, in page order, in
+    /// the list every commit reuses: what a spill can write to the log.
+    /// Pinned ones stay, as a handle may still change them.
+    pub(crate) fn spillable(&self) -> Result<RefMut<'_, Vec<(PageNo, FrameId), A>>> {
+        let mut list = self
+            .commit_list
+            .try_borrow_mut()
+            .map_err(|_| busy_index())?;
+        list.clear();
+        for (id, frame) in self.frames() {
+            if let Some((page, Version::Uncommitted)) = frame.key() {
+                if !frame.is_pinned() {
+                    // Room for every allocated frame was reserved as it grew.
+                    list.try_push((page, id))?;
+                }
+            }
+        }
+        list.sort_unstable_by_key(|(page, _)| *page);
+        Ok(list)
+    }
+
+    /// Whether any frame holds an uncommitted version.
+    pub(crate) fn has_uncommitted(&self) -> bool {
+        self.frames().any(|(_, f)| f.is_uncommitted())
+    }
+
     /// Forgets every unpinned frame whose version `stale` selects: versions
     /// a checkpoint or a log restart made wrong.
     pub(crate) fn forget_where(&self, stale: impl Fn(Version) -> bool) -> Result<()> {
@@ -406,8 +441,92 @@ impl<A: Allocator + Clone> PageCache<A> {
     }
 }
 
+/// [`CHUNK`] frame records.
+type Chunk<A> = Vec<Frame<A>, A>;
+
+/// Segments in the chunk table: enough for [`MAX_FRAMES`] frames.
+const SEGMENTS: usize = 24;
+
+/// The most frames a cache can address (about 268 million, a terabyte of
+/// 4 KiB pages): the capacity is never more.
+pub(crate) const MAX_FRAMES: usize = ((1 << SEGMENTS) - 1) * CHUNK;
+
+/// The limit: raised and lowered while the cache is in use (see the
+/// module documentation), and the chunk table's segments.
+impl<A: Allocator + Clone> PageCache<A> {
+    /// Makes the cache's limit `capacity` frames (at most [`MAX_FRAMES`]).
+    /// Allocates nothing: raising it lets the cache grow further as pages
+    /// are used. Lowering it frees the frames past the limit that no
+    /// handle pins and that hold no uncommitted version, from the highest
+    /// id down; the rest are freed by later misses (see the module
+    /// documentation).
+    pub(crate) fn set_capacity(&self, capacity: usize) -> Result<()> {
+        self.capacity.set(capacity.min(MAX_FRAMES));
+        self.trim()
+    }
+
+    /// Frees frames past the capacity, from the highest id down, until
+    /// one is pinned or holds an uncommitted version.
+    fn trim(&self) -> Result<()> {
+        while self.allocated.get() > self.capacity.get() {
+            let id = self.allocated.get().saturating_sub(1);
+            let frame = self.frame(id)?;
+            if !frame.evictable() {
+                break;
+            }
+            self.forget(id)?;
+            *frame.data.try_borrow_mut().map_err(|_| busy_frame())? = None;
+            self.allocated.set(id);
+            self.empty.set(self.empty.get().saturating_sub(1));
+        }
+        Ok(())
+    }
+
+    /// Where chunk `chunk` lives: its segment, and its slot there.
+    fn place(chunk: usize) -> Option<(usize, usize)> {
+        let n = chunk.checked_add(1)?;
+        let s = n.ilog2() as usize;
+        Some((s, n.checked_sub(1 << s)?))
+    }
+
+    /// The slot of chunk `chunk`, if its segment is allocated.
+    fn slot(&self, chunk: usize) -> Option<&OnceCell<Chunk<A>>> {
+        let (s, at) = Self::place(chunk)?;
+        self.segments.get(s)?.get()?.get(at)
+    }
+
+    /// The slot of chunk `chunk`, allocating its segment if needed.
+    fn reserve_slot(&self, chunk: usize) -> Result<&OnceCell<Chunk<A>>> {
+        let past = || Error::Misuse("page cache grown past its capacity");
+        let (s, at) = Self::place(chunk).ok_or_else(past)?;
+        let segment = self.segments.get(s).ok_or_else(past)?;
+        let slots = match segment.get() {
+            Some(slots) => slots,
+            None => {
+                let len = 1usize << s;
+                let mut slots = Vec::try_with_capacity_in(len, self.alloc.clone())?;
+                for _ in 0..len {
+                    slots.try_push(OnceCell::new())?;
+                }
+                segment.get_or_init(|| slots)
+            }
+        };
+        slots.get(at).ok_or_else(past)
+    }
+
+    /// Frames the victim search reaches: allocated and below the
+    /// capacity.
+    fn in_reach(&self) -> usize {
+        self.allocated.get().min(self.capacity.get())
+    }
+}
+
 fn busy_index() -> Error {
     Error::Misuse("page cache index borrowed re-entrantly")
+}
+
+fn no_buffer() -> Error {
+    Error::Misuse("page cache frame has no buffer")
 }
 
 fn busy_frame() -> Error {

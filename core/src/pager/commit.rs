@@ -28,7 +28,8 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
     pub fn commit(&self) -> Result<()> {
         self.check_writing()?;
         let changed = self.state.get() != self.committed.get()
-            || self.cache.frames().any(|(_, f)| f.is_uncommitted());
+            || self.cache.has_uncommitted()
+            || self.spilled_frames()? > 0;
         if changed {
             if let Err(e) = self.write_transaction() {
                 self.discard()?;
@@ -59,7 +60,11 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
             }
         }
         if let Some(wal) = self.wal.get() {
-            wal.try_borrow_mut().map_err(|_| reentrant())?.rollback();
+            let mut wal = wal.try_borrow_mut().map_err(|_| reentrant())?;
+            wal.rollback();
+            let log_end = wal.max_frame();
+            drop(wal);
+            self.forget_spilled(log_end)?;
         }
         self.state.set(self.committed.get());
         self.txn.set(Txn::Idle);
@@ -92,6 +97,11 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
                 .ok_or(Error::Misuse("page smaller than the database header"))?;
             state.header.write(bytes);
         }
+        if logged && !self.cache.has_uncommitted() {
+            // Every change was spilled: page 1 again carries the commit
+            // mark, as SQLite's commit does.
+            drop(self.page_mut(PageNo::ONE)?);
+        }
         let list = self.cache.uncommitted()?;
         if logged {
             self.append_to_log(&list, state.page_count)
@@ -105,36 +115,54 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
     fn append_to_log(&self, list: &Vec<(PageNo, FrameId), A>, page_count: u32) -> Result<()> {
         let wal = self.wal.get().ok_or(Error::Misuse("no log to append to"))?;
         let mut wal = wal.try_borrow_mut().map_err(|_| reentrant())?;
-        let first = wal.last_frame();
-        if self.is_shared() {
-            // Readers find frames through the shared index, and ignore
-            // those past the header's last frame until it is published.
-            let next = first.checked_add(1).ok_or(Error::Full)?;
-            self.share_frames(next, list.iter().map(|(page, _)| *page), wal.max_frame())?;
-        }
+        let before = wal.max_frame();
         let pages = list
             .iter()
             .map(|(page, id)| (*page, FrameBytes::of(self, *id)));
         wal.append(pages, page_count)?;
         self.log_end.set(wal.max_frame());
-        drop(wal);
         if self.is_shared() {
-            if let Err(e) = self.publish_commit() {
+            // Readers find frames through the shared index, and ignore
+            // those past the header's last frame until it is published.
+            let end = wal.max_frame();
+            let next = before.checked_add(1).ok_or(Error::Full)?;
+            let pages =
+                (next..=end).filter_map(|n| FrameNo::new(n).and_then(|f| wal.frame_page(f)));
+            let shared = self.share_frames(next, pages, before);
+            drop(wal);
+            if let Err(e) = shared.and_then(|()| self.publish_commit()) {
                 // Unpublished frames are overwritten by the next writer:
                 // this commit did not happen.
                 self.revert_to_published()?;
                 return Err(e);
             }
+        } else {
+            drop(wal);
         }
-        for (n, (page, id)) in list.iter().enumerate() {
-            let frame = u32::try_from(n)
-                .ok()
-                .and_then(|n| first.checked_add(n + 1))
-                .and_then(FrameNo::new)
-                .ok_or(Error::Misuse("log frame number overflow"))?;
+        // Pages spilled before were written over their frames, so each
+        // page's frame is looked up rather than counted.
+        let wal = self.wal.get().ok_or(Error::Misuse("no log to append to"))?;
+        let wal = wal.try_borrow().map_err(|_| reentrant())?;
+        let end = wal.max_frame();
+        for (page, id) in list.iter() {
+            let frame = wal
+                .find(*page, end)
+                .ok_or(Error::Misuse("a committed page has no frame"))?;
             self.cache.assign(*id, (*page, Version::Log(frame)))?;
         }
         Ok(())
+    }
+
+    /// Frames the write transaction spilled to the log and has not
+    /// committed yet.
+    fn spilled_frames(&self) -> Result<u32> {
+        match self.wal.get() {
+            Some(wal) => Ok(wal
+                .try_borrow()
+                .map_err(|_| reentrant())?
+                .uncommitted_frames()),
+            None => Ok(0),
+        }
     }
 
     /// Writes the changed pages into the database file and syncs it.
@@ -161,10 +189,10 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
 /// A frame's bytes for a commit to write. A frame a live handle writes to
 /// cannot be borrowed: the commit checked there is none, and should one
 /// appear the bytes are empty, which the writers refuse as not one page.
-struct FrameBytes<'p, A: Allocator>(Option<Ref<'p, Box<[u8], A>>>);
+pub(super) struct FrameBytes<'p, A: Allocator>(Option<Ref<'p, Box<[u8], A>>>);
 
 impl<'p, A: Allocator> FrameBytes<'p, A> {
-    fn of<F: File>(pager: &'p Pager<F, A>, id: FrameId) -> Self
+    pub(super) fn of<F: File>(pager: &'p Pager<F, A>, id: FrameId) -> Self
     where
         A: Clone,
     {

@@ -5,17 +5,22 @@
 //!
 //! Invariants:
 //! - memory is bounded by configuration: open allocates one checkpoint
-//!   buffer and the cache's chunk table; the cache then grows one frame at
-//!   a time, only when every frame it has is in use, up to
-//!   `Config::cache_frames` (see `cache.rs`), and the log's index grows
+//!   buffer; the cache then grows one frame at a time, only when every
+//!   frame it has is in use, up to `Config::cache_frames` or the limit
+//!   [`Pager::set_cache_frames`] set (see `cache.rs`), and the log's index grows
 //!   with the log, up to the auto-checkpoint size. Nothing else here
 //!   allocates;
 //! - a page changed by the write transaction (its uncommitted version)
-//!   stays in its frame until commit or rollback. When memory refuses a
-//!   frame, the cache evicts a clean page instead; a transaction that
-//!   needs more frames than it can get fails with [`Error::CacheFull`]
-//!   (the cache has `cache_frames` frames, every one pinned or changed) or
-//!   [`Error::OutOfMemory`] (memory refused a frame before that);
+//!   stays in its frame until commit, rollback or a spill. When memory
+//!   refuses a frame, the cache evicts a clean page instead; when every
+//!   frame is pinned or changed, a logged transaction spills its unpinned
+//!   changed pages to the log as uncommitted frames and reads them back
+//!   from there (see `spill`), so its size is bounded by the disk, not the
+//!   cache. Only a transaction that cannot spill (the one creating the
+//!   database, or any without a log) and needs more frames than it can get
+//!   fails, with [`Error::CacheFull`] (the cache has `cache_frames`
+//!   frames) or [`Error::OutOfMemory`] (memory refused a frame before
+//!   that); so does one whose every frame is pinned;
 //! - once a commit has its pages in frames (page 1 among them when the
 //!   header changes), the cache allocates nothing for it: the commit list
 //!   has room for every frame the cache has, and recording where committed
@@ -51,8 +56,11 @@ mod freelist;
 mod handle;
 mod shared;
 mod snapshot;
+mod spill;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_capacity;
 
 use core::cell::{Cell, OnceCell, RefCell};
 
@@ -242,7 +250,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
             config.cache_growth,
             page_size as usize,
             alloc.clone(),
-        )?;
+        );
         let scratch = Box::try_from_elem_in(0u8, page_size as usize, alloc.clone())?;
         let wal = match wal {
             // The shared index says which frames are committed: reading
@@ -336,9 +344,25 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
     }
 
     /// Frames the page cache may grow to: `Config::cache_frames`, or
-    /// [`Config::MIN_CACHE_FRAMES`] if that is fewer.
+    /// [`Config::MIN_CACHE_FRAMES`] if that is fewer, unless
+    /// [`set_cache_frames`](Self::set_cache_frames) changed it.
     pub fn cache_frames(&self) -> usize {
         self.cache.capacity()
+    }
+
+    /// Changes the number of frames the page cache may grow to:
+    /// `frames`, or [`Config::MIN_CACHE_FRAMES`] if that is fewer, or the
+    /// most the cache can address if that is more; returns the number it
+    /// took. Raising it allocates nothing: the cache grows toward the limit
+    /// as pages are used, as far as the allocator gives. Lowering it frees the frames
+    /// past the limit that no handle pins and the write transaction has
+    /// not changed, at once, and the others once they are neither (at the
+    /// cache's next miss after that); until then they are never reused
+    /// for another page.
+    pub fn set_cache_frames(&self, frames: usize) -> Result<usize> {
+        self.cache
+            .set_capacity(frames.max(Config::MIN_CACHE_FRAMES))?;
+        Ok(self.cache.capacity())
     }
 
     /// Frames the page cache has allocated so far.
@@ -414,7 +438,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
                 return PageRef::new(self.cache.frame(id)?, no);
             }
         }
-        let id = self.load(no, self.resolve(no, self.log_end.get())?)?;
+        let id = self.load(no, self.resolve_own(no)?)?;
         PageRef::new(self.cache.frame(id)?, no)
     }
 
@@ -431,9 +455,9 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         if let Some(id) = self.cache.lookup((no, Version::Uncommitted)) {
             return PageMut::new(self.cache.frame(id)?, no);
         }
-        let committed = self.load(no, self.resolve(no, self.log_end.get())?)?;
+        let committed = self.load(no, self.resolve_own(no)?)?;
         let id = if self.cache.frame(committed)?.is_pinned() {
-            let copy = self.cache.victim()?;
+            let copy = self.free_frame()?;
             let source = self.cache.frame(committed)?.bytes()?;
             let mut target = self.cache.frame(copy)?.bytes_mut()?;
             target.copy_from_slice(&source);
@@ -494,7 +518,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
             next = next.checked_add(1).ok_or(Error::Full)?;
         }
         let no = PageNo::new(next).ok_or(Error::Full)?;
-        let id = self.cache.victim()?;
+        let id = self.free_frame()?;
         self.cache.assign(id, (no, Version::Uncommitted))?;
         let frame = self.cache.frame(id)?;
         let mut page = PageMut::new(frame, no)?;
@@ -516,7 +540,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         if let Some(id) = self.cache.lookup((no, version)) {
             return Ok(id);
         }
-        let id = self.cache.victim()?;
+        let id = self.free_frame()?;
         self.cache.forget(id)?;
         {
             let frame = self.cache.frame(id)?;
@@ -558,6 +582,21 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         };
         let wal = wal.try_borrow().map_err(|_| reentrant())?;
         Ok(wal.find(no, log_end).map_or(Version::File, Version::Log))
+    }
+
+    /// Which version of page `no` this pager's own transaction reads: a
+    /// write transaction's latest frame, spilled ones included, else the
+    /// last commit's.
+    fn resolve_own(&self, no: PageNo) -> Result<Version> {
+        let Some(wal) = self.wal.get() else {
+            return Ok(Version::File);
+        };
+        let wal = wal.try_borrow().map_err(|_| reentrant())?;
+        let end = match self.txn.get() {
+            Txn::Write => wal.last_frame(),
+            Txn::Idle => self.log_end.get(),
+        };
+        Ok(wal.find(no, end).map_or(Version::File, Version::Log))
     }
 
     fn check_writing(&self) -> Result<()> {

@@ -440,7 +440,7 @@ fn the_cache_holds_no_page_at_open_and_grows_as_pages_are_used() {
     let pager = Pager::open(file, None, OpenMode::ReadWrite, &cfg, &arena).unwrap();
     assert_eq!(pager.allocated_frames(), 0);
     assert_eq!(pager.cache_frames(), 64);
-    // The checkpoint page and the chunk table; no frame.
+    // The checkpoint page; no frame.
     let at_open = arena.stats().in_use;
     assert!(at_open < 2 * 512, "{at_open} bytes at open");
 

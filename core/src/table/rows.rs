@@ -160,10 +160,11 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         Ok(())
     }
 
-    /// Replaces the record of row `rowid` of `table`, which has no index,
-    /// by `record` in one descent (a delete and an insert take two and
-    /// read the row again). The old record is the one given to
-    /// [`keep_old_row`](Self::keep_old_row).
+    /// Replaces the record of row `rowid` of `table` by `record`, which
+    /// gives every index of `table` the key the old one did (the caller
+    /// changes no indexed column), in one descent: a delete and an insert
+    /// take two, read the row again and rewrite every index entry. The old
+    /// record is the one given to [`keep_old_row`](Self::keep_old_row).
     pub fn overwrite(&mut self, table: &TableInfo<A>, rowid: RowId, record: &[u8]) -> Result<()> {
         self.overwrite_payload(table, rowid, record)
     }
@@ -176,9 +177,6 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         rowid: RowId,
         record: &R,
     ) -> Result<()> {
-        if !table.indexes.is_empty() {
-            return Err(Error::Misuse("overwriting a row of an indexed table"));
-        }
         let root = table.root;
         let old = core::mem::replace(&mut self.row, Vec::new_in(self.alloc.clone()));
         // Undone newest first: the row is deleted, then the old record

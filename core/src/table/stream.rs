@@ -82,8 +82,9 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
         self.insert_payload(table, rowid, keys, &record, conflict)
     }
 
-    /// [`overwrite`](Writer::overwrite) of row `rowid` of `table` (which
-    /// has no index) with the row of `fields`, written page by page.
+    /// [`overwrite`](Writer::overwrite) of row `rowid` of `table` with
+    /// the row of `fields` (which keeps every index key), written page by
+    /// page.
     pub fn overwrite_fields(
         &mut self,
         table: &TableInfo<A>,

@@ -73,7 +73,7 @@ pub struct CheckpointResult {
     pub checkpointed: u32,
 }
 
-impl<F: File, A: Allocator> Wal<F, A> {
+impl<F: File, A: Allocator + Clone> Wal<F, A> {
     /// Copies into `db` the latest version at or below frame `up_to`
     /// (clamped to [`max_frame`](Self::max_frame)) of every page held by a
     /// frame not yet backfilled, then syncs `db`. When that reaches
@@ -163,6 +163,7 @@ impl<F: File, A: Allocator> Wal<F, A> {
         self.index.clear();
         self.committed = Tip::EMPTY;
         self.written = Tip::EMPTY;
+        self.stale_from = None;
         self.db_size = 0;
         self.backfilled = 0;
         self.header = None;

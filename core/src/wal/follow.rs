@@ -93,6 +93,7 @@ impl<F: File, A: Allocator + Clone> Wal<F, A> {
             checksum: header.frame_checksum,
         };
         self.written = self.committed;
+        self.stale_from = None;
         self.db_size = header.db_pages;
         // Another process wrote these frames; whether it synced them is
         // not known here, so a checkpoint syncs the log first.
@@ -180,6 +181,7 @@ impl<F: File, A: Allocator + Clone> Wal<F, A> {
         self.index = found.index;
         self.committed = committed;
         self.written = committed;
+        self.stale_from = None;
         self.db_size = found.db_size;
         self.backfilled = 0;
         self.log_synced = committed.frame == 0;
@@ -220,6 +222,7 @@ impl<F: File, A: Allocator + Clone> Wal<F, A> {
             committed: Tip::EMPTY,
             db_size: 0,
             written: Tip::EMPTY,
+            stale_from: None,
             backfilled: 0,
             log_synced: true,
             generation: 0,
@@ -233,7 +236,7 @@ impl<F: File, A: Allocator + Clone> Wal<F, A> {
     }
 }
 
-impl<F: File, A: Allocator> Wal<F, A> {
+impl<F: File, A: Allocator + Clone> Wal<F, A> {
     /// Sets the log file's length to 0 after a restart (a `TRUNCATE`
     /// checkpoint).
     pub(crate) fn truncate_file(&mut self) -> Result<()> {

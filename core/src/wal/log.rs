@@ -7,7 +7,8 @@ use core::ops::Deref;
 
 use boundlite_platform::{ErrorKind, File};
 
-use super::frame::FrameHeader;
+use super::checksum::Checksum;
+use super::frame::{FRAME_HEADER_SIZE, FrameHeader};
 use super::header::{WAL_HEADER_SIZE, WalHeader};
 use super::index::WalIndex;
 use super::recovery::recover;
@@ -106,6 +107,11 @@ pub struct Wal<F: File, A: Allocator> {
     pub(super) log_synced: bool,
     /// Counts the headers written: frame numbers restart with each.
     pub(super) generation: u64,
+    /// The first uncommitted frame rewritten in place since the frames
+    /// were last sealed: from it to `written.frame` the stored checksums,
+    /// and `written.checksum`, are stale until the commit seals them again
+    /// (`reseal`).
+    pub(super) stale_from: Option<FrameNo>,
 }
 
 impl<F: File, A: Allocator + Clone> Wal<F, A> {
@@ -129,11 +135,12 @@ impl<F: File, A: Allocator + Clone> Wal<F, A> {
             backfilled: 0,
             log_synced: committed.frame == 0,
             generation: 0,
+            stale_from: None,
         })
     }
 }
 
-impl<F: File, A: Allocator> Wal<F, A> {
+impl<F: File, A: Allocator + Clone> Wal<F, A> {
     /// The page size of every frame.
     pub fn page_size(&self) -> PageSize {
         self.page_size
@@ -281,9 +288,16 @@ impl<F: File, A: Allocator> Wal<F, A> {
     /// full cache spills), without syncing. They are visible through
     /// [`find`](Self::find) with a snapshot of [`last_frame`](Self::last_frame),
     /// to the writer only, until [`append`](Self::append) commits them or
-    /// [`rollback`](Self::rollback) drops them. A page may be spilled more
-    /// than once; its latest frame wins. On error, the frames of this call
-    /// are dropped and earlier ones kept.
+    /// [`rollback`](Self::rollback) drops them.
+    ///
+    /// A page that already has an uncommitted frame is written over it, as
+    /// SQLite does, so a transaction's log holds each page it changed once
+    /// (plus the commit frame) however often it spills: the checksums of
+    /// the frames from the first one rewritten are sealed again, once,
+    /// before the commit frame is written. [`append`](Self::append)
+    /// rewrites the same way, except for its commit frame. On error, the frames this call
+    /// appended are dropped and earlier ones kept; a frame it rewrote may
+    /// hold part of the page, which the caller still has and writes again.
     pub fn append_uncommitted<I, B>(&mut self, pages: I) -> Result<()>
     where
         I: IntoIterator<Item = (PageNo, B)>,
@@ -334,6 +348,21 @@ impl<F: File, A: Allocator> Wal<F, A> {
             } else {
                 0
             };
+            if db_size == 0 {
+                if let Some(frame) = self.uncommitted_frame_of(page) {
+                    // Marked first: a write that fails half done leaves the
+                    // frame's checksum as stale as a whole one does.
+                    self.stale_from = Some(self.stale_from.map_or(frame, |f| f.min(frame)));
+                    self.file.write_at(frame.data_offset(page_size), data)?;
+                    continue;
+                }
+            }
+            if db_size != 0 {
+                // Once, before the commit frame, as SQLite does: frames
+                // appended after a rewritten one chained from its stale
+                // checksum and are sealed again with it.
+                self.reseal(&header)?;
+            }
             let frame = self.index.try_push(page)?;
             if frame.get() != self.written.frame.wrapping_add(1) {
                 return Err(Error::Misuse("the WAL index is out of step with the log"));
@@ -348,6 +377,83 @@ impl<F: File, A: Allocator> Wal<F, A> {
             };
         }
         Ok(())
+    }
+
+    /// The frame of this transaction's that holds `page`, if it has one.
+    fn uncommitted_frame_of(&self, page: PageNo) -> Option<FrameNo> {
+        self.index
+            .find(page, self.written.frame)
+            .filter(|frame| frame.get() > self.committed.frame)
+    }
+
+    /// Seals again the frames from the first one rewritten in place to the
+    /// last: each stored checksum is recomputed from the one before, over
+    /// the frame's header and page as the file holds them (read through a
+    /// small buffer on the stack), as SQLite's `walRewriteChecksums` does.
+    fn reseal(&mut self, header: &WalHeader) -> Result<()> {
+        let Some(from) = self.stale_from else {
+            return Ok(());
+        };
+        let page_size = self.page_size.get();
+        let mut previous = self.checksum_before(from, header)?;
+        let mut chunk = [0u8; 512];
+        for n in from.get()..=self.written.frame {
+            let frame = FrameNo::new(n).ok_or(Error::Misuse("frame 0 resealed"))?;
+            let page = self
+                .index
+                .page_of(frame)
+                .ok_or(Error::Misuse("a resealed frame is not indexed"))?;
+            let mut sealed = FrameHeader {
+                page,
+                db_size: 0,
+                salts: header.salts,
+                checksum: previous,
+            };
+            let head = sealed.to_bytes();
+            let mut sum = previous.update(header.order, head.get(..8).unwrap_or_default());
+            let mut at = 0;
+            while at < page_size as usize {
+                let len = chunk.len().min(page_size as usize - at);
+                let part = chunk.get_mut(..len).unwrap_or_default();
+                self.read_frame_bytes(frame.data_offset(page_size) + at as u64, part)?;
+                sum = sum.update(header.order, part);
+                at += len;
+            }
+            sealed.checksum = sum;
+            self.file
+                .write_at(frame.offset(page_size), &sealed.to_bytes())?;
+            previous = sum;
+        }
+        self.written.checksum = previous;
+        self.stale_from = None;
+        Ok(())
+    }
+
+    /// The running checksum before frame `frame`: the log header's for
+    /// frame 1, else the one stored in the frame before (which is not
+    /// stale: it precedes every rewritten frame).
+    fn checksum_before(&mut self, frame: FrameNo, header: &WalHeader) -> Result<Checksum> {
+        let Some(before) = FrameNo::new(frame.get() - 1) else {
+            return Ok(header.checksum());
+        };
+        let mut head = [0u8; FRAME_HEADER_SIZE];
+        self.read_frame_bytes(before.offset(self.page_size.get()), &mut head)?;
+        let word = |at: usize| {
+            head.get(at..at + 4)
+                .and_then(|b| b.try_into().ok())
+                .map_or(0, u32::from_be_bytes)
+        };
+        Ok(Checksum::new(word(16), word(20)))
+    }
+
+    fn read_frame_bytes(&mut self, offset: u64, buf: &mut [u8]) -> Result<()> {
+        match self.file.read_exact_at(offset, buf) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::UnexpectedEof => Err(Error::corrupt_file(
+                "the write-ahead log is shorter than its frames",
+            )),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Writes and syncs the header of a generation that follows the last
@@ -372,10 +478,16 @@ impl<F: File, A: Allocator> Wal<F, A> {
         Ok(())
     }
 
-    /// Forgets the frames after `tip`.
+    /// Forgets the frames after `tip`. Uncommitted frames kept may have
+    /// been rewritten, or resealed past `tip`'s checksum: they are all
+    /// sealed again before the commit frame.
     fn undo_to(&mut self, tip: Tip) {
         self.index.truncate(tip.frame);
         self.written = tip;
+        self.stale_from = match tip.frame > self.committed.frame {
+            true => self.committed.frame.checked_add(1).and_then(FrameNo::new),
+            false => None,
+        };
         if tip.frame == 0 {
             self.header = None;
         }

@@ -84,7 +84,7 @@ pub use frame_no::FrameNo;
 pub use header::{
     MAGIC_BIG_ENDIAN, MAGIC_LITTLE_ENDIAN, Salts, WAL_FORMAT_VERSION, WAL_HEADER_SIZE, WalHeader,
 };
-pub use index::WalIndex;
+pub use index::{BLOCK_BYTES, BLOCK_FRAMES, WalIndex};
 pub use log::Wal;
 
 /// A position in the log: a frame (0 for "before the first") and the

@@ -4,14 +4,16 @@
 
 extern crate std;
 
+mod abort;
+mod cache_size;
 mod isolation;
 
 use std::string::{String, ToString};
 use std::vec::Vec;
 
-use boundlite_platform::MemoryPlatform;
+use boundlite_platform::{MemoryPlatform, Platform};
 
-use crate::alloc::Global;
+use crate::alloc::{Allocator, Global};
 use crate::record::ValueRef;
 use crate::{Config, Connection, Database, Error};
 
@@ -20,7 +22,7 @@ fn open(disk: &MemoryPlatform) -> Database<&MemoryPlatform, Global> {
 }
 
 /// Every row of `sql`, each column rendered as SQLite's shell would.
-fn rows(conn: &Connection<'_, &MemoryPlatform, Global>, sql: &str) -> Vec<String> {
+fn rows<P: Platform, A: Allocator + Clone>(conn: &Connection<'_, P, A>, sql: &str) -> Vec<String> {
     let mut stmt = conn.prepare(sql).unwrap();
     let mut out = Vec::new();
     while let Some(row) = stmt.step().unwrap() {
@@ -537,4 +539,44 @@ fn a_new_rowid_is_one_above_the_largest_and_the_table_is_full_past_the_last() {
         Err(Error::Full)
     );
     assert_eq!(rows(&conn, "SELECT count(*) FROM t"), ["4"]);
+}
+
+#[test]
+fn an_update_of_unindexed_columns_leaves_the_indexes_alone() {
+    let disk = MemoryPlatform::new();
+    let db = open(&disk);
+    let conn = db.connect();
+    conn.execute(
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT, b INTEGER); CREATE INDEX tb ON t(b)",
+        &[],
+    )
+    .unwrap();
+    conn.execute("BEGIN", &[]).unwrap();
+    for i in 0..2000 {
+        conn.execute(
+            "INSERT INTO t(a, b) VALUES ('row', ?)",
+            &[ValueRef::Integer(i * 7919 % 2000)],
+        )
+        .unwrap();
+    }
+    conn.execute("COMMIT", &[]).unwrap();
+    db.checkpoint(crate::wal::CheckpointMode::Truncate).unwrap();
+    let frames = || {
+        let len = disk.file_bytes("t.db-wal").map_or(0, |b| b.len());
+        len.saturating_sub(32) / (4096 + 24)
+    };
+    assert_eq!(frames(), 0);
+    // One row's table leaf changes, and no index page.
+    conn.execute("UPDATE t SET a = 'changed' WHERE id = 1000", &[])
+        .unwrap();
+    assert_eq!(frames(), 1);
+    // Changing the indexed column moves its entry: index pages change.
+    conn.execute("UPDATE t SET b = -1 WHERE id = 1000", &[])
+        .unwrap();
+    assert!(frames() >= 3, "{} frames", frames());
+    assert_eq!(
+        rows(&conn, "SELECT id, a FROM t WHERE b = -1"),
+        ["1000|changed"]
+    );
+    assert_eq!(rows(&conn, "PRAGMA integrity_check"), ["ok"]);
 }

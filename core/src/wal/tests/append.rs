@@ -91,16 +91,20 @@ fn spilled_frames_are_the_writers_alone_until_committed() {
     let v2 = content(2, 2);
     let v3 = content(2, 3);
     wal.append_uncommitted([(page(2), v2.as_slice())]).unwrap();
-    wal.append_uncommitted([(page(3), v3.as_slice()), (page(2), v2.as_slice())])
+    // Page 2 spilled again is written over its frame.
+    wal.append_uncommitted([(page(3), v3.as_slice()), (page(2), v3.as_slice())])
         .unwrap();
     assert_eq!(
         (wal.max_frame(), wal.last_frame(), wal.uncommitted_frames()),
-        (2, 5, 3)
+        (2, 4, 2)
     );
     // Readers of the committed snapshot see none of it; the writer sees all.
     assert_eq!(wal.find(page(2), wal.max_frame()), FrameNo::new(2));
     assert_eq!(wal.find(page(3), wal.max_frame()), None);
-    assert_eq!(wal.find(page(2), wal.last_frame()), FrameNo::new(5));
+    assert_eq!(wal.find(page(2), wal.last_frame()), FrameNo::new(3));
+    let mut read = std::vec![0u8; PS as usize];
+    wal.read_page(FrameNo::new(3).unwrap(), &mut read).unwrap();
+    assert_eq!(read, v3);
     // Rolling back drops them; the next commit overwrites their bytes.
     wal.rollback();
     assert_eq!((wal.max_frame(), wal.last_frame()), (2, 2));
@@ -109,20 +113,27 @@ fn spilled_frames_are_the_writers_alone_until_committed() {
     drop(wal);
     assert_eq!(open_wal(&disk).max_frame(), 2);
 
-    // Spill, then commit the rest: one transaction.
+    // Spill, spill again over the first frames, then commit the rest: one
+    // transaction, whose rewritten frames were sealed again so that
+    // recovery keeps it.
     let mut wal = open_wal(&disk);
-    wal.append_uncommitted([(page(3), v3.as_slice())]).unwrap();
-    commit(&mut wal, 4, &[1], 3).unwrap();
+    wal.append_uncommitted([(page(3), v3.as_slice()), (page(2), v2.as_slice())])
+        .unwrap();
+    let v3b = content(3, 3);
+    wal.append_uncommitted([(page(3), v3b.as_slice())]).unwrap();
+    // Page 2, the commit frame, is appended whatever frame it has.
+    commit(&mut wal, 4, &[1, 2], 3).unwrap();
     assert_eq!(
         (wal.max_frame(), wal.uncommitted_frames(), wal.db_size()),
-        (4, 0, Some(3))
+        (6, 0, Some(3))
     );
     drop(wal);
     let mut wal = open_wal(&disk);
     let mut db = open_file(&disk, DB);
-    assert_eq!(wal.max_frame(), 4);
-    assert_eq!(tag_of(&read_as_of(&mut wal, &mut db, 3, 4)), (2, 3));
-    assert_eq!(tag_of(&read_as_of(&mut wal, &mut db, 1, 4)), (4, 1));
+    assert_eq!(wal.max_frame(), 6);
+    assert_eq!(tag_of(&read_as_of(&mut wal, &mut db, 3, 6)), (3, 3));
+    assert_eq!(tag_of(&read_as_of(&mut wal, &mut db, 2, 6)), (4, 2));
+    assert_eq!(tag_of(&read_as_of(&mut wal, &mut db, 1, 6)), (4, 1));
 }
 
 #[test]

@@ -9,7 +9,7 @@ use boundlite::sql::{Lexer, SqlErrorKind, TokenKind};
 use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
 
-use crate::shell::{Outcome, Shell};
+use crate::shell::{Heap, Outcome, Shell};
 
 /// The prompt for a new statement.
 const PROMPT: &str = "boundlite> ";
@@ -55,7 +55,7 @@ impl Gatherer {
     }
 
     /// Adds `line`; runs what is complete.
-    fn line(&mut self, shell: &mut Shell<'_>, line: &str) -> Outcome {
+    fn line(&mut self, shell: &mut Shell<'_, impl Heap>, line: &str) -> Outcome {
         if self.is_empty() && line.trim_start().starts_with('.') {
             self.buffer.clear();
             return shell.run_input(line);
@@ -70,7 +70,7 @@ impl Gatherer {
     }
 
     /// Runs what was gathered, complete or not.
-    fn finish(&mut self, shell: &mut Shell<'_>) -> Outcome {
+    fn finish(&mut self, shell: &mut Shell<'_, impl Heap>) -> Outcome {
         let sql = std::mem::take(&mut self.buffer);
         if sql.trim().is_empty() {
             return Outcome::Ok;
@@ -82,7 +82,7 @@ impl Gatherer {
 /// Reads statements from `input` (a pipe or a file) until its end or
 /// `.quit`. Errors are reported and reading goes on, as `sqlite3` does;
 /// the result is whether none happened.
-pub fn piped(shell: &mut Shell<'_>, input: impl BufRead) -> bool {
+pub fn piped(shell: &mut Shell<'_, impl Heap>, input: impl BufRead) -> bool {
     let mut gatherer = Gatherer::new();
     let mut ok = true;
     for line in input.lines() {
@@ -110,7 +110,7 @@ fn history_path() -> Option<PathBuf> {
 
 /// The interactive prompt, until `.quit` or end of input (Ctrl-D).
 /// Ctrl-C abandons the statement being typed.
-pub fn interactive(shell: &mut Shell<'_>) -> bool {
+pub fn interactive(shell: &mut Shell<'_, impl Heap>) -> bool {
     println!(
         "boundlite {}\nEnter \".help\" for usage hints.",
         env!("CARGO_PKG_VERSION")

@@ -6,11 +6,17 @@
 //!   exit status is 1.
 //! - `boundlite FILE` reads statements from the terminal with line editing
 //!   and history, or from stdin when it is not a terminal.
-//! - The database is opened with `boundlite_std::open` (or
-//!   `open_read_only` for `-readonly`): a lock another process holds is
+//! - The database is opened with `boundlite_std::open_in` (or
+//!   `open_read_only_in` for `-readonly`): a lock another process holds is
 //!   waited for up to 5000 ms, `:memory:` is a private database in memory,
 //!   and a file that cannot be written is opened for reading. The shell
 //!   itself checks and creates nothing before that.
+//! - `--heap BYTES` runs the engine in an arena of that many bytes, as
+//!   `sqlite3 -heap` does with its own allocator: every byte the engine
+//!   and the shell's parsing and `box` rows take comes from it, and
+//!   running out is an "out of memory" error for the statement, after
+//!   which the shell goes on. The page cache gets at most a quarter of the
+//!   arena (see [`heap_cache_frames`]); `PRAGMA cache_size` changes it.
 //!
 //! The modules: `render` (output modes), `names` (column names for
 //! headers), `shell` (statements and dot commands), `input` (reading
@@ -24,8 +30,11 @@ mod shell;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+use boundlite::alloc::{Arena, Global};
+use boundlite::{Config, Database};
+use boundlite_std::{DEFAULT_BUSY_TIMEOUT_MS, StdPlatform};
 use render::Mode;
-use shell::Shell;
+use shell::{Heap, Shell};
 
 const USAGE: &str = "\
 Usage: boundlite [OPTIONS] FILE [SQL]...
@@ -59,20 +68,37 @@ Options:
   -header, --header      print column names (.headers on)
   -noheader, --noheader  do not print column names (.headers off)
   -readonly, --readonly  open the database for reading only
+  -heap, --heap BYTES    run the engine in an arena of BYTES bytes; a
+                         statement that needs more fails with \"out of
+                         memory\" and the shell goes on. The page cache
+                         takes at most a quarter of it (.stats shows use)
   -help, --help          print this help and exit
   -version, --version    print the version and exit
 
 Dot commands (at the prompt, piped, or as a SQL argument):
 ";
 
+/// What the command line asks for.
+struct Options<'a> {
+    mode: Mode,
+    headers: bool,
+    read_only: bool,
+    /// `--heap BYTES`.
+    heap: Option<usize>,
+    path: &'a str,
+    sql: &'a [&'a str],
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut mode = Mode::List;
     let mut headers = false;
     let mut read_only = false;
+    let mut heap = None;
     let mut positional = Vec::new();
     let mut options_done = false;
-    for arg in &args {
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
         if options_done || !arg.starts_with('-') || arg == "-" {
             positional.push(arg.as_str());
             continue;
@@ -90,6 +116,17 @@ fn main() -> ExitCode {
             "header" | "headers" => headers = true,
             "noheader" | "noheaders" => headers = false,
             "readonly" => read_only = true,
+            "heap" => match args.next().map(|n| heap_bytes(n)) {
+                Some(Ok(bytes)) => heap = Some(bytes),
+                Some(Err(message)) => {
+                    eprintln!("Error: {message}");
+                    return ExitCode::FAILURE;
+                }
+                None => {
+                    eprintln!("Error: missing argument to {arg}");
+                    return ExitCode::FAILURE;
+                }
+            },
             name => match Mode::from_name(name) {
                 Some(m) => mode = m,
                 None => {
@@ -99,29 +136,113 @@ fn main() -> ExitCode {
             },
         }
     }
-    let Some((path, sql_args)) = positional.split_first() else {
+    let Some((path, sql)) = positional.split_first() else {
         eprintln!(
             "Error: no database file given\n\n{USAGE}{}",
             shell::DOT_HELP
         );
         return ExitCode::FAILURE;
     };
+    let options = Options {
+        mode,
+        headers,
+        read_only,
+        heap,
+        path,
+        sql,
+    };
+    match options.heap {
+        None => open_and_run(&options, &shell_config(None), Global),
+        Some(bytes) => {
+            // The arena's own buffer is the one allocation the process
+            // makes for the engine; refused, it is reported, not aborted.
+            let mut buffer = Vec::new();
+            if buffer.try_reserve_exact(bytes).is_err() {
+                eprintln!("Error: cannot allocate a heap of {bytes} bytes");
+                return ExitCode::FAILURE;
+            }
+            buffer.resize(bytes, 0u8);
+            match Arena::new(&mut buffer) {
+                Ok(arena) => open_and_run(&options, &shell_config(Some(bytes)), &arena),
+                Err(_) => {
+                    eprintln!("Error: a heap of {bytes} bytes is too small for the arena");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
 
-    let opened = if read_only {
-        boundlite_std::open_read_only(path)
+/// A `--heap` argument: a number of bytes.
+fn heap_bytes(arg: &str) -> Result<usize, String> {
+    arg.parse::<usize>()
+        .map_err(|_| format!("not a number of bytes for --heap: \"{arg}\""))
+}
+
+/// The configuration the shell opens with: `boundlite_std::open`'s busy
+/// timeout, and with a heap of `heap` bytes a cache that fits in a
+/// quarter of it.
+fn shell_config(heap: Option<usize>) -> Config {
+    let config = Config {
+        busy_timeout_ms: DEFAULT_BUSY_TIMEOUT_MS,
+        ..Config::DEFAULT
+    };
+    match heap {
+        Some(bytes) => Config {
+            cache_frames: heap_cache_frames(bytes, config.page_size.get()),
+            ..config
+        },
+        None => config,
+    }
+}
+
+/// The most frames whose cache, at its largest, takes no more than a
+/// quarter of a heap of `heap` bytes with pages of `page_size` bytes
+/// ([`Config::cache_bytes`]), and at least [`Config::MIN_CACHE_FRAMES`]:
+/// the rest of the heap is for everything else a statement needs.
+fn heap_cache_frames(heap: usize, page_size: u32) -> usize {
+    let at = |frames| {
+        Config {
+            cache_frames: frames,
+            ..Config::DEFAULT
+        }
+        .cache_bytes(page_size)
+    };
+    let least = Config::MIN_CACHE_FRAMES;
+    let per_frame = at(least + 1).saturating_sub(at(least)).max(1);
+    least + (heap / 4).saturating_sub(at(least)) / per_frame
+}
+
+/// Opens the database `options` name with `config` in `alloc`, and runs
+/// the shell on it.
+fn open_and_run<A: Heap>(options: &Options<'_>, config: &Config, alloc: A) -> ExitCode {
+    let opened = if options.read_only {
+        boundlite_std::open_read_only_in(options.path, config, alloc)
     } else {
-        boundlite_std::open(path)
+        boundlite_std::open_in(options.path, config, alloc)
     };
     let db = match opened {
         Ok(db) => db,
         Err(e) => {
-            eprintln!("Error: unable to open database \"{path}\": {e}");
+            eprintln!("Error: unable to open database \"{}\": {e}", options.path);
             return ExitCode::FAILURE;
         }
     };
-    let mut shell = Shell::new(&db, mode, headers);
+    if let Some(bytes) = options.heap {
+        // A file of its own page size gets the frames that fit it.
+        let frames = heap_cache_frames(bytes, db.pager().page_size());
+        if let Err(e) = db.pager().set_cache_frames(frames) {
+            eprintln!("Error: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    run(&db, options)
+}
 
-    let ok = if sql_args.is_empty() {
+/// Runs the statements `options` gives, or those of standard input.
+fn run<A: Heap>(db: &Database<StdPlatform, A>, options: &Options<'_>) -> ExitCode {
+    let mut shell = Shell::new(db, options.mode, options.headers);
+    let ok = if options.sql.is_empty() {
         if std::io::stdin().is_terminal() {
             input::interactive(&mut shell)
         } else {
@@ -129,7 +250,7 @@ fn main() -> ExitCode {
         }
     } else {
         let mut ok = true;
-        for sql in sql_args {
+        for sql in options.sql {
             match shell.run_input(sql) {
                 shell::Outcome::Ok => {}
                 shell::Outcome::Failed => {

@@ -12,7 +12,7 @@
 //! When the derivation cannot match the row (a `*` over a subquery, say)
 //! the caller falls back to `columnN`.
 
-use boundlite::alloc::Global;
+use boundlite::alloc::Allocator;
 use boundlite::schema::{Schema, table_columns};
 use boundlite::sql::{
     Ident, Keyword, Lexer, Parsed, ResultColumn, Select, SelectCore, Stmt, TableRef, TokenKind,
@@ -28,9 +28,13 @@ struct Source {
 
 /// The names of the columns `parsed` returns (empty for a statement that
 /// returns no rows).
-pub fn column_names(parsed: &Parsed<'_, Global>, schema: Option<&Schema<Global>>) -> Vec<String> {
+pub fn column_names<A: Allocator + Clone>(
+    parsed: &Parsed<'_, A>,
+    schema: Option<&Schema<A>>,
+    alloc: A,
+) -> Vec<String> {
     match &parsed.stmt {
-        Stmt::Select(select) => select_names(select, parsed.text, schema),
+        Stmt::Select(select) => select_names(select, parsed.text, schema, alloc),
         Stmt::Explain {
             query_plan: true, ..
         } => ["id", "parent", "notused", "detail"]
@@ -50,10 +54,11 @@ fn unquote(ident: &Ident<'_>) -> String {
     ident.chars().collect()
 }
 
-fn select_names(
-    select: &Select<'_, Global>,
+fn select_names<A: Allocator + Clone>(
+    select: &Select<'_, A>,
     text: &str,
-    schema: Option<&Schema<Global>>,
+    schema: Option<&Schema<A>>,
+    alloc: A,
 ) -> Vec<String> {
     let body = match &select.core {
         SelectCore::Values(rows) => {
@@ -66,7 +71,7 @@ fn select_names(
     if let Some(from) = &body.from {
         let tables = std::iter::once(&from.first).chain(from.joins.iter().map(|j| &j.table));
         for table in tables {
-            sources.push(source_of(table, schema));
+            sources.push(source_of(table, schema, alloc.clone()));
         }
     }
     let spans = result_spans(text).filter(|s| s.len() == body.columns.len());
@@ -113,14 +118,18 @@ fn names_equal(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)
 }
 
-fn source_of(table: &TableRef<'_, Global>, schema: Option<&Schema<Global>>) -> Source {
+fn source_of<A: Allocator + Clone>(
+    table: &TableRef<'_, A>,
+    schema: Option<&Schema<A>>,
+    alloc: A,
+) -> Source {
     match table {
         TableRef::Table { name, alias, .. } => {
             let table = unquote(&name.name);
             let columns = schema
                 .and_then(|s| s.table(&table).or_else(|| find_ci(s, &table)))
                 .and_then(|entry| entry.sql.as_ref())
-                .and_then(|sql| table_columns(sql, Global).ok())
+                .and_then(|sql| table_columns(sql, alloc).ok())
                 .map(|cols| cols.columns.iter().map(|c| c.name.to_string()).collect())
                 .unwrap_or_default();
             Source {
@@ -136,10 +145,10 @@ fn source_of(table: &TableRef<'_, Global>, schema: Option<&Schema<Global>>) -> S
 }
 
 /// The schema entry of table `name`, its case ignored.
-fn find_ci<'s>(
-    schema: &'s Schema<Global>,
+fn find_ci<'s, A: Allocator + Clone>(
+    schema: &'s Schema<A>,
     name: &str,
-) -> Option<&'s boundlite::schema::SchemaEntry<Global>> {
+) -> Option<&'s boundlite::schema::SchemaEntry<A>> {
     schema
         .entries()
         .iter()

@@ -1,17 +1,23 @@
 //! The shell's state and what it runs: SQL text, statement by statement,
 //! and the dot commands.
+//!
+//! The shell runs the engine in the allocator it was given ([`Heap`]): the
+//! global heap, or the `--heap` arena. SQL text is parsed in it too, and
+//! rows are printed from the engine's borrowed values (see `render`), so a
+//! result too large for the allocator is the engine's `OutOfMemory`,
+//! reported as an error, and the shell goes on with the next statement.
 
 use std::io::{self, BufWriter, Write};
 use std::time::{Duration, Instant};
 
-use boundlite::alloc::Global;
+use boundlite::alloc::{Allocator, Arena, ArenaStats, Global, OutOfMemory};
 use boundlite::schema::EntryKind;
 use boundlite::sql::{Parsed, Parser};
 use boundlite::{Connection, Database, Error};
 use boundlite_std::StdPlatform;
 
 use crate::names;
-use crate::render::{Cell, Mode, Printer};
+use crate::render::{Mode, Printer};
 
 /// The dot commands, as `.help` and `--help` list them.
 pub const DOT_HELP: &str = "\
@@ -21,6 +27,8 @@ pub const DOT_HELP: &str = "\
 .mode [MODE]           Set (or show) the output mode: list, csv, box, json
 .quit                  Exit this program
 .schema [TABLE]        Show the CREATE statements (of TABLE and its indexes)
+.stats                 Show memory use (the --heap arena's bytes in use and at
+                       its peak) and the page cache's frames
 .tables [PATTERN]      List the tables (names matching the LIKE pattern)
 .timeout MS            Wait up to MS milliseconds for a lock another process
                        holds (default 5000; 0 fails at once)
@@ -38,8 +46,27 @@ pub enum Outcome {
     Quit,
 }
 
+/// The allocator the engine runs in, and what it can say of its use.
+pub trait Heap: Allocator + Clone {
+    /// The arena's statistics; `None` for the process heap, which keeps
+    /// none.
+    fn stats(&self) -> Option<ArenaStats>;
+}
+
+impl Heap for Global {
+    fn stats(&self) -> Option<ArenaStats> {
+        None
+    }
+}
+
+impl Heap for &Arena<'_> {
+    fn stats(&self) -> Option<ArenaStats> {
+        Some(Arena::stats(self))
+    }
+}
+
 /// Why a statement stopped.
-enum Failure {
+pub enum Failure {
     /// The engine's error.
     Db(Error),
     /// Writing the output failed (a closed pipe): stop quietly.
@@ -52,6 +79,13 @@ impl From<Error> for Failure {
     }
 }
 
+impl Failure {
+    /// The shell's own allocation was refused: reported as the engine's.
+    pub fn from_oom(_: OutOfMemory) -> Self {
+        Failure::Db(Error::OutOfMemory)
+    }
+}
+
 impl From<io::Error> for Failure {
     fn from(_: io::Error) -> Self {
         Failure::Output
@@ -59,17 +93,17 @@ impl From<io::Error> for Failure {
 }
 
 /// One open database and the shell's settings.
-pub struct Shell<'db> {
-    db: &'db Database<StdPlatform, Global>,
-    conn: Connection<'db, StdPlatform, Global>,
+pub struct Shell<'db, A: Heap> {
+    db: &'db Database<StdPlatform, A>,
+    conn: Connection<'db, StdPlatform, A>,
     mode: Mode,
     headers: bool,
     timer: bool,
 }
 
-impl<'db> Shell<'db> {
+impl<'db, A: Heap> Shell<'db, A> {
     /// A shell over `db`.
-    pub fn new(db: &'db Database<StdPlatform, Global>, mode: Mode, headers: bool) -> Self {
+    pub fn new(db: &'db Database<StdPlatform, A>, mode: Mode, headers: bool) -> Self {
         Shell {
             db,
             conn: db.connect(),
@@ -94,7 +128,7 @@ impl<'db> Shell<'db> {
     pub fn run_sql(&mut self, sql: &str) -> Outcome {
         let stdout = io::stdout();
         let mut out = BufWriter::new(stdout.lock());
-        let mut parser = Parser::new(sql, Global);
+        let mut parser = Parser::new(sql, self.db.allocator().clone());
         loop {
             let start = Instant::now();
             let parsed = match parser.next_statement() {
@@ -125,22 +159,18 @@ impl<'db> Shell<'db> {
     }
 
     /// Runs one parsed statement and prints its rows.
-    fn run_statement(
-        &self,
-        parsed: &Parsed<'_, Global>,
-        out: &mut dyn Write,
-    ) -> Result<(), Failure> {
+    fn run_statement(&self, parsed: &Parsed<'_, A>, out: &mut dyn Write) -> Result<(), Failure> {
+        let alloc = self.db.allocator().clone();
         let names = if self.headers || self.mode.needs_names() {
             let schema = self.db.schema().ok();
-            names::column_names(parsed, schema.as_ref())
+            names::column_names(parsed, schema.as_ref(), alloc.clone())
         } else {
             Vec::new()
         };
         let mut stmt = self.conn.prepare(parsed.text)?;
-        let mut printer = Printer::new(self.mode, self.headers, names);
+        let mut printer = Printer::new(self.mode, self.headers, names, alloc);
         while let Some(row) = stmt.step()? {
-            let cells: Vec<Cell> = row.values().map(Cell::of).collect();
-            printer.row(out, cells)?;
+            printer.row(out, &row)?;
         }
         printer.finish(out)?;
         Ok(())
@@ -159,6 +189,10 @@ impl<'db> Shell<'db> {
             }
             (".tables", [] | [_]) => self.tables(args.first().copied()),
             (".schema", [] | [_]) => self.schema(args.first().copied()),
+            (".stats", []) => {
+                self.stats();
+                Ok(())
+            }
             (".mode", []) => {
                 println!("current output mode: {}", mode_name(self.mode));
                 Ok(())
@@ -208,6 +242,39 @@ impl<'db> Shell<'db> {
             println!("{}", cells.join("  ").trim_end());
         }
         Ok(())
+    }
+
+    /// `.stats`: the arena's bytes in use and at their peak (with
+    /// `--heap`), and the page cache's frames, in `sqlite3`'s words where
+    /// it has them.
+    fn stats(&self) {
+        match self.db.allocator().stats() {
+            Some(s) => {
+                println!(
+                    "Memory Used:                         {} (max {}) bytes",
+                    s.in_use, s.peak_in_use
+                );
+                println!("Heap Size (--heap):                  {} bytes", s.capacity);
+                println!(
+                    "Number of Outstanding Allocations:   {}",
+                    s.live_allocations
+                );
+                println!(
+                    "Allocations Refused:                 {}",
+                    s.failed_allocations
+                );
+            }
+            None => println!(
+                "Memory Used:                         not measured (the process heap; run with --heap BYTES)"
+            ),
+        }
+        let pager = self.db.pager();
+        println!(
+            "Page Cache Frames:                   {} of {} ({} bytes a page)",
+            pager.allocated_frames(),
+            pager.cache_frames(),
+            pager.page_size()
+        );
     }
 
     /// `.schema [TABLE]`: the `CREATE` statements, in schema order.
