@@ -7,10 +7,9 @@
 //! exclusively) a handle keeps the value's chain page numbers between its
 //! autocommit calls; with shared memory it walks the chain each call.
 //!
-//! A transaction still keeps every page it changes in the page cache, so
-//! the rows holding the 1 MiB and 16 MiB values are created on the global
-//! heap (on the same in-memory disk) before the arena runs begin; with
-//! dirty pages spilling to the log they could be created in the arena too.
+//! The rows holding the 1 MiB and 16 MiB values are created both on the
+//! global heap (on the same in-memory disk) before an arena run, and in
+//! the arena itself, where the insert's dirty pages spill to the log.
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
@@ -246,4 +245,79 @@ fn length_of_a_16_mib_blob_runs_in_a_256_kib_arena() {
         "length() of a 16 MiB BLOB in a 256 KiB arena: peak {} bytes",
         arena.stats().peak_in_use
     );
+}
+
+/// With dirty pages spilling to the log, the value's row is created in
+/// the arena too: `zeroblob(N)` far larger than the arena and its cache.
+fn created_in_the_arena(
+    heap: usize,
+    len: usize,
+    frames: usize,
+    index: usize,
+) -> (MemoryPlatform, usize) {
+    let disk = MemoryPlatform::new();
+    let mut buffer = vec![0u8; heap];
+    let arena = Arena::new(&mut buffer).unwrap();
+    {
+        let config = Config {
+            cache_frames: frames,
+            wal_index_budget: index,
+            ..Config::DEFAULT
+        };
+        let db = Database::open(&disk, "fw.db", &config, &arena).unwrap();
+        let conn = db.connect();
+        conn.execute(
+            "CREATE TABLE image(id INTEGER PRIMARY KEY, name TEXT, data BLOB)",
+            &[],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO image VALUES (1, 'image', zeroblob(?1))",
+            &[ValueRef::Integer(len as i64)],
+        )
+        .unwrap();
+        let mut stmt = conn
+            .prepare("SELECT length(data), typeof(data) FROM image")
+            .unwrap();
+        let row = stmt.step().unwrap().unwrap();
+        assert_eq!(row.get_i64(0).unwrap(), len as i64);
+        assert_eq!(row.get_text(1).unwrap(), "blob");
+        drop(stmt);
+        if len <= MIB {
+            let blob = conn
+                .blob_open("image", "data", 1, BlobAccess::ReadWrite)
+                .unwrap();
+            let mut chunk = [0u8; 4096];
+            let mut written = FNV_START;
+            for start in (0..len).step_by(chunk.len()) {
+                for (i, b) in chunk.iter_mut().enumerate() {
+                    *b = image_byte(start + i);
+                }
+                written = fnv(written, &chunk);
+                blob.write_at(start, &chunk).unwrap();
+            }
+            let mut read = FNV_START;
+            for start in (0..len).step_by(chunk.len()) {
+                assert_eq!(blob.read_at(start, &mut chunk).unwrap(), chunk.len());
+                read = fnv(read, &chunk);
+            }
+            assert_eq!(read, written);
+        }
+    }
+    assert_eq!(arena.stats().live_allocations, 0);
+    let peak = arena.stats().peak_in_use;
+    (disk, peak)
+}
+
+#[test]
+fn a_1_mib_image_is_created_and_written_in_a_128_kib_arena() {
+    let (disk, peak) = created_in_the_arena(128 * 1024, MIB, 16, 32 * 1024);
+    sqlite_reads_the_image(&disk);
+    println!("1 MiB zeroblob created, written and read in a 128 KiB arena: peak {peak} bytes");
+}
+
+#[test]
+fn a_16_mib_zeroblob_is_created_and_measured_in_a_256_kib_arena() {
+    let (_, peak) = created_in_the_arena(256 * 1024, 16 * MIB, 32, 64 * 1024);
+    println!("16 MiB zeroblob created and measured in a 256 KiB arena: peak {peak} bytes");
 }

@@ -154,12 +154,9 @@ fn blob_streaming_inside_begin_leaves_a_usable_connection() {
     let mut buffer = vec![0u8; 512 * 1024];
     let arena = Arena::new(&mut buffer).unwrap();
     let fault = FaultAlloc::new(&arena);
-    // The whole run is one transaction: its pages all stay in the cache.
-    let config = Config {
-        cache_frames: 256,
-        ..config()
-    };
-    let db = Database::open(&disk, DB, &config, &fault).unwrap();
+    // The whole run is one transaction, larger than the cache: dirty
+    // pages spill to the log.
+    let db = Database::open(&disk, DB, &config(), &fault).unwrap();
     let conn = db.connect();
     let report = oom_sweep(
         &fault,
