@@ -19,7 +19,7 @@ use crate::record::{Collation, RecordRef, SerialType, ValueRef, ValueType};
 use crate::sql::eval::affinity::read_real;
 use crate::sql::eval::{EvalContext, Value};
 use crate::sql::{Affinity, ColumnPos, ColumnRef, Ident, ParamNo};
-use crate::{Error, PageNo, Result, RowId};
+use crate::{Error, Result, RowId};
 
 use crate::table::TableInfo;
 
@@ -66,17 +66,46 @@ pub(crate) const fn rowid_value(rowid: RowId) -> ValueRef<'static> {
     ValueRef::Integer(rowid.get())
 }
 
+/// A row's record that spills to overflow pages, of which only the
+/// local bytes were read: what assembles it whole, the first time a
+/// column past those bytes is read, and the whole record after. Lives
+/// beside the [`RowContext`] on the row, which borrows it.
+pub(crate) struct Spill<'r, A: Allocator> {
+    rest: Cell<Option<StoredRecord<'r, A>>>,
+    whole: OnceCell<RecordRef<'r>>,
+}
+
+impl<'r, A: Allocator> Spill<'r, A> {
+    /// The spill of `stored`, not yet assembled.
+    pub fn new(stored: StoredRecord<'r, A>) -> Self {
+        Spill {
+            rest: Cell::new(Some(stored)),
+            whole: OnceCell::new(),
+        }
+    }
+
+    /// The record whole, assembling it the first time.
+    fn whole(&self) -> Result<&RecordRef<'r>> {
+        if let Some(record) = self.whole.get() {
+            return Ok(record);
+        }
+        let stored = self.rest.take().ok_or(Error::Misuse(
+            "a spilled record is read again after it failed",
+        ))?;
+        let record = RecordRef::parse(stored.into_whole()?, None)?;
+        Ok(self.whole.get_or_init(|| record))
+    }
+}
+
 /// The context expressions of one statement are evaluated in.
 pub(crate) struct RowContext<'x, 'r, A: Allocator> {
     alloc: A,
     params: &'x [Value<A>],
     table: Option<(&'x TableInfo<A>, Option<Ident<'x>>)>,
     row: Option<(RowId, RecordRef<'r>)>,
-    /// For a row whose record spills, and of which only the local bytes
-    /// were read: what assembles it whole.
-    rest: Cell<Option<StoredRecord<'r, A>>>,
-    /// The spilled row's record, once assembled.
-    whole: OnceCell<RecordRef<'r>>,
+    /// For a row whose record spills and was read from its local bytes:
+    /// the rest of it.
+    spill: Option<&'r Spill<'r, A>>,
     random: &'x Cell<u64>,
 }
 
@@ -88,8 +117,7 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
             params,
             table: None,
             row: None,
-            rest: Cell::new(None),
-            whole: OnceCell::new(),
+            spill: None,
             random,
         }
     }
@@ -101,55 +129,32 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
     }
 
     /// The context on row `rowid`, whose record is `record`.
+    #[inline]
     pub fn on_row(&mut self, rowid: RowId, record: RecordRef<'r>) {
         self.row = Some((rowid, record));
-        self.rest.set(None);
-        self.whole = OnceCell::new();
+        self.spill = None;
     }
 
-    /// The context on row `rowid`, whose record is `stored` (on `page`
-    /// of the table, named in errors): read from its local bytes when
-    /// it spills and they hold its header.
-    pub fn on_stored(
-        &mut self,
-        rowid: RowId,
-        stored: StoredRecord<'r, A>,
-        page: PageNo,
-    ) -> Result<()> {
-        let page = Some(page);
-        if stored.is_complete() {
-            self.on_row(rowid, RecordRef::parse(stored.local(), page)?);
-            return Ok(());
-        }
-        match RecordRef::parse_prefix(stored.local(), stored.size(), page)? {
-            Some(prefix) => {
-                self.on_row(rowid, prefix);
-                self.rest.set(Some(stored));
-            }
-            None => self.on_row(rowid, RecordRef::parse(stored.into_whole()?, page)?),
-        }
-        Ok(())
+    /// The context on row `rowid`, whose record spills and was read
+    /// from its local bytes (`prefix`, see
+    /// [`RecordRef::parse_prefix`]); `spill` has the rest.
+    pub fn on_prefix(&mut self, rowid: RowId, prefix: RecordRef<'r>, spill: &'r Spill<'r, A>) {
+        self.row = Some((rowid, prefix));
+        self.spill = Some(spill);
     }
 
-    /// The current row's record whole, assembling it the first time.
-    fn whole(&self) -> Result<&RecordRef<'r>> {
-        if let Some(record) = self.whole.get() {
-            return Ok(record);
+    /// The value of column `storage` of a record read from its local
+    /// bytes, assembling it whole when the column lies past them.
+    #[cold]
+    #[inline(never)]
+    fn column_past_local(&self, record: &RecordRef<'r>, storage: usize) -> Result<ValueRef<'r>> {
+        if let Some(value) = record.local_column(storage)? {
+            return Ok(value);
         }
-        let stored = self.rest.take().ok_or(Error::Misuse(
-            "a spilled record is read again after it failed",
+        let spill = self.spill.ok_or(Error::Misuse(
+            "a record read from its local bytes without the rest",
         ))?;
-        let record = RecordRef::parse(stored.into_whole()?, None)?;
-        Ok(self.whole.get_or_init(|| record))
-    }
-
-    /// The value of the record's column `storage`, assembling a spilled
-    /// record when the column lies past its local bytes.
-    fn stored(&self, record: &RecordRef<'r>, storage: usize) -> Result<ValueRef<'r>> {
-        match record.local_column(storage)? {
-            Some(value) => Ok(value),
-            None => self.whole()?.column(storage),
-        }
+        spill.whole()?.column(storage)
     }
 
     /// The type and size of the value at `pos` in the current row, from
@@ -198,7 +203,7 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
     }
 
     /// The value at `pos` in the current row.
-    #[inline]
+    #[inline(always)]
     pub fn column_at(&self, pos: ColumnPos) -> Result<ValueRef<'_>> {
         let (table, _) = self.table.as_ref().ok_or(Error::Sql("no such column"))?;
         let (rowid, record) = self
@@ -219,10 +224,12 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
             .and_then(|c| c.storage)
             .ok_or(Error::Sql("generated columns are not supported"))?;
         let meta = table.meta.get(i);
-        let value = if storage < record.column_count() {
-            self.stored(record, storage)?
-        } else {
+        let value = if storage >= record.column_count() {
             meta.map_or(ValueRef::Null, |m| m.default.as_ref())
+        } else if record.is_complete() {
+            record.column(storage)?
+        } else {
+            self.column_past_local(record, storage)?
         };
         Ok(match meta {
             Some(m) if m.affinity == Affinity::Real => read_real(value),
@@ -241,7 +248,7 @@ impl<A: Allocator + Clone> EvalContext<A> for RowContext<'_, '_, A> {
         self.alloc.clone()
     }
 
-    #[inline]
+    #[inline(always)]
     fn column(&self, column: &ColumnRef<'_>) -> Result<ValueRef<'_>> {
         let (_, pos) = self.lookup(column)?;
         self.column_at(pos)

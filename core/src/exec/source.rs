@@ -23,7 +23,7 @@ use crate::sql::eval::Value;
 use crate::{Error, Result, RowId};
 
 use super::Env;
-use super::context::RowContext;
+use super::context::{RowContext, Spill};
 use super::plan::{Access, Plan};
 use crate::table::SchemaVersion;
 use crate::table::TableInfo;
@@ -283,6 +283,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
 /// Runs `f` with a context on the row `rowid` of `table` (called `alias`
 /// in the statement), whose record is `record`: a record that spills is
 /// assembled only if `f` reads a column past its local bytes.
+#[inline]
 fn on_row<A: Allocator + Clone, T>(
     env: Env<'_, A>,
     table: &TableInfo<A>,
@@ -291,8 +292,38 @@ fn on_row<A: Allocator + Clone, T>(
     record: StoredRecord<'_, A>,
     f: impl FnOnce(&RowContext<'_, '_, A>) -> Result<T>,
 ) -> Result<T> {
+    if !record.is_complete() {
+        return on_spilled_row(env, table, alias, rowid, record, f);
+    }
+    let record = RecordRef::parse(record.local(), Some(table.root))?;
     let mut ctx = env.context().with_table(table, alias);
-    ctx.on_stored(rowid, record, table.root)?;
+    ctx.on_row(rowid, record);
+    f(&ctx)
+}
+
+/// [`on_row`] for a record that spills: read from its local bytes when
+/// they hold its header, the rest assembled only if a column needs it.
+#[cold]
+#[inline(never)]
+fn on_spilled_row<A: Allocator + Clone, T>(
+    env: Env<'_, A>,
+    table: &TableInfo<A>,
+    alias: Option<Ident<'_>>,
+    rowid: RowId,
+    record: StoredRecord<'_, A>,
+    f: impl FnOnce(&RowContext<'_, '_, A>) -> Result<T>,
+) -> Result<T> {
+    let page = Some(table.root);
+    let (local, size) = (record.local(), record.size());
+    let Some(prefix) = RecordRef::parse_prefix(local, size, page)? else {
+        let whole = RecordRef::parse(record.into_whole()?, page)?;
+        let mut ctx = env.context().with_table(table, alias);
+        ctx.on_row(rowid, whole);
+        return f(&ctx);
+    };
+    let spill = Spill::new(record);
+    let mut ctx = env.context().with_table(table, alias);
+    ctx.on_prefix(rowid, prefix, &spill);
     f(&ctx)
 }
 

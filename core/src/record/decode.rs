@@ -154,20 +154,18 @@ impl<'a> RecordRef<'a> {
     ///
     /// An `index` at or past [`column_count`](Self::column_count) is
     /// `Error::Misuse`.
-    /// A column whose body lies past a prefix's bytes is
-    /// `Error::Misuse`: read it with
-    /// [`local_column`](Self::local_column) first.
+    /// A TEXT or BLOB column whose body lies past a prefix's bytes is an
+    /// error: on a record read from a prefix, read columns with
+    /// [`local_column`](Self::local_column).
     #[inline]
     pub fn column(&self, index: usize) -> Result<ValueRef<'a>> {
         let (serial, offset) = self.locate(index)?;
-        if !self.holds(serial, offset) {
-            return Err(Error::Misuse("record column lies past its local bytes"));
-        }
         self.decode(serial, offset)
     }
 
     /// The value of column `index` when its body lies in the bytes the
     /// record was read from; `None` when it lies past them.
+    #[inline]
     pub fn local_column(&self, index: usize) -> Result<Option<ValueRef<'a>>> {
         let (serial, offset) = self.locate(index)?;
         if !self.holds(serial, offset) {

@@ -146,7 +146,11 @@ fn a_record_read_from_a_prefix_gives_its_local_columns() {
             assert_eq!(prefix.serial_type(i).unwrap(), full.serial_type(i).unwrap());
             match prefix.local_column(i).unwrap() {
                 Some(value) => assert_eq!(value, full.column(i).unwrap()),
-                None => assert!(matches!(prefix.column(i), Err(Error::Misuse(_)))),
+                // A column with a body past the bytes cannot be read.
+                None if full.serial_type(i).unwrap().body_len() > 0 => {
+                    assert!(prefix.column(i).is_err());
+                }
+                None => {}
             }
         }
     }
