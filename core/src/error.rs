@@ -42,6 +42,10 @@ pub enum Error {
         "out of memory: every page cache frame is pinned or dirty (raise Config::cache_frames)"
     )]
     CacheFull,
+    /// A BLOB handle's row or table changed under it, as SQLite's
+    /// `SQLITE_ABORT` from `sqlite3_blob_read`/`_write`: reopen it.
+    #[error("query aborted: {0}")]
+    Abort(&'static str),
     /// Another connection holds the lock this operation needs.
     #[error("database is locked")]
     Busy,
@@ -95,6 +99,7 @@ impl Error {
     pub const fn code(&self) -> i32 {
         match self {
             Error::Sql(_) | Error::Syntax(_) | Error::TransactionAborted => 1,
+            Error::Abort(_) => 4,
             Error::Busy | Error::BusySnapshot => 5,
             Error::OutOfMemory | Error::CacheFull => 7,
             Error::ReadOnly => 8,
@@ -157,6 +162,7 @@ mod tests {
         let cases = [
             (Error::Sql("no such table"), 1),
             (Error::TransactionAborted, 1),
+            (Error::Abort("row changed"), 4),
             (Error::Busy, 5),
             (Error::OutOfMemory, 7),
             (Error::CacheFull, 7),

@@ -44,7 +44,7 @@ pub use boundlite_alloc as alloc;
 pub use boundlite_platform as platform;
 pub use btree::TreeKind;
 pub use config::{CacheGrowth, Config, READ_OVERHEAD, SORT_OVERHEAD};
-pub use connection::{Connection, Row, Statement};
+pub use connection::{Blob, BlobAccess, Connection, Row, Statement};
 pub use database::{Database, WriteTransaction};
 pub use error::{Error, Result};
 pub use page_no::PageNo;

@@ -1,4 +1,5 @@
 #![doc = include_str!("../../README.md")]
 pub mod compare;
 pub mod fixtures;
+pub mod no_shm;
 pub mod rng;

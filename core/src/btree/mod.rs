@@ -14,6 +14,8 @@
 //! - [`payload`]: SQLite's exact rule for how much of a payload stays on the
 //!   page, and the on-page size of a cell;
 //! - [`overflow`]: following a payload's overflow chain;
+//! - [`blob`]: reading and writing a byte range of one stored payload in
+//!   place, page by page (incremental BLOB I/O);
 //! - [`source`]: [`PageSource`], the one thing a cursor needs from the
 //!   pager, with [`FileImage`] for a whole file held in memory, and
 //!   [`PageStore`], a source that can also be changed: the writer reads
@@ -32,7 +34,8 @@
 //!   not fit or leaves a page under a third full, growing and shrinking
 //!   the root in place;
 //! - `cell_list`: a page's cells held off the page while it is rebuilt;
-//! - `spill`: writing and freeing overflow chains.
+//! - `spill`: writing and freeing overflow chains, a chain filled page by
+//!   page from a [`PayloadBytes`] so a payload is never held whole.
 //!
 //! Invariants: page bytes are untrusted. Every offset, length, child pointer
 //! and chain link is checked before use, and a page that breaks the format
@@ -43,6 +46,7 @@
 //! scratch buffers must grow. Root pages never move.
 
 mod balance;
+pub mod blob;
 pub mod cell;
 mod cell_list;
 pub mod cursor;
@@ -57,10 +61,14 @@ mod writer;
 #[cfg(test)]
 mod tests;
 
+pub use blob::PayloadPlace;
 pub use cell::{Cell, Payload};
-pub use cursor::{CursorState, IndexCursor, MAX_DEPTH, PayloadRef, SeekMode, TableCursor};
+pub use cursor::{
+    CursorState, IndexCursor, MAX_DEPTH, PayloadRef, SeekMode, StoredRecord, TableCursor,
+};
 pub use overflow::{OverflowChain, read_payload};
 pub use page::{BTreePage, Freeblock, PageKind};
 pub use payload::PayloadKind;
 pub use source::{FileImage, PageSource, PageStore};
+pub use spill::PayloadBytes;
 pub use writer::{TreeKind, TreeWriter};

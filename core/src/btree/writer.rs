@@ -27,7 +27,7 @@ use crate::btree::overflow::read_payload;
 use crate::btree::page::{BTreePage, PageKind};
 use crate::btree::payload::PayloadKind;
 use crate::btree::source::PageStore;
-use crate::btree::spill::{free_chain, write_chain};
+use crate::btree::spill::{PayloadBytes, free_chain, payload_size, write_chain};
 use crate::format::Varint;
 use crate::record::{KeyColumn, RecordRef, compare_records};
 use crate::{Error, PageNo, Result, RowId};
@@ -189,6 +189,19 @@ impl<A: Allocator + Clone> TreeWriter<A> {
         rowid: RowId,
         record: &[u8],
     ) -> Result<()> {
+        self.insert_row_from(store, root, rowid, record)
+    }
+
+    /// [`insert_row`](Self::insert_row) for a record produced a range at
+    /// a time: its overflow pages are filled straight from `record`, so
+    /// it is never held whole.
+    pub fn insert_row_from<S: PageStore, P: PayloadBytes + ?Sized>(
+        &mut self,
+        store: &S,
+        root: PageNo,
+        rowid: RowId,
+        record: &P,
+    ) -> Result<()> {
         let mut path = Path::new(root);
         let position = self.descend_table(store, &mut path, rowid.get())?;
         let (leaf, _) = path.top()?;
@@ -215,6 +228,18 @@ impl<A: Allocator + Clone> TreeWriter<A> {
         root: PageNo,
         rowid: RowId,
         record: &[u8],
+    ) -> Result<bool> {
+        self.insert_new_row_from(store, root, rowid, record)
+    }
+
+    /// [`insert_new_row`](Self::insert_new_row) for a record produced a
+    /// range at a time (see [`insert_row_from`](Self::insert_row_from)).
+    pub fn insert_new_row_from<S: PageStore, P: PayloadBytes + ?Sized>(
+        &mut self,
+        store: &S,
+        root: PageNo,
+        rowid: RowId,
+        record: &P,
     ) -> Result<bool> {
         let mut path = Path::new(root);
         match self.descend_table(store, &mut path, rowid.get())? {
@@ -572,16 +597,15 @@ impl<A: Allocator + Clone> TreeWriter<A> {
 
     /// Builds in `self.cell` the cell for a payload (with its rowid on
     /// table leaves), writing the part that does not stay local to an
-    /// overflow chain.
-    fn build_payload_cell<S: PageStore>(
+    /// overflow chain page by page.
+    fn build_payload_cell<S: PageStore, P: PayloadBytes + ?Sized>(
         &mut self,
         store: &S,
         kind: PayloadKind,
         rowid: Option<i64>,
-        payload: &[u8],
+        payload: &P,
     ) -> Result<()> {
-        let size = u32::try_from(payload.len())
-            .map_err(|_| Error::Misuse("payload larger than 2^32 - 1 bytes"))?;
+        let size = payload_size(payload)?;
         let local = kind.local_size(store.usable_size(), size) as usize;
         self.cell.clear();
         self.cell
@@ -590,10 +614,15 @@ impl<A: Allocator + Clone> TreeWriter<A> {
             self.cell
                 .try_extend_from_slice(Varint::new(rowid as u64).as_bytes())?;
         }
-        let (here, rest) = payload.split_at(local.min(payload.len()));
-        self.cell.try_extend_from_slice(here)?;
-        if !rest.is_empty() {
-            let first = write_chain(store, rest)?;
+        let start = self.cell.len();
+        self.cell.try_resize(start + local, 0)?;
+        let here = self
+            .cell
+            .get_mut(start..)
+            .ok_or(Error::Misuse("cell shorter than its local payload"))?;
+        payload.fill(0, here)?;
+        if local < payload.size() {
+            let first = write_chain(store, payload, local)?;
             self.cell
                 .try_extend_from_slice(&first.get().to_be_bytes())?;
         }

@@ -8,7 +8,8 @@
 //! - `session`: the connection's transactions (autocommit, `BEGIN`
 //!   `DEFERRED`/`IMMEDIATE`, `COMMIT`/`ROLLBACK`), the snapshot its
 //!   statements read, and `execute`/`prepare`;
-//! - `statement`, `row`: the prepared statement and its rows.
+//! - `statement`, `row`: the prepared statement and its rows;
+//! - `blob`: [`Blob`], incremental I/O on one TEXT or BLOB value.
 //!
 //! Invariants:
 //! - a connection never reads another connection's uncommitted changes: a
@@ -36,6 +37,7 @@
 //! - every allocation is fallible and a refusal is
 //!   [`Error::OutOfMemory`](crate::Error::OutOfMemory).
 
+mod blob;
 mod row;
 mod session;
 mod statement;
@@ -44,6 +46,7 @@ mod statement;
 mod tests;
 
 pub use crate::sql::eval::Value;
+pub use blob::{Blob, BlobAccess};
 pub use row::Row;
 pub use session::Connection;
 pub use statement::Statement;

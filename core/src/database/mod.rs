@@ -64,6 +64,9 @@ pub struct Database<P: Platform, A: Allocator + Clone = Global> {
     journal_path: String<A>,
     /// Milliseconds a busy lock is retried for.
     busy_timeout_ms: Cell<u32>,
+    /// Write transactions begun, B-tree changes made and rollbacks, so
+    /// far: see [`Database::generation`].
+    generation: Cell<u64>,
     /// `PRAGMA cache_size` as last set, and the frames it gave the cache.
     cache_size: Cell<Option<(i64, usize)>>,
     /// Bytes each statement's sorting may hold (`Config::sort_memory`).
@@ -135,6 +138,7 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
             wal_path,
             journal_path: journal,
             busy_timeout_ms: Cell::new(timeout),
+            generation: Cell::new(0),
             cache_size: Cell::new(None),
             sort_memory: Cell::new(config.sort_memory),
         };
@@ -382,6 +386,31 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
     /// The allocator the database draws from.
     pub fn allocator(&self) -> &A {
         &self.alloc
+    }
+
+    /// A number that changes whenever this database changes a B-tree,
+    /// rolls a write transaction back, or begins one on a file other
+    /// processes may write. While it stays the same, no B-tree changed:
+    /// - inside one write transaction, always (no other process writes
+    ///   meanwhile);
+    /// - at any time, when the file is held exclusively
+    ///   ([`is_exclusive`](Self::is_exclusive)).
+    ///
+    /// What was learned of the pages then still holds: a BLOB handle keeps
+    /// an overflow chain's page numbers on this condition.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.get()
+    }
+
+    /// Whether the file is held exclusively while open (a platform
+    /// without shared memory), so that only this database changes it.
+    pub(crate) fn is_exclusive(&self) -> bool {
+        self.pager.is_exclusive()
+    }
+
+    /// Notes a change that may move pages (see [`generation`](Self::generation)).
+    pub(crate) fn bump_generation(&self) {
+        self.generation.set(self.generation.get().wrapping_add(1));
     }
 }
 

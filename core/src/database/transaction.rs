@@ -42,7 +42,8 @@ use boundlite_platform::Platform;
 
 use super::Database;
 use crate::alloc::Allocator;
-use crate::btree::{TreeKind, TreeWriter};
+use crate::btree::blob::{ChainPages, write_range};
+use crate::btree::{PayloadBytes, PayloadPlace, TreeKind, TreeWriter};
 use crate::record::KeyColumn;
 use crate::schema::SchemaEditor;
 use crate::{Error, PageNo, Result, RowId};
@@ -72,6 +73,10 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
             return Err(Error::Busy);
         }
         db.pager.begin_write()?;
+        if !db.pager.is_exclusive() {
+            // Another process may have written since the last one.
+            db.bump_generation();
+        }
         Ok(Self {
             db,
             state: Cell::new(TxnState::Open),
@@ -123,10 +128,45 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
         self.change(|writer, pager| writer.insert_row(pager, root, rowid, record))
     }
 
+    /// [`insert_row`](Self::insert_row) for a record produced a range at
+    /// a time, its overflow pages filled page by page.
+    pub fn insert_row_from<R: PayloadBytes + ?Sized>(
+        &self,
+        root: PageNo,
+        rowid: RowId,
+        record: &R,
+    ) -> Result<()> {
+        self.change(|writer, pager| writer.insert_row_from(pager, root, rowid, record))
+    }
+
+    /// [`insert_new_row`](Self::insert_new_row) for a record produced a
+    /// range at a time, its overflow pages filled page by page.
+    pub fn insert_new_row_from<R: PayloadBytes + ?Sized>(
+        &self,
+        root: PageNo,
+        rowid: RowId,
+        record: &R,
+    ) -> Result<bool> {
+        self.change(|writer, pager| writer.insert_new_row_from(pager, root, rowid, record))
+    }
+
     /// Stores `record` as row `rowid` of the table rooted at `root` unless
     /// a row with that rowid exists; returns whether it stored it.
     pub fn insert_new_row(&self, root: PageNo, rowid: RowId, record: &[u8]) -> Result<bool> {
         self.change(|writer, pager| writer.insert_new_row(pager, root, rowid, record))
+    }
+
+    /// Overwrites the bytes at `offset..offset + bytes.len()` of the
+    /// payload stored at `place`, page by page, through the chain's pages
+    /// `chain` knows; its size stays.
+    pub(crate) fn write_payload<B: Allocator>(
+        &self,
+        place: &PayloadPlace,
+        offset: usize,
+        bytes: &[u8],
+        chain: Option<&mut ChainPages<B>>,
+    ) -> Result<()> {
+        self.change(|_, pager| write_range(pager, place, offset, bytes, chain))
     }
 
     /// Removes row `rowid`; returns whether it existed.
@@ -165,7 +205,11 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
     pub fn commit(self) -> Result<()> {
         self.check_open()?;
         self.state.set(TxnState::Finished);
-        self.db.pager.commit()
+        // A commit that fails leaves the changes undone.
+        self.db
+            .pager
+            .commit()
+            .inspect_err(|_| self.db.bump_generation())
     }
 
     /// Undoes every change.
@@ -176,7 +220,10 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
     fn finish(&self) -> Result<()> {
         let was = self.state.replace(TxnState::Finished);
         match was {
-            TxnState::Open => self.db.pager.rollback(),
+            TxnState::Open => {
+                self.db.bump_generation();
+                self.db.pager.rollback()
+            }
             TxnState::Failed | TxnState::Finished => Ok(()),
         }
     }
@@ -202,6 +249,7 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
             .writer
             .try_borrow_mut()
             .map_err(|_| Error::Misuse("tree writer is busy"))?;
+        self.db.bump_generation();
         match op(&mut writer, &self.db.pager) {
             Ok(value) => Ok(value),
             Err(error) => {

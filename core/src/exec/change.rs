@@ -10,8 +10,9 @@
 //! walks, where SQLite collects the rowids first and changes them in
 //! rowid order (which row an `OR REPLACE` keeps, or whether a `UNIQUE`
 //! check fails, depends on that order). Each row is changed so: the new
-//! row is encoded as `INSERT` encodes one ([`encode_row`]: affinity,
-//! `NOT NULL`), then the old row is deleted with its index entries and
+//! row is encoded as `INSERT` encodes one (`store`: affinity, `NOT
+//! NULL`, a `zeroblob` not held), then the old row is deleted with its
+//! index entries and
 //! the new one inserted, so uniqueness and index maintenance are those of
 //! `INSERT`; in a table without indexes, a row that keeps its rowid is
 //! overwritten in place instead, in one descent. A row deleted by an
@@ -23,17 +24,18 @@ use crate::alloc::{Allocator, Vec};
 use crate::btree::SeekMode;
 use crate::record::RecordRef;
 use crate::schema::ColumnSource;
-use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition};
+use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition, zeroblob_call};
 use crate::sql::{ColumnPos, Conflict, Delete, Expr, Ident, QualifiedName, Update};
 use crate::{Error, Result, RowId};
 
 use super::Env;
 use super::check::columns_exist;
 use super::context::{RowContext, rowid_value};
-use super::insert::{column_named, encode_row};
+use super::insert::column_named;
 use super::plan::{Plan, choose};
 use super::select::{assign, load_table};
 use super::source::Source;
+use super::store::{Record, is_zeroblob_call, prepare_row, with_record};
 use crate::sort::{RowIdStream, RowIds, RowOrder};
 use crate::table::Writer;
 use crate::table::{IndexInfo, TableInfo};
@@ -138,6 +140,16 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
     )?;
     let mut record = env.scratch.record(&alloc);
     let mut values = env.scratch.values(&alloc);
+    // A `zeroblob(N)` assigned is stored without its N bytes: the columns
+    // given one, listed only for a statement that assigns one.
+    let mut zeros = Vec::new_in(alloc.clone());
+    if update
+        .assignments
+        .iter()
+        .any(|a| is_zeroblob_call(&a.value))
+    {
+        zeros.try_resize(table.column_count(), None)?;
+    }
     let mut changed = 0;
     // A row that keeps its rowid and every index key is overwritten where
     // it lies, its index entries left as they are (SQLite too skips the
@@ -148,37 +160,50 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
         .iter()
         .all(|index| !changes_key(index, &columns));
     while let Some(rowid) = rowids.next()? {
-        let assigned = Assigned {
-            columns: &columns,
+        zeros.fill(None);
+        let slots = Slots {
+            values: &mut values,
+            zeros: &mut zeros,
             in_place,
         };
-        let Some(new_rowid) = new_row(w, &table, rowid, update, assigned, env, &mut values)? else {
+        let row = new_row(w, &table, rowid, update, &columns, env, slots)?;
+        let Some(new_rowid) = row else {
             continue;
         };
         if new_rowid.is_null() {
             return Err(Error::Sql("datatype mismatch"));
         }
         let same_rowid = new_rowid.as_ref() == rowid_value(rowid);
-        // Encoded before anything changes: a row `OR IGNORE` skips for a
+        // Prepared before anything changes: a row `OR IGNORE` skips for a
         // NOT NULL column stays as it was.
-        let Some(new_rowid) = encode_row(
-            w,
-            &table,
-            Some(new_rowid),
-            &mut values,
-            conflict,
-            &mut record,
-        )?
+        let Some(new_rowid) = prepare_row(w, &table, Some(new_rowid), &mut values, conflict)?
         else {
             continue;
         };
-        if in_place && same_rowid {
-            w.overwrite(&table, rowid, &record)?;
-            changed += 1;
-            continue;
-        }
-        w.delete(&table, rowid)?;
-        if w.insert(&table, new_rowid, &record, conflict)? {
+        let stored = with_record(
+            w,
+            &table,
+            &mut values,
+            &mut zeros,
+            &mut record,
+            |w, stored, record| {
+                if in_place && same_rowid {
+                    match stored {
+                        Record::Encoded => w.overwrite(&table, rowid, record)?,
+                        Record::Streamed(fields) => w.overwrite_fields(&table, rowid, fields)?,
+                    }
+                    return Ok(true);
+                }
+                w.delete(&table, rowid)?;
+                match stored {
+                    Record::Encoded => w.insert(&table, new_rowid, record, conflict),
+                    Record::Streamed(fields) => {
+                        w.insert_fields(&table, new_rowid, fields, record, conflict)
+                    }
+                }
+            },
+        )?;
+        if stored {
             changed += 1;
         }
     }
@@ -188,12 +213,13 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
     Ok(changed)
 }
 
-/// What an UPDATE assigns, and how its rows are written.
-#[derive(Clone, Copy)]
-struct Assigned<'c> {
-    /// The column each assignment sets.
-    columns: &'c [ColumnPos],
-    /// Whether no index key changes: rows are overwritten where they lie.
+/// Where [`new_row`] puts a row's values: one slot per column, and per
+/// column the length of a `zeroblob` assigned to it (see `store`); and
+/// whether the row will be overwritten in place (its undo then needs the
+/// old record).
+struct Slots<'b, A: Allocator> {
+    values: &'b mut Vec<Value<A>, A>,
+    zeros: &'b mut [Option<usize>],
     in_place: bool,
 }
 
@@ -233,8 +259,8 @@ fn update_order<A: Allocator>(
     }
 }
 
-/// Fills `values` with the values of row `rowid` after `update`'s
-/// assignments (to `assigned`, one per assignment), reusing the buffers of
+/// Fills the slots' values with the values of row `rowid` after `update`'s
+/// assignments (to `columns`, one per assignment), reusing the buffers of
 /// its TEXT and BLOB values; returns the row's new rowid, or `None` when
 /// the row is gone.
 fn new_row<P: Platform, A: Allocator + Clone>(
@@ -242,18 +268,22 @@ fn new_row<P: Platform, A: Allocator + Clone>(
     table: &TableInfo<A>,
     rowid: RowId,
     update: &Update<'_, A>,
-    assigned: Assigned<'_>,
+    columns: &[ColumnPos],
     env: Env<'_, A>,
-    values: &mut Vec<Value<A>, A>,
+    slots: Slots<'_, A>,
 ) -> Result<Option<Value<A>>> {
-    let columns = assigned.columns;
+    let Slots {
+        values,
+        zeros,
+        in_place,
+    } = slots;
     let alloc = env.alloc.clone();
     let mut cursor = w.table_cursor(table.root);
     if !cursor.seek(rowid, SeekMode::Eq)? {
         return Ok(None);
     }
     let payload = cursor.payload()?;
-    if assigned.in_place {
+    if in_place {
         // The row may be overwritten in place; its undo needs the record.
         w.keep_old_row(&payload)?;
     }
@@ -286,9 +316,13 @@ fn new_row<P: Platform, A: Allocator + Clone>(
                     .ok_or(Error::Misuse("an assigned column out of place"))?;
                 // A bound value or a bare column is copied into the slot's
                 // buffer rather than into a new one.
-                match (expr, expr.as_column()) {
-                    (Expr::Param(p), _) => assign(slot, ctx.param(p.number)?, &alloc)?,
-                    (_, Some(c)) => assign(slot, ctx.column(c)?, &alloc)?,
+                match (expr, expr.as_column(), zeros.get_mut(*i)) {
+                    (Expr::Param(p), _, _) => assign(slot, ctx.param(p.number)?, &alloc)?,
+                    (_, Some(c), _) => assign(slot, ctx.column(c)?, &alloc)?,
+                    (_, _, Some(zero)) if is_zeroblob_call(expr) => {
+                        *zero = zeroblob_call(expr, &ctx)?;
+                        *slot = Value::Blob(Vec::new_in(alloc.clone()));
+                    }
                     _ => *slot = evaluate(expr, &ctx)?,
                 }
             }

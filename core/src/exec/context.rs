@@ -3,15 +3,19 @@
 //! bound parameters.
 //!
 //! Invariant: a column is read from the row's record only when an
-//! expression asks for it; the rowid alias reads the rowid (the record
+//! expression asks for it; a record that spills to overflow pages is
+//! read from its local bytes, and assembled whole only when a column
+//! whose body lies past them is read (a column's type and size, which
+//! `typeof()` and `length()` of a BLOB need, are in the local header); the rowid alias reads the rowid (the record
 //! holds NULL there), a column the record is too short to hold reads
 //! its default, and an integer in a REAL column (a whole real, as SQLite
 //! and boundlite store it) reads as a real.
 
-use core::cell::Cell;
+use core::cell::{Cell, OnceCell};
 
 use crate::alloc::Allocator;
-use crate::record::{Collation, RecordRef, ValueRef};
+use crate::btree::StoredRecord;
+use crate::record::{Collation, RecordRef, SerialType, ValueRef, ValueType};
 use crate::sql::eval::affinity::read_real;
 use crate::sql::eval::{EvalContext, Value};
 use crate::sql::{Affinity, ColumnPos, ColumnRef, Ident, ParamNo};
@@ -62,12 +66,46 @@ pub(crate) const fn rowid_value(rowid: RowId) -> ValueRef<'static> {
     ValueRef::Integer(rowid.get())
 }
 
+/// A row's record that spills to overflow pages, of which only the
+/// local bytes were read: what assembles it whole, the first time a
+/// column past those bytes is read, and the whole record after. Lives
+/// beside the [`RowContext`] on the row, which borrows it.
+pub(crate) struct Spill<'r, A: Allocator> {
+    rest: Cell<Option<StoredRecord<'r, A>>>,
+    whole: OnceCell<RecordRef<'r>>,
+}
+
+impl<'r, A: Allocator> Spill<'r, A> {
+    /// The spill of `stored`, not yet assembled.
+    pub fn new(stored: StoredRecord<'r, A>) -> Self {
+        Spill {
+            rest: Cell::new(Some(stored)),
+            whole: OnceCell::new(),
+        }
+    }
+
+    /// The record whole, assembling it the first time.
+    fn whole(&self) -> Result<&RecordRef<'r>> {
+        if let Some(record) = self.whole.get() {
+            return Ok(record);
+        }
+        let stored = self.rest.take().ok_or(Error::Misuse(
+            "a spilled record is read again after it failed",
+        ))?;
+        let record = RecordRef::parse(stored.into_whole()?, None)?;
+        Ok(self.whole.get_or_init(|| record))
+    }
+}
+
 /// The context expressions of one statement are evaluated in.
 pub(crate) struct RowContext<'x, 'r, A: Allocator> {
     alloc: A,
     params: &'x [Value<A>],
     table: Option<(&'x TableInfo<A>, Option<Ident<'x>>)>,
     row: Option<(RowId, RecordRef<'r>)>,
+    /// For a row whose record spills and was read from its local bytes:
+    /// the rest of it.
+    spill: Option<&'r Spill<'r, A>>,
     random: &'x Cell<u64>,
 }
 
@@ -79,6 +117,7 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
             params,
             table: None,
             row: None,
+            spill: None,
             random,
         }
     }
@@ -90,8 +129,66 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
     }
 
     /// The context on row `rowid`, whose record is `record`.
+    #[inline]
     pub fn on_row(&mut self, rowid: RowId, record: RecordRef<'r>) {
         self.row = Some((rowid, record));
+        self.spill = None;
+    }
+
+    /// The context on row `rowid`, whose record spills and was read
+    /// from its local bytes (`prefix`, see
+    /// [`RecordRef::parse_prefix`]); `spill` has the rest.
+    pub fn on_prefix(&mut self, rowid: RowId, prefix: RecordRef<'r>, spill: &'r Spill<'r, A>) {
+        self.row = Some((rowid, prefix));
+        self.spill = Some(spill);
+    }
+
+    /// The value of column `storage` of a record read from its local
+    /// bytes, assembling it whole when the column lies past them.
+    #[cold]
+    #[inline(never)]
+    fn column_past_local(&self, record: &RecordRef<'r>, storage: usize) -> Result<ValueRef<'r>> {
+        if let Some(value) = record.local_column(storage)? {
+            return Ok(value);
+        }
+        let spill = self.spill.ok_or(Error::Misuse(
+            "a record read from its local bytes without the rest",
+        ))?;
+        spill.whole()?.column(storage)
+    }
+
+    /// The type and size of the value at `pos` in the current row, from
+    /// the record's header alone; `None` when that is not where the
+    /// value comes from (the rowid, a default).
+    pub fn shape_at(&self, pos: ColumnPos) -> Result<Option<(ValueType, usize)>> {
+        let (table, _) = self.table.as_ref().ok_or(Error::Sql("no such column"))?;
+        let (_, record) = self
+            .row
+            .as_ref()
+            .ok_or(Error::Sql("a column is used where no row is current"))?;
+        let ColumnPos::Column(i) = pos else {
+            return Ok(None);
+        };
+        let storage = table.columns.columns.get(i).and_then(|c| c.storage);
+        let storage = match storage {
+            Some(s) if table.columns.rowid_alias != Some(i) && s < record.column_count() => s,
+            _ => return Ok(None),
+        };
+        let serial = record.serial_type(storage)?;
+        let len = serial.body_len();
+        let real = table
+            .meta
+            .get(i)
+            .is_some_and(|m| m.affinity == Affinity::Real);
+        Ok(Some(match serial {
+            SerialType::Null => (ValueType::Null, 0),
+            SerialType::Float64 => (ValueType::Real, len),
+            SerialType::Blob(_) => (ValueType::Blob, len),
+            SerialType::Text(_) => (ValueType::Text, len),
+            // An integer in a REAL column reads as a real.
+            _ if real => (ValueType::Real, len),
+            _ => (ValueType::Integer, len),
+        }))
     }
 
     /// Where `column` points: where the run bound it, else found by name
@@ -106,7 +203,7 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
     }
 
     /// The value at `pos` in the current row.
-    #[inline]
+    #[inline(always)]
     pub fn column_at(&self, pos: ColumnPos) -> Result<ValueRef<'_>> {
         let (table, _) = self.table.as_ref().ok_or(Error::Sql("no such column"))?;
         let (rowid, record) = self
@@ -127,10 +224,12 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
             .and_then(|c| c.storage)
             .ok_or(Error::Sql("generated columns are not supported"))?;
         let meta = table.meta.get(i);
-        let value = if storage < record.column_count() {
+        let value = if storage >= record.column_count() {
+            meta.map_or(ValueRef::Null, |m| m.default.as_ref())
+        } else if record.is_complete() {
             record.column(storage)?
         } else {
-            meta.map_or(ValueRef::Null, |m| m.default.as_ref())
+            self.column_past_local(record, storage)?
         };
         Ok(match meta {
             Some(m) if m.affinity == Affinity::Real => read_real(value),
@@ -149,10 +248,15 @@ impl<A: Allocator + Clone> EvalContext<A> for RowContext<'_, '_, A> {
         self.alloc.clone()
     }
 
-    #[inline]
+    #[inline(always)]
     fn column(&self, column: &ColumnRef<'_>) -> Result<ValueRef<'_>> {
         let (_, pos) = self.lookup(column)?;
         self.column_at(pos)
+    }
+
+    fn column_shape(&self, column: &ColumnRef<'_>) -> Result<Option<(ValueType, usize)>> {
+        let (_, pos) = self.lookup(column)?;
+        self.shape_at(pos)
     }
 
     fn column_affinity(&self, column: &ColumnRef<'_>) -> Affinity {

@@ -1,35 +1,31 @@
 //! `INSERT [OR REPLACE|OR IGNORE] INTO t [(columns)] VALUES (...), ...`,
-//! `... SELECT ...` and `DEFAULT VALUES`, and [`store_row`], which `UPDATE` shares: from
-//! a row's values to a stored record.
+//! `... SELECT ...` and `DEFAULT VALUES`; each row is stored through
+//! `store` (affinity, `NOT NULL`, the record).
 //!
 //! Invariants, as SQLite stores a row: a column not named takes its
-//! `DEFAULT` (NULL without one); every value takes its column's affinity;
-//! a whole real in a REAL column is stored as an integer (see
-//! `stored_real`);
-//! the rowid alias is stored as NULL and its value becomes the rowid
-//! (after INTEGER affinity; anything but an integer is a datatype
+//! `DEFAULT` (NULL without one); the rowid alias's value becomes the
+//! rowid (after INTEGER affinity; anything but an integer is a datatype
 //! mismatch); without one the rowid is one above the largest; a NULL in a
 //! `NOT NULL` column fails, skips the row under `OR IGNORE`, or takes the
-//! column's default under `OR REPLACE` when there is one. The rows of
-//! `INSERT ... SELECT` are all read before the first is stored, so a
-//! query over the table written sees it as it was.
+//! column's default under `OR REPLACE` when there is one. A
+//! `zeroblob(N)` value is stored without its N bytes being held. The
+//! rows of `INSERT ... SELECT` are all read before the first is stored,
+//! so a query over the table written sees it as it was.
 
 use boundlite_platform::Platform;
 
-use crate::alloc::{Allocator, TryClone, Vec};
-use crate::record::{ValueRef, encode_into};
-use crate::sql::eval::affinity::stored_real;
-use crate::sql::eval::{Coerced, EvalContext, Value, apply_affinity, evaluate};
-use crate::sql::{Affinity, ColumnPos, Conflict, Expr, Ident, Insert, InsertSource, Select};
-use crate::{Error, Result, RowId};
+use crate::alloc::{Allocator, Vec};
+use crate::sql::eval::{EvalContext, Value, evaluate, zeroblob_call};
+use crate::sql::{ColumnPos, Conflict, Expr, Ident, Insert, InsertSource, Select};
+use crate::{Error, Result};
 
 use super::Env;
 use super::check::columns_exist;
 use super::select::{self, assign, load_table};
+use super::store::{is_zeroblob_call, store_row};
 use crate::sort::{Current, Sorter};
 use crate::table::TableInfo;
 use crate::table::Writer;
-use crate::table::with_value_refs;
 
 /// Runs `insert`; returns the rows inserted.
 pub(crate) fn run<P: Platform, A: Allocator + Clone>(
@@ -67,6 +63,12 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     let ctx = env.context();
     let mut record = env.scratch.record(&alloc);
     let mut values = env.scratch.values(&alloc);
+    // A `zeroblob(N)` value is stored without its N bytes: the columns
+    // given one, listed only for a statement that has one.
+    let mut zeros = Vec::new_in(alloc.clone());
+    if rows.iter().any(|row| row.iter().any(is_zeroblob_call)) {
+        zeros.try_resize(table.column_count(), None)?;
+    }
     // When the row names every column, no default is ever read (the rowid
     // alias's slot is cleared when the row is encoded).
     let untargeted = (0..table.column_count())
@@ -86,6 +88,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             values.try_resize_with(table.column_count(), || Value::Null)?;
         }
         let mut rowid = None;
+        zeros.fill(None);
         for (expr, target) in row.iter().zip(targets.iter()) {
             match target {
                 ColumnPos::Rowid => rowid = Some(evaluate(expr, &ctx)?),
@@ -95,7 +98,13 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
                             // A bound value is copied into the slot's
                             // buffer rather than into a new one.
                             Expr::Param(p) => assign(slot, ctx.param(p.number)?, &alloc)?,
-                            _ => *slot = evaluate(expr, &ctx)?,
+                            _ => match (zeros.get_mut(*i), is_zeroblob_call(expr)) {
+                                (Some(zero), true) => {
+                                    *zero = zeroblob_call(expr, &ctx)?;
+                                    *slot = Value::Blob(Vec::new_in(alloc.clone()));
+                                }
+                                _ => *slot = evaluate(expr, &ctx)?,
+                            },
                         }
                     }
                 }
@@ -105,7 +114,16 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             Some(v) if !v.is_null() => Some(v),
             _ => None,
         };
-        if store_row(w, &table, rowid, &mut values, conflict, &mut record)? {
+        let stored = store_row(
+            w,
+            &table,
+            rowid,
+            &mut values,
+            &mut zeros,
+            conflict,
+            &mut record,
+        );
+        if stored? {
             changed += 1;
         }
     }
@@ -171,7 +189,7 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
                 }
             }
         }
-        if store_row(w, table, rowid, &mut values, conflict, &mut record)? {
+        if store_row(w, table, rowid, &mut values, &mut [], conflict, &mut record)? {
             changed += 1;
         }
     }
@@ -234,99 +252,4 @@ fn set_defaults<A: Allocator + Clone>(
         }
     }
     Ok(())
-}
-
-/// The value `value` becomes in a column of `affinity`; `None` when it
-/// stays as it is.
-fn with_affinity<A: Allocator + Clone>(
-    value: &Value<A>,
-    affinity: Affinity,
-    alloc: &A,
-) -> Result<Option<Value<A>>> {
-    Ok(match apply_affinity(value.as_ref(), affinity) {
-        // Affinity never changes a text's bytes without changing its type.
-        Coerced::Value(ValueRef::Text(_) | ValueRef::Blob(_)) => None,
-        Coerced::Value(ValueRef::Integer(i)) => Some(Value::Integer(i)),
-        Coerced::Value(ValueRef::Real(r)) => Some(Value::real(r)),
-        Coerced::Value(ValueRef::Null) => Some(Value::Null),
-        Coerced::Text(t) => Some(Value::try_text(t.as_bytes(), alloc.clone())?),
-    })
-}
-
-/// Stores `values` (one per column of `table`) as a row: as row `rowid`
-/// when given, else under a new rowid. Returns `false` when `OR IGNORE`
-/// skipped it. `record` is scratch space.
-pub(crate) fn store_row<P: Platform, A: Allocator + Clone>(
-    w: &mut Writer<'_, '_, P, A>,
-    table: &TableInfo<A>,
-    rowid: Option<Value<A>>,
-    values: &mut Vec<Value<A>, A>,
-    conflict: Conflict,
-    record: &mut Vec<u8, A>,
-) -> Result<bool> {
-    match encode_row(w, table, rowid, values, conflict, record)? {
-        Some(rowid) => w.insert(table, rowid, record, conflict),
-        None => Ok(false),
-    }
-}
-
-/// Gives `values` (one per column of `table`) their columns' affinities
-/// and encodes them into `record`, changing nothing stored: returns the
-/// row's rowid (`rowid` when given, else a new one), or `None` when
-/// `OR IGNORE` skips the row.
-pub(crate) fn encode_row<P: Platform, A: Allocator + Clone>(
-    w: &Writer<'_, '_, P, A>,
-    table: &TableInfo<A>,
-    rowid: Option<Value<A>>,
-    values: &mut Vec<Value<A>, A>,
-    conflict: Conflict,
-    record: &mut Vec<u8, A>,
-) -> Result<Option<RowId>> {
-    let alloc = w.allocator().clone();
-    let rowid = match rowid {
-        Some(v) => match apply_affinity(v.as_ref(), Affinity::Integer).as_ref() {
-            // The one way from SQL to a row's key.
-            ValueRef::Integer(i) => RowId::new(i),
-            _ => return Err(Error::Sql("datatype mismatch")),
-        },
-        None => w.max_rowid(table)?.checked_next().ok_or(Error::Full)?,
-    };
-    for (i, (value, meta)) in values.iter_mut().zip(table.meta.iter()).enumerate() {
-        if table.columns.rowid_alias == Some(i) {
-            *value = Value::Null;
-            continue;
-        }
-        if let Some(v) = with_affinity(value, meta.affinity, &alloc)? {
-            *value = v;
-        }
-        if meta.affinity == Affinity::Real {
-            // A whole real takes an integer's bytes, as SQLite stores it;
-            // reading the column makes it a real again.
-            if let ValueRef::Integer(i) = stored_real(value.as_ref()) {
-                *value = Value::Integer(i);
-            }
-        }
-        if meta.not_null && value.is_null() {
-            match conflict {
-                Conflict::Ignore => return Ok(None),
-                Conflict::Replace if !meta.default.is_null() => {
-                    *value = meta.default.try_clone()?;
-                }
-                _ => return Err(Error::Constraint("NOT NULL constraint failed")),
-            }
-        }
-    }
-    for (i, column) in table.columns.columns.iter().enumerate() {
-        if column.storage != Some(i) {
-            return Err(Error::Sql("generated columns are not supported"));
-        }
-    }
-    // The borrowed values the encoder reads live on the stack for the
-    // usual narrow table, so storing a row allocates nothing here.
-    let refs = values.iter().map(|v| Ok(v.as_ref()));
-    with_value_refs(values.len(), refs, alloc, |refs| {
-        record.clear();
-        Ok(encode_into(refs, record)?)
-    })?;
-    Ok(Some(rowid))
 }

@@ -18,6 +18,8 @@
 //!   sorting stage of `ORDER BY`, `DISTINCT` and `GROUP BY` (over
 //!   `crate::sort`);
 //! - `insert`, `change` (`UPDATE` and `DELETE`), `ddl`: changes;
+//! - `store`: from a row's values to its stored record, encoded whole or
+//!   written to its pages straight from the values;
 //! - `pragma`: the `PRAGMA`s, each computed whole into rows.
 //!
 //! Invariants:
@@ -42,6 +44,7 @@ pub(crate) mod plan;
 pub(crate) mod pragma;
 pub(crate) mod select;
 pub(crate) mod source;
+pub(crate) mod store;
 
 use core::cell::Cell;
 

@@ -16,14 +16,14 @@
 use boundlite_platform::Platform;
 
 use crate::alloc::Allocator;
-use crate::btree::SeekMode;
+use crate::btree::{SeekMode, StoredRecord};
 use crate::record::{KeyColumn, RecordRef, SortOrder, ValueRef, compare_record_with_values};
 use crate::sql::Ident;
 use crate::sql::eval::Value;
 use crate::{Error, Result, RowId};
 
 use super::Env;
-use super::context::RowContext;
+use super::context::{RowContext, Spill};
 use super::plan::{Access, Plan};
 use crate::table::SchemaVersion;
 use crate::table::TableInfo;
@@ -232,12 +232,12 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
         // The upper bound is checked here, on the page the scan reads.
         let high = high_of(plan);
         let mut past = false;
-        let on = cursor.scan(|rowid, payload| {
+        let on = cursor.scan_records(|rowid, record| {
             if high.is_some_and(|high| beyond(high, rowid)) {
                 past = true;
                 return Ok(true);
             }
-            on_row(env, table, alias, rowid, payload, &mut keep)
+            on_row(env, table, alias, rowid, record, &mut keep)
         })?;
         if !on || past {
             self.done = true;
@@ -274,26 +274,56 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
         match &mut self.table {
             None => f(&env.context()),
             Some((table, cursor)) => {
-                let (rowid, payload) = cursor.row()?;
-                on_row(env, table, alias, rowid, &payload, f)
+                cursor.with_record(|rowid, record| on_row(env, table, alias, rowid, record, f))
             }
         }
     }
 }
 
 /// Runs `f` with a context on the row `rowid` of `table` (called `alias`
-/// in the statement), whose record is `payload`.
+/// in the statement), whose record is `record`: a record that spills is
+/// assembled only if `f` reads a column past its local bytes.
+#[inline]
 fn on_row<A: Allocator + Clone, T>(
     env: Env<'_, A>,
     table: &TableInfo<A>,
     alias: Option<Ident<'_>>,
     rowid: RowId,
-    payload: &[u8],
+    record: StoredRecord<'_, A>,
     f: impl FnOnce(&RowContext<'_, '_, A>) -> Result<T>,
 ) -> Result<T> {
-    let record = RecordRef::parse(payload, Some(table.root))?;
+    if !record.is_complete() {
+        return on_spilled_row(env, table, alias, rowid, record, f);
+    }
+    let record = RecordRef::parse(record.local(), Some(table.root))?;
     let mut ctx = env.context().with_table(table, alias);
     ctx.on_row(rowid, record);
+    f(&ctx)
+}
+
+/// [`on_row`] for a record that spills: read from its local bytes when
+/// they hold its header, the rest assembled only if a column needs it.
+#[cold]
+#[inline(never)]
+fn on_spilled_row<A: Allocator + Clone, T>(
+    env: Env<'_, A>,
+    table: &TableInfo<A>,
+    alias: Option<Ident<'_>>,
+    rowid: RowId,
+    record: StoredRecord<'_, A>,
+    f: impl FnOnce(&RowContext<'_, '_, A>) -> Result<T>,
+) -> Result<T> {
+    let page = Some(table.root);
+    let (local, size) = (record.local(), record.size());
+    let Some(prefix) = RecordRef::parse_prefix(local, size, page)? else {
+        let whole = RecordRef::parse(record.into_whole()?, page)?;
+        let mut ctx = env.context().with_table(table, alias);
+        ctx.on_row(rowid, whole);
+        return f(&ctx);
+    };
+    let spill = Spill::new(record);
+    let mut ctx = env.context().with_table(table, alias);
+    ctx.on_prefix(rowid, prefix, &spill);
     f(&ctx)
 }
 

@@ -163,6 +163,12 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         self.mode.get() == Mode::Shared
     }
 
+    /// Whether the pager holds its file exclusively while open: nothing
+    /// but this pager changes it.
+    pub(crate) fn is_exclusive(&self) -> bool {
+        self.mode.get() == Mode::Exclusive
+    }
+
     /// Starts a read in shared mode: the snapshot of the latest commit and
     /// the read mark that protects it, held until [`release_read`](Self::release_read).
     pub(crate) fn take_read(&self) -> Result<(Snapshot, Mark)> {

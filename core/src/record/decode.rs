@@ -15,6 +15,13 @@
 //! the payload lies on a page (no overflow) they borrow the page itself.
 //!
 //! A REAL whose bits are a NaN is read as NULL, as SQLite reads it.
+//!
+//! [`RecordRef::parse_prefix`] reads a record from its first bytes alone
+//! (the local part of a row that spills to overflow pages), checked
+//! against the whole payload's size: its header and the columns whose
+//! bodies lie in those bytes read as usual
+//! ([`RecordRef::local_column`]), and every column's serial type is
+//! known, so a column's type and size need no overflow page.
 
 use crate::format::Reader;
 use crate::record::{SerialType, ValueRef};
@@ -36,7 +43,11 @@ use crate::{Error, PageNo, Result};
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct RecordRef<'a> {
+    /// The payload's bytes: all of them, or its first ones (see
+    /// [`RecordRef::parse_prefix`]).
     payload: Reader<'a>,
+    /// The whole payload's size.
+    size: usize,
     header_len: usize,
     column_count: usize,
     /// Where the serial types start when every one is a single byte (the
@@ -48,7 +59,34 @@ impl<'a> RecordRef<'a> {
     /// Validates the record in `payload` (the whole payload, overflow
     /// included). Errors are `Corrupt`, naming `page` when given.
     pub fn parse(payload: &'a [u8], page: Option<PageNo>) -> Result<Self> {
-        let payload = Reader::new(payload, page);
+        Self::parse_within(payload, payload.len(), page)
+    }
+
+    /// Validates the record of a payload of `size` bytes from `prefix`,
+    /// its first bytes, as [`parse`](Self::parse) does the whole.
+    /// `Ok(None)` when its header does not lie within `prefix` (the
+    /// whole payload is then needed to read it).
+    pub fn parse_prefix(
+        prefix: &'a [u8],
+        size: usize,
+        page: Option<PageNo>,
+    ) -> Result<Option<Self>> {
+        if prefix.len() > size {
+            return Err(Error::Misuse("record prefix longer than its payload"));
+        }
+        let reader = Reader::new(prefix, page);
+        let within = match reader.varint(0) {
+            Ok((header_len, _)) => header_len <= prefix.len() as u64,
+            Err(_) => false,
+        };
+        if !within {
+            return Ok(None);
+        }
+        Self::parse_within(prefix, size, page).map(Some)
+    }
+
+    fn parse_within(bytes: &'a [u8], size: usize, page: Option<PageNo>) -> Result<Self> {
+        let payload = Reader::new(bytes, page);
         let (header_len, first) = payload
             .varint(0)
             .map_err(|_| payload.corrupt("record header size runs past the payload"))?;
@@ -58,6 +96,7 @@ impl<'a> RecordRef<'a> {
             .ok_or(payload.corrupt("record header size is outside the payload"))?;
         let mut record = RecordRef {
             payload,
+            size,
             header_len,
             column_count: 0,
             single_byte_types: None,
@@ -68,7 +107,7 @@ impl<'a> RecordRef<'a> {
             .all(|&code| code < 0x80 && !matches!(code, 10 | 11))
         {
             let body: usize = types.iter().map(|&code| single_byte_body_len(code)).sum();
-            if header_len.checked_add(body) == Some(payload.len()) {
+            if header_len.checked_add(body) == Some(size) {
                 record.column_count = types.len();
                 record.single_byte_types = Some(first);
                 return Ok(record);
@@ -81,7 +120,7 @@ impl<'a> RecordRef<'a> {
             column?;
             count += 1;
         }
-        if cursor.body_offset != payload.len() {
+        if cursor.body_offset != size {
             return Err(payload.corrupt("record body sizes do not add up to its payload"));
         }
         record.column_count = count;
@@ -95,9 +134,15 @@ impl<'a> RecordRef<'a> {
         self.column_count
     }
 
-    /// The whole payload, header included.
+    /// The payload's bytes, header included: all of them unless the
+    /// record was read from a prefix.
     pub const fn payload(&self) -> &'a [u8] {
         self.payload.bytes()
+    }
+
+    /// Whether every column's body is in [`payload`](Self::payload).
+    pub const fn is_complete(&self) -> bool {
+        self.payload.len() == self.size
     }
 
     /// The length of the header in bytes, the header-size varint included.
@@ -109,10 +154,33 @@ impl<'a> RecordRef<'a> {
     ///
     /// An `index` at or past [`column_count`](Self::column_count) is
     /// `Error::Misuse`.
+    /// A TEXT or BLOB column whose body lies past a prefix's bytes is an
+    /// error: on a record read from a prefix, read columns with
+    /// [`local_column`](Self::local_column).
     #[inline]
     pub fn column(&self, index: usize) -> Result<ValueRef<'a>> {
         let (serial, offset) = self.locate(index)?;
         self.decode(serial, offset)
+    }
+
+    /// The value of column `index` when its body lies in the bytes the
+    /// record was read from; `None` when it lies past them.
+    #[inline]
+    pub fn local_column(&self, index: usize) -> Result<Option<ValueRef<'a>>> {
+        let (serial, offset) = self.locate(index)?;
+        if !self.holds(serial, offset) {
+            return Ok(None);
+        }
+        self.decode(serial, offset).map(Some)
+    }
+
+    /// Whether the body of a column of `serial` type at `offset` is in
+    /// the bytes held.
+    #[inline]
+    fn holds(&self, serial: SerialType, offset: usize) -> bool {
+        offset
+            .checked_add(serial.body_len())
+            .is_some_and(|end| end <= self.payload.len())
     }
 
     /// The serial type of column `index`.
@@ -162,6 +230,7 @@ impl<'a> RecordRef<'a> {
         let header = self.payload.sub(0, self.header_len).unwrap_or(self.payload);
         HeaderCursor {
             payload: self.payload,
+            size: self.size,
             header,
             offset: header.varint(0).map_or(header.len(), |(_, n)| n),
             body_offset: self.header_len,
@@ -200,6 +269,8 @@ const fn single_byte_body_len(code: u8) -> usize {
 #[derive(Debug, Clone, Copy)]
 struct HeaderCursor<'a> {
     payload: Reader<'a>,
+    /// The whole payload's size.
+    size: usize,
     /// The header alone, so a varint cannot run into the body.
     header: Reader<'a>,
     /// Offset of the next serial type varint.
@@ -232,7 +303,7 @@ impl HeaderCursor<'_> {
         let start = self.body_offset;
         let end = start
             .checked_add(serial.body_len())
-            .filter(|&end| end <= p.len())
+            .filter(|&end| end <= self.size)
             .ok_or(p.corrupt("record column is longer than the payload"))?;
         self.offset += len;
         self.body_offset = end;
@@ -253,7 +324,10 @@ impl<'a> Iterator for Columns<'a> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let item = match self.cursor.next_column()? {
-            Ok((serial, offset)) => self.record.decode(serial, offset),
+            Ok((serial, offset)) if self.record.holds(serial, offset) => {
+                self.record.decode(serial, offset)
+            }
+            Ok(_) => Err(Error::Misuse("record column lies past its local bytes")),
             Err(e) => Err(e),
         };
         if item.is_err() {

@@ -100,7 +100,7 @@ fn sizes(values: &[ValueRef<'_>], schema_format: u32) -> Result<(usize, usize), 
 
 /// The header size for serial type varints totalling `types_len` bytes,
 /// counting the size varint itself, computed as SQLite computes it.
-fn header_len(types_len: usize) -> Option<usize> {
+pub(super) fn header_len(types_len: usize) -> Option<usize> {
     if types_len <= 126 {
         return Some(types_len + 1);
     }
@@ -152,7 +152,7 @@ fn put(record: &mut [u8], at: usize, bytes: &[u8]) -> Option<usize> {
 }
 
 /// Writes `value` as a varint into `record` at `at`; where it ends.
-fn put_varint(record: &mut [u8], at: usize, value: u64) -> Option<usize> {
+pub(super) fn put_varint(record: &mut [u8], at: usize, value: u64) -> Option<usize> {
     match u8::try_from(value) {
         // Header sizes and serial types are one byte but for long texts.
         Ok(byte) if byte < 0x80 => {

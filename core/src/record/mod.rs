@@ -4,7 +4,10 @@
 //! columns' bodies. [`RecordRef`] reads one in place, validating it once and
 //! then decoding columns on demand into borrowed [`ValueRef`]s;
 //! [`encode_into`] writes one into a caller's buffer exactly as SQLite
-//! would; [`compare_records`] orders index keys as SQLite does.
+//! would; [`RecordStream`] produces the same bytes a range at a time, for
+//! a record too big to hold whole (with [`Field::Zeros`], SQLite's
+//! `zeroblob`, never held at all); [`locate_column`] finds one column from
+//! a record's header alone; [`compare_records`] orders index keys as SQLite does.
 //!
 //! Invariants: decoding never allocates and never panics, whatever the
 //! bytes; any malformed record is `Error::Corrupt`. Encoding then decoding
@@ -15,6 +18,7 @@ mod compare;
 mod decode;
 mod encode;
 mod serial;
+mod stream;
 mod value;
 
 #[cfg(test)]
@@ -26,4 +30,5 @@ pub use compare::{
 pub use decode::{Columns, RecordRef};
 pub use encode::{encode_into, encode_into_with, encoded_len, encoded_len_with};
 pub use serial::SerialType;
+pub use stream::{ColumnPlace, Field, RecordStream, fields_len, locate_column};
 pub use value::{ValueRef, ValueType};

@@ -13,6 +13,10 @@
 //! - `conflict`: uniqueness checks and how a conflict is resolved;
 //! - `undo`: the statement undo log;
 //! - `catalog`: schema changes made through a [`Writer`];
+//! - `blob`: one column of one row read and written in place
+//!   (incremental BLOB I/O);
+//! - `stream`: rows stored from their values a page at a time, for
+//!   records that spill to overflow pages;
 //! - `value_refs`: borrowed value lists gathered on the stack.
 //!
 //! Invariants:
@@ -30,10 +34,12 @@
 //!   and never copies;
 //! - a [`View`] never shows another connection's uncommitted pages.
 
+mod blob;
 mod catalog;
 mod conflict;
 mod info;
 mod rows;
+mod stream;
 #[cfg(test)]
 mod tests;
 mod undo;
@@ -41,7 +47,9 @@ mod undo_spill;
 mod value_refs;
 mod view;
 
+pub(crate) use blob::{BlobColumn, Located, locate, read_blob};
 pub(crate) use info::{IndexInfo, SchemaVersion, TableInfo};
 pub(crate) use rows::{Buffers, Writer};
-pub(crate) use value_refs::with_value_refs;
+pub(crate) use stream::is_indexed;
+pub(crate) use value_refs::{with_gathered, with_value_refs};
 pub(crate) use view::{KeyCursor, RowCursor, Sees, View};

@@ -15,7 +15,7 @@
 use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Box, Vec};
-use crate::btree::{SeekMode, TableCursor};
+use crate::btree::{PayloadBytes, SeekMode, TableCursor};
 use crate::pager::Pager;
 use crate::record::RecordRef;
 use crate::schema::{KeyBuilt, build_index_key};
@@ -192,6 +192,17 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
     /// take two, read the row again and rewrite every index entry. The old
     /// record is the one given to [`keep_old_row`](Self::keep_old_row).
     pub fn overwrite(&mut self, table: &TableInfo<A>, rowid: RowId, record: &[u8]) -> Result<()> {
+        self.overwrite_payload(table, rowid, record)
+    }
+
+    /// [`overwrite`](Self::overwrite) with a record produced a range at a
+    /// time (see `stream`).
+    pub(super) fn overwrite_payload<R: PayloadBytes + ?Sized>(
+        &mut self,
+        table: &TableInfo<A>,
+        rowid: RowId,
+        record: &R,
+    ) -> Result<()> {
         let root = table.root;
         let old = core::mem::replace(&mut self.row, Vec::new_in(self.alloc.clone()));
         // Undone newest first: the row is deleted, then the old record
@@ -206,7 +217,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         self.row = old;
         logged?;
         self.log(|_| Ok(Undo::RowInserted { root, rowid }))?;
-        self.txn.insert_row(root, rowid, record)
+        self.txn.insert_row_from(root, rowid, record)
     }
 
     /// Deletes row `rowid` of `table` with its index entries; `false`
@@ -224,6 +235,11 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         rowid: RowId,
         row: &mut Vec<u8, A>,
     ) -> Result<bool> {
+        if table.indexes.is_empty() && self.undo.is_none() {
+            // Neither index entries nor the undo log need the record, so
+            // a large row is deleted without being read.
+            return self.txn.delete_row(table.root, rowid);
+        }
         if !self.read_row(table.root, rowid, row)? {
             return Ok(false);
         }
@@ -282,6 +298,22 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         record: &[u8],
         conflict: Conflict,
     ) -> Result<bool> {
+        self.insert_payload(table, rowid, record, record, conflict)
+    }
+
+    /// [`insert`](Self::insert) of a row whose record `payload` is
+    /// produced a range at a time (see `stream`); `keys` is a record that
+    /// agrees with it on every indexed column, which the index entries
+    /// and uniqueness checks are built from.
+    pub(super) fn insert_payload<R: PayloadBytes + ?Sized>(
+        &mut self,
+        table: &TableInfo<A>,
+        rowid: RowId,
+        keys: &[u8],
+        payload: &R,
+        conflict: Conflict,
+    ) -> Result<bool> {
+        let record = keys;
         let root = table.root;
         let exists = if table.indexes.iter().any(|i| i.columns.unique) {
             self.db.table_cursor(root).seek(rowid, SeekMode::Eq)?
@@ -289,7 +321,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
             // No unique key to check first: try the row in place, and
             // resolve a rowid conflict only when there is one.
             self.log(|_| Ok(Undo::RowInserted { root, rowid }))?;
-            if self.txn.insert_new_row(root, rowid, record)? {
+            if self.txn.insert_new_row_from(root, rowid, payload)? {
                 return self.insert_keys(table, record, rowid);
             }
             if let Some(log) = self.undo.as_mut() {
@@ -319,7 +351,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
             }
         }
         self.log(|_| Ok(Undo::RowInserted { root, rowid }))?;
-        self.txn.insert_row(root, rowid, record)?;
+        self.txn.insert_row_from(root, rowid, payload)?;
         self.insert_keys(table, record, rowid)
     }
 

@@ -89,6 +89,16 @@ impl<'db, P: Platform, A: Allocator + Clone> View<'db, P, A> {
         self.sees.set(sees);
     }
 
+    /// The snapshot the view is held to, when it is held to one (rather
+    /// than showing the last commit, or its own write transaction, which
+    /// both move only when something is committed or changed).
+    pub fn held_snapshot(&self) -> Option<Snapshot> {
+        match self.sees.get() {
+            Sees::Snapshot(snapshot) => Some(snapshot),
+            Sees::Latest | Sees::Own => None,
+        }
+    }
+
     /// The snapshot read, for a view that does not show its own write
     /// transaction.
     fn snapshot(&self) -> Option<Snapshot> {

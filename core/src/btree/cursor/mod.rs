@@ -66,6 +66,13 @@ use core::ops::Deref;
 pub use index::IndexCursor;
 pub use table::TableCursor;
 
+use boundlite_alloc::{Allocator, Vec};
+
+use crate::btree::cell::Payload;
+use crate::btree::overflow::read_payload;
+use crate::btree::source::PageSource;
+use crate::{PageNo, Result};
+
 /// The deepest a B-tree may be. SQLite's own bound is 20 (`BTCURSOR_MAX_DEPTH`):
 /// with the smallest pages and the largest keys a real tree of 2^31 pages
 /// stays well under it, so a deeper path means a cycle or a corrupt file.
@@ -147,6 +154,83 @@ impl<P: Deref<Target = [u8]>> Deref for PayloadRef<'_, P> {
                 .unwrap_or_default(),
             Held::Buffer(bytes) => bytes,
         }
+    }
+}
+
+/// A row's record as it is stored, handed to a visitor while its page
+/// is pinned: its local bytes, and when it spills to overflow pages, a
+/// way to assemble it whole into the cursor's buffer, taken only when
+/// asked for (a column's type and size are in the local header, and
+/// `length()` of a large BLOB reads no overflow page).
+pub struct StoredRecord<'r, A: Allocator> {
+    local: &'r [u8],
+    size: u32,
+    rest: Option<Rest<'r, A>>,
+}
+
+/// What assembles a spilled record: a reader of the whole payload, and
+/// the buffer it reads into.
+struct Rest<'r, A: Allocator> {
+    read: &'r dyn Fn(&mut Vec<u8, A>) -> Result<()>,
+    buffer: &'r mut Vec<u8, A>,
+}
+
+impl<'r, A: Allocator> StoredRecord<'r, A> {
+    /// Runs `f` on the record of `payload`, a payload of a cell on page
+    /// `page` of `source`, assembled into `buffer` when asked for.
+    pub(crate) fn with<S: PageSource + ?Sized, R>(
+        source: &S,
+        page: PageNo,
+        payload: &Payload<'_>,
+        buffer: &mut Vec<u8, A>,
+        f: impl FnOnce(StoredRecord<'_, A>) -> Result<R>,
+    ) -> Result<R> {
+        let read = |out: &mut Vec<u8, A>| read_payload(source, page, payload, out);
+        let rest = payload.first_overflow().map(|_| Rest {
+            read: &read,
+            buffer,
+        });
+        f(StoredRecord {
+            local: payload.local(),
+            size: payload.size(),
+            rest,
+        })
+    }
+
+    /// The bytes stored on the page: the whole record unless it spills.
+    pub fn local(&self) -> &'r [u8] {
+        self.local
+    }
+
+    /// The whole record's size in bytes.
+    pub fn size(&self) -> usize {
+        self.size as usize
+    }
+
+    /// Whether [`local`](Self::local) is the whole record.
+    pub fn is_complete(&self) -> bool {
+        self.rest.is_none()
+    }
+
+    /// The whole record: its local bytes, or assembled from its overflow
+    /// pages into the cursor's buffer.
+    pub fn into_whole(self) -> Result<&'r [u8]> {
+        match self.rest {
+            None => Ok(self.local),
+            Some(Rest { read, buffer }) => {
+                read(buffer)?;
+                Ok(buffer.as_slice())
+            }
+        }
+    }
+}
+
+impl<A: Allocator> core::fmt::Debug for StoredRecord<'_, A> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("StoredRecord")
+            .field("local", &self.local.len())
+            .field("size", &self.size)
+            .finish()
     }
 }
 

@@ -7,7 +7,7 @@
 //! its depth: during a move the path is being rebuilt and the state is
 //! `Unpositioned` until the cursor lands ([`TreePath::land`]).
 
-use crate::btree::cell::Cell;
+use crate::btree::cell::{Cell, Payload};
 use crate::btree::cursor::{CursorState, MAX_DEPTH, PayloadRef};
 use crate::btree::overflow::read_payload;
 use crate::btree::page::BTreePage;
@@ -388,13 +388,13 @@ impl<'p, S: PageSource, K: Copy> TreePath<'p, S, K> {
 
     /// Visits the rows of the table leaf the cursor is on, from its cell
     /// to the leaf's last, from one visit to the page, until `visit`
-    /// (given a row's rowid and record) stops at one: the cursor is then
-    /// on that row (`true`). Otherwise it is left on the leaf's last row
-    /// (`false`), for [`next`](Self::next) to move on.
-    pub(super) fn scan_leaf<A: Allocator>(
+    /// (given a row's rowid, its payload and the page it is on) stops at
+    /// one: the cursor is then on that row (`true`). Otherwise it is left
+    /// on the leaf's last row (`false`), for [`next`](Self::next) to
+    /// move on.
+    pub(super) fn scan_leaf(
         &mut self,
-        buffer: &mut Vec<u8, A>,
-        mut visit: impl FnMut(RowId, &[u8]) -> Result<bool>,
+        mut visit: impl FnMut(RowId, &Payload<'_>, PageNo) -> Result<bool>,
     ) -> Result<bool> {
         let source: &'p S = self.source;
         let level = self.entry_level()?;
@@ -410,16 +410,11 @@ impl<'p, S: PageSource, K: Copy> TreePath<'p, S, K> {
                 .rowid()
                 .map(RowId::new)
                 .ok_or(Error::corrupt(level.page, "table cell without a rowid"))?;
-            let payload = *cell.payload().ok_or(Error::corrupt(
+            let payload = cell.payload().ok_or(Error::corrupt(
                 level.page,
                 "table leaf cell without a payload",
             ))?;
-            let stop = if payload.first_overflow().is_none() {
-                visit(rowid, payload.local())?
-            } else {
-                read_payload(source, level.page, &payload, buffer)?;
-                visit(rowid, buffer)?
-            };
+            let stop = visit(rowid, payload, level.page)?;
             if stop || index.saturating_add(1) >= level.count {
                 break stop;
             }

@@ -2,8 +2,9 @@
 
 use boundlite_alloc::{Allocator, Vec};
 
+use crate::btree::blob::PayloadPlace;
 use crate::btree::cursor::path::{TreeKind, TreePath};
-use crate::btree::cursor::{CursorState, PayloadRef, SeekMode};
+use crate::btree::cursor::{CursorState, PayloadRef, SeekMode, StoredRecord};
 use crate::btree::page::BTreePage;
 use crate::btree::source::PageSource;
 use crate::{Error, PageNo, Result, RowId};
@@ -201,6 +202,17 @@ impl<'p, S: PageSource, A: Allocator> TableCursor<'p, S, A> {
         })
     }
 
+    /// Where the current row's record is stored, for reading or writing
+    /// a range of it in place (see [`blob`](crate::btree::blob)).
+    pub fn payload_place(&self) -> Result<PayloadPlace> {
+        self.path.with_cell(|cell, page| {
+            let payload = cell
+                .payload()
+                .ok_or(Error::corrupt(page, "table leaf cell without a payload"))?;
+            PayloadPlace::of(payload, page)
+        })
+    }
+
     /// The current row's record: borrowed from its page when it is all
     /// local, assembled in the cursor's buffer when it spills.
     pub fn payload(&mut self) -> Result<PayloadRef<'_, S::Page<'p>>> {
@@ -227,6 +239,16 @@ impl<'p, S: PageSource, A: Allocator> TableCursor<'p, S, A> {
     /// of one leaf are read from one visit to it, which is what makes a
     /// filtered scan cheap.
     pub fn scan(&mut self, mut visit: impl FnMut(RowId, &[u8]) -> Result<bool>) -> Result<bool> {
+        self.scan_records(|rowid, record| visit(rowid, record.into_whole()?))
+    }
+
+    /// [`scan`](Self::scan), handing each row's record over as it is
+    /// stored: a record that spills is assembled (into the cursor's
+    /// buffer) only if `visit` asks for it whole.
+    pub fn scan_records(
+        &mut self,
+        mut visit: impl FnMut(RowId, StoredRecord<'_, A>) -> Result<bool>,
+    ) -> Result<bool> {
         match self.path.state() {
             CursorState::Valid => {}
             CursorState::Unpositioned => return Ok(false),
@@ -236,8 +258,12 @@ impl<'p, S: PageSource, A: Allocator> TableCursor<'p, S, A> {
                 }
             }
         }
+        let source = self.path.source();
         loop {
-            let stopped = self.path.scan_leaf(&mut self.buffer, &mut visit);
+            let buffer = &mut self.buffer;
+            let stopped = self.path.scan_leaf(|rowid, payload, page| {
+                StoredRecord::with(source, page, payload, buffer, |record| visit(rowid, record))
+            });
             if self.path.settle(stopped)? {
                 return Ok(true);
             }
@@ -246,6 +272,24 @@ impl<'p, S: PageSource, A: Allocator> TableCursor<'p, S, A> {
                 return Ok(false);
             }
         }
+    }
+
+    /// Runs `f` on the current row's rowid and record as it is stored
+    /// (see [`scan_records`](Self::scan_records)).
+    pub fn with_record<R>(
+        &mut self,
+        f: impl FnOnce(RowId, StoredRecord<'_, A>) -> Result<R>,
+    ) -> Result<R> {
+        let source = self.path.source();
+        let buffer = &mut self.buffer;
+        self.path.with_cell(|cell, page| {
+            let (Some(rowid), Some(payload)) = (cell.rowid(), cell.payload()) else {
+                return Err(Error::corrupt(page, "table leaf cell without a payload"));
+            };
+            StoredRecord::with(source, page, payload, buffer, |record| {
+                f(RowId::new(rowid), record)
+            })
+        })
     }
 
     /// Gives back the buffer that spilled payloads were assembled in.

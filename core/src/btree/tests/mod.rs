@@ -6,6 +6,7 @@
 
 extern crate std;
 
+mod blob;
 mod overflow;
 mod page;
 mod payload;

@@ -9,6 +9,7 @@ extern crate std;
 mod codec;
 mod compare;
 mod random;
+mod stream;
 
 use std::vec::Vec as StdVec;
 

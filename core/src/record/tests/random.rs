@@ -12,23 +12,23 @@ use crate::Error;
 use crate::record::{RecordRef, ValueRef, encode_into, encoded_len};
 
 /// xorshift64: reproducible without a dependency.
-struct Rng(u64);
+pub(super) struct Rng(pub(super) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
     }
 
-    fn below(&mut self, n: u64) -> u64 {
+    pub(super) fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
 }
 
 /// A random value whose bytes (if any) live in `pool`.
-fn random_value<'a>(rng: &mut Rng, pool: &'a [u8]) -> ValueRef<'a> {
+pub(super) fn random_value<'a>(rng: &mut Rng, pool: &'a [u8]) -> ValueRef<'a> {
     let bytes = |rng: &mut Rng| {
         let len = match rng.below(4) {
             0 => 0,

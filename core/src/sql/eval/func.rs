@@ -258,15 +258,11 @@ pub fn call<A: Allocator + Clone>(
             }
             Ok(Output::Value(Value::Text(out)))
         }
-        Scalar::ZeroBlob => {
-            let n = usize::try_from(int_value(x).max(0)).map_err(|_| TOO_BIG)?;
-            if n > MAX_LENGTH {
-                return Err(TOO_BIG);
-            }
-            Ok(Output::Value(Value::Blob(Vec::try_from_elem_in(
-                0, n, alloc,
-            )?)))
-        }
+        Scalar::ZeroBlob => Ok(Output::Value(Value::Blob(Vec::try_from_elem_in(
+            0,
+            zeroblob_len(x)?,
+            alloc,
+        )?))),
         Scalar::Min | Scalar::Max => {
             let mut best = 0;
             for (i, v) in args.iter().enumerate() {
@@ -303,6 +299,15 @@ pub fn call<A: Allocator + Clone>(
             Err(Error::Misuse("lazy function called eagerly"))
         }
     }
+}
+
+/// The length of `zeroblob(n)`: `n` as an integer, 0 when negative;
+/// longer than [`MAX_LENGTH`] is an error.
+pub fn zeroblob_len(n: ValueRef<'_>) -> Result<usize> {
+    usize::try_from(int_value(n).max(0))
+        .ok()
+        .filter(|&n| n <= MAX_LENGTH)
+        .ok_or(TOO_BIG)
 }
 
 /// The text of a non-NULL value (NULL reads as empty).

@@ -58,8 +58,8 @@ mod tests;
 use core::cell::Cell;
 
 use crate::alloc::Allocator;
-use crate::record::{Collation, ValueRef};
-use crate::sql::ast::{Affinity, ColumnRef, Expr, ParamNo};
+use crate::record::{Collation, ValueRef, ValueType};
+use crate::sql::ast::{self, Affinity, ColumnRef, Expr, ParamNo};
 use crate::{Error, Result};
 
 pub use affinity::{Coerced, apply_affinity, apply_comparison_affinity, comparison_affinity};
@@ -82,6 +82,15 @@ pub trait EvalContext<A: Allocator + Clone> {
     /// The current value of `column`; an error if there is no such
     /// column.
     fn column(&self, column: &ColumnRef<'_>) -> Result<ValueRef<'_>>;
+
+    /// How `column` is stored in the current row, when that is known
+    /// without reading its value: its type (as reading it gives) and its
+    /// size in bytes. `typeof()` and `length()` of a BLOB need nothing
+    /// more, so a large value is not read for them (SQLite's
+    /// `OPFLAG_TYPEOFARG`/`OPFLAG_LENGTHARG`). `None`: read the value.
+    fn column_shape(&self, _column: &ColumnRef<'_>) -> Result<Option<(ValueType, usize)>> {
+        Ok(None)
+    }
 
     /// The affinity of `column`, from its declared type (BLOB when it
     /// has none).
@@ -163,6 +172,28 @@ where
     C: EvalContext<A>,
 {
     f(tree::eval(expr, ctx)?.get())
+}
+
+/// When `expr` is a call `zeroblob(n)`, its length, so that a caller
+/// storing it can write N zero bytes without holding them (SQLite's
+/// zero-filled BLOB); `None` for any other expression.
+pub fn zeroblob_call<A, C>(expr: &Expr<'_, A>, ctx: &C) -> Result<Option<usize>>
+where
+    A: Allocator + Clone,
+    C: EvalContext<A>,
+{
+    let Expr::Function(call) = expr else {
+        return Ok(None);
+    };
+    let ast::FunctionArgs::List(args) = &call.args else {
+        return Ok(None);
+    };
+    match args.as_slice() {
+        [n] if !call.distinct && Scalar::lookup(&call.name) == Some(Scalar::ZeroBlob) => {
+            evaluate_then(n, ctx, |n| func::zeroblob_len(n).map(Some))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Whether `expr` is true in `ctx` (`None`: NULL), as a `WHERE` clause

@@ -6,7 +6,7 @@
 //! owned, in the context's allocator.
 
 use crate::alloc::{Allocator, Vec};
-use crate::record::ValueRef;
+use crate::record::{ValueRef, ValueType};
 use crate::sql::ast::{
     Between, Binary, BinaryOp, Case, Expr, FunctionArgs, FunctionCall, InList, Like, LikeOp,
     Literal, UnaryOp, affinity_of,
@@ -460,6 +460,9 @@ where
         }
         _ => {}
     }
+    if let Some(known) = from_shape(scalar, args, ctx)? {
+        return Ok(known);
+    }
     let mut vals: Vec<Val<'e, A>, A> = Vec::try_with_capacity_in(args.len(), ctx.allocator())?;
     for arg in args.iter() {
         vals.try_push(eval(arg, ctx)?)?;
@@ -489,6 +492,41 @@ where
         Output::Arg(i) if i < vals.len() => Ok(vals.swap_remove(i)),
         Output::Arg(_) => Ok(Val::Ref(ValueRef::Null)),
     }
+}
+
+/// `typeof(column)`, and `length(column)` of a BLOB or NULL, from how the
+/// column is stored, without reading its value; `None` when the value is
+/// needed (any other call, or `length` of text, which counts characters).
+fn from_shape<'e, A, C>(
+    scalar: Scalar,
+    args: &[Expr<'_, A>],
+    ctx: &'e C,
+) -> Result<Option<Val<'e, A>>>
+where
+    A: Allocator + Clone,
+    C: EvalContext<A>,
+{
+    let ([Expr::Column(column)], Scalar::TypeOf | Scalar::Length) = (args, scalar) else {
+        return Ok(None);
+    };
+    let Some((kind, len)) = ctx.column_shape(column)? else {
+        return Ok(None);
+    };
+    Ok(match (scalar, kind) {
+        (Scalar::TypeOf, _) => {
+            let name: &'static str = match kind {
+                ValueType::Null => "null",
+                ValueType::Integer => "integer",
+                ValueType::Real => "real",
+                ValueType::Text => "text",
+                ValueType::Blob => "blob",
+            };
+            Some(Val::Ref(ValueRef::text(name)))
+        }
+        (_, ValueType::Blob) => Some(Val::Ref(ValueRef::Integer(len as i64))),
+        (_, ValueType::Null) => Some(Val::Ref(ValueRef::Null)),
+        _ => None,
+    })
 }
 
 /// Evaluates argument `i` (NULL if missing; callers check counts).

@@ -1,0 +1,197 @@
+//! From a row's values to its stored record, for `INSERT` and `UPDATE`:
+//! every value takes its column's affinity, a whole real in a REAL column
+//! is stored as an integer (see `stored_real`), the rowid alias is stored
+//! as NULL and its value becomes the rowid, `NOT NULL` is checked
+//! ([`prepare_row`]); then the record is either encoded into a buffer
+//! (one that stays on its page) or, when it spills to overflow pages or
+//! holds a `zeroblob`, written to its pages straight from the values
+//! ([`with_record`]).
+//!
+//! Invariants: a `zeroblob(N)` value is a slot holding an empty BLOB and
+//! its length in `zeros`; its N bytes exist only in the pages written,
+//! except in a column an index covers (an entry holds the bytes) or a
+//! record short enough to stay on its page, where they are written out.
+//! Encoding changes nothing stored: a row skipped (`OR IGNORE`) or
+//! refused leaves the table as it was.
+
+use boundlite_platform::Platform;
+
+use crate::alloc::{Allocator, TryClone, Vec};
+use crate::format::SCHEMA_FORMAT;
+use crate::record::{Field, RecordStream, ValueRef, encode_into, fields_len};
+use crate::sql::eval::affinity::stored_real;
+use crate::sql::eval::{Coerced, Scalar, Value, apply_affinity};
+use crate::sql::{Affinity, Conflict, Expr};
+use crate::table::{TableInfo, Writer, is_indexed, with_gathered, with_value_refs};
+use crate::{Error, Result, RowId};
+
+/// How [`with_record`] hands a row's record over.
+pub(crate) enum Record<'f, 'v> {
+    /// Encoded whole into the record buffer.
+    Encoded,
+    /// Its fields, to be written page by page.
+    Streamed(&'f [Field<'v>]),
+}
+
+/// Stores `values` (one per column of `table`) as a row: as row `rowid`
+/// when given, else under a new rowid. Returns `false` when `OR IGNORE`
+/// skipped it. `zeros` is empty, or one per column (see the module
+/// invariants); `record` is scratch space.
+pub(crate) fn store_row<P: Platform, A: Allocator + Clone>(
+    w: &mut Writer<'_, '_, P, A>,
+    table: &TableInfo<A>,
+    rowid: Option<Value<A>>,
+    values: &mut Vec<Value<A>, A>,
+    zeros: &mut [Option<usize>],
+    conflict: Conflict,
+    record: &mut Vec<u8, A>,
+) -> Result<bool> {
+    let Some(rowid) = prepare_row(w, table, rowid, values, conflict)? else {
+        return Ok(false);
+    };
+    with_record(
+        w,
+        table,
+        values,
+        zeros,
+        record,
+        |w, stored, record| match stored {
+            Record::Encoded => w.insert(table, rowid, record, conflict),
+            Record::Streamed(fields) => w.insert_fields(table, rowid, fields, record, conflict),
+        },
+    )
+}
+
+/// Runs `store` with the record of `values` (prepared by
+/// [`prepare_row`]): encoded into `record` when it stays on its page and
+/// holds no long zeroblob, else as its fields.
+pub(crate) fn with_record<P: Platform, A: Allocator + Clone, R>(
+    w: &mut Writer<'_, '_, P, A>,
+    table: &TableInfo<A>,
+    values: &mut Vec<Value<A>, A>,
+    zeros: &mut [Option<usize>],
+    record: &mut Vec<u8, A>,
+    store: impl FnOnce(&mut Writer<'_, '_, P, A>, Record<'_, '_>, &mut Vec<u8, A>) -> Result<R>,
+) -> Result<R> {
+    let alloc = w.allocator().clone();
+    for (i, zero) in zeros.iter_mut().enumerate() {
+        // An index entry holds the column's bytes, so they must exist.
+        if let (Some(len), Some(slot)) = (*zero, values.get_mut(i))
+            && is_indexed(table, i)
+        {
+            *slot = Value::Blob(Vec::try_from_elem_in(0, len, alloc.clone())?);
+            *zero = None;
+        }
+    }
+    let fields = values.iter().enumerate().map(|(i, v)| {
+        Ok(match zeros.get(i).copied().flatten() {
+            Some(len) => Field::Zeros(len),
+            None => Field::Value(v.as_ref()),
+        })
+    });
+    let empty = Field::Value(ValueRef::Null);
+    with_gathered(values.len(), empty, fields, alloc.clone(), |fields| {
+        let len = fields_len(fields, SCHEMA_FORMAT)?;
+        if w.spills(len) {
+            return store(w, Record::Streamed(fields), record);
+        }
+        record.clear();
+        if zeros.iter().all(Option::is_none) {
+            // The borrowed values the encoder reads live on the stack for
+            // the usual narrow table, so this allocates nothing.
+            let refs = fields.iter().map(value_of);
+            with_value_refs(fields.len(), refs, alloc, |refs| {
+                Ok(encode_into(refs, record)?)
+            })?;
+        } else {
+            // A short zeroblob's bytes fit on the row's page anyway.
+            let stream = RecordStream::new(fields, SCHEMA_FORMAT, Vec::new_in(alloc))?;
+            record.try_resize(stream.size(), 0)?;
+            stream.fill(0, record)?;
+        }
+        store(w, Record::Encoded, record)
+    })
+}
+
+/// The value of a field that holds one (the caller has checked it is
+/// not a zeroblob).
+fn value_of<'v>(field: &Field<'v>) -> Result<ValueRef<'v>> {
+    match *field {
+        Field::Value(value) => Ok(value),
+        Field::Zeros(_) => Err(Error::Misuse("a zeroblob field read as a value")),
+    }
+}
+
+/// Whether `expr` calls `zeroblob`.
+pub(crate) fn is_zeroblob_call<A: Allocator>(expr: &Expr<'_, A>) -> bool {
+    matches!(expr, Expr::Function(f) if Scalar::lookup(&f.name) == Some(Scalar::ZeroBlob))
+}
+
+/// Gives `values` (one per column of `table`) their columns' affinities
+/// and checks `NOT NULL`: returns the row's rowid (`rowid` when given,
+/// else a new one), or `None` when `OR IGNORE` skips the row.
+pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
+    w: &Writer<'_, '_, P, A>,
+    table: &TableInfo<A>,
+    rowid: Option<Value<A>>,
+    values: &mut Vec<Value<A>, A>,
+    conflict: Conflict,
+) -> Result<Option<RowId>> {
+    let alloc = w.allocator().clone();
+    let rowid = match rowid {
+        Some(v) => match apply_affinity(v.as_ref(), Affinity::Integer).as_ref() {
+            // The one way from SQL to a row's key.
+            ValueRef::Integer(i) => RowId::new(i),
+            _ => return Err(Error::Sql("datatype mismatch")),
+        },
+        None => w.max_rowid(table)?.checked_next().ok_or(Error::Full)?,
+    };
+    for (i, (value, meta)) in values.iter_mut().zip(table.meta.iter()).enumerate() {
+        if table.columns.rowid_alias == Some(i) {
+            *value = Value::Null;
+            continue;
+        }
+        if let Some(v) = with_affinity(value, meta.affinity, &alloc)? {
+            *value = v;
+        }
+        if meta.affinity == Affinity::Real {
+            // A whole real takes an integer's bytes, as SQLite stores it;
+            // reading the column makes it a real again.
+            if let ValueRef::Integer(i) = stored_real(value.as_ref()) {
+                *value = Value::Integer(i);
+            }
+        }
+        if meta.not_null && value.is_null() {
+            match conflict {
+                Conflict::Ignore => return Ok(None),
+                Conflict::Replace if !meta.default.is_null() => {
+                    *value = meta.default.try_clone()?;
+                }
+                _ => return Err(Error::Constraint("NOT NULL constraint failed")),
+            }
+        }
+    }
+    for (i, column) in table.columns.columns.iter().enumerate() {
+        if column.storage != Some(i) {
+            return Err(Error::Sql("generated columns are not supported"));
+        }
+    }
+    Ok(Some(rowid))
+}
+
+/// The value `value` becomes in a column of `affinity`; `None` when it
+/// stays as it is.
+fn with_affinity<A: Allocator + Clone>(
+    value: &Value<A>,
+    affinity: Affinity,
+    alloc: &A,
+) -> Result<Option<Value<A>>> {
+    Ok(match apply_affinity(value.as_ref(), affinity) {
+        // Affinity never changes a text's bytes without changing its type.
+        Coerced::Value(ValueRef::Text(_) | ValueRef::Blob(_)) => None,
+        Coerced::Value(ValueRef::Integer(i)) => Some(Value::Integer(i)),
+        Coerced::Value(ValueRef::Real(r)) => Some(Value::real(r)),
+        Coerced::Value(ValueRef::Null) => Some(Value::Null),
+        Coerced::Text(t) => Some(Value::try_text(t.as_bytes(), alloc.clone())?),
+    })
+}
