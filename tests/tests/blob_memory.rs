@@ -303,6 +303,10 @@ fn created_in_the_arena(
             }
             assert_eq!(read, written);
         }
+        // The check walks the value's chain without gathering it.
+        let mut check = conn.prepare("PRAGMA integrity_check").unwrap();
+        let row = check.step().unwrap().unwrap();
+        assert_eq!(row.get_text(0).unwrap(), "ok");
     }
     assert_eq!(arena.stats().live_allocations, 0);
     let peak = arena.stats().peak_in_use;
