@@ -77,8 +77,6 @@ impl Exact {
     }
 }
 
-pub type ExactRows = Vec<Vec<Exact>>;
-
 /// A value type rows are read into, from either engine, and the ways of
 /// running a statement into rows of it: `V::ours_ok(conn, sql)` or
 /// `Exact::ours_ok(conn, sql)` name the type at the call.
