@@ -38,6 +38,8 @@ pub mod schema;
 mod sort;
 pub mod sql;
 mod table;
+#[cfg(test)]
+mod test_rng;
 pub mod wal;
 
 pub use boundlite_alloc as alloc;

@@ -5,22 +5,16 @@
 // test allowances only see `#[test]` functions and `cfg(test)` modules).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::fmt::Write as _;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_boundlite");
+use common::{BIN, ok, pipe, sqlite_integrity, stderr, stdout, temp_db};
 
 /// 256 KiB, the heap the targets name.
 const HEAP: &str = "262144";
-
-/// A temporary directory holding `test.db`.
-fn temp_db() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("test.db");
-    (dir, path)
-}
 
 /// Runs the shell with `options`, then `db`, then `sql` arguments.
 fn run(db: &Path, options: &[&str], sql: &[&str]) -> Output {
@@ -30,52 +24,6 @@ fn run(db: &Path, options: &[&str], sql: &[&str]) -> Output {
         .args(sql)
         .stdin(Stdio::null())
         .output()
-        .unwrap()
-}
-
-/// Runs the shell on `db` with `input` piped to its stdin.
-fn pipe(db: &Path, options: &[&str], input: &str) -> Output {
-    let mut child = Command::new(BIN)
-        .args(options)
-        .arg(db)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).unwrap()
-}
-
-/// Asserts a run succeeded with nothing on stderr; returns its stdout.
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}, stderr: {}",
-        out.status,
-        stderr(&out)
-    );
-    assert_eq!(stderr(&out), "");
-    stdout(&out)
-}
-
-/// `PRAGMA integrity_check` by SQLite itself on the file the shell wrote.
-fn sqlite_integrity(db: &Path) -> String {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    conn.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0))
         .unwrap()
 }
 

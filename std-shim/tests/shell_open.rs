@@ -10,55 +10,22 @@
 // test allowances only see `#[test]` functions and `cfg(test)` modules).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
+mod common;
+
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_boundlite");
+use common::{BIN, feed, ok, stderr, stdout};
 
 /// Starts the shell with `args` in `cwd`, `input` piped to its stdin.
 fn spawn(cwd: &Path, args: &[&str], input: &str) -> Child {
-    let mut child = Command::new(BIN)
-        .current_dir(cwd)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child
+    feed(Command::new(BIN).current_dir(cwd).args(args), input)
 }
 
 /// Runs the shell with `args` in `cwd`, `input` piped to its stdin.
 fn run(cwd: &Path, args: &[&str], input: &str) -> Output {
     spawn(cwd, args, input).wait_with_output().unwrap()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).unwrap()
-}
-
-/// Asserts a run succeeded with nothing on stderr; returns its stdout.
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}, stderr: {}",
-        out.status,
-        stderr(&out)
-    );
-    assert_eq!(stderr(&out), "");
-    stdout(&out)
 }
 
 /// The names in `dir`, sorted.

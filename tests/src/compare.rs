@@ -8,8 +8,11 @@ use boundlite::record::ValueRef;
 use boundlite::{Connection, Error};
 use rusqlite::types::ValueRef as SqliteRef;
 
-/// One value as both engines report it.
-#[derive(Debug, Clone)]
+/// One value as both engines report it. Reals compare with a little slack
+/// and text through a lossy UTF-8 decoding: for results that may round
+/// differently, shown readably when they differ. `PartialOrd` puts rows
+/// whose order SQL leaves open into one order before comparing them.
+#[derive(Debug, Clone, PartialOrd)]
 pub enum V {
     Null,
     Int(i64),
@@ -54,33 +57,132 @@ pub fn from_sqlite(v: SqliteRef<'_>) -> V {
 
 pub type Rows = Vec<Vec<V>>;
 
+/// One value exactly as an engine reports it: reals by their bits (so
+/// `-0.0` and `0.0` differ, and no rounding passes), text by its bytes
+/// (so invalid UTF-8 is compared as stored). For results that must match
+/// to the bit.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Exact {
+    Null,
+    Int(i64),
+    Real(u64),
+    Text(Vec<u8>),
+    Blob(Vec<u8>),
+}
+
+impl Exact {
+    /// A REAL holding `r`.
+    pub fn real(r: f64) -> Exact {
+        Exact::Real(r.to_bits())
+    }
+}
+
+/// A value type rows are read into, from either engine, and the ways of
+/// running a statement into rows of it: `V::ours_ok(conn, sql)` or
+/// `Exact::ours_ok(conn, sql)` name the type at the call.
+pub trait Owned: Sized {
+    fn from_ours(v: ValueRef<'_>) -> Self;
+    fn from_sqlite(v: SqliteRef<'_>) -> Self;
+
+    /// Runs `sql` (one statement) on boundlite with `params` bound to its
+    /// parameters in order: its rows, or the error.
+    fn query<P: Platform, A: Allocator + Clone>(
+        conn: &Connection<'_, P, A>,
+        sql: &str,
+        params: &[ValueRef<'_>],
+    ) -> Result<Vec<Vec<Self>>, Error> {
+        let mut stmt = conn.prepare(sql)?;
+        for (i, p) in params.iter().enumerate() {
+            stmt.bind(i + 1, *p)?;
+        }
+        let mut out = Vec::new();
+        while let Some(row) = stmt.step()? {
+            out.push(row.values().map(Self::from_ours).collect());
+        }
+        Ok(out)
+    }
+
+    /// Runs `sql` (one statement) on boundlite: its rows, or the error.
+    fn ours<P: Platform, A: Allocator + Clone>(
+        conn: &Connection<'_, P, A>,
+        sql: &str,
+    ) -> Result<Vec<Vec<Self>>, Error> {
+        Self::query(conn, sql, &[])
+    }
+
+    /// Runs `sql` (one statement) on SQLite: its rows, or the error.
+    fn theirs(conn: &rusqlite::Connection, sql: &str) -> rusqlite::Result<Vec<Vec<Self>>> {
+        let mut stmt = conn.prepare(sql)?;
+        let n = stmt.column_count();
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            out.push(
+                (0..n)
+                    .map(|i| Self::from_sqlite(row.get_ref(i).unwrap()))
+                    .collect(),
+            );
+        }
+        Ok(out)
+    }
+
+    /// Runs `sql` (one statement) on boundlite, for a test that expects
+    /// it to succeed: its rows; a failure panics, naming `sql`.
+    fn ours_ok<P: Platform, A: Allocator + Clone>(
+        conn: &Connection<'_, P, A>,
+        sql: &str,
+    ) -> Vec<Vec<Self>> {
+        Self::ours(conn, sql).unwrap_or_else(|e| panic!("{sql}: {e:?}"))
+    }
+
+    /// Runs `sql` (one statement) on SQLite, for a test that expects it
+    /// to succeed: its rows; a failure panics, naming `sql`.
+    fn theirs_ok(conn: &rusqlite::Connection, sql: &str) -> Vec<Vec<Self>> {
+        Self::theirs(conn, sql).unwrap_or_else(|e| panic!("{sql}: {e:?}"))
+    }
+}
+
+impl Owned for V {
+    fn from_ours(v: ValueRef<'_>) -> V {
+        from_ours(v)
+    }
+    fn from_sqlite(v: SqliteRef<'_>) -> V {
+        from_sqlite(v)
+    }
+}
+
+impl Owned for Exact {
+    fn from_ours(v: ValueRef<'_>) -> Exact {
+        match v {
+            ValueRef::Null => Exact::Null,
+            ValueRef::Integer(i) => Exact::Int(i),
+            ValueRef::Real(r) => Exact::real(r),
+            ValueRef::Text(t) => Exact::Text(t.to_vec()),
+            ValueRef::Blob(b) => Exact::Blob(b.to_vec()),
+        }
+    }
+    fn from_sqlite(v: SqliteRef<'_>) -> Exact {
+        match v {
+            SqliteRef::Null => Exact::Null,
+            SqliteRef::Integer(i) => Exact::Int(i),
+            SqliteRef::Real(r) => Exact::real(r),
+            SqliteRef::Text(t) => Exact::Text(t.to_vec()),
+            SqliteRef::Blob(b) => Exact::Blob(b.to_vec()),
+        }
+    }
+}
+
 /// Runs `sql` (one statement) on boundlite: its rows, or the error.
 pub fn ours<P: Platform, A: Allocator + Clone>(
     conn: &Connection<'_, P, A>,
     sql: &str,
 ) -> Result<Rows, Error> {
-    let mut stmt = conn.prepare(sql)?;
-    let mut out = Vec::new();
-    while let Some(row) = stmt.step()? {
-        out.push(row.values().map(from_ours).collect());
-    }
-    Ok(out)
+    V::ours(conn, sql)
 }
 
 /// Runs `sql` (one statement) on SQLite: its rows, or the error.
 pub fn theirs(conn: &rusqlite::Connection, sql: &str) -> rusqlite::Result<Rows> {
-    let mut stmt = conn.prepare(sql)?;
-    let n = stmt.column_count();
-    let mut rows = stmt.query([])?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next()? {
-        out.push(
-            (0..n)
-                .map(|i| from_sqlite(row.get_ref(i).unwrap()))
-                .collect(),
-        );
-    }
-    Ok(out)
+    V::theirs(conn, sql)
 }
 
 /// Runs `sql` on both and checks they agree; returns whether it succeeded.
@@ -98,4 +200,13 @@ pub fn both<P: Platform, A: Allocator + Clone>(
         _ => panic!("{context}: {sql}\n  boundlite: {a:?}\n  sqlite:    {b:?}"),
     }
     a.is_ok()
+}
+
+/// Asserts SQLite's own `PRAGMA integrity_check` finds the database `conn`
+/// is open on sound.
+pub fn assert_sqlite_integrity_ok(conn: &rusqlite::Connection) {
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
 }

@@ -27,6 +27,7 @@ use boundlite::platform::MemoryPlatform;
 use boundlite::record::ValueRef;
 use boundlite::sql::SqlErrorKind;
 use boundlite::{Config, Connection, Database, Error};
+use boundlite_tests::compare::{Exact, Owned};
 use boundlite_tests::rng::{Rng, seed};
 
 /// Stack for the threads that prove a limit comes before a stack overflow.
@@ -53,70 +54,11 @@ fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
         .unwrap()
 }
 
-/// One value, owned.
-#[derive(Debug, Clone, PartialEq)]
-enum V {
-    Null,
-    Int(i64),
-    Real(f64),
-    Text(Vec<u8>),
-    Blob(Vec<u8>),
-}
-
-fn owned(v: ValueRef<'_>) -> V {
-    match v {
-        ValueRef::Null => V::Null,
-        ValueRef::Integer(i) => V::Int(i),
-        ValueRef::Real(r) => V::Real(r),
-        ValueRef::Text(t) => V::Text(t.to_vec()),
-        ValueRef::Blob(b) => V::Blob(b.to_vec()),
-    }
-}
-
-fn sqlite_owned(v: rusqlite::types::ValueRef<'_>) -> V {
-    use rusqlite::types::ValueRef as S;
-    match v {
-        S::Null => V::Null,
-        S::Integer(i) => V::Int(i),
-        S::Real(r) => V::Real(r),
-        S::Text(t) => V::Text(t.to_vec()),
-        S::Blob(b) => V::Blob(b.to_vec()),
-    }
-}
-
-/// Every row of `sql` (one statement) with `params`, or the error.
-fn query(conn: &Conn<'_, '_>, sql: &str, params: &[ValueRef<'_>]) -> Result<Vec<Vec<V>>, Error> {
-    let mut stmt = conn.prepare(sql)?;
-    for (i, p) in params.iter().enumerate() {
-        stmt.bind(i + 1, *p)?;
-    }
-    let mut rows = Vec::new();
-    while let Some(row) = stmt.step()? {
-        rows.push(row.values().map(owned).collect());
-    }
-    Ok(rows)
-}
-
 /// The single value `sql` returns.
-fn scalar(conn: &Conn<'_, '_>, sql: &str) -> V {
-    let rows = query(conn, sql, &[]).unwrap();
+fn scalar(conn: &Conn<'_, '_>, sql: &str) -> Exact {
+    let rows = Exact::ours(conn, sql).unwrap();
     assert_eq!(rows.len(), 1, "{sql:.80}");
     rows[0][0].clone()
-}
-
-fn sqlite_rows(conn: &rusqlite::Connection, sql: &str) -> Vec<Vec<V>> {
-    let mut stmt = conn.prepare(sql).unwrap();
-    let n = stmt.column_count();
-    let mut rows = stmt.query([]).unwrap();
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().unwrap() {
-        out.push(
-            (0..n)
-                .map(|i| sqlite_owned(row.get_ref(i).unwrap()))
-                .collect(),
-        );
-    }
-    out
 }
 
 /// The syntax error `result` must be, with its kind.
@@ -129,8 +71,8 @@ fn syntax_kind<T: std::fmt::Debug>(result: Result<T, Error>) -> (SqlErrorKind, &
 
 fn assert_integrity_ok(conn: &Conn<'_, '_>) {
     assert_eq!(
-        query(conn, "PRAGMA integrity_check", &[]).unwrap(),
-        vec![vec![V::Text(b"ok".to_vec())]]
+        Exact::ours(conn, "PRAGMA integrity_check").unwrap(),
+        vec![vec![Exact::Text(b"ok".to_vec())]]
     );
 }
 
@@ -255,9 +197,9 @@ fn deep_nesting_is_a_syntax_error_not_a_stack_overflow() {
             }
         }
         // Nothing was changed, and the connection still works.
-        assert_eq!(scalar(&conn, "SELECT count(*) FROM t"), V::Int(1));
+        assert_eq!(scalar(&conn, "SELECT count(*) FROM t"), Exact::Int(1));
         assert_eq!(
-            query(&conn, "SELECT * FROM u", &[]),
+            Exact::ours(&conn, "SELECT * FROM u"),
             Err(Error::Sql("no such table"))
         );
         assert_integrity_ok(&conn);
@@ -274,13 +216,13 @@ fn nesting_within_the_limit_runs() {
         let cases = [
             (
                 format!("SELECT {}1{}", "(".repeat(depth), ")".repeat(depth)),
-                V::Int(1),
+                Exact::Int(1),
             ),
-            (format!("SELECT {}1", "NOT ".repeat(depth)), V::Int(1)),
-            (format!("SELECT {}1", "- ".repeat(depth)), V::Int(1)),
+            (format!("SELECT {}1", "NOT ".repeat(depth)), Exact::Int(1)),
+            (format!("SELECT {}1", "- ".repeat(depth)), Exact::Int(1)),
             (
                 format!("SELECT {}-7{}", "abs(".repeat(depth), ")".repeat(depth)),
-                V::Int(7),
+                Exact::Int(7),
             ),
             (
                 format!(
@@ -288,7 +230,7 @@ fn nesting_within_the_limit_runs() {
                     "CASE WHEN 1 THEN ".repeat(20),
                     " END".repeat(20)
                 ),
-                V::Int(3),
+                Exact::Int(3),
             ),
         ];
         for (sql, want) in cases {
@@ -324,8 +266,8 @@ fn long_operator_chains_do_not_overflow_the_stack() {
         // A wide but flat expression is fine: 10,000 IN-list items.
         let items: Vec<String> = (0..DEEP).map(|i| i.to_string()).collect();
         let sql = format!("SELECT 9999 IN ({})", items.join(", "));
-        assert_eq!(scalar(&conn, &sql), V::Int(1));
-        assert_eq!(scalar(&conn, "SELECT a FROM t"), V::Int(1));
+        assert_eq!(scalar(&conn, &sql), Exact::Int(1));
+        assert_eq!(scalar(&conn, "SELECT a FROM t"), Exact::Int(1));
         assert_integrity_ok(&conn);
     });
 }
@@ -340,9 +282,9 @@ fn a_ten_megabyte_string_literal() {
     let len = 10 * 1024 * 1024;
     let body = "x".repeat(len);
     let sql = format!("SELECT length('{body}'), '{body}'");
-    let rows = query(&conn, &sql, &[]).unwrap();
-    assert_eq!(rows[0][0], V::Int(len as i64));
-    assert_eq!(rows[0][1], V::Text(body.clone().into_bytes()));
+    let rows = Exact::ours(&conn, &sql).unwrap();
+    assert_eq!(rows[0][0], Exact::Int(len as i64));
+    assert_eq!(rows[0][1], Exact::Text(body.clone().into_bytes()));
 
     // Stored through the default 128-frame cache: the ~2,600 overflow
     // pages spill to the log before the commit, and come back whole.
@@ -350,8 +292,8 @@ fn a_ten_megabyte_string_literal() {
     let insert = format!("INSERT INTO t VALUES ('{body}')");
     assert_eq!(conn.execute(&insert, &[]), Ok(1));
     assert_eq!(
-        query(&conn, "SELECT length(a), a FROM t", &[]).unwrap(),
-        vec![vec![V::Int(len as i64), V::Text(body.into_bytes())]]
+        Exact::ours(&conn, "SELECT length(a), a FROM t").unwrap(),
+        vec![vec![Exact::Int(len as i64), Exact::Text(body.into_bytes())]]
     );
     assert_integrity_ok(&conn);
 }
@@ -377,8 +319,8 @@ fn huge_numeric_and_blob_literals_match_sqlite() {
     ];
     for sql in &same {
         assert_eq!(
-            query(&conn, sql, &[]).unwrap(),
-            sqlite_rows(&sqlite, sql),
+            Exact::ours(&conn, sql).unwrap(),
+            Exact::theirs_ok(&sqlite, sql),
             "{sql:.60}"
         );
     }
@@ -446,9 +388,9 @@ fn unterminated_strings_names_and_blobs() {
         );
     }
     // An unterminated comment runs to the end of the text, as in SQLite.
-    assert_eq!(scalar(&conn, "SELECT 7 /* never closed"), V::Int(7));
-    assert_eq!(scalar(&conn, "SELECT 8 -- to the end"), V::Int(8));
-    assert_eq!(scalar(&conn, "SELECT count(*) FROM t"), V::Int(0));
+    assert_eq!(scalar(&conn, "SELECT 7 /* never closed"), Exact::Int(7));
+    assert_eq!(scalar(&conn, "SELECT 8 -- to the end"), Exact::Int(8));
+    assert_eq!(scalar(&conn, "SELECT count(*) FROM t"), Exact::Int(0));
 }
 
 // ---- invalid UTF-8 in parameters ----
@@ -513,19 +455,19 @@ fn invalid_utf8_in_bound_text_is_kept_byte_for_byte_like_sqlite() {
     ];
     for sql in probes {
         assert_eq!(
-            query(&conn, sql, &[]).unwrap(),
-            sqlite_rows(&sqlite, sql),
+            Exact::ours(&conn, sql).unwrap(),
+            Exact::theirs_ok(&sqlite, sql),
             "{sql}"
         );
     }
     // Bound as a parameter to a comparison.
-    let rows = query(
+    let rows = Exact::query(
         &conn,
         "SELECT id FROM t WHERE a = ?",
         &[ValueRef::Text(&[0xff, 0xfe])],
     )
     .unwrap();
-    assert_eq!(rows, vec![vec![V::Int(1)]]);
+    assert_eq!(rows, vec![vec![Exact::Int(1)]]);
     assert_integrity_ok(&conn);
 }
 
@@ -550,11 +492,14 @@ fn nul_bytes_in_sql_text_are_an_unrecognized_token() {
     }
     // Inside a string literal, a quoted name or a comment the NUL is just
     // a byte of it.
-    assert_eq!(scalar(&conn, "SELECT 'a\0b'"), V::Text(b"a\0b".to_vec()));
-    assert_eq!(scalar(&conn, "SELECT 1 AS \"x\0y\""), V::Int(1));
-    assert_eq!(scalar(&conn, "SELECT 2 /* \0 */"), V::Int(2));
-    assert_eq!(scalar(&conn, "SELECT 3 -- \0"), V::Int(3));
-    assert_eq!(scalar(&conn, "SELECT count(*) FROM t"), V::Int(0));
+    assert_eq!(
+        scalar(&conn, "SELECT 'a\0b'"),
+        Exact::Text(b"a\0b".to_vec())
+    );
+    assert_eq!(scalar(&conn, "SELECT 1 AS \"x\0y\""), Exact::Int(1));
+    assert_eq!(scalar(&conn, "SELECT 2 /* \0 */"), Exact::Int(2));
+    assert_eq!(scalar(&conn, "SELECT 3 -- \0"), Exact::Int(3));
+    assert_eq!(scalar(&conn, "SELECT count(*) FROM t"), Exact::Int(0));
 }
 
 // ---- many statements ----
@@ -570,7 +515,10 @@ fn ten_thousand_statements_in_one_execute() {
         .map(|i| format!("INSERT INTO t VALUES ({i}, 'r{i}');"))
         .collect();
     assert_eq!(conn.execute(&sql, &[]), Ok(1));
-    assert_eq!(scalar(&conn, "SELECT count(*) FROM t"), V::Int(DEEP as i64));
+    assert_eq!(
+        scalar(&conn, "SELECT count(*) FROM t"),
+        Exact::Int(DEEP as i64)
+    );
 
     // Inside one transaction, with parameters bound to each.
     let body = "UPDATE t SET b = ? WHERE a = 1;".repeat(DEEP);
@@ -579,7 +527,7 @@ fn ten_thousand_statements_in_one_execute() {
     assert!(!conn.in_transaction());
     assert_eq!(
         scalar(&conn, "SELECT b FROM t WHERE a = 1"),
-        V::Text(b"p".to_vec())
+        Exact::Text(b"p".to_vec())
     );
 
     // Empty statements only.
@@ -600,7 +548,7 @@ fn ten_thousand_statements_in_one_execute() {
     assert!(matches!(conn.execute(&sql, &[]), Err(Error::Constraint(_))));
     assert_eq!(
         scalar(&conn, "SELECT count(*) FROM t WHERE a > 100000"),
-        V::Int(4_999)
+        Exact::Int(4_999)
     );
     // A syntax error in the 10,000th statement: the text is parsed one
     // statement at a time, so the first 9,999 ran.
@@ -611,7 +559,7 @@ fn ten_thousand_statements_in_one_execute() {
     assert!(matches!(conn.execute(&sql, &[]), Err(Error::Syntax(_))));
     assert_eq!(
         scalar(&conn, "SELECT count(*) FROM t WHERE a > 200000"),
-        V::Int(DEEP as i64 - 1)
+        Exact::Int(DEEP as i64 - 1)
     );
     assert_integrity_ok(&conn);
 }

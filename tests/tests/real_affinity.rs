@@ -13,62 +13,7 @@ use boundlite::record::{RecordRef, ValueRef};
 use boundlite::wal::CheckpointMode;
 use boundlite::{Config, Connection, Database};
 use boundlite_std::StdPlatform;
-use rusqlite::types::ValueRef as SqliteRef;
-
-/// One value as both engines report it; reals compare by their bits, so
-/// `-0.0` and `0.0` differ.
-#[derive(Debug, Clone, PartialEq)]
-enum V {
-    Null,
-    Int(i64),
-    Real(u64),
-    Text(String),
-    Blob(Vec<u8>),
-}
-
-fn from_ours(v: ValueRef<'_>) -> V {
-    match v {
-        ValueRef::Null => V::Null,
-        ValueRef::Integer(i) => V::Int(i),
-        ValueRef::Real(r) => V::Real(r.to_bits()),
-        ValueRef::Text(t) => V::Text(String::from_utf8_lossy(t).into_owned()),
-        ValueRef::Blob(b) => V::Blob(b.to_vec()),
-    }
-}
-
-fn from_sqlite(v: SqliteRef<'_>) -> V {
-    match v {
-        SqliteRef::Null => V::Null,
-        SqliteRef::Integer(i) => V::Int(i),
-        SqliteRef::Real(r) => V::Real(r.to_bits()),
-        SqliteRef::Text(t) => V::Text(String::from_utf8_lossy(t).into_owned()),
-        SqliteRef::Blob(b) => V::Blob(b.to_vec()),
-    }
-}
-
-fn ours(conn: &Connection<'_, &StdPlatform, Global>, sql: &str) -> Vec<Vec<V>> {
-    let mut stmt = conn.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e:?}"));
-    let mut out = Vec::new();
-    while let Some(row) = stmt.step().unwrap_or_else(|e| panic!("{sql}: {e:?}")) {
-        out.push(row.values().map(from_ours).collect());
-    }
-    out
-}
-
-fn theirs(conn: &rusqlite::Connection, sql: &str) -> Vec<Vec<V>> {
-    let mut stmt = conn.prepare(sql).unwrap();
-    let n = stmt.column_count();
-    let mut rows = stmt.query([]).unwrap();
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().unwrap() {
-        out.push(
-            (0..n)
-                .map(|i| from_sqlite(row.get_ref(i).unwrap()))
-                .collect(),
-        );
-    }
-    out
-}
+use boundlite_tests::compare::{Exact, Owned, assert_sqlite_integrity_ok};
 
 const SCHEMA: &str = "CREATE TABLE t(id INTEGER PRIMARY KEY, a REAL, b TEXT, c); \
                       CREATE TABLE u(r REAL, k INTEGER PRIMARY KEY); \
@@ -126,16 +71,16 @@ const QUERIES: [&str; 28] = [
 /// Runs every query on both engines, checking they agree.
 fn compare(mine: &Connection<'_, &StdPlatform, Global>, oracle: &rusqlite::Connection) {
     for sql in QUERIES {
-        assert_eq!(ours(mine, sql), theirs(oracle, sql), "{sql}");
+        assert_eq!(
+            Exact::ours_ok(mine, sql),
+            Exact::theirs_ok(oracle, sql),
+            "{sql}"
+        );
     }
 }
 
 fn sqlite_check(path: &Path) {
-    let conn = rusqlite::Connection::open(path).unwrap();
-    let check: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(check, "ok");
+    assert_sqlite_integrity_ok(&rusqlite::Connection::open(path).unwrap());
 }
 
 /// The rowid and record of every row of table `table` in the file
@@ -198,7 +143,11 @@ fn a_table_sqlite_wrote_reads_back_alike() {
     sqlite_check(&path);
     let reopened = rusqlite::Connection::open(&path).unwrap();
     for sql in QUERIES {
-        assert_eq!(theirs(&reopened, sql), theirs(&reference, sql), "{sql}");
+        assert_eq!(
+            Exact::theirs_ok(&reopened, sql),
+            Exact::theirs_ok(&reference, sql),
+            "{sql}"
+        );
     }
 }
 
@@ -241,7 +190,11 @@ fn a_table_boundlite_wrote_reads_back_alike() {
     sqlite_check(&path);
     let reopened = rusqlite::Connection::open(&path).unwrap();
     for sql in QUERIES {
-        assert_eq!(theirs(&reopened, sql), theirs(&oracle, sql), "{sql}");
+        assert_eq!(
+            Exact::theirs_ok(&reopened, sql),
+            Exact::theirs_ok(&oracle, sql),
+            "{sql}"
+        );
     }
     drop(reopened);
     drop(oracle);

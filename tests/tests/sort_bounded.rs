@@ -13,58 +13,7 @@ use boundlite::format::PageSize;
 use boundlite::platform::{FaultPlatform, FaultTarget, IoFault, MemoryPlatform, Platform};
 use boundlite::record::ValueRef;
 use boundlite::{Config, Connection, Database, Error};
-
-/// A value as both engines report it (the tables here hold no BLOB).
-#[derive(Debug, Clone, PartialEq)]
-enum V {
-    Null,
-    Int(i64),
-    Real(f64),
-    Text(String),
-}
-
-fn from_ours(v: ValueRef<'_>) -> V {
-    match v {
-        ValueRef::Null => V::Null,
-        ValueRef::Integer(i) => V::Int(i),
-        ValueRef::Real(r) => V::Real(r),
-        ValueRef::Text(t) | ValueRef::Blob(t) => V::Text(String::from_utf8_lossy(t).into_owned()),
-    }
-}
-
-fn ours<P: Platform, A: Allocator + Clone>(
-    conn: &Connection<'_, P, A>,
-    sql: &str,
-) -> Result<Vec<Vec<V>>, Error> {
-    let mut stmt = conn.prepare(sql)?;
-    let mut out = Vec::new();
-    while let Some(row) = stmt.step()? {
-        out.push(row.values().map(from_ours).collect());
-    }
-    Ok(out)
-}
-
-fn theirs(conn: &rusqlite::Connection, sql: &str) -> Vec<Vec<V>> {
-    let mut stmt = conn.prepare(sql).unwrap();
-    let n = stmt.column_count();
-    let mut rows = stmt.query([]).unwrap();
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().unwrap() {
-        out.push(
-            (0..n)
-                .map(|i| match row.get_ref(i).unwrap() {
-                    rusqlite::types::ValueRef::Null => V::Null,
-                    rusqlite::types::ValueRef::Integer(i) => V::Int(i),
-                    rusqlite::types::ValueRef::Real(r) => V::Real(r),
-                    rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
-                        V::Text(String::from_utf8_lossy(t).into_owned())
-                    }
-                })
-                .collect(),
-        );
-    }
-    out
-}
+use boundlite_tests::compare::{Exact, Owned};
 
 const ROWS: i64 = 60_000;
 
@@ -115,13 +64,13 @@ fn sorting_60_000_rows_stays_within_the_configured_bound() {
     ];
     for sql in queries {
         arena.reset_peak();
-        let mine = ours(&conn, sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let mine = Exact::ours_ok(&conn, sql);
         let peak = arena.stats().peak_in_use;
         println!(
             "{sql}: {} rows, peak {peak} bytes (bound {bound})",
             mine.len()
         );
-        assert_eq!(mine, theirs(&oracle, sql), "{sql}");
+        assert_eq!(mine, Exact::theirs_ok(&oracle, sql), "{sql}");
         assert!(peak <= bound, "{sql}: peak {peak} > {bound}");
     }
     assert!(db.integrity_check(0).unwrap().is_ok());
@@ -180,13 +129,13 @@ fn every_allocation_failure_while_spilling_and_merging_is_clean() {
     let conn = db.connect();
     fill(&conn, 160);
     for (sql, expected) in SWEPT {
-        let want = ours(&conn, sql).unwrap();
+        let want = Exact::ours(&conn, sql).unwrap();
         assert_eq!(want.len(), expected, "{sql}");
         for persistent in [true, false] {
             let report = oom_sweep(
                 &fault,
                 persistent,
-                |_| ours(&conn, sql),
+                |_| Exact::ours(&conn, sql),
                 |n, e| assert_eq!(e, Error::OutOfMemory, "{sql}: failure {n}"),
             )
             .unwrap();
@@ -198,10 +147,10 @@ fn every_allocation_failure_while_spilling_and_merging_is_clean() {
             );
         }
         // Still usable, and the temporary files are gone.
-        assert_eq!(ours(&conn, sql).unwrap(), want);
+        assert_eq!(Exact::ours(&conn, sql).unwrap(), want);
         assert_eq!(disk.file_count().unwrap(), 2);
     }
-    let before = ours(&conn, "SELECT * FROM t2").unwrap();
+    let before = Exact::ours(&conn, "SELECT * FROM t2").unwrap();
     assert!(before.is_empty());
     let report = oom_sweep(
         &fault,
@@ -210,7 +159,7 @@ fn every_allocation_failure_while_spilling_and_merging_is_clean() {
         |n, e| {
             assert_eq!(e, Error::OutOfMemory, "insert failure {n}");
             assert_eq!(
-                ours(&conn, "SELECT * FROM t2").unwrap(),
+                Exact::ours(&conn, "SELECT * FROM t2").unwrap(),
                 before,
                 "insert failure {n} left rows"
             );
@@ -218,11 +167,11 @@ fn every_allocation_failure_while_spilling_and_merging_is_clean() {
     )
     .unwrap();
     assert_eq!(report.value, 160);
-    let copied = ours(&conn, "SELECT name FROM t2 ORDER BY id").unwrap();
-    let sorted = ours(&conn, "SELECT name FROM t ORDER BY name DESC, id").unwrap();
+    let copied = Exact::ours(&conn, "SELECT name FROM t2 ORDER BY id").unwrap();
+    let sorted = Exact::ours(&conn, "SELECT name FROM t ORDER BY name DESC, id").unwrap();
     assert_eq!(copied, sorted);
     // Changes whose rowid lists spill (eight rowids a run).
-    ours(&conn, "PRAGMA sort_memory = 64").unwrap();
+    Exact::ours(&conn, "PRAGMA sort_memory = 64").unwrap();
     for (change, count) in [
         (
             "UPDATE t2 SET grp = grp + 1 WHERE grp % 2 = 0",
@@ -233,19 +182,19 @@ fn every_allocation_failure_while_spilling_and_merging_is_clean() {
             "SELECT count(*) FROM t2 WHERE grp % 3 = 0",
         ),
     ] {
-        let changed = match ours(&conn, count).unwrap()[0][0] {
-            V::Int(n) => n as usize,
+        let changed = match Exact::ours(&conn, count).unwrap()[0][0] {
+            Exact::Int(n) => n as usize,
             _ => panic!("a count"),
         };
         assert!(changed > 40, "{change}: {changed} rows");
-        let before = ours(&conn, "SELECT * FROM t2").unwrap();
+        let before = Exact::ours(&conn, "SELECT * FROM t2").unwrap();
         let report = oom_sweep(
             &fault,
             true,
             |_| conn.execute(change, &[]),
             |n, e| {
                 assert_eq!(e, Error::OutOfMemory, "{change}: failure {n}");
-                let now = ours(&conn, "SELECT * FROM t2").unwrap();
+                let now = Exact::ours(&conn, "SELECT * FROM t2").unwrap();
                 assert_eq!(now, before, "{change}: failure {n} left a trace");
             },
         )
@@ -267,9 +216,9 @@ fn io_errors_and_a_full_disk_on_temporary_files_change_nothing() {
     fill(&conn, 160);
     let db_bytes = disk.used_bytes().unwrap();
     for (sql, _) in SWEPT {
-        let want = ours(&conn, sql).unwrap();
+        let want = Exact::ours(&conn, sql).unwrap();
         platform.arm(IoFault::Never);
-        ours(&conn, sql).unwrap();
+        Exact::ours(&conn, sql).unwrap();
         let counts = platform.counts();
         let (writes, reads) = (counts.temp_writes, counts.temp_reads);
         assert!(writes > 10 && reads > 10, "{sql}: {counts:?}");
@@ -283,7 +232,7 @@ fn io_errors_and_a_full_disk_on_temporary_files_change_nothing() {
                 _ => IoFault::Once { target, n },
             };
             platform.arm(fault);
-            let err = ours(&conn, sql).expect_err("the failed operation is reported");
+            let err = Exact::ours(&conn, sql).expect_err("the failed operation is reported");
             match target {
                 FaultTarget::DiskFull => assert_eq!(err, Error::Full, "{sql}: {fault:?}"),
                 _ => assert!(matches!(err, Error::Io(_)), "{sql}: {fault:?}: {err}"),
@@ -294,7 +243,11 @@ fn io_errors_and_a_full_disk_on_temporary_files_change_nothing() {
                 db_bytes,
                 "{sql}: {fault:?} left a file"
             );
-            assert_eq!(ours(&conn, sql).unwrap(), want, "{sql}: after {fault:?}");
+            assert_eq!(
+                Exact::ours(&conn, sql).unwrap(),
+                want,
+                "{sql}: after {fault:?}"
+            );
         }
     }
     // A change that sorts: a failed sort leaves the table as it was.
@@ -311,7 +264,7 @@ fn io_errors_and_a_full_disk_on_temporary_files_change_nothing() {
         assert!(matches!(err, Error::Io(_)), "insert, temp write {n}: {err}");
         platform.arm(IoFault::Never);
         assert!(
-            ours(&conn, "SELECT * FROM t2").unwrap().is_empty(),
+            Exact::ours(&conn, "SELECT * FROM t2").unwrap().is_empty(),
             "temp write {n}"
         );
     }
@@ -324,9 +277,9 @@ fn io_errors_and_a_full_disk_on_temporary_files_change_nothing() {
     assert_eq!(conn.execute(INSERT_SORTED, &[]).unwrap(), 160);
     // A change whose rowid list spills: a failed write or read of it
     // leaves every row as it was.
-    ours(&conn, "PRAGMA sort_memory = 64").unwrap();
+    Exact::ours(&conn, "PRAGMA sort_memory = 64").unwrap();
     let delete = "DELETE FROM t2 WHERE grp % 3 = 0";
-    let before = ours(&conn, "SELECT * FROM t2").unwrap();
+    let before = Exact::ours(&conn, "SELECT * FROM t2").unwrap();
     platform.arm(IoFault::Never);
     conn.execute("BEGIN", &[]).unwrap();
     conn.execute(delete, &[]).unwrap();
@@ -345,7 +298,7 @@ fn io_errors_and_a_full_disk_on_temporary_files_change_nothing() {
         platform.arm(IoFault::Never);
         conn.execute("ROLLBACK", &[]).unwrap();
         assert_eq!(
-            ours(&conn, "SELECT * FROM t2").unwrap(),
+            Exact::ours(&conn, "SELECT * FROM t2").unwrap(),
             before,
             "{target:?} {n}"
         );
@@ -353,7 +306,7 @@ fn io_errors_and_a_full_disk_on_temporary_files_change_nothing() {
     let deleted = conn.execute(delete, &[]).unwrap();
     assert_eq!(
         before.len() - deleted,
-        ours(&conn, "SELECT * FROM t2").unwrap().len()
+        Exact::ours(&conn, "SELECT * FROM t2").unwrap().len()
     );
     assert!(deleted > 40);
     assert!(db.integrity_check(0).unwrap().is_ok());

@@ -12,79 +12,9 @@ use boundlite::alloc::Global;
 use boundlite::format::PageSize;
 use boundlite::platform::{FaultPlatform, IoFault, MemoryPlatform};
 use boundlite::record::ValueRef;
-use boundlite::{Config, Connection, Database};
+use boundlite::{Config, Database};
+use boundlite_tests::compare::{Owned, Rows, V};
 use boundlite_tests::rng::{Rng, seed};
-use rusqlite::types::ValueRef as SqliteRef;
-
-/// One value as both engines report it.
-#[derive(Debug, Clone, PartialOrd)]
-enum V {
-    Null,
-    Int(i64),
-    Real(f64),
-    Text(String),
-    Blob(Vec<u8>),
-}
-
-impl PartialEq for V {
-    fn eq(&self, other: &V) -> bool {
-        match (self, other) {
-            (V::Null, V::Null) => true,
-            (V::Int(a), V::Int(b)) => a == b,
-            // Sums of reals may round differently in the last place.
-            (V::Real(a), V::Real(b)) => a == b || (a - b).abs() <= 1e-9 * a.abs().max(b.abs()),
-            (V::Text(a), V::Text(b)) => a == b,
-            (V::Blob(a), V::Blob(b)) => a == b,
-            _ => false,
-        }
-    }
-}
-
-fn from_ours(v: ValueRef<'_>) -> V {
-    match v {
-        ValueRef::Null => V::Null,
-        ValueRef::Integer(i) => V::Int(i),
-        ValueRef::Real(r) => V::Real(r),
-        ValueRef::Text(t) => V::Text(String::from_utf8_lossy(t).into_owned()),
-        ValueRef::Blob(b) => V::Blob(b.to_vec()),
-    }
-}
-
-fn from_sqlite(v: SqliteRef<'_>) -> V {
-    match v {
-        SqliteRef::Null => V::Null,
-        SqliteRef::Integer(i) => V::Int(i),
-        SqliteRef::Real(r) => V::Real(r),
-        SqliteRef::Text(t) => V::Text(String::from_utf8_lossy(t).into_owned()),
-        SqliteRef::Blob(b) => V::Blob(b.to_vec()),
-    }
-}
-
-type Rows = Vec<Vec<V>>;
-
-fn ours<P: boundlite::platform::Platform>(conn: &Connection<'_, P>, sql: &str) -> Rows {
-    let mut stmt = conn.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
-    let mut out = Vec::new();
-    while let Some(row) = stmt.step().unwrap_or_else(|e| panic!("{sql}: {e}")) {
-        out.push(row.values().map(from_ours).collect());
-    }
-    out
-}
-
-fn theirs(conn: &rusqlite::Connection, sql: &str) -> Rows {
-    let mut stmt = conn.prepare(sql).unwrap();
-    let n = stmt.column_count();
-    let mut rows = stmt.query([]).unwrap();
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().unwrap() {
-        out.push(
-            (0..n)
-                .map(|i| from_sqlite(row.get_ref(i).unwrap()))
-                .collect(),
-        );
-    }
-    out
-}
 
 /// A table of `rows` rows with mixed types, texts that differ in case
 /// and trailing spaces, NULLs and repeated values, written by SQLite with
@@ -327,7 +257,7 @@ fn spilled_sorts_match_sqlite() {
     let conn = db.connect();
     for (sql, order, spill) in QUERIES {
         fault.arm(IoFault::Never);
-        let (mut mine, mut expected) = (ours(&conn, sql), theirs(&oracle, sql));
+        let (mut mine, mut expected) = (V::ours_ok(&conn, sql), V::theirs_ok(&oracle, sql));
         if let Order::AsSet = order {
             mine.sort_by(|a, b| a.partial_cmp(b).unwrap());
             expected.sort_by(|a, b| a.partial_cmp(b).unwrap());
@@ -365,7 +295,7 @@ fn a_sort_that_fits_spills_nothing_and_matches_sqlite() {
             continue;
         }
         fault.arm(IoFault::Never);
-        assert_eq!(ours(&conn, sql), theirs(&oracle, sql), "{sql}");
+        assert_eq!(V::ours_ok(&conn, sql), V::theirs_ok(&oracle, sql), "{sql}");
         assert_eq!(fault.counts().temp_writes, 0, "{sql} spilled within 64 KiB");
     }
 }
@@ -376,7 +306,7 @@ fn pragma_sort_memory_reads_and_sets_the_budget() {
     let fault = FaultPlatform::new(&disk);
     let db = Database::open(&fault, "p.db", &Config::DEFAULT, Global).unwrap();
     let conn = db.connect();
-    let value = |sql: &str| ours(&conn, sql)[0][0].clone();
+    let value = |sql: &str| V::ours_ok(&conn, sql)[0][0].clone();
     assert_eq!(
         value("PRAGMA sort_memory"),
         V::Int(Config::DEFAULT_SORT_MEMORY as i64)
@@ -392,12 +322,12 @@ fn pragma_sort_memory_reads_and_sets_the_budget() {
     }
     conn.execute("COMMIT", &[]).unwrap();
     fault.arm(IoFault::Never);
-    ours(&conn, "SELECT x FROM t ORDER BY x");
+    V::ours_ok(&conn, "SELECT x FROM t ORDER BY x");
     assert_eq!(fault.counts().temp_writes, 0);
     assert_eq!(value("PRAGMA sort_memory = 1024"), V::Int(1024));
     assert_eq!(db.sort_memory(), 1024);
     fault.arm(IoFault::Never);
-    let sorted = ours(&conn, "SELECT x FROM t ORDER BY x");
+    let sorted = V::ours_ok(&conn, "SELECT x FROM t ORDER BY x");
     assert!(
         fault.counts().temp_writes > 0,
         "1 KiB holds fewer than 200 rows"
@@ -471,8 +401,8 @@ fn changes_whose_rowids_spill_match_sqlite() {
         let theirs_changed = oracle.execute(sql, []).unwrap();
         assert_eq!(ours_changed, theirs_changed, "{sql}");
         assert_eq!(
-            ours(&conn, everything),
-            theirs(&oracle, everything),
+            V::ours_ok(&conn, everything),
+            V::theirs_ok(&oracle, everything),
             "after {sql}"
         );
     }

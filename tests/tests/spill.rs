@@ -25,7 +25,7 @@ use boundlite::platform::{
 use boundlite::record::ValueRef;
 use boundlite::{Config, Connection, Database, Error};
 use boundlite_std::StdPlatform;
-use boundlite_tests::compare::{Rows, V, both, ours, theirs};
+use boundlite_tests::compare::{Rows, V, assert_sqlite_integrity_ok, both, ours, theirs};
 
 /// The fewest frames a cache may have, of small pages: every transaction
 /// below changes many times more pages than that.
@@ -118,10 +118,7 @@ fn big_transactions_in_the_smallest_cache_match_sqlite() {
     drop(db);
 
     let reopened = rusqlite::Connection::open(dir.path().join("big.db")).unwrap();
-    let check: String = reopened
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(check, "ok");
+    assert_sqlite_integrity_ok(&reopened);
     assert_eq!(theirs(&reopened, everything).unwrap(), expected);
 }
 
@@ -163,10 +160,7 @@ fn readers_see_the_last_commit_while_a_transaction_spills() {
     assert_eq!(ours(&mine, count).unwrap(), during);
     assert_eq!(ours(&other, count).unwrap(), before);
     assert_eq!(theirs(&sqlite, count).unwrap(), before);
-    let check: String = sqlite
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(check, "ok");
+    assert_sqlite_integrity_ok(&sqlite);
     mine.execute("COMMIT", &[]).unwrap();
     assert_eq!(ours(&other, count).unwrap(), during);
     assert_eq!(theirs(&sqlite, count).unwrap(), during);

@@ -26,7 +26,7 @@ use boundlite::record::ValueRef;
 use boundlite::wal::CheckpointMode;
 use boundlite::{Config, Connection, Database, Error};
 use boundlite_std::StdPlatform;
-use boundlite_tests::compare::{Rows, V, both, ours, theirs};
+use boundlite_tests::compare::{Rows, V, assert_sqlite_integrity_ok, both, ours, theirs};
 use boundlite_tests::rng::{Rng, seed};
 
 const SCHEMA: [&str; 3] = [
@@ -232,10 +232,7 @@ fn random_statements_match_sqlite() {
     drop(db);
 
     let reopened = rusqlite::Connection::open(dir.path().join("b.db")).unwrap();
-    let check: String = reopened
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(check, "ok");
+    assert_sqlite_integrity_ok(&reopened);
     assert_eq!(theirs(&reopened, everything).unwrap(), expected);
 }
 

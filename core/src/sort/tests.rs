@@ -16,19 +16,8 @@ use super::{Budget, Nulls, Offer, Row, SortKey, Sorter, Top};
 use crate::alloc::{Allocator, Vec};
 use crate::record::{Collation, SortOrder, ValueRef};
 use crate::sql::eval::Value;
+use crate::test_rng::Rng;
 use crate::{Error, Result};
-
-/// A small deterministic generator.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
 
 /// Row `i`: a mixed-type key, a text key, the sequence number, and a
 /// payload of `payload` bytes.

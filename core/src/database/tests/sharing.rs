@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::btree::TableCursor;
+use crate::test_rng::Rng;
 use crate::wal::CheckpointMode;
 use boundlite_platform::LockLevel;
 
@@ -136,18 +137,6 @@ fn a_reader_in_one_database_holds_back_the_others_checkpoint() {
     commit_n(&b, root, 21).unwrap();
     assert_eq!(check_prefix(&rows(&a.begin_read().unwrap(), root)), 21);
     assert!(a.integrity_check(0).unwrap().is_ok());
-}
-
-/// A tiny deterministic generator (xorshift).
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
 }
 
 /// What the scheduler knows: the last acknowledged commit.

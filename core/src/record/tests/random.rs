@@ -10,22 +10,7 @@ use boundlite_alloc::Vec;
 use super::{decode_all, encode, same};
 use crate::Error;
 use crate::record::{RecordRef, ValueRef, encode_into, encoded_len};
-
-/// xorshift64: reproducible without a dependency.
-pub(super) struct Rng(pub(super) u64);
-
-impl Rng {
-    pub(super) fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    pub(super) fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use crate::test_rng::Rng;
 
 /// A random value whose bytes (if any) live in `pool`.
 pub(super) fn random_value<'a>(rng: &mut Rng, pool: &'a [u8]) -> ValueRef<'a> {

@@ -11,9 +11,10 @@ use std::vec::Vec as StdVec;
 use boundlite_alloc::Vec;
 
 use super::encode;
-use super::random::{Rng, random_value};
+use super::random::random_value;
 use crate::Error;
 use crate::record::{Field, RecordRef, RecordStream, ValueRef, fields_len, locate_column};
+use crate::test_rng::Rng;
 
 /// Random fields, about one in five a zeroblob, and the values the same
 /// record holds with the zeroblobs' bytes written out (in `zeros`).
