@@ -74,6 +74,26 @@ pub(crate) fn with_record<P: Platform, A: Allocator + Clone, R>(
     store: impl FnOnce(&mut Writer<'_, '_, P, A>, Record<'_, '_>, &mut Vec<u8, A>) -> Result<R>,
 ) -> Result<R> {
     let alloc = w.allocator().clone();
+    if zeros.iter().all(Option::is_none) {
+        // The usual row: a bound on its record's size (each value's bytes
+        // and nine for its type and header varints) says it stays on its
+        // page, so it is encoded at once, without sizing its fields first.
+        let bound = values.iter().fold(9usize, |sum, value| {
+            let bytes = match value.as_ref() {
+                ValueRef::Text(t) | ValueRef::Blob(t) => t.len(),
+                _ => 0,
+            };
+            sum.saturating_add(bytes).saturating_add(9)
+        });
+        if !w.spills(bound) {
+            record.clear();
+            let refs = values.iter().map(|v| Ok(v.as_ref()));
+            with_value_refs(values.len(), refs, alloc, |refs| {
+                Ok(encode_into(refs, record)?)
+            })?;
+            return store(w, Record::Encoded, record);
+        }
+    }
     for (i, zero) in zeros.iter_mut().enumerate() {
         // An index entry holds the column's bytes, so they must exist.
         if let (Some(len), Some(slot)) = (*zero, values.get_mut(i))
