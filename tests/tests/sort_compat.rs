@@ -245,6 +245,23 @@ const QUERIES: &[(&str, Order, Spill)] = &[
         Order::Exact,
         Spill::Any,
     ),
+    // Aliases and numbers name output columns after `*` is expanded, and
+    // sort with the collation of the column they are.
+    (
+        "SELECT *, n * 2 AS twice FROM t ORDER BY twice DESC, id",
+        Order::Exact,
+        Spill::Must,
+    ),
+    (
+        "SELECT *, b AS bb FROM t ORDER BY bb, id",
+        Order::Exact,
+        Spill::Must,
+    ),
+    (
+        "SELECT *, id FROM t ORDER BY 3, 1",
+        Order::Exact,
+        Spill::Must,
+    ),
 ];
 
 #[test]

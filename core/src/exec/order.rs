@@ -111,6 +111,65 @@ pub(crate) fn output_collations<A: Allocator + Clone>(
     Ok(())
 }
 
+/// What output column `k` (from 0) of `body` is, once each `*` is
+/// expanded into the columns of the table it names.
+enum Output<'b, 'a, A: Allocator> {
+    /// A result expression.
+    Expr(&'b Expr<'a, A>),
+    /// Column `j` of the table a `*` expands.
+    TableColumn(usize),
+}
+
+/// The output column `k` of `body`, if there is one.
+fn output_at<'b, 'a, A: Allocator + Clone>(
+    body: &'b SelectBody<'a, A>,
+    ctx: &RowContext<'_, '_, A>,
+    mut k: usize,
+) -> Option<Output<'b, 'a, A>> {
+    for column in body.columns.iter() {
+        match column {
+            ResultColumn::Expr { expr, .. } => {
+                if k == 0 {
+                    return Some(Output::Expr(expr));
+                }
+                k -= 1;
+            }
+            ResultColumn::Star | ResultColumn::TableStar(_) => {
+                let width = ctx.table()?.columns.columns.len();
+                if k < width {
+                    return Some(Output::TableColumn(k));
+                }
+                k -= width;
+            }
+        }
+    }
+    None
+}
+
+/// The output position of the result column whose alias `named` accepts,
+/// once each `*` is expanded.
+fn output_of_alias<A: Allocator + Clone>(
+    body: &SelectBody<'_, A>,
+    ctx: &RowContext<'_, '_, A>,
+    named: impl Fn(&str) -> bool,
+) -> Option<usize> {
+    let mut at = 0usize;
+    for column in body.columns.iter() {
+        match column {
+            ResultColumn::Expr { alias, .. } => {
+                if alias.as_ref().and_then(|a| a.as_str()).is_some_and(&named) {
+                    return Some(at);
+                }
+                at += 1;
+            }
+            ResultColumn::Star | ResultColumn::TableStar(_) => {
+                at += ctx.table()?.columns.columns.len();
+            }
+        }
+    }
+    None
+}
+
 /// The collation the sort key `expr` compares TEXT with: that of the
 /// column it is, or of the result column it names by number or alias,
 /// BINARY otherwise.
@@ -119,27 +178,28 @@ pub(crate) fn term_collation<A: Allocator + Clone>(
     body: &SelectBody<'_, A>,
     ctx: &RowContext<'_, '_, A>,
 ) -> Collation {
-    let result = |i: usize| match body.columns.get(i) {
-        Some(ResultColumn::Expr { expr, .. }) => Some(expr),
-        _ => None,
-    };
     let target = match (expr.as_literal(), expr.as_column()) {
         (Some(Literal::Integer(k)), _) => usize::try_from(*k)
             .ok()
             .and_then(|k| k.checked_sub(1))
-            .and_then(result),
-        (_, Some(c)) if c.table.is_none() => body
-            .columns
-            .iter()
-            .position(|rc| {
-                matches!(rc, ResultColumn::Expr { alias: Some(a), .. } if a.as_str().is_some_and(|a| c.column.eq_ignore_ascii_case(a)))
-            })
-            .and_then(result)
-            .or(Some(expr)),
-        _ => Some(expr),
+            .and_then(|k| output_at(body, ctx, k)),
+        (_, Some(c)) if c.table.is_none() => {
+            output_of_alias(body, ctx, |a| c.column.eq_ignore_ascii_case(a))
+                .and_then(|k| output_at(body, ctx, k))
+                .or(Some(Output::Expr(expr)))
+        }
+        _ => Some(Output::Expr(expr)),
     };
-    match target.and_then(|e| e.as_column()) {
-        Some(c) => crate::sql::eval::EvalContext::column_collation(ctx, c),
+    match target {
+        Some(Output::Expr(e)) => match e.as_column() {
+            Some(c) => crate::sql::eval::EvalContext::column_collation(ctx, c),
+            None => Collation::Binary,
+        },
+        Some(Output::TableColumn(j)) => ctx
+            .table()
+            .and_then(|t| t.columns.columns.get(j))
+            .and_then(|c| c.collation)
+            .unwrap_or_default(),
         None => Collation::Binary,
     }
 }
@@ -161,9 +221,7 @@ pub(crate) fn sort_key<A: Allocator + Clone>(
         return Ok(column.try_clone()?);
     }
     if let Some(c) = expr.as_column().filter(|c| c.table.is_none()) {
-        let by_alias = body.columns.iter().position(|rc| {
-            matches!(rc, ResultColumn::Expr { alias: Some(a), .. } if a.as_str().is_some_and(|a| c.column.eq_ignore_ascii_case(a)))
-        });
+        let by_alias = output_of_alias(body, ctx, |a| c.column.eq_ignore_ascii_case(a));
         if let Some(value) = by_alias.and_then(|i| out.get(i)) {
             return Ok(value.try_clone()?);
         }
