@@ -176,14 +176,7 @@ impl Config {
     /// ```
     pub const fn for_heap(heap: usize) -> Config {
         let page_size = Self::DEFAULT.page_size.get();
-        let least = Self::MIN_CACHE_FRAMES;
-        let at_least = Config {
-            cache_frames: least,
-            ..Self::DEFAULT
-        }
-        .cache_bytes(page_size);
-        let per_frame = page_size as usize + FRAME_OVERHEAD;
-        let frames = least + (heap / 4).saturating_sub(at_least) / per_frame;
+        let frames = Self::cache_frames_for_heap(heap, page_size);
         let pages = 3 * page_size as usize;
         let sort_memory = if heap / 8 > pages { heap / 8 } else { pages };
         Config {
@@ -191,6 +184,24 @@ impl Config {
             sort_memory,
             ..Self::DEFAULT
         }
+    }
+}
+
+impl Config {
+    /// The most frames whose cache, at its largest, takes no more than a
+    /// quarter of a heap of `heap` bytes with pages of `page_size` bytes
+    /// ([`cache_bytes`](Self::cache_bytes)), and at least
+    /// [`MIN_CACHE_FRAMES`](Self::MIN_CACHE_FRAMES): the cache
+    /// [`for_heap`](Self::for_heap) gives a file of that page size.
+    pub const fn cache_frames_for_heap(heap: usize, page_size: u32) -> usize {
+        let least = Self::MIN_CACHE_FRAMES;
+        let at_least = Config {
+            cache_frames: least,
+            ..Self::DEFAULT
+        }
+        .cache_bytes(page_size);
+        let per_frame = page_size as usize + FRAME_OVERHEAD;
+        least + (heap / 4).saturating_sub(at_least) / per_frame
     }
 }
 

@@ -306,26 +306,31 @@ impl<S: PageSource, A: Allocator + Clone> Checker<'_, S, A> {
     fn gather(&mut self, page: PageNo, index: u16, payload: &Payload<'_>) -> Result<bool> {
         self.current.clear();
         self.current.try_extend_from_slice(payload.local())?;
+        self.follow(page, index, payload, true)
+    }
+
+    /// Walks a payload's overflow chain, checking its pages and length,
+    /// without collecting its bytes.
+    fn walk_chain(&mut self, page: PageNo, index: u16, payload: &Payload<'_>) -> Result<()> {
+        self.follow(page, index, payload, false).map(|_| ())
+    }
+
+    /// Checks a payload's overflow chain, if it has one, collecting its
+    /// bytes into `current` when `collect`; returns whether it is whole.
+    fn follow(
+        &mut self,
+        page: PageNo,
+        index: u16,
+        payload: &Payload<'_>,
+        collect: bool,
+    ) -> Result<bool> {
         let Some(first) = payload.first_overflow() else {
             return Ok(true);
         };
         let local = payload.local().len() as u32;
         let expected = overflow_page_count(self.usable, payload.size(), local);
         let remaining = payload.size().saturating_sub(local);
-        self.check_chain(page, index, first, expected, remaining, true)
-    }
-
-    /// Walks a payload's overflow chain, checking its pages and length,
-    /// without collecting its bytes.
-    fn walk_chain(&mut self, page: PageNo, index: u16, payload: &Payload<'_>) -> Result<()> {
-        let Some(first) = payload.first_overflow() else {
-            return Ok(());
-        };
-        let local = payload.local().len() as u32;
-        let expected = overflow_page_count(self.usable, payload.size(), local);
-        let remaining = payload.size().saturating_sub(local);
-        self.check_chain(page, index, first, expected, remaining, false)
-            .map(|_| ())
+        self.check_chain(page, index, first, expected, remaining, collect)
     }
 
     /// A row: its overflow chain, and its record's shape. A record whose

@@ -378,6 +378,17 @@ impl<A: Allocator + Clone> PageCache<A> {
     /// The frames holding uncommitted versions, in page order, in the list
     /// every commit reuses. `Misuse` if a handle still pins one.
     pub(crate) fn uncommitted(&self) -> Result<RefMut<'_, Vec<(PageNo, FrameId), A>>> {
+        self.collect_uncommitted(Pinned::Refuse)
+    }
+
+    /// The unpinned frames holding uncommitted versions, in page order, in
+    /// the list every commit reuses: what a spill can write to the log.
+    /// Pinned ones stay, as a handle may still change them.
+    pub(crate) fn spillable(&self) -> Result<RefMut<'_, Vec<(PageNo, FrameId), A>>> {
+        self.collect_uncommitted(Pinned::Skip)
+    }
+
+    fn collect_uncommitted(&self, pinned: Pinned) -> Result<RefMut<'_, Vec<(PageNo, FrameId), A>>> {
         let mut list = self
             .commit_list
             .try_borrow_mut()
@@ -386,31 +397,15 @@ impl<A: Allocator + Clone> PageCache<A> {
         for (id, frame) in self.frames() {
             if let Some((page, Version::Uncommitted)) = frame.key() {
                 if frame.is_pinned() {
-                    return Err(Error::Misuse("commit while a page handle is alive"));
+                    match pinned {
+                        Pinned::Refuse => {
+                            return Err(Error::Misuse("commit while a page handle is alive"));
+                        }
+                        Pinned::Skip => continue,
+                    }
                 }
                 // Room for every allocated frame was reserved as it grew.
                 list.try_push((page, id))?;
-            }
-        }
-        list.sort_unstable_by_key(|(page, _)| *page);
-        Ok(list)
-    }
-
-    /// The unpinned frames holding uncommitted versions, in page order, in
-    /// the list every commit reuses: what a spill can write to the log.
-    /// Pinned ones stay, as a handle may still change them.
-    pub(crate) fn spillable(&self) -> Result<RefMut<'_, Vec<(PageNo, FrameId), A>>> {
-        let mut list = self
-            .commit_list
-            .try_borrow_mut()
-            .map_err(|_| busy_index())?;
-        list.clear();
-        for (id, frame) in self.frames() {
-            if let Some((page, Version::Uncommitted)) = frame.key() {
-                if !frame.is_pinned() {
-                    // Room for every allocated frame was reserved as it grew.
-                    list.try_push((page, id))?;
-                }
             }
         }
         list.sort_unstable_by_key(|(page, _)| *page);
@@ -531,4 +526,13 @@ fn no_buffer() -> Error {
 
 fn busy_frame() -> Error {
     Error::Misuse("page is already borrowed in a conflicting way")
+}
+
+/// What collecting the uncommitted frames does with a pinned one.
+#[derive(Clone, Copy)]
+enum Pinned {
+    /// A commit: no handle may live, so it is a misuse.
+    Refuse,
+    /// A spill: the handle may still change the page, so it stays.
+    Skip,
 }

@@ -577,26 +577,27 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
     /// Which version of page `no` a view that includes log frames up to
     /// `log_end` reads: its latest frame there, else the database file's.
     fn resolve(&self, no: PageNo, log_end: u32) -> Result<Version> {
+        self.resolve_with(no, |_| log_end)
+    }
+
+    /// Which version of page `no` a view that includes log frames up to
+    /// the one `end` picks of the log reads.
+    fn resolve_with(&self, no: PageNo, end: impl FnOnce(&Wal<F, A>) -> u32) -> Result<Version> {
         let Some(wal) = self.wal.get() else {
             return Ok(Version::File);
         };
         let wal = wal.try_borrow().map_err(|_| reentrant())?;
-        Ok(wal.find(no, log_end).map_or(Version::File, Version::Log))
+        Ok(wal.find(no, end(&wal)).map_or(Version::File, Version::Log))
     }
 
     /// Which version of page `no` this pager's own transaction reads: a
     /// write transaction's latest frame, spilled ones included, else the
     /// last commit's.
     fn resolve_own(&self, no: PageNo) -> Result<Version> {
-        let Some(wal) = self.wal.get() else {
-            return Ok(Version::File);
-        };
-        let wal = wal.try_borrow().map_err(|_| reentrant())?;
-        let end = match self.txn.get() {
-            Txn::Write => wal.last_frame(),
-            Txn::Idle => self.log_end.get(),
-        };
-        Ok(wal.find(no, end).map_or(Version::File, Version::Log))
+        match self.txn.get() {
+            Txn::Write => self.resolve_with(no, Wal::last_frame),
+            Txn::Idle => self.resolve(no, self.log_end.get()),
+        }
     }
 
     fn check_writing(&self) -> Result<()> {

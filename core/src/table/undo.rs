@@ -287,7 +287,9 @@ const TAG_ROW_DELETED: u8 = 2;
 const TAG_KEY_INSERTED: u8 = 3;
 const TAG_KEY_DELETED: u8 = 4;
 
-fn damaged() -> Error {
+/// A segment of the undo log read back from its temporary file that does
+/// not decode.
+pub(super) fn damaged() -> Error {
     Error::corrupt_file("a statement's undo log read back from its temporary file is damaged")
 }
 

@@ -23,7 +23,7 @@
 
 use boundlite_platform::{ErrorKind, File, Platform};
 
-use super::undo::UndoLog;
+use super::undo::{UndoLog, damaged};
 use crate::alloc::{Allocator, Vec};
 use crate::{Error, Result};
 
@@ -113,8 +113,4 @@ fn read<F: File>(file: &mut F, at: u64, buf: &mut [u8]) -> Result<()> {
         Err(e) if e.kind() == ErrorKind::UnexpectedEof => Err(damaged()),
         Err(e) => Err(e.into()),
     }
-}
-
-fn damaged() -> Error {
-    Error::corrupt_file("a statement's undo log read back from its temporary file is damaged")
 }

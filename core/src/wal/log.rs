@@ -223,16 +223,7 @@ impl<F: File, A: Allocator + Clone> Wal<F, A> {
         if buf.len() != self.page_size.get() as usize {
             return Err(Error::Misuse("buffer is not one page long"));
         }
-        match self
-            .file
-            .read_exact_at(frame.data_offset(self.page_size.get()), buf)
-        {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == ErrorKind::UnexpectedEof => Err(Error::corrupt_file(
-                "the write-ahead log is shorter than its frames",
-            )),
-            Err(e) => Err(e.into()),
-        }
+        self.read_frame_bytes(frame.data_offset(self.page_size.get()), buf)
     }
 
     /// Reads the version of `page` a reader of `snapshot` sees into `buf`,

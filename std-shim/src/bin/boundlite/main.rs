@@ -16,7 +16,7 @@
 //!   and the shell's parsing and `box` rows take comes from it, and
 //!   running out is an "out of memory" error for the statement, after
 //!   which the shell goes on. The page cache gets at most a quarter of the
-//!   arena (see [`heap_cache_frames`]); `PRAGMA cache_size` changes it.
+//!   arena (see `Config::cache_frames_for_heap`); `PRAGMA cache_size` changes it.
 //!
 //! The modules: `render` (output modes), `names` (column names for
 //! headers), `shell` (statements and dot commands), `input` (reading
@@ -193,23 +193,6 @@ fn shell_config(heap: Option<usize>) -> Config {
     }
 }
 
-/// The most frames whose cache, at its largest, takes no more than a
-/// quarter of a heap of `heap` bytes with pages of `page_size` bytes
-/// ([`Config::cache_bytes`]), and at least [`Config::MIN_CACHE_FRAMES`]:
-/// the rest of the heap is for everything else a statement needs.
-fn heap_cache_frames(heap: usize, page_size: u32) -> usize {
-    let at = |frames| {
-        Config {
-            cache_frames: frames,
-            ..Config::DEFAULT
-        }
-        .cache_bytes(page_size)
-    };
-    let least = Config::MIN_CACHE_FRAMES;
-    let per_frame = at(least + 1).saturating_sub(at(least)).max(1);
-    least + (heap / 4).saturating_sub(at(least)) / per_frame
-}
-
 /// Opens the database `options` name with `config` in `alloc`, and runs
 /// the shell on it.
 fn open_and_run<A: Heap>(options: &Options<'_>, config: &Config, alloc: A) -> ExitCode {
@@ -227,7 +210,7 @@ fn open_and_run<A: Heap>(options: &Options<'_>, config: &Config, alloc: A) -> Ex
     };
     if let Some(bytes) = options.heap {
         // A file of its own page size gets the frames that fit it.
-        let frames = heap_cache_frames(bytes, db.pager().page_size());
+        let frames = Config::cache_frames_for_heap(bytes, db.pager().page_size());
         if let Err(e) = db.pager().set_cache_frames(frames) {
             eprintln!("Error: {e}");
             return ExitCode::FAILURE;
