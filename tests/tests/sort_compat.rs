@@ -94,6 +94,33 @@ enum Spill {
 }
 
 const QUERIES: &[(&str, Order, Spill)] = &[
+    // A COLLATE in a term names the collation the sort compares with,
+    // over the column's own.
+    (
+        "SELECT id, c FROM t ORDER BY c COLLATE NOCASE, id",
+        Order::Exact,
+        Spill::Must,
+    ),
+    (
+        "SELECT id, b FROM t ORDER BY b COLLATE BINARY DESC, id",
+        Order::Exact,
+        Spill::Must,
+    ),
+    (
+        "SELECT c COLLATE NOCASE AS k, id FROM t ORDER BY k, id",
+        Order::Exact,
+        Spill::Must,
+    ),
+    (
+        "SELECT DISTINCT c COLLATE NOCASE FROM t ORDER BY 1",
+        Order::Exact,
+        Spill::Must,
+    ),
+    (
+        "SELECT DISTINCT d COLLATE BINARY FROM t ORDER BY 1",
+        Order::Exact,
+        Spill::Must,
+    ),
     (
         "SELECT id, a FROM t ORDER BY a, id",
         Order::Exact,

@@ -153,7 +153,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             }
             if entries.is_none() {
                 for expr in body.group_by.iter() {
-                    collations.try_push(collation_of(expr, ctx))?;
+                    collations.try_push(order::expr_collation(expr, ctx)?)?;
                 }
                 entries = Some(Sorter::new(
                     half.platform,
@@ -296,17 +296,6 @@ fn close_at<P: Platform, A: Allocator + Clone>(
     source.with_row(env, alias, |ctx| group.close(ctx))
 }
 
-/// The collation grouping by `expr` uses: a column's own, else BINARY.
-fn collation_of<A: Allocator + Clone>(
-    expr: &Expr<'_, A>,
-    ctx: &RowContext<'_, '_, A>,
-) -> Collation {
-    match expr.as_column() {
-        Some(c) => ctx.column_collation(c),
-        None => Collation::Binary,
-    }
-}
-
 /// The group being aggregated, and the rows of those closed.
 struct Group<'g, 'q, 'a, 'p, P: Platform, A: Allocator + Clone> {
     body: &'g SelectBody<'a, A>,
@@ -378,7 +367,7 @@ impl<P: Platform, A: Allocator + Clone> Group<'_, '_, '_, '_, P, A> {
         if !self.rows.is_started() {
             for term in terms.iter() {
                 self.collations
-                    .try_push(order::term_collation(&term.expr, self.body, ctx))?;
+                    .try_push(order::term_collation(&term.expr, self.body, ctx)?)?;
             }
             let mut outputs = Vec::new_in(ctx.allocator());
             order::output_collations(self.body, ctx, &mut outputs)?;

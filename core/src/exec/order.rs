@@ -16,7 +16,7 @@ use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, TryClone, Vec};
 use crate::record::Collation;
-use crate::sql::eval::{Value, evaluate};
+use crate::sql::eval::{Value, evaluate, explicit_collation};
 use crate::sql::{Expr, Literal, ResultColumn, Select, SelectBody};
 use crate::{Error, Result};
 
@@ -58,7 +58,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             output(body, ctx, &mut out)?;
             if !ordered.is_started() {
                 for term in terms.iter() {
-                    collations.try_push(term_collation(&term.expr, body, ctx))?;
+                    collations.try_push(term_collation(&term.expr, body, ctx)?)?;
                 }
                 output_collations(body, ctx, &mut outputs)?;
                 ordered.start(terms, &collations, &outputs)?;
@@ -82,9 +82,9 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     ordered.finish()
 }
 
-/// The collation of each result column of `body` into `into`: a bare
-/// column's own (every column's, for `*`), BINARY for any other
-/// expression. `DISTINCT` compares with them.
+/// The collation of each result column of `body` into `into` (see
+/// [`expr_collation`]; every column's own, for `*`). `DISTINCT` compares
+/// with them.
 pub(crate) fn output_collations<A: Allocator + Clone>(
     body: &SelectBody<'_, A>,
     ctx: &RowContext<'_, '_, A>,
@@ -94,11 +94,7 @@ pub(crate) fn output_collations<A: Allocator + Clone>(
     for column in body.columns.iter() {
         match column {
             ResultColumn::Expr { expr, .. } => {
-                let collation = match expr.as_column() {
-                    Some(c) => crate::sql::eval::EvalContext::column_collation(ctx, c),
-                    None => Collation::Binary,
-                };
-                into.try_push(collation)?;
+                into.try_push(expr_collation(expr, ctx)?)?;
             }
             ResultColumn::Star | ResultColumn::TableStar(_) => {
                 let table = ctx.table().ok_or(Error::Sql("no tables specified"))?;
@@ -170,14 +166,30 @@ fn output_of_alias<A: Allocator + Clone>(
     None
 }
 
+/// The collation a key `expr` compares TEXT with, as SQLite finds it:
+/// the one a `COLLATE` in it names, else a bare column's own, else
+/// BINARY. An unknown collation name is an error.
+pub(crate) fn expr_collation<A: Allocator + Clone>(
+    expr: &Expr<'_, A>,
+    ctx: &RowContext<'_, '_, A>,
+) -> Result<Collation> {
+    if let Some(named) = explicit_collation(expr)? {
+        return Ok(named);
+    }
+    Ok(match expr.as_column() {
+        Some(c) => crate::sql::eval::EvalContext::column_collation(ctx, c),
+        None => Collation::Binary,
+    })
+}
+
 /// The collation the sort key `expr` compares TEXT with: that of the
-/// column it is, or of the result column it names by number or alias,
-/// BINARY otherwise.
+/// expression it is (see [`expr_collation`]), or of the result column it
+/// names by number or alias.
 pub(crate) fn term_collation<A: Allocator + Clone>(
     expr: &Expr<'_, A>,
     body: &SelectBody<'_, A>,
     ctx: &RowContext<'_, '_, A>,
-) -> Collation {
+) -> Result<Collation> {
     let target = match (expr.as_literal(), expr.as_column()) {
         (Some(Literal::Integer(k)), _) => usize::try_from(*k)
             .ok()
@@ -191,16 +203,13 @@ pub(crate) fn term_collation<A: Allocator + Clone>(
         _ => Some(Output::Expr(expr)),
     };
     match target {
-        Some(Output::Expr(e)) => match e.as_column() {
-            Some(c) => crate::sql::eval::EvalContext::column_collation(ctx, c),
-            None => Collation::Binary,
-        },
-        Some(Output::TableColumn(j)) => ctx
+        Some(Output::Expr(e)) => expr_collation(e, ctx),
+        Some(Output::TableColumn(j)) => Ok(ctx
             .table()
             .and_then(|t| t.columns.columns.get(j))
             .and_then(|c| c.collation)
-            .unwrap_or_default(),
-        None => Collation::Binary,
+            .unwrap_or_default()),
+        None => Ok(Collation::Binary),
     }
 }
 

@@ -68,6 +68,7 @@ pub use func::Scalar;
 pub use like::{glob, like};
 pub use num::NumText;
 pub use ops::{arithmetic, bitwise, concat};
+pub(crate) use resolve::explicit_collation;
 pub use value::Value;
 
 /// What an expression reads from outside itself.
