@@ -526,7 +526,13 @@ fn build_ours(path: &std::path::Path, page_size: u32) {
     }
     let mut editor = SchemaEditor::new(&pager, &mut writer, Global);
     editor
-        .create_index("t_name", "t", "CREATE INDEX t_name ON t(name DESC, id)")
+        .create_index(
+            "t_name",
+            "t",
+            "CREATE INDEX t_name ON t(name DESC, id)",
+            &&boundlite::platform::MemoryPlatform::new(),
+            boundlite::Config::DEFAULT_SORT_MEMORY,
+        )
         .unwrap();
     editor.drop_table("gone").unwrap();
     pager.commit().unwrap();

@@ -305,6 +305,8 @@ fn schemas_our_editor_writes_are_read_and_used_by_sqlite() {
                 "items_name",
                 "items",
                 "CREATE INDEX items_name ON items(name DESC, qty)",
+                &&boundlite::platform::MemoryPlatform::new(),
+                Config::DEFAULT_SORT_MEMORY,
             )
             .unwrap();
         editor
@@ -403,6 +405,8 @@ fn schemas_our_editor_writes_are_read_and_used_by_sqlite() {
             "items_qty",
             "items",
             "CREATE INDEX items_qty ON items(qty, sku COLLATE RTRIM)",
+            &&boundlite::platform::MemoryPlatform::new(),
+            Config::DEFAULT_SORT_MEMORY,
         )
         .unwrap();
     pager.commit().unwrap();

@@ -34,6 +34,8 @@
 //!   not fit or leaves a page under a third full, growing and shrinking
 //!   the root in place;
 //! - `cell_list`: a page's cells held off the page while it is rebuilt;
+//! - `build`: [`IndexBuild`], an empty index filled bottom up from keys
+//!   in order, each page written once (`CREATE INDEX`);
 //! - `spill`: writing and freeing overflow chains, a chain filled page by
 //!   page from a [`PayloadBytes`] so a payload is never held whole.
 //!
@@ -47,6 +49,7 @@
 
 mod balance;
 pub mod blob;
+mod build;
 pub mod cell;
 mod cell_list;
 pub mod cursor;
@@ -62,6 +65,7 @@ mod writer;
 mod tests;
 
 pub use blob::PayloadPlace;
+pub use build::IndexBuild;
 pub use cell::{Cell, Payload};
 pub use cursor::{
     CursorState, IndexCursor, MAX_DEPTH, PayloadRef, SeekMode, StoredRecord, TableCursor,

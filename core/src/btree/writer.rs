@@ -149,9 +149,9 @@ pub struct TreeWriter<A: Allocator + Clone> {
     pub(crate) parent: CellList<A>,
     pub(crate) combined: CellList<A>,
     pub(crate) scratch: Vec<u8, A>,
-    cell: Vec<u8, A>,
+    pub(crate) cell: Vec<u8, A>,
     key: Vec<u8, A>,
-    other: Vec<u8, A>,
+    pub(crate) other: Vec<u8, A>,
     /// Set while an append (a cell past the last of a leaf) is balanced:
     /// the leaf level is then packed rather than evened out.
     pub(crate) appending: bool,
@@ -598,7 +598,7 @@ impl<A: Allocator + Clone> TreeWriter<A> {
     /// Builds in `self.cell` the cell for a payload (with its rowid on
     /// table leaves), writing the part that does not stay local to an
     /// overflow chain page by page.
-    fn build_payload_cell<S: PageStore, P: PayloadBytes + ?Sized>(
+    pub(crate) fn build_payload_cell<S: PageStore, P: PayloadBytes + ?Sized>(
         &mut self,
         store: &S,
         kind: PayloadKind,
@@ -773,7 +773,7 @@ fn free_overflow_of<S: PageStore>(store: &S, view: &BTreePage<'_>, index: u16) -
 }
 
 /// Pads a cell to the 4 bytes a page gives every cell.
-fn pad_cell<A: Allocator>(cell: &mut Vec<u8, A>) -> Result<()> {
+pub(crate) fn pad_cell<A: Allocator>(cell: &mut Vec<u8, A>) -> Result<()> {
     if cell.len() < 4 {
         cell.try_resize(4, 0)?;
     }

@@ -105,8 +105,15 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
     /// `sql`, filled from the table's rows. Returns its root page.
     pub fn create_index(&self, name: &str, table: &str, sql: &str) -> Result<PageNo> {
         let alloc = self.db.alloc.clone();
+        let (platform, sort_memory) = (self.db.platform(), self.db.sort_memory());
         self.change(|writer, pager| {
-            SchemaEditor::new(pager, writer, alloc).create_index(name, table, sql)
+            SchemaEditor::new(pager, writer, alloc).create_index(
+                name,
+                table,
+                sql,
+                platform,
+                sort_memory,
+            )
         })
     }
 

@@ -252,6 +252,37 @@ impl<'a> RecordRef<'a> {
     }
 }
 
+/// The value of a record's first column, read without walking the rest
+/// of its header (`None` for a record of no columns): what a sort's key
+/// prefix needs. Bytes out of place are `Corrupt`, as for
+/// [`RecordRef::parse`]; the rest of the record is not checked.
+pub(crate) fn leading_value(payload: &[u8]) -> Result<Option<ValueRef<'_>>> {
+    let p = Reader::new(payload, None);
+    let (header_len, first) = p
+        .varint(0)
+        .map_err(|_| p.corrupt("record header size runs past the payload"))?;
+    let header_len = usize::try_from(header_len)
+        .ok()
+        .filter(|&len| len >= first && len <= p.len())
+        .ok_or(p.corrupt("record header size is outside the payload"))?;
+    if header_len == first {
+        return Ok(None);
+    }
+    let header = p.sub(0, header_len)?;
+    let (code, _) = header
+        .varint(first)
+        .map_err(|_| p.corrupt("serial type runs past the record header"))?;
+    let serial = SerialType::from_code(code).ok_or(p.corrupt("reserved serial type"))?;
+    let record = RecordRef {
+        payload: p,
+        size: payload.len(),
+        header_len,
+        column_count: 1,
+        single_byte_types: None,
+    };
+    record.decode(serial, header_len).map(Some)
+}
+
 /// The body length of the serial type `code`, one byte below 0x80 and
 /// neither of the reserved 10 and 11.
 #[inline]

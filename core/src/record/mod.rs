@@ -27,6 +27,7 @@ mod tests;
 pub use compare::{
     Collation, KeyColumn, SortOrder, compare_record_with_values, compare_records, compare_values,
 };
+pub(crate) use decode::leading_value;
 pub use decode::{Columns, RecordRef};
 pub use encode::{encode_into, encode_into_with, encoded_len, encoded_len_with};
 pub use serial::SerialType;

@@ -8,10 +8,10 @@
 //! writer, the editor leaves committing or rolling back to its caller: an
 //! error may leave part of a change in the transaction.
 
-use boundlite_platform::File;
+use boundlite_platform::{File, Platform};
 
 use crate::alloc::{Allocator, Vec, try_format_in};
-use crate::btree::{IndexCursor, TableCursor, TreeKind, TreeWriter};
+use crate::btree::{TableCursor, TreeKind, TreeWriter};
 use crate::format::{SCHEMA_FORMAT, TextEncoding};
 use crate::pager::Pager;
 use crate::record::{KeyColumn, RecordRef, ValueRef, encode_into};
@@ -21,6 +21,7 @@ use crate::schema::key::{KeyBuilt, build_index_key, same_key};
 use crate::schema::{
     AUTOINDEX_PREFIX, EntryKind, SCHEMA_ROOT, SEQUENCE_SQL, SEQUENCE_TABLE, SchemaEntry,
 };
+use crate::sort::{Budget, KeyOrder, RecordSorter};
 use crate::sql::{Stmt, parse_one};
 use crate::{Error, PageNo, Result, RowId};
 
@@ -177,7 +178,18 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
     /// table that has rows is `Error::Sql` (index maintenance here evaluates
     /// no SQL). The table's stored SQL not parsing is `Error::Corrupt`;
     /// `sql` not parsing is the parser's syntax error.
-    pub fn create_index(&mut self, name: &str, table: &str, sql: &str) -> Result<PageNo> {
+    ///
+    /// The keys are sorted in `sort_memory` bytes, spilling to temporary
+    /// files of `platform` past it, then the index is built bottom up from
+    /// them, each page written once.
+    pub fn create_index<P: Platform>(
+        &mut self,
+        name: &str,
+        table: &str,
+        sql: &str,
+        platform: &P,
+        sort_memory: usize,
+    ) -> Result<PageNo> {
         let entry = self.table_entry(table)?;
         let table_root = entry
             .root
@@ -206,10 +218,18 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
             ));
         }
         let root = self.writer.create_tree(self.pager, TreeKind::Index)?;
-        self.fill_index(&columns, &index, table_root, root, &keys)?;
-        if index.unique {
-            self.check_unique(root, &keys)?;
-        }
+        let budget = Budget {
+            bytes: sort_memory,
+            page: self.pager.page_size() as usize,
+        };
+        let filling = Filling {
+            columns: &columns,
+            index: &index,
+            table_root,
+            root,
+            keys: &keys,
+        };
+        self.fill_index(&filling, platform, budget)?;
         self.add_entry(&NewEntry {
             kind: EntryKind::Index,
             name,
@@ -356,64 +376,77 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
             .update_header(|h| h.schema_cookie = h.schema_cookie.wrapping_add(1))
     }
 
-    /// Inserts the entry of every row of the table rooted at `table_root`
-    /// into the index rooted at `root`.
-    fn fill_index<B: Allocator>(
+    /// Fills the empty index `filling.root` with the entry of every row
+    /// of its table: the entries are sorted in `budget`, then built into
+    /// the tree in order; a `UNIQUE` index fails with `Error::Constraint`
+    /// on the first two neighbours that share a key with no NULL in it.
+    fn fill_index<P: Platform, B: Allocator>(
         &mut self,
-        columns: &TableColumns<A>,
-        index: &IndexColumns<B>,
-        table_root: PageNo,
-        root: PageNo,
-        keys: &[KeyColumn],
+        filling: &Filling<'_, A, B>,
+        platform: &P,
+        budget: Budget,
     ) -> Result<()> {
-        let mut cursor = TableCursor::new(self.pager, table_root, Vec::new_in(self.alloc.clone()));
-        let mut more = cursor.first()?;
-        if more && index.partial {
+        let (columns, index) = (filling.columns, filling.index);
+        let order = KeyOrder::new(filling.keys);
+        let mut sorter = RecordSorter::new(platform, order, budget, self.alloc.clone());
+        let mut cursor = TableCursor::new(
+            self.pager,
+            filling.table_root,
+            Vec::new_in(self.alloc.clone()),
+        );
+        let any = cursor.first()?;
+        if any && index.partial {
             return Err(Error::Sql("partial indexes over rows are not supported"));
         }
-        while more {
-            let rowid = cursor.rowid()?;
-            {
-                let payload = cursor.payload()?;
-                let record = RecordRef::parse(&payload, Some(table_root))?;
-                if build_index_key(columns, index, &record, rowid, &mut self.record)?
-                    == KeyBuilt::Unknown
-                {
-                    return Err(Error::Sql(
-                        "index keys that need SQL evaluated are not supported",
-                    ));
+        let key = &mut self.record;
+        let mut unknown = false;
+        if any {
+            // One visit per leaf: the rows of a page are read together.
+            cursor.scan(|rowid, bytes| {
+                let record = RecordRef::parse(bytes, Some(filling.table_root))?;
+                if build_index_key(columns, index, &record, rowid, key)? == KeyBuilt::Unknown {
+                    unknown = true;
+                    return Ok(true);
                 }
-            }
-            self.writer
-                .insert_key(self.pager, root, &self.record, keys)?;
-            more = cursor.next()?;
+                sorter.push(key)?;
+                Ok(false)
+            })?;
         }
-        Ok(())
-    }
-
-    /// Fails with `Error::Constraint` when two neighbouring entries of the
-    /// index rooted at `root` share a key with no NULL in it.
-    fn check_unique(&mut self, root: PageNo, keys: &[KeyColumn]) -> Result<()> {
-        let mut cursor = IndexCursor::new(self.pager, root, Vec::new_in(self.alloc.clone()));
-        let mut previous: Vec<u8, A> = Vec::new_in(self.alloc.clone());
-        let mut have_previous = false;
-        let mut more = cursor.first()?;
-        while more {
-            {
-                let payload = cursor.payload()?;
-                if have_previous {
-                    let a = RecordRef::parse(&previous, Some(root))?;
-                    let b = RecordRef::parse(&payload, Some(root))?;
-                    if same_key(&a, &b, keys)? {
-                        return Err(Error::Constraint("UNIQUE constraint failed"));
-                    }
+        if unknown {
+            return Err(Error::Sql(
+                "index keys that need SQL evaluated are not supported",
+            ));
+        }
+        drop(cursor);
+        let mut sorted = sorter.finish()?;
+        let mut build = self.writer.build_index(self.pager, filling.root)?;
+        let previous = &mut self.record;
+        previous.clear();
+        while let Some(key) = sorted.next()? {
+            if index.unique {
+                if !previous.is_empty()
+                    && same_key(
+                        &RecordRef::parse(previous, Some(filling.root))?,
+                        &RecordRef::parse(key, Some(filling.root))?,
+                        filling.keys,
+                    )?
+                {
+                    return Err(Error::Constraint("UNIQUE constraint failed"));
                 }
                 previous.clear();
-                previous.try_extend_from_slice(&payload)?;
-                have_previous = true;
+                previous.try_extend_from_slice(key)?;
             }
-            more = cursor.next()?;
+            build.push(key)?;
         }
-        Ok(())
+        build.finish()
     }
+}
+
+/// What [`SchemaEditor::fill_index`] fills, and from where.
+struct Filling<'f, A: Allocator, B: Allocator> {
+    columns: &'f TableColumns<A>,
+    index: &'f IndexColumns<B>,
+    table_root: PageNo,
+    root: PageNo,
+    keys: &'f [KeyColumn],
 }

@@ -41,13 +41,20 @@ pub fn build_index_key<A: Allocator, B: Allocator, C: Allocator>(
     // The entry ends with the rowid as an SQL INTEGER.
     let rowid = rowid.get();
     out.clear();
+    // The values of the first key columns, each decoded once; a wider
+    // key decodes the rest again on each pass.
+    let mut decoded = [ValueRef::Null; DECODED];
     // First pass: the serial types, to size the header.
-    let mut types_len = varint_len(SerialType::for_integer(rowid, SCHEMA_FORMAT).code());
-    let mut body_len = SerialType::for_integer(rowid, SCHEMA_FORMAT).body_len();
-    for column in index.columns.iter() {
+    let rowid_type = SerialType::for_integer(rowid, SCHEMA_FORMAT);
+    let mut types_len = varint_len(rowid_type.code());
+    let mut body_len = rowid_type.body_len();
+    for (k, column) in index.columns.iter().enumerate() {
         let Some(value) = value_of(table, column, row, rowid)? else {
             return Ok(KeyBuilt::Unknown);
         };
+        if let Some(slot) = decoded.get_mut(k) {
+            *slot = value;
+        }
         let serial = value.serial_type(SCHEMA_FORMAT);
         types_len = types_len.saturating_add(varint_len(serial.code()));
         body_len = body_len.saturating_add(serial.body_len());
@@ -55,19 +62,40 @@ pub fn build_index_key<A: Allocator, B: Allocator, C: Allocator>(
     let header_len = header_len(types_len);
     out.try_reserve(header_len.saturating_add(body_len))?;
     out.try_extend_from_slice(Varint::new(header_len as u64).as_bytes())?;
-    for column in index.columns.iter() {
-        let value = value_of(table, column, row, rowid)?.unwrap_or(ValueRef::Null);
-        let code = value.serial_type(SCHEMA_FORMAT).code();
+    for (k, column) in index.columns.iter().enumerate() {
+        let code = decoded_or_value(&decoded, k, table, column, row, rowid)?
+            .serial_type(SCHEMA_FORMAT)
+            .code();
         out.try_extend_from_slice(Varint::new(code).as_bytes())?;
     }
-    let rowid_type = SerialType::for_integer(rowid, SCHEMA_FORMAT);
     out.try_extend_from_slice(Varint::new(rowid_type.code()).as_bytes())?;
-    for column in index.columns.iter() {
-        let value = value_of(table, column, row, rowid)?.unwrap_or(ValueRef::Null);
-        append_body(&value, out)?;
+    for (k, column) in index.columns.iter().enumerate() {
+        append_body(
+            &decoded_or_value(&decoded, k, table, column, row, rowid)?,
+            out,
+        )?;
     }
     append_body(&ValueRef::Integer(rowid), out)?;
     Ok(KeyBuilt::Built)
+}
+
+/// How many key columns [`build_index_key`] decodes only once.
+const DECODED: usize = 8;
+
+/// Key column `k`'s value: from `decoded` when it holds it, else decoded
+/// from the row again.
+fn decoded_or_value<'r, B: Allocator>(
+    decoded: &[ValueRef<'r>],
+    k: usize,
+    table: &TableColumns<B>,
+    column: &IndexColumn,
+    row: &RecordRef<'r>,
+    rowid: i64,
+) -> Result<ValueRef<'r>> {
+    match decoded.get(k) {
+        Some(v) => Ok(*v),
+        None => Ok(value_of(table, column, row, rowid)?.unwrap_or(ValueRef::Null)),
+    }
 }
 
 /// The value key column `column` takes for the row; `None` when unknown.

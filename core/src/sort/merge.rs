@@ -4,9 +4,11 @@
 //! The runs' current records sit in a binary min-heap of reader indexes,
 //! ordered by the sort keys and then by run index: the run written first
 //! wins a tie, so a merge keeps the order rows came in (runs hold
-//! consecutive stretches of the input). Each step decodes only the
-//! records it compares, and allocates nothing once the readers exist
-//! (a record longer than a page grows its reader's buffer once).
+//! consecutive stretches of the input). Each record's prefix (see
+//! [`RecordOrder`]) is taken once, when its reader reaches it; a step
+//! decodes records only when their prefixes tie, and allocates nothing
+//! once the readers exist (a record longer than a page grows its
+//! reader's buffer once).
 
 use core::cmp::Ordering;
 
@@ -14,42 +16,54 @@ use boundlite_platform::File;
 
 use crate::Result;
 use crate::alloc::{Allocator, Vec};
-use crate::record::RecordRef;
 
-use super::order::{SortKey, compare_records};
+use super::order::RecordOrder;
 use super::run::{Run, RunReader};
 
 /// The merge of some runs, positioned on the smallest record not yet
 /// taken.
 pub(crate) struct Merge<A: Allocator> {
     readers: Vec<RunReader<A>, A>,
+    /// The prefix of each reader's current record.
+    prefixes: Vec<u64, A>,
     /// Readers that have a current record, the smallest first.
     heap: Vec<usize, A>,
 }
 
 impl<A: Allocator + Clone> Merge<A> {
     /// Starts merging `runs` of `file`, with `page`-byte read buffers.
-    pub fn start<F: File>(
+    pub fn start<F: File, O: RecordOrder + ?Sized>(
         file: &mut F,
         runs: &[Run],
         page: usize,
-        keys: &[SortKey],
+        order: &O,
         alloc: A,
     ) -> Result<Self> {
         let mut readers = Vec::try_with_capacity_in(runs.len(), alloc.clone())?;
+        let mut prefixes = Vec::try_with_capacity_in(runs.len(), alloc.clone())?;
         let mut heap = Vec::try_with_capacity_in(runs.len(), alloc.clone())?;
         for run in runs {
             let mut reader = RunReader::new(*run, page, alloc.clone())?;
             let some = reader.advance(file)?;
+            let prefix = if some {
+                order.prefix(reader.record())?
+            } else {
+                0
+            };
             // Within the capacity reserved above: never allocates.
             readers.try_push(reader)?;
+            prefixes.try_push(prefix)?;
             if some {
                 heap.try_push(readers.len() - 1)?;
             }
         }
-        let mut merge = Merge { readers, heap };
+        let mut merge = Merge {
+            readers,
+            prefixes,
+            heap,
+        };
         for at in (0..merge.heap.len() / 2).rev() {
-            merge.sift_down(at, keys)?;
+            merge.sift_down(at, order)?;
         }
         Ok(merge)
     }
@@ -61,12 +75,18 @@ impl<A: Allocator + Clone> Merge<A> {
     }
 
     /// Takes the current record: moves to the next smallest.
-    pub fn pop<F: File>(&mut self, file: &mut F, keys: &[SortKey]) -> Result<()> {
+    pub fn pop<F: File, O: RecordOrder + ?Sized>(&mut self, file: &mut F, order: &O) -> Result<()> {
         let Some(&top) = self.heap.first() else {
             return Ok(());
         };
         let more = match self.readers.get_mut(top) {
-            Some(reader) => reader.advance(file)?,
+            Some(reader) => {
+                let more = reader.advance(file)?;
+                if more && let Some(slot) = self.prefixes.get_mut(top) {
+                    *slot = order.prefix(reader.record())?;
+                }
+                more
+            }
             None => false,
         };
         if !more {
@@ -74,34 +94,36 @@ impl<A: Allocator + Clone> Merge<A> {
             self.heap.swap(0, last);
             self.heap.truncate(last);
         }
-        self.sift_down(0, keys)
+        self.sift_down(0, order)
     }
 
     /// Whether reader `a`'s record comes before reader `b`'s.
-    fn before(&self, a: usize, b: usize, keys: &[SortKey]) -> Result<bool> {
-        if keys.is_empty() {
+    fn before<O: RecordOrder + ?Sized>(&self, a: usize, b: usize, order: &O) -> Result<bool> {
+        if order.is_spool() {
             // A spool: runs come out whole, in the order they were written.
             return Ok(a < b);
         }
-        let record = |i: usize| self.readers.get(i).map_or(&[][..], RunReader::record);
-        let (x, y) = (
-            RecordRef::parse(record(a), None)?,
-            RecordRef::parse(record(b), None)?,
-        );
-        let o = compare_records(keys, &x, &y)?.then(a.cmp(&b));
-        Ok(o == Ordering::Less)
+        let prefix = |i: usize| self.prefixes.get(i).copied().unwrap_or(0);
+        let o = match prefix(a).cmp(&prefix(b)) {
+            Ordering::Equal => {
+                let record = |i: usize| self.readers.get(i).map_or(&[][..], RunReader::record);
+                order.compare(record(a), record(b))?
+            }
+            unequal => unequal,
+        };
+        Ok(o.then(a.cmp(&b)) == Ordering::Less)
     }
 
-    fn sift_down(&mut self, mut at: usize, keys: &[SortKey]) -> Result<()> {
+    fn sift_down<O: RecordOrder + ?Sized>(&mut self, mut at: usize, order: &O) -> Result<()> {
         let len = self.heap.len();
         loop {
             let (left, right) = (2 * at + 1, 2 * at + 2);
             let reader = |i: usize| self.heap.get(i).copied().unwrap_or(usize::MAX);
             let mut least = at;
-            if left < len && self.before(reader(left), reader(least), keys)? {
+            if left < len && self.before(reader(left), reader(least), order)? {
                 least = left;
             }
-            if right < len && self.before(reader(right), reader(least), keys)? {
+            if right < len && self.before(reader(right), reader(least), order)? {
                 least = right;
             }
             if least == at {

@@ -12,7 +12,11 @@
 //!   the merge passes that bring them down to one merge;
 //! - `rowids`: the rowids an `UPDATE` or `DELETE` collects before it
 //!   changes them, eight bytes each in memory, spilled the same way;
-//! - `top`: the first N rows only (`ORDER BY ... LIMIT N`), a bounded heap.
+//! - `top`: the first N rows only (`ORDER BY ... LIMIT N`), a bounded heap;
+//! - `records`: rows already encoded as records (index keys), packed in
+//!   one buffer, sorted and spilled the same way;
+//! - `key_order`: the order of index keys, with the 64-bit prefixes that
+//!   settle most comparisons without decoding a record.
 //!
 //! How a [`Sorter`] works, as SQLite's `vdbesort.c` does: rows accumulate
 //! in a [`buffer::Buffer`] until it takes [`Budget::bytes`]; the buffer is
@@ -28,10 +32,11 @@
 //!
 //! Memory (the formula `Config::sort_memory` documents): a sorter holds at
 //! most about `bytes` of rows (it spills once past it, so it may pass it by
-//! the last row), and while merging one page per run merged, plus one for
-//! the run written in a pass, at most `bytes` together, and never fewer
-//! than two. A record longer than a page takes its own length, once per
-//! reader that meets one.
+//! the last row), and while merging a read buffer per run merged (the
+//! budget shared among them, from 512 bytes to a page each), plus a page
+//! for the run written in a pass, at most `bytes` together, and never
+//! fewer than two runs. A record longer than its read buffer takes its own
+//! length, once per reader that meets one.
 //!
 //! Invariants:
 //! - rows come out in the order of the keys, which callers end with a
@@ -46,8 +51,10 @@
 //!   the platform deletes: nothing of a failed sort remains.
 
 mod buffer;
+mod key_order;
 mod merge;
 mod order;
+mod records;
 mod rowids;
 mod run;
 mod spill;
@@ -55,6 +62,8 @@ mod top;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_records;
 
 use boundlite_platform::{File, Platform};
 
@@ -64,8 +73,10 @@ use crate::sql::eval::Value;
 use crate::{Error, Result};
 
 use buffer::Buffer;
+pub(crate) use key_order::KeyOrder;
 use merge::Merge;
 pub(crate) use order::{Nulls, SortKey};
+pub(crate) use records::RecordSorter;
 pub(crate) use rowids::{RowIdStream, RowIds, RowOrder};
 use spill::Spill;
 pub(crate) use top::{Offer, Top};
@@ -93,12 +104,33 @@ impl Budget {
         }
     }
 
-    /// How many runs one merge reads at once: as many pages as the budget
-    /// holds, less the one a pass writes through; never fewer than two.
+    /// How many runs one merge reads at once: as many of the smallest
+    /// read buffers as the budget holds besides the page a pass writes
+    /// through; never fewer than two. Reading more runs through smaller
+    /// buffers saves whole merge passes, each of which reads and writes
+    /// every row again.
     pub fn fan_in(self) -> usize {
-        (self.bytes / self.page.max(1)).saturating_sub(1).max(2)
+        (self.bytes.saturating_sub(self.page) / self.smallest_read()).max(2)
+    }
+
+    /// The read buffer of each of `runs` runs merged at once: the budget
+    /// besides the page a pass writes through, shared among them, at
+    /// least [`MIN_READ`] bytes and at most a page.
+    pub fn read_size(self, runs: usize) -> usize {
+        (self.bytes.saturating_sub(self.page) / runs.max(1))
+            .clamp(self.smallest_read(), self.page.max(1))
+    }
+
+    fn smallest_read(self) -> usize {
+        MIN_READ.min(self.page).max(1)
     }
 }
+
+/// The smallest read buffer a merge gives one run (a page, when pages are
+/// smaller).
+const MIN_READ: usize = 512;
+
+impl Budget {}
 
 /// A sort in a fixed budget: push rows, then [`finish`](Self::finish).
 pub(crate) struct Sorter<'p, P: Platform, A: Allocator + Clone> {
@@ -205,7 +237,7 @@ impl<'p, P: Platform, A: Allocator + Clone> Sorter<'p, P, A> {
             .spill
             .take()
             .ok_or(Error::Misuse("a sort spilled without its file"))?;
-        let (file, merge) = spill.finish(self.platform, self.budget, &self.keys)?;
+        let (file, merge) = spill.finish(self.platform, self.budget, &*self.keys)?;
         Ok(Sorted {
             keys: self.keys,
             source: Source::Merged {
@@ -310,7 +342,7 @@ impl<F: File, A: Allocator + Clone> Sorted<F, A> {
                 position,
             } => {
                 if *position == Position::On {
-                    merge.pop(file, &self.keys)?;
+                    merge.pop(file, &*self.keys)?;
                 }
                 *position = Position::On;
                 Ok(merge.record().is_some())

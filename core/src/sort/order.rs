@@ -98,6 +98,43 @@ pub(crate) fn compare_rows<A: Allocator>(
     Ordering::Equal
 }
 
+/// The order the records of one sort's runs are merged in.
+///
+/// `prefix` condenses a record into 64 bits whose order never contradicts
+/// `compare`: a smaller prefix means a smaller record, so a merge looks at
+/// the records only when two prefixes are equal. An order with nothing to
+/// condense gives every record the same prefix.
+pub(crate) trait RecordOrder {
+    /// The order of two records; `Corrupt` when one cannot be decoded.
+    fn compare(&self, a: &[u8], b: &[u8]) -> Result<Ordering>;
+
+    /// The record's prefix (see the trait's doc).
+    fn prefix(&self, record: &[u8]) -> Result<u64> {
+        let _ = record;
+        Ok(0)
+    }
+
+    /// Whether records keep the order they came in whatever their bytes:
+    /// a spool, whose merge reads runs one after the other.
+    fn is_spool(&self) -> bool {
+        false
+    }
+}
+
+impl RecordOrder for [SortKey] {
+    fn compare(&self, a: &[u8], b: &[u8]) -> Result<Ordering> {
+        compare_records(
+            self,
+            &RecordRef::parse(a, None)?,
+            &RecordRef::parse(b, None)?,
+        )
+    }
+
+    fn is_spool(&self) -> bool {
+        self.is_empty()
+    }
+}
+
 /// The order of two rows read back from runs by `keys`; `Corrupt` when a
 /// record cannot be decoded.
 pub(crate) fn compare_records(

@@ -21,7 +21,7 @@ use crate::{Error, Result};
 
 use super::Budget;
 use super::merge::Merge;
-use super::order::SortKey;
+use super::order::RecordOrder;
 use super::run::{Run, RunWriter};
 
 /// A temporary file of `platform`; a platform without any makes work that
@@ -65,6 +65,11 @@ impl<F: File, A: Allocator> RunAppender<'_, F, A> {
         encode_into(values, self.record)?;
         self.writer.append(self.file, self.record)
     }
+
+    /// Appends a row already encoded as a record, in the run's order.
+    pub fn append_record(&mut self, record: &[u8]) -> Result<()> {
+        self.writer.append(self.file, record)
+    }
 }
 
 impl<F: File, A: Allocator + Clone> Spill<F, A> {
@@ -103,22 +108,22 @@ impl<F: File, A: Allocator + Clone> Spill<F, A> {
 
     /// Merges the runs in passes until one merge reads them all, and
     /// starts that merge: the file it reads and the merge.
-    pub fn finish<P: Platform<File = F>>(
+    pub fn finish<P: Platform<File = F>, O: RecordOrder + ?Sized>(
         mut self,
         platform: &P,
         budget: Budget,
-        keys: &[SortKey],
+        order: &O,
     ) -> Result<(F, Merge<A>)> {
         self.record.release();
         while self.runs.len() > budget.fan_in() {
-            self.merge_pass(platform, budget, keys)?;
+            self.merge_pass(platform, budget, order)?;
         }
         self.page.release();
         let merge = Merge::start(
             &mut self.file,
             &self.runs,
-            budget.page,
-            keys,
+            budget.read_size(self.runs.len()),
+            order,
             self.alloc.clone(),
         )?;
         Ok((self.file, merge))
@@ -126,13 +131,14 @@ impl<F: File, A: Allocator + Clone> Spill<F, A> {
 
     /// Merges the runs, `fan_in` at a time, into fewer, longer runs of
     /// the other file, and makes that the file read.
-    fn merge_pass<P: Platform<File = F>>(
+    fn merge_pass<P: Platform<File = F>, O: RecordOrder + ?Sized>(
         &mut self,
         platform: &P,
         budget: Budget,
-        keys: &[SortKey],
+        order: &O,
     ) -> Result<()> {
         let fan_in = budget.fan_in();
+        let read = budget.read_size(fan_in);
         let mut out = match self.other.take() {
             Some(file) => file,
             None => open_temp(platform)?,
@@ -141,13 +147,12 @@ impl<F: File, A: Allocator + Clone> Spill<F, A> {
             Vec::try_with_capacity_in(self.runs.len().div_ceil(fan_in), self.alloc.clone())?;
         let mut end = 0;
         for group in self.runs.chunks(fan_in) {
-            let mut merge =
-                Merge::start(&mut self.file, group, budget.page, keys, self.alloc.clone())?;
+            let mut merge = Merge::start(&mut self.file, group, read, order, self.alloc.clone())?;
             let page = core::mem::replace(&mut self.page, Vec::new_in(self.alloc.clone()));
             let mut writer = RunWriter::new(page, end);
             while let Some(record) = merge.record() {
                 writer.append(&mut out, record)?;
-                merge.pop(&mut self.file, keys)?;
+                merge.pop(&mut self.file, order)?;
             }
             let (run, page) = writer.finish(&mut out)?;
             self.page = page;

@@ -111,7 +111,13 @@ fn unique_indexes_refuse_repeated_keys_but_not_nulls() {
             .create_table("u", "CREATE TABLE u(id INTEGER PRIMARY KEY, k TEXT)")
             .unwrap();
         let i = editor
-            .create_index("u_k", "u", "CREATE UNIQUE INDEX u_k ON u(k)")
+            .create_index(
+                "u_k",
+                "u",
+                "CREATE UNIQUE INDEX u_k ON u(k)",
+                &&MemoryPlatform::new(),
+                Config::DEFAULT_SORT_MEMORY,
+            )
             .unwrap();
         index = i.get();
         add(pager, writer, table, Some(i), 1, ValueRef::text("a"));
@@ -165,10 +171,22 @@ fn partial_and_expression_indexes_check_what_they_can() {
             .create_table("p", "CREATE TABLE p(id INTEGER PRIMARY KEY, v)")
             .unwrap();
         let part = editor
-            .create_index("p_v", "p", "CREATE INDEX p_v ON p(v) WHERE v > 2")
+            .create_index(
+                "p_v",
+                "p",
+                "CREATE INDEX p_v ON p(v) WHERE v > 2",
+                &&MemoryPlatform::new(),
+                Config::DEFAULT_SORT_MEMORY,
+            )
             .unwrap();
         let expr = editor
-            .create_index("p_e", "p", "CREATE INDEX p_e ON p(v + 1)")
+            .create_index(
+                "p_e",
+                "p",
+                "CREATE INDEX p_e ON p(v + 1)",
+                &&MemoryPlatform::new(),
+                Config::DEFAULT_SORT_MEMORY,
+            )
             .unwrap();
         (partial, expression) = (part.get(), expr.get());
         for i in 1..=5 {
@@ -210,7 +228,13 @@ fn index_entries_must_end_with_a_rowid() {
             .create_table("r", "CREATE TABLE r(id INTEGER PRIMARY KEY, v)")
             .unwrap();
         let index = editor
-            .create_index("r_v", "r", "CREATE INDEX r_v ON r(v)")
+            .create_index(
+                "r_v",
+                "r",
+                "CREATE INDEX r_v ON r(v)",
+                &&MemoryPlatform::new(),
+                Config::DEFAULT_SORT_MEMORY,
+            )
             .unwrap();
         add(pager, writer, table, Some(index), 1, ValueRef::Integer(1));
         writer

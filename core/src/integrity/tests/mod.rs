@@ -86,7 +86,13 @@ fn standard(
             .unwrap();
     }
     let index = SchemaEditor::new(pager, writer, Global)
-        .create_index("t_name", "t", "CREATE INDEX t_name ON t(name)")
+        .create_index(
+            "t_name",
+            "t",
+            "CREATE INDEX t_name ON t(name)",
+            &&MemoryPlatform::new(),
+            Config::DEFAULT_SORT_MEMORY,
+        )
         .unwrap();
     (table.get(), index.get())
 }

@@ -16,7 +16,13 @@ fn editing_the_schema_keeps_the_header_and_rowids_as_sqlite_does() {
     assert_eq!(header.text_encoding, Some(TextEncoding::Utf8));
     assert_eq!(header.schema_cookie, cookie + 1);
     let i = editor
-        .create_index("i", "t", "CREATE INDEX i ON t(b)")
+        .create_index(
+            "i",
+            "t",
+            "CREATE INDEX i ON t(b)",
+            &&disk,
+            Config::DEFAULT_SORT_MEMORY,
+        )
         .unwrap();
     let view = NewEntry {
         kind: EntryKind::View,
@@ -98,9 +104,21 @@ fn indexes_are_filled_from_rows_and_unique_ones_refuse_repeats() {
     }
     let mut editor = SchemaEditor::new(&pager, &mut writer, Global);
     let i = editor
-        .create_index("i", "t", "CREATE INDEX i ON t(name DESC)")
+        .create_index(
+            "i",
+            "t",
+            "CREATE INDEX i ON t(name DESC)",
+            &&disk,
+            Config::DEFAULT_SORT_MEMORY,
+        )
         .unwrap();
-    let err = editor.create_index("u", "t", "CREATE UNIQUE INDEX u ON t(name)");
+    let err = editor.create_index(
+        "u",
+        "t",
+        "CREATE UNIQUE INDEX u ON t(name)",
+        &&disk,
+        Config::DEFAULT_SORT_MEMORY,
+    );
     assert_eq!(
         err.unwrap_err(),
         Error::Constraint("UNIQUE constraint failed")
@@ -123,7 +141,13 @@ fn indexes_are_filled_from_rows_and_unique_ones_refuse_repeats() {
             .unwrap();
     }
     let i = SchemaEditor::new(&pager, &mut writer, Global)
-        .create_index("i", "t", "CREATE UNIQUE INDEX i ON t(name DESC, id)")
+        .create_index(
+            "i",
+            "t",
+            "CREATE UNIQUE INDEX i ON t(name DESC, id)",
+            &&disk,
+            Config::DEFAULT_SORT_MEMORY,
+        )
         .unwrap();
     pager.commit().unwrap();
     let mut cursor = crate::btree::IndexCursor::new(&pager, i, crate::alloc::Vec::new());
@@ -159,7 +183,13 @@ fn dropping_a_table_drops_its_indexes_and_triggers() {
         .create_table("t", "CREATE TABLE t(x UNIQUE, y)")
         .unwrap();
     editor
-        .create_index("t_y", "t", "CREATE INDEX t_y ON t(y)")
+        .create_index(
+            "t_y",
+            "t",
+            "CREATE INDEX t_y ON t(y)",
+            &&disk,
+            Config::DEFAULT_SORT_MEMORY,
+        )
         .unwrap();
     let trigger = NewEntry {
         kind: EntryKind::Trigger,

@@ -31,7 +31,9 @@ fn reading_a_schema_survives_every_allocation_failure() {
         ("b_y", "b", "CREATE INDEX b_y ON b(y, x COLLATE rtrim)"),
         ("c_v", "c", "CREATE UNIQUE INDEX c_v ON c(v)"),
     ] {
-        editor.create_index(name, table, sql).unwrap();
+        editor
+            .create_index(name, table, sql, &&disk, Config::DEFAULT_SORT_MEMORY)
+            .unwrap();
     }
     pager.commit().unwrap();
 
