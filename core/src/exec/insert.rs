@@ -11,7 +11,8 @@
 //! `zeroblob(N)` value is stored without its N bytes being held. When
 //! the query of `INSERT ... SELECT` reads the table written, its rows
 //! are all read before the first is stored, so it sees the table as it
-//! was.
+//! was; `INSERT INTO t SELECT * FROM s` may copy the records of `s` as
+//! they are stored (see `transfer`).
 
 use boundlite_platform::Platform;
 
@@ -24,6 +25,7 @@ use super::Env;
 use super::check::columns_exist;
 use super::select::{self, assign, load_table};
 use super::store::{is_zeroblob_call, store_row};
+use super::transfer;
 use crate::sort::{Current, Sorter};
 use crate::table::TableInfo;
 use crate::table::Writer;
@@ -56,7 +58,11 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         InsertSource::Values(rows) => rows.as_slice(),
         InsertSource::DefaultValues => core::slice::from_ref(&no_values),
         InsertSource::Select(query) => {
-            let changed = insert_selected(w, &table, &targets, query, conflict, env);
+            let changed = match transfer::run(w, &table, insert, query, conflict, env) {
+                Ok(Some(copied)) => Ok(copied),
+                Ok(None) => insert_selected(w, &table, &targets, query, conflict, env),
+                Err(e) => Err(e),
+            };
             env.tables.put(table);
             env.scratch.put_targets(targets);
             return changed;

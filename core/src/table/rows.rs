@@ -43,7 +43,7 @@ pub(crate) struct Writer<'t, 'db, P: Platform, A: Allocator + Clone> {
     /// makes through the executor).
     view: &'t View<'db, P, A>,
     pub(super) txn: &'t WriteTransaction<'db, P, A>,
-    undo: Option<UndoLog<A>>,
+    pub(super) undo: Option<UndoLog<A>>,
     /// The undo log's older entries, once it outgrew its budget; boxed, as
     /// a file handle can be large and a writer moves with every statement.
     spilled: Option<Box<UndoSpill<P::File, A>, A>>,
@@ -119,7 +119,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
     /// doubling, so they hold up to the whole budget) first moves what it
     /// holds to its temporary file, so that the change can still be
     /// undone.
-    fn log(&mut self, undo: impl FnOnce(&mut UndoLog<A>) -> Result<Undo>) -> Result<()> {
+    pub(super) fn log(&mut self, undo: impl FnOnce(&mut UndoLog<A>) -> Result<Undo>) -> Result<()> {
         let Some(log) = self.undo.as_mut() else {
             return Ok(());
         };
