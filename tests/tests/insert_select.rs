@@ -18,7 +18,9 @@
 //!   when the defaults differ;
 //! - SQLite opens every file written and finds it intact;
 //! - twenty thousand rows appended into empty tables and tables holding
-//!   rows before, between and after them come out as in SQLite;
+//!   rows before, between and after them come out as in SQLite, and so do
+//!   rows inserted statement after statement, in order and out of it,
+//!   with deletes between;
 //! - a copy, and a query stored row by row, allocate nothing per row;
 //! - allocation failures at every point of either leave the database as
 //!   it was, intact, with nothing leaked.
@@ -297,6 +299,44 @@ fn many_rows_append_as_sqlite_stores_them() {
         for t in ["empty", "low", "mid", "plain"] {
             run(mine, oracle, &format!("INSERT INTO {t} SELECT * FROM s"));
         }
+        for sql in checks {
+            run(mine, oracle, sql);
+        }
+    });
+}
+
+const APPENDED: &str = "
+    CREATE TABLE a(id INTEGER PRIMARY KEY, v TEXT);
+    CREATE TABLE b(id INTEGER PRIMARY KEY, v TEXT, n);
+    CREATE INDEX b_n ON b(n);";
+
+#[test]
+fn rows_appended_statement_after_statement_match_sqlite() {
+    let checks = ["SELECT * FROM a ORDER BY id", "SELECT * FROM b ORDER BY id"];
+    beside_sqlite(APPENDED, &checks, |mine, oracle| {
+        run(mine, oracle, "BEGIN");
+        for i in 0..3000i64 {
+            let v = "x".repeat((i % 97) as usize);
+            let sql = match i % 11 {
+                // Below the largest rowid, and then past it again.
+                3 => format!("INSERT INTO a VALUES ({}, '{v}')", i / 2 - 700),
+                // Rows go from anywhere, the last among them at times.
+                5 => format!("DELETE FROM a WHERE id % 50 = {} OR id > {}", i % 50, i - 3),
+                7 => format!("INSERT INTO b(v, n) VALUES ('{v}', {})", i % 13),
+                8 => format!("INSERT INTO a VALUES (NULL, '{v}'), (NULL, 'twice')"),
+                _ => format!("INSERT INTO a(v) VALUES ('{v}')"),
+            };
+            let ours = mine.execute(&sql, &[]).map(|_| ());
+            let theirs = oracle.execute_batch(&sql).map(|_| ());
+            assert_eq!(ours.is_ok(), theirs.is_ok(), "{sql}: {ours:?} {theirs:?}");
+        }
+        run(mine, oracle, "COMMIT");
+        run(mine, oracle, "INSERT INTO a(v) SELECT v FROM b");
+        run(
+            mine,
+            oracle,
+            "INSERT INTO b(v, n) SELECT v, id % 7 FROM a WHERE id % 3 = 0",
+        );
         for sql in checks {
             run(mine, oracle, sql);
         }

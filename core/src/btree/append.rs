@@ -4,7 +4,8 @@
 //! rowid, and a row past that rowid whose cell fits on the leaf is placed
 //! there directly. Anything else (a row that does not fit, spills to
 //! overflow pages or does not come last) goes through the
-//! [`TreeWriter`], which balances, and the edge is found again after it.
+//! [`TreeWriter`], which balances, and the edge is found again when the
+//! next row comes.
 //!
 //! Invariants: a table B-tree's rightmost child pointers carry no key, so
 //! a cell added after the last of the rightmost leaf changes no page but
@@ -30,15 +31,29 @@ use crate::{Error, PageNo, Result, RowId};
 /// an append reuses.
 pub struct RightEdge<A: Allocator> {
     root: PageNo,
-    /// The rightmost leaf and its largest rowid (`None` while it is
-    /// empty); `None` when not known.
-    leaf: Option<(PageNo, Option<i64>)>,
+    /// The rightmost leaf, when known.
+    leaf: Option<PageNo>,
+    /// The tree's largest rowid (`Some(None)` while it is empty), when
+    /// known: a row placed elsewhere leaves it as it is.
+    last: Option<Option<i64>>,
+    /// Whether the tree is as this edge's last append left it, so that
+    /// finding the leaf is worth it when the leaf is not known: rows
+    /// appended one after another pay for it once, a lone row never.
+    warm: bool,
     /// Set by the keeper of the edge to what says whether the tree may
     /// have changed since it was last used (a change counter); the edge
     /// only carries it.
     pub stamp: Option<u64>,
     cell: Vec<u8, A>,
     scratch: Vec<u8, A>,
+}
+
+/// Why a row was not placed on the rightmost leaf.
+enum Missed {
+    /// It does not come after the largest rowid.
+    OutOfOrder,
+    /// The leaf is not known, the row spills, or the leaf is full.
+    Other,
 }
 
 impl<A: Allocator> RightEdge<A> {
@@ -51,6 +66,8 @@ impl<A: Allocator> RightEdge<A> {
         RightEdge {
             root,
             leaf: None,
+            last: None,
+            warm: false,
             stamp: None,
             cell: Vec::new_in(alloc.clone()),
             scratch: Vec::new_in(alloc),
@@ -62,9 +79,28 @@ impl<A: Allocator> RightEdge<A> {
         self.root
     }
 
-    /// Forgets the leaf: the next append finds it again.
+    /// Makes this the edge of the table rooted at `root`, forgetting
+    /// what it knew of another.
+    pub fn retarget(&mut self, root: PageNo) {
+        if root != self.root {
+            self.root = root;
+            self.forget();
+            self.stamp = None;
+        }
+    }
+
+    /// Forgets what the edge knew, the tree having changed since: the
+    /// next append goes through the writer.
     pub fn forget(&mut self) {
         self.leaf = None;
+        self.last = None;
+        self.warm = false;
+    }
+
+    /// The tree's largest rowid (`Some(None)` when it is empty), when
+    /// known.
+    pub fn last_rowid(&self) -> Option<Option<i64>> {
+        self.last
     }
 
     /// Stores `record` as row `rowid` unless a row with that rowid is
@@ -77,31 +113,54 @@ impl<A: Allocator> RightEdge<A> {
         rowid: RowId,
         record: &P,
     ) -> Result<bool> {
-        if self.try_place(store, rowid.get(), record)? {
-            return Ok(true);
-        }
+        let missed = match self.try_place(store, rowid.get(), record) {
+            Ok(None) => return Ok(true),
+            Ok(Some(missed)) => missed,
+            Err(e) => {
+                self.forget();
+                return Err(e);
+            }
+        };
+        // The writer may split the rightmost leaf, wherever the row goes.
         self.leaf = None;
+        let last = self.last.take();
+        self.warm = false;
         let stored = writer.insert_new_row_from(store, self.root, rowid, record)?;
-        self.leaf = Some(rightmost_leaf(store, self.root)?);
+        self.last = match (missed, last) {
+            (Missed::OutOfOrder, last) => last,
+            (Missed::Other, Some(_)) if stored => Some(Some(rowid.get())),
+            (Missed::Other, _) => None,
+        };
+        self.warm = true;
         Ok(stored)
     }
 
-    /// Places the row on the known rightmost leaf when it comes after its
-    /// last row, stays on the page and fits; `false`, changing nothing,
-    /// otherwise.
+    /// Places the row on the rightmost leaf when it comes after the
+    /// largest rowid, stays on the page and fits; otherwise says why not,
+    /// having changed nothing.
     fn try_place<S: PageStore, P: PayloadBytes + ?Sized>(
         &mut self,
         store: &S,
         rowid: i64,
         record: &P,
-    ) -> Result<bool> {
-        let Some((leaf, last)) = self.leaf else {
-            return Ok(false);
+    ) -> Result<Option<Missed>> {
+        if self.last.flatten().is_some_and(|last| rowid <= last) {
+            return Ok(Some(Missed::OutOfOrder));
+        }
+        if self.leaf.is_none() && self.warm {
+            let (leaf, last) = rightmost_leaf(store, self.root)?;
+            (self.leaf, self.last) = (Some(leaf), Some(last));
+            if last.is_some_and(|last| rowid <= last) {
+                return Ok(Some(Missed::OutOfOrder));
+            }
+        }
+        let Some(leaf) = self.leaf else {
+            return Ok(Some(Missed::Other));
         };
         let usable = store.usable_size();
         let size = payload_size(record)?;
-        if last.is_some_and(|last| rowid <= last) || size > PayloadKind::Table.max_local(usable) {
-            return Ok(false);
+        if size > PayloadKind::Table.max_local(usable) {
+            return Ok(Some(Missed::Other));
         }
         self.cell.clear();
         self.cell
@@ -123,10 +182,10 @@ impl<A: Allocator> RightEdge<A> {
         let count = BTreePage::parse(&page, leaf, usable)?.cell_count();
         let mut layout = PageLayout::new(&mut page, leaf, usable);
         if !layout.try_insert_cell(count, &self.cell, &mut self.scratch)? {
-            return Ok(false);
+            return Ok(Some(Missed::Other));
         }
-        self.leaf = Some((leaf, Some(rowid)));
-        Ok(true)
+        self.last = Some(Some(rowid));
+        Ok(None)
     }
 }
 

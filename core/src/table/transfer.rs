@@ -19,7 +19,7 @@ use core::cell::RefCell;
 use boundlite_platform::Platform;
 
 use crate::btree::blob::{ChainPages, read_range};
-use crate::btree::{PageSource, PayloadBytes, PayloadPlace, RightEdge, StoredRecord};
+use crate::btree::{PageSource, PayloadBytes, PayloadPlace, StoredRecord};
 use crate::sql::Conflict;
 use crate::{Error, Result, RowId};
 
@@ -101,7 +101,7 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
         let chain = RefCell::new(ChainPages::new_in(self.alloc.clone()));
         // Rows come in rowid order, and with fresh rowids past the last:
         // most are placed on `to`'s rightmost leaf without a descent.
-        let mut edge = RightEdge::new_in(root, self.alloc.clone());
+        self.edge.retarget(root);
         let mut cursor = self.db.table_cursor(from.root);
         if !cursor.first()? {
             return Ok(0);
@@ -117,14 +117,14 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
                 }
             };
             self.log(|_| Ok(Undo::RowInserted { root, rowid }))?;
-            let mut stored = self.copy_record(&mut edge, rowid, &record, &chain, false)?;
+            let mut stored = self.copy_record(rowid, &record, &chain, false)?;
             if !stored {
                 if let Some(log) = self.undo.as_mut() {
                     log.forget_last();
                 }
                 if self.resolve(to, rowid, conflict)? {
                     self.log(|_| Ok(Undo::RowInserted { root, rowid }))?;
-                    stored = self.copy_record(&mut edge, rowid, &record, &chain, true)?;
+                    stored = self.copy_record(rowid, &record, &chain, true)?;
                 }
             }
             copied += usize::from(stored);
@@ -133,19 +133,18 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
         Ok(copied)
     }
 
-    /// Stores `record` as row `rowid` of the table `edge` is of: over a
-    /// row already there when `over`, else only when there is none
-    /// (`false` then).
+    /// Stores `record` as row `rowid` of the table the writer's edge is
+    /// of: over a row already there when `over`, else only when there is
+    /// none (`false` then).
     fn copy_record(
-        &self,
-        edge: &mut RightEdge<A>,
+        &mut self,
         rowid: RowId,
         record: &StoredRecord<'_, A>,
         chain: &RefCell<ChainPages<A>>,
         over: bool,
     ) -> Result<bool> {
         let Some(place) = record.place() else {
-            return self.insert_copy(edge, rowid, record.local(), over);
+            return self.insert_copy(rowid, record.local(), over);
         };
         chain
             .try_borrow_mut()
@@ -156,21 +155,20 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
             place,
             chain,
         };
-        self.insert_copy(edge, rowid, &record, over)
+        self.insert_copy(rowid, &record, over)
     }
 
     fn insert_copy<R: PayloadBytes + ?Sized>(
-        &self,
-        edge: &mut RightEdge<A>,
+        &mut self,
         rowid: RowId,
         record: &R,
         over: bool,
     ) -> Result<bool> {
         if over {
-            self.txn.insert_row_from(edge.root(), rowid, record)?;
+            self.txn.insert_row_from(self.edge.root(), rowid, record)?;
             return Ok(true);
         }
-        self.txn.append_row_from(edge, rowid, record)
+        self.txn.append_row_from(&mut self.edge, rowid, record)
     }
 
     /// Resolves a row copied onto rowid `rowid` of `to`, which is taken:
