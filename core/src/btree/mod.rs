@@ -28,6 +28,8 @@
 //! - `writer`: [`TreeWriter`]: create, insert, delete, drop and clear,
 //!   each a descent that records its path and changes the page in place
 //!   when it can;
+//! - `append`: [`RightEdge`], rows appended in rowid order onto a table's
+//!   rightmost leaf without a descent each;
 //! - `layout`: placing and freeing cells on one page (gap, freeblocks,
 //!   fragments, defragmentation), as SQLite's page layout requires;
 //! - `balance`: redistributing a page and its siblings when a change does
@@ -47,6 +49,7 @@
 //! and the cursor reuses; changing allocates only when the writer's reused
 //! scratch buffers must grow. Root pages never move.
 
+mod append;
 mod balance;
 pub mod blob;
 mod build;
@@ -64,6 +67,7 @@ mod writer;
 #[cfg(test)]
 mod tests;
 
+pub use append::RightEdge;
 pub use blob::PayloadPlace;
 pub use build::IndexBuild;
 pub use cell::{Cell, Payload};

@@ -43,7 +43,7 @@ use boundlite_platform::Platform;
 use super::Database;
 use crate::alloc::Allocator;
 use crate::btree::blob::{ChainPages, write_range};
-use crate::btree::{PayloadBytes, PayloadPlace, TreeKind, TreeWriter};
+use crate::btree::{PayloadBytes, PayloadPlace, RightEdge, TreeKind, TreeWriter};
 use crate::record::KeyColumn;
 use crate::schema::SchemaEditor;
 use crate::{Error, PageNo, Result, RowId};
@@ -155,6 +155,25 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
         record: &R,
     ) -> Result<bool> {
         self.change(|writer, pager| writer.insert_new_row_from(pager, root, rowid, record))
+    }
+
+    /// [`insert_new_row_from`](Self::insert_new_row_from) into the table
+    /// whose rightmost leaf `edge` remembers: rows coming in rowid order
+    /// are placed there without a descent each. The edge is trusted only
+    /// when no tree changed since its last append (the database's change
+    /// counter says so), and found again otherwise.
+    pub fn append_row_from<R: PayloadBytes + ?Sized, B: Allocator>(
+        &self,
+        edge: &mut RightEdge<B>,
+        rowid: RowId,
+        record: &R,
+    ) -> Result<bool> {
+        if edge.stamp != Some(self.db.generation()) {
+            edge.forget();
+        }
+        let stored = self.change(|writer, pager| edge.append(writer, pager, rowid, record));
+        edge.stamp = stored.is_ok().then(|| self.db.generation());
+        stored
     }
 
     /// Stores `record` as row `rowid` of the table rooted at `root` unless

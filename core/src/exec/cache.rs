@@ -117,6 +117,17 @@ impl<A: Allocator + Clone> Scratch<A> {
         }
     }
 
+    /// Gives the targets back for the next run.
+    pub fn put_targets(&self, targets: Vec<ColumnPos, A>) {
+        self.targets.set(Some(targets));
+    }
+
+    /// Gives the values and record buffers back for the next run.
+    pub fn put_values(&self, values: Vec<Value<A>, A>, record: Vec<u8, A>) {
+        self.values.set(Some(values));
+        self.record.set(Some(record));
+    }
+
     /// Gives the buffers back for the next run.
     pub fn put(&self, targets: Vec<ColumnPos, A>, values: Vec<Value<A>, A>, record: Vec<u8, A>) {
         self.targets.set(Some(targets));

@@ -8,9 +8,11 @@
 //! mismatch); without one the rowid is one above the largest; a NULL in a
 //! `NOT NULL` column fails, skips the row under `OR IGNORE`, or takes the
 //! column's default under `OR REPLACE` when there is one. A
-//! `zeroblob(N)` value is stored without its N bytes being held. The
-//! rows of `INSERT ... SELECT` are all read before the first is stored,
-//! so a query over the table written sees it as it was.
+//! `zeroblob(N)` value is stored without its N bytes being held. When
+//! the query of `INSERT ... SELECT` reads the table written, its rows
+//! are all read before the first is stored, so it sees the table as it
+//! was; `INSERT INTO t SELECT * FROM s` may copy the records of `s` as
+//! they are stored (see `transfer`).
 
 use boundlite_platform::Platform;
 
@@ -23,6 +25,7 @@ use super::Env;
 use super::check::columns_exist;
 use super::select::{self, assign, load_table};
 use super::store::{is_zeroblob_call, store_row};
+use super::transfer;
 use crate::sort::{Current, Sorter};
 use crate::table::TableInfo;
 use crate::table::Writer;
@@ -55,9 +58,14 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         InsertSource::Values(rows) => rows.as_slice(),
         InsertSource::DefaultValues => core::slice::from_ref(&no_values),
         InsertSource::Select(query) => {
-            let changed = insert_selected(w, &table, &targets, query, conflict, env)?;
+            let changed = match transfer::run(w, &table, insert, query, conflict, env) {
+                Ok(Some(copied)) => Ok(copied),
+                Ok(None) => insert_selected(w, &table, &targets, query, conflict, env),
+                Err(e) => Err(e),
+            };
             env.tables.put(table);
-            return Ok(changed);
+            env.scratch.put_targets(targets);
+            return changed;
         }
     };
     let ctx = env.context();
@@ -71,9 +79,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     }
     // When the row names every column, no default is ever read (the rowid
     // alias's slot is cleared when the row is encoded).
-    let untargeted = (0..table.column_count())
-        .filter(|&i| target_of(&table, i) != ColumnPos::Rowid)
-        .any(|i| !targets.contains(&ColumnPos::Column(i)));
+    let untargeted = untargeted(&table, &targets);
     let mut changed = 0;
     for row in rows.iter() {
         if row.len() != targets.len() {
@@ -132,10 +138,13 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     Ok(changed)
 }
 
-/// `INSERT ... SELECT`: reads every row of `query`, then stores each. The
-/// rows wait in a spool (a sorter with no keys) in the sort budget, past
-/// which they go to a temporary file, so a query over the table written
-/// never sees the rows being inserted.
+/// `INSERT ... SELECT` the ordinary way: each row of `query` is read,
+/// then stored from its values. A query that may read the table written
+/// has its rows wait in a spool (a sorter with no keys) in the sort
+/// budget, past which they go to a temporary file, so that it never sees
+/// the rows being inserted; any other query's rows are stored as they
+/// come (the table layer's cursors hold no page between steps, and a
+/// change to one table moves no page of another).
 fn insert_selected<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
     table: &TableInfo<A>,
@@ -143,6 +152,67 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
     query: &Select<'_, A>,
     conflict: Conflict,
     env: Env<'_, A>,
+) -> Result<usize> {
+    let alloc = env.alloc.clone();
+    let mut values = env.scratch.values(&alloc);
+    let mut record = env.scratch.record(&alloc);
+    let mut row = Vec::new_in(alloc.clone());
+    let mut stored = Stored {
+        table,
+        targets,
+        untargeted: untargeted(table, targets),
+        conflict,
+        values: &mut values,
+        record: &mut record,
+        alloc: &alloc,
+    };
+    let changed = if reads(query, table) {
+        spooled(w, query, env, &mut stored, &mut row)
+    } else {
+        streamed(w, query, env, &mut stored, &mut row)
+    };
+    env.scratch.put_values(values, record);
+    changed
+}
+
+/// Whether `query` may read `table`. The executor refuses joins,
+/// compounds and subqueries, so the table a query names in `FROM` is the
+/// only one it reads; a query it would refuse counts as reading.
+fn reads<A: Allocator>(query: &Select<'_, A>, table: &TableInfo<A>) -> bool {
+    match select::body_of(query).and_then(select::from_of) {
+        Ok(Some((name, _))) => name.eq_ignore_ascii_case(&table.name),
+        Ok(None) => false,
+        Err(_) => true,
+    }
+}
+
+/// Stores each row of `query` as it is read.
+fn streamed<P: Platform, A: Allocator + Clone>(
+    w: &mut Writer<'_, '_, P, A>,
+    query: &Select<'_, A>,
+    env: Env<'_, A>,
+    stored: &mut Stored<'_, A>,
+    row: &mut Vec<Value<A>, A>,
+) -> Result<usize> {
+    let view = w.view();
+    let mut source = None;
+    let mut state = select::start(view, query, env, &mut source)?;
+    let mut changed = 0;
+    while select::next(&mut state, source.as_mut(), Some(query), env, row)? {
+        if stored.store(w, row)? {
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
+/// Reads every row of `query` into a spool, then stores each.
+fn spooled<P: Platform, A: Allocator + Clone>(
+    w: &mut Writer<'_, '_, P, A>,
+    query: &Select<'_, A>,
+    env: Env<'_, A>,
+    stored: &mut Stored<'_, A>,
+    row: &mut Vec<Value<A>, A>,
 ) -> Result<usize> {
     let alloc = env.alloc.clone();
     let view = w.view();
@@ -156,7 +226,7 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
     let mut state = select::start(view, query, env, &mut source)?;
     let mut out = Vec::new_in(alloc.clone());
     while select::next(&mut state, source.as_mut(), Some(query), env, &mut out)? {
-        if out.len() != targets.len() {
+        if out.len() != stored.targets.len() {
             return Err(Error::Sql("values count does not match the columns"));
         }
         let row = core::mem::replace(&mut out, Vec::new_in(alloc.clone()));
@@ -164,36 +234,88 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
     }
     drop((state, source));
     let mut rows = spool.finish()?;
-    let mut record = Vec::new_in(alloc.clone());
     let mut changed = 0;
     while rows.advance()? {
-        let mut row = match rows.current()? {
-            Current::Values(row) => core::mem::replace(row, Vec::new_in(alloc.clone())),
+        let done = match rows.current()? {
+            Current::Values(values) => stored.store(w, values)?,
             Current::Record(record) => {
-                let mut row = Vec::try_with_capacity_in(record.column_count(), alloc.clone())?;
-                for value in record.columns() {
-                    row.try_push(Value::try_from_ref(value?, alloc.clone())?)?;
+                row.try_resize_with(record.column_count(), || Value::Null)?;
+                for (slot, value) in row.iter_mut().zip(record.columns()) {
+                    assign(slot, value?, &alloc)?;
                 }
-                row
+                stored.store(w, row)?
             }
         };
-        let mut values = defaults(table, &alloc)?;
-        let mut rowid = None;
-        for (value, target) in row.drain(..).zip(targets.iter()) {
-            match target {
-                ColumnPos::Rowid => rowid = Some(value).filter(|v| !v.is_null()),
-                ColumnPos::Column(i) => {
-                    if let Some(slot) = values.get_mut(*i) {
-                        *slot = value;
-                    }
-                }
-            }
-        }
-        if store_row(w, table, rowid, &mut values, &mut [], conflict, &mut record)? {
+        if done {
             changed += 1;
         }
     }
     Ok(changed)
+}
+
+/// What storing a selected row needs, with the buffers reused from one
+/// row to the next.
+struct Stored<'s, A: Allocator + Clone> {
+    table: &'s TableInfo<A>,
+    targets: &'s [ColumnPos],
+    /// Whether some column is not a target, and so takes its default.
+    untargeted: bool,
+    conflict: Conflict,
+    values: &'s mut Vec<Value<A>, A>,
+    record: &'s mut Vec<u8, A>,
+    alloc: &'s A,
+}
+
+impl<A: Allocator + Clone> Stored<'_, A> {
+    /// Stores `row` (one value per target); `false` when `OR IGNORE`
+    /// skipped it. Values are swapped between `row` and the row stored
+    /// rather than copied, so each slot's buffer serves the next row.
+    fn store<P: Platform>(
+        &mut self,
+        w: &mut Writer<'_, '_, P, A>,
+        row: &mut Vec<Value<A>, A>,
+    ) -> Result<bool> {
+        if row.len() != self.targets.len() {
+            return Err(Error::Sql("values count does not match the columns"));
+        }
+        if self.untargeted {
+            set_defaults(self.table, self.values, self.targets, self.alloc)?;
+        } else {
+            self.values
+                .try_resize_with(self.table.column_count(), || Value::Null)?;
+        }
+        let mut rowid = None;
+        for (value, target) in row.iter_mut().zip(self.targets.iter()) {
+            match target {
+                ColumnPos::Rowid => {
+                    rowid = Some(core::mem::replace(value, Value::Null)).filter(|v| !v.is_null())
+                }
+                ColumnPos::Column(i) => {
+                    if let Some(slot) = self.values.get_mut(*i) {
+                        core::mem::swap(slot, value);
+                    }
+                }
+            }
+        }
+        store_row(
+            w,
+            self.table,
+            rowid,
+            self.values,
+            &mut [],
+            self.conflict,
+            self.record,
+        )
+    }
+}
+
+/// Whether some column of `table` is neither a target nor the rowid
+/// alias, so takes its default (the alias's slot is cleared when the row
+/// is encoded).
+fn untargeted<A: Allocator + Clone>(table: &TableInfo<A>, targets: &[ColumnPos]) -> bool {
+    (0..table.column_count())
+        .filter(|&i| target_of(table, i) != ColumnPos::Rowid)
+        .any(|i| !targets.contains(&ColumnPos::Column(i)))
 }
 
 /// Where column `i` of `table` is written: the rowid for its alias.
@@ -226,13 +348,6 @@ pub(crate) fn column_named<A: Allocator>(
         }
         None => Err(Error::Sql("no such column")),
     }
-}
-
-/// Each column's default, in declaration order.
-fn defaults<A: Allocator + Clone>(table: &TableInfo<A>, alloc: &A) -> Result<Vec<Value<A>, A>> {
-    let mut values = Vec::new_in(alloc.clone());
-    set_defaults(table, &mut values, &[], alloc)?;
-    Ok(values)
 }
 
 /// Makes `values` one per column, each column's default (in declaration

@@ -20,6 +20,8 @@
 //! - `insert`, `change` (`UPDATE` and `DELETE`), `ddl`: changes;
 //! - `store`: from a row's values to its stored record, encoded whole or
 //!   written to its pages straight from the values;
+//! - `transfer`: when `INSERT INTO t SELECT * FROM s` copies the records
+//!   of `s` as they are stored (SQLite's transfer optimization);
 //! - `pragma`: the `PRAGMA`s, each computed whole into rows.
 //!
 //! Invariants:
@@ -45,6 +47,7 @@ pub(crate) mod pragma;
 pub(crate) mod select;
 pub(crate) mod source;
 pub(crate) mod store;
+pub(crate) mod transfer;
 
 use core::cell::Cell;
 

@@ -17,6 +17,8 @@
 //!   (incremental BLOB I/O);
 //! - `stream`: rows stored from their values a page at a time, for
 //!   records that spill to overflow pages;
+//! - `transfer`: rows and index entries copied from one table to another
+//!   as they are stored (`INSERT INTO t SELECT * FROM s`);
 //! - `value_refs`: borrowed value lists gathered on the stack.
 //!
 //! Invariants:
@@ -42,6 +44,7 @@ mod rows;
 mod stream;
 #[cfg(test)]
 mod tests;
+mod transfer;
 mod undo;
 mod undo_spill;
 mod value_refs;
@@ -51,5 +54,6 @@ pub(crate) use blob::{BlobColumn, Located, locate, read_blob};
 pub(crate) use info::{IndexInfo, SchemaVersion, TableInfo};
 pub(crate) use rows::{Buffers, Writer};
 pub(crate) use stream::is_indexed;
+pub(crate) use transfer::{Rowids, same_keys};
 pub(crate) use value_refs::{with_gathered, with_value_refs};
 pub(crate) use view::{KeyCursor, RowCursor, Sees, View};

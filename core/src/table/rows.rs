@@ -15,7 +15,7 @@
 use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Box, Vec};
-use crate::btree::{PayloadBytes, SeekMode, TableCursor};
+use crate::btree::{PayloadBytes, RightEdge, SeekMode, TableCursor};
 use crate::pager::Pager;
 use crate::record::RecordRef;
 use crate::schema::{KeyBuilt, build_index_key};
@@ -34,6 +34,7 @@ pub(crate) struct Buffers<A: Allocator> {
     undo: UndoLog<A>,
     key: Vec<u8, A>,
     row: Vec<u8, A>,
+    edge: RightEdge<A>,
 }
 
 /// The changes of one statement inside one write transaction.
@@ -43,13 +44,17 @@ pub(crate) struct Writer<'t, 'db, P: Platform, A: Allocator + Clone> {
     /// makes through the executor).
     view: &'t View<'db, P, A>,
     pub(super) txn: &'t WriteTransaction<'db, P, A>,
-    undo: Option<UndoLog<A>>,
+    pub(super) undo: Option<UndoLog<A>>,
     /// The undo log's older entries, once it outgrew its budget; boxed, as
     /// a file handle can be large and a writer moves with every statement.
     spilled: Option<Box<UndoSpill<P::File, A>, A>>,
     /// The index key being built or looked for.
     pub(super) key: Vec<u8, A>,
     row: Vec<u8, A>,
+    /// The rightmost leaf of the table rows were last stored into, which
+    /// rows coming in rowid order are appended to (kept from statement
+    /// to statement: whether it still holds is the database's to say).
+    pub(super) edge: RightEdge<A>,
     pub(super) alloc: A,
 }
 
@@ -64,10 +69,16 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
     ) -> Self {
         let db = view.db();
         let alloc = db.allocator().clone();
-        let Buffers { mut undo, key, row } = buffers.unwrap_or_else(|| Buffers {
+        let Buffers {
+            mut undo,
+            key,
+            row,
+            edge,
+        } = buffers.unwrap_or_else(|| Buffers {
             undo: UndoLog::new(&alloc),
             key: Vec::new_in(alloc.clone()),
             row: Vec::new_in(alloc.clone()),
+            edge: RightEdge::new_in(PageNo::ONE, alloc.clone()),
         });
         undo.clear();
         // A writer that does not log gives up the log's buffer; the next
@@ -80,6 +91,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
             spilled: None,
             key,
             row,
+            edge,
             alloc,
         }
     }
@@ -95,6 +107,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
             undo,
             key: self.key,
             row: self.row,
+            edge: self.edge,
         }
     }
 
@@ -119,7 +132,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
     /// doubling, so they hold up to the whole budget) first moves what it
     /// holds to its temporary file, so that the change can still be
     /// undone.
-    fn log(&mut self, undo: impl FnOnce(&mut UndoLog<A>) -> Result<Undo>) -> Result<()> {
+    pub(super) fn log(&mut self, undo: impl FnOnce(&mut UndoLog<A>) -> Result<Undo>) -> Result<()> {
         let Some(log) = self.undo.as_mut() else {
             return Ok(());
         };
@@ -154,6 +167,12 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
 
     /// The largest rowid of `table`, 0 when it is empty.
     pub fn max_rowid(&self, table: &TableInfo<A>) -> Result<RowId> {
+        if self.edge.root() == table.root
+            && self.edge.stamp == Some(self.db.generation())
+            && let Some(last) = self.edge.last_rowid()
+        {
+            return Ok(RowId::new(last.unwrap_or(0)));
+        }
         let mut cursor = self.db.table_cursor(table.root);
         if cursor.last()? {
             cursor.rowid()
@@ -321,8 +340,16 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
             // No unique key to check first: try the row in place, and
             // resolve a rowid conflict only when there is one.
             self.log(|_| Ok(Undo::RowInserted { root, rowid }))?;
-            if self.txn.insert_new_row_from(root, rowid, payload)? {
-                return self.insert_keys(table, record, rowid);
+            self.edge.retarget(root);
+            if self.txn.append_row_from(&mut self.edge, rowid, payload)? {
+                let current = self.edge.stamp == Some(self.db.generation());
+                let keys = self.insert_keys(table, record, rowid);
+                // Index entries change other trees only: what the edge
+                // knows of the table's still holds.
+                if current && keys.is_ok() {
+                    self.edge.stamp = Some(self.db.generation());
+                }
+                return keys;
             }
             if let Some(log) = self.undo.as_mut() {
                 log.forget_last();

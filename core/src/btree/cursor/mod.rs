@@ -68,6 +68,7 @@ pub use table::TableCursor;
 
 use boundlite_alloc::{Allocator, Vec};
 
+use crate::btree::blob::PayloadPlace;
 use crate::btree::cell::Payload;
 use crate::btree::overflow::read_payload;
 use crate::btree::source::PageSource;
@@ -166,6 +167,8 @@ pub struct StoredRecord<'r, A: Allocator> {
     local: &'r [u8],
     size: u32,
     rest: Option<Rest<'r, A>>,
+    /// Where a record that spills is stored.
+    place: Option<PayloadPlace>,
 }
 
 /// What assembles a spilled record: a reader of the whole payload, and
@@ -190,10 +193,15 @@ impl<'r, A: Allocator> StoredRecord<'r, A> {
             read: &read,
             buffer,
         });
+        let place = match payload.first_overflow() {
+            Some(_) => Some(PayloadPlace::of(payload, page)?),
+            None => None,
+        };
         f(StoredRecord {
             local: payload.local(),
             size: payload.size(),
             rest,
+            place,
         })
     }
 
@@ -210,6 +218,13 @@ impl<'r, A: Allocator> StoredRecord<'r, A> {
     /// Whether [`local`](Self::local) is the whole record.
     pub fn is_complete(&self) -> bool {
         self.rest.is_none()
+    }
+
+    /// Where a record that spills is stored, for reading it a range at a
+    /// time (see [`blob`](crate::btree::blob)) rather than whole; `None`
+    /// for one that is all on its page.
+    pub fn place(&self) -> Option<PayloadPlace> {
+        self.place
     }
 
     /// The whole record: its local bytes, or assembled from its overflow
