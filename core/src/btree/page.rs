@@ -24,7 +24,7 @@
 //! its pointer lies in `[content start, usable size)` and that the cell ends
 //! by the usable size. Anything else is `Error::Corrupt` naming the page.
 
-use crate::btree::cell::{self, Cell};
+use crate::btree::cell::{self, Cell, Payload};
 use crate::format::{HEADER_SIZE, Reader};
 use crate::{Error, PageNo, Result};
 
@@ -302,6 +302,13 @@ impl<'a> BTreePage<'a> {
         };
         // Rowids are stored as the two's-complement bits of an i64.
         Ok(self.bytes.varint(key_at)?.0 as i64)
+    }
+
+    /// The payload of index cell `index`, read without parsing the rest
+    /// of the cell: the probe of an index search. `Misuse` on a table page.
+    #[inline]
+    pub fn index_payload(&self, index: u16) -> Result<Payload<'a>> {
+        cell::index_payload(self.bytes, self.kind, self.cell_pointer(index)?)
     }
 
     /// Cell `index` and the bytes it occupies on the page (at least 4, as
