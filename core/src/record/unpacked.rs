@@ -59,10 +59,9 @@ impl<'k> UnpackedKey<'k> {
     /// Decodes the first columns of `key`, a whole record (not a prefix).
     pub fn new(key: &RecordRef<'k>) -> Result<Self> {
         let mut values = [ValueRef::Null; UNPACKED_COLUMNS];
-        let mut len = 0;
-        for (slot, value) in values.iter_mut().zip(key.columns()) {
-            *slot = value?;
-            len += 1;
+        let len = key.column_count().min(UNPACKED_COLUMNS);
+        for (i, slot) in values.iter_mut().take(len).enumerate() {
+            *slot = key.column(i)?;
         }
         Ok(UnpackedKey {
             values,
