@@ -199,6 +199,18 @@ pub fn index_payload(page: Reader<'_>, kind: PageKind, offset: usize) -> Result<
     Ok(payload(page, PayloadKind::Index, size, at + len)?.0)
 }
 
+/// The rowid and payload of the table leaf cell at `offset` on a page
+/// whose usable bytes are `page`, read without the rest of [`parse`]'s
+/// work: a scan's per-row read.
+#[inline]
+pub fn table_row(page: Reader<'_>, offset: usize) -> Result<(i64, Payload<'_>)> {
+    let (size, len) = payload_size(page, offset)?;
+    let (rowid, rowid_len) = page.varint(offset + len)?;
+    let (payload, _) = payload(page, PayloadKind::Table, size, offset + len + rowid_len)?;
+    // Rowids are stored as the two's-complement bits of an i64.
+    Ok((rowid as i64, payload))
+}
+
 /// The 4-byte child pointer that opens an interior cell.
 fn child(page: Reader<'_>, at: usize) -> Result<PageNo> {
     PageNo::new(page.u32(at)?).ok_or(page.corrupt("cell's left child pointer is 0"))

@@ -304,6 +304,19 @@ impl<'a> BTreePage<'a> {
         Ok(self.bytes.varint(key_at)?.0 as i64)
     }
 
+    /// The rowid and payload of table leaf cell `index`, read without
+    /// parsing the rest of the cell: a scan's per-row read. `Misuse` on
+    /// any other kind of page.
+    #[inline]
+    pub fn table_row(&self, index: u16) -> Result<(i64, Payload<'a>)> {
+        if self.kind != PageKind::TableLeaf {
+            return Err(Error::Misuse(
+                "a row read from a page that is not a table leaf",
+            ));
+        }
+        cell::table_row(self.bytes, self.cell_pointer(index)?)
+    }
+
     /// The payload of index cell `index`, read without parsing the rest
     /// of the cell: the probe of an index search. `Misuse` on a table page.
     #[inline]
