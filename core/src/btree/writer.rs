@@ -614,13 +614,18 @@ impl<A: Allocator + Clone> TreeWriter<A> {
             self.cell
                 .try_extend_from_slice(Varint::new(rowid as u64).as_bytes())?;
         }
-        let start = self.cell.len();
-        self.cell.try_resize(start + local, 0)?;
-        let here = self
-            .cell
-            .get_mut(start..)
-            .ok_or(Error::Misuse("cell shorter than its local payload"))?;
-        payload.fill(0, here)?;
+        match payload.as_slice().and_then(|bytes| bytes.get(..local)) {
+            Some(here) => self.cell.try_extend_from_slice(here)?,
+            None => {
+                let start = self.cell.len();
+                self.cell.try_resize(start + local, 0)?;
+                let here = self
+                    .cell
+                    .get_mut(start..)
+                    .ok_or(Error::Misuse("cell shorter than its local payload"))?;
+                payload.fill(0, here)?;
+            }
+        }
         if local < payload.size() {
             let first = write_chain(store, payload, local)?;
             self.cell
