@@ -56,6 +56,8 @@ pub(crate) struct Writer<'t, 'db, P: Platform, A: Allocator + Clone> {
 impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
     /// A writer into `txn`, which `view` shows, keeping an undo log when
     /// `logging`, in `buffers` when given (else new ones).
+    // Inlined for the same reason as `into_buffers`.
+    #[inline]
     pub fn new(
         view: &'t View<'db, P, A>,
         txn: &'t WriteTransaction<'db, P, A>,
@@ -85,6 +87,10 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
     }
 
     /// The writer's buffers, for the next statement's writer.
+    // Inlined so that the buffers move once, from the writer to the
+    // connection, rather than through a return slot: every changing
+    // statement ends here.
+    #[inline]
     pub fn into_buffers(self) -> Buffers<A> {
         // The log only matters while its statement may fail.
         let undo = match self.undo {
