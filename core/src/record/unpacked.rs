@@ -21,6 +21,7 @@
 use core::cmp::Ordering;
 
 use crate::format::Reader;
+use crate::record::compare::int_float_cmp;
 use crate::record::{
     Collation, KeyColumn, RecordRef, SerialType, SortOrder, ValueRef, compare_values,
 };
@@ -195,7 +196,9 @@ fn compare_lazily<'k>(
 /// Orders the column of type `serial` whose body is at `at` against
 /// `wanted`, ascending; the common pairs without building the stored
 /// value first.
-#[inline]
+// Always inlined: it is a search's per-probe work, and its caller's only
+// call.
+#[inline(always)]
 fn compare_column(
     bytes: &Reader<'_>,
     serial: SerialType,
@@ -209,10 +212,17 @@ fn compare_column(
         SerialType::One => ValueRef::Integer(1),
         SerialType::Float64 => {
             let stored = f64::from_bits(bytes.u64(at)?);
-            // Neither side NaN: the plain order of doubles (-0.0 == 0.0).
-            if let (false, ValueRef::Real(wanted)) = (stored.is_nan(), wanted) {
-                if let Some(ordering) = stored.partial_cmp(wanted) {
-                    return Ok(ordering);
+            // Neither side NaN: the plain order of doubles (-0.0 == 0.0),
+            // or the exact order of an integer and a double.
+            if !stored.is_nan() {
+                match *wanted {
+                    ValueRef::Real(wanted) if !wanted.is_nan() => {
+                        return Ok(stored.partial_cmp(&wanted).unwrap_or(Ordering::Equal));
+                    }
+                    ValueRef::Integer(wanted) => {
+                        return Ok(int_float_cmp(wanted, stored).reverse());
+                    }
+                    _ => {}
                 }
             }
             ValueRef::real(stored)
@@ -227,8 +237,12 @@ fn compare_column(
         SerialType::Blob(len) => ValueRef::Blob(bytes.slice(at, len)?),
         int => {
             let stored = bytes.int(at, int.body_len())?;
-            if let ValueRef::Integer(wanted) = wanted {
-                return Ok(stored.cmp(wanted));
+            match *wanted {
+                ValueRef::Integer(wanted) => return Ok(stored.cmp(&wanted)),
+                ValueRef::Real(wanted) if !wanted.is_nan() => {
+                    return Ok(int_float_cmp(stored, wanted));
+                }
+                _ => {}
             }
             ValueRef::Integer(stored)
         }
