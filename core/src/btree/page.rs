@@ -328,7 +328,15 @@ impl<'a> BTreePage<'a> {
     /// SQLite never allocates less for a cell).
     #[inline]
     pub fn cell_with_size(&self, index: u16) -> Result<(Cell<'a>, usize)> {
-        cell::parse(self.bytes, self.kind, self.cell_pointer(index)?)
+        self.cell_at(self.cell_pointer(index)?)
+    }
+
+    /// The cell at offset `at` (a [`cell_pointer`](Self::cell_pointer))
+    /// and the bytes it occupies, as [`cell_with_size`](Self::cell_with_size)
+    /// gives them.
+    #[inline]
+    pub(crate) fn cell_at(&self, at: usize) -> Result<(Cell<'a>, usize)> {
+        cell::parse(self.bytes, self.kind, at)
     }
 
     /// The freeblocks, in the order of the list (ascending offsets).
