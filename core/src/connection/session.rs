@@ -132,8 +132,8 @@ pub struct Connection<'db, P: Platform, A: Allocator + Clone = Global> {
     /// Transactions (and statements inside one) rolled back so far: the
     /// tables statements cache are keyed by it (see `cache`).
     rollbacks: Cell<u64>,
-    /// The buffers every statement's writer borrows.
-    buffers: RefCell<Buffers<A>>,
+    /// The buffers of the last statement's writer inside `BEGIN`.
+    buffers: Cell<Option<Buffers<A>>>,
 }
 
 impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
@@ -148,7 +148,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
             }),
             view: View::new(db),
             rollbacks: Cell::new(0),
-            buffers: RefCell::new(Buffers::new(db.allocator())),
+            buffers: Cell::new(None),
         }
     }
 
@@ -433,23 +433,15 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         let Txn::Write(txn) = &session.txn else {
             return Err(Error::Misuse("a transaction without its write transaction"));
         };
-        let mut buffers = self
-            .buffers
-            .try_borrow_mut()
-            .map_err(|_| Error::Misuse("the connection is busy with another change"))?;
-        let mut writer = Writer::new(&self.view, txn, true, &mut buffers);
+        let mut writer = Writer::new(&self.view, txn, true, self.buffers.take());
         match change(&mut writer) {
             Ok(value) => {
-                writer.finish();
+                self.buffers.set(Some(writer.into_buffers()));
                 Ok(value)
             }
             Err(error) => {
                 self.rolled_back();
-                let undone = writer.undo();
-                // A failed statement's buffers are let go, however large
-                // it grew them.
-                *buffers = Buffers::new(self.db.allocator());
-                if undone.is_err() {
+                if writer.undo().is_err() {
                     // The statement cannot be undone alone (the
                     // transaction failed, or the undo did): roll the
                     // whole transaction back rather than keep half of it,
@@ -472,17 +464,10 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         let txn = self.begin_write(session)?;
         self.view.set(Sees::Own);
         let value = {
-            let mut buffers = self
-                .buffers
-                .try_borrow_mut()
-                .map_err(|_| Error::Misuse("the connection is busy with another change"))?;
-            let mut writer = Writer::new(&self.view, &txn, false, &mut buffers);
+            let mut writer = Writer::new(&self.view, &txn, false, self.buffers.take());
             let value = change(&mut writer).inspect_err(|_| self.rolled_back());
             if value.is_ok() {
-                writer.finish();
-            } else {
-                drop(writer);
-                *buffers = Buffers::new(self.db.allocator());
+                self.buffers.set(Some(writer.into_buffers()));
             }
             value
         };

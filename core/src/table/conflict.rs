@@ -44,10 +44,10 @@ impl Resolution {
 
 impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
     /// The rowid of an entry of the unique `index` whose key columns
-    /// equal those of the key in `self.buffers.key` (none when one of them is
+    /// equal those of the key in `self.key` (none when one of them is
     /// NULL: NULLs are distinct).
     pub(super) fn find_equal_key(&self, index: &IndexInfo<A>) -> Result<Option<RowId>> {
-        let key = RecordRef::parse(&self.buffers.key, Some(index.root))?;
+        let key = RecordRef::parse(&self.key, Some(index.root))?;
         let n = index.columns.columns.len();
         with_value_refs(n, key.columns(), self.alloc.clone(), |prefix| {
             self.find_equal_prefix(index, prefix)

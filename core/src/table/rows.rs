@@ -32,20 +32,8 @@ use super::view::View;
 /// next so that a warm statement's writer allocates nothing.
 pub(crate) struct Buffers<A: Allocator> {
     undo: UndoLog<A>,
-    /// The index key being built or looked for.
-    pub(super) key: Vec<u8, A>,
+    key: Vec<u8, A>,
     row: Vec<u8, A>,
-}
-
-impl<A: Allocator + Clone> Buffers<A> {
-    /// Empty buffers in `alloc`; allocates nothing.
-    pub(crate) fn new(alloc: &A) -> Self {
-        Buffers {
-            undo: UndoLog::new(alloc),
-            key: Vec::new_in(alloc.clone()),
-            row: Vec::new_in(alloc.clone()),
-        }
-    }
 }
 
 /// The changes of one statement inside one write transaction.
@@ -55,51 +43,59 @@ pub(crate) struct Writer<'t, 'db, P: Platform, A: Allocator + Clone> {
     /// makes through the executor).
     view: &'t View<'db, P, A>,
     pub(super) txn: &'t WriteTransaction<'db, P, A>,
-    /// Whether changes are recorded in the undo log (`buffers.undo`).
-    logging: bool,
-    /// The connection's buffers, borrowed rather than moved in and out:
-    /// they are several vectors, and every changing statement takes them.
-    pub(super) buffers: &'t mut Buffers<A>,
+    undo: Option<UndoLog<A>>,
     /// The undo log's older entries, once it outgrew its budget; boxed, as
-    /// a file handle can be large.
+    /// a file handle can be large and a writer moves with every statement.
     spilled: Option<Box<UndoSpill<P::File, A>, A>>,
+    /// The index key being built or looked for.
+    pub(super) key: Vec<u8, A>,
+    row: Vec<u8, A>,
     pub(super) alloc: A,
 }
 
 impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
     /// A writer into `txn`, which `view` shows, keeping an undo log when
-    /// `logging`, in `buffers`.
+    /// `logging`, in `buffers` when given (else new ones).
     pub fn new(
         view: &'t View<'db, P, A>,
         txn: &'t WriteTransaction<'db, P, A>,
         logging: bool,
-        buffers: &'t mut Buffers<A>,
+        buffers: Option<Buffers<A>>,
     ) -> Self {
         let db = view.db();
         let alloc = db.allocator().clone();
-        buffers.undo.clear();
-        if !logging {
-            // A writer that does not log gives up the log's buffer; the
-            // next one that does grows it back.
-            buffers.undo = UndoLog::new(&alloc);
-        }
+        let Buffers { mut undo, key, row } = buffers.unwrap_or_else(|| Buffers {
+            undo: UndoLog::new(&alloc),
+            key: Vec::new_in(alloc.clone()),
+            row: Vec::new_in(alloc.clone()),
+        });
+        undo.clear();
+        // A writer that does not log gives up the log's buffer; the next
+        // one that does grows it back.
         Writer {
             db,
             view,
             txn,
-            logging,
-            buffers,
+            undo: logging.then_some(undo),
             spilled: None,
+            key,
+            row,
             alloc,
         }
     }
 
-    /// Ends a statement that succeeded: its buffers stay for the next
-    /// statement's writer, a log grown by a statement that changed many
-    /// rows let go rather than held by the connection for good.
-    pub fn finish(self) {
+    /// The writer's buffers, for the next statement's writer.
+    pub fn into_buffers(self) -> Buffers<A> {
         // The log only matters while its statement may fail.
-        self.buffers.undo.keep(&self.alloc);
+        let undo = match self.undo {
+            Some(log) => log.into_kept(&self.alloc),
+            None => UndoLog::new(&self.alloc),
+        };
+        Buffers {
+            undo,
+            key: self.key,
+            row: self.row,
+        }
     }
 
     /// The allocator rows and values are built in.
@@ -124,10 +120,9 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
     /// holds to its temporary file, so that the change can still be
     /// undone.
     fn log(&mut self, undo: impl FnOnce(&mut UndoLog<A>) -> Result<Undo>) -> Result<()> {
-        if !self.logging {
+        let Some(log) = self.undo.as_mut() else {
             return Ok(());
-        }
-        let log = &mut self.buffers.undo;
+        };
         if log.memory() > self.db.sort_memory() / 2 && !log.is_empty() {
             let spill = match self.spilled.as_mut() {
                 Some(spill) => spill,
@@ -145,17 +140,15 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
     /// those spilled, a segment at a time. `Err` means the transaction can
     /// no longer be trusted and must be rolled back.
     pub fn undo(mut self) -> Result<()> {
-        if !self.logging {
+        let Some(mut log) = self.undo.take() else {
             return still_open(self.txn);
-        }
-        let log = &mut self.buffers.undo;
+        };
         log.undo(self.txn)?;
         if let Some(spill) = self.spilled.as_mut() {
-            while spill.pop(log)? {
+            while spill.pop(&mut log)? {
                 log.undo(self.txn)?;
             }
         }
-        log.clear();
         Ok(())
     }
 
@@ -186,9 +179,9 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
     /// the undo log of [`overwrite`](Self::overwrite); a copy is only
     /// made when changes are logged.
     pub fn keep_old_row(&mut self, record: &[u8]) -> Result<()> {
-        self.buffers.row.clear();
-        if self.logging {
-            self.buffers.row.try_extend_from_slice(record)?;
+        self.row.clear();
+        if self.undo.is_some() {
+            self.row.try_extend_from_slice(record)?;
         }
         Ok(())
     }
@@ -211,7 +204,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         record: &R,
     ) -> Result<()> {
         let root = table.root;
-        let old = core::mem::replace(&mut self.buffers.row, Vec::new_in(self.alloc.clone()));
+        let old = core::mem::replace(&mut self.row, Vec::new_in(self.alloc.clone()));
         // Undone newest first: the row is deleted, then the old record
         // put back.
         let logged = self.log(|log| {
@@ -221,7 +214,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
                 record: log.bytes(&old)?,
             })
         });
-        self.buffers.row = old;
+        self.row = old;
         logged?;
         self.log(|_| Ok(Undo::RowInserted { root, rowid }))?;
         self.txn.insert_row_from(root, rowid, record)
@@ -230,9 +223,9 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
     /// Deletes row `rowid` of `table` with its index entries; `false`
     /// when there was no such row.
     pub fn delete(&mut self, table: &TableInfo<A>, rowid: RowId) -> Result<bool> {
-        let mut row = core::mem::replace(&mut self.buffers.row, Vec::new_in(self.alloc.clone()));
+        let mut row = core::mem::replace(&mut self.row, Vec::new_in(self.alloc.clone()));
         let result = self.delete_with(table, rowid, &mut row);
-        self.buffers.row = row;
+        self.row = row;
         result
     }
 
@@ -242,7 +235,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         rowid: RowId,
         row: &mut Vec<u8, A>,
     ) -> Result<bool> {
-        if table.indexes.is_empty() && !self.logging {
+        if table.indexes.is_empty() && self.undo.is_none() {
             // Neither index entries nor the undo log need the record, so
             // a large row is deleted without being read.
             return self.txn.delete_row(table.root, rowid);
@@ -253,9 +246,9 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         let record = RecordRef::parse(row, Some(table.root))?;
         for index in table.indexes.iter() {
             self.build_key(table, index, &record, rowid)?;
-            let key = core::mem::replace(&mut self.buffers.key, Vec::new_in(self.alloc.clone()));
+            let key = core::mem::replace(&mut self.key, Vec::new_in(self.alloc.clone()));
             let result = self.delete_key(index, &key);
-            self.buffers.key = key;
+            self.key = key;
             result?;
         }
         let root = table.root;
@@ -289,13 +282,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         record: &RecordRef<'_>,
         rowid: RowId,
     ) -> Result<()> {
-        match build_index_key(
-            &table.columns,
-            &index.columns,
-            record,
-            rowid,
-            &mut self.buffers.key,
-        )? {
+        match build_index_key(&table.columns, &index.columns, record, rowid, &mut self.key)? {
             KeyBuilt::Built => Ok(()),
             KeyBuilt::Unknown => Err(Error::Sql("index key needs an expression evaluated")),
         }
@@ -337,8 +324,8 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
             if self.txn.insert_new_row_from(root, rowid, payload)? {
                 return self.insert_keys(table, record, rowid);
             }
-            if self.logging {
-                self.buffers.undo.forget_last();
+            if let Some(log) = self.undo.as_mut() {
+                log.forget_last();
             }
             true
         };
@@ -377,9 +364,9 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         let parsed = RecordRef::parse(record, Some(table.root))?;
         for index in table.indexes.iter() {
             self.build_key(table, index, &parsed, rowid)?;
-            let key = core::mem::replace(&mut self.buffers.key, Vec::new_in(self.alloc.clone()));
+            let key = core::mem::replace(&mut self.key, Vec::new_in(self.alloc.clone()));
             let result = self.insert_key(index, &key);
-            self.buffers.key = key;
+            self.key = key;
             result?;
         }
         Ok(true)

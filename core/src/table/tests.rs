@@ -7,7 +7,7 @@ use crate::alloc::Vec;
 
 use boundlite_platform::MemoryPlatform;
 
-use super::{Buffers, Sees, TableInfo, View, Writer};
+use super::{Sees, TableInfo, View, Writer};
 use crate::alloc::Global;
 use crate::database::TxnState;
 use crate::format::PageSize;
@@ -61,15 +61,14 @@ fn a_statement_is_undone_alone_while_the_transaction_is_open() {
     let txn = db.begin_write().unwrap();
     let view = View::new(&db);
     view.set(Sees::Own);
-    let mut buffers = Buffers::new(db.allocator());
-    let mut first = Writer::new(&view, &txn, true, &mut buffers);
+    let mut first = Writer::new(&view, &txn, true, None);
     assert!(
         first
             .insert(&t, RowId::new(1), &record("a"), Conflict::Abort)
             .unwrap()
     );
-    first.finish();
-    let mut second = Writer::new(&view, &txn, true, &mut buffers);
+    let buffers = first.into_buffers();
+    let mut second = Writer::new(&view, &txn, true, Some(buffers));
     assert!(
         second
             .insert(&t, RowId::new(2), &record("b"), Conflict::Abort)
@@ -91,8 +90,7 @@ fn a_conflict_is_resolved_by_the_statement_mode() {
     let txn = db.begin_write().unwrap();
     let view = View::new(&db);
     view.set(Sees::Own);
-    let mut buffers = Buffers::new(db.allocator());
-    let mut w = Writer::new(&view, &txn, true, &mut buffers);
+    let mut w = Writer::new(&view, &txn, true, None);
     assert!(
         w.insert(&t, RowId::new(1), &record("a"), Conflict::Abort)
             .unwrap()
@@ -126,8 +124,7 @@ fn a_failed_change_is_one_state_that_the_writer_reads() {
     let txn = db.begin_write().unwrap();
     let view = View::new(&db);
     view.set(Sees::Own);
-    let mut buffers = Buffers::new(db.allocator());
-    let mut w = Writer::new(&view, &txn, true, &mut buffers);
+    let mut w = Writer::new(&view, &txn, true, None);
     assert!(
         w.insert(&t, RowId::new(1), &record("a"), Conflict::Abort)
             .unwrap()

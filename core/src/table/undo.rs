@@ -78,10 +78,10 @@ impl<A: Allocator + Clone> UndoLog<A> {
         self.keys.clear();
     }
 
-    /// Empties the log for the next statement, with each buffer grown
+    /// The log emptied for the next statement, with each buffer grown
     /// by a statement that changed many rows let go rather than held by
     /// the connection for good.
-    pub(super) fn keep(&mut self, alloc: &A) {
+    pub(super) fn into_kept(mut self, alloc: &A) -> Self {
         self.clear();
         if self.entries.capacity() > KEPT_UNDO_ENTRIES {
             self.entries = Vec::new_in(alloc.clone());
@@ -92,6 +92,7 @@ impl<A: Allocator + Clone> UndoLog<A> {
         if self.keys.capacity() > KEPT_UNDO_KEYS {
             self.keys = Vec::new_in(alloc.clone());
         }
+        self
     }
 
     /// Records the change `entry` makes of the copies it asks for.
