@@ -145,12 +145,19 @@ impl<T, A: Allocator> Vec<T, A> {
     /// allocator refuses the doubled size, the exact size is tried before
     /// giving up: in a bounded arena the last request that fits should
     /// succeed.
+    // The common case on hot paths is a reused buffer with room to spare:
+    // a compare, inlined, with the growth out of line so that it is.
     #[inline]
     pub fn try_reserve(&mut self, additional: usize) -> Result<(), OutOfMemory> {
-        // The common case on hot paths: a reused buffer with room to spare.
         if self.capacity() - self.len() >= additional {
             return Ok(());
         }
+        self.grow(additional)
+    }
+
+    /// [`try_reserve`](Self::try_reserve) when the spare room is short.
+    #[cold]
+    fn grow(&mut self, additional: usize) -> Result<(), OutOfMemory> {
         match self.inner.try_reserve(additional) {
             Ok(()) => Ok(()),
             Err(e) => {

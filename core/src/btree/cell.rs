@@ -17,7 +17,7 @@
 use crate::btree::page::PageKind;
 use crate::btree::payload::{MAX_PAYLOAD_SIZE, PayloadKind};
 use crate::format::Reader;
-use crate::{PageNo, Result};
+use crate::{Error, PageNo, Result};
 
 /// SQLite never gives a cell fewer bytes than this, so it can become a
 /// freeblock when deleted.
@@ -181,6 +181,34 @@ pub fn parse(page: Reader<'_>, kind: PageKind, offset: usize) -> Result<(Cell<'_
         return Err(page.corrupt("cell runs past the usable size"));
     }
     Ok((cell, size))
+}
+
+/// The payload of the index cell at `offset` on a page of `kind` whose
+/// usable bytes are `page`, read without the rest of [`parse`]'s work:
+/// the probe of an index search. `Misuse` on a table page.
+#[inline]
+pub fn index_payload(page: Reader<'_>, kind: PageKind, offset: usize) -> Result<Payload<'_>> {
+    let at = match kind {
+        PageKind::IndexLeaf => offset,
+        PageKind::IndexInterior => offset + 4,
+        PageKind::TableLeaf | PageKind::TableInterior => {
+            return Err(Error::Misuse("table cell read as an index cell"));
+        }
+    };
+    let (size, len) = payload_size(page, at)?;
+    Ok(payload(page, PayloadKind::Index, size, at + len)?.0)
+}
+
+/// The rowid and payload of the table leaf cell at `offset` on a page
+/// whose usable bytes are `page`, read without the rest of [`parse`]'s
+/// work: a scan's per-row read.
+#[inline]
+pub fn table_row(page: Reader<'_>, offset: usize) -> Result<(i64, Payload<'_>)> {
+    let (size, len) = payload_size(page, offset)?;
+    let (rowid, rowid_len) = page.varint(offset + len)?;
+    let (payload, _) = payload(page, PayloadKind::Table, size, offset + len + rowid_len)?;
+    // Rowids are stored as the two's-complement bits of an i64.
+    Ok((rowid as i64, payload))
 }
 
 /// The 4-byte child pointer that opens an interior cell.

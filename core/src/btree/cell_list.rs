@@ -49,9 +49,9 @@ impl<A: Allocator> CellList<A> {
         self.clear();
         let reader = Reader::for_page(bytes, page.number());
         for index in 0..page.cell_count() {
-            let (_, size) = page.cell_with_size(index)?;
-            let cell = reader.slice(page.cell_pointer(index)?, size)?;
-            self.push(cell)?;
+            let at = page.cell_pointer(index)?;
+            let (_, size) = page.cell_at(at)?;
+            self.push(reader.slice(at, size)?)?;
         }
         self.right = page.right_child()?;
         Ok(())
@@ -113,8 +113,17 @@ impl<A: Allocator> CellList<A> {
         let len = cell.len().max(MIN_CELL_SIZE);
         self.spans.try_reserve(1)?;
         self.bytes.try_extend_from_slice(cell)?;
-        self.bytes.try_resize(start + len, 0)?;
-        self.spans.try_insert(index, Span { start, len })?;
+        // Only a cell shorter than a page allocates needs padding; a
+        // balance moves hundreds of cells, nearly all long enough.
+        if cell.len() < len {
+            self.bytes.try_resize(start + len, 0)?;
+        }
+        let span = Span { start, len };
+        if index == self.spans.len() {
+            self.spans.try_push(span)?;
+        } else {
+            self.spans.try_insert(index, span)?;
+        }
         Ok(())
     }
 

@@ -24,7 +24,7 @@
 //! its pointer lies in `[content start, usable size)` and that the cell ends
 //! by the usable size. Anything else is `Error::Corrupt` naming the page.
 
-use crate::btree::cell::{self, Cell};
+use crate::btree::cell::{self, Cell, Payload};
 use crate::format::{HEADER_SIZE, Reader};
 use crate::{Error, PageNo, Result};
 
@@ -304,11 +304,39 @@ impl<'a> BTreePage<'a> {
         Ok(self.bytes.varint(key_at)?.0 as i64)
     }
 
+    /// The rowid and payload of table leaf cell `index`, read without
+    /// parsing the rest of the cell: a scan's per-row read. `Misuse` on
+    /// any other kind of page.
+    #[inline]
+    pub fn table_row(&self, index: u16) -> Result<(i64, Payload<'a>)> {
+        if self.kind != PageKind::TableLeaf {
+            return Err(Error::Misuse(
+                "a row read from a page that is not a table leaf",
+            ));
+        }
+        cell::table_row(self.bytes, self.cell_pointer(index)?)
+    }
+
+    /// The payload of index cell `index`, read without parsing the rest
+    /// of the cell: the probe of an index search. `Misuse` on a table page.
+    #[inline]
+    pub fn index_payload(&self, index: u16) -> Result<Payload<'a>> {
+        cell::index_payload(self.bytes, self.kind, self.cell_pointer(index)?)
+    }
+
     /// Cell `index` and the bytes it occupies on the page (at least 4, as
     /// SQLite never allocates less for a cell).
     #[inline]
     pub fn cell_with_size(&self, index: u16) -> Result<(Cell<'a>, usize)> {
-        cell::parse(self.bytes, self.kind, self.cell_pointer(index)?)
+        self.cell_at(self.cell_pointer(index)?)
+    }
+
+    /// The cell at offset `at` (a [`cell_pointer`](Self::cell_pointer))
+    /// and the bytes it occupies, as [`cell_with_size`](Self::cell_with_size)
+    /// gives them.
+    #[inline]
+    pub(crate) fn cell_at(&self, at: usize) -> Result<(Cell<'a>, usize)> {
+        cell::parse(self.bytes, self.kind, at)
     }
 
     /// The freeblocks, in the order of the list (ascending offsets).

@@ -30,6 +30,12 @@ pub trait PayloadBytes {
     /// Writes the payload's bytes from `offset` on into the whole of
     /// `out`; `Misuse` when the range runs past [`size`](Self::size).
     fn fill(&self, offset: usize, out: &mut [u8]) -> Result<()>;
+
+    /// The whole payload, when it is one slice in memory: copied from
+    /// directly rather than through [`fill`](Self::fill).
+    fn as_slice(&self) -> Option<&[u8]> {
+        None
+    }
 }
 
 /// A payload already in memory.
@@ -45,6 +51,10 @@ impl PayloadBytes for [u8] {
             .ok_or(Error::Misuse("payload range past its end"))?;
         out.copy_from_slice(bytes);
         Ok(())
+    }
+
+    fn as_slice(&self) -> Option<&[u8]> {
+        Some(self)
     }
 }
 

@@ -29,7 +29,7 @@ use crate::btree::payload::PayloadKind;
 use crate::btree::source::PageStore;
 use crate::btree::spill::{PayloadBytes, free_chain, payload_size, write_chain};
 use crate::format::Varint;
-use crate::record::{KeyColumn, RecordRef, compare_records};
+use crate::record::{KeyColumn, RecordRef, UnpackedKey};
 use crate::{Error, PageNo, Result, RowId};
 
 /// The two families of B-tree.
@@ -614,13 +614,18 @@ impl<A: Allocator + Clone> TreeWriter<A> {
             self.cell
                 .try_extend_from_slice(Varint::new(rowid as u64).as_bytes())?;
         }
-        let start = self.cell.len();
-        self.cell.try_resize(start + local, 0)?;
-        let here = self
-            .cell
-            .get_mut(start..)
-            .ok_or(Error::Misuse("cell shorter than its local payload"))?;
-        payload.fill(0, here)?;
+        match payload.as_slice().and_then(|bytes| bytes.get(..local)) {
+            Some(here) => self.cell.try_extend_from_slice(here)?,
+            None => {
+                let start = self.cell.len();
+                self.cell.try_resize(start + local, 0)?;
+                let here = self
+                    .cell
+                    .get_mut(start..)
+                    .ok_or(Error::Misuse("cell shorter than its local payload"))?;
+                payload.fill(0, here)?;
+            }
+        }
         if local < payload.size() {
             let first = write_chain(store, payload, local)?;
             self.cell
@@ -674,7 +679,8 @@ impl<A: Allocator + Clone> TreeWriter<A> {
         key: &[u8],
         columns: &[KeyColumn],
     ) -> Result<(Position, PageKind)> {
-        let target = RecordRef::parse(key, None)?;
+        // Decoded once, so each probe reads only the cell's side.
+        let target = UnpackedKey::new(&RecordRef::parse(key, None)?)?;
         loop {
             let (no, _) = path.top()?;
             let page = store.page(no)?;
@@ -684,18 +690,15 @@ impl<A: Allocator + Clone> TreeWriter<A> {
             }
             let key_buffer = &mut self.key;
             let position = search(view.cell_count(), |i| {
-                let cell = view.cell(i)?;
-                let payload = cell
-                    .payload()
-                    .ok_or(view.corrupt("index cell without payload"))?;
+                let payload = view.index_payload(i)?;
                 let bytes = match payload.as_complete() {
                     Some(bytes) => bytes,
                     None => {
-                        read_payload(store, no, payload, key_buffer)?;
+                        read_payload(store, no, &payload, key_buffer)?;
                         key_buffer.as_slice()
                     }
                 };
-                compare_records(&RecordRef::parse(bytes, Some(no))?, &target, columns)
+                target.compare(bytes, Some(no), columns)
             })?;
             let kind = view.kind();
             match position {

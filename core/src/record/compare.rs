@@ -197,7 +197,7 @@ fn rank(value: &ValueRef<'_>) -> u8 {
 
 /// Compares an integer with a (non-NaN) double exactly, as SQLite's
 /// `sqlite3IntFloatCompare` does without `long double`.
-fn int_float_cmp(i: i64, r: f64) -> Ordering {
+pub(super) fn int_float_cmp(i: i64, r: f64) -> Ordering {
     // 2^63: the first double above every i64.
     const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
     if r < -TWO_POW_63 {

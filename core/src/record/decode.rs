@@ -58,6 +58,7 @@ pub struct RecordRef<'a> {
 impl<'a> RecordRef<'a> {
     /// Validates the record in `payload` (the whole payload, overflow
     /// included). Errors are `Corrupt`, naming `page` when given.
+    #[inline]
     pub fn parse(payload: &'a [u8], page: Option<PageNo>) -> Result<Self> {
         Self::parse_within(payload, payload.len(), page)
     }
@@ -85,7 +86,33 @@ impl<'a> RecordRef<'a> {
         Self::parse_within(prefix, size, page).map(Some)
     }
 
+    /// [`parse_prefix`](Self::parse_prefix) once the header is known to
+    /// lie in `bytes`: the usual record (a header under 128 bytes of
+    /// single-byte serial types) in one pass over its types, any other in
+    /// [`parse_walk`](Self::parse_walk).
+    #[inline]
     fn parse_within(bytes: &'a [u8], size: usize, page: Option<PageNo>) -> Result<Self> {
+        if let Some(&len) = bytes.first()
+            && len < 0x80
+            && let header_len = usize::from(len)
+            && let Some(types) = bytes.get(1..header_len)
+            && let Some(body) = single_byte_bodies(types)
+            && header_len.checked_add(body) == Some(size)
+        {
+            return Ok(RecordRef {
+                payload: Reader::new(bytes, page),
+                size,
+                header_len,
+                column_count: types.len(),
+                single_byte_types: Some(1),
+            });
+        }
+        Self::parse_walk(bytes, size, page)
+    }
+
+    /// [`parse_within`](Self::parse_within) for any record, naming what is
+    /// wrong with a malformed one.
+    fn parse_walk(bytes: &'a [u8], size: usize, page: Option<PageNo>) -> Result<Self> {
         let payload = Reader::new(bytes, page);
         let (header_len, first) = payload
             .varint(0)
@@ -102,18 +129,13 @@ impl<'a> RecordRef<'a> {
             single_byte_types: None,
         };
         let types = payload.bytes().get(first..header_len).unwrap_or_default();
-        if types
-            .iter()
-            .all(|&code| code < 0x80 && !matches!(code, 10 | 11))
+        if let Some(body) = single_byte_bodies(types)
+            && header_len.checked_add(body) == Some(size)
         {
-            let body: usize = types.iter().map(|&code| single_byte_body_len(code)).sum();
-            if header_len.checked_add(body) == Some(size) {
-                record.column_count = types.len();
-                record.single_byte_types = Some(first);
-                return Ok(record);
-            }
+            record.column_count = types.len();
+            record.single_byte_types = Some(first);
+            return Ok(record);
         }
-        // Anything else takes the walk below, which names what is wrong.
         let mut cursor = record.cursor();
         let mut count = 0usize;
         while let Some(column) = cursor.next_column() {
@@ -197,7 +219,9 @@ impl<'a> RecordRef<'a> {
     }
 
     /// The serial type of column `index` and the offset of its body.
-    #[inline]
+    // Always inlined: `column` is a scan's per-row work, and the compiler
+    // keeps this out of line for having several callers.
+    #[inline(always)]
     fn locate(&self, index: usize) -> Result<(SerialType, usize)> {
         if index >= self.column_count {
             return Err(Error::Misuse("column index past the record's column count"));
@@ -215,6 +239,11 @@ impl<'a> RecordRef<'a> {
                 }
             }
         }
+        self.locate_walk(index)
+    }
+
+    /// [`locate`](Self::locate) by walking the header.
+    fn locate_walk(&self, index: usize) -> Result<(SerialType, usize)> {
         let mut cursor = self.cursor();
         for _ in 0..index {
             cursor.next_column().transpose()?;
@@ -237,7 +266,8 @@ impl<'a> RecordRef<'a> {
         }
     }
 
-    #[inline]
+    // Always inlined, as `locate` is.
+    #[inline(always)]
     fn decode(&self, serial: SerialType, offset: usize) -> Result<ValueRef<'a>> {
         let p = &self.payload;
         Ok(match serial {
@@ -286,14 +316,28 @@ pub(crate) fn leading_value(payload: &[u8]) -> Result<Option<ValueRef<'_>>> {
 /// The body length of the serial type `code`, one byte below 0x80 and
 /// neither of the reserved 10 and 11.
 #[inline]
-const fn single_byte_body_len(code: u8) -> usize {
-    match code {
-        0 | 8..=11 => 0,
-        1..=4 => code as usize,
-        5 => 6,
-        6 | 7 => 8,
-        n => (n as usize - 12) / 2,
+fn single_byte_body_len(code: u8) -> usize {
+    // The body lengths of codes 0 to 11, from a table: a scan reads a
+    // record's types for every row.
+    const FIXED: [u8; 12] = [0, 1, 2, 3, 4, 6, 8, 8, 0, 0, 0, 0];
+    match FIXED.get(usize::from(code)) {
+        Some(&len) => usize::from(len),
+        None => usize::from(code).saturating_sub(12) / 2,
     }
+}
+
+/// The bodies' total length when every one of `types` is a single-byte
+/// serial type code (below 0x80, neither 10 nor 11); `None` otherwise.
+#[inline]
+fn single_byte_bodies(types: &[u8]) -> Option<usize> {
+    let mut body = 0usize;
+    for &code in types {
+        if code >= 0x80 || code == 10 || code == 11 {
+            return None;
+        }
+        body += single_byte_body_len(code);
+    }
+    Some(body)
 }
 
 /// Walks a record header: one serial type at a time, with its body offset.

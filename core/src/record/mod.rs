@@ -7,7 +7,9 @@
 //! would; [`RecordStream`] produces the same bytes a range at a time, for
 //! a record too big to hold whole (with [`Field::Zeros`], SQLite's
 //! `zeroblob`, never held at all); [`locate_column`] finds one column from
-//! a record's header alone; [`compare_records`] orders index keys as SQLite does.
+//! a record's header alone; [`compare_records`] orders index keys as SQLite does, and
+//! [`UnpackedKey`] and [`compare_payload`] order a stored record against a
+//! search key without parsing the record first (a B-tree search's probe).
 //!
 //! Invariants: decoding never allocates and never panics, whatever the
 //! bytes; any malformed record is `Error::Corrupt`. Encoding then decoding
@@ -19,6 +21,7 @@ mod decode;
 mod encode;
 mod serial;
 mod stream;
+mod unpacked;
 mod value;
 
 #[cfg(test)]
@@ -32,4 +35,5 @@ pub use decode::{Columns, RecordRef};
 pub use encode::{encode_into, encode_into_with, encoded_len, encoded_len_with};
 pub use serial::SerialType;
 pub use stream::{ColumnPlace, Field, RecordStream, fields_len, locate_column};
+pub use unpacked::{UNPACKED_COLUMNS, UnpackedKey, compare_payload};
 pub use value::{ValueRef, ValueType};

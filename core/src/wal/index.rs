@@ -36,10 +36,15 @@
 //!   chain stays unbroken;
 //! - a block's filter has the bit of every page its frames up to `len`
 //!   hold (it may have others: truncating part of a block leaves bits);
+//! - an answer kept from a recent lookup (a direct-mapped table of
+//!   [`RECENT_ENTRIES`], inside the index, allocating nothing) is used
+//!   only while no frame it was given for has been dropped: truncating or
+//!   clearing forgets them all;
 //! - at most [`RETAINED_BLOCKS`] blocks beyond those in use stay allocated
 //!   after the index is cleared; truncating frees nothing, so a rollback
 //!   never needs memory to undo it.
 
+use core::cell::Cell;
 use core::mem::size_of;
 
 use super::FrameNo;
@@ -204,6 +209,82 @@ pub struct WalIndex<A: Allocator> {
     blocks: Vec<Box<Block, A>, A>,
     len: u32,
     alloc: A,
+    /// The answers of recent lookups.
+    recent: Recent,
+}
+
+/// Entries in [`Recent`]: a B-tree's root and interior pages, read by
+/// every statement, fit with room to spare.
+const RECENT_ENTRIES: usize = 32;
+
+/// The answers of recent [`WalIndex::find`] calls, one per slot of a
+/// direct-mapped table: every page read in a transaction resolves its
+/// version here first, and most reads are of the few pages at the top of
+/// a tree, so a hit saves the walk down the blocks.
+///
+/// An answer for frames up to `last` holds until a frame at or below
+/// `last` changes, which only [`WalIndex::truncate`] and
+/// [`WalIndex::clear`] do: each starts a generation, and an entry of an
+/// older generation is never used. Appending frames changes nothing at or
+/// below any `last` already answered for.
+struct Recent {
+    entries: [Cell<RecentEntry>; RECENT_ENTRIES],
+    /// Generation 0 is never current, so the initial entries never match.
+    generation: u32,
+}
+
+#[derive(Clone, Copy, Default)]
+struct RecentEntry {
+    page: u32,
+    last: u32,
+    generation: u32,
+    /// The frame found, or 0 for none.
+    frame: u32,
+}
+
+impl Recent {
+    fn new() -> Self {
+        Recent {
+            entries: Default::default(),
+            generation: 1,
+        }
+    }
+
+    fn slot(&self, page: u32) -> Option<&Cell<RecentEntry>> {
+        let h = page.wrapping_mul(0x9E37_79B1) >> (32 - RECENT_ENTRIES.trailing_zeros());
+        self.entries.get(h as usize)
+    }
+
+    /// The answer for `page` up to frame `last`, if one is known:
+    /// `Some(None)` when the page has no frame there.
+    fn get(&self, page: u32, last: u32) -> Option<Option<FrameNo>> {
+        let entry = self.slot(page)?.get();
+        (entry.page == page && entry.last == last && entry.generation == self.generation)
+            .then(|| FrameNo::new(entry.frame))
+    }
+
+    fn put(&self, page: u32, last: u32, frame: Option<FrameNo>) {
+        if let Some(slot) = self.slot(page) {
+            slot.set(RecentEntry {
+                page,
+                last,
+                generation: self.generation,
+                frame: frame.map_or(0, FrameNo::get),
+            });
+        }
+    }
+
+    /// Forgets every answer: frames they were given for have changed.
+    fn invalidate(&mut self) {
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            // After 2^32 generations an old entry could match again.
+            for entry in &self.entries {
+                entry.set(RecentEntry::default());
+            }
+            self.generation = 1;
+        }
+    }
 }
 
 impl<A: Allocator + Clone> WalIndex<A> {
@@ -213,6 +294,7 @@ impl<A: Allocator + Clone> WalIndex<A> {
             blocks: Vec::new_in(alloc.clone()),
             len: 0,
             alloc,
+            recent: Recent::new(),
         }
     }
 
@@ -287,6 +369,16 @@ impl<A: Allocator> WalIndex<A> {
     /// the reader takes the page from the database file.
     pub fn find(&self, page: PageNo, snapshot: u32) -> Option<FrameNo> {
         let last = FrameNo::new(snapshot.min(self.len))?;
+        if let Some(known) = self.recent.get(page.get(), last.get()) {
+            return known;
+        }
+        let found = self.find_in_blocks(page, last);
+        self.recent.put(page.get(), last.get(), found);
+        found
+    }
+
+    /// [`find`](Self::find) by walking the blocks down from frame `last`.
+    fn find_in_blocks(&self, page: PageNo, last: FrameNo) -> Option<FrameNo> {
         let (top, top_entry) = position(last);
         for b in (0..=top).rev() {
             let limit = if b == top {
@@ -307,6 +399,7 @@ impl<A: Allocator> WalIndex<A> {
         if frames >= self.len {
             return;
         }
+        self.recent.invalidate();
         let keep = frames as usize;
         let first = keep / BLOCK_FRAMES;
         let last = (self.len as usize - 1) / BLOCK_FRAMES;

@@ -5,18 +5,18 @@ use core::convert::Infallible;
 
 use boundlite_alloc::{Allocator, Vec};
 
-use crate::btree::cell::Cell;
+use crate::btree::cell::Payload;
 use crate::btree::cursor::path::{TreeKind, TreePath};
 use crate::btree::cursor::{CursorState, PayloadRef, SeekMode};
 use crate::btree::overflow::read_payload;
 use crate::btree::source::PageSource;
-use crate::record::{KeyColumn, RecordRef, ValueRef, compare_record_with_values, compare_records};
+use crate::record::{KeyColumn, RecordRef, UnpackedKey, ValueRef, compare_payload};
 use crate::{Error, PageNo, Result};
 
 /// A cursor over the entries of an index B-tree, in key order.
 ///
 /// Entries are records: the indexed columns, then the rowid. Seeks compare
-/// a search key with each entry as [`compare_records`] does: column by
+/// a search key with each entry as [`compare_records`](crate::record::compare_records) does: column by
 /// column with each column's [`KeyColumn`] (columns beyond the list given
 /// compare ascending with BINARY collation), and a key that is a prefix of
 /// an entry compares equal to it. So `seek(&[x], .., SeekMode::Ge)` finds
@@ -94,8 +94,8 @@ impl<'p, S: PageSource, A: Allocator> IndexCursor<'p, S, A> {
         columns: &[KeyColumn],
         mode: SeekMode,
     ) -> Result<bool> {
-        let moved = self.seek_by(mode, |entry| {
-            compare_record_with_values(entry, key, columns)
+        let moved = self.seek_by(mode, |entry, page| {
+            compare_payload(entry, Some(page), key, columns)
         });
         self.path.land(moved)
     }
@@ -107,15 +107,18 @@ impl<'p, S: PageSource, A: Allocator> IndexCursor<'p, S, A> {
         columns: &[KeyColumn],
         mode: SeekMode,
     ) -> Result<bool> {
-        let moved = self.seek_by(mode, |entry| compare_records(entry, key, columns));
+        // Decoded once, so each probe reads only the entry's side.
+        let key = UnpackedKey::new(key)?;
+        let moved = self.seek_by(mode, |entry, page| key.compare(entry, Some(page), columns));
         self.path.land(moved)
     }
 
-    /// The seek itself: `compare` orders an entry against the search key.
+    /// The seek itself: `compare` orders an entry's record (its whole
+    /// payload, on the page it names) against the search key.
     fn seek_by(
         &mut self,
         mode: SeekMode,
-        mut compare: impl FnMut(&RecordRef<'_>) -> Result<Ordering>,
+        mut compare: impl FnMut(&[u8], PageNo) -> Result<Ordering>,
     ) -> Result<bool> {
         let source = self.path.source();
         let buffer = &mut self.buffer;
@@ -123,8 +126,8 @@ impl<'p, S: PageSource, A: Allocator> IndexCursor<'p, S, A> {
         // or at or after it.
         let strict = matches!(mode, SeekMode::Gt | SeekMode::Le);
         self.path.descend_to(|page, index| {
-            let cell = page.cell(index)?;
-            let ordering = compare_cell(source, &cell, page.number(), buffer, &mut compare)?;
+            let payload = page.index_payload(index)?;
+            let ordering = compare_entry(source, &payload, page.number(), buffer, &mut compare)?;
             Ok(if strict {
                 ordering.is_gt()
             } else {
@@ -140,7 +143,10 @@ impl<'p, S: PageSource, A: Allocator> IndexCursor<'p, S, A> {
                 }
                 let buffer = &mut self.buffer;
                 let ordering = self.path.with_landing_cell(|cell, page| {
-                    compare_cell(source, cell, page, buffer, &mut compare)
+                    let payload = cell
+                        .payload()
+                        .ok_or(Error::corrupt(page, "index cell without a payload"))?;
+                    compare_entry(source, payload, page, buffer, &mut compare)
                 })?;
                 if ordering.is_eq() {
                     return Ok(true);
@@ -172,18 +178,15 @@ impl<'p, S: PageSource, A: Allocator> IndexCursor<'p, S, A> {
     }
 }
 
-/// Orders the entry in `cell`, on `page`, against the search key, reading
-/// its overflow pages into `buffer` when it spills.
-fn compare_cell<S: PageSource, A: Allocator>(
+/// Orders the entry whose payload is `payload`, on `page`, against the
+/// search key, reading its overflow pages into `buffer` when it spills.
+fn compare_entry<S: PageSource, A: Allocator>(
     source: &S,
-    cell: &Cell<'_>,
+    payload: &Payload<'_>,
     page: PageNo,
     buffer: &mut Vec<u8, A>,
-    compare: &mut impl FnMut(&RecordRef<'_>) -> Result<Ordering>,
+    compare: &mut impl FnMut(&[u8], PageNo) -> Result<Ordering>,
 ) -> Result<Ordering> {
-    let payload = cell
-        .payload()
-        .ok_or(Error::corrupt(page, "index cell without a payload"))?;
     let bytes = match payload.as_complete() {
         Some(bytes) => bytes,
         None => {
@@ -191,5 +194,5 @@ fn compare_cell<S: PageSource, A: Allocator>(
             buffer.as_slice()
         }
     };
-    compare(&RecordRef::parse(bytes, Some(page))?)
+    compare(bytes, page)
 }

@@ -405,16 +405,8 @@ impl<'p, S: PageSource, K: Copy> TreePath<'p, S, K> {
         let page = BTreePage::parse(&bytes, level.page, source.usable_size())?;
         let mut index = level.index;
         let stopped = loop {
-            let cell = page.cell(index)?;
-            let rowid = cell
-                .rowid()
-                .map(RowId::new)
-                .ok_or(Error::corrupt(level.page, "table cell without a rowid"))?;
-            let payload = cell.payload().ok_or(Error::corrupt(
-                level.page,
-                "table leaf cell without a payload",
-            ))?;
-            let stop = visit(rowid, payload, level.page)?;
+            let (rowid, payload) = page.table_row(index)?;
+            let stop = visit(RowId::new(rowid), &payload, level.page)?;
             if stop || index.saturating_add(1) >= level.count {
                 break stop;
             }

@@ -10,6 +10,7 @@ mod codec;
 mod compare;
 mod random;
 mod stream;
+mod unpacked;
 
 use std::vec::Vec as StdVec;
 

@@ -207,3 +207,34 @@ fn lookups_match_a_scan_of_every_frame_through_pushes_truncations_and_clears() {
         }
     }
 }
+
+#[test]
+fn a_lookup_repeated_after_frames_are_replaced_sees_the_replacements() {
+    //                         frame: 1  2  3
+    let mut index = index_of(&[1, 2, 1]);
+    assert_eq!(index.find(page(1), 3), frame(3));
+    assert_eq!(index.find(page(2), 3), frame(2));
+    assert_eq!(index.find(page(4), 3), None);
+    // Frames 2 and 3 are dropped and written again with other pages: the
+    // same questions have other answers.
+    index.truncate(1);
+    index.try_push(page(4)).unwrap();
+    index.try_push(page(2)).unwrap();
+    assert_eq!(index.find(page(1), 3), frame(1));
+    assert_eq!(index.find(page(2), 3), frame(3));
+    assert_eq!(index.find(page(4), 3), frame(2));
+    // The same after the log restarts.
+    index.clear();
+    assert_eq!(index.find(page(2), 3), None);
+    for p in [2, 2, 5] {
+        index.try_push(page(p)).unwrap();
+    }
+    assert_eq!(index.find(page(2), 3), frame(2));
+    assert_eq!(index.find(page(1), 3), None);
+    // Appending leaves earlier answers right, and later ones see the
+    // appended frames.
+    assert_eq!(index.find(page(5), 2), None);
+    index.try_push(page(5)).unwrap();
+    assert_eq!(index.find(page(5), 2), None);
+    assert_eq!(index.find(page(5), 4), frame(4));
+}
