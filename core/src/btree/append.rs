@@ -45,7 +45,6 @@ pub struct RightEdge<A: Allocator> {
     /// only carries it.
     pub stamp: Option<u64>,
     cell: Vec<u8, A>,
-    scratch: Vec<u8, A>,
 }
 
 /// Why a row was not placed on the rightmost leaf.
@@ -59,18 +58,14 @@ enum Missed {
 impl<A: Allocator> RightEdge<A> {
     /// An edge of the table rooted at `root`, not known yet; allocates
     /// nothing until a row is appended.
-    pub fn new_in(root: PageNo, alloc: A) -> Self
-    where
-        A: Clone,
-    {
+    pub fn new_in(root: PageNo, alloc: A) -> Self {
         RightEdge {
             root,
             leaf: None,
             last: None,
             warm: false,
             stamp: None,
-            cell: Vec::new_in(alloc.clone()),
-            scratch: Vec::new_in(alloc),
+            cell: Vec::new_in(alloc),
         }
     }
 
@@ -175,13 +170,11 @@ impl<A: Allocator> RightEdge<A> {
             .get_mut(start..start + size as usize)
             .ok_or(Error::Misuse("cell shorter than its payload"))?;
         record.fill(0, payload)?;
-        if self.scratch.len() != usable as usize {
-            self.scratch.try_resize(usable as usize, 0)?;
-        }
         let mut page = store.page_mut(leaf)?;
-        let count = BTreePage::parse(&page, leaf, usable)?.cell_count();
-        let mut layout = PageLayout::new(&mut page, leaf, usable);
-        if !layout.try_insert_cell(count, &self.cell, &mut self.scratch)? {
+        // Only the gap: a leaf whose free space lies in freeblocks takes
+        // the row through the writer, which defragments with its own
+        // scratch page.
+        if !PageLayout::new(&mut page, leaf, usable).append_to_gap(&self.cell)? {
             return Ok(Some(Missed::Other));
         }
         self.last = Some(Some(rowid));

@@ -184,13 +184,7 @@ impl<'p, P: Platform, A: Allocator + Clone> Sorter<'p, P, A> {
     /// Sorts the buffer and writes it to the temporary file as one run.
     fn write_run(&mut self) -> Result<()> {
         self.buffer.sort(&self.keys);
-        if self.spill.is_none() {
-            self.spill = Some(Spill::open(self.platform, self.budget, self.alloc.clone())?);
-        }
-        let spill = self
-            .spill
-            .as_mut()
-            .ok_or(Error::Misuse("a sort spilled without its file"))?;
+        let spill = Spill::get_or_open(&mut self.spill, self.platform, self.budget, &self.alloc)?;
         let width = self
             .buffer
             .rows()

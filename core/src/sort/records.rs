@@ -135,13 +135,7 @@ impl<'p, P: Platform, O: RecordOrder, A: Allocator + Clone> RecordSorter<'p, P, 
     /// one run.
     fn write_run(&mut self) -> Result<()> {
         sort_entries(&self.order, &self.bytes, &mut self.entries)?;
-        if self.spill.is_none() {
-            self.spill = Some(Spill::open(self.platform, self.budget, self.alloc.clone())?);
-        }
-        let spill = self
-            .spill
-            .as_mut()
-            .ok_or(Error::Misuse("a sort spilled without its file"))?;
+        let spill = Spill::get_or_open(&mut self.spill, self.platform, self.budget, &self.alloc)?;
         let (bytes, entries) = (self.bytes.as_slice(), self.entries.as_slice());
         spill.write_run(|run| {
             for entry in entries {

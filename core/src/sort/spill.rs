@@ -86,6 +86,21 @@ impl<F: File, A: Allocator + Clone> Spill<F, A> {
         })
     }
 
+    /// The spill in `slot`, opened in a temporary file of `platform` on
+    /// its first use.
+    pub fn get_or_open<'s, P: Platform<File = F>>(
+        slot: &'s mut Option<Self>,
+        platform: &P,
+        budget: Budget,
+        alloc: &A,
+    ) -> Result<&'s mut Self> {
+        if slot.is_none() {
+            *slot = Some(Spill::open(platform, budget, alloc.clone())?);
+        }
+        slot.as_mut()
+            .ok_or(Error::Misuse("a sort spilled without its file"))
+    }
+
     /// Writes one run: the rows `write` appends, in order.
     pub fn write_run(
         &mut self,
