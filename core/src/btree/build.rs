@@ -27,6 +27,7 @@ use crate::btree::page::{BTreePage, PageKind};
 use crate::btree::payload::PayloadKind;
 use crate::btree::source::PageStore;
 use crate::btree::writer::{TreeWriter, pad_cell};
+use crate::format::Reader;
 use crate::{Error, PageNo, Result};
 
 /// The build of one index B-tree: [`push`](Self::push) its keys in
@@ -88,11 +89,9 @@ impl<S: PageStore, A: Allocator + Clone> IndexBuild<'_, S, A> {
             {
                 let mut page = self.store.page_mut(no)?;
                 let mut layout = PageLayout::new(&mut page, no, usable);
+                // An open page only ever had cells appended: its free
+                // space is all gap.
                 if layout.append_to_gap(&self.writer.cell)? {
-                    return Ok(());
-                }
-                let count = layout.view()?.cell_count();
-                if layout.try_insert_cell(count, &self.writer.cell, &mut self.writer.scratch)? {
                     return Ok(());
                 }
             }
@@ -104,21 +103,23 @@ impl<S: PageStore, A: Allocator + Clone> IndexBuild<'_, S, A> {
             // `other` keeps its bytes meanwhile.
             let kind = {
                 let mut page = self.store.page_mut(done)?;
-                let layout = PageLayout::new(&mut page, done, usable);
-                let view = layout.view()?;
+                let view = BTreePage::parse(&page, done, usable)?;
                 let kind = view.kind();
                 let last = view
                     .cell_count()
                     .checked_sub(1)
                     .ok_or(Error::Misuse("a cell larger than an empty page"))?;
                 let (_, size) = view.cell_with_size(last)?;
+                let child = match kind {
+                    PageKind::IndexInterior => Some(view.child(last)?),
+                    _ => None,
+                };
                 let at = view.cell_pointer(last)?;
-                let bytes = page_slice(&page, at, size, done)?;
+                let bytes = Reader::for_page(&page, done).slice(at, size)?;
                 self.writer.other.clear();
                 self.writer.other.try_extend_from_slice(bytes)?;
                 let mut layout = PageLayout::new(&mut page, done, usable);
-                if kind == PageKind::IndexInterior {
-                    let child = first_u32(&self.writer.other, done)?;
+                if let Some(child) = child {
                     layout.set_right_child(child)?;
                 }
                 layout.remove_cell(last)?;
@@ -209,22 +210,4 @@ impl<S: PageStore, A: Allocator + Clone> IndexBuild<'_, S, A> {
             .copied()
             .ok_or(Error::Misuse("index level past the depth limit"))
     }
-}
-
-/// `len` bytes of page `no` from `at`.
-fn page_slice(page: &[u8], at: usize, len: usize, no: PageNo) -> Result<&[u8]> {
-    page.get(at..at + len)
-        .ok_or(Error::corrupt(no, "cell runs past the page"))
-}
-
-/// The child pointer an interior cell starts with.
-fn first_u32(cell: &[u8], no: PageNo) -> Result<PageNo> {
-    let bytes: [u8; 4] = cell
-        .get(..4)
-        .and_then(|b| b.try_into().ok())
-        .ok_or(Error::corrupt(
-            no,
-            "interior cell shorter than its child pointer",
-        ))?;
-    PageNo::new(u32::from_be_bytes(bytes)).ok_or(Error::corrupt(no, "interior cell names page 0"))
 }

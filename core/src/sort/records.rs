@@ -145,6 +145,12 @@ impl<'p, P: Platform, O: RecordOrder, A: Allocator + Clone> RecordSorter<'p, P, 
         })?;
         self.bytes.clear();
         self.entries.clear();
+        // Buffers grown past the budget for one record larger than it
+        // are let go, so they grow again within it.
+        if self.bytes.capacity() + self.entries.capacity() * ENTRY_BYTES > self.budget.bytes {
+            self.bytes.release();
+            self.entries.release();
+        }
         Ok(())
     }
 
