@@ -27,7 +27,6 @@
 
 use boundlite::alloc::{Allocator, Counting, Global};
 use boundlite::platform::MemoryPlatform;
-use boundlite::record::ValueRef;
 use boundlite::{Config, Database};
 use boundlite_benches::report_allocations;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
@@ -72,19 +71,7 @@ fn boundlite_loaded<A: Allocator + Clone>(alloc: A, extra: &[&str]) -> Db<A> {
     {
         let conn = db.connect();
         conn.execute(SCHEMA, &[]).expect("schema");
-        let mut insert = conn.prepare(INSERT).expect("prepare");
-        conn.execute("BEGIN", &[]).expect("begin");
-        for id in 1..=ROWS {
-            let data = format!("data_{id}");
-            insert.reset();
-            insert.bind(1, ValueRef::Integer(id)).expect("bind");
-            insert
-                .bind(2, ValueRef::Text(data.as_bytes()))
-                .expect("bind");
-            insert.bind(3, ValueRef::Real(value(id))).expect("bind");
-            while insert.step().expect("insert").is_some() {}
-        }
-        conn.execute("COMMIT", &[]).expect("commit");
+        boundlite_benches::load_rows(&conn, "bench", ROWS, value).expect("load");
         for sql in extra {
             conn.execute(sql, &[]).expect("extra schema");
         }

@@ -22,7 +22,6 @@
 
 use boundlite::alloc::Global;
 use boundlite::platform::MemoryPlatform;
-use boundlite::record::ValueRef;
 use boundlite::{Config, Database};
 
 const SCHEMA: &str = "CREATE TABLE bench(id INTEGER PRIMARY KEY, data TEXT NOT NULL, value REAL);
@@ -82,18 +81,7 @@ fn main() {
         conn.execute("CREATE INDEX copy_value ON copy(value)", &[])
             .unwrap();
     }
-    let mut insert = conn.prepare("INSERT INTO bench VALUES (?, ?, ?)").unwrap();
-    conn.execute("BEGIN", &[]).unwrap();
-    for id in 1..=ROWS {
-        let data = format!("data_{id}");
-        insert.reset();
-        insert.bind(1, ValueRef::Integer(id)).unwrap();
-        insert.bind(2, ValueRef::Text(data.as_bytes())).unwrap();
-        insert.bind(3, ValueRef::Real(value(id))).unwrap();
-        while insert.step().unwrap().is_some() {}
-    }
-    conn.execute("COMMIT", &[]).unwrap();
-    drop(insert);
+    boundlite_benches::load_rows(&conn, "bench", ROWS, value).unwrap();
     let t = std::time::Instant::now();
     conn.execute(statement(&op), &[]).unwrap();
     eprintln!("{op}: {:?}", t.elapsed());

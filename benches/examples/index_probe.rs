@@ -38,22 +38,7 @@ fn main() {
     .expect("schema");
     conn.execute("CREATE INDEX t_value ON t(value)", &[])
         .expect("index");
-    let mut insert = conn
-        .prepare("INSERT INTO t VALUES (?, ?, ?)")
-        .expect("prepare");
-    conn.execute("BEGIN", &[]).expect("begin");
-    for id in 1..=rows {
-        let data = format!("data_{id}");
-        insert.reset();
-        insert.bind(1, ValueRef::Integer(id)).expect("bind");
-        insert
-            .bind(2, ValueRef::Text(data.as_bytes()))
-            .expect("bind");
-        insert.bind(3, ValueRef::Real(value(id))).expect("bind");
-        while insert.step().expect("insert").is_some() {}
-    }
-    conn.execute("COMMIT", &[]).expect("commit");
-    drop(insert);
+    boundlite_benches::load_rows(&conn, "t", rows, value).expect("load");
 
     if seek {
         let mut find = conn

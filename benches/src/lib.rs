@@ -3,7 +3,40 @@
 
 pub mod memory;
 
-use boundlite_alloc::{Counting, CountingStats, Global};
+use std::fmt::Write;
+
+use boundlite::platform::Platform;
+use boundlite::record::ValueRef;
+use boundlite::{Connection, Error};
+use boundlite_alloc::{Allocator, Counting, CountingStats, Global};
+
+/// Inserts rows `1..=rows` into `table`, shaped `(id INTEGER PRIMARY KEY,
+/// data TEXT, value REAL)`: row `id` holds `'data_<id>'` and `value(id)`.
+/// One transaction, one prepared statement, as the bulk benches load.
+pub fn load_rows<P: Platform, A: Allocator + Clone>(
+    conn: &Connection<'_, P, A>,
+    table: &str,
+    rows: i64,
+    value: impl Fn(i64) -> f64,
+) -> Result<(), Error> {
+    let sql = format!("INSERT INTO {table} VALUES (?, ?, ?)");
+    let mut insert = conn.prepare(&sql)?;
+    conn.execute("BEGIN", &[])?;
+    let mut data = String::new();
+    for id in 1..=rows {
+        data.clear();
+        data.push_str("data_");
+        write!(data, "{id}").map_err(|_| Error::OutOfMemory)?;
+        insert.reset();
+        insert.bind(1, ValueRef::Integer(id))?;
+        insert.bind(2, ValueRef::Text(data.as_bytes()))?;
+        insert.bind(3, ValueRef::Real(value(id)))?;
+        while insert.step()?.is_some() {}
+    }
+    drop(insert);
+    conn.execute("COMMIT", &[])?;
+    Ok(())
+}
 
 /// Runs `op` once on a fresh counting allocator and returns what it
 /// allocated. Benchmarks print this beside their timings: a hot path that
