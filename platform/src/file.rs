@@ -110,6 +110,18 @@ pub trait File {
     /// The file's length in bytes.
     fn size(&mut self) -> Result<u64, PlatformError>;
 
+    /// An anonymous temporary file of the platform this file came from,
+    /// as [`Platform::open_temp`] gives: scratch space for a layer that
+    /// holds files but not their platform (the log's index of a
+    /// transaction too large for memory). [`ErrorKind::Unsupported`] by
+    /// default, and for a platform without temporary files.
+    fn open_temp(&self) -> Result<Self, PlatformError>
+    where
+        Self: Sized,
+    {
+        Err(ErrorKind::Unsupported.into())
+    }
+
     /// Raises this handle's lock on the file to `level` (SQLite's
     /// `xLock`): `Shared` from none, `Reserved` from `Shared`, `Pending` or
     /// `Exclusive` from `Shared` or above. Asking for a level at or below

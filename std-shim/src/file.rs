@@ -69,6 +69,17 @@ impl StdFile {
 }
 
 impl File for StdFile {
+    /// A temporary file in the OS temp directory, or in memory for a file
+    /// of an in-memory platform, as [`StdPlatform::open_temp`] gives.
+    ///
+    /// [`StdPlatform::open_temp`]: boundlite_platform::Platform::open_temp
+    fn open_temp(&self) -> Result<StdFile, PlatformError> {
+        match &self.inner {
+            Inner::Disk(_) | Inner::Temp(_) => TempFile::create().map(StdFile::temp),
+            Inner::Memory(_) => Ok(StdFile::memory(MemoryFile::anonymous())),
+        }
+    }
+
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, PlatformError> {
         self.file().read_at(offset, buf)
     }

@@ -382,7 +382,11 @@ impl<P: Platform, A: Allocator + Clone> FaultFile<'_, P, A> {
     }
 }
 
-impl<P: Platform, A: Allocator + Clone> File for FaultFile<'_, P, A> {
+impl<'f, P: Platform, A: Allocator + Clone> File for FaultFile<'f, P, A> {
+    fn open_temp(&self) -> Result<FaultFile<'f, P, A>, PlatformError> {
+        Platform::open_temp(&self.platform)
+    }
+
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, PlatformError> {
         let op = match self.tracking {
             Tracking::Logged(_) => OpKind::Read,

@@ -329,9 +329,13 @@ impl<A: Allocator + Clone> MemoryFile<'_, A> {
     }
 }
 
-impl<A: Allocator + Clone> File for MemoryFile<'_, A> {
+impl<'p, A: Allocator + Clone> File for MemoryFile<'p, A> {
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, PlatformError> {
         self.platform.disk()?.read(self.slot, offset, buf)
+    }
+
+    fn open_temp(&self) -> Result<MemoryFile<'p, A>, PlatformError> {
+        Platform::open_temp(&self.platform)
     }
 
     fn write_at(&mut self, offset: u64, data: &[u8]) -> Result<(), PlatformError> {
