@@ -296,7 +296,9 @@ fn io_errors_and_a_full_disk_on_temporary_files_change_nothing() {
     conn.execute(delete, &[]).unwrap();
     let (writes, reads) = (platform.counts().temp_writes, platform.counts().temp_reads);
     conn.execute("ROLLBACK", &[]).unwrap();
-    assert!(writes > 3 && reads > 3, "{writes} {reads}");
+    // The runs of a list kept in the order it came lie end to end, and
+    // are read back as one.
+    assert!(writes > 3 && reads >= 1, "{writes} {reads}");
     for (target, n) in (1..=writes)
         .map(|n| (FaultTarget::TempWrite, n))
         .chain((1..=reads).map(|n| (FaultTarget::TempRead, n)))

@@ -128,9 +128,7 @@ impl Budget {
 
 /// The smallest read buffer a merge gives one run (a page, when pages are
 /// smaller).
-const MIN_READ: usize = 512;
-
-impl Budget {}
+pub(super) const MIN_READ: usize = 512;
 
 /// A sort in a fixed budget: push rows, then [`finish`](Self::finish).
 pub(crate) struct Sorter<'p, P: Platform, A: Allocator + Clone> {
@@ -195,7 +193,7 @@ impl<'p, P: Platform, A: Allocator + Clone> Sorter<'p, P, A> {
         let mut values: Vec<ValueRef<'_>, A> =
             Vec::try_with_capacity_in(width, self.alloc.clone())?;
         let rows = self.buffer.rows();
-        spill.write_run(|run| {
+        spill.write_run(&*self.keys, |run| {
             for row in rows {
                 values.clear();
                 for value in row.iter() {

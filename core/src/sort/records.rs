@@ -137,7 +137,7 @@ impl<'p, P: Platform, O: RecordOrder, A: Allocator + Clone> RecordSorter<'p, P, 
         sort_entries(&self.order, &self.bytes, &mut self.entries)?;
         let spill = Spill::get_or_open(&mut self.spill, self.platform, self.budget, &self.alloc)?;
         let (bytes, entries) = (self.bytes.as_slice(), self.entries.as_slice());
-        spill.write_run(|run| {
+        spill.write_run(&self.order, |run| {
             for entry in entries {
                 run.append_record(record_of(bytes, entry))?;
             }

@@ -90,7 +90,7 @@ impl<'p, P: Platform, A: Allocator + Clone> RowIds<'p, P, A> {
             .as_mut()
             .ok_or(Error::Misuse("a rowid list spilled without its file"))?;
         let rowids = &self.buffer;
-        spill.write_run(|run| {
+        spill.write_run(keys(self.order), |run| {
             for rowid in rowids.iter() {
                 run.append(&[ValueRef::Integer(rowid.get())])?;
             }

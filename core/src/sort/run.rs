@@ -30,6 +30,9 @@ pub(crate) struct Run {
     pub start: u64,
     /// The offset just past its last entry.
     pub end: u64,
+    /// How many merges its rows went through while the sort took rows
+    /// (see `Spill::write_run`).
+    pub level: u8,
 }
 
 fn to_u64(n: usize) -> Result<u64> {
@@ -103,6 +106,7 @@ impl<A: Allocator> RunWriter<A> {
         let run = Run {
             start: self.start,
             end: self.at,
+            level: 0,
         };
         Ok((run, self.pending))
     }

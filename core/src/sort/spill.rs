@@ -8,10 +8,18 @@
 //! the files hold at most twice the rows. [`Spill::finish`] then starts
 //! the last merge, the one the caller reads.
 //!
+//! While rows come in, the list of runs is kept short, so that its memory
+//! grows with the logarithm of the rows rather than with the rows: once
+//! [`LEVEL_RUNS`] runs of one level wait at the end of the list, they are
+//! merged (through the smallest read buffers) into one run of the next
+//! level, appended to the file. A spool, whose runs are read whole in the
+//! order written and lie end to end, keeps them as one run.
+//!
 //! Invariants: `runs` are the runs of `file`, in the order they were
 //! written, `end` the end of the last; each run is sorted by the keys the
-//! merge is given. Dropping a spill drops its files, which the platform
-//! deletes.
+//! merge is given; levels do not increase along the list, and fewer than
+//! [`LEVEL_RUNS`] runs share the last level. Dropping a spill drops its
+//! files, which the platform deletes.
 
 use boundlite_platform::{ErrorKind, File, Platform};
 
@@ -19,10 +27,10 @@ use crate::alloc::{Allocator, Vec};
 use crate::record::{ValueRef, encode_into};
 use crate::{Error, Result};
 
-use super::Budget;
 use super::merge::Merge;
 use super::order::RecordOrder;
 use super::run::{Run, RunWriter};
+use super::{Budget, MIN_READ};
 
 /// A temporary file of `platform`; a platform without any makes work that
 /// outgrows its budget a clear error.
@@ -34,6 +42,9 @@ fn open_temp<P: Platform>(platform: &P) -> Result<P::File> {
         _ => Error::from(e),
     })
 }
+
+/// Runs of one level merged into one of the next while rows come in.
+pub(super) const LEVEL_RUNS: usize = 16;
 
 /// The runs of a sort, in temporary files.
 pub(super) struct Spill<F, A: Allocator> {
@@ -101,9 +112,11 @@ impl<F: File, A: Allocator + Clone> Spill<F, A> {
             .ok_or(Error::Misuse("a sort spilled without its file"))
     }
 
-    /// Writes one run: the rows `write` appends, in order.
-    pub fn write_run(
+    /// Writes one run: the rows `write` appends, in `order`; then keeps
+    /// the list of runs short (see the module documentation).
+    pub fn write_run<O: RecordOrder + ?Sized>(
         &mut self,
+        order: &O,
         write: impl FnOnce(&mut RunAppender<'_, F, A>) -> Result<()>,
     ) -> Result<()> {
         self.runs.try_reserve(1)?;
@@ -118,6 +131,57 @@ impl<F: File, A: Allocator + Clone> Spill<F, A> {
         self.page = page;
         self.end = written.end;
         self.runs.try_push(written)?;
+        self.settle(order)
+    }
+
+    /// Merges the runs at the end of the list while [`LEVEL_RUNS`] of them
+    /// share a level; joins a spool's last two runs.
+    fn settle<O: RecordOrder + ?Sized>(&mut self, order: &O) -> Result<()> {
+        if order.is_spool() {
+            if let [.., before, last] = self.runs.as_mut_slice() {
+                if before.end == last.start {
+                    before.end = last.end;
+                    self.runs.pop();
+                }
+            }
+            return Ok(());
+        }
+        while let Some(level) = self.runs.last().map(|r| r.level) {
+            let same = self
+                .runs
+                .iter()
+                .rev()
+                .take_while(|r| r.level == level)
+                .count();
+            if same < LEVEL_RUNS {
+                break;
+            }
+            self.merge_tail(self.runs.len() - same, order)?;
+        }
+        Ok(())
+    }
+
+    /// Merges the runs from `from` to the end into one run of the next
+    /// level, written at the end of the file: the runs it replaces stay
+    /// in the file until the spill is dropped or a pass empties it.
+    fn merge_tail<O: RecordOrder + ?Sized>(&mut self, from: usize, order: &O) -> Result<()> {
+        let group = self.runs.get(from..).unwrap_or_default();
+        let level = group.first().map_or(0, |r| r.level).saturating_add(1);
+        let read = MIN_READ.min(self.page.capacity()).max(1);
+        let mut merge = Merge::start(&mut self.file, group, read, order, self.alloc.clone())?;
+        let page = core::mem::replace(&mut self.page, Vec::new_in(self.alloc.clone()));
+        let mut writer = RunWriter::new(page, self.end);
+        while let Some(record) = merge.record() {
+            writer.append(&mut self.file, record)?;
+            merge.pop(&mut self.file, order)?;
+        }
+        drop(merge);
+        let (mut run, page) = writer.finish(&mut self.file)?;
+        self.page = page;
+        run.level = level;
+        self.end = run.end;
+        self.runs.truncate(from);
+        self.runs.try_push(run)?;
         Ok(())
     }
 

@@ -160,6 +160,59 @@ fn many_runs_merge_in_several_passes() {
     assert!(fault.counts().temp_writes > 200);
 }
 
+/// The most the sorter holds while `rows` rows go through a budget of
+/// three small pages (one run every few rows), checking the order after.
+fn peak_of_many_runs(rows: i64) -> usize {
+    let disk = MemoryPlatform::new();
+    let platform = &disk;
+    let mut buffer = std::vec![0u8; 1 << 20];
+    let arena = Arena::new(&mut buffer).unwrap();
+    let budget = Budget {
+        bytes: 3 * 512,
+        page: 512,
+    };
+    let mut rng = Rng(7);
+    let mut sorter = Sorter::new(&platform, keys(&arena), budget, &arena);
+    for i in 0..rows {
+        sorter.push(row(&mut rng, i, 16, &arena).unwrap()).unwrap();
+    }
+    let peak = arena.stats().peak_in_use;
+    let keys = keys(Global);
+    let mut sorted = sorter.finish().unwrap();
+    let mut previous: Option<std::vec::Vec<Value<Global>>> = None;
+    let mut n = 0;
+    while sorted.advance().unwrap() {
+        let current = sorted.current().unwrap();
+        let mut row = Vec::new_in(Global);
+        for i in 0..current.width() {
+            row.try_push(Value::try_from_ref(current.column(i).unwrap(), Global).unwrap())
+                .unwrap();
+        }
+        let row: std::vec::Vec<_> = row.into_iter().collect();
+        if let Some(before) = &previous {
+            assert!(
+                compare_rows(&keys, before, &row).is_le(),
+                "row {n} out of order"
+            );
+        }
+        previous = Some(row);
+        n += 1;
+    }
+    assert_eq!(n, rows as usize);
+    peak
+}
+
+#[test]
+fn the_list_of_runs_stays_short_however_many_runs_are_written() {
+    // About 1 run per 10 rows: 100 runs, then 1,600.
+    let few = peak_of_many_runs(1_000);
+    let many = peak_of_many_runs(16_000);
+    assert!(
+        many < few + 1024,
+        "{few} bytes for 100 runs, {many} for 1,600"
+    );
+}
+
 #[test]
 fn rows_longer_than_a_page_go_through_the_runs() {
     let disk = MemoryPlatform::new();
