@@ -52,8 +52,13 @@ pub struct Config {
     /// Frames in the write-ahead log past which a commit runs a passive
     /// checkpoint (SQLite's `wal_autocheckpoint`, default 1000); 0 never.
     pub wal_autocheckpoint: u32,
-    /// Bytes the log's in-memory index may take (it costs up to about 40
-    /// bytes per frame): a commit checkpoints earlier than
+    /// Bytes of the log's index kept in memory (10.5 bytes a frame, in
+    /// blocks of 256 frames, at least one block). Past it the oldest
+    /// frames' index moves to a temporary file of the platform (about
+    /// 0.1 byte a frame stays in memory), so a transaction larger than
+    /// the cache, which writes a frame per page it changes, is bounded by
+    /// the disk; a platform without temporary files keeps the whole index
+    /// in memory. A commit also checkpoints earlier than
     /// `wal_autocheckpoint` when the index would outgrow this.
     pub wal_index_budget: usize,
     /// How long, in milliseconds, a lock another process (or another
@@ -116,8 +121,7 @@ impl Config {
     /// The frame count at which a commit checkpoints: the configured
     /// auto-checkpoint size, or less when the index budget is smaller.
     pub fn checkpoint_threshold(&self) -> u32 {
-        let budget =
-            crate::wal::WalIndex::<crate::alloc::Global>::frames_within(self.wal_index_budget);
+        let budget = crate::wal::index_frames_within(self.wal_index_budget);
         let budget = u32::try_from(budget).unwrap_or(u32::MAX).max(1);
         match self.wal_autocheckpoint {
             0 => 0,
@@ -165,7 +169,8 @@ impl Config {
     /// sorting beside an `INSERT ... SELECT` spool and a statement undo log
     /// (half the sort budget each at most in memory) leaves the rest of
     /// the heap to B-tree balancing, the log's index and the statements
-    /// themselves. Everything else is [`DEFAULT`](Self::DEFAULT)'s.
+    /// themselves; the log's index keeps a sixteenth in memory (at least
+    /// two blocks). Everything else is [`DEFAULT`](Self::DEFAULT)'s.
     ///
     /// ```
     /// use boundlite::Config;
@@ -173,15 +178,19 @@ impl Config {
     /// let config = Config::for_heap(256 * 1024);
     /// assert!(config.cache_bytes(4096) <= 64 * 1024 || config.cache_frames == Config::MIN_CACHE_FRAMES);
     /// assert_eq!(config.sort_memory, 32 * 1024);
+    /// assert_eq!(config.wal_index_budget, 16 * 1024);
     /// ```
     pub const fn for_heap(heap: usize) -> Config {
         let page_size = Self::DEFAULT.page_size.get();
         let frames = Self::cache_frames_for_heap(heap, page_size);
         let pages = 3 * page_size as usize;
         let sort_memory = if heap / 8 > pages { heap / 8 } else { pages };
+        let index = 2 * crate::wal::BLOCK_BYTES;
+        let wal_index_budget = if heap / 16 > index { heap / 16 } else { index };
         Config {
             cache_frames: frames,
             sort_memory,
+            wal_index_budget,
             ..Self::DEFAULT
         }
     }

@@ -18,7 +18,6 @@ use super::cache::{FrameId, Version};
 use super::{Pager, Txn, reentrant};
 use crate::alloc::{Allocator, Box, Vec};
 use crate::format::{FileFormatVersion, HEADER_SIZE};
-use crate::wal::FrameNo;
 use crate::{Error, PageNo, Result};
 
 impl<F: File, A: Allocator + Clone> Pager<F, A> {
@@ -126,9 +125,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
             // those past the header's last frame until it is published.
             let end = wal.max_frame();
             let next = before.checked_add(1).ok_or(Error::Full)?;
-            let pages =
-                (next..=end).filter_map(|n| FrameNo::new(n).and_then(|f| wal.frame_page(f)));
-            let shared = self.share_frames(next, pages, before);
+            let shared = self.share_frames(next, wal.frame_pages(next, end), before);
             drop(wal);
             if let Err(e) = shared.and_then(|()| self.publish_commit()) {
                 // Unpublished frames are overwritten by the next writer:
@@ -146,7 +143,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         let end = wal.max_frame();
         for (page, id) in list.iter() {
             let frame = wal
-                .find(*page, end)
+                .find(*page, end)?
                 .ok_or(Error::Misuse("a committed page has no frame"))?;
             self.cache.assign(*id, (*page, Version::Log(frame)))?;
         }

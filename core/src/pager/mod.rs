@@ -103,6 +103,8 @@ pub struct Pager<F: File, A: Allocator + Clone> {
     page_size: u32,
     /// Committed log frames past which a commit checkpoints.
     autocheckpoint: u32,
+    /// Bytes of the log's index kept in memory (`Config::wal_index_budget`).
+    index_budget: usize,
     txn: Cell<Txn>,
     /// The write transaction's view; equal to `committed` when idle.
     state: Cell<State>,
@@ -258,9 +260,15 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
             Some(wal) if mode == Mode::Shared => Some(Wal::open_following(
                 wal,
                 state.header.page_size,
+                config.wal_index_budget,
                 alloc.clone(),
             )?),
-            Some(wal) => Some(Wal::open(wal, state.header.page_size, alloc.clone())?),
+            Some(wal) => Some(Wal::open_bounded(
+                wal,
+                state.header.page_size,
+                config.wal_index_budget,
+                alloc.clone(),
+            )?),
             None => None,
         };
         let log_end = wal.as_ref().map_or(0, Wal::max_frame);
@@ -282,6 +290,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
             writable: open_mode.is_writable(),
             page_size,
             autocheckpoint: config.checkpoint_threshold(),
+            index_budget: config.wal_index_budget,
             txn: Cell::new(Txn::Idle),
             state: Cell::new(state),
             committed: Cell::new(state),
@@ -373,6 +382,19 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
     /// Pages pinned by live handles.
     pub fn pinned_pages(&self) -> usize {
         self.cache.pinned()
+    }
+
+    /// Frames of the log whose index lies in a temporary file (see
+    /// [`WalIndex`](crate::wal::WalIndex)); 0 without a log.
+    pub fn log_index_spilled_frames(&self) -> Result<u32> {
+        match self.wal.get() {
+            Some(wal) => Ok(wal
+                .try_borrow()
+                .map_err(|_| reentrant())?
+                .index()
+                .spilled_frames()),
+            None => Ok(0),
+        }
     }
 
     /// Whether a write transaction is open.
@@ -587,7 +609,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
             return Ok(Version::File);
         };
         let wal = wal.try_borrow().map_err(|_| reentrant())?;
-        Ok(wal.find(no, end(&wal)).map_or(Version::File, Version::Log))
+        Ok(wal.find(no, end(&wal))?.map_or(Version::File, Version::Log))
     }
 
     /// Which version of page `no` this pager's own transaction reads: a

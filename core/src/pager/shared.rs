@@ -553,9 +553,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
                 let mut wal = wal.try_borrow_mut().map_err(|_| reentrant())?;
                 wal.recover_from_file(self.alloc.clone())?;
                 let max = wal.max_frame();
-                let pages = (1..=max)
-                    .filter_map(|n| crate::wal::FrameNo::new(n).and_then(|f| wal.frame_page(f)));
-                crate::wal::Wal::<F, A>::publish_frames(db, 1, pages, 0)?;
+                crate::wal::Wal::<F, A>::publish_frames(db, 1, wal.frame_pages(1, max), 0)?;
                 if max > 0 {
                     shm::hash::clear_after(db, max)?;
                 }
@@ -689,7 +687,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
     pub(crate) fn share_frames(
         &self,
         first: u32,
-        pages: impl Iterator<Item = PageNo>,
+        pages: impl Iterator<Item = Result<PageNo>>,
         committed: u32,
     ) -> Result<()> {
         self.shared.unpublished.set(true);
@@ -996,9 +994,9 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
             Err(e) => return Err(e),
         };
         let wal = if shared {
-            crate::wal::Wal::open_following(file, page_size, self.alloc.clone())
+            crate::wal::Wal::open_following(file, page_size, self.index_budget, self.alloc.clone())
         } else {
-            crate::wal::Wal::open(file, page_size, self.alloc.clone())
+            crate::wal::Wal::open_bounded(file, page_size, self.index_budget, self.alloc.clone())
         };
         let wal = match wal {
             Ok(wal) => wal,

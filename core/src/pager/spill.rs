@@ -84,7 +84,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         let last = wal.last_frame();
         for (page, id) in list.iter() {
             let frame = wal
-                .find(*page, last)
+                .find(*page, last)?
                 .ok_or(Error::Misuse("a spilled page has no frame"))?;
             self.cache.assign(*id, (*page, Version::Log(frame)))?;
         }

@@ -106,10 +106,10 @@ impl<F: File, A: Allocator + Clone> Wal<F, A> {
         let mut pages_written = 0u32;
         let mut next = FrameNo::new(self.backfilled.saturating_add(1));
         while let Some(frame) = next.filter(|f| f.get() <= target) {
-            let page = self.index.page_of(frame).ok_or(Error::Misuse(
+            let page = self.index.page_of(frame)?.ok_or(Error::Misuse(
                 "a committed frame is missing from the WAL index",
             ))?;
-            if page.get() <= self.db_size && self.index.find(page, target) == Some(frame) {
+            if page.get() <= self.db_size && self.index.find(page, target)? == Some(frame) {
                 self.read_page(frame, buf)?;
                 db.write_at(page.offset(page_size), buf)?;
                 pages_written = pages_written.saturating_add(1);

@@ -76,9 +76,9 @@ impl<F: File, A: Allocator + Clone> Wal<F, A> {
     /// index and takes the last as committed. On error the view is as
     /// before the call.
     fn load<D: File>(&mut self, db: &mut D, known: u32, header: &IndexHeader) -> Result<()> {
-        let index = &mut self.index;
+        let (index, file) = (&mut self.index, &self.file);
         let result = shm::hash::for_frames(db, known, header.max_frame, |frame, page| {
-            let pushed = index.try_push(page)?;
+            let pushed = index.try_push(page, file)?;
             if pushed.get() != frame {
                 return Err(Error::Misuse("the WAL index is out of step with the log"));
             }
@@ -121,12 +121,12 @@ impl<F: File, A: Allocator + Clone> Wal<F, A> {
     pub(crate) fn publish_frames<D: File>(
         db: &mut D,
         first: u32,
-        pages: impl Iterator<Item = PageNo>,
+        pages: impl Iterator<Item = Result<PageNo>>,
         committed: u32,
     ) -> Result<()> {
         let mut frame = FrameNo::new(first).ok_or(Error::Misuse("frame 0 published"))?;
         for page in pages {
-            shm::hash::append(db, frame.get(), page, committed)?;
+            shm::hash::append(db, frame.get(), page?, committed)?;
             frame = frame.next().ok_or(Error::Full)?;
         }
         Ok(())
@@ -174,7 +174,8 @@ impl<F: File, A: Allocator + Clone> Wal<F, A> {
     /// Rebuilds this handle's view from the log file alone (recovery), as
     /// [`Wal::open`] does.
     pub(crate) fn recover_from_file(&mut self, alloc: A) -> Result<()> {
-        let found = super::recovery::recover(&mut self.file, self.page_size, alloc)?;
+        let budget = self.index.budget();
+        let found = super::recovery::recover(&mut self.file, self.page_size, budget, alloc)?;
         let committed = found.committed;
         self.header = found.header.filter(|_| committed.frame > 0);
         self.header_bytes = found.header_bytes;
@@ -206,6 +207,7 @@ impl<F: File, A: Allocator + Clone> Wal<F, A> {
     pub(crate) fn open_following(
         mut file: F,
         page_size: crate::format::PageSize,
+        index_budget: usize,
         alloc: A,
     ) -> Result<Self> {
         let mut header_bytes = [0u8; WAL_HEADER_SIZE];
@@ -218,7 +220,11 @@ impl<F: File, A: Allocator + Clone> Wal<F, A> {
             page_size,
             header: None,
             header_bytes,
-            index: super::WalIndex::new_in(alloc),
+            index: {
+                let mut index = super::WalIndex::new_in(alloc);
+                index.set_budget(index_budget);
+                index
+            },
             committed: Tip::EMPTY,
             db_size: 0,
             written: Tip::EMPTY,

@@ -71,7 +71,7 @@ use crate::{Error, PageNo, Result};
 ///
 /// // A reader whose snapshot ended at frame 1 still sees the first version.
 /// let mut page = [0u8; 512];
-/// assert_eq!(wal.find(one, 1), FrameNo::new(1));
+/// assert_eq!(wal.find(one, 1)?, FrameNo::new(1));
 /// wal.read_page(FrameNo::ONE, &mut page)?;
 /// assert_eq!(page, [1u8; 512]);
 ///
@@ -92,7 +92,7 @@ pub struct Wal<F: File, A: Allocator> {
     /// next generation's header is derived from them.
     pub(super) header_bytes: [u8; WAL_HEADER_SIZE],
     /// Frames `1..=last_frame`; its length is always `written.frame`.
-    pub(super) index: WalIndex<A>,
+    pub(super) index: WalIndex<F, A>,
     /// The last commit frame.
     pub(super) committed: Tip,
     /// The database size the last commit recorded; 0 with no commit.
@@ -120,8 +120,20 @@ impl<F: File, A: Allocator + Clone> Wal<F, A> {
     /// is invalid or for another page size, is an empty log. The index
     /// comes from `alloc`, as does one frame-sized buffer used while
     /// recovering. Only reads the file.
-    pub fn open(mut file: F, page_size: PageSize, alloc: A) -> Result<Self> {
-        let found = recover(&mut file, page_size, alloc)?;
+    pub fn open(file: F, page_size: PageSize, alloc: A) -> Result<Self> {
+        Self::open_bounded(file, page_size, usize::MAX, alloc)
+    }
+
+    /// [`open`](Self::open), with an index that keeps `index_budget`
+    /// bytes of frames in memory and moves older ones to a temporary file
+    /// of the platform `file` came from ([`WalIndex::set_budget`]).
+    pub fn open_bounded(
+        mut file: F,
+        page_size: PageSize,
+        index_budget: usize,
+        alloc: A,
+    ) -> Result<Self> {
+        let found = recover(&mut file, page_size, index_budget, alloc)?;
         let committed = found.committed;
         Ok(Wal {
             file,
@@ -188,30 +200,29 @@ impl<F: File, A: Allocator + Clone> Wal<F, A> {
     }
 
     /// The index of frames.
-    pub fn index(&self) -> &WalIndex<A> {
+    pub fn index(&self) -> &WalIndex<F, A> {
         &self.index
-    }
-
-    /// Bytes the index holds: what a memory budget compares against.
-    pub fn index_bytes(&self) -> usize {
-        self.index.memory_bytes()
-    }
-
-    /// Reserves index room for `frames` more frames, so appending them
-    /// cannot run out of memory.
-    pub fn reserve_index(&mut self, frames: usize) -> Result<()> {
-        self.index.try_reserve(frames)
     }
 
     /// The latest frame at or below `snapshot` that holds `page`; `None`
     /// when the page is to be read from the database file.
-    pub fn find(&self, page: PageNo, snapshot: u32) -> Option<FrameNo> {
+    pub fn find(&self, page: PageNo, snapshot: u32) -> Result<Option<FrameNo>> {
         self.index.find(page, snapshot)
     }
 
     /// The page frame `frame` holds, if it is in the log.
-    pub fn frame_page(&self, frame: FrameNo) -> Option<PageNo> {
+    pub fn frame_page(&self, frame: FrameNo) -> Result<Option<PageNo>> {
         self.index.page_of(frame)
+    }
+
+    /// The pages frames `from..=to` hold, in frame order; an error for a
+    /// frame the index does not hold.
+    pub(crate) fn frame_pages(&self, from: u32, to: u32) -> impl Iterator<Item = Result<PageNo>> {
+        (from..=to).map(|n| {
+            let frame = FrameNo::new(n).ok_or(Error::Misuse("frame 0 has no page"))?;
+            self.frame_page(frame)?
+                .ok_or(Error::Misuse("a frame is missing from the WAL index"))
+        })
     }
 
     /// Reads the page held by `frame` (at most [`last_frame`](Self::last_frame))
@@ -229,7 +240,7 @@ impl<F: File, A: Allocator + Clone> Wal<F, A> {
     /// Reads the version of `page` a reader of `snapshot` sees into `buf`,
     /// if the log holds one: `Ok(false)` means "read the database file".
     pub fn read_version(&mut self, page: PageNo, snapshot: u32, buf: &mut [u8]) -> Result<bool> {
-        match self.find(page, snapshot) {
+        match self.find(page, snapshot)? {
             Some(frame) => self.read_page(frame, buf).map(|()| true),
             None => Ok(false),
         }
@@ -340,7 +351,7 @@ impl<F: File, A: Allocator + Clone> Wal<F, A> {
                 0
             };
             if db_size == 0 {
-                if let Some(frame) = self.uncommitted_frame_of(page) {
+                if let Some(frame) = self.uncommitted_frame_of(page)? {
                     // Marked first: a write that fails half done leaves the
                     // frame's checksum as stale as a whole one does.
                     self.stale_from = Some(self.stale_from.map_or(frame, |f| f.min(frame)));
@@ -354,7 +365,7 @@ impl<F: File, A: Allocator + Clone> Wal<F, A> {
                 // checksum and are sealed again with it.
                 self.reseal(&header)?;
             }
-            let frame = self.index.try_push(page)?;
+            let frame = self.index.try_push(page, &self.file)?;
             if frame.get() != self.written.frame.wrapping_add(1) {
                 return Err(Error::Misuse("the WAL index is out of step with the log"));
             }
@@ -371,10 +382,11 @@ impl<F: File, A: Allocator + Clone> Wal<F, A> {
     }
 
     /// The frame of this transaction's that holds `page`, if it has one.
-    fn uncommitted_frame_of(&self, page: PageNo) -> Option<FrameNo> {
-        self.index
-            .find(page, self.written.frame)
-            .filter(|frame| frame.get() > self.committed.frame)
+    fn uncommitted_frame_of(&self, page: PageNo) -> Result<Option<FrameNo>> {
+        Ok(self
+            .index
+            .find(page, self.written.frame)?
+            .filter(|frame| frame.get() > self.committed.frame))
     }
 
     /// Seals again the frames from the first one rewritten in place to the
@@ -392,7 +404,7 @@ impl<F: File, A: Allocator + Clone> Wal<F, A> {
             let frame = FrameNo::new(n).ok_or(Error::Misuse("frame 0 resealed"))?;
             let page = self
                 .index
-                .page_of(frame)
+                .page_of(frame)?
                 .ok_or(Error::Misuse("a resealed frame is not indexed"))?;
             let mut sealed = FrameHeader {
                 page,

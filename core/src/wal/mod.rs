@@ -84,6 +84,7 @@ pub use frame_no::FrameNo;
 pub use header::{
     MAGIC_BIG_ENDIAN, MAGIC_LITTLE_ENDIAN, Salts, WAL_FORMAT_VERSION, WAL_HEADER_SIZE, WalHeader,
 };
+pub(crate) use index::frames_within as index_frames_within;
 pub use index::{BLOCK_BYTES, BLOCK_FRAMES, WalIndex};
 pub use log::Wal;
 

@@ -26,14 +26,14 @@ use crate::format::PageSize;
 use crate::{Error, Result};
 
 /// What recovery found.
-pub(super) struct Recovered<A: Allocator> {
+pub(super) struct Recovered<F, A: Allocator> {
     /// The header, when it is valid and for this page size.
     pub header: Option<WalHeader>,
     /// The header's bytes as read (zero-padded), valid or not: the seed of
     /// the next generation's salts.
     pub header_bytes: [u8; WAL_HEADER_SIZE],
     /// Frames up to the last commit, indexed.
-    pub index: WalIndex<A>,
+    pub index: WalIndex<F, A>,
     /// The last commit frame and the running checksum after it.
     pub committed: Tip,
     /// The database size the last commit recorded; 0 without a commit.
@@ -42,18 +42,22 @@ pub(super) struct Recovered<A: Allocator> {
 
 /// Recovers the log in `file`, for a database of `page_size`-byte pages.
 /// Needs one frame-sized buffer while it runs, and the index it returns,
-/// from `alloc`.
+/// from `alloc`; the index keeps `index_budget` bytes in memory (see
+/// [`WalIndex::set_budget`]).
 pub(super) fn recover<F: File, A: Allocator + Clone>(
     file: &mut F,
     page_size: PageSize,
+    index_budget: usize,
     alloc: A,
-) -> Result<Recovered<A>> {
+) -> Result<Recovered<F, A>> {
     let mut header_bytes = [0u8; WAL_HEADER_SIZE];
     let read = file.read_at(0, &mut header_bytes)?;
+    let mut index = WalIndex::new_in(alloc.clone());
+    index.set_budget(index_budget);
     let mut found = Recovered {
         header: None,
         header_bytes,
-        index: WalIndex::new_in(alloc.clone()),
+        index,
         committed: Tip::EMPTY,
         db_size: 0,
     };
@@ -92,7 +96,7 @@ pub(super) fn recover<F: File, A: Allocator + Clone>(
         let Some(sealed) = FrameHeader::check(&header, running, head, data) else {
             break;
         };
-        found.index.try_push(sealed.page)?;
+        found.index.try_push(sealed.page, file)?;
         running = sealed.checksum;
         if sealed.is_commit() {
             found.committed = Tip {

@@ -1,33 +1,25 @@
-//! [`WalIndex`]: which frame holds which version of each page, in memory.
+//! [`Blocks`]: the frames the index holds in memory.
 //!
-//! SQLite keeps its index in the `-shm` file so processes can share it
-//! (`shm` writes and reads that one). This one is private to a handle: a
-//! copy of the page numbers of the frames it knows, for reads that do not
-//! go through shared memory, or the only index where the file is held
-//! exclusively. It lives in the allocator the database was given, and
-//! growing it is fallible like every other allocation.
+//! Structure: SQLite's hash tables, in smaller blocks. Frames are grouped
+//! in blocks of [`BLOCK_FRAMES`]; a block holds the page number of each of
+//! its frames, the block's previous frame of the same page, an
+//! open-addressing hash table of twice as many 2-byte slots (one per page
+//! the block holds, naming its latest frame there) and a filter of the
+//! pages it holds. So every frame costs 10.5 bytes whatever page it holds,
+//! and memory grows one [`BLOCK_BYTES`] block at a time (never by
+//! reallocating what it has). The version a snapshot sees is found by
+//! probing the blocks from the one holding the snapshot's last frame down
+//! to the first, each in one short hash chain of distinct pages and then
+//! back along the page's frames to the snapshot, each skipped at once when
+//! its 128-byte filter says the page is not there.
 //!
-//! Structure: SQLite's, in smaller blocks. Frames are grouped in blocks of
-//! [`BLOCK_FRAMES`]; a block holds the page number of each of its frames,
-//! the block's previous frame of the same page, an open-addressing hash
-//! table of twice as many 2-byte slots (one per page the block holds,
-//! naming its latest frame there) and a filter of the pages it holds. So
-//! every frame costs 10.5 bytes whatever page it holds, memory grows one
-//! [`BLOCK_BYTES`] block at a time (never by reallocating what it has),
-//! and a transaction's frames cost `10.5 × frames` plus less than one
-//! block. The version a snapshot
-//! sees is found by probing the blocks from the one holding the
-//! snapshot's last frame down to the first, each in one short hash chain
-//! of distinct pages and then back along the page's frames to the
-//! snapshot, each skipped at once when its 128-byte filter of the pages it holds
-//! says the page is not there.
-//! Dropping the newest frames (a rolled-back spill, an uncommitted tail
-//! found at recovery) clears their slots without allocating.
+//! The blocks hold the frames after `base`; the frames up to it were
+//! spilled (see `spilled`), oldest block first.
 //!
 //! Invariants:
-//! - frame `n` is entry `(n - 1) % BLOCK_FRAMES` of block
-//!   `(n - 1) / BLOCK_FRAMES`, for every frame `1..=len`; entries past
-//!   `len` are 0;
+//! - frame `n > base` is entry `(n - base - 1) % BLOCK_FRAMES` of block
+//!   `(n - base - 1) / BLOCK_FRAMES`, for every frame `base + 1..=len`;
+//!   entries past `len` are 0;
 //! - a block's hash table holds exactly one slot per page its frames up
 //!   to `len` hold, placed by linear probing from the page's hash when its
 //!   first frame there was indexed, naming its latest frame; each frame
@@ -36,18 +28,13 @@
 //!   chain stays unbroken;
 //! - a block's filter has the bit of every page its frames up to `len`
 //!   hold (it may have others: truncating part of a block leaves bits);
-//! - an answer kept from a recent lookup (a direct-mapped table of
-//!   [`RECENT_ENTRIES`], inside the index, allocating nothing) is used
-//!   only while no frame it was given for has been dropped: truncating or
-//!   clearing forgets them all;
-//! - at most [`RETAINED_BLOCKS`] blocks beyond those in use stay allocated
-//!   after the index is cleared; truncating frees nothing, so a rollback
-//!   never needs memory to undo it.
+//! - truncating frees nothing, so a rollback never needs memory to undo
+//!   it, and spilling the first block moves its memory to the end for the
+//!   frames to come.
 
-use core::cell::Cell;
 use core::mem::size_of;
 
-use super::FrameNo;
+use super::super::FrameNo;
 use crate::alloc::{Allocator, Box, Vec};
 use crate::{Error, PageNo, Result};
 
@@ -73,7 +60,7 @@ pub const BLOCK_BYTES: usize = size_of::<Block>();
 pub const RETAINED_BLOCKS: usize = 4;
 
 /// One block of frames. See the module documentation.
-struct Block {
+pub(super) struct Block {
     /// The page each frame holds; 0 past the last frame.
     pages: [u32; BLOCK_FRAMES],
     /// For each page the block holds, one slot: its latest entry + 1; 0
@@ -184,131 +171,40 @@ fn hash(page: u32) -> usize {
     (page as usize).wrapping_mul(383) % BLOCK_SLOTS
 }
 
-/// The in-memory WAL index. See the module documentation.
-///
-/// ```
-/// use boundlite::PageNo;
-/// use boundlite::alloc::Global;
-/// use boundlite::wal::{FrameNo, WalIndex};
-///
-/// let page = |n| PageNo::new(n).unwrap();
-/// let mut index = WalIndex::new_in(Global);
-/// index.try_push(page(2))?; // frame 1
-/// index.try_push(page(3))?; // frame 2
-/// index.try_push(page(2))?; // frame 3
-/// assert_eq!(index.find(page(2), 3), FrameNo::new(3));
-/// assert_eq!(index.find(page(2), 2), FrameNo::new(1));
-/// assert_eq!(index.find(page(3), 1), None);
-/// index.truncate(2);
-/// assert_eq!(index.find(page(2), 3), FrameNo::new(1));
-/// # Ok::<(), boundlite::Error>(())
-/// ```
-pub struct WalIndex<A: Allocator> {
+/// The frames after `base`, in blocks. See the module documentation.
+pub(super) struct Blocks<A: Allocator> {
     /// Blocks in frame order; those past the one holding frame `len` are
     /// empty, kept for the frames to come.
     blocks: Vec<Box<Block, A>, A>,
+    /// The frames before the first block's (spilled).
+    base: u32,
     len: u32,
     alloc: A,
-    /// The answers of recent lookups.
-    recent: Recent,
 }
 
-/// Entries in [`Recent`]: a B-tree's root and interior pages, read by
-/// every statement, fit with room to spare.
-const RECENT_ENTRIES: usize = 32;
-
-/// The answers of recent [`WalIndex::find`] calls, one per slot of a
-/// direct-mapped table: every page read in a transaction resolves its
-/// version here first, and most reads are of the few pages at the top of
-/// a tree, so a hit saves the walk down the blocks.
-///
-/// An answer for frames up to `last` holds until a frame at or below
-/// `last` changes, which only [`WalIndex::truncate`] and
-/// [`WalIndex::clear`] do: each starts a generation, and an entry of an
-/// older generation is never used. Appending frames changes nothing at or
-/// below any `last` already answered for.
-struct Recent {
-    entries: [Cell<RecentEntry>; RECENT_ENTRIES],
-    /// Generation 0 is never current, so the initial entries never match.
-    generation: u32,
-}
-
-#[derive(Clone, Copy, Default)]
-struct RecentEntry {
-    page: u32,
-    last: u32,
-    generation: u32,
-    /// The frame found, or 0 for none.
-    frame: u32,
-}
-
-impl Recent {
-    fn new() -> Self {
-        Recent {
-            entries: Default::default(),
-            generation: 1,
-        }
-    }
-
-    fn slot(&self, page: u32) -> Option<&Cell<RecentEntry>> {
-        let h = page.wrapping_mul(0x9E37_79B1) >> (32 - RECENT_ENTRIES.trailing_zeros());
-        self.entries.get(h as usize)
-    }
-
-    /// The answer for `page` up to frame `last`, if one is known:
-    /// `Some(None)` when the page has no frame there.
-    fn get(&self, page: u32, last: u32) -> Option<Option<FrameNo>> {
-        let entry = self.slot(page)?.get();
-        (entry.page == page && entry.last == last && entry.generation == self.generation)
-            .then(|| FrameNo::new(entry.frame))
-    }
-
-    fn put(&self, page: u32, last: u32, frame: Option<FrameNo>) {
-        if let Some(slot) = self.slot(page) {
-            slot.set(RecentEntry {
-                page,
-                last,
-                generation: self.generation,
-                frame: frame.map_or(0, FrameNo::get),
-            });
-        }
-    }
-
-    /// Forgets every answer: frames they were given for have changed.
-    fn invalidate(&mut self) {
-        self.generation = self.generation.wrapping_add(1);
-        if self.generation == 0 {
-            // After 2^32 generations an old entry could match again.
-            for entry in &self.entries {
-                entry.set(RecentEntry::default());
-            }
-            self.generation = 1;
-        }
-    }
-}
-
-impl<A: Allocator + Clone> WalIndex<A> {
-    /// An empty index in `alloc`; allocates nothing until the first frame.
-    pub fn new_in(alloc: A) -> Self {
-        WalIndex {
+impl<A: Allocator + Clone> Blocks<A> {
+    pub(super) fn new_in(alloc: A) -> Self {
+        Blocks {
             blocks: Vec::new_in(alloc.clone()),
+            base: 0,
             len: 0,
             alloc,
-            recent: Recent::new(),
         }
     }
 
     /// Indexes the next frame as holding `page` and returns its number. On
-    /// error the index is unchanged.
-    pub fn try_push(&mut self, page: PageNo) -> Result<FrameNo> {
+    /// error the blocks are unchanged.
+    pub(super) fn try_push(&mut self, page: PageNo) -> Result<FrameNo> {
         let frame = self
             .len
             .checked_add(1)
             .and_then(FrameNo::new)
             .ok_or(Error::Full)?;
-        let (block, entry) = position(frame);
+        let (block, entry) = self.position(frame);
         if block >= self.blocks.len() {
-            self.add_block()?;
+            self.blocks.try_reserve(1)?;
+            let added = Box::try_new_in(Block::EMPTY, self.alloc.clone())?;
+            self.blocks.try_push(added)?;
         }
         let block = self
             .blocks
@@ -318,68 +214,72 @@ impl<A: Allocator + Clone> WalIndex<A> {
         self.len = frame.get();
         Ok(frame)
     }
-
-    /// Makes room for `frames` more frames, so that pushing them cannot
-    /// fail for lack of memory.
-    pub fn try_reserve(&mut self, frames: usize) -> Result<()> {
-        let wanted = (self.len as usize)
-            .saturating_add(frames)
-            .div_ceil(BLOCK_FRAMES);
-        while self.blocks.len() < wanted {
-            self.add_block()?;
-        }
-        Ok(())
-    }
-
-    fn add_block(&mut self) -> Result<()> {
-        self.blocks.try_reserve(1)?;
-        let block = Box::try_new_in(Block::EMPTY, self.alloc.clone())?;
-        self.blocks.try_push(block)?;
-        Ok(())
-    }
 }
 
-impl<A: Allocator> WalIndex<A> {
-    /// Frames indexed: the number of the last one.
-    pub fn len(&self) -> u32 {
+impl<A: Allocator> Blocks<A> {
+    /// The last frame indexed.
+    pub(super) fn len(&self) -> u32 {
         self.len
     }
 
-    /// Whether no frame is indexed.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
+    /// The frames before the first block's.
+    pub(super) fn base(&self) -> u32 {
+        self.base
     }
 
-    /// The page frame `frame` holds, if it is indexed.
-    pub fn page_of(&self, frame: FrameNo) -> Option<PageNo> {
-        if frame.get() > self.len {
+    /// Blocks holding at least one frame.
+    pub(super) fn in_use(&self) -> usize {
+        ((self.len - self.base) as usize).div_ceil(BLOCK_FRAMES)
+    }
+
+    /// Whether the next frame starts a block.
+    pub(super) fn next_starts_block(&self) -> bool {
+        ((self.len - self.base) as usize) % BLOCK_FRAMES == 0
+    }
+
+    /// Whether the first block holds all its frames.
+    fn first_is_full(&self) -> bool {
+        (self.len - self.base) as usize >= BLOCK_FRAMES
+    }
+
+    /// The pages of the first block's frames, `base + 1 ..`, when it is
+    /// full.
+    pub(super) fn first_full(&self) -> Option<&[u32; BLOCK_FRAMES]> {
+        if !self.first_is_full() {
             return None;
         }
-        let (block, entry) = position(frame);
+        self.blocks.first().map(|b| &b.pages)
+    }
+
+    /// Forgets the first block (its frames were spilled) and keeps its
+    /// memory, emptied, for the frames to come. Never allocates.
+    pub(super) fn drop_first(&mut self) {
+        if !self.first_is_full() {
+            return;
+        }
+        self.blocks.as_mut_slice().rotate_left(1);
+        if let Some(last) = self.blocks.last_mut() {
+            last.truncate(0);
+        }
+        self.base += BLOCK_FRAMES as u32;
+    }
+
+    /// The page frame `frame` holds, if a block holds it.
+    pub(super) fn page_of(&self, frame: FrameNo) -> Option<PageNo> {
+        if frame.get() > self.len || frame.get() <= self.base {
+            return None;
+        }
+        let (block, entry) = self.position(frame);
         PageNo::new(*self.blocks.get(block)?.pages.get(entry)?)
     }
 
-    /// The latest frame holding `page`, whatever the snapshot.
-    pub fn latest(&self, page: PageNo) -> Option<FrameNo> {
-        self.find(page, self.len)
-    }
-
-    /// The latest frame at or below `snapshot` holding `page`: the version
-    /// a reader whose snapshot ends at frame `snapshot` sees. `None` means
-    /// the reader takes the page from the database file.
-    pub fn find(&self, page: PageNo, snapshot: u32) -> Option<FrameNo> {
-        let last = FrameNo::new(snapshot.min(self.len))?;
-        if let Some(known) = self.recent.get(page.get(), last.get()) {
-            return known;
+    /// The latest frame at or below `last` (at most `len`) that holds
+    /// `page`, among the blocks' frames.
+    pub(super) fn find(&self, page: PageNo, last: FrameNo) -> Option<FrameNo> {
+        if last.get() <= self.base {
+            return None;
         }
-        let found = self.find_in_blocks(page, last);
-        self.recent.put(page.get(), last.get(), found);
-        found
-    }
-
-    /// [`find`](Self::find) by walking the blocks down from frame `last`.
-    fn find_in_blocks(&self, page: PageNo, last: FrameNo) -> Option<FrameNo> {
-        let (top, top_entry) = position(last);
+        let (top, top_entry) = self.position(last);
         for b in (0..=top).rev() {
             let limit = if b == top {
                 top_entry
@@ -387,93 +287,93 @@ impl<A: Allocator> WalIndex<A> {
                 BLOCK_FRAMES - 1
             };
             if let Some(entry) = self.blocks.get(b)?.find(page.get(), limit) {
-                let n = b * BLOCK_FRAMES + entry + 1;
+                let n = self.base as usize + b * BLOCK_FRAMES + entry + 1;
                 return u32::try_from(n).ok().and_then(FrameNo::new);
             }
         }
         None
     }
 
-    /// Forgets every frame after `frames`. Never allocates.
-    pub fn truncate(&mut self, frames: u32) {
+    /// Forgets every frame after `frames`. When that is before the first
+    /// block's frames, every block empties and the frames after `frames`
+    /// come here next. Never allocates.
+    pub(super) fn truncate(&mut self, frames: u32) {
         if frames >= self.len {
             return;
         }
-        self.recent.invalidate();
-        let keep = frames as usize;
-        let first = keep / BLOCK_FRAMES;
-        let last = (self.len as usize - 1) / BLOCK_FRAMES;
-        for b in first..=last {
-            if let Some(block) = self.blocks.get_mut(b) {
-                block.truncate(if b == first { keep % BLOCK_FRAMES } else { 0 });
+        if self.len > self.base {
+            let last = (self.len - self.base - 1) as usize / BLOCK_FRAMES;
+            let keep = frames.saturating_sub(self.base) as usize;
+            let first = keep / BLOCK_FRAMES;
+            for b in first..=last {
+                if let Some(block) = self.blocks.get_mut(b) {
+                    block.truncate(if b == first { keep % BLOCK_FRAMES } else { 0 });
+                }
             }
         }
+        self.base = self.base.min(frames);
         self.len = frames;
     }
 
-    /// Forgets every frame (the log restarts), keeping the memory of
-    /// [`RETAINED_BLOCKS`] blocks for the next generation.
-    pub fn clear(&mut self) {
+    /// Forgets every frame, keeping the memory of `retained` blocks.
+    pub(super) fn clear(&mut self, retained: usize) {
         self.truncate(0);
-        self.blocks.truncate(RETAINED_BLOCKS);
+        self.blocks.truncate(retained);
     }
 
-    /// Bytes the index holds in its allocator.
-    pub fn memory_bytes(&self) -> usize {
+    /// Bytes the blocks hold in their allocator.
+    pub(super) fn memory_bytes(&self) -> usize {
         self.blocks.len() * BLOCK_BYTES + self.blocks.capacity() * size_of::<Box<Block, A>>()
     }
 
-    /// An upper bound on the bytes an index of `frames` frames holds, and
-    /// takes while it grows there: 8 bytes a frame in whole blocks, and
-    /// the list of blocks at the moment it is reallocated.
-    pub const fn memory_bound(frames: usize) -> usize {
-        let blocks = frames.div_ceil(BLOCK_FRAMES);
-        // The block list at most doubles past what it needs (at least 4),
-        // and while it moves both copies are held.
-        let list = if blocks < 4 { 4 } else { blocks * 2 };
-        blocks * BLOCK_BYTES + (list + list / 2) * size_of::<Box<Block, A>>()
-    }
-
-    /// The most frames an index may hold while [`memory_bound`](Self::memory_bound)
-    /// stays within `budget` bytes (0 if not even one fits): a checkpoint
-    /// threshold that keeps the index within a memory budget, given that
-    /// the log restarts before it grows further.
-    pub const fn frames_within(budget: usize) -> usize {
-        if Self::memory_bound(1) > budget {
-            return 0;
-        }
-        // The bound grows with the frame count: search for its last fit.
-        let (mut fits, mut exceeds) = (1usize, 2usize);
-        while Self::memory_bound(exceeds) <= budget {
-            fits = exceeds;
-            exceeds = match exceeds.checked_mul(2) {
-                Some(n) => n,
-                None => return fits,
-            };
-        }
-        while exceeds - fits > 1 {
-            let mid = fits + (exceeds - fits) / 2;
-            if Self::memory_bound(mid) <= budget {
-                fits = mid;
-            } else {
-                exceeds = mid;
-            }
-        }
-        fits
+    /// The block and entry of `frame`, which is past `base`.
+    fn position(&self, frame: FrameNo) -> (usize, usize) {
+        let at = (frame.get() - self.base - 1) as usize;
+        (at / BLOCK_FRAMES, at % BLOCK_FRAMES)
     }
 }
 
-/// The block and entry of `frame`.
-fn position(frame: FrameNo) -> (usize, usize) {
-    let at = frame.get() as usize - 1;
-    (at / BLOCK_FRAMES, at % BLOCK_FRAMES)
+/// An upper bound on the bytes blocks of `frames` frames hold, and take
+/// while they grow there: 10.5 bytes a frame in whole blocks, and the
+/// list of blocks at the moment it is reallocated.
+pub const fn memory_bound(frames: usize) -> usize {
+    let blocks = frames.div_ceil(BLOCK_FRAMES);
+    // The block list at most doubles past what it needs (at least 4),
+    // and while it moves both copies are held; a block's handle is a
+    // pointer and at most a pointer-sized allocator.
+    let list = if blocks < 4 {
+        4
+    } else {
+        blocks.saturating_mul(2)
+    };
+    let handles = list
+        .saturating_add(list / 2)
+        .saturating_mul(2 * size_of::<usize>());
+    blocks.saturating_mul(BLOCK_BYTES).saturating_add(handles)
 }
 
-impl<A: Allocator> core::fmt::Debug for WalIndex<A> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("WalIndex")
-            .field("frames", &self.len)
-            .field("blocks", &self.blocks.len())
-            .finish()
+/// The most frames blocks may hold while [`memory_bound`] stays within
+/// `budget` bytes (0 if not even one fits).
+pub const fn frames_within(budget: usize) -> usize {
+    if memory_bound(1) > budget {
+        return 0;
     }
+    // The bound grows with the frame count: search for its last fit.
+    let (mut fits, mut exceeds) = (1usize, 2usize);
+    while memory_bound(exceeds) <= budget {
+        fits = exceeds;
+        exceeds = match exceeds.checked_mul(2) {
+            Some(n) => n,
+            None => return fits,
+        };
+    }
+    while exceeds - fits > 1 {
+        let mid = fits + (exceeds - fits) / 2;
+        if memory_bound(mid) <= budget {
+            fits = mid;
+        } else {
+            exceeds = mid;
+        }
+    }
+    fits
 }

@@ -99,17 +99,20 @@ fn spilled_frames_are_the_writers_alone_until_committed() {
         (2, 4, 2)
     );
     // Readers of the committed snapshot see none of it; the writer sees all.
-    assert_eq!(wal.find(page(2), wal.max_frame()), FrameNo::new(2));
-    assert_eq!(wal.find(page(3), wal.max_frame()), None);
-    assert_eq!(wal.find(page(2), wal.last_frame()), FrameNo::new(3));
+    assert_eq!(wal.find(page(2), wal.max_frame()).unwrap(), FrameNo::new(2));
+    assert_eq!(wal.find(page(3), wal.max_frame()).unwrap(), None);
+    assert_eq!(
+        wal.find(page(2), wal.last_frame()).unwrap(),
+        FrameNo::new(3)
+    );
     let mut read = std::vec![0u8; PS as usize];
     wal.read_page(FrameNo::new(3).unwrap(), &mut read).unwrap();
     assert_eq!(read, v3);
     // Rolling back drops them; the next commit overwrites their bytes.
     wal.rollback();
     assert_eq!((wal.max_frame(), wal.last_frame()), (2, 2));
-    assert_eq!(wal.find(page(2), u32::MAX), FrameNo::new(2));
-    assert_eq!(wal.find(page(3), u32::MAX), None);
+    assert_eq!(wal.find(page(2), u32::MAX).unwrap(), FrameNo::new(2));
+    assert_eq!(wal.find(page(3), u32::MAX).unwrap(), None);
     drop(wal);
     assert_eq!(open_wal(&disk).max_frame(), 2);
 

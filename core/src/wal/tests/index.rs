@@ -1,13 +1,22 @@
-//! The in-memory index: lookups as of snapshots, dropping frames, memory.
+//! The index: lookups as of snapshots, dropping frames, memory, and the
+//! frames it moves to a temporary file past its budget.
 
 use super::*;
 use crate::alloc::{Arena, FaultAlloc, FaultPlan};
+use crate::wal::index::{RETAINED_BLOCKS, frames_within, memory_bound};
+
+type Index<'d, A> = WalIndex<MemoryFile<'d>, A>;
+
+/// The log file the index opens its temporary file beside.
+fn log(disk: &MemoryPlatform) -> MemoryFile<'_> {
+    disk.open(WAL, OpenMode::Create).unwrap()
+}
 
 /// Frames 1..=n holding these pages, in order.
-fn index_of(pages: &[u32]) -> WalIndex<Global> {
+fn index_of<'d>(pages: &[u32], log: &MemoryFile<'d>) -> Index<'d, Global> {
     let mut index = WalIndex::new_in(Global);
     for &p in pages {
-        index.try_push(page(p)).unwrap();
+        index.try_push(page(p), log).unwrap();
     }
     index
 }
@@ -18,8 +27,10 @@ fn frame(n: u32) -> Option<FrameNo> {
 
 #[test]
 fn find_returns_the_latest_frame_at_or_below_the_snapshot() {
+    let disk = MemoryPlatform::new();
+    let log = log(&disk);
     //                     frame: 1  2  3  4  5  6  7
-    let index = index_of(&[1, 2, 1, 3, 1, 2, 1]);
+    let index = index_of(&[1, 2, 1, 3, 1, 2, 1], &log);
     assert_eq!(index.len(), 7);
     let cases = [
         // (page, snapshot, frame)
@@ -40,38 +51,42 @@ fn find_returns_the_latest_frame_at_or_below_the_snapshot() {
     ];
     for (p, snapshot, expected) in cases {
         assert_eq!(
-            index.find(page(p), snapshot),
+            index.find(page(p), snapshot).unwrap(),
             expected,
             "page {p} as of {snapshot}"
         );
     }
-    assert_eq!(index.latest(page(2)), frame(6));
-    assert_eq!(index.page_of(FrameNo::new(4).unwrap()), Some(page(3)));
-    assert_eq!(index.page_of(FrameNo::new(8).unwrap()), None);
+    assert_eq!(index.latest(page(2)).unwrap(), frame(6));
+    assert_eq!(index.page_of(frame(4).unwrap()).unwrap(), Some(page(3)));
+    assert_eq!(index.page_of(frame(8).unwrap()).unwrap(), None);
 }
 
 #[test]
 fn truncating_restores_each_pages_previous_frame() {
-    let mut index = index_of(&[1, 2, 1, 3, 1, 2, 1]);
+    let disk = MemoryPlatform::new();
+    let log = log(&disk);
+    let mut index = index_of(&[1, 2, 1, 3, 1, 2, 1], &log);
     index.truncate(4);
     assert_eq!(index.len(), 4);
-    assert_eq!(index.latest(page(1)), frame(3));
-    assert_eq!(index.latest(page(2)), frame(2));
+    assert_eq!(index.latest(page(1)).unwrap(), frame(3));
+    assert_eq!(index.latest(page(2)).unwrap(), frame(2));
     index.truncate(2);
-    assert_eq!(index.latest(page(3)), None);
+    assert_eq!(index.latest(page(3)).unwrap(), None);
     // Pushing after a truncation links to the surviving frames.
-    index.try_push(page(1)).unwrap();
-    assert_eq!(index.find(page(1), 3), frame(3));
-    assert_eq!(index.find(page(1), 2), frame(1));
+    index.try_push(page(1), &log).unwrap();
+    assert_eq!(index.find(page(1), 3).unwrap(), frame(3));
+    assert_eq!(index.find(page(1), 2).unwrap(), frame(1));
     index.truncate(10);
     assert_eq!(index.len(), 3);
     index.clear();
     assert!(index.is_empty());
-    assert_eq!(index.find(page(1), 3), None);
+    assert_eq!(index.find(page(1), 3).unwrap(), None);
 }
 
 #[test]
 fn memory_bytes_is_what_the_allocator_holds_and_within_the_bound() {
+    let disk = MemoryPlatform::new();
+    let log = log(&disk);
     let mut buffer = std::vec![0u8; 1 << 20];
     let arena = Arena::new(&mut buffer).unwrap();
     let mut index = WalIndex::new_in(&arena);
@@ -79,7 +94,7 @@ fn memory_bytes_is_what_the_allocator_holds_and_within_the_bound() {
     for n in 1..=3000u32 {
         // A mix of rewritten and fresh pages.
         let p = if n % 3 == 0 { n % 17 + 1 } else { n };
-        index.try_push(page(p)).unwrap();
+        index.try_push(page(p), &log).unwrap();
         let held = arena.stats().in_use;
         assert!(
             index.memory_bytes() >= held,
@@ -92,7 +107,7 @@ fn memory_bytes_is_what_the_allocator_holds_and_within_the_bound() {
             index.memory_bytes()
         );
         assert!(
-            index.memory_bytes() <= WalIndex::<&Arena<'_>>::memory_bound(n as usize),
+            index.memory_bytes() <= memory_bound(n as usize),
             "frame {n}"
         );
     }
@@ -101,13 +116,13 @@ fn memory_bytes_is_what_the_allocator_holds_and_within_the_bound() {
     index.truncate(0);
     assert_eq!(index.memory_bytes(), before);
     // 1000 frames: four blocks of 2,688 bytes.
-    assert!(WalIndex::<Global>::memory_bound(1000) < 11 * 1024);
+    assert!(memory_bound(1000) < 11 * 1024);
 }
 
 #[test]
 fn a_budget_gives_the_most_frames_whose_bound_fits() {
-    let bound = WalIndex::<Global>::memory_bound;
-    let within = WalIndex::<Global>::frames_within;
+    let bound = memory_bound;
+    let within = frames_within;
     assert_eq!(within(0), 0);
     assert_eq!(within(bound(1) - 1), 0);
     // Memory comes a block at a time: a budget below one holds no frame.
@@ -123,19 +138,19 @@ fn a_budget_gives_the_most_frames_whose_bound_fits() {
 }
 
 #[test]
-fn a_reserved_index_grows_without_allocating_and_a_refused_push_changes_nothing() {
+fn a_refused_push_changes_nothing() {
+    let disk = MemoryPlatform::new();
+    let log = log(&disk);
     let fault = FaultAlloc::new(Global);
     let mut index = WalIndex::new_in(&fault);
-    index.try_reserve(100).unwrap();
-    fault.arm(FaultPlan::From(1));
     for n in 1..=100 {
-        index.try_push(page(n)).unwrap();
+        index.try_push(page(n), &log).unwrap();
     }
-    assert_eq!(fault.seen(), 0);
-    // Full now: the next push needs memory and is refused.
+    fault.arm(FaultPlan::From(1));
+    // The block holds 256 frames: the push past them needs memory.
     let mut n = 101;
     loop {
-        match index.try_push(page(n)) {
+        match index.try_push(page(n), &log) {
             Ok(_) => n += 1,
             Err(e) => {
                 assert_eq!(e, Error::OutOfMemory);
@@ -143,30 +158,22 @@ fn a_reserved_index_grows_without_allocating_and_a_refused_push_changes_nothing(
             }
         }
     }
-    assert_eq!(index.len(), n - 1);
-    assert_eq!(index.latest(page(n)), None);
-    // Rewriting a known page needs a slot too, and is refused cleanly.
-    let frames = index.len();
-    let mut refused = false;
-    for p in 1..=100 {
-        if index.try_push(page(p)).is_err() {
-            refused = true;
-            assert_eq!(index.len(), frames);
-            assert_eq!(index.latest(page(p)), FrameNo::new(p));
-            break;
-        }
-    }
-    assert!(refused);
+    assert_eq!(index.len(), BLOCK_FRAMES as u32);
+    assert_eq!(index.latest(page(n)).unwrap(), None);
     fault.arm(FaultPlan::Never);
-    index.try_push(page(1)).unwrap();
-    assert_eq!(index.find(page(1), frames), FrameNo::new(1));
+    index.try_push(page(1), &log).unwrap();
+    assert_eq!(index.find(page(1), 256).unwrap(), frame(1));
+    assert_eq!(index.latest(page(1)).unwrap(), frame(257));
 }
 
-#[test]
-fn lookups_match_a_scan_of_every_frame_through_pushes_truncations_and_clears() {
-    // A naive model: the page of each frame, scanned from the snapshot down.
+/// Pushes, truncations and clears at random against a model that scans
+/// every frame, with the index's memory budget `budget` bytes.
+fn lookups_match_a_scan(budget: usize, rounds: usize) {
+    let disk = MemoryPlatform::new();
+    let log = log(&disk);
     let mut model: StdVec<u32> = StdVec::new();
     let mut index = WalIndex::new_in(Global);
+    index.set_budget(budget);
     let mut state = 0x2545_f491_4f6c_dd1du64;
     let mut next = move |below: u64| {
         state ^= state << 13;
@@ -174,28 +181,32 @@ fn lookups_match_a_scan_of_every_frame_through_pushes_truncations_and_clears() {
         state ^= state << 17;
         state % below
     };
-    for round in 0..4000 {
-        match next(100) {
-            // Truncate, sometimes back across a block boundary.
-            0..=2 => {
-                let keep = next(model.len() as u64 + 1) as u32;
+    let mut spilled = 0;
+    for round in 0..rounds {
+        match next(4000) {
+            // Truncate, sometimes back across a block boundary or into
+            // the spilled frames.
+            0..=5 => {
+                let len = model.len() as u64;
+                let keep = (len - next(len.min(700) + 1)) as u32;
                 index.truncate(keep);
                 model.truncate(keep as usize);
             }
-            3 if round % 7 == 0 => {
+            6 if round % 3 == 0 => {
                 index.clear();
                 model.clear();
             }
             _ => {
                 // Few distinct pages, so pages repeat within and across blocks.
                 let p = next(if round % 2 == 0 { 40 } else { 2000 }) as u32 + 1;
-                let frame = index.try_push(page(p)).unwrap();
+                let frame = index.try_push(page(p), &log).unwrap();
                 model.push(p);
                 assert_eq!(frame.get() as usize, model.len());
             }
         }
         assert_eq!(index.len() as usize, model.len());
-        for _ in 0..8 {
+        spilled = spilled.max(index.spilled_frames());
+        for _ in 0..4 {
             let p = next(60) as u32 + 1;
             let snapshot = next(model.len() as u64 + 2) as u32;
             let expected = model
@@ -203,38 +214,133 @@ fn lookups_match_a_scan_of_every_frame_through_pushes_truncations_and_clears() {
                 .take(snapshot as usize)
                 .rposition(|&q| q == p)
                 .and_then(|at| FrameNo::new(at as u32 + 1));
-            assert_eq!(index.find(page(p), snapshot), expected, "round {round}");
+            assert_eq!(
+                index.find(page(p), snapshot).unwrap(),
+                expected,
+                "round {round}"
+            );
         }
+        if !model.is_empty() {
+            let n = next(model.len() as u64) as u32 + 1;
+            assert_eq!(
+                index.page_of(FrameNo::new(n).unwrap()).unwrap(),
+                Some(page(model[n as usize - 1])),
+                "round {round}"
+            );
+        }
+    }
+    if budget != usize::MAX {
+        assert!(spilled > 2000, "the test spilled only {spilled} frames");
     }
 }
 
 #[test]
-fn a_lookup_repeated_after_frames_are_replaced_sees_the_replacements() {
-    //                         frame: 1  2  3
-    let mut index = index_of(&[1, 2, 1]);
-    assert_eq!(index.find(page(1), 3), frame(3));
-    assert_eq!(index.find(page(2), 3), frame(2));
-    assert_eq!(index.find(page(4), 3), None);
-    // Frames 2 and 3 are dropped and written again with other pages: the
-    // same questions have other answers.
-    index.truncate(1);
-    index.try_push(page(4)).unwrap();
-    index.try_push(page(2)).unwrap();
-    assert_eq!(index.find(page(1), 3), frame(1));
-    assert_eq!(index.find(page(2), 3), frame(3));
-    assert_eq!(index.find(page(4), 3), frame(2));
-    // The same after the log restarts.
-    index.clear();
-    assert_eq!(index.find(page(2), 3), None);
-    for p in [2, 2, 5] {
-        index.try_push(page(p)).unwrap();
+fn lookups_match_a_scan_of_every_frame_through_pushes_truncations_and_clears() {
+    lookups_match_a_scan(usize::MAX, 4000);
+}
+
+#[test]
+fn lookups_match_a_scan_with_most_frames_spilled_to_a_temporary_file() {
+    lookups_match_a_scan(0, 12_000);
+}
+
+#[test]
+fn an_index_past_its_budget_keeps_its_memory_and_answers_from_the_file() {
+    let disk = MemoryPlatform::new();
+    let log = log(&disk);
+    let mut buffer = std::vec![0u8; 1 << 20];
+    let arena = Arena::new(&mut buffer).unwrap();
+    let mut index = WalIndex::new_in(&arena);
+    index.set_budget(4 * BLOCK_BYTES);
+    let frames = 100_000u32;
+    let pick = |n: u32| n.wrapping_mul(2_654_435_761) % 30_000 + 1;
+    let mut peak = 0;
+    for n in 1..=frames {
+        index.try_push(page(pick(n)), &log).unwrap();
+        peak = peak.max(arena.stats().in_use);
     }
-    assert_eq!(index.find(page(2), 3), frame(2));
-    assert_eq!(index.find(page(1), 3), None);
-    // Appending leaves earlier answers right, and later ones see the
-    // appended frames.
-    assert_eq!(index.find(page(5), 2), None);
-    index.try_push(page(5)).unwrap();
-    assert_eq!(index.find(page(5), 2), None);
-    assert_eq!(index.find(page(5), 4), frame(4));
+    // Four blocks and their list, plus fences: 0.1 byte a spilled frame.
+    assert!(
+        peak < 4 * BLOCK_BYTES + 1024 + frames as usize / 10,
+        "{peak}"
+    );
+    assert!(index.spilled_frames() > frames - 4 * BLOCK_FRAMES as u32);
+    for n in (1..=frames).step_by(97) {
+        let f = FrameNo::new(n).unwrap();
+        assert_eq!(index.page_of(f).unwrap(), Some(page(pick(n))));
+        // The latest frame of that page at or below n is n itself.
+        assert_eq!(index.find(page(pick(n)), n).unwrap(), Some(f));
+    }
+    // Truncating into the spilled frames and pushing again.
+    index.truncate(5_000);
+    assert_eq!(
+        index
+            .latest(page(pick(7_000)))
+            .unwrap()
+            .map(FrameNo::get)
+            .filter(|&f| f > 5_000),
+        None
+    );
+    let f = index.try_push(page(pick(7_000)), &log).unwrap();
+    assert_eq!(f.get(), 5_001);
+    assert_eq!(index.latest(page(pick(7_000))).unwrap(), Some(f));
+    index.clear();
+    assert!(index.memory_bytes() <= RETAINED_BLOCKS * BLOCK_BYTES + 256);
+}
+
+#[test]
+fn a_platform_without_temporary_files_keeps_the_index_in_memory() {
+    // `&mut F` has no platform to ask for a temporary file.
+    let disk = MemoryPlatform::new();
+    let mut file = log(&disk);
+    let source = &mut file;
+    let mut index: WalIndex<&mut MemoryFile<'_>, _> = WalIndex::new_in(Global);
+    index.set_budget(0);
+    for n in 1..=2_000 {
+        index.try_push(page(n), &source).unwrap();
+    }
+    assert_eq!(index.spilled_frames(), 0);
+    assert_eq!(index.latest(page(5)).unwrap(), frame(5));
+}
+
+#[test]
+fn spilling_sweeps_allocation_failures() {
+    // Every failure leaves the frames the index held, answering as before.
+    for fail_at in 1.. {
+        let disk = MemoryPlatform::new();
+        let log = log(&disk);
+        let fault = FaultAlloc::new(Global);
+        let mut index = WalIndex::new_in(&fault);
+        index.set_budget(0);
+        fault.arm(FaultPlan::Once(fail_at));
+        let mut failed = false;
+        let mut n = 1;
+        while n <= 3_000 {
+            match index.try_push(page(n % 700 + 1), &log) {
+                Ok(_) => n += 1,
+                Err(e) => {
+                    assert_eq!(e, Error::OutOfMemory);
+                    assert_eq!(index.len(), n - 1);
+                    failed = true;
+                }
+            }
+        }
+        for m in (1..=3_000).step_by(31) {
+            assert_eq!(
+                index.page_of(FrameNo::new(m).unwrap()).unwrap(),
+                Some(page(m % 700 + 1))
+            );
+            assert_eq!(
+                index
+                    .latest(page(m % 700 + 1))
+                    .unwrap()
+                    .map(|f| f.get() >= m),
+                Some(true)
+            );
+        }
+        if !failed {
+            assert!(fail_at > 5, "the sweep ended after {fail_at} points");
+            break;
+        }
+    }
 }

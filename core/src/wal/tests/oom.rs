@@ -72,7 +72,7 @@ fn an_append_refused_memory_changes_nothing() {
                         }
                         assert_eq!((wal.max_frame(), wal.last_frame()), (before, before));
                         assert_eq!(wal.index().len(), before);
-                        assert_eq!(wal.find(page(100), u32::MAX), None);
+                        assert_eq!(wal.find(page(100), u32::MAX).unwrap(), None);
                         drop(wal);
                         let wal =
                             f.unfaulted(|| Wal::open(open_file(&disk, WAL), page_size(), f))?;

@@ -134,7 +134,7 @@ fn frames_after_the_last_commit_are_ignored() {
     drop(wal);
     let wal = open_wal(&disk);
     assert_eq!(wal.max_frame(), 10);
-    assert_eq!(wal.find(page(3), 10), FrameNo::new(10));
+    assert_eq!(wal.find(page(3), 10).unwrap(), FrameNo::new(10));
 }
 
 #[test]
