@@ -222,6 +222,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         mode: Mode,
     ) -> Result<Self> {
         let size = file.size()?;
+        let mut truncated = None;
         let mut state = if size == 0 {
             State {
                 header: DatabaseHeader::new_database(config.page_size),
@@ -240,10 +241,21 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
             }
             let header = DatabaseHeader::parse(&bytes)?;
             header.refuse_unsupported()?;
-            State {
-                header,
-                page_count: header.page_count(size)?,
-            }
+            // With a log, page 1 and the size may come from its last commit
+            // (a checkpoint cut short by a crash can leave the file's page 1
+            // ahead of its length): the file's own count is checked only
+            // once the log is known to hold no commit.
+            let page_count = match (header.page_count(size), &wal) {
+                (Ok(pages), _) => pages,
+                (Err(e), None) => return Err(e),
+                (Err(e), Some(_)) => {
+                    truncated = Some(e);
+                    u32::try_from(size.div_ceil(u64::from(header.page_size.get()))).map_err(
+                        |_| Error::corrupt_file("the file holds more than 2^32 - 1 pages"),
+                    )?
+                }
+            };
+            State { header, page_count }
         };
         let page_size = state.header.page_size.get();
         let frames = config.cache_frames.max(Config::MIN_CACHE_FRAMES);
@@ -272,6 +284,10 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
             None => None,
         };
         let log_end = wal.as_ref().map_or(0, Wal::max_frame);
+        if let (Some(e), 0, false) = (truncated, log_end, mode == Mode::Shared) {
+            // No commit in the log: the file alone is the database.
+            return Err(e);
+        }
         if let (Some(wal), true) = (&wal, log_end > 0) {
             if size == 0 {
                 return Err(Error::CantOpen(
