@@ -58,6 +58,12 @@ impl PayloadPlace {
     }
 }
 
+/// The longest chain [`ChainPages`] learns (16 KiB of page numbers, a
+/// power of two so the list never grows past it: a 16 MiB value at 4 KiB
+/// pages), so that what it holds is bounded by this and not by the
+/// value: a longer chain is walked each time.
+pub const MAX_LEARNED_PAGES: usize = 4096;
+
 /// The page numbers of one payload's overflow chain, learned the first
 /// time a range walks it, so that later ranges go straight to their pages
 /// (SQLite's overflow page cache).
@@ -223,7 +229,7 @@ fn walk<S: PageSource + ?Sized, A: Allocator>(
         }
         if let Some(chain) = chain.as_deref_mut()
             && chain.payload.is_some()
-            && chain.pages.try_push(no).is_err()
+            && (chain.pages.len() >= MAX_LEARNED_PAGES || chain.pages.try_push(no).is_err())
         {
             // Out of room to learn: this walk goes on without.
             chain.clear();

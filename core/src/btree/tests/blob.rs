@@ -123,3 +123,25 @@ fn a_learned_chain_serves_later_ranges_of_its_payload_only() {
     read_range(&db, &place, 100, &mut out, Some(&mut chain)).unwrap();
     assert_eq!(out, &payload[100..800]);
 }
+
+#[test]
+fn a_chain_longer_than_the_learned_limit_is_walked_and_holds_bounded_memory() {
+    use crate::alloc::Arena;
+    use crate::btree::blob::MAX_LEARNED_PAGES;
+    // 4,200 overflow pages of 508 bytes.
+    let size = (MAX_LEARNED_PAGES + 104) * 508;
+    let (db, payload, place) = one_row(512, 512, size);
+    let mut buffer = vec![0u8; 64 * 1024];
+    let arena = Arena::new(&mut buffer).unwrap();
+    let mut chain = ChainPages::new_in(&arena);
+    for offset in [size - 700, 100, size / 2] {
+        let mut out = vec![0u8; 700];
+        read_range(&db, &place, offset, &mut out, Some(&mut chain)).unwrap();
+        assert_eq!(out, &payload[offset..offset + 700]);
+        assert!(
+            arena.stats().in_use <= MAX_LEARNED_PAGES * 4,
+            "{} bytes held",
+            arena.stats().in_use
+        );
+    }
+}
