@@ -1,117 +1,67 @@
-//! `GROUP BY` and `HAVING`, and aggregates used inside expressions
-//! (`count(*) + 1`, `HAVING sum(x) > 3`).
+//! Aggregate queries: `GROUP BY`, `HAVING`, and aggregates anywhere in
+//! the result columns and `ORDER BY` terms (`coalesce(max(x), 0)`,
+//! `CASE WHEN count(*) > 1 ...`, `a + max(b)`).
 //!
-//! Two passes over the source: the first sorts, for each row that passes
-//! `WHERE`, its group key values, a sequence number and its rowid, so
-//! each group's rows come out adjacent, in scan order. The second takes
-//! them from the sort one by one, moves the source to each row and feeds
-//! the group's aggregates; when a group ends it evaluates `HAVING`, the
-//! result columns and the `ORDER BY` keys, a column outside an aggregate
-//! reading the group's first row (its last without `GROUP BY`), and hands
-//! the result row to the sorting stage (`ordered`).
+//! Without `GROUP BY`, the rows that pass `WHERE` are one group (even
+//! when there are none), fed as the scan reads them. With it, two
+//! passes: the first sorts, for each row that passes `WHERE`, its group
+//! key values, a sequence number and its rowid, so each group's rows come
+//! out adjacent, in scan order; the second takes them from the sort one
+//! by one, moves the source to each row and feeds the group's aggregates.
+//! A `DISTINCT` aggregate is fed from its own sort (see `distinct`) when
+//! its group closes.
+//!
+//! When a group closes, `HAVING`, the result columns and the `ORDER BY`
+//! keys are evaluated with each aggregate call reading the group's value
+//! (see `context::Aggregated`) and a column outside an aggregate (a bare
+//! column) reading the row of the group SQLite's `updateAccumulator`
+//! loads it from: the last row that set the query's last `min` or `max`
+//! (a NULL sets one that is still unset), else the group's first row;
+//! with no row at all, NULL. Its result row goes to the sorting stage
+//! (`ordered`), or is the query's one row without `GROUP BY`.
 //!
 //! Invariants: memory is the sort budget whatever the number of rows or
-//! groups: the sort of the input and the sorting stage each take half of
-//! it and spill to temporary files past it (see `crate::sort`). Group keys
-//! compare with a column's own collation (BINARY otherwise), NULLs in one
-//! group. An aggregate may appear under arithmetic, comparisons, `AND`,
-//! `OR`, `NOT`, `||` and signs; anywhere else it is an `Error::Sql`.
-//! With no `GROUP BY` (only `HAVING`, or an aggregate inside an
-//! expression) the whole input is one group, even when it is empty.
+//! groups. The sorting stage takes half of it; the sort of the group keys
+//! and one sort per `DISTINCT` aggregate share the other half with one
+//! more share for sorting a `DISTINCT` aggregate's values again; each
+//! spills to temporary files past its share (see `crate::sort`). Group
+//! keys compare with a column's own collation (BINARY otherwise), NULLs in
+//! one group.
 
 use boundlite_platform::Platform;
 
-use crate::alloc::{Allocator, TryClone, Vec};
+use crate::alloc::{Allocator, Box, Vec};
 use crate::record::{Collation, ValueRef, compare_values};
-use crate::sql::eval::affinity::{apply_comparison_affinity, comparison_affinity};
-use crate::sql::eval::ops::{and, arithmetic, comparison, concat, negate, or, truth_value};
+use crate::sort::{Budget, Current, Row, SortKey, Sorter};
 use crate::sql::eval::{EvalContext, Value, evaluate, truth};
-use crate::sql::{
-    Affinity, BinaryOp, ColumnPos, Expr, FunctionArgs, FunctionCall, Literal, ResultColumn, Select,
-    SelectBody, UnaryOp,
-};
+use crate::sql::{ColumnPos, FunctionArgs, Ident, ResultColumn, Select, SelectBody};
 use crate::{Error, Result, RowId};
 
-use super::aggregate::{Acc, Kind, feed, kind_of};
-use super::context::RowContext;
-use super::ordered::{Ordered, Shape, SortEnv, SortedQuery};
-use super::select::{from_of, matches};
+use super::aggregate::{Acc, Step, feed};
+use super::calls::{Calls, Input};
+use super::context::{Aggregated, RowContext};
+use super::distinct::{DistinctInput, DistinctValues, Order};
+use super::ordered::{Ordered, Shape, SortEnv};
+use super::select::{Query, from_of, matches};
 use super::source::Source;
 use super::{Env, order};
-use crate::sort::{Current, Row, SortKey, Sorter};
 
-/// The aggregate calls of a query, each with its kind.
-type Calls<'q, 'a, A> = Vec<(&'q FunctionCall<'a, A>, Kind), A>;
+/// The sorts of the `DISTINCT` aggregates, by aggregate (`None` for the
+/// others).
+type Inputs<'p, P, A> = Vec<Option<DistinctInput<'p, P, A>>, A>;
 
-/// Whether `body` needs grouping: `GROUP BY`, `HAVING`, or an aggregate
-/// that is not a whole result column.
-pub(crate) fn is_grouped<A: Allocator>(body: &SelectBody<'_, A>) -> bool {
-    let nested = body.columns.iter().any(|c| match c {
-        ResultColumn::Expr {
-            expr: Expr::Function(call),
-            ..
-        } if kind_of(call).is_some() => false,
-        ResultColumn::Expr { expr, .. } => has_aggregate(expr),
-        _ => false,
-    });
-    !body.group_by.is_empty() || body.having.is_some() || nested
+/// The sorted values of the `DISTINCT` aggregates, by aggregate.
+type Values<F, A> = Vec<Option<DistinctValues<F, A>>, A>;
+
+/// The sorts of the input: where they spill, the share of the budget each
+/// takes, and those of the `DISTINCT` aggregates.
+struct Sorts<'p, P: Platform, A: Allocator + Clone> {
+    platform: &'p P,
+    share: Budget,
+    inputs: Inputs<'p, P, A>,
 }
 
-/// Whether `expr` calls an aggregate.
-fn has_aggregate<A: Allocator>(expr: &Expr<'_, A>) -> bool {
-    let mut found = false;
-    walk(expr, &mut |_, _| {
-        found = true;
-        Ok(())
-    })
-    .ok();
-    found
-}
-
-/// Calls `f` on each aggregate call in `expr` (not looking inside one).
-fn walk<'q, 'a, A: Allocator>(
-    expr: &'q Expr<'a, A>,
-    f: &mut dyn FnMut(&'q FunctionCall<'a, A>, Kind) -> Result<()>,
-) -> Result<()> {
-    match expr {
-        Expr::Function(call) => match kind_of(call) {
-            Some(kind) => f(call, kind),
-            None => match &call.args {
-                FunctionArgs::List(args) => args.iter().try_for_each(|a| walk(a, f)),
-                FunctionArgs::Star => Ok(()),
-            },
-        },
-        Expr::Unary(_, inner) | Expr::Collate(inner, _) => walk(inner, f),
-        Expr::IsNull { expr, .. } => walk(expr, f),
-        Expr::Cast(c) => walk(&c.expr, f),
-        Expr::Binary(b) => {
-            walk(&b.lhs, f)?;
-            walk(&b.rhs, f)
-        }
-        Expr::Between(b) => {
-            walk(&b.expr, f)?;
-            walk(&b.low, f)?;
-            walk(&b.high, f)
-        }
-        Expr::InList(l) => {
-            walk(&l.expr, f)?;
-            l.list.iter().try_for_each(|e| walk(e, f))
-        }
-        Expr::Case(c) => {
-            if let Some(o) = &c.operand {
-                walk(o, f)?;
-            }
-            for arm in c.arms.iter() {
-                walk(&arm.when, f)?;
-                walk(&arm.then, f)?;
-            }
-            c.otherwise.as_ref().map_or(Ok(()), |o| walk(o, f))
-        }
-        _ => Ok(()),
-    }
-}
-
-/// The rows of the grouped query `select`, filtered by `HAVING`, made
+/// The rows of the aggregate query `select`, filtered by `HAVING`, made
 /// distinct, sorted, offset and limited.
 pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     source: &mut Source<'_, P, A>,
@@ -121,29 +71,135 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     sort: SortEnv<'_, P>,
     skip: u64,
     remaining: Option<u64>,
-) -> Result<SortedQuery<P::File, A>> {
+) -> Result<Query<P::File, A>> {
     let alloc = env.alloc.clone();
     let alias = from_of(body)?.and_then(|(_, a)| a);
-    let mut calls: Calls<'_, '_, A> = Vec::new_in(alloc.clone());
-    let mut collect = |call, kind| -> Result<()> { Ok(calls.try_push((call, kind))?) };
-    for column in body.columns.iter() {
-        if let ResultColumn::Expr { expr, .. } = column {
-            walk(expr, &mut collect)?;
-        }
-    }
-    if let Some(having) = &body.having {
-        walk(having, &mut collect)?;
-    }
-    for term in select.order_by.iter() {
-        walk(&term.expr, &mut collect)?;
-    }
-    let half = SortEnv {
-        budget: sort.budget.half(),
-        ..sort
-    };
     let width = body.group_by.len();
     let mut collations = Vec::try_with_capacity_in(width, alloc.clone())?;
-    let mut entries: Option<Sorter<'_, P, A>> = None;
+    let calls = source.with_table(env, alias, |ctx| {
+        for expr in body.group_by.iter() {
+            collations.try_push(order::expr_collation(expr, ctx)?)?;
+        }
+        Calls::find(select, body, ctx)
+    })?;
+    let distinct = calls
+        .aggregates
+        .iter()
+        .filter(|a| a.input == Input::Distinct)
+        .count();
+    let half = sort.budget.half();
+    let shares = usize::from(width > 0) + distinct + usize::from(distinct > 0);
+    let share = Budget {
+        bytes: half.bytes / shares.max(1),
+        page: half.page,
+    };
+    let mut inputs: Inputs<'_, P, A> =
+        Vec::try_with_capacity_in(calls.aggregates.len(), alloc.clone())?;
+    for aggregate in calls.aggregates.iter() {
+        inputs.try_push(match aggregate.input {
+            Input::Every => None,
+            Input::Distinct => Some(DistinctInput::new(
+                sort.platform,
+                &collations,
+                aggregate.collation,
+                share,
+                alloc.clone(),
+            )?),
+        })?;
+    }
+    let output = if width == 0 && select.order_by.is_empty() && !body.distinct {
+        Output::One(None)
+    } else {
+        let shape = Shape {
+            terms: select.order_by.len(),
+            distinct: body.distinct,
+            skip,
+            remaining,
+        };
+        let env = SortEnv {
+            budget: half,
+            ..sort
+        };
+        let rows = Ordered::new(env, shape, alloc.clone());
+        Output::Sorted(Box::try_new_in(rows, alloc.clone())?)
+    };
+    let mut group = Group {
+        body,
+        select,
+        calls: &calls,
+        accs: Vec::try_with_capacity_in(calls.aggregates.len(), alloc.clone())?,
+        values: Vec::try_with_capacity_in(calls.aggregates.len(), alloc.clone())?,
+        picker: calls.picker(),
+        bare: None,
+        rows: output,
+        closed: 0,
+        out: Vec::new_in(alloc.clone()),
+        collations: Vec::new_in(alloc.clone()),
+    };
+    group.reset()?;
+    let mut sorts = Sorts {
+        platform: sort.platform,
+        share,
+        inputs,
+    };
+    if width == 0 {
+        one_group(source, body, env, alias, &mut group, &mut sorts)?;
+    } else {
+        groups(
+            source,
+            body,
+            env,
+            alias,
+            &mut group,
+            &mut sorts,
+            &collations,
+        )?;
+    }
+    group.finish(skip, remaining, &alloc)
+}
+
+/// Feeds `group` the rows that pass `WHERE` as the scan reads them, and
+/// closes it.
+fn one_group<'p, P: Platform, A: Allocator + Clone>(
+    source: &mut Source<'_, P, A>,
+    body: &SelectBody<'_, A>,
+    env: Env<'_, A>,
+    alias: Option<Ident<'_>>,
+    group: &mut Group<'_, '_, '_, 'p, P, A>,
+    sorts: &mut Sorts<'p, P, A>,
+) -> Result<()> {
+    let mut seq: i64 = 0;
+    while source.advance()? {
+        let rowid = source.rowid()?;
+        source.with_row(env, alias, |ctx| {
+            if !matches(body, ctx)? {
+                return Ok(());
+            }
+            group.feed(ctx, rowid)?;
+            push_distinct(group.calls, &mut sorts.inputs, seq, &[], ctx)?;
+            seq += 1;
+            Ok(())
+        })?;
+    }
+    let mut values = distinct_values(group.calls, sorts)?;
+    close(source, env, alias, group, &[], &mut values)
+}
+
+/// Sorts the rows that pass `WHERE` by group (keys compared with
+/// `collations`), then feeds each group to `group` and closes it.
+fn groups<'p, P: Platform, A: Allocator + Clone>(
+    source: &mut Source<'_, P, A>,
+    body: &SelectBody<'_, A>,
+    env: Env<'_, A>,
+    alias: Option<Ident<'_>>,
+    group: &mut Group<'_, '_, '_, 'p, P, A>,
+    sorts: &mut Sorts<'p, P, A>,
+    collations: &[Collation],
+) -> Result<()> {
+    let alloc = env.alloc.clone();
+    let width = collations.len();
+    let keys = entry_keys(collations, alloc.clone())?;
+    let mut entries = Sorter::new(sorts.platform, keys, sorts.share, alloc.clone());
     let mut seq: i64 = 0;
     while source.advance()? {
         let rowid = source.rowid()?;
@@ -151,89 +207,120 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             if !matches(body, ctx)? {
                 return Ok(None);
             }
-            if entries.is_none() {
-                for expr in body.group_by.iter() {
-                    collations.try_push(order::expr_collation(expr, ctx)?)?;
-                }
-                entries = Some(Sorter::new(
-                    half.platform,
-                    entry_keys(&collations, alloc.clone())?,
-                    half.budget,
-                    alloc.clone(),
-                ));
-            }
             let mut entry = Vec::try_with_capacity_in(width + 2, alloc.clone())?;
             for expr in body.group_by.iter() {
                 entry.try_push(evaluate(expr, ctx)?)?;
             }
+            push_distinct(group.calls, &mut sorts.inputs, seq, &entry, ctx)?;
             entry.try_push(Value::Integer(seq))?;
             entry.try_push(Value::Integer(rowid.get()))?;
             Ok(Some(entry))
         })?;
-        if let (Some(entry), Some(sorter)) = (entry, entries.as_mut()) {
-            sorter.push(entry)?;
+        if let Some(entry) = entry {
+            entries.push(entry)?;
             seq += 1;
         }
     }
-    let shape = Shape {
-        terms: select.order_by.len(),
-        distinct: body.distinct,
-        skip,
-        remaining,
-    };
-    let mut group = Group {
-        body,
-        select,
-        calls: &calls,
-        accs: Vec::try_with_capacity_in(calls.len(), alloc.clone())?,
-        values: Vec::try_with_capacity_in(calls.len(), alloc.clone())?,
-        rows: Ordered::new(half, shape, alloc.clone()),
-        closed: 0,
-        out: Vec::new_in(alloc.clone()),
-        collations: Vec::new_in(alloc.clone()),
-    };
-    group.reset()?;
-    let Some(entries) = entries else {
-        if width == 0 {
-            group.close(&env.context())?;
-        }
-        return group.rows.finish();
-    };
+    let mut values = distinct_values(group.calls, sorts)?;
     let mut entries = entries.finish()?;
-    // The group being fed: its keys and its first row.
+    // The group being fed: its keys, once it has a row.
     let mut keys: Row<A> = Vec::new_in(alloc.clone());
-    let mut first: Option<RowId> = None;
+    let mut started = false;
     while entries.advance()? {
         let entry = entries.current()?;
         let rowid = match entry.column(width + 1)? {
             ValueRef::Integer(r) => RowId::new(r),
             _ => return Err(Error::Misuse("a group entry without its rowid")),
         };
-        let same = first.is_some() && same_group(&entry, &keys, &collations)?;
-        if !same {
-            if let Some(start) = first {
-                close_at(source, env, alias, &mut group, start)?;
+        if !(started && same_group(&entry, &keys, collations)?) {
+            if started {
+                close(source, env, alias, group, &keys, &mut values)?;
                 group.reset()?;
             }
             copy_keys(&entry, width, &mut keys, &alloc)?;
-            first = Some(rowid);
+            started = true;
         }
         if !source.seek_rowid(rowid)? {
             return Err(Error::Misuse("a grouped row vanished"));
         }
-        source.with_row(env, alias, |ctx| group.feed(ctx))?;
+        source.with_row(env, alias, |ctx| group.feed(ctx, rowid))?;
     }
-    if let Some(start) = first {
-        // A GROUP BY's bare columns read the group's first row, as
-        // SQLite's sorter delivers them; without GROUP BY, the last
-        // (where the source already is).
-        if width > 0 {
-            close_at(source, env, alias, &mut group, start)?;
+    if started {
+        close(source, env, alias, group, &keys, &mut values)?;
+    }
+    Ok(())
+}
+
+/// Adds the value of each `DISTINCT` aggregate's argument on the row of
+/// `ctx`, numbered `seq`, in the group whose keys are `keys`.
+fn push_distinct<P: Platform, A: Allocator + Clone>(
+    calls: &Calls<'_, '_, A>,
+    inputs: &mut Inputs<'_, P, A>,
+    seq: i64,
+    keys: &[Value<A>],
+    ctx: &RowContext<'_, '_, A>,
+) -> Result<()> {
+    for (aggregate, input) in calls.aggregates.iter().zip(inputs.iter_mut()) {
+        let Some(input) = input else {
+            continue;
+        };
+        let arg = match &aggregate.call.args {
+            FunctionArgs::List(args) => args.first(),
+            FunctionArgs::Star => None,
+        };
+        let arg = arg.ok_or(Error::Misuse("a DISTINCT aggregate without its argument"))?;
+        input.push(seq, keys, evaluate(arg, ctx)?)?;
+    }
+    Ok(())
+}
+
+/// The sorted values of each `DISTINCT` aggregate of `sorts`.
+fn distinct_values<P: Platform, A: Allocator + Clone>(
+    calls: &Calls<'_, '_, A>,
+    sorts: &mut Sorts<'_, P, A>,
+) -> Result<Values<P::File, A>> {
+    let share = sorts.share;
+    let inputs = &mut sorts.inputs;
+    let mut values = Vec::try_with_capacity_in(inputs.len(), inputs.allocator().clone())?;
+    for (aggregate, input) in calls.aggregates.iter().zip(inputs.iter_mut()) {
+        let order = if aggregate.kind.order_matters() {
+            Order::Read
         } else {
-            source.with_row(env, alias, |ctx| group.close(ctx))?;
+            Order::Any
+        };
+        values.try_push(match input.take() {
+            Some(input) => Some(input.finish(order, share)?),
+            None => None,
+        })?;
+    }
+    Ok(values)
+}
+
+/// Feeds `group` its `DISTINCT` aggregates' values, then closes it on
+/// the row its bare columns read.
+fn close<P: Platform, A: Allocator + Clone>(
+    source: &mut Source<'_, P, A>,
+    env: Env<'_, A>,
+    alias: Option<Ident<'_>>,
+    group: &mut Group<'_, '_, '_, '_, P, A>,
+    keys: &[Value<A>],
+    values: &mut [Option<DistinctValues<P::File, A>>],
+) -> Result<()> {
+    let alloc = env.alloc.clone();
+    for (i, values) in values.iter_mut().enumerate() {
+        if let Some(values) = values {
+            values.take_group(keys, |value| group.add(i, value, &alloc))?;
         }
     }
-    group.rows.finish()
+    match group.bare {
+        Some(rowid) => {
+            if !source.seek_rowid(rowid)? {
+                return Err(Error::Misuse("a grouped row vanished"));
+            }
+            source.with_row(env, alias, |ctx| group.close(ctx))
+        }
+        None => source.with_table(env, alias, |ctx| group.close(ctx)),
+    }
 }
 
 /// The sort keys of group entries: the group keys with `collations`,
@@ -282,18 +369,14 @@ fn copy_keys<A: Allocator + Clone>(
     Ok(())
 }
 
-/// Closes `group` on its first row, `start`.
-fn close_at<P: Platform, A: Allocator + Clone>(
-    source: &mut Source<'_, P, A>,
-    env: Env<'_, A>,
-    alias: Option<crate::sql::Ident<'_>>,
-    group: &mut Group<'_, '_, '_, '_, P, A>,
-    start: RowId,
-) -> Result<()> {
-    if !source.seek_rowid(start)? {
-        return Err(Error::Misuse("a grouped row vanished"));
-    }
-    source.with_row(env, alias, |ctx| group.close(ctx))
+/// Where the result rows of an aggregate query go.
+enum Output<'p, P: Platform, A: Allocator + Clone> {
+    /// The one row of a query without `GROUP BY`, `ORDER BY` or
+    /// `DISTINCT`, once closed (none when `HAVING` drops it).
+    One(Option<Row<A>>),
+    /// The sorting stage, rows laid out as it takes them (boxed: it is
+    /// many times the size of a row).
+    Sorted(Box<Ordered<'p, P, A>, A>),
 }
 
 /// The group being aggregated, and the rows of those closed.
@@ -304,8 +387,11 @@ struct Group<'g, 'q, 'a, 'p, P: Platform, A: Allocator + Clone> {
     accs: Vec<Acc<A>, A>,
     /// The aggregates' values once the group is closed.
     values: Vec<Value<A>, A>,
-    /// Where the result rows go.
-    rows: Ordered<'p, P, A>,
+    /// The aggregate whose rows the bare columns read (see `Calls::picker`).
+    picker: Option<usize>,
+    /// The row the bare columns read, once the group has one.
+    bare: Option<RowId>,
+    rows: Output<'p, P, A>,
     /// Result rows made so far: the next one's sequence number.
     closed: i64,
     out: Vec<Value<A>, A>,
@@ -317,42 +403,80 @@ impl<P: Platform, A: Allocator + Clone> Group<'_, '_, '_, '_, P, A> {
     /// Starts a new group.
     fn reset(&mut self) -> Result<()> {
         self.accs.clear();
-        for _ in self.calls.iter() {
+        for _ in self.calls.aggregates.iter() {
             self.accs.try_push(Acc::new())?;
         }
+        self.bare = None;
         Ok(())
     }
 
-    /// Adds the current row to the group.
-    fn feed(&mut self, ctx: &RowContext<'_, '_, A>) -> Result<()> {
-        let alloc = ctx.allocator();
-        for ((call, kind), acc) in self.calls.iter().zip(self.accs.iter_mut()) {
-            feed(*kind, call, acc, ctx, &alloc)?;
+    /// Adds the current row, `rowid`, to the group (but for its
+    /// `DISTINCT` aggregates).
+    fn feed(&mut self, ctx: &RowContext<'_, '_, A>, rowid: RowId) -> Result<()> {
+        let mut picked = self.picker.is_none() && self.bare.is_none();
+        for (i, (aggregate, acc)) in self
+            .calls
+            .aggregates
+            .iter()
+            .zip(self.accs.iter_mut())
+            .enumerate()
+        {
+            if aggregate.input == Input::Distinct {
+                continue;
+            }
+            let step = feed(
+                aggregate.kind,
+                aggregate.call,
+                aggregate.collation,
+                acc,
+                ctx,
+            )?;
+            if self.picker == Some(i) {
+                picked = step == Step::Set;
+            }
+        }
+        if picked {
+            self.bare = Some(rowid);
         }
         Ok(())
     }
 
-    /// Ends the group on its last row (`ctx`): keeps its result row if it
-    /// passes `HAVING`.
-    fn close(&mut self, ctx: &RowContext<'_, '_, A>) -> Result<()> {
+    /// Adds `value` to the `DISTINCT` aggregate `i`.
+    fn add(&mut self, i: usize, value: ValueRef<'_>, alloc: &A) -> Result<()> {
+        let aggregate = self
+            .calls
+            .aggregates
+            .get(i)
+            .ok_or(Error::Misuse("an aggregate out of place"))?;
+        let acc = self
+            .accs
+            .get_mut(i)
+            .ok_or(Error::Misuse("an aggregate out of place"))?;
+        acc.add(aggregate.kind, value, None, aggregate.collation, alloc)?;
+        Ok(())
+    }
+
+    /// Ends the group on the row its bare columns read (`ctx`): keeps its
+    /// result row if it passes `HAVING`.
+    fn close(&mut self, row: &RowContext<'_, '_, A>) -> Result<()> {
         self.values.clear();
-        for ((_, kind), acc) in self.calls.iter().zip(self.accs.iter_mut()) {
+        for (aggregate, acc) in self.calls.aggregates.iter().zip(self.accs.iter_mut()) {
             let acc = core::mem::replace(acc, Acc::new());
-            self.values.try_push(acc.finish(*kind))?;
+            self.values.try_push(acc.finish(aggregate.kind))?;
         }
-        let eval = Eval {
-            calls: self.calls,
+        let ctx = row.with_aggregates(Aggregated {
+            sites: &self.calls.sites,
             values: &self.values,
-        };
+        });
         if let Some(having) = &self.body.having {
-            if truth(eval.value(having, ctx)?.as_ref()) != Some(true) {
+            if truth(evaluate(having, &ctx)?.as_ref()) != Some(true) {
                 return Ok(());
             }
         }
         self.out.clear();
         for column in self.body.columns.iter() {
             match column {
-                ResultColumn::Expr { expr, .. } => self.out.try_push(eval.value(expr, ctx)?)?,
+                ResultColumn::Expr { expr, .. } => self.out.try_push(evaluate(expr, &ctx)?)?,
                 ResultColumn::Star | ResultColumn::TableStar(_) => {
                     let table = ctx.table().ok_or(Error::Sql("no tables specified"))?;
                     for i in 0..table.column_count() {
@@ -363,121 +487,49 @@ impl<P: Platform, A: Allocator + Clone> Group<'_, '_, '_, '_, P, A> {
                 }
             }
         }
+        let rows = match &mut self.rows {
+            Output::One(row) => {
+                let out = core::mem::replace(&mut self.out, Vec::new_in(ctx.allocator()));
+                *row = Some(out);
+                return Ok(());
+            }
+            Output::Sorted(rows) => rows,
+        };
         let terms = &self.select.order_by;
-        if !self.rows.is_started() {
+        if !rows.is_started() {
             for term in terms.iter() {
                 self.collations
-                    .try_push(order::term_collation(&term.expr, self.body, ctx)?)?;
+                    .try_push(order::term_collation(&term.expr, self.body, &ctx)?)?;
             }
             let mut outputs = Vec::new_in(ctx.allocator());
-            order::output_collations(self.body, ctx, &mut outputs)?;
-            self.rows.start(terms, &self.collations, &outputs)?;
+            order::output_collations(self.body, &ctx, &mut outputs)?;
+            rows.start(terms, &self.collations, &outputs)?;
         }
         let seq = self.closed;
         let mut row = Vec::try_with_capacity_in(terms.len() + 1 + self.out.len(), ctx.allocator())?;
         for term in terms.iter() {
-            let key = if has_aggregate(&term.expr) {
-                eval.value(&term.expr, ctx)?
-            } else {
-                order::sort_key(&term.expr, self.body, ctx, &self.out)?
-            };
-            row.try_push(key)?;
+            row.try_push(order::sort_key(&term.expr, self.body, &ctx, &self.out)?)?;
         }
         row.try_push(Value::Integer(seq))?;
         for value in self.out.drain(..) {
             row.try_push(value)?;
         }
-        self.rows.push(row)?;
+        rows.push(row)?;
         self.closed += 1;
         Ok(())
     }
-}
 
-/// Evaluates expressions over a closed group: aggregate calls read their
-/// values, the rest is evaluated on the group's last row.
-struct Eval<'e, 'q, 'a, A: Allocator> {
-    calls: &'e Calls<'q, 'a, A>,
-    values: &'e [Value<A>],
-}
-
-impl<A: Allocator + Clone> Eval<'_, '_, '_, A> {
-    fn value(&self, expr: &Expr<'_, A>, ctx: &RowContext<'_, '_, A>) -> Result<Value<A>> {
-        let alloc = ctx.allocator();
-        if let Expr::Function(call) = expr {
-            let at = self.calls.iter().position(|(c, _)| {
-                core::ptr::eq(
-                    *c as *const _ as *const u8,
-                    &**call as *const _ as *const u8,
-                )
-            });
-            if let Some(value) = at.and_then(|i| self.values.get(i)) {
-                return Ok(value.try_clone()?);
-            }
-        }
-        if !has_aggregate(expr) {
-            return evaluate(expr, ctx);
-        }
-        let owned =
-            |v: ValueRef<'_>| -> Result<Value<A>> { Ok(Value::try_from_ref(v, alloc.clone())?) };
-        match expr {
-            Expr::Unary(op, inner) => {
-                let v = self.value(inner, ctx)?;
-                match op {
-                    UnaryOp::Not => owned(truth_value(truth(v.as_ref()).map(|b| !b))),
-                    UnaryOp::Neg => owned(negate(v.as_ref())),
-                    UnaryOp::Plus => Ok(v),
-                    UnaryOp::BitNot => Err(Error::Sql("this use of an aggregate is not supported")),
+    /// The query's rows, `skip` and `remaining` applied to one row.
+    fn finish(self, skip: u64, remaining: Option<u64>, alloc: &A) -> Result<Query<P::File, A>> {
+        match self.rows {
+            Output::Sorted(rows) => Ok(Query::Sorted(Box::into_inner(rows).finish()?)),
+            Output::One(row) => {
+                let mut rows = Vec::new_in(alloc.clone());
+                if let Some(row) = row.filter(|_| skip == 0 && remaining != Some(0)) {
+                    rows.try_push(row)?;
                 }
+                Ok(Query::Buffered { rows, next: 0 })
             }
-            Expr::Binary(b) => {
-                let l = self.value(&b.lhs, ctx)?;
-                let r = self.value(&b.rhs, ctx)?;
-                let (lv, rv) = (l.as_ref(), r.as_ref());
-                match b.op {
-                    BinaryOp::And => owned(truth_value(and(truth(lv), truth(rv)))),
-                    BinaryOp::Or => owned(truth_value(or(truth(lv), truth(rv)))),
-                    BinaryOp::Eq
-                    | BinaryOp::Ne
-                    | BinaryOp::Is
-                    | BinaryOp::IsNot
-                    | BinaryOp::Lt
-                    | BinaryOp::Le
-                    | BinaryOp::Gt
-                    | BinaryOp::Ge => {
-                        let affinity =
-                            comparison_affinity(affinity_of(&b.lhs, ctx), affinity_of(&b.rhs, ctx));
-                        let collation = [&b.lhs, &b.rhs]
-                            .into_iter()
-                            .find_map(|e| e.as_column())
-                            .map_or(Collation::Binary, |c| ctx.column_collation(c));
-                        let l = apply_comparison_affinity(lv, affinity);
-                        let r = apply_comparison_affinity(rv, affinity);
-                        owned(truth_value(comparison(
-                            b.op,
-                            l.as_ref(),
-                            r.as_ref(),
-                            collation,
-                        )))
-                    }
-                    BinaryOp::Add
-                    | BinaryOp::Sub
-                    | BinaryOp::Mul
-                    | BinaryOp::Div
-                    | BinaryOp::Rem => owned(arithmetic(b.op, lv, rv)),
-                    BinaryOp::Concat => concat(lv, rv, alloc.clone()),
-                    _ => Err(Error::Sql("this use of an aggregate is not supported")),
-                }
-            }
-            Expr::Literal(Literal::Null) => Ok(Value::Null),
-            _ => Err(Error::Sql("this use of an aggregate is not supported")),
         }
     }
-}
-
-/// The affinity a comparison sees for `expr`: a column's, else none.
-fn affinity_of<A: Allocator + Clone>(
-    expr: &Expr<'_, A>,
-    ctx: &RowContext<'_, '_, A>,
-) -> Option<Affinity> {
-    expr.as_column().map(|c| ctx.column_affinity(c))
 }
