@@ -38,16 +38,6 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
-    /// Whether the order values come in can change the result: the text
-    /// of `group_concat`, the rounding of a sum of reals and where an
-    /// integer sum overflows.
-    pub(crate) fn order_matters(self) -> bool {
-        matches!(
-            self,
-            Kind::Sum | Kind::Total | Kind::Avg | Kind::GroupConcat
-        )
-    }
-
     /// Whether SQLite loads a query's bare columns from the rows that
     /// set this aggregate (`min` and `max`).
     pub(crate) fn picks_row(self) -> bool {

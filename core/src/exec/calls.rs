@@ -84,15 +84,7 @@ impl<'q, 'a, A: Allocator + Clone> Calls<'q, 'a, A> {
             None => {
                 let input = match (call.distinct, &call.args) {
                     (false, _) => Input::Every,
-                    (true, FunctionArgs::List(args)) if args.len() == 1 => {
-                        // Dropping duplicates changes neither a minimum
-                        // nor a maximum.
-                        if kind.picks_row() {
-                            Input::Every
-                        } else {
-                            Input::Distinct
-                        }
-                    }
+                    (true, FunctionArgs::List(args)) if args.len() == 1 => Input::Distinct,
                     (true, _) => {
                         return Err(Error::Sql(
                             "DISTINCT aggregates must have exactly one argument",
@@ -119,22 +111,26 @@ impl<'q, 'a, A: Allocator + Clone> Calls<'q, 'a, A> {
         Ok(())
     }
 
-    /// The aggregate whose rows a query's bare columns are read from, as
-    /// SQLite's `updateAccumulator` loads them: the last `min` or `max`.
-    pub fn picker(&self) -> Option<usize> {
-        self.aggregates.iter().rposition(|a| a.kind.picks_row())
+    /// Whether a query's bare columns are read from the rows that set a
+    /// `min` or `max`, as SQLite's `updateAccumulator` loads them.
+    pub fn picks_rows(&self) -> bool {
+        self.aggregates.iter().any(|a| a.kind.picks_row())
     }
 }
 
-/// Whether `body` is an aggregate query: it has `GROUP BY` or `HAVING`,
-/// or calls an aggregate in a result column. (An aggregate only in
-/// `ORDER BY` is a misuse, as in SQLite.)
-pub(crate) fn is_aggregate<A: Allocator>(body: &SelectBody<'_, A>) -> bool {
+/// Whether `body` is an aggregate query: it has `GROUP BY`, or calls an
+/// aggregate in a result column. `HAVING` in any other query is an error,
+/// and so is an aggregate in its `ORDER BY` (a misuse), as in SQLite.
+pub(crate) fn is_aggregate<A: Allocator>(body: &SelectBody<'_, A>) -> Result<bool> {
     let in_columns = body.columns.iter().any(|c| match c {
         ResultColumn::Expr { expr, .. } => has_aggregate(expr),
         _ => false,
     });
-    !body.group_by.is_empty() || body.having.is_some() || in_columns
+    let aggregate = !body.group_by.is_empty() || in_columns;
+    if !aggregate && body.having.is_some() {
+        return Err(Error::Sql("HAVING clause on a non-aggregate query"));
+    }
+    Ok(aggregate)
 }
 
 /// Whether `expr` calls an aggregate.
@@ -163,9 +159,10 @@ fn walk<'q, 'a, A: Allocator>(
             walk(&b.lhs, f)?;
             walk(&b.rhs, f)
         }
+        // SQLite calls `x LIKE p` as `like(p, x)`: the pattern first.
         Expr::Like(l) => {
-            walk(&l.expr, f)?;
             walk(&l.pattern, f)?;
+            walk(&l.expr, f)?;
             l.escape.as_ref().map_or(Ok(()), |e| walk(e, f))
         }
         Expr::Between(b) => {

@@ -40,7 +40,7 @@ use crate::{Error, Result, RowId};
 use super::aggregate::{Acc, Step, feed};
 use super::calls::{Calls, Input};
 use super::context::{Aggregated, RowContext};
-use super::distinct::{DistinctInput, DistinctValues, Order};
+use super::distinct::{DistinctInput, DistinctValues};
 use super::ordered::{Ordered, Shape, SortEnv};
 use super::select::{Query, from_of, matches};
 use super::source::Source;
@@ -52,6 +52,15 @@ type Inputs<'p, P, A> = Vec<Option<DistinctInput<'p, P, A>>, A>;
 
 /// The sorted values of the `DISTINCT` aggregates, by aggregate.
 type Values<F, A> = Vec<Option<DistinctValues<F, A>>, A>;
+
+/// How many passes over the rows a query takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Passes {
+    /// One: each row is fed as the scan reads it.
+    One,
+    /// Two: the rows sorted by group first (see `groups`).
+    Two,
+}
 
 /// The sorts of the input: where they spill, the share of the budget each
 /// takes, and those of the `DISTINCT` aggregates.
@@ -88,7 +97,17 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         .filter(|a| a.input == Input::Distinct)
         .count();
     let half = sort.budget.half();
-    let shares = usize::from(width > 0) + distinct + usize::from(distinct > 0);
+    // A DISTINCT aggregate is fed on the rows its values came from, in
+    // the second pass of grouping, even with no GROUP BY.
+    let passes = if width > 0 || distinct > 0 {
+        Passes::Two
+    } else {
+        Passes::One
+    };
+    let shares = match passes {
+        Passes::One => 1,
+        Passes::Two => 1 + distinct + usize::from(distinct > 0),
+    };
     let share = Budget {
         bytes: half.bytes / shares.max(1),
         page: half.page,
@@ -128,8 +147,10 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         select,
         calls: &calls,
         accs: Vec::try_with_capacity_in(calls.aggregates.len(), alloc.clone())?,
-        values: Vec::try_with_capacity_in(calls.aggregates.len(), alloc.clone())?,
-        picker: calls.picker(),
+        results: Vec::try_with_capacity_in(calls.aggregates.len(), alloc.clone())?,
+        distinct: Vec::new_in(alloc.clone()),
+        picks: calls.picks_rows(),
+        last_step: Step::Set,
         bare: None,
         rows: output,
         closed: 0,
@@ -142,10 +163,9 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         share,
         inputs,
     };
-    if width == 0 {
-        one_group(source, body, env, alias, &mut group, &mut sorts)?;
-    } else {
-        groups(
+    match passes {
+        Passes::One => one_group(source, body, env, alias, &mut group)?,
+        Passes::Two => groups(
             source,
             body,
             env,
@@ -153,20 +173,19 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             &mut group,
             &mut sorts,
             &collations,
-        )?;
+        )?,
     }
     group.finish(skip, remaining, &alloc)
 }
 
 /// Feeds `group` the rows that pass `WHERE` as the scan reads them, and
 /// closes it.
-fn one_group<'p, P: Platform, A: Allocator + Clone>(
+fn one_group<P: Platform, A: Allocator + Clone>(
     source: &mut Source<'_, P, A>,
     body: &SelectBody<'_, A>,
     env: Env<'_, A>,
     alias: Option<Ident<'_>>,
-    group: &mut Group<'_, '_, '_, 'p, P, A>,
-    sorts: &mut Sorts<'p, P, A>,
+    group: &mut Group<'_, '_, '_, '_, P, A>,
 ) -> Result<()> {
     let mut seq: i64 = 0;
     while source.advance()? {
@@ -175,18 +194,18 @@ fn one_group<'p, P: Platform, A: Allocator + Clone>(
             if !matches(body, ctx)? {
                 return Ok(());
             }
-            group.feed(ctx, rowid)?;
-            push_distinct(group.calls, &mut sorts.inputs, seq, &[], ctx)?;
+            group.feed(ctx, rowid, seq)?;
             seq += 1;
             Ok(())
         })?;
     }
-    let mut values = distinct_values(group.calls, sorts)?;
-    close(source, env, alias, group, &[], &mut values)
+    close(source, env, alias, group)
 }
 
 /// Sorts the rows that pass `WHERE` by group (keys compared with
-/// `collations`), then feeds each group to `group` and closes it.
+/// `collations`) and the values of the `DISTINCT` aggregates, then feeds
+/// each group to `group` and closes it. Without `GROUP BY`, the one group
+/// is closed even when it has no row.
 fn groups<'p, P: Platform, A: Allocator + Clone>(
     source: &mut Source<'_, P, A>,
     body: &SelectBody<'_, A>,
@@ -221,20 +240,20 @@ fn groups<'p, P: Platform, A: Allocator + Clone>(
             seq += 1;
         }
     }
-    let mut values = distinct_values(group.calls, sorts)?;
+    group.distinct = distinct_values(sorts)?;
     let mut entries = entries.finish()?;
     // The group being fed: its keys, once it has a row.
     let mut keys: Row<A> = Vec::new_in(alloc.clone());
     let mut started = false;
     while entries.advance()? {
         let entry = entries.current()?;
-        let rowid = match entry.column(width + 1)? {
-            ValueRef::Integer(r) => RowId::new(r),
+        let (seq, rowid) = match (entry.column(width)?, entry.column(width + 1)?) {
+            (ValueRef::Integer(s), ValueRef::Integer(r)) => (s, RowId::new(r)),
             _ => return Err(Error::Misuse("a group entry without its rowid")),
         };
         if !(started && same_group(&entry, &keys, collations)?) {
             if started {
-                close(source, env, alias, group, &keys, &mut values)?;
+                close(source, env, alias, group)?;
                 group.reset()?;
             }
             copy_keys(&entry, width, &mut keys, &alloc)?;
@@ -243,10 +262,10 @@ fn groups<'p, P: Platform, A: Allocator + Clone>(
         if !source.seek_rowid(rowid)? {
             return Err(Error::Misuse("a grouped row vanished"));
         }
-        source.with_row(env, alias, |ctx| group.feed(ctx, rowid))?;
+        source.with_row(env, alias, |ctx| group.feed(ctx, rowid, seq))?;
     }
-    if started {
-        close(source, env, alias, group, &keys, &mut values)?;
+    if started || width == 0 {
+        close(source, env, alias, group)?;
     }
     Ok(())
 }
@@ -276,42 +295,27 @@ fn push_distinct<P: Platform, A: Allocator + Clone>(
 
 /// The sorted values of each `DISTINCT` aggregate of `sorts`.
 fn distinct_values<P: Platform, A: Allocator + Clone>(
-    calls: &Calls<'_, '_, A>,
     sorts: &mut Sorts<'_, P, A>,
 ) -> Result<Values<P::File, A>> {
     let share = sorts.share;
     let inputs = &mut sorts.inputs;
     let mut values = Vec::try_with_capacity_in(inputs.len(), inputs.allocator().clone())?;
-    for (aggregate, input) in calls.aggregates.iter().zip(inputs.iter_mut()) {
-        let order = if aggregate.kind.order_matters() {
-            Order::Read
-        } else {
-            Order::Any
-        };
+    for input in inputs.iter_mut() {
         values.try_push(match input.take() {
-            Some(input) => Some(input.finish(order, share)?),
+            Some(input) => Some(input.finish(share)?),
             None => None,
         })?;
     }
     Ok(values)
 }
 
-/// Feeds `group` its `DISTINCT` aggregates' values, then closes it on
-/// the row its bare columns read.
+/// Closes `group` on the row its bare columns read.
 fn close<P: Platform, A: Allocator + Clone>(
     source: &mut Source<'_, P, A>,
     env: Env<'_, A>,
     alias: Option<Ident<'_>>,
     group: &mut Group<'_, '_, '_, '_, P, A>,
-    keys: &[Value<A>],
-    values: &mut [Option<DistinctValues<P::File, A>>],
 ) -> Result<()> {
-    let alloc = env.alloc.clone();
-    for (i, values) in values.iter_mut().enumerate() {
-        if let Some(values) = values {
-            values.take_group(keys, |value| group.add(i, value, &alloc))?;
-        }
-    }
     match group.bare {
         Some(rowid) => {
             if !source.seek_rowid(rowid)? {
@@ -386,9 +390,16 @@ struct Group<'g, 'q, 'a, 'p, P: Platform, A: Allocator + Clone> {
     calls: &'g Calls<'q, 'a, A>,
     accs: Vec<Acc<A>, A>,
     /// The aggregates' values once the group is closed.
-    values: Vec<Value<A>, A>,
-    /// The aggregate whose rows the bare columns read (see `Calls::picker`).
-    picker: Option<usize>,
+    results: Vec<Value<A>, A>,
+    /// The values of the `DISTINCT` aggregates, by aggregate.
+    distinct: Values<P::File, A>,
+    /// Whether the query has a `min` or `max`, whose rows the bare
+    /// columns read.
+    picks: bool,
+    /// What the last `min` or `max` fed did: SQLite keeps it in one
+    /// register, which a row that feeds none (each a duplicate for its
+    /// `DISTINCT`) leaves as it was.
+    last_step: Step,
     /// The row the bare columns read, once the group has one.
     bare: Option<RowId>,
     rows: Output<'p, P, A>,
@@ -407,66 +418,52 @@ impl<P: Platform, A: Allocator + Clone> Group<'_, '_, '_, '_, P, A> {
             self.accs.try_push(Acc::new())?;
         }
         self.bare = None;
+        self.last_step = Step::Set;
         Ok(())
     }
 
-    /// Adds the current row, `rowid`, to the group (but for its
-    /// `DISTINCT` aggregates).
-    fn feed(&mut self, ctx: &RowContext<'_, '_, A>, rowid: RowId) -> Result<()> {
-        let mut picked = self.picker.is_none() && self.bare.is_none();
-        for (i, (aggregate, acc)) in self
-            .calls
-            .aggregates
-            .iter()
-            .zip(self.accs.iter_mut())
-            .enumerate()
-        {
-            if aggregate.input == Input::Distinct {
-                continue;
-            }
-            let step = feed(
-                aggregate.kind,
-                aggregate.call,
-                aggregate.collation,
-                acc,
-                ctx,
-            )?;
-            if self.picker == Some(i) {
-                picked = step == Step::Set;
+    /// Adds the current row, `rowid`, numbered `seq`, to the group: to
+    /// each `DISTINCT` aggregate, its value when the row has one kept.
+    fn feed(&mut self, ctx: &RowContext<'_, '_, A>, rowid: RowId, seq: i64) -> Result<()> {
+        let alloc = ctx.allocator();
+        let mut distinct = self.distinct.iter_mut();
+        for (aggregate, acc) in self.calls.aggregates.iter().zip(self.accs.iter_mut()) {
+            let (kind, collation) = (aggregate.kind, aggregate.collation);
+            let step = match (aggregate.input, distinct.next()) {
+                (Input::Distinct, Some(Some(values))) => {
+                    values.take(seq, |value| acc.add(kind, value, None, collation, &alloc))?
+                }
+                (Input::Distinct, _) => {
+                    return Err(Error::Misuse("a DISTINCT aggregate without its values"));
+                }
+                (Input::Every, _) => Some(feed(kind, aggregate.call, collation, acc, ctx)?),
+            };
+            if let (Some(step), true) = (step, kind.picks_row()) {
+                self.last_step = step;
             }
         }
-        if picked {
+        let load = if self.picks {
+            self.last_step == Step::Set
+        } else {
+            self.bare.is_none()
+        };
+        if load {
             self.bare = Some(rowid);
         }
-        Ok(())
-    }
-
-    /// Adds `value` to the `DISTINCT` aggregate `i`.
-    fn add(&mut self, i: usize, value: ValueRef<'_>, alloc: &A) -> Result<()> {
-        let aggregate = self
-            .calls
-            .aggregates
-            .get(i)
-            .ok_or(Error::Misuse("an aggregate out of place"))?;
-        let acc = self
-            .accs
-            .get_mut(i)
-            .ok_or(Error::Misuse("an aggregate out of place"))?;
-        acc.add(aggregate.kind, value, None, aggregate.collation, alloc)?;
         Ok(())
     }
 
     /// Ends the group on the row its bare columns read (`ctx`): keeps its
     /// result row if it passes `HAVING`.
     fn close(&mut self, row: &RowContext<'_, '_, A>) -> Result<()> {
-        self.values.clear();
+        self.results.clear();
         for (aggregate, acc) in self.calls.aggregates.iter().zip(self.accs.iter_mut()) {
             let acc = core::mem::replace(acc, Acc::new());
-            self.values.try_push(acc.finish(aggregate.kind))?;
+            self.results.try_push(acc.finish(aggregate.kind))?;
         }
         let ctx = row.with_aggregates(Aggregated {
             sites: &self.calls.sites,
-            values: &self.values,
+            values: &self.results,
         });
         if let Some(having) = &self.body.having {
             if truth(evaluate(having, &ctx)?.as_ref()) != Some(true) {

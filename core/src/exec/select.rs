@@ -184,11 +184,12 @@ pub(crate) fn start<'v, P: Platform, A: Allocator + Clone>(
     let body = body_of(select)?;
     let (skip, remaining) = limits(select, env)?;
     let source = open_source(view, body, env, slot)?;
+    order::check_terms(select, body, source.info())?;
     let sort = SortEnv {
         platform: view.platform(),
         budget: view.sort_budget(),
     };
-    if calls::is_aggregate(body) {
+    if calls::is_aggregate(body)? {
         return group::run(source, select, body, env, sort, skip, remaining);
     }
     if !select.order_by.is_empty() || body.distinct {
