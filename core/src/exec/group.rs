@@ -20,13 +20,13 @@
 //! with no row at all, NULL. Its result row goes to the sorting stage
 //! (`ordered`), or is the query's one row without `GROUP BY`.
 //!
-//! Invariants: memory is the sort budget whatever the number of rows or
-//! groups. The sorting stage takes half of it; the sort of the group keys
-//! and one sort per `DISTINCT` aggregate share the other half with one
-//! more share for sorting a `DISTINCT` aggregate's values again; each
-//! spills to temporary files past its share (see `crate::sort`). Group
-//! keys compare with a column's own collation (BINARY otherwise), NULLs in
-//! one group.
+//! Invariants: memory is the sort budget whatever the number of rows,
+//! groups or `DISTINCT` aggregates. The sorting stage takes half of it;
+//! the sort of the group keys and, with `DISTINCT` aggregates, the two
+//! sorts of their values (see `distinct`) share the other half in equal
+//! shares; each spills to temporary files past its share (see
+//! `crate::sort`). Group keys compare with a column's own collation
+//! (BINARY otherwise), NULLs in one group.
 
 use boundlite_platform::Platform;
 
@@ -46,13 +46,6 @@ use super::select::{Query, from_of, matches};
 use super::source::Source;
 use super::{Env, order};
 
-/// The sorts of the `DISTINCT` aggregates, by aggregate (`None` for the
-/// others).
-type Inputs<'p, P, A> = Vec<Option<DistinctInput<'p, P, A>>, A>;
-
-/// The sorted values of the `DISTINCT` aggregates, by aggregate.
-type Values<F, A> = Vec<Option<DistinctValues<F, A>>, A>;
-
 /// How many passes over the rows a query takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Passes {
@@ -63,11 +56,11 @@ enum Passes {
 }
 
 /// The sorts of the input: where they spill, the share of the budget each
-/// takes, and those of the `DISTINCT` aggregates.
+/// takes, and the one of the `DISTINCT` aggregates' values, if any.
 struct Sorts<'p, P: Platform, A: Allocator + Clone> {
     platform: &'p P,
     share: Budget,
-    inputs: Inputs<'p, P, A>,
+    distinct: Option<DistinctInput<'p, P, A>>,
 }
 
 /// The rows of the aggregate query `select`, filtered by `HAVING`, made
@@ -91,41 +84,34 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         }
         Calls::find(select, body, ctx)
     })?;
-    let distinct = calls
-        .aggregates
-        .iter()
-        .filter(|a| a.input == Input::Distinct)
-        .count();
+    let distinct = calls.aggregates.iter().any(|a| a.input == Input::Distinct);
     let half = sort.budget.half();
     // A DISTINCT aggregate is fed on the rows its values came from, in
     // the second pass of grouping, even with no GROUP BY.
-    let passes = if width > 0 || distinct > 0 {
+    let passes = if width > 0 || distinct {
         Passes::Two
     } else {
         Passes::One
     };
+    // The group keys' sort, and the DISTINCT values' two.
     let shares = match passes {
         Passes::One => 1,
-        Passes::Two => 1 + distinct + usize::from(distinct > 0),
+        Passes::Two if distinct => 3,
+        Passes::Two => 1,
     };
     let share = Budget {
-        bytes: half.bytes / shares.max(1),
+        bytes: half.bytes / shares,
         page: half.page,
     };
-    let mut inputs: Inputs<'_, P, A> =
-        Vec::try_with_capacity_in(calls.aggregates.len(), alloc.clone())?;
-    for aggregate in calls.aggregates.iter() {
-        inputs.try_push(match aggregate.input {
-            Input::Every => None,
-            Input::Distinct => Some(DistinctInput::new(
-                sort.platform,
-                &collations,
-                aggregate.collation,
-                share,
-                alloc.clone(),
-            )?),
-        })?;
-    }
+    let distinct = match distinct {
+        true => Some(DistinctInput::new(
+            sort.platform,
+            &collations,
+            share,
+            alloc.clone(),
+        )?),
+        false => None,
+    };
     let output = if width == 0 && select.order_by.is_empty() && !body.distinct {
         Output::One(None)
     } else {
@@ -148,7 +134,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         calls: &calls,
         accs: Vec::try_with_capacity_in(calls.aggregates.len(), alloc.clone())?,
         results: Vec::try_with_capacity_in(calls.aggregates.len(), alloc.clone())?,
-        distinct: Vec::new_in(alloc.clone()),
+        distinct: None,
         picks: calls.picks_rows(),
         last_step: Step::Set,
         bare: None,
@@ -161,7 +147,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     let mut sorts = Sorts {
         platform: sort.platform,
         share,
-        inputs,
+        distinct,
     };
     match passes {
         Passes::One => one_group(source, body, env, alias, &mut group)?,
@@ -230,7 +216,9 @@ fn groups<'p, P: Platform, A: Allocator + Clone>(
             for expr in body.group_by.iter() {
                 entry.try_push(evaluate(expr, ctx)?)?;
             }
-            push_distinct(group.calls, &mut sorts.inputs, seq, &entry, ctx)?;
+            if let Some(input) = sorts.distinct.as_mut() {
+                push_distinct(group.calls, input, seq, &entry, ctx)?;
+            }
             entry.try_push(Value::Integer(seq))?;
             entry.try_push(Value::Integer(rowid.get()))?;
             Ok(Some(entry))
@@ -240,7 +228,10 @@ fn groups<'p, P: Platform, A: Allocator + Clone>(
             seq += 1;
         }
     }
-    group.distinct = distinct_values(sorts)?;
+    group.distinct = match sorts.distinct.take() {
+        Some(input) => Some(input.finish(sorts.share)?),
+        None => None,
+    };
     let mut entries = entries.finish()?;
     // The group being fed: its keys, once it has a row.
     let mut keys: Row<A> = Vec::new_in(alloc.clone());
@@ -274,39 +265,23 @@ fn groups<'p, P: Platform, A: Allocator + Clone>(
 /// `ctx`, numbered `seq`, in the group whose keys are `keys`.
 fn push_distinct<P: Platform, A: Allocator + Clone>(
     calls: &Calls<'_, '_, A>,
-    inputs: &mut Inputs<'_, P, A>,
+    input: &mut DistinctInput<'_, P, A>,
     seq: i64,
     keys: &[Value<A>],
     ctx: &RowContext<'_, '_, A>,
 ) -> Result<()> {
-    for (aggregate, input) in calls.aggregates.iter().zip(inputs.iter_mut()) {
-        let Some(input) = input else {
+    for (i, aggregate) in calls.aggregates.iter().enumerate() {
+        if aggregate.input != Input::Distinct {
             continue;
-        };
+        }
         let arg = match &aggregate.call.args {
             FunctionArgs::List(args) => args.first(),
             FunctionArgs::Star => None,
         };
         let arg = arg.ok_or(Error::Misuse("a DISTINCT aggregate without its argument"))?;
-        input.push(seq, keys, evaluate(arg, ctx)?)?;
+        input.push(seq, i, aggregate.collation, keys, evaluate(arg, ctx)?)?;
     }
     Ok(())
-}
-
-/// The sorted values of each `DISTINCT` aggregate of `sorts`.
-fn distinct_values<P: Platform, A: Allocator + Clone>(
-    sorts: &mut Sorts<'_, P, A>,
-) -> Result<Values<P::File, A>> {
-    let share = sorts.share;
-    let inputs = &mut sorts.inputs;
-    let mut values = Vec::try_with_capacity_in(inputs.len(), inputs.allocator().clone())?;
-    for input in inputs.iter_mut() {
-        values.try_push(match input.take() {
-            Some(input) => Some(input.finish(share)?),
-            None => None,
-        })?;
-    }
-    Ok(values)
 }
 
 /// Closes `group` on the row its bare columns read.
@@ -391,8 +366,8 @@ struct Group<'g, 'q, 'a, 'p, P: Platform, A: Allocator + Clone> {
     accs: Vec<Acc<A>, A>,
     /// The aggregates' values once the group is closed.
     results: Vec<Value<A>, A>,
-    /// The values of the `DISTINCT` aggregates, by aggregate.
-    distinct: Values<P::File, A>,
+    /// The values of the `DISTINCT` aggregates, if any.
+    distinct: Option<DistinctValues<P::File, A>>,
     /// Whether the query has a `min` or `max`, whose rows the bare
     /// columns read.
     picks: bool,
@@ -426,13 +401,13 @@ impl<P: Platform, A: Allocator + Clone> Group<'_, '_, '_, '_, P, A> {
     /// each `DISTINCT` aggregate, its value when the row has one kept.
     fn feed(&mut self, ctx: &RowContext<'_, '_, A>, rowid: RowId, seq: i64) -> Result<()> {
         let alloc = ctx.allocator();
-        let mut distinct = self.distinct.iter_mut();
-        for (aggregate, acc) in self.calls.aggregates.iter().zip(self.accs.iter_mut()) {
+        let aggregates = self.calls.aggregates.iter().zip(self.accs.iter_mut());
+        for (i, (aggregate, acc)) in aggregates.enumerate() {
             let (kind, collation) = (aggregate.kind, aggregate.collation);
-            let step = match (aggregate.input, distinct.next()) {
-                (Input::Distinct, Some(Some(values))) => {
-                    values.take(seq, |value| acc.add(kind, value, None, collation, &alloc))?
-                }
+            let step = match (aggregate.input, self.distinct.as_mut()) {
+                (Input::Distinct, Some(values)) => values.take(seq, i, collation, |value| {
+                    acc.add(kind, value, None, collation, &alloc)
+                })?,
                 (Input::Distinct, _) => {
                     return Err(Error::Misuse("a DISTINCT aggregate without its values"));
                 }
