@@ -5,7 +5,7 @@
 //!
 //! Invariants, as SQLite's `func.c` has them: NULLs are skipped; `sum`
 //! stays an INTEGER while every input is one and fails on overflow,
-//! `total` and `avg` are REAL; `sum`, `avg`, `min`, `max` and
+//! `total` and `avg` are REAL, all three summed as `sum` says; `sum`, `avg`, `min`, `max` and
 //! `group_concat` of no rows are NULL, `count` and `total` are 0; `min`
 //! and `max` compare with their argument's collation and keep the first
 //! of equal values; `group_concat` joins the text of its values with the
@@ -17,12 +17,12 @@ use crate::alloc::{Allocator, Vec};
 use crate::record::{Collation, ValueRef, compare_values};
 use crate::sql::FunctionArgs;
 use crate::sql::FunctionCall;
-use crate::sql::eval::affinity::numeric_affinity;
 use crate::sql::eval::cast::{bytes_of, text_of};
-use crate::sql::eval::num::atof;
 use crate::sql::eval::ops::{MAX_LENGTH, TOO_BIG};
 use crate::sql::eval::{EvalContext, Value, evaluate};
 use crate::{Error, Result};
+
+use super::sum::Sum;
 
 /// Which aggregate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,9 +90,7 @@ pub(crate) enum Step {
 /// The running state of one aggregate.
 pub(crate) struct Acc<A: Allocator> {
     count: i64,
-    int_sum: i64,
-    real_sum: f64,
-    real: bool,
+    sum: Sum,
     best: Value<A>,
     /// `group_concat`'s text, once a value that is not NULL came.
     text: Option<Vec<u8, A>>,
@@ -102,9 +100,7 @@ impl<A: Allocator + Clone> Acc<A> {
     pub(crate) fn new() -> Self {
         Acc {
             count: 0,
-            int_sum: 0,
-            real_sum: 0.0,
-            real: false,
+            sum: Sum::Integer(0),
             best: Value::Null,
             text: None,
         }
@@ -145,32 +141,11 @@ impl<A: Allocator + Clone> Acc<A> {
                 }
                 self.best = Value::try_from_ref(value, alloc.clone())?;
             }
-            Kind::Sum | Kind::Total | Kind::Avg => match numeric_affinity(value, false) {
-                ValueRef::Integer(i) if !self.real => match self.int_sum.checked_add(i) {
-                    Some(s) => self.int_sum = s,
-                    None if kind == Kind::Sum => return Err(Error::Sql("integer overflow")),
-                    None => {
-                        self.real = true;
-                        self.real_sum = self.int_sum as f64 + i as f64;
-                    }
-                },
-                ValueRef::Integer(i) => self.real_sum += i as f64,
-                ValueRef::Real(r) => self.add_real(r),
-                ValueRef::Text(b) | ValueRef::Blob(b) => self.add_real(atof(b).0),
-                ValueRef::Null => {}
-            },
+            Kind::Sum | Kind::Total | Kind::Avg => self.sum.add(value),
             Kind::GroupConcat => self.concat(value, separator, alloc)?,
             Kind::CountStar | Kind::Count => {}
         }
         Ok(Step::Set)
-    }
-
-    fn add_real(&mut self, r: f64) {
-        if !self.real {
-            self.real = true;
-            self.real_sum = self.int_sum as f64;
-        }
-        self.real_sum += r;
     }
 
     /// Appends the text of `value` to `group_concat`'s, after the
@@ -197,23 +172,23 @@ impl<A: Allocator + Clone> Acc<A> {
         grow(text, value)
     }
 
-    pub(crate) fn finish(self, kind: Kind) -> Value<A> {
-        let sum = if self.real {
-            self.real_sum
-        } else {
-            self.int_sum as f64
-        };
-        match kind {
+    /// The aggregate's value; `sum` fails on an integer overflow.
+    pub(crate) fn finish(self, kind: Kind) -> Result<Value<A>> {
+        Ok(match kind {
             Kind::CountStar | Kind::Count => Value::Integer(self.count),
             Kind::Min | Kind::Max => self.best,
-            Kind::Sum if self.count == 0 => Value::Null,
-            Kind::Sum if self.real => Value::real(sum),
-            Kind::Sum => Value::Integer(self.int_sum),
-            Kind::Total => Value::real(sum),
-            Kind::Avg if self.count == 0 => Value::Null,
-            Kind::Avg => Value::real(sum / self.count as f64),
+            Kind::Sum | Kind::Avg if self.count == 0 => Value::Null,
+            Kind::Sum => match self.sum {
+                Sum::Integer(s) => Value::Integer(s),
+                Sum::Real {
+                    overflowed: true, ..
+                } => return Err(Error::Sql("integer overflow")),
+                real => Value::real(real.real()),
+            },
+            Kind::Total => Value::real(self.sum.real()),
+            Kind::Avg => Value::real(self.sum.real() / self.count as f64),
             Kind::GroupConcat => self.text.map_or(Value::Null, Value::Text),
-        }
+        })
     }
 }
 

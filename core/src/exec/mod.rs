@@ -16,9 +16,9 @@
 //!   through a table cursor;
 //! - `select`, `group`, `order`: queries; `ordered`, the sorting stage
 //!   of `ORDER BY`, `DISTINCT` and `GROUP BY` (over `crate::sort`);
-//! - `aggregate`, `calls`, `distinct`: the aggregate functions, the
-//!   aggregate calls of a query, and the values a `DISTINCT` aggregate
-//!   sees;
+//! - `aggregate`, `sum`, `calls`, `distinct`: the aggregate functions
+//!   (and the running sum of three of them), the aggregate calls of a
+//!   query, and the values a `DISTINCT` aggregate sees;
 //! - `insert`, `change` (`UPDATE` and `DELETE`), `ddl`: changes;
 //! - `store`: from a row's values to its stored record, encoded whole or
 //!   written to its pages straight from the values;
@@ -51,6 +51,7 @@ pub(crate) mod pragma;
 pub(crate) mod select;
 pub(crate) mod source;
 pub(crate) mod store;
+pub(crate) mod sum;
 pub(crate) mod transfer;
 
 use core::cell::Cell;
