@@ -2,23 +2,26 @@
 //! the result columns and `ORDER BY` terms (`coalesce(max(x), 0)`,
 //! `CASE WHEN count(*) > 1 ...`, `a + max(b)`).
 //!
-//! Without `GROUP BY`, the rows that pass `WHERE` are one group (even
-//! when there are none), fed as the scan reads them. With it, two
-//! passes: the first sorts, for each row that passes `WHERE`, its group
-//! key values, a sequence number and its rowid, so each group's rows come
-//! out adjacent, in scan order; the second takes them from the sort one
-//! by one, moves the source to each row and feeds the group's aggregates.
-//! A `DISTINCT` aggregate is fed from its own sort (see `distinct`) when
-//! its group closes.
+//! Without `GROUP BY` or `DISTINCT` aggregates, the rows that pass
+//! `WHERE` are one group (even when there are none), fed as the scan
+//! reads them. Otherwise two passes: the first sorts, for each row that
+//! passes `WHERE`, its group key values, a sequence number and its rowid,
+//! so each group's rows come out adjacent, in scan order (and gives each
+//! `DISTINCT` aggregate's value to their sort, see `distinct`); the
+//! second takes them from the sort one by one, moves the source to each
+//! row and feeds the group's aggregates, a `DISTINCT` one the value the
+//! row kept, if any.
 //!
 //! When a group closes, `HAVING`, the result columns and the `ORDER BY`
 //! keys are evaluated with each aggregate call reading the group's value
 //! (see `context::Aggregated`) and a column outside an aggregate (a bare
-//! column) reading the row of the group SQLite's `updateAccumulator`
-//! loads it from: the last row that set the query's last `min` or `max`
-//! (a NULL sets one that is still unset), else the group's first row;
-//! with no row at all, NULL. Its result row goes to the sorting stage
-//! (`ordered`), or is the query's one row without `GROUP BY`.
+//! column) reading the row SQLite's `updateAccumulator` loads it from:
+//! with a `min` or `max` in the query, the last row on which the last of
+//! them fed (in the order `calls` lists them) set its value (a NULL sets
+//! one still unset; a duplicate for a `DISTINCT` one feeds nothing), else
+//! the group's first row; with no row at all, NULL. Its result row goes
+//! to the sorting stage (`ordered`), or is the query's one row without
+//! `GROUP BY`.
 //!
 //! Invariants: memory is the sort budget whatever the number of rows,
 //! groups or `DISTINCT` aggregates. The sorting stage takes half of it;
