@@ -191,4 +191,20 @@ impl<F: File, A: Allocator + Clone> DistinctValues<F, A> {
         let value = current.column(self.width + 2 + slot_of(collation))?;
         f(value).map(Some)
     }
+
+    /// Checks that every value was taken: one left over would have been
+    /// missed by its aggregate, a wrong answer.
+    pub fn finish(mut self) -> Result<()> {
+        let left = match self.at {
+            At::On => true,
+            At::Before => self.rows.advance()?,
+            At::End => false,
+        };
+        match left {
+            true => Err(Error::Misuse(
+                "a DISTINCT value was not fed to its aggregate",
+            )),
+            false => Ok(()),
+        }
+    }
 }

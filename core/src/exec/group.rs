@@ -261,7 +261,10 @@ fn groups<'p, P: Platform, A: Allocator + Clone>(
     if started || width == 0 {
         close(source, env, alias, group)?;
     }
-    Ok(())
+    match group.distinct.take() {
+        Some(values) => values.finish(),
+        None => Ok(()),
+    }
 }
 
 /// Adds the value of each `DISTINCT` aggregate's argument on the row of
