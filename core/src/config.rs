@@ -144,7 +144,9 @@ impl Config {
     /// for a run written, within `sort_memory` but never fewer than three;
     /// plus [`SORT_OVERHEAD`]. A row longer than a page adds its own
     /// length while it is read back. `ORDER BY` with `DISTINCT`, and `GROUP
-    /// BY`, run two sorts at once, each in half of `sort_memory`. The
+    /// BY`, run two sorts at once, each in half of `sort_memory`; `GROUP BY`
+    /// and `DISTINCT` aggregates share their half among the sort of the
+    /// group keys and the two of the `DISTINCT` values, a third each. The
     /// rowids an `UPDATE` or `DELETE` collects take eight bytes each up to
     /// `sort_memory`, then spill the same way. `INSERT ... SELECT` holds
     /// the rows it inserts in a `sort_memory` of their own, beside the

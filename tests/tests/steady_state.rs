@@ -263,3 +263,34 @@ fn prepared_delete_allocates_nothing_once_warm() {
     assert_eq!(made, 0, "a warm prepared delete allocated");
     assert!(db.integrity_check(0).unwrap().is_ok());
 }
+
+#[test]
+fn an_aggregate_without_group_by_allocates_nothing_per_row() {
+    let disk = MemoryPlatform::new();
+    let counting = Counting::new(Global);
+    let db = filled(&disk, &counting);
+    let conn = db.connect();
+    let mut stmt = conn
+        .prepare(
+            "SELECT coalesce(max(score), 0) + count(*), sum(id) - min(id), name \
+             FROM bench WHERE id <= ?",
+        )
+        .unwrap();
+    // The allocations of one run over the first `rows` rows.
+    let mut run = |rows: i64| {
+        stmt.reset();
+        stmt.bind(1, ValueRef::Integer(rows)).unwrap();
+        let before = counting.stats().allocations;
+        let row = stmt.step().unwrap().unwrap();
+        assert_eq!(row.get_f64(0).unwrap(), rows as f64 / 2.0 + rows as f64);
+        assert_eq!(row.get_i64(1).unwrap(), rows * (rows + 1) / 2 - 1);
+        assert!(stmt.step().unwrap().is_none());
+        counting.stats().allocations - before
+    };
+    // Warm: the buffers grow to what a run needs.
+    run(10);
+    let few = run(10);
+    let all = run(ROWS);
+    println!("an aggregate: {few} allocations over 10 rows, {all} over {ROWS}");
+    assert_eq!(all, few, "an aggregate allocated per row");
+}

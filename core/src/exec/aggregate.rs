@@ -1,26 +1,28 @@
-//! Aggregate queries without `GROUP BY`: `count(*)`, `count(x)`, `min`,
-//! `max`, `sum`, `total` and `avg` as whole result columns, computed in
-//! one pass over the rows that pass `WHERE`, into one row.
+//! The aggregate functions SQLite has: `count(*)`, `count(x)`, `min`,
+//! `max`, `sum`, `total`, `avg`, `group_concat(x[, sep])` and
+//! `string_agg(x, sep)`: which call is which, and [`Acc`], the running
+//! state of one over the rows of a group.
 //!
 //! Invariants, as SQLite's `func.c` has them: NULLs are skipped; `sum`
 //! stays an INTEGER while every input is one and fails on overflow,
-//! `total` and `avg` are REAL; `sum`, `avg`, `min` and `max` of no rows
-//! are NULL, `count` and `total` are 0. A non-aggregate result column is
-//! evaluated once with no row current, so it may not read a column.
-
-use boundlite_platform::Platform;
+//! `total` and `avg` are REAL, all three summed as `sum` says; `sum`, `avg`, `min`, `max` and
+//! `group_concat` of no rows are NULL, `count` and `total` are 0; `min`
+//! and `max` compare with their argument's collation and keep the first
+//! of equal values; `group_concat` joins the text of its values with the
+//! separator (`,` by default, nothing when the separator is NULL) and
+//! grows its result only through fallible allocation, up to SQLite's
+//! length limit.
 
 use crate::alloc::{Allocator, Vec};
 use crate::record::{Collation, ValueRef, compare_values};
-use crate::sql::eval::affinity::numeric_affinity;
-use crate::sql::eval::num::atof;
-use crate::sql::eval::{Value, evaluate};
-use crate::sql::{Expr, FunctionArgs, FunctionCall, ResultColumn, SelectBody};
+use crate::sql::FunctionArgs;
+use crate::sql::FunctionCall;
+use crate::sql::eval::cast::{bytes_of, text_of};
+use crate::sql::eval::ops::{MAX_LENGTH, TOO_BIG};
+use crate::sql::eval::{EvalContext, Value, evaluate};
 use crate::{Error, Result};
 
-use super::Env;
-use super::select::{from_of, matches};
-use super::source::Source;
+use super::sum::Sum;
 
 /// Which aggregate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,20 +34,35 @@ pub(crate) enum Kind {
     Sum,
     Total,
     Avg,
+    GroupConcat,
+}
+
+impl Kind {
+    /// Whether SQLite loads a query's bare columns from the rows that
+    /// set this aggregate (`min` and `max`).
+    pub(crate) fn picks_row(self) -> bool {
+        matches!(self, Kind::Min | Kind::Max)
+    }
 }
 
 /// The aggregate `call` is, if it is one.
 pub(crate) fn kind_of<A: Allocator>(call: &FunctionCall<'_, A>) -> Option<Kind> {
-    let one_arg = matches!(&call.args, FunctionArgs::List(a) if a.len() == 1);
+    let arity = match &call.args {
+        FunctionArgs::List(a) => a.len(),
+        FunctionArgs::Star => 0,
+    };
     let named = |n: &str| call.name.eq_ignore_ascii_case(n);
     if named("count") {
-        return match &call.args {
-            FunctionArgs::Star => Some(Kind::CountStar),
-            FunctionArgs::List(a) if a.is_empty() => Some(Kind::CountStar),
-            _ => one_arg.then_some(Kind::Count),
+        return match (&call.args, arity) {
+            (FunctionArgs::Star, _) | (_, 0) => Some(Kind::CountStar),
+            (_, 1) => Some(Kind::Count),
+            _ => None,
         };
     }
-    if !one_arg {
+    if named("group_concat") && matches!(arity, 1 | 2) || named("string_agg") && arity == 2 {
+        return Some(Kind::GroupConcat);
+    }
+    if arity != 1 {
         return None;
     }
     [
@@ -60,172 +77,152 @@ pub(crate) fn kind_of<A: Allocator>(call: &FunctionCall<'_, A>) -> Option<Kind> 
     .map(|(_, k)| k)
 }
 
-/// The aggregate a result column is, if it is one.
-fn aggregate_of<'e, 'a, A: Allocator>(
-    column: &'e ResultColumn<'a, A>,
-) -> Option<(Kind, &'e FunctionCall<'a, A>)> {
-    match column {
-        ResultColumn::Expr {
-            expr: Expr::Function(call),
-            ..
-        } => kind_of(call).map(|k| (k, &**call)),
-        _ => None,
-    }
-}
-
-/// Whether `body` computes aggregates.
-pub(crate) fn is_aggregate<A: Allocator>(body: &SelectBody<'_, A>) -> bool {
-    body.columns.iter().any(|c| aggregate_of(c).is_some())
+/// What a row did to a `min` or `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// It set the aggregate, or left it unset (SQLite's aggregate step
+    /// did not call `sqlite3SkipAccumulatorLoad`).
+    Set,
+    /// It left a value that was set as it was.
+    Passed,
 }
 
 /// The running state of one aggregate.
 pub(crate) struct Acc<A: Allocator> {
     count: i64,
-    int_sum: i64,
-    real_sum: f64,
-    real: bool,
+    sum: Sum,
     best: Value<A>,
+    /// `group_concat`'s text, once a value that is not NULL came.
+    text: Option<Vec<u8, A>>,
 }
 
 impl<A: Allocator + Clone> Acc<A> {
     pub(crate) fn new() -> Self {
         Acc {
             count: 0,
-            int_sum: 0,
-            real_sum: 0.0,
-            real: false,
+            sum: Sum::Integer(0),
             best: Value::Null,
+            text: None,
         }
     }
 
-    fn add(&mut self, kind: Kind, value: ValueRef<'_>, alloc: &A) -> Result<()> {
+    /// Adds `value`, comparing with `collation` for `min` and `max`;
+    /// `group_concat` puts `separator` before it (its text; nothing when
+    /// NULL; `,` when `None`).
+    pub(crate) fn add(
+        &mut self,
+        kind: Kind,
+        value: ValueRef<'_>,
+        separator: Option<ValueRef<'_>>,
+        collation: Collation,
+        alloc: &A,
+    ) -> Result<Step> {
         if kind == Kind::CountStar {
             self.count += 1;
-            return Ok(());
+            return Ok(Step::Set);
         }
         if value.is_null() {
-            return Ok(());
+            let unset = self.best.is_null();
+            return Ok(if unset { Step::Set } else { Step::Passed });
         }
         self.count += 1;
         match kind {
             Kind::Min | Kind::Max => {
                 let better = self.best.is_null() || {
-                    let o = compare_values(&value, &self.best.as_ref(), Collation::Binary);
+                    let o = compare_values(&value, &self.best.as_ref(), collation);
                     if kind == Kind::Min {
                         o.is_lt()
                     } else {
                         o.is_gt()
                     }
                 };
-                if better {
-                    self.best = Value::try_from_ref(value, alloc.clone())?;
+                if !better {
+                    return Ok(Step::Passed);
                 }
+                self.best = Value::try_from_ref(value, alloc.clone())?;
             }
-            Kind::Sum | Kind::Total | Kind::Avg => match numeric_affinity(value, false) {
-                ValueRef::Integer(i) if !self.real => match self.int_sum.checked_add(i) {
-                    Some(s) => self.int_sum = s,
-                    None if kind == Kind::Sum => return Err(Error::Sql("integer overflow")),
-                    None => {
-                        self.real = true;
-                        self.real_sum = self.int_sum as f64 + i as f64;
-                    }
-                },
-                ValueRef::Integer(i) => self.real_sum += i as f64,
-                ValueRef::Real(r) => self.add_real(r),
-                ValueRef::Text(b) | ValueRef::Blob(b) => self.add_real(atof(b).0),
-                ValueRef::Null => {}
-            },
+            Kind::Sum | Kind::Total | Kind::Avg => self.sum.add(value),
+            Kind::GroupConcat => self.concat(value, separator, alloc)?,
             Kind::CountStar | Kind::Count => {}
         }
-        Ok(())
+        Ok(Step::Set)
     }
 
-    fn add_real(&mut self, r: f64) {
-        if !self.real {
-            self.real = true;
-            self.real_sum = self.int_sum as f64;
-        }
-        self.real_sum += r;
-    }
-
-    pub(crate) fn finish(self, kind: Kind) -> Value<A> {
-        let sum = if self.real {
-            self.real_sum
-        } else {
-            self.int_sum as f64
+    /// Appends the text of `value` to `group_concat`'s, after the
+    /// separator unless it is the first.
+    fn concat(
+        &mut self,
+        value: ValueRef<'_>,
+        separator: Option<ValueRef<'_>>,
+        alloc: &A,
+    ) -> Result<()> {
+        let value = text_of(value);
+        let separator = text_of(separator.unwrap_or(ValueRef::text(",")));
+        let (value, separator) = (
+            value.as_ref().map_or(&[][..], bytes_of),
+            separator.as_ref().map_or(&[][..], bytes_of),
+        );
+        let text = match &mut self.text {
+            Some(text) => {
+                grow(text, separator)?;
+                text
+            }
+            None => self.text.insert(Vec::new_in(alloc.clone())),
         };
-        match kind {
+        grow(text, value)
+    }
+
+    /// The aggregate's value; `sum` fails on an integer overflow.
+    pub(crate) fn finish(self, kind: Kind) -> Result<Value<A>> {
+        Ok(match kind {
             Kind::CountStar | Kind::Count => Value::Integer(self.count),
             Kind::Min | Kind::Max => self.best,
-            Kind::Sum if self.count == 0 => Value::Null,
-            Kind::Sum if self.real => Value::real(sum),
-            Kind::Sum => Value::Integer(self.int_sum),
-            Kind::Total => Value::real(sum),
-            Kind::Avg if self.count == 0 => Value::Null,
-            Kind::Avg => Value::real(sum / self.count as f64),
-        }
+            Kind::Sum | Kind::Avg if self.count == 0 => Value::Null,
+            Kind::Sum => match self.sum {
+                Sum::Integer(s) => Value::Integer(s),
+                Sum::Real {
+                    overflowed: true, ..
+                } => return Err(Error::Sql("integer overflow")),
+                real => Value::real(real.real()),
+            },
+            Kind::Total => Value::real(self.sum.real()),
+            Kind::Avg => Value::real(self.sum.real() / self.count as f64),
+            Kind::GroupConcat => self.text.map_or(Value::Null, Value::Text),
+        })
     }
 }
 
-/// The one row of the aggregate query `body` over `source`.
-pub(crate) fn run<P: Platform, A: Allocator + Clone>(
-    source: &mut Source<'_, P, A>,
-    body: &SelectBody<'_, A>,
-    env: Env<'_, A>,
-) -> Result<Vec<Value<A>, A>> {
-    let alloc = env.alloc.clone();
-    let alias = from_of(body)?.and_then(|(_, a)| a);
-    let mut accs = Vec::try_with_capacity_in(body.columns.len(), alloc.clone())?;
-    for _ in body.columns.iter() {
-        accs.try_push(Acc::<A>::new())?;
+/// Appends `bytes` to `text`, refusing a result past SQLite's length
+/// limit.
+fn grow<A: Allocator>(text: &mut Vec<u8, A>, bytes: &[u8]) -> Result<()> {
+    if text.len().saturating_add(bytes.len()) > MAX_LENGTH {
+        return Err(TOO_BIG);
     }
-    while source.advance()? {
-        source.with_row(env, alias, |ctx| {
-            if !matches(body, ctx)? {
-                return Ok(());
-            }
-            for (column, acc) in body.columns.iter().zip(accs.iter_mut()) {
-                let Some((kind, call)) = aggregate_of(column) else {
-                    continue;
-                };
-                feed(kind, call, acc, ctx, &alloc)?;
-            }
-            Ok(())
-        })?;
-    }
-    let ctx = env.context();
-    let mut row = Vec::try_with_capacity_in(body.columns.len(), alloc.clone())?;
-    for (column, acc) in body.columns.iter().zip(accs.drain(..)) {
-        let value = match (aggregate_of(column), column) {
-            (Some((kind, _)), _) => acc.finish(kind),
-            (None, ResultColumn::Expr { expr, .. }) => evaluate(expr, &ctx)?,
-            (None, _) => return Err(Error::Sql("* with an aggregate is not supported")),
-        };
-        row.try_push(value)?;
-    }
-    Ok(row)
+    Ok(text.try_extend_from_slice(bytes)?)
 }
 
-/// Adds the current row of `ctx` to `acc`, the aggregate `call` of kind
-/// `kind`.
-pub(crate) fn feed<A: Allocator + Clone, C: crate::sql::eval::EvalContext<A>>(
+/// Adds the row of `ctx` to `acc`, the aggregate `call` of kind `kind`:
+/// evaluates its arguments there.
+pub(crate) fn feed<A: Allocator + Clone, C: EvalContext<A>>(
     kind: Kind,
     call: &FunctionCall<'_, A>,
+    collation: Collation,
     acc: &mut Acc<A>,
     ctx: &C,
-    alloc: &A,
-) -> Result<()> {
-    if call.distinct {
-        return Err(Error::Sql("DISTINCT aggregates are not supported"));
-    }
-    match &call.args {
-        FunctionArgs::List(args) if kind != Kind::CountStar => {
-            let arg = args
-                .first()
-                .ok_or(Error::Sql("wrong number of arguments"))?;
-            let value = evaluate(arg, ctx)?;
-            acc.add(kind, value.as_ref(), alloc)
-        }
-        _ => acc.add(kind, ValueRef::Null, alloc),
-    }
+) -> Result<Step> {
+    let alloc = ctx.allocator();
+    let args = match &call.args {
+        FunctionArgs::List(args) if kind != Kind::CountStar => args.as_slice(),
+        _ => return acc.add(kind, ValueRef::Null, None, collation, &alloc),
+    };
+    let value = match args.first() {
+        Some(arg) => evaluate(arg, ctx)?,
+        None => return Err(Error::Sql("wrong number of arguments to function")),
+    };
+    let separator = match args.get(1) {
+        Some(separator) => Some(evaluate(separator, ctx)?),
+        None => None,
+    };
+    let separator = separator.as_ref().map(Value::as_ref);
+    acc.add(kind, value.as_ref(), separator, collation, &alloc)
 }

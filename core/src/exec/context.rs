@@ -18,7 +18,7 @@ use crate::btree::StoredRecord;
 use crate::record::{Collation, RecordRef, SerialType, ValueRef, ValueType};
 use crate::sql::eval::affinity::read_real;
 use crate::sql::eval::{EvalContext, Value};
-use crate::sql::{Affinity, ColumnPos, ColumnRef, Ident, ParamNo};
+use crate::sql::{Affinity, ColumnPos, ColumnRef, FunctionCall, Ident, ParamNo};
 use crate::{Error, Result, RowId};
 
 use crate::table::TableInfo;
@@ -97,6 +97,30 @@ impl<'r, A: Allocator> Spill<'r, A> {
     }
 }
 
+/// The values of the aggregate calls of a group whose result is being
+/// computed, each found by the address of its call in the statement's
+/// tree.
+pub(crate) struct Aggregated<'v, A: Allocator> {
+    /// Each call's address, and the index of its value.
+    pub sites: &'v [(usize, usize)],
+    /// The values.
+    pub values: &'v [Value<A>],
+}
+
+// By hand: a derive would ask `A: Copy`, but only references are copied.
+impl<A: Allocator> Clone for Aggregated<'_, A> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<A: Allocator> Copy for Aggregated<'_, A> {}
+
+/// The address that identifies `call` among a statement's calls.
+pub(crate) fn site_of<A: Allocator>(call: &FunctionCall<'_, A>) -> usize {
+    call as *const FunctionCall<'_, A> as *const () as usize
+}
+
 /// The context expressions of one statement are evaluated in.
 pub(crate) struct RowContext<'x, 'r, A: Allocator> {
     alloc: A,
@@ -107,6 +131,10 @@ pub(crate) struct RowContext<'x, 'r, A: Allocator> {
     /// the rest of it.
     spill: Option<&'r Spill<'r, A>>,
     random: &'x Cell<u64>,
+    /// While a group's result is computed: its aggregates' values. A
+    /// column then reads NULL when the group has no row (SQLite's bare
+    /// columns of an aggregate over no rows).
+    aggregated: Option<Aggregated<'x, A>>,
 }
 
 impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
@@ -119,6 +147,23 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
             row: None,
             spill: None,
             random,
+            aggregated: None,
+        }
+    }
+
+    /// This context, where the aggregate calls read `aggregated`.
+    pub fn with_aggregates<'y>(&'y self, aggregated: Aggregated<'y, A>) -> RowContext<'y, 'r, A>
+    where
+        'x: 'y,
+    {
+        RowContext {
+            alloc: self.alloc.clone(),
+            params: self.params,
+            table: self.table,
+            row: self.row,
+            spill: self.spill,
+            random: self.random,
+            aggregated: Some(aggregated),
         }
     }
 
@@ -162,10 +207,9 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
     /// value comes from (the rowid, a default).
     pub fn shape_at(&self, pos: ColumnPos) -> Result<Option<(ValueType, usize)>> {
         let (table, _) = self.table.as_ref().ok_or(Error::Sql("no such column"))?;
-        let (_, record) = self
-            .row
-            .as_ref()
-            .ok_or(Error::Sql("a column is used where no row is current"))?;
+        let Some((_, record)) = self.row.as_ref() else {
+            return self.no_row().map(|_| None);
+        };
         let ColumnPos::Column(i) = pos else {
             return Ok(None);
         };
@@ -206,10 +250,9 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
     #[inline(always)]
     pub fn column_at(&self, pos: ColumnPos) -> Result<ValueRef<'_>> {
         let (table, _) = self.table.as_ref().ok_or(Error::Sql("no such column"))?;
-        let (rowid, record) = self
-            .row
-            .as_ref()
-            .ok_or(Error::Sql("a column is used where no row is current"))?;
+        let Some((rowid, record)) = self.row.as_ref() else {
+            return self.no_row();
+        };
         let i = match pos {
             ColumnPos::Rowid => return Ok(rowid_value(*rowid)),
             ColumnPos::Column(i) => i,
@@ -235,6 +278,15 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
             Some(m) if m.affinity == Affinity::Real => read_real(value),
             _ => value,
         })
+    }
+
+    /// What a column reads with no row current.
+    #[cold]
+    fn no_row(&self) -> Result<ValueRef<'_>> {
+        match self.aggregated {
+            Some(_) => Ok(ValueRef::Null),
+            None => Err(Error::Sql("a column is used where no row is current")),
+        }
     }
 
     /// The table in scope, if any.
@@ -286,6 +338,13 @@ impl<A: Allocator + Clone> EvalContext<A> for RowContext<'_, '_, A> {
             .params
             .get(number.get() - 1)
             .map_or(ValueRef::Null, Value::as_ref))
+    }
+
+    fn aggregate(&self, call: &FunctionCall<'_, A>) -> Option<ValueRef<'_>> {
+        let aggregated = self.aggregated?;
+        let site = site_of(call);
+        let (_, i) = aggregated.sites.iter().find(|(s, _)| *s == site)?;
+        aggregated.values.get(*i).map(Value::as_ref)
     }
 
     fn random(&self) -> i64 {

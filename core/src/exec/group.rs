@@ -1,117 +1,72 @@
-//! `GROUP BY` and `HAVING`, and aggregates used inside expressions
-//! (`count(*) + 1`, `HAVING sum(x) > 3`).
+//! Aggregate queries: `GROUP BY`, `HAVING`, and aggregates anywhere in
+//! the result columns and `ORDER BY` terms (`coalesce(max(x), 0)`,
+//! `CASE WHEN count(*) > 1 ...`, `a + max(b)`).
 //!
-//! Two passes over the source: the first sorts, for each row that passes
-//! `WHERE`, its group key values, a sequence number and its rowid, so
-//! each group's rows come out adjacent, in scan order. The second takes
-//! them from the sort one by one, moves the source to each row and feeds
-//! the group's aggregates; when a group ends it evaluates `HAVING`, the
-//! result columns and the `ORDER BY` keys, a column outside an aggregate
-//! reading the group's first row (its last without `GROUP BY`), and hands
-//! the result row to the sorting stage (`ordered`).
+//! Without `GROUP BY` or `DISTINCT` aggregates, the rows that pass
+//! `WHERE` are one group (even when there are none), fed as the scan
+//! reads them. Otherwise two passes: the first sorts, for each row that
+//! passes `WHERE`, its group key values, a sequence number and its rowid,
+//! so each group's rows come out adjacent, in scan order (and gives each
+//! `DISTINCT` aggregate's value to their sort, see `distinct`); the
+//! second takes them from the sort one by one, moves the source to each
+//! row and feeds the group's aggregates, a `DISTINCT` one the value the
+//! row kept, if any.
 //!
-//! Invariants: memory is the sort budget whatever the number of rows or
-//! groups: the sort of the input and the sorting stage each take half of
-//! it and spill to temporary files past it (see `crate::sort`). Group keys
-//! compare with a column's own collation (BINARY otherwise), NULLs in one
-//! group. An aggregate may appear under arithmetic, comparisons, `AND`,
-//! `OR`, `NOT`, `||` and signs; anywhere else it is an `Error::Sql`.
-//! With no `GROUP BY` (only `HAVING`, or an aggregate inside an
-//! expression) the whole input is one group, even when it is empty.
+//! When a group closes, `HAVING`, the result columns and the `ORDER BY`
+//! keys are evaluated with each aggregate call reading the group's value
+//! (see `context::Aggregated`) and a column outside an aggregate (a bare
+//! column) reading the row SQLite's `updateAccumulator` loads it from:
+//! with a `min` or `max` in the query, the last row on which the last of
+//! them fed (in the order `calls` lists them) set its value (a NULL sets
+//! one still unset; a duplicate for a `DISTINCT` one feeds nothing), else
+//! the group's first row; with no row at all, NULL. Its result row goes
+//! to the sorting stage (`ordered`), or is the query's one row without
+//! `GROUP BY`.
+//!
+//! Invariants: memory is the sort budget whatever the number of rows,
+//! groups or `DISTINCT` aggregates. The sorting stage takes half of it;
+//! the sort of the group keys and, with `DISTINCT` aggregates, the two
+//! sorts of their values (see `distinct`) share the other half in equal
+//! shares; each spills to temporary files past its share (see
+//! `crate::sort`). Group keys compare with a column's own collation
+//! (BINARY otherwise), NULLs in one group.
 
 use boundlite_platform::Platform;
 
-use crate::alloc::{Allocator, TryClone, Vec};
+use crate::alloc::{Allocator, Box, Vec};
 use crate::record::{Collation, ValueRef, compare_values};
-use crate::sql::eval::affinity::{apply_comparison_affinity, comparison_affinity};
-use crate::sql::eval::ops::{and, arithmetic, comparison, concat, negate, or, truth_value};
+use crate::sort::{Budget, Current, Row, SortKey, Sorter};
 use crate::sql::eval::{EvalContext, Value, evaluate, truth};
-use crate::sql::{
-    Affinity, BinaryOp, ColumnPos, Expr, FunctionArgs, FunctionCall, Literal, ResultColumn, Select,
-    SelectBody, UnaryOp,
-};
+use crate::sql::{ColumnPos, FunctionArgs, Ident, ResultColumn, Select, SelectBody};
 use crate::{Error, Result, RowId};
 
-use super::aggregate::{Acc, Kind, feed, kind_of};
-use super::context::RowContext;
-use super::ordered::{Ordered, Shape, SortEnv, SortedQuery};
-use super::select::{from_of, matches};
+use super::aggregate::{Acc, Step, feed};
+use super::calls::{Calls, Input};
+use super::context::{Aggregated, RowContext};
+use super::distinct::{DistinctInput, DistinctValues};
+use super::ordered::{Ordered, Shape, SortEnv};
+use super::select::{Query, from_of, matches};
 use super::source::Source;
 use super::{Env, order};
-use crate::sort::{Current, Row, SortKey, Sorter};
 
-/// The aggregate calls of a query, each with its kind.
-type Calls<'q, 'a, A> = Vec<(&'q FunctionCall<'a, A>, Kind), A>;
-
-/// Whether `body` needs grouping: `GROUP BY`, `HAVING`, or an aggregate
-/// that is not a whole result column.
-pub(crate) fn is_grouped<A: Allocator>(body: &SelectBody<'_, A>) -> bool {
-    let nested = body.columns.iter().any(|c| match c {
-        ResultColumn::Expr {
-            expr: Expr::Function(call),
-            ..
-        } if kind_of(call).is_some() => false,
-        ResultColumn::Expr { expr, .. } => has_aggregate(expr),
-        _ => false,
-    });
-    !body.group_by.is_empty() || body.having.is_some() || nested
+/// How many passes over the rows a query takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Passes {
+    /// One: each row is fed as the scan reads it.
+    One,
+    /// Two: the rows sorted by group first (see `groups`).
+    Two,
 }
 
-/// Whether `expr` calls an aggregate.
-fn has_aggregate<A: Allocator>(expr: &Expr<'_, A>) -> bool {
-    let mut found = false;
-    walk(expr, &mut |_, _| {
-        found = true;
-        Ok(())
-    })
-    .ok();
-    found
+/// The sorts of the input: where they spill, the share of the budget each
+/// takes, and the one of the `DISTINCT` aggregates' values, if any.
+struct Sorts<'p, P: Platform, A: Allocator + Clone> {
+    platform: &'p P,
+    share: Budget,
+    distinct: Option<DistinctInput<'p, P, A>>,
 }
 
-/// Calls `f` on each aggregate call in `expr` (not looking inside one).
-fn walk<'q, 'a, A: Allocator>(
-    expr: &'q Expr<'a, A>,
-    f: &mut dyn FnMut(&'q FunctionCall<'a, A>, Kind) -> Result<()>,
-) -> Result<()> {
-    match expr {
-        Expr::Function(call) => match kind_of(call) {
-            Some(kind) => f(call, kind),
-            None => match &call.args {
-                FunctionArgs::List(args) => args.iter().try_for_each(|a| walk(a, f)),
-                FunctionArgs::Star => Ok(()),
-            },
-        },
-        Expr::Unary(_, inner) | Expr::Collate(inner, _) => walk(inner, f),
-        Expr::IsNull { expr, .. } => walk(expr, f),
-        Expr::Cast(c) => walk(&c.expr, f),
-        Expr::Binary(b) => {
-            walk(&b.lhs, f)?;
-            walk(&b.rhs, f)
-        }
-        Expr::Between(b) => {
-            walk(&b.expr, f)?;
-            walk(&b.low, f)?;
-            walk(&b.high, f)
-        }
-        Expr::InList(l) => {
-            walk(&l.expr, f)?;
-            l.list.iter().try_for_each(|e| walk(e, f))
-        }
-        Expr::Case(c) => {
-            if let Some(o) = &c.operand {
-                walk(o, f)?;
-            }
-            for arm in c.arms.iter() {
-                walk(&arm.when, f)?;
-                walk(&arm.then, f)?;
-            }
-            c.otherwise.as_ref().map_or(Ok(()), |o| walk(o, f))
-        }
-        _ => Ok(()),
-    }
-}
-
-/// The rows of the grouped query `select`, filtered by `HAVING`, made
+/// The rows of the aggregate query `select`, filtered by `HAVING`, made
 /// distinct, sorted, offset and limited.
 pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     source: &mut Source<'_, P, A>,
@@ -121,29 +76,138 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     sort: SortEnv<'_, P>,
     skip: u64,
     remaining: Option<u64>,
-) -> Result<SortedQuery<P::File, A>> {
+) -> Result<Query<P::File, A>> {
     let alloc = env.alloc.clone();
     let alias = from_of(body)?.and_then(|(_, a)| a);
-    let mut calls: Calls<'_, '_, A> = Vec::new_in(alloc.clone());
-    let mut collect = |call, kind| -> Result<()> { Ok(calls.try_push((call, kind))?) };
-    for column in body.columns.iter() {
-        if let ResultColumn::Expr { expr, .. } = column {
-            walk(expr, &mut collect)?;
-        }
-    }
-    if let Some(having) = &body.having {
-        walk(having, &mut collect)?;
-    }
-    for term in select.order_by.iter() {
-        walk(&term.expr, &mut collect)?;
-    }
-    let half = SortEnv {
-        budget: sort.budget.half(),
-        ..sort
-    };
     let width = body.group_by.len();
     let mut collations = Vec::try_with_capacity_in(width, alloc.clone())?;
-    let mut entries: Option<Sorter<'_, P, A>> = None;
+    let calls = source.with_table(env, alias, |ctx| {
+        for expr in body.group_by.iter() {
+            collations.try_push(order::expr_collation(expr, ctx)?)?;
+        }
+        Calls::find(select, body, ctx)
+    })?;
+    let distinct = calls.aggregates.iter().any(|a| a.input == Input::Distinct);
+    let half = sort.budget.half();
+    // A DISTINCT aggregate is fed on the rows its values came from, in
+    // the second pass of grouping, even with no GROUP BY.
+    let passes = if width > 0 || distinct {
+        Passes::Two
+    } else {
+        Passes::One
+    };
+    // The group keys' sort, and the DISTINCT values' two.
+    let shares = match passes {
+        Passes::One => 1,
+        Passes::Two if distinct => 3,
+        Passes::Two => 1,
+    };
+    let share = Budget {
+        bytes: half.bytes / shares,
+        page: half.page,
+    };
+    let distinct = match distinct {
+        true => Some(DistinctInput::new(
+            sort.platform,
+            &collations,
+            share,
+            alloc.clone(),
+        )?),
+        false => None,
+    };
+    let output = if width == 0 && select.order_by.is_empty() && !body.distinct {
+        Output::One(None)
+    } else {
+        let shape = Shape {
+            terms: select.order_by.len(),
+            distinct: body.distinct,
+            skip,
+            remaining,
+        };
+        let env = SortEnv {
+            budget: half,
+            ..sort
+        };
+        let rows = Ordered::new(env, shape, alloc.clone());
+        Output::Sorted(Box::try_new_in(rows, alloc.clone())?)
+    };
+    let mut group = Group {
+        body,
+        select,
+        calls: &calls,
+        accs: Vec::try_with_capacity_in(calls.aggregates.len(), alloc.clone())?,
+        results: Vec::try_with_capacity_in(calls.aggregates.len(), alloc.clone())?,
+        distinct: None,
+        picks: calls.picks_rows(),
+        last_step: Step::Set,
+        bare: None,
+        rows: output,
+        closed: 0,
+        out: Vec::new_in(alloc.clone()),
+        collations: Vec::new_in(alloc.clone()),
+    };
+    group.reset()?;
+    let mut sorts = Sorts {
+        platform: sort.platform,
+        share,
+        distinct,
+    };
+    match passes {
+        Passes::One => one_group(source, body, env, alias, &mut group)?,
+        Passes::Two => groups(
+            source,
+            body,
+            env,
+            alias,
+            &mut group,
+            &mut sorts,
+            &collations,
+        )?,
+    }
+    group.finish(skip, remaining, &alloc)
+}
+
+/// Feeds `group` the rows that pass `WHERE` as the scan reads them, and
+/// closes it.
+fn one_group<P: Platform, A: Allocator + Clone>(
+    source: &mut Source<'_, P, A>,
+    body: &SelectBody<'_, A>,
+    env: Env<'_, A>,
+    alias: Option<Ident<'_>>,
+    group: &mut Group<'_, '_, '_, '_, P, A>,
+) -> Result<()> {
+    let mut seq: i64 = 0;
+    while source.advance()? {
+        let rowid = source.rowid()?;
+        source.with_row(env, alias, |ctx| {
+            if !matches(body, ctx)? {
+                return Ok(());
+            }
+            group.feed(ctx, rowid, seq)?;
+            seq += 1;
+            Ok(())
+        })?;
+    }
+    close(source, env, alias, group)
+}
+
+/// Sorts the rows that pass `WHERE` by group (keys compared with
+/// `collations`) and the values of the `DISTINCT` aggregates, then feeds
+/// each group to `group` and closes it. Without `GROUP BY`, the one group
+/// is closed even when it has no row.
+fn groups<'p, P: Platform, A: Allocator + Clone>(
+    source: &mut Source<'_, P, A>,
+    body: &SelectBody<'_, A>,
+    env: Env<'_, A>,
+    alias: Option<Ident<'_>>,
+    group: &mut Group<'_, '_, '_, 'p, P, A>,
+    sorts: &mut Sorts<'p, P, A>,
+    collations: &[Collation],
+) -> Result<()> {
+    let alloc = env.alloc.clone();
+    let width = collations.len();
+    let keys = entry_keys(collations, alloc.clone())?;
+    let mut entries = Sorter::new(sorts.platform, keys, sorts.share, alloc.clone());
     let mut seq: i64 = 0;
     while source.advance()? {
         let rowid = source.rowid()?;
@@ -151,89 +215,97 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             if !matches(body, ctx)? {
                 return Ok(None);
             }
-            if entries.is_none() {
-                for expr in body.group_by.iter() {
-                    collations.try_push(order::expr_collation(expr, ctx)?)?;
-                }
-                entries = Some(Sorter::new(
-                    half.platform,
-                    entry_keys(&collations, alloc.clone())?,
-                    half.budget,
-                    alloc.clone(),
-                ));
-            }
             let mut entry = Vec::try_with_capacity_in(width + 2, alloc.clone())?;
             for expr in body.group_by.iter() {
                 entry.try_push(evaluate(expr, ctx)?)?;
+            }
+            if let Some(input) = sorts.distinct.as_mut() {
+                push_distinct(group.calls, input, seq, &entry, ctx)?;
             }
             entry.try_push(Value::Integer(seq))?;
             entry.try_push(Value::Integer(rowid.get()))?;
             Ok(Some(entry))
         })?;
-        if let (Some(entry), Some(sorter)) = (entry, entries.as_mut()) {
-            sorter.push(entry)?;
+        if let Some(entry) = entry {
+            entries.push(entry)?;
             seq += 1;
         }
     }
-    let shape = Shape {
-        terms: select.order_by.len(),
-        distinct: body.distinct,
-        skip,
-        remaining,
-    };
-    let mut group = Group {
-        body,
-        select,
-        calls: &calls,
-        accs: Vec::try_with_capacity_in(calls.len(), alloc.clone())?,
-        values: Vec::try_with_capacity_in(calls.len(), alloc.clone())?,
-        rows: Ordered::new(half, shape, alloc.clone()),
-        closed: 0,
-        out: Vec::new_in(alloc.clone()),
-        collations: Vec::new_in(alloc.clone()),
-    };
-    group.reset()?;
-    let Some(entries) = entries else {
-        if width == 0 {
-            group.close(&env.context())?;
-        }
-        return group.rows.finish();
+    group.distinct = match sorts.distinct.take() {
+        Some(input) => Some(input.finish(sorts.share)?),
+        None => None,
     };
     let mut entries = entries.finish()?;
-    // The group being fed: its keys and its first row.
+    // The group being fed: its keys, once it has a row.
     let mut keys: Row<A> = Vec::new_in(alloc.clone());
-    let mut first: Option<RowId> = None;
+    let mut started = false;
     while entries.advance()? {
         let entry = entries.current()?;
-        let rowid = match entry.column(width + 1)? {
-            ValueRef::Integer(r) => RowId::new(r),
+        let (seq, rowid) = match (entry.column(width)?, entry.column(width + 1)?) {
+            (ValueRef::Integer(s), ValueRef::Integer(r)) => (s, RowId::new(r)),
             _ => return Err(Error::Misuse("a group entry without its rowid")),
         };
-        let same = first.is_some() && same_group(&entry, &keys, &collations)?;
-        if !same {
-            if let Some(start) = first {
-                close_at(source, env, alias, &mut group, start)?;
+        if !(started && same_group(&entry, &keys, collations)?) {
+            if started {
+                close(source, env, alias, group)?;
                 group.reset()?;
             }
             copy_keys(&entry, width, &mut keys, &alloc)?;
-            first = Some(rowid);
+            started = true;
         }
         if !source.seek_rowid(rowid)? {
             return Err(Error::Misuse("a grouped row vanished"));
         }
-        source.with_row(env, alias, |ctx| group.feed(ctx))?;
+        source.with_row(env, alias, |ctx| group.feed(ctx, rowid, seq))?;
     }
-    if let Some(start) = first {
-        // A GROUP BY's bare columns read the group's first row, as
-        // SQLite's sorter delivers them; without GROUP BY, the last
-        // (where the source already is).
-        if width > 0 {
-            close_at(source, env, alias, &mut group, start)?;
-        } else {
-            source.with_row(env, alias, |ctx| group.close(ctx))?;
+    if started || width == 0 {
+        close(source, env, alias, group)?;
+    }
+    match group.distinct.take() {
+        Some(values) => values.finish(),
+        None => Ok(()),
+    }
+}
+
+/// Adds the value of each `DISTINCT` aggregate's argument on the row of
+/// `ctx`, numbered `seq`, in the group whose keys are `keys`.
+fn push_distinct<P: Platform, A: Allocator + Clone>(
+    calls: &Calls<'_, '_, A>,
+    input: &mut DistinctInput<'_, P, A>,
+    seq: i64,
+    keys: &[Value<A>],
+    ctx: &RowContext<'_, '_, A>,
+) -> Result<()> {
+    for (i, aggregate) in calls.aggregates.iter().enumerate() {
+        if aggregate.input != Input::Distinct {
+            continue;
         }
+        let arg = match &aggregate.call.args {
+            FunctionArgs::List(args) => args.first(),
+            FunctionArgs::Star => None,
+        };
+        let arg = arg.ok_or(Error::Misuse("a DISTINCT aggregate without its argument"))?;
+        input.push(seq, i, aggregate.collation, keys, evaluate(arg, ctx)?)?;
     }
-    group.rows.finish()
+    Ok(())
+}
+
+/// Closes `group` on the row its bare columns read.
+fn close<P: Platform, A: Allocator + Clone>(
+    source: &mut Source<'_, P, A>,
+    env: Env<'_, A>,
+    alias: Option<Ident<'_>>,
+    group: &mut Group<'_, '_, '_, '_, P, A>,
+) -> Result<()> {
+    match group.bare {
+        Some(rowid) => {
+            if !source.seek_rowid(rowid)? {
+                return Err(Error::Misuse("a grouped row vanished"));
+            }
+            source.with_row(env, alias, |ctx| group.close(ctx))
+        }
+        None => source.with_table(env, alias, |ctx| group.close(ctx)),
+    }
 }
 
 /// The sort keys of group entries: the group keys with `collations`,
@@ -282,18 +354,14 @@ fn copy_keys<A: Allocator + Clone>(
     Ok(())
 }
 
-/// Closes `group` on its first row, `start`.
-fn close_at<P: Platform, A: Allocator + Clone>(
-    source: &mut Source<'_, P, A>,
-    env: Env<'_, A>,
-    alias: Option<crate::sql::Ident<'_>>,
-    group: &mut Group<'_, '_, '_, '_, P, A>,
-    start: RowId,
-) -> Result<()> {
-    if !source.seek_rowid(start)? {
-        return Err(Error::Misuse("a grouped row vanished"));
-    }
-    source.with_row(env, alias, |ctx| group.close(ctx))
+/// Where the result rows of an aggregate query go.
+enum Output<'p, P: Platform, A: Allocator + Clone> {
+    /// The one row of a query without `GROUP BY`, `ORDER BY` or
+    /// `DISTINCT`, once closed (none when `HAVING` drops it).
+    One(Option<Row<A>>),
+    /// The sorting stage, rows laid out as it takes them (boxed: it is
+    /// many times the size of a row).
+    Sorted(Box<Ordered<'p, P, A>, A>),
 }
 
 /// The group being aggregated, and the rows of those closed.
@@ -303,9 +371,19 @@ struct Group<'g, 'q, 'a, 'p, P: Platform, A: Allocator + Clone> {
     calls: &'g Calls<'q, 'a, A>,
     accs: Vec<Acc<A>, A>,
     /// The aggregates' values once the group is closed.
-    values: Vec<Value<A>, A>,
-    /// Where the result rows go.
-    rows: Ordered<'p, P, A>,
+    results: Vec<Value<A>, A>,
+    /// The values of the `DISTINCT` aggregates, if any.
+    distinct: Option<DistinctValues<P::File, A>>,
+    /// Whether the query has a `min` or `max`, whose rows the bare
+    /// columns read.
+    picks: bool,
+    /// What the last `min` or `max` fed did: SQLite keeps it in one
+    /// register, which a row that feeds none (each a duplicate for its
+    /// `DISTINCT`) leaves as it was.
+    last_step: Step,
+    /// The row the bare columns read, once the group has one.
+    bare: Option<RowId>,
+    rows: Output<'p, P, A>,
     /// Result rows made so far: the next one's sequence number.
     closed: i64,
     out: Vec<Value<A>, A>,
@@ -317,42 +395,66 @@ impl<P: Platform, A: Allocator + Clone> Group<'_, '_, '_, '_, P, A> {
     /// Starts a new group.
     fn reset(&mut self) -> Result<()> {
         self.accs.clear();
-        for _ in self.calls.iter() {
+        for _ in self.calls.aggregates.iter() {
             self.accs.try_push(Acc::new())?;
         }
+        self.bare = None;
+        self.last_step = Step::Set;
         Ok(())
     }
 
-    /// Adds the current row to the group.
-    fn feed(&mut self, ctx: &RowContext<'_, '_, A>) -> Result<()> {
+    /// Adds the current row, `rowid`, numbered `seq`, to the group: to
+    /// each `DISTINCT` aggregate, its value when the row has one kept.
+    fn feed(&mut self, ctx: &RowContext<'_, '_, A>, rowid: RowId, seq: i64) -> Result<()> {
         let alloc = ctx.allocator();
-        for ((call, kind), acc) in self.calls.iter().zip(self.accs.iter_mut()) {
-            feed(*kind, call, acc, ctx, &alloc)?;
+        let aggregates = self.calls.aggregates.iter().zip(self.accs.iter_mut());
+        for (i, (aggregate, acc)) in aggregates.enumerate() {
+            let (kind, collation) = (aggregate.kind, aggregate.collation);
+            let step = match (aggregate.input, self.distinct.as_mut()) {
+                (Input::Distinct, Some(values)) => values.take(seq, i, collation, |value| {
+                    acc.add(kind, value, None, collation, &alloc)
+                })?,
+                (Input::Distinct, _) => {
+                    return Err(Error::Misuse("a DISTINCT aggregate without its values"));
+                }
+                (Input::Every, _) => Some(feed(kind, aggregate.call, collation, acc, ctx)?),
+            };
+            if let (Some(step), true) = (step, kind.picks_row()) {
+                self.last_step = step;
+            }
+        }
+        let load = if self.picks {
+            self.last_step == Step::Set
+        } else {
+            self.bare.is_none()
+        };
+        if load {
+            self.bare = Some(rowid);
         }
         Ok(())
     }
 
-    /// Ends the group on its last row (`ctx`): keeps its result row if it
-    /// passes `HAVING`.
-    fn close(&mut self, ctx: &RowContext<'_, '_, A>) -> Result<()> {
-        self.values.clear();
-        for ((_, kind), acc) in self.calls.iter().zip(self.accs.iter_mut()) {
+    /// Ends the group on the row its bare columns read (`ctx`): keeps its
+    /// result row if it passes `HAVING`.
+    fn close(&mut self, row: &RowContext<'_, '_, A>) -> Result<()> {
+        self.results.clear();
+        for (aggregate, acc) in self.calls.aggregates.iter().zip(self.accs.iter_mut()) {
             let acc = core::mem::replace(acc, Acc::new());
-            self.values.try_push(acc.finish(*kind))?;
+            self.results.try_push(acc.finish(aggregate.kind)?)?;
         }
-        let eval = Eval {
-            calls: self.calls,
-            values: &self.values,
-        };
+        let ctx = row.with_aggregates(Aggregated {
+            sites: &self.calls.sites,
+            values: &self.results,
+        });
         if let Some(having) = &self.body.having {
-            if truth(eval.value(having, ctx)?.as_ref()) != Some(true) {
+            if truth(evaluate(having, &ctx)?.as_ref()) != Some(true) {
                 return Ok(());
             }
         }
         self.out.clear();
         for column in self.body.columns.iter() {
             match column {
-                ResultColumn::Expr { expr, .. } => self.out.try_push(eval.value(expr, ctx)?)?,
+                ResultColumn::Expr { expr, .. } => self.out.try_push(evaluate(expr, &ctx)?)?,
                 ResultColumn::Star | ResultColumn::TableStar(_) => {
                     let table = ctx.table().ok_or(Error::Sql("no tables specified"))?;
                     for i in 0..table.column_count() {
@@ -363,121 +465,49 @@ impl<P: Platform, A: Allocator + Clone> Group<'_, '_, '_, '_, P, A> {
                 }
             }
         }
+        let rows = match &mut self.rows {
+            Output::One(row) => {
+                let out = core::mem::replace(&mut self.out, Vec::new_in(ctx.allocator()));
+                *row = Some(out);
+                return Ok(());
+            }
+            Output::Sorted(rows) => rows,
+        };
         let terms = &self.select.order_by;
-        if !self.rows.is_started() {
+        if !rows.is_started() {
             for term in terms.iter() {
                 self.collations
-                    .try_push(order::term_collation(&term.expr, self.body, ctx)?)?;
+                    .try_push(order::term_collation(&term.expr, self.body, &ctx)?)?;
             }
             let mut outputs = Vec::new_in(ctx.allocator());
-            order::output_collations(self.body, ctx, &mut outputs)?;
-            self.rows.start(terms, &self.collations, &outputs)?;
+            order::output_collations(self.body, &ctx, &mut outputs)?;
+            rows.start(terms, &self.collations, &outputs)?;
         }
         let seq = self.closed;
         let mut row = Vec::try_with_capacity_in(terms.len() + 1 + self.out.len(), ctx.allocator())?;
         for term in terms.iter() {
-            let key = if has_aggregate(&term.expr) {
-                eval.value(&term.expr, ctx)?
-            } else {
-                order::sort_key(&term.expr, self.body, ctx, &self.out)?
-            };
-            row.try_push(key)?;
+            row.try_push(order::sort_key(&term.expr, self.body, &ctx, &self.out)?)?;
         }
         row.try_push(Value::Integer(seq))?;
         for value in self.out.drain(..) {
             row.try_push(value)?;
         }
-        self.rows.push(row)?;
+        rows.push(row)?;
         self.closed += 1;
         Ok(())
     }
-}
 
-/// Evaluates expressions over a closed group: aggregate calls read their
-/// values, the rest is evaluated on the group's last row.
-struct Eval<'e, 'q, 'a, A: Allocator> {
-    calls: &'e Calls<'q, 'a, A>,
-    values: &'e [Value<A>],
-}
-
-impl<A: Allocator + Clone> Eval<'_, '_, '_, A> {
-    fn value(&self, expr: &Expr<'_, A>, ctx: &RowContext<'_, '_, A>) -> Result<Value<A>> {
-        let alloc = ctx.allocator();
-        if let Expr::Function(call) = expr {
-            let at = self.calls.iter().position(|(c, _)| {
-                core::ptr::eq(
-                    *c as *const _ as *const u8,
-                    &**call as *const _ as *const u8,
-                )
-            });
-            if let Some(value) = at.and_then(|i| self.values.get(i)) {
-                return Ok(value.try_clone()?);
-            }
-        }
-        if !has_aggregate(expr) {
-            return evaluate(expr, ctx);
-        }
-        let owned =
-            |v: ValueRef<'_>| -> Result<Value<A>> { Ok(Value::try_from_ref(v, alloc.clone())?) };
-        match expr {
-            Expr::Unary(op, inner) => {
-                let v = self.value(inner, ctx)?;
-                match op {
-                    UnaryOp::Not => owned(truth_value(truth(v.as_ref()).map(|b| !b))),
-                    UnaryOp::Neg => owned(negate(v.as_ref())),
-                    UnaryOp::Plus => Ok(v),
-                    UnaryOp::BitNot => Err(Error::Sql("this use of an aggregate is not supported")),
+    /// The query's rows, `skip` and `remaining` applied to one row.
+    fn finish(self, skip: u64, remaining: Option<u64>, alloc: &A) -> Result<Query<P::File, A>> {
+        match self.rows {
+            Output::Sorted(rows) => Ok(Query::Sorted(Box::into_inner(rows).finish()?)),
+            Output::One(row) => {
+                let mut rows = Vec::new_in(alloc.clone());
+                if let Some(row) = row.filter(|_| skip == 0 && remaining != Some(0)) {
+                    rows.try_push(row)?;
                 }
+                Ok(Query::Buffered { rows, next: 0 })
             }
-            Expr::Binary(b) => {
-                let l = self.value(&b.lhs, ctx)?;
-                let r = self.value(&b.rhs, ctx)?;
-                let (lv, rv) = (l.as_ref(), r.as_ref());
-                match b.op {
-                    BinaryOp::And => owned(truth_value(and(truth(lv), truth(rv)))),
-                    BinaryOp::Or => owned(truth_value(or(truth(lv), truth(rv)))),
-                    BinaryOp::Eq
-                    | BinaryOp::Ne
-                    | BinaryOp::Is
-                    | BinaryOp::IsNot
-                    | BinaryOp::Lt
-                    | BinaryOp::Le
-                    | BinaryOp::Gt
-                    | BinaryOp::Ge => {
-                        let affinity =
-                            comparison_affinity(affinity_of(&b.lhs, ctx), affinity_of(&b.rhs, ctx));
-                        let collation = [&b.lhs, &b.rhs]
-                            .into_iter()
-                            .find_map(|e| e.as_column())
-                            .map_or(Collation::Binary, |c| ctx.column_collation(c));
-                        let l = apply_comparison_affinity(lv, affinity);
-                        let r = apply_comparison_affinity(rv, affinity);
-                        owned(truth_value(comparison(
-                            b.op,
-                            l.as_ref(),
-                            r.as_ref(),
-                            collation,
-                        )))
-                    }
-                    BinaryOp::Add
-                    | BinaryOp::Sub
-                    | BinaryOp::Mul
-                    | BinaryOp::Div
-                    | BinaryOp::Rem => owned(arithmetic(b.op, lv, rv)),
-                    BinaryOp::Concat => concat(lv, rv, alloc.clone()),
-                    _ => Err(Error::Sql("this use of an aggregate is not supported")),
-                }
-            }
-            Expr::Literal(Literal::Null) => Ok(Value::Null),
-            _ => Err(Error::Sql("this use of an aggregate is not supported")),
         }
     }
-}
-
-/// The affinity a comparison sees for `expr`: a column's, else none.
-fn affinity_of<A: Allocator + Clone>(
-    expr: &Expr<'_, A>,
-    ctx: &RowContext<'_, '_, A>,
-) -> Option<Affinity> {
-    expr.as_column().map(|c| ctx.column_affinity(c))
 }

@@ -14,9 +14,11 @@
 //! - `source`: [`Source`](source::Source), the rows of a table a plan
 //!   visits (or the one empty row of a query without `FROM`), read
 //!   through a table cursor;
-//! - `select`, `aggregate`, `group`, `order`: queries; `ordered`, the
-//!   sorting stage of `ORDER BY`, `DISTINCT` and `GROUP BY` (over
-//!   `crate::sort`);
+//! - `select`, `group`, `order`: queries; `ordered`, the sorting stage
+//!   of `ORDER BY`, `DISTINCT` and `GROUP BY` (over `crate::sort`);
+//! - `aggregate`, `sum`, `calls`, `distinct`: the aggregate functions
+//!   (and the running sum of three of them), the aggregate calls of a
+//!   query, and the values a `DISTINCT` aggregate sees;
 //! - `insert`, `change` (`UPDATE` and `DELETE`), `ddl`: changes;
 //! - `store`: from a row's values to its stored record, encoded whole or
 //!   written to its pages straight from the values;
@@ -34,10 +36,12 @@
 
 pub(crate) mod aggregate;
 pub(crate) mod cache;
+pub(crate) mod calls;
 pub(crate) mod change;
 pub(crate) mod check;
 pub(crate) mod context;
 pub(crate) mod ddl;
+pub(crate) mod distinct;
 pub(crate) mod group;
 pub(crate) mod insert;
 pub(crate) mod order;
@@ -47,6 +51,7 @@ pub(crate) mod pragma;
 pub(crate) mod select;
 pub(crate) mod source;
 pub(crate) mod store;
+pub(crate) mod sum;
 pub(crate) mod transfer;
 
 use core::cell::Cell;

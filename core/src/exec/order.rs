@@ -18,6 +18,7 @@ use crate::alloc::{Allocator, TryClone, Vec};
 use crate::record::Collation;
 use crate::sql::eval::{Value, evaluate, explicit_collation};
 use crate::sql::{Expr, Literal, ResultColumn, Select, SelectBody};
+use crate::table::TableInfo;
 use crate::{Error, Result};
 
 use super::Env;
@@ -80,6 +81,34 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         }
     }
     ordered.finish()
+}
+
+/// Checks that each `ORDER BY` term of `select` that is a number names a
+/// result column of `body` (reading `table`), as SQLite does before it
+/// reads a row.
+pub(crate) fn check_terms<A: Allocator>(
+    select: &Select<'_, A>,
+    body: &SelectBody<'_, A>,
+    table: Option<&TableInfo<A>>,
+) -> Result<()> {
+    let width: usize = body
+        .columns
+        .iter()
+        .map(|c| match c {
+            ResultColumn::Expr { .. } => 1,
+            ResultColumn::Star | ResultColumn::TableStar(_) => {
+                table.map_or(0, |t| t.columns.columns.len())
+            }
+        })
+        .sum();
+    for term in select.order_by.iter() {
+        if let Some(Literal::Integer(k)) = term.expr.as_literal() {
+            if usize::try_from(*k).map_or(true, |k| k == 0 || k > width) {
+                return Err(Error::Sql("ORDER BY term out of range"));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The collation of each result column of `body` into `into` (see

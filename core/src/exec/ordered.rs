@@ -322,7 +322,7 @@ fn copy_keys<A: Allocator>(keys: &[SortKey], alloc: A) -> Result<Vec<SortKey, A>
 /// Whether the result columns of `current` (from column `from`) equal
 /// `last`'s, comparing as `DISTINCT` does (with `collations`, two NULLs
 /// equal).
-fn same_outputs<A: Allocator>(
+pub(crate) fn same_outputs<A: Allocator>(
     current: &Current<'_, A>,
     last: &[Value<A>],
     from: usize,
@@ -343,7 +343,7 @@ fn same_outputs<A: Allocator>(
 
 /// The row `current` as an owned row, its result columns (from `from`)
 /// also copied into `last` for the next comparison.
-fn keep<A: Allocator + Clone>(
+pub(crate) fn keep<A: Allocator + Clone>(
     current: Current<'_, A>,
     from: usize,
     last: &mut Row<A>,

@@ -1,7 +1,7 @@
 //! `SELECT` over one table (or none): result columns, `WHERE`, `LIMIT`
 //! and `OFFSET`, streamed row by row; `ORDER BY`, `DISTINCT` and `GROUP
 //! BY` sort up front and stream from the sort (see `order`, `group`,
-//! `ordered`), aggregates are computed up front (see `aggregate`).
+//! `ordered`), aggregates are computed up front (see `group`).
 //!
 //! Not supported here, each an `Error::Sql`: joins, subqueries in
 //! `FROM`, compound queries, `VALUES` as a query.
@@ -20,7 +20,7 @@ use super::context::RowContext;
 use super::ordered::{SortEnv, SortedQuery};
 use super::plan::{Access, choose};
 use super::source::Source;
-use super::{Env, aggregate, group, order};
+use super::{Env, calls, group, order};
 use crate::table::SchemaVersion;
 use crate::table::TableInfo;
 use crate::table::View;
@@ -184,21 +184,13 @@ pub(crate) fn start<'v, P: Platform, A: Allocator + Clone>(
     let body = body_of(select)?;
     let (skip, remaining) = limits(select, env)?;
     let source = open_source(view, body, env, slot)?;
+    order::check_terms(select, body, source.info())?;
     let sort = SortEnv {
         platform: view.platform(),
         budget: view.sort_budget(),
     };
-    if group::is_grouped(body) {
-        let rows = group::run(source, select, body, env, sort, skip, remaining)?;
-        return Ok(Query::Sorted(rows));
-    }
-    if aggregate::is_aggregate(body) {
-        let row = aggregate::run(source, body, env)?;
-        let mut rows = Vec::new_in(env.alloc.clone());
-        if skip == 0 && remaining != Some(0) {
-            rows.try_push(row)?;
-        }
-        return Ok(Query::Buffered { rows, next: 0 });
+    if calls::is_aggregate(body)? {
+        return group::run(source, select, body, env, sort, skip, remaining);
     }
     if !select.order_by.is_empty() || body.distinct {
         let rows = order::run(source, select, body, env, sort, skip, remaining)?;

@@ -263,6 +263,20 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
         }
     }
 
+    /// Runs `f` with a context that has the table (called `alias` in the
+    /// statement) in scope and no row current.
+    pub fn with_table<T>(
+        &self,
+        env: Env<'_, A>,
+        alias: Option<Ident<'_>>,
+        f: impl FnOnce(&RowContext<'_, '_, A>) -> Result<T>,
+    ) -> Result<T> {
+        match &self.table {
+            None => f(&env.context()),
+            Some((table, _)) => f(&env.context().with_table(table, alias)),
+        }
+    }
+
     /// Runs `f` with a context on the current row, the table called
     /// `alias` in the statement.
     pub fn with_row<T>(

@@ -68,7 +68,7 @@ pub use func::Scalar;
 pub use like::{glob, like};
 pub use num::NumText;
 pub use ops::{arithmetic, bitwise, concat};
-pub(crate) use resolve::explicit_collation;
+pub(crate) use resolve::{collation, explicit_collation};
 pub use value::Value;
 
 /// What an expression reads from outside itself.
@@ -106,6 +106,13 @@ pub trait EvalContext<A: Allocator + Clone> {
 
     /// The value bound to parameter `number` (NULL when unbound).
     fn param(&self, number: ParamNo) -> Result<ValueRef<'_>>;
+
+    /// The value of the aggregate `call` over the group whose result is
+    /// being computed; `None` where no group is (an aggregate there is a
+    /// misuse).
+    fn aggregate(&self, _call: &ast::FunctionCall<'_, A>) -> Option<ValueRef<'_>> {
+        None
+    }
 
     /// The next value of `random()`.
     fn random(&self) -> i64;

@@ -422,6 +422,9 @@ where
     A: Allocator + Clone,
     C: EvalContext<A>,
 {
+    if let Some(value) = ctx.aggregate(f) {
+        return Ok(Val::Ref(value));
+    }
     let FunctionArgs::List(args) = &f.args else {
         return Err(Error::Sql("misuse of aggregate function"));
     };
