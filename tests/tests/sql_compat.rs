@@ -687,9 +687,13 @@ fn grouping_seeks_and_pragmas_survive_every_allocation_failure() {
         &[],
     )
     .unwrap();
-    let queries: [(&str, usize); 5] = [
+    let queries: [(&str, usize); 6] = [
         (
             "SELECT name, count(*), sum(score) FROM t GROUP BY name HAVING count(*) > 0 ORDER BY 2 DESC, 1",
+            3,
+        ),
+        (
+            "SELECT name COLLATE NOCASE AS n, count(*) FROM t GROUP BY 1 ORDER BY n",
             3,
         ),
         ("SELECT DISTINCT name FROM t ORDER BY name", 3),

@@ -30,13 +30,14 @@ use crate::sql::{
     Affinity, BinaryOp, ColumnPos, Expr, FunctionArgs, FunctionCall, Literal, ResultColumn, Select,
     SelectBody, UnaryOp,
 };
-use crate::{Error, Result, RowId};
+use crate::{ByClause, Error, Result, RowId};
 
 use super::aggregate::{Acc, Kind, feed, kind_of};
 use super::context::RowContext;
 use super::ordered::{Ordered, Shape, SortEnv, SortedQuery};
 use super::select::{from_of, matches};
 use super::source::Source;
+use super::terms::{Term, resolve_terms};
 use super::{Env, order};
 use crate::sort::{Current, Row, SortKey, Sorter};
 
@@ -58,7 +59,7 @@ pub(crate) fn is_grouped<A: Allocator>(body: &SelectBody<'_, A>) -> bool {
 }
 
 /// Whether `expr` calls an aggregate.
-fn has_aggregate<A: Allocator>(expr: &Expr<'_, A>) -> bool {
+pub(crate) fn has_aggregate<A: Allocator>(expr: &Expr<'_, A>) -> bool {
     let mut found = false;
     walk(expr, &mut |_, _| {
         found = true;
@@ -142,6 +143,22 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         ..sort
     };
     let width = body.group_by.len();
+    let group_keys = resolve_terms(
+        body.group_by.iter(),
+        ByClause::Group,
+        body,
+        source.info(),
+        alias.as_ref(),
+        alloc.clone(),
+    )?;
+    let order_keys = resolve_terms(
+        select.order_by.iter().map(|t| &t.expr),
+        ByClause::Order,
+        body,
+        source.info(),
+        alias.as_ref(),
+        alloc.clone(),
+    )?;
     let mut collations = Vec::try_with_capacity_in(width, alloc.clone())?;
     let mut entries: Option<Sorter<'_, P, A>> = None;
     let mut seq: i64 = 0;
@@ -152,8 +169,8 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
                 return Ok(None);
             }
             if entries.is_none() {
-                for expr in body.group_by.iter() {
-                    collations.try_push(order::expr_collation(expr, ctx)?)?;
+                for key in group_keys.iter() {
+                    collations.try_push(key.collation(body, ctx)?)?;
                 }
                 entries = Some(Sorter::new(
                     half.platform,
@@ -163,8 +180,8 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
                 ));
             }
             let mut entry = Vec::try_with_capacity_in(width + 2, alloc.clone())?;
-            for expr in body.group_by.iter() {
-                entry.try_push(evaluate(expr, ctx)?)?;
+            for key in group_keys.iter() {
+                entry.try_push(key.evaluate(body, ctx)?)?;
             }
             entry.try_push(Value::Integer(seq))?;
             entry.try_push(Value::Integer(rowid.get()))?;
@@ -184,6 +201,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     let mut group = Group {
         body,
         select,
+        order_keys: &order_keys,
         calls: &calls,
         accs: Vec::try_with_capacity_in(calls.len(), alloc.clone())?,
         values: Vec::try_with_capacity_in(calls.len(), alloc.clone())?,
@@ -300,6 +318,8 @@ fn close_at<P: Platform, A: Allocator + Clone>(
 struct Group<'g, 'q, 'a, 'p, P: Platform, A: Allocator + Clone> {
     body: &'g SelectBody<'a, A>,
     select: &'g Select<'a, A>,
+    /// The `ORDER BY` terms, resolved.
+    order_keys: &'g [Term<'q, 'a, A>],
     calls: &'g Calls<'q, 'a, A>,
     accs: Vec<Acc<A>, A>,
     /// The aggregates' values once the group is closed.
@@ -365,9 +385,8 @@ impl<P: Platform, A: Allocator + Clone> Group<'_, '_, '_, '_, P, A> {
         }
         let terms = &self.select.order_by;
         if !self.rows.is_started() {
-            for term in terms.iter() {
-                self.collations
-                    .try_push(order::term_collation(&term.expr, self.body, ctx)?)?;
+            for key in self.order_keys.iter() {
+                self.collations.try_push(key.collation(self.body, ctx)?)?;
             }
             let mut outputs = Vec::new_in(ctx.allocator());
             order::output_collations(self.body, ctx, &mut outputs)?;
@@ -375,13 +394,13 @@ impl<P: Platform, A: Allocator + Clone> Group<'_, '_, '_, '_, P, A> {
         }
         let seq = self.closed;
         let mut row = Vec::try_with_capacity_in(terms.len() + 1 + self.out.len(), ctx.allocator())?;
-        for term in terms.iter() {
-            let key = if has_aggregate(&term.expr) {
-                eval.value(&term.expr, ctx)?
+        for key in self.order_keys.iter() {
+            let value = if has_aggregate(key.expr) {
+                eval.value(key.expr, ctx)?
             } else {
-                order::sort_key(&term.expr, self.body, ctx, &self.out)?
+                order::sort_key(key, ctx, &self.out)?
             };
-            row.try_push(key)?;
+            row.try_push(value)?;
         }
         row.try_push(Value::Integer(seq))?;
         for value in self.out.drain(..) {

@@ -22,7 +22,9 @@
 //!   written to its pages straight from the values;
 //! - `transfer`: when `INSERT INTO t SELECT * FROM s` copies the records
 //!   of `s` as they are stored (SQLite's transfer optimization);
-//! - `pragma`: the `PRAGMA`s, each computed whole into rows.
+//! - `pragma`: the `PRAGMA`s, each computed whole into rows;
+//! - `terms`: the result column an `ORDER BY` or `GROUP BY` term names
+//!   by number or alias.
 //!
 //! Invariants:
 //! - statements that change rows collect the rowids they change before
@@ -47,6 +49,7 @@ pub(crate) mod pragma;
 pub(crate) mod select;
 pub(crate) mod source;
 pub(crate) mod store;
+pub(crate) mod terms;
 pub(crate) mod transfer;
 
 use core::cell::Cell;

@@ -13,14 +13,14 @@ use crate::record::ValueRef;
 use crate::sql::eval::affinity::numeric_affinity;
 use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition};
 use crate::sql::{ColumnPos, Ident, ResultColumn, Select, SelectBody, SelectCore, TableRef};
-use crate::{Error, Result};
+use crate::{ByClause, Error, Result};
 
 use super::check::columns_exist;
 use super::context::RowContext;
 use super::ordered::{SortEnv, SortedQuery};
 use super::plan::{Access, choose};
 use super::source::Source;
-use super::{Env, aggregate, group, order};
+use super::{Env, aggregate, group, order, terms};
 use crate::table::SchemaVersion;
 use crate::table::TableInfo;
 use crate::table::View;
@@ -155,7 +155,7 @@ pub(crate) fn open_source<'s, 'v, P: Platform, A: Allocator + Clone>(
 }
 
 /// Checks the column names of the result columns and `WHERE` of `body`.
-fn check_body<A: Allocator>(
+fn check_body<A: Allocator + Clone>(
     body: &SelectBody<'_, A>,
     table: &TableInfo<A>,
     alias: Option<&Ident<'_>>,
@@ -165,8 +165,14 @@ fn check_body<A: Allocator>(
             columns_exist(expr, Some(table), alias)?;
         }
     }
-    for expr in body.where_clause.iter().chain(body.group_by.iter()) {
-        columns_exist(expr, Some(table), alias)?;
+    if let Some(clause) = &body.where_clause {
+        columns_exist(clause, Some(table), alias)?;
+    }
+    for (i, expr) in body.group_by.iter().enumerate() {
+        // A term that names a result column was checked as one.
+        if terms::named_output(i + 1, expr, ByClause::Group, body, Some(table), alias)?.is_none() {
+            columns_exist(expr, Some(table), alias)?;
+        }
     }
     match &body.having {
         Some(clause) => columns_exist(clause, Some(table), alias),
@@ -184,6 +190,8 @@ pub(crate) fn start<'v, P: Platform, A: Allocator + Clone>(
     let body = body_of(select)?;
     let (skip, remaining) = limits(select, env)?;
     let source = open_source(view, body, env, slot)?;
+    let alias = from_of(body)?.and_then(|(_, a)| a);
+    terms::check(select, body, source.info(), alias.as_ref())?;
     let sort = SortEnv {
         platform: view.platform(),
         budget: view.sort_budget(),
