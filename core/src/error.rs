@@ -65,6 +65,10 @@ pub enum Error {
     /// A constraint (UNIQUE, NOT NULL, ...) would be violated.
     #[error("constraint failed: {0}")]
     Constraint(&'static str),
+    /// A `CHECK` constraint is false for a row, named as SQLite names it:
+    /// by its `CONSTRAINT` name, else by its text.
+    #[error("constraint failed: CHECK constraint failed: {0}")]
+    Check(ConstraintName),
     /// SQL text that does not parse, with where in the text it went wrong.
     #[error("SQL error: {0}")]
     Syntax(crate::sql::SqlError),
@@ -94,6 +98,66 @@ pub enum Error {
     /// The API was used in a way it does not allow.
     #[error("bad parameter or other API misuse: {0}")]
     Misuse(&'static str),
+}
+
+/// A constraint's name held in the error itself, so reporting it needs
+/// no memory: up to [`ConstraintName::CAPACITY`] bytes, a longer name
+/// cut at a character boundary and shown ending in "...". The capacity
+/// is what fits without making [`Error`] larger.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct ConstraintName {
+    /// The bytes kept; the high bit set when the name was cut.
+    len: u8,
+    bytes: [u8; ConstraintName::CAPACITY],
+}
+
+impl ConstraintName {
+    /// The most bytes of a name kept.
+    pub const CAPACITY: usize = 22;
+
+    /// The bit of `len` that says the name was cut.
+    const CUT: u8 = 0x80;
+
+    /// `name`, cut to the capacity when longer.
+    pub fn new(name: &str) -> Self {
+        let mut len = name.len().min(Self::CAPACITY);
+        while !name.is_char_boundary(len) {
+            len -= 1;
+        }
+        let mut bytes = [0; Self::CAPACITY];
+        let kept = name.as_bytes().get(..len).unwrap_or_default();
+        if let Some(slot) = bytes.get_mut(..len) {
+            slot.copy_from_slice(kept);
+        }
+        let cut = if len < name.len() { Self::CUT } else { 0 };
+        ConstraintName {
+            len: len as u8 | cut,
+            bytes,
+        }
+    }
+
+    /// The name as kept.
+    pub fn as_str(&self) -> &str {
+        let len = usize::from(self.len & !Self::CUT);
+        let kept = self.bytes.get(..len).unwrap_or_default();
+        core::str::from_utf8(kept).unwrap_or_default()
+    }
+}
+
+impl core::fmt::Display for ConstraintName {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())?;
+        if self.len & Self::CUT != 0 {
+            f.write_str("...")?;
+        }
+        Ok(())
+    }
+}
+
+impl core::fmt::Debug for ConstraintName {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
 }
 
 /// The clause an out-of-range term is in.
@@ -160,7 +224,7 @@ impl Error {
             Error::Corrupt { .. } => 11,
             Error::Full => 13,
             Error::CantOpen(_) => 14,
-            Error::Constraint(_) => 19,
+            Error::Constraint(_) | Error::Check(_) => 19,
             Error::Misuse(_) => 21,
             Error::NotADatabase(_) => 26,
         }
@@ -271,6 +335,25 @@ mod tests {
                 std::format!("SQL error: {words} term out of range - should be between 1 and 2")
             );
         }
+    }
+
+    #[test]
+    fn check_failures_name_their_constraint_without_memory() {
+        extern crate std;
+        use std::string::ToString;
+        let short = Error::Check(ConstraintName::new("typeof(x)='integer'"));
+        assert_eq!(
+            short.to_string(),
+            "constraint failed: CHECK constraint failed: typeof(x)='integer'"
+        );
+        assert_eq!(short.code(), 19);
+        let long = ConstraintName::new("length(name) BETWEEN 1 AND 100");
+        assert_eq!(long.to_string(), "length(name) BETWEEN 1...");
+        let accent = ConstraintName::new("aaaaaaaaaaaaaaaaaaaaaé");
+        assert_eq!(accent.to_string(), "aaaaaaaaaaaaaaaaaaaaa...");
+        // The name fits beside the other variants: errors stay as small
+        // as they were.
+        assert_eq!(core::mem::size_of::<Error>(), 32);
     }
 
     #[test]

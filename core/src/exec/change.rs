@@ -30,6 +30,7 @@ use crate::{Error, Result, RowId};
 
 use super::Env;
 use super::check::columns_exist;
+use super::checks::Checks;
 use super::context::{RowContext, rowid_value};
 use super::insert::column_named;
 use super::plan::{Plan, choose};
@@ -138,6 +139,7 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
             Ok(update_order(table, plan, &columns, conflict))
         },
     )?;
+    let checks = Checks::load(&table, env)?;
     let mut record = env.scratch.record(&alloc);
     let mut values = env.scratch.values(&alloc);
     // A `zeroblob(N)` assigned is stored without its N bytes: the columns
@@ -176,7 +178,8 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
         let same_rowid = new_rowid.as_ref() == rowid_value(rowid);
         // Prepared before anything changes: a row `OR IGNORE` skips for a
         // NOT NULL column stays as it was.
-        let Some(new_rowid) = prepare_row(w, &table, Some(new_rowid), &mut values, conflict)?
+        let Some(new_rowid) =
+            prepare_row(w, &table, &checks, Some(new_rowid), &mut values, conflict)?
         else {
             continue;
         };
@@ -207,6 +210,7 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
             changed += 1;
         }
     }
+    drop(checks);
     env.tables.put(table);
     env.scratch.put(columns, values, record);
     env.scratch.put_rowids(rowids.into_buffer());

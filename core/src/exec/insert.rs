@@ -7,7 +7,8 @@
 //! rowid (after INTEGER affinity; anything but an integer is a datatype
 //! mismatch); without one the rowid is one above the largest; a NULL in a
 //! `NOT NULL` column fails, skips the row under `OR IGNORE`, or takes the
-//! column's default under `OR REPLACE` when there is one. A
+//! column's default under `OR REPLACE` when there is one; a false `CHECK`
+//! fails, or skips the row under `OR IGNORE`. A
 //! `zeroblob(N)` value is stored without its N bytes being held. When
 //! the query of `INSERT ... SELECT` reads the table written, its rows
 //! are all read before the first is stored, so it sees the table as it
@@ -23,6 +24,7 @@ use crate::{Error, Result};
 
 use super::Env;
 use super::check::columns_exist;
+use super::checks::Checks;
 use super::select::{self, assign, load_table};
 use super::store::{is_zeroblob_call, store_row};
 use super::transfer;
@@ -69,6 +71,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         }
     };
     let ctx = env.context();
+    let checks = Checks::load(&table, env)?;
     let mut record = env.scratch.record(&alloc);
     let mut values = env.scratch.values(&alloc);
     // A `zeroblob(N)` value is stored without its N bytes: the columns
@@ -123,6 +126,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         let stored = store_row(
             w,
             &table,
+            &checks,
             rowid,
             &mut values,
             &mut zeros,
@@ -133,6 +137,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             changed += 1;
         }
     }
+    drop(checks);
     env.tables.put(table);
     env.scratch.put(targets, values, record);
     Ok(changed)
@@ -154,11 +159,13 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
     env: Env<'_, A>,
 ) -> Result<usize> {
     let alloc = env.alloc.clone();
+    let checks = Checks::load(table, env)?;
     let mut values = env.scratch.values(&alloc);
     let mut record = env.scratch.record(&alloc);
     let mut row = Vec::new_in(alloc.clone());
     let mut stored = Stored {
         table,
+        checks: &checks,
         targets,
         untargeted: untargeted(table, targets),
         conflict,
@@ -257,6 +264,7 @@ fn spooled<P: Platform, A: Allocator + Clone>(
 /// row to the next.
 struct Stored<'s, A: Allocator + Clone> {
     table: &'s TableInfo<A>,
+    checks: &'s Checks<'s, A>,
     targets: &'s [ColumnPos],
     /// Whether some column is not a target, and so takes its default.
     untargeted: bool,
@@ -300,6 +308,7 @@ impl<A: Allocator + Clone> Stored<'_, A> {
         store_row(
             w,
             self.table,
+            self.checks,
             rowid,
             self.values,
             &mut [],

@@ -8,6 +8,7 @@
 //! - `cache`: the table a prepared statement read last, kept for its next
 //!   run while the schema stays the same;
 //! - `check`: every column named exists, checked before any row is read;
+//! - `checks`: the `CHECK` constraints a row must meet to be stored;
 //! - `context`: the expression context that reads a row's columns;
 //! - `plan`: which part of a table a `WHERE` clause needs (a rowid seek,
 //!   a rowid range, an index equality or range seek, or a scan);
@@ -38,6 +39,7 @@ pub(crate) mod aggregate;
 pub(crate) mod cache;
 pub(crate) mod change;
 pub(crate) mod check;
+pub(crate) mod checks;
 pub(crate) mod context;
 pub(crate) mod ddl;
 pub(crate) mod group;

@@ -1,8 +1,8 @@
 //! From a row's values to its stored record, for `INSERT` and `UPDATE`:
 //! every value takes its column's affinity, a whole real in a REAL column
 //! is stored as an integer (see `stored_real`), the rowid alias is stored
-//! as NULL and its value becomes the rowid, `NOT NULL` is checked
-//! ([`prepare_row`]); then the record is either encoded into a buffer
+//! as NULL and its value becomes the rowid, `NOT NULL` and `CHECK` (see
+//! `checks`) are checked ([`prepare_row`]); then the record is either encoded into a buffer
 //! (one that stays on its page) or, when it spills to overflow pages or
 //! holds a `zeroblob`, written to its pages straight from the values
 //! ([`with_record`]).
@@ -25,6 +25,8 @@ use crate::sql::{Affinity, Conflict, Expr};
 use crate::table::{TableInfo, Writer, is_indexed, with_gathered, with_value_refs};
 use crate::{Error, Result, RowId};
 
+use super::checks::{Checks, Verdict};
+
 /// How [`with_record`] hands a row's record over.
 pub(crate) enum Record<'f, 'v> {
     /// Encoded whole into the record buffer.
@@ -37,16 +39,18 @@ pub(crate) enum Record<'f, 'v> {
 /// when given, else under a new rowid. Returns `false` when `OR IGNORE`
 /// skipped it. `zeros` is empty, or one per column (see the module
 /// invariants); `record` is scratch space.
+#[allow(clippy::too_many_arguments)] // each is one part of the row's storing
 pub(crate) fn store_row<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
     table: &TableInfo<A>,
+    checks: &Checks<'_, A>,
     rowid: Option<Value<A>>,
     values: &mut Vec<Value<A>, A>,
     zeros: &mut [Option<usize>],
     conflict: Conflict,
     record: &mut Vec<u8, A>,
 ) -> Result<bool> {
-    let Some(rowid) = prepare_row(w, table, rowid, values, conflict)? else {
+    let Some(rowid) = prepare_row(w, table, checks, rowid, values, conflict)? else {
         return Ok(false);
     };
     with_record(
@@ -148,11 +152,12 @@ pub(crate) fn is_zeroblob_call<A: Allocator>(expr: &Expr<'_, A>) -> bool {
 }
 
 /// Gives `values` (one per column of `table`) their columns' affinities
-/// and checks `NOT NULL`: returns the row's rowid (`rowid` when given,
-/// else a new one), or `None` when `OR IGNORE` skips the row.
+/// and checks `NOT NULL` and `checks`: returns the row's rowid (`rowid`
+/// when given, else a new one), or `None` when `OR IGNORE` skips the row.
 pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
     w: &Writer<'_, '_, P, A>,
     table: &TableInfo<A>,
+    checks: &Checks<'_, A>,
     rowid: Option<Value<A>>,
     values: &mut Vec<Value<A>, A>,
     conflict: Conflict,
@@ -196,7 +201,13 @@ pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
             return Err(Error::Sql("generated columns are not supported"));
         }
     }
-    Ok(Some(rowid))
+    match checks.verify(rowid, values)? {
+        Verdict::Pass => Ok(Some(rowid)),
+        // SQLite resolves a failed CHECK by IGNORE alone: REPLACE has
+        // no other row to delete, so it fails as ABORT does.
+        Verdict::Fail(_) if conflict == Conflict::Ignore => Ok(None),
+        Verdict::Fail(name) => Err(Error::Check(name)),
+    }
 }
 
 /// The value `value` becomes in a column of `affinity`; `None` when it

@@ -1,7 +1,8 @@
 //! [`TableInfo`]: what the table layer and the executor need to know
 //! about one table, read from the schema when a statement starts: its
 //! root, its columns with their affinity, `NOT NULL` and `DEFAULT`, the
-//! rowid alias, and every index with the rule its keys compare by.
+//! rowid alias, every index with the rule its keys compare by, and the
+//! text its `CHECK` constraints are read from.
 //!
 //! Invariant: defaults are evaluated once, here, as constants (SQLite
 //! allows only constant defaults); a default that is not constant is an
@@ -11,7 +12,10 @@ use crate::alloc::{Allocator, String, Vec};
 use crate::record::KeyColumn;
 use crate::schema::{IndexColumns, Schema, TableColumns, index_columns_of, parse_stored};
 use crate::sql::eval::{ConstantContext, Value, evaluate};
-use crate::sql::{Affinity, ColumnConstraintKind, ColumnDef, Ident, Stmt, TableBody, affinity_of};
+use crate::sql::{
+    Affinity, ColumnConstraintKind, ColumnDef, Ident, Stmt, TableBody, TableConstraintKind,
+    affinity_of,
+};
 use crate::{Error, PageNo, Result};
 
 /// Which schema a [`TableInfo`] was read from (see `exec::cache`).
@@ -57,6 +61,9 @@ pub(crate) struct TableInfo<A: Allocator> {
     pub meta: Vec<ColumnMeta<A>, A>,
     /// Its indexes.
     pub indexes: Vec<IndexInfo<A>, A>,
+    /// Its `CREATE TABLE` statement when it declares a `CHECK`, which is
+    /// parsed again where rows are checked (a tree borrows its text).
+    pub check_sql: Option<String<A>>,
     /// The schema it was read from, when known (see `cache`).
     pub version: Option<SchemaVersion>,
 }
@@ -75,7 +82,7 @@ impl<A: Allocator + Clone> TableInfo<A> {
             .ok_or(Error::Sql("table without SQL"))?;
         // One parse serves both the schema's description and the storage
         // rules, so the two cannot disagree about the columns.
-        let (columns, meta) = {
+        let (columns, meta, has_checks) = {
             let parsed = parse_stored(sql, alloc.clone())?;
             let Stmt::CreateTable(create) = &parsed.stmt else {
                 return Err(Error::Sql("table SQL is not CREATE TABLE"));
@@ -84,7 +91,15 @@ impl<A: Allocator + Clone> TableInfo<A> {
             let TableBody::Columns { columns: defs, .. } = &create.body else {
                 return Err(Error::Sql("CREATE TABLE ... AS SELECT is not supported"));
             };
-            (columns, column_meta(defs, alloc.clone())?)
+            (
+                columns,
+                column_meta(defs, alloc.clone())?,
+                has_check(&create.body),
+            )
+        };
+        let check_sql = match has_checks {
+            true => Some(String::try_from_str_in(sql, alloc.clone())?),
+            false => None,
         };
         let mut indexes = Vec::new_in(alloc.clone());
         for index in schema.indexes_of(&entry.name) {
@@ -112,6 +127,7 @@ impl<A: Allocator + Clone> TableInfo<A> {
             columns,
             meta,
             indexes,
+            check_sql,
             version: None,
         })
     }
@@ -128,6 +144,27 @@ impl<A: Allocator> TableInfo<A> {
     pub fn is(&self, name: &Ident<'_>, version: SchemaVersion) -> bool {
         self.version == Some(version) && name.eq_ignore_ascii_case(&self.name)
     }
+}
+
+/// Whether `body` declares a `CHECK` constraint.
+fn has_check<A: Allocator>(body: &TableBody<'_, A>) -> bool {
+    let TableBody::Columns {
+        columns,
+        constraints,
+        ..
+    } = body
+    else {
+        return false;
+    };
+    let on_column = columns.iter().any(|c| {
+        c.constraints
+            .iter()
+            .any(|k| matches!(k.kind, ColumnConstraintKind::Check(_)))
+    });
+    on_column
+        || constraints
+            .iter()
+            .any(|k| matches!(k.kind, TableConstraintKind::Check(_)))
 }
 
 /// The storage rules of each column `defs` declares.
