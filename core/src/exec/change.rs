@@ -34,9 +34,10 @@ use super::checks::Checks;
 use super::context::{RowContext, rowid_value};
 use super::insert::column_named;
 use super::plan::{Plan, choose};
+use super::rowids::Rowids;
 use super::select::{assign, load_table};
 use super::source::Source;
-use super::store::{Record, is_zeroblob_call, prepare_row, with_record};
+use super::store::{Record, Rules, is_zeroblob_call, prepare_row, with_record};
 use crate::sort::{RowIdStream, RowIds, RowOrder};
 use crate::table::Writer;
 use crate::table::{IndexInfo, TableInfo};
@@ -139,7 +140,10 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
             Ok(update_order(table, plan, &columns, conflict))
         },
     )?;
-    let checks = Checks::load(&table, env)?;
+    let mut rules = Rules {
+        checks: Checks::load(&table, env)?,
+        rowids: Rowids::plain(env),
+    };
     let mut record = env.scratch.record(&alloc);
     let mut values = env.scratch.values(&alloc);
     // A `zeroblob(N)` assigned is stored without its N bytes: the columns
@@ -178,8 +182,14 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
         let same_rowid = new_rowid.as_ref() == rowid_value(rowid);
         // Prepared before anything changes: a row `OR IGNORE` skips for a
         // NOT NULL column stays as it was.
-        let Some(new_rowid) =
-            prepare_row(w, &table, &checks, Some(new_rowid), &mut values, conflict)?
+        let Some(new_rowid) = prepare_row(
+            w,
+            &table,
+            &mut rules,
+            Some(new_rowid),
+            &mut values,
+            conflict,
+        )?
         else {
             continue;
         };
@@ -210,7 +220,7 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
             changed += 1;
         }
     }
-    drop(checks);
+    drop(rules);
     env.tables.put(table);
     env.scratch.put(columns, values, record);
     env.scratch.put_rowids(rowids.into_buffer());

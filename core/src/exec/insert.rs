@@ -25,8 +25,9 @@ use crate::{Error, Result};
 use super::Env;
 use super::check::columns_exist;
 use super::checks::Checks;
+use super::rowids::Rowids;
 use super::select::{self, assign, load_table};
-use super::store::{is_zeroblob_call, store_row};
+use super::store::{Rules, is_zeroblob_call, store_row};
 use super::transfer;
 use crate::sort::{Current, Sorter};
 use crate::table::TableInfo;
@@ -71,7 +72,10 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         }
     };
     let ctx = env.context();
-    let checks = Checks::load(&table, env)?;
+    let mut rules = Rules {
+        checks: Checks::load(&table, env)?,
+        rowids: Rowids::begin(w, &table, env)?,
+    };
     let mut record = env.scratch.record(&alloc);
     let mut values = env.scratch.values(&alloc);
     // A `zeroblob(N)` value is stored without its N bytes: the columns
@@ -126,7 +130,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         let stored = store_row(
             w,
             &table,
-            &checks,
+            &mut rules,
             rowid,
             &mut values,
             &mut zeros,
@@ -137,7 +141,8 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             changed += 1;
         }
     }
-    drop(checks);
+    rules.rowids.end(w, &table)?;
+    drop(rules);
     env.tables.put(table);
     env.scratch.put(targets, values, record);
     Ok(changed)
@@ -159,13 +164,16 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
     env: Env<'_, A>,
 ) -> Result<usize> {
     let alloc = env.alloc.clone();
-    let checks = Checks::load(table, env)?;
+    let mut rules = Rules {
+        checks: Checks::load(table, env)?,
+        rowids: Rowids::begin(w, table, env)?,
+    };
     let mut values = env.scratch.values(&alloc);
     let mut record = env.scratch.record(&alloc);
     let mut row = Vec::new_in(alloc.clone());
     let mut stored = Stored {
         table,
-        checks: &checks,
+        rules: &mut rules,
         targets,
         untargeted: untargeted(table, targets),
         conflict,
@@ -179,7 +187,9 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
         streamed(w, query, env, &mut stored, &mut row)
     };
     env.scratch.put_values(values, record);
-    changed
+    let changed = changed?;
+    rules.rowids.end(w, table)?;
+    Ok(changed)
 }
 
 /// Whether `query` may read `table`. The executor refuses joins,
@@ -198,7 +208,7 @@ fn streamed<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
     query: &Select<'_, A>,
     env: Env<'_, A>,
-    stored: &mut Stored<'_, A>,
+    stored: &mut Stored<'_, '_, A>,
     row: &mut Vec<Value<A>, A>,
 ) -> Result<usize> {
     let view = w.view();
@@ -218,7 +228,7 @@ fn spooled<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
     query: &Select<'_, A>,
     env: Env<'_, A>,
-    stored: &mut Stored<'_, A>,
+    stored: &mut Stored<'_, '_, A>,
     row: &mut Vec<Value<A>, A>,
 ) -> Result<usize> {
     let alloc = env.alloc.clone();
@@ -262,9 +272,9 @@ fn spooled<P: Platform, A: Allocator + Clone>(
 
 /// What storing a selected row needs, with the buffers reused from one
 /// row to the next.
-struct Stored<'s, A: Allocator + Clone> {
+struct Stored<'s, 'r, A: Allocator + Clone> {
     table: &'s TableInfo<A>,
-    checks: &'s Checks<'s, A>,
+    rules: &'s mut Rules<'r, A>,
     targets: &'s [ColumnPos],
     /// Whether some column is not a target, and so takes its default.
     untargeted: bool,
@@ -274,7 +284,7 @@ struct Stored<'s, A: Allocator + Clone> {
     alloc: &'s A,
 }
 
-impl<A: Allocator + Clone> Stored<'_, A> {
+impl<A: Allocator + Clone> Stored<'_, '_, A> {
     /// Stores `row` (one value per target); `false` when `OR IGNORE`
     /// skipped it. Values are swapped between `row` and the row stored
     /// rather than copied, so each slot's buffer serves the next row.
@@ -308,7 +318,7 @@ impl<A: Allocator + Clone> Stored<'_, A> {
         store_row(
             w,
             self.table,
-            self.checks,
+            self.rules,
             rowid,
             self.values,
             &mut [],

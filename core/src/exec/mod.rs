@@ -19,6 +19,8 @@
 //!   sorting stage of `ORDER BY`, `DISTINCT` and `GROUP BY` (over
 //!   `crate::sort`);
 //! - `insert`, `change` (`UPDATE` and `DELETE`), `ddl`: changes;
+//! - `rowids`: the rowid of a row stored without one (`AUTOINCREMENT`'s
+//!   `sqlite_sequence` included);
 //! - `store`: from a row's values to its stored record, encoded whole or
 //!   written to its pages straight from the values;
 //! - `transfer`: when `INSERT INTO t SELECT * FROM s` copies the records
@@ -48,6 +50,7 @@ pub(crate) mod order;
 pub(crate) mod ordered;
 pub(crate) mod plan;
 pub(crate) mod pragma;
+pub(crate) mod rowids;
 pub(crate) mod select;
 pub(crate) mod source;
 pub(crate) mod store;

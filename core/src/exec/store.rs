@@ -26,6 +26,7 @@ use crate::table::{TableInfo, Writer, is_indexed, with_gathered, with_value_refs
 use crate::{Error, Result, RowId};
 
 use super::checks::{Checks, Verdict};
+use super::rowids::Rowids;
 
 /// How [`with_record`] hands a row's record over.
 pub(crate) enum Record<'f, 'v> {
@@ -43,14 +44,14 @@ pub(crate) enum Record<'f, 'v> {
 pub(crate) fn store_row<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
     table: &TableInfo<A>,
-    checks: &Checks<'_, A>,
+    rules: &mut Rules<'_, A>,
     rowid: Option<Value<A>>,
     values: &mut Vec<Value<A>, A>,
     zeros: &mut [Option<usize>],
     conflict: Conflict,
     record: &mut Vec<u8, A>,
 ) -> Result<bool> {
-    let Some(rowid) = prepare_row(w, table, checks, rowid, values, conflict)? else {
+    let Some(rowid) = prepare_row(w, table, rules, rowid, values, conflict)? else {
         return Ok(false);
     };
     with_record(
@@ -151,13 +152,23 @@ pub(crate) fn is_zeroblob_call<A: Allocator>(expr: &Expr<'_, A>) -> bool {
     matches!(expr, Expr::Function(f) if Scalar::lookup(&f.name) == Some(Scalar::ZeroBlob))
 }
 
+/// What storing one statement's rows keeps from row to row: the
+/// table's `CHECK` constraints and where new rowids come from.
+pub(crate) struct Rules<'t, A: Allocator + Clone> {
+    /// The `CHECK` constraints.
+    pub checks: Checks<'t, A>,
+    /// The new rowids.
+    pub rowids: Rowids<'t, A>,
+}
+
 /// Gives `values` (one per column of `table`) their columns' affinities
-/// and checks `NOT NULL` and `checks`: returns the row's rowid (`rowid`
-/// when given, else a new one), or `None` when `OR IGNORE` skips the row.
+/// and checks `NOT NULL` and the `CHECK`s of `rules`: returns the row's
+/// rowid (`rowid` when given, else a new one from `rules`), or `None`
+/// when `OR IGNORE` skips the row.
 pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
     w: &Writer<'_, '_, P, A>,
     table: &TableInfo<A>,
-    checks: &Checks<'_, A>,
+    rules: &mut Rules<'_, A>,
     rowid: Option<Value<A>>,
     values: &mut Vec<Value<A>, A>,
     conflict: Conflict,
@@ -169,8 +180,9 @@ pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
             ValueRef::Integer(i) => RowId::new(i),
             _ => return Err(Error::Sql("datatype mismatch")),
         },
-        None => w.max_rowid(table)?.checked_next().ok_or(Error::Full)?,
+        None => rules.rowids.next(w, table)?,
     };
+    rules.rowids.saw(rowid);
     for (i, (value, meta)) in values.iter_mut().zip(table.meta.iter()).enumerate() {
         if table.columns.rowid_alias == Some(i) {
             *value = Value::Null;
@@ -201,7 +213,7 @@ pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
             return Err(Error::Sql("generated columns are not supported"));
         }
     }
-    match checks.verify(rowid, values)? {
+    match rules.checks.verify(rowid, values)? {
         Verdict::Pass => Ok(Some(rowid)),
         // SQLite resolves a failed CHECK by IGNORE alone: REPLACE has
         // no other row to delete, so it fails as ABORT does.

@@ -217,6 +217,11 @@ impl<A: Allocator + Clone> TableColumns<A> {
             };
             table_key(&mut table, key, primary, &mut has_primary_key, &alloc)?;
         }
+        if table.autoincrement && table.rowid_alias.is_none() {
+            return Err(Error::Sql(
+                "AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY",
+            ));
+        }
         Ok(table)
     }
 }
