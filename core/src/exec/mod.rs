@@ -26,6 +26,7 @@
 //! - `transfer`: when `INSERT INTO t SELECT * FROM s` copies the records
 //!   of `s` as they are stored (SQLite's transfer optimization);
 //! - `pragma`: the `PRAGMA`s, each computed whole into rows;
+//!   `pragma_indexes`: those that describe indexes;
 //! - `terms`: the result column an `ORDER BY` or `GROUP BY` term names
 //!   by number or alias.
 //!
@@ -50,6 +51,7 @@ pub(crate) mod order;
 pub(crate) mod ordered;
 pub(crate) mod plan;
 pub(crate) mod pragma;
+pub(crate) mod pragma_indexes;
 pub(crate) mod rowids;
 pub(crate) mod select;
 pub(crate) mod source;
