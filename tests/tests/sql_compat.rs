@@ -687,7 +687,7 @@ fn grouping_seeks_and_pragmas_survive_every_allocation_failure() {
         &[],
     )
     .unwrap();
-    let queries: [(&str, usize); 6] = [
+    let queries: [(&str, usize); 8] = [
         (
             "SELECT name, count(*), sum(score) FROM t GROUP BY name HAVING count(*) > 0 ORDER BY 2 DESC, 1",
             3,
@@ -698,6 +698,8 @@ fn grouping_seeks_and_pragmas_survive_every_allocation_failure() {
         ),
         ("SELECT DISTINCT name FROM t ORDER BY name", 3),
         ("SELECT id, score FROM t WHERE name = 'a'", 2),
+        ("SELECT id FROM t INDEXED BY tn WHERE name = 'a'", 2),
+        ("SELECT type, name, sql FROM sqlite_schema", 2),
         ("PRAGMA table_info(t)", 3),
         ("PRAGMA integrity_check", 1),
     ];

@@ -153,6 +153,9 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
                 .iter()
                 .position(|c| c.name.eq_ignore_ascii_case(column))
                 .ok_or(Error::Sql("no such column"))?;
+            if access == BlobAccess::ReadWrite {
+                info.check_writable()?;
+            }
             if access == BlobAccess::ReadWrite && is_indexed(&info, index) {
                 return Err(Error::Sql("cannot open indexed column for writing"));
             }

@@ -32,7 +32,7 @@ use crate::sql::{Parsed, Stmt};
 use crate::{Error, Result};
 
 use crate::exec::cache::{Scratch, TableCache};
-use crate::exec::plan::shape;
+use crate::exec::plan::{Indexes, shape};
 use crate::exec::select::{self, Query};
 use crate::exec::source::Source;
 use crate::exec::{Env, change, ddl, insert, pragma};
@@ -293,7 +293,8 @@ fn explain<P: Platform, A: Allocator + Clone>(
         match source.info() {
             Some(table) => {
                 let alias = select::from_of(body)?.and_then(|(_, a)| a);
-                let plan = shape(body.where_clause.as_ref(), table, alias.as_ref())?;
+                let indexes = Indexes::of(select::hint_of(body).as_ref(), table)?;
+                let plan = shape(body.where_clause.as_ref(), table, alias.as_ref(), indexes)?;
                 detail.try_write_fmt(format_args!("{}", plan.describe(table)))?;
             }
             None => detail.try_push_str("SCAN CONSTANT ROW")?,

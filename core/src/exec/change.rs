@@ -25,7 +25,7 @@ use crate::btree::SeekMode;
 use crate::record::RecordRef;
 use crate::schema::ColumnSource;
 use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition, zeroblob_call};
-use crate::sql::{ColumnPos, Conflict, Delete, Expr, Ident, QualifiedName, Update};
+use crate::sql::{ColumnPos, Conflict, Delete, Expr, Ident, Indexed, QualifiedName, Update};
 use crate::{Error, Result, RowId};
 
 use super::Env;
@@ -33,7 +33,7 @@ use super::check::columns_exist;
 use super::checks::Checks;
 use super::context::{RowContext, rowid_value};
 use super::insert::column_named;
-use super::plan::{Plan, choose};
+use super::plan::{Indexes, Plan, choose};
 use super::rowids::Rowids;
 use super::select::{assign, load_table};
 use super::source::Source;
@@ -51,15 +51,24 @@ fn targets<P: Platform, A: Allocator + Clone>(
     w: &Writer<'_, '_, P, A>,
     name: &QualifiedName<'_>,
     alias: Option<Ident<'_>>,
+    indexed: Option<&Indexed<'_>>,
     where_clause: Option<&Expr<'_, A>>,
     env: Env<'_, A>,
     order: impl FnOnce(&TableInfo<A>, Plan) -> Result<RowOrder>,
 ) -> Result<(TableInfo<A>, Targets<P, A>)> {
     let table = load_table(w.view(), &name.name, env)?;
+    table.check_writable()?;
     if let Some(clause) = where_clause {
         columns_exist(clause, Some(&table), alias.as_ref())?;
     }
-    let access = choose(where_clause, &table, alias.as_ref(), &env.context())?;
+    let indexes = Indexes::of(indexed, &table)?;
+    let access = choose(
+        where_clause,
+        &table,
+        alias.as_ref(),
+        indexes,
+        &env.context(),
+    )?;
     let order = order(&table, access.plan)?;
     let view = w.view();
     let mut rowids = RowIds::new(
@@ -92,6 +101,7 @@ pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
         w,
         &delete.table,
         delete.alias,
+        delete.indexed.as_ref(),
         delete.where_clause.as_ref(),
         env,
         |_, _| Ok(RowOrder::Visited),
@@ -126,6 +136,7 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
         w,
         &update.table,
         update.alias,
+        update.indexed.as_ref(),
         update.where_clause.as_ref(),
         env,
         |table, plan| {

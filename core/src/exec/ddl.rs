@@ -1,6 +1,9 @@
 //! `CREATE TABLE [IF NOT EXISTS]`, `CREATE [UNIQUE] INDEX [IF NOT
 //! EXISTS]`, `DROP TABLE|INDEX [IF EXISTS]`.
 //!
+//! A name starting `sqlite_` is refused for a new table or index, as
+//! SQLite keeps those for its own objects.
+//!
 //! Invariant: a name is checked against the schema before the storage
 //! engine is asked to create or drop anything, because the engine treats
 //! any failure as fatal to the transaction, and "already exists" must
@@ -9,6 +12,7 @@
 use boundlite_platform::Platform;
 
 use crate::alloc::Allocator;
+use crate::schema::RESERVED_PREFIX;
 use crate::sql::{CreateIndex, CreateTable, DropStmt, ObjectKind, TableBody};
 use crate::{Error, Result};
 
@@ -28,6 +32,7 @@ pub(crate) fn create_table<P: Platform, A: Allocator + Clone>(
         return Err(Error::Sql("CREATE TABLE ... AS SELECT is not supported"));
     }
     let name = name_of(&create.name.name, w.allocator().clone())?;
+    reserved(&name)?;
     if w.schema()?.find(&name).is_some() {
         return if create.if_not_exists {
             Ok(())
@@ -49,6 +54,7 @@ pub(crate) fn create_index<P: Platform, A: Allocator + Clone>(
     }
     let alloc = w.allocator().clone();
     let name = name_of(&create.name.name, alloc.clone())?;
+    reserved(&name)?;
     let table = name_of(&create.table, alloc)?;
     let schema = w.schema()?;
     if schema.find(&name).is_some() {
@@ -63,6 +69,16 @@ pub(crate) fn create_index<P: Platform, A: Allocator + Clone>(
     }
     drop(schema);
     w.create_index(&name, &table, sql)
+}
+
+/// Refuses `name` for a new object when SQLite keeps it for its own
+/// (any name starting `sqlite_`, in any case).
+fn reserved(name: &str) -> Result<()> {
+    let prefix = name.get(..RESERVED_PREFIX.len());
+    match prefix.is_some_and(|p| p.eq_ignore_ascii_case(RESERVED_PREFIX)) {
+        true => Err(Error::Sql("object name reserved for internal use")),
+        false => Ok(()),
+    }
 }
 
 /// Runs `drop`.

@@ -41,6 +41,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
 ) -> Result<usize> {
     let alloc = env.alloc.clone();
     let table = load_table(w.view(), &insert.table.name, env)?;
+    table.check_writable()?;
     let mut targets = env.scratch.targets(&alloc);
     if matches!(insert.source, InsertSource::DefaultValues) {
         // No value is given: every column takes its default.

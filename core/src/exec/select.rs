@@ -12,13 +12,15 @@ use crate::alloc::{Allocator, String, Vec};
 use crate::record::ValueRef;
 use crate::sql::eval::affinity::numeric_affinity;
 use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition};
-use crate::sql::{ColumnPos, Ident, ResultColumn, Select, SelectBody, SelectCore, TableRef};
+use crate::sql::{
+    ColumnPos, Ident, Indexed, ResultColumn, Select, SelectBody, SelectCore, TableRef,
+};
 use crate::{ByClause, Error, Result};
 
 use super::check::columns_exist;
 use super::context::RowContext;
 use super::ordered::{SortEnv, SortedQuery};
-use super::plan::{Access, choose};
+use super::plan::{Access, Indexes, choose};
 use super::source::Source;
 use super::{Env, aggregate, group, order, terms};
 use crate::table::SchemaVersion;
@@ -73,6 +75,14 @@ pub(crate) fn from_of<'a, A: Allocator>(
     match &from.first {
         TableRef::Table { name, alias, .. } => Ok(Some((name.name, *alias))),
         TableRef::Subquery { .. } => Err(Error::Sql("subqueries in FROM are not supported")),
+    }
+}
+
+/// The index hint (`INDEXED BY`, `NOT INDEXED`) on the table in `FROM`.
+pub(crate) fn hint_of<'a, A: Allocator>(body: &SelectBody<'a, A>) -> Option<Indexed<'a>> {
+    match body.from.as_ref().map(|f| &f.first) {
+        Some(TableRef::Table { indexed, .. }) => *indexed,
+        _ => None,
     }
 }
 
@@ -143,10 +153,12 @@ pub(crate) fn open_source<'s, 'v, P: Platform, A: Allocator + Clone>(
         check_body(body, table, alias.as_ref())?;
         true
     };
+    let indexes = Indexes::of(hint_of(body).as_ref(), table)?;
     let access = choose(
         body.where_clause.as_ref(),
         table,
         alias.as_ref(),
+        indexes,
         &env.context(),
     )?;
     source.restart(view, access);

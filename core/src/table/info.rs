@@ -10,7 +10,10 @@
 
 use crate::alloc::{Allocator, String, Vec};
 use crate::record::KeyColumn;
-use crate::schema::{IndexColumns, Schema, TableColumns, index_columns_of, parse_stored};
+use crate::schema::{
+    IndexColumns, SCHEMA_ROOT, SCHEMA_TABLE_NAMES, SCHEMA_TABLE_SQL, Schema, TableColumns,
+    index_columns_of, parse_stored,
+};
 use crate::sql::eval::{ConstantContext, Value, evaluate};
 use crate::sql::{
     Affinity, ColumnConstraintKind, ColumnDef, Ident, Stmt, TableBody, TableConstraintKind,
@@ -69,17 +72,29 @@ pub(crate) struct TableInfo<A: Allocator> {
 }
 
 impl<A: Allocator + Clone> TableInfo<A> {
-    /// The table `name` of `schema`; `Error::Sql("no such table")` when
-    /// there is none.
+    /// The table `name` of `schema` (the schema table itself under
+    /// `sqlite_master` or `sqlite_schema`); `Error::Sql("no such table")`
+    /// when there is none.
     pub fn load(schema: &Schema<A>, name: &str, alloc: A) -> Result<Self> {
-        let entry = schema.table(name).ok_or(Error::Sql("no such table"))?;
-        let root = entry
-            .root
-            .ok_or(Error::Sql("virtual tables are not supported"))?;
-        let sql = entry
-            .sql
-            .as_deref()
-            .ok_or(Error::Sql("table without SQL"))?;
+        let (name, root, sql) = match schema.table(name) {
+            Some(entry) => {
+                let root = entry
+                    .root
+                    .ok_or(Error::Sql("virtual tables are not supported"))?;
+                let sql = entry
+                    .sql
+                    .as_deref()
+                    .ok_or(Error::Sql("table without SQL"))?;
+                (entry.name.as_str(), root, sql)
+            }
+            None if SCHEMA_TABLE_NAMES
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(name)) =>
+            {
+                (name, SCHEMA_ROOT, SCHEMA_TABLE_SQL)
+            }
+            None => return Err(Error::Sql("no such table")),
+        };
         // One parse serves both the schema's description and the storage
         // rules, so the two cannot disagree about the columns.
         let (columns, meta, has_checks) = {
@@ -102,7 +117,7 @@ impl<A: Allocator + Clone> TableInfo<A> {
             false => None,
         };
         let mut indexes = Vec::new_in(alloc.clone());
-        for index in schema.indexes_of(&entry.name) {
+        for index in schema.indexes_of(name) {
             let Some(index_root) = index.root else {
                 continue;
             };
@@ -122,7 +137,7 @@ impl<A: Allocator + Clone> TableInfo<A> {
             })?;
         }
         Ok(TableInfo {
-            name: String::try_from_str_in(&entry.name, alloc)?,
+            name: String::try_from_str_in(name, alloc)?,
             root,
             columns,
             meta,
@@ -139,6 +154,15 @@ impl<A: Allocator + Clone> TableInfo<A> {
 }
 
 impl<A: Allocator> TableInfo<A> {
+    /// Refuses a change to the rows of this table when it is the schema
+    /// table, which only schema statements change (SQLite's words).
+    pub fn check_writable(&self) -> Result<()> {
+        match self.root == SCHEMA_ROOT {
+            true => Err(Error::Sql("table sqlite_master may not be modified")),
+            false => Ok(()),
+        }
+    }
+
     /// Whether this is the table `name` as the schema `version` has it
     /// (never, when the schema it was read from is not known).
     pub fn is(&self, name: &Ident<'_>, version: SchemaVersion) -> bool {
