@@ -35,6 +35,7 @@ use crate::exec::cache::{Scratch, TableCache};
 use crate::exec::plan::{Indexes, shape};
 use crate::exec::select::{self, Query};
 use crate::exec::source::Source;
+use crate::exec::store::unresolved;
 use crate::exec::{Env, change, ddl, insert, pragma};
 
 use super::row::Row;
@@ -234,8 +235,16 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                         _reading: Some(reading),
                     };
                 }
-                Stmt::Insert(i) => self.changes = conn.write(|w| insert::run(w, i, env))?,
-                Stmt::Update(u) => self.changes = conn.write(|w| change::update(w, u, env))?,
+                Stmt::Insert(i) => {
+                    self.changes = conn
+                        .write(|w| insert::run(w, i, env))
+                        .map_err(|e| unresolved(i.conflict, e))?
+                }
+                Stmt::Update(u) => {
+                    self.changes = conn
+                        .write(|w| change::update(w, u, env))
+                        .map_err(|e| unresolved(u.conflict, e))?
+                }
                 Stmt::Delete(d) => self.changes = conn.write(|w| change::delete(w, d, env))?,
                 Stmt::CreateTable(c) => conn.write(|w| ddl::create_table(w, c, text))?,
                 Stmt::CreateIndex(c) => conn.write(|w| ddl::create_index(w, c, text))?,

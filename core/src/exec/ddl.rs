@@ -2,7 +2,9 @@
 //! EXISTS]`, `DROP TABLE|INDEX [IF EXISTS]`.
 //!
 //! A name starting `sqlite_` is refused for a new table or index, as
-//! SQLite keeps those for its own objects.
+//! SQLite keeps those for its own objects; so are the parts of a table
+//! this engine would store and not honour (see [`refused_clauses`]), and
+//! a collation it does not know, as SQLite refuses one.
 //!
 //! Invariant: a name is checked against the schema before the storage
 //! engine is asked to create or drop anything, because the engine treats
@@ -13,7 +15,11 @@ use boundlite_platform::Platform;
 
 use crate::alloc::Allocator;
 use crate::schema::RESERVED_PREFIX;
-use crate::sql::{CreateIndex, CreateTable, DropStmt, ObjectKind, TableBody};
+use crate::schema::TableColumns;
+use crate::sql::{
+    ColumnConstraintKind, Conflict, CreateIndex, CreateTable, DropStmt, ObjectKind, TableBody,
+    TableConstraintKind,
+};
 use crate::{Error, Result};
 
 use super::select::name_of;
@@ -33,6 +39,11 @@ pub(crate) fn create_table<P: Platform, A: Allocator + Clone>(
     }
     let name = name_of(&create.name.name, w.allocator().clone())?;
     reserved(&name)?;
+    refused_clauses(create)?;
+    let columns = TableColumns::from_create(create, w.allocator().clone())?;
+    if columns.columns.iter().any(|c| c.collation.is_none()) {
+        return Err(Error::Sql("no such collation sequence"));
+    }
     if w.schema()?.find(&name).is_some() {
         return if create.if_not_exists {
             Ok(())
@@ -69,6 +80,49 @@ pub(crate) fn create_index<P: Platform, A: Allocator + Clone>(
     }
     drop(schema);
     w.create_index(&name, &table, sql)
+}
+
+/// Refuses the clauses of `create` this engine would store and not
+/// honour: `STRICT` (its column types are not enforced here) and an `ON
+/// CONFLICT` other than `ABORT` on a constraint (conflicts are resolved
+/// by the statement's `OR` clause alone here).
+fn refused_clauses<A: Allocator>(create: &CreateTable<'_, A>) -> Result<()> {
+    let TableBody::Columns {
+        columns,
+        constraints,
+        strict,
+        ..
+    } = &create.body
+    else {
+        return Ok(());
+    };
+    if *strict {
+        return Err(Error::Sql("STRICT tables are not supported"));
+    }
+    let resolved = |conflict: &Option<Conflict>| conflict.is_some_and(|c| c != Conflict::Abort);
+    let on_column = columns.iter().flat_map(|c| c.constraints.iter()).any(|c| {
+        matches!(
+            &c.kind,
+            ColumnConstraintKind::PrimaryKey { conflict, .. }
+                | ColumnConstraintKind::NotNull { conflict }
+                | ColumnConstraintKind::Unique { conflict }
+                if resolved(conflict)
+        )
+    });
+    let on_table = constraints.iter().any(|c| {
+        matches!(
+            &c.kind,
+            TableConstraintKind::PrimaryKey { conflict, .. }
+                | TableConstraintKind::Unique { conflict, .. }
+                if resolved(conflict)
+        )
+    });
+    match on_column || on_table {
+        true => Err(Error::Sql(
+            "ON CONFLICT clauses on constraints are not supported",
+        )),
+        false => Ok(()),
+    }
 }
 
 /// Refuses `name` for a new object when SQLite keeps it for its own

@@ -173,8 +173,19 @@ fn check_body<A: Allocator + Clone>(
     alias: Option<&Ident<'_>>,
 ) -> Result<()> {
     for column in body.columns.iter() {
-        if let ResultColumn::Expr { expr, .. } = column {
-            columns_exist(expr, Some(table), alias)?;
+        match column {
+            ResultColumn::Expr { expr, .. } => columns_exist(expr, Some(table), alias)?,
+            ResultColumn::TableStar(name) => {
+                // `t.*` names the table by its alias when it has one.
+                let named = match alias {
+                    Some(a) => a.as_str().is_some_and(|a| name.eq_ignore_ascii_case(a)),
+                    None => name.eq_ignore_ascii_case(&table.name),
+                };
+                if !named {
+                    return Err(Error::Sql("no such table"));
+                }
+            }
+            ResultColumn::Star => {}
         }
     }
     if let Some(clause) = &body.where_clause {

@@ -152,6 +152,24 @@ pub(crate) fn is_zeroblob_call<A: Allocator>(expr: &Expr<'_, A>) -> bool {
     matches!(expr, Expr::Function(f) if Scalar::lookup(&f.name) == Some(Scalar::ZeroBlob))
 }
 
+/// The error a changing statement under `conflict` reports for `error`,
+/// once it has been undone alone as under `ABORT`: a failed constraint
+/// under `OR FAIL` (which in SQLite keeps the statement's earlier
+/// changes) or `OR ROLLBACK` (which rolls the whole transaction back) is
+/// refused by name rather than reported as if that had been done.
+pub(crate) fn unresolved(conflict: Option<Conflict>, error: Error) -> Error {
+    let failed = matches!(error, Error::Constraint(_) | Error::Check(_));
+    match conflict {
+        Some(Conflict::Fail) if failed => Error::Sql(
+            "OR FAIL is not supported: a constraint failed and the whole statement was undone",
+        ),
+        Some(Conflict::Rollback) if failed => Error::Sql(
+            "OR ROLLBACK is not supported: a constraint failed and only the statement was undone",
+        ),
+        _ => error,
+    }
+}
+
 /// What storing one statement's rows keeps from row to row: the
 /// table's `CHECK` constraints and where new rowids come from.
 pub(crate) struct Rules<'t, A: Allocator + Clone> {

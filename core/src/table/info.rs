@@ -67,6 +67,8 @@ pub(crate) struct TableInfo<A: Allocator> {
     /// Its `CREATE TABLE` statement when it declares a `CHECK`, which is
     /// parsed again where rows are checked (a tree borrows its text).
     pub check_sql: Option<String<A>>,
+    /// Whether it is `STRICT`, whose column types are not enforced here.
+    pub strict: bool,
     /// The schema it was read from, when known (see `cache`).
     pub version: Option<SchemaVersion>,
 }
@@ -97,19 +99,25 @@ impl<A: Allocator + Clone> TableInfo<A> {
         };
         // One parse serves both the schema's description and the storage
         // rules, so the two cannot disagree about the columns.
-        let (columns, meta, has_checks) = {
+        let (columns, meta, has_checks, strict) = {
             let parsed = parse_stored(sql, alloc.clone())?;
             let Stmt::CreateTable(create) = &parsed.stmt else {
                 return Err(Error::Sql("table SQL is not CREATE TABLE"));
             };
             let columns = TableColumns::from_create(create, alloc.clone())?;
-            let TableBody::Columns { columns: defs, .. } = &create.body else {
+            let TableBody::Columns {
+                columns: defs,
+                strict,
+                ..
+            } = &create.body
+            else {
                 return Err(Error::Sql("CREATE TABLE ... AS SELECT is not supported"));
             };
             (
                 columns,
                 column_meta(defs, alloc.clone())?,
                 has_check(&create.body),
+                *strict,
             )
         };
         let check_sql = match has_checks {
@@ -143,6 +151,7 @@ impl<A: Allocator + Clone> TableInfo<A> {
             meta,
             indexes,
             check_sql,
+            strict,
             version: None,
         })
     }
@@ -155,10 +164,16 @@ impl<A: Allocator + Clone> TableInfo<A> {
 
 impl<A: Allocator> TableInfo<A> {
     /// Refuses a change to the rows of this table when it is the schema
-    /// table, which only schema statements change (SQLite's words).
+    /// table, which only schema statements change (SQLite's words), or a
+    /// `STRICT` table, whose types would go unchecked.
     pub fn check_writable(&self) -> Result<()> {
-        match self.root == SCHEMA_ROOT {
-            true => Err(Error::Sql("table sqlite_master may not be modified")),
+        if self.root == SCHEMA_ROOT {
+            return Err(Error::Sql("table sqlite_master may not be modified"));
+        }
+        match self.strict {
+            true => Err(Error::Sql(
+                "writing STRICT tables is not supported: their column types are not enforced",
+            )),
             false => Ok(()),
         }
     }
