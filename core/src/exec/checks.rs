@@ -11,6 +11,9 @@
 //! constraints ends it (the parser's tree does not keep the commas, so
 //! every table constraint after the first is taken to follow one).
 //!
+//! `CREATE TABLE` checks the conditions as SQLite does ([`validate`]), so
+//! a table is never made with a condition no row could be checked by.
+//!
 //! Invariant: the table's `CREATE TABLE` text is parsed once per
 //! statement run, and each condition's column names bound to the table
 //! then; verifying a row allocates only what evaluating it does.
@@ -19,16 +22,18 @@ use core::cell::Cell;
 
 use crate::alloc::Allocator;
 use crate::record::{Collation, ValueRef};
+use crate::schema::TableColumns;
 use crate::schema::parse_stored;
 use crate::sql::eval::{EvalContext, Value, evaluate_condition};
 use crate::sql::{
-    Affinity, Check, ColumnConstraintKind, ColumnPos, ColumnRef, Ident, ParamNo, Parsed, Stmt,
-    TableBody, TableConstraintKind,
+    Affinity, Check, ColumnConstraintKind, ColumnPos, ColumnRef, CreateTable, Expr, FunctionArgs,
+    Ident, ParamNo, Parsed, Stmt, TableBody, TableConstraintKind,
 };
 use crate::table::TableInfo;
 use crate::{ConstraintName, Error, Result, RowId};
 
 use super::Env;
+use super::aggregate::kind_of;
 use super::check::columns_exist;
 use super::context::{next_random, resolve, rowid_value};
 
@@ -132,6 +137,109 @@ impl<'t, A: Allocator + Clone> Checks<'t, A> {
             }
         }
         Ok(())
+    }
+}
+
+/// Checks the `CHECK` constraints `create` declares as SQLite does when
+/// it creates the table: every column named is one of `columns` (or the
+/// rowid), and no condition holds a parameter, a subquery or an
+/// aggregate.
+pub(crate) fn validate<A: Allocator, B: Allocator>(
+    create: &CreateTable<'_, A>,
+    columns: &TableColumns<B>,
+) -> Result<()> {
+    let TableBody::Columns {
+        columns: defs,
+        constraints,
+        ..
+    } = &create.body
+    else {
+        return Ok(());
+    };
+    let table = create.name.name;
+    let on_columns = defs
+        .iter()
+        .flat_map(|d| d.constraints.iter())
+        .filter_map(|c| match &c.kind {
+            ColumnConstraintKind::Check(check) => Some(check),
+            _ => None,
+        });
+    let on_table = constraints.iter().filter_map(|c| match &c.kind {
+        TableConstraintKind::Check(check) => Some(check),
+        _ => None,
+    });
+    for check in on_columns.chain(on_table) {
+        allowed(&check.expr, &table, columns)?;
+    }
+    Ok(())
+}
+
+/// Checks one condition (see [`validate`]) of the table `table`.
+fn allowed<A: Allocator, B: Allocator>(
+    expr: &Expr<'_, A>,
+    table: &Ident<'_>,
+    columns: &TableColumns<B>,
+) -> Result<()> {
+    let check = |e: &Expr<'_, A>| allowed(e, table, columns);
+    match expr {
+        Expr::Column(c) => {
+            let in_table = c.schema.is_none_or(|s| s.eq_ignore_ascii_case("main"))
+                && c.table
+                    .is_none_or(|t| table.as_str().is_some_and(|n| t.eq_ignore_ascii_case(n)));
+            let named = columns
+                .columns
+                .iter()
+                .any(|col| c.column.eq_ignore_ascii_case(&col.name))
+                || ["rowid", "oid", "_rowid_"]
+                    .iter()
+                    .any(|n| c.column.eq_ignore_ascii_case(n));
+            match in_table && named {
+                true => Ok(()),
+                false => Err(Error::Sql("no such column")),
+            }
+        }
+        Expr::Param(_) => Err(Error::Sql("parameters prohibited in CHECK constraints")),
+        Expr::InSelect(_) | Expr::Exists(_) | Expr::Subquery(_) => {
+            Err(Error::Sql("subqueries prohibited in CHECK constraints"))
+        }
+        Expr::Literal(_) | Expr::Raise(_) => Ok(()),
+        Expr::Unary(_, inner) | Expr::Collate(inner, _) => check(inner),
+        Expr::IsNull { expr, .. } => check(expr),
+        Expr::Binary(b) => {
+            check(&b.lhs)?;
+            check(&b.rhs)
+        }
+        Expr::Like(l) => {
+            check(&l.expr)?;
+            check(&l.pattern)?;
+            l.escape.as_ref().map_or(Ok(()), check)
+        }
+        Expr::Between(b) => {
+            check(&b.expr)?;
+            check(&b.low)?;
+            check(&b.high)
+        }
+        Expr::InList(l) => {
+            check(&l.expr)?;
+            l.list.iter().try_for_each(check)
+        }
+        Expr::Function(f) if kind_of(f).is_some() => {
+            Err(Error::Sql("misuse of aggregate function"))
+        }
+        Expr::Function(f) => match &f.args {
+            FunctionArgs::List(args) => args.iter().try_for_each(check),
+            FunctionArgs::Star => Ok(()),
+        },
+        Expr::Case(c) => {
+            c.operand.as_ref().map_or(Ok(()), check)?;
+            for arm in c.arms.iter() {
+                check(&arm.when)?;
+                check(&arm.then)?;
+            }
+            c.otherwise.as_ref().map_or(Ok(()), check)
+        }
+        Expr::Cast(c) => check(&c.expr),
+        Expr::Row(items) => items.iter().try_for_each(check),
     }
 }
 

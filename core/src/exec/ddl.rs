@@ -22,6 +22,7 @@ use crate::sql::{
 };
 use crate::{Error, Result};
 
+use super::checks;
 use super::select::name_of;
 use crate::table::Writer;
 
@@ -44,6 +45,7 @@ pub(crate) fn create_table<P: Platform, A: Allocator + Clone>(
     if columns.columns.iter().any(|c| c.collation.is_none()) {
         return Err(Error::Sql("no such collation sequence"));
     }
+    checks::validate(create, &columns)?;
     if w.schema()?.find(&name).is_some() {
         return if create.if_not_exists {
             Ok(())
