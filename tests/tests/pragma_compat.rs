@@ -17,7 +17,10 @@ const SCHEMA: &str = "CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT COLLATE NOCA
      CREATE TABLE p(x, y, PRIMARY KEY(y, x), UNIQUE(x));
      CREATE TABLE q(x UNIQUE PRIMARY KEY, y UNIQUE);
      CREATE TABLE r(x PRIMARY KEY UNIQUE, y UNIQUE);
-     CREATE TABLE g(a INTEGER, b AS (a * 2), c AS (a + 1) STORED, d)";
+     CREATE TABLE g(a INTEGER, b AS (a * 2), c AS (a + 1) STORED, d);
+     CREATE TABLE ch(x REFERENCES p, y REFERENCES p(x) ON DELETE CASCADE ON UPDATE SET NULL, z, w,
+       FOREIGN KEY (z, w) REFERENCES p(y, x) ON DELETE SET DEFAULT DEFERRABLE INITIALLY DEFERRED,
+       FOREIGN KEY (x) REFERENCES \"p\"(y) ON UPDATE RESTRICT MATCH FULL)";
 
 #[test]
 fn schema_pragmas_match_sqlite() {
@@ -44,6 +47,9 @@ fn schema_pragmas_match_sqlite() {
         "PRAGMA table_info(g)",
         "PRAGMA table_xinfo(g)",
         "PRAGMA table_xinfo(t)",
+        "PRAGMA foreign_key_list(ch)",
+        "PRAGMA foreign_key_list(p)",
+        "PRAGMA foreign_key_list(nosuch)",
         "PRAGMA quick_check",
         "PRAGMA quick_check(5)",
         "PRAGMA encoding",
@@ -117,6 +123,7 @@ fn schema_pragmas_survive_every_allocation_failure() {
         ("PRAGMA index_xinfo(ti)", 3),
         ("PRAGMA index_info(sqlite_autoindex_t_2)", 2),
         ("PRAGMA table_xinfo(g)", 4),
+        ("PRAGMA foreign_key_list(ch)", 5),
         ("PRAGMA encoding", 1),
     ] {
         let report = oom_sweep(
@@ -142,10 +149,11 @@ fn schema_pragmas_survive_every_allocation_failure() {
 }
 
 /// The pragmas this engine runs; every other one SQLite knows is refused.
-const RUN: [&str; 18] = [
+const RUN: [&str; 19] = [
     "busy_timeout",
     "cache_size",
     "encoding",
+    "foreign_key_list",
     "foreign_keys",
     "freelist_count",
     "index_info",

@@ -26,7 +26,8 @@
 //! - `transfer`: when `INSERT INTO t SELECT * FROM s` copies the records
 //!   of `s` as they are stored (SQLite's transfer optimization);
 //! - `pragma`: the `PRAGMA`s, each computed whole into rows;
-//!   `pragma_indexes`: those that describe indexes;
+//!   `pragma_indexes` and `pragma_foreign_keys`: those that describe
+//!   indexes and foreign keys;
 //! - `terms`: the result column an `ORDER BY` or `GROUP BY` term names
 //!   by number or alias.
 //!
@@ -51,6 +52,7 @@ pub(crate) mod order;
 pub(crate) mod ordered;
 pub(crate) mod plan;
 pub(crate) mod pragma;
+pub(crate) mod pragma_foreign_keys;
 pub(crate) mod pragma_indexes;
 pub(crate) mod rowids;
 pub(crate) mod select;

@@ -3,7 +3,8 @@
 //! `wal_checkpoint(MODE)`, `cache_size`, `busy_timeout`, `sort_memory`
 //! (this engine's), `user_version` (read and set), `table_info(t)`,
 //! `table_xinfo(t)`, `index_list(t)`, `index_info(i)`, `index_xinfo(i)`
-//! (see `pragma_indexes`), `encoding`, `synchronous` and `foreign_keys`
+//! (see `pragma_indexes`), `foreign_key_list(t)` (see
+//! `pragma_foreign_keys`), `encoding`, `synchronous` and `foreign_keys`
 //! (read, and set to the one value this engine has), each returning the
 //! rows SQLite returns.
 //!
@@ -45,6 +46,7 @@ use crate::wal::CheckpointMode;
 use crate::{Error, Result};
 
 use super::Env;
+use super::pragma_foreign_keys;
 use super::pragma_indexes::{self, Detail};
 use crate::connection::Connection;
 use crate::table::View;
@@ -152,6 +154,10 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         if let Some(index) = argument(pragma, &alloc)? {
             pragma_indexes::index_info(view, &index, detail, &mut rows)?;
         }
+    } else if is("foreign_key_list") {
+        if let Some(table) = argument(pragma, &alloc)? {
+            pragma_foreign_keys::foreign_key_list(view, &table, &mut rows)?;
+        }
     } else if is("encoding") {
         encoding(view, pragma.value.as_ref(), &mut rows)?;
     } else if is("synchronous") {
@@ -167,7 +173,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
 /// The pragmas SQLite knows and this engine does not run, each refused
 /// with its name: answering nothing, as SQLite answers a pragma it does
 /// not know, would pass a setting off as kept or a report as empty.
-const REFUSED: [&str; 58] = [
+const REFUSED: [&str; 57] = [
     "PRAGMA analysis_limit is not supported",
     "PRAGMA application_id is not supported",
     "PRAGMA auto_vacuum is not supported",
@@ -186,7 +192,6 @@ const REFUSED: [&str; 58] = [
     "PRAGMA defer_foreign_keys is not supported",
     "PRAGMA empty_result_callbacks is not supported",
     "PRAGMA foreign_key_check is not supported",
-    "PRAGMA foreign_key_list is not supported",
     "PRAGMA full_column_names is not supported",
     "PRAGMA fullfsync is not supported",
     "PRAGMA function_list is not supported",
