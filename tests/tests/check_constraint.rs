@@ -149,3 +149,40 @@ fn checked_rows_survive_every_allocation_failure() {
     drop(db);
     assert_eq!(arena.stats().live_allocations, 0, "the database leaked");
 }
+
+#[test]
+fn creating_a_checked_table_survives_every_allocation_failure() {
+    let disk = MemoryPlatform::new();
+    let mut buffer = vec![0u8; 256 * 1024];
+    let arena = Arena::new(&mut buffer).unwrap();
+    let fault = FaultAlloc::new(&arena);
+    let db = Database::open(&disk, "create.db", &Config::DEFAULT, &fault).unwrap();
+    let conn = db.connect();
+    let create = "CREATE TABLE t(id INTEGER PRIMARY KEY AUTOINCREMENT, a TEXT DEFAULT ('x' || 'y') CHECK (length(a) < 9), b CONSTRAINT pos CHECK (b > 0))";
+    let tables = || ours(&conn, "SELECT count(*) FROM sqlite_master").unwrap();
+    let before = tables();
+    let report = oom_sweep(
+        &fault,
+        true,
+        |_| conn.execute(create, &[]),
+        |n, e| {
+            assert_eq!(e, Error::OutOfMemory, "failure {n}");
+            assert_eq!(tables(), before, "failure {n} left a trace");
+        },
+    )
+    .unwrap();
+    assert!(report.failure_points > 3);
+    conn.execute("INSERT INTO t(b) VALUES (1)", &[]).unwrap();
+    assert_eq!(
+        ours(&conn, "SELECT id, a, b FROM t").unwrap(),
+        [[
+            boundlite_tests::compare::V::Int(1),
+            boundlite_tests::compare::V::Text("xy".into()),
+            boundlite_tests::compare::V::Int(1)
+        ]]
+    );
+    assert!(db.integrity_check(0).unwrap().is_ok());
+    drop(conn);
+    drop(db);
+    assert_eq!(arena.stats().live_allocations, 0, "the database leaked");
+}

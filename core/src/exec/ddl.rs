@@ -24,7 +24,7 @@ use crate::{Error, Result};
 
 use super::checks;
 use super::select::name_of;
-use crate::table::Writer;
+use crate::table::{Writer, check_defaults};
 
 /// Runs `create`, whose text is `sql`.
 pub(crate) fn create_table<P: Platform, A: Allocator + Clone>(
@@ -46,6 +46,9 @@ pub(crate) fn create_table<P: Platform, A: Allocator + Clone>(
         return Err(Error::Sql("no such collation sequence"));
     }
     checks::validate(create, &columns)?;
+    if let TableBody::Columns { columns: defs, .. } = &create.body {
+        check_defaults(defs, w.allocator().clone())?;
+    }
     if w.schema()?.find(&name).is_some() {
         return if create.if_not_exists {
             Ok(())

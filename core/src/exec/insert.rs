@@ -30,8 +30,8 @@ use super::select::{self, assign, load_table};
 use super::store::{Rules, is_zeroblob_call, store_row};
 use super::transfer;
 use crate::sort::{Current, Sorter};
-use crate::table::TableInfo;
 use crate::table::Writer;
+use crate::table::{DefaultKind, TableInfo};
 
 /// Runs `insert`; returns the rows inserted.
 pub(crate) fn run<P: Platform, A: Allocator + Clone>(
@@ -370,6 +370,11 @@ pub(crate) fn column_named<A: Allocator>(
     }
 }
 
+/// The refusal of a row that would take a default SQLite evaluates for
+/// each row.
+pub(crate) const PER_ROW_DEFAULT: Error =
+    Error::Sql("a DEFAULT that calls random() or randomblob() is not supported");
+
 /// Makes `values` one per column, each column's default (in declaration
 /// order) but those in `targets`, which are left as they are: they are
 /// about to be overwritten, and a text left in place keeps its buffer
@@ -383,6 +388,9 @@ fn set_defaults<A: Allocator + Clone>(
     values.try_resize_with(table.column_count(), || Value::Null)?;
     for (i, (slot, meta)) in values.iter_mut().zip(table.meta.iter()).enumerate() {
         if !targets.contains(&ColumnPos::Column(i)) {
+            if meta.default_kind == DefaultKind::PerRow {
+                return Err(PER_ROW_DEFAULT);
+            }
             assign(slot, meta.default.as_ref(), alloc)?;
         }
     }

@@ -22,10 +22,11 @@ use crate::record::{Field, RecordStream, ValueRef, encode_into, fields_len};
 use crate::sql::eval::affinity::stored_real;
 use crate::sql::eval::{Coerced, Scalar, Value, apply_affinity};
 use crate::sql::{Affinity, Conflict, Expr};
-use crate::table::{TableInfo, Writer, is_indexed, with_gathered, with_value_refs};
+use crate::table::{DefaultKind, TableInfo, Writer, is_indexed, with_gathered, with_value_refs};
 use crate::{Error, Result, RowId};
 
 use super::checks::{Checks, Verdict};
+use super::insert::PER_ROW_DEFAULT;
 use super::rowids::Rowids;
 
 /// How [`with_record`] hands a row's record over.
@@ -219,6 +220,9 @@ pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
         if meta.not_null && value.is_null() {
             match conflict {
                 Conflict::Ignore => return Ok(None),
+                Conflict::Replace if meta.default_kind == DefaultKind::PerRow => {
+                    return Err(PER_ROW_DEFAULT);
+                }
                 Conflict::Replace if !meta.default.is_null() => {
                     *value = meta.default.try_clone()?;
                 }

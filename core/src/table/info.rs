@@ -4,9 +4,10 @@
 //! rowid alias, every index with the rule its keys compare by, and the
 //! text its `CHECK` constraints are read from.
 //!
-//! Invariant: defaults are evaluated once, here, as constants (SQLite
-//! allows only constant defaults); a default that is not constant is an
-//! `Error::Sql` when the table is read.
+//! Invariant: defaults are evaluated once, here, as constants; a default
+//! that is not constant is an `Error::Sql` when the table is read, and
+//! one SQLite evaluates for each row (it calls `random()`) is never
+//! given to a row (see [`DefaultKind`]).
 
 use crate::alloc::{Allocator, String, Vec};
 use crate::record::KeyColumn;
@@ -16,8 +17,8 @@ use crate::schema::{
 };
 use crate::sql::eval::{ConstantContext, Value, evaluate};
 use crate::sql::{
-    Affinity, ColumnConstraintKind, ColumnDef, Ident, Stmt, TableBody, TableConstraintKind,
-    affinity_of,
+    Affinity, ColumnConstraintKind, ColumnDef, Expr, FunctionArgs, Ident, Stmt, TableBody,
+    TableConstraintKind, affinity_of,
 };
 use crate::{Error, PageNo, Result};
 
@@ -38,6 +39,19 @@ pub(crate) struct ColumnMeta<A: Allocator> {
     pub not_null: bool,
     /// Its `DEFAULT`, evaluated; NULL when it has none.
     pub default: Value<A>,
+    /// Whether `default` holds the column's default for every row.
+    pub default_kind: DefaultKind,
+}
+
+/// Whether a column's default is one value for every row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DefaultKind {
+    /// A constant, evaluated once (or no default: NULL).
+    Constant,
+    /// An expression SQLite evaluates for each row (one that calls
+    /// `random()` or `randomblob()`): not evaluated here, and a row that
+    /// would take it is refused rather than given one value for all.
+    PerRow,
 }
 
 /// One index of a table.
@@ -206,6 +220,48 @@ fn has_check<A: Allocator>(body: &TableBody<'_, A>) -> bool {
             .any(|k| matches!(k.kind, TableConstraintKind::Check(_)))
 }
 
+/// Whether `expr` calls `random()` or `randomblob()`, whose value
+/// differs from row to row.
+fn calls_random<A: Allocator>(expr: &Expr<'_, A>) -> bool {
+    match expr {
+        Expr::Function(f) => {
+            ["random", "randomblob"]
+                .iter()
+                .any(|n| f.name.eq_ignore_ascii_case(n))
+                || matches!(&f.args, FunctionArgs::List(args) if args.iter().any(calls_random))
+        }
+        Expr::Unary(_, inner) | Expr::Collate(inner, _) => calls_random(inner),
+        Expr::IsNull { expr, .. } => calls_random(expr),
+        Expr::Cast(c) => calls_random(&c.expr),
+        Expr::Binary(b) => calls_random(&b.lhs) || calls_random(&b.rhs),
+        Expr::Between(b) => calls_random(&b.expr) || calls_random(&b.low) || calls_random(&b.high),
+        Expr::InList(l) => calls_random(&l.expr) || l.list.iter().any(calls_random),
+        Expr::Like(l) => {
+            calls_random(&l.expr)
+                || calls_random(&l.pattern)
+                || l.escape.as_ref().is_some_and(calls_random)
+        }
+        Expr::Case(c) => {
+            c.operand.as_ref().is_some_and(calls_random)
+                || c.arms
+                    .iter()
+                    .any(|a| calls_random(&a.when) || calls_random(&a.then))
+                || c.otherwise.as_ref().is_some_and(calls_random)
+        }
+        Expr::Row(items) => items.iter().any(calls_random),
+        _ => false,
+    }
+}
+
+/// Checks the defaults `defs` declare as SQLite does when it creates a
+/// table: each is a constant (or one evaluated per row).
+pub(crate) fn check_defaults<A: Allocator + Clone>(
+    defs: &[ColumnDef<'_, A>],
+    alloc: A,
+) -> Result<()> {
+    column_meta(defs, alloc).map(drop)
+}
+
 /// The storage rules of each column `defs` declares.
 fn column_meta<A: Allocator + Clone>(
     defs: &[ColumnDef<'_, A>],
@@ -218,14 +274,17 @@ fn column_meta<A: Allocator + Clone>(
             affinity: affinity_of(def.type_name.as_ref()),
             not_null: false,
             default: Value::Null,
+            default_kind: DefaultKind::Constant,
         };
         for constraint in def.constraints.iter() {
             match &constraint.kind {
                 ColumnConstraintKind::NotNull { .. } => column.not_null = true,
                 ColumnConstraintKind::Default(d) => {
-                    // A bare name after DEFAULT is a string to SQLite.
+                    // A bare name after DEFAULT is a string to SQLite; a
+                    // name in parentheses reads a column.
+                    let bare = !d.text.trim_start().starts_with('(');
                     column.default = match d.expr.as_column() {
-                        Some(c) if c.table.is_none() => {
+                        Some(c) if c.table.is_none() && bare => {
                             let mut text = Vec::new_in(alloc.clone());
                             for ch in c.column.chars() {
                                 let mut buf = [0u8; 4];
@@ -233,7 +292,17 @@ fn column_meta<A: Allocator + Clone>(
                             }
                             Value::Text(text)
                         }
-                        _ => evaluate(&d.expr, &ctx)?,
+                        _ if calls_random(&d.expr) => {
+                            column.default_kind = DefaultKind::PerRow;
+                            Value::Null
+                        }
+                        // SQLite's words for a default that reads a column.
+                        _ => evaluate(&d.expr, &ctx).map_err(|e| match e {
+                            Error::Sql("no such column") => {
+                                Error::Sql("default value of a column is not constant")
+                            }
+                            e => e,
+                        })?,
                     };
                 }
                 _ => {}
