@@ -1,7 +1,7 @@
 //! `CREATE TABLE [IF NOT EXISTS]`, `CREATE [UNIQUE] INDEX [IF NOT
 //! EXISTS]`, `DROP TABLE|INDEX [IF EXISTS]`.
 //!
-//! A name starting `sqlite_` is refused for a new table or index, as
+//! A name starting `sqlite_` is refused for a table or index, as
 //! SQLite keeps those for its own objects; so are the parts of a table
 //! this engine would store and not honour (see [`refused_clauses`]), and
 //! a collation it does not know, as SQLite refuses one.
@@ -130,8 +130,8 @@ fn refused_clauses<A: Allocator>(create: &CreateTable<'_, A>) -> Result<()> {
     }
 }
 
-/// Refuses `name` for a new object when SQLite keeps it for its own
-/// (any name starting `sqlite_`, in any case).
+/// Refuses `name` for a table or index to be made when SQLite keeps it
+/// for its own objects (any name starting `sqlite_`, in any case).
 fn reserved(name: &str) -> Result<()> {
     let prefix = name.get(..RESERVED_PREFIX.len());
     match prefix.is_some_and(|p| p.eq_ignore_ascii_case(RESERVED_PREFIX)) {

@@ -10,10 +10,11 @@
 //!   9223372036854775807 the insert is `Error::Full`.
 //!
 //! The `sqlite_sequence` row is read when a statement starts, follows
-//! every rowid the statement gives a row (new or written, stored or
-//! skipped by `OR IGNORE`, as SQLite's counter does), and is written
-//! once, when the statement ends having raised it, through the writer
-//! like any row, so the undo log takes it back with the statement.
+//! every rowid the statement gives a row (made here or written in the
+//! statement, stored or skipped by `OR IGNORE`, as SQLite's counter
+//! does), and is written once, when the statement ends having raised
+//! it, through the writer like any row, so the undo log takes it back
+//! with the statement.
 //! `UPDATE` leaves it alone, as SQLite does.
 
 use core::cell::Cell;
@@ -38,7 +39,7 @@ const MAX_ROWID: i64 = i64::MAX;
 /// How many random rowids are tried before the table counts as full.
 const RANDOM_TRIES: usize = 100;
 
-/// The new rowids of one statement's rows.
+/// The rowids one statement gives the rows it stores without one.
 pub(crate) struct Rowids<'e, A: Allocator + Clone> {
     /// The table's `sqlite_sequence` row, for an `AUTOINCREMENT` table.
     sequence: Option<Sequence<A>>,
@@ -59,7 +60,7 @@ struct Sequence<A: Allocator + Clone> {
 }
 
 impl<'e, A: Allocator + Clone> Rowids<'e, A> {
-    /// The new rowids of a statement that stores rows of `table` without
+    /// The rowids of a statement that stores rows of `table` without
     /// touching `sqlite_sequence` (an `UPDATE`).
     pub fn plain(env: Env<'e, A>) -> Self {
         Rowids {
@@ -68,7 +69,7 @@ impl<'e, A: Allocator + Clone> Rowids<'e, A> {
         }
     }
 
-    /// The new rowids of an `INSERT` into `table`: its `sqlite_sequence`
+    /// The rowids of an `INSERT` into `table`: its `sqlite_sequence`
     /// row read when it is `AUTOINCREMENT`.
     pub fn begin<P: Platform>(
         w: &Writer<'_, '_, P, A>,

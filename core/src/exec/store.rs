@@ -172,17 +172,18 @@ pub(crate) fn unresolved(conflict: Option<Conflict>, error: Error) -> Error {
 }
 
 /// What storing one statement's rows keeps from row to row: the
-/// table's `CHECK` constraints and where new rowids come from.
+/// table's `CHECK` constraints and where the rowids of rows stored
+/// without one come from.
 pub(crate) struct Rules<'t, A: Allocator + Clone> {
     /// The `CHECK` constraints.
     pub checks: Checks<'t, A>,
-    /// The new rowids.
+    /// The rowids of rows stored without one.
     pub rowids: Rowids<'t, A>,
 }
 
 /// Gives `values` (one per column of `table`) their columns' affinities
 /// and checks `NOT NULL` and the `CHECK`s of `rules`: returns the row's
-/// rowid (`rowid` when given, else a new one from `rules`), or `None`
+/// rowid (`rowid` when given, else one from `rules`), or `None`
 /// when `OR IGNORE` skips the row.
 pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
     w: &Writer<'_, '_, P, A>,
