@@ -5,7 +5,9 @@
 //! Invariants, as SQLite's `func.c` has them: NULLs are skipped; `sum`
 //! stays an INTEGER while every input is one and fails on overflow,
 //! `total` and `avg` are REAL; `sum`, `avg`, `min` and `max` of no rows
-//! are NULL, `count` and `total` are 0. A non-aggregate result column is
+//! are NULL, `count` and `total` are 0; `min` and `max` compare TEXT
+//! with their argument's collation (a `COLLATE` in it, else its
+//! column's). A non-aggregate result column is
 //! evaluated once with no row current, so it may not read a column.
 
 use boundlite_platform::Platform;
@@ -14,7 +16,7 @@ use crate::alloc::{Allocator, Vec};
 use crate::record::{Collation, ValueRef, compare_values};
 use crate::sql::eval::affinity::numeric_affinity;
 use crate::sql::eval::num::atof;
-use crate::sql::eval::{Value, evaluate};
+use crate::sql::eval::{Value, evaluate, explicit_collation};
 use crate::sql::{Expr, FunctionArgs, FunctionCall, ResultColumn, SelectBody};
 use crate::{Error, Result};
 
@@ -98,7 +100,14 @@ impl<A: Allocator + Clone> Acc<A> {
         }
     }
 
-    fn add(&mut self, kind: Kind, value: ValueRef<'_>, alloc: &A) -> Result<()> {
+    /// Adds `value`; `min()` and `max()` compare TEXT with `collation`.
+    fn add(
+        &mut self,
+        kind: Kind,
+        value: ValueRef<'_>,
+        collation: Collation,
+        alloc: &A,
+    ) -> Result<()> {
         if kind == Kind::CountStar {
             self.count += 1;
             return Ok(());
@@ -110,7 +119,7 @@ impl<A: Allocator + Clone> Acc<A> {
         match kind {
             Kind::Min | Kind::Max => {
                 let better = self.best.is_null() || {
-                    let o = compare_values(&value, &self.best.as_ref(), Collation::Binary);
+                    let o = compare_values(&value, &self.best.as_ref(), collation);
                     if kind == Kind::Min {
                         o.is_lt()
                     } else {
@@ -224,8 +233,19 @@ pub(crate) fn feed<A: Allocator + Clone, C: crate::sql::eval::EvalContext<A>>(
                 .first()
                 .ok_or(Error::Sql("wrong number of arguments"))?;
             let value = evaluate(arg, ctx)?;
-            acc.add(kind, value.as_ref(), alloc)
+            // SQLite's min() and max() compare with the collation of
+            // their argument: a COLLATE in it, else its column's own.
+            let collation = match kind {
+                Kind::Min | Kind::Max => match explicit_collation(arg)? {
+                    Some(named) => named,
+                    None => arg
+                        .as_column()
+                        .map_or(Collation::Binary, |c| ctx.column_collation(c)),
+                },
+                _ => Collation::Binary,
+            };
+            acc.add(kind, value.as_ref(), collation, alloc)
         }
-        _ => acc.add(kind, ValueRef::Null, alloc),
+        _ => acc.add(kind, ValueRef::Null, Collation::Binary, alloc),
     }
 }
