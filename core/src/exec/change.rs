@@ -40,7 +40,7 @@ use super::source::Source;
 use super::store::{Record, Rules, is_zeroblob_call, prepare_row, with_record};
 use crate::sort::{RowIdStream, RowIds, RowOrder};
 use crate::table::Writer;
-use crate::table::{IndexInfo, TableInfo};
+use crate::table::{Change, IndexInfo, TableInfo};
 
 /// The rowids a change collected, read back in their order.
 type Targets<P, A> = RowIdStream<<P as Platform>::File, A>;
@@ -50,6 +50,7 @@ type Targets<P, A> = RowIdStream<<P as Platform>::File, A>;
 fn targets<P: Platform, A: Allocator + Clone>(
     w: &Writer<'_, '_, P, A>,
     name: &QualifiedName<'_>,
+    change: Change,
     alias: Option<Ident<'_>>,
     indexed: Option<&Indexed<'_>>,
     where_clause: Option<&Expr<'_, A>>,
@@ -57,7 +58,7 @@ fn targets<P: Platform, A: Allocator + Clone>(
     order: impl FnOnce(&TableInfo<A>, Plan) -> Result<RowOrder>,
 ) -> Result<(TableInfo<A>, Targets<P, A>)> {
     let table = load_table(w.view(), &name.name, env)?;
-    table.check_writable()?;
+    table.check_writable(change)?;
     if let Some(clause) = where_clause {
         columns_exist(clause, Some(&table), alias.as_ref())?;
     }
@@ -100,6 +101,7 @@ pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
     let (table, mut rowids) = targets(
         w,
         &delete.table,
+        Change::Delete,
         delete.alias,
         delete.indexed.as_ref(),
         delete.where_clause.as_ref(),
@@ -135,6 +137,7 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
     let (table, mut rowids) = targets(
         w,
         &update.table,
+        Change::Store,
         update.alias,
         update.indexed.as_ref(),
         update.where_clause.as_ref(),

@@ -31,7 +31,7 @@ use super::store::{Rules, is_zeroblob_call, store_row};
 use super::transfer;
 use crate::sort::{Current, Sorter};
 use crate::table::Writer;
-use crate::table::{DefaultKind, TableInfo};
+use crate::table::{Change, DefaultKind, TableInfo};
 
 /// Runs `insert`; returns the rows inserted.
 pub(crate) fn run<P: Platform, A: Allocator + Clone>(
@@ -41,7 +41,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
 ) -> Result<usize> {
     let alloc = env.alloc.clone();
     let table = load_table(w.view(), &insert.table.name, env)?;
-    table.check_writable()?;
+    table.check_writable(Change::Store)?;
     let mut targets = env.scratch.targets(&alloc);
     if matches!(insert.source, InsertSource::DefaultValues) {
         // No value is given: every column takes its default.

@@ -43,6 +43,15 @@ pub(crate) struct ColumnMeta<A: Allocator> {
     pub default_kind: DefaultKind,
 }
 
+/// What a statement does to a table's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Change {
+    /// Stores values: `INSERT`, `UPDATE`, a BLOB written in place.
+    Store,
+    /// Removes rows: `DELETE`.
+    Delete,
+}
+
 /// Whether a column's default is one value for every row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum DefaultKind {
@@ -177,18 +186,18 @@ impl<A: Allocator + Clone> TableInfo<A> {
 }
 
 impl<A: Allocator> TableInfo<A> {
-    /// Refuses a change to the rows of this table when it is the schema
-    /// table, which only schema statements change (SQLite's words), or a
-    /// `STRICT` table, whose types would go unchecked.
-    pub fn check_writable(&self) -> Result<()> {
+    /// Refuses `change` to the rows of this table when it is the schema
+    /// table, which only schema statements change (SQLite's words), or
+    /// stores values in a `STRICT` table, whose types would go unchecked.
+    pub fn check_writable(&self, change: Change) -> Result<()> {
         if self.root == SCHEMA_ROOT {
             return Err(Error::Sql("table sqlite_master may not be modified"));
         }
-        match self.strict {
-            true => Err(Error::Sql(
+        match (self.strict, change) {
+            (true, Change::Store) => Err(Error::Sql(
                 "writing STRICT tables is not supported: their column types are not enforced",
             )),
-            false => Ok(()),
+            _ => Ok(()),
         }
     }
 
