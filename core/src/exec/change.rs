@@ -45,18 +45,35 @@ use crate::table::{Change, IndexInfo, TableInfo};
 /// The rowids a change collected, read back in their order.
 type Targets<P, A> = RowIdStream<<P as Platform>::File, A>;
 
-/// The table `name` and the rowids of its rows that pass `where_clause`,
-/// in the order `order` picks for the table and its plan.
+/// The rows an `UPDATE` or `DELETE` changes, as written.
+struct Changed<'s, 'a, A: Allocator> {
+    /// The table.
+    name: &'s QualifiedName<'a>,
+    /// What is done to its rows.
+    change: Change,
+    /// `AS alias`
+    alias: Option<Ident<'a>>,
+    /// `INDEXED BY` or `NOT INDEXED`.
+    indexed: Option<&'s Indexed<'a>>,
+    /// `WHERE`
+    where_clause: Option<&'s Expr<'a, A>>,
+}
+
+/// The table `changed` names and the rowids of its rows that pass its
+/// `WHERE`, in the order `order` picks for the table and its plan.
 fn targets<P: Platform, A: Allocator + Clone>(
     w: &Writer<'_, '_, P, A>,
-    name: &QualifiedName<'_>,
-    change: Change,
-    alias: Option<Ident<'_>>,
-    indexed: Option<&Indexed<'_>>,
-    where_clause: Option<&Expr<'_, A>>,
+    changed: Changed<'_, '_, A>,
     env: Env<'_, A>,
     order: impl FnOnce(&TableInfo<A>, Plan) -> Result<RowOrder>,
 ) -> Result<(TableInfo<A>, Targets<P, A>)> {
+    let Changed {
+        name,
+        change,
+        alias,
+        indexed,
+        where_clause,
+    } = changed;
     let table = load_table(w.view(), &name.name, env)?;
     table.check_writable(change)?;
     if let Some(clause) = where_clause {
@@ -98,16 +115,14 @@ pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
     delete: &Delete<'_, A>,
     env: Env<'_, A>,
 ) -> Result<usize> {
-    let (table, mut rowids) = targets(
-        w,
-        &delete.table,
-        Change::Delete,
-        delete.alias,
-        delete.indexed.as_ref(),
-        delete.where_clause.as_ref(),
-        env,
-        |_, _| Ok(RowOrder::Visited),
-    )?;
+    let changed = Changed {
+        name: &delete.table,
+        change: Change::Delete,
+        alias: delete.alias,
+        indexed: delete.indexed.as_ref(),
+        where_clause: delete.where_clause.as_ref(),
+    };
+    let (table, mut rowids) = targets(w, changed, env, |_, _| Ok(RowOrder::Visited))?;
     let mut changed = 0;
     while let Some(rowid) = rowids.next()? {
         if w.delete(&table, rowid)? {
@@ -134,26 +149,24 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
     }
     let alloc = env.alloc.clone();
     let mut columns = env.scratch.targets(&alloc);
-    let (table, mut rowids) = targets(
-        w,
-        &update.table,
-        Change::Store,
-        update.alias,
-        update.indexed.as_ref(),
-        update.where_clause.as_ref(),
-        env,
-        |table, plan| {
-            columns.try_reserve(update.assignments.len())?;
-            for assignment in update.assignments.iter() {
-                let [name] = assignment.columns.as_slice() else {
-                    return Err(Error::Sql("row-value assignments are not supported"));
-                };
-                columns.try_push(column_named(table, name)?)?;
-                columns_exist(&assignment.value, Some(table), update.alias.as_ref())?;
-            }
-            Ok(update_order(table, plan, &columns, conflict))
-        },
-    )?;
+    let changed = Changed {
+        name: &update.table,
+        change: Change::Store,
+        alias: update.alias,
+        indexed: update.indexed.as_ref(),
+        where_clause: update.where_clause.as_ref(),
+    };
+    let (table, mut rowids) = targets(w, changed, env, |table, plan| {
+        columns.try_reserve(update.assignments.len())?;
+        for assignment in update.assignments.iter() {
+            let [name] = assignment.columns.as_slice() else {
+                return Err(Error::Sql("row-value assignments are not supported"));
+            };
+            columns.try_push(column_named(table, name)?)?;
+            columns_exist(&assignment.value, Some(table), update.alias.as_ref())?;
+        }
+        Ok(update_order(table, plan, &columns, conflict))
+    })?;
     let mut rules = Rules {
         checks: Checks::load(&table, env)?,
         rowids: Rowids::plain(env),
