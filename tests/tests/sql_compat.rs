@@ -687,7 +687,7 @@ fn grouping_seeks_and_pragmas_survive_every_allocation_failure() {
         &[],
     )
     .unwrap();
-    let queries: [(&str, usize); 8] = [
+    let queries: [(&str, usize); 9] = [
         (
             "SELECT name, count(*), sum(score) FROM t GROUP BY name HAVING count(*) > 0 ORDER BY 2 DESC, 1",
             3,
@@ -697,6 +697,10 @@ fn grouping_seeks_and_pragmas_survive_every_allocation_failure() {
             3,
         ),
         ("SELECT DISTINCT name FROM t ORDER BY name", 3),
+        (
+            "SELECT name AS n, score AS s FROM t ORDER BY -s, n || '!'",
+            4,
+        ),
         ("SELECT id, score FROM t WHERE name = 'a'", 2),
         ("SELECT id FROM t INDEXED BY tn WHERE name = 'a'", 2),
         ("SELECT type, name, sql FROM sqlite_schema", 2),

@@ -398,7 +398,7 @@ impl<P: Platform, A: Allocator + Clone> Group<'_, '_, '_, '_, P, A> {
             let value = if has_aggregate(key.expr) {
                 eval.value(key.expr, ctx)?
             } else {
-                order::sort_key(key, ctx, &self.out)?
+                order::sort_key(key, self.body, ctx, &self.out)?
             };
             row.try_push(value)?;
         }

@@ -25,7 +25,7 @@ use super::context::RowContext;
 use super::ordered::{Ordered, Shape, SortEnv, SortedQuery};
 use super::select::{from_of, matches, output};
 use super::source::Source;
-use super::terms::{Term, resolve_terms};
+use super::terms::{Aliased, Term, resolve_terms};
 
 /// The rows of `select`, sorted, offset and limited.
 pub(crate) fn run<P: Platform, A: Allocator + Clone>(
@@ -75,7 +75,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             let width = terms.len() + 1 + out.len();
             let mut row = Vec::try_with_capacity_in(width, alloc.clone())?;
             for key in keys.iter() {
-                row.try_push(sort_key(key, ctx, &out)?)?;
+                row.try_push(sort_key(key, body, ctx, &out)?)?;
             }
             row.try_push(Value::Integer(seq))?;
             for value in out.drain(..) {
@@ -132,15 +132,24 @@ pub(crate) fn expr_collation<A: Allocator + Clone>(
     })
 }
 
-/// The sort key `term` gives the current row, whose result columns are
-/// `out`: the result column it names, else its own value.
+/// The sort key `term` gives the current row of `body`, whose result
+/// columns are `out`: the result column it names, else its own value
+/// (its aliases reading their result columns).
 pub(crate) fn sort_key<A: Allocator + Clone>(
     term: &Term<'_, '_, A>,
+    body: &SelectBody<'_, A>,
     ctx: &RowContext<'_, '_, A>,
     out: &[Value<A>],
 ) -> Result<Value<A>> {
     match term.output.and_then(|k| out.get(k)) {
         Some(value) => Ok(value.try_clone()?),
-        None => evaluate(term.expr, ctx),
+        None => evaluate(
+            term.expr,
+            &Aliased {
+                row: ctx,
+                body,
+                out,
+            },
+        ),
     }
 }

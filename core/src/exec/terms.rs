@@ -5,14 +5,18 @@
 //! BY` a bare name that is a result column's alias names that column
 //! before any table column; in `GROUP BY` an alias is used only when no
 //! column of the table has the name. Any other term is an expression of
-//! its own.
+//! its own, in which (for `ORDER BY`) a name no column of the table has
+//! may be a result column's alias ([`Aliased`]).
 //!
 //! Invariant: the range check runs before any row is read, so a query
 //! over an empty table fails as SQLite's does; nothing here allocates.
 
-use crate::record::Collation;
+use crate::record::{Collation, ValueRef, ValueType};
 use crate::sql::eval::{EvalContext, Value, evaluate, explicit_collation};
-use crate::sql::{ColumnPos, Expr, Ident, Literal, ResultColumn, Select, SelectBody, UnaryOp};
+use crate::sql::{
+    Affinity, ColumnPos, ColumnRef, Expr, Ident, Literal, ParamNo, ResultColumn, Select,
+    SelectBody, UnaryOp,
+};
 use crate::table::TableInfo;
 use crate::{ByClause, Error, Result};
 
@@ -182,6 +186,72 @@ pub(crate) fn check<A: Allocator + Clone>(
         named_output(i + 1, &term.expr, ByClause::Order, body, table, alias)?;
     }
     Ok(())
+}
+
+/// The context an `ORDER BY` expression is evaluated in, over the row
+/// `row` whose result columns are `out`: a bare name that no column of
+/// the table has and that is a result column's alias reads that result
+/// column, as SQLite resolves it (`ORDER BY total + 1`).
+pub(crate) struct Aliased<'c, 'r, 'x, 'b, 'a, A: Allocator + Clone> {
+    /// The row.
+    pub row: &'c RowContext<'r, 'x, A>,
+    /// The query, for its aliases.
+    pub body: &'b SelectBody<'a, A>,
+    /// The row's result columns.
+    pub out: &'c [Value<A>],
+}
+
+impl<A: Allocator + Clone> Aliased<'_, '_, '_, '_, '_, A> {
+    /// The result column `column` names by alias, if it names no column
+    /// of the table.
+    fn aliased(&self, column: &ColumnRef<'_>) -> Option<&Value<A>> {
+        if column.table.is_some()
+            || self
+                .row
+                .table()
+                .and_then(|t| resolve(t, None, column))
+                .is_some()
+        {
+            return None;
+        }
+        output_of_alias(self.body, self.row.table(), &column.column).and_then(|k| self.out.get(k))
+    }
+}
+
+impl<A: Allocator + Clone> EvalContext<A> for Aliased<'_, '_, '_, '_, '_, A> {
+    fn allocator(&self) -> A {
+        self.row.allocator()
+    }
+
+    fn column(&self, column: &ColumnRef<'_>) -> Result<ValueRef<'_>> {
+        match self.aliased(column) {
+            Some(value) => Ok(value.as_ref()),
+            None => self.row.column(column),
+        }
+    }
+
+    fn column_shape(&self, column: &ColumnRef<'_>) -> Result<Option<(ValueType, usize)>> {
+        match self.aliased(column) {
+            Some(_) => Ok(None),
+            None => self.row.column_shape(column),
+        }
+    }
+
+    fn column_affinity(&self, column: &ColumnRef<'_>) -> Affinity {
+        self.row.column_affinity(column)
+    }
+
+    fn column_collation(&self, column: &ColumnRef<'_>) -> Collation {
+        self.row.column_collation(column)
+    }
+
+    fn param(&self, number: ParamNo) -> Result<ValueRef<'_>> {
+        self.row.param(number)
+    }
+
+    fn random(&self) -> i64 {
+        self.row.random()
+    }
 }
 
 /// A term resolved once per run: the term as written and the output
