@@ -65,12 +65,30 @@ pub enum Error {
     /// A constraint (UNIQUE, NOT NULL, ...) would be violated.
     #[error("constraint failed: {0}")]
     Constraint(&'static str),
+    /// A `CHECK` constraint is false for a row, named as SQLite names it:
+    /// by its `CONSTRAINT` name, else by its text.
+    #[error("constraint failed: CHECK constraint failed: {0}")]
+    Check(ConstraintName),
     /// SQL text that does not parse, with where in the text it went wrong.
     #[error("SQL error: {0}")]
     Syntax(crate::sql::SqlError),
     /// SQL that parses but cannot run (no such table, no such column...).
     #[error("SQL error: {0}")]
     Sql(&'static str),
+    /// An `ORDER BY` or `GROUP BY` term numbers a result column the query
+    /// does not have, worded as SQLite words it.
+    #[error(
+        "SQL error: {} {clause} BY term out of range - should be between 1 and {columns}",
+        Ordinal(*term)
+    )]
+    TermOutOfRange {
+        /// The clause of the term.
+        clause: ByClause,
+        /// The term's position in its clause, from 1.
+        term: usize,
+        /// The number of result columns.
+        columns: usize,
+    },
     /// An error rolled the connection's explicit transaction back whole:
     /// every statement but `ROLLBACK` (and `COMMIT`, which reports the
     /// rollback) fails until the script acknowledges it, so nothing the
@@ -80,6 +98,102 @@ pub enum Error {
     /// The API was used in a way it does not allow.
     #[error("bad parameter or other API misuse: {0}")]
     Misuse(&'static str),
+}
+
+/// A constraint's name held in the error itself, so reporting it needs
+/// no memory: up to [`ConstraintName::CAPACITY`] bytes, a longer name
+/// cut at a character boundary and shown ending in "...". The capacity
+/// is what fits without making [`Error`] larger.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct ConstraintName {
+    /// The bytes kept; the high bit set when the name was cut.
+    len: u8,
+    bytes: [u8; ConstraintName::CAPACITY],
+}
+
+impl ConstraintName {
+    /// The most bytes of a name kept.
+    pub const CAPACITY: usize = 22;
+
+    /// The bit of `len` that says the name was cut.
+    const CUT: u8 = 0x80;
+
+    /// `name`, cut to the capacity when longer.
+    pub fn new(name: &str) -> Self {
+        let mut len = name.len().min(Self::CAPACITY);
+        while !name.is_char_boundary(len) {
+            len -= 1;
+        }
+        let mut bytes = [0; Self::CAPACITY];
+        let kept = name.as_bytes().get(..len).unwrap_or_default();
+        if let Some(slot) = bytes.get_mut(..len) {
+            slot.copy_from_slice(kept);
+        }
+        let cut = if len < name.len() { Self::CUT } else { 0 };
+        ConstraintName {
+            len: len as u8 | cut,
+            bytes,
+        }
+    }
+
+    /// The name as kept.
+    pub fn as_str(&self) -> &str {
+        let len = usize::from(self.len & !Self::CUT);
+        let kept = self.bytes.get(..len).unwrap_or_default();
+        core::str::from_utf8(kept).unwrap_or_default()
+    }
+}
+
+impl core::fmt::Display for ConstraintName {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())?;
+        if self.len & Self::CUT != 0 {
+            f.write_str("...")?;
+        }
+        Ok(())
+    }
+}
+
+impl core::fmt::Debug for ConstraintName {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+/// The clause an out-of-range term is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByClause {
+    /// `ORDER BY`
+    Order,
+    /// `GROUP BY`
+    Group,
+}
+
+impl core::fmt::Display for ByClause {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            ByClause::Order => "ORDER",
+            ByClause::Group => "GROUP",
+        })
+    }
+}
+
+/// Formats a number as an English ordinal ("1st", "12th", "22nd"), as
+/// SQLite's `%r` does.
+struct Ordinal(usize);
+
+impl core::fmt::Display for Ordinal {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let n = self.0;
+        let suffix = match (n % 100, n % 10) {
+            (11..=13, _) => "th",
+            (_, 1) => "st",
+            (_, 2) => "nd",
+            (_, 3) => "rd",
+            _ => "th",
+        };
+        write!(f, "{n}{suffix}")
+    }
 }
 
 /// Formats " (page N)" when a page is known.
@@ -98,7 +212,10 @@ impl Error {
     /// SQLite's primary result code for this error.
     pub const fn code(&self) -> i32 {
         match self {
-            Error::Sql(_) | Error::Syntax(_) | Error::TransactionAborted => 1,
+            Error::Sql(_)
+            | Error::TermOutOfRange { .. }
+            | Error::Syntax(_)
+            | Error::TransactionAborted => 1,
             Error::Abort(_) => 4,
             Error::Busy | Error::BusySnapshot => 5,
             Error::OutOfMemory | Error::CacheFull => 7,
@@ -107,7 +224,7 @@ impl Error {
             Error::Corrupt { .. } => 11,
             Error::Full => 13,
             Error::CantOpen(_) => 14,
-            Error::Constraint(_) => 19,
+            Error::Constraint(_) | Error::Check(_) => 19,
             Error::Misuse(_) => 21,
             Error::NotADatabase(_) => 26,
         }
@@ -152,7 +269,7 @@ impl From<PlatformError> for Error {
 pub type Result<T, E = Error> = core::result::Result<T, E>;
 
 #[cfg(test)]
-#[allow(clippy::disallowed_methods)] // std's `to_string` checks the messages
+#[allow(clippy::disallowed_methods, clippy::disallowed_macros)] // std's `to_string` and `format!` check the messages
 mod tests {
     use super::*;
 
@@ -189,6 +306,54 @@ mod tests {
         assert_eq!(from(ErrorKind::Io).code(), 10);
         assert_eq!(from(ErrorKind::UnexpectedEof).code(), 10);
         assert_eq!(Error::from(OutOfMemory), Error::OutOfMemory);
+    }
+
+    #[test]
+    fn out_of_range_terms_are_worded_as_sqlite_words_them() {
+        extern crate std;
+        use std::string::ToString;
+        let error = |term, clause| Error::TermOutOfRange {
+            clause,
+            term,
+            columns: 2,
+        };
+        let cases = [
+            (1, ByClause::Order, "1st ORDER BY"),
+            (2, ByClause::Group, "2nd GROUP BY"),
+            (3, ByClause::Order, "3rd ORDER BY"),
+            (4, ByClause::Order, "4th ORDER BY"),
+            (11, ByClause::Order, "11th ORDER BY"),
+            (12, ByClause::Order, "12th ORDER BY"),
+            (13, ByClause::Order, "13th ORDER BY"),
+            (21, ByClause::Order, "21st ORDER BY"),
+            (102, ByClause::Order, "102nd ORDER BY"),
+            (111, ByClause::Order, "111th ORDER BY"),
+        ];
+        for (term, clause, words) in cases {
+            assert_eq!(
+                error(term, clause).to_string(),
+                std::format!("SQL error: {words} term out of range - should be between 1 and 2")
+            );
+        }
+    }
+
+    #[test]
+    fn check_failures_name_their_constraint_without_memory() {
+        extern crate std;
+        use std::string::ToString;
+        let short = Error::Check(ConstraintName::new("typeof(x)='integer'"));
+        assert_eq!(
+            short.to_string(),
+            "constraint failed: CHECK constraint failed: typeof(x)='integer'"
+        );
+        assert_eq!(short.code(), 19);
+        let long = ConstraintName::new("length(name) BETWEEN 1 AND 100");
+        assert_eq!(long.to_string(), "length(name) BETWEEN 1...");
+        let accent = ConstraintName::new("aaaaaaaaaaaaaaaaaaaaaé");
+        assert_eq!(accent.to_string(), "aaaaaaaaaaaaaaaaaaaaa...");
+        // The name fits beside the other variants: errors stay as small
+        // as they were.
+        assert_eq!(core::mem::size_of::<Error>(), 32);
     }
 
     #[test]

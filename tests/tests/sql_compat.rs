@@ -687,13 +687,23 @@ fn grouping_seeks_and_pragmas_survive_every_allocation_failure() {
         &[],
     )
     .unwrap();
-    let queries: [(&str, usize); 5] = [
+    let queries: [(&str, usize); 9] = [
         (
             "SELECT name, count(*), sum(score) FROM t GROUP BY name HAVING count(*) > 0 ORDER BY 2 DESC, 1",
             3,
         ),
+        (
+            "SELECT name COLLATE NOCASE AS n, count(*) FROM t GROUP BY 1 ORDER BY n",
+            3,
+        ),
         ("SELECT DISTINCT name FROM t ORDER BY name", 3),
+        (
+            "SELECT name AS n, score AS s FROM t ORDER BY -s, n || '!'",
+            4,
+        ),
         ("SELECT id, score FROM t WHERE name = 'a'", 2),
+        ("SELECT id FROM t INDEXED BY tn WHERE name = 'a'", 2),
+        ("SELECT type, name, sql FROM sqlite_schema", 2),
         ("PRAGMA table_info(t)", 3),
         ("PRAGMA integrity_check", 1),
     ];

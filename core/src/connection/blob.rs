@@ -15,7 +15,7 @@ use crate::btree::blob::ChainPages;
 use crate::pager::Snapshot;
 use crate::record::{ColumnPlace, SerialType};
 use crate::schema::EntryKind;
-use crate::table::{BlobColumn, Located, TableInfo, is_indexed, locate, read_blob};
+use crate::table::{BlobColumn, Change, Located, TableInfo, is_indexed, locate, read_blob};
 use crate::{Error, Result, RowId};
 
 use super::session::Connection;
@@ -153,6 +153,9 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
                 .iter()
                 .position(|c| c.name.eq_ignore_ascii_case(column))
                 .ok_or(Error::Sql("no such column"))?;
+            if access == BlobAccess::ReadWrite {
+                info.check_writable(Change::Store)?;
+            }
             if access == BlobAccess::ReadWrite && is_indexed(&info, index) {
                 return Err(Error::Sql("cannot open indexed column for writing"));
             }

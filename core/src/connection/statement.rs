@@ -32,9 +32,10 @@ use crate::sql::{Parsed, Stmt};
 use crate::{Error, Result};
 
 use crate::exec::cache::{Scratch, TableCache};
-use crate::exec::plan::shape;
+use crate::exec::plan::{Indexes, shape};
 use crate::exec::select::{self, Query};
 use crate::exec::source::Source;
+use crate::exec::store::unresolved;
 use crate::exec::{Env, change, ddl, insert, pragma};
 
 use super::row::Row;
@@ -234,8 +235,16 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                         _reading: Some(reading),
                     };
                 }
-                Stmt::Insert(i) => self.changes = conn.write(|w| insert::run(w, i, env))?,
-                Stmt::Update(u) => self.changes = conn.write(|w| change::update(w, u, env))?,
+                Stmt::Insert(i) => {
+                    self.changes = conn
+                        .write(|w| insert::run(w, i, env))
+                        .map_err(|e| unresolved(i.conflict, e))?
+                }
+                Stmt::Update(u) => {
+                    self.changes = conn
+                        .write(|w| change::update(w, u, env))
+                        .map_err(|e| unresolved(u.conflict, e))?
+                }
                 Stmt::Delete(d) => self.changes = conn.write(|w| change::delete(w, d, env))?,
                 Stmt::CreateTable(c) => conn.write(|w| ddl::create_table(w, c, text))?,
                 Stmt::CreateIndex(c) => conn.write(|w| ddl::create_index(w, c, text))?,
@@ -293,7 +302,8 @@ fn explain<P: Platform, A: Allocator + Clone>(
         match source.info() {
             Some(table) => {
                 let alias = select::from_of(body)?.and_then(|(_, a)| a);
-                let plan = shape(body.where_clause.as_ref(), table, alias.as_ref())?;
+                let indexes = Indexes::of(select::hint_of(body).as_ref(), table)?;
+                let plan = shape(body.where_clause.as_ref(), table, alias.as_ref(), indexes)?;
                 detail.try_write_fmt(format_args!("{}", plan.describe(table)))?;
             }
             None => detail.try_push_str("SCAN CONSTANT ROW")?,

@@ -25,39 +25,68 @@ use crate::btree::SeekMode;
 use crate::record::RecordRef;
 use crate::schema::ColumnSource;
 use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition, zeroblob_call};
-use crate::sql::{ColumnPos, Conflict, Delete, Expr, Ident, QualifiedName, Update};
+use crate::sql::{ColumnPos, Conflict, Delete, Expr, Ident, Indexed, QualifiedName, Update};
 use crate::{Error, Result, RowId};
 
 use super::Env;
 use super::check::columns_exist;
+use super::checks::Checks;
 use super::context::{RowContext, rowid_value};
 use super::insert::column_named;
-use super::plan::{Plan, choose};
+use super::plan::{Indexes, Plan, choose};
+use super::rowids::Rowids;
 use super::select::{assign, load_table};
 use super::source::Source;
-use super::store::{Record, is_zeroblob_call, prepare_row, with_record};
+use super::store::{Record, Rules, is_zeroblob_call, prepare_row, with_record};
 use crate::sort::{RowIdStream, RowIds, RowOrder};
 use crate::table::Writer;
-use crate::table::{IndexInfo, TableInfo};
+use crate::table::{Change, IndexInfo, TableInfo};
 
 /// The rowids a change collected, read back in their order.
 type Targets<P, A> = RowIdStream<<P as Platform>::File, A>;
 
-/// The table `name` and the rowids of its rows that pass `where_clause`,
-/// in the order `order` picks for the table and its plan.
+/// The rows an `UPDATE` or `DELETE` changes, as written.
+struct Changed<'s, 'a, A: Allocator> {
+    /// The table.
+    name: &'s QualifiedName<'a>,
+    /// What is done to its rows.
+    change: Change,
+    /// `AS alias`
+    alias: Option<Ident<'a>>,
+    /// `INDEXED BY` or `NOT INDEXED`.
+    indexed: Option<&'s Indexed<'a>>,
+    /// `WHERE`
+    where_clause: Option<&'s Expr<'a, A>>,
+}
+
+/// The table `changed` names and the rowids of its rows that pass its
+/// `WHERE`, in the order `order` picks for the table and its plan.
 fn targets<P: Platform, A: Allocator + Clone>(
     w: &Writer<'_, '_, P, A>,
-    name: &QualifiedName<'_>,
-    alias: Option<Ident<'_>>,
-    where_clause: Option<&Expr<'_, A>>,
+    changed: Changed<'_, '_, A>,
     env: Env<'_, A>,
     order: impl FnOnce(&TableInfo<A>, Plan) -> Result<RowOrder>,
 ) -> Result<(TableInfo<A>, Targets<P, A>)> {
+    let Changed {
+        name,
+        change,
+        alias,
+        indexed,
+        where_clause,
+    } = changed;
     let table = load_table(w.view(), &name.name, env)?;
+    table.check_writable(change)?;
     if let Some(clause) = where_clause {
         columns_exist(clause, Some(&table), alias.as_ref())?;
     }
-    let access = choose(where_clause, &table, alias.as_ref(), &env.context())?;
+    let indexes = Indexes::of(indexed, &table)?;
+    let access = choose(
+        where_clause,
+        &table,
+        alias.as_ref(),
+        indexes,
+        &env.context(),
+    )?;
     let order = order(&table, access.plan)?;
     let view = w.view();
     let mut rowids = RowIds::new(
@@ -86,14 +115,14 @@ pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
     delete: &Delete<'_, A>,
     env: Env<'_, A>,
 ) -> Result<usize> {
-    let (table, mut rowids) = targets(
-        w,
-        &delete.table,
-        delete.alias,
-        delete.where_clause.as_ref(),
-        env,
-        |_, _| Ok(RowOrder::Visited),
-    )?;
+    let changed = Changed {
+        name: &delete.table,
+        change: Change::Delete,
+        alias: delete.alias,
+        indexed: delete.indexed.as_ref(),
+        where_clause: delete.where_clause.as_ref(),
+    };
+    let (table, mut rowids) = targets(w, changed, env, |_, _| Ok(RowOrder::Visited))?;
     let mut changed = 0;
     while let Some(rowid) = rowids.next()? {
         if w.delete(&table, rowid)? {
@@ -120,24 +149,28 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
     }
     let alloc = env.alloc.clone();
     let mut columns = env.scratch.targets(&alloc);
-    let (table, mut rowids) = targets(
-        w,
-        &update.table,
-        update.alias,
-        update.where_clause.as_ref(),
-        env,
-        |table, plan| {
-            columns.try_reserve(update.assignments.len())?;
-            for assignment in update.assignments.iter() {
-                let [name] = assignment.columns.as_slice() else {
-                    return Err(Error::Sql("row-value assignments are not supported"));
-                };
-                columns.try_push(column_named(table, name)?)?;
-                columns_exist(&assignment.value, Some(table), update.alias.as_ref())?;
-            }
-            Ok(update_order(table, plan, &columns, conflict))
-        },
-    )?;
+    let changed = Changed {
+        name: &update.table,
+        change: Change::Store,
+        alias: update.alias,
+        indexed: update.indexed.as_ref(),
+        where_clause: update.where_clause.as_ref(),
+    };
+    let (table, mut rowids) = targets(w, changed, env, |table, plan| {
+        columns.try_reserve(update.assignments.len())?;
+        for assignment in update.assignments.iter() {
+            let [name] = assignment.columns.as_slice() else {
+                return Err(Error::Sql("row-value assignments are not supported"));
+            };
+            columns.try_push(column_named(table, name)?)?;
+            columns_exist(&assignment.value, Some(table), update.alias.as_ref())?;
+        }
+        Ok(update_order(table, plan, &columns, conflict))
+    })?;
+    let mut rules = Rules {
+        checks: Checks::load(&table, env)?,
+        rowids: Rowids::plain(env),
+    };
     let mut record = env.scratch.record(&alloc);
     let mut values = env.scratch.values(&alloc);
     // A `zeroblob(N)` assigned is stored without its N bytes: the columns
@@ -176,7 +209,14 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
         let same_rowid = new_rowid.as_ref() == rowid_value(rowid);
         // Prepared before anything changes: a row `OR IGNORE` skips for a
         // NOT NULL column stays as it was.
-        let Some(new_rowid) = prepare_row(w, &table, Some(new_rowid), &mut values, conflict)?
+        let Some(new_rowid) = prepare_row(
+            w,
+            &table,
+            &mut rules,
+            Some(new_rowid),
+            &mut values,
+            conflict,
+        )?
         else {
             continue;
         };
@@ -207,6 +247,7 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
             changed += 1;
         }
     }
+    drop(rules);
     env.tables.put(table);
     env.scratch.put(columns, values, record);
     env.scratch.put_rowids(rowids.into_buffer());

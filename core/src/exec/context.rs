@@ -66,6 +66,17 @@ pub(crate) const fn rowid_value(rowid: RowId) -> ValueRef<'static> {
     ValueRef::Integer(rowid.get())
 }
 
+/// The next value of `random()` from the xorshift generator whose state
+/// is `state`.
+pub(crate) fn next_random(state: &Cell<u64>) -> i64 {
+    let mut x = state.get();
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    state.set(x);
+    x as i64
+}
+
 /// A row's record that spills to overflow pages, of which only the
 /// local bytes were read: what assembles it whole, the first time a
 /// column past those bytes is read, and the whole record after. Lives
@@ -348,11 +359,6 @@ impl<A: Allocator + Clone> EvalContext<A> for RowContext<'_, '_, A> {
     }
 
     fn random(&self) -> i64 {
-        let mut x = self.random.get();
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.random.set(x);
-        x as i64
+        next_random(self.random)
     }
 }

@@ -1,6 +1,11 @@
 //! `CREATE TABLE [IF NOT EXISTS]`, `CREATE [UNIQUE] INDEX [IF NOT
 //! EXISTS]`, `DROP TABLE|INDEX [IF EXISTS]`.
 //!
+//! A name starting `sqlite_` is refused for a table or index, as
+//! SQLite keeps those for its own objects; so are the parts of a table
+//! this engine would store and not honour (see [`refused_clauses`]), and
+//! a collation it does not know, as SQLite refuses one.
+//!
 //! Invariant: a name is checked against the schema before the storage
 //! engine is asked to create or drop anything, because the engine treats
 //! any failure as fatal to the transaction, and "already exists" must
@@ -9,11 +14,17 @@
 use boundlite_platform::Platform;
 
 use crate::alloc::Allocator;
-use crate::sql::{CreateIndex, CreateTable, DropStmt, ObjectKind, TableBody};
+use crate::schema::RESERVED_PREFIX;
+use crate::schema::TableColumns;
+use crate::sql::{
+    ColumnConstraintKind, Conflict, CreateIndex, CreateTable, DropStmt, ObjectKind, TableBody,
+    TableConstraintKind,
+};
 use crate::{Error, Result};
 
+use super::checks;
 use super::select::name_of;
-use crate::table::Writer;
+use crate::table::{Writer, check_defaults};
 
 /// Runs `create`, whose text is `sql`.
 pub(crate) fn create_table<P: Platform, A: Allocator + Clone>(
@@ -28,6 +39,16 @@ pub(crate) fn create_table<P: Platform, A: Allocator + Clone>(
         return Err(Error::Sql("CREATE TABLE ... AS SELECT is not supported"));
     }
     let name = name_of(&create.name.name, w.allocator().clone())?;
+    reserved(&name)?;
+    refused_clauses(create)?;
+    let columns = TableColumns::from_create(create, w.allocator().clone())?;
+    if columns.columns.iter().any(|c| c.collation.is_none()) {
+        return Err(Error::Sql("no such collation sequence"));
+    }
+    checks::validate(create, &columns)?;
+    if let TableBody::Columns { columns: defs, .. } = &create.body {
+        check_defaults(defs, w.allocator().clone())?;
+    }
     if w.schema()?.find(&name).is_some() {
         return if create.if_not_exists {
             Ok(())
@@ -49,6 +70,7 @@ pub(crate) fn create_index<P: Platform, A: Allocator + Clone>(
     }
     let alloc = w.allocator().clone();
     let name = name_of(&create.name.name, alloc.clone())?;
+    reserved(&name)?;
     let table = name_of(&create.table, alloc)?;
     let schema = w.schema()?;
     if schema.find(&name).is_some() {
@@ -63,6 +85,59 @@ pub(crate) fn create_index<P: Platform, A: Allocator + Clone>(
     }
     drop(schema);
     w.create_index(&name, &table, sql)
+}
+
+/// Refuses the clauses of `create` this engine would store and not
+/// honour: `STRICT` (its column types are not enforced here) and an `ON
+/// CONFLICT` other than `ABORT` on a constraint (conflicts are resolved
+/// by the statement's `OR` clause alone here).
+fn refused_clauses<A: Allocator>(create: &CreateTable<'_, A>) -> Result<()> {
+    let TableBody::Columns {
+        columns,
+        constraints,
+        strict,
+        ..
+    } = &create.body
+    else {
+        return Ok(());
+    };
+    if *strict {
+        return Err(Error::Sql("STRICT tables are not supported"));
+    }
+    let resolved = |conflict: &Option<Conflict>| conflict.is_some_and(|c| c != Conflict::Abort);
+    let on_column = columns.iter().flat_map(|c| c.constraints.iter()).any(|c| {
+        matches!(
+            &c.kind,
+            ColumnConstraintKind::PrimaryKey { conflict, .. }
+                | ColumnConstraintKind::NotNull { conflict }
+                | ColumnConstraintKind::Unique { conflict }
+                if resolved(conflict)
+        )
+    });
+    let on_table = constraints.iter().any(|c| {
+        matches!(
+            &c.kind,
+            TableConstraintKind::PrimaryKey { conflict, .. }
+                | TableConstraintKind::Unique { conflict, .. }
+                if resolved(conflict)
+        )
+    });
+    match on_column || on_table {
+        true => Err(Error::Sql(
+            "ON CONFLICT clauses on constraints are not supported",
+        )),
+        false => Ok(()),
+    }
+}
+
+/// Refuses `name` for a table or index to be made when SQLite keeps it
+/// for its own objects (any name starting `sqlite_`, in any case).
+fn reserved(name: &str) -> Result<()> {
+    let prefix = name.get(..RESERVED_PREFIX.len());
+    match prefix.is_some_and(|p| p.eq_ignore_ascii_case(RESERVED_PREFIX)) {
+        true => Err(Error::Sql("object name reserved for internal use")),
+        false => Ok(()),
+    }
 }
 
 /// Runs `drop`.

@@ -38,7 +38,7 @@ use crate::record::{Collation, ValueRef, compare_values};
 use crate::sort::{Budget, Current, Row, SortKey, Sorter};
 use crate::sql::eval::{EvalContext, Value, evaluate, truth};
 use crate::sql::{ColumnPos, FunctionArgs, Ident, ResultColumn, Select, SelectBody};
-use crate::{Error, Result, RowId};
+use crate::{ByClause, Error, Result, RowId};
 
 use super::aggregate::{Acc, Step, feed};
 use super::calls::{Calls, Input};
@@ -47,6 +47,7 @@ use super::distinct::{DistinctInput, DistinctValues};
 use super::ordered::{Ordered, Shape, SortEnv};
 use super::select::{Query, from_of, matches};
 use super::source::Source;
+use super::terms::{Term, resolve_terms};
 use super::{Env, order};
 
 /// How many passes over the rows a query takes.
@@ -80,10 +81,26 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     let alloc = env.alloc.clone();
     let alias = from_of(body)?.and_then(|(_, a)| a);
     let width = body.group_by.len();
+    let group_keys = resolve_terms(
+        body.group_by.iter(),
+        ByClause::Group,
+        body,
+        source.info(),
+        alias.as_ref(),
+        alloc.clone(),
+    )?;
+    let order_keys = resolve_terms(
+        select.order_by.iter().map(|t| &t.expr),
+        ByClause::Order,
+        body,
+        source.info(),
+        alias.as_ref(),
+        alloc.clone(),
+    )?;
     let mut collations = Vec::try_with_capacity_in(width, alloc.clone())?;
     let calls = source.with_table(env, alias, |ctx| {
-        for expr in body.group_by.iter() {
-            collations.try_push(order::expr_collation(expr, ctx)?)?;
+        for key in group_keys.iter() {
+            collations.try_push(key.collation(body, ctx)?)?;
         }
         Calls::find(select, body, ctx)
     })?;
@@ -134,6 +151,8 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     let mut group = Group {
         body,
         select,
+        group_keys: &group_keys,
+        order_keys: &order_keys,
         calls: &calls,
         accs: Vec::try_with_capacity_in(calls.aggregates.len(), alloc.clone())?,
         results: Vec::try_with_capacity_in(calls.aggregates.len(), alloc.clone())?,
@@ -216,8 +235,8 @@ fn groups<'p, P: Platform, A: Allocator + Clone>(
                 return Ok(None);
             }
             let mut entry = Vec::try_with_capacity_in(width + 2, alloc.clone())?;
-            for expr in body.group_by.iter() {
-                entry.try_push(evaluate(expr, ctx)?)?;
+            for key in group.group_keys.iter() {
+                entry.try_push(key.evaluate(body, ctx)?)?;
             }
             if let Some(input) = sorts.distinct.as_mut() {
                 push_distinct(group.calls, input, seq, &entry, ctx)?;
@@ -368,6 +387,10 @@ enum Output<'p, P: Platform, A: Allocator + Clone> {
 struct Group<'g, 'q, 'a, 'p, P: Platform, A: Allocator + Clone> {
     body: &'g SelectBody<'a, A>,
     select: &'g Select<'a, A>,
+    /// The `GROUP BY` terms, resolved.
+    group_keys: &'g [Term<'q, 'a, A>],
+    /// The `ORDER BY` terms, resolved.
+    order_keys: &'g [Term<'q, 'a, A>],
     calls: &'g Calls<'q, 'a, A>,
     accs: Vec<Acc<A>, A>,
     /// The aggregates' values once the group is closed.
@@ -475,9 +498,8 @@ impl<P: Platform, A: Allocator + Clone> Group<'_, '_, '_, '_, P, A> {
         };
         let terms = &self.select.order_by;
         if !rows.is_started() {
-            for term in terms.iter() {
-                self.collations
-                    .try_push(order::term_collation(&term.expr, self.body, &ctx)?)?;
+            for key in self.order_keys.iter() {
+                self.collations.try_push(key.collation(self.body, &ctx)?)?;
             }
             let mut outputs = Vec::new_in(ctx.allocator());
             order::output_collations(self.body, &ctx, &mut outputs)?;
@@ -485,8 +507,8 @@ impl<P: Platform, A: Allocator + Clone> Group<'_, '_, '_, '_, P, A> {
         }
         let seq = self.closed;
         let mut row = Vec::try_with_capacity_in(terms.len() + 1 + self.out.len(), ctx.allocator())?;
-        for term in terms.iter() {
-            row.try_push(order::sort_key(&term.expr, self.body, &ctx, &self.out)?)?;
+        for key in self.order_keys.iter() {
+            row.try_push(order::sort_key(key, self.body, &ctx, &self.out)?)?;
         }
         row.try_push(Value::Integer(seq))?;
         for value in self.out.drain(..) {

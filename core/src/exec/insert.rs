@@ -7,7 +7,8 @@
 //! rowid (after INTEGER affinity; anything but an integer is a datatype
 //! mismatch); without one the rowid is one above the largest; a NULL in a
 //! `NOT NULL` column fails, skips the row under `OR IGNORE`, or takes the
-//! column's default under `OR REPLACE` when there is one. A
+//! column's default under `OR REPLACE` when there is one; a false `CHECK`
+//! fails, or skips the row under `OR IGNORE`. A
 //! `zeroblob(N)` value is stored without its N bytes being held. When
 //! the query of `INSERT ... SELECT` reads the table written, its rows
 //! are all read before the first is stored, so it sees the table as it
@@ -23,12 +24,14 @@ use crate::{Error, Result};
 
 use super::Env;
 use super::check::columns_exist;
+use super::checks::Checks;
+use super::rowids::Rowids;
 use super::select::{self, assign, load_table};
-use super::store::{is_zeroblob_call, store_row};
+use super::store::{Rules, is_zeroblob_call, store_row};
 use super::transfer;
 use crate::sort::{Current, Sorter};
-use crate::table::TableInfo;
 use crate::table::Writer;
+use crate::table::{Change, DefaultKind, TableInfo};
 
 /// Runs `insert`; returns the rows inserted.
 pub(crate) fn run<P: Platform, A: Allocator + Clone>(
@@ -38,6 +41,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
 ) -> Result<usize> {
     let alloc = env.alloc.clone();
     let table = load_table(w.view(), &insert.table.name, env)?;
+    table.check_writable(Change::Store)?;
     let mut targets = env.scratch.targets(&alloc);
     if matches!(insert.source, InsertSource::DefaultValues) {
         // No value is given: every column takes its default.
@@ -69,6 +73,10 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         }
     };
     let ctx = env.context();
+    let mut rules = Rules {
+        checks: Checks::load(&table, env)?,
+        rowids: Rowids::begin(w, &table, env)?,
+    };
     let mut record = env.scratch.record(&alloc);
     let mut values = env.scratch.values(&alloc);
     // A `zeroblob(N)` value is stored without its N bytes: the columns
@@ -123,6 +131,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         let stored = store_row(
             w,
             &table,
+            &mut rules,
             rowid,
             &mut values,
             &mut zeros,
@@ -133,6 +142,8 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             changed += 1;
         }
     }
+    rules.rowids.end(w, &table)?;
+    drop(rules);
     env.tables.put(table);
     env.scratch.put(targets, values, record);
     Ok(changed)
@@ -154,11 +165,16 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
     env: Env<'_, A>,
 ) -> Result<usize> {
     let alloc = env.alloc.clone();
+    let mut rules = Rules {
+        checks: Checks::load(table, env)?,
+        rowids: Rowids::begin(w, table, env)?,
+    };
     let mut values = env.scratch.values(&alloc);
     let mut record = env.scratch.record(&alloc);
     let mut row = Vec::new_in(alloc.clone());
     let mut stored = Stored {
         table,
+        rules: &mut rules,
         targets,
         untargeted: untargeted(table, targets),
         conflict,
@@ -172,7 +188,9 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
         streamed(w, query, env, &mut stored, &mut row)
     };
     env.scratch.put_values(values, record);
-    changed
+    let changed = changed?;
+    rules.rowids.end(w, table)?;
+    Ok(changed)
 }
 
 /// Whether `query` may read `table`. The executor refuses joins,
@@ -191,7 +209,7 @@ fn streamed<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
     query: &Select<'_, A>,
     env: Env<'_, A>,
-    stored: &mut Stored<'_, A>,
+    stored: &mut Stored<'_, '_, A>,
     row: &mut Vec<Value<A>, A>,
 ) -> Result<usize> {
     let view = w.view();
@@ -211,7 +229,7 @@ fn spooled<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
     query: &Select<'_, A>,
     env: Env<'_, A>,
-    stored: &mut Stored<'_, A>,
+    stored: &mut Stored<'_, '_, A>,
     row: &mut Vec<Value<A>, A>,
 ) -> Result<usize> {
     let alloc = env.alloc.clone();
@@ -255,8 +273,9 @@ fn spooled<P: Platform, A: Allocator + Clone>(
 
 /// What storing a selected row needs, with the buffers reused from one
 /// row to the next.
-struct Stored<'s, A: Allocator + Clone> {
+struct Stored<'s, 'r, A: Allocator + Clone> {
     table: &'s TableInfo<A>,
+    rules: &'s mut Rules<'r, A>,
     targets: &'s [ColumnPos],
     /// Whether some column is not a target, and so takes its default.
     untargeted: bool,
@@ -266,7 +285,7 @@ struct Stored<'s, A: Allocator + Clone> {
     alloc: &'s A,
 }
 
-impl<A: Allocator + Clone> Stored<'_, A> {
+impl<A: Allocator + Clone> Stored<'_, '_, A> {
     /// Stores `row` (one value per target); `false` when `OR IGNORE`
     /// skipped it. Values are swapped between `row` and the row stored
     /// rather than copied, so each slot's buffer serves the next row.
@@ -300,6 +319,7 @@ impl<A: Allocator + Clone> Stored<'_, A> {
         store_row(
             w,
             self.table,
+            self.rules,
             rowid,
             self.values,
             &mut [],
@@ -350,6 +370,11 @@ pub(crate) fn column_named<A: Allocator>(
     }
 }
 
+/// The refusal of a row that would take a default SQLite evaluates for
+/// each row.
+pub(crate) const PER_ROW_DEFAULT: Error =
+    Error::Sql("a DEFAULT that calls random() or randomblob() is not supported");
+
 /// Makes `values` one per column, each column's default (in declaration
 /// order) but those in `targets`, which are left as they are: they are
 /// about to be overwritten, and a text left in place keeps its buffer
@@ -363,6 +388,9 @@ fn set_defaults<A: Allocator + Clone>(
     values.try_resize_with(table.column_count(), || Value::Null)?;
     for (i, (slot, meta)) in values.iter_mut().zip(table.meta.iter()).enumerate() {
         if !targets.contains(&ColumnPos::Column(i)) {
+            if meta.default_kind == DefaultKind::PerRow {
+                return Err(PER_ROW_DEFAULT);
+            }
             assign(slot, meta.default.as_ref(), alloc)?;
         }
     }

@@ -8,6 +8,7 @@
 //! - `cache`: the table a prepared statement read last, kept for its next
 //!   run while the schema stays the same;
 //! - `check`: every column named exists, checked before any row is read;
+//! - `checks`: the `CHECK` constraints a row must meet to be stored;
 //! - `context`: the expression context that reads a row's columns;
 //! - `plan`: which part of a table a `WHERE` clause needs (a rowid seek,
 //!   a rowid range, an index equality or range seek, or a scan);
@@ -20,11 +21,17 @@
 //!   (and the running sum of three of them), the aggregate calls of a
 //!   query, and the values a `DISTINCT` aggregate sees;
 //! - `insert`, `change` (`UPDATE` and `DELETE`), `ddl`: changes;
+//! - `rowids`: the rowid of a row stored without one (`AUTOINCREMENT`'s
+//!   `sqlite_sequence` included);
 //! - `store`: from a row's values to its stored record, encoded whole or
 //!   written to its pages straight from the values;
 //! - `transfer`: when `INSERT INTO t SELECT * FROM s` copies the records
 //!   of `s` as they are stored (SQLite's transfer optimization);
-//! - `pragma`: the `PRAGMA`s, each computed whole into rows.
+//! - `pragma`: the `PRAGMA`s, each computed whole into rows;
+//!   `pragma_indexes` and `pragma_foreign_keys`: those that describe
+//!   indexes and foreign keys;
+//! - `terms`: the result column an `ORDER BY` or `GROUP BY` term names
+//!   by number or alias.
 //!
 //! Invariants:
 //! - statements that change rows collect the rowids they change before
@@ -39,6 +46,7 @@ pub(crate) mod cache;
 pub(crate) mod calls;
 pub(crate) mod change;
 pub(crate) mod check;
+pub(crate) mod checks;
 pub(crate) mod context;
 pub(crate) mod ddl;
 pub(crate) mod distinct;
@@ -48,10 +56,14 @@ pub(crate) mod order;
 pub(crate) mod ordered;
 pub(crate) mod plan;
 pub(crate) mod pragma;
+pub(crate) mod pragma_foreign_keys;
+pub(crate) mod pragma_indexes;
+pub(crate) mod rowids;
 pub(crate) mod select;
 pub(crate) mod source;
 pub(crate) mod store;
 pub(crate) mod sum;
+pub(crate) mod terms;
 pub(crate) mod transfer;
 
 use core::cell::Cell;

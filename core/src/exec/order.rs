@@ -17,15 +17,15 @@ use boundlite_platform::Platform;
 use crate::alloc::{Allocator, TryClone, Vec};
 use crate::record::Collation;
 use crate::sql::eval::{Value, evaluate, explicit_collation};
-use crate::sql::{Expr, Literal, ResultColumn, Select, SelectBody};
-use crate::table::TableInfo;
-use crate::{Error, Result};
+use crate::sql::{Expr, ResultColumn, Select, SelectBody};
+use crate::{ByClause, Error, Result};
 
 use super::Env;
 use super::context::RowContext;
 use super::ordered::{Ordered, Shape, SortEnv, SortedQuery};
 use super::select::{from_of, matches, output};
 use super::source::Source;
+use super::terms::{Aliased, Term, resolve_terms};
 
 /// The rows of `select`, sorted, offset and limited.
 pub(crate) fn run<P: Platform, A: Allocator + Clone>(
@@ -40,6 +40,14 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     let alloc = env.alloc.clone();
     let alias = from_of(body)?.and_then(|(_, a)| a);
     let terms = &select.order_by;
+    let keys = resolve_terms(
+        terms.iter().map(|t| &t.expr),
+        ByClause::Order,
+        body,
+        source.info(),
+        alias.as_ref(),
+        alloc.clone(),
+    )?;
     let shape = Shape {
         terms: terms.len(),
         distinct: body.distinct,
@@ -58,16 +66,16 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             }
             output(body, ctx, &mut out)?;
             if !ordered.is_started() {
-                for term in terms.iter() {
-                    collations.try_push(term_collation(&term.expr, body, ctx)?)?;
+                for key in keys.iter() {
+                    collations.try_push(key.collation(body, ctx)?)?;
                 }
                 output_collations(body, ctx, &mut outputs)?;
                 ordered.start(terms, &collations, &outputs)?;
             }
             let width = terms.len() + 1 + out.len();
             let mut row = Vec::try_with_capacity_in(width, alloc.clone())?;
-            for term in terms.iter() {
-                row.try_push(sort_key(&term.expr, body, ctx, &out)?)?;
+            for key in keys.iter() {
+                row.try_push(sort_key(key, body, ctx, &out)?)?;
             }
             row.try_push(Value::Integer(seq))?;
             for value in out.drain(..) {
@@ -81,34 +89,6 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         }
     }
     ordered.finish()
-}
-
-/// Checks that each `ORDER BY` term of `select` that is a number names a
-/// result column of `body` (reading `table`), as SQLite does before it
-/// reads a row.
-pub(crate) fn check_terms<A: Allocator>(
-    select: &Select<'_, A>,
-    body: &SelectBody<'_, A>,
-    table: Option<&TableInfo<A>>,
-) -> Result<()> {
-    let width: usize = body
-        .columns
-        .iter()
-        .map(|c| match c {
-            ResultColumn::Expr { .. } => 1,
-            ResultColumn::Star | ResultColumn::TableStar(_) => {
-                table.map_or(0, |t| t.columns.columns.len())
-            }
-        })
-        .sum();
-    for term in select.order_by.iter() {
-        if let Some(Literal::Integer(k)) = term.expr.as_literal() {
-            if usize::try_from(*k).map_or(true, |k| k == 0 || k > width) {
-                return Err(Error::Sql("ORDER BY term out of range"));
-            }
-        }
-    }
-    Ok(())
 }
 
 /// The collation of each result column of `body` into `into` (see
@@ -136,65 +116,6 @@ pub(crate) fn output_collations<A: Allocator + Clone>(
     Ok(())
 }
 
-/// What output column `k` (from 0) of `body` is, once each `*` is
-/// expanded into the columns of the table it names.
-enum Output<'b, 'a, A: Allocator> {
-    /// A result expression.
-    Expr(&'b Expr<'a, A>),
-    /// Column `j` of the table a `*` expands.
-    TableColumn(usize),
-}
-
-/// The output column `k` of `body`, if there is one.
-fn output_at<'b, 'a, A: Allocator + Clone>(
-    body: &'b SelectBody<'a, A>,
-    ctx: &RowContext<'_, '_, A>,
-    mut k: usize,
-) -> Option<Output<'b, 'a, A>> {
-    for column in body.columns.iter() {
-        match column {
-            ResultColumn::Expr { expr, .. } => {
-                if k == 0 {
-                    return Some(Output::Expr(expr));
-                }
-                k -= 1;
-            }
-            ResultColumn::Star | ResultColumn::TableStar(_) => {
-                let width = ctx.table()?.columns.columns.len();
-                if k < width {
-                    return Some(Output::TableColumn(k));
-                }
-                k -= width;
-            }
-        }
-    }
-    None
-}
-
-/// The output position of the result column whose alias `named` accepts,
-/// once each `*` is expanded.
-fn output_of_alias<A: Allocator + Clone>(
-    body: &SelectBody<'_, A>,
-    ctx: &RowContext<'_, '_, A>,
-    named: impl Fn(&str) -> bool,
-) -> Option<usize> {
-    let mut at = 0usize;
-    for column in body.columns.iter() {
-        match column {
-            ResultColumn::Expr { alias, .. } => {
-                if alias.as_ref().and_then(|a| a.as_str()).is_some_and(&named) {
-                    return Some(at);
-                }
-                at += 1;
-            }
-            ResultColumn::Star | ResultColumn::TableStar(_) => {
-                at += ctx.table()?.columns.columns.len();
-            }
-        }
-    }
-    None
-}
-
 /// The collation a key `expr` compares TEXT with, as SQLite finds it:
 /// the one a `COLLATE` in it names, else a bare column's own, else
 /// BINARY. An unknown collation name is an error.
@@ -211,58 +132,24 @@ pub(crate) fn expr_collation<A: Allocator + Clone>(
     })
 }
 
-/// The collation the sort key `expr` compares TEXT with: that of the
-/// expression it is (see [`expr_collation`]), or of the result column it
-/// names by number or alias.
-pub(crate) fn term_collation<A: Allocator + Clone>(
-    expr: &Expr<'_, A>,
-    body: &SelectBody<'_, A>,
-    ctx: &RowContext<'_, '_, A>,
-) -> Result<Collation> {
-    let target = match (expr.as_literal(), expr.as_column()) {
-        (Some(Literal::Integer(k)), _) => usize::try_from(*k)
-            .ok()
-            .and_then(|k| k.checked_sub(1))
-            .and_then(|k| output_at(body, ctx, k)),
-        (_, Some(c)) if c.table.is_none() => {
-            output_of_alias(body, ctx, |a| c.column.eq_ignore_ascii_case(a))
-                .and_then(|k| output_at(body, ctx, k))
-                .or(Some(Output::Expr(expr)))
-        }
-        _ => Some(Output::Expr(expr)),
-    };
-    match target {
-        Some(Output::Expr(e)) => expr_collation(e, ctx),
-        Some(Output::TableColumn(j)) => Ok(ctx
-            .table()
-            .and_then(|t| t.columns.columns.get(j))
-            .and_then(|c| c.collation)
-            .unwrap_or_default()),
-        None => Ok(Collation::Binary),
-    }
-}
-
-/// The sort key `expr` gives the current row, whose result columns are
-/// `out`: a result column when `expr` is its number or alias.
+/// The sort key `term` gives the current row of `body`, whose result
+/// columns are `out`: the result column it names, else its own value
+/// (its aliases reading their result columns).
 pub(crate) fn sort_key<A: Allocator + Clone>(
-    expr: &Expr<'_, A>,
+    term: &Term<'_, '_, A>,
     body: &SelectBody<'_, A>,
     ctx: &RowContext<'_, '_, A>,
     out: &[Value<A>],
 ) -> Result<Value<A>> {
-    if let Some(Literal::Integer(k)) = expr.as_literal() {
-        let column = usize::try_from(*k)
-            .ok()
-            .and_then(|k| k.checked_sub(1))
-            .and_then(|k| out.get(k))
-            .ok_or(Error::Sql("ORDER BY term out of range"))?;
-        return Ok(column.try_clone()?);
+    match term.output.and_then(|k| out.get(k)) {
+        Some(value) => Ok(value.try_clone()?),
+        None => evaluate(
+            term.expr,
+            &Aliased {
+                row: ctx,
+                body,
+                out,
+            },
+        ),
     }
-    if let Some(c) = expr.as_column().filter(|c| c.table.is_none()) {
-        let by_alias = output_of_alias(body, ctx, |a| c.column.eq_ignore_ascii_case(a));
-        if let Some(value) = by_alias.and_then(|i| out.get(i)) {
-            return Ok(value.try_clone()?);
-        }
-    }
-    evaluate(expr, ctx)
 }

@@ -39,7 +39,7 @@ use crate::record::ValueRef;
 use crate::schema::ColumnSource;
 use crate::sql::eval::affinity::{apply_comparison_affinity, numeric_affinity};
 use crate::sql::eval::{Value, evaluate, evaluate_then};
-use crate::sql::{Between, BinaryOp, ColumnPos, Expr, Ident};
+use crate::sql::{Between, BinaryOp, ColumnPos, Expr, Ident, Indexed};
 use crate::{Result, RowId};
 
 use super::context::{RowContext, resolve};
@@ -193,12 +193,51 @@ enum Op {
     Ge,
 }
 
+/// Which of a table's indexes a plan may seek, as `FROM t INDEXED BY i`
+/// and `FROM t NOT INDEXED` say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Indexes {
+    /// Any of them (no hint).
+    Any,
+    /// Only the one at this position (`INDEXED BY`).
+    Only(usize),
+    /// None (`NOT INDEXED`); rowid seeks remain.
+    No,
+}
+
+impl Indexes {
+    /// The indexes `hint` allows on `table`; an `INDEXED BY` naming no
+    /// index of the table is SQLite's `no such index`.
+    pub fn of<A: Allocator>(hint: Option<&Indexed<'_>>, table: &TableInfo<A>) -> Result<Self> {
+        match hint {
+            None => Ok(Indexes::Any),
+            Some(Indexed::Not) => Ok(Indexes::No),
+            Some(Indexed::By(name)) => table
+                .indexes
+                .iter()
+                .position(|i| name.eq_ignore_ascii_case(&i.name))
+                .map(Indexes::Only)
+                .ok_or(crate::Error::Sql("no such index")),
+        }
+    }
+
+    /// Whether the index at position `n` may be sought.
+    fn allows(self, n: usize) -> bool {
+        match self {
+            Indexes::Any => true,
+            Indexes::Only(only) => only == n,
+            Indexes::No => false,
+        }
+    }
+}
+
 /// The plan for `where_clause` over `table` (called `alias`), evaluating
 /// bounds in `ctx`.
 pub(crate) fn choose<A: Allocator + Clone>(
     where_clause: Option<&Expr<'_, A>>,
     table: &TableInfo<A>,
     alias: Option<&Ident<'_>>,
+    indexes: Indexes,
     ctx: &RowContext<'_, '_, A>,
 ) -> Result<Access<A>> {
     let mut plan = Plan::Scan;
@@ -208,7 +247,7 @@ pub(crate) fn choose<A: Allocator + Clone>(
     if let Some(clause) = where_clause {
         folded = narrow(clause, table, alias, Some(ctx), &mut plan)?;
         if matches!(plan, Plan::Scan | Plan::RowidRange { .. }) {
-            if let Some((index, bound)) = index_term(clause, table, alias) {
+            if let Some((index, bound)) = index_term(clause, table, alias, indexes) {
                 match seek_key(bound, table, index, ctx)? {
                     Some(value) => {
                         key = Some(value);
@@ -219,7 +258,7 @@ pub(crate) fn choose<A: Allocator + Clone>(
             }
         }
         if plan == Plan::Scan {
-            if let Some(term) = range_term(clause, table, alias) {
+            if let Some(term) = range_term(clause, table, alias, indexes) {
                 let bound = |end: Option<(&Expr<'_, A>, bool)>| match end {
                     Some((expr, inclusive)) => Ok::<_, crate::Error>(Some((
                         seek_key(expr, table, term.index, ctx)?,
@@ -279,17 +318,18 @@ pub(crate) fn shape<A: Allocator + Clone>(
     where_clause: Option<&Expr<'_, A>>,
     table: &TableInfo<A>,
     alias: Option<&Ident<'_>>,
+    indexes: Indexes,
 ) -> Result<Plan> {
     let mut plan = Plan::Scan;
     if let Some(clause) = where_clause {
         narrow(clause, table, alias, None, &mut plan)?;
         if matches!(plan, Plan::Scan | Plan::RowidRange { .. }) {
-            if let Some((index, _)) = index_term(clause, table, alias) {
+            if let Some((index, _)) = index_term(clause, table, alias, indexes) {
                 plan = Plan::IndexEq { index };
             }
         }
         if plan == Plan::Scan {
-            if let Some(term) = range_term(clause, table, alias) {
+            if let Some(term) = range_term(clause, table, alias, indexes) {
                 plan = Plan::IndexRange {
                     index: term.index,
                     low: term.low.map(|(_, inclusive)| inclusive),
@@ -318,9 +358,10 @@ fn range_term<'e, 'a, A: Allocator>(
     expr: &'e Expr<'a, A>,
     table: &TableInfo<A>,
     alias: Option<&Ident<'_>>,
+    indexes: Indexes,
 ) -> Option<RangeTerm<'e, 'a, A>> {
     let mut found = None;
-    collect_range(expr, table, alias, &mut found);
+    collect_range(expr, table, alias, indexes, &mut found);
     found
 }
 
@@ -329,13 +370,14 @@ fn collect_range<'e, 'a, A: Allocator>(
     expr: &'e Expr<'a, A>,
     table: &TableInfo<A>,
     alias: Option<&Ident<'_>>,
+    indexes: Indexes,
     found: &mut Option<RangeTerm<'e, 'a, A>>,
 ) {
     type End<'e, 'a, A> = Option<(&'e Expr<'a, A>, bool)>;
     let (column, low, high): (_, End<'e, 'a, A>, End<'e, 'a, A>) = match expr {
         Expr::Binary(b) if b.op == BinaryOp::And => {
-            collect_range(&b.lhs, table, alias, found);
-            collect_range(&b.rhs, table, alias, found);
+            collect_range(&b.lhs, table, alias, indexes, found);
+            collect_range(&b.rhs, table, alias, indexes, found);
             return;
         }
         Expr::Binary(b) => {
@@ -386,7 +428,7 @@ fn collect_range<'e, 'a, A: Allocator>(
         }
         Some(_) => {}
         None => {
-            if let Some(index) = seekable_index(table, i) {
+            if let Some(index) = seekable_index(table, i, indexes) {
                 *found = Some(RangeTerm {
                     index,
                     column: i,
@@ -401,7 +443,7 @@ fn collect_range<'e, 'a, A: Allocator>(
 /// The index that can seek the table's column number `i`: one whose
 /// first column is `i` with the column's own collation, a unique one if
 /// there is any (it finds at most one row per key).
-fn seekable_index<A: Allocator>(table: &TableInfo<A>, i: usize) -> Option<usize> {
+fn seekable_index<A: Allocator>(table: &TableInfo<A>, i: usize, indexes: Indexes) -> Option<usize> {
     let collation = table.columns.columns.get(i)?.collation?;
     let seekable =
         |index: &crate::table::IndexInfo<A>| {
@@ -411,7 +453,7 @@ fn seekable_index<A: Allocator>(table: &TableInfo<A>, i: usize) -> Option<usize>
         };
     let mut found = None;
     for (n, index) in table.indexes.iter().enumerate() {
-        if seekable(index) && (found.is_none() || index.columns.unique) {
+        if indexes.allows(n) && seekable(index) && (found.is_none() || index.columns.unique) {
             found = Some(n);
             if index.columns.unique {
                 break;
@@ -429,11 +471,12 @@ fn index_term<'e, 'a, A: Allocator>(
     expr: &'e Expr<'a, A>,
     table: &TableInfo<A>,
     alias: Option<&Ident<'_>>,
+    indexes: Indexes,
 ) -> Option<(usize, &'e Expr<'a, A>)> {
     match expr {
         Expr::Binary(b) if b.op == BinaryOp::And => {
-            let left = index_term(&b.lhs, table, alias);
-            let right = index_term(&b.rhs, table, alias);
+            let left = index_term(&b.lhs, table, alias, indexes);
+            let right = index_term(&b.rhs, table, alias, indexes);
             let unique = |t: &Option<(usize, _)>| {
                 t.as_ref()
                     .and_then(|(i, _)| table.indexes.get(*i))
@@ -456,7 +499,7 @@ fn index_term<'e, 'a, A: Allocator>(
             let ColumnPos::Column(i) = resolve(table, alias, column.as_column()?)? else {
                 return None;
             };
-            seekable_index(table, i).map(|n| (n, bound))
+            seekable_index(table, i, indexes).map(|n| (n, bound))
         }
         _ => None,
     }

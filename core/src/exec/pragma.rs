@@ -1,7 +1,12 @@
-//! `PRAGMA`: `integrity_check`, `page_count`, `freelist_count`,
-//! `page_size`, `journal_mode`, `wal_checkpoint(MODE)`, `cache_size`,
-//! `busy_timeout`, `sort_memory` (this engine's) and `user_version` (read
-//! and set) and `table_info(t)`, each returning the rows SQLite returns.
+//! `PRAGMA`: `integrity_check` and `quick_check` (the same full check),
+//! `page_count`, `freelist_count`, `page_size`, `journal_mode`,
+//! `wal_checkpoint(MODE)`, `cache_size`, `busy_timeout`, `sort_memory`
+//! (this engine's), `user_version` (read and set), `table_info(t)`,
+//! `table_xinfo(t)`, `index_list(t)`, `index_info(i)`, `index_xinfo(i)`
+//! (see `pragma_indexes`), `foreign_key_list(t)` (see
+//! `pragma_foreign_keys`), `encoding`, `synchronous` and `foreign_keys`
+//! (read, and set to the one value this engine has), each returning the
+//! rows SQLite returns.
 //!
 //! `cache_size = N` makes the page cache's limit `N` frames (pages);
 //! `cache_size = -K` as many pages as `K` KiB hold (SQLite divides by its
@@ -20,9 +25,10 @@
 //!   one per step (a few rows, bounded by the schema or the problem
 //!   limit);
 //! - settings fixed when the database is opened (`page_size`,
-//!   `journal_mode`) accept an assignment and keep their value, and a
-//!   pragma this engine does not know returns no rows, as SQLite does with
-//!   both;
+//!   `journal_mode`) accept an assignment and keep their value, as SQLite
+//!   does; a pragma SQLite knows and this engine does not run is refused
+//!   with its name, and one SQLite does not know either returns no rows,
+//!   as SQLite's does;
 //! - only `user_version = N` writes, through the connection's write path,
 //!   so it joins an open `BEGIN` like any other change.
 
@@ -30,15 +36,18 @@ use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, String, Vec};
 use crate::btree::PageSource;
+use crate::format::TextEncoding;
 use crate::schema::EntryKind;
 use crate::sql::eval::Value;
 use crate::sql::{
-    ColumnConstraintKind, Literal, Pragma, PragmaValue, Stmt, TableBody, TableConstraintKind,
+    ColumnConstraintKind, Ident, Literal, Pragma, PragmaValue, Stmt, TableBody, TableConstraintKind,
 };
 use crate::wal::CheckpointMode;
 use crate::{Error, Result};
 
 use super::Env;
+use super::pragma_foreign_keys;
+use super::pragma_indexes::{self, Detail};
 use crate::connection::Connection;
 use crate::table::View;
 
@@ -123,13 +132,232 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
                 conn.write(|w| w.set_user_version(version))?;
             }
         }
-    } else if is("table_info") {
-        if let Some(PragmaValue::Name(table)) = pragma.value.as_ref() {
-            let table = table.to_string_in(alloc.clone())?;
-            table_info(view, &table, &mut rows)?;
+    } else if is("table_info") || is("table_xinfo") {
+        let columns = match is("table_info") {
+            true => Columns::Visible,
+            false => Columns::All,
+        };
+        if let Some(table) = argument(pragma, &alloc)? {
+            table_info(view, &table, columns, &mut rows)?;
         }
+    } else if is("quick_check") {
+        integrity(view, pragma.value.as_ref(), &mut rows)?;
+    } else if is("index_list") {
+        if let Some(table) = argument(pragma, &alloc)? {
+            pragma_indexes::index_list(view, &table, &mut rows)?;
+        }
+    } else if is("index_info") || is("index_xinfo") {
+        let detail = match is("index_info") {
+            true => Detail::Keys,
+            false => Detail::Extended,
+        };
+        if let Some(index) = argument(pragma, &alloc)? {
+            pragma_indexes::index_info(view, &index, detail, &mut rows)?;
+        }
+    } else if is("foreign_key_list") {
+        if let Some(table) = argument(pragma, &alloc)? {
+            pragma_foreign_keys::foreign_key_list(view, &table, &mut rows)?;
+        }
+    } else if is("encoding") {
+        encoding(view, pragma.value.as_ref(), &mut rows)?;
+    } else if is("synchronous") {
+        synchronous(pragma.value.as_ref(), &mut rows)?;
+    } else if is("foreign_keys") {
+        foreign_keys(pragma.value.as_ref(), &mut rows)?;
+    } else if let Some(refusal) = refusal(name) {
+        return Err(Error::Sql(refusal));
     }
     Ok(rows)
+}
+
+/// The pragmas SQLite knows and this engine does not run, each refused
+/// with its name: answering nothing, as SQLite answers a pragma it does
+/// not know, would pass a setting off as kept or a report as empty.
+const REFUSED: [&str; 57] = [
+    "PRAGMA analysis_limit is not supported",
+    "PRAGMA application_id is not supported",
+    "PRAGMA auto_vacuum is not supported",
+    "PRAGMA automatic_index is not supported",
+    "PRAGMA cache_spill is not supported",
+    "PRAGMA case_sensitive_like is not supported",
+    "PRAGMA cell_size_check is not supported",
+    "PRAGMA checkpoint_fullfsync is not supported",
+    "PRAGMA collation_list is not supported",
+    "PRAGMA compile_options is not supported",
+    "PRAGMA count_changes is not supported",
+    "PRAGMA data_store_directory is not supported",
+    "PRAGMA data_version is not supported",
+    "PRAGMA database_list is not supported",
+    "PRAGMA default_cache_size is not supported",
+    "PRAGMA defer_foreign_keys is not supported",
+    "PRAGMA empty_result_callbacks is not supported",
+    "PRAGMA foreign_key_check is not supported",
+    "PRAGMA full_column_names is not supported",
+    "PRAGMA fullfsync is not supported",
+    "PRAGMA function_list is not supported",
+    "PRAGMA hard_heap_limit is not supported",
+    "PRAGMA ignore_check_constraints is not supported",
+    "PRAGMA incremental_vacuum is not supported",
+    "PRAGMA journal_size_limit is not supported",
+    "PRAGMA legacy_alter_table is not supported",
+    "PRAGMA legacy_file_format is not supported",
+    "PRAGMA lock_status is not supported",
+    "PRAGMA locking_mode is not supported",
+    "PRAGMA max_page_count is not supported",
+    "PRAGMA mmap_size is not supported",
+    "PRAGMA module_list is not supported",
+    "PRAGMA optimize is not supported",
+    "PRAGMA parser_trace is not supported",
+    "PRAGMA pragma_list is not supported",
+    "PRAGMA query_only is not supported",
+    "PRAGMA read_uncommitted is not supported",
+    "PRAGMA recursive_triggers is not supported",
+    "PRAGMA reverse_unordered_selects is not supported",
+    "PRAGMA schema_version is not supported",
+    "PRAGMA secure_delete is not supported",
+    "PRAGMA short_column_names is not supported",
+    "PRAGMA shrink_memory is not supported",
+    "PRAGMA soft_heap_limit is not supported",
+    "PRAGMA sql_trace is not supported",
+    "PRAGMA stats is not supported",
+    "PRAGMA table_list is not supported",
+    "PRAGMA temp_store is not supported",
+    "PRAGMA temp_store_directory is not supported",
+    "PRAGMA threads is not supported",
+    "PRAGMA trusted_schema is not supported",
+    "PRAGMA vdbe_addoptrace is not supported",
+    "PRAGMA vdbe_debug is not supported",
+    "PRAGMA vdbe_listing is not supported",
+    "PRAGMA vdbe_trace is not supported",
+    "PRAGMA wal_autocheckpoint is not supported",
+    "PRAGMA writable_schema is not supported",
+];
+
+/// The refusal of the pragma `name`, if SQLite knows it and this engine
+/// does not run it.
+fn refusal(name: &Ident<'_>) -> Option<&'static str> {
+    REFUSED.iter().copied().find(|message| {
+        message
+            .strip_prefix("PRAGMA ")
+            .and_then(|rest| rest.split(' ').next())
+            .is_some_and(|n| name.eq_ignore_ascii_case(n))
+    })
+}
+
+/// The name a pragma was given (`index_list(t)`, `index_list('t')`),
+/// unquoted.
+fn argument<A: Allocator + Clone>(pragma: &Pragma<'_>, alloc: &A) -> Result<Option<String<A>>> {
+    match pragma.value.as_ref() {
+        Some(PragmaValue::Name(name)) => Ok(Some(name.to_string_in(alloc.clone())?)),
+        _ => Ok(None),
+    }
+}
+
+/// `encoding`: the database's text encoding. Only UTF-8 is read and
+/// written here, so setting another is refused rather than ignored.
+fn encoding<P: Platform, A: Allocator + Clone>(
+    view: &View<'_, P, A>,
+    value: Option<&PragmaValue<'_>>,
+    rows: &mut Rows<A>,
+) -> Result<()> {
+    let alloc = rows.allocator().clone();
+    let Some(value) = value else {
+        let name: &[u8] = match view.header()?.text_encoding {
+            Some(TextEncoding::Utf16le) => b"UTF-16le",
+            Some(TextEncoding::Utf16be) => b"UTF-16be",
+            Some(TextEncoding::Utf8) | None => b"UTF-8",
+        };
+        return one(rows, Value::try_text(name, alloc)?);
+    };
+    let utf8 = match value {
+        PragmaValue::Name(name) => {
+            name.eq_ignore_ascii_case("UTF-8") || name.eq_ignore_ascii_case("UTF8")
+        }
+        PragmaValue::Number(_) => false,
+    };
+    match utf8 {
+        true => Ok(()),
+        false => Err(Error::Sql(
+            "PRAGMA encoding: only UTF-8 databases are supported",
+        )),
+    }
+}
+
+/// `synchronous`: this engine syncs the log at every commit and the
+/// database at every checkpoint, which is SQLite's `FULL` (2) in WAL
+/// mode; setting `FULL` keeps it, any other level is refused with its
+/// name. Levels are read as SQLite reads them: a number, or `OFF`/`NO`/
+/// `FALSE` (0), `NORMAL` (1), `FULL`/`ON`/`YES`/`TRUE` (2), `EXTRA` (3);
+/// any other name is `NORMAL`.
+fn synchronous<A: Allocator + Clone>(
+    value: Option<&PragmaValue<'_>>,
+    rows: &mut Rows<A>,
+) -> Result<()> {
+    const FULL: i64 = 2;
+    let Some(value) = value else {
+        return one(rows, Value::Integer(FULL));
+    };
+    let level = match value {
+        PragmaValue::Number(Literal::Integer(n)) if *n >= 0 => *n,
+        PragmaValue::Number(_) => 1,
+        PragmaValue::Name(name) => {
+            let levels = [
+                ("off", 0),
+                ("no", 0),
+                ("false", 0),
+                ("normal", 1),
+                ("full", 2),
+                ("on", 2),
+                ("yes", 2),
+                ("true", 2),
+                ("extra", 3),
+            ];
+            levels
+                .into_iter()
+                .find(|(n, _)| name.eq_ignore_ascii_case(n))
+                .map_or(1, |(_, level)| level)
+        }
+    };
+    match level {
+        FULL => Ok(()),
+        0 => Err(Error::Sql(
+            "PRAGMA synchronous = OFF is not supported: every commit syncs the log (FULL)",
+        )),
+        1 => Err(Error::Sql(
+            "PRAGMA synchronous = NORMAL is not supported: every commit syncs the log (FULL)",
+        )),
+        3 => Err(Error::Sql(
+            "PRAGMA synchronous = EXTRA is not supported: every commit syncs the log (FULL)",
+        )),
+        _ => Err(Error::Sql(
+            "PRAGMA synchronous: only FULL (2) is supported: every commit syncs the log",
+        )),
+    }
+}
+
+/// `foreign_keys`: foreign keys are not enforced here, so the setting
+/// reads 0, turning it off keeps it, and turning it on is refused (a
+/// foreign key accepted and not enforced would let rows break it).
+fn foreign_keys<A: Allocator + Clone>(
+    value: Option<&PragmaValue<'_>>,
+    rows: &mut Rows<A>,
+) -> Result<()> {
+    let Some(value) = value else {
+        return one(rows, Value::Integer(0));
+    };
+    let off = match value {
+        PragmaValue::Number(Literal::Integer(n)) => *n == 0,
+        PragmaValue::Number(_) => false,
+        PragmaValue::Name(name) => ["off", "no", "false", "0"]
+            .iter()
+            .any(|n| name.eq_ignore_ascii_case(n)),
+    };
+    match off {
+        true => Ok(()),
+        false => Err(Error::Sql(
+            "PRAGMA foreign_keys = ON is not supported: foreign keys are not enforced",
+        )),
+    }
 }
 
 /// Whether `pragma` reads the database through the connection's view
@@ -144,7 +372,9 @@ pub(crate) fn reads(pragma: &Pragma<'_>) -> bool {
         || name.eq_ignore_ascii_case("wal_checkpoint")
         || name.eq_ignore_ascii_case("busy_timeout")
         || name.eq_ignore_ascii_case("cache_size")
-        || name.eq_ignore_ascii_case("sort_memory"))
+        || name.eq_ignore_ascii_case("sort_memory")
+        || name.eq_ignore_ascii_case("synchronous")
+        || name.eq_ignore_ascii_case("foreign_keys"))
 }
 
 /// The frames `cache_size = value` asks for, with pages of `page_size`
@@ -215,12 +445,23 @@ fn checkpoint_mode(value: Option<&PragmaValue<'_>>) -> Result<CheckpointMode> {
         .map_or(CheckpointMode::Passive, |(_, m)| m))
 }
 
-/// `table_info(t)`: per column `(cid, name, type, notnull, dflt_value,
-/// pk)`, `pk` being the column's position in the primary key from 1.
-/// A table that does not exist gives no rows.
+/// Which columns `table_info` and `table_xinfo` list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Columns {
+    /// `table_info`: all but generated columns, six values each.
+    Visible,
+    /// `table_xinfo`: every column, with `hidden` (0, or 2 for a virtual
+    /// and 3 for a stored generated column) as a seventh value.
+    All,
+}
+
+/// `table_info(t)` or `table_xinfo(t)`: per column `(cid, name, type,
+/// notnull, dflt_value, pk[, hidden])`, `pk` being the column's position
+/// in the primary key from 1. A table that does not exist gives no rows.
 fn table_info<P: Platform, A: Allocator + Clone>(
     view: &View<'_, P, A>,
     name: &str,
+    listed: Columns,
     rows: &mut Rows<A>,
 ) -> Result<()> {
     let alloc = rows.allocator().clone();
@@ -244,18 +485,24 @@ fn table_info<P: Platform, A: Allocator + Clone>(
     else {
         return Err(Error::Sql("CREATE TABLE ... AS SELECT is not supported"));
     };
-    for (cid, def) in columns.iter().enumerate() {
+    let mut cid = 0i64;
+    for def in columns.iter() {
         let column_name = def.name.to_string_in(alloc.clone())?;
         let mut not_null = false;
         let mut default = None;
         let mut pk = 0i64;
+        let mut hidden = 0i64;
         for constraint in def.constraints.iter() {
             match &constraint.kind {
                 ColumnConstraintKind::NotNull { .. } => not_null = true,
                 ColumnConstraintKind::Default(d) => default = Some(default_text(d.text)),
                 ColumnConstraintKind::PrimaryKey { .. } => pk = 1,
+                ColumnConstraintKind::Generated { stored, .. } => hidden = 2 + i64::from(*stored),
                 _ => {}
             }
+        }
+        if hidden != 0 && listed == Columns::Visible {
+            continue;
         }
         for constraint in constraints.iter() {
             if let TableConstraintKind::PrimaryKey { columns: key, .. } = &constraint.kind {
@@ -269,8 +516,9 @@ fn table_info<P: Platform, A: Allocator + Clone>(
                 }
             }
         }
-        let mut row = Vec::try_with_capacity_in(6, alloc.clone())?;
-        row.try_push(Value::Integer(i64::try_from(cid).unwrap_or(0)))?;
+        let mut row = Vec::try_with_capacity_in(7, alloc.clone())?;
+        row.try_push(Value::Integer(cid))?;
+        cid += 1;
         row.try_push(Value::try_text(column_name.as_bytes(), alloc.clone())?)?;
         let type_text = def.type_name.as_ref().map_or("", |t| t.text);
         row.try_push(Value::try_text(type_text.as_bytes(), alloc.clone())?)?;
@@ -280,6 +528,9 @@ fn table_info<P: Platform, A: Allocator + Clone>(
             None => Value::Null,
         })?;
         row.try_push(Value::Integer(pk))?;
+        if listed == Columns::All {
+            row.try_push(Value::Integer(hidden))?;
+        }
         rows.try_push(row)?;
     }
     Ok(())

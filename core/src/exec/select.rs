@@ -12,15 +12,17 @@ use crate::alloc::{Allocator, String, Vec};
 use crate::record::ValueRef;
 use crate::sql::eval::affinity::numeric_affinity;
 use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition};
-use crate::sql::{ColumnPos, Ident, ResultColumn, Select, SelectBody, SelectCore, TableRef};
-use crate::{Error, Result};
+use crate::sql::{
+    ColumnPos, Ident, Indexed, ResultColumn, Select, SelectBody, SelectCore, TableRef,
+};
+use crate::{ByClause, Error, Result};
 
 use super::check::columns_exist;
 use super::context::RowContext;
 use super::ordered::{SortEnv, SortedQuery};
-use super::plan::{Access, choose};
+use super::plan::{Access, Indexes, choose};
 use super::source::Source;
-use super::{Env, calls, group, order};
+use super::{Env, calls, group, order, terms};
 use crate::table::SchemaVersion;
 use crate::table::TableInfo;
 use crate::table::View;
@@ -73,6 +75,14 @@ pub(crate) fn from_of<'a, A: Allocator>(
     match &from.first {
         TableRef::Table { name, alias, .. } => Ok(Some((name.name, *alias))),
         TableRef::Subquery { .. } => Err(Error::Sql("subqueries in FROM are not supported")),
+    }
+}
+
+/// The index hint (`INDEXED BY`, `NOT INDEXED`) on the table in `FROM`.
+pub(crate) fn hint_of<'a, A: Allocator>(body: &SelectBody<'a, A>) -> Option<Indexed<'a>> {
+    match body.from.as_ref().map(|f| &f.first) {
+        Some(TableRef::Table { indexed, .. }) => *indexed,
+        _ => None,
     }
 }
 
@@ -143,10 +153,12 @@ pub(crate) fn open_source<'s, 'v, P: Platform, A: Allocator + Clone>(
         check_body(body, table, alias.as_ref())?;
         true
     };
+    let indexes = Indexes::of(hint_of(body).as_ref(), table)?;
     let access = choose(
         body.where_clause.as_ref(),
         table,
         alias.as_ref(),
+        indexes,
         &env.context(),
     )?;
     source.restart(view, access);
@@ -155,18 +167,35 @@ pub(crate) fn open_source<'s, 'v, P: Platform, A: Allocator + Clone>(
 }
 
 /// Checks the column names of the result columns and `WHERE` of `body`.
-fn check_body<A: Allocator>(
+fn check_body<A: Allocator + Clone>(
     body: &SelectBody<'_, A>,
     table: &TableInfo<A>,
     alias: Option<&Ident<'_>>,
 ) -> Result<()> {
     for column in body.columns.iter() {
-        if let ResultColumn::Expr { expr, .. } = column {
-            columns_exist(expr, Some(table), alias)?;
+        match column {
+            ResultColumn::Expr { expr, .. } => columns_exist(expr, Some(table), alias)?,
+            ResultColumn::TableStar(name) => {
+                // `t.*` names the table by its alias when it has one.
+                let named = match alias {
+                    Some(a) => a.as_str().is_some_and(|a| name.eq_ignore_ascii_case(a)),
+                    None => name.eq_ignore_ascii_case(&table.name),
+                };
+                if !named {
+                    return Err(Error::Sql("no such table"));
+                }
+            }
+            ResultColumn::Star => {}
         }
     }
-    for expr in body.where_clause.iter().chain(body.group_by.iter()) {
-        columns_exist(expr, Some(table), alias)?;
+    if let Some(clause) = &body.where_clause {
+        columns_exist(clause, Some(table), alias)?;
+    }
+    for (i, expr) in body.group_by.iter().enumerate() {
+        // A term that names a result column was checked as one.
+        if terms::named_output(i + 1, expr, ByClause::Group, body, Some(table), alias)?.is_none() {
+            columns_exist(expr, Some(table), alias)?;
+        }
     }
     match &body.having {
         Some(clause) => columns_exist(clause, Some(table), alias),
@@ -184,7 +213,8 @@ pub(crate) fn start<'v, P: Platform, A: Allocator + Clone>(
     let body = body_of(select)?;
     let (skip, remaining) = limits(select, env)?;
     let source = open_source(view, body, env, slot)?;
-    order::check_terms(select, body, source.info())?;
+    let alias = from_of(body)?.and_then(|(_, a)| a);
+    terms::check(select, body, source.info(), alias.as_ref())?;
     let sort = SortEnv {
         platform: view.platform(),
         budget: view.sort_budget(),

@@ -1,8 +1,8 @@
 //! From a row's values to its stored record, for `INSERT` and `UPDATE`:
 //! every value takes its column's affinity, a whole real in a REAL column
 //! is stored as an integer (see `stored_real`), the rowid alias is stored
-//! as NULL and its value becomes the rowid, `NOT NULL` is checked
-//! ([`prepare_row`]); then the record is either encoded into a buffer
+//! as NULL and its value becomes the rowid, `NOT NULL` and `CHECK` (see
+//! `checks`) are checked ([`prepare_row`]); then the record is either encoded into a buffer
 //! (one that stays on its page) or, when it spills to overflow pages or
 //! holds a `zeroblob`, written to its pages straight from the values
 //! ([`with_record`]).
@@ -22,8 +22,12 @@ use crate::record::{Field, RecordStream, ValueRef, encode_into, fields_len};
 use crate::sql::eval::affinity::stored_real;
 use crate::sql::eval::{Coerced, Scalar, Value, apply_affinity};
 use crate::sql::{Affinity, Conflict, Expr};
-use crate::table::{TableInfo, Writer, is_indexed, with_gathered, with_value_refs};
+use crate::table::{DefaultKind, TableInfo, Writer, is_indexed, with_gathered, with_value_refs};
 use crate::{Error, Result, RowId};
+
+use super::checks::{Checks, Verdict};
+use super::insert::PER_ROW_DEFAULT;
+use super::rowids::Rowids;
 
 /// How [`with_record`] hands a row's record over.
 pub(crate) enum Record<'f, 'v> {
@@ -37,16 +41,18 @@ pub(crate) enum Record<'f, 'v> {
 /// when given, else under a new rowid. Returns `false` when `OR IGNORE`
 /// skipped it. `zeros` is empty, or one per column (see the module
 /// invariants); `record` is scratch space.
+#[allow(clippy::too_many_arguments)] // each is one part of the row's storing
 pub(crate) fn store_row<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
     table: &TableInfo<A>,
+    rules: &mut Rules<'_, A>,
     rowid: Option<Value<A>>,
     values: &mut Vec<Value<A>, A>,
     zeros: &mut [Option<usize>],
     conflict: Conflict,
     record: &mut Vec<u8, A>,
 ) -> Result<bool> {
-    let Some(rowid) = prepare_row(w, table, rowid, values, conflict)? else {
+    let Some(rowid) = prepare_row(w, table, rules, rowid, values, conflict)? else {
         return Ok(false);
     };
     with_record(
@@ -147,12 +153,42 @@ pub(crate) fn is_zeroblob_call<A: Allocator>(expr: &Expr<'_, A>) -> bool {
     matches!(expr, Expr::Function(f) if Scalar::lookup(&f.name) == Some(Scalar::ZeroBlob))
 }
 
+/// The error a changing statement under `conflict` reports for `error`,
+/// once it has been undone alone as under `ABORT`: a failed constraint
+/// under `OR FAIL` (which in SQLite keeps the statement's earlier
+/// changes) or `OR ROLLBACK` (which rolls the whole transaction back) is
+/// refused by name rather than reported as if that had been done.
+pub(crate) fn unresolved(conflict: Option<Conflict>, error: Error) -> Error {
+    let failed = matches!(error, Error::Constraint(_) | Error::Check(_));
+    match conflict {
+        Some(Conflict::Fail) if failed => Error::Sql(
+            "OR FAIL is not supported: a constraint failed and the whole statement was undone",
+        ),
+        Some(Conflict::Rollback) if failed => Error::Sql(
+            "OR ROLLBACK is not supported: a constraint failed and only the statement was undone",
+        ),
+        _ => error,
+    }
+}
+
+/// What storing one statement's rows keeps from row to row: the
+/// table's `CHECK` constraints and where the rowids of rows stored
+/// without one come from.
+pub(crate) struct Rules<'t, A: Allocator + Clone> {
+    /// The `CHECK` constraints.
+    pub checks: Checks<'t, A>,
+    /// The rowids of rows stored without one.
+    pub rowids: Rowids<'t, A>,
+}
+
 /// Gives `values` (one per column of `table`) their columns' affinities
-/// and checks `NOT NULL`: returns the row's rowid (`rowid` when given,
-/// else a new one), or `None` when `OR IGNORE` skips the row.
+/// and checks `NOT NULL` and the `CHECK`s of `rules`: returns the row's
+/// rowid (`rowid` when given, else one from `rules`), or `None`
+/// when `OR IGNORE` skips the row.
 pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
     w: &Writer<'_, '_, P, A>,
     table: &TableInfo<A>,
+    rules: &mut Rules<'_, A>,
     rowid: Option<Value<A>>,
     values: &mut Vec<Value<A>, A>,
     conflict: Conflict,
@@ -164,8 +200,9 @@ pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
             ValueRef::Integer(i) => RowId::new(i),
             _ => return Err(Error::Sql("datatype mismatch")),
         },
-        None => w.max_rowid(table)?.checked_next().ok_or(Error::Full)?,
+        None => rules.rowids.next(w, table)?,
     };
+    rules.rowids.saw(rowid);
     for (i, (value, meta)) in values.iter_mut().zip(table.meta.iter()).enumerate() {
         if table.columns.rowid_alias == Some(i) {
             *value = Value::Null;
@@ -184,6 +221,9 @@ pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
         if meta.not_null && value.is_null() {
             match conflict {
                 Conflict::Ignore => return Ok(None),
+                Conflict::Replace if meta.default_kind == DefaultKind::PerRow => {
+                    return Err(PER_ROW_DEFAULT);
+                }
                 Conflict::Replace if !meta.default.is_null() => {
                     *value = meta.default.try_clone()?;
                 }
@@ -196,7 +236,13 @@ pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
             return Err(Error::Sql("generated columns are not supported"));
         }
     }
-    Ok(Some(rowid))
+    match rules.checks.verify(rowid, values)? {
+        Verdict::Pass => Ok(Some(rowid)),
+        // SQLite resolves a failed CHECK by IGNORE alone: REPLACE has
+        // no other row to delete, so it fails as ABORT does.
+        Verdict::Fail(_) if conflict == Conflict::Ignore => Ok(None),
+        Verdict::Fail(name) => Err(Error::Check(name)),
+    }
 }
 
 /// The value `value` becomes in a column of `affinity`; `None` when it

@@ -240,14 +240,14 @@ fn checks<A: Allocator>(create: &CreateTable<'_, A>, out: &mut String<A>) -> Res
     };
     for column in columns.iter() {
         for constraint in column.constraints.iter() {
-            if let ColumnConstraintKind::Check(expr) = &constraint.kind {
-                write(expr)?;
+            if let ColumnConstraintKind::Check(check) = &constraint.kind {
+                write(&check.expr)?;
             }
         }
     }
     for constraint in constraints.iter() {
-        if let TableConstraintKind::Check(expr) = &constraint.kind {
-            write(expr)?;
+        if let TableConstraintKind::Check(check) = &constraint.kind {
+            write(&check.expr)?;
         }
     }
     Ok(any)

@@ -70,6 +70,9 @@ pub struct TableColumns<A: Allocator> {
     /// The key columns of the automatic indexes, `[0]` being
     /// `sqlite_autoindex_<table>_1`.
     pub autoindexes: Vec<Vec<IndexColumn, A>, A>,
+    /// Which of `autoindexes` the `PRIMARY KEY` made (or repeats), when
+    /// it made one; the others come from `UNIQUE` constraints.
+    pub primary_autoindex: Option<usize>,
 }
 
 /// What a `CREATE INDEX` statement declares.

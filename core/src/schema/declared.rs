@@ -197,6 +197,7 @@ impl<A: Allocator + Clone> TableColumns<A> {
             rowid_alias: None,
             autoincrement: false,
             autoindexes: Vec::new_in(alloc.clone()),
+            primary_autoindex: None,
         };
         let mut has_primary_key = false;
         for def in columns.iter() {
@@ -216,6 +217,11 @@ impl<A: Allocator + Clone> TableColumns<A> {
                 TableConstraintKind::Check(_) | TableConstraintKind::ForeignKey { .. } => continue,
             };
             table_key(&mut table, key, primary, &mut has_primary_key, &alloc)?;
+        }
+        if table.autoincrement && table.rowid_alias.is_none() {
+            return Err(Error::Sql(
+                "AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY",
+            ));
         }
         Ok(table)
     }
@@ -281,6 +287,7 @@ fn column_def<A: Allocator + Clone>(
     // Every key constraint here is on this one column, so only the first
     // makes an index: the others repeat its column and collation.
     let mut key: Option<SortOrder> = None;
+    let mut primary = false;
     for constraint in def.constraints.iter() {
         match &constraint.kind {
             ColumnConstraintKind::PrimaryKey {
@@ -296,8 +303,9 @@ fn column_def<A: Allocator + Clone>(
                 let desc = *order == Some(SortOrder::Desc);
                 if is_integer && !desc {
                     table.rowid_alias = Some(index);
-                } else if key.is_none() {
-                    key = Some(order.unwrap_or(SortOrder::Asc));
+                } else {
+                    primary = true;
+                    key.get_or_insert(order.unwrap_or(SortOrder::Asc));
                 }
             }
             ColumnConstraintKind::Unique { .. } => {
@@ -329,7 +337,10 @@ fn column_def<A: Allocator + Clone>(
             collation,
             order,
         })?;
-        add_autoindex(table, key)?;
+        let at = add_autoindex(table, key)?;
+        if primary {
+            table.primary_autoindex = Some(at);
+        }
     }
     Ok(())
 }
@@ -371,15 +382,19 @@ fn table_key<A: Allocator + Clone>(
             }
         }
     }
-    add_autoindex(table, key)
+    let at = add_autoindex(table, key)?;
+    if primary {
+        table.primary_autoindex = Some(at);
+    }
+    Ok(())
 }
 
 /// Adds an automatic index unless one with the same columns and
-/// collations exists.
+/// collations exists; returns the position of the one that has them.
 fn add_autoindex<A: Allocator + Clone>(
     table: &mut TableColumns<A>,
     key: Vec<IndexColumn, A>,
-) -> Result<()> {
+) -> Result<usize> {
     let same = |other: &Vec<IndexColumn, A>| {
         other.len() == key.len()
             && other
@@ -387,10 +402,11 @@ fn add_autoindex<A: Allocator + Clone>(
                 .zip(key.iter())
                 .all(|(a, b)| a.source == b.source && a.collation == b.collation)
     };
-    if !table.autoindexes.iter().any(same) {
-        table.autoindexes.try_push(key)?;
+    if let Some(at) = table.autoindexes.iter().position(same) {
+        return Ok(at);
     }
-    Ok(())
+    table.autoindexes.try_push(key)?;
+    Ok(table.autoindexes.len() - 1)
 }
 
 /// One item of an index list or a key constraint, resolved against

@@ -51,6 +51,13 @@ pub use key::{KeyBuilt, build_index_key};
 /// The root page of the schema table.
 pub const SCHEMA_ROOT: PageNo = PageNo::ONE;
 
+/// The names the schema table answers to in queries.
+pub const SCHEMA_TABLE_NAMES: [&str; 2] = ["sqlite_master", "sqlite_schema"];
+
+/// The schema table's columns, as SQLite declares them.
+pub const SCHEMA_TABLE_SQL: &str =
+    "CREATE TABLE sqlite_master(type text,name text,tbl_name text,rootpage int,sql text)";
+
 /// Names that SQLite reserves for its own objects.
 pub const RESERVED_PREFIX: &str = "sqlite_";
 

@@ -1,17 +1,25 @@
 //! [`TableInfo`]: what the table layer and the executor need to know
 //! about one table, read from the schema when a statement starts: its
 //! root, its columns with their affinity, `NOT NULL` and `DEFAULT`, the
-//! rowid alias, and every index with the rule its keys compare by.
+//! rowid alias, every index with the rule its keys compare by, and the
+//! text its `CHECK` constraints are read from.
 //!
-//! Invariant: defaults are evaluated once, here, as constants (SQLite
-//! allows only constant defaults); a default that is not constant is an
-//! `Error::Sql` when the table is read.
+//! Invariant: defaults are evaluated once, here, as constants; a default
+//! that is not constant is an `Error::Sql` when the table is read, and
+//! one SQLite evaluates for each row (it calls `random()`) is never
+//! given to a row (see [`DefaultKind`]).
 
 use crate::alloc::{Allocator, String, Vec};
 use crate::record::KeyColumn;
-use crate::schema::{IndexColumns, Schema, TableColumns, index_columns_of, parse_stored};
+use crate::schema::{
+    IndexColumns, SCHEMA_ROOT, SCHEMA_TABLE_NAMES, SCHEMA_TABLE_SQL, Schema, TableColumns,
+    index_columns_of, parse_stored,
+};
 use crate::sql::eval::{ConstantContext, Value, evaluate};
-use crate::sql::{Affinity, ColumnConstraintKind, ColumnDef, Ident, Stmt, TableBody, affinity_of};
+use crate::sql::{
+    Affinity, ColumnConstraintKind, ColumnDef, Expr, FunctionArgs, Ident, Stmt, TableBody,
+    TableConstraintKind, affinity_of,
+};
 use crate::{Error, PageNo, Result};
 
 /// Which schema a [`TableInfo`] was read from (see `exec::cache`).
@@ -31,6 +39,28 @@ pub(crate) struct ColumnMeta<A: Allocator> {
     pub not_null: bool,
     /// Its `DEFAULT`, evaluated; NULL when it has none.
     pub default: Value<A>,
+    /// Whether `default` holds the column's default for every row.
+    pub default_kind: DefaultKind,
+}
+
+/// What a statement does to a table's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Change {
+    /// Stores values: `INSERT`, `UPDATE`, a BLOB written in place.
+    Store,
+    /// Removes rows: `DELETE`.
+    Delete,
+}
+
+/// Whether a column's default is one value for every row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DefaultKind {
+    /// A constant, evaluated once (or no default: NULL).
+    Constant,
+    /// An expression SQLite evaluates for each row (one that calls
+    /// `random()` or `randomblob()`): not evaluated here, and a row that
+    /// would take it is refused rather than given one value for all.
+    PerRow,
 }
 
 /// One index of a table.
@@ -57,37 +87,68 @@ pub(crate) struct TableInfo<A: Allocator> {
     pub meta: Vec<ColumnMeta<A>, A>,
     /// Its indexes.
     pub indexes: Vec<IndexInfo<A>, A>,
+    /// Its `CREATE TABLE` statement when it declares a `CHECK`, which is
+    /// parsed again where rows are checked (a tree borrows its text).
+    pub check_sql: Option<String<A>>,
+    /// Whether it is `STRICT`, whose column types are not enforced here.
+    pub strict: bool,
     /// The schema it was read from, when known (see `cache`).
     pub version: Option<SchemaVersion>,
 }
 
 impl<A: Allocator + Clone> TableInfo<A> {
-    /// The table `name` of `schema`; `Error::Sql("no such table")` when
-    /// there is none.
+    /// The table `name` of `schema` (the schema table itself under
+    /// `sqlite_master` or `sqlite_schema`); `Error::Sql("no such table")`
+    /// when there is none.
     pub fn load(schema: &Schema<A>, name: &str, alloc: A) -> Result<Self> {
-        let entry = schema.table(name).ok_or(Error::Sql("no such table"))?;
-        let root = entry
-            .root
-            .ok_or(Error::Sql("virtual tables are not supported"))?;
-        let sql = entry
-            .sql
-            .as_deref()
-            .ok_or(Error::Sql("table without SQL"))?;
+        let (name, root, sql) = match schema.table(name) {
+            Some(entry) => {
+                let root = entry
+                    .root
+                    .ok_or(Error::Sql("virtual tables are not supported"))?;
+                let sql = entry
+                    .sql
+                    .as_deref()
+                    .ok_or(Error::Sql("table without SQL"))?;
+                (entry.name.as_str(), root, sql)
+            }
+            None if SCHEMA_TABLE_NAMES
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(name)) =>
+            {
+                (name, SCHEMA_ROOT, SCHEMA_TABLE_SQL)
+            }
+            None => return Err(Error::Sql("no such table")),
+        };
         // One parse serves both the schema's description and the storage
         // rules, so the two cannot disagree about the columns.
-        let (columns, meta) = {
+        let (columns, meta, has_checks, strict) = {
             let parsed = parse_stored(sql, alloc.clone())?;
             let Stmt::CreateTable(create) = &parsed.stmt else {
                 return Err(Error::Sql("table SQL is not CREATE TABLE"));
             };
             let columns = TableColumns::from_create(create, alloc.clone())?;
-            let TableBody::Columns { columns: defs, .. } = &create.body else {
+            let TableBody::Columns {
+                columns: defs,
+                strict,
+                ..
+            } = &create.body
+            else {
                 return Err(Error::Sql("CREATE TABLE ... AS SELECT is not supported"));
             };
-            (columns, column_meta(defs, alloc.clone())?)
+            (
+                columns,
+                column_meta(defs, alloc.clone())?,
+                has_check(&create.body),
+                *strict,
+            )
+        };
+        let check_sql = match has_checks {
+            true => Some(String::try_from_str_in(sql, alloc.clone())?),
+            false => None,
         };
         let mut indexes = Vec::new_in(alloc.clone());
-        for index in schema.indexes_of(&entry.name) {
+        for index in schema.indexes_of(name) {
             let Some(index_root) = index.root else {
                 continue;
             };
@@ -107,11 +168,13 @@ impl<A: Allocator + Clone> TableInfo<A> {
             })?;
         }
         Ok(TableInfo {
-            name: String::try_from_str_in(&entry.name, alloc)?,
+            name: String::try_from_str_in(name, alloc)?,
             root,
             columns,
             meta,
             indexes,
+            check_sql,
+            strict,
             version: None,
         })
     }
@@ -123,11 +186,89 @@ impl<A: Allocator + Clone> TableInfo<A> {
 }
 
 impl<A: Allocator> TableInfo<A> {
+    /// Refuses `change` to the rows of this table when it is the schema
+    /// table, which only schema statements change (SQLite's words), or
+    /// stores values in a `STRICT` table, whose types would go unchecked.
+    pub fn check_writable(&self, change: Change) -> Result<()> {
+        if self.root == SCHEMA_ROOT {
+            return Err(Error::Sql("table sqlite_master may not be modified"));
+        }
+        match (self.strict, change) {
+            (true, Change::Store) => Err(Error::Sql(
+                "writing STRICT tables is not supported: their column types are not enforced",
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// Whether this is the table `name` as the schema `version` has it
     /// (never, when the schema it was read from is not known).
     pub fn is(&self, name: &Ident<'_>, version: SchemaVersion) -> bool {
         self.version == Some(version) && name.eq_ignore_ascii_case(&self.name)
     }
+}
+
+/// Whether `body` declares a `CHECK` constraint.
+fn has_check<A: Allocator>(body: &TableBody<'_, A>) -> bool {
+    let TableBody::Columns {
+        columns,
+        constraints,
+        ..
+    } = body
+    else {
+        return false;
+    };
+    let on_column = columns.iter().any(|c| {
+        c.constraints
+            .iter()
+            .any(|k| matches!(k.kind, ColumnConstraintKind::Check(_)))
+    });
+    on_column
+        || constraints
+            .iter()
+            .any(|k| matches!(k.kind, TableConstraintKind::Check(_)))
+}
+
+/// Whether `expr` calls `random()` or `randomblob()`, whose value
+/// differs from row to row.
+fn calls_random<A: Allocator>(expr: &Expr<'_, A>) -> bool {
+    match expr {
+        Expr::Function(f) => {
+            ["random", "randomblob"]
+                .iter()
+                .any(|n| f.name.eq_ignore_ascii_case(n))
+                || matches!(&f.args, FunctionArgs::List(args) if args.iter().any(calls_random))
+        }
+        Expr::Unary(_, inner) | Expr::Collate(inner, _) => calls_random(inner),
+        Expr::IsNull { expr, .. } => calls_random(expr),
+        Expr::Cast(c) => calls_random(&c.expr),
+        Expr::Binary(b) => calls_random(&b.lhs) || calls_random(&b.rhs),
+        Expr::Between(b) => calls_random(&b.expr) || calls_random(&b.low) || calls_random(&b.high),
+        Expr::InList(l) => calls_random(&l.expr) || l.list.iter().any(calls_random),
+        Expr::Like(l) => {
+            calls_random(&l.expr)
+                || calls_random(&l.pattern)
+                || l.escape.as_ref().is_some_and(calls_random)
+        }
+        Expr::Case(c) => {
+            c.operand.as_ref().is_some_and(calls_random)
+                || c.arms
+                    .iter()
+                    .any(|a| calls_random(&a.when) || calls_random(&a.then))
+                || c.otherwise.as_ref().is_some_and(calls_random)
+        }
+        Expr::Row(items) => items.iter().any(calls_random),
+        _ => false,
+    }
+}
+
+/// Checks the defaults `defs` declare as SQLite does when it creates a
+/// table: each is a constant (or one evaluated per row).
+pub(crate) fn check_defaults<A: Allocator + Clone>(
+    defs: &[ColumnDef<'_, A>],
+    alloc: A,
+) -> Result<()> {
+    column_meta(defs, alloc).map(drop)
 }
 
 /// The storage rules of each column `defs` declares.
@@ -142,14 +283,17 @@ fn column_meta<A: Allocator + Clone>(
             affinity: affinity_of(def.type_name.as_ref()),
             not_null: false,
             default: Value::Null,
+            default_kind: DefaultKind::Constant,
         };
         for constraint in def.constraints.iter() {
             match &constraint.kind {
                 ColumnConstraintKind::NotNull { .. } => column.not_null = true,
                 ColumnConstraintKind::Default(d) => {
-                    // A bare name after DEFAULT is a string to SQLite.
+                    // A bare name after DEFAULT is a string to SQLite; a
+                    // name in parentheses reads a column.
+                    let bare = !d.text.trim_start().starts_with('(');
                     column.default = match d.expr.as_column() {
-                        Some(c) if c.table.is_none() => {
+                        Some(c) if c.table.is_none() && bare => {
                             let mut text = Vec::new_in(alloc.clone());
                             for ch in c.column.chars() {
                                 let mut buf = [0u8; 4];
@@ -157,7 +301,17 @@ fn column_meta<A: Allocator + Clone>(
                             }
                             Value::Text(text)
                         }
-                        _ => evaluate(&d.expr, &ctx)?,
+                        _ if calls_random(&d.expr) => {
+                            column.default_kind = DefaultKind::PerRow;
+                            Value::Null
+                        }
+                        // SQLite's words for a default that reads a column.
+                        _ => evaluate(&d.expr, &ctx).map_err(|e| match e {
+                            Error::Sql("no such column") => {
+                                Error::Sql("default value of a column is not constant")
+                            }
+                            e => e,
+                        })?,
                     };
                 }
                 _ => {}

@@ -412,7 +412,7 @@ impl<A: Allocator> Display for ColumnConstraint<'_, A> {
             ColumnConstraintKind::Unique { conflict } => {
                 write!(f, "UNIQUE{}", OnConflict(*conflict))
             }
-            ColumnConstraintKind::Check(e) => write!(f, "CHECK ({e})"),
+            ColumnConstraintKind::Check(c) => write!(f, "CHECK ({})", c.expr),
             // The text as written: a bare name there is a string, which
             // the tree alone would display as a column.
             ColumnConstraintKind::Default(d) => write!(f, "DEFAULT {}", d.text),
@@ -447,7 +447,7 @@ impl<A: Allocator> Display for TableConstraint<'_, A> {
                 comma_list(f, columns)?;
                 write!(f, "){}", OnConflict(*conflict))
             }
-            TableConstraintKind::Check(e) => write!(f, "CHECK ({e})"),
+            TableConstraintKind::Check(c) => write!(f, "CHECK ({})", c.expr),
             TableConstraintKind::ForeignKey {
                 columns,
                 references,

@@ -30,9 +30,9 @@ pub use expr::{
 };
 pub use name::{HexBlob, Ident, Quoted, StrLit, Unquoted};
 pub use schema::{
-    ColumnConstraint, ColumnConstraintKind, ColumnDef, CreateIndex, CreateTable, CreateTrigger,
-    CreateView, DefaultValue, DropStmt, ForeignKey, ForeignKeyAction, IndexedColumn, ObjectKind,
-    TableBody, TableConstraint, TableConstraintKind, TriggerEvent, TriggerTiming,
+    Check, ColumnConstraint, ColumnConstraintKind, ColumnDef, CreateIndex, CreateTable,
+    CreateTrigger, CreateView, DefaultValue, DropStmt, ForeignKey, ForeignKeyAction, IndexedColumn,
+    ObjectKind, TableBody, TableConstraint, TableConstraintKind, TriggerEvent, TriggerTiming,
 };
 pub use stmt::{
     Assignment, CompoundOp, Conflict, Delete, FromClause, Indexed, Insert, InsertSource, Join,

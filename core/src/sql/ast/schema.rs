@@ -90,7 +90,7 @@ pub enum ColumnConstraintKind<'a, A: Allocator> {
         conflict: Option<Conflict>,
     },
     /// `CHECK (expr)`
-    Check(Expr<'a, A>),
+    Check(Check<'a, A>),
     /// `DEFAULT value`
     Default(DefaultValue<'a, A>),
     /// `COLLATE name`
@@ -104,6 +104,17 @@ pub enum ColumnConstraintKind<'a, A: Allocator> {
         /// `STORED` rather than `VIRTUAL` (the default).
         stored: bool,
     },
+}
+
+/// `CHECK (expr)`
+#[derive(Debug)]
+pub struct Check<'a, A: Allocator> {
+    /// The condition.
+    pub expr: Expr<'a, A>,
+    /// The text between the parentheses, as written but for the spaces
+    /// around it: what SQLite's `CHECK constraint failed` names when the
+    /// constraint has no name.
+    pub text: &'a str,
 }
 
 /// A column's default.
@@ -147,7 +158,7 @@ pub enum TableConstraintKind<'a, A: Allocator> {
         conflict: Option<Conflict>,
     },
     /// `CHECK (expr)`
-    Check(Expr<'a, A>),
+    Check(Check<'a, A>),
     /// `FOREIGN KEY (columns) REFERENCES ...`
     ForeignKey {
         /// The referencing columns.

@@ -9,7 +9,7 @@
 use super::{Parser, Result};
 use crate::alloc::{Allocator, Vec};
 use crate::sql::ast::{
-    ColumnConstraintKind, Conflict, DefaultValue, Expr, ForeignKey, ForeignKeyAction,
+    Check, ColumnConstraintKind, Conflict, DefaultValue, Expr, ForeignKey, ForeignKeyAction,
     IndexedColumn, Literal, Quoted, TableConstraint, TableConstraintKind, UnaryOp,
 };
 use crate::sql::keyword::Keyword;
@@ -54,7 +54,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             }
             Keyword::Check => {
                 self.advance();
-                ColumnConstraintKind::Check(self.parenthesised_expr()?)
+                ColumnConstraintKind::Check(self.check()?)
             }
             Keyword::Default => {
                 self.advance();
@@ -91,6 +91,22 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         let expr = self.expr()?;
         self.expect_kind(TokenKind::RightParen)?;
         Ok(expr)
+    }
+
+    /// `(expr)` after `CHECK`, with its text.
+    fn check(&mut self) -> Result<Check<'a, A>> {
+        self.expect_kind(TokenKind::LeftParen)?;
+        let start = self.prev_end;
+        let expr = self.expr()?;
+        let end = self.peek.offset;
+        self.expect_kind(TokenKind::RightParen)?;
+        // SQLite's `sqlite3Isspace`: the spaces it trims from the text.
+        let text = self
+            .sql
+            .get(start..end)
+            .unwrap_or("")
+            .trim_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+        Ok(Check { expr, text })
     }
 
     /// What follows `DEFAULT`: a literal, a signed number, `(expr)`, or
@@ -189,9 +205,9 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             }
             Some(Keyword::Check) => {
                 self.advance();
-                let expr = self.parenthesised_expr()?;
+                let check = self.check()?;
                 self.on_conflict()?;
-                TableConstraintKind::Check(expr)
+                TableConstraintKind::Check(check)
             }
             Some(Keyword::Foreign) => {
                 self.advance();
