@@ -20,7 +20,7 @@
 
 use core::cell::Cell;
 
-use crate::alloc::Allocator;
+use crate::alloc::{Allocator, Box};
 use crate::record::{Collation, ValueRef};
 use crate::schema::TableColumns;
 use crate::schema::parse_stored;
@@ -41,8 +41,9 @@ use super::context::{next_random, resolve, rowid_value};
 pub(crate) struct Checks<'t, A: Allocator + Clone> {
     table: &'t TableInfo<A>,
     env: Env<'t, A>,
-    /// The table's `CREATE TABLE`, parsed; `None` when it has no `CHECK`.
-    parsed: Option<Parsed<'t, A>>,
+    /// The table's `CREATE TABLE`, parsed; `None` when it has no `CHECK`
+    /// (boxed: a statement on a table without one moves a pointer's worth).
+    parsed: Option<Box<Parsed<'t, A>, A>>,
 }
 
 /// What verifying a row found.
@@ -68,7 +69,7 @@ impl<'t, A: Allocator + Clone> Checks<'t, A> {
         let checks = Checks {
             table,
             env,
-            parsed: Some(parsed),
+            parsed: Some(Box::try_new_in(parsed, env.alloc.clone())?),
         };
         checks.each(|check, _| columns_exist(&check.expr, Some(table), None).map(|()| true))?;
         Ok(checks)

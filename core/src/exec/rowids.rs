@@ -21,7 +21,7 @@ use core::cell::Cell;
 
 use boundlite_platform::Platform;
 
-use crate::alloc::{Allocator, Vec};
+use crate::alloc::{Allocator, Box, Vec};
 use crate::btree::SeekMode;
 use crate::record::{RecordRef, ValueRef, encode_into};
 use crate::schema::SEQUENCE_TABLE;
@@ -41,8 +41,9 @@ const RANDOM_TRIES: usize = 100;
 
 /// The rowids one statement gives the rows it stores without one.
 pub(crate) struct Rowids<'e, A: Allocator + Clone> {
-    /// The table's `sqlite_sequence` row, for an `AUTOINCREMENT` table.
-    sequence: Option<Sequence<A>>,
+    /// The table's `sqlite_sequence` row, for an `AUTOINCREMENT` table
+    /// (boxed: every other statement moves only a pointer's worth).
+    sequence: Option<Box<Sequence<A>, A>>,
     /// The state of the random rowids.
     random: &'e Cell<u64>,
 }
@@ -103,12 +104,16 @@ impl<'e, A: Allocator + Clone> Rowids<'e, A> {
             Some((rowid, seq)) => (Some(rowid), seq),
             None => (None, 0),
         };
-        rowids.sequence = Some(Sequence {
-            table: sequence,
-            row,
-            start,
-            max: start,
-        });
+        let alloc = env.alloc.clone();
+        rowids.sequence = Some(Box::try_new_in(
+            Sequence {
+                table: sequence,
+                row,
+                start,
+                max: start,
+            },
+            alloc,
+        )?);
         Ok(rowids)
     }
 

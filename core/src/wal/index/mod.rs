@@ -183,13 +183,21 @@ impl<F: File, A: Allocator> WalIndex<F, A> {
     /// The latest frame at or below `snapshot` holding `page`: the version
     /// a reader whose snapshot ends at frame `snapshot` sees. `None` means
     /// the reader takes the page from the database file.
+    #[inline]
     pub fn find(&self, page: PageNo, snapshot: u32) -> Result<Option<FrameNo>> {
         let Some(last) = FrameNo::new(snapshot.min(self.len())) else {
             return Ok(None);
         };
-        if let Some(known) = self.recent.get(page.get(), last.get()) {
-            return Ok(known);
+        match self.recent.get(page.get(), last.get()) {
+            Some(known) => Ok(known),
+            None => self.find_uncached(page, last),
         }
+    }
+
+    /// [`find`](Self::find) past the recent answers: the blocks, then the
+    /// spilled frames.
+    #[inline(never)]
+    fn find_uncached(&self, page: PageNo, last: FrameNo) -> Result<Option<FrameNo>> {
         let found = match self.blocks.find(page, last) {
             Some(frame) => Some(frame),
             None if self.blocks.base() > 0 => self.spilled_part()?.find(page, last.get())?,

@@ -45,6 +45,7 @@ impl Recent {
         }
     }
 
+    #[inline]
     fn slot(&self, page: u32) -> Option<&Cell<RecentEntry>> {
         let h = page.wrapping_mul(0x9E37_79B1) >> (32 - RECENT_ENTRIES.trailing_zeros());
         self.entries.get(h as usize)
@@ -52,6 +53,7 @@ impl Recent {
 
     /// The answer for `page` up to frame `last`, if one is known:
     /// `Some(None)` when the page has no frame there.
+    #[inline]
     pub(super) fn get(&self, page: u32, last: u32) -> Option<Option<FrameNo>> {
         let entry = self.slot(page)?.get();
         (entry.page == page && entry.last == last && entry.generation == self.generation)
