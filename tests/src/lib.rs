@@ -3,3 +3,4 @@ pub mod compare;
 pub mod fixtures;
 pub mod no_shm;
 pub mod rng;
+pub mod scrambled;

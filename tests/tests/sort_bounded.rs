@@ -14,29 +14,13 @@ use boundlite::platform::{FaultPlatform, FaultTarget, IoFault, MemoryPlatform, P
 use boundlite::record::ValueRef;
 use boundlite::{Config, Connection, Database, Error};
 use boundlite_tests::compare::{Exact, Owned};
+use boundlite_tests::scrambled::{STATEMENT_SLACK, scrambled_table};
 
 const ROWS: i64 = 60_000;
 
-/// A table of `ROWS` rows in scrambled order of `name`, 20,000 groups of
-/// `grp`, written by SQLite: the file's bytes and SQLite's connection.
 fn big_table() -> (Vec<u8>, rusqlite::Connection, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("big.db");
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch(&format!(
-        "PRAGMA page_size = 4096;
-         CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, grp INT, score REAL);
-         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {ROWS})
-         INSERT INTO t SELECT i, 'name_' || ((i * 7919) % {ROWS}), i % 20000, ((i * 37) % 1000) * 1.5 FROM n;"
-    ))
-    .unwrap();
-    let bytes = std::fs::read(&path).unwrap();
-    (bytes, conn, dir)
+    scrambled_table(ROWS)
 }
-
-/// What a statement needs besides its sort and the page cache: the
-/// parsed statement, the schema, the source's cursor and row buffers.
-const STATEMENT_SLACK: usize = 48 * 1024;
 
 #[test]
 fn sorting_60_000_rows_stays_within_the_configured_bound() {

@@ -26,8 +26,8 @@ use crate::schema::TableColumns;
 use crate::schema::parse_stored;
 use crate::sql::eval::{EvalContext, Value, evaluate_condition};
 use crate::sql::{
-    Affinity, Check, ColumnConstraintKind, ColumnPos, ColumnRef, CreateTable, Expr, FunctionArgs,
-    Ident, ParamNo, Parsed, Stmt, TableBody, TableConstraintKind,
+    Affinity, Check, ColumnConstraintKind, ColumnPos, ColumnRef, CreateTable, Expr, Ident, ParamNo,
+    Parsed, Stmt, TableBody, TableConstraintKind,
 };
 use crate::table::TableInfo;
 use crate::{ConstraintName, Error, Result, RowId};
@@ -203,44 +203,10 @@ fn allowed<A: Allocator, B: Allocator>(
         Expr::InSelect(_) | Expr::Exists(_) | Expr::Subquery(_) => {
             Err(Error::Sql("subqueries prohibited in CHECK constraints"))
         }
-        Expr::Literal(_) | Expr::Raise(_) => Ok(()),
-        Expr::Unary(_, inner) | Expr::Collate(inner, _) => check(inner),
-        Expr::IsNull { expr, .. } => check(expr),
-        Expr::Binary(b) => {
-            check(&b.lhs)?;
-            check(&b.rhs)
-        }
-        Expr::Like(l) => {
-            check(&l.expr)?;
-            check(&l.pattern)?;
-            l.escape.as_ref().map_or(Ok(()), check)
-        }
-        Expr::Between(b) => {
-            check(&b.expr)?;
-            check(&b.low)?;
-            check(&b.high)
-        }
-        Expr::InList(l) => {
-            check(&l.expr)?;
-            l.list.iter().try_for_each(check)
-        }
         Expr::Function(f) if kind_of(f).is_some() => {
             Err(Error::Sql("misuse of aggregate function"))
         }
-        Expr::Function(f) => match &f.args {
-            FunctionArgs::List(args) => args.iter().try_for_each(check),
-            FunctionArgs::Star => Ok(()),
-        },
-        Expr::Case(c) => {
-            c.operand.as_ref().map_or(Ok(()), check)?;
-            for arm in c.arms.iter() {
-                check(&arm.when)?;
-                check(&arm.then)?;
-            }
-            c.otherwise.as_ref().map_or(Ok(()), check)
-        }
-        Expr::Cast(c) => check(&c.expr),
-        Expr::Row(items) => items.iter().try_for_each(check),
+        other => other.try_for_each_child(check),
     }
 }
 

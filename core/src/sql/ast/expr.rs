@@ -513,6 +513,60 @@ impl<'a, A: Allocator> Expr<'a, A> {
             _ => None,
         }
     }
+
+    /// Calls `f` on each expression directly inside this one, in the order
+    /// written, until it fails; the queries of subqueries are not entered
+    /// (the value an `IN (SELECT ...)` tests is).
+    pub fn try_for_each_child<E>(
+        &self,
+        mut f: impl FnMut(&Expr<'a, A>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        match self {
+            Expr::Literal(_)
+            | Expr::Column(_)
+            | Expr::Param(_)
+            | Expr::Raise(_)
+            | Expr::Exists(_)
+            | Expr::Subquery(_) => Ok(()),
+            Expr::Unary(_, inner) | Expr::Collate(inner, _) => f(inner),
+            Expr::IsNull { expr, .. } => f(expr),
+            Expr::InSelect(i) => f(&i.expr),
+            Expr::Binary(b) => {
+                f(&b.lhs)?;
+                f(&b.rhs)
+            }
+            Expr::Like(l) => {
+                f(&l.expr)?;
+                f(&l.pattern)?;
+                l.escape.as_ref().map_or(Ok(()), f)
+            }
+            Expr::Between(b) => {
+                f(&b.expr)?;
+                f(&b.low)?;
+                f(&b.high)
+            }
+            Expr::InList(l) => {
+                f(&l.expr)?;
+                l.list.iter().try_for_each(f)
+            }
+            Expr::Function(call) => match &call.args {
+                FunctionArgs::List(args) => args.iter().try_for_each(f),
+                FunctionArgs::Star => Ok(()),
+            },
+            Expr::Case(c) => {
+                if let Some(operand) = &c.operand {
+                    f(operand)?;
+                }
+                for arm in c.arms.iter() {
+                    f(&arm.when)?;
+                    f(&arm.then)?;
+                }
+                c.otherwise.as_ref().map_or(Ok(()), f)
+            }
+            Expr::Cast(c) => f(&c.expr),
+            Expr::Row(items) => items.iter().try_for_each(f),
+        }
+    }
 }
 
 /// A name that may be qualified by a schema: `name` or `schema.name`.
