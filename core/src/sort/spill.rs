@@ -10,10 +10,12 @@
 //!
 //! While rows come in, the list of runs is kept short, so that its memory
 //! grows with the logarithm of the rows rather than with the rows: once
-//! [`LEVEL_RUNS`] runs of one level wait at the end of the list, they are
-//! merged (through the smallest read buffers) into one run of the next
-//! level, appended to the file. A spool, whose runs are read whole in the
-//! order written and lie end to end, keeps them as one run.
+//! the list holds more runs than the last merge reads at once and
+//! [`LEVEL_RUNS`] runs of one level wait at its end, they are merged
+//! (through the smallest read buffers) into one run of the next level,
+//! appended to the file. A sort whose runs the last merge reads at once
+//! never merges early. A spool, whose runs are read whole in the order
+//! written and lie end to end, keeps them as one run.
 //!
 //! Invariants: `runs` are the runs of `file`, in the order they were
 //! written, `end` the end of the last; each run is sorted by the keys the
@@ -55,6 +57,8 @@ pub(super) struct Spill<F, A: Allocator> {
     runs: Vec<Run, A>,
     /// Where the next run starts in `file`.
     end: u64,
+    /// Runs the last merge reads at once ([`Budget::fan_in`]).
+    fan_in: usize,
     /// The write buffer, one page.
     page: Vec<u8, A>,
     /// One row encoded as a record.
@@ -91,6 +95,7 @@ impl<F: File, A: Allocator + Clone> Spill<F, A> {
             other: None,
             runs: Vec::new_in(alloc.clone()),
             end: 0,
+            fan_in: budget.fan_in(),
             page: Vec::try_with_capacity_in(budget.page, alloc.clone())?,
             record: Vec::new_in(alloc.clone()),
             alloc,
@@ -134,8 +139,9 @@ impl<F: File, A: Allocator + Clone> Spill<F, A> {
         self.settle(order)
     }
 
-    /// Merges the runs at the end of the list while [`LEVEL_RUNS`] of them
-    /// share a level; joins a spool's last two runs.
+    /// Once the list holds more runs than the last merge reads at once,
+    /// merges the runs at its end while [`LEVEL_RUNS`] of them share a
+    /// level; joins a spool's last two runs.
     fn settle<O: RecordOrder + ?Sized>(&mut self, order: &O) -> Result<()> {
         if order.is_spool() {
             if let [.., before, last] = self.runs.as_mut_slice() {
@@ -144,6 +150,9 @@ impl<F: File, A: Allocator + Clone> Spill<F, A> {
                     self.runs.pop();
                 }
             }
+            return Ok(());
+        }
+        if self.runs.len() <= self.fan_in {
             return Ok(());
         }
         while let Some(level) = self.runs.last().map(|r| r.level) {
