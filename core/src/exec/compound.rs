@@ -9,10 +9,11 @@
 //! member on its right tagged 1, laid out `[columns..., tag, sequence
 //! number]` and sorted on the columns (each with the compound's
 //! collation), the tag and the sequence number. Equal rows then come out
-//! together, and a step keeps one row of each run as SQLite does:
-//! `UNION` any run, its last row read; `INTERSECT` a run with both tags,
-//! `EXCEPT` a run of the left side only, its first row (one of the left,
-//! which sort before those of the right). Values compare as for `DISTINCT`: 1 equals 1.0, NULLs are
+//! together, and a step keeps one row of each run, the one SQLite keeps:
+//! `UNION` any run, its first row read on the right if any, else on the
+//! left; `INTERSECT` a run with both tags and `EXCEPT` a run of the left
+//! side only, its first row read on the left. (Rows of the left sort
+//! before those of the right, each side in the order read.) Values compare as for `DISTINCT`: 1 equals 1.0, NULLs are
 //! equal.
 //!
 //! A column's collation is that of the leftmost member up to the step
@@ -101,10 +102,9 @@ impl SetOp {
         }
     }
 
-    /// Whether each row of a run replaces the one kept before it: the
-    /// last row read is kept, else the first (SQLite 3.54 keeps the last
-    /// for `UNION` and the first of the left side for the others).
-    fn keeps_last(self) -> bool {
+    /// Whether the first row read on the right replaces the row kept of
+    /// the left.
+    fn takes_right(self) -> bool {
         self == SetOp::Union
     }
 }
@@ -170,13 +170,13 @@ impl<F: boundlite_platform::File, A: Allocator + Clone> SetRows<F, A> {
             };
             if let Some(run) = self.run.as_mut() {
                 if same_columns(&current, &self.kept, &self.collations)? {
+                    if right && !run.right && self.op.takes_right() {
+                        copy_columns(&current, width, &mut self.kept)?;
+                    }
                     if right {
                         run.right = true;
                     } else {
                         run.left = true;
-                    }
-                    if self.op.keeps_last() {
-                        copy_columns(&current, width, &mut self.kept)?;
                     }
                     continue;
                 }
