@@ -28,7 +28,7 @@
 //! read at once; a set step reads the previous one whole before any
 //! member after it starts.
 
-use boundlite_platform::Platform;
+use boundlite_platform::{File, Platform};
 
 use crate::alloc::{Allocator, Box, String, Vec};
 use crate::record::{Collation, ValueRef, compare_values};
@@ -147,7 +147,7 @@ struct SetRows<F, A: Allocator> {
     done: bool,
 }
 
-impl<F: boundlite_platform::File, A: Allocator + Clone> SetRows<F, A> {
+impl<F: File, A: Allocator + Clone> SetRows<F, A> {
     /// Moves the next row kept into `out`; `false` when there is none.
     fn next(&mut self, out: &mut Row<A>) -> Result<bool> {
         let width = self.collations.len();
@@ -256,7 +256,7 @@ fn half<'v, P: Platform, A: Allocator + Clone>(view: &'v View<'v, P, A>) -> Sort
     }
 }
 
-impl<F: boundlite_platform::File, A: Allocator + Clone> Compound<F, A> {
+impl<F: File, A: Allocator + Clone> Compound<F, A> {
     /// Moves the next row of the compound into `out`, `OFFSET` and
     /// `LIMIT` applied; `false` when there is none.
     pub fn next<'v, P: Platform<File = F>>(
@@ -325,8 +325,8 @@ impl<F: boundlite_platform::File, A: Allocator + Clone> Compound<F, A> {
 /// read.
 struct Checked<A: Allocator> {
     width: usize,
-    /// For each member `k`, the collation of each column at the step
-    /// after it, `width` a member.
+    /// The collation of each column at each member: `width` of them for
+    /// member 0, then for member 1, and so on.
     collations: Vec<Collation, A>,
 }
 
@@ -446,14 +446,14 @@ pub(crate) fn start<'v, P: Platform, A: Allocator + Clone>(
         set,
         member: from,
         query: None,
-        skip,
-        remaining,
+        skip: 0,
+        remaining: None,
     };
     if select.order_by.is_empty() {
+        rows.skip = skip;
+        rows.remaining = remaining;
         return Ok(Query::Compound(Box::try_new_in(rows, alloc)?));
     }
-    rows.skip = 0;
-    rows.remaining = None;
     let terms = &select.order_by;
     let shape = Shape {
         terms: terms.len(),
@@ -617,7 +617,9 @@ fn term_column<'v, P: Platform, A: Allocator + Clone>(
 }
 
 /// Whether the term `term` is the result expression `expr`: the same
-/// column of the member's table, or the same text.
+/// column of the member's table, or the same text without a parameter
+/// (two `?` are the same text but different parameters, which SQLite
+/// tells apart).
 fn same_expr<A: Allocator + Clone>(
     term: &Expr<'_, A>,
     expr: &Expr<'_, A>,
@@ -633,5 +635,6 @@ fn same_expr<A: Allocator + Clone>(
     let mut y = String::new_in(alloc.clone());
     x.try_write_fmt(format_args!("{term}"))?;
     y.try_write_fmt(format_args!("{expr}"))?;
-    Ok(x == y)
+    let parameter = |c: char| matches!(c, '?' | ':' | '@' | '$');
+    Ok(x == y && !x.contains(parameter))
 }
