@@ -24,21 +24,23 @@ fn tiny() -> Config {
 }
 
 const SCHEMA: &str = "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT COLLATE NOCASE, grp INT);
-     CREATE TABLE u(id INTEGER PRIMARY KEY, name TEXT, grp REAL)";
+     CREATE TABLE u(id INTEGER PRIMARY KEY, name TEXT COLLATE NOCASE, grp REAL)";
 
-/// The rows of `t` and `u`: names repeating with cases that differ, and
+/// The rows of `t` and `u`: names repeating in cases that differ within
+/// and between the tables (both compare them with NOCASE), and
 /// groups that `u` holds as reals.
 fn rows() -> String {
     let mut sql = String::from("BEGIN;");
     for i in 0..200 {
         let case = if i % 3 == 0 { "N" } else { "n" };
+        let other = if i % 5 == 0 { "N" } else { "n" };
         sql += &format!(
             "INSERT INTO t(name, grp) VALUES ('{case}{}', {});",
             i * 7919 % 150,
             i % 37
         );
         sql += &format!(
-            "INSERT INTO u(name, grp) VALUES ('n{}', {}.0);",
+            "INSERT INTO u(name, grp) VALUES ('{other}{}', {}.0);",
             i * 31 % 170,
             i % 53
         );

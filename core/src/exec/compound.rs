@@ -23,6 +23,13 @@
 //! alias, or as an expression equal to a member's result column, tried
 //! from the leftmost member as SQLite's `resolveCompoundOrderBy`.
 //!
+//! Refused, each an `Error::Sql`, where SQLite's answer depends on how it
+//! plans the compound rather than on the rules above: a `VALUES` member;
+//! a column two members give different collations, in a compound that
+//! sorts; a `COLLATE` in the compound's `ORDER BY` (SQLite merges the
+//! members by it, which changes which rows are equal and, in 3.54, what
+//! a `GROUP BY` member returns).
+//!
 //! Memory: a step's sort, a member's own sort and the `ORDER BY` stage
 //! each take half the sort budget, and at most two of them are filled or
 //! read at once; a set step reads the previous one whole before any
@@ -328,6 +335,8 @@ struct Checked<A: Allocator> {
     /// The collation of each column at each member: `width` of them for
     /// member 0, then for member 1, and so on.
     collations: Vec<Collation, A>,
+    /// Whether two members give a column different collations.
+    conflict: bool,
 }
 
 impl<A: Allocator> Checked<A> {
@@ -353,6 +362,7 @@ fn check<'v, P: Platform, A: Allocator + Clone>(
     let mut running: Vec<Option<Collation>, A> = Vec::new_in(alloc.clone());
     let mut collations = Vec::new_in(alloc.clone());
     let mut own = Vec::new_in(alloc.clone());
+    let mut conflict = false;
     for i in 0..member_count(select) {
         let body = member(select, i)?;
         let source = open_source(view, body, env, slot_of(sources, i)?)?;
@@ -367,11 +377,11 @@ fn check<'v, P: Platform, A: Allocator + Clone>(
         source.with_table(env, alias, |ctx| member_collations(body, ctx, &mut own))?;
         for (k, collation) in own.iter().enumerate() {
             match running.get_mut(k) {
-                Some(slot) => {
-                    if slot.is_none() {
-                        *slot = *collation;
-                    }
-                }
+                Some(slot) => match (*slot, collation) {
+                    (None, _) => *slot = *collation,
+                    (Some(a), Some(b)) if a != *b => conflict = true,
+                    _ => {}
+                },
                 None => running.try_push(*collation)?,
             }
         }
@@ -379,7 +389,11 @@ fn check<'v, P: Platform, A: Allocator + Clone>(
             collations.try_push(slot.unwrap_or_default())?;
         }
     }
-    Ok(Checked { width, collations })
+    Ok(Checked {
+        width,
+        collations,
+        conflict,
+    })
 }
 
 /// The collation of each result column of `body` into `into`: a
@@ -423,6 +437,16 @@ pub(crate) fn start<'v, P: Platform, A: Allocator + Clone>(
     let checked = check(view, select, env, sources)?;
     let alloc = env.alloc.clone();
     let keys = order_columns(view, select, env, sources, &checked)?;
+    let sorts = !select.order_by.is_empty()
+        || (1..member_count(select)).any(|k| op_before(select, k).and_then(SetOp::of).is_some());
+    if checked.conflict && sorts {
+        // Which of the collations SQLite compares such a column with
+        // depends on how it plans the compound, not only on the order of
+        // the members.
+        return Err(Error::Sql(
+            "compound SELECT whose members give a column different collations is not supported",
+        ));
+    }
     let (skip, remaining) = limits(select, env)?;
     let mut set = None;
     let mut from = 0;
@@ -463,7 +487,15 @@ pub(crate) fn start<'v, P: Platform, A: Allocator + Clone>(
     };
     let mut collations = Vec::try_with_capacity_in(keys.len(), alloc.clone())?;
     for (term, (_, collation)) in terms.iter().zip(keys.iter()) {
-        collations.try_push(explicit_collation(&term.expr)?.unwrap_or(*collation))?;
+        // SQLite merges the members in the order of the terms, and such a
+        // term changes which rows are equal and what its members return
+        // (a GROUP BY member loses its groups, or its names).
+        if explicit_collation(&term.expr)?.is_some() {
+            return Err(Error::Sql(
+                "COLLATE in the ORDER BY of a compound SELECT is not supported",
+            ));
+        }
+        collations.try_push(*collation)?;
     }
     let mut ordered = Ordered::new(half(view), shape, alloc.clone());
     ordered.start(terms, &collations, &[])?;
