@@ -13,8 +13,8 @@
 //! `UNION` any run, its first row read on the right if any, else on the
 //! left; `INTERSECT` a run with both tags and `EXCEPT` a run of the left
 //! side only, its first row read on the left. (Rows of the left sort
-//! before those of the right, each side in the order read.) Values compare as for `DISTINCT`: 1 equals 1.0, NULLs are
-//! equal.
+//! before those of the right, each side in the order read.) Values
+//! compare as for `DISTINCT`: 1 equals 1.0, NULLs are equal.
 //!
 //! A column's collation is that of the leftmost member up to the step
 //! (all members, for `ORDER BY`) whose column has one (a `COLLATE`, or a
