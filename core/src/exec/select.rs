@@ -247,11 +247,11 @@ pub(crate) fn start<'v, P: Platform, A: Allocator + Clone>(
         return compound::start(view, select, env, sources);
     }
     let body = body_of(select)?;
-    let limits = limits(select, env)?;
+    let (skip, remaining) = limits(select, env)?;
     let ordered = Ordering {
         terms: &select.order_by,
-        skip: limits.0,
-        remaining: limits.1,
+        skip,
+        remaining,
     };
     start_body(
         view,
