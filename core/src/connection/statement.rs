@@ -33,8 +33,7 @@ use crate::{Error, Result};
 
 use crate::exec::cache::{Scratch, TableCache};
 use crate::exec::plan::{Indexes, shape};
-use crate::exec::select::{self, Query};
-use crate::exec::source::Source;
+use crate::exec::select::{self, Query, Sources};
 use crate::exec::store::unresolved;
 use crate::exec::{Env, change, ddl, insert, pragma};
 
@@ -81,9 +80,10 @@ pub struct Statement<'c, 'db, P: Platform, A: Allocator + Clone> {
     parsed: Parsed<'c, A>,
     params: Vec<Value<A>, A>,
     state: State<'c, 'db, P, A>,
-    /// What a query reads its rows from, kept from run to run (see
-    /// `select::open_source`); its cursors read the connection's view.
-    source: Option<Source<'c, P, A>>,
+    /// What a query's members read their rows from, kept from run to
+    /// run (see `select::open_source`); their cursors read the
+    /// connection's view.
+    sources: Sources<'c, P, A>,
     row: Vec<Value<A>, A>,
     changes: usize,
     random: Cell<u64>,
@@ -105,7 +105,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             parsed,
             params,
             state: State::Ready,
-            source: None,
+            sources: Vec::new_in(alloc.clone()),
             row: Vec::new_in(alloc),
             changes: 0,
             random: Cell::new(0x2545_f491_4f6c_dd1d),
@@ -219,7 +219,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             match &self.parsed.stmt {
                 Stmt::Select(s) => {
                     let reading = Reading::start(conn)?;
-                    let query = select::start(conn.view(), s, env, &mut self.source)?;
+                    let query = select::start(conn.view(), s, env, &mut self.sources)?;
                     self.state = State::Query {
                         query,
                         _reading: Some(reading),
@@ -265,8 +265,9 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
         }
         match &mut self.state {
             State::Query { query, .. } => select::next(
+                self.conn.view(),
                 query,
-                self.source.as_mut(),
+                &mut self.sources,
                 select_of(&self.parsed.stmt),
                 env,
                 &mut self.row,

@@ -10,7 +10,7 @@
 use crate::alloc::{Allocator, Vec};
 use crate::record::Collation;
 use crate::sql::eval::{EvalContext, collation};
-use crate::sql::{Expr, FunctionArgs, FunctionCall, Ident, ResultColumn, Select, SelectBody};
+use crate::sql::{Expr, FunctionArgs, FunctionCall, Ident, OrderingTerm, ResultColumn, SelectBody};
 use crate::{Error, Result};
 
 use super::aggregate::{Kind, kind_of};
@@ -45,10 +45,11 @@ pub(crate) struct Calls<'q, 'a, A: Allocator> {
 }
 
 impl<'q, 'a, A: Allocator + Clone> Calls<'q, 'a, A> {
-    /// The aggregates of `select`, whose body is `body`, their collations
-    /// found in `ctx` (the query's table in scope).
+    /// The aggregates of a query whose body is `body`, ordered by
+    /// `order_by`, their collations found in `ctx` (the query's table in
+    /// scope).
     pub fn find(
-        select: &'q Select<'a, A>,
+        order_by: &'q [OrderingTerm<'a, A>],
         body: &'q SelectBody<'a, A>,
         ctx: &RowContext<'_, '_, A>,
     ) -> Result<Self> {
@@ -63,7 +64,7 @@ impl<'q, 'a, A: Allocator + Clone> Calls<'q, 'a, A> {
                 walk(expr, &mut add)?;
             }
         }
-        for term in select.order_by.iter() {
+        for term in order_by.iter() {
             walk(&term.expr, &mut add)?;
         }
         if let Some(having) = &body.having {

@@ -37,7 +37,7 @@ use crate::alloc::{Allocator, Box, Vec};
 use crate::record::{Collation, ValueRef, compare_values};
 use crate::sort::{Budget, Current, Row, SortKey, Sorter};
 use crate::sql::eval::{EvalContext, Value, evaluate, truth};
-use crate::sql::{ColumnPos, FunctionArgs, Ident, ResultColumn, Select, SelectBody};
+use crate::sql::{ColumnPos, FunctionArgs, Ident, OrderingTerm, ResultColumn, SelectBody};
 use crate::{ByClause, Error, Result, RowId};
 
 use super::aggregate::{Acc, Step, feed};
@@ -71,7 +71,7 @@ struct Sorts<'p, P: Platform, A: Allocator + Clone> {
 /// distinct, sorted, offset and limited.
 pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     source: &mut Source<'_, P, A>,
-    select: &Select<'_, A>,
+    order_by: &[OrderingTerm<'_, A>],
     body: &SelectBody<'_, A>,
     env: Env<'_, A>,
     sort: SortEnv<'_, P>,
@@ -90,7 +90,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         alloc.clone(),
     )?;
     let order_keys = resolve_terms(
-        select.order_by.iter().map(|t| &t.expr),
+        order_by.iter().map(|t| &t.expr),
         ByClause::Order,
         body,
         source.info(),
@@ -102,7 +102,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         for key in group_keys.iter() {
             collations.try_push(key.collation(body, ctx)?)?;
         }
-        Calls::find(select, body, ctx)
+        Calls::find(order_by, body, ctx)
     })?;
     let distinct = calls.aggregates.iter().any(|a| a.input == Input::Distinct);
     let half = sort.budget.half();
@@ -132,11 +132,11 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         )?),
         false => None,
     };
-    let output = if width == 0 && select.order_by.is_empty() && !body.distinct {
+    let output = if width == 0 && order_by.is_empty() && !body.distinct {
         Output::One(None)
     } else {
         let shape = Shape {
-            terms: select.order_by.len(),
+            terms: order_by.len(),
             distinct: body.distinct,
             skip,
             remaining,
@@ -150,7 +150,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     };
     let mut group = Group {
         body,
-        select,
+        order_by,
         group_keys: &group_keys,
         order_keys: &order_keys,
         calls: &calls,
@@ -386,7 +386,7 @@ enum Output<'p, P: Platform, A: Allocator + Clone> {
 /// The group being aggregated, and the rows of those closed.
 struct Group<'g, 'q, 'a, 'p, P: Platform, A: Allocator + Clone> {
     body: &'g SelectBody<'a, A>,
-    select: &'g Select<'a, A>,
+    order_by: &'g [OrderingTerm<'a, A>],
     /// The `GROUP BY` terms, resolved.
     group_keys: &'g [Term<'q, 'a, A>],
     /// The `ORDER BY` terms, resolved.
@@ -496,7 +496,7 @@ impl<P: Platform, A: Allocator + Clone> Group<'_, '_, '_, '_, P, A> {
             }
             Output::Sorted(rows) => rows,
         };
-        let terms = &self.select.order_by;
+        let terms = self.order_by;
         if !rows.is_started() {
             for key in self.order_keys.iter() {
                 self.collations.try_push(key.collation(self.body, &ctx)?)?;

@@ -193,9 +193,9 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
     Ok(changed)
 }
 
-/// Whether `query` may read `table`. The executor refuses joins,
-/// compounds and subqueries, so the table a query names in `FROM` is the
-/// only one it reads; a query it would refuse counts as reading.
+/// Whether `query` may read `table`. The executor refuses joins and
+/// subqueries, so the table a query names in `FROM` is the only one it
+/// reads; a compound, or a query it would refuse, counts as reading.
 fn reads<A: Allocator>(query: &Select<'_, A>, table: &TableInfo<A>) -> bool {
     match select::body_of(query).and_then(select::from_of) {
         Ok(Some((name, _))) => name.eq_ignore_ascii_case(&table.name),
@@ -213,10 +213,10 @@ fn streamed<P: Platform, A: Allocator + Clone>(
     row: &mut Vec<Value<A>, A>,
 ) -> Result<usize> {
     let view = w.view();
-    let mut source = None;
-    let mut state = select::start(view, query, env, &mut source)?;
+    let mut sources = Vec::new_in(env.alloc.clone());
+    let mut state = select::start(view, query, env, &mut sources)?;
     let mut changed = 0;
-    while select::next(&mut state, source.as_mut(), Some(query), env, row)? {
+    while select::next(view, &mut state, &mut sources, Some(query), env, row)? {
         if stored.store(w, row)? {
             changed += 1;
         }
@@ -240,17 +240,17 @@ fn spooled<P: Platform, A: Allocator + Clone>(
         view.sort_budget(),
         alloc.clone(),
     );
-    let mut source = None;
-    let mut state = select::start(view, query, env, &mut source)?;
+    let mut sources = Vec::new_in(alloc.clone());
+    let mut state = select::start(view, query, env, &mut sources)?;
     let mut out = Vec::new_in(alloc.clone());
-    while select::next(&mut state, source.as_mut(), Some(query), env, &mut out)? {
+    while select::next(view, &mut state, &mut sources, Some(query), env, &mut out)? {
         if out.len() != stored.targets.len() {
             return Err(Error::Sql("values count does not match the columns"));
         }
         let row = core::mem::replace(&mut out, Vec::new_in(alloc.clone()));
         spool.push(row)?;
     }
-    drop((state, source));
+    drop((state, sources));
     let mut rows = spool.finish()?;
     let mut changed = 0;
     while rows.advance()? {

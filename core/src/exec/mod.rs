@@ -15,7 +15,8 @@
 //! - `source`: [`Source`](source::Source), the rows of a table a plan
 //!   visits (or the one empty row of a query without `FROM`), read
 //!   through a table cursor;
-//! - `select`, `group`, `order`: queries; `ordered`, the sorting stage
+//! - `select`, `group`, `order`: queries; `compound`, `UNION [ALL]`,
+//!   `INTERSECT` and `EXCEPT` between them; `ordered`, the sorting stage
 //!   of `ORDER BY`, `DISTINCT` and `GROUP BY` (over `crate::sort`);
 //! - `aggregate`, `sum`, `calls`, `distinct`: the aggregate functions
 //!   (and the running sum of three of them), the aggregate calls of a
@@ -47,6 +48,7 @@ pub(crate) mod calls;
 pub(crate) mod change;
 pub(crate) mod check;
 pub(crate) mod checks;
+pub(crate) mod compound;
 pub(crate) mod context;
 pub(crate) mod ddl;
 pub(crate) mod distinct;

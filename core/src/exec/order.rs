@@ -17,7 +17,7 @@ use boundlite_platform::Platform;
 use crate::alloc::{Allocator, TryClone, Vec};
 use crate::record::Collation;
 use crate::sql::eval::{Value, evaluate, explicit_collation};
-use crate::sql::{Expr, ResultColumn, Select, SelectBody};
+use crate::sql::{Expr, OrderingTerm, ResultColumn, SelectBody};
 use crate::{ByClause, Error, Result};
 
 use super::Env;
@@ -27,10 +27,11 @@ use super::select::{from_of, matches, output};
 use super::source::Source;
 use super::terms::{Aliased, Term, resolve_terms};
 
-/// The rows of `select`, sorted, offset and limited.
+/// The rows of the query whose body is `body`, sorted by `terms`, offset
+/// and limited.
 pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     source: &mut Source<'_, P, A>,
-    select: &Select<'_, A>,
+    terms: &[OrderingTerm<'_, A>],
     body: &SelectBody<'_, A>,
     env: Env<'_, A>,
     sort: SortEnv<'_, P>,
@@ -39,7 +40,6 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
 ) -> Result<SortedQuery<P::File, A>> {
     let alloc = env.alloc.clone();
     let alias = from_of(body)?.and_then(|(_, a)| a);
-    let terms = &select.order_by;
     let keys = resolve_terms(
         terms.iter().map(|t| &t.expr),
         ByClause::Order,

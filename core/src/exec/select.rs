@@ -3,21 +3,23 @@
 //! BY` sort up front and stream from the sort (see `order`, `group`,
 //! `ordered`), aggregates are computed up front (see `group`).
 //!
-//! Not supported here, each an `Error::Sql`: joins, subqueries in
-//! `FROM`, compound queries, `VALUES` as a query.
+//! A compound query runs its members here, one body at a time (see
+//! `compound`). Not supported, each an `Error::Sql`: joins, subqueries
+//! in `FROM`, `VALUES` as a query.
 
 use boundlite_platform::Platform;
 
-use crate::alloc::{Allocator, String, Vec};
+use crate::alloc::{Allocator, Box, String, Vec};
 use crate::record::ValueRef;
 use crate::sql::eval::affinity::numeric_affinity;
 use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition};
 use crate::sql::{
-    ColumnPos, Ident, Indexed, ResultColumn, Select, SelectBody, SelectCore, TableRef,
+    ColumnPos, Ident, Indexed, OrderingTerm, ResultColumn, Select, SelectBody, SelectCore, TableRef,
 };
 use crate::{ByClause, Error, Result};
 
 use super::check::columns_exist;
+use super::compound::{self, Compound};
 use super::context::RowContext;
 use super::ordered::{SortEnv, SortedQuery};
 use super::plan::{Access, Indexes, choose};
@@ -40,6 +42,8 @@ pub(crate) enum Query<F, A: Allocator> {
     },
     /// Rows sorted when the query started, read from the sort.
     Sorted(SortedQuery<F, A>),
+    /// The rows of a compound query, member after member.
+    Compound(Box<Compound<F, A>, A>),
     /// Rows computed when the query started.
     Buffered {
         /// The rows, in order.
@@ -49,7 +53,8 @@ pub(crate) enum Query<F, A: Allocator> {
     },
 }
 
-/// The one `SELECT` body of `select`, refusing what is not supported.
+/// The one `SELECT` body of `select`, refusing what is not supported
+/// (a compound, for callers that read one body only).
 pub(crate) fn body_of<'s, 'a, A: Allocator>(
     select: &'s Select<'a, A>,
 ) -> Result<&'s SelectBody<'a, A>> {
@@ -203,34 +208,112 @@ fn check_body<A: Allocator + Clone>(
     }
 }
 
-/// Starts `select`, reading from the source in `slot`.
+/// Where the members of a query read their rows: a slot per member (one
+/// for a query that is not compound), kept from run to run.
+pub(crate) type Sources<'v, P, A> = Vec<Option<Source<'v, P, A>>, A>;
+
+/// The slot of member `i` in `sources`, added when `sources` is that
+/// short.
+pub(crate) fn slot_of<'s, 'v, P: Platform, A: Allocator + Clone>(
+    sources: &'s mut Sources<'v, P, A>,
+    i: usize,
+) -> Result<&'s mut Option<Source<'v, P, A>>> {
+    while sources.len() <= i {
+        sources.try_push(None)?;
+    }
+    sources
+        .get_mut(i)
+        .ok_or(Error::Misuse("a query member without its source"))
+}
+
+/// What a query's sort may use: the view's platform and budget.
+pub(crate) fn sort_env<'v, P: Platform, A: Allocator + Clone>(
+    view: &'v View<'v, P, A>,
+) -> SortEnv<'v, P> {
+    SortEnv {
+        platform: view.platform(),
+        budget: view.sort_budget(),
+    }
+}
+
+/// Starts `select`, reading from the sources in `sources`.
 pub(crate) fn start<'v, P: Platform, A: Allocator + Clone>(
     view: &'v View<'v, P, A>,
     select: &Select<'_, A>,
     env: Env<'_, A>,
-    slot: &mut Option<Source<'v, P, A>>,
+    sources: &mut Sources<'v, P, A>,
 ) -> Result<Query<P::File, A>> {
+    if !select.compound.is_empty() {
+        return compound::start(view, select, env, sources);
+    }
     let body = body_of(select)?;
     let (skip, remaining) = limits(select, env)?;
+    let ordered = Ordering {
+        terms: &select.order_by,
+        skip,
+        remaining,
+    };
+    start_body(
+        view,
+        body,
+        ordered,
+        env,
+        sort_env(view),
+        slot_of(sources, 0)?,
+    )
+}
+
+/// The `ORDER BY` terms and the limits a query body is run with.
+pub(crate) struct Ordering<'s, 'a, A: Allocator> {
+    /// The `ORDER BY` terms.
+    pub terms: &'s [OrderingTerm<'a, A>],
+    /// Rows to skip (`OFFSET`).
+    pub skip: u64,
+    /// Rows to return (`LIMIT`); `None` for all.
+    pub remaining: Option<u64>,
+}
+
+impl<A: Allocator> Ordering<'_, '_, A> {
+    /// No `ORDER BY` and no limits: a member of a compound query.
+    pub fn none() -> Self {
+        Ordering {
+            terms: &[],
+            skip: 0,
+            remaining: None,
+        }
+    }
+}
+
+/// Starts the query `body` as `ordered` asks, reading from the source in
+/// `slot`, its sorts in `sort`.
+pub(crate) fn start_body<'v, P: Platform, A: Allocator + Clone>(
+    view: &'v View<'v, P, A>,
+    body: &SelectBody<'_, A>,
+    ordered: Ordering<'_, '_, A>,
+    env: Env<'_, A>,
+    sort: SortEnv<'v, P>,
+    slot: &mut Option<Source<'v, P, A>>,
+) -> Result<Query<P::File, A>> {
+    let Ordering {
+        terms,
+        skip,
+        remaining,
+    } = ordered;
     let source = open_source(view, body, env, slot)?;
     let alias = from_of(body)?.and_then(|(_, a)| a);
-    terms::check(select, body, source.info(), alias.as_ref())?;
-    let sort = SortEnv {
-        platform: view.platform(),
-        budget: view.sort_budget(),
-    };
+    terms::check(terms, body, source.info(), alias.as_ref())?;
     if calls::is_aggregate(body)? {
-        return group::run(source, select, body, env, sort, skip, remaining);
+        return group::run(source, terms, body, env, sort, skip, remaining);
     }
-    if !select.order_by.is_empty() || body.distinct {
-        let rows = order::run(source, select, body, env, sort, skip, remaining)?;
+    if !terms.is_empty() || body.distinct {
+        let rows = order::run(source, terms, body, env, sort, skip, remaining)?;
         return Ok(Query::Sorted(rows));
     }
     Ok(Query::Stream { skip, remaining })
 }
 
 /// `OFFSET` and `LIMIT` of `select`: rows to skip, rows to return.
-fn limits<A: Allocator + Clone>(
+pub(crate) fn limits<A: Allocator + Clone>(
     select: &Select<'_, A>,
     env: Env<'_, A>,
 ) -> Result<(u64, Option<u64>)> {
@@ -254,12 +337,40 @@ fn limits<A: Allocator + Clone>(
     Ok((u64::try_from(offset).unwrap_or(0), remaining))
 }
 
-/// Moves the next row of `query`, whose source is `source`, into `out`;
-/// `false` when there is none.
-pub(crate) fn next<P: Platform, A: Allocator + Clone>(
+/// Moves the next row of `query`, the query `select` started over
+/// `view`, whose members read from `sources`, into `out`; `false` when
+/// there is none.
+pub(crate) fn next<'v, P: Platform, A: Allocator + Clone>(
+    view: &'v View<'v, P, A>,
+    query: &mut Query<P::File, A>,
+    sources: &mut Sources<'v, P, A>,
+    select: Option<&Select<'_, A>>,
+    env: Env<'_, A>,
+    out: &mut Vec<Value<A>, A>,
+) -> Result<bool> {
+    if let Query::Compound(rows) = query {
+        let select = select.ok_or(Error::Misuse("a compound query without its SELECT"))?;
+        return rows.next(view, sources, select, env, out);
+    }
+    let body = match (&*query, select) {
+        (Query::Stream { .. }, Some(select)) => Some(body_of(select)?),
+        _ => None,
+    };
+    next_body(
+        query,
+        sources.get_mut(0).and_then(Option::as_mut),
+        body,
+        env,
+        out,
+    )
+}
+
+/// Moves the next row of `query`, the query `body` started over `source`,
+/// into `out`; `false` when there is none.
+pub(crate) fn next_body<P: Platform, A: Allocator + Clone>(
     query: &mut Query<P::File, A>,
     source: Option<&mut Source<'_, P, A>>,
-    select: Option<&Select<'_, A>>,
+    body: Option<&SelectBody<'_, A>>,
     env: Env<'_, A>,
     out: &mut Vec<Value<A>, A>,
 ) -> Result<bool> {
@@ -273,10 +384,10 @@ pub(crate) fn next<P: Platform, A: Allocator + Clone>(
             }
             None => Ok(false),
         },
+        Query::Compound(_) => Err(Error::Misuse("a compound query stepped as one body")),
         Query::Stream { skip, remaining } => {
-            let select = select.ok_or(Error::Misuse("a streamed query without its SELECT"))?;
+            let body = body.ok_or(Error::Misuse("a streamed query without its SELECT"))?;
             let source = source.ok_or(Error::Misuse("a streamed query without its source"))?;
-            let body = body_of(select)?;
             let alias = from_of(body)?.and_then(|(_, a)| a);
             let exact = source.exact();
             if *remaining == Some(0) {

@@ -14,7 +14,7 @@
 use crate::record::{Collation, ValueRef, ValueType};
 use crate::sql::eval::{EvalContext, Value, evaluate, explicit_collation};
 use crate::sql::{
-    Affinity, ColumnPos, ColumnRef, Expr, Ident, Literal, ParamNo, ResultColumn, Select,
+    Affinity, ColumnPos, ColumnRef, Expr, Ident, Literal, OrderingTerm, ParamNo, ResultColumn,
     SelectBody, UnaryOp,
 };
 use crate::table::TableInfo;
@@ -78,7 +78,7 @@ pub(crate) fn output_at<'b, 'a, A: Allocator + Clone>(
 }
 
 /// The output position of the result column whose alias is `name`.
-fn output_of_alias<A: Allocator + Clone>(
+pub(crate) fn output_of_alias<A: Allocator + Clone>(
     body: &SelectBody<'_, A>,
     table: Option<&TableInfo<A>>,
     name: &Ident<'_>,
@@ -105,7 +105,7 @@ fn output_of_alias<A: Allocator + Clone>(
 }
 
 /// `expr` without the `COLLATE`s around it.
-fn uncollated<'b, 'a, A: Allocator>(mut expr: &'b Expr<'a, A>) -> &'b Expr<'a, A> {
+pub(crate) fn uncollated<'b, 'a, A: Allocator>(mut expr: &'b Expr<'a, A>) -> &'b Expr<'a, A> {
     while let Expr::Collate(inner, _) = expr {
         expr = inner;
     }
@@ -114,7 +114,7 @@ fn uncollated<'b, 'a, A: Allocator>(mut expr: &'b Expr<'a, A>) -> &'b Expr<'a, A
 
 /// The integer constant `expr` is, as SQLite's `sqlite3ExprIsInteger`
 /// reads one: a literal under any number of signs.
-fn integer_of<A: Allocator>(expr: &Expr<'_, A>) -> Option<i64> {
+pub(crate) fn integer_of<A: Allocator>(expr: &Expr<'_, A>) -> Option<i64> {
     match expr {
         Expr::Literal(Literal::Integer(k)) => Some(*k),
         Expr::Unary(UnaryOp::Plus, inner) => integer_of(inner),
@@ -161,11 +161,11 @@ pub(crate) fn named_output<A: Allocator + Clone>(
     Ok(None)
 }
 
-/// Checks every `ORDER BY` and `GROUP BY` term of `select` (whose body
-/// is `body`) against its result columns: a number in range, and no
+/// Checks every `ORDER BY` term of `order_by` and `GROUP BY` term of
+/// `body` against its result columns: a number in range, and no
 /// `GROUP BY` term naming an aggregate.
 pub(crate) fn check<A: Allocator + Clone>(
-    select: &Select<'_, A>,
+    order_by: &[OrderingTerm<'_, A>],
     body: &SelectBody<'_, A>,
     table: Option<&TableInfo<A>>,
     alias: Option<&Ident<'_>>,
@@ -182,7 +182,7 @@ pub(crate) fn check<A: Allocator + Clone>(
             ));
         }
     }
-    for (i, term) in select.order_by.iter().enumerate() {
+    for (i, term) in order_by.iter().enumerate() {
         named_output(i + 1, &term.expr, ByClause::Order, body, table, alias)?;
     }
     Ok(())

@@ -51,6 +51,14 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         }
         let order_by = self.order_by()?;
         let limit = self.limit()?;
+        if let Some(op) = self.compound_op_next() {
+            let clause = if order_by.is_empty() {
+                Misplaced::Limit
+            } else {
+                Misplaced::OrderBy
+            };
+            return Err(self.unsupported(clause.message(op)));
+        }
         self.leave(cost::QUERY);
         Ok(Select {
             core,
@@ -58,6 +66,17 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             order_by,
             limit,
         })
+    }
+
+    /// The compound operator next, if any, not consumed.
+    fn compound_op_next(&mut self) -> Option<CompoundOp> {
+        match self.peek.keyword()? {
+            Keyword::Union if self.peek2().is(Keyword::All) => Some(CompoundOp::UnionAll),
+            Keyword::Union => Some(CompoundOp::Union),
+            Keyword::Intersect => Some(CompoundOp::Intersect),
+            Keyword::Except => Some(CompoundOp::Except),
+            _ => None,
+        }
     }
 
     /// `SELECT ...` or `VALUES ...`
@@ -323,5 +342,44 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             limit: first,
             offset: None,
         }))
+    }
+}
+
+/// A clause only the last member of a compound query may have.
+#[derive(Debug, Clone, Copy)]
+enum Misplaced {
+    OrderBy,
+    Limit,
+}
+
+impl Misplaced {
+    /// SQLite's error for this clause before `op`.
+    fn message(self, op: CompoundOp) -> &'static str {
+        match (self, op) {
+            (Misplaced::OrderBy, CompoundOp::Union) => {
+                "ORDER BY clause should come after UNION not before"
+            }
+            (Misplaced::OrderBy, CompoundOp::UnionAll) => {
+                "ORDER BY clause should come after UNION ALL not before"
+            }
+            (Misplaced::OrderBy, CompoundOp::Intersect) => {
+                "ORDER BY clause should come after INTERSECT not before"
+            }
+            (Misplaced::OrderBy, CompoundOp::Except) => {
+                "ORDER BY clause should come after EXCEPT not before"
+            }
+            (Misplaced::Limit, CompoundOp::Union) => {
+                "LIMIT clause should come after UNION not before"
+            }
+            (Misplaced::Limit, CompoundOp::UnionAll) => {
+                "LIMIT clause should come after UNION ALL not before"
+            }
+            (Misplaced::Limit, CompoundOp::Intersect) => {
+                "LIMIT clause should come after INTERSECT not before"
+            }
+            (Misplaced::Limit, CompoundOp::Except) => {
+                "LIMIT clause should come after EXCEPT not before"
+            }
+        }
     }
 }
