@@ -185,10 +185,12 @@ fn walk<'q, 'a, A: Allocator>(
             c.otherwise.as_ref().map_or(Ok(()), |o| walk(o, f))
         }
         Expr::Row(items) => items.iter().try_for_each(|e| walk(e, f)),
+        // A subquery's aggregates are its own; the operand of `IN` is
+        // this query's.
+        Expr::InSelect(s) => walk(&s.expr, f),
         Expr::Literal(_)
         | Expr::Column(_)
         | Expr::Param(_)
-        | Expr::InSelect(_)
         | Expr::Exists(_)
         | Expr::Subquery(_)
         | Expr::Raise(_) => Ok(()),

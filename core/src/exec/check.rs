@@ -11,26 +11,44 @@
 //! [`ColumnBinding`]: crate::sql::ColumnBinding
 
 use crate::alloc::Allocator;
-use crate::sql::{Expr, FunctionArgs, Ident};
+use crate::sql::{Expr, FunctionArgs, Ident, Select};
 use crate::{Error, Result};
 
+use super::Env;
 use super::context::resolve;
 use crate::table::TableInfo;
 
 /// Checks that every column `expr` names is a column of `table` (called
 /// `alias`), or that it names none when there is no table, and binds
 /// each reference to its column.
-pub(crate) fn columns_exist<A: Allocator>(
+pub(crate) fn columns_exist<A: Allocator + Clone>(
     expr: &Expr<'_, A>,
     table: Option<&TableInfo<A>>,
     alias: Option<&Ident<'_>>,
 ) -> Result<()> {
-    let check = |e: &Expr<'_, A>| columns_exist(e, table, alias);
+    columns_exist_within(expr, table, alias, None)
+}
+
+/// [`columns_exist`] in the execution `env`: the names of each subquery
+/// are checked against its own table, then against `table` and the rows
+/// around it (where `env` runs subqueries); and in a subquery, whose
+/// `env` has the row it runs against, a column that is not of `table`
+/// may be one of that row's, left unbound so that it is looked up there.
+pub(crate) fn columns_exist_within<A: Allocator + Clone>(
+    expr: &Expr<'_, A>,
+    table: Option<&TableInfo<A>>,
+    alias: Option<&Ident<'_>>,
+    env: Option<Env<'_, A>>,
+) -> Result<()> {
+    let outer = env.and_then(|e| e.outer);
+    let check = |e: &Expr<'_, A>| columns_exist_within(e, table, alias, env);
+    let subquery = |s| subquery_names(s, table, alias, env);
     match expr {
         Expr::Column(c) => {
             let pos = table.and_then(|t| resolve(t, alias, c));
             c.binding.set(pos);
-            pos.map(|_| ()).ok_or(Error::Sql("no such column"))
+            let found = pos.is_some() || outer.is_some_and(|o| o.has_column(c));
+            found.then_some(()).ok_or(Error::Sql("no such column"))
         }
         Expr::Literal(_) | Expr::Param(_) | Expr::Raise(_) => Ok(()),
         Expr::Unary(_, inner) | Expr::Collate(inner, _) => check(inner),
@@ -67,8 +85,35 @@ pub(crate) fn columns_exist<A: Allocator>(
         }
         Expr::Cast(c) => check(&c.expr),
         Expr::Row(items) => items.iter().try_for_each(check),
-        Expr::InSelect(_) | Expr::Exists(_) | Expr::Subquery(_) => {
-            Err(Error::Sql("subqueries are not supported"))
+        Expr::InSelect(s) => {
+            check(&s.expr)?;
+            subquery(&s.select)
         }
+        Expr::Exists(s) | Expr::Subquery(s) => subquery(s),
     }
+}
+
+/// Checks the names of `select`, a subquery of an expression over
+/// `table` (called `alias`) run in `env`. Where `env` runs no subquery
+/// there is nothing to check: evaluating one is refused.
+fn subquery_names<A: Allocator + Clone>(
+    select: &Select<'_, A>,
+    table: Option<&TableInfo<A>>,
+    alias: Option<&Ident<'_>>,
+    env: Option<Env<'_, A>>,
+) -> Result<()> {
+    let Some((env, runner)) = env.and_then(|e| Some((e, e.subqueries?))) else {
+        return Ok(());
+    };
+    let scope = match table {
+        Some(t) => env.context().with_table(t, alias.copied()),
+        None => env.context(),
+    };
+    runner.check(
+        select,
+        Env {
+            outer: Some(&scope),
+            ..env
+        },
+    )
 }

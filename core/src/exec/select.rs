@@ -17,7 +17,7 @@ use crate::sql::{
 };
 use crate::{ByClause, Error, Result};
 
-use super::check::columns_exist;
+use super::check::columns_exist_within;
 use super::context::RowContext;
 use super::ordered::{SortEnv, SortedQuery};
 use super::plan::{Access, Indexes, choose};
@@ -132,6 +132,7 @@ pub(crate) fn open_source<'s, 'v, P: Platform, A: Allocator + Clone>(
     slot: &'s mut Option<Source<'v, P, A>>,
 ) -> Result<&'s mut Source<'v, P, A>> {
     let Some((name, alias)) = from_of(body)? else {
+        check_body(body, None, None, env)?;
         return Ok(slot.insert(Source::constant()));
     };
     let version = schema_version(view, env)?;
@@ -150,7 +151,7 @@ pub(crate) fn open_source<'s, 'v, P: Platform, A: Allocator + Clone>(
         .info()
         .ok_or(Error::Misuse("a table source without its table"))?;
     let checked = source.checked || {
-        check_body(body, table, alias.as_ref())?;
+        check_body(body, Some(table), alias.as_ref(), env)?;
         true
     };
     let indexes = Indexes::of(hint_of(body).as_ref(), table)?;
@@ -166,20 +167,23 @@ pub(crate) fn open_source<'s, 'v, P: Platform, A: Allocator + Clone>(
     Ok(source)
 }
 
-/// Checks the column names of the result columns and `WHERE` of `body`.
-fn check_body<A: Allocator + Clone>(
+/// Checks the column names of the result columns, `WHERE`, `GROUP BY`
+/// and `HAVING` of `body`, which reads `table` (none: no `FROM`).
+pub(crate) fn check_body<A: Allocator + Clone>(
     body: &SelectBody<'_, A>,
-    table: &TableInfo<A>,
+    table: Option<&TableInfo<A>>,
     alias: Option<&Ident<'_>>,
+    env: Env<'_, A>,
 ) -> Result<()> {
+    let columns_exist = |expr, table, alias| columns_exist_within(expr, table, alias, Some(env));
     for column in body.columns.iter() {
         match column {
-            ResultColumn::Expr { expr, .. } => columns_exist(expr, Some(table), alias)?,
+            ResultColumn::Expr { expr, .. } => columns_exist(expr, table, alias)?,
             ResultColumn::TableStar(name) => {
                 // `t.*` names the table by its alias when it has one.
                 let named = match alias {
                     Some(a) => a.as_str().is_some_and(|a| name.eq_ignore_ascii_case(a)),
-                    None => name.eq_ignore_ascii_case(&table.name),
+                    None => table.is_some_and(|t| name.eq_ignore_ascii_case(&t.name)),
                 };
                 if !named {
                     return Err(Error::Sql("no such table"));
@@ -189,16 +193,16 @@ fn check_body<A: Allocator + Clone>(
         }
     }
     if let Some(clause) = &body.where_clause {
-        columns_exist(clause, Some(table), alias)?;
+        columns_exist(clause, table, alias)?;
     }
     for (i, expr) in body.group_by.iter().enumerate() {
         // A term that names a result column was checked as one.
-        if terms::named_output(i + 1, expr, ByClause::Group, body, Some(table), alias)?.is_none() {
-            columns_exist(expr, Some(table), alias)?;
+        if terms::named_output(i + 1, expr, ByClause::Group, body, table, alias)?.is_none() {
+            columns_exist(expr, table, alias)?;
         }
     }
     match &body.having {
-        Some(clause) => columns_exist(clause, Some(table), alias),
+        Some(clause) => columns_exist(clause, table, alias),
         None => Ok(()),
     }
 }

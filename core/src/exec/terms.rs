@@ -12,7 +12,7 @@
 //! over an empty table fails as SQLite's does; nothing here allocates.
 
 use crate::record::{Collation, ValueRef, ValueType};
-use crate::sql::eval::{EvalContext, Value, evaluate, explicit_collation};
+use crate::sql::eval::{EvalContext, Shape, Value, evaluate, explicit_collation};
 use crate::sql::{
     Affinity, ColumnPos, ColumnRef, Expr, Ident, Literal, ParamNo, ResultColumn, Select,
     SelectBody, UnaryOp,
@@ -255,6 +255,23 @@ impl<A: Allocator + Clone> EvalContext<A> for Aliased<'_, '_, '_, '_, '_, A> {
 
     fn random(&self) -> i64 {
         self.row.random()
+    }
+
+    fn subquery(
+        &self,
+        select: &Select<'_, A>,
+        shape: Shape,
+        visit: &mut dyn FnMut(ValueRef<'_>) -> Result<bool>,
+    ) -> Result<()> {
+        self.row.subquery(select, shape, visit)
+    }
+
+    fn subquery_affinity(&self, select: &Select<'_, A>) -> Option<Affinity> {
+        self.row.subquery_affinity(select)
+    }
+
+    fn has_column(&self, column: &ColumnRef<'_>) -> bool {
+        self.row.has_column(column)
     }
 }
 

@@ -1,0 +1,168 @@
+//! Subqueries in expressions: a scalar `(SELECT ...)`, `EXISTS (SELECT
+//! ...)` and `x IN (SELECT ...)`, each run as a query of its own against
+//! the row of the expression that holds it, whose columns it may read
+//! (a correlated subquery).
+//!
+//! Invariants:
+//! - a subquery is run each time its expression is evaluated and its
+//!   rows are handed on one at a time, never held: `IN` compares each
+//!   candidate as it is read, so memory stays what one run of the
+//!   subquery needs, whatever the number of its rows;
+//! - a subquery's columns resolve in its own table first, then in the
+//!   rows it is nested in, innermost first, as SQLite resolves them;
+//! - the table a subquery read is handed back to the statement's table
+//!   cache, so the next run of the subquery does not read the schema.
+
+use boundlite_platform::Platform;
+
+use crate::alloc::{Allocator, Vec};
+use crate::record::ValueRef;
+use crate::sql::eval::{Shape, Value, affinity};
+use crate::sql::{Affinity, ResultColumn, Select, SelectBody};
+use crate::table::{TableInfo, View};
+use crate::{Error, Result};
+
+use super::Env;
+use super::select::{self, body_of, from_of, load_table};
+use super::source::Source;
+
+/// What runs the subqueries of a statement's expressions.
+pub(crate) trait Subqueries<A: Allocator + Clone> {
+    /// Runs `select` in `env` (whose `outer` is the row it runs
+    /// against), handing `visit` the first column of each row until it
+    /// returns `false`.
+    fn run(
+        &self,
+        select: &Select<'_, A>,
+        env: Env<'_, A>,
+        shape: Shape,
+        visit: &mut dyn FnMut(ValueRef<'_>) -> Result<bool>,
+    ) -> Result<()>;
+
+    /// Checks the names of `select` in `env` (whose `outer` is a row it
+    /// would run against, none current), as [`select::check_body`] does.
+    fn check(&self, select: &Select<'_, A>, env: Env<'_, A>) -> Result<()>;
+
+    /// The affinity of the first result column of `select`.
+    fn affinity(&self, select: &Select<'_, A>, env: Env<'_, A>) -> Option<Affinity>;
+}
+
+/// Runs subqueries through a connection's view.
+pub(crate) struct Runner<'v, P: Platform, A: Allocator + Clone> {
+    view: &'v View<'v, P, A>,
+}
+
+impl<'v, P: Platform, A: Allocator + Clone> Runner<'v, P, A> {
+    /// A runner reading through `view`.
+    pub fn new(view: &'v View<'v, P, A>) -> Self {
+        Runner { view }
+    }
+
+    /// [`Subqueries::run`], its source in `slot`.
+    fn rows(
+        &self,
+        select: &Select<'_, A>,
+        env: Env<'_, A>,
+        shape: Shape,
+        visit: &mut dyn FnMut(ValueRef<'_>) -> Result<bool>,
+        slot: &mut Option<Source<'v, P, A>>,
+    ) -> Result<()> {
+        let mut query = select::start(self.view, select, env, slot)?;
+        if shape == Shape::Column {
+            let table = slot.as_ref().and_then(Source::info);
+            let columns = width(body_of(select)?, table);
+            if columns != 1 {
+                return Err(Error::Sql(too_many(columns)));
+            }
+        }
+        let mut row = Vec::new_in(env.alloc.clone());
+        while select::next(&mut query, slot.as_mut(), Some(select), env, &mut row)? {
+            let first = row.first().map_or(ValueRef::Null, Value::as_ref);
+            if !visit(first)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<P: Platform, A: Allocator + Clone> Subqueries<A> for Runner<'_, P, A> {
+    fn run(
+        &self,
+        select: &Select<'_, A>,
+        env: Env<'_, A>,
+        shape: Shape,
+        visit: &mut dyn FnMut(ValueRef<'_>) -> Result<bool>,
+    ) -> Result<()> {
+        let mut slot = None;
+        let result = self.rows(select, env, shape, visit, &mut slot);
+        if let Some(table) = slot.and_then(Source::into_info) {
+            env.tables.put(table);
+        }
+        result
+    }
+
+    fn check(&self, select: &Select<'_, A>, env: Env<'_, A>) -> Result<()> {
+        let body = body_of(select)?;
+        let Some((name, alias)) = from_of(body)? else {
+            return select::check_body(body, None, None, env);
+        };
+        let table = load_table(self.view, &name, env)?;
+        let checked = select::check_body(body, Some(&table), alias.as_ref(), env);
+        env.tables.put(table);
+        checked
+    }
+
+    fn affinity(&self, select: &Select<'_, A>, env: Env<'_, A>) -> Option<Affinity> {
+        let body = body_of(select).ok()?;
+        let first = body.columns.first()?;
+        let Some((name, alias)) = from_of(body).ok()? else {
+            return match first {
+                ResultColumn::Expr { expr, .. } => affinity(expr, &env.context()),
+                _ => None,
+            };
+        };
+        let table = load_table(self.view, &name, env).ok()?;
+        let found = match first {
+            ResultColumn::Expr { expr, .. } => {
+                affinity(expr, &env.context().with_table(&table, alias))
+            }
+            ResultColumn::Star | ResultColumn::TableStar(_) => {
+                table.meta.first().map(|m| m.affinity)
+            }
+        };
+        env.tables.put(table);
+        found
+    }
+}
+
+/// The number of result columns of `body`, reading `table`.
+fn width<A: Allocator + Clone>(body: &SelectBody<'_, A>, table: Option<&TableInfo<A>>) -> usize {
+    body.columns
+        .iter()
+        .map(|c| match c {
+            ResultColumn::Expr { .. } => 1,
+            ResultColumn::Star | ResultColumn::TableStar(_) => {
+                table.map_or(0, TableInfo::column_count)
+            }
+        })
+        .sum()
+}
+
+/// SQLite's error for a subquery of `n` columns where one is expected.
+fn too_many(n: usize) -> &'static str {
+    const MESSAGES: [&str; 8] = [
+        "sub-select returns 0 columns - expected 1",
+        "sub-select returns 1 columns - expected 1",
+        "sub-select returns 2 columns - expected 1",
+        "sub-select returns 3 columns - expected 1",
+        "sub-select returns 4 columns - expected 1",
+        "sub-select returns 5 columns - expected 1",
+        "sub-select returns 6 columns - expected 1",
+        "sub-select returns 7 columns - expected 1",
+    ];
+    MESSAGES
+        .get(n)
+        .copied()
+        .unwrap_or("sub-select returns more than 7 columns - expected 1")
+}
