@@ -141,6 +141,35 @@ fn random_subqueries_agree_with_sqlite() {
     }
     println!("ran: {ok}");
     assert!(ok > 1000, "only {ok} queries ran");
+    // Changes whose WHERE holds a subquery, each undone after its rows
+    // are compared.
+    let mut changed = 0;
+    for _ in 0..300 {
+        let sql = match g.0.below(2) {
+            0 => format!("DELETE FROM p AS o WHERE {}", g.expr()),
+            _ => format!(
+                "UPDATE p AS o SET a = coalesce(a, 0) + 1 WHERE {}",
+                g.expr()
+            ),
+        };
+        mine.execute("BEGIN", &[]).unwrap();
+        oracle.execute_batch("BEGIN").unwrap();
+        let a = mine.execute(&sql, &[]);
+        let b = oracle.execute(&sql, []);
+        match (&a, &b) {
+            (Ok(x), Ok(y)) => {
+                assert_eq!(*x, *y, "{sql}");
+                changed += 1;
+            }
+            (Err(_), Err(_)) => {}
+            _ => panic!("{sql}\n  boundlite: {a:?}\n  sqlite:    {b:?}"),
+        }
+        both(&mine, &oracle, "SELECT * FROM p ORDER BY id", &sql);
+        mine.execute("ROLLBACK", &[]).unwrap();
+        oracle.execute_batch("ROLLBACK").unwrap();
+    }
+    println!("changed: {changed}");
+    assert!(changed > 200, "only {changed} changes ran");
     assert!(db.integrity_check(0).unwrap().is_ok());
 }
 
@@ -180,6 +209,24 @@ fn subqueries_survive_every_allocation_failure() {
     )
     .unwrap();
     assert_eq!(report.value, want);
+    assert!(report.failure_points > 20, "{}", report.failure_points);
+
+    let before = ours(&conn, "SELECT * FROM p ORDER BY id").unwrap();
+    let delete = "DELETE FROM p WHERE b IN (SELECT i.b FROM q AS i WHERE i.a = p.a)
+        OR NOT EXISTS (SELECT 1 FROM q AS i WHERE i.a > p.a)";
+    let report = oom_sweep(
+        &fault,
+        true,
+        |_| conn.execute(delete, &[]),
+        |n, e| {
+            assert_eq!(e, Error::OutOfMemory, "delete failure {n}");
+            assert!(!conn.is_aborted(), "delete failure {n}");
+            let now = ours(&conn, "SELECT * FROM p ORDER BY id").unwrap();
+            assert_eq!(now, before, "delete failure {n} left a trace");
+        },
+    )
+    .unwrap();
+    assert_eq!(report.value, 3);
     assert!(report.failure_points > 20, "{}", report.failure_points);
     assert!(db.integrity_check(0).unwrap().is_ok());
     drop(conn);

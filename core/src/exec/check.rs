@@ -94,8 +94,7 @@ pub(crate) fn columns_exist_within<A: Allocator + Clone>(
 }
 
 /// Checks the names of `select`, a subquery of an expression over
-/// `table` (called `alias`) run in `env`. Where `env` runs no subquery
-/// there is nothing to check: evaluating one is refused.
+/// `table` (called `alias`) run in `env`; refused where `env` runs none.
 fn subquery_names<A: Allocator + Clone>(
     select: &Select<'_, A>,
     table: Option<&TableInfo<A>>,
@@ -103,7 +102,9 @@ fn subquery_names<A: Allocator + Clone>(
     env: Option<Env<'_, A>>,
 ) -> Result<()> {
     let Some((env, runner)) = env.and_then(|e| Some((e, e.subqueries?))) else {
-        return Ok(());
+        return Err(Error::Sql(
+            "subqueries are supported only in queries and in the WHERE of UPDATE and DELETE",
+        ));
     };
     let scope = match table {
         Some(t) => env.context().with_table(t, alias.copied()),

@@ -330,6 +330,12 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
         }
     }
 
+    /// Whether `column` names a column of the row a subquery runs
+    /// against rather than one of this context's table.
+    pub fn reads_outer(&self, column: &ColumnRef<'_>) -> bool {
+        matches!(self.lookup(column), Ok(Found::Outer(_)))
+    }
+
     /// The table in scope, if any.
     pub fn table(&self) -> Option<&'x TableInfo<A>> {
         self.table.as_ref().map(|(t, _)| *t)

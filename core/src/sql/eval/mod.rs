@@ -69,7 +69,7 @@ pub use func::Scalar;
 pub use like::{glob, like};
 pub use num::NumText;
 pub use ops::{arithmetic, bitwise, concat};
-pub(crate) use resolve::{affinity, collation, explicit_collation};
+pub(crate) use resolve::{affinity, any_node, collation, explicit_collation};
 pub use value::Value;
 
 /// What an expression reads from outside itself.

@@ -120,7 +120,10 @@ pub fn binary_collation<A: Allocator + Clone, C: EvalContext<A>>(
 
 /// Visits `expr` and its operands (not subqueries), stopping at the
 /// first for which `found` is true.
-fn any_node<A: Allocator>(expr: &Expr<'_, A>, found: &mut dyn FnMut(&Expr<'_, A>) -> bool) -> bool {
+pub(crate) fn any_node<A: Allocator>(
+    expr: &Expr<'_, A>,
+    found: &mut dyn FnMut(&Expr<'_, A>) -> bool,
+) -> bool {
     if found(expr) {
         return true;
     }
