@@ -1,8 +1,9 @@
 //! Subqueries in expressions (scalar, `EXISTS`, `IN (SELECT ...)`,
-//! correlated or not): random queries over NULL-heavy tables agree with
-//! SQLite row for row and error for error; every allocation failure while
-//! one runs is `OutOfMemory` and leaks nothing; the deepest nesting the
-//! parser accepts runs.
+//! correlated or not): random queries, and deletes and updates whose
+//! `WHERE` holds one, over NULL-heavy tables agree with SQLite row for
+//! row and error for error; every allocation failure while a query, a
+//! delete or an insert runs one is `OutOfMemory`, leaves the table as it
+//! was and leaks nothing; the deepest nesting the parser accepts runs.
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
@@ -227,6 +228,24 @@ fn subqueries_survive_every_allocation_failure() {
     )
     .unwrap();
     assert_eq!(report.value, 3);
+    assert!(report.failure_points > 20, "{}", report.failure_points);
+
+    let before = ours(&conn, "SELECT * FROM p ORDER BY id").unwrap();
+    let insert = "INSERT INTO p(a, b, c) SELECT (SELECT max(i.a) FROM q AS i), o.b || 'z',
+        (SELECT count(*) FROM p) FROM p AS o WHERE o.a NOT IN (SELECT i.id FROM q AS i WHERE i.c IS NULL)";
+    let report = oom_sweep(
+        &fault,
+        true,
+        |_| conn.execute(insert, &[]),
+        |n, e| {
+            assert_eq!(e, Error::OutOfMemory, "insert failure {n}");
+            assert!(!conn.is_aborted(), "insert failure {n}");
+            let now = ours(&conn, "SELECT * FROM p ORDER BY id").unwrap();
+            assert_eq!(now, before, "insert failure {n} left a trace");
+        },
+    )
+    .unwrap();
+    assert_eq!(report.value, before.len() - 1);
     assert!(report.failure_points > 20, "{}", report.failure_points);
     assert!(db.integrity_check(0).unwrap().is_ok());
     drop(conn);

@@ -103,7 +103,7 @@ fn subquery_names<A: Allocator + Clone>(
 ) -> Result<()> {
     let Some((env, runner)) = env.and_then(|e| Some((e, e.subqueries?))) else {
         return Err(Error::Sql(
-            "subqueries are supported only in queries and in the WHERE of UPDATE and DELETE",
+            "subqueries are supported only in queries, in one row of VALUES and in the WHERE of UPDATE and DELETE",
         ));
     };
     let scope = match table {

@@ -17,8 +17,8 @@ use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Vec};
 use crate::record::ValueRef;
-use crate::sql::eval::{Shape, Value, affinity};
-use crate::sql::{Affinity, ResultColumn, Select, SelectBody};
+use crate::sql::eval::{Shape, Value, affinity, any_node};
+use crate::sql::{Affinity, Expr, ResultColumn, Select, SelectBody};
 use crate::table::{TableInfo, View};
 use crate::{Error, Result};
 
@@ -134,6 +134,35 @@ impl<P: Platform, A: Allocator + Clone> Subqueries<A> for Runner<'_, P, A> {
         env.tables.put(table);
         found
     }
+}
+
+/// Whether `select` holds a subquery in any of its expressions.
+pub(crate) fn holds_subquery<A: Allocator>(select: &Select<'_, A>) -> bool {
+    let Ok(body) = body_of(select) else {
+        return false;
+    };
+    let columns = body.columns.iter().filter_map(|c| match c {
+        ResultColumn::Expr { expr, .. } => Some(expr),
+        _ => None,
+    });
+    let limit = select
+        .limit
+        .iter()
+        .flat_map(|l| core::iter::once(&l.limit).chain(l.offset.as_ref()));
+    columns
+        .chain(body.where_clause.as_ref())
+        .chain(body.group_by.iter())
+        .chain(body.having.as_ref())
+        .chain(select.order_by.iter().map(|t| &t.expr))
+        .chain(limit)
+        .any(expr_holds_subquery)
+}
+
+/// Whether `expr` holds a subquery.
+pub(crate) fn expr_holds_subquery<A: Allocator>(expr: &Expr<'_, A>) -> bool {
+    any_node(expr, &mut |e| {
+        matches!(e, Expr::Subquery(_) | Expr::Exists(_) | Expr::InSelect(_))
+    })
 }
 
 /// The number of result columns of `body`, reading `table`.
