@@ -11,6 +11,7 @@
 //! [`ColumnBinding`]: crate::sql::ColumnBinding
 
 use crate::alloc::Allocator;
+use crate::sql::eval::any_node;
 use crate::sql::{Expr, FunctionArgs, Ident, Select};
 use crate::{Error, Result};
 
@@ -91,6 +92,28 @@ pub(crate) fn columns_exist_within<A: Allocator + Clone>(
         }
         Expr::Exists(s) | Expr::Subquery(s) => subquery(s),
     }
+}
+
+/// Checks the names of the subqueries in `expr` over `table` (called
+/// `alias`) in `env`: for an `ORDER BY` term, whose own names may be
+/// result columns' and are resolved as it is evaluated.
+pub(crate) fn subqueries_exist<A: Allocator + Clone>(
+    expr: &Expr<'_, A>,
+    table: Option<&TableInfo<A>>,
+    alias: Option<&Ident<'_>>,
+    env: Env<'_, A>,
+) -> Result<()> {
+    let mut checked = Ok(());
+    any_node(expr, &mut |e| {
+        let select = match e {
+            Expr::Subquery(s) | Expr::Exists(s) => s,
+            Expr::InSelect(s) => &s.select,
+            _ => return false,
+        };
+        checked = subquery_names(select, table, alias, Some(env));
+        checked.is_err()
+    });
+    checked
 }
 
 /// Checks the names of `select`, a subquery of an expression over

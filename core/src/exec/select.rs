@@ -17,7 +17,7 @@ use crate::sql::{
 };
 use crate::{ByClause, Error, Result};
 
-use super::check::columns_exist_within;
+use super::check::{columns_exist_within, subqueries_exist};
 use super::context::RowContext;
 use super::ordered::{SortEnv, SortedQuery};
 use super::plan::{Access, Indexes, choose};
@@ -219,6 +219,9 @@ pub(crate) fn start<'v, P: Platform, A: Allocator + Clone>(
     let source = open_source(view, body, env, slot)?;
     let alias = from_of(body)?.and_then(|(_, a)| a);
     terms::check(select, body, source.info(), alias.as_ref())?;
+    for term in select.order_by.iter() {
+        subqueries_exist(&term.expr, source.info(), alias.as_ref(), env)?;
+    }
     let sort = SortEnv {
         platform: view.platform(),
         budget: view.sort_budget(),

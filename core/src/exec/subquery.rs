@@ -23,6 +23,7 @@ use crate::table::{TableInfo, View};
 use crate::{Error, Result};
 
 use super::Env;
+use super::check::subqueries_exist;
 use super::select::{self, body_of, from_of, load_table};
 use super::source::Source;
 
@@ -104,11 +105,18 @@ impl<P: Platform, A: Allocator + Clone> Subqueries<A> for Runner<'_, P, A> {
 
     fn check(&self, select: &Select<'_, A>, env: Env<'_, A>) -> Result<()> {
         let body = body_of(select)?;
+        let check = |table, alias| {
+            select::check_body(body, table, alias, env)?;
+            for term in select.order_by.iter() {
+                subqueries_exist(&term.expr, table, alias, env)?;
+            }
+            Ok(())
+        };
         let Some((name, alias)) = from_of(body)? else {
-            return select::check_body(body, None, None, env);
+            return check(None, None);
         };
         let table = load_table(self.view, &name, env)?;
-        let checked = select::check_body(body, Some(&table), alias.as_ref(), env);
+        let checked = check(Some(&table), alias.as_ref());
         env.tables.put(table);
         checked
     }
