@@ -11,7 +11,7 @@
 //! [`ColumnBinding`]: crate::sql::ColumnBinding
 
 use crate::alloc::Allocator;
-use crate::sql::eval::any_node;
+use crate::sql::eval::{Shape, any_node};
 use crate::sql::{Expr, FunctionArgs, Ident, Select};
 use crate::{Error, Result};
 
@@ -43,7 +43,7 @@ pub(crate) fn columns_exist_within<A: Allocator + Clone>(
 ) -> Result<()> {
     let outer = env.and_then(|e| e.outer);
     let check = |e: &Expr<'_, A>| columns_exist_within(e, table, alias, env);
-    let subquery = |s| subquery_names(s, table, alias, env);
+    let subquery = |s, shape| subquery_names(s, shape, table, alias, env);
     match expr {
         Expr::Column(c) => {
             let pos = table.and_then(|t| resolve(t, alias, c));
@@ -88,9 +88,10 @@ pub(crate) fn columns_exist_within<A: Allocator + Clone>(
         Expr::Row(items) => items.iter().try_for_each(check),
         Expr::InSelect(s) => {
             check(&s.expr)?;
-            subquery(&s.select)
+            subquery(&s.select, Shape::Column)
         }
-        Expr::Exists(s) | Expr::Subquery(s) => subquery(s),
+        Expr::Exists(s) => subquery(s, Shape::Rows),
+        Expr::Subquery(s) => subquery(s, Shape::Column),
     }
 }
 
@@ -105,21 +106,24 @@ pub(crate) fn subqueries_exist<A: Allocator + Clone>(
 ) -> Result<()> {
     let mut checked = Ok(());
     any_node(expr, &mut |e| {
-        let select = match e {
-            Expr::Subquery(s) | Expr::Exists(s) => s,
-            Expr::InSelect(s) => &s.select,
+        let (select, shape): (&Select<'_, A>, _) = match e {
+            Expr::Subquery(s) => (s, Shape::Column),
+            Expr::Exists(s) => (s, Shape::Rows),
+            Expr::InSelect(s) => (&s.select, Shape::Column),
             _ => return false,
         };
-        checked = subquery_names(select, table, alias, Some(env));
+        checked = subquery_names(select, shape, table, alias, Some(env));
         checked.is_err()
     });
     checked
 }
 
 /// Checks the names of `select`, a subquery of an expression over
-/// `table` (called `alias`) run in `env`; refused where `env` runs none.
+/// `table` (called `alias`) run in `env`, and its number of columns for
+/// `shape`; refused where `env` runs none.
 fn subquery_names<A: Allocator + Clone>(
     select: &Select<'_, A>,
+    shape: Shape,
     table: Option<&TableInfo<A>>,
     alias: Option<&Ident<'_>>,
     env: Option<Env<'_, A>>,
@@ -135,6 +139,7 @@ fn subquery_names<A: Allocator + Clone>(
     };
     runner.check(
         select,
+        shape,
         Env {
             outer: Some(&scope),
             ..env

@@ -41,8 +41,9 @@ pub(crate) trait Subqueries<A: Allocator + Clone> {
     ) -> Result<()>;
 
     /// Checks the names of `select` in `env` (whose `outer` is a row it
-    /// would run against, none current), as [`select::check_body`] does.
-    fn check(&self, select: &Select<'_, A>, env: Env<'_, A>) -> Result<()>;
+    /// would run against, none current), as [`select::check_body`] does,
+    /// and that it has one column where `shape` asks for one.
+    fn check(&self, select: &Select<'_, A>, shape: Shape, env: Env<'_, A>) -> Result<()>;
 
     /// The affinity of the first result column of `select`.
     fn affinity(&self, select: &Select<'_, A>, env: Env<'_, A>) -> Option<Affinity>;
@@ -69,13 +70,11 @@ impl<'v, P: Platform, A: Allocator + Clone> Runner<'v, P, A> {
         slot: &mut Option<Source<'v, P, A>>,
     ) -> Result<()> {
         let mut query = select::start(self.view, select, env, slot)?;
-        if shape == Shape::Column {
-            let table = slot.as_ref().and_then(Source::info);
-            let columns = width(body_of(select)?, table);
-            if columns != 1 {
-                return Err(Error::Sql(too_many(columns)));
-            }
-        }
+        one_column(
+            body_of(select)?,
+            slot.as_ref().and_then(Source::info),
+            shape,
+        )?;
         let mut row = Vec::new_in(env.alloc.clone());
         while select::next(&mut query, slot.as_mut(), Some(select), env, &mut row)? {
             let first = row.first().map_or(ValueRef::Null, Value::as_ref);
@@ -103,10 +102,11 @@ impl<P: Platform, A: Allocator + Clone> Subqueries<A> for Runner<'_, P, A> {
         result
     }
 
-    fn check(&self, select: &Select<'_, A>, env: Env<'_, A>) -> Result<()> {
+    fn check(&self, select: &Select<'_, A>, shape: Shape, env: Env<'_, A>) -> Result<()> {
         let body = body_of(select)?;
         let check = |table, alias| {
             select::check_body(body, table, alias, env)?;
+            one_column(body, table, shape)?;
             for term in select.order_by.iter() {
                 subqueries_exist(&term.expr, table, alias, env)?;
             }
@@ -171,6 +171,20 @@ pub(crate) fn expr_holds_subquery<A: Allocator>(expr: &Expr<'_, A>) -> bool {
     any_node(expr, &mut |e| {
         matches!(e, Expr::Subquery(_) | Expr::Exists(_) | Expr::InSelect(_))
     })
+}
+
+/// Refuses `body`, reading `table`, unless it has one result column
+/// where `shape` asks for one.
+fn one_column<A: Allocator + Clone>(
+    body: &SelectBody<'_, A>,
+    table: Option<&TableInfo<A>>,
+    shape: Shape,
+) -> Result<()> {
+    let columns = width(body, table);
+    match shape {
+        Shape::Column if columns != 1 => Err(Error::Sql(too_many(columns))),
+        _ => Ok(()),
+    }
 }
 
 /// The number of result columns of `body`, reading `table`.
