@@ -17,7 +17,7 @@ use crate::alloc::Allocator;
 use crate::btree::StoredRecord;
 use crate::record::{Collation, RecordRef, SerialType, ValueRef, ValueType};
 use crate::sql::eval::affinity::read_real;
-use crate::sql::eval::{EvalContext, Shape, Value};
+use crate::sql::eval::{EvalContext, Shape, SubqueryCollation, Value};
 use crate::sql::{Affinity, ColumnPos, ColumnRef, FunctionCall, Ident, ParamNo, Select};
 use crate::{Error, Result, RowId};
 
@@ -419,6 +419,19 @@ impl<A: Allocator + Clone> EvalContext<A> for RowContext<'_, '_, A> {
     fn subquery_affinity(&self, select: &Select<'_, A>) -> Option<Affinity> {
         let env = self.env?;
         env.subqueries?.affinity(
+            select,
+            Env {
+                outer: Some(self),
+                ..env
+            },
+        )
+    }
+
+    fn subquery_collation(&self, select: &Select<'_, A>) -> Result<SubqueryCollation> {
+        let Some((env, runner)) = self.env.and_then(|e| Some((e, e.subqueries?))) else {
+            return Ok(SubqueryCollation::default());
+        };
+        runner.collation(
             select,
             Env {
                 outer: Some(self),

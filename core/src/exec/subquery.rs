@@ -17,13 +17,16 @@ use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Vec};
 use crate::record::ValueRef;
-use crate::sql::eval::{Shape, Value, affinity, any_node};
+use crate::sql::eval::{
+    Shape, SubqueryCollation, Value, affinity, any_node, collation, explicit_collation,
+};
 use crate::sql::{Affinity, Expr, ResultColumn, Select, SelectBody};
 use crate::table::{TableInfo, View};
 use crate::{Error, Result};
 
 use super::Env;
 use super::check::subqueries_exist;
+use super::context::RowContext;
 use super::select::{self, body_of, from_of, load_table};
 use super::source::Source;
 
@@ -47,6 +50,17 @@ pub(crate) trait Subqueries<A: Allocator + Clone> {
 
     /// The affinity of the first result column of `select`.
     fn affinity(&self, select: &Select<'_, A>, env: Env<'_, A>) -> Option<Affinity>;
+
+    /// The collations of the first result column of `select`.
+    fn collation(&self, select: &Select<'_, A>, env: Env<'_, A>) -> Result<SubqueryCollation>;
+}
+
+/// The first result column of a query.
+enum First<'s, 'a, 't, A: Allocator + Clone> {
+    /// An expression.
+    Expr(&'s Expr<'a, A>),
+    /// The first column of `table`, from `*`.
+    Column(&'t TableInfo<A>),
 }
 
 /// Runs subqueries through a connection's view.
@@ -58,6 +72,37 @@ impl<'v, P: Platform, A: Allocator + Clone> Runner<'v, P, A> {
     /// A runner reading through `view`.
     pub fn new(view: &'v View<'v, P, A>) -> Self {
         Runner { view }
+    }
+
+    /// `f` of the first result column of `select` and a context over its
+    /// table (no row current), which reads the rows around it through
+    /// `env`.
+    fn first_column<T>(
+        &self,
+        select: &Select<'_, A>,
+        env: Env<'_, A>,
+        f: impl FnOnce(First<'_, '_, '_, A>, &RowContext<'_, '_, A>) -> T,
+    ) -> Result<T> {
+        let body = body_of(select)?;
+        let first = body
+            .columns
+            .first()
+            .ok_or(Error::Misuse("a query without result columns"))?;
+        let Some((name, alias)) = from_of(body)? else {
+            return match first {
+                ResultColumn::Expr { expr, .. } => Ok(f(First::Expr(expr), &env.context())),
+                _ => Err(Error::Sql("no tables specified")),
+            };
+        };
+        let table = load_table(self.view, &name, env)?;
+        let ctx = env.context().with_table(&table, alias);
+        let found = match first {
+            ResultColumn::Expr { expr, .. } => f(First::Expr(expr), &ctx),
+            ResultColumn::Star | ResultColumn::TableStar(_) => f(First::Column(&table), &ctx),
+        };
+        drop(ctx);
+        env.tables.put(table);
+        Ok(found)
     }
 
     /// [`Subqueries::run`], its source in `slot`.
@@ -122,25 +167,25 @@ impl<P: Platform, A: Allocator + Clone> Subqueries<A> for Runner<'_, P, A> {
     }
 
     fn affinity(&self, select: &Select<'_, A>, env: Env<'_, A>) -> Option<Affinity> {
-        let body = body_of(select).ok()?;
-        let first = body.columns.first()?;
-        let Some((name, alias)) = from_of(body).ok()? else {
-            return match first {
-                ResultColumn::Expr { expr, .. } => affinity(expr, &env.context()),
-                _ => None,
-            };
-        };
-        let table = load_table(self.view, &name, env).ok()?;
-        let found = match first {
-            ResultColumn::Expr { expr, .. } => {
-                affinity(expr, &env.context().with_table(&table, alias))
-            }
-            ResultColumn::Star | ResultColumn::TableStar(_) => {
-                table.meta.first().map(|m| m.affinity)
-            }
-        };
-        env.tables.put(table);
-        found
+        self.first_column(select, env, |first, ctx| match first {
+            First::Expr(expr) => affinity(expr, ctx),
+            First::Column(table) => table.meta.first().map(|m| m.affinity),
+        })
+        .ok()
+        .flatten()
+    }
+
+    fn collation(&self, select: &Select<'_, A>, env: Env<'_, A>) -> Result<SubqueryCollation> {
+        self.first_column(select, env, |first, ctx| match first {
+            First::Expr(expr) => Ok(SubqueryCollation {
+                explicit: explicit_collation(expr)?,
+                any: collation(expr, ctx)?,
+            }),
+            First::Column(table) => Ok(SubqueryCollation {
+                explicit: None,
+                any: table.columns.columns.first().and_then(|c| c.collation),
+            }),
+        })?
     }
 }
 

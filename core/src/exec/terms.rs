@@ -12,7 +12,9 @@
 //! over an empty table fails as SQLite's does; nothing here allocates.
 
 use crate::record::{Collation, ValueRef, ValueType};
-use crate::sql::eval::{EvalContext, Shape, Value, evaluate, explicit_collation};
+use crate::sql::eval::{
+    EvalContext, Shape, SubqueryCollation, Value, evaluate, explicit_collation,
+};
 use crate::sql::{
     Affinity, ColumnPos, ColumnRef, Expr, Ident, Literal, ParamNo, ResultColumn, Select,
     SelectBody, UnaryOp,
@@ -268,6 +270,10 @@ impl<A: Allocator + Clone> EvalContext<A> for Aliased<'_, '_, '_, '_, '_, A> {
 
     fn subquery_affinity(&self, select: &Select<'_, A>) -> Option<Affinity> {
         self.row.subquery_affinity(select)
+    }
+
+    fn subquery_collation(&self, select: &Select<'_, A>) -> Result<SubqueryCollation> {
+        self.row.subquery_collation(select)
     }
 
     fn has_column(&self, column: &ColumnRef<'_>) -> bool {

@@ -140,11 +140,28 @@ pub trait EvalContext<A: Allocator + Clone> {
         None
     }
 
+    /// The collations of the first result column of the subquery
+    /// `select`: the one a `COLLATE` in it names, and the one it has
+    /// either way (a column's); `x IN (select)` compares with them as
+    /// SQLite's `sqlite3BinaryCompareCollSeq` does.
+    fn subquery_collation(&self, _select: &ast::Select<'_, A>) -> Result<SubqueryCollation> {
+        Ok(SubqueryCollation::default())
+    }
+
     /// Whether `column` names a column of this context's row or of a row
     /// it is nested in.
     fn has_column(&self, _column: &ColumnRef<'_>) -> bool {
         false
     }
+}
+
+/// The collations of a subquery's first result column.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SubqueryCollation {
+    /// The one a `COLLATE` names.
+    pub explicit: Option<Collation>,
+    /// The one a `COLLATE` names, else its column's.
+    pub any: Option<Collation>,
 }
 
 /// What a subquery's rows are asked for.

@@ -19,8 +19,8 @@ use super::func::{self, Output, Scalar};
 use super::like::{MAX_PATTERN_LENGTH, glob, like, read_char};
 use super::ops::{and, arithmetic, bit_not, bitwise, comparison, concat, negate, or, truth_value};
 use super::resolve::{
-    affinity, binary_collation, collation, collation_named, is_constant, simplified_and_or,
-    truth_constant,
+    affinity, binary_collation, collation, collation_named, explicit_collation, is_constant,
+    simplified_and_or, truth_constant,
 };
 use super::{EvalContext, Shape, Value};
 
@@ -403,9 +403,8 @@ where
 /// `x [NOT] IN (select)`: the subquery is run again for each probe, so
 /// its rows are never held. True on a match, else NULL if `x` or any
 /// candidate is NULL, else false; no rows is always false. The
-/// comparison takes the affinity of `x` and of the subquery's column as
-/// `x = column` would, and `x`'s collation, as SQLite's `exprINAffinity`
-/// and `sqlite3BinaryCompareCollSeq` give them.
+/// comparison takes the affinity and the collation of `x = column`, as
+/// SQLite's `exprINAffinity` and `sqlite3BinaryCompareCollSeq` give them.
 #[inline(never)]
 fn in_select<'e, A, C>(s: &'e InSelect<'_, A>, ctx: &'e C) -> Result<Val<'e, A>>
 where
@@ -414,7 +413,11 @@ where
 {
     let x = eval(&s.expr, ctx)?;
     let aff = comparison_affinity(affinity(&s.expr, ctx), ctx.subquery_affinity(&s.select));
-    let coll = collation(&s.expr, ctx)?.unwrap_or_default();
+    let column = ctx.subquery_collation(&s.select)?;
+    let coll = match (explicit_collation(&s.expr)?, column.explicit) {
+        (Some(c), _) | (None, Some(c)) => c,
+        (None, None) => collation(&s.expr, ctx)?.or(column.any).unwrap_or_default(),
+    };
     let xv = apply_comparison_affinity(x.get(), aff);
     let mut found = Some(false);
     ctx.subquery(&s.select, Shape::Column, &mut |v| {
