@@ -35,6 +35,7 @@ use crate::exec::cache::{Scratch, TableCache};
 use crate::exec::plan::{Indexes, shape};
 use crate::exec::select::{self, Query, Sources};
 use crate::exec::store::unresolved;
+use crate::exec::subquery::{Runner, Subqueries};
 use crate::exec::{Env, change, ddl, insert, pragma};
 
 use super::row::Row;
@@ -199,6 +200,10 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
     /// Moves to the next row; `false` when there is none.
     fn advance(&mut self) -> Result<bool> {
         let alloc = self.conn.database().allocator().clone();
+        let runner = Runner::new(self.conn.view());
+        // Only queries run subqueries: a change reads its table through
+        // its writer, which the runner's view does not show.
+        let subqueries = select_of(&self.parsed.stmt).map(|_| &runner as &dyn Subqueries<A>);
         let env = Env {
             alloc: &alloc,
             params: &self.params,
@@ -206,6 +211,8 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             tables: &self.tables,
             scratch: &self.scratch,
             rollbacks: self.conn.rollbacks(),
+            subqueries,
+            outer: None,
         };
         if matches!(self.state, State::Ready) {
             let conn = self.conn;

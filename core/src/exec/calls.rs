@@ -9,7 +9,7 @@
 
 use crate::alloc::{Allocator, Vec};
 use crate::record::Collation;
-use crate::sql::eval::{EvalContext, collation};
+use crate::sql::eval::{EvalContext, any_node, collation};
 use crate::sql::{Expr, FunctionArgs, FunctionCall, Ident, OrderingTerm, ResultColumn, SelectBody};
 use crate::{Error, Result};
 
@@ -79,6 +79,12 @@ impl<'q, 'a, A: Allocator + Clone> Calls<'q, 'a, A> {
         kind: Kind,
         ctx: &RowContext<'_, '_, A>,
     ) -> Result<()> {
+        if outer_only(call, ctx) {
+            // SQLite computes it in the outer query, over the outer rows.
+            return Err(Error::Sql(
+                "an aggregate of only an outer query's columns is not supported in a subquery",
+            ));
+        }
         let known = self.aggregates.iter().position(|a| same_call(a.call, call));
         let at = match known {
             Some(at) => at,
@@ -117,6 +123,28 @@ impl<'q, 'a, A: Allocator + Clone> Calls<'q, 'a, A> {
     pub fn picks_rows(&self) -> bool {
         self.aggregates.iter().any(|a| a.kind.picks_row())
     }
+}
+
+/// Whether the arguments of `call`, in a subquery, name columns and each
+/// of them is a column of the row the subquery runs against.
+fn outer_only<A: Allocator + Clone>(
+    call: &FunctionCall<'_, A>,
+    ctx: &RowContext<'_, '_, A>,
+) -> bool {
+    let FunctionArgs::List(args) = &call.args else {
+        return false;
+    };
+    let (mut columns, mut own) = (false, false);
+    for arg in args.iter() {
+        any_node(arg, &mut |e| {
+            if let Expr::Column(c) = e {
+                columns = true;
+                own |= !ctx.reads_outer(c);
+            }
+            false
+        });
+    }
+    columns && !own
 }
 
 /// Whether `body` is an aggregate query: it has `GROUP BY`, or calls an
@@ -186,10 +214,12 @@ fn walk<'q, 'a, A: Allocator>(
             c.otherwise.as_ref().map_or(Ok(()), |o| walk(o, f))
         }
         Expr::Row(items) => items.iter().try_for_each(|e| walk(e, f)),
+        // A subquery's aggregates are its own; the operand of `IN` is
+        // this query's.
+        Expr::InSelect(s) => walk(&s.expr, f),
         Expr::Literal(_)
         | Expr::Column(_)
         | Expr::Param(_)
-        | Expr::InSelect(_)
         | Expr::Exists(_)
         | Expr::Subquery(_)
         | Expr::Raise(_) => Ok(()),

@@ -16,7 +16,9 @@
 //! the new one inserted, so uniqueness and index maintenance are those of
 //! `INSERT`; in a table without indexes, a row that keeps its rowid is
 //! overwritten in place instead, in one descent. A row deleted by an
-//! earlier `OR REPLACE` in the same statement is skipped.
+//! earlier `OR REPLACE` in the same statement is skipped. Subqueries run
+//! in `WHERE` only, while the rowids are collected; one in a `SET` value
+//! is refused.
 
 use boundlite_platform::Platform;
 
@@ -29,7 +31,7 @@ use crate::sql::{ColumnPos, Conflict, Delete, Expr, Ident, Indexed, QualifiedNam
 use crate::{Error, Result, RowId};
 
 use super::Env;
-use super::check::columns_exist;
+use super::check::{columns_exist, columns_exist_within};
 use super::checks::Checks;
 use super::context::{RowContext, rowid_value};
 use super::insert::column_named;
@@ -38,6 +40,7 @@ use super::rowids::Rowids;
 use super::select::{assign, load_table};
 use super::source::Source;
 use super::store::{Record, Rules, is_zeroblob_call, prepare_row, with_record};
+use super::subquery::Runner;
 use crate::sort::{RowIdStream, RowIds, RowOrder};
 use crate::table::Writer;
 use crate::table::{Change, IndexInfo, TableInfo};
@@ -74,10 +77,18 @@ fn targets<P: Platform, A: Allocator + Clone>(
         indexed,
         where_clause,
     } = changed;
+    // Subqueries in `WHERE` run while the rowids are collected, before
+    // any row changes, so they read the table as the statement found it,
+    // as SQLite's two-pass change of a `WHERE` with a subquery does.
+    let runner = Runner::new(w.view());
+    let env = Env {
+        subqueries: Some(&runner),
+        ..env
+    };
     let table = load_table(w.view(), &name.name, env)?;
     table.check_writable(change)?;
     if let Some(clause) = where_clause {
-        columns_exist(clause, Some(&table), alias.as_ref())?;
+        columns_exist_within(clause, Some(&table), alias.as_ref(), Some(env))?;
     }
     let indexes = Indexes::of(indexed, &table)?;
     let access = choose(

@@ -11,26 +11,45 @@
 //! [`ColumnBinding`]: crate::sql::ColumnBinding
 
 use crate::alloc::Allocator;
-use crate::sql::{Expr, FunctionArgs, Ident};
+use crate::sql::eval::{Shape, any_node};
+use crate::sql::{Expr, FunctionArgs, Ident, Select};
 use crate::{Error, Result};
 
+use super::Env;
 use super::context::resolve;
 use crate::table::TableInfo;
 
 /// Checks that every column `expr` names is a column of `table` (called
 /// `alias`), or that it names none when there is no table, and binds
 /// each reference to its column.
-pub(crate) fn columns_exist<A: Allocator>(
+pub(crate) fn columns_exist<A: Allocator + Clone>(
     expr: &Expr<'_, A>,
     table: Option<&TableInfo<A>>,
     alias: Option<&Ident<'_>>,
 ) -> Result<()> {
-    let check = |e: &Expr<'_, A>| columns_exist(e, table, alias);
+    columns_exist_within(expr, table, alias, None)
+}
+
+/// [`columns_exist`] in the execution `env`: the names of each subquery
+/// are checked against its own table, then against `table` and the rows
+/// around it (where `env` runs subqueries); and in a subquery, whose
+/// `env` has the row it runs against, a column that is not of `table`
+/// may be one of that row's, left unbound so that it is looked up there.
+pub(crate) fn columns_exist_within<A: Allocator + Clone>(
+    expr: &Expr<'_, A>,
+    table: Option<&TableInfo<A>>,
+    alias: Option<&Ident<'_>>,
+    env: Option<Env<'_, A>>,
+) -> Result<()> {
+    let outer = env.and_then(|e| e.outer);
+    let check = |e: &Expr<'_, A>| columns_exist_within(e, table, alias, env);
+    let subquery = |s, shape| subquery_names(s, shape, table, alias, env);
     match expr {
         Expr::Column(c) => {
             let pos = table.and_then(|t| resolve(t, alias, c));
             c.binding.set(pos);
-            pos.map(|_| ()).ok_or(Error::Sql("no such column"))
+            let found = pos.is_some() || outer.is_some_and(|o| o.has_column(c));
+            found.then_some(()).ok_or(Error::Sql("no such column"))
         }
         Expr::Literal(_) | Expr::Param(_) | Expr::Raise(_) => Ok(()),
         Expr::Unary(_, inner) | Expr::Collate(inner, _) => check(inner),
@@ -67,8 +86,63 @@ pub(crate) fn columns_exist<A: Allocator>(
         }
         Expr::Cast(c) => check(&c.expr),
         Expr::Row(items) => items.iter().try_for_each(check),
-        Expr::InSelect(_) | Expr::Exists(_) | Expr::Subquery(_) => {
-            Err(Error::Sql("subqueries are not supported"))
+        Expr::InSelect(s) => {
+            check(&s.expr)?;
+            subquery(&s.select, Shape::Column)
         }
+        Expr::Exists(s) => subquery(s, Shape::Rows),
+        Expr::Subquery(s) => subquery(s, Shape::Column),
     }
+}
+
+/// Checks the names of the subqueries in `expr` over `table` (called
+/// `alias`) in `env`: for an `ORDER BY` term, whose own names may be
+/// result columns' and are resolved as it is evaluated.
+pub(crate) fn subqueries_exist<A: Allocator + Clone>(
+    expr: &Expr<'_, A>,
+    table: Option<&TableInfo<A>>,
+    alias: Option<&Ident<'_>>,
+    env: Env<'_, A>,
+) -> Result<()> {
+    let mut checked = Ok(());
+    any_node(expr, &mut |e| {
+        let (select, shape): (&Select<'_, A>, _) = match e {
+            Expr::Subquery(s) => (s, Shape::Column),
+            Expr::Exists(s) => (s, Shape::Rows),
+            Expr::InSelect(s) => (&s.select, Shape::Column),
+            _ => return false,
+        };
+        checked = subquery_names(select, shape, table, alias, Some(env));
+        checked.is_err()
+    });
+    checked
+}
+
+/// Checks the names of `select`, a subquery of an expression over
+/// `table` (called `alias`) run in `env`, and its number of columns for
+/// `shape`; refused where `env` runs none.
+fn subquery_names<A: Allocator + Clone>(
+    select: &Select<'_, A>,
+    shape: Shape,
+    table: Option<&TableInfo<A>>,
+    alias: Option<&Ident<'_>>,
+    env: Option<Env<'_, A>>,
+) -> Result<()> {
+    let Some((env, runner)) = env.and_then(|e| Some((e, e.subqueries?))) else {
+        return Err(Error::Sql(
+            "subqueries are supported only in queries, in one row of VALUES and in the WHERE of UPDATE and DELETE",
+        ));
+    };
+    let scope = match table {
+        Some(t) => env.context().with_table(t, alias.copied()),
+        None => env.context(),
+    };
+    runner.check(
+        select,
+        shape,
+        Env {
+            outer: Some(&scope),
+            ..env
+        },
+    )
 }

@@ -17,11 +17,13 @@ use crate::alloc::Allocator;
 use crate::btree::StoredRecord;
 use crate::record::{Collation, RecordRef, SerialType, ValueRef, ValueType};
 use crate::sql::eval::affinity::read_real;
-use crate::sql::eval::{EvalContext, Value};
-use crate::sql::{Affinity, ColumnPos, ColumnRef, FunctionCall, Ident, ParamNo};
+use crate::sql::eval::{EvalContext, Shape, SubqueryCollation, Value};
+use crate::sql::{Affinity, ColumnPos, ColumnRef, FunctionCall, Ident, ParamNo, Select};
 use crate::{Error, Result, RowId};
 
 use crate::table::TableInfo;
+
+use super::Env;
 
 /// The column of `table` (named `alias` in `FROM`) that `column` names.
 pub(crate) fn resolve<A: Allocator>(
@@ -133,7 +135,7 @@ pub(crate) fn site_of<A: Allocator>(call: &FunctionCall<'_, A>) -> usize {
 }
 
 /// The context expressions of one statement are evaluated in.
-pub(crate) struct RowContext<'x, 'r, A: Allocator> {
+pub(crate) struct RowContext<'x, 'r, A: Allocator + Clone> {
     alloc: A,
     params: &'x [Value<A>],
     table: Option<(&'x TableInfo<A>, Option<Ident<'x>>)>,
@@ -146,6 +148,17 @@ pub(crate) struct RowContext<'x, 'r, A: Allocator> {
     /// column then reads NULL when the group has no row (SQLite's bare
     /// columns of an aggregate over no rows).
     aggregated: Option<Aggregated<'x, A>>,
+    /// The execution the context is part of, which runs its subqueries
+    /// and, for a subquery's row, holds the row it runs against.
+    env: Option<Env<'x, A>>,
+}
+
+/// Where a column reference points.
+enum Found<'x, A: Allocator + Clone> {
+    /// At a column of the context's own table.
+    Here(&'x TableInfo<A>, ColumnPos),
+    /// At the row a subquery runs against (a correlated reference).
+    Outer(&'x dyn EvalContext<A>),
 }
 
 impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
@@ -159,7 +172,14 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
             spill: None,
             random,
             aggregated: None,
+            env: None,
         }
+    }
+
+    /// This context, as part of the execution `env`.
+    pub fn within(mut self, env: Env<'x, A>) -> Self {
+        self.env = Some(env);
+        self
     }
 
     /// This context, where the aggregate calls read `aggregated`.
@@ -175,6 +195,7 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
             spill: self.spill,
             random: self.random,
             aggregated: Some(aggregated),
+            env: self.env,
         }
     }
 
@@ -247,14 +268,23 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
     }
 
     /// Where `column` points: where the run bound it, else found by name
-    /// (a reference no name check visits, such as an `ORDER BY` term).
-    fn lookup(&self, column: &ColumnRef<'_>) -> Result<(&'x TableInfo<A>, ColumnPos)> {
-        let (table, alias) = self.table.as_ref().ok_or(Error::Sql("no such column"))?;
-        if let Some(pos) = column.binding.get() {
-            return Ok((table, pos));
+    /// (a reference no name check visits, such as an `ORDER BY` term),
+    /// else, in a subquery, in the row it runs against: the innermost
+    /// table that has the name, as SQLite resolves it.
+    #[inline(always)]
+    fn lookup(&self, column: &ColumnRef<'_>) -> Result<Found<'x, A>> {
+        if let Some((table, alias)) = self.table.as_ref() {
+            if let Some(pos) = column.binding.get() {
+                return Ok(Found::Here(table, pos));
+            }
+            if let Some(pos) = resolve(table, alias.as_ref(), column) {
+                return Ok(Found::Here(table, pos));
+            }
         }
-        let pos = resolve(table, alias.as_ref(), column).ok_or(Error::Sql("no such column"))?;
-        Ok((table, pos))
+        match self.env.and_then(|e| e.outer) {
+            Some(outer) => Ok(Found::Outer(outer)),
+            None => Err(Error::Sql("no such column")),
+        }
     }
 
     /// The value at `pos` in the current row.
@@ -300,6 +330,12 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
         }
     }
 
+    /// Whether `column` names a column of the row a subquery runs
+    /// against rather than one of this context's table.
+    pub fn reads_outer(&self, column: &ColumnRef<'_>) -> bool {
+        matches!(self.lookup(column), Ok(Found::Outer(_)))
+    }
+
     /// The table in scope, if any.
     pub fn table(&self) -> Option<&'x TableInfo<A>> {
         self.table.as_ref().map(|(t, _)| *t)
@@ -313,35 +349,95 @@ impl<A: Allocator + Clone> EvalContext<A> for RowContext<'_, '_, A> {
 
     #[inline(always)]
     fn column(&self, column: &ColumnRef<'_>) -> Result<ValueRef<'_>> {
-        let (_, pos) = self.lookup(column)?;
-        self.column_at(pos)
+        match self.lookup(column)? {
+            Found::Here(_, pos) => self.column_at(pos),
+            Found::Outer(outer) => outer.column(column),
+        }
     }
 
     fn column_shape(&self, column: &ColumnRef<'_>) -> Result<Option<(ValueType, usize)>> {
-        let (_, pos) = self.lookup(column)?;
-        self.shape_at(pos)
+        match self.lookup(column)? {
+            Found::Here(_, pos) => self.shape_at(pos),
+            Found::Outer(outer) => outer.column_shape(column),
+        }
     }
 
     fn column_affinity(&self, column: &ColumnRef<'_>) -> Affinity {
         match self.lookup(column) {
-            Ok((table, ColumnPos::Column(i))) => {
+            Ok(Found::Here(table, ColumnPos::Column(i))) => {
                 table.meta.get(i).map_or(Affinity::Blob, |m| m.affinity)
             }
-            Ok((_, ColumnPos::Rowid)) => Affinity::Integer,
+            Ok(Found::Here(_, ColumnPos::Rowid)) => Affinity::Integer,
+            Ok(Found::Outer(outer)) => outer.column_affinity(column),
             Err(_) => Affinity::Blob,
         }
     }
 
     fn column_collation(&self, column: &ColumnRef<'_>) -> Collation {
         match self.lookup(column) {
-            Ok((table, ColumnPos::Column(i))) => table
+            Ok(Found::Here(table, ColumnPos::Column(i))) => table
                 .columns
                 .columns
                 .get(i)
                 .and_then(|c| c.collation)
                 .unwrap_or_default(),
+            Ok(Found::Outer(outer)) => outer.column_collation(column),
             _ => Collation::Binary,
         }
+    }
+
+    fn has_column(&self, column: &ColumnRef<'_>) -> bool {
+        match self.lookup(column) {
+            Ok(Found::Here(..)) => true,
+            Ok(Found::Outer(outer)) => outer.has_column(column),
+            Err(_) => false,
+        }
+    }
+
+    fn subquery(
+        &self,
+        select: &Select<'_, A>,
+        shape: Shape,
+        visit: &mut dyn FnMut(ValueRef<'_>) -> Result<bool>,
+    ) -> Result<()> {
+        let Some((env, runner)) = self.env.and_then(|e| Some((e, e.subqueries?))) else {
+            return Err(Error::Sql(
+                "subqueries are not supported in this expression",
+            ));
+        };
+        runner.run(
+            select,
+            Env {
+                outer: Some(self),
+                ..env
+            },
+            shape,
+            visit,
+        )
+    }
+
+    fn subquery_affinity(&self, select: &Select<'_, A>) -> Option<Affinity> {
+        let env = self.env?;
+        env.subqueries?.affinity(
+            select,
+            Env {
+                outer: Some(self),
+                ..env
+            },
+        )
+    }
+
+    fn subquery_collation(&self, select: &Select<'_, A>) -> Result<SubqueryCollation> {
+        let Some((env, runner)) = self.env.and_then(|e| Some((e, e.subqueries?))) else {
+            return Ok(SubqueryCollation::default());
+        };
+        runner.collation(
+            select,
+            Env {
+                outer: Some(self),
+                ..env
+            },
+        )
     }
 
     fn param(&self, number: ParamNo) -> Result<ValueRef<'_>> {

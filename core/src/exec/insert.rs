@@ -23,11 +23,12 @@ use crate::sql::{ColumnPos, Conflict, Expr, Ident, Insert, InsertSource, Select}
 use crate::{Error, Result};
 
 use super::Env;
-use super::check::columns_exist;
+use super::check::columns_exist_within;
 use super::checks::Checks;
 use super::rowids::Rowids;
 use super::select::{self, assign, load_table};
 use super::store::{Rules, is_zeroblob_call, store_row};
+use super::subquery::{Runner, holds_subquery};
 use super::transfer;
 use crate::sort::{Current, Sorter};
 use crate::table::Writer;
@@ -72,6 +73,17 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             return changed;
         }
     };
+    // One row's subqueries run before it is stored, as SQLite runs them.
+    // Several rows are refused: SQLite computes them all before storing
+    // any when a subquery reads the table written, so none sees another.
+    let runner = Runner::new(w.view());
+    let env = Env {
+        subqueries: match rows {
+            [_] => Some(&runner),
+            _ => None,
+        },
+        ..env
+    };
     let ctx = env.context();
     let mut rules = Rules {
         checks: Checks::load(&table, env)?,
@@ -94,7 +106,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             return Err(Error::Sql("values count does not match the columns"));
         }
         for expr in row.iter() {
-            columns_exist(expr, None, None)?;
+            columns_exist_within(expr, None, None, Some(env))?;
         }
         if untargeted {
             set_defaults(&table, &mut values, &targets, &alloc)?;
@@ -182,7 +194,15 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
         record: &mut record,
         alloc: &alloc,
     };
-    let changed = if reads(query, table) {
+    let changed = if reads(query, table) || holds_subquery(query) {
+        // Its subqueries run while the rows are spooled, before the
+        // first is stored, as SQLite computes a query that reads the
+        // table written into a temporary table first.
+        let runner = Runner::new(w.view());
+        let env = Env {
+            subqueries: Some(&runner),
+            ..env
+        };
         spooled(w, query, env, &mut stored, &mut row)
     } else {
         streamed(w, query, env, &mut stored, &mut row)
@@ -193,9 +213,10 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
     Ok(changed)
 }
 
-/// Whether `query` may read `table`. The executor refuses joins and
-/// subqueries, so the table a query names in `FROM` is the only one it
-/// reads; a compound, or a query it would refuse, counts as reading.
+/// Whether `query` may read `table` in `FROM`. The executor refuses
+/// joins, so the table a query names in `FROM` is the only one it reads
+/// there (a subquery's are its own); a compound, or a query it would
+/// refuse, counts as reading.
 fn reads<A: Allocator>(query: &Select<'_, A>, table: &TableInfo<A>) -> bool {
     match select::body_of(query).and_then(select::from_of) {
         Ok(Some((name, _))) => name.eq_ignore_ascii_case(&table.name),

@@ -24,6 +24,8 @@
 //! - `insert`, `change` (`UPDATE` and `DELETE`), `ddl`: changes;
 //! - `rowids`: the rowid of a row stored without one (`AUTOINCREMENT`'s
 //!   `sqlite_sequence` included);
+//! - `subquery`: scalar, `EXISTS` and `IN` subqueries, run against the
+//!   row of the expression that holds them;
 //! - `store`: from a row's values to its stored record, encoded whole or
 //!   written to its pages straight from the values;
 //! - `transfer`: when `INSERT INTO t SELECT * FROM s` copies the records
@@ -64,6 +66,7 @@ pub(crate) mod rowids;
 pub(crate) mod select;
 pub(crate) mod source;
 pub(crate) mod store;
+pub(crate) mod subquery;
 pub(crate) mod sum;
 pub(crate) mod terms;
 pub(crate) mod transfer;
@@ -71,9 +74,10 @@ pub(crate) mod transfer;
 use core::cell::Cell;
 
 use crate::alloc::Allocator;
-use crate::sql::eval::Value;
+use crate::sql::eval::{EvalContext, Value};
 
 use cache::{Scratch, TableCache};
+use subquery::Subqueries;
 
 /// What every expression of one execution sees besides the row: the
 /// allocator, the bound parameters, the state of `random()`.
@@ -90,6 +94,12 @@ pub(crate) struct Env<'x, A: Allocator + Clone> {
     pub scratch: &'x Scratch<A>,
     /// The connection's rollbacks so far (see `cache`).
     pub rollbacks: u64,
+    /// What runs the subqueries of the statement's expressions; `None`
+    /// where the statement runs none.
+    pub subqueries: Option<&'x dyn Subqueries<A>>,
+    /// For the rows of a subquery: the context of the row it runs
+    /// against, whose columns it may read.
+    pub outer: Option<&'x dyn EvalContext<A>>,
 }
 
 // By hand: a derive would ask `A: Copy`, but only references are copied.
@@ -104,6 +114,6 @@ impl<A: Allocator + Clone> Copy for Env<'_, A> {}
 impl<'x, A: Allocator + Clone> Env<'x, A> {
     /// A context with no table.
     pub fn context(&self) -> context::RowContext<'x, 'x, A> {
-        context::RowContext::new(self.alloc.clone(), self.params, self.random)
+        context::RowContext::new(self.alloc.clone(), self.params, self.random).within(*self)
     }
 }

@@ -18,7 +18,7 @@ use crate::sql::{
 };
 use crate::{ByClause, Error, Result};
 
-use super::check::columns_exist;
+use super::check::{columns_exist_within, subqueries_exist};
 use super::compound::{self, Compound};
 use super::context::RowContext;
 use super::ordered::{SortEnv, SortedQuery};
@@ -137,6 +137,7 @@ pub(crate) fn open_source<'s, 'v, P: Platform, A: Allocator + Clone>(
     slot: &'s mut Option<Source<'v, P, A>>,
 ) -> Result<&'s mut Source<'v, P, A>> {
     let Some((name, alias)) = from_of(body)? else {
+        check_body(body, None, None, env)?;
         return Ok(slot.insert(Source::constant()));
     };
     let version = schema_version(view, env)?;
@@ -155,7 +156,7 @@ pub(crate) fn open_source<'s, 'v, P: Platform, A: Allocator + Clone>(
         .info()
         .ok_or(Error::Misuse("a table source without its table"))?;
     let checked = source.checked || {
-        check_body(body, table, alias.as_ref())?;
+        check_body(body, Some(table), alias.as_ref(), env)?;
         true
     };
     let indexes = Indexes::of(hint_of(body).as_ref(), table)?;
@@ -171,20 +172,23 @@ pub(crate) fn open_source<'s, 'v, P: Platform, A: Allocator + Clone>(
     Ok(source)
 }
 
-/// Checks the column names of the result columns and `WHERE` of `body`.
-fn check_body<A: Allocator + Clone>(
+/// Checks the column names of the result columns, `WHERE`, `GROUP BY`
+/// and `HAVING` of `body`, which reads `table` (none: no `FROM`).
+pub(crate) fn check_body<A: Allocator + Clone>(
     body: &SelectBody<'_, A>,
-    table: &TableInfo<A>,
+    table: Option<&TableInfo<A>>,
     alias: Option<&Ident<'_>>,
+    env: Env<'_, A>,
 ) -> Result<()> {
+    let columns_exist = |expr, table, alias| columns_exist_within(expr, table, alias, Some(env));
     for column in body.columns.iter() {
         match column {
-            ResultColumn::Expr { expr, .. } => columns_exist(expr, Some(table), alias)?,
+            ResultColumn::Expr { expr, .. } => columns_exist(expr, table, alias)?,
             ResultColumn::TableStar(name) => {
                 // `t.*` names the table by its alias when it has one.
                 let named = match alias {
                     Some(a) => a.as_str().is_some_and(|a| name.eq_ignore_ascii_case(a)),
-                    None => name.eq_ignore_ascii_case(&table.name),
+                    None => table.is_some_and(|t| name.eq_ignore_ascii_case(&t.name)),
                 };
                 if !named {
                     return Err(Error::Sql("no such table"));
@@ -194,16 +198,16 @@ fn check_body<A: Allocator + Clone>(
         }
     }
     if let Some(clause) = &body.where_clause {
-        columns_exist(clause, Some(table), alias)?;
+        columns_exist(clause, table, alias)?;
     }
     for (i, expr) in body.group_by.iter().enumerate() {
         // A term that names a result column was checked as one.
-        if terms::named_output(i + 1, expr, ByClause::Group, body, Some(table), alias)?.is_none() {
-            columns_exist(expr, Some(table), alias)?;
+        if terms::named_output(i + 1, expr, ByClause::Group, body, table, alias)?.is_none() {
+            columns_exist(expr, table, alias)?;
         }
     }
     match &body.having {
-        Some(clause) => columns_exist(clause, Some(table), alias),
+        Some(clause) => columns_exist(clause, table, alias),
         None => Ok(()),
     }
 }
@@ -302,6 +306,9 @@ pub(crate) fn start_body<'v, P: Platform, A: Allocator + Clone>(
     let source = open_source(view, body, env, slot)?;
     let alias = from_of(body)?.and_then(|(_, a)| a);
     terms::check(terms, body, source.info(), alias.as_ref())?;
+    for term in terms.iter() {
+        subqueries_exist(&term.expr, source.info(), alias.as_ref(), env)?;
+    }
     if calls::is_aggregate(body)? {
         return group::run(source, terms, body, env, sort, skip, remaining);
     }

@@ -12,10 +12,12 @@
 //! over an empty table fails as SQLite's does; nothing here allocates.
 
 use crate::record::{Collation, ValueRef, ValueType};
-use crate::sql::eval::{EvalContext, Value, evaluate, explicit_collation};
+use crate::sql::eval::{
+    EvalContext, Shape, SubqueryCollation, Value, evaluate, explicit_collation,
+};
 use crate::sql::{
     Affinity, ColumnPos, ColumnRef, Expr, Ident, Literal, OrderingTerm, ParamNo, ResultColumn,
-    SelectBody, UnaryOp,
+    Select, SelectBody, UnaryOp,
 };
 use crate::table::TableInfo;
 use crate::{ByClause, Error, Result};
@@ -255,6 +257,27 @@ impl<A: Allocator + Clone> EvalContext<A> for Aliased<'_, '_, '_, '_, '_, A> {
 
     fn random(&self) -> i64 {
         self.row.random()
+    }
+
+    fn subquery(
+        &self,
+        select: &Select<'_, A>,
+        shape: Shape,
+        visit: &mut dyn FnMut(ValueRef<'_>) -> Result<bool>,
+    ) -> Result<()> {
+        self.row.subquery(select, shape, visit)
+    }
+
+    fn subquery_affinity(&self, select: &Select<'_, A>) -> Option<Affinity> {
+        self.row.subquery_affinity(select)
+    }
+
+    fn subquery_collation(&self, select: &Select<'_, A>) -> Result<SubqueryCollation> {
+        self.row.subquery_collation(select)
+    }
+
+    fn has_column(&self, column: &ColumnRef<'_>) -> bool {
+        self.row.has_column(column)
     }
 }
 

@@ -20,8 +20,9 @@
 //!   an expression is evaluated;
 //! - recursion follows the tree, whose depth the parser bounds;
 //! - no input panics: a bad collation, an unknown function, a wrong
-//!   argument count or an unsupported construct (subqueries, `RAISE`,
-//!   JSON operators, `CURRENT_TIME`) is an [`Error::Sql`];
+//!   argument count or an unsupported construct (`RAISE`, JSON
+//!   operators, `CURRENT_TIME`, a subquery where the context runs none)
+//!   is an [`Error::Sql`];
 //! - comparisons take the affinity and collation SQLite would: an
 //!   explicit `COLLATE` anywhere in an operand wins (left first), then a
 //!   column's collation, then BINARY; only columns and `CAST`s have an
@@ -68,7 +69,7 @@ pub use func::Scalar;
 pub use like::{glob, like};
 pub use num::NumText;
 pub use ops::{arithmetic, bitwise, concat};
-pub(crate) use resolve::{collation, explicit_collation};
+pub(crate) use resolve::{affinity, any_node, collation, explicit_collation};
 pub use value::Value;
 
 /// What an expression reads from outside itself.
@@ -116,6 +117,61 @@ pub trait EvalContext<A: Allocator + Clone> {
 
     /// The next value of `random()`.
     fn random(&self) -> i64;
+
+    /// Runs the subquery `select` against the current row, handing
+    /// `visit` the first column of each of its rows (or NULL, for
+    /// [`Shape::Rows`]) until it returns `false`; an error where no
+    /// subquery can run.
+    fn subquery(
+        &self,
+        _select: &ast::Select<'_, A>,
+        _shape: Shape,
+        _visit: &mut dyn FnMut(ValueRef<'_>) -> Result<bool>,
+    ) -> Result<()> {
+        Err(Error::Sql(
+            "subqueries are not supported in this expression",
+        ))
+    }
+
+    /// The affinity of the first result column of the subquery `select`,
+    /// which a comparison with the subquery takes, as SQLite's
+    /// `sqlite3ExprAffinity` of `TK_SELECT` does.
+    fn subquery_affinity(&self, _select: &ast::Select<'_, A>) -> Option<Affinity> {
+        None
+    }
+
+    /// The collations of the first result column of the subquery
+    /// `select`: the one a `COLLATE` in it names, and the one it has
+    /// either way (a column's); `x IN (select)` compares with them as
+    /// SQLite's `sqlite3BinaryCompareCollSeq` does.
+    fn subquery_collation(&self, _select: &ast::Select<'_, A>) -> Result<SubqueryCollation> {
+        Ok(SubqueryCollation::default())
+    }
+
+    /// Whether `column` names a column of this context's row or of a row
+    /// it is nested in.
+    fn has_column(&self, _column: &ColumnRef<'_>) -> bool {
+        false
+    }
+}
+
+/// The collations of a subquery's first result column.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SubqueryCollation {
+    /// The one a `COLLATE` names.
+    pub explicit: Option<Collation>,
+    /// The one a `COLLATE` names, else its column's.
+    pub any: Option<Collation>,
+}
+
+/// What a subquery's rows are asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// Whether there is a row (`EXISTS`): any number of columns.
+    Rows,
+    /// The values of its one column (a scalar subquery, `IN`): more
+    /// columns are an error.
+    Column,
 }
 
 /// A context for constant expressions: no columns, unbound (NULL)

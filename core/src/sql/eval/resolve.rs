@@ -40,6 +40,7 @@ pub fn affinity<A: Allocator + Clone, C: EvalContext<A>>(
         Expr::Column(c) => Some(ctx.column_affinity(c)),
         Expr::Cast(c) => Some(affinity_of(c.type_name.as_ref())),
         Expr::Collate(inner, _) => affinity(inner, ctx),
+        Expr::Subquery(select) => ctx.subquery_affinity(select),
         _ => None,
     }
 }
@@ -119,7 +120,10 @@ pub fn binary_collation<A: Allocator + Clone, C: EvalContext<A>>(
 
 /// Visits `expr` and its operands (not subqueries), stopping at the
 /// first for which `found` is true.
-fn any_node<A: Allocator>(expr: &Expr<'_, A>, found: &mut dyn FnMut(&Expr<'_, A>) -> bool) -> bool {
+pub(crate) fn any_node<A: Allocator>(
+    expr: &Expr<'_, A>,
+    found: &mut dyn FnMut(&Expr<'_, A>) -> bool,
+) -> bool {
     if found(expr) {
         return true;
     }

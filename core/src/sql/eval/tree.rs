@@ -8,8 +8,8 @@
 use crate::alloc::{Allocator, Vec};
 use crate::record::{ValueRef, ValueType};
 use crate::sql::ast::{
-    Between, Binary, BinaryOp, Case, Expr, FunctionArgs, FunctionCall, InList, Like, LikeOp,
-    Literal, UnaryOp, affinity_of,
+    Between, Binary, BinaryOp, Case, Expr, FunctionArgs, FunctionCall, InList, InSelect, Like,
+    LikeOp, Literal, UnaryOp, affinity_of,
 };
 use crate::{Error, Result};
 
@@ -19,10 +19,10 @@ use super::func::{self, Output, Scalar};
 use super::like::{MAX_PATTERN_LENGTH, glob, like, read_char};
 use super::ops::{and, arithmetic, bit_not, bitwise, comparison, concat, negate, or, truth_value};
 use super::resolve::{
-    affinity, binary_collation, collation, collation_named, is_constant, simplified_and_or,
-    truth_constant,
+    affinity, binary_collation, collation, collation_named, explicit_collation, is_constant,
+    simplified_and_or, truth_constant,
 };
-use super::{EvalContext, Value};
+use super::{EvalContext, Shape, Value};
 
 /// A value during evaluation: borrowed, or owned.
 pub enum Val<'v, A: Allocator> {
@@ -98,9 +98,24 @@ where
             let target = affinity_of(c.type_name.as_ref());
             Ok(Val::Own(cast(v.get(), target, ctx.allocator())?))
         }
-        Expr::InSelect(_) | Expr::Exists(_) | Expr::Subquery(_) => Err(Error::Sql(
-            "subqueries are not supported in this expression",
-        )),
+        Expr::Exists(select) => {
+            let mut found = false;
+            ctx.subquery(select, Shape::Rows, &mut |_| {
+                found = true;
+                Ok(false)
+            })?;
+            boolean(Some(found))
+        }
+        Expr::Subquery(select) => {
+            let mut first = None;
+            let alloc = ctx.allocator();
+            ctx.subquery(select, Shape::Column, &mut |v| {
+                first = Some(Value::try_from_ref(v, alloc.clone())?);
+                Ok(false)
+            })?;
+            Ok(first.map_or(Val::Ref(ValueRef::Null), Val::Own))
+        }
+        Expr::InSelect(s) => in_select(s, ctx),
         Expr::Row(_) => Err(Error::Sql("row value misused")),
         Expr::Raise(_) => Err(Error::Sql(
             "RAISE() may only be used within a trigger-program",
@@ -383,6 +398,41 @@ where
         }
     }
     boolean(if l.negated { found.map(|v| !v) } else { found })
+}
+
+/// `x [NOT] IN (select)`: the subquery is run again for each probe, so
+/// its rows are never held. True on a match, else NULL if `x` or any
+/// candidate is NULL, else false; no rows is always false. The
+/// comparison takes the affinity and the collation of `x = column`, as
+/// SQLite's `exprINAffinity` and `sqlite3BinaryCompareCollSeq` give them.
+#[inline(never)]
+fn in_select<'e, A, C>(s: &'e InSelect<'_, A>, ctx: &'e C) -> Result<Val<'e, A>>
+where
+    A: Allocator + Clone,
+    C: EvalContext<A>,
+{
+    let x = eval(&s.expr, ctx)?;
+    let aff = comparison_affinity(affinity(&s.expr, ctx), ctx.subquery_affinity(&s.select));
+    let column = ctx.subquery_collation(&s.select)?;
+    let coll = match (explicit_collation(&s.expr)?, column.explicit) {
+        (Some(c), _) | (None, Some(c)) => c,
+        (None, None) => collation(&s.expr, ctx)?.or(column.any).unwrap_or_default(),
+    };
+    let xv = apply_comparison_affinity(x.get(), aff);
+    let mut found = Some(false);
+    ctx.subquery(&s.select, Shape::Column, &mut |v| {
+        let v = apply_comparison_affinity(v, aff);
+        match comparison(BinaryOp::Eq, xv.as_ref(), v.as_ref(), coll) {
+            Some(true) => {
+                found = Some(true);
+                return Ok(false);
+            }
+            Some(false) => {}
+            None => found = None,
+        }
+        Ok(true)
+    })?;
+    boolean(if s.negated { found.map(|v| !v) } else { found })
 }
 
 /// `CASE [operand] WHEN ... THEN ... [ELSE ...] END`.

@@ -1,0 +1,286 @@
+//! Subqueries in expressions (scalar, `EXISTS`, `IN (SELECT ...)`,
+//! correlated or not): random queries, and deletes and updates whose
+//! `WHERE` holds one, over NULL-heavy tables agree with SQLite row for
+//! row and error for error; every allocation failure while a query, a
+//! delete or an insert runs one is `OutOfMemory`, leaves the table as it
+//! was and leaks nothing; the deepest nesting the parser accepts runs.
+#![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use boundlite::alloc::{Arena, FaultAlloc, Global, oom_sweep};
+use boundlite::platform::MemoryPlatform;
+use boundlite::{Config, Database, Error};
+use boundlite_tests::compare::{both, ours};
+use boundlite_tests::rng::{Rng, seed};
+
+const SCHEMA: &str = "CREATE TABLE p(id INTEGER PRIMARY KEY, a INTEGER, b TEXT, c REAL);
+    CREATE TABLE q(id INTEGER PRIMARY KEY, a INTEGER, b TEXT COLLATE NOCASE, c);
+    CREATE INDEX q_a ON q(a)";
+
+/// A random query generator over `p` and `q`.
+struct Gen(Rng);
+
+impl Gen {
+    fn pick<'s>(&mut self, items: &[&'s str]) -> &'s str {
+        items[self.0.below(items.len() as u64) as usize]
+    }
+
+    /// A value for a row: NULL a third of the time.
+    fn value(&mut self) -> String {
+        match self.0.below(6) {
+            0 | 1 => "NULL".into(),
+            2 => format!("'{}'", self.0.below(5)),
+            3 => format!("{}.0", self.0.below(5)),
+            _ => format!("{}", self.0.below(5)),
+        }
+    }
+
+    /// A column of the inner table `q` (called `i`) or of the outer row
+    /// (`o`), or a constant.
+    fn inner_operand(&mut self) -> String {
+        match self.0.below(7) {
+            0 => "o.a".into(),
+            1 => "o.b".into(),
+            2 => "o.c".into(),
+            3 => self.value(),
+            _ => format!("i.{}", self.pick(&["a", "b", "c", "id"])),
+        }
+    }
+
+    /// A condition of the subquery, maybe correlated.
+    fn inner_where(&mut self) -> String {
+        let op = self.pick(&["=", "<", ">=", "<>", "IS", "IS NOT"]);
+        let l = self.inner_operand();
+        let r = self.inner_operand();
+        match self.0.below(4) {
+            0 => String::new(),
+            _ => format!(" WHERE {l} {op} {r}"),
+        }
+    }
+
+    /// A subquery yielding one column.
+    fn column_subquery(&mut self) -> String {
+        let w = self.inner_where();
+        match self.0.below(5) {
+            0 => format!("SELECT count(*) FROM q AS i{w}"),
+            1 => format!("SELECT max(i.a) FROM q AS i{w}"),
+            2 => format!(
+                "SELECT i.{} FROM q AS i{w} ORDER BY i.id",
+                self.pick(&["a", "b", "c"])
+            ),
+            3 => format!("SELECT {}", self.inner_operand()),
+            _ => format!("SELECT i.a + o.a FROM q AS i{w} ORDER BY i.id DESC"),
+        }
+    }
+
+    /// An expression of the outer row `o` holding a subquery.
+    fn expr(&mut self) -> String {
+        let x = format!("o.{}", self.pick(&["a", "b", "c", "id"]));
+        match self.0.below(7) {
+            0 => format!("({})", self.column_subquery()),
+            1 => format!("{x} = ({})", self.column_subquery()),
+            2 => format!("EXISTS (SELECT 1 FROM q AS i{})", self.inner_where()),
+            3 => format!("NOT EXISTS (SELECT i.b FROM q AS i{})", self.inner_where()),
+            4 => format!("{x} NOT IN ({})", self.column_subquery()),
+            5 => format!("{} IN ({})", self.value(), self.column_subquery()),
+            _ => format!("{x} IN ({})", self.column_subquery()),
+        }
+    }
+
+    fn query(&mut self) -> String {
+        match self.0.below(4) {
+            0 => format!(
+                "SELECT o.id, {} FROM p AS o WHERE {} ORDER BY o.id",
+                self.expr(),
+                self.expr()
+            ),
+            1 => format!("SELECT count(*) FROM p AS o WHERE {}", self.expr()),
+            2 => format!(
+                "SELECT o.a, count(*) FROM p AS o GROUP BY o.a HAVING {} ORDER BY 1",
+                self.pick(&[
+                    "count(*) IN (SELECT i.a FROM q AS i)",
+                    "count(*) > (SELECT count(*) FROM q AS i WHERE i.a = o.a)",
+                    "EXISTS (SELECT 1 FROM q AS i WHERE i.a = o.a)",
+                    "o.a NOT IN (SELECT i.c FROM q AS i)",
+                ])
+            ),
+            _ => format!(
+                "SELECT o.id FROM p AS o ORDER BY {}, o.id",
+                self.expr().replace("o.", "p.").replace(" AS o", "")
+            ),
+        }
+    }
+}
+
+#[test]
+fn random_subqueries_agree_with_sqlite() {
+    let disk = MemoryPlatform::new();
+    let db = Database::open(&disk, "subquery.db", &Config::DEFAULT, Global).unwrap();
+    let mine = db.connect();
+    let oracle = rusqlite::Connection::open_in_memory().unwrap();
+    mine.execute(SCHEMA, &[]).unwrap();
+    oracle.execute_batch(SCHEMA).unwrap();
+    let mut g = Gen(Rng::new(seed(0x5ab9)));
+    for table in ["p", "q"] {
+        for _ in 0..12 {
+            let sql = format!(
+                "INSERT INTO {table}(a, b, c) VALUES ({}, {}, {})",
+                g.value(),
+                g.value(),
+                g.value()
+            );
+            mine.execute(&sql, &[]).unwrap();
+            oracle.execute_batch(&sql).unwrap();
+        }
+    }
+    let mut ok = 0;
+    for _ in 0..1500 {
+        let sql = g.query();
+        if both(&mine, &oracle, &sql, "random subquery") {
+            ok += 1;
+        }
+    }
+    println!("ran: {ok}");
+    assert!(ok > 1000, "only {ok} queries ran");
+    // Changes whose WHERE holds a subquery, each undone after its rows
+    // are compared.
+    let mut changed = 0;
+    for _ in 0..300 {
+        let sql = match g.0.below(2) {
+            0 => format!("DELETE FROM p AS o WHERE {}", g.expr()),
+            _ => format!(
+                "UPDATE p AS o SET a = coalesce(a, 0) + 1 WHERE {}",
+                g.expr()
+            ),
+        };
+        mine.execute("BEGIN", &[]).unwrap();
+        oracle.execute_batch("BEGIN").unwrap();
+        let a = mine.execute(&sql, &[]);
+        let b = oracle.execute(&sql, []);
+        match (&a, &b) {
+            (Ok(x), Ok(y)) => {
+                assert_eq!(*x, *y, "{sql}");
+                changed += 1;
+            }
+            (Err(_), Err(_)) => {}
+            _ => panic!("{sql}\n  boundlite: {a:?}\n  sqlite:    {b:?}"),
+        }
+        both(&mine, &oracle, "SELECT * FROM p ORDER BY id", &sql);
+        mine.execute("ROLLBACK", &[]).unwrap();
+        oracle.execute_batch("ROLLBACK").unwrap();
+    }
+    println!("changed: {changed}");
+    assert!(changed > 200, "only {changed} changes ran");
+    assert!(db.integrity_check(0).unwrap().is_ok());
+}
+
+#[test]
+fn subqueries_survive_every_allocation_failure() {
+    let disk = MemoryPlatform::new();
+    let mut buffer = vec![0u8; 256 * 1024];
+    let arena = Arena::new(&mut buffer).unwrap();
+    let fault = FaultAlloc::new(&arena);
+    let config = Config {
+        page_size: boundlite::format::PageSize::new(512).unwrap(),
+        cache_frames: 32,
+        ..Config::DEFAULT
+    };
+    let db = Database::open(&disk, "oom.db", &config, &fault).unwrap();
+    let conn = db.connect();
+    conn.execute(SCHEMA, &[]).unwrap();
+    conn.execute(
+        "INSERT INTO p(a, b, c) VALUES (1, 'x', 1.5), (2, NULL, 2), (NULL, 'yy', NULL), (3, 'x', 0);
+         INSERT INTO q(a, b, c) VALUES (1, 'X', 'one'), (1, 'x', NULL), (3, NULL, 3), (NULL, 'z', 'zz')",
+        &[],
+    )
+    .unwrap();
+    let sql = "SELECT o.id, (SELECT group_concat(i.c) FROM q AS i WHERE i.a = o.a),
+               o.b IN (SELECT i.b FROM q AS i WHERE i.id > o.id)
+        FROM p AS o
+        WHERE EXISTS (SELECT 1 FROM q AS i WHERE i.a = o.a OR o.a IS NULL)
+          AND o.a NOT IN (SELECT i.a FROM q AS i WHERE i.a > 1 ORDER BY i.b)
+        ORDER BY (SELECT max(i.id) FROM q AS i WHERE i.a <= o.a), o.id DESC";
+    let want = ours(&conn, sql).unwrap();
+    assert_eq!(want.len(), 1, "{want:?}");
+    let report = oom_sweep(
+        &fault,
+        true,
+        |_| ours(&conn, sql),
+        |n, e| assert_eq!(e, Error::OutOfMemory, "failure {n}"),
+    )
+    .unwrap();
+    assert_eq!(report.value, want);
+    assert!(report.failure_points > 20, "{}", report.failure_points);
+
+    let before = ours(&conn, "SELECT * FROM p ORDER BY id").unwrap();
+    let delete = "DELETE FROM p WHERE b IN (SELECT i.b FROM q AS i WHERE i.a = p.a)
+        OR NOT EXISTS (SELECT 1 FROM q AS i WHERE i.a > p.a)";
+    let report = oom_sweep(
+        &fault,
+        true,
+        |_| conn.execute(delete, &[]),
+        |n, e| {
+            assert_eq!(e, Error::OutOfMemory, "delete failure {n}");
+            assert!(!conn.is_aborted(), "delete failure {n}");
+            let now = ours(&conn, "SELECT * FROM p ORDER BY id").unwrap();
+            assert_eq!(now, before, "delete failure {n} left a trace");
+        },
+    )
+    .unwrap();
+    assert_eq!(report.value, 3);
+    assert!(report.failure_points > 20, "{}", report.failure_points);
+
+    let before = ours(&conn, "SELECT * FROM p ORDER BY id").unwrap();
+    let insert = "INSERT INTO p(a, b, c) SELECT (SELECT max(i.a) FROM q AS i), o.b || 'z',
+        (SELECT count(*) FROM p) FROM p AS o WHERE o.a NOT IN (SELECT i.id FROM q AS i WHERE i.c IS NULL)";
+    let report = oom_sweep(
+        &fault,
+        true,
+        |_| conn.execute(insert, &[]),
+        |n, e| {
+            assert_eq!(e, Error::OutOfMemory, "insert failure {n}");
+            assert!(!conn.is_aborted(), "insert failure {n}");
+            let now = ours(&conn, "SELECT * FROM p ORDER BY id").unwrap();
+            assert_eq!(now, before, "insert failure {n} left a trace");
+        },
+    )
+    .unwrap();
+    assert_eq!(report.value, before.len() - 1);
+    assert!(report.failure_points > 20, "{}", report.failure_points);
+    assert!(db.integrity_check(0).unwrap().is_ok());
+    drop(conn);
+    drop(db);
+    assert_eq!(arena.stats().live_allocations, 0, "the database leaked");
+}
+
+#[test]
+fn the_deepest_nesting_the_parser_accepts_runs() {
+    let disk = MemoryPlatform::new();
+    let db = Database::open(&disk, "deep.db", &Config::DEFAULT, Global).unwrap();
+    let conn = db.connect();
+    conn.execute("CREATE TABLE t(x); INSERT INTO t VALUES (1), (2)", &[])
+        .unwrap();
+    let mut deepest = 0;
+    for depth in 1..200 {
+        let sql = format!(
+            "SELECT {}x{} FROM t ORDER BY x",
+            "(SELECT x + ".repeat(depth),
+            " FROM t AS i WHERE i.x = t.x)".repeat(depth)
+        );
+        match ours(&conn, &sql) {
+            Ok(rows) => {
+                assert_eq!(rows.len(), 2, "{sql}");
+                deepest = depth;
+            }
+            Err(e) => {
+                assert!(
+                    format!("{e:?}").contains("nested too deeply"),
+                    "{depth}: {e:?}"
+                );
+                break;
+            }
+        }
+    }
+    println!("deepest: {deepest}");
+    assert!(deepest >= 10, "{deepest}");
+}
