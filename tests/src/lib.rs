@@ -4,3 +4,4 @@ pub mod fixtures;
 pub mod no_shm;
 pub mod rng;
 pub mod scrambled;
+pub mod sweep;

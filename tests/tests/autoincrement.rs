@@ -8,11 +8,12 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use boundlite::alloc::{Arena, FaultAlloc, Global, oom_sweep};
+use boundlite::alloc::{Arena, FaultAlloc, Global};
 use boundlite::platform::MemoryPlatform;
 use boundlite::{Config, Database, Error};
 use boundlite_std::StdPlatform;
 use boundlite_tests::compare::{V, assert_sqlite_integrity_ok, ours, theirs};
+use boundlite_tests::sweep::sweep_change;
 
 const SCRIPT: [&str; 26] = [
     "CREATE TABLE t(id INTEGER PRIMARY KEY AUTOINCREMENT, v UNIQUE)",
@@ -186,17 +187,7 @@ fn raising_a_sequence_survives_every_allocation_failure() {
         ("INSERT INTO t(v) VALUES ('a'), ('b')", 2),
         ("INSERT INTO t(v) SELECT v || '2' FROM t", 2),
     ] {
-        let before = contents();
-        let report = oom_sweep(
-            &fault,
-            true,
-            |_| conn.execute(sql, &[]),
-            |n, e| {
-                assert_eq!(e, Error::OutOfMemory, "{sql}: failure {n}");
-                assert_eq!(contents(), before, "{sql}: failure {n} left a trace");
-            },
-        )
-        .unwrap();
+        let report = sweep_change(&fault, &conn, sql, contents);
         assert_eq!(report.value, changed, "{sql}");
         assert!(report.failure_points > 3, "{sql}");
     }

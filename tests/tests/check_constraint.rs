@@ -11,6 +11,7 @@ use boundlite::platform::MemoryPlatform;
 use boundlite::{Config, Database, Error};
 use boundlite_std::StdPlatform;
 use boundlite_tests::compare::{assert_sqlite_integrity_ok, ours, theirs};
+use boundlite_tests::sweep::sweep_change;
 
 const SCHEMA: &str = "CREATE TABLE t(id INTEGER PRIMARY KEY CHECK (id < 100), x INTEGER CHECK(typeof(x)='integer'), y CONSTRAINT ypos CHECK (y >  0), CHECK( x<50 ));
      CREATE TABLE u(a CHECK(a > 0), b CHECK (  b\t!=  'x'\n), CHECK (a+b<>7))";
@@ -125,17 +126,7 @@ fn checked_rows_survive_every_allocation_failure() {
         ),
         ("UPDATE t SET n = n + 1, name = upper(name)", 2),
     ] {
-        let before = contents();
-        let report = oom_sweep(
-            &fault,
-            true,
-            |_| conn.execute(sql, &[]),
-            |n, e| {
-                assert_eq!(e, Error::OutOfMemory, "{sql}: failure {n}");
-                assert_eq!(contents(), before, "{sql}: failure {n} left a trace");
-            },
-        )
-        .unwrap();
+        let report = sweep_change(&fault, &conn, sql, contents);
         assert_eq!(report.value, changed, "{sql}");
         assert!(report.failure_points > 3, "{sql}");
     }

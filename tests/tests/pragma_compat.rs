@@ -5,10 +5,11 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use boundlite::alloc::{Arena, FaultAlloc, Global, oom_sweep};
+use boundlite::alloc::{Arena, FaultAlloc, Global};
 use boundlite::platform::MemoryPlatform;
-use boundlite::{Config, Database, Error};
+use boundlite::{Config, Database};
 use boundlite_tests::compare::{both, ours};
+use boundlite_tests::sweep::sweep_rows;
 
 const SCHEMA: &str = "CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT COLLATE NOCASE UNIQUE, b NOT NULL DEFAULT (1 + 2), c, UNIQUE(b, c), CONSTRAINT k UNIQUE(c DESC));
      CREATE INDEX ti ON t(b DESC, a);
@@ -126,20 +127,7 @@ fn schema_pragmas_survive_every_allocation_failure() {
         ("PRAGMA foreign_key_list(ch)", 5),
         ("PRAGMA encoding", 1),
     ] {
-        let report = oom_sweep(
-            &fault,
-            true,
-            |_| {
-                let mut stmt = conn.prepare(sql)?;
-                let mut n = 0;
-                while stmt.step()?.is_some() {
-                    n += 1;
-                }
-                Ok::<_, Error>(n)
-            },
-            |n, e| assert_eq!(e, Error::OutOfMemory, "{sql}: failure {n}"),
-        )
-        .unwrap();
+        let report = sweep_rows(&fault, &conn, sql);
         assert_eq!(report.value, expected, "{sql}");
         assert!(report.failure_points > 0, "{sql}");
     }

@@ -28,6 +28,7 @@ use boundlite::{Config, Connection, Database, Error};
 use boundlite_std::StdPlatform;
 use boundlite_tests::compare::{Rows, V, assert_sqlite_integrity_ok, both, ours, theirs};
 use boundlite_tests::rng::{Rng, seed};
+use boundlite_tests::sweep::sweep_rows;
 
 const SCHEMA: [&str; 3] = [
     "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, score REAL)",
@@ -708,20 +709,7 @@ fn grouping_seeks_and_pragmas_survive_every_allocation_failure() {
         ("PRAGMA integrity_check", 1),
     ];
     for (sql, expected) in queries {
-        let report = oom_sweep(
-            &fault,
-            true,
-            |_| {
-                let mut stmt = conn.prepare(sql)?;
-                let mut n = 0;
-                while stmt.step()?.is_some() {
-                    n += 1;
-                }
-                Ok::<_, Error>(n)
-            },
-            |n, e| assert_eq!(e, Error::OutOfMemory, "{sql}: failure {n}"),
-        )
-        .unwrap();
+        let report = sweep_rows(&fault, &conn, sql);
         assert_eq!(report.value, expected, "{sql}");
         assert!(report.failure_points > 3, "{sql}");
     }
