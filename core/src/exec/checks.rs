@@ -23,11 +23,12 @@ use core::cell::Cell;
 use crate::alloc::{Allocator, Box};
 use crate::record::{Collation, ValueRef};
 use crate::schema::TableColumns;
+use crate::schema::created_table;
 use crate::schema::parse_stored;
 use crate::sql::eval::{EvalContext, Value, evaluate_condition};
 use crate::sql::{
     Affinity, Check, ColumnConstraintKind, ColumnPos, ColumnRef, CreateTable, Expr, Ident, ParamNo,
-    Parsed, Stmt, TableBody, TableConstraintKind,
+    Parsed, TableBody, TableConstraintKind,
 };
 use crate::table::TableInfo;
 use crate::{ConstraintName, Error, Result, RowId};
@@ -105,9 +106,7 @@ impl<'t, A: Allocator + Clone> Checks<'t, A> {
         let Some(parsed) = &self.parsed else {
             return Ok(());
         };
-        let Stmt::CreateTable(create) = &parsed.stmt else {
-            return Err(Error::Sql("table SQL is not CREATE TABLE"));
-        };
+        let create = created_table(parsed)?;
         let TableBody::Columns {
             columns,
             constraints,

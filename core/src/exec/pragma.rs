@@ -38,9 +38,10 @@ use crate::alloc::{Allocator, String, Vec};
 use crate::btree::PageSource;
 use crate::format::TextEncoding;
 use crate::schema::EntryKind;
+use crate::schema::created_table;
 use crate::sql::eval::Value;
 use crate::sql::{
-    ColumnConstraintKind, Ident, Literal, Pragma, PragmaValue, Stmt, TableBody, TableConstraintKind,
+    ColumnConstraintKind, Ident, Literal, Pragma, PragmaValue, TableBody, TableConstraintKind,
 };
 use crate::wal::CheckpointMode;
 use crate::{Error, Result};
@@ -469,14 +470,9 @@ fn table_info<P: Platform, A: Allocator + Clone>(
     let Some(entry) = schema.table(name).filter(|e| e.kind == EntryKind::Table) else {
         return Ok(());
     };
-    let sql = entry
-        .sql
-        .as_deref()
-        .ok_or(Error::Sql("table without SQL"))?;
+    let sql = entry.table_sql()?;
     let parsed = crate::schema::parse_stored(sql, alloc.clone())?;
-    let Stmt::CreateTable(create) = &parsed.stmt else {
-        return Err(Error::Sql("table SQL is not CREATE TABLE"));
-    };
+    let create = created_table(&parsed)?;
     let TableBody::Columns {
         columns,
         constraints,

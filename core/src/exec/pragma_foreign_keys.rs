@@ -9,14 +9,15 @@
 
 use boundlite_platform::Platform;
 
+use crate::Result;
 use crate::alloc::{Allocator, Vec};
+use crate::schema::created_table;
 use crate::schema::parse_stored;
 use crate::sql::eval::Value;
 use crate::sql::{
-    ColumnConstraintKind, ForeignKey, ForeignKeyAction, Ident, Stmt, TableBody, TableConstraintKind,
+    ColumnConstraintKind, ForeignKey, ForeignKeyAction, Ident, TableBody, TableConstraintKind,
 };
 use crate::table::View;
-use crate::{Error, Result};
 
 use super::pragma::Rows;
 
@@ -39,14 +40,9 @@ pub(crate) fn foreign_key_list<P: Platform, A: Allocator + Clone>(
     let Some(table) = schema.table(name) else {
         return Ok(());
     };
-    let sql = table
-        .sql
-        .as_deref()
-        .ok_or(Error::Sql("table without SQL"))?;
+    let sql = table.table_sql()?;
     let parsed = parse_stored(sql, alloc.clone())?;
-    let Stmt::CreateTable(create) = &parsed.stmt else {
-        return Err(Error::Sql("table SQL is not CREATE TABLE"));
-    };
+    let create = created_table(&parsed)?;
     let TableBody::Columns {
         columns,
         constraints,

@@ -47,10 +47,7 @@ pub(crate) fn index_list<P: Platform, A: Allocator + Clone>(
     let Some(table) = schema.table(name) else {
         return Ok(());
     };
-    let sql = table
-        .sql
-        .as_deref()
-        .ok_or(Error::Sql("table without SQL"))?;
+    let sql = table.table_sql()?;
     let columns = table_columns(sql, alloc.clone())?;
     let indexes: Vec<_, A> = {
         let mut list = Vec::new_in(alloc.clone());
@@ -93,10 +90,7 @@ pub(crate) fn index_info<P: Platform, A: Allocator + Clone>(
     let table = schema
         .table(&index.table)
         .ok_or(Error::Sql("no such table"))?;
-    let sql = table
-        .sql
-        .as_deref()
-        .ok_or(Error::Sql("table without SQL"))?;
+    let sql = table.table_sql()?;
     let columns = table_columns(sql, alloc.clone())?;
     let described = index_columns_of(index, &columns, alloc.clone())?;
     let width = match detail {

@@ -48,6 +48,17 @@ pub fn parse_stored<A: Allocator + Clone>(sql: &str, alloc: A) -> Result<Parsed<
     parse_one(sql, alloc).map_err(stored_error)
 }
 
+/// The `CREATE TABLE` statement `parsed` holds, parsed from a table's
+/// stored SQL.
+pub fn created_table<'p, 'a, A: Allocator>(
+    parsed: &'p Parsed<'a, A>,
+) -> Result<&'p CreateTable<'a, A>> {
+    match &parsed.stmt {
+        Stmt::CreateTable(create) => Ok(create),
+        _ => Err(Error::Sql("table SQL is not CREATE TABLE")),
+    }
+}
+
 /// The engine error for a stored statement that failed to parse.
 fn stored_error(e: ParseError) -> Error {
     match e {

@@ -41,8 +41,8 @@ use crate::{Error, PageNo, Result, RowId};
 
 pub use columns::{ColumnSource, IndexColumn, IndexColumns, TableColumn, TableColumns};
 pub use declared::{
-    autoindex_columns, index_columns, index_columns_of, is_without_rowid, parse_stored,
-    table_columns,
+    autoindex_columns, created_table, index_columns, index_columns_of, is_without_rowid,
+    parse_stored, table_columns,
 };
 pub use edit::{NewEntry, SchemaEditor};
 pub(crate) use key::same_key;
@@ -131,6 +131,14 @@ pub struct SchemaEntry<A: Allocator> {
     pub root: Option<PageNo>,
     /// The `CREATE` statement; `None` for automatic indexes.
     pub sql: Option<String<A>>,
+}
+
+impl<A: Allocator> SchemaEntry<A> {
+    /// The `CREATE TABLE` text of a table's entry (only automatic indexes
+    /// have none).
+    pub fn table_sql(&self) -> Result<&str> {
+        self.sql.as_deref().ok_or(Error::Sql("table without SQL"))
+    }
 }
 
 impl<A: Allocator + Clone> SchemaEntry<A> {

@@ -11,13 +11,14 @@
 
 use crate::alloc::{Allocator, String, Vec};
 use crate::record::KeyColumn;
+use crate::schema::created_table;
 use crate::schema::{
     IndexColumns, SCHEMA_ROOT, SCHEMA_TABLE_NAMES, SCHEMA_TABLE_SQL, Schema, TableColumns,
     index_columns_of, parse_stored,
 };
 use crate::sql::eval::{ConstantContext, Value, evaluate};
 use crate::sql::{
-    Affinity, ColumnConstraintKind, ColumnDef, Expr, FunctionArgs, Ident, Stmt, TableBody,
+    Affinity, ColumnConstraintKind, ColumnDef, Expr, FunctionArgs, Ident, TableBody,
     TableConstraintKind, affinity_of,
 };
 use crate::{Error, PageNo, Result};
@@ -106,10 +107,7 @@ impl<A: Allocator + Clone> TableInfo<A> {
                 let root = entry
                     .root
                     .ok_or(Error::Sql("virtual tables are not supported"))?;
-                let sql = entry
-                    .sql
-                    .as_deref()
-                    .ok_or(Error::Sql("table without SQL"))?;
+                let sql = entry.table_sql()?;
                 (entry.name.as_str(), root, sql)
             }
             None if SCHEMA_TABLE_NAMES
@@ -124,9 +122,7 @@ impl<A: Allocator + Clone> TableInfo<A> {
         // rules, so the two cannot disagree about the columns.
         let (columns, meta, has_checks, strict) = {
             let parsed = parse_stored(sql, alloc.clone())?;
-            let Stmt::CreateTable(create) = &parsed.stmt else {
-                return Err(Error::Sql("table SQL is not CREATE TABLE"));
-            };
+            let create = created_table(&parsed)?;
             let columns = TableColumns::from_create(create, alloc.clone())?;
             let TableBody::Columns {
                 columns: defs,
