@@ -35,8 +35,9 @@ use super::check::{columns_exist, columns_exist_within};
 use super::checks::Checks;
 use super::context::{RowContext, rowid_value};
 use super::insert::column_named;
-use super::plan::{Indexes, Plan, choose};
+use super::plan::{Here, Indexes, Plan, choose};
 use super::rowids::Rowids;
+use super::scope::One;
 use super::select::{assign, load_table};
 use super::source::Source;
 use super::store::{Record, Rules, is_zeroblob_call, prepare_row, with_record};
@@ -88,16 +89,15 @@ fn targets<P: Platform, A: Allocator + Clone>(
     let table = load_table(w.view(), &name.name, env)?;
     table.check_writable(change)?;
     if let Some(clause) = where_clause {
-        columns_exist_within(clause, Some(&table), alias.as_ref(), Some(env))?;
+        columns_exist_within(clause, &One::new(Some(&table), alias.as_ref()), Some(env))?;
     }
     let indexes = Indexes::of(indexed, &table)?;
-    let access = choose(
-        where_clause,
-        &table,
-        alias.as_ref(),
-        indexes,
-        &env.context(),
-    )?;
+    let here = Here {
+        table: &table,
+        alias: alias.as_ref(),
+        level: 0,
+    };
+    let access = choose(where_clause, here, indexes, &env.context())?;
     let order = order(&table, access.plan)?;
     let view = w.view();
     let mut rowids = RowIds::new(

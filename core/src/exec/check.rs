@@ -16,7 +16,8 @@ use crate::sql::{Expr, FunctionArgs, Ident, Select};
 use crate::{Error, Result};
 
 use super::Env;
-use super::context::resolve;
+use super::context::RowContext;
+use super::scope::{One, Scope, find};
 use crate::table::TableInfo;
 
 /// Checks that every column `expr` names is a column of `table` (called
@@ -27,26 +28,26 @@ pub(crate) fn columns_exist<A: Allocator + Clone>(
     table: Option<&TableInfo<A>>,
     alias: Option<&Ident<'_>>,
 ) -> Result<()> {
-    columns_exist_within(expr, table, alias, None)
+    columns_exist_within(expr, &One::new(table, alias), None)
 }
 
-/// [`columns_exist`] in the execution `env`: the names of each subquery
-/// are checked against its own table, then against `table` and the rows
-/// around it (where `env` runs subqueries); and in a subquery, whose
-/// `env` has the row it runs against, a column that is not of `table`
-/// may be one of that row's, left unbound so that it is looked up there.
+/// [`columns_exist`] over the tables of `scope`, in the execution `env`:
+/// the names of each subquery are checked against its own tables, then
+/// against `scope` and the rows around it (where `env` runs subqueries);
+/// and in a subquery, whose `env` has the row it runs against, a column
+/// that is not in `scope` may be one of that row's, left unbound so that
+/// it is looked up there.
 pub(crate) fn columns_exist_within<A: Allocator + Clone>(
     expr: &Expr<'_, A>,
-    table: Option<&TableInfo<A>>,
-    alias: Option<&Ident<'_>>,
+    scope: &dyn Scope<A>,
     env: Option<Env<'_, A>>,
 ) -> Result<()> {
     let outer = env.and_then(|e| e.outer);
-    let check = |e: &Expr<'_, A>| columns_exist_within(e, table, alias, env);
-    let subquery = |s, shape| subquery_names(s, shape, table, alias, env);
+    let check = |e: &Expr<'_, A>| columns_exist_within(e, scope, env);
+    let subquery = |s, shape| subquery_names(s, shape, scope, env);
     match expr {
         Expr::Column(c) => {
-            let pos = table.and_then(|t| resolve(t, alias, c));
+            let pos = find(scope, c)?;
             c.binding.set(pos);
             let found = pos.is_some() || outer.is_some_and(|o| o.has_column(c));
             found.then_some(()).ok_or(Error::Sql("no such column"))
@@ -95,13 +96,12 @@ pub(crate) fn columns_exist_within<A: Allocator + Clone>(
     }
 }
 
-/// Checks the names of the subqueries in `expr` over `table` (called
-/// `alias`) in `env`: for an `ORDER BY` term, whose own names may be
-/// result columns' and are resolved as it is evaluated.
+/// Checks the names of the subqueries in `expr` over `scope` in `env`:
+/// for an `ORDER BY` term, whose own names may be result columns' and
+/// are resolved as it is evaluated.
 pub(crate) fn subqueries_exist<A: Allocator + Clone>(
     expr: &Expr<'_, A>,
-    table: Option<&TableInfo<A>>,
-    alias: Option<&Ident<'_>>,
+    scope: &dyn Scope<A>,
     env: Env<'_, A>,
 ) -> Result<()> {
     let mut checked = Ok(());
@@ -112,20 +112,19 @@ pub(crate) fn subqueries_exist<A: Allocator + Clone>(
             Expr::InSelect(s) => (&s.select, Shape::Column),
             _ => return false,
         };
-        checked = subquery_names(select, shape, table, alias, Some(env));
+        checked = subquery_names(select, shape, scope, Some(env));
         checked.is_err()
     });
     checked
 }
 
 /// Checks the names of `select`, a subquery of an expression over
-/// `table` (called `alias`) run in `env`, and its number of columns for
-/// `shape`; refused where `env` runs none.
+/// `scope` run in `env`, and its number of columns for `shape`; refused
+/// where `env` runs none.
 fn subquery_names<A: Allocator + Clone>(
     select: &Select<'_, A>,
     shape: Shape,
-    table: Option<&TableInfo<A>>,
-    alias: Option<&Ident<'_>>,
+    scope: &dyn Scope<A>,
     env: Option<Env<'_, A>>,
 ) -> Result<()> {
     let Some((env, runner)) = env.and_then(|e| Some((e, e.subqueries?))) else {
@@ -133,16 +132,48 @@ fn subquery_names<A: Allocator + Clone>(
             "subqueries are supported only in queries, in one row of VALUES and in the WHERE of UPDATE and DELETE",
         ));
     };
-    let scope = match table {
-        Some(t) => env.context().with_table(t, alias.copied()),
-        None => env.context(),
+    with_scope(scope, env, &mut |outer| {
+        runner.check(
+            select,
+            shape,
+            Env {
+                outer: Some(outer),
+                ..env
+            },
+        )
+    })
+}
+
+/// Runs `f` with a context over the tables of `scope`, no row current
+/// (each level nested in the one before it), in `env`.
+pub(crate) fn with_scope<A: Allocator + Clone>(
+    scope: &dyn Scope<A>,
+    env: Env<'_, A>,
+    f: &mut dyn FnMut(&RowContext<'_, '_, A>) -> Result<()>,
+) -> Result<()> {
+    nest(scope, 0, env, f)
+}
+
+/// [`with_scope`] from `level` on, nested in `env`'s outer row.
+fn nest<A: Allocator + Clone>(
+    scope: &dyn Scope<A>,
+    level: usize,
+    env: Env<'_, A>,
+    f: &mut dyn FnMut(&RowContext<'_, '_, A>) -> Result<()>,
+) -> Result<()> {
+    let Some(table) = scope.table(level) else {
+        return f(&env.context());
     };
-    runner.check(
-        select,
-        shape,
-        Env {
-            outer: Some(&scope),
-            ..env
-        },
-    )
+    let ctx = env
+        .context()
+        .with_table(table, scope.alias(level))
+        .at_level(level, &[]);
+    if level + 1 >= scope.levels() {
+        return f(&ctx);
+    }
+    let inner = Env {
+        outer: Some(&ctx),
+        ..env
+    };
+    nest(scope, level + 1, inner, f)
 }

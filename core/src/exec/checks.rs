@@ -225,6 +225,7 @@ impl<A: Allocator + Clone> ValuesContext<'_, A> {
         column
             .binding
             .get()
+            .map(|(_, pos)| pos)
             .or_else(|| resolve(self.table, None, column))
             .ok_or(Error::Sql("no such column"))
     }

@@ -47,8 +47,9 @@ use crate::{ByClause, Error, Result};
 
 use super::context::RowContext;
 use super::ordered::{Ordered, Shape, SortEnv};
+use super::scope::{Scope, find};
 use super::select::{
-    Ordering, Query, Sources, assign, from_of, limits, next_body, open_source, slot_of, sort_env,
+    Ordering, Query, Sources, alias_of, assign, limits, next_body, open_source, slot_of, sort_env,
     start_body,
 };
 use super::{Env, terms};
@@ -366,9 +367,12 @@ fn check<'v, P: Platform, A: Allocator + Clone>(
     for i in 0..member_count(select) {
         let body = member(select, i)?;
         let source = open_source(view, body, env, slot_of(sources, i)?)?;
-        let alias = from_of(body)?.and_then(|(_, a)| a);
-        terms::check(&[], body, source.info(), alias.as_ref())?;
-        let here = terms::width(body, source.info());
+        let alias = alias_of(body);
+        let here = {
+            let scope = source.scope(alias.as_ref());
+            terms::check(&[], body, &scope)?;
+            terms::width(body, &scope)
+        };
         match op_before(select, i) {
             None => width = here,
             Some(op) if here != width => return Err(width_error(op)),
@@ -617,24 +621,21 @@ fn term_column<'v, P: Platform, A: Allocator + Clone>(
     for i in 0..member_count(select) {
         let body = member(select, i)?;
         let source = open_source(view, body, env, slot_of(sources, i)?)?;
-        let table = source.info();
-        let alias = from_of(body)?.and_then(|(_, a)| a);
+        let alias = alias_of(body);
+        let scope = source.scope(alias.as_ref());
         if let Some(c) = bare.as_column().filter(|c| c.table.is_none()) {
-            if let Some(k) = terms::output_of_alias(body, table, &c.column) {
+            if let Some(k) = terms::output_of_alias(body, &scope, &c.column) {
                 return Ok(k);
             }
         }
         for k in 0..width {
-            let same = match terms::output_at(body, table, k) {
-                Some(terms::Output::Expr(expr)) => {
-                    same_expr(bare, expr, table, alias.as_ref(), env.alloc)?
-                }
-                Some(terms::Output::TableColumn(j)) => match (bare.as_column(), table) {
-                    (Some(c), Some(t)) => {
-                        super::context::resolve(t, alias.as_ref(), c)
-                            == Some(crate::sql::ColumnPos::Column(j))
+            let same = match terms::output_at(body, &scope, k) {
+                Some(terms::Output::Expr(expr)) => same_expr(bare, expr, &scope, env.alloc)?,
+                Some(terms::Output::TableColumn { level, column }) => match bare.as_column() {
+                    Some(c) => {
+                        find(&scope, c)? == Some((level, crate::sql::ColumnPos::Column(column)))
                     }
-                    _ => false,
+                    None => false,
                 },
                 None => false,
             };
@@ -655,13 +656,14 @@ fn term_column<'v, P: Platform, A: Allocator + Clone>(
 fn same_expr<A: Allocator + Clone>(
     term: &Expr<'_, A>,
     expr: &Expr<'_, A>,
-    table: Option<&crate::table::TableInfo<A>>,
-    alias: Option<&crate::sql::Ident<'_>>,
+    scope: &dyn Scope<A>,
     alloc: &A,
 ) -> Result<bool> {
-    if let (Some(a), Some(b), Some(t)) = (term.as_column(), expr.as_column(), table) {
-        let at = super::context::resolve(t, alias, a);
-        return Ok(at.is_some() && at == super::context::resolve(t, alias, b));
+    if let (Some(a), Some(b)) = (term.as_column(), expr.as_column()) {
+        if scope.levels() > 0 {
+            let at = find(scope, a)?;
+            return Ok(at.is_some() && at == find(scope, b)?);
+        }
     }
     let mut x = String::new_in(alloc.clone());
     let mut y = String::new_in(alloc.clone());

@@ -139,7 +139,17 @@ pub(crate) struct RowContext<'x, 'r, A: Allocator + Clone> {
     alloc: A,
     params: &'x [Value<A>],
     table: Option<(&'x TableInfo<A>, Option<Ident<'x>>)>,
+    /// The position of the table in the statement's `FROM` (0 for a
+    /// query over one table); a column bound to another level is read
+    /// from the context this one is nested in.
+    level: usize,
     row: Option<(RowId, RecordRef<'r>)>,
+    /// Whether the row is the NULL row an outer join adds when nothing
+    /// matches: every column, the rowid too, reads NULL.
+    nulls: bool,
+    /// Per column of the table: merged by `USING` or `NATURAL` into a
+    /// column of a table to its left, so `*` skips it.
+    merged: &'x [bool],
     /// For a row whose record spills and was read from its local bytes:
     /// the rest of it.
     spill: Option<&'r Spill<'r, A>>,
@@ -168,7 +178,10 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
             alloc,
             params,
             table: None,
+            level: 0,
             row: None,
+            nulls: false,
+            merged: &[],
             spill: None,
             random,
             aggregated: None,
@@ -191,7 +204,10 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
             alloc: self.alloc.clone(),
             params: self.params,
             table: self.table,
+            level: self.level,
             row: self.row,
+            nulls: self.nulls,
+            merged: self.merged,
             spill: self.spill,
             random: self.random,
             aggregated: Some(aggregated),
@@ -205,11 +221,25 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
         self
     }
 
+    /// The context with its table at `level` of the statement's `FROM`,
+    /// the columns flagged in `merged` merged into a table to its left.
+    pub fn at_level(mut self, level: usize, merged: &'x [bool]) -> Self {
+        self.level = level;
+        self.merged = merged;
+        self
+    }
+
     /// The context on row `rowid`, whose record is `record`.
     #[inline]
     pub fn on_row(&mut self, rowid: RowId, record: RecordRef<'r>) {
         self.row = Some((rowid, record));
         self.spill = None;
+    }
+
+    /// The context on the NULL row of an outer join.
+    pub fn on_nulls(&mut self) {
+        self.row = None;
+        self.nulls = true;
     }
 
     /// The context on row `rowid`, whose record spills and was read
@@ -239,6 +269,9 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
     /// value comes from (the rowid, a default).
     pub fn shape_at(&self, pos: ColumnPos) -> Result<Option<(ValueType, usize)>> {
         let (table, _) = self.table.as_ref().ok_or(Error::Sql("no such column"))?;
+        if self.nulls {
+            return Ok(Some((ValueType::Null, 0)));
+        }
         let Some((_, record)) = self.row.as_ref() else {
             return self.no_row().map(|_| None);
         };
@@ -274,11 +307,14 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
     #[inline(always)]
     fn lookup(&self, column: &ColumnRef<'_>) -> Result<Found<'x, A>> {
         if let Some((table, alias)) = self.table.as_ref() {
-            if let Some(pos) = column.binding.get() {
-                return Ok(Found::Here(table, pos));
-            }
-            if let Some(pos) = resolve(table, alias.as_ref(), column) {
-                return Ok(Found::Here(table, pos));
+            match column.binding.get() {
+                Some((level, pos)) if level == self.level => return Ok(Found::Here(table, pos)),
+                Some(_) => {}
+                None => {
+                    if let Some(pos) = resolve(table, alias.as_ref(), column) {
+                        return Ok(Found::Here(table, pos));
+                    }
+                }
             }
         }
         match self.env.and_then(|e| e.outer) {
@@ -325,20 +361,91 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
     #[cold]
     fn no_row(&self) -> Result<ValueRef<'_>> {
         match self.aggregated {
+            _ if self.nulls => Ok(ValueRef::Null),
             Some(_) => Ok(ValueRef::Null),
             None => Err(Error::Sql("a column is used where no row is current")),
         }
     }
 
     /// Whether `column` names a column of the row a subquery runs
-    /// against rather than one of this context's table.
+    /// against rather than one of the statement's tables.
     pub fn reads_outer(&self, column: &ColumnRef<'_>) -> bool {
-        matches!(self.lookup(column), Ok(Found::Outer(_)))
+        // A bound column is one of the statement's own tables, at this
+        // level or one of a join above it.
+        column.binding.get().is_none() && matches!(self.lookup(column), Ok(Found::Outer(_)))
     }
 
     /// The table in scope, if any.
     pub fn table(&self) -> Option<&'x TableInfo<A>> {
         self.table.as_ref().map(|(t, _)| *t)
+    }
+
+    /// Hands `visit` the values of the current row that `*` stands for
+    /// (`t.*` when `table` names one): the columns of each table of the
+    /// statement's `FROM` in order, those merged by `USING` skipped.
+    pub fn each_star(
+        &self,
+        table: Option<&Ident<'_>>,
+        visit: &mut dyn FnMut(ValueRef<'_>) -> Result<()>,
+    ) -> Result<()> {
+        let mut seen = false;
+        self.star_here(table, &mut seen, visit)?;
+        match (table, seen) {
+            (_, true) | (None, _) => Ok(()),
+            (Some(_), false) => Err(Error::Sql("no such table")),
+        }
+    }
+
+    /// [`Self::each_star`] over this level and those it is nested in;
+    /// `seen` records whether `table` named one.
+    fn star_here(
+        &self,
+        table: Option<&Ident<'_>>,
+        seen: &mut bool,
+        visit: &mut dyn FnMut(ValueRef<'_>) -> Result<()>,
+    ) -> Result<()> {
+        if self.level > 0 {
+            let outer = self
+                .env
+                .and_then(|e| e.outer)
+                .ok_or(Error::Misuse("a joined row without the rows above it"))?;
+            outer.star_in(table, seen, visit)?;
+        }
+        let Some((info, alias)) = self.table.as_ref() else {
+            return match table {
+                Some(_) => Ok(()),
+                None => Err(Error::Sql("no tables specified")),
+            };
+        };
+        if let Some(name) = table {
+            let named = match alias {
+                Some(a) => a.as_str().is_some_and(|a| name.eq_ignore_ascii_case(a)),
+                None => name.eq_ignore_ascii_case(&info.name),
+            };
+            if !named || *seen {
+                return Ok(());
+            }
+            *seen = true;
+        }
+        for i in 0..info.column_count() {
+            if table.is_none() && self.merged.get(i).copied().unwrap_or(false) {
+                continue;
+            }
+            visit(self.column_at(ColumnPos::Column(i))?)?;
+        }
+        Ok(())
+    }
+
+    /// The value at `pos` in the current row of the table at `level` of
+    /// the statement's `FROM`: this context's, or one it is nested in.
+    pub fn column_of(&self, level: usize, pos: ColumnPos) -> Result<ValueRef<'_>> {
+        if level == self.level {
+            return self.column_at(pos);
+        }
+        match self.env.and_then(|e| e.outer) {
+            Some(outer) if level < self.level => outer.column_in(level, pos),
+            _ => Err(Error::Sql("no such column")),
+        }
     }
 }
 
@@ -384,6 +491,19 @@ impl<A: Allocator + Clone> EvalContext<A> for RowContext<'_, '_, A> {
             Ok(Found::Outer(outer)) => outer.column_collation(column),
             _ => Collation::Binary,
         }
+    }
+
+    fn column_in(&self, level: usize, pos: ColumnPos) -> Result<ValueRef<'_>> {
+        self.column_of(level, pos)
+    }
+
+    fn star_in(
+        &self,
+        table: Option<&Ident<'_>>,
+        seen: &mut bool,
+        visit: &mut dyn FnMut(ValueRef<'_>) -> Result<()>,
+    ) -> Result<()> {
+        self.star_here(table, seen, visit)
     }
 
     fn has_column(&self, column: &ColumnRef<'_>) -> bool {

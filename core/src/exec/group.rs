@@ -37,16 +37,16 @@ use crate::alloc::{Allocator, Box, Vec};
 use crate::record::{Collation, ValueRef, compare_values};
 use crate::sort::{Budget, Current, Row, SortKey, Sorter};
 use crate::sql::eval::{EvalContext, Value, evaluate, truth};
-use crate::sql::{ColumnPos, FunctionArgs, Ident, OrderingTerm, ResultColumn, SelectBody};
-use crate::{ByClause, Error, Result, RowId};
+use crate::sql::{FunctionArgs, Ident, OrderingTerm, ResultColumn, SelectBody};
+use crate::{ByClause, Error, Result};
 
 use super::aggregate::{Acc, Step, feed};
 use super::calls::{Calls, Input};
 use super::context::{Aggregated, RowContext};
 use super::distinct::{DistinctInput, DistinctValues};
 use super::ordered::{Ordered, Shape, SortEnv};
-use super::select::{Query, from_of, matches};
-use super::source::Source;
+use super::rows::Rows;
+use super::select::{Query, alias_of, matches};
 use super::terms::{Term, resolve_terms};
 use super::{Env, order};
 
@@ -70,7 +70,7 @@ struct Sorts<'p, P: Platform, A: Allocator + Clone> {
 /// The rows of the aggregate query `select`, filtered by `HAVING`, made
 /// distinct, sorted, offset and limited.
 pub(crate) fn run<P: Platform, A: Allocator + Clone>(
-    source: &mut Source<'_, P, A>,
+    source: &mut Rows<'_, P, A>,
     order_by: &[OrderingTerm<'_, A>],
     body: &SelectBody<'_, A>,
     env: Env<'_, A>,
@@ -79,31 +79,38 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     remaining: Option<u64>,
 ) -> Result<Query<P::File, A>> {
     let alloc = env.alloc.clone();
-    let alias = from_of(body)?.and_then(|(_, a)| a);
+    let alias = alias_of(body);
     let width = body.group_by.len();
-    let group_keys = resolve_terms(
-        body.group_by.iter(),
-        ByClause::Group,
-        body,
-        source.info(),
-        alias.as_ref(),
-        alloc.clone(),
-    )?;
-    let order_keys = resolve_terms(
-        order_by.iter().map(|t| &t.expr),
-        ByClause::Order,
-        body,
-        source.info(),
-        alias.as_ref(),
-        alloc.clone(),
-    )?;
+    let (group_keys, order_keys) = {
+        let scope = source.scope(alias.as_ref());
+        let group_keys = resolve_terms(
+            body.group_by.iter(),
+            ByClause::Group,
+            body,
+            &scope,
+            alloc.clone(),
+        )?;
+        let order_keys = resolve_terms(
+            order_by.iter().map(|t| &t.expr),
+            ByClause::Order,
+            body,
+            &scope,
+            alloc.clone(),
+        )?;
+        (group_keys, order_keys)
+    };
     let mut collations = Vec::try_with_capacity_in(width, alloc.clone())?;
-    let calls = source.with_table(env, alias, |ctx| {
-        for key in group_keys.iter() {
-            collations.try_push(key.collation(body, ctx)?)?;
-        }
-        Calls::find(order_by, body, ctx)
-    })?;
+    let mut outputs = Vec::new_in(alloc.clone());
+    let calls = {
+        let scope = source.scope(alias.as_ref());
+        source.with_table(env, alias, |ctx| {
+            for key in group_keys.iter() {
+                collations.try_push(key.collation(ctx)?)?;
+            }
+            order::output_collations(body, &scope, ctx, &mut outputs)?;
+            Calls::find(order_by, body, ctx)
+        })?
+    };
     let distinct = calls.aggregates.iter().any(|a| a.input == Input::Distinct);
     let half = sort.budget.half();
     // A DISTINCT aggregate is fed on the rows its values came from, in
@@ -150,6 +157,8 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     };
     let mut group = Group {
         body,
+        alias,
+        outputs,
         order_by,
         group_keys: &group_keys,
         order_keys: &order_keys,
@@ -159,7 +168,9 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         distinct: None,
         picks: calls.picks_rows(),
         last_step: Step::Set,
-        bare: None,
+        bare: false,
+        bare_at: Vec::new_in(alloc.clone()),
+        position: Vec::new_in(alloc.clone()),
         rows: output,
         closed: 0,
         out: Vec::new_in(alloc.clone()),
@@ -189,20 +200,22 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
 /// Feeds `group` the rows that pass `WHERE` as the scan reads them, and
 /// closes it.
 fn one_group<P: Platform, A: Allocator + Clone>(
-    source: &mut Source<'_, P, A>,
+    source: &mut Rows<'_, P, A>,
     body: &SelectBody<'_, A>,
     env: Env<'_, A>,
     alias: Option<Ident<'_>>,
     group: &mut Group<'_, '_, '_, '_, P, A>,
 ) -> Result<()> {
     let mut seq: i64 = 0;
-    while source.advance()? {
-        let rowid = source.rowid()?;
+    let exact = source.exact();
+    while source.advance(env, body)? {
+        group.position.clear();
+        source.push_position(&mut group.position)?;
         source.with_row(env, alias, |ctx| {
-            if !matches(body, ctx)? {
+            if !exact && !matches(body, ctx)? {
                 return Ok(());
             }
-            group.feed(ctx, rowid, seq)?;
+            group.feed(ctx, seq)?;
             seq += 1;
             Ok(())
         })?;
@@ -215,7 +228,7 @@ fn one_group<P: Platform, A: Allocator + Clone>(
 /// each group to `group` and closes it. Without `GROUP BY`, the one group
 /// is closed even when it has no row.
 fn groups<'p, P: Platform, A: Allocator + Clone>(
-    source: &mut Source<'_, P, A>,
+    source: &mut Rows<'_, P, A>,
     body: &SelectBody<'_, A>,
     env: Env<'_, A>,
     alias: Option<Ident<'_>>,
@@ -228,21 +241,26 @@ fn groups<'p, P: Platform, A: Allocator + Clone>(
     let keys = entry_keys(collations, alloc.clone())?;
     let mut entries = Sorter::new(sorts.platform, keys, sorts.share, alloc.clone());
     let mut seq: i64 = 0;
-    while source.advance()? {
-        let rowid = source.rowid()?;
+    let exact = source.exact();
+    let at = source.position_width();
+    while source.advance(env, body)? {
+        let mut position = Vec::try_with_capacity_in(at, alloc.clone())?;
+        source.push_position(&mut position)?;
         let entry = source.with_row(env, alias, |ctx| {
-            if !matches(body, ctx)? {
+            if !exact && !matches(body, ctx)? {
                 return Ok(None);
             }
-            let mut entry = Vec::try_with_capacity_in(width + 2, alloc.clone())?;
+            let mut entry = Vec::try_with_capacity_in(width + 1 + at, alloc.clone())?;
             for key in group.group_keys.iter() {
-                entry.try_push(key.evaluate(body, ctx)?)?;
+                entry.try_push(key.evaluate(ctx)?)?;
             }
             if let Some(input) = sorts.distinct.as_mut() {
                 push_distinct(group.calls, input, seq, &entry, ctx)?;
             }
             entry.try_push(Value::Integer(seq))?;
-            entry.try_push(Value::Integer(rowid.get()))?;
+            for value in position.drain(..) {
+                entry.try_push(value)?;
+            }
             Ok(Some(entry))
         })?;
         if let Some(entry) = entry {
@@ -260,10 +278,15 @@ fn groups<'p, P: Platform, A: Allocator + Clone>(
     let mut started = false;
     while entries.advance()? {
         let entry = entries.current()?;
-        let (seq, rowid) = match (entry.column(width)?, entry.column(width + 1)?) {
-            (ValueRef::Integer(s), ValueRef::Integer(r)) => (s, RowId::new(r)),
-            _ => return Err(Error::Misuse("a group entry without its rowid")),
+        let ValueRef::Integer(seq) = entry.column(width)? else {
+            return Err(Error::Misuse("a group entry without its number"));
         };
+        group.position.clear();
+        for j in 0..at {
+            group
+                .position
+                .try_push(Value::scalar(entry.column(width + 1 + j)?))?;
+        }
         if !(started && same_group(&entry, &keys, collations)?) {
             if started {
                 close(source, env, alias, group)?;
@@ -272,10 +295,10 @@ fn groups<'p, P: Platform, A: Allocator + Clone>(
             copy_keys(&entry, width, &mut keys, &alloc)?;
             started = true;
         }
-        if !source.seek_rowid(rowid)? {
-            return Err(Error::Misuse("a grouped row vanished"));
+        if !source.seek(&group.position)? {
+            return Err(Error::corrupt_file("a grouped row is gone from its table"));
         }
-        source.with_row(env, alias, |ctx| group.feed(ctx, rowid, seq))?;
+        source.with_row(env, alias, |ctx| group.feed(ctx, seq))?;
     }
     if started || width == 0 {
         close(source, env, alias, group)?;
@@ -311,20 +334,18 @@ fn push_distinct<P: Platform, A: Allocator + Clone>(
 
 /// Closes `group` on the row its bare columns read.
 fn close<P: Platform, A: Allocator + Clone>(
-    source: &mut Source<'_, P, A>,
+    source: &mut Rows<'_, P, A>,
     env: Env<'_, A>,
     alias: Option<Ident<'_>>,
     group: &mut Group<'_, '_, '_, '_, P, A>,
 ) -> Result<()> {
-    match group.bare {
-        Some(rowid) => {
-            if !source.seek_rowid(rowid)? {
-                return Err(Error::Misuse("a grouped row vanished"));
-            }
-            source.with_row(env, alias, |ctx| group.close(ctx))
-        }
-        None => source.with_table(env, alias, |ctx| group.close(ctx)),
+    if !group.bare {
+        return source.with_table(env, alias, |ctx| group.close(ctx));
     }
+    if !source.seek(&group.bare_at)? {
+        return Err(Error::corrupt_file("a grouped row is gone from its table"));
+    }
+    source.with_row(env, alias, |ctx| group.close(ctx))
 }
 
 /// The sort keys of group entries: the group keys with `collations`,
@@ -386,6 +407,10 @@ enum Output<'p, P: Platform, A: Allocator + Clone> {
 /// The group being aggregated, and the rows of those closed.
 struct Group<'g, 'q, 'a, 'p, P: Platform, A: Allocator + Clone> {
     body: &'g SelectBody<'a, A>,
+    /// The alias of the one table the query reads, if it reads one.
+    alias: Option<Ident<'a>>,
+    /// The collation of each output column.
+    outputs: Vec<Collation, A>,
     order_by: &'g [OrderingTerm<'a, A>],
     /// The `GROUP BY` terms, resolved.
     group_keys: &'g [Term<'q, 'a, A>],
@@ -404,8 +429,12 @@ struct Group<'g, 'q, 'a, 'p, P: Platform, A: Allocator + Clone> {
     /// register, which a row that feeds none (each a duplicate for its
     /// `DISTINCT`) leaves as it was.
     last_step: Step,
-    /// The row the bare columns read, once the group has one.
-    bare: Option<RowId>,
+    /// Whether the group has a row for its bare columns to read.
+    bare: bool,
+    /// Where that row is (see `Rows::push_position`).
+    bare_at: Vec<Value<A>, A>,
+    /// Where the row being fed is.
+    position: Vec<Value<A>, A>,
     rows: Output<'p, P, A>,
     /// Result rows made so far: the next one's sequence number.
     closed: i64,
@@ -421,14 +450,15 @@ impl<P: Platform, A: Allocator + Clone> Group<'_, '_, '_, '_, P, A> {
         for _ in self.calls.aggregates.iter() {
             self.accs.try_push(Acc::new())?;
         }
-        self.bare = None;
+        self.bare = false;
         self.last_step = Step::Set;
         Ok(())
     }
 
-    /// Adds the current row, `rowid`, numbered `seq`, to the group: to
-    /// each `DISTINCT` aggregate, its value when the row has one kept.
-    fn feed(&mut self, ctx: &RowContext<'_, '_, A>, rowid: RowId, seq: i64) -> Result<()> {
+    /// Adds the current row (at `self.position`), numbered `seq`, to the
+    /// group: to each `DISTINCT` aggregate, its value when the row has
+    /// one kept.
+    fn feed(&mut self, ctx: &RowContext<'_, '_, A>, seq: i64) -> Result<()> {
         let alloc = ctx.allocator();
         let aggregates = self.calls.aggregates.iter().zip(self.accs.iter_mut());
         for (i, (aggregate, acc)) in aggregates.enumerate() {
@@ -449,10 +479,14 @@ impl<P: Platform, A: Allocator + Clone> Group<'_, '_, '_, '_, P, A> {
         let load = if self.picks {
             self.last_step == Step::Set
         } else {
-            self.bare.is_none()
+            !self.bare
         };
         if load {
-            self.bare = Some(rowid);
+            self.bare = true;
+            self.bare_at.clear();
+            for value in self.position.iter() {
+                self.bare_at.try_push(Value::scalar(value.as_ref()))?;
+            }
         }
         Ok(())
     }
@@ -479,12 +513,15 @@ impl<P: Platform, A: Allocator + Clone> Group<'_, '_, '_, '_, P, A> {
             match column {
                 ResultColumn::Expr { expr, .. } => self.out.try_push(evaluate(expr, &ctx)?)?,
                 ResultColumn::Star | ResultColumn::TableStar(_) => {
-                    let table = ctx.table().ok_or(Error::Sql("no tables specified"))?;
-                    for i in 0..table.column_count() {
-                        let value = ctx.column_at(ColumnPos::Column(i))?;
-                        self.out
-                            .try_push(Value::try_from_ref(value, ctx.allocator())?)?;
-                    }
+                    let named = match column {
+                        ResultColumn::TableStar(name) => Some(name),
+                        _ => None,
+                    };
+                    let out = &mut self.out;
+                    ctx.each_star(named, &mut |value| {
+                        out.try_push(Value::try_from_ref(value, ctx.allocator())?)?;
+                        Ok(())
+                    })?;
                 }
             }
         }
@@ -499,16 +536,16 @@ impl<P: Platform, A: Allocator + Clone> Group<'_, '_, '_, '_, P, A> {
         let terms = self.order_by;
         if !rows.is_started() {
             for key in self.order_keys.iter() {
-                self.collations.try_push(key.collation(self.body, &ctx)?)?;
+                self.collations.try_push(key.collation(&ctx)?)?;
             }
-            let mut outputs = Vec::new_in(ctx.allocator());
-            order::output_collations(self.body, &ctx, &mut outputs)?;
-            rows.start(terms, &self.collations, &outputs)?;
+            rows.start(terms, &self.collations, &self.outputs)?;
         }
         let seq = self.closed;
         let mut row = Vec::try_with_capacity_in(terms.len() + 1 + self.out.len(), ctx.allocator())?;
         for key in self.order_keys.iter() {
-            row.try_push(order::sort_key(key, self.body, &ctx, &self.out)?)?;
+            row.try_push(order::sort_key(
+                key, self.body, self.alias, &ctx, &self.out,
+            )?)?;
         }
         row.try_push(Value::Integer(seq))?;
         for value in self.out.drain(..) {

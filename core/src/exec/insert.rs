@@ -26,6 +26,7 @@ use super::Env;
 use super::check::columns_exist_within;
 use super::checks::Checks;
 use super::rowids::Rowids;
+use super::scope::One;
 use super::select::{self, assign, load_table};
 use super::store::{Rules, is_zeroblob_call, store_row};
 use super::subquery::{Runner, holds_subquery};
@@ -106,7 +107,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             return Err(Error::Sql("values count does not match the columns"));
         }
         for expr in row.iter() {
-            columns_exist_within(expr, None, None, Some(env))?;
+            columns_exist_within(expr, &One::new(None, None), Some(env))?;
         }
         if untargeted {
             set_defaults(&table, &mut values, &targets, &alloc)?;

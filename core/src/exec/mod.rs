@@ -15,6 +15,9 @@
 //! - `source`: [`Source`](source::Source), the rows of a table a plan
 //!   visits (or the one empty row of a query without `FROM`), read
 //!   through a table cursor;
+//! - `join`: the nested loops over the tables of a `FROM` with joins;
+//!   `rows`: one table or a join, as a query body reads them; `scope`:
+//!   how names resolve among the tables of a `FROM`;
 //! - `select`, `group`, `order`: queries; `compound`, `UNION [ALL]`,
 //!   `INTERSECT` and `EXCEPT` between them; `ordered`, the sorting stage
 //!   of `ORDER BY`, `DISTINCT` and `GROUP BY` (over `crate::sort`);
@@ -56,6 +59,7 @@ pub(crate) mod ddl;
 pub(crate) mod distinct;
 pub(crate) mod group;
 pub(crate) mod insert;
+pub(crate) mod join;
 pub(crate) mod order;
 pub(crate) mod ordered;
 pub(crate) mod plan;
@@ -63,6 +67,8 @@ pub(crate) mod pragma;
 pub(crate) mod pragma_foreign_keys;
 pub(crate) mod pragma_indexes;
 pub(crate) mod rowids;
+pub(crate) mod rows;
+pub(crate) mod scope;
 pub(crate) mod select;
 pub(crate) mod source;
 pub(crate) mod store;

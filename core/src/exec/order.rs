@@ -17,20 +17,21 @@ use boundlite_platform::Platform;
 use crate::alloc::{Allocator, TryClone, Vec};
 use crate::record::Collation;
 use crate::sql::eval::{Value, evaluate, explicit_collation};
-use crate::sql::{Expr, OrderingTerm, ResultColumn, SelectBody};
-use crate::{ByClause, Error, Result};
+use crate::sql::{Expr, Ident, OrderingTerm, ResultColumn, SelectBody};
+use crate::{ByClause, Result};
 
 use super::Env;
 use super::context::RowContext;
 use super::ordered::{Ordered, Shape, SortEnv, SortedQuery};
-use super::select::{from_of, matches, output};
-use super::source::Source;
+use super::rows::Rows;
+use super::scope::{One, Scope, each_star_column, star_level};
+use super::select::{alias_of, matches, output};
 use super::terms::{Aliased, Term, resolve_terms};
 
 /// The rows of the query whose body is `body`, sorted by `terms`, offset
 /// and limited.
 pub(crate) fn run<P: Platform, A: Allocator + Clone>(
-    source: &mut Source<'_, P, A>,
+    source: &mut Rows<'_, P, A>,
     terms: &[OrderingTerm<'_, A>],
     body: &SelectBody<'_, A>,
     env: Env<'_, A>,
@@ -39,15 +40,26 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     remaining: Option<u64>,
 ) -> Result<SortedQuery<P::File, A>> {
     let alloc = env.alloc.clone();
-    let alias = from_of(body)?.and_then(|(_, a)| a);
-    let keys = resolve_terms(
-        terms.iter().map(|t| &t.expr),
-        ByClause::Order,
-        body,
-        source.info(),
-        alias.as_ref(),
-        alloc.clone(),
-    )?;
+    let alias = alias_of(body);
+    let mut collations = Vec::try_with_capacity_in(terms.len(), alloc.clone())?;
+    let mut outputs = Vec::new_in(alloc.clone());
+    let keys = {
+        let scope = source.scope(alias.as_ref());
+        let keys = resolve_terms(
+            terms.iter().map(|t| &t.expr),
+            ByClause::Order,
+            body,
+            &scope,
+            alloc.clone(),
+        )?;
+        source.with_table(env, alias, |ctx| {
+            for key in keys.iter() {
+                collations.try_push(key.collation(ctx)?)?;
+            }
+            output_collations(body, &scope, ctx, &mut outputs)
+        })?;
+        keys
+    };
     let shape = Shape {
         terms: terms.len(),
         distinct: body.distinct,
@@ -56,26 +68,21 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     };
     let mut ordered = Ordered::new(sort, shape, alloc.clone());
     let mut out = Vec::new_in(alloc.clone());
-    let mut collations = Vec::try_with_capacity_in(terms.len(), alloc.clone())?;
-    let mut outputs = Vec::new_in(alloc.clone());
     let mut seq: i64 = 0;
-    while source.advance()? {
+    let exact = source.exact();
+    while source.advance(env, body)? {
         let row = source.with_row(env, alias, |ctx| {
-            if !matches(body, ctx)? {
+            if !exact && !matches(body, ctx)? {
                 return Ok(None);
             }
             output(body, ctx, &mut out)?;
             if !ordered.is_started() {
-                for key in keys.iter() {
-                    collations.try_push(key.collation(body, ctx)?)?;
-                }
-                output_collations(body, ctx, &mut outputs)?;
                 ordered.start(terms, &collations, &outputs)?;
             }
             let width = terms.len() + 1 + out.len();
             let mut row = Vec::try_with_capacity_in(width, alloc.clone())?;
             for key in keys.iter() {
-                row.try_push(sort_key(key, body, ctx, &out)?)?;
+                row.try_push(sort_key(key, body, alias, ctx, &out)?)?;
             }
             row.try_push(Value::Integer(seq))?;
             for value in out.drain(..) {
@@ -96,22 +103,28 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
 /// with them.
 pub(crate) fn output_collations<A: Allocator + Clone>(
     body: &SelectBody<'_, A>,
+    scope: &dyn Scope<A>,
     ctx: &RowContext<'_, '_, A>,
     into: &mut Vec<Collation, A>,
 ) -> Result<()> {
     into.clear();
     for column in body.columns.iter() {
-        match column {
+        let only = match column {
             ResultColumn::Expr { expr, .. } => {
                 into.try_push(expr_collation(expr, ctx)?)?;
+                continue;
             }
-            ResultColumn::Star | ResultColumn::TableStar(_) => {
-                let table = ctx.table().ok_or(Error::Sql("no tables specified"))?;
-                for column in table.columns.columns.iter() {
-                    into.try_push(column.collation.unwrap_or_default())?;
-                }
-            }
-        }
+            ResultColumn::TableStar(name) => Some(star_level(scope, name)?),
+            ResultColumn::Star => None,
+        };
+        each_star_column(scope, only, &mut |level, i| {
+            let collation = scope
+                .table(level)
+                .and_then(|t| t.columns.columns.get(i))
+                .and_then(|c| c.collation)
+                .unwrap_or_default();
+            Ok(into.try_push(collation)?)
+        })?;
     }
     Ok(())
 }
@@ -138,6 +151,7 @@ pub(crate) fn expr_collation<A: Allocator + Clone>(
 pub(crate) fn sort_key<A: Allocator + Clone>(
     term: &Term<'_, '_, A>,
     body: &SelectBody<'_, A>,
+    alias: Option<Ident<'_>>,
     ctx: &RowContext<'_, '_, A>,
     out: &[Value<A>],
 ) -> Result<Value<A>> {
@@ -149,6 +163,9 @@ pub(crate) fn sort_key<A: Allocator + Clone>(
                 row: ctx,
                 body,
                 out,
+                // Over a join every column of its tables is bound: an
+                // unbound name is no table's, and may be an alias.
+                scope: &One::new(ctx.table(), alias.as_ref()),
             },
         ),
     }

@@ -37,9 +37,12 @@ use core::fmt;
 use crate::alloc::Allocator;
 use crate::record::ValueRef;
 use crate::schema::ColumnSource;
-use crate::sql::eval::affinity::{apply_comparison_affinity, numeric_affinity};
+use crate::sql::eval::EvalContext;
+use crate::sql::eval::affinity::{
+    apply_comparison_affinity, comparison_affinity, numeric_affinity,
+};
 use crate::sql::eval::{Value, evaluate, evaluate_then};
-use crate::sql::{Between, BinaryOp, ColumnPos, Expr, Ident, Indexed};
+use crate::sql::{Affinity, Between, BinaryOp, ColumnPos, ColumnRef, Expr, Ident, Indexed};
 use crate::{Result, RowId};
 
 use super::context::{RowContext, resolve};
@@ -183,6 +186,61 @@ impl<'t, A: Allocator> Describe<'t, A> {
     }
 }
 
+/// The table a plan is for, as a statement's names see it: called
+/// `alias`, at `level` of its `FROM`. Tables at lower levels are the
+/// outer loops of a join: their columns are bounds here, known when the
+/// plan is chosen.
+pub(crate) struct Here<'t, 'n, A: Allocator> {
+    /// The table.
+    pub table: &'t TableInfo<A>,
+    /// Its alias.
+    pub alias: Option<&'n Ident<'n>>,
+    /// Its level.
+    pub level: usize,
+}
+
+// By hand: a derive would ask `A: Copy`, but only references are copied.
+impl<A: Allocator> Clone for Here<'_, '_, A> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<A: Allocator> Copy for Here<'_, '_, A> {}
+
+impl<A: Allocator> Here<'_, '_, A> {
+    /// Where `column` points in the table, if it names one of its
+    /// columns: as the name check bound it, else by name.
+    fn pos(&self, column: &ColumnRef<'_>) -> Option<ColumnPos> {
+        match column.binding.get() {
+            Some((level, pos)) => (level == self.level).then_some(pos),
+            None => resolve(self.table, self.alias, column),
+        }
+    }
+
+    /// Whether `expr` has one value for every row of the table: it reads
+    /// no column but those of outer loops (and calls no function, whose
+    /// value might change from row to row, as `random()` does).
+    fn fixed<B: Allocator>(&self, expr: &Expr<'_, B>) -> bool {
+        match expr {
+            Expr::Literal(_) | Expr::Param(_) => true,
+            Expr::Column(c) => self.outer(c),
+            Expr::Unary(_, inner) => self.fixed(inner),
+            Expr::Binary(b) => self.fixed(&b.lhs) && self.fixed(&b.rhs),
+            Expr::Cast(c) => self.fixed(&c.expr),
+            _ => false,
+        }
+    }
+
+    /// Whether `column` is bound to a table of an outer loop.
+    fn outer(&self, column: &ColumnRef<'_>) -> bool {
+        column
+            .binding
+            .get()
+            .is_some_and(|(level, _)| level < self.level)
+    }
+}
+
 /// A comparison of the rowid with a bound.
 #[derive(Debug, Clone, Copy)]
 enum Op {
@@ -231,23 +289,23 @@ impl Indexes {
     }
 }
 
-/// The plan for `where_clause` over `table` (called `alias`), evaluating
-/// bounds in `ctx`.
+/// The plan for `where_clause` over the table `here`, evaluating bounds
+/// in `ctx`.
 pub(crate) fn choose<A: Allocator + Clone>(
     where_clause: Option<&Expr<'_, A>>,
-    table: &TableInfo<A>,
-    alias: Option<&Ident<'_>>,
+    here: Here<'_, '_, A>,
     indexes: Indexes,
     ctx: &RowContext<'_, '_, A>,
 ) -> Result<Access<A>> {
+    let table = here.table;
     let mut plan = Plan::Scan;
     let mut key = None;
     let mut high = None;
     let mut folded = where_clause.is_none();
     if let Some(clause) = where_clause {
-        folded = narrow(clause, table, alias, Some(ctx), &mut plan)?;
+        folded = narrow(clause, here, Some(ctx), &mut plan)?;
         if matches!(plan, Plan::Scan | Plan::RowidRange { .. }) {
-            if let Some((index, bound)) = index_term(clause, table, alias, indexes) {
+            if let Some((index, bound)) = index_term(clause, here, indexes, Some(ctx)) {
                 match seek_key(bound, table, index, ctx)? {
                     Some(value) => {
                         key = Some(value);
@@ -258,7 +316,7 @@ pub(crate) fn choose<A: Allocator + Clone>(
             }
         }
         if plan == Plan::Scan {
-            if let Some(term) = range_term(clause, table, alias, indexes) {
+            if let Some(term) = range_term(clause, here, indexes) {
                 let bound = |end: Option<(&Expr<'_, A>, bool)>| match end {
                     Some((expr, inclusive)) => Ok::<_, crate::Error>(Some((
                         seek_key(expr, table, term.index, ctx)?,
@@ -300,8 +358,11 @@ fn seek_key<A: Allocator + Clone>(
     index: usize,
     ctx: &RowContext<'_, '_, A>,
 ) -> Result<Option<Value<A>>> {
-    let affinity = column_affinity(table, index);
-    let alloc = crate::sql::eval::EvalContext::allocator(ctx);
+    let mut affinity = column_affinity(table, index);
+    if let Some(c) = bound.as_column() {
+        affinity = comparison_affinity(affinity, Some(ctx.column_affinity(c)));
+    }
+    let alloc = ctx.allocator();
     // Borrowed until coerced, so the key is copied once.
     evaluate_then(bound, ctx, |value| {
         let value = apply_comparison_affinity(value, affinity);
@@ -316,20 +377,19 @@ fn seek_key<A: Allocator + Clone>(
 /// to be (what `EXPLAIN QUERY PLAN` shows before parameters are bound).
 pub(crate) fn shape<A: Allocator + Clone>(
     where_clause: Option<&Expr<'_, A>>,
-    table: &TableInfo<A>,
-    alias: Option<&Ident<'_>>,
+    here: Here<'_, '_, A>,
     indexes: Indexes,
 ) -> Result<Plan> {
     let mut plan = Plan::Scan;
     if let Some(clause) = where_clause {
-        narrow(clause, table, alias, None, &mut plan)?;
+        narrow(clause, here, None, &mut plan)?;
         if matches!(plan, Plan::Scan | Plan::RowidRange { .. }) {
-            if let Some((index, _)) = index_term(clause, table, alias, indexes) {
+            if let Some((index, _)) = index_term(clause, here, indexes, None) {
                 plan = Plan::IndexEq { index };
             }
         }
         if plan == Plan::Scan {
-            if let Some(term) = range_term(clause, table, alias, indexes) {
+            if let Some(term) = range_term(clause, here, indexes) {
                 plan = Plan::IndexRange {
                     index: term.index,
                     low: term.low.map(|(_, inclusive)| inclusive),
@@ -356,28 +416,27 @@ struct RangeTerm<'e, 'a, A: Allocator> {
 /// bound AND bound`.
 fn range_term<'e, 'a, A: Allocator>(
     expr: &'e Expr<'a, A>,
-    table: &TableInfo<A>,
-    alias: Option<&Ident<'_>>,
+    here: Here<'_, '_, A>,
     indexes: Indexes,
 ) -> Option<RangeTerm<'e, 'a, A>> {
     let mut found = None;
-    collect_range(expr, table, alias, indexes, &mut found);
+    collect_range(expr, here, indexes, &mut found);
     found
 }
 
 /// Adds the range terms among the `AND` terms of `expr` to `found`.
 fn collect_range<'e, 'a, A: Allocator>(
     expr: &'e Expr<'a, A>,
-    table: &TableInfo<A>,
-    alias: Option<&Ident<'_>>,
+    here: Here<'_, '_, A>,
     indexes: Indexes,
     found: &mut Option<RangeTerm<'e, 'a, A>>,
 ) {
+    let table = here.table;
     type End<'e, 'a, A> = Option<(&'e Expr<'a, A>, bool)>;
     let (column, low, high): (_, End<'e, 'a, A>, End<'e, 'a, A>) = match expr {
         Expr::Binary(b) if b.op == BinaryOp::And => {
-            collect_range(&b.lhs, table, alias, indexes, found);
-            collect_range(&b.rhs, table, alias, indexes, found);
+            collect_range(&b.lhs, here, indexes, found);
+            collect_range(&b.rhs, here, indexes, found);
             return;
         }
         Expr::Binary(b) => {
@@ -417,8 +476,7 @@ fn collect_range<'e, 'a, A: Allocator>(
         }
         _ => return,
     };
-    let Some(ColumnPos::Column(i)) = column.as_column().and_then(|c| resolve(table, alias, c))
-    else {
+    let Some(ColumnPos::Column(i)) = column.as_column().and_then(|c| here.pos(c)) else {
         return;
     };
     match found {
@@ -467,16 +525,17 @@ fn seekable_index<A: Allocator>(table: &TableInfo<A>, i: usize, indexes: Indexes
 /// bound` (either way round) on the first column of an index whose
 /// collation there is the column's; the index's position and the bound.
 /// Unique indexes are preferred, as they find at most one row.
-fn index_term<'e, 'a, A: Allocator>(
+fn index_term<'e, 'a, A: Allocator + Clone>(
     expr: &'e Expr<'a, A>,
-    table: &TableInfo<A>,
-    alias: Option<&Ident<'_>>,
+    here: Here<'_, '_, A>,
     indexes: Indexes,
+    ctx: Option<&RowContext<'_, '_, A>>,
 ) -> Option<(usize, &'e Expr<'a, A>)> {
+    let table = here.table;
     match expr {
         Expr::Binary(b) if b.op == BinaryOp::And => {
-            let left = index_term(&b.lhs, table, alias, indexes);
-            let right = index_term(&b.rhs, table, alias, indexes);
+            let left = index_term(&b.lhs, here, indexes, ctx);
+            let right = index_term(&b.rhs, here, indexes, ctx);
             let unique = |t: &Option<(usize, _)>| {
                 t.as_ref()
                     .and_then(|(i, _)| table.indexes.get(*i))
@@ -489,20 +548,65 @@ fn index_term<'e, 'a, A: Allocator>(
             }
         }
         Expr::Binary(b) if b.op == BinaryOp::Eq => {
-            let (column, bound) = if is_plain_bound(&b.rhs) {
-                (&b.lhs, &b.rhs)
-            } else if is_plain_bound(&b.lhs) {
-                (&b.rhs, &b.lhs)
+            let bound = |e: &Expr<'_, A>| is_plain_bound(e) || outer_column(e, here).is_some();
+            let (column, bound, left) = if bound(&b.rhs) {
+                (&b.lhs, &b.rhs, true)
+            } else if bound(&b.lhs) {
+                (&b.rhs, &b.lhs, false)
             } else {
                 return None;
             };
-            let ColumnPos::Column(i) = resolve(table, alias, column.as_column()?)? else {
+            let ColumnPos::Column(i) = here.pos(column.as_column()?)? else {
                 return None;
             };
-            seekable_index(table, i, indexes).map(|n| (n, bound))
+            let n = seekable_index(table, i, indexes)?;
+            match outer_column(bound, here) {
+                Some(outer) if !outer_bound_seeks(table, i, outer, left, ctx) => None,
+                _ => Some((n, bound)),
+            }
         }
         _ => None,
     }
+}
+
+/// The column of an outer loop `expr` is, if it is one.
+fn outer_column<'e, 'a, A: Allocator>(
+    expr: &'e Expr<'a, A>,
+    here: Here<'_, '_, A>,
+) -> Option<&'e ColumnRef<'a>> {
+    expr.as_column().filter(|c| here.outer(c))
+}
+
+/// Whether the index on the table's column `i` finds the rows of
+/// `column = outer` (`left`: the indexed column is written on the left)
+/// as the comparison keeps them, as SQLite's `sqlite3IndexAffinityOk`
+/// and collation rules decide: the comparison must not convert the
+/// column's values (only the key), and must compare with the column's
+/// own collation. Without a context (the plan's shape alone) both are
+/// taken to hold.
+fn outer_bound_seeks<A: Allocator + Clone>(
+    table: &TableInfo<A>,
+    i: usize,
+    outer: &ColumnRef<'_>,
+    left: bool,
+    ctx: Option<&RowContext<'_, '_, A>>,
+) -> bool {
+    let Some(ctx) = ctx else {
+        return true;
+    };
+    let own = table.meta.get(i).map_or(Affinity::Blob, |m| m.affinity);
+    let affinity_ok = match comparison_affinity(Some(own), Some(ctx.column_affinity(outer))) {
+        None | Some(Affinity::Blob) => true,
+        Some(Affinity::Text) => own == Affinity::Text,
+        Some(_) => matches!(own, Affinity::Integer | Affinity::Real | Affinity::Numeric),
+    };
+    let own_collation = table
+        .columns
+        .columns
+        .get(i)
+        .and_then(|c| c.collation)
+        .unwrap_or_default();
+    affinity_ok && (left || ctx.column_collation(outer) == own_collation)
 }
 
 /// Whether `expr` is a value with neither affinity nor collation of its
@@ -530,19 +634,19 @@ fn column_affinity<A: Allocator>(
 /// Narrows `plan` by the `AND` terms of `expr`.
 fn narrow<A: Allocator + Clone>(
     expr: &Expr<'_, A>,
-    table: &TableInfo<A>,
-    alias: Option<&Ident<'_>>,
+    here: Here<'_, '_, A>,
     ctx: Option<&RowContext<'_, '_, A>>,
     plan: &mut Plan,
 ) -> Result<bool> {
     let is_rowid = |e: &Expr<'_, A>| {
         e.as_column()
-            .is_some_and(|c| resolve(table, alias, c) == Some(ColumnPos::Rowid))
+            .is_some_and(|c| here.pos(c) == Some(ColumnPos::Rowid))
     };
+    let is_constant = |e: &Expr<'_, A>| here.fixed(e);
     match expr {
         Expr::Binary(b) if b.op == BinaryOp::And => {
-            let lhs = narrow(&b.lhs, table, alias, ctx, plan)?;
-            let rhs = narrow(&b.rhs, table, alias, ctx, plan)?;
+            let lhs = narrow(&b.lhs, here, ctx, plan)?;
+            let rhs = narrow(&b.rhs, here, ctx, plan)?;
             Ok(lhs && rhs)
         }
         Expr::Binary(b) => {
@@ -589,18 +693,6 @@ fn flip(op: Op) -> Op {
         Op::Le => Op::Ge,
         Op::Gt => Op::Lt,
         Op::Ge => Op::Le,
-    }
-}
-
-/// Whether `expr` reads no column (and calls no function, whose value
-/// might change from row to row, as `random()` does).
-fn is_constant<A: Allocator>(expr: &Expr<'_, A>) -> bool {
-    match expr {
-        Expr::Literal(_) | Expr::Param(_) => true,
-        Expr::Unary(_, inner) => is_constant(inner),
-        Expr::Binary(b) => is_constant(&b.lhs) && is_constant(&b.rhs),
-        Expr::Cast(c) => is_constant(&c.expr),
-        _ => false,
     }
 }
 

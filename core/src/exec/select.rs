@@ -12,17 +12,21 @@ use boundlite_platform::Platform;
 use crate::alloc::{Allocator, Box, String, Vec};
 use crate::record::ValueRef;
 use crate::sql::eval::affinity::numeric_affinity;
-use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition};
+use crate::sql::eval::{EvalContext, Value, any_node, evaluate, evaluate_condition};
 use crate::sql::{
-    ColumnPos, Ident, Indexed, OrderingTerm, ResultColumn, Select, SelectBody, SelectCore, TableRef,
+    Expr, FromClause, Ident, Indexed, JoinConstraint, OrderingTerm, ResultColumn, Select,
+    SelectBody, SelectCore, TableRef,
 };
 use crate::{ByClause, Error, Result};
 
 use super::check::{columns_exist_within, subqueries_exist};
 use super::compound::{self, Compound};
 use super::context::RowContext;
+use super::join::Join;
 use super::ordered::{SortEnv, SortedQuery};
-use super::plan::{Access, Indexes, choose};
+use super::plan::{Access, Here, Indexes, choose};
+use super::rows::Rows;
+use super::scope::{One, Scope, find, star_level};
 use super::source::Source;
 use super::{Env, calls, group, order, terms};
 use crate::table::SchemaVersion;
@@ -85,9 +89,34 @@ pub(crate) fn from_of<'a, A: Allocator>(
 
 /// The index hint (`INDEXED BY`, `NOT INDEXED`) on the table in `FROM`.
 pub(crate) fn hint_of<'a, A: Allocator>(body: &SelectBody<'a, A>) -> Option<Indexed<'a>> {
-    match body.from.as_ref().map(|f| &f.first) {
-        Some(TableRef::Table { indexed, .. }) => *indexed,
+    hint_at(body, 0)
+}
+
+/// The `ON` clause of the join whose right table is at `level`.
+pub(crate) fn on_clause<'s, 'a, A: Allocator>(
+    body: &'s SelectBody<'a, A>,
+    level: usize,
+) -> Option<&'s Expr<'a, A>> {
+    let join = body.from.as_ref()?.joins.get(level.checked_sub(1)?)?;
+    match &join.constraint {
+        Some(JoinConstraint::On(on)) => Some(on),
         _ => None,
+    }
+}
+
+/// The index hint on the table at `level` of `FROM`.
+pub(crate) fn hint_at<'a, A: Allocator>(
+    body: &SelectBody<'a, A>,
+    level: usize,
+) -> Option<Indexed<'a>> {
+    let from = body.from.as_ref()?;
+    let table = match level.checked_sub(1) {
+        None => &from.first,
+        Some(j) => &from.joins.get(j)?.table,
+    };
+    match table {
+        TableRef::Table { indexed, .. } => *indexed,
+        TableRef::Subquery { .. } => None,
     }
 }
 
@@ -126,102 +155,151 @@ pub(crate) fn load_table<P: Platform, A: Allocator + Clone>(
     Ok(table)
 }
 
-/// The source `body` reads, started: the one in `slot` restarted when it
-/// reads the same table of the same schema, else a source made there.
-/// Names are checked (and bound) once per source, the plan chosen on
-/// every run.
+/// The rows `body` reads, started: the ones in `slot` restarted when they
+/// read the same tables of the same schema, else made there. Names are
+/// checked (and bound) once per source, the plan chosen on every run.
 pub(crate) fn open_source<'s, 'v, P: Platform, A: Allocator + Clone>(
     view: &'v View<'v, P, A>,
     body: &SelectBody<'_, A>,
     env: Env<'_, A>,
-    slot: &'s mut Option<Source<'v, P, A>>,
-) -> Result<&'s mut Source<'v, P, A>> {
+    slot: &'s mut Option<Rows<'v, P, A>>,
+) -> Result<&'s mut Rows<'v, P, A>> {
+    if let Some(from) = body.from.as_ref().filter(|f| !f.joins.is_empty()) {
+        return open_join(view, body, from, env, slot);
+    }
     let Some((name, alias)) = from_of(body)? else {
-        check_body(body, None, None, env)?;
-        return Ok(slot.insert(Source::constant()));
+        check_body(body, &One::new(None, None), env)?;
+        return Ok(slot.insert(Rows::One(Source::constant(env.alloc.clone()))));
     };
     let version = schema_version(view, env)?;
-    let current = slot.as_ref().is_some_and(|s| s.reads(&name, version));
+    let current = matches!(slot, Some(Rows::One(s)) if s.reads(&name, version));
     if !current {
-        if let Some(table) = slot.take().and_then(Source::into_info) {
-            env.tables.put(table);
-        }
+        give_back(slot.take(), env);
         let table = load_table(view, &name, env)?;
-        *slot = Some(Source::table(view, table, Access::scan()));
+        *slot = Some(Rows::One(Source::table(view, table, Access::scan())));
     }
-    let source = slot
-        .as_mut()
-        .ok_or(Error::Misuse("a query without its source"))?;
+    let Some(Rows::One(source)) = slot.as_mut() else {
+        return Err(Error::Misuse("a query without its source"));
+    };
     let table = source
         .info()
         .ok_or(Error::Misuse("a table source without its table"))?;
     let checked = source.checked || {
-        check_body(body, Some(table), alias.as_ref(), env)?;
+        check_body(body, &One::new(Some(table), alias.as_ref()), env)?;
         true
     };
     let indexes = Indexes::of(hint_of(body).as_ref(), table)?;
-    let access = choose(
-        body.where_clause.as_ref(),
+    let here = Here {
         table,
-        alias.as_ref(),
-        indexes,
-        &env.context(),
-    )?;
+        alias: alias.as_ref(),
+        level: 0,
+    };
+    let access = choose(body.where_clause.as_ref(), here, indexes, &env.context())?;
     source.restart(view, access);
     source.checked = checked;
-    Ok(source)
+    slot.as_mut()
+        .ok_or(Error::Misuse("a query without its source"))
+}
+
+/// [`open_source`] for a `FROM` with joins.
+fn open_join<'s, 'v, P: Platform, A: Allocator + Clone>(
+    view: &'v View<'v, P, A>,
+    body: &SelectBody<'_, A>,
+    from: &FromClause<'_, A>,
+    env: Env<'_, A>,
+    slot: &'s mut Option<Rows<'v, P, A>>,
+) -> Result<&'s mut Rows<'v, P, A>> {
+    let version = schema_version(view, env)?;
+    let current = matches!(slot, Some(Rows::Join(j)) if j.reads(from, version));
+    if !current {
+        give_back(slot.take(), env);
+        let join = Join::open(view, from, env)?;
+        *slot = Some(Rows::Join(Box::try_new_in(join, env.alloc.clone())?));
+    }
+    let Some(Rows::Join(join)) = slot.as_mut() else {
+        return Err(Error::Misuse("a join without its source"));
+    };
+    if !join.checked {
+        check_body(body, &**join, env)?;
+        for join_clause in from.joins.iter() {
+            if let Some(JoinConstraint::On(on)) = &join_clause.constraint {
+                columns_exist_within(on, &**join, Some(env))?;
+            }
+        }
+        join.place_terms(body)?;
+        join.checked = true;
+    }
+    join.rewind();
+    slot.as_mut()
+        .ok_or(Error::Misuse("a query without its source"))
+}
+
+/// Hands the tables of `rows` back to the statement's table cache.
+pub(crate) fn give_back<P: Platform, A: Allocator + Clone>(
+    rows: Option<Rows<'_, P, A>>,
+    env: Env<'_, A>,
+) {
+    match rows {
+        Some(Rows::One(source)) => {
+            if let Some(table) = source.into_info() {
+                env.tables.put(table);
+            }
+        }
+        Some(Rows::Join(join)) => {
+            if let Some(table) = Box::into_inner(join).into_tables().next() {
+                env.tables.put(table);
+            }
+        }
+        None => {}
+    }
 }
 
 /// Checks the column names of the result columns, `WHERE`, `GROUP BY`
-/// and `HAVING` of `body`, which reads `table` (none: no `FROM`).
+/// and `HAVING` of `body`, which reads the tables of `scope`.
 pub(crate) fn check_body<A: Allocator + Clone>(
     body: &SelectBody<'_, A>,
-    table: Option<&TableInfo<A>>,
-    alias: Option<&Ident<'_>>,
+    scope: &dyn Scope<A>,
     env: Env<'_, A>,
 ) -> Result<()> {
-    let columns_exist = |expr, table, alias| columns_exist_within(expr, table, alias, Some(env));
+    let columns_exist = |expr| columns_exist_within(expr, scope, Some(env));
     for column in body.columns.iter() {
         match column {
-            ResultColumn::Expr { expr, .. } => columns_exist(expr, table, alias)?,
+            ResultColumn::Expr { expr, .. } => columns_exist(expr)?,
+            // `t.*` names the table by its alias when it has one.
             ResultColumn::TableStar(name) => {
-                // `t.*` names the table by its alias when it has one.
-                let named = match alias {
-                    Some(a) => a.as_str().is_some_and(|a| name.eq_ignore_ascii_case(a)),
-                    None => table.is_some_and(|t| name.eq_ignore_ascii_case(&t.name)),
-                };
-                if !named {
-                    return Err(Error::Sql("no such table"));
-                }
+                star_level(scope, name)?;
+            }
+            ResultColumn::Star if scope.levels() == 0 => {
+                return Err(Error::Sql("no tables specified"));
             }
             ResultColumn::Star => {}
         }
     }
     if let Some(clause) = &body.where_clause {
-        columns_exist(clause, table, alias)?;
+        columns_exist(clause)?;
     }
     for (i, expr) in body.group_by.iter().enumerate() {
         // A term that names a result column was checked as one.
-        if terms::named_output(i + 1, expr, ByClause::Group, body, table, alias)?.is_none() {
-            columns_exist(expr, table, alias)?;
+        if terms::named_output(i + 1, expr, ByClause::Group, body, scope)?.is_none() {
+            columns_exist(expr)?;
         }
     }
     match &body.having {
-        Some(clause) => columns_exist(clause, table, alias),
+        Some(clause) => columns_exist(clause),
         None => Ok(()),
     }
 }
 
 /// Where the members of a query read their rows: a slot per member (one
 /// for a query that is not compound), kept from run to run.
-pub(crate) type Sources<'v, P, A> = Vec<Option<Source<'v, P, A>>, A>;
+pub(crate) type Sources<'v, P, A> = Vec<Option<Rows<'v, P, A>>, A>;
 
 /// The slot of member `i` in `sources`, added when `sources` is that
 /// short.
 pub(crate) fn slot_of<'s, 'v, P: Platform, A: Allocator + Clone>(
     sources: &'s mut Sources<'v, P, A>,
     i: usize,
-) -> Result<&'s mut Option<Source<'v, P, A>>> {
+) -> Result<&'s mut Option<Rows<'v, P, A>>> {
     while sources.len() <= i {
         sources.try_push(None)?;
     }
@@ -296,7 +374,7 @@ pub(crate) fn start_body<'v, P: Platform, A: Allocator + Clone>(
     ordered: Ordering<'_, '_, A>,
     env: Env<'_, A>,
     sort: SortEnv<'v, P>,
-    slot: &mut Option<Source<'v, P, A>>,
+    slot: &mut Option<Rows<'v, P, A>>,
 ) -> Result<Query<P::File, A>> {
     let Ordering {
         terms,
@@ -304,10 +382,16 @@ pub(crate) fn start_body<'v, P: Platform, A: Allocator + Clone>(
         remaining,
     } = ordered;
     let source = open_source(view, body, env, slot)?;
-    let alias = from_of(body)?.and_then(|(_, a)| a);
-    terms::check(terms, body, source.info(), alias.as_ref())?;
-    for term in terms.iter() {
-        subqueries_exist(&term.expr, source.info(), alias.as_ref(), env)?;
+    let alias = alias_of(body);
+    {
+        let scope = source.scope(alias.as_ref());
+        terms::check(terms, body, &scope)?;
+        for term in terms.iter() {
+            if matches!(source, Rows::Join(_)) {
+                bind_columns(&term.expr, &scope)?;
+            }
+            subqueries_exist(&term.expr, &scope, env)?;
+        }
     }
     if calls::is_aggregate(body)? {
         return group::run(source, terms, body, env, sort, skip, remaining);
@@ -317,6 +401,34 @@ pub(crate) fn start_body<'v, P: Platform, A: Allocator + Clone>(
         return Ok(Query::Sorted(rows));
     }
     Ok(Query::Stream { skip, remaining })
+}
+
+/// The alias of the one table `body` reads, if it reads one.
+pub(crate) fn alias_of<'a, A: Allocator>(body: &SelectBody<'a, A>) -> Option<Ident<'a>> {
+    match body.from.as_ref() {
+        Some(f) if f.joins.is_empty() => match &f.first {
+            TableRef::Table { alias, .. } => *alias,
+            TableRef::Subquery { alias, .. } => *alias,
+        },
+        _ => None,
+    }
+}
+
+/// Binds the columns `expr` names in `scope` (an `ORDER BY` term over a
+/// join, whose other names may be result columns' aliases).
+fn bind_columns<A: Allocator + Clone>(expr: &Expr<'_, A>, scope: &dyn Scope<A>) -> Result<()> {
+    let mut bound = Ok(());
+    any_node(expr, &mut |e| {
+        if let Expr::Column(c) = e {
+            match find(scope, c) {
+                Ok(Some(at)) => c.binding.set(Some(at)),
+                Ok(None) => {}
+                Err(e) => bound = Err(e),
+            }
+        }
+        bound.is_err()
+    });
+    bound
 }
 
 /// `OFFSET` and `LIMIT` of `select`: rows to skip, rows to return.
@@ -376,7 +488,7 @@ pub(crate) fn next<'v, P: Platform, A: Allocator + Clone>(
 /// into `out`; `false` when there is none.
 pub(crate) fn next_body<P: Platform, A: Allocator + Clone>(
     query: &mut Query<P::File, A>,
-    source: Option<&mut Source<'_, P, A>>,
+    source: Option<&mut Rows<'_, P, A>>,
     body: Option<&SelectBody<'_, A>>,
     env: Env<'_, A>,
     out: &mut Vec<Value<A>, A>,
@@ -395,12 +507,12 @@ pub(crate) fn next_body<P: Platform, A: Allocator + Clone>(
         Query::Stream { skip, remaining } => {
             let body = body.ok_or(Error::Misuse("a streamed query without its SELECT"))?;
             let source = source.ok_or(Error::Misuse("a streamed query without its source"))?;
-            let alias = from_of(body)?.and_then(|(_, a)| a);
+            let alias = alias_of(body);
             let exact = source.exact();
             if *remaining == Some(0) {
                 return Ok(false);
             }
-            let kept = source.find(env, alias, |ctx| {
+            let kept = source.find(env, alias, body, |ctx| {
                 if !exact && !matches(body, ctx)? {
                     return Ok(false);
                 }
@@ -456,12 +568,15 @@ pub(crate) fn output<A: Allocator + Clone>(
                 filled += 1;
             }
             ResultColumn::Star | ResultColumn::TableStar(_) => {
-                let table = ctx.table().ok_or(Error::Sql("no tables specified"))?;
-                for i in 0..table.column_count() {
-                    let value = ctx.column_at(ColumnPos::Column(i))?;
+                let named = match column {
+                    ResultColumn::TableStar(name) => Some(name),
+                    _ => None,
+                };
+                ctx.each_star(named, &mut |value| {
                     assign(slot_at(out, filled)?, value, &alloc)?;
                     filled += 1;
-                }
+                    Ok(())
+                })?;
             }
         }
     }

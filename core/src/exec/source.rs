@@ -15,7 +15,7 @@
 
 use boundlite_platform::Platform;
 
-use crate::alloc::Allocator;
+use crate::alloc::{Allocator, Vec};
 use crate::btree::{SeekMode, StoredRecord};
 use crate::record::{KeyColumn, RecordRef, SortOrder, ValueRef, compare_record_with_values};
 use crate::sql::Ident;
@@ -65,6 +65,11 @@ pub(crate) struct Source<'v, P: Platform, A: Allocator + Clone> {
     exact: bool,
     started: bool,
     done: bool,
+    /// The table's level in the statement's `FROM` (see [`RowContext`]).
+    level: usize,
+    /// Per column: merged into a column of a table to its left by a join's
+    /// `USING` or `NATURAL` (empty: none is).
+    merged: Vec<bool, A>,
     /// Whether the names of the statement reading the source were
     /// checked, and bound, against its table: a restarted source is read
     /// by the same statement under the same schema, so they need not be
@@ -75,27 +80,49 @@ pub(crate) struct Source<'v, P: Platform, A: Allocator + Clone> {
 impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
     /// A source over `table` (none: the constant row) that visits every
     /// row, its names not yet checked.
-    fn over(table: Option<(TableInfo<A>, Cursor<'v, P, A>)>) -> Self {
+    fn over(table: Option<(TableInfo<A>, Cursor<'v, P, A>)>, alloc: A) -> Self {
         Source {
+            merged: Vec::new_in(alloc),
             table,
             index: None,
             plan: Plan::Scan,
             exact: false,
             started: false,
             done: false,
+            level: 0,
             checked: false,
         }
     }
 
+    /// The source, its table at `level` of the statement's `FROM`, the
+    /// columns flagged in `merged` merged into a table to its left.
+    pub fn at_level(mut self, level: usize, merged: Vec<bool, A>) -> Self {
+        self.level = level;
+        self.merged = merged;
+        self
+    }
+
+    /// Per column: whether it is merged into a table to its left.
+    pub fn merged(&self) -> &[bool] {
+        &self.merged
+    }
+
+    /// Flags column `i` as merged into a table to its left.
+    pub fn merge(&mut self, i: usize) {
+        if let Some(m) = self.merged.get_mut(i) {
+            *m = true;
+        }
+    }
+
     /// The one empty row of a query without `FROM`.
-    pub fn constant() -> Self {
-        Self::over(None)
+    pub fn constant(alloc: A) -> Self {
+        Self::over(None, alloc)
     }
 
     /// The rows of `table` that `access` visits.
     pub fn table(view: &'v View<'v, P, A>, table: TableInfo<A>, access: Access<A>) -> Self {
         let cursor = view.table_cursor(table.root);
-        let mut source = Self::over(Some((table, cursor)));
+        let mut source = Self::over(Some((table, cursor)), view.allocator().clone());
         source.restart(view, access);
         source
     }
@@ -225,6 +252,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
         };
         let first = !self.started;
         self.started = true;
+        let (level, merged) = (self.level, self.merged.as_slice());
         if !walk_table(plan, cursor, first)? {
             self.done = true;
             return Ok(false);
@@ -237,7 +265,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
                 past = true;
                 return Ok(true);
             }
-            on_row(env, table, alias, rowid, record, &mut keep)
+            on_row(env, (table, level, merged), alias, rowid, record, &mut keep)
         })?;
         if !on || past {
             self.done = true;
@@ -273,7 +301,10 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
     ) -> Result<T> {
         match &self.table {
             None => f(&env.context()),
-            Some((table, _)) => f(&env.context().with_table(table, alias)),
+            Some((table, _)) => f(&env
+                .context()
+                .with_table(table, alias)
+                .at_level(self.level, &self.merged)),
         }
     }
 
@@ -288,29 +319,34 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
         match &mut self.table {
             None => f(&env.context()),
             Some((table, cursor)) => {
-                cursor.with_record(|rowid, record| on_row(env, table, alias, rowid, record, f))
+                let at = (&*table, self.level, self.merged.as_slice());
+                cursor.with_record(|rowid, record| on_row(env, at, alias, rowid, record, f))
             }
         }
     }
 }
 
 /// Runs `f` with a context on the row `rowid` of `table` (called `alias`
-/// in the statement), whose record is `record`: a record that spills is
-/// assembled only if `f` reads a column past its local bytes.
+/// in the statement, at `level` of its `FROM`), whose record is `record`:
+/// a record that spills is assembled only if `f` reads a column past its
+/// local bytes.
 #[inline]
 fn on_row<A: Allocator + Clone, T>(
     env: Env<'_, A>,
-    table: &TableInfo<A>,
+    (table, level, merged): (&TableInfo<A>, usize, &[bool]),
     alias: Option<Ident<'_>>,
     rowid: RowId,
     record: StoredRecord<'_, A>,
     f: impl FnOnce(&RowContext<'_, '_, A>) -> Result<T>,
 ) -> Result<T> {
     if !record.is_complete() {
-        return on_spilled_row(env, table, alias, rowid, record, f);
+        return on_spilled_row(env, (table, level, merged), alias, rowid, record, f);
     }
     let record = RecordRef::parse(record.local(), Some(table.root))?;
-    let mut ctx = env.context().with_table(table, alias);
+    let mut ctx = env
+        .context()
+        .with_table(table, alias)
+        .at_level(level, merged);
     ctx.on_row(rowid, record);
     f(&ctx)
 }
@@ -321,7 +357,7 @@ fn on_row<A: Allocator + Clone, T>(
 #[inline(never)]
 fn on_spilled_row<A: Allocator + Clone, T>(
     env: Env<'_, A>,
-    table: &TableInfo<A>,
+    (table, level, merged): (&TableInfo<A>, usize, &[bool]),
     alias: Option<Ident<'_>>,
     rowid: RowId,
     record: StoredRecord<'_, A>,
@@ -331,12 +367,18 @@ fn on_spilled_row<A: Allocator + Clone, T>(
     let (local, size) = (record.local(), record.size());
     let Some(prefix) = RecordRef::parse_prefix(local, size, page)? else {
         let whole = RecordRef::parse(record.into_whole()?, page)?;
-        let mut ctx = env.context().with_table(table, alias);
+        let mut ctx = env
+            .context()
+            .with_table(table, alias)
+            .at_level(level, merged);
         ctx.on_row(rowid, whole);
         return f(&ctx);
     };
     let spill = Spill::new(record);
-    let mut ctx = env.context().with_table(table, alias);
+    let mut ctx = env
+        .context()
+        .with_table(table, alias)
+        .at_level(level, merged);
     ctx.on_prefix(rowid, prefix, &spill);
     f(&ctx)
 }

@@ -27,8 +27,9 @@ use crate::{Error, Result};
 use super::Env;
 use super::check::subqueries_exist;
 use super::context::RowContext;
-use super::select::{self, Sources, body_of, from_of, load_table};
-use super::source::Source;
+use super::scope::Scope;
+use super::select::{self, Sources, body_of};
+use super::terms;
 
 /// What runs the subqueries of a statement's expressions.
 pub(crate) trait Subqueries<A: Allocator + Clone> {
@@ -88,21 +89,23 @@ impl<'v, P: Platform, A: Allocator + Clone> Runner<'v, P, A> {
             .columns
             .first()
             .ok_or(Error::Misuse("a query without result columns"))?;
-        let Some((name, alias)) = from_of(body)? else {
-            return match first {
-                ResultColumn::Expr { expr, .. } => Ok(f(First::Expr(expr), &env.context())),
+        let mut slot = None;
+        let found = (|| {
+            let rows = select::open_source(self.view, body, env, &mut slot)?;
+            let alias = select::alias_of(body);
+            let table = rows.scope(alias.as_ref()).table(0).map(|_| ());
+            rows.with_table(env, alias, |ctx| match (first, table, ctx.table()) {
+                (ResultColumn::Expr { expr, .. }, _, _) => Ok(f(First::Expr(expr), ctx)),
+                (_, Some(()), Some(_)) => {
+                    let scope = rows.scope(alias.as_ref());
+                    let first_table = scope.table(0).ok_or(Error::Sql("no tables specified"))?;
+                    Ok(f(First::Column(first_table), ctx))
+                }
                 _ => Err(Error::Sql("no tables specified")),
-            };
-        };
-        let table = load_table(self.view, &name, env)?;
-        let ctx = env.context().with_table(&table, alias);
-        let found = match first {
-            ResultColumn::Expr { expr, .. } => f(First::Expr(expr), &ctx),
-            ResultColumn::Star | ResultColumn::TableStar(_) => f(First::Column(&table), &ctx),
-        };
-        drop(ctx);
-        env.tables.put(table);
-        Ok(found)
+            })
+        })();
+        select::give_back(slot, env);
+        found
     }
 
     /// [`Subqueries::run`], its source in `sources`.
@@ -115,11 +118,11 @@ impl<'v, P: Platform, A: Allocator + Clone> Runner<'v, P, A> {
         sources: &mut Sources<'v, P, A>,
     ) -> Result<()> {
         let mut query = select::start(self.view, select, env, sources)?;
-        let info = sources
-            .first()
-            .and_then(Option::as_ref)
-            .and_then(Source::info);
-        one_column(body_of(select)?, info, shape)?;
+        let body = body_of(select)?;
+        let alias = select::alias_of(body);
+        if let Some(rows) = sources.first().and_then(Option::as_ref) {
+            one_column(body, &rows.scope(alias.as_ref()), shape)?;
+        }
         let mut row = Vec::new_in(env.alloc.clone());
         while select::next(self.view, &mut query, sources, Some(select), env, &mut row)? {
             let first = row.first().map_or(ValueRef::Null, Value::as_ref);
@@ -141,28 +144,24 @@ impl<P: Platform, A: Allocator + Clone> Subqueries<A> for Runner<'_, P, A> {
     ) -> Result<()> {
         let mut sources = Vec::new_in(env.alloc.clone());
         let result = self.rows(select, env, shape, visit, &mut sources);
-        if let Some(table) = sources.pop().flatten().and_then(Source::into_info) {
-            env.tables.put(table);
-        }
+        select::give_back(sources.pop().flatten(), env);
         result
     }
 
     fn check(&self, select: &Select<'_, A>, shape: Shape, env: Env<'_, A>) -> Result<()> {
         let body = body_of(select)?;
-        let check = |table, alias| {
-            select::check_body(body, table, alias, env)?;
-            one_column(body, table, shape)?;
+        let mut slot = None;
+        let checked = (|| {
+            let rows = select::open_source(self.view, body, env, &mut slot)?;
+            let alias = select::alias_of(body);
+            let scope = rows.scope(alias.as_ref());
+            one_column(body, &scope, shape)?;
             for term in select.order_by.iter() {
-                subqueries_exist(&term.expr, table, alias, env)?;
+                subqueries_exist(&term.expr, &scope, env)?;
             }
             Ok(())
-        };
-        let Some((name, alias)) = from_of(body)? else {
-            return check(None, None);
-        };
-        let table = load_table(self.view, &name, env)?;
-        let checked = check(Some(&table), alias.as_ref());
-        env.tables.put(table);
+        })();
+        select::give_back(slot, env);
         checked
     }
 
@@ -222,27 +221,14 @@ pub(crate) fn expr_holds_subquery<A: Allocator>(expr: &Expr<'_, A>) -> bool {
 /// where `shape` asks for one.
 fn one_column<A: Allocator + Clone>(
     body: &SelectBody<'_, A>,
-    table: Option<&TableInfo<A>>,
+    scope: &dyn Scope<A>,
     shape: Shape,
 ) -> Result<()> {
-    let columns = width(body, table);
+    let columns = terms::width(body, scope);
     match shape {
         Shape::Column if columns != 1 => Err(Error::Sql(too_many(columns))),
         _ => Ok(()),
     }
-}
-
-/// The number of result columns of `body`, reading `table`.
-fn width<A: Allocator + Clone>(body: &SelectBody<'_, A>, table: Option<&TableInfo<A>>) -> usize {
-    body.columns
-        .iter()
-        .map(|c| match c {
-            ResultColumn::Expr { .. } => 1,
-            ResultColumn::Star | ResultColumn::TableStar(_) => {
-                table.map_or(0, TableInfo::column_count)
-            }
-        })
-        .sum()
 }
 
 /// SQLite's error for a subquery of `n` columns where one is expected.

@@ -19,62 +19,88 @@ use crate::sql::{
     Affinity, ColumnPos, ColumnRef, Expr, Ident, Literal, OrderingTerm, ParamNo, ResultColumn,
     Select, SelectBody, UnaryOp,
 };
-use crate::table::TableInfo;
 use crate::{ByClause, Error, Result};
 
 use super::calls::has_aggregate;
-use super::context::{RowContext, resolve};
+use super::context::RowContext;
 use super::order::expr_collation;
+use super::scope::{Scope, each_star_column, find, star_level, star_width, table_width};
 
 use crate::alloc::{Allocator, Vec};
 
 /// What output column `k` (from 0) of a query is, once each `*` is
-/// expanded into the columns of the table it names.
+/// expanded into the columns of the tables it names.
 pub(crate) enum Output<'b, 'a, A: Allocator> {
     /// A result expression.
     Expr(&'b Expr<'a, A>),
-    /// Column `j` of the table a `*` expands.
-    TableColumn(usize),
+    /// Column `column` of the table at `level` of `FROM`, from a `*`.
+    TableColumn {
+        /// The table's level.
+        level: usize,
+        /// The column.
+        column: usize,
+    },
 }
 
-/// The number of output columns of `body` over `table`.
-pub(crate) fn width<A: Allocator + Clone>(
-    body: &SelectBody<'_, A>,
-    table: Option<&TableInfo<A>>,
-) -> usize {
-    body.columns
-        .iter()
-        .map(|c| match c {
-            ResultColumn::Expr { .. } => 1,
-            ResultColumn::Star | ResultColumn::TableStar(_) => {
-                table.map_or(0, TableInfo::column_count)
-            }
-        })
-        .sum()
+// By hand: a derive would ask `A: Copy`, but only a reference is copied.
+impl<A: Allocator> Clone for Output<'_, '_, A> {
+    fn clone(&self) -> Self {
+        *self
+    }
 }
 
-/// The output column `k` of `body` over `table`, if there is one.
+impl<A: Allocator> Copy for Output<'_, '_, A> {}
+
+/// The number of columns the result column `column` stands for in
+/// `scope`.
+fn column_width<A: Allocator + Clone>(column: &ResultColumn<'_, A>, scope: &dyn Scope<A>) -> usize {
+    match column {
+        ResultColumn::Expr { .. } => 1,
+        ResultColumn::Star => star_width(scope),
+        ResultColumn::TableStar(name) => {
+            star_level(scope, name).map_or(0, |level| table_width(scope, level, true))
+        }
+    }
+}
+
+/// The number of output columns of `body` over `scope`.
+pub(crate) fn width<A: Allocator + Clone>(body: &SelectBody<'_, A>, scope: &dyn Scope<A>) -> usize {
+    body.columns.iter().map(|c| column_width(c, scope)).sum()
+}
+
+/// The output column `k` of `body` over `scope`, if there is one.
 pub(crate) fn output_at<'b, 'a, A: Allocator + Clone>(
     body: &'b SelectBody<'a, A>,
-    table: Option<&TableInfo<A>>,
+    scope: &dyn Scope<A>,
     mut k: usize,
 ) -> Option<Output<'b, 'a, A>> {
     for column in body.columns.iter() {
-        match column {
-            ResultColumn::Expr { expr, .. } => {
-                if k == 0 {
-                    return Some(Output::Expr(expr));
-                }
-                k -= 1;
+        if let ResultColumn::Expr { expr, .. } = column {
+            if k == 0 {
+                return Some(Output::Expr(expr));
             }
-            ResultColumn::Star | ResultColumn::TableStar(_) => {
-                let width = table?.column_count();
-                if k < width {
-                    return Some(Output::TableColumn(k));
-                }
-                k -= width;
-            }
+            k -= 1;
+            continue;
         }
+        let width = column_width(column, scope);
+        if k >= width {
+            k -= width;
+            continue;
+        }
+        let only = match column {
+            ResultColumn::TableStar(name) => Some(star_level(scope, name).ok()?),
+            _ => None,
+        };
+        let mut found = None;
+        let mut left = k;
+        let _ = each_star_column(scope, only, &mut |level, column| {
+            if left == 0 && found.is_none() {
+                found = Some(Output::TableColumn { level, column });
+            }
+            left = left.saturating_sub(1);
+            Ok(())
+        });
+        return found;
     }
     None
 }
@@ -82,7 +108,7 @@ pub(crate) fn output_at<'b, 'a, A: Allocator + Clone>(
 /// The output position of the result column whose alias is `name`.
 pub(crate) fn output_of_alias<A: Allocator + Clone>(
     body: &SelectBody<'_, A>,
-    table: Option<&TableInfo<A>>,
+    scope: &dyn Scope<A>,
     name: &Ident<'_>,
 ) -> Option<usize> {
     let mut at = 0usize;
@@ -98,9 +124,7 @@ pub(crate) fn output_of_alias<A: Allocator + Clone>(
                 }
                 at += 1;
             }
-            ResultColumn::Star | ResultColumn::TableStar(_) => {
-                at += table?.column_count();
-            }
+            _ => at += column_width(column, scope),
         }
     }
     None
@@ -126,26 +150,25 @@ pub(crate) fn integer_of<A: Allocator>(expr: &Expr<'_, A>) -> Option<i64> {
 }
 
 /// The output position (from 0) the `n`-th term (from 1) of `clause`,
-/// `expr`, names in `body` over `table` (called `alias` in `FROM`), or
-/// `None` when it is an expression of its own. An integer constant out
-/// of range is [`Error::TermOutOfRange`].
+/// `expr`, names in `body` over `scope`, or `None` when it is an
+/// expression of its own. An integer constant out of range is
+/// [`Error::TermOutOfRange`].
 pub(crate) fn named_output<A: Allocator + Clone>(
     n: usize,
     expr: &Expr<'_, A>,
     clause: ByClause,
     body: &SelectBody<'_, A>,
-    table: Option<&TableInfo<A>>,
-    alias: Option<&Ident<'_>>,
+    scope: &dyn Scope<A>,
 ) -> Result<Option<usize>> {
     let bare = uncollated(expr);
     let name = bare.as_column().filter(|c| c.table.is_none());
     if let (ByClause::Order, Some(c)) = (clause, name) {
-        if let Some(k) = output_of_alias(body, table, &c.column) {
+        if let Some(k) = output_of_alias(body, scope, &c.column) {
             return Ok(Some(k));
         }
     }
     if let Some(k) = integer_of(bare) {
-        let columns = width(body, table);
+        let columns = width(body, scope);
         return match usize::try_from(k).ok().and_then(|k| k.checked_sub(1)) {
             Some(k) if k < columns => Ok(Some(k)),
             _ => Err(Error::TermOutOfRange {
@@ -156,8 +179,8 @@ pub(crate) fn named_output<A: Allocator + Clone>(
         };
     }
     if let (ByClause::Group, Some(c)) = (clause, name) {
-        if table.and_then(|t| resolve(t, alias, c)).is_none() {
-            return Ok(output_of_alias(body, table, &c.column));
+        if find(scope, c)?.is_none() {
+            return Ok(output_of_alias(body, scope, &c.column));
         }
     }
     Ok(None)
@@ -169,12 +192,11 @@ pub(crate) fn named_output<A: Allocator + Clone>(
 pub(crate) fn check<A: Allocator + Clone>(
     order_by: &[OrderingTerm<'_, A>],
     body: &SelectBody<'_, A>,
-    table: Option<&TableInfo<A>>,
-    alias: Option<&Ident<'_>>,
+    scope: &dyn Scope<A>,
 ) -> Result<()> {
     for (i, expr) in body.group_by.iter().enumerate() {
-        let named = named_output(i + 1, expr, ByClause::Group, body, table, alias)?;
-        let grouped = match named.and_then(|k| output_at(body, table, k)) {
+        let named = named_output(i + 1, expr, ByClause::Group, body, scope)?;
+        let grouped = match named.and_then(|k| output_at(body, scope, k)) {
             Some(Output::Expr(e)) => e,
             _ => expr,
         };
@@ -185,7 +207,7 @@ pub(crate) fn check<A: Allocator + Clone>(
         }
     }
     for (i, term) in order_by.iter().enumerate() {
-        named_output(i + 1, &term.expr, ByClause::Order, body, table, alias)?;
+        named_output(i + 1, &term.expr, ByClause::Order, body, scope)?;
     }
     Ok(())
 }
@@ -201,6 +223,8 @@ pub(crate) struct Aliased<'c, 'r, 'x, 'b, 'a, A: Allocator + Clone> {
     pub body: &'b SelectBody<'a, A>,
     /// The row's result columns.
     pub out: &'c [Value<A>],
+    /// The query's tables.
+    pub scope: &'c dyn Scope<A>,
 }
 
 impl<A: Allocator + Clone> Aliased<'_, '_, '_, '_, '_, A> {
@@ -208,15 +232,12 @@ impl<A: Allocator + Clone> Aliased<'_, '_, '_, '_, '_, A> {
     /// of the table.
     fn aliased(&self, column: &ColumnRef<'_>) -> Option<&Value<A>> {
         if column.table.is_some()
-            || self
-                .row
-                .table()
-                .and_then(|t| resolve(t, None, column))
-                .is_some()
+            || column.binding.get().is_some()
+            || !matches!(find(self.scope, column), Ok(None))
         {
             return None;
         }
-        output_of_alias(self.body, self.row.table(), &column.column).and_then(|k| self.out.get(k))
+        output_of_alias(self.body, self.scope, &column.column).and_then(|k| self.out.get(k))
     }
 }
 
@@ -288,15 +309,16 @@ pub(crate) struct Term<'b, 'a, A: Allocator> {
     pub expr: &'b Expr<'a, A>,
     /// The output position it names.
     pub output: Option<usize>,
+    /// What that output column is, with the collation of a table column.
+    named: Option<(Output<'b, 'a, A>, Collation)>,
 }
 
-/// The terms `exprs` of `clause`, resolved against `body` over `table`.
+/// The terms `exprs` of `clause`, resolved against `body` over `scope`.
 pub(crate) fn resolve_terms<'b, 'a, A: Allocator + Clone>(
     exprs: impl ExactSizeIterator<Item = &'b Expr<'a, A>>,
     clause: ByClause,
-    body: &SelectBody<'_, A>,
-    table: Option<&TableInfo<A>>,
-    alias: Option<&Ident<'_>>,
+    body: &'b SelectBody<'a, A>,
+    scope: &dyn Scope<A>,
     alloc: A,
 ) -> Result<Vec<Term<'b, 'a, A>, A>>
 where
@@ -304,8 +326,23 @@ where
 {
     let mut terms = Vec::try_with_capacity_in(exprs.len(), alloc)?;
     for (i, expr) in exprs.enumerate() {
-        let output = named_output(i + 1, expr, clause, body, table, alias)?;
-        terms.try_push(Term { expr, output })?;
+        let output = named_output(i + 1, expr, clause, body, scope)?;
+        let named = output.and_then(|k| output_at(body, scope, k)).map(|o| {
+            let collation = match o {
+                Output::TableColumn { level, column } => scope
+                    .table(level)
+                    .and_then(|t| t.columns.columns.get(column))
+                    .and_then(|c| c.collation)
+                    .unwrap_or_default(),
+                Output::Expr(_) => Collation::default(),
+            };
+            (o, collation)
+        });
+        terms.try_push(Term {
+            expr,
+            output,
+            named,
+        })?;
     }
     Ok(terms)
 }
@@ -314,36 +351,24 @@ impl<A: Allocator + Clone> Term<'_, '_, A> {
     /// The collation the term compares TEXT with: a `COLLATE` written
     /// on it, else that of the output column it names (a `COLLATE` in
     /// it, or its column's own), else that of its own expression.
-    pub fn collation(
-        &self,
-        body: &SelectBody<'_, A>,
-        ctx: &RowContext<'_, '_, A>,
-    ) -> Result<Collation> {
+    pub fn collation(&self, ctx: &RowContext<'_, '_, A>) -> Result<Collation> {
         if let Some(named) = explicit_collation(self.expr)? {
             return Ok(named);
         }
-        match self.output.and_then(|k| output_at(body, ctx.table(), k)) {
-            Some(Output::Expr(e)) => expr_collation(e, ctx),
-            Some(Output::TableColumn(j)) => Ok(ctx
-                .table()
-                .and_then(|t| t.columns.columns.get(j))
-                .and_then(|c| c.collation)
-                .unwrap_or_default()),
+        match self.named {
+            Some((Output::Expr(e), _)) => expr_collation(e, ctx),
+            Some((Output::TableColumn { .. }, collation)) => Ok(collation),
             None => expr_collation(self.expr, ctx),
         }
     }
 
     /// The term's value on the current row, computed from the row (for a
     /// `GROUP BY` key, before result columns exist).
-    pub fn evaluate(
-        &self,
-        body: &SelectBody<'_, A>,
-        ctx: &RowContext<'_, '_, A>,
-    ) -> Result<Value<A>> {
-        match self.output.and_then(|k| output_at(body, ctx.table(), k)) {
-            Some(Output::Expr(e)) => evaluate(e, ctx),
-            Some(Output::TableColumn(j)) => Ok(Value::try_from_ref(
-                ctx.column_at(ColumnPos::Column(j))?,
+    pub fn evaluate(&self, ctx: &RowContext<'_, '_, A>) -> Result<Value<A>> {
+        match self.named {
+            Some((Output::Expr(e), _)) => evaluate(e, ctx),
+            Some((Output::TableColumn { level, column }, _)) => Ok(Value::try_from_ref(
+                ctx.column_of(level, ColumnPos::Column(column))?,
                 ctx.allocator(),
             )?),
             None => evaluate(self.expr, ctx),

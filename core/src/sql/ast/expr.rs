@@ -116,26 +116,33 @@ pub enum ColumnPos {
     Rowid,
 }
 
-/// The [`ColumnPos`] a [`ColumnRef`]'s name resolved to, kept so that a
-/// row's expressions are evaluated without comparing names.
+/// The table of a statement's `FROM` (by its position there, from 0)
+/// and the [`ColumnPos`] in it that a [`ColumnRef`]'s name resolved to,
+/// kept so that a row's expressions are evaluated without comparing
+/// names.
 ///
-/// Invariant: a run that evaluates a reference against a table binds it
-/// to that table before its first row (the name check every run makes),
-/// so a binding is never read against a table it was not made for. A
-/// binding is not part of the syntax: two references that differ only
-/// in it are equal.
+/// Invariant: a run that evaluates a reference against its tables binds
+/// it before their first row (the name check every run makes), so a
+/// binding is never read against tables it was not made for. A binding
+/// is not part of the syntax: two references that differ only in it are
+/// equal.
 #[derive(Default, Clone)]
-pub struct ColumnBinding(Cell<Option<ColumnPos>>);
+pub struct ColumnBinding(Cell<Option<(u16, ColumnPos)>>);
 
 impl ColumnBinding {
-    /// Where the reference was last bound, if it was.
-    pub fn get(&self) -> Option<ColumnPos> {
-        self.0.get()
+    /// The table and the column the reference was last bound to, if it
+    /// was.
+    #[inline]
+    pub fn get(&self) -> Option<(usize, ColumnPos)> {
+        self.0.get().map(|(level, pos)| (usize::from(level), pos))
     }
 
-    /// Binds the reference to `pos` (or unbinds it).
-    pub fn set(&self, pos: Option<ColumnPos>) {
-        self.0.set(pos);
+    /// Binds the reference to `pos` in the table at `level` (or unbinds
+    /// it). A level past `u16::MAX` (more tables than SQLite's 64 allow)
+    /// leaves it unbound, to be found by name.
+    pub fn set(&self, bound: Option<(usize, ColumnPos)>) {
+        let bound = bound.and_then(|(level, pos)| Some((u16::try_from(level).ok()?, pos)));
+        self.0.set(bound);
     }
 }
 

@@ -153,6 +153,24 @@ pub trait EvalContext<A: Allocator + Clone> {
     fn has_column(&self, _column: &ColumnRef<'_>) -> bool {
         false
     }
+
+    /// The value at `pos` in the current row of the table at `level` of
+    /// the statement's `FROM`, for a context over a join's rows.
+    fn column_in(&self, _level: usize, _pos: ast::ColumnPos) -> Result<ValueRef<'_>> {
+        Err(Error::Sql("no such column"))
+    }
+
+    /// Hands `visit` the values `*` (or `table.*`) stands for in the
+    /// tables of a join down to this context's, in order; `seen` records
+    /// whether `table` named one.
+    fn star_in(
+        &self,
+        _table: Option<&ast::Ident<'_>>,
+        _seen: &mut bool,
+        _visit: &mut dyn FnMut(ValueRef<'_>) -> Result<()>,
+    ) -> Result<()> {
+        Err(Error::Sql("no such table"))
+    }
 }
 
 /// The collations of a subquery's first result column.

@@ -1,0 +1,807 @@
+//! [`Join`]: the rows of the tables of a `FROM` with joins, read in
+//! nested loops, one table per level in `FROM` order.
+//!
+//! - Each `AND` term of `WHERE` and of the `ON` clauses of inner joins is
+//!   evaluated at the first level where every table it reads has a row
+//!   (a term with a subquery at the last level), so a row that fails it
+//!   stops the loops below it; the `ON` terms of a `LEFT JOIN` (and the
+//!   equalities of `USING` and `NATURAL`) are evaluated at the level of
+//!   its right table and decide whether a row there matches.
+//! - A `LEFT JOIN` level that matched no row for the rows above it reads
+//!   one row of NULLs, on which the other terms of its level are then
+//!   evaluated as on any row.
+//! - Each level's plan is chosen for every row of the level above it, so
+//!   `t2.id = t1.x` seeks `t2` by rowid or index, as a correlated bound.
+//! - `USING` and `NATURAL` merge the right table's column into the
+//!   leftmost column of that name: `*` and unqualified names skip it.
+//!
+//! Invariants: memory is one cursor per level, whatever the number of
+//! rows; a step resumes from the row each level is on (the cursors are
+//! the state), never re-reads a row it passed; `RIGHT` and `FULL` joins
+//! and subqueries in `FROM` are refused by name.
+
+use boundlite_platform::Platform;
+
+use crate::alloc::{Allocator, Box, String, Vec};
+use crate::sql::eval::{Value, any_node, evaluate_condition};
+use crate::sql::{
+    Binary, BinaryOp, ColumnBinding, ColumnPos, ColumnRef, Expr, FromClause, Ident, JoinConstraint,
+    JoinKind, SelectBody, TableRef,
+};
+use crate::table::{SchemaVersion, TableInfo, View};
+use crate::{Error, Result, RowId};
+
+use super::Env;
+use super::context::{RowContext, resolve};
+use super::plan::{Access, Here, Indexes, Plan, choose};
+use super::scope::Scope;
+use super::select::load_table;
+use super::source::Source;
+
+/// How a level joins the levels above it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Its rows pair with the rows above them only when they match.
+    Inner,
+    /// `LEFT JOIN`: a row above that matches none reads a row of NULLs.
+    Left,
+}
+
+/// Whether a term decides that a row of a `LEFT JOIN` matches (its `ON`
+/// clause), or filters the rows as `WHERE` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    On,
+    Filter,
+}
+
+/// Where one term of the `ON` clauses and `WHERE` is evaluated.
+#[derive(Debug, Clone, Copy)]
+struct TermAt {
+    level: usize,
+    side: Side,
+}
+
+/// One table of the join and where its loop is.
+struct Level<'v, P: Platform, A: Allocator + Clone> {
+    source: Source<'v, P, A>,
+    alias: Option<String<A>>,
+    /// The equalities `USING` and `NATURAL` add (bound columns, so they
+    /// need no names).
+    using: Vec<Expr<'static, A>, A>,
+    /// The indexes its hint allows.
+    hint: Indexes,
+    kind: Kind,
+    /// Whether a row matched since the level was restarted.
+    matched: bool,
+    /// Whether the level is on its row of NULLs.
+    nulls: bool,
+}
+
+/// The rows of a `FROM` with joins.
+pub(crate) struct Join<'v, P: Platform, A: Allocator + Clone> {
+    view: &'v View<'v, P, A>,
+    levels: Vec<Level<'v, P, A>, A>,
+    /// Where each term is evaluated, in the order [`each_term`] visits
+    /// them; set when the names are checked.
+    terms: Vec<TermAt, A>,
+    version: SchemaVersion,
+    started: bool,
+    done: bool,
+    /// Whether the statement's names were checked against the tables.
+    pub checked: bool,
+}
+
+/// What a step of the loops reads besides the levels.
+struct Shared<'s, 'a, A: Allocator + Clone> {
+    terms: &'s [TermAt],
+    body: &'s SelectBody<'a, A>,
+    from: &'s FromClause<'a, A>,
+}
+
+impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
+    /// The join of the tables of `from`, read through `view`, its names
+    /// not yet checked.
+    pub fn open(
+        view: &'v View<'v, P, A>,
+        from: &FromClause<'_, A>,
+        env: Env<'_, A>,
+    ) -> Result<Self> {
+        let alloc = env.alloc.clone();
+        let version = SchemaVersion {
+            cookie: view.header()?.schema_cookie,
+            rollbacks: env.rollbacks,
+        };
+        let count = from.joins.len() + 1;
+        let mut levels = Vec::try_with_capacity_in(count, alloc.clone())?;
+        for k in 0..count {
+            let (table, kind) = match k.checked_sub(1).and_then(|j| from.joins.get(j)) {
+                None => (&from.first, Kind::Inner),
+                Some(join) => (&join.table, kind_of(join.op.kind)?),
+            };
+            let TableRef::Table {
+                name,
+                alias,
+                indexed,
+            } = table
+            else {
+                return Err(Error::Sql("subqueries in FROM are not supported"));
+            };
+            if name.schema.is_some_and(|s| !s.eq_ignore_ascii_case("main")) {
+                return Err(Error::Sql("unknown database"));
+            }
+            let info = load_table(view, &name.name, env)?;
+            let hint = Indexes::of(indexed.as_ref(), &info)?;
+            let mut merged = Vec::try_with_capacity_in(info.column_count(), alloc.clone())?;
+            for _ in 0..info.column_count() {
+                merged.try_push(false)?;
+            }
+            let alias = match alias {
+                Some(a) => Some(a.to_string_in(alloc.clone())?),
+                None => None,
+            };
+            levels.try_push(Level {
+                source: Source::table(view, info, Access::scan()).at_level(k, merged),
+                alias,
+                using: Vec::new_in(alloc.clone()),
+                hint,
+                kind,
+                matched: false,
+                nulls: false,
+            })?;
+        }
+        let mut join = Join {
+            view,
+            levels,
+            terms: Vec::new_in(alloc),
+            version,
+            started: false,
+            done: false,
+            checked: false,
+        };
+        join.merge_columns(from, env)?;
+        Ok(join)
+    }
+
+    /// Whether the join reads the tables of `from` as the schema
+    /// `version` has them, so that a run can rewind it.
+    pub fn reads(&self, from: &FromClause<'_, A>, version: SchemaVersion) -> bool {
+        if self.version != version || self.levels.len() != from.joins.len() + 1 {
+            return false;
+        }
+        let tables = core::iter::once(&from.first).chain(from.joins.iter().map(|j| &j.table));
+        tables.zip(self.levels.iter()).all(|(t, level)| match t {
+            TableRef::Table { name, .. } => level.source.reads(&name.name, version),
+            TableRef::Subquery { .. } => false,
+        })
+    }
+
+    /// The tables, taken back.
+    pub fn into_tables(self) -> impl Iterator<Item = TableInfo<A>> {
+        self.levels
+            .into_iter()
+            .filter_map(|level| level.source.into_info())
+    }
+
+    /// The equalities of each `USING` and `NATURAL` join, and the right
+    /// columns they merge.
+    fn merge_columns(&mut self, from: &FromClause<'_, A>, env: Env<'_, A>) -> Result<()> {
+        for (j, join) in from.joins.iter().enumerate() {
+            let k = j + 1;
+            let natural = join.op.natural;
+            let named = match &join.constraint {
+                Some(JoinConstraint::Using(names)) if !natural => Some(names),
+                Some(_) if natural => {
+                    return Err(Error::Sql(
+                        "a NATURAL join may not have an ON or USING clause",
+                    ));
+                }
+                _ => None,
+            };
+            if named.is_none() && !natural {
+                continue;
+            }
+            let right_count = self.table(k).map_or(0, TableInfo::column_count);
+            for rc in 0..right_count {
+                let name = match self.table(k).and_then(|t| t.columns.columns.get(rc)) {
+                    Some(c) => c.name.as_str(),
+                    None => continue,
+                };
+                let wanted = match named {
+                    Some(names) => names.iter().any(|n| n.eq_ignore_ascii_case(name)),
+                    None => true,
+                };
+                if !wanted {
+                    continue;
+                }
+                let Some((left, lpos)) = self.leftmost(k, name) else {
+                    if named.is_some() {
+                        return Err(Error::Sql(
+                            "cannot join using column - column not present in both tables",
+                        ));
+                    }
+                    continue;
+                };
+                let rpos = self
+                    .table(k)
+                    .and_then(|t| resolve(t, None, &plain(Ident::new(name))))
+                    .unwrap_or(ColumnPos::Column(rc));
+                let eq = equality(env.alloc, (left, lpos), (k, rpos))?;
+                let level = self
+                    .levels
+                    .get_mut(k)
+                    .ok_or(Error::Misuse("a join level out of range"))?;
+                level.using.try_push(eq)?;
+                level.source.merge(rc);
+            }
+            if let Some(names) = named {
+                for n in names.iter() {
+                    let present = self.table(k).is_some_and(|t| {
+                        t.columns
+                            .columns
+                            .iter()
+                            .any(|c| n.eq_ignore_ascii_case(&c.name))
+                    });
+                    if !present {
+                        return Err(Error::Sql(
+                            "cannot join using column - column not present in both tables",
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The leftmost table above level `k` with an unmerged column called
+    /// `name`, and that column.
+    fn leftmost(&self, k: usize, name: &str) -> Option<(usize, ColumnPos)> {
+        (0..k).find_map(|level| {
+            let table = self.table(level)?;
+            let i = table
+                .columns
+                .columns
+                .iter()
+                .position(|c| c.name.eq_ignore_ascii_case(name))?;
+            if self.merged(level, i) {
+                return None;
+            }
+            let pos = resolve(table, None, &plain(Ident::new(name)))?;
+            Some((level, pos))
+        })
+    }
+
+    /// Checks where each term of `body`'s `ON` clauses and `WHERE` may
+    /// be evaluated, once its names are bound.
+    pub fn place_terms(&mut self, body: &SelectBody<'_, A>) -> Result<()> {
+        let from = body
+            .from
+            .as_ref()
+            .ok_or(Error::Misuse("a join without its FROM"))?;
+        let last = self.levels.len().saturating_sub(1);
+        let mut placed = Ok(());
+        let terms = &mut self.terms;
+        terms.clear();
+        each_term(from, body.where_clause.as_ref(), &mut |term, on| {
+            let at = match on {
+                Some((k, Kind::Left)) => {
+                    if reads_past(term, k, last) {
+                        placed = Err(Error::Sql("ON clause references tables to its right"));
+                    }
+                    TermAt {
+                        level: k,
+                        side: Side::On,
+                    }
+                }
+                Some((k, Kind::Inner)) if reads_past(term, k, last) => {
+                    placed = Err(Error::Sql("ON clause references tables to its right"));
+                    TermAt {
+                        level: k,
+                        side: Side::Filter,
+                    }
+                }
+                _ => TermAt {
+                    level: level_of(term, last),
+                    side: Side::Filter,
+                },
+            };
+            if placed.is_ok() {
+                placed = terms.try_push(at).map_err(Error::from);
+            }
+        });
+        placed
+    }
+
+    /// Makes the next run start from the first row.
+    pub fn rewind(&mut self) {
+        self.started = false;
+        self.done = false;
+    }
+
+    /// Moves to the next joined row that passes the `ON` clauses and
+    /// `WHERE` of `body`; `false` when there is none.
+    pub fn advance(&mut self, env: Env<'_, A>, body: &SelectBody<'_, A>) -> Result<bool> {
+        if self.done {
+            return Ok(false);
+        }
+        let from = body
+            .from
+            .as_ref()
+            .ok_or(Error::Misuse("a join without its FROM"))?;
+        let shared = Shared {
+            terms: &self.terms,
+            body,
+            from,
+        };
+        let resume = self.started;
+        if !resume {
+            self.started = true;
+            if let Some(first) = self.levels.first_mut() {
+                first.restart(self.view, &shared, 0, env)?;
+            }
+        }
+        let found = step(self.view, &shared, &mut self.levels, 0, env, resume)?;
+        if !found {
+            self.done = true;
+        }
+        Ok(found)
+    }
+
+    /// Runs `f` with a context on the current joined row.
+    pub fn with_row(
+        &mut self,
+        env: Env<'_, A>,
+        f: &mut dyn FnMut(&RowContext<'_, '_, A>) -> Result<()>,
+    ) -> Result<()> {
+        nest_current(&mut self.levels, 0, env, f)
+    }
+
+    /// Runs `f` with a context over the tables, no row current (every
+    /// column reads NULL, as over a group with no row).
+    pub fn with_table(
+        &self,
+        env: Env<'_, A>,
+        f: &mut dyn FnMut(&RowContext<'_, '_, A>) -> Result<()>,
+    ) -> Result<()> {
+        nest_nulls(&self.levels, 0, env, f)
+    }
+
+    /// The number of values [`Self::push_position`] pushes.
+    pub fn position_width(&self) -> usize {
+        self.levels.len()
+    }
+
+    /// Pushes where the current row is: each level's rowid, or NULL on
+    /// its row of NULLs.
+    pub fn push_position(&self, into: &mut Vec<Value<A>, A>) -> Result<()> {
+        for level in self.levels.iter() {
+            let value = match level.nulls {
+                true => Value::Null,
+                false => Value::Integer(level.source.rowid()?.get()),
+            };
+            into.try_push(value)?;
+        }
+        Ok(())
+    }
+
+    /// Moves back to the row at `position` (from [`Self::push_position`]);
+    /// `false` when a row there is gone.
+    pub fn seek(&mut self, position: &[Value<A>]) -> Result<bool> {
+        for (level, value) in self.levels.iter_mut().zip(position) {
+            match value {
+                Value::Integer(rowid) => {
+                    level.nulls = false;
+                    if !level.source.seek_rowid(RowId::new(*rowid))? {
+                        return Ok(false);
+                    }
+                }
+                _ => level.nulls = true,
+            }
+        }
+        Ok(true)
+    }
+}
+
+impl<P: Platform, A: Allocator + Clone> Scope<A> for Join<'_, P, A> {
+    fn levels(&self) -> usize {
+        self.levels.len()
+    }
+
+    fn table(&self, level: usize) -> Option<&TableInfo<A>> {
+        self.levels.get(level)?.source.info()
+    }
+
+    fn alias(&self, level: usize) -> Option<Ident<'_>> {
+        let alias = self.levels.get(level)?.alias.as_ref()?;
+        Some(Ident::new(alias.as_str()))
+    }
+
+    fn merged(&self, level: usize, column: usize) -> bool {
+        self.levels
+            .get(level)
+            .and_then(|l| l.source.merged().get(column))
+            .copied()
+            .unwrap_or(false)
+    }
+}
+
+impl<'v, P: Platform, A: Allocator + Clone> Level<'v, P, A> {
+    /// The alias as a name.
+    fn alias(&self) -> Option<Ident<'_>> {
+        self.alias.as_ref().map(|a| Ident::new(a.as_str()))
+    }
+
+    /// Starts the level over for the row above it (`env`'s outer row),
+    /// with the plan its terms give for that row.
+    fn restart(
+        &mut self,
+        view: &'v View<'v, P, A>,
+        shared: &Shared<'_, '_, A>,
+        k: usize,
+        env: Env<'_, A>,
+    ) -> Result<()> {
+        self.matched = false;
+        self.nulls = false;
+        let access = {
+            let table = self
+                .source
+                .info()
+                .ok_or(Error::Misuse("a join level without its table"))?;
+            let alias = self.alias();
+            let ctx = env
+                .context()
+                .with_table(table, alias)
+                .at_level(k, self.source.merged());
+            let here = Here {
+                table,
+                alias: alias.as_ref(),
+                level: k,
+            };
+            let mut best = Access::scan();
+            let mut consider = |clause: &Expr<'_, A>| -> Result<()> {
+                let access = choose(Some(clause), here, self.hint, &ctx)?;
+                if rank(access.plan) < rank(best.plan) {
+                    best = access;
+                }
+                Ok(())
+            };
+            for eq in self.using.iter() {
+                consider(eq)?;
+            }
+            match self.kind {
+                Kind::Left => {
+                    let on = shared.from.joins.get(k.wrapping_sub(1)).and_then(|j| {
+                        match &j.constraint {
+                            Some(JoinConstraint::On(e)) => Some(e),
+                            _ => None,
+                        }
+                    });
+                    if let Some(on) = on {
+                        consider(on)?;
+                    }
+                }
+                Kind::Inner => {
+                    if let Some(clause) = &shared.body.where_clause {
+                        consider(clause)?;
+                    }
+                    for join in shared.from.joins.iter() {
+                        if let (Some(JoinConstraint::On(e)), Ok(Kind::Inner)) =
+                            (&join.constraint, kind_of(join.op.kind))
+                        {
+                            consider(e)?;
+                        }
+                    }
+                }
+            }
+            best
+        };
+        self.source.restart(view, access);
+        Ok(())
+    }
+
+    /// Runs `f` with a context on the level's current row (its row of
+    /// NULLs, when on it), nested in `env`'s outer row.
+    fn with_current(
+        &mut self,
+        env: Env<'_, A>,
+        k: usize,
+        f: &mut dyn FnMut(&RowContext<'_, '_, A>) -> Result<bool>,
+    ) -> Result<bool> {
+        if self.nulls {
+            return self.with_nulls(env, k, f);
+        }
+        let alias = self.alias.as_ref().map(|a| Ident::new(a.as_str()));
+        self.source.with_row(env, alias, f)
+    }
+
+    /// Runs `f` with a context on the level's row of NULLs.
+    fn with_nulls(
+        &self,
+        env: Env<'_, A>,
+        k: usize,
+        f: &mut dyn FnMut(&RowContext<'_, '_, A>) -> Result<bool>,
+    ) -> Result<bool> {
+        let table = self
+            .source
+            .info()
+            .ok_or(Error::Misuse("a join level without its table"))?;
+        let mut ctx = env
+            .context()
+            .with_table(table, self.alias())
+            .at_level(k, self.source.merged());
+        ctx.on_nulls();
+        f(&ctx)
+    }
+}
+
+/// The rank of a plan: lower reads fewer rows.
+fn rank(plan: Plan) -> u8 {
+    match plan {
+        Plan::Empty => 0,
+        Plan::RowidEq(_) => 1,
+        Plan::IndexEq { .. } => 2,
+        Plan::RowidRange { .. } => 3,
+        Plan::IndexRange { .. } => 4,
+        Plan::Scan => 5,
+    }
+}
+
+/// The level kind of a join operator; `RIGHT` and `FULL` are refused.
+fn kind_of(kind: JoinKind) -> Result<Kind> {
+    match kind {
+        JoinKind::Comma | JoinKind::Inner | JoinKind::Cross => Ok(Kind::Inner),
+        JoinKind::Left => Ok(Kind::Left),
+        JoinKind::Right => Err(Error::Sql("RIGHT JOIN is not supported")),
+        JoinKind::Full => Err(Error::Sql("FULL JOIN is not supported")),
+    }
+}
+
+/// A reference to `name` with no table and no binding.
+fn plain(name: Ident<'_>) -> ColumnRef<'_> {
+    ColumnRef {
+        schema: None,
+        table: None,
+        column: name,
+        binding: ColumnBinding::default(),
+    }
+}
+
+/// `left = right`, two bound columns.
+fn equality<A: Allocator + Clone>(
+    alloc: &A,
+    left: (usize, ColumnPos),
+    right: (usize, ColumnPos),
+) -> Result<Expr<'static, A>> {
+    let column = |(level, pos): (usize, ColumnPos)| {
+        let c = plain(Ident::new(""));
+        c.binding.set(Some((level, pos)));
+        Expr::Column(c)
+    };
+    let binary = Binary {
+        op: BinaryOp::Eq,
+        lhs: column(left),
+        rhs: column(right),
+    };
+    Ok(Expr::Binary(Box::try_new_in(binary, alloc.clone())?))
+}
+
+/// Visits each `AND` term of the `ON` clauses of `from` (with the level
+/// of the join's right table and its kind), then of `where_clause`.
+fn each_term<'e, 'a, A: Allocator>(
+    from: &'e FromClause<'a, A>,
+    where_clause: Option<&'e Expr<'a, A>>,
+    visit: &mut dyn FnMut(&'e Expr<'a, A>, Option<(usize, Kind)>),
+) {
+    for (j, join) in from.joins.iter().enumerate() {
+        if let Some(JoinConstraint::On(on)) = &join.constraint {
+            let kind = kind_of(join.op.kind).unwrap_or(Kind::Inner);
+            split_and(on, &mut |t| visit(t, Some((j + 1, kind))));
+        }
+    }
+    if let Some(clause) = where_clause {
+        split_and(clause, &mut |t| visit(t, None));
+    }
+}
+
+/// Visits the terms `AND` joins at the top of `expr`.
+fn split_and<'e, 'a, A: Allocator>(expr: &'e Expr<'a, A>, visit: &mut dyn FnMut(&'e Expr<'a, A>)) {
+    match expr {
+        Expr::Binary(b) if b.op == BinaryOp::And => {
+            split_and(&b.lhs, visit);
+            split_and(&b.rhs, visit);
+        }
+        _ => visit(expr),
+    }
+}
+
+/// The first level at which every table `term` reads has a row: the
+/// last for a term with a subquery.
+fn level_of<A: Allocator>(term: &Expr<'_, A>, last: usize) -> usize {
+    let mut level = 0;
+    any_node(term, &mut |e| {
+        match e {
+            Expr::Column(c) => {
+                if let Some((l, _)) = c.binding.get() {
+                    level = level.max(l);
+                }
+            }
+            Expr::Subquery(_) | Expr::Exists(_) | Expr::InSelect(_) => level = last,
+            _ => {}
+        }
+        false
+    });
+    level.min(last)
+}
+
+/// Whether `term`, of the `ON` clause of level `k`, reads a table to
+/// its right.
+fn reads_past<A: Allocator>(term: &Expr<'_, A>, k: usize, last: usize) -> bool {
+    any_node(term, &mut |e| match e {
+        Expr::Column(c) => c.binding.get().is_some_and(|(l, _)| l > k && l <= last),
+        _ => false,
+    })
+}
+
+/// Whether every term of `side` placed at level `k` holds on the row of
+/// `ctx` (and, for the `ON` side, the equalities `using`).
+fn holds<A: Allocator + Clone>(
+    shared: &Shared<'_, '_, A>,
+    k: usize,
+    side: Side,
+    using: &[Expr<'static, A>],
+    ctx: &RowContext<'_, '_, A>,
+) -> Result<bool> {
+    for eq in using {
+        if evaluate_condition(eq, ctx)? != Some(true) {
+            return Ok(false);
+        }
+    }
+    let mut ordinal = 0;
+    let mut result = Ok(true);
+    each_term(
+        shared.from,
+        shared.body.where_clause.as_ref(),
+        &mut |term, _| {
+            let at = shared.terms.get(ordinal).copied();
+            ordinal += 1;
+            if !matches!(result, Ok(true)) {
+                return;
+            }
+            if at.is_some_and(|at| at.level == k && at.side == side) {
+                result = evaluate_condition(term, ctx).map(|v| v == Some(true));
+            }
+        },
+    );
+    result
+}
+
+/// Moves the levels of `levels` (the first at level `k`, nested in
+/// `env`'s outer row) to their next joined row: from the rows they are
+/// on when `resume`, else from the start of the first.
+fn step<'v, P: Platform, A: Allocator + Clone>(
+    view: &'v View<'v, P, A>,
+    shared: &Shared<'_, '_, A>,
+    levels: &mut [Level<'v, P, A>],
+    k: usize,
+    env: Env<'_, A>,
+    resume: bool,
+) -> Result<bool> {
+    let Some((level, deeper)) = levels.split_first_mut() else {
+        return Ok(true);
+    };
+    if resume {
+        if !deeper.is_empty() {
+            let found = level.with_current(env, k, &mut |ctx| {
+                let inner = Env {
+                    outer: Some(ctx),
+                    ..env
+                };
+                step(view, shared, deeper, k + 1, inner, true)
+            })?;
+            if found {
+                return Ok(true);
+            }
+        }
+        if level.nulls {
+            return Ok(false);
+        }
+    }
+    let alias = level.alias.as_ref().map(|a| Ident::new(a.as_str()));
+    let matched = &mut level.matched;
+    let using = level.using.as_slice();
+    let found = level.source.find(env, alias, |ctx| {
+        if !holds(shared, k, Side::On, using, ctx)? {
+            return Ok(false);
+        }
+        *matched = true;
+        if !holds(shared, k, Side::Filter, &[], ctx)? {
+            return Ok(false);
+        }
+        descend(view, shared, deeper, k, env, ctx)
+    })?;
+    if found {
+        return Ok(true);
+    }
+    if level.kind == Kind::Left && !level.matched && !level.nulls {
+        level.nulls = true;
+        return level.with_nulls(env, k, &mut |ctx| {
+            Ok(holds(shared, k, Side::Filter, &[], ctx)?
+                && descend(view, shared, deeper, k, env, ctx)?)
+        });
+    }
+    Ok(false)
+}
+
+/// Starts the levels `deeper` under the row of level `k` (`ctx`) and
+/// moves them to their first joined row; `true` at once when there are
+/// none.
+fn descend<'v, P: Platform, A: Allocator + Clone>(
+    view: &'v View<'v, P, A>,
+    shared: &Shared<'_, '_, A>,
+    deeper: &mut [Level<'v, P, A>],
+    k: usize,
+    env: Env<'_, A>,
+    ctx: &RowContext<'_, '_, A>,
+) -> Result<bool> {
+    let Some(next) = deeper.first_mut() else {
+        return Ok(true);
+    };
+    let inner = Env {
+        outer: Some(ctx),
+        ..env
+    };
+    next.restart(view, shared, k + 1, inner)?;
+    step(view, shared, deeper, k + 1, inner, false)
+}
+
+/// Runs `f` with a context on the current rows of `levels` (the first at
+/// level `k`), each nested in the one above.
+fn nest_current<P: Platform, A: Allocator + Clone>(
+    levels: &mut [Level<'_, P, A>],
+    k: usize,
+    env: Env<'_, A>,
+    f: &mut dyn FnMut(&RowContext<'_, '_, A>) -> Result<()>,
+) -> Result<()> {
+    let Some((level, deeper)) = levels.split_first_mut() else {
+        return f(&env.context());
+    };
+    level.with_current(env, k, &mut |ctx| {
+        if deeper.is_empty() {
+            f(ctx)?;
+        } else {
+            let inner = Env {
+                outer: Some(ctx),
+                ..env
+            };
+            nest_current(deeper, k + 1, inner, f)?;
+        }
+        Ok(true)
+    })?;
+    Ok(())
+}
+
+/// Runs `f` with a context over `levels` (the first at level `k`), each
+/// on its row of NULLs.
+fn nest_nulls<P: Platform, A: Allocator + Clone>(
+    levels: &[Level<'_, P, A>],
+    k: usize,
+    env: Env<'_, A>,
+    f: &mut dyn FnMut(&RowContext<'_, '_, A>) -> Result<()>,
+) -> Result<()> {
+    let Some((level, deeper)) = levels.split_first() else {
+        return f(&env.context());
+    };
+    level.with_nulls(env, k, &mut |ctx| {
+        if deeper.is_empty() {
+            f(ctx)?;
+        } else {
+            let inner = Env {
+                outer: Some(ctx),
+                ..env
+            };
+            nest_nulls(deeper, k + 1, inner, f)?;
+        }
+        Ok(true)
+    })?;
+    Ok(())
+}

@@ -1,0 +1,170 @@
+//! [`Scope`]: the tables of a query's `FROM` as its names see them, and
+//! how a column name resolves among them, as SQLite resolves it.
+//!
+//! - a qualified name (`t.a`) looks in the tables called `t` (by alias
+//!   where there is one, else by name);
+//! - an unqualified name looks in every table, skipping the columns a
+//!   `USING` or `NATURAL` join merged into a column to their left;
+//! - a name found in two places is `ambiguous column name`.
+//!
+//! Invariant: nothing here allocates; a scope is a view over tables held
+//! elsewhere (a query's sources), levels numbered in `FROM` order.
+
+use crate::alloc::Allocator;
+use crate::sql::{ColumnPos, ColumnRef, Ident};
+use crate::table::TableInfo;
+use crate::{Error, Result};
+
+use super::context::resolve;
+
+/// The tables of a query's `FROM`, by level (their position, from 0).
+pub(crate) trait Scope<A: Allocator + Clone> {
+    /// The number of tables (0 for a query without `FROM`).
+    fn levels(&self) -> usize;
+
+    /// The table at `level`.
+    fn table(&self, level: usize) -> Option<&TableInfo<A>>;
+
+    /// The alias of the table at `level`, if it has one.
+    fn alias(&self, level: usize) -> Option<Ident<'_>>;
+
+    /// Whether column `column` of the table at `level` is merged by
+    /// `USING` or `NATURAL` into a column of a table to its left: `*` and
+    /// unqualified names skip it.
+    fn merged(&self, _level: usize, _column: usize) -> bool {
+        false
+    }
+}
+
+/// The scope of a query over one table, or none.
+pub(crate) struct One<'s, A: Allocator> {
+    /// The table, if there is a `FROM`.
+    pub table: Option<&'s TableInfo<A>>,
+    /// Its alias.
+    pub alias: Option<Ident<'s>>,
+}
+
+impl<'s, A: Allocator> One<'s, A> {
+    /// The scope of `table`, called `alias`.
+    pub fn new(table: Option<&'s TableInfo<A>>, alias: Option<&Ident<'s>>) -> Self {
+        One {
+            table,
+            alias: alias.copied(),
+        }
+    }
+}
+
+impl<A: Allocator + Clone> Scope<A> for One<'_, A> {
+    fn levels(&self) -> usize {
+        usize::from(self.table.is_some())
+    }
+
+    fn table(&self, level: usize) -> Option<&TableInfo<A>> {
+        self.table.filter(|_| level == 0)
+    }
+
+    fn alias(&self, level: usize) -> Option<Ident<'_>> {
+        self.alias.filter(|_| level == 0)
+    }
+}
+
+/// Whether `name` calls the table at `level` of `scope`: its alias, or
+/// its name when it has none.
+pub(crate) fn calls<A: Allocator + Clone>(
+    scope: &dyn Scope<A>,
+    level: usize,
+    name: &Ident<'_>,
+) -> bool {
+    match (scope.alias(level), scope.table(level)) {
+        (Some(alias), _) => alias.as_str().is_some_and(|a| name.eq_ignore_ascii_case(a)),
+        (None, Some(table)) => name.eq_ignore_ascii_case(&table.name),
+        (None, None) => false,
+    }
+}
+
+/// Where `column` points in `scope`: the level of its table and its
+/// place there; `None` when no table has it; an error when two do.
+pub(crate) fn find<A: Allocator + Clone>(
+    scope: &dyn Scope<A>,
+    column: &ColumnRef<'_>,
+) -> Result<Option<(usize, ColumnPos)>> {
+    let mut found = None;
+    for level in 0..scope.levels() {
+        let Some(table) = scope.table(level) else {
+            continue;
+        };
+        let alias = scope.alias(level);
+        let Some(pos) = resolve(table, alias.as_ref(), column) else {
+            continue;
+        };
+        let merged = match pos {
+            ColumnPos::Column(i) => column.table.is_none() && scope.merged(level, i),
+            ColumnPos::Rowid => false,
+        };
+        if merged {
+            continue;
+        }
+        if found.is_some() {
+            return Err(Error::Sql("ambiguous column name"));
+        }
+        found = Some((level, pos));
+    }
+    Ok(found)
+}
+
+/// The number of columns `*` stands for in `scope`.
+pub(crate) fn star_width<A: Allocator + Clone>(scope: &dyn Scope<A>) -> usize {
+    (0..scope.levels())
+        .map(|level| table_width(scope, level, false))
+        .sum()
+}
+
+/// The number of columns of the table at `level` that `*` (`all`:
+/// `t.*`, which keeps merged columns) stands for.
+pub(crate) fn table_width<A: Allocator + Clone>(
+    scope: &dyn Scope<A>,
+    level: usize,
+    all: bool,
+) -> usize {
+    let Some(table) = scope.table(level) else {
+        return 0;
+    };
+    (0..table.column_count())
+        .filter(|&i| all || !scope.merged(level, i))
+        .count()
+}
+
+/// The level `t.*` names in `scope`.
+pub(crate) fn star_level<A: Allocator + Clone>(
+    scope: &dyn Scope<A>,
+    name: &Ident<'_>,
+) -> Result<usize> {
+    (0..scope.levels())
+        .find(|&level| calls(scope, level, name))
+        .ok_or(Error::Sql("no such table"))
+}
+
+/// Visits the columns `*` (`table`: `t.*`, naming the table at that
+/// level) stands for in `scope`, in order, as (level, column).
+pub(crate) fn each_star_column<A: Allocator + Clone>(
+    scope: &dyn Scope<A>,
+    table: Option<usize>,
+    visit: &mut dyn FnMut(usize, usize) -> Result<()>,
+) -> Result<()> {
+    let levels = match table {
+        Some(level) => level..level + 1,
+        None => 0..scope.levels(),
+    };
+    for level in levels {
+        let Some(info) = scope.table(level) else {
+            continue;
+        };
+        for i in 0..info.column_count() {
+            if table.is_none() && scope.merged(level, i) {
+                continue;
+            }
+            visit(level, i)?;
+        }
+    }
+    Ok(())
+}
