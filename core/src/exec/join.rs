@@ -4,7 +4,8 @@
 //! - Each `AND` term of `WHERE` and of the `ON` clauses of inner joins is
 //!   evaluated at the first level where every table it reads has a row
 //!   (a term with a subquery at the last level), so a row that fails it
-//!   stops the loops below it; the `ON` terms of a `LEFT JOIN` (and the
+//!   stops the loops below it (an inner join's `ON` may name a table to
+//!   its right, as SQLite allows); the `ON` terms of a `LEFT JOIN` (and the
 //!   equalities of `USING` and `NATURAL`) are evaluated at the level of
 //!   its right table and decide whether a row there matches.
 //! - A `LEFT JOIN` level that matched no row for the rows above it reads
@@ -291,13 +292,6 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                     TermAt {
                         level: k,
                         side: Side::On,
-                    }
-                }
-                Some((k, Kind::Inner)) if reads_past(term, k, last) => {
-                    placed = Err(Error::Sql("ON clause references tables to its right"));
-                    TermAt {
-                        level: k,
-                        side: Side::Filter,
                     }
                 }
                 _ => TermAt {

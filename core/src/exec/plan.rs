@@ -37,12 +37,14 @@ use core::fmt;
 use crate::alloc::Allocator;
 use crate::record::ValueRef;
 use crate::schema::ColumnSource;
-use crate::sql::eval::EvalContext;
 use crate::sql::eval::affinity::{
     apply_comparison_affinity, comparison_affinity, numeric_affinity,
 };
+use crate::sql::eval::{EvalContext, explicit_collation};
 use crate::sql::eval::{Value, evaluate, evaluate_then};
-use crate::sql::{Affinity, Between, BinaryOp, ColumnPos, ColumnRef, Expr, Ident, Indexed};
+use crate::sql::{
+    Affinity, Between, BinaryOp, ColumnPos, ColumnRef, Expr, Ident, Indexed, UnaryOp,
+};
 use crate::{Result, RowId};
 
 use super::context::{RowContext, resolve};
@@ -548,7 +550,11 @@ fn index_term<'e, 'a, A: Allocator + Clone>(
             }
         }
         Expr::Binary(b) if b.op == BinaryOp::Eq => {
-            let bound = |e: &Expr<'_, A>| is_plain_bound(e) || outer_column(e, here).is_some();
+            let bound = |e: &Expr<'_, A>| {
+                is_plain_bound(e)
+                    || outer_column(e, here).is_some()
+                    || (here.fixed(e) && without_affinity(e))
+            };
             let (column, bound, left) = if bound(&b.rhs) {
                 (&b.lhs, &b.rhs, true)
             } else if bound(&b.lhs) {
@@ -567,6 +573,19 @@ fn index_term<'e, 'a, A: Allocator + Clone>(
         }
         _ => None,
     }
+}
+
+/// Whether `expr` is a computed value with neither affinity nor
+/// collation of its own (arithmetic, concatenation, a negation), so a
+/// comparison with a column compares as with a literal.
+fn without_affinity<A: Allocator + Clone>(expr: &Expr<'_, A>) -> bool {
+    let computed = match expr {
+        Expr::Binary(_) | Expr::Literal(_) | Expr::Param(_) => true,
+        Expr::Unary(op, _) => *op != UnaryOp::Plus,
+        _ => false,
+    };
+    // A `COLLATE` inside carries up to the comparison.
+    computed && matches!(explicit_collation(expr), Ok(None))
 }
 
 /// The column of an outer loop `expr` is, if it is one.

@@ -1,0 +1,171 @@
+//! Joins in bounded memory and under allocation failure: a self-join of
+//! a table that dwarfs the arena (index seeks driven by the outer row,
+//! grouped and sorted) gives SQLite's rows within the configured bound;
+//! every allocation failure while a join runs (LEFT, USING, three tables,
+//! a correlated subquery, grouping) is `OutOfMemory`, leaks nothing and
+//! leaves the connection usable; `EXPLAIN QUERY PLAN` names each table's
+//! plan in SQLite's words.
+#![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use boundlite::alloc::{Arena, FaultAlloc, Global, oom_sweep};
+use boundlite::format::PageSize;
+use boundlite::platform::MemoryPlatform;
+use boundlite::record::ValueRef;
+use boundlite::{Config, Database, Error};
+use boundlite_tests::compare::{Exact, Owned};
+use boundlite_tests::scrambled::{STATEMENT_SLACK, scrambled_table};
+
+#[test]
+fn joins_over_a_table_that_dwarfs_the_arena_stay_within_the_bound() {
+    let (bytes, oracle, _dir) = scrambled_table(60_000);
+    oracle
+        .execute_batch("CREATE INDEX t_grp ON t(grp)")
+        .unwrap();
+    drop(oracle);
+    let bytes = std::fs::read(_dir.path().join("big.db")).unwrap_or(bytes);
+    let oracle = rusqlite::Connection::open(_dir.path().join("big.db")).unwrap();
+    let config = Config {
+        page_size: PageSize::new(4096).unwrap(),
+        cache_frames: 32,
+        ..Config::DEFAULT
+    };
+    let bound = config.read_bound(4096) + config.sort_bytes(4096) + STATEMENT_SLACK;
+    assert!(bound * 5 < bytes.len(), "the data must dwarf the arena");
+    let mut buffer = vec![0u8; Arena::MIN_BUFFER + bound];
+    let arena = Arena::new(&mut buffer).unwrap();
+    let disk = MemoryPlatform::new();
+    disk.write_file("big.db", &bytes).unwrap();
+    let db = Database::open(&disk, "big.db", &config, &arena).unwrap();
+    let conn = db.connect();
+    let queries = [
+        // The inner loop seeks by rowid, then by index, on the outer row.
+        "SELECT count(*), sum(b.score) FROM t a JOIN t b ON b.id = a.grp + 1",
+        "SELECT count(*), max(b.name) FROM t a, t b WHERE b.grp = a.id AND a.id < 5000",
+        "SELECT a.grp % 10, count(*), min(b.name) FROM t a LEFT JOIN t b ON b.grp = a.id + 7 \
+         GROUP BY 1 ORDER BY 2 DESC, 1",
+        "SELECT a.name, b.name FROM t a JOIN t b ON b.id = a.id * 3 WHERE a.score > 1400 \
+         ORDER BY b.name LIMIT 20",
+    ];
+    for sql in queries {
+        arena.reset_peak();
+        let mine = Exact::ours_ok(&conn, sql);
+        let peak = arena.stats().peak_in_use;
+        println!(
+            "{sql}: {} rows, peak {peak} bytes (bound {bound})",
+            mine.len()
+        );
+        assert_eq!(mine, Exact::theirs_ok(&oracle, sql), "{sql}");
+        assert!(peak <= bound, "{sql}: peak {peak} > {bound}");
+    }
+    assert_eq!(disk.file_count().unwrap(), 1, "a temporary file is left");
+}
+
+const SWEPT: [&str; 5] = [
+    "SELECT p.name, q.tag FROM p LEFT JOIN q ON q.pid = p.id ORDER BY 1, 2",
+    "SELECT p.name, count(q.tag), group_concat(r.note) FROM p JOIN q ON q.pid = p.id \
+     LEFT JOIN r USING (tag) GROUP BY p.name ORDER BY 2 DESC, 1",
+    "SELECT * FROM q NATURAL JOIN r",
+    "SELECT p.name, (SELECT count(*) FROM q JOIN r USING (tag) WHERE q.pid = p.id) FROM p",
+    "SELECT DISTINCT r.note FROM p, q, r WHERE q.pid = p.id AND r.tag = q.tag AND p.id > 2",
+];
+
+#[test]
+fn every_allocation_failure_in_a_join_is_clean() {
+    let disk = MemoryPlatform::new();
+    let mut buffer = vec![0u8; 512 * 1024];
+    let arena = Arena::new(&mut buffer).unwrap();
+    let fault = FaultAlloc::new(&arena);
+    let config = Config {
+        page_size: PageSize::new(512).unwrap(),
+        cache_frames: 32,
+        sort_memory: 1024,
+        ..Config::DEFAULT
+    };
+    let db = Database::open(&disk, "oom.db", &config, &fault).unwrap();
+    let conn = db.connect();
+    let schema = "CREATE TABLE p(id INTEGER PRIMARY KEY, name TEXT);
+         CREATE TABLE q(pid INTEGER, tag TEXT);
+         CREATE INDEX q_pid ON q(pid);
+         CREATE TABLE r(tag TEXT COLLATE NOCASE, note TEXT)";
+    conn.execute(schema, &[]).unwrap();
+    let oracle = rusqlite::Connection::open_in_memory().unwrap();
+    oracle.execute_batch(schema).unwrap();
+    conn.execute("BEGIN", &[]).unwrap();
+    for i in 0..30i64 {
+        let rows = [
+            ("INSERT INTO p(name) VALUES ('p' || (?1 * 7 % 13))", i),
+            ("INSERT INTO q VALUES (?1 % 11, 't' || (?1 % 5))", i),
+            ("INSERT INTO r VALUES ('T' || (?1 % 7), 'n' || ?1)", i),
+        ];
+        for (sql, n) in rows {
+            conn.execute(sql, &[ValueRef::Integer(n)]).unwrap();
+            oracle.execute(sql, [n]).unwrap();
+        }
+    }
+    conn.execute("COMMIT", &[]).unwrap();
+    for sql in SWEPT {
+        let want = Exact::ours(&conn, sql).unwrap();
+        let mut theirs = Exact::theirs_ok(&oracle, sql);
+        let mut sorted = want.clone();
+        sorted.sort_by_key(|r| format!("{r:?}"));
+        theirs.sort_by_key(|r| format!("{r:?}"));
+        assert_eq!(sorted, theirs, "{sql}");
+        for persistent in [true, false] {
+            let report = oom_sweep(
+                &fault,
+                persistent,
+                |_| Exact::ours(&conn, sql),
+                |n, e| assert_eq!(e, Error::OutOfMemory, "{sql}: failure {n}"),
+            )
+            .unwrap();
+            assert_eq!(report.value, want, "{sql}");
+            println!("{sql}: {} failure points", report.failure_points);
+            assert!(
+                report.failure_points > 5,
+                "{sql}: {} points",
+                report.failure_points
+            );
+        }
+        assert_eq!(Exact::ours(&conn, sql).unwrap(), want);
+    }
+    assert!(db.integrity_check(0).unwrap().is_ok());
+    drop(conn);
+    drop(db);
+    assert_eq!(arena.stats().live_allocations, 0, "the database leaked");
+}
+
+#[test]
+fn explain_query_plan_names_each_table_of_a_join() {
+    let disk = MemoryPlatform::new();
+    let db = Database::open(&disk, "e.db", &Config::DEFAULT, Global).unwrap();
+    let conn = db.connect();
+    conn.execute(
+        "CREATE TABLE a(id INTEGER PRIMARY KEY, x);
+         CREATE TABLE b(y, z);
+         CREATE INDEX b_y ON b(y)",
+        &[],
+    )
+    .unwrap();
+    let plan = |sql: &str| -> Vec<String> {
+        Exact::ours_ok(&conn, &format!("EXPLAIN QUERY PLAN {sql}"))
+            .into_iter()
+            .map(|row| match &row[3] {
+                Exact::Text(t) => String::from_utf8(t.clone()).unwrap(),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    };
+    assert_eq!(
+        plan("SELECT * FROM a JOIN b ON b.y = a.x"),
+        ["SCAN a", "SEARCH b USING INDEX b_y (y=?)"]
+    );
+    assert_eq!(
+        plan("SELECT * FROM b, a WHERE a.id = b.z"),
+        ["SCAN b", "SEARCH a USING INTEGER PRIMARY KEY (rowid=?)"]
+    );
+    assert_eq!(
+        plan("SELECT * FROM b LEFT JOIN a ON a.id = b.z"),
+        ["SCAN b", "SEARCH a USING INTEGER PRIMARY KEY (rowid=?)"]
+    );
+}
