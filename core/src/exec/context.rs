@@ -147,6 +147,9 @@ pub(crate) struct RowContext<'x, 'r, A: Allocator + Clone> {
     /// Whether the row is the NULL row an outer join adds when nothing
     /// matches: every column, the rowid too, reads NULL.
     nulls: bool,
+    /// For a row of a subquery in `FROM`: its values (and `row` is
+    /// `None`), with its number, which the rowid reads.
+    values: Option<(i64, &'r [Value<A>])>,
     /// Per column of the table: merged by `USING` or `NATURAL` into a
     /// column of a table to its left, so `*` skips it.
     merged: &'x [bool],
@@ -181,6 +184,7 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
             level: 0,
             row: None,
             nulls: false,
+            values: None,
             merged: &[],
             spill: None,
             random,
@@ -207,6 +211,7 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
             level: self.level,
             row: self.row,
             nulls: self.nulls,
+            values: self.values,
             merged: self.merged,
             spill: self.spill,
             random: self.random,
@@ -236,9 +241,17 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
         self.spill = None;
     }
 
+    /// The context on row number `n` of a subquery in `FROM`, whose
+    /// values are `values`.
+    pub fn on_values(&mut self, n: i64, values: &'r [Value<A>]) {
+        self.row = None;
+        self.values = Some((n, values));
+    }
+
     /// The context on the NULL row of an outer join.
     pub fn on_nulls(&mut self) {
         self.row = None;
+        self.values = None;
         self.nulls = true;
     }
 
@@ -273,6 +286,9 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
             return Ok(Some((ValueType::Null, 0)));
         }
         let Some((_, record)) = self.row.as_ref() else {
+            if self.values.is_some() {
+                return Ok(None);
+            }
             return self.no_row().map(|_| None);
         };
         let ColumnPos::Column(i) = pos else {
@@ -328,7 +344,7 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
     pub fn column_at(&self, pos: ColumnPos) -> Result<ValueRef<'_>> {
         let (table, _) = self.table.as_ref().ok_or(Error::Sql("no such column"))?;
         let Some((rowid, record)) = self.row.as_ref() else {
-            return self.no_row();
+            return self.value_at(pos);
         };
         let i = match pos {
             ColumnPos::Rowid => return Ok(rowid_value(*rowid)),
@@ -354,6 +370,19 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
         Ok(match meta {
             Some(m) if m.affinity == Affinity::Real => read_real(value),
             _ => value,
+        })
+    }
+
+    /// The value at `pos` in a row of a subquery in `FROM`, or what a
+    /// column reads with no row current.
+    #[inline]
+    fn value_at(&self, pos: ColumnPos) -> Result<ValueRef<'_>> {
+        let Some((n, values)) = self.values else {
+            return self.no_row();
+        };
+        Ok(match pos {
+            ColumnPos::Rowid => ValueRef::Integer(n),
+            ColumnPos::Column(i) => values.get(i).map_or(ValueRef::Null, Value::as_ref),
         })
     }
 

@@ -295,7 +295,7 @@ fn groups<'p, P: Platform, A: Allocator + Clone>(
             copy_keys(&entry, width, &mut keys, &alloc)?;
             started = true;
         }
-        if !source.seek(&group.position)? {
+        if !source.seek(&group.position, env, body)? {
             return Err(Error::corrupt_file("a grouped row is gone from its table"));
         }
         source.with_row(env, alias, |ctx| group.feed(ctx, seq))?;
@@ -342,7 +342,7 @@ fn close<P: Platform, A: Allocator + Clone>(
     if !group.bare {
         return source.with_table(env, alias, |ctx| group.close(ctx));
     }
-    if !source.seek(&group.bare_at)? {
+    if !source.seek(&group.bare_at, env, group.body)? {
         return Err(Error::corrupt_file("a grouped row is gone from its table"));
     }
     source.with_row(env, alias, |ctx| group.close(ctx))

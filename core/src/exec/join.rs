@@ -19,7 +19,8 @@
 //! Invariants: memory is one cursor per level, whatever the number of
 //! rows; a step resumes from the row each level is on (the cursors are
 //! the state), never re-reads a row it passed; `RIGHT` and `FULL` joins
-//! and subqueries in `FROM` are refused by name.
+//! are refused by name. A subquery in `FROM` is a level whose rows its
+//! query streams (see `derived`).
 
 use boundlite_platform::Platform;
 
@@ -27,13 +28,14 @@ use crate::alloc::{Allocator, Box, String, Vec};
 use crate::sql::eval::{Value, any_node, evaluate_condition};
 use crate::sql::{
     Binary, BinaryOp, ColumnBinding, ColumnPos, ColumnRef, Expr, FromClause, Ident, JoinConstraint,
-    JoinKind, SelectBody, TableRef,
+    JoinKind, Select, SelectBody, TableRef,
 };
 use crate::table::{SchemaVersion, TableInfo, View};
 use crate::{Error, Result, RowId};
 
 use super::Env;
 use super::context::{RowContext, resolve};
+use super::derived::Derived;
 use super::plan::{Access, Here, Indexes, Plan, choose};
 use super::scope::Scope;
 use super::select::load_table;
@@ -63,9 +65,43 @@ struct TermAt {
     side: Side,
 }
 
+/// Where a level's rows come from.
+enum Input<'v, P: Platform, A: Allocator + Clone> {
+    /// A table.
+    Table(Source<'v, P, A>),
+    /// A subquery in `FROM`.
+    Derived(Box<Derived<'v, P, A>, A>),
+}
+
+impl<P: Platform, A: Allocator + Clone> Input<'_, P, A> {
+    /// The table, or the subquery's columns as one.
+    fn info(&self) -> Option<&TableInfo<A>> {
+        match self {
+            Input::Table(source) => source.info(),
+            Input::Derived(d) => Some(d.info()),
+        }
+    }
+
+    /// Per column: merged into a column to its left.
+    fn merged(&self) -> &[bool] {
+        match self {
+            Input::Table(source) => source.merged(),
+            Input::Derived(d) => d.merged(),
+        }
+    }
+
+    /// Flags column `i` as merged into a column to its left.
+    fn merge(&mut self, i: usize) {
+        match self {
+            Input::Table(source) => source.merge(i),
+            Input::Derived(d) => d.merge(i),
+        }
+    }
+}
+
 /// One table of the join and where its loop is.
 struct Level<'v, P: Platform, A: Allocator + Clone> {
-    source: Source<'v, P, A>,
+    input: Input<'v, P, A>,
     alias: Option<String<A>>,
     /// The equalities `USING` and `NATURAL` add (bound columns, so they
     /// need no names).
@@ -120,13 +156,29 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                 None => (&from.first, Kind::Inner),
                 Some(join) => (&join.table, kind_of(join.op.kind)?),
             };
-            let TableRef::Table {
-                name,
-                alias,
-                indexed,
-            } = table
-            else {
-                return Err(Error::Sql("subqueries in FROM are not supported"));
+            let (name, alias, indexed) = match table {
+                TableRef::Table {
+                    name,
+                    alias,
+                    indexed,
+                } => (name, alias, indexed),
+                TableRef::Subquery { select, alias } => {
+                    let derived = Derived::open(view, select, alias.as_ref(), env, k)?;
+                    let alias = match alias {
+                        Some(a) => Some(a.to_string_in(alloc.clone())?),
+                        None => None,
+                    };
+                    levels.try_push(Level {
+                        input: Input::Derived(Box::try_new_in(derived, alloc.clone())?),
+                        alias,
+                        using: Vec::new_in(alloc.clone()),
+                        hint: Indexes::Any,
+                        kind,
+                        matched: false,
+                        nulls: false,
+                    })?;
+                    continue;
+                }
             };
             if name.schema.is_some_and(|s| !s.eq_ignore_ascii_case("main")) {
                 return Err(Error::Sql("unknown database"));
@@ -142,7 +194,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                 None => None,
             };
             levels.try_push(Level {
-                source: Source::table(view, info, Access::scan()).at_level(k, merged),
+                input: Input::Table(Source::table(view, info, Access::scan()).at_level(k, merged)),
                 alias,
                 using: Vec::new_in(alloc.clone()),
                 hint,
@@ -171,17 +223,24 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
             return false;
         }
         let tables = core::iter::once(&from.first).chain(from.joins.iter().map(|j| &j.table));
-        tables.zip(self.levels.iter()).all(|(t, level)| match t {
-            TableRef::Table { name, .. } => level.source.reads(&name.name, version),
-            TableRef::Subquery { .. } => false,
-        })
+        tables
+            .zip(self.levels.iter())
+            .all(|(t, level)| match (t, &level.input) {
+                (TableRef::Table { name, .. }, Input::Table(source)) => {
+                    source.reads(&name.name, version)
+                }
+                _ => false,
+            })
     }
 
     /// The tables, taken back.
     pub fn into_tables(self) -> impl Iterator<Item = TableInfo<A>> {
         self.levels
             .into_iter()
-            .filter_map(|level| level.source.into_info())
+            .filter_map(|level| match level.input {
+                Input::Table(source) => source.into_info(),
+                Input::Derived(_) => None,
+            })
     }
 
     /// The equalities of each `USING` and `NATURAL` join, and the right
@@ -233,7 +292,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                     .get_mut(k)
                     .ok_or(Error::Misuse("a join level out of range"))?;
                 level.using.try_push(eq)?;
-                level.source.merge(rc);
+                level.input.merge(rc);
             }
             if let Some(names) = named {
                 for n in names.iter() {
@@ -369,9 +428,10 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
     /// its row of NULLs.
     pub fn push_position(&self, into: &mut Vec<Value<A>, A>) -> Result<()> {
         for level in self.levels.iter() {
-            let value = match level.nulls {
-                true => Value::Null,
-                false => Value::Integer(level.source.rowid()?.get()),
+            let value = match (&level.input, level.nulls) {
+                (_, true) => Value::Null,
+                (Input::Table(source), false) => Value::Integer(source.rowid()?.get()),
+                (Input::Derived(d), false) => Value::Integer(d.number()),
             };
             into.try_push(value)?;
         }
@@ -380,16 +440,28 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
 
     /// Moves back to the row at `position` (from [`Self::push_position`]);
     /// `false` when a row there is gone.
-    pub fn seek(&mut self, position: &[Value<A>]) -> Result<bool> {
-        for (level, value) in self.levels.iter_mut().zip(position) {
-            match value {
-                Value::Integer(rowid) => {
-                    level.nulls = false;
-                    if !level.source.seek_rowid(RowId::new(*rowid))? {
-                        return Ok(false);
-                    }
-                }
-                _ => level.nulls = true,
+    pub fn seek(
+        &mut self,
+        position: &[Value<A>],
+        env: Env<'_, A>,
+        body: &SelectBody<'_, A>,
+    ) -> Result<bool> {
+        let from = body
+            .from
+            .as_ref()
+            .ok_or(Error::Misuse("a join without its FROM"))?;
+        for (k, (level, value)) in self.levels.iter_mut().zip(position).enumerate() {
+            let Value::Integer(n) = value else {
+                level.nulls = true;
+                continue;
+            };
+            level.nulls = false;
+            let found = match &mut level.input {
+                Input::Table(source) => source.seek_rowid(RowId::new(*n))?,
+                Input::Derived(d) => d.seek(self.view, subquery_at(from, k)?, env, *n)?,
+            };
+            if !found {
+                return Ok(false);
             }
         }
         Ok(true)
@@ -402,7 +474,7 @@ impl<P: Platform, A: Allocator + Clone> Scope<A> for Join<'_, P, A> {
     }
 
     fn table(&self, level: usize) -> Option<&TableInfo<A>> {
-        self.levels.get(level)?.source.info()
+        self.levels.get(level)?.input.info()
     }
 
     fn alias(&self, level: usize) -> Option<Ident<'_>> {
@@ -413,7 +485,7 @@ impl<P: Platform, A: Allocator + Clone> Scope<A> for Join<'_, P, A> {
     fn merged(&self, level: usize, column: usize) -> bool {
         self.levels
             .get(level)
-            .and_then(|l| l.source.merged().get(column))
+            .and_then(|l| l.input.merged().get(column))
             .copied()
             .unwrap_or(false)
     }
@@ -436,16 +508,22 @@ impl<'v, P: Platform, A: Allocator + Clone> Level<'v, P, A> {
     ) -> Result<()> {
         self.matched = false;
         self.nulls = false;
+        let source = match &mut self.input {
+            Input::Table(source) => source,
+            Input::Derived(d) => {
+                d.rewind();
+                return Ok(());
+            }
+        };
         let access = {
-            let table = self
-                .source
+            let table = source
                 .info()
                 .ok_or(Error::Misuse("a join level without its table"))?;
-            let alias = self.alias();
+            let alias = self.alias.as_ref().map(|a| Ident::new(a.as_str()));
             let ctx = env
                 .context()
                 .with_table(table, alias)
-                .at_level(k, self.source.merged());
+                .at_level(k, source.merged());
             let here = Here {
                 table,
                 alias: alias.as_ref(),
@@ -489,7 +567,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Level<'v, P, A> {
             }
             best
         };
-        self.source.restart(view, access);
+        source.restart(view, access);
         Ok(())
     }
 
@@ -505,7 +583,10 @@ impl<'v, P: Platform, A: Allocator + Clone> Level<'v, P, A> {
             return self.with_nulls(env, k, f);
         }
         let alias = self.alias.as_ref().map(|a| Ident::new(a.as_str()));
-        self.source.with_row(env, alias, f)
+        match &mut self.input {
+            Input::Table(source) => source.with_row(env, alias, f),
+            Input::Derived(d) => d.with_row(env, alias, f),
+        }
     }
 
     /// Runs `f` with a context on the level's row of NULLs.
@@ -516,15 +597,36 @@ impl<'v, P: Platform, A: Allocator + Clone> Level<'v, P, A> {
         f: &mut dyn FnMut(&RowContext<'_, '_, A>) -> Result<bool>,
     ) -> Result<bool> {
         let table = self
-            .source
+            .input
             .info()
             .ok_or(Error::Misuse("a join level without its table"))?;
         let mut ctx = env
             .context()
             .with_table(table, self.alias())
-            .at_level(k, self.source.merged());
+            .at_level(k, self.input.merged());
         ctx.on_nulls();
         f(&ctx)
+    }
+}
+
+/// The subquery at `level` of `from`.
+fn subquery_at<'s, 'a, A: Allocator>(
+    from: &'s FromClause<'a, A>,
+    level: usize,
+) -> Result<&'s Select<'a, A>> {
+    let table = match level.checked_sub(1) {
+        None => &from.first,
+        Some(j) => {
+            &from
+                .joins
+                .get(j)
+                .ok_or(Error::Misuse("a join level out of range"))?
+                .table
+        }
+    };
+    match table {
+        TableRef::Subquery { select, .. } => Ok(select),
+        TableRef::Table { .. } => Err(Error::Misuse("a table read as a subquery")),
     }
 }
 
@@ -703,7 +805,7 @@ fn step<'v, P: Platform, A: Allocator + Clone>(
     let alias = level.alias.as_ref().map(|a| Ident::new(a.as_str()));
     let matched = &mut level.matched;
     let using = level.using.as_slice();
-    let found = level.source.find(env, alias, |ctx| {
+    let mut keep = |ctx: &RowContext<'_, '_, A>| {
         if !holds(shared, k, Side::On, using, ctx)? {
             return Ok(false);
         }
@@ -712,7 +814,11 @@ fn step<'v, P: Platform, A: Allocator + Clone>(
             return Ok(false);
         }
         descend(view, shared, deeper, k, env, ctx)
-    })?;
+    };
+    let found = match &mut level.input {
+        Input::Table(source) => source.find(env, alias, &mut keep)?,
+        Input::Derived(d) => d.find(view, subquery_at(shared.from, k)?, env, alias, &mut keep)?,
+    };
     if found {
         return Ok(true);
     }

@@ -16,6 +16,7 @@
 //!   visits (or the one empty row of a query without `FROM`), read
 //!   through a table cursor;
 //! - `join`: the nested loops over the tables of a `FROM` with joins;
+//!   `derived`: a subquery in `FROM`, read as a table;
 //!   `rows`: one table or a join, as a query body reads them; `scope`:
 //!   how names resolve among the tables of a `FROM`;
 //! - `select`, `group`, `order`: queries; `compound`, `UNION [ALL]`,
@@ -56,6 +57,7 @@ pub(crate) mod checks;
 pub(crate) mod compound;
 pub(crate) mod context;
 pub(crate) mod ddl;
+pub(crate) mod derived;
 pub(crate) mod distinct;
 pub(crate) mod group;
 pub(crate) mod insert;

@@ -184,13 +184,18 @@ impl<'v, P: Platform, A: Allocator + Clone> Rows<'v, P, A> {
     }
 
     /// Moves back to the row at `position`; `false` when it is gone.
-    pub fn seek(&mut self, position: &[Value<A>]) -> Result<bool> {
+    pub fn seek(
+        &mut self,
+        position: &[Value<A>],
+        env: Env<'_, A>,
+        body: &SelectBody<'_, A>,
+    ) -> Result<bool> {
         match self {
             Rows::One(source) => match position.first() {
                 Some(Value::Integer(rowid)) => source.seek_rowid(RowId::new(*rowid)),
                 _ => Err(Error::Misuse("a row position without its rowid")),
             },
-            Rows::Join(join) => join.seek(position),
+            Rows::Join(join) => join.seek(position, env, body),
         }
     }
 }

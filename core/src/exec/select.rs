@@ -164,7 +164,10 @@ pub(crate) fn open_source<'s, 'v, P: Platform, A: Allocator + Clone>(
     env: Env<'_, A>,
     slot: &'s mut Option<Rows<'v, P, A>>,
 ) -> Result<&'s mut Rows<'v, P, A>> {
-    if let Some(from) = body.from.as_ref().filter(|f| !f.joins.is_empty()) {
+    let joined = |f: &&FromClause<'_, A>| {
+        !f.joins.is_empty() || matches!(f.first, TableRef::Subquery { .. })
+    };
+    if let Some(from) = body.from.as_ref().filter(joined) {
         return open_join(view, body, from, env, slot);
     }
     let Some((name, alias)) = from_of(body)? else {

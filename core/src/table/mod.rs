@@ -51,7 +51,9 @@ mod value_refs;
 mod view;
 
 pub(crate) use blob::{BlobColumn, Located, locate, read_blob};
-pub(crate) use info::{Change, DefaultKind, IndexInfo, SchemaVersion, TableInfo, check_defaults};
+pub(crate) use info::{
+    Change, ColumnMeta, DefaultKind, IndexInfo, SchemaVersion, TableInfo, check_defaults,
+};
 pub(crate) use rows::{Buffers, Writer};
 pub(crate) use stream::is_indexed;
 pub(crate) use transfer::{Rowids, same_keys};
