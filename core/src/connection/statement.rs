@@ -36,7 +36,7 @@ use crate::exec::plan::{Indexes, shape};
 use crate::exec::select::{self, Query, Sources};
 use crate::exec::store::unresolved;
 use crate::exec::subquery::{Runner, Subqueries};
-use crate::exec::{Env, change, ddl, insert, pragma};
+use crate::exec::{Env, Now, change, ddl, insert, pragma};
 
 use super::row::Row;
 use super::session::Connection;
@@ -88,6 +88,8 @@ pub struct Statement<'c, 'db, P: Platform, A: Allocator + Clone> {
     row: Vec<Value<A>, A>,
     changes: usize,
     random: Cell<u64>,
+    /// The time `'now'` means in the current run, once read.
+    now: Cell<Option<i64>>,
     /// The table read by the last run, for the next (see `cache`).
     tables: TableCache<A>,
     /// Buffers reused from run to run (see `cache`).
@@ -110,6 +112,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             row: Vec::new_in(alloc),
             changes: 0,
             random: Cell::new(0x2545_f491_4f6c_dd1d),
+            now: Cell::new(None),
             tables: TableCache::new(),
             scratch: Scratch::new(),
         })
@@ -204,6 +207,11 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
         // Only queries run subqueries: a change reads its table through
         // its writer, which the runner's view does not show.
         let subqueries = select_of(&self.parsed.stmt).map(|_| &runner as &dyn Subqueries<A>);
+        let conn = self.conn;
+        let read = move || conn.database().platform().now_unix_millis();
+        if matches!(self.state, State::Ready) {
+            self.now.set(None);
+        }
         let env = Env {
             alloc: &alloc,
             params: &self.params,
@@ -213,6 +221,10 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             rollbacks: self.conn.rollbacks(),
             subqueries,
             outer: None,
+            now: Some(Now {
+                held: &self.now,
+                read: &read,
+            }),
         };
         if matches!(self.state, State::Ready) {
             let conn = self.conn;

@@ -457,4 +457,8 @@ impl<A: Allocator + Clone> EvalContext<A> for RowContext<'_, '_, A> {
     fn random(&self) -> i64 {
         next_random(self.random)
     }
+
+    fn now_unix_millis(&self) -> Option<i64> {
+        self.env?.now?.get()
+    }
 }

@@ -100,6 +100,32 @@ pub(crate) struct Env<'x, A: Allocator + Clone> {
     /// For the rows of a subquery: the context of the row it runs
     /// against, whose columns it may read.
     pub outer: Option<&'x dyn EvalContext<A>>,
+    /// The time `'now'` means for this run; `None` where no clock is.
+    pub now: Option<Now<'x>>,
+}
+
+/// The time `'now'` means during one run of a statement: read from the
+/// platform's clock the first time it is asked for, then held, so that
+/// every `'now'` of the run agrees (SQLite's per-statement time) and a
+/// run that never asks does not read the clock.
+#[derive(Clone, Copy)]
+pub(crate) struct Now<'x> {
+    /// The time once read; the statement clears it when a run starts.
+    pub held: &'x Cell<Option<i64>>,
+    /// The platform's clock.
+    pub read: &'x dyn Fn() -> Option<i64>,
+}
+
+impl Now<'_> {
+    /// The run's time, in milliseconds since 1970 (UTC).
+    pub fn get(&self) -> Option<i64> {
+        if let Some(t) = self.held.get() {
+            return Some(t);
+        }
+        let t = (self.read)()?;
+        self.held.set(Some(t));
+        Some(t)
+    }
 }
 
 // By hand: a derive would ask `A: Copy`, but only references are copied.

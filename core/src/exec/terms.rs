@@ -259,6 +259,10 @@ impl<A: Allocator + Clone> EvalContext<A> for Aliased<'_, '_, '_, '_, '_, A> {
         self.row.random()
     }
 
+    fn now_unix_millis(&self) -> Option<i64> {
+        self.row.now_unix_millis()
+    }
+
     fn subquery(
         &self,
         select: &Select<'_, A>,

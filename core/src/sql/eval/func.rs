@@ -24,8 +24,11 @@ use crate::sql::ast::Ident;
 use crate::{Error, Result};
 
 use super::cast::{bytes_of, int_value, real_value, text_of};
-use super::func_text::{instr, quote, replace, round, substr, trim};
+use super::codes::{chars, random_blob, sign, soundex, unhex, unicode};
+use super::datetime::{self, Clock};
+use super::func_text::{concat_all, instr, quote, replace, round, substr, trim};
 use super::ops::{MAX_LENGTH, TOO_BIG};
+use super::printf::printf;
 use super::value::Value;
 
 /// A scalar function this evaluator knows.
@@ -75,10 +78,48 @@ pub enum Scalar {
     RTrim,
     /// `quote(x)`
     Quote,
+    /// `date(time, modifiers...)`
+    Date,
+    /// `time(time, modifiers...)`
+    Time,
+    /// `datetime(time, modifiers...)`
+    DateTime,
+    /// `julianday(time, modifiers...)`
+    JulianDay,
+    /// `unixepoch(time, modifiers...)`
+    UnixEpoch,
+    /// `strftime(format, time, modifiers...)`
+    StrFTime,
+    /// `timediff(a, b)`
+    TimeDiff,
+    /// `printf(format, ...)`, also `format`
+    Printf,
+    /// `char(code, ...)`
+    Char,
+    /// `unicode(x)`
+    Unicode,
+    /// `unhex(x[, ignored])`
+    Unhex,
+    /// `randomblob(n)`
+    RandomBlob,
+    /// `sign(x)`
+    Sign,
+    /// `likely(x)`, `unlikely(x)`: `x`
+    Likely,
+    /// `likelihood(x, p)`: `x`
+    Likelihood,
+    /// `soundex(x)`
+    Soundex,
+    /// `concat(x, ...)`
+    Concat,
+    /// `concat_ws(separator, x, ...)`
+    ConcatWs,
+    /// `octet_length(x)`
+    OctetLength,
 }
 
 /// Names and functions, for lookup ignoring ASCII case.
-const NAMES: [(&str, Scalar); 23] = [
+const NAMES: [(&str, Scalar); 44] = [
     ("length", Scalar::Length),
     ("lower", Scalar::Lower),
     ("upper", Scalar::Upper),
@@ -102,6 +143,27 @@ const NAMES: [(&str, Scalar); 23] = [
     ("ltrim", Scalar::LTrim),
     ("rtrim", Scalar::RTrim),
     ("quote", Scalar::Quote),
+    ("date", Scalar::Date),
+    ("time", Scalar::Time),
+    ("datetime", Scalar::DateTime),
+    ("julianday", Scalar::JulianDay),
+    ("unixepoch", Scalar::UnixEpoch),
+    ("strftime", Scalar::StrFTime),
+    ("timediff", Scalar::TimeDiff),
+    ("printf", Scalar::Printf),
+    ("format", Scalar::Printf),
+    ("char", Scalar::Char),
+    ("unicode", Scalar::Unicode),
+    ("unhex", Scalar::Unhex),
+    ("randomblob", Scalar::RandomBlob),
+    ("sign", Scalar::Sign),
+    ("likely", Scalar::Likely),
+    ("unlikely", Scalar::Likely),
+    ("likelihood", Scalar::Likelihood),
+    ("soundex", Scalar::Soundex),
+    ("concat", Scalar::Concat),
+    ("concat_ws", Scalar::ConcatWs),
+    ("octet_length", Scalar::OctetLength),
 ];
 
 impl Scalar {
@@ -113,11 +175,38 @@ impl Scalar {
             .map(|&(_, f)| f)
     }
 
+    /// The name `name` is known by, as this evaluator spells it (for
+    /// errors that name the function).
+    pub fn canonical_name(name: &Ident<'_>) -> Option<&'static str> {
+        NAMES
+            .iter()
+            .find(|(n, _)| name.eq_ignore_ascii_case(n))
+            .map(|&(n, _)| n)
+    }
+
     /// Whether the function takes `n` arguments. (`min` and `max` with
     /// one argument are the aggregates, which the executor computes.)
     pub fn accepts(self, n: usize) -> bool {
         match self {
             Scalar::Random => n == 0,
+            Scalar::Date
+            | Scalar::Time
+            | Scalar::DateTime
+            | Scalar::JulianDay
+            | Scalar::UnixEpoch
+            | Scalar::StrFTime
+            | Scalar::Printf
+            | Scalar::Char => true,
+            Scalar::TimeDiff | Scalar::Likelihood => n == 2,
+            Scalar::Unicode
+            | Scalar::RandomBlob
+            | Scalar::Sign
+            | Scalar::Likely
+            | Scalar::Soundex
+            | Scalar::OctetLength => n == 1,
+            Scalar::Unhex => n == 1 || n == 2,
+            Scalar::Concat => n >= 1,
+            Scalar::ConcatWs => n >= 2,
             Scalar::Length
             | Scalar::Lower
             | Scalar::Upper
@@ -188,12 +277,14 @@ pub(super) fn scalar<A: Allocator>(value: ValueRef<'_>) -> Result<Output<A>> {
 /// Calls a non-lazy scalar function on evaluated arguments (the caller
 /// has checked the count with [`Scalar::accepts`]). `collation` is the
 /// one the arguments carry, for `min`, `max` and `nullif`; `random`
-/// supplies `random()`.
+/// supplies `random()` and `randomblob()`; `clock` the time `'now'`
+/// means.
 pub fn call<A: Allocator + Clone>(
     function: Scalar,
     args: &[ValueRef<'_>],
     collation: Collation,
     random: &mut dyn FnMut() -> i64,
+    clock: Clock<'_>,
     alloc: A,
 ) -> Result<Output<A>> {
     let arg = |i: usize| args.get(i).copied().unwrap_or(ValueRef::Null);
@@ -293,6 +384,33 @@ pub fn call<A: Allocator + Clone>(
         Scalar::Replace => replace(x, arg(1), arg(2), alloc),
         Scalar::Trim | Scalar::LTrim | Scalar::RTrim => trim(function, args, alloc),
         Scalar::Quote => quote(x, alloc),
+        Scalar::Date
+        | Scalar::Time
+        | Scalar::DateTime
+        | Scalar::JulianDay
+        | Scalar::UnixEpoch
+        | Scalar::StrFTime
+        | Scalar::TimeDiff => datetime::call(function, args, clock, alloc),
+        Scalar::Printf => printf(args, alloc),
+        Scalar::Char => chars(args, alloc),
+        Scalar::Unicode => unicode(x),
+        Scalar::Unhex => unhex(x, arg(1), args.len() == 2, alloc),
+        Scalar::RandomBlob => random_blob(x, random, alloc),
+        Scalar::Sign => sign(x),
+        Scalar::Likely | Scalar::Likelihood => Ok(Output::Arg(0)),
+        Scalar::Soundex => soundex(x, alloc),
+        Scalar::Concat => concat_all(None, args, alloc),
+        Scalar::ConcatWs => match text_of(x) {
+            None => scalar(ValueRef::Null),
+            Some(sep) => concat_all(Some(bytes_of(&sep)), args.get(1..).unwrap_or(&[]), alloc),
+        },
+        Scalar::OctetLength => match x {
+            ValueRef::Null => scalar(ValueRef::Null),
+            other => {
+                let t = stringify_or_empty(other);
+                scalar(ValueRef::Integer(bytes_of(&t).len() as i64))
+            }
+        },
         // Evaluated lazily by the caller; reaching here is a caller bug,
         // reported rather than trusted.
         Scalar::Coalesce | Scalar::IfNull | Scalar::Iif => {

@@ -305,3 +305,33 @@ pub(super) fn quote<A: Allocator>(x: ValueRef<'_>, alloc: A) -> Result<Output<A>
     }
     Ok(Output::Value(Value::Text(out)))
 }
+
+/// `concat(x, ...)` and, with a separator, `concat_ws(sep, x, ...)`, by
+/// SQLite's `concatFuncCore`: the texts of the arguments that are not
+/// NULL, whole (past any NUL), the separator between them.
+pub(super) fn concat_all<A: Allocator>(
+    separator: Option<&[u8]>,
+    args: &[ValueRef<'_>],
+    alloc: A,
+) -> Result<Output<A>> {
+    let mut out = Vec::new_in(alloc);
+    let mut any = false;
+    for &a in args {
+        let Some(t) = text_of(a) else {
+            continue;
+        };
+        let bytes = bytes_of(&t);
+        let sep = if any { separator.unwrap_or(&[]) } else { &[] };
+        let len = out
+            .len()
+            .checked_add(sep.len())
+            .and_then(|n| n.checked_add(bytes.len()))
+            .filter(|&n| n <= MAX_LENGTH)
+            .ok_or(TOO_BIG)?;
+        out.try_reserve(len - out.len())?;
+        out.try_extend_from_slice(sep)?;
+        out.try_extend_from_slice(bytes)?;
+        any = true;
+    }
+    Ok(Output::Value(Value::Text(out)))
+}

@@ -486,6 +486,21 @@ impl Digits {
         self
     }
 
+    /// Cut (not rounded) to `keep` significant digits.
+    pub(super) fn truncated(mut self, keep: usize) -> Self {
+        self.len = self.len.min(keep);
+        self
+    }
+
+    /// The digit at `i` (from 0), `b'0'` past the kept ones.
+    pub(super) fn digit(&self, i: usize) -> u8 {
+        if i < self.len {
+            self.digits.get(i).copied().unwrap_or(b'0')
+        } else {
+            b'0'
+        }
+    }
+
     /// The digits, trailing zeros removed (at least one digit is left
     /// unless none was kept).
     pub fn significant(&self) -> &[u8] {
