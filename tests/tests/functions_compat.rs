@@ -646,6 +646,21 @@ fn time_call(rng: &mut Rng, local: bool) -> String {
     }
 }
 
+/// A finite double from random bits, written so that it reads back
+/// exactly.
+fn random_real(rng: &mut Rng) -> String {
+    loop {
+        let r = match rng.below(3) {
+            0 => f64::from_bits(rng.next_u64()),
+            1 => (rng.below(1 << 53) as f64) / 1024.0,
+            _ => (rng.next_u64() as f64) * 1e-20,
+        };
+        if r.is_finite() {
+            return format!("{r:e}");
+        }
+    }
+}
+
 /// A `printf` call: a format of random conversions, and arguments.
 fn printf_call(rng: &mut Rng) -> String {
     const ARGS: &[&str] = &[
@@ -714,7 +729,11 @@ fn printf_call(rng: &mut Rng) -> String {
             ],
         );
         format.push_str(conversion);
-        args.push(pick(rng, ARGS).to_string());
+        args.push(if rng.below(4) == 0 {
+            random_real(rng)
+        } else {
+            pick(rng, ARGS).to_string()
+        });
     }
     if rng.below(10) == 0 {
         args.pop();

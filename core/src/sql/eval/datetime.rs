@@ -580,11 +580,30 @@ impl DateTime {
                     true
                 } else if is(z, "utc") {
                     if !self.is_utc {
-                        // With local time UTC, SQLite's search for the UTC
-                        // time that shows this local time ends at once.
+                        // SQLite's search for the UTC time whose local
+                        // time is this one: at most four guesses.
                         self.compute_jd();
+                        let orig = self.ijd;
+                        let mut guess = orig;
+                        let mut err = 0i64;
+                        let mut count = 0;
+                        loop {
+                            guess = guess.wrapping_sub(err);
+                            let mut probe = DateTime {
+                                ijd: guess,
+                                valid_jd: true,
+                                ..DateTime::default()
+                            };
+                            probe.make_local();
+                            probe.compute_jd();
+                            err = probe.ijd.wrapping_sub(orig);
+                            if err == 0 || count >= 3 {
+                                break;
+                            }
+                            count += 1;
+                        }
                         *self = DateTime {
-                            ijd: self.ijd,
+                            ijd: guess,
                             valid_jd: true,
                             is_utc: true,
                             ..DateTime::default()

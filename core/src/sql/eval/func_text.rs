@@ -10,8 +10,9 @@ use crate::alloc::{Allocator, Vec};
 use crate::record::ValueRef;
 
 use super::cast::{bytes_of, int_value, real_value, text_of};
+use super::fp_decode::fp_decode;
 use super::func::{Output, Scalar, c_str, char_count, scalar, skip_char, stringify_or_empty, text};
-use super::num::{Digits, NumText, atof};
+use super::num::{NumText, atof};
 use super::ops::{MAX_LENGTH, TOO_BIG};
 use super::value::Value;
 
@@ -132,31 +133,27 @@ pub(super) fn round<A: Allocator>(args: &[ValueRef<'_>]) -> Result<Output<A>> {
 }
 
 /// `r` rounded to `n` decimals as SQLite's `%!.*f` then `sqlite3AtoF` do:
-/// from an 18-digit expansion, at most 20 significant digits kept, half
-/// away from zero.
+/// SQLite's digits (see `fp_decode`), at most 20 significant, half away
+/// from zero, read back.
 fn round_decimal(r: f64, n: i32) -> f64 {
     let negative = r < 0.0;
     if r == 0.0 {
         // SQLite prints zero without its sign.
         return 0.0;
     }
-    let d = Digits::of(r.abs()).rounded(18);
-    let keep = d.exp + 1 + n;
-    if keep < 0 {
+    let d = fp_decode(r.abs(), -n, 20);
+    // The digits `%.nf` shows; those past the n-th decimal print as 0.
+    let shown = (d.idp + n).clamp(0, d.n as i32) as usize;
+    let digits = d.digits().get(..shown).unwrap_or(&[]);
+    if digits.iter().all(|&b| b == b'0') {
         return if negative { -0.0 } else { 0.0 };
     }
-    let d = d.rounded(keep.min(20) as usize);
     let mut out = NumText::empty_buffer();
     if negative {
         out.push(b"-");
     }
-    let significant = d.significant();
-    if significant.is_empty() {
-        return if negative { -0.0 } else { 0.0 };
-    }
-    out.push(significant);
-    // significant = d1 d2 ... dk, the value is 0.d1...dk × 10^(exp+1).
-    let scale = d.exp + 1 - significant.len() as i32;
+    out.push(digits);
+    let scale = d.idp - shown as i32;
     let _ = core::fmt::Write::write_fmt(&mut out, format_args!("e{scale}"));
     atof(out.as_bytes()).0
 }

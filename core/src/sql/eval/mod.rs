@@ -5,6 +5,7 @@
 //! The rules live one concern per file:
 //! - `value`: [`Value`], the owned result;
 //! - `num`: text to number and number to text without memory;
+//!   `fp_decode`, the decimal digits of a double as SQLite computes them;
 //! - `affinity`: type affinity on storing and on comparing;
 //! - `cast`: implicit conversions, truth, and `CAST`;
 //! - `ops`: arithmetic, bitwise, `||`, comparison, Kleene logic;
@@ -49,6 +50,7 @@ pub mod affinity;
 pub mod cast;
 mod codes;
 pub mod datetime;
+mod fp_decode;
 pub mod func;
 mod func_text;
 pub mod like;

@@ -24,16 +24,14 @@
 //! written through the allocator's fallible growth; nothing indexes a
 //! slice unchecked.
 
-use core::fmt::Write;
-
 use crate::Result;
 use crate::alloc::{Allocator, Vec};
 use crate::record::ValueRef;
 
 use super::affinity::Coerced;
 use super::cast::{bytes_of, int_value, real_value, text_of};
+use super::fp_decode::fp_decode;
 use super::func::{Output, c_str, scalar, skip_char};
-use super::num::{Digits, NumText};
 use super::ops::{MAX_LENGTH, TOO_BIG};
 use super::value::Value;
 
@@ -583,183 +581,6 @@ fn integer<A: Allocator>(
         }
     }
     out.pad(start, width, f.left)
-}
-
-/// The decimal digits SQLite's `sqlite3FpDecode` gives a real: `z` are
-/// the significant digits of `0.z × 10^idp`.
-struct FpDecode {
-    /// `-` or `+`.
-    sign: u8,
-    /// 1 for infinity, 2 for NaN, else 0.
-    special: u8,
-    buf: [u8; 48],
-    off: usize,
-    /// How many digits from `off`.
-    n: usize,
-    /// Where the decimal point goes.
-    idp: i32,
-}
-
-impl FpDecode {
-    /// Digit `i` (from 0).
-    fn z(&self, i: usize) -> u8 {
-        self.buf.get(self.off + i).copied().unwrap_or(b'0')
-    }
-
-    fn set(&mut self, i: usize, b: u8) {
-        if let Some(slot) = self.buf.get_mut(self.off + i) {
-            *slot = b;
-        }
-    }
-
-    /// Puts `b` in front of the digits.
-    fn prepend(&mut self, b: u8) {
-        if self.off > 0 {
-            self.off -= 1;
-            self.set(0, b);
-            self.n += 1;
-            self.idp += 1;
-        }
-    }
-
-    /// The first `len` digits as an integer.
-    fn leading(&self, len: usize) -> u64 {
-        (0..len).fold(0u64, |v, k| {
-            v.wrapping_mul(10)
-                .wrapping_add(u64::from(self.z(k).wrapping_sub(b'0')))
-        })
-    }
-}
-
-/// `d × 10^p`, correctly rounded (SQLite's `sqlite3Fp10Convert2`).
-fn from_decimal(d: u64, p: i32) -> f64 {
-    let mut text = NumText::empty_buffer();
-    let _ = write!(text, "{d}e{p}");
-    core::str::from_utf8(text.as_bytes())
-        .ok()
-        .and_then(|s| s.parse::<f64>().ok())
-        .unwrap_or(0.0)
-}
-
-/// SQLite's `sqlite3FpDecode(r, round, max)`: with `round` of 0 or less,
-/// rounded to `-round` digits after the point, else to `round`
-/// significant digits; never more than `max` significant digits.
-fn fp_decode(r: f64, round: i32, max: i32) -> FpDecode {
-    let mut p = FpDecode {
-        sign: b'+',
-        special: 0,
-        buf: [b'0'; 48],
-        off: 2,
-        n: 0,
-        idp: 0,
-    };
-    let mut r = r;
-    if r < 0.0 {
-        p.sign = b'-';
-        r = -r;
-    } else if r == 0.0 {
-        p.n = 1;
-        p.idp = 1;
-        return p;
-    }
-    if r.is_nan() {
-        p.special = 2;
-        return p;
-    }
-    if r.is_infinite() {
-        p.special = 1;
-        return p;
-    }
-    // SQLite computes 18 digits (or `round + 1`) from an estimate of the
-    // decimal exponent that may give one digit more; the last is rounded
-    // at 18 and cut below.
-    let bits = r.to_bits();
-    let biased = ((bits >> 52) & 0x7ff) as i32;
-    let e63 = if biased == 0 {
-        -1011 - (bits & 0x000f_ffff_ffff_ffff).leading_zeros() as i32
-    } else {
-        biased - 1023
-    };
-    let estimate = (e63 * 78913) >> 18;
-    let want = if round <= 0 || round >= 18 {
-        18
-    } else {
-        round + 1
-    };
-    let exact = Digits::of(r);
-    let count = (want + (exact.exp - estimate)).clamp(1, 30) as usize;
-    let d = if want == 18 {
-        exact.rounded(count)
-    } else {
-        exact.truncated(count)
-    };
-    p.n = count + usize::from(d.exp > exact.exp);
-    for k in 0..p.n {
-        p.set(k, d.digit(k));
-    }
-    p.idp = d.exp + 1;
-    let mut round = round;
-    if round <= 0 {
-        round = p.idp - round;
-        if round == 0 && p.z(0) >= b'5' {
-            round = 1;
-            p.prepend(b'0');
-        }
-    }
-    let n = p.n as i32;
-    if round > 0 && (round < n || n > max) {
-        if round > max {
-            round = max;
-        }
-        if round == 17 {
-            let exp = p.idp - n;
-            if p.z(15) == b'9' && p.z(14) == b'9' {
-                let mut jj = 14;
-                while jj > 0 && p.z(jj - 1) == b'9' {
-                    jj -= 1;
-                }
-                let v2 = if jj == 0 {
-                    1
-                } else {
-                    p.leading(jj).wrapping_add(1)
-                };
-                if r == from_decimal(v2, exp + n - jj as i32) {
-                    round = jj as i32 + 1;
-                }
-            } else if p.idp >= n || (p.z(15) == b'0' && p.z(14) == b'0' && p.z(13) == b'0') {
-                let mut jj = 13;
-                while jj > 1 && p.z(jj - 1) == b'0' {
-                    jj -= 1;
-                }
-                let v2 = p.leading(jj);
-                if r == from_decimal(v2, exp + n - jj as i32) {
-                    round = jj as i32 + 1;
-                }
-            }
-        }
-        let keep = round as usize;
-        p.n = keep;
-        if p.z(keep) >= b'5' {
-            let mut j = keep - 1;
-            loop {
-                let d = p.z(j) + 1;
-                if d <= b'9' {
-                    p.set(j, d);
-                    break;
-                }
-                p.set(j, b'0');
-                if j == 0 {
-                    p.prepend(b'1');
-                    break;
-                }
-                j -= 1;
-            }
-        }
-    }
-    while p.n > 1 && p.z(p.n - 1) == b'0' {
-        p.n -= 1;
-    }
-    p
 }
 
 /// A real conversion of `value`; `e` is the exponent's letter.
