@@ -394,7 +394,7 @@ pub(crate) fn column_named<A: Allocator>(
 /// The refusal of a row that would take a default SQLite evaluates for
 /// each row.
 pub(crate) const PER_ROW_DEFAULT: Error =
-    Error::Sql("a DEFAULT that calls random() or randomblob() is not supported");
+    Error::Sql("a DEFAULT that calls random() or randomblob() or reads the time is not supported");
 
 /// Makes `values` one per column, each column's default (in declaration
 /// order) but those in `targets`, which are left as they are: they are

@@ -18,7 +18,7 @@ use crate::schema::{
 };
 use crate::sql::eval::{ConstantContext, Value, evaluate};
 use crate::sql::{
-    Affinity, ColumnConstraintKind, ColumnDef, Expr, FunctionArgs, Ident, TableBody,
+    Affinity, ColumnConstraintKind, ColumnDef, Expr, FunctionArgs, Ident, Literal, TableBody,
     TableConstraintKind, affinity_of,
 };
 use crate::{Error, PageNo, Result};
@@ -226,13 +226,27 @@ fn has_check<A: Allocator>(body: &TableBody<'_, A>) -> bool {
 }
 
 /// Whether `expr` calls `random()` or `randomblob()`, whose value
-/// differs from row to row.
+/// differs from row to row, or reads the time (`CURRENT_TIMESTAMP`, a
+/// date and time function, which may name `'now'`): such a default is
+/// computed for each row stored, with the statement's clock.
 fn calls_random<A: Allocator>(expr: &Expr<'_, A>) -> bool {
+    const PER_ROW: [&str; 9] = [
+        "random",
+        "randomblob",
+        "date",
+        "time",
+        "datetime",
+        "julianday",
+        "unixepoch",
+        "strftime",
+        "timediff",
+    ];
     match expr {
+        Expr::Literal(Literal::CurrentTime | Literal::CurrentDate | Literal::CurrentTimestamp) => {
+            true
+        }
         Expr::Function(f) => {
-            ["random", "randomblob"]
-                .iter()
-                .any(|n| f.name.eq_ignore_ascii_case(n))
+            PER_ROW.iter().any(|n| f.name.eq_ignore_ascii_case(n))
                 || matches!(&f.args, FunctionArgs::List(args) if args.iter().any(calls_random))
         }
         Expr::Unary(_, inner) | Expr::Collate(inner, _) => calls_random(inner),
