@@ -2,10 +2,17 @@
 //!
 //! `length`, `lower`, `upper`, `substr`/`substring`, `abs`, `typeof`,
 //! `round`, `hex`, `zeroblob`, `random`, multi-argument `min`/`max`,
-//! `nullif`, `instr`, `replace`, `trim`/`ltrim`/`rtrim`, `quote` are
-//! computed here from evaluated arguments; `coalesce`, `ifnull` and
-//! `iif`, which evaluate their arguments lazily, are named here and
-//! computed by the evaluator.
+//! `nullif`, `instr`, `replace`, `trim`/`ltrim`/`rtrim`, `quote`,
+//! `octet_length`, `likely`/`unlikely`/`likelihood` are computed here
+//! from evaluated arguments, `concat`/`concat_ws` in `func_text`,
+//! `char`/`unicode`/`unhex`/`soundex`/`randomblob`/`sign` in `codes`,
+//! `printf`/`format` in `printf`, and `date`, `time`, `datetime`,
+//! `julianday`, `unixepoch`, `strftime`, `timediff` in `datetime`;
+//! `coalesce`, `ifnull` and `iif`, which evaluate their arguments
+//! lazily, are named here and computed by the evaluator.
+//!
+//! Argument counts are SQLite's (`Scalar::accepts`); a call with
+//! another count is [`Error::WrongArgumentCount`], naming the function.
 //!
 //! Text functions count characters as SQLite does: a byte from 0xC0 up
 //! starts a character that takes the continuation bytes after it, any

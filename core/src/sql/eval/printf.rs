@@ -456,8 +456,13 @@ fn conversion<A: Allocator>(
                 precision -= 1;
                 let copies = precision - 1;
                 out.room((ch.len() as u64).saturating_mul(copies.max(0) as u64))?;
-                for _ in 0..copies {
-                    out.push(ch)?;
+                match ch {
+                    [one] => out.fill(copies, *one)?,
+                    _ => {
+                        for _ in 0..copies {
+                            out.push(ch)?;
+                        }
+                    }
                 }
             }
             let start = out.bytes.len();
