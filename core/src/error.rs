@@ -75,10 +75,6 @@ pub enum Error {
     /// SQL that parses but cannot run (no such table, no such column...).
     #[error("SQL error: {0}")]
     Sql(&'static str),
-    /// A scalar function called with a number of arguments it does not
-    /// take, named as SQLite names it.
-    #[error("SQL error: wrong number of arguments to function {0}()")]
-    WrongArgumentCount(&'static str),
     /// An `ORDER BY` or `GROUP BY` term numbers a result column the query
     /// does not have, worded as SQLite words it.
     #[error(
@@ -217,7 +213,6 @@ impl Error {
     pub const fn code(&self) -> i32 {
         match self {
             Error::Sql(_)
-            | Error::WrongArgumentCount(_)
             | Error::TermOutOfRange { .. }
             | Error::Syntax(_)
             | Error::TransactionAborted => 1,

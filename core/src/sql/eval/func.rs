@@ -12,7 +12,7 @@
 //! lazily, are named here and computed by the evaluator.
 //!
 //! Argument counts are SQLite's (`Scalar::accepts`); a call with
-//! another count is [`Error::WrongArgumentCount`], naming the function.
+//! another count is an error that names the function, as SQLite's.
 //!
 //! Text functions count characters as SQLite does: a byte from 0xC0 up
 //! starts a character that takes the continuation bytes after it, any
@@ -125,52 +125,64 @@ pub enum Scalar {
     OctetLength,
 }
 
+/// A name, its function, and the error for a wrong argument count,
+/// which names the function as SQLite's does.
+macro_rules! entry {
+    ($name:literal, $f:ident) => {
+        (
+            $name,
+            Scalar::$f,
+            concat!("wrong number of arguments to function ", $name, "()"),
+        )
+    };
+}
+
 /// Names and functions, for lookup ignoring ASCII case.
-const NAMES: [(&str, Scalar); 44] = [
-    ("length", Scalar::Length),
-    ("lower", Scalar::Lower),
-    ("upper", Scalar::Upper),
-    ("substr", Scalar::Substr),
-    ("substring", Scalar::Substr),
-    ("abs", Scalar::Abs),
-    ("coalesce", Scalar::Coalesce),
-    ("ifnull", Scalar::IfNull),
-    ("iif", Scalar::Iif),
-    ("nullif", Scalar::NullIf),
-    ("typeof", Scalar::TypeOf),
-    ("round", Scalar::Round),
-    ("hex", Scalar::Hex),
-    ("zeroblob", Scalar::ZeroBlob),
-    ("random", Scalar::Random),
-    ("min", Scalar::Min),
-    ("max", Scalar::Max),
-    ("instr", Scalar::Instr),
-    ("replace", Scalar::Replace),
-    ("trim", Scalar::Trim),
-    ("ltrim", Scalar::LTrim),
-    ("rtrim", Scalar::RTrim),
-    ("quote", Scalar::Quote),
-    ("date", Scalar::Date),
-    ("time", Scalar::Time),
-    ("datetime", Scalar::DateTime),
-    ("julianday", Scalar::JulianDay),
-    ("unixepoch", Scalar::UnixEpoch),
-    ("strftime", Scalar::StrFTime),
-    ("timediff", Scalar::TimeDiff),
-    ("printf", Scalar::Printf),
-    ("format", Scalar::Printf),
-    ("char", Scalar::Char),
-    ("unicode", Scalar::Unicode),
-    ("unhex", Scalar::Unhex),
-    ("randomblob", Scalar::RandomBlob),
-    ("sign", Scalar::Sign),
-    ("likely", Scalar::Likely),
-    ("unlikely", Scalar::Likely),
-    ("likelihood", Scalar::Likelihood),
-    ("soundex", Scalar::Soundex),
-    ("concat", Scalar::Concat),
-    ("concat_ws", Scalar::ConcatWs),
-    ("octet_length", Scalar::OctetLength),
+const NAMES: [(&str, Scalar, &str); 44] = [
+    entry!("length", Length),
+    entry!("lower", Lower),
+    entry!("upper", Upper),
+    entry!("substr", Substr),
+    entry!("substring", Substr),
+    entry!("abs", Abs),
+    entry!("coalesce", Coalesce),
+    entry!("ifnull", IfNull),
+    entry!("iif", Iif),
+    entry!("nullif", NullIf),
+    entry!("typeof", TypeOf),
+    entry!("round", Round),
+    entry!("hex", Hex),
+    entry!("zeroblob", ZeroBlob),
+    entry!("random", Random),
+    entry!("min", Min),
+    entry!("max", Max),
+    entry!("instr", Instr),
+    entry!("replace", Replace),
+    entry!("trim", Trim),
+    entry!("ltrim", LTrim),
+    entry!("rtrim", RTrim),
+    entry!("quote", Quote),
+    entry!("date", Date),
+    entry!("time", Time),
+    entry!("datetime", DateTime),
+    entry!("julianday", JulianDay),
+    entry!("unixepoch", UnixEpoch),
+    entry!("strftime", StrFTime),
+    entry!("timediff", TimeDiff),
+    entry!("printf", Printf),
+    entry!("format", Printf),
+    entry!("char", Char),
+    entry!("unicode", Unicode),
+    entry!("unhex", Unhex),
+    entry!("randomblob", RandomBlob),
+    entry!("sign", Sign),
+    entry!("likely", Likely),
+    entry!("unlikely", Likely),
+    entry!("likelihood", Likelihood),
+    entry!("soundex", Soundex),
+    entry!("concat", Concat),
+    entry!("concat_ws", ConcatWs),
+    entry!("octet_length", OctetLength),
 ];
 
 impl Scalar {
@@ -178,17 +190,19 @@ impl Scalar {
     pub fn lookup(name: &Ident<'_>) -> Option<Scalar> {
         NAMES
             .iter()
-            .find(|(n, _)| name.eq_ignore_ascii_case(n))
-            .map(|&(_, f)| f)
+            .find(|(n, _, _)| name.eq_ignore_ascii_case(n))
+            .map(|&(_, f, _)| f)
     }
 
-    /// The name `name` is known by, as this evaluator spells it (for
-    /// errors that name the function).
-    pub fn canonical_name(name: &Ident<'_>) -> Option<&'static str> {
-        NAMES
+    /// The error for a call of the function `name` with an argument
+    /// count it does not take: `wrong number of arguments to function
+    /// name()`, the name in lower case.
+    pub fn wrong_count(name: &Ident<'_>) -> Error {
+        let message = NAMES
             .iter()
-            .find(|(n, _)| name.eq_ignore_ascii_case(n))
-            .map(|&(n, _)| n)
+            .find(|(n, _, _)| name.eq_ignore_ascii_case(n))
+            .map_or("wrong number of arguments to function", |&(_, _, m)| m);
+        Error::Sql(message)
     }
 
     /// Whether the function takes `n` arguments. (`min` and `max` with

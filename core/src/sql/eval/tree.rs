@@ -523,9 +523,7 @@ where
         if matches!(scalar, Scalar::Min | Scalar::Max) && args.len() == 1 {
             return Err(Error::Sql("misuse of aggregate function"));
         }
-        return Err(Error::WrongArgumentCount(
-            Scalar::canonical_name(&f.name).unwrap_or("?"),
-        ));
+        return Err(Scalar::wrong_count(&f.name));
     }
     if scalar == Scalar::Likelihood
         && !matches!(args.get(1), Some(Expr::Literal(Literal::Real(p))) if *p <= 1.0)
