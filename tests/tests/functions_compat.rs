@@ -792,6 +792,47 @@ fn small_call(rng: &mut Rng) -> String {
     }
 }
 
+/// A string of `len` characters drawn from `alphabet`, quoted for SQL.
+fn scramble(rng: &mut Rng, alphabet: &str, len: u64) -> String {
+    let chars: Vec<char> = alphabet.chars().collect();
+    let s: String = (0..len)
+        .map(|_| chars[rng.below(chars.len() as u64) as usize])
+        .collect();
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// Calls whose text arguments are random strings over the characters
+/// the parsers look at: near misses of every layout.
+fn scrambled_call(rng: &mut Rng) -> String {
+    let len = 1 + rng.below(24);
+    match rng.below(4) {
+        0 => {
+            let format = scramble(rng, "%%%-+ 0#,!*.123456789dfsgeEGqQwcxXzuolJjnrp", len);
+            let args: Vec<String> = (0..rng.below(5))
+                .map(|_| pick(rng, &["1", "-2.5", "'ab'", "NULL", "300", "0.001"]).to_string())
+                .collect();
+            format!(
+                "printf({format}{}{})",
+                if args.is_empty() { "" } else { ", " },
+                args.join(", ")
+            )
+        }
+        1 => format!("datetime({})", scramble(rng, "0123456789-:. TZz+", len)),
+        2 => format!(
+            "datetime('2021-06-15 12:30:45', {})",
+            scramble(
+                rng,
+                "+-0123456789 :.daysmonthyearsecondhourminuteweekstartofendutc",
+                len
+            )
+        ),
+        _ => format!(
+            "strftime({}, '2021-06-15 12:30:45.678')",
+            scramble(rng, "%%%YmdHMSfjJswWuUVGgeklIpPRTF-: x", len)
+        ),
+    }
+}
+
 #[test]
 fn generated_calls_match_sqlite() {
     let seed = seed(0xda7e_f0a7);
@@ -810,6 +851,9 @@ fn generated_calls_match_sqlite() {
     }
     for _ in 0..600 {
         exprs.push(small_call(&mut rng));
+    }
+    for _ in 0..2000 {
+        exprs.push(scrambled_call(&mut rng));
     }
     let values = check_all(&mine, &oracle, &exprs);
     assert!(
