@@ -991,3 +991,33 @@ fn functions_survive_every_allocation_failure() {
         assert!(report.failure_points > 0, "{sql}");
     }
 }
+
+#[test]
+fn extreme_inputs_end_in_a_value_or_an_error() {
+    let disk = MemoryPlatform::new();
+    let db = Database::open(&disk, "x.db", &Config::DEFAULT, Global).unwrap();
+    let conn = db.connect();
+    let many = |m: &str, n: usize| vec![format!("'{m}'"); n].join(", ");
+    for sql in [
+        format!("SELECT datetime(0, {})", many("+4.6e14 seconds", 40)),
+        format!("SELECT datetime(0, {})", many("-4.6e14 seconds", 40)),
+        format!(
+            "SELECT datetime(0, {}, 'floor', '+12:00', 'weekday 3')",
+            many("+7.7e12 minutes", 40)
+        ),
+        format!(
+            "SELECT strftime('%j %H %s', 5373484, {})",
+            many("+1.2e11 hours", 30)
+        ),
+        format!("SELECT time(0, {})", many("+5373484 days", 30)),
+        "SELECT length(printf('%.10000000f', 1.5))".to_string(),
+        "SELECT length(printf('%.9999999e', 1e-300))".to_string(),
+        "SELECT length(printf('%,.999999d', -1))".to_string(),
+        "SELECT length(printf('%.999999c', '\u{e9}'))".to_string(),
+        "SELECT randomblob(2000000000)".to_string(),
+        "SELECT char(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)".to_string(),
+    ] {
+        // A value or an error, never a panic or an abort.
+        let _ = Exact::ours(&conn, &sql);
+    }
+}

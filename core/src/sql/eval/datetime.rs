@@ -246,12 +246,15 @@ impl DateTime {
             y -= 1;
             m += 12;
         }
+        // SQLite computes in `int`; i64 gives the same values and cannot
+        // overflow whatever the month and day hold.
+        let (y, m, d) = (i64::from(y), i64::from(m), i64::from(d));
         let a = (y + 4800) / 100;
         let b = 38 - a + (a / 4);
         let x1 = 36525 * (y + 4716) / 100;
         let x2 = 306_001 * (m + 1) / 10000;
         let whole = x1 + x2 + d + b;
-        self.ijd = ((f64::from(whole) - 1524.5) * 86_400_000.0) as i64;
+        self.ijd = ((whole as f64 - 1524.5) * 86_400_000.0) as i64;
         self.valid_jd = true;
         if self.valid_hms {
             self.ijd += i64::from(self.hour) * 3_600_000
@@ -401,7 +404,7 @@ impl DateTime {
             return;
         }
         self.compute_jd();
-        let day_ms = ((self.ijd + 43_200_000) % 86_400_000) as i32;
+        let day_ms = (self.ijd.wrapping_add(43_200_000) % 86_400_000) as i32;
         self.second = f64::from(day_ms % 60000) / 1000.0;
         let day_min = day_ms / 60000;
         self.minute = day_min % 60;
@@ -521,7 +524,9 @@ impl DateTime {
                     }
                     self.compute_floor();
                     self.compute_jd();
-                    self.ijd -= i64::from(self.n_floor + 1) * 86_400_000;
+                    self.ijd = self
+                        .ijd
+                        .wrapping_sub(i64::from(self.n_floor + 1) * 86_400_000);
                     self.clear_ymd_hms_tz();
                     false
                 } else if is(unit, "year") {
@@ -535,7 +540,7 @@ impl DateTime {
             b'f' => {
                 if is(z, "floor") {
                     self.compute_jd();
-                    self.ijd -= i64::from(self.n_floor) * 86_400_000;
+                    self.ijd = self.ijd.wrapping_sub(i64::from(self.n_floor) * 86_400_000);
                     self.clear_ymd_hms_tz();
                     return false;
                 }
@@ -677,9 +682,9 @@ impl DateTime {
             if day > n {
                 day -= 7;
             }
-            self.ijd += (n - day) * 86_400_000;
+            self.ijd = self.ijd.wrapping_add((n - day) * 86_400_000);
             if rest.contains(&b'-') {
-                self.ijd -= 7 * 86_400_000;
+                self.ijd = self.ijd.wrapping_sub(7 * 86_400_000);
             }
         }
         self.clear_ymd_hms_tz();
@@ -750,7 +755,7 @@ impl DateTime {
             self.compute_jd();
             self.valid_hms = false;
             self.valid_ymd = false;
-            self.ijd += i64::from(d) * 86_400_000;
+            self.ijd = self.ijd.wrapping_add(i64::from(d) * 86_400_000);
             if at(z, 11) == 0 {
                 return false;
             }
@@ -784,7 +789,7 @@ impl DateTime {
             }
             self.compute_jd();
             self.clear_ymd_hms_tz();
-            self.ijd += tx.ijd;
+            self.ijd = self.ijd.wrapping_add(tx.ijd);
             return false;
         }
         let i = skip_spaces(z2, n);
