@@ -17,7 +17,7 @@ use boundlite::platform::{MemoryPlatform, Platform};
 use boundlite::{Config, Connection, Database, Error};
 use boundlite_tests::compare::{Exact, Owned};
 use boundlite_tests::rng::{Rng, seed};
-use boundlite_tests::sweep::sweep_rows;
+use boundlite_tests::sweep::{sweep_change, sweep_rows};
 
 /// One answer: the value, or that there was an error.
 #[derive(Debug, PartialEq)]
@@ -950,6 +950,24 @@ fn now_needs_a_clock_and_is_stable_within_a_statement() {
         (ours_now - theirs_now).abs() < 60.0,
         "{ours_now} vs {theirs_now}"
     );
+    // A DEFAULT that reads the time: computed for each row, with the
+    // statement's one instant.
+    conn.execute(
+        "CREATE TABLE stamped(id INTEGER PRIMARY KEY, made TEXT DEFAULT CURRENT_TIMESTAMP, day DEFAULT (date('now')))",
+        &[],
+    )
+    .unwrap();
+    conn.execute("INSERT INTO stamped(id) SELECT x FROM t", &[])
+        .unwrap();
+    let stamps = Exact::ours(&conn, "SELECT DISTINCT made, day FROM stamped").unwrap();
+    assert_eq!(stamps.len(), 1, "one statement, one instant: {stamps:?}");
+    let theirs_day: String = oracle
+        .query_row("SELECT date('now')", [], |r| r.get(0))
+        .unwrap();
+    let Exact::Text(day) = &stamps[0][1] else {
+        panic!("{stamps:?}")
+    };
+    assert_eq!(String::from_utf8_lossy(day), theirs_day);
     for shape in [
         "length(CURRENT_TIMESTAMP)",
         "length(CURRENT_DATE)",
@@ -990,6 +1008,23 @@ fn functions_survive_every_allocation_failure() {
         assert_eq!(report.value, 1, "{sql}");
         assert!(report.failure_points > 0, "{sql}");
     }
+    // A default computed for each row, under every allocation failure.
+    conn.execute(
+        "CREATE TABLE d(a, b DEFAULT (printf('%08x', random() & 65535)), c DEFAULT (hex(randomblob(4))))",
+        &[],
+    )
+    .unwrap();
+    let contents = || {
+        boundlite_tests::compare::V::ours_ok(&conn, "SELECT count(*), count(b), count(c) FROM d")
+    };
+    let report = sweep_change(
+        &fault,
+        &conn,
+        "INSERT INTO d(a) VALUES (1), (2), (3)",
+        contents,
+    );
+    assert_eq!(report.value, 3);
+    assert!(report.failure_points > 0);
 }
 
 #[test]

@@ -109,7 +109,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             columns_exist_within(expr, None, None, Some(env))?;
         }
         if untargeted {
-            set_defaults(&table, &mut values, &targets, &alloc)?;
+            set_defaults(&table, &rules.checks, &mut values, &targets, &alloc)?;
         } else {
             values.try_resize_with(table.column_count(), || Value::Null)?;
         }
@@ -319,7 +319,13 @@ impl<A: Allocator + Clone> Stored<'_, '_, A> {
             return Err(Error::Sql("values count does not match the columns"));
         }
         if self.untargeted {
-            set_defaults(self.table, self.values, self.targets, self.alloc)?;
+            set_defaults(
+                self.table,
+                &self.rules.checks,
+                self.values,
+                self.targets,
+                self.alloc,
+            )?;
         } else {
             self.values
                 .try_resize_with(self.table.column_count(), || Value::Null)?;
@@ -391,17 +397,13 @@ pub(crate) fn column_named<A: Allocator>(
     }
 }
 
-/// The refusal of a row that would take a default SQLite evaluates for
-/// each row.
-pub(crate) const PER_ROW_DEFAULT: Error =
-    Error::Sql("a DEFAULT that calls random() or randomblob() or reads the time is not supported");
-
 /// Makes `values` one per column, each column's default (in declaration
 /// order) but those in `targets`, which are left as they are: they are
 /// about to be overwritten, and a text left in place keeps its buffer
 /// for the new value.
 fn set_defaults<A: Allocator + Clone>(
     table: &TableInfo<A>,
+    checks: &Checks<'_, A>,
     values: &mut Vec<Value<A>, A>,
     targets: &[ColumnPos],
     alloc: &A,
@@ -410,9 +412,10 @@ fn set_defaults<A: Allocator + Clone>(
     for (i, (slot, meta)) in values.iter_mut().zip(table.meta.iter()).enumerate() {
         if !targets.contains(&ColumnPos::Column(i)) {
             if meta.default_kind == DefaultKind::PerRow {
-                return Err(PER_ROW_DEFAULT);
+                *slot = checks.per_row_default(i)?;
+            } else {
+                assign(slot, meta.default.as_ref(), alloc)?;
             }
-            assign(slot, meta.default.as_ref(), alloc)?;
         }
     }
     Ok(())

@@ -26,7 +26,6 @@ use crate::table::{DefaultKind, TableInfo, Writer, is_indexed, with_gathered, wi
 use crate::{Error, Result, RowId};
 
 use super::checks::{Checks, Verdict};
-use super::insert::PER_ROW_DEFAULT;
 use super::rowids::Rowids;
 
 /// How [`with_record`] hands a row's record over.
@@ -222,7 +221,11 @@ pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
             match conflict {
                 Conflict::Ignore => return Ok(None),
                 Conflict::Replace if meta.default_kind == DefaultKind::PerRow => {
-                    return Err(PER_ROW_DEFAULT);
+                    let default = rules.checks.per_row_default(i)?;
+                    if default.is_null() {
+                        return Err(Error::Constraint("NOT NULL constraint failed"));
+                    }
+                    *value = default;
                 }
                 Conflict::Replace if !meta.default.is_null() => {
                     *value = meta.default.try_clone()?;

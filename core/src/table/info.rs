@@ -88,8 +88,9 @@ pub(crate) struct TableInfo<A: Allocator> {
     pub meta: Vec<ColumnMeta<A>, A>,
     /// Its indexes.
     pub indexes: Vec<IndexInfo<A>, A>,
-    /// Its `CREATE TABLE` statement when it declares a `CHECK`, which is
-    /// parsed again where rows are checked (a tree borrows its text).
+    /// Its `CREATE TABLE` statement when it declares a `CHECK` or a
+    /// default computed for each row, which is parsed again where rows are
+    /// stored (a tree borrows its text).
     pub check_sql: Option<String<A>>,
     /// Whether it is `STRICT`, whose column types are not enforced here.
     pub strict: bool,
@@ -139,7 +140,8 @@ impl<A: Allocator + Clone> TableInfo<A> {
                 *strict,
             )
         };
-        let check_sql = match has_checks {
+        let per_row = meta.iter().any(|m| m.default_kind == DefaultKind::PerRow);
+        let check_sql = match has_checks || per_row {
             true => Some(String::try_from_str_in(sql, alloc.clone())?),
             false => None,
         };
