@@ -134,6 +134,9 @@ pub struct Connection<'db, P: Platform, A: Allocator + Clone = Global> {
     rollbacks: Cell<u64>,
     /// The buffers of the last statement's writer inside `BEGIN`.
     buffers: Cell<Option<Buffers<A>>>,
+    /// The generator statements seed their `random()` from, so that two
+    /// statements do not draw the same numbers.
+    seeds: Cell<u64>,
 }
 
 impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
@@ -149,7 +152,26 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
             view: View::new(db),
             rollbacks: Cell::new(0),
             buffers: Cell::new(None),
+            // The clock, where there is one, makes runs differ; xorshift
+            // needs a state that is not zero.
+            seeds: Cell::new(
+                (0x2545_f491_4f6c_dd1d
+                    ^ (db.platform().now_unix_millis().unwrap_or(0) as u64)
+                        .wrapping_mul(0x9e37_79b9_7f4a_7c15))
+                    | 1,
+            ),
         }
+    }
+
+    /// The seed of a statement's `random()` (and `randomblob()`): the
+    /// next number of the connection's generator.
+    pub(crate) fn random_seed(&self) -> u64 {
+        let mut x = self.seeds.get();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.seeds.set(x);
+        x
     }
 
     /// The database this connection talks to.

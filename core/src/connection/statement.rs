@@ -111,7 +111,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             sources: Vec::new_in(alloc.clone()),
             row: Vec::new_in(alloc),
             changes: 0,
-            random: Cell::new(0x2545_f491_4f6c_dd1d),
+            random: Cell::new(conn.random_seed()),
             now: Cell::new(None),
             tables: TableCache::new(),
             scratch: Scratch::new(),

@@ -6,8 +6,9 @@
 //!
 //! Invariant: defaults are evaluated once, here, as constants; a default
 //! that is not constant is an `Error::Sql` when the table is read, and
-//! one SQLite evaluates for each row (it calls `random()`) is never
-//! given to a row (see [`DefaultKind`]).
+//! one SQLite evaluates for each row (it calls `random()` or reads the
+//! time) is marked so (see [`DefaultKind`]) and computed for each row
+//! stored, with the statement's context (`exec::checks`).
 
 use crate::alloc::{Allocator, String, Vec};
 use crate::record::KeyColumn;
@@ -59,8 +60,8 @@ pub(crate) enum DefaultKind {
     /// A constant, evaluated once (or no default: NULL).
     Constant,
     /// An expression SQLite evaluates for each row (one that calls
-    /// `random()` or `randomblob()`): not evaluated here, and a row that
-    /// would take it is refused rather than given one value for all.
+    /// `random()` or `randomblob()` or reads the time): not evaluated
+    /// here but for each row that takes it (`Checks::per_row_default`).
     PerRow,
 }
 
