@@ -131,7 +131,7 @@ impl<'v> Args<'_, 'v> {
 
 /// The flags of one conversion.
 #[derive(Default, Clone, Copy)]
-pub(super) struct Flags {
+struct Flags {
     left: bool,
     /// `+`, space, or 0.
     prefix: u8,
@@ -302,7 +302,7 @@ struct IntKind {
 
 /// The kinds of real conversion.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum RealKind {
+enum RealKind {
     /// `%f`
     Float,
     /// `%e`, `%E`
