@@ -1056,3 +1056,88 @@ fn extreme_inputs_end_in_a_value_or_an_error() {
         let _ = Exact::ours(&conn, &sql);
     }
 }
+
+#[test]
+fn change_counters_match_sqlite() {
+    let disk = MemoryPlatform::new();
+    let db = Database::open(&disk, "c.db", &Config::DEFAULT, Global).unwrap();
+    let mine = db.connect();
+    let oracle = rusqlite::Connection::open_in_memory().unwrap();
+    let script = [
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, x UNIQUE, y)",
+        "CREATE TABLE n(x, y)",
+        "CREATE TABLE src(id INTEGER PRIMARY KEY, x, y)",
+        "CREATE TABLE copy(id INTEGER PRIMARY KEY, x, y)",
+        "CREATE TABLE fresh(a, b, c)",
+        "CREATE TABLE a(id INTEGER PRIMARY KEY AUTOINCREMENT, v)",
+        "SELECT 1",
+        "INSERT INTO src VALUES (10, 'a', 1), (20, 'b', 2), (30, 'c', 3)",
+        "INSERT INTO t(x, y) VALUES ('p', 1)",
+        "INSERT INTO t(x, y) VALUES ('q', last_insert_rowid())",
+        "INSERT INTO t VALUES (100, 'r', changes())",
+        "INSERT INTO t(x, y) VALUES ('s', total_changes())",
+        "INSERT OR IGNORE INTO t(x, y) VALUES ('p', 9)",
+        "INSERT OR IGNORE INTO t(x, y) VALUES ('p', 9), ('u', 9)",
+        "INSERT OR REPLACE INTO t(x, y) VALUES ('p', 10)",
+        "INSERT INTO t(x, y) VALUES ('v', 11), ('p', 11)",
+        "UPDATE t SET y = y + 1 WHERE id > 1",
+        "UPDATE t SET y = last_insert_rowid() WHERE id = 100",
+        "DELETE FROM t WHERE y > 1000",
+        "DELETE FROM t WHERE id = 100",
+        "INSERT INTO copy SELECT * FROM src",
+        "INSERT INTO fresh SELECT * FROM src",
+        "INSERT INTO n(x, y) SELECT x, last_insert_rowid() FROM src",
+        "INSERT INTO n(x, y) SELECT x, last_insert_rowid() FROM n",
+        "INSERT INTO n(x, y) VALUES (1, total_changes()), (2, changes())",
+        "INSERT INTO n(rowid, x) VALUES (500, 'k')",
+        "INSERT INTO a(v) VALUES (1), (2)",
+        "SELECT rowid, x, y FROM n ORDER BY rowid",
+        "SELECT * FROM t ORDER BY id",
+        "INSERT INTO t DEFAULT VALUES",
+        "CREATE TABLE z(q)",
+        "BEGIN",
+        "INSERT INTO n(x) VALUES ('rolled back')",
+        "ROLLBACK",
+        "UPDATE n SET y = 0",
+        "DELETE FROM n WHERE rowid > 3",
+        "DELETE FROM n",
+        "INSERT INTO nosuch VALUES (1)",
+        "SELECT last_insert_rowid() + changes() * 1000 + total_changes() * 1000000",
+    ];
+    let counts = "SELECT last_insert_rowid(), changes(), total_changes()";
+    for sql in script {
+        let a = Exact::ours(&mine, sql);
+        let b = Exact::theirs(&oracle, sql);
+        match (&a, &b) {
+            (Ok(x), Ok(y)) => assert_eq!(x, y, "{sql}"),
+            (Err(_), Err(_)) => {}
+            _ => panic!("{sql}\n  boundlite: {a:?}\n  sqlite:    {b:?}"),
+        }
+        assert_eq!(
+            Exact::ours_ok(&mine, counts),
+            Exact::theirs_ok(&oracle, counts),
+            "after {sql}"
+        );
+        assert_eq!(
+            (
+                mine.last_insert_rowid(),
+                mine.changes(),
+                mine.total_changes()
+            ),
+            (
+                oracle.last_insert_rowid(),
+                oracle.changes() as i64,
+                oracle.total_changes() as i64
+            ),
+            "API after {sql}"
+        );
+    }
+    for table in ["t", "n", "copy", "fresh", "a"] {
+        let sql = format!("SELECT rowid, * FROM {table} ORDER BY rowid");
+        assert_eq!(
+            Exact::ours_ok(&mine, &sql),
+            Exact::theirs_ok(&oracle, &sql),
+            "{sql}"
+        );
+    }
+}

@@ -68,6 +68,7 @@ use crate::sql::{Parser, TransactionMode};
 use crate::{Database, Error, Result, WriteTransaction};
 
 use super::statement::Statement;
+use crate::exec::Counters;
 use crate::table::{Buffers, Sees, View, Writer};
 use crate::wal::{CheckpointMode, CheckpointResult};
 
@@ -137,6 +138,8 @@ pub struct Connection<'db, P: Platform, A: Allocator + Clone = Global> {
     /// The generator statements seed their `random()` from, so that two
     /// statements do not draw the same numbers.
     seeds: Cell<u64>,
+    /// The last rowid inserted and the rows changed (see `Counters`).
+    counters: Counters,
 }
 
 impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
@@ -160,7 +163,31 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
                         .wrapping_mul(0x9e37_79b9_7f4a_7c15))
                     | 1,
             ),
+            counters: Counters::default(),
         }
+    }
+
+    /// What this connection counts of its changes.
+    pub(crate) fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// The rowid of the last row an `INSERT` on this connection stored
+    /// (0 before any): SQLite's `sqlite3_last_insert_rowid`.
+    pub fn last_insert_rowid(&self) -> i64 {
+        self.counters.last_rowid.get()
+    }
+
+    /// The rows the last `INSERT`, `UPDATE` or `DELETE` that ran on this
+    /// connection changed (0 when it failed): SQLite's `sqlite3_changes64`.
+    pub fn changes(&self) -> i64 {
+        self.counters.changes.get()
+    }
+
+    /// The rows every `INSERT`, `UPDATE` and `DELETE` on this connection
+    /// changed: SQLite's `sqlite3_total_changes64`.
+    pub fn total_changes(&self) -> i64 {
+        self.counters.total.get()
     }
 
     /// The seed of a statement's `random()` (and `randomblob()`): the

@@ -225,6 +225,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                 held: &self.now,
                 read: &read,
             }),
+            counters: Some(self.conn.counters()),
         };
         if matches!(self.state, State::Ready) {
             let conn = self.conn;
@@ -255,16 +256,21 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                     };
                 }
                 Stmt::Insert(i) => {
-                    self.changes = conn
+                    let result = conn
                         .write(|w| insert::run(w, i, env))
-                        .map_err(|e| unresolved(i.conflict, e))?
+                        .map_err(|e| unresolved(i.conflict, e));
+                    self.changes = counted(conn, result)?;
                 }
                 Stmt::Update(u) => {
-                    self.changes = conn
+                    let result = conn
                         .write(|w| change::update(w, u, env))
-                        .map_err(|e| unresolved(u.conflict, e))?
+                        .map_err(|e| unresolved(u.conflict, e));
+                    self.changes = counted(conn, result)?;
                 }
-                Stmt::Delete(d) => self.changes = conn.write(|w| change::delete(w, d, env))?,
+                Stmt::Delete(d) => {
+                    let result = conn.write(|w| change::delete(w, d, env));
+                    self.changes = counted(conn, result)?;
+                }
                 Stmt::CreateTable(c) => conn.write(|w| ddl::create_table(w, c, text))?,
                 Stmt::CreateIndex(c) => conn.write(|w| ddl::create_index(w, c, text))?,
                 Stmt::Drop(d) => conn.write(|w| ddl::drop_object(w, d))?,
@@ -294,6 +300,22 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             State::Ready | State::Done => Ok(false),
         }
     }
+}
+
+/// Notes on `conn`'s counters how a change statement ended: its row
+/// count, or 0 when it failed while running (SQLite's count for a
+/// statement rolled back). An error SQLite raises before running (an
+/// unknown table or column, a parse error) leaves the counts alone.
+fn counted<P: Platform, A: Allocator + Clone>(
+    conn: &Connection<'_, P, A>,
+    result: Result<usize>,
+) -> Result<usize> {
+    match &result {
+        Ok(n) => conn.counters().ended(Some(*n)),
+        Err(Error::Sql(_) | Error::Syntax(_)) => {}
+        Err(_) => conn.counters().ended(None),
+    }
+    result
 }
 
 /// The query of `stmt` (through `EXPLAIN`), if it is one.

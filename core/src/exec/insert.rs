@@ -22,7 +22,6 @@ use crate::sql::eval::{EvalContext, Value, evaluate, zeroblob_call};
 use crate::sql::{ColumnPos, Conflict, Expr, Ident, Insert, InsertSource, Select};
 use crate::{Error, Result};
 
-use super::Env;
 use super::check::columns_exist_within;
 use super::checks::Checks;
 use super::rowids::Rowids;
@@ -30,6 +29,7 @@ use super::select::{self, assign, load_table};
 use super::store::{Rules, is_zeroblob_call, store_row};
 use super::subquery::{Runner, holds_subquery};
 use super::transfer;
+use super::{Counters, Env};
 use crate::sort::{Current, Sorter};
 use crate::table::Writer;
 use crate::table::{Change, DefaultKind, TableInfo};
@@ -150,8 +150,11 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             conflict,
             &mut record,
         );
-        if stored? {
+        if let Some(rowid) = stored? {
             changed += 1;
+            if let Some(counters) = env.counters {
+                counters.inserted(rowid);
+            }
         }
     }
     rules.rowids.end(w, &table)?;
@@ -193,6 +196,7 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
         values: &mut values,
         record: &mut record,
         alloc: &alloc,
+        counters: env.counters,
     };
     let changed = if reads(query, table) || holds_subquery(query) {
         // Its subqueries run while the rows are spooled, before the
@@ -304,6 +308,8 @@ struct Stored<'s, 'r, A: Allocator + Clone> {
     values: &'s mut Vec<Value<A>, A>,
     record: &'s mut Vec<u8, A>,
     alloc: &'s A,
+    /// Where the rowid of each row stored is noted.
+    counters: Option<&'s Counters>,
 }
 
 impl<A: Allocator + Clone> Stored<'_, '_, A> {
@@ -343,7 +349,7 @@ impl<A: Allocator + Clone> Stored<'_, '_, A> {
                 }
             }
         }
-        store_row(
+        let stored = store_row(
             w,
             self.table,
             self.rules,
@@ -352,7 +358,11 @@ impl<A: Allocator + Clone> Stored<'_, '_, A> {
             &mut [],
             self.conflict,
             self.record,
-        )
+        )?;
+        if let (Some(rowid), Some(counters)) = (stored, self.counters) {
+            counters.inserted(rowid);
+        }
+        Ok(stored.is_some())
     }
 }
 

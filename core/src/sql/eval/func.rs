@@ -9,7 +9,8 @@
 //! `printf`/`format` in `printf`, and `date`, `time`, `datetime`,
 //! `julianday`, `unixepoch`, `strftime`, `timediff` in `datetime`;
 //! `coalesce`, `ifnull` and `iif`, which evaluate their arguments
-//! lazily, are named here and computed by the evaluator.
+//! lazily, and `last_insert_rowid`, `changes`, `total_changes`, which
+//! read the context, are named here and computed by the evaluator.
 //!
 //! Argument counts are SQLite's (`Scalar::accepts`); a call with
 //! another count is an error that names the function, as SQLite's.
@@ -123,6 +124,12 @@ pub enum Scalar {
     ConcatWs,
     /// `octet_length(x)`
     OctetLength,
+    /// `last_insert_rowid()`, from the context
+    LastInsertRowid,
+    /// `changes()`, from the context
+    Changes,
+    /// `total_changes()`, from the context
+    TotalChanges,
 }
 
 /// A name, its function, and the error for a wrong argument count,
@@ -138,7 +145,7 @@ macro_rules! entry {
 }
 
 /// Names and functions, for lookup ignoring ASCII case.
-const NAMES: [(&str, Scalar, &str); 44] = [
+const NAMES: [(&str, Scalar, &str); 47] = [
     entry!("length", Length),
     entry!("lower", Lower),
     entry!("upper", Upper),
@@ -183,6 +190,9 @@ const NAMES: [(&str, Scalar, &str); 44] = [
     entry!("concat", Concat),
     entry!("concat_ws", ConcatWs),
     entry!("octet_length", OctetLength),
+    entry!("last_insert_rowid", LastInsertRowid),
+    entry!("changes", Changes),
+    entry!("total_changes", TotalChanges),
 ];
 
 impl Scalar {
@@ -209,7 +219,9 @@ impl Scalar {
     /// one argument are the aggregates, which the executor computes.)
     pub fn accepts(self, n: usize) -> bool {
         match self {
-            Scalar::Random => n == 0,
+            Scalar::Random | Scalar::LastInsertRowid | Scalar::Changes | Scalar::TotalChanges => {
+                n == 0
+            }
             Scalar::Date
             | Scalar::Time
             | Scalar::DateTime
@@ -434,9 +446,12 @@ pub fn call<A: Allocator + Clone>(
         },
         // Evaluated lazily by the caller; reaching here is a caller bug,
         // reported rather than trusted.
-        Scalar::Coalesce | Scalar::IfNull | Scalar::Iif => {
-            Err(Error::Misuse("lazy function called eagerly"))
-        }
+        Scalar::Coalesce
+        | Scalar::IfNull
+        | Scalar::Iif
+        | Scalar::LastInsertRowid
+        | Scalar::Changes
+        | Scalar::TotalChanges => Err(Error::Misuse("lazy function called eagerly")),
     }
 }
 

@@ -134,6 +134,14 @@ pub trait EvalContext<A: Allocator + Clone> {
         None
     }
 
+    /// The connection's `last_insert_rowid()`, `changes()` and
+    /// `total_changes()`, in that order, as they stand at this point of
+    /// the statement; `None` where there is no connection (those
+    /// functions are then an error).
+    fn change_counts(&self) -> Option<[i64; 3]> {
+        None
+    }
+
     /// Runs the subquery `select` against the current row, handing
     /// `visit` the first column of each of its rows (or NULL, for
     /// [`Shape::Rows`]) until it returns `false`; an error where no

@@ -553,6 +553,17 @@ where
             };
             return eval_arg(args, chosen, ctx);
         }
+        Scalar::LastInsertRowid | Scalar::Changes | Scalar::TotalChanges => {
+            let [last, changes, total] = ctx.change_counts().ok_or(Error::Sql(
+                "last_insert_rowid(), changes() and total_changes() are not available here",
+            ))?;
+            let n = match scalar {
+                Scalar::LastInsertRowid => last,
+                Scalar::Changes => changes,
+                _ => total,
+            };
+            return Ok(Val::Ref(ValueRef::Integer(n)));
+        }
         _ => {}
     }
     if let Some(known) = from_shape(scalar, args, ctx)? {
