@@ -318,4 +318,12 @@ pub trait Platform {
         let _ = micros;
         false
     }
+
+    /// The wall-clock time in milliseconds since 1970-01-01 00:00 UTC, or
+    /// `None` when the platform has no clock (the default). SQL's `'now'`
+    /// (`date('now')`, `CURRENT_TIMESTAMP`...) reads it once per run of a
+    /// statement; without a clock those are an error.
+    fn now_unix_millis(&self) -> Option<i64> {
+        None
+    }
 }

@@ -195,6 +195,14 @@ impl Platform for StdPlatform {
         std::thread::sleep(std::time::Duration::from_micros(u64::from(micros)));
         true
     }
+
+    /// The system clock; `None` before 1970 or past `i64` milliseconds.
+    fn now_unix_millis(&self) -> Option<i64> {
+        let since = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?;
+        i64::try_from(since.as_millis()).ok()
+    }
 }
 
 impl Platform for &StdPlatform {
@@ -218,6 +226,10 @@ impl Platform for &StdPlatform {
 
     fn sleep(&self, micros: u32) -> bool {
         (**self).sleep(micros)
+    }
+
+    fn now_unix_millis(&self) -> Option<i64> {
+        (**self).now_unix_millis()
     }
 }
 

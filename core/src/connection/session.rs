@@ -68,6 +68,7 @@ use crate::sql::{Parser, TransactionMode};
 use crate::{Database, Error, Result, WriteTransaction};
 
 use super::statement::Statement;
+use crate::exec::Counters;
 use crate::table::{Buffers, Sees, View, Writer};
 use crate::wal::{CheckpointMode, CheckpointResult};
 
@@ -134,6 +135,11 @@ pub struct Connection<'db, P: Platform, A: Allocator + Clone = Global> {
     rollbacks: Cell<u64>,
     /// The buffers of the last statement's writer inside `BEGIN`.
     buffers: Cell<Option<Buffers<A>>>,
+    /// The generator statements seed their `random()` from, so that two
+    /// statements do not draw the same numbers.
+    seeds: Cell<u64>,
+    /// The last rowid inserted and the rows changed (see `Counters`).
+    counters: Counters,
 }
 
 impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
@@ -149,7 +155,50 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
             view: View::new(db),
             rollbacks: Cell::new(0),
             buffers: Cell::new(None),
+            // The clock, where there is one, makes runs differ; xorshift
+            // needs a state that is not zero.
+            seeds: Cell::new(
+                (0x2545_f491_4f6c_dd1d
+                    ^ (db.platform().now_unix_millis().unwrap_or(0) as u64)
+                        .wrapping_mul(0x9e37_79b9_7f4a_7c15))
+                    | 1,
+            ),
+            counters: Counters::default(),
         }
+    }
+
+    /// What this connection counts of its changes.
+    pub(crate) fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// The rowid of the last row an `INSERT` on this connection stored
+    /// (0 before any): SQLite's `sqlite3_last_insert_rowid`.
+    pub fn last_insert_rowid(&self) -> i64 {
+        self.counters.last_rowid.get()
+    }
+
+    /// The rows the last `INSERT`, `UPDATE` or `DELETE` that ran on this
+    /// connection changed (0 when it failed): SQLite's `sqlite3_changes64`.
+    pub fn changes(&self) -> i64 {
+        self.counters.changes.get()
+    }
+
+    /// The rows every `INSERT`, `UPDATE` and `DELETE` on this connection
+    /// changed: SQLite's `sqlite3_total_changes64`.
+    pub fn total_changes(&self) -> i64 {
+        self.counters.total.get()
+    }
+
+    /// The seed of a statement's `random()` (and `randomblob()`): the
+    /// next number of the connection's generator.
+    pub(crate) fn random_seed(&self) -> u64 {
+        let mut x = self.seeds.get();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.seeds.set(x);
+        x
     }
 
     /// The database this connection talks to.

@@ -37,7 +37,7 @@ use crate::exec::scope::Scope;
 use crate::exec::select::{self, Query, Sources};
 use crate::exec::store::unresolved;
 use crate::exec::subquery::{Runner, Subqueries};
-use crate::exec::{Env, change, ddl, insert, pragma};
+use crate::exec::{Env, Now, change, ddl, insert, pragma};
 
 use super::row::Row;
 use super::session::Connection;
@@ -89,6 +89,8 @@ pub struct Statement<'c, 'db, P: Platform, A: Allocator + Clone> {
     row: Vec<Value<A>, A>,
     changes: usize,
     random: Cell<u64>,
+    /// The time `'now'` means in the current run, once read.
+    now: Cell<Option<i64>>,
     /// The table read by the last run, for the next (see `cache`).
     tables: TableCache<A>,
     /// Buffers reused from run to run (see `cache`).
@@ -110,7 +112,8 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             sources: Vec::new_in(alloc.clone()),
             row: Vec::new_in(alloc),
             changes: 0,
-            random: Cell::new(0x2545_f491_4f6c_dd1d),
+            random: Cell::new(conn.random_seed()),
+            now: Cell::new(None),
             tables: TableCache::new(),
             scratch: Scratch::new(),
         })
@@ -205,6 +208,11 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
         // Only queries run subqueries: a change reads its table through
         // its writer, which the runner's view does not show.
         let subqueries = select_of(&self.parsed.stmt).map(|_| &runner as &dyn Subqueries<A>);
+        let conn = self.conn;
+        let read = move || conn.database().platform().now_unix_millis();
+        if matches!(self.state, State::Ready) {
+            self.now.set(None);
+        }
         let env = Env {
             alloc: &alloc,
             params: &self.params,
@@ -214,6 +222,11 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             rollbacks: self.conn.rollbacks(),
             subqueries,
             outer: None,
+            now: Some(Now {
+                held: &self.now,
+                read: &read,
+            }),
+            counters: Some(self.conn.counters()),
         };
         if matches!(self.state, State::Ready) {
             let conn = self.conn;
@@ -244,16 +257,21 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                     };
                 }
                 Stmt::Insert(i) => {
-                    self.changes = conn
+                    let result = conn
                         .write(|w| insert::run(w, i, env))
-                        .map_err(|e| unresolved(i.conflict, e))?
+                        .map_err(|e| unresolved(i.conflict, e));
+                    self.changes = counted(conn, result)?;
                 }
                 Stmt::Update(u) => {
-                    self.changes = conn
+                    let result = conn
                         .write(|w| change::update(w, u, env))
-                        .map_err(|e| unresolved(u.conflict, e))?
+                        .map_err(|e| unresolved(u.conflict, e));
+                    self.changes = counted(conn, result)?;
                 }
-                Stmt::Delete(d) => self.changes = conn.write(|w| change::delete(w, d, env))?,
+                Stmt::Delete(d) => {
+                    let result = conn.write(|w| change::delete(w, d, env));
+                    self.changes = counted(conn, result)?;
+                }
                 Stmt::CreateTable(c) => conn.write(|w| ddl::create_table(w, c, text))?,
                 Stmt::CreateIndex(c) => conn.write(|w| ddl::create_index(w, c, text))?,
                 Stmt::Drop(d) => conn.write(|w| ddl::drop_object(w, d))?,
@@ -283,6 +301,22 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             State::Ready | State::Done => Ok(false),
         }
     }
+}
+
+/// Notes on `conn`'s counters how a change statement ended: its row
+/// count, or 0 when it failed while running (SQLite's count for a
+/// statement rolled back). An error SQLite raises before running (an
+/// unknown table or column, a parse error) leaves the counts alone.
+fn counted<P: Platform, A: Allocator + Clone>(
+    conn: &Connection<'_, P, A>,
+    result: Result<usize>,
+) -> Result<usize> {
+    match &result {
+        Ok(n) => conn.counters().ended(Some(*n)),
+        Err(Error::Sql(_) | Error::Syntax(_)) => {}
+        Err(_) => conn.counters().ended(None),
+    }
+    result
 }
 
 /// The query of `stmt` (through `EXPLAIN`), if it is one.

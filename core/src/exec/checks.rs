@@ -25,7 +25,7 @@ use crate::record::{Collation, ValueRef};
 use crate::schema::TableColumns;
 use crate::schema::created_table;
 use crate::schema::parse_stored;
-use crate::sql::eval::{EvalContext, Value, evaluate_condition};
+use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition};
 use crate::sql::{
     Affinity, Check, ColumnConstraintKind, ColumnPos, ColumnRef, CreateTable, Expr, Ident, ParamNo,
     Parsed, TableBody, TableConstraintKind,
@@ -38,12 +38,14 @@ use super::aggregate::kind_of;
 use super::check::columns_exist;
 use super::context::{next_random, resolve, rowid_value};
 
-/// The `CHECK` constraints of one table, read for one statement run.
+/// The `CHECK` constraints of one table, and its defaults computed per
+/// row, read for one statement run.
 pub(crate) struct Checks<'t, A: Allocator + Clone> {
     table: &'t TableInfo<A>,
     env: Env<'t, A>,
     /// The table's `CREATE TABLE`, parsed; `None` when it has no `CHECK`
-    /// (boxed: a statement on a table without one moves a pointer's worth).
+    /// and no per-row default (boxed: a statement on a table without
+    /// either moves a pointer's worth).
     parsed: Option<Box<Parsed<'t, A>, A>>,
 }
 
@@ -98,6 +100,32 @@ impl<'t, A: Allocator + Clone> Checks<'t, A> {
             Ok(true)
         })?;
         Ok(verdict)
+    }
+
+    /// The default of column `column` computed for the row being stored:
+    /// a `DEFAULT` SQLite evaluates for each row (one that calls
+    /// `random()` or reads the time), evaluated with the statement's
+    /// context (its clock, its `random()`); NULL when it declares none.
+    pub fn per_row_default(&self, column: usize) -> Result<Value<A>> {
+        let Some(parsed) = &self.parsed else {
+            return Ok(Value::Null);
+        };
+        let create = created_table(parsed)?;
+        let TableBody::Columns { columns, .. } = &create.body else {
+            return Ok(Value::Null);
+        };
+        let Some(def) = columns.get(column) else {
+            return Ok(Value::Null);
+        };
+        // The last DEFAULT counts, as when the table's rules were read.
+        let default = def.constraints.iter().rev().find_map(|c| match &c.kind {
+            ColumnConstraintKind::Default(d) => Some(&d.expr),
+            _ => None,
+        });
+        match default {
+            Some(expr) => evaluate(expr, &self.env.context()),
+            None => Ok(Value::Null),
+        }
     }
 
     /// Calls `f` on each constraint in declaration order with the name in

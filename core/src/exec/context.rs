@@ -606,4 +606,13 @@ impl<A: Allocator + Clone> EvalContext<A> for RowContext<'_, '_, A> {
     fn random(&self) -> i64 {
         next_random(self.random)
     }
+
+    fn now_unix_millis(&self) -> Option<i64> {
+        self.env?.now?.get()
+    }
+
+    fn change_counts(&self) -> Option<[i64; 3]> {
+        let c = self.env?.counters?;
+        Some([c.last_rowid.get(), c.changes.get(), c.total.get()])
+    }
 }

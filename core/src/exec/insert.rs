@@ -22,7 +22,6 @@ use crate::sql::eval::{EvalContext, Value, evaluate, zeroblob_call};
 use crate::sql::{ColumnPos, Conflict, Expr, Ident, Insert, InsertSource, Select};
 use crate::{Error, Result};
 
-use super::Env;
 use super::check::columns_exist_within;
 use super::checks::Checks;
 use super::rowids::Rowids;
@@ -31,6 +30,7 @@ use super::select::{self, assign, load_table};
 use super::store::{Rules, is_zeroblob_call, store_row};
 use super::subquery::{Runner, holds_subquery};
 use super::transfer;
+use super::{Counters, Env};
 use crate::sort::{Current, Sorter};
 use crate::table::Writer;
 use crate::table::{Change, DefaultKind, TableInfo};
@@ -110,7 +110,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             columns_exist_within(expr, &One::new(None, None), Some(env))?;
         }
         if untargeted {
-            set_defaults(&table, &mut values, &targets, &alloc)?;
+            set_defaults(&table, &rules.checks, &mut values, &targets, &alloc)?;
         } else {
             values.try_resize_with(table.column_count(), || Value::Null)?;
         }
@@ -151,8 +151,11 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             conflict,
             &mut record,
         );
-        if stored? {
+        if let Some(rowid) = stored? {
             changed += 1;
+            if let Some(counters) = env.counters {
+                counters.inserted(rowid);
+            }
         }
     }
     rules.rowids.end(w, &table)?;
@@ -194,6 +197,7 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
         values: &mut values,
         record: &mut record,
         alloc: &alloc,
+        counters: env.counters,
     };
     let changed = if reads(query, table) || holds_subquery(query) {
         // Its subqueries run while the rows are spooled, before the
@@ -305,6 +309,8 @@ struct Stored<'s, 'r, A: Allocator + Clone> {
     values: &'s mut Vec<Value<A>, A>,
     record: &'s mut Vec<u8, A>,
     alloc: &'s A,
+    /// Where the rowid of each row stored is noted.
+    counters: Option<&'s Counters>,
 }
 
 impl<A: Allocator + Clone> Stored<'_, '_, A> {
@@ -320,7 +326,13 @@ impl<A: Allocator + Clone> Stored<'_, '_, A> {
             return Err(Error::Sql("values count does not match the columns"));
         }
         if self.untargeted {
-            set_defaults(self.table, self.values, self.targets, self.alloc)?;
+            set_defaults(
+                self.table,
+                &self.rules.checks,
+                self.values,
+                self.targets,
+                self.alloc,
+            )?;
         } else {
             self.values
                 .try_resize_with(self.table.column_count(), || Value::Null)?;
@@ -338,7 +350,7 @@ impl<A: Allocator + Clone> Stored<'_, '_, A> {
                 }
             }
         }
-        store_row(
+        let stored = store_row(
             w,
             self.table,
             self.rules,
@@ -347,7 +359,11 @@ impl<A: Allocator + Clone> Stored<'_, '_, A> {
             &mut [],
             self.conflict,
             self.record,
-        )
+        )?;
+        if let (Some(rowid), Some(counters)) = (stored, self.counters) {
+            counters.inserted(rowid);
+        }
+        Ok(stored.is_some())
     }
 }
 
@@ -392,17 +408,13 @@ pub(crate) fn column_named<A: Allocator>(
     }
 }
 
-/// The refusal of a row that would take a default SQLite evaluates for
-/// each row.
-pub(crate) const PER_ROW_DEFAULT: Error =
-    Error::Sql("a DEFAULT that calls random() or randomblob() is not supported");
-
 /// Makes `values` one per column, each column's default (in declaration
 /// order) but those in `targets`, which are left as they are: they are
 /// about to be overwritten, and a text left in place keeps its buffer
 /// for the new value.
 fn set_defaults<A: Allocator + Clone>(
     table: &TableInfo<A>,
+    checks: &Checks<'_, A>,
     values: &mut Vec<Value<A>, A>,
     targets: &[ColumnPos],
     alloc: &A,
@@ -411,9 +423,10 @@ fn set_defaults<A: Allocator + Clone>(
     for (i, (slot, meta)) in values.iter_mut().zip(table.meta.iter()).enumerate() {
         if !targets.contains(&ColumnPos::Column(i)) {
             if meta.default_kind == DefaultKind::PerRow {
-                return Err(PER_ROW_DEFAULT);
+                *slot = checks.per_row_default(i)?;
+            } else {
+                assign(slot, meta.default.as_ref(), alloc)?;
             }
-            assign(slot, meta.default.as_ref(), alloc)?;
         }
     }
     Ok(())

@@ -108,6 +108,66 @@ pub(crate) struct Env<'x, A: Allocator + Clone> {
     /// For the rows of a subquery: the context of the row it runs
     /// against, whose columns it may read.
     pub outer: Option<&'x dyn EvalContext<A>>,
+    /// The time `'now'` means for this run; `None` where no clock is.
+    pub now: Option<Now<'x>>,
+    /// The connection's counts of its changes; `None` where none are
+    /// kept.
+    pub counters: Option<&'x Counters>,
+}
+
+/// What a connection counts of its changes, as SQLite's
+/// `last_insert_rowid()`, `changes()` and `total_changes()` report them:
+/// the rowid of the last row an `INSERT` stored (set as each row is
+/// stored, so an expression later in the same statement sees it), and
+/// the rows the last `INSERT`, `UPDATE` or `DELETE` changed, and all of
+/// them since the connection opened (set when a statement ends).
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    /// The rowid of the last row an `INSERT` stored.
+    pub last_rowid: Cell<i64>,
+    /// The rows the last change statement changed (0 when it failed).
+    pub changes: Cell<i64>,
+    /// The rows changed by every change statement so far.
+    pub total: Cell<i64>,
+}
+
+impl Counters {
+    /// Notes that row `rowid` was inserted.
+    pub fn inserted(&self, rowid: crate::RowId) {
+        self.last_rowid.set(rowid.get());
+    }
+
+    /// Notes how a change statement ended: its row count, or that it
+    /// failed (undone, so 0 as SQLite counts a rolled-back statement).
+    pub fn ended(&self, changed: Option<usize>) {
+        let n = changed.map_or(0, |n| i64::try_from(n).unwrap_or(i64::MAX));
+        self.changes.set(n);
+        self.total.set(self.total.get().saturating_add(n));
+    }
+}
+
+/// The time `'now'` means during one run of a statement: read from the
+/// platform's clock the first time it is asked for, then held, so that
+/// every `'now'` of the run agrees (SQLite's per-statement time) and a
+/// run that never asks does not read the clock.
+#[derive(Clone, Copy)]
+pub(crate) struct Now<'x> {
+    /// The time once read; the statement clears it when a run starts.
+    pub held: &'x Cell<Option<i64>>,
+    /// The platform's clock.
+    pub read: &'x dyn Fn() -> Option<i64>,
+}
+
+impl Now<'_> {
+    /// The run's time, in milliseconds since 1970 (UTC).
+    pub fn get(&self) -> Option<i64> {
+        if let Some(t) = self.held.get() {
+            return Some(t);
+        }
+        let t = (self.read)()?;
+        self.held.set(Some(t));
+        Some(t)
+    }
 }
 
 // By hand: a derive would ask `A: Copy`, but only references are copied.

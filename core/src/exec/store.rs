@@ -26,7 +26,6 @@ use crate::table::{DefaultKind, TableInfo, Writer, is_indexed, with_gathered, wi
 use crate::{Error, Result, RowId};
 
 use super::checks::{Checks, Verdict};
-use super::insert::PER_ROW_DEFAULT;
 use super::rowids::Rowids;
 
 /// How [`with_record`] hands a row's record over.
@@ -38,8 +37,8 @@ pub(crate) enum Record<'f, 'v> {
 }
 
 /// Stores `values` (one per column of `table`) as a row: as row `rowid`
-/// when given, else under a new rowid. Returns `false` when `OR IGNORE`
-/// skipped it. `zeros` is empty, or one per column (see the module
+/// when given, else under a fresh rowid. Returns the row's rowid, or
+/// `None` when `OR IGNORE` skipped it. `zeros` is empty, or one per column (see the module
 /// invariants); `record` is scratch space.
 #[allow(clippy::too_many_arguments)] // each is one part of the row's storing
 pub(crate) fn store_row<P: Platform, A: Allocator + Clone>(
@@ -51,11 +50,11 @@ pub(crate) fn store_row<P: Platform, A: Allocator + Clone>(
     zeros: &mut [Option<usize>],
     conflict: Conflict,
     record: &mut Vec<u8, A>,
-) -> Result<bool> {
+) -> Result<Option<RowId>> {
     let Some(rowid) = prepare_row(w, table, rules, rowid, values, conflict)? else {
-        return Ok(false);
+        return Ok(None);
     };
-    with_record(
+    let stored = with_record(
         w,
         table,
         values,
@@ -65,7 +64,8 @@ pub(crate) fn store_row<P: Platform, A: Allocator + Clone>(
             Record::Encoded => w.insert(table, rowid, record, conflict),
             Record::Streamed(fields) => w.insert_fields(table, rowid, fields, record, conflict),
         },
-    )
+    )?;
+    Ok(stored.then_some(rowid))
 }
 
 /// Runs `store` with the record of `values` (prepared by
@@ -222,7 +222,11 @@ pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
             match conflict {
                 Conflict::Ignore => return Ok(None),
                 Conflict::Replace if meta.default_kind == DefaultKind::PerRow => {
-                    return Err(PER_ROW_DEFAULT);
+                    let default = rules.checks.per_row_default(i)?;
+                    if default.is_null() {
+                        return Err(Error::Constraint("NOT NULL constraint failed"));
+                    }
+                    *value = default;
                 }
                 Conflict::Replace if !meta.default.is_null() => {
                     *value = meta.default.try_clone()?;

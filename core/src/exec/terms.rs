@@ -280,6 +280,14 @@ impl<A: Allocator + Clone> EvalContext<A> for Aliased<'_, '_, '_, '_, '_, A> {
         self.row.random()
     }
 
+    fn now_unix_millis(&self) -> Option<i64> {
+        self.row.now_unix_millis()
+    }
+
+    fn change_counts(&self) -> Option<[i64; 3]> {
+        self.row.change_counts()
+    }
+
     fn subquery(
         &self,
         select: &Select<'_, A>,

@@ -83,7 +83,11 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     } else {
         Rowids::Fresh
     };
-    w.transfer(&from, to, rowids, conflict).map(Some)
+    let (copied, last) = w.transfer(&from, to, rowids, conflict)?;
+    if let (Some(rowid), Some(counters)) = (last, env.counters) {
+        counters.inserted(rowid);
+    }
+    Ok(Some(copied))
 }
 
 /// Whether `name` names a table of the main database.

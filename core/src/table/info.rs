@@ -6,8 +6,9 @@
 //!
 //! Invariant: defaults are evaluated once, here, as constants; a default
 //! that is not constant is an `Error::Sql` when the table is read, and
-//! one SQLite evaluates for each row (it calls `random()`) is never
-//! given to a row (see [`DefaultKind`]).
+//! one SQLite evaluates for each row (it calls `random()` or reads the
+//! time) is marked so (see [`DefaultKind`]) and computed for each row
+//! stored, with the statement's context (`exec::checks`).
 
 use crate::alloc::{Allocator, String, Vec};
 use crate::record::KeyColumn;
@@ -18,7 +19,7 @@ use crate::schema::{
 };
 use crate::sql::eval::{ConstantContext, Value, evaluate};
 use crate::sql::{
-    Affinity, ColumnConstraintKind, ColumnDef, Expr, FunctionArgs, Ident, TableBody,
+    Affinity, ColumnConstraintKind, ColumnDef, Expr, FunctionArgs, Ident, Literal, TableBody,
     TableConstraintKind, affinity_of,
 };
 use crate::{Error, PageNo, Result};
@@ -59,8 +60,8 @@ pub(crate) enum DefaultKind {
     /// A constant, evaluated once (or no default: NULL).
     Constant,
     /// An expression SQLite evaluates for each row (one that calls
-    /// `random()` or `randomblob()`): not evaluated here, and a row that
-    /// would take it is refused rather than given one value for all.
+    /// `random()` or `randomblob()` or reads the time): not evaluated
+    /// here but for each row that takes it (`Checks::per_row_default`).
     PerRow,
 }
 
@@ -88,8 +89,9 @@ pub(crate) struct TableInfo<A: Allocator> {
     pub meta: Vec<ColumnMeta<A>, A>,
     /// Its indexes.
     pub indexes: Vec<IndexInfo<A>, A>,
-    /// Its `CREATE TABLE` statement when it declares a `CHECK`, which is
-    /// parsed again where rows are checked (a tree borrows its text).
+    /// Its `CREATE TABLE` statement when it declares a `CHECK` or a
+    /// default computed for each row, which is parsed again where rows are
+    /// stored (a tree borrows its text).
     pub check_sql: Option<String<A>>,
     /// Whether it is `STRICT`, whose column types are not enforced here.
     pub strict: bool,
@@ -139,7 +141,8 @@ impl<A: Allocator + Clone> TableInfo<A> {
                 *strict,
             )
         };
-        let check_sql = match has_checks {
+        let per_row = meta.iter().any(|m| m.default_kind == DefaultKind::PerRow);
+        let check_sql = match has_checks || per_row {
             true => Some(String::try_from_str_in(sql, alloc.clone())?),
             false => None,
         };
@@ -226,13 +229,27 @@ fn has_check<A: Allocator>(body: &TableBody<'_, A>) -> bool {
 }
 
 /// Whether `expr` calls `random()` or `randomblob()`, whose value
-/// differs from row to row.
+/// differs from row to row, or reads the time (`CURRENT_TIMESTAMP`, a
+/// date and time function, which may name `'now'`): such a default is
+/// computed for each row stored, with the statement's clock.
 fn calls_random<A: Allocator>(expr: &Expr<'_, A>) -> bool {
+    const PER_ROW: [&str; 9] = [
+        "random",
+        "randomblob",
+        "date",
+        "time",
+        "datetime",
+        "julianday",
+        "unixepoch",
+        "strftime",
+        "timediff",
+    ];
     match expr {
+        Expr::Literal(Literal::CurrentTime | Literal::CurrentDate | Literal::CurrentTimestamp) => {
+            true
+        }
         Expr::Function(f) => {
-            ["random", "randomblob"]
-                .iter()
-                .any(|n| f.name.eq_ignore_ascii_case(n))
+            PER_ROW.iter().any(|n| f.name.eq_ignore_ascii_case(n))
                 || matches!(&f.args, FunctionArgs::List(args) if args.iter().any(calls_random))
         }
         Expr::Unary(_, inner) | Expr::Collate(inner, _) => calls_random(inner),

@@ -57,14 +57,14 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
     /// the rowid `rowids` says; a rowid already in `to` is resolved by
     /// `conflict`. When `to` has indexes it must be empty and each must
     /// have its twin in `from` (see [`same_keys`]); their entries are then
-    /// copied too. Returns the rows copied.
+    /// copied too. Returns the rows copied and the rowid of the last.
     pub fn transfer(
         &mut self,
         from: &TableInfo<A>,
         to: &TableInfo<A>,
         rowids: Rowids,
         conflict: Conflict,
-    ) -> Result<usize> {
+    ) -> Result<(usize, Option<RowId>)> {
         if from.root == to.root {
             return Err(Error::Misuse("a table copied into itself"));
         }
@@ -77,13 +77,13 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
         if to.indexes.iter().any(|index| twin(index).is_none()) {
             return Err(Error::Misuse("an index copied from one it does not match"));
         }
-        let copied = self.transfer_rows(from, to, rowids, conflict)?;
+        let (copied, last) = self.transfer_rows(from, to, rowids, conflict)?;
         for index in to.indexes.iter() {
             if let Some(twin) = twin(index) {
                 self.transfer_keys(twin, index)?;
             }
         }
-        Ok(copied)
+        Ok((copied, last))
     }
 
     fn transfer_rows(
@@ -92,7 +92,7 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
         to: &TableInfo<A>,
         rowids: Rowids,
         conflict: Conflict,
-    ) -> Result<usize> {
+    ) -> Result<(usize, Option<RowId>)> {
         let root = to.root;
         let mut last = match rowids {
             Rowids::Kept => RowId::new(0),
@@ -104,9 +104,10 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
         self.edge.retarget(root);
         let mut cursor = self.db.table_cursor(from.root);
         if !cursor.first()? {
-            return Ok(0);
+            return Ok((0, None));
         }
         let mut copied = 0;
+        let mut last_copied = None;
         // A scan reads each leaf of `from` once for all its rows.
         cursor.scan_records(|rowid, record| {
             let rowid = match rowids {
@@ -128,9 +129,12 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
                 }
             }
             copied += usize::from(stored);
+            if stored {
+                last_copied = Some(rowid);
+            }
             Ok(false)
         })?;
-        Ok(copied)
+        Ok((copied, last_copied))
     }
 
     /// Stores `record` as row `rowid` of the table the writer's edge is

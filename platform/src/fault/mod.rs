@@ -355,6 +355,10 @@ impl<'f, P: Platform, A: Allocator + Clone> Platform for &'f FaultPlatform<P, A>
     fn sleep(&self, micros: u32) -> bool {
         self.inner.sleep(micros)
     }
+
+    fn now_unix_millis(&self) -> Option<i64> {
+        self.inner.now_unix_millis()
+    }
 }
 
 /// An open file of a [`FaultPlatform`]: forwards to the inner platform's

@@ -2,10 +2,18 @@
 //!
 //! `length`, `lower`, `upper`, `substr`/`substring`, `abs`, `typeof`,
 //! `round`, `hex`, `zeroblob`, `random`, multi-argument `min`/`max`,
-//! `nullif`, `instr`, `replace`, `trim`/`ltrim`/`rtrim`, `quote` are
-//! computed here from evaluated arguments; `coalesce`, `ifnull` and
-//! `iif`, which evaluate their arguments lazily, are named here and
-//! computed by the evaluator.
+//! `nullif`, `instr`, `replace`, `trim`/`ltrim`/`rtrim`, `quote`,
+//! `octet_length`, `likely`/`unlikely`/`likelihood` are computed here
+//! from evaluated arguments, `concat`/`concat_ws` in `func_text`,
+//! `char`/`unicode`/`unhex`/`soundex`/`randomblob`/`sign` in `codes`,
+//! `printf`/`format` in `printf`, and `date`, `time`, `datetime`,
+//! `julianday`, `unixepoch`, `strftime`, `timediff` in `datetime`;
+//! `coalesce`, `ifnull` and `iif`, which evaluate their arguments
+//! lazily, and `last_insert_rowid`, `changes`, `total_changes`, which
+//! read the context, are named here and computed by the evaluator.
+//!
+//! Argument counts are SQLite's (`Scalar::accepts`); a call with
+//! another count is an error that names the function, as SQLite's.
 //!
 //! Text functions count characters as SQLite does: a byte from 0xC0 up
 //! starts a character that takes the continuation bytes after it, any
@@ -24,8 +32,11 @@ use crate::sql::ast::Ident;
 use crate::{Error, Result};
 
 use super::cast::{bytes_of, int_value, real_value, text_of};
-use super::func_text::{instr, quote, replace, round, substr, trim};
+use super::codes::{chars, random_blob, sign, soundex, unhex, unicode};
+use super::datetime::{self, Clock};
+use super::func_text::{concat_all, instr, quote, replace, round, substr, trim};
 use super::ops::{MAX_LENGTH, TOO_BIG};
+use super::printf::printf;
 use super::value::Value;
 
 /// A scalar function this evaluator knows.
@@ -75,33 +86,113 @@ pub enum Scalar {
     RTrim,
     /// `quote(x)`
     Quote,
+    /// `date(time, modifiers...)`
+    Date,
+    /// `time(time, modifiers...)`
+    Time,
+    /// `datetime(time, modifiers...)`
+    DateTime,
+    /// `julianday(time, modifiers...)`
+    JulianDay,
+    /// `unixepoch(time, modifiers...)`
+    UnixEpoch,
+    /// `strftime(format, time, modifiers...)`
+    StrFTime,
+    /// `timediff(a, b)`
+    TimeDiff,
+    /// `printf(format, ...)`, also `format`
+    Printf,
+    /// `char(code, ...)`
+    Char,
+    /// `unicode(x)`
+    Unicode,
+    /// `unhex(x[, ignored])`
+    Unhex,
+    /// `randomblob(n)`
+    RandomBlob,
+    /// `sign(x)`
+    Sign,
+    /// `likely(x)`, `unlikely(x)`: `x`
+    Likely,
+    /// `likelihood(x, p)`: `x`
+    Likelihood,
+    /// `soundex(x)`
+    Soundex,
+    /// `concat(x, ...)`
+    Concat,
+    /// `concat_ws(separator, x, ...)`
+    ConcatWs,
+    /// `octet_length(x)`
+    OctetLength,
+    /// `last_insert_rowid()`, from the context
+    LastInsertRowid,
+    /// `changes()`, from the context
+    Changes,
+    /// `total_changes()`, from the context
+    TotalChanges,
+}
+
+/// A name, its function, and the error for a wrong argument count,
+/// which names the function as SQLite's does.
+macro_rules! entry {
+    ($name:literal, $f:ident) => {
+        (
+            $name,
+            Scalar::$f,
+            concat!("wrong number of arguments to function ", $name, "()"),
+        )
+    };
 }
 
 /// Names and functions, for lookup ignoring ASCII case.
-const NAMES: [(&str, Scalar); 23] = [
-    ("length", Scalar::Length),
-    ("lower", Scalar::Lower),
-    ("upper", Scalar::Upper),
-    ("substr", Scalar::Substr),
-    ("substring", Scalar::Substr),
-    ("abs", Scalar::Abs),
-    ("coalesce", Scalar::Coalesce),
-    ("ifnull", Scalar::IfNull),
-    ("iif", Scalar::Iif),
-    ("nullif", Scalar::NullIf),
-    ("typeof", Scalar::TypeOf),
-    ("round", Scalar::Round),
-    ("hex", Scalar::Hex),
-    ("zeroblob", Scalar::ZeroBlob),
-    ("random", Scalar::Random),
-    ("min", Scalar::Min),
-    ("max", Scalar::Max),
-    ("instr", Scalar::Instr),
-    ("replace", Scalar::Replace),
-    ("trim", Scalar::Trim),
-    ("ltrim", Scalar::LTrim),
-    ("rtrim", Scalar::RTrim),
-    ("quote", Scalar::Quote),
+const NAMES: [(&str, Scalar, &str); 47] = [
+    entry!("length", Length),
+    entry!("lower", Lower),
+    entry!("upper", Upper),
+    entry!("substr", Substr),
+    entry!("substring", Substr),
+    entry!("abs", Abs),
+    entry!("coalesce", Coalesce),
+    entry!("ifnull", IfNull),
+    entry!("iif", Iif),
+    entry!("nullif", NullIf),
+    entry!("typeof", TypeOf),
+    entry!("round", Round),
+    entry!("hex", Hex),
+    entry!("zeroblob", ZeroBlob),
+    entry!("random", Random),
+    entry!("min", Min),
+    entry!("max", Max),
+    entry!("instr", Instr),
+    entry!("replace", Replace),
+    entry!("trim", Trim),
+    entry!("ltrim", LTrim),
+    entry!("rtrim", RTrim),
+    entry!("quote", Quote),
+    entry!("date", Date),
+    entry!("time", Time),
+    entry!("datetime", DateTime),
+    entry!("julianday", JulianDay),
+    entry!("unixepoch", UnixEpoch),
+    entry!("strftime", StrFTime),
+    entry!("timediff", TimeDiff),
+    entry!("printf", Printf),
+    entry!("format", Printf),
+    entry!("char", Char),
+    entry!("unicode", Unicode),
+    entry!("unhex", Unhex),
+    entry!("randomblob", RandomBlob),
+    entry!("sign", Sign),
+    entry!("likely", Likely),
+    entry!("unlikely", Likely),
+    entry!("likelihood", Likelihood),
+    entry!("soundex", Soundex),
+    entry!("concat", Concat),
+    entry!("concat_ws", ConcatWs),
+    entry!("octet_length", OctetLength),
+    entry!("last_insert_rowid", LastInsertRowid),
+    entry!("changes", Changes),
+    entry!("total_changes", TotalChanges),
 ];
 
 impl Scalar {
@@ -109,15 +200,46 @@ impl Scalar {
     pub fn lookup(name: &Ident<'_>) -> Option<Scalar> {
         NAMES
             .iter()
-            .find(|(n, _)| name.eq_ignore_ascii_case(n))
-            .map(|&(_, f)| f)
+            .find(|(n, _, _)| name.eq_ignore_ascii_case(n))
+            .map(|&(_, f, _)| f)
+    }
+
+    /// The error for a call of the function `name` with an argument
+    /// count it does not take: `wrong number of arguments to function
+    /// name()`, the name in lower case.
+    pub fn wrong_count(name: &Ident<'_>) -> Error {
+        let message = NAMES
+            .iter()
+            .find(|(n, _, _)| name.eq_ignore_ascii_case(n))
+            .map_or("wrong number of arguments to function", |&(_, _, m)| m);
+        Error::Sql(message)
     }
 
     /// Whether the function takes `n` arguments. (`min` and `max` with
     /// one argument are the aggregates, which the executor computes.)
     pub fn accepts(self, n: usize) -> bool {
         match self {
-            Scalar::Random => n == 0,
+            Scalar::Random | Scalar::LastInsertRowid | Scalar::Changes | Scalar::TotalChanges => {
+                n == 0
+            }
+            Scalar::Date
+            | Scalar::Time
+            | Scalar::DateTime
+            | Scalar::JulianDay
+            | Scalar::UnixEpoch
+            | Scalar::StrFTime
+            | Scalar::Printf
+            | Scalar::Char => true,
+            Scalar::TimeDiff | Scalar::Likelihood => n == 2,
+            Scalar::Unicode
+            | Scalar::RandomBlob
+            | Scalar::Sign
+            | Scalar::Likely
+            | Scalar::Soundex
+            | Scalar::OctetLength => n == 1,
+            Scalar::Unhex => n == 1 || n == 2,
+            Scalar::Concat => n >= 1,
+            Scalar::ConcatWs => n >= 2,
             Scalar::Length
             | Scalar::Lower
             | Scalar::Upper
@@ -188,12 +310,14 @@ pub(super) fn scalar<A: Allocator>(value: ValueRef<'_>) -> Result<Output<A>> {
 /// Calls a non-lazy scalar function on evaluated arguments (the caller
 /// has checked the count with [`Scalar::accepts`]). `collation` is the
 /// one the arguments carry, for `min`, `max` and `nullif`; `random`
-/// supplies `random()`.
+/// supplies `random()` and `randomblob()`; `clock` the time `'now'`
+/// means.
 pub fn call<A: Allocator + Clone>(
     function: Scalar,
     args: &[ValueRef<'_>],
     collation: Collation,
     random: &mut dyn FnMut() -> i64,
+    clock: Clock<'_>,
     alloc: A,
 ) -> Result<Output<A>> {
     let arg = |i: usize| args.get(i).copied().unwrap_or(ValueRef::Null);
@@ -293,11 +417,41 @@ pub fn call<A: Allocator + Clone>(
         Scalar::Replace => replace(x, arg(1), arg(2), alloc),
         Scalar::Trim | Scalar::LTrim | Scalar::RTrim => trim(function, args, alloc),
         Scalar::Quote => quote(x, alloc),
+        Scalar::Date
+        | Scalar::Time
+        | Scalar::DateTime
+        | Scalar::JulianDay
+        | Scalar::UnixEpoch
+        | Scalar::StrFTime
+        | Scalar::TimeDiff => datetime::call(function, args, clock, alloc),
+        Scalar::Printf => printf(args, alloc),
+        Scalar::Char => chars(args, alloc),
+        Scalar::Unicode => unicode(x),
+        Scalar::Unhex => unhex(x, arg(1), args.len() == 2, alloc),
+        Scalar::RandomBlob => random_blob(x, random, alloc),
+        Scalar::Sign => sign(x),
+        Scalar::Likely | Scalar::Likelihood => Ok(Output::Arg(0)),
+        Scalar::Soundex => soundex(x, alloc),
+        Scalar::Concat => concat_all(None, args, alloc),
+        Scalar::ConcatWs => match text_of(x) {
+            None => scalar(ValueRef::Null),
+            Some(sep) => concat_all(Some(bytes_of(&sep)), args.get(1..).unwrap_or(&[]), alloc),
+        },
+        Scalar::OctetLength => match x {
+            ValueRef::Null => scalar(ValueRef::Null),
+            other => {
+                let t = stringify_or_empty(other);
+                scalar(ValueRef::Integer(bytes_of(&t).len() as i64))
+            }
+        },
         // Evaluated lazily by the caller; reaching here is a caller bug,
         // reported rather than trusted.
-        Scalar::Coalesce | Scalar::IfNull | Scalar::Iif => {
-            Err(Error::Misuse("lazy function called eagerly"))
-        }
+        Scalar::Coalesce
+        | Scalar::IfNull
+        | Scalar::Iif
+        | Scalar::LastInsertRowid
+        | Scalar::Changes
+        | Scalar::TotalChanges => Err(Error::Misuse("lazy function called eagerly")),
     }
 }
 

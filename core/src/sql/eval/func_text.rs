@@ -10,8 +10,9 @@ use crate::alloc::{Allocator, Vec};
 use crate::record::ValueRef;
 
 use super::cast::{bytes_of, int_value, real_value, text_of};
+use super::fp_decode::fp_decode;
 use super::func::{Output, Scalar, c_str, char_count, scalar, skip_char, stringify_or_empty, text};
-use super::num::{Digits, NumText, atof};
+use super::num::{NumText, atof};
 use super::ops::{MAX_LENGTH, TOO_BIG};
 use super::value::Value;
 
@@ -132,31 +133,27 @@ pub(super) fn round<A: Allocator>(args: &[ValueRef<'_>]) -> Result<Output<A>> {
 }
 
 /// `r` rounded to `n` decimals as SQLite's `%!.*f` then `sqlite3AtoF` do:
-/// from an 18-digit expansion, at most 20 significant digits kept, half
-/// away from zero.
+/// SQLite's digits (see `fp_decode`), at most 20 significant, half away
+/// from zero, read back.
 fn round_decimal(r: f64, n: i32) -> f64 {
     let negative = r < 0.0;
     if r == 0.0 {
         // SQLite prints zero without its sign.
         return 0.0;
     }
-    let d = Digits::of(r.abs()).rounded(18);
-    let keep = d.exp + 1 + n;
-    if keep < 0 {
+    let d = fp_decode(r.abs(), -n, 20);
+    // The digits `%.nf` shows; those past the n-th decimal print as 0.
+    let shown = (d.idp + n).clamp(0, d.n as i32) as usize;
+    let digits = d.digits().get(..shown).unwrap_or(&[]);
+    if digits.iter().all(|&b| b == b'0') {
         return if negative { -0.0 } else { 0.0 };
     }
-    let d = d.rounded(keep.min(20) as usize);
     let mut out = NumText::empty_buffer();
     if negative {
         out.push(b"-");
     }
-    let significant = d.significant();
-    if significant.is_empty() {
-        return if negative { -0.0 } else { 0.0 };
-    }
-    out.push(significant);
-    // significant = d1 d2 ... dk, the value is 0.d1...dk × 10^(exp+1).
-    let scale = d.exp + 1 - significant.len() as i32;
+    out.push(digits);
+    let scale = d.idp - shown as i32;
     let _ = core::fmt::Write::write_fmt(&mut out, format_args!("e{scale}"));
     atof(out.as_bytes()).0
 }
@@ -302,6 +299,36 @@ pub(super) fn quote<A: Allocator>(x: ValueRef<'_>, alloc: A) -> Result<Output<A>
             }
             out.try_push(b'\'')?;
         }
+    }
+    Ok(Output::Value(Value::Text(out)))
+}
+
+/// `concat(x, ...)` and, with a separator, `concat_ws(sep, x, ...)`, by
+/// SQLite's `concatFuncCore`: the texts of the arguments that are not
+/// NULL, whole (past any NUL), the separator between them.
+pub(super) fn concat_all<A: Allocator>(
+    separator: Option<&[u8]>,
+    args: &[ValueRef<'_>],
+    alloc: A,
+) -> Result<Output<A>> {
+    let mut out = Vec::new_in(alloc);
+    let mut any = false;
+    for &a in args {
+        let Some(t) = text_of(a) else {
+            continue;
+        };
+        let bytes = bytes_of(&t);
+        let sep = if any { separator.unwrap_or(&[]) } else { &[] };
+        let len = out
+            .len()
+            .checked_add(sep.len())
+            .and_then(|n| n.checked_add(bytes.len()))
+            .filter(|&n| n <= MAX_LENGTH)
+            .ok_or(TOO_BIG)?;
+        out.try_reserve(len - out.len())?;
+        out.try_extend_from_slice(sep)?;
+        out.try_extend_from_slice(bytes)?;
+        any = true;
     }
     Ok(Output::Value(Value::Text(out)))
 }

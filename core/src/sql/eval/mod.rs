@@ -5,11 +5,15 @@
 //! The rules live one concern per file:
 //! - `value`: [`Value`], the owned result;
 //! - `num`: text to number and number to text without memory;
+//!   `fp_decode`, the decimal digits of a double as SQLite computes them;
 //! - `affinity`: type affinity on storing and on comparing;
 //! - `cast`: implicit conversions, truth, and `CAST`;
 //! - `ops`: arithmetic, bitwise, `||`, comparison, Kleene logic;
 //! - `like`: `LIKE` and `GLOB`;
-//! - `func`, `func_text`: the scalar functions;
+//! - `func`, `func_text`: the scalar functions; `codes`, those between
+//!   text and character codes (`char`, `unicode`, `unhex`, `soundex`...);
+//!   `printf`, SQLite's `printf`/`format`; `datetime`, the date and time
+//!   functions and their modifiers;
 //! - `resolve`: the affinity and collation an operand brings to a
 //!   comparison; `tree`: the walk itself.
 //!
@@ -21,8 +25,8 @@
 //! - recursion follows the tree, whose depth the parser bounds;
 //! - no input panics: a bad collation, an unknown function, a wrong
 //!   argument count or an unsupported construct (`RAISE`, JSON
-//!   operators, `CURRENT_TIME`, a subquery where the context runs none)
-//!   is an [`Error::Sql`];
+//!   operators, a subquery where the context runs none, `'now'` where
+//!   the context has no clock) is an [`Error::Sql`];
 //! - comparisons take the affinity and collation SQLite would: an
 //!   explicit `COLLATE` anywhere in an operand wins (left first), then a
 //!   column's collation, then BINARY; only columns and `CAST`s have an
@@ -44,11 +48,15 @@
 
 pub mod affinity;
 pub mod cast;
+mod codes;
+pub mod datetime;
+mod fp_decode;
 pub mod func;
 mod func_text;
 pub mod like;
 pub mod num;
 pub mod ops;
+mod printf;
 mod resolve;
 mod tree;
 pub mod value;
@@ -117,6 +125,22 @@ pub trait EvalContext<A: Allocator + Clone> {
 
     /// The next value of `random()`.
     fn random(&self) -> i64;
+
+    /// The time `'now'` means, in milliseconds since 1970-01-01 UTC: the
+    /// same for every call during one run of a statement, as SQLite's
+    /// per-statement time. `None` where there is no clock (a date and
+    /// time function asked for `'now'` is then an error).
+    fn now_unix_millis(&self) -> Option<i64> {
+        None
+    }
+
+    /// The connection's `last_insert_rowid()`, `changes()` and
+    /// `total_changes()`, in that order, as they stand at this point of
+    /// the statement; `None` where there is no connection (those
+    /// functions are then an error).
+    fn change_counts(&self) -> Option<[i64; 3]> {
+        None
+    }
 
     /// Runs the subquery `select` against the current row, handing
     /// `visit` the first column of each of its rows (or NULL, for

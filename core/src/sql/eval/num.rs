@@ -16,6 +16,8 @@
 
 use core::fmt::{self, Write};
 
+use super::fp_decode::fp_decode;
+
 /// How much of a text [`atof`] recognised (`sqlite3AtoF`'s result).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RealText {
@@ -280,9 +282,9 @@ impl NumText {
             out.push(b"0.0");
             return out;
         }
-        let d = shortest_of_17(value.abs());
-        let digits = d.significant();
-        let exp = d.exp;
+        let d = fp_decode(value.abs(), 17, 20);
+        let digits = d.digits();
+        let exp = d.idp - 1;
         if !(-4..17).contains(&exp) {
             out.push_exponent_form(digits, exp);
         } else if exp >= 0 {
@@ -319,45 +321,6 @@ impl NumText {
         }
         self.push(&[b'0' + (e / 10 % 10) as u8, b'0' + (e % 10) as u8]);
     }
-}
-
-/// The digits SQLite's `sqlite3FpDecode(r, 17, ...)` keeps for a
-/// positive finite `value`: an 18-digit expansion, then a shorter form
-/// if one of the two patterns it tries reads back exactly, else 17
-/// digits rounded half up.
-fn shortest_of_17(value: f64) -> Digits {
-    let d = Digits::of(value).rounded(18);
-    let digit = |i: usize| d.digits.get(i).copied().unwrap_or(b'0');
-    let reads_back = |c: &Digits| {
-        let mut text = NumText::empty_buffer();
-        text.push(c.digits.get(..c.len).unwrap_or(&[]));
-        let scale = c.exp + 1 - c.len as i32;
-        let _ = write!(text, "e{scale}");
-        core::str::from_utf8(text.as_bytes())
-            .ok()
-            .and_then(|s| s.parse::<f64>().ok())
-            == Some(value)
-    };
-    if digit(14) == b'9' && digit(15) == b'9' {
-        let mut jj = 14;
-        while jj > 0 && digit(jj - 1) == b'9' {
-            jj -= 1;
-        }
-        let candidate = d.copy().rounded(jj);
-        if reads_back(&candidate) {
-            return candidate;
-        }
-    } else if digit(13) == b'0' && digit(14) == b'0' && digit(15) == b'0' {
-        let mut jj = 13;
-        while jj > 1 && digit(jj - 1) == b'0' {
-            jj -= 1;
-        }
-        let candidate = d.copy().rounded(jj);
-        if reads_back(&candidate) {
-            return candidate;
-        }
-    }
-    d.rounded(17)
 }
 
 impl Write for NumText {
@@ -442,11 +405,6 @@ impl Digits {
             sink.exp
         };
         sink.d
-    }
-
-    /// A copy, to round differently.
-    fn copy(&self) -> Self {
-        *self
     }
 
     /// Rounded half away from zero to `keep` significant digits (as

@@ -316,7 +316,7 @@ fn evaluation_errors_and_functions() {
     assert_eq!(err("nosuch(1)"), Error::Sql("no such function"));
     assert_eq!(
         err("length(1, 2)"),
-        Error::Sql("wrong number of arguments to function")
+        Error::Sql("wrong number of arguments to function length()")
     );
     assert_eq!(
         err("'a' COLLATE klingon"),

@@ -62,7 +62,7 @@ where
     C: EvalContext<A>,
 {
     match expr {
-        Expr::Literal(l) => literal(l, ctx.allocator()),
+        Expr::Literal(l) => literal(l, ctx),
         Expr::Column(c) => Ok(Val::Ref(ctx.column(c)?)),
         Expr::Param(p) => Ok(Val::Ref(ctx.param(p.number)?)),
         Expr::Unary(op, inner) => {
@@ -134,7 +134,7 @@ where
     match expr {
         Expr::Column(c) => Ok(Val::Ref(ctx.column(c)?)),
         Expr::Param(p) => Ok(Val::Ref(ctx.param(p.number)?)),
-        Expr::Literal(l) => literal(l, ctx.allocator()),
+        Expr::Literal(l) => literal(l, ctx),
         _ => eval(expr, ctx),
     }
 }
@@ -167,8 +167,43 @@ where
     }
 }
 
+/// The error of `'now'` where the context has no clock.
+const NO_CLOCK: Error = Error::Sql("date and time functions need a clock: 'now' is not available");
+
+/// `CURRENT_TIME`, `CURRENT_DATE` and `CURRENT_TIMESTAMP`: `time()`,
+/// `date()` and `datetime()` of the context's `'now'`.
+fn current<'e, A, C>(l: &Literal<'_>, ctx: &C) -> Result<Val<'e, A>>
+where
+    A: Allocator + Clone,
+    C: EvalContext<A>,
+{
+    let function = match l {
+        Literal::CurrentTime => Scalar::Time,
+        Literal::CurrentDate => Scalar::Date,
+        _ => Scalar::DateTime,
+    };
+    let clock = || ctx.now_unix_millis().ok_or(NO_CLOCK);
+    let mut random = || ctx.random();
+    match func::call(
+        function,
+        &[],
+        crate::record::Collation::Binary,
+        &mut random,
+        &clock,
+        ctx.allocator(),
+    )? {
+        Output::Value(v) => Ok(Val::Own(v)),
+        Output::Arg(_) => Ok(Val::Ref(ValueRef::Null)),
+    }
+}
+
 /// A literal's value; text is borrowed unless it has quotes to undouble.
-fn literal<'e, A: Allocator>(l: &Literal<'e>, alloc: A) -> Result<Val<'e, A>> {
+fn literal<'e, A, C>(l: &Literal<'e>, ctx: &C) -> Result<Val<'e, A>>
+where
+    A: Allocator + Clone,
+    C: EvalContext<A>,
+{
+    let alloc = ctx.allocator();
     Ok(match *l {
         Literal::Null => Val::Ref(ValueRef::Null),
         Literal::Integer(i) => Val::Ref(ValueRef::Integer(i)),
@@ -180,7 +215,7 @@ fn literal<'e, A: Allocator>(l: &Literal<'e>, alloc: A) -> Result<Val<'e, A>> {
         },
         Literal::Blob(b) => Val::Own(Value::Blob(b.to_vec_in(alloc)?)),
         Literal::CurrentTime | Literal::CurrentDate | Literal::CurrentTimestamp => {
-            return Err(Error::Sql("date and time values are not supported"));
+            return current(l, ctx);
         }
     })
 }
@@ -488,7 +523,14 @@ where
         if matches!(scalar, Scalar::Min | Scalar::Max) && args.len() == 1 {
             return Err(Error::Sql("misuse of aggregate function"));
         }
-        return Err(Error::Sql("wrong number of arguments to function"));
+        return Err(Scalar::wrong_count(&f.name));
+    }
+    if scalar == Scalar::Likelihood
+        && !matches!(args.get(1), Some(Expr::Literal(Literal::Real(p))) if *p <= 1.0)
+    {
+        return Err(Error::Sql(
+            "second argument to likelihood() must be a constant between 0.0 and 1.0",
+        ));
     }
     if f.distinct {
         return Err(Error::Sql("DISTINCT is only for aggregate functions"));
@@ -511,6 +553,17 @@ where
             };
             return eval_arg(args, chosen, ctx);
         }
+        Scalar::LastInsertRowid | Scalar::Changes | Scalar::TotalChanges => {
+            let [last, changes, total] = ctx.change_counts().ok_or(Error::Sql(
+                "last_insert_rowid(), changes() and total_changes() are not available here",
+            ))?;
+            let n = match scalar {
+                Scalar::LastInsertRowid => last,
+                Scalar::Changes => changes,
+                _ => total,
+            };
+            return Ok(Val::Ref(ValueRef::Integer(n)));
+        }
         _ => {}
     }
     if let Some(known) = from_shape(scalar, args, ctx)? {
@@ -532,11 +585,13 @@ where
         refs.try_push(v.get())?;
     }
     let mut random = || ctx.random();
+    let clock = || ctx.now_unix_millis().ok_or(NO_CLOCK);
     let out = func::call(
         scalar,
         &refs,
         coll.unwrap_or_default(),
         &mut random,
+        &clock,
         ctx.allocator(),
     )?;
     drop(refs);
