@@ -36,7 +36,7 @@ use crate::exec::plan::{Indexes, shape};
 use crate::exec::select::{self, Query, Sources};
 use crate::exec::store::unresolved;
 use crate::exec::subquery::{Runner, Subqueries};
-use crate::exec::{Env, change, ddl, insert, pragma};
+use crate::exec::{Env, alter, change, ddl, insert, pragma};
 
 use super::row::Row;
 use super::session::Connection;
@@ -256,6 +256,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                 Stmt::CreateTable(c) => conn.write(|w| ddl::create_table(w, c, text))?,
                 Stmt::CreateIndex(c) => conn.write(|w| ddl::create_index(w, c, text))?,
                 Stmt::Drop(d) => conn.write(|w| ddl::drop_object(w, d))?,
+                Stmt::AlterTable(a) => conn.write(|w| alter::run(w, a))?,
                 Stmt::Pragma(p) => {
                     let reading = pragma::reads(p).then(|| Reading::start(conn)).transpose()?;
                     let rows = pragma::run(conn, p, env)?;

@@ -45,7 +45,7 @@ use crate::alloc::Allocator;
 use crate::btree::blob::{ChainPages, write_range};
 use crate::btree::{PayloadBytes, PayloadPlace, RightEdge, TreeKind, TreeWriter};
 use crate::record::KeyColumn;
-use crate::schema::SchemaEditor;
+use crate::schema::{NewEntry, SchemaEditor};
 use crate::{Error, PageNo, Result, RowId};
 
 /// Where a write transaction stands (see the module table).
@@ -127,6 +127,28 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
     pub fn drop_index(&self, name: &str) -> Result<bool> {
         let alloc = self.db.alloc.clone();
         self.change(|writer, pager| SchemaEditor::new(pager, writer, alloc).drop_index(name))
+    }
+
+    /// Replaces the schema row `rowid` with `entry`.
+    pub fn replace_entry(&self, rowid: RowId, entry: &NewEntry<'_>) -> Result<()> {
+        let alloc = self.db.alloc.clone();
+        self.change(|writer, pager| {
+            SchemaEditor::new(pager, writer, alloc).replace_entry(rowid, entry)
+        })
+    }
+
+    /// Renames the `sqlite_sequence` row of table `old` to `new`.
+    pub fn rename_sequence(&self, old: &str, new: &str) -> Result<()> {
+        let alloc = self.db.alloc.clone();
+        self.change(|writer, pager| {
+            SchemaEditor::new(pager, writer, alloc).rename_sequence(old, new)
+        })
+    }
+
+    /// Records at least schema format `format` in the header.
+    pub fn require_format(&self, format: u32) -> Result<()> {
+        let alloc = self.db.alloc.clone();
+        self.change(|writer, pager| SchemaEditor::new(pager, writer, alloc).require_format(format))
     }
 
     /// Stores `record` as row `rowid` of the table rooted at `root`,

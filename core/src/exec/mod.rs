@@ -21,7 +21,8 @@
 //! - `aggregate`, `sum`, `calls`, `distinct`: the aggregate functions
 //!   (and the running sum of three of them), the aggregate calls of a
 //!   query, and the values a `DISTINCT` aggregate sees;
-//! - `insert`, `change` (`UPDATE` and `DELETE`), `ddl`: changes;
+//! - `insert`, `change` (`UPDATE` and `DELETE`), `ddl`, `alter`
+//!   (`ALTER TABLE`): changes;
 //! - `rowids`: the rowid of a row stored without one (`AUTOINCREMENT`'s
 //!   `sqlite_sequence` included);
 //! - `subquery`: scalar, `EXISTS` and `IN` subqueries, run against the
@@ -45,6 +46,7 @@
 //!   store as integers read back as reals.
 
 pub(crate) mod aggregate;
+pub(crate) mod alter;
 pub(crate) mod cache;
 pub(crate) mod calls;
 pub(crate) mod change;

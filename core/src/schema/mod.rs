@@ -9,6 +9,7 @@
 //! - [`SchemaEditor`] (in `edit`): adding and removing rows, creating and
 //!   dropping the B-trees they name, with the header kept as SQLite keeps
 //!   it;
+//! - [`alter`]: the edits `ALTER TABLE` makes to stored `CREATE` text;
 //! - [`columns`]: the columns description the engine works from (names,
 //!   collations, the rowid alias, index key columns);
 //! - `declared`: that description, read from the SQL parser's tree of the
@@ -26,6 +27,7 @@
 //! ([`parse_stored`]); stored text that does not parse is
 //! `Error::Corrupt`.
 
+pub mod alter;
 pub mod columns;
 mod declared;
 mod edit;

@@ -7,9 +7,9 @@ use crate::record::SortOrder;
 
 use super::display_expr::comma_list;
 use super::schema::{
-    ColumnConstraint, ColumnConstraintKind, ColumnDef, CreateIndex, CreateTable, CreateTrigger,
-    CreateView, DropStmt, ForeignKey, ForeignKeyAction, IndexedColumn, TableBody, TableConstraint,
-    TableConstraintKind, TriggerEvent, TriggerTiming,
+    AlterAction, AlterTable, ColumnConstraint, ColumnConstraintKind, ColumnDef, CreateIndex,
+    CreateTable, CreateTrigger, CreateView, DropStmt, ForeignKey, ForeignKeyAction, IndexedColumn,
+    TableBody, TableConstraint, TableConstraintKind, TriggerEvent, TriggerTiming,
 };
 use super::stmt::{
     Assignment, CompoundOp, Conflict, Delete, FromClause, Indexed, Insert, InsertSource,
@@ -87,6 +87,7 @@ impl<A: Allocator> Display for Stmt<'_, A> {
             Stmt::CreateView(s) => write!(f, "{s}"),
             Stmt::CreateTrigger(s) => write!(f, "{s}"),
             Stmt::Drop(s) => write!(f, "{s}"),
+            Stmt::AlterTable(s) => write!(f, "{s}"),
             Stmt::Begin(mode) => {
                 f.write_str("BEGIN")?;
                 f.write_str(match mode {
@@ -573,5 +574,17 @@ impl Display for DropStmt<'_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         let if_exists = if self.if_exists { "IF EXISTS " } else { "" };
         write!(f, "DROP {} {if_exists}{}", self.kind.as_str(), self.name)
+    }
+}
+
+impl<A: Allocator> Display for AlterTable<'_, A> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(f, "ALTER TABLE {} ", self.table)?;
+        match &self.action {
+            AlterAction::RenameTable(name) => write!(f, "RENAME TO {name}"),
+            AlterAction::RenameColumn { old, new } => write!(f, "RENAME COLUMN {old} TO {new}"),
+            AlterAction::AddColumn { column, .. } => write!(f, "ADD COLUMN {column}"),
+            AlterAction::DropColumn(name) => write!(f, "DROP COLUMN {name}"),
+        }
     }
 }

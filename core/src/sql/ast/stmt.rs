@@ -12,7 +12,7 @@ use crate::record::SortOrder;
 
 use super::expr::{Expr, Literal, QualifiedName};
 use super::name::Ident;
-use super::schema::{CreateIndex, CreateTable, CreateTrigger, CreateView, DropStmt};
+use super::schema::{AlterTable, CreateIndex, CreateTable, CreateTrigger, CreateView, DropStmt};
 
 /// One SQL statement.
 #[derive(Debug)]
@@ -35,6 +35,8 @@ pub enum Stmt<'a, A: Allocator> {
     CreateTrigger(Box<CreateTrigger<'a, A>, A>),
     /// `DROP TABLE|INDEX|VIEW|TRIGGER ...`
     Drop(DropStmt<'a>),
+    /// `ALTER TABLE ...`
+    AlterTable(Box<AlterTable<'a, A>, A>),
     /// `BEGIN [mode] [TRANSACTION]`
     Begin(Option<TransactionMode>),
     /// `COMMIT` or `END`, optionally with `TRANSACTION`.
