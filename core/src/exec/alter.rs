@@ -111,6 +111,14 @@ fn edited<'e, A: Allocator>(entry: &'e SchemaEntry<A>, sql: Option<&'e str>) -> 
     }
 }
 
+/// A schema row as `RENAME TO` leaves it.
+struct RenamedRow<A: Allocator> {
+    rowid: RowId,
+    name: String<A>,
+    table: String<A>,
+    sql: Option<String<A>>,
+}
+
 /// `RENAME TO new`: the table's row, its indexes' rows (automatic
 /// indexes renamed after it), the `REFERENCES` of every table that names
 /// it, and its `sqlite_sequence` row.
@@ -135,8 +143,7 @@ fn rename_table<P: Platform, A: Allocator + Clone>(
         return Err(Named::Reserved.error(&new));
     }
     // Every edit is worked out before the first is made.
-    let mut rows: Vec<(RowId, String<A>, String<A>, Option<String<A>>), A> =
-        Vec::new_in(alloc.clone());
+    let mut rows: Vec<RenamedRow<A>, A> = Vec::new_in(alloc.clone());
     let mut sites = Vec::new_in(alloc.clone());
     for e in schema.entries() {
         let own = e.kind == EntryKind::Table && e.name.eq_ignore_ascii_case(old);
@@ -175,22 +182,27 @@ fn rename_table<P: Platform, A: Allocator + Clone>(
             name.try_push_str(&e.name)?;
         }
         table.try_push_str(if own || indexed { &new } else { &e.table })?;
-        rows.try_push((e.rowid, name, table, sql))?;
+        rows.try_push(RenamedRow {
+            rowid: e.rowid,
+            name,
+            table,
+            sql,
+        })?;
     }
-    for (rowid, name, table, sql) in rows.iter() {
+    for row in rows.iter() {
         let e = schema
             .entries()
             .iter()
-            .find(|e| e.rowid == *rowid)
+            .find(|e| e.rowid == row.rowid)
             .ok_or(Error::Sql("schema row vanished"))?;
         w.replace_entry(
-            *rowid,
+            row.rowid,
             &NewEntry {
                 kind: e.kind,
-                name,
-                table,
+                name: &row.name,
+                table: &row.table,
                 root: e.root,
-                sql: sql.as_deref(),
+                sql: row.sql.as_deref(),
             },
         )?;
     }
