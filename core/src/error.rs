@@ -171,6 +171,7 @@ impl core::fmt::Debug for ConstraintName {
 pub enum Named {
     /// `no such table: {0}`
     NoSuchTable,
+
     /// `table {0} may not be altered`
     MayNotBeAltered,
     /// `there is already another table or index with this name: {0}`

@@ -45,6 +45,16 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
 ) -> Result<()> {
     let alloc = w.allocator().clone();
     let name = name_of(&alter.table.name, alloc.clone())?;
+    if let Some(db) = &alter.table.schema {
+        let db = name_of(db, alloc.clone())?;
+        // No other schema (temp, attached) holds tables here.
+        if !db.eq_ignore_ascii_case("main") {
+            let mut qualified = String::try_from_str_in(&db, alloc.clone())?;
+            qualified.try_push_str(".")?;
+            qualified.try_push_str(&name)?;
+            return Err(Named::NoSuchTable.error(&qualified));
+        }
+    }
     let schema = w.schema()?;
     let entry = altered_table(&schema, &name)?;
     match &alter.action {
