@@ -338,3 +338,63 @@ fn sqlite_memory() -> rusqlite::Connection {
     conn.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
     conn
 }
+
+#[test]
+fn a_failed_drop_column_inside_a_transaction_leaves_the_table_as_it_was() {
+    let disk = MemoryPlatform::new();
+    let mut buffer = vec![0u8; 512 * 1024];
+    let arena = Arena::new(&mut buffer).unwrap();
+    let fault = FaultAlloc::new(&arena);
+    let db = Database::open(&disk, "txn.db", &Config::DEFAULT, &fault).unwrap();
+    let conn = db.connect();
+    conn.execute("CREATE TABLE t(a, b, c)", &[]).unwrap();
+    conn.execute(
+        "INSERT INTO t VALUES (1, 'one', 1.5), (2, zeroblob(3000), 2.5), (3, 'three', NULL)",
+        &[],
+    )
+    .unwrap();
+    let contents = || contents_ours(&conn);
+    let before = contents();
+    conn.execute("BEGIN", &[]).unwrap();
+    conn.execute("INSERT INTO t VALUES (4, 'four', 4.5)", &[])
+        .unwrap();
+    let inserted = contents();
+    conn.execute("ROLLBACK", &[]).unwrap();
+    let report = boundlite::alloc::oom_sweep(
+        &fault,
+        true,
+        |_| {
+            conn.execute("BEGIN", &[])?;
+            conn.execute("INSERT INTO t VALUES (4, 'four', 4.5)", &[])?;
+            conn.execute("ALTER TABLE t DROP COLUMN b", &[])?;
+            conn.execute("COMMIT", &[])
+        },
+        |n, e| {
+            assert_eq!(e, boundlite::Error::OutOfMemory, "failure {n}");
+            // Either the failed statement alone was undone, and the
+            // transaction goes on with the row inserted before it, or (a
+            // failure inside the storage engine) the whole transaction
+            // was rolled back; never half a DROP COLUMN.
+            match conn.execute("SELECT 1", &[]) {
+                Err(boundlite::Error::TransactionAborted) => {}
+                _ => assert!(
+                    contents() == inserted || contents() == before,
+                    "failure {n}"
+                ),
+            }
+            let _ = conn.execute("ROLLBACK", &[]);
+            assert!(contents() == before, "failure {n} left a trace");
+        },
+    )
+    .unwrap();
+    assert!(report.failure_points > 3);
+    assert_eq!(
+        ours(&conn, "SELECT * FROM t").unwrap(),
+        ours(
+            &conn,
+            "SELECT 1, 1.5 UNION ALL SELECT 2, 2.5 UNION ALL SELECT 3, NULL UNION ALL SELECT 4, 4.5"
+        )
+        .unwrap()
+    );
+    assert!(db.integrity_check(0).unwrap().is_ok());
+}

@@ -253,7 +253,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                         .map_err(|e| unresolved(u.conflict, e))?
                 }
                 Stmt::Delete(d) => self.changes = conn.write(|w| change::delete(w, d, env))?,
-                Stmt::CreateTable(c) => conn.write(|w| ddl::create_table(w, c, text))?,
+                Stmt::CreateTable(c) => conn.write(|w| ddl::create_table(w, c, text, env))?,
                 Stmt::CreateIndex(c) => conn.write(|w| ddl::create_index(w, c, text))?,
                 Stmt::Drop(d) => conn.write(|w| ddl::drop_object(w, d))?,
                 Stmt::AlterTable(a) => conn.write(|w| alter::run(w, a))?,

@@ -20,6 +20,7 @@
 //! | (none)   | the pager's write transaction begins | `Open`     | `WriteTransaction::begin`        |
 //! | `Open`   | a change succeeds                    | `Open`     | every change (`insert_row`, ...) |
 //! | `Open`   | a change fails: the pager rolls back | `Failed`   | every change                     |
+//! | `Open`   | a statement gives up on it           | `Failed`   | `fail`                           |
 //! | `Open`   | commit                               | `Finished` | `commit`                         |
 //! | `Open`   | rollback, or dropped uncommitted     | `Finished` | `rollback`, drop                 |
 //! | `Failed` | a change or a commit                 | `Failed`   | refused with `Misuse`            |
@@ -284,6 +285,18 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
             )),
             TxnState::Finished => Err(Error::Misuse("the transaction has ended")),
         }
+    }
+
+    /// Rolls the whole transaction back as a failed change does (`Open`
+    /// to `Failed`): for a statement whose earlier schema change cannot
+    /// be undone alone once a later step failed.
+    pub(crate) fn fail(&self) -> Result<()> {
+        if self.state.get() != TxnState::Open {
+            return Ok(());
+        }
+        self.state.set(TxnState::Failed);
+        self.db.bump_generation();
+        self.db.pager.rollback()
     }
 
     /// Runs one change; on error rolls the whole transaction back.

@@ -5,7 +5,8 @@
 //! `schema::alter`, so formatting and comments stay), and `DROP COLUMN`
 //! also rewrites every row of the table without the column, one row at
 //! a time (a seek past the last rowid rewritten finds the next, so
-//! nothing but the row in hand is held).
+//! nothing but the row in hand is held), before its schema row, each
+//! row's change in the statement's undo log.
 //!
 //! Invariant, as for the other schema changes (see `ddl`): every check
 //! that can refuse the statement runs before the first change, because a
@@ -33,8 +34,8 @@ use crate::sql::{
     AlterAction, AlterTable, ColumnConstraintKind, ColumnDef, Expr, Ident, IndexedColumn, Literal,
     Stmt, TableBody, TableConstraintKind, UnaryOp,
 };
-use crate::table::{Writer, check_defaults};
-use crate::{Error, Named, PageNo, Result, RowId};
+use crate::table::{TableInfo, Writer, check_defaults};
+use crate::{Error, Named, Result, RowId};
 
 use super::select::name_of;
 
@@ -452,12 +453,13 @@ fn drop_column_of<P: Platform, A: Allocator + Clone>(
     }
     let new_sql = drop_column(sql, at, alloc.clone())?;
     let storage = columns.columns.get(at).and_then(|c| c.storage);
-    let root = entry.root.ok_or(Error::Sql("no such table"))?;
-    w.replace_entry(entry.rowid, &edited(entry, Some(&new_sql)))?;
+    // The rows first, each change in the undo log; the schema row last,
+    // as one change: a failure anywhere leaves the table as it was.
     if let Some(storage) = storage {
-        rewrite_rows(w, root, storage)?;
+        let info = TableInfo::load(schema, table, alloc.clone())?;
+        rewrite_rows(w, &info, storage)?;
     }
-    Ok(())
+    w.replace_entry(entry.rowid, &edited(entry, Some(&new_sql)))
 }
 
 /// Whether the column at `at` of the table `sql` declares is in its
@@ -504,12 +506,13 @@ fn key_kinds<A: Allocator + Clone>(sql: &str, at: usize, alloc: A) -> Result<(bo
     Ok((primary, unique))
 }
 
-/// Rewrites every row of the table rooted at `root` without the value
-/// stored at `storage`, a row at a time: each row is found by a seek past
-/// the last one rewritten, so a change never moves a cursor in use.
+/// Rewrites every row of `table` without the value stored at
+/// `storage`, a row at a time: each row is found by a seek past the last
+/// one rewritten, so a change never moves a cursor in use, and only the
+/// row in hand is held.
 fn rewrite_rows<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
-    root: PageNo,
+    table: &TableInfo<A>,
     storage: usize,
 ) -> Result<()> {
     let alloc = w.allocator().clone();
@@ -517,7 +520,7 @@ fn rewrite_rows<P: Platform, A: Allocator + Clone>(
     let mut record = Vec::new_in(alloc.clone());
     let mut last: Option<RowId> = None;
     loop {
-        let mut cursor = w.table_cursor(root);
+        let mut cursor = w.table_cursor(table.root);
         let found = match last {
             None => cursor.first()?,
             Some(rowid) => cursor.seek(rowid, SeekMode::Gt)?,
@@ -528,7 +531,7 @@ fn rewrite_rows<P: Platform, A: Allocator + Clone>(
         let rowid = cursor.rowid()?;
         let changed = {
             let payload = cursor.payload()?;
-            let row = RecordRef::parse(&payload, Some(root))?;
+            let row = RecordRef::parse(&payload, Some(table.root))?;
             let count = row.column_count();
             if count > storage {
                 let mut values: Vec<ValueRef<'_>, A> =
@@ -538,14 +541,13 @@ fn rewrite_rows<P: Platform, A: Allocator + Clone>(
                 }
                 record.clear();
                 encode_into_with(&values, format, &mut record)?;
-                true
-            } else {
-                false
+                w.keep_old_row(&payload)?;
             }
+            count > storage
         };
         drop(cursor);
         if changed {
-            w.replace_record(root, rowid, &record)?;
+            w.overwrite(table, rowid, &record)?;
         }
         last = Some(rowid);
     }

@@ -161,6 +161,23 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     Ok(changed)
 }
 
+/// Stores every row of `query` into the table `name`, whose columns it
+/// fills in order (`CREATE TABLE ... AS SELECT`); returns the rows
+/// stored.
+pub(crate) fn insert_query<P: Platform, A: Allocator + Clone>(
+    w: &mut Writer<'_, '_, P, A>,
+    name: &Ident<'_>,
+    query: &Select<'_, A>,
+    env: Env<'_, A>,
+) -> Result<usize> {
+    let table = load_table(w.view(), name, env)?;
+    let mut targets = Vec::try_with_capacity_in(table.column_count(), env.alloc.clone())?;
+    for i in 0..table.column_count() {
+        targets.try_push(target_of(&table, i))?;
+    }
+    insert_selected(w, &table, &targets, query, Conflict::Abort, env)
+}
+
 /// `INSERT ... SELECT` the ordinary way: each row of `query` is read,
 /// then stored from its values. A query that may read the table written
 /// has its rows wait in a spool (a sorter with no keys) in the sort

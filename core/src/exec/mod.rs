@@ -21,8 +21,8 @@
 //! - `aggregate`, `sum`, `calls`, `distinct`: the aggregate functions
 //!   (and the running sum of three of them), the aggregate calls of a
 //!   query, and the values a `DISTINCT` aggregate sees;
-//! - `insert`, `change` (`UPDATE` and `DELETE`), `ddl`, `alter`
-//!   (`ALTER TABLE`): changes;
+//! - `insert`, `change` (`UPDATE` and `DELETE`), `ddl`, `create_as`
+//!   (`CREATE TABLE ... AS SELECT`), `alter` (`ALTER TABLE`): changes;
 //! - `rowids`: the rowid of a row stored without one (`AUTOINCREMENT`'s
 //!   `sqlite_sequence` included);
 //! - `subquery`: scalar, `EXISTS` and `IN` subqueries, run against the
@@ -54,6 +54,7 @@ pub(crate) mod check;
 pub(crate) mod checks;
 pub(crate) mod compound;
 pub(crate) mod context;
+pub(crate) mod create_as;
 pub(crate) mod ddl;
 pub(crate) mod distinct;
 pub(crate) mod group;

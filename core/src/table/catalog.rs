@@ -6,13 +6,15 @@
 //! Invariant: none of these is logged for undo; each is one change of the
 //! write transaction, which a failure rolls back whole (see
 //! [`TxnState`](crate::database::TxnState)), so a statement that makes
-//! one leaves nothing half done for the undo log to take back.
+//! one leaves nothing half done for the undo log to take back. A
+//! statement that makes one and then fails at a later step rolls the
+//! transaction back whole ([`Writer::fail_transaction`]).
 
 use boundlite_platform::Platform;
 
 use crate::alloc::Allocator;
 use crate::schema::{NewEntry, Schema};
-use crate::{PageNo, Result, RowId};
+use crate::{Result, RowId};
 
 use super::rows::Writer;
 
@@ -58,11 +60,11 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
         self.txn.require_format(format)
     }
 
-    /// Stores `record` as row `rowid` of the table rooted at `root` as it
-    /// is, with no index kept in step and nothing logged: `ALTER TABLE
-    /// DROP COLUMN` rewriting a row whose indexes do not change.
-    pub fn replace_record(&self, root: PageNo, rowid: RowId, record: &[u8]) -> Result<()> {
-        self.txn.insert_row(root, rowid, record)
+    /// Rolls the whole write transaction back, for a statement that made
+    /// a schema change and then failed: the change is not in the undo
+    /// log, so the statement cannot be undone alone.
+    pub fn fail_transaction(&self) -> Result<()> {
+        self.txn.fail()
     }
 
     /// Sets `PRAGMA user_version`.

@@ -189,10 +189,13 @@ impl<A: Allocator> Display for SelectBody<'_, A> {
 impl<A: Allocator> Display for ResultColumn<'_, A> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
-            ResultColumn::Expr { expr, alias: None } => write!(f, "{expr}"),
+            ResultColumn::Expr {
+                expr, alias: None, ..
+            } => write!(f, "{expr}"),
             ResultColumn::Expr {
                 expr,
                 alias: Some(alias),
+                ..
             } => write!(f, "{expr} AS {alias}"),
             ResultColumn::Star => f.write_str("*"),
             ResultColumn::TableStar(t) => write!(f, "{t}.*"),

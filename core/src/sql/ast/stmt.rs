@@ -186,6 +186,10 @@ pub enum ResultColumn<'a, A: Allocator> {
         expr: Expr<'a, A>,
         /// The column's name, if given.
         alias: Option<Ident<'a>>,
+        /// The expression as written, from its first token to the next
+        /// token after it, trailing spaces left out (SQLite's span): what
+        /// names the column when no alias does.
+        text: &'a str,
     },
     /// `*`
     Star,
