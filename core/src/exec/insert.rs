@@ -30,6 +30,7 @@ use super::select::{self, assign, load_table};
 use super::store::{Rules, is_zeroblob_call, store_row};
 use super::subquery::{Runner, holds_subquery};
 use super::transfer;
+use super::upsert::Upserts;
 use crate::sort::{Current, Sorter};
 use crate::table::Writer;
 use crate::table::{Change, DefaultKind, TableInfo};
@@ -58,14 +59,34 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         }
     }
     let conflict = insert.conflict.unwrap_or(Conflict::Abort);
+    let upserts = match insert.upsert.is_empty() {
+        true => None,
+        false => Some(Upserts::load(
+            &table,
+            &insert.upsert,
+            insert.alias,
+            alloc.clone(),
+        )?),
+    };
     let no_values = Vec::new_in(alloc.clone());
     let rows = match &insert.source {
         InsertSource::Values(rows) => rows.as_slice(),
         InsertSource::DefaultValues => core::slice::from_ref(&no_values),
         InsertSource::Select(query) => {
-            let changed = match transfer::run(w, &table, insert, query, conflict, env) {
+            let transferred = match upserts {
+                // An upsert decides row by row.
+                Some(_) => Ok(None),
+                None => transfer::run(w, &table, insert, query, conflict, env),
+            };
+            let changed = match transferred {
                 Ok(Some(copied)) => Ok(copied),
-                Ok(None) => insert_selected(w, &table, &targets, query, conflict, env),
+                Ok(None) => {
+                    let how = How {
+                        conflict,
+                        upserts: upserts.as_ref(),
+                    };
+                    insert_selected(w, &table, &targets, query, how, env)
+                }
                 Err(e) => Err(e),
             };
             env.tables.put(table);
@@ -140,16 +161,29 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             Some(v) if !v.is_null() => Some(v),
             _ => None,
         };
-        let stored = store_row(
-            w,
-            &table,
-            &mut rules,
-            rowid,
-            &mut values,
-            &mut zeros,
-            conflict,
-            &mut record,
-        );
+        let stored = match &upserts {
+            Some(upserts) => upserts.store(
+                w,
+                &table,
+                &mut rules,
+                rowid,
+                &mut values,
+                &mut zeros,
+                conflict,
+                &mut record,
+                env,
+            ),
+            None => store_row(
+                w,
+                &table,
+                &mut rules,
+                rowid,
+                &mut values,
+                &mut zeros,
+                conflict,
+                &mut record,
+            ),
+        };
         if stored? {
             changed += 1;
         }
@@ -175,7 +209,19 @@ pub(crate) fn insert_query<P: Platform, A: Allocator + Clone>(
     for i in 0..table.column_count() {
         targets.try_push(target_of(&table, i))?;
     }
-    insert_selected(w, &table, &targets, query, Conflict::Abort, env)
+    let how = How {
+        conflict: Conflict::Abort,
+        upserts: None,
+    };
+    insert_selected(w, &table, &targets, query, how, env)
+}
+
+/// How an insert resolves a row that conflicts with another: its
+/// upsert clauses, then its `OR` clause.
+#[derive(Clone, Copy)]
+struct How<'h, 'u, 'a, A: Allocator> {
+    conflict: Conflict,
+    upserts: Option<&'h Upserts<'u, 'a, A>>,
 }
 
 /// `INSERT ... SELECT` the ordinary way: each row of `query` is read,
@@ -190,7 +236,7 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
     table: &TableInfo<A>,
     targets: &[ColumnPos],
     query: &Select<'_, A>,
-    conflict: Conflict,
+    how: How<'_, '_, '_, A>,
     env: Env<'_, A>,
 ) -> Result<usize> {
     let alloc = env.alloc.clone();
@@ -206,7 +252,9 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
         rules: &mut rules,
         targets,
         untargeted: untargeted(table, targets),
-        conflict,
+        conflict: how.conflict,
+        upserts: how.upserts,
+        env,
         values: &mut values,
         record: &mut record,
         alloc: &alloc,
@@ -318,6 +366,9 @@ struct Stored<'s, 'r, A: Allocator + Clone> {
     /// Whether some column is not a target, and so takes its default.
     untargeted: bool,
     conflict: Conflict,
+    /// The statement's upsert clauses, if any.
+    upserts: Option<&'s Upserts<'s, 's, A>>,
+    env: Env<'s, A>,
     values: &'s mut Vec<Value<A>, A>,
     record: &'s mut Vec<u8, A>,
     alloc: &'s A,
@@ -354,16 +405,29 @@ impl<A: Allocator + Clone> Stored<'_, '_, A> {
                 }
             }
         }
-        store_row(
-            w,
-            self.table,
-            self.rules,
-            rowid,
-            self.values,
-            &mut [],
-            self.conflict,
-            self.record,
-        )
+        match self.upserts {
+            Some(upserts) => upserts.store(
+                w,
+                self.table,
+                self.rules,
+                rowid,
+                self.values,
+                &mut [],
+                self.conflict,
+                self.record,
+                self.env,
+            ),
+            None => store_row(
+                w,
+                self.table,
+                self.rules,
+                rowid,
+                self.values,
+                &mut [],
+                self.conflict,
+                self.record,
+            ),
+        }
     }
 }
 

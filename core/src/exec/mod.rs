@@ -21,7 +21,8 @@
 //! - `aggregate`, `sum`, `calls`, `distinct`: the aggregate functions
 //!   (and the running sum of three of them), the aggregate calls of a
 //!   query, and the values a `DISTINCT` aggregate sees;
-//! - `insert`, `change` (`UPDATE` and `DELETE`), `ddl`, `create_as`
+//! - `insert` (`upsert`: its `ON CONFLICT` clauses), `change` (`UPDATE`
+//!   and `DELETE`), `ddl`, `create_as`
 //!   (`CREATE TABLE ... AS SELECT`), `alter` (`ALTER TABLE`): changes;
 //! - `rowids`: the rowid of a row stored without one (`AUTOINCREMENT`'s
 //!   `sqlite_sequence` included);
@@ -73,6 +74,7 @@ pub(crate) mod subquery;
 pub(crate) mod sum;
 pub(crate) mod terms;
 pub(crate) mod transfer;
+pub(crate) mod upsert;
 
 use core::cell::Cell;
 

@@ -14,7 +14,7 @@ use super::schema::{
 use super::stmt::{
     Assignment, CompoundOp, Conflict, Delete, FromClause, Indexed, Insert, InsertSource,
     JoinConstraint, JoinKind, NullsOrder, OrderingTerm, Pragma, PragmaValue, ResultColumn, Select,
-    SelectBody, SelectCore, Stmt, TableRef, TransactionMode, Update,
+    SelectBody, SelectCore, Stmt, TableRef, TransactionMode, Update, Upsert, UpsertAction,
 };
 
 /// ` ASC` or ` DESC` when written.
@@ -300,6 +300,38 @@ impl<A: Allocator> Display for Insert<'_, A> {
             }
             InsertSource::Select(select) => write!(f, " {select}"),
             InsertSource::DefaultValues => f.write_str(" DEFAULT VALUES"),
+        }?;
+        for clause in self.upsert.iter() {
+            write!(f, " {clause}")?;
+        }
+        Ok(())
+    }
+}
+
+impl<A: Allocator> Display for Upsert<'_, A> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        f.write_str("ON CONFLICT")?;
+        if let Some(target) = &self.target {
+            f.write_str(" (")?;
+            comma_list(f, &target.columns)?;
+            f.write_str(")")?;
+            if let Some(clause) = &target.where_clause {
+                write!(f, " WHERE {clause}")?;
+            }
+        }
+        match &self.action {
+            UpsertAction::Nothing => f.write_str(" DO NOTHING"),
+            UpsertAction::Update {
+                assignments,
+                where_clause,
+            } => {
+                f.write_str(" DO UPDATE SET ")?;
+                comma_list(f, assignments)?;
+                match where_clause {
+                    Some(clause) => write!(f, " WHERE {clause}"),
+                    None => Ok(()),
+                }
+            }
         }
     }
 }

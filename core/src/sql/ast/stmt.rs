@@ -12,7 +12,9 @@ use crate::record::SortOrder;
 
 use super::expr::{Expr, Literal, QualifiedName};
 use super::name::Ident;
-use super::schema::{AlterTable, CreateIndex, CreateTable, CreateTrigger, CreateView, DropStmt};
+use super::schema::{
+    AlterTable, CreateIndex, CreateTable, CreateTrigger, CreateView, DropStmt, IndexedColumn,
+};
 
 /// One SQL statement.
 #[derive(Debug)]
@@ -326,6 +328,43 @@ pub struct Insert<'a, A: Allocator> {
     pub columns: Vec<Ident<'a>, A>,
     /// The rows.
     pub source: InsertSource<'a, A>,
+    /// `ON CONFLICT ...` clauses, in order (an upsert).
+    pub upsert: Vec<Upsert<'a, A>, A>,
+}
+
+/// `ON CONFLICT [(target) [WHERE ...]] DO NOTHING | DO UPDATE SET ...
+/// [WHERE ...]`
+#[derive(Debug)]
+pub struct Upsert<'a, A: Allocator> {
+    /// The constraint it applies to: `None` for any (only the last clause
+    /// may leave it out).
+    pub target: Option<UpsertTarget<'a, A>>,
+    /// What is done instead of the insert.
+    pub action: UpsertAction<'a, A>,
+}
+
+/// `(columns) [WHERE ...]`: the uniqueness constraint an upsert applies
+/// to.
+#[derive(Debug)]
+pub struct UpsertTarget<'a, A: Allocator> {
+    /// The constraint's columns.
+    pub columns: Vec<IndexedColumn<'a, A>, A>,
+    /// `WHERE`: the condition of a partial index.
+    pub where_clause: Option<Expr<'a, A>>,
+}
+
+/// What an upsert does with a row whose insert conflicts.
+#[derive(Debug)]
+pub enum UpsertAction<'a, A: Allocator> {
+    /// `DO NOTHING`
+    Nothing,
+    /// `DO UPDATE SET ... [WHERE ...]` on the row it conflicts with.
+    Update {
+        /// The assignments.
+        assignments: Vec<Assignment<'a, A>, A>,
+        /// `WHERE`
+        where_clause: Option<Expr<'a, A>>,
+    },
 }
 
 /// Where inserted rows come from.

@@ -1,12 +1,16 @@
 //! Data changes: `INSERT` (and `REPLACE`), `UPDATE`, `DELETE`.
 //!
-//! Refused with a clear error: upserts (`ON CONFLICT` after an
-//! `INSERT`) and `RETURNING`. `ORDER BY` and `LIMIT` on `UPDATE` and
+//! An `INSERT` may end in upsert clauses (`ON CONFLICT ... DO ...`).
+//! Refused with a clear error: `RETURNING`. `ORDER BY` and `LIMIT` on `UPDATE` and
 //! `DELETE` (an SQLite compile-time option) are syntax errors.
 
 use super::{Parser, Result, cost};
 use crate::alloc::Allocator;
-use crate::sql::ast::{Assignment, Conflict, Delete, Insert, InsertSource, SelectCore, Update};
+use crate::alloc::Vec;
+use crate::sql::ast::{
+    Assignment, Conflict, Delete, Insert, InsertSource, SelectCore, Update, Upsert, UpsertAction,
+    UpsertTarget,
+};
 use crate::sql::keyword::Keyword;
 use crate::sql::token::TokenKind;
 
@@ -51,8 +55,17 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         } else {
             return Err(self.syntax_error());
         };
-        if self.peek.is(Keyword::On) {
-            return Err(self.unsupported("upsert (ON CONFLICT) is not supported"));
+        let mut upsert = self.vec();
+        while self.peek.is(Keyword::On) {
+            if upsert
+                .last()
+                .is_some_and(|u: &Upsert<'a, A>| u.target.is_none())
+            {
+                // Only the last clause may leave its target out.
+                return Err(self.syntax_error());
+            }
+            let clause = self.upsert()?;
+            upsert.try_push(clause)?;
         }
         self.refuse_returning()?;
         Ok(Insert {
@@ -62,6 +75,56 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             alias,
             columns,
             source,
+            upsert,
+        })
+    }
+
+    /// `ON CONFLICT [(target) [WHERE ...]] DO NOTHING | DO UPDATE SET ...
+    /// [WHERE ...]`
+    fn upsert(&mut self) -> Result<Upsert<'a, A>> {
+        self.require(Keyword::On)?;
+        self.require(Keyword::Conflict)?;
+        let target = if self.eat_kind(TokenKind::LeftParen) {
+            let columns = self.indexed_columns()?;
+            self.expect_kind(TokenKind::RightParen)?;
+            let where_clause = self.optional_expr(Keyword::Where)?;
+            Some(UpsertTarget {
+                columns,
+                where_clause,
+            })
+        } else {
+            None
+        };
+        self.require(Keyword::Do)?;
+        let action = if self.eat(Keyword::Nothing) {
+            UpsertAction::Nothing
+        } else {
+            self.require(Keyword::Update)?;
+            self.require(Keyword::Set)?;
+            let assignments = self.assignments()?;
+            let where_clause = self.optional_expr(Keyword::Where)?;
+            UpsertAction::Update {
+                assignments,
+                where_clause,
+            }
+        };
+        Ok(Upsert { target, action })
+    }
+
+    /// `column = expr, ...` (or `(columns) = expr`), as `SET` lists them.
+    fn assignments(&mut self) -> Result<Vec<Assignment<'a, A>, A>> {
+        self.comma_separated(|p| {
+            let columns = if p.peek.kind == TokenKind::LeftParen {
+                p.name_list()?
+            } else {
+                let mut one = p.vec();
+                let name = p.name()?;
+                one.try_push(name)?;
+                one
+            };
+            p.expect_kind(TokenKind::Eq)?;
+            let value = p.expr()?;
+            Ok(Assignment { columns, value })
         })
     }
 
@@ -77,19 +140,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         };
         let indexed = self.indexed()?;
         self.require(Keyword::Set)?;
-        let assignments = self.comma_separated(|p| {
-            let columns = if p.peek.kind == TokenKind::LeftParen {
-                p.name_list()?
-            } else {
-                let mut one = p.vec();
-                let name = p.name()?;
-                one.try_push(name)?;
-                one
-            };
-            p.expect_kind(TokenKind::Eq)?;
-            let value = p.expr()?;
-            Ok(Assignment { columns, value })
-        })?;
+        let assignments = self.assignments()?;
         let from = self.optional_from()?;
         let where_clause = self.optional_expr(Keyword::Where)?;
         self.refuse_returning()?;
