@@ -294,6 +294,14 @@ fn refused_alters_name_what_is_refused() {
             "CHECK constraint",
         ),
         ("ALTER TABLE t ADD COLUMN c AS (a + 1)", "generated column"),
+        (
+            "ALTER TABLE t ADD COLUMN c NOT NULL ON CONFLICT REPLACE DEFAULT 1",
+            "ON CONFLICT clauses on constraints",
+        ),
+        (
+            "ALTER TABLE t ADD COLUMN c COLLATE nosuch",
+            "no such collation",
+        ),
     ];
     for (sql, words) in refused {
         let e = conn.execute(sql, &[]).unwrap_err().to_string();

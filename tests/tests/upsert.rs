@@ -54,7 +54,10 @@ const SCRIPT: &[&str] = &[
     "INSERT INTO pair VALUES (1, 2, 'third') ON CONFLICT(a) DO NOTHING",
     "INSERT INTO pair VALUES (1, NULL, 'null') ON CONFLICT(a, b) DO UPDATE SET c = 'never'",
     "INSERT INTO pair VALUES (1, 2, 'x') ON CONFLICT(a, b) WHERE a > 0 DO UPDATE SET c = upper(excluded.c)",
-    // Refused by the grammar: a clause without a target before another.
+    // Refused by the grammar: a clause without a target before another,
+    // a clause after DEFAULT VALUES, a query ending in FROM before one.
+    "INSERT INTO kv DEFAULT VALUES ON CONFLICT DO NOTHING",
+    "INSERT INTO kv SELECT * FROM kv ON CONFLICT DO NOTHING",
     "INSERT INTO kv VALUES ('a', 1, 1) ON CONFLICT DO NOTHING ON CONFLICT(k) DO NOTHING",
 ];
 

@@ -379,6 +379,7 @@ fn add<P: Platform, A: Allocator + Clone>(
         let Stmt::CreateTable(create) = &parsed.stmt else {
             return Err(Error::Sql("table SQL is not CREATE TABLE"));
         };
+        super::ddl::refused_clauses(create)?;
         let columns = TableColumns::from_create(create, alloc.clone())?;
         if columns.columns.iter().any(|c| c.collation.is_none()) {
             return Err(Error::Sql("no such collation sequence"));

@@ -102,7 +102,7 @@ pub(crate) fn create_index<P: Platform, A: Allocator + Clone>(
 /// honour: `STRICT` (its column types are not enforced here) and an `ON
 /// CONFLICT` other than `ABORT` on a constraint (conflicts are resolved
 /// by the statement's `OR` clause alone here).
-fn refused_clauses<A: Allocator>(create: &CreateTable<'_, A>) -> Result<()> {
+pub(crate) fn refused_clauses<A: Allocator>(create: &CreateTable<'_, A>) -> Result<()> {
     let TableBody::Columns {
         columns,
         constraints,

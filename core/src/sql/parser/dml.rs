@@ -56,7 +56,17 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             return Err(self.syntax_error());
         };
         let mut upsert = self.vec();
-        while self.peek.is(Keyword::On) {
+        // SQLite's grammar has no upsert after `DEFAULT VALUES`.
+        let rows = !matches!(source, InsertSource::DefaultValues);
+        if self.peek.is(Keyword::On) && ends_in_from(&source) {
+            // SQLite reads the `ON` as the join constraint of the query's
+            // last table (hence its advice to end such a query in `WHERE
+            // true`), and fails after its expression.
+            self.advance();
+            self.expr()?;
+            return Err(self.syntax_error());
+        }
+        while rows && self.peek.is(Keyword::On) {
             if upsert
                 .last()
                 .is_some_and(|u: &Upsert<'a, A>| u.target.is_none())
@@ -218,4 +228,25 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         }
         Ok(())
     }
+}
+
+/// Whether `source` is a query whose text ends with its `FROM` clause,
+/// where SQLite's grammar takes a following `ON` for a join constraint.
+fn ends_in_from<A: Allocator>(source: &InsertSource<'_, A>) -> bool {
+    let InsertSource::Select(select) = source else {
+        return false;
+    };
+    let last = select
+        .compound
+        .last()
+        .map_or(&select.core, |(_, core)| core);
+    let SelectCore::Select(body) = last else {
+        return false;
+    };
+    body.from.is_some()
+        && body.where_clause.is_none()
+        && body.group_by.is_empty()
+        && body.having.is_none()
+        && select.order_by.is_empty()
+        && select.limit.is_none()
 }
