@@ -243,16 +243,42 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                     };
                 }
                 Stmt::Insert(i) => {
+                    let mut returned = None;
                     self.changes = conn
-                        .write(|w| insert::run(w, i, env))
-                        .map_err(|e| unresolved(i.conflict, e))?
+                        .write(|w| insert::run(w, i, env, &mut returned))
+                        .map_err(|e| unresolved(i.conflict, e))?;
+                    if let Some(rows) = returned {
+                        // Every change is made: the rows are returned now.
+                        self.state = State::Query {
+                            query: Query::Buffered { rows, next: 0 },
+                            _reading: None,
+                        };
+                    }
                 }
                 Stmt::Update(u) => {
+                    let mut returned = None;
                     self.changes = conn
-                        .write(|w| change::update(w, u, env))
-                        .map_err(|e| unresolved(u.conflict, e))?
+                        .write(|w| change::update(w, u, env, &mut returned))
+                        .map_err(|e| unresolved(u.conflict, e))?;
+                    if let Some(rows) = returned {
+                        // Every change is made: the rows are returned now.
+                        self.state = State::Query {
+                            query: Query::Buffered { rows, next: 0 },
+                            _reading: None,
+                        };
+                    }
                 }
-                Stmt::Delete(d) => self.changes = conn.write(|w| change::delete(w, d, env))?,
+                Stmt::Delete(d) => {
+                    let mut returned = None;
+                    self.changes = conn.write(|w| change::delete(w, d, env, &mut returned))?;
+                    if let Some(rows) = returned {
+                        // Every change is made: the rows are returned now.
+                        self.state = State::Query {
+                            query: Query::Buffered { rows, next: 0 },
+                            _reading: None,
+                        };
+                    }
+                }
                 Stmt::CreateTable(c) => conn.write(|w| ddl::create_table(w, c, text, env))?,
                 Stmt::CreateIndex(c) => conn.write(|w| ddl::create_index(w, c, text))?,
                 Stmt::Drop(d) => conn.write(|w| ddl::drop_object(w, d))?,

@@ -25,6 +25,7 @@ use crate::{Error, Result};
 use super::Env;
 use super::check::columns_exist_within;
 use super::checks::Checks;
+use super::returning::{Returned, Returning};
 use super::rowids::Rowids;
 use super::select::{self, assign, load_table};
 use super::store::{Rules, is_zeroblob_call, store_row};
@@ -35,15 +36,24 @@ use crate::sort::{Current, Sorter};
 use crate::table::Writer;
 use crate::table::{Change, DefaultKind, TableInfo};
 
-/// Runs `insert`; returns the rows inserted.
+/// Runs `insert`; returns the rows inserted, and puts the rows its
+/// `RETURNING` clause computed, if it has one, in `returned`.
 pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
     insert: &Insert<'_, A>,
     env: Env<'_, A>,
+    returned: &mut Option<Returned<A>>,
 ) -> Result<usize> {
     let alloc = env.alloc.clone();
     let table = load_table(w.view(), &insert.table.name, env)?;
     table.check_writable(Change::Store)?;
+    let mut returning = Returning::new(
+        &insert.returning,
+        &table,
+        insert.alias,
+        w.view().sort_budget().bytes,
+        alloc.clone(),
+    )?;
     let mut targets = env.scratch.targets(&alloc);
     if matches!(insert.source, InsertSource::DefaultValues) {
         // No value is given: every column takes its default.
@@ -73,10 +83,10 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         InsertSource::Values(rows) => rows.as_slice(),
         InsertSource::DefaultValues => core::slice::from_ref(&no_values),
         InsertSource::Select(query) => {
-            let transferred = match upserts {
-                // An upsert decides row by row.
-                Some(_) => Ok(None),
-                None => transfer::run(w, &table, insert, query, conflict, env),
+            let transferred = match (&upserts, &returning) {
+                (None, None) => transfer::run(w, &table, insert, query, conflict, env),
+                // An upsert decides, and RETURNING computes, row by row.
+                _ => Ok(None),
             };
             let changed = match transferred {
                 Ok(Some(copied)) => Ok(copied),
@@ -85,10 +95,11 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
                         conflict,
                         upserts: upserts.as_ref(),
                     };
-                    insert_selected(w, &table, &targets, query, how, env)
+                    insert_selected(w, &table, &targets, query, how, returning.as_mut(), env)
                 }
                 Err(e) => Err(e),
             };
+            *returned = returning.map(Returning::into_rows);
             env.tables.put(table);
             env.scratch.put_targets(targets);
             return changed;
@@ -184,14 +195,18 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
                 &mut record,
             ),
         };
-        if stored? {
+        if let Some(rowid) = stored? {
             changed += 1;
+            if let Some(returning) = returning.as_mut() {
+                returning.row(w, &table, rowid, env)?;
+            }
         }
     }
     rules.rowids.end(w, &table)?;
     drop(rules);
     env.tables.put(table);
     env.scratch.put(targets, values, record);
+    *returned = returning.map(Returning::into_rows);
     Ok(changed)
 }
 
@@ -213,7 +228,7 @@ pub(crate) fn insert_query<P: Platform, A: Allocator + Clone>(
         conflict: Conflict::Abort,
         upserts: None,
     };
-    insert_selected(w, &table, &targets, query, how, env)
+    insert_selected(w, &table, &targets, query, how, None, env)
 }
 
 /// How an insert resolves a row that conflicts with another: its
@@ -237,6 +252,7 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
     targets: &[ColumnPos],
     query: &Select<'_, A>,
     how: How<'_, '_, '_, A>,
+    returning: Option<&mut Returning<'_, A>>,
     env: Env<'_, A>,
 ) -> Result<usize> {
     let alloc = env.alloc.clone();
@@ -254,6 +270,7 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
         untargeted: untargeted(table, targets),
         conflict: how.conflict,
         upserts: how.upserts,
+        returning,
         env,
         values: &mut values,
         record: &mut record,
@@ -295,7 +312,7 @@ fn streamed<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
     query: &Select<'_, A>,
     env: Env<'_, A>,
-    stored: &mut Stored<'_, '_, A>,
+    stored: &mut Stored<'_, '_, '_, A>,
     row: &mut Vec<Value<A>, A>,
 ) -> Result<usize> {
     let view = w.view();
@@ -315,7 +332,7 @@ fn spooled<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
     query: &Select<'_, A>,
     env: Env<'_, A>,
-    stored: &mut Stored<'_, '_, A>,
+    stored: &mut Stored<'_, '_, '_, A>,
     row: &mut Vec<Value<A>, A>,
 ) -> Result<usize> {
     let alloc = env.alloc.clone();
@@ -359,7 +376,7 @@ fn spooled<P: Platform, A: Allocator + Clone>(
 
 /// What storing a selected row needs, with the buffers reused from one
 /// row to the next.
-struct Stored<'s, 'r, A: Allocator + Clone> {
+struct Stored<'s, 'r, 'q, A: Allocator + Clone> {
     table: &'s TableInfo<A>,
     rules: &'s mut Rules<'r, A>,
     targets: &'s [ColumnPos],
@@ -368,13 +385,15 @@ struct Stored<'s, 'r, A: Allocator + Clone> {
     conflict: Conflict,
     /// The statement's upsert clauses, if any.
     upserts: Option<&'s Upserts<'s, 's, A>>,
+    /// The statement's `RETURNING` clause, if any.
+    returning: Option<&'s mut Returning<'q, A>>,
     env: Env<'s, A>,
     values: &'s mut Vec<Value<A>, A>,
     record: &'s mut Vec<u8, A>,
     alloc: &'s A,
 }
 
-impl<A: Allocator + Clone> Stored<'_, '_, A> {
+impl<A: Allocator + Clone> Stored<'_, '_, '_, A> {
     /// Stores `row` (one value per target); `false` when `OR IGNORE`
     /// skipped it. Values are swapped between `row` and the row stored
     /// rather than copied, so each slot's buffer serves the next row.
@@ -405,7 +424,7 @@ impl<A: Allocator + Clone> Stored<'_, '_, A> {
                 }
             }
         }
-        match self.upserts {
+        let stored = match self.upserts {
             Some(upserts) => upserts.store(
                 w,
                 self.table,
@@ -427,7 +446,11 @@ impl<A: Allocator + Clone> Stored<'_, '_, A> {
                 self.conflict,
                 self.record,
             ),
+        }?;
+        if let (Some(rowid), Some(returning)) = (stored, self.returning.as_deref_mut()) {
+            returning.row(w, self.table, rowid, self.env)?;
         }
+        Ok(stored.is_some())
     }
 }
 

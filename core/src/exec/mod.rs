@@ -24,6 +24,7 @@
 //! - `insert` (`upsert`: its `ON CONFLICT` clauses), `change` (`UPDATE`
 //!   and `DELETE`), `ddl`, `create_as`
 //!   (`CREATE TABLE ... AS SELECT`), `alter` (`ALTER TABLE`): changes;
+//! - `returning`: the rows `RETURNING` computes for each row changed;
 //! - `rowids`: the rowid of a row stored without one (`AUTOINCREMENT`'s
 //!   `sqlite_sequence` included);
 //! - `subquery`: scalar, `EXISTS` and `IN` subqueries, run against the
@@ -66,6 +67,7 @@ pub(crate) mod plan;
 pub(crate) mod pragma;
 pub(crate) mod pragma_foreign_keys;
 pub(crate) mod pragma_indexes;
+pub(crate) mod returning;
 pub(crate) mod rowids;
 pub(crate) mod select;
 pub(crate) mod source;

@@ -38,8 +38,8 @@ pub(crate) enum Record<'f, 'v> {
 }
 
 /// Stores `values` (one per column of `table`) as a row: as row `rowid`
-/// when given, else under a new rowid. Returns `false` when `OR IGNORE`
-/// skipped it. `zeros` is empty, or one per column (see the module
+/// when given, else under a new rowid. Returns the row's rowid, or
+/// `None` when `OR IGNORE` skipped it. `zeros` is empty, or one per column (see the module
 /// invariants); `record` is scratch space.
 #[allow(clippy::too_many_arguments)] // each is one part of the row's storing
 pub(crate) fn store_row<P: Platform, A: Allocator + Clone>(
@@ -51,11 +51,11 @@ pub(crate) fn store_row<P: Platform, A: Allocator + Clone>(
     zeros: &mut [Option<usize>],
     conflict: Conflict,
     record: &mut Vec<u8, A>,
-) -> Result<bool> {
+) -> Result<Option<RowId>> {
     let Some(rowid) = prepare_row(w, table, rules, rowid, values, conflict)? else {
-        return Ok(false);
+        return Ok(None);
     };
-    with_record(
+    let stored = with_record(
         w,
         table,
         values,
@@ -65,7 +65,8 @@ pub(crate) fn store_row<P: Platform, A: Allocator + Clone>(
             Record::Encoded => w.insert(table, rowid, record, conflict),
             Record::Streamed(fields) => w.insert_fields(table, rowid, fields, record, conflict),
         },
-    )
+    )?;
+    Ok(stored.then_some(rowid))
 }
 
 /// Runs `store` with the record of `values` (prepared by

@@ -113,7 +113,7 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
 
     /// Stores `values` as `store_row` does, unless a constraint a clause
     /// names finds a conflict: then does what the clause says. Returns
-    /// whether a row was stored or updated.
+    /// the rowid of the row stored or updated, if one was.
     #[allow(clippy::too_many_arguments)] // each is one part of the row's storing
     pub fn store<P: Platform>(
         &self,
@@ -126,12 +126,12 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
         conflict: Conflict,
         record: &mut Vec<u8, A>,
         env: Env<'_, A>,
-    ) -> Result<bool> {
+    ) -> Result<Option<RowId>> {
         if zeros.iter().any(Option::is_some) {
             return Err(Error::Sql("zeroblob() in an upsert is not supported"));
         }
         let Some(rowid) = prepare_row(w, table, rules, rowid, values, conflict)? else {
-            return Ok(false);
+            return Ok(None);
         };
         record.clear();
         {
@@ -149,7 +149,7 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
                 continue;
             };
             return match &clause.action {
-                UpsertAction::Nothing => Ok(false),
+                UpsertAction::Nothing => Ok(None),
                 UpsertAction::Update {
                     assignments,
                     where_clause,
@@ -168,7 +168,7 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
                 }
             };
         }
-        with_record(
+        let stored = with_record(
             w,
             table,
             values,
@@ -178,7 +178,8 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
                 Record::Encoded => w.insert(table, rowid, record, conflict),
                 Record::Streamed(fields) => w.insert_fields(table, rowid, fields, record, conflict),
             },
-        )
+        )?;
+        Ok(stored.then_some(rowid))
     }
 }
 
@@ -303,8 +304,8 @@ struct DoUpdate<'d, 'a, A: Allocator> {
 }
 
 impl<A: Allocator + Clone> DoUpdate<'_, '_, A> {
-    /// Updates row `other` of `table`; returns whether it did (its
-    /// `WHERE` held).
+    /// Updates row `other` of `table`; returns its rowid after, when it
+    /// did (its `WHERE` held).
     #[allow(clippy::too_many_arguments)] // each is one part of the row's update
     fn run<P: Platform>(
         &self,
@@ -315,7 +316,7 @@ impl<A: Allocator + Clone> DoUpdate<'_, '_, A> {
         excluded: &Excluded<'_, A>,
         record: &mut Vec<u8, A>,
         env: Env<'_, A>,
-    ) -> Result<bool> {
+    ) -> Result<Option<RowId>> {
         let alloc = env.alloc.clone();
         let n = table.column_count();
         let mut values: Vec<Value<A>, A> = Vec::try_with_capacity_in(n, alloc.clone())?;
@@ -335,7 +336,7 @@ impl<A: Allocator + Clone> DoUpdate<'_, '_, A> {
             };
             if let Some(clause) = self.where_clause {
                 if evaluate_condition(clause, &ctx)? != Some(true) {
-                    return Ok(false);
+                    return Ok(None);
                 }
             }
             for i in 0..n {
@@ -376,9 +377,9 @@ impl<A: Allocator + Clone> DoUpdate<'_, '_, A> {
             Conflict::Abort,
         )?
         else {
-            return Ok(false);
+            return Ok(None);
         };
-        with_record(
+        let stored = with_record(
             w,
             table,
             &mut values,
@@ -393,7 +394,8 @@ impl<A: Allocator + Clone> DoUpdate<'_, '_, A> {
                     }
                 }
             },
-        )
+        )?;
+        Ok(stored.then_some(new_rowid))
     }
 }
 

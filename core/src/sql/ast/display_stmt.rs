@@ -304,8 +304,17 @@ impl<A: Allocator> Display for Insert<'_, A> {
         for clause in self.upsert.iter() {
             write!(f, " {clause}")?;
         }
-        Ok(())
+        returning(f, &self.returning)
     }
+}
+
+/// ` RETURNING columns`, when there are any.
+fn returning<A: Allocator>(f: &mut Formatter<'_>, columns: &[ResultColumn<'_, A>]) -> fmt::Result {
+    if columns.is_empty() {
+        return Ok(());
+    }
+    f.write_str(" RETURNING ")?;
+    comma_list(f, columns)
 }
 
 impl<A: Allocator> Display for Upsert<'_, A> {
@@ -358,7 +367,8 @@ impl<A: Allocator> Display for Update<'_, A> {
         if let Some(from) = &self.from {
             write!(f, " FROM {from}")?;
         }
-        where_clause(f, "WHERE", &self.where_clause)
+        where_clause(f, "WHERE", &self.where_clause)?;
+        returning(f, &self.returning)
     }
 }
 
@@ -366,7 +376,8 @@ impl<A: Allocator> Display for Delete<'_, A> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         write!(f, "DELETE FROM {}", self.table)?;
         alias_and_hint(f, &self.alias, &self.indexed)?;
-        where_clause(f, "WHERE", &self.where_clause)
+        where_clause(f, "WHERE", &self.where_clause)?;
+        returning(f, &self.returning)
     }
 }
 

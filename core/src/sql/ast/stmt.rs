@@ -330,6 +330,8 @@ pub struct Insert<'a, A: Allocator> {
     pub source: InsertSource<'a, A>,
     /// `ON CONFLICT ...` clauses, in order (an upsert).
     pub upsert: Vec<Upsert<'a, A>, A>,
+    /// `RETURNING ...`: the columns of each row stored; empty without.
+    pub returning: Vec<ResultColumn<'a, A>, A>,
 }
 
 /// `ON CONFLICT [(target) [WHERE ...]] DO NOTHING | DO UPDATE SET ...
@@ -395,6 +397,8 @@ pub struct Update<'a, A: Allocator> {
     pub from: Option<FromClause<'a, A>>,
     /// `WHERE`
     pub where_clause: Option<Expr<'a, A>>,
+    /// `RETURNING ...`: the columns of each row updated; empty without.
+    pub returning: Vec<ResultColumn<'a, A>, A>,
 }
 
 /// `column = value`, or `(a, b) = value` for a row value.
@@ -417,4 +421,6 @@ pub struct Delete<'a, A: Allocator> {
     pub indexed: Option<Indexed<'a>>,
     /// `WHERE`
     pub where_clause: Option<Expr<'a, A>>,
+    /// `RETURNING ...`: the columns of each row deleted; empty without.
+    pub returning: Vec<ResultColumn<'a, A>, A>,
 }

@@ -1,15 +1,15 @@
 //! Data changes: `INSERT` (and `REPLACE`), `UPDATE`, `DELETE`.
 //!
-//! An `INSERT` may end in upsert clauses (`ON CONFLICT ... DO ...`).
-//! Refused with a clear error: `RETURNING`. `ORDER BY` and `LIMIT` on `UPDATE` and
+//! An `INSERT` may end in upsert clauses (`ON CONFLICT ... DO ...`);
+//! each statement may end in `RETURNING`. `ORDER BY` and `LIMIT` on `UPDATE` and
 //! `DELETE` (an SQLite compile-time option) are syntax errors.
 
 use super::{Parser, Result, cost};
 use crate::alloc::Allocator;
 use crate::alloc::Vec;
 use crate::sql::ast::{
-    Assignment, Conflict, Delete, Insert, InsertSource, SelectCore, Update, Upsert, UpsertAction,
-    UpsertTarget,
+    Assignment, Conflict, Delete, Insert, InsertSource, ResultColumn, SelectCore, Update, Upsert,
+    UpsertAction, UpsertTarget,
 };
 use crate::sql::keyword::Keyword;
 use crate::sql::token::TokenKind;
@@ -77,7 +77,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             let clause = self.upsert()?;
             upsert.try_push(clause)?;
         }
-        self.refuse_returning()?;
+        let returning = self.returning()?;
         Ok(Insert {
             conflict,
             replace_keyword,
@@ -86,6 +86,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             columns,
             source,
             upsert,
+            returning,
         })
     }
 
@@ -153,7 +154,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         let assignments = self.assignments()?;
         let from = self.optional_from()?;
         let where_clause = self.optional_expr(Keyword::Where)?;
-        self.refuse_returning()?;
+        let returning = self.returning()?;
         Ok(Update {
             conflict,
             table,
@@ -162,6 +163,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             assignments,
             from,
             where_clause,
+            returning,
         })
     }
 
@@ -177,12 +179,13 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         };
         let indexed = self.indexed()?;
         let where_clause = self.optional_expr(Keyword::Where)?;
-        self.refuse_returning()?;
+        let returning = self.returning()?;
         Ok(Delete {
             table,
             alias,
             indexed,
             where_clause,
+            returning,
         })
     }
 
@@ -222,11 +225,12 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         )
     }
 
-    fn refuse_returning(&self) -> Result<()> {
-        if self.peek.is(Keyword::Returning) {
-            return Err(self.unsupported("RETURNING is not supported"));
+    /// `RETURNING columns`, if next; empty when not.
+    fn returning(&mut self) -> Result<Vec<ResultColumn<'a, A>, A>> {
+        if !self.eat(Keyword::Returning) {
+            return Ok(self.vec());
         }
-        Ok(())
+        self.comma_separated(|p| p.result_column())
     }
 }
 

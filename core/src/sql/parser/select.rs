@@ -162,7 +162,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
     }
 
     /// One result column: `*`, `table.*` or `expr [[AS] alias]`.
-    fn result_column(&mut self) -> Result<ResultColumn<'a, A>> {
+    pub(super) fn result_column(&mut self) -> Result<ResultColumn<'a, A>> {
         if self.eat_kind(TokenKind::Star) {
             return Ok(ResultColumn::Star);
         }

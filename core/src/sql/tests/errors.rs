@@ -266,13 +266,6 @@ fn refused_constructs_and_limits_say_why() {
             "near \"ON\": syntax error",
         ),
         (
-            "DELETE FROM t RETURNING *",
-            Unsupported,
-            14,
-            9,
-            "RETURNING is not supported",
-        ),
-        (
             "CREATE VIRTUAL TABLE t USING fts5(a)",
             Unsupported,
             7,
