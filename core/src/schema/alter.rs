@@ -115,6 +115,8 @@ pub fn find_sites<A: Allocator + Clone>(
         _ => {}
     }
     found.sites.sort_unstable_by_key(|s| s.at);
+    // A token is one site, however the tree reaches it.
+    found.sites.dedup();
     Ok(())
 }
 
