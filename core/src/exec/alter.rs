@@ -16,7 +16,13 @@
 //!
 //! Refused with an error that names them: a schema holding views or
 //! triggers (SQLite would rewrite their text too), `WITHOUT ROWID` and
-//! virtual tables, and adding a generated column.
+//! virtual tables, adding a generated column, adding a column with a
+//! `CHECK` to a table that has rows (SQLite checks every row against
+//! it), and what `CREATE TABLE` refuses in the table that results.
+//!
+//! Not followed: SQLite reads a double-quoted name that names no column
+//! as a string, so a `CHECK` or index naming a dropped column that way
+//! does not stop its `DROP COLUMN`; here it does.
 
 use boundlite_platform::Platform;
 
