@@ -194,6 +194,13 @@ pub enum Named {
     IndexAfterDrop,
     /// `error in table {0} after drop column: no such column: {1}`
     TableAfterDrop,
+    /// `error in table {0} after drop column: no such column: "{1}" -
+    /// should this be a string literal in single-quotes?`: the column
+    /// was named in double quotes
+    TableAfterDropQuoted,
+    /// `error in index {0} after drop column: no such column: "{1}" -
+    /// should this be a string literal in single-quotes?`
+    IndexAfterDropQuoted,
     /// `error in table {0} after drop column: unknown column "{1}" in
     /// foreign key definition`
     ForeignKeyAfterDrop,
@@ -272,6 +279,14 @@ impl core::fmt::Display for NamedDisplay<'_> {
             Named::TableAfterDrop => write!(
                 f,
                 "error in table {a} after drop column: no such column: {b}"
+            ),
+            Named::TableAfterDropQuoted => write!(
+                f,
+                "error in table {a} after drop column: no such column: \"{b}\" - should this be a string literal in single-quotes?"
+            ),
+            Named::IndexAfterDropQuoted => write!(
+                f,
+                "error in index {a} after drop column: no such column: \"{b}\" - should this be a string literal in single-quotes?"
             ),
             Named::ForeignKeyAfterDrop => write!(
                 f,

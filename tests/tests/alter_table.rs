@@ -21,6 +21,9 @@ CREATE TABLE u(x PRIMARY KEY, y, FOREIGN KEY(y) REFERENCES t(a));
 CREATE TABLE w(x INTEGER PRIMARY KEY AUTOINCREMENT, y, z, CHECK(z <> 'no'));
 CREATE TABLE one(z);
 CREATE TABLE m(p, q, r, s, UNIQUE(q, r), PRIMARY KEY(p), FOREIGN KEY(s) REFERENCES one(z));
+CREATE TABLE dq(a, c, CHECK("c" > 0));
+CREATE TABLE dqi(a, c);
+CREATE INDEX dqi_c ON dqi("c");
 INSERT INTO t VALUES (1, 'a', 2, 3, 4, 5), (2, NULL, 3, 'x', 1, NULL);
 INSERT INTO u VALUES (1, 'a');
 INSERT INTO w(y, z) VALUES (1, 2), (3, 4);
@@ -63,6 +66,8 @@ const SCRIPT: &[&str] = &[
     "ALTER TABLE m DROP COLUMN q",
     "ALTER TABLE m DROP COLUMN s",
     "ALTER TABLE w DROP COLUMN z",
+    "ALTER TABLE dq DROP COLUMN c",
+    "ALTER TABLE dqi DROP COLUMN c",
     // Done by both.
     "ALTER TABLE t RENAME COLUMN a TO A",
     "ALTER TABLE t RENAME a TO alpha",

@@ -19,10 +19,6 @@
 //! virtual tables, adding a generated column, adding a column with a
 //! `CHECK` to a table that has rows (SQLite checks every row against
 //! it), and what `CREATE TABLE` refuses in the table that results.
-//!
-//! Not followed: SQLite reads a double-quoted name that names no column
-//! as a string, so a `CHECK` or index naming a dropped column that way
-//! does not stop its `DROP COLUMN`; here it does.
 
 use boundlite_platform::Platform;
 
@@ -449,14 +445,19 @@ fn drop_column_of<P: Platform, A: Allocator + Clone>(
             Place::TableCheck => true,
             _ => false,
         });
-        match keys.or(checks).map(|s| s.place) {
-            Some(Place::Index) => return Err(Named::IndexAfterDrop.error2(&e.name, stored_name)),
-            Some(Place::ChildKey) => {
-                return Err(Named::ForeignKeyAfterDrop.error2(table, stored_name));
-            }
-            Some(_) => return Err(Named::TableAfterDrop.error2(table, stored_name)),
-            None => {}
-        }
+        let Some(site) = keys.or(checks) else {
+            continue;
+        };
+        // SQLite words a name written in double quotes apart.
+        let quoted = text.as_bytes().get(site.at) == Some(&b'"');
+        let named = match (site.place, quoted) {
+            (Place::Index, false) => Named::IndexAfterDrop.error2(&e.name, stored_name),
+            (Place::Index, true) => Named::IndexAfterDropQuoted.error2(&e.name, stored_name),
+            (Place::ChildKey, _) => Named::ForeignKeyAfterDrop.error2(table, stored_name),
+            (_, false) => Named::TableAfterDrop.error2(table, stored_name),
+            (_, true) => Named::TableAfterDropQuoted.error2(table, stored_name),
+        };
+        return Err(named);
     }
     let new_sql = drop_column(sql, at, alloc.clone())?;
     let storage = columns.columns.get(at).and_then(|c| c.storage);
