@@ -446,6 +446,28 @@ mod tests {
     }
 
     #[test]
+    fn named_errors_put_their_names_where_sqlite_does() {
+        extern crate std;
+        use std::string::ToString;
+        assert_eq!(
+            Named::NoSuchColumn.error("\"zz\"").to_string(),
+            "SQL error: no such column: \"\"zz\"\""
+        );
+        assert_eq!(
+            Named::IndexAfterDrop.error2("ti", "c").to_string(),
+            "SQL error: error in index ti after drop column: no such column: c"
+        );
+        // Each of two names keeps what fits in half the error's room.
+        let long = Named::TableAfterDrop.error2("a_very_long_table_name", "column");
+        assert_eq!(
+            long.to_string(),
+            "SQL error: error in table a_very_lon after drop column: no such column: column"
+        );
+        assert_eq!(long.code(), 1);
+        assert_eq!(core::mem::size_of::<Error>(), 32);
+    }
+
+    #[test]
     fn out_of_range_terms_are_worded_as_sqlite_words_them() {
         extern crate std;
         use std::string::ToString;

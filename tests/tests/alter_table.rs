@@ -411,3 +411,31 @@ fn a_failed_drop_column_inside_a_transaction_leaves_the_table_as_it_was() {
     );
     assert!(db.integrity_check(0).unwrap().is_ok());
 }
+
+#[test]
+fn an_alter_rolled_back_leaves_the_table_as_it_was() {
+    let disk = MemoryPlatform::new();
+    let db = Database::open(&disk, "rb.db", &Config::DEFAULT, Global).unwrap();
+    let conn = db.connect();
+    conn.execute("CREATE TABLE t(a, b)", &[]).unwrap();
+    conn.execute("INSERT INTO t VALUES (1, 2)", &[]).unwrap();
+    let before = contents_ours(&conn);
+    let mut select = conn.prepare("SELECT * FROM t").unwrap();
+    for alter in [
+        "ALTER TABLE t ADD COLUMN c DEFAULT 3",
+        "ALTER TABLE t DROP COLUMN a",
+        "ALTER TABLE t RENAME COLUMN a TO z",
+    ] {
+        conn.execute("BEGIN", &[]).unwrap();
+        conn.execute(alter, &[]).unwrap();
+        assert_ne!(contents_ours(&conn), before, "{alter}");
+        conn.execute("ROLLBACK", &[]).unwrap();
+        assert_eq!(contents_ours(&conn), before, "{alter}");
+        assert_eq!(select.step().unwrap().unwrap().values().count(), 2);
+        select.reset();
+    }
+    conn.execute("BEGIN", &[]).unwrap();
+    conn.execute("ALTER TABLE t RENAME TO u", &[]).unwrap();
+    conn.execute("ROLLBACK", &[]).unwrap();
+    assert_eq!(contents_ours(&conn), before);
+}
