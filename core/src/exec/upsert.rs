@@ -33,7 +33,7 @@ use crate::sql::{
     Affinity, ColumnPos, ColumnRef, Conflict, Expr, FunctionCall, Ident, ParamNo, Select, Upsert,
     UpsertAction, UpsertTarget,
 };
-use crate::table::{TableInfo, Unique, Writer};
+use crate::table::{TableInfo, Unique, Writer, with_value_refs};
 use crate::{Error, Result, RowId};
 
 use super::Env;
@@ -134,13 +134,10 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
             return Ok(None);
         };
         record.clear();
-        {
-            let mut refs = Vec::try_with_capacity_in(values.len(), env.alloc.clone())?;
-            for value in values.iter() {
-                refs.try_push(value.as_ref())?;
-            }
-            encode_into(&refs, record)?;
-        }
+        let refs = values.iter().map(|v| Ok(v.as_ref()));
+        with_value_refs(values.len(), refs, env.alloc.clone(), |refs| {
+            Ok(encode_into(refs, record)?)
+        })?;
         for (unique, clause) in self.order.iter() {
             let Some(other) = w.conflicting(table, *unique, rowid, record)? else {
                 continue;
