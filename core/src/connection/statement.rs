@@ -248,7 +248,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                         .write(|w| insert::run(w, i, env, &mut returned))
                         .map_err(|e| unresolved(i.conflict, e))?;
                     if let Some(rows) = returned {
-                        // Every change is made: the rows are returned now.
+                        // Every change is made before the first row is returned.
                         self.state = State::Query {
                             query: Query::Buffered { rows, next: 0 },
                             _reading: None,
@@ -261,7 +261,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                         .write(|w| change::update(w, u, env, &mut returned))
                         .map_err(|e| unresolved(u.conflict, e))?;
                     if let Some(rows) = returned {
-                        // Every change is made: the rows are returned now.
+                        // Every change is made before the first row is returned.
                         self.state = State::Query {
                             query: Query::Buffered { rows, next: 0 },
                             _reading: None,
@@ -272,7 +272,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                     let mut returned = None;
                     self.changes = conn.write(|w| change::delete(w, d, env, &mut returned))?;
                     if let Some(rows) = returned {
-                        // Every change is made: the rows are returned now.
+                        // Every change is made before the first row is returned.
                         self.state = State::Query {
                             query: Query::Buffered { rows, next: 0 },
                             _reading: None,

@@ -77,7 +77,7 @@ impl<'r, A: Allocator + Clone> Returning<'r, A> {
     }
 
     /// Computes the row `rowid` of `table` returns, as the table holds it
-    /// now; none when the table has no such row.
+    /// when called; none when the table has no such row.
     pub fn row<P: Platform>(
         &mut self,
         w: &Writer<'_, '_, P, A>,
