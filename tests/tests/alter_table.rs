@@ -108,7 +108,8 @@ fn contents_ours<P: Platform, A: boundlite::alloc::Allocator + Clone>(
         if let (boundlite_tests::compare::V::Text(kind), boundlite_tests::compare::V::Text(name)) =
             (&row[0], &row[1])
         {
-            if kind == "table" {
+            // The full-text index's tables are its module's, read through it.
+            if kind == "table" && !name.starts_with("docs") {
                 let quoted = name.replace('"', "\"\"");
                 all.extend(
                     ours(conn, &format!("SELECT * FROM \"{quoted}\" ORDER BY rowid")).unwrap(),
@@ -131,7 +132,8 @@ fn contents_theirs(conn: &rusqlite::Connection) -> Rows {
         if let (boundlite_tests::compare::V::Text(kind), boundlite_tests::compare::V::Text(name)) =
             (&row[0], &row[1])
         {
-            if kind == "table" {
+            // The full-text index's tables are its module's, read through it.
+            if kind == "table" && !name.starts_with("docs") {
                 let quoted = name.replace('"', "\"\"");
                 all.extend(
                     theirs(conn, &format!("SELECT * FROM \"{quoted}\" ORDER BY rowid")).unwrap(),
@@ -247,7 +249,8 @@ fn files_altered_here_open_in_sqlite_and_back() {
     let sqlite = rusqlite::Connection::open(dir.path().join("theirs.db")).unwrap();
     sqlite
         .execute_batch(
-            "CREATE TABLE big(id INTEGER PRIMARY KEY, a, b TEXT, c);
+            "CREATE VIRTUAL TABLE docs USING fts5(body);
+             CREATE TABLE big(id INTEGER PRIMARY KEY, a, b TEXT, c);
              CREATE INDEX bc ON big(c);
              WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
              INSERT INTO big SELECT i, i * 2, printf('%.*c', i % 7 * 300, 'x'), i % 10 FROM n;",
@@ -274,7 +277,8 @@ fn files_altered_here_open_in_sqlite_and_back() {
     let oracle = sqlite_memory();
     oracle
         .execute_batch(
-            "CREATE TABLE big(id INTEGER PRIMARY KEY, a, b TEXT, c);
+            "CREATE VIRTUAL TABLE docs USING fts5(body);
+             CREATE TABLE big(id INTEGER PRIMARY KEY, a, b TEXT, c);
              CREATE INDEX bc ON big(c);
              WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
              INSERT INTO big SELECT i, i * 2, printf('%.*c', i % 7 * 300, 'x'), i % 10 FROM n;",
