@@ -32,7 +32,9 @@ use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, String, Vec};
 use crate::schema::Schema;
-use crate::sql::{Affinity, Expr, Ident, Keyword, ResultColumn, Select, SelectBody, affinity_of};
+use crate::sql::{
+    Affinity, Expr, Ident, Keyword, ResultColumn, Select, SelectBody, SelectCore, affinity_of,
+};
 use crate::table::{TableInfo, Writer};
 use crate::{Error, Result};
 
@@ -217,8 +219,12 @@ fn affinity<A: Allocator + Clone>(
             None => Affinity::Blob,
         },
         Expr::Cast(cast) => affinity_of(cast.type_name.as_ref()),
+        // A compound's first member decides, as in SQLite.
         Expr::Subquery(query) => {
-            let body = body_of(query)?;
+            let SelectCore::Select(body) = &query.core else {
+                return Ok(Affinity::Blob);
+            };
+            let body: &SelectBody<'_, A> = body;
             let inner = from_table(schema, body, alloc.clone())?;
             match body.columns.first() {
                 Some(ResultColumn::Expr { expr, .. }) => {
