@@ -89,6 +89,11 @@ pub enum Error {
         /// The number of result columns.
         columns: usize,
     },
+    /// SQL that cannot run because of the object or column it names,
+    /// worded as SQLite words it with the name(s) in place (see
+    /// [`Named`]).
+    #[error("SQL error: {}", NamedDisplay(*.0, .1))]
+    Named(Named, ConstraintName),
     /// An error rolled the connection's explicit transaction back whole:
     /// every statement but `ROLLBACK` (and `COMMIT`, which reports the
     /// rollback) fails until the script acknowledges it, so nothing the
@@ -160,6 +165,137 @@ impl core::fmt::Debug for ConstraintName {
     }
 }
 
+/// The wording of an [`Error::Named`]: SQLite's message around one
+/// name, or two for the messages that name an object and a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Named {
+    /// `no such table: {0}`
+    NoSuchTable,
+
+    /// `table {0} may not be altered`
+    MayNotBeAltered,
+    /// `there is already another table or index with this name: {0}`
+    AlreadyExists,
+    /// `object name reserved for internal use: {0}`
+    Reserved,
+    /// `no such column: "{0}"` (the name as written, quotes included)
+    NoSuchColumn,
+    /// `duplicate column name: {0}`
+    DuplicateColumn,
+    /// `error in table {0} after rename: duplicate column name: {1}`
+    DuplicateAfterRename,
+    /// `cannot drop PRIMARY KEY column: "{0}"`
+    DropPrimaryKey,
+    /// `cannot drop UNIQUE column: "{0}"`
+    DropUnique,
+    /// `cannot drop column "{0}": no other columns exist`
+    DropOnlyColumn,
+    /// `error in index {0} after drop column: no such column: {1}`
+    IndexAfterDrop,
+    /// `error in table {0} after drop column: no such column: {1}`
+    TableAfterDrop,
+    /// `error in table {0} after drop column: no such column: "{1}" -
+    /// should this be a string literal in single-quotes?`: the column
+    /// was named in double quotes
+    TableAfterDropQuoted,
+    /// `error in index {0} after drop column: no such column: "{1}" -
+    /// should this be a string literal in single-quotes?`
+    IndexAfterDropQuoted,
+    /// `error in table {0} after drop column: unknown column "{1}" in
+    /// foreign key definition`
+    ForeignKeyAfterDrop,
+}
+
+impl Named {
+    /// The error naming `name`.
+    pub fn error(self, name: &str) -> Error {
+        Error::Named(self, ConstraintName::new(name))
+    }
+
+    /// The error naming the object `object` and the column `column`,
+    /// each cut to half of what the error holds.
+    pub fn error2(self, object: &str, column: &str) -> Error {
+        fn half(s: &str) -> &str {
+            let mut len = s.len().min(ConstraintName::CAPACITY / 2 - 1);
+            while !s.is_char_boundary(len) {
+                len -= 1;
+            }
+            s.get(..len).unwrap_or_default()
+        }
+        let (object, column) = (half(object), half(column));
+        let mut both = [0u8; ConstraintName::CAPACITY];
+        let mut at = 0;
+        for part in [object.as_bytes(), &[Named::SEPARATOR], column.as_bytes()] {
+            if let Some(slot) = both.get_mut(at..at + part.len()) {
+                slot.copy_from_slice(part);
+            }
+            at += part.len();
+        }
+        let text = both
+            .get(..at)
+            .and_then(|b| core::str::from_utf8(b).ok())
+            .unwrap_or_default();
+        Error::Named(self, ConstraintName::new(text))
+    }
+
+    /// What separates the two names an error holds.
+    const SEPARATOR: u8 = 0;
+}
+
+/// Formats an [`Error::Named`].
+struct NamedDisplay<'n>(Named, &'n ConstraintName);
+
+impl core::fmt::Display for NamedDisplay<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let all = self.1.as_str();
+        let (a, b) = all
+            .split_once(char::from(Named::SEPARATOR))
+            .unwrap_or((all, ""));
+        match self.0 {
+            Named::NoSuchTable => write!(f, "no such table: {a}"),
+            Named::MayNotBeAltered => write!(f, "table {a} may not be altered"),
+            Named::AlreadyExists => {
+                write!(
+                    f,
+                    "there is already another table or index with this name: {a}"
+                )
+            }
+            Named::Reserved => write!(f, "object name reserved for internal use: {a}"),
+            Named::NoSuchColumn => write!(f, "no such column: \"{a}\""),
+            Named::DuplicateColumn => write!(f, "duplicate column name: {a}"),
+            Named::DuplicateAfterRename => write!(
+                f,
+                "error in table {a} after rename: duplicate column name: {b}"
+            ),
+            Named::DropPrimaryKey => write!(f, "cannot drop PRIMARY KEY column: \"{a}\""),
+            Named::DropUnique => write!(f, "cannot drop UNIQUE column: \"{a}\""),
+            Named::DropOnlyColumn => {
+                write!(f, "cannot drop column \"{a}\": no other columns exist")
+            }
+            Named::IndexAfterDrop => write!(
+                f,
+                "error in index {a} after drop column: no such column: {b}"
+            ),
+            Named::TableAfterDrop => write!(
+                f,
+                "error in table {a} after drop column: no such column: {b}"
+            ),
+            Named::TableAfterDropQuoted => write!(
+                f,
+                "error in table {a} after drop column: no such column: \"{b}\" - should this be a string literal in single-quotes?"
+            ),
+            Named::IndexAfterDropQuoted => write!(
+                f,
+                "error in index {a} after drop column: no such column: \"{b}\" - should this be a string literal in single-quotes?"
+            ),
+            Named::ForeignKeyAfterDrop => write!(
+                f,
+                "error in table {a} after drop column: unknown column \"{b}\" in foreign key definition"
+            ),
+        }
+    }
+}
+
 /// The clause an out-of-range term is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ByClause {
@@ -213,6 +349,7 @@ impl Error {
     pub const fn code(&self) -> i32 {
         match self {
             Error::Sql(_)
+            | Error::Named(..)
             | Error::TermOutOfRange { .. }
             | Error::Syntax(_)
             | Error::TransactionAborted => 1,
@@ -306,6 +443,28 @@ mod tests {
         assert_eq!(from(ErrorKind::Io).code(), 10);
         assert_eq!(from(ErrorKind::UnexpectedEof).code(), 10);
         assert_eq!(Error::from(OutOfMemory), Error::OutOfMemory);
+    }
+
+    #[test]
+    fn named_errors_put_their_names_where_sqlite_does() {
+        extern crate std;
+        use std::string::ToString;
+        assert_eq!(
+            Named::NoSuchColumn.error("\"zz\"").to_string(),
+            "SQL error: no such column: \"\"zz\"\""
+        );
+        assert_eq!(
+            Named::IndexAfterDrop.error2("ti", "c").to_string(),
+            "SQL error: error in index ti after drop column: no such column: c"
+        );
+        // Each of two names keeps what fits in half the error's room.
+        let long = Named::TableAfterDrop.error2("a_very_long_table_name", "column");
+        assert_eq!(
+            long.to_string(),
+            "SQL error: error in table a_very_lon after drop column: no such column: column"
+        );
+        assert_eq!(long.code(), 1);
+        assert_eq!(core::mem::size_of::<Error>(), 32);
     }
 
     #[test]

@@ -48,6 +48,6 @@ pub use btree::TreeKind;
 pub use config::{CacheGrowth, Config, READ_OVERHEAD, SORT_OVERHEAD};
 pub use connection::{Blob, BlobAccess, Connection, Row, Statement};
 pub use database::{Database, WriteTransaction};
-pub use error::{ByClause, ConstraintName, Error, Result};
+pub use error::{ByClause, ConstraintName, Error, Named, Result};
 pub use page_no::PageNo;
 pub use row_id::RowId;

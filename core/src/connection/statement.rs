@@ -37,7 +37,7 @@ use crate::exec::scope::Scope;
 use crate::exec::select::{self, Query, Sources};
 use crate::exec::store::unresolved;
 use crate::exec::subquery::{Runner, Subqueries};
-use crate::exec::{Env, Now, change, ddl, insert, pragma};
+use crate::exec::{Env, Now, alter, change, ddl, insert, pragma};
 
 use super::row::Row;
 use super::session::Connection;
@@ -257,24 +257,37 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                     };
                 }
                 Stmt::Insert(i) => {
+                    let mut returned = None;
                     let result = conn
-                        .write(|w| insert::run(w, i, env))
+                        .write(|w| insert::run(w, i, env, &mut returned))
                         .map_err(|e| unresolved(i.conflict, e));
                     self.changes = counted(conn, result)?;
+                    if let Some(state) = returning(returned) {
+                        self.state = state;
+                    }
                 }
                 Stmt::Update(u) => {
+                    let mut returned = None;
                     let result = conn
-                        .write(|w| change::update(w, u, env))
+                        .write(|w| change::update(w, u, env, &mut returned))
                         .map_err(|e| unresolved(u.conflict, e));
                     self.changes = counted(conn, result)?;
+                    if let Some(state) = returning(returned) {
+                        self.state = state;
+                    }
                 }
                 Stmt::Delete(d) => {
-                    let result = conn.write(|w| change::delete(w, d, env));
+                    let mut returned = None;
+                    let result = conn.write(|w| change::delete(w, d, env, &mut returned));
                     self.changes = counted(conn, result)?;
+                    if let Some(state) = returning(returned) {
+                        self.state = state;
+                    }
                 }
-                Stmt::CreateTable(c) => conn.write(|w| ddl::create_table(w, c, text))?,
+                Stmt::CreateTable(c) => conn.write(|w| ddl::create_table(w, c, text, env))?,
                 Stmt::CreateIndex(c) => conn.write(|w| ddl::create_index(w, c, text))?,
                 Stmt::Drop(d) => conn.write(|w| ddl::drop_object(w, d))?,
+                Stmt::AlterTable(a) => conn.write(|w| alter::run(w, a))?,
                 Stmt::Pragma(p) => {
                     let reading = pragma::reads(p).then(|| Reading::start(conn)).transpose()?;
                     let rows = pragma::run(conn, p, env)?;
@@ -317,6 +330,17 @@ fn counted<P: Platform, A: Allocator + Clone>(
         Err(_) => conn.counters().ended(None),
     }
     result
+}
+
+/// The state that steps through the rows a change's `RETURNING` gave, if
+/// it gave any: every change is made before the first row is returned.
+fn returning<'c, 'db, P: Platform, A: Allocator + Clone>(
+    returned: Option<crate::exec::returning::Returned<A>>,
+) -> Option<State<'c, 'db, P, A>> {
+    returned.map(|rows| State::Query {
+        query: Query::Buffered { rows, next: 0 },
+        _reading: None,
+    })
 }
 
 /// The query of `stmt` (through `EXPLAIN`), if it is one.

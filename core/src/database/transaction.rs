@@ -20,6 +20,7 @@
 //! | (none)   | the pager's write transaction begins | `Open`     | `WriteTransaction::begin`        |
 //! | `Open`   | a change succeeds                    | `Open`     | every change (`insert_row`, ...) |
 //! | `Open`   | a change fails: the pager rolls back | `Failed`   | every change                     |
+//! | `Open`   | a statement gives up on it           | `Failed`   | `fail`                           |
 //! | `Open`   | commit                               | `Finished` | `commit`                         |
 //! | `Open`   | rollback, or dropped uncommitted     | `Finished` | `rollback`, drop                 |
 //! | `Failed` | a change or a commit                 | `Failed`   | refused with `Misuse`            |
@@ -45,7 +46,7 @@ use crate::alloc::Allocator;
 use crate::btree::blob::{ChainPages, write_range};
 use crate::btree::{PayloadBytes, PayloadPlace, RightEdge, TreeKind, TreeWriter};
 use crate::record::KeyColumn;
-use crate::schema::SchemaEditor;
+use crate::schema::{NewEntry, SchemaEditor};
 use crate::{Error, PageNo, Result, RowId};
 
 /// Where a write transaction stands (see the module table).
@@ -127,6 +128,28 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
     pub fn drop_index(&self, name: &str) -> Result<bool> {
         let alloc = self.db.alloc.clone();
         self.change(|writer, pager| SchemaEditor::new(pager, writer, alloc).drop_index(name))
+    }
+
+    /// Replaces the schema row `rowid` with `entry`.
+    pub fn replace_entry(&self, rowid: RowId, entry: &NewEntry<'_>) -> Result<()> {
+        let alloc = self.db.alloc.clone();
+        self.change(|writer, pager| {
+            SchemaEditor::new(pager, writer, alloc).replace_entry(rowid, entry)
+        })
+    }
+
+    /// Renames the `sqlite_sequence` row of table `old` to `new`.
+    pub fn rename_sequence(&self, old: &str, new: &str) -> Result<()> {
+        let alloc = self.db.alloc.clone();
+        self.change(|writer, pager| {
+            SchemaEditor::new(pager, writer, alloc).rename_sequence(old, new)
+        })
+    }
+
+    /// Records at least schema format `format` in the header.
+    pub fn require_format(&self, format: u32) -> Result<()> {
+        let alloc = self.db.alloc.clone();
+        self.change(|writer, pager| SchemaEditor::new(pager, writer, alloc).require_format(format))
     }
 
     /// Stores `record` as row `rowid` of the table rooted at `root`,
@@ -262,6 +285,18 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
             )),
             TxnState::Finished => Err(Error::Misuse("the transaction has ended")),
         }
+    }
+
+    /// Rolls the whole transaction back as a failed change does (`Open`
+    /// to `Failed`): for a statement whose earlier schema change cannot
+    /// be undone alone once a later step failed.
+    pub(crate) fn fail(&self) -> Result<()> {
+        if self.state.get() != TxnState::Open {
+            return Ok(());
+        }
+        self.state.set(TxnState::Failed);
+        self.db.bump_generation();
+        self.db.pager.rollback()
     }
 
     /// Runs one change; on error rolls the whole transaction back.

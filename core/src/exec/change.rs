@@ -36,6 +36,7 @@ use super::checks::Checks;
 use super::context::{RowContext, rowid_value};
 use super::insert::column_named;
 use super::plan::{Here, Indexes, Plan, choose};
+use super::returning::{Returned, Returning};
 use super::rowids::Rowids;
 use super::scope::One;
 use super::select::{assign, load_table};
@@ -120,11 +121,14 @@ fn targets<P: Platform, A: Allocator + Clone>(
     Ok((table, rowids.finish()?))
 }
 
-/// Runs `delete`; returns the rows deleted.
+/// Runs `delete`; returns the rows deleted, and puts the rows its
+/// `RETURNING` clause computed (from each row before it went), if it has
+/// one, in `returned`.
 pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
     delete: &Delete<'_, A>,
     env: Env<'_, A>,
+    returned: &mut Option<Returned<A>>,
 ) -> Result<usize> {
     let changed = Changed {
         name: &delete.table,
@@ -134,22 +138,36 @@ pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
         where_clause: delete.where_clause.as_ref(),
     };
     let (table, mut rowids) = targets(w, changed, env, |_, _| Ok(RowOrder::Visited))?;
+    let mut returning = Returning::new(
+        &delete.returning,
+        &table,
+        delete.alias,
+        w.view().sort_budget().bytes,
+        env.alloc.clone(),
+    )?;
     let mut changed = 0;
     while let Some(rowid) = rowids.next()? {
+        if let Some(returning) = returning.as_mut() {
+            returning.row(w, &table, rowid, env)?;
+        }
         if w.delete(&table, rowid)? {
             changed += 1;
         }
     }
+    *returned = returning.map(Returning::into_rows);
     env.tables.put(table);
     env.scratch.put_rowids(rowids.into_buffer());
     Ok(changed)
 }
 
-/// Runs `update`; returns the rows updated.
+/// Runs `update`; returns the rows updated, and puts the rows its
+/// `RETURNING` clause computed (from each row as updated), if it has
+/// one, in `returned`.
 pub(crate) fn update<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
     update: &Update<'_, A>,
     env: Env<'_, A>,
+    returned: &mut Option<Returned<A>>,
 ) -> Result<usize> {
     if update.from.is_some() {
         return Err(Error::Sql("UPDATE ... FROM is not supported"));
@@ -178,6 +196,13 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
         }
         Ok(update_order(table, plan, &columns, conflict))
     })?;
+    let mut returning = Returning::new(
+        &update.returning,
+        &table,
+        update.alias,
+        w.view().sort_budget().bytes,
+        alloc.clone(),
+    )?;
     let mut rules = Rules {
         checks: Checks::load(&table, env)?,
         rowids: Rowids::plain(env),
@@ -256,8 +281,12 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
         )?;
         if stored {
             changed += 1;
+            if let Some(returning) = returning.as_mut() {
+                returning.row(w, &table, new_rowid, env)?;
+            }
         }
     }
+    *returned = returning.map(Returning::into_rows);
     drop(rules);
     env.tables.put(table);
     env.scratch.put(columns, values, record);

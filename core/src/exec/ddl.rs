@@ -1,5 +1,6 @@
-//! `CREATE TABLE [IF NOT EXISTS]`, `CREATE [UNIQUE] INDEX [IF NOT
-//! EXISTS]`, `DROP TABLE|INDEX [IF EXISTS]`.
+//! `CREATE TABLE [IF NOT EXISTS]` (`... AS SELECT` in `create_as`),
+//! `CREATE [UNIQUE] INDEX [IF NOT EXISTS]`, `DROP TABLE|INDEX [IF
+//! EXISTS]`.
 //!
 //! A name starting `sqlite_` is refused for a table or index, as
 //! SQLite keeps those for its own objects; so are the parts of a table
@@ -22,7 +23,9 @@ use crate::sql::{
 };
 use crate::{Error, Result};
 
+use super::Env;
 use super::checks;
+use super::create_as;
 use super::select::name_of;
 use crate::table::{Writer, check_defaults};
 
@@ -31,15 +34,23 @@ pub(crate) fn create_table<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
     create: &CreateTable<'_, A>,
     sql: &str,
+    env: Env<'_, A>,
 ) -> Result<()> {
     if create.temp {
         return Err(Error::Sql("temporary tables are not supported"));
     }
-    if matches!(create.body, TableBody::AsSelect(_)) {
-        return Err(Error::Sql("CREATE TABLE ... AS SELECT is not supported"));
-    }
     let name = name_of(&create.name.name, w.allocator().clone())?;
     reserved(&name)?;
+    if let TableBody::AsSelect(select) = &create.body {
+        if w.schema()?.find(&name).is_some() {
+            return if create.if_not_exists {
+                Ok(())
+            } else {
+                Err(Error::Sql("table already exists"))
+            };
+        }
+        return create_as::run(w, &name, &create.name.name, select, env);
+    }
     refused_clauses(create)?;
     let columns = TableColumns::from_create(create, w.allocator().clone())?;
     if columns.columns.iter().any(|c| c.collation.is_none()) {
@@ -91,7 +102,7 @@ pub(crate) fn create_index<P: Platform, A: Allocator + Clone>(
 /// honour: `STRICT` (its column types are not enforced here) and an `ON
 /// CONFLICT` other than `ABORT` on a constraint (conflicts are resolved
 /// by the statement's `OR` clause alone here).
-fn refused_clauses<A: Allocator>(create: &CreateTable<'_, A>) -> Result<()> {
+pub(crate) fn refused_clauses<A: Allocator>(create: &CreateTable<'_, A>) -> Result<()> {
     let TableBody::Columns {
         columns,
         constraints,

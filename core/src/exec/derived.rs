@@ -281,21 +281,18 @@ fn describe<A: Allocator + Clone>(
     };
     for column in body.columns.iter() {
         let only = match column {
-            ResultColumn::Expr { expr, alias } => {
-                let mut text = String::new_in(alloc.clone());
+            ResultColumn::Expr { expr, alias, text } => {
+                let owned;
                 let name = match (alias, expr) {
                     (Some(a), _) => {
-                        text = a.to_string_in(alloc.clone())?;
-                        text.as_str()
+                        owned = a.to_string_in(alloc.clone())?;
+                        owned.as_str()
                     }
                     (None, Expr::Column(c)) => {
-                        text = c.column.to_string_in(alloc.clone())?;
-                        text.as_str()
+                        owned = c.column.to_string_in(alloc.clone())?;
+                        owned.as_str()
                     }
-                    (None, e) => {
-                        text.try_write_fmt(format_args!("{e}"))?;
-                        text.as_str()
-                    }
+                    (None, _) => text,
                 };
                 let affinity = affinity(expr, ctx).unwrap_or(Affinity::Blob);
                 let collation = match explicit_collation(expr)? {

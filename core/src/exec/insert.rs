@@ -24,26 +24,37 @@ use crate::{Error, Result};
 
 use super::check::columns_exist_within;
 use super::checks::Checks;
+use super::returning::{Returned, Returning};
 use super::rowids::Rowids;
 use super::scope::One;
 use super::select::{self, assign, load_table};
 use super::store::{Rules, is_zeroblob_call, store_row};
 use super::subquery::{Runner, holds_subquery};
 use super::transfer;
+use super::upsert::Upserts;
 use super::{Counters, Env};
 use crate::sort::{Current, Sorter};
 use crate::table::Writer;
 use crate::table::{Change, DefaultKind, TableInfo};
 
-/// Runs `insert`; returns the rows inserted.
+/// Runs `insert`; returns the rows inserted, and puts the rows its
+/// `RETURNING` clause computed, if it has one, in `returned`.
 pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
     insert: &Insert<'_, A>,
     env: Env<'_, A>,
+    returned: &mut Option<Returned<A>>,
 ) -> Result<usize> {
     let alloc = env.alloc.clone();
     let table = load_table(w.view(), &insert.table.name, env)?;
     table.check_writable(Change::Store)?;
+    let mut returning = Returning::new(
+        &insert.returning,
+        &table,
+        insert.alias,
+        w.view().sort_budget().bytes,
+        alloc.clone(),
+    )?;
     let mut targets = env.scratch.targets(&alloc);
     if matches!(insert.source, InsertSource::DefaultValues) {
         // No value is given: every column takes its default.
@@ -59,16 +70,37 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         }
     }
     let conflict = insert.conflict.unwrap_or(Conflict::Abort);
+    let upserts = match insert.upsert.is_empty() {
+        true => None,
+        false => Some(Upserts::load(
+            &table,
+            &insert.upsert,
+            insert.alias,
+            alloc.clone(),
+        )?),
+    };
     let no_values = Vec::new_in(alloc.clone());
     let rows = match &insert.source {
         InsertSource::Values(rows) => rows.as_slice(),
         InsertSource::DefaultValues => core::slice::from_ref(&no_values),
         InsertSource::Select(query) => {
-            let changed = match transfer::run(w, &table, insert, query, conflict, env) {
+            let transferred = match (&upserts, &returning) {
+                (None, None) => transfer::run(w, &table, insert, query, conflict, env),
+                // An upsert decides, and RETURNING computes, row by row.
+                _ => Ok(None),
+            };
+            let changed = match transferred {
                 Ok(Some(copied)) => Ok(copied),
-                Ok(None) => insert_selected(w, &table, &targets, query, conflict, env),
+                Ok(None) => {
+                    let how = How {
+                        conflict,
+                        upserts: upserts.as_ref(),
+                    };
+                    insert_selected(w, &table, &targets, query, how, returning.as_mut(), env)
+                }
                 Err(e) => Err(e),
             };
+            *returned = returning.map(Returning::into_rows);
             env.tables.put(table);
             env.scratch.put_targets(targets);
             return changed;
@@ -141,20 +173,36 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             Some(v) if !v.is_null() => Some(v),
             _ => None,
         };
-        let stored = store_row(
-            w,
-            &table,
-            &mut rules,
-            rowid,
-            &mut values,
-            &mut zeros,
-            conflict,
-            &mut record,
-        );
+        let stored = match &upserts {
+            Some(upserts) => upserts.store(
+                w,
+                &table,
+                &mut rules,
+                rowid,
+                &mut values,
+                &mut zeros,
+                conflict,
+                &mut record,
+                env,
+            ),
+            None => store_row(
+                w,
+                &table,
+                &mut rules,
+                rowid,
+                &mut values,
+                &mut zeros,
+                conflict,
+                &mut record,
+            ),
+        };
         if let Some(rowid) = stored? {
             changed += 1;
             if let Some(counters) = env.counters {
                 counters.inserted(rowid);
+            }
+            if let Some(returning) = returning.as_mut() {
+                returning.row(w, &table, rowid, env)?;
             }
         }
     }
@@ -162,7 +210,37 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     drop(rules);
     env.tables.put(table);
     env.scratch.put(targets, values, record);
+    *returned = returning.map(Returning::into_rows);
     Ok(changed)
+}
+
+/// Stores every row of `query` into the table `name`, whose columns it
+/// fills in order (`CREATE TABLE ... AS SELECT`); returns the rows
+/// stored.
+pub(crate) fn insert_query<P: Platform, A: Allocator + Clone>(
+    w: &mut Writer<'_, '_, P, A>,
+    name: &Ident<'_>,
+    query: &Select<'_, A>,
+    env: Env<'_, A>,
+) -> Result<usize> {
+    let table = load_table(w.view(), name, env)?;
+    let mut targets = Vec::try_with_capacity_in(table.column_count(), env.alloc.clone())?;
+    for i in 0..table.column_count() {
+        targets.try_push(target_of(&table, i))?;
+    }
+    let how = How {
+        conflict: Conflict::Abort,
+        upserts: None,
+    };
+    insert_selected(w, &table, &targets, query, how, None, env)
+}
+
+/// How an insert resolves a row that conflicts with another: its
+/// upsert clauses, then its `OR` clause.
+#[derive(Clone, Copy)]
+struct How<'h, 'u, 'a, A: Allocator> {
+    conflict: Conflict,
+    upserts: Option<&'h Upserts<'u, 'a, A>>,
 }
 
 /// `INSERT ... SELECT` the ordinary way: each row of `query` is read,
@@ -177,7 +255,8 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
     table: &TableInfo<A>,
     targets: &[ColumnPos],
     query: &Select<'_, A>,
-    conflict: Conflict,
+    how: How<'_, '_, '_, A>,
+    returning: Option<&mut Returning<'_, A>>,
     env: Env<'_, A>,
 ) -> Result<usize> {
     let alloc = env.alloc.clone();
@@ -193,7 +272,10 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
         rules: &mut rules,
         targets,
         untargeted: untargeted(table, targets),
-        conflict,
+        conflict: how.conflict,
+        upserts: how.upserts,
+        returning,
+        env,
         values: &mut values,
         record: &mut record,
         alloc: &alloc,
@@ -235,7 +317,7 @@ fn streamed<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
     query: &Select<'_, A>,
     env: Env<'_, A>,
-    stored: &mut Stored<'_, '_, A>,
+    stored: &mut Stored<'_, '_, '_, A>,
     row: &mut Vec<Value<A>, A>,
 ) -> Result<usize> {
     let view = w.view();
@@ -255,7 +337,7 @@ fn spooled<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
     query: &Select<'_, A>,
     env: Env<'_, A>,
-    stored: &mut Stored<'_, '_, A>,
+    stored: &mut Stored<'_, '_, '_, A>,
     row: &mut Vec<Value<A>, A>,
 ) -> Result<usize> {
     let alloc = env.alloc.clone();
@@ -299,13 +381,18 @@ fn spooled<P: Platform, A: Allocator + Clone>(
 
 /// What storing a selected row needs, with the buffers reused from one
 /// row to the next.
-struct Stored<'s, 'r, A: Allocator + Clone> {
+struct Stored<'s, 'r, 'q, A: Allocator + Clone> {
     table: &'s TableInfo<A>,
     rules: &'s mut Rules<'r, A>,
     targets: &'s [ColumnPos],
     /// Whether some column is not a target, and so takes its default.
     untargeted: bool,
     conflict: Conflict,
+    /// The statement's upsert clauses, if any.
+    upserts: Option<&'s Upserts<'s, 's, A>>,
+    /// The statement's `RETURNING` clause, if any.
+    returning: Option<&'s mut Returning<'q, A>>,
+    env: Env<'s, A>,
     values: &'s mut Vec<Value<A>, A>,
     record: &'s mut Vec<u8, A>,
     alloc: &'s A,
@@ -313,7 +400,7 @@ struct Stored<'s, 'r, A: Allocator + Clone> {
     counters: Option<&'s Counters>,
 }
 
-impl<A: Allocator + Clone> Stored<'_, '_, A> {
+impl<A: Allocator + Clone> Stored<'_, '_, '_, A> {
     /// Stores `row` (one value per target); `false` when `OR IGNORE`
     /// skipped it. Values are swapped between `row` and the row stored
     /// rather than copied, so each slot's buffer serves the next row.
@@ -350,18 +437,34 @@ impl<A: Allocator + Clone> Stored<'_, '_, A> {
                 }
             }
         }
-        let stored = store_row(
-            w,
-            self.table,
-            self.rules,
-            rowid,
-            self.values,
-            &mut [],
-            self.conflict,
-            self.record,
-        )?;
+        let stored = match self.upserts {
+            Some(upserts) => upserts.store(
+                w,
+                self.table,
+                self.rules,
+                rowid,
+                self.values,
+                &mut [],
+                self.conflict,
+                self.record,
+                self.env,
+            ),
+            None => store_row(
+                w,
+                self.table,
+                self.rules,
+                rowid,
+                self.values,
+                &mut [],
+                self.conflict,
+                self.record,
+            ),
+        }?;
         if let (Some(rowid), Some(counters)) = (stored, self.counters) {
             counters.inserted(rowid);
+        }
+        if let (Some(rowid), Some(returning)) = (stored, self.returning.as_deref_mut()) {
+            returning.row(w, self.table, rowid, self.env)?;
         }
         Ok(stored.is_some())
     }

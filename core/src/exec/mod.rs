@@ -25,7 +25,10 @@
 //! - `aggregate`, `sum`, `calls`, `distinct`: the aggregate functions
 //!   (and the running sum of three of them), the aggregate calls of a
 //!   query, and the values a `DISTINCT` aggregate sees;
-//! - `insert`, `change` (`UPDATE` and `DELETE`), `ddl`: changes;
+//! - `insert` (`upsert`: its `ON CONFLICT` clauses), `change` (`UPDATE`
+//!   and `DELETE`), `ddl`, `create_as`
+//!   (`CREATE TABLE ... AS SELECT`), `alter` (`ALTER TABLE`): changes;
+//! - `returning`: the rows `RETURNING` computes for each row changed;
 //! - `rowids`: the rowid of a row stored without one (`AUTOINCREMENT`'s
 //!   `sqlite_sequence` included);
 //! - `subquery`: scalar, `EXISTS` and `IN` subqueries, run against the
@@ -49,6 +52,7 @@
 //!   store as integers read back as reals.
 
 pub(crate) mod aggregate;
+pub(crate) mod alter;
 pub(crate) mod cache;
 pub(crate) mod calls;
 pub(crate) mod change;
@@ -56,6 +60,7 @@ pub(crate) mod check;
 pub(crate) mod checks;
 pub(crate) mod compound;
 pub(crate) mod context;
+pub(crate) mod create_as;
 pub(crate) mod ddl;
 pub(crate) mod derived;
 pub(crate) mod distinct;
@@ -68,6 +73,7 @@ pub(crate) mod plan;
 pub(crate) mod pragma;
 pub(crate) mod pragma_foreign_keys;
 pub(crate) mod pragma_indexes;
+pub(crate) mod returning;
 pub(crate) mod rowids;
 pub(crate) mod rows;
 pub(crate) mod scope;
@@ -78,6 +84,7 @@ pub(crate) mod subquery;
 pub(crate) mod sum;
 pub(crate) mod terms;
 pub(crate) mod transfer;
+pub(crate) mod upsert;
 
 use core::cell::Cell;
 

@@ -260,7 +260,7 @@ impl<A: Allocator + Clone> IndexColumns<A> {
 }
 
 /// The collation `name` names, `None` when unknown.
-fn collation_named(name: &Ident<'_>) -> Option<Collation> {
+pub(crate) fn collation_named(name: &Ident<'_>) -> Option<Collation> {
     [
         ("BINARY", Collation::Binary),
         ("NOCASE", Collation::NoCase),

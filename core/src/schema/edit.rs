@@ -11,7 +11,7 @@
 use boundlite_platform::{File, Platform};
 
 use crate::alloc::{Allocator, Vec, try_format_in};
-use crate::btree::{TableCursor, TreeKind, TreeWriter};
+use crate::btree::{SeekMode, TableCursor, TreeKind, TreeWriter};
 use crate::format::{SCHEMA_FORMAT, TextEncoding};
 use crate::pager::Pager;
 use crate::record::{KeyColumn, RecordRef, ValueRef, encode_into};
@@ -109,6 +109,81 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
             h.schema_cookie = h.schema_cookie.wrapping_add(1);
         })?;
         Ok(rowid)
+    }
+
+    /// Replaces the schema row `rowid` with `entry` (`ALTER TABLE`'s
+    /// edits), bumping the schema cookie. A row that is not there is
+    /// `Corrupt`: the caller read it from this transaction's schema.
+    pub fn replace_entry(&mut self, rowid: RowId, entry: &NewEntry<'_>) -> Result<()> {
+        let root = entry.root.map_or(0, |p| i64::from(p.get()));
+        self.record.clear();
+        encode_into(
+            &[
+                ValueRef::text(entry.kind.as_str()),
+                ValueRef::text(entry.name),
+                ValueRef::text(entry.table),
+                ValueRef::Integer(root),
+                entry.sql.map_or(ValueRef::Null, ValueRef::text),
+            ],
+            &mut self.record,
+        )?;
+        let mut cursor = TableCursor::new(self.pager, SCHEMA_ROOT, Vec::new_in(self.alloc.clone()));
+        if !cursor.seek(rowid, SeekMode::Eq)? {
+            return Err(Error::corrupt(
+                SCHEMA_ROOT,
+                "schema row vanished while being edited",
+            ));
+        }
+        drop(cursor);
+        self.writer
+            .insert_row(self.pager, SCHEMA_ROOT, rowid, &self.record)?;
+        self.pager
+            .update_header(|h| h.schema_cookie = h.schema_cookie.wrapping_add(1))
+    }
+
+    /// Records at least schema format `format` in the header, as SQLite
+    /// does when `ALTER TABLE ADD COLUMN` needs a later format.
+    pub fn require_format(&mut self, format: u32) -> Result<()> {
+        if self.pager.header().schema_format >= format {
+            return Ok(());
+        }
+        self.pager.update_header(|h| h.schema_format = format)
+    }
+
+    /// Renames the `sqlite_sequence` row of the table `old` to `new`, if
+    /// there is one, as SQLite does when it renames an `AUTOINCREMENT`
+    /// table.
+    pub fn rename_sequence(&mut self, old: &str, new: &str) -> Result<()> {
+        let found = self.find(|kind, n, _| {
+            kind == EntryKind::Table && n.eq_ignore_ascii_case(SEQUENCE_TABLE.as_bytes())
+        })?;
+        let Some((_, Some(root))) = found else {
+            return Ok(());
+        };
+        let mut cursor = TableCursor::new(self.pager, root, Vec::new_in(self.alloc.clone()));
+        let mut more = cursor.first()?;
+        let mut row = None;
+        while more {
+            let rowid = cursor.rowid()?;
+            let payload = cursor.payload()?;
+            let record = RecordRef::parse(&payload, Some(root))?;
+            if matches!(record.column(0)?, ValueRef::Text(t) if t.eq_ignore_ascii_case(old.as_bytes()))
+            {
+                self.record.clear();
+                encode_into(&[ValueRef::text(new), record.column(1)?], &mut self.record)?;
+                row = Some(rowid);
+                break;
+            }
+            drop(payload);
+            more = cursor.next()?;
+        }
+        drop(cursor);
+        match row {
+            Some(rowid) => self
+                .writer
+                .insert_row(self.pager, root, rowid, &self.record),
+            None => Ok(()),
+        }
     }
 
     /// Removes the row named `name`; returns whether there was one. The

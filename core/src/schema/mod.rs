@@ -9,6 +9,7 @@
 //! - [`SchemaEditor`] (in `edit`): adding and removing rows, creating and
 //!   dropping the B-trees they name, with the header kept as SQLite keeps
 //!   it;
+//! - [`alter`]: the edits `ALTER TABLE` makes to stored `CREATE` text;
 //! - [`columns`]: the columns description the engine works from (names,
 //!   collations, the rowid alias, index key columns);
 //! - `declared`: that description, read from the SQL parser's tree of the
@@ -26,6 +27,7 @@
 //! ([`parse_stored`]); stored text that does not parse is
 //! `Error::Corrupt`.
 
+pub mod alter;
 pub mod columns;
 mod declared;
 mod edit;
@@ -40,6 +42,7 @@ use crate::record::{RecordRef, ValueRef};
 use crate::{Error, PageNo, Result, RowId};
 
 pub use columns::{ColumnSource, IndexColumn, IndexColumns, TableColumn, TableColumns};
+pub(crate) use declared::collation_named;
 pub use declared::{
     autoindex_columns, created_table, index_columns, index_columns_of, is_without_rowid,
     parse_stored, table_columns,

@@ -1,17 +1,20 @@
 //! The changes a statement makes to the schema through a [`Writer`]:
-//! tables and indexes created and dropped, `user_version` set, and the
-//! schema as the write transaction has it.
+//! tables and indexes created and dropped, schema rows and records
+//! rewritten by `ALTER TABLE`, `user_version` set, and the schema as the
+//! write transaction has it.
 //!
 //! Invariant: none of these is logged for undo; each is one change of the
 //! write transaction, which a failure rolls back whole (see
 //! [`TxnState`](crate::database::TxnState)), so a statement that makes
-//! one leaves nothing half done for the undo log to take back.
+//! one leaves nothing half done for the undo log to take back. A
+//! statement that makes one and then fails at a later step rolls the
+//! transaction back whole ([`Writer::fail_transaction`]).
 
 use boundlite_platform::Platform;
 
-use crate::Result;
 use crate::alloc::Allocator;
-use crate::schema::Schema;
+use crate::schema::{NewEntry, Schema};
+use crate::{Result, RowId};
 
 use super::rows::Writer;
 
@@ -40,6 +43,28 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
     /// Drops index `name`.
     pub fn drop_index(&self, name: &str) -> Result<()> {
         self.txn.drop_index(name).map(|_| ())
+    }
+
+    /// Replaces the schema row `rowid` with `entry` (`ALTER TABLE`).
+    pub fn replace_entry(&self, rowid: RowId, entry: &NewEntry<'_>) -> Result<()> {
+        self.txn.replace_entry(rowid, entry)
+    }
+
+    /// Renames the `sqlite_sequence` row of table `old` to `new`.
+    pub fn rename_sequence(&self, old: &str, new: &str) -> Result<()> {
+        self.txn.rename_sequence(old, new)
+    }
+
+    /// Records at least schema format `format` in the header.
+    pub fn require_format(&self, format: u32) -> Result<()> {
+        self.txn.require_format(format)
+    }
+
+    /// Rolls the whole write transaction back, for a statement that made
+    /// a schema change and then failed: the change is not in the undo
+    /// log, so the statement cannot be undone alone.
+    pub fn fail_transaction(&self) -> Result<()> {
+        self.txn.fail()
     }
 
     /// Sets `PRAGMA user_version`.

@@ -18,7 +18,7 @@ use crate::record::{RecordRef, ValueRef, compare_record_with_values};
 use crate::sql::Conflict;
 use crate::{Error, Result, RowId};
 
-use super::info::IndexInfo;
+use super::info::{IndexInfo, TableInfo};
 use super::rows::Writer;
 
 /// What to do about a row that conflicts with another.
@@ -42,7 +42,42 @@ impl Resolution {
     }
 }
 
+/// A uniqueness constraint of a table, as an upsert names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unique {
+    /// The rowid (an `INTEGER PRIMARY KEY`).
+    Rowid,
+    /// The `UNIQUE` index at this position of the table's indexes.
+    Index(usize),
+}
+
 impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
+    /// The row that storing `record` as row `rowid` of `table` would
+    /// conflict with on `unique`, if any.
+    pub fn conflicting(
+        &mut self,
+        table: &TableInfo<A>,
+        unique: Unique,
+        rowid: RowId,
+        record: &[u8],
+    ) -> Result<Option<RowId>> {
+        match unique {
+            Unique::Rowid => {
+                let exists = self.db.table_cursor(table.root).seek(rowid, SeekMode::Eq)?;
+                Ok(exists.then_some(rowid))
+            }
+            Unique::Index(i) => {
+                let index = table
+                    .indexes
+                    .get(i)
+                    .ok_or(Error::Misuse("an upsert's index out of place"))?;
+                let parsed = RecordRef::parse(record, Some(table.root))?;
+                self.build_key(table, index, &parsed, rowid)?;
+                self.find_equal_key(index)
+            }
+        }
+    }
+
     /// The rowid of an entry of the unique `index` whose key columns
     /// equal those of the key in `self.key` (none when one of them is
     /// NULL: NULLs are distinct).

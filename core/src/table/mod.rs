@@ -10,7 +10,8 @@
 //!   indexes, read from the schema;
 //! - `rows`: [`Writer`], rows stored, overwritten and deleted with their
 //!   index entries, in one write transaction;
-//! - `conflict`: uniqueness checks and how a conflict is resolved;
+//! - `conflict`: uniqueness checks and how a conflict is resolved, and
+//!   the row an upsert's constraint finds a conflict with;
 //! - `undo`: the statement undo log;
 //! - `catalog`: schema changes made through a [`Writer`];
 //! - `blob`: one column of one row read and written in place
@@ -51,6 +52,7 @@ mod value_refs;
 mod view;
 
 pub(crate) use blob::{BlobColumn, Located, locate, read_blob};
+pub(crate) use conflict::Unique;
 pub(crate) use info::{
     Change, ColumnMeta, DefaultKind, IndexInfo, SchemaVersion, TableInfo, check_defaults,
 };

@@ -294,7 +294,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         Ok(())
     }
 
-    fn build_key(
+    pub(super) fn build_key(
         &mut self,
         table: &TableInfo<A>,
         index: &IndexInfo<A>,

@@ -1,4 +1,4 @@
-//! Tests of the schema: the columns read from the statements SQLite
+//! Tests of the schema: the text edits of `ALTER TABLE` (`alter`), the columns read from the statements SQLite
 //! stores (`declared`), index keys built from rows (`key`), reading and
 //! editing the schema table through a pager (`edit`), and running out of
 //! memory while reading it (`oom`). Shared helpers live here.
@@ -75,6 +75,7 @@ fn fresh(disk: &MemoryPlatform) -> (Pager<MemoryFile<'_>, Global>, TreeWriter<Gl
     (pager, writer)
 }
 
+mod alter;
 mod declared;
 mod edit;
 mod key;

@@ -7,14 +7,14 @@ use crate::record::SortOrder;
 
 use super::display_expr::comma_list;
 use super::schema::{
-    ColumnConstraint, ColumnConstraintKind, ColumnDef, CreateIndex, CreateTable, CreateTrigger,
-    CreateView, DropStmt, ForeignKey, ForeignKeyAction, IndexedColumn, TableBody, TableConstraint,
-    TableConstraintKind, TriggerEvent, TriggerTiming,
+    AlterAction, AlterTable, ColumnConstraint, ColumnConstraintKind, ColumnDef, CreateIndex,
+    CreateTable, CreateTrigger, CreateView, DropStmt, ForeignKey, ForeignKeyAction, IndexedColumn,
+    TableBody, TableConstraint, TableConstraintKind, TriggerEvent, TriggerTiming,
 };
 use super::stmt::{
     Assignment, CompoundOp, Conflict, Delete, FromClause, Indexed, Insert, InsertSource,
     JoinConstraint, JoinKind, NullsOrder, OrderingTerm, Pragma, PragmaValue, ResultColumn, Select,
-    SelectBody, SelectCore, Stmt, TableRef, TransactionMode, Update,
+    SelectBody, SelectCore, Stmt, TableRef, TransactionMode, Update, Upsert, UpsertAction,
 };
 
 /// ` ASC` or ` DESC` when written.
@@ -87,6 +87,7 @@ impl<A: Allocator> Display for Stmt<'_, A> {
             Stmt::CreateView(s) => write!(f, "{s}"),
             Stmt::CreateTrigger(s) => write!(f, "{s}"),
             Stmt::Drop(s) => write!(f, "{s}"),
+            Stmt::AlterTable(s) => write!(f, "{s}"),
             Stmt::Begin(mode) => {
                 f.write_str("BEGIN")?;
                 f.write_str(match mode {
@@ -188,10 +189,13 @@ impl<A: Allocator> Display for SelectBody<'_, A> {
 impl<A: Allocator> Display for ResultColumn<'_, A> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
-            ResultColumn::Expr { expr, alias: None } => write!(f, "{expr}"),
+            ResultColumn::Expr {
+                expr, alias: None, ..
+            } => write!(f, "{expr}"),
             ResultColumn::Expr {
                 expr,
                 alias: Some(alias),
+                ..
             } => write!(f, "{expr} AS {alias}"),
             ResultColumn::Star => f.write_str("*"),
             ResultColumn::TableStar(t) => write!(f, "{t}.*"),
@@ -296,6 +300,47 @@ impl<A: Allocator> Display for Insert<'_, A> {
             }
             InsertSource::Select(select) => write!(f, " {select}"),
             InsertSource::DefaultValues => f.write_str(" DEFAULT VALUES"),
+        }?;
+        for clause in self.upsert.iter() {
+            write!(f, " {clause}")?;
+        }
+        returning(f, &self.returning)
+    }
+}
+
+/// ` RETURNING columns`, when there are any.
+fn returning<A: Allocator>(f: &mut Formatter<'_>, columns: &[ResultColumn<'_, A>]) -> fmt::Result {
+    if columns.is_empty() {
+        return Ok(());
+    }
+    f.write_str(" RETURNING ")?;
+    comma_list(f, columns)
+}
+
+impl<A: Allocator> Display for Upsert<'_, A> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        f.write_str("ON CONFLICT")?;
+        if let Some(target) = &self.target {
+            f.write_str(" (")?;
+            comma_list(f, &target.columns)?;
+            f.write_str(")")?;
+            if let Some(clause) = &target.where_clause {
+                write!(f, " WHERE {clause}")?;
+            }
+        }
+        match &self.action {
+            UpsertAction::Nothing => f.write_str(" DO NOTHING"),
+            UpsertAction::Update {
+                assignments,
+                where_clause,
+            } => {
+                f.write_str(" DO UPDATE SET ")?;
+                comma_list(f, assignments)?;
+                match where_clause {
+                    Some(clause) => write!(f, " WHERE {clause}"),
+                    None => Ok(()),
+                }
+            }
         }
     }
 }
@@ -322,7 +367,8 @@ impl<A: Allocator> Display for Update<'_, A> {
         if let Some(from) = &self.from {
             write!(f, " FROM {from}")?;
         }
-        where_clause(f, "WHERE", &self.where_clause)
+        where_clause(f, "WHERE", &self.where_clause)?;
+        returning(f, &self.returning)
     }
 }
 
@@ -330,7 +376,8 @@ impl<A: Allocator> Display for Delete<'_, A> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         write!(f, "DELETE FROM {}", self.table)?;
         alias_and_hint(f, &self.alias, &self.indexed)?;
-        where_clause(f, "WHERE", &self.where_clause)
+        where_clause(f, "WHERE", &self.where_clause)?;
+        returning(f, &self.returning)
     }
 }
 
@@ -573,5 +620,17 @@ impl Display for DropStmt<'_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         let if_exists = if self.if_exists { "IF EXISTS " } else { "" };
         write!(f, "DROP {} {if_exists}{}", self.kind.as_str(), self.name)
+    }
+}
+
+impl<A: Allocator> Display for AlterTable<'_, A> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(f, "ALTER TABLE {} ", self.table)?;
+        match &self.action {
+            AlterAction::RenameTable(name) => write!(f, "RENAME TO {name}"),
+            AlterAction::RenameColumn { old, new } => write!(f, "RENAME COLUMN {old} TO {new}"),
+            AlterAction::AddColumn { column, .. } => write!(f, "ADD COLUMN {column}"),
+            AlterAction::DropColumn(name) => write!(f, "DROP COLUMN {name}"),
+        }
     }
 }

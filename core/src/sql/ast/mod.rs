@@ -9,7 +9,7 @@
 //! - `name`: [`Quoted`] names and strings, [`HexBlob`] literals;
 //! - `expr`: [`Expr`] and its parts, [`TypeName`] and [`Affinity`];
 //! - `stmt`: [`Stmt`], queries and data changes;
-//! - `schema`: `CREATE` and `DROP`;
+//! - `schema`: `CREATE`, `DROP` and `ALTER TABLE`;
 //! - `display_expr`, `display_stmt`: `Display` back to SQL.
 //!
 //! Displaying a tree writes SQL that parses back to the same tree:
@@ -30,12 +30,14 @@ pub use expr::{
 };
 pub use name::{HexBlob, Ident, Quoted, StrLit, Unquoted};
 pub use schema::{
-    Check, ColumnConstraint, ColumnConstraintKind, ColumnDef, CreateIndex, CreateTable,
-    CreateTrigger, CreateView, DefaultValue, DropStmt, ForeignKey, ForeignKeyAction, IndexedColumn,
-    ObjectKind, TableBody, TableConstraint, TableConstraintKind, TriggerEvent, TriggerTiming,
+    AlterAction, AlterTable, Check, ColumnConstraint, ColumnConstraintKind, ColumnDef, CreateIndex,
+    CreateTable, CreateTrigger, CreateView, DefaultValue, DropStmt, ForeignKey, ForeignKeyAction,
+    IndexedColumn, ObjectKind, TableBody, TableConstraint, TableConstraintKind, TriggerEvent,
+    TriggerTiming,
 };
 pub use stmt::{
     Assignment, CompoundOp, Conflict, Delete, FromClause, Indexed, Insert, InsertSource, Join,
     JoinConstraint, JoinKind, JoinOp, Limit, NullsOrder, OrderingTerm, Pragma, PragmaValue,
-    ResultColumn, Select, SelectBody, SelectCore, Stmt, TableRef, TransactionMode, Update,
+    ResultColumn, Select, SelectBody, SelectCore, Stmt, TableRef, TransactionMode, Update, Upsert,
+    UpsertAction, UpsertTarget,
 };

@@ -334,3 +334,37 @@ pub struct DropStmt<'a> {
     /// Its name.
     pub name: QualifiedName<'a>,
 }
+
+/// `ALTER TABLE name action`
+#[derive(Debug)]
+pub struct AlterTable<'a, A: Allocator> {
+    /// The table altered.
+    pub table: QualifiedName<'a>,
+    /// What is done to it.
+    pub action: AlterAction<'a, A>,
+}
+
+/// What `ALTER TABLE` does.
+#[derive(Debug)]
+pub enum AlterAction<'a, A: Allocator> {
+    /// `RENAME TO name`
+    RenameTable(Ident<'a>),
+    /// `RENAME [COLUMN] old TO new`
+    RenameColumn {
+        /// The column renamed.
+        old: Ident<'a>,
+        /// Its name after.
+        new: Ident<'a>,
+    },
+    /// `ADD [COLUMN] column-def`
+    AddColumn {
+        /// The column.
+        column: ColumnDef<'a, A>,
+        /// The definition as written, from the column's name to the
+        /// statement's last token: the text SQLite adds to the table's
+        /// `CREATE TABLE`.
+        text: &'a str,
+    },
+    /// `DROP [COLUMN] name`
+    DropColumn(Ident<'a>),
+}

@@ -12,7 +12,9 @@ use crate::record::SortOrder;
 
 use super::expr::{Expr, Literal, QualifiedName};
 use super::name::Ident;
-use super::schema::{CreateIndex, CreateTable, CreateTrigger, CreateView, DropStmt};
+use super::schema::{
+    AlterTable, CreateIndex, CreateTable, CreateTrigger, CreateView, DropStmt, IndexedColumn,
+};
 
 /// One SQL statement.
 #[derive(Debug)]
@@ -35,6 +37,8 @@ pub enum Stmt<'a, A: Allocator> {
     CreateTrigger(Box<CreateTrigger<'a, A>, A>),
     /// `DROP TABLE|INDEX|VIEW|TRIGGER ...`
     Drop(DropStmt<'a>),
+    /// `ALTER TABLE ...`
+    AlterTable(Box<AlterTable<'a, A>, A>),
     /// `BEGIN [mode] [TRANSACTION]`
     Begin(Option<TransactionMode>),
     /// `COMMIT` or `END`, optionally with `TRANSACTION`.
@@ -184,6 +188,10 @@ pub enum ResultColumn<'a, A: Allocator> {
         expr: Expr<'a, A>,
         /// The column's name, if given.
         alias: Option<Ident<'a>>,
+        /// The expression as written, from its first token to the next
+        /// token after it, trailing spaces left out (SQLite's span): what
+        /// names the column when no alias does.
+        text: &'a str,
     },
     /// `*`
     Star,
@@ -320,6 +328,45 @@ pub struct Insert<'a, A: Allocator> {
     pub columns: Vec<Ident<'a>, A>,
     /// The rows.
     pub source: InsertSource<'a, A>,
+    /// `ON CONFLICT ...` clauses, in order (an upsert).
+    pub upsert: Vec<Upsert<'a, A>, A>,
+    /// `RETURNING ...`: the columns of each row stored; empty without.
+    pub returning: Vec<ResultColumn<'a, A>, A>,
+}
+
+/// `ON CONFLICT [(target) [WHERE ...]] DO NOTHING | DO UPDATE SET ...
+/// [WHERE ...]`
+#[derive(Debug)]
+pub struct Upsert<'a, A: Allocator> {
+    /// The constraint it applies to: `None` for any (only the last clause
+    /// may leave it out).
+    pub target: Option<UpsertTarget<'a, A>>,
+    /// What is done instead of the insert.
+    pub action: UpsertAction<'a, A>,
+}
+
+/// `(columns) [WHERE ...]`: the uniqueness constraint an upsert applies
+/// to.
+#[derive(Debug)]
+pub struct UpsertTarget<'a, A: Allocator> {
+    /// The constraint's columns.
+    pub columns: Vec<IndexedColumn<'a, A>, A>,
+    /// `WHERE`: the condition of a partial index.
+    pub where_clause: Option<Expr<'a, A>>,
+}
+
+/// What an upsert does with a row whose insert conflicts.
+#[derive(Debug)]
+pub enum UpsertAction<'a, A: Allocator> {
+    /// `DO NOTHING`
+    Nothing,
+    /// `DO UPDATE SET ... [WHERE ...]` on the row it conflicts with.
+    Update {
+        /// The assignments.
+        assignments: Vec<Assignment<'a, A>, A>,
+        /// `WHERE`
+        where_clause: Option<Expr<'a, A>>,
+    },
 }
 
 /// Where inserted rows come from.
@@ -350,6 +397,8 @@ pub struct Update<'a, A: Allocator> {
     pub from: Option<FromClause<'a, A>>,
     /// `WHERE`
     pub where_clause: Option<Expr<'a, A>>,
+    /// `RETURNING ...`: the columns of each row updated; empty without.
+    pub returning: Vec<ResultColumn<'a, A>, A>,
 }
 
 /// `column = value`, or `(a, b) = value` for a row value.
@@ -372,4 +421,6 @@ pub struct Delete<'a, A: Allocator> {
     pub indexed: Option<Indexed<'a>>,
     /// `WHERE`
     pub where_clause: Option<Expr<'a, A>>,
+    /// `RETURNING ...`: the columns of each row deleted; empty without.
+    pub returning: Vec<ResultColumn<'a, A>, A>,
 }

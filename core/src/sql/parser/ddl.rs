@@ -142,7 +142,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
     }
 
     /// `name [type] [constraints]`
-    fn column_def(&mut self) -> Result<ColumnDef<'a, A>> {
+    pub(super) fn column_def(&mut self) -> Result<ColumnDef<'a, A>> {
         let name = self.name()?;
         let type_name = self.type_name()?;
         let mut constraints = self.vec();

@@ -1,12 +1,16 @@
 //! Data changes: `INSERT` (and `REPLACE`), `UPDATE`, `DELETE`.
 //!
-//! Refused with a clear error: upserts (`ON CONFLICT` after an
-//! `INSERT`) and `RETURNING`. `ORDER BY` and `LIMIT` on `UPDATE` and
+//! An `INSERT` may end in upsert clauses (`ON CONFLICT ... DO ...`);
+//! each statement may end in `RETURNING`. `ORDER BY` and `LIMIT` on `UPDATE` and
 //! `DELETE` (an SQLite compile-time option) are syntax errors.
 
 use super::{Parser, Result, cost};
 use crate::alloc::Allocator;
-use crate::sql::ast::{Assignment, Conflict, Delete, Insert, InsertSource, SelectCore, Update};
+use crate::alloc::Vec;
+use crate::sql::ast::{
+    Assignment, Conflict, Delete, Insert, InsertSource, ResultColumn, SelectCore, Update, Upsert,
+    UpsertAction, UpsertTarget,
+};
 use crate::sql::keyword::Keyword;
 use crate::sql::token::TokenKind;
 
@@ -51,10 +55,29 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         } else {
             return Err(self.syntax_error());
         };
-        if self.peek.is(Keyword::On) {
-            return Err(self.unsupported("upsert (ON CONFLICT) is not supported"));
+        let mut upsert = self.vec();
+        // SQLite's grammar has no upsert after `DEFAULT VALUES`.
+        let rows = !matches!(source, InsertSource::DefaultValues);
+        if self.peek.is(Keyword::On) && ends_in_from(&source) {
+            // SQLite reads the `ON` as the join constraint of the query's
+            // last table (hence its advice to end such a query in `WHERE
+            // true`), and fails after its expression.
+            self.advance();
+            self.expr()?;
+            return Err(self.syntax_error());
         }
-        self.refuse_returning()?;
+        while rows && self.peek.is(Keyword::On) {
+            if upsert
+                .last()
+                .is_some_and(|u: &Upsert<'a, A>| u.target.is_none())
+            {
+                // Only the last clause may leave its target out.
+                return Err(self.syntax_error());
+            }
+            let clause = self.upsert()?;
+            upsert.try_push(clause)?;
+        }
+        let returning = self.returning()?;
         Ok(Insert {
             conflict,
             replace_keyword,
@@ -62,6 +85,57 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             alias,
             columns,
             source,
+            upsert,
+            returning,
+        })
+    }
+
+    /// `ON CONFLICT [(target) [WHERE ...]] DO NOTHING | DO UPDATE SET ...
+    /// [WHERE ...]`
+    fn upsert(&mut self) -> Result<Upsert<'a, A>> {
+        self.require(Keyword::On)?;
+        self.require(Keyword::Conflict)?;
+        let target = if self.eat_kind(TokenKind::LeftParen) {
+            let columns = self.indexed_columns()?;
+            self.expect_kind(TokenKind::RightParen)?;
+            let where_clause = self.optional_expr(Keyword::Where)?;
+            Some(UpsertTarget {
+                columns,
+                where_clause,
+            })
+        } else {
+            None
+        };
+        self.require(Keyword::Do)?;
+        let action = if self.eat(Keyword::Nothing) {
+            UpsertAction::Nothing
+        } else {
+            self.require(Keyword::Update)?;
+            self.require(Keyword::Set)?;
+            let assignments = self.assignments()?;
+            let where_clause = self.optional_expr(Keyword::Where)?;
+            UpsertAction::Update {
+                assignments,
+                where_clause,
+            }
+        };
+        Ok(Upsert { target, action })
+    }
+
+    /// `column = expr, ...` (or `(columns) = expr`), as `SET` lists them.
+    fn assignments(&mut self) -> Result<Vec<Assignment<'a, A>, A>> {
+        self.comma_separated(|p| {
+            let columns = if p.peek.kind == TokenKind::LeftParen {
+                p.name_list()?
+            } else {
+                let mut one = p.vec();
+                let name = p.name()?;
+                one.try_push(name)?;
+                one
+            };
+            p.expect_kind(TokenKind::Eq)?;
+            let value = p.expr()?;
+            Ok(Assignment { columns, value })
         })
     }
 
@@ -77,22 +151,10 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         };
         let indexed = self.indexed()?;
         self.require(Keyword::Set)?;
-        let assignments = self.comma_separated(|p| {
-            let columns = if p.peek.kind == TokenKind::LeftParen {
-                p.name_list()?
-            } else {
-                let mut one = p.vec();
-                let name = p.name()?;
-                one.try_push(name)?;
-                one
-            };
-            p.expect_kind(TokenKind::Eq)?;
-            let value = p.expr()?;
-            Ok(Assignment { columns, value })
-        })?;
+        let assignments = self.assignments()?;
         let from = self.optional_from()?;
         let where_clause = self.optional_expr(Keyword::Where)?;
-        self.refuse_returning()?;
+        let returning = self.returning()?;
         Ok(Update {
             conflict,
             table,
@@ -101,6 +163,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             assignments,
             from,
             where_clause,
+            returning,
         })
     }
 
@@ -116,12 +179,13 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         };
         let indexed = self.indexed()?;
         let where_clause = self.optional_expr(Keyword::Where)?;
-        self.refuse_returning()?;
+        let returning = self.returning()?;
         Ok(Delete {
             table,
             alias,
             indexed,
             where_clause,
+            returning,
         })
     }
 
@@ -161,10 +225,32 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         )
     }
 
-    fn refuse_returning(&self) -> Result<()> {
-        if self.peek.is(Keyword::Returning) {
-            return Err(self.unsupported("RETURNING is not supported"));
+    /// `RETURNING columns`, if next; empty when not.
+    fn returning(&mut self) -> Result<Vec<ResultColumn<'a, A>, A>> {
+        if !self.eat(Keyword::Returning) {
+            return Ok(self.vec());
         }
-        Ok(())
+        self.comma_separated(|p| p.result_column())
     }
+}
+
+/// Whether `source` is a query whose text ends with its `FROM` clause,
+/// where SQLite's grammar takes a following `ON` for a join constraint.
+fn ends_in_from<A: Allocator>(source: &InsertSource<'_, A>) -> bool {
+    let InsertSource::Select(select) = source else {
+        return false;
+    };
+    let last = select
+        .compound
+        .last()
+        .map_or(&select.core, |(_, core)| core);
+    let SelectCore::Select(body) = last else {
+        return false;
+    };
+    body.from.is_some()
+        && body.where_clause.is_none()
+        && body.group_by.is_empty()
+        && body.having.is_none()
+        && select.order_by.is_empty()
+        && select.limit.is_none()
 }

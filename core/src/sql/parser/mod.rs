@@ -6,8 +6,8 @@
 //! table of the statement being parsed, and the split of a script into
 //! statements. The grammar is in the files beside it, one family each:
 //! `expr` (expressions), `select` (queries), `dml` (`INSERT`, `UPDATE`,
-//! `DELETE`), `ddl` (`CREATE`, `DROP`), `constraint` (column and table
-//! constraints), `control` (transactions, `PRAGMA`), `names` (names,
+//! `DELETE`), `ddl` (`CREATE`, `DROP`), `alter` (`ALTER TABLE`),
+//! `constraint` (column and table constraints), `control` (transactions, `PRAGMA`), `names` (names,
 //! types, literals), `params` (parameter numbering). `EXPLAIN` is here.
 //!
 //! Invariants:
@@ -24,6 +24,7 @@
 //! - after an error the parser is finished: [`Parser::next_statement`]
 //!   returns `Ok(None)` and [`Parser::tail`] is the failed statement.
 
+mod alter;
 mod constraint;
 mod control;
 mod ddl;
@@ -251,8 +252,8 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             | Keyword::Release => self.transaction(),
             Keyword::Pragma => self.pragma(),
             Keyword::With => Err(self.unsupported("WITH clauses are not supported")),
-            Keyword::Alter
-            | Keyword::Analyze
+            Keyword::Alter => self.alter(),
+            Keyword::Analyze
             | Keyword::Attach
             | Keyword::Detach
             | Keyword::Reindex

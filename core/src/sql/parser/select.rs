@@ -162,7 +162,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
     }
 
     /// One result column: `*`, `table.*` or `expr [[AS] alias]`.
-    fn result_column(&mut self) -> Result<ResultColumn<'a, A>> {
+    pub(super) fn result_column(&mut self) -> Result<ResultColumn<'a, A>> {
         if self.eat_kind(TokenKind::Star) {
             return Ok(ResultColumn::Star);
         }
@@ -177,9 +177,17 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
                 return Ok(ResultColumn::TableStar(table));
             }
         }
+        let start = self.peek.offset;
         let expr = self.expr()?;
+        // SQLite's span runs to the next token, comments included, less
+        // the spaces before it.
+        let text = self
+            .sql
+            .get(start..self.peek.offset.max(self.prev_end))
+            .unwrap_or("")
+            .trim_end_matches(|c: char| c.is_ascii_whitespace());
         let alias = self.alias()?;
-        Ok(ResultColumn::Expr { expr, alias })
+        Ok(ResultColumn::Expr { expr, alias, text })
     }
 
     /// The tables after `FROM`.

@@ -259,18 +259,11 @@ fn refused_constructs_and_limits_say_why() {
             "all VALUES must have the same number of terms",
         ),
         (
-            "INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING",
-            Unsupported,
-            25,
+            "INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING ON CONFLICT(a) DO NOTHING",
+            Syntax,
+            48,
             2,
-            "upsert (ON CONFLICT) is not supported",
-        ),
-        (
-            "DELETE FROM t RETURNING *",
-            Unsupported,
-            14,
-            9,
-            "RETURNING is not supported",
+            "near \"ON\": syntax error",
         ),
         (
             "CREATE VIRTUAL TABLE t USING fts5(a)",

@@ -52,7 +52,11 @@ fn expr(e: &str) -> String {
         panic!("not a select core")
     };
     match body.columns.as_slice() {
-        [ResultColumn::Expr { expr, alias: None }] => {
+        [
+            ResultColumn::Expr {
+                expr, alias: None, ..
+            },
+        ] => {
             let shown = expr.to_string();
             show(&sql);
             shown

@@ -244,6 +244,10 @@ fn insert() {
             "INSERT OR IGNORE INTO t VALUES (1)",
         ),
         (
+            "insert into t values (1, 2) on conflict (a, b collate nocase) where a > 0 do nothing on conflict do update set b = excluded.b + 1 where b < 9",
+            "INSERT INTO t VALUES (1, 2) ON CONFLICT (a, b COLLATE nocase) WHERE (a > 0) DO NOTHING ON CONFLICT DO UPDATE SET b = (excluded.b + 1) WHERE (b < 9)",
+        ),
+        (
             "INSERT OR ABORT INTO t VALUES (1)",
             "INSERT OR ABORT INTO t VALUES (1)",
         ),

@@ -81,7 +81,9 @@ fn select_names<A: Allocator + Clone>(
             ResultColumn::Expr {
                 alias: Some(alias), ..
             } => names.push(unquote(alias)),
-            ResultColumn::Expr { expr, alias: None } => {
+            ResultColumn::Expr {
+                expr, alias: None, ..
+            } => {
                 if let Some(c) = expr.as_column() {
                     let wanted = unquote(&c.column);
                     let declared = sources

@@ -1,0 +1,468 @@
+//! Upsert: `INSERT ... ON CONFLICT [(target) [WHERE ...]] DO NOTHING |
+//! DO UPDATE SET ... [WHERE ...]`, as SQLite runs it.
+//!
+//! SQLite's rules it follows (`sqlite3UpsertAnalyzeTarget`,
+//! `sqlite3GenerateConstraintChecks`):
+//! - a target names the rowid (the `INTEGER PRIMARY KEY` alone) or a
+//!   `UNIQUE` index whose columns are the target's, in any order, each
+//!   with the index's collation when the target gives one; a target
+//!   that names none is an error;
+//! - once `NOT NULL` and `CHECK` pass, the constraints the clauses name
+//!   are checked first, in the clauses' order, then (when the last
+//!   clause has no target, for it) every other one, the rowid before the
+//!   indexes; the first that finds a conflict decides: `DO NOTHING`
+//!   skips the row, `DO UPDATE` updates the row it conflicts with
+//!   instead (when its `WHERE` holds; else the row is skipped), reading
+//!   the row that was to be inserted as `excluded`, under `ABORT` for
+//!   the update's own constraints; a conflict no clause names is
+//!   resolved by the statement's `OR` clause, as without an upsert.
+//!
+//! Refused: subqueries in the clauses, a `zeroblob` inserted by a
+//! statement with clauses, row-value assignments.
+
+use boundlite_platform::Platform;
+
+use crate::alloc::{Allocator, Vec};
+use crate::btree::SeekMode;
+use crate::record::{Collation, RecordRef, ValueRef, ValueType, encode_into};
+use crate::schema::{ColumnSource, collation_named};
+use crate::sql::eval::{
+    EvalContext, Shape, SubqueryCollation, Value, evaluate, evaluate_condition,
+};
+use crate::sql::{
+    Affinity, ColumnPos, ColumnRef, Conflict, Expr, FunctionCall, Ident, ParamNo, Select, Upsert,
+    UpsertAction, UpsertTarget,
+};
+use crate::table::{TableInfo, Unique, Writer, with_value_refs};
+use crate::{Error, Result, RowId};
+
+use super::Env;
+use super::check::columns_exist;
+use super::context::{RowContext, resolve, rowid_value};
+use super::insert::column_named;
+use super::select::assign;
+use super::store::{Record, Rules, prepare_row, with_record};
+
+/// The name of the row that was to be inserted, in a `DO UPDATE`.
+const EXCLUDED: &str = "excluded";
+
+/// An `INSERT`'s upsert clauses, resolved against its table: which
+/// constraint each applies to, in the order they are checked.
+pub(crate) struct Upserts<'u, 'a, A: Allocator> {
+    clauses: &'u [Upsert<'a, A>],
+    /// The insert's `AS alias`.
+    alias: Option<Ident<'a>>,
+    /// Each constraint checked, with the clause that applies to it.
+    order: Vec<(Unique, usize), A>,
+}
+
+impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
+    /// `clauses` resolved against `table`, their names checked.
+    pub fn load(
+        table: &TableInfo<A>,
+        clauses: &'u [Upsert<'a, A>],
+        alias: Option<Ident<'a>>,
+        alloc: A,
+    ) -> Result<Self> {
+        let mut order: Vec<(Unique, usize), A> = Vec::new_in(alloc);
+        for (i, clause) in clauses.iter().enumerate() {
+            if let UpsertAction::Update {
+                assignments,
+                where_clause,
+            } = &clause.action
+            {
+                for assignment in assignments.iter() {
+                    let [name] = assignment.columns.as_slice() else {
+                        return Err(Error::Sql("row-value assignments are not supported"));
+                    };
+                    column_named(table, name)?;
+                    check_names(&assignment.value, table, alias.as_ref())?;
+                }
+                if let Some(clause) = where_clause {
+                    check_names(clause, table, alias.as_ref())?;
+                }
+            }
+            let Some(target) = &clause.target else {
+                // The last clause: every constraint no other names.
+                let all = core::iter::once(Unique::Rowid).chain(
+                    table
+                        .indexes
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, index)| index.columns.unique)
+                        .map(|(j, _)| Unique::Index(j)),
+                );
+                for unique in all {
+                    if !order.iter().any(|(u, _)| *u == unique) {
+                        order.try_push((unique, i))?;
+                    }
+                }
+                continue;
+            };
+            let unique = target_of(table, target)?;
+            if !order.iter().any(|(u, _)| *u == unique) {
+                order.try_push((unique, i))?;
+            }
+        }
+        Ok(Upserts {
+            clauses,
+            alias,
+            order,
+        })
+    }
+
+    /// Stores `values` as `store_row` does, unless a constraint a clause
+    /// names finds a conflict: then does what the clause says. Returns
+    /// the rowid of the row stored or updated, if one was.
+    #[allow(clippy::too_many_arguments)] // each is one part of the row's storing
+    pub fn store<P: Platform>(
+        &self,
+        w: &mut Writer<'_, '_, P, A>,
+        table: &TableInfo<A>,
+        rules: &mut Rules<'_, A>,
+        rowid: Option<Value<A>>,
+        values: &mut Vec<Value<A>, A>,
+        zeros: &mut [Option<usize>],
+        conflict: Conflict,
+        record: &mut Vec<u8, A>,
+        env: Env<'_, A>,
+    ) -> Result<Option<RowId>> {
+        if zeros.iter().any(Option::is_some) {
+            return Err(Error::Sql("zeroblob() in an upsert is not supported"));
+        }
+        let Some(rowid) = prepare_row(w, table, rules, rowid, values, conflict)? else {
+            return Ok(None);
+        };
+        record.clear();
+        let refs = values.iter().map(|v| Ok(v.as_ref()));
+        with_value_refs(values.len(), refs, env.alloc.clone(), |refs| {
+            Ok(encode_into(refs, record)?)
+        })?;
+        for (unique, clause) in self.order.iter() {
+            let Some(other) = w.conflicting(table, *unique, rowid, record)? else {
+                continue;
+            };
+            let Some(clause) = self.clauses.get(*clause) else {
+                continue;
+            };
+            return match &clause.action {
+                UpsertAction::Nothing => Ok(None),
+                UpsertAction::Update {
+                    assignments,
+                    where_clause,
+                } => {
+                    let excluded = Excluded {
+                        table,
+                        values,
+                        rowid,
+                    };
+                    let update = DoUpdate {
+                        assignments,
+                        where_clause: where_clause.as_ref(),
+                        alias: self.alias,
+                    };
+                    update.run(w, table, rules, other, &excluded, record, env)
+                }
+            };
+        }
+        let stored = with_record(
+            w,
+            table,
+            values,
+            zeros,
+            record,
+            |w, stored, record| match stored {
+                Record::Encoded => w.insert(table, rowid, record, conflict),
+                Record::Streamed(fields) => w.insert_fields(table, rowid, fields, record, conflict),
+            },
+        )?;
+        Ok(stored.then_some(rowid))
+    }
+}
+
+/// The constraint `target` names in `table`.
+fn target_of<A: Allocator>(table: &TableInfo<A>, target: &UpsertTarget<'_, A>) -> Result<Unique> {
+    const NO_MATCH: Error =
+        Error::Sql("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint");
+    if let [only] = target.columns.as_slice() {
+        let alias = table.columns.rowid_alias;
+        let named = only.column_name().and_then(|n| {
+            table
+                .columns
+                .columns
+                .iter()
+                .position(|c| n.eq_ignore_ascii_case(&c.name))
+        });
+        if alias.is_some() && named == alias && only.collate.is_none() {
+            return Ok(Unique::Rowid);
+        }
+    }
+    for (i, index) in table.indexes.iter().enumerate() {
+        if !index.columns.unique
+            || index.columns.partial
+            || index.columns.columns.len() != target.columns.len()
+        {
+            continue;
+        }
+        let all = index.columns.columns.iter().all(|key| {
+            let ColumnSource::Column(j) = key.source else {
+                return false;
+            };
+            let Some(column) = table.columns.columns.get(j) else {
+                return false;
+            };
+            target.columns.iter().any(|t| {
+                let named = t
+                    .column_name()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(&column.name));
+                let collated = match &t.collate {
+                    None => true,
+                    Some(name) => {
+                        collation_named(name) == Some(key.collation.unwrap_or(Collation::Binary))
+                    }
+                };
+                named && collated
+            })
+        });
+        if all {
+            return Ok(Unique::Index(i));
+        }
+    }
+    Err(NO_MATCH)
+}
+
+/// Checks the names of `expr`, an upsert's value or condition: those of
+/// `excluded` against the table's columns, the rest as an `UPDATE` checks
+/// its own.
+fn check_names<A: Allocator + Clone>(
+    expr: &Expr<'_, A>,
+    table: &TableInfo<A>,
+    alias: Option<&Ident<'_>>,
+) -> Result<()> {
+    match expr {
+        Expr::Column(c) if is_excluded(c) => match resolve(table, None, &unqualified(c)) {
+            Some(_) => Ok(()),
+            None => Err(Error::Sql("no such column")),
+        },
+        Expr::Column(_) => columns_exist(expr, Some(table), alias),
+        Expr::Subquery(_) | Expr::Exists(_) | Expr::InSelect(_) => {
+            Err(Error::Sql("subqueries in an upsert are not supported"))
+        }
+        _ => expr.try_for_each_child(|child| check_names(child, table, alias)),
+    }
+}
+
+/// Whether `column` reads the row that was to be inserted.
+fn is_excluded(column: &ColumnRef<'_>) -> bool {
+    column.schema.is_none()
+        && column
+            .table
+            .is_some_and(|t| t.eq_ignore_ascii_case(EXCLUDED))
+}
+
+/// `column` without its table.
+fn unqualified<'c>(column: &ColumnRef<'c>) -> ColumnRef<'c> {
+    ColumnRef {
+        schema: None,
+        table: None,
+        column: column.column,
+        binding: Default::default(),
+    }
+}
+
+/// The row that was to be inserted: its values after affinity, and its
+/// rowid.
+struct Excluded<'e, A: Allocator> {
+    table: &'e TableInfo<A>,
+    values: &'e [Value<A>],
+    rowid: RowId,
+}
+
+impl<A: Allocator> Excluded<'_, A> {
+    fn column(&self, column: &ColumnRef<'_>) -> Result<ValueRef<'_>> {
+        match resolve(self.table, None, &unqualified(column)) {
+            Some(ColumnPos::Rowid) => Ok(rowid_value(self.rowid)),
+            Some(ColumnPos::Column(i)) if self.table.columns.rowid_alias == Some(i) => {
+                Ok(rowid_value(self.rowid))
+            }
+            Some(ColumnPos::Column(i)) => {
+                Ok(self.values.get(i).map_or(ValueRef::Null, Value::as_ref))
+            }
+            None => Err(Error::Sql("no such column")),
+        }
+    }
+}
+
+/// A `DO UPDATE` clause.
+struct DoUpdate<'d, 'a, A: Allocator> {
+    assignments: &'d [crate::sql::Assignment<'a, A>],
+    where_clause: Option<&'d Expr<'a, A>>,
+    alias: Option<Ident<'a>>,
+}
+
+impl<A: Allocator + Clone> DoUpdate<'_, '_, A> {
+    /// Updates row `other` of `table`; returns its rowid after, when it
+    /// did (its `WHERE` held).
+    #[allow(clippy::too_many_arguments)] // each is one part of the row's update
+    fn run<P: Platform>(
+        &self,
+        w: &mut Writer<'_, '_, P, A>,
+        table: &TableInfo<A>,
+        rules: &mut Rules<'_, A>,
+        other: RowId,
+        excluded: &Excluded<'_, A>,
+        record: &mut Vec<u8, A>,
+        env: Env<'_, A>,
+    ) -> Result<Option<RowId>> {
+        let alloc = env.alloc.clone();
+        let n = table.column_count();
+        let mut values: Vec<Value<A>, A> = Vec::try_with_capacity_in(n, alloc.clone())?;
+        let mut new_rowid = Value::scalar(rowid_value(other));
+        {
+            let mut cursor = w.table_cursor(table.root);
+            if !cursor.seek(other, SeekMode::Eq)? {
+                return Err(Error::corrupt(table.root, "a conflicting row vanished"));
+            }
+            let payload = cursor.payload()?;
+            let stored = RecordRef::parse(&payload, Some(table.root))?;
+            let mut row = env.context().with_table(table, self.alias);
+            row.on_row(other, stored);
+            let ctx = WithExcluded {
+                row: &row,
+                excluded,
+            };
+            if let Some(clause) = self.where_clause {
+                if evaluate_condition(clause, &ctx)? != Some(true) {
+                    return Ok(None);
+                }
+            }
+            for i in 0..n {
+                let mut slot = Value::Null;
+                assign(&mut slot, row.column_at(ColumnPos::Column(i))?, &alloc)?;
+                values.try_push(slot)?;
+            }
+            // Every value reads the row as it was.
+            let mut computed = Vec::try_with_capacity_in(self.assignments.len(), alloc.clone())?;
+            for assignment in self.assignments.iter() {
+                computed.try_push(evaluate(&assignment.value, &ctx)?)?;
+            }
+            for (assignment, value) in self.assignments.iter().zip(computed) {
+                let [name] = assignment.columns.as_slice() else {
+                    return Err(Error::Sql("row-value assignments are not supported"));
+                };
+                match column_named(table, name)? {
+                    ColumnPos::Rowid => new_rowid = value,
+                    ColumnPos::Column(i) => {
+                        if table.columns.rowid_alias == Some(i) {
+                            new_rowid = value;
+                        } else if let Some(slot) = values.get_mut(i) {
+                            *slot = value;
+                        }
+                    }
+                }
+            }
+        }
+        if new_rowid.is_null() {
+            return Err(Error::Sql("datatype mismatch"));
+        }
+        let Some(new_rowid) = prepare_row(
+            w,
+            table,
+            rules,
+            Some(new_rowid),
+            &mut values,
+            Conflict::Abort,
+        )?
+        else {
+            return Ok(None);
+        };
+        let stored = with_record(
+            w,
+            table,
+            &mut values,
+            &mut [],
+            record,
+            |w, stored, record| {
+                w.delete(table, other)?;
+                match stored {
+                    Record::Encoded => w.insert(table, new_rowid, record, Conflict::Abort),
+                    Record::Streamed(fields) => {
+                        w.insert_fields(table, new_rowid, fields, record, Conflict::Abort)
+                    }
+                }
+            },
+        )?;
+        Ok(stored.then_some(new_rowid))
+    }
+}
+
+/// The context of a `DO UPDATE`: the row it updates, and `excluded`.
+struct WithExcluded<'c, 'x, 'r, A: Allocator + Clone> {
+    row: &'c RowContext<'x, 'r, A>,
+    excluded: &'c Excluded<'c, A>,
+}
+
+impl<A: Allocator + Clone> EvalContext<A> for WithExcluded<'_, '_, '_, A> {
+    fn allocator(&self) -> A {
+        self.row.allocator()
+    }
+
+    fn column(&self, column: &ColumnRef<'_>) -> Result<ValueRef<'_>> {
+        match is_excluded(column) {
+            true => self.excluded.column(column),
+            false => self.row.column(column),
+        }
+    }
+
+    fn column_shape(&self, column: &ColumnRef<'_>) -> Result<Option<(ValueType, usize)>> {
+        match is_excluded(column) {
+            true => Ok(None),
+            false => self.row.column_shape(column),
+        }
+    }
+
+    fn column_affinity(&self, column: &ColumnRef<'_>) -> Affinity {
+        let column = match is_excluded(column) {
+            true => unqualified(column),
+            false => column.clone(),
+        };
+        self.row.column_affinity(&column)
+    }
+
+    fn column_collation(&self, column: &ColumnRef<'_>) -> Collation {
+        let column = match is_excluded(column) {
+            true => unqualified(column),
+            false => column.clone(),
+        };
+        self.row.column_collation(&column)
+    }
+
+    fn has_column(&self, column: &ColumnRef<'_>) -> bool {
+        is_excluded(column) || self.row.has_column(column)
+    }
+
+    fn param(&self, number: ParamNo) -> Result<ValueRef<'_>> {
+        self.row.param(number)
+    }
+
+    fn aggregate(&self, call: &FunctionCall<'_, A>) -> Option<ValueRef<'_>> {
+        self.row.aggregate(call)
+    }
+
+    fn random(&self) -> i64 {
+        self.row.random()
+    }
+
+    fn subquery(
+        &self,
+        _select: &Select<'_, A>,
+        _shape: Shape,
+        _visit: &mut dyn FnMut(ValueRef<'_>) -> Result<bool>,
+    ) -> Result<()> {
+        Err(Error::Sql("subqueries in an upsert are not supported"))
+    }
+
+    fn subquery_collation(&self, _select: &Select<'_, A>) -> Result<SubqueryCollation> {
+        Ok(SubqueryCollation::default())
+    }
+}
