@@ -37,7 +37,7 @@ use crate::exec::scope::Scope;
 use crate::exec::select::{self, Query, Sources};
 use crate::exec::store::unresolved;
 use crate::exec::subquery::{Runner, Subqueries};
-use crate::exec::{Env, Now, alter, change, ddl, insert, pragma};
+use crate::exec::{Env, Now, alter, change, ddl, insert, pragma, with};
 
 use super::row::Row;
 use super::session::Connection;
@@ -222,6 +222,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             rollbacks: self.conn.rollbacks(),
             subqueries,
             outer: None,
+            ctes: None,
             now: Some(Now {
                 held: &self.now,
                 read: &read,
@@ -359,9 +360,24 @@ fn explain<P: Platform, A: Allocator + Clone>(
     stmt: &Stmt<'_, A>,
     env: Env<'_, A>,
 ) -> Result<Query<P::File, A>> {
+    match select_of(stmt) {
+        Some(query) => with::within(query, env, |env| explain_query(conn, query, env)),
+        None => Ok(Query::Buffered {
+            rows: Vec::new_in(env.alloc.clone()),
+            next: 0,
+        }),
+    }
+}
+
+/// [`explain`] of the query `query`.
+fn explain_query<P: Platform, A: Allocator + Clone>(
+    conn: &Connection<'_, P, A>,
+    query: &crate::sql::Select<'_, A>,
+    env: Env<'_, A>,
+) -> Result<Query<P::File, A>> {
     let alloc = env.alloc.clone();
     let mut rows = Vec::new_in(alloc.clone());
-    if let Some(query) = select_of(stmt) {
+    {
         let body = select::body_of(query)?;
         let mut slot = None;
         let source = select::open_source(conn.view(), body, env, &mut slot)?;

@@ -54,10 +54,11 @@ pub(crate) fn resolve<A: Allocator>(
     match by_name {
         Some(i) if table.columns.rowid_alias == Some(i) => Some(ColumnPos::Rowid),
         Some(i) => Some(ColumnPos::Column(i)),
-        None => ["rowid", "oid", "_rowid_"]
-            .iter()
-            .any(|n| column.column.eq_ignore_ascii_case(n))
-            .then_some(ColumnPos::Rowid),
+        None => (table.has_rowid
+            && ["rowid", "oid", "_rowid_"]
+                .iter()
+                .any(|n| column.column.eq_ignore_ascii_case(n)))
+        .then_some(ColumnPos::Rowid),
     }
 }
 

@@ -49,6 +49,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
         view: &'v View<'v, P, A>,
         select: &Select<'_, A>,
         alias: Option<&Ident<'_>>,
+        names: &[Ident<'_>],
         env: Env<'_, A>,
         level: usize,
     ) -> Result<Self> {
@@ -78,6 +79,16 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
         })();
         give_back(slot, env);
         described?;
+        if !names.is_empty() {
+            if names.len() != columns.len() {
+                return Err(Error::Sql(
+                    "a WITH table has a different number of columns than its names",
+                ));
+            }
+            for (column, name) in columns.iter_mut().zip(names) {
+                column.name = name.to_string_in(alloc.clone())?;
+            }
+        }
         let mut merged = Vec::try_with_capacity_in(columns.len(), alloc.clone())?;
         for _ in 0..columns.len() {
             merged.try_push(false)?;
@@ -97,6 +108,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
             check_sql: None,
             strict: false,
             version: None,
+            has_rowid: false,
         };
         Ok(Derived {
             info,
@@ -168,15 +180,17 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
 
     /// Moves to the next row for which `keep`, given a context on it
     /// (the table called `alias`), is true; `false` when there is none.
+    /// The query runs in `run`; the row's context is nested in `env`.
     pub fn find(
         &mut self,
         view: &'v View<'v, P, A>,
         select: &Select<'_, A>,
+        run: Env<'_, A>,
         env: Env<'_, A>,
         alias: Option<Ident<'_>>,
         mut keep: impl FnMut(&RowContext<'_, '_, A>) -> Result<bool>,
     ) -> Result<bool> {
-        while self.advance(view, select, env)? {
+        while self.advance(view, select, run)? {
             if self.with_row(env, alias, &mut keep)? {
                 return Ok(true);
             }

@@ -40,6 +40,7 @@ use super::plan::{Access, Here, Indexes, Plan, choose};
 use super::scope::Scope;
 use super::select::load_table;
 use super::source::Source;
+use super::with::with_cte;
 
 /// How a level joins the levels above it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,14 +157,45 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                 None => (&from.first, Kind::Inner),
                 Some(join) => (&join.table, kind_of(join.op.kind)?),
             };
-            let (name, alias, indexed) = match table {
-                TableRef::Table {
-                    name,
-                    alias,
-                    indexed,
-                } => (name, alias, indexed),
-                TableRef::Subquery { select, alias } => {
-                    let derived = Derived::open(view, select, alias.as_ref(), env, k)?;
+            let cte = match table {
+                TableRef::Table { name, alias, .. } if name.schema.is_none() => {
+                    let called = alias.as_ref().unwrap_or(&name.name);
+                    with_cte(&name.name, env, |cte, run| {
+                        Derived::open(view, &cte.select, Some(called), &cte.columns, run, k)
+                    })
+                }
+                _ => None,
+            };
+            let (name, alias, indexed) = match (table, cte) {
+                (_, Some(derived)) => {
+                    let derived = derived?;
+                    let alias = match table {
+                        TableRef::Table { name, alias, .. } => alias.as_ref().unwrap_or(&name.name),
+                        TableRef::Subquery { .. } => {
+                            return Err(Error::Misuse("a subquery read as a WITH table"));
+                        }
+                    };
+                    levels.try_push(Level {
+                        input: Input::Derived(Box::try_new_in(derived, alloc.clone())?),
+                        alias: Some(alias.to_string_in(alloc.clone())?),
+                        using: Vec::new_in(alloc.clone()),
+                        hint: Indexes::Any,
+                        kind,
+                        matched: false,
+                        nulls: false,
+                    })?;
+                    continue;
+                }
+                (
+                    TableRef::Table {
+                        name,
+                        alias,
+                        indexed,
+                    },
+                    None,
+                ) => (name, alias, indexed),
+                (TableRef::Subquery { select, alias }, None) => {
+                    let derived = Derived::open(view, select, alias.as_ref(), &[], env, k)?;
                     let alias = match alias {
                         Some(a) => Some(a.to_string_in(alloc.clone())?),
                         None => None,
@@ -456,9 +488,12 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                 continue;
             };
             level.nulls = false;
+            let view = self.view;
             let found = match &mut level.input {
                 Input::Table(source) => source.seek_rowid(RowId::new(*n))?,
-                Input::Derived(d) => d.seek(self.view, subquery_at(from, k)?, env, *n)?,
+                Input::Derived(d) => {
+                    derived_query(from, k, env, |select, run| d.seek(view, select, run, *n))?
+                }
             };
             if !found {
                 return Ok(false);
@@ -609,11 +644,14 @@ impl<'v, P: Platform, A: Allocator + Clone> Level<'v, P, A> {
     }
 }
 
-/// The subquery at `level` of `from`.
-fn subquery_at<'s, 'a, A: Allocator>(
-    from: &'s FromClause<'a, A>,
+/// Runs `f` with the query of the subquery or `WITH` table at `level`
+/// of `from` (in `env`) and the environment it runs in.
+fn derived_query<A: Allocator + Clone, T>(
+    from: &FromClause<'_, A>,
     level: usize,
-) -> Result<&'s Select<'a, A>> {
+    env: Env<'_, A>,
+    f: impl FnOnce(&Select<'_, A>, Env<'_, A>) -> Result<T>,
+) -> Result<T> {
     let table = match level.checked_sub(1) {
         None => &from.first,
         Some(j) => {
@@ -625,8 +663,9 @@ fn subquery_at<'s, 'a, A: Allocator>(
         }
     };
     match table {
-        TableRef::Subquery { select, .. } => Ok(select),
-        TableRef::Table { .. } => Err(Error::Misuse("a table read as a subquery")),
+        TableRef::Subquery { select, .. } => f(select, env),
+        TableRef::Table { name, .. } => with_cte(&name.name, env, |cte, run| f(&cte.select, run))
+            .ok_or(Error::Misuse("a WITH table that is gone"))?,
     }
 }
 
@@ -817,7 +856,9 @@ fn step<'v, P: Platform, A: Allocator + Clone>(
     };
     let found = match &mut level.input {
         Input::Table(source) => source.find(env, alias, &mut keep)?,
-        Input::Derived(d) => d.find(view, subquery_at(shared.from, k)?, env, alias, &mut keep)?,
+        Input::Derived(d) => derived_query(shared.from, k, env, |select, run| {
+            d.find(view, select, run, env, alias, &mut keep)
+        })?,
     };
     if found {
         return Ok(true);

@@ -16,7 +16,8 @@
 //!   visits (or the one empty row of a query without `FROM`), read
 //!   through a table cursor;
 //! - `join`: the nested loops over the tables of a `FROM` with joins;
-//!   `derived`: a subquery in `FROM`, read as a table;
+//!   `derived`: a subquery in `FROM`, read as a table; `with`: the
+//!   `WITH` tables a query's names may read;
 //!   `rows`: one table or a join, as a query body reads them; `scope`:
 //!   how names resolve among the tables of a `FROM`;
 //! - `select`, `group`, `order`: queries; `compound`, `UNION [ALL]`,
@@ -85,6 +86,7 @@ pub(crate) mod sum;
 pub(crate) mod terms;
 pub(crate) mod transfer;
 pub(crate) mod upsert;
+pub(crate) mod with;
 
 use core::cell::Cell;
 
@@ -115,6 +117,8 @@ pub(crate) struct Env<'x, A: Allocator + Clone> {
     /// For the rows of a subquery: the context of the row it runs
     /// against, whose columns it may read.
     pub outer: Option<&'x dyn EvalContext<A>>,
+    /// The `WITH` tables the statement's names may read.
+    pub ctes: Option<&'x with::Ctes<'x, A>>,
     /// The time `'now'` means for this run; `None` where no clock is.
     pub now: Option<Now<'x>>,
     /// The connection's counts of its changes; `None` where none are

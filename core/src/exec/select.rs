@@ -28,6 +28,7 @@ use super::plan::{Access, Here, Indexes, choose};
 use super::rows::Rows;
 use super::scope::{One, Scope, find, star_level};
 use super::source::Source;
+use super::with::within;
 use super::{Env, calls, group, order, terms};
 use crate::table::SchemaVersion;
 use crate::table::TableInfo;
@@ -165,7 +166,13 @@ pub(crate) fn open_source<'s, 'v, P: Platform, A: Allocator + Clone>(
     slot: &'s mut Option<Rows<'v, P, A>>,
 ) -> Result<&'s mut Rows<'v, P, A>> {
     let joined = |f: &&FromClause<'_, A>| {
-        !f.joins.is_empty() || matches!(f.first, TableRef::Subquery { .. })
+        !f.joins.is_empty()
+            || match &f.first {
+                TableRef::Subquery { .. } => true,
+                TableRef::Table { name, .. } => {
+                    name.schema.is_none() && env.ctes.is_some_and(|c| c.find(&name.name).is_some())
+                }
+            }
     };
     if let Some(from) = body.from.as_ref().filter(joined) {
         return open_join(view, body, from, env, slot);
@@ -328,6 +335,16 @@ pub(crate) fn start<'v, P: Platform, A: Allocator + Clone>(
     env: Env<'_, A>,
     sources: &mut Sources<'v, P, A>,
 ) -> Result<Query<P::File, A>> {
+    within(select, env, |env| start_within(view, select, env, sources))
+}
+
+/// [`start`], the `WITH` tables of `select` in `env`.
+fn start_within<'v, P: Platform, A: Allocator + Clone>(
+    view: &'v View<'v, P, A>,
+    select: &Select<'_, A>,
+    env: Env<'_, A>,
+    sources: &mut Sources<'v, P, A>,
+) -> Result<Query<P::File, A>> {
     if !select.compound.is_empty() {
         return compound::start(view, select, env, sources);
     }
@@ -463,6 +480,23 @@ pub(crate) fn limits<A: Allocator + Clone>(
 /// `view`, whose members read from `sources`, into `out`; `false` when
 /// there is none.
 pub(crate) fn next<'v, P: Platform, A: Allocator + Clone>(
+    view: &'v View<'v, P, A>,
+    query: &mut Query<P::File, A>,
+    sources: &mut Sources<'v, P, A>,
+    select: Option<&Select<'_, A>>,
+    env: Env<'_, A>,
+    out: &mut Vec<Value<A>, A>,
+) -> Result<bool> {
+    match select {
+        Some(s) => within(s, env, |env| {
+            next_within(view, query, sources, select, env, out)
+        }),
+        None => next_within(view, query, sources, select, env, out),
+    }
+}
+
+/// [`next`], the `WITH` tables of `select` in `env`.
+fn next_within<'v, P: Platform, A: Allocator + Clone>(
     view: &'v View<'v, P, A>,
     query: &mut Query<P::File, A>,
     sources: &mut Sources<'v, P, A>,

@@ -30,6 +30,7 @@ use super::context::RowContext;
 use super::scope::Scope;
 use super::select::{self, Sources, body_of};
 use super::terms;
+use super::with::within;
 
 /// What runs the subqueries of a statement's expressions.
 pub(crate) trait Subqueries<A: Allocator + Clone> {
@@ -90,7 +91,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Runner<'v, P, A> {
             .first()
             .ok_or(Error::Misuse("a query without result columns"))?;
         let mut slot = None;
-        let found = (|| {
+        let found = within(select, env, |env| {
             let rows = select::open_source(self.view, body, env, &mut slot)?;
             let alias = select::alias_of(body);
             let table = rows.scope(alias.as_ref()).table(0).map(|_| ());
@@ -103,7 +104,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Runner<'v, P, A> {
                 }
                 _ => Err(Error::Sql("no tables specified")),
             })
-        })();
+        });
         select::give_back(slot, env);
         found
     }
@@ -151,7 +152,7 @@ impl<P: Platform, A: Allocator + Clone> Subqueries<A> for Runner<'_, P, A> {
     fn check(&self, select: &Select<'_, A>, shape: Shape, env: Env<'_, A>) -> Result<()> {
         let body = body_of(select)?;
         let mut slot = None;
-        let checked = (|| {
+        let checked = within(select, env, |env| {
             let rows = select::open_source(self.view, body, env, &mut slot)?;
             let alias = select::alias_of(body);
             let scope = rows.scope(alias.as_ref());
@@ -160,7 +161,7 @@ impl<P: Platform, A: Allocator + Clone> Subqueries<A> for Runner<'_, P, A> {
                 subqueries_exist(&term.expr, &scope, env)?;
             }
             Ok(())
-        })();
+        });
         select::give_back(slot, env);
         checked
     }

@@ -97,6 +97,9 @@ pub(crate) struct TableInfo<A: Allocator> {
     pub strict: bool,
     /// The schema it was read from, when known (see `cache`).
     pub version: Option<SchemaVersion>,
+    /// Whether `rowid`, `oid` and `_rowid_` name its rowid: false for the
+    /// rows of a subquery in `FROM`, which have none.
+    pub has_rowid: bool,
 }
 
 impl<A: Allocator + Clone> TableInfo<A> {
@@ -175,6 +178,7 @@ impl<A: Allocator + Clone> TableInfo<A> {
             check_sql,
             strict,
             version: None,
+            has_rowid: true,
         })
     }
 

@@ -130,6 +130,24 @@ impl Display for Pragma<'_> {
 
 impl<A: Allocator> Display for Select<'_, A> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        for (i, cte) in self.with.iter().enumerate() {
+            f.write_str(if i == 0 { "WITH " } else { ", " })?;
+            write!(f, "{}", cte.name.raw())?;
+            if !cte.columns.is_empty() {
+                f.write_str("(")?;
+                for (j, c) in cte.columns.iter().enumerate() {
+                    if j > 0 {
+                        f.write_str(", ")?;
+                    }
+                    f.write_str(c.raw())?;
+                }
+                f.write_str(")")?;
+            }
+            write!(f, " AS ({})", cte.select)?;
+            if i + 1 == self.with.len() {
+                f.write_str(" ")?;
+            }
+        }
         write!(f, "{}", self.core)?;
         for (op, core) in self.compound.iter() {
             let op = match op {

@@ -36,7 +36,7 @@ pub use schema::{
     TriggerTiming,
 };
 pub use stmt::{
-    Assignment, CompoundOp, Conflict, Delete, FromClause, Indexed, Insert, InsertSource, Join,
+    Assignment, CompoundOp, Conflict, Cte, Delete, FromClause, Indexed, Insert, InsertSource, Join,
     JoinConstraint, JoinKind, JoinOp, Limit, NullsOrder, OrderingTerm, Pragma, PragmaValue,
     ResultColumn, Select, SelectBody, SelectCore, Stmt, TableRef, TransactionMode, Update, Upsert,
     UpsertAction, UpsertTarget,

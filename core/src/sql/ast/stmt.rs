@@ -126,10 +126,12 @@ impl Conflict {
     }
 }
 
-/// A whole query: one or more cores joined by compound operators, then
-/// `ORDER BY` and `LIMIT`, which apply to the whole.
+/// A whole query: `WITH`, then one or more cores joined by compound
+/// operators, then `ORDER BY` and `LIMIT`, which apply to the whole.
 #[derive(Debug)]
 pub struct Select<'a, A: Allocator> {
+    /// `WITH` tables, in order (each sees those before it).
+    pub with: Vec<Cte<'a, A>, A>,
     /// The first core.
     pub core: SelectCore<'a, A>,
     /// `UNION ...`, `EXCEPT ...`: further cores, left to right.
@@ -138,6 +140,17 @@ pub struct Select<'a, A: Allocator> {
     pub order_by: Vec<OrderingTerm<'a, A>, A>,
     /// `LIMIT` and `OFFSET`.
     pub limit: Option<Limit<'a, A>>,
+}
+
+/// `name [(columns)] AS [[NOT] MATERIALIZED] (select)` in `WITH`.
+#[derive(Debug)]
+pub struct Cte<'a, A: Allocator> {
+    /// The table's name.
+    pub name: Ident<'a>,
+    /// Its columns' names, if given.
+    pub columns: Vec<Ident<'a>, A>,
+    /// Its rows.
+    pub select: Box<Select<'a, A>, A>,
 }
 
 /// How two query cores combine.

@@ -226,7 +226,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             return Err(self.syntax_error());
         };
         match keyword {
-            Keyword::Select | Keyword::Values => {
+            Keyword::Select | Keyword::Values | Keyword::With => {
                 let select = self.select()?;
                 Ok(Stmt::Select(self.boxed(select)?))
             }
@@ -251,7 +251,6 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             | Keyword::Savepoint
             | Keyword::Release => self.transaction(),
             Keyword::Pragma => self.pragma(),
-            Keyword::With => Err(self.unsupported("WITH clauses are not supported")),
             Keyword::Alter => self.alter(),
             Keyword::Analyze
             | Keyword::Attach

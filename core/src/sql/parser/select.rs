@@ -1,16 +1,16 @@
 //! Queries: `SELECT` and `VALUES` cores, compound operators, `FROM` with
 //! joins, `ORDER BY` and `LIMIT`.
 //!
-//! Refused with a clear error rather than misread: `WITH` (common table
-//! expressions), window definitions, table-valued functions and
-//! parenthesised join groups in `FROM`.
+//! Refused with a clear error rather than misread: `WITH RECURSIVE`,
+//! window definitions, table-valued functions and parenthesised join
+//! groups in `FROM`.
 
 use super::names::is_name;
 use super::{Parser, Result, cost};
 use crate::alloc::{Allocator, Vec};
 use crate::record::SortOrder;
 use crate::sql::ast::{
-    CompoundOp, Expr, FromClause, Indexed, Join, JoinConstraint, JoinKind, JoinOp, Limit,
+    CompoundOp, Cte, Expr, FromClause, Indexed, Join, JoinConstraint, JoinKind, JoinOp, Limit,
     NullsOrder, OrderingTerm, Quoted, ResultColumn, Select, SelectBody, SelectCore, TableRef,
 };
 use crate::sql::error::SqlErrorKind;
@@ -21,11 +21,53 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
     /// A whole query.
     pub(super) fn select(&mut self) -> Result<Select<'a, A>> {
         self.enter(cost::QUERY)?;
-        if self.peek.is(Keyword::With) {
-            return Err(self.unsupported("WITH clauses are not supported"));
-        }
+        let with = self.with_clause()?;
         let core = self.select_core()?;
-        self.select_rest(core)
+        let mut select = self.select_rest(core)?;
+        select.with = with;
+        Ok(select)
+    }
+
+    /// `WITH name [(columns)] AS (select), ...`, if next. `RECURSIVE` is
+    /// refused by name.
+    fn with_clause(&mut self) -> Result<Vec<Cte<'a, A>, A>> {
+        let mut ctes = self.vec();
+        if !self.eat(Keyword::With) {
+            return Ok(ctes);
+        }
+        if self.peek.is(Keyword::Recursive) {
+            return Err(self.unsupported("WITH RECURSIVE is not supported"));
+        }
+        loop {
+            let name = self.name()?;
+            let columns = if self.peek.kind == TokenKind::LeftParen {
+                self.name_list()?
+            } else {
+                self.vec()
+            };
+            self.require(Keyword::As)?;
+            if self.eat(Keyword::Not) {
+                self.require(Keyword::Materialized)?;
+            } else {
+                self.eat(Keyword::Materialized);
+            }
+            self.expect_kind(TokenKind::LeftParen)?;
+            let select = self.select()?;
+            self.expect_kind(TokenKind::RightParen)?;
+            let select = self.boxed(select)?;
+            ctes.try_push(Cte {
+                name,
+                columns,
+                select,
+            })?;
+            if !self.eat_kind(TokenKind::Comma) {
+                break;
+            }
+        }
+        if !(self.peek.is(Keyword::Select) || self.peek.is(Keyword::Values)) {
+            return Err(self.unsupported("WITH before INSERT, UPDATE or DELETE is not supported"));
+        }
+        Ok(ctes)
     }
 
     /// The compound operators, `ORDER BY` and `LIMIT` after a query's
@@ -61,6 +103,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         }
         self.leave(cost::QUERY);
         Ok(Select {
+            with: self.vec(),
             core,
             compound,
             order_by,

@@ -210,11 +210,11 @@ fn refused_constructs_and_limits_say_why() {
     use SqlErrorKind::*;
     check(&[
         (
-            "WITH x AS (SELECT 1) SELECT * FROM x",
+            "WITH RECURSIVE x AS (SELECT 1) SELECT * FROM x",
             Unsupported,
-            0,
-            4,
-            "WITH clauses are not supported",
+            5,
+            9,
+            "WITH RECURSIVE is not supported",
         ),
         (
             "SELECT ?0",
