@@ -16,6 +16,19 @@ use boundlite_benches::memory::{
     Stage, Step, StepOutcome, WorkItem, Workload, WorkloadSpec,
 };
 
+/// Taken by every test: SQLite's fixed heap (memsys5) is one for the
+/// process, so a heap search measures nothing while another test runs
+/// SQLite beside it.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Holds [`SERIAL`] for the rest of a test, whether another test failed
+/// while holding it or not.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// A run small enough for a debug build: 5 batches of 20 over 300 seeded
 /// rows.
 fn small(workload: Workload, dir: &Path) -> Options {
@@ -38,6 +51,7 @@ fn items(spec: &WorkloadSpec) -> Vec<(Phase, u64, WorkItem)> {
 
 #[test]
 fn the_same_seed_gives_the_same_stream() {
+    let _serial = serial();
     for workload in Workload::ALL {
         let spec = small(workload, Path::new(".")).spec;
         let first = items(&spec);
@@ -58,6 +72,7 @@ fn the_same_seed_gives_the_same_stream() {
 
 #[test]
 fn workload_mix_and_ids_are_as_documented() {
+    let _serial = serial();
     let spec = WorkloadSpec {
         iterations: 100,
         batch_size: 100,
@@ -115,6 +130,7 @@ fn both_engines_agree(options: &Options) -> usize {
 
 #[test]
 fn every_workload_ends_with_the_same_table_on_both_engines() {
+    let _serial = serial();
     for workload in Workload::ALL {
         let dir = tempfile::tempdir().expect("dir");
         let rows = both_engines_agree(&small(workload, dir.path()));
@@ -129,6 +145,7 @@ fn every_workload_ends_with_the_same_table_on_both_engines() {
 
 #[test]
 fn every_workload_ends_with_the_same_table_in_an_arena() {
+    let _serial = serial();
     for workload in Workload::ALL {
         let dir = tempfile::tempdir().expect("dir");
         let mut options = small(workload, dir.path());
@@ -145,6 +162,7 @@ fn every_workload_ends_with_the_same_table_in_an_arena() {
 
 #[test]
 fn interleaved_connections_and_a_checkpoint_keep_the_engines_equal() {
+    let _serial = serial();
     let dir = tempfile::tempdir().expect("dir");
     let mut options = small(Workload::Mixed, dir.path());
     options.connections = 3;
@@ -164,6 +182,7 @@ fn interleaved_connections_and_a_checkpoint_keep_the_engines_equal() {
 
 #[test]
 fn mvcc_mode_is_refused_with_a_clear_error() {
+    let _serial = serial();
     let mut options = small(Workload::Mixed, Path::new("."));
     options.mode = Mode::Mvcc;
     let error = memory::run(&options, None).expect_err("mvcc");
@@ -176,6 +195,7 @@ fn mvcc_mode_is_refused_with_a_clear_error() {
 
 #[test]
 fn a_too_small_arena_reports_out_of_memory() {
+    let _serial = serial();
     let dir = tempfile::tempdir().expect("dir");
     let mut options = small(Workload::InsertHeavy, dir.path());
     options.engines = Engines::Boundlite;
@@ -215,6 +235,7 @@ fn a_too_small_arena_reports_out_of_memory() {
 
 #[test]
 fn the_binary_exits_non_zero_with_a_message() {
+    let _serial = serial();
     let binary = env!("CARGO_BIN_EXE_memory-benchmark");
     let output = Command::new(binary)
         .args([
@@ -249,6 +270,7 @@ fn the_binary_exits_non_zero_with_a_message() {
 
 #[test]
 fn the_binary_prints_json_and_csv() {
+    let _serial = serial();
     let binary = env!("CARGO_BIN_EXE_memory-benchmark");
     let run = |format: &str| {
         let output = Command::new(binary)
@@ -290,6 +312,7 @@ fn the_binary_prints_json_and_csv() {
 
 #[test]
 fn sqlite_runs_inside_a_memsys5_heap() {
+    let _serial = serial();
     let dir = tempfile::tempdir().expect("dir");
     let options = small(Workload::InsertHeavy, dir.path());
     let path = dir.path().join("heap.db");
@@ -304,6 +327,7 @@ fn sqlite_runs_inside_a_memsys5_heap() {
 
 #[test]
 fn the_min_heap_search_is_tight() {
+    let _serial = serial();
     let dir = tempfile::tempdir().expect("dir");
     let mut options = Options::new(Workload::InsertHeavy, 3, 10);
     options.cache_size = 16;
@@ -331,6 +355,7 @@ fn small_bulk(dir: &Path) -> Options {
 
 #[test]
 fn the_bulk_workload_gives_both_engines_the_same_answers() {
+    let _serial = serial();
     let dir = tempfile::tempdir().expect("dir");
     let options = small_bulk(dir.path());
     assert_eq!(Options::new(Workload::Bulk, 0, 1).spec.seed_rows, 200_000);
@@ -392,6 +417,7 @@ fn the_bulk_workload_gives_both_engines_the_same_answers() {
 
 #[test]
 fn a_bulk_step_that_fails_is_reported_and_the_run_goes_on() {
+    let _serial = serial();
     let dir = tempfile::tempdir().expect("dir");
     let mut options = small_bulk(dir.path());
     // Fewer rows than `small_bulk`: the two searches below run the
@@ -449,6 +475,7 @@ fn a_bulk_step_that_fails_is_reported_and_the_run_goes_on() {
 
 #[test]
 fn the_binary_runs_the_bulk_workload() {
+    let _serial = serial();
     let binary = env!("CARGO_BIN_EXE_memory-benchmark");
     let output = Command::new(binary)
         .args(["--workload", "bulk", "--seed-rows", "200"])

@@ -108,9 +108,10 @@ fn targets<P: Platform, A: Allocator + Clone>(
         env.scratch.rowids(env.alloc),
     );
     let mut source = Source::table(view, table, access);
+    let exact = source.exact();
     let keep = |ctx: &RowContext<'_, '_, A>| match where_clause {
-        Some(clause) => Ok(evaluate_condition(clause, ctx)? == Some(true)),
-        None => Ok(true),
+        Some(clause) if !exact => Ok(evaluate_condition(clause, ctx)? == Some(true)),
+        _ => Ok(true),
     };
     while source.find(env, alias, keep)? {
         rowids.push(source.rowid()?)?;

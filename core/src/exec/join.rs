@@ -675,9 +675,10 @@ fn rank(plan: Plan) -> u8 {
         Plan::Empty => 0,
         Plan::RowidEq(_) => 1,
         Plan::IndexEq { .. } => 2,
-        Plan::RowidRange { .. } => 3,
-        Plan::IndexRange { .. } => 4,
-        Plan::Scan => 5,
+        Plan::RowidIn => 3,
+        Plan::RowidRange { .. } => 4,
+        Plan::IndexRange { .. } => 5,
+        Plan::Scan => 6,
     }
 }
 

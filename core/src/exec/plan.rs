@@ -34,7 +34,7 @@
 
 use core::fmt;
 
-use crate::alloc::Allocator;
+use crate::alloc::{Allocator, Vec};
 use crate::record::ValueRef;
 use crate::schema::ColumnSource;
 use crate::sql::eval::affinity::{
@@ -60,6 +60,9 @@ pub(crate) enum Plan {
     Scan,
     /// The row with this rowid, if any.
     RowidEq(RowId),
+    /// The rows whose rowids are held beside the plan (see [`Access`]),
+    /// in ascending order: `rowid IN (list)`.
+    RowidIn,
     /// The rows whose rowid lies between the bounds.
     RowidRange {
         /// The lower end, if any.
@@ -98,6 +101,8 @@ pub(crate) struct Access<A: Allocator> {
     /// For [`Plan::IndexRange`], the upper bound, with the column's
     /// affinity given.
     pub high: Option<Value<A>>,
+    /// For [`Plan::RowidIn`], the rowids, ascending, each once.
+    pub rowids: Option<Vec<RowId, A>>,
     /// Whether the plan visits exactly the rows the clause keeps, so the
     /// clause need not be evaluated on them: every term is a rowid
     /// comparison with an integer bound, all folded into the plan.
@@ -111,6 +116,7 @@ impl<A: Allocator> Access<A> {
             plan: Plan::Scan,
             key: None,
             high: None,
+            rowids: None,
             exact: false,
         }
     }
@@ -134,7 +140,9 @@ impl<A: Allocator> fmt::Display for Describe<'_, A> {
         let name = &*self.table.name;
         match self.plan {
             Plan::Scan | Plan::Empty => write!(f, "SCAN {name}"),
-            Plan::RowidEq(_) => write!(f, "SEARCH {name} USING INTEGER PRIMARY KEY (rowid=?)"),
+            Plan::RowidEq(_) | Plan::RowidIn => {
+                write!(f, "SEARCH {name} USING INTEGER PRIMARY KEY (rowid=?)")
+            }
             Plan::IndexEq { index } => {
                 let (index, column) = self.index_names(index);
                 write!(f, "SEARCH {name} USING INDEX {index} ({column}=?)")
@@ -304,8 +312,9 @@ pub(crate) fn choose<A: Allocator + Clone>(
     let mut key = None;
     let mut high = None;
     let mut folded = where_clause.is_none();
+    let mut rowids = None;
     if let Some(clause) = where_clause {
-        folded = narrow(clause, here, Some(ctx), &mut plan)?;
+        folded = narrow(clause, here, Some(ctx), &mut plan, &mut rowids)?;
         if matches!(plan, Plan::Scan | Plan::RowidRange { .. }) {
             if let Some((index, bound)) = index_term(clause, here, indexes, Some(ctx)) {
                 match seek_key(bound, table, index, ctx)? {
@@ -342,11 +351,16 @@ pub(crate) fn choose<A: Allocator + Clone>(
             }
         }
     }
-    let exact = folded && matches!(plan, Plan::RowidEq(_) | Plan::RowidRange { .. });
+    let exact = folded
+        && matches!(
+            plan,
+            Plan::RowidEq(_) | Plan::RowidRange { .. } | Plan::RowidIn
+        );
     Ok(Access {
         plan,
         key,
         high,
+        rowids,
         exact,
     })
 }
@@ -384,7 +398,7 @@ pub(crate) fn shape<A: Allocator + Clone>(
 ) -> Result<Plan> {
     let mut plan = Plan::Scan;
     if let Some(clause) = where_clause {
-        narrow(clause, here, None, &mut plan)?;
+        narrow(clause, here, None, &mut plan, &mut None)?;
         if matches!(plan, Plan::Scan | Plan::RowidRange { .. }) {
             if let Some((index, _)) = index_term(clause, here, indexes, None) {
                 plan = Plan::IndexEq { index };
@@ -656,6 +670,7 @@ fn narrow<A: Allocator + Clone>(
     here: Here<'_, '_, A>,
     ctx: Option<&RowContext<'_, '_, A>>,
     plan: &mut Plan,
+    rowids: &mut Option<Vec<RowId, A>>,
 ) -> Result<bool> {
     let is_rowid = |e: &Expr<'_, A>| {
         e.as_column()
@@ -664,9 +679,25 @@ fn narrow<A: Allocator + Clone>(
     let is_constant = |e: &Expr<'_, A>| here.fixed(e);
     match expr {
         Expr::Binary(b) if b.op == BinaryOp::And => {
-            let lhs = narrow(&b.lhs, here, ctx, plan)?;
-            let rhs = narrow(&b.rhs, here, ctx, plan)?;
+            let lhs = narrow(&b.lhs, here, ctx, plan, rowids)?;
+            let rhs = narrow(&b.rhs, here, ctx, plan, rowids)?;
             Ok(lhs && rhs)
+        }
+        Expr::InList(l)
+            if !l.negated
+                && *plan == Plan::Scan
+                && is_rowid(&l.expr)
+                && l.list.iter().all(is_constant) =>
+        {
+            *plan = Plan::RowidIn;
+            if let Some(ctx) = ctx {
+                let found = rowids_of(&l.list, ctx)?;
+                if found.is_empty() {
+                    *plan = Plan::Empty;
+                }
+                *rowids = Some(found);
+            }
+            Ok(true)
         }
         Expr::Binary(b) => {
             let op = match b.op {
@@ -702,6 +733,25 @@ fn narrow<A: Allocator + Clone>(
         }
         _ => Ok(false),
     }
+}
+
+/// The rowids `rowid IN (list)` can match, ascending, each once: the
+/// integers the list's values are under the rowid's (numeric) affinity;
+/// a NULL, text or fractional value matches none.
+fn rowids_of<A: Allocator + Clone>(
+    list: &[Expr<'_, A>],
+    ctx: &RowContext<'_, '_, A>,
+) -> Result<Vec<RowId, A>> {
+    let mut rowids = Vec::try_with_capacity_in(list.len(), ctx.allocator())?;
+    for item in list {
+        let value = evaluate(item, ctx)?;
+        if let ValueRef::Integer(n) = numeric_affinity(value.as_ref(), false) {
+            rowids.try_push(RowId::new(n))?;
+        }
+    }
+    rowids.sort_unstable();
+    rowids.dedup();
+    Ok(rowids)
 }
 
 /// `a op b` as `b op' a`.
@@ -742,6 +792,7 @@ fn apply<A: Allocator + Clone>(
     let known = ctx.is_some();
     *plan = match (*plan, op) {
         (Plan::Empty, _) => Plan::Empty,
+        (Plan::RowidIn, _) => return Ok(false),
         (Plan::IndexEq { .. } | Plan::IndexRange { .. }, _) => return Ok(false),
         (Plan::RowidEq(m), op) if known && !holds(m, op, n) => Plan::Empty,
         (Plan::RowidEq(m), _) => Plan::RowidEq(m),

@@ -59,6 +59,9 @@ pub(crate) struct Source<'v, P: Platform, A: Allocator + Clone> {
     table: Option<(TableInfo<A>, Cursor<'v, P, A>)>,
     /// For [`Plan::IndexEq`] and [`Plan::IndexRange`], the index walked.
     index: Option<IndexSeek<'v, P, A>>,
+    /// For [`Plan::RowidIn`], the rowids sought, ascending, and the next.
+    rowids: Vec<RowId, A>,
+    next_rowid: usize,
     plan: Plan,
     /// Whether the plan visits exactly the rows `WHERE` keeps
     /// ([`Access::exact`]).
@@ -82,7 +85,9 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
     /// row, its names not yet checked.
     fn over(table: Option<(TableInfo<A>, Cursor<'v, P, A>)>, alloc: A) -> Self {
         Source {
-            merged: Vec::new_in(alloc),
+            merged: Vec::new_in(alloc.clone()),
+            rowids: Vec::new_in(alloc),
+            next_rowid: 0,
             table,
             index: None,
             plan: Plan::Scan,
@@ -140,8 +145,14 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
             mut plan,
             key,
             high,
+            rowids,
             exact,
         } = access;
+        self.next_rowid = 0;
+        match rowids {
+            Some(rowids) => self.rowids = rowids,
+            None => self.rowids.clear(),
+        }
         let ends = match plan {
             Plan::IndexEq { index } => key.map(|key| (index, Some((key, true)), None, true)),
             Plan::IndexRange {
@@ -210,6 +221,15 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
             Some((_, cursor)) if self.index.is_some() => match self.index.as_mut() {
                 Some(seek) => seek.advance(cursor, first)?,
                 None => false,
+            },
+            Some((_, cursor)) if self.plan == Plan::RowidIn => loop {
+                let Some(&rowid) = self.rowids.get(self.next_rowid) else {
+                    break false;
+                };
+                self.next_rowid += 1;
+                if cursor.seek(rowid, SeekMode::Eq)? {
+                    break true;
+                }
             },
             Some((_, cursor)) => {
                 walk_table(self.plan, cursor, first)?
@@ -392,7 +412,7 @@ fn walk_table<P: Platform, A: Allocator + Clone>(
     first: bool,
 ) -> Result<bool> {
     match (plan, first) {
-        (Plan::Empty | Plan::IndexEq { .. } | Plan::IndexRange { .. }, _)
+        (Plan::Empty | Plan::RowidIn | Plan::IndexEq { .. } | Plan::IndexRange { .. }, _)
         | (Plan::RowidEq(_), false) => Ok(false),
         (Plan::RowidEq(n), true) => cursor.seek(n, SeekMode::Eq),
         (Plan::Scan | Plan::RowidRange { low: None, .. }, true) => cursor.first(),
