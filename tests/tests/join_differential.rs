@@ -105,7 +105,14 @@ fn condition(rng: &mut Rng, scope: &[(String, usize)]) -> String {
     let (b, tb) = &scope[rng.below(scope.len() as u64) as usize];
     let left = column(rng, a, *ta);
     let right = column(rng, b, *tb);
-    match rng.below(10) {
+    match rng.below(12) {
+        10 => format!(
+            "{left} IN ({}, {}, {})",
+            pick(rng, &VALUES),
+            pick(rng, &VALUES),
+            pick(rng, &VALUES)
+        ),
+        11 => format!("{left} IN ({}, {left})", pick(rng, &VALUES)),
         0..=3 => format!("{left} = {right}"),
         4 => format!("{left} < {right}"),
         5 => format!("{left} IS NULL"),

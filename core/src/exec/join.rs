@@ -675,7 +675,7 @@ fn rank(plan: Plan) -> u8 {
         Plan::Empty => 0,
         Plan::RowidEq(_) => 1,
         Plan::IndexEq { .. } => 2,
-        Plan::RowidIn => 3,
+        Plan::RowidIn | Plan::IndexIn { .. } => 3,
         Plan::RowidRange { .. } => 4,
         Plan::IndexRange { .. } => 5,
         Plan::Scan => 6,

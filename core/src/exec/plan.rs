@@ -35,7 +35,7 @@
 use core::fmt;
 
 use crate::alloc::{Allocator, Vec};
-use crate::record::ValueRef;
+use crate::record::{SortOrder, ValueRef, compare_values};
 use crate::schema::ColumnSource;
 use crate::sql::eval::affinity::{
     apply_comparison_affinity, comparison_affinity, numeric_affinity,
@@ -78,6 +78,13 @@ pub(crate) enum Plan {
         /// The position of the index in the table's list.
         index: usize,
     },
+    /// The rows whose entry in the table's index number `index` starts
+    /// with one of the keys held beside the plan (see [`Access`]):
+    /// `column IN (list)`.
+    IndexIn {
+        /// The position of the index in the table's list.
+        index: usize,
+    },
     /// The rows whose entry in the table's index number `index` has a
     /// first column between the bounds held beside the plan (see
     /// [`Access`]); each end, if any, says whether it is included.
@@ -103,6 +110,9 @@ pub(crate) struct Access<A: Allocator> {
     pub high: Option<Value<A>>,
     /// For [`Plan::RowidIn`], the rowids, ascending, each once.
     pub rowids: Option<Vec<RowId, A>>,
+    /// For [`Plan::IndexIn`], the keys, in the index's order, each once,
+    /// with the column's affinity given.
+    pub keys: Option<Vec<Value<A>, A>>,
     /// Whether the plan visits exactly the rows the clause keeps, so the
     /// clause need not be evaluated on them: every term is a rowid
     /// comparison with an integer bound, all folded into the plan.
@@ -117,6 +127,7 @@ impl<A: Allocator> Access<A> {
             key: None,
             high: None,
             rowids: None,
+            keys: None,
             exact: false,
         }
     }
@@ -143,7 +154,7 @@ impl<A: Allocator> fmt::Display for Describe<'_, A> {
             Plan::RowidEq(_) | Plan::RowidIn => {
                 write!(f, "SEARCH {name} USING INTEGER PRIMARY KEY (rowid=?)")
             }
-            Plan::IndexEq { index } => {
+            Plan::IndexEq { index } | Plan::IndexIn { index } => {
                 let (index, column) = self.index_names(index);
                 write!(f, "SEARCH {name} USING INDEX {index} ({column}=?)")
             }
@@ -313,6 +324,8 @@ pub(crate) fn choose<A: Allocator + Clone>(
     let mut high = None;
     let mut folded = where_clause.is_none();
     let mut rowids = None;
+    let mut keys = None;
+    let mut in_exact = false;
     if let Some(clause) = where_clause {
         folded = narrow(clause, here, Some(ctx), &mut plan, &mut rowids)?;
         if matches!(plan, Plan::Scan | Plan::RowidRange { .. }) {
@@ -324,6 +337,18 @@ pub(crate) fn choose<A: Allocator + Clone>(
                     }
                     None => plan = Plan::Empty,
                 }
+            }
+        }
+        if plan == Plan::Scan {
+            if let Some((index, list)) = index_in_term(clause, here, indexes) {
+                let found = in_keys(list, table, index, ctx)?;
+                plan = match found.is_empty() {
+                    true => Plan::Empty,
+                    false => Plan::IndexIn { index },
+                };
+                // The list alone: each row the seeks find passes it.
+                in_exact = matches!(clause, Expr::InList(_));
+                keys = Some(found);
             }
         }
         if plan == Plan::Scan {
@@ -351,16 +376,18 @@ pub(crate) fn choose<A: Allocator + Clone>(
             }
         }
     }
-    let exact = folded
-        && matches!(
-            plan,
-            Plan::RowidEq(_) | Plan::RowidRange { .. } | Plan::RowidIn
-        );
+    let exact = in_exact
+        || folded
+            && matches!(
+                plan,
+                Plan::RowidEq(_) | Plan::RowidRange { .. } | Plan::RowidIn
+            );
     Ok(Access {
         plan,
         key,
         high,
         rowids,
+        keys,
         exact,
     })
 }
@@ -402,6 +429,11 @@ pub(crate) fn shape<A: Allocator + Clone>(
         if matches!(plan, Plan::Scan | Plan::RowidRange { .. }) {
             if let Some((index, _)) = index_term(clause, here, indexes, None) {
                 plan = Plan::IndexEq { index };
+            }
+        }
+        if plan == Plan::Scan {
+            if let Some((index, _)) = index_in_term(clause, here, indexes) {
+                plan = Plan::IndexIn { index };
             }
         }
         if plan == Plan::Scan {
@@ -735,9 +767,71 @@ fn narrow<A: Allocator + Clone>(
     }
 }
 
+/// The first `AND` term of `expr` that is `column IN (list)` (not
+/// negated, every item a literal or parameter) on the first column of an
+/// index whose collation there is the column's: the index and the list.
+fn index_in_term<'e, 'a, A: Allocator + Clone>(
+    expr: &'e Expr<'a, A>,
+    here: Here<'_, '_, A>,
+    indexes: Indexes,
+) -> Option<(usize, &'e [Expr<'a, A>])> {
+    match expr {
+        Expr::Binary(b) if b.op == BinaryOp::And => {
+            index_in_term(&b.lhs, here, indexes).or_else(|| index_in_term(&b.rhs, here, indexes))
+        }
+        Expr::InList(l) if !l.negated && l.list.iter().all(is_plain_bound) => {
+            let ColumnPos::Column(i) = here.pos(l.expr.as_column()?)? else {
+                return None;
+            };
+            let n = seekable_index(here.table, i, indexes)?;
+            Some((n, &l.list))
+        }
+        _ => None,
+    }
+}
+
+/// The keys `column IN (list)` seeks in the table's index number
+/// `index`: each item with the column's affinity given, NULLs left out,
+/// sorted as the index's first column sorts, each once.
+fn in_keys<A: Allocator + Clone>(
+    list: &[Expr<'_, A>],
+    table: &TableInfo<A>,
+    index: usize,
+    ctx: &RowContext<'_, '_, A>,
+) -> Result<Vec<Value<A>, A>> {
+    let mut keys = Vec::try_with_capacity_in(list.len(), ctx.allocator())?;
+    for item in list {
+        if let Some(key) = seek_key(item, table, index, ctx)? {
+            keys.try_push(key)?;
+        }
+    }
+    let column = table
+        .indexes
+        .get(index)
+        .and_then(|i| i.keys.first().copied())
+        .unwrap_or_default();
+    let order = |a: &Value<A>, b: &Value<A>| {
+        let ordering = compare_values(&a.as_ref(), &b.as_ref(), column.collation);
+        match column.order {
+            SortOrder::Asc => ordering,
+            SortOrder::Desc => ordering.reverse(),
+        }
+    };
+    keys.sort_unstable_by(order);
+    // Equal keys are next to each other once sorted: keep the first.
+    let mut kept: Vec<Value<A>, A> = Vec::try_with_capacity_in(keys.len(), ctx.allocator())?;
+    for key in keys {
+        if kept.last().is_none_or(|last| !order(last, &key).is_eq()) {
+            kept.try_push(key)?;
+        }
+    }
+    Ok(kept)
+}
+
 /// The rowids `rowid IN (list)` can match, ascending, each once: the
-/// integers the list's values are under the rowid's (numeric) affinity;
-/// a NULL, text or fractional value matches none.
+/// integers the list's values are under the rowid's (numeric) affinity
+/// (a whole real the integer it equals); a NULL, text or fractional
+/// value matches none.
 fn rowids_of<A: Allocator + Clone>(
     list: &[Expr<'_, A>],
     ctx: &RowContext<'_, '_, A>,
@@ -745,9 +839,15 @@ fn rowids_of<A: Allocator + Clone>(
     let mut rowids = Vec::try_with_capacity_in(list.len(), ctx.allocator())?;
     for item in list {
         let value = evaluate(item, ctx)?;
-        if let ValueRef::Integer(n) = numeric_affinity(value.as_ref(), false) {
-            rowids.try_push(RowId::new(n))?;
-        }
+        let n = match numeric_affinity(value.as_ref(), false) {
+            ValueRef::Integer(n) => n,
+            // A whole real equals the integer rowid of its value.
+            ValueRef::Real(r) if (-9.2e18..9.2e18).contains(&r) && (r as i64) as f64 == r => {
+                r as i64
+            }
+            _ => continue,
+        };
+        rowids.try_push(RowId::new(n))?;
     }
     rowids.sort_unstable();
     rowids.dedup();
@@ -793,7 +893,9 @@ fn apply<A: Allocator + Clone>(
     *plan = match (*plan, op) {
         (Plan::Empty, _) => Plan::Empty,
         (Plan::RowidIn, _) => return Ok(false),
-        (Plan::IndexEq { .. } | Plan::IndexRange { .. }, _) => return Ok(false),
+        (Plan::IndexEq { .. } | Plan::IndexIn { .. } | Plan::IndexRange { .. }, _) => {
+            return Ok(false);
+        }
         (Plan::RowidEq(m), op) if known && !holds(m, op, n) => Plan::Empty,
         (Plan::RowidEq(m), _) => Plan::RowidEq(m),
         (Plan::RowidRange { low, high }, Op::Eq) if known && !within(n, low, high) => Plan::Empty,

@@ -62,6 +62,10 @@ pub(crate) struct Source<'v, P: Platform, A: Allocator + Clone> {
     /// For [`Plan::RowidIn`], the rowids sought, ascending, and the next.
     rowids: Vec<RowId, A>,
     next_rowid: usize,
+    /// For [`Plan::IndexIn`], the keys sought after the first, in index
+    /// order (each taken when its turn comes), and the next.
+    keys: Vec<Value<A>, A>,
+    next_key: usize,
     plan: Plan,
     /// Whether the plan visits exactly the rows `WHERE` keeps
     /// ([`Access::exact`]).
@@ -86,8 +90,10 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
     fn over(table: Option<(TableInfo<A>, Cursor<'v, P, A>)>, alloc: A) -> Self {
         Source {
             merged: Vec::new_in(alloc.clone()),
-            rowids: Vec::new_in(alloc),
+            rowids: Vec::new_in(alloc.clone()),
             next_rowid: 0,
+            keys: Vec::new_in(alloc),
+            next_key: 0,
             table,
             index: None,
             plan: Plan::Scan,
@@ -146,6 +152,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
             key,
             high,
             rowids,
+            keys,
             exact,
         } = access;
         self.next_rowid = 0;
@@ -153,8 +160,19 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
             Some(rowids) => self.rowids = rowids,
             None => self.rowids.clear(),
         }
+        match keys {
+            Some(keys) => self.keys = keys,
+            None => self.keys.clear(),
+        }
+        // The first key starts the walk; the others follow it.
+        let first_key = self
+            .keys
+            .first_mut()
+            .map(|k| core::mem::replace(k, Value::Null));
+        self.next_key = 1;
         let ends = match plan {
             Plan::IndexEq { index } => key.map(|key| (index, Some((key, true)), None, true)),
+            Plan::IndexIn { index } => first_key.map(|key| (index, Some((key, true)), None, true)),
             Plan::IndexRange {
                 index,
                 low,
@@ -183,7 +201,11 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
                 column,
             })
         });
-        if matches!(plan, Plan::IndexEq { .. } | Plan::IndexRange { .. }) && self.index.is_none() {
+        let indexed = matches!(
+            plan,
+            Plan::IndexEq { .. } | Plan::IndexIn { .. } | Plan::IndexRange { .. }
+        );
+        if indexed && self.index.is_none() {
             // No key or no such index: fall back to visiting every row.
             plan = Plan::Scan;
         }
@@ -219,7 +241,19 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
         let on = match &mut self.table {
             None => first,
             Some((_, cursor)) if self.index.is_some() => match self.index.as_mut() {
-                Some(seek) => seek.advance(cursor, first)?,
+                Some(seek) => {
+                    let mut on = seek.advance(cursor, first)?;
+                    // `IN`: the next key's entries when this key's end.
+                    while !on && matches!(self.plan, Plan::IndexIn { .. }) {
+                        let Some(key) = self.keys.get_mut(self.next_key) else {
+                            break;
+                        };
+                        self.next_key += 1;
+                        seek.start = Some((core::mem::replace(key, Value::Null), true));
+                        on = seek.advance(cursor, true)?;
+                    }
+                    on
+                }
                 None => false,
             },
             Some((_, cursor)) if self.plan == Plan::RowidIn => loop {
@@ -412,7 +446,14 @@ fn walk_table<P: Platform, A: Allocator + Clone>(
     first: bool,
 ) -> Result<bool> {
     match (plan, first) {
-        (Plan::Empty | Plan::RowidIn | Plan::IndexEq { .. } | Plan::IndexRange { .. }, _)
+        (
+            Plan::Empty
+            | Plan::RowidIn
+            | Plan::IndexEq { .. }
+            | Plan::IndexIn { .. }
+            | Plan::IndexRange { .. },
+            _,
+        )
         | (Plan::RowidEq(_), false) => Ok(false),
         (Plan::RowidEq(n), true) => cursor.seek(n, SeekMode::Eq),
         (Plan::Scan | Plan::RowidRange { low: None, .. }, true) => cursor.first(),
