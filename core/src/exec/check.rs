@@ -164,10 +164,13 @@ fn nest<A: Allocator + Clone>(
     let Some(table) = scope.table(level) else {
         return f(&env.context());
     };
-    let ctx = env
+    // No row is current: a column reads NULL, as a plan chosen while
+    // names are checked (a correlated bound) may read one.
+    let mut ctx = env
         .context()
         .with_table(table, scope.alias(level))
         .at_level(level, &[]);
+    ctx.on_nulls();
     if level + 1 >= scope.levels() {
         return f(&ctx);
     }

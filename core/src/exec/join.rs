@@ -406,6 +406,19 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
     /// Moves to the next joined row that passes the `ON` clauses and
     /// `WHERE` of `body`; `false` when there is none.
     pub fn advance(&mut self, env: Env<'_, A>, body: &SelectBody<'_, A>) -> Result<bool> {
+        self.find(env, body, &mut |_| Ok(true))
+    }
+
+    /// Moves to the next joined row that passes the `ON` clauses and
+    /// `WHERE` of `body` and for which `keep`, given a context on it, is
+    /// true; `false` when there is none. `keep` sees each row where the
+    /// loops found it, so no row is read twice.
+    pub fn find(
+        &mut self,
+        env: Env<'_, A>,
+        body: &SelectBody<'_, A>,
+        keep: &mut dyn FnMut(&RowContext<'_, '_, A>) -> Result<bool>,
+    ) -> Result<bool> {
         if self.done {
             return Ok(false);
         }
@@ -425,7 +438,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                 first.restart(self.view, &shared, 0, env)?;
             }
         }
-        let found = step(self.view, &shared, &mut self.levels, 0, env, resume)?;
+        let found = step(self.view, &shared, &mut self.levels, 0, env, resume, keep)?;
         if !found {
             self.done = true;
         }
@@ -821,6 +834,7 @@ fn step<'v, P: Platform, A: Allocator + Clone>(
     k: usize,
     env: Env<'_, A>,
     resume: bool,
+    visit: &mut dyn FnMut(&RowContext<'_, '_, A>) -> Result<bool>,
 ) -> Result<bool> {
     let Some((level, deeper)) = levels.split_first_mut() else {
         return Ok(true);
@@ -832,7 +846,7 @@ fn step<'v, P: Platform, A: Allocator + Clone>(
                     outer: Some(ctx),
                     ..env
                 };
-                step(view, shared, deeper, k + 1, inner, true)
+                step(view, shared, deeper, k + 1, inner, true, visit)
             })?;
             if found {
                 return Ok(true);
@@ -853,7 +867,7 @@ fn step<'v, P: Platform, A: Allocator + Clone>(
         if !holds(shared, k, Side::Filter, &[], ctx)? {
             return Ok(false);
         }
-        descend(view, shared, deeper, k, env, ctx)
+        descend(view, shared, deeper, k, env, ctx, visit)
     };
     let found = match &mut level.input {
         Input::Table(source) => source.find(env, alias, &mut keep)?,
@@ -868,15 +882,15 @@ fn step<'v, P: Platform, A: Allocator + Clone>(
         level.nulls = true;
         return level.with_nulls(env, k, &mut |ctx| {
             Ok(holds(shared, k, Side::Filter, &[], ctx)?
-                && descend(view, shared, deeper, k, env, ctx)?)
+                && descend(view, shared, deeper, k, env, ctx, visit)?)
         });
     }
     Ok(false)
 }
 
 /// Starts the levels `deeper` under the row of level `k` (`ctx`) and
-/// moves them to their first joined row; `true` at once when there are
-/// none.
+/// moves them to their first joined row that `visit` keeps; when there
+/// are none, the row of `ctx` is whole and `visit` decides.
 fn descend<'v, P: Platform, A: Allocator + Clone>(
     view: &'v View<'v, P, A>,
     shared: &Shared<'_, '_, A>,
@@ -884,16 +898,17 @@ fn descend<'v, P: Platform, A: Allocator + Clone>(
     k: usize,
     env: Env<'_, A>,
     ctx: &RowContext<'_, '_, A>,
+    visit: &mut dyn FnMut(&RowContext<'_, '_, A>) -> Result<bool>,
 ) -> Result<bool> {
     let Some(next) = deeper.first_mut() else {
-        return Ok(true);
+        return visit(ctx);
     };
     let inner = Env {
         outer: Some(ctx),
         ..env
     };
     next.restart(view, shared, k + 1, inner)?;
-    step(view, shared, deeper, k + 1, inner, false)
+    step(view, shared, deeper, k + 1, inner, false, visit)
 }
 
 /// Runs `f` with a context on the current rows of `levels` (the first at

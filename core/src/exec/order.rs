@@ -70,31 +70,29 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     let mut out = Vec::new_in(alloc.clone());
     let mut seq: i64 = 0;
     let exact = source.exact();
-    while source.advance(env, body)? {
-        let row = source.with_row(env, alias, |ctx| {
-            if !exact && !matches(body, ctx)? {
-                return Ok(None);
-            }
-            output(body, ctx, &mut out)?;
-            if !ordered.is_started() {
-                ordered.start(terms, &collations, &outputs)?;
-            }
-            let width = terms.len() + 1 + out.len();
-            let mut row = Vec::try_with_capacity_in(width, alloc.clone())?;
-            for key in keys.iter() {
-                row.try_push(sort_key(key, body, alias, ctx, &out)?)?;
-            }
-            row.try_push(Value::Integer(seq))?;
-            for value in out.drain(..) {
-                row.try_push(value)?;
-            }
-            Ok(Some(row))
-        })?;
-        if let Some(row) = row {
-            ordered.push(row)?;
-            seq += 1;
+    // Every row is taken where the scan finds it: `find` goes on to the
+    // end, each row refused once pushed.
+    source.find(env, alias, body, |ctx| {
+        if !exact && !matches(body, ctx)? {
+            return Ok(false);
         }
-    }
+        output(body, ctx, &mut out)?;
+        if !ordered.is_started() {
+            ordered.start(terms, &collations, &outputs)?;
+        }
+        let width = terms.len() + 1 + out.len();
+        let mut row = Vec::try_with_capacity_in(width, alloc.clone())?;
+        for key in keys.iter() {
+            row.try_push(sort_key(key, body, alias, ctx, &out)?)?;
+        }
+        row.try_push(Value::Integer(seq))?;
+        for value in out.drain(..) {
+            row.try_push(value)?;
+        }
+        ordered.push(row)?;
+        seq += 1;
+        Ok(false)
+    })?;
     ordered.finish()
 }
 

@@ -253,12 +253,15 @@ impl<A: Allocator> Here<'_, '_, A> {
         }
     }
 
-    /// Whether `column` is bound to a table of an outer loop.
+    /// Whether `column` is fixed while the table is read: bound to a
+    /// table of an outer loop, or left unbound by the name check (a
+    /// column of the row a subquery runs against, which stays the same
+    /// for the whole run).
     fn outer(&self, column: &ColumnRef<'_>) -> bool {
-        column
-            .binding
-            .get()
-            .is_some_and(|(level, _)| level < self.level)
+        match column.binding.get() {
+            Some((level, _)) => level < self.level,
+            None => resolve(self.table, self.alias, column).is_none(),
+        }
     }
 }
 

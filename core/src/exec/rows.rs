@@ -105,19 +105,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Rows<'v, P, A> {
     ) -> Result<bool> {
         match self {
             Rows::One(source) => source.find(env, alias, keep),
-            Rows::Join(join) => loop {
-                if !join.advance(env, body)? {
-                    return Ok(false);
-                }
-                let mut kept = false;
-                join.with_row(env, &mut |ctx| {
-                    kept = keep(ctx)?;
-                    Ok(())
-                })?;
-                if kept {
-                    return Ok(true);
-                }
-            },
+            Rows::Join(join) => join.find(env, body, &mut keep),
         }
     }
 

@@ -1,0 +1,148 @@
+//! Joins and the queries SQL users write with them, beside SQLite, over
+//! `parent(id INTEGER PRIMARY KEY, name TEXT)` (1,000 rows) and
+//! `child(id INTEGER PRIMARY KEY, pid INTEGER, v REAL)` (10,000 rows,
+//! indexed on `pid`):
+//!
+//! - `join_1k_x_10k_indexed`: `SELECT p.name, c.v FROM parent p JOIN
+//!   child c ON c.pid = p.id`, 10,000 rows, the inner loop an index seek;
+//! - `in_1000_rowids`: `SELECT * FROM child WHERE id IN (<1,000 ids>)`;
+//! - `correlated_exists`: `SELECT count(*) FROM parent p WHERE EXISTS
+//!   (SELECT 1 FROM child c WHERE c.pid = p.id AND c.v > 9000.0)`.
+//!
+//! boundlite runs on a [`MemoryPlatform`] with [`Config::DEFAULT`], SQLite
+//! on an in-memory database; both through prepared statements, reading
+//! every column of every row. After each group the bench prints the
+//! allocations boundlite makes per warm execution.
+
+// A benchmark that fails should stop loudly.
+#![allow(clippy::expect_used)]
+// criterion_group! generates undocumented public functions.
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+
+use boundlite::alloc::{Allocator, Counting, Global};
+use boundlite::platform::MemoryPlatform;
+use boundlite::record::ValueRef;
+use boundlite::{Config, Database, Statement};
+use boundlite_benches::{allocations_between, report_allocations};
+use criterion::{Criterion, criterion_group, criterion_main};
+
+const PARENTS: i64 = 1_000;
+const CHILDREN: i64 = 10_000;
+
+/// The schema and rows, the same on both engines.
+fn setup() -> String {
+    let mut sql = String::from(
+        "CREATE TABLE parent(id INTEGER PRIMARY KEY, name TEXT);
+         CREATE TABLE child(id INTEGER PRIMARY KEY, pid INTEGER, v REAL);
+         CREATE INDEX child_pid ON child(pid);
+         BEGIN;",
+    );
+    for i in 1..=PARENTS {
+        sql += &format!("INSERT INTO parent VALUES ({i}, 'parent_{i}');");
+    }
+    for i in 1..=CHILDREN {
+        let pid = (i * 7_919) % PARENTS + 1;
+        sql += &format!("INSERT INTO child VALUES ({i}, {pid}, {i}.5);");
+    }
+    sql += "COMMIT;";
+    sql
+}
+
+const JOIN: &str = "SELECT p.name, c.v FROM parent p JOIN child c ON c.pid = p.id";
+const EXISTS: &str = "SELECT count(*) FROM parent p WHERE EXISTS \
+     (SELECT 1 FROM child c WHERE c.pid = p.id AND c.v > 9000.0)";
+
+/// `SELECT * FROM child WHERE id IN (...)` with 1,000 scattered ids.
+fn in_list() -> String {
+    let ids: Vec<String> = (0..1_000)
+        .map(|i| ((i * 37) % CHILDREN + 1).to_string())
+        .collect();
+    format!("SELECT * FROM child WHERE id IN ({})", ids.join(","))
+}
+
+type Db<A> = Database<&'static MemoryPlatform, A>;
+
+fn boundlite_db<A: Allocator + Clone>(alloc: A) -> Db<A> {
+    let disk: &'static MemoryPlatform = Box::leak(Box::new(MemoryPlatform::new()));
+    let db = Database::open(disk, "join.db", &Config::DEFAULT, alloc).expect("open");
+    db.connect().execute(&setup(), &[]).expect("setup");
+    db
+}
+
+/// Runs a prepared query, reading every column of every row: the rows
+/// and a checksum.
+fn run<A: Allocator + Clone>(stmt: &mut Statement<'_, '_, &'static MemoryPlatform, A>) -> u64 {
+    stmt.reset();
+    let mut sum = 0u64;
+    while let Some(row) = stmt.step().expect("step") {
+        for value in row.values() {
+            sum = sum.wrapping_add(match value {
+                ValueRef::Integer(i) => i as u64,
+                ValueRef::Real(r) => r as u64,
+                ValueRef::Text(t) | ValueRef::Blob(t) => t.len() as u64,
+                ValueRef::Null => 1,
+            });
+        }
+    }
+    sum
+}
+
+fn sqlite_run(stmt: &mut rusqlite::Statement<'_>) -> u64 {
+    let n = stmt.column_count();
+    let mut rows = stmt.query([]).expect("query");
+    let mut sum = 0u64;
+    while let Some(row) = rows.next().expect("row") {
+        for i in 0..n {
+            sum = sum.wrapping_add(match row.get_ref(i).expect("column") {
+                rusqlite::types::ValueRef::Integer(i) => i as u64,
+                rusqlite::types::ValueRef::Real(r) => r as u64,
+                rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
+                    t.len() as u64
+                }
+                rusqlite::types::ValueRef::Null => 1,
+            });
+        }
+    }
+    sum
+}
+
+/// One group: `sql` on both engines, checksums compared, then the
+/// allocations of a warm boundlite execution.
+fn group(c: &mut Criterion, name: &str, sql: &str) {
+    let db = boundlite_db(Global);
+    let conn = db.connect();
+    let mut stmt = conn.prepare(sql).expect("prepare");
+    let sqlite = rusqlite::Connection::open_in_memory().expect("sqlite");
+    sqlite.execute_batch(&setup()).expect("setup");
+    let mut theirs = sqlite.prepare(sql).expect("prepare");
+    assert_eq!(
+        run(&mut stmt),
+        sqlite_run(&mut theirs),
+        "{name}: answers differ"
+    );
+    let mut group = c.benchmark_group(name);
+    group.bench_function("boundlite", |b| b.iter(|| black_box(run(&mut stmt))));
+    group.bench_function("sqlite", |b| b.iter(|| black_box(sqlite_run(&mut theirs))));
+    group.finish();
+
+    let counting: &'static Counting<Global> = Box::leak(Box::new(Counting::new(Global)));
+    let counted = boundlite_db(counting);
+    let conn = counted.connect();
+    let mut stmt = conn.prepare(sql).expect("prepare");
+    run(&mut stmt);
+    let before = counting.stats();
+    run(&mut stmt);
+    let stats = allocations_between(&before, &counting.stats());
+    report_allocations(&format!("{name}/boundlite warm execution"), 1, &stats);
+}
+
+fn benches(c: &mut Criterion) {
+    group(c, "join_1k_x_10k_indexed", JOIN);
+    group(c, "in_1000_rowids", &in_list());
+    group(c, "correlated_exists", EXISTS);
+}
+
+criterion_group!(join, benches);
+criterion_main!(join);
