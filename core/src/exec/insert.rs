@@ -300,10 +300,9 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
     Ok(changed)
 }
 
-/// Whether `query` may read `table` in `FROM`. The executor refuses
-/// joins, so the table a query names in `FROM` is the only one it reads
-/// there (a subquery's are its own); a compound, or a query it would
-/// refuse, counts as reading.
+/// Whether `query` may read `table` in `FROM`: the one table it names
+/// there (a subquery's are its own); a join, a compound, or a query the
+/// executor would refuse counts as reading.
 fn reads<A: Allocator>(query: &Select<'_, A>, table: &TableInfo<A>) -> bool {
     match select::body_of(query).and_then(select::from_of) {
         Ok(Some((name, _))) => name.eq_ignore_ascii_case(&table.name),

@@ -67,6 +67,9 @@ struct TermAt {
 }
 
 /// Where a level's rows come from.
+// A table is the common input, read on every row: kept inline rather
+// than behind a pointer; there is one value per level.
+#[allow(clippy::large_enum_variant)]
 enum Input<'v, P: Platform, A: Allocator + Clone> {
     /// A table.
     Table(Source<'v, P, A>),

@@ -21,6 +21,9 @@ use super::scope::{One, Scope};
 use super::source::Source;
 
 /// The rows of a query body.
+// One table is the common case, read on every row: kept inline rather
+// than behind a pointer; there is one value per query member.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Rows<'v, P: Platform, A: Allocator + Clone> {
     /// One table, or the one row of a query without `FROM`.
     One(Source<'v, P, A>),

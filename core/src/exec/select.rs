@@ -1,11 +1,12 @@
-//! `SELECT` over one table (or none): result columns, `WHERE`, `LIMIT`
-//! and `OFFSET`, streamed row by row; `ORDER BY`, `DISTINCT` and `GROUP
-//! BY` sort up front and stream from the sort (see `order`, `group`,
-//! `ordered`), aggregates are computed up front (see `group`).
+//! `SELECT` over its rows (one table, a join, or none; see `rows`):
+//! result columns, `WHERE`, `LIMIT` and `OFFSET`, streamed row by row;
+//! `ORDER BY`, `DISTINCT` and `GROUP BY` sort up front and stream from
+//! the sort (see `order`, `group`, `ordered`), aggregates are computed up
+//! front (see `group`).
 //!
 //! A compound query runs its members here, one body at a time (see
-//! `compound`). Not supported, each an `Error::Sql`: joins, subqueries
-//! in `FROM`, `VALUES` as a query.
+//! `compound`). Not supported, each an `Error::Sql`: `VALUES` as a
+//! query.
 
 use boundlite_platform::Platform;
 
