@@ -2,7 +2,8 @@
 //! a table that dwarfs the arena (index seeks driven by the outer row,
 //! grouped and sorted) gives SQLite's rows within the configured bound;
 //! every allocation failure while a join runs (LEFT, USING, three tables,
-//! a correlated subquery, grouping) is `OutOfMemory`, leaks nothing and
+//! a correlated subquery, grouping, a `WITH` table, a subquery in `FROM`,
+//! `IN` lists sought by rowid and by index) is `OutOfMemory`, leaks nothing and
 //! leaves the connection usable; `EXPLAIN QUERY PLAN` names each table's
 //! plan in SQLite's words.
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
@@ -61,8 +62,13 @@ fn joins_over_a_table_that_dwarfs_the_arena_stay_within_the_bound() {
     assert_eq!(disk.file_count().unwrap(), 1, "a temporary file is left");
 }
 
-const SWEPT: [&str; 5] = [
+const SWEPT: [&str; 9] = [
     "SELECT p.name, q.tag FROM p LEFT JOIN q ON q.pid = p.id ORDER BY 1, 2",
+    "WITH w AS (SELECT pid, count(*) AS n FROM q GROUP BY pid) \
+     SELECT p.name, w.n FROM p JOIN w ON w.pid = p.id",
+    "SELECT * FROM (SELECT tag, count(*) FROM q GROUP BY tag) AS t ORDER BY 2, 1",
+    "SELECT * FROM p WHERE id IN (1, 3, '5', 99, 2.0)",
+    "SELECT q.tag, r.note FROM q JOIN r USING (tag) WHERE q.pid IN (2, 4, 'x')",
     "SELECT p.name, count(q.tag), group_concat(r.note) FROM p JOIN q ON q.pid = p.id \
      LEFT JOIN r USING (tag) GROUP BY p.name ORDER BY 2 DESC, 1",
     "SELECT * FROM q NATURAL JOIN r",

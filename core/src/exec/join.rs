@@ -808,6 +808,14 @@ fn holds<A: Allocator + Clone>(
             return Ok(false);
         }
     }
+    // Most levels have no term on a side: skip the walk of the clauses.
+    if !shared
+        .terms
+        .iter()
+        .any(|at| at.level == k && at.side == side)
+    {
+        return Ok(true);
+    }
     let mut ordinal = 0;
     let mut result = Ok(true);
     each_term(
