@@ -244,8 +244,8 @@ fn groups<'p, P: Platform, A: Allocator + Clone>(
     let exact = source.exact();
     let at = source.position_width();
     while source.advance(env, body)? {
-        let mut position = Vec::try_with_capacity_in(at, alloc.clone())?;
-        source.push_position(&mut position)?;
+        group.position.clear();
+        source.push_position(&mut group.position)?;
         let entry = source.with_row(env, alias, |ctx| {
             if !exact && !matches(body, ctx)? {
                 return Ok(None);
@@ -258,8 +258,9 @@ fn groups<'p, P: Platform, A: Allocator + Clone>(
                 push_distinct(group.calls, input, seq, &entry, ctx)?;
             }
             entry.try_push(Value::Integer(seq))?;
-            for value in position.drain(..) {
-                entry.try_push(value)?;
+            // A position is rowids and NULLs: copied without allocating.
+            for value in group.position.iter() {
+                entry.try_push(Value::scalar(value.as_ref()))?;
             }
             Ok(Some(entry))
         })?;
