@@ -144,8 +144,9 @@ fn subquery_names<A: Allocator + Clone>(
     })
 }
 
-/// Runs `f` with a context over the tables of `scope`, no row current
-/// (each level nested in the one before it), in `env`.
+/// Runs `f` with a context over the tables of `scope`, no row current:
+/// each level nested in the one before it, on its row of NULLs (as over
+/// a group with no row), in `env`.
 pub(crate) fn with_scope<A: Allocator + Clone>(
     scope: &dyn Scope<A>,
     env: Env<'_, A>,
@@ -169,7 +170,7 @@ fn nest<A: Allocator + Clone>(
     let mut ctx = env
         .context()
         .with_table(table, scope.alias(level))
-        .at_level(level, &[]);
+        .at_level(level, scope.merged_columns(level));
     ctx.on_nulls();
     if level + 1 >= scope.levels() {
         return f(&ctx);

@@ -34,6 +34,7 @@ use crate::table::{SchemaVersion, TableInfo, View};
 use crate::{Error, Result, RowId};
 
 use super::Env;
+use super::check::with_scope;
 use super::context::{RowContext, resolve};
 use super::derived::Derived;
 use super::plan::{Access, Here, Indexes, Plan, choose};
@@ -464,7 +465,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
         env: Env<'_, A>,
         f: &mut dyn FnMut(&RowContext<'_, '_, A>) -> Result<()>,
     ) -> Result<()> {
-        nest_nulls(&self.levels, 0, env, f)
+        with_scope(self, env, f)
     }
 
     /// The number of values [`Self::push_position`] pushes.
@@ -533,12 +534,8 @@ impl<P: Platform, A: Allocator + Clone> Scope<A> for Join<'_, P, A> {
         Some(Ident::new(alias.as_str()))
     }
 
-    fn merged(&self, level: usize, column: usize) -> bool {
-        self.levels
-            .get(level)
-            .and_then(|l| l.input.merged().get(column))
-            .copied()
-            .unwrap_or(false)
+    fn merged_columns(&self, level: usize) -> &[bool] {
+        self.levels.get(level).map_or(&[], |l| l.input.merged())
     }
 }
 
@@ -942,32 +939,6 @@ fn nest_current<P: Platform, A: Allocator + Clone>(
                 ..env
             };
             nest_current(deeper, k + 1, inner, f)?;
-        }
-        Ok(true)
-    })?;
-    Ok(())
-}
-
-/// Runs `f` with a context over `levels` (the first at level `k`), each
-/// on its row of NULLs.
-fn nest_nulls<P: Platform, A: Allocator + Clone>(
-    levels: &[Level<'_, P, A>],
-    k: usize,
-    env: Env<'_, A>,
-    f: &mut dyn FnMut(&RowContext<'_, '_, A>) -> Result<()>,
-) -> Result<()> {
-    let Some((level, deeper)) = levels.split_first() else {
-        return f(&env.context());
-    };
-    level.with_nulls(env, k, &mut |ctx| {
-        if deeper.is_empty() {
-            f(ctx)?;
-        } else {
-            let inner = Env {
-                outer: Some(ctx),
-                ..env
-            };
-            nest_nulls(deeper, k + 1, inner, f)?;
         }
         Ok(true)
     })?;

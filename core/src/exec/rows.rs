@@ -62,10 +62,10 @@ impl<P: Platform, A: Allocator + Clone> Scope<A> for RowsScope<'_, '_, P, A> {
         }
     }
 
-    fn merged(&self, level: usize, column: usize) -> bool {
+    fn merged_columns(&self, level: usize) -> &[bool] {
         match self {
-            RowsScope::One(one) => one.merged(level, column),
-            RowsScope::Join(join) => join.merged(level, column),
+            RowsScope::One(one) => one.merged_columns(level),
+            RowsScope::Join(join) => join.merged_columns(level),
         }
     }
 }

@@ -28,11 +28,20 @@ pub(crate) trait Scope<A: Allocator + Clone> {
     /// The alias of the table at `level`, if it has one.
     fn alias(&self, level: usize) -> Option<Ident<'_>>;
 
-    /// Whether column `column` of the table at `level` is merged by
-    /// `USING` or `NATURAL` into a column of a table to its left: `*` and
-    /// unqualified names skip it.
-    fn merged(&self, _level: usize, _column: usize) -> bool {
-        false
+    /// Per column of the table at `level`: merged by `USING` or
+    /// `NATURAL` into a column of a table to its left, so that `*` and
+    /// unqualified names skip it (empty: none is).
+    fn merged_columns(&self, _level: usize) -> &[bool] {
+        &[]
+    }
+
+    /// Whether column `column` of the table at `level` is merged into a
+    /// column to its left (see [`Self::merged_columns`]).
+    fn merged(&self, level: usize, column: usize) -> bool {
+        self.merged_columns(level)
+            .get(column)
+            .copied()
+            .unwrap_or(false)
     }
 }
 
