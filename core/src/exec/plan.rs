@@ -821,14 +821,21 @@ fn in_keys<A: Allocator + Clone>(
         }
     };
     keys.sort_unstable_by(order);
-    // Equal keys are next to each other once sorted: keep the first.
-    let mut kept: Vec<Value<A>, A> = Vec::try_with_capacity_in(keys.len(), ctx.allocator())?;
-    for key in keys {
-        if kept.last().is_none_or(|last| !order(last, &key).is_eq()) {
-            kept.try_push(key)?;
+    // Equal keys are next to each other once sorted: the first of each
+    // run is moved down in place, the rest cut off.
+    let mut kept = 0;
+    for i in 1..keys.len() {
+        let new = match (keys.get(kept), keys.get(i)) {
+            (Some(last), Some(key)) => !order(last, key).is_eq(),
+            _ => false,
+        };
+        if new {
+            kept += 1;
+            keys.swap(kept, i);
         }
     }
-    Ok(kept)
+    keys.truncate(kept + 1);
+    Ok(keys)
 }
 
 /// The rowids `rowid IN (list)` can match, ascending, each once: the
