@@ -377,43 +377,41 @@ fn explain_query<P: Platform, A: Allocator + Clone>(
 ) -> Result<Query<P::File, A>> {
     let alloc = env.alloc.clone();
     let mut rows = Vec::new_in(alloc.clone());
-    {
-        let body = select::body_of(query)?;
-        let mut slot = None;
-        let source = select::open_source(conn.view(), body, env, &mut slot)?;
-        let alias = select::alias_of(body);
-        let scope = source.scope(alias.as_ref());
-        let levels = scope.levels();
-        for level in 0..levels.max(1) {
-            let mut detail = String::new_in(alloc.clone());
-            match scope.table(level) {
-                Some(table) => {
-                    let hint = select::hint_at(body, level);
-                    let indexes = Indexes::of(hint.as_ref(), table)?;
-                    let alias = scope.alias(level);
-                    let here = Here {
-                        table,
-                        alias: alias.as_ref(),
-                        level,
-                    };
-                    let mut plan = shape(body.where_clause.as_ref(), here, indexes)?;
-                    if let Some(on) = select::on_clause(body, level) {
-                        let by_on = shape(Some(on), here, indexes)?;
-                        if plan == Plan::Scan {
-                            plan = by_on;
-                        }
+    let body = select::body_of(query)?;
+    let mut slot = None;
+    let source = select::open_source(conn.view(), body, env, &mut slot)?;
+    let alias = select::alias_of(body);
+    let scope = source.scope(alias.as_ref());
+    let levels = scope.levels();
+    for level in 0..levels.max(1) {
+        let mut detail = String::new_in(alloc.clone());
+        match scope.table(level) {
+            Some(table) => {
+                let hint = select::hint_at(body, level);
+                let indexes = Indexes::of(hint.as_ref(), table)?;
+                let alias = scope.alias(level);
+                let here = Here {
+                    table,
+                    alias: alias.as_ref(),
+                    level,
+                };
+                let mut plan = shape(body.where_clause.as_ref(), here, indexes)?;
+                if let Some(on) = select::on_clause(body, level) {
+                    let by_on = shape(Some(on), here, indexes)?;
+                    if plan == Plan::Scan {
+                        plan = by_on;
                     }
-                    detail.try_write_fmt(format_args!("{}", plan.describe(table)))?;
                 }
-                None => detail.try_push_str("SCAN CONSTANT ROW")?,
+                detail.try_write_fmt(format_args!("{}", plan.describe(table)))?;
             }
-            let mut row = Vec::try_with_capacity_in(4, alloc.clone())?;
-            row.try_push(Value::Integer(i64::try_from(level).unwrap_or(0) + 2))?;
-            row.try_push(Value::Integer(0))?;
-            row.try_push(Value::Integer(0))?;
-            row.try_push(Value::try_text(detail.as_bytes(), alloc.clone())?)?;
-            rows.try_push(row)?;
+            None => detail.try_push_str("SCAN CONSTANT ROW")?,
         }
+        let mut row = Vec::try_with_capacity_in(4, alloc.clone())?;
+        row.try_push(Value::Integer(i64::try_from(level).unwrap_or(0) + 2))?;
+        row.try_push(Value::Integer(0))?;
+        row.try_push(Value::Integer(0))?;
+        row.try_push(Value::try_text(detail.as_bytes(), alloc.clone())?)?;
+        rows.try_push(row)?;
     }
     Ok(Query::Buffered { rows, next: 0 })
 }
