@@ -204,6 +204,22 @@ pub enum Named {
     /// `error in table {0} after drop column: unknown column "{1}" in
     /// foreign key definition`
     ForeignKeyAfterDrop,
+    /// `table {0} already exists`
+    TableExists,
+    /// `view {0} already exists`
+    ViewExists,
+    /// `no such view: {0}`
+    NoSuchView,
+    /// `use DROP VIEW to delete view {0}`
+    UseDropView,
+    /// `use DROP TABLE to delete table {0}`
+    UseDropTable,
+    /// `cannot modify {0} because it is a view`
+    ModifyView,
+    /// `view {0} is circularly defined`
+    CircularView,
+    /// `view {0} may not be altered`
+    ViewNotAltered,
 }
 
 impl Named {
@@ -292,6 +308,14 @@ impl core::fmt::Display for NamedDisplay<'_> {
                 f,
                 "error in table {a} after drop column: unknown column \"{b}\" in foreign key definition"
             ),
+            Named::TableExists => write!(f, "table {a} already exists"),
+            Named::ViewExists => write!(f, "view {a} already exists"),
+            Named::NoSuchView => write!(f, "no such view: {a}"),
+            Named::UseDropView => write!(f, "use DROP VIEW to delete view {a}"),
+            Named::UseDropTable => write!(f, "use DROP TABLE to delete table {a}"),
+            Named::ModifyView => write!(f, "cannot modify {a} because it is a view"),
+            Named::CircularView => write!(f, "view {a} is circularly defined"),
+            Named::ViewNotAltered => write!(f, "view {a} may not be altered"),
         }
     }
 }

@@ -69,6 +69,7 @@ use crate::{Database, Error, Result, WriteTransaction};
 
 use super::statement::Statement;
 use crate::exec::Counters;
+use crate::exec::views::ViewCatalog;
 use crate::table::{Buffers, Sees, View, Writer};
 use crate::wal::{CheckpointMode, CheckpointResult};
 
@@ -140,6 +141,8 @@ pub struct Connection<'db, P: Platform, A: Allocator + Clone = Global> {
     seeds: Cell<u64>,
     /// The last rowid inserted and the rows changed (see `Counters`).
     counters: Counters,
+    /// The schema's views as last read (see `views`).
+    views: ViewCatalog<A>,
 }
 
 impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
@@ -164,6 +167,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
                     | 1,
             ),
             counters: Counters::default(),
+            views: ViewCatalog::new(db.allocator().clone()),
         }
     }
 
@@ -377,6 +381,11 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
     /// Rollbacks so far (see `cache`).
     pub(crate) fn rollbacks(&self) -> u64 {
         self.rollbacks.get()
+    }
+
+    /// The schema's views as the connection last read them.
+    pub(crate) fn views(&self) -> &ViewCatalog<A> {
+        &self.views
     }
 
     /// Notes that changes were undone: a schema read since may be gone.

@@ -37,6 +37,7 @@ use crate::exec::scope::Scope;
 use crate::exec::select::{self, Query, Sources};
 use crate::exec::store::unresolved;
 use crate::exec::subquery::{Runner, Subqueries};
+use crate::exec::views::{ViewTexts, with_views};
 use crate::exec::{Env, Now, alter, change, ddl, insert, pragma, with};
 
 use super::row::Row;
@@ -95,6 +96,9 @@ pub struct Statement<'c, 'db, P: Platform, A: Allocator + Clone> {
     tables: TableCache<A>,
     /// Buffers reused from run to run (see `cache`).
     scratch: Scratch<A>,
+    /// The views the current run may read, as the schema it reads has
+    /// them (see `views`).
+    views: ViewTexts<A>,
 }
 
 impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
@@ -116,6 +120,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             now: Cell::new(None),
             tables: TableCache::new(),
             scratch: Scratch::new(),
+            views: ViewTexts::new(conn.database().allocator().clone()),
         })
     }
 
@@ -223,6 +228,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             subqueries,
             outer: None,
             ctes: None,
+            views: None,
             now: Some(Now {
                 held: &self.now,
                 read: &read,
@@ -241,7 +247,12 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             match &self.parsed.stmt {
                 Stmt::Select(s) => {
                     let reading = Reading::start(conn)?;
-                    let query = select::start(conn.view(), s, env, &mut self.sources)?;
+                    self.views
+                        .collect(conn.views(), conn.view(), conn.rollbacks(), text)?;
+                    let sources = &mut self.sources;
+                    let query = with_views(&self.views, env, |env| {
+                        select::start(conn.view(), s, env, sources)
+                    })?;
                     self.state = State::Query {
                         query,
                         _reading: Some(reading),
@@ -252,15 +263,23 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                     stmt,
                 } => {
                     let reading = Reading::start(conn)?;
+                    self.views
+                        .collect(conn.views(), conn.view(), conn.rollbacks(), text)?;
+                    let query = with_views(&self.views, env, |env| explain(conn, stmt, env))?;
                     self.state = State::Query {
-                        query: explain(conn, stmt, env)?,
+                        query,
                         _reading: Some(reading),
                     };
                 }
                 Stmt::Insert(i) => {
+                    ddl::not_temp_view(conn.views(), &i.table)?;
                     let mut returned = None;
+                    let views = &mut self.views;
                     let result = conn
-                        .write(|w| insert::run(w, i, env, &mut returned))
+                        .write(|w| {
+                            views.collect(conn.views(), w.view(), conn.rollbacks(), text)?;
+                            with_views(views, env, |env| insert::run(w, i, env, &mut returned))
+                        })
                         .map_err(|e| unresolved(i.conflict, e));
                     self.changes = counted(conn, result)?;
                     if let Some(state) = returning(returned) {
@@ -268,9 +287,14 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                     }
                 }
                 Stmt::Update(u) => {
+                    ddl::not_temp_view(conn.views(), &u.table)?;
                     let mut returned = None;
+                    let views = &mut self.views;
                     let result = conn
-                        .write(|w| change::update(w, u, env, &mut returned))
+                        .write(|w| {
+                            views.collect(conn.views(), w.view(), conn.rollbacks(), text)?;
+                            with_views(views, env, |env| change::update(w, u, env, &mut returned))
+                        })
                         .map_err(|e| unresolved(u.conflict, e));
                     self.changes = counted(conn, result)?;
                     if let Some(state) = returning(returned) {
@@ -278,16 +302,43 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                     }
                 }
                 Stmt::Delete(d) => {
+                    ddl::not_temp_view(conn.views(), &d.table)?;
                     let mut returned = None;
-                    let result = conn.write(|w| change::delete(w, d, env, &mut returned));
+                    let views = &mut self.views;
+                    let result = conn.write(|w| {
+                        views.collect(conn.views(), w.view(), conn.rollbacks(), text)?;
+                        with_views(views, env, |env| change::delete(w, d, env, &mut returned))
+                    });
                     self.changes = counted(conn, result)?;
                     if let Some(state) = returning(returned) {
                         self.state = state;
                     }
                 }
-                Stmt::CreateTable(c) => conn.write(|w| ddl::create_table(w, c, text, env))?,
+                Stmt::CreateTable(c) => {
+                    let views = &mut self.views;
+                    conn.write(|w| {
+                        views.collect(conn.views(), w.view(), conn.rollbacks(), text)?;
+                        with_views(views, env, |env| ddl::create_table(w, c, text, env))
+                    })?
+                }
+                Stmt::CreateView(v) => {
+                    let parameters = self.parsed.params.count() > 0;
+                    match ddl::is_temp_view(v) {
+                        true => ddl::create_temp_view(
+                            conn.views(),
+                            v,
+                            text,
+                            parameters,
+                            conn.in_transaction(),
+                        )?,
+                        false => conn.write(|w| ddl::create_view(w, v, text, parameters))?,
+                    }
+                }
                 Stmt::CreateIndex(c) => conn.write(|w| ddl::create_index(w, c, text))?,
-                Stmt::Drop(d) => conn.write(|w| ddl::drop_object(w, d))?,
+                Stmt::Drop(d) => match ddl::drop_temp(conn.views(), d, conn.in_transaction()) {
+                    Some(dropped) => dropped?,
+                    None => conn.write(|w| ddl::drop_object(w, d))?,
+                },
                 Stmt::AlterTable(a) => conn.write(|w| alter::run(w, a))?,
                 Stmt::Pragma(p) => {
                     let reading = pragma::reads(p).then(|| Reading::start(conn)).transpose()?;
@@ -304,14 +355,13 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             }
         }
         match &mut self.state {
-            State::Query { query, .. } => select::next(
-                self.conn.view(),
-                query,
-                &mut self.sources,
-                select_of(&self.parsed.stmt),
-                env,
-                &mut self.row,
-            ),
+            State::Query { query, .. } => {
+                let (sources, row) = (&mut self.sources, &mut self.row);
+                let select = select_of(&self.parsed.stmt);
+                with_views(&self.views, env, |env| {
+                    select::next(self.conn.view(), query, sources, select, env, row)
+                })
+            }
             State::Ready | State::Done => Ok(false),
         }
     }

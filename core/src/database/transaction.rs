@@ -46,7 +46,7 @@ use crate::alloc::Allocator;
 use crate::btree::blob::{ChainPages, write_range};
 use crate::btree::{PayloadBytes, PayloadPlace, RightEdge, TreeKind, TreeWriter};
 use crate::record::KeyColumn;
-use crate::schema::{NewEntry, SchemaEditor};
+use crate::schema::{EntryKind, NewEntry, SchemaEditor};
 use crate::{Error, PageNo, Result, RowId};
 
 /// Where a write transaction stands (see the module table).
@@ -128,6 +128,29 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
     pub fn drop_index(&self, name: &str) -> Result<bool> {
         let alloc = self.db.alloc.clone();
         self.change(|writer, pager| SchemaEditor::new(pager, writer, alloc).drop_index(name))
+    }
+
+    /// Creates view `name` from its `CREATE VIEW` statement `sql`: a
+    /// schema row with no B-tree.
+    pub fn create_view(&self, name: &str, sql: &str) -> Result<()> {
+        let alloc = self.db.alloc.clone();
+        self.change(|writer, pager| {
+            SchemaEditor::new(pager, writer, alloc)
+                .add_entry(&NewEntry {
+                    kind: EntryKind::View,
+                    name,
+                    table: name,
+                    root: None,
+                    sql: Some(sql),
+                })
+                .map(|_| ())
+        })
+    }
+
+    /// Drops view `name`; returns whether it existed.
+    pub fn drop_view(&self, name: &str) -> Result<bool> {
+        let alloc = self.db.alloc.clone();
+        self.change(|writer, pager| SchemaEditor::new(pager, writer, alloc).drop_view(name))
     }
 
     /// Replaces the schema row `rowid` with `entry`.

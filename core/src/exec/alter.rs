@@ -82,8 +82,10 @@ fn altered_table<'s, A: Allocator + Clone>(
     let Some(entry) = schema.find(name).filter(|e| e.kind != EntryKind::Index) else {
         return Err(Named::NoSuchTable.error(name));
     };
-    if entry.kind != EntryKind::Table {
-        return Err(Error::Sql("views and triggers are not supported"));
+    match entry.kind {
+        EntryKind::Table => {}
+        EntryKind::View => return Err(Named::ViewNotAltered.error(&entry.name)),
+        EntryKind::Index | EntryKind::Trigger => return Err(Named::NoSuchTable.error(name)),
     }
     if is_reserved(&entry.name) {
         return Err(Named::MayNotBeAltered.error(&entry.name));

@@ -33,14 +33,15 @@ use boundlite_platform::Platform;
 use crate::alloc::{Allocator, String, Vec};
 use crate::schema::Schema;
 use crate::sql::{
-    Affinity, Expr, Ident, Keyword, ResultColumn, Select, SelectBody, SelectCore, affinity_of,
+    Affinity, Expr, Ident, Keyword, QualifiedName, ResultColumn, Select, SelectBody, SelectCore,
+    affinity_of,
 };
 use crate::table::{TableInfo, Writer};
 use crate::{Error, Result};
 
-use super::Env;
 use super::insert;
 use super::select::{body_of, from_of, name_of};
+use super::{Env, with};
 
 /// The keywords `Keyword::lookup` does not know (the parser reads them
 /// as names), which SQLite's `identPut` still quotes.
@@ -56,6 +57,18 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
 ) -> Result<()> {
     let alloc = w.allocator().clone();
     let body = body_of(select)?;
+    if !select.with.is_empty() {
+        return Err(Error::Sql(
+            "CREATE TABLE ... AS SELECT with a WITH clause is not supported",
+        ));
+    }
+    if let Some((from, _)) = from_of(body)? {
+        if with::names_query(&QualifiedName::bare(from), env) {
+            return Err(Error::Sql(
+                "CREATE TABLE ... AS SELECT from a view is not supported",
+            ));
+        }
+    }
     let schema = w.schema()?;
     let mut columns = Vec::new_in(alloc.clone());
     columns_of(&schema, body, &mut columns, alloc.clone())?;

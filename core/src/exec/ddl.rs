@@ -1,6 +1,10 @@
 //! `CREATE TABLE [IF NOT EXISTS]` (`... AS SELECT` in `create_as`),
-//! `CREATE [UNIQUE] INDEX [IF NOT EXISTS]`, `DROP TABLE|INDEX [IF
-//! EXISTS]`.
+//! `CREATE [UNIQUE] INDEX [IF NOT EXISTS]`, `CREATE VIEW [IF NOT
+//! EXISTS]`, `DROP TABLE|INDEX|VIEW [IF EXISTS]`.
+//!
+//! A view is stored as SQLite stores one: a schema row with its `CREATE
+//! VIEW` text and no B-tree. As in SQLite, its query is not checked
+//! until a statement reads it (`exec::views`).
 //!
 //! A name starting `sqlite_` is refused for a table or index, as
 //! SQLite keeps those for its own objects; so are the parts of a table
@@ -15,18 +19,20 @@
 use boundlite_platform::Platform;
 
 use crate::alloc::Allocator;
+use crate::schema::EntryKind;
 use crate::schema::RESERVED_PREFIX;
 use crate::schema::TableColumns;
 use crate::sql::{
-    ColumnConstraintKind, Conflict, CreateIndex, CreateTable, DropStmt, ObjectKind, TableBody,
-    TableConstraintKind,
+    ColumnConstraintKind, Conflict, CreateIndex, CreateTable, CreateView, DropStmt, ObjectKind,
+    QualifiedName, TableBody, TableConstraintKind,
 };
-use crate::{Error, Result};
+use crate::{Error, Named, Result};
 
 use super::Env;
 use super::checks;
 use super::create_as;
 use super::select::name_of;
+use super::views::{ViewCatalog, name_text};
 use crate::table::{Writer, check_defaults};
 
 /// Runs `create`, whose text is `sql`.
@@ -42,11 +48,11 @@ pub(crate) fn create_table<P: Platform, A: Allocator + Clone>(
     let name = name_of(&create.name.name, w.allocator().clone())?;
     reserved(&name)?;
     if let TableBody::AsSelect(select) = &create.body {
-        if w.schema()?.find(&name).is_some() {
+        if let Some(taken) = taken(w, &name)? {
             return if create.if_not_exists {
                 Ok(())
             } else {
-                Err(Error::Sql("table already exists"))
+                Err(taken)
             };
         }
         return create_as::run(w, &name, &create.name.name, select, env);
@@ -60,14 +66,58 @@ pub(crate) fn create_table<P: Platform, A: Allocator + Clone>(
     if let TableBody::Columns { columns: defs, .. } = &create.body {
         check_defaults(defs, w.allocator().clone())?;
     }
-    if w.schema()?.find(&name).is_some() {
+    if let Some(taken) = taken(w, &name)? {
         return if create.if_not_exists {
             Ok(())
         } else {
-            Err(Error::Sql("table already exists"))
+            Err(taken)
         };
     }
     w.create_table(&name, sql)
+}
+
+/// The error for making a table or view called `name` when the schema
+/// has an object of that name, as SQLite words it; `None` when the name
+/// is free.
+fn taken<P: Platform, A: Allocator + Clone>(
+    w: &Writer<'_, '_, P, A>,
+    name: &str,
+) -> Result<Option<Error>> {
+    Ok(w.schema()?.find(name).map(|entry| match entry.kind {
+        EntryKind::View => Named::ViewExists.error(name),
+        EntryKind::Index => Named::AlreadyExists.error(name),
+        EntryKind::Table | EntryKind::Trigger => Named::TableExists.error(name),
+    }))
+}
+
+/// Runs `create`, whose text is `sql`; `parameters` says whether its
+/// query holds any (SQLite refuses them in a view).
+pub(crate) fn create_view<P: Platform, A: Allocator + Clone>(
+    w: &mut Writer<'_, '_, P, A>,
+    create: &CreateView<'_, A>,
+    sql: &str,
+    parameters: bool,
+) -> Result<()> {
+    if create
+        .name
+        .schema
+        .is_some_and(|s| !s.eq_ignore_ascii_case("main"))
+    {
+        return Err(Error::Sql("unknown database"));
+    }
+    let name = name_of(&create.name.name, w.allocator().clone())?;
+    reserved(&name)?;
+    if parameters {
+        return Err(Error::Sql("parameters are not allowed in views"));
+    }
+    if let Some(taken) = taken(w, &name)? {
+        return if create.if_not_exists {
+            Ok(())
+        } else {
+            Err(taken)
+        };
+    }
+    w.create_view(&name, sql)
 }
 
 /// Runs `create`, whose text is `sql`.
@@ -92,7 +142,10 @@ pub(crate) fn create_index<P: Platform, A: Allocator + Clone>(
         };
     }
     if schema.table(&table).is_none() {
-        return Err(Error::Sql("no such table"));
+        return match schema.find(&table) {
+            Some(e) if e.kind == EntryKind::View => Err(Error::Sql("views may not be indexed")),
+            _ => Err(Error::Sql("no such table")),
+        };
     }
     drop(schema);
     w.create_index(&name, &table, sql)
@@ -151,6 +204,93 @@ fn reserved(name: &str) -> Result<()> {
     }
 }
 
+/// Whether `create` makes a temporary view (`TEMP`, or `temp.` before
+/// its name).
+pub(crate) fn is_temp_view<A: Allocator>(create: &CreateView<'_, A>) -> bool {
+    create.temp
+        || create
+            .name
+            .schema
+            .is_some_and(|s| s.eq_ignore_ascii_case("temp"))
+}
+
+/// Runs `CREATE TEMP VIEW` (`create`, whose text is `sql`) into the
+/// connection's `catalog`. Refused inside a transaction, where SQLite
+/// would undo it with a `ROLLBACK` that the catalog does not see.
+pub(crate) fn create_temp_view<A: Allocator + Clone>(
+    catalog: &ViewCatalog<A>,
+    create: &CreateView<'_, A>,
+    sql: &str,
+    parameters: bool,
+    in_transaction: bool,
+) -> Result<()> {
+    if in_transaction {
+        return Err(Error::Sql(
+            "CREATE TEMP VIEW inside a transaction is not supported",
+        ));
+    }
+    if create
+        .name
+        .schema
+        .is_some_and(|s| !s.eq_ignore_ascii_case("temp"))
+    {
+        return Err(Error::Sql("temporary view name must be unqualified"));
+    }
+    let name = create.name.name;
+    let prefix = name.as_str().and_then(|n| n.get(..RESERVED_PREFIX.len()));
+    if prefix.is_some_and(|p| p.eq_ignore_ascii_case(RESERVED_PREFIX)) {
+        return Err(Error::Sql("object name reserved for internal use"));
+    }
+    if parameters {
+        return Err(Error::Sql("parameters are not allowed in views"));
+    }
+    catalog.create_temp(create, sql)
+}
+
+/// Runs `drop` when it drops a temporary view of `catalog` (or names
+/// `temp.`); `None` when it is for the schema.
+pub(crate) fn drop_temp<A: Allocator + Clone>(
+    catalog: &ViewCatalog<A>,
+    drop: &DropStmt<'_>,
+    in_transaction: bool,
+) -> Option<Result<()>> {
+    let temp_schema = drop
+        .name
+        .schema
+        .is_some_and(|s| s.eq_ignore_ascii_case("temp"));
+    if drop.name.schema.is_some() && !temp_schema {
+        return None;
+    }
+    let is_temp = catalog.is_temp(&drop.name.name);
+    let result = match (drop.kind, is_temp) {
+        (ObjectKind::View, true) if in_transaction => Err(Error::Sql(
+            "DROP VIEW of a temporary view inside a transaction is not supported",
+        )),
+        (ObjectKind::View, true) => catalog.drop_temp(&drop.name.name).map(|_| ()),
+        (ObjectKind::Table, true) => Err(Named::UseDropView.error(name_text(&drop.name.name))),
+        (ObjectKind::View, false) if temp_schema && drop.if_exists => Ok(()),
+        (ObjectKind::View, false) if temp_schema => {
+            Err(Named::NoSuchView.error(name_text(&drop.name.name)))
+        }
+        _ if temp_schema => Err(Error::Sql("temporary tables are not supported")),
+        _ => return None,
+    };
+    Some(result)
+}
+
+/// Refuses a change to `table` when a temporary view has its name, which
+/// hides the schema's table of that name, as in SQLite.
+pub(crate) fn not_temp_view<A: Allocator + Clone>(
+    catalog: &ViewCatalog<A>,
+    table: &QualifiedName<'_>,
+) -> Result<()> {
+    let unqualified = table.schema.is_none_or(|s| s.eq_ignore_ascii_case("temp"));
+    match unqualified && catalog.is_temp(&table.name) {
+        true => Err(Named::ModifyView.error(name_text(&table.name))),
+        false => Ok(()),
+    }
+}
+
 /// Runs `drop`.
 pub(crate) fn drop_object<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
@@ -158,26 +298,25 @@ pub(crate) fn drop_object<P: Platform, A: Allocator + Clone>(
 ) -> Result<()> {
     let name = name_of(&drop.name.name, w.allocator().clone())?;
     let schema = w.schema()?;
-    let exists = match drop.kind {
-        ObjectKind::Table => schema.table(&name).is_some(),
-        ObjectKind::Index => schema
-            .find(&name)
-            .is_some_and(|e| e.kind == crate::schema::EntryKind::Index && !e.is_autoindex()),
-        ObjectKind::View | ObjectKind::Trigger => {
-            return Err(Error::Sql("views and triggers are not supported"));
+    let found = schema.find(&name).map(|e| (e.kind, e.is_autoindex()));
+    core::mem::drop(schema);
+    let missing = match (drop.kind, found) {
+        (ObjectKind::Trigger, _) => return Err(Error::Sql("triggers are not supported")),
+        (ObjectKind::Table, Some((EntryKind::Table, _))) => return w.drop_table(&name),
+        (ObjectKind::Index, Some((EntryKind::Index, false))) => return w.drop_index(&name),
+        (ObjectKind::View, Some((EntryKind::View, _))) => return w.drop_view(&name),
+        (ObjectKind::Table, Some((EntryKind::View, _))) => {
+            return Err(Named::UseDropView.error(&name));
         }
+        (ObjectKind::View, Some((EntryKind::Table, _))) => {
+            return Err(Named::UseDropTable.error(&name));
+        }
+        (ObjectKind::Table, _) => Error::Sql("no such table"),
+        (ObjectKind::Index, _) => Error::Sql("no such index"),
+        (ObjectKind::View, _) => Named::NoSuchView.error(&name),
     };
-    if !exists {
-        return if drop.if_exists {
-            Ok(())
-        } else if drop.kind == ObjectKind::Table {
-            Err(Error::Sql("no such table"))
-        } else {
-            Err(Error::Sql("no such index"))
-        };
-    }
-    match drop.kind {
-        ObjectKind::Table => w.drop_table(&name),
-        _ => w.drop_index(&name),
+    match drop.if_exists {
+        true => Ok(()),
+        false => Err(missing),
     }
 }

@@ -19,7 +19,7 @@ use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Vec};
 use crate::sql::eval::{EvalContext, Value, evaluate, zeroblob_call};
-use crate::sql::{ColumnPos, Conflict, Expr, Ident, Insert, InsertSource, Select};
+use crate::sql::{ColumnPos, Conflict, Expr, Ident, Insert, InsertSource, QualifiedName, Select};
 use crate::{Error, Result};
 
 use super::check::columns_exist_within;
@@ -32,7 +32,7 @@ use super::store::{Rules, is_zeroblob_call, store_row};
 use super::subquery::{Runner, holds_subquery};
 use super::transfer;
 use super::upsert::Upserts;
-use super::{Counters, Env};
+use super::{Counters, Env, with};
 use crate::sort::{Current, Sorter};
 use crate::table::Writer;
 use crate::table::{Change, DefaultKind, TableInfo};
@@ -281,7 +281,7 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
         alloc: &alloc,
         counters: env.counters,
     };
-    let changed = if reads(query, table) || holds_subquery(query) {
+    let changed = if reads(query, table, env) || holds_subquery(query) {
         // Its subqueries run while the rows are spooled, before the
         // first is stored, as SQLite computes a query that reads the
         // table written into a temporary table first.
@@ -301,11 +301,21 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
 }
 
 /// Whether `query` may read `table` in `FROM`: the one table it names
-/// there (a subquery's are its own); a join, a compound, or a query the
-/// executor would refuse counts as reading.
-fn reads<A: Allocator>(query: &Select<'_, A>, table: &TableInfo<A>) -> bool {
+/// there (a subquery's are its own); a join, a compound, a `WITH` table,
+/// a view, or a query the executor would refuse counts as reading.
+fn reads<A: Allocator + Clone>(
+    query: &Select<'_, A>,
+    table: &TableInfo<A>,
+    env: Env<'_, A>,
+) -> bool {
+    if !query.with.is_empty() {
+        return true;
+    }
     match select::body_of(query).and_then(select::from_of) {
-        Ok(Some((name, _))) => name.eq_ignore_ascii_case(&table.name),
+        Ok(Some((name, _))) => {
+            name.eq_ignore_ascii_case(&table.name)
+                || with::names_query(&QualifiedName::bare(name), env)
+        }
         Ok(None) => false,
         Err(_) => true,
     }

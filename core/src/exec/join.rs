@@ -41,7 +41,7 @@ use super::plan::{Access, Here, Indexes, Plan, choose};
 use super::scope::Scope;
 use super::select::load_table;
 use super::source::Source;
-use super::with::with_cte;
+use super::with::with_query;
 
 /// How a level joins the levels above it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,13 +162,13 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                 Some(join) => (&join.table, kind_of(join.op.kind)?),
             };
             let cte = match table {
-                TableRef::Table { name, alias, .. } if name.schema.is_none() => {
+                TableRef::Table { name, alias, .. } => {
                     let called = alias.as_ref().unwrap_or(&name.name);
-                    with_cte(&name.name, env, |cte, run| {
+                    with_query(name, env, |cte, run| {
                         Derived::open(view, &cte.select, Some(called), &cte.columns, run, k)
                     })
                 }
-                _ => None,
+                TableRef::Subquery { .. } => None,
             };
             let (name, alias, indexed) = match (table, cte) {
                 (_, Some(derived)) => {
@@ -677,7 +677,7 @@ fn derived_query<A: Allocator + Clone, T>(
     };
     match table {
         TableRef::Subquery { select, .. } => f(select, env),
-        TableRef::Table { name, .. } => with_cte(&name.name, env, |cte, run| f(&cte.select, run))
+        TableRef::Table { name, .. } => with_query(name, env, |cte, run| f(&cte.select, run))
             .ok_or(Error::Misuse("a WITH table that is gone"))?,
     }
 }

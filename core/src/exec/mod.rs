@@ -17,7 +17,8 @@
 //!   through a table cursor;
 //! - `join`: the nested loops over the tables of a `FROM` with joins;
 //!   `derived`: a subquery in `FROM`, read as a table; `with`: the
-//!   `WITH` tables a query's names may read;
+//!   `WITH` tables a query's names may read; `views`: the views a
+//!   statement may read, read as subqueries in `FROM`;
 //!   `rows`: one table or a join, as a query body reads them; `scope`:
 //!   how names resolve among the tables of a `FROM`;
 //! - `select`, `group`, `order`: queries; `compound`, `UNION [ALL]`,
@@ -86,6 +87,7 @@ pub(crate) mod sum;
 pub(crate) mod terms;
 pub(crate) mod transfer;
 pub(crate) mod upsert;
+pub(crate) mod views;
 pub(crate) mod with;
 
 use core::cell::Cell;
@@ -119,6 +121,9 @@ pub(crate) struct Env<'x, A: Allocator + Clone> {
     pub outer: Option<&'x dyn EvalContext<A>>,
     /// The `WITH` tables the statement's names may read.
     pub ctes: Option<&'x with::Ctes<'x, A>>,
+    /// The views the statement's names may read; `None` where it reads
+    /// none.
+    pub views: Option<&'x views::Views<'x, A>>,
     /// The time `'now'` means for this run; `None` where no clock is.
     pub now: Option<Now<'x>>,
     /// The connection's counts of its changes; `None` where none are

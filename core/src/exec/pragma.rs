@@ -467,6 +467,9 @@ fn table_info<P: Platform, A: Allocator + Clone>(
 ) -> Result<()> {
     let alloc = rows.allocator().clone();
     let schema = view.schema()?;
+    if schema.find(name).is_some_and(|e| e.kind == EntryKind::View) {
+        return Err(Error::Sql("PRAGMA table_info of a view is not supported"));
+    }
     let Some(entry) = schema.table(name).filter(|e| e.kind == EntryKind::Table) else {
         return Ok(());
     };

@@ -29,7 +29,7 @@ use super::plan::{Access, Here, Indexes, choose};
 use super::rows::Rows;
 use super::scope::{One, Scope, find, star_level};
 use super::source::Source;
-use super::with::within;
+use super::with::{self, within};
 use super::{Env, calls, group, order, terms};
 use crate::table::SchemaVersion;
 use crate::table::TableInfo;
@@ -170,9 +170,7 @@ pub(crate) fn open_source<'s, 'v, P: Platform, A: Allocator + Clone>(
         !f.joins.is_empty()
             || match &f.first {
                 TableRef::Subquery { .. } => true,
-                TableRef::Table { name, .. } => {
-                    name.schema.is_none() && env.ctes.is_some_and(|c| c.find(&name.name).is_some())
-                }
+                TableRef::Table { name, .. } => with::names_query(name, env),
             }
     };
     if let Some(from) = body.from.as_ref().filter(joined) {

@@ -41,8 +41,8 @@ use crate::sql::{
 use crate::table::{Rowids, TableInfo, Writer, same_keys};
 use crate::{Error, Result};
 
-use super::Env;
 use super::select::name_of;
+use super::{Env, with};
 
 /// Copies the rows of `query` into `to` as they are stored when the
 /// statement `insert` allows it; `None` when its rows must go the
@@ -58,7 +58,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     if !insert.columns.is_empty() || !in_main(&insert.table) || to.columns.autoincrement {
         return Ok(None);
     }
-    let Some(source) = source_of(query) else {
+    let Some(source) = source_of(query).filter(|s| !with::names_query(s, env)) else {
         return Ok(None);
     };
     let alloc = env.alloc.clone();
@@ -100,7 +100,11 @@ fn in_main(name: &QualifiedName<'_>) -> bool {
 /// The table `query` reads whole, when it is `SELECT * FROM` that table
 /// and nothing more.
 fn source_of<'q, 'a, A: Allocator>(query: &'q Select<'a, A>) -> Option<&'q QualifiedName<'a>> {
-    if !query.compound.is_empty() || !query.order_by.is_empty() || query.limit.is_some() {
+    if !query.with.is_empty()
+        || !query.compound.is_empty()
+        || !query.order_by.is_empty()
+        || query.limit.is_some()
+    {
         return None;
     }
     let SelectCore::Select(body) = &query.core else {

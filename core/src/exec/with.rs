@@ -7,9 +7,10 @@
 
 use crate::Result;
 use crate::alloc::Allocator;
-use crate::sql::{Cte, Ident, Select};
+use crate::sql::{Cte, Ident, QualifiedName, Select};
 
 use super::Env;
+use super::views::{self, Within};
 
 /// The `WITH` tables in scope: one `WITH` clause's, then the ones
 /// around it.
@@ -58,19 +59,42 @@ pub(crate) fn within<A: Allocator + Clone, T>(
     })
 }
 
-/// Runs `f` with the query of the `WITH` table `name` (in `env`) and the
-/// environment it runs in; `None` when no `WITH` table has the name.
-pub(crate) fn with_cte<A: Allocator + Clone, T>(
-    name: &Ident<'_>,
+/// Runs `f` with the query of the `WITH` table or view `name` (in `env`)
+/// and the environment it runs in; `None` when `name` names neither (a
+/// table, or nothing). A `WITH` table hides a view of its name, as in
+/// SQLite; `main.v` and `temp.v` name only views.
+pub(crate) fn with_query<A: Allocator + Clone, T>(
+    name: &QualifiedName<'_>,
     env: Env<'_, A>,
     f: impl FnOnce(&Cte<'_, A>, Env<'_, A>) -> Result<T>,
 ) -> Option<Result<T>> {
-    let (cte, before) = env.ctes?.find(name)?;
-    Some(f(
-        cte,
-        Env {
-            ctes: Some(&before),
-            ..env
-        },
-    ))
+    if name.schema.is_none() {
+        if let Some((cte, before)) = env.ctes.and_then(|c| c.find(&name.name)) {
+            return Some(f(
+                cte,
+                Env {
+                    ctes: Some(&before),
+                    ..env
+                },
+            ));
+        }
+    }
+    views::with_view(&name.name, views_of(name)?, env, f)
+}
+
+/// Whether `name` names a `WITH` table or a view in `env`.
+pub(crate) fn names_query<A: Allocator + Clone>(name: &QualifiedName<'_>, env: Env<'_, A>) -> bool {
+    let cte = name.schema.is_none() && env.ctes.is_some_and(|c| c.find(&name.name).is_some());
+    cte || views_of(name).is_some_and(|w| views::is_view(&name.name, w, env))
+}
+
+/// Which views the schema `name` is written with lets it name; `None`
+/// for an attached database's name (none is attached here).
+fn views_of(name: &QualifiedName<'_>) -> Option<Within> {
+    match name.schema {
+        None => Some(Within::Any),
+        Some(s) if s.eq_ignore_ascii_case("main") => Some(Within::Main),
+        Some(s) if s.eq_ignore_ascii_case("temp") => Some(Within::Temp),
+        Some(_) => None,
+    }
 }

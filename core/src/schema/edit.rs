@@ -390,6 +390,18 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
         Ok(true)
     }
 
+    /// Drops view `name` (its schema row); returns whether it existed.
+    pub fn drop_view(&mut self, name: &str) -> Result<bool> {
+        let found = self.find(|kind, n, _| {
+            kind == EntryKind::View && n.eq_ignore_ascii_case(name.as_bytes())
+        })?;
+        let Some((rowid, _)) = found else {
+            return Ok(false);
+        };
+        self.delete_row(rowid)?;
+        Ok(true)
+    }
+
     /// The rowid and root of the first row `matches` picks by kind, name
     /// and table name.
     fn find(

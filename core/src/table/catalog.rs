@@ -45,6 +45,16 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
         self.txn.drop_index(name).map(|_| ())
     }
 
+    /// Creates view `name` from its `CREATE VIEW` statement `sql`.
+    pub fn create_view(&self, name: &str, sql: &str) -> Result<()> {
+        self.txn.create_view(name, sql)
+    }
+
+    /// Drops view `name`.
+    pub fn drop_view(&self, name: &str) -> Result<()> {
+        self.txn.drop_view(name).map(|_| ())
+    }
+
     /// Replaces the schema row `rowid` with `entry` (`ALTER TABLE`).
     pub fn replace_entry(&self, rowid: RowId, entry: &NewEntry<'_>) -> Result<()> {
         self.txn.replace_entry(rowid, entry)

@@ -12,6 +12,7 @@
 
 use crate::alloc::{Allocator, String, Vec};
 use crate::record::KeyColumn;
+use crate::schema::EntryKind;
 use crate::schema::created_table;
 use crate::schema::{
     IndexColumns, SCHEMA_ROOT, SCHEMA_TABLE_NAMES, SCHEMA_TABLE_SQL, Schema, TableColumns,
@@ -22,7 +23,7 @@ use crate::sql::{
     Affinity, ColumnConstraintKind, ColumnDef, Expr, FunctionArgs, Ident, Literal, TableBody,
     TableConstraintKind, affinity_of,
 };
-use crate::{Error, PageNo, Result};
+use crate::{Error, Named, PageNo, Result};
 
 /// Which schema a [`TableInfo`] was read from (see `exec::cache`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,6 +121,11 @@ impl<A: Allocator + Clone> TableInfo<A> {
                 .any(|n| n.eq_ignore_ascii_case(name)) =>
             {
                 (name, SCHEMA_ROOT, SCHEMA_TABLE_SQL)
+            }
+            // Every read of a view's name finds the view first (see
+            // `exec::views`), so a view met here is one being changed.
+            None if schema.find(name).is_some_and(|e| e.kind == EntryKind::View) => {
+                return Err(Named::ModifyView.error(name));
             }
             None => return Err(Error::Sql("no such table")),
         };
