@@ -278,14 +278,10 @@ impl<A: Allocator + Clone> EvalContext<A> for ValuesContext<'_, A> {
         }
     }
 
-    fn column_affinity(&self, column: &ColumnRef<'_>) -> Affinity {
+    fn column_affinity(&self, column: &ColumnRef<'_>) -> Option<Affinity> {
         match self.position(column) {
-            Ok(ColumnPos::Column(i)) => self
-                .table
-                .meta
-                .get(i)
-                .map_or(Affinity::Blob, |m| m.affinity),
-            _ => Affinity::Integer,
+            Ok(ColumnPos::Column(i)) => self.table.meta.get(i).map(|m| m.affinity),
+            _ => Some(Affinity::Integer),
         }
     }
 

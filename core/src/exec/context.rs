@@ -499,14 +499,16 @@ impl<A: Allocator + Clone> EvalContext<A> for RowContext<'_, '_, A> {
         }
     }
 
-    fn column_affinity(&self, column: &ColumnRef<'_>) -> Affinity {
+    fn column_affinity(&self, column: &ColumnRef<'_>) -> Option<Affinity> {
         match self.lookup(column) {
-            Ok(Found::Here(table, ColumnPos::Column(i))) => {
-                table.meta.get(i).map_or(Affinity::Blob, |m| m.affinity)
-            }
-            Ok(Found::Here(_, ColumnPos::Rowid)) => Affinity::Integer,
+            Ok(Found::Here(table, ColumnPos::Column(i))) => match table.meta.get(i) {
+                Some(m) if m.compared => Some(m.affinity),
+                Some(_) => None,
+                None => Some(Affinity::Blob),
+            },
+            Ok(Found::Here(_, ColumnPos::Rowid)) => Some(Affinity::Integer),
             Ok(Found::Outer(outer)) => outer.column_affinity(column),
-            Err(_) => Affinity::Blob,
+            Err(_) => Some(Affinity::Blob),
         }
     }
 

@@ -18,7 +18,9 @@ use crate::record::Collation;
 use crate::schema::TableColumn;
 use crate::schema::TableColumns;
 use crate::sql::eval::{Value, affinity, explicit_collation};
-use crate::sql::{Affinity, Expr, Ident, ResultColumn, Select};
+use crate::sql::{
+    Affinity, BinaryOp, Expr, Ident, Literal, ResultColumn, Select, SelectCore, UnaryOp,
+};
 use crate::table::{ColumnMeta, DefaultKind, TableInfo, View};
 use crate::{Error, PageNo, Result};
 
@@ -79,6 +81,18 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
         })();
         give_back(slot, env);
         described?;
+        for (_, member) in select.compound.iter() {
+            let mut kinds = Vec::try_with_capacity_in(meta.len(), alloc.clone())?;
+            for _ in 0..meta.len() {
+                kinds.try_push(0u8)?;
+            }
+            member_kinds(view, member, env, &mut kinds)?;
+            for (m, kind) in meta.iter_mut().zip(kinds.iter()) {
+                if m.compared {
+                    m.affinity = narrowed(m.affinity, *kind);
+                }
+            }
+        }
         if !names.is_empty() {
             if names.len() != columns.len() {
                 return Err(Error::Sql(
@@ -234,6 +248,119 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
     }
 }
 
+/// The kinds of value each column of the compound member `member` may
+/// give, or-ed into `kinds` (see [`value_kinds`]).
+fn member_kinds<P: Platform, A: Allocator + Clone>(
+    view: &View<'_, P, A>,
+    member: &SelectCore<'_, A>,
+    env: Env<'_, A>,
+    kinds: &mut [u8],
+) -> Result<()> {
+    let body = match member {
+        SelectCore::Values(rows) => {
+            let ctx = env.context();
+            for row in rows.iter() {
+                for (kind, expr) in kinds.iter_mut().zip(row.iter()) {
+                    *kind |= value_kinds(expr, &ctx);
+                }
+            }
+            return Ok(());
+        }
+        SelectCore::Select(body) => body,
+    };
+    let mut slot = None;
+    let found = (|| {
+        let rows = select::open_source(view, body, env, &mut slot)?;
+        let own = select::alias_of(body);
+        let scope = rows.scope(own.as_ref());
+        rows.with_table(env, own, |ctx| {
+            let mut i = 0;
+            for column in body.columns.iter() {
+                let only = match column {
+                    ResultColumn::Expr { expr, .. } => {
+                        if let Some(kind) = kinds.get_mut(i) {
+                            *kind |= value_kinds(expr, ctx);
+                        }
+                        i += 1;
+                        continue;
+                    }
+                    ResultColumn::TableStar(name) => Some(star_level(&scope, name)?),
+                    ResultColumn::Star => None,
+                };
+                each_star_column(&scope, only, &mut |level, c| {
+                    let affinity = scope
+                        .table(level)
+                        .and_then(|t| t.meta.get(c))
+                        .map(|m| m.affinity);
+                    if let Some(kind) = kinds.get_mut(i) {
+                        *kind |= affinity_kinds(affinity);
+                    }
+                    i += 1;
+                    Ok(())
+                })?;
+            }
+            Ok(())
+        })
+    })();
+    give_back(slot, env);
+    found
+}
+
+/// May be a number, in [`value_kinds`].
+const NUMBER: u8 = 0x01;
+/// May be text.
+const TEXT: u8 = 0x02;
+/// May be a BLOB.
+const BLOB: u8 = 0x04;
+
+/// The kinds of value `expr` may give, as SQLite's `sqlite3ExprDataType`
+/// tells them (NULL is none of them).
+fn value_kinds<A: Allocator + Clone>(expr: &Expr<'_, A>, ctx: &RowContext<'_, '_, A>) -> u8 {
+    match expr {
+        Expr::Collate(inner, _) | Expr::Unary(UnaryOp::Plus, inner) => value_kinds(inner, ctx),
+        Expr::Literal(Literal::Null) => 0,
+        Expr::Literal(Literal::String(_)) => TEXT,
+        Expr::Literal(Literal::Blob(_)) => BLOB,
+        Expr::Literal(Literal::CurrentTime | Literal::CurrentDate | Literal::CurrentTimestamp) => {
+            NUMBER | TEXT | BLOB
+        }
+        Expr::Binary(b) if b.op == BinaryOp::Concat => TEXT | BLOB,
+        Expr::Param(_) | Expr::Function(_) => NUMBER | TEXT | BLOB,
+        Expr::Column(_) | Expr::Subquery(_) | Expr::Cast(_) | Expr::Row(_) => {
+            affinity_kinds(affinity(expr, ctx))
+        }
+        Expr::Case(c) => {
+            let arms = c.arms.iter().map(|arm| value_kinds(&arm.then, ctx));
+            let otherwise = c.otherwise.iter().map(|e| value_kinds(e, ctx));
+            arms.chain(otherwise).fold(0, |all, k| all | k)
+        }
+        _ => NUMBER,
+    }
+}
+
+/// The kinds of value an expression of affinity `affinity` may give.
+fn affinity_kinds(affinity: Option<Affinity>) -> u8 {
+    match affinity {
+        Some(Affinity::Numeric | Affinity::Integer | Affinity::Real) => NUMBER | BLOB,
+        Some(Affinity::Text) => TEXT | BLOB,
+        Some(Affinity::Blob) | None => NUMBER | TEXT | BLOB,
+    }
+}
+
+/// The affinity of a compound's column whose first member gives it
+/// `first` and whose other members may give values of `kinds`: none
+/// (BLOB) when a text column meets numbers or a numeric one meets text,
+/// as SQLite 3.45 and later decide (`sqlite3SubqueryColumnTypes`).
+fn narrowed(first: Affinity, kinds: u8) -> Affinity {
+    match first {
+        Affinity::Text if kinds & NUMBER != 0 => Affinity::Blob,
+        Affinity::Numeric | Affinity::Integer | Affinity::Real if kinds & TEXT != 0 => {
+            Affinity::Blob
+        }
+        other => other,
+    }
+}
+
 /// The first member of a compound query.
 fn first_member<'s, 'a, A: Allocator>(
     select: &'s Select<'a, A>,
@@ -254,7 +381,7 @@ fn describe<A: Allocator + Clone>(
     meta: &mut Vec<ColumnMeta<A>, A>,
     alloc: &A,
 ) -> Result<()> {
-    let mut push = |name: &str, affinity: Affinity, collation: Collation| -> Result<()> {
+    let mut push = |name: &str, affinity: Option<Affinity>, collation: Collation| -> Result<()> {
         let mut owned = String::new_in(alloc.clone());
         owned.try_push_str(name)?;
         // A name taken twice is told apart as SQLite does: `a:1`.
@@ -286,7 +413,8 @@ fn describe<A: Allocator + Clone>(
             storage,
         })?;
         meta.try_push(ColumnMeta {
-            affinity,
+            affinity: affinity.unwrap_or(Affinity::Blob),
+            compared: affinity.is_some(),
             not_null: false,
             default: Value::Null,
             default_kind: DefaultKind::Constant,
@@ -308,7 +436,7 @@ fn describe<A: Allocator + Clone>(
                     }
                     (None, _) => text,
                 };
-                let affinity = affinity(expr, ctx).unwrap_or(Affinity::Blob);
+                let affinity = affinity(expr, ctx);
                 let collation = match explicit_collation(expr)? {
                     Some(c) => c,
                     None => expr_collation(expr, ctx)?,
@@ -326,7 +454,11 @@ fn describe<A: Allocator + Clone>(
             let Some(column) = table.columns.columns.get(i) else {
                 return Ok(());
             };
-            let affinity = table.meta.get(i).map_or(Affinity::Blob, |m| m.affinity);
+            let affinity = match table.meta.get(i) {
+                Some(m) if !m.compared => None,
+                Some(m) => Some(m.affinity),
+                None => Some(Affinity::Blob),
+            };
             push(&column.name, affinity, column.collation.unwrap_or_default())
         })?;
     }

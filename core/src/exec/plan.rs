@@ -406,7 +406,7 @@ fn seek_key<A: Allocator + Clone>(
 ) -> Result<Option<Value<A>>> {
     let mut affinity = column_affinity(table, index);
     if let Some(c) = bound.as_column() {
-        affinity = comparison_affinity(affinity, Some(ctx.column_affinity(c)));
+        affinity = comparison_affinity(affinity, ctx.column_affinity(c));
     }
     let alloc = ctx.allocator();
     // Borrowed until coerced, so the key is copied once.
@@ -663,7 +663,7 @@ fn outer_bound_seeks<A: Allocator + Clone>(
         return true;
     };
     let own = table.meta.get(i).map_or(Affinity::Blob, |m| m.affinity);
-    let affinity_ok = match comparison_affinity(Some(own), Some(ctx.column_affinity(outer))) {
+    let affinity_ok = match comparison_affinity(Some(own), ctx.column_affinity(outer)) {
         None | Some(Affinity::Blob) => true,
         Some(Affinity::Text) => own == Affinity::Text,
         Some(_) => matches!(own, Affinity::Integer | Affinity::Real | Affinity::Numeric),

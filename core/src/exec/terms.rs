@@ -260,7 +260,7 @@ impl<A: Allocator + Clone> EvalContext<A> for Aliased<'_, '_, '_, '_, '_, A> {
         }
     }
 
-    fn column_affinity(&self, column: &ColumnRef<'_>) -> Affinity {
+    fn column_affinity(&self, column: &ColumnRef<'_>) -> Option<Affinity> {
         self.row.column_affinity(column)
     }
 

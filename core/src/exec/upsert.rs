@@ -421,7 +421,7 @@ impl<A: Allocator + Clone> EvalContext<A> for WithExcluded<'_, '_, '_, A> {
         }
     }
 
-    fn column_affinity(&self, column: &ColumnRef<'_>) -> Affinity {
+    fn column_affinity(&self, column: &ColumnRef<'_>) -> Option<Affinity> {
         let column = match is_excluded(column) {
             true => unqualified(column),
             false => column.clone(),

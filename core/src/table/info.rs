@@ -38,6 +38,10 @@ pub(crate) struct SchemaVersion {
 pub(crate) struct ColumnMeta<A: Allocator> {
     /// The affinity of its declared type.
     pub affinity: Affinity,
+    /// Whether a comparison sees `affinity`: false only for a column of a
+    /// subquery computed by an expression that has none (SQLite's
+    /// `SQLITE_AFF_NONE`), which a comparison treats as a literal.
+    pub compared: bool,
     /// Whether it is declared `NOT NULL`.
     pub not_null: bool,
     /// Its `DEFAULT`, evaluated; NULL when it has none.
@@ -304,6 +308,7 @@ fn column_meta<A: Allocator + Clone>(
     for def in defs {
         let mut column = ColumnMeta {
             affinity: affinity_of(def.type_name.as_ref()),
+            compared: true,
             not_null: false,
             default: Value::Null,
             default_kind: DefaultKind::Constant,

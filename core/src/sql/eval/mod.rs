@@ -103,9 +103,9 @@ pub trait EvalContext<A: Allocator + Clone> {
     }
 
     /// The affinity of `column`, from its declared type (BLOB when it
-    /// has none).
-    fn column_affinity(&self, _column: &ColumnRef<'_>) -> Affinity {
-        Affinity::Blob
+    /// has none); `None` for a subquery's column that has no affinity.
+    fn column_affinity(&self, _column: &ColumnRef<'_>) -> Option<Affinity> {
+        Some(Affinity::Blob)
     }
 
     /// The collation of `column`.

@@ -37,7 +37,7 @@ pub fn affinity<A: Allocator + Clone, C: EvalContext<A>>(
     ctx: &C,
 ) -> Option<Affinity> {
     match expr {
-        Expr::Column(c) => Some(ctx.column_affinity(c)),
+        Expr::Column(c) => ctx.column_affinity(c),
         Expr::Cast(c) => Some(affinity_of(c.type_name.as_ref())),
         Expr::Collate(inner, _) => affinity(inner, ctx),
         Expr::Subquery(select) => ctx.subquery_affinity(select),

@@ -229,11 +229,11 @@ impl EvalContext<Global> for Row {
             Err(Error::Sql("no such column"))
         }
     }
-    fn column_affinity(&self, column: &ColumnRef<'_>) -> Affinity {
+    fn column_affinity(&self, column: &ColumnRef<'_>) -> Option<Affinity> {
         if column.column.eq_ignore_ascii_case("n") {
-            Affinity::Integer
+            Some(Affinity::Integer)
         } else {
-            Affinity::Text
+            Some(Affinity::Text)
         }
     }
     fn column_collation(&self, column: &ColumnRef<'_>) -> Collation {
