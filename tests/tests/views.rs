@@ -555,3 +555,32 @@ fn every_allocation_failure_with_views_is_clean() {
     drop(db);
     assert_eq!(arena.stats().live_allocations, 0, "the database leaked");
 }
+
+#[test]
+fn a_column_added_under_a_view_shows_through_it_and_renames_are_refused() {
+    let disk = MemoryPlatform::new();
+    let db = Database::open(&disk, "a.db", &Config::DEFAULT, Global).unwrap();
+    let conn = db.connect();
+    let oracle = rusqlite::Connection::open_in_memory().unwrap();
+    let script = "CREATE TABLE t(a); INSERT INTO t VALUES (1), (2);
+         CREATE VIEW star AS SELECT * FROM t;
+         CREATE VIEW named(x) AS SELECT * FROM t;
+         ALTER TABLE t ADD COLUMN b TEXT DEFAULT 'd'";
+    conn.execute(script, &[]).unwrap();
+    oracle.execute_batch(script).unwrap();
+    assert_eq!(
+        Exact::ours_ok(&conn, "SELECT * FROM star"),
+        Exact::theirs_ok(&oracle, "SELECT * FROM star")
+    );
+    assert!(conn.execute("SELECT * FROM named", &[]).is_err());
+    assert!(oracle.execute_batch("SELECT * FROM named").is_err());
+    let refused = conn
+        .execute("ALTER TABLE t RENAME TO u", &[])
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("not supported"), "{refused}");
+    assert_eq!(
+        Exact::ours_ok(&conn, "SELECT count(*) FROM t"),
+        vec![vec![Exact::Int(2)]]
+    );
+}

@@ -60,6 +60,19 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     }
     let schema = w.schema()?;
     let entry = altered_table(&schema, &name)?;
+    // SQLite edits the text of the views and triggers that name what is
+    // renamed or dropped; an added column changes no stored text.
+    let rewrites = !matches!(alter.action, AlterAction::AddColumn { .. });
+    if rewrites
+        && schema
+            .entries()
+            .iter()
+            .any(|e| matches!(e.kind, EntryKind::View | EntryKind::Trigger))
+    {
+        return Err(Error::Sql(
+            "ALTER TABLE RENAME and DROP COLUMN in a schema with views or triggers are not supported",
+        ));
+    }
     match &alter.action {
         AlterAction::RenameTable(new) => rename_table(w, &schema, entry, new),
         AlterAction::RenameColumn { old, new } => rename_column(w, &schema, entry, old, new),
@@ -89,15 +102,6 @@ fn altered_table<'s, A: Allocator + Clone>(
     }
     if is_reserved(&entry.name) {
         return Err(Named::MayNotBeAltered.error(&entry.name));
-    }
-    if schema
-        .entries()
-        .iter()
-        .any(|e| matches!(e.kind, EntryKind::View | EntryKind::Trigger))
-    {
-        return Err(Error::Sql(
-            "ALTER TABLE in a schema with views or triggers is not supported",
-        ));
     }
     let sql = entry.table_sql()?;
     if entry.root.is_none() {

@@ -25,8 +25,9 @@ use super::names::{is_min_magnitude, is_name};
 use super::{Parser, Result, cost};
 use crate::alloc::{Allocator, Vec};
 use crate::sql::ast::{
-    Between, Binary, BinaryOp, Case, Cast, ColumnBinding, ColumnRef, Expr, FunctionArgs,
-    FunctionCall, InList, InSelect, Like, LikeOp, Literal, Quoted, Raise, UnaryOp, WhenThen,
+    Between, Binary, BinaryOp, Case, Cast, ColumnBinding, ColumnRef, Expr, FromClause,
+    FunctionArgs, FunctionCall, InList, InSelect, Like, LikeOp, Literal, Quoted, Raise,
+    ResultColumn, Select, SelectBody, SelectCore, TableRef, UnaryOp, WhenThen,
 };
 use crate::sql::error::SqlErrorKind;
 use crate::sql::keyword::Keyword;
@@ -278,7 +279,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
     fn in_rhs(&mut self, expr: Expr<'a, A>, negated: bool) -> Result<Expr<'a, A>> {
         if self.peek.kind != TokenKind::LeftParen {
             if is_name(&self.peek) {
-                return Err(self.unsupported("IN with a table name is not supported"));
+                return self.in_table(expr, negated);
             }
             return Err(self.syntax_error());
         }
@@ -305,6 +306,45 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
     fn in_select(&mut self, expr: Expr<'a, A>, negated: bool) -> Result<Expr<'a, A>> {
         let select = self.select()?;
         self.expect_kind(TokenKind::RightParen)?;
+        let node = InSelect {
+            negated,
+            expr,
+            select,
+        };
+        Ok(Expr::InSelect(self.boxed(node)?))
+    }
+
+    /// `IN table`, the operator consumed: SQLite reads it as `IN (SELECT
+    /// * FROM table)`, and so does this tree.
+    fn in_table(&mut self, expr: Expr<'a, A>, negated: bool) -> Result<Expr<'a, A>> {
+        let name = self.qualified_name()?;
+        if self.peek.kind == TokenKind::LeftParen {
+            return Err(self.unsupported("table-valued functions are not supported"));
+        }
+        let mut columns = self.vec();
+        columns.try_push(ResultColumn::Star)?;
+        let body = SelectBody {
+            distinct: false,
+            columns,
+            from: Some(FromClause {
+                first: TableRef::Table {
+                    name,
+                    alias: None,
+                    indexed: None,
+                },
+                joins: self.vec(),
+            }),
+            where_clause: None,
+            group_by: self.vec(),
+            having: None,
+        };
+        let select = Select {
+            with: self.vec(),
+            core: SelectCore::Select(self.boxed(body)?),
+            compound: self.vec(),
+            order_by: self.vec(),
+            limit: None,
+        };
         let node = InSelect {
             negated,
             expr,

@@ -301,11 +301,11 @@ fn refused_constructs_and_limits_say_why() {
             "parenthesised joins are not supported",
         ),
         (
-            "SELECT a IN t",
+            "SELECT a IN f(1)",
             Unsupported,
-            12,
+            13,
             1,
-            "IN with a table name is not supported",
+            "table-valued functions are not supported",
         ),
         (
             "SELECT group_concat(a ORDER BY b)",
