@@ -70,3 +70,43 @@ pub fn allocations_between(before: &CountingStats, after: &CountingStats) -> Cou
         ..*after
     }
 }
+
+/// Runs the prepared query `stmt` to its end, reading every column of
+/// every row: a checksum of the values, to compare with
+/// [`sqlite_checksum`] of the same query.
+pub fn checksum<P: Platform, A: Allocator + Clone>(
+    stmt: &mut boundlite::Statement<'_, '_, P, A>,
+) -> u64 {
+    stmt.reset();
+    let mut sum = 0u64;
+    while let Some(row) = stmt.step().expect("step") {
+        for value in row.values() {
+            sum = sum.wrapping_add(match value {
+                ValueRef::Integer(i) => i as u64,
+                ValueRef::Real(r) => r as u64,
+                ValueRef::Text(t) | ValueRef::Blob(t) => t.len() as u64,
+                ValueRef::Null => 1,
+            });
+        }
+    }
+    sum
+}
+
+/// [`checksum`] of a query run by SQLite.
+pub fn sqlite_checksum(stmt: &mut rusqlite::Statement<'_>) -> u64 {
+    use rusqlite::types::ValueRef as Theirs;
+    let n = stmt.column_count();
+    let mut rows = stmt.query([]).expect("query");
+    let mut sum = 0u64;
+    while let Some(row) = rows.next().expect("row") {
+        for i in 0..n {
+            sum = sum.wrapping_add(match row.get_ref(i).expect("column") {
+                Theirs::Integer(i) => i as u64,
+                Theirs::Real(r) => r as u64,
+                Theirs::Text(t) | Theirs::Blob(t) => t.len() as u64,
+                Theirs::Null => 1,
+            });
+        }
+    }
+    sum
+}

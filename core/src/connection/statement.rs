@@ -38,7 +38,7 @@ use crate::exec::select::{self, Query, Sources};
 use crate::exec::store::unresolved;
 use crate::exec::subquery::{Runner, Subqueries};
 use crate::exec::views::{ViewTexts, with_views};
-use crate::exec::{Env, Now, alter, change, ddl, insert, pragma, with};
+use crate::exec::{Env, Now, alter, change, ddl, insert, pragma, reindex, with};
 
 use super::row::Row;
 use super::session::Connection;
@@ -340,6 +340,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                     None => conn.write(|w| ddl::drop_object(w, d))?,
                 },
                 Stmt::AlterTable(a) => conn.write(|w| alter::run(w, a))?,
+                Stmt::Reindex(target) => conn.write(|w| reindex::run(w, target.as_ref()))?,
                 Stmt::Pragma(p) => {
                     let reading = pragma::reads(p).then(|| Reading::start(conn)).transpose()?;
                     let rows = pragma::run(conn, p, env)?;

@@ -118,6 +118,15 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
         })
     }
 
+    /// Builds index `name` again from its table's rows (`REINDEX`).
+    pub fn rebuild_index(&self, name: &str) -> Result<()> {
+        let alloc = self.db.alloc.clone();
+        let (platform, sort_memory) = (self.db.platform(), self.db.sort_memory());
+        self.change(|writer, pager| {
+            SchemaEditor::new(pager, writer, alloc).rebuild_index(name, platform, sort_memory)
+        })
+    }
+
     /// Drops table `name` with its indexes; returns whether it existed.
     pub fn drop_table(&self, name: &str) -> Result<bool> {
         let alloc = self.db.alloc.clone();

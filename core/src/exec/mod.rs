@@ -29,7 +29,8 @@
 //!   query, and the values a `DISTINCT` aggregate sees;
 //! - `insert` (`upsert`: its `ON CONFLICT` clauses), `change` (`UPDATE`
 //!   and `DELETE`), `ddl`, `create_as`
-//!   (`CREATE TABLE ... AS SELECT`), `alter` (`ALTER TABLE`): changes;
+//!   (`CREATE TABLE ... AS SELECT`), `alter` (`ALTER TABLE`), `reindex`
+//!   (`REINDEX`): changes;
 //! - `returning`: the rows `RETURNING` computes for each row changed;
 //! - `rowids`: the rowid of a row stored without one (`AUTOINCREMENT`'s
 //!   `sqlite_sequence` included);
@@ -75,6 +76,7 @@ pub(crate) mod plan;
 pub(crate) mod pragma;
 pub(crate) mod pragma_foreign_keys;
 pub(crate) mod pragma_indexes;
+pub(crate) mod reindex;
 pub(crate) mod returning;
 pub(crate) mod rowids;
 pub(crate) mod rows;

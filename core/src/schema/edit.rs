@@ -16,10 +16,10 @@ use crate::format::{SCHEMA_FORMAT, TextEncoding};
 use crate::pager::Pager;
 use crate::record::{KeyColumn, RecordRef, ValueRef, encode_into};
 use crate::schema::columns::{IndexColumns, TableColumns};
-use crate::schema::declared::table_columns;
+use crate::schema::declared::{index_columns_of, table_columns};
 use crate::schema::key::{KeyBuilt, build_index_key, same_key};
 use crate::schema::{
-    AUTOINDEX_PREFIX, EntryKind, SCHEMA_ROOT, SEQUENCE_SQL, SEQUENCE_TABLE, SchemaEntry,
+    AUTOINDEX_PREFIX, EntryKind, SCHEMA_ROOT, SEQUENCE_SQL, SEQUENCE_TABLE, Schema, SchemaEntry,
 };
 use crate::sort::{Budget, KeyOrder, RecordSorter};
 use crate::sql::{Stmt, parse_one};
@@ -313,6 +313,65 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
             sql: Some(sql),
         })?;
         Ok(root)
+    }
+
+    /// Builds the index `name` again from its table's rows (`REINDEX`):
+    /// its B-tree is dropped and made anew, filled as [`Self::create_index`]
+    /// fills one, and its schema row names the new root. An automatic
+    /// index takes its columns from its table's constraints.
+    pub fn rebuild_index<P: Platform>(
+        &mut self,
+        name: &str,
+        platform: &P,
+        sort_memory: usize,
+    ) -> Result<()> {
+        let schema = Schema::read(self.pager, self.alloc.clone())?;
+        let entry = schema
+            .entries()
+            .iter()
+            .find(|e| e.kind == EntryKind::Index && e.name.eq_ignore_ascii_case(name))
+            .ok_or(Error::Sql("no such index"))?;
+        let old_root = entry
+            .root
+            .ok_or(Error::corrupt(SCHEMA_ROOT, "an index without a root page"))?;
+        let table = self.table_entry(&entry.table)?;
+        let table_root = table
+            .root
+            .ok_or(Error::Sql("the table has no B-tree to index"))?;
+        let columns = table_columns(table.table_sql()?, self.alloc.clone())?;
+        let index = index_columns_of(entry, &columns, self.alloc.clone())?;
+        let mut keys = Vec::new_in(self.alloc.clone());
+        let format = self.pager.header().schema_format;
+        let desc_allowed = format == 0 || format >= SCHEMA_FORMAT;
+        if !index.key_columns(desc_allowed, &mut keys)? {
+            return Err(Error::Sql(
+                "index uses a collation this engine does not know",
+            ));
+        }
+        self.writer.drop_tree(self.pager, old_root)?;
+        let root = self.writer.create_tree(self.pager, TreeKind::Index)?;
+        let budget = Budget {
+            bytes: sort_memory,
+            page: self.pager.page_size() as usize,
+        };
+        let filling = Filling {
+            columns: &columns,
+            index: &index,
+            table_root,
+            root,
+            keys: &keys,
+        };
+        self.fill_index(&filling, platform, budget)?;
+        self.replace_entry(
+            entry.rowid,
+            &NewEntry {
+                kind: EntryKind::Index,
+                name: &entry.name,
+                table: &entry.table,
+                root: Some(root),
+                sql: entry.sql.as_deref(),
+            },
+        )
     }
 
     /// Drops the table `name`: its B-tree, the B-trees of its indexes,

@@ -45,6 +45,11 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
         self.txn.drop_index(name).map(|_| ())
     }
 
+    /// Builds index `name` again from its table's rows.
+    pub fn rebuild_index(&self, name: &str) -> Result<()> {
+        self.txn.rebuild_index(name)
+    }
+
     /// Creates view `name` from its `CREATE VIEW` statement `sql`.
     pub fn create_view(&self, name: &str, sql: &str) -> Result<()> {
         self.txn.create_view(name, sql)

@@ -88,6 +88,8 @@ impl<A: Allocator> Display for Stmt<'_, A> {
             Stmt::CreateTrigger(s) => write!(f, "{s}"),
             Stmt::Drop(s) => write!(f, "{s}"),
             Stmt::AlterTable(s) => write!(f, "{s}"),
+            Stmt::Reindex(None) => f.write_str("REINDEX"),
+            Stmt::Reindex(Some(name)) => write!(f, "REINDEX {name}"),
             Stmt::Begin(mode) => {
                 f.write_str("BEGIN")?;
                 f.write_str(match mode {

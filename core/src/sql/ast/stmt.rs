@@ -39,6 +39,9 @@ pub enum Stmt<'a, A: Allocator> {
     Drop(DropStmt<'a>),
     /// `ALTER TABLE ...`
     AlterTable(Box<AlterTable<'a, A>, A>),
+    /// `REINDEX [name]`: every index, or those of a collation, a table
+    /// or one index.
+    Reindex(Option<QualifiedName<'a>>),
     /// `BEGIN [mode] [TRANSACTION]`
     Begin(Option<TransactionMode>),
     /// `COMMIT` or `END`, optionally with `TRANSACTION`.

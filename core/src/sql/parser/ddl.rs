@@ -291,6 +291,15 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         })
     }
 
+    /// `REINDEX [[schema.]name]`
+    pub(super) fn reindex(&mut self) -> Result<Stmt<'a, A>> {
+        self.require(Keyword::Reindex)?;
+        if matches!(self.peek.kind, TokenKind::Semicolon | TokenKind::Eof) {
+            return Ok(Stmt::Reindex(None));
+        }
+        Ok(Stmt::Reindex(Some(self.qualified_name()?)))
+    }
+
     /// `DROP TABLE|INDEX|VIEW|TRIGGER [IF EXISTS] name`
     pub(super) fn drop_stmt(&mut self) -> Result<Stmt<'a, A>> {
         self.require(Keyword::Drop)?;

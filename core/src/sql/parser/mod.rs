@@ -252,11 +252,10 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             | Keyword::Release => self.transaction(),
             Keyword::Pragma => self.pragma(),
             Keyword::Alter => self.alter(),
-            Keyword::Analyze
-            | Keyword::Attach
-            | Keyword::Detach
-            | Keyword::Reindex
-            | Keyword::Vacuum => Err(self.unsupported_here("statement not supported")),
+            Keyword::Reindex => self.reindex(),
+            Keyword::Analyze | Keyword::Attach | Keyword::Detach | Keyword::Vacuum => {
+                Err(self.unsupported_here("statement not supported"))
+            }
             _ => Err(self.syntax_error()),
         }
     }
