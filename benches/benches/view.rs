@@ -58,14 +58,16 @@ fn group(c: &mut Criterion, name: &str, sql: &str) {
     sqlite.execute_batch(&setup()).expect("setup");
     let mut theirs = sqlite.prepare(sql).expect("prepare");
     assert_eq!(
-        checksum(&mut stmt),
-        sqlite_checksum(&mut theirs),
+        checksum(&mut stmt).expect("run"),
+        sqlite_checksum(&mut theirs).expect("run"),
         "{name}: answers differ"
     );
     let mut group = c.benchmark_group(name);
-    group.bench_function("boundlite", |b| b.iter(|| black_box(checksum(&mut stmt))));
+    group.bench_function("boundlite", |b| {
+        b.iter(|| black_box(checksum(&mut stmt).expect("run")))
+    });
     group.bench_function("sqlite", |b| {
-        b.iter(|| black_box(sqlite_checksum(&mut theirs)))
+        b.iter(|| black_box(sqlite_checksum(&mut theirs).expect("run")))
     });
     group.finish();
 
@@ -73,9 +75,9 @@ fn group(c: &mut Criterion, name: &str, sql: &str) {
     let counted = boundlite_db(counting);
     let conn = counted.connect();
     let mut stmt = conn.prepare(sql).expect("prepare");
-    checksum(&mut stmt);
+    checksum(&mut stmt).expect("run");
     let before = counting.stats();
-    checksum(&mut stmt);
+    checksum(&mut stmt).expect("run");
     let stats = allocations_between(&before, &counting.stats());
     report_allocations(&format!("{name}/boundlite warm execution"), 1, &stats);
 }

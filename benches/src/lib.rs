@@ -76,10 +76,10 @@ pub fn allocations_between(before: &CountingStats, after: &CountingStats) -> Cou
 /// [`sqlite_checksum`] of the same query.
 pub fn checksum<P: Platform, A: Allocator + Clone>(
     stmt: &mut boundlite::Statement<'_, '_, P, A>,
-) -> u64 {
+) -> Result<u64, Error> {
     stmt.reset();
     let mut sum = 0u64;
-    while let Some(row) = stmt.step().expect("step") {
+    while let Some(row) = stmt.step()? {
         for value in row.values() {
             sum = sum.wrapping_add(match value {
                 ValueRef::Integer(i) => i as u64,
@@ -89,18 +89,18 @@ pub fn checksum<P: Platform, A: Allocator + Clone>(
             });
         }
     }
-    sum
+    Ok(sum)
 }
 
 /// [`checksum`] of a query run by SQLite.
-pub fn sqlite_checksum(stmt: &mut rusqlite::Statement<'_>) -> u64 {
+pub fn sqlite_checksum(stmt: &mut rusqlite::Statement<'_>) -> rusqlite::Result<u64> {
     use rusqlite::types::ValueRef as Theirs;
     let n = stmt.column_count();
-    let mut rows = stmt.query([]).expect("query");
+    let mut rows = stmt.query([])?;
     let mut sum = 0u64;
-    while let Some(row) = rows.next().expect("row") {
+    while let Some(row) = rows.next()? {
         for i in 0..n {
-            sum = sum.wrapping_add(match row.get_ref(i).expect("column") {
+            sum = sum.wrapping_add(match row.get_ref(i)? {
                 Theirs::Integer(i) => i as u64,
                 Theirs::Real(r) => r as u64,
                 Theirs::Text(t) | Theirs::Blob(t) => t.len() as u64,
@@ -108,5 +108,5 @@ pub fn sqlite_checksum(stmt: &mut rusqlite::Statement<'_>) -> u64 {
             });
         }
     }
-    sum
+    Ok(sum)
 }
