@@ -6,14 +6,19 @@
 //! have the affinity and collation of their expressions. A row is read
 //! through [`RowContext::on_values`]; its rowid reads its number.
 //!
+//! A `WITH` table's rows come from its query, from its recursion when it
+//! is recursive (see `recursive`), or, read by its own recursive
+//! `SELECT`, are the one row it is bound to (see `with::feed`).
+//!
 //! Invariants: memory is what one run of the subquery needs; a restart
 //! (each row of the loop above it) runs the subquery again from its first
 //! row, and going back to row `n` (a second pass of grouping) runs it up
-//! to that row, so no row is ever stored.
+//! to that row, so no row is ever stored (a recursion's queue holds the
+//! rows still to recurse on, not those handed out).
 
 use boundlite_platform::Platform;
 
-use crate::alloc::{Allocator, String, Vec};
+use crate::alloc::{Allocator, Box, String, Vec};
 use crate::record::Collation;
 use crate::schema::TableColumn;
 use crate::schema::TableColumns;
@@ -25,8 +30,18 @@ use crate::{Error, PageNo, Result};
 use super::Env;
 use super::context::RowContext;
 use super::order::expr_collation;
+use super::recursive::{Recursion, shape};
 use super::scope::{Scope, each_star_column, star_level};
 use super::select::{self, Query, Sources, body_of, give_back};
+use super::with::{Feed, feed};
+
+/// A run of a subquery in `FROM`.
+enum Run<'v, P: Platform, A: Allocator + Clone> {
+    /// Its query, stepped.
+    Query(Query<P::File, A>),
+    /// The recursion of a recursive `WITH` table.
+    Recursion(Box<Recursion<'v, P, A>, A>),
+}
 
 /// The rows of a subquery in `FROM`.
 pub(crate) struct Derived<'v, P: Platform, A: Allocator + Clone> {
@@ -35,11 +50,14 @@ pub(crate) struct Derived<'v, P: Platform, A: Allocator + Clone> {
     /// Per column: merged by `USING` into a column to its left.
     merged: Vec<bool, A>,
     sources: Sources<'v, P, A>,
-    query: Option<Query<P::File, A>>,
+    /// The run of the subquery, once started.
+    run: Option<Run<'v, P, A>>,
     row: Vec<Value<A>, A>,
     /// The number of the current row, from 1 (0: none yet).
     n: i64,
     level: usize,
+    /// Whether it reads a recursive table's bound row, whichever it is.
+    bound: bool,
 }
 
 impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
@@ -81,9 +99,13 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
         described?;
         if !names.is_empty() {
             if names.len() != columns.len() {
-                return Err(Error::Sql(
-                    "a WITH table has a different number of columns than its names",
-                ));
+                let mut counts = String::new_in(alloc.clone());
+                counts.try_write_fmt(format_args!("{} {}", columns.len(), names.len()))?;
+                let table = match feed(select, env) {
+                    Feed::Table(cte) => cte.name.as_str().unwrap_or(cte.name.raw()),
+                    _ => name.as_str(),
+                };
+                return Err(crate::Named::CteColumnCount.error2(table, &counts));
             }
             for (column, name) in columns.iter_mut().zip(names) {
                 column.name = name.to_string_in(alloc.clone())?;
@@ -114,10 +136,11 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
             info,
             merged,
             sources: Vec::new_in(alloc.clone()),
-            query: None,
+            run: None,
             row: Vec::new_in(alloc),
             n: 0,
             level,
+            bound: matches!(feed(select, env), Feed::Row(_)),
         })
     }
 
@@ -138,9 +161,16 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
         }
     }
 
+    /// Whether it reads the row a recursive table is bound to: the same
+    /// table whatever the row, so a join over it may be rewound and read
+    /// again for the next row.
+    pub fn reads_bound_row(&self) -> bool {
+        self.bound
+    }
+
     /// Makes the next read run the subquery from its first row.
     pub fn rewind(&mut self) {
-        self.query = None;
+        self.run = None;
         self.n = 0;
     }
 
@@ -156,22 +186,52 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
         select: &Select<'_, A>,
         env: Env<'_, A>,
     ) -> Result<bool> {
-        if self.query.is_none() {
-            self.query = Some(select::start(view, select, env, &mut self.sources)?);
+        let cte = match feed(select, env) {
+            Feed::Row(row) => {
+                if self.n > 0 {
+                    return Ok(false);
+                }
+                self.row.clear();
+                for value in row {
+                    self.row
+                        .try_push(Value::try_from_ref(value.as_ref(), env.alloc.clone())?)?;
+                }
+                self.n = 1;
+                return Ok(true);
+            }
+            Feed::Table(cte) => Some(cte),
+            Feed::Query => None,
+        };
+        if self.run.is_none() {
+            let recursive = match cte {
+                Some(cte) => shape(cte)?.map(|shape| (cte, shape)),
+                None => None,
+            };
+            let run = match recursive {
+                Some((cte, shape)) => {
+                    let recursion = Recursion::start(view, cte, shape, env)?;
+                    Run::Recursion(Box::try_new_in(recursion, env.alloc.clone())?)
+                }
+                None => Run::Query(select::start(view, select, env, &mut self.sources)?),
+            };
+            self.run = Some(run);
             self.n = 0;
         }
-        let query = self
-            .query
-            .as_mut()
-            .ok_or(Error::Misuse("a subquery in FROM without its query"))?;
-        let on = select::next(
-            view,
-            query,
-            &mut self.sources,
-            Some(select),
-            env,
-            &mut self.row,
-        )?;
+        let on = match self.run.as_mut() {
+            Some(Run::Query(query)) => select::next(
+                view,
+                query,
+                &mut self.sources,
+                Some(select),
+                env,
+                &mut self.row,
+            )?,
+            Some(Run::Recursion(recursion)) => {
+                let cte = cte.ok_or(Error::Misuse("a recursion without its WITH table"))?;
+                recursion.next(view, cte, env, &mut self.row)?
+            }
+            None => return Err(Error::Misuse("a subquery in FROM without its query")),
+        };
         if on {
             self.n += 1;
         }
@@ -222,7 +282,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
         env: Env<'_, A>,
         n: i64,
     ) -> Result<bool> {
-        if n < self.n || self.query.is_none() {
+        if n < self.n || self.run.is_none() {
             self.rewind();
         }
         while self.n < n {

@@ -171,7 +171,7 @@ pub(crate) fn open_source<'s, 'v, P: Platform, A: Allocator + Clone>(
             || match &f.first {
                 TableRef::Subquery { .. } => true,
                 TableRef::Table { name, .. } => {
-                    name.schema.is_none() && env.ctes.is_some_and(|c| c.find(&name.name).is_some())
+                    name.schema.is_none() && env.ctes.is_some_and(|c| c.has(&name.name))
                 }
             }
     };
