@@ -23,7 +23,7 @@ use crate::record::Collation;
 use crate::schema::TableColumn;
 use crate::schema::TableColumns;
 use crate::sql::eval::{Value, affinity, explicit_collation};
-use crate::sql::{Affinity, Expr, Ident, ResultColumn, Select};
+use crate::sql::{Affinity, Expr, Ident, ResultColumn, Select, SelectCore};
 use crate::table::{ColumnMeta, DefaultKind, TableInfo, View};
 use crate::{Error, PageNo, Result};
 
@@ -33,7 +33,7 @@ use super::order::expr_collation;
 use super::recursive::{Recursion, shape};
 use super::scope::{Scope, each_star_column, star_level};
 use super::select::{self, Query, Sources, body_of, give_back};
-use super::with::{Feed, feed};
+use super::with::{Feed, feed, within};
 
 /// A run of a subquery in `FROM`.
 enum Run<'v, P: Platform, A: Allocator + Clone> {
@@ -82,21 +82,35 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
         };
         let mut columns = Vec::new_in(alloc.clone());
         let mut meta = Vec::new_in(alloc.clone());
-        let body = match body_of(select) {
-            Ok(body) => body,
-            Err(_) => first_member(select)?,
+        let values = match (&select.core, feed(select, env)) {
+            (SelectCore::Values(rows), Feed::Table(_) | Feed::Row(_)) => rows.first(),
+            _ => None,
         };
-        let mut slot = None;
-        let described = (|| {
-            let rows = select::open_source(view, body, env, &mut slot)?;
-            let own = select::alias_of(body);
-            let scope = rows.scope(own.as_ref());
-            rows.with_table(env, own, |ctx| {
-                describe(body, &scope, ctx, &mut columns, &mut meta, &alloc)
-            })
-        })();
-        give_back(slot, env);
-        described?;
+        if let Some(row) = values {
+            // The first member of a recursive table may be VALUES: its
+            // columns are SQLite's `column1`, `column2`...
+            let ctx = env.context();
+            let mut column = String::new_in(alloc.clone());
+            for (i, expr) in row.iter().enumerate() {
+                column.clear();
+                column.try_write_fmt(format_args!("column{}", i + 1))?;
+                let affinity = affinity(expr, &ctx).unwrap_or(Affinity::Blob);
+                let collation = match explicit_collation(expr)? {
+                    Some(c) => c,
+                    None => expr_collation(expr, &ctx)?,
+                };
+                push_column(
+                    &mut columns,
+                    &mut meta,
+                    &alloc,
+                    &column,
+                    affinity,
+                    collation,
+                )?;
+            }
+        } else {
+            Self::describe_query(view, select, env, &mut columns, &mut meta)?;
+        }
         if !names.is_empty() {
             if names.len() != columns.len() {
                 let mut counts = String::new_in(alloc.clone());
@@ -141,6 +155,36 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
             n: 0,
             level,
             bound: matches!(feed(select, env), Feed::Row(_)),
+        })
+    }
+
+    /// Pushes the columns of `select`'s first member, as its rows are
+    /// described in `env`.
+    fn describe_query(
+        view: &'v View<'v, P, A>,
+        select: &Select<'_, A>,
+        env: Env<'_, A>,
+        columns: &mut Vec<TableColumn<A>, A>,
+        meta: &mut Vec<ColumnMeta<A>, A>,
+    ) -> Result<()> {
+        let alloc = env.alloc.clone();
+        let body = match body_of(select) {
+            Ok(body) => body,
+            Err(_) => first_member(select)?,
+        };
+        // The member's names may read the query's own WITH tables.
+        within(select, env, |env| {
+            let mut slot = None;
+            let described = (|| {
+                let rows = select::open_source(view, body, env, &mut slot)?;
+                let own = select::alias_of(body);
+                let scope = rows.scope(own.as_ref());
+                rows.with_table(env, own, |ctx| {
+                    describe(body, &scope, ctx, columns, meta, &alloc)
+                })
+            })();
+            give_back(slot, env);
+            described
         })
     }
 
@@ -304,6 +348,55 @@ fn first_member<'s, 'a, A: Allocator>(
     }
 }
 
+/// Pushes a column called `name` (told apart from a name taken before as
+/// SQLite does) with its rules.
+fn push_column<A: Allocator + Clone>(
+    columns: &mut Vec<TableColumn<A>, A>,
+    meta: &mut Vec<ColumnMeta<A>, A>,
+    alloc: &A,
+    name: &str,
+    affinity: Affinity,
+    collation: Collation,
+) -> Result<()> {
+    let mut owned = String::new_in(alloc.clone());
+    owned.try_push_str(name)?;
+    // A name taken twice is told apart as SQLite does: `a:1`.
+    let taken = |n: &str| {
+        columns
+            .iter()
+            .any(|c: &TableColumn<A>| c.name.eq_ignore_ascii_case(n))
+    };
+    if taken(&owned) {
+        let mut k = 1usize;
+        loop {
+            let mut candidate = String::new_in(alloc.clone());
+            candidate.try_push_str(name)?;
+            candidate.try_write_fmt(format_args!(":{k}"))?;
+            if !taken(&candidate) {
+                owned = candidate;
+                break;
+            }
+            k += 1;
+        }
+    }
+    let storage = Some(columns.len());
+    columns.try_push(TableColumn {
+        name: owned,
+        collation: Some(collation),
+        has_default: false,
+        integer_type: false,
+        generated: false,
+        storage,
+    })?;
+    meta.try_push(ColumnMeta {
+        affinity,
+        not_null: false,
+        default: Value::Null,
+        default_kind: DefaultKind::Constant,
+    })?;
+    Ok(())
+}
+
 /// Pushes a column and its rules for each output column of `body` (over
 /// `scope`, in `ctx`).
 fn describe<A: Allocator + Clone>(
@@ -314,44 +407,8 @@ fn describe<A: Allocator + Clone>(
     meta: &mut Vec<ColumnMeta<A>, A>,
     alloc: &A,
 ) -> Result<()> {
-    let mut push = |name: &str, affinity: Affinity, collation: Collation| -> Result<()> {
-        let mut owned = String::new_in(alloc.clone());
-        owned.try_push_str(name)?;
-        // A name taken twice is told apart as SQLite does: `a:1`.
-        let taken = |n: &str| {
-            columns
-                .iter()
-                .any(|c: &TableColumn<A>| c.name.eq_ignore_ascii_case(n))
-        };
-        if taken(&owned) {
-            let mut k = 1usize;
-            loop {
-                let mut candidate = String::new_in(alloc.clone());
-                candidate.try_push_str(name)?;
-                candidate.try_write_fmt(format_args!(":{k}"))?;
-                if !taken(&candidate) {
-                    owned = candidate;
-                    break;
-                }
-                k += 1;
-            }
-        }
-        let storage = Some(columns.len());
-        columns.try_push(TableColumn {
-            name: owned,
-            collation: Some(collation),
-            has_default: false,
-            integer_type: false,
-            generated: false,
-            storage,
-        })?;
-        meta.try_push(ColumnMeta {
-            affinity,
-            not_null: false,
-            default: Value::Null,
-            default_kind: DefaultKind::Constant,
-        })?;
-        Ok(())
+    let mut push = |name: &str, affinity: Affinity, collation: Collation| {
+        push_column(columns, meta, alloc, name, affinity, collation)
     };
     for column in body.columns.iter() {
         let only = match column {

@@ -32,7 +32,8 @@ use boundlite_platform::Platform;
 use crate::alloc::{Allocator, Vec};
 use crate::record::Collation;
 use crate::sort::{Queue, Row};
-use crate::sql::{Cte, Select, SelectBody, SelectCore};
+use crate::sql::eval::{evaluate, explicit_collation};
+use crate::sql::{Cte, Select, SelectCore};
 use crate::table::View;
 use crate::{Error, Result};
 
@@ -79,17 +80,13 @@ pub(crate) struct Recursion<'v, P: Platform, A: Allocator + Clone> {
 fn member<'s, 'a, A: Allocator>(
     select: &'s Select<'a, A>,
     i: usize,
-) -> Result<&'s SelectBody<'a, A>> {
-    let core = match i.checked_sub(1) {
-        None => &select.core,
+) -> Result<&'s SelectCore<'a, A>> {
+    match i.checked_sub(1) {
+        None => Ok(&select.core),
         Some(j) => match select.compound.get(j) {
-            Some((_, core)) => core,
-            None => return Err(Error::Misuse("a compound member out of range")),
+            Some((_, core)) => Ok(core),
+            None => Err(Error::Misuse("a compound member out of range")),
         },
-    };
-    match core {
-        SelectCore::Select(body) => Ok(body),
-        SelectCore::Values(_) => Err(Error::Sql("VALUES in a compound SELECT is not supported")),
     }
 }
 
@@ -214,18 +211,33 @@ impl<'v, P: Platform, A: Allocator + Clone> Recursion<'v, P, A> {
         i: usize,
         env: Env<'_, A>,
     ) -> Result<()> {
-        let body = member(select, i)?;
-        let slot = slot_of(&mut self.sources, i)?;
-        let mut query = start_body(view, body, Ordering::none(), env, member_sort(view), slot)?;
-        let mut made = Vec::new_in(env.alloc.clone());
-        while next_body(&mut query, slot.as_mut(), Some(body), env, &mut made)? {
-            if let Some(seen) = self.seen.as_mut() {
-                if !seen.insert(&made)? {
-                    continue;
+        let made = |seen: &mut Option<Seen<A>>, queue: &mut Queue<'v, P, A>, row: &mut Row<A>| {
+            if let Some(seen) = seen.as_mut() {
+                if !seen.insert(row)? {
+                    return Ok(());
                 }
             }
-            let row = core::mem::replace(&mut made, Vec::new_in(env.alloc.clone()));
-            self.queue.push(row)?;
+            queue.push(core::mem::replace(row, Vec::new_in(env.alloc.clone())))
+        };
+        let mut row = Vec::new_in(env.alloc.clone());
+        let body = match member(select, i)? {
+            SelectCore::Select(body) => body,
+            SelectCore::Values(rows) => {
+                let ctx = env.context();
+                for values in rows.iter() {
+                    for expr in values.iter() {
+                        row.try_push(evaluate(expr, &ctx)?)?;
+                    }
+                    made(&mut self.seen, &mut self.queue, &mut row)?;
+                    row.clear();
+                }
+                return Ok(());
+            }
+        };
+        let slot = slot_of(&mut self.sources, i)?;
+        let mut query = start_body(view, body, Ordering::none(), env, member_sort(view), slot)?;
+        while next_body(&mut query, slot.as_mut(), Some(body), env, &mut row)? {
+            made(&mut self.seen, &mut self.queue, &mut row)?;
         }
         Ok(())
     }
@@ -262,39 +274,60 @@ fn check<'v, P: Platform, A: Allocator + Clone>(
     let mut running: Vec<Option<Collation>, A> = Vec::new_in(alloc.clone());
     let mut own = Vec::new_in(alloc.clone());
     for i in 0..shape.count {
-        let body = member(select, i)?;
-        let slot = slot_of(sources, i)?;
-        let mut visit = |env: Env<'_, A>| -> Result<usize> {
-            let source = open_source(view, body, env, slot)?;
-            let alias = alias_of(body);
-            let here = {
-                let scope = source.scope(alias.as_ref());
-                terms::check(&[], body, &scope)?;
-                terms::width(body, &scope)
-            };
-            source.with_table(env, alias, |ctx| member_collations(body, ctx, &mut own))?;
-            Ok(here)
-        };
-        let here = match i < shape.first {
-            true => visit(env)?,
-            false => bound(cte, &[], env, visit)?,
+        let here = match member(select, i)? {
+            SelectCore::Select(body) => {
+                let slot = slot_of(sources, i)?;
+                let mut visit = |env: Env<'_, A>| -> Result<usize> {
+                    let source = open_source(view, body, env, slot)?;
+                    let alias = alias_of(body);
+                    let here = {
+                        let scope = source.scope(alias.as_ref());
+                        terms::check(&[], body, &scope)?;
+                        terms::width(body, &scope)
+                    };
+                    source.with_table(env, alias, |ctx| member_collations(body, ctx, &mut own))?;
+                    Ok(here)
+                };
+                match i < shape.first {
+                    true => visit(env)?,
+                    false => bound(cte, &[], env, visit)?,
+                }
+            }
+            SelectCore::Values(rows) => {
+                let first = rows.first().map_or(&[][..], |r| r.as_slice());
+                own.clear();
+                for expr in first {
+                    own.try_push(explicit_collation(expr)?)?;
+                }
+                first.len()
+            }
         };
         match i.checked_sub(1).and_then(|j| select.compound.get(j)) {
             None => width = here,
             Some((op, _)) if here != width => return Err(width_error(*op)),
             Some(_) => {}
         }
-        for (k, collation) in own.iter().enumerate() {
-            match running.get_mut(k) {
-                Some(slot) if slot.is_none() => *slot = *collation,
-                Some(_) => {}
-                None => running.try_push(*collation)?,
-            }
-        }
+        merge_collations(&mut running, &own)?;
     }
     let mut collations = Vec::try_with_capacity_in(running.len(), alloc)?;
     for c in running.iter() {
         collations.try_push(c.unwrap_or_default())?;
     }
     Ok(collations)
+}
+
+/// Gives each column of `running` without a collation the one of `own`,
+/// a member's columns to the right of those before.
+fn merge_collations<A: Allocator>(
+    running: &mut Vec<Option<Collation>, A>,
+    own: &[Option<Collation>],
+) -> Result<()> {
+    for (k, collation) in own.iter().enumerate() {
+        match running.get_mut(k) {
+            Some(slot) if slot.is_none() => *slot = *collation,
+            Some(_) => {}
+            None => running.try_push(*collation)?,
+        }
+    }
+    Ok(())
 }

@@ -88,6 +88,18 @@ fn check<A: Allocator>(cte: &Cte<'_, A>, shape: Shape) -> Result<()> {
             "ORDER BY on a recursive WITH table is not supported",
         ));
     }
+    let initial = core::iter::once(&select.core)
+        .chain(select.compound.iter().map(|(_, core)| core))
+        .take(shape.first);
+    for core in initial {
+        let reads = match core {
+            SelectCore::Select(body) => direct_refs(body, cte) > 0 || body_reads(body, cte),
+            SelectCore::Values(rows) => rows.iter().flatten().any(|e| expr_reads(e, cte)),
+        };
+        if reads {
+            return Err(Named::CircularReference.error(name_of(cte)));
+        }
+    }
     let initial_ops = select.compound.iter().take(shape.first.saturating_sub(1));
     if initial_ops
         .into_iter()
