@@ -187,7 +187,7 @@ fn query(rng: &mut Rng) -> String {
     };
     let body = match rng.below(9) {
         0 => format!("SELECT n FROM {source}"),
-        1 => format!("SELECT count(*), count(DISTINCT n), typeof(max(n)) FROM {source}"),
+        1 => format!("SELECT count(*), count(DISTINCT n), max(n) FROM {source}"),
         2 => format!("SELECT n, count(*) FROM {source} GROUP BY n"),
         3 => format!("SELECT label, n FROM {source} JOIN node ON id = n"),
         4 => "SELECT id FROM node WHERE id IN (SELECT n FROM r)".to_string(),
