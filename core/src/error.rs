@@ -171,6 +171,16 @@ impl core::fmt::Debug for ConstraintName {
 pub enum Named {
     /// `no such table: {0}`
     NoSuchTable,
+    /// `circular reference: {0}`: a `WITH` table whose query reads
+    /// itself other than as a recursive table
+    CircularReference,
+    /// `multiple references to recursive table: {0}`
+    RecursiveTwiceInFrom,
+    /// `multiple recursive references: {0}`: a recursive `SELECT` that
+    /// also reads its table in a subquery
+    RecursiveInSubquery,
+    /// `table {0} has {N} values for {M} columns`, `{1}` holding `N M`
+    CteColumnCount,
 
     /// `table {0} may not be altered`
     MayNotBeAltered,
@@ -269,6 +279,15 @@ impl core::fmt::Display for NamedDisplay<'_> {
             .unwrap_or((all, ""));
         match self.0 {
             Named::NoSuchTable => write!(f, "no such table: {a}"),
+            Named::CircularReference => write!(f, "circular reference: {a}"),
+            Named::RecursiveTwiceInFrom => {
+                write!(f, "multiple references to recursive table: {a}")
+            }
+            Named::RecursiveInSubquery => write!(f, "multiple recursive references: {a}"),
+            Named::CteColumnCount => {
+                let (values, columns) = b.split_once(' ').unwrap_or((b, ""));
+                write!(f, "table {a} has {values} values for {columns} columns")
+            }
             Named::MayNotBeAltered => write!(f, "table {a} may not be altered"),
             Named::AlreadyExists => {
                 write!(

@@ -118,7 +118,7 @@ impl SetOp {
 }
 
 /// The SQLite error for members of different widths around `op`.
-fn width_error(op: CompoundOp) -> Error {
+pub(crate) fn width_error(op: CompoundOp) -> Error {
     Error::Sql(match op {
         CompoundOp::UnionAll => {
             "SELECTs to the left and right of UNION ALL do not have the same number of result columns"
@@ -402,7 +402,7 @@ fn check<'v, P: Platform, A: Allocator + Clone>(
 
 /// The collation of each result column of `body` into `into`: a
 /// `COLLATE`'s, a table column's own, else none.
-fn member_collations<A: Allocator + Clone>(
+pub(crate) fn member_collations<A: Allocator + Clone>(
     body: &SelectBody<'_, A>,
     ctx: &RowContext<'_, '_, A>,
     into: &mut Vec<Option<Collation>, A>,

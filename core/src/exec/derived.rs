@@ -6,14 +6,19 @@
 //! have the affinity and collation of their expressions. A row is read
 //! through [`RowContext::on_values`]; its rowid reads its number.
 //!
+//! A `WITH` table's rows come from its query, from its recursion when it
+//! is recursive (see `recursive`), or, read by its own recursive
+//! `SELECT`, are the one row it is bound to (see `with::feed`).
+//!
 //! Invariants: memory is what one run of the subquery needs; a restart
 //! (each row of the loop above it) runs the subquery again from its first
 //! row, and going back to row `n` (a second pass of grouping) runs it up
-//! to that row, so no row is ever stored.
+//! to that row, so no row is ever stored (a recursion's queue holds the
+//! rows still to recurse on, not those handed out).
 
 use boundlite_platform::Platform;
 
-use crate::alloc::{Allocator, String, Vec};
+use crate::alloc::{Allocator, Box, String, Vec};
 use crate::record::Collation;
 use crate::schema::TableColumn;
 use crate::schema::TableColumns;
@@ -27,8 +32,18 @@ use crate::{Error, PageNo, Result};
 use super::Env;
 use super::context::RowContext;
 use super::order::expr_collation;
+use super::recursive::{Recursion, shape};
 use super::scope::{Scope, each_star_column, star_level};
 use super::select::{self, Query, Sources, body_of, give_back};
+use super::with::{Feed, feed, within};
+
+/// A run of a subquery in `FROM`.
+enum Run<'v, P: Platform, A: Allocator + Clone> {
+    /// Its query, stepped.
+    Query(Query<P::File, A>),
+    /// The recursion of a recursive `WITH` table.
+    Recursion(Box<Recursion<'v, P, A>, A>),
+}
 
 /// The rows of a subquery in `FROM`.
 pub(crate) struct Derived<'v, P: Platform, A: Allocator + Clone> {
@@ -37,11 +52,14 @@ pub(crate) struct Derived<'v, P: Platform, A: Allocator + Clone> {
     /// Per column: merged by `USING` into a column to its left.
     merged: Vec<bool, A>,
     sources: Sources<'v, P, A>,
-    query: Option<Query<P::File, A>>,
+    /// The run of the subquery, once started.
+    run: Option<Run<'v, P, A>>,
     row: Vec<Value<A>, A>,
     /// The number of the current row, from 1 (0: none yet).
     n: i64,
     level: usize,
+    /// Whether it reads a recursive table's bound row, whichever it is.
+    bound: bool,
 }
 
 impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
@@ -66,38 +84,49 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
         };
         let mut columns = Vec::new_in(alloc.clone());
         let mut meta = Vec::new_in(alloc.clone());
-        let body = match body_of(select) {
-            Ok(body) => body,
-            Err(_) => first_member(select)?,
+        let values = match (&select.core, feed(select, env)) {
+            (SelectCore::Values(rows), Feed::Table(_) | Feed::Row(_)) => rows.first(),
+            _ => None,
         };
-        let mut slot = None;
-        let described = (|| {
-            let rows = select::open_source(view, body, env, &mut slot)?;
-            let own = select::alias_of(body);
-            let scope = rows.scope(own.as_ref());
-            rows.with_table(env, own, |ctx| {
-                describe(body, &scope, ctx, &mut columns, &mut meta, &alloc)
-            })
-        })();
-        give_back(slot, env);
-        described?;
-        for (_, member) in select.compound.iter() {
-            let mut kinds = Vec::try_with_capacity_in(meta.len(), alloc.clone())?;
-            for _ in 0..meta.len() {
-                kinds.try_push(0u8)?;
+        if let Some(row) = values {
+            // The first member of a recursive table may be VALUES: its
+            // columns are SQLite's `column1`, `column2`...
+            let ctx = env.context();
+            let mut column = String::new_in(alloc.clone());
+            for (i, expr) in row.iter().enumerate() {
+                column.clear();
+                column.try_write_fmt(format_args!("column{}", i + 1))?;
+                let affinity = affinity(expr, &ctx);
+                let collation = match explicit_collation(expr)? {
+                    Some(c) => c,
+                    None => expr_collation(expr, &ctx)?,
+                };
+                push_column(
+                    &mut columns,
+                    &mut meta,
+                    &alloc,
+                    &column,
+                    affinity,
+                    collation,
+                )?;
             }
-            member_kinds(view, member, env, &mut kinds)?;
-            for (m, kind) in meta.iter_mut().zip(kinds.iter()) {
-                if m.compared {
-                    m.affinity = narrowed(m.affinity, *kind);
-                }
+        } else {
+            Self::describe_query(view, select, env, &mut columns, &mut meta)?;
+            // A recursive table's members read the table itself, whose
+            // columns these are: they keep the first member's rules.
+            if matches!(feed(select, env), Feed::Query) {
+                within(select, env, |env| narrow(view, select, env, &mut meta))?;
             }
         }
         if !names.is_empty() {
             if names.len() != columns.len() {
-                return Err(Error::Sql(
-                    "a WITH table has a different number of columns than its names",
-                ));
+                let mut counts = String::new_in(alloc.clone());
+                counts.try_write_fmt(format_args!("{} {}", columns.len(), names.len()))?;
+                let table = match feed(select, env) {
+                    Feed::Table(cte) => cte.name.as_str().unwrap_or(cte.name.raw()),
+                    _ => name.as_str(),
+                };
+                return Err(crate::Named::CteColumnCount.error2(table, &counts));
             }
             for (column, name) in columns.iter_mut().zip(names) {
                 column.name = name.to_string_in(alloc.clone())?;
@@ -128,10 +157,41 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
             info,
             merged,
             sources: Vec::new_in(alloc.clone()),
-            query: None,
+            run: None,
             row: Vec::new_in(alloc),
             n: 0,
             level,
+            bound: matches!(feed(select, env), Feed::Row(_)),
+        })
+    }
+
+    /// Pushes the columns of `select`'s first member, as its rows are
+    /// described in `env`.
+    fn describe_query(
+        view: &'v View<'v, P, A>,
+        select: &Select<'_, A>,
+        env: Env<'_, A>,
+        columns: &mut Vec<TableColumn<A>, A>,
+        meta: &mut Vec<ColumnMeta<A>, A>,
+    ) -> Result<()> {
+        let alloc = env.alloc.clone();
+        let body = match body_of(select) {
+            Ok(body) => body,
+            Err(_) => first_member(select)?,
+        };
+        // The member's names may read the query's own WITH tables.
+        within(select, env, |env| {
+            let mut slot = None;
+            let described = (|| {
+                let rows = select::open_source(view, body, env, &mut slot)?;
+                let own = select::alias_of(body);
+                let scope = rows.scope(own.as_ref());
+                rows.with_table(env, own, |ctx| {
+                    describe(body, &scope, ctx, columns, meta, &alloc)
+                })
+            })();
+            give_back(slot, env);
+            described
         })
     }
 
@@ -152,9 +212,16 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
         }
     }
 
+    /// Whether it reads the row a recursive table is bound to: the same
+    /// table whatever the row, so a join over it may be rewound and read
+    /// again for the next row.
+    pub fn reads_bound_row(&self) -> bool {
+        self.bound
+    }
+
     /// Makes the next read run the subquery from its first row.
     pub fn rewind(&mut self) {
-        self.query = None;
+        self.run = None;
         self.n = 0;
     }
 
@@ -170,22 +237,52 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
         select: &Select<'_, A>,
         env: Env<'_, A>,
     ) -> Result<bool> {
-        if self.query.is_none() {
-            self.query = Some(select::start(view, select, env, &mut self.sources)?);
+        let cte = match feed(select, env) {
+            Feed::Row(row) => {
+                if self.n > 0 {
+                    return Ok(false);
+                }
+                self.row.clear();
+                for value in row {
+                    self.row
+                        .try_push(Value::try_from_ref(value.as_ref(), env.alloc.clone())?)?;
+                }
+                self.n = 1;
+                return Ok(true);
+            }
+            Feed::Table(cte) => Some(cte),
+            Feed::Query => None,
+        };
+        if self.run.is_none() {
+            let recursive = match cte {
+                Some(cte) => shape(cte)?.map(|shape| (cte, shape)),
+                None => None,
+            };
+            let run = match recursive {
+                Some((cte, shape)) => {
+                    let recursion = Recursion::start(view, cte, shape, env)?;
+                    Run::Recursion(Box::try_new_in(recursion, env.alloc.clone())?)
+                }
+                None => Run::Query(select::start(view, select, env, &mut self.sources)?),
+            };
+            self.run = Some(run);
             self.n = 0;
         }
-        let query = self
-            .query
-            .as_mut()
-            .ok_or(Error::Misuse("a subquery in FROM without its query"))?;
-        let on = select::next(
-            view,
-            query,
-            &mut self.sources,
-            Some(select),
-            env,
-            &mut self.row,
-        )?;
+        let on = match self.run.as_mut() {
+            Some(Run::Query(query)) => select::next(
+                view,
+                query,
+                &mut self.sources,
+                Some(select),
+                env,
+                &mut self.row,
+            )?,
+            Some(Run::Recursion(recursion)) => {
+                let cte = cte.ok_or(Error::Misuse("a recursion without its WITH table"))?;
+                recursion.next(view, cte, env, &mut self.row)?
+            }
+            None => return Err(Error::Misuse("a subquery in FROM without its query")),
+        };
         if on {
             self.n += 1;
         }
@@ -236,7 +333,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
         env: Env<'_, A>,
         n: i64,
     ) -> Result<bool> {
-        if n < self.n || self.query.is_none() {
+        if n < self.n || self.run.is_none() {
             self.rewind();
         }
         while self.n < n {
@@ -246,6 +343,39 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
         }
         Ok(self.n == n)
     }
+}
+
+/// The first member of a compound query.
+fn first_member<'s, 'a, A: Allocator>(
+    select: &'s Select<'a, A>,
+) -> Result<&'s crate::sql::SelectBody<'a, A>> {
+    match &select.core {
+        crate::sql::SelectCore::Select(body) => Ok(body),
+        crate::sql::SelectCore::Values(_) => Err(Error::Sql("VALUES in FROM is not supported")),
+    }
+}
+
+/// Narrows the affinity of each column of the compound `select` by its
+/// members after the first (see [`narrowed`]).
+fn narrow<P: Platform, A: Allocator + Clone>(
+    view: &View<'_, P, A>,
+    select: &Select<'_, A>,
+    env: Env<'_, A>,
+    meta: &mut [ColumnMeta<A>],
+) -> Result<()> {
+    for (_, member) in select.compound.iter() {
+        let mut kinds = Vec::try_with_capacity_in(meta.len(), env.alloc.clone())?;
+        for _ in 0..meta.len() {
+            kinds.try_push(0u8)?;
+        }
+        member_kinds(view, member, env, &mut kinds)?;
+        for (m, kind) in meta.iter_mut().zip(kinds.iter()) {
+            if m.compared {
+                m.affinity = narrowed(m.affinity, *kind);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The kinds of value each column of the compound member `member` may
@@ -361,14 +491,54 @@ fn narrowed(first: Affinity, kinds: u8) -> Affinity {
     }
 }
 
-/// The first member of a compound query.
-fn first_member<'s, 'a, A: Allocator>(
-    select: &'s Select<'a, A>,
-) -> Result<&'s crate::sql::SelectBody<'a, A>> {
-    match &select.core {
-        crate::sql::SelectCore::Select(body) => Ok(body),
-        crate::sql::SelectCore::Values(_) => Err(Error::Sql("VALUES in FROM is not supported")),
+/// Pushes a column called `name` (told apart from a name taken before as
+/// SQLite does) with its rules.
+fn push_column<A: Allocator + Clone>(
+    columns: &mut Vec<TableColumn<A>, A>,
+    meta: &mut Vec<ColumnMeta<A>, A>,
+    alloc: &A,
+    name: &str,
+    affinity: Option<Affinity>,
+    collation: Collation,
+) -> Result<()> {
+    let mut owned = String::new_in(alloc.clone());
+    owned.try_push_str(name)?;
+    // A name taken twice is told apart as SQLite does: `a:1`.
+    let taken = |n: &str| {
+        columns
+            .iter()
+            .any(|c: &TableColumn<A>| c.name.eq_ignore_ascii_case(n))
+    };
+    if taken(&owned) {
+        let mut k = 1usize;
+        loop {
+            let mut candidate = String::new_in(alloc.clone());
+            candidate.try_push_str(name)?;
+            candidate.try_write_fmt(format_args!(":{k}"))?;
+            if !taken(&candidate) {
+                owned = candidate;
+                break;
+            }
+            k += 1;
+        }
     }
+    let storage = Some(columns.len());
+    columns.try_push(TableColumn {
+        name: owned,
+        collation: Some(collation),
+        has_default: false,
+        integer_type: false,
+        generated: false,
+        storage,
+    })?;
+    meta.try_push(ColumnMeta {
+        affinity: affinity.unwrap_or(Affinity::Blob),
+        compared: affinity.is_some(),
+        not_null: false,
+        default: Value::Null,
+        default_kind: DefaultKind::Constant,
+    })?;
+    Ok(())
 }
 
 /// Pushes a column and its rules for each output column of `body` (over
@@ -381,45 +551,8 @@ fn describe<A: Allocator + Clone>(
     meta: &mut Vec<ColumnMeta<A>, A>,
     alloc: &A,
 ) -> Result<()> {
-    let mut push = |name: &str, affinity: Option<Affinity>, collation: Collation| -> Result<()> {
-        let mut owned = String::new_in(alloc.clone());
-        owned.try_push_str(name)?;
-        // A name taken twice is told apart as SQLite does: `a:1`.
-        let taken = |n: &str| {
-            columns
-                .iter()
-                .any(|c: &TableColumn<A>| c.name.eq_ignore_ascii_case(n))
-        };
-        if taken(&owned) {
-            let mut k = 1usize;
-            loop {
-                let mut candidate = String::new_in(alloc.clone());
-                candidate.try_push_str(name)?;
-                candidate.try_write_fmt(format_args!(":{k}"))?;
-                if !taken(&candidate) {
-                    owned = candidate;
-                    break;
-                }
-                k += 1;
-            }
-        }
-        let storage = Some(columns.len());
-        columns.try_push(TableColumn {
-            name: owned,
-            collation: Some(collation),
-            has_default: false,
-            integer_type: false,
-            generated: false,
-            storage,
-        })?;
-        meta.try_push(ColumnMeta {
-            affinity: affinity.unwrap_or(Affinity::Blob),
-            compared: affinity.is_some(),
-            not_null: false,
-            default: Value::Null,
-            default_kind: DefaultKind::Constant,
-        })?;
-        Ok(())
+    let mut push = |name: &str, affinity: Option<Affinity>, collation: Collation| {
+        push_column(columns, meta, alloc, name, affinity, collation)
     };
     for column in body.columns.iter() {
         let only = match column {

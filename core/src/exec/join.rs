@@ -265,6 +265,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                 (TableRef::Table { name, .. }, Input::Table(source)) => {
                     source.reads(&name.name, version)
                 }
+                (TableRef::Table { .. }, Input::Derived(d)) => d.reads_bound_row(),
                 _ => false,
             })
     }

@@ -17,8 +17,9 @@
 //!   through a table cursor;
 //! - `join`: the nested loops over the tables of a `FROM` with joins;
 //!   `derived`: a subquery in `FROM`, read as a table; `with`: the
-//!   `WITH` tables a query's names may read; `views`: the views a
-//!   statement may read, read as subqueries in `FROM`;
+//!   `WITH` tables a query's names may read; `recursive`: the rows of a
+//!   recursive `WITH` table; `views`: the views a statement may read,
+//!   read as subqueries in `FROM`;
 //!   `rows`: one table or a join, as a query body reads them; `scope`:
 //!   how names resolve among the tables of a `FROM`;
 //! - `select`, `group`, `order`: queries; `compound`, `UNION [ALL]`,
@@ -76,6 +77,7 @@ pub(crate) mod plan;
 pub(crate) mod pragma;
 pub(crate) mod pragma_foreign_keys;
 pub(crate) mod pragma_indexes;
+pub(crate) mod recursive;
 pub(crate) mod reindex;
 pub(crate) mod returning;
 pub(crate) mod rowids;

@@ -12,6 +12,8 @@
 //!   the merge passes that bring them down to one merge;
 //! - `rowids`: the rowids an `UPDATE` or `DELETE` collects before it
 //!   changes them, eight bytes each in memory, spilled the same way;
+//! - `queue`: rows first in, first out, pushes and pops interleaved,
+//!   spilled the same way (a recursive `WITH` table's queue);
 //! - `top`: the first N rows only (`ORDER BY ... LIMIT N`), a bounded heap;
 //! - `records`: rows already encoded as records (index keys), packed in
 //!   one buffer, sorted and spilled the same way;
@@ -54,6 +56,7 @@ mod buffer;
 mod key_order;
 mod merge;
 mod order;
+mod queue;
 mod records;
 mod rowids;
 mod run;
@@ -76,6 +79,7 @@ use buffer::Buffer;
 pub(crate) use key_order::KeyOrder;
 use merge::Merge;
 pub(crate) use order::{Nulls, SortKey};
+pub(crate) use queue::Queue;
 pub(crate) use records::RecordSorter;
 pub(crate) use rowids::{RowIdStream, RowIds, RowOrder};
 use spill::Spill;

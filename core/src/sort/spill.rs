@@ -36,7 +36,7 @@ use super::{Budget, MIN_READ};
 
 /// A temporary file of `platform`; a platform without any makes work that
 /// outgrows its budget a clear error.
-fn open_temp<P: Platform>(platform: &P) -> Result<P::File> {
+pub(super) fn open_temp<P: Platform>(platform: &P) -> Result<P::File> {
     platform.open_temp().map_err(|e| match e.kind() {
         ErrorKind::Unsupported => Error::Sql(
             "the sort does not fit in sort_memory and the platform has no temporary files",

@@ -133,7 +133,7 @@ impl Conflict {
 /// operators, then `ORDER BY` and `LIMIT`, which apply to the whole.
 #[derive(Debug)]
 pub struct Select<'a, A: Allocator> {
-    /// `WITH` tables, in order (each sees those before it).
+    /// `WITH` tables, in order (each sees all of them, itself included).
     pub with: Vec<Cte<'a, A>, A>,
     /// The first core.
     pub core: SelectCore<'a, A>,

@@ -1,8 +1,7 @@
 //! Queries: `SELECT` and `VALUES` cores, compound operators, `FROM` with
 //! joins, `ORDER BY` and `LIMIT`.
 //!
-//! Refused with a clear error rather than misread: `WITH RECURSIVE`,
-//! window definitions, table-valued functions and parenthesised join
+//! Refused with a clear error rather than misread: window definitions, table-valued functions and parenthesised join
 //! groups in `FROM`.
 
 use super::names::is_name;
@@ -28,16 +27,15 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         Ok(select)
     }
 
-    /// `WITH name [(columns)] AS (select), ...`, if next. `RECURSIVE` is
-    /// refused by name.
+    /// `WITH [RECURSIVE] name [(columns)] AS (select), ...`, if next.
+    /// `RECURSIVE` changes nothing: as in SQLite, a table whose query
+    /// names itself is recursive with or without it.
     fn with_clause(&mut self) -> Result<Vec<Cte<'a, A>, A>> {
         let mut ctes = self.vec();
         if !self.eat(Keyword::With) {
             return Ok(ctes);
         }
-        if self.peek.is(Keyword::Recursive) {
-            return Err(self.unsupported("WITH RECURSIVE is not supported"));
-        }
+        self.eat(Keyword::Recursive);
         loop {
             let name = self.name()?;
             let columns = if self.peek.kind == TokenKind::LeftParen {

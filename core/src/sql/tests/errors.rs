@@ -210,13 +210,6 @@ fn refused_constructs_and_limits_say_why() {
     use SqlErrorKind::*;
     check(&[
         (
-            "WITH RECURSIVE x AS (SELECT 1) SELECT * FROM x",
-            Unsupported,
-            5,
-            9,
-            "WITH RECURSIVE is not supported",
-        ),
-        (
             "SELECT ?0",
             Unsupported,
             7,
