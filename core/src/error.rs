@@ -204,6 +204,9 @@ pub enum Named {
     /// `error in table {0} after drop column: unknown column "{1}" in
     /// foreign key definition`
     ForeignKeyAfterDrop,
+    /// `foreign key mismatch - "{0}" referencing "{1}"`: no primary key
+    /// or `UNIQUE` index of the parent matches a foreign key's columns
+    ForeignKeyMismatch,
 }
 
 impl Named {
@@ -292,6 +295,9 @@ impl core::fmt::Display for NamedDisplay<'_> {
                 f,
                 "error in table {a} after drop column: unknown column \"{b}\" in foreign key definition"
             ),
+            Named::ForeignKeyMismatch => {
+                write!(f, "foreign key mismatch - \"{a}\" referencing \"{b}\"")
+            }
         }
     }
 }

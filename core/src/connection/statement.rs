@@ -37,7 +37,7 @@ use crate::exec::scope::Scope;
 use crate::exec::select::{self, Query, Sources};
 use crate::exec::store::unresolved;
 use crate::exec::subquery::{Runner, Subqueries};
-use crate::exec::{Env, Now, alter, change, ddl, insert, pragma, with};
+use crate::exec::{Env, Now, alter, change, ddl, foreign_keys, insert, pragma, with};
 
 use super::row::Row;
 use super::session::Connection;
@@ -228,6 +228,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                 read: &read,
             }),
             counters: Some(self.conn.counters()),
+            foreign_keys: Some(self.conn.foreign_keys()).filter(|f| f.is_on()),
         };
         if matches!(self.state, State::Ready) {
             let conn = self.conn;
@@ -287,7 +288,10 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                 }
                 Stmt::CreateTable(c) => conn.write(|w| ddl::create_table(w, c, text, env))?,
                 Stmt::CreateIndex(c) => conn.write(|w| ddl::create_index(w, c, text))?,
-                Stmt::Drop(d) => conn.write(|w| ddl::drop_object(w, d))?,
+                Stmt::Drop(d) => conn.write(|w| {
+                    foreign_keys::refuse_drop(w, d, env)?;
+                    ddl::drop_object(w, d)
+                })?,
                 Stmt::AlterTable(a) => conn.write(|w| alter::run(w, a))?,
                 Stmt::Pragma(p) => {
                     let reading = pragma::reads(p).then(|| Reading::start(conn)).transpose()?;

@@ -1,0 +1,232 @@
+//! The rows a located key matches: whether a child row's parent exists
+//! (SQLite's `fkLookupParent`) and which child rows refer to a parent row
+//! (`fkScanChildren`).
+//!
+//! A parent is looked for as SQLite looks for it: by rowid, the child's
+//! value taken as an integer (one that is not an integer has no parent),
+//! or in the parent's index, each child value given the parent column's
+//! affinity first. Child rows match when each key column compares equal
+//! to the parent's value as the expression `parent = child` compares
+//! them: the two columns' comparison affinity, the parent column's
+//! collation (the child's when the parent column is the rowid). A NULL
+//! matches nothing.
+//!
+//! Invariant: the child table is read by a scan that streams, one row at
+//! a time; nothing is changed while it runs.
+
+use core::cmp::Ordering;
+
+use boundlite_platform::Platform;
+
+use crate::alloc::{Allocator, Vec};
+use crate::btree::SeekMode;
+use crate::record::{Collation, RecordRef, ValueRef};
+use crate::sql::eval::affinity::read_real;
+use crate::sql::eval::ops::compare;
+use crate::sql::eval::{
+    Coerced, Value, apply_affinity, apply_comparison_affinity, comparison_affinity,
+};
+use crate::sql::{Affinity, ColumnPos};
+use crate::record::compare_record_with_values;
+use crate::table::{TableInfo, View};
+use crate::{Error, Result, RowId};
+
+use super::super::Env;
+use super::super::select::assign;
+use super::located::{By, Located};
+
+/// Column `i` of the row `rowid` of `table` whose values are `values` (as
+/// stored: the rowid alias's slot aside, a whole REAL as an integer).
+pub(crate) fn value_of<'v, A: Allocator>(
+    table: &TableInfo<A>,
+    rowid: RowId,
+    values: &'v [Value<A>],
+    i: usize,
+) -> ValueRef<'v> {
+    if table.columns.rowid_alias == Some(i) {
+        return ValueRef::Integer(rowid.get());
+    }
+    let value = values.get(i).map_or(ValueRef::Null, Value::as_ref);
+    match table.meta.get(i) {
+        Some(m) if m.affinity == Affinity::Real => read_real(value),
+        _ => value,
+    }
+}
+
+/// Reads row `rowid` of `table` into `values`; `false` when there is no
+/// such row.
+pub(crate) fn read_row<P: Platform, A: Allocator + Clone>(
+    view: &View<'_, P, A>,
+    table: &TableInfo<A>,
+    rowid: RowId,
+    env: Env<'_, A>,
+    values: &mut Vec<Value<A>, A>,
+) -> Result<bool> {
+    let mut cursor = view.table_cursor(table.root);
+    if !cursor.seek(rowid, SeekMode::Eq)? {
+        return Ok(false);
+    }
+    let payload = cursor.payload()?;
+    let record = RecordRef::parse(&payload, Some(table.root))?;
+    let mut ctx = env.context().with_table(table, None);
+    ctx.on_row(rowid, record);
+    let n = table.column_count();
+    values.truncate(n);
+    while values.len() < n {
+        values.try_push(Value::Null)?;
+    }
+    for (i, slot) in values.iter_mut().enumerate() {
+        assign(slot, ctx.column_at(ColumnPos::Column(i))?, env.alloc)?;
+    }
+    Ok(true)
+}
+
+/// The affinity column `i` of `table` compares with.
+fn affinity_of<A: Allocator>(table: &TableInfo<A>, i: usize) -> Affinity {
+    if table.columns.rowid_alias == Some(i) {
+        return Affinity::Integer;
+    }
+    table.meta.get(i).map_or(Affinity::Blob, |m| m.affinity)
+}
+
+/// The collation of column `i` of `table` (BINARY for the rowid alias).
+fn collation_of<A: Allocator>(table: &TableInfo<A>, i: usize) -> Collation {
+    if table.columns.rowid_alias == Some(i) {
+        return Collation::Binary;
+    }
+    table
+        .columns
+        .columns
+        .get(i)
+        .and_then(|c| c.collation)
+        .unwrap_or_default()
+}
+
+/// The rowid of the parent row the child key `child_value` (by child
+/// column) refers to, if there is one.
+pub(crate) fn find_parent<'v, P: Platform, A: Allocator + Clone>(
+    view: &View<'_, P, A>,
+    parent: &TableInfo<A>,
+    located: &Located<A>,
+    child_value: &dyn Fn(usize) -> ValueRef<'v>,
+    alloc: &A,
+) -> Result<Option<RowId>> {
+    match located.by {
+        By::Rowid => {
+            let Some(pair) = located.pairs.first() else {
+                return Ok(None);
+            };
+            let ValueRef::Integer(i) = apply_affinity(child_value(pair.child), Affinity::Numeric)
+                .as_ref()
+            else {
+                return Ok(None);
+            };
+            let rowid = RowId::new(i);
+            let found = view.table_cursor(parent.root).seek(rowid, SeekMode::Eq)?;
+            Ok(found.then_some(rowid))
+        }
+        By::Index(at) => {
+            let index = parent
+                .indexes
+                .get(at)
+                .ok_or(Error::Misuse("a parent index out of place"))?;
+            let mut coerced: Vec<Coerced<'_>, A> =
+                Vec::try_with_capacity_in(located.probe.len(), alloc.clone())?;
+            for &j in located.probe.iter() {
+                let pair = located
+                    .pairs
+                    .get(j)
+                    .ok_or(Error::Misuse("a key column out of place"))?;
+                coerced.try_push(apply_affinity(
+                    child_value(pair.child),
+                    affinity_of(parent, pair.parent),
+                ))?;
+            }
+            let mut prefix = Vec::try_with_capacity_in(coerced.len(), alloc.clone())?;
+            for c in coerced.iter() {
+                prefix.try_push(c.as_ref())?;
+            }
+            let n = prefix.len();
+            let keys = index.keys.get(..n).unwrap_or(&index.keys);
+            let mut cursor = view.index_cursor(index.root);
+            if !cursor.seek(&prefix, keys, SeekMode::Ge)? {
+                return Ok(None);
+            }
+            let payload = cursor.payload()?;
+            let entry = RecordRef::parse(&payload, Some(index.root))?;
+            if compare_record_with_values(&entry, &prefix, keys)?.is_ne() {
+                return Ok(None);
+            }
+            match entry.column(n)? {
+                ValueRef::Integer(rowid) => Ok(Some(RowId::new(rowid))),
+                _ => Err(Error::corrupt(index.root, "index entry without a rowid")),
+            }
+        }
+    }
+}
+
+/// Whether the child row whose columns `child_value` gives refers to the
+/// parent row whose columns `parent_value` gives.
+fn refers<'p, 'c, A: Allocator>(
+    parent: &TableInfo<A>,
+    child: &TableInfo<A>,
+    located: &Located<A>,
+    parent_value: &dyn Fn(usize) -> ValueRef<'p>,
+    child_value: &dyn Fn(usize) -> Result<ValueRef<'c>>,
+) -> Result<bool> {
+    for pair in located.pairs.iter() {
+        let affinity = comparison_affinity(
+            Some(affinity_of(parent, pair.parent)),
+            Some(affinity_of(child, pair.child)),
+        );
+        let collation = match parent.columns.rowid_alias == Some(pair.parent) {
+            true => collation_of(child, pair.child),
+            false => collation_of(parent, pair.parent),
+        };
+        let left = apply_comparison_affinity(parent_value(pair.parent), affinity);
+        let child_value = child_value(pair.child)?;
+        let right = apply_comparison_affinity(child_value, affinity);
+        if compare(left.as_ref(), right.as_ref(), collation) != Some(Ordering::Equal) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Calls `f` with the rowid of each row of `child` that refers to the
+/// parent row whose columns `parent_value` gives, in rowid order, but
+/// the row `skip`.
+pub(crate) fn each_child<'p, P: Platform, A: Allocator + Clone>(
+    view: &View<'_, P, A>,
+    parent: &TableInfo<A>,
+    child: &TableInfo<A>,
+    located: &Located<A>,
+    parent_value: &dyn Fn(usize) -> ValueRef<'p>,
+    skip: Option<RowId>,
+    env: Env<'_, A>,
+    mut f: impl FnMut(RowId) -> Result<()>,
+) -> Result<()> {
+    if located.pairs.iter().any(|p| parent_value(p.parent).is_null()) {
+        return Ok(());
+    }
+    let mut cursor = view.table_cursor(child.root);
+    let mut more = cursor.first()?;
+    while more {
+        let rowid = cursor.rowid()?;
+        if Some(rowid) != skip {
+            let payload = cursor.payload()?;
+            let record = RecordRef::parse(&payload, Some(child.root))?;
+            let mut ctx = env.context().with_table(child, None);
+            ctx.on_row(rowid, record);
+            let child_value = |i: usize| ctx.column_at(ColumnPos::Column(i));
+            let matched = refers(parent, child, located, parent_value, &child_value)?;
+            drop(ctx);
+            drop(payload);
+            if matched {
+                f(rowid)?;
+            }
+        }
+        more = cursor.next()?;
+    }
+    Ok(())
+}
