@@ -101,7 +101,10 @@ fn check_table<P: Platform, A: Allocator + Clone>(
         let record = crate::record::RecordRef::parse(&payload, Some(table.root))?;
         let mut ctx = env.context().with_table(&table, None);
         ctx.on_row(rowid, record);
-        let value = |i: usize| ctx.column_at(ColumnPos::Column(i)).unwrap_or(ValueRef::Null);
+        let value = |i: usize| {
+            ctx.column_at(ColumnPos::Column(i))
+                .unwrap_or(ValueRef::Null)
+        };
         for (key, parent) in keys.iter().zip(parents.iter()) {
             for &c in key.from.iter() {
                 // A column that cannot be read fails here, not as NULL.

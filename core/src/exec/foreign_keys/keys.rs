@@ -10,7 +10,9 @@
 
 use crate::alloc::{Allocator, String, Vec};
 use crate::schema::{EntryKind, Schema, SchemaEntry, created_table, parse_stored};
-use crate::sql::{ColumnConstraintKind, ForeignKey, ForeignKeyAction, Ident, TableBody, TableConstraintKind};
+use crate::sql::{
+    ColumnConstraintKind, ForeignKey, ForeignKeyAction, Ident, TableBody, TableConstraintKind,
+};
 use crate::{Error, Result};
 
 use super::Timing;

@@ -111,7 +111,10 @@ pub(crate) fn locate<A: Allocator + Clone>(
                 if column.collation != def.collation {
                     break;
                 }
-                let Some(j) = key.to.iter().position(|t| t.eq_ignore_ascii_case(&def.name))
+                let Some(j) = key
+                    .to
+                    .iter()
+                    .position(|t| t.eq_ignore_ascii_case(&def.name))
                 else {
                     break;
                 };

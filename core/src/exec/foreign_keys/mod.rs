@@ -150,7 +150,12 @@ impl Enforcement {
 
     /// `Err` while deferred violations are counted: a commit fails.
     pub fn commit_allowed(&self) -> Result<()> {
-        match self.deferred.get().saturating_add(self.deferred_immediate.get()) > 0 {
+        match self
+            .deferred
+            .get()
+            .saturating_add(self.deferred_immediate.get())
+            > 0
+        {
             true => Err(Error::Constraint(FAILED)),
             false => Ok(()),
         }

@@ -20,6 +20,7 @@ use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Vec};
 use crate::btree::SeekMode;
+use crate::record::compare_record_with_values;
 use crate::record::{Collation, RecordRef, ValueRef};
 use crate::sql::eval::affinity::read_real;
 use crate::sql::eval::ops::compare;
@@ -27,7 +28,6 @@ use crate::sql::eval::{
     Coerced, Value, apply_affinity, apply_comparison_affinity, comparison_affinity,
 };
 use crate::sql::{Affinity, ColumnPos};
-use crate::record::compare_record_with_values;
 use crate::table::{TableInfo, View};
 use crate::{Error, Result, RowId};
 
@@ -116,8 +116,8 @@ pub(crate) fn find_parent<'v, P: Platform, A: Allocator + Clone>(
             let Some(pair) = located.pairs.first() else {
                 return Ok(None);
             };
-            let ValueRef::Integer(i) = apply_affinity(child_value(pair.child), Affinity::Numeric)
-                .as_ref()
+            let ValueRef::Integer(i) =
+                apply_affinity(child_value(pair.child), Affinity::Numeric).as_ref()
             else {
                 return Ok(None);
             };
@@ -193,20 +193,38 @@ fn refers<'p, 'c, A: Allocator>(
     Ok(true)
 }
 
+/// A located key with its two tables.
+#[derive(Clone, Copy)]
+pub(crate) struct Link<'k, A: Allocator> {
+    /// The parent table.
+    pub parent: &'k TableInfo<A>,
+    /// The child table.
+    pub child: &'k TableInfo<A>,
+    /// The key, located in the parent.
+    pub located: &'k Located<A>,
+}
+
 /// Calls `f` with the rowid of each row of `child` that refers to the
 /// parent row whose columns `parent_value` gives, in rowid order, but
 /// the row `skip`.
 pub(crate) fn each_child<'p, P: Platform, A: Allocator + Clone>(
     view: &View<'_, P, A>,
-    parent: &TableInfo<A>,
-    child: &TableInfo<A>,
-    located: &Located<A>,
+    link: Link<'_, A>,
     parent_value: &dyn Fn(usize) -> ValueRef<'p>,
     skip: Option<RowId>,
     env: Env<'_, A>,
     mut f: impl FnMut(RowId) -> Result<()>,
 ) -> Result<()> {
-    if located.pairs.iter().any(|p| parent_value(p.parent).is_null()) {
+    let Link {
+        parent,
+        child,
+        located,
+    } = link;
+    if located
+        .pairs
+        .iter()
+        .any(|p| parent_value(p.parent).is_null())
+    {
         return Ok(());
     }
     let mut cursor = view.table_cursor(child.root);

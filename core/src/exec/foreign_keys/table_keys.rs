@@ -27,10 +27,10 @@ use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, String, TryClone, Vec};
 use crate::schema::ColumnSource;
+use crate::sort::{RowIds, RowOrder};
 use crate::sql::eval::Value;
 use crate::sql::eval::ops::comparison;
 use crate::sql::{BinaryOp, ColumnPos, Conflict, ForeignKeyAction};
-use crate::sort::{RowIds, RowOrder};
 use crate::table::{DefaultKind, TableInfo, Writer};
 use crate::{Error, Named, Result, RowId};
 
@@ -41,7 +41,7 @@ use super::super::select::assign;
 use super::super::store::{Record, Rules, prepare_row, with_record};
 use super::keys::{self, Key};
 use super::located::{Located, locate};
-use super::rows::{each_child, find_parent, read_row, value_of};
+use super::rows::{Link, each_child, find_parent, read_row, value_of};
 use super::{Enforcement, FAILED, Timing};
 
 /// How deep actions may nest (an action's change setting off another):
@@ -126,8 +126,7 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
         let changed = |c: usize| match op {
             Op::Update(columns) => {
                 columns.contains(&ColumnPos::Column(c))
-                    || (table.columns.rowid_alias == Some(c)
-                        && columns.contains(&ColumnPos::Rowid))
+                    || (table.columns.rowid_alias == Some(c) && columns.contains(&ColumnPos::Rowid))
             }
             Op::Insert(_) | Op::Delete => true,
         };
@@ -229,23 +228,40 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
             if self.enforcement.is_zero(side.key.timing) {
                 continue;
             }
-            if side.located.pairs.iter().any(|p| child_value(p.child).is_null()) {
+            if side
+                .located
+                .pairs
+                .iter()
+                .any(|p| child_value(p.child).is_null())
+            {
                 continue;
             }
-            if find_parent(w.view(), &side.parent, &side.located, &child_value, self.env.alloc)?
-                .is_none()
+            if find_parent(
+                w.view(),
+                &side.parent,
+                &side.located,
+                &child_value,
+                self.env.alloc,
+            )?
+            .is_none()
             {
                 self.enforcement.count(side.key.timing, -1);
             }
         }
         for side in self.as_parent.iter() {
-            let skip = side.key.child.eq_ignore_ascii_case(&table.name).then_some(rowid);
+            let skip = side
+                .key
+                .child
+                .eq_ignore_ascii_case(&table.name)
+                .then_some(rowid);
             let mut n = 0i64;
             each_child(
                 w.view(),
-                table,
-                &side.child,
-                &side.located,
+                Link {
+                    parent: table,
+                    child: &side.child,
+                    located: &side.located,
+                },
                 &child_value,
                 skip,
                 self.env,
@@ -295,8 +311,14 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
                     ) == Some(true)
                 });
             let found = itself
-                || find_parent(w.view(), &side.parent, &side.located, &value, self.env.alloc)?
-                    .is_some_and(|r| !(to_self && r == rowid));
+                || find_parent(
+                    w.view(),
+                    &side.parent,
+                    &side.located,
+                    &value,
+                    self.env.alloc,
+                )?
+                .is_some_and(|r| !(to_self && r == rowid));
             if !found {
                 self.enforcement.count(side.key.timing, 1);
             }
@@ -305,13 +327,19 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
             if self.enforcement.is_zero(side.key.timing) {
                 continue;
             }
-            let skip = side.key.child.eq_ignore_ascii_case(&table.name).then_some(rowid);
+            let skip = side
+                .key
+                .child
+                .eq_ignore_ascii_case(&table.name)
+                .then_some(rowid);
             let mut n = 0i64;
             each_child(
                 w.view(),
-                table,
-                &side.child,
-                &side.located,
+                Link {
+                    parent: table,
+                    child: &side.child,
+                    located: &side.located,
+                },
                 &value,
                 skip,
                 self.env,
@@ -373,9 +401,11 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
                     let mut any = false;
                     each_child(
                         w.view(),
-                        table,
-                        &side.child,
-                        &side.located,
+                        Link {
+                            parent: table,
+                            child: &side.child,
+                            located: &side.located,
+                        },
                         &old_value,
                         None,
                         self.env,
@@ -388,7 +418,8 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
                         return Err(Error::Constraint(FAILED));
                     }
                 }
-                ForeignKeyAction::Cascade | ForeignKeyAction::SetNull
+                ForeignKeyAction::Cascade
+                | ForeignKeyAction::SetNull
                 | ForeignKeyAction::SetDefault => {
                     self.act(w, side, action, &old_value, new)?;
                 }
@@ -422,9 +453,11 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
         );
         each_child(
             w.view(),
-            &self.table,
-            &side.child,
-            &side.located,
+            Link {
+                parent: &self.table,
+                child: &side.child,
+                located: &side.located,
+            },
             old_value,
             None,
             self.env,
@@ -524,15 +557,22 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
                 continue;
             };
             let table = &info;
-            with_record(w, table, &mut values, &mut [], &mut record, |w, stored, record| {
-                w.delete(table, rowid)?;
-                match stored {
-                    Record::Encoded => w.insert(table, stored_rowid, record, Conflict::Abort),
-                    Record::Streamed(fields) => {
-                        w.insert_fields(table, stored_rowid, fields, record, Conflict::Abort)
+            with_record(
+                w,
+                table,
+                &mut values,
+                &mut [],
+                &mut record,
+                |w, stored, record| {
+                    w.delete(table, rowid)?;
+                    match stored {
+                        Record::Encoded => w.insert(table, stored_rowid, record, Conflict::Abort),
+                        Record::Streamed(fields) => {
+                            w.insert_fields(table, stored_rowid, fields, record, Conflict::Abort)
+                        }
                     }
-                }
-            })?;
+                },
+            )?;
             child.added(w, stored_rowid, &values)?;
             child.actions(w, Some((stored_rowid, &values)))?;
         }
