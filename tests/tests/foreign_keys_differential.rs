@@ -8,7 +8,7 @@
 //! fail on both; the tables and `PRAGMA foreign_key_check` must agree
 //! after every few statements and at the end.
 //!
-//! `BOUNDLITE_FK_ROUNDS` sets the number of schemas (10 by default, 300
+//! `BOUNDLITE_FK_ROUNDS` sets the number of schemas (12 by default, 300
 //! statements each); `BOUNDLITE_SEED` the first seed.
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
@@ -144,7 +144,7 @@ fn random_foreign_key_workloads_match_sqlite() {
     let rounds: u64 = std::env::var("BOUNDLITE_FK_ROUNDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(10);
+        .unwrap_or(12);
     let first = seed(0xf0e1);
     let (mut agreed_ok, mut agreed_err) = (0u64, 0u64);
     for round in 0..rounds {

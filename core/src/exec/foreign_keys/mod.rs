@@ -64,6 +64,9 @@ pub(crate) struct Enforcement {
     statement: Cell<i64>,
     /// `deferred` and `deferred_immediate` when the statement began.
     at_start: Cell<(i64, i64)>,
+    /// Whether the statement stopped at once on an immediate violation
+    /// (see [`Enforcement::halt`]).
+    halted: Cell<bool>,
 }
 
 /// Which count a key's violations go to.
@@ -127,6 +130,7 @@ impl Enforcement {
     /// A changing statement begins.
     pub fn statement_begins(&self) {
         self.statement.set(0);
+        self.halted.set(false);
         self.at_start
             .set((self.deferred.get(), self.deferred_immediate.get()));
     }
@@ -139,12 +143,27 @@ impl Enforcement {
         }
     }
 
+    /// A single-row `INSERT` stops at once on an immediate violation,
+    /// as SQLite's does; the error it returns.
+    ///
+    /// SQLite runs such a statement without a statement journal, so the
+    /// deferred violations it counted before it stopped stay counted when
+    /// it is undone: kept here too, or a `COMMIT` SQLite refuses would
+    /// pass.
+    pub fn halt(&self) -> Error {
+        self.halted.set(true);
+        Error::Constraint(FAILED)
+    }
+
     /// The statement failed and its changes were undone: so are its
-    /// counts.
+    /// counts (but those of a halted single-row `INSERT`, see
+    /// [`Enforcement::halt`]).
     pub fn statement_undone(&self) {
-        let (deferred, immediate) = self.at_start.get();
-        self.deferred.set(deferred);
-        self.deferred_immediate.set(immediate);
+        if !self.halted.get() {
+            let (deferred, immediate) = self.at_start.get();
+            self.deferred.set(deferred);
+            self.deferred_immediate.set(immediate);
+        }
         self.statement.set(0);
     }
 

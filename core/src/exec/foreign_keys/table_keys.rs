@@ -91,6 +91,9 @@ pub(crate) struct TableKeys<'e, A: Allocator + Clone> {
     /// The key (child table, id) whose `SET NULL` action runs this
     /// change: its child check is skipped, as SQLite skips it.
     setting_null: Option<usize>,
+    /// Whether this is a single-row `INSERT`, which stops at its first
+    /// immediate violation (see `Enforcement::halt`).
+    halts: bool,
     depth: usize,
 }
 
@@ -185,6 +188,7 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
             old: Vec::new_in(alloc.clone()),
             old_rowid: RowId::new(0),
             setting_null: None,
+            halts: matches!(op, Op::Insert(true)),
             depth,
         })
     }
@@ -320,6 +324,12 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
                 )?
                 .is_some_and(|r| !(to_self && r == rowid));
             if !found {
+                if self.halts
+                    && side.key.timing == Timing::Immediate
+                    && !self.enforcement.defers_all()
+                {
+                    return Err(self.enforcement.halt());
+                }
                 self.enforcement.count(side.key.timing, 1);
             }
         }
