@@ -171,14 +171,17 @@ fn refers<'p, 'c, A: Allocator>(
     parent: &TableInfo<A>,
     child: &TableInfo<A>,
     located: &Located<A>,
+    matching: Matching,
     parent_value: &dyn Fn(usize) -> ValueRef<'p>,
     child_value: &dyn Fn(usize) -> Result<ValueRef<'c>>,
 ) -> Result<bool> {
     for pair in located.pairs.iter() {
-        let affinity = comparison_affinity(
-            Some(affinity_of(parent, pair.parent)),
-            Some(affinity_of(child, pair.child)),
-        );
+        let to_rowid = parent.columns.rowid_alias == Some(pair.parent);
+        let parent_affinity = match matching {
+            Matching::Counting => Some(affinity_of(parent, pair.parent)),
+            Matching::Acting => to_rowid.then_some(Affinity::Integer),
+        };
+        let affinity = comparison_affinity(parent_affinity, Some(affinity_of(child, pair.child)));
         let collation = match parent.columns.rowid_alias == Some(pair.parent) {
             true => collation_of(child, pair.child),
             false => collation_of(parent, pair.parent),
@@ -193,6 +196,20 @@ fn refers<'p, 'c, A: Allocator>(
     Ok(true)
 }
 
+/// Which comparison finds the child rows of a parent row. SQLite writes
+/// two: the count of violations compares the parent's value with the
+/// parent column's affinity (`fkScanChildren`), while an action's
+/// `WHERE old.k = child.k` reads `old.k` as a trigger does, with no
+/// affinity (the rowid's aside), so the child column's affinity alone
+/// decides (`fkActionTrigger`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Matching {
+    /// Counting violations.
+    Counting,
+    /// Finding the rows an action changes (or `RESTRICT` refuses).
+    Acting,
+}
+
 /// A located key with its two tables.
 #[derive(Clone, Copy)]
 pub(crate) struct Link<'k, A: Allocator> {
@@ -202,6 +219,8 @@ pub(crate) struct Link<'k, A: Allocator> {
     pub child: &'k TableInfo<A>,
     /// The key, located in the parent.
     pub located: &'k Located<A>,
+    /// Which comparison matches a child row.
+    pub matching: Matching,
 }
 
 /// Calls `f` with the rowid of each row of `child` that refers to the
@@ -219,6 +238,7 @@ pub(crate) fn each_child<'p, P: Platform, A: Allocator + Clone>(
         parent,
         child,
         located,
+        matching,
     } = link;
     if located
         .pairs
@@ -237,7 +257,7 @@ pub(crate) fn each_child<'p, P: Platform, A: Allocator + Clone>(
             let mut ctx = env.context().with_table(child, None);
             ctx.on_row(rowid, record);
             let child_value = |i: usize| ctx.column_at(ColumnPos::Column(i));
-            let matched = refers(parent, child, located, parent_value, &child_value)?;
+            let matched = refers(parent, child, located, matching, parent_value, &child_value)?;
             drop(ctx);
             drop(payload);
             if matched {

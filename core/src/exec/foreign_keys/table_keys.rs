@@ -41,7 +41,7 @@ use super::super::select::assign;
 use super::super::store::{Record, Rules, prepare_row, with_record};
 use super::keys::{self, Key};
 use super::located::{Located, locate};
-use super::rows::{Link, each_child, find_parent, read_row, value_of};
+use super::rows::{Link, Matching, each_child, find_parent, read_row, value_of};
 use super::{Enforcement, FAILED, Timing};
 
 /// How deep actions may nest (an action's change setting off another):
@@ -265,6 +265,7 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
                     parent: table,
                     child: &side.child,
                     located: &side.located,
+                    matching: Matching::Counting,
                 },
                 &child_value,
                 skip,
@@ -349,6 +350,7 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
                     parent: table,
                     child: &side.child,
                     located: &side.located,
+                    matching: Matching::Counting,
                 },
                 &value,
                 skip,
@@ -415,6 +417,7 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
                             parent: table,
                             child: &side.child,
                             located: &side.located,
+                            matching: Matching::Acting,
                         },
                         &old_value,
                         None,
@@ -467,6 +470,7 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
                 parent: &self.table,
                 child: &side.child,
                 located: &side.located,
+                matching: Matching::Acting,
             },
             old_value,
             None,
