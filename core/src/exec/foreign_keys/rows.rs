@@ -268,3 +268,60 @@ pub(crate) fn each_child<'p, P: Platform, A: Allocator + Clone>(
     }
     Ok(())
 }
+
+/// Whether some row of `link.child` refers to the parent row whose
+/// columns `parent_value` gives under one [`Matching`] and not the other
+/// (`link.matching` is not read).
+pub(crate) fn matchings_differ<'p, P: Platform, A: Allocator + Clone>(
+    view: &View<'_, P, A>,
+    link: Link<'_, A>,
+    parent_value: &dyn Fn(usize) -> ValueRef<'p>,
+    env: Env<'_, A>,
+) -> Result<bool> {
+    let Link {
+        parent,
+        child,
+        located,
+        ..
+    } = link;
+    if located
+        .pairs
+        .iter()
+        .any(|p| parent_value(p.parent).is_null())
+    {
+        return Ok(false);
+    }
+    let mut cursor = view.table_cursor(child.root);
+    let mut more = cursor.first()?;
+    while more {
+        let rowid = cursor.rowid()?;
+        let payload = cursor.payload()?;
+        let record = RecordRef::parse(&payload, Some(child.root))?;
+        let mut ctx = env.context().with_table(child, None);
+        ctx.on_row(rowid, record);
+        let child_value = |i: usize| ctx.column_at(ColumnPos::Column(i));
+        let counted = refers(
+            parent,
+            child,
+            located,
+            Matching::Counting,
+            parent_value,
+            &child_value,
+        )?;
+        let acted = refers(
+            parent,
+            child,
+            located,
+            Matching::Acting,
+            parent_value,
+            &child_value,
+        )?;
+        if counted != acted {
+            return Ok(true);
+        }
+        drop(ctx);
+        drop(payload);
+        more = cursor.next()?;
+    }
+    Ok(false)
+}

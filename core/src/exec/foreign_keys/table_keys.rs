@@ -41,7 +41,7 @@ use super::super::select::assign;
 use super::super::store::{Record, Rules, prepare_row, with_record};
 use super::keys::{self, Key};
 use super::located::{Located, locate};
-use super::rows::{Link, Matching, each_child, find_parent, read_row, value_of};
+use super::rows::{Link, Matching, each_child, find_parent, matchings_differ, read_row, value_of};
 use super::{Enforcement, FAILED, Timing};
 
 /// How deep actions may nest (an action's change setting off another):
@@ -456,6 +456,26 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
                 "foreign key actions nested more than 16 deep are not supported",
             ));
         }
+        let deletes = action == ForeignKeyAction::Cascade && new.is_none();
+        // SQLite counts the rows this key's violation would need, then
+        // trusts a `SET NULL` or cascading delete to fix them and runs
+        // without a statement journal: when its action's comparison
+        // misses a row its count found, the statement fails and keeps
+        // its changes. That is refused, not imitated.
+        let trusted = deletes || action == ForeignKeyAction::SetNull;
+        if trusted && side.key.timing == Timing::Immediate && !self.enforcement.defers_all() {
+            let link = Link {
+                parent: &self.table,
+                child: &side.child,
+                located: &side.located,
+                matching: Matching::Acting,
+            };
+            if matchings_differ(w.view(), link, old_value, self.env)? {
+                return Err(Error::Sql(
+                    "a foreign key action whose child key matches its parent only by the parent column's affinity is not supported",
+                ));
+            }
+        }
         let alloc = self.env.alloc;
         let view = w.view();
         let mut rowids = RowIds::new(
@@ -478,7 +498,6 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
             |rowid| rowids.push(rowid),
         )?;
         let mut rowids = rowids.finish()?;
-        let deletes = action == ForeignKeyAction::Cascade && new.is_none();
         let mut columns = Vec::try_with_capacity_in(side.located.pairs.len(), alloc.clone())?;
         for pair in side.located.pairs.iter() {
             columns.try_push(match side.child.columns.rowid_alias == Some(pair.child) {
