@@ -289,7 +289,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                 Stmt::CreateTable(c) => conn.write(|w| ddl::create_table(w, c, text, env))?,
                 Stmt::CreateIndex(c) => conn.write(|w| ddl::create_index(w, c, text))?,
                 Stmt::Drop(d) => conn.write(|w| {
-                    foreign_keys::refuse_drop(w, d, env)?;
+                    foreign_keys::before_drop(w, d, env)?;
                     ddl::drop_object(w, d)
                 })?,
                 Stmt::AlterTable(a) => conn.write(|w| alter::run(w, a))?,

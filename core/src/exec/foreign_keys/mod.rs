@@ -4,7 +4,8 @@
 //! where a key's parent rows are found (`located`), the rows a key
 //! matches (`rows`), what changing one row of a table does to the keys
 //! it takes part in (`table_keys`: checks and the `ON DELETE`/`ON
-//! UPDATE` actions), and `PRAGMA foreign_key_check` (`check`).
+//! UPDATE` actions, and `DROP TABLE`'s implicit `DELETE`), and `PRAGMA
+//! foreign_key_check` (`check`).
 //!
 //! SQLite's counter approach, kept exactly: no violation is remembered,
 //! only counted. A change that leaves a child row without its parent
@@ -190,34 +191,16 @@ impl Enforcement {
     }
 }
 
-/// Refuses `drop` while keys are enforced when SQLite would first delete
-/// the table's rows with their keys' checks and actions (a key refers to
-/// the table, or it declares a deferred one); any other drop is the
-/// plain one.
-pub(crate) fn refuse_drop<P: Platform, A: Allocator + Clone>(
-    w: &Writer<'_, '_, P, A>,
+/// Runs what SQLite runs before `drop` while keys are enforced (see
+/// `TableKeys::before_drop`).
+pub(crate) fn before_drop<P: Platform, A: Allocator + Clone>(
+    w: &mut Writer<'_, '_, P, A>,
     drop: &DropStmt<'_>,
     env: Env<'_, A>,
 ) -> Result<()> {
     if env.foreign_keys.is_none() || drop.kind != ObjectKind::Table {
         return Ok(());
     }
-    let Some(enforcement) = env.foreign_keys else {
-        return Ok(());
-    };
     let name = name_of(&drop.name.name, env.alloc.clone())?;
-    let schema = w.schema()?;
-    let Some(entry) = schema.table(&name) else {
-        return Ok(());
-    };
-    let referenced = !keys::referencing(&schema, &entry.name, env.alloc)?.is_empty();
-    let deferred = keys::declared_by(entry, env.alloc)?
-        .iter()
-        .any(|k| k.timing == Timing::Deferred || enforcement.defers_all());
-    match referenced || deferred {
-        true => Err(Error::Sql(
-            "DROP TABLE of a table in a foreign key is not supported while foreign_keys is ON",
-        )),
-        false => Ok(()),
-    }
+    table_keys::TableKeys::before_drop(w, &name, env)
 }

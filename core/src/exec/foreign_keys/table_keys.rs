@@ -64,8 +64,18 @@ pub(crate) enum Op<'c> {
 /// the parent table does not exist, which only `DROP TABLE` tolerates).
 struct AsChild<A: Allocator> {
     key: Key<A>,
-    parent: TableInfo<A>,
-    located: Located<A>,
+    parent: Option<(TableInfo<A>, Located<A>)>,
+}
+
+/// What loading does with a key that names no table or matches no
+/// parent index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Errors {
+    /// Fails, as every statement does.
+    Raised,
+    /// Skips the key (or takes a missing parent table as empty), as
+    /// `DROP TABLE`'s implicit `DELETE` does.
+    Tolerated,
 }
 
 /// A key of which the table is the parent, with its child table.
@@ -109,7 +119,7 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
         let Some(enforcement) = env.foreign_keys else {
             return Ok(None);
         };
-        Self::load_at(w, name, op, env, enforcement, 0).map(Some)
+        Self::load_at(w, name, op, env, enforcement, Errors::Raised, 0).map(Some)
     }
 
     fn load_at<P: Platform>(
@@ -118,6 +128,7 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
         op: Op<'_>,
         env: Env<'e, A>,
         enforcement: &'e Enforcement,
+        errors: Errors,
         depth: usize,
     ) -> Result<Self> {
         let alloc = env.alloc;
@@ -145,17 +156,24 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
                 continue;
             }
             let Some(entry) = schema.table(&key.parent) else {
+                if errors == Errors::Tolerated {
+                    as_child.try_push(AsChild { key, parent: None })?;
+                    continue;
+                }
                 let mut named = String::new_in(alloc.clone());
                 named.try_push_str("main.")?;
                 named.try_push_str(&key.parent)?;
                 return Err(Named::NoSuchTable.error(&named));
             };
             let parent = TableInfo::load(&schema, &entry.name, alloc.clone())?;
-            let located = locate(&key, &parent, alloc)?;
+            let located = match (locate(&key, &parent, alloc), errors) {
+                (Ok(located), _) => located,
+                (Err(_), Errors::Tolerated) => continue,
+                (Err(e), Errors::Raised) => return Err(e),
+            };
             as_child.try_push(AsChild {
                 key,
-                parent,
-                located,
+                parent: Some((parent, located)),
             })?;
         }
         let mut as_parent = Vec::new_in(alloc.clone());
@@ -171,7 +189,11 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
                 continue;
             }
             let child = TableInfo::load(&schema, &key.child, alloc.clone())?;
-            let located = locate(&key, &table, alloc)?;
+            let located = match (locate(&key, &table, alloc), errors) {
+                (Ok(located), _) => located,
+                (Err(_), Errors::Tolerated) => continue,
+                (Err(e), Errors::Raised) => return Err(e),
+            };
             as_parent.try_push(AsParent {
                 key,
                 child,
@@ -205,6 +227,61 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
         }
     }
 
+    /// `DROP TABLE name`'s implicit `DELETE`, as SQLite runs it while
+    /// keys are enforced: when a key refers to the table, or it declares
+    /// a deferred key while deferred violations are counted, every row is
+    /// deleted with its keys' checks and actions (keys that name no table
+    /// or match no index skipped); the drop fails if immediate violations
+    /// remain.
+    pub fn before_drop<P: Platform>(
+        w: &mut Writer<'_, '_, P, A>,
+        name: &str,
+        env: Env<'e, A>,
+    ) -> Result<()> {
+        let Some(enforcement) = env.foreign_keys else {
+            return Ok(());
+        };
+        let alloc = env.alloc;
+        let schema = w.schema()?;
+        let Some(entry) = schema.table(name) else {
+            return Ok(());
+        };
+        if keys::referencing(&schema, &entry.name, alloc)?.is_empty() {
+            let deferred = keys::declared_by(entry, alloc)?
+                .iter()
+                .any(|k| k.timing == Timing::Deferred || enforcement.defers_all());
+            if !deferred || enforcement.is_zero(Timing::Deferred) {
+                return Ok(());
+            }
+        }
+        drop(schema);
+        let mut keys = Self::load_at(w, name, Op::Delete, env, enforcement, Errors::Tolerated, 0)?;
+        let view = w.view();
+        let mut rowids = RowIds::new(
+            view.platform(),
+            view.sort_budget(),
+            RowOrder::Visited,
+            Vec::new_in(alloc.clone()),
+        );
+        let mut cursor = view.table_cursor(keys.table.root);
+        let mut more = cursor.first()?;
+        while more {
+            rowids.push(cursor.rowid()?)?;
+            more = cursor.next()?;
+        }
+        drop(cursor);
+        let mut rowids = rowids.finish()?;
+        while let Some(rowid) = rowids.next()? {
+            if keys.removing(w, rowid)? && w.delete(&keys.table, rowid)? {
+                keys.actions(w, None)?;
+            }
+        }
+        match enforcement.defers_all() || enforcement.is_zero(Timing::Immediate) {
+            true => Ok(()),
+            false => Err(Error::Constraint(FAILED)),
+        }
+    }
+
     /// Whether the table takes part in a key.
     pub fn is_involved(&self) -> bool {
         self.involved
@@ -229,26 +306,22 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
         let old = &self.old;
         let child_value = |i: usize| value_of(table, rowid, old, i);
         for side in self.as_child.iter() {
+            let Some((parent, located)) = &side.parent else {
+                // The parent table is gone (`DROP TABLE` tolerates it): it
+                // is taken as empty, and a row that goes takes its
+                // violation with it, the count not consulted.
+                if side.key.from.iter().all(|&c| !child_value(c).is_null()) {
+                    self.enforcement.count(side.key.timing, -1);
+                }
+                continue;
+            };
             if self.enforcement.is_zero(side.key.timing) {
                 continue;
             }
-            if side
-                .located
-                .pairs
-                .iter()
-                .any(|p| child_value(p.child).is_null())
-            {
+            if located.pairs.iter().any(|p| child_value(p.child).is_null()) {
                 continue;
             }
-            if find_parent(
-                w.view(),
-                &side.parent,
-                &side.located,
-                &child_value,
-                self.env.alloc,
-            )?
-            .is_none()
-            {
+            if find_parent(w.view(), parent, located, &child_value, self.env.alloc)?.is_none() {
                 self.enforcement.count(side.key.timing, -1);
             }
         }
@@ -293,21 +366,24 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
         let table = &self.table;
         let value = |i: usize| value_of(table, rowid, values, i);
         for side in self.as_child.iter() {
+            let Some((parent, located)) = &side.parent else {
+                continue;
+            };
             if self.setting_null == Some(side.key.id) {
                 continue;
             }
-            if side.located.pairs.iter().any(|p| value(p.child).is_null()) {
+            if located.pairs.iter().any(|p| value(p.child).is_null()) {
                 continue;
             }
             // By rowid SQLite compares the child's value, as an integer,
             // with the row's own rowid first: finding the row itself is
             // finding its parent.
             let to_self =
-                side.key.references(&table.name) && side.located.by != super::located::By::Rowid;
+                side.key.references(&table.name) && located.by != super::located::By::Rowid;
             // A row that refers to itself has its parent (SQLite compares
             // the two keys' values as they are, before looking).
             let itself = to_self
-                && side.located.pairs.iter().all(|p| {
+                && located.pairs.iter().all(|p| {
                     comparison(
                         BinaryOp::Eq,
                         value(p.child),
@@ -316,14 +392,8 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
                     ) == Some(true)
                 });
             let found = itself
-                || find_parent(
-                    w.view(),
-                    &side.parent,
-                    &side.located,
-                    &value,
-                    self.env.alloc,
-                )?
-                .is_some_and(|r| !(to_self && r == rowid));
+                || find_parent(w.view(), parent, located, &value, self.env.alloc)?
+                    .is_some_and(|r| !(to_self && r == rowid));
             if !found {
                 if self.halts
                     && side.key.timing == Timing::Immediate
@@ -515,6 +585,7 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
             op,
             self.env,
             self.enforcement,
+            Errors::Raised,
             self.depth + 1,
         )?;
         if action == ForeignKeyAction::SetNull {
