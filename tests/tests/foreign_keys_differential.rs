@@ -2,7 +2,8 @@
 //! foreign_keys = ON` on both: random parent/child/grandchild schemas
 //! (a rowid key, a `UNIQUE` key, a self-referencing table, a composite
 //! key; random `ON DELETE`/`ON UPDATE` actions, immediate or deferred
-//! keys, columns of several affinities) and random `INSERT`, `UPDATE`,
+//! keys, columns of several affinities, child indexes or none) and
+//! random `INSERT`, `UPDATE`,
 //! `DELETE`, `DROP TABLE`, `BEGIN`, `COMMIT`, `ROLLBACK` and `PRAGMA
 //! defer_foreign_keys` sequences. Each statement must succeed on both or
 //! fail on both; the tables and `PRAGMA foreign_key_check` must agree
@@ -50,8 +51,29 @@ fn key(rng: &mut Rng) -> String {
     format!("{}{}{deferred}", pick(rng, &ACTIONS), pick(rng, &UPDATES))
 }
 
+/// Child indexes the scans for child rows may seek (one with a
+/// collation that keeps it from being sought).
+const CHILD_INDEXES: [&str; 6] = [
+    "CREATE INDEX ca ON c(a)",
+    "CREATE INDEX cb ON c(b, id)",
+    "CREATE INDEX gx ON g(x)",
+    "CREATE INDEX sup ON s(up)",
+    "CREATE INDEX rnm ON r(n, m, k)",
+    "CREATE INDEX rm ON r(m COLLATE NOCASE, n)",
+];
+
 fn schema(rng: &mut Rng) -> Vec<String> {
     let t = |rng: &mut Rng| pick(rng, &TYPES).to_string();
+    let mut sql = tables(rng, t);
+    for index in CHILD_INDEXES {
+        if rng.below(2) == 0 {
+            sql.push(index.to_string());
+        }
+    }
+    sql
+}
+
+fn tables(rng: &mut Rng, t: impl Fn(&mut Rng) -> String) -> Vec<String> {
     vec![
         format!(
             "CREATE TABLE p(id INTEGER PRIMARY KEY, u {} UNIQUE, v)",

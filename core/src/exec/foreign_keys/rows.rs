@@ -22,7 +22,7 @@ use crate::alloc::{Allocator, Vec};
 use crate::btree::SeekMode;
 use crate::record::compare_record_with_values;
 use crate::record::{Collation, RecordRef, ValueRef};
-use crate::sql::eval::affinity::read_real;
+use crate::sql::eval::affinity::{is_numeric as is_numeric_affinity, read_real};
 use crate::sql::eval::ops::compare;
 use crate::sql::eval::{
     Coerced, Value, apply_affinity, apply_comparison_affinity, comparison_affinity,
@@ -33,7 +33,7 @@ use crate::{Error, Result, RowId};
 
 use super::super::Env;
 use super::super::select::assign;
-use super::located::{By, Located};
+use super::located::{By, Located, Pair};
 
 /// Column `i` of the row `rowid` of `table` whose values are `values` (as
 /// stored: the rowid alias's slot aside, a whole REAL as an integer).
@@ -176,16 +176,7 @@ fn refers<'p, 'c, A: Allocator>(
     child_value: &dyn Fn(usize) -> Result<ValueRef<'c>>,
 ) -> Result<bool> {
     for pair in located.pairs.iter() {
-        let to_rowid = parent.columns.rowid_alias == Some(pair.parent);
-        let parent_affinity = match matching {
-            Matching::Counting => Some(affinity_of(parent, pair.parent)),
-            Matching::Acting => to_rowid.then_some(Affinity::Integer),
-        };
-        let affinity = comparison_affinity(parent_affinity, Some(affinity_of(child, pair.child)));
-        let collation = match parent.columns.rowid_alias == Some(pair.parent) {
-            true => collation_of(child, pair.child),
-            false => collation_of(parent, pair.parent),
-        };
+        let (affinity, collation) = compared(parent, child, *pair, matching);
         let left = apply_comparison_affinity(parent_value(pair.parent), affinity);
         let child_value = child_value(pair.child)?;
         let right = apply_comparison_affinity(child_value, affinity);
@@ -194,6 +185,139 @@ fn refers<'p, 'c, A: Allocator>(
         }
     }
     Ok(true)
+}
+
+/// The comparison affinity and collation of `pair` under `matching`.
+fn compared<A: Allocator>(
+    parent: &TableInfo<A>,
+    child: &TableInfo<A>,
+    pair: Pair,
+    matching: Matching,
+) -> (Option<Affinity>, Collation) {
+    let to_rowid = parent.columns.rowid_alias == Some(pair.parent);
+    let parent_affinity = match matching {
+        Matching::Counting => Some(affinity_of(parent, pair.parent)),
+        Matching::Acting => to_rowid.then_some(Affinity::Integer),
+    };
+    let affinity = comparison_affinity(parent_affinity, Some(affinity_of(child, pair.child)));
+    let collation = match to_rowid {
+        true => collation_of(child, pair.child),
+        false => collation_of(parent, pair.parent),
+    };
+    (affinity, collation)
+}
+
+/// The position of an index of the child whose leading columns are the
+/// key's child columns (in any order), where equal keys in the index are
+/// exactly the rows the comparison matches: each column compared by the
+/// index's collation, and the comparison's affinity leaving every value
+/// the column can hold as it is (a numeric column, or an affinity that
+/// converts nothing). A TEXT or BLOB column compared with numeric
+/// affinity (`'1.0'` equals 1) is not sought, but scanned.
+fn child_index<A: Allocator>(link: Link<'_, A>) -> Option<usize> {
+    let Link {
+        parent,
+        child,
+        located,
+        matching,
+    } = link;
+    let n = located.pairs.len();
+    child.indexes.iter().position(|index| {
+        let columns = &index.columns.columns;
+        columns.len() >= n
+            && located.pairs.iter().all(|&pair| {
+                let (affinity, collation) = compared(parent, child, pair, matching);
+                let exact = is_numeric_affinity(affinity_of(child, pair.child))
+                    || !affinity.is_some_and(is_numeric_affinity);
+                let at = columns.get(..n).and_then(|lead| {
+                    lead.iter().position(|c| {
+                        matches!(c.source, crate::schema::ColumnSource::Column(j) if j == pair.child)
+                    })
+                });
+                exact
+                    && at.is_some_and(|i| {
+                        index.keys.get(i).is_some_and(|k| k.collation == collation)
+                    })
+                    && child.columns.rowid_alias != Some(pair.child)
+            })
+    })
+}
+
+/// [`each_child`] through the child index at `at` (see [`child_index`]):
+/// the entries whose leading columns equal the parent's values (as the
+/// comparison converts them), each row then checked by the comparison
+/// itself.
+fn each_indexed<'p, P: Platform, A: Allocator + Clone>(
+    view: &View<'_, P, A>,
+    link: Link<'_, A>,
+    at: usize,
+    parent_value: &dyn Fn(usize) -> ValueRef<'p>,
+    skip: Option<RowId>,
+    env: Env<'_, A>,
+    mut f: impl FnMut(RowId) -> Result<()>,
+) -> Result<()> {
+    let Link {
+        parent,
+        child,
+        located,
+        matching,
+    } = link;
+    let index = child
+        .indexes
+        .get(at)
+        .ok_or(Error::Misuse("a child index out of place"))?;
+    let n = located.pairs.len();
+    let mut coerced: Vec<Coerced<'_>, A> = Vec::try_with_capacity_in(n, env.alloc.clone())?;
+    for column in index.columns.columns.iter().take(n) {
+        let pair = located
+            .pairs
+            .iter()
+            .find(
+                |p| matches!(column.source, crate::schema::ColumnSource::Column(j) if j == p.child),
+            )
+            .ok_or(Error::Misuse("a key column out of place"))?;
+        let (affinity, _) = compared(parent, child, *pair, matching);
+        coerced.try_push(apply_comparison_affinity(
+            parent_value(pair.parent),
+            affinity,
+        ))?;
+    }
+    let mut prefix = Vec::try_with_capacity_in(n, env.alloc.clone())?;
+    for c in coerced.iter() {
+        prefix.try_push(c.as_ref())?;
+    }
+    let keys = index.keys.get(..n).unwrap_or(&index.keys);
+    let mut entries = view.index_cursor(index.root);
+    let mut rows = view.table_cursor(child.root);
+    let mut more = entries.seek(&prefix, keys, SeekMode::Ge)?;
+    while more {
+        let rowid = {
+            let payload = entries.payload()?;
+            let entry = RecordRef::parse(&payload, Some(index.root))?;
+            if compare_record_with_values(&entry, &prefix, keys)?.is_ne() {
+                break;
+            }
+            match entry.column(index.columns.columns.len())? {
+                ValueRef::Integer(rowid) => RowId::new(rowid),
+                _ => return Err(Error::corrupt(index.root, "index entry without a rowid")),
+            }
+        };
+        if Some(rowid) != skip && rows.seek(rowid, SeekMode::Eq)? {
+            let payload = rows.payload()?;
+            let record = RecordRef::parse(&payload, Some(child.root))?;
+            let mut ctx = env.context().with_table(child, None);
+            ctx.on_row(rowid, record);
+            let child_value = |i: usize| ctx.column_at(ColumnPos::Column(i));
+            let matched = refers(parent, child, located, matching, parent_value, &child_value)?;
+            drop(ctx);
+            drop(payload);
+            if matched {
+                f(rowid)?;
+            }
+        }
+        more = entries.next()?;
+    }
+    Ok(())
 }
 
 /// Which comparison finds the child rows of a parent row. SQLite writes
@@ -211,7 +335,6 @@ pub(crate) enum Matching {
 }
 
 /// A located key with its two tables.
-#[derive(Clone, Copy)]
 pub(crate) struct Link<'k, A: Allocator> {
     /// The parent table.
     pub parent: &'k TableInfo<A>,
@@ -223,9 +346,19 @@ pub(crate) struct Link<'k, A: Allocator> {
     pub matching: Matching,
 }
 
+// By hand: a derive would ask `A: Copy`, but only references are copied.
+impl<A: Allocator> Clone for Link<'_, A> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<A: Allocator> Copy for Link<'_, A> {}
+
 /// Calls `f` with the rowid of each row of `child` that refers to the
-/// parent row whose columns `parent_value` gives, in rowid order, but
-/// the row `skip`.
+/// parent row whose columns `parent_value` gives, but the row `skip`: in
+/// the order of a child index that leads with the key's columns (see
+/// [`child_index`]), else in rowid order.
 pub(crate) fn each_child<'p, P: Platform, A: Allocator + Clone>(
     view: &View<'_, P, A>,
     link: Link<'_, A>,
@@ -246,6 +379,9 @@ pub(crate) fn each_child<'p, P: Platform, A: Allocator + Clone>(
         .any(|p| parent_value(p.parent).is_null())
     {
         return Ok(());
+    }
+    if let Some(at) = child_index(link) {
+        return each_indexed(view, link, at, parent_value, skip, env, f);
     }
     let mut cursor = view.table_cursor(child.root);
     let mut more = cursor.first()?;
