@@ -92,7 +92,7 @@ fn tables(rng: &mut Rng, t: impl Fn(&mut Rng) -> String) -> Vec<String> {
             key(rng)
         ),
         format!(
-            "CREATE TABLE s(id INTEGER PRIMARY KEY, up {} REFERENCES s(id){})",
+            "CREATE TABLE s(id INTEGER PRIMARY KEY, up {} REFERENCES s(id){}, w)",
             t(rng),
             key(rng)
         ),
@@ -111,7 +111,7 @@ fn statement(rng: &mut Rng, in_txn: bool) -> String {
         0 | 1 => format!("INSERT INTO p VALUES({}, {}, {})", v(rng), v(rng), v(rng)),
         2 | 3 => format!("INSERT INTO c(a, b) VALUES({}, {})", v(rng), v(rng)),
         4 => format!("INSERT INTO g(x) VALUES({}), ({})", v(rng), v(rng)),
-        5 => format!("INSERT INTO s VALUES({}, {})", v(rng), v(rng)),
+        5 => format!("INSERT INTO s VALUES({}, {}, 0)", v(rng), v(rng)),
         6 => format!("INSERT INTO q VALUES({}, {}, 0)", v(rng), v(rng)),
         7 => format!("INSERT INTO r VALUES(0, {}, {})", v(rng), v(rng)),
         8 => format!("DELETE FROM p WHERE id = {}", v(rng)),
@@ -134,7 +134,12 @@ fn statement(rng: &mut Rng, in_txn: bool) -> String {
             "INSERT INTO p SELECT id + 10, u, v FROM p WHERE id < {}",
             v(rng)
         ),
-        16 => format!("DELETE FROM s WHERE id = {}", v(rng)),
+        16 => match rng.below(4) {
+            0 => format!("UPDATE s SET w = w + 1 WHERE id = {}", v(rng)),
+            1 => format!("UPDATE s SET id = {} WHERE id = {}", v(rng), v(rng)),
+            2 => format!("UPDATE c SET id = id + 10 WHERE id = {}", v(rng)),
+            _ => format!("DELETE FROM s WHERE id = {}", v(rng)),
+        },
         17 if rng.below(12) == 0 => format!("DROP TABLE {}", pick(rng, &TABLES)),
         _ => match (in_txn, rng.below(4)) {
             (false, _) => "BEGIN".to_string(),

@@ -19,7 +19,8 @@
 //!   [`MAX_DEPTH`] levels.
 //!
 //! An `UPDATE` takes part only through the keys whose columns it assigns
-//! (and, as a child, every key that refers to its own table). A
+//! (and then, as a child, every key that refers to its own table too);
+//! one that assigns no key column takes part in none. A
 //! single-row `INSERT` skips the immediate keys of which it is the
 //! parent: it can neither cause nor fix their violations.
 
@@ -144,11 +145,24 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
             }
             Op::Insert(_) | Op::Delete => true,
         };
+        // An `UPDATE` that assigns no column of a key takes part in none
+        // (SQLite's `sqlite3FkRequired`); one that does takes part, as a
+        // child, in every key that refers to its own table too.
+        let required = match op {
+            Op::Update(_) => {
+                declared.iter().any(|k| k.from.iter().any(|&c| changed(c)))
+                    || referencing
+                        .iter()
+                        .any(|k| parent_changed(&table, k, &changed))
+            }
+            Op::Insert(_) | Op::Delete => true,
+        };
         let mut as_child = Vec::new_in(alloc.clone());
         for key in declared {
             let relevant = match op {
                 Op::Update(_) => {
-                    key.references(&table.name) || key.from.iter().any(|&c| changed(c))
+                    required
+                        && (key.references(&table.name) || key.from.iter().any(|&c| changed(c)))
                 }
                 Op::Insert(_) | Op::Delete => true,
             };
