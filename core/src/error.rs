@@ -230,6 +230,9 @@ pub enum Named {
     CircularView,
     /// `view {0} may not be altered`
     ViewNotAltered,
+    /// `foreign key mismatch - "{0}" referencing "{1}"`: no primary key
+    /// or `UNIQUE` index of the parent matches a foreign key's columns
+    ForeignKeyMismatch,
 }
 
 impl Named {
@@ -335,6 +338,9 @@ impl core::fmt::Display for NamedDisplay<'_> {
             Named::ModifyView => write!(f, "cannot modify {a} because it is a view"),
             Named::CircularView => write!(f, "view {a} is circularly defined"),
             Named::ViewNotAltered => write!(f, "view {a} may not be altered"),
+            Named::ForeignKeyMismatch => {
+                write!(f, "foreign key mismatch - \"{a}\" referencing \"{b}\"")
+            }
         }
     }
 }

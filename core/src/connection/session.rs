@@ -70,6 +70,7 @@ use crate::{Database, Error, Result, WriteTransaction};
 use super::statement::Statement;
 use crate::exec::Counters;
 use crate::exec::views::ViewCatalog;
+use crate::exec::foreign_keys::Enforcement;
 use crate::table::{Buffers, Sees, View, Writer};
 use crate::wal::{CheckpointMode, CheckpointResult};
 
@@ -143,6 +144,9 @@ pub struct Connection<'db, P: Platform, A: Allocator + Clone = Global> {
     counters: Counters,
     /// The schema's views as last read (see `views`).
     views: ViewCatalog<A>,
+    /// `PRAGMA foreign_keys` and the counts of violations (see
+    /// `exec::foreign_keys`).
+    foreign_keys: Enforcement,
 }
 
 impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
@@ -168,7 +172,13 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
             ),
             counters: Counters::default(),
             views: ViewCatalog::new(db.allocator().clone()),
+            foreign_keys: Enforcement::default(),
         }
+    }
+
+    /// This connection's foreign key settings and counts.
+    pub(crate) fn foreign_keys(&self) -> &Enforcement {
+        &self.foreign_keys
     }
 
     /// What this connection counts of its changes.
@@ -358,6 +368,11 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
     /// `COMMIT`: makes the transaction's changes durable.
     pub(crate) fn commit(&self) -> Result<()> {
         let mut session = self.session()?;
+        if matches!(session.txn, Txn::Write(_)) {
+            // Deferred violations keep the transaction open, as in SQLite.
+            self.foreign_keys.commit_allowed()?;
+        }
+        self.foreign_keys.transaction_ended();
         let result = match core::mem::replace(&mut session.txn, Txn::Autocommit) {
             Txn::Autocommit => {
                 return Err(Error::Sql("cannot commit - no transaction is active"));
@@ -396,6 +411,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
     /// `ROLLBACK`: undoes the transaction's changes.
     pub(crate) fn rollback(&self) -> Result<()> {
         let mut session = self.session()?;
+        self.foreign_keys.transaction_ended();
         let result = match core::mem::replace(&mut session.txn, Txn::Autocommit) {
             Txn::Autocommit => {
                 return Err(Error::Sql("cannot rollback - no transaction is active"));
@@ -492,12 +508,16 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
             return Err(Error::Misuse("a transaction without its write transaction"));
         };
         let mut writer = Writer::new(&self.view, txn, true, self.buffers.take());
-        match change(&mut writer) {
+        self.foreign_keys.statement_begins();
+        let changed = change(&mut writer)
+            .and_then(|value| self.foreign_keys.statement_ends().map(|()| value));
+        match changed {
             Ok(value) => {
                 self.buffers.set(Some(writer.into_buffers()));
                 Ok(value)
             }
             Err(error) => {
+                self.foreign_keys.statement_undone();
                 self.rolled_back();
                 if writer.undo().is_err() {
                     // The statement cannot be undone alone (the
@@ -505,6 +525,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
                     // whole transaction back rather than keep half of it,
                     // and refuse the rest of it (see the module docs).
                     session.txn = Txn::Aborted;
+                    self.foreign_keys.transaction_ended();
                     self.write_ended(&mut session)?;
                 }
                 Err(error)
@@ -523,7 +544,14 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         self.view.set(Sees::Own);
         let value = {
             let mut writer = Writer::new(&self.view, &txn, false, self.buffers.take());
-            let value = change(&mut writer).inspect_err(|_| self.rolled_back());
+            self.foreign_keys.statement_begins();
+            // The statement is the transaction: deferred keys are checked
+            // at its end too.
+            let value = change(&mut writer)
+                .and_then(|value| self.foreign_keys.statement_ends().map(|()| value))
+                .and_then(|value| self.foreign_keys.commit_allowed().map(|()| value))
+                .inspect_err(|_| self.rolled_back());
+            self.foreign_keys.transaction_ended();
             if value.is_ok() {
                 self.buffers.set(Some(writer.into_buffers()));
             }

@@ -38,7 +38,7 @@ use crate::exec::select::{self, Query, Sources};
 use crate::exec::store::unresolved;
 use crate::exec::subquery::{Runner, Subqueries};
 use crate::exec::views::{ViewTexts, with_views};
-use crate::exec::{Env, Now, alter, change, ddl, insert, pragma, reindex, with};
+use crate::exec::{Env, Now, alter, change, ddl, foreign_keys, insert, pragma, reindex, with};
 
 use super::row::Row;
 use super::session::Connection;
@@ -234,6 +234,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                 read: &read,
             }),
             counters: Some(self.conn.counters()),
+            foreign_keys: Some(self.conn.foreign_keys()).filter(|f| f.is_on()),
         };
         if matches!(self.state, State::Ready) {
             let conn = self.conn;
@@ -337,7 +338,10 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                 Stmt::CreateIndex(c) => conn.write(|w| ddl::create_index(w, c, text))?,
                 Stmt::Drop(d) => match ddl::drop_temp(conn.views(), d, conn.in_transaction()) {
                     Some(dropped) => dropped?,
-                    None => conn.write(|w| ddl::drop_object(w, d))?,
+                    None => conn.write(|w| {
+                        foreign_keys::before_drop(w, d, env)?;
+                        ddl::drop_object(w, d)
+                    })?,
                 },
                 Stmt::AlterTable(a) => conn.write(|w| alter::run(w, a))?,
                 Stmt::Reindex(target) => conn.write(|w| reindex::run(w, target.as_ref()))?,

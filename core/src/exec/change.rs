@@ -34,6 +34,7 @@ use super::Env;
 use super::check::{columns_exist, columns_exist_within};
 use super::checks::Checks;
 use super::context::{RowContext, rowid_value};
+use super::foreign_keys::table_keys::{Op, TableKeys};
 use super::insert::column_named;
 use super::plan::{Here, Indexes, Plan, choose};
 use super::returning::{Returned, Returning};
@@ -139,6 +140,7 @@ pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
         where_clause: delete.where_clause.as_ref(),
     };
     let (table, mut rowids) = targets(w, changed, env, |_, _| Ok(RowOrder::Visited))?;
+    let mut keys = TableKeys::load(w, &table.name, Op::Delete, env)?;
     let mut returning = Returning::new(
         &delete.returning,
         &table,
@@ -148,11 +150,19 @@ pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
     )?;
     let mut changed = 0;
     while let Some(rowid) = rowids.next()? {
+        if let Some(keys) = keys.as_mut() {
+            if !keys.removing(w, rowid)? {
+                continue;
+            }
+        }
         if let Some(returning) = returning.as_mut() {
             returning.row(w, &table, rowid, env)?;
         }
         if w.delete(&table, rowid)? {
             changed += 1;
+            if let Some(keys) = &keys {
+                keys.actions(w, None)?;
+            }
         }
     }
     *returned = returning.map(Returning::into_rows);
@@ -204,6 +214,10 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
         w.view().sort_budget().bytes,
         alloc.clone(),
     )?;
+    let mut keys = TableKeys::load(w, &table.name, Op::Update(&columns), env)?;
+    if let Some(keys) = &keys {
+        keys.refuse_replace(conflict)?;
+    }
     let mut rules = Rules {
         checks: Checks::load(&table, env)?,
         rowids: Rowids::plain(env),
@@ -218,6 +232,11 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
         .iter()
         .any(|a| is_zeroblob_call(&a.value))
     {
+        if keys.as_ref().is_some_and(TableKeys::is_involved) {
+            return Err(Error::Sql(
+                "zeroblob() into a table with foreign keys is not supported while foreign_keys is ON",
+            ));
+        }
         zeros.try_resize(table.column_count(), None)?;
     }
     let mut changed = 0;
@@ -257,6 +276,9 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
         else {
             continue;
         };
+        if let Some(keys) = keys.as_mut() {
+            keys.removing(w, rowid)?;
+        }
         let stored = with_record(
             w,
             &table,
@@ -281,6 +303,10 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
             },
         )?;
         if stored {
+            if let Some(keys) = &keys {
+                keys.added(w, new_rowid, &values)?;
+                keys.actions(w, Some((new_rowid, &values)))?;
+            }
             changed += 1;
             if let Some(returning) = returning.as_mut() {
                 returning.row(w, &table, new_rowid, env)?;

@@ -24,6 +24,7 @@ use crate::{Error, Result};
 
 use super::check::columns_exist_within;
 use super::checks::Checks;
+use super::foreign_keys::table_keys::{Op, TableKeys};
 use super::returning::{Returned, Returning};
 use super::rowids::Rowids;
 use super::scope::One;
@@ -79,13 +80,29 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             alloc.clone(),
         )?),
     };
+    let single = match &insert.source {
+        InsertSource::Values(rows) => rows.len() == 1,
+        InsertSource::DefaultValues => true,
+        InsertSource::Select(_) => false,
+    };
+    let keys = TableKeys::load(w, &table.name, Op::Insert(single), env)?;
+    if let Some(keys) = &keys {
+        keys.refuse_replace(conflict)?;
+        if upserts.is_some() && keys.is_involved() {
+            return Err(Error::Sql(
+                "upsert on a table with foreign keys is not supported while foreign_keys is ON",
+            ));
+        }
+    }
     let no_values = Vec::new_in(alloc.clone());
     let rows = match &insert.source {
         InsertSource::Values(rows) => rows.as_slice(),
         InsertSource::DefaultValues => core::slice::from_ref(&no_values),
         InsertSource::Select(query) => {
-            let transferred = match (&upserts, &returning) {
-                (None, None) => transfer::run(w, &table, insert, query, conflict, env),
+            let transferred = match (&upserts, &returning, &keys) {
+                // Foreign keys are checked row by row.
+                (_, _, Some(keys)) if keys.is_involved() => Ok(None),
+                (None, None, _) => transfer::run(w, &table, insert, query, conflict, env),
                 // An upsert decides, and RETURNING computes, row by row.
                 _ => Ok(None),
             };
@@ -95,6 +112,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
                     let how = How {
                         conflict,
                         upserts: upserts.as_ref(),
+                        keys: keys.as_ref(),
                     };
                     insert_selected(w, &table, &targets, query, how, returning.as_mut(), env)
                 }
@@ -128,6 +146,11 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     // given one, listed only for a statement that has one.
     let mut zeros = Vec::new_in(alloc.clone());
     if rows.iter().any(|row| row.iter().any(is_zeroblob_call)) {
+        if keys.as_ref().is_some_and(TableKeys::is_involved) {
+            return Err(Error::Sql(
+                "zeroblob() into a table with foreign keys is not supported while foreign_keys is ON",
+            ));
+        }
         zeros.try_resize(table.column_count(), None)?;
     }
     // When the row names every column, no default is ever read (the rowid
@@ -197,6 +220,9 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             ),
         };
         if let Some(rowid) = stored? {
+            if let Some(keys) = &keys {
+                keys.added(w, rowid, &values)?;
+            }
             changed += 1;
             if let Some(counters) = env.counters {
                 counters.inserted(rowid);
@@ -231,6 +257,7 @@ pub(crate) fn insert_query<P: Platform, A: Allocator + Clone>(
     let how = How {
         conflict: Conflict::Abort,
         upserts: None,
+        keys: None,
     };
     insert_selected(w, &table, &targets, query, how, None, env)
 }
@@ -238,9 +265,11 @@ pub(crate) fn insert_query<P: Platform, A: Allocator + Clone>(
 /// How an insert resolves a row that conflicts with another: its
 /// upsert clauses, then its `OR` clause.
 #[derive(Clone, Copy)]
-struct How<'h, 'u, 'a, A: Allocator> {
+struct How<'h, 'u, 'a, A: Allocator + Clone> {
     conflict: Conflict,
     upserts: Option<&'h Upserts<'u, 'a, A>>,
+    /// The foreign keys the table takes part in, while enforced.
+    keys: Option<&'h TableKeys<'u, A>>,
 }
 
 /// `INSERT ... SELECT` the ordinary way: each row of `query` is read,
@@ -274,6 +303,7 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
         untargeted: untargeted(table, targets),
         conflict: how.conflict,
         upserts: how.upserts,
+        keys: how.keys,
         returning,
         env,
         values: &mut values,
@@ -399,6 +429,8 @@ struct Stored<'s, 'r, 'q, A: Allocator + Clone> {
     conflict: Conflict,
     /// The statement's upsert clauses, if any.
     upserts: Option<&'s Upserts<'s, 's, A>>,
+    /// The foreign keys the table takes part in, while enforced.
+    keys: Option<&'s TableKeys<'s, A>>,
     /// The statement's `RETURNING` clause, if any.
     returning: Option<&'s mut Returning<'q, A>>,
     env: Env<'s, A>,
@@ -469,6 +501,9 @@ impl<A: Allocator + Clone> Stored<'_, '_, '_, A> {
                 self.record,
             ),
         }?;
+        if let (Some(rowid), Some(keys)) = (stored, self.keys) {
+            keys.added(w, rowid, self.values)?;
+        }
         if let (Some(rowid), Some(counters)) = (stored, self.counters) {
             counters.inserted(rowid);
         }

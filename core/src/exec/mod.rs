@@ -28,6 +28,8 @@
 //! - `aggregate`, `sum`, `calls`, `distinct`: the aggregate functions
 //!   (and the running sum of three of them), the aggregate calls of a
 //!   query, and the values a `DISTINCT` aggregate sees;
+//! - `foreign_keys`: foreign keys enforced while `PRAGMA foreign_keys`
+//!   is ON (checks, actions, `foreign_key_check`);
 //! - `insert` (`upsert`: its `ON CONFLICT` clauses), `change` (`UPDATE`
 //!   and `DELETE`), `ddl`, `create_as`
 //!   (`CREATE TABLE ... AS SELECT`), `alter` (`ALTER TABLE`), `reindex`
@@ -68,6 +70,7 @@ pub(crate) mod create_as;
 pub(crate) mod ddl;
 pub(crate) mod derived;
 pub(crate) mod distinct;
+pub(crate) mod foreign_keys;
 pub(crate) mod group;
 pub(crate) mod insert;
 pub(crate) mod join;
@@ -133,6 +136,9 @@ pub(crate) struct Env<'x, A: Allocator + Clone> {
     /// The connection's counts of its changes; `None` where none are
     /// kept.
     pub counters: Option<&'x Counters>,
+    /// The connection's foreign key counts, while `PRAGMA foreign_keys`
+    /// is ON; `None` while keys are not enforced.
+    pub foreign_keys: Option<&'x foreign_keys::Enforcement>,
 }
 
 /// What a connection counts of its changes, as SQLite's

@@ -47,6 +47,7 @@ use crate::wal::CheckpointMode;
 use crate::{Error, Result};
 
 use super::Env;
+use super::foreign_keys;
 use super::pragma_foreign_keys;
 use super::pragma_indexes::{self, Detail};
 use crate::connection::Connection;
@@ -164,7 +165,12 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     } else if is("synchronous") {
         synchronous(pragma.value.as_ref(), &mut rows)?;
     } else if is("foreign_keys") {
-        foreign_keys(pragma.value.as_ref(), &mut rows)?;
+        foreign_keys(conn, pragma.value.as_ref(), &mut rows)?;
+    } else if is("defer_foreign_keys") {
+        defer_foreign_keys(conn, pragma.value.as_ref(), &mut rows)?;
+    } else if is("foreign_key_check") {
+        let table = argument(pragma, &alloc)?;
+        foreign_keys::check::foreign_key_check(view, table.as_deref(), env, &mut rows)?;
     } else if let Some(refusal) = refusal(name) {
         return Err(Error::Sql(refusal));
     }
@@ -174,7 +180,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
 /// The pragmas SQLite knows and this engine does not run, each refused
 /// with its name: answering nothing, as SQLite answers a pragma it does
 /// not know, would pass a setting off as kept or a report as empty.
-const REFUSED: [&str; 57] = [
+const REFUSED: [&str; 55] = [
     "PRAGMA analysis_limit is not supported",
     "PRAGMA application_id is not supported",
     "PRAGMA auto_vacuum is not supported",
@@ -190,9 +196,7 @@ const REFUSED: [&str; 57] = [
     "PRAGMA data_version is not supported",
     "PRAGMA database_list is not supported",
     "PRAGMA default_cache_size is not supported",
-    "PRAGMA defer_foreign_keys is not supported",
     "PRAGMA empty_result_callbacks is not supported",
-    "PRAGMA foreign_key_check is not supported",
     "PRAGMA full_column_names is not supported",
     "PRAGMA fullfsync is not supported",
     "PRAGMA function_list is not supported",
@@ -336,28 +340,60 @@ fn synchronous<A: Allocator + Clone>(
     }
 }
 
-/// `foreign_keys`: foreign keys are not enforced here, so the setting
-/// reads 0, turning it off keeps it, and turning it on is refused (a
-/// foreign key accepted and not enforced would let rows break it).
-fn foreign_keys<A: Allocator + Clone>(
+/// `foreign_keys`: reads the connection's setting, or sets it (a no-op
+/// inside a transaction, as in SQLite).
+fn foreign_keys<P: Platform, A: Allocator + Clone>(
+    conn: &Connection<'_, P, A>,
     value: Option<&PragmaValue<'_>>,
     rows: &mut Rows<A>,
 ) -> Result<()> {
-    let Some(value) = value else {
-        return one(rows, Value::Integer(0));
-    };
-    let off = match value {
-        PragmaValue::Number(Literal::Integer(n)) => *n == 0,
-        PragmaValue::Number(_) => false,
-        PragmaValue::Name(name) => ["off", "no", "false", "0"]
+    let enforcement = conn.foreign_keys();
+    match value {
+        None => one(rows, Value::Integer(enforcement.is_on().into())),
+        Some(value) => {
+            enforcement.set_on(switch(value), conn.in_transaction());
+            Ok(())
+        }
+    }
+}
+
+/// `defer_foreign_keys`: reads the setting, or sets it until the
+/// transaction ends. Outside a transaction SQLite keeps the setting
+/// until the next statement that reads the database ends: that is
+/// refused rather than imitated.
+fn defer_foreign_keys<P: Platform, A: Allocator + Clone>(
+    conn: &Connection<'_, P, A>,
+    value: Option<&PragmaValue<'_>>,
+    rows: &mut Rows<A>,
+) -> Result<()> {
+    let enforcement = conn.foreign_keys();
+    match value {
+        None => one(rows, Value::Integer(enforcement.defers_all().into())),
+        Some(value) => match (switch(value), conn.in_transaction()) {
+            (false, _) => {
+                enforcement.set_defer_all(false);
+                Ok(())
+            }
+            (true, true) => {
+                enforcement.set_defer_all(true);
+                Ok(())
+            }
+            (true, false) => Err(Error::Sql(
+                "PRAGMA defer_foreign_keys = ON outside a transaction is not supported",
+            )),
+        },
+    }
+}
+
+/// The boolean a pragma was given (`1`, `on`, `yes`, `true` and any
+/// number but 0 are true), as SQLite's `getSafetyLevel` reads it.
+fn switch(value: &PragmaValue<'_>) -> bool {
+    match value {
+        PragmaValue::Number(Literal::Integer(n)) => *n != 0,
+        PragmaValue::Number(_) => true,
+        PragmaValue::Name(name) => ["on", "yes", "true", "full", "extra"]
             .iter()
             .any(|n| name.eq_ignore_ascii_case(n)),
-    };
-    match off {
-        true => Ok(()),
-        false => Err(Error::Sql(
-            "PRAGMA foreign_keys = ON is not supported: foreign keys are not enforced",
-        )),
     }
 }
 
@@ -375,7 +411,8 @@ pub(crate) fn reads(pragma: &Pragma<'_>) -> bool {
         || name.eq_ignore_ascii_case("cache_size")
         || name.eq_ignore_ascii_case("sort_memory")
         || name.eq_ignore_ascii_case("synchronous")
-        || name.eq_ignore_ascii_case("foreign_keys"))
+        || name.eq_ignore_ascii_case("foreign_keys")
+        || name.eq_ignore_ascii_case("defer_foreign_keys"))
 }
 
 /// The frames `cache_size = value` asks for, with pages of `page_size`

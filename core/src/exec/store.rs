@@ -159,7 +159,13 @@ pub(crate) fn is_zeroblob_call<A: Allocator>(expr: &Expr<'_, A>) -> bool {
 /// changes) or `OR ROLLBACK` (which rolls the whole transaction back) is
 /// refused by name rather than reported as if that had been done.
 pub(crate) fn unresolved(conflict: Option<Conflict>, error: Error) -> Error {
-    let failed = matches!(error, Error::Constraint(_) | Error::Check(_));
+    // A foreign key violation undoes its statement whatever the `OR`
+    // clause, as in SQLite.
+    let failed = match error {
+        Error::Constraint(m) => m != super::foreign_keys::FAILED,
+        Error::Check(_) => true,
+        _ => false,
+    };
     match conflict {
         Some(Conflict::Fail) if failed => Error::Sql(
             "OR FAIL is not supported: a constraint failed and the whole statement was undone",
