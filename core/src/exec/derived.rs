@@ -23,7 +23,7 @@ use crate::table::{ColumnMeta, DefaultKind, TableInfo, View};
 use crate::{Error, PageNo, Result};
 
 use super::Env;
-use super::context::RowContext;
+use super::context::{Place, RowContext};
 use super::order::expr_collation;
 use super::scope::{Scope, each_star_column, star_level};
 use super::select::{self, Query, Sources, body_of, give_back};
@@ -39,7 +39,7 @@ pub(crate) struct Derived<'v, P: Platform, A: Allocator + Clone> {
     row: Vec<Value<A>, A>,
     /// The number of the current row, from 1 (0: none yet).
     n: i64,
-    level: usize,
+    place: Place,
 }
 
 impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
@@ -117,7 +117,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
             query: None,
             row: Vec::new_in(alloc),
             n: 0,
-            level,
+            place: Place::in_order(level),
         })
     }
 
@@ -136,6 +136,11 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
         if let Some(m) = self.merged.get_mut(i) {
             *m = true;
         }
+    }
+
+    /// Nests the subquery's loop at `depth` of its join.
+    pub fn set_depth(&mut self, depth: usize) {
+        self.place.depth = depth;
     }
 
     /// Makes the next read run the subquery from its first row.
@@ -208,7 +213,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
         let mut ctx = env
             .context()
             .with_table(&self.info, alias)
-            .at_level(self.level, &self.merged);
+            .placed(self.place, &self.merged);
         ctx.on_values(self.n, &self.row);
         f(&ctx)
     }

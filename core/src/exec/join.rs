@@ -1,13 +1,17 @@
 //! [`Join`]: the rows of the tables of a `FROM` with joins, read in
-//! nested loops, one table per level in `FROM` order.
+//! nested loops, one table per level, nested in the order `join_order`
+//! chooses (`FROM` order where nothing is to gain, or across a `LEFT` or
+//! `CROSS JOIN`). A level is known by its table's position in the `FROM`
+//! (what column bindings name) and by its loop's depth in the nest.
 //!
 //! - Each `AND` term of `WHERE` and of the `ON` clauses of inner joins is
-//!   evaluated at the first level where every table it reads has a row
-//!   (a term with a subquery at the last level), so a row that fails it
+//!   evaluated at the first depth where every table it reads has a row
+//!   (a term with a subquery at the last), so a row that fails it
 //!   stops the loops below it (an inner join's `ON` may name a table to
 //!   its right, as SQLite allows); the `ON` terms of a `LEFT JOIN` (and the
 //!   equalities of `USING` and `NATURAL`) are evaluated at the level of
-//!   its right table and decide whether a row there matches.
+//!   its right table and decide whether a row there matches; an inner
+//!   join's `USING` equalities are tested where both tables have a row.
 //! - A `LEFT JOIN` level that matched no row for the rows above it reads
 //!   one row of NULLs, on which the other terms of its level are then
 //!   evaluated as on any row.
@@ -35,10 +39,12 @@ use crate::{Error, Result, RowId};
 
 use super::Env;
 use super::check::with_scope;
+use super::context::Place;
 use super::context::{RowContext, resolve};
 use super::derived::Derived;
-use super::plan::{Access, Here, Indexes, Plan, choose};
-use super::scope::Scope;
+use super::join_order::{self, Entry, Link, rank};
+use super::plan::{Access, Here, Indexes, Plan, choose, shape};
+use super::scope::{MAX_TABLES, Scope, Tables};
 use super::select::load_table;
 use super::source::Source;
 use super::with::with_cte;
@@ -60,10 +66,11 @@ enum Side {
     Filter,
 }
 
-/// Where one term of the `ON` clauses and `WHERE` is evaluated.
+/// Where one term of the `ON` clauses and `WHERE` is evaluated: at the
+/// loop of this depth of the nest.
 #[derive(Debug, Clone, Copy)]
 struct TermAt {
-    level: usize,
+    depth: usize,
     side: Side,
 }
 
@@ -107,6 +114,10 @@ impl<P: Platform, A: Allocator + Clone> Input<'_, P, A> {
 /// One table of the join and where its loop is.
 struct Level<'v, P: Platform, A: Allocator + Clone> {
     input: Input<'v, P, A>,
+    /// Its position in the `FROM`.
+    at: usize,
+    /// The tables whose loops are outside its own.
+    outer: Tables,
     alias: Option<String<A>>,
     /// The equalities `USING` and `NATURAL` add (bound columns, so they
     /// need no names).
@@ -123,6 +134,7 @@ struct Level<'v, P: Platform, A: Allocator + Clone> {
 /// The rows of a `FROM` with joins.
 pub(crate) struct Join<'v, P: Platform, A: Allocator + Clone> {
     view: &'v View<'v, P, A>,
+    /// The levels in the order their loops nest, outermost first.
     levels: Vec<Level<'v, P, A>, A>,
     /// Where each term is evaluated, in the order [`each_term`] visits
     /// them; set when the names are checked.
@@ -155,6 +167,9 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
             rollbacks: env.rollbacks,
         };
         let count = from.joins.len() + 1;
+        if count > MAX_TABLES {
+            return Err(Error::Sql("at most 64 tables in a join"));
+        }
         let mut levels = Vec::try_with_capacity_in(count, alloc.clone())?;
         for k in 0..count {
             let (table, kind) = match k.checked_sub(1).and_then(|j| from.joins.get(j)) {
@@ -181,6 +196,8 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                     };
                     levels.try_push(Level {
                         input: Input::Derived(Box::try_new_in(derived, alloc.clone())?),
+                        at: k,
+                        outer: in_order(k),
                         alias: Some(alias.to_string_in(alloc.clone())?),
                         using: Vec::new_in(alloc.clone()),
                         hint: Indexes::Any,
@@ -206,6 +223,8 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                     };
                     levels.try_push(Level {
                         input: Input::Derived(Box::try_new_in(derived, alloc.clone())?),
+                        at: k,
+                        outer: in_order(k),
                         alias,
                         using: Vec::new_in(alloc.clone()),
                         hint: Indexes::Any,
@@ -231,6 +250,8 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
             };
             levels.try_push(Level {
                 input: Input::Table(Source::table(view, info, Access::scan()).at_level(k, merged)),
+                at: k,
+                outer: in_order(k),
                 alias,
                 using: Vec::new_in(alloc.clone()),
                 hint,
@@ -259,14 +280,14 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
             return false;
         }
         let tables = core::iter::once(&from.first).chain(from.joins.iter().map(|j| &j.table));
-        tables
-            .zip(self.levels.iter())
-            .all(|(t, level)| match (t, &level.input) {
-                (TableRef::Table { name, .. }, Input::Table(source)) => {
+        tables.enumerate().all(
+            |(k, t)| match (t, self.level_at(k).map(|level| &level.input)) {
+                (TableRef::Table { name, .. }, Some(Input::Table(source))) => {
                     source.reads(&name.name, version)
                 }
                 _ => false,
-            })
+            },
+        )
     }
 
     /// The tables, taken back.
@@ -325,7 +346,8 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                 let eq = equality(env.alloc, (left, lpos), (k, rpos))?;
                 let level = self
                     .levels
-                    .get_mut(k)
+                    .iter_mut()
+                    .find(|level| level.at == k)
                     .ok_or(Error::Misuse("a join level out of range"))?;
                 level.using.try_push(eq)?;
                 level.input.merge(rc);
@@ -367,14 +389,30 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
         })
     }
 
-    /// Checks where each term of `body`'s `ON` clauses and `WHERE` may
-    /// be evaluated, once its names are bound.
+    /// The level of the table at position `k` of the `FROM`.
+    fn level_at(&self, k: usize) -> Option<&Level<'v, P, A>> {
+        self.levels.iter().find(|level| level.at == k)
+    }
+
+    /// Chooses the order of the loops (see `join_order`) and where each
+    /// term of `body`'s `ON` clauses and `WHERE` is evaluated in it, once
+    /// the names are bound. The levels are reordered last, once nothing
+    /// can fail, so a failure leaves them in `FROM` order.
     pub fn place_terms(&mut self, body: &SelectBody<'_, A>) -> Result<()> {
         let from = body
             .from
             .as_ref()
             .ok_or(Error::Misuse("a join without its FROM"))?;
-        let last = self.levels.len().saturating_sub(1);
+        let alloc = self.view.allocator().clone();
+        let count = self.levels.len();
+        let order = self.choose_order(from, body, &alloc)?;
+        let mut depth_of = Vec::try_from_elem_in(0usize, count, alloc.clone())?;
+        for (depth, &k) in order.iter().enumerate() {
+            if let Some(d) = depth_of.get_mut(k) {
+                *d = depth;
+            }
+        }
+        let last = count.saturating_sub(1);
         let mut placed = Ok(());
         let terms = &mut self.terms;
         terms.clear();
@@ -385,12 +423,12 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                         placed = Err(Error::Sql("ON clause references tables to its right"));
                     }
                     TermAt {
-                        level: k,
+                        depth: depth_of.get(k).copied().unwrap_or(last),
                         side: Side::On,
                     }
                 }
                 _ => TermAt {
-                    level: level_of(term, last),
+                    depth: depth_of_term(term, &depth_of, last),
                     side: Side::Filter,
                 },
             };
@@ -398,7 +436,167 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                 placed = terms.try_push(at).map_err(Error::from);
             }
         });
-        placed
+        placed?;
+        self.nest(&depth_of, &alloc)
+    }
+
+    /// The order of the loops over the levels, as positions in the
+    /// `FROM`, outermost first.
+    fn choose_order(
+        &self,
+        from: &FromClause<'_, A>,
+        body: &SelectBody<'_, A>,
+        alloc: &A,
+    ) -> Result<Vec<usize, A>> {
+        let count = self.levels.len();
+        let mut entries = Vec::try_with_capacity_in(count, alloc.clone())?;
+        for k in 0..count {
+            let level = self
+                .level_at(k)
+                .ok_or(Error::Misuse("a join level out of range"))?;
+            let table = level
+                .input
+                .info()
+                .ok_or(Error::Misuse("a join level without its table"))?;
+            let kind = k.checked_sub(1).and_then(|j| from.joins.get(j));
+            let link = match kind.map(|j| j.op.kind) {
+                None | Some(JoinKind::Comma | JoinKind::Inner) => Link::Inner,
+                Some(_) => Link::Fixed,
+            };
+            let seek = match level.input {
+                Input::Table(_) => Some(level.hint),
+                Input::Derived(_) => None,
+            };
+            entries.try_push(Entry {
+                table,
+                alias: level.alias(),
+                seek,
+                link,
+            })?;
+        }
+        let mut terms = Vec::new_in(alloc.clone());
+        let mut pushed = Ok(());
+        each_term(from, body.where_clause.as_ref(), &mut |term, on| {
+            if pushed.is_ok() && !matches!(on, Some((_, Kind::Left))) {
+                pushed = terms.try_push(term).map_err(Error::from);
+            }
+        });
+        pushed?;
+        for level in self.levels.iter().filter(|l| l.kind == Kind::Inner) {
+            for eq in level.using.iter() {
+                terms.try_push(eq)?;
+            }
+        }
+        join_order::order(&entries, &terms, alloc)
+    }
+
+    /// Nests the levels at the depths `depth_of` gives each position of
+    /// the `FROM`, and moves each `USING` equality of an inner join to
+    /// the depth where both its tables have a row.
+    fn nest(&mut self, depth_of: &[usize], alloc: &A) -> Result<()> {
+        let count = self.levels.len();
+        let last = count.saturating_sub(1);
+        let mut incoming = Vec::try_from_elem_in(0usize, count, alloc.clone())?;
+        for level in self.levels.iter() {
+            let own = depth_of.get(level.at).copied().unwrap_or(last);
+            for eq in level.using.iter() {
+                let due = depth_of_term(eq, depth_of, last);
+                if due != own {
+                    if level.kind != Kind::Inner {
+                        return Err(Error::Misuse("a LEFT JOIN's USING moved"));
+                    }
+                    if let Some(n) = incoming.get_mut(due) {
+                        *n += 1;
+                    }
+                }
+            }
+        }
+        for level in self.levels.iter_mut() {
+            let due = depth_of.get(level.at).copied().unwrap_or(last);
+            level
+                .using
+                .try_reserve(incoming.get(due).copied().unwrap_or(0))?;
+        }
+        // Nothing below allocates: the levels are reordered whole.
+        self.levels
+            .sort_unstable_by_key(|level| depth_of.get(level.at).copied().unwrap_or(last));
+        let mut outer = Tables::NONE;
+        for (depth, level) in self.levels.iter_mut().enumerate() {
+            level.outer = outer;
+            outer = outer.with(level.at);
+            match &mut level.input {
+                Input::Table(source) => source.set_depth(depth),
+                Input::Derived(d) => d.set_depth(depth),
+            }
+        }
+        for depth in 0..count {
+            let mut i = 0;
+            loop {
+                let Some(level) = self.levels.get_mut(depth) else {
+                    break;
+                };
+                let Some(eq) = level.using.get(i) else {
+                    break;
+                };
+                let due = depth_of_term(eq, depth_of, last);
+                if due == depth {
+                    i += 1;
+                    continue;
+                }
+                let eq = level.using.remove(i);
+                self.levels
+                    .get_mut(due)
+                    .ok_or(Error::Misuse("a join level out of range"))?
+                    .using
+                    .try_push(eq)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands `f` each table and the shape of its plan, as `EXPLAIN QUERY
+    /// PLAN` shows them, in the order the loops nest.
+    pub fn each_plan(
+        &self,
+        body: &SelectBody<'_, A>,
+        f: &mut dyn FnMut(&TableInfo<A>, Plan) -> Result<()>,
+    ) -> Result<()> {
+        let from = body
+            .from
+            .as_ref()
+            .ok_or(Error::Misuse("a join without its FROM"))?;
+        for level in self.levels.iter() {
+            let table = level
+                .input
+                .info()
+                .ok_or(Error::Misuse("a join level without its table"))?;
+            let mut best = Plan::Scan;
+            if let Input::Table(_) = level.input {
+                let alias = level.alias();
+                let here = Here {
+                    table,
+                    alias: alias.as_ref(),
+                    level: level.at,
+                    outer: level.outer,
+                };
+                each_clause(
+                    from,
+                    body,
+                    level.kind,
+                    level.at,
+                    &level.using,
+                    &mut |clause| {
+                        let plan = shape(Some(clause), here, level.hint)?;
+                        if rank(plan) < rank(best) {
+                            best = plan;
+                        }
+                        Ok(())
+                    },
+                )?;
+            }
+            f(table, best)?;
+        }
+        Ok(())
     }
 
     /// Makes the next run start from the first row.
@@ -499,7 +697,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
             .from
             .as_ref()
             .ok_or(Error::Misuse("a join without its FROM"))?;
-        for (k, (level, value)) in self.levels.iter_mut().zip(position).enumerate() {
+        for (level, value) in self.levels.iter_mut().zip(position) {
             let Value::Integer(n) = value else {
                 level.nulls = true;
                 continue;
@@ -508,9 +706,9 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
             let view = self.view;
             let found = match &mut level.input {
                 Input::Table(source) => source.seek_rowid(RowId::new(*n))?,
-                Input::Derived(d) => {
-                    derived_query(from, k, env, |select, run| d.seek(view, select, run, *n))?
-                }
+                Input::Derived(d) => derived_query(from, level.at, env, |select, run| {
+                    d.seek(view, select, run, *n)
+                })?,
             };
             if !found {
                 return Ok(false);
@@ -526,16 +724,16 @@ impl<P: Platform, A: Allocator + Clone> Scope<A> for Join<'_, P, A> {
     }
 
     fn table(&self, level: usize) -> Option<&TableInfo<A>> {
-        self.levels.get(level)?.input.info()
+        self.level_at(level)?.input.info()
     }
 
     fn alias(&self, level: usize) -> Option<Ident<'_>> {
-        let alias = self.levels.get(level)?.alias.as_ref()?;
+        let alias = self.level_at(level)?.alias.as_ref()?;
         Some(Ident::new(alias.as_str()))
     }
 
     fn merged_columns(&self, level: usize) -> &[bool] {
-        self.levels.get(level).map_or(&[], |l| l.input.merged())
+        self.level_at(level).map_or(&[], |l| l.input.merged())
     }
 }
 
@@ -568,51 +766,35 @@ impl<'v, P: Platform, A: Allocator + Clone> Level<'v, P, A> {
                 .info()
                 .ok_or(Error::Misuse("a join level without its table"))?;
             let alias = self.alias.as_ref().map(|a| Ident::new(a.as_str()));
+            let place = Place {
+                level: self.at,
+                depth: k,
+            };
             let ctx = env
                 .context()
                 .with_table(table, alias)
-                .at_level(k, source.merged());
+                .placed(place, source.merged());
             let here = Here {
                 table,
                 alias: alias.as_ref(),
-                level: k,
+                level: self.at,
+                outer: self.outer,
             };
             let mut best = Access::scan();
-            let mut consider = |clause: &Expr<'_, A>| -> Result<()> {
-                let access = choose(Some(clause), here, self.hint, &ctx)?;
-                if rank(access.plan) < rank(best.plan) {
-                    best = access;
-                }
-                Ok(())
-            };
-            for eq in self.using.iter() {
-                consider(eq)?;
-            }
-            match self.kind {
-                Kind::Left => {
-                    let on = shared.from.joins.get(k.wrapping_sub(1)).and_then(|j| {
-                        match &j.constraint {
-                            Some(JoinConstraint::On(e)) => Some(e),
-                            _ => None,
-                        }
-                    });
-                    if let Some(on) = on {
-                        consider(on)?;
+            each_clause(
+                shared.from,
+                shared.body,
+                self.kind,
+                self.at,
+                &self.using,
+                &mut |clause| {
+                    let access = choose(Some(clause), here, self.hint, &ctx)?;
+                    if rank(access.plan) < rank(best.plan) {
+                        best = access;
                     }
-                }
-                Kind::Inner => {
-                    if let Some(clause) = &shared.body.where_clause {
-                        consider(clause)?;
-                    }
-                    for join in shared.from.joins.iter() {
-                        if let (Some(JoinConstraint::On(e)), Ok(Kind::Inner)) =
-                            (&join.constraint, kind_of(join.op.kind))
-                        {
-                            consider(e)?;
-                        }
-                    }
-                }
-            }
+                    Ok(())
+                },
+            )?;
             best
         };
         source.restart(view, access);
@@ -648,13 +830,61 @@ impl<'v, P: Platform, A: Allocator + Clone> Level<'v, P, A> {
             .input
             .info()
             .ok_or(Error::Misuse("a join level without its table"))?;
+        let place = Place {
+            level: self.at,
+            depth: k,
+        };
         let mut ctx = env
             .context()
             .with_table(table, self.alias())
-            .at_level(k, self.input.merged());
+            .placed(place, self.input.merged());
         ctx.on_nulls();
         f(&ctx)
     }
+}
+
+/// Visits the clauses whose terms may narrow the plan of the table at
+/// position `at` of `from`, joined as `kind`: its `USING` equalities
+/// (`using`), and its `ON` clause for a `LEFT JOIN`, else `WHERE` and
+/// the `ON` clauses of the inner joins.
+fn each_clause<A: Allocator + Clone>(
+    from: &FromClause<'_, A>,
+    body: &SelectBody<'_, A>,
+    kind: Kind,
+    at: usize,
+    using: &[Expr<'static, A>],
+    visit: &mut dyn FnMut(&Expr<'_, A>) -> Result<()>,
+) -> Result<()> {
+    for eq in using {
+        visit(eq)?;
+    }
+    match kind {
+        Kind::Left => {
+            let on = at
+                .checked_sub(1)
+                .and_then(|j| from.joins.get(j))
+                .and_then(|j| match &j.constraint {
+                    Some(JoinConstraint::On(e)) => Some(e),
+                    _ => None,
+                });
+            if let Some(on) = on {
+                visit(on)?;
+            }
+        }
+        Kind::Inner => {
+            if let Some(clause) = &body.where_clause {
+                visit(clause)?;
+            }
+            for join in from.joins.iter() {
+                if let (Some(JoinConstraint::On(e)), Ok(Kind::Inner)) =
+                    (&join.constraint, kind_of(join.op.kind))
+                {
+                    visit(e)?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Runs `f` with the query of the subquery or `WITH` table at `level`
@@ -682,19 +912,6 @@ fn derived_query<A: Allocator + Clone, T>(
     }
 }
 
-/// The rank of a plan: lower reads fewer rows.
-fn rank(plan: Plan) -> u8 {
-    match plan {
-        Plan::Empty => 0,
-        Plan::RowidEq(_) => 1,
-        Plan::IndexEq { .. } => 2,
-        Plan::RowidIn | Plan::IndexIn { .. } => 3,
-        Plan::RowidRange { .. } => 4,
-        Plan::IndexRange { .. } => 5,
-        Plan::Scan => 6,
-    }
-}
-
 /// The level kind of a join operator; `RIGHT` and `FULL` are refused.
 fn kind_of(kind: JoinKind) -> Result<Kind> {
     match kind {
@@ -703,6 +920,12 @@ fn kind_of(kind: JoinKind) -> Result<Kind> {
         JoinKind::Right => Err(Error::Sql("RIGHT JOIN is not supported")),
         JoinKind::Full => Err(Error::Sql("FULL JOIN is not supported")),
     }
+}
+
+/// The tables before position `k` of a `FROM`: those outside its loop
+/// when the loops nest in `FROM` order.
+fn in_order(k: usize) -> Tables {
+    (0..k).fold(Tables::NONE, Tables::with)
 }
 
 /// A reference to `name` with no table and no binding.
@@ -763,23 +986,24 @@ fn split_and<'e, 'a, A: Allocator>(expr: &'e Expr<'a, A>, visit: &mut dyn FnMut(
     }
 }
 
-/// The first level at which every table `term` reads has a row: the
+/// The first depth of the nest at which every table `term` reads has a
+/// row (`depth_of` gives each position of the `FROM` its depth): the
 /// last for a term with a subquery.
-fn level_of<A: Allocator>(term: &Expr<'_, A>, last: usize) -> usize {
-    let mut level = 0;
+fn depth_of_term<A: Allocator>(term: &Expr<'_, A>, depth_of: &[usize], last: usize) -> usize {
+    let mut depth = 0;
     any_node(term, &mut |e| {
         match e {
             Expr::Column(c) => {
-                if let Some((l, _)) = c.binding.get() {
-                    level = level.max(l);
+                if let Some((level, _)) = c.binding.get() {
+                    depth = depth.max(depth_of.get(level).copied().unwrap_or(last));
                 }
             }
-            Expr::Subquery(_) | Expr::Exists(_) | Expr::InSelect(_) => level = last,
+            Expr::Subquery(_) | Expr::Exists(_) | Expr::InSelect(_) => depth = last,
             _ => {}
         }
         false
     });
-    level.min(last)
+    depth.min(last)
 }
 
 /// Whether `term`, of the `ON` clause of level `k`, reads a table to
@@ -809,7 +1033,7 @@ fn holds<A: Allocator + Clone>(
     if !shared
         .terms
         .iter()
-        .any(|at| at.level == k && at.side == side)
+        .any(|at| at.depth == k && at.side == side)
     {
         return Ok(true);
     }
@@ -824,7 +1048,7 @@ fn holds<A: Allocator + Clone>(
             if !matches!(result, Ok(true)) {
                 return;
             }
-            if at.is_some_and(|at| at.level == k && at.side == side) {
+            if at.is_some_and(|at| at.depth == k && at.side == side) {
                 result = evaluate_condition(term, ctx).map(|v| v == Some(true));
             }
         },
@@ -868,6 +1092,7 @@ fn step<'v, P: Platform, A: Allocator + Clone>(
     let matched = &mut level.matched;
     let using = level.using.as_slice();
     let mut keep = |ctx: &RowContext<'_, '_, A>| {
+        env.scratch.visit();
         if !holds(shared, k, Side::On, using, ctx)? {
             return Ok(false);
         }
@@ -879,7 +1104,7 @@ fn step<'v, P: Platform, A: Allocator + Clone>(
     };
     let found = match &mut level.input {
         Input::Table(source) => source.find(env, alias, &mut keep)?,
-        Input::Derived(d) => derived_query(shared.from, k, env, |select, run| {
+        Input::Derived(d) => derived_query(shared.from, level.at, env, |select, run| {
             d.find(view, select, run, env, alias, &mut keep)
         })?,
     };
