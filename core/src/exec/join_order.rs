@@ -2,13 +2,15 @@
 //! `FROM`: chosen once, when the statement's names are bound, so that a
 //! table is read where the tables already placed narrow it most.
 //!
-//! The tables are split into runs at each join that is not inner (`,`,
-//! `JOIN`, `INNER JOIN`): a `LEFT JOIN` or `CROSS JOIN` starts a run and
-//! its right table stays first in it, so the tables on its left are all
-//! outer to it, as SQLite keeps them (a `LEFT JOIN` needs its left side
-//! whole to know which rows match nothing; SQLite never moves a `CROSS
-//! JOIN`'s right table ahead of its left). Within a run the planner
-//! picks, greedily, the table that:
+//! The caller splits the tables into runs, nested one inside the next
+//! (see [`Run`]): at each join that is not inner (`,`, `JOIN`, `INNER
+//! JOIN`), a `LEFT JOIN` or `CROSS JOIN` starts a run and its right table
+//! stays first in it, so the tables on its left are all outer to it, as
+//! SQLite keeps them (a `LEFT JOIN` needs its left side whole to know
+//! which rows match nothing; SQLite never moves a `CROSS JOIN`'s right
+//! table ahead of its left); a `RIGHT JOIN`'s right table is a run of its
+//! own, outside the run of the tables to its left. Within a run the
+//! planner picks, greedily, the table that:
 //!
 //! 1. the tables placed so far let its plan seek (a rowid or index
 //!    equality, then an `IN` list, then a range: [`rank`]);
@@ -34,13 +36,24 @@ use crate::table::TableInfo;
 use super::plan::{Here, Indexes, Plan, shape};
 use super::scope::Tables;
 
-/// How a table joins the tables to its left.
+/// Whether the first table of a run may move within it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Link {
-    /// An inner join (or the first table): it may move within its run.
+    /// Any table of the run may come first.
     Inner,
-    /// A `LEFT JOIN` or `CROSS JOIN`: it starts a run and stays first.
+    /// The first table (a `LEFT JOIN`'s or `CROSS JOIN`'s right table)
+    /// stays first.
     Fixed,
+}
+
+/// Tables of the `FROM` (by position) whose loops nest together, inside
+/// those of the runs before it.
+#[derive(Debug, Clone)]
+pub(crate) struct Run {
+    /// The positions of its tables.
+    pub levels: core::ops::Range<usize>,
+    /// Whether its first table stays first.
+    pub first: Link,
 }
 
 /// What the planner knows of a table of the `FROM`, at its level.
@@ -52,8 +65,6 @@ pub(crate) struct Entry<'t, 'n, A: Allocator> {
     /// The indexes its hint allows; `None` for a subquery in `FROM`,
     /// which no plan seeks.
     pub seek: Option<Indexes>,
-    /// How it joins the tables to its left.
-    pub link: Link,
 }
 
 /// What one `AND` term reads.
@@ -84,10 +95,12 @@ const FILTERED: u8 = 8;
 const BARE: u8 = 9;
 
 /// The levels of `entries` in the order their loops nest (outermost
-/// first), given the `AND` terms of `WHERE` and of the inner joins'
-/// `ON` and `USING` clauses, their names bound.
+/// first), run after run of `runs`, given the `AND` terms of `WHERE` and
+/// of the `ON` and `USING` clauses of the joins that are not `LEFT`,
+/// their names bound.
 pub(crate) fn order<A: Allocator + Clone>(
     entries: &[Entry<'_, '_, A>],
+    runs: &[Run],
     terms: &[&Expr<'_, A>],
     alloc: &A,
 ) -> Result<Vec<usize, A>> {
@@ -102,20 +115,15 @@ pub(crate) fn order<A: Allocator + Clone>(
     };
     let mut order = Vec::try_with_capacity_in(entries.len(), alloc.clone())?;
     let mut placed = Tables::NONE;
-    let mut start = 0;
-    while start < entries.len() {
-        let end = (start + 1..entries.len())
-            .find(|&k| entries.get(k).is_some_and(|e| e.link == Link::Fixed))
-            .unwrap_or(entries.len());
-        if entries.get(start).is_some_and(|e| e.link == Link::Fixed) {
-            order.try_push(start)?;
-            placed = placed.with(start);
+    for run in runs {
+        if run.first == Link::Fixed && !run.levels.is_empty() {
+            order.try_push(run.levels.start)?;
+            placed = placed.with(run.levels.start);
         }
-        while let Some(next) = planner.pick(start..end, placed)? {
+        while let Some(next) = planner.pick(run.levels.clone(), placed)? {
             order.try_push(next)?;
             placed = placed.with(next);
         }
-        start = end;
     }
     Ok(order)
 }
