@@ -33,8 +33,9 @@
 //! the tables to its left again for each, never by holding them); a step
 //! resumes from the row each level is on (the cursors are the state),
 //! never re-reads a row it passed. Refused by name: more than one `RIGHT`
-//! or `FULL JOIN`, one after a `LEFT JOIN`, `USING` or `NATURAL` beside
-//! one, and an `ON` clause left of one that reads a table right of it. A
+//! or `FULL JOIN`, one after a `LEFT JOIN`, and `USING` or `NATURAL`
+//! beside one (and, as SQLite refuses it, an `ON` clause beside one that
+//! names a table to its right). A
 //! subquery in `FROM` is a level whose rows its query streams (see
 //! `derived`).
 
@@ -570,6 +571,13 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
         let mut placed = Ok(());
         each_term(from, body.where_clause.as_ref(), &mut |term, on| {
             let left_of = |k: usize| preserved.is_some_and(|p| k < p.at);
+            // Beside a `RIGHT` or `FULL JOIN`, SQLite lets no `ON` clause
+            // name a table to its right.
+            if let Some((k, _)) = on {
+                if preserved.is_some() && reads_past(term, k, last) {
+                    placed = Err(Error::Sql("ON clause references tables to its right"));
+                }
+            }
             let at = match (on, group) {
                 (Some((k, Kind::Left)), _) | (Some((k, Kind::Full)), None) => {
                     if reads_past(term, k, last) {
@@ -584,19 +592,6 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                 // joins on its left decide which rows of its left side
                 // match.
                 (Some((k, kind)), Some(group)) if kind != Kind::Inner || left_of(k) => {
-                    let edge = match kind {
-                        Kind::Inner => preserved.map_or(0, |p| p.at.saturating_sub(1)),
-                        _ => k,
-                    };
-                    if reads_past(term, edge, last) {
-                        placed = Err(match kind {
-                            Kind::Inner => Error::Sql(
-                                "an ON clause left of a RIGHT or FULL JOIN that reads a table \
-                                 right of it is not supported",
-                            ),
-                            _ => Error::Sql("ON clause references tables to its right"),
-                        });
-                    }
                     // A term with a subquery too: by the last level of
                     // the side, every table it may read has a row.
                     let depth = depth_of_term(term, &depth_of, last);
