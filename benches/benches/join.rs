@@ -7,7 +7,11 @@
 //!   child c ON c.pid = p.id`, 10,000 rows, the inner loop an index seek;
 //! - `in_1000_rowids`: `SELECT * FROM child WHERE id IN (<1,000 ids>)`;
 //! - `correlated_exists`: `SELECT count(*) FROM parent p WHERE EXISTS
-//!   (SELECT 1 FROM child c WHERE c.pid = p.id AND c.v > 9000.0)`.
+//!   (SELECT 1 FROM child c WHERE c.pid = p.id AND c.v > 9000.0)`;
+//! - `chain_6_tables`: sqllogictest's `select5.test` style, six comma-
+//!   joined tables of ten rows without an index (`s1`..`s6`), the terms
+//!   linking them in another order than `FROM`'s, so only the order of
+//!   the loops keeps the join from reading the product of the tables.
 //!
 //! boundlite runs on a [`MemoryPlatform`] with [`Config::DEFAULT`], SQLite
 //! on an in-memory database; both through prepared statements, reading
@@ -62,12 +66,28 @@ fn in_list() -> String {
     format!("SELECT * FROM child WHERE id IN ({})", ids.join(","))
 }
 
+/// Six tables `s1`..`s6` of ten rows, `a` 1..10 and `b` = 11 - `a`.
+fn chain_setup() -> String {
+    let mut sql = String::new();
+    for t in 1..=6 {
+        sql += &format!("CREATE TABLE s{t}(a INTEGER, b INTEGER, c TEXT);");
+        for a in 1..=10 {
+            sql += &format!("INSERT INTO s{t} VALUES ({a}, {}, 'row {a}');", 11 - a);
+        }
+    }
+    sql
+}
+
+const CHAIN: &str = "SELECT s1.c, s2.c, s3.c, s4.c, s5.c, s6.c \
+     FROM s1, s2, s3, s4, s5, s6 \
+     WHERE s4.a = s3.b AND s1.a = s6.b AND s5.a = s3.b AND s2.a = s6.b AND s4.b = s2.a";
+
 type Db<A> = Database<&'static MemoryPlatform, A>;
 
-fn boundlite_db<A: Allocator + Clone>(alloc: A) -> Db<A> {
+fn boundlite_db<A: Allocator + Clone>(alloc: A, setup: &str) -> Db<A> {
     let disk: &'static MemoryPlatform = Box::leak(Box::new(MemoryPlatform::new()));
     let db = Database::open(disk, "join.db", &Config::DEFAULT, alloc).expect("open");
-    db.connect().execute(&setup(), &[]).expect("setup");
+    db.connect().execute(setup, &[]).expect("setup");
     db
 }
 
@@ -111,11 +131,16 @@ fn sqlite_run(stmt: &mut rusqlite::Statement<'_>) -> u64 {
 /// One group: `sql` on both engines, checksums compared, then the
 /// allocations of a warm boundlite execution.
 fn group(c: &mut Criterion, name: &str, sql: &str) {
-    let db = boundlite_db(Global);
+    group_over(c, name, &setup(), sql);
+}
+
+/// [`group`] over the schema and rows `setup` makes.
+fn group_over(c: &mut Criterion, name: &str, setup: &str, sql: &str) {
+    let db = boundlite_db(Global, setup);
     let conn = db.connect();
     let mut stmt = conn.prepare(sql).expect("prepare");
     let sqlite = rusqlite::Connection::open_in_memory().expect("sqlite");
-    sqlite.execute_batch(&setup()).expect("setup");
+    sqlite.execute_batch(setup).expect("setup");
     let mut theirs = sqlite.prepare(sql).expect("prepare");
     assert_eq!(
         run(&mut stmt),
@@ -128,7 +153,7 @@ fn group(c: &mut Criterion, name: &str, sql: &str) {
     group.finish();
 
     let counting: &'static Counting<Global> = Box::leak(Box::new(Counting::new(Global)));
-    let counted = boundlite_db(counting);
+    let counted = boundlite_db(counting, setup);
     let conn = counted.connect();
     let mut stmt = conn.prepare(sql).expect("prepare");
     run(&mut stmt);
@@ -142,6 +167,7 @@ fn benches(c: &mut Criterion) {
     group(c, "join_1k_x_10k_indexed", JOIN);
     group(c, "in_1000_rowids", &in_list());
     group(c, "correlated_exists", EXISTS);
+    group_over(c, "chain_6_tables", &chain_setup(), CHAIN);
 }
 
 criterion_group!(join, benches);

@@ -3,7 +3,8 @@
 //! grouped and sorted) gives SQLite's rows within the configured bound;
 //! every allocation failure while a join runs (LEFT, USING, three tables,
 //! a correlated subquery, grouping, a `WITH` table, a subquery in `FROM`,
-//! `IN` lists sought by rowid and by index) is `OutOfMemory`, leaks nothing and
+//! `IN` lists sought by rowid and by index, `RIGHT` and `FULL JOIN`s, a
+//! join whose loops nest in another order than `FROM`'s) is `OutOfMemory`, leaks nothing and
 //! leaves the connection usable; `EXPLAIN QUERY PLAN` names each table's
 //! plan in SQLite's words.
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
@@ -62,7 +63,7 @@ fn joins_over_a_table_that_dwarfs_the_arena_stay_within_the_bound() {
     assert_eq!(disk.file_count().unwrap(), 1, "a temporary file is left");
 }
 
-const SWEPT: [&str; 9] = [
+const SWEPT: [&str; 12] = [
     "SELECT p.name, q.tag FROM p LEFT JOIN q ON q.pid = p.id ORDER BY 1, 2",
     "WITH w AS (SELECT pid, count(*) AS n FROM q GROUP BY pid) \
      SELECT p.name, w.n FROM p JOIN w ON w.pid = p.id",
@@ -74,6 +75,9 @@ const SWEPT: [&str; 9] = [
     "SELECT * FROM q NATURAL JOIN r",
     "SELECT p.name, (SELECT count(*) FROM q JOIN r USING (tag) WHERE q.pid = p.id) FROM p",
     "SELECT DISTINCT r.note FROM p, q, r WHERE q.pid = p.id AND r.tag = q.tag AND p.id > 2",
+    "SELECT p.name, q.tag FROM q RIGHT JOIN p ON q.pid = p.id WHERE q.tag IS NOT 't1'",
+    "SELECT q.pid, r.note FROM q FULL JOIN r ON r.tag = q.tag AND q.pid < 3 ORDER BY 2, 1",
+    "SELECT count(*), max(p.name) FROM r, q JOIN p ON p.id = q.pid + 1 WHERE r.tag = q.tag",
 ];
 
 #[test]

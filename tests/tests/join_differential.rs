@@ -4,7 +4,7 @@
 //! indexes that the inner loops seek with a bound from the outer ones)
 //! over NULL-heavy values that compare equal in more than one form (1,
 //! 1.0 and '1'; 'x' and 'X'), and queries with comma, INNER, CROSS,
-//! LEFT, USING and NATURAL joins, self-joins, subqueries in `FROM` and
+//! LEFT, RIGHT, FULL, USING and NATURAL joins, self-joins, subqueries in `FROM` and
 //! `WITH` tables among the joined tables, terms in `ON` and `WHERE`,
 //! aggregates, `DISTINCT`, `ORDER BY`, subqueries and compounds.
 //!
@@ -147,7 +147,7 @@ fn from(rng: &mut Rng) -> (String, Vec<(String, usize)>) {
             scope.push((alias, table));
             continue;
         }
-        let op = rng.below(9);
+        let op = rng.below(11);
         scope.push((alias, table));
         match op {
             0 => sql += &format!(", {named}"),
@@ -160,6 +160,10 @@ fn from(rng: &mut Rng) -> (String, Vec<(String, usize)>) {
                 sql += &format!(" {kind}JOIN {named} USING ({using})");
             }
             7 => sql += &format!(" NATURAL {}JOIN {named}", pick(rng, &["", "LEFT "])),
+            9 | 10 => {
+                let kind = pick(rng, &["RIGHT", "RIGHT OUTER", "FULL", "FULL OUTER"]);
+                sql += &format!(" {kind} JOIN {named} ON {}", condition(rng, &scope));
+            }
             _ => sql += &format!(" LEFT JOIN {named}"),
         }
     }

@@ -2,7 +2,8 @@
 //! allocates nothing: [`TableCache`], the [`TableInfo`] it read last (so
 //! it reads neither the schema table nor the table's `CREATE` statement
 //! again), and [`Scratch`], the buffers an `INSERT` or `UPDATE` builds
-//! each row in and the rowids an `UPDATE` or `DELETE` collects.
+//! each row in and the rowids an `UPDATE` or `DELETE` collects (and the
+//! count of the rows its joins visit).
 //!
 //! Invariant: a cached table is used only while the schema is the one it
 //! was read from, told by its [`SchemaVersion`]: the database's schema
@@ -74,6 +75,8 @@ pub(crate) struct Scratch<A: Allocator> {
     record: Cell<Option<Vec<u8, A>>>,
     /// The rowids an `UPDATE` or `DELETE` changes.
     rowids: Cell<Option<Vec<RowId, A>>>,
+    /// The rows the loops of joins visited since the last reset.
+    visited: Cell<u64>,
 }
 
 impl<A: Allocator + Clone> Scratch<A> {
@@ -84,7 +87,24 @@ impl<A: Allocator + Clone> Scratch<A> {
             values: Cell::new(None),
             record: Cell::new(None),
             rowids: Cell::new(None),
+            visited: Cell::new(0),
         }
+    }
+
+    /// Counts a row a join's loop visited.
+    #[inline]
+    pub fn visit(&self) {
+        self.visited.set(self.visited.get().wrapping_add(1));
+    }
+
+    /// The rows the loops of joins visited since the last reset.
+    pub fn visited(&self) -> u64 {
+        self.visited.get()
+    }
+
+    /// Starts the count of rows visited over.
+    pub fn forget_visited(&self) {
+        self.visited.set(0);
     }
 
     /// The target list, taken out and empty.

@@ -39,7 +39,7 @@ use super::insert::column_named;
 use super::plan::{Here, Indexes, Plan, choose};
 use super::returning::{Returned, Returning};
 use super::rowids::Rowids;
-use super::scope::One;
+use super::scope::{One, Tables};
 use super::select::{assign, load_table};
 use super::source::Source;
 use super::store::{Record, Rules, is_zeroblob_call, prepare_row, with_record};
@@ -98,6 +98,7 @@ fn targets<P: Platform, A: Allocator + Clone>(
         table: &table,
         alias: alias.as_ref(),
         level: 0,
+        outer: Tables::NONE,
     };
     let access = choose(where_clause, here, indexes, &env.context())?;
     let order = order(&table, access.plan)?;

@@ -135,6 +135,27 @@ pub(crate) fn site_of<A: Allocator>(call: &FunctionCall<'_, A>) -> usize {
     call as *const FunctionCall<'_, A> as *const () as usize
 }
 
+/// Where a table sits: at `level` of its statement's `FROM`, its loop
+/// at `depth` of the nest of the join (the same but where the planner
+/// nests the tables in another order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Place {
+    /// Its position in the `FROM`, which column bindings name.
+    pub level: usize,
+    /// The depth of its loop: 0 for the outermost.
+    pub depth: usize,
+}
+
+impl Place {
+    /// The place of the table at `level` of a `FROM` read in its order.
+    pub const fn in_order(level: usize) -> Self {
+        Place {
+            level,
+            depth: level,
+        }
+    }
+}
+
 /// The context expressions of one statement are evaluated in.
 pub(crate) struct RowContext<'x, 'r, A: Allocator + Clone> {
     alloc: A,
@@ -144,6 +165,10 @@ pub(crate) struct RowContext<'x, 'r, A: Allocator + Clone> {
     /// query over one table); a column bound to another level is read
     /// from the context this one is nested in.
     level: usize,
+    /// The depth of the table's loop in the nest of a join (0: the
+    /// outermost, which is nested in no other table of the `FROM`): the
+    /// planner may nest the tables in another order than `FROM`'s.
+    depth: usize,
     row: Option<(RowId, RecordRef<'r>)>,
     /// Whether the row is the NULL row an outer join adds when nothing
     /// matches: every column, the rowid too, reads NULL.
@@ -183,6 +208,7 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
             params,
             table: None,
             level: 0,
+            depth: 0,
             row: None,
             nulls: false,
             values: None,
@@ -210,6 +236,7 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
             params: self.params,
             table: self.table,
             level: self.level,
+            depth: self.depth,
             row: self.row,
             nulls: self.nulls,
             values: self.values,
@@ -228,9 +255,20 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
     }
 
     /// The context with its table at `level` of the statement's `FROM`,
-    /// the columns flagged in `merged` merged into a table to its left.
+    /// the columns flagged in `merged` merged into a table to its left,
+    /// its loop nested as deep as `FROM` puts it.
     pub fn at_level(mut self, level: usize, merged: &'x [bool]) -> Self {
         self.level = level;
+        self.depth = level;
+        self.merged = merged;
+        self
+    }
+
+    /// The context with its table at `place`, the columns flagged in
+    /// `merged` merged into a table to its left.
+    pub fn placed(mut self, place: Place, merged: &'x [bool]) -> Self {
+        self.level = place.level;
+        self.depth = place.depth;
         self.merged = merged;
         self
     }
@@ -426,21 +464,58 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
         }
     }
 
-    /// [`Self::each_star`] over this level and those it is nested in;
-    /// `seen` records whether `table` named one.
+    /// [`Self::each_star`] over this level and those it is nested in,
+    /// in `FROM` order whatever the order of the loops; `seen` records
+    /// whether `table` named one.
     fn star_here(
         &self,
         table: Option<&Ident<'_>>,
         seen: &mut bool,
         visit: &mut dyn FnMut(ValueRef<'_>) -> Result<()>,
     ) -> Result<()> {
-        if self.level > 0 {
-            let outer = self
-                .env
-                .and_then(|e| e.outer)
-                .ok_or(Error::Misuse("a joined row without the rows above it"))?;
-            outer.star_in(table, seen, visit)?;
+        if self.depth == 0 {
+            return self.star_own(table, seen, visit);
         }
+        // Every table of the `FROM` has a level in the nest of a whole
+        // row: the first position none has is past the last.
+        let mut level = 0;
+        while self.star_at(level, table, seen, visit)? {
+            level += 1;
+        }
+        Ok(())
+    }
+
+    /// [`Self::star_own`] for the table at `level` of the `FROM`: this
+    /// context's or one of the join it is nested in; `false` when none
+    /// of them is at `level`.
+    fn star_at(
+        &self,
+        level: usize,
+        table: Option<&Ident<'_>>,
+        seen: &mut bool,
+        visit: &mut dyn FnMut(ValueRef<'_>) -> Result<()>,
+    ) -> Result<bool> {
+        if level == self.level {
+            self.star_own(table, seen, visit)?;
+            return Ok(true);
+        }
+        if self.depth == 0 {
+            return Ok(false);
+        }
+        let outer = self
+            .env
+            .and_then(|e| e.outer)
+            .ok_or(Error::Misuse("a joined row without the rows above it"))?;
+        outer.star_in(level, table, seen, visit)
+    }
+
+    /// The values `*` stands for in this context's own table.
+    fn star_own(
+        &self,
+        table: Option<&Ident<'_>>,
+        seen: &mut bool,
+        visit: &mut dyn FnMut(ValueRef<'_>) -> Result<()>,
+    ) -> Result<()> {
         let Some((info, alias)) = self.table.as_ref() else {
             return match table {
                 Some(_) => Ok(()),
@@ -473,7 +548,7 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
             return self.column_at(pos);
         }
         match self.env.and_then(|e| e.outer) {
-            Some(outer) if level < self.level => outer.column_in(level, pos),
+            Some(outer) if self.depth > 0 => outer.column_in(level, pos),
             _ => Err(Error::Sql("no such column")),
         }
     }
@@ -531,11 +606,12 @@ impl<A: Allocator + Clone> EvalContext<A> for RowContext<'_, '_, A> {
 
     fn star_in(
         &self,
+        level: usize,
         table: Option<&Ident<'_>>,
         seen: &mut bool,
         visit: &mut dyn FnMut(ValueRef<'_>) -> Result<()>,
-    ) -> Result<()> {
-        self.star_here(table, seen, visit)
+    ) -> Result<bool> {
+        self.star_at(level, table, seen, visit)
     }
 
     fn has_column(&self, column: &ColumnRef<'_>) -> bool {

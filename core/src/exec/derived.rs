@@ -30,7 +30,7 @@ use crate::table::{ColumnMeta, DefaultKind, TableInfo, View};
 use crate::{Error, PageNo, Result};
 
 use super::Env;
-use super::context::RowContext;
+use super::context::{Place, RowContext};
 use super::order::expr_collation;
 use super::recursive::{Recursion, shape};
 use super::scope::{Scope, each_star_column, star_level};
@@ -57,7 +57,7 @@ pub(crate) struct Derived<'v, P: Platform, A: Allocator + Clone> {
     row: Vec<Value<A>, A>,
     /// The number of the current row, from 1 (0: none yet).
     n: i64,
-    level: usize,
+    place: Place,
     /// Whether it reads a recursive table's bound row, whichever it is.
     bound: bool,
 }
@@ -160,7 +160,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
             run: None,
             row: Vec::new_in(alloc),
             n: 0,
-            level,
+            place: Place::in_order(level),
             bound: matches!(feed(select, env), Feed::Row(_)),
         })
     }
@@ -210,6 +210,11 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
         if let Some(m) = self.merged.get_mut(i) {
             *m = true;
         }
+    }
+
+    /// Nests the subquery's loop at `depth` of its join.
+    pub fn set_depth(&mut self, depth: usize) {
+        self.place.depth = depth;
     }
 
     /// Whether it reads the row a recursive table is bound to: the same
@@ -319,7 +324,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
         let mut ctx = env
             .context()
             .with_table(&self.info, alias)
-            .at_level(self.level, &self.merged);
+            .placed(self.place, &self.merged);
         ctx.on_values(self.n, &self.row);
         f(&ctx)
     }

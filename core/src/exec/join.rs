@@ -1,26 +1,45 @@
 //! [`Join`]: the rows of the tables of a `FROM` with joins, read in
-//! nested loops, one table per level in `FROM` order.
+//! nested loops, one table per level, nested in the order `join_order`
+//! chooses (`FROM` order where nothing is to gain, or across a `LEFT` or
+//! `CROSS JOIN`). A level is known by its table's position in the `FROM`
+//! (what column bindings name) and by its loop's depth in the nest.
 //!
 //! - Each `AND` term of `WHERE` and of the `ON` clauses of inner joins is
-//!   evaluated at the first level where every table it reads has a row
-//!   (a term with a subquery at the last level), so a row that fails it
+//!   evaluated at the first depth where every table it reads has a row
+//!   (a term with a subquery at the last), so a row that fails it
 //!   stops the loops below it (an inner join's `ON` may name a table to
 //!   its right, as SQLite allows); the `ON` terms of a `LEFT JOIN` (and the
 //!   equalities of `USING` and `NATURAL`) are evaluated at the level of
-//!   its right table and decide whether a row there matches.
+//!   its right table and decide whether a row there matches; an inner
+//!   join's `USING` equalities are tested where both tables have a row.
 //! - A `LEFT JOIN` level that matched no row for the rows above it reads
 //!   one row of NULLs, on which the other terms of its level are then
 //!   evaluated as on any row.
+//! - A `RIGHT JOIN` nests the tables to its left inside its right table,
+//!   as one span ([`Span`]) that reads one row of NULLs (every table of
+//!   it) when none of its rows matches the right table's row: what
+//!   matches is decided by the `ON` clauses of the joins up to the `RIGHT
+//!   JOIN` alone, `WHERE` terms waiting for the span's last level. A
+//!   `FULL JOIN` reads two nests one after the other: the `FROM` read as
+//!   if it were a `LEFT JOIN`, then as a `RIGHT JOIN` that passes on only
+//!   its rows of NULLs (the rows of its right table nothing matched).
 //! - Each level's plan is chosen for every row of the level above it, so
 //!   `t2.id = t1.x` seeks `t2` by rowid or index, as a correlated bound.
 //! - `USING` and `NATURAL` merge the right table's column into the
 //!   leftmost column of that name: `*` and unqualified names skip it.
 //!
 //! Invariants: memory is one cursor per level, whatever the number of
-//! rows; a step resumes from the row each level is on (the cursors are
-//! the state), never re-reads a row it passed; `RIGHT` and `FULL` joins
-//! are refused by name. A subquery in `FROM` is a level whose rows its
-//! query streams (see `derived`).
+//! rows (a `FULL JOIN` knows its right table's unmatched rows by reading
+//! the tables to its left again for each, never by holding them); a step
+//! resumes from the row each level is on (the cursors are the state),
+//! never re-reads a row it passed. Refused by name: more than one `RIGHT`
+//! or `FULL JOIN`, one after a `LEFT JOIN`, and `USING` or `NATURAL`
+//! beside one (and, as SQLite refuses it, an `ON` clause beside one that
+//! names a table to its right). A
+//! subquery in `FROM` is a level whose rows its query streams (see
+//! `derived`).
+
+use core::cell::Cell;
 
 use boundlite_platform::Platform;
 
@@ -35,10 +54,12 @@ use crate::{Error, Result, RowId};
 
 use super::Env;
 use super::check::with_scope;
+use super::context::Place;
 use super::context::{RowContext, resolve};
 use super::derived::Derived;
-use super::plan::{Access, Here, Indexes, Plan, choose};
-use super::scope::Scope;
+use super::join_order::{self, Entry, Link, Run, rank};
+use super::plan::{Access, Here, Indexes, Plan, choose, shape};
+use super::scope::{MAX_TABLES, Scope, Tables};
 use super::select::load_table;
 use super::source::Source;
 use super::with::with_query;
@@ -50,6 +71,77 @@ enum Kind {
     Inner,
     /// `LEFT JOIN`: a row above that matches none reads a row of NULLs.
     Left,
+    /// The right table of a `RIGHT JOIN`: each of its rows is kept, the
+    /// tables to its left (nested inside it) reading a row of NULLs
+    /// where none of theirs matches it.
+    Right,
+    /// The right table of a `FULL JOIN`: read first as a `LEFT JOIN`'s,
+    /// then, in a second nest, as a `RIGHT JOIN`'s whose matched rows
+    /// are left out (they were read in the first).
+    Full,
+}
+
+/// The `RIGHT` or `FULL JOIN` of a `FROM`: the position of its right
+/// table and its kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Preserved {
+    at: usize,
+    kind: Kind,
+}
+
+/// Which rows of a [`Span`] pass on to the levels below it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Emit {
+    /// Its matched rows, else its row of NULLs.
+    All,
+    /// Only its row of NULLs, when no row matched (a `FULL JOIN`'s
+    /// second nest).
+    Unmatched,
+}
+
+/// The depths of the levels that read a row of NULLs together when none
+/// of their rows match the rows outside them: a `LEFT JOIN`'s right
+/// table alone, or every table left of a `RIGHT` or `FULL JOIN`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    first: usize,
+    last: usize,
+    emit: Emit,
+}
+
+/// How a nest places the tables of a `RIGHT` or `FULL JOIN`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// In the runs of the `FROM` (a `FULL JOIN`'s first nest: its right
+    /// table read as a `LEFT JOIN`'s).
+    Runs,
+    /// The right table outside the tables to its left, which read NULLs
+    /// together ([`Span`]) and pass on the rows `Emit` says.
+    Inside(Emit),
+}
+
+/// Which clauses may narrow a level's plan (see [`each_clause`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// `WHERE` and the `ON` clauses of inner joins.
+    Inner,
+    /// Its own `ON` clause: a `LEFT JOIN`'s right table.
+    Left,
+    /// The `ON` clauses of the joins up to the `RIGHT` or `FULL JOIN` it
+    /// is left of.
+    Side,
+}
+
+/// One order of the loops and where the terms are evaluated in it.
+struct Nest<A: Allocator> {
+    /// Per position of the `FROM`: the depth of its loop.
+    depth_of: Vec<usize, A>,
+    /// Where each term is evaluated, in the order [`each_term`] visits
+    /// them.
+    terms: Vec<TermAt, A>,
+    /// The depths of the tables left of a `RIGHT` or `FULL JOIN` when
+    /// they are nested inside its right table.
+    group: Option<Span>,
 }
 
 /// Whether a term decides that a row of a `LEFT JOIN` matches (its `ON`
@@ -60,10 +152,11 @@ enum Side {
     Filter,
 }
 
-/// Where one term of the `ON` clauses and `WHERE` is evaluated.
+/// Where one term of the `ON` clauses and `WHERE` is evaluated: at the
+/// loop of this depth of the nest.
 #[derive(Debug, Clone, Copy)]
 struct TermAt {
-    level: usize,
+    depth: usize,
     side: Side,
 }
 
@@ -107,6 +200,10 @@ impl<P: Platform, A: Allocator + Clone> Input<'_, P, A> {
 /// One table of the join and where its loop is.
 struct Level<'v, P: Platform, A: Allocator + Clone> {
     input: Input<'v, P, A>,
+    /// Its position in the `FROM`.
+    at: usize,
+    /// The tables whose loops are outside its own.
+    outer: Tables,
     alias: Option<String<A>>,
     /// The equalities `USING` and `NATURAL` add (bound columns, so they
     /// need no names).
@@ -114,8 +211,10 @@ struct Level<'v, P: Platform, A: Allocator + Clone> {
     /// The indexes its hint allows.
     hint: Indexes,
     kind: Kind,
-    /// Whether a row matched since the level was restarted.
-    matched: bool,
+    /// The levels it reads NULLs with, if it is null-extended.
+    span: Option<Span>,
+    /// Which clauses may narrow its plan.
+    role: Role,
     /// Whether the level is on its row of NULLs.
     nulls: bool,
 }
@@ -123,10 +222,18 @@ struct Level<'v, P: Platform, A: Allocator + Clone> {
 /// The rows of a `FROM` with joins.
 pub(crate) struct Join<'v, P: Platform, A: Allocator + Clone> {
     view: &'v View<'v, P, A>,
+    /// The levels in the order their loops nest, outermost first.
     levels: Vec<Level<'v, P, A>, A>,
-    /// Where each term is evaluated, in the order [`each_term`] visits
-    /// them; set when the names are checked.
-    terms: Vec<TermAt, A>,
+    /// The orders of the loops, read one after the other (two for a
+    /// `FULL JOIN`, else one); set when the names are checked.
+    nests: Vec<Nest<A>, A>,
+    /// The nest the levels are in.
+    pass: usize,
+    /// Per depth that opens a [`Span`]: whether a row of the span
+    /// matched since that level restarted.
+    matched: Vec<Cell<bool>, A>,
+    /// The `RIGHT` or `FULL JOIN`, if there is one.
+    preserved: Option<Preserved>,
     version: SchemaVersion,
     started: bool,
     done: bool,
@@ -137,6 +244,8 @@ pub(crate) struct Join<'v, P: Platform, A: Allocator + Clone> {
 /// What a step of the loops reads besides the levels.
 struct Shared<'s, 'a, A: Allocator + Clone> {
     terms: &'s [TermAt],
+    matched: &'s [Cell<bool>],
+    preserved: Option<Preserved>,
     body: &'s SelectBody<'a, A>,
     from: &'s FromClause<'a, A>,
 }
@@ -155,6 +264,9 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
             rollbacks: env.rollbacks,
         };
         let count = from.joins.len() + 1;
+        if count > MAX_TABLES {
+            return Err(Error::Sql("at most 64 tables in a join"));
+        }
         let mut levels = Vec::try_with_capacity_in(count, alloc.clone())?;
         for k in 0..count {
             let (table, kind) = match k.checked_sub(1).and_then(|j| from.joins.get(j)) {
@@ -181,11 +293,14 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                     };
                     levels.try_push(Level {
                         input: Input::Derived(Box::try_new_in(derived, alloc.clone())?),
+                        at: k,
+                        outer: in_order(k),
                         alias: Some(alias.to_string_in(alloc.clone())?),
                         using: Vec::new_in(alloc.clone()),
                         hint: Indexes::Any,
                         kind,
-                        matched: false,
+                        span: None,
+                        role: Role::Inner,
                         nulls: false,
                     })?;
                     continue;
@@ -206,11 +321,14 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                     };
                     levels.try_push(Level {
                         input: Input::Derived(Box::try_new_in(derived, alloc.clone())?),
+                        at: k,
+                        outer: in_order(k),
                         alias,
                         using: Vec::new_in(alloc.clone()),
                         hint: Indexes::Any,
                         kind,
-                        matched: false,
+                        span: None,
+                        role: Role::Inner,
                         nulls: false,
                     })?;
                     continue;
@@ -231,18 +349,29 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
             };
             levels.try_push(Level {
                 input: Input::Table(Source::table(view, info, Access::scan()).at_level(k, merged)),
+                at: k,
+                outer: in_order(k),
                 alias,
                 using: Vec::new_in(alloc.clone()),
                 hint,
                 kind,
-                matched: false,
+                span: None,
+                role: Role::Inner,
                 nulls: false,
             })?;
+        }
+        let preserved = preserved_of(from)?;
+        let mut matched = Vec::try_with_capacity_in(count, alloc.clone())?;
+        for _ in 0..count {
+            matched.try_push(Cell::new(false))?;
         }
         let mut join = Join {
             view,
             levels,
-            terms: Vec::new_in(alloc),
+            nests: Vec::new_in(alloc),
+            pass: 0,
+            matched,
+            preserved,
             version,
             started: false,
             done: false,
@@ -259,15 +388,15 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
             return false;
         }
         let tables = core::iter::once(&from.first).chain(from.joins.iter().map(|j| &j.table));
-        tables
-            .zip(self.levels.iter())
-            .all(|(t, level)| match (t, &level.input) {
-                (TableRef::Table { name, .. }, Input::Table(source)) => {
+        tables.enumerate().all(
+            |(k, t)| match (t, self.level_at(k).map(|level| &level.input)) {
+                (TableRef::Table { name, .. }, Some(Input::Table(source))) => {
                     source.reads(&name.name, version)
                 }
-                (TableRef::Table { .. }, Input::Derived(d)) => d.reads_bound_row(),
+                (TableRef::Table { .. }, Some(Input::Derived(d))) => d.reads_bound_row(),
                 _ => false,
-            })
+            },
+        )
     }
 
     /// The tables, taken back.
@@ -326,7 +455,8 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                 let eq = equality(env.alloc, (left, lpos), (k, rpos))?;
                 let level = self
                     .levels
-                    .get_mut(k)
+                    .iter_mut()
+                    .find(|level| level.at == k)
                     .ok_or(Error::Misuse("a join level out of range"))?;
                 level.using.try_push(eq)?;
                 level.input.merge(rc);
@@ -368,44 +498,284 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
         })
     }
 
-    /// Checks where each term of `body`'s `ON` clauses and `WHERE` may
-    /// be evaluated, once its names are bound.
+    /// The level of the table at position `k` of the `FROM`.
+    fn level_at(&self, k: usize) -> Option<&Level<'v, P, A>> {
+        self.levels.iter().find(|level| level.at == k)
+    }
+
+    /// Chooses the orders of the loops (see `join_order`) and where each
+    /// term of `body`'s `ON` clauses and `WHERE` is evaluated in them,
+    /// once the names are bound, and nests the levels in the first. The
+    /// levels change only once nothing can fail.
     pub fn place_terms(&mut self, body: &SelectBody<'_, A>) -> Result<()> {
         let from = body
             .from
             .as_ref()
             .ok_or(Error::Misuse("a join without its FROM"))?;
-        let last = self.levels.len().saturating_sub(1);
+        let alloc = self.view.allocator().clone();
+        let layouts: &[Layout] = match self.preserved.map(|p| p.kind) {
+            Some(Kind::Full) => &[Layout::Runs, Layout::Inside(Emit::Unmatched)],
+            Some(_) => &[Layout::Inside(Emit::All)],
+            None => &[Layout::Runs],
+        };
+        let mut nests = Vec::try_with_capacity_in(layouts.len(), alloc.clone())?;
+        for &layout in layouts {
+            nests.try_push(self.plan_nest(from, body, layout, &alloc)?)?;
+        }
+        let first = nests
+            .first()
+            .ok_or(Error::Misuse("a join without its nest"))?;
+        self.reserve_using(&first.depth_of, &alloc)?;
+        self.nests = nests;
+        self.pass = 0;
+        // Nothing below allocates.
+        let first = self
+            .nests
+            .first()
+            .ok_or(Error::Misuse("a join without its nest"))?;
+        arrange(&mut self.levels, first, self.preserved);
+        move_using(&mut self.levels, &first.depth_of)
+    }
+
+    /// The order of the loops `layout` gives and where each term is
+    /// evaluated in it.
+    fn plan_nest(
+        &self,
+        from: &FromClause<'_, A>,
+        body: &SelectBody<'_, A>,
+        layout: Layout,
+        alloc: &A,
+    ) -> Result<Nest<A>> {
+        let count = self.levels.len();
+        let order = self.choose_order(from, body, layout, alloc)?;
+        let mut depth_of = Vec::try_from_elem_in(0usize, count, alloc.clone())?;
+        for (depth, &k) in order.iter().enumerate() {
+            if let Some(d) = depth_of.get_mut(k) {
+                *d = depth;
+            }
+        }
+        let last = count.saturating_sub(1);
+        let preserved = self.preserved;
+        // The tables left of a `RIGHT` or `FULL JOIN` read NULLs together.
+        let group = match (layout, preserved) {
+            (Layout::Inside(emit), Some(p)) => {
+                let depths = depth_of.get(..p.at).unwrap_or(&[]);
+                Some(Span {
+                    first: depths.iter().copied().min().unwrap_or(0),
+                    last: depths.iter().copied().max().unwrap_or(0),
+                    emit,
+                })
+            }
+            _ => None,
+        };
+        let mut terms = Vec::new_in(alloc.clone());
         let mut placed = Ok(());
-        let terms = &mut self.terms;
-        terms.clear();
         each_term(from, body.where_clause.as_ref(), &mut |term, on| {
-            let at = match on {
-                Some((k, Kind::Left)) => {
+            let left_of = |k: usize| preserved.is_some_and(|p| k < p.at);
+            // Beside a `RIGHT` or `FULL JOIN`, SQLite lets no `ON` clause
+            // name a table to its right.
+            if let Some((k, _)) = on {
+                if preserved.is_some() && reads_past(term, k, last) {
+                    placed = Err(Error::Sql("ON clause references tables to its right"));
+                }
+            }
+            let at = match (on, group) {
+                (Some((k, Kind::Left)), _) | (Some((k, Kind::Full)), None) => {
                     if reads_past(term, k, last) {
                         placed = Err(Error::Sql("ON clause references tables to its right"));
                     }
                     TermAt {
-                        level: k,
+                        depth: depth_of.get(k).copied().unwrap_or(last),
                         side: Side::On,
                     }
                 }
-                _ => TermAt {
-                    level: level_of(term, last),
-                    side: Side::Filter,
-                },
+                // A `RIGHT` or `FULL JOIN`'s `ON` and those of the inner
+                // joins on its left decide which rows of its left side
+                // match.
+                (Some((k, kind)), Some(group)) if kind != Kind::Inner || left_of(k) => {
+                    // A term with a subquery too: by the last level of
+                    // the side, every table it may read has a row.
+                    let depth = depth_of_term(term, &depth_of, last);
+                    TermAt {
+                        depth: depth.clamp(group.first, group.last),
+                        side: Side::On,
+                    }
+                }
+                // `WHERE` applies to whole rows: inside the left side of
+                // a `RIGHT` or `FULL JOIN` a term waits for its last
+                // table, so that what matches is decided by the `ON`
+                // clauses alone.
+                _ => {
+                    let depth = depth_of_term(term, &depth_of, last);
+                    let depth = match group {
+                        Some(g) if (g.first..g.last).contains(&depth) => g.last,
+                        _ => depth,
+                    };
+                    TermAt {
+                        depth,
+                        side: Side::Filter,
+                    }
+                }
             };
             if placed.is_ok() {
                 placed = terms.try_push(at).map_err(Error::from);
             }
         });
-        placed
+        placed?;
+        Ok(Nest {
+            depth_of,
+            terms,
+            group,
+        })
     }
 
-    /// Makes the next run start from the first row.
+    /// The order of the loops over the levels in `layout`, as positions
+    /// in the `FROM`, outermost first.
+    fn choose_order(
+        &self,
+        from: &FromClause<'_, A>,
+        body: &SelectBody<'_, A>,
+        layout: Layout,
+        alloc: &A,
+    ) -> Result<Vec<usize, A>> {
+        let count = self.levels.len();
+        let mut entries = Vec::try_with_capacity_in(count, alloc.clone())?;
+        for k in 0..count {
+            let level = self
+                .level_at(k)
+                .ok_or(Error::Misuse("a join level out of range"))?;
+            let table = level
+                .input
+                .info()
+                .ok_or(Error::Misuse("a join level without its table"))?;
+            let seek = match level.input {
+                Input::Table(_) => Some(level.hint),
+                Input::Derived(_) => None,
+            };
+            entries.try_push(Entry {
+                table,
+                alias: level.alias(),
+                seek,
+            })?;
+        }
+        let mut runs = Vec::new_in(alloc.clone());
+        match (layout, self.preserved) {
+            (Layout::Inside(_), Some(p)) => {
+                runs.try_push(Run {
+                    levels: p.at..p.at + 1,
+                    first: Link::Fixed,
+                })?;
+                split_runs(from, 0..p.at, &mut runs)?;
+                split_runs(from, p.at + 1..count, &mut runs)?;
+            }
+            _ => split_runs(from, 0..count, &mut runs)?,
+        }
+        // The `ON` clause of a `LEFT JOIN` only narrows its own table.
+        let mut terms = Vec::new_in(alloc.clone());
+        let mut pushed = Ok(());
+        each_term(from, body.where_clause.as_ref(), &mut |term, on| {
+            let left = match on {
+                Some((_, Kind::Left)) => true,
+                Some((_, Kind::Full)) => layout == Layout::Runs,
+                _ => false,
+            };
+            if pushed.is_ok() && !left {
+                pushed = terms.try_push(term).map_err(Error::from);
+            }
+        });
+        pushed?;
+        for level in self.levels.iter().filter(|l| l.kind == Kind::Inner) {
+            for eq in level.using.iter() {
+                terms.try_push(eq)?;
+            }
+        }
+        join_order::order(&entries, &runs, &terms, alloc)
+    }
+
+    /// Makes room for each `USING` equality of an inner join at the depth
+    /// `depth_of` puts the later of its tables, where
+    /// [`move_using`] moves it.
+    fn reserve_using(&mut self, depth_of: &[usize], alloc: &A) -> Result<()> {
+        let count = self.levels.len();
+        let last = count.saturating_sub(1);
+        let mut incoming = Vec::try_from_elem_in(0usize, count, alloc.clone())?;
+        for level in self.levels.iter() {
+            let own = depth_of.get(level.at).copied().unwrap_or(last);
+            for eq in level.using.iter() {
+                let due = depth_of_term(eq, depth_of, last);
+                if due != own {
+                    if level.kind != Kind::Inner {
+                        return Err(Error::Misuse("a LEFT JOIN's USING moved"));
+                    }
+                    if let Some(n) = incoming.get_mut(due) {
+                        *n += 1;
+                    }
+                }
+            }
+        }
+        for level in self.levels.iter_mut() {
+            let due = depth_of.get(level.at).copied().unwrap_or(last);
+            level
+                .using
+                .try_reserve(incoming.get(due).copied().unwrap_or(0))?;
+        }
+        Ok(())
+    }
+
+    /// Hands `f` each table and the shape of its plan, as `EXPLAIN QUERY
+    /// PLAN` shows them, in the order the loops nest.
+    pub fn each_plan(
+        &self,
+        body: &SelectBody<'_, A>,
+        f: &mut dyn FnMut(&TableInfo<A>, Plan) -> Result<()>,
+    ) -> Result<()> {
+        let from = body
+            .from
+            .as_ref()
+            .ok_or(Error::Misuse("a join without its FROM"))?;
+        for level in self.levels.iter() {
+            let table = level
+                .input
+                .info()
+                .ok_or(Error::Misuse("a join level without its table"))?;
+            let mut best = Plan::Scan;
+            if let Input::Table(_) = level.input {
+                let alias = level.alias();
+                let here = Here {
+                    table,
+                    alias: alias.as_ref(),
+                    level: level.at,
+                    outer: level.outer,
+                };
+                each_clause(
+                    from,
+                    body,
+                    (level.role, level.at, self.preserved.map(|p| p.at)),
+                    &level.using,
+                    &mut |clause| {
+                        let plan = shape(Some(clause), here, level.hint)?;
+                        if rank(plan) < rank(best) {
+                            best = plan;
+                        }
+                        Ok(())
+                    },
+                )?;
+            }
+            f(table, best)?;
+        }
+        Ok(())
+    }
+
+    /// Makes the next run start from the first row, in the first nest.
     pub fn rewind(&mut self) {
         self.started = false;
         self.done = false;
+        if self.pass != 0 {
+            self.pass = 0;
+            if let Some(first) = self.nests.first() {
+                arrange(&mut self.levels, first, self.preserved);
+            }
+        }
     }
 
     /// Moves to the next joined row that passes the `ON` clauses and
@@ -431,23 +801,38 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
             .from
             .as_ref()
             .ok_or(Error::Misuse("a join without its FROM"))?;
-        let shared = Shared {
-            terms: &self.terms,
-            body,
-            from,
-        };
-        let resume = self.started;
-        if !resume {
-            self.started = true;
-            if let Some(first) = self.levels.first_mut() {
-                first.restart(self.view, &shared, 0, env)?;
+        loop {
+            let nest = self
+                .nests
+                .get(self.pass)
+                .ok_or(Error::Misuse("a join whose terms were not placed"))?;
+            let shared = Shared {
+                terms: &nest.terms,
+                matched: &self.matched,
+                preserved: self.preserved,
+                body,
+                from,
+            };
+            let resume = self.started;
+            if !resume {
+                self.started = true;
+                if let Some(first) = self.levels.first_mut() {
+                    first.restart(self.view, &shared, 0, env)?;
+                }
             }
+            if step(self.view, &shared, &mut self.levels, 0, env, resume, keep)? {
+                return Ok(true);
+            }
+            // A `FULL JOIN` reads its right table's unmatched rows in a
+            // second nest.
+            let Some(next) = self.nests.get(self.pass + 1) else {
+                self.done = true;
+                return Ok(false);
+            };
+            arrange(&mut self.levels, next, self.preserved);
+            self.pass += 1;
+            self.started = false;
         }
-        let found = step(self.view, &shared, &mut self.levels, 0, env, resume, keep)?;
-        if !found {
-            self.done = true;
-        }
-        Ok(found)
     }
 
     /// Runs `f` with a context on the current joined row.
@@ -475,9 +860,12 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
     }
 
     /// Pushes where the current row is: each level's rowid, or NULL on
-    /// its row of NULLs.
+    /// its row of NULLs, in `FROM` order (whatever the nest).
     pub fn push_position(&self, into: &mut Vec<Value<A>, A>) -> Result<()> {
-        for level in self.levels.iter() {
+        for k in 0..self.levels.len() {
+            let level = self
+                .level_at(k)
+                .ok_or(Error::Misuse("a join level out of range"))?;
             let value = match (&level.input, level.nulls) {
                 (_, true) => Value::Null,
                 (Input::Table(source), false) => Value::Integer(source.rowid()?.get()),
@@ -500,7 +888,10 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
             .from
             .as_ref()
             .ok_or(Error::Misuse("a join without its FROM"))?;
-        for (k, (level, value)) in self.levels.iter_mut().zip(position).enumerate() {
+        for level in self.levels.iter_mut() {
+            let value = position
+                .get(level.at)
+                .ok_or(Error::Misuse("a join position too short"))?;
             let Value::Integer(n) = value else {
                 level.nulls = true;
                 continue;
@@ -509,9 +900,9 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
             let view = self.view;
             let found = match &mut level.input {
                 Input::Table(source) => source.seek_rowid(RowId::new(*n))?,
-                Input::Derived(d) => {
-                    derived_query(from, k, env, |select, run| d.seek(view, select, run, *n))?
-                }
+                Input::Derived(d) => derived_query(from, level.at, env, |select, run| {
+                    d.seek(view, select, run, *n)
+                })?,
             };
             if !found {
                 return Ok(false);
@@ -527,16 +918,16 @@ impl<P: Platform, A: Allocator + Clone> Scope<A> for Join<'_, P, A> {
     }
 
     fn table(&self, level: usize) -> Option<&TableInfo<A>> {
-        self.levels.get(level)?.input.info()
+        self.level_at(level)?.input.info()
     }
 
     fn alias(&self, level: usize) -> Option<Ident<'_>> {
-        let alias = self.levels.get(level)?.alias.as_ref()?;
+        let alias = self.level_at(level)?.alias.as_ref()?;
         Some(Ident::new(alias.as_str()))
     }
 
     fn merged_columns(&self, level: usize) -> &[bool] {
-        self.levels.get(level).map_or(&[], |l| l.input.merged())
+        self.level_at(level).map_or(&[], |l| l.input.merged())
     }
 }
 
@@ -555,7 +946,9 @@ impl<'v, P: Platform, A: Allocator + Clone> Level<'v, P, A> {
         k: usize,
         env: Env<'_, A>,
     ) -> Result<()> {
-        self.matched = false;
+        if let Some(flag) = shared.matched.get(k) {
+            flag.set(false);
+        }
         self.nulls = false;
         let source = match &mut self.input {
             Input::Table(source) => source,
@@ -569,51 +962,34 @@ impl<'v, P: Platform, A: Allocator + Clone> Level<'v, P, A> {
                 .info()
                 .ok_or(Error::Misuse("a join level without its table"))?;
             let alias = self.alias.as_ref().map(|a| Ident::new(a.as_str()));
+            let place = Place {
+                level: self.at,
+                depth: k,
+            };
             let ctx = env
                 .context()
                 .with_table(table, alias)
-                .at_level(k, source.merged());
+                .placed(place, source.merged());
             let here = Here {
                 table,
                 alias: alias.as_ref(),
-                level: k,
+                level: self.at,
+                outer: self.outer,
             };
             let mut best = Access::scan();
-            let mut consider = |clause: &Expr<'_, A>| -> Result<()> {
-                let access = choose(Some(clause), here, self.hint, &ctx)?;
-                if rank(access.plan) < rank(best.plan) {
-                    best = access;
-                }
-                Ok(())
-            };
-            for eq in self.using.iter() {
-                consider(eq)?;
-            }
-            match self.kind {
-                Kind::Left => {
-                    let on = shared.from.joins.get(k.wrapping_sub(1)).and_then(|j| {
-                        match &j.constraint {
-                            Some(JoinConstraint::On(e)) => Some(e),
-                            _ => None,
-                        }
-                    });
-                    if let Some(on) = on {
-                        consider(on)?;
+            each_clause(
+                shared.from,
+                shared.body,
+                (self.role, self.at, shared.preserved.map(|p| p.at)),
+                &self.using,
+                &mut |clause| {
+                    let access = choose(Some(clause), here, self.hint, &ctx)?;
+                    if rank(access.plan) < rank(best.plan) {
+                        best = access;
                     }
-                }
-                Kind::Inner => {
-                    if let Some(clause) = &shared.body.where_clause {
-                        consider(clause)?;
-                    }
-                    for join in shared.from.joins.iter() {
-                        if let (Some(JoinConstraint::On(e)), Ok(Kind::Inner)) =
-                            (&join.constraint, kind_of(join.op.kind))
-                        {
-                            consider(e)?;
-                        }
-                    }
-                }
-            }
+                    Ok(())
+                },
+            )?;
             best
         };
         source.restart(view, access);
@@ -649,13 +1025,133 @@ impl<'v, P: Platform, A: Allocator + Clone> Level<'v, P, A> {
             .input
             .info()
             .ok_or(Error::Misuse("a join level without its table"))?;
+        let place = Place {
+            level: self.at,
+            depth: k,
+        };
         let mut ctx = env
             .context()
             .with_table(table, self.alias())
-            .at_level(k, self.input.merged());
+            .placed(place, self.input.merged());
         ctx.on_nulls();
         f(&ctx)
     }
+}
+
+/// Moves each `USING` equality of an inner join to the depth where both
+/// its tables have a row, into the room [`Join::reserve_using`] made:
+/// `levels` nested as `depth_of` says.
+fn move_using<P: Platform, A: Allocator + Clone>(
+    levels: &mut [Level<'_, P, A>],
+    depth_of: &[usize],
+) -> Result<()> {
+    let count = levels.len();
+    let last = count.saturating_sub(1);
+    for depth in 0..count {
+        let mut i = 0;
+        while let Some(level) = levels.get_mut(depth) {
+            let Some(eq) = level.using.get(i) else {
+                break;
+            };
+            let due = depth_of_term(eq, depth_of, last);
+            if due == depth {
+                i += 1;
+                continue;
+            }
+            let eq = level.using.remove(i);
+            levels
+                .get_mut(due)
+                .ok_or(Error::Misuse("a join level out of range"))?
+                .using
+                .try_push(eq)?;
+        }
+    }
+    Ok(())
+}
+
+/// Nests `levels` in the order of `nest` (the `RIGHT` or `FULL JOIN` of
+/// their `FROM` being `preserved`): each at its depth, knowing the
+/// tables outside it, the span it reads NULLs with and its role.
+fn arrange<P: Platform, A: Allocator + Clone>(
+    levels: &mut [Level<'_, P, A>],
+    nest: &Nest<A>,
+    preserved: Option<Preserved>,
+) {
+    let depth_of = nest.depth_of.as_slice();
+    levels.sort_unstable_by_key(|level| depth_of.get(level.at).copied().unwrap_or(usize::MAX));
+    let mut outer = Tables::NONE;
+    for (depth, level) in levels.iter_mut().enumerate() {
+        level.outer = outer;
+        outer = outer.with(level.at);
+        let alone = Span {
+            first: depth,
+            last: depth,
+            emit: Emit::All,
+        };
+        let left_of = preserved.is_some_and(|p| level.at < p.at);
+        (level.span, level.role) = match (level.kind, nest.group) {
+            (_, Some(group)) if left_of => (Some(group), Role::Side),
+            (Kind::Left, _) | (Kind::Full, None) => (Some(alone), Role::Left),
+            _ => (None, Role::Inner),
+        };
+        match &mut level.input {
+            Input::Table(source) => source.set_depth(depth),
+            Input::Derived(d) => d.set_depth(depth),
+        }
+    }
+}
+
+/// Visits the clauses whose terms may narrow the plan of the table at
+/// position `at` of `from`, in `role` (in a `FROM` whose `RIGHT` or
+/// `FULL JOIN`, if any, has its right table at `right`): its `USING`
+/// equalities (`using`); its `ON` clause for a `LEFT JOIN`; for a table
+/// left of a `RIGHT` or `FULL JOIN`, the `ON` clauses of the joins up to
+/// it (never `WHERE`, which must not keep a row of that side from
+/// matching); else `WHERE` and the `ON` clauses of the inner joins.
+fn each_clause<A: Allocator + Clone>(
+    from: &FromClause<'_, A>,
+    body: &SelectBody<'_, A>,
+    (role, at, right): (Role, usize, Option<usize>),
+    using: &[Expr<'static, A>],
+    visit: &mut dyn FnMut(&Expr<'_, A>) -> Result<()>,
+) -> Result<()> {
+    for eq in using {
+        visit(eq)?;
+    }
+    match role {
+        Role::Side => {
+            for join in from.joins.iter().take(right.unwrap_or(0)) {
+                if let Some(JoinConstraint::On(e)) = &join.constraint {
+                    visit(e)?;
+                }
+            }
+        }
+        Role::Left => {
+            let on = at
+                .checked_sub(1)
+                .and_then(|j| from.joins.get(j))
+                .and_then(|j| match &j.constraint {
+                    Some(JoinConstraint::On(e)) => Some(e),
+                    _ => None,
+                });
+            if let Some(on) = on {
+                visit(on)?;
+            }
+        }
+        Role::Inner => {
+            if let Some(clause) = &body.where_clause {
+                visit(clause)?;
+            }
+            for join in from.joins.iter() {
+                if let (Some(JoinConstraint::On(e)), Ok(Kind::Inner)) =
+                    (&join.constraint, kind_of(join.op.kind))
+                {
+                    visit(e)?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Runs `f` with the query of the subquery or `WITH` table at `level`
@@ -683,27 +1179,94 @@ fn derived_query<A: Allocator + Clone, T>(
     }
 }
 
-/// The rank of a plan: lower reads fewer rows.
-fn rank(plan: Plan) -> u8 {
-    match plan {
-        Plan::Empty => 0,
-        Plan::RowidEq(_) => 1,
-        Plan::IndexEq { .. } => 2,
-        Plan::RowidIn | Plan::IndexIn { .. } => 3,
-        Plan::RowidRange { .. } => 4,
-        Plan::IndexRange { .. } => 5,
-        Plan::Scan => 6,
+/// The `RIGHT` or `FULL JOIN` of `from`, if it has one; refused: a
+/// second one, one after a `LEFT JOIN` (whose left side would hold a
+/// side of its own that reads NULLs), and `USING` or `NATURAL` beside one
+/// (whose merged columns SQLite takes from either side).
+fn preserved_of<A: Allocator>(from: &FromClause<'_, A>) -> Result<Option<Preserved>> {
+    let mut preserved = None;
+    for (j, join) in from.joins.iter().enumerate() {
+        let kind = match join.op.kind {
+            JoinKind::Right => Kind::Right,
+            JoinKind::Full => Kind::Full,
+            _ => continue,
+        };
+        if preserved.is_some() {
+            return Err(Error::Sql(
+                "more than one RIGHT or FULL JOIN is not supported",
+            ));
+        }
+        preserved = Some(Preserved { at: j + 1, kind });
     }
+    let Some(p) = preserved else {
+        return Ok(None);
+    };
+    for join in from.joins.iter() {
+        if join.op.natural || matches!(join.constraint, Some(JoinConstraint::Using(_))) {
+            return Err(Error::Sql(
+                "USING or NATURAL beside a RIGHT or FULL JOIN is not supported",
+            ));
+        }
+    }
+    let before = p.at.saturating_sub(1);
+    if from
+        .joins
+        .iter()
+        .take(before)
+        .any(|j| j.op.kind == JoinKind::Left)
+    {
+        return Err(Error::Sql(
+            "a RIGHT or FULL JOIN after a LEFT JOIN is not supported",
+        ));
+    }
+    Ok(Some(p))
 }
 
-/// The level kind of a join operator; `RIGHT` and `FULL` are refused.
+/// Pushes the runs (see `join_order`) of the tables of `from` at the
+/// positions `levels`: a `LEFT` or `CROSS JOIN` starts one, its right
+/// table first.
+fn split_runs<A: Allocator, B: Allocator>(
+    from: &FromClause<'_, A>,
+    levels: core::ops::Range<usize>,
+    runs: &mut Vec<Run, B>,
+) -> Result<()> {
+    let fixed = |k: usize| {
+        k.checked_sub(1)
+            .and_then(|j| from.joins.get(j))
+            .is_some_and(|j| matches!(j.op.kind, JoinKind::Left | JoinKind::Cross | JoinKind::Full))
+    };
+    let mut start = levels.start;
+    while start < levels.end {
+        let end = (start + 1..levels.end)
+            .find(|&k| fixed(k))
+            .unwrap_or(levels.end);
+        let first = match fixed(start) {
+            true => Link::Fixed,
+            false => Link::Inner,
+        };
+        runs.try_push(Run {
+            levels: start..end,
+            first,
+        })?;
+        start = end;
+    }
+    Ok(())
+}
+
+/// The level kind of a join operator.
 fn kind_of(kind: JoinKind) -> Result<Kind> {
     match kind {
         JoinKind::Comma | JoinKind::Inner | JoinKind::Cross => Ok(Kind::Inner),
         JoinKind::Left => Ok(Kind::Left),
-        JoinKind::Right => Err(Error::Sql("RIGHT JOIN is not supported")),
-        JoinKind::Full => Err(Error::Sql("FULL JOIN is not supported")),
+        JoinKind::Right => Ok(Kind::Right),
+        JoinKind::Full => Ok(Kind::Full),
     }
+}
+
+/// The tables before position `k` of a `FROM`: those outside its loop
+/// when the loops nest in `FROM` order.
+fn in_order(k: usize) -> Tables {
+    (0..k).fold(Tables::NONE, Tables::with)
 }
 
 /// A reference to `name` with no table and no binding.
@@ -764,23 +1327,24 @@ fn split_and<'e, 'a, A: Allocator>(expr: &'e Expr<'a, A>, visit: &mut dyn FnMut(
     }
 }
 
-/// The first level at which every table `term` reads has a row: the
+/// The first depth of the nest at which every table `term` reads has a
+/// row (`depth_of` gives each position of the `FROM` its depth): the
 /// last for a term with a subquery.
-fn level_of<A: Allocator>(term: &Expr<'_, A>, last: usize) -> usize {
-    let mut level = 0;
+fn depth_of_term<A: Allocator>(term: &Expr<'_, A>, depth_of: &[usize], last: usize) -> usize {
+    let mut depth = 0;
     any_node(term, &mut |e| {
         match e {
             Expr::Column(c) => {
-                if let Some((l, _)) = c.binding.get() {
-                    level = level.max(l);
+                if let Some((level, _)) = c.binding.get() {
+                    depth = depth.max(depth_of.get(level).copied().unwrap_or(last));
                 }
             }
-            Expr::Subquery(_) | Expr::Exists(_) | Expr::InSelect(_) => level = last,
+            Expr::Subquery(_) | Expr::Exists(_) | Expr::InSelect(_) => depth = last,
             _ => {}
         }
         false
     });
-    level.min(last)
+    depth.min(last)
 }
 
 /// Whether `term`, of the `ON` clause of level `k`, reads a table to
@@ -810,7 +1374,7 @@ fn holds<A: Allocator + Clone>(
     if !shared
         .terms
         .iter()
-        .any(|at| at.level == k && at.side == side)
+        .any(|at| at.depth == k && at.side == side)
     {
         return Ok(true);
     }
@@ -825,7 +1389,7 @@ fn holds<A: Allocator + Clone>(
             if !matches!(result, Ok(true)) {
                 return;
             }
-            if at.is_some_and(|at| at.level == k && at.side == side) {
+            if at.is_some_and(|at| at.depth == k && at.side == side) {
                 result = evaluate_condition(term, ctx).map(|v| v == Some(true));
             }
         },
@@ -866,13 +1430,23 @@ fn step<'v, P: Platform, A: Allocator + Clone>(
         }
     }
     let alias = level.alias.as_ref().map(|a| Ident::new(a.as_str()));
-    let matched = &mut level.matched;
     let using = level.using.as_slice();
+    // The last level of a span that reads NULLs tells its first that a
+    // row of the span matched.
+    let closes = level.span.filter(|span| span.last == k);
     let mut keep = |ctx: &RowContext<'_, '_, A>| {
+        env.scratch.visit();
         if !holds(shared, k, Side::On, using, ctx)? {
             return Ok(false);
         }
-        *matched = true;
+        if let Some(span) = closes {
+            if let Some(flag) = shared.matched.get(span.first) {
+                flag.set(true);
+            }
+            if span.emit == Emit::Unmatched {
+                return Ok(false);
+            }
+        }
         if !holds(shared, k, Side::Filter, &[], ctx)? {
             return Ok(false);
         }
@@ -880,21 +1454,54 @@ fn step<'v, P: Platform, A: Allocator + Clone>(
     };
     let found = match &mut level.input {
         Input::Table(source) => source.find(env, alias, &mut keep)?,
-        Input::Derived(d) => derived_query(shared.from, k, env, |select, run| {
+        Input::Derived(d) => derived_query(shared.from, level.at, env, |select, run| {
             d.find(view, select, run, env, alias, &mut keep)
         })?,
     };
     if found {
         return Ok(true);
     }
-    if level.kind == Kind::Left && !level.matched && !level.nulls {
-        level.nulls = true;
-        return level.with_nulls(env, k, &mut |ctx| {
-            Ok(holds(shared, k, Side::Filter, &[], ctx)?
-                && descend(view, shared, deeper, k, env, ctx, visit)?)
-        });
+    let matched = shared.matched.get(k).is_some_and(Cell::get);
+    match level.span {
+        Some(span) if span.first == k && !matched && !level.nulls => {
+            null_span(view, shared, level, deeper, k, span.last, env, visit)
+        }
+        _ => Ok(false),
     }
-    Ok(false)
+}
+
+/// Puts `level` (at depth `k`) and the levels `deeper` below it down to
+/// depth `last` on their rows of NULLs, evaluating the terms placed at
+/// each on them, and moves the levels below `last` to their first
+/// joined row under them.
+#[allow(clippy::too_many_arguments)]
+fn null_span<'v, P: Platform, A: Allocator + Clone>(
+    view: &'v View<'v, P, A>,
+    shared: &Shared<'_, '_, A>,
+    level: &mut Level<'v, P, A>,
+    deeper: &mut [Level<'v, P, A>],
+    k: usize,
+    last: usize,
+    env: Env<'_, A>,
+    visit: &mut dyn FnMut(&RowContext<'_, '_, A>) -> Result<bool>,
+) -> Result<bool> {
+    level.nulls = true;
+    level.with_nulls(env, k, &mut |ctx| {
+        if !holds(shared, k, Side::Filter, &[], ctx)? {
+            return Ok(false);
+        }
+        if k >= last {
+            return descend(view, shared, deeper, k, env, ctx, visit);
+        }
+        let Some((next, below)) = deeper.split_first_mut() else {
+            return Ok(false);
+        };
+        let inner = Env {
+            outer: Some(ctx),
+            ..env
+        };
+        null_span(view, shared, next, below, k + 1, last, inner, visit)
+    })
 }
 
 /// Starts the levels `deeper` under the row of level `k` (`ctx`) and

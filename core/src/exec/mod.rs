@@ -16,6 +16,7 @@
 //!   visits (or the one empty row of a query without `FROM`), read
 //!   through a table cursor;
 //! - `join`: the nested loops over the tables of a `FROM` with joins;
+//!   `join_order`: the order they nest in;
 //!   `derived`: a subquery in `FROM`, read as a table; `with`: the
 //!   `WITH` tables a query's names may read; `recursive`: the rows of a
 //!   recursive `WITH` table; `views`: the views a statement may read,
@@ -74,6 +75,7 @@ pub(crate) mod foreign_keys;
 pub(crate) mod group;
 pub(crate) mod insert;
 pub(crate) mod join;
+pub(crate) mod join_order;
 pub(crate) mod order;
 pub(crate) mod ordered;
 pub(crate) mod plan;

@@ -48,6 +48,7 @@ use crate::sql::{
 use crate::{Result, RowId};
 
 use super::context::{RowContext, resolve};
+use super::scope::Tables;
 use crate::table::TableInfo;
 
 /// One end of a rowid range: the bound and whether it is included.
@@ -208,7 +209,7 @@ impl<'t, A: Allocator> Describe<'t, A> {
 }
 
 /// The table a plan is for, as a statement's names see it: called
-/// `alias`, at `level` of its `FROM`. Tables at lower levels are the
+/// `alias`, at `level` of its `FROM`. The tables of `outer` are the
 /// outer loops of a join: their columns are bounds here, known when the
 /// plan is chosen.
 pub(crate) struct Here<'t, 'n, A: Allocator> {
@@ -218,6 +219,8 @@ pub(crate) struct Here<'t, 'n, A: Allocator> {
     pub alias: Option<&'n Ident<'n>>,
     /// Its level.
     pub level: usize,
+    /// The tables whose loops are outside its own.
+    pub outer: Tables,
 }
 
 // By hand: a derive would ask `A: Copy`, but only references are copied.
@@ -259,7 +262,7 @@ impl<A: Allocator> Here<'_, '_, A> {
     /// for the whole run).
     fn outer(&self, column: &ColumnRef<'_>) -> bool {
         match column.binding.get() {
-            Some((level, _)) => level < self.level,
+            Some((level, _)) => self.outer.has(level),
             None => resolve(self.table, self.alias, column).is_none(),
         }
     }

@@ -177,3 +177,44 @@ pub(crate) fn each_star_column<A: Allocator + Clone>(
     }
     Ok(())
 }
+
+/// The most tables one `FROM` may join, as SQLite allows: the tables of
+/// a join fit in a [`Tables`].
+pub(crate) const MAX_TABLES: usize = 64;
+
+/// A set of tables of a `FROM`, by level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Tables(u64);
+
+impl Tables {
+    /// No table.
+    pub const NONE: Tables = Tables(0);
+
+    /// The set with the table at `level` too (a level past
+    /// [`MAX_TABLES`], which a join refuses, is left out).
+    #[must_use]
+    pub fn with(self, level: usize) -> Tables {
+        match u32::try_from(level).ok().and_then(|l| 1u64.checked_shl(l)) {
+            Some(bit) => Tables(self.0 | bit),
+            None => self,
+        }
+    }
+
+    /// Whether the table at `level` is in the set.
+    pub fn has(self, level: usize) -> bool {
+        u32::try_from(level)
+            .ok()
+            .and_then(|l| 1u64.checked_shl(l))
+            .is_some_and(|bit| self.0 & bit != 0)
+    }
+
+    /// Whether every table of `other` is in the set.
+    pub fn covers(self, other: Tables) -> bool {
+        other.0 & !self.0 == 0
+    }
+
+    /// Whether the sets share a table.
+    pub fn meets(self, other: Tables) -> bool {
+        self.0 & other.0 != 0
+    }
+}

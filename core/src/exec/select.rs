@@ -27,7 +27,7 @@ use super::join::Join;
 use super::ordered::{SortEnv, SortedQuery};
 use super::plan::{Access, Here, Indexes, choose};
 use super::rows::Rows;
-use super::scope::{One, Scope, find, star_level};
+use super::scope::{One, Scope, Tables, find, star_level};
 use super::source::Source;
 use super::with::{self, within};
 use super::{Env, calls, group, order, terms};
@@ -92,18 +92,6 @@ pub(crate) fn from_of<'a, A: Allocator>(
 /// The index hint (`INDEXED BY`, `NOT INDEXED`) on the table in `FROM`.
 pub(crate) fn hint_of<'a, A: Allocator>(body: &SelectBody<'a, A>) -> Option<Indexed<'a>> {
     hint_at(body, 0)
-}
-
-/// The `ON` clause of the join whose right table is at `level`.
-pub(crate) fn on_clause<'s, 'a, A: Allocator>(
-    body: &'s SelectBody<'a, A>,
-    level: usize,
-) -> Option<&'s Expr<'a, A>> {
-    let join = body.from.as_ref()?.joins.get(level.checked_sub(1)?)?;
-    match &join.constraint {
-        Some(JoinConstraint::On(on)) => Some(on),
-        _ => None,
-    }
 }
 
 /// The index hint on the table at `level` of `FROM`.
@@ -202,6 +190,7 @@ pub(crate) fn open_source<'s, 'v, P: Platform, A: Allocator + Clone>(
         table,
         alias: alias.as_ref(),
         level: 0,
+        outer: Tables::NONE,
     };
     let access = choose(body.where_clause.as_ref(), here, indexes, &env.context())?;
     source.restart(view, access);

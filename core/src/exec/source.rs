@@ -23,7 +23,7 @@ use crate::sql::eval::Value;
 use crate::{Error, Result, RowId};
 
 use super::Env;
-use super::context::{RowContext, Spill};
+use super::context::{Place, RowContext, Spill};
 use super::plan::{Access, Plan};
 use crate::table::SchemaVersion;
 use crate::table::TableInfo;
@@ -72,8 +72,9 @@ pub(crate) struct Source<'v, P: Platform, A: Allocator + Clone> {
     exact: bool,
     started: bool,
     done: bool,
-    /// The table's level in the statement's `FROM` (see [`RowContext`]).
-    level: usize,
+    /// Where the table is in the statement's `FROM` and its join's
+    /// nest (see [`RowContext`]).
+    place: Place,
     /// Per column: merged into a column of a table to its left by a join's
     /// `USING` or `NATURAL` (empty: none is).
     merged: Vec<bool, A>,
@@ -100,7 +101,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
             exact: false,
             started: false,
             done: false,
-            level: 0,
+            place: Place::in_order(0),
             checked: false,
         }
     }
@@ -108,9 +109,14 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
     /// The source, its table at `level` of the statement's `FROM`, the
     /// columns flagged in `merged` merged into a table to its left.
     pub fn at_level(mut self, level: usize, merged: Vec<bool, A>) -> Self {
-        self.level = level;
+        self.place = Place::in_order(level);
         self.merged = merged;
         self
+    }
+
+    /// Nests the table's loop at `depth` of its join.
+    pub fn set_depth(&mut self, depth: usize) {
+        self.place.depth = depth;
     }
 
     /// Per column: whether it is merged into a table to its left.
@@ -306,7 +312,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
         };
         let first = !self.started;
         self.started = true;
-        let (level, merged) = (self.level, self.merged.as_slice());
+        let (place, merged) = (self.place, self.merged.as_slice());
         if !walk_table(plan, cursor, first)? {
             self.done = true;
             return Ok(false);
@@ -319,7 +325,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
                 past = true;
                 return Ok(true);
             }
-            on_row(env, (table, level, merged), alias, rowid, record, &mut keep)
+            on_row(env, (table, place, merged), alias, rowid, record, &mut keep)
         })?;
         if !on || past {
             self.done = true;
@@ -358,7 +364,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
             Some((table, _)) => f(&env
                 .context()
                 .with_table(table, alias)
-                .at_level(self.level, &self.merged)),
+                .placed(self.place, &self.merged)),
         }
     }
 
@@ -373,7 +379,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
         match &mut self.table {
             None => f(&env.context()),
             Some((table, cursor)) => {
-                let at = (&*table, self.level, self.merged.as_slice());
+                let at = (&*table, self.place, self.merged.as_slice());
                 cursor.with_record(|rowid, record| on_row(env, at, alias, rowid, record, f))
             }
         }
@@ -387,20 +393,17 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
 #[inline]
 fn on_row<A: Allocator + Clone, T>(
     env: Env<'_, A>,
-    (table, level, merged): (&TableInfo<A>, usize, &[bool]),
+    (table, place, merged): (&TableInfo<A>, Place, &[bool]),
     alias: Option<Ident<'_>>,
     rowid: RowId,
     record: StoredRecord<'_, A>,
     f: impl FnOnce(&RowContext<'_, '_, A>) -> Result<T>,
 ) -> Result<T> {
     if !record.is_complete() {
-        return on_spilled_row(env, (table, level, merged), alias, rowid, record, f);
+        return on_spilled_row(env, (table, place, merged), alias, rowid, record, f);
     }
     let record = RecordRef::parse(record.local(), Some(table.root))?;
-    let mut ctx = env
-        .context()
-        .with_table(table, alias)
-        .at_level(level, merged);
+    let mut ctx = env.context().with_table(table, alias).placed(place, merged);
     ctx.on_row(rowid, record);
     f(&ctx)
 }
@@ -411,7 +414,7 @@ fn on_row<A: Allocator + Clone, T>(
 #[inline(never)]
 fn on_spilled_row<A: Allocator + Clone, T>(
     env: Env<'_, A>,
-    (table, level, merged): (&TableInfo<A>, usize, &[bool]),
+    (table, place, merged): (&TableInfo<A>, Place, &[bool]),
     alias: Option<Ident<'_>>,
     rowid: RowId,
     record: StoredRecord<'_, A>,
@@ -421,18 +424,12 @@ fn on_spilled_row<A: Allocator + Clone, T>(
     let (local, size) = (record.local(), record.size());
     let Some(prefix) = RecordRef::parse_prefix(local, size, page)? else {
         let whole = RecordRef::parse(record.into_whole()?, page)?;
-        let mut ctx = env
-            .context()
-            .with_table(table, alias)
-            .at_level(level, merged);
+        let mut ctx = env.context().with_table(table, alias).placed(place, merged);
         ctx.on_row(rowid, whole);
         return f(&ctx);
     };
     let spill = Spill::new(record);
-    let mut ctx = env
-        .context()
-        .with_table(table, alias)
-        .at_level(level, merged);
+    let mut ctx = env.context().with_table(table, alias).placed(place, merged);
     ctx.on_prefix(rowid, prefix, &spill);
     f(&ctx)
 }

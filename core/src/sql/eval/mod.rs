@@ -185,14 +185,16 @@ pub trait EvalContext<A: Allocator + Clone> {
     }
 
     /// Hands `visit` the values `*` (or `table.*`) stands for in the
-    /// tables of a join down to this context's, in order; `seen` records
-    /// whether `table` named one.
+    /// table at `level` of a join's `FROM`, this context's or one it is
+    /// nested in; `seen` records whether `table` named one. `false` when
+    /// no table of the join is at `level`.
     fn star_in(
         &self,
+        _level: usize,
         _table: Option<&ast::Ident<'_>>,
         _seen: &mut bool,
         _visit: &mut dyn FnMut(ValueRef<'_>) -> Result<()>,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         Err(Error::Sql("no such table"))
     }
 }

@@ -1,8 +1,10 @@
 //! Queries: `SELECT` and `VALUES` cores, compound operators, `FROM` with
 //! joins, `ORDER BY` and `LIMIT`.
 //!
-//! Refused with a clear error rather than misread: window definitions, table-valued functions and parenthesised join
-//! groups in `FROM`.
+//! Refused with a clear error rather than misread: window definitions,
+//! table-valued functions, and parenthesised joins in `FROM` but at its
+//! start (where they are the same join without them, as SQLite reads
+//! them) or around one table's bare name, and with an alias.
 
 use super::names::is_name;
 use super::{Parser, Result, cost};
@@ -233,10 +235,46 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
 
     /// The tables after `FROM`.
     pub(super) fn tables(&mut self) -> Result<FromClause<'a, A>> {
-        let first = self.table_ref()?;
-        let mut joins = self.vec();
+        // A parenthesised join at the start joins its tables to the
+        // next as they would join without the parentheses (joins
+        // associate to the left).
+        let FromClause { first, mut joins } = match self.group()? {
+            Some(group) => group,
+            None => FromClause {
+                first: self.table_ref()?,
+                joins: self.vec(),
+            },
+        };
         while let Some(op) = self.join_op()? {
-            let table = self.table_ref()?;
+            let start = self.peek;
+            let table = match self.group()? {
+                None => self.table_ref()?,
+                // SQLite drops the alias and hint of a lone table in
+                // parentheses here: only a bare name reads the same.
+                Some(FromClause {
+                    first:
+                        first @ TableRef::Table {
+                            alias: None,
+                            indexed: None,
+                            ..
+                        },
+                    joins,
+                }) if joins.is_empty() => first,
+                Some(FromClause { joins, .. }) if joins.is_empty() => {
+                    return Err(self.error_at(
+                        start,
+                        SqlErrorKind::Unsupported,
+                        "a parenthesised table with an alias right of a join is not supported",
+                    ));
+                }
+                Some(_) => {
+                    return Err(self.error_at(
+                        start,
+                        SqlErrorKind::Unsupported,
+                        "a parenthesised join right of a join is not supported",
+                    ));
+                }
+            };
             let constraint = if self.eat(Keyword::On) {
                 Some(JoinConstraint::On(self.expr()?))
             } else if self.eat(Keyword::Using) {
@@ -251,6 +289,30 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             })?;
         }
         Ok(FromClause { first, joins })
+    }
+
+    /// The tables of a parenthesised join (or of one table in
+    /// parentheses), if one is next: `(` not followed by a query.
+    fn group(&mut self) -> Result<Option<FromClause<'a, A>>> {
+        if self.peek.kind != TokenKind::LeftParen {
+            return Ok(None);
+        }
+        let next = self.peek2();
+        if [Keyword::Select, Keyword::Values, Keyword::With]
+            .iter()
+            .any(|k| next.is(*k))
+        {
+            return Ok(None);
+        }
+        self.advance();
+        self.enter(cost::QUERY)?;
+        let group = self.tables()?;
+        self.leave(cost::QUERY);
+        self.expect_kind(TokenKind::RightParen)?;
+        if self.alias()?.is_some() {
+            return Err(self.unsupported("a parenthesised join with an alias is not supported"));
+        }
+        Ok(Some(group))
     }
 
     /// A join operator, if one is next.

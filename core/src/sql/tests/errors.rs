@@ -287,11 +287,18 @@ fn refused_constructs_and_limits_say_why() {
             "table-valued functions are not supported",
         ),
         (
-            "SELECT * FROM (t JOIN u)",
+            "SELECT * FROM t JOIN (u JOIN v)",
             Unsupported,
-            15,
+            21,
             1,
-            "parenthesised joins are not supported",
+            "a parenthesised join right of a join is not supported",
+        ),
+        (
+            "SELECT * FROM (t JOIN u) AS w",
+            Unsupported,
+            29,
+            0,
+            "a parenthesised join with an alias is not supported",
         ),
         (
             "SELECT a IN f(1)",
