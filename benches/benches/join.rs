@@ -27,9 +27,8 @@ use std::hint::black_box;
 
 use boundlite::alloc::{Allocator, Counting, Global};
 use boundlite::platform::MemoryPlatform;
-use boundlite::record::ValueRef;
-use boundlite::{Config, Database, Statement};
-use boundlite_benches::{allocations_between, report_allocations};
+use boundlite::{Config, Database};
+use boundlite_benches::{allocations_between, checksum, report_allocations, sqlite_checksum};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 const PARENTS: i64 = 1_000;
@@ -91,43 +90,6 @@ fn boundlite_db<A: Allocator + Clone>(alloc: A, setup: &str) -> Db<A> {
     db
 }
 
-/// Runs a prepared query, reading every column of every row: the rows
-/// and a checksum.
-fn run<A: Allocator + Clone>(stmt: &mut Statement<'_, '_, &'static MemoryPlatform, A>) -> u64 {
-    stmt.reset();
-    let mut sum = 0u64;
-    while let Some(row) = stmt.step().expect("step") {
-        for value in row.values() {
-            sum = sum.wrapping_add(match value {
-                ValueRef::Integer(i) => i as u64,
-                ValueRef::Real(r) => r as u64,
-                ValueRef::Text(t) | ValueRef::Blob(t) => t.len() as u64,
-                ValueRef::Null => 1,
-            });
-        }
-    }
-    sum
-}
-
-fn sqlite_run(stmt: &mut rusqlite::Statement<'_>) -> u64 {
-    let n = stmt.column_count();
-    let mut rows = stmt.query([]).expect("query");
-    let mut sum = 0u64;
-    while let Some(row) = rows.next().expect("row") {
-        for i in 0..n {
-            sum = sum.wrapping_add(match row.get_ref(i).expect("column") {
-                rusqlite::types::ValueRef::Integer(i) => i as u64,
-                rusqlite::types::ValueRef::Real(r) => r as u64,
-                rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
-                    t.len() as u64
-                }
-                rusqlite::types::ValueRef::Null => 1,
-            });
-        }
-    }
-    sum
-}
-
 /// One group: `sql` on both engines, checksums compared, then the
 /// allocations of a warm boundlite execution.
 fn group(c: &mut Criterion, name: &str, sql: &str) {
@@ -143,22 +105,26 @@ fn group_over(c: &mut Criterion, name: &str, setup: &str, sql: &str) {
     sqlite.execute_batch(setup).expect("setup");
     let mut theirs = sqlite.prepare(sql).expect("prepare");
     assert_eq!(
-        run(&mut stmt),
-        sqlite_run(&mut theirs),
+        checksum(&mut stmt).expect("run"),
+        sqlite_checksum(&mut theirs).expect("run"),
         "{name}: answers differ"
     );
     let mut group = c.benchmark_group(name);
-    group.bench_function("boundlite", |b| b.iter(|| black_box(run(&mut stmt))));
-    group.bench_function("sqlite", |b| b.iter(|| black_box(sqlite_run(&mut theirs))));
+    group.bench_function("boundlite", |b| {
+        b.iter(|| black_box(checksum(&mut stmt).expect("run")))
+    });
+    group.bench_function("sqlite", |b| {
+        b.iter(|| black_box(sqlite_checksum(&mut theirs).expect("run")))
+    });
     group.finish();
 
     let counting: &'static Counting<Global> = Box::leak(Box::new(Counting::new(Global)));
     let counted = boundlite_db(counting, setup);
     let conn = counted.connect();
     let mut stmt = conn.prepare(sql).expect("prepare");
-    run(&mut stmt);
+    checksum(&mut stmt).expect("run");
     let before = counting.stats();
-    run(&mut stmt);
+    checksum(&mut stmt).expect("run");
     let stats = allocations_between(&before, &counting.stats());
     report_allocations(&format!("{name}/boundlite warm execution"), 1, &stats);
 }

@@ -69,8 +69,8 @@ use crate::{Database, Error, Result, WriteTransaction};
 
 use super::statement::Statement;
 use crate::exec::Counters;
-use crate::exec::views::ViewCatalog;
 use crate::exec::foreign_keys::Enforcement;
+use crate::exec::views::ViewCatalog;
 use crate::table::{Buffers, Sees, View, Writer};
 use crate::wal::{CheckpointMode, CheckpointResult};
 
