@@ -23,12 +23,9 @@
 // criterion_group! generates undocumented public functions.
 #![allow(missing_docs)]
 
-use std::hint::black_box;
+mod common;
 
-use boundlite::alloc::{Allocator, Counting, Global};
-use boundlite::platform::MemoryPlatform;
-use boundlite::{Config, Database};
-use boundlite_benches::{allocations_between, checksum, report_allocations, sqlite_checksum};
+use common::group_over;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 const PARENTS: i64 = 1_000;
@@ -81,52 +78,9 @@ const CHAIN: &str = "SELECT s1.c, s2.c, s3.c, s4.c, s5.c, s6.c \
      FROM s1, s2, s3, s4, s5, s6 \
      WHERE s4.a = s3.b AND s1.a = s6.b AND s5.a = s3.b AND s2.a = s6.b AND s4.b = s2.a";
 
-type Db<A> = Database<&'static MemoryPlatform, A>;
-
-fn boundlite_db<A: Allocator + Clone>(alloc: A, setup: &str) -> Db<A> {
-    let disk: &'static MemoryPlatform = Box::leak(Box::new(MemoryPlatform::new()));
-    let db = Database::open(disk, "join.db", &Config::DEFAULT, alloc).expect("open");
-    db.connect().execute(setup, &[]).expect("setup");
-    db
-}
-
-/// One group: `sql` on both engines, checksums compared, then the
-/// allocations of a warm boundlite execution.
+/// One group: `sql` on both engines (see `common::group_over`).
 fn group(c: &mut Criterion, name: &str, sql: &str) {
     group_over(c, name, &setup(), sql);
-}
-
-/// [`group`] over the schema and rows `setup` makes.
-fn group_over(c: &mut Criterion, name: &str, setup: &str, sql: &str) {
-    let db = boundlite_db(Global, setup);
-    let conn = db.connect();
-    let mut stmt = conn.prepare(sql).expect("prepare");
-    let sqlite = rusqlite::Connection::open_in_memory().expect("sqlite");
-    sqlite.execute_batch(setup).expect("setup");
-    let mut theirs = sqlite.prepare(sql).expect("prepare");
-    assert_eq!(
-        checksum(&mut stmt).expect("run"),
-        sqlite_checksum(&mut theirs).expect("run"),
-        "{name}: answers differ"
-    );
-    let mut group = c.benchmark_group(name);
-    group.bench_function("boundlite", |b| {
-        b.iter(|| black_box(checksum(&mut stmt).expect("run")))
-    });
-    group.bench_function("sqlite", |b| {
-        b.iter(|| black_box(sqlite_checksum(&mut theirs).expect("run")))
-    });
-    group.finish();
-
-    let counting: &'static Counting<Global> = Box::leak(Box::new(Counting::new(Global)));
-    let counted = boundlite_db(counting, setup);
-    let conn = counted.connect();
-    let mut stmt = conn.prepare(sql).expect("prepare");
-    checksum(&mut stmt).expect("run");
-    let before = counting.stats();
-    checksum(&mut stmt).expect("run");
-    let stats = allocations_between(&before, &counting.stats());
-    report_allocations(&format!("{name}/boundlite warm execution"), 1, &stats);
 }
 
 fn benches(c: &mut Criterion) {

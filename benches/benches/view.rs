@@ -18,12 +18,9 @@
 // criterion_group! generates undocumented public functions.
 #![allow(missing_docs)]
 
-use std::hint::black_box;
+mod common;
 
-use boundlite::alloc::{Allocator, Counting, Global};
-use boundlite::platform::MemoryPlatform;
-use boundlite::{Config, Database};
-use boundlite_benches::{allocations_between, checksum, report_allocations, sqlite_checksum};
+use common::group_over;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 const ROWS: i64 = 10_000;
@@ -41,55 +38,16 @@ fn setup() -> String {
     sql
 }
 
-type Db<A> = Database<&'static MemoryPlatform, A>;
-
-fn boundlite_db<A: Allocator + Clone>(alloc: A) -> Db<A> {
-    let disk: &'static MemoryPlatform = Box::leak(Box::new(MemoryPlatform::new()));
-    let db = Database::open(disk, "view.db", &Config::DEFAULT, alloc).expect("open");
-    db.connect().execute(&setup(), &[]).expect("setup");
-    db
-}
-
-fn group(c: &mut Criterion, name: &str, sql: &str) {
-    let db = boundlite_db(Global);
-    let conn = db.connect();
-    let mut stmt = conn.prepare(sql).expect("prepare");
-    let sqlite = rusqlite::Connection::open_in_memory().expect("sqlite");
-    sqlite.execute_batch(&setup()).expect("setup");
-    let mut theirs = sqlite.prepare(sql).expect("prepare");
-    assert_eq!(
-        checksum(&mut stmt).expect("run"),
-        sqlite_checksum(&mut theirs).expect("run"),
-        "{name}: answers differ"
-    );
-    let mut group = c.benchmark_group(name);
-    group.bench_function("boundlite", |b| {
-        b.iter(|| black_box(checksum(&mut stmt).expect("run")))
-    });
-    group.bench_function("sqlite", |b| {
-        b.iter(|| black_box(sqlite_checksum(&mut theirs).expect("run")))
-    });
-    group.finish();
-
-    let counting: &'static Counting<Global> = Box::leak(Box::new(Counting::new(Global)));
-    let counted = boundlite_db(counting);
-    let conn = counted.connect();
-    let mut stmt = conn.prepare(sql).expect("prepare");
-    checksum(&mut stmt).expect("run");
-    let before = counting.stats();
-    checksum(&mut stmt).expect("run");
-    let stats = allocations_between(&before, &counting.stats());
-    report_allocations(&format!("{name}/boundlite warm execution"), 1, &stats);
-}
-
 fn benches(c: &mut Criterion) {
-    group(c, "view_scan", "SELECT * FROM v");
-    group(
+    let setup = setup();
+    group_over(c, "view_scan", &setup, "SELECT * FROM v");
+    group_over(
         c,
         "subquery_scan",
+        &setup,
         "SELECT * FROM (SELECT id, name, v FROM t WHERE v > 100.0)",
     );
-    group(c, "view_count", "SELECT count(*) FROM v");
+    group_over(c, "view_count", &setup, "SELECT count(*) FROM v");
 }
 
 criterion_group!(view, benches);

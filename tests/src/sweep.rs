@@ -6,7 +6,7 @@ use boundlite::alloc::{Allocator, FaultAlloc, SweepReport, oom_sweep};
 use boundlite::platform::Platform;
 use boundlite::{Connection, Error};
 
-use crate::compare::Rows;
+use crate::compare::{Exact, Owned, Rows};
 
 /// Sweeps the query `sql` on `conn` (whose allocator `fault` fails):
 /// every failed run is `OutOfMemory`; the report's value is the row count.
@@ -51,4 +51,33 @@ pub fn sweep_change<P: Platform, A: Allocator + Clone, F: Allocator>(
         },
     )
     .expect("the sweep ends with a run that succeeds")
+}
+
+/// Sweeps the query `sql` on `conn` both ways, one allocation failing and
+/// every allocation from one on failing: each failed run is
+/// `OutOfMemory`, the run that succeeds gives `want`, and each way fails
+/// at more than `at_least` points. Returns the points of each way.
+pub fn sweep_query_both<P: Platform, A: Allocator + Clone, F: Allocator>(
+    fault: &FaultAlloc<F>,
+    conn: &Connection<'_, P, A>,
+    sql: &str,
+    want: &[Vec<Exact>],
+    at_least: usize,
+) -> [usize; 2] {
+    [true, false].map(|persistent| {
+        let report = oom_sweep(
+            fault,
+            persistent,
+            |_| Exact::ours(conn, sql),
+            |n, e| assert_eq!(e, Error::OutOfMemory, "{sql}: failure {n}"),
+        )
+        .expect("the sweep ends with a run that succeeds");
+        assert_eq!(report.value, want, "{sql}");
+        assert!(
+            report.failure_points > at_least,
+            "{sql}: {} points",
+            report.failure_points
+        );
+        report.failure_points
+    })
 }

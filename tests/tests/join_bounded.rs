@@ -10,13 +10,14 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use boundlite::alloc::{Arena, FaultAlloc, Global, oom_sweep};
+use boundlite::alloc::{Arena, FaultAlloc, Global};
 use boundlite::format::PageSize;
 use boundlite::platform::MemoryPlatform;
 use boundlite::record::ValueRef;
-use boundlite::{Config, Database, Error};
+use boundlite::{Config, Database};
 use boundlite_tests::compare::{Exact, Owned};
 use boundlite_tests::scrambled::{STATEMENT_SLACK, scrambled_table};
+use boundlite_tests::sweep::sweep_query_both;
 
 #[test]
 fn joins_over_a_table_that_dwarfs_the_arena_stay_within_the_bound() {
@@ -121,22 +122,8 @@ fn every_allocation_failure_in_a_join_is_clean() {
         sorted.sort_by_key(|r| format!("{r:?}"));
         theirs.sort_by_key(|r| format!("{r:?}"));
         assert_eq!(sorted, theirs, "{sql}");
-        for persistent in [true, false] {
-            let report = oom_sweep(
-                &fault,
-                persistent,
-                |_| Exact::ours(&conn, sql),
-                |n, e| assert_eq!(e, Error::OutOfMemory, "{sql}: failure {n}"),
-            )
-            .unwrap();
-            assert_eq!(report.value, want, "{sql}");
-            println!("{sql}: {} failure points", report.failure_points);
-            assert!(
-                report.failure_points > 5,
-                "{sql}: {} points",
-                report.failure_points
-            );
-        }
+        let [persistent, once] = sweep_query_both(&fault, &conn, sql, &want, 5);
+        println!("{sql}: {persistent} and {once} failure points");
         assert_eq!(Exact::ours(&conn, sql).unwrap(), want);
     }
     assert!(db.integrity_check(0).unwrap().is_ok());

@@ -11,12 +11,13 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use boundlite::alloc::{Arena, FaultAlloc, oom_sweep};
+use boundlite::alloc::{Arena, FaultAlloc};
 use boundlite::format::PageSize;
 use boundlite::platform::MemoryPlatform;
 use boundlite::{Config, Database, Error};
 use boundlite_tests::compare::{Exact, Owned};
 use boundlite_tests::scrambled::STATEMENT_SLACK;
+use boundlite_tests::sweep::sweep_query_both;
 
 /// A binary tree of `rows` nodes: node `n`'s parent is `n / 2`.
 fn tree(rows: u32) -> String {
@@ -129,22 +130,8 @@ fn every_allocation_failure_in_a_recursion_is_clean() {
     for sql in SWEPT {
         let want = Exact::ours(&conn, sql).unwrap();
         assert_eq!(want, Exact::theirs_ok(&oracle, sql), "{sql}");
-        for persistent in [true, false] {
-            let report = oom_sweep(
-                &fault,
-                persistent,
-                |_| Exact::ours(&conn, sql),
-                |n, e| assert_eq!(e, Error::OutOfMemory, "{sql}: failure {n}"),
-            )
-            .unwrap();
-            assert_eq!(report.value, want, "{sql}");
-            println!("{sql}: {} failure points", report.failure_points);
-            assert!(
-                report.failure_points > 20,
-                "{sql}: {} points",
-                report.failure_points
-            );
-        }
+        let [persistent, once] = sweep_query_both(&fault, &conn, sql, &want, 20);
+        println!("{sql}: {persistent} and {once} failure points");
         assert_eq!(Exact::ours(&conn, sql).unwrap(), want);
     }
     assert!(db.integrity_check(0).unwrap().is_ok());

@@ -22,6 +22,7 @@ use boundlite::{Config, Database, Error};
 use boundlite_std::StdPlatform;
 use boundlite_tests::compare::{Exact, Owned};
 use boundlite_tests::rng::{Rng, seed};
+use boundlite_tests::sweep::sweep_query_both;
 
 const VALUES: [&str; 10] = [
     "1", "1.0", "'1'", "2", "3", "'x'", "'X'", "NULL", "NULL", "2.5",
@@ -535,18 +536,8 @@ fn every_allocation_failure_with_views_is_clean() {
             sorted(Exact::theirs_ok(&oracle, sql)),
             "{sql}"
         );
-        for persistent in [true, false] {
-            let report = oom_sweep(
-                &fault,
-                persistent,
-                |_| Exact::ours(&conn, sql),
-                |n, e| assert_eq!(e, Error::OutOfMemory, "{sql}: failure {n}"),
-            )
-            .unwrap();
-            assert_eq!(report.value, want, "{sql}");
-            println!("{sql}: {} failure points", report.failure_points);
-            assert!(report.failure_points > 5, "{sql}");
-        }
+        let [persistent, once] = sweep_query_both(&fault, &conn, sql, &want, 5);
+        println!("{sql}: {persistent} and {once} failure points");
     }
     conn.execute("DROP VIEW v3", &[]).unwrap();
     assert!(conn.execute("SELECT * FROM v3", &[]).is_err());
