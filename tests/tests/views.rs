@@ -15,7 +15,7 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use boundlite::alloc::{Arena, FaultAlloc, Global, oom_sweep};
+use boundlite::alloc::{Arena, Counting, FaultAlloc, Global, oom_sweep};
 use boundlite::format::PageSize;
 use boundlite::platform::MemoryPlatform;
 use boundlite::{Config, Database, Error};
@@ -573,5 +573,53 @@ fn a_column_added_under_a_view_shows_through_it_and_renames_are_refused() {
     assert_eq!(
         Exact::ours_ok(&conn, "SELECT count(*) FROM t"),
         vec![vec![Exact::Int(2)]]
+    );
+}
+
+#[test]
+fn only_a_table_name_reads_a_view() {
+    // A view SQLite made with SQL this engine refuses, named like a column.
+    let dir = tempfile::tempdir().unwrap();
+    let theirs = rusqlite::Connection::open(dir.path().join("w.db")).unwrap();
+    theirs
+        .execute_batch(
+            "CREATE TABLE t(w INTEGER, v TEXT);
+             INSERT INTO t VALUES (1, 'a'), (2, 'b');
+             CREATE VIEW w AS SELECT w, row_number() OVER (ORDER BY w) AS n FROM t;
+             CREATE VIEW v AS SELECT v FROM t;",
+        )
+        .unwrap();
+    drop(theirs);
+    let disk = StdPlatform::in_dir(dir.path());
+    let counting: &'static Counting<Global> = Box::leak(Box::new(Counting::new(Global)));
+    let db = Database::open(&disk, "w.db", &Config::DEFAULT, counting).unwrap();
+    let conn = db.connect();
+    // The column `w` is no view: the statement runs, the view unread.
+    assert_eq!(
+        Exact::ours_ok(&conn, "SELECT w, v FROM t ORDER BY w"),
+        vec![
+            vec![Exact::Int(1), Exact::Text(b"a".to_vec())],
+            vec![Exact::Int(2), Exact::Text(b"b".to_vec())],
+        ]
+    );
+    let read = conn.execute("SELECT * FROM w", &[]).unwrap_err();
+    assert!(matches!(read, Error::Sql(_)), "{read:?}");
+    // Nor is the column `v`: a warm run parses no view, so allocates
+    // nothing.
+    let mut stmt = conn.prepare("SELECT v FROM t WHERE v > 'a'").unwrap();
+    let mut run = || {
+        stmt.reset();
+        while stmt.step().unwrap().is_some() {}
+    };
+    run();
+    let before = counting.stats();
+    run();
+    assert_eq!(counting.stats().allocations, before.allocations);
+    assert_eq!(
+        Exact::ours_ok(&conn, "SELECT * FROM v ORDER BY 1"),
+        vec![
+            vec![Exact::Text(b"a".to_vec())],
+            vec![Exact::Text(b"b".to_vec())]
+        ]
     );
 }

@@ -250,6 +250,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
         if matches!(self.state, State::Ready) {
             let conn = self.conn;
             let text = self.parsed.text;
+            let stmt_of = &self.parsed.stmt;
             if !matches!(
                 self.parsed.stmt,
                 Stmt::Commit | Stmt::Rollback { savepoint: None }
@@ -260,7 +261,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                 Stmt::Select(s) => {
                     let reading = Reading::start(conn)?;
                     self.views
-                        .collect(conn.views(), conn.view(), conn.rollbacks(), text)?;
+                        .collect(conn.views(), conn.view(), conn.rollbacks(), stmt_of)?;
                     let sources = &mut self.sources;
                     let query = with_views(&self.views, env, |env| {
                         select::start(conn.view(), s, env, sources)
@@ -276,7 +277,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                 } => {
                     let reading = Reading::start(conn)?;
                     self.views
-                        .collect(conn.views(), conn.view(), conn.rollbacks(), text)?;
+                        .collect(conn.views(), conn.view(), conn.rollbacks(), stmt_of)?;
                     let query = with_views(&self.views, env, |env| explain(conn, stmt, env))?;
                     self.state = State::Query {
                         query,
@@ -289,7 +290,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                     let views = &mut self.views;
                     let result = conn
                         .write(|w| {
-                            views.collect(conn.views(), w.view(), conn.rollbacks(), text)?;
+                            views.collect(conn.views(), w.view(), conn.rollbacks(), stmt_of)?;
                             with_views(views, env, |env| insert::run(w, i, env, &mut returned))
                         })
                         .map_err(|e| unresolved(i.conflict, e));
@@ -304,7 +305,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                     let views = &mut self.views;
                     let result = conn
                         .write(|w| {
-                            views.collect(conn.views(), w.view(), conn.rollbacks(), text)?;
+                            views.collect(conn.views(), w.view(), conn.rollbacks(), stmt_of)?;
                             with_views(views, env, |env| change::update(w, u, env, &mut returned))
                         })
                         .map_err(|e| unresolved(u.conflict, e));
@@ -318,7 +319,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                     let mut returned = None;
                     let views = &mut self.views;
                     let result = conn.write(|w| {
-                        views.collect(conn.views(), w.view(), conn.rollbacks(), text)?;
+                        views.collect(conn.views(), w.view(), conn.rollbacks(), stmt_of)?;
                         with_views(views, env, |env| change::delete(w, d, env, &mut returned))
                     });
                     self.changes = counted(conn, result)?;
@@ -329,7 +330,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                 Stmt::CreateTable(c) => {
                     let views = &mut self.views;
                     conn.write(|w| {
-                        views.collect(conn.views(), w.view(), conn.rollbacks(), text)?;
+                        views.collect(conn.views(), w.view(), conn.rollbacks(), stmt_of)?;
                         with_views(views, env, |env| ddl::create_table(w, c, text, env))
                     })?
                 }

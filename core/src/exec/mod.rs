@@ -48,7 +48,8 @@
 //!   `pragma_indexes` and `pragma_foreign_keys`: those that describe
 //!   indexes and foreign keys;
 //! - `terms`: the result column an `ORDER BY` or `GROUP BY` term names
-//!   by number or alias.
+//!   by number or alias; `table_names`: the names a statement reads
+//!   tables by.
 //!
 //! Invariants:
 //! - statements that change rows collect the rowids they change before
@@ -93,6 +94,7 @@ pub(crate) mod source;
 pub(crate) mod store;
 pub(crate) mod subquery;
 pub(crate) mod sum;
+pub(crate) mod table_names;
 pub(crate) mod terms;
 pub(crate) mod transfer;
 pub(crate) mod upsert;

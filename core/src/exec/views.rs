@@ -25,11 +25,11 @@ use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Box, String, Vec};
 use crate::schema::{EntryKind, SCHEMA_ROOT};
-use crate::sql::{CreateView, Cte, Ident, Lexer, ParseError, Quoted, Stmt, TokenKind, parse_one};
+use crate::sql::{CreateView, Cte, Ident, ParseError, QualifiedName, Stmt, parse_one};
 use crate::table::{SchemaVersion, View};
 use crate::{Error, Named, Result};
 
-use super::Env;
+use super::{Env, table_names};
 
 /// A connection's views: its temporary ones, and the schema's as it last
 /// read them, told by the schema's version, so that a statement run while
@@ -180,29 +180,25 @@ impl<A: Allocator + Clone> Catalog<A> {
         }
     }
 
-    /// Adds to `found` the place of each view whose name is a word of
-    /// `sql`, once.
-    fn named_in(&self, sql: &str, found: &mut Vec<usize, A>) -> Result<()> {
-        let mut lexer = Lexer::new(sql);
-        loop {
-            // Text the parser took has no token the lexer refuses; a
-            // stored text that had one fails its own parse with the error.
-            let Ok(token) = lexer.next_token() else {
-                return Ok(());
+    /// Adds to `found` the place of each view `name` may name, once.
+    fn named(&self, name: &QualifiedName<'_>, found: &mut Vec<usize, A>) -> Result<()> {
+        let within = match name.schema {
+            None => Within::Any,
+            Some(s) if s.eq_ignore_ascii_case("main") => Within::Main,
+            Some(s) if s.eq_ignore_ascii_case("temp") => Within::Temp,
+            Some(_) => return Ok(()),
+        };
+        for (i, view) in self.temp.iter().chain(self.main.iter()).enumerate() {
+            let here = match within {
+                Within::Any => true,
+                Within::Main => !view.temp,
+                Within::Temp => view.temp,
             };
-            let word = match token.kind {
-                TokenKind::Eof => return Ok(()),
-                TokenKind::Id | TokenKind::QuotedId | TokenKind::String | TokenKind::Keyword(_) => {
-                    Quoted::new(token.text)
-                }
-                _ => continue,
-            };
-            for (i, view) in self.temp.iter().chain(self.main.iter()).enumerate() {
-                if word.eq_ignore_ascii_case(&view.name) && !found.contains(&i) {
-                    found.try_push(i)?;
-                }
+            if here && name.name.eq_ignore_ascii_case(&view.name) && !found.contains(&i) {
+                found.try_push(i)?;
             }
         }
+        Ok(())
     }
 }
 
@@ -224,19 +220,17 @@ impl<A: Allocator + Clone> ViewTexts<A> {
         }
     }
 
-    /// Takes the texts of the views the statement `sql` may read from
+    /// Takes the texts of the views the statement `stmt` may read from
     /// the schema `view` shows (through the connection's `catalog`;
-    /// `rollbacks` is the connection's count): each view whose name is
-    /// one of its words, each view such a view's text names, and so on.
-    /// A word that names a view but is no table name in the statement (a
-    /// column, a string) costs a parse and nothing else. Texts taken at
-    /// the same versions are kept.
+    /// `rollbacks` is the connection's count): each view a table name of
+    /// the statement may name, each view such a view's query names, and
+    /// so on. Texts taken at the same versions are kept.
     pub fn collect<P: Platform>(
         &mut self,
         catalog: &ViewCatalog<A>,
         view: &View<'_, P, A>,
         rollbacks: u64,
-        sql: &str,
+        stmt: &Stmt<'_, A>,
     ) -> Result<()> {
         let schema = SchemaVersion {
             cookie: view.header()?.schema_cookie,
@@ -256,12 +250,17 @@ impl<A: Allocator + Clone> ViewTexts<A> {
         }
         let alloc = self.texts.allocator().clone();
         let mut found: Vec<usize, A> = Vec::new_in(alloc.clone());
-        catalog.named_in(sql, &mut found)?;
+        table_names::in_stmt(stmt, &mut |name| catalog.named(name, &mut found))?;
         let mut next = 0;
         while let Some(&i) = found.get(next) {
             next += 1;
-            if let Some(def) = catalog.get(i) {
-                catalog.named_in(&def.sql, &mut found)?;
+            let Some(def) = catalog.get(i) else {
+                continue;
+            };
+            // A view that does not parse here is an error only where it is
+            // read (see `with_views`); it names nothing more.
+            if let Ok(query) = parse(&def.sql, &alloc)? {
+                table_names::in_select(&query.select, &mut |name| catalog.named(name, &mut found))?;
             }
         }
         // The temporary views first, which hide the others.
@@ -338,7 +337,7 @@ impl<'x, A: Allocator> Views<'x, A> {
     }
 }
 
-/// Whether `name` (written without a schema, or with `main`) names a
+/// Whether `name` (written with `within`'s schema) names a
 /// view `env` can read.
 pub(crate) fn is_view<A: Allocator + Clone>(
     name: &Ident<'_>,
