@@ -283,28 +283,8 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
                 _ => return Err(Error::Sql("not a CREATE INDEX statement")),
             }
         };
-        let mut keys = Vec::new_in(self.alloc.clone());
-        // Files of schema format 1 to 3 sort every index column ascending.
-        let format = self.pager.header().schema_format;
-        let desc_allowed = format == 0 || format >= SCHEMA_FORMAT;
-        if !index.key_columns(desc_allowed, &mut keys)? {
-            return Err(Error::Sql(
-                "index uses a collation this engine does not know",
-            ));
-        }
-        let root = self.writer.create_tree(self.pager, TreeKind::Index)?;
-        let budget = Budget {
-            bytes: sort_memory,
-            page: self.pager.page_size() as usize,
-        };
-        let filling = Filling {
-            columns: &columns,
-            index: &index,
-            table_root,
-            root,
-            keys: &keys,
-        };
-        self.fill_index(&filling, platform, budget)?;
+        let keys = self.index_keys(&index)?;
+        let root = self.filled_index(&columns, &index, table_root, &keys, platform, sort_memory)?;
         self.add_entry(&NewEntry {
             kind: EntryKind::Index,
             name,
@@ -340,28 +320,9 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
             .ok_or(Error::Sql("the table has no B-tree to index"))?;
         let columns = table_columns(table.table_sql()?, self.alloc.clone())?;
         let index = index_columns_of(entry, &columns, self.alloc.clone())?;
-        let mut keys = Vec::new_in(self.alloc.clone());
-        let format = self.pager.header().schema_format;
-        let desc_allowed = format == 0 || format >= SCHEMA_FORMAT;
-        if !index.key_columns(desc_allowed, &mut keys)? {
-            return Err(Error::Sql(
-                "index uses a collation this engine does not know",
-            ));
-        }
+        let keys = self.index_keys(&index)?;
         self.writer.drop_tree(self.pager, old_root)?;
-        let root = self.writer.create_tree(self.pager, TreeKind::Index)?;
-        let budget = Budget {
-            bytes: sort_memory,
-            page: self.pager.page_size() as usize,
-        };
-        let filling = Filling {
-            columns: &columns,
-            index: &index,
-            table_root,
-            root,
-            keys: &keys,
-        };
-        self.fill_index(&filling, platform, budget)?;
+        let root = self.filled_index(&columns, &index, table_root, &keys, platform, sort_memory)?;
         self.replace_entry(
             entry.rowid,
             &NewEntry {
@@ -372,6 +333,47 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
                 sql: entry.sql.as_deref(),
             },
         )
+    }
+
+    /// How the key columns of `index` compare. Files of schema format 1
+    /// to 3 sort every index column ascending.
+    fn index_keys<B: Allocator>(&self, index: &IndexColumns<B>) -> Result<Vec<KeyColumn, A>> {
+        let mut keys = Vec::new_in(self.alloc.clone());
+        let format = self.pager.header().schema_format;
+        let desc_allowed = format == 0 || format >= SCHEMA_FORMAT;
+        if !index.key_columns(desc_allowed, &mut keys)? {
+            return Err(Error::Sql(
+                "index uses a collation this engine does not know",
+            ));
+        }
+        Ok(keys)
+    }
+
+    /// A new index tree holding the entry of every row of the table rooted
+    /// at `table_root` (of `columns`) for `index`; returns its root.
+    fn filled_index<P: Platform, B: Allocator>(
+        &mut self,
+        columns: &TableColumns<A>,
+        index: &IndexColumns<B>,
+        table_root: PageNo,
+        keys: &[KeyColumn],
+        platform: &P,
+        sort_memory: usize,
+    ) -> Result<PageNo> {
+        let root = self.writer.create_tree(self.pager, TreeKind::Index)?;
+        let budget = Budget {
+            bytes: sort_memory,
+            page: self.pager.page_size() as usize,
+        };
+        let filling = Filling {
+            columns,
+            index,
+            table_root,
+            root,
+            keys,
+        };
+        self.fill_index(&filling, platform, budget)?;
+        Ok(root)
     }
 
     /// Drops the table `name`: its B-tree, the B-trees of its indexes,
