@@ -236,11 +236,7 @@ pub(crate) fn create_temp_view<A: Allocator + Clone>(
     {
         return Err(Error::Sql("temporary view name must be unqualified"));
     }
-    let name = create.name.name;
-    let prefix = name.as_str().and_then(|n| n.get(..RESERVED_PREFIX.len()));
-    if prefix.is_some_and(|p| p.eq_ignore_ascii_case(RESERVED_PREFIX)) {
-        return Err(Error::Sql("object name reserved for internal use"));
-    }
+    reserved(name_text(&create.name.name))?;
     if parameters {
         return Err(Error::Sql("parameters are not allowed in views"));
     }

@@ -28,7 +28,7 @@ use crate::sql::eval::{
     Coerced, Value, apply_affinity, apply_comparison_affinity, comparison_affinity,
 };
 use crate::sql::{Affinity, ColumnPos};
-use crate::table::{TableInfo, View};
+use crate::table::{RowCursor, TableInfo, View};
 use crate::{Error, Result, RowId};
 
 use super::super::Env;
@@ -167,6 +167,30 @@ pub(crate) fn find_parent<'v, P: Platform, A: Allocator + Clone>(
 
 /// Whether the child row whose columns `child_value` gives refers to the
 /// parent row whose columns `parent_value` gives.
+/// Whether the child row `rowid`, which `rows` is on, refers by `link`
+/// to the parent row whose key values `parent_value` gives.
+fn row_refers<'p, P: Platform, A: Allocator + Clone>(
+    rows: &mut RowCursor<'_, P, A>,
+    rowid: RowId,
+    link: Link<'_, A>,
+    parent_value: &dyn Fn(usize) -> ValueRef<'p>,
+    env: Env<'_, A>,
+) -> Result<bool> {
+    let payload = rows.payload()?;
+    let record = RecordRef::parse(&payload, Some(link.child.root))?;
+    let mut ctx = env.context().with_table(link.child, None);
+    ctx.on_row(rowid, record);
+    let child_value = |i: usize| ctx.column_at(ColumnPos::Column(i));
+    refers(
+        link.parent,
+        link.child,
+        link.located,
+        link.matching,
+        parent_value,
+        &child_value,
+    )
+}
+
 fn refers<'p, 'c, A: Allocator>(
     parent: &TableInfo<A>,
     child: &TableInfo<A>,
@@ -302,18 +326,11 @@ fn each_indexed<'p, P: Platform, A: Allocator + Clone>(
                 _ => return Err(Error::corrupt(index.root, "index entry without a rowid")),
             }
         };
-        if Some(rowid) != skip && rows.seek(rowid, SeekMode::Eq)? {
-            let payload = rows.payload()?;
-            let record = RecordRef::parse(&payload, Some(child.root))?;
-            let mut ctx = env.context().with_table(child, None);
-            ctx.on_row(rowid, record);
-            let child_value = |i: usize| ctx.column_at(ColumnPos::Column(i));
-            let matched = refers(parent, child, located, matching, parent_value, &child_value)?;
-            drop(ctx);
-            drop(payload);
-            if matched {
-                f(rowid)?;
-            }
+        if Some(rowid) != skip
+            && rows.seek(rowid, SeekMode::Eq)?
+            && row_refers(&mut rows, rowid, link, parent_value, env)?
+        {
+            f(rowid)?;
         }
         more = entries.next()?;
     }
@@ -367,13 +384,8 @@ pub(crate) fn each_child<'p, P: Platform, A: Allocator + Clone>(
     env: Env<'_, A>,
     mut f: impl FnMut(RowId) -> Result<()>,
 ) -> Result<()> {
-    let Link {
-        parent,
-        child,
-        located,
-        matching,
-    } = link;
-    if located
+    if link
+        .located
         .pairs
         .iter()
         .any(|p| parent_value(p.parent).is_null())
@@ -383,22 +395,12 @@ pub(crate) fn each_child<'p, P: Platform, A: Allocator + Clone>(
     if let Some(at) = child_index(link) {
         return each_indexed(view, link, at, parent_value, skip, env, f);
     }
-    let mut cursor = view.table_cursor(child.root);
+    let mut cursor = view.table_cursor(link.child.root);
     let mut more = cursor.first()?;
     while more {
         let rowid = cursor.rowid()?;
-        if Some(rowid) != skip {
-            let payload = cursor.payload()?;
-            let record = RecordRef::parse(&payload, Some(child.root))?;
-            let mut ctx = env.context().with_table(child, None);
-            ctx.on_row(rowid, record);
-            let child_value = |i: usize| ctx.column_at(ColumnPos::Column(i));
-            let matched = refers(parent, child, located, matching, parent_value, &child_value)?;
-            drop(ctx);
-            drop(payload);
-            if matched {
-                f(rowid)?;
-            }
+        if Some(rowid) != skip && row_refers(&mut cursor, rowid, link, parent_value, env)? {
+            f(rowid)?;
         }
         more = cursor.next()?;
     }
