@@ -11,7 +11,7 @@ use boundlite::Error;
 use boundlite::alloc::{Allocator, Arena, FaultAlloc, Global, oom_sweep};
 use boundlite::record::ValueRef;
 use boundlite::sql::eval::{ConstantContext, evaluate};
-use boundlite::sql::{Expr, ResultColumn, SelectCore, Stmt, parse_one};
+use boundlite::sql::{Expr, ResultColumn, Stmt, parse_one};
 use boundlite_tests::rng::{Rng, seed};
 use rusqlite::Connection;
 
@@ -55,10 +55,7 @@ fn select_expr<'p, 'a, A: Allocator>(stmt: &'p Stmt<'a, A>) -> Option<&'p Expr<'
     let Stmt::Select(select) = stmt else {
         return None;
     };
-    let SelectCore::Select(body) = &select.core else {
-        return None;
-    };
-    match body.columns.first()? {
+    match select.core.columns.first()? {
         ResultColumn::Expr { expr, .. } => Some(expr),
         _ => None,
     }

@@ -41,7 +41,9 @@ use crate::alloc::{Allocator, Box, String, Vec};
 use crate::record::{Collation, ValueRef, compare_values};
 use crate::sort::{Current, Row, SortKey, Sorted, Sorter};
 use crate::sql::eval::{Value, explicit_collation};
-use crate::sql::{CompoundOp, Expr, OrderingTerm, ResultColumn, Select, SelectBody, SelectCore};
+use crate::sql::{
+    CompoundOp, CoreForm, Expr, OrderingTerm, ResultColumn, Select, SelectBody,
+};
 use crate::table::View;
 use crate::{ByClause, Error, Result};
 
@@ -60,20 +62,16 @@ fn member_count<A: Allocator>(select: &Select<'_, A>) -> usize {
 }
 
 /// Member `i` of `select`, from 0.
-fn member<'s, 'a, A: Allocator>(
+pub(crate) fn member<'s, 'a, A: Allocator>(
     select: &'s Select<'a, A>,
     i: usize,
 ) -> Result<&'s SelectBody<'a, A>> {
-    let core = match i.checked_sub(1) {
-        None => &select.core,
+    match i.checked_sub(1) {
+        None => Ok(&select.core),
         Some(j) => match select.compound.get(j) {
-            Some((_, core)) => core,
-            None => return Err(Error::Misuse("a compound member out of range")),
+            Some((_, core)) => Ok(core),
+            None => Err(Error::Misuse("a compound member out of range")),
         },
-    };
-    match core {
-        SelectCore::Select(body) => Ok(body),
-        SelectCore::Values(_) => Err(Error::Sql("VALUES in a compound SELECT is not supported")),
     }
 }
 
@@ -117,8 +115,12 @@ impl SetOp {
     }
 }
 
-/// The SQLite error for members of different widths around `op`.
-pub(crate) fn width_error(op: CompoundOp) -> Error {
+/// The SQLite error for members of different widths around `op`, the
+/// member `right` of it.
+pub(crate) fn width_error<A: Allocator>(op: CompoundOp, right: &SelectBody<'_, A>) -> Error {
+    if right.form == CoreForm::Values {
+        return Error::Sql("all VALUES must have the same number of terms");
+    }
     Error::Sql(match op {
         CompoundOp::UnionAll => {
             "SELECTs to the left and right of UNION ALL do not have the same number of result columns"
@@ -375,7 +377,7 @@ fn check<'v, P: Platform, A: Allocator + Clone>(
         };
         match op_before(select, i) {
             None => width = here,
-            Some(op) if here != width => return Err(width_error(op)),
+            Some(op) if here != width => return Err(width_error(op, body)),
             Some(_) => {}
         }
         source.with_table(env, alias, |ctx| member_collations(body, ctx, &mut own))?;
@@ -459,6 +461,15 @@ pub(crate) fn start<'v, P: Platform, A: Allocator + Clone>(
             continue;
         };
         let collations = checked.up_to(k);
+        let next_step = (k + 1..member_count(select))
+            .find(|&j| op_before(select, j).and_then(SetOp::of).is_some());
+        if next_step.is_some_and(|j| checked.up_to(j) != collations) {
+            // SQLite gathers a step's rows in the next step's table, which
+            // compares them with that step's collations.
+            return Err(Error::Sql(
+                "compound SELECT whose set steps compare a column with different collations is not supported",
+            ));
+        }
         let rows = set_step(view, select, env, sources, set.take(), from..k, collations)?;
         set = Some(SetRows {
             rows,

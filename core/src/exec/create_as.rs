@@ -18,8 +18,10 @@
 //!   characters or more (counted as SQLite counts them), then one a line
 //!   indented by two spaces.
 //!
-//! Refused: a compound query or `VALUES` (their column types combine by
-//! rules this does not follow), and what a query refuses (joins,
+//! A one-row `VALUES` names its columns `column1`, `column2`...
+//!
+//! Refused: a compound query or a `VALUES` of several rows (their column
+//! types combine by rules this does not follow), and what a query refuses (joins,
 //! subqueries in `FROM`). More than four columns of one name are refused
 //! too, as SQLite names the fifth with a random number.
 //!
@@ -33,12 +35,13 @@ use boundlite_platform::Platform;
 use crate::alloc::{Allocator, String, Vec};
 use crate::schema::Schema;
 use crate::sql::{
-    Affinity, Expr, Ident, Keyword, QualifiedName, ResultColumn, Select, SelectBody, SelectCore,
+    Affinity, Expr, Ident, Keyword, QualifiedName, ResultColumn, Select, SelectBody, CoreForm,
     affinity_of,
 };
 use crate::table::{TableInfo, Writer};
 use crate::{Error, Result};
 
+use super::derived::values_column;
 use super::insert;
 use super::select::{body_of, from_of, name_of};
 use super::{Env, with};
@@ -133,7 +136,7 @@ fn columns_of<A: Allocator + Clone>(
     alloc: A,
 ) -> Result<()> {
     let from = from_table(schema, body, alloc.clone())?;
-    for column in body.columns.iter() {
+    for (i, column) in body.columns.iter().enumerate() {
         match column {
             ResultColumn::Star | ResultColumn::TableStar(_) => {
                 let Some(from) = &from else {
@@ -152,6 +155,7 @@ fn columns_of<A: Allocator + Clone>(
             ResultColumn::Expr { expr, alias, text } => {
                 let affinity = affinity(schema, expr, from.as_ref(), alloc.clone())?;
                 let name = match alias {
+                    _ if body.form == CoreForm::Values => values_column(i, &alloc)?,
                     Some(alias) => name_of(alias, alloc.clone())?,
                     None => match column_named(skip_collate(expr), from.as_ref()) {
                         Some(Named::Column(c)) => String::try_from_str_in(c, alloc.clone())?,
@@ -234,10 +238,7 @@ fn affinity<A: Allocator + Clone>(
         Expr::Cast(cast) => affinity_of(cast.type_name.as_ref()),
         // A compound's first member decides, as in SQLite.
         Expr::Subquery(query) => {
-            let SelectCore::Select(body) = &query.core else {
-                return Ok(Affinity::Blob);
-            };
-            let body: &SelectBody<'_, A> = body;
+            let body: &SelectBody<'_, A> = &query.core;
             let inner = from_table(schema, body, alloc.clone())?;
             match body.columns.first() {
                 Some(ResultColumn::Expr { expr, .. }) => {

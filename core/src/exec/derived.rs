@@ -24,7 +24,7 @@ use crate::schema::TableColumn;
 use crate::schema::TableColumns;
 use crate::sql::eval::{Value, affinity, explicit_collation};
 use crate::sql::{
-    Affinity, BinaryOp, Expr, Ident, Literal, ResultColumn, Select, SelectCore, UnaryOp,
+    Affinity, BinaryOp, Expr, Ident, Literal, ResultColumn, Select, SelectBody, UnaryOp, CoreForm,
 };
 use crate::table::{ColumnMeta, DefaultKind, TableInfo, View};
 use crate::{Error, PageNo, Result};
@@ -34,7 +34,7 @@ use super::context::{Place, RowContext};
 use super::order::expr_collation;
 use super::recursive::{Recursion, shape};
 use super::scope::{Scope, each_star_column, star_level};
-use super::select::{self, Query, Sources, body_of, give_back};
+use super::select::{self, Query, Sources, give_back};
 use super::with::{Feed, feed, within};
 
 /// A run of a subquery in `FROM`.
@@ -84,39 +84,11 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
         };
         let mut columns = Vec::new_in(alloc.clone());
         let mut meta = Vec::new_in(alloc.clone());
-        let values = match (&select.core, feed(select, env)) {
-            (SelectCore::Values(rows), Feed::Table(_) | Feed::Row(_)) => rows.first(),
-            _ => None,
-        };
-        if let Some(row) = values {
-            // The first member of a recursive table may be VALUES: its
-            // columns are SQLite's `column1`, `column2`...
-            let ctx = env.context();
-            let mut column = String::new_in(alloc.clone());
-            for (i, expr) in row.iter().enumerate() {
-                column.clear();
-                column.try_write_fmt(format_args!("column{}", i + 1))?;
-                let affinity = affinity(expr, &ctx);
-                let collation = match explicit_collation(expr)? {
-                    Some(c) => c,
-                    None => expr_collation(expr, &ctx)?,
-                };
-                push_column(
-                    &mut columns,
-                    &mut meta,
-                    &alloc,
-                    &column,
-                    affinity,
-                    collation,
-                )?;
-            }
-        } else {
-            Self::describe_query(view, select, env, &mut columns, &mut meta)?;
-            // A recursive table's members read the table itself, whose
-            // columns these are: they keep the first member's rules.
-            if matches!(feed(select, env), Feed::Query) {
-                within(select, env, |env| narrow(view, select, env, &mut meta))?;
-            }
+        Self::describe_query(view, select, env, &mut columns, &mut meta)?;
+        // A recursive table's members read the table itself, whose
+        // columns these are: they keep the first member's rules.
+        if matches!(feed(select, env), Feed::Query) {
+            within(select, env, |env| narrow(view, select, env, &mut meta))?;
         }
         if !names.is_empty() {
             if names.len() != columns.len() {
@@ -175,10 +147,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
         meta: &mut Vec<ColumnMeta<A>, A>,
     ) -> Result<()> {
         let alloc = env.alloc.clone();
-        let body = match body_of(select) {
-            Ok(body) => body,
-            Err(_) => first_member(select)?,
-        };
+        let body = &select.core;
         // The member's names may read the query's own WITH tables.
         within(select, env, |env| {
             let mut slot = None;
@@ -350,16 +319,6 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
     }
 }
 
-/// The first member of a compound query.
-fn first_member<'s, 'a, A: Allocator>(
-    select: &'s Select<'a, A>,
-) -> Result<&'s crate::sql::SelectBody<'a, A>> {
-    match &select.core {
-        crate::sql::SelectCore::Select(body) => Ok(body),
-        crate::sql::SelectCore::Values(_) => Err(Error::Sql("VALUES in FROM is not supported")),
-    }
-}
-
 /// Narrows the affinity of each column of the compound `select` by its
 /// members after the first (see [`narrowed`]).
 fn narrow<P: Platform, A: Allocator + Clone>(
@@ -387,22 +346,10 @@ fn narrow<P: Platform, A: Allocator + Clone>(
 /// give, or-ed into `kinds` (see [`value_kinds`]).
 fn member_kinds<P: Platform, A: Allocator + Clone>(
     view: &View<'_, P, A>,
-    member: &SelectCore<'_, A>,
+    body: &SelectBody<'_, A>,
     env: Env<'_, A>,
     kinds: &mut [u8],
 ) -> Result<()> {
-    let body = match member {
-        SelectCore::Values(rows) => {
-            let ctx = env.context();
-            for row in rows.iter() {
-                for (kind, expr) in kinds.iter_mut().zip(row.iter()) {
-                    *kind |= value_kinds(expr, &ctx);
-                }
-            }
-            return Ok(());
-        }
-        SelectCore::Select(body) => body,
-    };
     let mut slot = None;
     let found = (|| {
         let rows = select::open_source(view, body, env, &mut slot)?;
@@ -546,6 +493,13 @@ fn push_column<A: Allocator + Clone>(
     Ok(())
 }
 
+/// SQLite's name for column `i` (from 0) of a `VALUES` row: `column1`...
+pub(crate) fn values_column<A: Allocator + Clone>(i: usize, alloc: &A) -> Result<String<A>> {
+    let mut name = String::new_in(alloc.clone());
+    name.try_write_fmt(format_args!("column{}", i + 1))?;
+    Ok(name)
+}
+
 /// Pushes a column and its rules for each output column of `body` (over
 /// `scope`, in `ctx`).
 fn describe<A: Allocator + Clone>(
@@ -559,11 +513,15 @@ fn describe<A: Allocator + Clone>(
     let mut push = |name: &str, affinity: Option<Affinity>, collation: Collation| {
         push_column(columns, meta, alloc, name, affinity, collation)
     };
-    for column in body.columns.iter() {
+    for (i, column) in body.columns.iter().enumerate() {
         let only = match column {
             ResultColumn::Expr { expr, alias, text } => {
                 let owned;
                 let name = match (alias, expr) {
+                    _ if body.form == CoreForm::Values => {
+                        owned = values_column(i, alloc)?;
+                        owned.as_str()
+                    }
                     (Some(a), _) => {
                         owned = a.to_string_in(alloc.clone())?;
                         owned.as_str()

@@ -16,7 +16,7 @@ use crate::sql::eval::affinity::numeric_affinity;
 use crate::sql::eval::{EvalContext, Value, any_node, evaluate, evaluate_condition};
 use crate::sql::{
     Expr, FromClause, Ident, Indexed, JoinConstraint, OrderingTerm, ResultColumn, Select,
-    SelectBody, SelectCore, TableRef,
+    SelectBody, TableRef,
 };
 use crate::{ByClause, Error, Result};
 
@@ -67,10 +67,7 @@ pub(crate) fn body_of<'s, 'a, A: Allocator>(
     if !select.compound.is_empty() {
         return Err(Error::Sql("compound SELECT is not supported"));
     }
-    let SelectCore::Select(body) = &select.core else {
-        return Err(Error::Sql("VALUES as a query is not supported"));
-    };
-    Ok(body)
+    Ok(&select.core)
 }
 
 /// The table named in `FROM` and its alias, if there is a `FROM`.

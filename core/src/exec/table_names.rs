@@ -12,7 +12,7 @@ use crate::alloc::Allocator;
 use crate::sql::eval::any_node;
 use crate::sql::{
     Expr, FromClause, InsertSource, JoinConstraint, QualifiedName, ResultColumn, Select,
-    SelectBody, SelectCore, Stmt, TableRef,
+    SelectBody, Stmt, TableRef,
 };
 
 /// A visitor of table names.
@@ -67,14 +67,7 @@ pub(crate) fn in_select<A: Allocator>(select: &Select<'_, A>, f: &mut Visit<'_>)
     }
     let cores = core::iter::once(&select.core).chain(select.compound.iter().map(|(_, c)| c));
     for core in cores {
-        match core {
-            SelectCore::Select(body) => in_body(body, f)?,
-            SelectCore::Values(rows) => {
-                for expr in rows.iter().flat_map(|r| r.iter()) {
-                    in_expr(expr, f)?;
-                }
-            }
-        }
+        in_body(core, f)?;
     }
     for term in select.order_by.iter() {
         in_expr(&term.expr, f)?;

@@ -36,7 +36,7 @@ use crate::alloc::{Allocator, String};
 use crate::schema::{Schema, parse_stored};
 use crate::sql::{
     ColumnConstraintKind, ColumnDef, Conflict, CreateTable, Insert, QualifiedName, ResultColumn,
-    Select, SelectCore, Stmt, TableBody, TableConstraintKind, TableRef,
+    Select, Stmt, TableBody, TableConstraintKind, TableRef,
 };
 use crate::table::{Rowids, TableInfo, Writer, same_keys};
 use crate::{Error, Result};
@@ -107,9 +107,7 @@ fn source_of<'q, 'a, A: Allocator>(query: &'q Select<'a, A>) -> Option<&'q Quali
     {
         return None;
     }
-    let SelectCore::Select(body) = &query.core else {
-        return None;
-    };
+    let body = &query.core;
     let plain = !body.distinct
         && body.where_clause.is_none()
         && body.group_by.is_empty()

@@ -32,13 +32,12 @@ use boundlite_platform::Platform;
 use crate::alloc::{Allocator, Vec};
 use crate::record::Collation;
 use crate::sort::{Queue, Row};
-use crate::sql::eval::{evaluate, explicit_collation};
-use crate::sql::{Cte, Select, SelectCore};
+use crate::sql::{Cte, Select};
 use crate::table::View;
-use crate::{Error, Result};
+use crate::Result;
 
 use super::Env;
-use super::compound::{member_collations, width_error};
+use super::compound::{member, member_collations, width_error};
 use super::ordered::SortEnv;
 use super::select::{
     Ordering, Sources, alias_of, assign, limits, next_body, open_source, slot_of, sort_env,
@@ -74,20 +73,6 @@ pub(crate) struct Recursion<'v, P: Platform, A: Allocator + Clone> {
     skip: u64,
     /// Rows still to hand out (`LIMIT`); `None` for no limit.
     remaining: Option<u64>,
-}
-
-/// Member `i` of `select`, from 0.
-fn member<'s, 'a, A: Allocator>(
-    select: &'s Select<'a, A>,
-    i: usize,
-) -> Result<&'s SelectCore<'a, A>> {
-    match i.checked_sub(1) {
-        None => Ok(&select.core),
-        Some(j) => match select.compound.get(j) {
-            Some((_, core)) => Ok(core),
-            None => Err(Error::Misuse("a compound member out of range")),
-        },
-    }
 }
 
 /// The budget of the members' sorts: half of the sort budget.
@@ -220,20 +205,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Recursion<'v, P, A> {
             queue.push(core::mem::replace(row, Vec::new_in(env.alloc.clone())))
         };
         let mut row = Vec::new_in(env.alloc.clone());
-        let body = match member(select, i)? {
-            SelectCore::Select(body) => body,
-            SelectCore::Values(rows) => {
-                let ctx = env.context();
-                for values in rows.iter() {
-                    for expr in values.iter() {
-                        row.try_push(evaluate(expr, &ctx)?)?;
-                    }
-                    made(&mut self.seen, &mut self.queue, &mut row)?;
-                    row.clear();
-                }
-                return Ok(());
-            }
-        };
+        let body = member(select, i)?;
         let slot = slot_of(&mut self.sources, i)?;
         let mut query = start_body(view, body, Ordering::none(), env, member_sort(view), slot)?;
         while next_body(&mut query, slot.as_mut(), Some(body), env, &mut row)? {
@@ -274,37 +246,26 @@ fn check<'v, P: Platform, A: Allocator + Clone>(
     let mut running: Vec<Option<Collation>, A> = Vec::new_in(alloc.clone());
     let mut own = Vec::new_in(alloc.clone());
     for i in 0..shape.count {
-        let here = match member(select, i)? {
-            SelectCore::Select(body) => {
-                let slot = slot_of(sources, i)?;
-                let mut visit = |env: Env<'_, A>| -> Result<usize> {
-                    let source = open_source(view, body, env, slot)?;
-                    let alias = alias_of(body);
-                    let here = {
-                        let scope = source.scope(alias.as_ref());
-                        terms::check(&[], body, &scope)?;
-                        terms::width(body, &scope)
-                    };
-                    source.with_table(env, alias, |ctx| member_collations(body, ctx, &mut own))?;
-                    Ok(here)
-                };
-                match i < shape.first {
-                    true => visit(env)?,
-                    false => bound(cte, &[], env, visit)?,
-                }
-            }
-            SelectCore::Values(rows) => {
-                let first = rows.first().map_or(&[][..], |r| r.as_slice());
-                own.clear();
-                for expr in first {
-                    own.try_push(explicit_collation(expr)?)?;
-                }
-                first.len()
-            }
+        let body = member(select, i)?;
+        let slot = slot_of(sources, i)?;
+        let mut visit = |env: Env<'_, A>| -> Result<usize> {
+            let source = open_source(view, body, env, slot)?;
+            let alias = alias_of(body);
+            let here = {
+                let scope = source.scope(alias.as_ref());
+                terms::check(&[], body, &scope)?;
+                terms::width(body, &scope)
+            };
+            source.with_table(env, alias, |ctx| member_collations(body, ctx, &mut own))?;
+            Ok(here)
+        };
+        let here = match i < shape.first {
+            true => visit(env)?,
+            false => bound(cte, &[], env, visit)?,
         };
         match i.checked_sub(1).and_then(|j| select.compound.get(j)) {
             None => width = here,
-            Some((op, _)) if here != width => return Err(width_error(*op)),
+            Some((op, _)) if here != width => return Err(width_error(*op, body)),
             Some(_) => {}
         }
         merge_collations(&mut running, &own)?;

@@ -15,7 +15,7 @@ use crate::alloc::Allocator;
 use crate::error::Named;
 use crate::sql::eval::any_node;
 use crate::sql::{
-    CompoundOp, Cte, Expr, JoinConstraint, ResultColumn, Select, SelectBody, SelectCore, TableRef,
+    CompoundOp, Cte, Expr, JoinConstraint, ResultColumn, Select, SelectBody, TableRef,
 };
 use crate::{Error, Result};
 
@@ -50,10 +50,7 @@ pub(crate) fn shape<A: Allocator>(cte: &Cte<'_, A>) -> Result<Option<Shape>> {
         if op != last {
             break;
         }
-        let refs = match core {
-            SelectCore::Select(body) => direct_refs(body, cte),
-            SelectCore::Values(_) => 0,
-        };
+        let refs = direct_refs(core, cte);
         if refs > 1 {
             return Err(Named::RecursiveTwiceInFrom.error(name_of(cte)));
         }
@@ -91,12 +88,8 @@ fn check<A: Allocator>(cte: &Cte<'_, A>, shape: Shape) -> Result<()> {
     let initial = core::iter::once(&select.core)
         .chain(select.compound.iter().map(|(_, core)| core))
         .take(shape.first);
-    for core in initial {
-        let reads = match core {
-            SelectCore::Select(body) => direct_refs(body, cte) > 0 || body_reads(body, cte),
-            SelectCore::Values(rows) => rows.iter().flatten().any(|e| expr_reads(e, cte)),
-        };
-        if reads {
+    for body in initial {
+        if direct_refs(body, cte) > 0 || body_reads(body, cte) {
             return Err(Named::CircularReference.error(name_of(cte)));
         }
     }
@@ -109,10 +102,7 @@ fn check<A: Allocator>(cte: &Cte<'_, A>, shape: Shape) -> Result<()> {
             "a recursive WITH table whose initial SELECTs are joined by other than UNION ALL is not supported",
         ));
     }
-    for (_, core) in select.compound.iter().skip(shape.first.saturating_sub(1)) {
-        let SelectCore::Select(body) = core else {
-            continue;
-        };
+    for (_, body) in select.compound.iter().skip(shape.first.saturating_sub(1)) {
         if calls::is_aggregate(body)? {
             return Err(Error::Sql("recursive aggregate queries not supported"));
         }
@@ -181,12 +171,8 @@ fn select_reads<A: Allocator>(select: &Select<'_, A>, cte: &Cte<'_, A>) -> bool 
         return true;
     }
     let cores = core::iter::once(&select.core).chain(select.compound.iter().map(|(_, c)| c));
-    for core in cores {
-        let reads = match core {
-            SelectCore::Select(body) => direct_refs(body, cte) > 0 || body_reads(body, cte),
-            SelectCore::Values(rows) => rows.iter().flatten().any(|e| expr_reads(e, cte)),
-        };
-        if reads {
+    for body in cores {
+        if direct_refs(body, cte) > 0 || body_reads(body, cte) {
             return true;
         }
     }

@@ -14,7 +14,7 @@ use super::schema::{
 use super::stmt::{
     Assignment, CompoundOp, Conflict, Delete, FromClause, Indexed, Insert, InsertSource,
     JoinConstraint, JoinKind, NullsOrder, OrderingTerm, Pragma, PragmaValue, ResultColumn, Select,
-    SelectBody, SelectCore, Stmt, TableRef, TransactionMode, Update, Upsert, UpsertAction,
+    SelectBody, CoreForm, Stmt, TableRef, TransactionMode, Update, Upsert, UpsertAction,
 };
 
 /// ` ASC` or ` DESC` when written.
@@ -174,20 +174,45 @@ impl<A: Allocator> Display for Select<'_, A> {
     }
 }
 
-impl<A: Allocator> Display for SelectCore<'_, A> {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        match self {
-            SelectCore::Select(body) => write!(f, "{body}"),
-            SelectCore::Values(values) => {
-                f.write_str("VALUES")?;
-                rows(f, values)
-            }
+/// `(a, b)`: a `VALUES` row's terms.
+fn values_row<A: Allocator>(f: &mut Formatter<'_>, body: &SelectBody<'_, A>) -> fmt::Result {
+    f.write_str("(")?;
+    for (i, column) in body.columns.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        match column {
+            ResultColumn::Expr { expr, .. } => write!(f, "{expr}")?,
+            other => write!(f, "{other}")?,
         }
     }
+    f.write_str(")")
 }
 
 impl<A: Allocator> Display for SelectBody<'_, A> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self.form {
+            CoreForm::Select => {}
+            CoreForm::Values => {
+                f.write_str("VALUES ")?;
+                return values_row(f, self);
+            }
+            CoreForm::ValuesList => {
+                if let Some(FromClause {
+                    first: TableRef::Subquery { select, .. },
+                    ..
+                }) = &self.from
+                {
+                    f.write_str("VALUES ")?;
+                    values_row(f, &select.core)?;
+                    for (_, row) in select.compound.iter() {
+                        f.write_str(", ")?;
+                        values_row(f, row)?;
+                    }
+                    return Ok(());
+                }
+            }
+        }
         f.write_str(if self.distinct {
             "SELECT DISTINCT "
         } else {

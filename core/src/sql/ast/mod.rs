@@ -38,6 +38,6 @@ pub use schema::{
 pub use stmt::{
     Assignment, CompoundOp, Conflict, Cte, Delete, FromClause, Indexed, Insert, InsertSource, Join,
     JoinConstraint, JoinKind, JoinOp, Limit, NullsOrder, OrderingTerm, Pragma, PragmaValue,
-    ResultColumn, Select, SelectBody, SelectCore, Stmt, TableRef, TransactionMode, Update, Upsert,
+    ResultColumn, Select, SelectBody, CoreForm, Stmt, TableRef, TransactionMode, Update, Upsert,
     UpsertAction, UpsertTarget,
 };

@@ -136,9 +136,9 @@ pub struct Select<'a, A: Allocator> {
     /// `WITH` tables, in order (each sees all of them, itself included).
     pub with: Vec<Cte<'a, A>, A>,
     /// The first core.
-    pub core: SelectCore<'a, A>,
+    pub core: Box<SelectBody<'a, A>, A>,
     /// `UNION ...`, `EXCEPT ...`: further cores, left to right.
-    pub compound: Vec<(CompoundOp, SelectCore<'a, A>), A>,
+    pub compound: Vec<(CompoundOp, Box<SelectBody<'a, A>, A>), A>,
     /// `ORDER BY` terms.
     pub order_by: Vec<OrderingTerm<'a, A>, A>,
     /// `LIMIT` and `OFFSET`.
@@ -169,18 +169,26 @@ pub enum CompoundOp {
     Except,
 }
 
-/// One `SELECT ...` or `VALUES ...` of a query.
-#[derive(Debug)]
-pub enum SelectCore<'a, A: Allocator> {
+/// How a query core was written. A `VALUES` list is read as SQLite
+/// reads a list of constant rows: one row is a core with no `FROM`, its
+/// columns named `column1`, `column2`...; several rows are a table,
+/// `SELECT * FROM (row UNION ALL row ...)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoreForm {
     /// `SELECT ...`
-    Select(Box<SelectBody<'a, A>, A>),
-    /// `VALUES (...), (...)`: rows of equal length.
-    Values(Vec<Vec<Expr<'a, A>, A>, A>),
+    Select,
+    /// One row of a `VALUES` list.
+    Values,
+    /// `VALUES` with several rows: `SELECT *` from the rows joined by
+    /// `UNION ALL`.
+    ValuesList,
 }
 
 /// `SELECT [DISTINCT] columns [FROM] [WHERE] [GROUP BY] [HAVING]`
 #[derive(Debug)]
 pub struct SelectBody<'a, A: Allocator> {
+    /// How the core was written.
+    pub form: CoreForm,
     /// `DISTINCT` (`ALL` is the default and is not recorded).
     pub distinct: bool,
     /// The result columns, at least one.

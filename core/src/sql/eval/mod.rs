@@ -34,12 +34,12 @@
 //!
 //! ```
 //! use boundlite::alloc::Global;
-//! use boundlite::sql::{parse_one, Stmt, SelectCore, ResultColumn};
+//! use boundlite::sql::{parse_one, Stmt, ResultColumn};
 //! use boundlite::sql::eval::{evaluate, ConstantContext, Value};
 //!
 //! let parsed = parse_one("SELECT (1 + '2') || 'x'", Global)?;
 //! let Stmt::Select(select) = &parsed.stmt else { panic!() };
-//! let SelectCore::Select(body) = &select.core else { panic!() };
+//! let body = &select.core;
 //! let ResultColumn::Expr { expr, .. } = &body.columns[0] else { panic!() };
 //! let value = evaluate(expr, &ConstantContext::new(Global, 1)).unwrap();
 //! assert_eq!(value.as_ref(), boundlite::record::ValueRef::text("3x"));

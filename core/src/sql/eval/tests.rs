@@ -7,7 +7,7 @@ use core::cell::Cell;
 use crate::alloc::Global;
 use crate::record::{Collation, ValueRef};
 use crate::sql::ast::{Affinity, BinaryOp, ColumnRef, ParamNo};
-use crate::sql::{ResultColumn, SelectCore, Stmt, parse_one};
+use crate::sql::{ResultColumn, Stmt, parse_one};
 use crate::{Error, Result};
 
 use super::num::{IntText, NumText, RealText, atof, atoi};
@@ -263,9 +263,7 @@ fn eval_in(sql_expr: &str, ctx: &Row) -> Result<Value<Global>> {
     let Stmt::Select(select) = &parsed.stmt else {
         panic!()
     };
-    let SelectCore::Select(body) = &select.core else {
-        panic!()
-    };
+    let body = &select.core;
     let ResultColumn::Expr { expr, .. } = &body.columns[0] else {
         panic!()
     };
@@ -373,9 +371,7 @@ fn condition_reads_truth_without_copying() {
     let Stmt::Select(select) = &parsed.stmt else {
         panic!()
     };
-    let SelectCore::Select(body) = &select.core else {
-        panic!()
-    };
+    let body = &select.core;
     let ResultColumn::Expr { expr, .. } = &body.columns[0] else {
         panic!()
     };

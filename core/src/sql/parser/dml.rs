@@ -8,7 +8,7 @@ use super::{Parser, Result, cost};
 use crate::alloc::Allocator;
 use crate::alloc::Vec;
 use crate::sql::ast::{
-    Assignment, Conflict, Delete, Insert, InsertSource, ResultColumn, SelectCore, Update, Upsert,
+    Assignment, Conflict, CoreForm, Delete, Insert, InsertSource, ResultColumn, Update, Upsert,
     UpsertAction, UpsertTarget,
 };
 use crate::sql::keyword::Keyword;
@@ -44,7 +44,8 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             if self.continues_select() {
                 // `VALUES (..) UNION ...`: the rows are a query's first core.
                 self.enter(cost::QUERY)?;
-                let select = self.select_rest(SelectCore::Values(rows))?;
+                let core = self.values_core(rows)?;
+                let select = self.select_rest(core, CoreForm::Values)?;
                 InsertSource::Select(self.boxed(select)?)
             } else {
                 InsertSource::Values(rows)
@@ -240,13 +241,10 @@ fn ends_in_from<A: Allocator>(source: &InsertSource<'_, A>) -> bool {
     let InsertSource::Select(select) = source else {
         return false;
     };
-    let last = select
+    let body = select
         .compound
         .last()
         .map_or(&select.core, |(_, core)| core);
-    let SelectCore::Select(body) = last else {
-        return false;
-    };
     body.from.is_some()
         && body.where_clause.is_none()
         && body.group_by.is_empty()

@@ -27,7 +27,7 @@ use crate::alloc::{Allocator, Vec};
 use crate::sql::ast::{
     Between, Binary, BinaryOp, Case, Cast, ColumnBinding, ColumnRef, Expr, FromClause,
     FunctionArgs, FunctionCall, InList, InSelect, Like, LikeOp, Literal, Quoted, Raise,
-    ResultColumn, Select, SelectBody, SelectCore, TableRef, UnaryOp, WhenThen,
+    ResultColumn, Select, SelectBody, CoreForm, TableRef, UnaryOp, WhenThen,
 };
 use crate::sql::error::SqlErrorKind;
 use crate::sql::keyword::Keyword;
@@ -324,6 +324,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         let mut columns = self.vec();
         columns.try_push(ResultColumn::Star)?;
         let body = SelectBody {
+            form: CoreForm::Select,
             distinct: false,
             columns,
             from: Some(FromClause {
@@ -340,7 +341,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         };
         let select = Select {
             with: self.vec(),
-            core: SelectCore::Select(self.boxed(body)?),
+            core: self.boxed(body)?,
             compound: self.vec(),
             order_by: self.vec(),
             limit: None,

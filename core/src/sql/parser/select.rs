@@ -1,6 +1,12 @@
 //! Queries: `SELECT` and `VALUES` cores, compound operators, `FROM` with
 //! joins, `ORDER BY` and `LIMIT`.
 //!
+//! `VALUES` is read as SQLite reads a list of constant rows: each row a
+//! core with no `FROM` ([`CoreForm::Values`]); a list of several rows
+//! one core, `SELECT * FROM (row UNION ALL row ...)`; and no `ORDER BY`
+//! or `LIMIT` follows a `VALUES` (SQLite's grammar gives them to a
+//! `SELECT`).
+//!
 //! Refused with a clear error rather than misread: window definitions,
 //! table-valued functions, and parenthesised joins in `FROM` but at its
 //! start (where they are the same join without them, as SQLite reads
@@ -8,11 +14,11 @@
 
 use super::names::is_name;
 use super::{Parser, Result, cost};
-use crate::alloc::{Allocator, Vec};
+use crate::alloc::{Allocator, Box, Vec};
 use crate::record::SortOrder;
 use crate::sql::ast::{
-    CompoundOp, Cte, Expr, FromClause, Indexed, Join, JoinConstraint, JoinKind, JoinOp, Limit,
-    NullsOrder, OrderingTerm, Quoted, ResultColumn, Select, SelectBody, SelectCore, TableRef,
+    CompoundOp, CoreForm, Cte, Expr, FromClause, Indexed, Join, JoinConstraint, JoinKind, JoinOp,
+    Limit, NullsOrder, OrderingTerm, Quoted, ResultColumn, Select, SelectBody, TableRef,
 };
 use crate::sql::error::SqlErrorKind;
 use crate::sql::keyword::Keyword;
@@ -23,8 +29,9 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
     pub(super) fn select(&mut self) -> Result<Select<'a, A>> {
         self.enter(cost::QUERY)?;
         let with = self.with_clause()?;
+        let written = self.core_form();
         let core = self.select_core()?;
-        let mut select = self.select_rest(core)?;
+        let mut select = self.select_rest(core, written)?;
         select.with = with;
         Ok(select)
     }
@@ -71,8 +78,13 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
     }
 
     /// The compound operators, `ORDER BY` and `LIMIT` after a query's
-    /// first core; leaves the level [`Self::select`] entered.
-    pub(super) fn select_rest(&mut self, core: SelectCore<'a, A>) -> Result<Select<'a, A>> {
+    /// first core, written as `written`; leaves the level
+    /// [`Self::select`] entered.
+    pub(super) fn select_rest(
+        &mut self,
+        first: Box<SelectBody<'a, A>, A>,
+        mut written: CoreForm,
+    ) -> Result<Select<'a, A>> {
         let mut compound = self.vec();
         loop {
             let op = if self.eat(Keyword::Union) {
@@ -88,8 +100,12 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             } else {
                 break;
             };
-            let core = self.select_core()?;
-            compound.try_push((op, core))?;
+            written = self.core_form();
+            let member = self.select_core()?;
+            compound.try_push((op, member))?;
+        }
+        if written == CoreForm::Values && (self.peek.is(Keyword::Order) || self.peek.is(Keyword::Limit)) {
+            return Err(self.syntax_error());
         }
         let order_by = self.order_by()?;
         let limit = self.limit()?;
@@ -104,11 +120,91 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         self.leave(cost::QUERY);
         Ok(Select {
             with: self.vec(),
-            core,
+            core: first,
             compound,
             order_by,
             limit,
         })
+    }
+
+    /// How the core next is written, as far as `ORDER BY` may follow it:
+    /// after `VALUES` it may not.
+    fn core_form(&self) -> CoreForm {
+        match self.peek.is(Keyword::Values) {
+            true => CoreForm::Values,
+            false => CoreForm::Select,
+        }
+    }
+
+    /// The rows of a `VALUES` list as one core: a row's own, or for
+    /// several rows `SELECT * FROM (row UNION ALL row ...)`, as SQLite
+    /// reads a list of constant rows (its co-routine: the list is a table
+    /// whose columns compare with BINARY unless the first row's say
+    /// otherwise).
+    pub(super) fn values_core(
+        &mut self,
+        rows: Vec<Vec<Expr<'a, A>, A>, A>,
+    ) -> Result<Box<SelectBody<'a, A>, A>> {
+        let mut first = None;
+        let mut compound = self.vec();
+        compound.try_reserve(rows.len().saturating_sub(1))?;
+        for row in rows {
+            let mut columns = self.vec();
+            columns.try_reserve(row.len())?;
+            for expr in row {
+                // A `VALUES` column is named by its number, never by its
+                // text.
+                columns.try_push(ResultColumn::Expr {
+                    expr,
+                    alias: None,
+                    text: "",
+                })?;
+            }
+            let body = self.boxed(SelectBody {
+                form: CoreForm::Values,
+                distinct: false,
+                columns,
+                from: None,
+                where_clause: None,
+                group_by: self.vec(),
+                having: None,
+            })?;
+            match first {
+                None => first = Some(body),
+                Some(_) => compound.try_push((CompoundOp::UnionAll, body))?,
+            }
+        }
+        let Some(first) = first else {
+            return Err(self.syntax_error());
+        };
+        if compound.is_empty() {
+            return Ok(first);
+        }
+        let select = Select {
+            with: self.vec(),
+            core: first,
+            compound,
+            order_by: self.vec(),
+            limit: None,
+        };
+        let mut columns = self.vec();
+        columns.try_push(ResultColumn::Star)?;
+        let body = SelectBody {
+            form: CoreForm::ValuesList,
+            distinct: false,
+            columns,
+            from: Some(FromClause {
+                first: TableRef::Subquery {
+                    select: self.boxed(select)?,
+                    alias: None,
+                },
+                joins: self.vec(),
+            }),
+            where_clause: None,
+            group_by: self.vec(),
+            having: None,
+        };
+        self.boxed(body)
     }
 
     /// The compound operator next, if any, not consumed.
@@ -123,12 +219,13 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
     }
 
     /// `SELECT ...` or `VALUES ...`
-    fn select_core(&mut self) -> Result<SelectCore<'a, A>> {
+    fn select_core(&mut self) -> Result<Box<SelectBody<'a, A>, A>> {
         if self.eat(Keyword::Values) {
-            return Ok(SelectCore::Values(self.values_rows()?));
+            let rows = self.values_rows()?;
+            return self.values_core(rows);
         }
         let body = self.select_body()?;
-        Ok(SelectCore::Select(self.boxed(body)?))
+        self.boxed(body)
     }
 
     /// `SELECT [DISTINCT] columns [FROM] [WHERE] [GROUP BY] [HAVING]`
@@ -147,6 +244,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             return Err(self.unsupported("window functions are not supported"));
         }
         Ok(SelectBody {
+            form: CoreForm::Select,
             distinct,
             columns,
             from,

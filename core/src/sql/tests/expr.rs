@@ -5,7 +5,7 @@ extern crate std;
 
 use super::{expr, parse};
 use crate::record::ValueRef;
-use crate::sql::{Expr, Literal, ResultColumn, SelectCore, Stmt};
+use crate::sql::{Expr, Literal, ResultColumn, Stmt};
 
 /// Each pair: the expression and its fully parenthesised display.
 fn check(cases: &[(&str, &str)]) {
@@ -155,9 +155,7 @@ fn literal(e: &str) -> Literal<'_> {
     let Stmt::Select(select) = &parsed.stmt else {
         panic!()
     };
-    let SelectCore::Select(body) = &select.core else {
-        panic!()
-    };
+    let body = &select.core;
     let Some(ResultColumn::Expr {
         expr: Expr::Literal(l),
         ..
@@ -215,9 +213,7 @@ fn literals_convert_to_values_without_memory() {
     let Stmt::Select(select) = &parsed.stmt else {
         panic!()
     };
-    let SelectCore::Select(body) = &select.core else {
-        panic!()
-    };
+    let body = &select.core;
     let values: std::vec::Vec<_> = body
         .columns
         .iter()

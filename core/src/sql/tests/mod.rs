@@ -18,7 +18,7 @@ use std::string::{String, ToString};
 use std::vec::Vec;
 
 use crate::alloc::Global;
-use crate::sql::{ParseError, Parsed, Parser, ResultColumn, SelectCore, SqlError, Stmt, parse_one};
+use crate::sql::{ParseError, Parsed, Parser, ResultColumn, SqlError, Stmt, parse_one};
 
 /// The one statement `sql` holds, or a panic naming the error.
 fn parse(sql: &str) -> Parsed<'_, Global> {
@@ -48,9 +48,7 @@ fn expr(e: &str) -> String {
     let Stmt::Select(select) = &parsed.stmt else {
         panic!("not a select")
     };
-    let SelectCore::Select(body) = &select.core else {
-        panic!("not a select core")
-    };
+    let body = &select.core;
     match body.columns.as_slice() {
         [
             ResultColumn::Expr {

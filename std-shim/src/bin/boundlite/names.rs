@@ -15,7 +15,7 @@
 use boundlite::alloc::Allocator;
 use boundlite::schema::{Schema, table_columns};
 use boundlite::sql::{
-    Ident, Keyword, Lexer, Parsed, ResultColumn, Select, SelectCore, Stmt, TableRef, TokenKind,
+    CoreForm, Ident, Keyword, Lexer, Parsed, ResultColumn, Select, Stmt, TableRef, TokenKind,
 };
 
 /// A table in `FROM`: the name it is referred to by, and its columns.
@@ -60,13 +60,10 @@ fn select_names<A: Allocator + Clone>(
     schema: Option<&Schema<A>>,
     alloc: A,
 ) -> Vec<String> {
-    let body = match &select.core {
-        SelectCore::Values(rows) => {
-            let n = rows.first().map_or(0, |r| r.len());
-            return (0..n).map(generic).collect();
-        }
-        SelectCore::Select(body) => body,
-    };
+    let body = &select.core;
+    if body.form == CoreForm::Values {
+        return (0..body.columns.len()).map(generic).collect();
+    }
     let mut sources = Vec::new();
     if let Some(from) = &body.from {
         let tables = std::iter::once(&from.first).chain(from.joins.iter().map(|j| &j.table));
