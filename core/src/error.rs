@@ -69,6 +69,14 @@ pub enum Error {
     /// by its `CONSTRAINT` name, else by its text.
     #[error("constraint failed: CHECK constraint failed: {0}")]
     Check(ConstraintName),
+    /// A row would repeat the key of a `UNIQUE` index, a `PRIMARY KEY` or
+    /// the rowid, named as SQLite names it: `t.a, t.b` (the table and its
+    /// key's columns), `index 'i'` for a key of expressions.
+    #[error("constraint failed: UNIQUE constraint failed: {0}")]
+    Unique(ConstraintName),
+    /// A `NOT NULL` column would hold NULL, named `t.c`.
+    #[error("constraint failed: NOT NULL constraint failed: {0}")]
+    NotNull(ConstraintName),
     /// SQL text that does not parse, with where in the text it went wrong.
     #[error("SQL error: {0}")]
     Syntax(crate::sql::SqlError),
@@ -123,6 +131,18 @@ impl ConstraintName {
     /// The bit of `len` that says the name was cut.
     const CUT: u8 = 0x80;
 
+    /// The text `args` writes, cut to the capacity when longer.
+    pub fn format(args: core::fmt::Arguments<'_>) -> Self {
+        let mut name = ConstraintName {
+            len: 0,
+            bytes: [0; Self::CAPACITY],
+        };
+        // Writing stops at the capacity with an error, which only says
+        // the name was cut.
+        let _ = core::fmt::Write::write_fmt(&mut name, args);
+        name
+    }
+
     /// `name`, cut to the capacity when longer.
     pub fn new(name: &str) -> Self {
         let mut len = name.len().min(Self::CAPACITY);
@@ -146,6 +166,28 @@ impl ConstraintName {
         let len = usize::from(self.len & !Self::CUT);
         let kept = self.bytes.get(..len).unwrap_or_default();
         core::str::from_utf8(kept).unwrap_or_default()
+    }
+}
+
+impl core::fmt::Write for ConstraintName {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        if self.len & Self::CUT != 0 {
+            return Err(core::fmt::Error);
+        }
+        let at = usize::from(self.len);
+        let mut take = s.len().min(Self::CAPACITY - at);
+        while !s.is_char_boundary(take) {
+            take -= 1;
+        }
+        if let (Some(slot), Some(part)) = (self.bytes.get_mut(at..at + take), s.get(..take)) {
+            slot.copy_from_slice(part.as_bytes());
+        }
+        self.len = (at + take) as u8;
+        if take < s.len() {
+            self.len |= Self::CUT;
+            return Err(core::fmt::Error);
+        }
+        Ok(())
     }
 }
 
@@ -190,6 +232,13 @@ pub enum Named {
     Reserved,
     /// `no such column: "{0}"` (the name as written, quotes included)
     NoSuchColumn,
+    /// `no such column: {0}`: a reference, `t.c` or `c`, that names no
+    /// column of the tables in scope
+    UnknownColumn,
+    /// `table {0} has no column named {1}`: an `INSERT`'s column list
+    NoColumnNamed,
+    /// `no such function: {0}`
+    NoSuchFunction,
     /// `duplicate column name: {0}`
     DuplicateColumn,
     /// `error in table {0} after rename: duplicate column name: {1}`
@@ -300,6 +349,9 @@ impl core::fmt::Display for NamedDisplay<'_> {
             }
             Named::Reserved => write!(f, "object name reserved for internal use: {a}"),
             Named::NoSuchColumn => write!(f, "no such column: \"{a}\""),
+            Named::UnknownColumn => write!(f, "no such column: {a}"),
+            Named::NoColumnNamed => write!(f, "table {a} has no column named {b}"),
+            Named::NoSuchFunction => write!(f, "no such function: {a}"),
             Named::DuplicateColumn => write!(f, "duplicate column name: {a}"),
             Named::DuplicateAfterRename => write!(
                 f,
@@ -410,7 +462,7 @@ impl Error {
             Error::Corrupt { .. } => 11,
             Error::Full => 13,
             Error::CantOpen(_) => 14,
-            Error::Constraint(_) | Error::Check(_) => 19,
+            Error::Constraint(_) | Error::Check(_) | Error::Unique(_) | Error::NotNull(_) => 19,
             Error::Misuse(_) => 21,
             Error::NotADatabase(_) => 26,
         }

@@ -229,7 +229,7 @@ fn a_unique_index_over_repeated_keys_is_refused_and_leaves_nothing() {
         "CREATE UNIQUE INDEX u ON t(v COLLATE NOCASE, grp)",
     ] {
         let err = conn.execute(create, &[]).unwrap_err();
-        assert!(matches!(err, Error::Constraint(_)), "{create}: {err:?}");
+        assert!(matches!(err, Error::Unique(_)), "{create}: {err:?}");
         assert!(oracle.execute_batch(create).is_err(), "{create}");
         assert!(!index_exists(&conn, "u"), "{create}");
     }

@@ -5,8 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use boundlite::alloc::{Arena, FaultAlloc, Global};
-use boundlite::platform::MemoryPlatform;
 use boundlite::format::PageSize;
+use boundlite::platform::MemoryPlatform;
 use boundlite::{Config, Database};
 use boundlite_tests::compare::{Exact, Owned};
 use boundlite_tests::sweep::sweep_query_both;
@@ -55,7 +55,10 @@ fn values_queries_answer_as_sqlite_does() {
         Exact::theirs_ok(&oracle, schema)
     );
     // No ORDER BY or LIMIT after VALUES, as in SQLite's grammar.
-    for sql in ["VALUES (2), (1) ORDER BY 1", "SELECT 1 UNION VALUES (2) LIMIT 1"] {
+    for sql in [
+        "VALUES (2), (1) ORDER BY 1",
+        "SELECT 1 UNION VALUES (2) LIMIT 1",
+    ] {
         assert!(conn.execute(sql, &[]).is_err(), "{sql}");
         assert!(oracle.execute_batch(sql).is_err(), "{sql}");
     }

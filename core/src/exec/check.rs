@@ -11,7 +11,7 @@
 //! [`ColumnBinding`]: crate::sql::ColumnBinding
 
 use crate::alloc::Allocator;
-use crate::sql::eval::{Shape, any_node};
+use crate::sql::eval::{Shape, any_node, is_function, no_such_function};
 use crate::sql::{Expr, FunctionArgs, Ident, Select};
 use crate::{Error, Result};
 
@@ -50,7 +50,7 @@ pub(crate) fn columns_exist_within<A: Allocator + Clone>(
             let pos = find(scope, c)?;
             c.binding.set(pos);
             let found = pos.is_some() || outer.is_some_and(|o| o.has_column(c));
-            found.then_some(()).ok_or(Error::Sql("no such column"))
+            found.then_some(()).ok_or_else(|| c.unknown())
         }
         Expr::Literal(_) | Expr::Param(_) | Expr::Raise(_) => Ok(()),
         Expr::Unary(_, inner) | Expr::Collate(inner, _) => check(inner),
@@ -73,6 +73,7 @@ pub(crate) fn columns_exist_within<A: Allocator + Clone>(
             check(&l.expr)?;
             l.list.iter().try_for_each(check)
         }
+        Expr::Function(f) if !is_function(&f.name) => Err(no_such_function(&f.name)),
         Expr::Function(f) => match &f.args {
             FunctionArgs::List(args) => args.iter().try_for_each(check),
             FunctionArgs::Star => Ok(()),

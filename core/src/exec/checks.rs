@@ -223,7 +223,7 @@ fn allowed<A: Allocator, B: Allocator>(
                     .any(|n| c.column.eq_ignore_ascii_case(n));
             match in_table && named {
                 true => Ok(()),
-                false => Err(Error::Sql("no such column")),
+                false => Err(c.unknown()),
             }
         }
         Expr::Param(_) => Err(Error::Sql("parameters prohibited in CHECK constraints")),
@@ -255,7 +255,7 @@ impl<A: Allocator + Clone> ValuesContext<'_, A> {
             .get()
             .map(|(_, pos)| pos)
             .or_else(|| resolve(self.table, None, column))
-            .ok_or(Error::Sql("no such column"))
+            .ok_or_else(|| column.unknown())
     }
 }
 

@@ -41,9 +41,7 @@ use crate::alloc::{Allocator, Box, String, Vec};
 use crate::record::{Collation, ValueRef, compare_values};
 use crate::sort::{Current, Row, SortKey, Sorted, Sorter};
 use crate::sql::eval::{Value, explicit_collation};
-use crate::sql::{
-    CompoundOp, CoreForm, Expr, OrderingTerm, ResultColumn, Select, SelectBody,
-};
+use crate::sql::{CompoundOp, CoreForm, Expr, OrderingTerm, ResultColumn, Select, SelectBody};
 use crate::table::View;
 use crate::{ByClause, Error, Result};
 

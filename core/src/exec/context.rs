@@ -374,7 +374,7 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
         }
         match self.env.and_then(|e| e.outer) {
             Some(outer) => Ok(Found::Outer(outer)),
-            None => Err(Error::Sql("no such column")),
+            None => Err(column.unknown()),
         }
     }
 
@@ -460,7 +460,7 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
         self.star_here(table, &mut seen, visit)?;
         match (table, seen) {
             (_, true) | (None, _) => Ok(()),
-            (Some(_), false) => Err(Error::Sql("no such table")),
+            (Some(t), false) => Err(super::scope::unknown_table(t)),
         }
     }
 

@@ -35,7 +35,7 @@ use boundlite_platform::Platform;
 use crate::alloc::{Allocator, String, Vec};
 use crate::schema::Schema;
 use crate::sql::{
-    Affinity, Expr, Ident, Keyword, QualifiedName, ResultColumn, Select, SelectBody, CoreForm,
+    Affinity, CoreForm, Expr, Ident, Keyword, QualifiedName, ResultColumn, Select, SelectBody,
     affinity_of,
 };
 use crate::table::{TableInfo, Writer};
@@ -144,7 +144,7 @@ fn columns_of<A: Allocator + Clone>(
                 };
                 if let ResultColumn::TableStar(t) = column {
                     if !from.is(t) {
-                        return Err(Error::Sql("no such table"));
+                        return Err(super::scope::unknown_table(t));
                     }
                 }
                 for (c, meta) in from.info.columns.columns.iter().zip(from.info.meta.iter()) {

@@ -144,7 +144,10 @@ pub(crate) fn create_index<P: Platform, A: Allocator + Clone>(
     if schema.table(&table).is_none() {
         return match schema.find(&table) {
             Some(e) if e.kind == EntryKind::View => Err(Error::Sql("views may not be indexed")),
-            _ => Err(Error::Sql("no such table")),
+            _ => {
+                let name = crate::ConstraintName::format(format_args!("main.{table}"));
+                Err(Error::Named(Named::NoSuchTable, name))
+            }
         };
     }
     drop(schema);
@@ -307,7 +310,7 @@ pub(crate) fn drop_object<P: Platform, A: Allocator + Clone>(
         (ObjectKind::View, Some((EntryKind::Table, _))) => {
             return Err(Named::UseDropTable.error(&name));
         }
-        (ObjectKind::Table, _) => Error::Sql("no such table"),
+        (ObjectKind::Table, _) => Named::NoSuchTable.error(&name),
         (ObjectKind::Index, _) => Error::Sql("no such index"),
         (ObjectKind::View, _) => Named::NoSuchView.error(&name),
     };

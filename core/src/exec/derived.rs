@@ -24,7 +24,7 @@ use crate::schema::TableColumn;
 use crate::schema::TableColumns;
 use crate::sql::eval::{Value, affinity, explicit_collation};
 use crate::sql::{
-    Affinity, BinaryOp, Expr, Ident, Literal, ResultColumn, Select, SelectBody, UnaryOp, CoreForm,
+    Affinity, BinaryOp, CoreForm, Expr, Ident, Literal, ResultColumn, Select, SelectBody, UnaryOp,
 };
 use crate::table::{ColumnMeta, DefaultKind, TableInfo, View};
 use crate::{Error, PageNo, Result};

@@ -47,7 +47,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     returned: &mut Option<Returned<A>>,
 ) -> Result<usize> {
     let alloc = env.alloc.clone();
-    let table = load_table(w.view(), &insert.table.name, env)?;
+    let table = load_table(w.view(), insert.table.in_main()?, env)?;
     table.check_writable(Change::Store)?;
     let mut returning = Returning::new(
         &insert.returning,
@@ -67,7 +67,11 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     } else {
         targets.try_reserve(insert.columns.len())?;
         for name in insert.columns.iter() {
-            targets.try_push(column_named(&table, name)?)?;
+            let target = column_named(&table, name).map_err(|_| {
+                let column = name.as_str().unwrap_or(name.inner());
+                crate::Named::NoColumnNamed.error2(&table.name, column)
+            })?;
+            targets.try_push(target)?;
         }
     }
     let conflict = insert.conflict.unwrap_or(Conflict::Abort);
@@ -551,7 +555,10 @@ pub(crate) fn column_named<A: Allocator>(
         {
             Ok(ColumnPos::Rowid)
         }
-        None => Err(Error::Sql("no such column")),
+        None => Err(Error::Named(
+            crate::Named::UnknownColumn,
+            crate::ConstraintName::format(format_args!("{}", name.chars())),
+        )),
     }
 }
 

@@ -334,10 +334,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                     continue;
                 }
             };
-            if name.schema.is_some_and(|s| !s.eq_ignore_ascii_case("main")) {
-                return Err(Error::Sql("unknown database"));
-            }
-            let info = load_table(view, &name.name, env)?;
+            let info = load_table(view, name.in_main()?, env)?;
             let hint = Indexes::of(indexed.as_ref(), &info)?;
             let mut merged = Vec::try_with_capacity_in(info.column_count(), alloc.clone())?;
             for _ in 0..info.column_count() {

@@ -143,6 +143,13 @@ pub(crate) fn table_width<A: Allocator + Clone>(
         .count()
 }
 
+/// SQLite's error for `t.*` naming no table in scope: `no such table:
+/// t`, the name less its quotes.
+pub(crate) fn unknown_table(name: &Ident<'_>) -> Error {
+    let name = crate::ConstraintName::format(format_args!("{}", name.chars()));
+    Error::Named(crate::Named::NoSuchTable, name)
+}
+
 /// The level `t.*` names in `scope`.
 pub(crate) fn star_level<A: Allocator + Clone>(
     scope: &dyn Scope<A>,
@@ -150,7 +157,7 @@ pub(crate) fn star_level<A: Allocator + Clone>(
 ) -> Result<usize> {
     (0..scope.levels())
         .find(|&level| calls(scope, level, name))
-        .ok_or(Error::Sql("no such table"))
+        .ok_or_else(|| unknown_table(name))
 }
 
 /// Visits the columns `*` (`table`: `t.*`, naming the table at that

@@ -81,7 +81,7 @@ pub(crate) fn from_of<'a, A: Allocator>(
         return Err(Error::Sql("joins are not supported"));
     }
     match &from.first {
-        TableRef::Table { name, alias, .. } => Ok(Some((name.name, *alias))),
+        TableRef::Table { name, alias, .. } => Ok(Some((*name.in_main()?, *alias))),
         TableRef::Subquery { .. } => Err(Error::Sql("subqueries in FROM are not supported")),
     }
 }

@@ -163,7 +163,7 @@ pub(crate) fn unresolved(conflict: Option<Conflict>, error: Error) -> Error {
     // clause, as in SQLite.
     let failed = match error {
         Error::Constraint(m) => m != super::foreign_keys::FAILED,
-        Error::Check(_) => true,
+        Error::Check(_) | Error::Unique(_) | Error::NotNull(_) => true,
         _ => false,
     };
     match conflict {
@@ -185,6 +185,16 @@ pub(crate) struct Rules<'t, A: Allocator + Clone> {
     pub checks: Checks<'t, A>,
     /// The rowids of rows stored without one.
     pub rowids: Rowids<'t, A>,
+}
+
+/// SQLite's error for NULL in column `i` of `table`, declared `NOT NULL`:
+/// `NOT NULL constraint failed: t.c`.
+fn null_in<A: Allocator>(table: &TableInfo<A>, i: usize) -> Error {
+    let column = table.columns.columns.get(i).map_or("", |c| c.name.as_str());
+    Error::NotNull(crate::ConstraintName::format(format_args!(
+        "{}.{column}",
+        table.name
+    )))
 }
 
 /// Gives `values` (one per column of `table`) their columns' affinities
@@ -230,14 +240,14 @@ pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
                 Conflict::Replace if meta.default_kind == DefaultKind::PerRow => {
                     let default = rules.checks.per_row_default(i)?;
                     if default.is_null() {
-                        return Err(Error::Constraint("NOT NULL constraint failed"));
+                        return Err(null_in(table, i));
                     }
                     *value = default;
                 }
                 Conflict::Replace if !meta.default.is_null() => {
                     *value = meta.default.try_clone()?;
                 }
-                _ => return Err(Error::Constraint("NOT NULL constraint failed")),
+                _ => return Err(null_in(table, i)),
             }
         }
     }

@@ -242,7 +242,7 @@ fn check_names<A: Allocator + Clone>(
     match expr {
         Expr::Column(c) if is_excluded(c) => match resolve(table, None, &unqualified(c)) {
             Some(_) => Ok(()),
-            None => Err(Error::Sql("no such column")),
+            None => Err(c.unknown()),
         },
         Expr::Column(_) => columns_exist(expr, Some(table), alias),
         Expr::Subquery(_) | Expr::Exists(_) | Expr::InSelect(_) => {
@@ -288,7 +288,7 @@ impl<A: Allocator> Excluded<'_, A> {
             Some(ColumnPos::Column(i)) => {
                 Ok(self.values.get(i).map_or(ValueRef::Null, Value::as_ref))
             }
-            None => Err(Error::Sql("no such column")),
+            None => Err(column.unknown()),
         }
     }
 }

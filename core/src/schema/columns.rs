@@ -12,9 +12,9 @@
 //! key is never empty and never repeats the columns and collations of an
 //! earlier one.
 
-use crate::Result;
 use crate::alloc::{Allocator, String, Vec};
 use crate::record::{Collation, KeyColumn, SortOrder};
+use crate::{ConstraintName, Error, Result};
 
 /// One column of a table.
 #[derive(Debug)]
@@ -96,6 +96,30 @@ impl<A: Allocator> TableColumns<A> {
 }
 
 impl<A: Allocator> IndexColumns<A> {
+    /// SQLite's error for a row that repeats a key of this index, called
+    /// `name`, of the table `table` of `columns`: `UNIQUE constraint
+    /// failed: t.a, t.b` by the key's columns, or `index 'i'` when a key
+    /// column is an expression.
+    pub fn taken<B: Allocator>(&self, table: &str, columns: &TableColumns<B>, name: &str) -> Error {
+        let names = self.columns.iter().map(|c| match c.source {
+            ColumnSource::Column(i) => columns.columns.get(i).map(|c| c.name.as_str()),
+            ColumnSource::Expression => None,
+        });
+        if names.clone().any(|c| c.is_none()) {
+            return Error::Unique(ConstraintName::format(format_args!("index '{name}'")));
+        }
+        let mut text = ConstraintName::format(format_args!(""));
+        for (k, column) in names.flatten().enumerate() {
+            let sep = if k == 0 { "" } else { ", " };
+            let written =
+                core::fmt::Write::write_fmt(&mut text, format_args!("{sep}{table}.{column}"));
+            if written.is_err() {
+                break;
+            }
+        }
+        Error::Unique(text)
+    }
+
     /// Whether every key column is a plain stored column with a known
     /// collation: then an entry's key follows from its row alone.
     pub fn is_plain<B: Allocator>(&self, table: &TableColumns<B>) -> bool {

@@ -284,7 +284,12 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
             }
         };
         let keys = self.index_keys(&index)?;
-        let root = self.filled_index(&columns, &index, table_root, &keys, platform, sort_memory)?;
+        let root = self
+            .filled_index(&columns, &index, table_root, &keys, platform, sort_memory)
+            .map_err(|e| match e {
+                Error::Unique(_) => index.taken(&entry.name, &columns, name),
+                e => e,
+            })?;
         self.add_entry(&NewEntry {
             kind: EntryKind::Index,
             name,
@@ -322,7 +327,12 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
         let index = index_columns_of(entry, &columns, self.alloc.clone())?;
         let keys = self.index_keys(&index)?;
         self.writer.drop_tree(self.pager, old_root)?;
-        let root = self.filled_index(&columns, &index, table_root, &keys, platform, sort_memory)?;
+        let root = self
+            .filled_index(&columns, &index, table_root, &keys, platform, sort_memory)
+            .map_err(|e| match e {
+                Error::Unique(_) => index.taken(&table.name, &columns, &entry.name),
+                e => e,
+            })?;
         self.replace_entry(
             entry.rowid,
             &NewEntry {
@@ -526,8 +536,9 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
 
     /// Fills the empty index `filling.root` with the entry of every row
     /// of its table: the entries are sorted in `budget`, then built into
-    /// the tree in order; a `UNIQUE` index fails with `Error::Constraint`
-    /// on the first two neighbours that share a key with no NULL in it.
+    /// the tree in order; a `UNIQUE` index fails with `Error::Unique` (its
+    /// name left to the caller) on the first two neighbours that share a
+    /// key with no NULL in it.
     fn fill_index<P: Platform, B: Allocator>(
         &mut self,
         filling: &Filling<'_, A, B>,
@@ -579,7 +590,8 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
                         filling.keys,
                     )?
                 {
-                    return Err(Error::Constraint("UNIQUE constraint failed"));
+                    // Named by the caller, which knows the index's name.
+                    return Err(Error::Unique(crate::ConstraintName::new("")));
                 }
                 previous.clear();
                 previous.try_extend_from_slice(key)?;

@@ -7,7 +7,8 @@
 //!   are distinct, as in SQLite);
 //! - a conflict is resolved as [`Resolution::of`] says: `IGNORE` skips
 //!   the new row, `REPLACE` deletes the other one, anything else fails
-//!   the statement with `Error::Constraint`, changing nothing more.
+//!   the statement with `Error::Unique` naming the key as SQLite names
+//!   it, changing nothing more.
 
 use boundlite_platform::Platform;
 
@@ -16,7 +17,7 @@ use crate::alloc::Allocator;
 use crate::btree::SeekMode;
 use crate::record::{RecordRef, ValueRef, compare_record_with_values};
 use crate::sql::Conflict;
-use crate::{Error, Result, RowId};
+use crate::{ConstraintName, Error, Result, RowId};
 
 use super::info::{IndexInfo, TableInfo};
 use super::rows::Writer;
@@ -32,14 +33,38 @@ pub(super) enum Resolution {
 
 impl Resolution {
     /// The resolution of a conflict under `conflict`; the constraint
-    /// error `failed` when the statement must fail instead.
-    pub(super) fn of(conflict: Conflict, failed: &'static str) -> Result<Self> {
+    /// error `failed` gives when the statement must fail instead.
+    pub(super) fn of(conflict: Conflict, failed: impl FnOnce() -> Error) -> Result<Self> {
         match conflict {
             Conflict::Ignore => Ok(Resolution::Skip),
             Conflict::Replace => Ok(Resolution::Replace),
-            _ => Err(Error::Constraint(failed)),
+            _ => Err(failed()),
         }
     }
+}
+
+/// SQLite's error for a row that repeats the rowid of another in
+/// `table`: `UNIQUE constraint failed: t.id`, by the rowid's alias
+/// column, else `t.rowid`.
+pub(crate) fn rowid_taken<A: Allocator>(table: &TableInfo<A>) -> Error {
+    let column = table
+        .columns
+        .rowid_alias
+        .and_then(|i| table.columns.columns.get(i))
+        .map_or("rowid", |c| c.name.as_str());
+    Error::Unique(ConstraintName::format(format_args!(
+        "{}.{column}",
+        table.name
+    )))
+}
+
+/// SQLite's error for a row that repeats the key of `index` of `table`:
+/// `UNIQUE constraint failed: t.a, t.b` by the key's columns, or
+/// `index 'i'` when a key column is an expression.
+pub(crate) fn key_taken<A: Allocator>(table: &TableInfo<A>, index: &IndexInfo<A>) -> Error {
+    index
+        .columns
+        .taken(&table.name, &table.columns, &index.name)
 }
 
 /// A uniqueness constraint of a table, as an upsert names it.

@@ -109,8 +109,8 @@ pub(crate) struct TableInfo<A: Allocator> {
 
 impl<A: Allocator + Clone> TableInfo<A> {
     /// The table `name` of `schema` (the schema table itself under
-    /// `sqlite_master` or `sqlite_schema`); `Error::Sql("no such table")`
-    /// when there is none.
+    /// `sqlite_master` or `sqlite_schema`); `no such table: name` when
+    /// there is none.
     pub fn load(schema: &Schema<A>, name: &str, alloc: A) -> Result<Self> {
         let (name, root, sql) = match schema.table(name) {
             Some(entry) => {
@@ -131,7 +131,7 @@ impl<A: Allocator + Clone> TableInfo<A> {
             None if schema.find(name).is_some_and(|e| e.kind == EntryKind::View) => {
                 return Err(Named::ModifyView.error(name));
             }
-            None => return Err(Error::Sql("no such table")),
+            None => return Err(Named::NoSuchTable.error(name)),
         };
         // One parse serves both the schema's description and the storage
         // rules, so the two cannot disagree about the columns.

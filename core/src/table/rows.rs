@@ -22,7 +22,7 @@ use crate::schema::{KeyBuilt, build_index_key};
 use crate::sql::Conflict;
 use crate::{Database, Error, PageNo, Result, RowId, WriteTransaction};
 
-use super::conflict::Resolution;
+use super::conflict::{Resolution, key_taken, rowid_taken};
 use super::info::{IndexInfo, TableInfo};
 use super::undo::{Undo, UndoLog, still_open};
 use super::undo_spill::UndoSpill;
@@ -357,7 +357,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
             true
         };
         if exists {
-            match Resolution::of(conflict, "UNIQUE constraint failed: rowid")? {
+            match Resolution::of(conflict, || rowid_taken(table))? {
                 Resolution::Skip => return Ok(false),
                 Resolution::Replace => {
                     self.delete(table, rowid)?;
@@ -370,7 +370,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
             let Some(other) = self.find_equal_key(index)? else {
                 continue;
             };
-            match Resolution::of(conflict, "UNIQUE constraint failed")? {
+            match Resolution::of(conflict, || key_taken(table, index))? {
                 Resolution::Skip => return Ok(false),
                 Resolution::Replace => {
                     self.delete(table, other)?;

@@ -97,11 +97,11 @@ fn a_conflict_is_resolved_by_the_statement_mode() {
     );
     assert!(matches!(
         w.insert(&t, RowId::new(2), &record("a"), Conflict::Abort),
-        Err(Error::Constraint(_))
+        Err(Error::Unique(_))
     ));
     assert!(matches!(
         w.insert(&t, RowId::new(1), &record("b"), Conflict::Fail),
-        Err(Error::Constraint(_))
+        Err(Error::Unique(_))
     ));
     assert!(
         !w.insert(&t, RowId::new(2), &record("a"), Conflict::Ignore)

@@ -23,7 +23,7 @@ use crate::btree::{PageSource, PayloadBytes, PayloadPlace, StoredRecord};
 use crate::sql::Conflict;
 use crate::{Error, Result, RowId};
 
-use super::conflict::Resolution;
+use super::conflict::{Resolution, rowid_taken};
 use super::info::{IndexInfo, TableInfo};
 use super::rows::Writer;
 use super::undo::Undo;
@@ -179,7 +179,7 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
     /// `true` when the row there was deleted to make room (`REPLACE`),
     /// `false` when the copy is skipped (`IGNORE`).
     fn resolve(&mut self, to: &TableInfo<A>, rowid: RowId, conflict: Conflict) -> Result<bool> {
-        match Resolution::of(conflict, "UNIQUE constraint failed: rowid")? {
+        match Resolution::of(conflict, || rowid_taken(to))? {
             Resolution::Skip => Ok(false),
             Resolution::Replace => {
                 self.delete(to, rowid)?;

@@ -121,12 +121,16 @@ fn a_statement_undone_alone_keeps_the_transaction_open() {
     let err = conn
         .execute("INSERT INTO t VALUES (2, 'b'), (3, 'a')", &[])
         .unwrap_err();
-    assert!(matches!(err, Error::Constraint(_)));
+    assert!(matches!(err, Error::Unique(_)));
     assert!(conn.in_transaction() && !conn.is_aborted());
     let err = conn
         .execute("SELECT * FROM no_such_table", &[])
         .unwrap_err();
-    assert!(matches!(err, Error::Sql(_)));
+    assert_eq!(
+        err,
+        crate::Named::NoSuchTable.error("no_such_table"),
+        "{err:?}"
+    );
     assert!(!conn.is_aborted());
     conn.execute("INSERT INTO t VALUES (4, 'd'); COMMIT", &[])
         .unwrap();

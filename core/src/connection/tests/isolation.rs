@@ -88,7 +88,7 @@ fn another_connections_uncommitted_schema_is_invisible() {
     .unwrap();
     assert!(matches!(
         b.execute("SELECT * FROM u", &[]),
-        Err(Error::Sql("no such table"))
+        Err(Error::Named(crate::Named::NoSuchTable, _))
     ));
     assert_eq!(value(&b), ["10"]);
     assert_eq!(rows(&b, "PRAGMA user_version"), ["0"]);

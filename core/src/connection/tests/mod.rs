@@ -84,11 +84,11 @@ fn create_insert_select() {
     let err = conn
         .execute("INSERT INTO t(id) VALUES (5)", &[])
         .unwrap_err();
-    assert!(matches!(err, Error::Constraint(_)), "{err:?}");
+    assert_eq!(err.code(), 19, "{err:?}");
     let err = conn
         .execute("INSERT INTO t VALUES (1, 'dup', 0)", &[])
         .unwrap_err();
-    assert!(matches!(err, Error::Constraint(_)), "{err:?}");
+    assert_eq!(err.code(), 19, "{err:?}");
     assert_eq!(rows(&conn, "SELECT count(*) FROM t"), ["3"]);
 }
 
@@ -157,7 +157,7 @@ fn indexes_are_maintained_and_unique() {
     let err = conn
         .execute("INSERT INTO t(k, v) VALUES ('a', 9)", &[])
         .unwrap_err();
-    assert!(matches!(err, Error::Constraint(_)));
+    assert!(matches!(err, Error::Unique(_)));
     assert_eq!(
         conn.execute("INSERT OR IGNORE INTO t(k, v) VALUES ('a', 9)", &[])
             .unwrap(),
@@ -204,7 +204,7 @@ fn explicit_transactions_commit_rollback_and_undo_one_statement() {
     let err = conn
         .execute("INSERT INTO t VALUES (2, 'b'), (3, 'a')", &[])
         .unwrap_err();
-    assert!(matches!(err, Error::Constraint(_)));
+    assert!(matches!(err, Error::Unique(_)));
     assert!(conn.in_transaction());
     conn.execute("INSERT INTO t VALUES (4, 'd'); COMMIT", &[])
         .unwrap();
@@ -407,7 +407,7 @@ fn a_prepared_statement_binds_its_column_names_on_every_run() {
     for _ in 0..2 {
         assert!(matches!(
             run(&mut select),
-            Err(Error::Sql("no such column"))
+            Err(Error::Named(crate::Named::UnknownColumn, _))
         ));
     }
 }
@@ -440,7 +440,8 @@ fn a_cached_table_does_not_outlive_a_rollback() {
         .unwrap();
     let no_table = |stmt: &mut crate::Statement<'_, '_, &MemoryPlatform, Global>| {
         stmt.reset();
-        assert!(matches!(stmt.step(), Err(Error::Sql("no such table"))));
+        let err = stmt.step().map(|_| ()).unwrap_err();
+        assert_eq!(err, crate::Named::NoSuchTable.error("t"));
     };
     no_table(&mut select);
     other.execute("ROLLBACK", &[]).unwrap();

@@ -75,7 +75,7 @@ fn a_statement_past_its_undo_budget_is_undone_alone() {
     let before = contents(&conn);
     let temp_writes = fault.counts().temp_writes;
     let failed = conn.execute(FAILING, &[]);
-    assert!(matches!(failed, Err(Error::Constraint(_))), "{failed:?}");
+    assert!(matches!(failed, Err(Error::Unique(_))), "{failed:?}");
     assert!(
         fault.counts().temp_writes > temp_writes + 10,
         "the undo log spilled"
@@ -118,7 +118,7 @@ fn allocation_failures_while_the_undo_log_spills_are_clean() {
             },
             |n, e| {
                 assert!(
-                    e == Error::OutOfMemory || matches!(e, Error::Constraint(_)),
+                    e == Error::OutOfMemory || matches!(e, Error::Unique(_)),
                     "failure {n}: {e:?}"
                 );
                 if conn.in_transaction() && !conn.is_aborted() {

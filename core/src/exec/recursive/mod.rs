@@ -29,12 +29,12 @@ pub(crate) use shape::{Shape, shape};
 
 use boundlite_platform::Platform;
 
+use crate::Result;
 use crate::alloc::{Allocator, Vec};
 use crate::record::Collation;
 use crate::sort::{Queue, Row};
 use crate::sql::{Cte, Select};
 use crate::table::View;
-use crate::Result;
 
 use super::Env;
 use super::compound::{member, member_collations, width_error};

@@ -121,7 +121,7 @@ fn indexes_are_filled_from_rows_and_unique_ones_refuse_repeats() {
     );
     assert_eq!(
         err.unwrap_err(),
-        Error::Constraint("UNIQUE constraint failed")
+        Error::Unique(crate::ConstraintName::new("t.name"))
     );
     pager.rollback().unwrap();
     let _ = i;

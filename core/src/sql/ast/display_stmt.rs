@@ -12,9 +12,9 @@ use super::schema::{
     TableBody, TableConstraint, TableConstraintKind, TriggerEvent, TriggerTiming,
 };
 use super::stmt::{
-    Assignment, CompoundOp, Conflict, Delete, FromClause, Indexed, Insert, InsertSource,
+    Assignment, CompoundOp, Conflict, CoreForm, Delete, FromClause, Indexed, Insert, InsertSource,
     JoinConstraint, JoinKind, NullsOrder, OrderingTerm, Pragma, PragmaValue, ResultColumn, Select,
-    SelectBody, CoreForm, Stmt, TableRef, TransactionMode, Update, Upsert, UpsertAction,
+    SelectBody, Stmt, TableRef, TransactionMode, Update, Upsert, UpsertAction,
 };
 
 /// ` ASC` or ` DESC` when written.

@@ -107,6 +107,26 @@ pub struct ColumnRef<'a> {
     pub binding: ColumnBinding,
 }
 
+impl ColumnRef<'_> {
+    /// SQLite's error for a reference that names no column in scope:
+    /// `no such column: t.c`, as written less its quotes.
+    pub fn unknown(&self) -> crate::Error {
+        let name = match (&self.schema, &self.table) {
+            (Some(s), Some(t)) => crate::ConstraintName::format(format_args!(
+                "{}.{}.{}",
+                s.chars(),
+                t.chars(),
+                self.column.chars()
+            )),
+            (None, Some(t)) => {
+                crate::ConstraintName::format(format_args!("{}.{}", t.chars(), self.column.chars()))
+            }
+            _ => crate::ConstraintName::format(format_args!("{}", self.column.chars())),
+        };
+        crate::Error::Named(crate::Named::UnknownColumn, name)
+    }
+}
+
 /// Where a column reference points in its table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnPos {
@@ -586,6 +606,20 @@ pub struct QualifiedName<'a> {
 }
 
 impl<'a> QualifiedName<'a> {
+    /// The name of a table of the main database: unqualified or
+    /// `main.t`. Any other schema holds no table here (no attached
+    /// database, no temporary table), so it is SQLite's `no such table:
+    /// s.t`, never the main database's table of that name.
+    pub fn in_main(&self) -> crate::Result<&Ident<'a>> {
+        match &self.schema {
+            Some(s) if !s.eq_ignore_ascii_case("main") => Err(crate::Error::Named(
+                crate::Named::NoSuchTable,
+                crate::ConstraintName::format(format_args!("{}.{}", s.chars(), self.name.chars())),
+            )),
+            _ => Ok(&self.name),
+        }
+    }
+
     /// An unqualified name.
     pub fn bare(name: Quoted<'a>) -> Self {
         QualifiedName { schema: None, name }

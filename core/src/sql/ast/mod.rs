@@ -36,8 +36,8 @@ pub use schema::{
     TriggerTiming,
 };
 pub use stmt::{
-    Assignment, CompoundOp, Conflict, Cte, Delete, FromClause, Indexed, Insert, InsertSource, Join,
-    JoinConstraint, JoinKind, JoinOp, Limit, NullsOrder, OrderingTerm, Pragma, PragmaValue,
-    ResultColumn, Select, SelectBody, CoreForm, Stmt, TableRef, TransactionMode, Update, Upsert,
+    Assignment, CompoundOp, Conflict, CoreForm, Cte, Delete, FromClause, Indexed, Insert,
+    InsertSource, Join, JoinConstraint, JoinKind, JoinOp, Limit, NullsOrder, OrderingTerm, Pragma,
+    PragmaValue, ResultColumn, Select, SelectBody, Stmt, TableRef, TransactionMode, Update, Upsert,
     UpsertAction, UpsertTarget,
 };

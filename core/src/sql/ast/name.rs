@@ -194,6 +194,16 @@ pub struct Unquoted<'a> {
     escape: Option<char>,
 }
 
+/// Shows the value, quotes removed, as SQLite's messages name things.
+impl fmt::Display for Unquoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.clone() {
+            fmt::Write::write_char(f, c)?;
+        }
+        Ok(())
+    }
+}
+
 impl Iterator for Unquoted<'_> {
     type Item = char;
 

@@ -78,6 +78,7 @@ pub use like::{glob, like};
 pub use num::NumText;
 pub use ops::{arithmetic, bitwise, concat};
 pub(crate) use resolve::{affinity, any_node, collation, explicit_collation};
+pub(crate) use tree::{is_function, no_such_function};
 pub use value::Value;
 
 /// What an expression reads from outside itself.

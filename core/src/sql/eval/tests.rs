@@ -311,7 +311,10 @@ fn evaluation_errors_and_functions() {
         err("abs(-9223372036854775808)"),
         Error::Sql("integer overflow")
     );
-    assert_eq!(err("nosuch(1)"), Error::Sql("no such function"));
+    assert_eq!(
+        err("nosuch(1)"),
+        crate::Named::NoSuchFunction.error("nosuch")
+    );
     assert_eq!(
         err("length(1, 2)"),
         Error::Sql("wrong number of arguments to function length()")

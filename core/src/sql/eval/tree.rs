@@ -8,8 +8,8 @@
 use crate::alloc::{Allocator, Vec};
 use crate::record::{ValueRef, ValueType};
 use crate::sql::ast::{
-    Between, Binary, BinaryOp, Case, Expr, FunctionArgs, FunctionCall, InList, InSelect, Like,
-    LikeOp, Literal, UnaryOp, affinity_of,
+    Between, Binary, BinaryOp, Case, Expr, FunctionArgs, FunctionCall, Ident, InList, InSelect,
+    Like, LikeOp, Literal, UnaryOp, affinity_of,
 };
 use crate::{Error, Result};
 
@@ -315,7 +315,7 @@ where
     let p = operand(&l.pattern, ctx)?;
     let escape = l.escape.as_ref().map(|e| operand(e, ctx)).transpose()?;
     if !matches!(l.op, LikeOp::Like | LikeOp::Glob) {
-        return Err(Error::Sql("no such function"));
+        return Err(unknown_operator(l.op));
     }
     let (pt, xt) = (text_of(p.get()), text_of(x.get()));
     if pt.as_ref().map_or(0, |t| bytes_of(t).len()) > MAX_PATTERN_LENGTH {
@@ -356,7 +356,7 @@ fn matched<A: Allocator>(
     let matched = match l.op {
         LikeOp::Like => like(pattern, text, escape),
         LikeOp::Glob => glob(pattern, text),
-        LikeOp::Regexp | LikeOp::Match => return Err(Error::Sql("no such function")),
+        LikeOp::Regexp | LikeOp::Match => return Err(unknown_operator(l.op)),
     };
     Ok(Some(matched != l.negated))
 }
@@ -500,6 +500,33 @@ where
 /// computes.
 const AGGREGATES: [&str; 6] = ["count", "sum", "total", "avg", "group_concat", "string_agg"];
 
+/// Whether `name` is a function this engine computes, scalar or
+/// aggregate.
+pub(crate) fn is_function(name: &Ident<'_>) -> bool {
+    Scalar::lookup(name).is_some() || AGGREGATES.iter().any(|n| name.eq_ignore_ascii_case(n))
+}
+
+/// SQLite's error for `MATCH` and `REGEXP`, whose functions an
+/// application registers and this engine has none of.
+fn unknown_operator(op: LikeOp) -> Error {
+    match op {
+        LikeOp::Match => Error::Sql("unable to use function MATCH in the requested context"),
+        _ => Error::Named(
+            crate::Named::NoSuchFunction,
+            crate::ConstraintName::new(op.as_str()),
+        ),
+    }
+}
+
+/// SQLite's error for a call of a function that does not exist:
+/// `no such function: f`, the name as written less its quotes.
+pub(crate) fn no_such_function(name: &Ident<'_>) -> Error {
+    Error::Named(
+        crate::Named::NoSuchFunction,
+        crate::ConstraintName::format(format_args!("{}", name.chars())),
+    )
+}
+
 /// `name(args)`.
 #[inline(never)]
 fn function<'e, A, C>(f: &'e FunctionCall<'_, A>, ctx: &'e C) -> Result<Val<'e, A>>
@@ -517,7 +544,7 @@ where
         if AGGREGATES.iter().any(|n| f.name.eq_ignore_ascii_case(n)) {
             return Err(Error::Sql("misuse of aggregate function"));
         }
-        return Err(Error::Sql("no such function"));
+        return Err(no_such_function(&f.name));
     };
     if !scalar.accepts(args.len()) {
         if matches!(scalar, Scalar::Min | Scalar::Max) && args.len() == 1 {

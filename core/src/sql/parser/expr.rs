@@ -25,9 +25,9 @@ use super::names::{is_min_magnitude, is_name};
 use super::{Parser, Result, cost};
 use crate::alloc::{Allocator, Vec};
 use crate::sql::ast::{
-    Between, Binary, BinaryOp, Case, Cast, ColumnBinding, ColumnRef, Expr, FromClause,
+    Between, Binary, BinaryOp, Case, Cast, ColumnBinding, ColumnRef, CoreForm, Expr, FromClause,
     FunctionArgs, FunctionCall, InList, InSelect, Like, LikeOp, Literal, Quoted, Raise,
-    ResultColumn, Select, SelectBody, CoreForm, TableRef, UnaryOp, WhenThen,
+    ResultColumn, Select, SelectBody, TableRef, UnaryOp, WhenThen,
 };
 use crate::sql::error::SqlErrorKind;
 use crate::sql::keyword::Keyword;

@@ -104,7 +104,9 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             let member = self.select_core()?;
             compound.try_push((op, member))?;
         }
-        if written == CoreForm::Values && (self.peek.is(Keyword::Order) || self.peek.is(Keyword::Limit)) {
+        if written == CoreForm::Values
+            && (self.peek.is(Keyword::Order) || self.peek.is(Keyword::Limit))
+        {
             return Err(self.syntax_error());
         }
         let order_by = self.order_by()?;
