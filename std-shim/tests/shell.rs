@@ -69,7 +69,7 @@ fn errors_exit_nonzero_with_the_message_on_stderr() {
     assert_eq!(stdout(&out), "");
     assert_eq!(
         stderr(&out),
-        "Error: SQL error: near \"SELEC\": syntax error (code 1)\n"
+        "Error: near line 1: SQL error: near \"SELEC\": syntax error (code 1)\n  in: SELEC 1;\n"
     );
     // Statements before the error ran; those after it did not.
     assert_eq!(ok(run_db(&db, &["SELECT count(*) FROM t"])), "0\n");
@@ -121,6 +121,21 @@ fn statements_are_read_from_a_pipe() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stdout(&out), "7\n");
     assert!(stderr(&out).starts_with("Error: "));
+
+    // An error in a script names its line and the statement's first
+    // words; one in an argument's later statement does too.
+    let script = "SELECT 1;\n\nSELECT nope\n  FROM t;\nSELEC 2;\n";
+    let out = pipe(&db, &[], script);
+    assert_eq!(
+        stderr(&out),
+        "Error: near line 3: SQL error: no such column: nope (code 1)\n  in: SELECT nope ...\n\
+         Error: near line 5: SQL error: near \"SELEC\": syntax error (code 1)\n  in: SELEC 2;\n"
+    );
+    let out = run_db(&db, &["SELECT 1; SELECT nope FROM t"]);
+    assert_eq!(
+        stderr(&out),
+        "Error: near line 1: SQL error: no such column: nope (code 1)\n  in: SELECT nope FROM t\n"
+    );
 
     // `.quit` stops reading.
     let out = ok(pipe(&db, &[], "SELECT 1;\n.quit\nSELECT 2;\n"));

@@ -84,7 +84,7 @@ fn a_value_larger_than_the_heap_is_out_of_memory_and_the_shell_goes_on() {
         assert!(!out.status.success(), "{mode}: an error was reported");
         assert_eq!(
             stderr(&out),
-            "Error: out of memory (code 7)\n",
+            "Error: near line 1: out of memory (code 7)\n  in: SELECT v FROM t WHERE id = 2\n",
             "{mode}: the error"
         );
         let printed = stdout(&out);
@@ -118,7 +118,10 @@ fn box_rows_too_large_to_keep_are_out_of_memory() {
         &["--heap", HEAP, "--box"],
         "SELECT v FROM t;\nSELECT count(*) FROM t;\n",
     );
-    assert_eq!(stderr(&out), "Error: out of memory (code 7)\n");
+    assert_eq!(
+        stderr(&out),
+        "Error: near line 1: out of memory (code 7)\n  in: SELECT v FROM t\n"
+    );
     assert!(stdout(&out).contains("80"), "{}", stdout(&out));
     // The same rows in list mode stream, one at a time.
     let out = ok(pipe(&db, &["--heap", HEAP], "SELECT v FROM t;\n"));
@@ -229,9 +232,11 @@ fn a_script_never_commits_part_of_a_failed_transaction() {
         script.push_str("COMMIT;\n");
     }
     script.push_str("SELECT g, count(*) FROM t GROUP BY g;\n");
+    // Each error names its line first: `Error: near line N: ...`.
     let aborted =
-        "Error: the transaction was rolled back by an earlier error; ROLLBACK to continue (code 1)";
-    let commit_refused = "Error: SQL error: cannot commit - the transaction was rolled back by an earlier error (code 1)";
+        ": the transaction was rolled back by an earlier error; ROLLBACK to continue (code 1)";
+    let commit_refused =
+        ": SQL error: cannot commit - the transaction was rolled back by an earlier error (code 1)";
     let mut aborts = 0;
     for heap in (60_000..=260_000).step_by(20_000) {
         for suffix in ["", "-wal", "-shm"] {
@@ -243,13 +248,19 @@ fn a_script_never_commits_part_of_a_failed_transaction() {
             !errors.contains("no transaction is active"),
             "heap {heap}: {errors}"
         );
-        let refused = errors.lines().filter(|l| *l == commit_refused).count();
+        let refused = errors
+            .lines()
+            .filter(|l| l.starts_with("Error: near line ") && l.ends_with(commit_refused))
+            .count();
         let groups = stdout(&out).lines().count();
         assert!(
             5 - groups >= refused,
             "heap {heap}: {refused} transactions rolled back, {groups} committed rows"
         );
-        aborts += errors.lines().filter(|l| *l == aborted).count();
+        aborts += errors
+            .lines()
+            .filter(|l| l.starts_with("Error: near line ") && l.ends_with(aborted))
+            .count();
         assert_eq!(sqlite_integrity(&db), "ok", "heap {heap}");
     }
     assert!(aborts > 0, "no transaction was rolled back whole");

@@ -781,6 +781,7 @@ fn acceptable(result: &Result<usize, Error>) -> bool {
         Ok(_)
             | Err(Error::Syntax(_)
                 | Error::Sql(_)
+                | Error::Named(..)
                 | Error::Constraint(_)
                 | Error::Unique(_)
                 | Error::NotNull(_)

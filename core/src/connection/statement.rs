@@ -394,7 +394,7 @@ fn counted<P: Platform, A: Allocator + Clone>(
 ) -> Result<usize> {
     match &result {
         Ok(n) => conn.counters().ended(Some(*n)),
-        Err(Error::Sql(_) | Error::Syntax(_)) => {}
+        Err(Error::Sql(_) | Error::Syntax(_) | Error::Named(..)) => {}
         Err(_) => conn.counters().ended(None),
     }
     result

@@ -3,6 +3,10 @@
 //! the row of the expression that holds it, whose columns it may read
 //! (a correlated subquery).
 //!
+//! A compound subquery's rows are its compound's; its column's affinity
+//! and collation, for `IN` and comparisons, are its last member's, as
+//! SQLite's tree for a compound is headed by its last `SELECT`.
+//!
 //! Invariants:
 //! - a subquery is run each time its expression is evaluated and its
 //!   rows are handed on one at a time, never held: `IN` compares each
@@ -28,7 +32,7 @@ use super::Env;
 use super::check::subqueries_exist;
 use super::context::RowContext;
 use super::scope::Scope;
-use super::select::{self, Sources, body_of};
+use super::select::{self, Sources};
 use super::terms;
 use super::with::within;
 
@@ -76,16 +80,16 @@ impl<'v, P: Platform, A: Allocator + Clone> Runner<'v, P, A> {
         Runner { view }
     }
 
-    /// `f` of the first result column of `select` and a context over its
-    /// table (no row current), which reads the rows around it through
-    /// `env`.
+    /// `f` of the first result column of `select` (of its last member)
+    /// and a context over its table (no row current), which reads the
+    /// rows around it through `env`.
     fn first_column<T>(
         &self,
         select: &Select<'_, A>,
         env: Env<'_, A>,
         f: impl FnOnce(First<'_, '_, '_, A>, &RowContext<'_, '_, A>) -> T,
     ) -> Result<T> {
-        let body = body_of(select)?;
+        let body = last_member(select);
         let first = body
             .columns
             .first()
@@ -119,7 +123,8 @@ impl<'v, P: Platform, A: Allocator + Clone> Runner<'v, P, A> {
         sources: &mut Sources<'v, P, A>,
     ) -> Result<()> {
         let mut query = select::start(self.view, select, env, sources)?;
-        let body = body_of(select)?;
+        // The members of a compound have one width, checked as it starts.
+        let body = &select.core;
         let alias = select::alias_of(body);
         if let Some(rows) = sources.first().and_then(Option::as_ref) {
             one_column(body, &rows.scope(alias.as_ref()), shape)?;
@@ -150,15 +155,19 @@ impl<P: Platform, A: Allocator + Clone> Subqueries<A> for Runner<'_, P, A> {
     }
 
     fn check(&self, select: &Select<'_, A>, shape: Shape, env: Env<'_, A>) -> Result<()> {
-        let body = body_of(select)?;
         let mut slot = None;
         let checked = within(select, env, |env| {
-            let rows = select::open_source(self.view, body, env, &mut slot)?;
-            let alias = select::alias_of(body);
-            let scope = rows.scope(alias.as_ref());
-            one_column(body, &scope, shape)?;
-            for term in select.order_by.iter() {
-                subqueries_exist(&term.expr, &scope, env)?;
+            for (i, body) in members(select).enumerate() {
+                let rows = select::open_source(self.view, body, env, &mut slot)?;
+                let alias = select::alias_of(body);
+                let scope = rows.scope(alias.as_ref());
+                one_column(body, &scope, shape)?;
+                if i == 0 {
+                    for term in select.order_by.iter() {
+                        subqueries_exist(&term.expr, &scope, env)?;
+                    }
+                }
+                select::give_back(slot.take(), env);
             }
             Ok(())
         });
@@ -189,26 +198,46 @@ impl<P: Platform, A: Allocator + Clone> Subqueries<A> for Runner<'_, P, A> {
     }
 }
 
+/// The members of `select`, left to right.
+fn members<'s, 'a, A: Allocator>(
+    select: &'s Select<'a, A>,
+) -> impl Iterator<Item = &'s SelectBody<'a, A>> {
+    core::iter::once(&*select.core).chain(select.compound.iter().map(|(_, body)| &**body))
+}
+
+/// The last member of `select`: the one whose first column gives a
+/// compound subquery's affinity and collation.
+fn last_member<'s, 'a, A: Allocator>(select: &'s Select<'a, A>) -> &'s SelectBody<'a, A> {
+    select
+        .compound
+        .last()
+        .map_or(&select.core, |(_, body)| body)
+}
+
 /// Whether `select` holds a subquery in any of its expressions.
 pub(crate) fn holds_subquery<A: Allocator>(select: &Select<'_, A>) -> bool {
-    let Ok(body) = body_of(select) else {
-        return false;
-    };
-    let columns = body.columns.iter().filter_map(|c| match c {
-        ResultColumn::Expr { expr, .. } => Some(expr),
-        _ => None,
-    });
     let limit = select
         .limit
         .iter()
         .flat_map(|l| core::iter::once(&l.limit).chain(l.offset.as_ref()));
-    columns
-        .chain(body.where_clause.as_ref())
-        .chain(body.group_by.iter())
-        .chain(body.having.as_ref())
-        .chain(select.order_by.iter().map(|t| &t.expr))
-        .chain(limit)
-        .any(expr_holds_subquery)
+    let in_bodies = members(select).any(|body| {
+        let columns = body.columns.iter().filter_map(|c| match c {
+            ResultColumn::Expr { expr, .. } => Some(expr),
+            _ => None,
+        });
+        columns
+            .chain(body.where_clause.as_ref())
+            .chain(body.group_by.iter())
+            .chain(body.having.as_ref())
+            .any(expr_holds_subquery)
+    });
+    in_bodies
+        || select
+            .order_by
+            .iter()
+            .map(|t| &t.expr)
+            .chain(limit)
+            .any(expr_holds_subquery)
 }
 
 /// Whether `expr` holds a subquery.

@@ -82,7 +82,10 @@ fn an_open_sqlite_write_transaction_makes_the_shell_wait() {
     );
     let ended = shell.finish();
     assert_eq!(ended.status.code(), Some(1));
-    assert_eq!(ended.stderr, "Error: database is locked (code 5)\n");
+    assert_eq!(
+        ended.stderr,
+        "Error: near line 1: database is locked (code 5)\n  in: INSERT INTO t(who, n) VALUES ('b', 1)\n"
+    );
     drop(sqlite);
     assert_rows_exactly(&db, "s", &[1]);
     assert_rows_exactly(&db, "b", &[2]);

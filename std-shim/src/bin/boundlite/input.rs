@@ -9,7 +9,7 @@ use boundlite::sql::{Lexer, SqlErrorKind, TokenKind};
 use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
 
-use crate::shell::{Heap, Outcome, Shell};
+use crate::shell::{Heap, Origin, Outcome, Shell};
 
 /// The prompt for a new statement.
 const PROMPT: &str = "boundlite> ";
@@ -40,12 +40,18 @@ pub fn is_complete(sql: &str) -> bool {
 /// What one line of input adds to the statement being gathered.
 struct Gatherer {
     buffer: String,
+    /// The lines read so far.
+    lines: usize,
+    /// The line the gathered text starts on.
+    start: usize,
 }
 
 impl Gatherer {
     fn new() -> Self {
         Gatherer {
             buffer: String::new(),
+            lines: 0,
+            start: 1,
         }
     }
 
@@ -56,9 +62,13 @@ impl Gatherer {
 
     /// Adds `line`; runs what is complete.
     fn line(&mut self, shell: &mut Shell<'_, impl Heap>, line: &str) -> Outcome {
-        if self.is_empty() && line.trim_start().starts_with('.') {
+        self.lines += 1;
+        if self.is_empty() {
             self.buffer.clear();
-            return shell.run_input(line);
+            self.start = self.lines;
+            if line.trim_start().starts_with('.') {
+                return shell.run_input(line, Origin::Lines(self.start));
+            }
         }
         self.buffer.push_str(line);
         self.buffer.push('\n');
@@ -75,7 +85,7 @@ impl Gatherer {
         if sql.trim().is_empty() {
             return Outcome::Ok;
         }
-        shell.run_sql(&sql)
+        shell.run_sql(&sql, Origin::Lines(self.start))
     }
 }
 

@@ -231,7 +231,7 @@ fn run<A: Heap>(db: &Database<StdPlatform, A>, options: &Options<'_>) -> ExitCod
     } else {
         let mut ok = true;
         for sql in options.sql {
-            match shell.run_input(sql) {
+            match shell.run_input(sql, shell::Origin::Argument) {
                 shell::Outcome::Ok => {}
                 shell::Outcome::Failed => {
                     ok = false;

@@ -113,22 +113,25 @@ impl<'db, A: Heap> Shell<'db, A> {
         }
     }
 
-    /// Runs `input`: a dot command when it starts with `.`, else SQL.
-    pub fn run_input(&mut self, input: &str) -> Outcome {
+    /// Runs `input`, from `origin`: a dot command when it starts with
+    /// `.`, else SQL.
+    pub fn run_input(&mut self, input: &str, origin: Origin) -> Outcome {
         let trimmed = input.trim_start();
         if trimmed.starts_with('.') {
             self.dot_command(trimmed)
         } else {
-            self.run_sql(input)
+            self.run_sql(input, origin)
         }
     }
 
-    /// Runs every statement of `sql`, printing rows; stops at the first
-    /// error.
-    pub fn run_sql(&mut self, sql: &str) -> Outcome {
+    /// Runs every statement of `sql`, from `origin`, printing rows; stops
+    /// at the first error, which names the statement and its line when
+    /// it is one of several.
+    pub fn run_sql(&mut self, sql: &str, origin: Origin) -> Outcome {
         let stdout = io::stdout();
         let mut out = BufWriter::new(stdout.lock());
         let mut parser = Parser::new(sql, self.db.allocator().clone());
+        let mut first = true;
         loop {
             let start = Instant::now();
             let parsed = match parser.next_statement() {
@@ -136,7 +139,13 @@ impl<'db, A: Heap> Shell<'db, A> {
                 Ok(None) => return Outcome::Ok,
                 Err(e) => {
                     let _ = out.flush();
-                    report(&Error::from(e), sql);
+                    let e = Error::from(e);
+                    let at = match &e {
+                        Error::Syntax(syntax) => syntax.offset(),
+                        _ => 0,
+                    };
+                    let place = origin.place(sql, at, None, !first);
+                    report(&e, sql, place);
                     return Outcome::Failed;
                 }
             };
@@ -148,9 +157,11 @@ impl<'db, A: Heap> Shell<'db, A> {
                 let _ = out.flush();
             }
             match result.and(flushed.map_err(Failure::from)) {
-                Ok(()) => {}
+                Ok(()) => first = false,
                 Err(Failure::Db(e)) => {
-                    report(&e, parsed.text);
+                    let at = offset_in(sql, parsed.text);
+                    let place = origin.place(sql, at, Some(parsed.text), !first);
+                    report(&e, parsed.text, place);
                     return Outcome::Failed;
                 }
                 Err(Failure::Output) => return Outcome::Quit,
@@ -327,16 +338,89 @@ fn describe(e: &Error) -> String {
     format!("{e} (code {})", e.code())
 }
 
+/// Where the SQL the shell runs came from.
+#[derive(Debug, Clone, Copy)]
+pub enum Origin {
+    /// A command-line argument.
+    Argument,
+    /// Lines of a script or a pipe, the first of them this line (from 1).
+    Lines(usize),
+}
+
+/// Where a failed statement stands in its input: its line and its first
+/// words.
+struct Place<'s> {
+    line: usize,
+    statement: &'s str,
+}
+
+impl Origin {
+    /// The place of the failure at byte `at` of `sql` in `statement`
+    /// (when none was parsed, the text from the last `;` before `at`),
+    /// `after_another` statement ran: `None` for the first statement of
+    /// an argument, which needs no locating.
+    fn place<'s>(
+        self,
+        sql: &'s str,
+        at: usize,
+        statement: Option<&'s str>,
+        after_another: bool,
+    ) -> Option<Place<'s>> {
+        let first_line = match self {
+            Origin::Lines(line) => line,
+            Origin::Argument if !after_another => return None,
+            Origin::Argument => 1,
+        };
+        let before = sql.get(..at).unwrap_or(sql);
+        let line = first_line + before.matches('\n').count();
+        let statement = statement.unwrap_or_else(|| {
+            let start = before.rfind(';').map_or(0, |i| i + 1);
+            let rest = sql.get(start..).unwrap_or("");
+            rest.find(';')
+                .map_or(rest, |end| rest.get(..=end).unwrap_or(rest))
+        });
+        Some(Place { line, statement })
+    }
+}
+
+/// The offset of `part`, a slice of `sql`, in `sql`.
+fn offset_in(sql: &str, part: &str) -> usize {
+    (part.as_ptr() as usize)
+        .saturating_sub(sql.as_ptr() as usize)
+        .min(sql.len())
+}
+
+/// The first words of `statement`: its first line, cut to 60
+/// characters.
+fn first_words(statement: &str) -> String {
+    let line = statement
+        .trim_start()
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim_end();
+    match line.char_indices().nth(60) {
+        Some((cut, _)) => format!("{}...", line.get(..cut).unwrap_or(line)),
+        None if statement.trim().lines().nth(1).is_some() => format!("{line} ..."),
+        None => line.to_string(),
+    }
+}
+
 /// Prints `e` on stderr; a syntax error quotes the offending text of
-/// `sql`, the text that was parsed.
-fn report(e: &Error, sql: &str) {
-    match e {
-        Error::Syntax(syntax) => eprintln!(
-            "Error: SQL error: {} (code {})",
-            syntax.with_sql(sql),
-            e.code()
+/// `sql`, the text that was parsed. At `place`, the line and the
+/// statement's first words come first.
+fn report(e: &Error, sql: &str, place: Option<Place<'_>>) {
+    let message = match e {
+        Error::Syntax(syntax) => format!("SQL error: {} (code {})", syntax.with_sql(sql), e.code()),
+        _ => describe(e),
+    };
+    match place {
+        Some(place) => eprintln!(
+            "Error: near line {}: {message}\n  in: {}",
+            place.line,
+            first_words(place.statement)
         ),
-        _ => eprintln!("Error: {}", describe(e)),
+        None => eprintln!("Error: {message}"),
     }
 }
 
