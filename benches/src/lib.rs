@@ -1,6 +1,7 @@
 //! Shared pieces of boundlite's benchmarks: counting the allocations an
 //! operation makes, so every timing is reported with its allocation count.
 
+pub mod joins;
 pub mod memory;
 
 use std::fmt::Write;

@@ -220,7 +220,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
     /// Moves to the next row; `false` when there is none.
     fn advance(&mut self) -> Result<bool> {
         let alloc = self.conn.database().allocator().clone();
-        let runner = Runner::new(self.conn.view());
+        let runner = Runner::keeping(self.conn.view(), &self.tables);
         // Only queries run subqueries: a change reads its table through
         // its writer, which the runner's view does not show.
         let subqueries = select_of(&self.parsed.stmt).map(|_| &runner as &dyn Subqueries<A>);

@@ -79,6 +79,15 @@ impl<'v, P: Platform, A: Allocator + Clone> Rows<'v, P, A> {
         }
     }
 
+    /// The table a statement's cache keeps of these rows: the one table,
+    /// or a join's first.
+    pub fn into_table(self) -> Option<TableInfo<A>> {
+        match self {
+            Rows::One(source) => source.into_info(),
+            Rows::Join(join) => Box::into_inner(join).into_tables().next(),
+        }
+    }
+
     /// Whether every row visited passes `WHERE`, so the caller need not
     /// evaluate it (a join evaluates it itself).
     pub fn exact(&self) -> bool {

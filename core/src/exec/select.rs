@@ -234,18 +234,8 @@ pub(crate) fn give_back<P: Platform, A: Allocator + Clone>(
     rows: Option<Rows<'_, P, A>>,
     env: Env<'_, A>,
 ) {
-    match rows {
-        Some(Rows::One(source)) => {
-            if let Some(table) = source.into_info() {
-                env.tables.put(table);
-            }
-        }
-        Some(Rows::Join(join)) => {
-            if let Some(table) = Box::into_inner(join).into_tables().next() {
-                env.tables.put(table);
-            }
-        }
-        None => {}
+    if let Some(table) = rows.and_then(Rows::into_table) {
+        env.tables.put(table);
     }
 }
 

@@ -267,7 +267,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
                     break false;
                 };
                 self.next_rowid += 1;
-                if cursor.seek(rowid, SeekMode::Eq)? {
+                if cursor.seek_near(rowid)? {
                     break true;
                 }
             },

@@ -15,9 +15,17 @@
 //! - a subquery's columns resolve in its own table first, then in the
 //!   rows it is nested in, innermost first, as SQLite resolves them;
 //! - the table a subquery read is handed back to the statement's table
-//!   cache, so the next run of the subquery does not read the schema.
+//!   cache, so the next run of the subquery does not read the schema;
+//! - a runner over a statement's table cache keeps the sources of the
+//!   last subquery it ran (and its row buffer) for that subquery's next
+//!   run, as a correlated subquery runs once per outer row: its table
+//!   stays open and its names bound, only its plan is chosen again for
+//!   the row it runs against; whatever it keeps goes back to the cache
+//!   when another subquery runs or the runner ends.
 
 use boundlite_platform::Platform;
+
+use core::cell::Cell;
 
 use crate::alloc::{Allocator, Vec};
 use crate::record::ValueRef;
@@ -29,8 +37,10 @@ use crate::table::{TableInfo, View};
 use crate::{Error, Result};
 
 use super::Env;
+use super::cache::TableCache;
 use super::check::subqueries_exist;
 use super::context::RowContext;
+use super::rows::Rows;
 use super::scope::Scope;
 use super::select::{self, Sources};
 use super::terms;
@@ -70,14 +80,60 @@ enum First<'s, 'a, 't, A: Allocator + Clone> {
 }
 
 /// Runs subqueries through a connection's view.
-pub(crate) struct Runner<'v, P: Platform, A: Allocator + Clone> {
+pub(crate) struct Runner<'c, 'v, P: Platform, A: Allocator + Clone> {
     view: &'v View<'v, P, A>,
+    /// The statement's table cache, where kept tables go back; `None`:
+    /// nothing is kept from one run to the next.
+    tables: Option<&'c TableCache<A>>,
+    /// What the last subquery run left for its next run.
+    kept: Cell<Option<Kept<'v, P, A>>>,
 }
 
-impl<'v, P: Platform, A: Allocator + Clone> Runner<'v, P, A> {
-    /// A runner reading through `view`.
+/// The sources and row buffer of one subquery, kept between its runs.
+struct Kept<'v, P: Platform, A: Allocator + Clone> {
+    /// Which subquery: the address of its `Select` in the statement.
+    site: usize,
+    sources: Sources<'v, P, A>,
+    row: Vec<Value<A>, A>,
+}
+
+impl<'c, 'v, P: Platform, A: Allocator + Clone> Runner<'c, 'v, P, A> {
+    /// A runner reading through `view`, keeping nothing between runs.
     pub fn new(view: &'v View<'v, P, A>) -> Self {
-        Runner { view }
+        Runner {
+            view,
+            tables: None,
+            kept: Cell::new(None),
+        }
+    }
+
+    /// A runner reading through `view` that keeps the last subquery's
+    /// sources for its next run, handing their tables back to `tables`
+    /// when it lets them go.
+    pub fn keeping(view: &'v View<'v, P, A>, tables: &'c TableCache<A>) -> Self {
+        Runner {
+            view,
+            tables: Some(tables),
+            kept: Cell::new(None),
+        }
+    }
+
+    /// The kept sources of the subquery at `site`, or empty ones (what
+    /// another subquery left going back to the cache).
+    fn take_kept(&self, site: usize, env: Env<'_, A>) -> Kept<'v, P, A> {
+        match self.kept.take() {
+            Some(kept) if kept.site == site => kept,
+            other => {
+                if let Some(other) = other {
+                    give_back_all(other.sources, env);
+                }
+                Kept {
+                    site,
+                    sources: Vec::new_in(env.alloc.clone()),
+                    row: Vec::new_in(env.alloc.clone()),
+                }
+            }
+        }
     }
 
     /// `f` of the first result column of `select` (of its last member)
@@ -120,8 +176,9 @@ impl<'v, P: Platform, A: Allocator + Clone> Runner<'v, P, A> {
         env: Env<'_, A>,
         shape: Shape,
         visit: &mut dyn FnMut(ValueRef<'_>) -> Result<bool>,
-        sources: &mut Sources<'v, P, A>,
+        kept: &mut Kept<'v, P, A>,
     ) -> Result<()> {
+        let Kept { sources, row, .. } = kept;
         let mut query = select::start(self.view, select, env, sources)?;
         // The members of a compound have one width, checked as it starts.
         let body = &select.core;
@@ -129,8 +186,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Runner<'v, P, A> {
         if let Some(rows) = sources.first().and_then(Option::as_ref) {
             one_column(body, &rows.scope(alias.as_ref()), shape)?;
         }
-        let mut row = Vec::new_in(env.alloc.clone());
-        while select::next(self.view, &mut query, sources, Some(select), env, &mut row)? {
+        while select::next(self.view, &mut query, sources, Some(select), env, row)? {
             let first = row.first().map_or(ValueRef::Null, Value::as_ref);
             if !visit(first)? {
                 break;
@@ -140,7 +196,29 @@ impl<'v, P: Platform, A: Allocator + Clone> Runner<'v, P, A> {
     }
 }
 
-impl<P: Platform, A: Allocator + Clone> Subqueries<A> for Runner<'_, P, A> {
+impl<P: Platform, A: Allocator + Clone> Drop for Runner<'_, '_, P, A> {
+    fn drop(&mut self) {
+        if let (Some(tables), Some(kept)) = (self.tables, self.kept.take()) {
+            for table in kept
+                .sources
+                .into_iter()
+                .flatten()
+                .filter_map(Rows::into_table)
+            {
+                tables.put(table);
+            }
+        }
+    }
+}
+
+/// Hands the tables of `sources` back to the statement's cache.
+fn give_back_all<P: Platform, A: Allocator + Clone>(sources: Sources<'_, P, A>, env: Env<'_, A>) {
+    for rows in sources {
+        select::give_back(rows, env);
+    }
+}
+
+impl<P: Platform, A: Allocator + Clone> Subqueries<A> for Runner<'_, '_, P, A> {
     fn run(
         &self,
         select: &Select<'_, A>,
@@ -148,9 +226,17 @@ impl<P: Platform, A: Allocator + Clone> Subqueries<A> for Runner<'_, P, A> {
         shape: Shape,
         visit: &mut dyn FnMut(ValueRef<'_>) -> Result<bool>,
     ) -> Result<()> {
-        let mut sources = Vec::new_in(env.alloc.clone());
-        let result = self.rows(select, env, shape, visit, &mut sources);
-        select::give_back(sources.pop().flatten(), env);
+        let site = select as *const Select<'_, A> as *const () as usize;
+        let mut kept = self.take_kept(site, env);
+        let result = self.rows(select, env, shape, visit, &mut kept);
+        // A run that failed may have left its sources half started: they
+        // are not reused.
+        if self.tables.is_none() || result.is_err() {
+            give_back_all(kept.sources, env);
+        } else if let Some(other) = self.kept.replace(Some(kept)) {
+            // A subquery run inside this one kept its own.
+            give_back_all(other.sources, env);
+        }
         result
     }
 

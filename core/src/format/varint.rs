@@ -29,6 +29,15 @@ const MAX_EIGHT_BYTE: u64 = (1 << 56) - 1;
 /// Decodes the varint at the start of `bytes`: its value and its length in
 /// bytes. `None` when `bytes` ends before the varint does.
 pub fn read_varint(bytes: &[u8]) -> Option<(u64, usize)> {
+    // Most varints (cell sizes, rowids, serial types) are one or two
+    // bytes.
+    match bytes {
+        [a, ..] if a & 0x80 == 0 => return Some((u64::from(*a), 1)),
+        [a, b, ..] if b & 0x80 == 0 => {
+            return Some(((u64::from(a & 0x7f) << 7) | u64::from(*b), 2));
+        }
+        _ => {}
+    }
     let mut value: u64 = 0;
     for (i, &byte) in bytes.iter().take(MAX_VARINT_LEN - 1).enumerate() {
         value = (value << 7) | u64::from(byte & 0x7f);

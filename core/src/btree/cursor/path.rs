@@ -271,11 +271,14 @@ impl<'p, S: PageSource, K: Copy> TreePath<'p, S, K> {
         at_leaf: impl FnOnce(&BTreePage<'_>, u16) -> Result<R>,
     ) -> Result<R> {
         self.reset();
-        self.push(self.root, Edge::First)?;
+        let mut no = self.root;
+        // One visit to each page: pushed, searched and left from the
+        // same bytes.
         loop {
-            let level = self.top()?;
-            let bytes = self.source.page(level.page)?;
-            let page = BTreePage::parse(&bytes, level.page, self.source.usable_size())?;
+            self.admit(no)?;
+            let bytes = self.source.page(no)?;
+            let page = BTreePage::parse(&bytes, no, self.source.usable_size())?;
+            let level = self.push_page(&page, Edge::First)?;
             let (mut low, mut high) = (0, level.count);
             while low < high {
                 let mid = low + (high - low) / 2;
@@ -289,10 +292,51 @@ impl<'p, S: PageSource, K: Copy> TreePath<'p, S, K> {
             if level.leaf {
                 return at_leaf(&page, low);
             }
-            let child = self.checked_child(&page, low)?;
-            drop(bytes);
-            self.push(child, Edge::First)?;
+            no = self.checked_child(&page, low)?;
         }
+    }
+
+    /// Within the table leaf the cursor is on (`Valid`), when `key`
+    /// (given the leaf and a cell index, the cell's key) orders `target`
+    /// between the leaf's first and last keys: moves to the cell whose key
+    /// is `target`, `Some(true)`, or unpositions the cursor when there is
+    /// none, `Some(false)` (a table's keys are unique and its leaves hold
+    /// them in order, so no other leaf can hold it). `None`, the cursor
+    /// unmoved, when the target is not between them: the caller descends
+    /// from the root. A seek near the last one reads one page.
+    pub(super) fn seek_in_leaf(
+        &mut self,
+        target: i64,
+        key: impl Fn(&BTreePage<'_>, u16) -> Result<i64>,
+    ) -> Result<Option<bool>> {
+        if self.tree != TreeKind::Table {
+            return Ok(None);
+        }
+        let level = self.entry_level()?;
+        if !level.leaf || level.count == 0 {
+            return Ok(None);
+        }
+        let bytes = self.source.page(level.page)?;
+        let page = BTreePage::parse(&bytes, level.page, self.source.usable_size())?;
+        let last = level.count - 1;
+        if target < key(&page, 0)? || target > key(&page, last)? {
+            return Ok(None);
+        }
+        let (mut low, mut high) = (0, level.count);
+        while low < high {
+            let mid = low + (high - low) / 2;
+            if key(&page, mid)? >= target {
+                high = mid;
+            } else {
+                low = mid + 1;
+            }
+        }
+        if low < level.count && key(&page, low)? == target {
+            self.top_mut()?.index = low;
+            return Ok(Some(true));
+        }
+        self.reset();
+        Ok(Some(false))
     }
 
     /// After [`descend_to`](Self::descend_to): moves to the first entry for
@@ -446,16 +490,27 @@ impl<'p, S: PageSource, K: Copy> TreePath<'p, S, K> {
     /// From the last level, follows its current child down to a leaf,
     /// taking the first or the last child (and cell) at every level.
     fn descend(&mut self, edge: Edge) -> Result<()> {
+        let level = self.top()?;
+        if level.leaf {
+            return Ok(());
+        }
+        // Each page is read once: pushed from the bytes its child is
+        // then found in.
+        let mut bytes = self.source.page(level.page)?;
         loop {
             let level = self.top()?;
             if level.leaf {
                 return Ok(());
             }
-            let bytes = self.source.page(level.page)?;
             let page = BTreePage::parse(&bytes, level.page, self.source.usable_size())?;
             let child = self.checked_child(&page, level.index)?;
-            drop(bytes);
-            self.push(child, edge)?;
+            self.admit(child)?;
+            let child_bytes = self.source.page(child)?;
+            self.push_page(
+                &BTreePage::parse(&child_bytes, child, self.source.usable_size())?,
+                edge,
+            )?;
+            bytes = child_bytes;
         }
     }
 
@@ -470,6 +525,15 @@ impl<'p, S: PageSource, K: Copy> TreePath<'p, S, K> {
 
     /// Adds page `no` as the path's last level, at the `edge` end of it.
     fn push(&mut self, no: PageNo, edge: Edge) -> Result<()> {
+        self.admit(no)?;
+        let bytes = self.source.page(no)?;
+        let page = BTreePage::parse(&bytes, no, self.source.usable_size())?;
+        self.push_page(&page, edge).map(|_| ())
+    }
+
+    /// Checks, before it is read, that page `no` may be the path's next
+    /// level: not already on it, and not page 1 below the root.
+    fn admit(&self, no: PageNo) -> Result<()> {
         let parent = self.top().map_or(no, |level| level.page);
         let visited = self.levels.get(..self.depth).unwrap_or_default();
         if visited.iter().any(|level| level.page == no) {
@@ -479,8 +543,14 @@ impl<'p, S: PageSource, K: Copy> TreePath<'p, S, K> {
         if no == PageNo::ONE && self.depth > 0 {
             return Err(Error::corrupt(parent, "child pointer to page 1"));
         }
-        let bytes = self.source.page(no)?;
-        let page = BTreePage::parse(&bytes, no, self.source.usable_size())?;
+        Ok(())
+    }
+
+    /// [`push`](Self::push) of a page already read, which
+    /// [`admit`](Self::admit) let in: the level it adds.
+    fn push_page(&mut self, page: &BTreePage<'_>, edge: Edge) -> Result<Level> {
+        let no = page.number();
+        let parent = self.top().map_or(no, |level| level.page);
         let is_table = page.kind().is_table();
         if is_table != (self.tree == TreeKind::Table) {
             return Err(page.corrupt("page belongs to the other kind of b-tree"));
@@ -499,13 +569,14 @@ impl<'p, S: PageSource, K: Copy> TreePath<'p, S, K> {
             .levels
             .get_mut(self.depth)
             .ok_or(Error::corrupt(parent, "b-tree is deeper than 20 levels"))?;
-        *slot = Level {
+        let level = Level {
             page: no,
             index,
             count,
             leaf,
         };
+        *slot = level;
         self.depth += 1;
-        Ok(())
+        Ok(level)
     }
 }

@@ -112,6 +112,25 @@ impl<'p, S: PageSource, A: Allocator> TableCursor<'p, S, A> {
         self.path.land(moved)
     }
 
+    /// [`seek`](Self::seek) with [`SeekMode::Eq`] for a caller whose
+    /// rowids come in ascending order (`rowid IN (list)`): when `rowid`
+    /// lies between the first and last rowids of the leaf the cursor is
+    /// on, only that leaf is searched, as the row is there or nowhere;
+    /// else the seek descends from the root.
+    pub fn seek_near(&mut self, rowid: RowId) -> Result<bool> {
+        if self.path.is_positioned() {
+            let in_leaf = self
+                .path
+                .seek_in_leaf(rowid.get(), |page, index| page.rowid_at(index));
+            match in_leaf {
+                Ok(Some(found)) => return self.path.land(Ok(found)),
+                Ok(None) => {}
+                Err(e) => return self.path.land(Err(e)),
+            }
+        }
+        self.seek(rowid, SeekMode::Eq)
+    }
+
     /// Saves the cursor's position (`Valid` → `RequiresSeek { rowid }`)
     /// so that the table may be changed before its next move, which
     /// re-seeks the rowid instead of trusting the path. SQLite's

@@ -80,6 +80,7 @@ fn check_table(db: &TestDb, root: u32, rows: &[(i64, StdVec<u8>)]) {
     seen.reverse();
     assert_eq!(seen, keys);
     check_scan(&mut cursor, rows);
+    check_seek_near(&mut cursor, &keys);
     // Every seek, then a step each way.
     let max = keys.last().copied().unwrap_or(0);
     for target in (-1..=max + 2).chain([i64::MIN, i64::MAX]) {
@@ -102,6 +103,33 @@ fn check_table(db: &TestDb, root: u32, rows: &[(i64, StdVec<u8>)]) {
             assert_eq!(prev, at > 0);
             if prev {
                 assert_eq!(cursor.rowid().unwrap().get(), keys[at - 1]);
+            }
+        }
+    }
+}
+
+/// `seek_near` from rows spread over the table (and from no row) to
+/// every rowid, and between them, finds what an equality seek finds,
+/// whether the target is on the leaf the cursor is on or not.
+fn check_seek_near(cursor: &mut TableCursor<'_, TestDb, Global>, keys: &[i64]) {
+    let max = keys.last().copied().unwrap_or(0);
+    let spread = keys.iter().copied().step_by(keys.len() / 16 + 1);
+    let starts = spread.map(Some).chain([None]);
+    for start in starts {
+        for target in -1..=max + 2 {
+            match start {
+                Some(from) => assert!(cursor.seek(RowId::new(from), SeekMode::Eq).unwrap()),
+                None => assert!(!cursor.seek(RowId::new(-5), SeekMode::Eq).unwrap()),
+            }
+            let expected = model_seek(keys, target, SeekMode::Eq);
+            let found = cursor.seek_near(RowId::new(target)).unwrap();
+            assert_eq!(found, expected.is_some(), "{start:?} to {target}");
+            match expected {
+                Some(at) => {
+                    assert_eq!(cursor.rowid().unwrap().get(), keys[at]);
+                    assert_eq!(cursor.next().unwrap(), at + 1 < keys.len());
+                }
+                None => assert!(!cursor.is_positioned(), "{start:?} to {target}"),
             }
         }
     }

@@ -1,0 +1,228 @@
+//! One step of a join's nested loops: each level moved to its next row
+//! under the rows of the levels above it, the terms placed at its depth
+//! evaluated on it, a span that matched nothing put on its row of NULLs,
+//! and the levels below restarted for each row kept.
+//!
+//! Invariant: a step resumes from the rows the levels are on (the
+//! cursors are the state) and allocates nothing.
+
+use core::cell::Cell;
+
+use boundlite_platform::Platform;
+
+use crate::Result;
+use crate::alloc::Allocator;
+use crate::sql::eval::evaluate_condition;
+use crate::sql::{Expr, FromClause, Ident, SelectBody};
+use crate::table::View;
+
+use super::super::Env;
+use super::super::context::RowContext;
+use super::nest::{Side, TermAt, each_term};
+use super::{Emit, Input, Level, Preserved, derived_query};
+
+/// What a step of the loops reads besides the levels.
+pub(super) struct Shared<'s, 'a, A: Allocator + Clone> {
+    pub(super) terms: &'s [TermAt],
+    pub(super) matched: &'s [Cell<bool>],
+    pub(super) preserved: Option<Preserved>,
+    pub(super) body: &'s SelectBody<'a, A>,
+    pub(super) from: &'s FromClause<'a, A>,
+}
+
+/// Whether every term of `side` placed at level `k` holds on the row of
+/// `ctx` (and, for the `ON` side, the equalities `using`).
+pub(super) fn holds<A: Allocator + Clone>(
+    shared: &Shared<'_, '_, A>,
+    k: usize,
+    side: Side,
+    using: &[Expr<'static, A>],
+    ctx: &RowContext<'_, '_, A>,
+) -> Result<bool> {
+    for eq in using {
+        if evaluate_condition(eq, ctx)? != Some(true) {
+            return Ok(false);
+        }
+    }
+    // Most levels have no term on a side: skip the walk of the clauses.
+    if !shared
+        .terms
+        .iter()
+        .any(|at| at.depth == k && at.side == side)
+    {
+        return Ok(true);
+    }
+    let mut ordinal = 0;
+    let mut result = Ok(true);
+    each_term(
+        shared.from,
+        shared.body.where_clause.as_ref(),
+        &mut |term, _| {
+            let at = shared.terms.get(ordinal).copied();
+            ordinal += 1;
+            if !matches!(result, Ok(true)) {
+                return;
+            }
+            if at.is_some_and(|at| at.depth == k && at.side == side) {
+                result = evaluate_condition(term, ctx).map(|v| v == Some(true));
+            }
+        },
+    );
+    result
+}
+
+/// Moves the levels of `levels` (the first at level `k`, nested in
+/// `env`'s outer row) to their next joined row: from the rows they are
+/// on when `resume`, else from the start of the first.
+pub(super) fn step<'v, P: Platform, A: Allocator + Clone>(
+    view: &'v View<'v, P, A>,
+    shared: &Shared<'_, '_, A>,
+    levels: &mut [Level<'v, P, A>],
+    k: usize,
+    env: Env<'_, A>,
+    resume: bool,
+    visit: &mut dyn FnMut(&RowContext<'_, '_, A>) -> Result<bool>,
+) -> Result<bool> {
+    let Some((level, deeper)) = levels.split_first_mut() else {
+        return Ok(true);
+    };
+    if resume {
+        if !deeper.is_empty() {
+            let found = level.with_current(env, k, &mut |ctx| {
+                let inner = Env {
+                    outer: Some(ctx),
+                    ..env
+                };
+                step(view, shared, deeper, k + 1, inner, true, visit)
+            })?;
+            if found {
+                return Ok(true);
+            }
+        }
+        if level.nulls {
+            return Ok(false);
+        }
+    }
+    let alias = level.alias.as_ref().map(|a| Ident::new(a.as_str()));
+    let using = level.using.as_slice();
+    // The last level of a span that reads NULLs tells its first that a
+    // row of the span matched.
+    let closes = level.span.filter(|span| span.last == k);
+    let mut keep = |ctx: &RowContext<'_, '_, A>| {
+        env.scratch.visit();
+        if !holds(shared, k, Side::On, using, ctx)? {
+            return Ok(false);
+        }
+        if let Some(span) = closes {
+            if let Some(flag) = shared.matched.get(span.first) {
+                flag.set(true);
+            }
+            if span.emit == Emit::Unmatched {
+                return Ok(false);
+            }
+        }
+        if !holds(shared, k, Side::Filter, &[], ctx)? {
+            return Ok(false);
+        }
+        descend(view, shared, deeper, k, env, ctx, visit)
+    };
+    let found = match &mut level.input {
+        Input::Table(source) => source.find(env, alias, &mut keep)?,
+        Input::Derived(d) => derived_query(shared.from, level.at, env, |select, run| {
+            d.find(view, select, run, env, alias, &mut keep)
+        })?,
+    };
+    if found {
+        return Ok(true);
+    }
+    let matched = shared.matched.get(k).is_some_and(Cell::get);
+    match level.span {
+        Some(span) if span.first == k && !matched && !level.nulls => {
+            null_span(view, shared, level, deeper, k, span.last, env, visit)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// Puts `level` (at depth `k`) and the levels `deeper` below it down to
+/// depth `last` on their rows of NULLs, evaluating the terms placed at
+/// each on them, and moves the levels below `last` to their first
+/// joined row under them.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn null_span<'v, P: Platform, A: Allocator + Clone>(
+    view: &'v View<'v, P, A>,
+    shared: &Shared<'_, '_, A>,
+    level: &mut Level<'v, P, A>,
+    deeper: &mut [Level<'v, P, A>],
+    k: usize,
+    last: usize,
+    env: Env<'_, A>,
+    visit: &mut dyn FnMut(&RowContext<'_, '_, A>) -> Result<bool>,
+) -> Result<bool> {
+    level.nulls = true;
+    level.with_nulls(env, k, &mut |ctx| {
+        if !holds(shared, k, Side::Filter, &[], ctx)? {
+            return Ok(false);
+        }
+        if k >= last {
+            return descend(view, shared, deeper, k, env, ctx, visit);
+        }
+        let Some((next, below)) = deeper.split_first_mut() else {
+            return Ok(false);
+        };
+        let inner = Env {
+            outer: Some(ctx),
+            ..env
+        };
+        null_span(view, shared, next, below, k + 1, last, inner, visit)
+    })
+}
+
+/// Starts the levels `deeper` under the row of level `k` (`ctx`) and
+/// moves them to their first joined row that `visit` keeps; when there
+/// are none, the row of `ctx` is whole and `visit` decides.
+pub(super) fn descend<'v, P: Platform, A: Allocator + Clone>(
+    view: &'v View<'v, P, A>,
+    shared: &Shared<'_, '_, A>,
+    deeper: &mut [Level<'v, P, A>],
+    k: usize,
+    env: Env<'_, A>,
+    ctx: &RowContext<'_, '_, A>,
+    visit: &mut dyn FnMut(&RowContext<'_, '_, A>) -> Result<bool>,
+) -> Result<bool> {
+    let Some(next) = deeper.first_mut() else {
+        return visit(ctx);
+    };
+    let inner = Env {
+        outer: Some(ctx),
+        ..env
+    };
+    next.restart(view, shared, k + 1, inner)?;
+    step(view, shared, deeper, k + 1, inner, false, visit)
+}
+
+/// Runs `f` with a context on the current rows of `levels` (the first at
+/// level `k`), each nested in the one above.
+pub(super) fn nest_current<P: Platform, A: Allocator + Clone>(
+    levels: &mut [Level<'_, P, A>],
+    k: usize,
+    env: Env<'_, A>,
+    f: &mut dyn FnMut(&RowContext<'_, '_, A>) -> Result<()>,
+) -> Result<()> {
+    let Some((level, deeper)) = levels.split_first_mut() else {
+        return f(&env.context());
+    };
+    level.with_current(env, k, &mut |ctx| {
+        if deeper.is_empty() {
+            f(ctx)?;
+        } else {
+            let inner = Env {
+                outer: Some(ctx),
+                ..env
+            };
+            nest_current(deeper, k + 1, inner, f)?;
+        }
+        Ok(true)
+    })?;
+    Ok(())
+}
