@@ -253,6 +253,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             foreign_keys: Some(self.conn.foreign_keys()).filter(|f| f.is_on()),
             triggers: None,
             active: None,
+            conflict: None,
         };
         if matches!(self.state, State::Ready) {
             let conn = self.conn;
@@ -423,7 +424,7 @@ fn counted<P: Platform, A: Allocator + Clone>(
 ) -> Result<usize> {
     match &result {
         Ok(n) => conn.counters().ended(Some(*n)),
-        Err(Error::Sql(_) | Error::Syntax(_)) => {}
+        Err(Error::Sql(_) | Error::Syntax(_) | Error::Named(..)) => {}
         Err(_) => conn.counters().ended(None),
     }
     result

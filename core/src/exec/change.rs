@@ -7,8 +7,8 @@
 //! each row is changed,
 //! in the order SQLite changes them: the order visited, unless an update
 //! may replace rows, sets the rowid or changes the index an index range
-//! walks, where SQLite collects the rowids first and changes them in
-//! rowid order (which row an `OR REPLACE` keeps, or whether a `UNIQUE`
+//! walks, or the change fires triggers, where SQLite collects the rowids
+//! first and changes them in rowid order (which row an `OR REPLACE` keeps, or whether a `UNIQUE`
 //! check fails, depends on that order). Each row is changed so: the new
 //! row is encoded as `INSERT` encodes one (`store`: affinity, `NOT
 //! NULL`, a `zeroblob` not held), then the old row is deleted with its
@@ -16,7 +16,9 @@
 //! the new one inserted, so uniqueness and index maintenance are those of
 //! `INSERT`; in a table without indexes, a row that keeps its rowid is
 //! overwritten in place instead, in one descent. A row deleted by an
-//! earlier `OR REPLACE` in the same statement is skipped. Subqueries run
+//! earlier `OR REPLACE` in the same statement is skipped. The triggers
+//! a row's change fires run around it (see `triggers`): `OLD` is read
+//! before, and a row a `BEFORE` trigger deleted is skipped. Subqueries run
 //! in `WHERE` only, while the rowids are collected; one in a `SET` value
 //! is refused.
 
@@ -142,7 +144,14 @@ pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
         indexed: delete.indexed.as_ref(),
         where_clause: delete.where_clause.as_ref(),
     };
-    let (table, mut rowids) = targets(w, changed, env, |_, _| Ok(RowOrder::Visited))?;
+    let mut fires = None;
+    let (table, mut rowids) = targets(w, changed, env, |table, _| {
+        fires = Fires::of(env, &table.name, Event::Delete, env.conflict)?;
+        Ok(match fires {
+            Some(_) => RowOrder::Ascending,
+            None => RowOrder::Visited,
+        })
+    })?;
     let mut keys = TableKeys::load(w, &table.name, Op::Delete, env)?;
     let mut returning = Returning::new(
         &delete.returning,
@@ -151,7 +160,6 @@ pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
         w.view().sort_budget().bytes,
         env.alloc.clone(),
     )?;
-    let fires = Fires::of(env, &table.name, Event::Delete)?;
     refuse_returning(&fires, &returning)?;
     let mut old = Vec::new_in(env.alloc.clone());
     let mut changed = 0;
@@ -223,7 +231,10 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
     if update.from.is_some() {
         return Err(Error::Sql("UPDATE ... FROM is not supported"));
     }
-    let conflict = update.conflict.unwrap_or(Conflict::Abort);
+    // A trigger's statement takes the `OR` clause of the one that fired
+    // it; its own triggers take the clause it ends up with.
+    let written = env.conflict.or(update.conflict);
+    let conflict = written.unwrap_or(Conflict::Abort);
     if conflict == Conflict::Ignore {
         return Err(Error::Sql("UPDATE OR IGNORE is not supported"));
     }
@@ -236,7 +247,15 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
         indexed: update.indexed.as_ref(),
         where_clause: update.where_clause.as_ref(),
     };
+    let assigned = |name: &str| {
+        update
+            .assignments
+            .iter()
+            .any(|a| a.columns.iter().any(|c| c.eq_ignore_ascii_case(name)))
+    };
+    let mut fires = None;
     let (table, mut rowids) = targets(w, changed, env, |table, plan| {
+        fires = Fires::of(env, &table.name, Event::Update(&assigned), written)?;
         columns.try_reserve(update.assignments.len())?;
         for assignment in update.assignments.iter() {
             let [name] = assignment.columns.as_slice() else {
@@ -253,7 +272,10 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
                 None => columns_exist(&assignment.value, Some(table), update.alias.as_ref())?,
             }
         }
-        Ok(update_order(table, plan, &columns, conflict))
+        Ok(match fires {
+            Some(_) => RowOrder::Ascending,
+            None => update_order(table, plan, &columns, conflict),
+        })
     })?;
     let mut returning = Returning::new(
         &update.returning,
@@ -287,13 +309,6 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
         }
         zeros.try_resize(table.column_count(), None)?;
     }
-    let assigned = |name: &str| {
-        update
-            .assignments
-            .iter()
-            .any(|a| a.columns.iter().any(|c| c.eq_ignore_ascii_case(name)))
-    };
-    let fires = Fires::of(env, &table.name, Event::Update(&assigned))?;
     refuse_returning(&fires, &returning)?;
     if fires.is_some() && !zeros.is_empty() {
         return Err(Error::Sql(

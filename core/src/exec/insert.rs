@@ -71,7 +71,10 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             targets.try_push(column_named(&table, name)?)?;
         }
     }
-    let conflict = insert.conflict.unwrap_or(Conflict::Abort);
+    // A trigger's statement takes the `OR` clause of the one that fired
+    // it; its own triggers take the clause it ends up with.
+    let written = env.conflict.or(insert.conflict);
+    let conflict = written.unwrap_or(Conflict::Abort);
     let upserts = match insert.upsert.is_empty() {
         true => None,
         false => Some(Upserts::load(
@@ -95,7 +98,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             ));
         }
     }
-    let fires = Fires::of(env, &table.name, Event::Insert)?;
+    let fires = Fires::of(env, &table.name, Event::Insert, written)?;
     refuse_returning(&fires, &returning)?;
     if fires.is_some() && upserts.is_some() {
         return Err(Error::Sql(
@@ -303,7 +306,7 @@ struct How<'h, 'u, 'a, A: Allocator + Clone> {
 
 /// `INSERT ... SELECT` the ordinary way: each row of `query` is read,
 /// then stored from its values. A query that may read the table written
-/// has its rows wait in a spool (a sorter with no keys) in the sort
+/// (or a table a trigger the rows fire changes) has its rows wait in a spool (a sorter with no keys) in the sort
 /// budget, past which they go to a temporary file, so that it never sees
 /// the rows being inserted; any other query's rows are stored as they
 /// come (the table layer's cursors hold no page between steps, and a
@@ -342,7 +345,9 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
         alloc: &alloc,
         counters: env.counters,
     };
-    let changed = if reads(query, table, env) || holds_subquery(query) {
+    // A trigger may change the tables the query reads: as SQLite does,
+    // the rows are all read before the first is stored.
+    let changed = if reads(query, table, env) || holds_subquery(query) || how.fires.is_some() {
         // Its subqueries run while the rows are spooled, before the
         // first is stored, as SQLite computes a query that reads the
         // table written into a temporary table first.

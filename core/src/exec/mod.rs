@@ -152,6 +152,10 @@ pub(crate) struct Env<'x, A: Allocator + Clone> {
     /// The trigger whose statements run, in the chain of those it runs
     /// inside; `None` outside any trigger.
     pub active: Option<&'x triggers::fire::Active<'x>>,
+    /// The `OR` clause of the statement whose trigger runs, which the
+    /// trigger's statements take in place of theirs, as in SQLite;
+    /// `None` outside a trigger, or when that statement has none.
+    pub conflict: Option<crate::sql::Conflict>,
 }
 
 /// What a connection counts of its changes, as SQLite's

@@ -21,7 +21,7 @@ use crate::record::ValueRef;
 use crate::sql::Affinity;
 use crate::sql::eval::affinity::apply_affinity;
 use crate::sql::eval::{Value, evaluate_condition};
-use crate::sql::{CreateTrigger, Raise, Stmt, TriggerEvent, TriggerTiming};
+use crate::sql::{Conflict, CreateTrigger, Raise, Stmt, TriggerEvent, TriggerTiming};
 use crate::table::TableInfo;
 use crate::table::Writer;
 use crate::{ConstraintName, Error, Result, RowId};
@@ -79,17 +79,27 @@ impl Active<'_> {
 pub(crate) struct Fires<A: Allocator> {
     before: Vec<usize, A>,
     after: Vec<usize, A>,
+    /// The statement's `OR` clause, which the triggers' statements take.
+    conflict: Option<Conflict>,
 }
 
 impl<A: Allocator + Clone> Fires<A> {
-    /// The triggers `event` on `table` fires; `None` when it fires none.
-    pub fn of(env: Env<'_, A>, table: &str, event: Event<'_>) -> Result<Option<Self>> {
+    /// The triggers `event` on `table` fires, for a statement whose `OR`
+    /// clause is `conflict` (its own, or the one it takes from a trigger
+    /// it runs in); `None` when it fires none.
+    pub fn of(
+        env: Env<'_, A>,
+        table: &str,
+        event: Event<'_>,
+        conflict: Option<Conflict>,
+    ) -> Result<Option<Self>> {
         let Some(triggers) = env.triggers else {
             return Ok(None);
         };
         let mut fires = Fires {
             before: Vec::new_in(env.alloc.clone()),
             after: Vec::new_in(env.alloc.clone()),
+            conflict,
         };
         for found in triggers.on(table) {
             let (index, create) = found?;
@@ -115,6 +125,14 @@ impl<A: Allocator + Clone> Fires<A> {
         Ok((!fires.before.is_empty() || !fires.after.is_empty()).then_some(fires))
     }
 
+    /// `env` as the triggers' statements take it.
+    fn env<'e>(&self, env: Env<'e, A>) -> Env<'e, A> {
+        Env {
+            conflict: self.conflict,
+            ..env
+        }
+    }
+
     /// Whether a trigger fires before the row changes.
     pub fn has_before(&self) -> bool {
         !self.before.is_empty()
@@ -127,7 +145,7 @@ impl<A: Allocator + Clone> Fires<A> {
         row: &TriggerRow<'_, A>,
         env: Env<'_, A>,
     ) -> Result<Outcome> {
-        run_each(w, &self.before, row, env)
+        run_each(w, &self.before, row, self.env(env))
     }
 
     /// Runs the `BEFORE INSERT` triggers for a row to be inserted with
@@ -192,7 +210,7 @@ impl<A: Allocator + Clone> Fires<A> {
         row: &TriggerRow<'_, A>,
         env: Env<'_, A>,
     ) -> Result<Outcome> {
-        run_each(w, &self.after, row, env)
+        run_each(w, &self.after, row, self.env(env))
     }
 }
 
@@ -286,6 +304,17 @@ fn run_stmt<P: Platform, A: Allocator + Clone>(
     stmt: &Stmt<'_, A>,
     env: Env<'_, A>,
 ) -> Result<usize> {
+    let own = match stmt {
+        Stmt::Insert(i) => i.conflict,
+        Stmt::Update(u) => u.conflict,
+        _ => None,
+    };
+    if env.conflict.is_none() && matches!(own, Some(Conflict::Fail | Conflict::Rollback)) {
+        // Its failure would keep, or undo, more than the statement.
+        return Err(Error::Sql(
+            "OR FAIL and OR ROLLBACK in a trigger's statements are not supported",
+        ));
+    }
     let mut returned = None;
     match stmt {
         Stmt::Insert(i) => insert::run(w, i, env, &mut returned),
