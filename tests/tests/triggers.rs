@@ -197,6 +197,9 @@ const SCRIPT: &[&str] = &[
     "CREATE TRIGGER skipd BEFORE DELETE ON log WHEN old.what = 'bd' BEGIN SELECT RAISE(IGNORE); END",
     "DELETE FROM log WHERE n > 2",
     "SELECT RAISE(ABORT, 'outside')",
+    "CREATE TRIGGER whenskip BEFORE INSERT ON t2 WHEN (SELECT RAISE(IGNORE) WHERE new.x = 7) IS NULL BEGIN INSERT INTO log VALUES ('whenskip', new.x); END",
+    "INSERT INTO t2 VALUES (7, 'seven'), (8, 'eight')",
+    "DROP TRIGGER whenskip",
     // Nesting, and no recursion.
     "CREATE TRIGGER chain AFTER INSERT ON log WHEN new.what = 'start' BEGIN INSERT INTO log VALUES ('again', new.n + 1); UPDATE t2 SET x = -5 WHERE new.n = 99; END",
     "INSERT INTO log VALUES ('start', 1)",
@@ -608,4 +611,77 @@ fn every_allocation_failure_with_triggers_is_clean() {
     drop(conn);
     drop(db);
     assert_eq!(arena.stats().live_allocations, 0, "the database leaked");
+}
+
+#[test]
+fn a_chain_of_triggers_nests_to_the_limit_and_no_further() {
+    // Table i's trigger inserts into table i + 1: a chain `depth` deep.
+    let chain = |depth: usize| {
+        let mut sql = String::new();
+        for i in 0..=depth {
+            sql += &format!("CREATE TABLE c{i}(n);");
+        }
+        for i in 0..depth {
+            sql += &format!(
+                "CREATE TRIGGER c{i}t AFTER INSERT ON c{i} BEGIN INSERT INTO c{}(n) VALUES (new.n + 1); END;",
+                i + 1
+            );
+        }
+        sql
+    };
+    let disk = MemoryPlatform::new();
+    let db = Database::open(&disk, "c.db", &Config::DEFAULT, Global).unwrap();
+    let conn = db.connect();
+    conn.execute(&chain(32), &[]).unwrap();
+    let oracle = rusqlite::Connection::open_in_memory().unwrap();
+    oracle.execute_batch(&chain(32)).unwrap();
+    assert_eq!(
+        compare(&conn, &oracle, "INSERT INTO c0 VALUES (0)", "chain"),
+        Ran::Same
+    );
+    assert_eq!(
+        Exact::ours_ok(&conn, "SELECT n FROM c32"),
+        vec![vec![Exact::Int(32)]]
+    );
+    conn.execute("CREATE TABLE c33(n); CREATE TRIGGER c32t AFTER INSERT ON c32 BEGIN INSERT INTO c33 VALUES (new.n + 1); END", &[]).unwrap();
+    oracle.execute_batch("CREATE TABLE c33(n); CREATE TRIGGER c32t AFTER INSERT ON c32 BEGIN INSERT INTO c33 VALUES (new.n + 1); END").unwrap();
+    assert_eq!(
+        compare(&conn, &oracle, "INSERT INTO c0 VALUES (0)", "chain"),
+        Ran::Refused
+    );
+    assert_eq!(
+        Exact::ours_ok(&conn, "SELECT count(*) FROM c0"),
+        vec![vec![Exact::Int(1)]]
+    );
+}
+
+#[test]
+fn a_prepared_change_fires_the_triggers_of_each_run() {
+    let disk = MemoryPlatform::new();
+    let db = Database::open(&disk, "p.db", &Config::DEFAULT, Global).unwrap();
+    let conn = db.connect();
+    let oracle = rusqlite::Connection::open_in_memory().unwrap();
+    let setup = "CREATE TABLE t(a); CREATE TABLE log(x)";
+    conn.execute(setup, &[]).unwrap();
+    oracle.execute_batch(setup).unwrap();
+    let sql = "INSERT INTO t VALUES (1)";
+    let mut stmt = conn.prepare(sql).unwrap();
+    let mut theirs = oracle.prepare(sql).unwrap();
+    for ddl in [
+        "CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO log VALUES (new.a); END",
+        "DROP TRIGGER tr",
+        "CREATE TRIGGER tr BEFORE INSERT ON t BEGIN INSERT INTO log VALUES (-new.a); END",
+    ] {
+        stmt.reset();
+        stmt.step().unwrap();
+        theirs.execute([]).unwrap();
+        conn.execute(ddl, &[]).unwrap();
+        oracle.execute_batch(ddl).unwrap();
+    }
+    stmt.reset();
+    stmt.step().unwrap();
+    theirs.execute([]).unwrap();
+    let q = "SELECT x FROM log ORDER BY rowid";
+    assert_eq!(Exact::ours_ok(&conn, q), Exact::theirs_ok(&oracle, q));
+    assert_eq!(Exact::ours_ok(&conn, q).len(), 2);
 }

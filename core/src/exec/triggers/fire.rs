@@ -279,8 +279,11 @@ fn run_one<P: Platform, A: Allocator + Clone>(
             ..env
         };
         columns_exist_within(when, &One::new(None, None), Some(env))?;
-        if evaluate_condition(when, &env.context())? != Some(true) {
-            return Ok(Outcome::Ran);
+        match evaluate_condition(when, &env.context()) {
+            Ok(Some(true)) => {}
+            Ok(_) => return Ok(Outcome::Ran),
+            Err(Error::RaiseIgnore) => return Ok(Outcome::Ignored),
+            Err(e) => return Err(e),
         }
     }
     for stmt in create.body.iter() {
