@@ -130,6 +130,8 @@ impl<A: Allocator + Clone> EvalContext<A> for TriggerRow<'_, A> {
     }
 
     fn random(&self) -> i64 {
+        // Never asked: a statement's own context draws `random()`, and
+        // reads this one for `new.` and `old.` columns alone.
         0
     }
 }
