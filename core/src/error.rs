@@ -111,6 +111,15 @@ pub enum Error {
     /// The API was used in a way it does not allow.
     #[error("bad parameter or other API misuse: {0}")]
     Misuse(&'static str),
+    /// A trigger's `RAISE(ABORT, message)`: the statement is undone,
+    /// failing with the message (cut as [`ConstraintName`] cuts a name).
+    #[error("constraint failed: {0}")]
+    Raise(ConstraintName),
+    /// A trigger's `RAISE(IGNORE)`: the row whose change fired the
+    /// trigger is left, and the statement goes on with the next. Never
+    /// returned from a statement: the trigger's caller takes it.
+    #[error("RAISE(IGNORE) outside a trigger")]
+    RaiseIgnore,
 }
 
 /// A constraint's name held in the error itself, so reporting it needs
@@ -282,6 +291,20 @@ pub enum Named {
     /// `foreign key mismatch - "{0}" referencing "{1}"`: no primary key
     /// or `UNIQUE` index of the parent matches a foreign key's columns
     ForeignKeyMismatch,
+    /// `trigger {0} already exists`
+    TriggerExists,
+    /// `no such trigger: {0}`
+    NoSuchTrigger,
+    /// `no such trigger: {0}.{1}`: a name given with its schema
+    NoSuchTriggerIn,
+    /// `no such table: main.{0}`: the table a trigger is made on
+    NoSuchTableMain,
+    /// `cannot create {0} trigger on view: {1}`
+    TriggerOnView,
+    /// `cannot create INSTEAD OF trigger on table: {0}`
+    InsteadOfOnTable,
+    /// `unknown database {0}`
+    UnknownDatabase,
 }
 
 impl Named {
@@ -393,6 +416,15 @@ impl core::fmt::Display for NamedDisplay<'_> {
             Named::ForeignKeyMismatch => {
                 write!(f, "foreign key mismatch - \"{a}\" referencing \"{b}\"")
             }
+            Named::TriggerExists => write!(f, "trigger {a} already exists"),
+            Named::NoSuchTrigger => write!(f, "no such trigger: {a}"),
+            Named::NoSuchTriggerIn => write!(f, "no such trigger: {a}.{b}"),
+            Named::NoSuchTableMain => write!(f, "no such table: main.{a}"),
+            Named::TriggerOnView => write!(f, "cannot create {a} trigger on view: {b}"),
+            Named::InsteadOfOnTable => {
+                write!(f, "cannot create INSTEAD OF trigger on table: {a}")
+            }
+            Named::UnknownDatabase => write!(f, "unknown database {a}"),
         }
     }
 }
@@ -462,7 +494,12 @@ impl Error {
             Error::Corrupt { .. } => 11,
             Error::Full => 13,
             Error::CantOpen(_) => 14,
-            Error::Constraint(_) | Error::Check(_) | Error::Unique(_) | Error::NotNull(_) => 19,
+            Error::Constraint(_)
+            | Error::Check(_)
+            | Error::Unique(_)
+            | Error::NotNull(_)
+            | Error::Raise(_)
+            | Error::RaiseIgnore => 19,
             Error::Misuse(_) => 21,
             Error::NotADatabase(_) => 26,
         }

@@ -38,6 +38,7 @@ use crate::exec::scope::{Scope, Tables};
 use crate::exec::select::{self, Query, Sources};
 use crate::exec::store::unresolved;
 use crate::exec::subquery::{Runner, Subqueries};
+use crate::exec::triggers::{self, TriggerTexts, with_triggers};
 use crate::exec::views::{ViewTexts, with_views};
 use crate::exec::{Env, Now, alter, change, ddl, foreign_keys, insert, pragma, reindex, with};
 
@@ -100,6 +101,9 @@ pub struct Statement<'c, 'db, P: Platform, A: Allocator + Clone> {
     /// The views the current run may read, as the schema it reads has
     /// them (see `views`).
     views: ViewTexts<A>,
+    /// The triggers a change may fire, as the schema it changes has them
+    /// (see `triggers`).
+    triggers: TriggerTexts<A>,
 }
 
 impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
@@ -122,6 +126,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             tables: TableCache::new(),
             scratch: Scratch::new(),
             views: ViewTexts::new(conn.database().allocator().clone()),
+            triggers: TriggerTexts::new(conn.database().allocator().clone()),
         })
     }
 
@@ -246,6 +251,9 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             }),
             counters: Some(self.conn.counters()),
             foreign_keys: Some(self.conn.foreign_keys()).filter(|f| f.is_on()),
+            triggers: None,
+            active: None,
+            conflict: None,
         };
         if matches!(self.state, State::Ready) {
             let conn = self.conn;
@@ -287,11 +295,17 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                 Stmt::Insert(i) => {
                     ddl::not_temp_view(conn.views(), &i.table)?;
                     let mut returned = None;
-                    let views = &mut self.views;
+                    let (views, triggers) = (&mut self.views, &mut self.triggers);
                     let result = conn
                         .write(|w| {
                             views.collect(conn.views(), w.view(), conn.rollbacks(), stmt_of)?;
-                            with_views(views, env, |env| insert::run(w, i, env, &mut returned))
+                            triggers.collect(w.view(), conn.rollbacks())?;
+                            with_views(views, env, |env| {
+                                with_triggers(triggers, env, |env| {
+                                    triggers::refuse_instead_of(env, &i.table)?;
+                                    insert::run(w, i, env, &mut returned)
+                                })
+                            })
                         })
                         .map_err(|e| unresolved(i.conflict, e));
                     self.changes = counted(conn, result)?;
@@ -302,11 +316,17 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                 Stmt::Update(u) => {
                     ddl::not_temp_view(conn.views(), &u.table)?;
                     let mut returned = None;
-                    let views = &mut self.views;
+                    let (views, triggers) = (&mut self.views, &mut self.triggers);
                     let result = conn
                         .write(|w| {
                             views.collect(conn.views(), w.view(), conn.rollbacks(), stmt_of)?;
-                            with_views(views, env, |env| change::update(w, u, env, &mut returned))
+                            triggers.collect(w.view(), conn.rollbacks())?;
+                            with_views(views, env, |env| {
+                                with_triggers(triggers, env, |env| {
+                                    triggers::refuse_instead_of(env, &u.table)?;
+                                    change::update(w, u, env, &mut returned)
+                                })
+                            })
                         })
                         .map_err(|e| unresolved(u.conflict, e));
                     self.changes = counted(conn, result)?;
@@ -317,10 +337,16 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                 Stmt::Delete(d) => {
                     ddl::not_temp_view(conn.views(), &d.table)?;
                     let mut returned = None;
-                    let views = &mut self.views;
+                    let (views, triggers) = (&mut self.views, &mut self.triggers);
                     let result = conn.write(|w| {
                         views.collect(conn.views(), w.view(), conn.rollbacks(), stmt_of)?;
-                        with_views(views, env, |env| change::delete(w, d, env, &mut returned))
+                        triggers.collect(w.view(), conn.rollbacks())?;
+                        with_views(views, env, |env| {
+                            with_triggers(triggers, env, |env| {
+                                triggers::refuse_instead_of(env, &d.table)?;
+                                change::delete(w, d, env, &mut returned)
+                            })
+                        })
                     });
                     self.changes = counted(conn, result)?;
                     if let Some(state) = returning(returned) {
@@ -348,6 +374,10 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                     }
                 }
                 Stmt::CreateIndex(c) => conn.write(|w| ddl::create_index(w, c, text))?,
+                Stmt::CreateTrigger(t) => {
+                    let parameters = self.parsed.params.count() > 0;
+                    conn.write(|w| triggers::create::create(w, t, text, parameters))?
+                }
                 Stmt::Drop(d) => match ddl::drop_temp(conn.views(), d, conn.in_transaction()) {
                     Some(dropped) => dropped?,
                     None => conn.write(|w| {

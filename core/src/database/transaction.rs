@@ -156,6 +156,29 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
         })
     }
 
+    /// Creates trigger `name` on `table` from its `CREATE TRIGGER`
+    /// statement `sql`: a schema row with no B-tree.
+    pub fn create_trigger(&self, name: &str, table: &str, sql: &str) -> Result<()> {
+        let alloc = self.db.alloc.clone();
+        self.change(|writer, pager| {
+            SchemaEditor::new(pager, writer, alloc)
+                .add_entry(&NewEntry {
+                    kind: EntryKind::Trigger,
+                    name,
+                    table,
+                    root: None,
+                    sql: Some(sql),
+                })
+                .map(|_| ())
+        })
+    }
+
+    /// Drops trigger `name`; returns whether it existed.
+    pub fn drop_trigger(&self, name: &str) -> Result<bool> {
+        let alloc = self.db.alloc.clone();
+        self.change(|writer, pager| SchemaEditor::new(pager, writer, alloc).drop_trigger(name))
+    }
+
     /// Drops view `name`; returns whether it existed.
     pub fn drop_view(&self, name: &str) -> Result<bool> {
         let alloc = self.db.alloc.clone();

@@ -7,8 +7,8 @@
 //! each row is changed,
 //! in the order SQLite changes them: the order visited, unless an update
 //! may replace rows, sets the rowid or changes the index an index range
-//! walks, where SQLite collects the rowids first and changes them in
-//! rowid order (which row an `OR REPLACE` keeps, or whether a `UNIQUE`
+//! walks, or the change fires triggers, where SQLite collects the rowids
+//! first and changes them in rowid order (which row an `OR REPLACE` keeps, or whether a `UNIQUE`
 //! check fails, depends on that order). Each row is changed so: the new
 //! row is encoded as `INSERT` encodes one (`store`: affinity, `NOT
 //! NULL`, a `zeroblob` not held), then the old row is deleted with its
@@ -16,7 +16,9 @@
 //! the new one inserted, so uniqueness and index maintenance are those of
 //! `INSERT`; in a table without indexes, a row that keeps its rowid is
 //! overwritten in place instead, in one descent. A row deleted by an
-//! earlier `OR REPLACE` in the same statement is skipped. Subqueries run
+//! earlier `OR REPLACE` in the same statement is skipped. The triggers
+//! a row's change fires run around it (see `triggers`): `OLD` is read
+//! before, and a row a `BEFORE` trigger deleted is skipped. Subqueries run
 //! in `WHERE` only, while the rowids are collected; one in a `SET` value
 //! is refused.
 
@@ -44,6 +46,8 @@ use super::select::{assign, load_table};
 use super::source::Source;
 use super::store::{Record, Rules, is_zeroblob_call, prepare_row, with_record};
 use super::subquery::Runner;
+use super::triggers::fire::{Event, Fires, Outcome, refuse_returning};
+use super::triggers::row::{RowValues, TriggerRow, read_row, with_affinities};
 use crate::sort::{RowIdStream, RowIds, RowOrder};
 use crate::table::Writer;
 use crate::table::{Change, IndexInfo, TableInfo};
@@ -140,7 +144,14 @@ pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
         indexed: delete.indexed.as_ref(),
         where_clause: delete.where_clause.as_ref(),
     };
-    let (table, mut rowids) = targets(w, changed, env, |_, _| Ok(RowOrder::Visited))?;
+    let mut fires = None;
+    let (table, mut rowids) = targets(w, changed, env, |table, _| {
+        fires = Fires::of(env, &table.name, Event::Delete, env.conflict)?;
+        Ok(match fires {
+            Some(_) => RowOrder::Ascending,
+            None => RowOrder::Visited,
+        })
+    })?;
     let mut keys = TableKeys::load(w, &table.name, Op::Delete, env)?;
     let mut returning = Returning::new(
         &delete.returning,
@@ -149,8 +160,32 @@ pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
         w.view().sort_budget().bytes,
         env.alloc.clone(),
     )?;
+    refuse_returning(&fires, &returning)?;
+    let mut old = Vec::new_in(env.alloc.clone());
     let mut changed = 0;
     while let Some(rowid) = rowids.next()? {
+        if let Some(fires) = &fires {
+            if !read_row(w, &table, rowid, &mut old, &|_| false)? {
+                continue;
+            }
+            let row = TriggerRow {
+                table: &table,
+                old: Some(RowValues {
+                    rowid: rowid_value(rowid),
+                    values: &old,
+                }),
+                new: None,
+                alloc: env.alloc.clone(),
+            };
+            // A row a `BEFORE` trigger deleted is not deleted again, and
+            // fires no `AFTER` trigger.
+            if fires.has_before()
+                && (fires.before(w, &row, env)? == Outcome::Ignored
+                    || !w.table_cursor(table.root).seek(rowid, SeekMode::Eq)?)
+            {
+                continue;
+            }
+        }
         if let Some(keys) = keys.as_mut() {
             if !keys.removing(w, rowid)? {
                 continue;
@@ -163,6 +198,18 @@ pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
             changed += 1;
             if let Some(keys) = &keys {
                 keys.actions(w, None)?;
+            }
+            if let Some(fires) = &fires {
+                let row = TriggerRow {
+                    table: &table,
+                    old: Some(RowValues {
+                        rowid: rowid_value(rowid),
+                        values: &old,
+                    }),
+                    new: None,
+                    alloc: env.alloc.clone(),
+                };
+                fires.after(w, &row, env)?;
             }
         }
     }
@@ -184,7 +231,10 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
     if update.from.is_some() {
         return Err(Error::Sql("UPDATE ... FROM is not supported"));
     }
-    let conflict = update.conflict.unwrap_or(Conflict::Abort);
+    // A trigger's statement takes the `OR` clause of the one that fired
+    // it; its own triggers take the clause it ends up with.
+    let written = env.conflict.or(update.conflict);
+    let conflict = written.unwrap_or(Conflict::Abort);
     if conflict == Conflict::Ignore {
         return Err(Error::Sql("UPDATE OR IGNORE is not supported"));
     }
@@ -197,16 +247,35 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
         indexed: update.indexed.as_ref(),
         where_clause: update.where_clause.as_ref(),
     };
+    let assigned = |name: &str| {
+        update
+            .assignments
+            .iter()
+            .any(|a| a.columns.iter().any(|c| c.eq_ignore_ascii_case(name)))
+    };
+    let mut fires = None;
     let (table, mut rowids) = targets(w, changed, env, |table, plan| {
+        fires = Fires::of(env, &table.name, Event::Update(&assigned), written)?;
         columns.try_reserve(update.assignments.len())?;
         for assignment in update.assignments.iter() {
             let [name] = assignment.columns.as_slice() else {
                 return Err(Error::Sql("row-value assignments are not supported"));
             };
             columns.try_push(column_named(table, name)?)?;
-            columns_exist(&assignment.value, Some(table), update.alias.as_ref())?;
+            // In a trigger, a value may read its `NEW` and `OLD` rows.
+            match env.outer {
+                Some(_) => columns_exist_within(
+                    &assignment.value,
+                    &One::new(Some(table), update.alias.as_ref()),
+                    Some(env),
+                )?,
+                None => columns_exist(&assignment.value, Some(table), update.alias.as_ref())?,
+            }
         }
-        Ok(update_order(table, plan, &columns, conflict))
+        Ok(match fires {
+            Some(_) => RowOrder::Ascending,
+            None => update_order(table, plan, &columns, conflict),
+        })
     })?;
     let mut returning = Returning::new(
         &update.returning,
@@ -240,16 +309,29 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
         }
         zeros.try_resize(table.column_count(), None)?;
     }
+    refuse_returning(&fires, &returning)?;
+    if fires.is_some() && !zeros.is_empty() {
+        return Err(Error::Sql(
+            "zeroblob() into a table with triggers is not supported",
+        ));
+    }
+    let mut old = Vec::new_in(alloc.clone());
+    let mut new = Vec::new_in(alloc.clone());
     let mut changed = 0;
     // A row that keeps its rowid and every index key is overwritten where
     // it lies, its index entries left as they are (SQLite too skips the
     // indexes an UPDATE does not change): a delete and an insert would
-    // rewrite an entry in every index, pages scattered over each.
+    // rewrite an entry in every index, pages scattered over each. Not
+    // after a `BEFORE` trigger, which may have changed the row.
     let in_place = table
         .indexes
         .iter()
-        .all(|index| !changes_key(index, &columns));
+        .all(|index| !changes_key(index, &columns))
+        && fires.as_ref().is_none_or(|f| !f.has_before());
     while let Some(rowid) = rowids.next()? {
+        if fires.is_some() && !read_row(w, &table, rowid, &mut old, &|_| false)? {
+            continue;
+        }
         zeros.fill(None);
         let slots = Slots {
             values: &mut values,
@@ -262,6 +344,30 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
         };
         if new_rowid.is_null() {
             return Err(Error::Sql("datatype mismatch"));
+        }
+        if let Some(fires) = fires.as_ref().filter(|f| f.has_before()) {
+            with_affinities(&table, &values, &mut new, &alloc)?;
+            let row = TriggerRow {
+                table: &table,
+                old: Some(RowValues {
+                    rowid: rowid_value(rowid),
+                    values: &old,
+                }),
+                new: Some(RowValues {
+                    rowid: new_rowid.as_ref(),
+                    values: &new,
+                }),
+                alloc: alloc.clone(),
+            };
+            if fires.before(w, &row, env)? == Outcome::Ignored {
+                continue;
+            }
+            // The trigger may have deleted the row, or changed the
+            // columns the update does not assign: they are read again.
+            let assigned = |i: usize| columns.contains(&ColumnPos::Column(i));
+            if !read_row(w, &table, rowid, &mut values, &assigned)? {
+                continue;
+            }
         }
         let same_rowid = new_rowid.as_ref() == rowid_value(rowid);
         // Prepared before anything changes: a row `OR IGNORE` skips for a
@@ -311,6 +417,21 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
             changed += 1;
             if let Some(returning) = returning.as_mut() {
                 returning.row(w, &table, new_rowid, env)?;
+            }
+            if let Some(fires) = &fires {
+                let row = TriggerRow {
+                    table: &table,
+                    old: Some(RowValues {
+                        rowid: rowid_value(rowid),
+                        values: &old,
+                    }),
+                    new: Some(RowValues {
+                        rowid: rowid_value(new_rowid),
+                        values: &values,
+                    }),
+                    alloc: alloc.clone(),
+                };
+                fires.after(w, &row, env)?;
             }
         }
     }

@@ -690,6 +690,13 @@ impl<A: Allocator + Clone> EvalContext<A> for RowContext<'_, '_, A> {
         self.env?.now?.get()
     }
 
+    fn raise(&self, raise: &crate::sql::Raise<'_>) -> Error {
+        match self.env.and_then(|e| e.active) {
+            Some(_) => super::triggers::fire::raised(raise, &self.alloc),
+            None => Error::Sql("RAISE() may only be used within a trigger-program"),
+        }
+    }
+
     fn change_counts(&self) -> Option<[i64; 3]> {
         let c = self.env?.counters?;
         Some([c.last_rowid.get(), c.changes.get(), c.total.get()])

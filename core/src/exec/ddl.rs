@@ -257,7 +257,7 @@ pub(crate) fn drop_temp<A: Allocator + Clone>(
         .name
         .schema
         .is_some_and(|s| s.eq_ignore_ascii_case("temp"));
-    if drop.name.schema.is_some() && !temp_schema {
+    if (drop.name.schema.is_some() && !temp_schema) || drop.kind == ObjectKind::Trigger {
         return None;
     }
     let is_temp = catalog.is_temp(&drop.name.name);
@@ -300,7 +300,7 @@ pub(crate) fn drop_object<P: Platform, A: Allocator + Clone>(
     let found = schema.find(&name).map(|e| (e.kind, e.is_autoindex()));
     core::mem::drop(schema);
     let missing = match (drop.kind, found) {
-        (ObjectKind::Trigger, _) => return Err(Error::Sql("triggers are not supported")),
+        (ObjectKind::Trigger, _) => return super::triggers::create::drop_trigger(w, drop),
         (ObjectKind::Table, Some((EntryKind::Table, _))) => return w.drop_table(&name),
         (ObjectKind::Index, Some((EntryKind::Index, false))) => return w.drop_index(&name),
         (ObjectKind::View, Some((EntryKind::View, _))) => return w.drop_view(&name),

@@ -32,6 +32,7 @@ use super::select::{self, assign, load_table};
 use super::store::{Rules, is_zeroblob_call, store_row};
 use super::subquery::{Runner, holds_subquery};
 use super::transfer;
+use super::triggers::fire::{Event, Fires, Outcome, refuse_returning};
 use super::upsert::Upserts;
 use super::{Counters, Env, with};
 use crate::sort::{Current, Sorter};
@@ -74,7 +75,10 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             targets.try_push(target)?;
         }
     }
-    let conflict = insert.conflict.unwrap_or(Conflict::Abort);
+    // A trigger's statement takes the `OR` clause of the one that fired
+    // it; its own triggers take the clause it ends up with.
+    let written = env.conflict.or(insert.conflict);
+    let conflict = written.unwrap_or(Conflict::Abort);
     let upserts = match insert.upsert.is_empty() {
         true => None,
         false => Some(Upserts::load(
@@ -98,6 +102,13 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             ));
         }
     }
+    let fires = Fires::of(env, &table.name, Event::Insert, written)?;
+    refuse_returning(&fires, &returning)?;
+    if fires.is_some() && upserts.is_some() {
+        return Err(Error::Sql(
+            "upsert on a table with triggers is not supported",
+        ));
+    }
     let no_values = Vec::new_in(alloc.clone());
     let rows = match &insert.source {
         InsertSource::Values(rows) => rows.as_slice(),
@@ -106,6 +117,8 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             let transferred = match (&upserts, &returning, &keys) {
                 // Foreign keys are checked row by row.
                 (_, _, Some(keys)) if keys.is_involved() => Ok(None),
+                // Triggers fire row by row.
+                _ if fires.is_some() => Ok(None),
                 (None, None, _) => transfer::run(w, &table, insert, query, conflict, env),
                 // An upsert decides, and RETURNING computes, row by row.
                 _ => Ok(None),
@@ -117,6 +130,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
                         conflict,
                         upserts: upserts.as_ref(),
                         keys: keys.as_ref(),
+                        fires: fires.as_ref(),
                     };
                     insert_selected(w, &table, &targets, query, how, returning.as_mut(), env)
                 }
@@ -155,11 +169,17 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
                 "zeroblob() into a table with foreign keys is not supported while foreign_keys is ON",
             ));
         }
+        if fires.is_some() {
+            return Err(Error::Sql(
+                "zeroblob() into a table with triggers is not supported",
+            ));
+        }
         zeros.try_resize(table.column_count(), None)?;
     }
     // When the row names every column, no default is ever read (the rowid
     // alias's slot is cleared when the row is encoded).
     let untargeted = untargeted(&table, &targets);
+    let mut new = Vec::new_in(alloc.clone());
     let mut changed = 0;
     for row in rows.iter() {
         if row.len() != targets.len() {
@@ -200,6 +220,12 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             Some(v) if !v.is_null() => Some(v),
             _ => None,
         };
+        if let Some(fires) = &fires {
+            let outcome = fires.before_insert(w, &table, rowid.as_ref(), &values, &mut new, env)?;
+            if outcome == Outcome::Ignored {
+                continue;
+            }
+        }
         let stored = match &upserts {
             Some(upserts) => upserts.store(
                 w,
@@ -234,6 +260,9 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             if let Some(returning) = returning.as_mut() {
                 returning.row(w, &table, rowid, env)?;
             }
+            if let Some(fires) = &fires {
+                fires.after_insert(w, &table, rowid, &values, env)?;
+            }
         }
     }
     rules.rowids.end(w, &table)?;
@@ -262,6 +291,7 @@ pub(crate) fn insert_query<P: Platform, A: Allocator + Clone>(
         conflict: Conflict::Abort,
         upserts: None,
         keys: None,
+        fires: None,
     };
     insert_selected(w, &table, &targets, query, how, None, env)
 }
@@ -274,11 +304,13 @@ struct How<'h, 'u, 'a, A: Allocator + Clone> {
     upserts: Option<&'h Upserts<'u, 'a, A>>,
     /// The foreign keys the table takes part in, while enforced.
     keys: Option<&'h TableKeys<'u, A>>,
+    /// The triggers each row stored fires.
+    fires: Option<&'h Fires<A>>,
 }
 
 /// `INSERT ... SELECT` the ordinary way: each row of `query` is read,
 /// then stored from its values. A query that may read the table written
-/// has its rows wait in a spool (a sorter with no keys) in the sort
+/// (or a table a trigger the rows fire changes) has its rows wait in a spool (a sorter with no keys) in the sort
 /// budget, past which they go to a temporary file, so that it never sees
 /// the rows being inserted; any other query's rows are stored as they
 /// come (the table layer's cursors hold no page between steps, and a
@@ -308,6 +340,8 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
         conflict: how.conflict,
         upserts: how.upserts,
         keys: how.keys,
+        fires: how.fires,
+        new: Vec::new_in(alloc.clone()),
         returning,
         env,
         values: &mut values,
@@ -315,7 +349,9 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
         alloc: &alloc,
         counters: env.counters,
     };
-    let changed = if reads(query, table, env) || holds_subquery(query) {
+    // A trigger may change the tables the query reads: as SQLite does,
+    // the rows are all read before the first is stored.
+    let changed = if reads(query, table, env) || holds_subquery(query) || how.fires.is_some() {
         // Its subqueries run while the rows are spooled, before the
         // first is stored, as SQLite computes a query that reads the
         // table written into a temporary table first.
@@ -435,6 +471,10 @@ struct Stored<'s, 'r, 'q, A: Allocator + Clone> {
     upserts: Option<&'s Upserts<'s, 's, A>>,
     /// The foreign keys the table takes part in, while enforced.
     keys: Option<&'s TableKeys<'s, A>>,
+    /// The triggers each row stored fires.
+    fires: Option<&'s Fires<A>>,
+    /// The buffer of a `BEFORE` trigger's `NEW`.
+    new: Vec<Value<A>, A>,
     /// The statement's `RETURNING` clause, if any.
     returning: Option<&'s mut Returning<'q, A>>,
     env: Env<'s, A>,
@@ -482,6 +522,19 @@ impl<A: Allocator + Clone> Stored<'_, '_, '_, A> {
                 }
             }
         }
+        if let Some(fires) = self.fires {
+            let outcome = fires.before_insert(
+                w,
+                self.table,
+                rowid.as_ref(),
+                self.values,
+                &mut self.new,
+                self.env,
+            )?;
+            if outcome == Outcome::Ignored {
+                return Ok(false);
+            }
+        }
         let stored = match self.upserts {
             Some(upserts) => upserts.store(
                 w,
@@ -513,6 +566,9 @@ impl<A: Allocator + Clone> Stored<'_, '_, '_, A> {
         }
         if let (Some(rowid), Some(returning)) = (stored, self.returning.as_deref_mut()) {
             returning.row(w, self.table, rowid, self.env)?;
+        }
+        if let (Some(rowid), Some(fires)) = (stored, self.fires) {
+            fires.after_insert(w, self.table, rowid, self.values, self.env)?;
         }
         Ok(stored.is_some())
     }

@@ -47,6 +47,8 @@
 //! - `pragma`: the `PRAGMA`s, each computed whole into rows;
 //!   `pragma_indexes` and `pragma_foreign_keys`: those that describe
 //!   indexes and foreign keys;
+//! - `triggers`: `CREATE TRIGGER`, `DROP TRIGGER`, and the triggers a
+//!   row's change fires;
 //! - `terms`: the result column an `ORDER BY` or `GROUP BY` term names
 //!   by number or alias; `table_names`: the names a statement reads
 //!   tables by.
@@ -97,6 +99,7 @@ pub(crate) mod sum;
 pub(crate) mod table_names;
 pub(crate) mod terms;
 pub(crate) mod transfer;
+pub(crate) mod triggers;
 pub(crate) mod upsert;
 pub(crate) mod views;
 pub(crate) mod with;
@@ -143,6 +146,16 @@ pub(crate) struct Env<'x, A: Allocator + Clone> {
     /// The connection's foreign key counts, while `PRAGMA foreign_keys`
     /// is ON; `None` while keys are not enforced.
     pub foreign_keys: Option<&'x foreign_keys::Enforcement>,
+    /// The triggers of the schema the statement runs on; `None` where it
+    /// has none.
+    pub triggers: Option<&'x triggers::Triggers<'x, A>>,
+    /// The trigger whose statements run, in the chain of those it runs
+    /// inside; `None` outside any trigger.
+    pub active: Option<&'x triggers::fire::Active<'x>>,
+    /// The `OR` clause of the statement whose trigger runs, which the
+    /// trigger's statements take in place of theirs, as in SQLite;
+    /// `None` outside a trigger, or when that statement has none.
+    pub conflict: Option<crate::sql::Conflict>,
 }
 
 /// What a connection counts of its changes, as SQLite's

@@ -267,7 +267,7 @@ pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
 
 /// The value `value` becomes in a column of `affinity`; `None` when it
 /// stays as it is.
-fn with_affinity<A: Allocator + Clone>(
+pub(crate) fn with_affinity<A: Allocator + Clone>(
     value: &Value<A>,
     affinity: Affinity,
     alloc: &A,

@@ -463,9 +463,19 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
 
     /// Drops view `name` (its schema row); returns whether it existed.
     pub fn drop_view(&mut self, name: &str) -> Result<bool> {
-        let found = self.find(|kind, n, _| {
-            kind == EntryKind::View && n.eq_ignore_ascii_case(name.as_bytes())
-        })?;
+        self.drop_row_of(EntryKind::View, name)
+    }
+
+    /// Drops trigger `name` (its schema row); returns whether it existed.
+    pub fn drop_trigger(&mut self, name: &str) -> Result<bool> {
+        self.drop_row_of(EntryKind::Trigger, name)
+    }
+
+    /// Deletes the schema row of the object `name` of kind `kind`, which
+    /// has no B-tree; returns whether it existed.
+    fn drop_row_of(&mut self, of: EntryKind, name: &str) -> Result<bool> {
+        let found =
+            self.find(|kind, n, _| kind == of && n.eq_ignore_ascii_case(name.as_bytes()))?;
         let Some((rowid, _)) = found else {
             return Ok(false);
         };

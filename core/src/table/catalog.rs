@@ -60,6 +60,17 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
         self.txn.drop_view(name).map(|_| ())
     }
 
+    /// Creates trigger `name` on `table` from its `CREATE TRIGGER`
+    /// statement `sql`.
+    pub fn create_trigger(&self, name: &str, table: &str, sql: &str) -> Result<()> {
+        self.txn.create_trigger(name, table, sql)
+    }
+
+    /// Drops trigger `name`.
+    pub fn drop_trigger(&self, name: &str) -> Result<()> {
+        self.txn.drop_trigger(name).map(|_| ())
+    }
+
     /// Replaces the schema row `rowid` with `entry` (`ALTER TABLE`).
     pub fn replace_entry(&self, rowid: RowId, entry: &NewEntry<'_>) -> Result<()> {
         self.txn.replace_entry(rowid, entry)

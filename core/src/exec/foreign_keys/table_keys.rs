@@ -214,6 +214,26 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
                 located,
             })?;
         }
+        // An action's changes fire the child table's triggers in SQLite;
+        // the actions here are not statements that could fire them.
+        let acting = as_parent.iter().any(|side| {
+            let action = match op {
+                Op::Update(_) => side.key.on_update,
+                Op::Delete => side.key.on_delete,
+                Op::Insert(_) => ForeignKeyAction::NoAction,
+            };
+            matches!(
+                action,
+                ForeignKeyAction::Cascade
+                    | ForeignKeyAction::SetNull
+                    | ForeignKeyAction::SetDefault
+            )
+        });
+        if acting && env.triggers.is_some() {
+            return Err(Error::Sql(
+                "foreign key actions in a schema with triggers are not supported",
+            ));
+        }
         Ok(TableKeys {
             env,
             enforcement,

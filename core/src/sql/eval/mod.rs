@@ -173,6 +173,12 @@ pub trait EvalContext<A: Allocator + Clone> {
         Ok(SubqueryCollation::default())
     }
 
+    /// The error `RAISE(...)` stops the statement with: outside a
+    /// trigger's statements, that it may only be used in one.
+    fn raise(&self, _raise: &ast::Raise<'_>) -> Error {
+        Error::Sql("RAISE() may only be used within a trigger-program")
+    }
+
     /// Whether `column` names a column of this context's row or of a row
     /// it is nested in.
     fn has_column(&self, _column: &ColumnRef<'_>) -> bool {

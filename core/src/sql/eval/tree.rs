@@ -117,9 +117,7 @@ where
         }
         Expr::InSelect(s) => in_select(s, ctx),
         Expr::Row(_) => Err(Error::Sql("row value misused")),
-        Expr::Raise(_) => Err(Error::Sql(
-            "RAISE() may only be used within a trigger-program",
-        )),
+        Expr::Raise(raise) => Err(ctx.raise(raise)),
     }
 }
 

@@ -1,0 +1,189 @@
+//! Triggers, as SQLite runs them: `CREATE TRIGGER` and `DROP TRIGGER`
+//! (`create`), the texts a change statement may fire, taken from the
+//! schema at run start and parsed for the run (this module), the `NEW`
+//! and `OLD` rows a trigger's statements read (`row`), and the firing of
+//! the triggers of one row's change (`fire`).
+//!
+//! A trigger is stored as SQLite stores one: a schema row of type
+//! `trigger` whose `tbl_name` is its table, with root page 0 and the
+//! `CREATE TRIGGER` text, so each engine fires the other's.
+//!
+//! Invariants:
+//! - a run parses the schema's triggers once, at its start, from texts
+//!   copied then (the syntax tree borrows its text); a text is copied
+//!   again only when the schema changed;
+//! - `recursive_triggers` is off, as SQLite's default: a trigger never
+//!   fires while it is running, however deep the nesting;
+//! - nothing here holds rows: a firing holds the one row's `NEW` and
+//!   `OLD` values, and its statements change rows as a statement does.
+
+pub(crate) mod create;
+pub(crate) mod fire;
+pub(crate) mod row;
+
+use boundlite_platform::Platform;
+
+use crate::alloc::{Allocator, String, Vec};
+use crate::schema::EntryKind;
+use crate::sql::{CreateTrigger, ParseError, QualifiedName, Stmt, TriggerTiming, parse_one};
+use crate::table::{SchemaVersion, View};
+use crate::{Error, Result};
+
+use super::Env;
+use super::views::name_text;
+
+/// The `CREATE TRIGGER` texts of the schema a run reads, copied at its
+/// start (see [`with_triggers`]).
+pub(crate) struct TriggerTexts<A: Allocator> {
+    texts: Vec<TriggerText<A>, A>,
+    /// The schema `texts` were taken from.
+    version: Option<SchemaVersion>,
+}
+
+/// One trigger's table and text.
+struct TriggerText<A: Allocator> {
+    table: String<A>,
+    sql: String<A>,
+}
+
+impl<A: Allocator + Clone> TriggerTexts<A> {
+    /// No triggers.
+    pub fn new(alloc: A) -> Self {
+        TriggerTexts {
+            texts: Vec::new_in(alloc),
+            version: None,
+        }
+    }
+
+    /// Takes the texts of every trigger of the schema `view` shows
+    /// (`rollbacks` is the connection's count); the texts taken from the
+    /// same schema are kept.
+    pub fn collect<P: Platform>(&mut self, view: &View<'_, P, A>, rollbacks: u64) -> Result<()> {
+        let version = SchemaVersion {
+            cookie: view.header()?.schema_cookie,
+            rollbacks,
+        };
+        if self.version == Some(version) {
+            return Ok(());
+        }
+        self.version = None;
+        self.texts.clear();
+        let alloc = self.texts.allocator().clone();
+        let schema = view.schema()?;
+        for entry in schema.entries() {
+            let (EntryKind::Trigger, Some(sql)) = (entry.kind, entry.sql.as_deref()) else {
+                continue;
+            };
+            self.texts.try_push(TriggerText {
+                table: String::try_from_str_in(&entry.table, alloc.clone())?,
+                sql: String::try_from_str_in(sql, alloc.clone())?,
+            })?;
+        }
+        self.version = Some(version);
+        Ok(())
+    }
+}
+
+/// The triggers of a run, parsed: the list a firing looks its table's
+/// triggers up in.
+pub(crate) struct Triggers<'x, A: Allocator> {
+    list: &'x [Trigger<'x, A>],
+}
+
+/// One trigger as parsed for a run, or why its text does not parse here
+/// (an error only for a change that would fire it).
+pub(crate) struct Trigger<'t, A: Allocator> {
+    /// Its table (or view).
+    table: &'t str,
+    parsed: core::result::Result<CreateTrigger<'t, A>, Error>,
+}
+
+impl<'x, A: Allocator> Triggers<'x, A> {
+    /// Each trigger on `table` (by place in the list, with its
+    /// statement), in the order SQLite fires them: the last made first.
+    pub fn on<'s>(
+        &'s self,
+        table: &'s str,
+    ) -> impl Iterator<Item = Result<(usize, &'x CreateTrigger<'x, A>)>> + 's {
+        self.list
+            .iter()
+            .enumerate()
+            .rev()
+            .filter(move |(_, t)| t.table.eq_ignore_ascii_case(table))
+            .map(|(i, t)| match &t.parsed {
+                Ok(create) => Ok((i, create)),
+                Err(e) => Err(*e),
+            })
+    }
+
+    /// The trigger at place `index`, parsed.
+    pub fn get(&self, index: usize) -> Option<&'x CreateTrigger<'x, A>> {
+        self.list.get(index).and_then(|t| t.parsed.as_ref().ok())
+    }
+}
+
+/// Refuses a change to `table` when it is a view with an `INSTEAD OF`
+/// trigger, which would run in the change's place (not built here).
+pub(crate) fn refuse_instead_of<A: Allocator + Clone>(
+    env: Env<'_, A>,
+    table: &QualifiedName<'_>,
+) -> Result<()> {
+    let Some(triggers) = env.triggers else {
+        return Ok(());
+    };
+    for found in triggers.on(name_text(&table.name)) {
+        let (_, create) = found?;
+        if create.timing == Some(TriggerTiming::InsteadOf) {
+            return Err(Error::Sql(
+                "changing a view through INSTEAD OF triggers is not supported",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Runs `f` in `env` with the triggers of `texts` parsed (none when
+/// there are no texts).
+pub(crate) fn with_triggers<A: Allocator + Clone, T>(
+    texts: &TriggerTexts<A>,
+    env: Env<'_, A>,
+    f: impl FnOnce(Env<'_, A>) -> Result<T>,
+) -> Result<T> {
+    if texts.texts.is_empty() {
+        return f(env);
+    }
+    let alloc = env.alloc.clone();
+    let mut list = Vec::try_with_capacity_in(texts.texts.len(), alloc.clone())?;
+    for text in texts.texts.iter() {
+        list.try_push(Trigger {
+            table: &text.table,
+            parsed: parse(&text.sql, &alloc)?,
+        })?;
+    }
+    let triggers = Triggers { list: &list };
+    f(Env {
+        triggers: Some(&triggers),
+        ..env
+    })
+}
+
+/// The trigger `text` (a stored `CREATE TRIGGER`) defines; the inner
+/// error when the text does not parse here. Running out of memory is the
+/// outer error.
+fn parse<'t, A: Allocator + Clone>(
+    text: &'t str,
+    alloc: &A,
+) -> Result<core::result::Result<CreateTrigger<'t, A>, Error>> {
+    let parsed = match parse_one(text, alloc.clone()) {
+        Ok(parsed) => parsed,
+        Err(ParseError::OutOfMemory) => return Err(Error::OutOfMemory),
+        Err(ParseError::Sql(e)) => return Ok(Err(Error::Sql(e.message()))),
+    };
+    match parsed.stmt {
+        Stmt::CreateTrigger(create) => Ok(Ok(crate::alloc::Box::into_inner(create))),
+        _ => Ok(Err(Error::Corrupt {
+            page: None,
+            reason: "a trigger's schema row holds another statement",
+        })),
+    }
+}
