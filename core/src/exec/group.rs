@@ -36,7 +36,7 @@ use boundlite_platform::Platform;
 use crate::alloc::{Allocator, Box, Vec};
 use crate::record::{Collation, ValueRef, compare_values};
 use crate::sort::{Budget, Current, Row, SortKey, Sorter};
-use crate::sql::eval::{EvalContext, Value, evaluate, truth};
+use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition, truth};
 use crate::sql::{FunctionArgs, Ident, OrderingTerm, ResultColumn, SelectBody};
 use crate::{ByClause, Error, Result};
 
@@ -471,7 +471,10 @@ impl<P: Platform, A: Allocator + Clone> Group<'_, '_, '_, '_, P, A> {
                 (Input::Distinct, _) => {
                     return Err(Error::Misuse("a DISTINCT aggregate without its values"));
                 }
-                (Input::Every, _) => Some(feed(kind, aggregate.call, collation, acc, ctx)?),
+                (Input::Every, _) => match &aggregate.call.filter {
+                    Some(filter) if evaluate_condition(filter, ctx)? != Some(true) => None,
+                    _ => Some(feed(kind, aggregate.call, collation, acc, ctx)?),
+                },
             };
             if let (Some(step), true) = (step, kind.picks_row()) {
                 self.last_step = step;

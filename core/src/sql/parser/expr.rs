@@ -324,6 +324,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         let mut columns = self.vec();
         columns.try_push(ResultColumn::Star)?;
         let body = SelectBody {
+            windows: self.vec(),
             distinct: false,
             columns,
             from: Some(FromClause {
@@ -536,11 +537,15 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             return Err(self.unsupported("ORDER BY in function arguments is not supported"));
         }
         self.expect_kind(TokenKind::RightParen)?;
+        let filter = self.optional_filter()?;
+        let over = self.optional_over()?;
         self.leave(cost::CALL);
         let call = FunctionCall {
             name,
             distinct,
             args,
+            filter,
+            over,
         };
         Ok(Expr::Function(self.boxed(call)?))
     }

@@ -131,7 +131,8 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         Ok(SelectCore::Select(self.boxed(body)?))
     }
 
-    /// `SELECT [DISTINCT] columns [FROM] [WHERE] [GROUP BY] [HAVING]`
+    /// `SELECT [DISTINCT] columns [FROM] [WHERE] [GROUP BY] [HAVING]
+    /// [WINDOW]`
     fn select_body(&mut self) -> Result<SelectBody<'a, A>> {
         self.require(Keyword::Select)?;
         let distinct = self.eat(Keyword::Distinct);
@@ -143,9 +144,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         let where_clause = self.optional_expr(Keyword::Where)?;
         let group_by = self.group_by()?;
         let having = self.optional_expr(Keyword::Having)?;
-        if self.peek.is_word("window") {
-            return Err(self.unsupported("window functions are not supported"));
-        }
+        let windows = self.window_clause()?;
         Ok(SelectBody {
             distinct,
             columns,
@@ -153,6 +152,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             where_clause,
             group_by,
             having,
+            windows,
         })
     }
 
@@ -396,7 +396,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
     }
 
     /// `ORDER BY terms`, or none.
-    fn order_by(&mut self) -> Result<Vec<OrderingTerm<'a, A>, A>> {
+    pub(super) fn order_by(&mut self) -> Result<Vec<OrderingTerm<'a, A>, A>> {
         if !self.eat(Keyword::Order) {
             return Ok(self.vec());
         }
