@@ -112,3 +112,86 @@ fn frames() {
     let queries: Vec<&str> = queries.iter().map(String::as_str).collect();
     check(&queries);
 }
+
+/// Both engines over `SCHEMA`, and a check that every query in `queries`
+/// fails on both with SQLite's message.
+fn check_errors(queries: &[&str]) {
+    let disk = MemoryPlatform::new();
+    let db = Database::open(&disk, "w.db", &Config::DEFAULT, Global).unwrap();
+    let conn = db.connect();
+    conn.execute(SCHEMA, &[]).unwrap();
+    let oracle = rusqlite::Connection::open_in_memory().unwrap();
+    oracle.execute_batch(SCHEMA).unwrap();
+    for sql in queries {
+        let a = ours(&conn, sql).expect_err(sql).to_string();
+        let b = theirs(&oracle, sql).expect_err(sql).to_string();
+        let a = a.strip_prefix("SQL error: ").unwrap_or(&a);
+        // rusqlite adds where in the text the error is.
+        let b = b.split(&format!(" in {sql}")).next().unwrap();
+        assert_eq!(a, b, "{sql}");
+    }
+}
+
+#[test]
+fn misuse_fails_as_in_sqlite() {
+    check_errors(&[
+        "SELECT row_number() FROM t",
+        "SELECT id FROM t WHERE row_number() OVER () > 1",
+        "SELECT id FROM t WHERE 0 AND rank() OVER () > 1",
+        "SELECT g FROM t GROUP BY row_number() OVER ()",
+        "SELECT g FROM t GROUP BY g HAVING count(*) OVER () > 1",
+        "SELECT abs(x) OVER () FROM t",
+        "SELECT abs(x) FILTER (WHERE 1) FROM t",
+        "SELECT count(*) OVER w FROM t",
+        "SELECT count(*) OVER (w) FROM t",
+        "SELECT count(*) OVER (w ORDER BY x) FROM t WINDOW w AS (ORDER BY id)",
+        "SELECT count(*) OVER (w ROWS CURRENT ROW) FROM t WINDOW w AS (ROWS CURRENT ROW)",
+        "SELECT count(*) OVER (w PARTITION BY x) FROM t WINDOW w AS (ORDER BY id)",
+        "SELECT ntile(0) OVER () FROM t",
+        "SELECT ntile(x) OVER (ORDER BY x) FROM t",
+        "SELECT nth_value(x, 0) OVER (ORDER BY id) FROM t",
+        "SELECT nth_value(x, NULL) OVER (ORDER BY id) FROM t",
+        "SELECT nth_value(x, 1.5) OVER (ORDER BY id) FROM t",
+        "SELECT count(*) OVER (ROWS -1 PRECEDING) FROM t",
+        "SELECT count(*) OVER (ROWS BETWEEN CURRENT ROW AND 1.5 FOLLOWING) FROM t",
+        "SELECT count(*) OVER (ORDER BY x RANGE 'x' PRECEDING) FROM t",
+        "SELECT count(*) OVER (ORDER BY x RANGE BETWEEN CURRENT ROW AND -2 FOLLOWING) FROM t",
+        "SELECT count(*) OVER (RANGE 1 PRECEDING) FROM t",
+        "SELECT count(*) OVER (ORDER BY x, y RANGE 1 PRECEDING) FROM t",
+        "SELECT count(*) OVER (ROWS 1 FOLLOWING) FROM t",
+        "SELECT count(*) OVER (ROWS BETWEEN CURRENT ROW AND 1 PRECEDING) FROM t",
+        "SELECT count(*) OVER (ROWS BETWEEN 1 FOLLOWING AND CURRENT ROW) FROM t",
+        "SELECT row_number(1) OVER () FROM t",
+        "SELECT ROW_NUMBER(1) OVER () FROM t",
+        "SELECT lag() OVER () FROM t",
+        "SELECT first_value(x, y) OVER () FROM t",
+        "SELECT sum(x, y) OVER () FROM t",
+        "SELECT min(x, y) OVER () FROM t",
+        "SELECT count(DISTINCT x) OVER () FROM t",
+        "SELECT row_number() FILTER (WHERE 1) OVER () FROM t",
+        "SELECT sum(row_number() OVER ()) OVER () FROM t",
+    ]);
+}
+
+#[test]
+fn windows_together_and_nested() {
+    check(&[
+        "SELECT id, row_number() OVER (ORDER BY x), sum(id) OVER (PARTITION BY g), rank() OVER (ORDER BY s DESC) FROM t ORDER BY id",
+        "SELECT id, x FROM t ORDER BY row_number() OVER (ORDER BY x DESC, id), id",
+        "SELECT id, rank() OVER (ORDER BY x) AS r FROM t ORDER BY r DESC, id",
+        "SELECT id, rank() OVER (ORDER BY x) FROM t ORDER BY 2, 1 LIMIT 4 OFFSET 2",
+        "SELECT DISTINCT g, count(*) OVER (PARTITION BY g) FROM t ORDER BY 1",
+        "SELECT id, x + row_number() OVER (ORDER BY id) * 10, coalesce(lag(s) OVER (ORDER BY id), 'none') FROM t ORDER BY id",
+        "SELECT * FROM (SELECT id, row_number() OVER (PARTITION BY g ORDER BY id) AS n FROM t) WHERE n = 1 ORDER BY id",
+        "WITH r AS (SELECT g, x, dense_rank() OVER (ORDER BY x) AS d FROM t) SELECT g, sum(d) FROM r GROUP BY g ORDER BY g",
+        "SELECT id, (SELECT count(*) OVER () FROM t AS u WHERE u.x > t.x) FROM t ORDER BY id",
+        "SELECT id, count(*) OVER w, sum(x) OVER (w ORDER BY id), max(id) OVER v FROM t WINDOW w AS (PARTITION BY g), v AS (w ORDER BY x ROWS 1 PRECEDING) ORDER BY id",
+        "SELECT row_number() OVER (), count(*) OVER ()",
+        "SELECT a.id, b.id, row_number() OVER (PARTITION BY a.g ORDER BY b.id DESC) FROM t AS a JOIN t AS b ON a.x = b.x ORDER BY 1, 2",
+        "SELECT id, row_number() OVER (ORDER BY id) FROM t WHERE 0",
+        "SELECT id, sum(x) OVER (ORDER BY id) FROM t WHERE x > 2 ORDER BY id",
+        "SELECT g, row_number() OVER (PARTITION BY g) FROM t",
+        "SELECT id, row_number() OVER (ORDER BY x) FROM t",
+        "SELECT id, s COLLATE NOCASE, rank() OVER (ORDER BY upper(s) COLLATE NOCASE) FROM t ORDER BY id",
+    ]);
+}

@@ -10,14 +10,16 @@
 //! How a query runs: one pass reads the rows that pass `WHERE` and sorts,
 //! for each, an entry laid out `[sequence number, position, for each
 //! sort its partition and order values, for each call its arguments (and
-//! `FILTER` value), for each call its value]`, by the first sort's
-//! partition, order and sequence number. Each sort then reads the entries
-//! in its order, a partition at a time, computes the values of its calls
-//! and sorts the entries for the next sort; the last one moves the source
+//! `FILTER` value), for each call its value]`, by the last sort's
+//! partition, order and sequence number. Each sort, last found first as
+//! in SQLite, then reads the entries in its order, a partition at a
+//! time, computes the values of its calls and sorts the entries for the
+//! next, numbered in the order it gave them (so its order breaks the
+//! next sort's ties, as in SQLite); the first one moves the source
 //! back to each entry's row (by its position, as `group` does) and gives
 //! its result row, each window call reading its value, to the sorting
 //! stage (`ordered`), which applies the query's `ORDER BY`, `DISTINCT`,
-//! `LIMIT` and `OFFSET`. Without `ORDER BY`, rows come out in the last
+//! `LIMIT` and `OFFSET`. Without `ORDER BY`, rows come out in the first
 //! sort's order.
 //!
 //! Memory: the sort budget, shared: a quarter for the entries' sort
@@ -139,7 +141,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         bytes: sort.budget.bytes / 4,
         page: sort.budget.page,
     };
-    let first_keys = copy_keys(sort_keys.first().map_or(&[][..], |k| k), &alloc)?;
+    let first_keys = copy_keys(sort_keys.last().map_or(&[][..], |k| k), &alloc)?;
     let mut entries = Sorter::new(sort.platform, first_keys, share, alloc.clone());
     collect(source, body, env, &windows, &layout, &mut entries)?;
     let shape = Shape {
@@ -172,6 +174,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         part: Partition::new(sort.budget.bytes / 2, alloc.clone()),
         values: Vec::new_in(alloc.clone()),
         accs: Vec::new_in(alloc.clone()),
+        emitted: 0,
         env,
     };
     let mut last = Final {
@@ -189,9 +192,11 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         position: Vec::new_in(alloc.clone()),
         emitted: 0,
     };
-    for s in 0..windows.sorts.len() {
+    // SQLite computes the windows last found first: the first found
+    // orders the rows of a query without `ORDER BY`.
+    for s in (0..windows.sorts.len()).rev() {
         let sorted = entries.finish()?;
-        match sort_keys.get(s + 1) {
+        match s.checked_sub(1).and_then(|before| sort_keys.get(before)) {
             Some(keys) => {
                 let keys = copy_keys(keys, &alloc)?;
                 let mut next = Sorter::new(sort.platform, keys, share, alloc.clone());
@@ -358,6 +363,9 @@ struct Pass<'w, 'q, 'a, 'e, A: Allocator + Clone> {
     /// Each call's running aggregate, carried from one group of peers to
     /// the next of a partition that streams.
     accs: Vec<Acc<A>, A>,
+    /// The entries the pass gave so far: the number of the next, which
+    /// orders the ties of the next sort as this pass gave them.
+    emitted: i64,
     env: Env<'e, A>,
 }
 
@@ -400,6 +408,7 @@ impl<A: Allocator + Clone> Pass<'_, '_, '_, '_, A> {
         let streams = self.streams(s);
         let alloc = self.env.alloc.clone();
         let mut before = Before::default();
+        self.emitted = 0;
         self.part.clear();
         self.reset_accs()?;
         while sorted.advance()? {
@@ -504,7 +513,11 @@ impl<A: Allocator + Clone> Pass<'_, '_, '_, '_, A> {
         }
         before.rows += self.part.len();
         before.groups += self.part.groups();
-        for row in self.part.rows_mut().drain(..) {
+        for mut row in self.part.rows_mut().drain(..) {
+            if let Some(seq) = row.first_mut() {
+                *seq = Value::Integer(self.emitted);
+            }
+            self.emitted += 1;
             emit(row)?;
         }
         self.part.clear();
