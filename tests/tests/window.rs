@@ -195,3 +195,19 @@ fn windows_together_and_nested() {
         "SELECT id, s COLLATE NOCASE, rank() OVER (ORDER BY upper(s) COLLATE NOCASE) FROM t ORDER BY id",
     ]);
 }
+
+#[test]
+fn windows_over_groups() {
+    check(&[
+        "SELECT g, count(*), rank() OVER (ORDER BY count(*) DESC) FROM t GROUP BY g ORDER BY g",
+        "SELECT g, sum(x), sum(sum(x)) OVER (ORDER BY g), row_number() OVER () FROM t GROUP BY g",
+        "SELECT sum(count(*)) OVER () FROM t",
+        "SELECT count(*), sum(x) OVER () FROM t",
+        "SELECT x, count(*) OVER (PARTITION BY x) FROM t GROUP BY x ORDER BY x",
+        "SELECT g, max(y), lag(max(y)) OVER (ORDER BY g), first_value(g) OVER (ORDER BY min(id) DESC) FROM t GROUP BY g HAVING count(*) > 1 ORDER BY g",
+        "SELECT g, s, count(*) OVER w FROM t GROUP BY g WINDOW w AS (ORDER BY max(x)) ORDER BY 1",
+        "SELECT count(*), row_number() OVER () FROM t WHERE 0",
+        "SELECT DISTINCT count(*) OVER (), g FROM t GROUP BY g, x ORDER BY 2",
+        "SELECT g, count(*) FROM t GROUP BY g ORDER BY dense_rank() OVER (ORDER BY count(*)), g",
+    ]);
+}

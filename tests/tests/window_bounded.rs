@@ -39,8 +39,8 @@ fn windows_over_a_table_that_dwarfs_the_arena_stay_within_the_bound() {
     let conn = db.connect();
     let queries = [
         // One partition of every row: ranks and running sums stream.
-        "SELECT id, row_number() OVER (ORDER BY score DESC, id), rank() OVER (ORDER BY score), \
-         dense_rank() OVER (ORDER BY score), sum(score) OVER (ORDER BY id) FROM t \
+        "SELECT id, row_number() OVER (ORDER BY score DESC, id), rank() OVER (ORDER BY grp), \
+         dense_rank() OVER (ORDER BY grp DESC), sum(score) OVER (ORDER BY id) FROM t \
          ORDER BY 2 LIMIT 30",
         "SELECT count(*), sum(r), max(s) FROM (SELECT rank() OVER (ORDER BY name) AS r, \
          count(*) OVER (ORDER BY grp ROWS UNBOUNDED PRECEDING) AS s FROM t)",
@@ -76,7 +76,9 @@ fn windows_over_a_table_that_dwarfs_the_arena_stay_within_the_bound() {
     assert_eq!(disk.file_count().unwrap(), 1, "a temporary file is left");
 }
 
-const SWEPT: [&str; 7] = [
+const SWEPT: [&str; 8] = [
+    "SELECT g, count(*), sum(sum(v)) OVER (ORDER BY g), rank() OVER (ORDER BY max(name) DESC) \
+     FROM w GROUP BY g ORDER BY g",
     "SELECT id, row_number() OVER (ORDER BY v DESC, id), rank() OVER (ORDER BY g), \
      sum(v) OVER (ORDER BY g) FROM w ORDER BY id",
     "SELECT id, sum(v) OVER (PARTITION BY g ORDER BY id ROWS BETWEEN 2 PRECEDING AND 1 FOLLOWING), \

@@ -4,7 +4,8 @@
 //! (every window function and aggregate, with and without `FILTER`) over
 //! random partitions, orders and frames (`ROWS`, `RANGE`, `GROUPS`, every
 //! kind of bound, `EXCLUDE`), inline or named in a `WINDOW` clause, in
-//! result columns and `ORDER BY`, with `WHERE`, `DISTINCT` and `LIMIT`.
+//! result columns and `ORDER BY`, with `WHERE`, `DISTINCT` and `LIMIT`;
+//! and windows over the groups of a query that groups.
 //!
 //! `BOUNDLITE_WINDOW_ROUNDS` sets the number of tables (8 by default,
 //! 500 queries each); `BOUNDLITE_SEED` the first seed.
@@ -182,6 +183,9 @@ fn spec(rng: &mut Rng, unique: bool) -> String {
 /// follows the order it computes windows of different specs in, which
 /// SQL leaves open: a query with more than one spec orders without ties.
 fn query(rng: &mut Rng) -> String {
+    if rng.below(5) == 0 {
+        return grouped_query(rng);
+    }
     let calls = 1 + rng.below(3);
     let named = rng.below(4) == 0;
     let tail = rng.below(6);
@@ -214,6 +218,44 @@ fn query(rng: &mut Rng) -> String {
     let distinct = if rng.below(10) == 0 { "DISTINCT " } else { "" };
     format!(
         "SELECT {distinct}{} FROM t{filter}{window}{tail}",
+        columns.join(", ")
+    )
+}
+
+/// A query that groups, its windows over the groups' rows.
+fn grouped_query(rng: &mut Rng) -> String {
+    let key = pick(rng, &["g", "a % 3", "c"]);
+    let aggregate = |rng: &mut Rng| {
+        pick(rng, &["count(*)", "sum(a)", "max(c)", "min(b)", "count(b)"]).to_string()
+    };
+    let mut columns = vec![key.to_string(), aggregate(rng)];
+    for _ in 0..1 + rng.below(2) {
+        let function = match rng.below(7) {
+            0 => "row_number()".to_string(),
+            1 => "rank()".to_string(),
+            2 => format!("sum({})", aggregate(rng)),
+            3 => format!("lag({})", aggregate(rng)),
+            4 => format!("first_value({key})"),
+            5 => format!("count(*) FILTER (WHERE {} > 1)", aggregate(rng)),
+            _ => format!("max({})", aggregate(rng)),
+        };
+        let partition = pick(rng, &["", "", "PARTITION BY count(*) > 2 "]);
+        let order = format!("ORDER BY {}, {key}", aggregate(rng));
+        let frame = pick(
+            rng,
+            &[
+                "",
+                " ROWS 1 PRECEDING",
+                " RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING",
+                " GROUPS BETWEEN 1 PRECEDING AND 1 FOLLOWING EXCLUDE TIES",
+            ],
+        );
+        columns.push(format!("{function} OVER ({partition}{order}{frame})"));
+    }
+    let having = pick(rng, &["", " HAVING count(*) > 1"]);
+    let filter = pick(rng, &["", " WHERE id % 4 <> 0"]);
+    format!(
+        "SELECT {} FROM t{filter} GROUP BY {key}{having} ORDER BY {key}",
         columns.join(", ")
     )
 }

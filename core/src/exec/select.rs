@@ -404,11 +404,6 @@ pub(crate) fn start_body<'v, P: Platform, A: Allocator + Clone>(
     window::check_misplaced(body)?;
     let windowed = window::has_windows(body, terms);
     if calls::is_aggregate(body)? {
-        if windowed {
-            return Err(Error::Sql(
-                "window functions in a query with GROUP BY or aggregates are not supported",
-            ));
-        }
         return group::run(source, terms, body, env, sort, skip, remaining);
     }
     if windowed {

@@ -1,16 +1,19 @@
-//! Window functions (`f(args) [FILTER (WHERE c)] OVER window`) in a
-//! query that does not aggregate: the result columns and `ORDER BY`
-//! terms read each call's value on the row it is computed for.
+//! Window functions (`f(args) [FILTER (WHERE c)] OVER window`): the
+//! result columns and `ORDER BY` terms of a query read each call's value
+//! on the row it is computed for; in a query that groups, the rows are
+//! the groups' (see `group`, which gives each group to the [`Stage`]).
 //!
 //! - `spec`: the window calls of a query and the windows they run over;
 //! - `frame`: the rows of its partition a call reads, for each row;
 //! - `partition`: the rows of one partition, held while computed;
 //! - `functions`: the window functions and their values.
 //!
-//! How a query runs: one pass reads the rows that pass `WHERE` and sorts,
-//! for each, an entry laid out `[sequence number, position, for each
+//! How a query runs: one pass reads the rows that pass `WHERE` (or the
+//! groups that pass `HAVING`) and sorts, for each, an entry laid out
+//! `[sequence number, whether it has a row, position, for each
 //! sort its partition and order values, for each call its arguments (and
-//! `FILTER` value), for each call its value]`, by the last sort's
+//! `FILTER` value), for each call its value, its group's aggregate
+//! values]`, by the last sort's
 //! partition, order and sequence number. Each sort, last found first as
 //! in SQLite, then reads the entries in its order, a partition at a
 //! time, computes the values of its calls and sorts the entries for the
@@ -31,9 +34,8 @@
 //! partition, and fails with `OutOfMemory` when one takes more than its
 //! share.
 //!
-//! Not supported, each an `Error::Sql`: window functions in a query that
-//! aggregates (`GROUP BY` or an aggregate call); `RANGE` with an offset
-//! from a TEXT or BLOB value.
+//! Not supported, an `Error::Sql`: `RANGE` with an offset from a TEXT or
+//! BLOB value.
 
 mod frame;
 mod functions;
@@ -42,7 +44,7 @@ mod spec;
 
 use boundlite_platform::Platform;
 
-use crate::alloc::{Allocator, Vec};
+use crate::alloc::{Allocator, TryClone, Vec};
 use crate::record::{Collation, SortOrder, compare_values};
 use crate::sort::{Budget, Current, Nulls, Row, SortKey, Sorter};
 use crate::sql::eval::{EvalContext, Value, collation, evaluate};
@@ -51,7 +53,7 @@ use crate::{ByClause, Error, Result};
 
 use super::Env;
 use super::aggregate::Acc;
-use super::context::{Aggregated, site_of};
+use super::context::{Aggregated, RowContext, site_of};
 use super::order::{expr_collation, output_collations, sort_key};
 use super::ordered::{Ordered, Shape, SortEnv, SortedQuery};
 use super::rows::Rows;
@@ -66,17 +68,243 @@ pub(crate) use spec::{check_misplaced, has_windows};
 
 /// Where each part of an entry lies.
 struct Layout<A: Allocator> {
-    /// The width of a row's position.
+    /// The width of a row's position (after the sequence number and the
+    /// flag that says whether the entry has a row).
     at: usize,
     /// The first column of each sort's partition values (its order
     /// values follow them).
     sorts: Vec<usize, A>,
     /// Each call's inputs.
     inputs: Vec<Inputs, A>,
-    /// The column of the first call's value.
+    /// The column of the first call's value (the group's aggregate
+    /// values follow the calls').
     results: usize,
     /// The columns of an entry.
     width: usize,
+}
+
+/// The column of the flag that says whether an entry has a row.
+const HAS_ROW: usize = 1;
+
+/// The window stage of a query: its calls, where an entry keeps what,
+/// and the sort of the entries given so far.
+pub(crate) struct Stage<'q, 'a, 'p, P: Platform, A: Allocator + Clone> {
+    windows: Windows<'q, 'a, A>,
+    layout: Layout<A>,
+    /// Each sort's keys: its partition's, its order's, the sequence
+    /// number.
+    sort_keys: Vec<Vec<SortKey, A>, A>,
+    entries: Sorter<'p, P, A>,
+    sort: SortEnv<'p, P>,
+    seq: i64,
+}
+
+/// What the result rows of a windowed query are made with.
+pub(crate) struct Finish<'f, 'v, 'q, 'a, P: Platform, A: Allocator + Clone> {
+    /// The rows the entries' positions find again.
+    pub source: &'f mut Rows<'v, P, A>,
+    pub body: &'f SelectBody<'a, A>,
+    pub env: Env<'f, A>,
+    /// The query's `ORDER BY` terms, resolved, and their collations.
+    pub terms: &'f [OrderingTerm<'a, A>],
+    pub keys: &'f [Term<'q, 'a, A>],
+    pub collations: &'f [Collation],
+    /// The collations of the result columns (for `DISTINCT`).
+    pub outputs: &'f [Collation],
+    pub skip: u64,
+    pub remaining: Option<u64>,
+    /// Where the group's aggregate calls are (see `calls`); none for a
+    /// query that does not aggregate.
+    pub aggregates: &'f [(usize, usize)],
+}
+
+impl<'q, 'a, 'p, P: Platform, A: Allocator + Clone> Stage<'q, 'a, 'p, P, A> {
+    /// The stage of the window calls of `body` and its `ORDER BY` terms
+    /// `terms`, over rows whose positions are `at` wide, each carrying
+    /// `aggregates` values of its group; collations found in `ctx`.
+    pub fn new(
+        body: &'q SelectBody<'a, A>,
+        terms: &'q [OrderingTerm<'a, A>],
+        at: usize,
+        aggregates: usize,
+        ctx: &RowContext<'_, '_, A>,
+        sort: SortEnv<'p, P>,
+    ) -> Result<Self> {
+        let alloc = ctx.allocator();
+        let windows = Windows::find(body, terms, alloc.clone())?;
+        for call in windows.calls.iter() {
+            let order = windows.sorts.get(call.sort).map_or(0, |s| s.order.len());
+            frame::check(call.frame, order)?;
+        }
+        let mut layout = layout(&windows, at, aggregates, alloc.clone())?;
+        let mut sort_keys = Vec::try_with_capacity_in(windows.sorts.len(), alloc.clone())?;
+        for (s, first) in windows.sorts.iter().zip(layout.sorts.iter()) {
+            let mut keys = Vec::new_in(alloc.clone());
+            let mut column = *first;
+            for expr in s.partition.iter() {
+                keys.try_push(SortKey::ascending(column, expr_collation(expr, ctx)?))?;
+                column += 1;
+            }
+            for term in s.order.iter() {
+                keys.try_push(order_key(term, column, expr_collation(&term.expr, ctx)?))?;
+                column += 1;
+            }
+            keys.try_push(SortKey::ascending(0, Collation::Binary))?;
+            sort_keys.try_push(keys)?;
+        }
+        for (call, inputs) in windows.calls.iter().zip(layout.inputs.iter_mut()) {
+            if let Some(arg) = call.args.first() {
+                inputs.collation = collation(arg, ctx)?.unwrap_or_default();
+            }
+        }
+        let first_keys = copy_keys(sort_keys.last().map_or(&[][..], |k| k), &alloc)?;
+        let entries = Sorter::new(sort.platform, first_keys, share(sort), alloc);
+        Ok(Stage {
+            windows,
+            layout,
+            sort_keys,
+            entries,
+            sort,
+            seq: 0,
+        })
+    }
+
+    /// Adds the entry of the row of `ctx`, found again at `position`
+    /// (`None`: a group with no row), its group's values `aggregates`.
+    pub fn push(
+        &mut self,
+        ctx: &RowContext<'_, '_, A>,
+        position: Option<&[Value<A>]>,
+        aggregates: &[Value<A>],
+    ) -> Result<()> {
+        let alloc = ctx.allocator();
+        let mut row = Vec::try_with_capacity_in(self.layout.width, alloc.clone())?;
+        row.try_push(Value::Integer(self.seq))?;
+        row.try_push(Value::Integer(i64::from(position.is_some())))?;
+        for i in 0..self.layout.at {
+            let value = position
+                .and_then(|p| p.get(i))
+                .map_or(Value::Null, |v| Value::scalar(v.as_ref()));
+            row.try_push(value)?;
+        }
+        for s in self.windows.sorts.iter() {
+            for expr in s.partition.iter() {
+                row.try_push(evaluate(expr, ctx)?)?;
+            }
+            for term in s.order.iter() {
+                row.try_push(evaluate(&term.expr, ctx)?)?;
+            }
+        }
+        for call in self.windows.calls.iter() {
+            for arg in call.args.iter() {
+                row.try_push(evaluate(arg, ctx)?)?;
+            }
+            if let Some(filter) = &call.call.filter {
+                row.try_push(evaluate(filter, ctx)?)?;
+            }
+        }
+        for _ in self.windows.calls.iter() {
+            row.try_push(Value::Null)?;
+        }
+        for value in aggregates.iter() {
+            row.try_push(value.try_clone()?)?;
+        }
+        self.entries.push(row)?;
+        self.seq += 1;
+        Ok(())
+    }
+
+    /// Computes the window calls and gives the query's result rows, to be
+    /// read sorted, offset and limited.
+    pub fn finish(self, finish: Finish<'_, '_, '_, '_, P, A>) -> Result<SortedQuery<P::File, A>> {
+        let Stage {
+            windows,
+            layout,
+            sort_keys,
+            mut entries,
+            sort,
+            ..
+        } = self;
+        let alloc = finish.env.alloc.clone();
+        let shape = Shape {
+            terms: finish.terms.len(),
+            distinct: finish.body.distinct,
+            skip: finish.skip,
+            remaining: finish.remaining,
+        };
+        let ordered = Ordered::new(
+            SortEnv {
+                budget: share(sort),
+                ..sort
+            },
+            shape,
+            alloc.clone(),
+        );
+        let calls = windows.calls.len();
+        let mut sites = Vec::try_with_capacity_in(calls + finish.aggregates.len(), alloc.clone())?;
+        for (k, call) in windows.calls.iter().enumerate() {
+            sites.try_push((site_of(call.call), k))?;
+        }
+        for (site, k) in finish.aggregates.iter() {
+            sites.try_push((*site, calls + k))?;
+        }
+        let mut frames: Vec<Option<FrameSpec>, A> = Vec::new_in(alloc.clone());
+        for _ in windows.calls.iter() {
+            frames.try_push(None)?;
+        }
+        let mut pass = Pass {
+            windows: &windows,
+            layout: &layout,
+            sort_keys: &sort_keys,
+            frames,
+            part: Partition::new(sort.budget.bytes / 2, alloc.clone()),
+            values: Vec::new_in(alloc.clone()),
+            accs: Vec::new_in(alloc.clone()),
+            emitted: 0,
+            env: finish.env,
+        };
+        let mut last = Final {
+            source: finish.source,
+            body: finish.body,
+            env: finish.env,
+            sites: &sites,
+            layout: &layout,
+            terms: finish.terms,
+            keys: finish.keys,
+            collations: finish.collations,
+            outputs: finish.outputs,
+            ordered,
+            out: Vec::new_in(alloc.clone()),
+            position: Vec::new_in(alloc.clone()),
+            emitted: 0,
+        };
+        // SQLite computes the windows last found first: the first found
+        // orders the rows of a query without `ORDER BY`.
+        for s in (0..windows.sorts.len()).rev() {
+            let sorted = entries.finish()?;
+            match s.checked_sub(1).and_then(|before| sort_keys.get(before)) {
+                Some(keys) => {
+                    let keys = copy_keys(keys, &alloc)?;
+                    let mut next = Sorter::new(sort.platform, keys, share(sort), alloc.clone());
+                    pass.run(s, sorted, &mut |row| next.push(row))?;
+                    entries = next;
+                }
+                None => {
+                    pass.run(s, sorted, &mut |row| last.emit(row))?;
+                    break;
+                }
+            }
+        }
+        last.ordered.finish()
+    }
+}
+
+/// The share of the sort budget of one sort of the stage.
+fn share<P: Platform>(sort: SortEnv<'_, P>) -> Budget {
+    Budget {
+        bytes: sort.budget.bytes / 4,
+        page: sort.budget.page,
+    }
 }
 
 /// The rows of the query `body` with window calls, sorted by `terms`,
@@ -92,16 +320,10 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
 ) -> Result<SortedQuery<P::File, A>> {
     let alloc = env.alloc.clone();
     let alias = alias_of(body);
-    let windows = Windows::find(body, terms, alloc.clone())?;
-    for call in windows.calls.iter() {
-        let order = windows.sorts.get(call.sort).map_or(0, |s| s.order.len());
-        frame::check(call.frame, order)?;
-    }
-    let mut layout = layout(&windows, source.position_width(), alloc.clone())?;
-    let mut sort_keys = Vec::try_with_capacity_in(windows.sorts.len(), alloc.clone())?;
+    let at = source.position_width();
     let mut collations = Vec::try_with_capacity_in(terms.len(), alloc.clone())?;
     let mut outputs = Vec::new_in(alloc.clone());
-    let keys = {
+    let (keys, mut stage) = {
         let scope = source.scope(alias.as_ref());
         let keys = resolve_terms(
             terms.iter().map(|t| &t.expr),
@@ -110,116 +332,50 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             &scope,
             alloc.clone(),
         )?;
-        source.with_table(env, alias, |ctx| {
-            for (s, first) in windows.sorts.iter().zip(layout.sorts.iter()) {
-                let mut keys = Vec::new_in(alloc.clone());
-                let mut column = *first;
-                for expr in s.partition.iter() {
-                    keys.try_push(SortKey::ascending(column, expr_collation(expr, ctx)?))?;
-                    column += 1;
-                }
-                for term in s.order.iter() {
-                    keys.try_push(order_key(term, column, expr_collation(&term.expr, ctx)?))?;
-                    column += 1;
-                }
-                keys.try_push(SortKey::ascending(0, Collation::Binary))?;
-                sort_keys.try_push(keys)?;
-            }
-            for (call, inputs) in windows.calls.iter().zip(layout.inputs.iter_mut()) {
-                if let Some(arg) = call.args.first() {
-                    inputs.collation = collation(arg, ctx)?.unwrap_or_default();
-                }
-            }
+        let stage = source.with_table(env, alias, |ctx| {
             for key in keys.iter() {
                 collations.try_push(key.collation(ctx)?)?;
             }
-            output_collations(body, &scope, ctx, &mut outputs)
+            output_collations(body, &scope, ctx, &mut outputs)?;
+            Stage::new(body, terms, at, 0, ctx, sort)
         })?;
-        keys
+        (keys, stage)
     };
-    let share = Budget {
-        bytes: sort.budget.bytes / 4,
-        page: sort.budget.page,
-    };
-    let first_keys = copy_keys(sort_keys.last().map_or(&[][..], |k| k), &alloc)?;
-    let mut entries = Sorter::new(sort.platform, first_keys, share, alloc.clone());
-    collect(source, body, env, &windows, &layout, &mut entries)?;
-    let shape = Shape {
-        terms: terms.len(),
-        distinct: body.distinct,
-        skip,
-        remaining,
-    };
-    let ordered = Ordered::new(
-        SortEnv {
-            budget: share,
-            ..sort
-        },
-        shape,
-        alloc.clone(),
-    );
-    let mut sites = Vec::try_with_capacity_in(windows.calls.len(), alloc.clone())?;
-    for (k, call) in windows.calls.iter().enumerate() {
-        sites.try_push((site_of(call.call), k))?;
+    let exact = source.exact();
+    let mut position = Vec::new_in(alloc.clone());
+    while source.advance(env, body)? {
+        position.clear();
+        source.push_position(&mut position)?;
+        source.with_row(env, alias, |ctx| {
+            if !exact && !matches(body, ctx)? {
+                return Ok(());
+            }
+            stage.push(ctx, Some(&position), &[])
+        })?;
     }
-    let mut frames: Vec<Option<FrameSpec>, A> = Vec::new_in(alloc.clone());
-    for _ in windows.calls.iter() {
-        frames.try_push(None)?;
-    }
-    let mut pass = Pass {
-        windows: &windows,
-        layout: &layout,
-        sort_keys: &sort_keys,
-        frames,
-        part: Partition::new(sort.budget.bytes / 2, alloc.clone()),
-        values: Vec::new_in(alloc.clone()),
-        accs: Vec::new_in(alloc.clone()),
-        emitted: 0,
-        env,
-    };
-    let mut last = Final {
+    stage.finish(Finish {
         source,
         body,
         env,
-        sites: &sites,
-        layout: &layout,
         terms,
         keys: &keys,
         collations: &collations,
         outputs: &outputs,
-        ordered,
-        out: Vec::new_in(alloc.clone()),
-        position: Vec::new_in(alloc.clone()),
-        emitted: 0,
-    };
-    // SQLite computes the windows last found first: the first found
-    // orders the rows of a query without `ORDER BY`.
-    for s in (0..windows.sorts.len()).rev() {
-        let sorted = entries.finish()?;
-        match s.checked_sub(1).and_then(|before| sort_keys.get(before)) {
-            Some(keys) => {
-                let keys = copy_keys(keys, &alloc)?;
-                let mut next = Sorter::new(sort.platform, keys, share, alloc.clone());
-                pass.run(s, sorted, &mut |row| next.push(row))?;
-                entries = next;
-            }
-            None => {
-                pass.run(s, sorted, &mut |row| last.emit(row))?;
-                break;
-            }
-        }
-    }
-    last.ordered.finish()
+        skip,
+        remaining,
+        aggregates: &[],
+    })
 }
 
 /// Where each part of the entries of `windows` lies, the rows' positions
-/// `at` wide.
+/// `at` wide, each with `aggregates` values of its group.
 fn layout<A: Allocator + Clone>(
     windows: &Windows<'_, '_, A>,
     at: usize,
+    aggregates: usize,
     alloc: A,
 ) -> Result<Layout<A>> {
-    let mut column = 1 + at;
+    let mut column = 2 + at;
     let mut sorts = Vec::try_with_capacity_in(windows.sorts.len(), alloc.clone())?;
     for s in windows.sorts.iter() {
         sorts.try_push(column)?;
@@ -245,7 +401,7 @@ fn layout<A: Allocator + Clone>(
         sorts,
         inputs,
         results: column,
-        width: column + windows.calls.len(),
+        width: column + windows.calls.len() + aggregates,
     })
 }
 
@@ -270,62 +426,6 @@ fn order_key<A: Allocator>(
 
 fn copy_keys<A: Allocator + Clone>(keys: &[SortKey], alloc: &A) -> Result<Vec<SortKey, A>> {
     Ok(Vec::try_from_slice_in(keys, alloc.clone())?)
-}
-
-/// Sorts into `entries` the entry of each row of `source` that passes
-/// `WHERE`.
-fn collect<P: Platform, A: Allocator + Clone>(
-    source: &mut Rows<'_, P, A>,
-    body: &SelectBody<'_, A>,
-    env: Env<'_, A>,
-    windows: &Windows<'_, '_, A>,
-    layout: &Layout<A>,
-    entries: &mut Sorter<'_, P, A>,
-) -> Result<()> {
-    let alloc = env.alloc.clone();
-    let alias = alias_of(body);
-    let exact = source.exact();
-    let mut position = Vec::new_in(alloc.clone());
-    let mut seq: i64 = 0;
-    while source.advance(env, body)? {
-        position.clear();
-        source.push_position(&mut position)?;
-        let entry = source.with_row(env, alias, |ctx| {
-            if !exact && !matches(body, ctx)? {
-                return Ok(None);
-            }
-            let mut row = Vec::try_with_capacity_in(layout.width, alloc.clone())?;
-            row.try_push(Value::Integer(seq))?;
-            for value in position.iter() {
-                row.try_push(Value::scalar(value.as_ref()))?;
-            }
-            for s in windows.sorts.iter() {
-                for expr in s.partition.iter() {
-                    row.try_push(evaluate(expr, ctx)?)?;
-                }
-                for term in s.order.iter() {
-                    row.try_push(evaluate(&term.expr, ctx)?)?;
-                }
-            }
-            for call in windows.calls.iter() {
-                for arg in call.args.iter() {
-                    row.try_push(evaluate(arg, ctx)?)?;
-                }
-                if let Some(filter) = &call.call.filter {
-                    row.try_push(evaluate(filter, ctx)?)?;
-                }
-            }
-            for _ in windows.calls.iter() {
-                row.try_push(Value::Null)?;
-            }
-            Ok(Some(row))
-        })?;
-        if let Some(row) = entry {
-            entries.push(row)?;
-            seq += 1;
-        }
-    }
-    Ok(())
 }
 
 /// The entry `current` as a row of `width` values, taken when it is in
@@ -579,17 +679,18 @@ impl<P: Platform, A: Allocator + Clone> Final<'_, '_, '_, '_, '_, P, A> {
     fn emit(&mut self, row: Row<A>) -> Result<()> {
         let alias = alias_of(self.body);
         self.position.clear();
-        for value in row.iter().skip(1).take(self.layout.at) {
+        for value in row.iter().skip(HAS_ROW + 1).take(self.layout.at) {
             self.position.try_push(Value::scalar(value.as_ref()))?;
         }
-        if !self.source.seek(&self.position, self.env, self.body)? {
+        let has_row = matches!(row.get(HAS_ROW), Some(Value::Integer(1)));
+        if has_row && !self.source.seek(&self.position, self.env, self.body)? {
             return Err(Error::corrupt_file("a windowed row is gone from its table"));
         }
         let values = row.get(self.layout.results..).unwrap_or(&[]);
         let (body, sites, terms, keys) = (self.body, self.sites, self.terms, self.keys);
         let (collations, outputs) = (self.collations, self.outputs);
         let (ordered, out, seq) = (&mut self.ordered, &mut self.out, self.emitted);
-        self.source.with_row(self.env, alias, |row| {
+        let result = |row: &RowContext<'_, '_, A>| {
             let ctx = row.with_aggregates(Aggregated { sites, values });
             output(body, &ctx, out)?;
             if !ordered.is_started() {
@@ -605,7 +706,12 @@ impl<P: Platform, A: Allocator + Clone> Final<'_, '_, '_, '_, '_, P, A> {
                 sorted.try_push(value)?;
             }
             ordered.push(sorted)
-        })?;
+        };
+        if has_row {
+            self.source.with_row(self.env, alias, result)?;
+        } else {
+            self.source.with_table(self.env, alias, result)?;
+        }
         self.emitted += 1;
         Ok(())
     }
