@@ -100,6 +100,13 @@ impl<'q, 'a, A: Allocator + Clone> Calls<'q, 'a, A> {
                         "FILTER on a DISTINCT aggregate is not supported",
                     ));
                 }
+                // The row a bare column reads when `FILTER` skips rows
+                // follows SQLite's code, not a rule to copy.
+                if kind.picks_row() && call.filter.is_some() {
+                    return Err(Error::Sql(
+                        "FILTER on min() or max() outside a window is not supported",
+                    ));
+                }
                 let input = match (call.distinct, &call.args) {
                     (false, _) => Input::Every,
                     (true, FunctionArgs::List(args)) if args.len() == 1 => Input::Distinct,
