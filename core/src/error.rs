@@ -305,6 +305,23 @@ pub enum Named {
     InsteadOfOnTable,
     /// `unknown database {0}`
     UnknownDatabase,
+    /// `no such window: {0}`
+    NoSuchWindow,
+    /// `misuse of window function {0}()`: a window function without
+    /// `OVER`, or one where no window can be (`WHERE`, `GROUP BY`...)
+    MisuseWindow,
+    /// `{0}() may not be used as a window function`
+    NotWindowFunction,
+    /// `FILTER may not be used with non-aggregate {0}()`
+    FilterNonAggregate,
+    /// `cannot override PARTITION clause of window: {0}`
+    OverridePartition,
+    /// `cannot override ORDER BY clause of window: {0}`
+    OverrideOrderBy,
+    /// `cannot override frame specification of window: {0}`
+    OverrideFrame,
+    /// `wrong number of arguments to function {0}()`
+    WrongArgumentCount,
 }
 
 impl Named {
@@ -425,6 +442,22 @@ impl core::fmt::Display for NamedDisplay<'_> {
                 write!(f, "cannot create INSTEAD OF trigger on table: {a}")
             }
             Named::UnknownDatabase => write!(f, "unknown database {a}"),
+            Named::NoSuchWindow => write!(f, "no such window: {a}"),
+            Named::MisuseWindow => write!(f, "misuse of window function {a}()"),
+            Named::NotWindowFunction => write!(f, "{a}() may not be used as a window function"),
+            Named::FilterNonAggregate => {
+                write!(f, "FILTER may not be used with non-aggregate {a}()")
+            }
+            Named::OverridePartition => {
+                write!(f, "cannot override PARTITION clause of window: {a}")
+            }
+            Named::OverrideOrderBy => write!(f, "cannot override ORDER BY clause of window: {a}"),
+            Named::OverrideFrame => {
+                write!(f, "cannot override frame specification of window: {a}")
+            }
+            Named::WrongArgumentCount => {
+                write!(f, "wrong number of arguments to function {a}()")
+            }
         }
     }
 }

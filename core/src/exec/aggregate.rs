@@ -172,6 +172,25 @@ impl<A: Allocator + Clone> Acc<A> {
         grow(text, value)
     }
 
+    /// The aggregate's value so far, the state kept for more rows (a
+    /// window's running aggregate); `sum` fails on an integer overflow.
+    pub(crate) fn value(&self, kind: Kind, alloc: &A) -> Result<Value<A>> {
+        match kind {
+            Kind::Min | Kind::Max => Ok(Value::try_from_ref(self.best.as_ref(), alloc.clone())?),
+            Kind::GroupConcat => Ok(match &self.text {
+                Some(text) => Value::Text(Vec::try_from_slice_in(text, alloc.clone())?),
+                None => Value::Null,
+            }),
+            _ => Acc {
+                count: self.count,
+                sum: self.sum,
+                best: Value::Null,
+                text: None,
+            }
+            .finish(kind),
+        }
+    }
+
     /// The aggregate's value; `sum` fails on an integer overflow.
     pub(crate) fn finish(self, kind: Kind) -> Result<Value<A>> {
         Ok(match kind {

@@ -10,7 +10,10 @@
 use crate::alloc::{Allocator, Vec};
 use crate::record::Collation;
 use crate::sql::eval::{EvalContext, any_node, collation};
-use crate::sql::{Expr, FunctionArgs, FunctionCall, Ident, OrderingTerm, ResultColumn, SelectBody};
+use crate::sql::{
+    Expr, FunctionArgs, FunctionCall, Ident, OrderingTerm, Over, ResultColumn, SelectBody,
+    WindowSpec,
+};
 use crate::{Error, Result};
 
 use super::aggregate::{Kind, kind_of};
@@ -70,6 +73,9 @@ impl<'q, 'a, A: Allocator + Clone> Calls<'q, 'a, A> {
         if let Some(having) = &body.having {
             walk(having, &mut add)?;
         }
+        for window in body.windows.iter() {
+            walk_spec(&window.spec, &mut add)?;
+        }
         Ok(calls)
     }
 
@@ -89,6 +95,18 @@ impl<'q, 'a, A: Allocator + Clone> Calls<'q, 'a, A> {
         let at = match known {
             Some(at) => at,
             None => {
+                if call.distinct && call.filter.is_some() {
+                    return Err(Error::Sql(
+                        "FILTER on a DISTINCT aggregate is not supported",
+                    ));
+                }
+                // The row a bare column reads when `FILTER` skips rows
+                // follows SQLite's code, not a rule to copy.
+                if kind.picks_row() && call.filter.is_some() {
+                    return Err(Error::Sql(
+                        "FILTER on min() or max() outside a window is not supported",
+                    ));
+                }
                 let input = match (call.distinct, &call.args) {
                     (false, _) => Input::Every,
                     (true, FunctionArgs::List(args)) if args.len() == 1 => Input::Distinct,
@@ -174,6 +192,20 @@ fn walk<'q, 'a, A: Allocator>(
     f: &mut dyn FnMut(&'q FunctionCall<'a, A>, Kind) -> Result<()>,
 ) -> Result<()> {
     match expr {
+        // A window call is not the group's aggregate, but what it reads
+        // may be (`sum(count(*)) OVER (ORDER BY max(x))`).
+        Expr::Function(call) if call.over.is_some() => {
+            if let FunctionArgs::List(args) = &call.args {
+                args.iter().try_for_each(|a| walk(a, f))?;
+            }
+            if let Some(filter) = &call.filter {
+                walk(filter, f)?;
+            }
+            match call.over.as_deref() {
+                Some(Over::Spec(spec)) => walk_spec(spec, f),
+                _ => Ok(()),
+            }
+        }
         Expr::Function(call) => match kind_of(call) {
             Some(kind) => f(call, kind),
             None => match &call.args {
@@ -226,6 +258,15 @@ fn walk<'q, 'a, A: Allocator>(
     }
 }
 
+/// [`walk`] over the expressions of a window's spec.
+fn walk_spec<'q, 'a, A: Allocator>(
+    spec: &'q WindowSpec<'a, A>,
+    f: &mut dyn FnMut(&'q FunctionCall<'a, A>, Kind) -> Result<()>,
+) -> Result<()> {
+    spec.partition_by.iter().try_for_each(|e| walk(e, f))?;
+    spec.order_by.iter().try_for_each(|t| walk(&t.expr, f))
+}
+
 /// Whether two calls are the same aggregate.
 fn same_call<A: Allocator>(a: &FunctionCall<'_, A>, b: &FunctionCall<'_, A>) -> bool {
     let same_args = match (&a.args, &b.args) {
@@ -233,7 +274,12 @@ fn same_call<A: Allocator>(a: &FunctionCall<'_, A>, b: &FunctionCall<'_, A>) -> 
         (FunctionArgs::List(x), FunctionArgs::List(y)) => same_list(x, y),
         _ => false,
     };
-    a.distinct == b.distinct && same_ident(&a.name, &b.name) && same_args
+    let same_filter = match (&a.filter, &b.filter) {
+        (None, None) => true,
+        (Some(x), Some(y)) => same_expr(x, y),
+        _ => false,
+    };
+    a.distinct == b.distinct && same_ident(&a.name, &b.name) && same_args && same_filter
 }
 
 /// Whether two names are the same name (one with quotes to undouble
@@ -249,7 +295,7 @@ fn same_list<A: Allocator>(x: &[Expr<'_, A>], y: &[Expr<'_, A>]) -> bool {
 /// Whether two expressions are the same, for the shapes aggregate
 /// arguments take; any other shape counts as different, which only
 /// computes an aggregate twice.
-fn same_expr<A: Allocator>(x: &Expr<'_, A>, y: &Expr<'_, A>) -> bool {
+pub(crate) fn same_expr<A: Allocator>(x: &Expr<'_, A>, y: &Expr<'_, A>) -> bool {
     match (x, y) {
         (Expr::Literal(a), Expr::Literal(b)) => a == b,
         (Expr::Param(a), Expr::Param(b)) => a.number == b.number,

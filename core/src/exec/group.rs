@@ -21,7 +21,11 @@
 //! one still unset; a duplicate for a `DISTINCT` one feeds nothing), else
 //! the group's first row; with no row at all, NULL. Its result row goes
 //! to the sorting stage (`ordered`), or is the query's one row without
-//! `GROUP BY`.
+//! `GROUP BY`; in a query with window calls the group goes instead to the
+//! window stage (`window`), with that row's position and the aggregates'
+//! values, and its result row is made once the windows are computed. An
+//! aggregate with `FILTER` is fed only the rows its condition is true
+//! for.
 //!
 //! Invariants: memory is the sort budget whatever the number of rows,
 //! groups or `DISTINCT` aggregates. The sorting stage takes half of it;
@@ -36,7 +40,7 @@ use boundlite_platform::Platform;
 use crate::alloc::{Allocator, Box, Vec};
 use crate::record::{Collation, ValueRef, compare_values};
 use crate::sort::{Budget, Current, Row, SortKey, Sorter};
-use crate::sql::eval::{EvalContext, Value, evaluate, truth};
+use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition, truth};
 use crate::sql::{FunctionArgs, Ident, OrderingTerm, ResultColumn, SelectBody};
 use crate::{ByClause, Error, Result};
 
@@ -48,6 +52,7 @@ use super::ordered::{Ordered, Shape, SortEnv};
 use super::rows::Rows;
 use super::select::{Query, alias_of, matches};
 use super::terms::{Term, resolve_terms};
+use super::window::{self, Finish, Stage};
 use super::{Env, order};
 
 /// How many passes over the rows a query takes.
@@ -139,7 +144,23 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         )?),
         false => None,
     };
-    let output = if width == 0 && order_by.is_empty() && !body.distinct {
+    // Windows are computed over the groups' rows (see `window`).
+    let mut window_collations = Vec::new_in(alloc.clone());
+    let output = if window::has_windows(body, order_by) {
+        let at = source.position_width();
+        let query_env = env;
+        let env = SortEnv {
+            budget: half,
+            ..sort
+        };
+        let stage = source.with_table(query_env, alias, |ctx| {
+            for key in order_keys.iter() {
+                window_collations.try_push(key.collation(ctx)?)?;
+            }
+            Stage::new(body, order_by, at, calls.aggregates.len(), ctx, env)
+        })?;
+        Output::Windowed(Box::try_new_in(stage, alloc.clone())?)
+    } else if width == 0 && order_by.is_empty() && !body.distinct {
         Output::One(None)
     } else {
         let shape = Shape {
@@ -194,7 +215,27 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             &collations,
         )?,
     }
-    group.finish(skip, remaining, &alloc)
+    match core::mem::replace(&mut group.rows, Output::One(None)) {
+        Output::Windowed(stage) => {
+            let rows = Box::into_inner(stage).finish(Finish {
+                source,
+                body,
+                env,
+                terms: order_by,
+                keys: &order_keys,
+                collations: &window_collations,
+                outputs: &group.outputs,
+                skip,
+                remaining,
+                aggregates: &calls.sites,
+            })?;
+            Ok(Query::Sorted(rows))
+        }
+        rows => {
+            group.rows = rows;
+            group.finish(skip, remaining, &alloc)
+        }
+    }
 }
 
 /// Feeds `group` the rows that pass `WHERE` as the scan reads them, and
@@ -396,13 +437,16 @@ fn copy_keys<A: Allocator + Clone>(
 }
 
 /// Where the result rows of an aggregate query go.
-enum Output<'p, P: Platform, A: Allocator + Clone> {
+enum Output<'g, 'a, 'p, P: Platform, A: Allocator + Clone> {
     /// The one row of a query without `GROUP BY`, `ORDER BY` or
     /// `DISTINCT`, once closed (none when `HAVING` drops it).
     One(Option<Row<A>>),
     /// The sorting stage, rows laid out as it takes them (boxed: it is
     /// many times the size of a row).
     Sorted(Box<Ordered<'p, P, A>, A>),
+    /// The window stage of a query with window calls: each group's
+    /// entry, its window calls computed when every group closed.
+    Windowed(Box<Stage<'g, 'a, 'p, P, A>, A>),
 }
 
 /// The group being aggregated, and the rows of those closed.
@@ -436,7 +480,7 @@ struct Group<'g, 'q, 'a, 'p, P: Platform, A: Allocator + Clone> {
     bare_at: Vec<Value<A>, A>,
     /// Where the row being fed is.
     position: Vec<Value<A>, A>,
-    rows: Output<'p, P, A>,
+    rows: Output<'g, 'a, 'p, P, A>,
     /// Result rows made so far: the next one's sequence number.
     closed: i64,
     out: Vec<Value<A>, A>,
@@ -471,7 +515,10 @@ impl<P: Platform, A: Allocator + Clone> Group<'_, '_, '_, '_, P, A> {
                 (Input::Distinct, _) => {
                     return Err(Error::Misuse("a DISTINCT aggregate without its values"));
                 }
-                (Input::Every, _) => Some(feed(kind, aggregate.call, collation, acc, ctx)?),
+                (Input::Every, _) => match &aggregate.call.filter {
+                    Some(filter) if evaluate_condition(filter, ctx)? != Some(true) => None,
+                    _ => Some(feed(kind, aggregate.call, collation, acc, ctx)?),
+                },
             };
             if let (Some(step), true) = (step, kind.picks_row()) {
                 self.last_step = step;
@@ -509,6 +556,10 @@ impl<P: Platform, A: Allocator + Clone> Group<'_, '_, '_, '_, P, A> {
                 return Ok(());
             }
         }
+        if let Output::Windowed(stage) = &mut self.rows {
+            let position = self.bare.then_some(self.bare_at.as_slice());
+            return stage.push(&ctx, position, &self.results);
+        }
         self.out.clear();
         for column in self.body.columns.iter() {
             match column {
@@ -533,6 +584,7 @@ impl<P: Platform, A: Allocator + Clone> Group<'_, '_, '_, '_, P, A> {
                 return Ok(());
             }
             Output::Sorted(rows) => rows,
+            Output::Windowed(_) => return Err(Error::Misuse("a windowed group closed as a row")),
         };
         let terms = self.order_by;
         if !rows.is_started() {
@@ -561,6 +613,7 @@ impl<P: Platform, A: Allocator + Clone> Group<'_, '_, '_, '_, P, A> {
     fn finish(self, skip: u64, remaining: Option<u64>, alloc: &A) -> Result<Query<P::File, A>> {
         match self.rows {
             Output::Sorted(rows) => Ok(Query::Sorted(Box::into_inner(rows).finish()?)),
+            Output::Windowed(_) => Err(Error::Misuse("a windowed query finished as groups")),
             Output::One(row) => {
                 let mut rows = Vec::new_in(alloc.clone());
                 if let Some(row) = row.filter(|_| skip == 0 && remaining != Some(0)) {

@@ -51,7 +51,9 @@
 //!   row's change fires;
 //! - `terms`: the result column an `ORDER BY` or `GROUP BY` term names
 //!   by number or alias; `table_names`: the names a statement reads
-//!   tables by.
+//!   tables by;
+//! - `window`: window functions (`OVER`) in a query's result columns
+//!   and `ORDER BY`.
 //!
 //! Invariants:
 //! - statements that change rows collect the rowids they change before
@@ -102,6 +104,7 @@ pub(crate) mod transfer;
 pub(crate) mod triggers;
 pub(crate) mod upsert;
 pub(crate) mod views;
+pub(crate) mod window;
 pub(crate) mod with;
 
 use core::cell::Cell;

@@ -30,7 +30,7 @@ use super::rows::Rows;
 use super::scope::{One, Scope, Tables, find, star_level};
 use super::source::Source;
 use super::with::{self, within};
-use super::{Env, calls, group, order, terms};
+use super::{Env, calls, group, order, terms, window};
 use crate::table::SchemaVersion;
 use crate::table::TableInfo;
 use crate::table::View;
@@ -388,8 +388,14 @@ pub(crate) fn start_body<'v, P: Platform, A: Allocator + Clone>(
             subqueries_exist(&term.expr, &scope, env)?;
         }
     }
+    window::check_misplaced(body)?;
+    let windowed = window::has_windows(body, terms);
     if calls::is_aggregate(body)? {
         return group::run(source, terms, body, env, sort, skip, remaining);
+    }
+    if windowed {
+        let rows = window::run(source, terms, body, env, sort, skip, remaining)?;
+        return Ok(Query::Sorted(rows));
     }
     if !terms.is_empty() || body.distinct {
         let rows = order::run(source, terms, body, env, sort, skip, remaining)?;

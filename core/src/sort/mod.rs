@@ -76,6 +76,7 @@ use crate::sql::eval::Value;
 use crate::{Error, Result};
 
 use buffer::Buffer;
+pub(crate) use buffer::footprint;
 pub(crate) use key_order::KeyOrder;
 use merge::Merge;
 pub(crate) use order::{Nulls, SortKey};

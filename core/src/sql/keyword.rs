@@ -3,8 +3,9 @@
 //!
 //! The list is SQLite's (`mkkeywordhash.c`), minus the three that SQLite's
 //! tokenizer demotes to identifiers unless a window clause follows
-//! (`WINDOW`, `OVER`, `FILTER`): window functions are not parsed here, so
-//! those words are always identifiers. `TRUE` and `FALSE` are not keywords
+//! (`WINDOW`, `OVER`, `FILTER`): those words are identifiers here, and the
+//! parser reads them as a clause where one can follow (see
+//! `parser::window`). `TRUE` and `FALSE` are not keywords
 //! in SQLite either. `TEMPORARY` is its own variant but means `TEMP`.
 //!
 //! Invariant: [`Keyword::lookup`] matches ASCII letters only, ignoring

@@ -150,7 +150,14 @@ impl<A: Allocator> Display for Expr<'_, A> {
                     FunctionArgs::Star => f.write_str("*")?,
                     FunctionArgs::List(args) => comma_list(f, args)?,
                 }
-                f.write_str(")")
+                f.write_str(")")?;
+                if let Some(filter) = &call.filter {
+                    write!(f, " FILTER (WHERE {filter})")?;
+                }
+                match &call.over {
+                    Some(over) => write!(f, " {over}"),
+                    None => Ok(()),
+                }
             }
             Expr::Case(case) => {
                 f.write_str("CASE")?;

@@ -227,7 +227,12 @@ impl<A: Allocator> Display for SelectBody<'_, A> {
             f.write_str(" GROUP BY ")?;
             comma_list(f, &self.group_by)?;
         }
-        where_clause(f, "HAVING", &self.having)
+        where_clause(f, "HAVING", &self.having)?;
+        if !self.windows.is_empty() {
+            f.write_str(" WINDOW ")?;
+            comma_list(f, &self.windows)?;
+        }
+        Ok(())
     }
 }
 

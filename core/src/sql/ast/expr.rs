@@ -17,6 +17,7 @@ use crate::record::ValueRef;
 
 use super::name::{HexBlob, Ident, Quoted, StrLit};
 use super::stmt::Select;
+use super::window::Over;
 
 /// A literal value.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -415,7 +416,7 @@ pub enum FunctionArgs<'a, A: Allocator> {
     List(Vec<Expr<'a, A>, A>),
 }
 
-/// `name([DISTINCT] args)`
+/// `name([DISTINCT] args) [FILTER (WHERE condition)] [OVER window]`
 #[derive(Debug)]
 pub struct FunctionCall<'a, A: Allocator> {
     /// The function's name.
@@ -424,6 +425,10 @@ pub struct FunctionCall<'a, A: Allocator> {
     pub distinct: bool,
     /// The arguments.
     pub args: FunctionArgs<'a, A>,
+    /// `FILTER (WHERE condition)`, if written.
+    pub filter: Option<Box<Expr<'a, A>, A>>,
+    /// `OVER ...`: the call is a window function's.
+    pub over: Option<Box<Over<'a, A>, A>>,
 }
 
 /// One `WHEN condition THEN result` of a `CASE`.

@@ -10,6 +10,7 @@
 //! - `expr`: [`Expr`] and its parts, [`TypeName`] and [`Affinity`];
 //! - `stmt`: [`Stmt`], queries and data changes;
 //! - `schema`: `CREATE`, `DROP` and `ALTER TABLE`;
+//! - `window`: `OVER` and the `WINDOW` clause, with their `Display`;
 //! - `display_expr`, `display_stmt`: `Display` back to SQL.
 //!
 //! Displaying a tree writes SQL that parses back to the same tree:
@@ -22,6 +23,7 @@ mod expr;
 mod name;
 mod schema;
 mod stmt;
+mod window;
 
 pub use expr::{
     Affinity, Between, Binary, BinaryOp, Case, Cast, ColumnBinding, ColumnPos, ColumnRef, Expr,
@@ -41,3 +43,4 @@ pub use stmt::{
     PragmaValue, ResultColumn, Select, SelectBody, Stmt, TableRef, TransactionMode, Update, Upsert,
     UpsertAction, UpsertTarget,
 };
+pub use window::{Frame, FrameBound, FrameExclude, FrameUnit, Over, WindowDef, WindowSpec};

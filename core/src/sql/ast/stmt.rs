@@ -15,6 +15,7 @@ use super::name::Ident;
 use super::schema::{
     AlterTable, CreateIndex, CreateTable, CreateTrigger, CreateView, DropStmt, IndexedColumn,
 };
+use super::window::WindowDef;
 
 /// One SQL statement.
 #[derive(Debug)]
@@ -201,6 +202,8 @@ pub struct SelectBody<'a, A: Allocator> {
     pub group_by: Vec<Expr<'a, A>, A>,
     /// `HAVING` (SQLite accepts it without `GROUP BY`).
     pub having: Option<Expr<'a, A>>,
+    /// `WINDOW name AS (spec), ...`
+    pub windows: Vec<WindowDef<'a, A>, A>,
 }
 
 /// One result column.

@@ -11,7 +11,7 @@ use crate::sql::ast::{
     Between, Binary, BinaryOp, Case, Expr, FunctionArgs, FunctionCall, Ident, InList, InSelect,
     Like, LikeOp, Literal, UnaryOp, affinity_of,
 };
-use crate::{Error, Result};
+use crate::{Error, Named, Result};
 
 use super::affinity::{apply_comparison_affinity, comparison_affinity};
 use super::cast::{bytes_of, cast, text_of, truth};
@@ -498,10 +498,14 @@ where
 /// computes.
 const AGGREGATES: [&str; 6] = ["count", "sum", "total", "avg", "group_concat", "string_agg"];
 
-/// Whether `name` is a function this engine computes, scalar or
-/// aggregate.
+/// Whether `name` is a function this engine computes: scalar,
+/// aggregate or window.
 pub(crate) fn is_function(name: &Ident<'_>) -> bool {
-    Scalar::lookup(name).is_some() || AGGREGATES.iter().any(|n| name.eq_ignore_ascii_case(n))
+    Scalar::lookup(name).is_some()
+        || AGGREGATES
+            .iter()
+            .chain(WINDOW_ONLY.iter())
+            .any(|n| name.eq_ignore_ascii_case(n))
 }
 
 /// SQLite's error for `MATCH` and `REGEXP`, whose functions an
@@ -525,6 +529,42 @@ pub(crate) fn no_such_function(name: &Ident<'_>) -> Error {
     )
 }
 
+/// The names of SQLite's functions that are window functions only.
+const WINDOW_ONLY: [&str; 11] = [
+    "row_number",
+    "rank",
+    "dense_rank",
+    "percent_rank",
+    "cume_dist",
+    "ntile",
+    "lag",
+    "lead",
+    "first_value",
+    "last_value",
+    "nth_value",
+];
+
+/// The error for a call with `OVER` or `FILTER` evaluated where no
+/// window or group gave it a value, or for a window function called
+/// without `OVER`; `None` for any other call.
+fn window_misuse<A: Allocator>(f: &FunctionCall<'_, A>) -> Option<Error> {
+    let named = |names: &[&str]| names.iter().any(|n| f.name.eq_ignore_ascii_case(n));
+    let window_only = named(&WINDOW_ONLY);
+    let aggregate = named(&AGGREGATES) || named(&["min", "max"]);
+    let name = f.name.raw();
+    if f.over.is_some() || window_only {
+        return Some(if window_only || aggregate {
+            Named::MisuseWindow.error(name)
+        } else {
+            Named::NotWindowFunction.error(name)
+        });
+    }
+    if f.filter.is_some() && !aggregate {
+        return Some(Named::FilterNonAggregate.error(name));
+    }
+    None
+}
+
 /// `name(args)`.
 #[inline(never)]
 fn function<'e, A, C>(f: &'e FunctionCall<'_, A>, ctx: &'e C) -> Result<Val<'e, A>>
@@ -534,6 +574,9 @@ where
 {
     if let Some(value) = ctx.aggregate(f) {
         return Ok(Val::Ref(value));
+    }
+    if let Some(e) = window_misuse(f) {
+        return Err(e);
     }
     let FunctionArgs::List(args) = &f.args else {
         return Err(Error::Sql("misuse of aggregate function"));

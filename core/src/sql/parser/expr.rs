@@ -325,6 +325,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         columns.try_push(ResultColumn::Star)?;
         let body = SelectBody {
             form: CoreForm::Select,
+            windows: self.vec(),
             distinct: false,
             columns,
             from: Some(FromClause {
@@ -537,11 +538,15 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             return Err(self.unsupported("ORDER BY in function arguments is not supported"));
         }
         self.expect_kind(TokenKind::RightParen)?;
+        let filter = self.optional_filter()?;
+        let over = self.optional_over()?;
         self.leave(cost::CALL);
         let call = FunctionCall {
             name,
             distinct,
             args,
+            filter,
+            over,
         };
         Ok(Expr::Function(self.boxed(call)?))
     }

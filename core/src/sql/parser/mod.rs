@@ -8,7 +8,7 @@
 //! `expr` (expressions), `select` (queries), `dml` (`INSERT`, `UPDATE`,
 //! `DELETE`), `ddl` (`CREATE`, `DROP`), `alter` (`ALTER TABLE`),
 //! `constraint` (column and table constraints), `control` (transactions, `PRAGMA`), `names` (names,
-//! types, literals), `params` (parameter numbering). `EXPLAIN` is here.
+//! types, literals), `window` (`OVER`, `FILTER` and `WINDOW`), `params` (parameter numbering). `EXPLAIN` is here.
 //!
 //! Invariants:
 //! - every error is a value: text that does not parse is an
@@ -33,6 +33,7 @@ mod expr;
 mod names;
 mod params;
 mod select;
+mod window;
 
 use super::ast::Stmt;
 use super::error::{ParseError, SqlError, SqlErrorKind};

@@ -109,7 +109,8 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
 
     /// An alias written without `AS`, if the next token can be one.
     pub(super) fn implicit_alias(&mut self) -> Option<Quoted<'a>> {
-        is_implicit_alias(&self.peek).then(|| Quoted::new(self.advance().text))
+        let alias = is_implicit_alias(&self.peek) && !self.window_clause_next();
+        alias.then(|| Quoted::new(self.advance().text))
     }
 
     /// A type name, if one follows: words, then an optional

@@ -164,6 +164,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             }
             let body = self.boxed(SelectBody {
                 form: CoreForm::Values,
+                windows: self.vec(),
                 distinct: false,
                 columns,
                 from: None,
@@ -193,6 +194,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         columns.try_push(ResultColumn::Star)?;
         let body = SelectBody {
             form: CoreForm::ValuesList,
+            windows: self.vec(),
             distinct: false,
             columns,
             from: Some(FromClause {
@@ -230,7 +232,8 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         self.boxed(body)
     }
 
-    /// `SELECT [DISTINCT] columns [FROM] [WHERE] [GROUP BY] [HAVING]`
+    /// `SELECT [DISTINCT] columns [FROM] [WHERE] [GROUP BY] [HAVING]
+    /// [WINDOW]`
     fn select_body(&mut self) -> Result<SelectBody<'a, A>> {
         self.require(Keyword::Select)?;
         let distinct = self.eat(Keyword::Distinct);
@@ -242,9 +245,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         let where_clause = self.optional_expr(Keyword::Where)?;
         let group_by = self.group_by()?;
         let having = self.optional_expr(Keyword::Having)?;
-        if self.peek.is_word("window") {
-            return Err(self.unsupported("window functions are not supported"));
-        }
+        let windows = self.window_clause()?;
         Ok(SelectBody {
             form: CoreForm::Select,
             distinct,
@@ -253,6 +254,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             where_clause,
             group_by,
             having,
+            windows,
         })
     }
 
@@ -496,7 +498,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
     }
 
     /// `ORDER BY terms`, or none.
-    fn order_by(&mut self) -> Result<Vec<OrderingTerm<'a, A>, A>> {
+    pub(super) fn order_by(&mut self) -> Result<Vec<OrderingTerm<'a, A>, A>> {
         if !self.eat(Keyword::Order) {
             return Ok(self.vec());
         }

@@ -354,6 +354,38 @@ fn select() {
 }
 
 #[test]
+fn windows() {
+    check(&[
+        (
+            "select row_number() over (), rank() over (partition by a, b order by c desc nulls last) from t",
+            "SELECT row_number() OVER (), rank() OVER (PARTITION BY a, b ORDER BY c DESC NULLS LAST) FROM t",
+        ),
+        (
+            "select count(*) filter (where a > 1) over w, sum(a) over (w rows between 1 preceding and current row exclude ties) from t window w as (order by a), v as (w)",
+            "SELECT count(*) FILTER (WHERE (a > 1)) OVER w, sum(a) OVER (w ROWS BETWEEN 1 PRECEDING AND CURRENT ROW EXCLUDE TIES) FROM t WINDOW w AS (ORDER BY a), v AS (w)",
+        ),
+        (
+            "select sum(a) over (order by a range unbounded preceding), sum(a) over (groups between current row and unbounded following exclude no others), sum(a) over (rows between 2 following and 3 following exclude group), sum(a) over (range 1 + 1 preceding exclude current row) from t",
+            "SELECT sum(a) OVER (ORDER BY a RANGE UNBOUNDED PRECEDING), sum(a) OVER (GROUPS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING EXCLUDE NO OTHERS), sum(a) OVER (ROWS BETWEEN 2 FOLLOWING AND 3 FOLLOWING EXCLUDE GROUP), sum(a) OVER (RANGE (1 + 1) PRECEDING EXCLUDE CURRENT ROW) FROM t",
+        ),
+        (
+            "select count(*) filter (where b) from t group by a having 1 window w as (partition by a) order by 1",
+            "SELECT count(*) FILTER (WHERE b) FROM t GROUP BY a HAVING 1 WINDOW w AS (PARTITION BY a) ORDER BY 1",
+        ),
+        // The words are names where no window clause can follow them.
+        (
+            "select over, filter, window from window as window",
+            "SELECT over, filter, window FROM window AS window",
+        ),
+        ("select f(a) over from t", "SELECT f(a) AS over FROM t"),
+        (
+            "select * from t window window w as ()",
+            "SELECT * FROM t AS window WINDOW w AS ()",
+        ),
+    ]);
+}
+
+#[test]
 fn update_and_delete() {
     check(&[
         (
