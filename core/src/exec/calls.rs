@@ -213,43 +213,54 @@ fn walk<'q, 'a, A: Allocator>(
                 FunctionArgs::Star => Ok(()),
             },
         },
-        Expr::Unary(_, inner) | Expr::Collate(inner, _) => walk(inner, f),
-        Expr::IsNull { expr, .. } => walk(expr, f),
-        Expr::Cast(c) => walk(&c.expr, f),
+        other => operands(other, &mut |e| walk(e, f)),
+    }
+}
+
+/// Calls `f` on each expression directly inside `expr` but a function
+/// call's (whose callers treat calls each their own way), in the order
+/// SQLite calls them: `x LIKE p` is `like(p, x)`, the pattern first. A
+/// subquery's query is not entered; the operand of `IN` is this query's.
+pub(crate) fn operands<'q, 'a, A: Allocator>(
+    expr: &'q Expr<'a, A>,
+    f: &mut dyn FnMut(&'q Expr<'a, A>) -> Result<()>,
+) -> Result<()> {
+    match expr {
+        Expr::Unary(_, inner) | Expr::Collate(inner, _) => f(inner),
+        Expr::IsNull { expr, .. } => f(expr),
+        Expr::Cast(c) => f(&c.expr),
         Expr::Binary(b) => {
-            walk(&b.lhs, f)?;
-            walk(&b.rhs, f)
+            f(&b.lhs)?;
+            f(&b.rhs)
         }
-        // SQLite calls `x LIKE p` as `like(p, x)`: the pattern first.
         Expr::Like(l) => {
-            walk(&l.pattern, f)?;
-            walk(&l.expr, f)?;
-            l.escape.as_ref().map_or(Ok(()), |e| walk(e, f))
+            f(&l.pattern)?;
+            f(&l.expr)?;
+            l.escape.as_ref().map_or(Ok(()), |e| f(e))
         }
         Expr::Between(b) => {
-            walk(&b.expr, f)?;
-            walk(&b.low, f)?;
-            walk(&b.high, f)
+            f(&b.expr)?;
+            f(&b.low)?;
+            f(&b.high)
         }
         Expr::InList(l) => {
-            walk(&l.expr, f)?;
-            l.list.iter().try_for_each(|e| walk(e, f))
+            f(&l.expr)?;
+            l.list.iter().try_for_each(|e| f(e))
         }
         Expr::Case(c) => {
             if let Some(o) = &c.operand {
-                walk(o, f)?;
+                f(o)?;
             }
             for arm in c.arms.iter() {
-                walk(&arm.when, f)?;
-                walk(&arm.then, f)?;
+                f(&arm.when)?;
+                f(&arm.then)?;
             }
-            c.otherwise.as_ref().map_or(Ok(()), |o| walk(o, f))
+            c.otherwise.as_ref().map_or(Ok(()), |o| f(o))
         }
-        Expr::Row(items) => items.iter().try_for_each(|e| walk(e, f)),
-        // A subquery's aggregates are its own; the operand of `IN` is
-        // this query's.
-        Expr::InSelect(s) => walk(&s.expr, f),
-        Expr::Literal(_)
+        Expr::Row(items) => items.iter().try_for_each(|e| f(e)),
+        Expr::InSelect(s) => f(&s.expr),
+        Expr::Function(_)
+        | Expr::Literal(_)
         | Expr::Column(_)
         | Expr::Param(_)
         | Expr::Exists(_)

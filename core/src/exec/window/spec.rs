@@ -17,7 +17,7 @@ use crate::sql::{
 };
 use crate::{Error, Named, Result};
 
-use super::super::calls::same_expr;
+use super::super::calls::{operands, same_expr};
 use super::functions::Func;
 
 /// The partition and order rows of one pass are sorted by.
@@ -237,44 +237,6 @@ fn walk<'q, 'a, A: Allocator>(
             }
             call.filter.as_deref().map_or(Ok(()), |e| walk(e, f))
         }
-        Expr::Unary(_, inner) | Expr::Collate(inner, _) => walk(inner, f),
-        Expr::IsNull { expr, .. } => walk(expr, f),
-        Expr::Cast(c) => walk(&c.expr, f),
-        Expr::Binary(b) => {
-            walk(&b.lhs, f)?;
-            walk(&b.rhs, f)
-        }
-        Expr::Like(l) => {
-            walk(&l.pattern, f)?;
-            walk(&l.expr, f)?;
-            l.escape.as_ref().map_or(Ok(()), |e| walk(e, f))
-        }
-        Expr::Between(b) => {
-            walk(&b.expr, f)?;
-            walk(&b.low, f)?;
-            walk(&b.high, f)
-        }
-        Expr::InList(l) => {
-            walk(&l.expr, f)?;
-            l.list.iter().try_for_each(|e| walk(e, f))
-        }
-        Expr::Case(c) => {
-            if let Some(o) = &c.operand {
-                walk(o, f)?;
-            }
-            for arm in c.arms.iter() {
-                walk(&arm.when, f)?;
-                walk(&arm.then, f)?;
-            }
-            c.otherwise.as_ref().map_or(Ok(()), |o| walk(o, f))
-        }
-        Expr::Row(items) => items.iter().try_for_each(|e| walk(e, f)),
-        Expr::InSelect(s) => walk(&s.expr, f),
-        Expr::Literal(_)
-        | Expr::Column(_)
-        | Expr::Param(_)
-        | Expr::Exists(_)
-        | Expr::Subquery(_)
-        | Expr::Raise(_) => Ok(()),
+        other => operands(other, &mut |e| walk(e, f)),
     }
 }
