@@ -236,7 +236,7 @@ pub(crate) fn operands<'q, 'a, A: Allocator>(
         Expr::Like(l) => {
             f(&l.pattern)?;
             f(&l.expr)?;
-            l.escape.as_ref().map_or(Ok(()), |e| f(e))
+            l.escape.as_ref().map_or(Ok(()), &mut *f)
         }
         Expr::Between(b) => {
             f(&b.expr)?;
@@ -245,7 +245,7 @@ pub(crate) fn operands<'q, 'a, A: Allocator>(
         }
         Expr::InList(l) => {
             f(&l.expr)?;
-            l.list.iter().try_for_each(|e| f(e))
+            l.list.iter().try_for_each(&mut *f)
         }
         Expr::Case(c) => {
             if let Some(o) = &c.operand {
@@ -255,9 +255,9 @@ pub(crate) fn operands<'q, 'a, A: Allocator>(
                 f(&arm.when)?;
                 f(&arm.then)?;
             }
-            c.otherwise.as_ref().map_or(Ok(()), |o| f(o))
+            c.otherwise.as_ref().map_or(Ok(()), &mut *f)
         }
-        Expr::Row(items) => items.iter().try_for_each(|e| f(e)),
+        Expr::Row(items) => items.iter().try_for_each(&mut *f),
         Expr::InSelect(s) => f(&s.expr),
         Expr::Function(_)
         | Expr::Literal(_)
