@@ -418,12 +418,11 @@ fn parse<'t, A: Allocator + Clone>(
     text: &'t str,
     alloc: &A,
 ) -> Result<core::result::Result<Cte<'t, A>, Error>> {
-    let parsed = match parse_one(text, alloc.clone()) {
-        Ok(parsed) => parsed,
-        Err(ParseError::OutOfMemory) => return Err(Error::OutOfMemory),
-        Err(ParseError::Sql(e)) => return Ok(Err(Error::Sql(e.message()))),
+    let stmt = match parse_stored(text, alloc)? {
+        Ok(stmt) => stmt,
+        Err(e) => return Ok(Err(e)),
     };
-    match parsed.stmt {
+    match stmt {
         Stmt::CreateView(view) => {
             let view = Box::into_inner(view);
             Ok(Ok(Cte {
@@ -436,6 +435,21 @@ fn parse<'t, A: Allocator + Clone>(
             SCHEMA_ROOT,
             "a view's stored text is not CREATE VIEW",
         ))),
+    }
+}
+
+/// The statement of a schema object's stored text (a view's, a
+/// trigger's); the inner error when the text does not parse here (a
+/// construct this engine refuses), which is an error only where the
+/// object is used. Running out of memory is the outer error.
+pub(crate) fn parse_stored<'t, A: Allocator + Clone>(
+    text: &'t str,
+    alloc: &A,
+) -> Result<core::result::Result<Stmt<'t, A>, Error>> {
+    match parse_one(text, alloc.clone()) {
+        Ok(parsed) => Ok(Ok(parsed.stmt)),
+        Err(ParseError::OutOfMemory) => Err(Error::OutOfMemory),
+        Err(ParseError::Sql(e)) => Ok(Err(Error::Sql(e.message()))),
     }
 }
 

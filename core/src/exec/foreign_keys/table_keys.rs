@@ -86,6 +86,44 @@ struct AsParent<A: Allocator> {
     located: Located<A>,
 }
 
+impl<A: Allocator + Clone> AsParent<A> {
+    /// How many rows of the child table refer to row `rowid` of `table`,
+    /// the parent, whose values `value` gives; a row of the table itself
+    /// (a key to its own table) does not count as its own child.
+    fn children<'p, P: Platform>(
+        &self,
+        w: &mut Writer<'_, '_, P, A>,
+        table: &TableInfo<A>,
+        rowid: RowId,
+        value: &dyn Fn(usize) -> crate::record::ValueRef<'p>,
+        env: Env<'_, A>,
+    ) -> Result<i64> {
+        let skip = self
+            .key
+            .child
+            .eq_ignore_ascii_case(&table.name)
+            .then_some(rowid);
+        let mut n = 0i64;
+        each_child(
+            w.view(),
+            Link {
+                parent: table,
+                child: &self.child,
+                located: &self.located,
+                matching: Matching::Counting,
+            },
+            value,
+            skip,
+            env,
+            |_| {
+                n += 1;
+                Ok(())
+            },
+        )?;
+        Ok(n)
+    }
+}
+
 /// The keys one table takes part in during one statement (or one
 /// action), with the old row of the change in progress.
 pub(crate) struct TableKeys<'e, A: Allocator + Clone> {
@@ -360,28 +398,7 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
             }
         }
         for side in self.as_parent.iter() {
-            let skip = side
-                .key
-                .child
-                .eq_ignore_ascii_case(&table.name)
-                .then_some(rowid);
-            let mut n = 0i64;
-            each_child(
-                w.view(),
-                Link {
-                    parent: table,
-                    child: &side.child,
-                    located: &side.located,
-                    matching: Matching::Counting,
-                },
-                &child_value,
-                skip,
-                self.env,
-                |_| {
-                    n += 1;
-                    Ok(())
-                },
-            )?;
+            let n = side.children(w, table, rowid, &child_value, self.env)?;
             if n > 0 {
                 self.enforcement.count(side.key.timing, n);
             }
@@ -442,28 +459,7 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
             if self.enforcement.is_zero(side.key.timing) {
                 continue;
             }
-            let skip = side
-                .key
-                .child
-                .eq_ignore_ascii_case(&table.name)
-                .then_some(rowid);
-            let mut n = 0i64;
-            each_child(
-                w.view(),
-                Link {
-                    parent: table,
-                    child: &side.child,
-                    located: &side.located,
-                    matching: Matching::Counting,
-                },
-                &value,
-                skip,
-                self.env,
-                |_| {
-                    n += 1;
-                    Ok(())
-                },
-            )?;
+            let n = side.children(w, table, rowid, &value, self.env)?;
             if n > 0 {
                 self.enforcement.count(side.key.timing, -n);
             }

@@ -25,12 +25,12 @@ use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, String, Vec};
 use crate::schema::EntryKind;
-use crate::sql::{CreateTrigger, ParseError, QualifiedName, Stmt, TriggerTiming, parse_one};
+use crate::sql::{CreateTrigger, QualifiedName, Stmt, TriggerTiming};
 use crate::table::{SchemaVersion, View};
 use crate::{Error, Result};
 
 use super::Env;
-use super::views::name_text;
+use super::views::{name_text, parse_stored};
 
 /// The `CREATE TRIGGER` texts of the schema a run reads, copied at its
 /// start (see [`with_triggers`]).
@@ -174,12 +174,11 @@ fn parse<'t, A: Allocator + Clone>(
     text: &'t str,
     alloc: &A,
 ) -> Result<core::result::Result<CreateTrigger<'t, A>, Error>> {
-    let parsed = match parse_one(text, alloc.clone()) {
-        Ok(parsed) => parsed,
-        Err(ParseError::OutOfMemory) => return Err(Error::OutOfMemory),
-        Err(ParseError::Sql(e)) => return Ok(Err(Error::Sql(e.message()))),
+    let stmt = match parse_stored(text, alloc)? {
+        Ok(stmt) => stmt,
+        Err(e) => return Ok(Err(e)),
     };
-    match parsed.stmt {
+    match stmt {
         Stmt::CreateTrigger(create) => Ok(Ok(crate::alloc::Box::into_inner(create))),
         _ => Ok(Err(Error::Corrupt {
             page: None,
