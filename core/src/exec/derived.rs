@@ -21,7 +21,7 @@ use boundlite_platform::Platform;
 use crate::alloc::{Allocator, Box, String, Vec};
 use crate::record::Collation;
 use crate::schema::TableColumn;
-use crate::schema::TableColumns;
+use crate::schema::{StoredBy, TableColumns};
 use crate::sql::eval::{Value, affinity, explicit_collation};
 use crate::sql::{
     Affinity, BinaryOp, CoreForm, Expr, Ident, Literal, ResultColumn, Select, SelectBody, UnaryOp,
@@ -113,6 +113,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
             root: PageNo::new(1).ok_or(Error::Misuse("page 1 is not a page"))?,
             columns: TableColumns {
                 columns,
+                stored_by: StoredBy::Rowid,
                 rowid_alias: None,
                 autoincrement: false,
                 autoindexes: Vec::new_in(alloc.clone()),
@@ -120,6 +121,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
             },
             meta,
             indexes: Vec::new_in(alloc.clone()),
+            record_keys: Vec::new_in(alloc.clone()),
             check_sql: None,
             strict: false,
             version: None,

@@ -37,7 +37,7 @@
 
 use boundlite_platform::Platform;
 
-use crate::alloc::{Allocator, Box, Vec};
+use crate::alloc::{Allocator, Box, TryClone, Vec};
 use crate::record::{Collation, ValueRef, compare_values};
 use crate::sort::{Budget, Current, Row, SortKey, Sorter};
 use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition, truth};
@@ -299,9 +299,10 @@ fn groups<'p, P: Platform, A: Allocator + Clone>(
                 push_distinct(group.calls, input, seq, &entry, ctx)?;
             }
             entry.try_push(Value::Integer(seq))?;
-            // A position is rowids and NULLs: copied without allocating.
+            // A position is rowids and NULLs, copied without allocating,
+            // or the records of WITHOUT ROWID tables' rows.
             for value in group.position.iter() {
-                entry.try_push(Value::scalar(value.as_ref()))?;
+                entry.try_push(value.try_clone()?)?;
             }
             Ok(Some(entry))
         })?;
@@ -325,9 +326,10 @@ fn groups<'p, P: Platform, A: Allocator + Clone>(
         };
         group.position.clear();
         for j in 0..at {
-            group
-                .position
-                .try_push(Value::scalar(entry.column(width + 1 + j)?))?;
+            group.position.try_push(Value::try_from_ref(
+                entry.column(width + 1 + j)?,
+                alloc.clone(),
+            )?)?;
         }
         if !(started && same_group(&entry, &keys, collations)?) {
             if started {
@@ -533,7 +535,7 @@ impl<P: Platform, A: Allocator + Clone> Group<'_, '_, '_, '_, P, A> {
             self.bare = true;
             self.bare_at.clear();
             for value in self.position.iter() {
-                self.bare_at.try_push(Value::scalar(value.as_ref()))?;
+                self.bare_at.try_push(value.try_clone()?)?;
             }
         }
         Ok(())

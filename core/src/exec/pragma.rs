@@ -516,6 +516,7 @@ fn table_info<P: Platform, A: Allocator + Clone>(
     let TableBody::Columns {
         columns,
         constraints,
+        without_rowid,
         ..
     } = &create.body
     else {
@@ -552,6 +553,8 @@ fn table_info<P: Platform, A: Allocator + Clone>(
                 }
             }
         }
+        // The key of a WITHOUT ROWID table is NOT NULL, said or not.
+        not_null |= *without_rowid && pk != 0;
         let mut row = Vec::try_with_capacity_in(7, alloc.clone())?;
         row.try_push(Value::Integer(cid))?;
         cid += 1;

@@ -3,8 +3,9 @@
 //! streaming, sorting and grouping read either the same way.
 //!
 //! A position ([`Rows::push_position`]) says where a row is so that a
-//! second pass can come back to it: the rowid of a table's row, one
-//! rowid (or NULL) per level of a join.
+//! second pass can come back to it: the rowid of a table's row (the
+//! record of a `WITHOUT ROWID` table's), one such (or NULL) per level
+//! of a join.
 
 use boundlite_platform::Platform;
 
@@ -12,7 +13,7 @@ use crate::alloc::{Allocator, Box, Vec};
 use crate::sql::eval::Value;
 use crate::sql::{Ident, SelectBody};
 use crate::table::TableInfo;
-use crate::{Error, Result, RowId};
+use crate::{Error, Result};
 
 use super::Env;
 use super::context::RowContext;
@@ -176,9 +177,9 @@ impl<'v, P: Platform, A: Allocator + Clone> Rows<'v, P, A> {
     }
 
     /// Pushes where the current row is.
-    pub fn push_position(&self, into: &mut Vec<Value<A>, A>) -> Result<()> {
+    pub fn push_position(&mut self, into: &mut Vec<Value<A>, A>) -> Result<()> {
         match self {
-            Rows::One(source) => Ok(into.try_push(Value::Integer(source.rowid()?.get()))?),
+            Rows::One(source) => Ok(into.try_push(source.position()?)?),
             Rows::Join(join) => join.push_position(into),
         }
     }
@@ -192,8 +193,8 @@ impl<'v, P: Platform, A: Allocator + Clone> Rows<'v, P, A> {
     ) -> Result<bool> {
         match self {
             Rows::One(source) => match position.first() {
-                Some(Value::Integer(rowid)) => source.seek_rowid(RowId::new(*rowid)),
-                _ => Err(Error::Misuse("a row position without its rowid")),
+                Some(position) => source.seek_position(position),
+                None => Err(Error::Misuse("a row position without its rowid")),
             },
             Rows::Join(join) => join.seek(position, env, body),
         }

@@ -10,7 +10,8 @@
 //! index entries whose first column equals its key, or lies in its range,
 //! and moves the table cursor to the rowid each one ends with. A range is
 //! walked in index order: on a descending column from its upper bound
-//! down to its lower one. A source outlives a run of its statement: the
+//! down to its lower one. A `WITHOUT ROWID` table is walked in key order
+//! through its index B-tree, always whole. A source outlives a run of its statement: the
 //! next run restarts it with a fresh plan, keeping its table and cursor.
 
 use boundlite_platform::Platform;
@@ -18,6 +19,7 @@ use boundlite_platform::Platform;
 use crate::alloc::{Allocator, Vec};
 use crate::btree::{SeekMode, StoredRecord};
 use crate::record::{KeyColumn, RecordRef, SortOrder, ValueRef, compare_record_with_values};
+use crate::schema::StoredBy;
 use crate::sql::Ident;
 use crate::sql::eval::Value;
 use crate::{Error, Result, RowId};
@@ -53,10 +55,18 @@ struct IndexSeek<'v, P: Platform, A: Allocator + Clone> {
     column: KeyColumn,
 }
 
+/// A table's cursor: over its table B-tree by rowid, or over the index
+/// B-tree of a `WITHOUT ROWID` table by primary key, which only a walk of
+/// every row visits (its plan is a scan, or nothing).
+enum Stored<'v, P: Platform, A: Allocator + Clone> {
+    Rowid(Cursor<'v, P, A>),
+    Key(Index<'v, P, A>),
+}
+
 /// The rows one statement visits.
 pub(crate) struct Source<'v, P: Platform, A: Allocator + Clone> {
     /// The table and its cursor; `None` for a query without `FROM`.
-    table: Option<(TableInfo<A>, Cursor<'v, P, A>)>,
+    table: Option<(TableInfo<A>, Stored<'v, P, A>)>,
     /// For [`Plan::IndexEq`] and [`Plan::IndexRange`], the index walked.
     index: Option<IndexSeek<'v, P, A>>,
     /// For [`Plan::RowidIn`], the rowids sought, ascending, and the next.
@@ -88,7 +98,7 @@ pub(crate) struct Source<'v, P: Platform, A: Allocator + Clone> {
 impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
     /// A source over `table` (none: the constant row) that visits every
     /// row, its names not yet checked.
-    fn over(table: Option<(TableInfo<A>, Cursor<'v, P, A>)>, alloc: A) -> Self {
+    fn over(table: Option<(TableInfo<A>, Stored<'v, P, A>)>, alloc: A) -> Self {
         Source {
             merged: Vec::new_in(alloc.clone()),
             rowids: Vec::new_in(alloc.clone()),
@@ -138,7 +148,10 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
 
     /// The rows of `table` that `access` visits.
     pub fn table(view: &'v View<'v, P, A>, table: TableInfo<A>, access: Access<A>) -> Self {
-        let cursor = view.table_cursor(table.root);
+        let cursor = match table.columns.stored_by {
+            StoredBy::Rowid => Stored::Rowid(view.table_cursor(table.root)),
+            StoredBy::PrimaryKey => Stored::Key(view.index_cursor(table.root)),
+        };
         let mut source = Self::over(Some((table, cursor)), view.allocator().clone());
         source.restart(view, access);
         source
@@ -246,7 +259,13 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
         self.started = true;
         let on = match &mut self.table {
             None => first,
-            Some((_, cursor)) if self.index.is_some() => match self.index.as_mut() {
+            Some((_, Stored::Key(cursor))) => match (self.plan, first) {
+                (Plan::Scan, true) => cursor.first()?,
+                (Plan::Scan, false) => cursor.next()?,
+                (Plan::Empty, _) => false,
+                _ => return Err(Error::Misuse("a keyed walk of a WITHOUT ROWID table")),
+            },
+            Some((_, Stored::Rowid(cursor))) if self.index.is_some() => match self.index.as_mut() {
                 Some(seek) => {
                     let mut on = seek.advance(cursor, first)?;
                     // `IN`: the next key's entries when this key's end.
@@ -262,7 +281,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
                 }
                 None => false,
             },
-            Some((_, cursor)) if self.plan == Plan::RowidIn => loop {
+            Some((_, Stored::Rowid(cursor))) if self.plan == Plan::RowidIn => loop {
                 let Some(&rowid) = self.rowids.get(self.next_rowid) else {
                     break false;
                 };
@@ -271,7 +290,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
                     break true;
                 }
             },
-            Some((_, cursor)) => {
+            Some((_, Stored::Rowid(cursor))) => {
                 walk_table(self.plan, cursor, first)?
                     && match high_of(self.plan) {
                         Some(high) => !beyond(high, cursor.rowid()?),
@@ -297,7 +316,9 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
     ) -> Result<bool> {
         let plan = self.plan;
         let (table, cursor) = match (plan, &self.index, &mut self.table) {
-            (Plan::Scan | Plan::RowidRange { .. }, None, Some((table, cursor))) if !self.done => {
+            (Plan::Scan | Plan::RowidRange { .. }, None, Some((table, Stored::Rowid(cursor))))
+                if !self.done =>
+            {
                 (&*table, cursor)
             }
             _ => loop {
@@ -334,20 +355,49 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
         Ok(true)
     }
 
-    /// Moves the table cursor to the row `rowid`, whatever the plan;
-    /// `false` when there is none. Without a table, the one empty row.
-    pub fn seek_rowid(&mut self, rowid: RowId) -> Result<bool> {
-        match &mut self.table {
-            Some((_, cursor)) => cursor.seek(rowid, SeekMode::Eq),
-            None => Ok(true),
+    /// The current row's rowid (0 without a table); a `WITHOUT ROWID`
+    /// table has none to give.
+    pub fn rowid(&self) -> Result<RowId> {
+        match &self.table {
+            Some((_, Stored::Rowid(cursor))) => cursor.rowid(),
+            Some((_, Stored::Key(_))) => Err(Error::Sql(
+                "changing the rows of WITHOUT ROWID tables is not supported",
+            )),
+            None => Ok(RowId::new(0)),
         }
     }
 
-    /// The current row's rowid (0 without a table).
-    pub fn rowid(&self) -> Result<RowId> {
-        match &self.table {
-            Some((_, cursor)) => cursor.rowid(),
-            None => Ok(RowId::new(0)),
+    /// Where the current row is, for [`Self::seek_position`]: its rowid,
+    /// or the record of a `WITHOUT ROWID` table's row, whose primary key
+    /// finds it again (0 without a table).
+    pub fn position(&mut self) -> Result<Value<A>> {
+        match &mut self.table {
+            Some((_, Stored::Rowid(cursor))) => Ok(Value::Integer(cursor.rowid()?.get())),
+            Some((_, Stored::Key(cursor))) => {
+                let payload = cursor.payload()?;
+                let alloc = self.merged.allocator().clone();
+                let mut record = Vec::try_with_capacity_in(payload.len(), alloc)?;
+                record.try_extend_from_slice(&payload)?;
+                Ok(Value::Blob(record))
+            }
+            None => Ok(Value::Integer(0)),
+        }
+    }
+
+    /// Moves the table cursor to the row at `position` (from
+    /// [`Self::position`]), whatever the plan; `false` when there is none.
+    /// Without a table, the one empty row.
+    pub fn seek_position(&mut self, position: &Value<A>) -> Result<bool> {
+        match (&mut self.table, position) {
+            (None, _) => Ok(true),
+            (Some((_, Stored::Rowid(cursor))), Value::Integer(rowid)) => {
+                cursor.seek(RowId::new(*rowid), SeekMode::Eq)
+            }
+            (Some((table, Stored::Key(cursor))), Value::Blob(record)) => {
+                let record = RecordRef::parse(record, Some(table.root))?;
+                cursor.seek_record(&record, &table.record_keys, SeekMode::Eq)
+            }
+            _ => Err(Error::Misuse("a row position of another table")),
         }
     }
 
@@ -378,9 +428,20 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
     ) -> Result<T> {
         match &mut self.table {
             None => f(&env.context()),
-            Some((table, cursor)) => {
+            Some((table, Stored::Rowid(cursor))) => {
                 let at = (&*table, self.place, self.merged.as_slice());
                 cursor.with_record(|rowid, record| on_row(env, at, alias, rowid, record, f))
+            }
+            Some((table, Stored::Key(cursor))) => {
+                let payload = cursor.payload()?;
+                let record = RecordRef::parse(&payload, Some(table.root))?;
+                let mut ctx = env
+                    .context()
+                    .with_table(table, alias)
+                    .placed(self.place, &self.merged);
+                // The table has no rowid, and no name reads one.
+                ctx.on_row(RowId::new(0), record);
+                f(&ctx)
             }
         }
     }

@@ -7,8 +7,10 @@
 //! of the stored `CREATE` statements; nothing here reads SQL.
 //!
 //! Invariants: a [`ColumnSource::Column`] is a position in the table's
-//! `columns`; a column's `storage` counts the stored columns before it, so
-//! it is `None` only for a virtual generated column; an automatic index
+//! `columns`; a column's `storage` is its position in the row's record
+//! (the stored columns before it, or for a `WITHOUT ROWID` table its
+//! place after the primary key's columns), `None` only for a virtual
+//! generated column; an automatic index
 //! key is never empty and never repeats the columns and collations of an
 //! earlier one.
 
@@ -58,11 +60,25 @@ pub enum ColumnSource {
     Expression,
 }
 
+/// What a table's B-tree is keyed by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoredBy {
+    /// The rowid: a table B-tree.
+    Rowid,
+    /// The `PRIMARY KEY` (`WITHOUT ROWID`): an index B-tree whose records
+    /// hold the key's columns first, then the other stored columns in
+    /// declaration order; the table has no rowid.
+    PrimaryKey,
+}
+
 /// What a `CREATE TABLE` statement declares.
 #[derive(Debug)]
 pub struct TableColumns<A: Allocator> {
     /// The columns in declaration order.
     pub columns: Vec<TableColumn<A>, A>,
+    /// What its B-tree is keyed by; with [`StoredBy::PrimaryKey`] there
+    /// is no `rowid_alias` and `primary_autoindex` is the key.
+    pub stored_by: StoredBy,
     /// The column that aliases the rowid (`INTEGER PRIMARY KEY`), if any.
     pub rowid_alias: Option<usize>,
     /// Whether the rowid is `AUTOINCREMENT` (kept in `sqlite_sequence`).

@@ -21,13 +21,18 @@
 //!   column, as SQLite reads old schemas;
 //! - a virtual generated column is not stored in the row's record.
 //!
+//! - a `WITHOUT ROWID` table has no rowid (its `INTEGER PRIMARY KEY` is
+//!   no alias); its rows are the records of an index B-tree, the primary
+//!   key's columns first (each once, in key order), then the other stored
+//!   columns in declaration order; its key makes no schema row.
+//!
 //! Invariants: text read from the schema table that does not parse is
 //! `Error::Corrupt` (the file is damaged, the reader did nothing wrong);
-//! a statement that parses but that this engine refuses (`WITHOUT ROWID`
-//! and virtual tables, `CREATE TABLE ... AS SELECT`) is `Error::Sql`;
-//! running out of memory is always `Error::OutOfMemory`. `WITHOUT ROWID`
-//! tables are refused because their rows live in an index B-tree keyed by
-//! the primary key, which this engine does not maintain.
+//! a statement that parses but that this engine refuses (virtual tables,
+//! `CREATE TABLE ... AS SELECT`, and `WITHOUT ROWID` tables for anything
+//! but [`TableColumns::stored_as`], their readers: this engine does not
+//! change their index B-trees) is `Error::Sql`; running out of memory is
+//! always `Error::OutOfMemory`.
 
 use crate::alloc::{Allocator, Vec};
 use crate::record::{Collation, SortOrder};
@@ -38,7 +43,9 @@ use crate::sql::{
 };
 use crate::{Error, Result};
 
-use super::columns::{ColumnSource, IndexColumn, IndexColumns, TableColumn, TableColumns};
+use super::columns::{
+    ColumnSource, IndexColumn, IndexColumns, StoredBy, TableColumn, TableColumns,
+};
 use super::{EntryKind, SCHEMA_ROOT, SchemaEntry};
 
 /// Parses `sql`, a statement the schema table stores. Text that does not
@@ -187,10 +194,22 @@ pub fn is_without_rowid(sql: &str) -> bool {
 }
 
 impl<A: Allocator + Clone> TableColumns<A> {
-    /// The columns `create` declares. `WITHOUT ROWID` tables and
-    /// `CREATE TABLE ... AS SELECT` are refused with `Error::Sql`, as is a
-    /// table with two primary keys or an expression in a key.
+    /// The columns `create` declares, for a statement that writes rows or
+    /// keys by rowid. `WITHOUT ROWID` tables and `CREATE TABLE ... AS
+    /// SELECT` are refused with `Error::Sql`, as is a table with two
+    /// primary keys or an expression in a key.
     pub fn from_create(create: &CreateTable<'_, impl Allocator>, alloc: A) -> Result<Self> {
+        let table = Self::stored_as(create, alloc)?;
+        match table.stored_by {
+            StoredBy::Rowid => Ok(table),
+            StoredBy::PrimaryKey => Err(Error::Sql("WITHOUT ROWID tables are not supported")),
+        }
+    }
+
+    /// The columns `create` declares and how its rows are stored,
+    /// `WITHOUT ROWID` tables included, for a reader that follows
+    /// [`TableColumns::stored_by`]; otherwise as [`Self::from_create`].
+    pub fn stored_as(create: &CreateTable<'_, impl Allocator>, alloc: A) -> Result<Self> {
         let TableBody::Columns {
             columns,
             constraints,
@@ -200,11 +219,12 @@ impl<A: Allocator + Clone> TableColumns<A> {
         else {
             return Err(Error::Sql("CREATE TABLE ... AS SELECT is not supported"));
         };
-        if *without_rowid {
-            return Err(Error::Sql("WITHOUT ROWID tables are not supported"));
-        }
         let mut table = TableColumns {
             columns: Vec::try_with_capacity_in(columns.len(), alloc.clone())?,
+            stored_by: match without_rowid {
+                true => StoredBy::PrimaryKey,
+                false => StoredBy::Rowid,
+            },
             rowid_alias: None,
             autoincrement: false,
             autoindexes: Vec::new_in(alloc.clone()),
@@ -229,6 +249,14 @@ impl<A: Allocator + Clone> TableColumns<A> {
             };
             table_key(&mut table, key, primary, &mut has_primary_key, &alloc)?;
         }
+        if table.stored_by == StoredBy::PrimaryKey {
+            if table.autoincrement {
+                return Err(Error::Sql(
+                    "AUTOINCREMENT not allowed on WITHOUT ROWID tables",
+                ));
+            }
+            key_first(&mut table)?;
+        }
         if table.autoincrement && table.rowid_alias.is_none() {
             return Err(Error::Sql(
                 "AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY",
@@ -236,6 +264,59 @@ impl<A: Allocator + Clone> TableColumns<A> {
         }
         Ok(table)
     }
+}
+
+/// Places the `PRIMARY KEY` columns of `table`, a `WITHOUT ROWID` table,
+/// first in its records, each once and in key order, the other stored
+/// columns after them in declaration order, as SQLite stores them.
+fn key_first<A: Allocator>(table: &mut TableColumns<A>) -> Result<()> {
+    let key = table
+        .primary_autoindex
+        .and_then(|at| table.autoindexes.get(at))
+        .ok_or(Error::Sql("PRIMARY KEY missing on WITHOUT ROWID table"))?;
+    let mut next = 0;
+    for (k, column) in key.iter().enumerate() {
+        let ColumnSource::Column(i) = column.source else {
+            return Err(Error::Sql(
+                "expressions prohibited in PRIMARY KEY and UNIQUE constraints",
+            ));
+        };
+        let Some(c) = table.columns.get_mut(i) else {
+            return Err(Error::Sql("PRIMARY KEY names a column its table lacks"));
+        };
+        if c.generated {
+            return Err(Error::Sql(
+                "generated columns cannot be part of the PRIMARY KEY",
+            ));
+        }
+        // A column the key names twice is stored once, at its first place;
+        // SQLite keeps it twice when the collations differ, which is not
+        // followed here.
+        let before = key.get(..k).unwrap_or_default();
+        if let Some(twice) = before.iter().find(|b| b.source == column.source) {
+            if twice.collation != column.collation {
+                return Err(Error::Sql(
+                    "a PRIMARY KEY naming one column with two collations is not supported",
+                ));
+            }
+            continue;
+        }
+        c.storage = Some(next);
+        next += 1;
+    }
+    let key_columns = |i: usize| key.iter().any(|k| k.source == ColumnSource::Column(i));
+    for i in 0..table.columns.len() {
+        if key_columns(i) {
+            continue;
+        }
+        if let Some(c) = table.columns.get_mut(i) {
+            if c.storage.is_some() {
+                c.storage = Some(next);
+                next += 1;
+            }
+        }
+    }
+    Ok(())
 }
 
 impl<A: Allocator + Clone> IndexColumns<A> {
@@ -312,7 +393,7 @@ fn column_def<A: Allocator + Clone>(
                 *has_primary_key = true;
                 table.autoincrement |= *autoincrement;
                 let desc = *order == Some(SortOrder::Desc);
-                if is_integer && !desc {
+                if is_integer && !desc && table.stored_by == StoredBy::Rowid {
                     table.rowid_alias = Some(index);
                 } else {
                     primary = true;
@@ -387,7 +468,8 @@ fn table_key<A: Allocator + Clone>(
             },
         ] = key.as_slice()
         {
-            if table.columns.get(*c).is_some_and(|col| col.integer_type) {
+            let integer = table.columns.get(*c).is_some_and(|col| col.integer_type);
+            if integer && table.stored_by == StoredBy::Rowid {
                 table.rowid_alias = Some(*c);
                 return Ok(());
             }

@@ -41,7 +41,7 @@ use crate::btree::{PageSource, TableCursor};
 use crate::record::{RecordRef, ValueRef};
 use crate::{Error, PageNo, Result, RowId};
 
-pub use columns::{ColumnSource, IndexColumn, IndexColumns, TableColumn, TableColumns};
+pub use columns::{ColumnSource, IndexColumn, IndexColumns, StoredBy, TableColumn, TableColumns};
 pub(crate) use declared::collation_named;
 pub use declared::{
     autoindex_columns, created_table, index_columns, index_columns_of, is_without_rowid,

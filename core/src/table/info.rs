@@ -12,8 +12,8 @@
 
 use crate::alloc::{Allocator, String, Vec};
 use crate::record::KeyColumn;
-use crate::schema::EntryKind;
 use crate::schema::created_table;
+use crate::schema::{ColumnSource, EntryKind, StoredBy};
 use crate::schema::{
     IndexColumns, SCHEMA_ROOT, SCHEMA_TABLE_NAMES, SCHEMA_TABLE_SQL, Schema, TableColumns,
     index_columns_of, parse_stored,
@@ -92,8 +92,16 @@ pub(crate) struct TableInfo<A: Allocator> {
     pub columns: TableColumns<A>,
     /// Per column, in declaration order.
     pub meta: Vec<ColumnMeta<A>, A>,
-    /// Its indexes.
+    /// Its indexes; none for a `WITHOUT ROWID` table, whose index
+    /// entries end with its primary key, which no index walk here
+    /// follows (it is read by a scan, and never changed).
     pub indexes: Vec<IndexInfo<A>, A>,
+    /// For a `WITHOUT ROWID` table, how its records compare, column by
+    /// column: the primary key's rules, then BINARY for the columns after
+    /// it (the key alone orders the rows, so those never decide); empty
+    /// for a table keyed by rowid, or whose key has a collation this
+    /// engine does not know.
+    pub record_keys: Vec<KeyColumn, A>,
     /// Its `CREATE TABLE` statement when it declares a `CHECK` or a
     /// default computed for each row, which is parsed again where rows are
     /// stored (a tree borrows its text).
@@ -138,7 +146,7 @@ impl<A: Allocator + Clone> TableInfo<A> {
         let (columns, meta, has_checks, strict) = {
             let parsed = parse_stored(sql, alloc.clone())?;
             let create = created_table(&parsed)?;
-            let columns = TableColumns::from_create(create, alloc.clone())?;
+            let columns = TableColumns::stored_as(create, alloc.clone())?;
             let TableBody::Columns {
                 columns: defs,
                 strict,
@@ -154,13 +162,30 @@ impl<A: Allocator + Clone> TableInfo<A> {
                 *strict,
             )
         };
+        let mut meta = meta;
+        if let Some(key) = columns
+            .primary_autoindex
+            .and_then(|at| columns.autoindexes.get(at))
+        {
+            // The key of a WITHOUT ROWID table is NOT NULL, said or not.
+            let keyed = columns.stored_by == StoredBy::PrimaryKey;
+            for column in key.iter().filter(|_| keyed) {
+                if let ColumnSource::Column(i) = column.source {
+                    if let Some(m) = meta.get_mut(i) {
+                        m.not_null = true;
+                    }
+                }
+            }
+        }
         let per_row = meta.iter().any(|m| m.default_kind == DefaultKind::PerRow);
         let check_sql = match has_checks || per_row {
             true => Some(String::try_from_str_in(sql, alloc.clone())?),
             false => None,
         };
         let mut indexes = Vec::new_in(alloc.clone());
-        for index in schema.indexes_of(name) {
+        let record_keys = record_keys(&columns, alloc.clone())?;
+        let keyed = columns.stored_by == StoredBy::PrimaryKey;
+        for index in schema.indexes_of(name).filter(|_| !keyed) {
             let Some(index_root) = index.root else {
                 continue;
             };
@@ -185,10 +210,11 @@ impl<A: Allocator + Clone> TableInfo<A> {
             columns,
             meta,
             indexes,
+            record_keys,
             check_sql,
             strict,
             version: None,
-            has_rowid: true,
+            has_rowid: !keyed,
         })
     }
 
@@ -206,6 +232,11 @@ impl<A: Allocator> TableInfo<A> {
         if self.root == SCHEMA_ROOT {
             return Err(Error::Sql("table sqlite_master may not be modified"));
         }
+        if self.columns.stored_by == StoredBy::PrimaryKey {
+            return Err(Error::Sql(
+                "changing the rows of WITHOUT ROWID tables is not supported",
+            ));
+        }
         match (self.strict, change) {
             (true, Change::Store) => Err(Error::Sql(
                 "writing STRICT tables is not supported: their column types are not enforced",
@@ -219,6 +250,44 @@ impl<A: Allocator> TableInfo<A> {
     pub fn is(&self, name: &Ident<'_>, version: SchemaVersion) -> bool {
         self.version == Some(version) && name.eq_ignore_ascii_case(&self.name)
     }
+}
+
+/// How the records of the table of `columns` compare when it is a
+/// `WITHOUT ROWID` table (see [`TableInfo::record_keys`]).
+fn record_keys<A: Allocator + Clone>(
+    columns: &TableColumns<A>,
+    alloc: A,
+) -> Result<Vec<KeyColumn, A>> {
+    let mut keys = Vec::new_in(alloc.clone());
+    let key = match columns.stored_by {
+        StoredBy::Rowid => return Ok(keys),
+        StoredBy::PrimaryKey => columns
+            .primary_autoindex
+            .and_then(|at| columns.autoindexes.get(at)),
+    };
+    let Some(key) = key else {
+        return Ok(keys);
+    };
+    let mut stored = Vec::try_with_capacity_in(key.len(), alloc)?;
+    for column in key.iter() {
+        // A column the key names twice is stored once (see `declared`).
+        if !stored.contains(&column.source) {
+            stored.try_push(column.source)?;
+            if column.collation.is_none() {
+                keys.clear();
+                return Ok(keys);
+            }
+            keys.try_push(KeyColumn {
+                order: column.order,
+                collation: column.collation.unwrap_or_default(),
+            })?;
+        }
+    }
+    let rest = columns.columns.iter().filter(|c| c.storage.is_some());
+    for _ in rest.skip(keys.len()) {
+        keys.try_push(KeyColumn::default())?;
+    }
+    Ok(keys)
 }
 
 /// Whether `body` declares a `CHECK` constraint.

@@ -51,7 +51,7 @@ use crate::alloc::{Allocator, Box, String, Vec};
 use crate::sql::eval::Value;
 use crate::sql::{Expr, FromClause, Ident, JoinConstraint, JoinKind, Select, SelectBody, TableRef};
 use crate::table::{SchemaVersion, TableInfo, View};
-use crate::{Error, Result, RowId};
+use crate::{Error, Result};
 
 mod nest;
 mod step;
@@ -382,6 +382,11 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
         self.levels.iter().find(|level| level.at == k)
     }
 
+    /// [`Self::level_at`], to change.
+    fn level_at_mut(&mut self, k: usize) -> Option<&mut Level<'v, P, A>> {
+        self.levels.iter_mut().find(|level| level.at == k)
+    }
+
     /// Hands `f` each table and the shape of its plan, as `EXPLAIN QUERY
     /// PLAN` shows them, in the order the loops nest.
     pub fn each_plan(
@@ -521,14 +526,14 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
 
     /// Pushes where the current row is: each level's rowid, or NULL on
     /// its row of NULLs, in `FROM` order (whatever the nest).
-    pub fn push_position(&self, into: &mut Vec<Value<A>, A>) -> Result<()> {
+    pub fn push_position(&mut self, into: &mut Vec<Value<A>, A>) -> Result<()> {
         for k in 0..self.levels.len() {
             let level = self
-                .level_at(k)
+                .level_at_mut(k)
                 .ok_or(Error::Misuse("a join level out of range"))?;
-            let value = match (&level.input, level.nulls) {
+            let value = match (&mut level.input, level.nulls) {
                 (_, true) => Value::Null,
-                (Input::Table(source), false) => Value::Integer(source.rowid()?.get()),
+                (Input::Table(source), false) => source.position()?,
                 (Input::Derived(d), false) => Value::Integer(d.number()),
             };
             into.try_push(value)?;
@@ -552,17 +557,19 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
             let value = position
                 .get(level.at)
                 .ok_or(Error::Misuse("a join position too short"))?;
-            let Value::Integer(n) = value else {
-                level.nulls = true;
-                continue;
-            };
-            level.nulls = false;
+            level.nulls = matches!(value, Value::Null);
             let view = self.view;
-            let found = match &mut level.input {
-                Input::Table(source) => source.seek_rowid(RowId::new(*n))?,
-                Input::Derived(d) => derived_query(from, level.at, env, |select, run| {
-                    d.seek(view, select, run, *n)
-                })?,
+            let found = match (&mut level.input, value) {
+                (_, Value::Null) => continue,
+                (Input::Table(source), position) => source.seek_position(position)?,
+                (Input::Derived(d), Value::Integer(n)) => {
+                    derived_query(from, level.at, env, |select, run| {
+                        d.seek(view, select, run, *n)
+                    })?
+                }
+                (Input::Derived(_), _) => {
+                    return Err(Error::Misuse("a row position of another table"));
+                }
             };
             if !found {
                 return Ok(false);

@@ -182,9 +182,10 @@ impl<'q, 'a, 'p, P: Platform, A: Allocator + Clone> Stage<'q, 'a, 'p, P, A> {
         row.try_push(Value::Integer(self.seq))?;
         row.try_push(Value::Integer(i64::from(position.is_some())))?;
         for i in 0..self.layout.at {
-            let value = position
-                .and_then(|p| p.get(i))
-                .map_or(Value::Null, |v| Value::scalar(v.as_ref()));
+            let value = match position.and_then(|p| p.get(i)) {
+                Some(v) => v.try_clone()?,
+                None => Value::Null,
+            };
             row.try_push(value)?;
         }
         for s in self.windows.sorts.iter() {
@@ -680,7 +681,7 @@ impl<P: Platform, A: Allocator + Clone> Final<'_, '_, '_, '_, '_, P, A> {
         let alias = alias_of(self.body);
         self.position.clear();
         for value in row.iter().skip(HAS_ROW + 1).take(self.layout.at) {
-            self.position.try_push(Value::scalar(value.as_ref()))?;
+            self.position.try_push(value.try_clone()?)?;
         }
         let has_row = matches!(row.get(HAS_ROW), Some(Value::Integer(1)));
         if has_row && !self.source.seek(&self.position, self.env, self.body)? {

@@ -248,7 +248,7 @@ fn damaged_schema_sql_is_corrupt_not_a_syntax_error() {
     assert!(matches!(err, Error::Corrupt { .. }), "{err:?}");
     // What parses but is refused stays a refusal.
     assert_eq!(
-        table_columns("CREATE TABLE t(a) WITHOUT ROWID", Global).unwrap_err(),
+        table_columns("CREATE TABLE t(a PRIMARY KEY) WITHOUT ROWID", Global).unwrap_err(),
         Error::Sql("WITHOUT ROWID tables are not supported")
     );
     // SQL handed to the editor is the caller's: a syntax error.
@@ -297,4 +297,54 @@ fn a_query_on_a_table_with_damaged_sql_reports_corruption() {
     assert_eq!(err.code(), 11);
     // The rest of the schema is still usable.
     assert_eq!(conn.execute("INSERT INTO ok VALUES (1)", &[]).unwrap(), 1);
+}
+
+/// The columns of `sql`, a `WITHOUT ROWID` table, as its rows store them.
+fn keyed(sql: &str) -> TableColumns<Global> {
+    let parsed = crate::sql::parse_one(sql, Global).unwrap();
+    let crate::sql::Stmt::CreateTable(create) = &parsed.stmt else {
+        panic!("not CREATE TABLE: {sql}");
+    };
+    TableColumns::stored_as(create, Global).unwrap()
+}
+
+fn storage(t: &TableColumns<Global>) -> StdVec<Option<usize>> {
+    t.columns.iter().map(|c| c.storage).collect()
+}
+
+#[test]
+fn without_rowid_records_hold_the_key_first() {
+    // The key's columns in key order, each once, then the others.
+    let t = keyed("CREATE TABLE u(x UNIQUE, y, z, PRIMARY KEY(z DESC, x)) WITHOUT ROWID");
+    assert_eq!(t.stored_by, StoredBy::PrimaryKey);
+    assert_eq!(storage(&t), [Some(1), Some(2), Some(0)]);
+    assert_eq!(t.autoindexes.len(), 2);
+    assert_eq!(t.primary_autoindex, Some(1));
+    let t = keyed("CREATE TABLE v(a, b, c, PRIMARY KEY(b, a, b)) WITHOUT ROWID");
+    assert_eq!(storage(&t), [Some(1), Some(0), Some(2)]);
+    // INTEGER PRIMARY KEY is a key like any other: there is no rowid.
+    let t = keyed("CREATE TABLE w(a, id INTEGER PRIMARY KEY, g AS (a + 1)) WITHOUT ROWID");
+    assert_eq!(t.rowid_alias, None);
+    assert_eq!(storage(&t), [Some(1), Some(0), None]);
+    // SQLite's refusals.
+    let refused = |sql: &str| {
+        let parsed = crate::sql::parse_one(sql, Global).unwrap();
+        let crate::sql::Stmt::CreateTable(create) = &parsed.stmt else {
+            panic!("not CREATE TABLE: {sql}");
+        };
+        TableColumns::stored_as(create, Global).unwrap_err()
+    };
+    assert_eq!(
+        refused("CREATE TABLE t(a) WITHOUT ROWID"),
+        Error::Sql("PRIMARY KEY missing on WITHOUT ROWID table")
+    );
+    assert_eq!(
+        refused("CREATE TABLE t(a INTEGER PRIMARY KEY AUTOINCREMENT) WITHOUT ROWID"),
+        Error::Sql("AUTOINCREMENT not allowed on WITHOUT ROWID tables")
+    );
+    // A rowid table is stored by rowid.
+    assert_eq!(
+        keyed("CREATE TABLE r(a PRIMARY KEY)").stored_by,
+        StoredBy::Rowid
+    );
 }

@@ -1,0 +1,286 @@
+//! `WITHOUT ROWID` tables that SQLite wrote, read back here as SQLite
+//! reads them: random keys (one to three columns, on the column or as a
+//! table constraint, `DESC`, NOCASE and RTRIM, `INTEGER PRIMARY KEY`,
+//! which is no rowid alias there), values of every type, records that
+//! spill to overflow pages, columns added by `ALTER TABLE` after rows
+//! were stored, and trees several levels deep. Each table is scanned in
+//! key order and queried with `WHERE`, `GROUP BY` with bare columns,
+//! `ORDER BY`, `DISTINCT`, joins with a rowid table, window functions
+//! and subqueries; every query must give SQLite's rows.
+//!
+//! Changing such a table is refused by name, and a query over one fails
+//! cleanly at every allocation.
+//!
+//! `BOUNDLITE_SEED` sets the first seed.
+#![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use boundlite::alloc::{Arena, FaultAlloc, Global};
+use boundlite::platform::MemoryPlatform;
+use boundlite::{Config, Database};
+use boundlite_tests::compare::{Exact, Owned};
+use boundlite_tests::rng::{Rng, seed};
+use boundlite_tests::sweep::sweep_query_both;
+
+const TYPES: [&str; 6] = ["", "INTEGER", "TEXT", "REAL", "BLOB", "NUMERIC"];
+const COLLATIONS: [&str; 4] = ["", "", " COLLATE NOCASE", " COLLATE RTRIM"];
+
+fn pick<'a>(rng: &mut Rng, items: &[&'a str]) -> &'a str {
+    items[rng.below(items.len() as u64) as usize]
+}
+
+/// A value of any type; text long enough, now and then, to spill.
+fn value(rng: &mut Rng, nullable: bool) -> String {
+    match rng.below(if nullable { 9 } else { 8 }) {
+        0 | 1 => format!("{}", rng.below(40) as i64 - 10),
+        2 => format!("{}.5", rng.below(20)),
+        3 => format!(
+            "'{}'",
+            ["a", "A", "b", "B ", "b", "c"][rng.below(6) as usize]
+        ),
+        4 => format!("'k{}'", rng.below(500)),
+        5 => format!("x'{:02x}'", rng.below(256)),
+        6 => format!("'{}'", "w".repeat(300 + rng.below(3000) as usize)),
+        7 => format!("{}", rng.next_u64() as i64),
+        _ => "NULL".into(),
+    }
+}
+
+/// A `WITHOUT ROWID` table `name` of SQLite's making: its statements
+/// and its number of columns.
+fn table(rng: &mut Rng, name: &str) -> (String, Vec<String>, usize) {
+    let width = 2 + rng.below(4) as usize;
+    let columns: Vec<String> = (0..width).map(|i| format!("c{i}")).collect();
+    let mut key: Vec<usize> = Vec::new();
+    for _ in 0..1 + rng.below(3) {
+        let c = rng.below(width as u64) as usize;
+        if !key.contains(&c) {
+            key.push(c);
+        }
+    }
+    let on_column = key.len() == 1 && rng.below(2) == 0;
+    let mut defs = Vec::new();
+    for (i, c) in columns.iter().enumerate() {
+        let mut def = format!("{c} {}{}", pick(rng, &TYPES), pick(rng, &COLLATIONS));
+        if on_column && key[0] == i {
+            def.push_str(if rng.below(3) == 0 {
+                " PRIMARY KEY DESC"
+            } else {
+                " PRIMARY KEY"
+            });
+        }
+        if rng.below(6) == 0 {
+            def.push_str(" UNIQUE");
+        }
+        defs.push(def);
+    }
+    if !on_column {
+        let parts: Vec<String> = key
+            .iter()
+            .map(|&k| {
+                let order = if rng.below(3) == 0 { " DESC" } else { "" };
+                format!("{}{order}", columns[k])
+            })
+            .collect();
+        defs.push(format!("PRIMARY KEY({})", parts.join(", ")));
+    }
+    let create = format!("CREATE TABLE {name}({}) WITHOUT ROWID", defs.join(", "));
+    let mut rows = Vec::new();
+    for _ in 0..rng.below(400) {
+        let values: Vec<String> = (0..width).map(|i| value(rng, !key.contains(&i))).collect();
+        rows.push(format!(
+            "INSERT OR IGNORE INTO {name} VALUES ({})",
+            values.join(", ")
+        ));
+    }
+    if rng.below(3) == 0 {
+        rows.push(format!(
+            "ALTER TABLE {name} ADD COLUMN extra DEFAULT 'added'"
+        ));
+        rows.push(format!(
+            "INSERT OR IGNORE INTO {name} VALUES ({}, 'later')",
+            (0..width)
+                .map(|_| value(rng, false))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    (create, rows, width)
+}
+
+/// The queries asked of table `name` (columns `c0`..), beside the rowid
+/// table `r(a, b)`.
+fn queries(rng: &mut Rng, name: &str, width: usize) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    let col = |rng: &mut Rng| format!("c{}", rng.below(width as u64));
+    // Key order, as SQLite walks the tree: compared in order.
+    out.push((format!("SELECT * FROM {name}"), true));
+    for _ in 0..12 {
+        let (a, b) = (col(rng), col(rng));
+        let v = value(rng, false);
+        let sql = match rng.below(9) {
+            0 => format!("SELECT {a}, {b} FROM {name} WHERE {a} > {v}"),
+            1 => format!("SELECT {a}, count(*), max({b}), {b} FROM {name} GROUP BY {a}"),
+            2 => format!("SELECT DISTINCT {a} FROM {name}"),
+            3 => format!("SELECT {a}, {b} FROM {name} ORDER BY {b}, {a} LIMIT 7"),
+            4 => format!("SELECT r.a, {name}.{b} FROM r JOIN {name} ON {name}.{a} = r.b"),
+            5 => format!("SELECT {a}, r.a FROM {name} LEFT JOIN r ON r.a = {name}.{b}"),
+            6 => {
+                format!("SELECT {a}, row_number() OVER (PARTITION BY {b} ORDER BY {a}) FROM {name}")
+            }
+            7 => format!(
+                "SELECT {a} FROM {name} WHERE {b} IN (SELECT {a} FROM {name} WHERE {a} IS NOT NULL)"
+            ),
+            _ => format!("SELECT count(*), sum(length({a})), typeof({b}) FROM {name} GROUP BY 3"),
+        };
+        out.push((sql, false));
+    }
+    out
+}
+
+/// SQLite's database file made by `statements`.
+fn sqlite_file(statements: &[String]) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("k.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("PRAGMA page_size=1024").unwrap();
+    for sql in statements {
+        conn.execute_batch(sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    drop(conn);
+    std::fs::read(&path).unwrap()
+}
+
+fn sorted(mut rows: Vec<Vec<Exact>>) -> Vec<Vec<Exact>> {
+    rows.sort_by_key(|r| format!("{r:?}"));
+    rows
+}
+
+#[test]
+fn without_rowid_tables_read_back_as_sqlite_reads_them() {
+    let first = seed(0x57_1d);
+    let mut asked = 0;
+    for round in 0..6u64 {
+        let mut rng = Rng::new(first + round);
+        let mut statements = vec![
+            "CREATE TABLE r(a INTEGER PRIMARY KEY, b)".to_string(),
+            "INSERT INTO r(b) VALUES (1), (2), ('a'), ('k7'), (NULL), (3.5), ('b')".to_string(),
+        ];
+        let mut tables = Vec::new();
+        for t in 0..3 {
+            let name = format!("k{t}");
+            let (create, rows, width) = table(&mut rng, &name);
+            statements.push(create);
+            statements.extend(rows);
+            tables.push((name, width));
+        }
+        let bytes = sqlite_file(&statements);
+        let disk = MemoryPlatform::new();
+        disk.write_file("k.db", &bytes).unwrap();
+        let db = Database::open(&disk, "k.db", &Config::DEFAULT, Global).unwrap();
+        let conn = db.connect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.db");
+        std::fs::write(&path, &bytes).unwrap();
+        let oracle = rusqlite::Connection::open(&path).unwrap();
+        for (name, width) in &tables {
+            for (sql, ordered) in queries(&mut rng, name, *width) {
+                let ours = Exact::ours_ok(&conn, &sql);
+                let theirs = Exact::theirs_ok(&oracle, &sql);
+                if ordered {
+                    assert_eq!(ours, theirs, "round {round}: {sql}");
+                } else {
+                    assert_eq!(sorted(ours), sorted(theirs), "round {round}: {sql}");
+                }
+                asked += 1;
+            }
+            let info = format!("PRAGMA table_xinfo({name})");
+            assert_eq!(
+                Exact::ours_ok(&conn, &info),
+                Exact::theirs_ok(&oracle, &info),
+                "round {round}: {info}"
+            );
+        }
+        assert!(db.integrity_check(0).unwrap().is_ok());
+    }
+    println!("{asked} queries over WITHOUT ROWID tables agreed with SQLite");
+}
+
+const REFUSED: [&str; 5] = [
+    "INSERT INTO k VALUES ('z', 1)",
+    "UPDATE k SET v = 2",
+    "DELETE FROM k WHERE key = 'a'",
+    "CREATE INDEX kv ON k(v)",
+    "CREATE TABLE made(x PRIMARY KEY) WITHOUT ROWID",
+];
+
+#[test]
+fn without_rowid_tables_are_read_only_and_have_no_rowid() {
+    let bytes = sqlite_file(&[
+        "CREATE TABLE k(key TEXT PRIMARY KEY, v) WITHOUT ROWID".into(),
+        "INSERT INTO k VALUES ('a', 1), ('b', 2)".into(),
+        "CREATE TABLE r(x INTEGER PRIMARY KEY, y)".into(),
+    ]);
+    let disk = MemoryPlatform::new();
+    disk.write_file("k.db", &bytes).unwrap();
+    let db = Database::open(&disk, "k.db", &Config::DEFAULT, Global).unwrap();
+    let conn = db.connect();
+    for sql in REFUSED {
+        let e = conn.execute(sql, &[]).unwrap_err();
+        assert!(format!("{e}").contains("WITHOUT ROWID"), "{sql}: {e}");
+    }
+    // `INSERT ... SELECT` from one copies its rows through their values.
+    conn.execute("INSERT INTO r SELECT * FROM k", &[])
+        .unwrap_err();
+    conn.execute("INSERT INTO r(y) SELECT v FROM k", &[])
+        .unwrap();
+    assert_eq!(
+        Exact::ours_ok(&conn, "SELECT * FROM r"),
+        vec![
+            vec![Exact::Int(1), Exact::Int(1)],
+            vec![Exact::Int(2), Exact::Int(2)]
+        ]
+    );
+    let e = conn.execute("SELECT rowid FROM k", &[]).unwrap_err();
+    assert!(format!("{e}").contains("no such column: rowid"), "{e}");
+    assert!(db.integrity_check(0).unwrap().is_ok());
+}
+
+#[test]
+fn every_allocation_failure_reading_a_without_rowid_table_is_clean() {
+    let mut statements =
+        vec!["CREATE TABLE k(g, key TEXT, v, PRIMARY KEY(key DESC, g)) WITHOUT ROWID".to_string()];
+    for i in 0..24 {
+        statements.push(format!(
+            "INSERT INTO k VALUES ({}, 'key{i}', '{}')",
+            i % 4,
+            "v".repeat(i * 7)
+        ));
+    }
+    let bytes = sqlite_file(&statements);
+    let disk = MemoryPlatform::new();
+    disk.write_file("k.db", &bytes).unwrap();
+    let mut buffer = vec![0u8; 512 * 1024];
+    let arena = Arena::new(&mut buffer).unwrap();
+    let fault = FaultAlloc::new(&arena);
+    let config = Config {
+        cache_frames: 16,
+        ..Config::DEFAULT
+    };
+    let db = Database::open(&disk, "k.db", &config, &fault).unwrap();
+    let conn = db.connect();
+    for sql in [
+        "SELECT g, count(*), max(length(v)), key FROM k GROUP BY g",
+        "SELECT key, rank() OVER (PARTITION BY g ORDER BY length(v)) FROM k",
+        "SELECT a.key FROM k AS a JOIN k AS b ON a.g = b.g AND a.key < b.key ORDER BY 1",
+    ] {
+        let want = Exact::ours(&conn, sql).unwrap();
+        let [persistent, once] = sweep_query_both(&fault, &conn, sql, &want, 5);
+        println!("{sql}: {persistent} and {once} failure points");
+    }
+    assert!(db.integrity_check(0).unwrap().is_ok());
+    drop(conn);
+    drop(db);
+    assert_eq!(arena.stats().live_allocations, 0, "the database leaked");
+}
