@@ -11,8 +11,9 @@
 //! and moves the table cursor to the rowid each one ends with. A range is
 //! walked in index order: on a descending column from its upper bound
 //! down to its lower one. A `WITHOUT ROWID` table is walked in key order
-//! through its index B-tree, always whole. A source outlives a run of its statement: the
-//! next run restarts it with a fresh plan, keeping its table and cursor.
+//! through its index B-tree, always whole. A source outlives a run of its
+//! statement: the next run restarts it with a fresh plan, keeping its
+//! table and cursor.
 
 use boundlite_platform::Platform;
 
