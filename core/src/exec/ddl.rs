@@ -202,7 +202,7 @@ pub(crate) fn refused_clauses<A: Allocator>(create: &CreateTable<'_, A>) -> Resu
 fn reserved(name: &str) -> Result<()> {
     let prefix = name.get(..RESERVED_PREFIX.len());
     match prefix.is_some_and(|p| p.eq_ignore_ascii_case(RESERVED_PREFIX)) {
-        true => Err(Error::Sql("object name reserved for internal use")),
+        true => Err(Named::Reserved.error(name)),
         false => Ok(()),
     }
 }

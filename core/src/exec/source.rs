@@ -587,13 +587,15 @@ impl<'v, P: Platform, A: Allocator + Clone> IndexSeek<'v, P, A> {
         let last = entry
             .column_count()
             .checked_sub(1)
-            .ok_or(Error::Sql("an index entry without a rowid"))?;
+            .ok_or(Error::corrupt_file("an index entry without a rowid"))?;
         let ValueRef::Integer(rowid) = entry.column(last)? else {
-            return Err(Error::Sql("an index entry without a rowid"));
+            return Err(Error::corrupt_file("an index entry without a rowid"));
         };
         drop(payload);
         if !table.seek(RowId::new(rowid), SeekMode::Eq)? {
-            return Err(Error::Sql("an index entry names a row that is not there"));
+            return Err(Error::corrupt_file(
+                "an index entry names a row that is not there",
+            ));
         }
         Ok(true)
     }

@@ -25,7 +25,9 @@ use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Box, String, Vec};
 use crate::schema::{EntryKind, SCHEMA_ROOT};
-use crate::sql::{CreateView, Cte, Ident, ParseError, QualifiedName, Stmt, parse_one};
+use crate::sql::{
+    CreateView, Cte, Ident, ParseError, QualifiedName, SqlErrorKind, Stmt, parse_one,
+};
 use crate::table::{SchemaVersion, View};
 use crate::{Error, Named, Result};
 
@@ -440,8 +442,8 @@ fn parse<'t, A: Allocator + Clone>(
 
 /// The statement of a schema object's stored text (a view's, a
 /// trigger's); the inner error when the text does not parse here (a
-/// construct this engine refuses), which is an error only where the
-/// object is used. Running out of memory is the outer error.
+/// construct this engine refuses, or `Corrupt` for text no SQLite
+/// wrote), which is an error only where the object is used. Running out of memory is the outer error.
 pub(crate) fn parse_stored<'t, A: Allocator + Clone>(
     text: &'t str,
     alloc: &A,
@@ -449,7 +451,14 @@ pub(crate) fn parse_stored<'t, A: Allocator + Clone>(
     match parse_one(text, alloc.clone()) {
         Ok(parsed) => Ok(Ok(parsed.stmt)),
         Err(ParseError::OutOfMemory) => Err(Error::OutOfMemory),
-        Err(ParseError::Sql(e)) => Ok(Err(Error::Sql(e.message()))),
+        Err(ParseError::Sql(e)) if e.kind() == SqlErrorKind::Unsupported => {
+            Ok(Err(Error::Sql(e.message())))
+        }
+        // SQLite wrote only text that parses: the file is damaged.
+        Err(ParseError::Sql(_)) => Ok(Err(Error::corrupt(
+            SCHEMA_ROOT,
+            "schema SQL does not parse",
+        ))),
     }
 }
 

@@ -68,7 +68,7 @@ use boundlite_platform::{ErrorKind, File, LockLevel, OpenMode};
 
 use crate::alloc::{Allocator, Box};
 use crate::format::{DatabaseHeader, HEADER_SIZE};
-use crate::wal::Wal;
+use crate::wal::{WAL_HEADER_SIZE, Wal, WalHeader};
 use crate::{Config, Error, PageNo, Result};
 use cache::{FrameId, PageCache, Version};
 pub use handle::{PageMut, PageRef};
@@ -223,6 +223,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
     ) -> Result<Self> {
         let size = file.size()?;
         let mut truncated = None;
+        let mut wal = wal;
         let mut state = if size == 0 {
             State {
                 header: DatabaseHeader::new_database(config.page_size),
@@ -239,17 +240,33 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
                 }
                 Err(e) => return Err(e.into()),
             }
-            let header = DatabaseHeader::parse(&bytes)?;
-            header.refuse_unsupported()?;
+            let parsed = DatabaseHeader::parse(&bytes)
+                .and_then(|header| header.refuse_unsupported().map(|()| header));
+            let header = match (parsed, wal.as_mut()) {
+                (Ok(header), _) => header,
+                // SQLite reads page 1 through the log: a damaged page 1 in
+                // the file is read from the log's last commit when it holds
+                // one, and the file's error stands when it does not.
+                (Err(e), Some(log)) => match log_page_size(log)? {
+                    Some(page_size) => {
+                        truncated = Some(e);
+                        DatabaseHeader::new_database(page_size)
+                    }
+                    None => return Err(e),
+                },
+                (Err(e), None) => return Err(e),
+            };
             // With a log, page 1 and the size may come from its last commit
             // (a checkpoint cut short by a crash can leave the file's page 1
             // ahead of its length): the file's own count is checked only
             // once the log is known to hold no commit.
             let page_count = match (header.page_count(size), &wal) {
-                (Ok(pages), _) => pages,
+                (Ok(pages), _) if truncated.is_none() => pages,
                 (Err(e), None) => return Err(e),
-                (Err(e), Some(_)) => {
-                    truncated = Some(e);
+                (Ok(_), _) | (Err(_), Some(_)) => {
+                    if let Err(e) = header.page_count(size) {
+                        truncated.get_or_insert(e);
+                    }
                     u32::try_from(size.div_ceil(u64::from(header.page_size.get()))).map_err(
                         |_| Error::corrupt_file("the file holds more than 2^32 - 1 pages"),
                     )?
@@ -673,4 +690,16 @@ fn past_the_end(no: PageNo) -> Error {
 
 fn reentrant() -> Error {
     Error::Misuse("pager re-entered while busy")
+}
+
+/// The page size of the log `file` when it starts with a header SQLite
+/// would recover frames under; `None` for one it would not (a log with
+/// no commit to read page 1 from).
+fn log_page_size<F: File>(file: &mut F) -> Result<Option<crate::format::PageSize>> {
+    let mut bytes = [0u8; WAL_HEADER_SIZE];
+    match file.read_exact_at(0, &mut bytes) {
+        Ok(()) => Ok(WalHeader::parse(&bytes)?.map(|header| header.page_size)),
+        Err(e) if e.kind() == ErrorKind::UnexpectedEof => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
