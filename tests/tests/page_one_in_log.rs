@@ -94,7 +94,7 @@ fn a_damaged_page_one_is_read_from_the_log_as_sqlite_reads_it() {
         let on_disk = dir.path().join("ours.db");
         std::fs::write(&on_disk, &pair.0).unwrap();
         std::fs::write(wal_path(&on_disk), &pair.1).unwrap();
-        let shared = ours_reads(&StdPlatform::new(), on_disk.to_str().unwrap());
+        let shared = ours_reads(StdPlatform::new(), on_disk.to_str().unwrap());
         assert_eq!(shared, Ok(want.clone()), "{range:?} with shared memory");
         std::fs::remove_file(&on_disk).unwrap();
         let _ = std::fs::remove_file(wal_path(&on_disk));
