@@ -3,8 +3,9 @@
 //! `length`, `lower`, `upper`, `substr`/`substring`, `abs`, `typeof`,
 //! `round`, `hex`, `zeroblob`, `random`, multi-argument `min`/`max`,
 //! `nullif`, `instr`, `replace`, `trim`/`ltrim`/`rtrim`, `quote`,
-//! `octet_length`, `likely`/`unlikely`/`likelihood` are computed here
-//! from evaluated arguments, `concat`/`concat_ws` in `func_text`,
+//! `octet_length`, `likely`/`unlikely`/`likelihood`, and `like`/`glob`
+//! (the function forms of the operators) are computed here from
+//! evaluated arguments, the math functions in `math`, `concat`/`concat_ws` in `func_text`,
 //! `char`/`unicode`/`unhex`/`soundex`/`randomblob`/`sign` in `codes`,
 //! `printf`/`format` in `printf`, and `date`, `time`, `datetime`,
 //! `julianday`, `unixepoch`, `strftime`, `timediff` in `datetime`;
@@ -35,6 +36,8 @@ use super::cast::{bytes_of, int_value, real_value, text_of};
 use super::codes::{chars, random_blob, sign, soundex, unhex, unicode};
 use super::datetime::{self, Clock};
 use super::func_text::{concat_all, instr, quote, replace, round, substr, trim};
+use super::like::{MAX_PATTERN_LENGTH, escape_of, glob, like};
+use super::math::{self, MATH_NAMES, Math};
 use super::ops::{MAX_LENGTH, TOO_BIG};
 use super::printf::printf;
 use super::value::Value;
@@ -130,6 +133,12 @@ pub enum Scalar {
     Changes,
     /// `total_changes()`, from the context
     TotalChanges,
+    /// `like(pattern, x[, escape])`: `x LIKE pattern`
+    Like,
+    /// `glob(pattern, x)`: `x GLOB pattern`
+    Glob,
+    /// A math function (`sqrt`, `pow`, `ln`...), in `math`
+    Math(Math),
 }
 
 /// A name, its function, and the error for a wrong argument count,
@@ -145,7 +154,7 @@ macro_rules! entry {
 }
 
 /// Names and functions, for lookup ignoring ASCII case.
-const NAMES: [(&str, Scalar, &str); 47] = [
+const NAMES: [(&str, Scalar, &str); 49] = [
     entry!("length", Length),
     entry!("lower", Lower),
     entry!("upper", Upper),
@@ -193,25 +202,42 @@ const NAMES: [(&str, Scalar, &str); 47] = [
     entry!("last_insert_rowid", LastInsertRowid),
     entry!("changes", Changes),
     entry!("total_changes", TotalChanges),
+    entry!("like", Like),
+    entry!("glob", Glob),
 ];
 
 impl Scalar {
     /// The function called `name`, if this evaluator knows it.
     pub fn lookup(name: &Ident<'_>) -> Option<Scalar> {
+        let math = || {
+            MATH_NAMES
+                .iter()
+                .find(|(n, _, _)| name.eq_ignore_ascii_case(n))
+                .map(|&(_, f, _)| Scalar::Math(f))
+        };
         NAMES
             .iter()
             .find(|(n, _, _)| name.eq_ignore_ascii_case(n))
             .map(|&(_, f, _)| f)
+            .or_else(math)
     }
 
     /// The error for a call of the function `name` with an argument
     /// count it does not take: `wrong number of arguments to function
     /// name()`, the name in lower case.
     pub fn wrong_count(name: &Ident<'_>) -> Error {
+        let math = || {
+            MATH_NAMES
+                .iter()
+                .find(|(n, _, _)| name.eq_ignore_ascii_case(n))
+                .map(|&(_, _, m)| m)
+        };
         let message = NAMES
             .iter()
             .find(|(n, _, _)| name.eq_ignore_ascii_case(n))
-            .map_or("wrong number of arguments to function", |&(_, _, m)| m);
+            .map(|&(_, _, m)| m)
+            .or_else(math)
+            .unwrap_or("wrong number of arguments to function");
         Error::Sql(message)
     }
 
@@ -230,7 +256,9 @@ impl Scalar {
             | Scalar::StrFTime
             | Scalar::Printf
             | Scalar::Char => true,
-            Scalar::TimeDiff | Scalar::Likelihood => n == 2,
+            Scalar::TimeDiff | Scalar::Likelihood | Scalar::Glob => n == 2,
+            Scalar::Like => n == 2 || n == 3,
+            Scalar::Math(f) => f.accepts(n),
             Scalar::Unicode
             | Scalar::RandomBlob
             | Scalar::Sign
@@ -433,6 +461,8 @@ pub fn call<A: Allocator + Clone>(
         Scalar::Likely | Scalar::Likelihood => Ok(Output::Arg(0)),
         Scalar::Soundex => soundex(x, alloc),
         Scalar::Concat => concat_all(None, args, alloc),
+        Scalar::Like | Scalar::Glob => pattern_call(function, args),
+        Scalar::Math(f) => scalar(math::call(f, args)),
         Scalar::ConcatWs => match text_of(x) {
             None => scalar(ValueRef::Null),
             Some(sep) => concat_all(Some(bytes_of(&sep)), args.get(1..).unwrap_or(&[]), alloc),
@@ -467,4 +497,30 @@ pub fn zeroblob_len(n: ValueRef<'_>) -> Result<usize> {
 /// The text of a non-NULL value (NULL reads as empty).
 pub(super) fn stringify_or_empty(value: ValueRef<'_>) -> super::affinity::Coerced<'_> {
     text_of(value).unwrap_or(super::affinity::Coerced::Value(ValueRef::Text(&[])))
+}
+
+/// `like(pattern, x[, escape])` and `glob(pattern, x)`, as SQLite's
+/// `likeFunc`: the pattern first; NULL when an argument is NULL.
+fn pattern_call<A: Allocator>(function: Scalar, args: &[ValueRef<'_>]) -> Result<Output<A>> {
+    let arg = |i: usize| args.get(i).copied().unwrap_or(ValueRef::Null);
+    let pattern = text_of(arg(0));
+    if pattern.as_ref().map_or(0, |p| bytes_of(p).len()) > MAX_PATTERN_LENGTH {
+        return Err(Error::Sql("LIKE or GLOB pattern too complex"));
+    }
+    let escape = match args.get(2) {
+        None => None,
+        Some(&e) => match text_of(e) {
+            Some(e) => Some(escape_of(bytes_of(&e))?),
+            None => return scalar(ValueRef::Null),
+        },
+    };
+    let (Some(pattern), Some(x)) = (pattern, text_of(arg(1))) else {
+        return scalar(ValueRef::Null);
+    };
+    let (pattern, x) = (bytes_of(&pattern), bytes_of(&x));
+    let matched = match function {
+        Scalar::Glob => glob(pattern, x),
+        _ => like(pattern, x, escape),
+    };
+    scalar(ValueRef::Integer(i64::from(matched)))
 }

@@ -431,3 +431,16 @@ mod tests {
         assert!(glob(b"a*", b"a\0zzz"));
     }
 }
+
+/// The character an `ESCAPE` text names (up to its first NUL): it must
+/// be exactly one.
+pub fn escape_of(bytes: &[u8]) -> crate::Result<u32> {
+    let bytes = bytes.split(|&b| b == 0).next().unwrap_or(&[]);
+    let mut i = 0;
+    match read_char(bytes, &mut i) {
+        Some(c) if i == bytes.len() => Ok(c),
+        _ => Err(crate::Error::Sql(
+            "ESCAPE expression must be a single character",
+        )),
+    }
+}

@@ -54,6 +54,7 @@ mod fp_decode;
 pub mod func;
 mod func_text;
 pub mod like;
+pub mod math;
 pub mod num;
 pub mod ops;
 mod printf;

@@ -16,7 +16,7 @@ use crate::{Error, Named, Result};
 use super::affinity::{apply_comparison_affinity, comparison_affinity};
 use super::cast::{bytes_of, cast, text_of, truth};
 use super::func::{self, Output, Scalar};
-use super::like::{MAX_PATTERN_LENGTH, glob, like, read_char};
+use super::like::{MAX_PATTERN_LENGTH, escape_of, glob, like};
 use super::ops::{and, arithmetic, bit_not, bitwise, comparison, concat, negate, or, truth_value};
 use super::resolve::{
     affinity, binary_collation, collation, collation_named, explicit_collation, is_constant,
@@ -328,14 +328,7 @@ where
             let Some(et) = text_of(e.get()) else {
                 return Ok(None);
             };
-            let bytes = bytes_of(&et);
-            let bytes = bytes.split(|&b| b == 0).next().unwrap_or(&[]);
-            let mut i = 0;
-            let c = read_char(bytes, &mut i);
-            if c.is_none() || i < bytes.len() {
-                return Err(Error::Sql("ESCAPE expression must be a single character"));
-            }
-            c
+            Some(escape_of(bytes_of(&et))?)
         }
     };
     let (Some(pt), Some(xt)) = (pt, xt) else {
