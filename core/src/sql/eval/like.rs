@@ -353,6 +353,19 @@ fn matches(rules: &Rules, pattern: &[u8], text: &[u8]) -> bool {
     }
 }
 
+/// The character an `ESCAPE` text names (up to its first NUL): it must
+/// be exactly one.
+pub fn escape_of(bytes: &[u8]) -> crate::Result<u32> {
+    let bytes = bytes.split(|&b| b == 0).next().unwrap_or(&[]);
+    let mut i = 0;
+    match read_char(bytes, &mut i) {
+        Some(c) if i == bytes.len() => Ok(c),
+        _ => Err(crate::Error::Sql(
+            "ESCAPE expression must be a single character",
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
@@ -429,18 +442,5 @@ mod tests {
         assert!(!like(b"%\xc3\xa9", b"ab\0\xc3\xa9", None));
         assert!(like("\u{e9}%".as_bytes(), "\u{e9}t\u{e9}".as_bytes(), None));
         assert!(glob(b"a*", b"a\0zzz"));
-    }
-}
-
-/// The character an `ESCAPE` text names (up to its first NUL): it must
-/// be exactly one.
-pub fn escape_of(bytes: &[u8]) -> crate::Result<u32> {
-    let bytes = bytes.split(|&b| b == 0).next().unwrap_or(&[]);
-    let mut i = 0;
-    match read_char(bytes, &mut i) {
-        Some(c) if i == bytes.len() => Ok(c),
-        _ => Err(crate::Error::Sql(
-            "ESCAPE expression must be a single character",
-        )),
     }
 }
