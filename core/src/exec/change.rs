@@ -92,7 +92,7 @@ fn targets<P: Platform, A: Allocator + Clone>(
         subqueries: Some(&runner),
         ..env
     };
-    let table = load_table(w.view(), name.in_main()?, env)?;
+    let table = load_table(w.view(), name.in_main()?, env).map_err(|e| name.as_written(e))?;
     table.check_writable(change)?;
     if let Some(clause) = where_clause {
         columns_exist_within(clause, &One::new(Some(&table), alias.as_ref()), Some(env))?;

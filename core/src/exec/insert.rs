@@ -48,7 +48,8 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     returned: &mut Option<Returned<A>>,
 ) -> Result<usize> {
     let alloc = env.alloc.clone();
-    let table = load_table(w.view(), insert.table.in_main()?, env)?;
+    let table = load_table(w.view(), insert.table.in_main()?, env)
+        .map_err(|e| insert.table.as_written(e))?;
     table.check_writable(Change::Store)?;
     let mut returning = Returning::new(
         &insert.returning,

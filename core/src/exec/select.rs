@@ -169,7 +169,13 @@ pub(crate) fn open_source<'s, 'v, P: Platform, A: Allocator + Clone>(
     let current = matches!(slot, Some(Rows::One(s)) if s.reads(&name, version));
     if !current {
         give_back(slot.take(), env);
-        let table = load_table(view, &name, env)?;
+        let table = load_table(view, &name, env).map_err(|e| match body.from.as_ref() {
+            Some(FromClause {
+                first: TableRef::Table { name, .. },
+                ..
+            }) => name.as_written(e),
+            _ => e,
+        })?;
         *slot = Some(Rows::One(Source::table(view, table, Access::scan())));
     }
     let Some(Rows::One(source)) = slot.as_mut() else {

@@ -305,7 +305,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                     continue;
                 }
             };
-            let info = load_table(view, name.in_main()?, env)?;
+            let info = load_table(view, name.in_main()?, env).map_err(|e| name.as_written(e))?;
             let hint = Indexes::of(indexed.as_ref(), &info)?;
             let mut merged = Vec::try_with_capacity_in(info.column_count(), alloc.clone())?;
             for _ in 0..info.column_count() {

@@ -625,6 +625,26 @@ impl<'a> QualifiedName<'a> {
         }
     }
 
+    /// `e`, naming this name as written when it is the `no such table`
+    /// of this name given with its schema (`no such table: main.t`, as
+    /// SQLite words it); any other error unchanged.
+    pub fn as_written(&self, e: crate::Error) -> crate::Error {
+        let crate::Error::Named(crate::Named::NoSuchTable, missing) = &e else {
+            return e;
+        };
+        let Some(schema) = &self.schema else {
+            return e;
+        };
+        let bare = crate::ConstraintName::format(format_args!("{}", self.name.chars()));
+        if bare.as_str() != missing.as_str() {
+            return e;
+        }
+        crate::Error::Named(
+            crate::Named::NoSuchTable,
+            crate::ConstraintName::format(format_args!("{}.{}", schema.chars(), self.name.chars())),
+        )
+    }
+
     /// An unqualified name.
     pub fn bare(name: Quoted<'a>) -> Self {
         QualifiedName { schema: None, name }
