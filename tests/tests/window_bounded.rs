@@ -1,6 +1,8 @@
 //! Window functions in bounded memory and under allocation failure: over
 //! a table that dwarfs the arena, windows whose calls stream (ranks, a
-//! running aggregate) and windows over many small partitions give
+//! running aggregate, an aggregate over groups of peers larger than the
+//! budget, queued to a temporary file) and windows over many small
+//! partitions give
 //! SQLite's rows within the configured bound, their sorts spilled; a
 //! frame over one partition larger than its share of the sort budget
 //! fails with `OutOfMemory` and leaves the connection usable and no
@@ -44,6 +46,15 @@ fn windows_over_a_table_that_dwarfs_the_arena_stay_within_the_bound() {
          ORDER BY 2 LIMIT 30",
         "SELECT count(*), sum(r), max(s) FROM (SELECT rank() OVER (ORDER BY name) AS r, \
          count(*) OVER (ORDER BY grp ROWS UNBOUNDED PRECEDING) AS s FROM t)",
+        // Groups of peers larger than the budget: queued, spilled, and
+        // given the values they share once each ends.
+        "SELECT count(*), sum(c), min(s), max(s), sum(r) FROM (SELECT count(*) OVER () AS c, \
+         sum(score) OVER (PARTITION BY id % 2) AS s, rank() OVER (ORDER BY grp % 3) AS r FROM t)",
+        "SELECT id, sum(score) OVER (ORDER BY grp % 4 RANGE UNBOUNDED PRECEDING), \
+         dense_rank() OVER (ORDER BY grp % 4), row_number() OVER (ORDER BY grp % 4, id), \
+         total(score) OVER (ORDER BY grp % 4 GROUPS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), \
+         count(*) FILTER (WHERE score > 100) OVER (ORDER BY grp % 4 ROWS UNBOUNDED PRECEDING) \
+         FROM t ORDER BY id LIMIT 40 OFFSET 29980",
         // Many small partitions: each held whole for its frame.
         "SELECT grp, id, sum(score) OVER w, lag(name) OVER w, last_value(id) OVER w, \
          ntile(2) OVER w FROM t \
@@ -130,6 +141,61 @@ fn every_allocation_failure_in_a_window_is_clean() {
         let [persistent, once] = sweep_query_both(&fault, &conn, sql, &want, 5);
         println!("{sql}: {persistent} and {once} failure points");
         assert_eq!(Exact::ours(&conn, sql).unwrap(), want);
+    }
+    assert!(db.integrity_check(0).unwrap().is_ok());
+    assert_eq!(
+        disk.file_count().unwrap(),
+        files,
+        "a temporary file is left"
+    );
+    drop(conn);
+    drop(db);
+    assert_eq!(arena.stats().live_allocations, 0, "the database leaked");
+}
+
+/// Windows whose groups of peers outgrow a 1 KiB sort budget: queued to
+/// a temporary file, then given the values they share.
+const QUEUED: [&str; 3] = [
+    "SELECT id, group_concat(name) OVER (PARTITION BY g % 2), rank() OVER (ORDER BY g % 2), \
+     sum(v) OVER (ORDER BY g % 2 ROWS UNBOUNDED PRECEDING) FROM w ORDER BY id",
+    "SELECT count(*) OVER (), dense_rank() OVER (ORDER BY v % 2), \
+     max(name) OVER (ORDER BY v % 2 GROUPS UNBOUNDED PRECEDING) FROM w ORDER BY id",
+    "SELECT g, row_number() OVER (PARTITION BY g ORDER BY id), \
+     avg(v) FILTER (WHERE v > 5) OVER (PARTITION BY g) FROM w ORDER BY id DESC LIMIT 9",
+];
+
+#[test]
+fn every_allocation_failure_with_queued_peers_is_clean() {
+    let disk = MemoryPlatform::new();
+    let mut buffer = vec![0u8; 1024 * 1024];
+    let arena = Arena::new(&mut buffer).unwrap();
+    let fault = FaultAlloc::new(&arena);
+    let config = Config {
+        page_size: PageSize::new(512).unwrap(),
+        cache_frames: 32,
+        sort_memory: 1024,
+        ..Config::DEFAULT
+    };
+    let db = Database::open(&disk, "q.db", &config, &fault).unwrap();
+    let conn = db.connect();
+    let schema = "CREATE TABLE w(id INTEGER PRIMARY KEY, g INTEGER, v INTEGER, name TEXT)";
+    conn.execute(schema, &[]).unwrap();
+    let oracle = rusqlite::Connection::open_in_memory().unwrap();
+    oracle.execute_batch(schema).unwrap();
+    conn.execute("BEGIN", &[]).unwrap();
+    let insert =
+        "INSERT INTO w(g, v, name) VALUES (?1 % 3, ?1 * 7 % 23, 'name-of-row-' || (?1 * 13 % 97))";
+    for i in 0..36i64 {
+        conn.execute(insert, &[ValueRef::Integer(i)]).unwrap();
+        oracle.execute(insert, [i]).unwrap();
+    }
+    conn.execute("COMMIT", &[]).unwrap();
+    let files = disk.file_count().unwrap();
+    for sql in QUEUED {
+        let want = Exact::ours(&conn, sql).unwrap();
+        assert_eq!(want, Exact::theirs_ok(&oracle, sql), "{sql}");
+        let [persistent, once] = sweep_query_both(&fault, &conn, sql, &want, 5);
+        println!("{sql}: {persistent} and {once} failure points");
     }
     assert!(db.integrity_check(0).unwrap().is_ok());
     assert_eq!(

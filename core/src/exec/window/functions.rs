@@ -297,21 +297,7 @@ fn aggregate<A: Allocator + Clone>(
     alloc: &A,
     out: &mut Vec<Value<A>, A>,
 ) -> Result<()> {
-    let add = |acc: &mut Acc<A>, j: usize| -> Result<()> {
-        if let Some(filter) = inputs.filter {
-            if crate::sql::eval::truth(part.value(j, filter)) != Some(true) {
-                return Ok(());
-            }
-        }
-        let value = if inputs.arity > 0 {
-            part.value(j, inputs.args)
-        } else {
-            ValueRef::Null
-        };
-        let separator = (inputs.arity > 1).then(|| part.value(j, inputs.args + 1));
-        acc.add(kind, value, separator, inputs.collation, alloc)?;
-        Ok(())
-    };
+    let add = |acc: &mut Acc<A>, j: usize| add_row(kind, inputs, &|c| part.value(j, c), acc, alloc);
     let running =
         frame.start == Bound::UnboundedPreceding && frame.exclude == FrameExclude::NoOthers;
     let mut added = 0;
@@ -333,5 +319,29 @@ fn aggregate<A: Allocator + Clone>(
         }
         out.try_push(acc.finish(kind)?)?;
     }
+    Ok(())
+}
+
+/// Adds to `acc` the row whose column `c` is `value(c)`, unless the
+/// call's `FILTER` rejects it.
+pub(crate) fn add_row<'r, A: Allocator + Clone>(
+    kind: Kind,
+    inputs: Inputs,
+    value: &dyn Fn(usize) -> ValueRef<'r>,
+    acc: &mut Acc<A>,
+    alloc: &A,
+) -> Result<()> {
+    if let Some(filter) = inputs.filter {
+        if crate::sql::eval::truth(value(filter)) != Some(true) {
+            return Ok(());
+        }
+    }
+    let first = if inputs.arity > 0 {
+        value(inputs.args)
+    } else {
+        ValueRef::Null
+    };
+    let separator = (inputs.arity > 1).then(|| value(inputs.args + 1));
+    acc.add(kind, first, separator, inputs.collation, alloc)?;
     Ok(())
 }

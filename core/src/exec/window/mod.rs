@@ -6,6 +6,7 @@
 //! - `spec`: the window calls of a query and the windows they run over;
 //! - `frame`: the rows of its partition a call reads, for each row;
 //! - `partition`: the rows of one partition, held while computed;
+//! - `queued`: a group of peers too large to hold, of a sort that streams;
 //! - `functions`: the window functions and their values.
 //!
 //! How a query runs: one pass reads the rows that pass `WHERE` (or the
@@ -30,9 +31,11 @@
 //! for the rows held (see `partition`). A sort whose calls only count
 //! rows and peers or keep a running aggregate (`row_number`, `rank`,
 //! `dense_rank`, an aggregate over `UNBOUNDED PRECEDING` to `CURRENT
-//! ROW`) holds one group of peers at a time; any other holds a whole
-//! partition, and fails with `OutOfMemory` when one takes more than its
-//! share.
+//! ROW`, which an aggregate over a whole partition without `ORDER BY`
+//! is) holds one group of peers at a time, and a group too large for
+//! its share waits in a queue that spills to a temporary file (see
+//! `queued`); any other holds a whole partition, and fails with
+//! `OutOfMemory` when one takes more than its share.
 //!
 //! Not supported, an `Error::Sql`: `RANGE` with an offset from a TEXT or
 //! BLOB value.
@@ -40,13 +43,14 @@
 mod frame;
 mod functions;
 mod partition;
+mod queued;
 mod spec;
 
 use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, TryClone, Vec};
 use crate::record::{Collation, SortOrder, compare_values};
-use crate::sort::{Budget, Current, Nulls, Row, SortKey, Sorter};
+use crate::sort::{Budget, Current, Nulls, Queue, Row, SortKey, Sorter};
 use crate::sql::eval::{EvalContext, Value, collation, evaluate};
 use crate::sql::{FrameExclude, FrameUnit, NullsOrder, OrderingTerm, SelectBody};
 use crate::{ByClause, Error, Result};
@@ -63,6 +67,7 @@ use super::terms::{Term, resolve_terms};
 use frame::{Bound, FrameSpec};
 use functions::{Func, Inputs, compute};
 use partition::Partition;
+use queued::Queued;
 use spec::Windows;
 pub(crate) use spec::{check_misplaced, has_windows};
 
@@ -260,10 +265,16 @@ impl<'q, 'a, 'p, P: Platform, A: Allocator + Clone> Stage<'q, 'a, 'p, P, A> {
             frames,
             part: Partition::new(sort.budget.bytes / 2, alloc.clone()),
             values: Vec::new_in(alloc.clone()),
+            queued: None,
             accs: Vec::new_in(alloc.clone()),
             emitted: 0,
             env: finish.env,
         };
+        let held = Budget {
+            bytes: sort.budget.bytes / 2,
+            page: sort.budget.page,
+        };
+        let mut queue = Queue::new(sort.platform, held, alloc.clone());
         let mut last = Final {
             source: finish.source,
             body: finish.body,
@@ -287,11 +298,11 @@ impl<'q, 'a, 'p, P: Platform, A: Allocator + Clone> Stage<'q, 'a, 'p, P, A> {
                 Some(keys) => {
                     let keys = copy_keys(keys, &alloc)?;
                     let mut next = Sorter::new(sort.platform, keys, share(sort), alloc.clone());
-                    pass.run(s, sorted, &mut |row| next.push(row))?;
+                    pass.run(s, sorted, &mut queue, &mut |row| next.push(row))?;
                     entries = next;
                 }
                 None => {
-                    pass.run(s, sorted, &mut |row| last.emit(row))?;
+                    pass.run(s, sorted, &mut queue, &mut |row| last.emit(row))?;
                     break;
                 }
             }
@@ -429,6 +440,21 @@ fn copy_keys<A: Allocator + Clone>(keys: &[SortKey], alloc: &A) -> Result<Vec<So
     Ok(Vec::try_from_slice_in(keys, alloc.clone())?)
 }
 
+/// Whether rows `a` and `b` are equal in the columns of `keys`, each
+/// with its collation.
+fn same_keys<A: Allocator>(keys: &[SortKey], a: &Row<A>, b: &Row<A>) -> bool {
+    keys.iter().all(|k| {
+        let (x, y) = (column_of(a, k.column), column_of(b, k.column));
+        compare_values(&x, &y, k.collation).is_eq()
+    })
+}
+
+/// Value `c` of `row` (NULL past its end).
+fn column_of<A: Allocator>(row: &Row<A>, c: usize) -> crate::record::ValueRef<'_> {
+    row.get(c)
+        .map_or(crate::record::ValueRef::Null, Value::as_ref)
+}
+
 /// The entry `current` as a row of `width` values, taken when it is in
 /// memory.
 fn take_row<A: Allocator + Clone>(
@@ -461,6 +487,9 @@ struct Pass<'w, 'q, 'a, 'e, A: Allocator + Clone> {
     part: Partition<A>,
     /// One call's values for the rows held.
     values: Vec<Value<A>, A>,
+    /// The group of peers waiting in the queue, when one is too large to
+    /// hold (see `queued`).
+    queued: Option<Queued<A>>,
     /// Each call's running aggregate, carried from one group of peers to
     /// the next of a partition that streams.
     accs: Vec<Acc<A>, A>,
@@ -489,10 +518,11 @@ const NO_FRAME: FrameSpec = FrameSpec {
 impl<A: Allocator + Clone> Pass<'_, '_, '_, '_, A> {
     /// Computes the calls of sort `s` over `sorted`, its entries in its
     /// order, and gives each entry, its values set, to `emit`.
-    fn run<F: boundlite_platform::File>(
+    fn run<P: Platform>(
         &mut self,
         s: usize,
-        mut sorted: crate::sort::Sorted<F, A>,
+        mut sorted: crate::sort::Sorted<P::File, A>,
+        queue: &mut Queue<'_, P, A>,
         emit: &mut dyn FnMut(Row<A>) -> Result<()>,
     ) -> Result<()> {
         let sort = self
@@ -514,29 +544,55 @@ impl<A: Allocator + Clone> Pass<'_, '_, '_, '_, A> {
         self.reset_accs()?;
         while sorted.advance()? {
             let row = take_row(sorted.current()?, self.layout.width, &alloc)?;
-            if let Some(last) = self.part.len().checked_sub(1) {
-                let same = |keys: &[SortKey], j: usize| {
-                    keys.iter().all(|k| {
-                        let value = row
-                            .get(k.column)
-                            .map_or(crate::record::ValueRef::Null, Value::as_ref);
-                        compare_values(&self.part.value(j, k.column), &value, k.collation).is_eq()
-                    })
-                };
-                if !same(partition, 0) {
-                    self.flush(s, order, &mut before, emit)?;
+            let (first, last) = match &self.queued {
+                Some(q) => (Some(&q.key), Some(&q.key)),
+                None => (
+                    self.part.row(0),
+                    self.part
+                        .len()
+                        .checked_sub(1)
+                        .and_then(|l| self.part.row(l)),
+                ),
+            };
+            if let (Some(first), Some(last)) = (first, last) {
+                let (new_partition, new_peers) = (
+                    !same_keys(partition, first, &row),
+                    streams && !same_keys(order, last, &row),
+                );
+                if new_partition {
+                    self.end_group(s, order, queue, &mut before, emit)?;
                     before = Before::default();
                     self.reset_accs()?;
-                } else if streams && !same(order, last) {
-                    self.flush(s, order, &mut before, emit)?;
+                } else if new_peers {
+                    self.end_group(s, order, queue, &mut before, emit)?;
                 }
             }
-            self.part.push(row)?;
+            // A group of peers too large to hold waits in the queue.
+            if streams && (self.queued.is_some() || !self.part.fits(&row)) {
+                self.queue_row(s, row, queue, before)?;
+            } else {
+                self.part.push(row)?;
+            }
         }
-        if !self.part.is_empty() {
-            self.flush(s, order, &mut before, emit)?;
+        self.end_group(s, order, queue, &mut before, emit)
+    }
+
+    /// Computes and gives the rows of sort `s` held or queued, if any.
+    fn end_group<P: Platform>(
+        &mut self,
+        s: usize,
+        order: &[SortKey],
+        queue: &mut Queue<'_, P, A>,
+        before: &mut Before,
+        emit: &mut dyn FnMut(Row<A>) -> Result<()>,
+    ) -> Result<()> {
+        if self.queued.is_some() {
+            return self.flush_queued(s, queue, before, emit);
         }
-        Ok(())
+        if self.part.is_empty() {
+            return Ok(());
+        }
+        self.flush(s, order, before, emit)
     }
 
     /// Whether the calls of sort `s` need no row past the current one's

@@ -42,15 +42,18 @@ impl<A: Allocator + Clone> Partition<A> {
 
     /// Adds `row` at the end; `OutOfMemory` past the budget.
     pub fn push(&mut self, row: Row<A>) -> Result<()> {
-        // Each row also takes its slot, its peer group and one computed
-        // value per call while the calls run.
-        let size = footprint(&row) + size_of::<Row<A>>() + 2 * size_of::<usize>();
-        if self.bytes.saturating_add(size) > self.budget {
+        if !self.fits(&row) {
             return Err(Error::OutOfMemory);
         }
+        let size = held_size(&row);
         self.rows.try_push(row)?;
         self.bytes += size;
         Ok(())
+    }
+
+    /// Whether `row` can be added within the budget.
+    pub fn fits(&self, row: &Row<A>) -> bool {
+        self.bytes.saturating_add(held_size(row)) <= self.budget
     }
 
     /// The number of rows.
@@ -108,6 +111,11 @@ impl<A: Allocator + Clone> Partition<A> {
             .map_or(ValueRef::Null, |v| v.as_ref())
     }
 
+    /// Row `i`, if there is one.
+    pub fn row(&self, i: usize) -> Option<&Row<A>> {
+        self.rows.get(i)
+    }
+
     /// The peer group of row `i`.
     pub fn group_of(&self, i: usize) -> usize {
         self.group.get(i).copied().unwrap_or(0)
@@ -150,4 +158,10 @@ impl<A: Allocator + Clone> Partition<A> {
         self.starts.clear();
         self.bytes = 0;
     }
+}
+
+/// The bytes `row` takes held: itself, its slot, its peer group and one
+/// computed value per call while the calls run.
+fn held_size<A: Allocator>(row: &Row<A>) -> usize {
+    footprint(row) + size_of::<Row<A>>() + 2 * size_of::<usize>()
 }
