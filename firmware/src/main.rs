@@ -12,12 +12,17 @@
 //! - the global allocator refuses everything, so nothing reaches memory
 //!   but through these two arenas.
 //!
-//! The firmware exits through semihosting: 0 when every step of
-//! [`workload`] did what it should, 1 on any failure, panic or HardFault.
+//! With the `power-cuts` feature it then runs a crash sweep (`power`).
+//!
+//! The firmware exits through semihosting: 0 when every step did what it
+//! should and the heap is empty again, 1 on any failure, panic or
+//! HardFault.
 #![no_std]
 #![no_main]
 
 mod board;
+#[cfg(feature = "power-cuts")]
+mod power;
 mod stack;
 mod text;
 mod workload;
@@ -50,10 +55,23 @@ fn main() -> ! {
         board::fail("the static buffers cannot hold an arena")
     };
     let platform = MemoryPlatform::new_in(&disk);
-    match workload::run(&platform, &heap, &disk) {
+    let outcome = workload::run(&platform, &heap, &disk);
+    #[cfg(feature = "power-cuts")]
+    let outcome = outcome.and_then(|()| power::sweep(&heap, &disk));
+    match outcome {
         Ok(()) => {
-            board::say(format_args!("stack peak {} bytes", stack::peak()));
             let stats = heap.stats();
+            if stats.live_allocations != 0 {
+                board::fail(format_args!(
+                    "{} allocations still live on the heap with every database closed",
+                    stats.live_allocations
+                ));
+            }
+            board::say(format_args!(
+                "every database closed: 0 allocations live on the heap; {} made, {} refused",
+                stats.total_allocations, stats.failed_allocations
+            ));
+            board::say(format_args!("stack peak {} bytes", stack::peak()));
             board::say(format_args!(
                 "heap peak {} of {} bytes",
                 stats.peak_in_use, stats.capacity

@@ -61,10 +61,11 @@ impl fmt::Display for Failure {
     }
 }
 
-type Outcome<T> = Result<T, Failure>;
+pub type Outcome<T> = Result<T, Failure>;
 
 /// Attaches the step's name to an engine error.
-trait During<T> {
+pub trait During<T> {
+    /// The error, named after `step`.
     fn during(self, step: &'static str) -> Outcome<T>;
 }
 
@@ -88,7 +89,7 @@ fn expect(step: &'static str, expected: i64, got: i64) -> Outcome<()> {
 
 /// The configuration for a heap of `heap` bytes: [`Config::for_heap`]'s
 /// budgets, with 1 KiB pages and the cache that fits them.
-fn config(heap: usize) -> Config {
+pub fn config(heap: usize) -> Config {
     let mut config = Config::for_heap(heap);
     if let Some(size) = PageSize::new(PAGE_SIZE) {
         config.page_size = size;
