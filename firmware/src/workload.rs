@@ -24,8 +24,10 @@ const SENSORS: i64 = 16;
 const SITES: i64 = 4;
 /// Readings the transaction larger than the cache adds.
 const BIG_TRANSACTION: i64 = 4000;
-/// Page size of the database: 512-byte pages keep a cache of the minimum
-/// frame count near a quarter of a 64 KiB heap.
+/// Page size of the database: the cache of 512-byte pages that takes a
+/// quarter of a 64 KiB heap has 18 frames; with 1 KiB pages the minimum
+/// 12 frames already take more, and the transaction larger than the cache
+/// runs out of memory.
 const PAGE_SIZE: u32 = 512;
 
 /// Why the firmware fails.
@@ -61,6 +63,7 @@ impl fmt::Display for Failure {
     }
 }
 
+/// What a step gives back, or why it failed.
 pub type Outcome<T> = Result<T, Failure>;
 
 /// Attaches the step's name to an engine error.
@@ -88,7 +91,9 @@ fn expect(step: &'static str, expected: i64, got: i64) -> Outcome<()> {
 }
 
 /// The configuration for a heap of `heap` bytes: [`Config::for_heap`]'s
-/// budgets, with 1 KiB pages and the cache that fits them.
+/// budgets, with [`PAGE_SIZE`] pages, the cache that fits them, and an
+/// eighth of the heap to sort in (`for_heap` takes three 4 KiB pages at
+/// least, 12 KiB, where an eighth is 8 KiB).
 pub fn config(heap: usize) -> Config {
     let mut config = Config::for_heap(heap);
     if let Some(size) = PageSize::new(PAGE_SIZE) {
@@ -105,7 +110,8 @@ pub fn run<P: Platform>(platform: P, heap: &Arena<'_>, disk: &Arena<'_>) -> Outc
     let capacity = heap.stats().capacity;
     let config = config(capacity);
     say(format_args!(
-        "heap {} bytes; RAM disk {} bytes; page size {}, cache {} frames, sort memory {} bytes, log index budget {} bytes",
+        "heap {} bytes; RAM disk {} bytes; page size {}, cache {} frames, \
+         sort memory {} bytes, log index budget {} bytes",
         capacity,
         disk.stats().capacity,
         PAGE_SIZE,
