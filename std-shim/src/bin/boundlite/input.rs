@@ -85,30 +85,32 @@ impl Gatherer {
         if sql.trim().is_empty() {
             return Outcome::Ok;
         }
-        shell.run_sql(&sql, Origin::Lines(self.start))
+        shell.run_input(&sql, Origin::Lines(self.start))
     }
 }
 
 /// Reads statements from `input` (a pipe or a file) until its end or
-/// `.quit`. Errors are reported and reading goes on, as `sqlite3` does;
-/// the result is whether none happened.
-pub fn piped(shell: &mut Shell<'_, impl Heap>, input: impl BufRead) -> bool {
+/// `.quit`. Errors are reported and reading goes on, as `sqlite3` does,
+/// unless `.bail on` stops it: the result is `Failed` when one happened,
+/// `Quit` after `.quit`.
+pub fn piped(shell: &mut Shell<'_, impl Heap>, input: impl BufRead) -> Outcome {
     let mut gatherer = Gatherer::new();
-    let mut ok = true;
+    let mut outcome = Outcome::Ok;
     for line in input.lines() {
         let Ok(line) = line else {
-            eprintln!("Error: standard input is not readable text");
-            return false;
+            eprintln!("Error: the input is not readable text");
+            return Outcome::Failed;
         };
         match gatherer.line(shell, &line) {
             Outcome::Ok => {}
-            Outcome::Failed => ok = false,
-            Outcome::Quit => return ok,
+            Outcome::Failed if shell.bail => return Outcome::Failed,
+            Outcome::Failed => outcome = Outcome::Failed,
+            Outcome::Quit => return Outcome::Quit,
         }
     }
     match gatherer.finish(shell) {
-        Outcome::Failed => false,
-        Outcome::Ok | Outcome::Quit => ok,
+        Outcome::Ok => outcome,
+        other => other,
     }
 }
 
@@ -129,7 +131,7 @@ pub fn interactive(shell: &mut Shell<'_, impl Heap>) -> bool {
         Ok(editor) => editor,
         Err(e) => {
             eprintln!("Error: cannot start line editing ({e}); reading plain lines");
-            return piped(shell, std::io::stdin().lock());
+            return piped(shell, std::io::stdin().lock()) != Outcome::Failed;
         }
     };
     let history = history_path();

@@ -1,0 +1,4 @@
+.mode quote
+SELECT * FROM t;
+.headers on
+SELECT * FROM "odd name";
