@@ -401,3 +401,29 @@ fn unknown_commands_and_options_are_refused_by_name() {
         stderr(&out)
     );
 }
+
+#[test]
+fn quote_mode_reals_read_back_as_the_same_double() {
+    let mut rng = Rng::new();
+    let mut reals = Vec::new();
+    while reals.len() < 2000 {
+        let r = match rng.below(3) {
+            0 => f64::from_bits(rng.next()),
+            1 => (rng.next() as i64 >> rng.below(64)) as f64,
+            _ => (rng.below(1 << 20) as f64 - 5e5) / (1u64 << rng.below(30)) as f64,
+        };
+        if r.is_finite() {
+            reals.push(r);
+        }
+    }
+    let script: String = reals.iter().map(|r| format!("SELECT {r:e};\n")).collect();
+    let out = ok(pipe(Path::new(":memory:"), &["-quote"], &script));
+    assert_eq!(out.lines().count(), reals.len());
+    let sqlite = rusqlite::Connection::open_in_memory().unwrap();
+    for (r, line) in reals.iter().zip(out.lines()) {
+        let read: f64 = sqlite
+            .query_row(&format!("SELECT {line}"), [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(read.to_bits(), r.to_bits(), "{r:e} written as {line}");
+    }
+}
