@@ -242,7 +242,31 @@ fn timer_prints_run_time() {
 fn help_and_version() {
     let out = ok(run(&["--help"]));
     assert!(out.starts_with("Usage: boundlite"), "{out}");
-    for command in [".tables", ".schema", ".mode", ".headers", ".timer", ".quit"] {
+    for command in [
+        ".tables",
+        ".schema",
+        ".mode",
+        ".headers",
+        ".timer",
+        ".quit",
+        ".dump",
+        ".import",
+        ".read",
+        ".output",
+        ".once",
+        ".bail",
+        ".indexes",
+        ".changes",
+        ".show",
+        ".nullvalue",
+        ".separator",
+        ".print",
+        "-bail",
+        "-cmd",
+        "-init",
+        "-readonly",
+        "-heap",
+    ] {
         assert!(out.contains(command), "--help lacks {command}");
     }
     let out = ok(run(&["--version"]));

@@ -20,7 +20,7 @@
 use std::io::{self, Write};
 
 use boundlite::Row;
-use boundlite::alloc::{Allocator, Vec as BVec};
+use boundlite::alloc::{Allocator, OutOfMemory, Vec as BVec};
 
 use super::value::Rendered;
 use super::{Mode, Style};
@@ -41,19 +41,23 @@ pub struct Columnar<A: Allocator + Clone> {
     columns: usize,
     /// Whether some row took more than one display line.
     multiline: bool,
-    /// The bytes counted against [`BUDGET`].
+    /// The bytes counted against `budget`.
     kept: usize,
+    /// The most bytes `kept` may reach ([`BUDGET`]).
+    budget: usize,
 }
 
 impl<A: Allocator + Clone> Columnar<A> {
-    /// Nothing kept yet; the text will live in `alloc`.
-    pub fn new(alloc: A) -> Self {
+    /// Nothing kept yet; the text will live in `alloc`, at most `budget`
+    /// bytes of it.
+    pub fn new(alloc: A, budget: usize) -> Self {
         Columnar {
             cells: BVec::new_in(alloc.clone()),
             row_ends: BVec::new_in(alloc),
             columns: 0,
             multiline: false,
             kept: 0,
+            budget,
         }
     }
 
@@ -77,20 +81,16 @@ impl<A: Allocator + Clone> Columnar<A> {
         loop {
             let mut more = false;
             for text in rest.iter_mut() {
-                let (line, tail) = display_line(text);
-                self.kept += line.len() + CELL_OVERHEAD;
-                if self.kept > BUDGET {
+                let mut cell = BVec::new_in(alloc.clone());
+                let tail = display_line(text, &mut cell).map_err(Failure::from_oom)?;
+                self.kept += cell.len() + CELL_OVERHEAD;
+                if self.kept > self.budget {
                     return Err(Failure::Message(format!(
-                        "the result is too large for .mode {} (more than {BUDGET} bytes); \
+                        "the result is too large for .mode {} (more than {} bytes); \
                          .mode list, csv, line, quote, insert and json print rows as they come",
-                        style.mode.name()
+                        style.mode.name(),
+                        self.budget
                     )));
-                }
-                let mut cell = BVec::try_with_capacity_in(line.len(), alloc.clone())
-                    .map_err(Failure::from_oom)?;
-                for piece in line {
-                    cell.try_extend_from_slice(piece.bytes())
-                        .map_err(Failure::from_oom)?;
                 }
                 self.cells.try_push(cell).map_err(Failure::from_oom)?;
                 more |= tail.is_some();
@@ -180,10 +180,13 @@ impl<A: Allocator + Clone> Columnar<A> {
     }
 }
 
-/// The first display line of `text` (its pieces, a tab expanded to
-/// spaces) and the rest of the text, if another line follows.
-fn display_line(text: &[u8]) -> (Vec<Piece<'_>>, Option<&[u8]>) {
-    let mut pieces = Vec::new();
+/// Writes the first display line of `text` into `line` (a tab expanded
+/// to spaces); returns the rest of the text, if another line follows.
+fn display_line<'t, A: Allocator>(
+    text: &'t [u8],
+    line: &mut BVec<u8, A>,
+) -> Result<Option<&'t [u8]>, OutOfMemory> {
+    const SPACES: &[u8; 8] = b"        ";
     let mut column = 0usize;
     let mut i = 0;
     let mut start = 0;
@@ -195,42 +198,23 @@ fn display_line(text: &[u8]) -> (Vec<Piece<'_>>, Option<&[u8]>) {
                 i += 1;
             }
         } else if byte == b'\t' {
-            pieces.push(Piece::Text(text.get(start..i).unwrap_or(b"")));
+            line.try_extend_from_slice(text.get(start..i).unwrap_or(b""))?;
             let spaces = 8 - column % 8;
             column += spaces;
-            pieces.push(Piece::Spaces(spaces));
+            line.try_extend_from_slice(SPACES.get(..spaces).unwrap_or(SPACES))?;
             i += 1;
             start = i;
         } else {
             break;
         }
     }
-    pieces.push(Piece::Text(text.get(start..i).unwrap_or(b"")));
+    line.try_extend_from_slice(text.get(start..i).unwrap_or(b""))?;
     let after = |n: usize| text.get(i + n..).filter(|rest| !rest.is_empty());
-    let tail = match (text.get(i), text.get(i + 1)) {
+    Ok(match (text.get(i), text.get(i + 1)) {
         (None, _) => None,
         (Some(b'\r'), Some(b'\n')) => after(2),
         _ => after(1),
-    };
-    (pieces, tail)
-}
-
-/// A part of a display line.
-enum Piece<'t> {
-    /// Bytes of the value.
-    Text(&'t [u8]),
-    /// The spaces a tab became.
-    Spaces(usize),
-}
-
-impl Piece<'_> {
-    fn bytes(&self) -> &[u8] {
-        const SPACES: &[u8; 8] = b"        ";
-        match self {
-            Piece::Text(t) => t,
-            Piece::Spaces(n) => SPACES.get(..*n).unwrap_or(SPACES),
-        }
-    }
+    })
 }
 
 /// The width of `bytes` as `sqlite3` counts it.
@@ -292,14 +276,18 @@ fn centered<'n>(
 
 #[cfg(test)]
 mod tests {
-    use super::display_line;
+    use super::{Columnar, display_line};
+    use crate::modes::{Mode, Style};
+    use crate::shell::Failure;
+    use boundlite::Config;
+    use boundlite::alloc::Global;
+    use boundlite::alloc::Vec as BVec;
+    use boundlite_std::open_with;
 
     fn line(text: &[u8]) -> (Vec<u8>, Option<&[u8]>) {
-        let (pieces, tail) = display_line(text);
-        (
-            pieces.iter().flat_map(|p| p.bytes().to_vec()).collect(),
-            tail,
-        )
+        let mut out = BVec::new_in(Global);
+        let tail = display_line(text, &mut out).unwrap();
+        (out.to_vec(), tail)
     }
 
     #[test]
@@ -309,5 +297,33 @@ mod tests {
         assert_eq!(line(b"a\r\nb"), (b"a".to_vec(), Some(&b"b"[..])));
         assert_eq!(line(b"end\n"), (b"end".to_vec(), None));
         assert_eq!(line(b""), (Vec::new(), None));
+    }
+
+    /// Past its budget a columnar mode stops keeping rows with an error
+    /// that names the mode.
+    #[test]
+    fn a_result_past_the_budget_is_refused() {
+        let db = open_with(":memory:", &Config::DEFAULT).unwrap();
+        let conn = db.connect();
+        let style = Style {
+            mode: Mode::Table,
+            ..Style::default()
+        };
+        let mut columnar = Columnar::new(Global, 200);
+        let mut stmt = conn
+            .prepare("SELECT 'a row of some length' FROM (VALUES (1), (2), (3), (4), (5))")
+            .unwrap();
+        let mut refused = None;
+        while let Some(row) = stmt.step().unwrap() {
+            if let Err(Failure::Message(message)) = columnar.keep(&row, &style) {
+                refused = Some(message);
+                break;
+            }
+        }
+        let message = refused.expect("the budget was never reached");
+        assert!(
+            message.starts_with("the result is too large for .mode table (more than 200 bytes)"),
+            "{message}"
+        );
     }
 }

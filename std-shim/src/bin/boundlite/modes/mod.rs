@@ -217,7 +217,7 @@ impl<'s, A: Allocator + Clone> Printer<'s, A> {
             style.mode,
             Mode::Column | Mode::Table | Mode::Markdown | Mode::Box
         )
-        .then(|| Columnar::new(alloc));
+        .then(|| Columnar::new(alloc, columnar::BUDGET));
         Printer {
             style,
             names,
