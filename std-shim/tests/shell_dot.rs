@@ -377,14 +377,29 @@ fn unknown_commands_and_options_are_refused_by_name() {
         stderr(&out),
         "Error: unknown command or invalid arguments:  \"frobnicate\". Enter \".help\" for help\n"
     );
-    for option in ["-frob", "-html", "-ascii", "-echo", "-deserialize"] {
+    let out = run(&db, &["-frob"], &["SELECT 1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "boundlite: Error: unknown option: -frob\nUse -help for a list of options.\n"
+    );
+    for option in ["-html", "--ascii", "-echo", "-deserialize"] {
         let out = run(&db, &[option], &["SELECT 1"]);
         assert_eq!(out.status.code(), Some(1), "{option}");
         assert_eq!(
             stderr(&out),
             format!(
-                "boundlite: Error: unknown option: {option}\nUse -help for a list of options.\n"
+                "boundlite: Error: option {option} is not supported\nUse -help for a list of options.\n"
             )
+        );
+    }
+    for command in [".backup x.db", ".open other.db", ".width 5", ".vfsname"] {
+        let out = run(&db, &[], &[command]);
+        assert_eq!(out.status.code(), Some(1), "{command}");
+        let name = command.split(' ').next().unwrap();
+        assert_eq!(
+            stderr(&out),
+            format!("Error: {name} is not supported by boundlite\n")
         );
     }
     let out = run(&db, &[], &[".mode html"]);

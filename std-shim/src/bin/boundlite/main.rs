@@ -86,10 +86,37 @@ Options (one dash or two):
                          takes at most a quarter of it (.stats shows use)
   -help                  print this help and exit
   -version               print the version and exit
-Any other option is refused, naming it.
+sqlite3's other options (-html, -ascii, -echo, -batch, -deserialize, -vfs,
+...) are refused as not supported, any other as unknown, naming it.
 
 Dot commands (at the prompt, piped, in -cmd or -init, or as a SQL argument):
 ";
+
+/// `sqlite3`'s options that boundlite does not have (without their
+/// dashes): refused as not supported, where any other unknown option is
+/// refused as unknown.
+const NOT_SUPPORTED: [&str; 20] = [
+    "A",
+    "append",
+    "ascii",
+    "batch",
+    "deserialize",
+    "echo",
+    "html",
+    "interactive",
+    "lookaside",
+    "maxsize",
+    "memtrace",
+    "mmap",
+    "newline",
+    "nofollow",
+    "nonce",
+    "pagecache",
+    "safe",
+    "stats",
+    "vfs",
+    "zip",
+];
 
 /// What the command line asks for.
 struct Options<'a> {
@@ -178,6 +205,12 @@ fn parse(args: &[String]) -> Result<Options<'_>, Exit> {
                     eprintln!("boundlite: Error: {message}");
                     return Err(Exit::Failed);
                 }
+            }
+            name if NOT_SUPPORTED.contains(&name) => {
+                eprintln!(
+                    "boundlite: Error: option {arg} is not supported\nUse -help for a list of options."
+                );
+                return Err(Exit::Failed);
             }
             _ => {
                 eprintln!(

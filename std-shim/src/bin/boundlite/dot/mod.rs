@@ -50,7 +50,59 @@ pub const DOT_HELP: &str = "\
 .timeout MS              Wait up to MS milliseconds for a lock another process
                          holds (default 5000; 0 fails at once)
 .timer on|off            Turn the timer for each statement on or off
+
+sqlite3's other dot commands (.backup, .open, .databases, .width, .shell,
+...) are refused as not supported, any other as unknown, naming it.
 ";
+
+/// `sqlite3`'s dot commands that boundlite does not have: refused as not
+/// supported, where any other unknown command is refused as unknown.
+pub const NOT_SUPPORTED: [&str; 44] = [
+    ".archive",
+    ".auth",
+    ".backup",
+    ".binary",
+    ".cd",
+    ".check",
+    ".clone",
+    ".connection",
+    ".databases",
+    ".dbconfig",
+    ".dbinfo",
+    ".echo",
+    ".eqp",
+    ".excel",
+    ".expert",
+    ".explain",
+    ".filectrl",
+    ".fullschema",
+    ".imposter",
+    ".limit",
+    ".lint",
+    ".load",
+    ".log",
+    ".nonce",
+    ".open",
+    ".parameter",
+    ".progress",
+    ".prompt",
+    ".recover",
+    ".restore",
+    ".save",
+    ".scanstats",
+    ".selftest",
+    ".session",
+    ".sha3sum",
+    ".shell",
+    ".system",
+    ".testcase",
+    ".testctrl",
+    ".trace",
+    ".vfsinfo",
+    ".vfslist",
+    ".vfsname",
+    ".width",
+];
 
 /// Splits a dot command line into words as `sqlite3` does: whitespace
 /// separates them; `'...'` is taken as written, `"..."` with `\n`, `\t`,
@@ -154,6 +206,9 @@ impl<A: Heap> Shell<'_, A> {
             (".changes", [value]) => on_off(value).map(|on| self.changes = on),
             (".timer", [value]) => on_off(value).map(|on| self.timer = on),
             (".timeout", [ms]) => milliseconds(ms).map(|ms| self.conn.busy_timeout(ms)),
+            (command, _) if NOT_SUPPORTED.contains(&command) => {
+                Err(format!("{command} is not supported by boundlite"))
+            }
             _ => Err(format!(
                 "unknown command or invalid arguments:  \"{}\". Enter \".help\" for help",
                 command.trim_start_matches('.')
