@@ -308,10 +308,11 @@ fn output_and_once_send_results_to_a_file() {
     let name = file.to_str().unwrap();
     let script = format!(
         ".output {name}\nSELECT 1;\n.print printed\n.dump empty\n.output\nSELECT 2;\n\
-         .once {name}.once\nSELECT 3;\nSELECT 4;\n"
+         .once {name}.once\nSELECT 3;\nSELECT 4;\n.once {name}.print\n.print x\nSELECT 5;\n"
     );
     let out = ok(pipe(&db, &[], &script));
-    assert_eq!(out, "2\n4\n");
+    assert_eq!(out, "2\n4\n5\n");
+    assert_eq!(fs::read_to_string(format!("{name}.print")).unwrap(), "x\n");
     assert_eq!(
         fs::read_to_string(&file).unwrap(),
         "1\nprinted\nPRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\nCOMMIT;\n"

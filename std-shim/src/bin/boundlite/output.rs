@@ -1,5 +1,6 @@
 //! Where results go: standard output, or the file `.output FILE` (until
-//! `.output` alone) or `.once FILE` (for the next input) names.
+//! `.output` alone) or `.once FILE` (for the next input, SQL or dot
+//! command) names.
 //!
 //! Invariant: output is buffered and flushed after each statement and
 //! each dot command, so what was printed before an error on stderr
@@ -19,7 +20,7 @@ enum Target {
 pub enum Lasting {
     /// Until `.output` sends output elsewhere.
     UntilChanged,
-    /// For the next SQL input only (`.once`).
+    /// For the next input only, SQL or dot command (`.once`).
     Once,
 }
 

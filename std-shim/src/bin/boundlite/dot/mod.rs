@@ -214,6 +214,9 @@ impl<A: Heap> Shell<'_, A> {
                 command.trim_start_matches('.')
             )),
         };
+        if command != ".once" {
+            self.out.input_done();
+        }
         let flushed = self.out.flush();
         match result {
             Ok(()) if flushed.is_ok() => Outcome::Ok,
