@@ -394,6 +394,14 @@ fn unknown_commands_and_options_are_refused_by_name() {
             )
         );
     }
+    for (command, option) in [(".schema", "--indent"), (".dump", "--data-only")] {
+        let out = run(&db, &[], &[&format!("{command} {option}")]);
+        assert_eq!(out.status.code(), Some(1), "{command}");
+        assert_eq!(
+            stderr(&out),
+            format!("Error: {command} option {option} is not supported\n")
+        );
+    }
     for command in [".backup x.db", ".open other.db", ".width 5", ".vfsname"] {
         let out = run(&db, &[], &[command]);
         assert_eq!(out.status.code(), Some(1), "{command}");

@@ -159,16 +159,20 @@ impl<A: Heap> Shell<'_, A> {
         let Some((&command, args)) = args.split_first() else {
             return Outcome::Ok;
         };
+        let listing = [".dump", ".tables", ".indexes", ".indices", ".schema"];
+        let option = args.iter().find(|a| a.starts_with('-'));
         let result = match (command, args) {
             (".quit" | ".exit", []) => return Outcome::Quit,
+            (command, _) if listing.contains(&command) && option.is_some() => Err(format!(
+                "{command} option {} is not supported",
+                option.copied().unwrap_or_default()
+            )),
             (".read", [file]) => return self.read(file),
             (".help", []) => self.print(DOT_HELP),
             (".tables", [] | [_]) => self.tables(args.first().copied()),
             (".indexes" | ".indices", [] | [_]) => self.indexes(args.first().copied()),
             (".schema", [] | [_]) => self.schema(args.first().copied()),
-            (".dump", patterns) if patterns.iter().all(|p| !p.starts_with('-')) => {
-                self.dump(patterns)
-            }
+            (".dump", patterns) => self.dump(patterns),
             (".import", args) => self.import(args),
             (".stats", []) => self.stats(),
             (".show", []) => self.show(),
