@@ -149,7 +149,9 @@ fn tables_and_schema() {
         &db,
         &["CREATE TABLE zeta(a UNIQUE); CREATE TABLE alpha(x, y); CREATE INDEX ax ON alpha(x)"],
     ));
-    assert_eq!(ok(run_db(&db, &[".tables"])), "alpha  zeta\n");
+    // Names in columns down then across, padded to the longest, as
+    // sqlite3 prints them.
+    assert_eq!(ok(run_db(&db, &[".tables"])), "alpha  zeta \n");
     assert_eq!(ok(run_db(&db, &[".tables z%"])), "zeta\n");
     assert_eq!(
         ok(run_db(&db, &[".schema"])),
@@ -161,7 +163,7 @@ fn tables_and_schema() {
     );
     // Piped, with statements around them.
     let out = ok(pipe(&db, &[], ".tables\nCREATE TABLE m(k);\n.tables\n"));
-    assert_eq!(out, "alpha  zeta\nalpha  m      zeta\n");
+    assert_eq!(out, "alpha  zeta \nalpha  m      zeta \n");
 }
 
 #[test]
@@ -182,7 +184,7 @@ fn csv_mode_and_headers() {
     assert_eq!(
         out,
         "id,Name,score\r\n1,plain,2.5\r\n2,\"a,b \"\"q\"\"\",\r\n\
-         ident,score * 2,Name\r\n1,5.0,plain\r\n"
+         ident,\"score * 2\",Name\r\n1,5.0,plain\r\n"
     );
     // List mode with headers from options.
     let out = ok(run_db(&db, &["SELECT id, t.score FROM t WHERE id = 1"]));
@@ -211,7 +213,7 @@ fn json_and_box_modes() {
     assert_eq!(
         out,
         "┌───┬─────┐\n\
-         │ a │ b   │\n\
+         │ a │  b  │\n\
          ├───┼─────┤\n\
          │ 1 │ x\"y │\n\
          │   │ 0.5 │\n\
@@ -240,7 +242,31 @@ fn timer_prints_run_time() {
 fn help_and_version() {
     let out = ok(run(&["--help"]));
     assert!(out.starts_with("Usage: boundlite"), "{out}");
-    for command in [".tables", ".schema", ".mode", ".headers", ".timer", ".quit"] {
+    for command in [
+        ".tables",
+        ".schema",
+        ".mode",
+        ".headers",
+        ".timer",
+        ".quit",
+        ".dump",
+        ".import",
+        ".read",
+        ".output",
+        ".once",
+        ".bail",
+        ".indexes",
+        ".changes",
+        ".show",
+        ".nullvalue",
+        ".separator",
+        ".print",
+        "-bail",
+        "-cmd",
+        "-init",
+        "-readonly",
+        "-heap",
+    ] {
         assert!(out.contains(command), "--help lacks {command}");
     }
     let out = ok(run(&["--version"]));

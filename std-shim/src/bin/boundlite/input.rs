@@ -37,6 +37,31 @@ pub fn is_complete(sql: &str) -> bool {
     }
 }
 
+/// Whether `sql` is only whitespace and comments, a `/*` comment closed
+/// (`sqlite3`'s `_all_whitespace`).
+fn is_blank(sql: &str) -> bool {
+    let mut rest = sql;
+    loop {
+        rest = rest.trim_start();
+        if rest.is_empty() {
+            return true;
+        }
+        if let Some(comment) = rest.strip_prefix("/*") {
+            match comment.find("*/") {
+                Some(end) => rest = comment.get(end + 2..).unwrap_or(""),
+                None => return false,
+            }
+        } else if let Some(comment) = rest.strip_prefix("--") {
+            match comment.find('\n') {
+                Some(end) => rest = comment.get(end + 1..).unwrap_or(""),
+                None => return true,
+            }
+        } else {
+            return false;
+        }
+    }
+}
+
 /// What one line of input adds to the statement being gathered.
 struct Gatherer {
     buffer: String,
@@ -55,9 +80,11 @@ impl Gatherer {
         }
     }
 
-    /// Whether no statement is being gathered.
+    /// Whether no statement is being gathered: what was read is only
+    /// whitespace and comments (which `sqlite3` drops, so that a dot
+    /// command may follow them).
     fn is_empty(&self) -> bool {
-        self.buffer.trim().is_empty()
+        is_blank(&self.buffer)
     }
 
     /// Adds `line`; runs what is complete.
@@ -85,30 +112,32 @@ impl Gatherer {
         if sql.trim().is_empty() {
             return Outcome::Ok;
         }
-        shell.run_sql(&sql, Origin::Lines(self.start))
+        shell.run_input(&sql, Origin::Lines(self.start))
     }
 }
 
 /// Reads statements from `input` (a pipe or a file) until its end or
-/// `.quit`. Errors are reported and reading goes on, as `sqlite3` does;
-/// the result is whether none happened.
-pub fn piped(shell: &mut Shell<'_, impl Heap>, input: impl BufRead) -> bool {
+/// `.quit`. Errors are reported and reading goes on, as `sqlite3` does,
+/// unless `.bail on` stops it: the result is `Failed` when one happened,
+/// `Quit` after `.quit`.
+pub fn piped(shell: &mut Shell<'_, impl Heap>, input: impl BufRead) -> Outcome {
     let mut gatherer = Gatherer::new();
-    let mut ok = true;
+    let mut outcome = Outcome::Ok;
     for line in input.lines() {
         let Ok(line) = line else {
-            eprintln!("Error: standard input is not readable text");
-            return false;
+            eprintln!("Error: the input is not readable text");
+            return Outcome::Failed;
         };
         match gatherer.line(shell, &line) {
             Outcome::Ok => {}
-            Outcome::Failed => ok = false,
-            Outcome::Quit => return ok,
+            Outcome::Failed if shell.bail => return Outcome::Failed,
+            Outcome::Failed => outcome = Outcome::Failed,
+            Outcome::Quit => return Outcome::Quit,
         }
     }
     match gatherer.finish(shell) {
-        Outcome::Failed => false,
-        Outcome::Ok | Outcome::Quit => ok,
+        Outcome::Ok => outcome,
+        other => other,
     }
 }
 
@@ -129,7 +158,7 @@ pub fn interactive(shell: &mut Shell<'_, impl Heap>) -> bool {
         Ok(editor) => editor,
         Err(e) => {
             eprintln!("Error: cannot start line editing ({e}); reading plain lines");
-            return piped(shell, std::io::stdin().lock());
+            return piped(shell, std::io::stdin().lock()) != Outcome::Failed;
         }
     };
     let history = history_path();
@@ -172,7 +201,7 @@ pub fn interactive(shell: &mut Shell<'_, impl Heap>) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_complete;
+    use super::{is_blank, is_complete};
 
     #[test]
     fn a_statement_ends_with_a_semicolon_token() {
@@ -187,5 +216,12 @@ mod tests {
         assert!(!is_complete("SELECT \"x;"));
         assert!(is_complete("SELECT 'a;b';"));
         assert!(!is_complete(""));
+    }
+
+    #[test]
+    fn comments_alone_are_blank() {
+        assert!(is_blank(" -- a comment\n/* and another */\n"));
+        assert!(!is_blank("/* unterminated"));
+        assert!(!is_blank("SELECT"));
     }
 }

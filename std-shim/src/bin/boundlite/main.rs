@@ -13,18 +13,25 @@
 //!   itself checks and creates nothing before that.
 //! - `--heap BYTES` runs the engine in an arena of that many bytes, as
 //!   `sqlite3 -heap` does with its own allocator: every byte the engine
-//!   and the shell's parsing and `box` rows take comes from it, and
+//!   and the shell's parsing and kept columnar rows take comes from it, and
 //!   running out is an "out of memory" error for the statement, after
 //!   which the shell goes on. The page cache gets at most a quarter of the
 //!   arena (see `Config::cache_frames_for_heap`); `PRAGMA cache_size` changes it.
 //!
-//! The modules: `render` (output modes), `names` (column names for
-//! headers), `shell` (statements and dot commands), `input` (reading
-//! complete statements from a terminal or a pipe).
+//! - Options, dot commands and output modes are `sqlite3`'s, with its
+//!   bytes; what `sqlite3` has and boundlite does not is refused, naming
+//!   it (see `--help`).
+//!
+//! The modules: `shell` (the settings, running SQL), `dot` (the dot
+//! commands), `modes` (output modes), `output` (stdout or `.output`'s
+//! file), `names` (column names for headers), `input` (reading complete
+//! statements from a terminal, a pipe or a file).
 
+mod dot;
 mod input;
+mod modes;
 mod names;
-mod render;
+mod output;
 mod shell;
 
 use std::io::IsTerminal;
@@ -33,14 +40,14 @@ use std::process::ExitCode;
 use boundlite::alloc::{Arena, Global};
 use boundlite::{Config, Database};
 use boundlite_std::{DEFAULT_BUSY_TIMEOUT_MS, StdPlatform};
-use render::Mode;
-use shell::{Heap, Shell};
+use modes::Style;
+use shell::{Heap, Origin, Outcome, Shell};
 
 const USAGE: &str = "\
 Usage: boundlite [OPTIONS] FILE [SQL]...
 
 A command-line shell for boundlite, an embedded database engine that reads
-and writes the SQLite file format.
+and writes the SQLite file format, in the manner of sqlite3.
 
   FILE    the database file; created if it does not exist (opened for
           reading if it exists but cannot be written); \":memory:\" or \"\"
@@ -53,48 +60,106 @@ and writes the SQLite file format.
 With no SQL argument the shell reads statements from standard input: an
 interactive prompt with line editing and history (~/.boundlite_history)
 when it is a terminal, otherwise the statements piped in. A statement ends
-with ';'.
+with ';'. An error in piped input names its line and statement; reading
+goes on (exit status 1 at the end) unless -bail or .bail on stops it.
 
 A database other processes use (boundlite or SQLite) is shared by SQLite's
 locking protocol: a lock another process holds is waited for up to 5000 ms
 (change it with .timeout or PRAGMA busy_timeout) before \"database is
 locked\" errors.
 
-Options:
-  -list, --list          output mode list: values separated by '|' (default)
-  -csv, --csv            output mode csv
-  -box, --box            output mode box
-  -json, --json          output mode json
-  -header, --header      print column names (.headers on)
-  -noheader, --noheader  do not print column names (.headers off)
-  -readonly, --readonly  open the database for reading only
-  -heap, --heap BYTES    run the engine in an arena of BYTES bytes; a
+Options (one dash or two):
+  -bail                  stop after the first error
+  -cmd COMMAND           run COMMAND (SQL or a dot command) before the
+                         SQL arguments or standard input; may be repeated
+  -init FILE             read FILE (as .read does) before -cmd
+  -header, -noheader     print column names, or not (.headers on|off)
+  -nullvalue TEXT        show NULL as TEXT (.nullvalue)
+  -separator SEP         the column separator (.separator)
+  -list -csv -line -column -table -markdown -box -json -quote -tabs
+                         the output mode (.mode); -csv ends rows with \\n,
+                         .mode csv with \\r\\n, as in sqlite3
+  -readonly              open the database for reading only
+  -heap BYTES            run the engine in an arena of BYTES bytes; a
                          statement that needs more fails with \"out of
                          memory\" and the shell goes on. The page cache
                          takes at most a quarter of it (.stats shows use)
-  -help, --help          print this help and exit
-  -version, --version    print the version and exit
+  -help                  print this help and exit
+  -version               print the version and exit
+sqlite3's other options (-html, -ascii, -echo, -batch, -deserialize, -vfs,
+...) are refused as not supported, any other as unknown, naming it.
 
-Dot commands (at the prompt, piped, or as a SQL argument):
+Dot commands (at the prompt, piped, in -cmd or -init, or as a SQL argument):
 ";
+
+/// `sqlite3`'s options that boundlite does not have (without their
+/// dashes): refused as not supported, where any other unknown option is
+/// refused as unknown.
+const NOT_SUPPORTED: [&str; 20] = [
+    "A",
+    "append",
+    "ascii",
+    "batch",
+    "deserialize",
+    "echo",
+    "html",
+    "interactive",
+    "lookaside",
+    "maxsize",
+    "memtrace",
+    "mmap",
+    "newline",
+    "nofollow",
+    "nonce",
+    "pagecache",
+    "safe",
+    "stats",
+    "vfs",
+    "zip",
+];
 
 /// What the command line asks for.
 struct Options<'a> {
-    mode: Mode,
-    headers: bool,
+    style: Style,
+    bail: bool,
     read_only: bool,
     /// `--heap BYTES`.
     heap: Option<usize>,
+    /// `-init FILE`.
+    init: Option<&'a str>,
+    /// `-cmd COMMAND`s, in order.
+    commands: Vec<&'a str>,
     path: &'a str,
-    sql: &'a [&'a str],
+    sql: Vec<&'a str>,
 }
 
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut mode = Mode::List;
-    let mut headers = false;
+/// What parsing the command line ends in, other than options to run.
+enum Exit {
+    /// `-help` or `-version` printed what they print.
+    Done,
+    /// A usage error, already reported.
+    Failed,
+}
+
+/// The value of option `name`, the next argument.
+fn value<'a>(name: &str, args: &mut impl Iterator<Item = &'a String>) -> Result<&'a str, Exit> {
+    match args.next() {
+        Some(value) => Ok(value),
+        None => {
+            eprintln!("boundlite: Error: missing argument to {name}");
+            Err(Exit::Failed)
+        }
+    }
+}
+
+/// Parses the command line `args` (the program's name excluded).
+fn parse(args: &[String]) -> Result<Options<'_>, Exit> {
+    let mut style = Style::default();
+    let mut bail = false;
     let mut read_only = false;
     let mut heap = None;
+    let mut init = None;
+    let mut commands = Vec::new();
     let mut positional = Vec::new();
     let mut options_done = false;
     let mut args = args.iter();
@@ -106,50 +171,77 @@ fn main() -> ExitCode {
         match arg.trim_start_matches('-') {
             "" => options_done = true,
             "help" | "h" => {
-                print!("{USAGE}{}", shell::DOT_HELP);
-                return ExitCode::SUCCESS;
+                print!("{USAGE}{}", dot::DOT_HELP);
+                return Err(Exit::Done);
             }
             "version" => {
                 println!("boundlite {}", env!("CARGO_PKG_VERSION"));
-                return ExitCode::SUCCESS;
+                return Err(Exit::Done);
             }
-            "header" | "headers" => headers = true,
-            "noheader" | "noheaders" => headers = false,
+            "header" | "headers" => {
+                style.headers = true;
+                style.headers_set = true;
+            }
+            "noheader" | "noheaders" => {
+                style.headers = false;
+                style.headers_set = true;
+            }
             "readonly" => read_only = true,
-            "heap" => match args.next().map(|n| heap_bytes(n)) {
-                Some(Ok(bytes)) => heap = Some(bytes),
-                Some(Err(message)) => {
-                    eprintln!("Error: {message}");
-                    return ExitCode::FAILURE;
-                }
-                None => {
-                    eprintln!("Error: missing argument to {arg}");
-                    return ExitCode::FAILURE;
-                }
-            },
-            name => match Mode::from_name(name) {
-                Some(m) => mode = m,
-                None => {
-                    eprintln!("Error: unknown option: {arg}\nUse --help for a list of options.");
-                    return ExitCode::FAILURE;
+            "bail" => bail = true,
+            "cmd" => commands.push(value(arg, &mut args)?),
+            "init" => init = Some(value(arg, &mut args)?),
+            "nullvalue" => style.null = value(arg, &mut args)?.to_string(),
+            "separator" => style.column_separator = value(arg, &mut args)?.to_string(),
+            "heap" => match heap_bytes(value(arg, &mut args)?) {
+                Ok(bytes) => heap = Some(bytes),
+                Err(message) => {
+                    eprintln!("boundlite: Error: {message}");
+                    return Err(Exit::Failed);
                 }
             },
+            name @ ("list" | "csv" | "line" | "column" | "table" | "markdown" | "box" | "json"
+            | "quote" | "tabs") => {
+                if let Err(message) = style.set_mode_option(name) {
+                    eprintln!("boundlite: Error: {message}");
+                    return Err(Exit::Failed);
+                }
+            }
+            name if NOT_SUPPORTED.contains(&name) => {
+                eprintln!(
+                    "boundlite: Error: option {arg} is not supported\nUse -help for a list of options."
+                );
+                return Err(Exit::Failed);
+            }
+            _ => {
+                eprintln!(
+                    "boundlite: Error: unknown option: {arg}\nUse -help for a list of options."
+                );
+                return Err(Exit::Failed);
+            }
         }
     }
     let Some((path, sql)) = positional.split_first() else {
-        eprintln!(
-            "Error: no database file given\n\n{USAGE}{}",
-            shell::DOT_HELP
-        );
-        return ExitCode::FAILURE;
+        eprintln!("Error: no database file given\n\n{USAGE}{}", dot::DOT_HELP);
+        return Err(Exit::Failed);
     };
-    let options = Options {
-        mode,
-        headers,
+    Ok(Options {
+        style,
+        bail,
         read_only,
         heap,
+        init,
+        commands,
         path,
-        sql,
+        sql: sql.to_vec(),
+    })
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let options = match parse(&args) {
+        Ok(options) => options,
+        Err(Exit::Done) => return ExitCode::SUCCESS,
+        Err(Exit::Failed) => return ExitCode::FAILURE,
     };
     match options.heap {
         None => open_and_run(&options, &shell_config(None), Global),
@@ -219,29 +311,51 @@ fn open_and_run<A: Heap>(options: &Options<'_>, config: &Config, alloc: A) -> Ex
     run(&db, options)
 }
 
-/// Runs the statements `options` gives, or those of standard input.
+/// Runs `-init`, the `-cmd` commands, then the statements `options`
+/// gives or those of standard input.
 fn run<A: Heap>(db: &Database<StdPlatform, A>, options: &Options<'_>) -> ExitCode {
-    let mut shell = Shell::new(db, options.mode, options.headers);
-    let ok = if options.sql.is_empty() {
-        if std::io::stdin().is_terminal() {
+    let mut shell = Shell::new(db, options.style.clone());
+    shell.bail = options.bail;
+    let mut ok = true;
+    if let Some(file) = options.init {
+        match shell.read(file) {
+            Outcome::Ok => {}
+            Outcome::Failed if options.bail => return ExitCode::FAILURE,
+            Outcome::Failed => ok = false,
+            Outcome::Quit => return ExitCode::SUCCESS,
+        }
+    }
+    for command in &options.commands {
+        match shell.run_input(command, Origin::Argument) {
+            Outcome::Ok => {}
+            Outcome::Failed if options.bail => return ExitCode::FAILURE,
+            Outcome::Failed => ok = false,
+            Outcome::Quit => return exit(ok),
+        }
+    }
+    if options.sql.is_empty() {
+        ok &= if std::io::stdin().is_terminal() {
             input::interactive(&mut shell)
         } else {
-            input::piped(&mut shell, std::io::stdin().lock())
-        }
+            input::piped(&mut shell, std::io::stdin().lock()) != Outcome::Failed
+        };
     } else {
-        let mut ok = true;
-        for sql in options.sql {
-            match shell.run_input(sql, shell::Origin::Argument) {
-                shell::Outcome::Ok => {}
-                shell::Outcome::Failed => {
+        for sql in &options.sql {
+            match shell.run_input(sql, Origin::Argument) {
+                Outcome::Ok => {}
+                Outcome::Failed => {
                     ok = false;
                     break;
                 }
-                shell::Outcome::Quit => break,
+                Outcome::Quit => break,
             }
         }
-        ok
-    };
+    }
+    exit(ok)
+}
+
+/// The exit status: 0, or 1 after an error.
+fn exit(ok: bool) -> ExitCode {
     if ok {
         ExitCode::SUCCESS
     } else {

@@ -1,39 +1,23 @@
-//! The shell's state and what it runs: SQL text, statement by statement,
-//! and the dot commands.
+//! The shell's state and how it runs SQL text, statement by statement
+//! (the dot commands are `dot`'s).
 //!
 //! The shell runs the engine in the allocator it was given ([`Heap`]): the
 //! global heap, or the `--heap` arena. SQL text is parsed in it too, and
-//! rows are printed from the engine's borrowed values (see `render`), so a
+//! rows are printed from the engine's borrowed values (see `modes`), so a
 //! result too large for the allocator is the engine's `OutOfMemory`,
 //! reported as an error, and the shell goes on with the next statement.
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 use boundlite::alloc::{Allocator, Arena, ArenaStats, Global, OutOfMemory};
-use boundlite::schema::EntryKind;
 use boundlite::sql::{Parsed, Parser};
 use boundlite::{Connection, Database, Error};
 use boundlite_std::StdPlatform;
 
+use crate::modes::{Printer, Style};
 use crate::names;
-use crate::render::{Mode, Printer};
-
-/// The dot commands, as `.help` and `--help` list them.
-pub const DOT_HELP: &str = "\
-.exit                  Exit this program
-.headers on|off        Turn display of column names on or off
-.help                  Show this message
-.mode [MODE]           Set (or show) the output mode: list, csv, box, json
-.quit                  Exit this program
-.schema [TABLE]        Show the CREATE statements (of TABLE and its indexes)
-.stats                 Show memory use (the --heap arena's bytes in use and at
-                       its peak) and the page cache's frames
-.tables [PATTERN]      List the tables (names matching the LIKE pattern)
-.timeout MS            Wait up to MS milliseconds for a lock another process
-                       holds (default 5000; 0 fails at once)
-.timer on|off          Turn the timer for each statement on or off
-";
+use crate::output::Output;
 
 /// How running some input ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +55,8 @@ pub enum Failure {
     Db(Error),
     /// Writing the output failed (a closed pipe): stop quietly.
     Output,
+    /// The shell's own error, reported as `Error: <message>`.
+    Message(String),
 }
 
 impl From<Error> for Failure {
@@ -94,22 +80,28 @@ impl From<io::Error> for Failure {
 
 /// One open database and the shell's settings.
 pub struct Shell<'db, A: Heap> {
-    db: &'db Database<StdPlatform, A>,
-    conn: Connection<'db, StdPlatform, A>,
-    mode: Mode,
-    headers: bool,
-    timer: bool,
+    pub(crate) db: &'db Database<StdPlatform, A>,
+    pub(crate) conn: Connection<'db, StdPlatform, A>,
+    pub(crate) style: Style,
+    pub(crate) timer: bool,
+    /// `.bail on`: stop at the first error.
+    pub(crate) bail: bool,
+    /// `.changes on`: print the changed-row counts after each statement.
+    pub(crate) changes: bool,
+    pub(crate) out: Output,
 }
 
 impl<'db, A: Heap> Shell<'db, A> {
-    /// A shell over `db`.
-    pub fn new(db: &'db Database<StdPlatform, A>, mode: Mode, headers: bool) -> Self {
+    /// A shell over `db`, printing in `style`.
+    pub fn new(db: &'db Database<StdPlatform, A>, style: Style) -> Self {
         Shell {
             db,
             conn: db.connect(),
-            mode,
-            headers,
+            style,
             timer: false,
+            bail: false,
+            changes: false,
+            out: Output::stdout(),
         }
     }
 
@@ -117,19 +109,23 @@ impl<'db, A: Heap> Shell<'db, A> {
     /// `.`, else SQL.
     pub fn run_input(&mut self, input: &str, origin: Origin) -> Outcome {
         let trimmed = input.trim_start();
-        if trimmed.starts_with('.') {
+        let outcome = if trimmed.starts_with('.') {
             self.dot_command(trimmed)
         } else {
-            self.run_sql(input, origin)
+            let outcome = self.run_sql(input, origin);
+            self.out.input_done();
+            outcome
+        };
+        if self.out.flush().is_err() {
+            return Outcome::Quit;
         }
+        outcome
     }
 
     /// Runs every statement of `sql`, from `origin`, printing rows; stops
     /// at the first error, which names the statement and its line when
     /// it is one of several.
     pub fn run_sql(&mut self, sql: &str, origin: Origin) -> Outcome {
-        let stdout = io::stdout();
-        let mut out = BufWriter::new(stdout.lock());
         let mut parser = Parser::new(sql, self.db.allocator().clone());
         let mut first = true;
         loop {
@@ -138,7 +134,7 @@ impl<'db, A: Heap> Shell<'db, A> {
                 Ok(Some(parsed)) => parsed,
                 Ok(None) => return Outcome::Ok,
                 Err(e) => {
-                    let _ = out.flush();
+                    let _ = self.out.flush();
                     let e = Error::from(e);
                     let at = match &e {
                         Error::Syntax(syntax) => syntax.offset(),
@@ -149,12 +145,20 @@ impl<'db, A: Heap> Shell<'db, A> {
                     return Outcome::Failed;
                 }
             };
-            let result = self.run_statement(&parsed, &mut out);
-            let flushed = out.flush();
+            let mut result = self.run_statement(&parsed);
+            if result.is_ok() && self.changes {
+                let line = format!(
+                    "changes: {}   total_changes: {}\n",
+                    self.conn.changes(),
+                    self.conn.total_changes()
+                );
+                result = self.out.write_all(line.as_bytes()).map_err(Failure::from);
+            }
+            let flushed = self.out.flush();
             if self.timer {
                 let secs = start.elapsed().as_secs_f64();
-                let _ = writeln!(out, "Run Time: real {secs:.3}");
-                let _ = out.flush();
+                let _ = writeln!(self.out, "Run Time: real {secs:.3}");
+                let _ = self.out.flush();
             }
             match result.and(flushed.map_err(Failure::from)) {
                 Ok(()) => first = false,
@@ -164,159 +168,36 @@ impl<'db, A: Heap> Shell<'db, A> {
                     report(&e, parsed.text, place);
                     return Outcome::Failed;
                 }
+                Err(Failure::Message(message)) => {
+                    eprintln!("Error: {message}");
+                    return Outcome::Failed;
+                }
                 Err(Failure::Output) => return Outcome::Quit,
             }
         }
     }
 
     /// Runs one parsed statement and prints its rows.
-    fn run_statement(&self, parsed: &Parsed<'_, A>, out: &mut dyn Write) -> Result<(), Failure> {
+    fn run_statement(&mut self, parsed: &Parsed<'_, A>) -> Result<(), Failure> {
         let alloc = self.db.allocator().clone();
-        let names = if self.headers || self.mode.needs_names() {
+        let names = if self.style.headers || self.style.mode.needs_names() {
             let schema = self.db.schema().ok();
             names::column_names(parsed, schema.as_ref(), alloc.clone())
         } else {
             Vec::new()
         };
         let mut stmt = self.conn.prepare(parsed.text)?;
-        let mut printer = Printer::new(self.mode, self.headers, names, alloc);
+        let mut printer = Printer::new(&self.style, names, alloc);
         while let Some(row) = stmt.step()? {
-            printer.row(out, &row)?;
+            printer.row(&mut self.out, &row)?;
         }
-        printer.finish(out)?;
+        printer.finish(&mut self.out)?;
         Ok(())
-    }
-
-    /// Runs one dot command line.
-    fn dot_command(&mut self, line: &str) -> Outcome {
-        let mut words = line.split_whitespace();
-        let command = words.next().unwrap_or(".");
-        let args: Vec<&str> = words.collect();
-        let result = match (command, args.as_slice()) {
-            (".quit" | ".exit", []) => return Outcome::Quit,
-            (".help", []) => {
-                print!("{DOT_HELP}");
-                Ok(())
-            }
-            (".tables", [] | [_]) => self.tables(args.first().copied()),
-            (".schema", [] | [_]) => self.schema(args.first().copied()),
-            (".stats", []) => {
-                self.stats();
-                Ok(())
-            }
-            (".mode", []) => {
-                println!("current output mode: {}", mode_name(self.mode));
-                Ok(())
-            }
-            (".mode", [name]) => match Mode::from_name(name) {
-                Some(mode) => {
-                    self.mode = mode;
-                    Ok(())
-                }
-                None => Err(format!(
-                    "mode should be one of: box csv json list (not \"{name}\")"
-                )),
-            },
-            (".headers" | ".header", [value]) => on_off(value).map(|on| self.headers = on),
-            (".timer", [value]) => on_off(value).map(|on| self.timer = on),
-            (".timeout", [ms]) => milliseconds(ms).map(|ms| self.conn.busy_timeout(ms)),
-            _ => Err(format!(
-                "unknown command or invalid arguments: \"{}\". Enter \".help\" for help",
-                command.trim_start_matches('.')
-            )),
-        };
-        match result {
-            Ok(()) => Outcome::Ok,
-            Err(message) => {
-                eprintln!("Error: {message}");
-                Outcome::Failed
-            }
-        }
-    }
-
-    /// `.tables [PATTERN]`: table and view names, sorted, in columns.
-    fn tables(&self, pattern: Option<&str>) -> Result<(), String> {
-        let schema = self.db.schema().map_err(|e| describe(&e))?;
-        let mut names: Vec<&str> = schema
-            .entries()
-            .iter()
-            .filter(|e| matches!(e.kind, EntryKind::Table | EntryKind::View))
-            .map(|e| &*e.name)
-            .filter(|n| !n.starts_with("sqlite_"))
-            .filter(|n| pattern.is_none_or(|p| like(p.as_bytes(), n.as_bytes())))
-            .collect();
-        names.sort_unstable();
-        let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
-        let per_line = (80 / (width + 2)).max(1);
-        for line in names.chunks(per_line) {
-            let cells: Vec<String> = line.iter().map(|n| format!("{n:<width$}")).collect();
-            println!("{}", cells.join("  ").trim_end());
-        }
-        Ok(())
-    }
-
-    /// `.stats`: the arena's bytes in use and at their peak (with
-    /// `--heap`), and the page cache's frames, in `sqlite3`'s words where
-    /// it has them.
-    fn stats(&self) {
-        match self.db.allocator().stats() {
-            Some(s) => {
-                println!(
-                    "Memory Used:                         {} (max {}) bytes",
-                    s.in_use, s.peak_in_use
-                );
-                println!("Heap Size (--heap):                  {} bytes", s.capacity);
-                println!(
-                    "Number of Outstanding Allocations:   {}",
-                    s.live_allocations
-                );
-                println!(
-                    "Allocations Refused:                 {}",
-                    s.failed_allocations
-                );
-            }
-            None => println!(
-                "Memory Used:                         not measured (the process heap; run with --heap BYTES)"
-            ),
-        }
-        let pager = self.db.pager();
-        println!(
-            "Page Cache Frames:                   {} of {} ({} bytes a page)",
-            pager.allocated_frames(),
-            pager.cache_frames(),
-            pager.page_size()
-        );
-    }
-
-    /// `.schema [TABLE]`: the `CREATE` statements, in schema order.
-    fn schema(&self, table: Option<&str>) -> Result<(), String> {
-        let schema = self.db.schema().map_err(|e| describe(&e))?;
-        for entry in schema.entries() {
-            let Some(sql) = &entry.sql else { continue };
-            let wanted = match table {
-                Some(t) => like(t.as_bytes(), entry.table.as_bytes()),
-                None => true,
-            };
-            if wanted {
-                println!("{};", &**sql);
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The name of `mode`.
-fn mode_name(mode: Mode) -> &'static str {
-    match mode {
-        Mode::List => "list",
-        Mode::Csv => "csv",
-        Mode::Box => "box",
-        Mode::Json => "json",
     }
 }
 
 /// A boolean setting's value.
-fn on_off(value: &str) -> Result<bool, String> {
+pub fn on_off(value: &str) -> Result<bool, String> {
     match value.to_ascii_lowercase().as_str() {
         "on" | "yes" | "true" | "1" => Ok(true),
         "off" | "no" | "false" | "0" => Ok(false),
@@ -325,7 +206,7 @@ fn on_off(value: &str) -> Result<bool, String> {
 }
 
 /// A `.timeout` argument: whole milliseconds, at least 0.
-fn milliseconds(value: &str) -> Result<Duration, String> {
+pub fn milliseconds(value: &str) -> Result<Duration, String> {
     value
         .parse::<u64>()
         .map(Duration::from_millis)
@@ -334,7 +215,7 @@ fn milliseconds(value: &str) -> Result<Duration, String> {
 
 /// An engine error as the shell words it: the message and SQLite's
 /// result code.
-fn describe(e: &Error) -> String {
+pub fn describe(e: &Error) -> String {
     format!("{e} (code {})", e.code())
 }
 
@@ -425,7 +306,7 @@ fn report(e: &Error, sql: &str, place: Option<Place<'_>>) {
 }
 
 /// `LIKE` matching: `%` any run, `_` any one byte, ASCII case folded.
-fn like(pattern: &[u8], text: &[u8]) -> bool {
+pub fn like(pattern: &[u8], text: &[u8]) -> bool {
     match pattern.split_first() {
         None => text.is_empty(),
         Some((b'%', rest)) => (0..=text.len()).any(|i| like(rest, text.get(i..).unwrap_or(b""))),

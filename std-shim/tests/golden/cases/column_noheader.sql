@@ -1,0 +1,3 @@
+.headers off
+.mode column
+SELECT id, name AS a_rather_long_name FROM t WHERE id < 3;

@@ -1,0 +1,5 @@
+.mode csv
+SELECT * FROM t;
+.headers on
+SELECT * FROM "odd name";
+SELECT ' ', '', 'x''y', 'a|b';

@@ -1,0 +1,2 @@
+SELECT * FROM t;
+SELECT 1 AS "x y", '';

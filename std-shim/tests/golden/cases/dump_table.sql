@@ -1,0 +1,2 @@
+.dump t
+.dump "odd%" empty

@@ -1,0 +1,4 @@
+.import --csv data.csv imp
+.schema imp
+.mode quote
+SELECT * FROM imp;

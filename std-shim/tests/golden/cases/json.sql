@@ -1,0 +1,3 @@
+.mode json
+SELECT * FROM "odd name";
+SELECT id, score FROM t WHERE id < 3;

@@ -1,0 +1,3 @@
+.headers on
+SELECT * FROM t;
+SELECT id FROM t WHERE id > 100;

@@ -1,0 +1,6 @@
+.tables
+.tables %a%
+.indexes
+.indexes t
+.schema t
+.schema odd%

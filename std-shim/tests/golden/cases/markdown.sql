@@ -1,0 +1,3 @@
+.mode markdown
+SELECT * FROM t;
+SELECT id, score FROM t WHERE id < 3;

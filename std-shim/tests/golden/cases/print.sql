@@ -1,0 +1,2 @@
+.print hello  "a\tb" 'c d'
+.print

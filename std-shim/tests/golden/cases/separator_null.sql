@@ -1,0 +1,6 @@
+.separator , ;
+.nullvalue NIL
+SELECT * FROM t;
+.separator "\t" "\n"
+.headers on
+SELECT id, score FROM t;

@@ -1,0 +1,4 @@
+.mode tabs
+SELECT * FROM t;
+.headers on
+SELECT * FROM "odd name";

@@ -1,0 +1,16 @@
+CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, score REAL, data BLOB);
+INSERT INTO t VALUES(1, 'plain', 2.5, x'00ff');
+INSERT INTO t VALUES(2, 'it''s, "q"', NULL, NULL);
+INSERT INTO t VALUES(3, 'two' || char(10) || 'lines', 0.125, '');
+INSERT INTO t VALUES(4, 'ünï', 1e20, x'41');
+INSERT INTO t VALUES(5, 'tab' || char(9) || 'x', -3.0, NULL);
+INSERT INTO t VALUES(6, 'cr' || char(13) || char(10) || 'lf|;', 123456789012, 'a b');
+CREATE TABLE "odd name"("a b", c);
+INSERT INTO "odd name" VALUES(1, 'x'), (NULL, 'y''z');
+CREATE INDEX ti ON t(name);
+CREATE INDEX odd_c ON "odd name"(c);
+CREATE VIEW v AS SELECT id, name FROM t WHERE id < 3;
+CREATE TABLE au(id INTEGER PRIMARY KEY AUTOINCREMENT, x);
+INSERT INTO au(x) VALUES(5), (6.5);
+CREATE TRIGGER tr AFTER INSERT ON au BEGIN UPDATE au SET x = x WHERE id = new.id; END;
+CREATE TABLE empty(x);
