@@ -242,6 +242,31 @@ fn without_rowid_tables_are_read_only_and_have_no_rowid() {
             vec![Exact::Int(2), Exact::Int(2)]
         ]
     );
+    // A table declared alike takes its rows through their values, never
+    // its records as stored (they are keyed and ordered otherwise).
+    conn.execute("CREATE TABLE alike(key TEXT, v)", &[])
+        .unwrap();
+    conn.execute("INSERT INTO alike SELECT * FROM k", &[])
+        .unwrap();
+    assert_eq!(
+        Exact::ours_ok(&conn, "SELECT * FROM alike"),
+        Exact::ours_ok(&conn, "SELECT * FROM k")
+    );
+    // Foreign keys to or of one are refused, checked or enforced.
+    conn.execute("CREATE TABLE child(x REFERENCES k(key))", &[])
+        .unwrap();
+    conn.execute("INSERT INTO child VALUES ('zz')", &[])
+        .unwrap();
+    let e = conn
+        .execute("PRAGMA foreign_key_check(child)", &[])
+        .unwrap_err();
+    assert!(format!("{e}").contains("WITHOUT ROWID"), "{e}");
+    conn.execute("PRAGMA foreign_keys = ON", &[]).unwrap();
+    let e = conn
+        .execute("INSERT INTO child VALUES ('a')", &[])
+        .unwrap_err();
+    assert!(format!("{e}").contains("WITHOUT ROWID"), "{e}");
+    conn.execute("PRAGMA foreign_keys = OFF", &[]).unwrap();
     let e = conn.execute("SELECT rowid FROM k", &[]).unwrap_err();
     assert!(format!("{e}").contains("no such column: rowid"), "{e}");
     assert!(db.integrity_check(0).unwrap().is_ok());

@@ -14,7 +14,7 @@ use crate::alloc::Allocator;
 use crate::btree::blob::ChainPages;
 use crate::pager::Snapshot;
 use crate::record::{ColumnPlace, SerialType};
-use crate::schema::EntryKind;
+use crate::schema::{EntryKind, StoredBy};
 use crate::table::{BlobColumn, Change, Located, TableInfo, is_indexed, locate, read_blob};
 use crate::{Error, Result, RowId};
 
@@ -145,6 +145,10 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
                 return Err(Error::Sql("cannot open view"));
             }
             let info = TableInfo::load(&schema, table, alloc.clone())?;
+            if info.columns.stored_by == StoredBy::PrimaryKey {
+                // Its rows are found by key, not by the rowid asked for.
+                return Err(Error::Sql("cannot open table without rowid"));
+            }
             // The row is read with the schema's memory given back.
             drop(schema);
             let index = info

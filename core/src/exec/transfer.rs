@@ -9,7 +9,7 @@
 //! source's rowids when copied, and takes fresh ones when filled row by
 //! row. So the rules are SQLite's:
 //! - the statement names no columns and its query is `SELECT *` from
-//!   one table other than `t`, with no `WHERE`, `GROUP BY`, `HAVING`,
+//!   one rowid table other than `t`, with no `WHERE`, `GROUP BY`, `HAVING`,
 //!   `ORDER BY`, `LIMIT`, `DISTINCT`, compound or index hint;
 //! - both tables have as many columns, the rowid alias at the same place
 //!   (or none), and column by column the same affinity and collation,
@@ -33,7 +33,7 @@ use core::fmt::Display;
 use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, String};
-use crate::schema::{Schema, parse_stored};
+use crate::schema::{Schema, StoredBy, parse_stored};
 use crate::sql::{
     ColumnConstraintKind, ColumnDef, Conflict, CreateTable, Insert, QualifiedName, ResultColumn,
     Select, Stmt, TableBody, TableConstraintKind, TableRef,
@@ -70,7 +70,10 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         Err(Error::Sql(_)) => return Ok(None),
         Err(e) => return Err(e),
     };
-    if from.root == to.root || !stored_alike(&schema, &from, to, &alloc)? {
+    // A WITHOUT ROWID table's records are stored key first, in an index
+    // B-tree: never copied as they are.
+    let keyed = from.columns.stored_by != StoredBy::Rowid;
+    if keyed || from.root == to.root || !stored_alike(&schema, &from, to, &alloc)? {
         return Ok(None);
     }
     let empty_only =

@@ -25,6 +25,7 @@ use super::super::pragma::Rows;
 use super::keys::declared_by;
 use super::located::locate;
 use super::rows::find_parent;
+use super::table_keys::refuse_keyed_parent;
 
 /// How many tables and views the schema may hold for the whole-schema
 /// form: SQLite's table hash (which holds `sqlite_schema` too) lists
@@ -86,6 +87,7 @@ fn check_table<P: Platform, A: Allocator + Clone>(
         let parent = match schema.table(&key.parent) {
             Some(p) => {
                 let parent = TableInfo::load(schema, &p.name, alloc.clone())?;
+                refuse_keyed_parent(&parent)?;
                 let located = locate(key, &parent, alloc)?;
                 Some((parent, located))
             }

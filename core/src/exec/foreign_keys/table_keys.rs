@@ -27,7 +27,7 @@
 use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, String, TryClone, Vec};
-use crate::schema::ColumnSource;
+use crate::schema::{ColumnSource, StoredBy};
 use crate::sort::{RowIds, RowOrder};
 use crate::sql::eval::Value;
 use crate::sql::eval::ops::comparison;
@@ -218,6 +218,7 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
                 return Err(Named::NoSuchTable.error(&named));
             };
             let parent = TableInfo::load(&schema, &entry.name, alloc.clone())?;
+            refuse_keyed_parent(&parent)?;
             let located = match (locate(&key, &parent, alloc), errors) {
                 (Ok(located), _) => located,
                 (Err(_), Errors::Tolerated) => continue,
@@ -745,4 +746,15 @@ fn is_primary_column<A: Allocator>(table: &TableInfo<A>, i: usize) -> bool {
             key.iter()
                 .any(|c| matches!(c.source, ColumnSource::Column(j) if j == i))
         })
+}
+
+/// Refuses a foreign key whose parent is a `WITHOUT ROWID` table, whose
+/// key this engine does not seek.
+pub(super) fn refuse_keyed_parent<A: Allocator>(parent: &TableInfo<A>) -> Result<()> {
+    match parent.columns.stored_by {
+        StoredBy::Rowid => Ok(()),
+        StoredBy::PrimaryKey => Err(Error::Sql(
+            "foreign keys to WITHOUT ROWID tables are not supported",
+        )),
+    }
 }
