@@ -440,6 +440,23 @@ fn copy_keys<A: Allocator + Clone>(keys: &[SortKey], alloc: &A) -> Result<Vec<So
     Ok(Vec::try_from_slice_in(keys, alloc.clone())?)
 }
 
+/// Where call `k`'s inputs lie in `layout`, and its running aggregate
+/// among `accs`.
+fn inputs_and_acc<'x, A: Allocator + Clone>(
+    layout: &Layout<A>,
+    accs: &'x mut Vec<Acc<A>, A>,
+    k: usize,
+) -> Result<(Inputs, &'x mut Acc<A>)> {
+    let inputs = *layout
+        .inputs
+        .get(k)
+        .ok_or(Error::Misuse("a window call without its inputs"))?;
+    let acc = accs
+        .get_mut(k)
+        .ok_or(Error::Misuse("a window call without its aggregate"))?;
+    Ok((inputs, acc))
+}
+
 /// Whether rows `a` and `b` are equal in the columns of `keys`, each
 /// with its collation.
 fn same_keys<A: Allocator>(keys: &[SortKey], a: &Row<A>, b: &Row<A>) -> bool {
@@ -643,15 +660,7 @@ impl<A: Allocator + Clone> Pass<'_, '_, '_, '_, A> {
                 continue;
             }
             let frame = self.frame(k)?;
-            let inputs = *self
-                .layout
-                .inputs
-                .get(k)
-                .ok_or(Error::Misuse("a window call without its inputs"))?;
-            let acc = self
-                .accs
-                .get_mut(k)
-                .ok_or(Error::Misuse("a window call without its aggregate"))?;
+            let (inputs, acc) = inputs_and_acc(self.layout, &mut self.accs, k)?;
             compute(
                 call.func,
                 inputs,

@@ -21,7 +21,7 @@ use crate::sql::eval::Value;
 use crate::{Error, Result};
 
 use super::functions::{Func, add_row};
-use super::{Before, Pass};
+use super::{Before, Pass, inputs_and_acc};
 
 /// The group of peers waiting in the queue.
 pub(super) struct Queued<A: Allocator> {
@@ -78,15 +78,7 @@ impl<A: Allocator + Clone> Pass<'_, '_, '_, '_, A> {
                 Func::DenseRank => Some(Value::Integer(before.groups as i64 + 1)),
                 Func::Aggregate(kind) => {
                     let frame = self.frame(k)?;
-                    let inputs = *self
-                        .layout
-                        .inputs
-                        .get(k)
-                        .ok_or(Error::Misuse("a window call without its inputs"))?;
-                    let acc = self
-                        .accs
-                        .get_mut(k)
-                        .ok_or(Error::Misuse("a window call without its aggregate"))?;
+                    let (inputs, acc) = inputs_and_acc(self.layout, &mut self.accs, k)?;
                     let value = |c: usize| row.get(c).map_or(ValueRef::Null, Value::as_ref);
                     add_row(kind, inputs, &value, acc, &alloc)?;
                     match frame.unit {
