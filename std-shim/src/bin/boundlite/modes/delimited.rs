@@ -6,8 +6,8 @@ use std::io::{self, Write};
 use boundlite::Row;
 use boundlite::alloc::Allocator;
 
-use super::Style;
 use super::value::Rendered;
+use super::{Style, header_line};
 use crate::shell::Failure;
 
 /// One row of `list` or `csv`, after the header line when it is the
@@ -29,13 +29,7 @@ pub fn row<R: Allocator>(
         }
     };
     if first && style.headers {
-        for (i, name) in names.iter().enumerate() {
-            if i > 0 {
-                out.write_all(separator)?;
-            }
-            write(out, name.as_bytes())?;
-        }
-        out.write_all(style.row_separator.as_bytes())?;
+        header_line(out, style, names, &write)?;
     }
     for (i, value) in row.values().enumerate() {
         if i > 0 {

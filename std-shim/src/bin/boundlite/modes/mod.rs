@@ -329,3 +329,20 @@ mod tests {
         }
     }
 }
+
+/// The header line of the row modes: each name written by `write`,
+/// `style`'s column separator between them, its row separator after.
+pub fn header_line(
+    out: &mut dyn Write,
+    style: &Style,
+    names: &[String],
+    write: &dyn Fn(&mut dyn Write, &[u8]) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    for (i, name) in names.iter().enumerate() {
+        if i > 0 {
+            out.write_all(style.column_separator.as_bytes())?;
+        }
+        write(out, name.as_bytes())?;
+    }
+    out.write_all(style.row_separator.as_bytes())
+}

@@ -7,7 +7,7 @@ use boundlite::Row;
 use boundlite::alloc::Allocator;
 
 use super::value::{Literals, write_literal, write_name, write_quoted};
-use super::{Mode, Style};
+use super::{Mode, Style, header_line};
 use crate::shell::Failure;
 
 /// One row of `quote` or `insert`, with the header `sqlite3` writes when
@@ -30,13 +30,7 @@ pub fn row<R: Allocator>(
     }
     let separator = style.column_separator.as_bytes();
     if first && style.headers {
-        for (i, name) in names.iter().enumerate() {
-            if i > 0 {
-                out.write_all(separator)?;
-            }
-            write_quoted(out, name.as_bytes())?;
-        }
-        out.write_all(style.row_separator.as_bytes())?;
+        header_line(out, style, names, &write_quoted)?;
     }
     for (i, value) in row.values().enumerate() {
         if i > 0 {
