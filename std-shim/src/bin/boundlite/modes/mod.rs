@@ -330,13 +330,16 @@ mod tests {
     }
 }
 
+/// How a mode writes one name or value's text.
+pub type WriteText = dyn Fn(&mut dyn Write, &[u8]) -> std::io::Result<()>;
+
 /// The header line of the row modes: each name written by `write`,
 /// `style`'s column separator between them, its row separator after.
 pub fn header_line(
     out: &mut dyn Write,
     style: &Style,
     names: &[String],
-    write: &dyn Fn(&mut dyn Write, &[u8]) -> std::io::Result<()>,
+    write: &WriteText,
 ) -> std::io::Result<()> {
     for (i, name) in names.iter().enumerate() {
         if i > 0 {
