@@ -331,7 +331,7 @@ mod tests {
 }
 
 /// How a mode writes one name or value's text.
-pub type WriteText = dyn Fn(&mut dyn Write, &[u8]) -> std::io::Result<()>;
+pub type WriteText<'a> = dyn Fn(&mut dyn Write, &[u8]) -> std::io::Result<()> + 'a;
 
 /// The header line of the row modes: each name written by `write`,
 /// `style`'s column separator between them, its row separator after.
@@ -339,7 +339,7 @@ pub fn header_line(
     out: &mut dyn Write,
     style: &Style,
     names: &[String],
-    write: &WriteText,
+    write: &WriteText<'_>,
 ) -> std::io::Result<()> {
     for (i, name) in names.iter().enumerate() {
         if i > 0 {
