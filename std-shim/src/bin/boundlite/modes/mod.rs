@@ -268,6 +268,26 @@ impl<'s, A: Allocator + Clone> Printer<'s, A> {
     }
 }
 
+/// How a mode writes one name or value's text.
+pub type WriteText<'a> = dyn Fn(&mut dyn Write, &[u8]) -> std::io::Result<()> + 'a;
+
+/// The header line of the row modes: each name written by `write`,
+/// `style`'s column separator between them, its row separator after.
+pub fn header_line(
+    out: &mut dyn Write,
+    style: &Style,
+    names: &[String],
+    write: &WriteText<'_>,
+) -> std::io::Result<()> {
+    for (i, name) in names.iter().enumerate() {
+        if i > 0 {
+            out.write_all(style.column_separator.as_bytes())?;
+        }
+        write(out, name.as_bytes())?;
+    }
+    out.write_all(style.row_separator.as_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::{Mode, Printer, Style};
@@ -328,24 +348,4 @@ mod tests {
             }
         }
     }
-}
-
-/// How a mode writes one name or value's text.
-pub type WriteText<'a> = dyn Fn(&mut dyn Write, &[u8]) -> std::io::Result<()> + 'a;
-
-/// The header line of the row modes: each name written by `write`,
-/// `style`'s column separator between them, its row separator after.
-pub fn header_line(
-    out: &mut dyn Write,
-    style: &Style,
-    names: &[String],
-    write: &WriteText<'_>,
-) -> std::io::Result<()> {
-    for (i, name) in names.iter().enumerate() {
-        if i > 0 {
-            out.write_all(style.column_separator.as_bytes())?;
-        }
-        write(out, name.as_bytes())?;
-    }
-    out.write_all(style.row_separator.as_bytes())
 }
