@@ -212,6 +212,23 @@ fn subqueries_survive_every_allocation_failure() {
     assert_eq!(report.value, want);
     assert!(report.failure_points > 20, "{}", report.failure_points);
 
+    // Uncorrelated subqueries, nested, whose values are read once a run.
+    let nested = "SELECT o.id FROM p AS o
+        WHERE o.a IN (SELECT i.a FROM q AS i WHERE i.b NOT IN (SELECT j.b FROM q AS j WHERE j.a > 1))
+           OR o.a = (SELECT max(i.a) FROM q AS i)
+        ORDER BY o.id";
+    let want = ours(&conn, nested).unwrap();
+    assert_eq!(want.len(), 1, "{want:?}");
+    let report = oom_sweep(
+        &fault,
+        true,
+        |_| ours(&conn, nested),
+        |n, e| assert_eq!(e, Error::OutOfMemory, "nested failure {n}"),
+    )
+    .unwrap();
+    assert_eq!(report.value, want);
+    assert!(report.failure_points > 20, "{}", report.failure_points);
+
     let before = ours(&conn, "SELECT * FROM p ORDER BY id").unwrap();
     let delete = "DELETE FROM p WHERE b IN (SELECT i.b FROM q AS i WHERE i.a = p.a)
         OR NOT EXISTS (SELECT 1 FROM q AS i WHERE i.a > p.a)";
@@ -283,4 +300,114 @@ fn the_deepest_nesting_the_parser_accepts_runs() {
     }
     println!("deepest: {deepest}");
     assert!(deepest >= 10, "{deepest}");
+}
+
+/// The count a query over `mine` gives, its statement prepared once and
+/// run again after `change` (made on both engines): each run agrees with
+/// SQLite.
+fn count_twice(
+    mine: &boundlite::Connection<'_, &MemoryPlatform, Global>,
+    oracle: &rusqlite::Connection,
+    sql: &str,
+    change: &str,
+) {
+    let mut stmt = mine.prepare(sql).unwrap();
+    let first = stmt.query_row().unwrap().unwrap().get_i64(0).unwrap();
+    let want: i64 = oracle.query_row(sql, [], |r| r.get(0)).unwrap();
+    assert_eq!(first, want, "{sql}");
+    mine.execute(change, &[]).unwrap();
+    oracle.execute_batch(change).unwrap();
+    stmt.reset();
+    let second = stmt.query_row().unwrap().unwrap().get_i64(0).unwrap();
+    let want: i64 = oracle.query_row(sql, [], |r| r.get(0)).unwrap();
+    assert_eq!(second, want, "{sql} after {change}");
+}
+
+#[test]
+fn uncorrelated_subqueries_are_read_once_a_run() {
+    let disk = MemoryPlatform::new();
+    let db = Database::open(&disk, "once.db", &Config::DEFAULT, Global).unwrap();
+    let mine = db.connect();
+    let oracle = rusqlite::Connection::open_in_memory().unwrap();
+    let mut rng = Rng::new(seed(0x0ce5));
+    for t in ["t", "u", "v"] {
+        let schema = format!("CREATE TABLE {t}(pk INTEGER PRIMARY KEY, a INTEGER, b REAL, c TEXT)");
+        mine.execute(&schema, &[]).unwrap();
+        oracle.execute_batch(&schema).unwrap();
+        for _ in 0..120 {
+            let sql = format!(
+                "INSERT INTO {t}(a, b, c) VALUES ({}, {}.5, '{}')",
+                rng.below(160),
+                rng.below(160),
+                rng.below(40)
+            );
+            mine.execute(&sql, &[]).unwrap();
+            oracle.execute_batch(&sql).unwrap();
+        }
+    }
+    // An uncorrelated subquery is read once a run, as SQLite reads it:
+    // `random()` in it gives one value for every row around it.
+    for sql in [
+        "SELECT count(DISTINCT (SELECT random() FROM u LIMIT 1)) FROM t",
+        "SELECT count(DISTINCT (SELECT random() FROM u AS x WHERE x.a < t.a LIMIT 1)) FROM t",
+        "SELECT count(*) FROM t WHERE (SELECT random() FROM u LIMIT 1) = (SELECT random() FROM u LIMIT 1)",
+    ] {
+        assert!(both(&mine, &oracle, sql, "random() in a subquery"), "{sql}");
+    }
+    // Nested `IN` over three tables, run again after each change.
+    count_twice(
+        &mine,
+        &oracle,
+        "SELECT count(*) FROM t AS o WHERE o.a IN (SELECT u.a FROM u WHERE u.b NOT IN (SELECT v.b FROM v WHERE v.a > 10))",
+        "INSERT INTO v(a, b) SELECT 11, b FROM u WHERE pk % 3 = 0",
+    );
+    count_twice(
+        &mine,
+        &oracle,
+        "SELECT count(*) FROM t WHERE a > (SELECT avg(a) FROM u WHERE c IN (SELECT c FROM v WHERE b < 80))",
+        "DELETE FROM u WHERE a < 40",
+    );
+    // A correlated subquery runs for each row, the uncorrelated one in it
+    // once.
+    count_twice(
+        &mine,
+        &oracle,
+        "SELECT count(*) FROM t AS o WHERE EXISTS (SELECT 1 FROM u WHERE u.a = o.a AND u.c IN (SELECT c FROM v WHERE a < 50))",
+        "UPDATE v SET a = a - 20",
+    );
+    // A bound parameter read by a kept subquery: each run reads it anew.
+    let sql = "SELECT count(*) FROM t WHERE a IN (SELECT a FROM u WHERE a > ?1)";
+    let mut stmt = mine.prepare(sql).unwrap();
+    for bound in [5i64, 100, 5] {
+        stmt.bind(1, boundlite::record::ValueRef::Integer(bound))
+            .unwrap();
+        stmt.reset();
+        let got = stmt.query_row().unwrap().unwrap().get_i64(0).unwrap();
+        let want: i64 = oracle.query_row(sql, [bound], |r| r.get(0)).unwrap();
+        assert_eq!(got, want, "{sql} with {bound}");
+    }
+    // Random nestings, some correlated with the outer row, over a few
+    // outer rows.
+    let mut ran = 0;
+    for _ in 0..100 {
+        let mut inner = format!("SELECT v.a FROM v WHERE v.b < {}", rng.below(160));
+        for (depth, t) in ["u", "u2"].iter().enumerate() {
+            let table = if depth == 0 { "u" } else { "t AS u2" };
+            let col = if depth == 0 { "u.a" } else { "u2.a" };
+            let correlated = match rng.below(3) {
+                0 => format!(" AND {col} <> o.b"),
+                _ => String::new(),
+            };
+            inner = format!(
+                "SELECT {col} FROM {table} WHERE {t}.b {} ({inner}){correlated}",
+                ["IN", "NOT IN"][rng.below(2) as usize]
+            );
+        }
+        let sql =
+            format!("SELECT count(*), sum(o.pk) FROM t AS o WHERE o.pk < 8 AND o.a IN ({inner})");
+        if both(&mine, &oracle, &sql, "nested subquery") {
+            ran += 1;
+        }
+    }
+    assert_eq!(ran, 100);
 }

@@ -32,6 +32,7 @@ use crate::sql::{Parsed, Stmt};
 use crate::{Error, Result};
 
 use crate::exec::cache::{Scratch, TableCache};
+use crate::exec::once::Once;
 use crate::exec::plan::{Here, Indexes, shape};
 use crate::exec::rows::Rows;
 use crate::exec::scope::{Scope, Tables};
@@ -96,6 +97,9 @@ pub struct Statement<'c, 'db, P: Platform, A: Allocator + Clone> {
     now: Cell<Option<i64>>,
     /// The table read by the last run, for the next (see `cache`).
     tables: TableCache<A>,
+    /// The values of the query's uncorrelated subqueries in the current
+    /// run (see `once`).
+    once: Once<A>,
     /// Buffers reused from run to run (see `cache`).
     scratch: Scratch<A>,
     /// The views the current run may read, as the schema it reads has
@@ -124,6 +128,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             random: Cell::new(conn.random_seed()),
             now: Cell::new(None),
             tables: TableCache::new(),
+            once: Once::new(),
             scratch: Scratch::new(),
             views: ViewTexts::new(conn.database().allocator().clone()),
             triggers: TriggerTexts::new(conn.database().allocator().clone()),
@@ -225,7 +230,10 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
     /// Moves to the next row; `false` when there is none.
     fn advance(&mut self) -> Result<bool> {
         let alloc = self.conn.database().allocator().clone();
-        let runner = Runner::keeping(self.conn.view(), &self.tables);
+        if matches!(self.state, State::Ready) {
+            self.once.forget();
+        }
+        let runner = Runner::keeping(self.conn.view(), &self.tables, &self.once, self.parsed.text);
         // Only queries run subqueries: a change reads its table through
         // its writer, which the runner's view does not show.
         let subqueries = select_of(&self.parsed.stmt).map(|_| &runner as &dyn Subqueries<A>);

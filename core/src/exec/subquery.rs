@@ -11,7 +11,10 @@
 //! - a subquery is run each time its expression is evaluated and its
 //!   rows are handed on one at a time, never held: `IN` compares each
 //!   candidate as it is read, so memory stays what one run of the
-//!   subquery needs, whatever the number of its rows;
+//!   subquery needs, whatever the number of its rows; except that a
+//!   query's runner reads an uncorrelated one-column subquery once a run
+//!   and hands out its values again, within a budget (see `once`), as
+//!   SQLite reads such a subquery once;
 //! - a subquery's columns resolve in its own table first, then in the
 //!   rows it is nested in, innermost first, as SQLite resolves them;
 //! - the table a subquery read is handed back to the statement's table
@@ -40,6 +43,7 @@ use super::Env;
 use super::cache::TableCache;
 use super::check::subqueries_exist;
 use super::context::RowContext;
+use super::once::{Kept as Known, Once, parsed_from};
 use super::rows::Rows;
 use super::scope::Scope;
 use super::select::{self, Sources};
@@ -87,6 +91,10 @@ pub(crate) struct Runner<'c, 'v, P: Platform, A: Allocator + Clone> {
     tables: Option<&'c TableCache<A>>,
     /// What the last subquery run left for its next run.
     kept: Cell<Option<Kept<'v, P, A>>>,
+    /// Where the values of uncorrelated subqueries are kept for the
+    /// statement's run, and the statement's text; `None`: each subquery
+    /// runs each time.
+    once: Option<(&'c Once<A>, &'c str)>,
 }
 
 /// The sources and row buffer of one subquery, kept between its runs.
@@ -104,17 +112,25 @@ impl<'c, 'v, P: Platform, A: Allocator + Clone> Runner<'c, 'v, P, A> {
             view,
             tables: None,
             kept: Cell::new(None),
+            once: None,
         }
     }
 
     /// A runner reading through `view` that keeps the last subquery's
     /// sources for its next run, handing their tables back to `tables`
-    /// when it lets them go.
-    pub fn keeping(view: &'v View<'v, P, A>, tables: &'c TableCache<A>) -> Self {
+    /// when it lets them go, and the values of the uncorrelated
+    /// subqueries of `text` (a query's) in `once`.
+    pub fn keeping(
+        view: &'v View<'v, P, A>,
+        tables: &'c TableCache<A>,
+        once: &'c Once<A>,
+        text: &'c str,
+    ) -> Self {
         Runner {
             view,
             tables: Some(tables),
             kept: Cell::new(None),
+            once: Some((once, text)),
         }
     }
 
@@ -227,38 +243,39 @@ impl<P: Platform, A: Allocator + Clone> Subqueries<A> for Runner<'_, '_, P, A> {
         visit: &mut dyn FnMut(ValueRef<'_>) -> Result<bool>,
     ) -> Result<()> {
         let site = select as *const Select<'_, A> as *const () as usize;
-        let mut kept = self.take_kept(site, env);
-        let result = self.rows(select, env, shape, visit, &mut kept);
-        // A run that failed may have left its sources half started: they
-        // are not reused.
-        if self.tables.is_none() || result.is_err() {
-            give_back_all(kept.sources, env);
-        } else if let Some(other) = self.kept.replace(Some(kept)) {
-            // A subquery run inside this one kept its own.
-            give_back_all(other.sources, env);
+        if let Some((once, text)) = self.once.filter(|_| shape == Shape::Column) {
+            match once.take(site) {
+                Known::Values(values) => {
+                    let replayed = replay(&values, visit);
+                    once.keep(site, Known::Values(values), env.alloc)?;
+                    return replayed;
+                }
+                Known::EachTime => {}
+                Known::Unseen => {
+                    let read = if parsed_from(select, text) {
+                        self.read_once(select, env, shape, once)?
+                    } else {
+                        None
+                    };
+                    return match read {
+                        Some(values) => {
+                            let replayed = replay(&values, visit);
+                            once.keep(site, Known::Values(values), env.alloc)?;
+                            replayed
+                        }
+                        None => {
+                            once.keep(site, Known::EachTime, env.alloc)?;
+                            self.stream(select, env, shape, visit)
+                        }
+                    };
+                }
+            }
         }
-        result
+        self.stream(select, env, shape, visit)
     }
 
     fn check(&self, select: &Select<'_, A>, shape: Shape, env: Env<'_, A>) -> Result<()> {
-        let mut slot = None;
-        let checked = within(select, env, |env| {
-            for (i, body) in members(select).enumerate() {
-                let rows = select::open_source(self.view, body, env, &mut slot)?;
-                let alias = select::alias_of(body);
-                let scope = rows.scope(alias.as_ref());
-                one_column(body, &scope, shape)?;
-                if i == 0 {
-                    for term in select.order_by.iter() {
-                        subqueries_exist(&term.expr, &scope, env)?;
-                    }
-                }
-                select::give_back(slot.take(), env);
-            }
-            Ok(())
-        });
-        select::give_back(slot, env);
-        checked
+        self.check_names(select, shape, env)
     }
 
     fn affinity(&self, select: &Select<'_, A>, env: Env<'_, A>) -> Option<Affinity> {
@@ -281,6 +298,100 @@ impl<P: Platform, A: Allocator + Clone> Subqueries<A> for Runner<'_, '_, P, A> {
                 any: table.columns.columns.first().and_then(|c| c.collation),
             }),
         })?
+    }
+}
+
+/// Hands `visit` the kept `values` in order until it returns `false`.
+fn replay<A: Allocator>(
+    values: &[Value<A>],
+    visit: &mut dyn FnMut(ValueRef<'_>) -> Result<bool>,
+) -> Result<()> {
+    for value in values {
+        if !visit(value.as_ref())? {
+            break;
+        }
+    }
+    Ok(())
+}
+
+impl<P: Platform, A: Allocator + Clone> Runner<'_, '_, P, A> {
+    /// The values of all the rows of `select` when it reads no row around
+    /// it (its names resolve with none), its run succeeds and they fit
+    /// `once`'s budget; `None` otherwise. Only running out of memory is
+    /// an error.
+    fn read_once(
+        &self,
+        select: &Select<'_, A>,
+        env: Env<'_, A>,
+        shape: Shape,
+        once: &Once<A>,
+    ) -> Result<Option<Vec<Value<A>, A>>> {
+        let alone = Env { outer: None, ..env };
+        match self.check_names(select, shape, alone) {
+            Ok(()) => {}
+            Err(Error::OutOfMemory) => return Err(Error::OutOfMemory),
+            Err(_) => return Ok(None),
+        }
+        let mut values = Vec::new_in(env.alloc.clone());
+        let mut fits = true;
+        let read = self.stream(select, alone, shape, &mut |v| {
+            if !once.charge(v) {
+                fits = false;
+                return Ok(false);
+            }
+            values.try_push(Value::try_from_ref(v, env.alloc.clone())?)?;
+            Ok(true)
+        });
+        match read {
+            Ok(()) if fits => Ok(Some(values)),
+            Ok(()) => Ok(None),
+            Err(Error::OutOfMemory) => Err(Error::OutOfMemory),
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// Runs `select` anew, handing `visit` its first column row by row.
+    fn stream(
+        &self,
+        select: &Select<'_, A>,
+        env: Env<'_, A>,
+        shape: Shape,
+        visit: &mut dyn FnMut(ValueRef<'_>) -> Result<bool>,
+    ) -> Result<()> {
+        let site = select as *const Select<'_, A> as *const () as usize;
+        let mut kept = self.take_kept(site, env);
+        let result = self.rows(select, env, shape, visit, &mut kept);
+        // A run that failed may have left its sources half started: they
+        // are not reused.
+        if self.tables.is_none() || result.is_err() {
+            give_back_all(kept.sources, env);
+        } else if let Some(other) = self.kept.replace(Some(kept)) {
+            // A subquery run inside this one kept its own.
+            give_back_all(other.sources, env);
+        }
+        result
+    }
+
+    /// [`Subqueries::check`].
+    fn check_names(&self, select: &Select<'_, A>, shape: Shape, env: Env<'_, A>) -> Result<()> {
+        let mut slot = None;
+        let checked = within(select, env, |env| {
+            for (i, body) in members(select).enumerate() {
+                let rows = select::open_source(self.view, body, env, &mut slot)?;
+                let alias = select::alias_of(body);
+                let scope = rows.scope(alias.as_ref());
+                one_column(body, &scope, shape)?;
+                if i == 0 {
+                    for term in select.order_by.iter() {
+                        subqueries_exist(&term.expr, &scope, env)?;
+                    }
+                }
+                select::give_back(slot.take(), env);
+            }
+            Ok(())
+        });
+        select::give_back(slot, env);
+        checked
     }
 }
 

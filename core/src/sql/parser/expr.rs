@@ -396,10 +396,13 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
     #[inline(never)]
     fn unary(&mut self, op: UnaryOp) -> Result<Expr<'a, A>> {
         self.advance();
-        let next = self.peek;
-        if op == UnaryOp::Neg && next.kind == TokenKind::Integer && is_min_magnitude(next.text) {
-            self.advance();
-            return Ok(Expr::Literal(Literal::Integer(i64::MIN)));
+        if op == UnaryOp::Neg {
+            if let Some(tokens) = self.negated_min_magnitude() {
+                for _ in 0..tokens {
+                    self.advance();
+                }
+                return Ok(Expr::Literal(Literal::Integer(i64::MIN)));
+            }
         }
         let level = if op == UnaryOp::Not {
             prec::NOT
@@ -408,6 +411,36 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         };
         let operand = self.expr_at(level)?;
         Ok(Expr::Unary(op, self.boxed(operand)?))
+    }
+
+    /// After a `-`: how many tokens make its operand when that operand is
+    /// the literal 9223372036854775808, which the minus makes the smallest
+    /// integer. SQLite folds it whenever its tree has the minus directly
+    /// over the literal: parentheses make no node of their own and a
+    /// unary `+` under a unary operator is absorbed into it, so `- +
+    /// (9223372036854775808)` folds as `-9223372036854775808` does.
+    fn negated_min_magnitude(&self) -> Option<usize> {
+        let mut ahead = self.lexer.clone();
+        let mut token = self.peek;
+        let mut tokens = 1;
+        let mut open = 0;
+        loop {
+            match token.kind {
+                TokenKind::Plus => {}
+                TokenKind::LeftParen => open += 1,
+                TokenKind::Integer if is_min_magnitude(token.text) => break,
+                _ => return None,
+            }
+            token = ahead.next_token().ok()?;
+            tokens += 1;
+        }
+        for _ in 0..open {
+            if ahead.next_token().ok()?.kind != TokenKind::RightParen {
+                return None;
+            }
+            tokens += 1;
+        }
+        Some(tokens)
     }
 
     /// A parameter, numbered.

@@ -1,0 +1,143 @@
+//! [`Once`]: the values of a query's uncorrelated subqueries, read once
+//! per run of the statement and handed out again wherever the subquery
+//! is evaluated, as SQLite reads such a subquery once (into its
+//! ephemeral table) rather than once per row of the query around it.
+//! Without it, `x IN (SELECT ...)` nested in the `WHERE` of another such
+//! subquery reads the innermost table once per row of every table
+//! around it.
+//!
+//! Invariants:
+//! - only the subqueries of a query's own text are kept: their trees live
+//!   as long as the statement, so a subquery's address names it for the
+//!   whole run (a view's text is parsed anew and its trees may reuse an
+//!   address);
+//! - the runner keeps a subquery's values only when its names resolve
+//!   with no row around it (it reads none) and its complete run
+//!   succeeds; otherwise it marks it to run each time, as without this,
+//!   so its error, or the absence of one where an `IN` stops at a match
+//!   before the failing row, is what a run of its own gives;
+//! - at most [`BUDGET`] bytes of values are kept for a statement; a
+//!   subquery whose values do not fit is marked to run each time;
+//! - the kept values go when a run of the statement starts.
+
+use core::cell::Cell;
+use core::mem::size_of;
+
+use crate::alloc::{Allocator, Vec};
+use crate::record::ValueRef;
+use crate::sql::eval::Value;
+use crate::sql::{Select, TableRef};
+use crate::{Error, Result};
+
+/// The bytes of values (each value's size and its text or blob) kept for
+/// one statement, all subqueries together.
+pub(crate) const BUDGET: usize = 1 << 18;
+
+/// What a statement keeps of its subqueries during a run.
+pub(crate) struct Once<A: Allocator> {
+    entries: Cell<Option<Vec<Entry<A>, A>>>,
+    /// The bytes the kept values take.
+    bytes: Cell<usize>,
+}
+
+/// One subquery met in the current run.
+struct Entry<A: Allocator> {
+    /// The address of its `Select`.
+    site: usize,
+    kept: Kept<A>,
+}
+
+/// What is known of a subquery in the current run.
+pub(crate) enum Kept<A: Allocator> {
+    /// Its values, in the order its run gave them.
+    Values(Vec<Value<A>, A>),
+    /// It runs each time it is evaluated.
+    EachTime,
+    /// Not met yet in this run.
+    Unseen,
+}
+
+impl<A: Allocator> Once<A> {
+    /// Nothing kept.
+    pub fn new() -> Self {
+        Once {
+            entries: Cell::new(None),
+            bytes: Cell::new(0),
+        }
+    }
+
+    /// Lets go of everything kept, as a run starts.
+    pub fn forget(&self) {
+        self.entries.set(None);
+        self.bytes.set(0);
+    }
+
+    /// What is known of the subquery at `site`; kept values are handed
+    /// out (and the subquery reads as running each time) until
+    /// [`Once::keep`] takes them back.
+    pub fn take(&self, site: usize) -> Kept<A> {
+        let Some(mut entries) = self.entries.take() else {
+            return Kept::Unseen;
+        };
+        let found = match entries.iter_mut().find(|e| e.site == site) {
+            Some(entry) => core::mem::replace(&mut entry.kept, Kept::EachTime),
+            None => Kept::Unseen,
+        };
+        self.entries.set(Some(entries));
+        found
+    }
+
+    /// Records `kept` for the subquery at `site`: values taken out by
+    /// [`Once::take`] going back, or what its first evaluation found.
+    pub fn keep(&self, site: usize, kept: Kept<A>, alloc: &A) -> Result<()>
+    where
+        A: Clone,
+    {
+        let mut entries = self
+            .entries
+            .take()
+            .unwrap_or_else(|| Vec::new_in(alloc.clone()));
+        let stored = match entries.iter_mut().find(|e| e.site == site) {
+            Some(entry) => {
+                entry.kept = kept;
+                Ok(())
+            }
+            None => entries
+                .try_push(Entry { site, kept })
+                .map_err(|_| Error::OutOfMemory),
+        };
+        self.entries.set(Some(entries));
+        stored
+    }
+
+    /// Counts `value` against the budget; `false` when it does not fit.
+    pub fn charge(&self, value: ValueRef<'_>) -> bool {
+        let payload = match value {
+            ValueRef::Text(b) | ValueRef::Blob(b) => b.len(),
+            _ => 0,
+        };
+        let bytes = self
+            .bytes
+            .get()
+            .saturating_add(size_of::<Value<A>>())
+            .saturating_add(payload);
+        self.bytes.set(bytes);
+        bytes <= BUDGET
+    }
+}
+
+/// Whether `select` was parsed from `text` (the statement's own), told by
+/// where the name of its first table lies: only a query over a table by
+/// name is kept.
+pub(crate) fn parsed_from<A: Allocator>(select: &Select<'_, A>, text: &str) -> bool {
+    let Some(from) = &select.core.from else {
+        return false;
+    };
+    let TableRef::Table { name, .. } = &from.first else {
+        return false;
+    };
+    let raw = name.name.raw();
+    let start = text.as_ptr() as usize;
+    let at = raw.as_ptr() as usize;
+    at >= start && at.saturating_add(raw.len()) <= start.saturating_add(text.len())
+}
