@@ -16,8 +16,9 @@
 //!   succeeds; otherwise it marks it to run each time, as without this,
 //!   so its error, or the absence of one where an `IN` stops at a match
 //!   before the failing row, is what a run of its own gives;
-//! - at most [`BUDGET`] bytes of values are kept for a statement; a
-//!   subquery whose values do not fit is marked to run each time;
+//! - at most the connection's sort budget (`Config::sort_memory`) of
+//!   values is kept for a statement, so memory stays bounded by `Config`;
+//!   a subquery whose values do not fit is marked to run each time;
 //! - the kept values go when a run of the statement starts.
 
 use core::cell::Cell;
@@ -28,10 +29,6 @@ use crate::record::ValueRef;
 use crate::sql::eval::Value;
 use crate::sql::{Select, TableRef};
 use crate::{Error, Result};
-
-/// The bytes of values (each value's size and its text or blob) kept for
-/// one statement, all subqueries together.
-pub(crate) const BUDGET: usize = 1 << 18;
 
 /// What a statement keeps of its subqueries during a run.
 pub(crate) struct Once<A: Allocator> {
@@ -110,8 +107,10 @@ impl<A: Allocator> Once<A> {
         stored
     }
 
-    /// Counts `value` against the budget; `false` when it does not fit.
-    pub fn charge(&self, value: ValueRef<'_>) -> bool {
+    /// Counts `value` against `budget`, the bytes of values (each value's
+    /// size and its text or blob) kept for one statement, all subqueries
+    /// together; `false` when it does not fit.
+    pub fn charge(&self, value: ValueRef<'_>, budget: usize) -> bool {
         let payload = match value {
             ValueRef::Text(b) | ValueRef::Blob(b) => b.len(),
             _ => 0,
@@ -122,7 +121,7 @@ impl<A: Allocator> Once<A> {
             .saturating_add(size_of::<Value<A>>())
             .saturating_add(payload);
         self.bytes.set(bytes);
-        bytes <= BUDGET
+        bytes <= budget
     }
 }
 

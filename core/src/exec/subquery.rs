@@ -334,8 +334,9 @@ impl<P: Platform, A: Allocator + Clone> Runner<'_, '_, P, A> {
         }
         let mut values = Vec::new_in(env.alloc.clone());
         let mut fits = true;
+        let budget = self.view.sort_budget().bytes;
         let read = self.stream(select, alone, shape, &mut |v| {
-            if !once.charge(v) {
+            if !once.charge(v, budget) {
                 fits = false;
                 return Ok(false);
             }
