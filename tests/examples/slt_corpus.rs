@@ -155,29 +155,11 @@ fn show(v: ValueRef<'_>, ty: char) -> String {
         (ValueRef::Text(t), 'I') => text_int(&String::from_utf8_lossy(t)).to_string(),
         (ValueRef::Text(t), 'R') => format!("{:.3}", text_real(&String::from_utf8_lossy(t))),
         (ValueRef::Text([]), _) => "(empty)".into(),
-        (ValueRef::Text(t), _) => t
-            .iter()
-            .map(|&c| {
-                if (b' '..=b'~').contains(&c) {
-                    c as char
-                } else {
-                    '@'
-                }
-            })
-            .collect(),
+        (ValueRef::Text(t), _) => boundlite_tests::slt::printable(t),
         (ValueRef::Blob(b), 'I') => text_int(&String::from_utf8_lossy(b)).to_string(),
         (ValueRef::Blob(b), 'R') => format!("{:.3}", text_real(&String::from_utf8_lossy(b))),
         (ValueRef::Blob([]), _) => "(empty)".into(),
-        (ValueRef::Blob(b), _) => b
-            .iter()
-            .map(|&c| {
-                if (b' '..=b'~').contains(&c) {
-                    c as char
-                } else {
-                    '@'
-                }
-            })
-            .collect(),
+        (ValueRef::Blob(b), _) => boundlite_tests::slt::printable(b),
     }
 }
 
@@ -248,20 +230,7 @@ fn run_file(name: &str, script: &str, counts: &mut Counts) {
             threshold = n.trim().parse().unwrap();
             continue;
         }
-        let mut sql = Vec::new();
-        while i < lines.len() && !lines[i].trim().is_empty() && lines[i].trim_end() != "----" {
-            sql.push(lines[i]);
-            i += 1;
-        }
-        let sql = sql.join("\n");
-        let mut expected = Vec::new();
-        if i < lines.len() && lines[i].trim_end() == "----" {
-            i += 1;
-            while i < lines.len() && !lines[i].trim().is_empty() {
-                expected.push(lines[i].trim_end().to_string());
-                i += 1;
-            }
-        }
+        let (sql, expected) = boundlite_tests::slt::record_body(&lines, &mut i);
         if skip {
             continue;
         }

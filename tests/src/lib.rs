@@ -4,4 +4,5 @@ pub mod fixtures;
 pub mod no_shm;
 pub mod rng;
 pub mod scrambled;
+pub mod slt;
 pub mod sweep;

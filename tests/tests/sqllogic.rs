@@ -146,20 +146,7 @@ fn run_script(file: &Path, script: &str, engine: &mut dyn Engine) -> usize {
             header = lines[i].trim_end();
         }
         i += 1;
-        let mut sql = Vec::new();
-        while i < lines.len() && !lines[i].trim().is_empty() && lines[i].trim_end() != "----" {
-            sql.push(lines[i]);
-            i += 1;
-        }
-        let sql = sql.join("\n");
-        let mut expected = Vec::new();
-        if i < lines.len() && lines[i].trim_end() == "----" {
-            i += 1;
-            while i < lines.len() && !lines[i].trim().is_empty() {
-                expected.push(lines[i].trim_end().to_string());
-                i += 1;
-            }
-        }
+        let (sql, expected) = boundlite_tests::slt::record_body(&lines, &mut i);
         if skip {
             continue;
         }
