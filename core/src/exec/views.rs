@@ -374,7 +374,7 @@ pub(crate) fn with_view<A: Allocator + Clone, T>(
         list: views.list,
         open: Some(&opening),
     };
-    Some(f(
+    let ran = f(
         query,
         Env {
             ctes: None,
@@ -382,7 +382,18 @@ pub(crate) fn with_view<A: Allocator + Clone, T>(
             views: Some(&inner),
             ..env
         },
-    ))
+    );
+    // A schema view's names are the schema's: SQLite names a table its
+    // query lacks with the schema (`no such table: main.t`).
+    Some(ran.map_err(|e| match (e, view.temp) {
+        (Error::Named(Named::NoSuchTable, missing), false) if !missing.as_str().contains('.') => {
+            Error::Named(
+                Named::NoSuchTable,
+                crate::ConstraintName::format(format_args!("main.{}", missing.as_str())),
+            )
+        }
+        (e, _) => e,
+    }))
 }
 
 /// Runs `f` in `env` with the views of `texts` parsed and in scope.
