@@ -1,8 +1,9 @@
 //! Subqueries in expressions (scalar, `EXISTS`, `IN (SELECT ...)`,
 //! correlated or not): random queries, and deletes and updates whose
 //! `WHERE` holds one, over NULL-heavy tables agree with SQLite row for
-//! row and error for error; every allocation failure while a query, a
-//! delete or an insert runs one is `OutOfMemory`, leaves the table as it
+//! row and error for error (updates with subqueries in `SET` too, which
+//! read the rows changed before theirs); every allocation failure while a
+//! query, a delete, an update or an insert runs one is `OutOfMemory`, leaves the table as it
 //! was and leaks nothing; the deepest nesting the parser accepts runs.
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
@@ -87,6 +88,19 @@ impl Gen {
         }
     }
 
+    /// A value for `UPDATE p AS o SET`: a subquery over `q`, or over `p`
+    /// itself, which reads the rows the update changed before it.
+    fn set_value(&mut self) -> String {
+        match self.0.below(6) {
+            0 => format!("({})", self.column_subquery()),
+            1 => "(SELECT sum(i.a) FROM p AS i WHERE i.id <= o.id)".into(),
+            2 => "(SELECT max(i.a) FROM p AS i)".into(),
+            3 => "(SELECT count(*) FROM p AS i WHERE i.a = o.a OR i.b = o.b)".into(),
+            4 => format!("coalesce(({}), 0) + 1", self.column_subquery()),
+            _ => format!("o.a + ({})", self.expr()),
+        }
+    }
+
     fn query(&mut self) -> String {
         match self.0.below(4) {
             0 => format!(
@@ -145,11 +159,23 @@ fn random_subqueries_agree_with_sqlite() {
     // Changes whose WHERE holds a subquery, each undone after its rows
     // are compared.
     let mut changed = 0;
-    for _ in 0..300 {
-        let sql = match g.0.below(2) {
+    for _ in 0..600 {
+        let sql = match g.0.below(4) {
             0 => format!("DELETE FROM p AS o WHERE {}", g.expr()),
-            _ => format!(
+            1 => format!(
                 "UPDATE p AS o SET a = coalesce(a, 0) + 1 WHERE {}",
+                g.expr()
+            ),
+            // Subqueries in `SET`, with and without one in `WHERE`.
+            2 => format!(
+                "UPDATE p AS o SET a = {}, c = {}",
+                g.set_value(),
+                g.set_value()
+            ),
+            _ => format!(
+                "UPDATE p AS o SET c = {}, b = {} WHERE {}",
+                g.set_value(),
+                g.set_value(),
                 g.expr()
             ),
         };
@@ -170,7 +196,7 @@ fn random_subqueries_agree_with_sqlite() {
         oracle.execute_batch("ROLLBACK").unwrap();
     }
     println!("changed: {changed}");
-    assert!(changed > 200, "only {changed} changes ran");
+    assert!(changed > 400, "only {changed} changes ran");
     assert!(db.integrity_check(0).unwrap().is_ok());
 }
 
@@ -263,6 +289,39 @@ fn subqueries_survive_every_allocation_failure() {
     )
     .unwrap();
     assert_eq!(report.value, before.len() - 1);
+    assert!(report.failure_points > 20, "{}", report.failure_points);
+
+    // Subqueries in `SET`: correlated over the table changed, and read
+    // once.
+    conn.execute(
+        "INSERT INTO p(a, b, c) VALUES (1, 'x', 1), (2, 'y', NULL), (NULL, NULL, 3), (4, 'X', 4.5)",
+        &[],
+    )
+    .unwrap();
+    let update = "UPDATE p AS o SET a = (SELECT sum(i.a) FROM p AS i WHERE i.id <= o.id),
+        b = (SELECT group_concat(i.c) FROM q AS i WHERE i.a = o.a),
+        c = (SELECT max(i.a) FROM p AS i) + o.id
+        WHERE o.id NOT IN (SELECT i.a FROM q AS i WHERE i.a IS NOT NULL) OR o.a IS NULL";
+    let before = ours(&conn, "SELECT * FROM p ORDER BY id").unwrap();
+    conn.execute("BEGIN", &[]).unwrap();
+    let want = conn.execute(update, &[]).unwrap();
+    let after = ours(&conn, "SELECT * FROM p ORDER BY id").unwrap();
+    conn.execute("ROLLBACK", &[]).unwrap();
+    assert!(want > 2, "{before:?}");
+    let report = oom_sweep(
+        &fault,
+        true,
+        |_| conn.execute(update, &[]),
+        |n, e| {
+            assert_eq!(e, Error::OutOfMemory, "update failure {n}");
+            assert!(!conn.is_aborted(), "update failure {n}");
+            let now = ours(&conn, "SELECT * FROM p ORDER BY id").unwrap();
+            assert_eq!(now, before, "update failure {n} left a trace");
+        },
+    )
+    .unwrap();
+    assert_eq!(report.value, want);
+    assert_eq!(ours(&conn, "SELECT * FROM p ORDER BY id").unwrap(), after);
     assert!(report.failure_points > 20, "{}", report.failure_points);
     assert!(db.integrity_check(0).unwrap().is_ok());
     drop(conn);

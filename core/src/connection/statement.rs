@@ -262,6 +262,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             triggers: None,
             active: None,
             conflict: None,
+            text: self.parsed.text,
         };
         if matches!(self.state, State::Ready) {
             let conn = self.conn;

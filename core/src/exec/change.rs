@@ -18,9 +18,13 @@
 //! overwritten in place instead, in one descent. A row deleted by an
 //! earlier `OR REPLACE` in the same statement is skipped. The triggers
 //! a row's change fires run around it (see `triggers`): `OLD` is read
-//! before, and a row a `BEFORE` trigger deleted is skipped. Subqueries run
-//! in `WHERE` only, while the rowids are collected; one in a `SET` value
-//! is refused.
+//! before, and a row a `BEFORE` trigger deleted is skipped. Subqueries in
+//! `WHERE` run while the rowids are collected, before any row changes;
+//! those in a `SET` value run as each row's values are computed, so a
+//! correlated one reads the rows changed before it, as in SQLite, and an
+//! uncorrelated one is read once, at the first row (see `once`). SQLite
+//! collects the rowids first when `WHERE` holds a subquery: a `SET`
+//! subquery then sees the rows change in rowid order.
 
 use boundlite_platform::Platform;
 
@@ -38,6 +42,7 @@ use super::checks::Checks;
 use super::context::{RowContext, rowid_value};
 use super::foreign_keys::table_keys::{Op, TableKeys};
 use super::insert::column_named;
+use super::once::Once;
 use super::plan::{Here, Indexes, Plan, choose};
 use super::returning::{Returned, Returning};
 use super::rowids::Rowids;
@@ -45,7 +50,7 @@ use super::scope::{One, Tables};
 use super::select::{assign, load_table};
 use super::source::Source;
 use super::store::{Record, Rules, is_zeroblob_call, prepare_row, with_record};
-use super::subquery::Runner;
+use super::subquery::{Runner, Subqueries, expr_holds_subquery};
 use super::triggers::fire::{Event, Fires, Outcome, refuse_returning};
 use super::triggers::row::{RowValues, TriggerRow, read_row, with_affinities};
 use crate::sort::{RowIdStream, RowIds, RowOrder};
@@ -253,6 +258,13 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
             .iter()
             .any(|a| a.columns.iter().any(|c| c.eq_ignore_ascii_case(name)))
     };
+    let set_subqueries = update
+        .assignments
+        .iter()
+        .any(|a| expr_holds_subquery(&a.value));
+    // The values of the `SET` subqueries that read no row, kept from the
+    // first row's run for the others.
+    let once = Once::new();
     let mut fires = None;
     let (table, mut rowids) = targets(w, changed, env, |table, plan| {
         fires = Fires::of(env, &table.name, Event::Update(&assigned), written)?;
@@ -262,18 +274,31 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
                 return Err(Error::Sql("row-value assignments are not supported"));
             };
             columns.try_push(column_named(table, name)?)?;
+            let scope = One::new(Some(table), update.alias.as_ref());
             // In a trigger, a value may read its `NEW` and `OLD` rows.
-            match env.outer {
-                Some(_) => columns_exist_within(
-                    &assignment.value,
-                    &One::new(Some(table), update.alias.as_ref()),
-                    Some(env),
-                )?,
-                None => columns_exist(&assignment.value, Some(table), update.alias.as_ref())?,
+            match (env.outer, set_subqueries) {
+                (_, true) => {
+                    let runner = Runner::new(w.view());
+                    let env = Env {
+                        subqueries: Some(&runner),
+                        ..env
+                    };
+                    columns_exist_within(&assignment.value, &scope, Some(env))?
+                }
+                (Some(_), false) => columns_exist_within(&assignment.value, &scope, Some(env))?,
+                (None, false) => {
+                    columns_exist(&assignment.value, Some(table), update.alias.as_ref())?
+                }
             }
         }
+        let two_pass = set_subqueries
+            && update
+                .where_clause
+                .as_ref()
+                .is_some_and(|clause| expr_holds_subquery(clause));
         Ok(match fires {
             Some(_) => RowOrder::Ascending,
+            None if two_pass => RowOrder::Ascending,
             None => update_order(table, plan, &columns, conflict),
         })
     })?;
@@ -337,6 +362,7 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
             values: &mut values,
             zeros: &mut zeros,
             in_place,
+            once: set_subqueries.then_some(&once),
         };
         let row = new_row(w, &table, rowid, update, &columns, env, slots)?;
         let Some(new_rowid) = row else {
@@ -451,6 +477,9 @@ struct Slots<'b, A: Allocator> {
     values: &'b mut Vec<Value<A>, A>,
     zeros: &'b mut [Option<usize>],
     in_place: bool,
+    /// Where the `SET` values' subqueries keep what they read once;
+    /// `None` when the values hold none.
+    once: Option<&'b Once<A>>,
 }
 
 /// Whether assigning `columns` may change `index`'s key: it names one of
@@ -506,6 +535,7 @@ fn new_row<P: Platform, A: Allocator + Clone>(
         values,
         zeros,
         in_place,
+        once,
     } = slots;
     let alloc = env.alloc.clone();
     let mut cursor = w.table_cursor(table.root);
@@ -518,6 +548,12 @@ fn new_row<P: Platform, A: Allocator + Clone>(
         w.keep_old_row(&payload)?;
     }
     let record = RecordRef::parse(&payload, Some(table.root))?;
+    // A subquery reads the table as the rows changed so far left it.
+    let runner = once.map(|once| Runner::keeping(w.view(), env.tables, once, env.text));
+    let env = Env {
+        subqueries: runner.as_ref().map(|r| r as &dyn Subqueries<A>),
+        ..env
+    };
     let mut ctx = env.context().with_table(table, update.alias);
     ctx.on_row(rowid, record);
     let n = table.column_count();

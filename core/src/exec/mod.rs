@@ -160,6 +160,11 @@ pub(crate) struct Env<'x, A: Allocator + Clone> {
     /// trigger's statements take in place of theirs, as in SQLite;
     /// `None` outside a trigger, or when that statement has none.
     pub conflict: Option<crate::sql::Conflict>,
+    /// The text the syntax trees of the running statement borrow (a
+    /// trigger's statements: the trigger's text), which tells the
+    /// subqueries of its trees, alive for the whole run, from those of a
+    /// view's text parsed as it is read.
+    pub text: &'x str,
 }
 
 /// What a connection counts of its changes, as SQLite's

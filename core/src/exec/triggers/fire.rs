@@ -228,9 +228,10 @@ fn run_each<P: Platform, A: Allocator + Clone>(
         if env.active.is_some_and(|a| a.runs(index)) {
             continue;
         }
-        let create = triggers
+        let (create, text) = triggers
             .get(index)
             .ok_or(Error::Misuse("a trigger out of place"))?;
+        let env = Env { text, ..env };
         let saved = env.counters.map(|c| c.last_rowid.get());
         let outcome = run_one(w, index, create, row, env);
         if let (Some(c), Some(rowid)) = (env.counters, saved) {

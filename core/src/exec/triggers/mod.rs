@@ -95,6 +95,8 @@ pub(crate) struct Triggers<'x, A: Allocator> {
 pub(crate) struct Trigger<'t, A: Allocator> {
     /// Its table (or view).
     table: &'t str,
+    /// The text its tree borrows.
+    sql: &'t str,
     parsed: core::result::Result<CreateTrigger<'t, A>, Error>,
 }
 
@@ -116,9 +118,14 @@ impl<'x, A: Allocator> Triggers<'x, A> {
             })
     }
 
-    /// The trigger at place `index`, parsed.
-    pub fn get(&self, index: usize) -> Option<&'x CreateTrigger<'x, A>> {
-        self.list.get(index).and_then(|t| t.parsed.as_ref().ok())
+    /// The trigger at place `index`, parsed, and the text it borrows.
+    pub fn get(&self, index: usize) -> Option<(&'x CreateTrigger<'x, A>, &'x str)> {
+        let trigger = self.list.get(index)?;
+        trigger
+            .parsed
+            .as_ref()
+            .ok()
+            .map(|create| (create, trigger.sql))
     }
 }
 
@@ -157,6 +164,7 @@ pub(crate) fn with_triggers<A: Allocator + Clone, T>(
     for text in texts.texts.iter() {
         list.try_push(Trigger {
             table: &text.table,
+            sql: &text.sql,
             parsed: parse(&text.sql, &alloc)?,
         })?;
     }
