@@ -77,6 +77,19 @@ pub enum Error {
     /// A `NOT NULL` column would hold NULL, named `t.c`.
     #[error("constraint failed: NOT NULL constraint failed: {0}")]
     NotNull(ConstraintName),
+    /// A column of a `STRICT` table would hold a value of another type
+    /// (SQLite's `SQLITE_CONSTRAINT_DATATYPE`).
+    #[error(
+        "constraint failed: cannot store {} value in {} column {name}",
+        mismatch.value(),
+        mismatch.column()
+    )]
+    Datatype {
+        /// The value's type and the column's datatype.
+        mismatch: crate::schema::strict::Mismatch,
+        /// The column, named `t.c`.
+        name: ConstraintName,
+    },
     /// SQL text that does not parse, with where in the text it went wrong.
     #[error("SQL error: {0}")]
     Syntax(crate::sql::SqlError),
@@ -322,6 +335,16 @@ pub enum Named {
     OverrideFrame,
     /// `wrong number of arguments to function {0}()`
     WrongArgumentCount,
+    /// `missing datatype for {0}`: a column of a `STRICT` table, `t.c`,
+    /// declares no type
+    MissingDatatype,
+    /// `unknown datatype for {0}`: `t.c: "TYPE"`, a column of a `STRICT`
+    /// table declaring a type that is no datatype
+    UnknownDatatype,
+    /// `error in table {0} after add column: missing datatype for {1}`
+    MissingDatatypeAfterAdd,
+    /// `error in table {0} after add column: unknown datatype for {1}`
+    UnknownDatatypeAfterAdd,
 }
 
 impl Named {
@@ -458,6 +481,16 @@ impl core::fmt::Display for NamedDisplay<'_> {
             Named::WrongArgumentCount => {
                 write!(f, "wrong number of arguments to function {a}()")
             }
+            Named::MissingDatatype => write!(f, "missing datatype for {a}"),
+            Named::UnknownDatatype => write!(f, "unknown datatype for {a}"),
+            Named::MissingDatatypeAfterAdd => write!(
+                f,
+                "error in table {a} after add column: missing datatype for {b}"
+            ),
+            Named::UnknownDatatypeAfterAdd => write!(
+                f,
+                "error in table {a} after add column: unknown datatype for {b}"
+            ),
         }
     }
 }
@@ -531,6 +564,7 @@ impl Error {
             | Error::Check(_)
             | Error::Unique(_)
             | Error::NotNull(_)
+            | Error::Datatype { .. }
             | Error::Raise(_)
             | Error::RaiseIgnore => 19,
             Error::Misuse(_) => 21,

@@ -15,7 +15,7 @@ use crate::btree::blob::ChainPages;
 use crate::pager::Snapshot;
 use crate::record::{ColumnPlace, SerialType};
 use crate::schema::{EntryKind, StoredBy};
-use crate::table::{BlobColumn, Change, Located, TableInfo, is_indexed, locate, read_blob};
+use crate::table::{BlobColumn, Located, TableInfo, is_indexed, locate, read_blob};
 use crate::{Error, Result, RowId};
 
 use super::session::Connection;
@@ -158,7 +158,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
                 .position(|c| c.name.eq_ignore_ascii_case(column))
                 .ok_or(Error::Sql("no such column"))?;
             if access == BlobAccess::ReadWrite {
-                info.check_writable(Change::Store)?;
+                info.check_writable()?;
             }
             if access == BlobAccess::ReadWrite && is_indexed(&info, index) {
                 return Err(Error::Sql("cannot open indexed column for writing"));

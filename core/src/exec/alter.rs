@@ -28,6 +28,7 @@ use crate::record::{RecordRef, ValueRef, encode_into_with};
 use crate::schema::alter::{
     Place, Site, add_column, drop_column, find_sites, push_quoted, replace_sites,
 };
+use crate::schema::strict::Checked;
 use crate::schema::{
     AUTOINDEX_PREFIX, EntryKind, NewEntry, RESERVED_PREFIX, SCHEMA_TABLE_NAMES, SEQUENCE_TABLE,
     Schema, SchemaEntry, TableColumns, is_without_rowid, parse_stored,
@@ -387,7 +388,7 @@ fn add<P: Platform, A: Allocator + Clone>(
         let Stmt::CreateTable(create) = &parsed.stmt else {
             return Err(Error::Sql("table SQL is not CREATE TABLE"));
         };
-        super::ddl::refused_clauses(create)?;
+        super::ddl::refused_clauses(create, Checked::AddColumn)?;
         let columns = TableColumns::from_create(create, alloc.clone())?;
         if columns.columns.iter().any(|c| c.collation.is_none()) {
             return Err(Error::Sql("no such collation sequence"));

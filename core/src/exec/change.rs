@@ -49,13 +49,13 @@ use super::rowids::Rowids;
 use super::scope::{One, Tables};
 use super::select::{assign, load_table};
 use super::source::Source;
-use super::store::{Record, Rules, is_zeroblob_call, prepare_row, with_record};
+use super::store::{Record, Rules, Stored, is_zeroblob_call, prepare_row, with_record};
 use super::subquery::{Runner, Subqueries, expr_holds_subquery};
 use super::triggers::fire::{Event, Fires, Outcome, refuse_returning};
 use super::triggers::row::{RowValues, TriggerRow, read_row, with_affinities};
 use crate::sort::{RowIdStream, RowIds, RowOrder};
 use crate::table::Writer;
-use crate::table::{Change, IndexInfo, TableInfo};
+use crate::table::{IndexInfo, TableInfo};
 
 /// The rowids a change collected, read back in their order.
 type Targets<P, A> = RowIdStream<<P as Platform>::File, A>;
@@ -64,8 +64,6 @@ type Targets<P, A> = RowIdStream<<P as Platform>::File, A>;
 struct Changed<'s, 'a, A: Allocator> {
     /// The table.
     name: &'s QualifiedName<'a>,
-    /// What is done to its rows.
-    change: Change,
     /// `AS alias`
     alias: Option<Ident<'a>>,
     /// `INDEXED BY` or `NOT INDEXED`.
@@ -84,7 +82,6 @@ fn targets<P: Platform, A: Allocator + Clone>(
 ) -> Result<(TableInfo<A>, Targets<P, A>)> {
     let Changed {
         name,
-        change,
         alias,
         indexed,
         where_clause,
@@ -98,7 +95,7 @@ fn targets<P: Platform, A: Allocator + Clone>(
         ..env
     };
     let table = load_table(w.view(), name.in_main()?, env).map_err(|e| name.as_written(e))?;
-    table.check_writable(change)?;
+    table.check_writable()?;
     if let Some(clause) = where_clause {
         columns_exist_within(clause, &One::new(Some(&table), alias.as_ref()), Some(env))?;
     }
@@ -144,7 +141,6 @@ pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
 ) -> Result<usize> {
     let changed = Changed {
         name: &delete.table,
-        change: Change::Delete,
         alias: delete.alias,
         indexed: delete.indexed.as_ref(),
         where_clause: delete.where_clause.as_ref(),
@@ -247,7 +243,6 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
     let mut columns = env.scratch.targets(&alloc);
     let changed = Changed {
         name: &update.table,
-        change: Change::Store,
         alias: update.alias,
         indexed: update.indexed.as_ref(),
         where_clause: update.where_clause.as_ref(),
@@ -402,7 +397,7 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
             w,
             &table,
             &mut rules,
-            Some(new_rowid),
+            (Some(new_rowid), Stored::Updated),
             &mut values,
             conflict,
         )?

@@ -102,6 +102,16 @@ impl<'t, A: Allocator + Clone> Checks<'t, A> {
         Ok(verdict)
     }
 
+    /// Whether the table declares a `CHECK` constraint.
+    pub fn any(&self) -> Result<bool> {
+        let mut any = false;
+        self.each(|_, _| {
+            any = true;
+            Ok(false)
+        })?;
+        Ok(any)
+    }
+
     /// The default of column `column` computed for the row being stored:
     /// a `DEFAULT` SQLite evaluates for each row (one that calls
     /// `random()` or reads the time), evaluated with the statement's

@@ -400,7 +400,7 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
             .ok_or(Error::Sql("generated columns are not supported"))?;
         let meta = table.meta.get(i);
         let value = if storage >= record.column_count() {
-            meta.map_or(ValueRef::Null, |m| m.default.as_ref())
+            meta.map_or(ValueRef::Null, |m| m.added.as_ref())
         } else if record.is_complete() {
             record.column(storage)?
         } else {

@@ -22,6 +22,7 @@ use crate::alloc::Allocator;
 use crate::schema::EntryKind;
 use crate::schema::RESERVED_PREFIX;
 use crate::schema::TableColumns;
+use crate::schema::strict::{Checked, check_declared};
 use crate::sql::{
     ColumnConstraintKind, Conflict, CreateIndex, CreateTable, CreateView, DropStmt, ObjectKind,
     QualifiedName, TableBody, TableConstraintKind,
@@ -57,7 +58,7 @@ pub(crate) fn create_table<P: Platform, A: Allocator + Clone>(
         }
         return create_as::run(w, &name, &create.name.name, select, env);
     }
-    refused_clauses(create)?;
+    refused_clauses(create, Checked::Create)?;
     let columns = TableColumns::from_create(create, w.allocator().clone())?;
     if columns.columns.iter().any(|c| c.collation.is_none()) {
         return Err(Error::Sql("no such collation sequence"));
@@ -154,11 +155,15 @@ pub(crate) fn create_index<P: Platform, A: Allocator + Clone>(
     w.create_index(&name, &table, sql)
 }
 
-/// Refuses the clauses of `create` this engine would store and not
-/// honour: `STRICT` (its column types are not enforced here) and an `ON
-/// CONFLICT` other than `ABORT` on a constraint (conflicts are resolved
-/// by the statement's `OR` clause alone here).
-pub(crate) fn refused_clauses<A: Allocator>(create: &CreateTable<'_, A>) -> Result<()> {
+/// Refuses the clauses of `create` (made by the statement `checked`)
+/// this engine would store and not honour, an `ON CONFLICT` other than
+/// `ABORT` on a constraint (conflicts are resolved by the statement's
+/// `OR` clause alone here), and a `STRICT` table's column without a
+/// datatype, as SQLite refuses it.
+pub(crate) fn refused_clauses<A: Allocator>(
+    create: &CreateTable<'_, A>,
+    checked: Checked,
+) -> Result<()> {
     let TableBody::Columns {
         columns,
         constraints,
@@ -169,7 +174,7 @@ pub(crate) fn refused_clauses<A: Allocator>(create: &CreateTable<'_, A>) -> Resu
         return Ok(());
     };
     if *strict {
-        return Err(Error::Sql("STRICT tables are not supported"));
+        check_declared(name_text(&create.name.name), columns, checked)?;
     }
     let resolved = |conflict: &Option<Conflict>| conflict.is_some_and(|c| c != Conflict::Abort);
     let on_column = columns.iter().flat_map(|c| c.constraints.iter()).any(|c| {

@@ -123,7 +123,6 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
             indexes: Vec::new_in(alloc.clone()),
             record_keys: Vec::new_in(alloc.clone()),
             check_sql: None,
-            strict: false,
             version: None,
             has_rowid: false,
         };
@@ -489,8 +488,10 @@ fn push_column<A: Allocator + Clone>(
         affinity: affinity.unwrap_or(Affinity::Blob),
         compared: affinity.is_some(),
         not_null: false,
+        datatype: None,
         default: Value::Null,
         default_kind: DefaultKind::Constant,
+        added: Value::Null,
     })?;
     Ok(())
 }

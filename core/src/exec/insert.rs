@@ -37,7 +37,7 @@ use super::upsert::Upserts;
 use super::{Counters, Env, with};
 use crate::sort::{Current, Sorter};
 use crate::table::Writer;
-use crate::table::{Change, DefaultKind, TableInfo};
+use crate::table::{DefaultKind, TableInfo};
 
 /// Runs `insert`; returns the rows inserted, and puts the rows its
 /// `RETURNING` clause computed, if it has one, in `returned`.
@@ -50,7 +50,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     let alloc = env.alloc.clone();
     let table = load_table(w.view(), insert.table.in_main()?, env)
         .map_err(|e| insert.table.as_written(e))?;
-    table.check_writable(Change::Store)?;
+    table.check_writable()?;
     let mut returning = Returning::new(
         &insert.returning,
         &table,

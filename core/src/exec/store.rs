@@ -17,10 +17,11 @@
 use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, TryClone, Vec};
+use crate::btree::SeekMode;
 use crate::format::SCHEMA_FORMAT;
 use crate::record::{Field, RecordStream, ValueRef, encode_into, fields_len};
 use crate::sql::eval::affinity::stored_real;
-use crate::sql::eval::{Coerced, Scalar, Value, apply_affinity};
+use crate::sql::eval::{Scalar, Value, apply_affinity, with_affinity};
 use crate::sql::{Affinity, Conflict, Expr};
 use crate::table::{DefaultKind, TableInfo, Writer, is_indexed, with_gathered, with_value_refs};
 use crate::{Error, Result, RowId};
@@ -51,7 +52,8 @@ pub(crate) fn store_row<P: Platform, A: Allocator + Clone>(
     conflict: Conflict,
     record: &mut Vec<u8, A>,
 ) -> Result<Option<RowId>> {
-    let Some(rowid) = prepare_row(w, table, rules, rowid, values, conflict)? else {
+    let Some(rowid) = prepare_row(w, table, rules, (rowid, Stored::Inserted), values, conflict)?
+    else {
         return Ok(None);
     };
     let stored = with_record(
@@ -163,7 +165,7 @@ pub(crate) fn unresolved(conflict: Option<Conflict>, error: Error) -> Error {
     // clause, as in SQLite.
     let failed = match error {
         Error::Constraint(m) => m != super::foreign_keys::FAILED,
-        Error::Check(_) | Error::Unique(_) | Error::NotNull(_) => true,
+        Error::Check(_) | Error::Unique(_) | Error::NotNull(_) | Error::Datatype { .. } => true,
         _ => false,
     };
     match conflict {
@@ -189,6 +191,36 @@ pub(crate) struct Rules<'t, A: Allocator + Clone> {
 
 /// SQLite's error for NULL in column `i` of `table`, declared `NOT NULL`:
 /// `NOT NULL constraint failed: t.c`.
+/// What a row prepared for storing is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stored {
+    /// A row inserted.
+    Inserted,
+    /// The values of a row updated.
+    Updated,
+}
+
+/// Whether the values of a row of the `STRICT` table `table` must have
+/// their columns' datatypes, checked after every `NOT NULL` whatever the
+/// `OR` clause. SQLite checks them lazily, before the first `CHECK` or
+/// the first index probe, so an inserted row whose rowid (`given`) another
+/// row holds is resolved first, by the rowid's conflict (ignored, updated
+/// by an upsert, refused as not unique), unless `REPLACE` deletes the
+/// other row and stores this one.
+fn types_checked<P: Platform, A: Allocator + Clone>(
+    w: &Writer<'_, '_, P, A>,
+    table: &TableInfo<A>,
+    rules: &Rules<'_, A>,
+    (given, rowid, stored): (bool, RowId, Stored),
+    conflict: Conflict,
+) -> Result<bool> {
+    if stored == Stored::Updated || !given || conflict == Conflict::Replace || rules.checks.any()? {
+        return Ok(true);
+    }
+    let taken = w.table_cursor(table.root).seek(rowid, SeekMode::Eq)?;
+    Ok(!taken)
+}
+
 fn null_in<A: Allocator>(table: &TableInfo<A>, i: usize) -> Error {
     let column = table.columns.columns.get(i).map_or("", |c| c.name.as_str());
     Error::NotNull(crate::ConstraintName::format(format_args!(
@@ -198,18 +230,20 @@ fn null_in<A: Allocator>(table: &TableInfo<A>, i: usize) -> Error {
 }
 
 /// Gives `values` (one per column of `table`) their columns' affinities
-/// and checks `NOT NULL` and the `CHECK`s of `rules`: returns the row's
+/// and checks `NOT NULL`, a `STRICT` table's datatypes and the `CHECK`s
+/// of `rules`: returns the row's
 /// rowid (`rowid` when given, else one from `rules`), or `None`
 /// when `OR IGNORE` skips the row.
 pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
     w: &Writer<'_, '_, P, A>,
     table: &TableInfo<A>,
     rules: &mut Rules<'_, A>,
-    rowid: Option<Value<A>>,
+    (rowid, stored): (Option<Value<A>>, Stored),
     values: &mut Vec<Value<A>, A>,
     conflict: Conflict,
 ) -> Result<Option<RowId>> {
     let alloc = w.allocator().clone();
+    let given = rowid.is_some();
     let rowid = match rowid {
         Some(v) => match apply_affinity(v.as_ref(), Affinity::Integer).as_ref() {
             // The one way from SQL to a row's key.
@@ -251,6 +285,19 @@ pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
             }
         }
     }
+    if table.meta.iter().any(|m| m.datatype.is_some())
+        && types_checked(w, table, rules, (given, rowid, stored), conflict)?
+    {
+        for ((value, meta), column) in values
+            .iter()
+            .zip(table.meta.iter())
+            .zip(table.columns.columns.iter())
+        {
+            if let Some(datatype) = meta.datatype {
+                datatype.check(value.as_ref(), &table.name, &column.name)?;
+            }
+        }
+    }
     for (i, column) in table.columns.columns.iter().enumerate() {
         if column.storage != Some(i) {
             return Err(Error::Sql("generated columns are not supported"));
@@ -263,21 +310,4 @@ pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
         Verdict::Fail(_) if conflict == Conflict::Ignore => Ok(None),
         Verdict::Fail(name) => Err(Error::Check(name)),
     }
-}
-
-/// The value `value` becomes in a column of `affinity`; `None` when it
-/// stays as it is.
-pub(crate) fn with_affinity<A: Allocator + Clone>(
-    value: &Value<A>,
-    affinity: Affinity,
-    alloc: &A,
-) -> Result<Option<Value<A>>> {
-    Ok(match apply_affinity(value.as_ref(), affinity) {
-        // Affinity never changes a text's bytes without changing its type.
-        Coerced::Value(ValueRef::Text(_) | ValueRef::Blob(_)) => None,
-        Coerced::Value(ValueRef::Integer(i)) => Some(Value::Integer(i)),
-        Coerced::Value(ValueRef::Real(r)) => Some(Value::real(r)),
-        Coerced::Value(ValueRef::Null) => Some(Value::Null),
-        Coerced::Text(t) => Some(Value::try_text(t.as_bytes(), alloc.clone())?),
-    })
 }

@@ -16,7 +16,8 @@
 //!   `NOT NULL` in `s` wherever it is in `t`, and past the first column
 //!   the same `DEFAULT` as written (a record shorter than its table,
 //!   from `ALTER TABLE ... ADD COLUMN`, reads its missing columns as the
-//!   defaults); `t` is not `STRICT` unless `s` is, and its `CHECK`
+//!   defaults); `t` is not `STRICT` unless `s` is, then each of its
+//!   columns holds whatever the column of `s` holds, and its `CHECK`
 //!   constraints are those of `s` (or it has none); no column is
 //!   generated;
 //! - every index of `t` has a twin in `s` (the same keys, see
@@ -33,6 +34,7 @@ use core::fmt::Display;
 use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, String};
+use crate::schema::strict::Datatype;
 use crate::schema::{Schema, StoredBy, parse_stored};
 use crate::sql::{
     ColumnConstraintKind, ColumnDef, Conflict, CreateTable, Insert, QualifiedName, ResultColumn,
@@ -206,6 +208,26 @@ fn declared_alike<A: Allocator + Clone>(
         return Ok(false);
     };
     if *to_strict && !*from_strict {
+        return Ok(false);
+    }
+    // Affinities alike, a STRICT column may still refuse what the other
+    // holds (`ANY` into `BLOB`).
+    let holds_all = |f: &ColumnDef<'_, A>, t: &ColumnDef<'_, A>| {
+        let of = |c: &ColumnDef<'_, A>| Datatype::declared(c.type_name.as_ref());
+        match (of(f), of(t)) {
+            (_, Some(Datatype::Any)) => true,
+            (Some(Datatype::Int | Datatype::Integer), Some(Datatype::Int | Datatype::Integer)) => {
+                true
+            }
+            (from, to) => from == to,
+        }
+    };
+    if *to_strict
+        && !from_columns
+            .iter()
+            .zip(to_columns.iter())
+            .all(|(f, t)| holds_all(f, t))
+    {
         return Ok(false);
     }
     for (f, t) in from_columns.iter().zip(to_columns.iter()).skip(1) {

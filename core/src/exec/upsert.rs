@@ -41,7 +41,7 @@ use super::check::columns_exist;
 use super::context::{RowContext, resolve, rowid_value};
 use super::insert::column_named;
 use super::select::assign;
-use super::store::{Record, Rules, prepare_row, with_record};
+use super::store::{Record, Rules, Stored, prepare_row, with_record};
 
 /// The name of the row that was to be inserted, in a `DO UPDATE`.
 const EXCLUDED: &str = "excluded";
@@ -83,12 +83,14 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
                 }
             }
             let Some(target) = &clause.target else {
-                // The last clause: every constraint no other names.
+                // The last clause: every constraint no other names, the
+                // indexes newest first, as SQLite checks them.
                 let all = core::iter::once(Unique::Rowid).chain(
                     table
                         .indexes
                         .iter()
                         .enumerate()
+                        .rev()
                         .filter(|(_, index)| index.columns.unique)
                         .map(|(j, _)| Unique::Index(j)),
                 );
@@ -130,7 +132,9 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
         if zeros.iter().any(Option::is_some) {
             return Err(Error::Sql("zeroblob() in an upsert is not supported"));
         }
-        let Some(rowid) = prepare_row(w, table, rules, rowid, values, conflict)? else {
+        let Some(rowid) =
+            prepare_row(w, table, rules, (rowid, Stored::Inserted), values, conflict)?
+        else {
             return Ok(None);
         };
         record.clear();
@@ -369,7 +373,7 @@ impl<A: Allocator + Clone> DoUpdate<'_, '_, A> {
             w,
             table,
             rules,
-            Some(new_rowid),
+            (Some(new_rowid), Stored::Updated),
             &mut values,
             Conflict::Abort,
         )?

@@ -14,7 +14,8 @@
 //!   collations, the rowid alias, index key columns);
 //! - `declared`: that description, read from the SQL parser's tree of the
 //!   stored `CREATE` statements ([`table_columns`], [`index_columns_of`]);
-//! - [`build_index_key`] (in `key`): the index entry a table row implies.
+//! - [`build_index_key`] (in `key`): the index entry a table row implies;
+//! - [`strict`]: the datatypes of `STRICT` tables' columns.
 //!
 //! Invariants, as SQLite keeps them: every change to the schema table
 //! increments the header's schema cookie, so other readers know to reload
@@ -32,6 +33,7 @@ pub mod columns;
 mod declared;
 mod edit;
 mod key;
+pub mod strict;
 
 #[cfg(test)]
 mod tests;

@@ -10,18 +10,19 @@
 //! time) is marked so (see [`DefaultKind`]) and computed for each row
 //! stored, with the statement's context (`exec::checks`).
 
-use crate::alloc::{Allocator, String, Vec};
+use crate::alloc::{Allocator, String, TryClone, Vec};
 use crate::record::KeyColumn;
 use crate::schema::created_table;
+use crate::schema::strict::Datatype;
 use crate::schema::{ColumnSource, EntryKind, StoredBy};
 use crate::schema::{
     IndexColumns, SCHEMA_ROOT, SCHEMA_TABLE_NAMES, SCHEMA_TABLE_SQL, Schema, TableColumns,
     index_columns_of, parse_stored,
 };
-use crate::sql::eval::{ConstantContext, Value, evaluate};
+use crate::sql::eval::{ConstantContext, Value, evaluate, with_affinity};
 use crate::sql::{
     Affinity, ColumnConstraintKind, ColumnDef, Expr, FunctionArgs, Ident, Literal, TableBody,
-    TableConstraintKind, affinity_of,
+    TableConstraintKind, UnaryOp, affinity_of,
 };
 use crate::{Error, Named, PageNo, Result};
 
@@ -44,19 +45,16 @@ pub(crate) struct ColumnMeta<A: Allocator> {
     pub compared: bool,
     /// Whether it is declared `NOT NULL`.
     pub not_null: bool,
+    /// Its datatype, in a `STRICT` table; `None` in any other.
+    pub datatype: Option<Datatype>,
     /// Its `DEFAULT`, evaluated; NULL when it has none.
     pub default: Value<A>,
     /// Whether `default` holds the column's default for every row.
     pub default_kind: DefaultKind,
-}
-
-/// What a statement does to a table's rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Change {
-    /// Stores values: `INSERT`, `UPDATE`, a BLOB written in place.
-    Store,
-    /// Removes rows: `DELETE`.
-    Delete,
+    /// What a row stored before the column was added (its record shorter
+    /// than the table) reads in it: the default with the column's
+    /// affinity, from a number's text as written (see [`added_default`]).
+    pub added: Value<A>,
 }
 
 /// Whether a column's default is one value for every row.
@@ -106,8 +104,6 @@ pub(crate) struct TableInfo<A: Allocator> {
     /// default computed for each row, which is parsed again where rows are
     /// stored (a tree borrows its text).
     pub check_sql: Option<String<A>>,
-    /// Whether it is `STRICT`, whose column types are not enforced here.
-    pub strict: bool,
     /// The schema it was read from, when known (see `cache`).
     pub version: Option<SchemaVersion>,
     /// Whether `rowid`, `oid` and `_rowid_` name its rowid: false for the
@@ -143,7 +139,7 @@ impl<A: Allocator + Clone> TableInfo<A> {
         };
         // One parse serves both the schema's description and the storage
         // rules, so the two cannot disagree about the columns.
-        let (columns, meta, has_checks, strict) = {
+        let (columns, meta, has_checks) = {
             let parsed = parse_stored(sql, alloc.clone())?;
             let create = created_table(&parsed)?;
             let columns = TableColumns::stored_as(create, alloc.clone())?;
@@ -157,9 +153,8 @@ impl<A: Allocator + Clone> TableInfo<A> {
             };
             (
                 columns,
-                column_meta(defs, alloc.clone())?,
+                column_meta(defs, *strict, alloc.clone())?,
                 has_check(&create.body),
-                *strict,
             )
         };
         let mut meta = meta;
@@ -212,7 +207,6 @@ impl<A: Allocator + Clone> TableInfo<A> {
             indexes,
             record_keys,
             check_sql,
-            strict,
             version: None,
             has_rowid: !keyed,
         })
@@ -225,10 +219,9 @@ impl<A: Allocator + Clone> TableInfo<A> {
 }
 
 impl<A: Allocator> TableInfo<A> {
-    /// Refuses `change` to the rows of this table when it is the schema
-    /// table, which only schema statements change (SQLite's words), or
-    /// stores values in a `STRICT` table, whose types would go unchecked.
-    pub fn check_writable(&self, change: Change) -> Result<()> {
+    /// Refuses a change to the rows of this table when it is the schema
+    /// table, which only schema statements change (SQLite's words).
+    pub fn check_writable(&self) -> Result<()> {
         if self.root == SCHEMA_ROOT {
             return Err(Error::Sql("table sqlite_master may not be modified"));
         }
@@ -237,12 +230,7 @@ impl<A: Allocator> TableInfo<A> {
                 "changing the rows of WITHOUT ROWID tables is not supported",
             ));
         }
-        match (self.strict, change) {
-            (true, Change::Store) => Err(Error::Sql(
-                "writing STRICT tables is not supported: their column types are not enforced",
-            )),
-            _ => Ok(()),
-        }
+        Ok(())
     }
 
     /// Whether this is the table `name` as the schema `version` has it
@@ -358,29 +346,100 @@ fn calls_random<A: Allocator>(expr: &Expr<'_, A>) -> bool {
     }
 }
 
+/// The value a row stored before `column` was added reads in it, whose
+/// default is `expr` (written `text`), as SQLite's `sqlite3ValueFromExpr`
+/// makes it: the default with the column's affinity, but a real (or a
+/// decimal integer too large for 64 bits), under at most one minus, is
+/// taken from its text as written, which a TEXT column keeps (`'1.50'`,
+/// `'-1e3'`).
+fn added_default<A: Allocator + Clone>(
+    expr: &Expr<'_, A>,
+    text: &str,
+    column: &ColumnMeta<A>,
+    alloc: &A,
+) -> Result<Value<A>> {
+    let real = |e: &Expr<'_, A>| matches!(e, Expr::Literal(Literal::Real(_)));
+    // SQLite's parser drops a unary plus before a default's term.
+    let expr = match expr {
+        Expr::Unary(UnaryOp::Plus, inner) => inner,
+        e => e,
+    };
+    let written = match expr {
+        Expr::Unary(UnaryOp::Neg, inner) if real(inner) => number_text(text, true),
+        e if real(e) => number_text(text, false),
+        _ => None,
+    };
+    match (written, column.affinity) {
+        (Some((sign, digits)), Affinity::Text) => {
+            let mut value = Vec::try_with_capacity_in(sign.len() + digits.len(), alloc.clone())?;
+            value.try_extend_from_slice(sign.as_bytes())?;
+            value.try_extend_from_slice(digits.as_bytes())?;
+            Ok(Value::Text(value))
+        }
+        _ => Ok(with_affinity(&column.default, column.affinity, alloc)?
+            .map_or_else(|| column.default.try_clone(), Ok)?),
+    }
+}
+
+/// The sign (`-` under `negated`) and the number token of a default's
+/// text: the first run of digits, `.`, and an exponent.
+fn number_text(text: &str, negated: bool) -> Option<(&'static str, &str)> {
+    let start = text.find(|c: char| c.is_ascii_digit() || c == '.')?;
+    let rest = text.get(start..)?;
+    let bytes = rest.as_bytes();
+    let mut end = 0;
+    while let Some(&b) = bytes.get(end) {
+        let after_exponent = end > 0 && matches!(bytes.get(end - 1), Some(b'e' | b'E'));
+        if b.is_ascii_digit()
+            || b == b'.'
+            || b == b'e'
+            || b == b'E'
+            || (after_exponent && (b == b'+' || b == b'-'))
+        {
+            end += 1;
+        } else {
+            break;
+        }
+    }
+    Some((if negated { "-" } else { "" }, rest.get(..end)?))
+}
+
 /// Checks the defaults `defs` declare as SQLite does when it creates a
 /// table: each is a constant (or one evaluated per row).
 pub(crate) fn check_defaults<A: Allocator + Clone>(
     defs: &[ColumnDef<'_, A>],
     alloc: A,
 ) -> Result<()> {
-    column_meta(defs, alloc).map(drop)
+    column_meta(defs, false, alloc).map(drop)
 }
 
 /// The storage rules of each column `defs` declares.
 fn column_meta<A: Allocator + Clone>(
     defs: &[ColumnDef<'_, A>],
+    strict: bool,
     alloc: A,
 ) -> Result<Vec<ColumnMeta<A>, A>> {
     let ctx = ConstantContext::new(alloc.clone(), 1);
     let mut meta = Vec::try_with_capacity_in(defs.len(), alloc.clone())?;
     for def in defs {
+        let datatype = match strict {
+            true => Some(
+                Datatype::declared(def.type_name.as_ref()).ok_or(Error::Corrupt {
+                    page: None,
+                    reason: "a STRICT table's column declares no datatype",
+                })?,
+            ),
+            false => None,
+        };
         let mut column = ColumnMeta {
-            affinity: affinity_of(def.type_name.as_ref()),
+            // `ANY` has no affinity in a STRICT table, NUMERIC elsewhere.
+            affinity: datatype.map_or(affinity_of(def.type_name.as_ref()), Datatype::affinity),
             compared: true,
             not_null: false,
+            datatype,
             default: Value::Null,
             default_kind: DefaultKind::Constant,
+            added: Value::Null,
         };
         for constraint in def.constraints.iter() {
             match &constraint.kind {
@@ -410,6 +469,7 @@ fn column_meta<A: Allocator + Clone>(
                             e => e,
                         })?,
                     };
+                    column.added = added_default(&d.expr, d.text, &column, &alloc)?;
                 }
                 _ => {}
             }

@@ -54,7 +54,7 @@ mod view;
 pub(crate) use blob::{BlobColumn, Located, locate, read_blob};
 pub(crate) use conflict::Unique;
 pub(crate) use info::{
-    Change, ColumnMeta, DefaultKind, IndexInfo, SchemaVersion, TableInfo, check_defaults,
+    ColumnMeta, DefaultKind, IndexInfo, SchemaVersion, TableInfo, check_defaults,
 };
 pub(crate) use rows::{Buffers, Writer};
 pub(crate) use stream::is_indexed;

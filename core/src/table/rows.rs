@@ -365,7 +365,10 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
             }
         }
         let parsed = RecordRef::parse(record, Some(table.root))?;
-        for index in table.indexes.iter().filter(|i| i.columns.unique) {
+        // The index made last is checked first, as SQLite lists a
+        // table's indexes newest first: which one a row that repeats two
+        // keys fails on.
+        for index in table.indexes.iter().rev().filter(|i| i.columns.unique) {
             self.build_key(table, index, &parsed, rowid)?;
             let Some(other) = self.find_equal_key(index)? else {
                 continue;

@@ -39,7 +39,7 @@ use super::super::Env;
 use super::super::checks::Checks;
 use super::super::rowids::Rowids;
 use super::super::select::assign;
-use super::super::store::{Record, Rules, prepare_row, with_record};
+use super::super::store::{Record, Rules, Stored, prepare_row, with_record};
 use super::keys::{self, Key};
 use super::located::{Located, locate};
 use super::rows::{Link, Matching, each_child, find_parent, matchings_differ, read_row, value_of};
@@ -684,7 +684,7 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
                 w,
                 &info,
                 &mut rules,
-                Some(new_rowid),
+                (Some(new_rowid), Stored::Updated),
                 &mut values,
                 Conflict::Abort,
             )?

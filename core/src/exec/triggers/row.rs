@@ -15,13 +15,12 @@ use crate::alloc::{Allocator, Vec};
 use crate::btree::SeekMode;
 use crate::record::{Collation, RecordRef, ValueRef};
 use crate::sql::eval::affinity::read_real;
-use crate::sql::eval::{EvalContext, Value};
+use crate::sql::eval::{EvalContext, Value, with_affinity};
 use crate::sql::{Affinity, ColumnPos, ColumnRef, Ident, ParamNo};
 use crate::{Error, Result, RowId};
 
 use crate::exec::context::{RowContext, resolve};
 use crate::exec::select::assign;
-use crate::exec::store::with_affinity;
 use crate::table::{TableInfo, Writer};
 
 /// One version of a row: its rowid and its values, one per column.

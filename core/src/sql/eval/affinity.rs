@@ -21,9 +21,12 @@
 //! Invariant: nothing here allocates; a number rendered as text lives in
 //! a [`NumText`] on the stack.
 
+use crate::Result;
+use crate::alloc::Allocator;
 use crate::record::ValueRef;
 use crate::sql::ast::Affinity;
 
+use super::Value;
 use super::num::{IntText, NumText, RealText, atof, atoi, real_same_as_int};
 
 /// A value after a conversion that needs no memory: the value itself (or
@@ -198,4 +201,21 @@ pub fn apply_comparison_affinity(value: ValueRef<'_>, affinity: Option<Affinity>
         Some(Affinity::Text) => stringify(value),
         _ => Coerced::Value(value),
     }
+}
+
+/// The value `value` becomes in a column of `affinity`; `None` when it
+/// stays as it is.
+pub(crate) fn with_affinity<A: Allocator + Clone>(
+    value: &Value<A>,
+    affinity: Affinity,
+    alloc: &A,
+) -> Result<Option<Value<A>>> {
+    Ok(match apply_affinity(value.as_ref(), affinity) {
+        // Affinity never changes a text's bytes without changing its type.
+        Coerced::Value(ValueRef::Text(_) | ValueRef::Blob(_)) => None,
+        Coerced::Value(ValueRef::Integer(i)) => Some(Value::Integer(i)),
+        Coerced::Value(ValueRef::Real(r)) => Some(Value::real(r)),
+        Coerced::Value(ValueRef::Null) => Some(Value::Null),
+        Coerced::Text(t) => Some(Value::try_text(t.as_bytes(), alloc.clone())?),
+    })
 }

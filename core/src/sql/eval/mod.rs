@@ -72,6 +72,7 @@ use crate::record::{Collation, ValueRef, ValueType};
 use crate::sql::ast::{self, Affinity, ColumnRef, Expr, ParamNo};
 use crate::{Error, Result};
 
+pub(crate) use affinity::with_affinity;
 pub use affinity::{Coerced, apply_affinity, apply_comparison_affinity, comparison_affinity};
 pub use cast::{cast, truth};
 pub use func::Scalar;
