@@ -4,7 +4,7 @@
 //! removed, runs copied, the input cut short). The target bodies are
 //! `boundlite_tests::fuzz_targets`, the code the fuzzer runs.
 //!
-//! `BOUNDLITE_FUZZ_RUNS` sets the mutations per target (600 by default);
+//! `BOUNDLITE_FUZZ_RUNS` sets the mutations per target (500 by default);
 //! `BOUNDLITE_SEED` the first seed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
@@ -63,7 +63,7 @@ fn runs() -> u64 {
     std::env::var("BOUNDLITE_FUZZ_RUNS")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(600)
+        .unwrap_or(500)
 }
 
 /// Runs `target` on `input`; an input that panics is kept in the
