@@ -1,6 +1,7 @@
 #![doc = include_str!("../../README.md")]
 pub mod compare;
 pub mod fixtures;
+pub mod fuzz_targets;
 pub mod no_shm;
 pub mod rng;
 pub mod scrambled;

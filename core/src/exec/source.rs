@@ -571,6 +571,7 @@ impl<'v, P: Platform, A: Allocator + Clone> IndexSeek<'v, P, A> {
         if !on {
             return Ok(false);
         }
+        let page = self.cursor.page();
         let payload = self.cursor.payload()?;
         let entry = RecordRef::parse(&payload, None)?;
         let stop = match (&self.stop, &self.start) {
@@ -584,18 +585,20 @@ impl<'v, P: Platform, A: Allocator + Clone> IndexSeek<'v, P, A> {
                 return Ok(false);
             }
         }
-        let last = entry
-            .column_count()
-            .checked_sub(1)
-            .ok_or(Error::corrupt_file("an index entry without a rowid"))?;
+        let no_rowid = Error::Corrupt {
+            page,
+            reason: "an index entry without a rowid",
+        };
+        let last = entry.column_count().checked_sub(1).ok_or(no_rowid)?;
         let ValueRef::Integer(rowid) = entry.column(last)? else {
-            return Err(Error::corrupt_file("an index entry without a rowid"));
+            return Err(no_rowid);
         };
         drop(payload);
         if !table.seek(RowId::new(rowid), SeekMode::Eq)? {
-            return Err(Error::corrupt_file(
-                "an index entry names a row that is not there",
-            ));
+            return Err(Error::Corrupt {
+                page,
+                reason: "an index entry names a row that is not there",
+            });
         }
         Ok(true)
     }

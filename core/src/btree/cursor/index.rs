@@ -48,6 +48,11 @@ impl<'p, S: PageSource, A: Allocator> IndexCursor<'p, S, A> {
         self.path.root()
     }
 
+    /// The page of the entry the cursor is on, for errors that name it.
+    pub fn page(&self) -> Option<PageNo> {
+        self.path.page()
+    }
+
     /// Whether the cursor is on an entry (its state is `Valid`).
     pub const fn is_positioned(&self) -> bool {
         self.path.is_positioned()

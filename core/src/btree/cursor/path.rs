@@ -90,6 +90,14 @@ impl<'p, S: PageSource, K: Copy> TreePath<'p, S, K> {
         matches!(self.state, CursorState::Valid)
     }
 
+    /// The page of the entry the cursor is on, when it is on one.
+    pub(super) fn page(&self) -> Option<PageNo> {
+        match self.state {
+            CursorState::Valid => self.top().ok().map(|level| level.page),
+            _ => None,
+        }
+    }
+
     /// Forgets the position (and a saved key).
     pub(super) fn reset(&mut self) {
         self.state = CursorState::Unpositioned;
