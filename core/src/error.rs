@@ -322,6 +322,8 @@ pub enum Named {
     OverrideFrame,
     /// `wrong number of arguments to function {0}()`
     WrongArgumentCount,
+    /// `bad JSON path: '{0}'` (the path's quotes doubled)
+    BadJsonPath,
 }
 
 impl Named {
@@ -458,6 +460,7 @@ impl core::fmt::Display for NamedDisplay<'_> {
             Named::WrongArgumentCount => {
                 write!(f, "wrong number of arguments to function {a}()")
             }
+            Named::BadJsonPath => write!(f, "bad JSON path: '{a}'"),
         }
     }
 }
