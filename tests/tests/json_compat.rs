@@ -15,7 +15,7 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use boundlite::alloc::{Arena, FaultAlloc, Global};
+use boundlite::alloc::{Arena, Counting, FaultAlloc, Global};
 use boundlite::platform::{MemoryPlatform, Platform};
 use boundlite::{Config, Connection, Database};
 use boundlite_tests::compare::{Exact, Owned};
@@ -198,6 +198,11 @@ fn refusals_name_what_is_missing() {
         ),
         ("SELECT json_extract(x'5b315d', '$[0]')", "JSONB"),
         ("SELECT json_array(iif(1, json('[1]'), 2))", "not supported"),
+        (
+            "SELECT json_group_array(json_extract('[1]', '$')) OVER ()",
+            "not supported",
+        ),
+        ("SELECT * FROM json_each('[1]')", "json_each"),
     ] {
         let err = Exact::ours(&conn, sql).unwrap_err().to_string();
         assert!(err.contains(needle), "{sql}: {err}");
@@ -689,4 +694,50 @@ fn json_functions_survive_every_allocation_failure() {
     assert!(report.failure_points > 0);
     let check = boundlite_tests::compare::V::ours_ok(&conn, "PRAGMA integrity_check");
     assert!(format!("{check:?}").contains("ok"), "{check:?}");
+}
+
+/// A document of about 1 MiB, bound as a parameter: each function needs
+/// a small multiple of it (its minified copy, an edited copy, the
+/// result), never memory that grows with its nesting or element count
+/// beyond that.
+#[test]
+fn memory_is_a_small_multiple_of_the_document() {
+    let counting = Counting::new(Global);
+    let disk = MemoryPlatform::new();
+    let db = Database::open(&disk, "m.db", &Config::DEFAULT, &counting).unwrap();
+    let conn = db.connect();
+    let elements: Vec<String> = (0..100_000).map(|i| format!("{{\"i\": {i}}}")).collect();
+    let doc = format!(
+        "{{\"k\": [{}], \"s\": \"{}\"}}",
+        elements.join(", "),
+        "x".repeat(1 << 18)
+    );
+    let len = doc.len();
+    for (sql, times) in [
+        ("SELECT length(json(?1))", 2),
+        ("SELECT json_extract(?1, '$.k[#-1].i', '$.s')", 2),
+        ("SELECT ?1 ->> '$.k[50000].i'", 2),
+        (
+            "SELECT json_array_length(?1, '$.k'), json_type(?1, '$.s'), json_valid(?1)",
+            2,
+        ),
+        ("SELECT length(json_set(?1, '$.k[#]', 1, '$.n.m', 2))", 3),
+        ("SELECT length(json_remove(?1, '$.k[0]', '$.s'))", 3),
+        (
+            "SELECT length(json_patch(?1, '{\"s\":null,\"t\":{\"u\":1}}'))",
+            3,
+        ),
+    ] {
+        let mut stmt = conn.prepare(sql).unwrap();
+        stmt.bind(1, boundlite::record::ValueRef::text(&doc))
+            .unwrap();
+        counting.reset_peak();
+        let before = counting.stats().live_bytes;
+        assert!(stmt.step().unwrap().is_some(), "{sql}");
+        let peak = counting.stats().peak_bytes - before;
+        assert!(
+            peak <= times * len + (64 << 10),
+            "{sql}: {peak} bytes at the peak for a {len}-byte document"
+        );
+    }
 }

@@ -145,7 +145,8 @@ impl<A: Allocator + Clone> Acc<A> {
             let json = match sub {
                 Subtype::Plain => false,
                 Subtype::Json => true,
-                Subtype::Extracted | Subtype::Unknown => return Err(UNKNOWN_SUBTYPE),
+                Subtype::Extracted => return Err(EXTRACTED_IN_WINDOW),
+                Subtype::Unknown => return Err(UNKNOWN_SUBTYPE),
             };
             self.add_json(kind, value, separator, json, alloc)?;
             return Ok(Step::Set);
@@ -286,6 +287,13 @@ impl<A: Allocator + Clone> Acc<A> {
         })
     }
 }
+
+/// The refusal of a JSON aggregate's argument whose subtype is known only
+/// once computed (`json_extract` with one path) where the aggregate reads
+/// stored values (a window, `DISTINCT`).
+const EXTRACTED_IN_WINDOW: Error = Error::Sql(
+    "json_extract() with one path as the argument of a JSON aggregate over a window or with DISTINCT is not supported",
+);
 
 /// The brackets around a JSON aggregate's members.
 fn brackets(kind: Kind) -> (u8, u8) {

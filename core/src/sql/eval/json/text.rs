@@ -606,7 +606,10 @@ pub(super) fn splice<A: Allocator + Clone>(
 ) -> Result<Vec<u8, A>> {
     let mut out = Vec::new_in(alloc);
     let added: usize = with.iter().map(|w| w.len()).sum();
-    grow(&mut out, m.len().saturating_sub(range.len()).saturating_add(added))?;
+    grow(
+        &mut out,
+        m.len().saturating_sub(range.len()).saturating_add(added),
+    )?;
     out.try_extend_from_slice(m.get(..range.start).unwrap_or_default())?;
     for w in with {
         out.try_extend_from_slice(w)?;
