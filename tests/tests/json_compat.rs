@@ -618,6 +618,31 @@ fn queries_over_json_columns_match_sqlite() {
         &oracle,
         "INSERT INTO t VALUES (1000, 9, NULL), (1001, 9, '[1,2,3]'), (1002, 9, '\"just text\"')",
     );
+    both(
+        &mine,
+        &oracle,
+        "CREATE TABLE c(id INTEGER PRIMARY KEY, doc TEXT CHECK (json_valid(doc)))",
+    );
+    both(
+        &mine,
+        &oracle,
+        "CREATE VIEW cv AS SELECT id, doc ->> 'name' AS name, doc, json_object('id', id, 'd', json(doc)) AS o FROM c",
+    );
+    for id in 0..40 {
+        let doc = sql_text(&format!("{{\"name\":\"n{}\",\"v\":{id}}}", id % 7));
+        both(
+            &mine,
+            &oracle,
+            &format!("INSERT INTO c(id, doc) VALUES ({id}, {doc})"),
+        );
+    }
+    both(
+        &mine,
+        &oracle,
+        "UPDATE c SET doc = json_set(doc, '$.v', json_array(id, id * 2)) WHERE id % 3 = 0",
+    );
+    let bad = "INSERT INTO c(id, doc) VALUES (99, '{\"name\":')";
+    assert!(mine.execute(bad, &[]).is_err() && oracle.execute_batch(bad).is_err());
     let queries = [
         "SELECT id, doc ->> 'name', doc -> 'tags', doc ->> '$.sub.x' FROM t ORDER BY id",
         "SELECT id FROM t WHERE doc ->> 'n' > 10 ORDER BY id",
@@ -640,6 +665,19 @@ fn queries_over_json_columns_match_sqlite() {
         "SELECT id, json_group_array(doc ->> 'name') OVER (PARTITION BY g ORDER BY id) FROM t WHERE id < 30 ORDER BY id",
         "SELECT id, json_group_object(id, g) OVER (ORDER BY id ROWS 1 PRECEDING) FROM t WHERE id < 12 ORDER BY id",
         "SELECT json_group_array(DISTINCT g) FROM t",
+        "SELECT id, name, doc, o FROM cv ORDER BY id",
+        "SELECT id FROM cv WHERE name = 'n3' ORDER BY id",
+        "SELECT name, json_group_array(id), json_group_array(o) FROM cv GROUP BY name ORDER BY name",
+        "SELECT json_array(o), o -> 'd' FROM cv WHERE id < 5 ORDER BY id",
+        "SELECT json_array(o) FROM (SELECT o FROM cv ORDER BY id LIMIT 3)",
+        "SELECT json_array(o) FROM (SELECT DISTINCT o FROM cv) ORDER BY 1 LIMIT 3",
+        "SELECT json_array(m) FROM (SELECT max(o) AS m FROM cv GROUP BY name) ORDER BY 1",
+        "SELECT json_array(j) FROM (SELECT json_group_array(id) AS j FROM cv GROUP BY name) ORDER BY 1",
+        "SELECT json_array(o) FROM (SELECT o FROM cv UNION ALL SELECT o FROM cv) ORDER BY 1 LIMIT 2",
+        "SELECT json_array((SELECT o FROM cv WHERE id = 1))",
+        "SELECT json_array(x.o) FROM cv AS x JOIN cv AS y ON x.id = y.id WHERE x.id < 3 ORDER BY x.id",
+        "WITH w(j) AS (SELECT json_array(1, 2)) SELECT json_array(j) FROM w",
+        "SELECT json_array(j) FROM (SELECT json_array(id) AS j FROM c ORDER BY id LIMIT 2) ORDER BY j",
     ];
     let queries: Vec<String> = queries.iter().map(|q| q.to_string()).collect();
     check_all(&mine, &oracle, &queries);

@@ -164,7 +164,8 @@ pub(super) fn minify<A: Allocator>(
                     i = end;
                     want = Want::After;
                 }
-                b'\'' | b'+' | b'.' | b'I' | b'i' | b'N' | b']' | b'}' => {
+                b'\'' | b'+' | b'.' | b'I' | b'i' | b'N' | b'Q' | b'q' | b'S' | b's' | b']'
+                | b'}' => {
                     return Ok(Err(Bad::Json5));
                 }
                 _ => return Ok(Err(Bad::Malformed)),
