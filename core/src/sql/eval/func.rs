@@ -496,7 +496,8 @@ pub fn call<A: Allocator + Clone>(
                 scalar(ValueRef::Integer(bytes_of(&t).len() as i64))
             }
         },
-        // Evaluated lazily by the caller; reaching here is a caller bug,
+        // Evaluated by the caller (lazily, from the context, or with
+        // their arguments' subtypes); reaching here is a caller bug,
         // reported rather than trusted.
         Scalar::Coalesce
         | Scalar::IfNull

@@ -224,11 +224,6 @@ fn document<A: Allocator + Clone>(v: ValueRef<'_>, alloc: &A) -> Result<Option<V
     }
 }
 
-/// The text of a path argument; `None` for NULL.
-fn path_text<'v>(v: &'v ValueRef<'_>) -> Option<super::affinity::Coerced<'v>> {
-    text_of(*v)
-}
-
 /// Appends `v` as SQLite's `jsonAppendSqlValue` writes an argument of
 /// `json_array`, `json_object`, `json_quote` and the aggregates: text
 /// that is `json` is copied as JSON, other text quoted, a REAL written
@@ -385,8 +380,10 @@ pub enum Extract {
 }
 
 /// A function's value, and whether SQLite gives it the JSON subtype.
-pub(crate) struct Result2<A: Allocator> {
+pub(crate) struct Typed<A: Allocator> {
+    /// The value.
     pub value: Value<A>,
+    /// Whether it has the JSON subtype.
     pub json: bool,
 }
 
@@ -397,15 +394,15 @@ pub(crate) fn extract<A: Allocator + Clone>(
     path: ValueRef<'_>,
     how: Extract,
     alloc: &A,
-) -> Result<Result2<A>> {
-    let null = Result2 {
+) -> Result<Typed<A>> {
+    let null = Typed {
         value: Value::Null,
         json: false,
     };
     let Some(m) = document(doc, alloc)? else {
         return Ok(null);
     };
-    let Some(p) = path_text(&path) else {
+    let Some(p) = text_of(path) else {
         return Ok(null);
     };
     let p = bytes_of(&p);
@@ -424,15 +421,15 @@ pub(crate) fn extract<A: Allocator + Clone>(
     };
     let node = m.get(start..end).unwrap_or_default();
     Ok(match how {
-        Extract::Json => Result2 {
+        Extract::Json => Typed {
             value: Value::try_text(node, alloc.clone())?,
             json: true,
         },
-        Extract::Sql => Result2 {
+        Extract::Sql => Typed {
             value: sql_value(node, alloc)?,
             json: false,
         },
-        Extract::Function => Result2 {
+        Extract::Function => Typed {
             value: sql_value(node, alloc)?,
             json: matches!(node.first(), Some(b'[' | b'{')),
         },
@@ -471,12 +468,12 @@ pub(crate) fn call<A: Allocator + Clone>(
     args: &[ValueRef<'_>],
     json: &[bool],
     alloc: &A,
-) -> Result<Result2<A>> {
+) -> Result<Typed<A>> {
     let arg = |i: usize| args.get(i).copied().unwrap_or(ValueRef::Null);
     let is_json = |i: usize| json.get(i).copied().unwrap_or(false);
-    let text = |value: Value<A>| Result2 { value, json: true };
-    let sql = |value: Value<A>| Result2 { value, json: false };
-    let null = || Result2 {
+    let text = |value: Value<A>| Typed { value, json: true };
+    let sql = |value: Value<A>| Typed { value, json: false };
+    let null = || Typed {
         value: Value::Null,
         json: false,
     };
@@ -543,7 +540,7 @@ pub(crate) fn call<A: Allocator + Clone>(
             };
             let node = if args.len() == 2 {
                 let path = arg(1);
-                let Some(p) = path_text(&path) else {
+                let Some(p) = text_of(path) else {
                     return Ok(null());
                 };
                 let p = bytes_of(&p);
@@ -596,7 +593,7 @@ pub(crate) fn call<A: Allocator + Clone>(
             let mut out = Vec::new_in(alloc.clone());
             push(&mut out, b"[")?;
             for (i, path) in args.iter().enumerate().skip(1) {
-                let Some(p) = path_text(path) else {
+                let Some(p) = text_of(*path) else {
                     return Ok(null());
                 };
                 let p = bytes_of(&p);
@@ -638,7 +635,7 @@ pub(crate) fn call<A: Allocator + Clone>(
             };
             for i in (1..args.len()).step_by(2) {
                 let path = arg(i);
-                let Some(p) = path_text(&path) else {
+                let Some(p) = text_of(path) else {
                     continue;
                 };
                 let p = bytes_of(&p);
@@ -668,7 +665,7 @@ pub(crate) fn call<A: Allocator + Clone>(
                 return Ok(null());
             };
             for path in args.iter().skip(1) {
-                let Some(p) = path_text(path) else {
+                let Some(p) = text_of(*path) else {
                     return Ok(null());
                 };
                 let p = bytes_of(&p);
