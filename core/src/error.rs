@@ -345,6 +345,8 @@ pub enum Named {
     MissingDatatypeAfterAdd,
     /// `error in table {0} after add column: unknown datatype for {1}`
     UnknownDatatypeAfterAdd,
+    /// `bad JSON path: '{0}'` (the path's quotes doubled)
+    BadJsonPath,
 }
 
 impl Named {
@@ -491,6 +493,7 @@ impl core::fmt::Display for NamedDisplay<'_> {
                 f,
                 "error in table {a} after add column: unknown datatype for {b}"
             ),
+            Named::BadJsonPath => write!(f, "bad JSON path: '{a}'"),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The aggregate functions SQLite has: `count(*)`, `count(x)`, `min`,
 //! `max`, `sum`, `total`, `avg`, `group_concat(x[, sep])` and
-//! `string_agg(x, sep)`: which call is which, and [`Acc`], the running
-//! state of one over the rows of a group.
+//! `string_agg(x, sep)`, `json_group_array(x)` and
+//! `json_group_object(label, x)`: which call is which, and [`Acc`], the
+//! running state of one over the rows of a group.
 //!
 //! Invariants, as SQLite's `func.c` has them: NULLs are skipped; `sum`
 //! stays an INTEGER while every input is one and fails on overflow,
@@ -11,15 +12,19 @@
 //! of equal values; `group_concat` joins the text of its values with the
 //! separator (`,` by default, nothing when the separator is NULL) and
 //! grows its result only through fallible allocation, up to SQLite's
-//! length limit.
+//! length limit. The JSON aggregates keep NULLs (as `null`; a NULL label
+//! skips its row), are `[]` and `{}` over no rows, and write their values
+//! as `json_array` does, taking an argument with SQLite's JSON subtype
+//! as JSON.
 
 use crate::alloc::{Allocator, Vec};
 use crate::record::{Collation, ValueRef, compare_values};
 use crate::sql::FunctionArgs;
 use crate::sql::FunctionCall;
 use crate::sql::eval::cast::{bytes_of, text_of};
+use crate::sql::eval::json::{self, Subtype, UNKNOWN_SUBTYPE, subtype_of};
 use crate::sql::eval::ops::{MAX_LENGTH, TOO_BIG};
-use crate::sql::eval::{EvalContext, Value, evaluate};
+use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_json_arg};
 use crate::{Error, Result};
 
 use super::sum::Sum;
@@ -35,6 +40,11 @@ pub(crate) enum Kind {
     Total,
     Avg,
     GroupConcat,
+    /// `json_group_array`, with the subtype of its argument as the
+    /// expression tells it
+    JsonArray(Subtype),
+    /// `json_group_object`, with the subtype of its value argument
+    JsonObject(Subtype),
 }
 
 impl Kind {
@@ -61,6 +71,16 @@ pub(crate) fn kind_of<A: Allocator>(call: &FunctionCall<'_, A>) -> Option<Kind> 
     }
     if named("group_concat") && matches!(arity, 1 | 2) || named("string_agg") && arity == 2 {
         return Some(Kind::GroupConcat);
+    }
+    let arg = |i: usize| match &call.args {
+        FunctionArgs::List(a) => a.get(i).map_or(Subtype::Plain, subtype_of),
+        FunctionArgs::Star => Subtype::Plain,
+    };
+    if named("json_group_array") && arity == 1 {
+        return Some(Kind::JsonArray(arg(0)));
+    }
+    if named("json_group_object") && arity == 2 {
+        return Some(Kind::JsonObject(arg(1)));
     }
     if arity != 1 {
         return None;
@@ -121,6 +141,16 @@ impl<A: Allocator + Clone> Acc<A> {
             self.count += 1;
             return Ok(Step::Set);
         }
+        if let Kind::JsonArray(sub) | Kind::JsonObject(sub) = kind {
+            let json = match sub {
+                Subtype::Plain => false,
+                Subtype::Json => true,
+                Subtype::Extracted => return Err(EXTRACTED_IN_WINDOW),
+                Subtype::Unknown => return Err(UNKNOWN_SUBTYPE),
+            };
+            self.add_json(kind, value, separator, json, alloc)?;
+            return Ok(Step::Set);
+        }
         if value.is_null() {
             let unset = self.best.is_null();
             return Ok(if unset { Step::Set } else { Step::Passed });
@@ -143,9 +173,46 @@ impl<A: Allocator + Clone> Acc<A> {
             }
             Kind::Sum | Kind::Total | Kind::Avg => self.sum.add(value),
             Kind::GroupConcat => self.concat(value, separator, alloc)?,
-            Kind::CountStar | Kind::Count => {}
+            Kind::CountStar | Kind::Count | Kind::JsonArray(_) | Kind::JsonObject(_) => {}
         }
         Ok(Step::Set)
+    }
+
+    /// Adds a row to `json_group_array` (`value`) or `json_group_object`
+    /// (`label`, `value`): `json` when `value` has the JSON subtype.
+    fn add_json(
+        &mut self,
+        kind: Kind,
+        first: ValueRef<'_>,
+        second: Option<ValueRef<'_>>,
+        json: bool,
+        alloc: &A,
+    ) -> Result<()> {
+        let (label, value) = match kind {
+            Kind::JsonObject(_) => {
+                let label = text_of(first);
+                let Some(label) = label else {
+                    return Ok(());
+                };
+                (Some(label), second.unwrap_or(ValueRef::Null))
+            }
+            _ => (None, first),
+        };
+        let text = match &mut self.text {
+            Some(text) => {
+                grow(text, b",")?;
+                text
+            }
+            None => self.text.insert(Vec::new_in(alloc.clone())),
+        };
+        if let Some(label) = label {
+            // SQLite reads the label as a C string: up to a NUL.
+            let bytes = bytes_of(&label);
+            let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+            json::push_label(text, bytes.get(..end).unwrap_or_default())?;
+            grow(text, b":")?;
+        }
+        json::push_sql_value(text, value, json)
     }
 
     /// Appends the text of `value` to `group_concat`'s, after the
@@ -181,18 +248,27 @@ impl<A: Allocator + Clone> Acc<A> {
                 Some(text) => Value::Text(Vec::try_from_slice_in(text, alloc.clone())?),
                 None => Value::Null,
             }),
+            Kind::JsonArray(_) | Kind::JsonObject(_) => {
+                let (open, close) = brackets(kind);
+                let body = self.text.as_deref().unwrap_or_default();
+                let mut out = Vec::try_with_capacity_in(body.len() + 2, alloc.clone())?;
+                out.try_push(open)?;
+                out.try_extend_from_slice(body)?;
+                out.try_push(close)?;
+                Ok(Value::Text(out))
+            }
             _ => Acc {
                 count: self.count,
                 sum: self.sum,
                 best: Value::Null,
                 text: None,
             }
-            .finish(kind),
+            .finish(kind, alloc),
         }
     }
 
     /// The aggregate's value; `sum` fails on an integer overflow.
-    pub(crate) fn finish(self, kind: Kind) -> Result<Value<A>> {
+    pub(crate) fn finish(self, kind: Kind, alloc: &A) -> Result<Value<A>> {
         Ok(match kind {
             Kind::CountStar | Kind::Count => Value::Integer(self.count),
             Kind::Min | Kind::Max => self.best,
@@ -207,7 +283,23 @@ impl<A: Allocator + Clone> Acc<A> {
             Kind::Total => Value::real(self.sum.real()),
             Kind::Avg => Value::real(self.sum.real() / self.count as f64),
             Kind::GroupConcat => self.text.map_or(Value::Null, Value::Text),
+            Kind::JsonArray(_) | Kind::JsonObject(_) => return self.value(kind, alloc),
         })
+    }
+}
+
+/// The refusal of a JSON aggregate's argument whose subtype is known only
+/// once computed (`json_extract` with one path) where the aggregate reads
+/// stored values (a window, `DISTINCT`).
+const EXTRACTED_IN_WINDOW: Error = Error::Sql(
+    "json_extract() with one path as the argument of a JSON aggregate over a window or with DISTINCT is not supported",
+);
+
+/// The brackets around a JSON aggregate's members.
+fn brackets(kind: Kind) -> (u8, u8) {
+    match kind {
+        Kind::JsonObject(_) => (b'{', b'}'),
+        _ => (b'[', b']'),
     }
 }
 
@@ -234,6 +326,24 @@ pub(crate) fn feed<A: Allocator + Clone, C: EvalContext<A>>(
         FunctionArgs::List(args) if kind != Kind::CountStar => args.as_slice(),
         _ => return acc.add(kind, ValueRef::Null, None, collation, &alloc),
     };
+    if let Kind::JsonArray(_) | Kind::JsonObject(_) = kind {
+        let (first, second) = (args.first(), args.get(1));
+        let value_arg = if second.is_some() { second } else { first };
+        let Some(value_arg) = value_arg else {
+            return Err(Error::Sql("wrong number of arguments to function"));
+        };
+        let (value, json) = evaluate_json_arg(value_arg, ctx)?;
+        let label = match (first, second) {
+            (Some(label), Some(_)) => Some(evaluate(label, ctx)?),
+            _ => None,
+        };
+        let (first, second) = match &label {
+            Some(label) => (label.as_ref(), Some(value.as_ref())),
+            None => (value.as_ref(), None),
+        };
+        acc.add_json(kind, first, second, json, &alloc)?;
+        return Ok(Step::Set);
+    }
     let value = match args.first() {
         Some(arg) => evaluate(arg, ctx)?,
         None => return Err(Error::Sql("wrong number of arguments to function")),

@@ -547,7 +547,8 @@ impl<P: Platform, A: Allocator + Clone> Group<'_, '_, '_, '_, P, A> {
         self.results.clear();
         for (aggregate, acc) in self.calls.aggregates.iter().zip(self.accs.iter_mut()) {
             let acc = core::mem::replace(acc, Acc::new());
-            self.results.try_push(acc.finish(aggregate.kind)?)?;
+            self.results
+                .try_push(acc.finish(aggregate.kind, &row.allocator())?)?;
         }
         let ctx = row.with_aggregates(Aggregated {
             sites: &self.calls.sites,

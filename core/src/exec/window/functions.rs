@@ -3,7 +3,8 @@
 //! `percent_rank`, `cume_dist`, `ntile`, `lag`, `lead` (none of which
 //! reads a frame), `first_value`, `last_value`, `nth_value` and the
 //! aggregates (`count`, `sum`, `total`, `avg`, `min`, `max`,
-//! `group_concat`, `string_agg`) over each row's frame.
+//! `group_concat`, `string_agg`, `json_group_array`, `json_group_object`)
+//! over each row's frame.
 //!
 //! Invariants, as SQLite's `window.c` computes them: ranks count peers;
 //! `ntile` takes its bucket count from the partition's first row; `lag`
@@ -61,7 +62,7 @@ const WINDOW: [(&str, Func, usize, usize); 11] = [
 ];
 
 /// The aggregates' names.
-const AGGREGATES: [&str; 8] = [
+const AGGREGATES: [&str; 10] = [
     "count",
     "sum",
     "total",
@@ -70,6 +71,8 @@ const AGGREGATES: [&str; 8] = [
     "max",
     "group_concat",
     "string_agg",
+    "json_group_array",
+    "json_group_object",
 ];
 
 impl Func {
@@ -317,7 +320,7 @@ fn aggregate<A: Allocator + Clone>(
                 add(&mut acc, j)?;
             }
         }
-        out.try_push(acc.finish(kind)?)?;
+        out.try_push(acc.finish(kind, alloc)?)?;
     }
     Ok(())
 }

@@ -8,7 +8,9 @@
 //! evaluated arguments, the math functions in `math`, `concat`/`concat_ws` in `func_text`,
 //! `char`/`unicode`/`unhex`/`soundex`/`randomblob`/`sign` in `codes`,
 //! `printf`/`format` in `printf`, and `date`, `time`, `datetime`,
-//! `julianday`, `unixepoch`, `strftime`, `timediff` in `datetime`;
+//! `julianday`, `unixepoch`, `strftime`, `timediff` in `datetime`, the
+//! JSON functions in `json` (called by the evaluator, which knows their
+//! arguments' subtypes);
 //! `coalesce`, `ifnull` and `iif`, which evaluate their arguments
 //! lazily, and `last_insert_rowid`, `changes`, `total_changes`, which
 //! read the context, are named here and computed by the evaluator.
@@ -36,6 +38,7 @@ use super::cast::{bytes_of, int_value, real_value, text_of};
 use super::codes::{chars, random_blob, sign, soundex, unhex, unicode};
 use super::datetime::{self, Clock};
 use super::func_text::{concat_all, instr, quote, replace, round, substr, trim};
+use super::json::{JSON_NAMES, JsonFn};
 use super::like::{MAX_PATTERN_LENGTH, escape_of, glob, like};
 use super::math::{self, MATH_NAMES, Math};
 use super::ops::{MAX_LENGTH, TOO_BIG};
@@ -139,6 +142,10 @@ pub enum Scalar {
     Glob,
     /// A math function (`sqrt`, `pow`, `ln`...), in `math`
     Math(Math),
+    /// A JSON function (`json_extract`, `json_set`...), in `json`,
+    /// which the evaluator calls itself to give it its arguments'
+    /// subtypes
+    Json(JsonFn),
 }
 
 /// A name, its function, and the error for a wrong argument count,
@@ -215,11 +222,18 @@ impl Scalar {
                 .find(|(n, _, _)| name.eq_ignore_ascii_case(n))
                 .map(|&(_, f, _)| Scalar::Math(f))
         };
+        let json = || {
+            JSON_NAMES
+                .iter()
+                .find(|(n, _, _)| name.eq_ignore_ascii_case(n))
+                .map(|&(_, f, _)| Scalar::Json(f))
+        };
         NAMES
             .iter()
             .find(|(n, _, _)| name.eq_ignore_ascii_case(n))
             .map(|&(_, f, _)| f)
             .or_else(math)
+            .or_else(json)
     }
 
     /// The error for a call of the function `name` with an argument
@@ -232,11 +246,18 @@ impl Scalar {
                 .find(|(n, _, _)| name.eq_ignore_ascii_case(n))
                 .map(|&(_, _, m)| m)
         };
+        let json = || {
+            JSON_NAMES
+                .iter()
+                .find(|(n, _, _)| name.eq_ignore_ascii_case(n))
+                .map(|&(_, _, m)| m)
+        };
         let message = NAMES
             .iter()
             .find(|(n, _, _)| name.eq_ignore_ascii_case(n))
             .map(|&(_, _, m)| m)
             .or_else(math)
+            .or_else(json)
             .unwrap_or("wrong number of arguments to function");
         Error::Sql(message)
     }
@@ -259,6 +280,7 @@ impl Scalar {
             Scalar::TimeDiff | Scalar::Likelihood | Scalar::Glob => n == 2,
             Scalar::Like => n == 2 || n == 3,
             Scalar::Math(f) => f.accepts(n),
+            Scalar::Json(f) => f.accepts(n),
             Scalar::Unicode
             | Scalar::RandomBlob
             | Scalar::Sign
@@ -474,14 +496,16 @@ pub fn call<A: Allocator + Clone>(
                 scalar(ValueRef::Integer(bytes_of(&t).len() as i64))
             }
         },
-        // Evaluated lazily by the caller; reaching here is a caller bug,
+        // Evaluated by the caller (lazily, from the context, or with
+        // their arguments' subtypes); reaching here is a caller bug,
         // reported rather than trusted.
         Scalar::Coalesce
         | Scalar::IfNull
         | Scalar::Iif
         | Scalar::LastInsertRowid
         | Scalar::Changes
-        | Scalar::TotalChanges => Err(Error::Misuse("lazy function called eagerly")),
+        | Scalar::TotalChanges
+        | Scalar::Json(_) => Err(Error::Misuse("lazy function called eagerly")),
     }
 }
 

@@ -13,7 +13,7 @@
 //! - `func`, `func_text`: the scalar functions; `codes`, those between
 //!   text and character codes (`char`, `unicode`, `unhex`, `soundex`...);
 //!   `printf`, SQLite's `printf`/`format`; `datetime`, the date and time
-//!   functions and their modifiers;
+//!   functions and their modifiers; `json`, the JSON functions;
 //! - `resolve`: the affinity and collation an operand brings to a
 //!   comparison; `tree`: the walk itself.
 //!
@@ -24,9 +24,9 @@
 //!   an expression is evaluated;
 //! - recursion follows the tree, whose depth the parser bounds;
 //! - no input panics: a bad collation, an unknown function, a wrong
-//!   argument count or an unsupported construct (`RAISE`, JSON
-//!   operators, a subquery where the context runs none, `'now'` where
-//!   the context has no clock) is an [`Error::Sql`];
+//!   argument count or an unsupported construct (`RAISE`, a subquery
+//!   where the context runs none, `'now'` where the context has no
+//!   clock, JSON5) is an [`Error::Sql`];
 //! - comparisons take the affinity and collation SQLite would: an
 //!   explicit `COLLATE` anywhere in an operand wins (left first), then a
 //!   column's collation, then BINARY; only columns and `CAST`s have an
@@ -53,6 +53,7 @@ pub mod datetime;
 mod fp_decode;
 pub mod func;
 mod func_text;
+pub mod json;
 pub mod like;
 pub mod math;
 pub mod num;
@@ -289,6 +290,17 @@ where
     C: EvalContext<A>,
 {
     f(tree::eval(expr, ctx)?.get())
+}
+
+/// The value of `expr` as a JSON function's argument (a JSON
+/// aggregate's), and whether it has SQLite's JSON subtype.
+pub fn evaluate_json_arg<A, C>(expr: &Expr<'_, A>, ctx: &C) -> Result<(Value<A>, bool)>
+where
+    A: Allocator + Clone,
+    C: EvalContext<A>,
+{
+    let (v, json) = tree::json_arg(expr, ctx)?;
+    Ok((v.into_value(ctx.allocator())?, json))
 }
 
 /// When `expr` is a call `zeroblob(n)`, its length, so that a caller

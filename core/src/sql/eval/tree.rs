@@ -16,6 +16,7 @@ use crate::{Error, Named, Result};
 use super::affinity::{apply_comparison_affinity, comparison_affinity};
 use super::cast::{bytes_of, cast, text_of, truth};
 use super::func::{self, Output, Scalar};
+use super::json::{self, JsonFn, Subtype};
 use super::like::{MAX_PATTERN_LENGTH, escape_of, glob, like};
 use super::ops::{and, arithmetic, bit_not, bitwise, comparison, concat, negate, or, truth_value};
 use super::resolve::{
@@ -280,7 +281,14 @@ where
         }
         BinaryOp::Concat => Ok(Val::Own(concat(lv, rv, ctx.allocator())?)),
         BinaryOp::Extract | BinaryOp::ExtractValue => {
-            Err(Error::Sql("JSON operators are not supported"))
+            let how = if b.op == BinaryOp::Extract {
+                json::Extract::Json
+            } else {
+                json::Extract::Sql
+            };
+            Ok(Val::Own(
+                json::extract(lv, rv, how, &ctx.allocator())?.value,
+            ))
         }
     }
 }
@@ -489,7 +497,16 @@ where
 
 /// The names SQLite gives its aggregate functions, which the executor
 /// computes.
-const AGGREGATES: [&str; 6] = ["count", "sum", "total", "avg", "group_concat", "string_agg"];
+const AGGREGATES: [&str; 8] = [
+    "count",
+    "sum",
+    "total",
+    "avg",
+    "group_concat",
+    "string_agg",
+    "json_group_array",
+    "json_group_object",
+];
 
 /// Whether `name` is a function this engine computes: scalar,
 /// aggregate or window.
@@ -516,6 +533,9 @@ fn unknown_operator(op: LikeOp) -> Error {
 /// SQLite's error for a call of a function that does not exist:
 /// `no such function: f`, the name as written less its quotes.
 pub(crate) fn no_such_function(name: &Ident<'_>) -> Error {
+    if let Some(refused) = json::refused(name) {
+        return refused;
+    }
     Error::Named(
         crate::Named::NoSuchFunction,
         crate::ConstraintName::format(format_args!("{}", name.chars())),
@@ -627,6 +647,9 @@ where
         }
         _ => {}
     }
+    if let Scalar::Json(f) = scalar {
+        return json_call(f, args, ctx);
+    }
     if let Some(known) = from_shape(scalar, args, ctx)? {
         return Ok(known);
     }
@@ -707,5 +730,58 @@ where
     match args.get(i) {
         Some(e) => eval(e, ctx),
         None => Ok(Val::Ref(ValueRef::Null)),
+    }
+}
+
+/// A JSON function's call: its arguments with their subtypes.
+#[inline(never)]
+fn json_call<'e, A, C>(f: JsonFn, args: &'e [Expr<'_, A>], ctx: &'e C) -> Result<Val<'e, A>>
+where
+    A: Allocator + Clone,
+    C: EvalContext<A>,
+{
+    let alloc = ctx.allocator();
+    let mut vals: Vec<Val<'e, A>, A> = Vec::try_with_capacity_in(args.len(), alloc.clone())?;
+    let mut json: Vec<bool, A> = Vec::try_with_capacity_in(args.len(), alloc.clone())?;
+    for arg in args.iter() {
+        let (v, j) = json_arg(arg, ctx)?;
+        vals.try_push(v)?;
+        json.try_push(j)?;
+    }
+    let mut refs: Vec<ValueRef<'_>, A> = Vec::try_with_capacity_in(vals.len(), alloc.clone())?;
+    for v in vals.iter() {
+        refs.try_push(v.get())?;
+    }
+    Ok(Val::Own(json::call(f, &refs, &json, &alloc)?.value))
+}
+
+/// The value of `expr` as a JSON function's argument, and whether it
+/// has SQLite's JSON subtype.
+pub(super) fn json_arg<'e, A, C>(expr: &'e Expr<'_, A>, ctx: &'e C) -> Result<(Val<'e, A>, bool)>
+where
+    A: Allocator + Clone,
+    C: EvalContext<A>,
+{
+    match json::subtype_of(expr) {
+        Subtype::Plain => Ok((eval(expr, ctx)?, false)),
+        Subtype::Json => Ok((eval(expr, ctx)?, true)),
+        Subtype::Unknown => Err(json::UNKNOWN_SUBTYPE),
+        Subtype::Extracted => {
+            let Expr::Function(call) = expr else {
+                return Ok((eval(expr, ctx)?, false));
+            };
+            let FunctionArgs::List(args) = &call.args else {
+                return Ok((eval(expr, ctx)?, false));
+            };
+            let doc = eval_arg(args, 0, ctx)?;
+            let path = eval_arg(args, 1, ctx)?;
+            let out = json::extract(
+                doc.get(),
+                path.get(),
+                json::Extract::Function,
+                &ctx.allocator(),
+            )?;
+            Ok((Val::Own(out.value), out.json))
+        }
     }
 }

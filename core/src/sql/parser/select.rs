@@ -459,7 +459,14 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         }
         let name = self.qualified_name()?;
         if self.peek.kind == TokenKind::LeftParen {
-            return Err(self.unsupported("table-valued functions are not supported"));
+            let message = if name.name.eq_ignore_ascii_case("json_each") {
+                "json_each is not supported (nor any table-valued function)"
+            } else if name.name.eq_ignore_ascii_case("json_tree") {
+                "json_tree is not supported (nor any table-valued function)"
+            } else {
+                "table-valued functions are not supported"
+            };
+            return Err(self.unsupported(message));
         }
         let alias = self.alias()?;
         let indexed = self.indexed()?;
