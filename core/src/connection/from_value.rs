@@ -134,7 +134,10 @@ impl<'r, A: Allocator + Clone> FromValue<'r, A> for i64 {
 }
 
 /// An INTEGER narrowed to `T`, `expected` naming `T`.
-fn narrowed<T: TryFrom<i64>>(value: ValueRef<'_>, expected: Expected) -> core::result::Result<T, Refusal> {
+fn narrowed<T: TryFrom<i64>>(
+    value: ValueRef<'_>,
+    expected: Expected,
+) -> core::result::Result<T, Refusal> {
     let wide = value.as_integer().ok_or(Refusal::of(expected, value))?;
     T::try_from(wide).map_err(|_| Refusal::Mismatch(expected, Found::OutOfRange))
 }

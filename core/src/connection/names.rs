@@ -49,7 +49,10 @@ impl<A: Allocator + Clone> Names<A> {
     }
 
     /// Adds the next column's name, written by `write` into the text.
-    pub(crate) fn push_with(&mut self, write: impl FnOnce(&mut String<A>) -> Result<()>) -> Result<()> {
+    pub(crate) fn push_with(
+        &mut self,
+        write: impl FnOnce(&mut String<A>) -> Result<()>,
+    ) -> Result<()> {
         self.ends.try_reserve(1)?;
         write(&mut self.text)?;
         self.ends.try_push(self.text.len())?;

@@ -87,9 +87,8 @@ impl<'r, A: Allocator + Clone> Row<'r, A> {
     pub fn get<T: FromValue<'r, A>>(&self, index: impl ColumnIndex) -> Result<T> {
         let i = self.position(index)?;
         let value = self.get_ref(i)?;
-        T::from_value(value, self.alloc).map_err(|refusal| {
-            column_error(i, self.names.get(i).unwrap_or_default(), refusal)
-        })
+        T::from_value(value, self.alloc)
+            .map_err(|refusal| column_error(i, self.names.get(i).unwrap_or_default(), refusal))
     }
 
     /// Column `index`, borrowed as it is.

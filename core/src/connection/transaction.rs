@@ -58,7 +58,10 @@ pub struct Transaction<'c, 'db, P: Platform, A: Allocator + Clone> {
 }
 
 impl<'c, 'db, P: Platform, A: Allocator + Clone> Transaction<'c, 'db, P, A> {
-    pub(crate) fn begin(conn: &'c Connection<'db, P, A>, behavior: TransactionBehavior) -> Result<Self> {
+    pub(crate) fn begin(
+        conn: &'c Connection<'db, P, A>,
+        behavior: TransactionBehavior,
+    ) -> Result<Self> {
         let mode = match behavior {
             TransactionBehavior::Deferred => TransactionMode::Deferred,
             TransactionBehavior::Immediate => TransactionMode::Immediate,

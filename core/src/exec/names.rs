@@ -44,7 +44,9 @@ pub(crate) fn of_query<P: Platform, A: Allocator + Clone>(
     match rows {
         Some(rows) => of_body(body, &rows.scope(alias.as_ref()), names),
         None if body.from.is_none() => of_body(body, &One::new(None, None), names),
-        None => Err(Error::Misuse("a query's columns named before its source opened")),
+        None => Err(Error::Misuse(
+            "a query's columns named before its source opened",
+        )),
     }
 }
 
@@ -59,7 +61,8 @@ fn of_body<A: Allocator + Clone>(
             ResultColumn::Expr {
                 alias: Some(alias), ..
             } => {
-                names.push_with(|text| Ok(text.try_write_fmt(format_args!("{}", alias.chars()))?))?;
+                names
+                    .push_with(|text| Ok(text.try_write_fmt(format_args!("{}", alias.chars()))?))?;
                 continue;
             }
             ResultColumn::Expr { expr, text, .. } => {
