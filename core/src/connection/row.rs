@@ -21,7 +21,7 @@ pub struct Row<'r, A: Allocator> {
     alloc: &'r A,
 }
 
-impl<'r, A: Allocator + Clone> Row<'r, A> {
+impl<'r, A: Allocator> Row<'r, A> {
     pub(crate) fn new(values: &'r [Value<A>], names: &'r Names<A>, alloc: &'r A) -> Self {
         Row {
             values,
@@ -64,6 +64,22 @@ impl<'r, A: Allocator + Clone> Row<'r, A> {
         }
     }
 
+    /// Column `index`, borrowed as it is.
+    pub fn get_ref(&self, index: impl ColumnIndex) -> Result<ValueRef<'r>> {
+        let i = self.position(index)?;
+        self.values
+            .get(i)
+            .map(Value::as_ref)
+            .ok_or(Error::Misuse("column index out of range"))
+    }
+
+    /// Every column, borrowed.
+    pub fn values(&self) -> impl Iterator<Item = ValueRef<'r>> + 'r {
+        self.values.iter().map(Value::as_ref)
+    }
+}
+
+impl<'r, A: Allocator + Clone> Row<'r, A> {
     /// Column `index` (a number from 0, or a name) as `T`: `i64`, `i32`,
     /// `u32`, `f64`, `bool`, `&str`, `&[u8]`, [`ValueRef`], [`Value`], or
     /// `Option` of one (NULL as `None`). A value of another type is
@@ -91,15 +107,6 @@ impl<'r, A: Allocator + Clone> Row<'r, A> {
             .map_err(|refusal| column_error(i, self.names.get(i).unwrap_or_default(), refusal))
     }
 
-    /// Column `index`, borrowed as it is.
-    pub fn get_ref(&self, index: impl ColumnIndex) -> Result<ValueRef<'r>> {
-        let i = self.position(index)?;
-        self.values
-            .get(i)
-            .map(Value::as_ref)
-            .ok_or(Error::Misuse("column index out of range"))
-    }
-
     /// Column `i` as an INTEGER.
     pub fn get_i64(&self, i: usize) -> Result<i64> {
         self.get(i)
@@ -118,10 +125,5 @@ impl<'r, A: Allocator + Clone> Row<'r, A> {
     /// Column `i` as a BLOB.
     pub fn get_blob(&self, i: usize) -> Result<&'r [u8]> {
         self.get(i)
-    }
-
-    /// Every column, borrowed.
-    pub fn values(&self) -> impl Iterator<Item = ValueRef<'r>> + 'r {
-        self.values.iter().map(Value::as_ref)
     }
 }
