@@ -86,7 +86,6 @@ fn column_names_match_sqlite() {
             .prepare(sql)
             .unwrap()
             .column_names()
-            .into_iter()
             .map(String::from)
             .collect();
         let mut stmt = conn.prepare(sql).unwrap();
