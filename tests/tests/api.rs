@@ -361,3 +361,44 @@ fn transaction_guards_roll_back_unless_committed() {
     drop(tx);
     assert!(db.integrity_check(0).unwrap().is_ok());
 }
+
+#[test]
+fn a_script_takes_its_parameters_as_a_whole() {
+    let disk = MemoryPlatform::new();
+    let db = open(&disk, "script.db");
+    let conn = db.connect();
+    conn.execute("CREATE TABLE t(a, b, c); CREATE TABLE u(x, y)", ())
+        .unwrap();
+    let script = "INSERT INTO t VALUES (?, ?, ?); INSERT INTO u VALUES (?2, ?1)";
+    conn.execute(script, params![1, "two", 3.0]).unwrap();
+    let rows = |sql| Exact::ours(&conn, sql).unwrap();
+    assert_eq!(
+        rows("SELECT * FROM u"),
+        [[Exact::Text(b"two".to_vec()), Exact::Int(1)]]
+    );
+    // A value no statement takes, or one missing, refuses the script
+    // before any of it runs.
+    for wrong in [params![1, 2, 3, 4], params![1, 2], params![]] {
+        assert!(matches!(conn.execute(script, wrong), Err(Error::Misuse(_))));
+    }
+    let named = "INSERT INTO t VALUES (:a, :b, 0); INSERT INTO u VALUES (:b, :c)";
+    assert!(matches!(
+        conn.execute(named, named_params! {":a": 1, ":z": 2}),
+        Err(Error::Misuse(_))
+    ));
+    conn.execute(named, named_params! {":a": 5, ":c": 6})
+        .unwrap();
+    assert_eq!(
+        rows("SELECT count(*) FROM t UNION ALL SELECT count(*) FROM u"),
+        [[Exact::Int(2)], [Exact::Int(2)]]
+    );
+    assert_eq!(
+        rows("SELECT x, y FROM u WHERE y = 6"),
+        [[Exact::Null, Exact::Int(6)]]
+    );
+    // A statement that takes parameters, given none, is refused.
+    assert!(matches!(
+        conn.execute("INSERT INTO u VALUES (?1, 0)", ()),
+        Err(Error::Misuse(_))
+    ));
+}

@@ -62,7 +62,7 @@ pub use blob::{Blob, BlobAccess};
 pub use from_value::{ColumnIndex, ColumnMismatch, Expected, Found, FromValue, Refusal};
 pub use names::ColumnNames;
 pub(crate) use names::Names;
-pub use params::{Params, ToValue};
+pub use params::{ParamList, Params, ToValue};
 pub use row::Row;
 pub use rows::{MappedRows, Rows};
 pub use session::Connection;

@@ -5,9 +5,11 @@
 //!
 //! Invariants: binding never converts a value's type (an `i32` is an
 //! INTEGER, a `&str` TEXT, `None` NULL), and never drops one: positional
-//! parameters must be exactly as many as the statement takes, and each
-//! name must be one of the statement's, else the binding fails with
-//! [`Error::Misuse`] before the statement runs.
+//! parameters must be exactly as many as the statement takes (in a
+//! script, as the most any of its statements takes, each taking the
+//! first ones), and each name must be one of the statement's (in a
+//! script, of one of them), else the binding fails with
+//! [`Error::Misuse`] before the statement (the script) runs.
 
 use boundlite_platform::Platform;
 
@@ -120,75 +122,150 @@ impl<T: ToValue + ?Sized> ToValue for &T {
 /// [`named_params!`](crate::named_params) (by name), a slice or array of
 /// [`ValueRef`], or `()` for none.
 pub trait Params {
-    /// Binds the parameters to `stmt`, every other parameter of it NULL.
-    fn bind_to<P: Platform, A: Allocator + Clone>(
-        &self,
-        stmt: &mut Statement<'_, '_, P, A>,
-    ) -> Result<()>;
+    /// The parameters as a list.
+    fn list(&self) -> ParamList<'_>;
 }
 
-/// Binds `values` in order: as many as `stmt` takes.
-fn bind_positional<'v, P: Platform, A: Allocator + Clone>(
-    stmt: &mut Statement<'_, '_, P, A>,
-    values: impl ExactSizeIterator<Item = Result<ValueRef<'v>>>,
-) -> Result<()> {
-    if values.len() != stmt.parameter_count() {
-        return Err(Error::Misuse(
-            "the parameters given are not as many as the statement takes",
-        ));
-    }
-    for (i, value) in values.enumerate() {
-        stmt.bind(i + 1, value?)?;
-    }
-    Ok(())
+/// Parameters by position or by name (see [`Params`]).
+#[derive(Clone, Copy)]
+pub enum ParamList<'p> {
+    /// By position, as values.
+    Values(&'p [ValueRef<'p>]),
+    /// By position, as Rust values.
+    Rust(&'p [&'p dyn ToValue]),
+    /// By name (prefix included), as Rust values.
+    Named(&'p [(&'p str, &'p dyn ToValue)]),
 }
 
-impl Params for () {
-    fn bind_to<P: Platform, A: Allocator + Clone>(
+impl ParamList<'_> {
+    /// How many parameters there are.
+    pub fn len(&self) -> usize {
+        match self {
+            ParamList::Values(v) => v.len(),
+            ParamList::Rust(v) => v.len(),
+            ParamList::Named(v) => v.len(),
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The value at position `i` (from 0) of a positional list.
+    fn at(&self, i: usize) -> Result<ValueRef<'_>> {
+        let value = match self {
+            ParamList::Values(v) => v.get(i).copied().map(Ok),
+            ParamList::Rust(v) => v.get(i).map(|v| v.to_value()),
+            ParamList::Named(_) => None,
+        };
+        value.unwrap_or(Err(Error::Misuse(FEWER)))
+    }
+
+    /// Binds the list to `stmt`, the whole of it and nothing else: a
+    /// positional list exactly as long as the parameters `stmt` takes,
+    /// names each of `stmt`'s (the parameters not named are NULL).
+    pub(crate) fn bind_all<P: Platform, A: Allocator + Clone>(
         &self,
         stmt: &mut Statement<'_, '_, P, A>,
     ) -> Result<()> {
-        bind_positional(stmt, core::iter::empty())
+        if !matches!(self, ParamList::Named(_)) && self.len() != stmt.parameter_count() {
+            return Err(Error::Misuse(match self.len() < stmt.parameter_count() {
+                true => FEWER,
+                false => MORE,
+            }));
+        }
+        self.bind_taken(stmt, true)
+    }
+
+    /// Binds what `stmt` takes of the list, as one statement of a script
+    /// whose parameters [`check_script`](Self::check_script) checked as
+    /// a whole: the first values of a positional list, the names `stmt`
+    /// has (all of them when `all`).
+    pub(crate) fn bind_taken<P: Platform, A: Allocator + Clone>(
+        &self,
+        stmt: &mut Statement<'_, '_, P, A>,
+        all: bool,
+    ) -> Result<()> {
+        match self {
+            ParamList::Named(named) => {
+                stmt.clear_bindings();
+                for (name, value) in named.iter() {
+                    match stmt.parameter_index(name) {
+                        Some(i) => stmt.bind(i, value.to_value()?)?,
+                        None if all => return Err(Error::Misuse(NO_NAME)),
+                        None => {}
+                    }
+                }
+            }
+            ParamList::Values(_) | ParamList::Rust(_) => {
+                for i in 0..stmt.parameter_count() {
+                    stmt.bind(i + 1, self.at(i)?)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the list against the statements of a script, `counts`
+    /// the parameters each takes and `has` whether one of them has a
+    /// parameter of a name: a positional list as long as the most any
+    /// takes, each name one that some statement has.
+    pub(crate) fn check_script(
+        &self,
+        most: usize,
+        mut has: impl FnMut(&str) -> Result<bool>,
+    ) -> Result<()> {
+        match self {
+            ParamList::Named(named) => {
+                for (name, _) in named.iter() {
+                    if !has(name)? {
+                        return Err(Error::Misuse(NO_NAME));
+                    }
+                }
+                Ok(())
+            }
+            _ if self.len() < most => Err(Error::Misuse(FEWER)),
+            _ if self.len() > most => Err(Error::Misuse(MORE)),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Why a positional list too short is refused.
+const FEWER: &str = "fewer parameters given than the statement takes";
+/// Why a positional list too long is refused.
+const MORE: &str = "more parameters given than the statement takes";
+/// Why a name no statement has is refused.
+const NO_NAME: &str = "no parameter of that name";
+
+impl Params for () {
+    fn list(&self) -> ParamList<'_> {
+        ParamList::Values(&[])
     }
 }
 
 impl Params for &[ValueRef<'_>] {
-    fn bind_to<P: Platform, A: Allocator + Clone>(
-        &self,
-        stmt: &mut Statement<'_, '_, P, A>,
-    ) -> Result<()> {
-        bind_positional(stmt, self.iter().map(|v| Ok(*v)))
+    fn list(&self) -> ParamList<'_> {
+        ParamList::Values(self)
     }
 }
 
 impl<const N: usize> Params for &[ValueRef<'_>; N] {
-    fn bind_to<P: Platform, A: Allocator + Clone>(
-        &self,
-        stmt: &mut Statement<'_, '_, P, A>,
-    ) -> Result<()> {
-        bind_positional(stmt, self.iter().map(|v| Ok(*v)))
+    fn list(&self) -> ParamList<'_> {
+        ParamList::Values(*self)
     }
 }
 
 impl Params for &[&dyn ToValue] {
-    fn bind_to<P: Platform, A: Allocator + Clone>(
-        &self,
-        stmt: &mut Statement<'_, '_, P, A>,
-    ) -> Result<()> {
-        bind_positional(stmt, self.iter().map(|v| v.to_value()))
+    fn list(&self) -> ParamList<'_> {
+        ParamList::Rust(self)
     }
 }
 
 impl Params for &[(&str, &dyn ToValue)] {
-    fn bind_to<P: Platform, A: Allocator + Clone>(
-        &self,
-        stmt: &mut Statement<'_, '_, P, A>,
-    ) -> Result<()> {
-        stmt.clear_bindings();
-        for (name, value) in self.iter() {
-            stmt.bind_name(name, value.to_value()?)?;
-        }
-        Ok(())
+    fn list(&self) -> ParamList<'_> {
+        ParamList::Named(self)
     }
 }
 

@@ -69,7 +69,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
     /// Resets the statement and binds `params`.
     fn rebind(&mut self, params: impl Params) -> Result<()> {
         self.reset();
-        params.bind_to(self)
+        params.list().bind_all(self)
     }
 
     /// Runs the statement to its end with `params`; returns the rows it

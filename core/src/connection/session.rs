@@ -66,7 +66,7 @@ use crate::pager::ReadTransaction;
 use crate::sql::{Parser, TransactionMode};
 use crate::{Database, Error, Result, WriteTransaction};
 
-use super::params::Params;
+use super::params::{ParamList, Params};
 use super::row::Row;
 use super::statement::Statement;
 use super::transaction::{Transaction, TransactionBehavior};
@@ -267,21 +267,47 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
     }
 
     /// Runs every statement of `sql`, binding `params` to each statement
-    /// that takes parameters (see [`Params`]; a statement that takes none
-    /// is run without); returns the rows changed by the last one. Rows a
-    /// query returns are read and dropped.
+    /// that takes parameters (see [`Params`]: in a script each statement
+    /// takes the first of a positional list, or the names it has, and
+    /// the list must fit the script as a whole); returns the rows changed
+    /// by the last statement. Rows a query returns are read and dropped.
     pub fn execute(&self, sql: &str, params: impl Params) -> Result<usize> {
+        let list = params.list();
+        if !list.is_empty() {
+            self.check_script(sql, list)?;
+        }
         let mut parser = Parser::new(sql, self.db.allocator().clone());
         let mut changes = 0;
         while let Some(parsed) = parser.next_statement()? {
             let mut stmt = Statement::new(self, parsed)?;
             if stmt.parameter_count() > 0 {
-                params.bind_to(&mut stmt)?;
+                list.bind_taken(&mut stmt, false)?;
             }
             while stmt.step()?.is_some() {}
             changes = stmt.changes();
         }
         Ok(changes)
+    }
+
+    /// Checks `list` fits the statements of `sql` as a whole before any
+    /// runs, so that a script never runs half with a value or name that
+    /// none of it takes.
+    fn check_script(&self, sql: &str, list: ParamList<'_>) -> Result<()> {
+        let alloc = self.db.allocator().clone();
+        let mut most = 0;
+        let mut parser = Parser::new(sql, alloc.clone());
+        while let Some(parsed) = parser.next_statement()? {
+            most = most.max(parsed.params.count());
+        }
+        list.check_script(most, |name| {
+            let mut parser = Parser::new(sql, alloc.clone());
+            while let Some(parsed) = parser.next_statement()? {
+                if parsed.params.index_of(name).is_some() {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        })
     }
 
     /// Runs the first statement of `sql` with `params` and maps its
