@@ -402,3 +402,18 @@ fn a_script_takes_its_parameters_as_a_whole() {
         Err(Error::Misuse(_))
     ));
 }
+
+#[test]
+fn long_column_names_are_cut_in_errors_without_memory() {
+    let disk = MemoryPlatform::new();
+    let db = open(&disk, "long.db");
+    let conn = db.connect();
+    let err = conn
+        .query_row("SELECT 'x' AS a_rather_long_column_name", (), |r| r.get::<i64>(0))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "datatype mismatch: column 0 (a_rather_long_colu...): expected integer, found text"
+    );
+    assert_eq!(std::mem::size_of::<Error>(), 32);
+}

@@ -12,7 +12,7 @@
 use crate::alloc::Allocator;
 use crate::record::{ValueRef, ValueType};
 use crate::sql::eval::Value;
-use crate::{ConstraintName, Error, Result};
+use crate::{Error, Result};
 
 /// What a [`FromValue`] type takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,8 +99,8 @@ pub struct ColumnMismatch {
     /// The column, from 0 (saturated at `u16::MAX`; SQLite allows at
     /// most 32,767 columns).
     pub column: u16,
-    /// The column's name, cut as [`ConstraintName`] cuts names.
-    pub name: ConstraintName,
+    /// The column's name, cut past [`ColumnName::CAPACITY`] bytes.
+    pub name: ColumnName,
     /// What the Rust type takes.
     pub expected: Expected,
     /// What the column held.
@@ -114,6 +114,65 @@ impl core::fmt::Display for ColumnMismatch {
             write!(f, " ({})", self.name)?;
         }
         write!(f, ": expected {}, found {}", self.expected, self.found)
+    }
+}
+
+/// A column's name held in [`ColumnMismatch`] itself, so reporting it
+/// needs no memory: up to [`ColumnName::CAPACITY`] bytes, a longer name
+/// cut at a character boundary and shown ending in "...". The capacity
+/// is what fits without making [`Error`] larger.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct ColumnName {
+    /// The bytes kept; the high bit set when the name was cut.
+    len: u8,
+    bytes: [u8; ColumnName::CAPACITY],
+}
+
+impl ColumnName {
+    /// The most bytes of a name kept.
+    pub const CAPACITY: usize = 18;
+
+    /// The bit of `len` that says the name was cut.
+    const CUT: u8 = 0x80;
+
+    /// `name`, cut to the capacity when longer.
+    pub fn new(name: &str) -> Self {
+        let mut len = name.len().min(Self::CAPACITY);
+        while !name.is_char_boundary(len) {
+            len -= 1;
+        }
+        let mut bytes = [0; Self::CAPACITY];
+        if let (Some(slot), Some(kept)) = (bytes.get_mut(..len), name.as_bytes().get(..len)) {
+            slot.copy_from_slice(kept);
+        }
+        let cut = if len < name.len() { Self::CUT } else { 0 };
+        ColumnName {
+            len: len as u8 | cut,
+            bytes,
+        }
+    }
+
+    /// The name as kept.
+    pub fn as_str(&self) -> &str {
+        let len = usize::from(self.len & !Self::CUT);
+        let kept = self.bytes.get(..len).unwrap_or_default();
+        core::str::from_utf8(kept).unwrap_or_default()
+    }
+}
+
+impl core::fmt::Display for ColumnName {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())?;
+        if self.len & Self::CUT != 0 {
+            f.write_str("...")?;
+        }
+        Ok(())
+    }
+}
+
+impl core::fmt::Debug for ColumnName {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{:?}", self.as_str())
     }
 }
 
@@ -239,7 +298,7 @@ pub(crate) fn column_error(i: usize, name: &str, refusal: Refusal) -> Error {
         Refusal::OutOfMemory => Error::OutOfMemory,
         Refusal::Mismatch(expected, found) => Error::ColumnType(ColumnMismatch {
             column: u16::try_from(i).unwrap_or(u16::MAX),
-            name: ConstraintName::new(name),
+            name: ColumnName::new(name),
             expected,
             found,
         }),

@@ -59,7 +59,9 @@ mod tests;
 
 pub use crate::sql::eval::Value;
 pub use blob::{Blob, BlobAccess};
-pub use from_value::{ColumnIndex, ColumnMismatch, Expected, Found, FromValue, Refusal};
+pub use from_value::{
+    ColumnIndex, ColumnMismatch, ColumnName, Expected, Found, FromValue, Refusal,
+};
 pub use names::ColumnNames;
 pub(crate) use names::Names;
 pub use params::{ParamList, Params, ToValue};
