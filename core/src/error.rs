@@ -124,6 +124,15 @@ pub enum Error {
     /// The API was used in a way it does not allow.
     #[error("bad parameter or other API misuse: {0}")]
     Misuse(&'static str),
+    /// A result column's value is not of the Rust type asked for
+    /// ([`Row::get`](crate::Row::get)): SQLite's `SQLITE_MISMATCH`.
+    #[error("datatype mismatch: {0}")]
+    ColumnType(crate::connection::ColumnMismatch),
+    /// A query expected to return a row returned none
+    /// ([`Statement::query_row`](crate::Statement::query_row)):
+    /// `sqlite3_step`'s `SQLITE_DONE`.
+    #[error("query returned no rows")]
+    NoRows,
     /// A trigger's `RAISE(ABORT, message)`: the statement is undone,
     /// failing with the message (cut as [`ConstraintName`] cuts a name).
     #[error("constraint failed: {0}")]
@@ -570,8 +579,10 @@ impl Error {
             | Error::Datatype { .. }
             | Error::Raise(_)
             | Error::RaiseIgnore => 19,
+            Error::ColumnType(_) => 20,
             Error::Misuse(_) => 21,
             Error::NotADatabase(_) => 26,
+            Error::NoRows => 101,
         }
     }
 

@@ -46,7 +46,10 @@ pub use boundlite_alloc as alloc;
 pub use boundlite_platform as platform;
 pub use btree::TreeKind;
 pub use config::{CacheGrowth, Config, READ_OVERHEAD, SORT_OVERHEAD};
-pub use connection::{Blob, BlobAccess, Connection, Row, Statement};
+pub use connection::{
+    Blob, BlobAccess, Connection, FromValue, Params, Row, Statement, ToValue, Transaction,
+    TransactionBehavior,
+};
 pub use database::{Database, WriteTransaction};
 pub use error::{ByClause, ConstraintName, Error, Named, Result};
 pub use page_no::PageNo;

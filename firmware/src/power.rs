@@ -72,7 +72,7 @@ fn rows_after(commits: usize) -> Option<i64> {
 /// The rows in the reopened database, `None` without the table.
 fn rows_now<P: Platform>(conn: &Connection<'_, P, &Arena<'_>>) -> Result<Option<i64>, Error> {
     let mut exists = conn.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 't'")?;
-    let tables = match exists.query_row()? {
+    let tables = match exists.step()? {
         Some(row) => row.get_i64(0)?,
         None => 0,
     };
@@ -81,7 +81,7 @@ fn rows_now<P: Platform>(conn: &Connection<'_, P, &Arena<'_>>) -> Result<Option<
         return Ok(None);
     }
     let mut count = conn.prepare("SELECT count(*) FROM t")?;
-    match count.query_row()? {
+    match count.step()? {
         Some(row) => Ok(Some(row.get_i64(0)?)),
         None => Ok(Some(0)),
     }

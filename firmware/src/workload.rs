@@ -151,7 +151,7 @@ fn integer<P: Platform, A: Allocator + Clone>(
     sql: &str,
 ) -> Outcome<i64> {
     let mut stmt = conn.prepare(sql).during(step)?;
-    let row = stmt.query_row().during(step)?;
+    let row = stmt.step().during(step)?;
     match row {
         Some(row) => row.get_i64(0).during(step),
         None => Err(Failure::Wrong {
@@ -172,7 +172,7 @@ fn schema<P: Platform, A: Allocator + Clone>(conn: &Connection<'_, P, A>) -> Out
     )
     .during("schema")?;
     let mut mode = conn.prepare("PRAGMA journal_mode").during("journal mode")?;
-    match mode.query_row().during("journal mode")? {
+    match mode.step().during("journal mode")? {
         Some(row) if row.get_text(0).during("journal mode")? == "wal" => {}
         _ => {
             return Err(Failure::WrongText {
@@ -294,7 +294,7 @@ fn query<P: Platform, A: Allocator + Clone>(conn: &Connection<'_, P, A>) -> Outc
     let mut stats = conn
         .prepare("SELECT count(*), min(value), max(value), avg(value) FROM readings")
         .during(step)?;
-    if let Some(row) = stats.query_row().during(step)? {
+    if let Some(row) = stats.step().during(step)? {
         let count = row.get_i64(0).during(step)?;
         expect(step, READINGS, count)?;
         say(format_args!(
@@ -462,7 +462,7 @@ fn checkpoint<P: Platform, A: Allocator + Clone>(conn: &Connection<'_, P, A>) ->
         ("checkpoint (TRUNCATE)", "PRAGMA wal_checkpoint(TRUNCATE)"),
     ] {
         let mut stmt = conn.prepare(sql).during(step)?;
-        let Some(row) = stmt.query_row().during(step)? else {
+        let Some(row) = stmt.step().during(step)? else {
             return Err(Failure::WrongText {
                 step,
                 expected: "a row from wal_checkpoint",

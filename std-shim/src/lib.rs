@@ -14,6 +14,45 @@
 //!   [`open_with`] / [`open_read_only_with`] with a [`Config`] of your own;
 //!   [`open_in`] / [`open_read_only_in`] in an allocator of your own (an
 //!   arena, say).
+//! - [`SharedDatabase`]: one database used from several threads, each
+//!   use serialized through a mutex (the engine is single-threaded).
+//!
+//! # The API
+//!
+//! As rusqlite's, fallible throughout: parameters from Rust values
+//! ([`params!`](boundlite::params), [`named_params!`](boundlite::named_params)),
+//! rows read into Rust types by column number or name
+//! ([`Row::get`](boundlite::Row::get)), `query_map`, `query_row`, and
+//! transactions as guards that roll back when dropped:
+//!
+//! ```
+//! use boundlite::{named_params, params};
+//!
+//! let db = boundlite_std::open(":memory:")?;
+//! let conn = db.connect();
+//! conn.execute("CREATE TABLE person(id INTEGER PRIMARY KEY, name TEXT NOT NULL, data BLOB)", ())?;
+//! let tx = conn.transaction()?;
+//! tx.execute("INSERT INTO person(name, data) VALUES (?1, ?2)", params!["Steven", None::<&[u8]>])?;
+//! tx.execute(
+//!     "INSERT INTO person(name, data) VALUES (:name, :data)",
+//!     named_params! {":name": "Ada", ":data": [1u8, 2, 3]},
+//! )?;
+//! tx.commit()?;
+//!
+//! let mut stmt = conn.prepare("SELECT id, name, data FROM person WHERE id >= ?1")?;
+//! assert_eq!(stmt.column_names()?.collect::<Vec<_>>(), ["id", "name", "data"]);
+//! let people = stmt.query_map(params![1], |row| {
+//!     let id: i64 = row.get(0)?;
+//!     let name: &str = row.get("name")?;
+//!     let data: Option<&[u8]> = row.get("data")?;
+//!     Ok((id, name.to_owned(), data.map(<[u8]>::len)))
+//! })?;
+//! let people: Vec<_> = people.collect::<Result<_, _>>()?;
+//! assert_eq!(people, [(1, "Steven".to_owned(), None), (2, "Ada".to_owned(), Some(3))]);
+//! let err = conn.query_row("SELECT name FROM person", (), |row| row.get::<i64>(0)).unwrap_err();
+//! assert_eq!(err.to_string(), "datatype mismatch: column 0 (name): expected integer, found text");
+//! # Ok::<(), boundlite::Error>(())
+//! ```
 //!
 //! # Sharing a database file with other processes
 //!
@@ -75,6 +114,7 @@ mod memory;
 mod open;
 mod platform;
 mod positional;
+mod shared;
 mod temp;
 #[cfg(unix)]
 mod unix;
@@ -86,3 +126,4 @@ pub use open::{
     open_read_only_with, open_with,
 };
 pub use platform::StdPlatform;
+pub use shared::SharedDatabase;

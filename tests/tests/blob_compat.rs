@@ -232,7 +232,7 @@ fn shapes(conn: &Connection<'_, &StdPlatform, Global>) -> Vec<Vec<String>> {
     while let Some(row) = stmt.step().unwrap() {
         rows.push(
             (0..8)
-                .map(|i| format!("{:?}", row.get(i).unwrap()))
+                .map(|i| format!("{:?}", row.get_ref(i).unwrap()))
                 .collect(),
         );
     }

@@ -434,7 +434,7 @@ fn allocation_failures_inside_begin_undo_the_statement_or_the_transaction() {
                                 _ => ValueRef::Null,
                             })
                             .collect();
-                        conn.execute("INSERT INTO t VALUES (?1, ?2, ?3)", &values)
+                        conn.execute("INSERT INTO t VALUES (?1, ?2, ?3)", values.as_slice())
                             .unwrap();
                     }
                 }

@@ -371,13 +371,13 @@ fn count_twice(
     change: &str,
 ) {
     let mut stmt = mine.prepare(sql).unwrap();
-    let first = stmt.query_row().unwrap().unwrap().get_i64(0).unwrap();
+    let first = stmt.step().unwrap().unwrap().get_i64(0).unwrap();
     let want: i64 = oracle.query_row(sql, [], |r| r.get(0)).unwrap();
     assert_eq!(first, want, "{sql}");
     mine.execute(change, &[]).unwrap();
     oracle.execute_batch(change).unwrap();
     stmt.reset();
-    let second = stmt.query_row().unwrap().unwrap().get_i64(0).unwrap();
+    let second = stmt.step().unwrap().unwrap().get_i64(0).unwrap();
     let want: i64 = oracle.query_row(sql, [], |r| r.get(0)).unwrap();
     assert_eq!(second, want, "{sql} after {change}");
 }
@@ -441,7 +441,7 @@ fn uncorrelated_subqueries_are_read_once_a_run() {
         stmt.bind(1, boundlite::record::ValueRef::Integer(bound))
             .unwrap();
         stmt.reset();
-        let got = stmt.query_row().unwrap().unwrap().get_i64(0).unwrap();
+        let got = stmt.step().unwrap().unwrap().get_i64(0).unwrap();
         let want: i64 = oracle.query_row(sql, [bound], |r| r.get(0)).unwrap();
         assert_eq!(got, want, "{sql} with {bound}");
     }

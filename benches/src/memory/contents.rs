@@ -70,7 +70,7 @@ pub fn boundlite_rows(path: &Path) -> Result<Vec<TableRow>, BenchError> {
             Ok((
                 row.get_i64(0)?,
                 row.get_text(1)?.to_string(),
-                row.get(2)?.as_real(),
+                row.get_ref(2)?.as_real(),
             ))
         };
         rows.push(read().map_err(|e| boundlite_error(&e))?);

@@ -135,7 +135,7 @@ impl<A: Allocator + Clone> Session for BoundliteSession<'_, '_, A> {
             tally.row(
                 row.get_i64(0)?,
                 row.get_text(1)?.as_bytes(),
-                row.get(2)?.as_real(),
+                row.get_ref(2)?.as_real(),
             );
         }
         Ok(())

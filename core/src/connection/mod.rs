@@ -9,6 +9,13 @@
 //!   `DEFERRED`/`IMMEDIATE`, `COMMIT`/`ROLLBACK`), the snapshot its
 //!   statements read, and `execute`/`prepare`;
 //! - `statement`, `row`: the prepared statement and its rows;
+//! - `names`: the names of a statement's result columns;
+//! - `from_value`, `params`: Rust values out of rows ([`FromValue`],
+//!   [`ColumnIndex`]) and into parameters ([`ToValue`], [`Params`],
+//!   [`params!`](crate::params), [`named_params!`](crate::named_params));
+//! - `rows`: running a statement with its parameters ([`Rows`],
+//!   [`MappedRows`]);
+//! - `transaction`: [`Transaction`], a transaction as a guard;
 //! - `blob`: [`Blob`], incremental I/O on one TEXT or BLOB value.
 //!
 //! Invariants:
@@ -38,15 +45,28 @@
 //!   [`Error::OutOfMemory`](crate::Error::OutOfMemory).
 
 mod blob;
+mod from_value;
+mod names;
+mod params;
 mod row;
+mod rows;
 mod session;
 mod statement;
+mod transaction;
 
 #[cfg(test)]
 mod tests;
 
 pub use crate::sql::eval::Value;
 pub use blob::{Blob, BlobAccess};
+pub use from_value::{
+    ColumnIndex, ColumnMismatch, ColumnName, Expected, Found, FromValue, Refusal,
+};
+pub use names::ColumnNames;
+pub(crate) use names::Names;
+pub use params::{ParamList, Params, ToValue};
 pub use row::Row;
+pub use rows::{MappedRows, Rows};
 pub use session::Connection;
 pub use statement::Statement;
+pub use transaction::{Transaction, TransactionBehavior};

@@ -63,11 +63,13 @@ use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Global};
 use crate::pager::ReadTransaction;
-use crate::record::ValueRef;
 use crate::sql::{Parser, TransactionMode};
 use crate::{Database, Error, Result, WriteTransaction};
 
+use super::params::{ParamList, Params};
+use super::row::Row;
 use super::statement::Statement;
+use super::transaction::{Transaction, TransactionBehavior};
 use crate::exec::Counters;
 use crate::exec::foreign_keys::Enforcement;
 use crate::exec::views::ViewCatalog;
@@ -264,21 +266,74 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
             .is_ok_and(|s| matches!(s.txn, Txn::Aborted))
     }
 
-    /// Runs every statement of `sql`, binding `params` by position to each
-    /// statement that takes parameters; returns the rows changed by the
-    /// last one. Rows a query returns are read and dropped.
-    pub fn execute(&self, sql: &str, params: &[ValueRef<'_>]) -> Result<usize> {
+    /// Runs every statement of `sql`, binding `params` to each statement
+    /// that takes parameters (see [`Params`]: in a script each statement
+    /// takes the first of a positional list, or the names it has, and
+    /// the list must fit the script as a whole); returns the rows changed
+    /// by the last statement. Rows a query returns are read and dropped.
+    pub fn execute(&self, sql: &str, params: impl Params) -> Result<usize> {
+        let list = params.list();
+        if !list.is_empty() {
+            self.check_script(sql, list)?;
+        }
         let mut parser = Parser::new(sql, self.db.allocator().clone());
         let mut changes = 0;
         while let Some(parsed) = parser.next_statement()? {
             let mut stmt = Statement::new(self, parsed)?;
-            for (i, value) in params.iter().enumerate().take(stmt.parameter_count()) {
-                stmt.bind(i + 1, *value)?;
+            if stmt.parameter_count() > 0 {
+                list.bind_taken(&mut stmt, false)?;
             }
             while stmt.step()?.is_some() {}
             changes = stmt.changes();
         }
         Ok(changes)
+    }
+
+    /// Checks `list` fits the statements of `sql` as a whole before any
+    /// runs, so that a script never runs half with a value or name that
+    /// none of it takes.
+    fn check_script(&self, sql: &str, list: ParamList<'_>) -> Result<()> {
+        let alloc = self.db.allocator().clone();
+        let mut most = 0;
+        let mut parser = Parser::new(sql, alloc.clone());
+        while let Some(parsed) = parser.next_statement()? {
+            most = most.max(parsed.params.count());
+        }
+        list.check_script(most, |name| {
+            let mut parser = Parser::new(sql, alloc.clone());
+            while let Some(parsed) = parser.next_statement()? {
+                if parsed.params.index_of(name).is_some() {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        })
+    }
+
+    /// Runs the first statement of `sql` with `params` and maps its
+    /// first row by `f`; [`Error::NoRows`] when it returns none.
+    pub fn query_row<T, F: FnOnce(&Row<'_, A>) -> Result<T>>(
+        &self,
+        sql: &str,
+        params: impl Params,
+        f: F,
+    ) -> Result<T> {
+        self.prepare(sql)?.query_row(params, f)
+    }
+
+    /// Begins a deferred transaction, as a guard that rolls it back when
+    /// dropped unless it is committed: `BEGIN` as
+    /// [`Transaction`].
+    pub fn transaction(&self) -> Result<Transaction<'_, 'db, P, A>> {
+        Transaction::begin(self, TransactionBehavior::Deferred)
+    }
+
+    /// [`transaction`](Self::transaction), begun as `behavior` says.
+    pub fn transaction_with_behavior(
+        &self,
+        behavior: TransactionBehavior,
+    ) -> Result<Transaction<'_, 'db, P, A>> {
+        Transaction::begin(self, behavior)
     }
 
     /// Prepares the first statement of `sql`; text after it is ignored.

@@ -41,8 +41,11 @@ use crate::exec::store::unresolved;
 use crate::exec::subquery::{Runner, Subqueries};
 use crate::exec::triggers::{self, TriggerTexts, with_triggers};
 use crate::exec::views::{ViewTexts, with_views};
-use crate::exec::{Env, Now, alter, change, ddl, foreign_keys, insert, pragma, reindex, with};
+use crate::exec::{
+    Env, Now, alter, change, ddl, foreign_keys, insert, names, pragma, reindex, with,
+};
 
+use super::names::{ColumnNames, Names, Naming};
 use super::row::Row;
 use super::session::Connection;
 
@@ -91,6 +94,9 @@ pub struct Statement<'c, 'db, P: Platform, A: Allocator + Clone> {
     /// connection's view.
     sources: Sources<'c, P, A>,
     row: Vec<Value<A>, A>,
+    /// The names of the current run's result columns, written when it
+    /// starts (see `names`).
+    names: Names<A>,
     changes: usize,
     random: Cell<u64>,
     /// The time `'now'` means in the current run, once read.
@@ -123,7 +129,8 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             params,
             state: State::Ready,
             sources: Vec::new_in(alloc.clone()),
-            row: Vec::new_in(alloc),
+            row: Vec::new_in(alloc.clone()),
+            names: Names::new(alloc),
             changes: 0,
             random: Cell::new(conn.random_seed()),
             now: Cell::new(None),
@@ -202,9 +209,13 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
     /// Runs the statement to its next row: `Some` for a row of a query,
     /// `None` when it is done.
     pub fn step(&mut self) -> Result<Option<Row<'_, A>>> {
-        let result = self.advance();
+        let result = self.advance(true);
         match result {
-            Ok(true) => Ok(Some(Row::new(&self.row))),
+            Ok(true) => Ok(Some(Row::new(
+                &self.row,
+                &self.names,
+                self.conn.database().allocator(),
+            ))),
             Ok(false) => {
                 self.enter(State::Done);
                 Ok(None)
@@ -216,10 +227,62 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
         }
     }
 
-    /// The first row of a query, if it returns one (`query_row`).
-    pub fn query_row(&mut self) -> Result<Option<Row<'_, A>>> {
-        self.reset();
-        self.step()
+    /// Starts a query that has not started, for its column names, as
+    /// SQLite names a statement's columns before its first step. Only a
+    /// query starts: a statement that changes the database gives its
+    /// `RETURNING` rows only once it ran, so it is not run for names.
+    fn start_for_names(&mut self) -> Result<()> {
+        let query = matches!(self.parsed.stmt, Stmt::Select(_) | Stmt::Explain { .. });
+        if query && matches!(self.state, State::Ready) {
+            if let Err(e) = self.advance(false) {
+                self.enter(State::Done);
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// The names of the statement's result columns, as SQLite's
+    /// `sqlite3_column_name` gives them (the alias, else the column's
+    /// declared name, else the expression as written). A query that has
+    /// not started is started (its rows all still to come) to name them.
+    /// A statement that returns no rows has none; the names of a
+    /// `PRAGMA`'s or a `RETURNING` clause's rows are refused, as not
+    /// derived here.
+    pub fn column_names(&mut self) -> Result<ColumnNames<'_>> {
+        match &self.parsed.stmt {
+            Stmt::Select(_) | Stmt::Explain { .. } => self.start_for_names()?,
+            Stmt::Pragma(_) => {
+                return Err(Error::Sql(
+                    "column names of a PRAGMA's rows are not supported",
+                ));
+            }
+            stmt if returns_rows(stmt) => return Err(Error::Sql(RETURNING_NAMES)),
+            _ => {}
+        }
+        match self.names.naming() {
+            Naming::Known => Ok(self.names.iter()),
+            Naming::Unsupported(what) => Err(Error::Sql(what)),
+        }
+    }
+
+    /// How many result columns the statement has (see
+    /// [`column_names`](Self::column_names)).
+    pub fn column_count(&mut self) -> Result<usize> {
+        Ok(self.column_names()?.len())
+    }
+
+    /// The name of result column `i` (from 0).
+    pub fn column_name(&mut self, i: usize) -> Result<&str> {
+        self.column_names()?
+            .nth(i)
+            .ok_or(Error::Misuse("column index out of range"))
+    }
+
+    /// The number of the first result column called `name`, its ASCII
+    /// case ignored.
+    pub fn column_index(&mut self, name: &str) -> Result<usize> {
+        super::ColumnIndex::index(&name, self.column_names()?)
     }
 
     /// Moves to `state`; a query's source stays for the next run.
@@ -227,8 +290,9 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
         self.state = state;
     }
 
-    /// Moves to the next row; `false` when there is none.
-    fn advance(&mut self) -> Result<bool> {
+    /// Moves to the next row; `false` when there is none. Without
+    /// `fetch` only starts the statement (see `start_for_names`).
+    fn advance(&mut self, fetch: bool) -> Result<bool> {
         let alloc = self.conn.database().allocator().clone();
         if matches!(self.state, State::Ready) {
             self.once.forget();
@@ -274,6 +338,10 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             ) {
                 conn.check_not_aborted()?;
             }
+            match returns_rows(&self.parsed.stmt) {
+                true => self.names.unsupported(RETURNING_NAMES),
+                false => self.names.clear(),
+            }
             match &self.parsed.stmt {
                 Stmt::Select(s) => {
                     let reading = Reading::start(conn)?;
@@ -287,6 +355,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                         query,
                         _reading: Some(reading),
                     };
+                    names::of_query(s, &self.sources, &mut self.names)?;
                 }
                 Stmt::Explain {
                     query_plan: true,
@@ -300,6 +369,10 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                         query,
                         _reading: Some(reading),
                     };
+                    self.names.clear();
+                    for name in ["id", "parent", "notused", "detail"] {
+                        self.names.push(name)?;
+                    }
                 }
                 Stmt::Insert(i) => {
                     ddl::not_temp_view(conn.views(), &i.table)?;
@@ -397,6 +470,8 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                 Stmt::AlterTable(a) => conn.write(|w| alter::run(w, a))?,
                 Stmt::Reindex(target) => conn.write(|w| reindex::run(w, target.as_ref()))?,
                 Stmt::Pragma(p) => {
+                    self.names
+                        .unsupported("column names of a PRAGMA's rows are not supported");
                     let reading = pragma::reads(p).then(|| Reading::start(conn)).transpose()?;
                     let rows = pragma::run(conn, p, env)?;
                     self.state = State::Query {
@@ -409,6 +484,9 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                 Stmt::Rollback { savepoint: None } => conn.rollback()?,
                 _ => return Err(Error::Sql("statement not supported")),
             }
+        }
+        if !fetch {
+            return Ok(true);
         }
         match &mut self.state {
             State::Query { query, .. } => {
@@ -448,6 +526,19 @@ fn returning<'c, 'db, P: Platform, A: Allocator + Clone>(
         query: Query::Buffered { rows, next: 0 },
         _reading: None,
     })
+}
+
+/// Why the names of a `RETURNING` clause's columns are not given.
+const RETURNING_NAMES: &str = "column names of a RETURNING clause are not supported";
+
+/// Whether `stmt` changes the database and returns rows (`RETURNING`).
+fn returns_rows<A: Allocator>(stmt: &Stmt<'_, A>) -> bool {
+    match stmt {
+        Stmt::Insert(i) => !i.returning.is_empty(),
+        Stmt::Update(u) => !u.returning.is_empty(),
+        Stmt::Delete(d) => !d.returning.is_empty(),
+        _ => false,
+    }
 }
 
 /// The query of `stmt` (through `EXPLAIN`), if it is one.

@@ -24,13 +24,13 @@
 //!
 //! The modules: `shell` (the settings, running SQL), `dot` (the dot
 //! commands), `modes` (output modes), `output` (stdout or `.output`'s
-//! file), `names` (column names for headers), `input` (reading complete
-//! statements from a terminal, a pipe or a file).
+//! file), `input` (reading complete statements from a terminal, a pipe
+//! or a file). Column names for headers are the engine's
+//! (`Statement::column_names`).
 
 mod dot;
 mod input;
 mod modes;
-mod names;
 mod output;
 mod shell;
 

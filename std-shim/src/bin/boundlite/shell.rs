@@ -11,12 +11,11 @@ use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 use boundlite::alloc::{Allocator, Arena, ArenaStats, Global, OutOfMemory};
-use boundlite::sql::{Parsed, Parser};
+use boundlite::sql::{Parsed, Parser, Stmt};
 use boundlite::{Connection, Database, Error};
 use boundlite_std::StdPlatform;
 
 use crate::modes::{Printer, Style};
-use crate::names;
 use crate::output::Output;
 
 /// How running some input ended.
@@ -180,13 +179,15 @@ impl<'db, A: Heap> Shell<'db, A> {
     /// Runs one parsed statement and prints its rows.
     fn run_statement(&mut self, parsed: &Parsed<'_, A>) -> Result<(), Failure> {
         let alloc = self.db.allocator().clone();
-        let names = if self.style.headers || self.style.mode.needs_names() {
-            let schema = self.db.schema().ok();
-            names::column_names(parsed, schema.as_ref(), alloc.clone())
+        let mut stmt = self.conn.prepare(parsed.text)?;
+        // The rows of a `PRAGMA` or a `RETURNING` clause are not named:
+        // the printer calls their columns `columnN`.
+        let named = matches!(parsed.stmt, Stmt::Select(_) | Stmt::Explain { .. });
+        let names = if named && (self.style.headers || self.style.mode.needs_names()) {
+            stmt.column_names()?.map(String::from).collect()
         } else {
             Vec::new()
         };
-        let mut stmt = self.conn.prepare(parsed.text)?;
         let mut printer = Printer::new(&self.style, names, alloc);
         while let Some(row) = stmt.step()? {
             printer.row(&mut self.out, &row)?;
