@@ -81,6 +81,7 @@ pub(crate) mod group;
 pub(crate) mod insert;
 pub(crate) mod join;
 pub(crate) mod join_order;
+pub(crate) mod keyed;
 pub(crate) mod once;
 pub(crate) mod order;
 pub(crate) mod ordered;

@@ -19,6 +19,7 @@ use boundlite_platform::Platform;
 use crate::alloc::{Allocator, TryClone, Vec};
 use crate::format::SCHEMA_FORMAT;
 use crate::record::{Field, RecordStream, ValueRef, encode_into, fields_len};
+use crate::schema::StoredBy;
 use crate::sql::eval::affinity::stored_real;
 use crate::sql::eval::{Coerced, Scalar, Value, apply_affinity};
 use crate::sql::{Affinity, Conflict, Expr};
@@ -54,6 +55,10 @@ pub(crate) fn store_row<P: Platform, A: Allocator + Clone>(
     let Some(rowid) = prepare_row(w, table, rules, rowid, values, conflict)? else {
         return Ok(None);
     };
+    if table.columns.stored_by == StoredBy::PrimaryKey {
+        encode_keyed(w, table, values, zeros, record)?;
+        return Ok(w.insert_keyed(table, record, conflict)?.then_some(rowid));
+    }
     let stored = with_record(
         w,
         table,
@@ -66,6 +71,38 @@ pub(crate) fn store_row<P: Platform, A: Allocator + Clone>(
         },
     )?;
     Ok(stored.then_some(rowid))
+}
+
+/// Encodes into `record` the record of `values` (prepared by
+/// [`prepare_row`]) as `table`, a `WITHOUT ROWID` table, stores it: its
+/// primary key's columns first. An index B-tree's cell is written whole,
+/// so a `zeroblob`'s bytes are made.
+pub(crate) fn encode_keyed<P: Platform, A: Allocator + Clone>(
+    w: &Writer<'_, '_, P, A>,
+    table: &TableInfo<A>,
+    values: &mut [Value<A>],
+    zeros: &mut [Option<usize>],
+    record: &mut Vec<u8, A>,
+) -> Result<()> {
+    let alloc = w.allocator().clone();
+    for (zero, slot) in zeros.iter_mut().zip(values.iter_mut()) {
+        if let Some(len) = zero.take() {
+            *slot = Value::Blob(Vec::try_from_elem_in(0, len, alloc.clone())?);
+        }
+    }
+    let columns = &table.columns.columns;
+    let stored = columns.iter().filter(|c| c.storage.is_some()).count();
+    let values = &*values;
+    let refs = (0..stored).map(|at| {
+        columns
+            .iter()
+            .position(|c| c.storage == Some(at))
+            .and_then(|i| values.get(i))
+            .map(Value::as_ref)
+            .ok_or(Error::Misuse("a stored column without a value"))
+    });
+    record.clear();
+    with_value_refs(stored, refs, alloc, |refs| Ok(encode_into(refs, record)?))
 }
 
 /// Runs `store` with the record of `values` (prepared by
@@ -216,6 +253,8 @@ pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
             ValueRef::Integer(i) => RowId::new(i),
             _ => return Err(Error::Sql("datatype mismatch")),
         },
+        // A WITHOUT ROWID table's rows have no rowid to take.
+        None if table.columns.stored_by == StoredBy::PrimaryKey => RowId::new(0),
         None => rules.rowids.next(w, table)?,
     };
     rules.rowids.saw(rowid);
@@ -252,7 +291,11 @@ pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
         }
     }
     for (i, column) in table.columns.columns.iter().enumerate() {
-        if column.storage != Some(i) {
+        let in_place = match table.columns.stored_by {
+            StoredBy::Rowid => column.storage == Some(i),
+            StoredBy::PrimaryKey => !column.generated,
+        };
+        if !in_place {
             return Err(Error::Sql("generated columns are not supported"));
         }
     }

@@ -15,7 +15,7 @@ use crate::btree::{SeekMode, TableCursor, TreeKind, TreeWriter};
 use crate::format::{SCHEMA_FORMAT, TextEncoding};
 use crate::pager::Pager;
 use crate::record::{KeyColumn, RecordRef, ValueRef, encode_into};
-use crate::schema::columns::{IndexColumns, TableColumns};
+use crate::schema::columns::{IndexColumns, StoredBy, TableColumns};
 use crate::schema::declared::{index_columns_of, table_columns};
 use crate::schema::key::{KeyBuilt, build_index_key, same_key};
 use crate::schema::{
@@ -200,18 +200,25 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
     /// index and a row (`sqlite_autoindex_<name>_<N>`, no SQL) for each
     /// index its `PRIMARY KEY` and `UNIQUE` constraints imply, and the
     /// `sqlite_sequence` table for the first `AUTOINCREMENT` table, as
-    /// SQLite does; returns the table's root. `sql` must be a `CREATE TABLE`
-    /// statement (`WITHOUT ROWID` and virtual tables are refused); text
-    /// that does not parse is the parser's syntax error.
+    /// SQLite does; returns the table's root. A `WITHOUT ROWID` table's
+    /// B-tree is an index B-tree, and its `PRIMARY KEY` makes no index of
+    /// its own (the table is that index), its number left unused as
+    /// SQLite leaves it. `sql` must be a `CREATE TABLE` statement (virtual
+    /// tables are refused); text that does not parse is the parser's
+    /// syntax error.
     pub fn create_table(&mut self, name: &str, sql: &str) -> Result<PageNo> {
         let columns = {
             let parsed = parse_one(sql, self.alloc.clone())?;
             match &parsed.stmt {
-                Stmt::CreateTable(create) => TableColumns::from_create(create, self.alloc.clone())?,
+                Stmt::CreateTable(create) => TableColumns::stored_as(create, self.alloc.clone())?,
                 _ => return Err(Error::Sql("not a CREATE TABLE statement")),
             }
         };
-        let root = self.writer.create_tree(self.pager, TreeKind::Table)?;
+        let (kind, keyed_by) = match columns.stored_by {
+            StoredBy::Rowid => (TreeKind::Table, None),
+            StoredBy::PrimaryKey => (TreeKind::Index, columns.primary_autoindex),
+        };
+        let root = self.writer.create_tree(self.pager, kind)?;
         self.add_entry(&NewEntry {
             kind: EntryKind::Table,
             name,
@@ -220,6 +227,9 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
             sql: Some(sql),
         })?;
         for n in 1..=columns.autoindexes.len() {
+            if keyed_by == Some(n - 1) {
+                continue;
+            }
             let index_name = try_format_in!(self.alloc.clone(), "{AUTOINDEX_PREFIX}{name}_{n}")?;
             let index_root = self.writer.create_tree(self.pager, TreeKind::Index)?;
             self.add_entry(&NewEntry {

@@ -49,7 +49,7 @@ pub use declared::{
 };
 pub use edit::{NewEntry, SchemaEditor};
 pub(crate) use key::same_key;
-pub use key::{KeyBuilt, build_index_key};
+pub use key::{EntryEnd, KeyBuilt, build_entry, build_index_key};
 
 /// The root page of the schema table.
 pub const SCHEMA_ROOT: PageNo = PageNo::ONE;
