@@ -101,7 +101,14 @@ fn targets<'k, P: Platform, A: Allocator + Clone>(
     let start = |table: &TableInfo<A>, _| {
         let fires = Fires::of(env, &table.name, event, conflict)?;
         refuse(false, returning, fires.is_some())?;
-        if TableKeys::load(w, &table.name, op, env)?.is_some_and(|k| k.is_involved()) {
+        // The keys of a keyed table's parent or children are not read
+        // here: any key naming it is refused, whatever is wrong with it.
+        let involved = match TableKeys::load(w, &table.name, op, env) {
+            Ok(keys) => keys.is_some_and(|k| k.is_involved()),
+            Err(Error::Sql(_) | Error::Named(..)) => true,
+            Err(e) => return Err(e),
+        };
+        if involved {
             return Err(Error::Sql(
                 "foreign keys of WITHOUT ROWID tables are not supported while foreign_keys is ON",
             ));
