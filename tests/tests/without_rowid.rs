@@ -20,7 +20,7 @@ use boundlite::platform::MemoryPlatform;
 use boundlite::{Config, Database};
 use boundlite_tests::compare::{Exact, Owned};
 use boundlite_tests::rng::{Rng, seed};
-use boundlite_tests::sweep::sweep_query_both;
+use boundlite_tests::sweep::{sweep_change, sweep_query_both};
 
 const TYPES: [&str; 6] = ["", "INTEGER", "TEXT", "REAL", "BLOB", "NUMERIC"];
 const COLLATIONS: [&str; 4] = ["", "", " COLLATE NOCASE", " COLLATE RTRIM"];
@@ -536,4 +536,95 @@ fn changes_to_without_rowid_tables_agree_with_sqlite() {
         );
     }
     println!("{statements} changes ({failed} failing) agreed with SQLite");
+}
+
+#[test]
+fn a_without_rowid_table_larger_than_the_cache_splits_and_merges() {
+    let disk = MemoryPlatform::new();
+    let config = Config {
+        cache_frames: 8,
+        ..Config::DEFAULT
+    };
+    let db = Database::open(&disk, "big.db", &config, Global).unwrap();
+    let conn = db.connect();
+    conn.execute(
+        "CREATE TABLE big(k TEXT COLLATE NOCASE, n INT, v, PRIMARY KEY(n DESC, k), UNIQUE(v)) WITHOUT ROWID",
+        &[],
+    )
+    .unwrap();
+    conn.execute("BEGIN", &[]).unwrap();
+    for i in 0..3000 {
+        let sql = format!(
+            "INSERT INTO big VALUES ('key{}', {}, '{}{i}')",
+            (i * 7919) % 3000,
+            i % 13,
+            "v".repeat(i % 90)
+        );
+        conn.execute(&sql, &[]).unwrap();
+    }
+    conn.execute("COMMIT", &[]).unwrap();
+    let pages = Exact::ours_ok(&conn, "PRAGMA page_count");
+    conn.execute("UPDATE big SET k = k || 'x' WHERE n % 2 = 0", &[])
+        .unwrap();
+    conn.execute("DELETE FROM big WHERE n <> 3", &[]).unwrap();
+    assert!(db.integrity_check(0).unwrap().is_ok());
+    let left = Exact::ours_ok(&conn, "SELECT count(*), min(k), max(k) FROM big");
+    drop(conn);
+    drop(db);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.db");
+    std::fs::write(&path, disk.file_bytes("big.db").unwrap().as_slice()).unwrap();
+    if let Ok(log) = disk.file_bytes("big.db-wal") {
+        std::fs::write(dir.path().join("big.db-wal"), log.as_slice()).unwrap();
+    }
+    let sqlite = rusqlite::Connection::open(&path).unwrap();
+    let check: String = sqlite
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    assert_eq!(
+        Exact::theirs_ok(&sqlite, "SELECT count(*), min(k), max(k) FROM big"),
+        left
+    );
+    assert_eq!(left[0][0], Exact::Int(231));
+    println!("{pages:?} pages before the deletes");
+}
+
+#[test]
+fn every_allocation_failure_changing_a_without_rowid_table_is_clean() {
+    let mut buffer = vec![0u8; 1024 * 1024];
+    let arena = Arena::new(&mut buffer).unwrap();
+    let fault = FaultAlloc::new(&arena);
+    let disk = MemoryPlatform::new();
+    let config = Config {
+        cache_frames: 16,
+        ..Config::DEFAULT
+    };
+    let db = Database::open(&disk, "k.db", &config, &fault).unwrap();
+    let conn = db.connect();
+    conn.execute(
+        "CREATE TABLE k(a TEXT COLLATE NOCASE, b INT, c, PRIMARY KEY(b DESC, a), UNIQUE(c)) WITHOUT ROWID",
+        &[],
+    )
+    .unwrap();
+    for i in 0..40 {
+        let sql = format!("INSERT INTO k VALUES ('a{i}', {}, {i})", i % 5);
+        conn.execute(&sql, &[]).unwrap();
+    }
+    let contents = || boundlite_tests::compare::ours(&conn, "SELECT * FROM k ORDER BY 1, 2").unwrap();
+    for sql in [
+        "INSERT INTO k VALUES ('new', 1, 'c'), ('NEW2', 2, 'd')",
+        "INSERT OR REPLACE INTO k VALUES ('A3', 3, 5)",
+        "INSERT OR IGNORE INTO k SELECT a || 'z', b, c + 100 FROM k WHERE b = 2",
+        "UPDATE k SET a = a || 'u' WHERE b < 2",
+        "UPDATE OR REPLACE k SET c = 7 WHERE b = 4",
+        "DELETE FROM k WHERE b = 0",
+    ] {
+        let report = sweep_change(&fault, &conn, sql, contents);
+        assert!(report.errors > 0, "{sql}");
+        assert!(db.integrity_check(0).unwrap().is_ok(), "{sql}");
+    }
+    drop(conn);
+    drop(db);
+    assert_eq!(arena.stats().live_allocations, 0, "the database leaked");
 }
