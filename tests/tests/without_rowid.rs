@@ -611,7 +611,8 @@ fn every_allocation_failure_changing_a_without_rowid_table_is_clean() {
         let sql = format!("INSERT INTO k VALUES ('a{i}', {}, {i})", i % 5);
         conn.execute(&sql, &[]).unwrap();
     }
-    let contents = || boundlite_tests::compare::ours(&conn, "SELECT * FROM k ORDER BY 1, 2").unwrap();
+    let contents =
+        || boundlite_tests::compare::ours(&conn, "SELECT * FROM k ORDER BY 1, 2").unwrap();
     for sql in [
         "INSERT INTO k VALUES ('new', 1, 'c'), ('NEW2', 2, 'd')",
         "INSERT OR REPLACE INTO k VALUES ('A3', 3, 5)",

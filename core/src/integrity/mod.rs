@@ -13,7 +13,8 @@
 //!    fragmented-byte count exact), every page of the tree's family and no
 //!    page but the root empty, leaves all at one depth, keys in order
 //!    within and across pages (rowids for tables; for indexes, the index's
-//!    collations and sort orders from its `CREATE INDEX`), unique keys in
+//!    collations and sort orders from its `CREATE INDEX`; for a `WITHOUT
+//!    ROWID` table, its primary key's, strictly ascending), unique keys in
 //!    `UNIQUE` indexes, records well formed, and overflow chains exactly as
 //!    long as their payloads need;
 //! 3. every page from 1 to the page count is used exactly once, by one
@@ -51,9 +52,10 @@ use crate::alloc::{Allocator, Vec};
 use crate::btree::PageSource;
 use crate::format::DatabaseHeader;
 use crate::pager::Pager;
-use crate::record::KeyColumn;
+use crate::record::{KeyColumn, SortOrder};
 use crate::schema::{
-    EntryKind, Schema, SchemaEntry, TableColumns, index_columns_of, is_without_rowid, table_columns,
+    EntryKind, Schema, SchemaEntry, TableColumns, created_table, index_columns_of,
+    is_without_rowid, parse_stored, table_columns,
 };
 use crate::{PageNo, Result};
 use checker::Checker;
@@ -283,6 +285,10 @@ fn check_trees<S: PageSource, A: Allocator + Clone>(
         match entry.kind {
             EntryKind::Table if entry.sql.as_deref().is_some_and(is_without_rowid) => {
                 spec.family = Family::Index;
+                // Rows in strictly ascending key order: no key repeated.
+                if let Some(sql) = entry.sql.as_deref() {
+                    primary_key_columns(sql, desc_allowed, &checker.alloc, &mut keys)?;
+                }
             }
             EntryKind::Index => {
                 spec.family = Family::Index;
@@ -301,6 +307,53 @@ fn check_trees<S: PageSource, A: Allocator + Clone>(
         spec.keys = (!keys.is_empty()).then_some(keys.as_slice());
         let stats = checker.check_tree(&spec)?;
         trees.try_push((root, stats))?;
+    }
+    Ok(())
+}
+
+/// Appends to `keys` how the rows of the `WITHOUT ROWID` table `sql`
+/// declares compare: its primary key's columns, each once, as its records
+/// store them; nothing when a collation is unknown or the SQL cannot be
+/// read.
+fn primary_key_columns<A: Allocator + Clone>(
+    sql: &str,
+    desc_allowed: bool,
+    alloc: &A,
+    keys: &mut Vec<KeyColumn, A>,
+) -> Result<()> {
+    let parsed = match parse_stored(sql, alloc.clone()) {
+        Ok(parsed) => parsed,
+        Err(crate::Error::OutOfMemory) => return Err(crate::Error::OutOfMemory),
+        Err(_) => return Ok(()),
+    };
+    let columns =
+        match created_table(&parsed).and_then(|c| TableColumns::stored_as(c, alloc.clone())) {
+            Ok(columns) => columns,
+            Err(crate::Error::OutOfMemory) => return Err(crate::Error::OutOfMemory),
+            Err(_) => return Ok(()),
+        };
+    let key = columns
+        .primary_autoindex
+        .and_then(|at| columns.autoindexes.get(at))
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for (k, column) in key.iter().enumerate() {
+        let before = key.get(..k).unwrap_or_default();
+        if before.iter().any(|b| b.source == column.source) {
+            continue;
+        }
+        let Some(collation) = column.collation else {
+            keys.clear();
+            return Ok(());
+        };
+        keys.try_push(KeyColumn {
+            order: if desc_allowed {
+                column.order
+            } else {
+                SortOrder::Asc
+            },
+            collation,
+        })?;
     }
     Ok(())
 }

@@ -30,9 +30,9 @@
 //! `Error::Corrupt` (the file is damaged, the reader did nothing wrong);
 //! a statement that parses but that this engine refuses (virtual tables,
 //! `CREATE TABLE ... AS SELECT`, and `WITHOUT ROWID` tables for anything
-//! but [`TableColumns::stored_as`], their readers: this engine does not
-//! change their index B-trees) is `Error::Sql`; running out of memory is
-//! always `Error::OutOfMemory`.
+//! but [`TableColumns::stored_as`], which their readers and writers
+//! follow: [`TableColumns::from_create`] serves what keys rows by rowid)
+//! is `Error::Sql`; running out of memory is always `Error::OutOfMemory`.
 
 use crate::alloc::{Allocator, Vec};
 use crate::record::{Collation, SortOrder};
