@@ -83,6 +83,9 @@ pub(crate) fn record_keys<P: Platform, A: Allocator + Clone>(
     Ok(keys)
 }
 
+/// The records of a change's rows, sorted by primary key.
+type Targets<'k, P, A> = SortedRecords<<P as Platform>::File, KeyOrder<'k>, A>;
+
 /// The table `changed` names, a `WITHOUT ROWID` table whose records
 /// compare by `keys`, and the records of its rows that pass `WHERE`,
 /// sorted by primary key; `event` and `returning` say what is refused.
@@ -92,7 +95,7 @@ fn targets<'k, P: Platform, A: Allocator + Clone>(
     keys: &'k [KeyColumn],
     env: Env<'_, A>,
     (event, conflict, returning): (Event<'_>, Option<Conflict>, bool),
-) -> Result<(TableInfo<A>, SortedRecords<P::File, KeyOrder<'k>, A>)> {
+) -> Result<(TableInfo<A>, Targets<'k, P, A>)> {
     let view = w.view();
     let op = match changed.change {
         Change::Delete => Op::Delete,
