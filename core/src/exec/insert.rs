@@ -107,7 +107,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     let fires = Fires::of(env, &table.name, Event::Insert, written)?;
     refuse_returning(&fires, &returning)?;
     if !table.has_rowid {
-        keyed::refuse(upserts.is_some(), returning.is_some(), fires.is_some())?;
+        keyed::refuse(returning.is_some(), fires.is_some())?;
     }
     if fires.is_some() && upserts.is_some() {
         return Err(Error::Sql(

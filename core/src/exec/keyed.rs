@@ -9,8 +9,8 @@
 //! changed) and deleted, or for `UPDATE` deleted and stored again under
 //! its new values through the table layer's `insert_keyed`, so a changed
 //! key moves the row, and uniqueness and indexes are those of `INSERT`.
-//! Upserts, `RETURNING`, triggers and foreign keys on such a table are
-//! refused by name.
+//! `RETURNING`, triggers and foreign keys on such a table are refused by
+//! name.
 
 use boundlite_platform::Platform;
 
@@ -34,14 +34,9 @@ use super::source::Source;
 use super::store::{Rules, encode_keyed, prepare_row};
 use super::triggers::fire::{Event, Fires};
 
-/// Refuses what changing a `WITHOUT ROWID` table does not run here: an
-/// upsert, `RETURNING`, triggers.
-pub(crate) fn refuse(upsert: bool, returning: bool, triggers: bool) -> Result<()> {
-    if upsert {
-        return Err(Error::Sql(
-            "upsert on a WITHOUT ROWID table is not supported",
-        ));
-    }
+/// Refuses what changing a `WITHOUT ROWID` table does not run here:
+/// `RETURNING`, triggers.
+pub(crate) fn refuse(returning: bool, triggers: bool) -> Result<()> {
     if returning {
         return Err(Error::Sql(
             "RETURNING on a WITHOUT ROWID table is not supported",
@@ -103,7 +98,7 @@ fn targets<'k, P: Platform, A: Allocator + Clone>(
     };
     let start = |table: &TableInfo<A>, _| {
         let fires = Fires::of(env, &table.name, event, conflict)?;
-        refuse(false, returning, fires.is_some())?;
+        refuse(returning, fires.is_some())?;
         // The keys of a keyed table's parent or children are not read
         // here: any key naming it is refused, whatever is wrong with it.
         let involved = match TableKeys::load(w, &table.name, op, env) {

@@ -11,7 +11,7 @@
 //! stored, with the statement's context (`exec::checks`).
 
 use crate::alloc::{Allocator, String, Vec};
-use crate::record::KeyColumn;
+use crate::record::{KeyColumn, SortOrder};
 use crate::schema::created_table;
 use crate::schema::{ColumnSource, EntryKind, IndexColumn, StoredBy};
 use crate::schema::{
@@ -239,6 +239,10 @@ impl<A: Allocator + Clone> TableInfo<A> {
             let mut keys = Vec::new_in(alloc.clone());
             index_columns.key_columns(true, &mut keys)?;
             let mut tail = Vec::new_in(alloc.clone());
+            // SQLite orders the key columns ending the entries of a
+            // `UNIQUE` constraint's index ascending whatever the key says
+            // (its `bAscKeyBug`, kept for the files it wrote).
+            let constraint = index.sql.is_none();
             for column in primary.unwrap_or_default() {
                 let held =
                     |c: &IndexColumn| c.source == column.source && c.collation == column.collation;
@@ -246,9 +250,13 @@ impl<A: Allocator + Clone> TableInfo<A> {
                 if index_columns.columns.iter().any(held) || tail.iter().any(repeated) {
                     continue;
                 }
-                tail.try_push(*column)?;
+                let order = match constraint {
+                    true => SortOrder::Asc,
+                    false => column.order,
+                };
+                tail.try_push(IndexColumn { order, ..*column })?;
                 keys.try_push(KeyColumn {
-                    order: column.order,
+                    order,
                     collation: column.collation.unwrap_or_default(),
                 })?;
             }
@@ -292,6 +300,15 @@ impl<A: Allocator + Clone> TableInfo<A> {
 }
 
 impl<A: Allocator> TableInfo<A> {
+    /// The indexes kept in step with its rows: `keyed_indexes` for a
+    /// `WITHOUT ROWID` table, else `indexes`.
+    pub fn maintained(&self) -> &[IndexInfo<A>] {
+        match self.columns.stored_by {
+            StoredBy::PrimaryKey => &self.keyed_indexes,
+            StoredBy::Rowid => &self.indexes,
+        }
+    }
+
     /// Refuses `change` to the rows of this table when it is the schema
     /// table, which only schema statements change (SQLite's words), or
     /// stores values in a `STRICT` table, whose types would go unchecked.

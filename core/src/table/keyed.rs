@@ -23,7 +23,7 @@ use crate::schema::{ColumnSource, EntryEnd, KeyBuilt, build_entry};
 use crate::sql::Conflict;
 use crate::{ConstraintName, Error, Result};
 
-use super::conflict::{Resolution, key_taken};
+use super::conflict::{Resolution, Unique, key_taken};
 use super::info::{IndexInfo, TableInfo};
 use super::rows::Writer;
 use super::undo::Undo;
@@ -125,6 +125,36 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
             }
         }
         Ok(true)
+    }
+
+    /// Copies into `out` the record of the row that storing `record` as a
+    /// row of `table`, a `WITHOUT ROWID` table, would conflict with on
+    /// `unique`; `false` when there is none.
+    pub fn conflicting_keyed(
+        &mut self,
+        table: &TableInfo<A>,
+        unique: Unique,
+        record: &[u8],
+        out: &mut Vec<u8, A>,
+    ) -> Result<bool> {
+        let parsed = RecordRef::parse(record, Some(table.root))?;
+        match unique {
+            Unique::PrimaryKey => {
+                let alloc = self.alloc.clone();
+                with_value_refs(table.key_len, parsed.columns(), alloc, |key| {
+                    self.find_keyed(table, key, out)
+                })
+            }
+            Unique::Index(i) => {
+                let index = table
+                    .keyed_indexes
+                    .get(i)
+                    .ok_or(Error::Misuse("an upsert's index out of place"))?;
+                self.build_keyed_entry(table, index, &parsed)?;
+                self.find_keyed_owner(table, index, out)
+            }
+            Unique::Rowid => Err(Error::Misuse("a rowid of a WITHOUT ROWID table")),
+        }
     }
 
     /// Deletes the row of `table`, a `WITHOUT ROWID` table, whose primary
