@@ -107,7 +107,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     let fires = Fires::of(env, &table.name, Event::Insert, written)?;
     refuse_returning(&fires, &returning)?;
     if !table.has_rowid {
-        keyed::refuse(returning.is_some(), fires.is_some())?;
+        keyed::refuse(fires.is_some())?;
     }
     if fires.is_some() && upserts.is_some() {
         return Err(Error::Sql(
@@ -263,7 +263,7 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
                 counters.inserted(rowid);
             }
             if let Some(returning) = returning.as_mut() {
-                returning.row(w, &table, rowid, env)?;
+                returning.stored_row(w, &table, rowid, &record, env)?;
             }
             if let Some(fires) = &fires {
                 fires.after_insert(w, &table, rowid, &values, env)?;
@@ -571,7 +571,7 @@ impl<A: Allocator + Clone> Stored<'_, '_, '_, A> {
             counters.inserted(rowid);
         }
         if let (Some(rowid), Some(returning)) = (stored, self.returning.as_deref_mut()) {
-            returning.row(w, self.table, rowid, self.env)?;
+            returning.stored_row(w, self.table, rowid, self.record, self.env)?;
         }
         if let (Some(rowid), Some(fires)) = (stored, self.fires) {
             fires.after_insert(w, self.table, rowid, self.values, self.env)?;

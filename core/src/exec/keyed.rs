@@ -9,7 +9,8 @@
 //! changed) and deleted, or for `UPDATE` deleted and stored again under
 //! its new values through the table layer's `insert_keyed`, so a changed
 //! key moves the row, and uniqueness and indexes are those of `INSERT`.
-//! `RETURNING`, triggers and foreign keys on such a table are refused by
+//! `RETURNING` computes each row from its record (a deleted row's before
+//! it goes); triggers and foreign keys on such a table are refused by
 //! name.
 
 use boundlite_platform::Platform;
@@ -27,7 +28,7 @@ use super::Env;
 use super::change::{Changed, assigned_columns, assigned_row, visit};
 use super::checks::Checks;
 use super::foreign_keys::table_keys::{Op, TableKeys};
-use super::returning::Returned;
+use super::returning::{Returned, Returning};
 use super::rowids::Rowids;
 use super::select::load_table;
 use super::source::Source;
@@ -35,13 +36,8 @@ use super::store::{Rules, encode_keyed, prepare_row};
 use super::triggers::fire::{Event, Fires};
 
 /// Refuses what changing a `WITHOUT ROWID` table does not run here:
-/// `RETURNING`, triggers.
-pub(crate) fn refuse(returning: bool, triggers: bool) -> Result<()> {
-    if returning {
-        return Err(Error::Sql(
-            "RETURNING on a WITHOUT ROWID table is not supported",
-        ));
-    }
+/// triggers.
+pub(crate) fn refuse(triggers: bool) -> Result<()> {
     if triggers {
         return Err(Error::Sql(
             "triggers on a WITHOUT ROWID table are not supported",
@@ -83,13 +79,13 @@ type Targets<'k, P, A> = SortedRecords<<P as Platform>::File, KeyOrder<'k>, A>;
 
 /// The table `changed` names, a `WITHOUT ROWID` table whose records
 /// compare by `keys`, and the records of its rows that pass `WHERE`,
-/// sorted by primary key; `event` and `returning` say what is refused.
+/// sorted by primary key; the triggers of `event` are refused.
 fn targets<'k, P: Platform, A: Allocator + Clone>(
     w: &Writer<'_, '_, P, A>,
     changed: Changed<'_, '_, A>,
     keys: &'k [KeyColumn],
     env: Env<'_, A>,
-    (event, conflict, returning): (Event<'_>, Option<Conflict>, bool),
+    (event, conflict): (Event<'_>, Option<Conflict>),
 ) -> Result<(TableInfo<A>, Targets<'k, P, A>)> {
     let view = w.view();
     let op = match changed.change {
@@ -98,7 +94,7 @@ fn targets<'k, P: Platform, A: Allocator + Clone>(
     };
     let start = |table: &TableInfo<A>, _| {
         let fires = Fires::of(env, &table.name, event, conflict)?;
-        refuse(returning, fires.is_some())?;
+        refuse(fires.is_some())?;
         // The keys of a keyed table's parent or children are not read
         // here: any key naming it is refused, whatever is wrong with it.
         let involved = match TableKeys::load(w, &table.name, op, env) {
@@ -142,15 +138,30 @@ pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
         indexed: delete.indexed.as_ref(),
         where_clause: delete.where_clause.as_ref(),
     };
-    let refused = (Event::Delete, env.conflict, !delete.returning.is_empty());
-    let (table, mut records) = targets(w, changed, keys, env, refused)?;
+    let (table, mut records) = targets(w, changed, keys, env, (Event::Delete, env.conflict))?;
+    let mut returning = Returning::new(
+        &delete.returning,
+        &table,
+        delete.alias,
+        w.view().sort_budget().bytes,
+        env.alloc.clone(),
+    )?;
+    let mut old = Vec::new_in(env.alloc.clone());
     let mut deleted = 0;
     while let Some(record) = records.next()? {
+        if let Some(returning) = returning.as_mut() {
+            // Each row returns its values before it goes.
+            if !w.read_keyed(&table, record, &mut old)? {
+                continue;
+            }
+            let parsed = RecordRef::parse(&old, Some(table.root))?;
+            returning.of_record(&table, RowId::new(0), parsed, env)?;
+        }
         if w.delete_keyed(&table, record)? {
             deleted += 1;
         }
     }
-    *returned = None;
+    *returned = returning.map(Returning::into_rows);
     env.tables.put(table);
     Ok(deleted)
 }
@@ -180,12 +191,15 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
             .any(|a| a.columns.iter().any(|c| c.eq_ignore_ascii_case(name)))
     };
     let written = env.conflict.or(update.conflict);
-    let refused = (
-        Event::Update(&assigned),
-        written,
-        !update.returning.is_empty(),
-    );
+    let refused = (Event::Update(&assigned), written);
     let (table, mut records) = targets(w, changed, keys, env, refused)?;
+    let mut returning = Returning::new(
+        &update.returning,
+        &table,
+        update.alias,
+        w.view().sort_budget().bytes,
+        alloc.clone(),
+    )?;
     let mut columns = env.scratch.targets(&alloc);
     assigned_columns(update, &table, env, &mut columns)?;
     let mut rules = Rules {
@@ -214,9 +228,12 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
         w.delete_keyed(&table, &old)?;
         if w.insert_keyed(&table, &record, conflict)? {
             updated += 1;
+            if let Some(returning) = returning.as_mut() {
+                returning.stored_row(w, &table, RowId::new(0), &record, env)?;
+            }
         }
     }
-    *returned = None;
+    *returned = returning.map(Returning::into_rows);
     drop(rules);
     env.tables.put(table);
     env.scratch.put(columns, values, record);
