@@ -21,7 +21,7 @@ use boundlite_platform::Platform;
 use crate::alloc::Allocator;
 use crate::schema::EntryKind;
 use crate::schema::RESERVED_PREFIX;
-use crate::schema::{TableColumns, is_without_rowid};
+use crate::schema::TableColumns;
 use crate::sql::{
     ColumnConstraintKind, Conflict, CreateIndex, CreateTable, CreateView, DropStmt, ObjectKind,
     QualifiedName, TableBody, TableConstraintKind,
@@ -149,15 +149,6 @@ pub(crate) fn create_index<P: Platform, A: Allocator + Clone>(
                 Err(Error::Named(Named::NoSuchTable, name))
             }
         };
-    }
-    let keyed = schema
-        .table(&table)
-        .and_then(|t| t.sql.as_deref())
-        .is_some_and(is_without_rowid);
-    if keyed {
-        return Err(Error::Sql(
-            "CREATE INDEX on a WITHOUT ROWID table is not supported",
-        ));
     }
     drop(schema);
     w.create_index(&name, &table, sql)

@@ -17,8 +17,11 @@
 //!   the update's own constraints; a conflict no clause names is
 //!   resolved by the statement's `OR` clause, as without an upsert.
 //!
+//! A `WITHOUT ROWID` table's primary key takes the rowid's place.
+//!
 //! Refused: subqueries in the clauses, a `zeroblob` inserted by a
-//! statement with clauses, row-value assignments.
+//! statement with clauses, row-value assignments, and a `DO UPDATE`
+//! without a target on a `WITHOUT ROWID` table with `UNIQUE` indexes.
 
 use boundlite_platform::Platform;
 
@@ -88,6 +91,18 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
                     StoredBy::Rowid => Unique::Rowid,
                     StoredBy::PrimaryKey => Unique::PrimaryKey,
                 };
+                let updates = matches!(clause.action, UpsertAction::Update { .. });
+                if key == Unique::PrimaryKey
+                    && updates
+                    && table.maintained().iter().any(|x| x.columns.unique)
+                {
+                    // Which of two rows a new one repeats the keys of it
+                    // updates follows SQLite's in-memory order of its
+                    // indexes, which is not followed here.
+                    return Err(Error::Sql(
+                        "ON CONFLICT DO UPDATE without a target on a WITHOUT ROWID table with UNIQUE indexes is not supported",
+                    ));
+                }
                 let all = core::iter::once(key).chain(
                     table
                         .maintained()

@@ -104,6 +104,17 @@ pub fn table_columns<A: Allocator + Clone>(sql: &str, alloc: A) -> Result<TableC
     TableColumns::from_create(create, alloc)
 }
 
+/// The columns the stored `CREATE TABLE` statement `sql` declares, as its
+/// rows store them (`WITHOUT ROWID` tables included, see
+/// [`TableColumns::stored_as`]).
+pub fn stored_columns<A: Allocator + Clone>(sql: &str, alloc: A) -> Result<TableColumns<A>> {
+    let parsed = parse_stored(sql, alloc.clone())?;
+    let Stmt::CreateTable(create) = &parsed.stmt else {
+        return Err(Error::Sql("schema SQL is not CREATE TABLE"));
+    };
+    TableColumns::stored_as(create, alloc)
+}
+
 /// The key columns of the index whose stored `CREATE INDEX` statement is
 /// `sql`, resolved against `table`, the indexed table's columns.
 pub fn index_columns<A: Allocator + Clone, B: Allocator>(

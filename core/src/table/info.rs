@@ -11,7 +11,7 @@
 //! stored, with the statement's context (`exec::checks`).
 
 use crate::alloc::{Allocator, String, Vec};
-use crate::record::{KeyColumn, SortOrder};
+use crate::record::KeyColumn;
 use crate::schema::created_table;
 use crate::schema::{ColumnSource, EntryKind, IndexColumn, StoredBy};
 use crate::schema::{
@@ -201,13 +201,6 @@ impl<A: Allocator + Clone> TableInfo<A> {
         let mut keyed_indexes = Vec::new_in(alloc.clone());
         let record_keys = record_keys(&columns, alloc.clone())?;
         let keyed = columns.stored_by == StoredBy::PrimaryKey;
-        let primary = match keyed {
-            true => columns
-                .primary_autoindex
-                .and_then(|at| columns.autoindexes.get(at))
-                .map(Vec::as_slice),
-            false => None,
-        };
         let mut unwritable = match keyed && record_keys.is_empty() {
             true => Some(
                 "changing the rows of a WITHOUT ROWID table whose key has an unknown collation is not supported",
@@ -239,24 +232,11 @@ impl<A: Allocator + Clone> TableInfo<A> {
             let mut keys = Vec::new_in(alloc.clone());
             index_columns.key_columns(true, &mut keys)?;
             let mut tail = Vec::new_in(alloc.clone());
-            // SQLite orders the key columns ending the entries of a
-            // `UNIQUE` constraint's index ascending whatever the key says
-            // (its `bAscKeyBug`, kept for the files it wrote).
-            let constraint = index.sql.is_none();
-            for column in primary.unwrap_or_default() {
-                let held =
-                    |c: &IndexColumn| c.source == column.source && c.collation == column.collation;
-                let repeated = |c: &IndexColumn| c.source == column.source;
-                if index_columns.columns.iter().any(held) || tail.iter().any(repeated) {
-                    continue;
-                }
-                let order = match constraint {
-                    true => SortOrder::Asc,
-                    false => column.order,
-                };
-                tail.try_push(IndexColumn { order, ..*column })?;
+            columns.entry_tail(&index_columns, index.sql.is_none(), &mut tail)?;
+            keys.try_reserve(tail.len())?;
+            for column in tail.iter() {
                 keys.try_push(KeyColumn {
-                    order,
+                    order: column.order,
                     collation: column.collation.unwrap_or_default(),
                 })?;
             }

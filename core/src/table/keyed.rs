@@ -33,12 +33,7 @@ use super::value_refs::with_value_refs;
 /// `table`, a `WITHOUT ROWID` table: `UNIQUE constraint failed: t.a,
 /// t.b`, by the key's columns.
 fn primary_taken<A: Allocator>(table: &TableInfo<A>) -> Error {
-    let key = table
-        .columns
-        .primary_autoindex
-        .and_then(|at| table.columns.autoindexes.get(at))
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+    let key = table.columns.primary_key().unwrap_or_default();
     let mut text = ConstraintName::format(format_args!(""));
     for (k, column) in key.iter().enumerate() {
         let ColumnSource::Column(i) = column.source else {
@@ -329,12 +324,7 @@ fn primary_in_entry<'e, A: Allocator>(
     index: &'e IndexInfo<A>,
     entry: &'e RecordRef<'e>,
 ) -> impl Iterator<Item = Result<ValueRef<'e>>> + 'e {
-    let key = table
-        .columns
-        .primary_autoindex
-        .and_then(|at| table.columns.autoindexes.get(at))
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+    let key = table.columns.primary_key().unwrap_or_default();
     let n = index.columns.columns.len();
     key.iter()
         .enumerate()
