@@ -21,7 +21,8 @@
 //!    tree, the freelist or one overflow chain, except the page holding
 //!    byte 2^30 (where SQLite keeps its locks), which nothing may use;
 //! 4. each index against its table (see `content`): one entry per row,
-//!    holding the row's values.
+//!    holding the row's values (for a `WITHOUT ROWID` table's index, its
+//!    entries in order, each ending with its row's primary key).
 //!
 //! Problems are collected as small values ([`Problem`]), up to a limit
 //! (100 by default, as SQLite's), after which checking stops. A corrupt
@@ -54,8 +55,8 @@ use crate::format::DatabaseHeader;
 use crate::pager::Pager;
 use crate::record::{KeyColumn, SortOrder};
 use crate::schema::{
-    EntryKind, Schema, SchemaEntry, TableColumns, created_table, index_columns_of,
-    is_without_rowid, parse_stored, table_columns,
+    EntryKind, IndexColumn, IndexColumns, Schema, SchemaEntry, TableColumns, created_table,
+    index_columns_of, is_without_rowid, parse_stored, stored_columns, table_columns,
 };
 use crate::{PageNo, Result};
 use checker::Checker;
@@ -290,6 +291,14 @@ fn check_trees<S: PageSource, A: Allocator + Clone>(
                     primary_key_columns(sql, desc_allowed, &checker.alloc, &mut keys)?;
                 }
             }
+            EntryKind::Index
+                if keyed_index(schema, entry, desc_allowed, &checker.alloc, &mut keys)?
+                    .is_some() =>
+            {
+                // Entries in strictly ascending order: each ends with its
+                // row's primary key, so none repeats another.
+                spec.family = Family::Index;
+            }
             EntryKind::Index => {
                 spec.family = Family::Index;
                 if let Some((table, rowid)) = indexed_table(schema, entry, &checker.alloc)? {
@@ -309,6 +318,53 @@ fn check_trees<S: PageSource, A: Allocator + Clone>(
         trees.try_push((root, stats))?;
     }
     Ok(())
+}
+
+/// What an index of a `WITHOUT ROWID` table is: its table's columns,
+/// its own and the primary key columns ending its entries; `None` when
+/// `index` belongs to no such table or its SQL cannot be read. Appends to
+/// `keys` how its entries compare, nothing when a collation is unknown.
+#[allow(clippy::type_complexity)] // the three parts of one description
+fn keyed_index<A: Allocator + Clone>(
+    schema: &Schema<A>,
+    index: &SchemaEntry<A>,
+    desc_allowed: bool,
+    alloc: &A,
+    keys: &mut Vec<KeyColumn, A>,
+) -> Result<Option<(TableColumns<A>, IndexColumns<A>, Vec<IndexColumn, A>)>> {
+    let Some(sql) = schema.table(&index.table).and_then(|t| t.sql.as_deref()) else {
+        return Ok(None);
+    };
+    if !is_without_rowid(sql) {
+        return Ok(None);
+    }
+    let read = stored_columns(sql, alloc.clone())
+        .and_then(|table| Ok((index_columns_of(index, &table, alloc.clone())?, table)));
+    let (columns, table) = match read {
+        Ok(read) => read,
+        Err(crate::Error::OutOfMemory) => return Err(crate::Error::OutOfMemory),
+        Err(_) => return Ok(None),
+    };
+    let mut tail = Vec::new_in(alloc.clone());
+    table.entry_tail(&columns, index.sql.is_none(), &mut tail)?;
+    let known =
+        tail.iter().all(|c| c.collation.is_some()) && columns.key_columns(desc_allowed, keys)?;
+    if known {
+        keys.try_reserve(tail.len())?;
+        for column in tail.iter() {
+            keys.try_push(KeyColumn {
+                order: if desc_allowed {
+                    column.order
+                } else {
+                    SortOrder::Asc
+                },
+                collation: column.collation.unwrap_or_default(),
+            })?;
+        }
+    } else {
+        keys.clear();
+    }
+    Ok(Some((table, columns, tail)))
 }
 
 /// Appends to `keys` how the rows of the `WITHOUT ROWID` table `sql`
@@ -398,6 +454,34 @@ fn check_contents<S: PageSource, A: Allocator + Clone>(
         }
         let table_entry = schema.table(&entry.table);
         let table_root = table_entry.and_then(|t| t.root);
+        keys.clear();
+        if let Some((table, index, tail)) =
+            keyed_index(schema, entry, desc_allowed, &checker.alloc, &mut keys)?
+        {
+            let (Some(table_root), Some(index_stats), Some(table_stats)) =
+                (table_root, stats(index_root), table_root.and_then(stats))
+            else {
+                unchecked += 1;
+                continue;
+            };
+            if !index_stats.clean || !table_stats.clean {
+                continue;
+            }
+            let check = IndexCheck {
+                index_root,
+                table_root,
+                table: &table,
+                index: &index,
+                keys: (!keys.is_empty()).then_some(keys.as_slice()),
+                tail: Some(&tail),
+                entries: index_stats.entries,
+                rows: table_stats.entries,
+            };
+            if !checker.check_index_content(&check)? {
+                unchecked += 1;
+            }
+            continue;
+        }
         let columns = indexed_table(schema, entry, &checker.alloc)?;
         let index = match &columns {
             Some((table, _)) => index_columns_of(entry, table, checker.alloc.clone()).ok(),
@@ -423,6 +507,7 @@ fn check_contents<S: PageSource, A: Allocator + Clone>(
             table,
             index,
             keys: known.then_some(keys.as_slice()),
+            tail: None,
             entries: index_stats.entries,
             rows: table_stats.entries,
         };

@@ -45,7 +45,7 @@ pub use columns::{ColumnSource, IndexColumn, IndexColumns, StoredBy, TableColumn
 pub(crate) use declared::collation_named;
 pub use declared::{
     autoindex_columns, created_table, index_columns, index_columns_of, is_without_rowid,
-    parse_stored, table_columns,
+    parse_stored, stored_columns, table_columns,
 };
 pub use edit::{NewEntry, SchemaEditor};
 pub(crate) use key::same_key;
