@@ -291,6 +291,8 @@ fn what_stays_refused_on_without_rowid_tables_is_refused_by_name() {
     conn.execute("PRAGMA foreign_keys = ON", &[]).unwrap();
     for sql in [
         "INSERT INTO child VALUES ('a')",
+        "INSERT INTO k VALUES ('p', 99)",
+        "UPDATE k SET key = 'q' WHERE key = 'a'",
         "DELETE FROM k WHERE key = 'a'",
     ] {
         let e = conn.execute(sql, &[]).unwrap_err();

@@ -108,6 +108,9 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     refuse_returning(&fires, &returning)?;
     if !table.has_rowid {
         keyed::refuse(fires.is_some())?;
+        if keys.as_ref().is_some_and(TableKeys::is_involved) {
+            return Err(keyed::FOREIGN_KEYS);
+        }
     }
     if fires.is_some() && upserts.is_some() {
         return Err(Error::Sql(

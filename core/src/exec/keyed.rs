@@ -35,6 +35,11 @@ use super::source::Source;
 use super::store::{Rules, encode_keyed, prepare_row};
 use super::triggers::fire::{Event, Fires};
 
+/// The error for changing a `WITHOUT ROWID` table that a foreign key
+/// names while they are enforced.
+pub(crate) const FOREIGN_KEYS: Error =
+    Error::Sql("foreign keys of WITHOUT ROWID tables are not supported while foreign_keys is ON");
+
 /// Refuses what changing a `WITHOUT ROWID` table does not run here:
 /// triggers.
 pub(crate) fn refuse(triggers: bool) -> Result<()> {
@@ -103,9 +108,7 @@ fn targets<'k, P: Platform, A: Allocator + Clone>(
             Err(e) => return Err(e),
         };
         if involved {
-            return Err(Error::Sql(
-                "foreign keys of WITHOUT ROWID tables are not supported while foreign_keys is ON",
-            ));
+            return Err(FOREIGN_KEYS);
         }
         Ok(RecordSorter::new(
             view.platform(),
