@@ -409,7 +409,9 @@ fn long_column_names_are_cut_in_errors_without_memory() {
     let db = open(&disk, "long.db");
     let conn = db.connect();
     let err = conn
-        .query_row("SELECT 'x' AS a_rather_long_column_name", (), |r| r.get::<i64>(0))
+        .query_row("SELECT 'x' AS a_rather_long_column_name", (), |r| {
+            r.get::<i64>(0)
+        })
         .unwrap_err();
     assert_eq!(
         err.to_string(),

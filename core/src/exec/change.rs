@@ -42,6 +42,7 @@ use super::checks::Checks;
 use super::context::{RowContext, rowid_value};
 use super::foreign_keys::table_keys::{Op, TableKeys};
 use super::insert::column_named;
+use super::keyed;
 use super::once::Once;
 use super::plan::{Here, Indexes, Plan, choose};
 use super::returning::{Returned, Returning};
@@ -61,15 +62,15 @@ use crate::table::{IndexInfo, TableInfo};
 type Targets<P, A> = RowIdStream<<P as Platform>::File, A>;
 
 /// The rows an `UPDATE` or `DELETE` changes, as written.
-struct Changed<'s, 'a, A: Allocator> {
+pub(crate) struct Changed<'s, 'a, A: Allocator> {
     /// The table.
-    name: &'s QualifiedName<'a>,
+    pub name: &'s QualifiedName<'a>,
     /// `AS alias`
-    alias: Option<Ident<'a>>,
+    pub alias: Option<Ident<'a>>,
     /// `INDEXED BY` or `NOT INDEXED`.
-    indexed: Option<&'s Indexed<'a>>,
+    pub indexed: Option<&'s Indexed<'a>>,
     /// `WHERE`
-    where_clause: Option<&'s Expr<'a, A>>,
+    pub where_clause: Option<&'s Expr<'a, A>>,
 }
 
 /// The table `changed` names and the rowids of its rows that pass its
@@ -80,13 +81,39 @@ fn targets<P: Platform, A: Allocator + Clone>(
     env: Env<'_, A>,
     order: impl FnOnce(&TableInfo<A>, Plan) -> Result<RowOrder>,
 ) -> Result<(TableInfo<A>, Targets<P, A>)> {
+    let view = w.view();
+    let start = |table: &TableInfo<A>, plan| {
+        Ok(RowIds::new(
+            view.platform(),
+            view.sort_budget(),
+            order(table, plan)?,
+            env.scratch.rowids(env.alloc),
+        ))
+    };
+    let each =
+        |rowids: &mut RowIds<'_, P, A>, source: &mut Source<'_, P, A>| rowids.push(source.rowid()?);
+    let (table, rowids) = visit(w, changed, env, start, each)?;
+    Ok((table, rowids.finish()?))
+}
+
+/// Visits the rows of the table `changed` names that pass its `WHERE`:
+/// `start` makes what collects them from the table and its plan, `each`
+/// collects the source's current row. Returns the table and the
+/// collector.
+pub(crate) fn visit<'v, P: Platform, A: Allocator + Clone, C>(
+    w: &Writer<'_, 'v, P, A>,
+    changed: Changed<'_, '_, A>,
+    env: Env<'_, A>,
+    start: impl FnOnce(&TableInfo<A>, Plan) -> Result<C>,
+    mut each: impl FnMut(&mut C, &mut Source<'_, P, A>) -> Result<()>,
+) -> Result<(TableInfo<A>, C)> {
     let Changed {
         name,
         alias,
         indexed,
         where_clause,
     } = changed;
-    // Subqueries in `WHERE` run while the rowids are collected, before
+    // Subqueries in `WHERE` run while the rows are collected, before
     // any row changes, so they read the table as the statement found it,
     // as SQLite's two-pass change of a `WHERE` with a subquery does.
     let runner = Runner::new(w.view());
@@ -107,27 +134,20 @@ fn targets<P: Platform, A: Allocator + Clone>(
         outer: Tables::NONE,
     };
     let access = choose(where_clause, here, indexes, &env.context())?;
-    let order = order(&table, access.plan)?;
-    let view = w.view();
-    let mut rowids = RowIds::new(
-        view.platform(),
-        view.sort_budget(),
-        order,
-        env.scratch.rowids(env.alloc),
-    );
-    let mut source = Source::table(view, table, access);
+    let mut collected = start(&table, access.plan)?;
+    let mut source = Source::table(w.view(), table, access);
     let exact = source.exact();
     let keep = |ctx: &RowContext<'_, '_, A>| match where_clause {
         Some(clause) if !exact => Ok(evaluate_condition(clause, ctx)? == Some(true)),
         _ => Ok(true),
     };
     while source.find(env, alias, keep)? {
-        rowids.push(source.rowid()?)?;
+        each(&mut collected, &mut source)?;
     }
     let table = source
         .into_info()
         .ok_or(Error::Misuse("table source without a table"))?;
-    Ok((table, rowids.finish()?))
+    Ok((table, collected))
 }
 
 /// Runs `delete`; returns the rows deleted, and puts the rows its
@@ -139,6 +159,9 @@ pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
     env: Env<'_, A>,
     returned: &mut Option<Returned<A>>,
 ) -> Result<usize> {
+    if let Some(keys) = keyed::record_keys(w, &delete.table, env)? {
+        return keyed::delete(w, delete, &keys, env, returned);
+    }
     let changed = Changed {
         name: &delete.table,
         alias: delete.alias,
@@ -239,6 +262,9 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
     if conflict == Conflict::Ignore {
         return Err(Error::Sql("UPDATE OR IGNORE is not supported"));
     }
+    if let Some(keys) = keyed::record_keys(w, &update.table, env)? {
+        return keyed::update(w, update, &keys, conflict, env, returned);
+    }
     let alloc = env.alloc.clone();
     let mut columns = env.scratch.targets(&alloc);
     let changed = Changed {
@@ -263,29 +289,16 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
     let mut fires = None;
     let (table, mut rowids) = targets(w, changed, env, |table, plan| {
         fires = Fires::of(env, &table.name, Event::Update(&assigned), written)?;
-        columns.try_reserve(update.assignments.len())?;
-        for assignment in update.assignments.iter() {
-            let [name] = assignment.columns.as_slice() else {
-                return Err(Error::Sql("row-value assignments are not supported"));
-            };
-            columns.try_push(column_named(table, name)?)?;
-            let scope = One::new(Some(table), update.alias.as_ref());
-            // In a trigger, a value may read its `NEW` and `OLD` rows.
-            match (env.outer, set_subqueries) {
-                (_, true) => {
-                    let runner = Runner::new(w.view());
-                    let env = Env {
-                        subqueries: Some(&runner),
-                        ..env
-                    };
-                    columns_exist_within(&assignment.value, &scope, Some(env))?
-                }
-                (Some(_), false) => columns_exist_within(&assignment.value, &scope, Some(env))?,
-                (None, false) => {
-                    columns_exist(&assignment.value, Some(table), update.alias.as_ref())?
-                }
-            }
-        }
+        // The names of a value's subqueries are checked over the table.
+        let runner = Runner::new(w.view());
+        let check_env = Env {
+            subqueries: match set_subqueries {
+                true => Some(&runner as &dyn Subqueries<A>),
+                false => env.subqueries,
+            },
+            ..env
+        };
+        assigned_columns(update, table, check_env, &mut columns)?;
         let two_pass = set_subqueries
             && update
                 .where_clause
@@ -464,6 +477,34 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
     Ok(changed)
 }
 
+/// Puts in `columns` the column each of `update`'s assignments to
+/// `table` sets, checking the names its values read.
+pub(crate) fn assigned_columns<A: Allocator + Clone>(
+    update: &Update<'_, A>,
+    table: &TableInfo<A>,
+    env: Env<'_, A>,
+    columns: &mut Vec<ColumnPos, A>,
+) -> Result<()> {
+    columns.try_reserve(update.assignments.len())?;
+    for assignment in update.assignments.iter() {
+        let [name] = assignment.columns.as_slice() else {
+            return Err(Error::Sql("row-value assignments are not supported"));
+        };
+        columns.try_push(column_named(table, name)?)?;
+        // In a trigger, a value may read its `NEW` and `OLD` rows; a
+        // subquery, the table.
+        match (env.outer, env.subqueries) {
+            (None, None) => columns_exist(&assignment.value, Some(table), update.alias.as_ref())?,
+            _ => columns_exist_within(
+                &assignment.value,
+                &One::new(Some(table), update.alias.as_ref()),
+                Some(env),
+            )?,
+        }
+    }
+    Ok(())
+}
+
 /// Where [`new_row`] puts a row's values: one slot per column, and per
 /// column the length of a `zeroblob` assigned to it (see `store`); and
 /// whether the row will be overwritten in place (its undo then needs the
@@ -532,7 +573,6 @@ fn new_row<P: Platform, A: Allocator + Clone>(
         in_place,
         once,
     } = slots;
-    let alloc = env.alloc.clone();
     let mut cursor = w.table_cursor(table.root);
     if !cursor.seek(rowid, SeekMode::Eq)? {
         return Ok(None);
@@ -549,6 +589,24 @@ fn new_row<P: Platform, A: Allocator + Clone>(
         subqueries: runner.as_ref().map(|r| r as &dyn Subqueries<A>),
         ..env
     };
+    assigned_row(table, rowid, record, update, columns, env, (values, zeros)).map(Some)
+}
+
+/// Fills `values` with the values of row `rowid` of `table`, whose record
+/// is `record`, after `update`'s assignments (to `columns`, one per
+/// assignment), reusing the buffers of its TEXT and BLOB values, and
+/// `zeros` with the lengths of the `zeroblob`s assigned; returns the
+/// row's new rowid.
+pub(crate) fn assigned_row<A: Allocator + Clone>(
+    table: &TableInfo<A>,
+    rowid: RowId,
+    record: RecordRef<'_>,
+    update: &Update<'_, A>,
+    columns: &[ColumnPos],
+    env: Env<'_, A>,
+    (values, zeros): (&mut Vec<Value<A>, A>, &mut [Option<usize>]),
+) -> Result<Value<A>> {
+    let alloc = env.alloc.clone();
     let mut ctx = env.context().with_table(table, update.alias);
     ctx.on_row(rowid, record);
     let n = table.column_count();
@@ -589,5 +647,5 @@ fn new_row<P: Platform, A: Allocator + Clone>(
             }
         }
     }
-    Ok(Some(new_rowid))
+    Ok(new_rowid)
 }

@@ -59,7 +59,7 @@ pub(crate) fn create_table<P: Platform, A: Allocator + Clone>(
         return create_as::run(w, &name, &create.name.name, select, env);
     }
     refused_clauses(create, Checked::Create)?;
-    let columns = TableColumns::from_create(create, w.allocator().clone())?;
+    let columns = TableColumns::stored_as(create, w.allocator().clone())?;
     if columns.columns.iter().any(|c| c.collation.is_none()) {
         return Err(Error::Sql("no such collation sequence"));
     }

@@ -25,6 +25,7 @@ use crate::{Error, Result};
 use super::check::columns_exist_within;
 use super::checks::Checks;
 use super::foreign_keys::table_keys::{Op, TableKeys};
+use super::keyed;
 use super::returning::{Returned, Returning};
 use super::rowids::Rowids;
 use super::scope::One;
@@ -105,6 +106,12 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     }
     let fires = Fires::of(env, &table.name, Event::Insert, written)?;
     refuse_returning(&fires, &returning)?;
+    if !table.has_rowid {
+        keyed::refuse(fires.is_some())?;
+        if keys.as_ref().is_some_and(TableKeys::is_involved) {
+            return Err(keyed::FOREIGN_KEYS);
+        }
+    }
     if fires.is_some() && upserts.is_some() {
         return Err(Error::Sql(
             "upsert on a table with triggers is not supported",
@@ -255,11 +262,11 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
                 keys.added(w, rowid, &values)?;
             }
             changed += 1;
-            if let Some(counters) = env.counters {
+            if let Some(counters) = env.counters.filter(|_| table.has_rowid) {
                 counters.inserted(rowid);
             }
             if let Some(returning) = returning.as_mut() {
-                returning.row(w, &table, rowid, env)?;
+                returning.stored_row(w, &table, rowid, &record, env)?;
             }
             if let Some(fires) = &fires {
                 fires.after_insert(w, &table, rowid, &values, env)?;
@@ -562,11 +569,12 @@ impl<A: Allocator + Clone> Stored<'_, '_, '_, A> {
         if let (Some(rowid), Some(keys)) = (stored, self.keys) {
             keys.added(w, rowid, self.values)?;
         }
-        if let (Some(rowid), Some(counters)) = (stored, self.counters) {
+        let counters = self.counters.filter(|_| self.table.has_rowid);
+        if let (Some(rowid), Some(counters)) = (stored, counters) {
             counters.inserted(rowid);
         }
         if let (Some(rowid), Some(returning)) = (stored, self.returning.as_deref_mut()) {
-            returning.row(w, self.table, rowid, self.env)?;
+            returning.stored_row(w, self.table, rowid, self.record, self.env)?;
         }
         if let (Some(rowid), Some(fires)) = (stored, self.fires) {
             fires.after_insert(w, self.table, rowid, self.values, self.env)?;
@@ -606,9 +614,10 @@ pub(crate) fn column_named<A: Allocator>(
         .position(|c| name.eq_ignore_ascii_case(&c.name));
     match by_name {
         Some(i) => Ok(target_of(table, i)),
-        None if ["rowid", "oid", "_rowid_"]
-            .iter()
-            .any(|n| name.eq_ignore_ascii_case(n)) =>
+        None if table.has_rowid
+            && ["rowid", "oid", "_rowid_"]
+                .iter()
+                .any(|n| name.eq_ignore_ascii_case(n)) =>
         {
             Ok(ColumnPos::Rowid)
         }

@@ -32,7 +32,7 @@
 //! - `foreign_keys`: foreign keys enforced while `PRAGMA foreign_keys`
 //!   is ON (checks, actions, `foreign_key_check`);
 //! - `insert` (`upsert`: its `ON CONFLICT` clauses), `change` (`UPDATE`
-//!   and `DELETE`), `ddl`, `create_as`
+//!   and `DELETE`; `keyed` for `WITHOUT ROWID` tables), `ddl`, `create_as`
 //!   (`CREATE TABLE ... AS SELECT`), `alter` (`ALTER TABLE`), `reindex`
 //!   (`REINDEX`): changes;
 //! - `returning`: the rows `RETURNING` computes for each row changed;
@@ -56,7 +56,8 @@
 //!   and `ORDER BY`.
 //!
 //! Invariants:
-//! - statements that change rows collect the rowids they change before
+//! - statements that change rows collect the rowids (or a `WITHOUT ROWID`
+//!   table's records) they change before
 //!   changing any, so a change never moves the cursor that found it;
 //! - a plan only narrows the rows visited: the whole `WHERE` clause is
 //!   still evaluated on each row, so a plan can never change a result;
@@ -81,6 +82,7 @@ pub(crate) mod group;
 pub(crate) mod insert;
 pub(crate) mod join;
 pub(crate) mod join_order;
+pub(crate) mod keyed;
 pub(crate) mod names;
 pub(crate) mod once;
 pub(crate) mod order;

@@ -15,6 +15,7 @@ use boundlite_platform::Platform;
 use crate::alloc::{Allocator, Vec};
 use crate::btree::SeekMode;
 use crate::record::{RecordRef, ValueRef};
+use crate::schema::StoredBy;
 use crate::sql::eval::{Value, evaluate};
 use crate::sql::{ColumnPos, Expr, Ident, ResultColumn};
 use crate::table::{TableInfo, Writer};
@@ -85,13 +86,45 @@ impl<'r, A: Allocator + Clone> Returning<'r, A> {
         rowid: RowId,
         env: Env<'_, A>,
     ) -> Result<()> {
-        let alloc = env.alloc.clone();
         let mut cursor = w.table_cursor(table.root);
         if !cursor.seek(rowid, SeekMode::Eq)? {
             return Ok(());
         }
         let payload = cursor.payload()?;
         let record = RecordRef::parse(&payload, Some(table.root))?;
+        self.of_record(table, rowid, record, env)
+    }
+
+    /// Computes the row a change just stored returns: row `rowid` of
+    /// `table`, or in a `WITHOUT ROWID` table the row whose record is
+    /// `record`.
+    pub fn stored_row<P: Platform>(
+        &mut self,
+        w: &Writer<'_, '_, P, A>,
+        table: &TableInfo<A>,
+        rowid: RowId,
+        record: &[u8],
+        env: Env<'_, A>,
+    ) -> Result<()> {
+        match table.columns.stored_by {
+            StoredBy::Rowid => self.row(w, table, rowid, env),
+            StoredBy::PrimaryKey => {
+                let record = RecordRef::parse(record, Some(table.root))?;
+                self.of_record(table, RowId::new(0), record, env)
+            }
+        }
+    }
+
+    /// Computes the row of `table` whose rowid is `rowid` and record
+    /// `record` returns.
+    pub fn of_record(
+        &mut self,
+        table: &TableInfo<A>,
+        rowid: RowId,
+        record: RecordRef<'_>,
+        env: Env<'_, A>,
+    ) -> Result<()> {
+        let alloc = env.alloc.clone();
         let mut ctx = env.context().with_table(table, self.alias);
         ctx.on_row(rowid, record);
         let mut row = Vec::new_in(alloc.clone());

@@ -368,6 +368,15 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
         }
     }
 
+    /// Runs `f` on the current row's record when the table is a `WITHOUT
+    /// ROWID` table (whose key columns find the row again).
+    pub fn with_keyed_record<T>(&mut self, f: impl FnOnce(&[u8]) -> Result<T>) -> Result<T> {
+        match &mut self.table {
+            Some((_, Stored::Key(cursor))) => f(&cursor.payload()?),
+            _ => Err(Error::Misuse("a keyed record of a table keyed by rowid")),
+        }
+    }
+
     /// Where the current row is, for [`Self::seek_position`]: its rowid,
     /// or the record of a `WITHOUT ROWID` table's row, whose primary key
     /// finds it again (0 without a table).

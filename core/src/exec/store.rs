@@ -20,6 +20,7 @@ use crate::alloc::{Allocator, TryClone, Vec};
 use crate::btree::SeekMode;
 use crate::format::SCHEMA_FORMAT;
 use crate::record::{Field, RecordStream, ValueRef, encode_into, fields_len};
+use crate::schema::StoredBy;
 use crate::sql::eval::affinity::stored_real;
 use crate::sql::eval::{Scalar, Value, apply_affinity, with_affinity};
 use crate::sql::{Affinity, Conflict, Expr};
@@ -56,6 +57,10 @@ pub(crate) fn store_row<P: Platform, A: Allocator + Clone>(
     else {
         return Ok(None);
     };
+    if table.columns.stored_by == StoredBy::PrimaryKey {
+        encode_keyed(w, table, values, zeros, record)?;
+        return Ok(w.insert_keyed(table, record, conflict)?.then_some(rowid));
+    }
     let stored = with_record(
         w,
         table,
@@ -68,6 +73,38 @@ pub(crate) fn store_row<P: Platform, A: Allocator + Clone>(
         },
     )?;
     Ok(stored.then_some(rowid))
+}
+
+/// Encodes into `record` the record of `values` (prepared by
+/// [`prepare_row`]) as `table`, a `WITHOUT ROWID` table, stores it: its
+/// primary key's columns first. An index B-tree's cell is written whole,
+/// so a `zeroblob`'s bytes are made.
+pub(crate) fn encode_keyed<P: Platform, A: Allocator + Clone>(
+    w: &Writer<'_, '_, P, A>,
+    table: &TableInfo<A>,
+    values: &mut [Value<A>],
+    zeros: &mut [Option<usize>],
+    record: &mut Vec<u8, A>,
+) -> Result<()> {
+    let alloc = w.allocator().clone();
+    for (zero, slot) in zeros.iter_mut().zip(values.iter_mut()) {
+        if let Some(len) = zero.take() {
+            *slot = Value::Blob(Vec::try_from_elem_in(0, len, alloc.clone())?);
+        }
+    }
+    let columns = &table.columns.columns;
+    let stored = columns.iter().filter(|c| c.storage.is_some()).count();
+    let values = &*values;
+    let refs = (0..stored).map(|at| {
+        columns
+            .iter()
+            .position(|c| c.storage == Some(at))
+            .and_then(|i| values.get(i))
+            .map(Value::as_ref)
+            .ok_or(Error::Misuse("a stored column without a value"))
+    });
+    record.clear();
+    with_value_refs(stored, refs, alloc, |refs| Ok(encode_into(refs, record)?))
 }
 
 /// Runs `store` with the record of `values` (prepared by
@@ -203,7 +240,8 @@ pub(crate) enum Stored {
 /// Whether the values of a row of the `STRICT` table `table` must have
 /// their columns' datatypes, checked after every `NOT NULL` whatever the
 /// `OR` clause. SQLite checks them lazily, before the first `CHECK` or
-/// the first index probe, so an inserted row whose rowid (`given`) another
+/// the first index probe (a `WITHOUT ROWID` table's key is one), so an
+/// inserted row whose rowid (`given`) another
 /// row holds is resolved first, by the rowid's conflict (ignored, updated
 /// by an upsert, refused as not unique), unless `REPLACE` deletes the
 /// other row and stores this one.
@@ -214,7 +252,13 @@ fn types_checked<P: Platform, A: Allocator + Clone>(
     (given, rowid, stored): (bool, RowId, Stored),
     conflict: Conflict,
 ) -> Result<bool> {
-    if stored == Stored::Updated || !given || conflict == Conflict::Replace || rules.checks.any()? {
+    let keyed = table.columns.stored_by == StoredBy::PrimaryKey;
+    if keyed
+        || stored == Stored::Updated
+        || !given
+        || conflict == Conflict::Replace
+        || rules.checks.any()?
+    {
         return Ok(true);
     }
     let taken = w.table_cursor(table.root).seek(rowid, SeekMode::Eq)?;
@@ -250,6 +294,8 @@ pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
             ValueRef::Integer(i) => RowId::new(i),
             _ => return Err(Error::Sql("datatype mismatch")),
         },
+        // A WITHOUT ROWID table's rows have no rowid to take.
+        None if table.columns.stored_by == StoredBy::PrimaryKey => RowId::new(0),
         None => rules.rowids.next(w, table)?,
     };
     rules.rowids.saw(rowid);
@@ -299,7 +345,11 @@ pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
         }
     }
     for (i, column) in table.columns.columns.iter().enumerate() {
-        if column.storage != Some(i) {
+        let in_place = match table.columns.stored_by {
+            StoredBy::Rowid => column.storage == Some(i),
+            StoredBy::PrimaryKey => !column.generated,
+        };
+        if !in_place {
             return Err(Error::Sql("generated columns are not supported"));
         }
     }

@@ -73,8 +73,9 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         Err(e) => return Err(e),
     };
     // A WITHOUT ROWID table's records are stored key first, in an index
-    // B-tree: never copied as they are.
-    let keyed = from.columns.stored_by != StoredBy::Rowid;
+    // B-tree: never copied as they are, from or to one.
+    let keyed =
+        from.columns.stored_by != StoredBy::Rowid || to.columns.stored_by != StoredBy::Rowid;
     if keyed || from.root == to.root || !stored_alike(&schema, &from, to, &alloc)? {
         return Ok(None);
     }

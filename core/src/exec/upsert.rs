@@ -17,15 +17,18 @@
 //!   the update's own constraints; a conflict no clause names is
 //!   resolved by the statement's `OR` clause, as without an upsert.
 //!
+//! A `WITHOUT ROWID` table's primary key takes the rowid's place.
+//!
 //! Refused: subqueries in the clauses, a `zeroblob` inserted by a
-//! statement with clauses, row-value assignments.
+//! statement with clauses, row-value assignments, and a `DO UPDATE`
+//! without a target on a `WITHOUT ROWID` table with `UNIQUE` indexes.
 
 use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Vec};
 use crate::btree::SeekMode;
 use crate::record::{Collation, RecordRef, ValueRef, ValueType, encode_into};
-use crate::schema::{ColumnSource, collation_named};
+use crate::schema::{ColumnSource, IndexColumn, StoredBy, collation_named};
 use crate::sql::eval::{
     EvalContext, Shape, SubqueryCollation, Value, evaluate, evaluate_condition,
 };
@@ -41,7 +44,7 @@ use super::check::columns_exist;
 use super::context::{RowContext, resolve, rowid_value};
 use super::insert::column_named;
 use super::select::assign;
-use super::store::{Record, Rules, Stored, prepare_row, with_record};
+use super::store::{Record, Rules, Stored, encode_keyed, prepare_row, with_record};
 
 /// The name of the row that was to be inserted, in a `DO UPDATE`.
 const EXCLUDED: &str = "excluded";
@@ -85,9 +88,25 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
             let Some(target) = &clause.target else {
                 // The last clause: every constraint no other names, the
                 // indexes newest first, as SQLite checks them.
-                let all = core::iter::once(Unique::Rowid).chain(
+                let key = match table.columns.stored_by {
+                    StoredBy::Rowid => Unique::Rowid,
+                    StoredBy::PrimaryKey => Unique::PrimaryKey,
+                };
+                let updates = matches!(clause.action, UpsertAction::Update { .. });
+                if key == Unique::PrimaryKey
+                    && updates
+                    && table.maintained().iter().any(|x| x.columns.unique)
+                {
+                    // Which of two rows a new one repeats the keys of it
+                    // updates follows SQLite's in-memory order of its
+                    // indexes, which is not followed here.
+                    return Err(Error::Sql(
+                        "ON CONFLICT DO UPDATE without a target on a WITHOUT ROWID table with UNIQUE indexes is not supported",
+                    ));
+                }
+                let all = core::iter::once(key).chain(
                     table
-                        .indexes
+                        .maintained()
                         .iter()
                         .enumerate()
                         .rev()
@@ -137,13 +156,27 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
         else {
             return Ok(None);
         };
-        record.clear();
-        let refs = values.iter().map(|v| Ok(v.as_ref()));
-        with_value_refs(values.len(), refs, env.alloc.clone(), |refs| {
-            Ok(encode_into(refs, record)?)
-        })?;
+        let keyed = table.columns.stored_by == StoredBy::PrimaryKey;
+        if keyed {
+            encode_keyed(w, table, values, zeros, record)?;
+        } else {
+            record.clear();
+            let refs = values.iter().map(|v| Ok(v.as_ref()));
+            with_value_refs(values.len(), refs, env.alloc.clone(), |refs| {
+                Ok(encode_into(refs, record)?)
+            })?;
+        }
+        let mut found = Vec::new_in(env.alloc.clone());
         for (unique, clause) in self.order.iter() {
-            let Some(other) = w.conflicting(table, *unique, rowid, record)? else {
+            let other = match keyed {
+                true => w
+                    .conflicting_keyed(table, *unique, record, &mut found)?
+                    .then_some(Conflicting::Keyed(&found)),
+                false => w
+                    .conflicting(table, *unique, rowid, record)?
+                    .map(Conflicting::Row),
+            };
+            let Some(other) = other else {
                 continue;
             };
             let Some(clause) = self.clauses.get(*clause) else {
@@ -169,6 +202,9 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
                 }
             };
         }
+        if keyed {
+            return Ok(w.insert_keyed(table, record, conflict)?.then_some(rowid));
+        }
         let stored = with_record(
             w,
             table,
@@ -184,10 +220,28 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
     }
 }
 
+/// The row an upsert's constraint found a conflict with.
+#[derive(Clone, Copy)]
+enum Conflicting<'r> {
+    /// The row of a rowid table with this rowid.
+    Row(RowId),
+    /// The row of a `WITHOUT ROWID` table with this record.
+    Keyed(&'r [u8]),
+}
+
 /// The constraint `target` names in `table`.
 fn target_of<A: Allocator>(table: &TableInfo<A>, target: &UpsertTarget<'_, A>) -> Result<Unique> {
     const NO_MATCH: Error =
         Error::Sql("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint");
+    if let Some(key) = table
+        .columns
+        .primary_autoindex
+        .and_then(|at| table.columns.autoindexes.get(at))
+        .filter(|_| table.columns.stored_by == StoredBy::PrimaryKey)
+        && names_key(table, key, target)
+    {
+        return Ok(Unique::PrimaryKey);
+    }
     if let [only] = target.columns.as_slice() {
         let alias = table.columns.rowid_alias;
         let named = only.column_name().and_then(|n| {
@@ -201,38 +255,47 @@ fn target_of<A: Allocator>(table: &TableInfo<A>, target: &UpsertTarget<'_, A>) -
             return Ok(Unique::Rowid);
         }
     }
-    for (i, index) in table.indexes.iter().enumerate() {
-        if !index.columns.unique
-            || index.columns.partial
-            || index.columns.columns.len() != target.columns.len()
-        {
+    for (i, index) in table.maintained().iter().enumerate() {
+        if !index.columns.unique || index.columns.partial {
             continue;
         }
-        let all = index.columns.columns.iter().all(|key| {
-            let ColumnSource::Column(j) = key.source else {
-                return false;
-            };
-            let Some(column) = table.columns.columns.get(j) else {
-                return false;
-            };
-            target.columns.iter().any(|t| {
-                let named = t
-                    .column_name()
-                    .is_some_and(|n| n.eq_ignore_ascii_case(&column.name));
-                let collated = match &t.collate {
-                    None => true,
-                    Some(name) => {
-                        collation_named(name) == Some(key.collation.unwrap_or(Collation::Binary))
-                    }
-                };
-                named && collated
-            })
-        });
-        if all {
+        if names_key(table, &index.columns.columns, target) {
             return Ok(Unique::Index(i));
         }
     }
     Err(NO_MATCH)
+}
+
+/// Whether `target` names the columns of `key`, a key of `table`, in any
+/// order, each with the key's collation when it gives one.
+fn names_key<A: Allocator>(
+    table: &TableInfo<A>,
+    key: &[IndexColumn],
+    target: &UpsertTarget<'_, A>,
+) -> bool {
+    if key.len() != target.columns.len() {
+        return false;
+    }
+    key.iter().all(|key| {
+        let ColumnSource::Column(j) = key.source else {
+            return false;
+        };
+        let Some(column) = table.columns.columns.get(j) else {
+            return false;
+        };
+        target.columns.iter().any(|t| {
+            let named = t
+                .column_name()
+                .is_some_and(|n| n.eq_ignore_ascii_case(&column.name));
+            let collated = match &t.collate {
+                None => true,
+                Some(name) => {
+                    collation_named(name) == Some(key.collation.unwrap_or(Collation::Binary))
+                }
+            };
+            named && collated
+        })
+    })
 }
 
 /// Checks the names of `expr`, an upsert's value or condition: those of
@@ -305,15 +368,15 @@ struct DoUpdate<'d, 'a, A: Allocator> {
 }
 
 impl<A: Allocator + Clone> DoUpdate<'_, '_, A> {
-    /// Updates row `other` of `table`; returns its rowid after, when it
-    /// did (its `WHERE` held).
+    /// Updates the row `other` of `table`; returns its rowid after (0 in
+    /// a `WITHOUT ROWID` table), when it did (its `WHERE` held).
     #[allow(clippy::too_many_arguments)] // each is one part of the row's update
     fn run<P: Platform>(
         &self,
         w: &mut Writer<'_, '_, P, A>,
         table: &TableInfo<A>,
         rules: &mut Rules<'_, A>,
-        other: RowId,
+        other: Conflicting<'_>,
         excluded: &Excluded<'_, A>,
         record: &mut Vec<u8, A>,
         env: Env<'_, A>,
@@ -321,51 +384,45 @@ impl<A: Allocator + Clone> DoUpdate<'_, '_, A> {
         let alloc = env.alloc.clone();
         let n = table.column_count();
         let mut values: Vec<Value<A>, A> = Vec::try_with_capacity_in(n, alloc.clone())?;
-        let mut new_rowid = Value::scalar(rowid_value(other));
-        {
-            let mut cursor = w.table_cursor(table.root);
-            if !cursor.seek(other, SeekMode::Eq)? {
-                return Err(Error::corrupt(table.root, "a conflicting row vanished"));
+        let computed = match other {
+            Conflicting::Row(rowid) => {
+                let mut cursor = w.table_cursor(table.root);
+                if !cursor.seek(rowid, SeekMode::Eq)? {
+                    return Err(Error::corrupt(table.root, "a conflicting row vanished"));
+                }
+                let payload = cursor.payload()?;
+                let stored = RecordRef::parse(&payload, Some(table.root))?;
+                self.assigned(table, (rowid, stored), excluded, env, &mut values)?
             }
-            let payload = cursor.payload()?;
-            let stored = RecordRef::parse(&payload, Some(table.root))?;
-            let mut row = env.context().with_table(table, self.alias);
-            row.on_row(other, stored);
-            let ctx = WithExcluded {
-                row: &row,
-                excluded,
+            Conflicting::Keyed(found) => {
+                let stored = RecordRef::parse(found, Some(table.root))?;
+                self.assigned(table, (RowId::new(0), stored), excluded, env, &mut values)?
+            }
+        };
+        let Some(new_rowid) = computed else {
+            return Ok(None);
+        };
+        if let Conflicting::Keyed(found) = other {
+            let prepared = prepare_row(
+                w,
+                table,
+                rules,
+                (None, Stored::Updated),
+                &mut values,
+                Conflict::Abort,
+            )?;
+            let Some(rowid) = prepared else {
+                return Ok(None);
             };
-            if let Some(clause) = self.where_clause {
-                if evaluate_condition(clause, &ctx)? != Some(true) {
-                    return Ok(None);
-                }
-            }
-            for i in 0..n {
-                let mut slot = Value::Null;
-                assign(&mut slot, row.column_at(ColumnPos::Column(i))?, &alloc)?;
-                values.try_push(slot)?;
-            }
-            // Every value reads the row as it was.
-            let mut computed = Vec::try_with_capacity_in(self.assignments.len(), alloc.clone())?;
-            for assignment in self.assignments.iter() {
-                computed.try_push(evaluate(&assignment.value, &ctx)?)?;
-            }
-            for (assignment, value) in self.assignments.iter().zip(computed) {
-                let [name] = assignment.columns.as_slice() else {
-                    return Err(Error::Sql("row-value assignments are not supported"));
-                };
-                match column_named(table, name)? {
-                    ColumnPos::Rowid => new_rowid = value,
-                    ColumnPos::Column(i) => {
-                        if table.columns.rowid_alias == Some(i) {
-                            new_rowid = value;
-                        } else if let Some(slot) = values.get_mut(i) {
-                            *slot = value;
-                        }
-                    }
-                }
-            }
+            encode_keyed(w, table, &mut values, &mut [], record)?;
+            w.delete_keyed(table, found)?;
+            let stored = w.insert_keyed(table, record, Conflict::Abort)?;
+            return Ok(stored.then_some(rowid));
         }
+        let other = match other {
+            Conflicting::Row(rowid) => rowid,
+            Conflicting::Keyed(_) => return Err(Error::Misuse("a keyed row updated by rowid")),
+        };
         if new_rowid.is_null() {
             return Err(Error::Sql("datatype mismatch"));
         }
@@ -397,6 +454,58 @@ impl<A: Allocator + Clone> DoUpdate<'_, '_, A> {
             },
         )?;
         Ok(stored.then_some(new_rowid))
+    }
+
+    /// Fills `values` with the row `stored` (row `rowid`) after the
+    /// clause's assignments; returns its new rowid, or `None` when the
+    /// clause's `WHERE` does not hold.
+    fn assigned(
+        &self,
+        table: &TableInfo<A>,
+        (rowid, stored): (RowId, RecordRef<'_>),
+        excluded: &Excluded<'_, A>,
+        env: Env<'_, A>,
+        values: &mut Vec<Value<A>, A>,
+    ) -> Result<Option<Value<A>>> {
+        let alloc = env.alloc.clone();
+        let mut new_rowid = Value::scalar(rowid_value(rowid));
+        let mut row = env.context().with_table(table, self.alias);
+        row.on_row(rowid, stored);
+        let ctx = WithExcluded {
+            row: &row,
+            excluded,
+        };
+        if let Some(clause) = self.where_clause {
+            if evaluate_condition(clause, &ctx)? != Some(true) {
+                return Ok(None);
+            }
+        }
+        for i in 0..table.column_count() {
+            let mut slot = Value::Null;
+            assign(&mut slot, row.column_at(ColumnPos::Column(i))?, &alloc)?;
+            values.try_push(slot)?;
+        }
+        // Every value reads the row as it was.
+        let mut computed = Vec::try_with_capacity_in(self.assignments.len(), alloc.clone())?;
+        for assignment in self.assignments.iter() {
+            computed.try_push(evaluate(&assignment.value, &ctx)?)?;
+        }
+        for (assignment, value) in self.assignments.iter().zip(computed) {
+            let [name] = assignment.columns.as_slice() else {
+                return Err(Error::Sql("row-value assignments are not supported"));
+            };
+            match column_named(table, name)? {
+                ColumnPos::Rowid => new_rowid = value,
+                ColumnPos::Column(i) => {
+                    if table.columns.rowid_alias == Some(i) {
+                        new_rowid = value;
+                    } else if let Some(slot) = values.get_mut(i) {
+                        *slot = value;
+                    }
+                }
+            }
+        }
+        Ok(Some(new_rowid))
     }
 }
 

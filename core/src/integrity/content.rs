@@ -8,6 +8,8 @@
 //!   collation); the index must hold as many entries as the table has
 //!   rows. Rows found, one entry each (rowids differ), and counts equal
 //!   make the entries and rows correspond one to one.
+//! - An index of a `WITHOUT ROWID` table, plain as above: the same, each
+//!   row's entry built with the primary key's columns at its end.
 //! - Any other index of a rowid table (partial, expressions, unknown
 //!   collations): every entry must end with the rowid of a row the table
 //!   has; a non-partial one must still hold one entry per row.
@@ -22,7 +24,9 @@ use crate::btree::{IndexCursor, PageSource, SeekMode, TableCursor};
 use crate::integrity::checker::Checker;
 use crate::integrity::problem::ProblemKind;
 use crate::record::{KeyColumn, RecordRef, ValueRef, compare_records};
-use crate::schema::{IndexColumns, KeyBuilt, TableColumns, build_index_key};
+use crate::schema::{
+    EntryEnd, IndexColumn, IndexColumns, KeyBuilt, TableColumns, build_entry, build_index_key,
+};
 use crate::{PageNo, Result, RowId};
 
 /// One index to compare with its table.
@@ -31,8 +35,13 @@ pub(super) struct IndexCheck<'c, A: Allocator> {
     pub table_root: PageNo,
     pub table: &'c TableColumns<A>,
     pub index: &'c IndexColumns<A>,
-    /// The key columns' comparison rules, when every collation is known.
+    /// The entries' comparison rules (the key columns', then the tail's),
+    /// when every collation is known.
     pub keys: Option<&'c [KeyColumn]>,
+    /// For an index of a `WITHOUT ROWID` table, the primary key columns
+    /// that end each entry (see [`TableColumns::entry_tail`]); `None` for
+    /// a rowid table's index.
+    pub tail: Option<&'c [IndexColumn]>,
     pub entries: u64,
     pub rows: u64,
 }
@@ -42,12 +51,18 @@ impl<S: PageSource, A: Allocator + Clone> Checker<'_, S, A> {
     /// could be matched to rows value for value.
     pub(super) fn check_index_content(&mut self, check: &IndexCheck<'_, A>) -> Result<bool> {
         self.tree = Some(check.index_root);
-        let exact = match check.keys {
-            Some(keys) if !check.index.partial && check.index.is_plain(check.table) => {
-                let result = self.match_rows(check, keys);
+        let exact = match (check.keys, check.tail) {
+            (Some(keys), tail) if !check.index.partial && check.index.is_plain(check.table) => {
+                let result = match tail {
+                    Some(tail) => self.match_keyed_rows(check, keys, tail),
+                    None => self.match_rows(check, keys),
+                };
                 self.absorb(Some(check.table_root), None, result)?;
                 true
             }
+            // Entries ending with a primary key are found again only by
+            // building them.
+            (_, Some(_)) => false,
             _ => {
                 let result = self.match_entries(check);
                 self.absorb(Some(check.index_root), None, result)?;
@@ -85,6 +100,56 @@ impl<S: PageSource, A: Allocator + Clone> Checker<'_, S, A> {
                 let found = find_entry(&mut entries, &key, keys, check.index_root)?;
                 index_buffer = entries.into_buffer();
                 let index = check.index_root;
+                let kind = match found {
+                    Found::Exact => None,
+                    Found::Missing => Some(ProblemKind::MissingFromIndex { rowid, index }),
+                    Found::Differs => Some(ProblemKind::ValuesDiffer { rowid, index }),
+                };
+                if let Some(kind) = kind {
+                    self.report(None, None, kind)?;
+                }
+            }
+            more = rows.next()?;
+        }
+        self.current = key;
+        self.previous = rows.into_buffer();
+        self.spare = index_buffer;
+        Ok(())
+    }
+
+    /// Seeks every row's entry in the index of a `WITHOUT ROWID` table,
+    /// whose entries end with `tail`; a row is named by its place in key
+    /// order, from 1, as SQLite names it.
+    fn match_keyed_rows(
+        &mut self,
+        check: &IndexCheck<'_, A>,
+        keys: &[KeyColumn],
+        tail: &[IndexColumn],
+    ) -> Result<()> {
+        let source = self.source;
+        let mut key = self.take(Buffer::Current);
+        let mut rows = IndexCursor::new(source, check.table_root, self.take(Buffer::Previous));
+        let mut index_buffer = self.take(Buffer::Spare);
+        let mut more = rows.first()?;
+        let mut n = 0i64;
+        while more && !self.full() {
+            n += 1;
+            let built = {
+                let payload = rows.payload()?;
+                let row = RecordRef::parse(&payload, Some(check.table_root))?;
+                build_entry(
+                    check.table,
+                    check.index,
+                    &row,
+                    EntryEnd::Key(tail),
+                    &mut key,
+                )?
+            };
+            if built == KeyBuilt::Built {
+                let mut entries = IndexCursor::new(source, check.index_root, index_buffer);
+                let found = find_entry(&mut entries, &key, keys, check.index_root)?;
+                index_buffer = entries.into_buffer();
+                let (rowid, index) = (RowId::new(n), check.index_root);
                 let kind = match found {
                     Found::Exact => None,
                     Found::Missing => Some(ProblemKind::MissingFromIndex { rowid, index }),

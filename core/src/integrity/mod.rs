@@ -13,14 +13,16 @@
 //!    fragmented-byte count exact), every page of the tree's family and no
 //!    page but the root empty, leaves all at one depth, keys in order
 //!    within and across pages (rowids for tables; for indexes, the index's
-//!    collations and sort orders from its `CREATE INDEX`), unique keys in
+//!    collations and sort orders from its `CREATE INDEX`; for a `WITHOUT
+//!    ROWID` table, its primary key's, strictly ascending), unique keys in
 //!    `UNIQUE` indexes, records well formed, and overflow chains exactly as
 //!    long as their payloads need;
 //! 3. every page from 1 to the page count is used exactly once, by one
 //!    tree, the freelist or one overflow chain, except the page holding
 //!    byte 2^30 (where SQLite keeps its locks), which nothing may use;
 //! 4. each index against its table (see `content`): one entry per row,
-//!    holding the row's values.
+//!    holding the row's values (for a `WITHOUT ROWID` table's index, its
+//!    entries in order, each ending with its row's primary key).
 //!
 //! Problems are collected as small values ([`Problem`]), up to a limit
 //! (100 by default, as SQLite's), after which checking stops. A corrupt
@@ -51,9 +53,10 @@ use crate::alloc::{Allocator, Vec};
 use crate::btree::PageSource;
 use crate::format::DatabaseHeader;
 use crate::pager::Pager;
-use crate::record::KeyColumn;
+use crate::record::{KeyColumn, SortOrder};
 use crate::schema::{
-    EntryKind, Schema, SchemaEntry, TableColumns, index_columns_of, is_without_rowid, table_columns,
+    EntryKind, IndexColumn, IndexColumns, Schema, SchemaEntry, TableColumns, created_table,
+    index_columns_of, is_without_rowid, parse_stored, stored_columns, table_columns,
 };
 use crate::{PageNo, Result};
 use checker::Checker;
@@ -103,9 +106,8 @@ impl<A: Allocator> IntegrityReport<A> {
 
     /// Indexes whose entries could not be compared value for value with
     /// their rows (expression or partial indexes, collations this engine
-    /// does not know, SQL the schema cannot read, `WITHOUT ROWID`
-    /// tables): only their structure, and for a rowid table that each
-    /// entry names a row, were checked.
+    /// does not know, SQL the schema cannot read): only their structure,
+    /// and for a rowid table that each entry names a row, were checked.
     pub fn unchecked_indexes(&self) -> usize {
         self.unchecked_indexes
     }
@@ -283,6 +285,18 @@ fn check_trees<S: PageSource, A: Allocator + Clone>(
         match entry.kind {
             EntryKind::Table if entry.sql.as_deref().is_some_and(is_without_rowid) => {
                 spec.family = Family::Index;
+                // Rows in strictly ascending key order: no key repeated.
+                if let Some(sql) = entry.sql.as_deref() {
+                    primary_key_columns(sql, desc_allowed, &checker.alloc, &mut keys)?;
+                }
+            }
+            EntryKind::Index
+                if keyed_index(schema, entry, desc_allowed, &checker.alloc, &mut keys)?
+                    .is_some() =>
+            {
+                // Entries in strictly ascending order: each ends with its
+                // row's primary key, so none repeats another.
+                spec.family = Family::Index;
             }
             EntryKind::Index => {
                 spec.family = Family::Index;
@@ -301,6 +315,100 @@ fn check_trees<S: PageSource, A: Allocator + Clone>(
         spec.keys = (!keys.is_empty()).then_some(keys.as_slice());
         let stats = checker.check_tree(&spec)?;
         trees.try_push((root, stats))?;
+    }
+    Ok(())
+}
+
+/// What an index of a `WITHOUT ROWID` table is: its table's columns,
+/// its own and the primary key columns ending its entries; `None` when
+/// `index` belongs to no such table or its SQL cannot be read. Appends to
+/// `keys` how its entries compare, nothing when a collation is unknown.
+#[allow(clippy::type_complexity)] // the three parts of one description
+fn keyed_index<A: Allocator + Clone>(
+    schema: &Schema<A>,
+    index: &SchemaEntry<A>,
+    desc_allowed: bool,
+    alloc: &A,
+    keys: &mut Vec<KeyColumn, A>,
+) -> Result<Option<(TableColumns<A>, IndexColumns<A>, Vec<IndexColumn, A>)>> {
+    let Some(sql) = schema.table(&index.table).and_then(|t| t.sql.as_deref()) else {
+        return Ok(None);
+    };
+    if !is_without_rowid(sql) {
+        return Ok(None);
+    }
+    let read = stored_columns(sql, alloc.clone())
+        .and_then(|table| Ok((index_columns_of(index, &table, alloc.clone())?, table)));
+    let (columns, table) = match read {
+        Ok(read) => read,
+        Err(crate::Error::OutOfMemory) => return Err(crate::Error::OutOfMemory),
+        Err(_) => return Ok(None),
+    };
+    let mut tail = Vec::new_in(alloc.clone());
+    table.entry_tail(&columns, index.sql.is_none(), &mut tail)?;
+    let known =
+        tail.iter().all(|c| c.collation.is_some()) && columns.key_columns(desc_allowed, keys)?;
+    if known {
+        keys.try_reserve(tail.len())?;
+        for column in tail.iter() {
+            keys.try_push(KeyColumn {
+                order: if desc_allowed {
+                    column.order
+                } else {
+                    SortOrder::Asc
+                },
+                collation: column.collation.unwrap_or_default(),
+            })?;
+        }
+    } else {
+        keys.clear();
+    }
+    Ok(Some((table, columns, tail)))
+}
+
+/// Appends to `keys` how the rows of the `WITHOUT ROWID` table `sql`
+/// declares compare: its primary key's columns, each once, as its records
+/// store them; nothing when a collation is unknown or the SQL cannot be
+/// read.
+fn primary_key_columns<A: Allocator + Clone>(
+    sql: &str,
+    desc_allowed: bool,
+    alloc: &A,
+    keys: &mut Vec<KeyColumn, A>,
+) -> Result<()> {
+    let parsed = match parse_stored(sql, alloc.clone()) {
+        Ok(parsed) => parsed,
+        Err(crate::Error::OutOfMemory) => return Err(crate::Error::OutOfMemory),
+        Err(_) => return Ok(()),
+    };
+    let columns =
+        match created_table(&parsed).and_then(|c| TableColumns::stored_as(c, alloc.clone())) {
+            Ok(columns) => columns,
+            Err(crate::Error::OutOfMemory) => return Err(crate::Error::OutOfMemory),
+            Err(_) => return Ok(()),
+        };
+    let key = columns
+        .primary_autoindex
+        .and_then(|at| columns.autoindexes.get(at))
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for (k, column) in key.iter().enumerate() {
+        let before = key.get(..k).unwrap_or_default();
+        if before.iter().any(|b| b.source == column.source) {
+            continue;
+        }
+        let Some(collation) = column.collation else {
+            keys.clear();
+            return Ok(());
+        };
+        keys.try_push(KeyColumn {
+            order: if desc_allowed {
+                column.order
+            } else {
+                SortOrder::Asc
+            },
+            collation,
+        })?;
     }
     Ok(())
 }
@@ -345,6 +453,34 @@ fn check_contents<S: PageSource, A: Allocator + Clone>(
         }
         let table_entry = schema.table(&entry.table);
         let table_root = table_entry.and_then(|t| t.root);
+        keys.clear();
+        if let Some((table, index, tail)) =
+            keyed_index(schema, entry, desc_allowed, &checker.alloc, &mut keys)?
+        {
+            let (Some(table_root), Some(index_stats), Some(table_stats)) =
+                (table_root, stats(index_root), table_root.and_then(stats))
+            else {
+                unchecked += 1;
+                continue;
+            };
+            if !index_stats.clean || !table_stats.clean {
+                continue;
+            }
+            let check = IndexCheck {
+                index_root,
+                table_root,
+                table: &table,
+                index: &index,
+                keys: (!keys.is_empty()).then_some(keys.as_slice()),
+                tail: Some(&tail),
+                entries: index_stats.entries,
+                rows: table_stats.entries,
+            };
+            if !checker.check_index_content(&check)? {
+                unchecked += 1;
+            }
+            continue;
+        }
         let columns = indexed_table(schema, entry, &checker.alloc)?;
         let index = match &columns {
             Some((table, _)) => index_columns_of(entry, table, checker.alloc.clone()).ok(),
@@ -370,6 +506,7 @@ fn check_contents<S: PageSource, A: Allocator + Clone>(
             table,
             index,
             keys: known.then_some(keys.as_slice()),
+            tail: None,
             entries: index_stats.entries,
             rows: table_stats.entries,
         };

@@ -109,6 +109,48 @@ impl<A: Allocator> TableColumns<A> {
             .iter()
             .position(|c| c.name.eq_ignore_ascii_case(name))
     }
+
+    /// The `PRIMARY KEY` of a `WITHOUT ROWID` table, as declared; `None`
+    /// for a table keyed by rowid.
+    pub fn primary_key(&self) -> Option<&[IndexColumn]> {
+        match self.stored_by {
+            StoredBy::Rowid => None,
+            StoredBy::PrimaryKey => self
+                .primary_autoindex
+                .and_then(|at| self.autoindexes.get(at))
+                .map(Vec::as_slice),
+        }
+    }
+
+    /// Appends to `out` the columns that end each entry of `index`, an
+    /// index of this `WITHOUT ROWID` table, after its key columns: the
+    /// primary key's columns it does not hold with the same collation,
+    /// each once, with the key's collations and orders, as SQLite lays
+    /// them out. Those of an index a `UNIQUE` constraint made
+    /// (`constraint`) sort ascending whatever the key says, as SQLite
+    /// sorts them (its `bAscKeyBug`, kept for the files it wrote). Nothing
+    /// for a table keyed by rowid, whose entries end with the rowid.
+    pub fn entry_tail<B: Allocator, C: Allocator>(
+        &self,
+        index: &IndexColumns<B>,
+        constraint: bool,
+        out: &mut Vec<IndexColumn, C>,
+    ) -> Result<()> {
+        for column in self.primary_key().unwrap_or_default() {
+            let held =
+                |c: &IndexColumn| c.source == column.source && c.collation == column.collation;
+            let repeated = |c: &IndexColumn| c.source == column.source;
+            if index.columns.iter().any(held) || out.iter().any(repeated) {
+                continue;
+            }
+            let order = match constraint {
+                true => SortOrder::Asc,
+                false => column.order,
+            };
+            out.try_push(IndexColumn { order, ..*column })?;
+        }
+        Ok(())
+    }
 }
 
 impl<A: Allocator> IndexColumns<A> {

@@ -30,9 +30,9 @@
 //! `Error::Corrupt` (the file is damaged, the reader did nothing wrong);
 //! a statement that parses but that this engine refuses (virtual tables,
 //! `CREATE TABLE ... AS SELECT`, and `WITHOUT ROWID` tables for anything
-//! but [`TableColumns::stored_as`], their readers: this engine does not
-//! change their index B-trees) is `Error::Sql`; running out of memory is
-//! always `Error::OutOfMemory`.
+//! but [`TableColumns::stored_as`], which their readers and writers
+//! follow: [`TableColumns::from_create`] serves what keys rows by rowid)
+//! is `Error::Sql`; running out of memory is always `Error::OutOfMemory`.
 
 use crate::alloc::{Allocator, Vec};
 use crate::record::{Collation, SortOrder};
@@ -102,6 +102,17 @@ pub fn table_columns<A: Allocator + Clone>(sql: &str, alloc: A) -> Result<TableC
         return Err(Error::Sql("schema SQL is not CREATE TABLE"));
     };
     TableColumns::from_create(create, alloc)
+}
+
+/// The columns the stored `CREATE TABLE` statement `sql` declares, as its
+/// rows store them (`WITHOUT ROWID` tables included, see
+/// [`TableColumns::stored_as`]).
+pub fn stored_columns<A: Allocator + Clone>(sql: &str, alloc: A) -> Result<TableColumns<A>> {
+    let parsed = parse_stored(sql, alloc.clone())?;
+    let Stmt::CreateTable(create) = &parsed.stmt else {
+        return Err(Error::Sql("schema SQL is not CREATE TABLE"));
+    };
+    TableColumns::stored_as(create, alloc)
 }
 
 /// The key columns of the index whose stored `CREATE INDEX` statement is

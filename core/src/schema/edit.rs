@@ -11,13 +11,13 @@
 use boundlite_platform::{File, Platform};
 
 use crate::alloc::{Allocator, Vec, try_format_in};
-use crate::btree::{SeekMode, TableCursor, TreeKind, TreeWriter};
+use crate::btree::{IndexCursor, SeekMode, TableCursor, TreeKind, TreeWriter};
 use crate::format::{SCHEMA_FORMAT, TextEncoding};
 use crate::pager::Pager;
 use crate::record::{KeyColumn, RecordRef, ValueRef, encode_into};
-use crate::schema::columns::{IndexColumns, TableColumns};
-use crate::schema::declared::{index_columns_of, table_columns};
-use crate::schema::key::{KeyBuilt, build_index_key, same_key};
+use crate::schema::columns::{IndexColumn, IndexColumns, StoredBy, TableColumns};
+use crate::schema::declared::{index_columns_of, stored_columns};
+use crate::schema::key::{EntryEnd, KeyBuilt, build_entry, build_index_key, same_key};
 use crate::schema::{
     AUTOINDEX_PREFIX, EntryKind, SCHEMA_ROOT, SEQUENCE_SQL, SEQUENCE_TABLE, Schema, SchemaEntry,
 };
@@ -200,18 +200,25 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
     /// index and a row (`sqlite_autoindex_<name>_<N>`, no SQL) for each
     /// index its `PRIMARY KEY` and `UNIQUE` constraints imply, and the
     /// `sqlite_sequence` table for the first `AUTOINCREMENT` table, as
-    /// SQLite does; returns the table's root. `sql` must be a `CREATE TABLE`
-    /// statement (`WITHOUT ROWID` and virtual tables are refused); text
-    /// that does not parse is the parser's syntax error.
+    /// SQLite does; returns the table's root. A `WITHOUT ROWID` table's
+    /// B-tree is an index B-tree, and its `PRIMARY KEY` makes no index of
+    /// its own (the table is that index), its number left unused as
+    /// SQLite leaves it. `sql` must be a `CREATE TABLE` statement (virtual
+    /// tables are refused); text that does not parse is the parser's
+    /// syntax error.
     pub fn create_table(&mut self, name: &str, sql: &str) -> Result<PageNo> {
         let columns = {
             let parsed = parse_one(sql, self.alloc.clone())?;
             match &parsed.stmt {
-                Stmt::CreateTable(create) => TableColumns::from_create(create, self.alloc.clone())?,
+                Stmt::CreateTable(create) => TableColumns::stored_as(create, self.alloc.clone())?,
                 _ => return Err(Error::Sql("not a CREATE TABLE statement")),
             }
         };
-        let root = self.writer.create_tree(self.pager, TreeKind::Table)?;
+        let (kind, keyed_by) = match columns.stored_by {
+            StoredBy::Rowid => (TreeKind::Table, None),
+            StoredBy::PrimaryKey => (TreeKind::Index, columns.primary_autoindex),
+        };
+        let root = self.writer.create_tree(self.pager, kind)?;
         self.add_entry(&NewEntry {
             kind: EntryKind::Table,
             name,
@@ -220,6 +227,9 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
             sql: Some(sql),
         })?;
         for n in 1..=columns.autoindexes.len() {
+            if keyed_by == Some(n - 1) {
+                continue;
+            }
             let index_name = try_format_in!(self.alloc.clone(), "{AUTOINDEX_PREFIX}{name}_{n}")?;
             let index_root = self.writer.create_tree(self.pager, TreeKind::Index)?;
             self.add_entry(&NewEntry {
@@ -273,7 +283,7 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
             .sql
             .as_deref()
             .ok_or(Error::Sql("the table has no SQL"))?;
-        let columns = table_columns(table_sql, self.alloc.clone())?;
+        let columns = stored_columns(table_sql, self.alloc.clone())?;
         let index = {
             let parsed = parse_one(sql, self.alloc.clone())?;
             match &parsed.stmt {
@@ -283,9 +293,15 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
                 _ => return Err(Error::Sql("not a CREATE INDEX statement")),
             }
         };
-        let keys = self.index_keys(&index)?;
+        let mut tail = Vec::new_in(self.alloc.clone());
+        columns.entry_tail(&index, false, &mut tail)?;
+        let keys = self.index_keys(&index, &tail)?;
+        let from = Table {
+            columns: &columns,
+            root: table_root,
+        };
         let root = self
-            .filled_index(&columns, &index, table_root, &keys, platform, sort_memory)
+            .filled_index(from, (&index, &tail), &keys, platform, sort_memory)
             .map_err(|e| match e {
                 Error::Unique(_) => index.taken(&entry.name, &columns, name),
                 e => e,
@@ -323,12 +339,18 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
         let table_root = table
             .root
             .ok_or(Error::Sql("the table has no B-tree to index"))?;
-        let columns = table_columns(table.table_sql()?, self.alloc.clone())?;
+        let columns = stored_columns(table.table_sql()?, self.alloc.clone())?;
         let index = index_columns_of(entry, &columns, self.alloc.clone())?;
-        let keys = self.index_keys(&index)?;
+        let mut tail = Vec::new_in(self.alloc.clone());
+        columns.entry_tail(&index, entry.sql.is_none(), &mut tail)?;
+        let keys = self.index_keys(&index, &tail)?;
         self.writer.drop_tree(self.pager, old_root)?;
+        let from = Table {
+            columns: &columns,
+            root: table_root,
+        };
         let root = self
-            .filled_index(&columns, &index, table_root, &keys, platform, sort_memory)
+            .filled_index(from, (&index, &tail), &keys, platform, sort_memory)
             .map_err(|e| match e {
                 Error::Unique(_) => index.taken(&table.name, &columns, &entry.name),
                 e => e,
@@ -347,14 +369,26 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
 
     /// How the key columns of `index` compare. Files of schema format 1
     /// to 3 sort every index column ascending.
-    fn index_keys<B: Allocator>(&self, index: &IndexColumns<B>) -> Result<Vec<KeyColumn, A>> {
+    fn index_keys<B: Allocator>(
+        &self,
+        index: &IndexColumns<B>,
+        tail: &[IndexColumn],
+    ) -> Result<Vec<KeyColumn, A>> {
         let mut keys = Vec::new_in(self.alloc.clone());
         let format = self.pager.header().schema_format;
         let desc_allowed = format == 0 || format >= SCHEMA_FORMAT;
-        if !index.key_columns(desc_allowed, &mut keys)? {
+        let unknown = tail.iter().any(|c| c.collation.is_none());
+        if unknown || !index.key_columns(desc_allowed, &mut keys)? {
             return Err(Error::Sql(
                 "index uses a collation this engine does not know",
             ));
+        }
+        keys.try_reserve(tail.len())?;
+        for column in tail {
+            keys.try_push(KeyColumn {
+                order: column.order,
+                collation: column.collation.unwrap_or_default(),
+            })?;
         }
         Ok(keys)
     }
@@ -363,9 +397,8 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
     /// at `table_root` (of `columns`) for `index`; returns its root.
     fn filled_index<P: Platform, B: Allocator>(
         &mut self,
-        columns: &TableColumns<A>,
-        index: &IndexColumns<B>,
-        table_root: PageNo,
+        table: Table<'_, A>,
+        (index, tail): (&IndexColumns<B>, &[IndexColumn]),
         keys: &[KeyColumn],
         platform: &P,
         sort_memory: usize,
@@ -376,9 +409,10 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
             page: self.pager.page_size() as usize,
         };
         let filling = Filling {
-            columns,
+            columns: table.columns,
             index,
-            table_root,
+            tail,
+            table_root: table.root,
             root,
             keys,
         };
@@ -558,36 +592,59 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
         let (columns, index) = (filling.columns, filling.index);
         let order = KeyOrder::new(filling.keys);
         let mut sorter = RecordSorter::new(platform, order, budget, self.alloc.clone());
-        let mut cursor = TableCursor::new(
-            self.pager,
-            filling.table_root,
-            Vec::new_in(self.alloc.clone()),
-        );
-        let any = cursor.first()?;
-        if any && index.partial {
-            return Err(Error::Sql("partial indexes over rows are not supported"));
-        }
         let key = &mut self.record;
         let mut unknown = false;
-        if any {
-            // One visit per leaf: the rows of a page are read together.
-            cursor.scan(|rowid, bytes| {
-                let record = RecordRef::parse(bytes, Some(filling.table_root))?;
-                if build_index_key(columns, index, &record, rowid, key)? == KeyBuilt::Unknown {
-                    unknown = true;
-                    return Ok(true);
+        if columns.stored_by == StoredBy::PrimaryKey {
+            let buffer = Vec::new_in(self.alloc.clone());
+            let mut cursor = IndexCursor::new(self.pager, filling.table_root, buffer);
+            let mut more = cursor.first()?;
+            if more && index.partial {
+                return Err(Error::Sql("partial indexes over rows are not supported"));
+            }
+            while more && !unknown {
+                let payload = cursor.payload()?;
+                let record = RecordRef::parse(&payload, Some(filling.table_root))?;
+                let end = EntryEnd::Key(filling.tail);
+                unknown = build_entry(columns, index, &record, end, key)? == KeyBuilt::Unknown;
+                if unknown {
+                    break;
                 }
                 sorter.push(key)?;
-                Ok(false)
-            })?;
+                drop(payload);
+                more = cursor.next()?;
+            }
+        } else {
+            let buffer = Vec::new_in(self.alloc.clone());
+            let mut cursor = TableCursor::new(self.pager, filling.table_root, buffer);
+            let any = cursor.first()?;
+            if any && index.partial {
+                return Err(Error::Sql("partial indexes over rows are not supported"));
+            }
+            if any {
+                // One visit per leaf: the rows of a page are read together.
+                cursor.scan(|rowid, bytes| {
+                    let record = RecordRef::parse(bytes, Some(filling.table_root))?;
+                    if build_index_key(columns, index, &record, rowid, key)? == KeyBuilt::Unknown {
+                        unknown = true;
+                        return Ok(true);
+                    }
+                    sorter.push(key)?;
+                    Ok(false)
+                })?;
+            }
         }
         if unknown {
             return Err(Error::Sql(
                 "index keys that need SQL evaluated are not supported",
             ));
         }
-        drop(cursor);
         let mut sorted = sorter.finish()?;
+        // Entries repeat a key when they agree on the index's own columns
+        // (not on what ends them).
+        let unique_keys = filling
+            .keys
+            .get(..index.columns.len())
+            .unwrap_or(filling.keys);
         let mut build = self.writer.build_index(self.pager, filling.root)?;
         let previous = &mut self.record;
         previous.clear();
@@ -597,7 +654,7 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
                     && same_key(
                         &RecordRef::parse(previous, Some(filling.root))?,
                         &RecordRef::parse(key, Some(filling.root))?,
-                        filling.keys,
+                        unique_keys,
                     )?
                 {
                     // Named by the caller, which knows the index's name.
@@ -612,10 +669,20 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
     }
 }
 
+/// A table an index is filled from: its columns and root.
+#[derive(Clone, Copy)]
+struct Table<'t, A: Allocator> {
+    columns: &'t TableColumns<A>,
+    root: PageNo,
+}
+
 /// What [`SchemaEditor::fill_index`] fills, and from where.
 struct Filling<'f, A: Allocator, B: Allocator> {
     columns: &'f TableColumns<A>,
     index: &'f IndexColumns<B>,
+    /// What ends each entry of an index of a `WITHOUT ROWID` table (see
+    /// [`TableColumns::entry_tail`]); empty for a rowid table's.
+    tail: &'f [IndexColumn],
     table_root: PageNo,
     root: PageNo,
     keys: &'f [KeyColumn],

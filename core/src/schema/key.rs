@@ -1,5 +1,7 @@
 //! The index entry a table row implies: the indexed columns' values taken
-//! from the row's record, then the rowid, encoded as a record.
+//! from the row's record, then the rowid (or, for a `WITHOUT ROWID`
+//! table, the primary key columns the index does not hold), encoded as a
+//! record.
 //!
 //! A key column takes the row's stored value, the rowid for the rowid
 //! alias column (stored as NULL in the row), and NULL for a column the
@@ -29,6 +31,16 @@ pub enum KeyBuilt {
     Unknown,
 }
 
+/// What ends an index entry after its key columns.
+#[derive(Debug, Clone, Copy)]
+pub enum EntryEnd<'k> {
+    /// The row's rowid, as an SQL INTEGER (a rowid table's index).
+    Rowid(RowId),
+    /// The primary key columns of a `WITHOUT ROWID` table that the index
+    /// does not already hold with the same collation, in key order.
+    Key(&'k [IndexColumn]),
+}
+
 /// Replaces `out` with the index entry that row `rowid`, whose record is
 /// `row`, has in the index `index` of `table`.
 pub fn build_index_key<A: Allocator, B: Allocator, C: Allocator>(
@@ -38,18 +50,37 @@ pub fn build_index_key<A: Allocator, B: Allocator, C: Allocator>(
     rowid: RowId,
     out: &mut Vec<u8, A>,
 ) -> Result<KeyBuilt> {
-    // The entry ends with the rowid as an SQL INTEGER.
-    let rowid = rowid.get();
+    build_entry(table, index, row, EntryEnd::Rowid(rowid), out)
+}
+
+/// Replaces `out` with the index entry of the row whose record is `row`
+/// in the index `index` of `table`, ended as `end` says (SQLite's
+/// layout: the key columns, then the rowid or the primary key's other
+/// columns).
+pub fn build_entry<A: Allocator, B: Allocator, C: Allocator>(
+    table: &TableColumns<B>,
+    index: &IndexColumns<C>,
+    row: &RecordRef<'_>,
+    end: EntryEnd<'_>,
+    out: &mut Vec<u8, A>,
+) -> Result<KeyBuilt> {
+    let (rowid, tail) = match end {
+        EntryEnd::Rowid(rowid) => (Some(rowid.get()), &[][..]),
+        EntryEnd::Key(tail) => (None, tail),
+    };
+    // A WITHOUT ROWID table has no rowid alias, so 0 is never read.
+    let alias_value = rowid.unwrap_or(0);
     out.clear();
-    // The values of the first key columns, each decoded once; a wider
-    // key decodes the rest again on each pass.
+    // The values of the first entry columns, each decoded once; a wider
+    // entry decodes the rest again on each pass.
     let mut decoded = [ValueRef::Null; DECODED];
+    let columns = || index.columns.iter().chain(tail.iter());
     // First pass: the serial types, to size the header.
-    let rowid_type = SerialType::for_integer(rowid, SCHEMA_FORMAT);
-    let mut types_len = varint_len(rowid_type.code());
-    let mut body_len = rowid_type.body_len();
-    for (k, column) in index.columns.iter().enumerate() {
-        let Some(value) = value_of(table, column, row, rowid)? else {
+    let rowid_type = rowid.map(|r| SerialType::for_integer(r, SCHEMA_FORMAT));
+    let mut types_len = rowid_type.map_or(0, |t| varint_len(t.code()));
+    let mut body_len = rowid_type.map_or(0, |t| t.body_len());
+    for (k, column) in columns().enumerate() {
+        let Some(value) = value_of(table, column, row, alias_value)? else {
             return Ok(KeyBuilt::Unknown);
         };
         if let Some(slot) = decoded.get_mut(k) {
@@ -62,20 +93,24 @@ pub fn build_index_key<A: Allocator, B: Allocator, C: Allocator>(
     let header_len = header_len(types_len);
     out.try_reserve(header_len.saturating_add(body_len))?;
     out.try_extend_from_slice(Varint::new(header_len as u64).as_bytes())?;
-    for (k, column) in index.columns.iter().enumerate() {
-        let code = decoded_or_value(&decoded, k, table, column, row, rowid)?
+    for (k, column) in columns().enumerate() {
+        let code = decoded_or_value(&decoded, k, table, column, row, alias_value)?
             .serial_type(SCHEMA_FORMAT)
             .code();
         out.try_extend_from_slice(Varint::new(code).as_bytes())?;
     }
-    out.try_extend_from_slice(Varint::new(rowid_type.code()).as_bytes())?;
-    for (k, column) in index.columns.iter().enumerate() {
+    if let Some(t) = rowid_type {
+        out.try_extend_from_slice(Varint::new(t.code()).as_bytes())?;
+    }
+    for (k, column) in columns().enumerate() {
         append_body(
-            &decoded_or_value(&decoded, k, table, column, row, rowid)?,
+            &decoded_or_value(&decoded, k, table, column, row, alias_value)?,
             out,
         )?;
     }
-    append_body(&ValueRef::Integer(rowid), out)?;
+    if let Some(rowid) = rowid {
+        append_body(&ValueRef::Integer(rowid), out)?;
+    }
     Ok(KeyBuilt::Built)
 }
 

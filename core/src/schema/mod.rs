@@ -47,11 +47,11 @@ pub use columns::{ColumnSource, IndexColumn, IndexColumns, StoredBy, TableColumn
 pub(crate) use declared::collation_named;
 pub use declared::{
     autoindex_columns, created_table, index_columns, index_columns_of, is_without_rowid,
-    parse_stored, table_columns,
+    parse_stored, stored_columns, table_columns,
 };
 pub use edit::{NewEntry, SchemaEditor};
 pub(crate) use key::same_key;
-pub use key::{KeyBuilt, build_index_key};
+pub use key::{EntryEnd, KeyBuilt, build_entry, build_index_key};
 
 /// The root page of the schema table.
 pub const SCHEMA_ROOT: PageNo = PageNo::ONE;

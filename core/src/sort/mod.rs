@@ -81,7 +81,7 @@ pub(crate) use key_order::KeyOrder;
 use merge::Merge;
 pub(crate) use order::{Nulls, SortKey};
 pub(crate) use queue::Queue;
-pub(crate) use records::RecordSorter;
+pub(crate) use records::{RecordSorter, SortedRecords};
 pub(crate) use rowids::{RowIdStream, RowIds, RowOrder};
 use spill::Spill;
 pub(crate) use top::{Offer, Top};

@@ -72,7 +72,10 @@ pub(crate) fn key_taken<A: Allocator>(table: &TableInfo<A>, index: &IndexInfo<A>
 pub(crate) enum Unique {
     /// The rowid (an `INTEGER PRIMARY KEY`).
     Rowid,
-    /// The `UNIQUE` index at this position of the table's indexes.
+    /// The `PRIMARY KEY` of a `WITHOUT ROWID` table.
+    PrimaryKey,
+    /// The `UNIQUE` index at this position of the table's indexes
+    /// ([`TableInfo::maintained`]).
     Index(usize),
 }
 
@@ -87,6 +90,7 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
         record: &[u8],
     ) -> Result<Option<RowId>> {
         match unique {
+            Unique::PrimaryKey => Err(Error::Misuse("a primary key of a table keyed by rowid")),
             Unique::Rowid => {
                 let exists = self.db.table_cursor(table.root).seek(rowid, SeekMode::Eq)?;
                 Ok(exists.then_some(rowid))

@@ -14,7 +14,7 @@ use crate::alloc::{Allocator, String, TryClone, Vec};
 use crate::record::KeyColumn;
 use crate::schema::created_table;
 use crate::schema::strict::Datatype;
-use crate::schema::{ColumnSource, EntryKind, StoredBy};
+use crate::schema::{ColumnSource, EntryKind, IndexColumn, StoredBy};
 use crate::schema::{
     IndexColumns, SCHEMA_ROOT, SCHEMA_TABLE_NAMES, SCHEMA_TABLE_SQL, Schema, TableColumns,
     index_columns_of, parse_stored,
@@ -76,8 +76,13 @@ pub(crate) struct IndexInfo<A: Allocator> {
     pub root: PageNo,
     /// Its key columns.
     pub columns: IndexColumns<A>,
-    /// How its key columns compare.
+    /// How its entries compare: the key columns, then `tail`'s.
     pub keys: Vec<KeyColumn, A>,
+    /// The primary key columns that end each entry of an index of a
+    /// `WITHOUT ROWID` table (those the key columns do not hold with the
+    /// same collation), with the key's collations and orders; empty for a
+    /// rowid table's index, whose entries end with the rowid.
+    pub tail: Vec<IndexColumn, A>,
 }
 
 /// A table, as the executor sees it.
@@ -90,10 +95,20 @@ pub(crate) struct TableInfo<A: Allocator> {
     pub columns: TableColumns<A>,
     /// Per column, in declaration order.
     pub meta: Vec<ColumnMeta<A>, A>,
-    /// Its indexes; none for a `WITHOUT ROWID` table, whose index
-    /// entries end with its primary key, which no index walk here
-    /// follows (it is read by a scan, and never changed).
+    /// Its indexes that plans may walk; none for a `WITHOUT ROWID` table,
+    /// whose index entries end with its primary key, which no index walk
+    /// here follows (see `keyed_indexes`).
     pub indexes: Vec<IndexInfo<A>, A>,
+    /// The indexes of a `WITHOUT ROWID` table, kept in step with its rows
+    /// (each [`IndexInfo::tail`] holds the primary key's columns); empty
+    /// for a rowid table.
+    pub keyed_indexes: Vec<IndexInfo<A>, A>,
+    /// How many of a `WITHOUT ROWID` table's record columns are its
+    /// primary key (the first ones); 0 for a rowid table.
+    pub key_len: usize,
+    /// Why the rows of a `WITHOUT ROWID` table cannot be changed here (an
+    /// index whose entries need SQL evaluated), when they cannot.
+    pub unwritable: Option<&'static str>,
     /// For a `WITHOUT ROWID` table, how its records compare, column by
     /// column: the primary key's rules, then BINARY for the columns after
     /// it (the key alone orders the rows, so those never decide); empty
@@ -178,33 +193,73 @@ impl<A: Allocator + Clone> TableInfo<A> {
             false => None,
         };
         let mut indexes = Vec::new_in(alloc.clone());
+        let mut keyed_indexes = Vec::new_in(alloc.clone());
         let record_keys = record_keys(&columns, alloc.clone())?;
         let keyed = columns.stored_by == StoredBy::PrimaryKey;
-        for index in schema.indexes_of(name).filter(|_| !keyed) {
+        let mut unwritable = match keyed && record_keys.is_empty() {
+            true => Some(
+                "changing the rows of a WITHOUT ROWID table whose key has an unknown collation is not supported",
+            ),
+            false => None,
+        };
+        for index in schema.indexes_of(name) {
             let Some(index_root) = index.root else {
                 continue;
             };
-            let index_columns = index_columns_of(index, &columns, alloc.clone())?;
+            let index_columns = match index_columns_of(index, &columns, alloc.clone()) {
+                Ok(index_columns) => index_columns,
+                Err(Error::Sql(_) | Error::Corrupt { .. }) if keyed => {
+                    unwritable = Some(UNKNOWN_INDEX);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             if !index_columns.is_plain(&columns) || index_columns.partial {
+                if keyed {
+                    // The rows are still read by a scan.
+                    unwritable = Some(UNKNOWN_INDEX);
+                    continue;
+                }
                 return Err(Error::Sql(
                     "tables with expression or partial indexes are not supported",
                 ));
             }
             let mut keys = Vec::new_in(alloc.clone());
             index_columns.key_columns(true, &mut keys)?;
-            indexes.try_push(IndexInfo {
+            let mut tail = Vec::new_in(alloc.clone());
+            columns.entry_tail(&index_columns, index.sql.is_none(), &mut tail)?;
+            keys.try_reserve(tail.len())?;
+            for column in tail.iter() {
+                keys.try_push(KeyColumn {
+                    order: column.order,
+                    collation: column.collation.unwrap_or_default(),
+                })?;
+            }
+            let info = IndexInfo {
                 name: String::try_from_str_in(&index.name, alloc.clone())?,
                 root: index_root,
                 columns: index_columns,
                 keys,
-            })?;
+                tail,
+            };
+            match keyed {
+                true => keyed_indexes.try_push(info)?,
+                false => indexes.try_push(info)?,
+            }
         }
+        let key_len = match keyed {
+            true => key_len(&columns),
+            false => 0,
+        };
         Ok(TableInfo {
             name: String::try_from_str_in(name, alloc)?,
             root,
             columns,
             meta,
             indexes,
+            keyed_indexes,
+            key_len,
+            unwritable,
             record_keys,
             check_sql,
             version: None,
@@ -219,16 +274,23 @@ impl<A: Allocator + Clone> TableInfo<A> {
 }
 
 impl<A: Allocator> TableInfo<A> {
+    /// The indexes kept in step with its rows: `keyed_indexes` for a
+    /// `WITHOUT ROWID` table, else `indexes`.
+    pub fn maintained(&self) -> &[IndexInfo<A>] {
+        match self.columns.stored_by {
+            StoredBy::PrimaryKey => &self.keyed_indexes,
+            StoredBy::Rowid => &self.indexes,
+        }
+    }
+
     /// Refuses a change to the rows of this table when it is the schema
     /// table, which only schema statements change (SQLite's words).
     pub fn check_writable(&self) -> Result<()> {
         if self.root == SCHEMA_ROOT {
             return Err(Error::Sql("table sqlite_master may not be modified"));
         }
-        if self.columns.stored_by == StoredBy::PrimaryKey {
-            return Err(Error::Sql(
-                "changing the rows of WITHOUT ROWID tables is not supported",
-            ));
+        if let Some(refused) = self.unwritable {
+            return Err(Error::Sql(refused));
         }
         Ok(())
     }
@@ -276,6 +338,28 @@ fn record_keys<A: Allocator + Clone>(
         keys.try_push(KeyColumn::default())?;
     }
     Ok(keys)
+}
+
+/// Why a `WITHOUT ROWID` table with an index whose entries this engine
+/// cannot build is not written.
+const UNKNOWN_INDEX: &str =
+    "changing the rows of WITHOUT ROWID tables with expression or partial indexes is not supported";
+
+/// How many record columns the primary key of `columns`, a `WITHOUT
+/// ROWID` table, stores: each column once (see `declared`).
+fn key_len<A: Allocator>(columns: &TableColumns<A>) -> usize {
+    let key = columns
+        .primary_autoindex
+        .and_then(|at| columns.autoindexes.get(at))
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    key.iter()
+        .enumerate()
+        .filter(|(k, c)| {
+            let before = key.get(..*k).unwrap_or_default();
+            !before.iter().any(|b| b.source == c.source)
+        })
+        .count()
 }
 
 /// Whether `body` declares a `CHECK` constraint.

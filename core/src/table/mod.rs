@@ -10,6 +10,8 @@
 //!   indexes, read from the schema;
 //! - `rows`: [`Writer`], rows stored, overwritten and deleted with their
 //!   index entries, in one write transaction;
+//! - `keyed`: the rows of `WITHOUT ROWID` tables, stored and deleted by
+//!   primary key through a [`Writer`];
 //! - `conflict`: uniqueness checks and how a conflict is resolved, and
 //!   the row an upsert's constraint finds a conflict with;
 //! - `undo`: the statement undo log;
@@ -41,6 +43,7 @@ mod blob;
 mod catalog;
 mod conflict;
 mod info;
+mod keyed;
 mod rows;
 mod stream;
 #[cfg(test)]

@@ -50,7 +50,9 @@ pub(crate) struct Writer<'t, 'db, P: Platform, A: Allocator + Clone> {
     spilled: Option<Box<UndoSpill<P::File, A>, A>>,
     /// The index key being built or looked for.
     pub(super) key: Vec<u8, A>,
-    row: Vec<u8, A>,
+    /// A row's record: the old one of a row overwritten, or one met by a
+    /// change to a `WITHOUT ROWID` table.
+    pub(super) row: Vec<u8, A>,
     /// The rightmost leaf of the table rows were last stored into, which
     /// rows coming in rowid order are appended to (kept from statement
     /// to statement: whether it still holds is the database's to say).

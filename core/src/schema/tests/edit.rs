@@ -39,7 +39,7 @@ fn editing_the_schema_keeps_the_header_and_rowids_as_sqlite_does() {
     ));
     assert!(
         editor
-            .create_table("w", "CREATE TABLE w(a PRIMARY KEY) WITHOUT ROWID")
+            .create_table("w", "CREATE TABLE w(a) WITHOUT ROWID")
             .is_err()
     );
     pager.commit().unwrap();
