@@ -144,29 +144,32 @@ pub enum Error {
     RaiseIgnore,
 }
 
-/// A constraint's name held in the error itself, so reporting it needs
-/// no memory: up to [`ConstraintName::CAPACITY`] bytes, a longer name
-/// cut at a character boundary and shown ending in "...". The capacity
-/// is what fits without making [`Error`] larger.
+/// A constraint's name held in the error itself (see [`CutName`]); 22
+/// bytes is what fits without making [`Error`] larger.
+pub type ConstraintName = CutName<22>;
+
+/// A name held in an error itself, so reporting it needs no memory: up
+/// to `N` bytes (at most 127), a longer name cut at a character boundary
+/// and shown ending in "...".
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct ConstraintName {
+pub struct CutName<const N: usize> {
     /// The bytes kept; the high bit set when the name was cut.
     len: u8,
-    bytes: [u8; ConstraintName::CAPACITY],
+    bytes: [u8; N],
 }
 
-impl ConstraintName {
+impl<const N: usize> CutName<N> {
     /// The most bytes of a name kept.
-    pub const CAPACITY: usize = 22;
+    pub const CAPACITY: usize = N;
 
     /// The bit of `len` that says the name was cut.
     const CUT: u8 = 0x80;
 
     /// The text `args` writes, cut to the capacity when longer.
     pub fn format(args: core::fmt::Arguments<'_>) -> Self {
-        let mut name = ConstraintName {
+        let mut name = CutName {
             len: 0,
-            bytes: [0; Self::CAPACITY],
+            bytes: [0; N],
         };
         // Writing stops at the capacity with an error, which only says
         // the name was cut.
@@ -180,13 +183,13 @@ impl ConstraintName {
         while !name.is_char_boundary(len) {
             len -= 1;
         }
-        let mut bytes = [0; Self::CAPACITY];
+        let mut bytes = [0; N];
         let kept = name.as_bytes().get(..len).unwrap_or_default();
         if let Some(slot) = bytes.get_mut(..len) {
             slot.copy_from_slice(kept);
         }
         let cut = if len < name.len() { Self::CUT } else { 0 };
-        ConstraintName {
+        CutName {
             len: len as u8 | cut,
             bytes,
         }
@@ -200,7 +203,7 @@ impl ConstraintName {
     }
 }
 
-impl core::fmt::Write for ConstraintName {
+impl<const N: usize> core::fmt::Write for CutName<N> {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
         if self.len & Self::CUT != 0 {
             return Err(core::fmt::Error);
@@ -222,7 +225,7 @@ impl core::fmt::Write for ConstraintName {
     }
 }
 
-impl core::fmt::Display for ConstraintName {
+impl<const N: usize> core::fmt::Display for CutName<N> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(self.as_str())?;
         if self.len & Self::CUT != 0 {
@@ -232,7 +235,7 @@ impl core::fmt::Display for ConstraintName {
     }
 }
 
-impl core::fmt::Debug for ConstraintName {
+impl<const N: usize> core::fmt::Debug for CutName<N> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "{:?}", self.as_str())
     }

@@ -51,6 +51,6 @@ pub use connection::{
     TransactionBehavior,
 };
 pub use database::{Database, WriteTransaction};
-pub use error::{ByClause, ConstraintName, Error, Named, Result};
+pub use error::{ByClause, ConstraintName, CutName, Error, Named, Result};
 pub use page_no::PageNo;
 pub use row_id::RowId;

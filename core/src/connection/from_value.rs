@@ -117,64 +117,10 @@ impl core::fmt::Display for ColumnMismatch {
     }
 }
 
-/// A column's name held in [`ColumnMismatch`] itself, so reporting it
-/// needs no memory: up to [`ColumnName::CAPACITY`] bytes, a longer name
-/// cut at a character boundary and shown ending in "...". The capacity
-/// is what fits without making [`Error`] larger.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct ColumnName {
-    /// The bytes kept; the high bit set when the name was cut.
-    len: u8,
-    bytes: [u8; ColumnName::CAPACITY],
-}
-
-impl ColumnName {
-    /// The most bytes of a name kept.
-    pub const CAPACITY: usize = 18;
-
-    /// The bit of `len` that says the name was cut.
-    const CUT: u8 = 0x80;
-
-    /// `name`, cut to the capacity when longer.
-    pub fn new(name: &str) -> Self {
-        let mut len = name.len().min(Self::CAPACITY);
-        while !name.is_char_boundary(len) {
-            len -= 1;
-        }
-        let mut bytes = [0; Self::CAPACITY];
-        if let (Some(slot), Some(kept)) = (bytes.get_mut(..len), name.as_bytes().get(..len)) {
-            slot.copy_from_slice(kept);
-        }
-        let cut = if len < name.len() { Self::CUT } else { 0 };
-        ColumnName {
-            len: len as u8 | cut,
-            bytes,
-        }
-    }
-
-    /// The name as kept.
-    pub fn as_str(&self) -> &str {
-        let len = usize::from(self.len & !Self::CUT);
-        let kept = self.bytes.get(..len).unwrap_or_default();
-        core::str::from_utf8(kept).unwrap_or_default()
-    }
-}
-
-impl core::fmt::Display for ColumnName {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(self.as_str())?;
-        if self.len & Self::CUT != 0 {
-            f.write_str("...")?;
-        }
-        Ok(())
-    }
-}
-
-impl core::fmt::Debug for ColumnName {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "{:?}", self.as_str())
-    }
-}
+/// A column's name held in [`ColumnMismatch`] itself (see
+/// [`CutName`](crate::CutName)); 18 bytes is what fits without making
+/// [`Error`] larger.
+pub type ColumnName = crate::CutName<18>;
 
 /// A Rust type a result column's value converts to, borrowing it for
 /// `'r` (the row's life) where it can; `alloc` is the engine's allocator,

@@ -83,7 +83,7 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
         for index in table.keyed_indexes.iter() {
             self.build_keyed_entry(table, index, &parsed)?;
             let key = core::mem::replace(&mut self.key, Vec::new_in(alloc.clone()));
-            let result = self.insert_entry(index, &key);
+            let result = self.insert_key(index, &key);
             self.key = key;
             result?;
         }
@@ -257,7 +257,7 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
         for index in table.keyed_indexes.iter() {
             self.build_keyed_entry(table, index, &parsed)?;
             let key = core::mem::replace(&mut self.key, Vec::new_in(alloc.clone()));
-            let result = self.delete_entry(index, &key);
+            let result = self.delete_key(index, &key);
             self.key = key;
             result?;
         }
@@ -287,32 +287,6 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
             KeyBuilt::Built => Ok(()),
             KeyBuilt::Unknown => Err(Error::Sql("index key needs an expression evaluated")),
         }
-    }
-
-    fn insert_entry(&mut self, index: &IndexInfo<A>, key: &[u8]) -> Result<()> {
-        let root = index.root;
-        self.log(|log| {
-            Ok(Undo::KeyInserted {
-                root,
-                key: log.bytes(key)?,
-                keys: log.keys(&index.keys)?,
-            })
-        })?;
-        self.txn.insert_key(root, key, &index.keys)?;
-        Ok(())
-    }
-
-    fn delete_entry(&mut self, index: &IndexInfo<A>, key: &[u8]) -> Result<()> {
-        let root = index.root;
-        self.log(|log| {
-            Ok(Undo::KeyDeleted {
-                root,
-                key: log.bytes(key)?,
-                keys: log.keys(&index.keys)?,
-            })
-        })?;
-        self.txn.delete_key(root, key, &index.keys)?;
-        Ok(())
     }
 }
 

@@ -283,7 +283,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         self.txn.delete_row(root, rowid)
     }
 
-    fn delete_key(&mut self, index: &IndexInfo<A>, key: &[u8]) -> Result<()> {
+    pub(super) fn delete_key(&mut self, index: &IndexInfo<A>, key: &[u8]) -> Result<()> {
         let root = index.root;
         self.log(|log| {
             Ok(Undo::KeyDeleted {
@@ -404,7 +404,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         Ok(true)
     }
 
-    fn insert_key(&mut self, index: &IndexInfo<A>, key: &[u8]) -> Result<()> {
+    pub(super) fn insert_key(&mut self, index: &IndexInfo<A>, key: &[u8]) -> Result<()> {
         let root = index.root;
         self.log(|log| {
             Ok(Undo::KeyInserted {
