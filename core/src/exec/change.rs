@@ -32,7 +32,7 @@ use crate::alloc::{Allocator, Vec};
 use crate::btree::SeekMode;
 use crate::record::RecordRef;
 use crate::schema::ColumnSource;
-use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition, zeroblob_call};
+use crate::sql::eval::{EvalContext, Value, evaluate, zeroblob_call};
 use crate::sql::{ColumnPos, Conflict, Delete, Expr, Ident, Indexed, QualifiedName, Update};
 use crate::{Error, Result, RowId};
 
@@ -44,7 +44,7 @@ use super::foreign_keys::table_keys::{Op, TableKeys};
 use super::insert::column_named;
 use super::keyed;
 use super::once::Once;
-use super::plan::{Here, Indexes, Plan, choose};
+use super::plan::{Here, Indexes, Plan, choose, passes};
 use super::returning::{Returned, Returning};
 use super::rowids::Rowids;
 use super::scope::{One, Tables};
@@ -136,11 +136,8 @@ pub(crate) fn visit<'v, P: Platform, A: Allocator + Clone, C>(
     let access = choose(where_clause, here, indexes, &env.context())?;
     let mut collected = start(&table, access.plan)?;
     let mut source = Source::table(w.view(), table, access);
-    let exact = source.exact();
-    let keep = |ctx: &RowContext<'_, '_, A>| match where_clause {
-        Some(clause) if !exact => Ok(evaluate_condition(clause, ctx)? == Some(true)),
-        _ => Ok(true),
-    };
+    let proven = source.proven();
+    let keep = |ctx: &RowContext<'_, '_, A>| passes(where_clause, proven, ctx);
     while source.find(env, alias, keep)? {
         each(&mut collected, &mut source)?;
     }

@@ -248,12 +248,12 @@ fn one_group<P: Platform, A: Allocator + Clone>(
     group: &mut Group<'_, '_, '_, '_, P, A>,
 ) -> Result<()> {
     let mut seq: i64 = 0;
-    let exact = source.exact();
+    let proven = source.proven();
     while source.advance(env, body)? {
         group.position.clear();
         source.push_position(&mut group.position)?;
         source.with_row(env, alias, |ctx| {
-            if !exact && !matches(body, ctx)? {
+            if !matches(body, proven, ctx)? {
                 return Ok(());
             }
             group.feed(ctx, seq)?;
@@ -282,13 +282,13 @@ fn groups<'p, P: Platform, A: Allocator + Clone>(
     let keys = entry_keys(collations, alloc.clone())?;
     let mut entries = Sorter::new(sorts.platform, keys, sorts.share, alloc.clone());
     let mut seq: i64 = 0;
-    let exact = source.exact();
+    let proven = source.proven();
     let at = source.position_width();
     while source.advance(env, body)? {
         group.position.clear();
         source.push_position(&mut group.position)?;
         let entry = source.with_row(env, alias, |ctx| {
-            if !exact && !matches(body, ctx)? {
+            if !matches(body, proven, ctx)? {
                 return Ok(None);
             }
             let mut entry = Vec::try_with_capacity_in(width + 1 + at, alloc.clone())?;

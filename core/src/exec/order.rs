@@ -69,11 +69,11 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     let mut ordered = Ordered::new(sort, shape, alloc.clone());
     let mut out = Vec::new_in(alloc.clone());
     let mut seq: i64 = 0;
-    let exact = source.exact();
+    let proven = source.proven();
     // Every row is taken where the scan finds it: `find` goes on to the
     // end, each row refused once pushed.
     source.find(env, alias, body, |ctx| {
-        if !exact && !matches(body, ctx)? {
+        if !matches(body, proven, ctx)? {
             return Ok(false);
         }
         output(body, ctx, &mut out)?;

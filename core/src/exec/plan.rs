@@ -27,10 +27,13 @@
 //! used; the clause applies the others.
 //!
 //! Invariant: a plan only narrows the rows visited. The executor
-//! evaluates the whole clause on every row it visits, except when the
-//! plan is a rowid equality or range built from every term of the clause
-//! ([`Access::exact`]): the seek then keeps exactly the rows the clause
-//! keeps, as SQLite omits such terms.
+//! evaluates the whole clause on every row it visits, except what the
+//! plan proves ([`Access::proven`]), as SQLite omits such terms: every
+//! term, when the plan is a rowid equality or range built from all of
+//! them; the one term an index equality seeks, when its entries compare
+//! as the term does (the key given the comparison's affinity, the
+//! column's values left as they are, the column's own collation), so the
+//! rows the seek visits are exactly those the term keeps.
 
 use core::fmt;
 
@@ -41,7 +44,7 @@ use crate::sql::eval::affinity::{
     apply_comparison_affinity, comparison_affinity, numeric_affinity,
 };
 use crate::sql::eval::{EvalContext, explicit_collation};
-use crate::sql::eval::{Value, evaluate, evaluate_then};
+use crate::sql::eval::{Value, evaluate, evaluate_condition, evaluate_then};
 use crate::sql::{
     Affinity, Between, BinaryOp, ColumnPos, ColumnRef, Expr, Ident, Indexed, UnaryOp,
 };
@@ -114,10 +117,87 @@ pub(crate) struct Access<A: Allocator> {
     /// For [`Plan::IndexIn`], the keys, in the index's order, each once,
     /// with the column's affinity given.
     pub keys: Option<Vec<Value<A>, A>>,
-    /// Whether the plan visits exactly the rows the clause keeps, so the
-    /// clause need not be evaluated on them: every term is a rowid
-    /// comparison with an integer bound, all folded into the plan.
-    pub exact: bool,
+    /// What of the clause every row the plan visits passes, so it need
+    /// not be evaluated on them.
+    pub proven: Proven,
+}
+
+/// What of a clause the rows a plan visits are known to pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Proven {
+    /// Nothing: the whole clause is evaluated on every row.
+    Nothing,
+    /// The term at this position among the `AND` terms at the top of
+    /// the clause (in [`split_and`]'s order): the index equality sought.
+    Term(usize),
+    /// Every term: each a rowid comparison with an integer bound, all
+    /// folded into the plan, or the clause is an `IN` list sought.
+    Clause,
+}
+
+/// Visits the terms `AND` joins at the top of `expr`, left to right.
+pub(crate) fn split_and<'e, 'a, A: Allocator>(
+    expr: &'e Expr<'a, A>,
+    visit: &mut dyn FnMut(&'e Expr<'a, A>),
+) {
+    match expr {
+        Expr::Binary(b) if b.op == BinaryOp::And => {
+            split_and(&b.lhs, visit);
+            split_and(&b.rhs, visit);
+        }
+        _ => visit(expr),
+    }
+}
+
+/// The position of `term` among the `AND` terms at the top of `clause`
+/// (the node itself, not an equal one), if it is one of them.
+pub(crate) fn term_position<A: Allocator>(
+    clause: &Expr<'_, A>,
+    term: &Expr<'_, A>,
+) -> Option<usize> {
+    let (mut n, mut found) = (0, None);
+    split_and(clause, &mut |t| {
+        if core::ptr::eq(t, term) {
+            found = Some(n);
+        }
+        n += 1;
+    });
+    found
+}
+
+/// Whether the row of `ctx` passes `clause`, of which a plan proved
+/// `proven` for every row it visits: the other `AND` terms evaluated left
+/// to right as the whole clause would be (a false term ends it, a NULL
+/// one does not), so a row passes, fails or errs as it would on the whole.
+pub(crate) fn passes<A: Allocator + Clone>(
+    clause: Option<&Expr<'_, A>>,
+    proven: Proven,
+    ctx: &RowContext<'_, '_, A>,
+) -> Result<bool> {
+    let skipped = match (clause, proven) {
+        (None, _) | (_, Proven::Clause) => return Ok(true),
+        (Some(clause), Proven::Nothing) => {
+            return Ok(evaluate_condition(clause, ctx)? == Some(true));
+        }
+        (Some(_), Proven::Term(n)) => n,
+    };
+    let Some(clause) = clause else {
+        return Ok(true);
+    };
+    let (mut n, mut outcome) = (0, Ok(Some(true)));
+    split_and(clause, &mut |term| {
+        let at = n;
+        n += 1;
+        if at == skipped || matches!(outcome, Ok(Some(false)) | Err(_)) {
+            return;
+        }
+        outcome = match evaluate_condition(term, ctx) {
+            // A true term leaves the outcome as the terms before made it.
+            Ok(Some(true)) => return,
+            other => other,
+        };
+    });
+    Ok(outcome? == Some(true))
 }
 
 impl<A: Allocator> Access<A> {
@@ -129,7 +209,7 @@ impl<A: Allocator> Access<A> {
             high: None,
             rowids: None,
             keys: None,
-            exact: false,
+            proven: Proven::Nothing,
         }
     }
 }
@@ -332,14 +412,16 @@ pub(crate) fn choose<A: Allocator + Clone>(
     let mut rowids = None;
     let mut keys = None;
     let mut in_exact = false;
+    let mut sought = None;
     if let Some(clause) = where_clause {
         folded = narrow(clause, here, Some(ctx), &mut plan, &mut rowids)?;
         if matches!(plan, Plan::Scan | Plan::RowidRange { .. }) {
-            if let Some((index, bound)) = index_term(clause, here, indexes, Some(ctx)) {
-                match seek_key(bound, table, index, ctx)? {
+            if let Some(found) = index_term(clause, here, indexes, Some(ctx)) {
+                match seek_key(found.bound, table, found.index, ctx)? {
                     Some(value) => {
                         key = Some(value);
-                        plan = Plan::IndexEq { index };
+                        plan = Plan::IndexEq { index: found.index };
+                        sought = term_position(clause, found.term);
                     }
                     None => plan = Plan::Empty,
                 }
@@ -382,19 +464,24 @@ pub(crate) fn choose<A: Allocator + Clone>(
             }
         }
     }
-    let exact = in_exact
+    let whole = in_exact
         || folded
             && matches!(
                 plan,
                 Plan::RowidEq(_) | Plan::RowidRange { .. } | Plan::RowidIn
             );
+    let proven = match (whole, plan, sought) {
+        (true, _, _) => Proven::Clause,
+        (false, Plan::IndexEq { .. }, Some(n)) => Proven::Term(n),
+        _ => Proven::Nothing,
+    };
     Ok(Access {
         plan,
         key,
         high,
         rowids,
         keys,
-        exact,
+        proven,
     })
 }
 
@@ -433,8 +520,8 @@ pub(crate) fn shape<A: Allocator + Clone>(
     if let Some(clause) = where_clause {
         narrow(clause, here, None, &mut plan, &mut None)?;
         if matches!(plan, Plan::Scan | Plan::RowidRange { .. }) {
-            if let Some((index, _)) = index_term(clause, here, indexes, None) {
-                plan = Plan::IndexEq { index };
+            if let Some(found) = index_term(clause, here, indexes, None) {
+                plan = Plan::IndexEq { index: found.index };
             }
         }
         if plan == Plan::Scan {
@@ -584,15 +671,15 @@ fn index_term<'e, 'a, A: Allocator + Clone>(
     here: Here<'_, '_, A>,
     indexes: Indexes,
     ctx: Option<&RowContext<'_, '_, A>>,
-) -> Option<(usize, &'e Expr<'a, A>)> {
+) -> Option<IndexTerm<'e, 'a, A>> {
     let table = here.table;
     match expr {
         Expr::Binary(b) if b.op == BinaryOp::And => {
             let left = index_term(&b.lhs, here, indexes, ctx);
             let right = index_term(&b.rhs, here, indexes, ctx);
-            let unique = |t: &Option<(usize, _)>| {
+            let unique = |t: &Option<IndexTerm<'_, '_, A>>| {
                 t.as_ref()
-                    .and_then(|(i, _)| table.indexes.get(*i))
+                    .and_then(|t| table.indexes.get(t.index))
                     .is_some_and(|i| i.columns.unique)
             };
             if unique(&right) && !unique(&left) {
@@ -617,14 +704,26 @@ fn index_term<'e, 'a, A: Allocator + Clone>(
             let ColumnPos::Column(i) = here.pos(column.as_column()?)? else {
                 return None;
             };
-            let n = seekable_index(table, i, indexes)?;
+            let index = seekable_index(table, i, indexes)?;
             match outer_column(bound, here) {
                 Some(outer) if !outer_bound_seeks(table, i, outer, left, ctx) => None,
-                _ => Some((n, bound)),
+                _ => Some(IndexTerm {
+                    index,
+                    bound,
+                    term: expr,
+                }),
             }
         }
         _ => None,
     }
+}
+
+/// An `AND` term an index can seek: the index's position, the bound it
+/// seeks, and the term itself.
+struct IndexTerm<'e, 'a, A: Allocator> {
+    index: usize,
+    bound: &'e Expr<'a, A>,
+    term: &'e Expr<'a, A>,
 }
 
 /// Whether `expr` is a computed value with neither affinity nor

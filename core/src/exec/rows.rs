@@ -18,6 +18,7 @@ use crate::{Error, Result};
 use super::Env;
 use super::context::RowContext;
 use super::join::Join;
+use super::plan::Proven;
 use super::scope::{One, Scope};
 use super::source::Source;
 
@@ -89,12 +90,12 @@ impl<'v, P: Platform, A: Allocator + Clone> Rows<'v, P, A> {
         }
     }
 
-    /// Whether every row visited passes `WHERE`, so the caller need not
-    /// evaluate it (a join evaluates it itself).
-    pub fn exact(&self) -> bool {
+    /// What of `WHERE` every row visited passes, so the caller need not
+    /// evaluate it (a join evaluates it all itself).
+    pub fn proven(&self) -> Proven {
         match self {
-            Rows::One(source) => source.exact(),
-            Rows::Join(_) => true,
+            Rows::One(source) => source.proven(),
+            Rows::Join(_) => Proven::Clause,
         }
     }
 

@@ -13,7 +13,7 @@ use boundlite_platform::Platform;
 use crate::alloc::{Allocator, Box, String, Vec};
 use crate::record::ValueRef;
 use crate::sql::eval::affinity::numeric_affinity;
-use crate::sql::eval::{EvalContext, Value, any_node, evaluate, evaluate_condition};
+use crate::sql::eval::{EvalContext, Value, any_node, evaluate};
 use crate::sql::{
     Expr, FromClause, Ident, Indexed, JoinConstraint, OrderingTerm, ResultColumn, Select,
     SelectBody, TableRef,
@@ -25,7 +25,7 @@ use super::compound::{self, Compound};
 use super::context::RowContext;
 use super::join::Join;
 use super::ordered::{SortEnv, SortedQuery};
-use super::plan::{Access, Here, Indexes, choose};
+use super::plan::{Access, Here, Indexes, Proven, choose, passes};
 use super::rows::Rows;
 use super::scope::{One, Scope, Tables, find, star_level};
 use super::source::Source;
@@ -532,12 +532,12 @@ pub(crate) fn next_body<P: Platform, A: Allocator + Clone>(
             let body = body.ok_or(Error::Misuse("a streamed query without its SELECT"))?;
             let source = source.ok_or(Error::Misuse("a streamed query without its source"))?;
             let alias = alias_of(body);
-            let exact = source.exact();
+            let proven = source.proven();
             if *remaining == Some(0) {
                 return Ok(false);
             }
             let kept = source.find(env, alias, body, |ctx| {
-                if !exact && !matches(body, ctx)? {
+                if !matches(body, proven, ctx)? {
                     return Ok(false);
                 }
                 if *skip > 0 {
@@ -557,15 +557,14 @@ pub(crate) fn next_body<P: Platform, A: Allocator + Clone>(
     }
 }
 
-/// Whether the current row passes `WHERE`.
+/// Whether the current row passes `WHERE`, of which the plan proved
+/// `proven`.
 pub(crate) fn matches<A: Allocator + Clone>(
     body: &SelectBody<'_, A>,
+    proven: Proven,
     ctx: &RowContext<'_, '_, A>,
 ) -> Result<bool> {
-    match &body.where_clause {
-        Some(clause) => Ok(evaluate_condition(clause, ctx)? == Some(true)),
-        None => Ok(true),
-    }
+    passes(body.where_clause.as_ref(), proven, ctx)
 }
 
 /// Replaces `out` with the result columns of the current row, reusing

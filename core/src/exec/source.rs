@@ -27,7 +27,7 @@ use crate::{Error, Result, RowId};
 
 use super::Env;
 use super::context::{Place, RowContext, Spill};
-use super::plan::{Access, Plan};
+use super::plan::{Access, Plan, Proven};
 use crate::table::SchemaVersion;
 use crate::table::TableInfo;
 use crate::table::{KeyCursor, RowCursor, View};
@@ -78,9 +78,9 @@ pub(crate) struct Source<'v, P: Platform, A: Allocator + Clone> {
     keys: Vec<Value<A>, A>,
     next_key: usize,
     plan: Plan,
-    /// Whether the plan visits exactly the rows `WHERE` keeps
-    /// ([`Access::exact`]).
-    exact: bool,
+    /// What of its clause the plan proves for every row it visits
+    /// ([`Access::proven`]).
+    proven: Proven,
     started: bool,
     done: bool,
     /// Where the table is in the statement's `FROM` and its join's
@@ -109,7 +109,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
             table,
             index: None,
             plan: Plan::Scan,
-            exact: false,
+            proven: Proven::Nothing,
             started: false,
             done: false,
             place: Place::in_order(0),
@@ -173,7 +173,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
             high,
             rowids,
             keys,
-            exact,
+            proven,
         } = access;
         self.next_rowid = 0;
         match rowids {
@@ -230,15 +230,15 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
             plan = Plan::Scan;
         }
         self.plan = plan;
-        self.exact = exact;
+        self.proven = proven;
         self.started = false;
         self.done = false;
     }
 
-    /// Whether every row visited passes `WHERE`, so it need not be
-    /// evaluated.
-    pub fn exact(&self) -> bool {
-        self.exact
+    /// What of its clause the plan proves for every row the source
+    /// visits.
+    pub fn proven(&self) -> Proven {
+        self.proven
     }
 
     /// The table, if any.

@@ -54,6 +54,7 @@ mod checkpoint;
 mod commit;
 mod freelist;
 mod handle;
+mod memo;
 mod shared;
 mod snapshot;
 mod spill;
@@ -72,6 +73,7 @@ use crate::wal::{WAL_HEADER_SIZE, Wal, WalHeader};
 use crate::{Config, Error, PageNo, Result};
 use cache::{FrameId, PageCache, Version};
 pub use handle::{PageMut, PageRef};
+pub(crate) use memo::PageMemo;
 use shared::{Mode, SharedState};
 use snapshot::Readers;
 pub use snapshot::{MAX_READERS, ReadTransaction, Snapshot};
@@ -463,6 +465,31 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
             return Err(past_the_end(no));
         }
         let id = self.load(no, self.resolve(no, snapshot.log_end)?)?;
+        PageRef::new(self.cache.frame(id)?, no)
+    }
+
+    /// [`page_at`](Self::page_at) for a reader that comes back to the
+    /// same pages of `snapshot`: found through `memo` when the frame it
+    /// names still holds the version the snapshot reads, else resolved,
+    /// loaded and remembered there. `memo` serves `snapshot` alone.
+    pub(crate) fn page_at_memo(
+        &self,
+        no: PageNo,
+        snapshot: &Snapshot,
+        memo: &PageMemo,
+    ) -> Result<PageRef<'_, A>> {
+        if let Some((version, id)) = memo.get(no) {
+            let frame = self.cache.frame(id)?;
+            if frame.key() == Some((no, version)) {
+                return PageRef::new(frame, no);
+            }
+        }
+        if no.get() > snapshot.page_count {
+            return Err(past_the_end(no));
+        }
+        let version = self.resolve(no, snapshot.log_end)?;
+        let id = self.load(no, version)?;
+        memo.put(no, version, id);
         PageRef::new(self.cache.frame(id)?, no)
     }
 

@@ -21,7 +21,7 @@ use crate::alloc::{Allocator, Vec};
 use crate::btree::{IndexCursor, PageSource, TableCursor};
 use crate::format::DatabaseHeader;
 use crate::integrity::IntegrityReport;
-use crate::pager::{PageRef, Snapshot};
+use crate::pager::{PageMemo, PageRef, Snapshot};
 use crate::schema::Schema;
 use crate::{Database, PageNo, Result};
 
@@ -48,6 +48,9 @@ pub(crate) enum Sees {
 pub(crate) struct View<'db, P: Platform, A: Allocator + Clone> {
     db: &'db Database<P, A>,
     sees: Cell<Sees>,
+    /// Where the pages of the held snapshot were last found; cleared
+    /// whenever the view is set.
+    memo: PageMemo,
 }
 
 impl<'db, P: Platform, A: Allocator + Clone> View<'db, P, A> {
@@ -56,6 +59,7 @@ impl<'db, P: Platform, A: Allocator + Clone> View<'db, P, A> {
         View {
             db,
             sees: Cell::new(Sees::Latest),
+            memo: PageMemo::new(),
         }
     }
 
@@ -86,6 +90,7 @@ impl<'db, P: Platform, A: Allocator + Clone> View<'db, P, A> {
 
     /// Makes the view show `sees`.
     pub fn set(&self, sees: Sees) {
+        self.memo.clear();
         self.sees.set(sees);
     }
 
@@ -154,9 +159,12 @@ impl<P: Platform, A: Allocator + Clone> PageSource for View<'_, P, A> {
         Self: 's;
 
     fn page(&self, no: PageNo) -> Result<PageRef<'_, A>> {
-        match self.snapshot() {
-            Some(snapshot) => self.db.pager().page_at(no, &snapshot),
-            None => self.db.pager().page(no),
+        match self.sees.get() {
+            // A held snapshot reads the same version of a page for as
+            // long as it is held: remembered where it was found.
+            Sees::Snapshot(snapshot) => self.db.pager().page_at_memo(no, &snapshot, &self.memo),
+            Sees::Latest => self.db.pager().page_at(no, &self.db.pager().snapshot()),
+            Sees::Own => self.db.pager().page(no),
         }
     }
 

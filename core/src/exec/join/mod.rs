@@ -44,6 +44,7 @@
 //! - `using`: the columns `USING` and `NATURAL` merge.
 
 use core::cell::Cell;
+use core::ops::Range;
 
 use boundlite_platform::Platform;
 
@@ -57,7 +58,7 @@ mod nest;
 mod step;
 mod using;
 
-use nest::{Nest, arrange};
+use nest::{Nest, arrange, proven_terms};
 use step::{Shared, nest_current, step};
 
 use super::Env;
@@ -197,6 +198,10 @@ struct Level<'v, P: Platform, A: Allocator + Clone> {
     role: Role,
     /// Whether the level is on its row of NULLs.
     nulls: bool,
+    /// The terms, by their positions in `each_term`'s order, that the
+    /// plan of its current run proves for every row it visits (never for
+    /// its row of NULLs).
+    proven: Range<usize>,
 }
 
 /// The rows of a `FROM` with joins.
@@ -273,6 +278,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                         span: None,
                         role: Role::Inner,
                         nulls: false,
+                        proven: 0..0,
                     })?;
                     continue;
                 }
@@ -301,6 +307,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                         span: None,
                         role: Role::Inner,
                         nulls: false,
+                        proven: 0..0,
                     })?;
                     continue;
                 }
@@ -326,6 +333,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                 span: None,
                 role: Role::Inner,
                 nulls: false,
+                proven: 0..0,
             })?;
         }
         let preserved = preserved_of(from)?;
@@ -644,6 +652,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Level<'v, P, A> {
                 outer: self.outer,
             };
             let mut best = Access::scan();
+            let mut proven = 0..0;
             each_clause(
                 shared.from,
                 shared.body,
@@ -652,11 +661,18 @@ impl<'v, P: Platform, A: Allocator + Clone> Level<'v, P, A> {
                 &mut |clause| {
                     let access = choose(Some(clause), here, self.hint, &ctx)?;
                     if rank(access.plan) < rank(best.plan) {
+                        proven = proven_terms(
+                            shared.from,
+                            shared.body.where_clause.as_ref(),
+                            clause,
+                            access.proven,
+                        );
                         best = access;
                     }
                     Ok(())
                 },
             )?;
+            self.proven = proven;
             best
         };
         source.restart(view, access);

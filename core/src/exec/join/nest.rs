@@ -10,14 +10,17 @@
 //! Invariant: everything that allocates is done before the levels are
 //! changed, so a failed placement leaves the join as it was.
 
+use core::ops::Range;
+
 use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Vec};
 use crate::sql::eval::any_node;
-use crate::sql::{BinaryOp, Expr, FromClause, JoinConstraint, JoinKind, SelectBody};
+use crate::sql::{Expr, FromClause, JoinConstraint, JoinKind, SelectBody};
 use crate::{Error, Result};
 
 use super::super::join_order::{self, Entry, Link, Run};
+use super::super::plan::{Proven, split_and};
 use super::super::scope::Tables;
 use super::{Emit, Input, Join, Kind, Layout, Level, Preserved, Role, Span, kind_of};
 
@@ -382,18 +385,42 @@ pub(super) fn each_term<'e, 'a, A: Allocator>(
     }
 }
 
-/// Visits the terms `AND` joins at the top of `expr`.
-pub(super) fn split_and<'e, 'a, A: Allocator>(
-    expr: &'e Expr<'a, A>,
-    visit: &mut dyn FnMut(&'e Expr<'a, A>),
-) {
-    match expr {
-        Expr::Binary(b) if b.op == BinaryOp::And => {
-            split_and(&b.lhs, visit);
-            split_and(&b.rhs, visit);
+/// The positions, in [`each_term`]'s order, of the terms of `clause`
+/// (one of the clauses `each_term` walks, or a `USING` equality, which
+/// has none) that `proven` names.
+pub(super) fn proven_terms<A: Allocator>(
+    from: &FromClause<'_, A>,
+    where_clause: Option<&Expr<'_, A>>,
+    clause: &Expr<'_, A>,
+    proven: Proven,
+) -> Range<usize> {
+    let (wanted, count) = match proven {
+        Proven::Nothing => return 0..0,
+        Proven::Term(n) => (n, 1),
+        Proven::Clause => {
+            let mut count = 0;
+            split_and(clause, &mut |_| count += 1);
+            (0, count)
         }
-        _ => visit(expr),
-    }
+    };
+    let (mut n, mut first) = (0, None);
+    split_and(clause, &mut |t| {
+        if n == wanted {
+            first = Some(t as *const Expr<'_, A>);
+        }
+        n += 1;
+    });
+    let Some(first) = first else {
+        return 0..0;
+    };
+    let (mut ordinal, mut found) = (0, None);
+    each_term(from, where_clause, &mut |term, _| {
+        if core::ptr::eq(term, first) {
+            found = Some(ordinal);
+        }
+        ordinal += 1;
+    });
+    found.map_or(0..0, |o| o..o + count)
 }
 
 /// The first depth of the nest at which every table `term` reads has a

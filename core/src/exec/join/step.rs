@@ -7,6 +7,7 @@
 //! cursors are the state) and allocates nothing.
 
 use core::cell::Cell;
+use core::ops::Range;
 
 use boundlite_platform::Platform;
 
@@ -31,12 +32,13 @@ pub(super) struct Shared<'s, 'a, A: Allocator + Clone> {
 }
 
 /// Whether every term of `side` placed at level `k` holds on the row of
-/// `ctx` (and, for the `ON` side, the equalities `using`).
+/// `ctx` (and, for the `ON` side, the equalities `using`), but for those
+/// the level's plan `proven` holds on every row it visits.
 pub(super) fn holds<A: Allocator + Clone>(
     shared: &Shared<'_, '_, A>,
-    k: usize,
-    side: Side,
+    (k, side): (usize, Side),
     using: &[Expr<'static, A>],
+    proven: &Range<usize>,
     ctx: &RowContext<'_, '_, A>,
 ) -> Result<bool> {
     for eq in using {
@@ -63,7 +65,9 @@ pub(super) fn holds<A: Allocator + Clone>(
             if !matches!(result, Ok(true)) {
                 return;
             }
-            if at.is_some_and(|at| at.depth == k && at.side == side) {
+            if at.is_some_and(|at| at.depth == k && at.side == side)
+                && !proven.contains(&(ordinal - 1))
+            {
                 result = evaluate_condition(term, ctx).map(|v| v == Some(true));
             }
         },
@@ -105,12 +109,13 @@ pub(super) fn step<'v, P: Platform, A: Allocator + Clone>(
     }
     let alias = level.alias.as_ref().map(|a| Ident::new(a.as_str()));
     let using = level.using.as_slice();
+    let proven = &level.proven;
     // The last level of a span that reads NULLs tells its first that a
     // row of the span matched.
     let closes = level.span.filter(|span| span.last == k);
     let mut keep = |ctx: &RowContext<'_, '_, A>| {
         env.scratch.visit();
-        if !holds(shared, k, Side::On, using, ctx)? {
+        if !holds(shared, (k, Side::On), using, proven, ctx)? {
             return Ok(false);
         }
         if let Some(span) = closes {
@@ -121,7 +126,7 @@ pub(super) fn step<'v, P: Platform, A: Allocator + Clone>(
                 return Ok(false);
             }
         }
-        if !holds(shared, k, Side::Filter, &[], ctx)? {
+        if !holds(shared, (k, Side::Filter), &[], proven, ctx)? {
             return Ok(false);
         }
         descend(view, shared, deeper, k, env, ctx, visit)
@@ -161,7 +166,7 @@ pub(super) fn null_span<'v, P: Platform, A: Allocator + Clone>(
 ) -> Result<bool> {
     level.nulls = true;
     level.with_nulls(env, k, &mut |ctx| {
-        if !holds(shared, k, Side::Filter, &[], ctx)? {
+        if !holds(shared, (k, Side::Filter), &[], &(0..0), ctx)? {
             return Ok(false);
         }
         if k >= last {

@@ -353,13 +353,13 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         })?;
         (keys, stage)
     };
-    let exact = source.exact();
+    let proven = source.proven();
     let mut position = Vec::new_in(alloc.clone());
     while source.advance(env, body)? {
         position.clear();
         source.push_position(&mut position)?;
         source.with_row(env, alias, |ctx| {
-            if !exact && !matches(body, ctx)? {
+            if !matches(body, proven, ctx)? {
                 return Ok(());
             }
             stage.push(ctx, Some(&position), &[])
