@@ -25,7 +25,7 @@
 //! by the usable size. Anything else is `Error::Corrupt` naming the page.
 
 use crate::btree::cell::{self, Cell, Payload};
-use crate::format::{HEADER_SIZE, Reader};
+use crate::format::{HEADER_SIZE, Reader, read_varint};
 use crate::{Error, PageNo, Result};
 
 /// The smallest usable size SQLite accepts (512-byte pages with 32 bytes
@@ -143,6 +143,8 @@ pub struct BTreePage<'a> {
     kind: PageKind,
     cell_count: u16,
     content_start: usize,
+    /// Where the cell pointer array starts: after the page header.
+    pointers_at: usize,
 }
 
 impl<'a> BTreePage<'a> {
@@ -166,7 +168,8 @@ impl<'a> BTreePage<'a> {
         };
         // Bounds-check the whole header here, so its field accessors cannot fail.
         bytes.slice(offset, kind.header_len())?;
-        let pointers_end = offset + kind.header_len() + CELL_POINTER_LEN * usize::from(cell_count);
+        let pointers_at = offset + kind.header_len();
+        let pointers_end = pointers_at + CELL_POINTER_LEN * usize::from(cell_count);
         if content_start > bytes.len() {
             return Err(Error::corrupt(
                 number,
@@ -185,6 +188,7 @@ impl<'a> BTreePage<'a> {
             kind,
             cell_count,
             content_start,
+            pointers_at,
         })
     }
 
@@ -222,7 +226,7 @@ impl<'a> BTreePage<'a> {
     /// Where the cell pointer array ends: the first byte of free space
     /// between it and the content area.
     pub const fn cell_pointers_end(&self) -> usize {
-        self.header_offset() + self.kind.header_len() + CELL_POINTER_LEN * self.cell_count as usize
+        self.pointers_at + CELL_POINTER_LEN * self.cell_count as usize
     }
 
     /// The offset of the first freeblock, if there is one.
@@ -274,8 +278,7 @@ impl<'a> BTreePage<'a> {
         if index >= self.cell_count {
             return Err(Error::Misuse("cell index past the page's cell count"));
         }
-        let at =
-            self.header_offset() + self.kind.header_len() + CELL_POINTER_LEN * usize::from(index);
+        let at = self.pointers_at + CELL_POINTER_LEN * usize::from(index);
         let pointer = usize::from(self.bytes.u16(at)?);
         if pointer < self.content_start || pointer >= self.bytes.len() {
             return Err(self.corrupt("cell pointer outside the cell content area"));
@@ -293,15 +296,81 @@ impl<'a> BTreePage<'a> {
     /// the cell: the probe of a rowid seek's binary search.
     pub fn rowid_at(&self, index: u16) -> Result<i64> {
         let at = self.cell_pointer(index)?;
-        let key_at = match self.kind {
-            PageKind::TableInterior => at + 4,
-            PageKind::TableLeaf => at + self.bytes.varint(at)?.1,
+        let bytes = self.bytes.bytes();
+        let key = match self.kind {
+            PageKind::TableInterior => bytes.get(at + 4..),
+            // Past the payload size: a varint ends at its first byte
+            // under 0x80, or at its ninth.
+            PageKind::TableLeaf => bytes.get(at..).and_then(|cell| {
+                let size_len = cell
+                    .iter()
+                    .take(8)
+                    .position(|b| b & 0x80 == 0)
+                    .map_or(9, |p| p + 1);
+                cell.get(size_len..)
+            }),
             PageKind::IndexInterior | PageKind::IndexLeaf => {
                 return Err(self.corrupt("index cell read as a table cell"));
             }
         };
-        // Rowids are stored as the two's-complement bits of an i64.
-        Ok(self.bytes.varint(key_at)?.0 as i64)
+        match key.and_then(read_varint) {
+            // Rowids are stored as the two's-complement bits of an i64.
+            Some((rowid, _)) => Ok(rowid as i64),
+            None => Err(self.corrupt("varint runs past the end of the page")),
+        }
+    }
+
+    /// Where a seek for `rowid` goes on from this table page: the first
+    /// cell whose rowid is above `rowid` (`strict`) or at or above it
+    /// (the cell count when there is none), found by binary search. A
+    /// seek's per-page work, one tight loop over the cell pointers.
+    pub fn search_rowid(&self, rowid: i64, strict: bool) -> Result<u16> {
+        let leaf = match self.kind {
+            PageKind::TableLeaf => true,
+            PageKind::TableInterior => false,
+            PageKind::IndexInterior | PageKind::IndexLeaf => {
+                return Err(self.corrupt("index page searched for a rowid"));
+            }
+        };
+        let bytes = self.bytes.bytes();
+        let key = |index: u16| -> Option<i64> {
+            let at = self.pointers_at + CELL_POINTER_LEN * usize::from(index);
+            let pointer = match bytes.get(at..at + CELL_POINTER_LEN) {
+                Some(&[high, low]) => usize::from(u16::from_be_bytes([high, low])),
+                _ => return None,
+            };
+            if pointer < self.content_start {
+                return None;
+            }
+            let cell = bytes.get(pointer..)?;
+            let key = if leaf {
+                // Past the payload size: a varint ends at its first byte
+                // under 0x80, or at its ninth.
+                let size_len = cell
+                    .iter()
+                    .take(8)
+                    .position(|b| b & 0x80 == 0)
+                    .map_or(9, |p| p + 1);
+                cell.get(size_len..)?
+            } else {
+                cell.get(4..)?
+            };
+            // Rowids are stored as the two's-complement bits of an i64.
+            read_varint(key).map(|(key, _)| key as i64)
+        };
+        let (mut low, mut high) = (0, self.cell_count);
+        while low < high {
+            let mid = low + (high - low) / 2;
+            let Some(key) = key(mid) else {
+                return Err(self.corrupt("damaged table cell"));
+            };
+            if key > rowid || (!strict && key == rowid) {
+                high = mid;
+            } else {
+                low = mid + 1;
+            }
+        }
+        Ok(low)
     }
 
     /// The rowid and payload of table leaf cell `index`, read without

@@ -19,7 +19,7 @@ use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Vec};
 use crate::btree::{SeekMode, StoredRecord};
-use crate::record::{KeyColumn, RecordRef, SortOrder, ValueRef, compare_record_with_values};
+use crate::record::{KeyColumn, RecordRef, SortOrder, ValueRef, compare_values};
 use crate::schema::StoredBy;
 use crate::sql::Ident;
 use crate::sql::eval::Value;
@@ -582,25 +582,34 @@ impl<'v, P: Platform, A: Allocator + Clone> IndexSeek<'v, P, A> {
         }
         let page = self.cursor.page();
         let payload = self.cursor.payload()?;
-        let entry = RecordRef::parse(&payload, None)?;
+        // One walk of the entry: its first column, for the stop, and its
+        // last, the rowid.
+        let (mut first, mut last) = (None, None);
+        for value in RecordRef::parse(&payload, None)?.columns() {
+            let value = value?;
+            first.get_or_insert(value);
+            last = Some(value);
+        }
         let stop = match (&self.stop, &self.start) {
             (Some(stop), _) => Some(stop),
             (None, Some(start)) if self.equal => Some(start),
             _ => None,
         };
-        if let Some((stop, inclusive)) = stop {
-            let ordering = compare_record_with_values(&entry, &[stop.as_ref()], &columns)?;
+        if let (Some((stop, inclusive)), Some(first)) = (stop, first) {
+            let ordering = compare_values(&first, &stop.as_ref(), self.column.collation);
+            let ordering = match self.column.order {
+                SortOrder::Asc => ordering,
+                SortOrder::Desc => ordering.reverse(),
+            };
             if ordering.is_gt() || (!*inclusive && ordering.is_eq()) {
                 return Ok(false);
             }
         }
-        let no_rowid = Error::Corrupt {
-            page,
-            reason: "an index entry without a rowid",
-        };
-        let last = entry.column_count().checked_sub(1).ok_or(no_rowid)?;
-        let ValueRef::Integer(rowid) = entry.column(last)? else {
-            return Err(no_rowid);
+        let Some(ValueRef::Integer(rowid)) = last else {
+            return Err(Error::Corrupt {
+                page,
+                reason: "an index entry without a rowid",
+            });
         };
         drop(payload);
         if !table.seek(RowId::new(rowid), SeekMode::Eq)? {

@@ -278,6 +278,30 @@ impl<'p, S: PageSource, K: Copy> TreePath<'p, S, K> {
         mut after: impl FnMut(&BTreePage<'_>, u16) -> Result<bool>,
         at_leaf: impl FnOnce(&BTreePage<'_>, u16) -> Result<R>,
     ) -> Result<R> {
+        let search = |page: &BTreePage<'_>| {
+            let (mut low, mut high) = (0, page.cell_count());
+            while low < high {
+                let mid = low + (high - low) / 2;
+                if after(page, mid)? {
+                    high = mid;
+                } else {
+                    low = mid + 1;
+                }
+            }
+            Ok(low)
+        };
+        self.descend_by(search, at_leaf)
+    }
+
+    /// Descends from the root to a leaf, `search` giving on each page the
+    /// index the descent goes on from (at most its cell count), then
+    /// `at_leaf` on the leaf and the index the cursor landed on, from the
+    /// same visit to the page.
+    pub(super) fn descend_by<R>(
+        &mut self,
+        mut search: impl FnMut(&BTreePage<'_>) -> Result<u16>,
+        at_leaf: impl FnOnce(&BTreePage<'_>, u16) -> Result<R>,
+    ) -> Result<R> {
         self.reset();
         let mut no = self.root;
         // One visit to each page: pushed, searched and left from the
@@ -287,15 +311,7 @@ impl<'p, S: PageSource, K: Copy> TreePath<'p, S, K> {
             let bytes = self.source.page(no)?;
             let page = BTreePage::parse(&bytes, no, self.source.usable_size())?;
             let level = self.push_page(&page, Edge::First)?;
-            let (mut low, mut high) = (0, level.count);
-            while low < high {
-                let mid = low + (high - low) / 2;
-                if after(&page, mid)? {
-                    high = mid;
-                } else {
-                    low = mid + 1;
-                }
-            }
+            let low = search(&page)?.min(level.count);
             self.top_mut()?.index = low;
             if level.leaf {
                 return at_leaf(&page, low);

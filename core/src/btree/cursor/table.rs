@@ -168,18 +168,16 @@ impl<'p, S: PageSource, A: Allocator> TableCursor<'p, S, A> {
 
     fn seek_unsettled(&mut self, rowid: RowId, mode: SeekMode) -> Result<bool> {
         let rowid = rowid.get();
-        let after = |strict: bool| {
-            move |page: &BTreePage<'_>, index: u16| {
-                let key = page.rowid_at(index)?;
-                Ok(if strict { key > rowid } else { key >= rowid })
-            }
-        };
+        // Each page searched for the first cell past `rowid` (`strict`)
+        // or at or past it.
+        let search = |strict: bool| move |page: &BTreePage<'_>| page.search_rowid(rowid, strict);
+        let unmoved = |_: &BTreePage<'_>, _: u16| Ok(());
         match mode {
             SeekMode::Eq => {
                 // The row is on the leaf the descent lands on, at the
                 // landing index, or it is nowhere: a rowid past a leaf's
                 // last lies past its parent's separator too.
-                let found = self.path.descend_then(after(false), |page, index| {
+                let found = self.path.descend_by(search(false), |page, index| {
                     Ok(index < page.cell_count() && page.rowid_at(index)? == rowid)
                 })?;
                 if !found {
@@ -188,19 +186,19 @@ impl<'p, S: PageSource, A: Allocator> TableCursor<'p, S, A> {
                 Ok(found)
             }
             SeekMode::Ge => {
-                self.path.descend_to(after(false))?;
+                self.path.descend_by(search(false), unmoved)?;
                 self.path.settle_on_first()
             }
             SeekMode::Gt => {
-                self.path.descend_to(after(true))?;
+                self.path.descend_by(search(true), unmoved)?;
                 self.path.settle_on_first()
             }
             SeekMode::Le => {
-                self.path.descend_to(after(true))?;
+                self.path.descend_by(search(true), unmoved)?;
                 self.path.settle_on_last()
             }
             SeekMode::Lt => {
-                self.path.descend_to(after(false))?;
+                self.path.descend_by(search(false), unmoved)?;
                 self.path.settle_on_last()
             }
         }
