@@ -59,7 +59,7 @@ mod step;
 mod using;
 
 use nest::{Nest, arrange, proven_terms};
-use step::{Shared, nest_current, step};
+use step::{Shared, list_terms, nest_current, step};
 
 use super::Env;
 use super::check::with_scope;
@@ -474,6 +474,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
             .from
             .as_ref()
             .ok_or(Error::Misuse("a join without its FROM"))?;
+        let listed = list_terms(from, body.where_clause.as_ref());
         loop {
             let nest = self
                 .nests
@@ -481,6 +482,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                 .ok_or(Error::Misuse("a join whose terms were not placed"))?;
             let shared = Shared {
                 terms: &nest.terms,
+                listed: listed.as_ref(),
                 matched: &self.matched,
                 preserved: self.preserved,
                 body,

@@ -25,10 +25,35 @@ use super::{Emit, Input, Level, Preserved, derived_query};
 /// What a step of the loops reads besides the levels.
 pub(super) struct Shared<'s, 'a, A: Allocator + Clone> {
     pub(super) terms: &'s [TermAt],
+    /// The terms themselves, in [`each_term`]'s order, when there are at
+    /// most [`LISTED_TERMS`]: read by position rather than found by a walk
+    /// of the clauses for every row.
+    pub(super) listed: Option<&'s [Option<&'s Expr<'a, A>>; LISTED_TERMS]>,
     pub(super) matched: &'s [Cell<bool>],
     pub(super) preserved: Option<Preserved>,
     pub(super) body: &'s SelectBody<'a, A>,
     pub(super) from: &'s FromClause<'a, A>,
+}
+
+/// The most terms a join lists (see [`Shared::listed`]); a statement with
+/// more finds them by walking its clauses.
+pub(super) const LISTED_TERMS: usize = 32;
+
+/// The terms of `from`'s `ON` clauses and of `where_clause`, in
+/// [`each_term`]'s order, if there are at most [`LISTED_TERMS`].
+pub(super) fn list_terms<'s, 'a, A: Allocator>(
+    from: &'s FromClause<'a, A>,
+    where_clause: Option<&'s Expr<'a, A>>,
+) -> Option<[Option<&'s Expr<'a, A>>; LISTED_TERMS]> {
+    let mut listed = [None; LISTED_TERMS];
+    let mut count = 0;
+    each_term(from, where_clause, &mut |term, _| {
+        if let Some(slot) = listed.get_mut(count) {
+            *slot = Some(term);
+        }
+        count += 1;
+    });
+    (count <= LISTED_TERMS).then_some(listed)
 }
 
 /// Whether every term of `side` placed at level `k` holds on the row of
@@ -54,6 +79,19 @@ pub(super) fn holds<A: Allocator + Clone>(
     {
         return Ok(true);
     }
+    let here = |ordinal: usize, at: &TermAt| {
+        at.depth == k && at.side == side && !proven.contains(&ordinal)
+    };
+    if let Some(listed) = shared.listed {
+        for (ordinal, (at, term)) in shared.terms.iter().zip(listed).enumerate() {
+            if let (true, Some(term)) = (here(ordinal, at), term) {
+                if evaluate_condition(term, ctx)? != Some(true) {
+                    return Ok(false);
+                }
+            }
+        }
+        return Ok(true);
+    }
     let mut ordinal = 0;
     let mut result = Ok(true);
     each_term(
@@ -65,9 +103,7 @@ pub(super) fn holds<A: Allocator + Clone>(
             if !matches!(result, Ok(true)) {
                 return;
             }
-            if at.is_some_and(|at| at.depth == k && at.side == side)
-                && !proven.contains(&(ordinal - 1))
-            {
+            if at.is_some_and(|at| here(ordinal - 1, &at)) {
                 result = evaluate_condition(term, ctx).map(|v| v == Some(true));
             }
         },
