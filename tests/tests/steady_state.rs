@@ -294,3 +294,41 @@ fn an_aggregate_without_group_by_allocates_nothing_per_row() {
     println!("an aggregate: {few} allocations over 10 rows, {all} over {ROWS}");
     assert_eq!(all, few, "an aggregate allocated per row");
 }
+
+/// A script of one-off statements on one table reads its schema once: a
+/// dropped statement hands the table it read to the next one prepared on
+/// the connection, which uses it while the schema is unchanged. A
+/// statement on another table, or after a schema change, reads the
+/// schema again and gives the same rows as before.
+#[test]
+fn one_off_statements_on_one_table_read_its_schema_once() {
+    let disk = MemoryPlatform::new();
+    let counting = Counting::new(Global);
+    let db = filled(&disk, &counting);
+    let conn = db.connect();
+    conn.execute("CREATE TABLE other(x)", &[]).unwrap();
+    let insert = |id: i64| {
+        let before = counting.stats().allocations;
+        let sql = format!("INSERT INTO bench(id, name, score) VALUES ({id}, 'n', 1.5)");
+        conn.execute(&sql, &[]).unwrap();
+        counting.stats().allocations - before
+    };
+    insert(100_000);
+    let warm = insert(100_001);
+    conn.execute("INSERT INTO other VALUES (1)", &[]).unwrap();
+    let after_other = insert(100_002);
+    assert!(
+        warm < after_other,
+        "{warm} allocations on a warm table, {after_other} after another table"
+    );
+    // A schema change is seen: the cached table is not used for it.
+    conn.execute("ALTER TABLE bench ADD COLUMN extra DEFAULT 7", &[])
+        .unwrap();
+    insert(100_003);
+    let mut stmt = conn
+        .prepare("SELECT count(*), sum(extra) FROM bench WHERE id >= 100000")
+        .unwrap();
+    let row = stmt.step().unwrap().unwrap();
+    let values: Vec<_> = row.values().collect();
+    assert_eq!(values, [ValueRef::Integer(4), ValueRef::Integer(28)]);
+}

@@ -71,6 +71,7 @@ use super::row::Row;
 use super::statement::Statement;
 use super::transaction::{Transaction, TransactionBehavior};
 use crate::exec::Counters;
+use crate::exec::cache::TableCache;
 use crate::exec::foreign_keys::Enforcement;
 use crate::exec::views::ViewCatalog;
 use crate::table::{Buffers, Sees, View, Writer};
@@ -149,6 +150,9 @@ pub struct Connection<'db, P: Platform, A: Allocator + Clone = Global> {
     /// `PRAGMA foreign_keys` and the counts of violations (see
     /// `exec::foreign_keys`).
     foreign_keys: Enforcement,
+    /// The table the last statement dropped had read, for the next one
+    /// prepared (see `exec::cache`).
+    tables: TableCache<A>,
 }
 
 impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
@@ -175,6 +179,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
             counters: Counters::default(),
             views: ViewCatalog::new(db.allocator().clone()),
             foreign_keys: Enforcement::default(),
+            tables: TableCache::new(),
         }
     }
 
@@ -246,6 +251,20 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
     /// What this connection's statements read.
     pub(crate) fn view(&self) -> &View<'db, P, A> {
         &self.view
+    }
+
+    /// A statement's cache of the table it reads, starting with the one
+    /// the last statement dropped had read.
+    pub(crate) fn handed_tables(&self) -> TableCache<A> {
+        let tables = TableCache::new();
+        self.tables.hand_to(&tables);
+        tables
+    }
+
+    /// Keeps the table a dropped statement's `tables` read, for the next
+    /// statement prepared.
+    pub(crate) fn keep_tables(&self, tables: &TableCache<A>) {
+        tables.hand_to(&self.tables);
     }
 
     /// Whether a transaction opened by `BEGIN` is in progress: true too

@@ -116,6 +116,12 @@ pub struct Statement<'c, 'db, P: Platform, A: Allocator + Clone> {
     triggers: TriggerTexts<A>,
 }
 
+impl<P: Platform, A: Allocator + Clone> Drop for Statement<'_, '_, P, A> {
+    fn drop(&mut self) {
+        self.conn.keep_tables(&self.tables);
+    }
+}
+
 impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
     pub(crate) fn new(conn: &'c Connection<'db, P, A>, parsed: Parsed<'c, A>) -> Result<Self> {
         let alloc = conn.database().allocator().clone();
@@ -134,7 +140,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             changes: 0,
             random: Cell::new(conn.random_seed()),
             now: Cell::new(None),
-            tables: TableCache::new(),
+            tables: conn.handed_tables(),
             once: Once::new(),
             scratch: Scratch::new(),
             views: ViewTexts::new(conn.database().allocator().clone()),

@@ -57,6 +57,17 @@ impl<A: Allocator> TableCache<A> {
             self.slot.set(Some(table));
         }
     }
+
+    /// Moves the cached table, if any, into `other`, whose own is
+    /// dropped: a statement's table handed to its connection when the
+    /// statement goes, and from there to the next statement prepared, so
+    /// that a script of statements on one table reads its schema once
+    /// (each still checks the version before using it).
+    pub fn hand_to(&self, other: &TableCache<A>) {
+        if let Some(table) = self.slot.take() {
+            other.slot.set(Some(table));
+        }
+    }
 }
 
 /// The most rowids a statement keeps room for between runs: a list grown
