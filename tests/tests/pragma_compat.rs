@@ -191,3 +191,67 @@ fn every_pragma_sqlite_knows_is_run_or_refused_by_name() {
     }
     assert_eq!(ours(&conn, "PRAGMA no_such_pragma").unwrap().len(), 0);
 }
+
+/// Every pragma this engine runs names its columns as SQLite does,
+/// before its first step and after its rows: those that return tables
+/// their columns, those that return a value their own name
+/// (`busy_timeout`'s is `timeout`), and those that set a value and return
+/// no row, none. The rows agree too.
+#[test]
+fn pragma_column_names_match_sqlite() {
+    let disk = MemoryPlatform::new();
+    let db = Database::open(&disk, "n.db", &Config::DEFAULT, Global).unwrap();
+    let mine = db.connect();
+    let oracle = rusqlite::Connection::open_in_memory().unwrap();
+    mine.execute(SCHEMA, &[]).unwrap();
+    oracle.execute_batch(SCHEMA).unwrap();
+    oracle.execute_batch("PRAGMA journal_mode = WAL").unwrap();
+    let script = [
+        "PRAGMA integrity_check",
+        "PRAGMA quick_check",
+        "PRAGMA page_count",
+        "PRAGMA freelist_count",
+        "PRAGMA page_size",
+        "PRAGMA page_size = 4096",
+        "PRAGMA cache_size",
+        "PRAGMA cache_size = 100",
+        "PRAGMA journal_mode",
+        "PRAGMA Journal_Mode = wal",
+        "PRAGMA busy_timeout",
+        "PRAGMA busy_timeout = 10",
+        "PRAGMA user_version",
+        "PRAGMA user_version = 3",
+        "PRAGMA table_info(t)",
+        "PRAGMA TABLE_XINFO(g)",
+        "PRAGMA index_list(t)",
+        "PRAGMA index_info(ti)",
+        "PRAGMA index_xinfo(ti)",
+        "PRAGMA foreign_key_list(ch)",
+        "PRAGMA foreign_key_check(t)",
+        "PRAGMA encoding",
+        "PRAGMA synchronous",
+        "PRAGMA synchronous = FULL",
+        "PRAGMA foreign_keys = OFF",
+        "PRAGMA foreign_keys",
+        "PRAGMA defer_foreign_keys",
+        "PRAGMA no_such_pragma",
+    ];
+    for sql in script {
+        let theirs: Vec<String> = {
+            let stmt = oracle.prepare(sql).unwrap();
+            stmt.column_names().map(|n| n.to_string()).collect()
+        };
+        let mut stmt = mine.prepare(sql).unwrap();
+        let before: Vec<String> = stmt.column_names().unwrap().map(str::to_string).collect();
+        assert_eq!(before, theirs, "{sql}: names before the first step");
+        let mut width = None;
+        while let Some(row) = stmt.step().unwrap() {
+            width = Some(row.values().count());
+        }
+        let after: Vec<String> = stmt.column_names().unwrap().map(str::to_string).collect();
+        assert_eq!(after, theirs, "{sql}: names after the rows");
+        if let Some(width) = width {
+            assert_eq!(width, theirs.len(), "{sql}: a row as wide as its names");
+        }
+    }
+}

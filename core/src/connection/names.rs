@@ -63,6 +63,12 @@ impl<A: Allocator + Clone> Names<A> {
     pub(crate) fn push(&mut self, name: &str) -> Result<()> {
         self.push_with(|text| Ok(text.try_push_str(name)?))
     }
+
+    /// Makes the names exactly `names`.
+    pub(crate) fn set(&mut self, names: &[&str]) -> Result<()> {
+        self.clear();
+        names.iter().try_for_each(|name| self.push(name))
+    }
 }
 
 impl<A: Allocator> Names<A> {

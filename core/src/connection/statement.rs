@@ -34,6 +34,7 @@ use crate::{Error, Result};
 use crate::exec::cache::{Scratch, TableCache};
 use crate::exec::once::Once;
 use crate::exec::plan::{Here, Indexes, shape};
+use crate::exec::pragma_names;
 use crate::exec::rows::Rows;
 use crate::exec::scope::{Scope, Tables};
 use crate::exec::select::{self, Query, Sources};
@@ -252,17 +253,13 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
     /// `sqlite3_column_name` gives them (the alias, else the column's
     /// declared name, else the expression as written). A query that has
     /// not started is started (its rows all still to come) to name them.
-    /// A statement that returns no rows has none; the names of a
-    /// `PRAGMA`'s or a `RETURNING` clause's rows are refused, as not
-    /// derived here.
+    /// A statement that returns no rows has none; a `PRAGMA`'s are
+    /// SQLite's; the names of a `RETURNING` clause's rows are refused, as
+    /// not derived here.
     pub fn column_names(&mut self) -> Result<ColumnNames<'_>> {
         match &self.parsed.stmt {
             Stmt::Select(_) | Stmt::Explain { .. } => self.start_for_names()?,
-            Stmt::Pragma(_) => {
-                return Err(Error::Sql(
-                    "column names of a PRAGMA's rows are not supported",
-                ));
-            }
+            Stmt::Pragma(p) => self.names.set(pragma_names::column_names(p))?,
             stmt if returns_rows(stmt) => return Err(Error::Sql(RETURNING_NAMES)),
             _ => {}
         }
@@ -476,8 +473,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                 Stmt::AlterTable(a) => conn.write(|w| alter::run(w, a))?,
                 Stmt::Reindex(target) => conn.write(|w| reindex::run(w, target.as_ref()))?,
                 Stmt::Pragma(p) => {
-                    self.names
-                        .unsupported("column names of a PRAGMA's rows are not supported");
+                    self.names.set(pragma_names::column_names(p))?;
                     let reading = pragma::reads(p).then(|| Reading::start(conn)).transpose()?;
                     let rows = pragma::run(conn, p, env)?;
                     self.state = State::Query {

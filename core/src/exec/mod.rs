@@ -91,6 +91,7 @@ pub(crate) mod plan;
 pub(crate) mod pragma;
 pub(crate) mod pragma_foreign_keys;
 pub(crate) mod pragma_indexes;
+pub(crate) mod pragma_names;
 pub(crate) mod recursive;
 pub(crate) mod reindex;
 pub(crate) mod returning;

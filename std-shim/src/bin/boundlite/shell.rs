@@ -180,9 +180,12 @@ impl<'db, A: Heap> Shell<'db, A> {
     fn run_statement(&mut self, parsed: &Parsed<'_, A>) -> Result<(), Failure> {
         let alloc = self.db.allocator().clone();
         let mut stmt = self.conn.prepare(parsed.text)?;
-        // The rows of a `PRAGMA` or a `RETURNING` clause are not named:
-        // the printer calls their columns `columnN`.
-        let named = matches!(parsed.stmt, Stmt::Select(_) | Stmt::Explain { .. });
+        // The rows of a `RETURNING` clause are not named: the printer
+        // calls their columns `columnN`.
+        let named = matches!(
+            parsed.stmt,
+            Stmt::Select(_) | Stmt::Explain { .. } | Stmt::Pragma(_)
+        );
         let names = if named && (self.style.headers || self.style.mode.needs_names()) {
             stmt.column_names()?.map(String::from).collect()
         } else {
