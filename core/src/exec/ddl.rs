@@ -11,11 +11,12 @@
 //! this engine would store and not honour (see [`refused_clauses`]), and
 //! a collation it does not know, as SQLite refuses one.
 //!
-//! `TEMP` tables and indexes are made and dropped the same way through
-//! the writer of the connection's temporary database (see
-//! `exec::schemas`), their text stored as SQLite stores it in
-//! `sqlite_temp_master` (without `TEMP`, `IF NOT EXISTS` or a `temp.`
-//! qualifier); foreign keys on them are refused.
+//! A table's or index's text is stored as SQLite stores it: `CREATE
+//! TABLE ` or `CREATE [UNIQUE] INDEX ` and the statement from the bare
+//! name on (no `TEMP`, `IF NOT EXISTS` or schema qualifier). `TEMP`
+//! tables and indexes are made and dropped the same way through the
+//! writer of the connection's temporary database (see `exec::schemas`);
+//! foreign keys on them are refused.
 //!
 //! Invariant: a name is checked against the schema before the storage
 //! engine is asked to create or drop anything, because the engine treats
@@ -82,13 +83,8 @@ pub(crate) fn create_table<P: Platform, A: Allocator + Clone>(
             Err(taken)
         };
     }
-    match w.side() {
-        Side::Main => w.create_table(&name, sql),
-        Side::Temp => {
-            let text = temp_text(sql, "CREATE TABLE ", &create.name.name, w.allocator())?;
-            w.create_table(&name, &text)
-        }
-    }
+    let text = stored_text(sql, "CREATE TABLE ", &create.name.name, w.allocator())?;
+    w.create_table(&name, &text)
 }
 
 /// Whether `create` declares a foreign key.
@@ -111,11 +107,11 @@ fn has_foreign_keys<A: Allocator>(create: &CreateTable<'_, A>) -> bool {
             .any(|c| matches!(c.kind, TableConstraintKind::ForeignKey { .. }))
 }
 
-/// The text a `temp` schema object is stored with, as SQLite stores it:
-/// `head` (`CREATE TABLE `, `CREATE INDEX `...) and the statement `sql`
-/// from the object's bare `name` on, so that neither `TEMP`, `IF NOT
-/// EXISTS` nor a `temp.` qualifier is kept.
-pub(crate) fn temp_text<A: Allocator + Clone>(
+/// The text a table or index is stored with, as SQLite stores it: `head`
+/// (`CREATE TABLE `, `CREATE INDEX `...) and the statement `sql` from the
+/// object's bare `name` on, so that neither `TEMP`, `IF NOT EXISTS` nor a
+/// `main.` or `temp.` qualifier is kept.
+fn stored_text<A: Allocator + Clone>(
     sql: &str,
     head: &str,
     name: &crate::sql::Ident<'_>,
@@ -188,40 +184,53 @@ pub(crate) fn create_index<P: Platform, A: Allocator + Clone>(
     let alloc = w.allocator().clone();
     let name = name_of(&create.name.name, alloc.clone())?;
     reserved(&name)?;
-    let table = name_of(&create.table, alloc)?;
+    let table = name_of(&create.table, alloc.clone())?;
     let schema = w.schema()?;
-    if schema.find(&name).is_some() {
-        return if create.if_not_exists {
-            Ok(())
-        } else {
-            Err(Error::Sql("index already exists"))
-        };
+    match schema.find(&name).map(|e| e.kind) {
+        None => {}
+        Some(EntryKind::Table | EntryKind::View) => return Err(Named::TableNamed.error(&name)),
+        Some(_) if create.if_not_exists => return Ok(()),
+        Some(_) => return Err(Named::IndexExists.error(&name)),
     }
     if schema.table(&table).is_none() {
         return match schema.find(&table) {
             Some(e) if e.kind == EntryKind::View => Err(Error::Sql("views may not be indexed")),
+            _ if w.side() == Side::Temp && w.view().schema()?.table(&table).is_some() => {
+                Err(Named::TempIndexOnMain.error(&table))
+            }
+            // SQLite names the main schema's missing table with its
+            // schema, and the `temp` schema's without.
+            _ if w.side() == Side::Temp => Err(Named::NoSuchTable.error(&table)),
             _ => {
-                let side = match w.side() {
-                    Side::Main => "main",
-                    Side::Temp => "temp",
-                };
-                let name = crate::ConstraintName::format(format_args!("{side}.{table}"));
+                let name = crate::ConstraintName::format(format_args!("main.{table}"));
                 Err(Error::Named(Named::NoSuchTable, name))
             }
         };
     }
+    // A missing column is the statement's error, not the storage
+    // engine's, which would roll the transaction back.
+    let info = crate::table::TableInfo::load(&schema, &table, alloc.clone())?;
     drop(schema);
-    match w.side() {
-        Side::Main => w.create_index(&name, &table, sql),
-        Side::Temp => {
-            let head = match create.unique {
-                true => "CREATE UNIQUE INDEX ",
-                false => "CREATE INDEX ",
-            };
-            let text = temp_text(sql, head, &create.name.name, w.allocator())?;
-            w.create_index(&name, &table, &text)
+    for column in create.columns.iter() {
+        let Some(named) = column.column_name() else {
+            continue;
+        };
+        let found = info
+            .columns
+            .columns
+            .iter()
+            .any(|c| named.eq_ignore_ascii_case(&c.name));
+        if !found {
+            return Err(Named::UnknownColumn.error(name_text(&named)));
         }
     }
+    drop(info);
+    let head = match create.unique {
+        true => "CREATE UNIQUE INDEX ",
+        false => "CREATE INDEX ",
+    };
+    let text = stored_text(sql, head, &create.name.name, w.allocator())?;
+    w.create_index(&name, &table, &text)
 }
 
 /// Refuses the clauses of `create` (made by the statement `checked`)
@@ -413,7 +422,13 @@ pub(crate) fn drop_object<P: Platform, A: Allocator + Clone>(
             return Err(Named::UseDropTable.error(&name));
         }
         (ObjectKind::Table, _) => drop.name.as_written(Named::NoSuchTable.error(&name)),
-        (ObjectKind::Index, _) => Error::Sql("no such index"),
+        (ObjectKind::Index, _) => match drop.name.schema {
+            Some(schema) => Error::Named(
+                Named::NoSuchIndex,
+                crate::ConstraintName::format(format_args!("{}.{name}", schema.chars())),
+            ),
+            None => Named::NoSuchIndex.error(&name),
+        },
         (ObjectKind::View, _) => Named::NoSuchView.error(&name),
     };
     match drop.if_exists {

@@ -130,8 +130,11 @@ pub(crate) fn load_table<P: Platform, A: Allocator + Clone>(
     env: Env<'_, A>,
 ) -> Result<TableInfo<A>> {
     let version = schema_version(view, env)?;
+    let temp_schema_table = TEMP_SCHEMA_TABLE_NAMES
+        .iter()
+        .any(|n| name.name.eq_ignore_ascii_case(n));
     let side = match (name.schema, view.temp_database()) {
-        (None, None) => Side::Main,
+        (None, None) if !temp_schema_table => Side::Main,
         _ => side_of(view, name)?,
     };
     if let Some(table) = env
