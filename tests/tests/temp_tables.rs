@@ -110,7 +110,12 @@ fn statement(rng: &mut Rng, in_txn: bool) -> String {
             v(rng),
             v(rng)
         ),
-        8 | 9 => format!("INSERT INTO {}b VALUES ({}, {})", qualifier(rng), v(rng), v(rng)),
+        8 | 9 => format!(
+            "INSERT INTO {}b VALUES ({}, {})",
+            qualifier(rng),
+            v(rng),
+            v(rng)
+        ),
         10 => format!("INSERT INTO t(q) VALUES ({}), ({})", v(rng), v(rng)),
         11 => pick(
             rng,
@@ -129,7 +134,12 @@ fn statement(rng: &mut Rng, in_txn: bool) -> String {
             v(rng),
             v(rng)
         ),
-        14 => format!("UPDATE {}b SET k = {} WHERE v = {}", qualifier(rng), v(rng), v(rng)),
+        14 => format!(
+            "UPDATE {}b SET k = {} WHERE v = {}",
+            qualifier(rng),
+            v(rng),
+            v(rng)
+        ),
         15 | 16 => format!("DELETE FROM {}a WHERE x = {}", qualifier(rng), v(rng)),
         17 => format!("DELETE FROM {}b WHERE k = {}", qualifier(rng), v(rng)),
         18 => format!("UPDATE t SET q = {} WHERE p % 2 = 0", v(rng)),
@@ -278,7 +288,11 @@ fn temporary_tables_never_reach_the_main_file_nor_other_connections() {
         &[],
     )
     .unwrap();
-    assert_eq!(main_files(&disk, "main.db"), before, "the main files changed");
+    assert_eq!(
+        main_files(&disk, "main.db"),
+        before,
+        "the main files changed"
+    );
     assert_eq!(db.header().schema_cookie, cookie);
     assert_eq!(
         ours(&conn, "SELECT * FROM a").unwrap(),
@@ -291,12 +305,20 @@ fn temporary_tables_never_reach_the_main_file_nor_other_connections() {
         ours(&conn, "SELECT * FROM main.a ORDER BY id").unwrap()
     );
     assert_eq!(
-        other.execute("SELECT * FROM t", &[]).unwrap_err().to_string(),
+        other
+            .execute("SELECT * FROM t", &[])
+            .unwrap_err()
+            .to_string(),
         "SQL error: no such table: t"
     );
-    assert!(ours(&other, "SELECT * FROM sqlite_temp_master").unwrap().is_empty());
+    assert!(
+        ours(&other, "SELECT * FROM sqlite_temp_master")
+            .unwrap()
+            .is_empty()
+    );
     // A change of the main table is seen by both.
-    conn.execute("INSERT INTO main.a(x) VALUES (9)", &[]).unwrap();
+    conn.execute("INSERT INTO main.a(x) VALUES (9)", &[])
+        .unwrap();
     assert_eq!(
         ours(&other, "SELECT count(*) FROM a").unwrap(),
         ours(&conn, "SELECT count(*) FROM main.a").unwrap()
@@ -304,7 +326,11 @@ fn temporary_tables_never_reach_the_main_file_nor_other_connections() {
     drop(conn);
     // Closed with its connection.
     let again = db.connect();
-    assert!(ours(&again, "SELECT * FROM sqlite_temp_master").unwrap().is_empty());
+    assert!(
+        ours(&again, "SELECT * FROM sqlite_temp_master")
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(ours(&again, "SELECT count(*) FROM a").unwrap().len(), 1);
     assert!(again.execute("SELECT * FROM t", &[]).is_err());
 }
@@ -371,8 +397,12 @@ fn a_temporary_table_far_larger_than_the_cache_fills_from_a_small_arena() {
     oracle
         .execute_batch("CREATE TEMP TABLE big(id INTEGER PRIMARY KEY, v TEXT, w INTEGER)")
         .unwrap();
-    let mut insert = conn.prepare("INSERT INTO big(v, w) VALUES (?1, ?2)").unwrap();
-    let mut theirs_insert = oracle.prepare("INSERT INTO big(v, w) VALUES (?1, ?2)").unwrap();
+    let mut insert = conn
+        .prepare("INSERT INTO big(v, w) VALUES (?1, ?2)")
+        .unwrap();
+    let mut theirs_insert = oracle
+        .prepare("INSERT INTO big(v, w) VALUES (?1, ?2)")
+        .unwrap();
     // Half in autocommit, half in one transaction that spills.
     for n in 0..ROWS {
         if n == ROWS / 2 {
@@ -380,22 +410,36 @@ fn a_temporary_table_far_larger_than_the_cache_fills_from_a_small_arena() {
             oracle.execute_batch("BEGIN").unwrap();
         }
         let v = text(n, 200);
-        insert.execute(boundlite::params![v.as_str(), n * 7 % 1000]).unwrap();
-        theirs_insert.execute(rusqlite::params![v, n * 7 % 1000]).unwrap();
+        insert
+            .execute(boundlite::params![v.as_str(), n * 7 % 1000])
+            .unwrap();
+        theirs_insert
+            .execute(rusqlite::params![v, n * 7 % 1000])
+            .unwrap();
     }
     drop(insert);
-    conn.execute("COMMIT; CREATE INDEX bw ON big(w, v)", &[]).unwrap();
-    oracle.execute_batch("COMMIT; CREATE INDEX bw ON big(w, v)").unwrap();
+    conn.execute("COMMIT; CREATE INDEX bw ON big(w, v)", &[])
+        .unwrap();
+    oracle
+        .execute_batch("COMMIT; CREATE INDEX bw ON big(w, v)")
+        .unwrap();
     // 12,000 rows of 200 bytes: about 2.6 MB, more than ten times the arena.
     for sql in [
         "SELECT count(*), sum(w), sum(length(v)), min(v), max(v) FROM big",
         "SELECT id, w FROM big WHERE w = 693 ORDER BY v",
         "SELECT w, count(*) FROM big GROUP BY w ORDER BY 2 DESC, 1 LIMIT 5",
     ] {
-        assert_eq!(ours(&conn, sql).unwrap(), theirs(&oracle, sql).unwrap(), "{sql}");
+        assert_eq!(
+            ours(&conn, sql).unwrap(),
+            theirs(&oracle, sql).unwrap(),
+            "{sql}"
+        );
     }
-    conn.execute("DELETE FROM big WHERE id % 2 = 0", &[]).unwrap();
-    oracle.execute_batch("DELETE FROM big WHERE id % 2 = 0").unwrap();
+    conn.execute("DELETE FROM big WHERE id % 2 = 0", &[])
+        .unwrap();
+    oracle
+        .execute_batch("DELETE FROM big WHERE id % 2 = 0")
+        .unwrap();
     let sql = "SELECT count(*), sum(w) FROM big";
     assert_eq!(ours(&conn, sql).unwrap(), theirs(&oracle, sql).unwrap());
     let peak = arena.stats().peak_in_use;
@@ -478,7 +522,9 @@ fn every_allocation_failure_in_a_temporary_table_is_clean() {
         ] {
             points += sweep_rows(&fault, &conn, sql).failure_points;
         }
-        let report = sweep_change(&fault, &conn, "DROP TABLE IF EXISTS t", || temp_contents(&conn));
+        let report = sweep_change(&fault, &conn, "DROP TABLE IF EXISTS t", || {
+            temp_contents(&conn)
+        });
         points += report.failure_points;
         assert!(points > 200, "{points} failure points");
         assert!(db.integrity_check(0).unwrap().is_ok());

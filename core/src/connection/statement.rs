@@ -484,11 +484,12 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                 Stmt::Drop(d) => match ddl::drop_temp(conn.views(), d, conn.in_transaction()) {
                     Some(dropped) => dropped?,
                     None => {
-                        let side = schemas::of_drop(conn.view(), d)?;
-                        conn.write_on(side, |w| {
-                            foreign_keys::before_drop(w, d, env)?;
-                            ddl::drop_object(w, d)
-                        })?
+                        if let Some(side) = schemas::of_drop(conn.view(), d)? {
+                            conn.write_on(side, |w| {
+                                foreign_keys::before_drop(w, d, env)?;
+                                ddl::drop_object(w, d)
+                            })?
+                        }
                     }
                 },
                 Stmt::AlterTable(a) => {

@@ -15,7 +15,7 @@
 use boundlite_platform::Platform;
 
 use crate::alloc::Allocator;
-use crate::sql::{CreateIndex, CreateTable, DropStmt, Ident, QualifiedName};
+use crate::sql::{CreateIndex, CreateTable, DropStmt, Ident, ObjectKind, QualifiedName};
 use crate::table::{Side, View};
 use crate::{Error, Named, Result};
 
@@ -56,21 +56,44 @@ pub(crate) fn of_create_index<P: Platform, A: Allocator + Clone>(
 }
 
 /// The side the object `DROP` names is in: the qualifier's, else `temp`
-/// when it has an object of that name.
+/// when it has an object of that name; `None` when there is nothing to
+/// drop (`IF EXISTS` in a database that is not attached). A trigger is
+/// always the main schema's (there are no temporary ones).
 pub(crate) fn of_drop<P: Platform, A: Allocator + Clone>(
     view: &View<'_, P, A>,
     drop: &DropStmt<'_>,
-) -> Result<Side> {
-    if let Some(side) = named(drop.name.schema)? {
-        return Ok(side);
+) -> Result<Option<Side>> {
+    if drop.kind == ObjectKind::Trigger {
+        return Ok(Some(Side::Main));
+    }
+    match named(drop.name.schema) {
+        Ok(Some(side)) => return Ok(Some(side)),
+        Ok(None) => {}
+        Err(_) if drop.if_exists => return Ok(None),
+        Err(e) => {
+            let missing = match drop.kind {
+                ObjectKind::Index => Named::NoSuchIndex,
+                ObjectKind::View => Named::NoSuchView,
+                ObjectKind::Table | ObjectKind::Trigger => Named::NoSuchTable,
+            };
+            let Some(schema) = drop.name.schema else {
+                return Err(e);
+            };
+            let name = crate::ConstraintName::format(format_args!(
+                "{}.{}",
+                schema.chars(),
+                drop.name.name.chars()
+            ));
+            return Err(Error::Named(missing, name));
+        }
     }
     let Some(schema) = view.temp_schema()? else {
-        return Ok(Side::Main);
+        return Ok(Some(Side::Main));
     };
     let name = name_of(&drop.name.name, view.allocator().clone())?;
     match schema.find(&name).is_some() {
-        true => Ok(Side::Temp),
-        false => Ok(Side::Main),
+        true => Ok(Some(Side::Temp)),
+        false => Ok(Some(Side::Main)),
     }
 }
 
@@ -84,10 +107,15 @@ pub(crate) fn refuse_on_temp<P: Platform, A: Allocator + Clone>(
     refusal: &'static str,
 ) -> Result<()> {
     let temp = match named(name.schema) {
-        Ok(Some(side)) => side == Side::Temp,
+        Ok(Some(Side::Temp)) => {
+            let table = name_of(&name.name, view.allocator().clone())?;
+            view.temp_schema()?
+                .is_some_and(|schema| schema.table(&table).is_some())
+        }
         Ok(None) => side_of(view, name)? == Side::Temp,
-        // The statement reports an unknown schema its own way.
-        Err(_) => false,
+        // The statement reports a missing table or an unknown schema its
+        // own way.
+        Ok(Some(Side::Main)) | Err(_) => false,
     };
     match temp {
         true => Err(Error::Sql(refusal)),

@@ -130,13 +130,7 @@ pub(crate) fn load_table<P: Platform, A: Allocator + Clone>(
     env: Env<'_, A>,
 ) -> Result<TableInfo<A>> {
     let version = schema_version(view, env)?;
-    let temp_schema_table = TEMP_SCHEMA_TABLE_NAMES
-        .iter()
-        .any(|n| name.name.eq_ignore_ascii_case(n));
-    let side = match (name.schema, view.temp_database()) {
-        (None, None) if !temp_schema_table => Side::Main,
-        _ => side_of(view, name)?,
-    };
+    let side = side_of(view, name)?;
     if let Some(table) = env
         .tables
         .take(&name.name, version)
@@ -186,19 +180,24 @@ pub(crate) fn side_of<P: Platform, A: Allocator + Clone>(
     view: &View<'_, P, A>,
     name: &QualifiedName<'_>,
 ) -> Result<Side> {
-    let written = || name_of(&name.name, view.allocator().clone());
+    let temp_schema_table = TEMP_SCHEMA_TABLE_NAMES
+        .iter()
+        .any(|n| name.name.eq_ignore_ascii_case(n));
     match name.schema {
-        Some(s) if s.eq_ignore_ascii_case("main") => match is_temp_schema_table(&written()?) {
-            true => Err(name.as_written(Named::NoSuchTable.error(&written()?))),
+        Some(s) if s.eq_ignore_ascii_case("main") => match temp_schema_table {
+            true => {
+                let written = name_of(&name.name, view.allocator().clone())?;
+                Err(name.as_written(Named::NoSuchTable.error(&written)))
+            }
             false => Ok(Side::Main),
         },
         Some(s) if s.eq_ignore_ascii_case("temp") => Ok(Side::Temp),
         Some(_) => name.in_main().map(|_| Side::Main),
+        None if temp_schema_table => Ok(Side::Temp),
+        // No temporary database: nothing to look for, nor to allocate.
+        None if view.temp_database().is_none() => Ok(Side::Main),
         None => {
-            let written = written()?;
-            if is_temp_schema_table(&written) {
-                return Ok(Side::Temp);
-            }
+            let written = name_of(&name.name, view.allocator().clone())?;
             let temp = view.temp_schema()?;
             match temp.is_some_and(|schema| schema.table(&written).is_some()) {
                 true => Ok(Side::Temp),
