@@ -41,6 +41,16 @@
 //! of it committed) and goes to `Autocommit`: the error was reported by the
 //! statement that ended the transaction.
 //!
+//! A statement that changes the `temp` schema (see `exec::schemas`) runs
+//! in the connection's temporary database instead, whatever the state:
+//! in `Autocommit` it commits at once; in a transaction it joins the
+//! temporary database's write transaction, which stays open across
+//! statements and ends with the transaction (`COMMIT` commits the main
+//! database first and the temporary one only when that succeeded;
+//! `ROLLBACK`, and any error that rolls the transaction back whole, roll
+//! both back). It leaves the states above as they were: the main
+//! database is not written.
+//!
 //! Invariants:
 //! - the connection holds at most one write transaction; in `Autocommit`
 //!   it holds one only while one changing statement runs, in `Aborted`
