@@ -330,6 +330,14 @@ pub enum Named {
     InsteadOfOnTable,
     /// `unknown database {0}`
     UnknownDatabase,
+    /// `cannot create a TEMP index on non-TEMP table "{0}"`
+    TempIndexOnMain,
+    /// `no such index: {0}`
+    NoSuchIndex,
+    /// `index {0} already exists`
+    IndexExists,
+    /// `there is already a table named {0}`: an index named as a table
+    TableNamed,
     /// `no such window: {0}`
     NoSuchWindow,
     /// `misuse of window function {0}()`: a window function without
@@ -479,6 +487,12 @@ impl core::fmt::Display for NamedDisplay<'_> {
                 write!(f, "cannot create INSTEAD OF trigger on table: {a}")
             }
             Named::UnknownDatabase => write!(f, "unknown database {a}"),
+            Named::NoSuchIndex => write!(f, "no such index: {a}"),
+            Named::IndexExists => write!(f, "index {a} already exists"),
+            Named::TableNamed => write!(f, "there is already a table named {a}"),
+            Named::TempIndexOnMain => {
+                write!(f, "cannot create a TEMP index on non-TEMP table \"{a}\"")
+            }
             Named::NoSuchWindow => write!(f, "no such window: {a}"),
             Named::MisuseWindow => write!(f, "misuse of window function {a}()"),
             Named::NotWindowFunction => write!(f, "{a}() may not be used as a window function"),

@@ -280,7 +280,11 @@ impl<F: File + ?Sized> File for &mut F {
 /// Platforms whose files must refer back to shared state implement this
 /// trait for a reference (`&MemoryPlatform`), so that handles borrow the
 /// platform instead of owning a share of it.
-pub trait Platform {
+///
+/// A platform is a handle on its namespace (a reference, or a value naming
+/// a directory), so it can be cloned: a connection's temporary database
+/// keeps a clone to open its temporary files through.
+pub trait Platform: Clone {
     /// The handle [`open`](Self::open) returns.
     type File: File;
 

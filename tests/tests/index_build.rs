@@ -14,7 +14,7 @@
 use boundlite::alloc::{Arena, FaultAlloc, Global, oom_sweep};
 use boundlite::format::PageSize;
 use boundlite::platform::{FaultPlatform, FaultTarget, IoFault, MemoryPlatform};
-use boundlite::{Config, Database, Error};
+use boundlite::{Config, Database, Error, Named};
 use boundlite_tests::compare::{Exact, Owned, assert_sqlite_integrity_ok};
 
 const ROWS: i64 = 3_000;
@@ -88,7 +88,7 @@ fn index_exists<P: boundlite::platform::Platform, A: boundlite::alloc::Allocator
     conn.execute("ROLLBACK", &[]).unwrap();
     match dropped {
         Ok(_) => true,
-        Err(Error::Sql(_)) => false,
+        Err(Error::Named(Named::NoSuchIndex, _)) => false,
         Err(e) => panic!("DROP INDEX {name}: {e:?}"),
     }
 }

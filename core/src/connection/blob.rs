@@ -15,7 +15,7 @@ use crate::btree::blob::ChainPages;
 use crate::pager::Snapshot;
 use crate::record::{ColumnPlace, SerialType};
 use crate::schema::{EntryKind, StoredBy};
-use crate::table::{BlobColumn, Located, TableInfo, is_indexed, locate, read_blob};
+use crate::table::{BlobColumn, Located, Side, TableInfo, is_indexed, locate, read_blob};
 use crate::{Error, Result, RowId};
 
 use super::session::Connection;
@@ -175,8 +175,8 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
                 column: storage,
             };
             let alloc_for_chain = alloc.clone();
-            let Located { column, .. } =
-                locate(view, &target, alloc)?.ok_or(Error::Sql("no such rowid"))?;
+            let Located { column, .. } = locate(view.pages(Side::Main), &target, alloc)?
+                .ok_or(Error::Sql("no such rowid"))?;
             // The rowid alias's slot holds NULL, as SQLite stores it.
             let place = match column {
                 Some(place) if info.columns.rowid_alias != Some(index) => place,
@@ -251,7 +251,15 @@ impl<P: Platform, A: Allocator + Clone> Blob<'_, '_, P, A> {
             let settled = db.pager().in_write_transaction() || db.is_exclusive();
             self.with_chain(settled, settled, |chain| {
                 let alloc = db.allocator().clone();
-                read_blob(view, &self.target, self.place, offset, out, chain, alloc)
+                read_blob(
+                    view.pages(Side::Main),
+                    &self.target,
+                    self.place,
+                    offset,
+                    out,
+                    chain,
+                    alloc,
+                )
             })
         })?;
         Ok(n)

@@ -41,6 +41,16 @@
 //! of it committed) and goes to `Autocommit`: the error was reported by the
 //! statement that ended the transaction.
 //!
+//! A statement that changes the `temp` schema (see `exec::schemas`) runs
+//! in the connection's temporary database instead, whatever the state:
+//! in `Autocommit` it commits at once; in a transaction it joins the
+//! temporary database's write transaction, which stays open across
+//! statements and ends with the transaction (`COMMIT` commits the main
+//! database first and the temporary one only when that succeeded;
+//! `ROLLBACK`, and any error that rolls the transaction back whole, roll
+//! both back). It leaves the states above as they were: the main
+//! database is not written.
+//!
 //! Invariants:
 //! - the connection holds at most one write transaction; in `Autocommit`
 //!   it holds one only while one changing statement runs, in `Aborted`
@@ -74,7 +84,7 @@ use crate::exec::Counters;
 use crate::exec::cache::TableCache;
 use crate::exec::foreign_keys::Enforcement;
 use crate::exec::views::ViewCatalog;
-use crate::table::{Buffers, Sees, View, Writer};
+use crate::table::{Buffers, Sees, Side, View, Writer};
 use crate::wal::{CheckpointMode, CheckpointResult};
 
 /// Where a connection's transaction stands (see the module table).
@@ -98,6 +108,14 @@ impl<P: Platform, A: Allocator + Clone> Txn<'_, P, A> {
     fn is_explicit(&self) -> bool {
         !matches!(self, Txn::Autocommit)
     }
+}
+
+/// How the temporary database's write transaction ends with the
+/// connection's.
+#[derive(Clone, Copy)]
+enum TempEnd {
+    Commit,
+    Rollback,
 }
 
 /// A connection's transaction and the read transaction it holds.
@@ -140,6 +158,8 @@ pub struct Connection<'db, P: Platform, A: Allocator + Clone = Global> {
     rollbacks: Cell<u64>,
     /// The buffers of the last statement's writer inside `BEGIN`.
     buffers: Cell<Option<Buffers<A>>>,
+    /// The buffers of the last writer of the temporary database.
+    temp_buffers: Cell<Option<Buffers<A>>>,
     /// The generator statements seed their `random()` from, so that two
     /// statements do not draw the same numbers.
     seeds: Cell<u64>,
@@ -168,6 +188,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
             view: View::new(db),
             rollbacks: Cell::new(0),
             buffers: Cell::new(None),
+            temp_buffers: Cell::new(None),
             // The clock, where there is one, makes runs differ; xorshift
             // needs a state that is not zero.
             seeds: Cell::new(
@@ -453,18 +474,44 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
             }
             Txn::Deferred | Txn::Read => {
                 self.read_ended(&mut session);
-                return Ok(());
+                return self.end_temp(TempEnd::Commit);
             }
             Txn::Aborted => {
                 self.read_ended(&mut session);
+                self.end_temp(TempEnd::Rollback)?;
                 return Err(Error::Sql(
                     "cannot commit - the transaction was rolled back by an earlier error",
                 ));
             }
             Txn::Write(txn) => txn.commit().inspect_err(|_| self.rolled_back()),
         };
+        // The temporary database commits after the main one, and only when
+        // it did, so that a failed commit leaves neither.
+        let temp = match result {
+            Ok(()) => self.end_temp(TempEnd::Commit),
+            Err(_) => self.end_temp(TempEnd::Rollback),
+        };
         let ended = self.write_ended(&mut session);
-        result.and(ended)
+        result.and(temp).and(ended)
+    }
+
+    /// Ends the temporary database's write transaction, when statements
+    /// inside `BEGIN` left one open (see [`write_temp`](Self::write_temp)).
+    fn end_temp(&self, end: TempEnd) -> Result<()> {
+        let Some(temp) = self.view.temp_database() else {
+            return Ok(());
+        };
+        if !temp.writing() {
+            return Ok(());
+        }
+        let txn = temp.continue_write()?;
+        match end {
+            TempEnd::Commit => txn.commit().inspect_err(|_| self.rolled_back()),
+            TempEnd::Rollback => {
+                self.rolled_back();
+                txn.rollback()
+            }
+        }
     }
 
     /// Rollbacks so far (see `cache`).
@@ -492,15 +539,16 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
             }
             Txn::Deferred | Txn::Read | Txn::Aborted => {
                 self.read_ended(&mut session);
-                return Ok(());
+                return self.end_temp(TempEnd::Rollback);
             }
             Txn::Write(txn) => {
                 self.rolled_back();
                 txn.rollback()
             }
         };
+        let temp = self.end_temp(TempEnd::Rollback);
         let ended = self.write_ended(&mut session);
-        result.and(ended)
+        result.and(temp).and(ended)
     }
 
     /// `Err` in [`Txn::Aborted`], which refuses every statement but
@@ -600,6 +648,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
                     // and refuse the rest of it (see the module docs).
                     session.txn = Txn::Aborted;
                     self.foreign_keys.transaction_ended();
+                    self.end_temp(TempEnd::Rollback)?;
                     self.write_ended(&mut session)?;
                 }
                 Err(error)
@@ -645,5 +694,70 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         let value = value?;
         ended?;
         Ok(value)
+    }
+
+    /// Runs one changing statement on the schema `side`: see
+    /// [`write`](Self::write) and [`write_temp`](Self::write_temp).
+    pub(crate) fn write_on<T>(
+        &self,
+        side: Side,
+        change: impl FnOnce(&mut Writer<'_, 'db, P, A>) -> Result<T>,
+    ) -> Result<T> {
+        match side {
+            Side::Main => self.write(change),
+            Side::Temp => self.write_temp(change),
+        }
+    }
+
+    /// Runs one statement that changes the `temp` schema (a temporary
+    /// table, its rows or its indexes) in the temporary database, opened
+    /// now if it was not. Outside `BEGIN` it commits at once, or rolls
+    /// back when it fails; inside, it joins the temporary database's write
+    /// transaction, which stays open until `COMMIT` or `ROLLBACK` ends it
+    /// with the main one, and a failed statement is undone alone through
+    /// its undo log. The main database's transaction is not touched: the
+    /// statement changes nothing of it.
+    pub(crate) fn write_temp<T>(
+        &self,
+        change: impl FnOnce(&mut Writer<'_, 'db, P, A>) -> Result<T>,
+    ) -> Result<T> {
+        let mut session = self.session()?;
+        let explicit = match session.txn {
+            Txn::Aborted => return Err(Error::TransactionAborted),
+            Txn::Autocommit => false,
+            Txn::Deferred | Txn::Read | Txn::Write(_) => true,
+        };
+        let temp = self.view.open_temp()?;
+        let txn = temp.continue_write()?;
+        let mut writer = Writer::new(&self.view, &txn, explicit, self.temp_buffers.take());
+        match change(&mut writer) {
+            Ok(value) => {
+                self.temp_buffers.set(Some(writer.into_buffers()));
+                match explicit {
+                    true => txn.suspend(),
+                    false => txn.commit().inspect_err(|_| self.rolled_back())?,
+                }
+                Ok(value)
+            }
+            Err(error) => {
+                self.rolled_back();
+                if !explicit {
+                    drop(writer);
+                    return txn.rollback().and(Err(error));
+                }
+                match writer.undo() {
+                    Ok(()) => txn.suspend(),
+                    Err(_) => {
+                        // As in `write`: what cannot be undone alone rolls
+                        // the whole transaction back, both databases.
+                        drop(txn);
+                        session.txn = Txn::Aborted;
+                        self.foreign_keys.transaction_ended();
+                        self.write_ended(&mut session)?;
+                    }
+                }
+                Err(error)
+            }
+        }
     }
 }

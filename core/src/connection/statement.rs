@@ -29,6 +29,7 @@ use crate::alloc::{Allocator, String, Vec};
 use crate::record::ValueRef;
 use crate::sql::eval::Value;
 use crate::sql::{Parsed, Stmt};
+use crate::table::Side;
 use crate::{Error, Result};
 
 use crate::exec::cache::{Scratch, TableCache};
@@ -43,7 +44,7 @@ use crate::exec::subquery::{Runner, Subqueries};
 use crate::exec::triggers::{self, TriggerTexts, with_triggers};
 use crate::exec::views::{ViewTexts, with_views};
 use crate::exec::{
-    Env, Now, alter, change, ddl, foreign_keys, insert, names, pragma, reindex, with,
+    Env, Now, alter, change, ddl, foreign_keys, insert, names, pragma, reindex, schemas, with,
 };
 
 use super::names::{ColumnNames, Names, Naming};
@@ -379,12 +380,13 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                 }
                 Stmt::Insert(i) => {
                     ddl::not_temp_view(conn.views(), &i.table)?;
+                    let side = select::side_of(conn.view(), &i.table)?;
                     let mut returned = None;
                     let (views, triggers) = (&mut self.views, &mut self.triggers);
                     let result = conn
-                        .write(|w| {
+                        .write_on(side, |w| {
                             views.collect(conn.views(), w.view(), conn.rollbacks(), stmt_of)?;
-                            triggers.collect(w.view(), conn.rollbacks())?;
+                            triggers.collect(w.view(), side, conn.rollbacks())?;
                             with_views(views, env, |env| {
                                 with_triggers(triggers, env, |env| {
                                     triggers::refuse_instead_of(env, &i.table)?;
@@ -400,12 +402,13 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                 }
                 Stmt::Update(u) => {
                     ddl::not_temp_view(conn.views(), &u.table)?;
+                    let side = select::side_of(conn.view(), &u.table)?;
                     let mut returned = None;
                     let (views, triggers) = (&mut self.views, &mut self.triggers);
                     let result = conn
-                        .write(|w| {
+                        .write_on(side, |w| {
                             views.collect(conn.views(), w.view(), conn.rollbacks(), stmt_of)?;
-                            triggers.collect(w.view(), conn.rollbacks())?;
+                            triggers.collect(w.view(), side, conn.rollbacks())?;
                             with_views(views, env, |env| {
                                 with_triggers(triggers, env, |env| {
                                     triggers::refuse_instead_of(env, &u.table)?;
@@ -421,11 +424,12 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                 }
                 Stmt::Delete(d) => {
                     ddl::not_temp_view(conn.views(), &d.table)?;
+                    let side = select::side_of(conn.view(), &d.table)?;
                     let mut returned = None;
                     let (views, triggers) = (&mut self.views, &mut self.triggers);
-                    let result = conn.write(|w| {
+                    let result = conn.write_on(side, |w| {
                         views.collect(conn.views(), w.view(), conn.rollbacks(), stmt_of)?;
-                        triggers.collect(w.view(), conn.rollbacks())?;
+                        triggers.collect(w.view(), side, conn.rollbacks())?;
                         with_views(views, env, |env| {
                             with_triggers(triggers, env, |env| {
                                 triggers::refuse_instead_of(env, &d.table)?;
@@ -439,14 +443,21 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                     }
                 }
                 Stmt::CreateTable(c) => {
+                    let side = schemas::of_create_table(c)?;
+                    if side == Side::Temp {
+                        ddl::not_temp_view_name(conn.views(), &c.name.name)?;
+                    }
                     let views = &mut self.views;
-                    conn.write(|w| {
+                    conn.write_on(side, |w| {
                         views.collect(conn.views(), w.view(), conn.rollbacks(), stmt_of)?;
                         with_views(views, env, |env| ddl::create_table(w, c, text, env))
                     })?
                 }
                 Stmt::CreateView(v) => {
                     let parameters = self.parsed.params.count() > 0;
+                    if ddl::is_temp_view(v) {
+                        ddl::not_temp_object(conn.view(), &v.name.name)?;
+                    }
                     match ddl::is_temp_view(v) {
                         true => ddl::create_temp_view(
                             conn.views(),
@@ -458,19 +469,40 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                         false => conn.write(|w| ddl::create_view(w, v, text, parameters))?,
                     }
                 }
-                Stmt::CreateIndex(c) => conn.write(|w| ddl::create_index(w, c, text))?,
+                Stmt::CreateIndex(c) => {
+                    let side = schemas::of_create_index(conn.view(), c)?;
+                    conn.write_on(side, |w| ddl::create_index(w, c, text))?
+                }
                 Stmt::CreateTrigger(t) => {
                     let parameters = self.parsed.params.count() > 0;
+                    if !t.temp {
+                        schemas::refuse_on_temp(
+                            conn.view(),
+                            &t.table,
+                            "triggers on temporary tables are not supported",
+                        )?;
+                    }
                     conn.write(|w| triggers::create::create(w, t, text, parameters))?
                 }
                 Stmt::Drop(d) => match ddl::drop_temp(conn.views(), d, conn.in_transaction()) {
                     Some(dropped) => dropped?,
-                    None => conn.write(|w| {
-                        foreign_keys::before_drop(w, d, env)?;
-                        ddl::drop_object(w, d)
-                    })?,
+                    None => {
+                        if let Some(side) = schemas::of_drop(conn.view(), d)? {
+                            conn.write_on(side, |w| {
+                                foreign_keys::before_drop(w, d, env)?;
+                                ddl::drop_object(w, d)
+                            })?
+                        }
+                    }
                 },
-                Stmt::AlterTable(a) => conn.write(|w| alter::run(w, a))?,
+                Stmt::AlterTable(a) => {
+                    schemas::refuse_on_temp(
+                        conn.view(),
+                        &a.table,
+                        "ALTER TABLE of a temporary table is not supported",
+                    )?;
+                    conn.write(|w| alter::run(w, a))?
+                }
                 Stmt::Reindex(target) => conn.write(|w| reindex::run(w, target.as_ref()))?,
                 Stmt::Pragma(p) => {
                     self.names.set(pragma_names::column_names(p))?;

@@ -30,6 +30,7 @@
 //!   file misread, so opening is refused with [`Error::CantOpen`].
 
 mod snapshot;
+mod temp;
 #[cfg(test)]
 mod tests;
 mod transaction;

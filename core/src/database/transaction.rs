@@ -84,6 +84,28 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
         })
     }
 
+    /// The open write transaction of `db`'s pager, taken up again after
+    /// [`suspend`](Self::suspend) (see `database::temp`).
+    pub(super) fn resume(db: &'db Database<P, A>) -> Self {
+        Self {
+            db,
+            state: Cell::new(TxnState::Open),
+        }
+    }
+
+    /// Lets go of this value and leaves the pager's write transaction
+    /// open, with its changes, for [`Database::continue_write`] to take up
+    /// again (see `database::temp`); a failed transaction has nothing left
+    /// to keep.
+    pub(crate) fn suspend(self) {
+        self.state.set(TxnState::Finished);
+    }
+
+    /// The database the transaction changes.
+    pub(crate) fn database(&self) -> &'db Database<P, A> {
+        self.db
+    }
+
     /// Where the transaction stands.
     pub(crate) fn state(&self) -> TxnState {
         self.state.get()

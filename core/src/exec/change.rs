@@ -121,7 +121,8 @@ pub(crate) fn visit<'v, P: Platform, A: Allocator + Clone, C>(
         subqueries: Some(&runner),
         ..env
     };
-    let table = load_table(w.view(), name.in_main()?, env).map_err(|e| name.as_written(e))?;
+    let table = load_table(w.view(), name, env).map_err(|e| name.as_written(e))?;
+    w.check_side(table.side)?;
     table.check_writable()?;
     if let Some(clause) = where_clause {
         columns_exist_within(clause, &One::new(Some(&table), alias.as_ref()), Some(env))?;

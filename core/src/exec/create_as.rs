@@ -33,17 +33,16 @@
 use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, String, Vec};
-use crate::schema::Schema;
 use crate::sql::{
     Affinity, CoreForm, Expr, Ident, Keyword, QualifiedName, ResultColumn, Select, SelectBody,
     affinity_of,
 };
-use crate::table::{TableInfo, Writer};
+use crate::table::{Side, TableInfo, Writer};
 use crate::{Error, Result};
 
 use super::derived::values_column;
 use super::insert;
-use super::select::{body_of, from_of, name_of};
+use super::select::{body_of, from_of, load_table, name_of};
 use super::{Env, with};
 
 /// The keywords `Keyword::lookup` does not know (the parser reads them
@@ -66,19 +65,23 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         ));
     }
     if let Some((from, _)) = from_of(body)? {
-        if with::names_query(&QualifiedName::bare(from), env) {
+        if with::names_query(&from, env) {
             return Err(Error::Sql(
                 "CREATE TABLE ... AS SELECT from a view is not supported",
             ));
         }
     }
-    let schema = w.schema()?;
+    let view = w.view();
+    let load = |name: &QualifiedName<'_>| load_table(view, name, env);
     let mut columns = Vec::new_in(alloc.clone());
-    columns_of(&schema, body, &mut columns, alloc.clone())?;
+    columns_of(&load, body, &mut columns, alloc.clone())?;
     let sql = create_text(name, &columns, alloc.clone())?;
-    drop(schema);
     w.create_table(name, &sql)?;
-    match insert::insert_query(w, table, select, env) {
+    let made = QualifiedName {
+        schema: (w.side() == Side::Temp).then_some(Ident::new("temp")),
+        name: *table,
+    };
+    match insert::insert_query(w, &made, select, env) {
         Ok(_) => Ok(()),
         Err(e) => {
             w.fail_transaction()?;
@@ -114,28 +117,29 @@ fn alias_text<'q>(alias: &Ident<'q>) -> &'q str {
     alias.as_str().unwrap_or_else(|| alias.inner())
 }
 
-/// The table `body` reads, loaded from `schema`.
+/// How a table is loaded by its name as written.
+type Load<'l, A> = dyn Fn(&QualifiedName<'_>) -> Result<TableInfo<A>> + 'l;
+
+/// The table `body` reads, loaded by `load`.
 fn from_table<'q, A: Allocator + Clone>(
-    schema: &Schema<A>,
+    load: &Load<'_, A>,
     body: &SelectBody<'q, A>,
-    alloc: A,
 ) -> Result<Option<From<'q, A>>> {
     let Some((name, alias)) = from_of(body)? else {
         return Ok(None);
     };
-    let name = name_of(&name, alloc.clone())?;
-    let info = TableInfo::load(schema, &name, alloc)?;
+    let info = load(&name).map_err(|e| name.as_written(e))?;
     Ok(Some(From { info, alias }))
 }
 
 /// The columns `body` makes, in `out`.
 fn columns_of<A: Allocator + Clone>(
-    schema: &Schema<A>,
+    load: &Load<'_, A>,
     body: &SelectBody<'_, A>,
     out: &mut Vec<Column<A>, A>,
     alloc: A,
 ) -> Result<()> {
-    let from = from_table(schema, body, alloc.clone())?;
+    let from = from_table(load, body)?;
     for (i, column) in body.columns.iter().enumerate() {
         match column {
             ResultColumn::Star | ResultColumn::TableStar(_) => {
@@ -153,7 +157,7 @@ fn columns_of<A: Allocator + Clone>(
                 }
             }
             ResultColumn::Expr { expr, alias, text } => {
-                let affinity = affinity(schema, expr, from.as_ref(), alloc.clone())?;
+                let affinity = affinity(load, expr, from.as_ref())?;
                 let name = match alias {
                     _ if body.form == CoreForm::Values => values_column(i, &alloc)?,
                     Some(alias) => name_of(alias, alloc.clone())?,
@@ -218,10 +222,9 @@ fn column_named<'t, A: Allocator>(
 /// The affinity of `expr` in a query over `from`, as SQLite's
 /// `sqlite3ExprAffinity` gives it.
 fn affinity<A: Allocator + Clone>(
-    schema: &Schema<A>,
+    load: &Load<'_, A>,
     expr: &Expr<'_, A>,
     from: Option<&From<'_, A>>,
-    alloc: A,
 ) -> Result<Affinity> {
     let expr = skip_collate(expr);
     Ok(match expr {
@@ -239,11 +242,9 @@ fn affinity<A: Allocator + Clone>(
         // A compound's first member decides, as in SQLite.
         Expr::Subquery(query) => {
             let body: &SelectBody<'_, A> = &query.core;
-            let inner = from_table(schema, body, alloc.clone())?;
+            let inner = from_table(load, body)?;
             match body.columns.first() {
-                Some(ResultColumn::Expr { expr, .. }) => {
-                    affinity(schema, expr, inner.as_ref(), alloc)?
-                }
+                Some(ResultColumn::Expr { expr, .. }) => affinity(load, expr, inner.as_ref())?,
                 _ => Affinity::Blob,
             }
         }

@@ -11,6 +11,13 @@
 //! this engine would store and not honour (see [`refused_clauses`]), and
 //! a collation it does not know, as SQLite refuses one.
 //!
+//! A table's or index's text is stored as SQLite stores it: `CREATE
+//! TABLE ` or `CREATE [UNIQUE] INDEX ` and the statement from the bare
+//! name on (no `TEMP`, `IF NOT EXISTS` or schema qualifier). `TEMP`
+//! tables and indexes are made and dropped the same way through the
+//! writer of the connection's temporary database (see `exec::schemas`);
+//! foreign keys on them are refused.
+//!
 //! Invariant: a name is checked against the schema before the storage
 //! engine is asked to create or drop anything, because the engine treats
 //! any failure as fatal to the transaction, and "already exists" must
@@ -34,7 +41,7 @@ use super::checks;
 use super::create_as;
 use super::select::name_of;
 use super::views::{ViewCatalog, name_text};
-use crate::table::{Writer, check_defaults};
+use crate::table::{Side, Writer, check_defaults};
 
 /// Runs `create`, whose text is `sql`.
 pub(crate) fn create_table<P: Platform, A: Allocator + Clone>(
@@ -43,9 +50,6 @@ pub(crate) fn create_table<P: Platform, A: Allocator + Clone>(
     sql: &str,
     env: Env<'_, A>,
 ) -> Result<()> {
-    if create.temp {
-        return Err(Error::Sql("temporary tables are not supported"));
-    }
     let name = name_of(&create.name.name, w.allocator().clone())?;
     reserved(&name)?;
     if let TableBody::AsSelect(select) = &create.body {
@@ -59,6 +63,11 @@ pub(crate) fn create_table<P: Platform, A: Allocator + Clone>(
         return create_as::run(w, &name, &create.name.name, select, env);
     }
     refused_clauses(create, Checked::Create)?;
+    if w.side() == Side::Temp && has_foreign_keys(create) {
+        return Err(Error::Sql(
+            "foreign keys on temporary tables are not supported",
+        ));
+    }
     let columns = TableColumns::stored_as(create, w.allocator().clone())?;
     if columns.columns.iter().any(|c| c.collation.is_none()) {
         return Err(Error::Sql("no such collation sequence"));
@@ -74,7 +83,49 @@ pub(crate) fn create_table<P: Platform, A: Allocator + Clone>(
             Err(taken)
         };
     }
-    w.create_table(&name, sql)
+    let text = stored_text(sql, "CREATE TABLE ", &create.name.name, w.allocator())?;
+    w.create_table(&name, &text)
+}
+
+/// Whether `create` declares a foreign key.
+fn has_foreign_keys<A: Allocator>(create: &CreateTable<'_, A>) -> bool {
+    let TableBody::Columns {
+        columns,
+        constraints,
+        ..
+    } = &create.body
+    else {
+        return false;
+    };
+    let on_column = columns
+        .iter()
+        .flat_map(|c| c.constraints.iter())
+        .any(|c| matches!(c.kind, ColumnConstraintKind::References(_)));
+    on_column
+        || constraints
+            .iter()
+            .any(|c| matches!(c.kind, TableConstraintKind::ForeignKey { .. }))
+}
+
+/// The text a table or index is stored with, as SQLite stores it: `head`
+/// (`CREATE TABLE `, `CREATE INDEX `...) and the statement `sql` from the
+/// object's bare `name` on, so that neither `TEMP`, `IF NOT EXISTS` nor a
+/// `main.` or `temp.` qualifier is kept.
+fn stored_text<A: Allocator + Clone>(
+    sql: &str,
+    head: &str,
+    name: &crate::sql::Ident<'_>,
+    alloc: &A,
+) -> Result<crate::alloc::String<A>> {
+    let start = (name.raw().as_ptr() as usize).wrapping_sub(sql.as_ptr() as usize);
+    let rest = sql
+        .get(start..)
+        .ok_or(Error::Misuse("a name outside its statement's text"))?;
+    let mut text =
+        crate::alloc::String::try_with_capacity_in(head.len() + rest.len(), alloc.clone())?;
+    text.try_push_str(head)?;
+    text.try_push_str(rest)?;
+    Ok(text)
 }
 
 /// The error for making a table or view called `name` when the schema
@@ -133,26 +184,53 @@ pub(crate) fn create_index<P: Platform, A: Allocator + Clone>(
     let alloc = w.allocator().clone();
     let name = name_of(&create.name.name, alloc.clone())?;
     reserved(&name)?;
-    let table = name_of(&create.table, alloc)?;
+    let table = name_of(&create.table, alloc.clone())?;
     let schema = w.schema()?;
-    if schema.find(&name).is_some() {
-        return if create.if_not_exists {
-            Ok(())
-        } else {
-            Err(Error::Sql("index already exists"))
-        };
+    match schema.find(&name).map(|e| e.kind) {
+        None => {}
+        Some(EntryKind::Table | EntryKind::View) => return Err(Named::TableNamed.error(&name)),
+        Some(_) if create.if_not_exists => return Ok(()),
+        Some(_) => return Err(Named::IndexExists.error(&name)),
     }
     if schema.table(&table).is_none() {
         return match schema.find(&table) {
             Some(e) if e.kind == EntryKind::View => Err(Error::Sql("views may not be indexed")),
+            _ if w.side() == Side::Temp && w.view().schema()?.table(&table).is_some() => {
+                Err(Named::TempIndexOnMain.error(&table))
+            }
+            // SQLite names the main schema's missing table with its
+            // schema, and the `temp` schema's without.
+            _ if w.side() == Side::Temp => Err(Named::NoSuchTable.error(&table)),
             _ => {
                 let name = crate::ConstraintName::format(format_args!("main.{table}"));
                 Err(Error::Named(Named::NoSuchTable, name))
             }
         };
     }
+    // A missing column is the statement's error, not the storage
+    // engine's, which would roll the transaction back.
+    let info = crate::table::TableInfo::load(&schema, &table, alloc.clone())?;
     drop(schema);
-    w.create_index(&name, &table, sql)
+    for column in create.columns.iter() {
+        let Some(named) = column.column_name() else {
+            continue;
+        };
+        let found = info
+            .columns
+            .columns
+            .iter()
+            .any(|c| named.eq_ignore_ascii_case(&c.name));
+        if !found {
+            return Err(Named::UnknownColumn.error(name_text(&named)));
+        }
+    }
+    drop(info);
+    let head = match create.unique {
+        true => "CREATE UNIQUE INDEX ",
+        false => "CREATE INDEX ",
+    };
+    let text = stored_text(sql, head, &create.name.name, w.allocator())?;
+    w.create_index(&name, &table, &text)
 }
 
 /// Refuses the clauses of `create` (made by the statement `checked`)
@@ -276,7 +354,6 @@ pub(crate) fn drop_temp<A: Allocator + Clone>(
         (ObjectKind::View, false) if temp_schema => {
             Err(Named::NoSuchView.error(name_text(&drop.name.name)))
         }
-        _ if temp_schema => Err(Error::Sql("temporary tables are not supported")),
         _ => return None,
     };
     Some(result)
@@ -292,6 +369,35 @@ pub(crate) fn not_temp_view<A: Allocator + Clone>(
     match unqualified && catalog.is_temp(&table.name) {
         true => Err(Named::ModifyView.error(name_text(&table.name))),
         false => Ok(()),
+    }
+}
+
+/// Refuses a temporary table called `name` when a temporary view has
+/// that name, as SQLite does (both are in its `temp` schema).
+pub(crate) fn not_temp_view_name<A: Allocator + Clone>(
+    catalog: &ViewCatalog<A>,
+    name: &crate::sql::Ident<'_>,
+) -> Result<()> {
+    match catalog.is_temp(name) {
+        true => Err(Named::ViewExists.error(name_text(name))),
+        false => Ok(()),
+    }
+}
+
+/// Refuses a temporary view called `name` when the `temp` schema has a
+/// table or index of that name, as SQLite words it.
+pub(crate) fn not_temp_object<P: Platform, A: Allocator + Clone>(
+    view: &crate::table::View<'_, P, A>,
+    name: &crate::sql::Ident<'_>,
+) -> Result<()> {
+    let Some(schema) = view.temp_schema()? else {
+        return Ok(());
+    };
+    let text = name_of(name, view.allocator().clone())?;
+    match schema.find(&text).map(|e| e.kind) {
+        Some(EntryKind::Index) => Err(Named::AlreadyExists.error(&text)),
+        Some(_) => Err(Named::TableExists.error(&text)),
+        None => Ok(()),
     }
 }
 
@@ -315,8 +421,14 @@ pub(crate) fn drop_object<P: Platform, A: Allocator + Clone>(
         (ObjectKind::View, Some((EntryKind::Table, _))) => {
             return Err(Named::UseDropTable.error(&name));
         }
-        (ObjectKind::Table, _) => Named::NoSuchTable.error(&name),
-        (ObjectKind::Index, _) => Error::Sql("no such index"),
+        (ObjectKind::Table, _) => drop.name.as_written(Named::NoSuchTable.error(&name)),
+        (ObjectKind::Index, _) => match drop.name.schema {
+            Some(schema) => Error::Named(
+                Named::NoSuchIndex,
+                crate::ConstraintName::format(format_args!("{}.{name}", schema.chars())),
+            ),
+            None => Named::NoSuchIndex.error(&name),
+        },
         (ObjectKind::View, _) => Named::NoSuchView.error(&name),
     };
     match drop.if_exists {

@@ -26,7 +26,7 @@ use crate::sql::eval::{Value, affinity, explicit_collation};
 use crate::sql::{
     Affinity, BinaryOp, CoreForm, Expr, Ident, Literal, ResultColumn, Select, SelectBody, UnaryOp,
 };
-use crate::table::{ColumnMeta, DefaultKind, TableInfo, View};
+use crate::table::{ColumnMeta, DefaultKind, Side, TableInfo, View};
 use crate::{Error, PageNo, Result};
 
 use super::Env;
@@ -110,6 +110,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
         }
         let info = TableInfo {
             name,
+            side: Side::Main,
             root: PageNo::new(1).ok_or(Error::Misuse("page 1 is not a page"))?,
             columns: TableColumns {
                 columns,

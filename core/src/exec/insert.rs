@@ -49,8 +49,8 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     returned: &mut Option<Returned<A>>,
 ) -> Result<usize> {
     let alloc = env.alloc.clone();
-    let table = load_table(w.view(), insert.table.in_main()?, env)
-        .map_err(|e| insert.table.as_written(e))?;
+    let table = load_table(w.view(), &insert.table, env).map_err(|e| insert.table.as_written(e))?;
+    w.check_side(table.side)?;
     table.check_writable()?;
     let mut returning = Returning::new(
         &insert.returning,
@@ -286,11 +286,12 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
 /// stored.
 pub(crate) fn insert_query<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
-    name: &Ident<'_>,
+    name: &QualifiedName<'_>,
     query: &Select<'_, A>,
     env: Env<'_, A>,
 ) -> Result<usize> {
     let table = load_table(w.view(), name, env)?;
+    w.check_side(table.side)?;
     let mut targets = Vec::try_with_capacity_in(table.column_count(), env.alloc.clone())?;
     for i in 0..table.column_count() {
         targets.try_push(target_of(&table, i))?;
@@ -391,8 +392,7 @@ fn reads<A: Allocator + Clone>(
     }
     match select::body_of(query).and_then(select::from_of) {
         Ok(Some((name, _))) => {
-            name.eq_ignore_ascii_case(&table.name)
-                || with::names_query(&QualifiedName::bare(name), env)
+            name.name.eq_ignore_ascii_case(&table.name) || with::names_query(&name, env)
         }
         Ok(None) => false,
         Err(_) => true,

@@ -59,10 +59,7 @@ pub(crate) fn record_keys<P: Platform, A: Allocator + Clone>(
     name: &QualifiedName<'_>,
     env: Env<'_, A>,
 ) -> Result<Option<Vec<KeyColumn, A>>> {
-    let Ok(in_main) = name.in_main() else {
-        return Ok(None);
-    };
-    let table = match load_table(w.view(), in_main, env) {
+    let table = match load_table(w.view(), name, env) {
         Ok(table) => table,
         Err(Error::OutOfMemory) => return Err(Error::OutOfMemory),
         Err(_) => return Ok(None),

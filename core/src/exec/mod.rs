@@ -97,6 +97,7 @@ pub(crate) mod reindex;
 pub(crate) mod returning;
 pub(crate) mod rowids;
 pub(crate) mod rows;
+pub(crate) mod schemas;
 pub(crate) mod scope;
 pub(crate) mod select;
 pub(crate) mod source;

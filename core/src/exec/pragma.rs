@@ -37,8 +37,8 @@ use boundlite_platform::Platform;
 use crate::alloc::{Allocator, String, Vec};
 use crate::btree::PageSource;
 use crate::format::TextEncoding;
-use crate::schema::EntryKind;
 use crate::schema::created_table;
+use crate::schema::{EntryKind, Schema};
 use crate::sql::eval::Value;
 use crate::sql::{
     ColumnConstraintKind, Ident, Literal, Pragma, PragmaValue, TableBody, TableConstraintKind,
@@ -51,7 +51,7 @@ use super::foreign_keys;
 use super::pragma_foreign_keys;
 use super::pragma_indexes::{self, Detail};
 use crate::connection::Connection;
-use crate::table::View;
+use crate::table::{Side, View};
 
 /// Result rows, each a vector of values.
 pub(crate) type Rows<A> = Vec<Vec<Value<A>, A>, A>;
@@ -64,18 +64,34 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
 ) -> Result<Rows<A>> {
     let alloc = env.alloc.clone();
     let view = conn.view();
-    if let Some(schema) = &pragma.name.schema {
-        if !schema.eq_ignore_ascii_case("main") {
-            return Err(Error::Sql("unknown database"));
-        }
-    }
     let name = &pragma.name.name;
     let is = |n: &str| name.eq_ignore_ascii_case(n);
+    let of_schema = [
+        "table_info",
+        "table_xinfo",
+        "index_list",
+        "index_info",
+        "index_xinfo",
+    ];
+    match &pragma.name.schema {
+        Some(s) if s.eq_ignore_ascii_case("main") => {}
+        Some(s) if s.eq_ignore_ascii_case("temp") && of_schema.iter().any(|n| is(n)) => {}
+        Some(s) if s.eq_ignore_ascii_case("temp") => {
+            return Err(Error::Sql(
+                "PRAGMA on the temp schema is not supported but for table_info, table_xinfo, index_list, index_info and index_xinfo",
+            ));
+        }
+        Some(_) => return Err(Error::Sql("unknown database")),
+        None => {}
+    }
     let mut rows = Vec::new_in(alloc.clone());
     if is("integrity_check") {
         integrity(view, pragma.value.as_ref(), &mut rows)?;
     } else if is("page_count") {
-        one(&mut rows, Value::Integer(view.page_count().into()))?;
+        one(
+            &mut rows,
+            Value::Integer(view.pages(Side::Main).page_count().into()),
+        )?;
     } else if is("freelist_count") {
         let count = view.header()?.freelist_count;
         one(&mut rows, Value::Integer(count.into()))?;
@@ -140,13 +156,17 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             false => Columns::All,
         };
         if let Some(table) = argument(pragma, &alloc)? {
-            table_info(view, &table, columns, &mut rows)?;
+            if let Some(schema) = schema_naming(view, pragma, &table)? {
+                table_info(&schema, &table, columns, &mut rows)?;
+            }
         }
     } else if is("quick_check") {
         integrity(view, pragma.value.as_ref(), &mut rows)?;
     } else if is("index_list") {
         if let Some(table) = argument(pragma, &alloc)? {
-            pragma_indexes::index_list(view, &table, &mut rows)?;
+            if let Some(schema) = schema_naming(view, pragma, &table)? {
+                pragma_indexes::index_list(&schema, &table, &mut rows)?;
+            }
         }
     } else if is("index_info") || is("index_xinfo") {
         let detail = match is("index_info") {
@@ -154,7 +174,9 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             false => Detail::Extended,
         };
         if let Some(index) = argument(pragma, &alloc)? {
-            pragma_indexes::index_info(view, &index, detail, &mut rows)?;
+            if let Some(schema) = schema_naming(view, pragma, &index)? {
+                pragma_indexes::index_info(&schema, &index, detail, &mut rows)?;
+            }
         }
     } else if is("foreign_key_list") {
         if let Some(table) = argument(pragma, &alloc)? {
@@ -493,17 +515,36 @@ enum Columns {
     All,
 }
 
+/// The schema a schema pragma (`table_info`...) looks `name` up in: the
+/// one the pragma is qualified with (`None` for a `temp` schema not yet
+/// made, which has nothing), else the `temp` schema when it has an object
+/// of that name, as SQLite looks, else the main one.
+fn schema_naming<P: Platform, A: Allocator + Clone>(
+    view: &View<'_, P, A>,
+    pragma: &Pragma<'_>,
+    name: &str,
+) -> Result<Option<Schema<A>>> {
+    let temp = view.temp_schema()?;
+    match pragma.name.schema {
+        Some(s) if s.eq_ignore_ascii_case("temp") => Ok(temp),
+        Some(_) => Ok(Some(view.schema()?)),
+        None => match temp.filter(|t| t.find(name).is_some()) {
+            Some(temp) => Ok(Some(temp)),
+            None => Ok(Some(view.schema()?)),
+        },
+    }
+}
+
 /// `table_info(t)` or `table_xinfo(t)`: per column `(cid, name, type,
 /// notnull, dflt_value, pk[, hidden])`, `pk` being the column's position
 /// in the primary key from 1. A table that does not exist gives no rows.
-fn table_info<P: Platform, A: Allocator + Clone>(
-    view: &View<'_, P, A>,
+fn table_info<A: Allocator + Clone>(
+    schema: &Schema<A>,
     name: &str,
     listed: Columns,
     rows: &mut Rows<A>,
 ) -> Result<()> {
     let alloc = rows.allocator().clone();
-    let schema = view.schema()?;
     if schema.find(name).is_some_and(|e| e.kind == EntryKind::View) {
         return Err(Error::Sql("PRAGMA table_info of a view is not supported"));
     }

@@ -16,13 +16,12 @@
 //! `COLLATE` clause (`nocase`): the same collation, as SQLite compares
 //! collation names without regard to case.
 
-use boundlite_platform::Platform;
-
 use crate::alloc::{Allocator, Vec};
 use crate::record::{Collation, SortOrder};
-use crate::schema::{ColumnSource, EntryKind, SchemaEntry, index_columns_of, table_columns};
+use crate::schema::{
+    ColumnSource, EntryKind, Schema, SchemaEntry, index_columns_of, table_columns,
+};
 use crate::sql::eval::Value;
-use crate::table::View;
 use crate::{Error, Result};
 
 use super::pragma::Rows;
@@ -37,13 +36,12 @@ pub(crate) enum Detail {
 }
 
 /// `index_list(name)` into `rows`.
-pub(crate) fn index_list<P: Platform, A: Allocator + Clone>(
-    view: &View<'_, P, A>,
+pub(crate) fn index_list<A: Allocator + Clone>(
+    schema: &Schema<A>,
     name: &str,
     rows: &mut Rows<A>,
 ) -> Result<()> {
     let alloc = rows.allocator().clone();
-    let schema = view.schema()?;
     let Some(table) = schema.table(name) else {
         return Ok(());
     };
@@ -76,14 +74,13 @@ pub(crate) fn index_list<P: Platform, A: Allocator + Clone>(
 
 /// `index_info(name)` or `index_xinfo(name)`, as `detail` says, into
 /// `rows`.
-pub(crate) fn index_info<P: Platform, A: Allocator + Clone>(
-    view: &View<'_, P, A>,
+pub(crate) fn index_info<A: Allocator + Clone>(
+    schema: &Schema<A>,
     name: &str,
     detail: Detail,
     rows: &mut Rows<A>,
 ) -> Result<()> {
     let alloc = rows.allocator().clone();
-    let schema = view.schema()?;
     let Some(index) = schema.find(name).filter(|e| e.kind == EntryKind::Index) else {
         return Ok(());
     };

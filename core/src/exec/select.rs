@@ -12,13 +12,14 @@ use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Box, String, Vec};
 use crate::record::ValueRef;
+use crate::schema::SCHEMA_TABLE_NAMES;
 use crate::sql::eval::affinity::numeric_affinity;
 use crate::sql::eval::{EvalContext, Value, any_node, evaluate};
 use crate::sql::{
-    Expr, FromClause, Ident, Indexed, JoinConstraint, OrderingTerm, ResultColumn, Select,
-    SelectBody, TableRef,
+    Expr, FromClause, Ident, Indexed, JoinConstraint, OrderingTerm, QualifiedName, ResultColumn,
+    Select, SelectBody, TableRef,
 };
-use crate::{ByClause, Error, Result};
+use crate::{ByClause, Error, Named, Result};
 
 use super::check::{columns_exist_within, subqueries_exist};
 use super::compound::{self, Compound};
@@ -33,7 +34,7 @@ use super::with::{self, within};
 use super::{Env, calls, group, order, terms, window};
 use crate::table::SchemaVersion;
 use crate::table::TableInfo;
-use crate::table::View;
+use crate::table::{Side, View};
 
 /// A query being stepped. A streamed query reads its rows from the
 /// statement's [`Source`], which outlives the run so that the next run
@@ -73,7 +74,7 @@ pub(crate) fn body_of<'s, 'a, A: Allocator>(
 /// The table named in `FROM` and its alias, if there is a `FROM`.
 pub(crate) fn from_of<'a, A: Allocator>(
     body: &SelectBody<'a, A>,
-) -> Result<Option<(Ident<'a>, Option<Ident<'a>>)>> {
+) -> Result<Option<(QualifiedName<'a>, Option<Ident<'a>>)>> {
     let Some(from) = &body.from else {
         return Ok(None);
     };
@@ -81,7 +82,7 @@ pub(crate) fn from_of<'a, A: Allocator>(
         return Err(Error::Sql("joins are not supported"));
     }
     match &from.first {
-        TableRef::Table { name, alias, .. } => Ok(Some((*name.in_main()?, *alias))),
+        TableRef::Table { name, alias, .. } => Ok(Some((*name, *alias))),
         TableRef::Subquery { .. } => Err(Error::Sql("subqueries in FROM are not supported")),
     }
 }
@@ -117,29 +118,93 @@ fn schema_version<P: Platform, A: Allocator + Clone>(
     view: &View<'_, P, A>,
     env: Env<'_, A>,
 ) -> Result<SchemaVersion> {
-    Ok(SchemaVersion {
-        cookie: view.header()?.schema_cookie,
-        rollbacks: env.rollbacks,
-    })
+    view.schema_version(env.rollbacks)
 }
 
 /// The table `name` as `view` shows it: the statement's cached one while
-/// the schema is the one it was read from, else read from the schema.
+/// the schema is the one it was read from, else read from the schema of
+/// the side the name finds (see [`side_of`]).
 pub(crate) fn load_table<P: Platform, A: Allocator + Clone>(
     view: &View<'_, P, A>,
-    name: &Ident<'_>,
+    name: &QualifiedName<'_>,
     env: Env<'_, A>,
 ) -> Result<TableInfo<A>> {
     let version = schema_version(view, env)?;
-    if let Some(table) = env.tables.take(name, version) {
+    let side = side_of(view, name)?;
+    if let Some(table) = env
+        .tables
+        .take(&name.name, version)
+        .filter(|t| t.side == side)
+    {
         return Ok(table);
     }
     let alloc = view.allocator().clone();
-    let schema = view.schema()?;
-    let name = name_of(name, alloc.clone())?;
-    let mut table = TableInfo::load(&schema, &name, alloc)?;
+    let written = name_of(&name.name, alloc.clone())?;
+    let mut table = match side {
+        Side::Main => TableInfo::load(&view.schema()?, &written, alloc)?,
+        Side::Temp => {
+            let schema = view.open_temp()?.schema()?;
+            let stored = match is_temp_schema_table(&written) {
+                true => SCHEMA_TABLE_NAMES[0],
+                false => &written,
+            };
+            let mut table = TableInfo::load(&schema, stored, alloc)?;
+            if is_temp_schema_table(&written) {
+                table.name = written;
+            }
+            table.side = Side::Temp;
+            table
+        }
+    };
     table.version = Some(version);
     Ok(table)
+}
+
+/// Whether `name` is the `temp` schema's own table under the name the
+/// main schema reads it by (`sqlite_temp_master`, `sqlite_temp_schema`).
+fn is_temp_schema_table(name: &str) -> bool {
+    TEMP_SCHEMA_TABLE_NAMES
+        .iter()
+        .any(|n| n.eq_ignore_ascii_case(name))
+}
+
+/// The names of the `temp` schema's own table.
+const TEMP_SCHEMA_TABLE_NAMES: [&str; 2] = ["sqlite_temp_master", "sqlite_temp_schema"];
+
+/// The side the table `name` is looked for in, as SQLite resolves it:
+/// `main.` and `temp.` name theirs (and `temp.` opens the temporary
+/// database); an unqualified name finds a temporary table first, then the
+/// main schema's. Any other schema is SQLite's `no such table: s.t` (no
+/// database is attached here).
+pub(crate) fn side_of<P: Platform, A: Allocator + Clone>(
+    view: &View<'_, P, A>,
+    name: &QualifiedName<'_>,
+) -> Result<Side> {
+    let temp_schema_table = TEMP_SCHEMA_TABLE_NAMES
+        .iter()
+        .any(|n| name.name.eq_ignore_ascii_case(n));
+    match name.schema {
+        Some(s) if s.eq_ignore_ascii_case("main") => match temp_schema_table {
+            true => {
+                let written = name_of(&name.name, view.allocator().clone())?;
+                Err(name.as_written(Named::NoSuchTable.error(&written)))
+            }
+            false => Ok(Side::Main),
+        },
+        Some(s) if s.eq_ignore_ascii_case("temp") => Ok(Side::Temp),
+        Some(_) => name.in_main().map(|_| Side::Main),
+        None if temp_schema_table => Ok(Side::Temp),
+        // No temporary database: nothing to look for, nor to allocate.
+        None if view.temp_database().is_none() => Ok(Side::Main),
+        None => {
+            let written = name_of(&name.name, view.allocator().clone())?;
+            let temp = view.temp_schema()?;
+            match temp.is_some_and(|schema| schema.table(&written).is_some()) {
+                true => Ok(Side::Temp),
+                false => Ok(Side::Main),
+            }
+        }
+    }
 }
 
 /// The rows `body` reads, started: the ones in `slot` restarted when they
@@ -166,7 +231,7 @@ pub(crate) fn open_source<'s, 'v, P: Platform, A: Allocator + Clone>(
         return Ok(slot.insert(Rows::One(Source::constant(env.alloc.clone()))));
     };
     let version = schema_version(view, env)?;
-    let current = matches!(slot, Some(Rows::One(s)) if s.reads(&name, version));
+    let current = matches!(slot, Some(Rows::One(s)) if s.reads(&name.name, version));
     if !current {
         give_back(slot.take(), env);
         let table = load_table(view, &name, env).map_err(|e| match body.from.as_ref() {

@@ -150,8 +150,8 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
     /// The rows of `table` that `access` visits.
     pub fn table(view: &'v View<'v, P, A>, table: TableInfo<A>, access: Access<A>) -> Self {
         let cursor = match table.columns.stored_by {
-            StoredBy::Rowid => Stored::Rowid(view.table_cursor(table.root)),
-            StoredBy::PrimaryKey => Stored::Key(view.index_cursor(table.root)),
+            StoredBy::Rowid => Stored::Rowid(view.table_cursor(table.side, table.root)),
+            StoredBy::PrimaryKey => Stored::Key(view.index_cursor(table.side, table.root)),
         };
         let mut source = Self::over(Some((table, cursor)), view.allocator().clone());
         source.restart(view, access);
@@ -214,7 +214,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
                 _ => (low, high),
             };
             Some(IndexSeek {
-                cursor: view.index_cursor(i.root),
+                cursor: view.index_cursor(table?.side, i.root),
                 start,
                 stop,
                 equal,

@@ -234,10 +234,7 @@ impl<A: Allocator + Clone> ViewTexts<A> {
         rollbacks: u64,
         stmt: &Stmt<'_, A>,
     ) -> Result<()> {
-        let schema = SchemaVersion {
-            cookie: view.header()?.schema_cookie,
-            rollbacks,
-        };
+        let schema = view.schema_version(rollbacks)?;
         let mut catalog = catalog.catalog()?;
         let version = (schema, catalog.temp_changes);
         if self.version == Some(version) {

@@ -266,6 +266,7 @@ fn the_heap_keeps_the_first_rows_and_hands_back_what_does_not_fit() {
 }
 
 /// A platform with no temporary files (the trait's default).
+#[derive(Clone)]
 struct NoTemp<'d>(&'d MemoryPlatform);
 
 impl<'d> Platform for NoTemp<'d> {

@@ -26,11 +26,15 @@ use crate::sql::{
 };
 use crate::{Error, Named, PageNo, Result};
 
+use super::Side;
+
 /// Which schema a [`TableInfo`] was read from (see `exec::cache`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct SchemaVersion {
     /// The database header's schema cookie.
     pub cookie: u32,
+    /// The temporary database's schema cookie (0 while it is not open).
+    pub temp_cookie: u32,
     /// The connection's rollbacks so far.
     pub rollbacks: u64,
 }
@@ -89,6 +93,9 @@ pub(crate) struct IndexInfo<A: Allocator> {
 pub(crate) struct TableInfo<A: Allocator> {
     /// Its name, as stored in the schema.
     pub name: String<A>,
+    /// The schema it is in: its root and its indexes' are pages of that
+    /// side's database.
+    pub side: Side,
     /// Its root page.
     pub root: PageNo,
     /// Its columns as the schema describes them.
@@ -253,6 +260,7 @@ impl<A: Allocator + Clone> TableInfo<A> {
         };
         Ok(TableInfo {
             name: String::try_from_str_in(name, alloc)?,
+            side: Side::Main,
             root,
             columns,
             meta,

@@ -63,4 +63,4 @@ pub(crate) use rows::{Buffers, Writer};
 pub(crate) use stream::is_indexed;
 pub(crate) use transfer::{Rowids, same_keys};
 pub(crate) use value_refs::{with_gathered, with_value_refs};
-pub(crate) use view::{KeyCursor, RowCursor, Sees, View};
+pub(crate) use view::{KeyCursor, RowCursor, Sees, Side, View};

@@ -26,7 +26,7 @@ use super::conflict::{Resolution, key_taken, rowid_taken};
 use super::info::{IndexInfo, TableInfo};
 use super::undo::{Undo, UndoLog, still_open};
 use super::undo_spill::UndoSpill;
-use super::view::View;
+use super::view::{Side, View};
 
 /// A writer's buffers, kept by the connection from one statement to the
 /// next so that a warm statement's writer allocates nothing.
@@ -39,11 +39,13 @@ pub(crate) struct Buffers<A: Allocator> {
 
 /// The changes of one statement inside one write transaction.
 pub(crate) struct Writer<'t, 'db, P: Platform, A: Allocator + Clone> {
-    pub(super) db: &'db Database<P, A>,
+    /// The database changed: the main one, or the temporary one for a
+    /// statement that changes the `temp` schema.
+    pub(super) db: &'t Database<P, A>,
     /// The connection's view, showing `txn` (for the reads a statement
     /// makes through the executor).
     view: &'t View<'db, P, A>,
-    pub(super) txn: &'t WriteTransaction<'db, P, A>,
+    pub(super) txn: &'t WriteTransaction<'t, P, A>,
     pub(super) undo: Option<UndoLog<A>>,
     /// The undo log's older entries, once it outgrew its budget; boxed, as
     /// a file handle can be large and a writer moves with every statement.
@@ -61,15 +63,16 @@ pub(crate) struct Writer<'t, 'db, P: Platform, A: Allocator + Clone> {
 }
 
 impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
-    /// A writer into `txn`, which `view` shows, keeping an undo log when
-    /// `logging`, in `buffers` when given (else new ones).
+    /// A writer into `txn` (of the main database, which `view` shows, or
+    /// of its temporary one), keeping an undo log when `logging`, in
+    /// `buffers` when given (else new ones).
     pub fn new(
         view: &'t View<'db, P, A>,
-        txn: &'t WriteTransaction<'db, P, A>,
+        txn: &'t WriteTransaction<'t, P, A>,
         logging: bool,
         buffers: Option<Buffers<A>>,
     ) -> Self {
-        let db = view.db();
+        let db = txn.database();
         let alloc = db.allocator().clone();
         let Buffers {
             mut undo,
@@ -120,8 +123,28 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
 
     /// A cursor over the rows of the table rooted at `root`, as the
     /// transaction has them.
-    pub fn table_cursor(&self, root: PageNo) -> TableCursor<'db, Pager<P::File, A>, A> {
+    pub fn table_cursor(&self, root: PageNo) -> TableCursor<'t, Pager<P::File, A>, A> {
         self.db.table_cursor(root)
+    }
+
+    /// The schema this writer changes.
+    pub fn side(&self) -> Side {
+        match core::ptr::eq(self.db, self.view.main_database()) {
+            true => Side::Main,
+            false => Side::Temp,
+        }
+    }
+
+    /// Refuses a change to a table of `side` through this writer, which
+    /// changes only its own side: the connection picks the writer by the
+    /// side of the table a statement changes (see `connection::session`).
+    pub fn check_side(&self, side: Side) -> Result<()> {
+        match side == self.side() {
+            true => Ok(()),
+            false => Err(Error::Misuse(
+                "a statement changes a table of another schema than its writer's",
+            )),
+        }
     }
 
     /// The connection's view, showing the write transaction.

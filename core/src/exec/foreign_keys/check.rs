@@ -95,7 +95,7 @@ fn check_table<P: Platform, A: Allocator + Clone>(
         };
         parents.try_push(parent)?;
     }
-    let mut cursor = view.table_cursor(table.root);
+    let mut cursor = view.table_cursor(table.side, table.root);
     let mut more = cursor.first()?;
     while more {
         let rowid = cursor.rowid()?;

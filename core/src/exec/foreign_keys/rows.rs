@@ -62,7 +62,7 @@ pub(crate) fn read_row<P: Platform, A: Allocator + Clone>(
     env: Env<'_, A>,
     values: &mut Vec<Value<A>, A>,
 ) -> Result<bool> {
-    let mut cursor = view.table_cursor(table.root);
+    let mut cursor = view.table_cursor(table.side, table.root);
     if !cursor.seek(rowid, SeekMode::Eq)? {
         return Ok(false);
     }
@@ -122,7 +122,9 @@ pub(crate) fn find_parent<'v, P: Platform, A: Allocator + Clone>(
                 return Ok(None);
             };
             let rowid = RowId::new(i);
-            let found = view.table_cursor(parent.root).seek(rowid, SeekMode::Eq)?;
+            let found = view
+                .table_cursor(parent.side, parent.root)
+                .seek(rowid, SeekMode::Eq)?;
             Ok(found.then_some(rowid))
         }
         By::Index(at) => {
@@ -148,7 +150,7 @@ pub(crate) fn find_parent<'v, P: Platform, A: Allocator + Clone>(
             }
             let n = prefix.len();
             let keys = index.keys.get(..n).unwrap_or(&index.keys);
-            let mut cursor = view.index_cursor(index.root);
+            let mut cursor = view.index_cursor(parent.side, index.root);
             if !cursor.seek(&prefix, keys, SeekMode::Ge)? {
                 return Ok(None);
             }
@@ -311,8 +313,8 @@ fn each_indexed<'p, P: Platform, A: Allocator + Clone>(
         prefix.try_push(c.as_ref())?;
     }
     let keys = index.keys.get(..n).unwrap_or(&index.keys);
-    let mut entries = view.index_cursor(index.root);
-    let mut rows = view.table_cursor(child.root);
+    let mut entries = view.index_cursor(child.side, index.root);
+    let mut rows = view.table_cursor(child.side, child.root);
     let mut more = entries.seek(&prefix, keys, SeekMode::Ge)?;
     while more {
         let rowid = {
@@ -395,7 +397,7 @@ pub(crate) fn each_child<'p, P: Platform, A: Allocator + Clone>(
     if let Some(at) = child_index(link) {
         return each_indexed(view, link, at, parent_value, skip, env, f);
     }
-    let mut cursor = view.table_cursor(link.child.root);
+    let mut cursor = view.table_cursor(link.child.side, link.child.root);
     let mut more = cursor.first()?;
     while more {
         let rowid = cursor.rowid()?;
@@ -429,7 +431,7 @@ pub(crate) fn matchings_differ<'p, P: Platform, A: Allocator + Clone>(
     {
         return Ok(false);
     }
-    let mut cursor = view.table_cursor(child.root);
+    let mut cursor = view.table_cursor(child.side, child.root);
     let mut more = cursor.first()?;
     while more {
         let rowid = cursor.rowid()?;

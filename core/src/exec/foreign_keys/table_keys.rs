@@ -336,7 +336,7 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
             RowOrder::Visited,
             Vec::new_in(alloc.clone()),
         );
-        let mut cursor = view.table_cursor(keys.table.root);
+        let mut cursor = view.table_cursor(keys.table.side, keys.table.root);
         let mut more = cursor.first()?;
         while more {
             rowids.push(cursor.rowid()?)?;

@@ -235,10 +235,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
         env: Env<'_, A>,
     ) -> Result<Self> {
         let alloc = env.alloc.clone();
-        let version = SchemaVersion {
-            cookie: view.header()?.schema_cookie,
-            rollbacks: env.rollbacks,
-        };
+        let version = view.schema_version(env.rollbacks)?;
         let count = from.joins.len() + 1;
         if count > MAX_TABLES {
             return Err(Error::Sql("at most 64 tables in a join"));
@@ -312,7 +309,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                     continue;
                 }
             };
-            let info = load_table(view, name.in_main()?, env).map_err(|e| name.as_written(e))?;
+            let info = load_table(view, name, env).map_err(|e| name.as_written(e))?;
             let hint = Indexes::of(indexed.as_ref(), &info)?;
             let mut merged = Vec::try_with_capacity_in(info.column_count(), alloc.clone())?;
             for _ in 0..info.column_count() {

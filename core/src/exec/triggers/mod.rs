@@ -26,7 +26,7 @@ use boundlite_platform::Platform;
 use crate::alloc::{Allocator, String, Vec};
 use crate::schema::EntryKind;
 use crate::sql::{CreateTrigger, QualifiedName, Stmt, TriggerTiming};
-use crate::table::{SchemaVersion, View};
+use crate::table::{SchemaVersion, Side, View};
 use crate::{Error, Result};
 
 use super::Env;
@@ -37,7 +37,7 @@ use super::views::{name_text, parse_stored};
 pub(crate) struct TriggerTexts<A: Allocator> {
     texts: Vec<TriggerText<A>, A>,
     /// The schema `texts` were taken from.
-    version: Option<SchemaVersion>,
+    version: Option<(SchemaVersion, Side)>,
 }
 
 /// One trigger's table and text.
@@ -55,21 +55,26 @@ impl<A: Allocator + Clone> TriggerTexts<A> {
         }
     }
 
-    /// Takes the texts of every trigger of the schema `view` shows
+    /// Takes the texts of every trigger of the schema `side` of `view`
     /// (`rollbacks` is the connection's count); the texts taken from the
     /// same schema are kept.
-    pub fn collect<P: Platform>(&mut self, view: &View<'_, P, A>, rollbacks: u64) -> Result<()> {
-        let version = SchemaVersion {
-            cookie: view.header()?.schema_cookie,
-            rollbacks,
-        };
+    pub fn collect<P: Platform>(
+        &mut self,
+        view: &View<'_, P, A>,
+        side: Side,
+        rollbacks: u64,
+    ) -> Result<()> {
+        let version = (view.schema_version(rollbacks)?, side);
         if self.version == Some(version) {
             return Ok(());
         }
         self.version = None;
         self.texts.clear();
         let alloc = self.texts.allocator().clone();
-        let schema = view.schema()?;
+        let schema = match side {
+            Side::Main => view.schema()?,
+            Side::Temp => view.open_temp()?.schema()?,
+        };
         for entry in schema.entries() {
             let (EntryKind::Trigger, Some(sql)) = (entry.kind, entry.sql.as_deref()) else {
                 continue;

@@ -191,6 +191,7 @@ fn a_power_cut_clears_shared_memory() {
 }
 
 /// A RAM disk with a clock, to see that sleeping reaches the inner platform.
+#[derive(Clone)]
 struct Clocked<'p>(&'p MemoryPlatform);
 
 impl<'p> Platform for Clocked<'p> {
