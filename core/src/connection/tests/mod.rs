@@ -321,6 +321,11 @@ fn pragmas_report_and_set() {
     );
     assert_eq!(rows(&conn, "PRAGMA integrity_check"), ["ok"]);
     assert_eq!(rows(&conn, "PRAGMA journal_mode"), ["wal"]);
+    assert_eq!(
+        conn.execute("PRAGMA journal_mode = MVCC", &[]),
+        Err(Error::Sql("journal_mode mvcc is not supported"))
+    );
+    assert_eq!(rows(&conn, "PRAGMA journal_mode = delete"), ["wal"]);
     conn.execute("BEGIN; PRAGMA user_version = 5", &[]).unwrap();
     assert_eq!(rows(&conn, "PRAGMA user_version"), ["5"]);
     conn.execute("ROLLBACK", &[]).unwrap();
