@@ -1,0 +1,16 @@
+//! MVCC mode's storage pieces (`docs/mvcc.md`): the logical log of
+//! committed transactions (`<db>-log`) and the version store of row
+//! versions that transactions read and write beside the B-trees.
+//!
+//! - [`stamp`](Timestamp): [`Timestamp`], the store's logical clock, and
+//!   [`TxnId`], the name of a running transaction;
+//! - [`log`]: the log's format, its writer and its reader (recovery).
+//!
+//! Nothing here names the pager or a B-tree: the engine decides when a
+//! commit is logged, when versions are checkpointed into the B-trees and
+//! where a row no version covers is read from.
+
+pub mod log;
+mod stamp;
+
+pub use stamp::{Timestamp, TxnId};
