@@ -4,7 +4,10 @@
 //!
 //! - [`stamp`](Timestamp): [`Timestamp`], the store's logical clock, and
 //!   [`TxnId`], the name of a running transaction;
-//! - [`log`]: the log's format, its writer and its reader (recovery).
+//! - [`log`]: the log's format, its writer and its reader (recovery);
+//! - [`store`]: row versions, their visibility to each transaction,
+//!   first-committer-wins conflicts, garbage collection and the memory
+//!   budget.
 //!
 //! Nothing here names the pager or a B-tree: the engine decides when a
 //! commit is logged, when versions are checkpointed into the B-trees and
@@ -12,5 +15,6 @@
 
 pub mod log;
 mod stamp;
+pub mod store;
 
 pub use stamp::{Timestamp, TxnId};
