@@ -1,10 +1,13 @@
 //! Tests of the version store: visibility, first-committer-wins, GC, the
 //! budget, checkpoints and replay; a random interleaving of transactions
-//! against a model of snapshot isolation; OOM sweeps.
+//! against a model of snapshot isolation; OOM sweeps; Hermitage's
+//! anomalies (`hermitage`).
 // Test scaffolding uses std's collections.
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 
 extern crate std;
+
+mod hermitage;
 
 use std::collections::BTreeMap;
 use std::vec::Vec as StdVec;
