@@ -7,14 +7,18 @@
 //! - [`log`]: the log's format, its writer and its reader (recovery);
 //! - [`store`]: row versions, their visibility to each transaction,
 //!   first-committer-wins conflicts, garbage collection and the memory
-//!   budget.
+//!   budget;
+//! - `durable`: [`DurableStore`], the store made durable by the log:
+//!   commits logged before they are visible, recovery, checkpoints.
 //!
 //! Nothing here names the pager or a B-tree: the engine decides when a
 //! commit is logged, when versions are checkpointed into the B-trees and
 //! where a row no version covers is read from.
 
+mod durable;
 pub mod log;
 mod stamp;
 pub mod store;
 
+pub use durable::DurableStore;
 pub use stamp::{Timestamp, TxnId};
