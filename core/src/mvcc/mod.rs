@@ -9,7 +9,9 @@
 //!   first-committer-wins conflicts, garbage collection and the memory
 //!   budget;
 //! - `durable`: [`DurableStore`], the store made durable by the log:
-//!   commits logged before they are visible, recovery, checkpoints.
+//!   commits logged before they are visible, recovery, checkpoints;
+//! - `merged`: [`MergedRows`], a table's rows as a transaction sees them,
+//!   the store's versions over its B-tree snapshot, in rowid order.
 //!
 //! Nothing here names the pager or a B-tree: the engine decides when a
 //! commit is logged, when versions are checkpointed into the B-trees and
@@ -17,8 +19,10 @@
 
 mod durable;
 pub mod log;
+mod merged;
 mod stamp;
 pub mod store;
 
 pub use durable::DurableStore;
+pub use merged::MergedRows;
 pub use stamp::{Timestamp, TxnId};
