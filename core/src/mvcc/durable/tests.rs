@@ -364,3 +364,47 @@ fn recovery_and_commits_survive_every_allocation_failure() {
         assert!(report.failure_points > 10, "{report:?}");
     }
 }
+
+#[test]
+fn a_checkpoint_frees_the_budget_only_when_no_transaction_pins_the_versions() {
+    let disk = MemoryPlatform::new();
+    let file = (&disk).open(LOG, OpenMode::Create).unwrap();
+    let mut db_file = (&disk).open(DB, OpenMode::Create).unwrap();
+    let mut store = DurableStore::recover(file, Timestamp::ZERO, 600, 1, Global).unwrap();
+    let reader = store.begin().unwrap();
+    let fill = |store: &mut DurableStore<_, Global>, from: i64| {
+        let t = store.begin().unwrap();
+        let mut rowid = from;
+        let refused = loop {
+            match store.write(t, root(), RowId::new(rowid), Change::Insert(&[7; 40])) {
+                Ok(()) => rowid += 1,
+                Err(e) => break e,
+            }
+        };
+        store.commit(t).unwrap();
+        (rowid, refused)
+    };
+    let (next, refused) = fill(&mut store, 0);
+    assert_eq!(refused, Error::OutOfMemory);
+    assert!(next > 2);
+    // The checkpoint writes the rows, but `reader` reads the B-tree as of
+    // before it and pins the versions: the budget stays full.
+    checkpoint_into(&mut store, &mut db_file, 2).unwrap();
+    let t = store.begin().unwrap();
+    assert_eq!(
+        store.write(t, root(), RowId::new(next), Change::Insert(&[7; 40])),
+        Err(Error::OutOfMemory)
+    );
+    store.rollback(t).unwrap();
+    assert_eq!(
+        store.read(reader, root(), RowId::new(0)).unwrap(),
+        Seen::Unversioned
+    );
+    // Once it ends, the versions go and the writes fit again.
+    store.rollback(reader).unwrap();
+    assert_eq!((store.store().versions(), store.store().used()), (0, 0));
+    let (more, _) = fill(&mut store, next);
+    assert_eq!(more - next, next);
+    let (_, db) = read_db(&mut db_file);
+    assert_eq!(db.len(), next as usize);
+}

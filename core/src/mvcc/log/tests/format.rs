@@ -341,3 +341,35 @@ fn a_failed_append_leaves_the_log_as_it_was() {
         assert_eq!(frames, std::vec![(10, txn(1)), (20, txn(3))], "{target:?}");
     }
 }
+
+#[test]
+fn damaged_logs_read_as_a_prefix_or_fail_as_corrupt() {
+    let (bytes, ends) = written(8);
+    let mut rng = crate::test_rng::Rng(0x2545_f491_4f6c_dd1d);
+    let (mut prefixes, mut corrupt) = (0, 0);
+    for round in 0..3000 {
+        let mut damaged = bytes.clone();
+        for _ in 0..1 + rng.below(4) {
+            let at = rng.below(damaged.len() as u64) as usize;
+            damaged[at] = rng.below(256) as u8;
+        }
+        if round % 3 == 0 {
+            damaged.truncate(rng.below(bytes.len() as u64 + 1) as usize);
+        }
+        let disk = disk_with(&damaged);
+        match read_all(open_log(&disk)) {
+            Ok((_, frames)) => {
+                // Whatever is read is a prefix of what was written.
+                assert_eq!(frames, expected(1..=frames.len() as u64), "round {round}");
+                assert!(frames.len() <= ends.len());
+                prefixes += 1;
+            }
+            Err(Error::Corrupt { .. }) => corrupt += 1,
+            Err(e) => panic!("round {round}: {e:?}"),
+        }
+    }
+    assert!(
+        prefixes > 1000 && corrupt > 30,
+        "{prefixes} prefixes, {corrupt} corrupt"
+    );
+}
