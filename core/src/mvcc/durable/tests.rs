@@ -408,3 +408,186 @@ fn a_checkpoint_frees_the_budget_only_when_no_transaction_pins_the_versions() {
     let (_, db) = read_db(&mut db_file);
     assert_eq!(db.len(), next as usize);
 }
+
+/// A transaction of the interleaving test: its id, the commit count at its
+/// snapshot and its writes.
+struct Running {
+    id: TxnId,
+    snapshot: usize,
+    writes: BTreeMap<i64, Option<StdVec<u8>>>,
+}
+
+/// Seeded interleavings of several transactions with allocation failures
+/// and log I/O errors injected at random points: every step agrees with a
+/// model of snapshot isolation, every failed commit is gone whole, and
+/// the log recovers exactly the acknowledged commits.
+#[test]
+fn seeded_failures_across_interleaved_transactions_keep_store_and_log_in_step() {
+    use boundlite_alloc::FaultPlan;
+    use boundlite_platform::{FaultTarget, IoFault};
+
+    let (mut commits, mut failed_commits, mut failed_writes) = (0, 0, 0);
+    for seed in 1..=30u64 {
+        let mut rng = crate::test_rng::Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+        let disk = MemoryPlatform::new();
+        let fault_io = FaultPlatform::new(&disk);
+        let fault_mem = FaultAlloc::new(Global);
+        let log = (&fault_io).open(LOG, OpenMode::Create).unwrap();
+        let mut store =
+            DurableStore::recover(log, Timestamp::ZERO, 1 << 20, seed, &fault_mem).unwrap();
+        fault_mem.arm(FaultPlan::Random {
+            seed,
+            per_million: 30_000,
+        });
+        // Committed rows and the commit that wrote each; the state after
+        // each commit.
+        let mut committed: BTreeMap<i64, (usize, StdVec<u8>)> = BTreeMap::new();
+        let mut history: StdVec<Rows> = std::vec![Rows::new()];
+        let mut running: StdVec<Running> = StdVec::new();
+        for step in 0..300 {
+            let what = std::format!("seed {seed} step {step}");
+            match rng.below(8) {
+                0 | 1 if running.len() < 4 => {
+                    if let Ok(id) = store.begin() {
+                        running.push(Running {
+                            id,
+                            snapshot: history.len() - 1,
+                            writes: BTreeMap::new(),
+                        });
+                    }
+                }
+                2..=4 if !running.is_empty() => {
+                    let i = rng.below(running.len() as u64) as usize;
+                    let rowid = rng.below(8) as i64;
+                    let record = std::vec![seed as u8, step as u8];
+                    let change = if rng.below(4) == 0 {
+                        Change::Delete
+                    } else {
+                        Change::Update(&record)
+                    };
+                    let t = &mut running[i];
+                    let lost = committed
+                        .get(&rowid)
+                        .is_some_and(|(at, _)| *at > t.snapshot);
+                    match store.write(t.id, root(), RowId::new(rowid), change) {
+                        Ok(()) => {
+                            assert!(!lost, "{what}");
+                            t.writes
+                                .insert(rowid, (change != Change::Delete).then(|| record.clone()));
+                        }
+                        Err(Error::BusyConflict) => {
+                            assert!(lost, "{what}");
+                            store.rollback(t.id).unwrap();
+                            running.remove(i);
+                        }
+                        Err(e) => {
+                            // A refused write changes nothing; the
+                            // transaction goes on.
+                            assert_eq!(e, Error::OutOfMemory, "{what}");
+                            failed_writes += 1;
+                        }
+                    }
+                }
+                5 | 6 if !running.is_empty() => {
+                    let i = rng.below(running.len() as u64) as usize;
+                    let t = running.remove(i);
+                    let io = match rng.below(6) {
+                        0 => IoFault::Once {
+                            target: FaultTarget::Write,
+                            n: 1,
+                        },
+                        1 => IoFault::Once {
+                            target: FaultTarget::Sync,
+                            n: 1,
+                        },
+                        _ => IoFault::Never,
+                    };
+                    fault_io.arm(io);
+                    let lost = t
+                        .writes
+                        .keys()
+                        .any(|k| committed.get(k).is_some_and(|(at, _)| *at > t.snapshot));
+                    let done = store.commit(t.id);
+                    fault_io.arm(IoFault::Never);
+                    match done {
+                        Ok(None) => assert!(t.writes.is_empty(), "{what}"),
+                        Ok(Some(at)) => {
+                            assert!(!lost && io == IoFault::Never, "{what}");
+                            assert_eq!(at.get() as usize, history.len(), "{what}");
+                            let mut state = history.last().unwrap().clone();
+                            for (rowid, record) in t.writes {
+                                match record {
+                                    Some(r) => {
+                                        state.insert(rowid, r.clone());
+                                        committed.insert(rowid, (history.len(), r));
+                                    }
+                                    None => {
+                                        state.remove(&rowid);
+                                        committed.insert(rowid, (history.len(), StdVec::new()));
+                                    }
+                                }
+                            }
+                            history.push(state);
+                            commits += 1;
+                        }
+                        Err(Error::BusyConflict) => assert!(lost, "{what}"),
+                        Err(e) => {
+                            assert!(
+                                matches!(e, Error::OutOfMemory | Error::Io(_)),
+                                "{what}: {e:?}"
+                            );
+                            failed_commits += 1;
+                        }
+                    }
+                    assert!(
+                        store.store().running() == running.len(),
+                        "{what}: the transaction lingers"
+                    );
+                }
+                7 if !running.is_empty() => {
+                    let i = rng.below(running.len() as u64) as usize;
+                    store.rollback(running.remove(i).id).unwrap();
+                }
+                _ => {}
+            }
+            // Every running transaction reads its snapshot and its writes.
+            for t in &running {
+                for rowid in 0..8 {
+                    let want = match t.writes.get(&rowid) {
+                        Some(w) => w.clone(),
+                        None => history[t.snapshot].get(&rowid).cloned(),
+                    };
+                    let got = match store.read(t.id, root(), RowId::new(rowid)).unwrap() {
+                        Seen::Row(r) => Some(r.to_vec()),
+                        Seen::Deleted | Seen::Unversioned => None,
+                    };
+                    assert_eq!(got, want, "{what}: row {rowid}");
+                }
+            }
+        }
+        fault_mem.arm(FaultPlan::Never);
+        for t in running {
+            store.rollback(t.id).unwrap();
+        }
+        drop(store);
+        drop(fault_io);
+        // The log holds exactly the acknowledged commits.
+        let log = (&disk).open(LOG, OpenMode::Create).unwrap();
+        let mut recovered =
+            DurableStore::recover(log, Timestamp::ZERO, 1 << 20, 3, Global).unwrap();
+        assert_eq!(
+            recovered.store().clock().get() as usize,
+            history.len() - 1,
+            "seed {seed}"
+        );
+        assert_eq!(
+            &visible(&mut recovered, &Rows::new()),
+            history.last().unwrap(),
+            "seed {seed}"
+        );
+    }
+    std::println!(
+        "{commits} commits, {failed_commits} failed commits, {failed_writes} refused writes"
+    );
+    assert!(commits > 300 && failed_commits > 50 && failed_writes > 20);
+}
