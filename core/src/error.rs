@@ -56,6 +56,14 @@ pub enum Error {
         "database is locked: another connection committed since this transaction's snapshot; roll back and retry"
     )]
     BusySnapshot,
+    /// An MVCC transaction wrote a row that a transaction committed since
+    /// its snapshot also wrote: the first to commit wins (see
+    /// `docs/mvcc.md`). Waiting does not help; roll the transaction back
+    /// and run it again.
+    #[error(
+        "database is locked: a row this transaction wrote was changed by a transaction committed since it began; roll back and retry"
+    )]
+    BusyConflict,
     /// The database or medium is read-only.
     #[error("attempt to write a readonly database")]
     ReadOnly,
@@ -582,7 +590,7 @@ impl Error {
             | Error::Syntax(_)
             | Error::TransactionAborted => 1,
             Error::Abort(_) => 4,
-            Error::Busy | Error::BusySnapshot => 5,
+            Error::Busy | Error::BusySnapshot | Error::BusyConflict => 5,
             Error::OutOfMemory | Error::CacheFull => 7,
             Error::ReadOnly => 8,
             Error::Io(_) => 10,
@@ -654,6 +662,7 @@ mod tests {
             (Error::TransactionAborted, 1),
             (Error::Abort("row changed"), 4),
             (Error::Busy, 5),
+            (Error::BusyConflict, 5),
             (Error::OutOfMemory, 7),
             (Error::CacheFull, 7),
             (Error::ReadOnly, 8),

@@ -30,6 +30,7 @@ mod error;
 mod exec;
 pub mod format;
 pub mod integrity;
+pub mod mvcc;
 mod page_no;
 pub mod pager;
 pub mod record;

@@ -26,7 +26,9 @@
 //!   limit);
 //! - settings fixed when the database is opened (`page_size`,
 //!   `journal_mode`) accept an assignment and keep their value, as SQLite
-//!   does; a pragma SQLite knows and this engine does not run is refused
+//!   does (but `journal_mode = mvcc`, this engine's mode, which is
+//!   refused by name, as is `mvcc_checkpoint_threshold`: see
+//!   `docs/mvcc.md`); a pragma SQLite knows and this engine does not run is refused
 //!   with its name, and one SQLite does not know either returns no rows,
 //!   as SQLite's does;
 //! - only `user_version = N` writes, through the connection's write path,
@@ -110,7 +112,16 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             }
         }
     } else if is("journal_mode") {
+        if let Some(PragmaValue::Name(mode)) = pragma.value.as_ref() {
+            if mode.eq_ignore_ascii_case("mvcc") {
+                // SQLite answers an unknown mode with the mode kept; this
+                // engine's own mode is refused until it runs (docs/mvcc.md).
+                return Err(Error::Sql("journal_mode mvcc is not supported"));
+            }
+        }
         one(&mut rows, Value::try_text(b"wal", alloc)?)?;
+    } else if is("mvcc_checkpoint_threshold") {
+        return Err(Error::Sql("mvcc_checkpoint_threshold is not supported"));
     } else if is("wal_checkpoint") {
         let mode = checkpoint_mode(pragma.value.as_ref())?;
         let done = conn.checkpoint(mode)?;

@@ -1,0 +1,154 @@
+//! [`DurableStore`]: the version store made durable by its log. Commits
+//! are logged and synced before they become visible, recovery replays the
+//! log above the database's checkpoint boundary, and a checkpoint hands
+//! the committed rows to the caller (who writes them into the B-trees with
+//! the boundary, in one database commit) before the log starts over.
+//!
+//! Invariants:
+//! - a commit is visible in the store only once its frame is synced
+//!   ([`VersionStore::commit`]'s durable step is the log's append), so
+//!   every commit a reader saw survives a crash;
+//! - recovery installs exactly the frames above the boundary the database
+//!   records: frames at or below it were checkpointed before a crash cut
+//!   the log's reset short;
+//! - a log that starts after the database's boundary (its base is above
+//!   it) belongs to another state of the database and is refused with
+//!   `Corrupt`, as is a damaged header;
+//! - a checkpoint resets the log only after the caller's database commit
+//!   succeeded; if the reset then fails, the database already holds every
+//!   frame and recovery skips them.
+
+#[cfg(test)]
+mod tests;
+
+use boundlite_platform::File;
+
+use super::log::{FrameBuilder, LogReader, LogSalt, LogWriter};
+use super::store::{Change, CheckpointRows, Seen, VersionStore};
+use super::{Timestamp, TxnId};
+use crate::alloc::Allocator;
+use crate::{Error, PageNo, Result, RowId};
+
+/// A version store and the log that makes its commits durable.
+pub struct DurableStore<F: File, A: Allocator + Clone> {
+    store: VersionStore<A>,
+    log: LogWriter<F>,
+    /// The frame buffer, kept across commits.
+    frame: FrameBuilder<A>,
+}
+
+impl<F: File, A: Allocator + Clone> DurableStore<F, A> {
+    /// Opens the log in `file` for a database whose B-trees hold every
+    /// commit up to `boundary`: every frame above it is replayed into a
+    /// store counting at most `budget` bytes (`OutOfMemory` when they do
+    /// not fit). A log without a header gets one, its salt drawn from
+    /// `seed`; a recovered log's torn tail is cut off.
+    pub fn recover(
+        file: F,
+        boundary: Timestamp,
+        budget: usize,
+        seed: u64,
+        alloc: A,
+    ) -> Result<Self> {
+        let mut reader = LogReader::open(file, alloc.clone())?;
+        if reader.header().is_some_and(|h| h.base > boundary) {
+            return Err(Error::corrupt_file(
+                "the MVCC log starts after the database's last checkpoint",
+            ));
+        }
+        let mut store = VersionStore::new_in(alloc.clone(), budget, boundary);
+        while let Some(frame) = reader.next_frame()? {
+            if frame.commit > boundary {
+                store.replay(frame.commit, frame.ops())?;
+            }
+        }
+        let salt = reader
+            .header()
+            .map_or(LogSalt::new(seed), |h| h.salt.after(seed));
+        let log = reader.into_writer(salt, boundary)?;
+        Ok(DurableStore {
+            store,
+            log,
+            frame: FrameBuilder::new_in(alloc),
+        })
+    }
+
+    /// The store, for reading.
+    pub fn store(&self) -> &VersionStore<A> {
+        &self.store
+    }
+
+    /// Begins a transaction (see [`VersionStore::begin`]).
+    pub fn begin(&mut self) -> Result<TxnId> {
+        self.store.begin()
+    }
+
+    /// What `txn` sees of a row (see [`VersionStore::read`]).
+    pub fn read(&self, txn: TxnId, root: PageNo, rowid: RowId) -> Result<Seen<'_>> {
+        self.store.read(txn, root, rowid)
+    }
+
+    /// `txn` changes a row (see [`VersionStore::write`]).
+    pub fn write(
+        &mut self,
+        txn: TxnId,
+        root: PageNo,
+        rowid: RowId,
+        change: Change<'_>,
+    ) -> Result<()> {
+        self.store.write(txn, root, rowid, change)
+    }
+
+    /// Rolls `txn` back.
+    pub fn rollback(&mut self, txn: TxnId) -> Result<()> {
+        self.store.rollback(txn)
+    }
+
+    /// Commits `txn`: its writes are checked for conflicts, logged as one
+    /// frame and synced, then made visible. Any error rolls it back. `None`
+    /// for a transaction that wrote nothing (nothing is logged).
+    pub fn commit(&mut self, txn: TxnId) -> Result<Option<Timestamp>> {
+        let (log, frame) = (&mut self.log, &mut self.frame);
+        self.store.commit(txn, |commit, writes| {
+            frame.clear();
+            for w in writes {
+                match w.change {
+                    Change::Insert(record) => frame.insert(w.root, w.rowid, record)?,
+                    Change::Update(record) => frame.update(w.root, w.rowid, record)?,
+                    Change::Delete => frame.delete(w.root, w.rowid)?,
+                }
+            }
+            log.append(frame, commit)
+        })
+    }
+
+    /// Bytes of the log: what `PRAGMA mvcc_checkpoint_threshold` is
+    /// compared with.
+    pub fn log_len(&self) -> u64 {
+        self.log.len()
+    }
+
+    /// Checkpoints every commit: `apply` gets the last commit's timestamp
+    /// and the rows to write, and must write them into the B-trees and
+    /// record the timestamp as the boundary in one database commit. Then
+    /// the store lets go what the B-trees hold and the log starts over (its
+    /// salt drawn from `seed`). Returns the boundary. When `apply` fails
+    /// nothing changes; when the log's reset fails the database holds
+    /// every frame, and commits fail until a checkpoint resets it.
+    pub fn checkpoint(
+        &mut self,
+        seed: u64,
+        apply: impl FnOnce(Timestamp, CheckpointRows<'_, A>) -> Result<()>,
+    ) -> Result<Timestamp> {
+        let upto = self.store.clock();
+        if upto > self.store.boundary() {
+            apply(upto, self.store.checkpoint_rows(upto))?;
+            self.store.checkpointed(upto)?;
+        }
+        if !self.log.is_empty() || self.log.last_commit() < upto {
+            let salt = self.log.header().salt.after(seed);
+            self.log.reset(salt, upto)?;
+        }
+        Ok(upto)
+    }
+}

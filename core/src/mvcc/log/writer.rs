@@ -1,0 +1,172 @@
+//! [`LogWriter`]: appends committed transactions to the log, one synced
+//! frame each, and starts the next generation after a checkpoint.
+
+use boundlite_platform::File;
+
+use super::frame::FrameBuilder;
+use super::header::{LOG_HEADER_SIZE, LogHeader, LogSalt};
+use crate::alloc::Allocator;
+use crate::mvcc::Timestamp;
+use crate::wal::Checksum;
+use crate::{Error, Result};
+
+/// Whether the file is in the generation `header` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Generation {
+    /// It is: appends chain from `chain`.
+    Settled,
+    /// A reset failed part way: the file's header is unknown, and only a
+    /// reset settles it again.
+    Unsettled,
+}
+
+/// The log open for appending: where the next frame goes and what it
+/// chains from.
+///
+/// Invariant: the file holds the header and exactly the frames appended
+/// (or recovered) up to `end`, each synced; `chain` is the last one's
+/// checksum (the header's before any) and `last` its commit timestamp
+/// (the header's base before any).
+pub struct LogWriter<F: File> {
+    file: F,
+    generation: Generation,
+    header: LogHeader,
+    end: u64,
+    chain: Checksum,
+    last: Timestamp,
+}
+
+impl<F: File> LogWriter<F> {
+    /// Starts a log in `file`, whatever it held: truncated to nothing and
+    /// synced, then a header with `salt` and `base`, synced.
+    pub fn create(file: F, salt: LogSalt, base: Timestamp) -> Result<Self> {
+        let header = LogHeader { salt, base };
+        let mut writer = LogWriter {
+            file,
+            generation: Generation::Settled,
+            header,
+            end: LOG_HEADER_SIZE as u64,
+            chain: header.checksum(),
+            last: base,
+        };
+        writer.start(header)?;
+        Ok(writer)
+    }
+
+    /// A writer that continues a recovered log: its file already holds
+    /// `header` and the valid frames up to `end`, and nothing past it.
+    pub(super) fn resume(
+        file: F,
+        header: LogHeader,
+        end: u64,
+        chain: Checksum,
+        last: Timestamp,
+    ) -> Self {
+        LogWriter {
+            file,
+            generation: Generation::Settled,
+            header,
+            end,
+            chain,
+            last,
+        }
+    }
+
+    /// Truncates to nothing, syncs, writes `header` and syncs. The first
+    /// sync kills the previous generation's frames before the header that
+    /// would precede them exists (see the module's invariants).
+    fn start(&mut self, header: LogHeader) -> Result<()> {
+        self.file.truncate(0)?;
+        self.file.sync()?;
+        self.file.write_at(0, &header.encode())?;
+        self.file.sync()?;
+        Ok(())
+    }
+
+    /// Appends `frame` as the transaction committed at `commit` and syncs:
+    /// once this returns `Ok` the transaction survives any crash. `commit`
+    /// must be above every timestamp in the log (`Misuse` otherwise). On
+    /// an error the writer stays where it was, the bytes written past its
+    /// end are cut off as far as the file allows, and the next append
+    /// writes over them; whether a crash before then keeps that frame is
+    /// not known, as for a WAL commit whose sync failed.
+    pub fn append<A: Allocator>(
+        &mut self,
+        frame: &mut FrameBuilder<A>,
+        commit: Timestamp,
+    ) -> Result<()> {
+        if self.generation == Generation::Unsettled {
+            return Err(Error::Misuse(
+                "the MVCC log's reset failed: it must be reset again",
+            ));
+        }
+        if commit <= self.last {
+            return Err(Error::Misuse(
+                "an MVCC commit timestamp does not follow the log's last",
+            ));
+        }
+        let (bytes, chain) = frame.seal(commit, self.header.salt, self.chain)?;
+        let len = bytes.len() as u64;
+        let written = self
+            .file
+            .write_at(self.end, bytes)
+            .and_then(|()| self.file.sync());
+        if let Err(e) = written {
+            // Best effort: the error reported is the write's or sync's.
+            let _ = self.file.truncate(self.end);
+            return Err(e.into());
+        }
+        self.end += len;
+        self.chain = chain;
+        self.last = commit;
+        Ok(())
+    }
+
+    /// Starts the next generation after a checkpoint that made every frame
+    /// up to `base` durable in the database: the log is emptied and gets a
+    /// header with `salt` (see [`LogSalt::after`]) and `base`. On an error
+    /// the writer refuses appends until a reset succeeds, as the file is
+    /// then in no known generation.
+    pub fn reset(&mut self, salt: LogSalt, base: Timestamp) -> Result<()> {
+        if self.generation == Generation::Settled && base < self.last {
+            return Err(Error::Misuse(
+                "an MVCC log reset below the log's last commit",
+            ));
+        }
+        let header = LogHeader { salt, base };
+        // Until the header is synced no append may chain from anything.
+        self.generation = Generation::Unsettled;
+        self.start(header)?;
+        self.generation = Generation::Settled;
+        self.header = header;
+        self.end = LOG_HEADER_SIZE as u64;
+        self.chain = header.checksum();
+        self.last = base;
+        Ok(())
+    }
+
+    /// The log's header.
+    pub fn header(&self) -> LogHeader {
+        self.header
+    }
+
+    /// Bytes of the log: the header and its frames.
+    pub fn len(&self) -> u64 {
+        self.end
+    }
+
+    /// Whether the log holds no frame.
+    pub fn is_empty(&self) -> bool {
+        self.end == LOG_HEADER_SIZE as u64
+    }
+
+    /// The last commit in the log (its base when it holds none).
+    pub fn last_commit(&self) -> Timestamp {
+        self.last
+    }
+
+    /// The log's file.
+    pub fn into_file(self) -> F {
+        self.file
+    }
+}

@@ -1,0 +1,48 @@
+//! [`Timestamp`] and [`TxnId`]: kept apart by type, as a commit's place in
+//! time and a running transaction's name must never be mixed.
+
+/// A point on the version store's logical clock: a transaction's snapshot
+/// (the last commit when it began) or a commit. Commits take strictly
+/// increasing timestamps; [`Timestamp::ZERO`] is before every commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(u64);
+
+impl Timestamp {
+    /// Before every commit.
+    pub const ZERO: Timestamp = Timestamp(0);
+
+    /// The timestamp `n`.
+    pub const fn new(n: u64) -> Timestamp {
+        Timestamp(n)
+    }
+
+    /// Its number.
+    pub const fn get(self) -> u64 {
+        self.0
+    }
+
+    /// The timestamp after this one; `None` when the clock is exhausted.
+    pub const fn next(self) -> Option<Timestamp> {
+        match self.0.checked_add(1) {
+            Some(n) => Some(Timestamp(n)),
+            None => None,
+        }
+    }
+}
+
+/// The name of a running transaction in a version store. Never written to
+/// disk: a transaction that commits is known by its commit [`Timestamp`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TxnId(u64);
+
+impl TxnId {
+    /// The transaction id `n`.
+    pub const fn new(n: u64) -> TxnId {
+        TxnId(n)
+    }
+
+    /// Its number.
+    pub const fn get(self) -> u64 {
+        self.0
+    }
+}

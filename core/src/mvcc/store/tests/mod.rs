@@ -1,0 +1,571 @@
+//! Tests of the version store: visibility, first-committer-wins, GC, the
+//! budget, checkpoints and replay; a random interleaving of transactions
+//! against a model of snapshot isolation; OOM sweeps; Hermitage's
+//! anomalies (`hermitage`).
+// Test scaffolding uses std's collections.
+#![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
+
+extern crate std;
+
+mod hermitage;
+
+use std::collections::BTreeMap;
+use std::vec::Vec as StdVec;
+
+use boundlite_alloc::{Counting, FaultAlloc, oom_sweep};
+
+use super::*;
+use crate::alloc::Global;
+use crate::mvcc::log::FrameBuilder;
+use crate::test_rng::Rng;
+
+fn root(n: u32) -> PageNo {
+    PageNo::new(n).unwrap()
+}
+
+fn id(n: i64) -> RowId {
+    RowId::new(n)
+}
+
+fn store() -> VersionStore<Global> {
+    VersionStore::new_in(Global, 1 << 20, Timestamp::ZERO)
+}
+
+/// Commits `txn`, logging nothing.
+fn commit<A: Allocator + Clone>(
+    store: &mut VersionStore<A>,
+    txn: TxnId,
+) -> Result<Option<Timestamp>> {
+    store.commit(txn, |_, _| Ok(()))
+}
+
+const T: u32 = 2;
+
+#[test]
+fn a_transaction_sees_its_own_writes_and_commits_before_its_snapshot() {
+    let mut s = store();
+    let a = s.begin().unwrap();
+    s.write(a, root(T), id(1), Change::Insert(b"a1")).unwrap();
+    let b = s.begin().unwrap();
+    assert_eq!(s.read(a, root(T), id(1)).unwrap(), Seen::Row(b"a1"));
+    assert_eq!(s.read(b, root(T), id(1)).unwrap(), Seen::Unversioned);
+    assert_eq!(commit(&mut s, a).unwrap(), Some(Timestamp::new(1)));
+    // b's snapshot is from before a's commit: repeatable reads.
+    assert_eq!(s.read(b, root(T), id(1)).unwrap(), Seen::Unversioned);
+    let c = s.begin().unwrap();
+    assert_eq!(s.read(c, root(T), id(1)).unwrap(), Seen::Row(b"a1"));
+    s.write(c, root(T), id(1), Change::Delete).unwrap();
+    assert_eq!(s.read(c, root(T), id(1)).unwrap(), Seen::Deleted);
+    commit(&mut s, c).unwrap();
+    let d = s.begin().unwrap();
+    assert_eq!(s.read(d, root(T), id(1)).unwrap(), Seen::Deleted);
+    assert_eq!(s.read(b, root(T), id(1)).unwrap(), Seen::Unversioned);
+    assert_eq!(s.read(d, root(T + 1), id(1)).unwrap(), Seen::Unversioned);
+    assert!(matches!(s.read(a, root(T), id(1)), Err(Error::Misuse(_))));
+}
+
+#[test]
+fn the_first_committer_wins_and_the_loser_is_rolled_back() {
+    let mut s = store();
+    let setup = s.begin().unwrap();
+    s.write(setup, root(T), id(1), Change::Insert(b"x0"))
+        .unwrap();
+    commit(&mut s, setup).unwrap();
+    let (t1, t2) = (s.begin().unwrap(), s.begin().unwrap());
+    // Both may hold pending versions of one row.
+    s.write(t1, root(T), id(1), Change::Update(b"x1")).unwrap();
+    s.write(t2, root(T), id(1), Change::Update(b"x2")).unwrap();
+    s.write(t2, root(T), id(2), Change::Insert(b"y2")).unwrap();
+    commit(&mut s, t1).unwrap();
+    let clock = s.clock();
+    assert_eq!(commit(&mut s, t2), Err(Error::BusyConflict));
+    assert_eq!(s.clock(), clock);
+    assert_eq!(s.running(), 0);
+    let r = s.begin().unwrap();
+    assert_eq!(s.read(r, root(T), id(1)).unwrap(), Seen::Row(b"x1"));
+    assert_eq!(s.read(r, root(T), id(2)).unwrap(), Seen::Unversioned);
+    // A write after the winner's commit fails at once.
+    let t3 = s.begin().unwrap();
+    commit(&mut s, r).unwrap();
+    let t4 = s.begin().unwrap();
+    s.write(t4, root(T), id(1), Change::Update(b"x4")).unwrap();
+    commit(&mut s, t4).unwrap();
+    assert_eq!(
+        s.write(t3, root(T), id(1), Change::Delete),
+        Err(Error::BusyConflict)
+    );
+    s.rollback(t3).unwrap();
+    assert_eq!(Error::BusyConflict.code(), 5);
+    assert!(std::format!("{}", Error::BusyConflict).contains("roll back and retry"));
+}
+
+#[test]
+fn write_skew_is_allowed_as_snapshot_isolation_allows_it() {
+    let mut s = store();
+    let (t1, t2) = (s.begin().unwrap(), s.begin().unwrap());
+    s.write(t1, root(T), id(1), Change::Insert(b"one")).unwrap();
+    s.write(t2, root(T), id(2), Change::Insert(b"two")).unwrap();
+    assert!(commit(&mut s, t1).unwrap().is_some());
+    assert!(commit(&mut s, t2).unwrap().is_some());
+}
+
+#[test]
+fn the_log_gets_each_row_once_with_its_net_change() {
+    let mut s = store();
+    let setup = s.begin().unwrap();
+    s.write(setup, root(T), id(3), Change::Insert(b"old"))
+        .unwrap();
+    commit(&mut s, setup).unwrap();
+    let t = s.begin().unwrap();
+    s.write(t, root(T), id(1), Change::Insert(b"a")).unwrap();
+    s.write(t, root(T), id(1), Change::Update(b"b")).unwrap();
+    s.write(t, root(T), id(2), Change::Insert(b"c")).unwrap();
+    s.write(t, root(T), id(2), Change::Delete).unwrap();
+    s.write(t, root(T), id(3), Change::Delete).unwrap();
+    s.write(t, root(T), id(3), Change::Insert(b"new")).unwrap();
+    s.write(t, root(T + 1), id(-5), Change::Update(b"d"))
+        .unwrap();
+    let mut logged = StdVec::new();
+    let mut frame = FrameBuilder::new_in(Global);
+    let at = s
+        .commit(t, |commit, writes| {
+            for w in writes {
+                logged.push((w.root.get(), w.rowid.get(), w.change.kind()));
+                match w.change {
+                    Change::Insert(r) => frame.insert(w.root, w.rowid, r)?,
+                    Change::Update(r) => frame.update(w.root, w.rowid, r)?,
+                    Change::Delete => frame.delete(w.root, w.rowid)?,
+                }
+            }
+            assert_eq!(commit, Timestamp::new(2));
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(at, Some(Timestamp::new(2)));
+    assert_eq!(
+        logged,
+        [
+            (T, 1, ChangeKind::Insert),
+            (T, 2, ChangeKind::Delete),
+            (T, 3, ChangeKind::Update),
+            (T + 1, -5, ChangeKind::Update),
+        ]
+    );
+    // Replayed into a fresh store, the frame gives the same rows.
+    let mut replayed = store();
+    replayed
+        .replay(
+            Timestamp::new(1),
+            [Ok(LogOp::Insert {
+                root: root(T),
+                rowid: id(3),
+                record: b"old",
+            })],
+        )
+        .unwrap();
+    replayed.replay(Timestamp::new(2), frame.ops()).unwrap();
+    assert_eq!(replayed.clock(), Timestamp::new(2));
+    let (r1, r2) = (s.begin().unwrap(), replayed.begin().unwrap());
+    for (table, rowid) in [(T, 1), (T, 2), (T, 3), (T + 1, -5), (T, 4)] {
+        assert_eq!(
+            s.read(r1, root(table), id(rowid)).unwrap(),
+            replayed.read(r2, root(table), id(rowid)).unwrap(),
+            "{table} {rowid}"
+        );
+    }
+    assert!(matches!(
+        replayed.replay(Timestamp::new(2), frame.ops()),
+        Err(Error::Misuse(_))
+    ));
+    replayed.rollback(r2).unwrap();
+    assert!(matches!(
+        replayed.replay(Timestamp::new(2), frame.ops()),
+        Err(Error::Corrupt { .. })
+    ));
+}
+
+#[test]
+fn a_commit_whose_log_fails_is_rolled_back() {
+    let mut s = store();
+    let t = s.begin().unwrap();
+    s.write(t, root(T), id(1), Change::Insert(b"x")).unwrap();
+    let io = Error::Io(boundlite_platform::PlatformError::new(
+        boundlite_platform::ErrorKind::Io,
+    ));
+    assert_eq!(s.commit(t, |_, _| Err(io)), Err(io));
+    assert_eq!(
+        (s.clock(), s.running(), s.versions(), s.used()),
+        (Timestamp::ZERO, 0, 0, 0)
+    );
+    let r = s.begin().unwrap();
+    assert_eq!(s.read(r, root(T), id(1)).unwrap(), Seen::Unversioned);
+    // A transaction that wrote nothing takes no timestamp and logs nothing.
+    assert_eq!(s.commit(r, |_, _| panic!("nothing to log")), Ok(None));
+}
+
+#[test]
+fn versions_are_freed_once_no_transaction_can_see_them() {
+    let mut s = store();
+    for n in 0..5u8 {
+        let t = s.begin().unwrap();
+        s.write(t, root(T), id(1), Change::Update(&[n])).unwrap();
+        commit(&mut s, t).unwrap();
+    }
+    // No reader: only the latest version stays.
+    assert_eq!(s.versions(), 1);
+    let reader = s.begin().unwrap();
+    for n in 5..9u8 {
+        let t = s.begin().unwrap();
+        s.write(t, root(T), id(1), Change::Update(&[n])).unwrap();
+        commit(&mut s, t).unwrap();
+    }
+    // The reader pins the version it sees; the ones between went.
+    assert_eq!(s.versions(), 2);
+    assert_eq!(s.read(reader, root(T), id(1)).unwrap(), Seen::Row(&[4]));
+    commit(&mut s, reader).unwrap();
+    assert_eq!(s.versions(), 1);
+    // A checkpoint lets the rest go: the B-tree holds them.
+    s.checkpointed(s.clock()).unwrap();
+    assert_eq!((s.versions(), s.used()), (0, 0));
+}
+
+#[test]
+fn a_reader_of_an_older_b_tree_keeps_the_versions_a_checkpoint_wrote() {
+    let mut s = store();
+    let old = s.begin().unwrap();
+    let w = s.begin().unwrap();
+    s.write(w, root(T), id(1), Change::Insert(b"x")).unwrap();
+    s.write(w, root(T), id(2), Change::Insert(b"y")).unwrap();
+    commit(&mut s, w).unwrap();
+    let d = s.begin().unwrap();
+    s.write(d, root(T), id(2), Change::Delete).unwrap();
+    commit(&mut s, d).unwrap();
+    let upto = s.clock();
+    let rows: StdVec<_> = s.checkpoint_rows(upto).collect();
+    assert_eq!(
+        rows,
+        [
+            CheckpointRow {
+                root: root(T),
+                rowid: id(1),
+                record: Some(&b"x"[..])
+            },
+            CheckpointRow {
+                root: root(T),
+                rowid: id(2),
+                record: None
+            },
+        ]
+    );
+    s.checkpointed(upto).unwrap();
+    // `old` reads the B-tree as of before the checkpoint: the versions stay.
+    assert_eq!(s.read(old, root(T), id(1)).unwrap(), Seen::Unversioned);
+    let fresh = s.begin().unwrap();
+    assert_eq!(s.read(fresh, root(T), id(1)).unwrap(), Seen::Row(b"x"));
+    assert_eq!(s.versions(), 2);
+    assert_eq!(s.checkpoint_rows(upto).count(), 0);
+    commit(&mut s, old).unwrap();
+    // Now every reader's B-tree holds them.
+    assert_eq!(s.versions(), 0);
+    assert_eq!(s.read(fresh, root(T), id(1)).unwrap(), Seen::Unversioned);
+    assert!(matches!(
+        s.checkpointed(Timestamp::new(upto.get() + 1)),
+        Err(Error::Misuse(_))
+    ));
+}
+
+#[test]
+fn rows_come_in_rowid_order_with_what_the_transaction_sees() {
+    let mut s = store();
+    let t = s.begin().unwrap();
+    for rowid in [5, -3, 9, 1] {
+        s.write(t, root(T), id(rowid), Change::Insert(b"r"))
+            .unwrap();
+    }
+    s.write(t, root(T + 1), id(2), Change::Insert(b"other table"))
+        .unwrap();
+    commit(&mut s, t).unwrap();
+    let other = s.begin().unwrap();
+    s.write(other, root(T), id(7), Change::Insert(b"pending"))
+        .unwrap();
+    let t = s.begin().unwrap();
+    s.write(t, root(T), id(9), Change::Delete).unwrap();
+    let mut seen = StdVec::new();
+    let mut after = None;
+    while let Some((rowid, what)) = s.next_row(t, root(T), after).unwrap() {
+        seen.push((rowid.get(), what));
+        after = Some(rowid);
+    }
+    assert_eq!(
+        seen,
+        [
+            (-3, Seen::Row(b"r")),
+            (1, Seen::Row(b"r")),
+            (5, Seen::Row(b"r")),
+            (9, Seen::Deleted),
+        ]
+    );
+    assert_eq!(
+        s.next_row(t, root(T), Some(id(6))).unwrap().map(|r| r.0),
+        Some(id(9))
+    );
+    assert_eq!(s.next_row(t, root(T + 5), None).unwrap(), None);
+}
+
+#[test]
+fn a_write_past_the_budget_fails_and_changes_nothing() {
+    let mut s = VersionStore::new_in(Global, 4096, Timestamp::ZERO);
+    let t = s.begin().unwrap();
+    let big = [7u8; 1000];
+    let mut stored = 0;
+    let error = loop {
+        match s.write(t, root(T), id(stored), Change::Insert(&big)) {
+            Ok(()) => stored += 1,
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(error, Error::OutOfMemory);
+    assert!(stored >= 2 && s.used() <= s.budget());
+    let used = s.used();
+    assert_eq!(s.read(t, root(T), id(stored)).unwrap(), Seen::Unversioned);
+    // Replacing its own version with a smaller one fits.
+    s.write(t, root(T), id(0), Change::Update(b"small"))
+        .unwrap();
+    assert!(s.used() < used);
+    commit(&mut s, t).unwrap();
+    s.checkpointed(s.clock()).unwrap();
+    assert_eq!(s.used(), 0);
+    let t = s.begin().unwrap();
+    s.write(t, root(T), id(stored), Change::Insert(&big))
+        .unwrap();
+}
+
+/// A row of the model: table root and rowid.
+type Key = (u32, i64);
+/// A row's record, `None` when deleted.
+type Record = Option<StdVec<u8>>;
+/// Rows as of one commit.
+type State = BTreeMap<Key, Record>;
+
+/// A model of snapshot isolation with first-committer-wins: committed
+/// rows with the timestamp that wrote each, and each running
+/// transaction's snapshot and writes.
+#[derive(Default)]
+struct Model {
+    committed: BTreeMap<Key, (u64, Record)>,
+    /// The committed state as of each commit.
+    history: StdVec<State>,
+}
+
+impl Model {
+    fn state(&self) -> State {
+        self.committed
+            .iter()
+            .map(|(k, (_, v))| (*k, v.clone()))
+            .collect()
+    }
+}
+
+struct ModelTxn {
+    id: TxnId,
+    snapshot: usize,
+    writes: State,
+}
+
+/// Random interleavings of transactions on a few rows, each step checked
+/// against the model: reads, conflicts, commits, GC and the budget's count.
+#[test]
+fn random_interleavings_agree_with_a_model_of_snapshot_isolation() {
+    let (mut commits, mut conflicts) = (0, 0);
+    for seed in 1..=40u64 {
+        let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+        let mut s = store();
+        let mut model = Model::default();
+        model.history.push(BTreeMap::new());
+        let mut running: StdVec<ModelTxn> = StdVec::new();
+        for step in 0..400 {
+            let what = std::format!("seed {seed} step {step}");
+            match rng.below(10) {
+                0 | 1 if running.len() < 4 => {
+                    let id = s.begin().unwrap();
+                    running.push(ModelTxn {
+                        id,
+                        snapshot: model.history.len() - 1,
+                        writes: BTreeMap::new(),
+                    });
+                }
+                2..=5 if !running.is_empty() => {
+                    let i = rng.below(running.len() as u64) as usize;
+                    let key = (T + rng.below(2) as u32, rng.below(6) as i64);
+                    let t = &mut running[i];
+                    let record = std::vec![seed as u8, step as u8, rng.below(256) as u8];
+                    let change = if rng.below(4) == 0 {
+                        Change::Delete
+                    } else {
+                        Change::Update(&record)
+                    };
+                    let lost = model
+                        .committed
+                        .get(&key)
+                        .is_some_and(|(at, _)| *at as usize > t.snapshot);
+                    let done = s.write(t.id, root(key.0), id(key.1), change);
+                    if lost {
+                        assert_eq!(done, Err(Error::BusyConflict), "{what}");
+                        s.rollback(t.id).unwrap();
+                        running.remove(i);
+                        conflicts += 1;
+                    } else {
+                        done.unwrap();
+                        t.writes.insert(key, change.record().map(<[u8]>::to_vec));
+                    }
+                }
+                6 | 7 if !running.is_empty() => {
+                    let i = rng.below(running.len() as u64) as usize;
+                    let t = running.remove(i);
+                    let lost = t.writes.keys().any(|k| {
+                        model
+                            .committed
+                            .get(k)
+                            .is_some_and(|(at, _)| *at as usize > t.snapshot)
+                    });
+                    let done = commit(&mut s, t.id);
+                    if lost {
+                        assert_eq!(done, Err(Error::BusyConflict), "{what}");
+                        conflicts += 1;
+                    } else if t.writes.is_empty() {
+                        assert_eq!(done, Ok(None), "{what}");
+                    } else {
+                        let at = model.history.len() as u64;
+                        assert_eq!(done, Ok(Some(Timestamp::new(at))), "{what}");
+                        for (k, v) in t.writes {
+                            model.committed.insert(k, (at, v));
+                        }
+                        model.history.push(model.state());
+                        commits += 1;
+                    }
+                }
+                8 if !running.is_empty() => {
+                    let i = rng.below(running.len() as u64) as usize;
+                    s.rollback(running.remove(i).id).unwrap();
+                }
+                _ => {}
+            }
+            // Every running transaction reads its snapshot and its writes.
+            for t in &running {
+                let snapshot = &model.history[t.snapshot];
+                for table in [T, T + 1] {
+                    for rowid in 0..6 {
+                        let key = (table, rowid);
+                        let want = match t.writes.get(&key) {
+                            Some(w) => Some(w.clone()),
+                            None => snapshot.get(&key).cloned(),
+                        };
+                        let got = match s.read(t.id, root(table), id(rowid)).unwrap() {
+                            Seen::Row(r) => Some(Some(r.to_vec())),
+                            Seen::Deleted => Some(None),
+                            Seen::Unversioned => None,
+                        };
+                        // Nothing is checkpointed: a row the store does not
+                        // version was never written.
+                        assert_eq!(got, want, "{what}: {key:?}");
+                    }
+                }
+            }
+            let charged: usize = s
+                .tables
+                .tables
+                .iter()
+                .flat_map(|t| t.rows.iter())
+                .map(|r| ROW_CHARGE + r.versions.iter().map(Version::charge).sum::<usize>())
+                .sum();
+            assert_eq!(s.used(), charged, "{what}");
+            // And nothing is kept that no running transaction can see.
+            for row in s.tables.tables.iter().flat_map(|t| t.rows.iter()) {
+                for v in row.versions.iter() {
+                    if let (Begin::Committed(b), End::Committed(e)) = (v.begin, v.end) {
+                        let seen = running.iter().any(|t| {
+                            let at = Timestamp::new(t.snapshot as u64);
+                            b <= at && at < e
+                        });
+                        assert!(seen, "{what}: version [{b:?}, {e:?}) kept");
+                    }
+                }
+            }
+        }
+        for t in running {
+            s.rollback(t.id).unwrap();
+        }
+        // No reader is left: one version per row written.
+        assert_eq!(s.versions(), model.committed.len(), "seed {seed}");
+        s.checkpointed(s.clock()).unwrap();
+        assert_eq!((s.versions(), s.used()), (0, 0), "seed {seed}");
+    }
+    std::println!("{commits} commits, {conflicts} conflicts");
+    assert!(commits > 500 && conflicts > 50);
+}
+
+/// Begins, writes and commits transactions on a store in `alloc`, with a
+/// reader pinning versions; on an error, checks the store still answers
+/// the last committed state and is rolled back cleanly.
+fn workload<A: Allocator + Clone>(alloc: A) -> Result<usize> {
+    let mut s = VersionStore::new_in(alloc, 1 << 20, Timestamp::ZERO);
+    let mut committed: BTreeMap<i64, StdVec<u8>> = BTreeMap::new();
+    let reader = s.begin()?;
+    for round in 0..6i64 {
+        let t = s.begin()?;
+        let mut mine = committed.clone();
+        let mut wrote = Ok(());
+        for k in 0..4 {
+            let rowid = (round * 3 + k) % 7;
+            let record = std::vec![round as u8; 10 + (k as usize) * 30];
+            wrote = s.write(t, root(T), id(rowid), Change::Update(&record));
+            if wrote.is_err() {
+                break;
+            }
+            mine.insert(rowid, record);
+        }
+        let done = wrote.and_then(|()| commit(&mut s, t).map(|_| ()));
+        if let Err(e) = done {
+            // The failed transaction is gone (or goes now) and the last
+            // commit reads as it was.
+            let _ = s.rollback(t);
+            let check = s.begin().expect("a store with room to spare begins");
+            for rowid in 0..7 {
+                let got = match s.read(check, root(T), id(rowid)).unwrap() {
+                    Seen::Row(r) => Some(r.to_vec()),
+                    _ => None,
+                };
+                assert_eq!(
+                    got.as_ref(),
+                    committed.get(&rowid),
+                    "row {rowid} after {e:?}"
+                );
+            }
+            return Err(e);
+        }
+        committed = mine;
+    }
+    s.rollback(reader)?;
+    s.checkpointed(s.clock())?;
+    Ok(s.versions())
+}
+
+#[test]
+fn every_allocation_failure_is_out_of_memory_and_leaves_the_store_consistent() {
+    let counting = Counting::new(Global);
+    let fault = FaultAlloc::new(&counting);
+    for persistent in [false, true] {
+        let report = oom_sweep(
+            &fault,
+            persistent,
+            |fault| workload(fault),
+            |n, error| {
+                assert_eq!(error, Error::OutOfMemory, "failure {n}");
+                assert_eq!(counting.stats().live_allocations(), 0, "failure {n} leaked");
+            },
+        )
+        .unwrap();
+        assert_eq!(report.value, 0);
+        assert!(report.failure_points > 20, "{report:?}");
+    }
+}
