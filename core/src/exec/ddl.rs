@@ -21,8 +21,8 @@ use boundlite_platform::Platform;
 use crate::alloc::Allocator;
 use crate::schema::EntryKind;
 use crate::schema::RESERVED_PREFIX;
-use crate::schema::TableColumns;
 use crate::schema::strict::{Checked, check_declared};
+use crate::schema::{StoredBy, TableColumns, stored_columns};
 use crate::sql::{
     ColumnConstraintKind, Conflict, CreateIndex, CreateTable, CreateView, DropStmt, ObjectKind,
     QualifiedName, TableBody, TableConstraintKind,
@@ -32,6 +32,7 @@ use crate::{Error, Named, Result};
 use super::Env;
 use super::checks;
 use super::create_as;
+use super::index_where;
 use super::select::name_of;
 use super::views::{ViewCatalog, name_text};
 use crate::table::{Writer, check_defaults};
@@ -127,13 +128,10 @@ pub(crate) fn create_index<P: Platform, A: Allocator + Clone>(
     create: &CreateIndex<'_, A>,
     sql: &str,
 ) -> Result<()> {
-    if create.where_clause.is_some() {
-        return Err(Error::Sql("partial indexes are not supported"));
-    }
     let alloc = w.allocator().clone();
     let name = name_of(&create.name.name, alloc.clone())?;
     reserved(&name)?;
-    let table = name_of(&create.table, alloc)?;
+    let table = name_of(&create.table, alloc.clone())?;
     let schema = w.schema()?;
     if schema.find(&name).is_some() {
         return if create.if_not_exists {
@@ -150,6 +148,19 @@ pub(crate) fn create_index<P: Platform, A: Allocator + Clone>(
                 Err(Error::Named(Named::NoSuchTable, name))
             }
         };
+    }
+    if let Some(clause) = &create.where_clause {
+        let sql = schema
+            .table(&table)
+            .and_then(|t| t.sql.as_deref())
+            .ok_or(Error::Sql("the table has no SQL"))?;
+        let columns = stored_columns(sql, alloc.clone())?;
+        if columns.stored_by == StoredBy::PrimaryKey {
+            return Err(Error::Sql(
+                "partial indexes on WITHOUT ROWID tables are not supported",
+            ));
+        }
+        index_where::validate(clause, &table, &columns)?;
     }
     drop(schema);
     w.create_index(&name, &table, sql)

@@ -26,6 +26,9 @@
 //! terms on the column, the first lower and the first upper bound are
 //! used; the clause applies the others.
 //!
+//! A partial index is sought only when the clause implies its `WHERE`
+//! (`index_where::implied`): its entries hold only the rows that keeps.
+//!
 //! Invariant: a plan only narrows the rows visited. The executor
 //! evaluates the whole clause on every row it visits, except when the
 //! plan is a rowid equality or range built from every term of the clause
@@ -43,12 +46,14 @@ use crate::sql::eval::affinity::{
 use crate::sql::eval::{EvalContext, explicit_collation};
 use crate::sql::eval::{Value, evaluate, evaluate_then};
 use crate::sql::{
-    Affinity, Between, BinaryOp, ColumnPos, ColumnRef, Expr, Ident, Indexed, UnaryOp,
+    Affinity, Between, BinaryOp, ColumnPos, ColumnRef, Expr, Ident, Indexed, Stmt, UnaryOp,
 };
 use crate::{Result, RowId};
 
 use super::context::{RowContext, resolve};
+use super::index_where;
 use super::scope::Tables;
+use crate::schema::parse_stored;
 use crate::table::TableInfo;
 
 /// One end of a rowid range: the bound and whether it is included.
@@ -316,6 +321,54 @@ impl Indexes {
     }
 }
 
+/// The indexes a plan over one clause may seek: those its hint allows,
+/// less the partial ones the clause does not imply (see
+/// `index_where::implied`).
+#[derive(Debug, Clone, Copy)]
+struct Seekable {
+    hint: Indexes,
+    /// Bit `n` set: the partial index at position `n` holds every row
+    /// the clause keeps (only the first 64 indexes are ever so).
+    implied: u64,
+}
+
+impl Seekable {
+    /// The indexes of `table` that `hint` allows and a plan for `clause`
+    /// may seek.
+    fn new<A: Allocator + Clone>(
+        hint: Indexes,
+        table: &TableInfo<A>,
+        clause: Option<&Expr<'_, A>>,
+    ) -> Result<Self> {
+        let mut implied = 0u64;
+        if clause.is_some() && hint != Indexes::No {
+            for (n, index) in table.indexes.iter().enumerate().take(64) {
+                let Some(sql) = index.partial.as_deref() else {
+                    continue;
+                };
+                if !hint.allows(n) {
+                    continue;
+                }
+                let parsed = parse_stored(sql, table.name.allocator().clone())?;
+                let index_clause = match &parsed.stmt {
+                    Stmt::CreateIndex(create) => create.where_clause.as_ref(),
+                    _ => None,
+                };
+                if index_clause.is_some_and(|c| index_where::implied(clause, c)) {
+                    implied |= 1 << n;
+                }
+            }
+        }
+        Ok(Seekable { hint, implied })
+    }
+
+    /// Whether the index at position `n` of `table` may be sought.
+    fn allows<A: Allocator>(self, table: &TableInfo<A>, n: usize) -> bool {
+        let whole = table.indexes.get(n).is_some_and(|i| i.partial.is_none());
+        self.hint.allows(n) && (whole || (n < 64 && self.implied & (1 << n) != 0))
+    }
+}
+
 /// The plan for `where_clause` over the table `here`, evaluating bounds
 /// in `ctx`.
 pub(crate) fn choose<A: Allocator + Clone>(
@@ -325,6 +378,7 @@ pub(crate) fn choose<A: Allocator + Clone>(
     ctx: &RowContext<'_, '_, A>,
 ) -> Result<Access<A>> {
     let table = here.table;
+    let indexes = Seekable::new(indexes, table, where_clause)?;
     let mut plan = Plan::Scan;
     let mut key = None;
     let mut high = None;
@@ -429,6 +483,7 @@ pub(crate) fn shape<A: Allocator + Clone>(
     here: Here<'_, '_, A>,
     indexes: Indexes,
 ) -> Result<Plan> {
+    let indexes = Seekable::new(indexes, here.table, where_clause)?;
     let mut plan = Plan::Scan;
     if let Some(clause) = where_clause {
         narrow(clause, here, None, &mut plan, &mut None)?;
@@ -471,7 +526,7 @@ struct RangeTerm<'e, 'a, A: Allocator> {
 fn range_term<'e, 'a, A: Allocator>(
     expr: &'e Expr<'a, A>,
     here: Here<'_, '_, A>,
-    indexes: Indexes,
+    indexes: Seekable,
 ) -> Option<RangeTerm<'e, 'a, A>> {
     let mut found = None;
     collect_range(expr, here, indexes, &mut found);
@@ -482,7 +537,7 @@ fn range_term<'e, 'a, A: Allocator>(
 fn collect_range<'e, 'a, A: Allocator>(
     expr: &'e Expr<'a, A>,
     here: Here<'_, '_, A>,
-    indexes: Indexes,
+    indexes: Seekable,
     found: &mut Option<RangeTerm<'e, 'a, A>>,
 ) {
     let table = here.table;
@@ -555,7 +610,11 @@ fn collect_range<'e, 'a, A: Allocator>(
 /// The index that can seek the table's column number `i`: one whose
 /// first column is `i` with the column's own collation, a unique one if
 /// there is any (it finds at most one row per key).
-fn seekable_index<A: Allocator>(table: &TableInfo<A>, i: usize, indexes: Indexes) -> Option<usize> {
+fn seekable_index<A: Allocator>(
+    table: &TableInfo<A>,
+    i: usize,
+    indexes: Seekable,
+) -> Option<usize> {
     let collation = table.columns.columns.get(i)?.collation?;
     let seekable =
         |index: &crate::table::IndexInfo<A>| {
@@ -565,7 +624,8 @@ fn seekable_index<A: Allocator>(table: &TableInfo<A>, i: usize, indexes: Indexes
         };
     let mut found = None;
     for (n, index) in table.indexes.iter().enumerate() {
-        if indexes.allows(n) && seekable(index) && (found.is_none() || index.columns.unique) {
+        if indexes.allows(table, n) && seekable(index) && (found.is_none() || index.columns.unique)
+        {
             found = Some(n);
             if index.columns.unique {
                 break;
@@ -582,7 +642,7 @@ fn seekable_index<A: Allocator>(table: &TableInfo<A>, i: usize, indexes: Indexes
 fn index_term<'e, 'a, A: Allocator + Clone>(
     expr: &'e Expr<'a, A>,
     here: Here<'_, '_, A>,
-    indexes: Indexes,
+    indexes: Seekable,
     ctx: Option<&RowContext<'_, '_, A>>,
 ) -> Option<(usize, &'e Expr<'a, A>)> {
     let table = here.table;
@@ -779,7 +839,7 @@ fn narrow<A: Allocator + Clone>(
 fn index_in_term<'e, 'a, A: Allocator + Clone>(
     expr: &'e Expr<'a, A>,
     here: Here<'_, '_, A>,
-    indexes: Indexes,
+    indexes: Seekable,
 ) -> Option<(usize, &'e [Expr<'a, A>])> {
     match expr {
         Expr::Binary(b) if b.op == BinaryOp::And => {

@@ -15,6 +15,8 @@
 //! - `declared`: that description, read from the SQL parser's tree of the
 //!   stored `CREATE` statements ([`table_columns`], [`index_columns_of`]);
 //! - [`build_index_key`] (in `key`): the index entry a table row implies;
+//! - [`row_in_index`] (in `partial`): whether a row has an entry in a
+//!   partial index;
 //! - [`strict`]: the datatypes of `STRICT` tables' columns.
 //!
 //! Invariants, as SQLite keeps them: every change to the schema table
@@ -33,6 +35,7 @@ pub mod columns;
 mod declared;
 mod edit;
 mod key;
+mod partial;
 pub mod strict;
 
 #[cfg(test)]
@@ -52,6 +55,7 @@ pub use declared::{
 pub use edit::{NewEntry, SchemaEditor};
 pub(crate) use key::same_key;
 pub use key::{EntryEnd, KeyBuilt, build_entry, build_index_key};
+pub use partial::row_in_index;
 
 /// The root page of the schema table.
 pub const SCHEMA_ROOT: PageNo = PageNo::ONE;

@@ -11,20 +11,20 @@
 //! stored, with the statement's context (`exec::checks`).
 
 use crate::alloc::{Allocator, String, TryClone, Vec};
-use crate::record::KeyColumn;
+use crate::record::{KeyColumn, RecordRef};
 use crate::schema::created_table;
 use crate::schema::strict::Datatype;
 use crate::schema::{ColumnSource, EntryKind, IndexColumn, StoredBy};
 use crate::schema::{
     IndexColumns, SCHEMA_ROOT, SCHEMA_TABLE_NAMES, SCHEMA_TABLE_SQL, Schema, TableColumns,
-    index_columns_of, parse_stored,
+    index_columns_of, parse_stored, row_in_index,
 };
 use crate::sql::eval::{ConstantContext, Value, evaluate, with_affinity};
 use crate::sql::{
     Affinity, ColumnConstraintKind, ColumnDef, Expr, FunctionArgs, Ident, Literal, TableBody,
     TableConstraintKind, UnaryOp, affinity_of,
 };
-use crate::{Error, Named, PageNo, Result};
+use crate::{Error, Named, PageNo, Result, RowId};
 
 /// Which schema a [`TableInfo`] was read from (see `exec::cache`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +83,27 @@ pub(crate) struct IndexInfo<A: Allocator> {
     /// same collation), with the key's collations and orders; empty for a
     /// rowid table's index, whose entries end with the rowid.
     pub tail: Vec<IndexColumn, A>,
+    /// The index's `CREATE INDEX` text when it is partial, which says
+    /// which rows have an entry (see [`row_in_index`]); `None` when every
+    /// row has one.
+    pub partial: Option<String<A>>,
+}
+
+impl<A: Allocator> IndexInfo<A> {
+    /// Whether the row `rowid` of `table`, whose record is `row`, has an
+    /// entry in this index.
+    pub fn holds<B: Allocator + Clone>(
+        &self,
+        table: &TableColumns<B>,
+        row: &RecordRef<'_>,
+        rowid: RowId,
+        alloc: B,
+    ) -> Result<bool> {
+        match self.partial.as_deref() {
+            Some(sql) => row_in_index(sql, table, row, rowid, alloc),
+            None => Ok(true),
+        }
+    }
 }
 
 /// A table, as the executor sees it.
@@ -214,14 +235,14 @@ impl<A: Allocator + Clone> TableInfo<A> {
                 }
                 Err(e) => return Err(e),
             };
-            if !index_columns.is_plain(&columns) || index_columns.partial {
+            if !index_columns.is_plain(&columns) || (keyed && index_columns.partial) {
                 if keyed {
                     // The rows are still read by a scan.
                     unwritable = Some(UNKNOWN_INDEX);
                     continue;
                 }
                 return Err(Error::Sql(
-                    "tables with expression or partial indexes are not supported",
+                    "tables with expression indexes are not supported",
                 ));
             }
             let mut keys = Vec::new_in(alloc.clone());
@@ -235,12 +256,17 @@ impl<A: Allocator + Clone> TableInfo<A> {
                     collation: column.collation.unwrap_or_default(),
                 })?;
             }
+            let partial = match (index_columns.partial, index.sql.as_deref()) {
+                (true, Some(sql)) => Some(String::try_from_str_in(sql, alloc.clone())?),
+                _ => None,
+            };
             let info = IndexInfo {
                 name: String::try_from_str_in(&index.name, alloc.clone())?,
                 root: index_root,
                 columns: index_columns,
                 keys,
                 tail,
+                partial,
             };
             match keyed {
                 true => keyed_indexes.try_push(info)?,

@@ -5,7 +5,8 @@
 //! - a row and its index entries change together: [`Writer::insert`]
 //!   adds the row then one entry per index, [`Writer::delete`] removes
 //!   the entries (built from the stored row) then the row, as SQLite
-//!   orders them;
+//!   orders them; a partial index has an entry for exactly the rows its
+//!   `WHERE` holds for, tested on the record stored or removed;
 //! - constraints are checked before a row is written (see `conflict`);
 //! - when logging, each change is recorded in the undo log before it is
 //!   made (see `undo`);
@@ -266,7 +267,9 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         }
         let record = RecordRef::parse(row, Some(table.root))?;
         for index in table.indexes.iter() {
-            self.build_key(table, index, &record, rowid)?;
+            if !self.build_key(table, index, &record, rowid)? {
+                continue;
+            }
             let key = core::mem::replace(&mut self.key, Vec::new_in(self.alloc.clone()));
             let result = self.delete_key(index, &key);
             self.key = key;
@@ -296,15 +299,21 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         Ok(())
     }
 
+    /// Puts the entry row `rowid` (whose record is `record`) has in
+    /// `index` in the key buffer; `false` when the row has none (a
+    /// partial index's `WHERE` does not hold for it).
     pub(super) fn build_key(
         &mut self,
         table: &TableInfo<A>,
         index: &IndexInfo<A>,
         record: &RecordRef<'_>,
         rowid: RowId,
-    ) -> Result<()> {
+    ) -> Result<bool> {
+        if !index.holds(&table.columns, record, rowid, self.alloc.clone())? {
+            return Ok(false);
+        }
         match build_index_key(&table.columns, &index.columns, record, rowid, &mut self.key)? {
-            KeyBuilt::Built => Ok(()),
+            KeyBuilt::Built => Ok(true),
             KeyBuilt::Unknown => Err(Error::Sql("index key needs an expression evaluated")),
         }
     }
@@ -371,7 +380,9 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         // table's indexes newest first: which one a row that repeats two
         // keys fails on.
         for index in table.indexes.iter().rev().filter(|i| i.columns.unique) {
-            self.build_key(table, index, &parsed, rowid)?;
+            if !self.build_key(table, index, &parsed, rowid)? {
+                continue;
+            }
             let Some(other) = self.find_equal_key(index)? else {
                 continue;
             };
@@ -395,7 +406,9 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         }
         let parsed = RecordRef::parse(record, Some(table.root))?;
         for index in table.indexes.iter() {
-            self.build_key(table, index, &parsed, rowid)?;
+            if !self.build_key(table, index, &parsed, rowid)? {
+                continue;
+            }
             let key = core::mem::replace(&mut self.key, Vec::new_in(self.alloc.clone()));
             let result = self.insert_key(index, &key);
             self.key = key;
