@@ -522,8 +522,8 @@ struct Slots<'b, A: Allocator> {
 /// them, or the rowid (which ends every key) changes.
 fn changes_key<A: Allocator>(index: &IndexInfo<A>, columns: &[ColumnPos]) -> bool {
     // A partial index's `WHERE` may read any column: a change may add
-    // or remove the row's entry.
-    index.partial.is_some() && !columns.is_empty()
+    // or remove the row's entry (and an expression may read any too).
+    index.sql.is_some() && !columns.is_empty()
         || columns.iter().any(|c| match c {
             ColumnPos::Column(i) => index.columns.columns.iter().any(|k| match k.source {
                 ColumnSource::Column(j) => j == *i,

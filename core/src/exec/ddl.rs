@@ -22,7 +22,7 @@ use crate::alloc::Allocator;
 use crate::schema::EntryKind;
 use crate::schema::RESERVED_PREFIX;
 use crate::schema::strict::{Checked, check_declared};
-use crate::schema::{StoredBy, TableColumns, stored_columns};
+use crate::schema::{ColumnSource, IndexColumns, StoredBy, TableColumns, stored_columns};
 use crate::sql::{
     ColumnConstraintKind, Conflict, CreateIndex, CreateTable, CreateView, DropStmt, ObjectKind,
     QualifiedName, TableBody, TableConstraintKind,
@@ -32,7 +32,7 @@ use crate::{Error, Named, Result};
 use super::Env;
 use super::checks;
 use super::create_as;
-use super::index_where;
+use super::index_where::{self, Part};
 use super::select::name_of;
 use super::views::{ViewCatalog, name_text};
 use crate::table::{Writer, check_defaults};
@@ -149,18 +149,30 @@ pub(crate) fn create_index<P: Platform, A: Allocator + Clone>(
             }
         };
     }
+    let table_sql = schema
+        .table(&table)
+        .and_then(|t| t.sql.as_deref())
+        .ok_or(Error::Sql("the table has no SQL"))?;
+    let columns = stored_columns(table_sql, alloc.clone())?;
+    let keyed = columns.stored_by == StoredBy::PrimaryKey;
+    let key = IndexColumns::from_create(create, &columns, alloc.clone())?;
+    for (item, column) in create.columns.iter().zip(key.columns.iter()) {
+        if column.source == ColumnSource::Expression {
+            if keyed {
+                return Err(Error::Sql(
+                    "indexes on expressions of WITHOUT ROWID tables are not supported",
+                ));
+            }
+            index_where::validate(&item.expr, Part::Key, &table, &columns)?;
+        }
+    }
     if let Some(clause) = &create.where_clause {
-        let sql = schema
-            .table(&table)
-            .and_then(|t| t.sql.as_deref())
-            .ok_or(Error::Sql("the table has no SQL"))?;
-        let columns = stored_columns(sql, alloc.clone())?;
-        if columns.stored_by == StoredBy::PrimaryKey {
+        if keyed {
             return Err(Error::Sql(
                 "partial indexes on WITHOUT ROWID tables are not supported",
             ));
         }
-        index_where::validate(clause, &table, &columns)?;
+        index_where::validate(clause, Part::Where, &table, &columns)?;
     }
     drop(schema);
     w.create_index(&name, &table, sql)

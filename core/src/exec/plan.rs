@@ -343,7 +343,7 @@ impl Seekable {
         let mut implied = 0u64;
         if clause.is_some() && hint != Indexes::No {
             for (n, index) in table.indexes.iter().enumerate().take(64) {
-                let Some(sql) = index.partial.as_deref() else {
+                let Some(sql) = index.sql.as_deref().filter(|_| index.columns.partial) else {
                     continue;
                 };
                 if !hint.allows(n) {
@@ -364,7 +364,7 @@ impl Seekable {
 
     /// Whether the index at position `n` of `table` may be sought.
     fn allows<A: Allocator>(self, table: &TableInfo<A>, n: usize) -> bool {
-        let whole = table.indexes.get(n).is_some_and(|i| i.partial.is_none());
+        let whole = table.indexes.get(n).is_some_and(|i| !i.columns.partial);
         self.hint.allows(n) && (whole || (n < 64 && self.implied & (1 << n) != 0))
     }
 }

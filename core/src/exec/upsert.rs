@@ -265,7 +265,7 @@ fn target_of<A: Allocator + Clone>(
         }
         // A partial index is the target when the target's `WHERE` implies
         // the index's, as SQLite matches one.
-        let whole = match index.partial.as_deref() {
+        let whole = match index.sql.as_deref().filter(|_| index.columns.partial) {
             None => true,
             Some(sql) => {
                 let parsed = parse_stored(sql, table.name.allocator().clone())?;

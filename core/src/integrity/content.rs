@@ -8,8 +8,9 @@
 //!   index must hold as many entries as the table has rows. Rows found,
 //!   one entry each (rowids differ), and counts equal make the entries
 //!   and rows correspond one to one. A partial index is checked so over
-//!   the rows its `WHERE` holds for (see [`row_in_index`]), as SQLite
-//!   checks one.
+//!   the rows its `WHERE` holds for (see [`row_in_index`]), and an index
+//!   on expressions with each entry built by evaluating them (see
+//!   [`build_evaluated_key`]), as SQLite checks them.
 //! - An index of a `WITHOUT ROWID` table, plain as above and not
 //!   partial: the same, each row's entry built with the primary key's
 //!   columns at its end.
@@ -28,10 +29,10 @@ use crate::integrity::checker::Checker;
 use crate::integrity::problem::ProblemKind;
 use crate::record::{KeyColumn, RecordRef, ValueRef, compare_records};
 use crate::schema::{
-    EntryEnd, IndexColumn, IndexColumns, KeyBuilt, TableColumns, build_entry, build_index_key,
-    row_in_index,
+    ColumnSource, EntryEnd, IndexColumn, IndexColumns, KeyBuilt, TableColumns, build_entry,
+    build_evaluated_key, build_index_key, row_in_index,
 };
-use crate::{PageNo, Result, RowId};
+use crate::{Error, PageNo, Result, RowId};
 
 /// One index to compare with its table.
 pub(super) struct IndexCheck<'c, A: Allocator> {
@@ -48,9 +49,11 @@ pub(super) struct IndexCheck<'c, A: Allocator> {
     pub tail: Option<&'c [IndexColumn]>,
     pub entries: u64,
     pub rows: u64,
-    /// The index's `CREATE INDEX` text when it is partial: which rows
-    /// must have an entry (see [`row_in_index`]).
-    pub partial: Option<&'c str>,
+    /// The index's `CREATE INDEX` text (`None` for an automatic index):
+    /// which rows must have an entry when it is partial (see
+    /// [`row_in_index`]), what each holds when it is on expressions (see
+    /// [`build_evaluated_key`]).
+    pub sql: Option<&'c str>,
 }
 
 impl<S: PageSource, A: Allocator + Clone> Checker<'_, S, A> {
@@ -61,13 +64,32 @@ impl<S: PageSource, A: Allocator + Clone> Checker<'_, S, A> {
         // The rows that must have an entry: every row, or those a partial
         // index's `WHERE` holds for (counted as they are matched).
         let mut held = (!check.index.partial).then_some(check.rows);
+        let evaluated = check.sql.is_some()
+            && check.index.columns.iter().all(|c| {
+                c.collation.is_some()
+                    && match c.source {
+                        ColumnSource::Column(i) => check.table.columns.get(i).is_some(),
+                        ColumnSource::Expression => true,
+                    }
+            });
         let exact = match (check.keys, check.tail) {
-            (Some(keys), None) if check.index.is_plain(check.table) => {
-                let result = self.match_rows(check, keys);
-                if let Some(count) = self.absorb(Some(check.table_root), None, result)? {
-                    held = Some(count);
+            (Some(keys), None) if check.index.is_plain(check.table) || evaluated => {
+                match self.match_rows(check, keys) {
+                    // An expression this engine cannot evaluate from the
+                    // row alone: the entries are matched to rows only.
+                    Err(Error::Sql(_)) if evaluated => {
+                        held = (!check.index.partial).then_some(check.rows);
+                        let result = self.match_entries(check);
+                        self.absorb(Some(check.index_root), None, result)?;
+                        false
+                    }
+                    result => {
+                        if let Some(count) = self.absorb(Some(check.table_root), None, result)? {
+                            held = Some(count);
+                        }
+                        true
+                    }
                 }
-                true
             }
             (Some(keys), Some(tail))
                 if !check.index.partial && check.index.is_plain(check.table) =>
@@ -111,16 +133,22 @@ impl<S: PageSource, A: Allocator + Clone> Checker<'_, S, A> {
             let built = {
                 let payload = rows.payload()?;
                 let row = RecordRef::parse(&payload, Some(check.table_root))?;
-                let holds = match check.partial {
+                let holds = match check.sql.filter(|_| check.index.partial) {
                     Some(sql) => row_in_index(sql, check.table, &row, rowid, self.alloc.clone())?,
                     None => true,
                 };
-                match holds {
-                    true => {
+                match (holds, check.sql) {
+                    (false, _) => KeyBuilt::Unknown,
+                    (true, Some(sql)) if !check.index.is_plain(check.table) => {
+                        held += 1;
+                        let index = (check.table, check.index);
+                        build_evaluated_key(sql, index, &row, rowid, &mut key)?;
+                        KeyBuilt::Built
+                    }
+                    (true, _) => {
                         held += 1;
                         build_index_key(check.table, check.index, &row, rowid, &mut key)?
                     }
-                    false => KeyBuilt::Unknown,
                 }
             };
             if built == KeyBuilt::Built {

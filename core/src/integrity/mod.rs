@@ -475,7 +475,7 @@ fn check_contents<S: PageSource, A: Allocator + Clone>(
                 tail: Some(&tail),
                 entries: index_stats.entries,
                 rows: table_stats.entries,
-                partial: None,
+                sql: None,
             };
             if !checker.check_index_content(&check)? {
                 unchecked += 1;
@@ -510,7 +510,7 @@ fn check_contents<S: PageSource, A: Allocator + Clone>(
             tail: None,
             entries: index_stats.entries,
             rows: table_stats.entries,
-            partial: entry.sql.as_deref().filter(|_| index.partial),
+            sql: entry.sql.as_deref(),
         };
         if !checker.check_index_content(&check)? {
             unchecked += 1;

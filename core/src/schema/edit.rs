@@ -17,8 +17,8 @@ use crate::pager::Pager;
 use crate::record::{KeyColumn, RecordRef, ValueRef, encode_into};
 use crate::schema::columns::{IndexColumn, IndexColumns, StoredBy, TableColumns};
 use crate::schema::declared::{index_columns_of, stored_columns};
+use crate::schema::evaluated::{build_evaluated_key, row_in_index};
 use crate::schema::key::{EntryEnd, KeyBuilt, build_entry, build_index_key, same_key};
-use crate::schema::partial::row_in_index;
 use crate::schema::{
     AUTOINDEX_PREFIX, EntryKind, SCHEMA_ROOT, SEQUENCE_SQL, SEQUENCE_TABLE, Schema, SchemaEntry,
 };
@@ -305,7 +305,7 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
         let root = self
             .filled_index(
                 from,
-                (&index, &tail, index.partial.then_some(sql)),
+                (&index, &tail, Some(sql)),
                 &keys,
                 platform,
                 sort_memory,
@@ -360,11 +360,7 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
         let root = self
             .filled_index(
                 from,
-                (
-                    &index,
-                    &tail,
-                    entry.sql.as_deref().filter(|_| index.partial),
-                ),
+                (&index, &tail, entry.sql.as_deref()),
                 &keys,
                 platform,
                 sort_memory,
@@ -416,7 +412,7 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
     fn filled_index<P: Platform, B: Allocator>(
         &mut self,
         table: Table<'_, A>,
-        (index, tail, partial): (&IndexColumns<B>, &[IndexColumn], Option<&str>),
+        (index, tail, sql): (&IndexColumns<B>, &[IndexColumn], Option<&str>),
         keys: &[KeyColumn],
         platform: &P,
         sort_memory: usize,
@@ -433,7 +429,7 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
             table_root: table.root,
             root,
             keys,
-            partial,
+            sql,
         };
         self.fill_index(&filling, platform, budget)?;
         Ok(root)
@@ -640,8 +636,15 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
                 // One visit per leaf: the rows of a page are read together.
                 cursor.scan(|rowid, bytes| {
                     let record = RecordRef::parse(bytes, Some(filling.table_root))?;
-                    if let Some(sql) = filling.partial {
-                        if !row_in_index(sql, columns, &record, rowid, self.alloc.clone())? {
+                    if let Some(sql) = filling.sql {
+                        if index.partial
+                            && !row_in_index(sql, columns, &record, rowid, self.alloc.clone())?
+                        {
+                            return Ok(false);
+                        }
+                        if !index.is_plain(columns) {
+                            build_evaluated_key(sql, (columns, index), &record, rowid, key)?;
+                            sorter.push(key)?;
                             return Ok(false);
                         }
                     }
@@ -707,7 +710,8 @@ struct Filling<'f, A: Allocator, B: Allocator> {
     table_root: PageNo,
     root: PageNo,
     keys: &'f [KeyColumn],
-    /// The index's `CREATE INDEX` text when it is partial: which rows
-    /// have an entry (see [`row_in_index`]).
-    partial: Option<&'f str>,
+    /// The index's `CREATE INDEX` text when it is partial or on
+    /// expressions: which rows have an entry (see [`row_in_index`]) and
+    /// what it holds (see [`build_evaluated_key`]).
+    sql: Option<&'f str>,
 }

@@ -6,7 +6,8 @@
 //!   adds the row then one entry per index, [`Writer::delete`] removes
 //!   the entries (built from the stored row) then the row, as SQLite
 //!   orders them; a partial index has an entry for exactly the rows its
-//!   `WHERE` holds for, tested on the record stored or removed;
+//!   `WHERE` holds for, tested on the record stored or removed, and an
+//!   index on expressions the values they take on that record;
 //! - constraints are checked before a row is written (see `conflict`);
 //! - when logging, each change is recorded in the undo log before it is
 //!   made (see `undo`);
@@ -19,7 +20,6 @@ use crate::alloc::{Allocator, Box, Vec};
 use crate::btree::{PayloadBytes, RightEdge, SeekMode, TableCursor};
 use crate::pager::Pager;
 use crate::record::RecordRef;
-use crate::schema::{KeyBuilt, build_index_key};
 use crate::sql::Conflict;
 use crate::{Database, Error, PageNo, Result, RowId, WriteTransaction};
 
@@ -312,9 +312,9 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         if !index.holds(&table.columns, record, rowid, self.alloc.clone())? {
             return Ok(false);
         }
-        match build_index_key(&table.columns, &index.columns, record, rowid, &mut self.key)? {
-            KeyBuilt::Built => Ok(true),
-            KeyBuilt::Unknown => Err(Error::Sql("index key needs an expression evaluated")),
+        match index.build_entry(&table.columns, record, rowid, &mut self.key)? {
+            true => Ok(true),
+            false => Err(Error::Sql("index key needs an expression evaluated")),
         }
     }
 

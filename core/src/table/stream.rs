@@ -28,11 +28,11 @@ use super::rows::Writer;
 use super::value_refs::with_value_refs;
 
 /// Whether an index of `table` has column `column` in its key, or may
-/// read it to know which rows it holds (a partial index's `WHERE` is
+/// read it (a partial index's `WHERE` and an index's expressions are
 /// taken to read every column).
 pub(crate) fn is_indexed<A: Allocator>(table: &TableInfo<A>, column: usize) -> bool {
     table.indexes.iter().any(|index| {
-        index.partial.is_some()
+        index.sql.is_some()
             || index
                 .columns
                 .columns

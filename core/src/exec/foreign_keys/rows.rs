@@ -250,7 +250,7 @@ fn child_index<A: Allocator>(link: Link<'_, A>) -> Option<usize> {
         let columns = &index.columns.columns;
         // A partial index holds only some children.
         columns.len() >= n
-            && index.partial.is_none()
+            && !index.columns.partial
             && located.pairs.iter().all(|&pair| {
                 let (affinity, collation) = compared(parent, child, pair, matching);
                 let exact = is_numeric_affinity(affinity_of(child, pair.child))

@@ -1,8 +1,10 @@
-//! Partial indexes (`CREATE [UNIQUE] INDEX ... WHERE`) against SQLite.
+//! Partial indexes (`CREATE [UNIQUE] INDEX ... WHERE`) and indexes on
+//! expressions (`CREATE INDEX ... ON t(lower(c), b + 1)`) against SQLite.
 //!
-//! A generated mix of tables with one to three partial indexes (some
-//! `UNIQUE`, over one or two columns, with NOCASE and `DESC` keys, beside
-//! a plain index now and then) and of `INSERT` (several rows, every `OR`
+//! A generated mix of tables with one to three such indexes (some
+//! `UNIQUE`, over one or two columns or expressions, with NOCASE and
+//! `DESC` keys, beside a plain index now and then) and of `INSERT`
+//! (several rows, every `OR`
 //! clause, upserts whose target names a partial index's `WHERE`),
 //! `UPDATE`, `DELETE` and `SELECT` (with and without the index's
 //! `WHERE` among its terms, so that the planner may seek the index or
@@ -13,10 +15,11 @@
 //! here must then pass SQLite's `PRAGMA integrity_check`, SQLite writes
 //! to it, and it passes ours again.
 //!
-//! Also: `CREATE INDEX` refuses what SQLite refuses in the `WHERE` with
-//! its words, `PRAGMA index_list` says `partial`, `integrity_check`
+//! Also: `CREATE INDEX` refuses what SQLite refuses in the `WHERE` and
+//! in expressions with its words, `PRAGMA index_list` says `partial`, `integrity_check`
 //! finds an entry that should not be there and one missing, and every
-//! allocation failure of a write through a partial index is clean.
+//! allocation failure of a write through a partial index or an index on
+//! expressions is clean.
 //!
 //! `BOUNDLITE_SEED` sets the first seed.
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
@@ -67,6 +70,28 @@ fn condition(rng: &mut Rng) -> String {
     }
 }
 
+/// Expressions an index's key may hold (and a query name).
+const EXPRESSIONS: [&str; 10] = [
+    "lower(c)",
+    "b + 1",
+    "coalesce(d, b)",
+    "abs(b)",
+    "c || 'x'",
+    "typeof(d)",
+    "length(c)",
+    "CAST(b AS TEXT)",
+    "d * 2",
+    "upper(b) COLLATE NOCASE",
+];
+
+/// One item of an index's key: a column or an expression.
+fn key_item(rng: &mut Rng) -> String {
+    match rng.below(2) {
+        0 => pick(rng, &COLUMNS).to_string(),
+        _ => pick(rng, &EXPRESSIONS).to_string(),
+    }
+}
+
 /// A table `t` and its indexes: the statements and each index's
 /// `WHERE` (empty for a plain one).
 fn schema(rng: &mut Rng) -> (Vec<String>, Vec<String>) {
@@ -82,15 +107,15 @@ fn schema(rng: &mut Rng) -> (Vec<String>, Vec<String>) {
     let mut statements = vec![format!("CREATE TABLE t({})", defs.join(", "))];
     let mut wheres = Vec::new();
     for k in 0..1 + rng.below(3) {
-        let mut key = vec![pick(rng, &COLUMNS).to_string()];
+        let mut key = vec![key_item(rng)];
         if rng.below(3) == 0 {
-            key.push(pick(rng, &COLUMNS).to_string());
-        }
-        if rng.below(4) == 0 {
-            key[0].push_str(" DESC");
+            key.push(key_item(rng));
         }
         if rng.below(5) == 0 {
             key[0].push_str(" COLLATE NOCASE");
+        }
+        if rng.below(4) == 0 {
+            key[0].push_str(" DESC");
         }
         let unique = if rng.below(2) == 0 { "UNIQUE " } else { "" };
         let clause = if rng.below(6) == 0 {
@@ -130,7 +155,7 @@ fn statement(rng: &mut Rng, wheres: &[String]) -> String {
         };
         format!("({id}, {}, {}, {})", value(rng), value(rng), value(rng))
     };
-    match rng.below(12) {
+    match rng.below(14) {
         0..=2 => {
             let or = pick(rng, &["", "", " OR REPLACE", " OR IGNORE"]);
             let rows: Vec<String> = (0..1 + rng.below(3)).map(|_| row(rng)).collect();
@@ -172,7 +197,23 @@ fn statement(rng: &mut Rng, wheres: &[String]) -> String {
                 index_where(rng)
             )
         }
-        _ => format!("SELECT count(*), sum(a) FROM t WHERE {}", condition(rng)),
+        11 => format!("SELECT count(*), sum(a) FROM t WHERE {}", condition(rng)),
+        12 => {
+            let expr = pick(rng, &EXPRESSIONS);
+            format!(
+                "SELECT a, {expr} FROM t WHERE {expr} = {} OR {expr} > {}",
+                value(rng),
+                value(rng)
+            )
+        }
+        _ => {
+            let expr = pick(rng, &EXPRESSIONS);
+            format!(
+                "UPDATE t SET c = {} WHERE {expr} = {}",
+                value(rng),
+                value(rng)
+            )
+        }
     }
 }
 
@@ -219,7 +260,7 @@ fn sqlite_check(conn: &rusqlite::Connection) -> String {
 }
 
 #[test]
-fn changes_through_partial_indexes_agree_with_sqlite() {
+fn changes_through_partial_and_expression_indexes_agree_with_sqlite() {
     let first = seed(0x9a_71);
     let (mut statements, mut failed) = (0, 0);
     for round in 0..60u64 {
@@ -250,7 +291,7 @@ fn changes_through_partial_indexes_agree_with_sqlite() {
         let conn = db.connect();
         let oracle = rusqlite::Connection::open(&path).unwrap();
         oracle.execute_batch("PRAGMA journal_mode=MEMORY").unwrap();
-        let context = format!("round {round}");
+        let context = format!("round {round} ({})", create.join("; "));
         let skip = usize::from(from_sqlite);
         for sql in &create[skip..] {
             agree(&conn, &oracle, sql, &context);
@@ -341,7 +382,7 @@ fn a_query_seeks_a_partial_index_only_when_its_where_holds_the_indexs() {
 }
 
 #[test]
-fn create_index_refuses_what_sqlite_refuses_in_the_where() {
+fn create_index_refuses_what_sqlite_refuses_in_the_where_and_expressions() {
     let disk = MemoryPlatform::new();
     let db = Database::open(&disk, "r.db", &Config::DEFAULT, Global).unwrap();
     let conn = db.connect();
@@ -357,6 +398,10 @@ fn create_index_refuses_what_sqlite_refuses_in_the_where() {
         "CREATE INDEX i ON t(a) WHERE nope > 1",
         "CREATE INDEX i ON t(a) WHERE u.x > 1",
         "CREATE INDEX i ON t(a) WHERE nosuch(b)",
+        "CREATE INDEX i ON t(random())",
+        "CREATE INDEX i ON t(a + ?)",
+        "CREATE INDEX i ON t((SELECT 1))",
+        "CREATE INDEX i ON t(nope + 1)",
     ] {
         let theirs = oracle.execute_batch(sql).unwrap_err().to_string();
         let ours = boundlite_tests::compare::ours(&conn, sql)
@@ -426,7 +471,7 @@ fn integrity_check_finds_a_partial_index_out_of_step() {
 }
 
 #[test]
-fn every_allocation_failure_writing_through_a_partial_index_is_clean() {
+fn every_allocation_failure_writing_through_partial_and_expression_indexes_is_clean() {
     let mut buffer = vec![0u8; 1024 * 1024];
     let arena = Arena::new(&mut buffer).unwrap();
     let fault = FaultAlloc::new(&arena);
@@ -450,6 +495,7 @@ fn every_allocation_failure_writing_through_a_partial_index_is_clean() {
     for sql in [
         "CREATE UNIQUE INDEX tu ON t(b, c) WHERE d > 10 AND c <> 2",
         "CREATE INDEX tc ON t(c DESC) WHERE b LIKE 'b1%'",
+        "CREATE INDEX te ON t(lower(b), c * 2 DESC, d)",
         "INSERT INTO t VALUES (100, 'b1', 3, 50.5), (101, 'x', 2, 0)",
         "INSERT OR REPLACE INTO t VALUES (102, 'B1', 3, 60)",
         "INSERT OR IGNORE INTO t SELECT a + 200, b, c, d FROM t WHERE c = 1",
