@@ -155,7 +155,7 @@ fn statement(rng: &mut Rng, wheres: &[String]) -> String {
         };
         format!("({id}, {}, {}, {})", value(rng), value(rng), value(rng))
     };
-    match rng.below(14) {
+    match rng.below(16) {
         0..=2 => {
             let or = pick(rng, &["", "", " OR REPLACE", " OR IGNORE"]);
             let rows: Vec<String> = (0..1 + rng.below(3)).map(|_| row(rng)).collect();
@@ -204,6 +204,14 @@ fn statement(rng: &mut Rng, wheres: &[String]) -> String {
                 "SELECT a, {expr} FROM t WHERE {expr} = {} OR {expr} > {}",
                 value(rng),
                 value(rng)
+            )
+        }
+        13 | 14 => {
+            let expr = pick(rng, &EXPRESSIONS);
+            format!(
+                "SELECT a, b, c, d FROM t WHERE {expr} = {} AND a > {}",
+                value(rng),
+                rng.below(10)
             )
         }
         _ => {
@@ -379,6 +387,24 @@ fn a_query_seeks_a_partial_index_only_when_its_where_holds_the_indexs() {
         Exact::ours_ok(&conn, "SELECT a FROM t WHERE b = 5 ORDER BY a"),
         vec![vec![Exact::Int(1)], vec![Exact::Int(2)]]
     );
+    // An index on an expression is sought by that expression as written,
+    // compared with a literal; by nothing else.
+    conn.execute("CREATE INDEX te ON t(b * 2, c)", &[]).unwrap();
+    let sought = "SELECT a FROM t WHERE b * 2 = 12";
+    assert!(plan(sought).contains("INDEX te"), "{}", plan(sought));
+    assert_eq!(Exact::ours_ok(&conn, sought), vec![vec![Exact::Int(3)]]);
+    for scanned in [
+        "SELECT a FROM t WHERE b * 3 = 12",
+        "SELECT a FROM t WHERE 2 * b = 12",
+        "SELECT a FROM t WHERE b * 2 = a",
+        "SELECT a FROM t WHERE b * 2 COLLATE NOCASE = 12",
+    ] {
+        assert!(
+            !plan(scanned).contains("INDEX te"),
+            "{scanned}: {}",
+            plan(scanned)
+        );
+    }
 }
 
 #[test]

@@ -28,6 +28,10 @@
 //!
 //! A partial index is sought only when the clause implies its `WHERE`
 //! (`index_where::implied`): its entries hold only the rows that keeps.
+//! An index whose first key column is an expression is sought by
+//! `expr = bound` when `expr` is that expression as written, has neither
+//! affinity nor collation, and the bound is a literal or parameter (see
+//! [`expression_index`]).
 //!
 //! Invariant: a plan only narrows the rows visited. The executor
 //! evaluates the whole clause on every row it visits, except when the
@@ -38,7 +42,7 @@
 use core::fmt;
 
 use crate::alloc::{Allocator, Vec};
-use crate::record::{SortOrder, ValueRef, compare_values};
+use crate::record::{Collation, SortOrder, ValueRef, compare_values};
 use crate::schema::ColumnSource;
 use crate::sql::eval::affinity::{
     apply_comparison_affinity, comparison_affinity, numeric_affinity,
@@ -674,7 +678,13 @@ fn index_term<'e, 'a, A: Allocator + Clone>(
             } else {
                 return None;
             };
-            let ColumnPos::Column(i) = here.pos(column.as_column()?)? else {
+            let Some(named) = column.as_column() else {
+                return match is_plain_bound(bound) {
+                    true => expression_index(table, column, indexes).map(|n| (n, bound)),
+                    false => None,
+                };
+            };
+            let ColumnPos::Column(i) = here.pos(named)? else {
                 return None;
             };
             let n = seekable_index(table, i, indexes)?;
@@ -685,6 +695,59 @@ fn index_term<'e, 'a, A: Allocator + Clone>(
         }
         _ => None,
     }
+}
+
+/// The index of `table` whose first key column is `expr` as written, to
+/// seek by a value with neither affinity nor collation (a literal or
+/// parameter), as SQLite seeks an index on expressions: `expr` must be a
+/// call or an operator (which have no affinity, so the comparison
+/// converts neither side) without a `COLLATE` (so it compares in BINARY,
+/// as the key column must). A unique index is preferred.
+fn expression_index<A: Allocator + Clone>(
+    table: &TableInfo<A>,
+    expr: &Expr<'_, A>,
+    indexes: Seekable,
+) -> Option<usize> {
+    let computed = match expr {
+        Expr::Function(_) => true,
+        Expr::Binary(b) => b.op != BinaryOp::And && b.op != BinaryOp::Or,
+        _ => false,
+    };
+    if !computed || !matches!(explicit_collation(expr), Ok(None)) {
+        return None;
+    }
+    let mut found = None;
+    for (n, index) in table.indexes.iter().enumerate() {
+        let first = index.columns.columns.first();
+        let candidate = indexes.allows(table, n)
+            && first.is_some_and(|c| {
+                c.source == ColumnSource::Expression && c.collation == Some(Collation::Binary)
+            })
+            && index
+                .keys
+                .first()
+                .is_some_and(|k| k.collation == Collation::Binary)
+            && (found.is_none() || index.columns.unique);
+        let Some(sql) = index.sql.as_deref().filter(|_| candidate) else {
+            continue;
+        };
+        // Planning goes on without the index when its text cannot be
+        // read here: it is only not sought.
+        let Ok(parsed) = parse_stored(sql, table.name.allocator().clone()) else {
+            continue;
+        };
+        let Stmt::CreateIndex(create) = &parsed.stmt else {
+            continue;
+        };
+        let item = create.columns.first();
+        if item.is_some_and(|item| item.collate.is_none() && index_where::same(&item.expr, expr)) {
+            found = Some(n);
+            if index.columns.unique {
+                break;
+            }
+        }
+    }
+    found
 }
 
 /// Whether `expr` is a computed value with neither affinity nor
