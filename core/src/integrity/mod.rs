@@ -105,9 +105,11 @@ impl<A: Allocator> IntegrityReport<A> {
     }
 
     /// Indexes whose entries could not be compared value for value with
-    /// their rows (expression or partial indexes, collations this engine
-    /// does not know, SQL the schema cannot read): only their structure,
-    /// and for a rowid table that each entry names a row, were checked.
+    /// their rows (expressions this engine cannot evaluate from a row,
+    /// partial or expression indexes of `WITHOUT ROWID` tables, collations
+    /// this engine does not know, SQL the schema cannot read): only their
+    /// structure, and for a rowid table that each entry names a row, were
+    /// checked.
     pub fn unchecked_indexes(&self) -> usize {
         self.unchecked_indexes
     }
