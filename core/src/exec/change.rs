@@ -519,14 +519,17 @@ struct Slots<'b, A: Allocator> {
 /// Whether assigning `columns` may change `index`'s key: it names one of
 /// them, or the rowid (which ends every key) changes.
 fn changes_key<A: Allocator>(index: &IndexInfo<A>, columns: &[ColumnPos]) -> bool {
-    columns.iter().any(|c| match c {
-        ColumnPos::Column(i) => index.columns.columns.iter().any(|k| match k.source {
-            ColumnSource::Column(j) => j == *i,
-            // An expression may read the column.
-            ColumnSource::Expression => true,
-        }),
-        ColumnPos::Rowid => true,
-    })
+    // A partial index's `WHERE` may read any column: a change may add
+    // or remove the row's entry (and an expression may read any too).
+    index.sql.is_some() && !columns.is_empty()
+        || columns.iter().any(|c| match c {
+            ColumnPos::Column(i) => index.columns.columns.iter().any(|k| match k.source {
+                ColumnSource::Column(j) => j == *i,
+                // An expression may read the column.
+                ColumnSource::Expression => true,
+            }),
+            ColumnPos::Rowid => true,
+        })
 }
 
 /// The order an update changes its rows in: the order visited, unless

@@ -28,8 +28,8 @@ use boundlite_platform::Platform;
 use crate::alloc::Allocator;
 use crate::schema::EntryKind;
 use crate::schema::RESERVED_PREFIX;
-use crate::schema::TableColumns;
 use crate::schema::strict::{Checked, check_declared};
+use crate::schema::{ColumnSource, IndexColumns, StoredBy, TableColumns, stored_columns};
 use crate::sql::{
     ColumnConstraintKind, Conflict, CreateIndex, CreateTable, CreateView, DropStmt, ObjectKind,
     QualifiedName, TableBody, TableConstraintKind,
@@ -39,6 +39,7 @@ use crate::{Error, Named, Result};
 use super::Env;
 use super::checks;
 use super::create_as;
+use super::index_where::{self, Part};
 use super::select::name_of;
 use super::views::{ViewCatalog, name_text};
 use crate::table::{Side, Writer, check_defaults};
@@ -178,9 +179,6 @@ pub(crate) fn create_index<P: Platform, A: Allocator + Clone>(
     create: &CreateIndex<'_, A>,
     sql: &str,
 ) -> Result<()> {
-    if create.where_clause.is_some() {
-        return Err(Error::Sql("partial indexes are not supported"));
-    }
     let alloc = w.allocator().clone();
     let name = name_of(&create.name.name, alloc.clone())?;
     reserved(&name)?;
@@ -206,6 +204,31 @@ pub(crate) fn create_index<P: Platform, A: Allocator + Clone>(
                 Err(Error::Named(Named::NoSuchTable, name))
             }
         };
+    }
+    let table_sql = schema
+        .table(&table)
+        .and_then(|t| t.sql.as_deref())
+        .ok_or(Error::Sql("the table has no SQL"))?;
+    let columns = stored_columns(table_sql, alloc.clone())?;
+    let keyed = columns.stored_by == StoredBy::PrimaryKey;
+    let key = IndexColumns::from_create(create, &columns, alloc.clone())?;
+    for (item, column) in create.columns.iter().zip(key.columns.iter()) {
+        if column.source == ColumnSource::Expression {
+            if keyed {
+                return Err(Error::Sql(
+                    "indexes on expressions of WITHOUT ROWID tables are not supported",
+                ));
+            }
+            index_where::validate(&item.expr, Part::Key, &table, &columns)?;
+        }
+    }
+    if let Some(clause) = &create.where_clause {
+        if keyed {
+            return Err(Error::Sql(
+                "partial indexes on WITHOUT ROWID tables are not supported",
+            ));
+        }
+        index_where::validate(clause, Part::Where, &table, &columns)?;
     }
     // A missing column is the statement's error, not the storage
     // engine's, which would roll the transaction back.

@@ -486,6 +486,7 @@ fn push_column<A: Allocator + Clone>(
         has_default: false,
         integer_type: false,
         generated: false,
+        affinity: affinity.unwrap_or(Affinity::Blob),
         storage,
     })?;
     meta.try_push(ColumnMeta {

@@ -79,6 +79,7 @@ pub(crate) mod derived;
 pub(crate) mod distinct;
 pub(crate) mod foreign_keys;
 pub(crate) mod group;
+pub(crate) mod index_where;
 pub(crate) mod insert;
 pub(crate) mod join;
 pub(crate) mod join_order;

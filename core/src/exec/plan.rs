@@ -26,6 +26,13 @@
 //! terms on the column, the first lower and the first upper bound are
 //! used; the clause applies the others.
 //!
+//! A partial index is sought only when the clause implies its `WHERE`
+//! (`index_where::implied`): its entries hold only the rows that keeps.
+//! An index whose first key column is an expression is sought by
+//! `expr = bound` when `expr` is that expression as written, has neither
+//! affinity nor collation, and the bound is a literal or parameter (see
+//! [`expression_index`]).
+//!
 //! Invariant: a plan only narrows the rows visited. The executor
 //! evaluates the whole clause on every row it visits, except what the
 //! plan proves ([`Access::proven`]), as SQLite omits such terms: every
@@ -38,7 +45,7 @@
 use core::fmt;
 
 use crate::alloc::{Allocator, Vec};
-use crate::record::{SortOrder, ValueRef, compare_values};
+use crate::record::{Collation, SortOrder, ValueRef, compare_values};
 use crate::schema::ColumnSource;
 use crate::sql::eval::affinity::{
     apply_comparison_affinity, comparison_affinity, numeric_affinity,
@@ -46,12 +53,14 @@ use crate::sql::eval::affinity::{
 use crate::sql::eval::{EvalContext, explicit_collation};
 use crate::sql::eval::{Value, evaluate, evaluate_condition, evaluate_then};
 use crate::sql::{
-    Affinity, Between, BinaryOp, ColumnPos, ColumnRef, Expr, Ident, Indexed, UnaryOp,
+    Affinity, Between, BinaryOp, ColumnPos, ColumnRef, Expr, Ident, Indexed, Stmt, UnaryOp,
 };
 use crate::{Result, RowId};
 
 use super::context::{RowContext, resolve};
+use super::index_where;
 use super::scope::Tables;
+use crate::schema::parse_stored;
 use crate::table::TableInfo;
 
 /// One end of a rowid range: the bound and whether it is included.
@@ -396,6 +405,54 @@ impl Indexes {
     }
 }
 
+/// The indexes a plan over one clause may seek: those its hint allows,
+/// less the partial ones the clause does not imply (see
+/// `index_where::implied`).
+#[derive(Debug, Clone, Copy)]
+struct Seekable {
+    hint: Indexes,
+    /// Bit `n` set: the partial index at position `n` holds every row
+    /// the clause keeps (only the first 64 indexes are ever so).
+    implied: u64,
+}
+
+impl Seekable {
+    /// The indexes of `table` that `hint` allows and a plan for `clause`
+    /// may seek.
+    fn new<A: Allocator + Clone>(
+        hint: Indexes,
+        table: &TableInfo<A>,
+        clause: Option<&Expr<'_, A>>,
+    ) -> Result<Self> {
+        let mut implied = 0u64;
+        if clause.is_some() && hint != Indexes::No {
+            for (n, index) in table.indexes.iter().enumerate().take(64) {
+                let Some(sql) = index.sql.as_deref().filter(|_| index.columns.partial) else {
+                    continue;
+                };
+                if !hint.allows(n) {
+                    continue;
+                }
+                let parsed = parse_stored(sql, table.name.allocator().clone())?;
+                let index_clause = match &parsed.stmt {
+                    Stmt::CreateIndex(create) => create.where_clause.as_ref(),
+                    _ => None,
+                };
+                if index_clause.is_some_and(|c| index_where::implied(clause, c)) {
+                    implied |= 1 << n;
+                }
+            }
+        }
+        Ok(Seekable { hint, implied })
+    }
+
+    /// Whether the index at position `n` of `table` may be sought.
+    fn allows<A: Allocator>(self, table: &TableInfo<A>, n: usize) -> bool {
+        let whole = table.indexes.get(n).is_some_and(|i| !i.columns.partial);
+        self.hint.allows(n) && (whole || (n < 64 && self.implied & (1 << n) != 0))
+    }
+}
+
 /// The plan for `where_clause` over the table `here`, evaluating bounds
 /// in `ctx`.
 pub(crate) fn choose<A: Allocator + Clone>(
@@ -405,6 +462,7 @@ pub(crate) fn choose<A: Allocator + Clone>(
     ctx: &RowContext<'_, '_, A>,
 ) -> Result<Access<A>> {
     let table = here.table;
+    let indexes = Seekable::new(indexes, table, where_clause)?;
     let mut plan = Plan::Scan;
     let mut key = None;
     let mut high = None;
@@ -516,6 +574,7 @@ pub(crate) fn shape<A: Allocator + Clone>(
     here: Here<'_, '_, A>,
     indexes: Indexes,
 ) -> Result<Plan> {
+    let indexes = Seekable::new(indexes, here.table, where_clause)?;
     let mut plan = Plan::Scan;
     if let Some(clause) = where_clause {
         narrow(clause, here, None, &mut plan, &mut None)?;
@@ -558,7 +617,7 @@ struct RangeTerm<'e, 'a, A: Allocator> {
 fn range_term<'e, 'a, A: Allocator>(
     expr: &'e Expr<'a, A>,
     here: Here<'_, '_, A>,
-    indexes: Indexes,
+    indexes: Seekable,
 ) -> Option<RangeTerm<'e, 'a, A>> {
     let mut found = None;
     collect_range(expr, here, indexes, &mut found);
@@ -569,7 +628,7 @@ fn range_term<'e, 'a, A: Allocator>(
 fn collect_range<'e, 'a, A: Allocator>(
     expr: &'e Expr<'a, A>,
     here: Here<'_, '_, A>,
-    indexes: Indexes,
+    indexes: Seekable,
     found: &mut Option<RangeTerm<'e, 'a, A>>,
 ) {
     let table = here.table;
@@ -642,7 +701,11 @@ fn collect_range<'e, 'a, A: Allocator>(
 /// The index that can seek the table's column number `i`: one whose
 /// first column is `i` with the column's own collation, a unique one if
 /// there is any (it finds at most one row per key).
-fn seekable_index<A: Allocator>(table: &TableInfo<A>, i: usize, indexes: Indexes) -> Option<usize> {
+fn seekable_index<A: Allocator>(
+    table: &TableInfo<A>,
+    i: usize,
+    indexes: Seekable,
+) -> Option<usize> {
     let collation = table.columns.columns.get(i)?.collation?;
     let seekable =
         |index: &crate::table::IndexInfo<A>| {
@@ -652,7 +715,8 @@ fn seekable_index<A: Allocator>(table: &TableInfo<A>, i: usize, indexes: Indexes
         };
     let mut found = None;
     for (n, index) in table.indexes.iter().enumerate() {
-        if indexes.allows(n) && seekable(index) && (found.is_none() || index.columns.unique) {
+        if indexes.allows(table, n) && seekable(index) && (found.is_none() || index.columns.unique)
+        {
             found = Some(n);
             if index.columns.unique {
                 break;
@@ -669,7 +733,7 @@ fn seekable_index<A: Allocator>(table: &TableInfo<A>, i: usize, indexes: Indexes
 fn index_term<'e, 'a, A: Allocator + Clone>(
     expr: &'e Expr<'a, A>,
     here: Here<'_, '_, A>,
-    indexes: Indexes,
+    indexes: Seekable,
     ctx: Option<&RowContext<'_, '_, A>>,
 ) -> Option<IndexTerm<'e, 'a, A>> {
     let table = here.table;
@@ -701,7 +765,17 @@ fn index_term<'e, 'a, A: Allocator + Clone>(
             } else {
                 return None;
             };
-            let ColumnPos::Column(i) = here.pos(column.as_column()?)? else {
+            let Some(named) = column.as_column() else {
+                return match is_plain_bound(bound) {
+                    true => expression_index(table, column, indexes).map(|index| IndexTerm {
+                        index,
+                        bound,
+                        term: expr,
+                    }),
+                    false => None,
+                };
+            };
+            let ColumnPos::Column(i) = here.pos(named)? else {
                 return None;
             };
             let index = seekable_index(table, i, indexes)?;
@@ -724,6 +798,59 @@ struct IndexTerm<'e, 'a, A: Allocator> {
     index: usize,
     bound: &'e Expr<'a, A>,
     term: &'e Expr<'a, A>,
+}
+
+/// The index of `table` whose first key column is `expr` as written, to
+/// seek by a value with neither affinity nor collation (a literal or
+/// parameter), as SQLite seeks an index on expressions: `expr` must be a
+/// call or an operator (which have no affinity, so the comparison
+/// converts neither side) without a `COLLATE` (so it compares in BINARY,
+/// as the key column must). A unique index is preferred.
+fn expression_index<A: Allocator + Clone>(
+    table: &TableInfo<A>,
+    expr: &Expr<'_, A>,
+    indexes: Seekable,
+) -> Option<usize> {
+    let computed = match expr {
+        Expr::Function(_) => true,
+        Expr::Binary(b) => b.op != BinaryOp::And && b.op != BinaryOp::Or,
+        _ => false,
+    };
+    if !computed || !matches!(explicit_collation(expr), Ok(None)) {
+        return None;
+    }
+    let mut found = None;
+    for (n, index) in table.indexes.iter().enumerate() {
+        let first = index.columns.columns.first();
+        let candidate = indexes.allows(table, n)
+            && first.is_some_and(|c| {
+                c.source == ColumnSource::Expression && c.collation == Some(Collation::Binary)
+            })
+            && index
+                .keys
+                .first()
+                .is_some_and(|k| k.collation == Collation::Binary)
+            && (found.is_none() || index.columns.unique);
+        let Some(sql) = index.sql.as_deref().filter(|_| candidate) else {
+            continue;
+        };
+        // Planning goes on without the index when its text cannot be
+        // read here: it is only not sought.
+        let Ok(parsed) = parse_stored(sql, table.name.allocator().clone()) else {
+            continue;
+        };
+        let Stmt::CreateIndex(create) = &parsed.stmt else {
+            continue;
+        };
+        let item = create.columns.first();
+        if item.is_some_and(|item| item.collate.is_none() && index_where::same(&item.expr, expr)) {
+            found = Some(n);
+            if index.columns.unique {
+                break;
+            }
+        }
+    }
+    found
 }
 
 /// Whether `expr` is a computed value with neither affinity nor
@@ -878,7 +1005,7 @@ fn narrow<A: Allocator + Clone>(
 fn index_in_term<'e, 'a, A: Allocator + Clone>(
     expr: &'e Expr<'a, A>,
     here: Here<'_, '_, A>,
-    indexes: Indexes,
+    indexes: Seekable,
 ) -> Option<(usize, &'e [Expr<'a, A>])> {
     match expr {
         Expr::Binary(b) if b.op == BinaryOp::And => {

@@ -28,13 +28,13 @@ use boundlite_platform::Platform;
 use crate::alloc::{Allocator, Vec};
 use crate::btree::SeekMode;
 use crate::record::{Collation, RecordRef, ValueRef, ValueType, encode_into};
-use crate::schema::{ColumnSource, IndexColumn, StoredBy, collation_named};
+use crate::schema::{ColumnSource, IndexColumn, StoredBy, collation_named, parse_stored};
 use crate::sql::eval::{
     EvalContext, Shape, SubqueryCollation, Value, evaluate, evaluate_condition,
 };
 use crate::sql::{
-    Affinity, ColumnPos, ColumnRef, Conflict, Expr, FunctionCall, Ident, ParamNo, Select, Upsert,
-    UpsertAction, UpsertTarget,
+    Affinity, ColumnPos, ColumnRef, Conflict, Expr, FunctionCall, Ident, ParamNo, Select, Stmt,
+    Upsert, UpsertAction, UpsertTarget,
 };
 use crate::table::{TableInfo, Unique, Writer, with_value_refs};
 use crate::{Error, Result, RowId};
@@ -42,6 +42,7 @@ use crate::{Error, Result, RowId};
 use super::Env;
 use super::check::columns_exist;
 use super::context::{RowContext, resolve, rowid_value};
+use super::index_where;
 use super::insert::column_named;
 use super::select::assign;
 use super::store::{Record, Rules, Stored, encode_keyed, prepare_row, with_record};
@@ -230,7 +231,10 @@ enum Conflicting<'r> {
 }
 
 /// The constraint `target` names in `table`.
-fn target_of<A: Allocator>(table: &TableInfo<A>, target: &UpsertTarget<'_, A>) -> Result<Unique> {
+fn target_of<A: Allocator + Clone>(
+    table: &TableInfo<A>,
+    target: &UpsertTarget<'_, A>,
+) -> Result<Unique> {
     const NO_MATCH: Error =
         Error::Sql("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint");
     if let Some(key) = table
@@ -256,10 +260,25 @@ fn target_of<A: Allocator>(table: &TableInfo<A>, target: &UpsertTarget<'_, A>) -
         }
     }
     for (i, index) in table.maintained().iter().enumerate() {
-        if !index.columns.unique || index.columns.partial {
+        if !index.columns.unique || !names_key(table, &index.columns.columns, target) {
             continue;
         }
-        if names_key(table, &index.columns.columns, target) {
+        // A partial index is the target when the target's `WHERE` implies
+        // the index's, as SQLite matches one.
+        let whole = match index.sql.as_deref().filter(|_| index.columns.partial) {
+            None => true,
+            Some(sql) => {
+                let parsed = parse_stored(sql, table.name.allocator().clone())?;
+                match &parsed.stmt {
+                    Stmt::CreateIndex(create) => create
+                        .where_clause
+                        .as_ref()
+                        .is_some_and(|c| index_where::implied(target.where_clause.as_ref(), c)),
+                    _ => false,
+                }
+            }
+        };
+        if whole {
             return Ok(Unique::Index(i));
         }
     }

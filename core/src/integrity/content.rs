@@ -2,14 +2,18 @@
 //! table's tree passed the structural walk.
 //!
 //! - An index whose key columns are plain stored columns with known
-//!   collations, and that is not partial: every row's entry (built from
-//!   the row, see [`build_index_key`]) must be found by a seek, and must
-//!   hold exactly the row's values (not only values equal under the
-//!   collation); the index must hold as many entries as the table has
-//!   rows. Rows found, one entry each (rowids differ), and counts equal
-//!   make the entries and rows correspond one to one.
-//! - An index of a `WITHOUT ROWID` table, plain as above: the same, each
-//!   row's entry built with the primary key's columns at its end.
+//!   collations: every row's entry (built from the row, see
+//!   [`build_index_key`]) must be found by a seek, and must hold exactly
+//!   the row's values (not only values equal under the collation); the
+//!   index must hold as many entries as the table has rows. Rows found,
+//!   one entry each (rowids differ), and counts equal make the entries
+//!   and rows correspond one to one. A partial index is checked so over
+//!   the rows its `WHERE` holds for (see [`row_in_index`]), and an index
+//!   on expressions with each entry built by evaluating them (see
+//!   [`build_evaluated_key`]), as SQLite checks them.
+//! - An index of a `WITHOUT ROWID` table, plain as above and not
+//!   partial: the same, each row's entry built with the primary key's
+//!   columns at its end.
 //! - Any other index of a rowid table (partial, expressions, unknown
 //!   collations): every entry must end with the rowid of a row the table
 //!   has; a non-partial one must still hold one entry per row.
@@ -25,9 +29,10 @@ use crate::integrity::checker::Checker;
 use crate::integrity::problem::ProblemKind;
 use crate::record::{KeyColumn, RecordRef, ValueRef, compare_records};
 use crate::schema::{
-    EntryEnd, IndexColumn, IndexColumns, KeyBuilt, TableColumns, build_entry, build_index_key,
+    ColumnSource, EntryEnd, IndexColumn, IndexColumns, KeyBuilt, TableColumns, build_entry,
+    build_evaluated_key, build_index_key, row_in_index,
 };
-use crate::{PageNo, Result, RowId};
+use crate::{Error, PageNo, Result, RowId};
 
 /// One index to compare with its table.
 pub(super) struct IndexCheck<'c, A: Allocator> {
@@ -44,6 +49,11 @@ pub(super) struct IndexCheck<'c, A: Allocator> {
     pub tail: Option<&'c [IndexColumn]>,
     pub entries: u64,
     pub rows: u64,
+    /// The index's `CREATE INDEX` text (`None` for an automatic index):
+    /// which rows must have an entry when it is partial (see
+    /// [`row_in_index`]), what each holds when it is on expressions (see
+    /// [`build_evaluated_key`]).
+    pub sql: Option<&'c str>,
 }
 
 impl<S: PageSource, A: Allocator + Clone> Checker<'_, S, A> {
@@ -51,12 +61,40 @@ impl<S: PageSource, A: Allocator + Clone> Checker<'_, S, A> {
     /// could be matched to rows value for value.
     pub(super) fn check_index_content(&mut self, check: &IndexCheck<'_, A>) -> Result<bool> {
         self.tree = Some(check.index_root);
+        // The rows that must have an entry: every row, or those a partial
+        // index's `WHERE` holds for (counted as they are matched).
+        let mut held = (!check.index.partial).then_some(check.rows);
+        let evaluated = check.sql.is_some()
+            && check.index.columns.iter().all(|c| {
+                c.collation.is_some()
+                    && match c.source {
+                        ColumnSource::Column(i) => check.table.columns.get(i).is_some(),
+                        ColumnSource::Expression => true,
+                    }
+            });
         let exact = match (check.keys, check.tail) {
-            (Some(keys), tail) if !check.index.partial && check.index.is_plain(check.table) => {
-                let result = match tail {
-                    Some(tail) => self.match_keyed_rows(check, keys, tail),
-                    None => self.match_rows(check, keys),
-                };
+            (Some(keys), None) if check.index.is_plain(check.table) || evaluated => {
+                match self.match_rows(check, keys) {
+                    // An expression this engine cannot evaluate from the
+                    // row alone: the entries are matched to rows only.
+                    Err(Error::Sql(_)) if evaluated => {
+                        held = (!check.index.partial).then_some(check.rows);
+                        let result = self.match_entries(check);
+                        self.absorb(Some(check.index_root), None, result)?;
+                        false
+                    }
+                    result => {
+                        if let Some(count) = self.absorb(Some(check.table_root), None, result)? {
+                            held = Some(count);
+                        }
+                        true
+                    }
+                }
+            }
+            (Some(keys), Some(tail))
+                if !check.index.partial && check.index.is_plain(check.table) =>
+            {
+                let result = self.match_keyed_rows(check, keys, tail);
                 self.absorb(Some(check.table_root), None, result)?;
                 true
             }
@@ -69,11 +107,11 @@ impl<S: PageSource, A: Allocator + Clone> Checker<'_, S, A> {
                 false
             }
         };
-        if !check.index.partial && check.entries != check.rows {
+        if let Some(rows) = held.filter(|rows| *rows != check.entries) {
             let kind = ProblemKind::EntryCount {
                 index: check.index_root,
                 entries: check.entries,
-                rows: check.rows,
+                rows,
             };
             self.report(None, None, kind)?;
         }
@@ -81,19 +119,37 @@ impl<S: PageSource, A: Allocator + Clone> Checker<'_, S, A> {
         Ok(exact)
     }
 
-    /// Seeks every row's entry in the index.
-    fn match_rows(&mut self, check: &IndexCheck<'_, A>, keys: &[KeyColumn]) -> Result<()> {
+    /// Seeks the entry of every row the index holds; returns how many
+    /// rows it holds.
+    fn match_rows(&mut self, check: &IndexCheck<'_, A>, keys: &[KeyColumn]) -> Result<u64> {
         let source = self.source;
         let mut key = self.take(Buffer::Current);
         let mut rows = TableCursor::new(source, check.table_root, self.take(Buffer::Previous));
         let mut index_buffer = self.take(Buffer::Spare);
         let mut more = rows.first()?;
+        let mut held = 0u64;
         while more && !self.full() {
             let rowid = rows.rowid()?;
             let built = {
                 let payload = rows.payload()?;
                 let row = RecordRef::parse(&payload, Some(check.table_root))?;
-                build_index_key(check.table, check.index, &row, rowid, &mut key)?
+                let holds = match check.sql.filter(|_| check.index.partial) {
+                    Some(sql) => row_in_index(sql, check.table, &row, rowid, self.alloc.clone())?,
+                    None => true,
+                };
+                match (holds, check.sql) {
+                    (false, _) => KeyBuilt::Unknown,
+                    (true, Some(sql)) if !check.index.is_plain(check.table) => {
+                        held += 1;
+                        let index = (check.table, check.index);
+                        build_evaluated_key(sql, index, &row, rowid, &mut key)?;
+                        KeyBuilt::Built
+                    }
+                    (true, _) => {
+                        held += 1;
+                        build_index_key(check.table, check.index, &row, rowid, &mut key)?
+                    }
+                }
             };
             if built == KeyBuilt::Built {
                 let mut entries = IndexCursor::new(source, check.index_root, index_buffer);
@@ -114,7 +170,7 @@ impl<S: PageSource, A: Allocator + Clone> Checker<'_, S, A> {
         self.current = key;
         self.previous = rows.into_buffer();
         self.spare = index_buffer;
-        Ok(())
+        Ok(held)
     }
 
     /// Seeks every row's entry in the index of a `WITHOUT ROWID` table,

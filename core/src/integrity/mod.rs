@@ -105,9 +105,11 @@ impl<A: Allocator> IntegrityReport<A> {
     }
 
     /// Indexes whose entries could not be compared value for value with
-    /// their rows (expression or partial indexes, collations this engine
-    /// does not know, SQL the schema cannot read): only their structure,
-    /// and for a rowid table that each entry names a row, were checked.
+    /// their rows (expressions this engine cannot evaluate from a row,
+    /// partial or expression indexes of `WITHOUT ROWID` tables, collations
+    /// this engine does not know, SQL the schema cannot read): only their
+    /// structure, and for a rowid table that each entry names a row, were
+    /// checked.
     pub fn unchecked_indexes(&self) -> usize {
         self.unchecked_indexes
     }
@@ -475,6 +477,7 @@ fn check_contents<S: PageSource, A: Allocator + Clone>(
                 tail: Some(&tail),
                 entries: index_stats.entries,
                 rows: table_stats.entries,
+                sql: None,
             };
             if !checker.check_index_content(&check)? {
                 unchecked += 1;
@@ -509,6 +512,7 @@ fn check_contents<S: PageSource, A: Allocator + Clone>(
             tail: None,
             entries: index_stats.entries,
             rows: table_stats.entries,
+            sql: entry.sql.as_deref(),
         };
         if !checker.check_index_content(&check)? {
             unchecked += 1;

@@ -105,17 +105,17 @@ pub fn find_sites<A: Allocator + Clone>(
     };
     match &parsed.stmt {
         Stmt::CreateTable(create) => found.table(create)?,
-        Stmt::CreateIndex(create) if create.table.eq_ignore_ascii_case(table) => match column {
-            None => found.push(&create.table, Place::Table)?,
-            Some(_) => {
-                for key in create.columns.iter() {
-                    found.expr(&key.expr, Place::Index)?;
-                }
-                if let Some(filter) = &create.where_clause {
-                    found.expr(filter, Place::Index)?;
-                }
+        Stmt::CreateIndex(create) if create.table.eq_ignore_ascii_case(table) => {
+            if column.is_none() {
+                found.push(&create.table, Place::Table)?;
             }
-        },
+            for key in create.columns.iter() {
+                found.expr(&key.expr, Place::Index)?;
+            }
+            if let Some(filter) = &create.where_clause {
+                found.expr(filter, Place::Index)?;
+            }
+        }
         _ => {}
     }
     found.sites.sort_unstable_by_key(|s| s.at);
@@ -235,12 +235,18 @@ impl<A: Allocator> Finder<'_, '_, A> {
     }
 
     /// The column references of `expr` (its subqueries aside, which no
-    /// `CREATE` statement SQLite accepts holds).
+    /// `CREATE` statement SQLite accepts holds); when the table itself
+    /// is looked for, the names that qualify its columns (`t.c`).
     fn expr<B: Allocator>(&mut self, expr: &Expr<'_, B>, place: Place) -> Result<()> {
         if let Expr::Column(c) = expr {
             let qualified_elsewhere = c.table.is_some_and(|t| !t.eq_ignore_ascii_case(self.table));
             if !qualified_elsewhere && self.is_column(&c.column) {
                 self.push(&c.column, place)?;
+            }
+            if let (None, Some(qualifier)) = (self.column, &c.table) {
+                if !qualified_elsewhere {
+                    self.push(qualifier, Place::Table)?;
+                }
             }
             return Ok(());
         }

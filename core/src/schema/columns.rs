@@ -16,6 +16,7 @@
 
 use crate::alloc::{Allocator, String, Vec};
 use crate::record::{Collation, KeyColumn, SortOrder};
+use crate::sql::Affinity;
 use crate::{ConstraintName, Error, Result};
 
 /// One column of a table.
@@ -35,6 +36,9 @@ pub struct TableColumn<A: Allocator> {
     pub integer_type: bool,
     /// Whether the column is generated (`AS (...)`).
     pub generated: bool,
+    /// The affinity of its declared type (its datatype's, in a `STRICT`
+    /// table): what a comparison in an index's `WHERE` sees it with.
+    pub affinity: Affinity,
     /// Where the column's value sits in the row's record; `None` for a
     /// virtual generated column, which is not stored.
     pub storage: Option<usize>,

@@ -39,8 +39,10 @@ use crate::record::{Collation, SortOrder};
 use crate::sql::{
     ColumnConstraintKind, ColumnDef, CreateIndex, CreateTable, Expr, Ident, IndexedColumn, Keyword,
     Lexer, Literal, ParseError, Parsed, SqlErrorKind, Stmt, TableBody, TableConstraintKind,
-    TokenKind, parse_one,
+    TokenKind, affinity_of, parse_one,
 };
+
+use super::strict::Datatype;
 use crate::{Error, Result};
 
 use super::columns::{
@@ -225,7 +227,7 @@ impl<A: Allocator + Clone> TableColumns<A> {
             columns,
             constraints,
             without_rowid,
-            ..
+            strict,
         } = &create.body
         else {
             return Err(Error::Sql("CREATE TABLE ... AS SELECT is not supported"));
@@ -243,7 +245,7 @@ impl<A: Allocator + Clone> TableColumns<A> {
         };
         let mut has_primary_key = false;
         for def in columns.iter() {
-            column_def(&mut table, def, &mut has_primary_key, &alloc)?;
+            column_def(&mut table, def, &mut has_primary_key, *strict, &alloc)?;
         }
         for constraint in constraints.iter() {
             let (key, primary) = match &constraint.kind {
@@ -369,9 +371,15 @@ fn column_def<A: Allocator + Clone>(
     table: &mut TableColumns<A>,
     def: &ColumnDef<'_, impl Allocator>,
     has_primary_key: &mut bool,
+    strict: bool,
     alloc: &A,
 ) -> Result<()> {
     let index = table.columns.len();
+    let affinity = match strict {
+        true => Datatype::declared(def.type_name.as_ref()).map(Datatype::affinity),
+        false => None,
+    }
+    .unwrap_or_else(|| affinity_of(def.type_name.as_ref()));
     // SQLite compares the declared type, size included, with "INTEGER":
     // `INTEGER(8)` and `UNSIGNED INTEGER` make no alias.
     let is_integer = def
@@ -384,6 +392,7 @@ fn column_def<A: Allocator + Clone>(
         has_default: false,
         integer_type: is_integer,
         generated: false,
+        affinity,
         storage: None,
     };
     let mut stored = false;

@@ -17,6 +17,7 @@ use crate::pager::Pager;
 use crate::record::{KeyColumn, RecordRef, ValueRef, encode_into};
 use crate::schema::columns::{IndexColumn, IndexColumns, StoredBy, TableColumns};
 use crate::schema::declared::{index_columns_of, stored_columns};
+use crate::schema::evaluated::{build_evaluated_key, row_in_index};
 use crate::schema::key::{EntryEnd, KeyBuilt, build_entry, build_index_key, same_key};
 use crate::schema::{
     AUTOINDEX_PREFIX, EntryKind, SCHEMA_ROOT, SEQUENCE_SQL, SEQUENCE_TABLE, Schema, SchemaEntry,
@@ -259,9 +260,10 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
     /// Creates the index `name` on `table` as `sql` (a `CREATE INDEX`
     /// statement) declares it, fills it from the table's rows, and adds its
     /// schema row; returns the root. A `UNIQUE` index over rows that repeat
-    /// a key is `Error::Constraint`; an expression or partial index over a
-    /// table that has rows is `Error::Sql` (index maintenance here evaluates
-    /// no SQL). The table's stored SQL not parsing is `Error::Corrupt`;
+    /// a key is `Error::Constraint`; a partial index holds the rows its
+    /// `WHERE` is true for (see [`row_in_index`]); an expression index, or
+    /// a partial index of a `WITHOUT ROWID` table, over a table that has
+    /// rows is `Error::Sql` (index maintenance here evaluates no other SQL). The table's stored SQL not parsing is `Error::Corrupt`;
     /// `sql` not parsing is the parser's syntax error.
     ///
     /// The keys are sorted in `sort_memory` bytes, spilling to temporary
@@ -301,7 +303,13 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
             root: table_root,
         };
         let root = self
-            .filled_index(from, (&index, &tail), &keys, platform, sort_memory)
+            .filled_index(
+                from,
+                (&index, &tail, Some(sql)),
+                &keys,
+                platform,
+                sort_memory,
+            )
             .map_err(|e| match e {
                 Error::Unique(_) => index.taken(&entry.name, &columns, name),
                 e => e,
@@ -350,7 +358,13 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
             root: table_root,
         };
         let root = self
-            .filled_index(from, (&index, &tail), &keys, platform, sort_memory)
+            .filled_index(
+                from,
+                (&index, &tail, entry.sql.as_deref()),
+                &keys,
+                platform,
+                sort_memory,
+            )
             .map_err(|e| match e {
                 Error::Unique(_) => index.taken(&table.name, &columns, &entry.name),
                 e => e,
@@ -398,7 +412,7 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
     fn filled_index<P: Platform, B: Allocator>(
         &mut self,
         table: Table<'_, A>,
-        (index, tail): (&IndexColumns<B>, &[IndexColumn]),
+        (index, tail, sql): (&IndexColumns<B>, &[IndexColumn], Option<&str>),
         keys: &[KeyColumn],
         platform: &P,
         sort_memory: usize,
@@ -415,6 +429,7 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
             table_root: table.root,
             root,
             keys,
+            sql,
         };
         self.fill_index(&filling, platform, budget)?;
         Ok(root)
@@ -617,13 +632,22 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
             let buffer = Vec::new_in(self.alloc.clone());
             let mut cursor = TableCursor::new(self.pager, filling.table_root, buffer);
             let any = cursor.first()?;
-            if any && index.partial {
-                return Err(Error::Sql("partial indexes over rows are not supported"));
-            }
             if any {
                 // One visit per leaf: the rows of a page are read together.
                 cursor.scan(|rowid, bytes| {
                     let record = RecordRef::parse(bytes, Some(filling.table_root))?;
+                    if let Some(sql) = filling.sql {
+                        if index.partial
+                            && !row_in_index(sql, columns, &record, rowid, self.alloc.clone())?
+                        {
+                            return Ok(false);
+                        }
+                        if !index.is_plain(columns) {
+                            build_evaluated_key(sql, (columns, index), &record, rowid, key)?;
+                            sorter.push(key)?;
+                            return Ok(false);
+                        }
+                    }
                     if build_index_key(columns, index, &record, rowid, key)? == KeyBuilt::Unknown {
                         unknown = true;
                         return Ok(true);
@@ -686,4 +710,8 @@ struct Filling<'f, A: Allocator, B: Allocator> {
     table_root: PageNo,
     root: PageNo,
     keys: &'f [KeyColumn],
+    /// The index's `CREATE INDEX` text when it is partial or on
+    /// expressions: which rows have an entry (see [`row_in_index`]) and
+    /// what it holds (see [`build_evaluated_key`]).
+    sql: Option<&'f str>,
 }

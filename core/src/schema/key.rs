@@ -134,7 +134,7 @@ fn decoded_or_value<'r, B: Allocator>(
 }
 
 /// The value key column `column` takes for the row; `None` when unknown.
-fn value_of<'r, B: Allocator>(
+pub(crate) fn value_of<'r, B: Allocator>(
     table: &TableColumns<B>,
     column: &IndexColumn,
     row: &RecordRef<'r>,

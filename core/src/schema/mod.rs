@@ -15,6 +15,9 @@
 //! - `declared`: that description, read from the SQL parser's tree of the
 //!   stored `CREATE` statements ([`table_columns`], [`index_columns_of`]);
 //! - [`build_index_key`] (in `key`): the index entry a table row implies;
+//! - [`row_in_index`] and [`build_evaluated_key`] (in `evaluated`):
+//!   whether a row has an entry in a partial index, and its entry in an
+//!   index on expressions;
 //! - [`strict`]: the datatypes of `STRICT` tables' columns.
 //!
 //! Invariants, as SQLite keeps them: every change to the schema table
@@ -32,6 +35,7 @@ pub mod alter;
 pub mod columns;
 mod declared;
 mod edit;
+mod evaluated;
 mod key;
 pub mod strict;
 
@@ -50,6 +54,7 @@ pub use declared::{
     parse_stored, stored_columns, table_columns,
 };
 pub use edit::{NewEntry, SchemaEditor};
+pub use evaluated::{build_evaluated_key, row_in_index};
 pub(crate) use key::same_key;
 pub use key::{EntryEnd, KeyBuilt, build_entry, build_index_key};
 

@@ -101,7 +101,9 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
                     .get(i)
                     .ok_or(Error::Misuse("an upsert's index out of place"))?;
                 let parsed = RecordRef::parse(record, Some(table.root))?;
-                self.build_key(table, index, &parsed, rowid)?;
+                if !self.build_key(table, index, &parsed, rowid)? {
+                    return Ok(None);
+                }
                 self.find_equal_key(index)
             }
         }

@@ -11,20 +11,21 @@
 //! stored, with the statement's context (`exec::checks`).
 
 use crate::alloc::{Allocator, String, TryClone, Vec};
-use crate::record::KeyColumn;
+use crate::record::{KeyColumn, RecordRef};
 use crate::schema::created_table;
 use crate::schema::strict::Datatype;
 use crate::schema::{ColumnSource, EntryKind, IndexColumn, StoredBy};
 use crate::schema::{
-    IndexColumns, SCHEMA_ROOT, SCHEMA_TABLE_NAMES, SCHEMA_TABLE_SQL, Schema, TableColumns,
-    index_columns_of, parse_stored,
+    IndexColumns, KeyBuilt, SCHEMA_ROOT, SCHEMA_TABLE_NAMES, SCHEMA_TABLE_SQL, Schema,
+    TableColumns, build_evaluated_key, build_index_key, index_columns_of, parse_stored,
+    row_in_index,
 };
 use crate::sql::eval::{ConstantContext, Value, evaluate, with_affinity};
 use crate::sql::{
     Affinity, ColumnConstraintKind, ColumnDef, Expr, FunctionArgs, Ident, Literal, TableBody,
     TableConstraintKind, UnaryOp, affinity_of,
 };
-use crate::{Error, Named, PageNo, Result};
+use crate::{Error, Named, PageNo, Result, RowId};
 
 use super::Side;
 
@@ -87,6 +88,56 @@ pub(crate) struct IndexInfo<A: Allocator> {
     /// same collation), with the key's collations and orders; empty for a
     /// rowid table's index, whose entries end with the rowid.
     pub tail: Vec<IndexColumn, A>,
+    /// The index's `CREATE INDEX` text when it is partial or on
+    /// expressions, which says which rows have an entry (see
+    /// [`row_in_index`]) and what it holds (see [`build_evaluated_key`]);
+    /// `None` when every row has an entry of its stored values.
+    pub sql: Option<String<A>>,
+}
+
+impl<A: Allocator> IndexInfo<A> {
+    /// Whether the row `rowid` of `table`, whose record is `row`, has an
+    /// entry in this index.
+    pub fn holds<B: Allocator + Clone>(
+        &self,
+        table: &TableColumns<B>,
+        row: &RecordRef<'_>,
+        rowid: RowId,
+        alloc: B,
+    ) -> Result<bool> {
+        match self.sql.as_deref().filter(|_| self.columns.partial) {
+            Some(sql) => row_in_index(sql, table, row, rowid, alloc),
+            None => Ok(true),
+        }
+    }
+
+    /// Replaces `out` with the entry of row `rowid` of `table` (whose
+    /// record is `row`) in this index of a rowid table, its expressions
+    /// evaluated; `false` when the index has an expression this engine
+    /// cannot evaluate from the row alone.
+    pub fn build_entry<B: Allocator>(
+        &self,
+        table: &TableColumns<B>,
+        row: &RecordRef<'_>,
+        rowid: RowId,
+        out: &mut Vec<u8, A>,
+    ) -> Result<bool>
+    where
+        A: Clone,
+    {
+        if let Some(sql) = self.sql.as_deref() {
+            if self
+                .columns
+                .columns
+                .iter()
+                .any(|c| c.source == ColumnSource::Expression)
+            {
+                build_evaluated_key(sql, (table, &self.columns), row, rowid, out)?;
+                return Ok(true);
+            }
+        }
+        Ok(build_index_key(table, &self.columns, row, rowid, out)? == KeyBuilt::Built)
+    }
 }
 
 /// A table, as the executor sees it.
@@ -221,14 +272,19 @@ impl<A: Allocator + Clone> TableInfo<A> {
                 }
                 Err(e) => return Err(e),
             };
-            if !index_columns.is_plain(&columns) || index_columns.partial {
-                if keyed {
-                    // The rows are still read by a scan.
-                    unwritable = Some(UNKNOWN_INDEX);
-                    continue;
-                }
+            let evaluated = index_columns.partial
+                || index_columns
+                    .columns
+                    .iter()
+                    .any(|c| c.source == ColumnSource::Expression);
+            if keyed && (evaluated || !index_columns.is_plain(&columns)) {
+                // The rows are still read by a scan.
+                unwritable = Some(UNKNOWN_INDEX);
+                continue;
+            }
+            if index_columns.columns.iter().any(|c| c.collation.is_none()) {
                 return Err(Error::Sql(
-                    "tables with expression or partial indexes are not supported",
+                    "tables with indexes in collations this engine does not know are not supported",
                 ));
             }
             let mut keys = Vec::new_in(alloc.clone());
@@ -242,12 +298,17 @@ impl<A: Allocator + Clone> TableInfo<A> {
                     collation: column.collation.unwrap_or_default(),
                 })?;
             }
+            let sql = match (evaluated, index.sql.as_deref()) {
+                (true, Some(sql)) => Some(String::try_from_str_in(sql, alloc.clone())?),
+                _ => None,
+            };
             let info = IndexInfo {
                 name: String::try_from_str_in(&index.name, alloc.clone())?,
                 root: index_root,
                 columns: index_columns,
                 keys,
                 tail,
+                sql,
             };
             match keyed {
                 true => keyed_indexes.try_push(info)?,

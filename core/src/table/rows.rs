@@ -5,7 +5,9 @@
 //! - a row and its index entries change together: [`Writer::insert`]
 //!   adds the row then one entry per index, [`Writer::delete`] removes
 //!   the entries (built from the stored row) then the row, as SQLite
-//!   orders them;
+//!   orders them; a partial index has an entry for exactly the rows its
+//!   `WHERE` holds for, tested on the record stored or removed, and an
+//!   index on expressions the values they take on that record;
 //! - constraints are checked before a row is written (see `conflict`);
 //! - when logging, each change is recorded in the undo log before it is
 //!   made (see `undo`);
@@ -18,7 +20,6 @@ use crate::alloc::{Allocator, Box, Vec};
 use crate::btree::{PayloadBytes, RightEdge, SeekMode, TableCursor};
 use crate::pager::Pager;
 use crate::record::RecordRef;
-use crate::schema::{KeyBuilt, build_index_key};
 use crate::sql::Conflict;
 use crate::{Database, Error, PageNo, Result, RowId, WriteTransaction};
 
@@ -289,7 +290,9 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         }
         let record = RecordRef::parse(row, Some(table.root))?;
         for index in table.indexes.iter() {
-            self.build_key(table, index, &record, rowid)?;
+            if !self.build_key(table, index, &record, rowid)? {
+                continue;
+            }
             let key = core::mem::replace(&mut self.key, Vec::new_in(self.alloc.clone()));
             let result = self.delete_key(index, &key);
             self.key = key;
@@ -319,16 +322,22 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         Ok(())
     }
 
+    /// Puts the entry row `rowid` (whose record is `record`) has in
+    /// `index` in the key buffer; `false` when the row has none (a
+    /// partial index's `WHERE` does not hold for it).
     pub(super) fn build_key(
         &mut self,
         table: &TableInfo<A>,
         index: &IndexInfo<A>,
         record: &RecordRef<'_>,
         rowid: RowId,
-    ) -> Result<()> {
-        match build_index_key(&table.columns, &index.columns, record, rowid, &mut self.key)? {
-            KeyBuilt::Built => Ok(()),
-            KeyBuilt::Unknown => Err(Error::Sql("index key needs an expression evaluated")),
+    ) -> Result<bool> {
+        if !index.holds(&table.columns, record, rowid, self.alloc.clone())? {
+            return Ok(false);
+        }
+        match index.build_entry(&table.columns, record, rowid, &mut self.key)? {
+            true => Ok(true),
+            false => Err(Error::Sql("index key needs an expression evaluated")),
         }
     }
 
@@ -394,7 +403,9 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         // table's indexes newest first: which one a row that repeats two
         // keys fails on.
         for index in table.indexes.iter().rev().filter(|i| i.columns.unique) {
-            self.build_key(table, index, &parsed, rowid)?;
+            if !self.build_key(table, index, &parsed, rowid)? {
+                continue;
+            }
             let Some(other) = self.find_equal_key(index)? else {
                 continue;
             };
@@ -418,7 +429,9 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         }
         let parsed = RecordRef::parse(record, Some(table.root))?;
         for index in table.indexes.iter() {
-            self.build_key(table, index, &parsed, rowid)?;
+            if !self.build_key(table, index, &parsed, rowid)? {
+                continue;
+            }
             let key = core::mem::replace(&mut self.key, Vec::new_in(self.alloc.clone()));
             let result = self.insert_key(index, &key);
             self.key = key;

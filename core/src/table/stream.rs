@@ -27,14 +27,17 @@ use super::info::TableInfo;
 use super::rows::Writer;
 use super::value_refs::with_value_refs;
 
-/// Whether an index of `table` has column `column` in its key.
+/// Whether an index of `table` has column `column` in its key, or may
+/// read it (a partial index's `WHERE` and an index's expressions are
+/// taken to read every column).
 pub(crate) fn is_indexed<A: Allocator>(table: &TableInfo<A>, column: usize) -> bool {
     table.indexes.iter().any(|index| {
-        index
-            .columns
-            .columns
-            .iter()
-            .any(|c| c.source == ColumnSource::Column(column))
+        index.sql.is_some()
+            || index
+                .columns
+                .columns
+                .iter()
+                .any(|c| c.source == ColumnSource::Column(column))
     })
 }
 

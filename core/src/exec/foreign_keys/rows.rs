@@ -250,7 +250,9 @@ fn child_index<A: Allocator>(link: Link<'_, A>) -> Option<usize> {
     let n = located.pairs.len();
     child.indexes.iter().position(|index| {
         let columns = &index.columns.columns;
+        // A partial index holds only some children.
         columns.len() >= n
+            && !index.columns.partial
             && located.pairs.iter().all(|&pair| {
                 let (affinity, collation) = compared(parent, child, pair, matching);
                 let exact = is_numeric_affinity(affinity_of(child, pair.child))
