@@ -66,6 +66,9 @@ pub(crate) enum Sees {
 }
 
 /// The pages of one side of a view: the cursors' page source.
+// A view has one side of each kind, so the main side's memo is paid once
+// per connection: boxing it would only add an allocation that can fail.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Pages<'db, P: Platform, A: Allocator + Clone> {
     /// The connection's database, as `sees` says.
     Main {
