@@ -1,5 +1,6 @@
-//! `UPDATE t SET c = expr, ... [WHERE ...]` and `DELETE FROM t [WHERE
-//! ...]`.
+//! `[WITH ...] UPDATE t SET c = expr, ... [WHERE ...]` and `[WITH ...]
+//! DELETE FROM t [WHERE ...]`. The `WITH` tables are in scope for every
+//! name the statement reads but its target's, which is always stored.
 //!
 //! Invariants: the rowids to change are collected first (the plan
 //! narrows the rows visited, `WHERE` decides), in the sort budget (past
@@ -36,7 +37,6 @@ use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition, zeroblo
 use crate::sql::{ColumnPos, Conflict, Delete, Expr, Ident, Indexed, QualifiedName, Update};
 use crate::{Error, Result, RowId};
 
-use super::Env;
 use super::check::{columns_exist, columns_exist_within};
 use super::checks::Checks;
 use super::context::{RowContext, rowid_value};
@@ -54,6 +54,7 @@ use super::store::{Record, Rules, Stored, is_zeroblob_call, prepare_row, with_re
 use super::subquery::{Runner, Subqueries, expr_holds_subquery};
 use super::triggers::fire::{Event, Fires, Outcome, refuse_returning};
 use super::triggers::row::{RowValues, TriggerRow, read_row, with_affinities};
+use super::{Env, with};
 use crate::sort::{RowIdStream, RowIds, RowOrder};
 use crate::table::Writer;
 use crate::table::{IndexInfo, TableInfo};
@@ -159,6 +160,18 @@ pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
     env: Env<'_, A>,
     returned: &mut Option<Returned<A>>,
 ) -> Result<usize> {
+    with::within_ctes(&delete.with, env, |env| {
+        delete_rows(w, delete, env, returned)
+    })
+}
+
+/// Runs `delete` in `env`, where its `WITH` tables are in scope.
+fn delete_rows<P: Platform, A: Allocator + Clone>(
+    w: &mut Writer<'_, '_, P, A>,
+    delete: &Delete<'_, A>,
+    env: Env<'_, A>,
+    returned: &mut Option<Returned<A>>,
+) -> Result<usize> {
     if let Some(keys) = keyed::record_keys(w, &delete.table, env)? {
         return keyed::delete(w, delete, &keys, env, returned);
     }
@@ -247,6 +260,18 @@ pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
 /// `RETURNING` clause computed (from each row as updated), if it has
 /// one, in `returned`.
 pub(crate) fn update<P: Platform, A: Allocator + Clone>(
+    w: &mut Writer<'_, '_, P, A>,
+    update: &Update<'_, A>,
+    env: Env<'_, A>,
+    returned: &mut Option<Returned<A>>,
+) -> Result<usize> {
+    with::within_ctes(&update.with, env, |env| {
+        update_rows(w, update, env, returned)
+    })
+}
+
+/// Runs `update` in `env`, where its `WITH` tables are in scope.
+fn update_rows<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
     update: &Update<'_, A>,
     env: Env<'_, A>,

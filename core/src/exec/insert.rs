@@ -13,7 +13,9 @@
 //! the query of `INSERT ... SELECT` reads the table written, its rows
 //! are all read before the first is stored, so it sees the table as it
 //! was; `INSERT INTO t SELECT * FROM s` may copy the records of `s` as
-//! they are stored (see `transfer`).
+//! they are stored (see `transfer`). A `WITH` clause before the statement
+//! puts its tables in scope for its query and subqueries, never for its
+//! target.
 
 use boundlite_platform::Platform;
 
@@ -43,6 +45,18 @@ use crate::table::{DefaultKind, TableInfo};
 /// Runs `insert`; returns the rows inserted, and puts the rows its
 /// `RETURNING` clause computed, if it has one, in `returned`.
 pub(crate) fn run<P: Platform, A: Allocator + Clone>(
+    w: &mut Writer<'_, '_, P, A>,
+    insert: &Insert<'_, A>,
+    env: Env<'_, A>,
+    returned: &mut Option<Returned<A>>,
+) -> Result<usize> {
+    with::within_ctes(&insert.with, env, |env| {
+        insert_rows(w, insert, env, returned)
+    })
+}
+
+/// Runs `insert` in `env`, where its `WITH` tables are in scope.
+fn insert_rows<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
     insert: &Insert<'_, A>,
     env: Env<'_, A>,

@@ -12,9 +12,10 @@ use super::schema::{
     TableBody, TableConstraint, TableConstraintKind, TriggerEvent, TriggerTiming,
 };
 use super::stmt::{
-    Assignment, CompoundOp, Conflict, CoreForm, Delete, FromClause, Indexed, Insert, InsertSource,
-    JoinConstraint, JoinKind, NullsOrder, OrderingTerm, Pragma, PragmaValue, ResultColumn, Select,
-    SelectBody, Stmt, TableRef, TransactionMode, Update, Upsert, UpsertAction,
+    Assignment, CompoundOp, Conflict, CoreForm, Cte, Delete, FromClause, Indexed, Insert,
+    InsertSource, JoinConstraint, JoinKind, NullsOrder, OrderingTerm, Pragma, PragmaValue,
+    ResultColumn, Select, SelectBody, Stmt, TableRef, TransactionMode, Update, Upsert,
+    UpsertAction,
 };
 
 /// ` ASC` or ` DESC` when written.
@@ -130,26 +131,32 @@ impl Display for Pragma<'_> {
     }
 }
 
+/// `WITH name(columns) AS (select), ... `, when `ctes` has any.
+fn with<A: Allocator>(f: &mut Formatter<'_>, ctes: &[Cte<'_, A>]) -> fmt::Result {
+    for (i, cte) in ctes.iter().enumerate() {
+        f.write_str(if i == 0 { "WITH " } else { ", " })?;
+        write!(f, "{}", cte.name.raw())?;
+        if !cte.columns.is_empty() {
+            f.write_str("(")?;
+            for (j, c) in cte.columns.iter().enumerate() {
+                if j > 0 {
+                    f.write_str(", ")?;
+                }
+                f.write_str(c.raw())?;
+            }
+            f.write_str(")")?;
+        }
+        write!(f, " AS ({})", cte.select)?;
+        if i + 1 == ctes.len() {
+            f.write_str(" ")?;
+        }
+    }
+    Ok(())
+}
+
 impl<A: Allocator> Display for Select<'_, A> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        for (i, cte) in self.with.iter().enumerate() {
-            f.write_str(if i == 0 { "WITH " } else { ", " })?;
-            write!(f, "{}", cte.name.raw())?;
-            if !cte.columns.is_empty() {
-                f.write_str("(")?;
-                for (j, c) in cte.columns.iter().enumerate() {
-                    if j > 0 {
-                        f.write_str(", ")?;
-                    }
-                    f.write_str(c.raw())?;
-                }
-                f.write_str(")")?;
-            }
-            write!(f, " AS ({})", cte.select)?;
-            if i + 1 == self.with.len() {
-                f.write_str(" ")?;
-            }
-        }
+        with(f, &self.with)?;
         write!(f, "{}", self.core)?;
         for (op, core) in self.compound.iter() {
             let op = match op {
@@ -329,6 +336,7 @@ impl<A: Allocator> Display for OrderingTerm<'_, A> {
 
 impl<A: Allocator> Display for Insert<'_, A> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        with(f, &self.with)?;
         if self.replace_keyword {
             f.write_str("REPLACE")?;
         } else {
@@ -410,6 +418,7 @@ impl<A: Allocator> Display for Assignment<'_, A> {
 
 impl<A: Allocator> Display for Update<'_, A> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        with(f, &self.with)?;
         write!(f, "UPDATE{} {}", OrConflict(self.conflict), self.table)?;
         alias_and_hint(f, &self.alias, &self.indexed)?;
         f.write_str(" SET ")?;
@@ -424,6 +433,7 @@ impl<A: Allocator> Display for Update<'_, A> {
 
 impl<A: Allocator> Display for Delete<'_, A> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        with(f, &self.with)?;
         write!(f, "DELETE FROM {}", self.table)?;
         alias_and_hint(f, &self.alias, &self.indexed)?;
         where_clause(f, "WHERE", &self.where_clause)?;

@@ -340,9 +340,12 @@ pub struct Limit<'a, A: Allocator> {
     pub offset: Option<Expr<'a, A>>,
 }
 
-/// `INSERT [OR conflict] INTO table [(columns)] source`
+/// `[WITH ...] INSERT [OR conflict] INTO table [(columns)] source`
 #[derive(Debug)]
 pub struct Insert<'a, A: Allocator> {
+    /// `WITH` tables before the statement, in order: its queries and
+    /// subqueries may read them; its target is always a stored table.
+    pub with: Vec<Cte<'a, A>, A>,
     /// `OR ...`, or `REPLACE` for `REPLACE INTO`.
     pub conflict: Option<Conflict>,
     /// Spelled `REPLACE INTO` rather than `INSERT OR REPLACE INTO`.
@@ -407,9 +410,11 @@ pub enum InsertSource<'a, A: Allocator> {
     DefaultValues,
 }
 
-/// `UPDATE [OR conflict] table SET ... [FROM ...] [WHERE ...]`
+/// `[WITH ...] UPDATE [OR conflict] table SET ... [FROM ...] [WHERE ...]`
 #[derive(Debug)]
 pub struct Update<'a, A: Allocator> {
+    /// `WITH` tables before the statement (see [`Insert::with`]).
+    pub with: Vec<Cte<'a, A>, A>,
     /// `OR ...`
     pub conflict: Option<Conflict>,
     /// The table.
@@ -437,9 +442,11 @@ pub struct Assignment<'a, A: Allocator> {
     pub value: Expr<'a, A>,
 }
 
-/// `DELETE FROM table [WHERE ...]`
+/// `[WITH ...] DELETE FROM table [WHERE ...]`
 #[derive(Debug)]
 pub struct Delete<'a, A: Allocator> {
+    /// `WITH` tables before the statement (see [`Insert::with`]).
+    pub with: Vec<Cte<'a, A>, A>,
     /// The table.
     pub table: QualifiedName<'a>,
     /// `AS alias`

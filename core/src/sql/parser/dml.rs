@@ -1,4 +1,6 @@
-//! Data changes: `INSERT` (and `REPLACE`), `UPDATE`, `DELETE`.
+//! Data changes: `INSERT` (and `REPLACE`), `UPDATE`, `DELETE`; a
+//! `WITH` clause before one is read by the statement parser, which sets
+//! the change's `with`.
 //!
 //! An `INSERT` may end in upsert clauses (`ON CONFLICT ... DO ...`);
 //! each statement may end in `RETURNING`. `ORDER BY` and `LIMIT` on `UPDATE` and
@@ -80,6 +82,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         }
         let returning = self.returning()?;
         Ok(Insert {
+            with: self.vec(),
             conflict,
             replace_keyword,
             table,
@@ -157,6 +160,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         let where_clause = self.optional_expr(Keyword::Where)?;
         let returning = self.returning()?;
         Ok(Update {
+            with: self.vec(),
             conflict,
             table,
             alias,
@@ -182,6 +186,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         let where_clause = self.optional_expr(Keyword::Where)?;
         let returning = self.returning()?;
         Ok(Delete {
+            with: self.vec(),
             table,
             alias,
             indexed,

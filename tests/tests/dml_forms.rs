@@ -1,0 +1,391 @@
+//! The forms of `INSERT`, `UPDATE` and `DELETE` beyond the plain ones,
+//! against SQLite: `WITH` (and `WITH RECURSIVE`) before a change, its
+//! tables read by `INSERT ... SELECT`, by subqueries in `WHERE` and in
+//! `SET`, and hiding a stored table of their name everywhere but the
+//! change's target.
+//!
+//! Random tables take random statements of each form, run on both
+//! engines, which must agree on success or failure (SQLite's message),
+//! on the rows returned (`RETURNING`'s, compared as a sorted list: the
+//! order rows are changed in is each engine's own), on every table's
+//! rows and on the change counts after each statement. Every allocation
+//! failure while such a statement runs is `OutOfMemory`, leaves the rows
+//! as they were and leaks nothing.
+//!
+//! `BOUNDLITE_DML_ROUNDS` sets the number of random schemas (6 by
+//! default, 250 statements each); `BOUNDLITE_SEED` the first seed.
+#![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use boundlite::alloc::{Arena, FaultAlloc, Global};
+use boundlite::platform::{MemoryPlatform, Platform};
+use boundlite::{Config, Connection, Database};
+use boundlite_tests::compare::{Exact, Owned, assert_sqlite_integrity_ok};
+use boundlite_tests::rng::{Rng, seed};
+use boundlite_tests::sweep::sweep_change;
+
+/// The tables every schema has, and how each is read in order.
+const TABLES: [&str; 3] = [
+    "SELECT rowid, * FROM t ORDER BY rowid",
+    "SELECT rowid, * FROM u ORDER BY rowid",
+    "SELECT * FROM k ORDER BY p",
+];
+
+/// Every table's rows and the change counts: what must agree after each
+/// statement.
+fn state_ours<P: Platform, A: boundlite::alloc::Allocator + Clone>(
+    conn: &Connection<'_, P, A>,
+) -> Vec<Vec<Vec<Exact>>> {
+    let mut all = vec![Exact::ours_ok(conn, "SELECT changes(), total_changes()")];
+    all.extend(TABLES.iter().map(|q| Exact::ours_ok(conn, q)));
+    all
+}
+
+fn state_theirs(conn: &rusqlite::Connection) -> Vec<Vec<Vec<Exact>>> {
+    let mut all = vec![Exact::theirs_ok(conn, "SELECT changes(), total_changes()")];
+    all.extend(TABLES.iter().map(|q| Exact::theirs_ok(conn, q)));
+    all
+}
+
+/// How a statement ran on both engines.
+#[derive(Debug, PartialEq)]
+enum Ran {
+    /// Both ran it, alike.
+    Same,
+    /// Both failed, with the same message.
+    Failed,
+}
+
+/// SQLite's message for `e`, without where in the text a prepare failed.
+fn message(e: &rusqlite::Error, sql: &str) -> String {
+    let m = match e {
+        rusqlite::Error::SqliteFailure(_, Some(m)) => m.clone(),
+        other => other.to_string(),
+    };
+    m.split(&format!(" in {sql}")).next().unwrap().to_string()
+}
+
+/// Runs `sql` on both engines and checks they agree: the rows returned
+/// (sorted), or the error (ours must hold SQLite's message), then every
+/// table and the change counts.
+fn compare<P: Platform, A: boundlite::alloc::Allocator + Clone>(
+    mine: &Connection<'_, P, A>,
+    oracle: &rusqlite::Connection,
+    sql: &str,
+    context: &str,
+) -> Ran {
+    let a = Exact::ours(mine, sql);
+    let b = Exact::theirs(oracle, sql);
+    let ran = match (a, b) {
+        (Ok(mut x), Ok(mut y)) => {
+            x.sort_by_key(|r| format!("{r:?}"));
+            y.sort_by_key(|r| format!("{r:?}"));
+            assert_eq!(x, y, "{context}: rows differ for {sql}");
+            Ran::Same
+        }
+        (Err(e), Err(f)) => {
+            let theirs = message(&f, sql);
+            // Ours names the byte a syntax error is at, SQLite the token.
+            let theirs = match theirs.ends_with("syntax error") {
+                true => "syntax error".to_string(),
+                false => theirs,
+            };
+            assert!(
+                e.to_string().contains(&theirs),
+                "{context}: {sql}\n  boundlite: {e}\n  sqlite:    {theirs}"
+            );
+            Ran::Failed
+        }
+        (a, b) => panic!("{context}: {sql}\n  boundlite: {a:?}\n  sqlite:    {b:?}"),
+    };
+    assert_eq!(
+        state_ours(mine),
+        state_theirs(oracle),
+        "{context}: after {sql}"
+    );
+    ran
+}
+
+fn pick<'a>(rng: &mut Rng, items: &[&'a str]) -> &'a str {
+    items[rng.below(items.len() as u64) as usize]
+}
+
+/// A value the columns take: small integers, short texts, NULL.
+fn value(rng: &mut Rng) -> String {
+    match rng.below(8) {
+        0 => "NULL".to_string(),
+        1..=4 => rng.below(10).to_string(),
+        _ => format!("'{}'", pick(rng, &["a", "b", "c", "d", "e"])),
+    }
+}
+
+/// A schema: `t` with a rowid alias, `u` without, `k` without rowid,
+/// each with indexes picked at random, and a few rows in each.
+fn schema(rng: &mut Rng) -> Vec<String> {
+    let mut sql = vec![
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, a INT, b TEXT, c)".to_string(),
+        format!(
+            "CREATE TABLE u(x INT, y TEXT, z{})",
+            pick(rng, &["", ", UNIQUE(x)", ", UNIQUE(y, z)"])
+        ),
+        "CREATE TABLE k(p PRIMARY KEY, q) WITHOUT ROWID".to_string(),
+    ];
+    sql.push(
+        pick(
+            rng,
+            &[
+                "CREATE INDEX ta ON t(a)",
+                "CREATE UNIQUE INDEX tb ON t(b)",
+                "CREATE INDEX tab ON t(a, b)",
+                "SELECT 1",
+            ],
+        )
+        .to_string(),
+    );
+    for _ in 0..6 + rng.below(6) {
+        let (a, b, c) = (value(rng), value(rng), value(rng));
+        sql.push(format!(
+            "INSERT OR IGNORE INTO t(a, b, c) VALUES ({a}, {b}, {c})"
+        ));
+        let (x, y, z) = (value(rng), value(rng), value(rng));
+        sql.push(format!("INSERT OR IGNORE INTO u VALUES ({x}, {y}, {z})"));
+        let (p, q) = (value(rng), value(rng));
+        sql.push(format!("INSERT OR IGNORE INTO k VALUES ({p}, {q})"));
+    }
+    sql
+}
+
+/// A `WITH` clause of tables `c(v, w)` and, at times, `d(v)` over it;
+/// at times one named `t` or `u`, hiding the stored table.
+fn with_clause(rng: &mut Rng) -> (String, &'static str) {
+    let n = rng.below(10);
+    let m = rng.below(6);
+    let c = match rng.below(6) {
+        0 => format!("c(v, w) AS (SELECT a, b FROM t WHERE a > {n})"),
+        1 => format!("c(v, w) AS (VALUES ({n}, 'a'), ({m}, 'b'), (NULL, 'c'))"),
+        2 => "c(v, w) AS (SELECT x, y FROM u)".to_string(),
+        3 => format!(
+            "c(v, w) AS (SELECT {m}, 'r' UNION ALL SELECT v + 1, w || 'r' FROM c WHERE v < {n})"
+        ),
+        4 => format!(
+            "c(v, w) AS (SELECT {m}, 'r' UNION SELECT v + 2, 'q' FROM c WHERE v < {n} LIMIT 4)"
+        ),
+        _ => "c(v, w) AS (SELECT p, q FROM k)".to_string(),
+    };
+    let recursive = if c.contains("FROM c") {
+        "WITH RECURSIVE"
+    } else {
+        pick(rng, &["WITH", "WITH", "WITH RECURSIVE"])
+    };
+    match rng.below(5) {
+        0 => (
+            format!("{recursive} {c}, d(v) AS (SELECT v * 2 FROM c)"),
+            "d",
+        ),
+        1 => (
+            format!("{recursive} {c}, u(x, y) AS (SELECT w, v FROM c)"),
+            "u",
+        ),
+        2 => (
+            format!("{recursive} {c}, t(a, b) AS (SELECT v, w FROM c)"),
+            "t",
+        ),
+        _ => (format!("{recursive} {c}"), "c"),
+    }
+}
+
+/// One column of the `WITH` table `name` (see [`with_clause`]) and its
+/// other, if it has one.
+fn cte_columns(name: &str) -> (&'static str, &'static str) {
+    match name {
+        "d" => ("v", "v"),
+        "u" => ("y", "x"),
+        "t" => ("a", "b"),
+        _ => ("v", "w"),
+    }
+}
+
+/// A change after a `WITH` clause that reads its tables.
+fn with_change(rng: &mut Rng) -> String {
+    let (with, name) = with_clause(rng);
+    let (one, other) = cte_columns(name);
+    let n = rng.below(10);
+    let returning = pick(rng, &["", "", " RETURNING *", " RETURNING rowid"]);
+    let change = match rng.below(9) {
+        0 => format!("INSERT INTO u(x, y) SELECT {one}, {other} FROM {name} WHERE {one} > {n}"),
+        1 => format!(
+            "INSERT{} INTO t(a, b) SELECT {one}, {other} FROM {name}",
+            pick(rng, &["", " OR IGNORE", " OR REPLACE"])
+        ),
+        2 => format!("INSERT OR IGNORE INTO k SELECT {one}, {other} FROM {name}"),
+        3 => format!(
+            "UPDATE t SET c = (SELECT count(*) FROM {name} WHERE {one} <= t.a) WHERE a IN (SELECT {one} FROM {name})"
+        ),
+        4 => format!(
+            "UPDATE u SET z = (SELECT max({other}) FROM {name}), x = x + 1 WHERE EXISTS (SELECT 1 FROM {name} WHERE {one} = u.x)"
+        ),
+        5 => format!("UPDATE k SET q = q || 'k' WHERE p IN (SELECT {other} FROM {name})"),
+        6 => format!("DELETE FROM u WHERE x IN (SELECT {one} FROM {name})"),
+        7 => format!("DELETE FROM t WHERE EXISTS (SELECT 1 FROM {name} WHERE {other} = t.b)"),
+        _ => format!(
+            "DELETE FROM k WHERE p NOT IN (SELECT {one} FROM {name} WHERE {one} IS NOT NULL)"
+        ),
+    };
+    let returning = if change.starts_with("INSERT") && returning == " RETURNING rowid" {
+        ""
+    } else {
+        returning
+    };
+    let returning = if change.contains(" k ") && returning == " RETURNING rowid" {
+        " RETURNING *"
+    } else {
+        returning
+    };
+    format!("{with} {change}{returning}")
+}
+
+/// Runs `rounds` random schemas of `statements` changes each, made by
+/// `change`, on both engines; returns how many statements both ran and
+/// both failed.
+fn differential(first_seed: u64, rounds: u64, change: fn(&mut Rng) -> String) -> (usize, usize) {
+    let (mut same, mut failed) = (0, 0);
+    for round in 0..rounds {
+        let seed = first_seed.wrapping_add(round);
+        let mut rng = Rng::new(seed);
+        let disk = MemoryPlatform::new();
+        let db = Database::open(&disk, "d.db", &Config::DEFAULT, Global).unwrap();
+        let mine = db.connect();
+        let oracle = rusqlite::Connection::open_in_memory().unwrap();
+        for sql in schema(&mut rng) {
+            mine.execute(&sql, &[]).unwrap();
+            oracle.execute_batch(&sql).unwrap();
+        }
+        for i in 0..250 {
+            let sql = change(&mut rng);
+            match compare(&mine, &oracle, &sql, &format!("seed {seed}, statement {i}")) {
+                Ran::Same => same += 1,
+                Ran::Failed => failed += 1,
+            }
+        }
+        assert!(db.integrity_check(0).unwrap().is_ok(), "seed {seed}");
+    }
+    (same, failed)
+}
+
+fn rounds() -> u64 {
+    std::env::var("BOUNDLITE_DML_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(6)
+}
+
+#[test]
+fn with_before_a_change_matches_sqlite() {
+    let (same, failed) = differential(seed(7100), rounds(), with_change);
+    println!("WITH changes: {same} ran alike, {failed} failed alike");
+    assert!(same > failed * 3, "{same} ran, {failed} failed");
+}
+
+#[test]
+fn with_before_a_change_written_by_hand() {
+    let disk = MemoryPlatform::new();
+    let db = Database::open(&disk, "h.db", &Config::DEFAULT, Global).unwrap();
+    let mine = db.connect();
+    let oracle = rusqlite::Connection::open_in_memory().unwrap();
+    for sql in [
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, a INT, b TEXT, c)",
+        "CREATE TABLE u(x INT, y TEXT, z)",
+        "CREATE TABLE k(p PRIMARY KEY, q) WITHOUT ROWID",
+    ] {
+        mine.execute(sql, &[]).unwrap();
+        oracle.execute_batch(sql).unwrap();
+    }
+    for sql in [
+        "INSERT INTO t(a, b) VALUES (1, 'a'), (2, 'b'), (3, 'c')",
+        "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 5) INSERT INTO u(x) SELECT n FROM c",
+        "WITH c AS (SELECT 1) INSERT INTO u DEFAULT VALUES",
+        "WITH c(n) AS (SELECT 7) REPLACE INTO k VALUES ((SELECT n FROM c), 1)",
+        // The target is the stored table, the name elsewhere the WITH table.
+        "WITH t(a) AS (SELECT 2) DELETE FROM t WHERE a IN (SELECT a FROM t)",
+        "WITH u(x) AS (SELECT 9) UPDATE u SET z = (SELECT x FROM u) WHERE x > 3",
+        "WITH c AS (SELECT * FROM t) INSERT INTO t(a, b) SELECT a + 10, b || b FROM c",
+        "WITH c(n) AS (SELECT 1) DELETE FROM nosuch WHERE 1",
+        "WITH c(n) AS (SELECT 1) DELETE FROM c",
+        "WITH c(n) AS (SELECT 1) UPDATE t SET a = (SELECT nosuch FROM c)",
+        "WITH c(n) AS (SELECT n FROM c) DELETE FROM t WHERE a IN (SELECT n FROM c)",
+        "WITH c(n, m) AS (SELECT 1) DELETE FROM t WHERE a IN (SELECT n FROM c)",
+        "WITH c(n) AS (SELECT 1) INSERT INTO t(a) SELECT n FROM c RETURNING id, a",
+        "WITH c(n) AS (SELECT 3) UPDATE t SET c = 'x' WHERE a = (SELECT n FROM c) RETURNING *",
+        "WITH c(n) AS (SELECT 3) DELETE FROM t WHERE a = (SELECT n FROM c) RETURNING b",
+        "WITH c AS (SELECT 1) SELECT (WITH d AS (SELECT 2) INSERT INTO t VALUES (1, 1, 1, 1))",
+        "WITH c AS (SELECT 1) WITH d AS (SELECT 1) DELETE FROM t",
+    ] {
+        compare(&mine, &oracle, sql, "by hand");
+    }
+    assert!(db.integrity_check(0).unwrap().is_ok());
+    assert_sqlite_integrity_ok(&oracle);
+}
+
+/// Every table's rows, read on `conn`.
+fn rows<P: Platform, A: boundlite::alloc::Allocator + Clone>(
+    conn: &Connection<'_, P, A>,
+) -> Vec<Vec<boundlite_tests::compare::V>> {
+    TABLES
+        .iter()
+        .flat_map(|q| boundlite_tests::compare::V::ours_ok(conn, q))
+        .collect()
+}
+
+/// Sweeps each of `changes` (with the rows it changes) on a fresh
+/// database of the fixed schema, in an arena that fails every allocation
+/// from one on.
+fn sweep_all(changes: &[(&str, usize)]) {
+    let disk = MemoryPlatform::new();
+    let mut buffer = vec![0u8; 512 * 1024];
+    let arena = Arena::new(&mut buffer).unwrap();
+    let fault = FaultAlloc::new(&arena);
+    let db = Database::open(&disk, "oom.db", &Config::DEFAULT, &fault).unwrap();
+    let conn = db.connect();
+    for sql in [
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, a INT, b TEXT, c)",
+        "CREATE INDEX ta ON t(a)",
+        "CREATE TABLE u(x INT, y TEXT, z, UNIQUE(x))",
+        "CREATE TABLE k(p PRIMARY KEY, q) WITHOUT ROWID",
+        "INSERT INTO t(a, b, c) VALUES (1, 'a', 1), (2, 'b', 2), (3, 'c', 3), (4, 'd', 4)",
+        "INSERT INTO u VALUES (1, 'a', 1), (2, 'b', 2), (5, 'e', 5)",
+        "INSERT INTO k VALUES (1, 'a'), (2, 'b'), ('x', 3)",
+    ] {
+        conn.execute(sql, &[]).unwrap();
+    }
+    for (sql, changed) in changes {
+        let report = sweep_change(&fault, &conn, sql, || rows(&conn));
+        assert_eq!(report.value, *changed, "{sql}");
+        assert!(report.failure_points > 3, "{sql}");
+        assert!(db.integrity_check(0).unwrap().is_ok(), "{sql}");
+    }
+    drop(conn);
+    drop(db);
+    assert_eq!(arena.stats().live_allocations, 0, "leaked");
+}
+
+#[test]
+fn with_before_a_change_survives_every_allocation_failure() {
+    sweep_all(&[
+        (
+            "WITH RECURSIVE c(n) AS (SELECT 10 UNION ALL SELECT n + 1 FROM c WHERE n < 14) INSERT INTO u(x, y) SELECT n, 'r' || n FROM c",
+            5,
+        ),
+        (
+            "WITH c(v) AS (VALUES (1), (3)), d AS (SELECT v * 2 AS v FROM c) UPDATE t SET c = (SELECT max(v) FROM d) WHERE a IN (SELECT v FROM c)",
+            2,
+        ),
+        (
+            "WITH c AS (SELECT x FROM u WHERE x > 10) DELETE FROM u WHERE x IN (SELECT x FROM c)",
+            4,
+        ),
+        (
+            "WITH c(v) AS (SELECT 1 UNION ALL SELECT 'x') DELETE FROM k WHERE p IN (SELECT v FROM c) RETURNING q",
+            2,
+        ),
+    ]);
+}
