@@ -257,6 +257,9 @@ pub enum Named {
     RecursiveInSubquery,
     /// `table {0} has {N} values for {M} columns`, `{1}` holding `N M`
     CteColumnCount,
+    /// `{0} columns assigned {1} values`: a row-value assignment whose
+    /// value has another number of columns
+    AssignedCount,
 
     /// `table {0} may not be altered`
     MayNotBeAltered,
@@ -417,6 +420,7 @@ impl core::fmt::Display for NamedDisplay<'_> {
                 let (values, columns) = b.split_once(' ').unwrap_or((b, ""));
                 write!(f, "table {a} has {values} values for {columns} columns")
             }
+            Named::AssignedCount => write!(f, "{a} columns assigned {b} values"),
             Named::MayNotBeAltered => write!(f, "table {a} may not be altered"),
             Named::AlreadyExists => {
                 write!(

@@ -2,7 +2,8 @@
 //! against SQLite: `WITH` (and `WITH RECURSIVE`) before a change, its
 //! tables read by `INSERT ... SELECT`, by subqueries in `WHERE` and in
 //! `SET`, and hiding a stored table of their name everywhere but the
-//! change's target.
+//! change's target; row-value assignments in `UPDATE`'s `SET` and an
+//! upsert's `DO UPDATE SET`.
 //!
 //! Random tables take random statements of each form, run on both
 //! engines, which must agree on success or failure (SQLite's message),
@@ -244,6 +245,78 @@ fn with_change(rng: &mut Rng) -> String {
     format!("{with} {change}{returning}")
 }
 
+/// A condition on `t`'s columns, or none.
+fn t_where(rng: &mut Rng) -> String {
+    let n = rng.below(10);
+    match rng.below(4) {
+        0 => String::new(),
+        1 => format!(" WHERE a > {n}"),
+        2 => format!(" WHERE id % 3 = {}", n % 3),
+        _ => format!(" WHERE b IS NOT NULL AND a < {n}"),
+    }
+}
+
+/// An `UPDATE` with row-value assignments: of values, of a subquery
+/// (correlated or not, reading the table updated or another), beside
+/// plain ones, and with the wrong number of values.
+fn row_value_update(rng: &mut Rng) -> String {
+    let (v1, v2, v3) = (value(rng), value(rng), value(rng));
+    let n = rng.below(10);
+    let cond = t_where(rng);
+    let returning = pick(rng, &["", "", " RETURNING *"]);
+    let change = match rng.below(16) {
+        0 => format!("UPDATE t SET (a, b) = ({v1}, {v2}){cond}"),
+        1 => format!("UPDATE t SET (b, a) = (a, b){cond}"),
+        2 => "UPDATE u SET (x, z) = (SELECT a, c FROM t WHERE t.id = u.x)".to_string(),
+        3 => format!("UPDATE u SET (y, z) = (SELECT max(b), count(*) FROM t) WHERE x > {n}"),
+        4 => format!("UPDATE t SET (a, c) = (SELECT max(a) + 1, count(*) FROM t){cond}"),
+        5 => format!(
+            "UPDATE t SET (a, b) = (SELECT x, y FROM u ORDER BY x, rowid LIMIT 1 OFFSET {}){cond}",
+            n % 4
+        ),
+        6 => format!("UPDATE t SET (id, a) = (id + 100, a + 1){cond}"),
+        7 => format!("UPDATE k SET (q, p) = ({v1}, p || 'k') WHERE p > {n}"),
+        8 => format!("UPDATE t SET c = {v3}, (a, b) = ({v1}, {v2}), c = c{cond}"),
+        9 => format!("UPDATE t SET (a, a) = ({v1}, {v2}), (c) = ({v3}){cond}"),
+        10 => format!(
+            "UPDATE t SET (c, b) = (SELECT t.a + u.x, u.y FROM u WHERE u.x > t.a ORDER BY u.x LIMIT 1){cond}"
+        ),
+        11 => format!(
+            "UPDATE t SET (a, b) = {}{cond}",
+            pick(
+                rng,
+                &[
+                    "(1, 2, 3)",
+                    "1",
+                    "(SELECT 1)",
+                    "(SELECT 1, 2, 3)",
+                    "(SELECT * FROM u)"
+                ]
+            )
+        ),
+        12 => "UPDATE u SET (x, y, z) = (SELECT * FROM u AS o WHERE o.rowid = u.rowid + 1)"
+            .to_string(),
+        13 => format!(
+            "INSERT INTO t(id, a, b) VALUES ({}, {v1}, {v2}) ON CONFLICT(id) DO UPDATE SET (a, b) = (excluded.a, b || 'x'), c = {v3}",
+            n + 1
+        ),
+        14 => format!(
+            "INSERT INTO k VALUES ({v1}, {v2}) ON CONFLICT(p) DO UPDATE SET (q, p) = (excluded.q, p || 'y') WHERE q IS NOT {v3}"
+        ),
+        _ => format!(
+            "INSERT INTO t(id, a) VALUES ({}, 1) ON CONFLICT(id) DO UPDATE SET (a, b) = {}",
+            n + 1,
+            pick(rng, &["(1, 2, 3)", "(1)", "excluded.a"])
+        ),
+    };
+    let returning = if change.contains(" k ") {
+        ""
+    } else {
+        returning
+    };
+    format!("{change}{returning}")
+}
+
 /// Runs `rounds` random schemas of `statements` changes each, made by
 /// `change`, on both engines; returns how many statements both ran and
 /// both failed.
@@ -326,6 +399,13 @@ fn with_before_a_change_written_by_hand() {
     assert_sqlite_integrity_ok(&oracle);
 }
 
+#[test]
+fn row_value_assignments_match_sqlite() {
+    let (same, failed) = differential(seed(7200), rounds(), row_value_update);
+    println!("row-value assignments: {same} ran alike, {failed} failed alike");
+    assert!(same > failed * 2, "{same} ran, {failed} failed");
+}
+
 /// Every table's rows, read on `conn`.
 fn rows<P: Platform, A: boundlite::alloc::Allocator + Clone>(
     conn: &Connection<'_, P, A>,
@@ -385,6 +465,26 @@ fn with_before_a_change_survives_every_allocation_failure() {
         ),
         (
             "WITH c(v) AS (SELECT 1 UNION ALL SELECT 'x') DELETE FROM k WHERE p IN (SELECT v FROM c) RETURNING q",
+            2,
+        ),
+    ]);
+}
+
+#[test]
+fn row_value_assignments_survive_every_allocation_failure() {
+    sweep_all(&[
+        ("UPDATE t SET (a, b) = (b, a), c = 0 WHERE id > 1", 3),
+        (
+            "UPDATE u SET (y, z) = (SELECT b, c FROM t WHERE t.a = u.x) WHERE x < 5",
+            2,
+        ),
+        (
+            "UPDATE t SET (c, a) = (SELECT max(a) + 1, count(*) FROM t)",
+            4,
+        ),
+        ("UPDATE k SET (q, p) = (p, q) WHERE p = 1", 1),
+        (
+            "INSERT INTO t(id, a) VALUES (2, 0), (9, 9) ON CONFLICT(id) DO UPDATE SET (a, b) = (excluded.a + a, b || b)",
             2,
         ),
     ]);

@@ -37,7 +37,7 @@ use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition, zeroblo
 use crate::sql::{ColumnPos, Conflict, Delete, Expr, Ident, Indexed, QualifiedName, Update};
 use crate::{Error, Result, RowId};
 
-use super::check::{columns_exist, columns_exist_within};
+use super::check::{columns_exist, columns_exist_within, row_subquery_exists};
 use super::checks::Checks;
 use super::context::{RowContext, rowid_value};
 use super::foreign_keys::table_keys::{Op, TableKeys};
@@ -51,7 +51,7 @@ use super::scope::{One, Tables};
 use super::select::{assign, load_table};
 use super::source::Source;
 use super::store::{Record, Rules, Stored, is_zeroblob_call, prepare_row, with_record};
-use super::subquery::{Runner, Subqueries, expr_holds_subquery};
+use super::subquery::{Runner, Subqueries, assigned_count, expr_holds_subquery};
 use super::triggers::fire::{Event, Fires, Outcome, refuse_returning};
 use super::triggers::row::{RowValues, TriggerRow, read_row, with_affinities};
 use super::{Env, with};
@@ -502,30 +502,67 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
     Ok(changed)
 }
 
-/// Puts in `columns` the column each of `update`'s assignments to
-/// `table` sets, checking the names its values read.
+/// Puts in `columns` the columns `update`'s assignments to `table` set,
+/// in order (those of a row-value assignment one after the other),
+/// checking the names its values read and that each row-value
+/// assignment's value has as many columns as it sets.
 pub(crate) fn assigned_columns<A: Allocator + Clone>(
     update: &Update<'_, A>,
     table: &TableInfo<A>,
     env: Env<'_, A>,
     columns: &mut Vec<ColumnPos, A>,
 ) -> Result<()> {
-    columns.try_reserve(update.assignments.len())?;
+    columns.try_reserve(update.assignments.iter().map(|a| a.columns.len()).sum())?;
+    let scope = One::new(Some(table), update.alias.as_ref());
+    // In a trigger, a value may read its `NEW` and `OLD` rows; a
+    // subquery, the table.
+    let check = |value: &Expr<'_, A>| match (env.outer, env.subqueries) {
+        (None, None) => columns_exist(value, Some(table), update.alias.as_ref()),
+        _ => columns_exist_within(value, &scope, Some(env)),
+    };
     for assignment in update.assignments.iter() {
-        let [name] = assignment.columns.as_slice() else {
-            return Err(Error::Sql("row-value assignments are not supported"));
-        };
-        columns.try_push(column_named(table, name)?)?;
-        // In a trigger, a value may read its `NEW` and `OLD` rows; a
-        // subquery, the table.
-        match (env.outer, env.subqueries) {
-            (None, None) => columns_exist(&assignment.value, Some(table), update.alias.as_ref())?,
-            _ => columns_exist_within(
-                &assignment.value,
-                &One::new(Some(table), update.alias.as_ref()),
-                Some(env),
-            )?,
+        for name in assignment.columns.iter() {
+            columns.try_push(column_named(table, name)?)?;
         }
+        match (assignment.columns.len(), &assignment.value) {
+            (1, value) => check(value)?,
+            (n, Expr::Row(items)) if items.len() == n => items.iter().try_for_each(check)?,
+            (n, Expr::Row(items)) => return Err(assigned_count(n, items.len())),
+            (n, Expr::Subquery(select)) => row_subquery_exists(select, n, &scope, env)?,
+            (n, _) => return Err(assigned_count(n, 1)),
+        }
+    }
+    Ok(())
+}
+
+/// Sets `target` of a row to the value of `expr` in `ctx`: the new
+/// rowid, or a column's slot of `values` (reusing its buffer for a bound
+/// value or a bare column) and, for a `zeroblob`, its length in `zeros`.
+fn assign_value<A: Allocator + Clone>(
+    target: &ColumnPos,
+    expr: &Expr<'_, A>,
+    ctx: &RowContext<'_, '_, A>,
+    (values, zeros, new_rowid): (&mut [Value<A>], &mut [Option<usize>], &mut Value<A>),
+) -> Result<()> {
+    let alloc = &ctx.allocator();
+    let i = match target {
+        ColumnPos::Rowid => {
+            *new_rowid = evaluate(expr, ctx)?;
+            return Ok(());
+        }
+        ColumnPos::Column(i) => *i,
+    };
+    let slot = values
+        .get_mut(i)
+        .ok_or(Error::Misuse("an assigned column out of place"))?;
+    match (expr, expr.as_column(), zeros.get_mut(i)) {
+        (Expr::Param(p), _, _) => assign(slot, ctx.param(p.number)?, alloc)?,
+        (_, Some(c), _) => assign(slot, ctx.column(c)?, alloc)?,
+        (_, _, Some(zero)) if is_zeroblob_call(expr) => {
+            *zero = zeroblob_call(expr, ctx)?;
+            *slot = Value::Blob(Vec::new_in(alloc.clone()));
+        }
+        _ => *slot = evaluate(expr, ctx)?,
     }
     Ok(())
 }
@@ -650,26 +687,44 @@ pub(crate) fn assigned_row<A: Allocator + Clone>(
     // Every right-hand side reads the row as it was: the context reads
     // the stored record, never `values`, so each value can be written as
     // soon as it is computed.
-    for (target, assignment) in columns.iter().zip(update.assignments.iter()) {
-        let expr = &assignment.value;
-        match target {
-            ColumnPos::Rowid => new_rowid = evaluate(expr, &ctx)?,
-            ColumnPos::Column(i) => {
-                let slot = values
-                    .get_mut(*i)
-                    .ok_or(Error::Misuse("an assigned column out of place"))?;
-                // A bound value or a bare column is copied into the slot's
-                // buffer rather than into a new one.
-                match (expr, expr.as_column(), zeros.get_mut(*i)) {
-                    (Expr::Param(p), _, _) => assign(slot, ctx.param(p.number)?, &alloc)?,
-                    (_, Some(c), _) => assign(slot, ctx.column(c)?, &alloc)?,
-                    (_, _, Some(zero)) if is_zeroblob_call(expr) => {
-                        *zero = zeroblob_call(expr, &ctx)?;
-                        *slot = Value::Blob(Vec::new_in(alloc.clone()));
-                    }
-                    _ => *slot = evaluate(expr, &ctx)?,
+    let mut targets = columns.iter();
+    let mut next = || {
+        targets
+            .next()
+            .ok_or(Error::Misuse("an assignment without its column"))
+    };
+    // The first row of a row-value assignment's subquery.
+    let mut row = Vec::new_in(alloc.clone());
+    for assignment in update.assignments.iter() {
+        let n = assignment.columns.len();
+        match (&assignment.value, n) {
+            (expr, 1) => {
+                let target = next()?;
+                let slots = (values.as_mut_slice(), &mut *zeros, &mut new_rowid);
+                assign_value(target, expr, &ctx, slots)?;
+            }
+            (Expr::Row(items), _) => {
+                for expr in items.iter() {
+                    let target = next()?;
+                    let slots = (values.as_mut_slice(), &mut *zeros, &mut new_rowid);
+                    assign_value(target, expr, &ctx, slots)?;
                 }
             }
+            (Expr::Subquery(select), _) => {
+                ctx.subquery_row(select, n, &mut row)?;
+                for value in row.iter_mut() {
+                    let value = core::mem::replace(value, Value::Null);
+                    match next()? {
+                        ColumnPos::Rowid => new_rowid = value,
+                        ColumnPos::Column(i) => {
+                            *values
+                                .get_mut(*i)
+                                .ok_or(Error::Misuse("an assigned column out of place"))? = value;
+                        }
+                    }
+                }
+            }
+            _ => return Err(assigned_count(n, 1)),
         }
     }
     Ok(new_rowid)

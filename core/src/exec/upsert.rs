@@ -20,7 +20,7 @@
 //! A `WITHOUT ROWID` table's primary key takes the rowid's place.
 //!
 //! Refused: subqueries in the clauses, a `zeroblob` inserted by a
-//! statement with clauses, row-value assignments, and a `DO UPDATE`
+//! statement with clauses, and a `DO UPDATE`
 //! without a target on a `WITHOUT ROWID` table with `UNIQUE` indexes.
 
 use boundlite_platform::Platform;
@@ -33,8 +33,8 @@ use crate::sql::eval::{
     EvalContext, Shape, SubqueryCollation, Value, evaluate, evaluate_condition,
 };
 use crate::sql::{
-    Affinity, ColumnPos, ColumnRef, Conflict, Expr, FunctionCall, Ident, ParamNo, Select, Upsert,
-    UpsertAction, UpsertTarget,
+    Affinity, Assignment, ColumnPos, ColumnRef, Conflict, Expr, FunctionCall, Ident, ParamNo,
+    Select, Upsert, UpsertAction, UpsertTarget,
 };
 use crate::table::{TableInfo, Unique, Writer, with_value_refs};
 use crate::{Error, Result, RowId};
@@ -45,6 +45,7 @@ use super::context::{RowContext, resolve, rowid_value};
 use super::insert::column_named;
 use super::select::assign;
 use super::store::{Record, Rules, Stored, encode_keyed, prepare_row, with_record};
+use super::subquery::assigned_count;
 
 /// The name of the row that was to be inserted, in a `DO UPDATE`.
 const EXCLUDED: &str = "excluded";
@@ -75,11 +76,12 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
             } = &clause.action
             {
                 for assignment in assignments.iter() {
-                    let [name] = assignment.columns.as_slice() else {
-                        return Err(Error::Sql("row-value assignments are not supported"));
-                    };
-                    column_named(table, name)?;
-                    check_names(&assignment.value, table, alias.as_ref())?;
+                    for name in assignment.columns.iter() {
+                        column_named(table, name)?;
+                    }
+                    for value in row_items(assignment)? {
+                        check_names(value, table, alias.as_ref())?;
+                    }
                 }
                 if let Some(clause) = where_clause {
                     check_names(clause, table, alias.as_ref())?;
@@ -319,6 +321,18 @@ fn check_names<A: Allocator + Clone>(
     }
 }
 
+/// The values `assignment` gives its columns, one for each: its value,
+/// or the items of a row value; another number is an error.
+fn row_items<'s, 'a, A: Allocator>(assignment: &'s Assignment<'a, A>) -> Result<&'s [Expr<'a, A>]> {
+    match (assignment.columns.len(), &assignment.value) {
+        (1, value) => Ok(core::slice::from_ref(value)),
+        (n, Expr::Row(items)) if items.len() == n => Ok(items),
+        (n, Expr::Row(items)) => Err(assigned_count(n, items.len())),
+        (_, Expr::Subquery(_)) => Err(Error::Sql("subqueries in an upsert are not supported")),
+        (n, _) => Err(assigned_count(n, 1)),
+    }
+}
+
 /// Whether `column` reads the row that was to be inserted.
 fn is_excluded(column: &ColumnRef<'_>) -> bool {
     column.schema.is_none()
@@ -362,7 +376,7 @@ impl<A: Allocator> Excluded<'_, A> {
 
 /// A `DO UPDATE` clause.
 struct DoUpdate<'d, 'a, A: Allocator> {
-    assignments: &'d [crate::sql::Assignment<'a, A>],
+    assignments: &'d [Assignment<'a, A>],
     where_clause: Option<&'d Expr<'a, A>>,
     alias: Option<Ident<'a>>,
 }
@@ -486,14 +500,15 @@ impl<A: Allocator + Clone> DoUpdate<'_, '_, A> {
             values.try_push(slot)?;
         }
         // Every value reads the row as it was.
-        let mut computed = Vec::try_with_capacity_in(self.assignments.len(), alloc.clone())?;
+        let columns = self.assignments.iter().map(|a| a.columns.len()).sum();
+        let mut computed = Vec::try_with_capacity_in(columns, alloc.clone())?;
         for assignment in self.assignments.iter() {
-            computed.try_push(evaluate(&assignment.value, &ctx)?)?;
+            for value in row_items(assignment)? {
+                computed.try_push(evaluate(value, &ctx)?)?;
+            }
         }
-        for (assignment, value) in self.assignments.iter().zip(computed) {
-            let [name] = assignment.columns.as_slice() else {
-                return Err(Error::Sql("row-value assignments are not supported"));
-            };
+        let names = self.assignments.iter().flat_map(|a| a.columns.iter());
+        for (name, value) in names.zip(computed) {
             match column_named(table, name)? {
                 ColumnPos::Rowid => new_rowid = value,
                 ColumnPos::Column(i) => {
