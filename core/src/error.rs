@@ -260,6 +260,9 @@ pub enum Named {
     /// `{0} columns assigned {1} values`: a row-value assignment whose
     /// value has another number of columns
     AssignedCount,
+    /// `target object/alias may not appear in FROM clause: {0}`: an
+    /// `UPDATE ... FROM` whose `FROM` names its table, both unaliased
+    TargetInFrom,
 
     /// `table {0} may not be altered`
     MayNotBeAltered,
@@ -421,6 +424,9 @@ impl core::fmt::Display for NamedDisplay<'_> {
                 write!(f, "table {a} has {values} values for {columns} columns")
             }
             Named::AssignedCount => write!(f, "{a} columns assigned {b} values"),
+            Named::TargetInFrom => {
+                write!(f, "target object/alias may not appear in FROM clause: {a}")
+            }
             Named::MayNotBeAltered => write!(f, "table {a} may not be altered"),
             Named::AlreadyExists => {
                 write!(

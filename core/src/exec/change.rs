@@ -34,7 +34,9 @@ use crate::btree::SeekMode;
 use crate::record::RecordRef;
 use crate::schema::ColumnSource;
 use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition, zeroblob_call};
-use crate::sql::{ColumnPos, Conflict, Delete, Expr, Ident, Indexed, QualifiedName, Update};
+use crate::sql::{
+    Assignment, ColumnPos, Conflict, Delete, Expr, Ident, Indexed, QualifiedName, Select, Update,
+};
 use crate::{Error, Result, RowId};
 
 use super::check::{columns_exist, columns_exist_within, row_subquery_exists};
@@ -54,13 +56,32 @@ use super::store::{Record, Rules, Stored, is_zeroblob_call, prepare_row, with_re
 use super::subquery::{Runner, Subqueries, assigned_count, expr_holds_subquery};
 use super::triggers::fire::{Event, Fires, Outcome, refuse_returning};
 use super::triggers::row::{RowValues, TriggerRow, read_row, with_affinities};
+use super::update_from::{self, Joined};
 use super::{Env, with};
 use crate::sort::{RowIdStream, RowIds, RowOrder};
 use crate::table::Writer;
 use crate::table::{IndexInfo, TableInfo};
 
 /// The rowids a change collected, read back in their order.
-type Targets<P, A> = RowIdStream<<P as Platform>::File, A>;
+type Collected<P, A> = RowIdStream<<P as Platform>::File, A>;
+
+/// The rows an `UPDATE` changes.
+enum Targets<P: Platform, A: Allocator> {
+    /// Those its `WHERE` kept, in the order chosen.
+    Visited(Collected<P, A>),
+    /// Those its `FROM` joined, with their values (see `update_from`).
+    Joined(Joined<P::File, A>),
+}
+
+impl<P: Platform, A: Allocator + Clone> Targets<P, A> {
+    /// The next row to change; `None` past the last.
+    fn next(&mut self) -> Result<Option<RowId>> {
+        match self {
+            Targets::Visited(rowids) => rowids.next(),
+            Targets::Joined(joined) => joined.next(),
+        }
+    }
+}
 
 /// The rows an `UPDATE` or `DELETE` changes, as written.
 pub(crate) struct Changed<'s, 'a, A: Allocator> {
@@ -81,7 +102,7 @@ fn targets<P: Platform, A: Allocator + Clone>(
     changed: Changed<'_, '_, A>,
     env: Env<'_, A>,
     order: impl FnOnce(&TableInfo<A>, Plan) -> Result<RowOrder>,
-) -> Result<(TableInfo<A>, Targets<P, A>)> {
+) -> Result<(TableInfo<A>, Collected<P, A>)> {
     let view = w.view();
     let start = |table: &TableInfo<A>, plan| {
         Ok(RowIds::new(
@@ -277,9 +298,6 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
     env: Env<'_, A>,
     returned: &mut Option<Returned<A>>,
 ) -> Result<usize> {
-    if update.from.is_some() {
-        return Err(Error::Sql("UPDATE ... FROM is not supported"));
-    }
     // A trigger's statement takes the `OR` clause of the one that fired
     // it; its own triggers take the clause it ends up with.
     let written = env.conflict.or(update.conflict);
@@ -288,6 +306,11 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
         return Err(Error::Sql("UPDATE OR IGNORE is not supported"));
     }
     if let Some(keys) = keyed::record_keys(w, &update.table, env)? {
+        if update.from.is_some() {
+            return Err(Error::Sql(
+                "UPDATE ... FROM on a WITHOUT ROWID table is not supported",
+            ));
+        }
         return keyed::update(w, update, &keys, conflict, env, returned);
     }
     let alloc = env.alloc.clone();
@@ -312,29 +335,39 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
     // first row's run for the others.
     let once = Once::new();
     let mut fires = None;
-    let (table, mut rowids) = targets(w, changed, env, |table, plan| {
-        fires = Fires::of(env, &table.name, Event::Update(&assigned), written)?;
-        // The names of a value's subqueries are checked over the table.
-        let runner = Runner::new(w.view());
-        let check_env = Env {
-            subqueries: match set_subqueries {
-                true => Some(&runner as &dyn Subqueries<A>),
-                false => env.subqueries,
-            },
-            ..env
-        };
-        assigned_columns(update, table, check_env, &mut columns)?;
-        let two_pass = set_subqueries
-            && update
-                .where_clause
-                .as_ref()
-                .is_some_and(|clause| expr_holds_subquery(clause));
-        Ok(match fires {
-            Some(_) => RowOrder::Ascending,
-            None if two_pass => RowOrder::Ascending,
-            None => update_order(table, plan, &columns, conflict),
-        })
-    })?;
+    let (table, mut rowids) = match &update.from {
+        Some(body) => {
+            let (table, joined) = update_from::collect(w, update, body, env, &mut columns)?;
+            fires = Fires::of(env, &table.name, Event::Update(&assigned), written)?;
+            (table, Targets::<P, A>::Joined(joined))
+        }
+        None => {
+            let (table, rowids) = targets(w, changed, env, |table, plan| {
+                fires = Fires::of(env, &table.name, Event::Update(&assigned), written)?;
+                // The names of a value's subqueries are checked over the table.
+                let runner = Runner::new(w.view());
+                let check_env = Env {
+                    subqueries: match set_subqueries {
+                        true => Some(&runner as &dyn Subqueries<A>),
+                        false => env.subqueries,
+                    },
+                    ..env
+                };
+                assigned_columns(update, table, check_env, &mut columns)?;
+                let two_pass = set_subqueries
+                    && update
+                        .where_clause
+                        .as_ref()
+                        .is_some_and(|clause| expr_holds_subquery(clause));
+                Ok(match fires {
+                    Some(_) => RowOrder::Ascending,
+                    None if two_pass => RowOrder::Ascending,
+                    None => update_order(table, plan, &columns, conflict),
+                })
+            })?;
+            (table, Targets::Visited(rowids))
+        }
+    };
     let mut returning = Returning::new(
         &update.returning,
         &table,
@@ -397,7 +430,11 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
             in_place,
             once: set_subqueries.then_some(&once),
         };
-        let row = new_row(w, &table, rowid, update, &columns, env, slots)?;
+        let joined = match &rowids {
+            Targets::Joined(joined) => Some(joined),
+            Targets::Visited(_) => None,
+        };
+        let row = new_row(w, &table, rowid, (update, joined), &columns, env, slots)?;
         let Some(new_rowid) = row else {
             continue;
         };
@@ -498,7 +535,9 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
     drop(rules);
     env.tables.put(table);
     env.scratch.put(columns, values, record);
-    env.scratch.put_rowids(rowids.into_buffer());
+    if let Targets::Visited(rowids) = rowids {
+        env.scratch.put_rowids(rowids.into_buffer());
+    }
     Ok(changed)
 }
 
@@ -524,15 +563,37 @@ pub(crate) fn assigned_columns<A: Allocator + Clone>(
         for name in assignment.columns.iter() {
             columns.try_push(column_named(table, name)?)?;
         }
-        match (assignment.columns.len(), &assignment.value) {
-            (1, value) => check(value)?,
-            (n, Expr::Row(items)) if items.len() == n => items.iter().try_for_each(check)?,
-            (n, Expr::Row(items)) => return Err(assigned_count(n, items.len())),
-            (n, Expr::Subquery(select)) => row_subquery_exists(select, n, &scope, env)?,
-            (n, _) => return Err(assigned_count(n, 1)),
+        match assigned_values(assignment)? {
+            Assigned::Values(values) => values.iter().try_for_each(check)?,
+            Assigned::Row(select) => {
+                row_subquery_exists(select, assignment.columns.len(), &scope, env)?;
+            }
         }
     }
     Ok(())
+}
+
+/// What an assignment gives the columns it sets.
+pub(crate) enum Assigned<'s, 'a, A: Allocator> {
+    /// A value for each: its value, or a row value's items.
+    Values(&'s [Expr<'a, A>]),
+    /// The first row of a subquery.
+    Row(&'s Select<'a, A>),
+}
+
+/// What `assignment` gives its columns; SQLite's error when a row-value
+/// assignment's value has another number of columns, or when it is
+/// neither a row value nor a subquery.
+pub(crate) fn assigned_values<'s, 'a, A: Allocator>(
+    assignment: &'s Assignment<'a, A>,
+) -> Result<Assigned<'s, 'a, A>> {
+    match (assignment.columns.len(), &assignment.value) {
+        (1, value) => Ok(Assigned::Values(core::slice::from_ref(value))),
+        (n, Expr::Row(items)) if items.len() == n => Ok(Assigned::Values(items)),
+        (n, Expr::Row(items)) => Err(assigned_count(n, items.len())),
+        (_, Expr::Subquery(select)) => Ok(Assigned::Row(select)),
+        (n, _) => Err(assigned_count(n, 1)),
+    }
 }
 
 /// Sets `target` of a row to the value of `expr` in `ctx`: the new
@@ -624,7 +685,7 @@ fn new_row<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
     table: &TableInfo<A>,
     rowid: RowId,
-    update: &Update<'_, A>,
+    (update, joined): (&Update<'_, A>, Option<&Joined<P::File, A>>),
     columns: &[ColumnPos],
     env: Env<'_, A>,
     slots: Slots<'_, A>,
@@ -645,6 +706,11 @@ fn new_row<P: Platform, A: Allocator + Clone>(
         w.keep_old_row(&payload)?;
     }
     let record = RecordRef::parse(&payload, Some(table.root))?;
+    if let Some(joined) = joined {
+        return joined
+            .assigned_row(table, rowid, record, columns, env, values)
+            .map(Some);
+    }
     // A subquery reads the table as the rows changed so far left it.
     let runner = once.map(|once| Runner::keeping(w.view(), env.tables, once, env.text));
     let env = Env {
@@ -696,22 +762,16 @@ pub(crate) fn assigned_row<A: Allocator + Clone>(
     // The first row of a row-value assignment's subquery.
     let mut row = Vec::new_in(alloc.clone());
     for assignment in update.assignments.iter() {
-        let n = assignment.columns.len();
-        match (&assignment.value, n) {
-            (expr, 1) => {
-                let target = next()?;
-                let slots = (values.as_mut_slice(), &mut *zeros, &mut new_rowid);
-                assign_value(target, expr, &ctx, slots)?;
-            }
-            (Expr::Row(items), _) => {
-                for expr in items.iter() {
+        match assigned_values(assignment)? {
+            Assigned::Values(exprs) => {
+                for expr in exprs {
                     let target = next()?;
                     let slots = (values.as_mut_slice(), &mut *zeros, &mut new_rowid);
                     assign_value(target, expr, &ctx, slots)?;
                 }
             }
-            (Expr::Subquery(select), _) => {
-                ctx.subquery_row(select, n, &mut row)?;
+            Assigned::Row(select) => {
+                ctx.subquery_row(select, assignment.columns.len(), &mut row)?;
                 for value in row.iter_mut() {
                     let value = core::mem::replace(value, Value::Null);
                     match next()? {
@@ -724,7 +784,6 @@ pub(crate) fn assigned_row<A: Allocator + Clone>(
                     }
                 }
             }
-            _ => return Err(assigned_count(n, 1)),
         }
     }
     Ok(new_rowid)

@@ -40,8 +40,8 @@ pub(crate) fn in_stmt<A: Allocator>(stmt: &Stmt<'_, A>, f: &mut Visit<'_>) -> Re
         Stmt::Update(update) => {
             in_ctes(&update.with, f)?;
             f(&update.table)?;
-            if let Some(from) = &update.from {
-                in_from(from, f)?;
+            if let Some(body) = &update.from {
+                in_body(body, f)?;
             }
             for assignment in update.assignments.iter() {
                 in_expr(&assignment.value, f)?;

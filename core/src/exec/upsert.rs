@@ -40,12 +40,12 @@ use crate::table::{TableInfo, Unique, Writer, with_value_refs};
 use crate::{Error, Result, RowId};
 
 use super::Env;
+use super::change::{Assigned, assigned_values};
 use super::check::columns_exist;
 use super::context::{RowContext, resolve, rowid_value};
 use super::insert::column_named;
 use super::select::assign;
 use super::store::{Record, Rules, Stored, encode_keyed, prepare_row, with_record};
-use super::subquery::assigned_count;
 
 /// The name of the row that was to be inserted, in a `DO UPDATE`.
 const EXCLUDED: &str = "excluded";
@@ -322,14 +322,11 @@ fn check_names<A: Allocator + Clone>(
 }
 
 /// The values `assignment` gives its columns, one for each: its value,
-/// or the items of a row value; another number is an error.
+/// or the items of a row value.
 fn row_items<'s, 'a, A: Allocator>(assignment: &'s Assignment<'a, A>) -> Result<&'s [Expr<'a, A>]> {
-    match (assignment.columns.len(), &assignment.value) {
-        (1, value) => Ok(core::slice::from_ref(value)),
-        (n, Expr::Row(items)) if items.len() == n => Ok(items),
-        (n, Expr::Row(items)) => Err(assigned_count(n, items.len())),
-        (_, Expr::Subquery(_)) => Err(Error::Sql("subqueries in an upsert are not supported")),
-        (n, _) => Err(assigned_count(n, 1)),
+    match assigned_values(assignment)? {
+        Assigned::Values(values) => Ok(values),
+        Assigned::Row(_) => Err(Error::Sql("subqueries in an upsert are not supported")),
     }
 }
 

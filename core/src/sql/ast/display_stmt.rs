@@ -13,7 +13,7 @@ use super::schema::{
 };
 use super::stmt::{
     Assignment, CompoundOp, Conflict, CoreForm, Cte, Delete, FromClause, Indexed, Insert,
-    InsertSource, JoinConstraint, JoinKind, NullsOrder, OrderingTerm, Pragma, PragmaValue,
+    InsertSource, Join, JoinConstraint, JoinKind, NullsOrder, OrderingTerm, Pragma, PragmaValue,
     ResultColumn, Select, SelectBody, Stmt, TableRef, TransactionMode, Update, Upsert,
     UpsertAction,
 };
@@ -264,27 +264,32 @@ impl<A: Allocator> Display for FromClause<'_, A> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.first)?;
         for join in self.joins.iter() {
-            let natural = if join.op.natural { " NATURAL" } else { "" };
-            let kind = match join.op.kind {
-                JoinKind::Comma => ",",
-                JoinKind::Inner => " JOIN",
-                JoinKind::Cross => " CROSS JOIN",
-                JoinKind::Left => " LEFT JOIN",
-                JoinKind::Right => " RIGHT JOIN",
-                JoinKind::Full => " FULL JOIN",
-            };
-            write!(f, "{natural}{kind} {}", join.table)?;
-            match &join.constraint {
-                None => {}
-                Some(JoinConstraint::On(e)) => write!(f, " ON {e}")?,
-                Some(JoinConstraint::Using(columns)) => {
-                    f.write_str(" USING (")?;
-                    comma_list(f, columns)?;
-                    f.write_str(")")?;
-                }
-            }
+            write_join(f, join)?;
         }
         Ok(())
+    }
+}
+
+/// ` JOIN table ON ...`: one join of a `FROM`.
+fn write_join<A: Allocator>(f: &mut Formatter<'_>, join: &Join<'_, A>) -> fmt::Result {
+    let natural = if join.op.natural { " NATURAL" } else { "" };
+    let kind = match join.op.kind {
+        JoinKind::Comma => ",",
+        JoinKind::Inner => " JOIN",
+        JoinKind::Cross => " CROSS JOIN",
+        JoinKind::Left => " LEFT JOIN",
+        JoinKind::Right => " RIGHT JOIN",
+        JoinKind::Full => " FULL JOIN",
+    };
+    write!(f, "{natural}{kind} {}", join.table)?;
+    match &join.constraint {
+        None => Ok(()),
+        Some(JoinConstraint::On(e)) => write!(f, " ON {e}"),
+        Some(JoinConstraint::Using(columns)) => {
+            f.write_str(" USING (")?;
+            comma_list(f, columns.as_slice())?;
+            f.write_str(")")
+        }
     }
 }
 
@@ -423,10 +428,20 @@ impl<A: Allocator> Display for Update<'_, A> {
         alias_and_hint(f, &self.alias, &self.indexed)?;
         f.write_str(" SET ")?;
         comma_list(f, &self.assignments)?;
-        if let Some(from) = &self.from {
-            write!(f, " FROM {from}")?;
+        if let Some(FromClause { joins, .. }) = self.from.as_ref().and_then(|b| b.from.as_ref()) {
+            // The first join is the table updated's to the first written.
+            for (i, join) in joins.iter().enumerate() {
+                match i {
+                    0 => write!(f, " FROM {}", join.table)?,
+                    _ => write_join(f, join)?,
+                }
+            }
         }
-        where_clause(f, "WHERE", &self.where_clause)?;
+        let clause = self
+            .from
+            .as_ref()
+            .map_or(&self.where_clause, |b| &b.where_clause);
+        where_clause(f, "WHERE", clause)?;
         returning(f, &self.returning)
     }
 }

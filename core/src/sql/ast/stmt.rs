@@ -425,9 +425,13 @@ pub struct Update<'a, A: Allocator> {
     pub indexed: Option<Indexed<'a>>,
     /// `SET` assignments, at least one.
     pub assignments: Vec<Assignment<'a, A>, A>,
-    /// `FROM`
-    pub from: Option<FromClause<'a, A>>,
-    /// `WHERE`
+    /// `FROM` and `WHERE`, when `FROM` is written: the join the rows
+    /// updated come from, as SQLite reads it, a query body with no result
+    /// columns whose `FROM` is the table updated (with its alias and
+    /// index hint) then the tables written, joined by a comma, and whose
+    /// `WHERE` is the statement's (then `where_clause` is `None`).
+    pub from: Option<Box<SelectBody<'a, A>, A>>,
+    /// `WHERE`, without `FROM`.
     pub where_clause: Option<Expr<'a, A>>,
     /// `RETURNING ...`: the columns of each row updated; empty without.
     pub returning: Vec<ResultColumn<'a, A>, A>,
