@@ -4,7 +4,7 @@
 //! `SET`, and hiding a stored table of their name everywhere but the
 //! change's target; row-value assignments in `UPDATE`'s `SET` and an
 //! upsert's `DO UPDATE SET`; `UPDATE ... FROM` (its join read whole
-//! before any row changes, each row changed once).
+//! before any row changes, each row changed once); `UPDATE OR IGNORE`.
 //!
 //! Random tables take random statements of each form, run on both
 //! engines, which must agree on success or failure (SQLite's message),
@@ -378,6 +378,31 @@ fn update_from(rng: &mut Rng) -> String {
     format!("{change}{returning}")
 }
 
+/// An `UPDATE OR IGNORE` whose rows may conflict with others on the
+/// rowid, a `UNIQUE` index or the primary key of a `WITHOUT ROWID` table.
+fn update_or_ignore(rng: &mut Rng) -> String {
+    let (v1, v2) = (value(rng), value(rng));
+    let n = rng.below(10);
+    let cond = t_where(rng);
+    let returning = pick(rng, &["", "", " RETURNING *"]);
+    let change = match rng.below(8) {
+        0 => format!("UPDATE OR IGNORE t SET b = {v1}{cond}"),
+        1 => format!("UPDATE OR IGNORE t SET id = id + {}{cond}", n % 3 + 1),
+        2 => format!("UPDATE OR IGNORE t SET a = a + 1, b = b || 'x'{cond}"),
+        3 => "UPDATE OR IGNORE u SET x = x + 1".to_string(),
+        4 => format!("UPDATE OR IGNORE u SET (y, z) = ({v1}, {v2}) WHERE x > {n}"),
+        5 => format!("UPDATE OR IGNORE k SET p = {v1} WHERE q IS NOT {v2}"),
+        6 => format!(
+            "UPDATE OR IGNORE t SET b = k.q FROM k WHERE k.p = t.a{}",
+            pick(rng, &["", " AND t.id > 2"])
+        ),
+        _ => format!(
+            "UPDATE OR IGNORE t SET (id, b) = (SELECT max(id) FROM t AS o WHERE o.id < t.id, {v1}){cond}"
+        ),
+    };
+    format!("{change}{returning}")
+}
+
 /// Runs `rounds` random schemas of `statements` changes each, made by
 /// `change`, on both engines; returns how many statements both ran and
 /// both failed.
@@ -509,6 +534,13 @@ fn update_from_changes_a_row_matched_twice_once() {
     assert!(db.integrity_check(0).unwrap().is_ok());
 }
 
+#[test]
+fn update_or_ignore_matches_sqlite() {
+    let (same, failed) = differential(seed(7400), rounds(), update_or_ignore);
+    println!("UPDATE OR IGNORE: {same} ran alike, {failed} failed alike");
+    assert!(same > failed * 2, "{same} ran, {failed} failed");
+}
+
 /// Every table's rows, read on `conn`.
 fn rows<P: Platform, A: boundlite::alloc::Allocator + Clone>(
     conn: &Connection<'_, P, A>,
@@ -605,5 +637,14 @@ fn update_from_survives_every_allocation_failure() {
             "WITH c(v) AS (SELECT x FROM u) UPDATE u SET z = g.n FROM (SELECT p, count(*) AS n FROM k GROUP BY p) AS g, c WHERE g.p = u.x AND c.v = u.x",
             2,
         ),
+    ]);
+}
+
+#[test]
+fn update_or_ignore_survives_every_allocation_failure() {
+    sweep_all(&[
+        ("UPDATE OR IGNORE u SET x = x + 1", 2),
+        ("UPDATE OR IGNORE t SET id = id + 1 RETURNING *", 1),
+        ("UPDATE OR IGNORE k SET p = 2 WHERE p = 1 OR p = 'x'", 0),
     ]);
 }

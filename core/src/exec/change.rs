@@ -17,7 +17,9 @@
 //! the new one inserted, so uniqueness and index maintenance are those of
 //! `INSERT`; in a table without indexes, a row that keeps its rowid is
 //! overwritten in place instead, in one descent. A row deleted by an
-//! earlier `OR REPLACE` in the same statement is skipped. The triggers
+//! earlier `OR REPLACE` in the same statement is skipped; under `OR
+//! IGNORE`, a row whose new values conflict with another row is stored
+//! again as it was (its record copied before it is deleted). The triggers
 //! a row's change fires run around it (see `triggers`): `OLD` is read
 //! before, and a row a `BEFORE` trigger deleted is skipped. Subqueries in
 //! `WHERE` run while the rowids are collected, before any row changes;
@@ -302,9 +304,6 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
     // it; its own triggers take the clause it ends up with.
     let written = env.conflict.or(update.conflict);
     let conflict = written.unwrap_or(Conflict::Abort);
-    if conflict == Conflict::Ignore {
-        return Err(Error::Sql("UPDATE OR IGNORE is not supported"));
-    }
     if let Some(keys) = keyed::record_keys(w, &update.table, env)? {
         if update.from.is_some() {
             return Err(Error::Sql(
@@ -378,6 +377,11 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
     let mut keys = TableKeys::load(w, &table.name, Op::Update(&columns), env)?;
     if let Some(keys) = &keys {
         keys.refuse_replace(conflict)?;
+        if conflict == Conflict::Ignore && keys.is_involved() {
+            return Err(Error::Sql(
+                "UPDATE OR IGNORE on a table with foreign keys is not supported while foreign_keys is ON",
+            ));
+        }
     }
     let mut rules = Rules {
         checks: Checks::load(&table, env)?,
@@ -408,6 +412,9 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
     }
     let mut old = Vec::new_in(alloc.clone());
     let mut new = Vec::new_in(alloc.clone());
+    // Under `OR IGNORE`, the record of the row being changed, stored
+    // again when its new values conflict with another row.
+    let mut old_record = Vec::new_in(alloc.clone());
     let mut changed = 0;
     // A row that keeps its rowid and every index key is overwritten where
     // it lies, its index entries left as they are (SQLite too skips the
@@ -429,6 +436,7 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
             zeros: &mut zeros,
             in_place,
             once: set_subqueries.then_some(&once),
+            old_record: (conflict == Conflict::Ignore).then_some(&mut old_record),
         };
         let joined = match &rowids {
             Targets::Joined(joined) => Some(joined),
@@ -497,12 +505,17 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
                     return Ok(true);
                 }
                 w.delete(&table, rowid)?;
-                match stored {
-                    Record::Encoded => w.insert(&table, new_rowid, record, conflict),
+                let inserted = match stored {
+                    Record::Encoded => w.insert(&table, new_rowid, record, conflict)?,
                     Record::Streamed(fields) => {
-                        w.insert_fields(&table, new_rowid, fields, record, conflict)
+                        w.insert_fields(&table, new_rowid, fields, record, conflict)?
                     }
+                };
+                if !inserted && conflict == Conflict::Ignore {
+                    // Ignored: the row stays as it was.
+                    w.insert(&table, rowid, &old_record, Conflict::Abort)?;
                 }
+                Ok(inserted)
             },
         )?;
         if stored {
@@ -639,6 +652,9 @@ struct Slots<'b, A: Allocator> {
     /// Where the `SET` values' subqueries keep what they read once;
     /// `None` when the values hold none.
     once: Option<&'b Once<A>>,
+    /// Where the row's record is copied, for `OR IGNORE` to store it
+    /// again; `None` under another conflict resolution.
+    old_record: Option<&'b mut Vec<u8, A>>,
 }
 
 /// Whether assigning `columns` may change `index`'s key: it names one of
@@ -695,12 +711,17 @@ fn new_row<P: Platform, A: Allocator + Clone>(
         zeros,
         in_place,
         once,
+        old_record,
     } = slots;
     let mut cursor = w.table_cursor(table.root);
     if !cursor.seek(rowid, SeekMode::Eq)? {
         return Ok(None);
     }
     let payload = cursor.payload()?;
+    if let Some(old) = old_record {
+        old.clear();
+        old.try_extend_from_slice(&payload)?;
+    }
     if in_place {
         // The row may be overwritten in place; its undo needs the record.
         w.keep_old_row(&payload)?;

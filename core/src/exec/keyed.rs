@@ -239,6 +239,9 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
             if let Some(returning) = returning.as_mut() {
                 returning.stored_row(w, &table, RowId::new(0), &record, env)?;
             }
+        } else if conflict == Conflict::Ignore {
+            // Ignored: the row stays as it was.
+            w.insert_keyed(&table, &old, Conflict::Abort)?;
         }
     }
     *returned = returning.map(Returning::into_rows);
