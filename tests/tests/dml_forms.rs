@@ -4,7 +4,8 @@
 //! `SET`, and hiding a stored table of their name everywhere but the
 //! change's target; row-value assignments in `UPDATE`'s `SET` and an
 //! upsert's `DO UPDATE SET`; `UPDATE ... FROM` (its join read whole
-//! before any row changes, each row changed once); `UPDATE OR IGNORE`.
+//! before any row changes, each row changed once); `UPDATE OR IGNORE`;
+//! subqueries in an upsert's `DO UPDATE`.
 //!
 //! Random tables take random statements of each form, run on both
 //! engines, which must agree on success or failure (SQLite's message),
@@ -403,6 +404,58 @@ fn update_or_ignore(rng: &mut Rng) -> String {
     format!("{change}{returning}")
 }
 
+/// Rows of `VALUES` for `t(id, a, b)`, one to three, whose ids repeat
+/// those of rows there and each other.
+fn t_rows(rng: &mut Rng) -> String {
+    let rows: Vec<String> = (0..1 + rng.below(3))
+        .map(|_| format!("({}, {}, {})", 1 + rng.below(12), value(rng), value(rng)))
+        .collect();
+    rows.join(", ")
+}
+
+/// An upsert whose `DO UPDATE` holds subqueries: uncorrelated (read once
+/// a statement), reading `excluded`, reading the row updated, reading
+/// the table written.
+fn upsert_subquery(rng: &mut Rng) -> String {
+    let rows = t_rows(rng);
+    let n = rng.below(10);
+    let (v1, v2) = (value(rng), value(rng));
+    let clause = match rng.below(10) {
+        0 => "DO UPDATE SET c = (SELECT count(*) FROM t) + excluded.a".to_string(),
+        1 => "DO UPDATE SET c = (SELECT max(x) FROM u WHERE u.x < excluded.a)".to_string(),
+        2 => "DO UPDATE SET b = (SELECT q FROM k WHERE k.p = t.a) WHERE EXISTS (SELECT 1 FROM u WHERE u.x = t.a)"
+            .to_string(),
+        3 => format!("DO UPDATE SET a = a + 1 WHERE t.a IN (SELECT x FROM u WHERE x > {n})"),
+        4 => "DO UPDATE SET c = (SELECT sum(a) FROM t AS o WHERE o.id <= t.id)".to_string(),
+        5 => "DO UPDATE SET (a, c) = ((SELECT min(a) FROM t), (SELECT max(id) FROM t)) WHERE excluded.b IS NOT t.b"
+            .to_string(),
+        6 => format!(
+            "DO UPDATE SET c = (SELECT group_concat(q) FROM k WHERE q IS NOT {v1}) || excluded.b"
+        ),
+        7 => pick(
+            rng,
+            &[
+                "DO UPDATE SET c = (SELECT nosuch FROM u)",
+                "DO UPDATE SET c = (SELECT 1, 2)",
+                "DO UPDATE SET c = 1 WHERE (SELECT x FROM u WHERE x = excluded.nosuch)",
+            ],
+        )
+        .to_string(),
+        8 => format!(
+            "DO UPDATE SET c = coalesce((SELECT c FROM t AS o WHERE o.id = t.id + 1), {v2}) WHERE t.a > {n}"
+        ),
+        _ => "DO UPDATE SET b = excluded.b || (SELECT count(*) FROM t WHERE a = excluded.a)".to_string(),
+    };
+    let returning = pick(rng, &["", "", " RETURNING *"]);
+    match rng.below(5) {
+        0 => format!(
+            "INSERT INTO k VALUES ({v1}, {v2}) ON CONFLICT(p) DO UPDATE SET q = (SELECT count(*) FROM k) WHERE (SELECT count(*) FROM u) > {}{returning}",
+            n % 4
+        ),
+        _ => format!("INSERT INTO t(id, a, b) VALUES {rows} ON CONFLICT(id) {clause}{returning}"),
+    }
+}
+
 /// Runs `rounds` random schemas of `statements` changes each, made by
 /// `change`, on both engines; returns how many statements both ran and
 /// both failed.
@@ -541,6 +594,13 @@ fn update_or_ignore_matches_sqlite() {
     assert!(same > failed * 2, "{same} ran, {failed} failed");
 }
 
+#[test]
+fn upsert_subqueries_match_sqlite() {
+    let (same, failed) = differential(seed(7500), rounds(), upsert_subquery);
+    println!("upsert subqueries: {same} ran alike, {failed} failed alike");
+    assert!(same > failed * 2, "{same} ran, {failed} failed");
+}
+
 /// Every table's rows, read on `conn`.
 fn rows<P: Platform, A: boundlite::alloc::Allocator + Clone>(
     conn: &Connection<'_, P, A>,
@@ -646,5 +706,19 @@ fn update_or_ignore_survives_every_allocation_failure() {
         ("UPDATE OR IGNORE u SET x = x + 1", 2),
         ("UPDATE OR IGNORE t SET id = id + 1 RETURNING *", 1),
         ("UPDATE OR IGNORE k SET p = 2 WHERE p = 1 OR p = 'x'", 0),
+    ]);
+}
+
+#[test]
+fn upsert_subqueries_survive_every_allocation_failure() {
+    sweep_all(&[
+        (
+            "INSERT INTO t(id, a) VALUES (1, 5), (2, 6), (9, 9) ON CONFLICT(id) DO UPDATE SET c = (SELECT count(*) FROM t) + excluded.a WHERE EXISTS (SELECT 1 FROM u WHERE u.x = t.a)",
+            3,
+        ),
+        (
+            "INSERT INTO k VALUES (1, 'z') ON CONFLICT(p) DO UPDATE SET q = (SELECT group_concat(y) FROM u WHERE u.x >= k.p) || excluded.q",
+            1,
+        ),
     ]);
 }

@@ -245,6 +245,11 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
         )
     }
 
+    /// The execution this context is part of, if any.
+    pub fn env(&self) -> Option<Env<'x, A>> {
+        self.env
+    }
+
     /// This context, as part of the execution `env`.
     pub fn within(mut self, env: Env<'x, A>) -> Self {
         self.env = Some(env);

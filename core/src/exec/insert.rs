@@ -109,6 +109,9 @@ fn insert_rows<P: Platform, A: Allocator + Clone>(
         InsertSource::DefaultValues => true,
         InsertSource::Select(_) => false,
     };
+    if let Some(upserts) = &upserts {
+        upserts.check_subqueries(w, &table, env)?;
+    }
     let keys = TableKeys::load(w, &table.name, Op::Insert(single), env)?;
     if let Some(keys) = &keys {
         keys.refuse_replace(conflict)?;
