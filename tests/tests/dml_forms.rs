@@ -5,7 +5,8 @@
 //! change's target; row-value assignments in `UPDATE`'s `SET` and an
 //! upsert's `DO UPDATE SET`; `UPDATE ... FROM` (its join read whole
 //! before any row changes, each row changed once); `UPDATE OR IGNORE`;
-//! subqueries in an upsert's `DO UPDATE`.
+//! subqueries in an upsert's `DO UPDATE`, in several rows of `VALUES` and
+//! in `RETURNING`.
 //!
 //! Random tables take random statements of each form, run on both
 //! engines, which must agree on success or failure (SQLite's message),
@@ -456,6 +457,80 @@ fn upsert_subquery(rng: &mut Rng) -> String {
     }
 }
 
+/// An `INSERT` of several rows of `VALUES` with subqueries: reading the
+/// table written (every row computed before any is stored) or others
+/// (each row computed as it is stored), with upserts and `WITH`.
+fn values_subquery(rng: &mut Rng) -> String {
+    let (v1, v2) = (value(rng), value(rng));
+    let n = rng.below(10);
+    let returning = pick(rng, &["", "", " RETURNING *"]);
+    let change = match rng.below(9) {
+        0 => format!("INSERT INTO t(a, b) VALUES ({v1}, (SELECT max(b) FROM t)), ((SELECT count(*) FROM t), {v2})"),
+        1 => format!(
+            "INSERT INTO u VALUES ((SELECT max(a) FROM t), {v1}, 1), ({v2}, (SELECT group_concat(q) FROM k), 2), ({n}, 'c', (SELECT count(*) FROM u))"
+        ),
+        2 => format!("INSERT OR IGNORE INTO k VALUES ((SELECT min(x) FROM u), 1), ({v1}, (SELECT count(*) FROM k)), ({n}, {v2})"),
+        3 => "INSERT INTO t(id, a) VALUES ((SELECT max(id) FROM t) + 1, 1), ((SELECT max(id) FROM t) + 2, 2)".to_string(),
+        4 => format!(
+            "WITH c(v) AS (SELECT a FROM t WHERE a > {n}) INSERT INTO u(x, y) VALUES ((SELECT min(v) FROM c), 'w'), ((SELECT max(v) FROM c), {v1})"
+        ),
+        5 => format!(
+            "INSERT INTO t(id, a) VALUES ({}, (SELECT count(*) FROM u)), ({}, (SELECT max(x) FROM u WHERE x < {n})) ON CONFLICT(id) DO UPDATE SET a = excluded.a, c = (SELECT count(*) FROM t)",
+            1 + n % 5,
+            2 + n % 7
+        ),
+        6 => format!(
+            "INSERT INTO u(x, y) VALUES ({v1}, 'p'), ((SELECT x FROM u WHERE y = {v2}), 'q')"
+        ),
+        7 => pick(
+            rng,
+            &[
+                "INSERT INTO u VALUES (1, (SELECT 1, 2), 3), (2, 3, 4)",
+                "INSERT INTO u VALUES (1, 2, 3), (2, (SELECT nosuch FROM t), 4)",
+                "INSERT INTO u VALUES (1, 2, 3), (2, (SELECT 1))",
+            ],
+        )
+        .to_string(),
+        _ => format!(
+            "INSERT INTO t(a, b) VALUES ({v1}, 'x'), ({n}, EXISTS (SELECT 1 FROM t WHERE a = {n})), ({n}, {n} IN (SELECT a FROM t))"
+        ),
+    };
+    format!("{change}{returning}")
+}
+
+/// A change whose `RETURNING` holds subqueries that read other tables
+/// than the one changed, correlated with the row returned or not.
+fn returning_subquery(rng: &mut Rng) -> String {
+    let (v1, v2) = (value(rng), value(rng));
+    let n = rng.below(10);
+    match rng.below(6) {
+        0 => format!(
+            "INSERT INTO t(a, b) VALUES ({v1}, {v2}), ({n}, 'r') RETURNING id, (SELECT count(*) FROM u WHERE u.x = t.a)"
+        ),
+        1 => format!(
+            "UPDATE u SET z = z || 'r' WHERE x > {n} RETURNING x, (SELECT q FROM k WHERE k.p = u.x), (SELECT count(*) FROM t)"
+        ),
+        2 => format!(
+            "DELETE FROM k WHERE p > {n} RETURNING p, (SELECT max(a) FROM t), EXISTS (SELECT 1 FROM u WHERE u.x = k.p)"
+        ),
+        3 => format!(
+            "UPDATE t SET c = {v1} WHERE a < {n} RETURNING a, a IN (SELECT x FROM u), (SELECT group_concat(p) FROM k WHERE p < t.a)"
+        ),
+        4 => format!(
+            "INSERT INTO k VALUES ({v1}, {v2}) ON CONFLICT(p) DO UPDATE SET q = excluded.q RETURNING p, (SELECT count(*) FROM u WHERE x = k.p)"
+        ),
+        _ => pick(
+            rng,
+            &[
+                "DELETE FROM u WHERE x = 1 RETURNING (SELECT nosuch FROM t)",
+                "DELETE FROM u WHERE x = 1 RETURNING (SELECT 1, 2)",
+                "UPDATE t SET a = 1 WHERE 0 RETURNING (SELECT q FROM k WHERE p = t.nosuch)",
+            ],
+        )
+        .to_string(),
+    }
+}
+
 /// Runs `rounds` random schemas of `statements` changes each, made by
 /// `change`, on both engines; returns how many statements both ran and
 /// both failed.
@@ -601,6 +676,49 @@ fn upsert_subqueries_match_sqlite() {
     assert!(same > failed * 2, "{same} ran, {failed} failed");
 }
 
+#[test]
+fn values_subqueries_match_sqlite() {
+    let (same, failed) = differential(seed(7600), rounds(), values_subquery);
+    println!("VALUES subqueries: {same} ran alike, {failed} failed alike");
+    assert!(same > failed, "{same} ran, {failed} failed");
+}
+
+#[test]
+fn returning_subqueries_match_sqlite() {
+    let (same, failed) = differential(seed(7700), rounds(), returning_subquery);
+    println!("RETURNING subqueries: {same} ran alike, {failed} failed alike");
+    assert!(same > failed * 2, "{same} ran, {failed} failed");
+}
+
+/// A subquery in `RETURNING` that may read the table changed is refused:
+/// which of the statement's changes it sees is SQLite's own order of work.
+#[test]
+fn returning_subqueries_reading_the_table_changed_are_refused() {
+    let disk = MemoryPlatform::new();
+    let db = Database::open(&disk, "r.db", &Config::DEFAULT, Global).unwrap();
+    let conn = db.connect();
+    for sql in [
+        "CREATE TABLE t(a)",
+        "CREATE VIEW v AS SELECT * FROM t",
+        "INSERT INTO t VALUES (1)",
+    ] {
+        conn.execute(sql, &[]).unwrap();
+    }
+    for sql in [
+        "UPDATE t SET a = a + 1 RETURNING (SELECT sum(a) FROM t)",
+        "DELETE FROM t RETURNING (SELECT count(*) FROM v)",
+        "WITH c AS (SELECT 1) INSERT INTO t VALUES (2) RETURNING (SELECT * FROM c)",
+    ] {
+        let e = Exact::ours(&conn, sql).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "SQL error: subqueries in RETURNING that read the table changed are not supported",
+            "{sql}"
+        );
+    }
+    assert_eq!(Exact::ours_ok(&conn, "SELECT a FROM t"), [[Exact::Int(1)]]);
+}
+
 /// Every table's rows, read on `conn`.
 fn rows<P: Platform, A: boundlite::alloc::Allocator + Clone>(
     conn: &Connection<'_, P, A>,
@@ -719,6 +837,24 @@ fn upsert_subqueries_survive_every_allocation_failure() {
         (
             "INSERT INTO k VALUES (1, 'z') ON CONFLICT(p) DO UPDATE SET q = (SELECT group_concat(y) FROM u WHERE u.x >= k.p) || excluded.q",
             1,
+        ),
+    ]);
+}
+
+#[test]
+fn values_and_returning_subqueries_survive_every_allocation_failure() {
+    sweep_all(&[
+        (
+            "INSERT INTO t(a, b) VALUES (7, (SELECT max(b) FROM t)), ((SELECT count(*) FROM t), 'z')",
+            2,
+        ),
+        (
+            "INSERT INTO u VALUES ((SELECT max(a) FROM t) + 10, 'p', 1), (20, (SELECT group_concat(q) FROM k), 2)",
+            2,
+        ),
+        (
+            "UPDATE u SET z = 0 WHERE x < 3 RETURNING x, (SELECT q FROM k WHERE k.p = u.x), (SELECT count(*) FROM t)",
+            2,
         ),
     ]);
 }

@@ -174,6 +174,23 @@ pub(crate) fn visit<'v, P: Platform, A: Allocator + Clone, C>(
     Ok((table, collected))
 }
 
+/// Refuses subqueries in `returning` while the table's foreign keys
+/// are enforced: whether they see the rows the keys' actions change is
+/// SQLite's own order of work.
+fn refuse_returning_subqueries<A: Allocator + Clone>(
+    returning: &Option<Returning<'_, A>>,
+    keys: &Option<TableKeys<'_, A>>,
+) -> Result<()> {
+    if returning.as_ref().is_some_and(Returning::has_subqueries)
+        && keys.as_ref().is_some_and(TableKeys::is_involved)
+    {
+        return Err(Error::Sql(
+            "subqueries in RETURNING on a table with foreign keys are not supported while foreign_keys is ON",
+        ));
+    }
+    Ok(())
+}
+
 /// Runs `delete`; returns the rows deleted, and puts the rows its
 /// `RETURNING` clause computed (from each row before it went), if it has
 /// one, in `returned`.
@@ -213,14 +230,9 @@ fn delete_rows<P: Platform, A: Allocator + Clone>(
         })
     })?;
     let mut keys = TableKeys::load(w, &table.name, Op::Delete, env)?;
-    let mut returning = Returning::new(
-        &delete.returning,
-        &table,
-        delete.alias,
-        w.view().sort_budget().bytes,
-        env.alloc.clone(),
-    )?;
+    let mut returning = Returning::new(&delete.returning, &table, delete.alias, w, env)?;
     refuse_returning(&fires, &returning)?;
+    refuse_returning_subqueries(&returning, &keys)?;
     let mut old = Vec::new_in(env.alloc.clone());
     let mut changed = 0;
     while let Some(rowid) = rowids.next()? {
@@ -367,14 +379,9 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
             (table, Targets::Visited(rowids))
         }
     };
-    let mut returning = Returning::new(
-        &update.returning,
-        &table,
-        update.alias,
-        w.view().sort_budget().bytes,
-        alloc.clone(),
-    )?;
+    let mut returning = Returning::new(&update.returning, &table, update.alias, w, env)?;
     let mut keys = TableKeys::load(w, &table.name, Op::Update(&columns), env)?;
+    refuse_returning_subqueries(&returning, &keys)?;
     if let Some(keys) = &keys {
         keys.refuse_replace(conflict)?;
         if conflict == Conflict::Ignore && keys.is_involved() {

@@ -141,7 +141,7 @@ fn subquery_names<A: Allocator + Clone>(
 ) -> Result<()> {
     let Some((env, runner)) = env.and_then(|e| Some((e, e.subqueries?))) else {
         return Err(Error::Sql(
-            "subqueries are supported only in queries, in one row of VALUES and in the WHERE of UPDATE and DELETE and the SET of UPDATE",
+            "subqueries are not supported in this expression",
         ));
     };
     with_scope(scope, env, &mut |outer| {

@@ -141,13 +141,7 @@ pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
         where_clause: delete.where_clause.as_ref(),
     };
     let (table, mut records) = targets(w, changed, keys, env, (Event::Delete, env.conflict))?;
-    let mut returning = Returning::new(
-        &delete.returning,
-        &table,
-        delete.alias,
-        w.view().sort_budget().bytes,
-        env.alloc.clone(),
-    )?;
+    let mut returning = Returning::new(&delete.returning, &table, delete.alias, w, env)?;
     let mut old = Vec::new_in(env.alloc.clone());
     let mut deleted = 0;
     while let Some(record) = records.next()? {
@@ -157,7 +151,7 @@ pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
                 continue;
             }
             let parsed = RecordRef::parse(&old, Some(table.root))?;
-            returning.of_record(&table, RowId::new(0), parsed, env)?;
+            returning.of_record(w, &table, RowId::new(0), parsed, env)?;
         }
         if w.delete_keyed(&table, record)? {
             deleted += 1;
@@ -194,13 +188,7 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
     let written = env.conflict.or(update.conflict);
     let refused = (Event::Update(&assigned), written);
     let (table, mut records) = targets(w, changed, keys, env, refused)?;
-    let mut returning = Returning::new(
-        &update.returning,
-        &table,
-        update.alias,
-        w.view().sort_budget().bytes,
-        alloc.clone(),
-    )?;
+    let mut returning = Returning::new(&update.returning, &table, update.alias, w, env)?;
     let mut columns = env.scratch.targets(&alloc);
     assigned_columns(update, &table, env, &mut columns)?;
     let mut rules = Rules {

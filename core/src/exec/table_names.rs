@@ -135,7 +135,7 @@ fn in_optional<A: Allocator>(expr: Option<&Expr<'_, A>>, f: &mut Visit<'_>) -> R
 }
 
 /// Calls `f` with each table name the subqueries of `expr` read.
-fn in_expr<A: Allocator>(expr: &Expr<'_, A>, f: &mut Visit<'_>) -> Result<()> {
+pub(crate) fn in_expr<A: Allocator>(expr: &Expr<'_, A>, f: &mut Visit<'_>) -> Result<()> {
     let mut result = Ok(());
     any_node(expr, &mut |node| {
         let visited = match node {
