@@ -265,6 +265,12 @@ pub enum Named {
     RecursiveInSubquery,
     /// `table {0} has {N} values for {M} columns`, `{1}` holding `N M`
     CteColumnCount,
+    /// `{0} columns assigned {1} values`: a row-value assignment whose
+    /// value has another number of columns
+    AssignedCount,
+    /// `target object/alias may not appear in FROM clause: {0}`: an
+    /// `UPDATE ... FROM` whose `FROM` names its table, both unaliased
+    TargetInFrom,
 
     /// `table {0} may not be altered`
     MayNotBeAltered,
@@ -432,6 +438,10 @@ impl core::fmt::Display for NamedDisplay<'_> {
             Named::CteColumnCount => {
                 let (values, columns) = b.split_once(' ').unwrap_or((b, ""));
                 write!(f, "table {a} has {values} values for {columns} columns")
+            }
+            Named::AssignedCount => write!(f, "{a} columns assigned {b} values"),
+            Named::TargetInFrom => {
+                write!(f, "target object/alias may not appear in FROM clause: {a}")
             }
             Named::MayNotBeAltered => write!(f, "table {a} may not be altered"),
             Named::AlreadyExists => {

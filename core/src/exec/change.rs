@@ -1,5 +1,6 @@
-//! `UPDATE t SET c = expr, ... [WHERE ...]` and `DELETE FROM t [WHERE
-//! ...]`.
+//! `[WITH ...] UPDATE t SET c = expr, ... [WHERE ...]` and `[WITH ...]
+//! DELETE FROM t [WHERE ...]`. The `WITH` tables are in scope for every
+//! name the statement reads but its target's, which is always stored.
 //!
 //! Invariants: the rowids to change are collected first (the plan
 //! narrows the rows visited, `WHERE` decides), in the sort budget (past
@@ -16,7 +17,9 @@
 //! the new one inserted, so uniqueness and index maintenance are those of
 //! `INSERT`; in a table without indexes, a row that keeps its rowid is
 //! overwritten in place instead, in one descent. A row deleted by an
-//! earlier `OR REPLACE` in the same statement is skipped. The triggers
+//! earlier `OR REPLACE` in the same statement is skipped; under `OR
+//! IGNORE`, a row whose new values conflict with another row is stored
+//! again as it was (its record copied before it is deleted). The triggers
 //! a row's change fires run around it (see `triggers`): `OLD` is read
 //! before, and a row a `BEFORE` trigger deleted is skipped. Subqueries in
 //! `WHERE` run while the rowids are collected, before any row changes;
@@ -33,11 +36,12 @@ use crate::btree::SeekMode;
 use crate::record::RecordRef;
 use crate::schema::ColumnSource;
 use crate::sql::eval::{EvalContext, Value, evaluate, zeroblob_call};
-use crate::sql::{ColumnPos, Conflict, Delete, Expr, Ident, Indexed, QualifiedName, Update};
+use crate::sql::{
+    Assignment, ColumnPos, Conflict, Delete, Expr, Ident, Indexed, QualifiedName, Select, Update,
+};
 use crate::{Error, Result, RowId};
 
-use super::Env;
-use super::check::{columns_exist, columns_exist_within};
+use super::check::{columns_exist, columns_exist_within, row_subquery_exists};
 use super::checks::Checks;
 use super::context::{RowContext, rowid_value};
 use super::foreign_keys::table_keys::{Op, TableKeys};
@@ -51,15 +55,35 @@ use super::scope::{One, Tables};
 use super::select::{assign, load_table};
 use super::source::Source;
 use super::store::{Record, Rules, Stored, is_zeroblob_call, prepare_row, with_record};
-use super::subquery::{Runner, Subqueries, expr_holds_subquery};
+use super::subquery::{Runner, Subqueries, assigned_count, expr_holds_subquery};
 use super::triggers::fire::{Event, Fires, Outcome, refuse_returning};
 use super::triggers::row::{RowValues, TriggerRow, read_row, with_affinities};
+use super::update_from::{self, Joined};
+use super::{Env, with};
 use crate::sort::{RowIdStream, RowIds, RowOrder};
 use crate::table::Writer;
 use crate::table::{IndexInfo, TableInfo};
 
 /// The rowids a change collected, read back in their order.
-type Targets<P, A> = RowIdStream<<P as Platform>::File, A>;
+type Collected<P, A> = RowIdStream<<P as Platform>::File, A>;
+
+/// The rows an `UPDATE` changes.
+enum Targets<P: Platform, A: Allocator> {
+    /// Those its `WHERE` kept, in the order chosen.
+    Visited(Collected<P, A>),
+    /// Those its `FROM` joined, with their values (see `update_from`).
+    Joined(Joined<P::File, A>),
+}
+
+impl<P: Platform, A: Allocator + Clone> Targets<P, A> {
+    /// The next row to change; `None` past the last.
+    fn next(&mut self) -> Result<Option<RowId>> {
+        match self {
+            Targets::Visited(rowids) => rowids.next(),
+            Targets::Joined(joined) => joined.next(),
+        }
+    }
+}
 
 /// The rows an `UPDATE` or `DELETE` changes, as written.
 pub(crate) struct Changed<'s, 'a, A: Allocator> {
@@ -80,7 +104,7 @@ fn targets<P: Platform, A: Allocator + Clone>(
     changed: Changed<'_, '_, A>,
     env: Env<'_, A>,
     order: impl FnOnce(&TableInfo<A>, Plan) -> Result<RowOrder>,
-) -> Result<(TableInfo<A>, Targets<P, A>)> {
+) -> Result<(TableInfo<A>, Collected<P, A>)> {
     let view = w.view();
     let start = |table: &TableInfo<A>, plan| {
         Ok(RowIds::new(
@@ -148,10 +172,39 @@ pub(crate) fn visit<'v, P: Platform, A: Allocator + Clone, C>(
     Ok((table, collected))
 }
 
+/// Refuses subqueries in `returning` while the table's foreign keys
+/// are enforced: whether they see the rows the keys' actions change is
+/// SQLite's own order of work.
+fn refuse_returning_subqueries<A: Allocator + Clone>(
+    returning: &Option<Returning<'_, A>>,
+    keys: &Option<TableKeys<'_, A>>,
+) -> Result<()> {
+    if returning.as_ref().is_some_and(Returning::has_subqueries)
+        && keys.as_ref().is_some_and(TableKeys::is_involved)
+    {
+        return Err(Error::Sql(
+            "subqueries in RETURNING on a table with foreign keys are not supported while foreign_keys is ON",
+        ));
+    }
+    Ok(())
+}
+
 /// Runs `delete`; returns the rows deleted, and puts the rows its
 /// `RETURNING` clause computed (from each row before it went), if it has
 /// one, in `returned`.
 pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
+    w: &mut Writer<'_, '_, P, A>,
+    delete: &Delete<'_, A>,
+    env: Env<'_, A>,
+    returned: &mut Option<Returned<A>>,
+) -> Result<usize> {
+    with::within_ctes(&delete.with, env, |env| {
+        delete_rows(w, delete, env, returned)
+    })
+}
+
+/// Runs `delete` in `env`, where its `WITH` tables are in scope.
+fn delete_rows<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
     delete: &Delete<'_, A>,
     env: Env<'_, A>,
@@ -175,14 +228,9 @@ pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
         })
     })?;
     let mut keys = TableKeys::load(w, &table.name, Op::Delete, env)?;
-    let mut returning = Returning::new(
-        &delete.returning,
-        &table,
-        delete.alias,
-        w.view().sort_budget().bytes,
-        env.alloc.clone(),
-    )?;
+    let mut returning = Returning::new(&delete.returning, &table, delete.alias, w, env)?;
     refuse_returning(&fires, &returning)?;
+    refuse_returning_subqueries(&returning, &keys)?;
     let mut old = Vec::new_in(env.alloc.clone());
     let mut changed = 0;
     while let Some(rowid) = rowids.next()? {
@@ -250,17 +298,28 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
     env: Env<'_, A>,
     returned: &mut Option<Returned<A>>,
 ) -> Result<usize> {
-    if update.from.is_some() {
-        return Err(Error::Sql("UPDATE ... FROM is not supported"));
-    }
+    with::within_ctes(&update.with, env, |env| {
+        update_rows(w, update, env, returned)
+    })
+}
+
+/// Runs `update` in `env`, where its `WITH` tables are in scope.
+fn update_rows<P: Platform, A: Allocator + Clone>(
+    w: &mut Writer<'_, '_, P, A>,
+    update: &Update<'_, A>,
+    env: Env<'_, A>,
+    returned: &mut Option<Returned<A>>,
+) -> Result<usize> {
     // A trigger's statement takes the `OR` clause of the one that fired
     // it; its own triggers take the clause it ends up with.
     let written = env.conflict.or(update.conflict);
     let conflict = written.unwrap_or(Conflict::Abort);
-    if conflict == Conflict::Ignore {
-        return Err(Error::Sql("UPDATE OR IGNORE is not supported"));
-    }
     if let Some(keys) = keyed::record_keys(w, &update.table, env)? {
+        if update.from.is_some() {
+            return Err(Error::Sql(
+                "UPDATE ... FROM on a WITHOUT ROWID table is not supported",
+            ));
+        }
         return keyed::update(w, update, &keys, conflict, env, returned);
     }
     let alloc = env.alloc.clone();
@@ -285,39 +344,49 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
     // first row's run for the others.
     let once = Once::new();
     let mut fires = None;
-    let (table, mut rowids) = targets(w, changed, env, |table, plan| {
-        fires = Fires::of(env, &table.name, Event::Update(&assigned), written)?;
-        // The names of a value's subqueries are checked over the table.
-        let runner = Runner::new(w.view());
-        let check_env = Env {
-            subqueries: match set_subqueries {
-                true => Some(&runner as &dyn Subqueries<A>),
-                false => env.subqueries,
-            },
-            ..env
-        };
-        assigned_columns(update, table, check_env, &mut columns)?;
-        let two_pass = set_subqueries
-            && update
-                .where_clause
-                .as_ref()
-                .is_some_and(|clause| expr_holds_subquery(clause));
-        Ok(match fires {
-            Some(_) => RowOrder::Ascending,
-            None if two_pass => RowOrder::Ascending,
-            None => update_order(table, plan, &columns, conflict),
-        })
-    })?;
-    let mut returning = Returning::new(
-        &update.returning,
-        &table,
-        update.alias,
-        w.view().sort_budget().bytes,
-        alloc.clone(),
-    )?;
+    let (table, mut rowids) = match &update.from {
+        Some(body) => {
+            let (table, joined) = update_from::collect(w, update, body, env, &mut columns)?;
+            fires = Fires::of(env, &table.name, Event::Update(&assigned), written)?;
+            (table, Targets::<P, A>::Joined(joined))
+        }
+        None => {
+            let (table, rowids) = targets(w, changed, env, |table, plan| {
+                fires = Fires::of(env, &table.name, Event::Update(&assigned), written)?;
+                // The names of a value's subqueries are checked over the table.
+                let runner = Runner::new(w.view());
+                let check_env = Env {
+                    subqueries: match set_subqueries {
+                        true => Some(&runner as &dyn Subqueries<A>),
+                        false => env.subqueries,
+                    },
+                    ..env
+                };
+                assigned_columns(update, table, check_env, &mut columns)?;
+                let two_pass = set_subqueries
+                    && update
+                        .where_clause
+                        .as_ref()
+                        .is_some_and(|clause| expr_holds_subquery(clause));
+                Ok(match fires {
+                    Some(_) => RowOrder::Ascending,
+                    None if two_pass => RowOrder::Ascending,
+                    None => update_order(table, plan, &columns, conflict),
+                })
+            })?;
+            (table, Targets::Visited(rowids))
+        }
+    };
+    let mut returning = Returning::new(&update.returning, &table, update.alias, w, env)?;
     let mut keys = TableKeys::load(w, &table.name, Op::Update(&columns), env)?;
+    refuse_returning_subqueries(&returning, &keys)?;
     if let Some(keys) = &keys {
         keys.refuse_replace(conflict)?;
+        if conflict == Conflict::Ignore && keys.is_involved() {
+            return Err(Error::Sql(
+                "UPDATE OR IGNORE on a table with foreign keys is not supported while foreign_keys is ON",
+            ));
+        }
     }
     let mut rules = Rules {
         checks: Checks::load(&table, env)?,
@@ -348,6 +417,9 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
     }
     let mut old = Vec::new_in(alloc.clone());
     let mut new = Vec::new_in(alloc.clone());
+    // Under `OR IGNORE`, the record of the row being changed, stored
+    // again when its new values conflict with another row.
+    let mut old_record = Vec::new_in(alloc.clone());
     let mut changed = 0;
     // A row that keeps its rowid and every index key is overwritten where
     // it lies, its index entries left as they are (SQLite too skips the
@@ -369,8 +441,13 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
             zeros: &mut zeros,
             in_place,
             once: set_subqueries.then_some(&once),
+            old_record: (conflict == Conflict::Ignore).then_some(&mut old_record),
         };
-        let row = new_row(w, &table, rowid, update, &columns, env, slots)?;
+        let joined = match &rowids {
+            Targets::Joined(joined) => Some(joined),
+            Targets::Visited(_) => None,
+        };
+        let row = new_row(w, &table, rowid, (update, joined), &columns, env, slots)?;
         let Some(new_rowid) = row else {
             continue;
         };
@@ -433,12 +510,17 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
                     return Ok(true);
                 }
                 w.delete(&table, rowid)?;
-                match stored {
-                    Record::Encoded => w.insert(&table, new_rowid, record, conflict),
+                let inserted = match stored {
+                    Record::Encoded => w.insert(&table, new_rowid, record, conflict)?,
                     Record::Streamed(fields) => {
-                        w.insert_fields(&table, new_rowid, fields, record, conflict)
+                        w.insert_fields(&table, new_rowid, fields, record, conflict)?
                     }
+                };
+                if !inserted && conflict == Conflict::Ignore {
+                    // Ignored: the row stays as it was.
+                    w.insert(&table, rowid, &old_record, Conflict::Abort)?;
                 }
+                Ok(inserted)
             },
         )?;
         if stored {
@@ -471,34 +553,95 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
     drop(rules);
     env.tables.put(table);
     env.scratch.put(columns, values, record);
-    env.scratch.put_rowids(rowids.into_buffer());
+    if let Targets::Visited(rowids) = rowids {
+        env.scratch.put_rowids(rowids.into_buffer());
+    }
     Ok(changed)
 }
 
-/// Puts in `columns` the column each of `update`'s assignments to
-/// `table` sets, checking the names its values read.
+/// Puts in `columns` the columns `update`'s assignments to `table` set,
+/// in order (those of a row-value assignment one after the other),
+/// checking the names its values read and that each row-value
+/// assignment's value has as many columns as it sets.
 pub(crate) fn assigned_columns<A: Allocator + Clone>(
     update: &Update<'_, A>,
     table: &TableInfo<A>,
     env: Env<'_, A>,
     columns: &mut Vec<ColumnPos, A>,
 ) -> Result<()> {
-    columns.try_reserve(update.assignments.len())?;
+    columns.try_reserve(update.assignments.iter().map(|a| a.columns.len()).sum())?;
+    let scope = One::new(Some(table), update.alias.as_ref());
+    // In a trigger, a value may read its `NEW` and `OLD` rows; a
+    // subquery, the table.
+    let check = |value: &Expr<'_, A>| match (env.outer, env.subqueries) {
+        (None, None) => columns_exist(value, Some(table), update.alias.as_ref()),
+        _ => columns_exist_within(value, &scope, Some(env)),
+    };
     for assignment in update.assignments.iter() {
-        let [name] = assignment.columns.as_slice() else {
-            return Err(Error::Sql("row-value assignments are not supported"));
-        };
-        columns.try_push(column_named(table, name)?)?;
-        // In a trigger, a value may read its `NEW` and `OLD` rows; a
-        // subquery, the table.
-        match (env.outer, env.subqueries) {
-            (None, None) => columns_exist(&assignment.value, Some(table), update.alias.as_ref())?,
-            _ => columns_exist_within(
-                &assignment.value,
-                &One::new(Some(table), update.alias.as_ref()),
-                Some(env),
-            )?,
+        for name in assignment.columns.iter() {
+            columns.try_push(column_named(table, name)?)?;
         }
+        match assigned_values(assignment)? {
+            Assigned::Values(values) => values.iter().try_for_each(check)?,
+            Assigned::Row(select) => {
+                row_subquery_exists(select, assignment.columns.len(), &scope, env)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What an assignment gives the columns it sets.
+pub(crate) enum Assigned<'s, 'a, A: Allocator> {
+    /// A value for each: its value, or a row value's items.
+    Values(&'s [Expr<'a, A>]),
+    /// The first row of a subquery.
+    Row(&'s Select<'a, A>),
+}
+
+/// What `assignment` gives its columns; SQLite's error when a row-value
+/// assignment's value has another number of columns, or when it is
+/// neither a row value nor a subquery.
+pub(crate) fn assigned_values<'s, 'a, A: Allocator>(
+    assignment: &'s Assignment<'a, A>,
+) -> Result<Assigned<'s, 'a, A>> {
+    match (assignment.columns.len(), &assignment.value) {
+        (1, value) => Ok(Assigned::Values(core::slice::from_ref(value))),
+        (n, Expr::Row(items)) if items.len() == n => Ok(Assigned::Values(items)),
+        (n, Expr::Row(items)) => Err(assigned_count(n, items.len())),
+        (_, Expr::Subquery(select)) => Ok(Assigned::Row(select)),
+        (n, _) => Err(assigned_count(n, 1)),
+    }
+}
+
+/// Sets `target` of a row to the value of `expr` in `ctx`: the new
+/// rowid, or a column's slot of `values` (reusing its buffer for a bound
+/// value or a bare column) and, for a `zeroblob`, its length in `zeros`.
+fn assign_value<A: Allocator + Clone>(
+    target: &ColumnPos,
+    expr: &Expr<'_, A>,
+    ctx: &RowContext<'_, '_, A>,
+    (values, zeros, new_rowid): (&mut [Value<A>], &mut [Option<usize>], &mut Value<A>),
+) -> Result<()> {
+    let alloc = &ctx.allocator();
+    let i = match target {
+        ColumnPos::Rowid => {
+            *new_rowid = evaluate(expr, ctx)?;
+            return Ok(());
+        }
+        ColumnPos::Column(i) => *i,
+    };
+    let slot = values
+        .get_mut(i)
+        .ok_or(Error::Misuse("an assigned column out of place"))?;
+    match (expr, expr.as_column(), zeros.get_mut(i)) {
+        (Expr::Param(p), _, _) => assign(slot, ctx.param(p.number)?, alloc)?,
+        (_, Some(c), _) => assign(slot, ctx.column(c)?, alloc)?,
+        (_, _, Some(zero)) if is_zeroblob_call(expr) => {
+            *zero = zeroblob_call(expr, ctx)?;
+            *slot = Value::Blob(Vec::new_in(alloc.clone()));
+        }
+        _ => *slot = evaluate(expr, ctx)?,
     }
     Ok(())
 }
@@ -514,6 +657,9 @@ struct Slots<'b, A: Allocator> {
     /// Where the `SET` values' subqueries keep what they read once;
     /// `None` when the values hold none.
     once: Option<&'b Once<A>>,
+    /// Where the row's record is copied, for `OR IGNORE` to store it
+    /// again; `None` under another conflict resolution.
+    old_record: Option<&'b mut Vec<u8, A>>,
 }
 
 /// Whether assigning `columns` may change `index`'s key: it names one of
@@ -563,7 +709,7 @@ fn new_row<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
     table: &TableInfo<A>,
     rowid: RowId,
-    update: &Update<'_, A>,
+    (update, joined): (&Update<'_, A>, Option<&Joined<P::File, A>>),
     columns: &[ColumnPos],
     env: Env<'_, A>,
     slots: Slots<'_, A>,
@@ -573,17 +719,27 @@ fn new_row<P: Platform, A: Allocator + Clone>(
         zeros,
         in_place,
         once,
+        old_record,
     } = slots;
     let mut cursor = w.table_cursor(table.root);
     if !cursor.seek(rowid, SeekMode::Eq)? {
         return Ok(None);
     }
     let payload = cursor.payload()?;
+    if let Some(old) = old_record {
+        old.clear();
+        old.try_extend_from_slice(&payload)?;
+    }
     if in_place {
         // The row may be overwritten in place; its undo needs the record.
         w.keep_old_row(&payload)?;
     }
     let record = RecordRef::parse(&payload, Some(table.root))?;
+    if let Some(joined) = joined {
+        return joined
+            .assigned_row(table, rowid, record, columns, env, values)
+            .map(Some);
+    }
     // A subquery reads the table as the rows changed so far left it.
     let runner = once.map(|once| Runner::keeping(w.view(), env.tables, once, env.text));
     let env = Env {
@@ -626,24 +782,35 @@ pub(crate) fn assigned_row<A: Allocator + Clone>(
     // Every right-hand side reads the row as it was: the context reads
     // the stored record, never `values`, so each value can be written as
     // soon as it is computed.
-    for (target, assignment) in columns.iter().zip(update.assignments.iter()) {
-        let expr = &assignment.value;
-        match target {
-            ColumnPos::Rowid => new_rowid = evaluate(expr, &ctx)?,
-            ColumnPos::Column(i) => {
-                let slot = values
-                    .get_mut(*i)
-                    .ok_or(Error::Misuse("an assigned column out of place"))?;
-                // A bound value or a bare column is copied into the slot's
-                // buffer rather than into a new one.
-                match (expr, expr.as_column(), zeros.get_mut(*i)) {
-                    (Expr::Param(p), _, _) => assign(slot, ctx.param(p.number)?, &alloc)?,
-                    (_, Some(c), _) => assign(slot, ctx.column(c)?, &alloc)?,
-                    (_, _, Some(zero)) if is_zeroblob_call(expr) => {
-                        *zero = zeroblob_call(expr, &ctx)?;
-                        *slot = Value::Blob(Vec::new_in(alloc.clone()));
+    let mut targets = columns.iter();
+    let mut next = || {
+        targets
+            .next()
+            .ok_or(Error::Misuse("an assignment without its column"))
+    };
+    // The first row of a row-value assignment's subquery.
+    let mut row = Vec::new_in(alloc.clone());
+    for assignment in update.assignments.iter() {
+        match assigned_values(assignment)? {
+            Assigned::Values(exprs) => {
+                for expr in exprs {
+                    let target = next()?;
+                    let slots = (values.as_mut_slice(), &mut *zeros, &mut new_rowid);
+                    assign_value(target, expr, &ctx, slots)?;
+                }
+            }
+            Assigned::Row(select) => {
+                ctx.subquery_row(select, assignment.columns.len(), &mut row)?;
+                for value in row.iter_mut() {
+                    let value = core::mem::replace(value, Value::Null);
+                    match next()? {
+                        ColumnPos::Rowid => new_rowid = value,
+                        ColumnPos::Column(i) => {
+                            *values
+                                .get_mut(*i)
+                                .ok_or(Error::Misuse("an assigned column out of place"))? = value;
+                        }
                     }
-                    _ => *slot = evaluate(expr, &ctx)?,
                 }
             }
         }

@@ -119,6 +119,17 @@ pub(crate) fn subqueries_exist<A: Allocator + Clone>(
     checked
 }
 
+/// Checks the names of `select`, the source of a row-value assignment
+/// to `n` columns of the table of `scope`, and that it has `n` columns.
+pub(crate) fn row_subquery_exists<A: Allocator + Clone>(
+    select: &Select<'_, A>,
+    n: usize,
+    scope: &dyn Scope<A>,
+    env: Env<'_, A>,
+) -> Result<()> {
+    subquery_names(select, Shape::Row(n), scope, Some(env))
+}
+
 /// Checks the names of `select`, a subquery of an expression over
 /// `scope` run in `env`, and its number of columns for `shape`; refused
 /// where `env` runs none.
@@ -130,7 +141,7 @@ fn subquery_names<A: Allocator + Clone>(
 ) -> Result<()> {
     let Some((env, runner)) = env.and_then(|e| Some((e, e.subqueries?))) else {
         return Err(Error::Sql(
-            "subqueries are supported only in queries, in one row of VALUES and in the WHERE of UPDATE and DELETE and the SET of UPDATE",
+            "subqueries are not supported in this expression",
         ));
     };
     with_scope(scope, env, &mut |outer| {

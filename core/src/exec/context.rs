@@ -13,7 +13,7 @@
 
 use core::cell::{Cell, OnceCell};
 
-use crate::alloc::Allocator;
+use crate::alloc::{Allocator, Vec};
 use crate::btree::StoredRecord;
 use crate::record::{Collation, RecordRef, SerialType, ValueRef, ValueType};
 use crate::sql::eval::affinity::read_real;
@@ -218,6 +218,36 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
             aggregated: None,
             env: None,
         }
+    }
+
+    /// Runs the subquery `select` against the current row and puts the
+    /// `n` values of its first row in `out` (NULLs when it has none): the
+    /// source of a row-value assignment.
+    pub fn subquery_row(
+        &self,
+        select: &Select<'_, A>,
+        n: usize,
+        out: &mut Vec<Value<A>, A>,
+    ) -> Result<()> {
+        let Some((env, runner)) = self.env.and_then(|e| Some((e, e.subqueries?))) else {
+            return Err(Error::Sql(
+                "subqueries are not supported in this expression",
+            ));
+        };
+        runner.row(
+            select,
+            Env {
+                outer: Some(self),
+                ..env
+            },
+            n,
+            out,
+        )
+    }
+
+    /// The execution this context is part of, if any.
+    pub fn env(&self) -> Option<Env<'x, A>> {
+        self.env
     }
 
     /// This context, as part of the execution `env`.

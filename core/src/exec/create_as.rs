@@ -287,7 +287,7 @@ fn push_unique<A: Allocator + Clone>(
 }
 
 /// `n` in decimal, written into `buf`.
-fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &str {
+pub(crate) fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &str {
     let mut at = buf.len();
     loop {
         at -= 1;

@@ -13,7 +13,9 @@
 //! the query of `INSERT ... SELECT` reads the table written, its rows
 //! are all read before the first is stored, so it sees the table as it
 //! was; `INSERT INTO t SELECT * FROM s` may copy the records of `s` as
-//! they are stored (see `transfer`).
+//! they are stored (see `transfer`). A `WITH` clause before the statement
+//! puts its tables in scope for its query and subqueries, never for its
+//! target.
 
 use boundlite_platform::Platform;
 
@@ -24,6 +26,7 @@ use crate::{Error, Result};
 
 use super::check::columns_exist_within;
 use super::checks::Checks;
+use super::context::RowContext;
 use super::foreign_keys::table_keys::{Op, TableKeys};
 use super::keyed;
 use super::returning::{Returned, Returning};
@@ -31,12 +34,13 @@ use super::rowids::Rowids;
 use super::scope::One;
 use super::select::{self, assign, load_table};
 use super::store::{Rules, is_zeroblob_call, store_row};
-use super::subquery::{Runner, holds_subquery};
+use super::subquery::{Runner, expr_holds_subquery, holds_subquery};
+use super::table_names;
 use super::transfer;
 use super::triggers::fire::{Event, Fires, Outcome, refuse_returning};
 use super::upsert::Upserts;
 use super::{Counters, Env, with};
-use crate::sort::{Current, Sorter};
+use crate::sort::{Current, Sorted, Sorter};
 use crate::table::Writer;
 use crate::table::{DefaultKind, TableInfo};
 
@@ -48,17 +52,23 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     env: Env<'_, A>,
     returned: &mut Option<Returned<A>>,
 ) -> Result<usize> {
+    with::within_ctes(&insert.with, env, |env| {
+        insert_rows(w, insert, env, returned)
+    })
+}
+
+/// Runs `insert` in `env`, where its `WITH` tables are in scope.
+fn insert_rows<P: Platform, A: Allocator + Clone>(
+    w: &mut Writer<'_, '_, P, A>,
+    insert: &Insert<'_, A>,
+    env: Env<'_, A>,
+    returned: &mut Option<Returned<A>>,
+) -> Result<usize> {
     let alloc = env.alloc.clone();
     let table = load_table(w.view(), &insert.table, env).map_err(|e| insert.table.as_written(e))?;
     w.check_side(table.side)?;
     table.check_writable()?;
-    let mut returning = Returning::new(
-        &insert.returning,
-        &table,
-        insert.alias,
-        w.view().sort_budget().bytes,
-        alloc.clone(),
-    )?;
+    let mut returning = Returning::new(&insert.returning, &table, insert.alias, w, env)?;
     let mut targets = env.scratch.targets(&alloc);
     if matches!(insert.source, InsertSource::DefaultValues) {
         // No value is given: every column takes its default.
@@ -95,6 +105,9 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         InsertSource::DefaultValues => true,
         InsertSource::Select(_) => false,
     };
+    if let Some(upserts) = &upserts {
+        upserts.check_subqueries(w, &table, env)?;
+    }
     let keys = TableKeys::load(w, &table.name, Op::Insert(single), env)?;
     if let Some(keys) = &keys {
         keys.refuse_replace(conflict)?;
@@ -150,18 +163,24 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             return changed;
         }
     };
-    // One row's subqueries run before it is stored, as SQLite runs them.
-    // Several rows are refused: SQLite computes them all before storing
-    // any when a subquery reads the table written, so none sees another.
+    // A row's subqueries run before it is stored, as SQLite runs them;
+    // when a subquery of several rows reads the table written, or the
+    // rows fire triggers, SQLite computes every row before storing any,
+    // so none sees another: they are spooled first.
     let runner = Runner::new(w.view());
     let env = Env {
-        subqueries: match rows {
-            [_] => Some(&runner),
-            _ => None,
-        },
+        subqueries: Some(&runner),
         ..env
     };
     let ctx = env.context();
+    let spool = rows.len() > 1
+        && rows.iter().flatten().any(expr_holds_subquery)
+        && (fires.is_some() || values_read(rows, &table, env)?);
+    let mut spooled = match spool {
+        true => Some(spool_values(w, rows, &targets, &ctx)?),
+        false => None,
+    };
+    let mut written = rows.iter();
     let mut rules = Rules {
         checks: Checks::load(&table, env)?,
         rowids: Rowids::begin(w, &table, env)?,
@@ -189,12 +208,24 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     let untargeted = untargeted(&table, &targets);
     let mut new = Vec::new_in(alloc.clone());
     let mut changed = 0;
-    for row in rows.iter() {
-        if row.len() != targets.len() {
-            return Err(Error::Sql("values count does not match the columns"));
-        }
-        for expr in row.iter() {
-            columns_exist_within(expr, &One::new(None, None), Some(env))?;
+    loop {
+        let row = match &mut spooled {
+            Some(sorted) => match sorted.advance()? {
+                true => None,
+                false => break,
+            },
+            None => match written.next() {
+                Some(row) => Some(row),
+                None => break,
+            },
+        };
+        if let Some(row) = row {
+            if row.len() != targets.len() {
+                return Err(Error::Sql("values count does not match the columns"));
+            }
+            for expr in row.iter() {
+                columns_exist_within(expr, &One::new(None, None), Some(env))?;
+            }
         }
         if untargeted {
             set_defaults(&table, &rules.checks, &mut values, &targets, &alloc)?;
@@ -203,7 +234,10 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         }
         let mut rowid = None;
         zeros.fill(None);
-        for (expr, target) in row.iter().zip(targets.iter()) {
+        if let (None, Some(sorted)) = (row, &mut spooled) {
+            rowid = spooled_row(sorted, &targets, &mut values, &alloc)?;
+        }
+        for (expr, target) in row.into_iter().flatten().zip(targets.iter()) {
             match target {
                 ColumnPos::Rowid => rowid = Some(evaluate(expr, &ctx)?),
                 ColumnPos::Column(i) => {
@@ -279,6 +313,81 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     env.scratch.put(targets, values, record);
     *returned = returning.map(Returning::into_rows);
     Ok(changed)
+}
+
+/// Whether the subqueries of `rows` may read `table`: they name it, or
+/// a `WITH` table or view, which may.
+fn values_read<A: Allocator + Clone>(
+    rows: &[Vec<Expr<'_, A>, A>],
+    table: &TableInfo<A>,
+    env: Env<'_, A>,
+) -> Result<bool> {
+    let mut reads = false;
+    for expr in rows.iter().flatten() {
+        table_names::in_expr(expr, &mut |name| {
+            reads |= name.name.eq_ignore_ascii_case(&table.name) || with::names_query(name, env);
+            Ok(())
+        })?;
+    }
+    Ok(reads)
+}
+
+/// Computes every row of `rows` (values for `targets`) in `ctx` into a
+/// spool, in the sort budget (spilling past it), before any is stored.
+fn spool_values<P: Platform, A: Allocator + Clone>(
+    w: &Writer<'_, '_, P, A>,
+    rows: &[Vec<Expr<'_, A>, A>],
+    targets: &[ColumnPos],
+    ctx: &RowContext<'_, '_, A>,
+) -> Result<Sorted<P::File, A>> {
+    let view = w.view();
+    let alloc = ctx.allocator();
+    let env = ctx
+        .env()
+        .ok_or(Error::Misuse("a row of VALUES outside its statement"))?;
+    let mut spool = Sorter::new(
+        view.platform(),
+        Vec::new_in(alloc.clone()),
+        view.sort_budget(),
+        alloc.clone(),
+    );
+    for row in rows {
+        if row.len() != targets.len() {
+            return Err(Error::Sql("values count does not match the columns"));
+        }
+        let mut values = Vec::try_with_capacity_in(row.len(), alloc.clone())?;
+        for expr in row.iter() {
+            columns_exist_within(expr, &One::new(None, None), Some(env))?;
+            values.try_push(evaluate(expr, ctx)?)?;
+        }
+        spool.push(values)?;
+    }
+    spool.finish()
+}
+
+/// Puts the spooled row `sorted` is on into the slots of `targets` in
+/// `values`; returns the value given the rowid, if any.
+fn spooled_row<F: boundlite_platform::File, A: Allocator + Clone>(
+    sorted: &mut Sorted<F, A>,
+    targets: &[ColumnPos],
+    values: &mut [Value<A>],
+    alloc: &A,
+) -> Result<Option<Value<A>>> {
+    let mut rowid = None;
+    let current = sorted.current()?;
+    for (i, target) in targets.iter().enumerate() {
+        let mut value = Value::Null;
+        assign(&mut value, current.column(i)?, alloc)?;
+        match target {
+            ColumnPos::Rowid => rowid = Some(value),
+            ColumnPos::Column(c) => {
+                if let Some(slot) = values.get_mut(*c) {
+                    *slot = value;
+                }
+            }
+        }
+    }
+    Ok(rowid)
 }
 
 /// Stores every row of `query` into the table `name`, whose columns it

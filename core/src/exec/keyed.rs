@@ -138,13 +138,7 @@ pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
         where_clause: delete.where_clause.as_ref(),
     };
     let (table, mut records) = targets(w, changed, keys, env, (Event::Delete, env.conflict))?;
-    let mut returning = Returning::new(
-        &delete.returning,
-        &table,
-        delete.alias,
-        w.view().sort_budget().bytes,
-        env.alloc.clone(),
-    )?;
+    let mut returning = Returning::new(&delete.returning, &table, delete.alias, w, env)?;
     let mut old = Vec::new_in(env.alloc.clone());
     let mut deleted = 0;
     while let Some(record) = records.next()? {
@@ -154,7 +148,7 @@ pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
                 continue;
             }
             let parsed = RecordRef::parse(&old, Some(table.root))?;
-            returning.of_record(&table, RowId::new(0), parsed, env)?;
+            returning.of_record(w, &table, RowId::new(0), parsed, env)?;
         }
         if w.delete_keyed(&table, record)? {
             deleted += 1;
@@ -191,13 +185,7 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
     let written = env.conflict.or(update.conflict);
     let refused = (Event::Update(&assigned), written);
     let (table, mut records) = targets(w, changed, keys, env, refused)?;
-    let mut returning = Returning::new(
-        &update.returning,
-        &table,
-        update.alias,
-        w.view().sort_budget().bytes,
-        alloc.clone(),
-    )?;
+    let mut returning = Returning::new(&update.returning, &table, update.alias, w, env)?;
     let mut columns = env.scratch.targets(&alloc);
     assigned_columns(update, &table, env, &mut columns)?;
     let mut rules = Rules {
@@ -236,6 +224,9 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
             if let Some(returning) = returning.as_mut() {
                 returning.stored_row(w, &table, RowId::new(0), &record, env)?;
             }
+        } else if conflict == Conflict::Ignore {
+            // Ignored: the row stays as it was.
+            w.insert_keyed(&table, &old, Conflict::Abort)?;
         }
     }
     *returned = returning.map(Returning::into_rows);

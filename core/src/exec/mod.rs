@@ -32,7 +32,8 @@
 //! - `foreign_keys`: foreign keys enforced while `PRAGMA foreign_keys`
 //!   is ON (checks, actions, `foreign_key_check`);
 //! - `insert` (`upsert`: its `ON CONFLICT` clauses), `change` (`UPDATE`
-//!   and `DELETE`; `keyed` for `WITHOUT ROWID` tables), `ddl`, `create_as`
+//!   and `DELETE`; `keyed` for `WITHOUT ROWID` tables; `update_from`:
+//!   the rows `UPDATE ... FROM` joins), `ddl`, `create_as`
 //!   (`CREATE TABLE ... AS SELECT`), `alter` (`ALTER TABLE`), `reindex`
 //!   (`REINDEX`): changes;
 //! - `returning`: the rows `RETURNING` computes for each row changed;
@@ -109,6 +110,7 @@ pub(crate) mod table_names;
 pub(crate) mod terms;
 pub(crate) mod transfer;
 pub(crate) mod triggers;
+pub(crate) mod update_from;
 pub(crate) mod upsert;
 pub(crate) mod views;
 pub(crate) mod window;

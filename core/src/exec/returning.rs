@@ -7,8 +7,12 @@
 //! (`sort_memory`); past it the statement fails, naming the limit, and is
 //! undone, rather than hold rows without bound.
 //!
-//! Refused: subqueries in the columns; aggregate functions and `t.*`,
-//! as SQLite refuses them.
+//! Subqueries in the columns run as each row is computed, those that
+//! read no row once a statement (see `once`), as SQLite runs them.
+//!
+//! Refused: a subquery that may read the table changed (which changes
+//! it sees is SQLite's own order of work); aggregate functions and
+//! `t.*`, as SQLite refuses them.
 
 use boundlite_platform::Platform;
 
@@ -21,10 +25,13 @@ use crate::sql::{ColumnPos, Expr, Ident, ResultColumn};
 use crate::table::{TableInfo, Writer};
 use crate::{Error, Result, RowId};
 
-use super::Env;
 use super::calls::has_aggregate;
-use super::check::columns_exist;
+use super::check::{columns_exist, columns_exist_within};
+use super::once::Once;
+use super::scope::One;
 use super::select::assign;
+use super::subquery::{Runner, Subqueries, expr_holds_subquery};
+use super::{Env, table_names, with};
 
 /// The rows a `RETURNING` clause has computed so far.
 pub(crate) type Returned<A> = Vec<Vec<Value<A>, A>, A>;
@@ -38,21 +45,32 @@ pub(crate) struct Returning<'r, A: Allocator> {
     /// words each.
     bytes: usize,
     budget: usize,
+    /// Where its subqueries keep what they read once a statement, as
+    /// SQLite reads a subquery that reads no row; `None` when it holds
+    /// none.
+    once: Option<Once<A>>,
 }
 
 impl<'r, A: Allocator + Clone> Returning<'r, A> {
     /// The clause `columns` of a statement on `table` (called `alias`),
-    /// its names checked; `None` for a statement without one.
-    pub fn new(
+    /// run through `w` in `env`, its names checked; `None` for a
+    /// statement without one.
+    pub fn new<P: Platform>(
         columns: &'r [ResultColumn<'r, A>],
         table: &TableInfo<A>,
         alias: Option<Ident<'r>>,
-        budget: usize,
-        alloc: A,
+        w: &Writer<'_, '_, P, A>,
+        env: Env<'_, A>,
     ) -> Result<Option<Self>> {
         if columns.is_empty() {
             return Ok(None);
         }
+        let runner = Runner::new(w.view());
+        let check_env = Env {
+            subqueries: Some(&runner as &dyn Subqueries<A>),
+            ..env
+        };
+        let mut subqueries = false;
         for column in columns {
             match column {
                 ResultColumn::Star => {}
@@ -63,18 +81,30 @@ impl<'r, A: Allocator + Clone> Returning<'r, A> {
                     if has_aggregate(expr) {
                         return Err(Error::Sql("misuse of aggregate function in RETURNING"));
                     }
-                    refuse_subqueries(expr)?;
-                    columns_exist(expr, Some(table), alias.as_ref())?;
+                    if !expr_holds_subquery(expr) {
+                        columns_exist(expr, Some(table), alias.as_ref())?;
+                        continue;
+                    }
+                    subqueries = true;
+                    refuse_reading(expr, table, env)?;
+                    let scope = One::new(Some(table), alias.as_ref());
+                    columns_exist_within(expr, &scope, Some(check_env))?;
                 }
             }
         }
         Ok(Some(Returning {
             columns,
             alias,
-            rows: Vec::new_in(alloc),
+            rows: Vec::new_in(env.alloc.clone()),
             bytes: 0,
-            budget,
+            budget: w.view().sort_budget().bytes,
+            once: subqueries.then(Once::new),
         }))
+    }
+
+    /// Whether the clause holds subqueries.
+    pub fn has_subqueries(&self) -> bool {
+        self.once.is_some()
     }
 
     /// Computes the row `rowid` of `table` returns, as the table holds it
@@ -92,7 +122,7 @@ impl<'r, A: Allocator + Clone> Returning<'r, A> {
         }
         let payload = cursor.payload()?;
         let record = RecordRef::parse(&payload, Some(table.root))?;
-        self.of_record(table, rowid, record, env)
+        self.of_record(w, table, rowid, record, env)
     }
 
     /// Computes the row a change just stored returns: row `rowid` of
@@ -110,21 +140,30 @@ impl<'r, A: Allocator + Clone> Returning<'r, A> {
             StoredBy::Rowid => self.row(w, table, rowid, env),
             StoredBy::PrimaryKey => {
                 let record = RecordRef::parse(record, Some(table.root))?;
-                self.of_record(table, RowId::new(0), record, env)
+                self.of_record(w, table, RowId::new(0), record, env)
             }
         }
     }
 
     /// Computes the row of `table` whose rowid is `rowid` and record
     /// `record` returns.
-    pub fn of_record(
+    pub fn of_record<P: Platform>(
         &mut self,
+        w: &Writer<'_, '_, P, A>,
         table: &TableInfo<A>,
         rowid: RowId,
         record: RecordRef<'_>,
         env: Env<'_, A>,
     ) -> Result<()> {
         let alloc = env.alloc.clone();
+        let runner = self
+            .once
+            .as_ref()
+            .map(|once| Runner::keeping(w.view(), env.tables, once, env.text));
+        let env = Env {
+            subqueries: runner.as_ref().map(|r| r as &dyn Subqueries<A>),
+            ..env
+        };
         let mut ctx = env.context().with_table(table, self.alias);
         ctx.on_row(rowid, record);
         let mut row = Vec::new_in(alloc.clone());
@@ -165,12 +204,24 @@ impl<'r, A: Allocator + Clone> Returning<'r, A> {
     }
 }
 
-/// Refuses a subquery anywhere in `expr`.
-fn refuse_subqueries<A: Allocator>(expr: &Expr<'_, A>) -> Result<()> {
-    match expr {
-        Expr::Subquery(_) | Expr::Exists(_) | Expr::InSelect(_) => {
-            Err(Error::Sql("subqueries in RETURNING are not supported"))
-        }
-        _ => expr.try_for_each_child(refuse_subqueries),
+/// Refuses a subquery of `expr` that may read `table`, the table
+/// changed: one that names it, or a `WITH` table or view, which may.
+/// Which of the changes such a subquery sees is SQLite's own order of
+/// work.
+fn refuse_reading<A: Allocator + Clone>(
+    expr: &Expr<'_, A>,
+    table: &TableInfo<A>,
+    env: Env<'_, A>,
+) -> Result<()> {
+    let mut reads = false;
+    table_names::in_expr(expr, &mut |name| {
+        reads |= name.name.eq_ignore_ascii_case(&table.name) || with::names_query(name, env);
+        Ok(())
+    })?;
+    match reads {
+        true => Err(Error::Sql(
+            "subqueries in RETURNING that read the table changed are not supported",
+        )),
+        false => Ok(()),
     }
 }

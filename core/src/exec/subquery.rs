@@ -30,7 +30,7 @@ use boundlite_platform::Platform;
 
 use core::cell::Cell;
 
-use crate::alloc::{Allocator, Vec};
+use crate::alloc::{Allocator, TryClone, Vec};
 use crate::record::ValueRef;
 use crate::sql::eval::{
     Shape, SubqueryCollation, Value, affinity, any_node, collation, explicit_collation,
@@ -43,6 +43,7 @@ use super::Env;
 use super::cache::TableCache;
 use super::check::subqueries_exist;
 use super::context::RowContext;
+use super::create_as::decimal;
 use super::once::{Kept as Known, Once, parsed_from};
 use super::rows::Rows;
 use super::scope::Scope;
@@ -61,6 +62,17 @@ pub(crate) trait Subqueries<A: Allocator + Clone> {
         env: Env<'_, A>,
         shape: Shape,
         visit: &mut dyn FnMut(ValueRef<'_>) -> Result<bool>,
+    ) -> Result<()>;
+
+    /// Runs `select` in `env` (whose `outer` is the row it runs
+    /// against) and puts the `n` values of its first row in `out`, NULLs
+    /// when it has none (a row-value assignment's source).
+    fn row(
+        &self,
+        select: &Select<'_, A>,
+        env: Env<'_, A>,
+        n: usize,
+        out: &mut Vec<Value<A>, A>,
     ) -> Result<()>;
 
     /// Checks the names of `select` in `env` (whose `outer` is a row it
@@ -191,7 +203,7 @@ impl<'c, 'v, P: Platform, A: Allocator + Clone> Runner<'c, 'v, P, A> {
         select: &Select<'_, A>,
         env: Env<'_, A>,
         shape: Shape,
-        visit: &mut dyn FnMut(ValueRef<'_>) -> Result<bool>,
+        visit: &mut dyn FnMut(&[Value<A>]) -> Result<bool>,
         kept: &mut Kept<'v, P, A>,
     ) -> Result<()> {
         let Kept { sources, row, .. } = kept;
@@ -203,8 +215,7 @@ impl<'c, 'v, P: Platform, A: Allocator + Clone> Runner<'c, 'v, P, A> {
             one_column(body, &rows.scope(alias.as_ref()), shape)?;
         }
         while select::next(self.view, &mut query, sources, Some(select), env, row)? {
-            let first = row.first().map_or(ValueRef::Null, Value::as_ref);
-            if !visit(first)? {
+            if !visit(row)? {
                 break;
             }
         }
@@ -274,6 +285,57 @@ impl<P: Platform, A: Allocator + Clone> Subqueries<A> for Runner<'_, '_, P, A> {
         self.stream(select, env, shape, visit)
     }
 
+    fn row(
+        &self,
+        select: &Select<'_, A>,
+        env: Env<'_, A>,
+        n: usize,
+        out: &mut Vec<Value<A>, A>,
+    ) -> Result<()> {
+        let site = select as *const Select<'_, A> as *const () as usize;
+        let Some((once, text)) = self.once else {
+            return self.first_row(select, env, n, out);
+        };
+        match once.take(site) {
+            Known::Values(values) => {
+                let copied = copy_row(&values, out);
+                once.keep(site, Known::Values(values), env.alloc)?;
+                copied
+            }
+            Known::EachTime => self.first_row(select, env, n, out),
+            Known::Unseen => {
+                // Read once when it reads no row around it, as `run` does.
+                let alone = Env { outer: None, ..env };
+                let kept = match parsed_from(select, text) {
+                    true => match self.check_names(select, Shape::Row(n), alone) {
+                        Ok(()) => match self.first_row(select, alone, n, out) {
+                            Ok(()) => {
+                                let budget = self.view.sort_budget().bytes;
+                                let mut fits = true;
+                                for value in out.iter() {
+                                    fits &= once.charge(value.as_ref(), budget);
+                                }
+                                fits
+                            }
+                            Err(Error::OutOfMemory) => return Err(Error::OutOfMemory),
+                            Err(_) => false,
+                        },
+                        Err(Error::OutOfMemory) => return Err(Error::OutOfMemory),
+                        Err(_) => false,
+                    },
+                    false => false,
+                };
+                if !kept {
+                    once.keep(site, Known::EachTime, env.alloc)?;
+                    return self.first_row(select, env, n, out);
+                }
+                let mut values = Vec::try_with_capacity_in(out.len(), env.alloc.clone())?;
+                copy_row(out, &mut values)?;
+                once.keep(site, Known::Values(values), env.alloc)
+            }
+        }
+    }
+
     fn check(&self, select: &Select<'_, A>, shape: Shape, env: Env<'_, A>) -> Result<()> {
         self.check_names(select, shape, env)
     }
@@ -299,6 +361,16 @@ impl<P: Platform, A: Allocator + Clone> Subqueries<A> for Runner<'_, '_, P, A> {
             }),
         })?
     }
+}
+
+/// Puts copies of `values` in `out`, in place of what it held.
+fn copy_row<A: Allocator + Clone>(values: &[Value<A>], out: &mut Vec<Value<A>, A>) -> Result<()> {
+    out.clear();
+    out.try_reserve(values.len())?;
+    for value in values {
+        out.try_push(value.try_clone()?)?;
+    }
+    Ok(())
 }
 
 /// Hands `visit` the kept `values` in order until it returns `false`.
@@ -358,6 +430,42 @@ impl<P: Platform, A: Allocator + Clone> Runner<'_, '_, P, A> {
         env: Env<'_, A>,
         shape: Shape,
         visit: &mut dyn FnMut(ValueRef<'_>) -> Result<bool>,
+    ) -> Result<()> {
+        self.stream_rows(select, env, shape, &mut |row| {
+            visit(row.first().map_or(ValueRef::Null, Value::as_ref))
+        })
+    }
+
+    /// Puts the `n` values of the first row of `select`, run anew, in
+    /// `out`: NULLs when it has none.
+    fn first_row(
+        &self,
+        select: &Select<'_, A>,
+        env: Env<'_, A>,
+        n: usize,
+        out: &mut Vec<Value<A>, A>,
+    ) -> Result<()> {
+        out.clear();
+        out.try_reserve(n)?;
+        self.stream_rows(select, env, Shape::Row(n), &mut |row| {
+            for value in row.iter().take(n) {
+                out.try_push(value.try_clone()?)?;
+            }
+            Ok(false)
+        })?;
+        while out.len() < n {
+            out.try_push(Value::Null)?;
+        }
+        Ok(())
+    }
+
+    /// Runs `select` anew, handing `visit` its rows one by one.
+    fn stream_rows(
+        &self,
+        select: &Select<'_, A>,
+        env: Env<'_, A>,
+        shape: Shape,
+        visit: &mut dyn FnMut(&[Value<A>]) -> Result<bool>,
     ) -> Result<()> {
         let site = select as *const Select<'_, A> as *const () as usize;
         let mut kept = self.take_kept(site, env);
@@ -455,8 +563,20 @@ fn one_column<A: Allocator + Clone>(
     let columns = terms::width(body, scope);
     match shape {
         Shape::Column if columns != 1 => Err(Error::Sql(too_many(columns))),
+        Shape::Row(n) if columns != n => Err(assigned_count(n, columns)),
         _ => Ok(()),
     }
+}
+
+/// SQLite's error for a row-value assignment of `columns` columns whose
+/// value has `values`.
+pub(crate) fn assigned_count(columns: usize, values: usize) -> Error {
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let (mut a, mut b) = ([0u8; 10], [0u8; 10]);
+    crate::Named::AssignedCount.error2(
+        decimal(count(columns), &mut a),
+        decimal(count(values), &mut b),
+    )
 }
 
 /// SQLite's error for a subquery of `n` columns where one is expected.

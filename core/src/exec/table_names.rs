@@ -11,7 +11,7 @@ use crate::Result;
 use crate::alloc::Allocator;
 use crate::sql::eval::any_node;
 use crate::sql::{
-    Expr, FromClause, InsertSource, JoinConstraint, QualifiedName, ResultColumn, Select,
+    Cte, Expr, FromClause, InsertSource, JoinConstraint, QualifiedName, ResultColumn, Select,
     SelectBody, Stmt, TableRef,
 };
 
@@ -24,6 +24,7 @@ pub(crate) fn in_stmt<A: Allocator>(stmt: &Stmt<'_, A>, f: &mut Visit<'_>) -> Re
         Stmt::Select(select) => in_select(select, f),
         Stmt::Explain { stmt, .. } => in_stmt(stmt, f),
         Stmt::Insert(insert) => {
+            in_ctes(&insert.with, f)?;
             f(&insert.table)?;
             match &insert.source {
                 InsertSource::Select(select) => in_select(select, f)?,
@@ -37,9 +38,10 @@ pub(crate) fn in_stmt<A: Allocator>(stmt: &Stmt<'_, A>, f: &mut Visit<'_>) -> Re
             in_columns(&insert.returning, f)
         }
         Stmt::Update(update) => {
+            in_ctes(&update.with, f)?;
             f(&update.table)?;
-            if let Some(from) = &update.from {
-                in_from(from, f)?;
+            if let Some(body) = &update.from {
+                in_body(body, f)?;
             }
             for assignment in update.assignments.iter() {
                 in_expr(&assignment.value, f)?;
@@ -48,6 +50,7 @@ pub(crate) fn in_stmt<A: Allocator>(stmt: &Stmt<'_, A>, f: &mut Visit<'_>) -> Re
             in_columns(&update.returning, f)
         }
         Stmt::Delete(delete) => {
+            in_ctes(&delete.with, f)?;
             f(&delete.table)?;
             in_optional(delete.where_clause.as_ref(), f)?;
             in_columns(&delete.returning, f)
@@ -60,11 +63,17 @@ pub(crate) fn in_stmt<A: Allocator>(stmt: &Stmt<'_, A>, f: &mut Visit<'_>) -> Re
     }
 }
 
-/// Calls `f` with each table name `select` reads.
-pub(crate) fn in_select<A: Allocator>(select: &Select<'_, A>, f: &mut Visit<'_>) -> Result<()> {
-    for cte in select.with.iter() {
+/// Calls `f` with each table name the queries of `ctes` read.
+fn in_ctes<A: Allocator>(ctes: &[Cte<'_, A>], f: &mut Visit<'_>) -> Result<()> {
+    for cte in ctes {
         in_select(&cte.select, f)?;
     }
+    Ok(())
+}
+
+/// Calls `f` with each table name `select` reads.
+pub(crate) fn in_select<A: Allocator>(select: &Select<'_, A>, f: &mut Visit<'_>) -> Result<()> {
+    in_ctes(&select.with, f)?;
     let cores = core::iter::once(&select.core).chain(select.compound.iter().map(|(_, c)| c));
     for core in cores {
         in_body(core, f)?;
@@ -126,7 +135,7 @@ fn in_optional<A: Allocator>(expr: Option<&Expr<'_, A>>, f: &mut Visit<'_>) -> R
 }
 
 /// Calls `f` with each table name the subqueries of `expr` read.
-fn in_expr<A: Allocator>(expr: &Expr<'_, A>, f: &mut Visit<'_>) -> Result<()> {
+pub(crate) fn in_expr<A: Allocator>(expr: &Expr<'_, A>, f: &mut Visit<'_>) -> Result<()> {
     let mut result = Ok(());
     any_node(expr, &mut |node| {
         let visited = match node {

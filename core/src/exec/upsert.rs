@@ -19,8 +19,11 @@
 //!
 //! A `WITHOUT ROWID` table's primary key takes the rowid's place.
 //!
-//! Refused: subqueries in the clauses, a `zeroblob` inserted by a
-//! statement with clauses, row-value assignments, and a `DO UPDATE`
+//! Subqueries in a `DO UPDATE` read the table as the rows changed so far
+//! left it, those that read no row once a statement, as in SQLite.
+//!
+//! Refused: a row-value assignment of a subquery, a `zeroblob` inserted
+//! by a statement with clauses, and a `DO UPDATE`
 //! without a target on a `WITHOUT ROWID` table with `UNIQUE` indexes.
 
 use boundlite_platform::Platform;
@@ -30,22 +33,25 @@ use crate::btree::SeekMode;
 use crate::record::{Collation, RecordRef, ValueRef, ValueType, encode_into};
 use crate::schema::{ColumnSource, IndexColumn, StoredBy, collation_named, parse_stored};
 use crate::sql::eval::{
-    EvalContext, Shape, SubqueryCollation, Value, evaluate, evaluate_condition,
+    EvalContext, Shape, SubqueryCollation, Value, any_node, evaluate, evaluate_condition,
 };
 use crate::sql::{
-    Affinity, ColumnPos, ColumnRef, Conflict, Expr, FunctionCall, Ident, ParamNo, Select, Stmt,
-    Upsert, UpsertAction, UpsertTarget,
+    Affinity, Assignment, ColumnPos, ColumnRef, Conflict, Expr, FunctionCall, Ident, ParamNo,
+    Select, Stmt, Upsert, UpsertAction, UpsertTarget,
 };
 use crate::table::{TableInfo, Unique, Writer, with_value_refs};
 use crate::{Error, Result, RowId};
 
 use super::Env;
+use super::change::{Assigned, assigned_values};
 use super::check::columns_exist;
 use super::context::{RowContext, resolve, rowid_value};
 use super::index_where;
 use super::insert::column_named;
+use super::once::Once;
 use super::select::assign;
 use super::store::{Record, Rules, Stored, encode_keyed, prepare_row, with_record};
+use super::subquery::{Runner, Subqueries};
 
 /// The name of the row that was to be inserted, in a `DO UPDATE`.
 const EXCLUDED: &str = "excluded";
@@ -58,6 +64,10 @@ pub(crate) struct Upserts<'u, 'a, A: Allocator> {
     alias: Option<Ident<'a>>,
     /// Each constraint checked, with the clause that applies to it.
     order: Vec<(Unique, usize), A>,
+    /// The values of the `DO UPDATE` subqueries that read no row, kept
+    /// from their first run for the statement's other rows, as SQLite
+    /// runs such a subquery once.
+    once: Once<A>,
 }
 
 impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
@@ -76,11 +86,12 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
             } = &clause.action
             {
                 for assignment in assignments.iter() {
-                    let [name] = assignment.columns.as_slice() else {
-                        return Err(Error::Sql("row-value assignments are not supported"));
-                    };
-                    column_named(table, name)?;
-                    check_names(&assignment.value, table, alias.as_ref())?;
+                    for name in assignment.columns.iter() {
+                        column_named(table, name)?;
+                    }
+                    for value in row_items(assignment)? {
+                        check_names(value, table, alias.as_ref())?;
+                    }
                 }
                 if let Some(clause) = where_clause {
                     check_names(clause, table, alias.as_ref())?;
@@ -130,7 +141,67 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
             clauses,
             alias,
             order,
+            once: Once::new(),
         })
+    }
+
+    /// Checks the names of the subqueries of the `DO UPDATE` clauses,
+    /// read through `w` in `env`: their own tables', then `table`'s and
+    /// `excluded`'s.
+    pub fn check_subqueries<P: Platform>(
+        &self,
+        w: &Writer<'_, '_, P, A>,
+        table: &TableInfo<A>,
+        env: Env<'_, A>,
+    ) -> Result<()> {
+        let runner = Runner::new(w.view());
+        let env = Env {
+            subqueries: Some(&runner as &dyn Subqueries<A>),
+            ..env
+        };
+        // No row is current: a column reads NULL, as a plan chosen while
+        // names are checked (a correlated bound) may read one.
+        let mut row = env.context().with_table(table, self.alias);
+        row.on_nulls();
+        let none = Vec::new_in(env.alloc.clone());
+        let excluded = Excluded {
+            table,
+            values: &none,
+            rowid: RowId::new(0),
+        };
+        let ctx = WithExcluded {
+            row: &row,
+            excluded: &excluded,
+        };
+        for clause in self.clauses.iter() {
+            let UpsertAction::Update {
+                assignments,
+                where_clause,
+            } = &clause.action
+            else {
+                continue;
+            };
+            let values = assignments.iter().map(|a| &a.value);
+            for expr in values.chain(where_clause.as_ref()) {
+                let mut checked = Ok(());
+                any_node(expr, &mut |e| {
+                    let (select, shape): (&Select<'_, A>, _) = match e {
+                        Expr::Subquery(s) => (&**s, Shape::Column),
+                        Expr::Exists(s) => (&**s, Shape::Rows),
+                        Expr::InSelect(s) => (&s.select, Shape::Column),
+                        _ => return false,
+                    };
+                    let outer = Env {
+                        outer: Some(&ctx as &dyn EvalContext<A>),
+                        ..env
+                    };
+                    checked = runner.check(select, shape, outer);
+                    checked.is_err()
+                });
+                checked?;
+            }
+        }
+        Ok(())
     }
 
     /// Stores `values` as `store_row` does, unless a constraint a clause
@@ -198,6 +269,7 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
                         assignments,
                         where_clause: where_clause.as_ref(),
                         alias: self.alias,
+                        once: &self.once,
                     };
                     update.run(w, table, rules, other, &excluded, record, env)
                 }
@@ -331,10 +403,21 @@ fn check_names<A: Allocator + Clone>(
             None => Err(c.unknown()),
         },
         Expr::Column(_) => columns_exist(expr, Some(table), alias),
-        Expr::Subquery(_) | Expr::Exists(_) | Expr::InSelect(_) => {
-            Err(Error::Sql("subqueries in an upsert are not supported"))
-        }
+        // A subquery's names are checked as it is (see `check_subqueries`).
+        Expr::Subquery(_) | Expr::Exists(_) => Ok(()),
+        Expr::InSelect(s) => check_names(&s.expr, table, alias),
         _ => expr.try_for_each_child(|child| check_names(child, table, alias)),
+    }
+}
+
+/// The values `assignment` gives its columns, one for each: its value,
+/// or the items of a row value.
+fn row_items<'s, 'a, A: Allocator>(assignment: &'s Assignment<'a, A>) -> Result<&'s [Expr<'a, A>]> {
+    match assigned_values(assignment)? {
+        Assigned::Values(values) => Ok(values),
+        Assigned::Row(_) => Err(Error::Sql(
+            "row-value assignments of a subquery in an upsert are not supported",
+        )),
     }
 }
 
@@ -381,9 +464,11 @@ impl<A: Allocator> Excluded<'_, A> {
 
 /// A `DO UPDATE` clause.
 struct DoUpdate<'d, 'a, A: Allocator> {
-    assignments: &'d [crate::sql::Assignment<'a, A>],
+    assignments: &'d [Assignment<'a, A>],
     where_clause: Option<&'d Expr<'a, A>>,
     alias: Option<Ident<'a>>,
+    /// Where its subqueries keep what they read once.
+    once: &'d Once<A>,
 }
 
 impl<A: Allocator + Clone> DoUpdate<'_, '_, A> {
@@ -403,6 +488,12 @@ impl<A: Allocator + Clone> DoUpdate<'_, '_, A> {
         let alloc = env.alloc.clone();
         let n = table.column_count();
         let mut values: Vec<Value<A>, A> = Vec::try_with_capacity_in(n, alloc.clone())?;
+        // A subquery reads the table as the rows changed so far left it.
+        let runner = Runner::keeping(w.view(), env.tables, self.once, env.text);
+        let computing = Env {
+            subqueries: Some(&runner as &dyn Subqueries<A>),
+            ..env
+        };
         let computed = match other {
             Conflicting::Row(rowid) => {
                 let mut cursor = w.table_cursor(table.root);
@@ -411,13 +502,15 @@ impl<A: Allocator + Clone> DoUpdate<'_, '_, A> {
                 }
                 let payload = cursor.payload()?;
                 let stored = RecordRef::parse(&payload, Some(table.root))?;
-                self.assigned(table, (rowid, stored), excluded, env, &mut values)?
+                self.assigned(table, (rowid, stored), excluded, computing, &mut values)?
             }
             Conflicting::Keyed(found) => {
                 let stored = RecordRef::parse(found, Some(table.root))?;
-                self.assigned(table, (RowId::new(0), stored), excluded, env, &mut values)?
+                let row = (RowId::new(0), stored);
+                self.assigned(table, row, excluded, computing, &mut values)?
             }
         };
+        drop(runner);
         let Some(new_rowid) = computed else {
             return Ok(None);
         };
@@ -505,14 +598,15 @@ impl<A: Allocator + Clone> DoUpdate<'_, '_, A> {
             values.try_push(slot)?;
         }
         // Every value reads the row as it was.
-        let mut computed = Vec::try_with_capacity_in(self.assignments.len(), alloc.clone())?;
+        let columns = self.assignments.iter().map(|a| a.columns.len()).sum();
+        let mut computed = Vec::try_with_capacity_in(columns, alloc.clone())?;
         for assignment in self.assignments.iter() {
-            computed.try_push(evaluate(&assignment.value, &ctx)?)?;
+            for value in row_items(assignment)? {
+                computed.try_push(evaluate(value, &ctx)?)?;
+            }
         }
-        for (assignment, value) in self.assignments.iter().zip(computed) {
-            let [name] = assignment.columns.as_slice() else {
-                return Err(Error::Sql("row-value assignments are not supported"));
-            };
+        let names = self.assignments.iter().flat_map(|a| a.columns.iter());
+        for (name, value) in names.zip(computed) {
             match column_named(table, name)? {
                 ColumnPos::Rowid => new_rowid = value,
                 ColumnPos::Column(i) => {
@@ -570,7 +664,10 @@ impl<A: Allocator + Clone> EvalContext<A> for WithExcluded<'_, '_, '_, A> {
     }
 
     fn has_column(&self, column: &ColumnRef<'_>) -> bool {
-        is_excluded(column) || self.row.has_column(column)
+        match is_excluded(column) {
+            true => resolve(self.excluded.table, None, &unqualified(column)).is_some(),
+            false => self.row.has_column(column),
+        }
     }
 
     fn param(&self, number: ParamNo) -> Result<ValueRef<'_>> {
@@ -587,14 +684,39 @@ impl<A: Allocator + Clone> EvalContext<A> for WithExcluded<'_, '_, '_, A> {
 
     fn subquery(
         &self,
-        _select: &Select<'_, A>,
-        _shape: Shape,
-        _visit: &mut dyn FnMut(ValueRef<'_>) -> Result<bool>,
+        select: &Select<'_, A>,
+        shape: Shape,
+        visit: &mut dyn FnMut(ValueRef<'_>) -> Result<bool>,
     ) -> Result<()> {
-        Err(Error::Sql("subqueries in an upsert are not supported"))
+        let Some((env, runner)) = self.row.env().and_then(|e| Some((e, e.subqueries?))) else {
+            return Err(Error::Sql(
+                "subqueries are not supported in this expression",
+            ));
+        };
+        let env = Env {
+            outer: Some(self as &dyn EvalContext<A>),
+            ..env
+        };
+        runner.run(select, env, shape, visit)
     }
 
-    fn subquery_collation(&self, _select: &Select<'_, A>) -> Result<SubqueryCollation> {
-        Ok(SubqueryCollation::default())
+    fn subquery_affinity(&self, select: &Select<'_, A>) -> Option<Affinity> {
+        let env = self.row.env()?;
+        let env = Env {
+            outer: Some(self as &dyn EvalContext<A>),
+            ..env
+        };
+        env.subqueries?.affinity(select, env)
+    }
+
+    fn subquery_collation(&self, select: &Select<'_, A>) -> Result<SubqueryCollation> {
+        let Some((env, runner)) = self.row.env().and_then(|e| Some((e, e.subqueries?))) else {
+            return Ok(SubqueryCollation::default());
+        };
+        let env = Env {
+            outer: Some(self as &dyn EvalContext<A>),
+            ..env
+        };
+        runner.collation(select, env)
     }
 }

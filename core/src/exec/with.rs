@@ -150,10 +150,20 @@ pub(crate) fn within<A: Allocator + Clone, T>(
     env: Env<'_, A>,
     f: impl FnOnce(Env<'_, A>) -> Result<T>,
 ) -> Result<T> {
-    if select.with.is_empty() {
+    within_ctes(&select.with, env, f)
+}
+
+/// Runs `f` in `env` with the `WITH` tables `ctes` (a query's, or those
+/// written before an `INSERT`, `UPDATE` or `DELETE`) in scope.
+pub(crate) fn within_ctes<A: Allocator + Clone, T>(
+    ctes: &[Cte<'_, A>],
+    env: Env<'_, A>,
+    f: impl FnOnce(Env<'_, A>) -> Result<T>,
+) -> Result<T> {
+    if ctes.is_empty() {
         return f(env);
     }
-    let link = Ctes::scope(&select.with, env.ctes);
+    let link = Ctes::scope(ctes, env.ctes);
     f(Env {
         ctes: Some(&link),
         ..env

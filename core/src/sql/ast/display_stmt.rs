@@ -12,9 +12,10 @@ use super::schema::{
     TableBody, TableConstraint, TableConstraintKind, TriggerEvent, TriggerTiming,
 };
 use super::stmt::{
-    Assignment, CompoundOp, Conflict, CoreForm, Delete, FromClause, Indexed, Insert, InsertSource,
-    JoinConstraint, JoinKind, NullsOrder, OrderingTerm, Pragma, PragmaValue, ResultColumn, Select,
-    SelectBody, Stmt, TableRef, TransactionMode, Update, Upsert, UpsertAction,
+    Assignment, CompoundOp, Conflict, CoreForm, Cte, Delete, FromClause, Indexed, Insert,
+    InsertSource, Join, JoinConstraint, JoinKind, NullsOrder, OrderingTerm, Pragma, PragmaValue,
+    ResultColumn, Select, SelectBody, Stmt, TableRef, TransactionMode, Update, Upsert,
+    UpsertAction,
 };
 
 /// ` ASC` or ` DESC` when written.
@@ -130,26 +131,32 @@ impl Display for Pragma<'_> {
     }
 }
 
+/// `WITH name(columns) AS (select), ... `, when `ctes` has any.
+fn with<A: Allocator>(f: &mut Formatter<'_>, ctes: &[Cte<'_, A>]) -> fmt::Result {
+    for (i, cte) in ctes.iter().enumerate() {
+        f.write_str(if i == 0 { "WITH " } else { ", " })?;
+        write!(f, "{}", cte.name.raw())?;
+        if !cte.columns.is_empty() {
+            f.write_str("(")?;
+            for (j, c) in cte.columns.iter().enumerate() {
+                if j > 0 {
+                    f.write_str(", ")?;
+                }
+                f.write_str(c.raw())?;
+            }
+            f.write_str(")")?;
+        }
+        write!(f, " AS ({})", cte.select)?;
+        if i + 1 == ctes.len() {
+            f.write_str(" ")?;
+        }
+    }
+    Ok(())
+}
+
 impl<A: Allocator> Display for Select<'_, A> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        for (i, cte) in self.with.iter().enumerate() {
-            f.write_str(if i == 0 { "WITH " } else { ", " })?;
-            write!(f, "{}", cte.name.raw())?;
-            if !cte.columns.is_empty() {
-                f.write_str("(")?;
-                for (j, c) in cte.columns.iter().enumerate() {
-                    if j > 0 {
-                        f.write_str(", ")?;
-                    }
-                    f.write_str(c.raw())?;
-                }
-                f.write_str(")")?;
-            }
-            write!(f, " AS ({})", cte.select)?;
-            if i + 1 == self.with.len() {
-                f.write_str(" ")?;
-            }
-        }
+        with(f, &self.with)?;
         write!(f, "{}", self.core)?;
         for (op, core) in self.compound.iter() {
             let op = match op {
@@ -257,27 +264,32 @@ impl<A: Allocator> Display for FromClause<'_, A> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.first)?;
         for join in self.joins.iter() {
-            let natural = if join.op.natural { " NATURAL" } else { "" };
-            let kind = match join.op.kind {
-                JoinKind::Comma => ",",
-                JoinKind::Inner => " JOIN",
-                JoinKind::Cross => " CROSS JOIN",
-                JoinKind::Left => " LEFT JOIN",
-                JoinKind::Right => " RIGHT JOIN",
-                JoinKind::Full => " FULL JOIN",
-            };
-            write!(f, "{natural}{kind} {}", join.table)?;
-            match &join.constraint {
-                None => {}
-                Some(JoinConstraint::On(e)) => write!(f, " ON {e}")?,
-                Some(JoinConstraint::Using(columns)) => {
-                    f.write_str(" USING (")?;
-                    comma_list(f, columns)?;
-                    f.write_str(")")?;
-                }
-            }
+            write_join(f, join)?;
         }
         Ok(())
+    }
+}
+
+/// ` JOIN table ON ...`: one join of a `FROM`.
+fn write_join<A: Allocator>(f: &mut Formatter<'_>, join: &Join<'_, A>) -> fmt::Result {
+    let natural = if join.op.natural { " NATURAL" } else { "" };
+    let kind = match join.op.kind {
+        JoinKind::Comma => ",",
+        JoinKind::Inner => " JOIN",
+        JoinKind::Cross => " CROSS JOIN",
+        JoinKind::Left => " LEFT JOIN",
+        JoinKind::Right => " RIGHT JOIN",
+        JoinKind::Full => " FULL JOIN",
+    };
+    write!(f, "{natural}{kind} {}", join.table)?;
+    match &join.constraint {
+        None => Ok(()),
+        Some(JoinConstraint::On(e)) => write!(f, " ON {e}"),
+        Some(JoinConstraint::Using(columns)) => {
+            f.write_str(" USING (")?;
+            comma_list(f, columns.as_slice())?;
+            f.write_str(")")
+        }
     }
 }
 
@@ -329,6 +341,7 @@ impl<A: Allocator> Display for OrderingTerm<'_, A> {
 
 impl<A: Allocator> Display for Insert<'_, A> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        with(f, &self.with)?;
         if self.replace_keyword {
             f.write_str("REPLACE")?;
         } else {
@@ -410,20 +423,32 @@ impl<A: Allocator> Display for Assignment<'_, A> {
 
 impl<A: Allocator> Display for Update<'_, A> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        with(f, &self.with)?;
         write!(f, "UPDATE{} {}", OrConflict(self.conflict), self.table)?;
         alias_and_hint(f, &self.alias, &self.indexed)?;
         f.write_str(" SET ")?;
         comma_list(f, &self.assignments)?;
-        if let Some(from) = &self.from {
-            write!(f, " FROM {from}")?;
+        if let Some(FromClause { joins, .. }) = self.from.as_ref().and_then(|b| b.from.as_ref()) {
+            // The first join is the table updated's to the first written.
+            for (i, join) in joins.iter().enumerate() {
+                match i {
+                    0 => write!(f, " FROM {}", join.table)?,
+                    _ => write_join(f, join)?,
+                }
+            }
         }
-        where_clause(f, "WHERE", &self.where_clause)?;
+        let clause = self
+            .from
+            .as_ref()
+            .map_or(&self.where_clause, |b| &b.where_clause);
+        where_clause(f, "WHERE", clause)?;
         returning(f, &self.returning)
     }
 }
 
 impl<A: Allocator> Display for Delete<'_, A> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        with(f, &self.with)?;
         write!(f, "DELETE FROM {}", self.table)?;
         alias_and_hint(f, &self.alias, &self.indexed)?;
         where_clause(f, "WHERE", &self.where_clause)?;

@@ -340,9 +340,12 @@ pub struct Limit<'a, A: Allocator> {
     pub offset: Option<Expr<'a, A>>,
 }
 
-/// `INSERT [OR conflict] INTO table [(columns)] source`
+/// `[WITH ...] INSERT [OR conflict] INTO table [(columns)] source`
 #[derive(Debug)]
 pub struct Insert<'a, A: Allocator> {
+    /// `WITH` tables before the statement, in order: its queries and
+    /// subqueries may read them; its target is always a stored table.
+    pub with: Vec<Cte<'a, A>, A>,
     /// `OR ...`, or `REPLACE` for `REPLACE INTO`.
     pub conflict: Option<Conflict>,
     /// Spelled `REPLACE INTO` rather than `INSERT OR REPLACE INTO`.
@@ -407,9 +410,11 @@ pub enum InsertSource<'a, A: Allocator> {
     DefaultValues,
 }
 
-/// `UPDATE [OR conflict] table SET ... [FROM ...] [WHERE ...]`
+/// `[WITH ...] UPDATE [OR conflict] table SET ... [FROM ...] [WHERE ...]`
 #[derive(Debug)]
 pub struct Update<'a, A: Allocator> {
+    /// `WITH` tables before the statement (see [`Insert::with`]).
+    pub with: Vec<Cte<'a, A>, A>,
     /// `OR ...`
     pub conflict: Option<Conflict>,
     /// The table.
@@ -420,9 +425,13 @@ pub struct Update<'a, A: Allocator> {
     pub indexed: Option<Indexed<'a>>,
     /// `SET` assignments, at least one.
     pub assignments: Vec<Assignment<'a, A>, A>,
-    /// `FROM`
-    pub from: Option<FromClause<'a, A>>,
-    /// `WHERE`
+    /// `FROM` and `WHERE`, when `FROM` is written: the join the rows
+    /// updated come from, as SQLite reads it, a query body with no result
+    /// columns whose `FROM` is the table updated (with its alias and
+    /// index hint) then the tables written, joined by a comma, and whose
+    /// `WHERE` is the statement's (then `where_clause` is `None`).
+    pub from: Option<Box<SelectBody<'a, A>, A>>,
+    /// `WHERE`, without `FROM`.
     pub where_clause: Option<Expr<'a, A>>,
     /// `RETURNING ...`: the columns of each row updated; empty without.
     pub returning: Vec<ResultColumn<'a, A>, A>,
@@ -437,9 +446,11 @@ pub struct Assignment<'a, A: Allocator> {
     pub value: Expr<'a, A>,
 }
 
-/// `DELETE FROM table [WHERE ...]`
+/// `[WITH ...] DELETE FROM table [WHERE ...]`
 #[derive(Debug)]
 pub struct Delete<'a, A: Allocator> {
+    /// `WITH` tables before the statement (see [`Insert::with`]).
+    pub with: Vec<Cte<'a, A>, A>,
     /// The table.
     pub table: QualifiedName<'a>,
     /// `AS alias`

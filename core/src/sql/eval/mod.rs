@@ -226,6 +226,9 @@ pub enum Shape {
     /// The values of its one column (a scalar subquery, `IN`): more
     /// columns are an error.
     Column,
+    /// The values of its first row, which has this many columns (the
+    /// source of a row-value assignment): another number is an error.
+    Row(usize),
 }
 
 /// A context for constant expressions: no columns, unbound (NULL)

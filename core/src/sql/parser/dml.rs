@@ -1,4 +1,6 @@
-//! Data changes: `INSERT` (and `REPLACE`), `UPDATE`, `DELETE`.
+//! Data changes: `INSERT` (and `REPLACE`), `UPDATE`, `DELETE`; a
+//! `WITH` clause before one is read by the statement parser, which sets
+//! the change's `with`.
 //!
 //! An `INSERT` may end in upsert clauses (`ON CONFLICT ... DO ...`);
 //! each statement may end in `RETURNING`. `ORDER BY` and `LIMIT` on `UPDATE` and
@@ -8,8 +10,8 @@ use super::{Parser, Result, cost};
 use crate::alloc::Allocator;
 use crate::alloc::Vec;
 use crate::sql::ast::{
-    Assignment, Conflict, CoreForm, Delete, Insert, InsertSource, ResultColumn, Update, Upsert,
-    UpsertAction, UpsertTarget,
+    Assignment, Conflict, CoreForm, Delete, FromClause, Insert, InsertSource, Join, JoinKind,
+    JoinOp, ResultColumn, SelectBody, TableRef, Update, Upsert, UpsertAction, UpsertTarget,
 };
 use crate::sql::keyword::Keyword;
 use crate::sql::token::TokenKind;
@@ -80,6 +82,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         }
         let returning = self.returning()?;
         Ok(Insert {
+            with: self.vec(),
             conflict,
             replace_keyword,
             table,
@@ -154,9 +157,32 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         self.require(Keyword::Set)?;
         let assignments = self.assignments()?;
         let from = self.optional_from()?;
-        let where_clause = self.optional_expr(Keyword::Where)?;
+        let mut where_clause = self.optional_expr(Keyword::Where)?;
+        let from = match from {
+            Some(from) => {
+                let target = TableRef::Table {
+                    name: table,
+                    alias,
+                    indexed,
+                };
+                let joined = self.joined_to(target, from)?;
+                let body = SelectBody {
+                    form: CoreForm::Select,
+                    distinct: false,
+                    columns: self.vec(),
+                    from: Some(joined),
+                    where_clause: where_clause.take(),
+                    group_by: self.vec(),
+                    having: None,
+                    windows: self.vec(),
+                };
+                Some(self.boxed(body)?)
+            }
+            None => None,
+        };
         let returning = self.returning()?;
         Ok(Update {
+            with: self.vec(),
             conflict,
             table,
             alias,
@@ -166,6 +192,29 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             where_clause,
             returning,
         })
+    }
+
+    /// `first, tables`: the tables of `from` joined to `first` by a
+    /// comma, as `UPDATE ... FROM` joins its table to them.
+    fn joined_to(
+        &mut self,
+        first: TableRef<'a, A>,
+        from: FromClause<'a, A>,
+    ) -> Result<FromClause<'a, A>> {
+        let mut joins = self.vec();
+        joins.try_reserve(from.joins.len() + 1)?;
+        joins.try_push(Join {
+            op: JoinOp {
+                natural: false,
+                kind: JoinKind::Comma,
+            },
+            table: from.first,
+            constraint: None,
+        })?;
+        for join in from.joins {
+            joins.try_push(join)?;
+        }
+        Ok(FromClause { first, joins })
     }
 
     /// `DELETE FROM table [WHERE ...]`
@@ -182,6 +231,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         let where_clause = self.optional_expr(Keyword::Where)?;
         let returning = self.returning()?;
         Ok(Delete {
+            with: self.vec(),
             table,
             alias,
             indexed,

@@ -227,22 +227,13 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             return Err(self.syntax_error());
         };
         match keyword {
-            Keyword::Select | Keyword::Values | Keyword::With => {
-                let select = self.select()?;
-                Ok(Stmt::Select(self.boxed(select)?))
-            }
-            Keyword::Insert | Keyword::Replace => {
-                let insert = self.insert()?;
-                Ok(Stmt::Insert(self.boxed(insert)?))
-            }
-            Keyword::Update => {
-                let update = self.update()?;
-                Ok(Stmt::Update(self.boxed(update)?))
-            }
-            Keyword::Delete => {
-                let delete = self.delete()?;
-                Ok(Stmt::Delete(self.boxed(delete)?))
-            }
+            Keyword::Select
+            | Keyword::Values
+            | Keyword::With
+            | Keyword::Insert
+            | Keyword::Replace
+            | Keyword::Update
+            | Keyword::Delete => self.with_statement(),
             Keyword::Create => self.create(),
             Keyword::Drop => self.drop_stmt(),
             Keyword::Begin
@@ -258,6 +249,33 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
                 Err(self.unsupported_here("statement not supported"))
             }
             _ => Err(self.syntax_error()),
+        }
+    }
+
+    /// A query, `INSERT`, `UPDATE` or `DELETE`, after a `WITH` clause
+    /// or without one.
+    fn with_statement(&mut self) -> Result<Stmt<'a, A>> {
+        let with = self.with_clause()?;
+        match self.peek.keyword() {
+            Some(Keyword::Insert | Keyword::Replace) => {
+                let mut insert = self.insert()?;
+                insert.with = with;
+                Ok(Stmt::Insert(self.boxed(insert)?))
+            }
+            Some(Keyword::Update) => {
+                let mut update = self.update()?;
+                update.with = with;
+                Ok(Stmt::Update(self.boxed(update)?))
+            }
+            Some(Keyword::Delete) => {
+                let mut delete = self.delete()?;
+                delete.with = with;
+                Ok(Stmt::Delete(self.boxed(delete)?))
+            }
+            _ => {
+                let select = self.select_after(with)?;
+                Ok(Stmt::Select(self.boxed(select)?))
+            }
         }
     }
 

@@ -27,8 +27,13 @@ use crate::sql::token::TokenKind;
 impl<'a, A: Allocator + Clone> Parser<'a, A> {
     /// A whole query.
     pub(super) fn select(&mut self) -> Result<Select<'a, A>> {
-        self.enter(cost::QUERY)?;
         let with = self.with_clause()?;
+        self.select_after(with)
+    }
+
+    /// A whole query whose `WITH` clause, `with`, was read.
+    pub(super) fn select_after(&mut self, with: Vec<Cte<'a, A>, A>) -> Result<Select<'a, A>> {
+        self.enter(cost::QUERY)?;
         let written = self.core_form();
         let core = self.select_core()?;
         let mut select = self.select_rest(core, written)?;
@@ -38,12 +43,16 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
 
     /// `WITH [RECURSIVE] name [(columns)] AS (select), ...`, if next.
     /// `RECURSIVE` changes nothing: as in SQLite, a table whose query
-    /// names itself is recursive with or without it.
-    fn with_clause(&mut self) -> Result<Vec<Cte<'a, A>, A>> {
+    /// names itself is recursive with or without it. What follows is the
+    /// caller's: a query, or at the start of a statement an `INSERT`,
+    /// `UPDATE` or `DELETE`.
+    pub(super) fn with_clause(&mut self) -> Result<Vec<Cte<'a, A>, A>> {
         let mut ctes = self.vec();
         if !self.eat(Keyword::With) {
             return Ok(ctes);
         }
+        // The tables' queries nest in the clause as in a query.
+        self.enter(cost::QUERY)?;
         self.eat(Keyword::Recursive);
         loop {
             let name = self.name()?;
@@ -71,9 +80,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
                 break;
             }
         }
-        if !(self.peek.is(Keyword::Select) || self.peek.is(Keyword::Values)) {
-            return Err(self.unsupported("WITH before INSERT, UPDATE or DELETE is not supported"));
-        }
+        self.leave(cost::QUERY);
         Ok(ctes)
     }
 

@@ -406,6 +406,22 @@ fn update_and_delete() {
         ),
         ("DELETE FROM t", "DELETE FROM t"),
         (
+            "with recursive c(n) as (select 1) delete from t where a in (select n from c)",
+            "WITH c(n) AS (SELECT 1) DELETE FROM t WHERE (a IN (SELECT n FROM c))",
+        ),
+        (
+            "WITH c AS (SELECT 1), d AS (SELECT 2) UPDATE t SET a = 1",
+            "WITH c AS (SELECT 1), d AS (SELECT 2) UPDATE t SET a = 1",
+        ),
+        (
+            "WITH c AS (VALUES (1)) INSERT INTO t SELECT * FROM c",
+            "WITH c AS (VALUES (1)) INSERT INTO t SELECT * FROM c",
+        ),
+        (
+            "WITH c AS (SELECT 1) REPLACE INTO t DEFAULT VALUES",
+            "WITH c AS (SELECT 1) REPLACE INTO t DEFAULT VALUES",
+        ),
+        (
             "delete from main.t as x indexed by i where a between 1 and 2",
             "DELETE FROM main.t AS x INDEXED BY i WHERE (a BETWEEN 1 AND 2)",
         ),
