@@ -205,6 +205,23 @@ pub(crate) fn create_index<P: Platform, A: Allocator + Clone>(
             }
         };
     }
+    // A missing column is the statement's error, not the storage
+    // engine's, which would roll the transaction back.
+    let info = crate::table::TableInfo::load(&schema, &table, alloc.clone())?;
+    for column in create.columns.iter() {
+        let Some(named) = column.column_name() else {
+            continue;
+        };
+        let found = info
+            .columns
+            .columns
+            .iter()
+            .any(|c| named.eq_ignore_ascii_case(&c.name));
+        if !found {
+            return Err(Named::UnknownColumn.error(name_text(&named)));
+        }
+    }
+    drop(info);
     let table_sql = schema
         .table(&table)
         .and_then(|t| t.sql.as_deref())
@@ -230,24 +247,7 @@ pub(crate) fn create_index<P: Platform, A: Allocator + Clone>(
         }
         index_where::validate(clause, Part::Where, &table, &columns)?;
     }
-    // A missing column is the statement's error, not the storage
-    // engine's, which would roll the transaction back.
-    let info = crate::table::TableInfo::load(&schema, &table, alloc.clone())?;
     drop(schema);
-    for column in create.columns.iter() {
-        let Some(named) = column.column_name() else {
-            continue;
-        };
-        let found = info
-            .columns
-            .columns
-            .iter()
-            .any(|c| named.eq_ignore_ascii_case(&c.name));
-        if !found {
-            return Err(Named::UnknownColumn.error(name_text(&named)));
-        }
-    }
-    drop(info);
     let head = match create.unique {
         true => "CREATE UNIQUE INDEX ",
         false => "CREATE INDEX ",
