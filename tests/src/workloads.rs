@@ -347,7 +347,7 @@ pub fn contents<P: Platform, A: Allocator + Clone>(
 /// is rolled back, `PRAGMA integrity_check` says `ok`, every table holds
 /// what SQLite holds after the units committed (and, when the failure was
 /// at a commit point, possibly the failed unit too), and the connection
-/// runs a change and a query. Returns the units the database holds.
+/// commits changes and runs a query. Returns the units the database holds.
 pub fn check_recovered<P: Platform, A: Allocator + Clone>(
     conn: &Connection<'_, P, A>,
     model: &[Contents],
@@ -380,10 +380,17 @@ pub fn check_recovered<P: Platform, A: Allocator + Clone>(
             if maybe { " nor the unit in flight" } else { "" }
         )
     };
-    step_all(conn, "CREATE TABLE IF NOT EXISTS probe(x)")
-        .and_then(|()| step_all(conn, "INSERT INTO probe VALUES (1)"))
-        .and_then(|()| step_all(conn, "SELECT count(*) FROM probe"))
-        .unwrap_or_else(|e| panic!("{context}: the connection after the failure: {e}"));
+    // Three commits that leave the contents as they were, so that a
+    // reopened database is checked against the same model.
+    [
+        "CREATE TABLE probe(x)",
+        "INSERT INTO probe VALUES (1)",
+        "SELECT count(*) FROM probe",
+        "DROP TABLE probe",
+    ]
+    .iter()
+    .try_for_each(|sql| step_all(conn, sql))
+    .unwrap_or_else(|e| panic!("{context}: the connection after the failure: {e}"));
     units
 }
 
