@@ -20,8 +20,9 @@ use boundlite::{Connection, Error};
 
 use crate::compare::{Exact, Owned};
 
-/// Rows the stream workloads seed, in [`SEED_UNITS`] transactions (the
-/// benchmark seeds 10,000 in batches of 1,000).
+/// Rows the workloads seed for the failure sweeps, in [`SEED_UNITS`]
+/// transactions (the benchmark seeds 10,000 in batches of 1,000, and
+/// 200,000 for bulk).
 pub const SEED_ROWS: i64 = 240;
 /// Transactions the seed rows are inserted in.
 pub const SEED_UNITS: i64 = 2;
@@ -60,15 +61,16 @@ pub struct Stop {
     pub error: Error,
 }
 
-/// Every workload script, in the benchmark's order, then the schema-heavy one.
-pub fn scripts() -> Vec<Script> {
+/// Every workload script, in the benchmark's order, seeding `seed_rows`
+/// rows (a multiple of [`SEED_UNITS`]), then the schema-heavy one.
+pub fn scripts(seed_rows: i64) -> Vec<Script> {
     vec![
-        stream("insert-heavy", Mix::InsertOnly),
-        stream("read-heavy", Mix::SelectPercent(90)),
-        stream("mixed", Mix::SelectPercent(50)),
-        stream("scan-heavy", Mix::Scan),
-        stream("update-churn", Mix::Update),
-        bulk(),
+        stream("insert-heavy", Mix::InsertOnly, seed_rows),
+        stream("read-heavy", Mix::SelectPercent(90), seed_rows),
+        stream("mixed", Mix::SelectPercent(50), seed_rows),
+        stream("scan-heavy", Mix::Scan, seed_rows),
+        stream("update-churn", Mix::Update, seed_rows),
+        bulk(seed_rows),
         schema_heavy(),
     ]
 }
@@ -115,8 +117,8 @@ fn transaction(statements: Vec<String>) -> Unit {
 
 /// The seed units: rows `(id, '<prefix><key>', id * 1.1)`, `key` being
 /// `key_of(id)`.
-fn seed(prefix: &str, key_of: &str) -> Vec<Unit> {
-    let per = SEED_ROWS / SEED_UNITS;
+fn seed(rows: i64, prefix: &str, key_of: &str) -> Vec<Unit> {
+    let per = rows / SEED_UNITS;
     (0..SEED_UNITS)
         .map(|u| {
             let (from, to) = (u * per + 1, (u + 1) * per);
@@ -129,15 +131,15 @@ fn seed(prefix: &str, key_of: &str) -> Vec<Unit> {
         .collect()
 }
 
-fn stream(name: &'static str, mix: Mix) -> Script {
+fn stream(name: &'static str, mix: Mix, seed_rows: i64) -> Script {
     let mut rng = Rng(0x5eed_0000_b0de_d11e);
     let mut units = vec![unit(&[SCHEMA])];
     let mut next_id = 1;
     if !matches!(mix, Mix::InsertOnly) {
-        units.extend(seed("seed_", "i"));
-        next_id = SEED_ROWS + 1;
+        units.extend(seed(seed_rows, "seed_", "i"));
+        next_id = seed_rows + 1;
     }
-    let existing = |rng: &mut Rng| 1 + rng.below(SEED_ROWS as u64);
+    let existing = |rng: &mut Rng| 1 + rng.below(seed_rows as u64);
     for batch in 0..ITERATIONS {
         let mut statements = Vec::new();
         for s in 0..BATCH_SIZE {
@@ -176,9 +178,13 @@ fn stream(name: &'static str, mix: Mix) -> Script {
     Script { name, units }
 }
 
-fn bulk() -> Script {
+fn bulk(seed_rows: i64) -> Script {
     let mut units = vec![unit(&[SCHEMA])];
-    units.extend(seed("bulk_", &format!("(i * 7919) % {}", SEED_ROWS / 4)));
+    units.extend(seed(
+        seed_rows,
+        "bulk_",
+        &format!("(i * 7919) % {}", seed_rows / 4),
+    ));
     for sql in [
         "CREATE INDEX bench_value ON bench(value)",
         "DELETE FROM bench WHERE id % 2 = 0",
@@ -190,7 +196,7 @@ fn bulk() -> Script {
         units.push(unit(&[sql]));
     }
     units.push(transaction(vec![format!(
-        "INSERT INTO bench SELECT id + {SEED_ROWS}, data, value FROM bench"
+        "INSERT INTO bench SELECT id + {seed_rows}, data, value FROM bench"
     )]));
     units.push(Unit(vec![format!(
         "INSERT INTO bench VALUES (1000000, zeroblob({BLOB_BYTES}), 0)"

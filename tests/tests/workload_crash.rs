@@ -27,7 +27,7 @@ use boundlite::format::PageSize;
 use boundlite::platform::{CrashPlan, FaultPlatform, FaultTarget, IoFault, MemoryPlatform};
 use boundlite::{Config, Database, Error};
 use boundlite_tests::workloads::{
-    Contents, Script, Stop, check_recovered, model, run, scripts, stride,
+    Contents, SEED_ROWS, Script, Stop, check_recovered, model, run, scripts, stride,
 };
 
 const DB: &str = "workload.db";
@@ -93,7 +93,7 @@ fn plans(k: u64, unsynced: usize) -> [CrashPlan; 4] {
 
 #[test]
 fn power_cuts_at_every_write_and_sync_of_every_workload_keep_the_acknowledged_commits() {
-    for script in scripts() {
+    for script in scripts(SEED_ROWS) {
         let model = model(&script);
         let total = {
             let disk = MemoryPlatform::new();
@@ -134,7 +134,7 @@ fn power_cuts_at_every_write_and_sync_of_every_workload_keep_the_acknowledged_co
 
 #[test]
 fn io_errors_at_every_read_write_and_sync_of_every_workload_leave_it_usable() {
-    for script in scripts() {
+    for script in scripts(SEED_ROWS) {
         let model = model(&script);
         let counts = {
             let disk = MemoryPlatform::new();

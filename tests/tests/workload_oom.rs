@@ -20,7 +20,9 @@ use boundlite::alloc::{Allocator, Arena, Counting, FaultAlloc, FaultPlan, Global
 use boundlite::format::PageSize;
 use boundlite::platform::MemoryPlatform;
 use boundlite::{Config, Database, Error};
-use boundlite_tests::workloads::{Contents, Script, check_recovered, model, run, scripts, stride};
+use boundlite_tests::workloads::{
+    Contents, SEED_ROWS, Script, check_recovered, model, run, scripts, stride,
+};
 
 const DB: &str = "workload.db";
 
@@ -146,7 +148,7 @@ fn sweep<A: Allocator>(
 #[test]
 fn every_workload_survives_allocation_failures_on_the_global_heap() {
     let fault = FaultAlloc::new(Counting::new(Global));
-    for script in scripts() {
+    for script in scripts(SEED_ROWS) {
         let points = sweep(
             &fault,
             &|| fault.inner().stats().live_allocations(),
@@ -166,7 +168,7 @@ fn every_workload_survives_allocation_failures_in_an_arena() {
     let mut buffer = vec![0u8; 4 << 20];
     let arena = Arena::new(&mut buffer).unwrap();
     let fault = FaultAlloc::new(&arena);
-    for script in scripts() {
+    for script in scripts(SEED_ROWS) {
         let points = sweep(&fault, &|| arena.stats().live_allocations, "arena", &script);
         assert!(
             points.iter().all(|&p| p > 20),
