@@ -163,6 +163,53 @@ impl Config {
 }
 
 impl Config {
+    /// The heap a database with this configuration needs, for a file of
+    /// `page_size`-byte pages: an arena (or a firmware's heap) of this
+    /// many bytes runs its statements without `OutOfMemory`. The sum of
+    ///
+    /// - the page cache at its largest, [`cache_bytes`](Self::cache_bytes);
+    /// - what reading takes beside it, [`READ_OVERHEAD`];
+    /// - the log's index, `wal_index_budget` (at least one block of 256
+    ///   frames, which it always keeps);
+    /// - sorting, [`sort_bytes`](Self::sort_bytes) twice: `INSERT ...
+    ///   SELECT` holds the rows it inserts in a sort budget of its own,
+    ///   beside its query's;
+    /// - a statement's undo log, `sort_memory`: past half of it the log
+    ///   spills to a temporary file, and its buffers grow by doubling;
+    /// - a statement itself, [`STATEMENT_BYTES`].
+    ///
+    /// The platform's own memory (a RAM disk's files, temporary files
+    /// included) is not in it. A value longer than a page adds its own
+    /// length while it is read (see [`read_bound`](Self::read_bound)).
+    ///
+    /// ```
+    /// use boundlite::Config;
+    ///
+    /// let heap = Config::DEFAULT.heap_bytes(4096);
+    /// assert_eq!(heap, 566_560 + 1024 + 65_536 + 2 * (65_536 + 2048) + 65_536 + 49_152);
+    /// assert!(Config::for_heap(256 * 1024).heap_bytes(4096) <= 256 * 1024);
+    /// ```
+    pub const fn heap_bytes(&self, page_size: u32) -> usize {
+        let index = if self.wal_index_budget > crate::wal::BLOCK_BYTES {
+            self.wal_index_budget
+        } else {
+            crate::wal::BLOCK_BYTES
+        };
+        self.read_bound(page_size)
+            + index
+            + 2 * self.sort_bytes(page_size)
+            + self.sort_memory
+            + STATEMENT_BYTES
+    }
+}
+
+impl Config {
+    /// The smallest heap for which [`for_heap`](Self::for_heap) gives a
+    /// configuration that needs no more than it, for 4096-byte pages:
+    /// `Config::for_heap(h).heap_bytes(4096) <= h` for every `h` from
+    /// here up. Below it, the least cache and sort budget take too much.
+    pub const MIN_HEAP_BYTES: usize = 195 * 1024;
+
     /// The configuration for an engine that has `heap` bytes in all (an
     /// arena, a firmware's fixed heap): a page cache of the most frames
     /// that take at most a quarter of it ([`cache_bytes`](Self::cache_bytes),
@@ -219,6 +266,21 @@ impl Config {
 /// What a sort takes beyond its rows and page buffers: its keys, the list
 /// of its runs and the merge's heap, and a temporary file's handle.
 pub const SORT_OVERHEAD: usize = 2048;
+
+/// What one statement needs beside the page cache, the log's index, its
+/// sorting and its undo log ([`Config::heap_bytes`]'s last term): the
+/// parsed statement and its plan, the schema, cursors and row buffers,
+/// result columns' names, the undo log's 4 KiB write buffer, and the
+/// allocator's own headers and the fragments between its blocks. The
+/// memory benchmark's workloads (`tests/tests/workload_heap.rs`, 12,000
+/// rows), bisecting the smallest arena they all run in, need about 31 KiB
+/// of it at most: the bulk workload's `INSERT ...
+/// SELECT` doubling its table in a 16-frame cache growing on every miss
+/// (15 KiB in `Config::for_heap(200 KiB)`; in the default configuration
+/// the other terms leave it room to spare). The rest is margin for
+/// statements larger than theirs (joins, windows, long expressions) and
+/// for fragments that depend on what ran before.
+pub const STATEMENT_BYTES: usize = 48 * 1024;
 
 /// What reading needs beyond the page cache: the path buffer used to look
 /// for journals at open, and slack for the allocator's rounding. Checked by

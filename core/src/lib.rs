@@ -46,7 +46,7 @@ pub mod wal;
 pub use boundlite_alloc as alloc;
 pub use boundlite_platform as platform;
 pub use btree::TreeKind;
-pub use config::{CacheGrowth, Config, READ_OVERHEAD, SORT_OVERHEAD};
+pub use config::{CacheGrowth, Config, READ_OVERHEAD, SORT_OVERHEAD, STATEMENT_BYTES};
 pub use connection::{
     Blob, BlobAccess, Connection, FromValue, Params, Row, Statement, ToValue, Transaction,
     TransactionBehavior,

@@ -7,3 +7,4 @@ pub mod rng;
 pub mod scrambled;
 pub mod slt;
 pub mod sweep;
+pub mod workloads;
