@@ -296,28 +296,15 @@ impl<'a> BTreePage<'a> {
     /// the cell: the probe of a rowid seek's binary search.
     pub fn rowid_at(&self, index: u16) -> Result<i64> {
         let at = self.cell_pointer(index)?;
-        let bytes = self.bytes.bytes();
-        let key = match self.kind {
-            PageKind::TableInterior => bytes.get(at + 4..),
-            // Past the payload size: a varint ends at its first byte
-            // under 0x80, or at its ninth.
-            PageKind::TableLeaf => bytes.get(at..).and_then(|cell| {
-                let size_len = cell
-                    .iter()
-                    .take(8)
-                    .position(|b| b & 0x80 == 0)
-                    .map_or(9, |p| p + 1);
-                cell.get(size_len..)
-            }),
+        let leaf = match self.kind {
+            PageKind::TableLeaf => true,
+            PageKind::TableInterior => false,
             PageKind::IndexInterior | PageKind::IndexLeaf => {
                 return Err(self.corrupt("index cell read as a table cell"));
             }
         };
-        match key.and_then(read_varint) {
-            // Rowids are stored as the two's-complement bits of an i64.
-            Some((rowid, _)) => Ok(rowid as i64),
-            None => Err(self.corrupt("varint runs past the end of the page")),
-        }
+        table_cell_key(self.bytes.bytes(), at, leaf)
+            .ok_or_else(|| self.corrupt("varint runs past the end of the page"))
     }
 
     /// Where a seek for `rowid` goes on from this table page: the first
@@ -342,21 +329,7 @@ impl<'a> BTreePage<'a> {
             if pointer < self.content_start {
                 return None;
             }
-            let cell = bytes.get(pointer..)?;
-            let key = if leaf {
-                // Past the payload size: a varint ends at its first byte
-                // under 0x80, or at its ninth.
-                let size_len = cell
-                    .iter()
-                    .take(8)
-                    .position(|b| b & 0x80 == 0)
-                    .map_or(9, |p| p + 1);
-                cell.get(size_len..)?
-            } else {
-                cell.get(4..)?
-            };
-            // Rowids are stored as the two's-complement bits of an i64.
-            read_varint(key).map(|(key, _)| key as i64)
+            table_cell_key(bytes, pointer, leaf)
         };
         let (mut low, mut high) = (0, self.cell_count);
         while low < high {
@@ -467,4 +440,24 @@ impl Freeblocks<'_> {
         self.next = (next != 0).then_some(next);
         Ok(Freeblock { offset, size })
     }
+}
+
+/// The rowid of the table cell at `at` in `bytes` (a leaf's, past its
+/// payload size, or an interior cell's, past its child pointer); `None`
+/// when the cell runs past the page.
+fn table_cell_key(bytes: &[u8], at: usize, leaf: bool) -> Option<i64> {
+    let cell = bytes.get(at..)?;
+    let key = if leaf {
+        // A varint ends at its first byte under 0x80, or at its ninth.
+        let size_len = cell
+            .iter()
+            .take(8)
+            .position(|b| b & 0x80 == 0)
+            .map_or(9, |p| p + 1);
+        cell.get(size_len..)?
+    } else {
+        cell.get(4..)?
+    };
+    // Rowids are stored as the two's-complement bits of an i64.
+    read_varint(key).map(|(key, _)| key as i64)
 }
