@@ -312,38 +312,49 @@ impl<'a> BTreePage<'a> {
     /// (the cell count when there is none), found by binary search. A
     /// seek's per-page work, one tight loop over the cell pointers.
     pub fn search_rowid(&self, rowid: i64, strict: bool) -> Result<u16> {
-        let leaf = match self.kind {
-            PageKind::TableLeaf => true,
-            PageKind::TableInterior => false,
+        // The first cell past `rowid` is the first at or past its
+        // successor; past i64::MAX there is none.
+        let bound = match (strict, rowid.checked_add(1)) {
+            (false, _) => rowid,
+            (true, Some(next)) => next,
+            (true, None) => return Ok(self.cell_count),
+        };
+        let found = match self.kind {
+            PageKind::TableLeaf => self.first_key_at_least::<true>(bound),
+            PageKind::TableInterior => self.first_key_at_least::<false>(bound),
             PageKind::IndexInterior | PageKind::IndexLeaf => {
                 return Err(self.corrupt("index page searched for a rowid"));
             }
         };
+        found.ok_or_else(|| self.corrupt("damaged table cell"))
+    }
+
+    /// The index of the first table cell whose rowid is at least `bound`
+    /// (the cell count when there is none); `None` when a probed cell
+    /// pointer or key runs outside the page. Monomorphised by page kind so
+    /// that each probe is a pointer read, a bounds check and a varint.
+    #[inline]
+    fn first_key_at_least<const LEAF: bool>(&self, bound: i64) -> Option<u16> {
         let bytes = self.bytes.bytes();
-        let key = |index: u16| -> Option<i64> {
-            let at = self.pointers_at + CELL_POINTER_LEN * usize::from(index);
-            let pointer = match bytes.get(at..at + CELL_POINTER_LEN) {
-                Some(&[high, low]) => usize::from(u16::from_be_bytes([high, low])),
+        let pointers = bytes.get(self.pointers_at..self.cell_pointers_end())?;
+        let (mut low, mut high) = (0usize, usize::from(self.cell_count));
+        while low < high {
+            let mid = (low + high) / 2;
+            let pointer = match pointers.get(2 * mid..2 * mid + 2)? {
+                &[high, low] => usize::from(u16::from_be_bytes([high, low])),
                 _ => return None,
             };
             if pointer < self.content_start {
                 return None;
             }
-            table_cell_key(bytes, pointer, leaf)
-        };
-        let (mut low, mut high) = (0, self.cell_count);
-        while low < high {
-            let mid = low + (high - low) / 2;
-            let Some(key) = key(mid) else {
-                return Err(self.corrupt("damaged table cell"));
-            };
-            if key > rowid || (!strict && key == rowid) {
+            if table_cell_key(bytes, pointer, LEAF)? >= bound {
                 high = mid;
             } else {
                 low = mid + 1;
             }
         }
-        Ok(low)
+        // `low` is at most the cell count, a u16.
+        u16::try_from(low).ok()
     }
 
     /// The rowid and payload of table leaf cell `index`, read without
@@ -445,15 +456,21 @@ impl Freeblocks<'_> {
 /// The rowid of the table cell at `at` in `bytes` (a leaf's, past its
 /// payload size, or an interior cell's, past its child pointer); `None`
 /// when the cell runs past the page.
+#[inline(always)]
 fn table_cell_key(bytes: &[u8], at: usize, leaf: bool) -> Option<i64> {
     let cell = bytes.get(at..)?;
     let key = if leaf {
-        // A varint ends at its first byte under 0x80, or at its ninth.
-        let size_len = cell
-            .iter()
-            .take(8)
-            .position(|b| b & 0x80 == 0)
-            .map_or(9, |p| p + 1);
+        // The payload size's varint, skipped: it ends at its first byte
+        // under 0x80, or at its ninth; most are one or two bytes.
+        let size_len = match cell {
+            [a, ..] if a & 0x80 == 0 => 1,
+            [_, b, ..] if b & 0x80 == 0 => 2,
+            _ => cell
+                .iter()
+                .take(8)
+                .position(|b| b & 0x80 == 0)
+                .map_or(9, |p| p + 1),
+        };
         cell.get(size_len..)?
     } else {
         cell.get(4..)?
