@@ -379,11 +379,24 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
     /// Prepares the first statement of `sql`; text after it is ignored.
     /// SQL with no statement is `Error::Misuse`.
     pub fn prepare<'c>(&'c self, sql: &'c str) -> Result<Statement<'c, 'db, P, A>> {
+        self.prepare_next(sql)?
+            .map(|(statement, _)| statement)
+            .ok_or(Error::Misuse("no SQL statement to prepare"))
+    }
+
+    /// The first statement of `sql`, prepared, and the text after it
+    /// (SQLite's `pzTail`); `None` when `sql` holds only whitespace,
+    /// comments and `;`. A script runs statement by statement this way,
+    /// each parsed once.
+    pub fn prepare_next<'c>(
+        &'c self,
+        sql: &'c str,
+    ) -> Result<Option<(Statement<'c, 'db, P, A>, &'c str)>> {
         let mut parser = Parser::new(sql, self.db.allocator().clone());
-        let parsed = parser
-            .next_statement()?
-            .ok_or(Error::Misuse("no SQL statement to prepare"))?;
-        Statement::new(self, parsed)
+        match parser.next_statement()? {
+            Some(parsed) => Ok(Some((Statement::new(self, parsed)?, parser.tail()))),
+            None => Ok(None),
+        }
     }
 
     /// A statement starts reading: it reads the snapshot the connection
@@ -527,6 +540,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
     /// Notes that changes were undone: a schema read since may be gone.
     fn rolled_back(&self) {
         self.rollbacks.set(self.rollbacks.get().wrapping_add(1));
+        self.view.forget_schema();
     }
 
     /// `ROLLBACK`: undoes the transaction's changes.

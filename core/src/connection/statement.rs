@@ -155,6 +155,11 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
         self.parsed.text
     }
 
+    /// The statement as parsed.
+    pub fn parsed(&self) -> &Stmt<'c, A> {
+        &self.parsed.stmt
+    }
+
     /// How many parameters the statement takes (its largest number).
     pub fn parameter_count(&self) -> usize {
         self.params.len()

@@ -53,7 +53,7 @@ use super::foreign_keys;
 use super::pragma_foreign_keys;
 use super::pragma_indexes::{self, Detail};
 use crate::connection::Connection;
-use crate::table::{Side, View};
+use crate::table::{SchemaRef, Side, View};
 
 /// Result rows, each a vector of values.
 pub(crate) type Rows<A> = Vec<Vec<Value<A>, A>, A>;
@@ -530,12 +530,12 @@ enum Columns {
 /// one the pragma is qualified with (`None` for a `temp` schema not yet
 /// made, which has nothing), else the `temp` schema when it has an object
 /// of that name, as SQLite looks, else the main one.
-fn schema_naming<P: Platform, A: Allocator + Clone>(
-    view: &View<'_, P, A>,
+fn schema_naming<'v, P: Platform, A: Allocator + Clone>(
+    view: &'v View<'_, P, A>,
     pragma: &Pragma<'_>,
     name: &str,
-) -> Result<Option<Schema<A>>> {
-    let temp = view.temp_schema()?;
+) -> Result<Option<SchemaRef<'v, A>>> {
+    let temp = view.temp_schema()?.map(SchemaRef::Read);
     match pragma.name.schema {
         Some(s) if s.eq_ignore_ascii_case("temp") => Ok(temp),
         Some(_) => Ok(Some(view.schema()?)),

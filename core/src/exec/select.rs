@@ -141,7 +141,10 @@ pub(crate) fn load_table<P: Platform, A: Allocator + Clone>(
     let alloc = view.allocator().clone();
     let written = name_of(&name.name, alloc.clone())?;
     let mut table = match side {
-        Side::Main => TableInfo::load(&view.schema()?, &written, alloc)?,
+        Side::Main => {
+            let schema = view.schema()?;
+            TableInfo::load(&schema, &written, alloc)?
+        }
         Side::Temp => {
             let schema = view.open_temp()?.schema()?;
             let stored = match is_temp_schema_table(&written) {

@@ -45,6 +45,7 @@ mod conflict;
 mod info;
 mod keyed;
 mod rows;
+mod schema_memo;
 mod stream;
 #[cfg(test)]
 mod tests;
@@ -60,6 +61,7 @@ pub(crate) use info::{
     ColumnMeta, DefaultKind, IndexInfo, SchemaVersion, TableInfo, check_defaults,
 };
 pub(crate) use rows::{Buffers, Writer};
+pub(crate) use schema_memo::SchemaRef;
 pub(crate) use stream::is_indexed;
 pub(crate) use transfer::{Rowids, same_keys};
 pub(crate) use value_refs::{with_gathered, with_value_refs};

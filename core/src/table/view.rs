@@ -36,6 +36,7 @@ use crate::schema::Schema;
 use crate::{Database, Error, PageNo, Result};
 
 use super::SchemaVersion;
+use super::schema_memo::{SchemaMemo, SchemaRef};
 
 /// A cursor over a table's rows as a view shows them.
 pub(crate) type RowCursor<'v, P, A> = TableCursor<'v, Pages<'v, P, A>, A>;
@@ -87,6 +88,8 @@ pub(crate) struct View<'db, P: Platform, A: Allocator + Clone> {
     db: &'db Database<P, A>,
     main: Pages<'db, P, A>,
     temp: Pages<'db, P, A>,
+    /// The main schema as last read (see `schema_memo`).
+    schema: SchemaMemo<A>,
 }
 
 impl<'db, P: Platform, A: Allocator + Clone> View<'db, P, A> {
@@ -101,6 +104,7 @@ impl<'db, P: Platform, A: Allocator + Clone> View<'db, P, A> {
                 memo: PageMemo::new(),
             },
             temp: Pages::Temp(OnceCell::new()),
+            schema: SchemaMemo::new(),
         }
     }
 
@@ -237,9 +241,20 @@ impl<'v, P: Platform, A: Allocator + Clone> View<'v, P, A> {
 }
 
 impl<P: Platform, A: Allocator + Clone> View<'_, P, A> {
-    /// The main schema as the view shows it.
-    pub fn schema(&self) -> Result<Schema<A>> {
-        Schema::read(&self.main, self.allocator().clone())
+    /// The main schema as the view shows it: the one kept from the last
+    /// read while the schema cookie has not moved since.
+    pub fn schema(&self) -> Result<SchemaRef<'_, A>> {
+        let cookie = self.header()?.schema_cookie;
+        self.schema.get(cookie, || {
+            Schema::read(&self.main, self.allocator().clone())
+        })
+    }
+
+    /// Drops the main schema kept from the last read: the connection
+    /// undid changes, and a cookie seen before may come back with other
+    /// rows.
+    pub fn forget_schema(&self) {
+        self.schema.forget();
     }
 
     /// The `temp` schema; `None` while the temporary database is not open

@@ -26,7 +26,7 @@ use boundlite_platform::Platform;
 use crate::alloc::{Allocator, String, Vec};
 use crate::schema::EntryKind;
 use crate::sql::{CreateTrigger, QualifiedName, Stmt, TriggerTiming};
-use crate::table::{SchemaVersion, Side, View};
+use crate::table::{SchemaRef, SchemaVersion, Side, View};
 use crate::{Error, Result};
 
 use super::Env;
@@ -73,7 +73,7 @@ impl<A: Allocator + Clone> TriggerTexts<A> {
         let alloc = self.texts.allocator().clone();
         let schema = match side {
             Side::Main => view.schema()?,
-            Side::Temp => view.open_temp()?.schema()?,
+            Side::Temp => SchemaRef::Read(view.open_temp()?.schema()?),
         };
         for entry in schema.entries() {
             let (EntryKind::Trigger, Some(sql)) = (entry.kind, entry.sql.as_deref()) else {

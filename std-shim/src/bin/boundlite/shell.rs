@@ -11,8 +11,8 @@ use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 use boundlite::alloc::{Allocator, Arena, ArenaStats, Global, OutOfMemory};
-use boundlite::sql::{Parsed, Parser, Stmt};
-use boundlite::{Connection, Database, Error};
+use boundlite::sql::Stmt;
+use boundlite::{Connection, Database, Error, Statement};
 use boundlite_std::StdPlatform;
 
 use crate::modes::{Printer, Style};
@@ -125,26 +125,29 @@ impl<'db, A: Heap> Shell<'db, A> {
     /// at the first error, which names the statement and its line when
     /// it is one of several.
     pub fn run_sql(&mut self, sql: &str, origin: Origin) -> Outcome {
-        let mut parser = Parser::new(sql, self.db.allocator().clone());
+        let mut rest = sql;
         let mut first = true;
         loop {
             let start = Instant::now();
-            let parsed = match parser.next_statement() {
-                Ok(Some(parsed)) => parsed,
+            let (stmt, tail) = match self.conn.prepare_next(rest) {
+                Ok(Some(prepared)) => prepared,
                 Ok(None) => return Outcome::Ok,
                 Err(e) => {
                     let _ = self.out.flush();
-                    let e = Error::from(e);
-                    let at = match &e {
-                        Error::Syntax(syntax) => syntax.offset(),
-                        _ => 0,
-                    };
+                    let at = offset_in(sql, rest)
+                        + match &e {
+                            Error::Syntax(syntax) => syntax.offset(),
+                            _ => 0,
+                        };
                     let place = origin.place(sql, at, None, !first);
-                    report(&e, sql, place);
+                    report(&e, rest, place);
                     return Outcome::Failed;
                 }
             };
-            let mut result = self.run_statement(&parsed);
+            rest = tail;
+            let text = stmt.sql();
+            let alloc = self.db.allocator().clone();
+            let mut result = Self::run_statement(&self.style, &mut self.out, alloc, stmt);
             if result.is_ok() && self.changes {
                 let line = format!(
                     "changes: {}   total_changes: {}\n",
@@ -162,9 +165,9 @@ impl<'db, A: Heap> Shell<'db, A> {
             match result.and(flushed.map_err(Failure::from)) {
                 Ok(()) => first = false,
                 Err(Failure::Db(e)) => {
-                    let at = offset_in(sql, parsed.text);
-                    let place = origin.place(sql, at, Some(parsed.text), !first);
-                    report(&e, parsed.text, place);
+                    let at = offset_in(sql, text);
+                    let place = origin.place(sql, at, Some(text), !first);
+                    report(&e, text, place);
                     return Outcome::Failed;
                 }
                 Err(Failure::Message(message)) => {
@@ -176,26 +179,29 @@ impl<'db, A: Heap> Shell<'db, A> {
         }
     }
 
-    /// Runs one parsed statement and prints its rows.
-    fn run_statement(&mut self, parsed: &Parsed<'_, A>) -> Result<(), Failure> {
-        let alloc = self.db.allocator().clone();
-        let mut stmt = self.conn.prepare(parsed.text)?;
+    /// Runs one prepared statement and prints its rows.
+    fn run_statement(
+        style: &Style,
+        out: &mut Output,
+        alloc: A,
+        mut stmt: Statement<'_, '_, StdPlatform, A>,
+    ) -> Result<(), Failure> {
         // The rows of a `RETURNING` clause are not named: the printer
         // calls their columns `columnN`.
         let named = matches!(
-            parsed.stmt,
+            stmt.parsed(),
             Stmt::Select(_) | Stmt::Explain { .. } | Stmt::Pragma(_)
         );
-        let names = if named && (self.style.headers || self.style.mode.needs_names()) {
+        let names = if named && (style.headers || style.mode.needs_names()) {
             stmt.column_names()?.map(String::from).collect()
         } else {
             Vec::new()
         };
-        let mut printer = Printer::new(&self.style, names, alloc);
+        let mut printer = Printer::new(style, names, alloc);
         while let Some(row) = stmt.step()? {
-            printer.row(&mut self.out, &row)?;
+            printer.row(out, &row)?;
         }
-        printer.finish(&mut self.out)?;
+        printer.finish(out)?;
         Ok(())
     }
 }
