@@ -295,18 +295,21 @@ fn an_aggregate_without_group_by_allocates_nothing_per_row() {
     assert_eq!(all, few, "an aggregate allocated per row");
 }
 
-/// A script of one-off statements on one table reads its schema once: a
-/// dropped statement hands the table it read to the next one prepared on
-/// the connection, which uses it while the schema is unchanged. A
-/// statement on another table, or after a schema change, reads the
-/// schema again and gives the same rows as before.
+/// A script of one-off statements on a few tables reads their schema once:
+/// a dropped statement hands the tables it read to the next one prepared
+/// on the connection, which uses them while the schema is unchanged. A
+/// statement on a table given up for four others, or after a schema
+/// change, reads the schema again and gives the same rows as before.
 #[test]
 fn one_off_statements_on_one_table_read_its_schema_once() {
     let disk = MemoryPlatform::new();
     let counting = Counting::new(Global);
     let db = filled(&disk, &counting);
     let conn = db.connect();
-    conn.execute("CREATE TABLE other(x)", &[]).unwrap();
+    for t in 0..4 {
+        conn.execute(&format!("CREATE TABLE other{t}(x)"), &[])
+            .unwrap();
+    }
     let insert = |id: i64| {
         let before = counting.stats().allocations;
         let sql = format!("INSERT INTO bench(id, name, score) VALUES ({id}, 'n', 1.5)");
@@ -315,11 +318,24 @@ fn one_off_statements_on_one_table_read_its_schema_once() {
     };
     insert(100_000);
     let warm = insert(100_001);
-    conn.execute("INSERT INTO other VALUES (1)", &[]).unwrap();
-    let after_other = insert(100_002);
+    // Statements taking turns on a few tables keep each warm.
+    conn.execute("INSERT INTO other0 VALUES (1)", &[]).unwrap();
+    conn.execute("INSERT INTO other1 VALUES (1)", &[]).unwrap();
+    let after_two = insert(100_002);
+    assert_eq!(
+        warm, after_two,
+        "{warm} allocations on a warm table, {after_two} after two others"
+    );
+    // Past the tables a connection keeps, the one used longest ago is
+    // read again.
+    for t in 0..4 {
+        conn.execute(&format!("INSERT INTO other{t} VALUES (2)"), &[])
+            .unwrap();
+    }
+    let after_four = insert(100_004);
     assert!(
-        warm < after_other,
-        "{warm} allocations on a warm table, {after_other} after another table"
+        warm < after_four,
+        "{warm} allocations on a warm table, {after_four} after four others"
     );
     // A schema change is seen: the cached table is not used for it.
     conn.execute("ALTER TABLE bench ADD COLUMN extra DEFAULT 7", &[])
@@ -330,5 +346,5 @@ fn one_off_statements_on_one_table_read_its_schema_once() {
         .unwrap();
     let row = stmt.step().unwrap().unwrap();
     let values: Vec<_> = row.values().collect();
-    assert_eq!(values, [ValueRef::Integer(4), ValueRef::Integer(28)]);
+    assert_eq!(values, [ValueRef::Integer(5), ValueRef::Integer(35)]);
 }

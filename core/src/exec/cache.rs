@@ -1,5 +1,5 @@
 //! What a prepared statement keeps between its runs so that a warm run
-//! allocates nothing: [`TableCache`], the [`TableInfo`] it read last (so
+//! allocates nothing: [`TableCache`], the [`TableInfo`]s it read last (so
 //! it reads neither the schema table nor the table's `CREATE` statement
 //! again), and [`Scratch`], the buffers an `INSERT` or `UPDATE` builds
 //! each row in and the rowids an `UPDATE` or `DELETE` collects (and the
@@ -14,7 +14,7 @@
 //! connection's own uncommitted changes are visible to it, so only its
 //! rollbacks can do that.
 
-use core::cell::Cell;
+use core::cell::{Cell, RefCell};
 
 use crate::RowId;
 use crate::alloc::{Allocator, Vec};
@@ -23,49 +23,84 @@ use crate::sql::{ColumnPos, Ident};
 
 use crate::table::{SchemaVersion, TableInfo};
 
-/// At most one table.
+/// How many tables a [`TableCache`] keeps: a join's, or the few a script
+/// takes turns on, without holding a whole schema's worth.
+const TABLES: usize = 4;
+
+/// At most [`TABLES`] tables, the one put longest ago given up first.
 pub(crate) struct TableCache<A: Allocator> {
-    slot: Cell<Option<TableInfo<A>>>,
+    /// Looked at in place (a table is large: moving each out to look at
+    /// it would copy it); borrowed only inside these methods.
+    slots: RefCell<[Option<TableInfo<A>>; TABLES]>,
+    /// The slot the next table goes to when none is free: each table put
+    /// moves it on, so it points at the one put longest ago.
+    next: Cell<usize>,
 }
 
 impl<A: Allocator> TableCache<A> {
     /// An empty cache.
     pub const fn new() -> Self {
         TableCache {
-            slot: Cell::new(None),
+            slots: RefCell::new([const { None }; TABLES]),
+            next: Cell::new(0),
         }
     }
 
     /// The cached table called `name`, taken out, if it was read from
-    /// the schema `version`; a stale entry is dropped.
+    /// the schema `version`; stale entries are dropped.
     pub fn take(&self, name: &Ident<'_>, version: SchemaVersion) -> Option<TableInfo<A>> {
-        match self.slot.take() {
-            Some(table) if table.version != Some(version) => None,
-            Some(table) if table.is(name, version) => Some(table),
-            other => {
-                // Another table of the same schema: kept for the next
-                // statement that asks for it.
-                self.slot.set(other);
-                None
+        let mut slots = self.slots.try_borrow_mut().ok()?;
+        for slot in slots.iter_mut() {
+            if slot.as_ref().is_some_and(|t| t.version != Some(version)) {
+                *slot = None;
             }
         }
+        slots
+            .iter_mut()
+            .find(|slot| slot.as_ref().is_some_and(|t| t.is(name, version)))
+            .and_then(Option::take)
     }
 
-    /// Keeps `table` if it knows which schema it was read from.
+    /// Keeps `table` if it knows which schema it was read from: in place
+    /// of another reading of the same table, else in a free slot, else in
+    /// place of the table put longest ago.
     pub fn put(&self, table: TableInfo<A>) {
-        if table.version.is_some() {
-            self.slot.set(Some(table));
+        if table.version.is_none() {
+            return;
         }
+        let Ok(mut slots) = self.slots.try_borrow_mut() else {
+            return;
+        };
+        let same = |held: &Option<TableInfo<A>>| {
+            held.as_ref().is_some_and(|held| {
+                held.side == table.side && held.name.eq_ignore_ascii_case(&table.name)
+            })
+        };
+        let at = slots
+            .iter()
+            .position(same)
+            .or_else(|| slots.iter().position(Option::is_none))
+            .unwrap_or_else(|| self.next.get());
+        if let Some(slot) = slots.get_mut(at) {
+            *slot = Some(table);
+        }
+        self.next.set((at + 1) % TABLES);
     }
 
-    /// Moves the cached table, if any, into `other`, whose own is
-    /// dropped: a statement's table handed to its connection when the
-    /// statement goes, and from there to the next statement prepared, so
-    /// that a script of statements on one table reads its schema once
-    /// (each still checks the version before using it).
+    /// Moves the cached tables into `other`, each in place of another
+    /// reading of it or of the one put there longest ago: a statement's
+    /// tables handed to its connection when the statement goes, and from
+    /// there to the next statement prepared, so that a script of
+    /// statements on a few tables reads their schema once (each still
+    /// checks the version before using it).
     pub fn hand_to(&self, other: &TableCache<A>) {
-        if let Some(table) = self.slot.take() {
-            other.slot.set(Some(table));
+        let Ok(mut slots) = self.slots.try_borrow_mut() else {
+            return;
+        };
+        for slot in slots.iter_mut() {
+            if let Some(table) = slot.take() {
+                other.put(table);
+            }
         }
     }
 }
