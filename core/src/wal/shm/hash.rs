@@ -93,10 +93,33 @@ fn read_u32<F: File>(db: &mut F, at: usize) -> Result<u32> {
     Ok(u32::from_ne_bytes(bytes))
 }
 
-fn read_slot<F: File>(db: &mut F, block: &Block, slot: u32) -> Result<u16> {
-    let mut bytes = [0u8; 2];
-    db.shm_read(block.hash + slot as usize * 2, &mut bytes)?;
-    Ok(u16::from_ne_bytes(bytes))
+/// The first empty slot of `block`'s hash table probing from `slot`,
+/// after at most `probes` taken ones (the frames the block holds before
+/// the one being added; more is a damaged table). A page written by
+/// every commit (the root of a table, page 1) has as many entries as
+/// commits, all on one probe chain, so the slots are read a run at a
+/// time rather than one shared-memory read each.
+fn free_slot<F: File>(db: &mut F, block: &Block, mut slot: u32, mut probes: u32) -> Result<u32> {
+    const RUN: u32 = 64;
+    let mut run = [0u8; RUN as usize * 2];
+    loop {
+        // A run stops at the table's end; the probe wraps to slot 0.
+        let n = (SLOTS - slot).min(RUN);
+        let bytes = run.get_mut(..n as usize * 2).unwrap_or_default();
+        db.shm_read(block.hash + slot as usize * 2, bytes)?;
+        for pair in bytes.chunks_exact(2) {
+            if let &[low, high] = pair {
+                if u16::from_ne_bytes([low, high]) == 0 {
+                    return Ok(slot);
+                }
+            }
+            if probes == 0 {
+                return Err(Error::corrupt_file("a WAL index hash table is full"));
+            }
+            probes -= 1;
+            slot = (slot + 1) & (SLOTS - 1);
+        }
+    }
 }
 
 /// Writes zeros over `len` bytes at `at`.
@@ -154,15 +177,7 @@ pub(crate) fn append<F: File>(db: &mut F, frame: u32, page: PageNo, committed: u
     } else if read_u32(db, block.page_at(frame))? != 0 {
         clear_after(db, committed)?;
     }
-    let mut slot = slot_of(page.get());
-    let mut probes = position;
-    while read_slot(db, &block, slot)? != 0 {
-        if probes == 0 {
-            return Err(Error::corrupt_file("a WAL index hash table is full"));
-        }
-        probes -= 1;
-        slot = (slot + 1) & (SLOTS - 1);
-    }
+    let slot = free_slot(db, &block, slot_of(page.get()), position)?;
     db.shm_write(block.page_at(frame), &page.get().to_ne_bytes())?;
     // Positions fit in a slot: a block holds at most 4096 frames.
     let position = u16::try_from(position).map_err(|_| Error::Misuse("frame position overflow"))?;
