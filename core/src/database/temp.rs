@@ -62,6 +62,8 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
             writer: RefCell::new(TreeWriter::new_in(alloc.clone())),
             wal_path: String::new_in(alloc.clone()),
             journal_path: String::new_in(alloc.clone()),
+            log_path: String::new_in(alloc.clone()),
+            mvcc: RefCell::new(None),
             alloc,
             platform: platform.clone(),
             busy_timeout_ms: Cell::new(0),
