@@ -139,10 +139,6 @@ fn what_does_not_run_in_mvcc_mode_is_refused_by_name() {
             "blob I/O on a database in MVCC mode is not supported"
         ))
     );
-    assert_eq!(
-        conn.execute("PRAGMA mvcc_checkpoint_threshold = 4096", ()),
-        Err(Error::Sql("mvcc_checkpoint_threshold is not supported"))
-    );
     assert_eq!(text(&conn, "PRAGMA integrity_check").unwrap(), "ok");
 }
 

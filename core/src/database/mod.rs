@@ -30,6 +30,7 @@
 //!   file misread, so opening is refused with [`Error::CantOpen`].
 
 mod mvcc;
+mod mvcc_txn;
 mod snapshot;
 mod temp;
 #[cfg(test)]
@@ -49,6 +50,7 @@ use crate::schema::Schema;
 use crate::wal::{CheckpointMode, CheckpointResult};
 use crate::{Config, Error, PageNo, Result};
 use mvcc::MvccState;
+pub use mvcc_txn::{MvccRows, MvccTransaction};
 pub(crate) use snapshot::SnapshotPages;
 pub(crate) use transaction::TxnState;
 pub use transaction::WriteTransaction;
@@ -70,6 +72,11 @@ pub struct Database<P: Platform, A: Allocator + Clone = Global> {
     /// The version store, while the database is in MVCC mode (see
     /// `database::mvcc`). Borrowed for one store call at a time.
     mvcc: RefCell<Option<MvccState<P, A>>>,
+    /// Bytes the version store may hold (`Config::mvcc_memory`).
+    mvcc_memory: Cell<usize>,
+    /// Log bytes past which an MVCC commit checkpoints
+    /// (`Config::mvcc_checkpoint_threshold`).
+    mvcc_threshold: Cell<u64>,
     /// Milliseconds a busy lock is retried for.
     busy_timeout_ms: Cell<u32>,
     /// Write transactions begun, B-tree changes made and rollbacks, so
@@ -148,6 +155,8 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
             journal_path: journal,
             log_path,
             mvcc: RefCell::new(None),
+            mvcc_memory: Cell::new(config.mvcc_memory),
+            mvcc_threshold: Cell::new(config.mvcc_checkpoint_threshold),
             busy_timeout_ms: Cell::new(timeout),
             generation: Cell::new(0),
             cache_size: Cell::new(None),

@@ -38,10 +38,6 @@ const BOUNDARY_SQL: &str = "CREATE TABLE sqlite_mvcc(boundary INTEGER)";
 /// The rowid of its one row.
 const BOUNDARY_ROWID: RowId = RowId::new(1);
 
-/// Bytes the version store may hold before a write fails with
-/// `OutOfMemory`.
-pub(crate) const MVCC_MEMORY: usize = 4 * 1024 * 1024;
-
 /// What a database in MVCC mode holds beside its pager.
 pub(crate) struct MvccState<P: Platform, A: Allocator + Clone> {
     /// The version store and its log.
@@ -72,8 +68,13 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
         self.retry(|| self.pager.hold_file_exclusively())?;
         let (root, boundary) = self.read_boundary()?;
         let log = self.open_log(Truncate::No)?;
-        let store =
-            DurableStore::recover(log, boundary, MVCC_MEMORY, self.seed(), self.alloc.clone())?;
+        let store = DurableStore::recover(
+            log,
+            boundary,
+            self.mvcc_memory.get(),
+            self.seed(),
+            self.alloc.clone(),
+        )?;
         self.install(store, root)
     }
 
@@ -112,7 +113,7 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
         let store = DurableStore::recover(
             log,
             Timestamp::ZERO,
-            MVCC_MEMORY,
+            self.mvcc_memory.get(),
             self.seed(),
             self.alloc.clone(),
         )?;
@@ -170,6 +171,40 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
                 txn.commit()
             })
         })
+    }
+
+    /// `PRAGMA mvcc_checkpoint_threshold = bytes`: a commit that leaves
+    /// the log longer checkpoints; 0 never.
+    pub fn set_mvcc_checkpoint_threshold(&self, bytes: u64) {
+        self.mvcc_threshold.set(bytes);
+    }
+
+    /// The log bytes past which a commit checkpoints (see
+    /// [`set_mvcc_checkpoint_threshold`](Self::set_mvcc_checkpoint_threshold)).
+    pub fn mvcc_checkpoint_threshold(&self) -> u64 {
+        self.mvcc_threshold.get()
+    }
+
+    /// Checkpoints when the log has passed the threshold. Its error is
+    /// the caller's to drop: the commit before it is durable whatever
+    /// happens here, and the next commit tries again.
+    pub(crate) fn checkpoint_past_threshold(&self) -> Result<()> {
+        let threshold = self.mvcc_threshold.get();
+        if threshold > 0 && self.with_store(|s| Ok(s.log_len()))? > threshold {
+            self.mvcc_checkpoint()?;
+        }
+        Ok(())
+    }
+
+    /// Bytes of the MVCC log; `Misuse` outside MVCC mode.
+    pub fn mvcc_log_len(&self) -> Result<u64> {
+        self.with_store(|s| Ok(s.log_len()))
+    }
+
+    /// Bytes the version store holds and may hold; `Misuse` outside MVCC
+    /// mode.
+    pub fn mvcc_memory_used(&self) -> Result<(usize, usize)> {
+        self.with_store(|s| Ok((s.store().used(), s.store().budget())))
     }
 
     /// Runs `op` on the store; `Misuse` outside MVCC mode.

@@ -64,6 +64,8 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
             journal_path: String::new_in(alloc.clone()),
             log_path: String::new_in(alloc.clone()),
             mvcc: RefCell::new(None),
+            mvcc_memory: Cell::new(config.mvcc_memory),
+            mvcc_threshold: Cell::new(config.mvcc_checkpoint_threshold),
             alloc,
             platform: platform.clone(),
             busy_timeout_ms: Cell::new(0),

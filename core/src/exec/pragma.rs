@@ -29,7 +29,8 @@
 //!   their value, as SQLite does; `journal_mode = mvcc` and `= wal` switch
 //!   between WAL and this engine's MVCC mode outside a transaction (see
 //!   `docs/mvcc.md`), and `wal_checkpoint` in MVCC mode first checkpoints
-//!   the version store; `mvcc_checkpoint_threshold` is refused by name;
+//!   the version store; `mvcc_checkpoint_threshold` reads and sets the
+//!   log bytes past which an MVCC commit checkpoints;
 //!   a pragma SQLite knows and this engine does not run is refused
 //!   with its name, and one SQLite does not know either returns no rows,
 //!   as SQLite's does;
@@ -138,7 +139,17 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         let mode: &[u8] = if db.is_mvcc() { b"mvcc" } else { b"wal" };
         one(&mut rows, Value::try_text(mode, alloc)?)?;
     } else if is("mvcc_checkpoint_threshold") {
-        return Err(Error::Sql("mvcc_checkpoint_threshold is not supported"));
+        // This engine's: the MVCC log bytes past which a commit
+        // checkpoints (see `Config::mvcc_checkpoint_threshold`).
+        let db = conn.database();
+        if let Some(value) = pragma.value.as_ref() {
+            let bytes = u64::try_from(number(value)?).map_err(|_| {
+                Error::Sql("mvcc_checkpoint_threshold takes a number of bytes, 0 or more")
+            })?;
+            db.set_mvcc_checkpoint_threshold(bytes);
+        }
+        let bytes = i64::try_from(db.mvcc_checkpoint_threshold()).unwrap_or(i64::MAX);
+        one(&mut rows, Value::Integer(bytes))?;
     } else if is("wal_checkpoint") {
         let mode = checkpoint_mode(pragma.value.as_ref())?;
         if conn.database().is_mvcc() {
@@ -463,6 +474,7 @@ pub(crate) fn reads(pragma: &Pragma<'_>) -> bool {
         || name.eq_ignore_ascii_case("busy_timeout")
         || name.eq_ignore_ascii_case("cache_size")
         || name.eq_ignore_ascii_case("sort_memory")
+        || name.eq_ignore_ascii_case("mvcc_checkpoint_threshold")
         || name.eq_ignore_ascii_case("synchronous")
         || name.eq_ignore_ascii_case("foreign_keys")
         || name.eq_ignore_ascii_case("defer_foreign_keys"))

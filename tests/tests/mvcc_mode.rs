@@ -1,0 +1,421 @@
+//! MVCC transactions of a database in MVCC mode, through the storage
+//! API below SQL (`Database::begin_mvcc`, `docs/mvcc.md`): snapshot
+//! isolation with first-committer-wins conflicts across transactions;
+//! commits recovered from `<db>-log` after a crash and checkpointed into
+//! a file stock SQLite reads; the checkpoint threshold; the memory budget
+//! with checkpoint-and-retry; an OOM sweep over begin, write, commit and
+//! checkpoint.
+#![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use boundlite::alloc::{Allocator, Counting, FaultAlloc, Global, Vec as BVec, oom_sweep};
+use boundlite::mvcc::store::Change;
+use boundlite::platform::{MemoryPlatform, Platform};
+use boundlite::record::{RecordRef, ValueRef, encode_into};
+use boundlite::{Config, Database, Error, MvccTransaction, PageNo, RowId};
+use boundlite_std::StdPlatform;
+
+type Rows = BTreeMap<i64, i64>;
+
+/// `test(id INTEGER PRIMARY KEY, value INT)` holding (1,10), (2,20).
+const SETUP: &str = "CREATE TABLE test(id INTEGER PRIMARY KEY, value INT); \
+                     INSERT INTO test VALUES (1, 10), (2, 20); \
+                     PRAGMA journal_mode = mvcc";
+
+fn record(value: i64) -> BVec<u8> {
+    let mut out = BVec::new();
+    encode_into(&[ValueRef::Null, ValueRef::Integer(value)], &mut out).unwrap();
+    out
+}
+
+fn value_of(record: &[u8]) -> i64 {
+    match RecordRef::parse(record, None).unwrap().column(1).unwrap() {
+        ValueRef::Integer(v) => v,
+        other => panic!("not an integer: {other:?}"),
+    }
+}
+
+fn root<P: Platform, A: Allocator + Clone>(db: &Database<P, A>) -> PageNo {
+    db.schema().unwrap().table("test").unwrap().root.unwrap()
+}
+
+/// Every row of `test` as `t` sees it.
+fn rows<P: Platform, A: Allocator + Clone>(t: &MvccTransaction<'_, P, A>, root: PageNo) -> Rows {
+    let mut out = Rows::new();
+    let mut rows = t.rows(root);
+    let mut on = rows.first().unwrap();
+    while on {
+        rows.with_record(|rowid, r| {
+            out.insert(rowid.get(), value_of(r));
+            Ok(())
+        })
+        .unwrap();
+        on = rows.next().unwrap();
+    }
+    out
+}
+
+/// What `t` reads of row `id`.
+fn get<P: Platform>(t: &MvccTransaction<'_, P, Global>, root: PageNo, id: i64) -> Option<i64> {
+    let mut out = BVec::new();
+    t.read(root, RowId::new(id), &mut out)
+        .unwrap()
+        .then(|| value_of(&out))
+}
+
+fn set<P: Platform, A: Allocator + Clone>(
+    t: &mut MvccTransaction<'_, P, A>,
+    root: PageNo,
+    id: i64,
+    value: i64,
+) -> Result<(), Error> {
+    t.write(root, RowId::new(id), Change::Update(&record(value)))
+}
+
+fn model(pairs: &[(i64, i64)]) -> Rows {
+    pairs.iter().copied().collect()
+}
+
+fn memory_db(disk: &MemoryPlatform) -> Database<&MemoryPlatform> {
+    let db = Database::open(disk, "t.db", &Config::DEFAULT, Global).unwrap();
+    db.connect().execute(SETUP, ()).unwrap();
+    db
+}
+
+#[test]
+fn hermitage_write_conflicts_are_prevented_and_write_skew_is_allowed() {
+    let disk = MemoryPlatform::new();
+    let db = memory_db(&disk);
+    let root = root(&db);
+
+    // G0 (write cycles), prevented: two writers of rows 1 and 2; the
+    // second to commit conflicts.
+    let (mut t1, mut t2) = (db.begin_mvcc().unwrap(), db.begin_mvcc().unwrap());
+    set(&mut t1, root, 1, 11).unwrap();
+    set(&mut t2, root, 1, 12).unwrap();
+    set(&mut t1, root, 2, 21).unwrap();
+    t1.commit().unwrap();
+    assert_eq!(set(&mut t2, root, 2, 22), Err(Error::BusyConflict));
+    t2.rollback().unwrap();
+    let t = db.begin_mvcc().unwrap();
+    assert_eq!(rows(&t, root), model(&[(1, 11), (2, 21)]));
+    drop(t);
+
+    // G1a (aborted reads), prevented: a rolled-back write is never seen.
+    let (mut t1, t2) = (db.begin_mvcc().unwrap(), db.begin_mvcc().unwrap());
+    set(&mut t1, root, 1, 101).unwrap();
+    assert_eq!(get(&t2, root, 1), Some(11));
+    t1.rollback().unwrap();
+    assert_eq!(get(&t2, root, 1), Some(11));
+    drop(t2);
+
+    // G1b (intermediate reads) and G1c (circular information flow),
+    // prevented: nothing uncommitted is read, and a commit after a
+    // transaction began stays unseen by it.
+    let (mut t1, mut t2) = (db.begin_mvcc().unwrap(), db.begin_mvcc().unwrap());
+    set(&mut t1, root, 1, 101).unwrap();
+    set(&mut t2, root, 2, 22).unwrap();
+    assert_eq!(get(&t2, root, 1), Some(11));
+    assert_eq!(get(&t1, root, 2), Some(21));
+    set(&mut t1, root, 1, 12).unwrap();
+    t1.commit().unwrap();
+    assert_eq!(get(&t2, root, 1), Some(11));
+    t2.commit().unwrap();
+
+    // P4 (lost update), prevented: both read row 1, both update it; the
+    // second updater gets the conflict.
+    let (mut t1, mut t2) = (db.begin_mvcc().unwrap(), db.begin_mvcc().unwrap());
+    assert_eq!(get(&t1, root, 1), Some(12));
+    assert_eq!(get(&t2, root, 1), Some(12));
+    set(&mut t1, root, 1, 13).unwrap();
+    set(&mut t2, root, 1, 14).unwrap();
+    t1.commit().unwrap();
+    assert_eq!(t2.commit(), Err(Error::BusyConflict));
+
+    // G2-item (write skew), allowed: each reads both rows and writes the
+    // other; both commit, as snapshot isolation allows.
+    let (mut t1, mut t2) = (db.begin_mvcc().unwrap(), db.begin_mvcc().unwrap());
+    assert_eq!(rows(&t1, root), model(&[(1, 13), (2, 22)]));
+    assert_eq!(rows(&t2, root), model(&[(1, 13), (2, 22)]));
+    set(&mut t1, root, 1, 0).unwrap();
+    set(&mut t2, root, 2, 0).unwrap();
+    t1.commit().unwrap();
+    t2.commit().unwrap();
+    let t = db.begin_mvcc().unwrap();
+    assert_eq!(rows(&t, root), model(&[(1, 0), (2, 0)]));
+}
+
+#[test]
+fn inserts_and_deletes_merge_with_the_b_tree_in_rowid_order() {
+    let disk = MemoryPlatform::new();
+    let db = memory_db(&disk);
+    let root = root(&db);
+    let mut t = db.begin_mvcc().unwrap();
+    t.write(root, RowId::new(3), Change::Insert(&record(30)))
+        .unwrap();
+    t.write(root, RowId::new(1), Change::Delete).unwrap();
+    t.write(root, RowId::new(0), Change::Insert(&record(0)))
+        .unwrap();
+    assert_eq!(rows(&t, root), model(&[(0, 0), (2, 20), (3, 30)]));
+    let before = db.begin_mvcc().unwrap();
+    t.commit().unwrap();
+    assert_eq!(rows(&before, root), model(&[(1, 10), (2, 20)]));
+    let after = db.begin_mvcc().unwrap();
+    assert_eq!(rows(&after, root), model(&[(0, 0), (2, 20), (3, 30)]));
+}
+
+fn open(path: &Path) -> Database<StdPlatform> {
+    Database::open(
+        StdPlatform::new(),
+        path.to_str().unwrap(),
+        &Config::DEFAULT,
+        Global,
+    )
+    .unwrap()
+}
+
+#[test]
+fn commits_survive_a_crash_and_a_checkpoint_hands_them_to_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let crash = dir.path().join("crash");
+    std::fs::create_dir(&crash).unwrap();
+    let expected = model(&[(1, 11), (2, 20), (3, 30)]);
+    {
+        let db = open(&path);
+        db.connect().execute(SETUP, ()).unwrap();
+        let root = root(&db);
+        let mut t1 = db.begin_mvcc().unwrap();
+        set(&mut t1, root, 1, 11).unwrap();
+        t1.commit().unwrap();
+        let mut t2 = db.begin_mvcc().unwrap();
+        t2.write(root, RowId::new(3), Change::Insert(&record(30)))
+            .unwrap();
+        t2.commit().unwrap();
+        // Uncommitted at the crash: never recovered.
+        let mut t3 = db.begin_mvcc().unwrap();
+        set(&mut t3, root, 2, 99).unwrap();
+        assert!(db.mvcc_log_len().unwrap() > 32, "two frames in the log");
+        // The files as a power cut leaves them while the database is open.
+        for name in ["t.db", "t.db-wal", "t.db-log"] {
+            std::fs::copy(dir.path().join(name), crash.join(name)).unwrap();
+        }
+    }
+    let path = crash.join("t.db");
+    {
+        let db = open(&path);
+        assert!(db.is_mvcc());
+        let root = root(&db);
+        // The B-tree holds none of the commits: they come from the log.
+        let mut tree = db.table_cursor(root);
+        assert!(
+            !tree
+                .seek(RowId::new(3), boundlite::btree::SeekMode::Eq)
+                .unwrap()
+        );
+        let t = db.begin_mvcc().unwrap();
+        assert_eq!(rows(&t, root), expected);
+        drop(t);
+        db.connect()
+            .execute("PRAGMA wal_checkpoint(TRUNCATE)", ())
+            .unwrap();
+        assert_eq!(
+            db.mvcc_log_len().unwrap(),
+            32,
+            "the log holds its header only"
+        );
+    }
+    let sqlite = rusqlite::Connection::open(&path).unwrap();
+    let ok: String = sqlite
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
+    let mut stmt = sqlite
+        .prepare("SELECT id, value FROM test ORDER BY id")
+        .unwrap();
+    let read: Rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(read, expected);
+    let boundary: i64 = sqlite
+        .query_row("SELECT boundary FROM sqlite_mvcc", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(boundary, 2);
+}
+
+#[test]
+fn a_commit_past_the_threshold_checkpoints() {
+    let disk = MemoryPlatform::new();
+    let db = memory_db(&disk);
+    let root = root(&db);
+    let conn = db.connect();
+    let threshold: i64 = conn
+        .query_row("PRAGMA mvcc_checkpoint_threshold = 100", (), |r| r.get(0))
+        .unwrap();
+    assert_eq!(threshold, 100);
+    let mut t = db.begin_mvcc().unwrap();
+    set(&mut t, root, 1, 11).unwrap();
+    t.commit().unwrap();
+    let small = db.mvcc_log_len().unwrap();
+    assert!(small <= 100, "{small}");
+    let mut t = db.begin_mvcc().unwrap();
+    for id in 10..20 {
+        t.write(root, RowId::new(id), Change::Insert(&record(id)))
+            .unwrap();
+    }
+    t.commit().unwrap();
+    assert_eq!(
+        db.mvcc_log_len().unwrap(),
+        32,
+        "checkpointed: the log restarted"
+    );
+    let mut tree = db.table_cursor(root);
+    assert!(
+        tree.seek(RowId::new(19), boundlite::btree::SeekMode::Eq)
+            .unwrap()
+    );
+    assert!(
+        tree.seek(RowId::new(1), boundlite::btree::SeekMode::Eq)
+            .unwrap()
+    );
+    tree.with_record(|_, r| {
+        assert_eq!(value_of(r.into_whole()?), 11);
+        Ok(())
+    })
+    .unwrap();
+}
+
+#[test]
+fn a_full_budget_checkpoints_and_retries_and_fails_only_while_a_reader_pins_versions() {
+    let disk = MemoryPlatform::new();
+    let config = Config {
+        mvcc_memory: 2048,
+        ..Config::DEFAULT
+    };
+    {
+        let db = Database::open(&disk, "t.db", &config, Global).unwrap();
+        db.connect().execute(SETUP, ()).unwrap();
+    }
+    let db = Database::open(&disk, "t.db", &config, Global).unwrap();
+    let root = root(&db);
+    assert_eq!(db.mvcc_memory_used().unwrap(), (0, 2048));
+    // Update churn: ended versions nobody reads are freed as commits end.
+    for i in 0..200 {
+        let mut t = db.begin_mvcc().unwrap();
+        set(&mut t, root, 1 + i % 2, i).unwrap();
+        t.commit().unwrap();
+    }
+    // Inserts far past the budget: a write that finds it full checkpoints
+    // the rows into the B-tree and is retried.
+    let t = db.begin_mvcc().unwrap();
+    assert_eq!(rows(&t, root), model(&[(1, 198), (2, 199)]));
+    drop(t);
+    for i in 0..100 {
+        let mut t = db.begin_mvcc().unwrap();
+        t.write(root, RowId::new(1000 + i), Change::Insert(&record(i)))
+            .unwrap();
+        t.commit().unwrap();
+        assert!(db.mvcc_memory_used().unwrap().0 <= 2048);
+    }
+    let mut tree = db.table_cursor(root);
+    assert!(
+        tree.seek(RowId::new(1000), boundlite::btree::SeekMode::Eq)
+            .unwrap(),
+        "checkpointed into the B-tree"
+    );
+    let t = db.begin_mvcc().unwrap();
+    assert_eq!(rows(&t, root).len(), 102);
+    drop(t);
+    for i in 0..100 {
+        let mut t = db.begin_mvcc().unwrap();
+        t.write(root, RowId::new(1000 + i), Change::Delete).unwrap();
+        t.commit().unwrap();
+    }
+    let t = db.begin_mvcc().unwrap();
+    assert_eq!(rows(&t, root), model(&[(1, 198), (2, 199)]));
+    drop(t);
+    // A reader that began before pins what its B-tree snapshot lacks:
+    // every row inserted since, which a checkpoint cannot free.
+    let reader = db.begin_mvcc().unwrap();
+    let mut failed = None;
+    for i in 0..200 {
+        let mut t = db.begin_mvcc().unwrap();
+        match t.write(root, RowId::new(100 + i), Change::Insert(&record(i))) {
+            Ok(()) => t.commit().map(|_| ()).unwrap(),
+            Err(e) => {
+                failed = Some((i, e));
+                break;
+            }
+        }
+    }
+    let (at, error) = failed.expect("the budget ran out while the reader ran");
+    assert_eq!(error, Error::OutOfMemory);
+    assert!(at > 0);
+    assert_eq!(rows(&reader, root), model(&[(1, 198), (2, 199)]));
+    drop(reader);
+    let mut t = db.begin_mvcc().unwrap();
+    t.write(root, RowId::new(100 + at), Change::Insert(&record(at)))
+        .unwrap();
+    t.commit().unwrap();
+    let t = db.begin_mvcc().unwrap();
+    let seen = rows(&t, root);
+    assert_eq!(seen.len(), 2 + at as usize + 1);
+    assert_eq!(seen.get(&(100 + at)), Some(&at));
+}
+
+#[test]
+fn begin_write_commit_and_checkpoint_fail_cleanly_at_every_allocation() {
+    let counting = Counting::new(Global);
+    let fault = FaultAlloc::new(&counting);
+    let before = model(&[(1, 10), (2, 20)]);
+    let after = model(&[(1, 11), (2, 20), (3, 30)]);
+    let report = oom_sweep(
+        &fault,
+        false,
+        |fault| {
+            let disk = MemoryPlatform::new();
+            drop(memory_db(&disk));
+            let result = {
+                let db = Database::open(&disk, "t.db", &Config::DEFAULT, fault)?;
+                let root = db.schema()?.table("test").and_then(|t| t.root).unwrap();
+                let mut t = db.begin_mvcc()?;
+                let done = set(&mut t, root, 1, 11)
+                    .and_then(|()| t.write(root, RowId::new(3), Change::Insert(&record(30))))
+                    .and_then(|()| t.commit());
+                done.and_then(|_| {
+                    db.connect()
+                        .execute("PRAGMA wal_checkpoint(TRUNCATE)", ())
+                        .map(|_| ())
+                })
+            };
+            // Whatever failed, a reopen reads the commit whole or not at
+            // all, and the file is whole.
+            let db = Database::open(&disk, "t.db", &Config::DEFAULT, Global).unwrap();
+            assert!(db.integrity_check(10).unwrap().is_ok());
+            let t = db.begin_mvcc().unwrap();
+            let seen = rows(&t, root(&db));
+            assert!(seen == before || seen == after, "{seen:?}");
+            if result.is_ok() {
+                assert_eq!(seen, after);
+            }
+            result
+        },
+        |n, error| {
+            assert!(
+                matches!(error, Error::OutOfMemory | Error::CacheFull),
+                "failure {n}: {error:?}"
+            );
+            assert_eq!(counting.stats().live_allocations(), 0, "failure {n} leaked");
+        },
+    )
+    .unwrap();
+    assert!(report.failure_points > 10, "{report:?}");
+    println!(
+        "{} failure points, {} errors",
+        report.failure_points, report.errors
+    );
+}
