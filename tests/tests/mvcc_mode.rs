@@ -419,3 +419,124 @@ fn begin_write_commit_and_checkpoint_fail_cleanly_at_every_allocation() {
         report.failure_points, report.errors
     );
 }
+
+/// The rows of `test` whose value is `value`, as `t` sees them (a
+/// predicate read).
+fn with_value<P: Platform>(
+    t: &MvccTransaction<'_, P, Global>,
+    root: PageNo,
+    value: i64,
+) -> Vec<i64> {
+    rows(t, root)
+        .into_iter()
+        .filter(|&(_, v)| v == value)
+        .map(|(id, _)| id)
+        .collect()
+}
+
+#[test]
+fn hermitage_read_anomalies_are_prevented_and_predicate_write_skew_is_allowed() {
+    let disk = MemoryPlatform::new();
+    let db = memory_db(&disk);
+    let root = root(&db);
+
+    // OTV (observed transaction vanishes), prevented: T1 writes both rows
+    // and commits; T2, which wrote row 1 too, conflicts and vanishes
+    // whole; T3 sees all of T1's writes and none of T2's.
+    let (mut t1, mut t2) = (db.begin_mvcc().unwrap(), db.begin_mvcc().unwrap());
+    set(&mut t1, root, 1, 11).unwrap();
+    set(&mut t1, root, 2, 19).unwrap();
+    assert_eq!(set(&mut t2, root, 1, 12), Ok(()));
+    t1.commit().unwrap();
+    assert_eq!(t2.commit(), Err(Error::BusyConflict));
+    let t3 = db.begin_mvcc().unwrap();
+    assert_eq!(rows(&t3, root), model(&[(1, 11), (2, 19)]));
+    drop(t3);
+
+    // PMP (predicate-many-preceders), prevented: a predicate read gives
+    // the same rows however many commits come after the reader began.
+    let (t1, mut t2) = (db.begin_mvcc().unwrap(), db.begin_mvcc().unwrap());
+    assert_eq!(with_value(&t1, root, 30), Vec::<i64>::new());
+    t2.write(root, RowId::new(3), Change::Insert(&record(30)))
+        .unwrap();
+    t2.commit().unwrap();
+    assert_eq!(with_value(&t1, root, 30), Vec::<i64>::new());
+    drop(t1);
+
+    // G-single (read skew), prevented: T1 reads row 1 before T2 moves 5
+    // from row 1 to row 2 and commits; T1's read of row 2 is of its
+    // snapshot, so the sum it sees stays 30.
+    let (t1, mut t2) = (db.begin_mvcc().unwrap(), db.begin_mvcc().unwrap());
+    assert_eq!(get(&t1, root, 1), Some(11));
+    set(&mut t2, root, 1, 6).unwrap();
+    set(&mut t2, root, 2, 24).unwrap();
+    t2.commit().unwrap();
+    assert_eq!(get(&t1, root, 2), Some(19));
+    drop(t1);
+
+    // G2 (anti-dependency cycles over a predicate), allowed: each finds
+    // no row of value 40 and inserts one; both commit.
+    let (mut t1, mut t2) = (db.begin_mvcc().unwrap(), db.begin_mvcc().unwrap());
+    assert!(with_value(&t1, root, 40).is_empty());
+    assert!(with_value(&t2, root, 40).is_empty());
+    t1.write(root, RowId::new(4), Change::Insert(&record(40)))
+        .unwrap();
+    t2.write(root, RowId::new(5), Change::Insert(&record(40)))
+        .unwrap();
+    t1.commit().unwrap();
+    t2.commit().unwrap();
+    let t = db.begin_mvcc().unwrap();
+    assert_eq!(with_value(&t, root, 40), [4, 5]);
+}
+
+#[test]
+fn journal_mode_wal_waits_for_running_transactions_and_checkpoints_the_log_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    {
+        let db = open(&path);
+        let conn = db.connect();
+        conn.execute(SETUP, ()).unwrap();
+        let root = root(&db);
+        let mut t = db.begin_mvcc().unwrap();
+        set(&mut t, root, 2, 22).unwrap();
+        let running = db.begin_mvcc().unwrap();
+        t.commit().unwrap();
+        assert_eq!(
+            conn.execute("PRAGMA journal_mode = wal", ()),
+            Err(Error::Sql(
+                "journal_mode wal needs every MVCC transaction of the database ended"
+            ))
+        );
+        assert!(db.is_mvcc());
+        drop(running);
+        conn.execute("PRAGMA journal_mode = wal", ()).unwrap();
+        assert!(!db.is_mvcc());
+        assert_eq!(
+            db.begin_mvcc().err(),
+            Some(Error::Misuse("the database is not in MVCC mode"))
+        );
+        let sum: i64 = conn
+            .query_row("SELECT sum(value) FROM test", (), |r| r.get(0))
+            .unwrap();
+        assert_eq!(sum, 32);
+    }
+    assert!(!dir.path().join("t.db-log").exists());
+    let sqlite = rusqlite::Connection::open(&path).unwrap();
+    let sum: i64 = sqlite
+        .query_row("SELECT sum(value) FROM test", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(sum, 32);
+}
+
+#[test]
+fn a_file_in_mvcc_mode_is_not_opened_read_only() {
+    let disk = MemoryPlatform::new();
+    drop(memory_db(&disk));
+    assert_eq!(
+        Database::open_read_only(&disk, "t.db", &Config::DEFAULT, Global).err(),
+        Some(Error::CantOpen(
+            "a database in MVCC mode cannot be opened read-only: its log may hold committed rows"
+        ))
+    );
+}
