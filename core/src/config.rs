@@ -78,6 +78,16 @@ pub struct Config {
     /// a platform without temporary files, one that does not fit fails
     /// with an error that says so.
     pub sort_memory: usize,
+    /// Bytes the MVCC version store may hold (records plus a fixed charge
+    /// per version and per row; see `docs/mvcc.md`). A write past it
+    /// checkpoints and is retried once; when transactions that began
+    /// before the checkpoint still pin the versions, it fails with
+    /// `OutOfMemory`. Default [`Config::DEFAULT_MVCC_MEMORY`].
+    pub mvcc_memory: usize,
+    /// Bytes of the MVCC log (`<db>-log`) past which a commit checkpoints
+    /// (`PRAGMA mvcc_checkpoint_threshold`); 0 never. Default
+    /// [`Config::DEFAULT_MVCC_CHECKPOINT_THRESHOLD`].
+    pub mvcc_checkpoint_threshold: u64,
 }
 
 impl Config {
@@ -89,6 +99,12 @@ impl Config {
     /// The default [`Config::sort_memory`]: 64 KiB, sixteen 4 KiB pages.
     pub const DEFAULT_SORT_MEMORY: usize = 64 * 1024;
 
+    /// The default [`Config::mvcc_memory`]: 1 MiB.
+    pub const DEFAULT_MVCC_MEMORY: usize = 1024 * 1024;
+
+    /// The default [`Config::mvcc_checkpoint_threshold`]: 1 MiB of log.
+    pub const DEFAULT_MVCC_CHECKPOINT_THRESHOLD: u64 = 1024 * 1024;
+
     /// 4096-byte pages and a 128-frame (512 KiB) cache.
     pub const DEFAULT: Config = Config {
         page_size: PageSize::DEFAULT,
@@ -98,6 +114,8 @@ impl Config {
         wal_index_budget: 64 * 1024,
         busy_timeout_ms: 0,
         sort_memory: Self::DEFAULT_SORT_MEMORY,
+        mvcc_memory: Self::DEFAULT_MVCC_MEMORY,
+        mvcc_checkpoint_threshold: Self::DEFAULT_MVCC_CHECKPOINT_THRESHOLD,
     };
 
     /// An upper bound on the bytes the page cache takes for a file of

@@ -51,7 +51,7 @@ pub use connection::{
     Blob, BlobAccess, Connection, FromValue, Params, Row, Statement, ToValue, Transaction,
     TransactionBehavior,
 };
-pub use database::{Database, WriteTransaction};
+pub use database::{Database, MvccRows, MvccTransaction, WriteTransaction};
 pub use error::{ByClause, ConstraintName, CutName, Error, Named, Result};
 pub use page_no::PageNo;
 pub use row_id::RowId;

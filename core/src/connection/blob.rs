@@ -133,6 +133,11 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         rowid: i64,
         access: BlobAccess,
     ) -> Result<Blob<'c, 'db, P, A>> {
+        if self.database().is_mvcc() {
+            return Err(Error::Sql(
+                "blob I/O on a database in MVCC mode is not supported",
+            ));
+        }
         self.reading(|| {
             let view = self.view();
             let alloc = self.database().allocator().clone();

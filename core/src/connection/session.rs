@@ -429,10 +429,22 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         }
     }
 
+    /// Refuses what does not run on a database in MVCC mode: everything
+    /// but `PRAGMA` (see `docs/mvcc.md`).
+    pub(crate) fn refuse_in_mvcc(&self) -> Result<()> {
+        match self.db.is_mvcc() {
+            true => Err(Error::Sql(
+                "SQL other than PRAGMA on a database in MVCC mode is not supported",
+            )),
+            false => Ok(()),
+        }
+    }
+
     /// `BEGIN [mode]`: `DEFERRED` (the default) waits for the first
     /// statement to read or write; `IMMEDIATE` and `EXCLUSIVE` take the
     /// write transaction now.
     pub(crate) fn begin(&self, mode: Option<TransactionMode>) -> Result<()> {
+        self.refuse_in_mvcc()?;
         let mut session = self.session()?;
         if session.txn.is_explicit() {
             return Err(Error::Sql(

@@ -347,6 +347,9 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             ) {
                 conn.check_not_aborted()?;
             }
+            if !matches!(self.parsed.stmt, Stmt::Pragma(_)) {
+                conn.refuse_in_mvcc()?;
+            }
             match returns_rows(&self.parsed.stmt) {
                 true => self.names.unsupported(RETURNING_NAMES),
                 false => self.names.clear(),

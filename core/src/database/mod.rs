@@ -29,6 +29,8 @@
 //!   rollback-mode writer's undo log): its content would be ignored and the
 //!   file misread, so opening is refused with [`Error::CantOpen`].
 
+mod mvcc;
+mod mvcc_txn;
 mod snapshot;
 mod temp;
 #[cfg(test)]
@@ -47,6 +49,8 @@ use crate::pager::{Pager, ReadTransaction, Snapshot};
 use crate::schema::Schema;
 use crate::wal::{CheckpointMode, CheckpointResult};
 use crate::{Config, Error, PageNo, Result};
+use mvcc::MvccState;
+pub use mvcc_txn::{MvccRows, MvccTransaction};
 pub(crate) use snapshot::SnapshotPages;
 pub(crate) use transaction::TxnState;
 pub use transaction::WriteTransaction;
@@ -63,6 +67,16 @@ pub struct Database<P: Platform, A: Allocator + Clone = Global> {
     /// The rollback journal's path, checked each time a database without
     /// a log takes its shared lock again.
     journal_path: String<A>,
+    /// The MVCC log's path (`<db>-log`).
+    log_path: String<A>,
+    /// The version store, while the database is in MVCC mode (see
+    /// `database::mvcc`). Borrowed for one store call at a time.
+    mvcc: RefCell<Option<MvccState<P, A>>>,
+    /// Bytes the version store may hold (`Config::mvcc_memory`).
+    mvcc_memory: Cell<usize>,
+    /// Log bytes past which an MVCC commit checkpoints
+    /// (`Config::mvcc_checkpoint_threshold`).
+    mvcc_threshold: Cell<u64>,
     /// Milliseconds a busy lock is retried for.
     busy_timeout_ms: Cell<u32>,
     /// Write transactions begun, B-tree changes made and rollbacks, so
@@ -109,6 +123,7 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
     fn open_as(platform: P, path: &str, mode: OpenMode, config: &Config, alloc: A) -> Result<Self> {
         let journal = companion(path, "-journal", alloc.clone())?;
         let wal_path = companion(path, "-wal", alloc.clone())?;
+        let log_path = companion(path, "-log", alloc.clone())?;
         let timeout = config.busy_timeout_ms;
         let pager = retry_busy(&platform, timeout, || {
             let (mut file, mode) = open_database_file(&platform, path, mode)?;
@@ -138,6 +153,10 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
             platform,
             wal_path,
             journal_path: journal,
+            log_path,
+            mvcc: RefCell::new(None),
+            mvcc_memory: Cell::new(config.mvcc_memory),
+            mvcc_threshold: Cell::new(config.mvcc_checkpoint_threshold),
             busy_timeout_ms: Cell::new(timeout),
             generation: Cell::new(0),
             cache_size: Cell::new(None),
@@ -151,6 +170,7 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
         }
         // A rollback-journal file is not kept locked between reads.
         db.pager.end_unlogged_read();
+        db.resume_mvcc()?;
         Ok(db)
     }
 
@@ -493,12 +513,13 @@ fn retry_busy<P: Platform, T>(
 }
 
 /// Whether opening `file` for writing should create its log: a new
-/// (empty) database, or one whose header says it is in WAL mode. A
-/// rollback-journal database gets its log at its first write instead.
+/// (empty) database, or one whose header says it is in WAL (or MVCC)
+/// mode. A rollback-journal database gets its log at its first write
+/// instead.
 fn wants_log<F: File>(file: &mut F) -> Result<bool> {
     let mut versions = [0u8; 2];
     match file.read_exact_at(18, &mut versions) {
-        Ok(()) => Ok(versions == [2, 2]),
+        Ok(()) => Ok(versions == [2, 2] || versions == [255, 2]),
         Err(e) if e.kind() == ErrorKind::UnexpectedEof => Ok(true),
         Err(e) => Err(e.into()),
     }

@@ -45,6 +45,7 @@ use super::Database;
 use crate::alloc::Allocator;
 use crate::btree::blob::{ChainPages, write_range};
 use crate::btree::{PayloadBytes, PayloadPlace, RightEdge, TreeKind, TreeWriter};
+use crate::format::FileFormatVersion;
 use crate::record::KeyColumn;
 use crate::schema::{EntryKind, NewEntry, SchemaEditor};
 use crate::{Error, PageNo, Result, RowId};
@@ -325,6 +326,12 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
     /// Sets `PRAGMA user_version`.
     pub fn set_user_version(&self, version: i32) -> Result<()> {
         self.change(|_, pager| pager.update_header(|h| h.user_version = version))
+    }
+
+    /// Sets the header's file format write version: MVCC mode is entered
+    /// and left this way (see `database::mvcc`).
+    pub(crate) fn set_write_version(&self, version: FileFormatVersion) -> Result<()> {
+        self.change(|_, pager| pager.update_header(|h| h.write_version = version))
     }
 
     /// Makes every change durable.

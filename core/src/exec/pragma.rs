@@ -25,10 +25,13 @@
 //!   one per step (a few rows, bounded by the schema or the problem
 //!   limit);
 //! - settings fixed when the database is opened (`page_size`,
-//!   `journal_mode`) accept an assignment and keep their value, as SQLite
-//!   does (but `journal_mode = mvcc`, this engine's mode, which is
-//!   refused by name, as is `mvcc_checkpoint_threshold`: see
-//!   `docs/mvcc.md`); a pragma SQLite knows and this engine does not run is refused
+//!   `journal_mode` but `wal` and `mvcc`) accept an assignment and keep
+//!   their value, as SQLite does; `journal_mode = mvcc` and `= wal` switch
+//!   between WAL and this engine's MVCC mode outside a transaction (see
+//!   `docs/mvcc.md`), and `wal_checkpoint` in MVCC mode first checkpoints
+//!   the version store; `mvcc_checkpoint_threshold` reads and sets the
+//!   log bytes past which an MVCC commit checkpoints;
+//!   a pragma SQLite knows and this engine does not run is refused
 //!   with its name, and one SQLite does not know either returns no rows,
 //!   as SQLite's does;
 //! - only `user_version = N` writes, through the connection's write path,
@@ -112,18 +115,46 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
             }
         }
     } else if is("journal_mode") {
+        let db = conn.database();
         if let Some(PragmaValue::Name(mode)) = pragma.value.as_ref() {
-            if mode.eq_ignore_ascii_case("mvcc") {
-                // SQLite answers an unknown mode with the mode kept; this
-                // engine's own mode is refused until it runs (docs/mvcc.md).
-                return Err(Error::Sql("journal_mode mvcc is not supported"));
+            let switch = match () {
+                _ if mode.eq_ignore_ascii_case("mvcc") => Some(true),
+                _ if mode.eq_ignore_ascii_case("wal") => Some(false),
+                // SQLite answers a mode it cannot switch to with the mode
+                // kept.
+                _ => None,
+            };
+            if let Some(mvcc) = switch.filter(|mvcc| *mvcc != db.is_mvcc()) {
+                if conn.in_transaction() {
+                    return Err(Error::Sql(
+                        "cannot change journal_mode from within a transaction",
+                    ));
+                }
+                match mvcc {
+                    true => db.enter_mvcc()?,
+                    false => db.leave_mvcc()?,
+                }
             }
         }
-        one(&mut rows, Value::try_text(b"wal", alloc)?)?;
+        let mode: &[u8] = if db.is_mvcc() { b"mvcc" } else { b"wal" };
+        one(&mut rows, Value::try_text(mode, alloc)?)?;
     } else if is("mvcc_checkpoint_threshold") {
-        return Err(Error::Sql("mvcc_checkpoint_threshold is not supported"));
+        // This engine's: the MVCC log bytes past which a commit
+        // checkpoints (see `Config::mvcc_checkpoint_threshold`).
+        let db = conn.database();
+        if let Some(value) = pragma.value.as_ref() {
+            let bytes = u64::try_from(number(value)?).map_err(|_| {
+                Error::Sql("mvcc_checkpoint_threshold takes a number of bytes, 0 or more")
+            })?;
+            db.set_mvcc_checkpoint_threshold(bytes);
+        }
+        let bytes = i64::try_from(db.mvcc_checkpoint_threshold()).unwrap_or(i64::MAX);
+        one(&mut rows, Value::Integer(bytes))?;
     } else if is("wal_checkpoint") {
         let mode = checkpoint_mode(pragma.value.as_ref())?;
+        if conn.database().is_mvcc() {
+            conn.database().mvcc_checkpoint()?;
+        }
         let done = conn.checkpoint(mode)?;
         let mut row = Vec::try_with_capacity_in(3, alloc.clone())?;
         row.try_push(Value::Integer(done.busy.into()))?;
@@ -443,6 +474,7 @@ pub(crate) fn reads(pragma: &Pragma<'_>) -> bool {
         || name.eq_ignore_ascii_case("busy_timeout")
         || name.eq_ignore_ascii_case("cache_size")
         || name.eq_ignore_ascii_case("sort_memory")
+        || name.eq_ignore_ascii_case("mvcc_checkpoint_threshold")
         || name.eq_ignore_ascii_case("synchronous")
         || name.eq_ignore_ascii_case("foreign_keys")
         || name.eq_ignore_ascii_case("defer_foreign_keys"))

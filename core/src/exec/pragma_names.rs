@@ -19,7 +19,7 @@ enum Setting {
 
 /// Each pragma this engine runs: its name, its columns' names, and
 /// whether setting it returns no row.
-const COLUMNS: [(&str, &[&str], Setting); 22] = [
+const COLUMNS: [(&str, &[&str], Setting); 23] = [
     ("integrity_check", &["integrity_check"], Setting::Named),
     ("quick_check", &["quick_check"], Setting::Named),
     ("page_count", &["page_count"], Setting::Named),
@@ -34,6 +34,11 @@ const COLUMNS: [(&str, &[&str], Setting); 22] = [
     ),
     ("busy_timeout", &["timeout"], Setting::Named),
     ("sort_memory", &["sort_memory"], Setting::Named),
+    (
+        "mvcc_checkpoint_threshold",
+        &["mvcc_checkpoint_threshold"],
+        Setting::Named,
+    ),
     ("user_version", &["user_version"], Setting::Silent),
     (
         "table_info",

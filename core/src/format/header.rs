@@ -2,15 +2,17 @@
 //!
 //! [`DatabaseHeader`] holds every field of the header as SQLite's
 //! file-format document defines it, in typed form. [`DatabaseHeader::parse`]
-//! accepts the headers SQLite opens for reading and writing (it refuses a
-//! write version above 2, which SQLite would open read-only), and
+//! accepts the headers SQLite opens for reading and writing, and this
+//! engine's MVCC mode (write version 255, which SQLite opens read-only;
+//! any other write version above 2 is refused), and
 //! [`DatabaseHeader::write`] produces the bytes SQLite would write for the
 //! same fields, so `write(parse(bytes)) == bytes` for every header SQLite
 //! writes. Invariants held by the types:
 //!
 //! - the page size is a power of two in 512..=65536 ([`PageSize`]), and the
 //!   reserved bytes leave at least 480 usable bytes per page;
-//! - the read and write versions are 1 (rollback journal) or 2 (WAL);
+//! - the read version is 1 (rollback journal) or 2 (WAL); the write
+//!   version is one of those or 255 (MVCC mode, over a WAL);
 //! - the payload fractions are 64, 32, 32 and bytes 72..92 are zero (both
 //!   are checked on read and implied on write, so they have no field);
 //! - the schema format is 0..=4 and the text encoding is 0..=3, where 0 in
@@ -164,11 +166,18 @@ impl DatabaseHeader {
             "the page size is not a power of two between 512 and 65536",
         ))?;
         let write_version = FileFormatVersion::from_byte(r.u8(18)?).ok_or(Error::NotADatabase(
-            "the file format write version is neither 1 (rollback) nor 2 (WAL)",
+            "the file format write version is neither 1 (rollback), 2 (WAL) nor 255 (MVCC)",
         ))?;
-        let read_version = FileFormatVersion::from_byte(r.u8(19)?).ok_or(Error::NotADatabase(
-            "the file format read version is neither 1 (rollback) nor 2 (WAL)",
-        ))?;
+        let read_version = FileFormatVersion::from_byte(r.u8(19)?)
+            .filter(|v| *v != FileFormatVersion::Mvcc)
+            .ok_or(Error::NotADatabase(
+                "the file format read version is neither 1 (rollback) nor 2 (WAL)",
+            ))?;
+        if write_version == FileFormatVersion::Mvcc && read_version != FileFormatVersion::Wal {
+            return Err(Error::NotADatabase(
+                "an MVCC-mode file (write version 255) must have read version 2 (WAL)",
+            ));
+        }
         let reserved_bytes = r.u8(20)?;
         if page_size.get() - u32::from(reserved_bytes) < MIN_USABLE_SIZE {
             return Err(Error::NotADatabase(

@@ -75,18 +75,22 @@ pub enum FileFormatVersion {
     Legacy = 1,
     /// 2: write-ahead log; a reader must look for the `-wal` file.
     Wal = 2,
+    /// 255, as the write version only: this engine's MVCC mode
+    /// (`docs/mvcc.md`), whose committed rows may still be in the logical
+    /// log `<db>-log`. SQLite opens such a file read-only, as it does any
+    /// write version above 2, so it never writes behind the log's back.
+    Mvcc = 255,
 }
 
 impl FileFormatVersion {
-    /// The version for the byte stored in the header, if it is 1 or 2.
-    ///
-    /// SQLite opens a file with write version above 2 read-only and refuses
-    /// one with read version above 2; this engine refuses both, so they have
-    /// no variant.
+    /// The version for the byte stored in the header, if it is 1, 2 or
+    /// 255. SQLite refuses a read version above 2: the header parser
+    /// refuses [`Mvcc`](Self::Mvcc) there.
     pub const fn from_byte(byte: u8) -> Option<Self> {
         match byte {
             1 => Some(FileFormatVersion::Legacy),
             2 => Some(FileFormatVersion::Wal),
+            255 => Some(FileFormatVersion::Mvcc),
             _ => None,
         }
     }

@@ -322,15 +322,25 @@ fn header_rejects_invalid_page_sizes() {
 }
 
 #[test]
-fn header_rejects_versions_other_than_1_and_2() {
-    for v in [0u8, 3, 255] {
+fn header_rejects_versions_other_than_1_and_2_but_mvcc_write_version_255_over_wal() {
+    for v in [0u8, 3, 254] {
         assert!(is_not_a_database(parse_with(|b| b[18] = v)), "write {v}");
         assert!(is_not_a_database(parse_with(|b| b[19] = v)), "read {v}");
     }
+    assert!(is_not_a_database(parse_with(|b| b[19] = 255)), "read 255");
+    assert!(
+        is_not_a_database(parse_with(|b| b[18..20].copy_from_slice(&[255, 1]))),
+        "MVCC over a rollback journal"
+    );
     let h = parse_with(|b| b[18..20].copy_from_slice(&[2, 2])).unwrap();
     assert_eq!(
         (h.write_version, h.read_version),
         (FileFormatVersion::Wal, FileFormatVersion::Wal)
+    );
+    let h = parse_with(|b| b[18..20].copy_from_slice(&[255, 2])).unwrap();
+    assert_eq!(
+        (h.write_version, h.read_version),
+        (FileFormatVersion::Mvcc, FileFormatVersion::Wal)
     );
 }
 

@@ -83,7 +83,11 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         let creating = committed.page_count == 0;
         let logged = self.wal.get().is_some() && !creating;
         if self.wal.get().is_some() {
-            state.header.write_version = FileFormatVersion::Wal;
+            // MVCC mode (write version 255) is kept over the log until
+            // the mode is left (see `database::mvcc`).
+            if state.header.write_version != FileFormatVersion::Mvcc {
+                state.header.write_version = FileFormatVersion::Wal;
+            }
             state.header.read_version = FileFormatVersion::Wal;
         }
         if creating || state.header != committed.header || state.page_count != committed.page_count

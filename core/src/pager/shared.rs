@@ -856,6 +856,32 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
         }
     }
 
+    /// Takes the file's `Exclusive` lock and keeps it until
+    /// [`share_file`](Self::share_file) or close: no other handle opens or
+    /// reads the file meanwhile (MVCC mode, whose logical log is private
+    /// to this process). `Busy` when another handle has the file open.
+    /// A pager that holds its file exclusively already, or takes no locks,
+    /// has nothing to do.
+    pub fn hold_file_exclusively(&self) -> Result<()> {
+        match self.mode.get() {
+            Mode::Shared | Mode::Unattached => {
+                self.relock_if_released()?;
+                self.with_db(|db| Self::lock_file(db, LockLevel::Exclusive))
+            }
+            Mode::Exclusive | Mode::Unlocked => Ok(()),
+        }
+    }
+
+    /// Lets other handles open the file again, after
+    /// [`hold_file_exclusively`](Self::hold_file_exclusively): the lock
+    /// drops back to `Shared` where the pager shares its file.
+    pub fn share_file(&self) -> Result<()> {
+        match self.mode.get() {
+            Mode::Shared | Mode::Unattached => self.with_db(|db| Ok(db.unlock(LockLevel::Shared)?)),
+            Mode::Exclusive | Mode::Unlocked => Ok(()),
+        }
+    }
+
     /// Gives back everything this pager holds, when it closes.
     pub(crate) fn close_shared(&self) {
         self.end_shared_write();

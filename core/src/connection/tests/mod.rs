@@ -321,15 +321,14 @@ fn pragmas_report_and_set() {
     );
     assert_eq!(rows(&conn, "PRAGMA integrity_check"), ["ok"]);
     assert_eq!(rows(&conn, "PRAGMA journal_mode"), ["wal"]);
-    assert_eq!(
-        conn.execute("PRAGMA journal_mode = MVCC", &[]),
-        Err(Error::Sql("journal_mode mvcc is not supported"))
-    );
     assert_eq!(rows(&conn, "PRAGMA journal_mode = delete"), ["wal"]);
+    assert_eq!(rows(&conn, "PRAGMA journal_mode = MVCC"), ["mvcc"]);
+    assert_eq!(rows(&conn, "PRAGMA journal_mode = wal"), ["wal"]);
     assert_eq!(
-        conn.execute("PRAGMA mvcc_checkpoint_threshold = 4096", &[]),
-        Err(Error::Sql("mvcc_checkpoint_threshold is not supported"))
+        rows(&conn, "PRAGMA mvcc_checkpoint_threshold = 4096"),
+        ["4096"]
     );
+    assert_eq!(rows(&conn, "PRAGMA mvcc_checkpoint_threshold"), ["4096"]);
     conn.execute("BEGIN; PRAGMA user_version = 5", &[]).unwrap();
     assert_eq!(rows(&conn, "PRAGMA user_version"), ["5"]);
     conn.execute("ROLLBACK", &[]).unwrap();

@@ -99,6 +99,12 @@ impl<F: File, A: Allocator + Clone> DurableStore<F, A> {
         self.store.write(txn, root, rowid, change)
     }
 
+    /// Moves `txn`'s B-tree snapshot to the last checkpoint when it may
+    /// (see [`VersionStore::rebase`]).
+    pub fn rebase(&mut self, txn: TxnId) -> Result<bool> {
+        self.store.rebase(txn)
+    }
+
     /// Rolls `txn` back.
     pub fn rollback(&mut self, txn: TxnId) -> Result<()> {
         self.store.rollback(txn)

@@ -505,6 +505,26 @@ impl<A: Allocator + Clone> VersionStore<A> {
         }
     }
 
+    /// Moves `txn`'s B-tree snapshot to the last checkpoint when that
+    /// checkpoint is its snapshot (no commit came between its begin and
+    /// the checkpoint): the B-tree then holds exactly what it read from
+    /// the versions the checkpoint wrote, which may then be freed. The
+    /// caller reads that B-tree from here on. `false`, changing nothing,
+    /// when the checkpoint is not its snapshot.
+    pub fn rebase(&mut self, txn: TxnId) -> Result<bool> {
+        let boundary = self.boundary;
+        let at = self.txn_at(txn)?;
+        let Some(t) = self.txns.get_mut(at) else {
+            return Err(Error::Misuse("no such MVCC transaction is running"));
+        };
+        if t.snapshot != boundary || t.boundary == boundary {
+            return Ok(false);
+        }
+        t.boundary = boundary;
+        self.collect(false);
+        Ok(true)
+    }
+
     /// Records that the B-trees hold every commit up to `upto` (a
     /// checkpoint committed them), and frees what that lets go.
     pub fn checkpointed(&mut self, upto: Timestamp) -> Result<()> {

@@ -275,6 +275,48 @@ fn a_reader_of_an_older_b_tree_keeps_the_versions_a_checkpoint_wrote() {
 }
 
 #[test]
+fn a_transaction_rebases_on_a_checkpoint_of_its_own_snapshot_only() {
+    let mut s = store();
+    let w = s.begin().unwrap();
+    s.write(w, root(T), id(1), Change::Insert(b"x")).unwrap();
+    commit(&mut s, w).unwrap();
+    // `a` began on the last commit; `b` began before it.
+    let b = {
+        let b = s.begin().unwrap();
+        let w = s.begin().unwrap();
+        s.write(w, root(T), id(2), Change::Insert(b"y")).unwrap();
+        commit(&mut s, w).unwrap();
+        b
+    };
+    let a = s.begin().unwrap();
+    s.write(a, root(T), id(3), Change::Insert(b"z")).unwrap();
+    let upto = s.clock();
+    s.checkpointed(upto).unwrap();
+    assert_eq!(
+        s.versions(),
+        3,
+        "both readers pin the checkpointed versions"
+    );
+    assert!(s.rebase(a).unwrap());
+    assert!(!s.rebase(a).unwrap(), "already on the checkpoint");
+    assert!(
+        !s.rebase(b).unwrap(),
+        "its snapshot is older than the checkpoint"
+    );
+    // `b` reads the B-tree from before the checkpoint: rows 1 and 2 keep
+    // their versions, which `a` reads as its B-tree has them.
+    assert_eq!(s.read(a, root(T), id(1)).unwrap(), Seen::Row(b"x"));
+    assert_eq!(s.read(a, root(T), id(3)).unwrap(), Seen::Row(b"z"));
+    assert_eq!(s.versions(), 3);
+    commit(&mut s, b).unwrap();
+    // Every running transaction reads the checkpointed B-tree: only
+    // `a`'s pending write is left.
+    assert_eq!(s.versions(), 1);
+    assert_eq!(s.read(a, root(T), id(1)).unwrap(), Seen::Unversioned);
+    assert!(matches!(s.rebase(b), Err(Error::Misuse(_))));
+}
+
+#[test]
 fn rows_come_in_rowid_order_with_what_the_transaction_sees() {
     let mut s = store();
     let t = s.begin().unwrap();
