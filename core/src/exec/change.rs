@@ -62,7 +62,7 @@ use super::update_from::{self, Joined};
 use super::{Env, with};
 use crate::sort::{RowIdStream, RowIds, RowOrder};
 use crate::table::Writer;
-use crate::table::{IndexInfo, TableInfo};
+use crate::table::{Halt, IndexInfo, TableInfo};
 
 /// The rowids a change collected, read back in their order.
 type Collected<P, A> = RowIdStream<<P as Platform>::File, A>;
@@ -266,6 +266,7 @@ fn delete_rows<P: Platform, A: Allocator + Clone>(
         }
         if w.delete(&table, rowid)? {
             changed += 1;
+            env.row_changed();
             if let Some(keys) = &keys {
                 keys.actions(w, None)?;
             }
@@ -441,7 +442,7 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
             zeros: &mut zeros,
             in_place,
             once: set_subqueries.then_some(&once),
-            old_record: (conflict == Conflict::Ignore).then_some(&mut old_record),
+            old_record: kept_back(conflict).then_some(&mut old_record),
         };
         let joined = match &rowids {
             Targets::Joined(joined) => Some(joined),
@@ -511,10 +512,18 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
                 }
                 w.delete(&table, rowid)?;
                 let inserted = match stored {
-                    Record::Encoded => w.insert(&table, new_rowid, record, conflict)?,
+                    Record::Encoded => w.insert(&table, new_rowid, record, conflict),
                     Record::Streamed(fields) => {
-                        w.insert_fields(&table, new_rowid, fields, record, conflict)?
+                        w.insert_fields(&table, new_rowid, fields, record, conflict)
                     }
+                };
+                let inserted = match inserted {
+                    Err(error) if kept_back(conflict) && fails_kept(&error, w.halt()) => {
+                        // FAIL keeps the rows before, and this one as it was.
+                        w.insert(&table, rowid, &old_record, Conflict::Abort)?;
+                        return Err(error);
+                    }
+                    inserted => inserted?,
                 };
                 if !inserted && conflict == Conflict::Ignore {
                     // Ignored: the row stays as it was.
@@ -529,6 +538,7 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
                 keys.actions(w, Some((new_rowid, &values)))?;
             }
             changed += 1;
+            env.row_changed();
             if let Some(returning) = returning.as_mut() {
                 returning.row(w, &table, new_rowid, env)?;
             }
@@ -699,6 +709,21 @@ fn update_order<A: Allocator>(
     } else {
         RowOrder::Visited
     }
+}
+
+/// Whether an update under `conflict` keeps the record of each row it
+/// changes, to store it again when the row's new values conflict: under
+/// `IGNORE`, which leaves such a row, and `FAIL`, which ends the
+/// statement keeping the rows changed before it.
+pub(crate) fn kept_back(conflict: Conflict) -> bool {
+    matches!(conflict, Conflict::Ignore | Conflict::Fail)
+}
+
+/// Whether `error`, met storing a row, ends its statement keeping the
+/// changes made before it (`halt` as the writer noted it): the row
+/// being changed must be as it was.
+pub(crate) fn fails_kept(error: &Error, halt: Halt) -> bool {
+    matches!(error, Error::Unique(_)) && halt == Halt::Fail
 }
 
 /// Fills the slots' values with the values of row `rowid` after `update`'s

@@ -296,6 +296,7 @@ fn insert_rows<P: Platform, A: Allocator + Clone>(
                 keys.added(w, rowid, &values)?;
             }
             changed += 1;
+            env.row_changed();
             if let Some(counters) = env.counters.filter(|_| table.has_rowid) {
                 counters.inserted(rowid);
             }
@@ -675,6 +676,9 @@ impl<A: Allocator + Clone> Stored<'_, '_, '_, A> {
                 self.record,
             ),
         }?;
+        if stored.is_some() {
+            self.env.row_changed();
+        }
         if let (Some(rowid), Some(keys)) = (stored, self.keys) {
             keys.added(w, rowid, self.values)?;
         }

@@ -152,6 +152,7 @@ pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
         }
         if w.delete_keyed(&table, record)? {
             deleted += 1;
+            env.row_changed();
         }
     }
     *returned = returning.map(Returning::into_rows);
@@ -219,8 +220,17 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
         }
         encode_keyed(w, &table, &mut values, &mut zeros, &mut record)?;
         w.delete_keyed(&table, &old)?;
-        if w.insert_keyed(&table, &record, conflict)? {
+        let inserted = match w.insert_keyed(&table, &record, conflict) {
+            Err(error) if super::change::fails_kept(&error, w.halt()) => {
+                // FAIL keeps the rows before, and this one as it was.
+                w.insert_keyed(&table, &old, Conflict::Abort)?;
+                return Err(error);
+            }
+            inserted => inserted?,
+        };
+        if inserted {
             updated += 1;
+            env.row_changed();
             if let Some(returning) = returning.as_mut() {
                 returning.stored_row(w, &table, RowId::new(0), &record, env)?;
             }

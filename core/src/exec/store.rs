@@ -192,30 +192,6 @@ pub(crate) fn is_zeroblob_call<A: Allocator>(expr: &Expr<'_, A>) -> bool {
     matches!(expr, Expr::Function(f) if Scalar::lookup(&f.name) == Some(Scalar::ZeroBlob))
 }
 
-/// The error a changing statement under `conflict` reports for `error`,
-/// once it has been undone alone as under `ABORT`: a failed constraint
-/// under `OR FAIL` (which in SQLite keeps the statement's earlier
-/// changes) or `OR ROLLBACK` (which rolls the whole transaction back) is
-/// refused by name rather than reported as if that had been done.
-pub(crate) fn unresolved(conflict: Option<Conflict>, error: Error) -> Error {
-    // A foreign key violation undoes its statement whatever the `OR`
-    // clause, as in SQLite.
-    let failed = match error {
-        Error::Constraint(m) => m != super::foreign_keys::FAILED,
-        Error::Check(_) | Error::Unique(_) | Error::NotNull(_) | Error::Datatype { .. } => true,
-        _ => false,
-    };
-    match conflict {
-        Some(Conflict::Fail) if failed => Error::Sql(
-            "OR FAIL is not supported: a constraint failed and the whole statement was undone",
-        ),
-        Some(Conflict::Rollback) if failed => Error::Sql(
-            "OR ROLLBACK is not supported: a constraint failed and only the statement was undone",
-        ),
-        _ => error,
-    }
-}
-
 /// What storing one statement's rows keeps from row to row: the
 /// table's `CHECK` constraints and where the rowids of rows stored
 /// without one come from.
@@ -320,14 +296,14 @@ pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
                 Conflict::Replace if meta.default_kind == DefaultKind::PerRow => {
                     let default = rules.checks.per_row_default(i)?;
                     if default.is_null() {
-                        return Err(null_in(table, i));
+                        return Err(w.failed(Conflict::Abort, null_in(table, i)));
                     }
                     *value = default;
                 }
                 Conflict::Replace if !meta.default.is_null() => {
                     *value = meta.default.try_clone()?;
                 }
-                _ => return Err(null_in(table, i)),
+                _ => return Err(w.failed(conflict, null_in(table, i))),
             }
         }
     }
@@ -358,6 +334,6 @@ pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
         // SQLite resolves a failed CHECK by IGNORE alone: REPLACE has
         // no other row to delete, so it fails as ABORT does.
         Verdict::Fail(_) if conflict == Conflict::Ignore => Ok(None),
-        Verdict::Fail(name) => Err(Error::Check(name)),
+        Verdict::Fail(name) => Err(w.failed(conflict, Error::Check(name))),
     }
 }

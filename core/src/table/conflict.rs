@@ -10,6 +10,8 @@
 //!   the statement with `Error::Unique` naming the key as SQLite names
 //!   it, changing nothing more.
 
+use core::cell::Cell;
+
 use boundlite_platform::Platform;
 
 use super::value_refs::with_value_refs;
@@ -19,6 +21,7 @@ use crate::record::{RecordRef, ValueRef, compare_record_with_values};
 use crate::sql::Conflict;
 use crate::{ConstraintName, Error, Result, RowId};
 
+use super::halt::Halt;
 use super::info::{IndexInfo, TableInfo};
 use super::rows::Writer;
 
@@ -33,12 +36,20 @@ pub(super) enum Resolution {
 
 impl Resolution {
     /// The resolution of a conflict under `conflict`; the constraint
-    /// error `failed` gives when the statement must fail instead.
-    pub(super) fn of(conflict: Conflict, failed: impl FnOnce() -> Error) -> Result<Self> {
+    /// error `failed` gives when the statement must fail instead, noted
+    /// with how it ends on `halt`.
+    pub(super) fn of(
+        conflict: Conflict,
+        halt: &Cell<Halt>,
+        failed: impl FnOnce() -> Error,
+    ) -> Result<Self> {
         match conflict {
             Conflict::Ignore => Ok(Resolution::Skip),
             Conflict::Replace => Ok(Resolution::Replace),
-            _ => Err(failed()),
+            Conflict::Abort | Conflict::Fail | Conflict::Rollback => {
+                halt.set(Halt::of(conflict));
+                Err(failed())
+            }
         }
     }
 }

@@ -104,7 +104,7 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
             self.find_keyed(table, key, other)
         })?;
         if found {
-            match Resolution::of(conflict, || primary_taken(table))? {
+            match Resolution::of(conflict, &self.halt, || primary_taken(table))? {
                 Resolution::Skip => return Ok(false),
                 Resolution::Replace => self.remove_keyed(table, other)?,
             }
@@ -114,7 +114,7 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
             if !self.find_keyed_owner(table, index, other)? {
                 continue;
             }
-            match Resolution::of(conflict, || key_taken(table, index))? {
+            match Resolution::of(conflict, &self.halt, || key_taken(table, index))? {
                 Resolution::Skip => return Ok(false),
                 Resolution::Replace => self.remove_keyed(table, other)?,
             }

@@ -14,6 +14,8 @@
 //!   primary key through a [`Writer`];
 //! - `conflict`: uniqueness checks and how a conflict is resolved, and
 //!   the row an upsert's constraint finds a conflict with;
+//! - `halt`: how a statement stopped by a failed constraint ends
+//!   (`ABORT`, `FAIL`, `ROLLBACK`);
 //! - `undo`: the statement undo log;
 //! - `catalog`: schema changes made through a [`Writer`];
 //! - `blob`: one column of one row read and written in place
@@ -42,6 +44,7 @@
 mod blob;
 mod catalog;
 mod conflict;
+mod halt;
 mod info;
 mod keyed;
 mod rows;
@@ -56,6 +59,7 @@ mod view;
 
 pub(crate) use blob::{BlobColumn, Located, locate, read_blob};
 pub(crate) use conflict::Unique;
+pub(crate) use halt::Halt;
 pub(crate) use info::{
     ColumnMeta, DefaultKind, IndexInfo, SchemaVersion, TableInfo, check_defaults,
 };

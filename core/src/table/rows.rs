@@ -14,6 +14,8 @@
 //! - whether the transaction failed is read from the transaction's own
 //!   [`TxnState`](crate::database::TxnState), never remembered here.
 
+use core::cell::Cell;
+
 use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Box, Vec};
@@ -24,6 +26,7 @@ use crate::sql::Conflict;
 use crate::{Database, Error, PageNo, Result, RowId, WriteTransaction};
 
 use super::conflict::{Resolution, key_taken, rowid_taken};
+use super::halt::Halt;
 use super::info::{IndexInfo, TableInfo};
 use super::undo::{Undo, UndoLog, still_open};
 use super::undo_spill::UndoSpill;
@@ -60,6 +63,9 @@ pub(crate) struct Writer<'t, 'db, P: Platform, A: Allocator + Clone> {
     /// rows coming in rowid order are appended to (kept from statement
     /// to statement: whether it still holds is the database's to say).
     pub(super) edge: RightEdge<A>,
+    /// How the statement ends if the last constraint that failed through
+    /// this writer fails it (see `halt`).
+    pub(super) halt: Cell<Halt>,
     pub(super) alloc: A,
 }
 
@@ -98,8 +104,21 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
             key,
             row,
             edge,
+            halt: Cell::new(Halt::Abort),
             alloc,
         }
+    }
+
+    /// Notes that `error`, a constraint checked under `conflict`, fails
+    /// the statement, and returns it.
+    pub fn failed(&self, conflict: Conflict, error: Error) -> Error {
+        self.halt.set(Halt::of(conflict));
+        error
+    }
+
+    /// How the statement ends, if a constraint failed it (see `halt`).
+    pub fn halt(&self) -> Halt {
+        self.halt.get()
     }
 
     /// The writer's buffers, for the next statement's writer.
@@ -391,7 +410,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
             true
         };
         if exists {
-            match Resolution::of(conflict, || rowid_taken(table))? {
+            match Resolution::of(conflict, &self.halt, || rowid_taken(table))? {
                 Resolution::Skip => return Ok(false),
                 Resolution::Replace => {
                     self.delete(table, rowid)?;
@@ -409,7 +428,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
             let Some(other) = self.find_equal_key(index)? else {
                 continue;
             };
-            match Resolution::of(conflict, || key_taken(table, index))? {
+            match Resolution::of(conflict, &self.halt, || key_taken(table, index))? {
                 Resolution::Skip => return Ok(false),
                 Resolution::Replace => {
                     self.delete(table, other)?;
