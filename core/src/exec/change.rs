@@ -62,7 +62,7 @@ use super::update_from::{self, Joined};
 use super::{Env, with};
 use crate::sort::{RowIdStream, RowIds, RowOrder};
 use crate::table::Writer;
-use crate::table::{Halt, IndexInfo, TableInfo};
+use crate::table::{Halt, IndexInfo, OrClause, TableInfo};
 
 /// The rowids a change collected, read back in their order.
 type Collected<P, A> = RowIdStream<<P as Platform>::File, A>;
@@ -314,14 +314,14 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
     // A trigger's statement takes the `OR` clause of the one that fired
     // it; its own triggers take the clause it ends up with.
     let written = env.conflict.or(update.conflict);
-    let conflict = written.unwrap_or(Conflict::Abort);
+    let or = OrClause(written);
     if let Some(keys) = keyed::record_keys(w, &update.table, env)? {
         if update.from.is_some() {
             return Err(Error::Sql(
                 "UPDATE ... FROM on a WITHOUT ROWID table is not supported",
             ));
         }
-        return keyed::update(w, update, &keys, conflict, env, returned);
+        return keyed::update(w, update, &keys, or, env, returned);
     }
     let alloc = env.alloc.clone();
     let mut columns = env.scratch.targets(&alloc);
@@ -372,7 +372,7 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
                 Ok(match fires {
                     Some(_) => RowOrder::Ascending,
                     None if two_pass => RowOrder::Ascending,
-                    None => update_order(table, plan, &columns, conflict),
+                    None => update_order(table, plan, &columns, or),
                 })
             })?;
             (table, Targets::Visited(rowids))
@@ -382,8 +382,8 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
     let mut keys = TableKeys::load(w, &table.name, Op::Update(&columns), env)?;
     refuse_returning_subqueries(&returning, &keys)?;
     if let Some(keys) = &keys {
-        keys.refuse_replace(conflict)?;
-        if conflict == Conflict::Ignore && keys.is_involved() {
+        keys.refuse_replace(table.may_resolve(or, Conflict::Replace))?;
+        if table.may_resolve(or, Conflict::Ignore) && keys.is_involved() {
             return Err(Error::Sql(
                 "UPDATE OR IGNORE on a table with foreign keys is not supported while foreign_keys is ON",
             ));
@@ -418,9 +418,11 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
     }
     let mut old = Vec::new_in(alloc.clone());
     let mut new = Vec::new_in(alloc.clone());
-    // Under `OR IGNORE`, the record of the row being changed, stored
-    // again when its new values conflict with another row.
+    // Under `IGNORE` or `FAIL`, the record of the row being changed,
+    // stored again when its new values conflict with another row.
     let mut old_record = Vec::new_in(alloc.clone());
+    let kept_back =
+        table.may_resolve(or, Conflict::Ignore) || table.may_resolve(or, Conflict::Fail);
     let mut changed = 0;
     // A row that keeps its rowid and every index key is overwritten where
     // it lies, its index entries left as they are (SQLite too skips the
@@ -442,7 +444,7 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
             zeros: &mut zeros,
             in_place,
             once: set_subqueries.then_some(&once),
-            old_record: kept_back(conflict).then_some(&mut old_record),
+            old_record: kept_back.then_some(&mut old_record),
         };
         let joined = match &rowids {
             Targets::Joined(joined) => Some(joined),
@@ -488,7 +490,7 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
             &mut rules,
             (Some(new_rowid), Stored::Updated),
             &mut values,
-            conflict,
+            or,
         )?
         else {
             continue;
@@ -512,22 +514,22 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
                 }
                 w.delete(&table, rowid)?;
                 let inserted = match stored {
-                    Record::Encoded => w.insert(&table, new_rowid, record, conflict),
+                    Record::Encoded => w.insert(&table, new_rowid, record, or),
                     Record::Streamed(fields) => {
-                        w.insert_fields(&table, new_rowid, fields, record, conflict)
+                        w.insert_fields(&table, new_rowid, fields, record, or)
                     }
                 };
                 let inserted = match inserted {
-                    Err(error) if kept_back(conflict) && fails_kept(&error, w.halt()) => {
+                    Err(error) if kept_back && fails_kept(&error, w.halt()) => {
                         // FAIL keeps the rows before, and this one as it was.
-                        w.insert(&table, rowid, &old_record, Conflict::Abort)?;
+                        w.insert(&table, rowid, &old_record, OrClause::ABORT)?;
                         return Err(error);
                     }
                     inserted => inserted?,
                 };
-                if !inserted && conflict == Conflict::Ignore {
+                if !inserted {
                     // Ignored: the row stays as it was.
-                    w.insert(&table, rowid, &old_record, Conflict::Abort)?;
+                    w.insert(&table, rowid, &old_record, OrClause::ABORT)?;
                 }
                 Ok(inserted)
             },
@@ -695,7 +697,7 @@ fn update_order<A: Allocator>(
     table: &TableInfo<A>,
     plan: Plan,
     columns: &[ColumnPos],
-    conflict: Conflict,
+    or: OrClause,
 ) -> RowOrder {
     let Plan::IndexRange { index, .. } = plan else {
         return RowOrder::Visited;
@@ -704,19 +706,11 @@ fn update_order<A: Allocator>(
         .indexes
         .get(index)
         .is_some_and(|index| changes_key(index, columns));
-    if conflict == Conflict::Replace || changes_walked {
+    if table.may_resolve(or, Conflict::Replace) || changes_walked {
         RowOrder::Ascending
     } else {
         RowOrder::Visited
     }
-}
-
-/// Whether an update under `conflict` keeps the record of each row it
-/// changes, to store it again when the row's new values conflict: under
-/// `IGNORE`, which leaves such a row, and `FAIL`, which ends the
-/// statement keeping the rows changed before it.
-pub(crate) fn kept_back(conflict: Conflict) -> bool {
-    matches!(conflict, Conflict::Ignore | Conflict::Fail)
 }
 
 /// Whether `error`, met storing a row, ends its statement keeping the

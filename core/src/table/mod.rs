@@ -58,10 +58,10 @@ mod value_refs;
 mod view;
 
 pub(crate) use blob::{BlobColumn, Located, locate, read_blob};
-pub(crate) use conflict::Unique;
+pub(crate) use conflict::{OrClause, Unique};
 pub(crate) use halt::Halt;
 pub(crate) use info::{
-    ColumnMeta, DefaultKind, IndexInfo, SchemaVersion, TableInfo, check_defaults,
+    ColumnMeta, DefaultKind, IndexInfo, KEYED_CONFLICTS, SchemaVersion, TableInfo, check_defaults,
 };
 pub(crate) use rows::{Buffers, Writer};
 pub(crate) use stream::is_indexed;
