@@ -52,10 +52,17 @@ fn clause(rng: &mut Rng) -> &'static str {
 }
 
 /// A table `t(id, a, b, c, d)` with random constraints and clauses, a log
-/// table its triggers write, and maybe an index and triggers.
-fn schema(rng: &mut Rng) -> Vec<String> {
+/// table its triggers write, and maybe an index and triggers; when
+/// `keyed`, a `WITHOUT ROWID` table keyed by `id`, whose keys declare no
+/// clause (refused here) and which fires no trigger.
+fn schema(rng: &mut Rng, keyed: bool) -> Vec<String> {
     let mut columns = Vec::new();
+    let key_clause = |rng: &mut Rng| match keyed {
+        true => "",
+        false => clause(rng),
+    };
     columns.push(match rng.below(3) {
+        _ if keyed => "id INT PRIMARY KEY".to_string(),
         0 => format!("id INTEGER PRIMARY KEY{}", clause(rng)),
         1 => "id INTEGER".to_string(),
         _ => format!("id INT PRIMARY KEY{}", clause(rng)),
@@ -69,7 +76,7 @@ fn schema(rng: &mut Rng) -> Vec<String> {
             }
         }
         if rng.below(3) == 0 {
-            column += &format!(" UNIQUE{}", clause(rng));
+            column += &format!(" UNIQUE{}", key_clause(rng));
         }
         if name == "c" && rng.below(3) == 0 {
             column += " CHECK (c <> -1)";
@@ -77,13 +84,17 @@ fn schema(rng: &mut Rng) -> Vec<String> {
         columns.push(column);
     }
     if rng.below(3) == 0 {
-        columns.push(format!("UNIQUE (a, b){}", clause(rng)));
+        columns.push(format!("UNIQUE (a, b){}", key_clause(rng)));
     }
     if rng.below(4) == 0 {
-        columns.push(format!("UNIQUE (c, d){}", clause(rng)));
+        columns.push(format!("UNIQUE (c, d){}", key_clause(rng)));
     }
+    let without_rowid = match keyed {
+        true => " WITHOUT ROWID",
+        false => "",
+    };
     let mut sql = vec![
-        format!("CREATE TABLE t({})", columns.join(", ")),
+        format!("CREATE TABLE t({}){without_rowid}", columns.join(", ")),
         "CREATE TABLE l(what, x)".to_string(),
     ];
     if rng.below(3) == 0 {
@@ -92,7 +103,7 @@ fn schema(rng: &mut Rng) -> Vec<String> {
     if rng.below(3) == 0 {
         sql.push("CREATE INDEX tb ON t(b)".to_string());
     }
-    if rng.below(3) == 0 {
+    if !keyed && rng.below(3) == 0 {
         let raise = pick(rng, &["ABORT", "FAIL", "ROLLBACK", "IGNORE"]);
         let message = match raise {
             "IGNORE" => String::new(),
@@ -106,7 +117,7 @@ fn schema(rng: &mut Rng) -> Vec<String> {
             "CREATE TRIGGER r BEFORE {event} ON t WHEN {when} BEGIN SELECT RAISE({raise}{message}); END"
         ));
     }
-    if rng.below(3) == 0 {
+    if !keyed && rng.below(3) == 0 {
         let or = pick(rng, &OR);
         sql.push(format!(
             "CREATE TRIGGER w AFTER INSERT ON t BEGIN INSERT{or} INTO l VALUES ('in', new.a); END"
@@ -127,7 +138,9 @@ fn row(rng: &mut Rng, columns: &[&str]) -> String {
     format!("({})", values.join(", "))
 }
 
-fn statement(rng: &mut Rng, in_txn: bool) -> String {
+/// One random statement on `t`; `key` names what orders its rows
+/// (`rowid`, or `id` in a `WITHOUT ROWID` table).
+fn statement(rng: &mut Rng, in_txn: bool, key: &str) -> String {
     let or = pick(rng, &OR);
     match rng.below(16) {
         0..=6 => {
@@ -160,16 +173,24 @@ fn statement(rng: &mut Rng, in_txn: bool) -> String {
             // engines change the rows in rowid order.
             format!(
                 "UPDATE{or} t SET {column} = {value} WHERE {} {}",
-                pick(rng, &["+a", "+b", "rowid", "+c"]),
-                pick(rng, &["> 1", "< 3", "IS NULL", "IS NOT NULL", "= 2"])
+                match key {
+                    // SQLite may walk a WITHOUT ROWID table through an
+                    // index of its own choosing: only its key orders it.
+                    "id" => key,
+                    _ => pick(rng, &["+a", "+b", key, "+c"]),
+                },
+                match key {
+                    "id" => pick(rng, &["> 1", "< 3", "= 2", "> -2"]),
+                    _ => pick(rng, &["> 1", "< 3", "IS NULL", "IS NOT NULL", "= 2"]),
+                }
             )
         }
-        11 => format!("DELETE FROM t WHERE rowid % 3 = {}", rng.below(3)),
+        11 => format!("DELETE FROM t WHERE {key} % 3 = {}", rng.below(3)),
         12 if !in_txn => "BEGIN".to_string(),
         13 if in_txn => "COMMIT".to_string(),
         14 if in_txn => "ROLLBACK".to_string(),
         _ => format!(
-            "UPDATE{or} t SET a = b, b = a WHERE rowid > {}",
+            "UPDATE{or} t SET a = b, b = a WHERE {key} > {}",
             rng.below(4)
         ),
     }
@@ -209,14 +230,14 @@ fn agree(ours: &Outcome, theirs: &Outcome) -> bool {
     }
 }
 
-fn contents_ours<P: Platform>(conn: &Connection<'_, P, Global>) -> Rows {
-    let mut rows = ours(conn, "SELECT rowid, * FROM t ORDER BY rowid").unwrap();
+fn contents_ours<P: Platform>(conn: &Connection<'_, P, Global>, all: &str) -> Rows {
+    let mut rows = ours(conn, all).unwrap();
     rows.extend(ours(conn, "SELECT rowid, * FROM l ORDER BY rowid").unwrap());
     rows
 }
 
-fn contents_theirs(conn: &rusqlite::Connection) -> Rows {
-    let mut rows = theirs(conn, "SELECT rowid, * FROM t ORDER BY rowid").unwrap();
+fn contents_theirs(conn: &rusqlite::Connection, all: &str) -> Rows {
+    let mut rows = theirs(conn, all).unwrap();
     rows.extend(theirs(conn, "SELECT rowid, * FROM l ORDER BY rowid").unwrap());
     rows
 }
@@ -225,12 +246,17 @@ fn contents_theirs(conn: &rusqlite::Connection) -> Rows {
 /// engines; returns how many statements failed on both.
 fn round(seed: u64, statements: usize) -> usize {
     let mut rng = Rng::new(seed);
+    let keyed = rng.below(5) == 0;
+    let (key, all) = match keyed {
+        true => ("id", "SELECT * FROM t ORDER BY id"),
+        false => ("rowid", "SELECT rowid, * FROM t ORDER BY rowid"),
+    };
     let disk = MemoryPlatform::new();
     let db = Database::open(&disk, "c.db", &Config::DEFAULT, Global).unwrap();
     let mine = db.connect();
     let oracle = rusqlite::Connection::open_in_memory().unwrap();
     let mut log = Vec::new();
-    for sql in schema(&mut rng) {
+    for sql in schema(&mut rng, keyed) {
         let a = mine.execute(&sql, &[]).map(|_| ());
         let b = oracle.execute(&sql, []).map(|_| ());
         log.push(sql.clone());
@@ -249,7 +275,7 @@ fn round(seed: u64, statements: usize) -> usize {
     }
     let mut failed = 0;
     for _ in 0..statements {
-        let sql = statement(&mut rng, !oracle.is_autocommit());
+        let sql = statement(&mut rng, !oracle.is_autocommit(), key);
         let (a, a_changes) = our_outcome(&mine, &sql);
         let (b, b_changes) = their_outcome(&oracle, &sql);
         log.push(sql.clone());
@@ -274,8 +300,8 @@ fn round(seed: u64, statements: usize) -> usize {
             context()
         );
         assert_eq!(
-            contents_ours(&mine),
-            contents_theirs(&oracle),
+            contents_ours(&mine, all),
+            contents_theirs(&oracle, all),
             "{}",
             context()
         );
