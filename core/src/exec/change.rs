@@ -385,7 +385,7 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
         keys.refuse_replace(table.may_resolve(or, Conflict::Replace))?;
         if table.may_resolve(or, Conflict::Ignore) && keys.is_involved() {
             return Err(Error::Sql(
-                "UPDATE OR IGNORE on a table with foreign keys is not supported while foreign_keys is ON",
+                "UPDATE OR IGNORE or ON CONFLICT IGNORE on a table with foreign keys is not supported while foreign_keys is ON",
             ));
         }
     }

@@ -295,7 +295,7 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
     pub fn refuse_replace(&self, replaces: bool) -> Result<()> {
         match (self.involved, replaces) {
             (true, true) => Err(Error::Sql(
-                "OR REPLACE on a table with foreign keys is not supported while foreign_keys is ON",
+                "OR REPLACE or ON CONFLICT REPLACE on a table with foreign keys is not supported while foreign_keys is ON",
             )),
             _ => Ok(()),
         }
