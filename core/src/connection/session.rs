@@ -18,7 +18,17 @@
 //! another connection holds the write transaction); a connection's first
 //! read in `Deferred` goes to `Read`, its first change to `Write`;
 //! `COMMIT` and `ROLLBACK` go back to `Autocommit`. A statement error in
-//! `Write` that rolled the whole transaction back goes to `Aborted`.
+//! `Write` that rolled the whole transaction back goes to `Aborted`. A
+//! statement failed on a constraint that `ROLLBACK` resolves (`OR
+//! ROLLBACK`, a constraint's `ON CONFLICT ROLLBACK`, `RAISE(ROLLBACK)`)
+//! rolls the transaction back and goes to `Autocommit`, as SQLite does.
+//!
+//! How a failed statement ends is the table layer's `Halt`, noted where
+//! its constraint failed: `ABORT` undoes it alone (in `Autocommit`, its
+//! transaction); `FAIL` keeps its changes before the failing row, the
+//! transaction going on (in `Autocommit`, committing them), unless they
+//! leave an immediate foreign key violated, which fails it as `ABORT`;
+//! `ROLLBACK` is `ABORT` in `Autocommit`.
 //!
 //! Whether an error rolled the whole transaction back is not recorded
 //! here: the write transaction's [`TxnState`](crate::database::TxnState)

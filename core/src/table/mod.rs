@@ -32,7 +32,7 @@
 //!   orders them;
 //! - constraints are checked before a row is written, so a failed
 //!   constraint leaves its statement's earlier changes for the undo log
-//!   to take back and adds none of its own;
+//!   to take back (or, under `FAIL`, to stay) and adds none of its own;
 //! - inside an explicit transaction every row change is logged before
 //!   it is made, so a failed statement can be undone alone; a failure of
 //!   the storage engine instead rolls the whole write transaction back,
