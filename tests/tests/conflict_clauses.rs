@@ -423,6 +423,7 @@ fn fail_and_rollback_survive_every_allocation_failure() {
             )
             .expect("the sweep ends with a run that succeeds");
             assert!(report.failure_points > 3, "{sql}");
+            println!("{} failure points: {sql}", report.failure_points);
             let theirs = oracle.execute(sql, []).unwrap_err().to_string();
             assert!(
                 report.value.ends_with(&theirs),
