@@ -145,6 +145,14 @@ pub enum Error {
     /// failing with the message (cut as [`ConstraintName`] cuts a name).
     #[error("constraint failed: {0}")]
     Raise(ConstraintName),
+    /// A trigger's `RAISE(FAIL, message)`: the statement fails with the
+    /// message, keeping its changes made before.
+    #[error("constraint failed: {0}")]
+    RaiseFail(ConstraintName),
+    /// A trigger's `RAISE(ROLLBACK, message)`: the transaction is rolled
+    /// back, failing with the message.
+    #[error("constraint failed: {0}")]
+    RaiseRollback(ConstraintName),
     /// A trigger's `RAISE(IGNORE)`: the row whose change fired the
     /// trigger is left, and the statement goes on with the next. Never
     /// returned from a statement: the trigger's caller takes it.
@@ -613,6 +621,8 @@ impl Error {
             | Error::NotNull(_)
             | Error::Datatype { .. }
             | Error::Raise(_)
+            | Error::RaiseFail(_)
+            | Error::RaiseRollback(_)
             | Error::RaiseIgnore => 19,
             Error::ColumnType(_) => 20,
             Error::Misuse(_) => 21,

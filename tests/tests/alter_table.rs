@@ -304,10 +304,6 @@ fn refused_alters_name_what_is_refused() {
         ),
         ("ALTER TABLE t ADD COLUMN c AS (a + 1)", "generated column"),
         (
-            "ALTER TABLE t ADD COLUMN c NOT NULL ON CONFLICT REPLACE DEFAULT 1",
-            "ON CONFLICT clauses on constraints",
-        ),
-        (
             "ALTER TABLE t ADD COLUMN c COLLATE nosuch",
             "no such collation",
         ),

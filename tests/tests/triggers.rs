@@ -254,7 +254,6 @@ fn what_is_not_built_is_refused_by_name() {
          CREATE VIEW v AS SELECT * FROM t;
          CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END;
          CREATE TRIGGER vi INSTEAD OF DELETE ON v BEGIN SELECT 1; END;
-         CREATE TRIGGER fail BEFORE UPDATE ON t BEGIN SELECT RAISE(FAIL, 'f'); END;
          INSERT INTO t VALUES (1, 1)",
         &[],
     )
@@ -277,7 +276,6 @@ fn what_is_not_built_is_refused_by_name() {
         "named like a table",
     );
     refused("DELETE FROM v", "INSTEAD OF");
-    refused("UPDATE t SET b = 2", "RAISE(FAIL");
     refused("INSERT INTO t VALUES (2, 2) RETURNING a", "RETURNING");
     refused(
         "INSERT INTO t VALUES (1, 5) ON CONFLICT DO NOTHING",

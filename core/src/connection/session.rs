@@ -18,7 +18,17 @@
 //! another connection holds the write transaction); a connection's first
 //! read in `Deferred` goes to `Read`, its first change to `Write`;
 //! `COMMIT` and `ROLLBACK` go back to `Autocommit`. A statement error in
-//! `Write` that rolled the whole transaction back goes to `Aborted`.
+//! `Write` that rolled the whole transaction back goes to `Aborted`. A
+//! statement failed on a constraint that `ROLLBACK` resolves (`OR
+//! ROLLBACK`, a constraint's `ON CONFLICT ROLLBACK`, `RAISE(ROLLBACK)`)
+//! rolls the transaction back and goes to `Autocommit`, as SQLite does.
+//!
+//! How a failed statement ends is the table layer's `Halt`, noted where
+//! its constraint failed: `ABORT` undoes it alone (in `Autocommit`, its
+//! transaction); `FAIL` keeps its changes before the failing row, the
+//! transaction going on (in `Autocommit`, committing them), unless they
+//! leave an immediate foreign key violated, which fails it as `ABORT`;
+//! `ROLLBACK` is `ABORT` in `Autocommit`.
 //!
 //! Whether an error rolled the whole transaction back is not recorded
 //! here: the write transaction's [`TxnState`](crate::database::TxnState)
@@ -84,7 +94,7 @@ use crate::exec::Counters;
 use crate::exec::cache::TableCache;
 use crate::exec::foreign_keys::Enforcement;
 use crate::exec::views::ViewCatalog;
-use crate::table::{Buffers, Sees, Side, View, Writer};
+use crate::table::{Buffers, Halt, Sees, Side, View, Writer};
 use crate::wal::{CheckpointMode, CheckpointResult};
 
 /// Where a connection's transaction stands (see the module table).
@@ -659,27 +669,59 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         self.foreign_keys.statement_begins();
         let changed = change(&mut writer)
             .and_then(|value| self.foreign_keys.statement_ends().map(|()| value));
-        match changed {
+        let error = match changed {
             Ok(value) => {
                 self.buffers.set(Some(writer.into_buffers()));
-                Ok(value)
+                return Ok(value);
             }
-            Err(error) => {
-                self.foreign_keys.statement_undone();
-                self.rolled_back();
-                if writer.undo().is_err() {
-                    // The statement cannot be undone alone (the
-                    // transaction failed, or the undo did): roll the
-                    // whole transaction back rather than keep half of it,
-                    // and refuse the rest of it (see the module docs).
-                    session.txn = Txn::Aborted;
-                    self.foreign_keys.transaction_ended();
-                    self.end_temp(TempEnd::Rollback)?;
-                    self.write_ended(&mut session)?;
+            Err(error) => error,
+        };
+        let (halt, error) = match halt_of(&error, writer.halt()) {
+            // What FAIL keeps is checked as a statement that ended: an
+            // immediate foreign key it leaves violated fails it as ABORT
+            // does, as in SQLite.
+            Halt::Fail => match self.foreign_keys.statement_ends() {
+                Ok(()) => {
+                    self.counters.kept.set(true);
+                    self.buffers.set(Some(writer.into_buffers()));
+                    return Err(error);
                 }
-                Err(error)
-            }
+                Err(violated) => (Halt::Abort, violated),
+            },
+            halt => (halt, error),
+        };
+        self.foreign_keys.statement_undone();
+        self.rolled_back();
+        if halt == Halt::Rollback {
+            drop(writer);
+            self.roll_back_whole(&mut session)?;
+            return Err(error);
         }
+        if writer.undo().is_err() {
+            // The statement cannot be undone alone (the transaction
+            // failed, or the undo did): roll the whole transaction back
+            // rather than keep half of it, and refuse the rest of it (see
+            // the module docs).
+            session.txn = Txn::Aborted;
+            self.foreign_keys.transaction_ended();
+            self.end_temp(TempEnd::Rollback)?;
+            self.write_ended(&mut session)?;
+        }
+        Err(error)
+    }
+
+    /// Rolls the open transaction back whole, both databases, and
+    /// returns to `Autocommit`, as a statement `ROLLBACK` resolved does.
+    fn roll_back_whole(&self, session: &mut Session<'db, P, A>) -> Result<()> {
+        self.foreign_keys.transaction_ended();
+        self.rolled_back();
+        let main = match core::mem::replace(&mut session.txn, Txn::Autocommit) {
+            Txn::Write(txn) => txn.rollback(),
+            Txn::Autocommit | Txn::Deferred | Txn::Read | Txn::Aborted => Ok(()),
+        };
+        let temp = self.end_temp(TempEnd::Rollback);
+        let ended = self.write_ended(session);
+        main.and(temp).and(ended)
     }
 
     /// Runs one changing statement in a write transaction of its own,
@@ -694,12 +736,22 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         let value = {
             let mut writer = Writer::new(&self.view, &txn, false, self.buffers.take());
             self.foreign_keys.statement_begins();
+            let changed = change(&mut writer);
             // The statement is the transaction: deferred keys are checked
-            // at its end too.
-            let value = change(&mut writer)
-                .and_then(|value| self.foreign_keys.statement_ends().map(|()| value))
-                .and_then(|value| self.foreign_keys.commit_allowed().map(|()| value))
-                .inspect_err(|_| self.rolled_back());
+            // at its end too, and what FAIL kept commits.
+            let checked = || {
+                self.foreign_keys
+                    .statement_ends()
+                    .and_then(|()| self.foreign_keys.commit_allowed())
+            };
+            let value = match changed {
+                Ok(value) => checked().map(|()| Ok(value)),
+                Err(error) if halt_of(&error, writer.halt()) == Halt::Fail => {
+                    checked().map(|()| Err(error))
+                }
+                Err(error) => Err(error),
+            }
+            .inspect_err(|_| self.rolled_back());
             self.foreign_keys.transaction_ended();
             if value.is_ok() {
                 self.buffers.set(Some(writer.into_buffers()));
@@ -707,10 +759,16 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
             value
         };
         let value = match value {
-            Ok(value) => txn
-                .commit()
-                .inspect_err(|_| self.rolled_back())
-                .map(|()| value),
+            Ok(value) => match txn.commit() {
+                Ok(()) => {
+                    self.counters.kept.set(value.is_err());
+                    value
+                }
+                Err(error) => {
+                    self.rolled_back();
+                    Err(error)
+                }
+            },
             Err(error) => {
                 drop(txn);
                 Err(error)
@@ -756,34 +814,63 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         let temp = self.view.open_temp()?;
         let txn = temp.continue_write()?;
         let mut writer = Writer::new(&self.view, &txn, explicit, self.temp_buffers.take());
-        match change(&mut writer) {
+        let error = match change(&mut writer) {
             Ok(value) => {
                 self.temp_buffers.set(Some(writer.into_buffers()));
                 match explicit {
                     true => txn.suspend(),
                     false => txn.commit().inspect_err(|_| self.rolled_back())?,
                 }
-                Ok(value)
+                return Ok(value);
             }
-            Err(error) => {
-                self.rolled_back();
-                if !explicit {
-                    drop(writer);
-                    return txn.rollback().and(Err(error));
+            Err(error) => error,
+        };
+        match halt_of(&error, writer.halt()) {
+            Halt::Fail => {
+                self.temp_buffers.set(Some(writer.into_buffers()));
+                match explicit {
+                    true => txn.suspend(),
+                    false => txn.commit().inspect_err(|_| self.rolled_back())?,
                 }
-                match writer.undo() {
-                    Ok(()) => txn.suspend(),
-                    Err(_) => {
-                        // As in `write`: what cannot be undone alone rolls
-                        // the whole transaction back, both databases.
-                        drop(txn);
-                        session.txn = Txn::Aborted;
-                        self.foreign_keys.transaction_ended();
-                        self.write_ended(&mut session)?;
-                    }
-                }
-                Err(error)
+                self.counters.kept.set(true);
+                return Err(error);
+            }
+            Halt::Rollback if explicit => {
+                drop(writer);
+                drop(txn);
+                self.roll_back_whole(&mut session)?;
+                return Err(error);
+            }
+            Halt::Rollback | Halt::Abort => {}
+        }
+        self.rolled_back();
+        if !explicit {
+            drop(writer);
+            return txn.rollback().and(Err(error));
+        }
+        match writer.undo() {
+            Ok(()) => txn.suspend(),
+            Err(_) => {
+                // As in `write`: what cannot be undone alone rolls the
+                // whole transaction back, both databases.
+                drop(txn);
+                session.txn = Txn::Aborted;
+                self.foreign_keys.transaction_ended();
+                self.write_ended(&mut session)?;
             }
         }
+        Err(error)
+    }
+}
+
+/// How `error`, which failed a statement, ends it: a `RAISE` by its
+/// kind, a failed constraint as the writer noted (`halt`), anything else
+/// as `ABORT` (see `table::halt`).
+fn halt_of(error: &Error, halt: Halt) -> Halt {
+    match error {
+        Error::RaiseFail(_) => Halt::Fail,
+        Error::RaiseRollback(_) => Halt::Rollback,
+        Error::Unique(_) | Error::NotNull(_) | Error::Check(_) => halt,
+        _ => Halt::Abort,
     }
 }

@@ -39,7 +39,6 @@ use crate::exec::pragma_names;
 use crate::exec::rows::Rows;
 use crate::exec::scope::{Scope, Tables};
 use crate::exec::select::{self, Query, Sources};
-use crate::exec::store::unresolved;
 use crate::exec::subquery::{Runner, Subqueries};
 use crate::exec::triggers::{self, TriggerTexts, with_triggers};
 use crate::exec::views::{ViewTexts, with_views};
@@ -350,6 +349,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             if !matches!(self.parsed.stmt, Stmt::Pragma(_)) {
                 conn.refuse_in_mvcc()?;
             }
+            conn.counters().begin();
             match returns_rows(&self.parsed.stmt) {
                 true => self.names.unsupported(RETURNING_NAMES),
                 false => self.names.clear(),
@@ -391,18 +391,16 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                     let side = select::side_of(conn.view(), &i.table)?;
                     let mut returned = None;
                     let (views, triggers) = (&mut self.views, &mut self.triggers);
-                    let result = conn
-                        .write_on(side, |w| {
-                            views.collect(conn.views(), w.view(), conn.rollbacks(), stmt_of)?;
-                            triggers.collect(w.view(), side, conn.rollbacks())?;
-                            with_views(views, env, |env| {
-                                with_triggers(triggers, env, |env| {
-                                    triggers::refuse_instead_of(env, &i.table)?;
-                                    insert::run(w, i, env, &mut returned)
-                                })
+                    let result = conn.write_on(side, |w| {
+                        views.collect(conn.views(), w.view(), conn.rollbacks(), stmt_of)?;
+                        triggers.collect(w.view(), side, conn.rollbacks())?;
+                        with_views(views, env, |env| {
+                            with_triggers(triggers, env, |env| {
+                                triggers::refuse_instead_of(env, &i.table)?;
+                                insert::run(w, i, env, &mut returned)
                             })
                         })
-                        .map_err(|e| unresolved(i.conflict, e));
+                    });
                     self.changes = counted(conn, result)?;
                     if let Some(state) = returning(returned) {
                         self.state = state;
@@ -413,18 +411,16 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                     let side = select::side_of(conn.view(), &u.table)?;
                     let mut returned = None;
                     let (views, triggers) = (&mut self.views, &mut self.triggers);
-                    let result = conn
-                        .write_on(side, |w| {
-                            views.collect(conn.views(), w.view(), conn.rollbacks(), stmt_of)?;
-                            triggers.collect(w.view(), side, conn.rollbacks())?;
-                            with_views(views, env, |env| {
-                                with_triggers(triggers, env, |env| {
-                                    triggers::refuse_instead_of(env, &u.table)?;
-                                    change::update(w, u, env, &mut returned)
-                                })
+                    let result = conn.write_on(side, |w| {
+                        views.collect(conn.views(), w.view(), conn.rollbacks(), stmt_of)?;
+                        triggers.collect(w.view(), side, conn.rollbacks())?;
+                        with_views(views, env, |env| {
+                            with_triggers(triggers, env, |env| {
+                                triggers::refuse_instead_of(env, &u.table)?;
+                                change::update(w, u, env, &mut returned)
                             })
                         })
-                        .map_err(|e| unresolved(u.conflict, e));
+                    });
                     self.changes = counted(conn, result)?;
                     if let Some(state) = returning(returned) {
                         self.state = state;

@@ -62,7 +62,7 @@ use super::update_from::{self, Joined};
 use super::{Env, with};
 use crate::sort::{RowIdStream, RowIds, RowOrder};
 use crate::table::Writer;
-use crate::table::{IndexInfo, TableInfo};
+use crate::table::{Halt, IndexInfo, OrClause, TableInfo};
 
 /// The rowids a change collected, read back in their order.
 type Collected<P, A> = RowIdStream<<P as Platform>::File, A>;
@@ -266,6 +266,7 @@ fn delete_rows<P: Platform, A: Allocator + Clone>(
         }
         if w.delete(&table, rowid)? {
             changed += 1;
+            env.row_changed();
             if let Some(keys) = &keys {
                 keys.actions(w, None)?;
             }
@@ -313,14 +314,14 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
     // A trigger's statement takes the `OR` clause of the one that fired
     // it; its own triggers take the clause it ends up with.
     let written = env.conflict.or(update.conflict);
-    let conflict = written.unwrap_or(Conflict::Abort);
+    let or = OrClause(written);
     if let Some(keys) = keyed::record_keys(w, &update.table, env)? {
         if update.from.is_some() {
             return Err(Error::Sql(
                 "UPDATE ... FROM on a WITHOUT ROWID table is not supported",
             ));
         }
-        return keyed::update(w, update, &keys, conflict, env, returned);
+        return keyed::update(w, update, &keys, or, env, returned);
     }
     let alloc = env.alloc.clone();
     let mut columns = env.scratch.targets(&alloc);
@@ -371,7 +372,7 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
                 Ok(match fires {
                     Some(_) => RowOrder::Ascending,
                     None if two_pass => RowOrder::Ascending,
-                    None => update_order(table, plan, &columns, conflict),
+                    None => update_order(table, plan, &columns, or),
                 })
             })?;
             (table, Targets::Visited(rowids))
@@ -381,10 +382,10 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
     let mut keys = TableKeys::load(w, &table.name, Op::Update(&columns), env)?;
     refuse_returning_subqueries(&returning, &keys)?;
     if let Some(keys) = &keys {
-        keys.refuse_replace(conflict)?;
-        if conflict == Conflict::Ignore && keys.is_involved() {
+        keys.refuse_replace(table.may_resolve(or, Conflict::Replace))?;
+        if table.may_resolve(or, Conflict::Ignore) && keys.is_involved() {
             return Err(Error::Sql(
-                "UPDATE OR IGNORE on a table with foreign keys is not supported while foreign_keys is ON",
+                "UPDATE OR IGNORE or ON CONFLICT IGNORE on a table with foreign keys is not supported while foreign_keys is ON",
             ));
         }
     }
@@ -417,9 +418,11 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
     }
     let mut old = Vec::new_in(alloc.clone());
     let mut new = Vec::new_in(alloc.clone());
-    // Under `OR IGNORE`, the record of the row being changed, stored
-    // again when its new values conflict with another row.
+    // Under `IGNORE` or `FAIL`, the record of the row being changed,
+    // stored again when its new values conflict with another row.
     let mut old_record = Vec::new_in(alloc.clone());
+    let kept_back =
+        table.may_resolve(or, Conflict::Ignore) || table.may_resolve(or, Conflict::Fail);
     let mut changed = 0;
     // A row that keeps its rowid and every index key is overwritten where
     // it lies, its index entries left as they are (SQLite too skips the
@@ -441,7 +444,7 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
             zeros: &mut zeros,
             in_place,
             once: set_subqueries.then_some(&once),
-            old_record: (conflict == Conflict::Ignore).then_some(&mut old_record),
+            old_record: kept_back.then_some(&mut old_record),
         };
         let joined = match &rowids {
             Targets::Joined(joined) => Some(joined),
@@ -487,7 +490,7 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
             &mut rules,
             (Some(new_rowid), Stored::Updated),
             &mut values,
-            conflict,
+            or,
         )?
         else {
             continue;
@@ -511,14 +514,22 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
                 }
                 w.delete(&table, rowid)?;
                 let inserted = match stored {
-                    Record::Encoded => w.insert(&table, new_rowid, record, conflict)?,
+                    Record::Encoded => w.insert(&table, new_rowid, record, or),
                     Record::Streamed(fields) => {
-                        w.insert_fields(&table, new_rowid, fields, record, conflict)?
+                        w.insert_fields(&table, new_rowid, fields, record, or)
                     }
                 };
-                if !inserted && conflict == Conflict::Ignore {
+                let inserted = match inserted {
+                    Err(error) if kept_back && fails_kept(&error, w.halt()) => {
+                        // FAIL keeps the rows before, and this one as it was.
+                        w.insert(&table, rowid, &old_record, OrClause::ABORT)?;
+                        return Err(error);
+                    }
+                    inserted => inserted?,
+                };
+                if !inserted {
                     // Ignored: the row stays as it was.
-                    w.insert(&table, rowid, &old_record, Conflict::Abort)?;
+                    w.insert(&table, rowid, &old_record, OrClause::ABORT)?;
                 }
                 Ok(inserted)
             },
@@ -529,6 +540,7 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
                 keys.actions(w, Some((new_rowid, &values)))?;
             }
             changed += 1;
+            env.row_changed();
             if let Some(returning) = returning.as_mut() {
                 returning.row(w, &table, new_rowid, env)?;
             }
@@ -685,7 +697,7 @@ fn update_order<A: Allocator>(
     table: &TableInfo<A>,
     plan: Plan,
     columns: &[ColumnPos],
-    conflict: Conflict,
+    or: OrClause,
 ) -> RowOrder {
     let Plan::IndexRange { index, .. } = plan else {
         return RowOrder::Visited;
@@ -694,11 +706,18 @@ fn update_order<A: Allocator>(
         .indexes
         .get(index)
         .is_some_and(|index| changes_key(index, columns));
-    if conflict == Conflict::Replace || changes_walked {
+    if table.may_resolve(or, Conflict::Replace) || changes_walked {
         RowOrder::Ascending
     } else {
         RowOrder::Visited
     }
+}
+
+/// Whether `error`, met storing a row, ends its statement keeping the
+/// changes made before it (`halt` as the writer noted it): the row
+/// being changed must be as it was.
+pub(crate) fn fails_kept(error: &Error, halt: Halt) -> bool {
+    matches!(error, Error::Unique(_)) && halt == Halt::Fail
 }
 
 /// Fills the slots' values with the values of row `rowid` after `update`'s

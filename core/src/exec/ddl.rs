@@ -42,7 +42,7 @@ use super::create_as;
 use super::index_where::{self, Part};
 use super::select::name_of;
 use super::views::{ViewCatalog, name_text};
-use crate::table::{Side, Writer, check_defaults};
+use crate::table::{KEYED_CONFLICTS, Side, Writer, check_defaults};
 
 /// Runs `create`, whose text is `sql`.
 pub(crate) fn create_table<P: Platform, A: Allocator + Clone>(
@@ -258,8 +258,8 @@ pub(crate) fn create_index<P: Platform, A: Allocator + Clone>(
 
 /// Refuses the clauses of `create` (made by the statement `checked`)
 /// this engine would store and not honour, an `ON CONFLICT` other than
-/// `ABORT` on a constraint (conflicts are resolved by the statement's
-/// `OR` clause alone here), and a `STRICT` table's column without a
+/// `ABORT` on a `WITHOUT ROWID` table's `PRIMARY KEY` or `UNIQUE` (see
+/// `table::KEYED_CONFLICTS`), and a `STRICT` table's column without a
 /// datatype, as SQLite refuses it.
 pub(crate) fn refused_clauses<A: Allocator>(
     create: &CreateTable<'_, A>,
@@ -269,7 +269,7 @@ pub(crate) fn refused_clauses<A: Allocator>(
         columns,
         constraints,
         strict,
-        ..
+        without_rowid,
     } = &create.body
     else {
         return Ok(());
@@ -282,7 +282,6 @@ pub(crate) fn refused_clauses<A: Allocator>(
         matches!(
             &c.kind,
             ColumnConstraintKind::PrimaryKey { conflict, .. }
-                | ColumnConstraintKind::NotNull { conflict }
                 | ColumnConstraintKind::Unique { conflict }
                 if resolved(conflict)
         )
@@ -295,10 +294,8 @@ pub(crate) fn refused_clauses<A: Allocator>(
                 if resolved(conflict)
         )
     });
-    match on_column || on_table {
-        true => Err(Error::Sql(
-            "ON CONFLICT clauses on constraints are not supported",
-        )),
+    match *without_rowid && (on_column || on_table) {
+        true => Err(Error::Sql(KEYED_CONFLICTS)),
         false => Ok(()),
     }
 }

@@ -42,7 +42,7 @@ use super::upsert::Upserts;
 use super::{Counters, Env, with};
 use crate::sort::{Current, Sorted, Sorter};
 use crate::table::Writer;
-use crate::table::{DefaultKind, TableInfo};
+use crate::table::{DefaultKind, OrClause, TableInfo};
 
 /// Runs `insert`; returns the rows inserted, and puts the rows its
 /// `RETURNING` clause computed, if it has one, in `returned`.
@@ -90,7 +90,7 @@ fn insert_rows<P: Platform, A: Allocator + Clone>(
     // A trigger's statement takes the `OR` clause of the one that fired
     // it; its own triggers take the clause it ends up with.
     let written = env.conflict.or(insert.conflict);
-    let conflict = written.unwrap_or(Conflict::Abort);
+    let or = OrClause(written);
     let upserts = match insert.upsert.is_empty() {
         true => None,
         false => Some(Upserts::load(
@@ -110,7 +110,7 @@ fn insert_rows<P: Platform, A: Allocator + Clone>(
     }
     let keys = TableKeys::load(w, &table.name, Op::Insert(single), env)?;
     if let Some(keys) = &keys {
-        keys.refuse_replace(conflict)?;
+        keys.refuse_replace(table.may_resolve(or, Conflict::Replace))?;
         if upserts.is_some() && keys.is_involved() {
             return Err(Error::Sql(
                 "upsert on a table with foreign keys is not supported while foreign_keys is ON",
@@ -124,6 +124,11 @@ fn insert_rows<P: Platform, A: Allocator + Clone>(
         if keys.as_ref().is_some_and(TableKeys::is_involved) {
             return Err(keyed::FOREIGN_KEYS);
         }
+    }
+    if upserts.is_some() && table.resolves_keys() {
+        return Err(Error::Sql(
+            "upsert on a table with ON CONFLICT clauses on its keys is not supported",
+        ));
     }
     if fires.is_some() && upserts.is_some() {
         return Err(Error::Sql(
@@ -140,7 +145,7 @@ fn insert_rows<P: Platform, A: Allocator + Clone>(
                 (_, _, Some(keys)) if keys.is_involved() => Ok(None),
                 // Triggers fire row by row.
                 _ if fires.is_some() => Ok(None),
-                (None, None, _) => transfer::run(w, &table, insert, query, conflict, env),
+                (None, None, _) => transfer::run(w, &table, insert, query, or, env),
                 // An upsert decides, and RETURNING computes, row by row.
                 _ => Ok(None),
             };
@@ -148,7 +153,7 @@ fn insert_rows<P: Platform, A: Allocator + Clone>(
                 Ok(Some(copied)) => Ok(copied),
                 Ok(None) => {
                     let how = How {
-                        conflict,
+                        or,
                         upserts: upserts.as_ref(),
                         keys: keys.as_ref(),
                         fires: fires.as_ref(),
@@ -276,7 +281,7 @@ fn insert_rows<P: Platform, A: Allocator + Clone>(
                 rowid,
                 &mut values,
                 &mut zeros,
-                conflict,
+                or,
                 &mut record,
                 env,
             ),
@@ -287,7 +292,7 @@ fn insert_rows<P: Platform, A: Allocator + Clone>(
                 rowid,
                 &mut values,
                 &mut zeros,
-                conflict,
+                or,
                 &mut record,
             ),
         };
@@ -296,6 +301,7 @@ fn insert_rows<P: Platform, A: Allocator + Clone>(
                 keys.added(w, rowid, &values)?;
             }
             changed += 1;
+            env.row_changed();
             if let Some(counters) = env.counters.filter(|_| table.has_rowid) {
                 counters.inserted(rowid);
             }
@@ -406,7 +412,7 @@ pub(crate) fn insert_query<P: Platform, A: Allocator + Clone>(
         targets.try_push(target_of(&table, i))?;
     }
     let how = How {
-        conflict: Conflict::Abort,
+        or: OrClause::ABORT,
         upserts: None,
         keys: None,
         fires: None,
@@ -418,7 +424,7 @@ pub(crate) fn insert_query<P: Platform, A: Allocator + Clone>(
 /// upsert clauses, then its `OR` clause.
 #[derive(Clone, Copy)]
 struct How<'h, 'u, 'a, A: Allocator + Clone> {
-    conflict: Conflict,
+    or: OrClause,
     upserts: Option<&'h Upserts<'u, 'a, A>>,
     /// The foreign keys the table takes part in, while enforced.
     keys: Option<&'h TableKeys<'u, A>>,
@@ -455,7 +461,7 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
         rules: &mut rules,
         targets,
         untargeted: untargeted(table, targets),
-        conflict: how.conflict,
+        or: how.or,
         upserts: how.upserts,
         keys: how.keys,
         fires: how.fires,
@@ -583,7 +589,7 @@ struct Stored<'s, 'r, 'q, A: Allocator + Clone> {
     targets: &'s [ColumnPos],
     /// Whether some column is not a target, and so takes its default.
     untargeted: bool,
-    conflict: Conflict,
+    or: OrClause,
     /// The statement's upsert clauses, if any.
     upserts: Option<&'s Upserts<'s, 's, A>>,
     /// The foreign keys the table takes part in, while enforced.
@@ -660,7 +666,7 @@ impl<A: Allocator + Clone> Stored<'_, '_, '_, A> {
                 rowid,
                 self.values,
                 &mut [],
-                self.conflict,
+                self.or,
                 self.record,
                 self.env,
             ),
@@ -671,10 +677,13 @@ impl<A: Allocator + Clone> Stored<'_, '_, '_, A> {
                 rowid,
                 self.values,
                 &mut [],
-                self.conflict,
+                self.or,
                 self.record,
             ),
         }?;
+        if stored.is_some() {
+            self.env.row_changed();
+        }
         if let (Some(rowid), Some(keys)) = (stored, self.keys) {
             keys.added(w, rowid, self.values)?;
         }

@@ -21,7 +21,7 @@ use crate::record::RecordRef;
 use crate::schema::StoredBy;
 use crate::sort::{KeyOrder, RecordSorter, SortedRecords};
 use crate::sql::{Conflict, Delete, QualifiedName, Update};
-use crate::table::{TableInfo, Writer};
+use crate::table::{OrClause, TableInfo, Writer};
 use crate::{Error, Result, RowId};
 
 use super::Env;
@@ -152,6 +152,7 @@ pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
         }
         if w.delete_keyed(&table, record)? {
             deleted += 1;
+            env.row_changed();
         }
     }
     *returned = returning.map(Returning::into_rows);
@@ -165,7 +166,7 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
     update: &Update<'_, A>,
     keys: &[KeyColumn],
-    conflict: Conflict,
+    or: OrClause,
     env: Env<'_, A>,
     returned: &mut Option<Returned<A>>,
 ) -> Result<usize> {
@@ -212,19 +213,29 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
             &mut rules,
             (None, Stored::Updated),
             &mut values,
-            conflict,
+            or,
         )?;
         if prepared.is_none() {
             continue;
         }
         encode_keyed(w, &table, &mut values, &mut zeros, &mut record)?;
         w.delete_keyed(&table, &old)?;
-        if w.insert_keyed(&table, &record, conflict)? {
+        // Its keys declare no clause (see `table::KEYED_CONFLICTS`).
+        let inserted = match w.insert_keyed(&table, &record, or.on(None)) {
+            Err(error) if super::change::fails_kept(&error, w.halt()) => {
+                // FAIL keeps the rows before, and this one as it was.
+                w.insert_keyed(&table, &old, Conflict::Abort)?;
+                return Err(error);
+            }
+            inserted => inserted?,
+        };
+        if inserted {
             updated += 1;
+            env.row_changed();
             if let Some(returning) = returning.as_mut() {
                 returning.stored_row(w, &table, RowId::new(0), &record, env)?;
             }
-        } else if conflict == Conflict::Ignore {
+        } else {
             // Ignored: the row stays as it was.
             w.insert_keyed(&table, &old, Conflict::Abort)?;
         }

@@ -189,6 +189,11 @@ pub(crate) struct Counters {
     pub changes: Cell<i64>,
     /// The rows changed by every change statement so far.
     pub total: Cell<i64>,
+    /// The rows the running statement has changed so far (not those of
+    /// its triggers), which stay when `FAIL` ends it.
+    pub running: Cell<i64>,
+    /// Whether the running statement failed and `FAIL` kept its changes.
+    pub kept: Cell<bool>,
 }
 
 impl Counters {
@@ -197,10 +202,21 @@ impl Counters {
         self.last_rowid.set(rowid.get());
     }
 
+    /// Notes that a change statement starts.
+    pub fn begin(&self) {
+        self.running.set(0);
+        self.kept.set(false);
+    }
+
     /// Notes how a change statement ended: its row count, or that it
-    /// failed (undone, so 0 as SQLite counts a rolled-back statement).
+    /// failed (undone, so 0 as SQLite counts a rolled-back statement,
+    /// but for the rows `FAIL` kept).
     pub fn ended(&self, changed: Option<usize>) {
-        let n = changed.map_or(0, |n| i64::try_from(n).unwrap_or(i64::MAX));
+        let n = match changed {
+            Some(n) => i64::try_from(n).unwrap_or(i64::MAX),
+            None if self.kept.get() => self.running.get(),
+            None => 0,
+        };
         self.changes.set(n);
         self.total.set(self.total.get().saturating_add(n));
     }
@@ -240,6 +256,14 @@ impl<A: Allocator + Clone> Clone for Env<'_, A> {
 impl<A: Allocator + Clone> Copy for Env<'_, A> {}
 
 impl<'x, A: Allocator + Clone> Env<'x, A> {
+    /// Counts a row the statement changed, toward the rows `FAIL` keeps
+    /// (see [`Counters::running`]): a trigger's statements count none.
+    pub fn row_changed(&self) {
+        if let (None, Some(c)) = (self.active, self.counters) {
+            c.running.set(c.running.get().saturating_add(1));
+        }
+    }
+
     /// A context with no table.
     pub fn context(&self) -> context::RowContext<'x, 'x, A> {
         context::RowContext::new(self.alloc.clone(), self.params, self.random).within(*self)

@@ -180,8 +180,13 @@ impl<'e, A: Allocator + Clone> Rowids<'e, A> {
                     .max_rowid(&sequence.table)?
                     .checked_next()
                     .ok_or(Error::Full)?;
-                w.insert(&sequence.table, rowid, &record, crate::sql::Conflict::Abort)
-                    .map(|_| ())
+                w.insert(
+                    &sequence.table,
+                    rowid,
+                    &record,
+                    crate::table::OrClause::ABORT,
+                )
+                .map(|_| ())
             }
         }
     }

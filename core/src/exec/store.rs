@@ -24,7 +24,10 @@ use crate::schema::StoredBy;
 use crate::sql::eval::affinity::stored_real;
 use crate::sql::eval::{Scalar, Value, apply_affinity, with_affinity};
 use crate::sql::{Affinity, Conflict, Expr};
-use crate::table::{DefaultKind, TableInfo, Writer, is_indexed, with_gathered, with_value_refs};
+use crate::table::{
+    ColumnMeta, DefaultKind, OrClause, TableInfo, Writer, is_indexed, with_gathered,
+    with_value_refs,
+};
 use crate::{Error, Result, RowId};
 
 use super::checks::{Checks, Verdict};
@@ -50,16 +53,16 @@ pub(crate) fn store_row<P: Platform, A: Allocator + Clone>(
     rowid: Option<Value<A>>,
     values: &mut Vec<Value<A>, A>,
     zeros: &mut [Option<usize>],
-    conflict: Conflict,
+    or: OrClause,
     record: &mut Vec<u8, A>,
 ) -> Result<Option<RowId>> {
-    let Some(rowid) = prepare_row(w, table, rules, (rowid, Stored::Inserted), values, conflict)?
-    else {
+    let Some(rowid) = prepare_row(w, table, rules, (rowid, Stored::Inserted), values, or)? else {
         return Ok(None);
     };
     if table.columns.stored_by == StoredBy::PrimaryKey {
         encode_keyed(w, table, values, zeros, record)?;
-        return Ok(w.insert_keyed(table, record, conflict)?.then_some(rowid));
+        // A WITHOUT ROWID table's keys declare no clause (see `keyed`).
+        return Ok(w.insert_keyed(table, record, or.on(None))?.then_some(rowid));
     }
     let stored = with_record(
         w,
@@ -68,8 +71,8 @@ pub(crate) fn store_row<P: Platform, A: Allocator + Clone>(
         zeros,
         record,
         |w, stored, record| match stored {
-            Record::Encoded => w.insert(table, rowid, record, conflict),
-            Record::Streamed(fields) => w.insert_fields(table, rowid, fields, record, conflict),
+            Record::Encoded => w.insert(table, rowid, record, or),
+            Record::Streamed(fields) => w.insert_fields(table, rowid, fields, record, or),
         },
     )?;
     Ok(stored.then_some(rowid))
@@ -192,30 +195,6 @@ pub(crate) fn is_zeroblob_call<A: Allocator>(expr: &Expr<'_, A>) -> bool {
     matches!(expr, Expr::Function(f) if Scalar::lookup(&f.name) == Some(Scalar::ZeroBlob))
 }
 
-/// The error a changing statement under `conflict` reports for `error`,
-/// once it has been undone alone as under `ABORT`: a failed constraint
-/// under `OR FAIL` (which in SQLite keeps the statement's earlier
-/// changes) or `OR ROLLBACK` (which rolls the whole transaction back) is
-/// refused by name rather than reported as if that had been done.
-pub(crate) fn unresolved(conflict: Option<Conflict>, error: Error) -> Error {
-    // A foreign key violation undoes its statement whatever the `OR`
-    // clause, as in SQLite.
-    let failed = match error {
-        Error::Constraint(m) => m != super::foreign_keys::FAILED,
-        Error::Check(_) | Error::Unique(_) | Error::NotNull(_) | Error::Datatype { .. } => true,
-        _ => false,
-    };
-    match conflict {
-        Some(Conflict::Fail) if failed => Error::Sql(
-            "OR FAIL is not supported: a constraint failed and the whole statement was undone",
-        ),
-        Some(Conflict::Rollback) if failed => Error::Sql(
-            "OR ROLLBACK is not supported: a constraint failed and only the statement was undone",
-        ),
-        _ => error,
-    }
-}
-
 /// What storing one statement's rows keeps from row to row: the
 /// table's `CHECK` constraints and where the rowids of rows stored
 /// without one come from.
@@ -250,13 +229,13 @@ fn types_checked<P: Platform, A: Allocator + Clone>(
     table: &TableInfo<A>,
     rules: &Rules<'_, A>,
     (given, rowid, stored): (bool, RowId, Stored),
-    conflict: Conflict,
+    or: OrClause,
 ) -> Result<bool> {
     let keyed = table.columns.stored_by == StoredBy::PrimaryKey;
     if keyed
         || stored == Stored::Updated
         || !given
-        || conflict == Conflict::Replace
+        || or.on(table.columns.key_conflict) == Conflict::Replace
         || rules.checks.any()?
     {
         return Ok(true);
@@ -273,18 +252,65 @@ fn null_in<A: Allocator>(table: &TableInfo<A>, i: usize) -> Error {
     )))
 }
 
-/// Gives `values` (one per column of `table`) their columns' affinities
-/// and checks `NOT NULL`, a `STRICT` table's datatypes and the `CHECK`s
-/// of `rules`: returns the row's
-/// rowid (`rowid` when given, else one from `rules`), or `None`
-/// when `OR IGNORE` skips the row.
+/// Checks the `NOT NULL` columns of `values` (one per column of `table`)
+/// as SQLite does, each resolved by the statement's clause `or` or its
+/// own `ON CONFLICT`: in column order, `IGNORE` skips the row (`false`),
+/// `REPLACE` puts the column's `DEFAULT` in place of the NULL (`ABORT`
+/// when it has none), anything else fails; then, when a `REPLACE` took a
+/// default, a second pass fails the first column still NULL as `ABORT`.
+fn nulls_resolved<P: Platform, A: Allocator + Clone>(
+    w: &Writer<'_, '_, P, A>,
+    table: &TableInfo<A>,
+    rules: &mut Rules<'_, A>,
+    values: &mut [Value<A>],
+    or: OrClause,
+) -> Result<bool> {
+    let checked =
+        |i: usize, meta: &ColumnMeta<A>| meta.not_null && table.columns.rowid_alias != Some(i);
+    let mut replaced = false;
+    for (i, (value, meta)) in values.iter_mut().zip(table.meta.iter()).enumerate() {
+        if !checked(i, meta) || !value.is_null() {
+            continue;
+        }
+        let has_default = table.columns.columns.get(i).is_some_and(|c| c.has_default);
+        match or.on(meta.null_conflict) {
+            Conflict::Ignore => return Ok(false),
+            Conflict::Replace if has_default => {
+                *value = match meta.default_kind {
+                    DefaultKind::PerRow => rules.checks.per_row_default(i)?,
+                    DefaultKind::Constant => meta.default.try_clone()?,
+                };
+                replaced = true;
+            }
+            Conflict::Replace => return Err(w.failed(Conflict::Abort, null_in(table, i))),
+            conflict => return Err(w.failed(conflict, null_in(table, i))),
+        }
+    }
+    if replaced {
+        let still_null = values
+            .iter()
+            .zip(table.meta.iter())
+            .enumerate()
+            .find(|(i, (value, meta))| checked(*i, meta) && value.is_null());
+        if let Some((i, _)) = still_null {
+            return Err(w.failed(Conflict::Abort, null_in(table, i)));
+        }
+    }
+    Ok(true)
+}
+
+/// Checks `NOT NULL` (see [`nulls_resolved`]), gives `values` (one per
+/// column of `table`) their columns' affinities and checks a `STRICT`
+/// table's datatypes and the `CHECK`s of `rules`: returns the row's
+/// rowid (`rowid` when given, else one from `rules`), or `None` when
+/// `IGNORE` skips the row.
 pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
     w: &Writer<'_, '_, P, A>,
     table: &TableInfo<A>,
     rules: &mut Rules<'_, A>,
     (rowid, stored): (Option<Value<A>>, Stored),
     values: &mut Vec<Value<A>, A>,
-    conflict: Conflict,
+    or: OrClause,
 ) -> Result<Option<RowId>> {
     let alloc = w.allocator().clone();
     let given = rowid.is_some();
@@ -299,6 +325,9 @@ pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
         None => rules.rowids.next(w, table)?,
     };
     rules.rowids.saw(rowid);
+    if !nulls_resolved(w, table, rules, values, or)? {
+        return Ok(None);
+    }
     for (i, (value, meta)) in values.iter_mut().zip(table.meta.iter()).enumerate() {
         if table.columns.rowid_alias == Some(i) {
             *value = Value::Null;
@@ -314,25 +343,9 @@ pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
                 *value = Value::Integer(i);
             }
         }
-        if meta.not_null && value.is_null() {
-            match conflict {
-                Conflict::Ignore => return Ok(None),
-                Conflict::Replace if meta.default_kind == DefaultKind::PerRow => {
-                    let default = rules.checks.per_row_default(i)?;
-                    if default.is_null() {
-                        return Err(null_in(table, i));
-                    }
-                    *value = default;
-                }
-                Conflict::Replace if !meta.default.is_null() => {
-                    *value = meta.default.try_clone()?;
-                }
-                _ => return Err(null_in(table, i)),
-            }
-        }
     }
     if table.meta.iter().any(|m| m.datatype.is_some())
-        && types_checked(w, table, rules, (given, rowid, stored), conflict)?
+        && types_checked(w, table, rules, (given, rowid, stored), or)?
     {
         for ((value, meta), column) in values
             .iter()
@@ -355,9 +368,10 @@ pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
     }
     match rules.checks.verify(rowid, values)? {
         Verdict::Pass => Ok(Some(rowid)),
-        // SQLite resolves a failed CHECK by IGNORE alone: REPLACE has
-        // no other row to delete, so it fails as ABORT does.
-        Verdict::Fail(_) if conflict == Conflict::Ignore => Ok(None),
-        Verdict::Fail(name) => Err(Error::Check(name)),
+        // SQLite resolves a failed CHECK by the statement's clause
+        // alone, never a constraint's: REPLACE has no other row to
+        // delete, so it fails as ABORT does.
+        Verdict::Fail(_) if or.given() == Some(Conflict::Ignore) => Ok(None),
+        Verdict::Fail(name) => Err(w.failed(or.on(None), Error::Check(name))),
     }
 }

@@ -40,7 +40,7 @@ use crate::sql::{
     ColumnConstraintKind, ColumnDef, Conflict, CreateTable, Insert, QualifiedName, ResultColumn,
     Select, Stmt, TableBody, TableConstraintKind, TableRef,
 };
-use crate::table::{Rowids, TableInfo, Writer, same_keys};
+use crate::table::{OrClause, Rowids, TableInfo, Writer, same_keys};
 use crate::{Error, Result};
 
 use super::select::name_of;
@@ -54,12 +54,16 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     to: &TableInfo<A>,
     insert: &Insert<'_, A>,
     query: &Select<'_, A>,
-    conflict: Conflict,
+    or: OrClause,
     env: Env<'_, A>,
 ) -> Result<Option<usize>> {
-    if !insert.columns.is_empty() || !in_main(&insert.table) || to.columns.autoincrement {
+    // A constraint's own clause is resolved row by row.
+    let declared = to.resolves_keys() || to.meta.iter().any(|m| m.null_conflict.is_some());
+    if !insert.columns.is_empty() || !in_main(&insert.table) || to.columns.autoincrement || declared
+    {
         return Ok(None);
     }
+    let conflict = or.on(None);
     let Some(source) = source_of(query).filter(|s| !with::names_query(s, env)) else {
         return Ok(None);
     };

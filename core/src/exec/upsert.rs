@@ -39,7 +39,7 @@ use crate::sql::{
     Affinity, Assignment, ColumnPos, ColumnRef, Conflict, Expr, FunctionCall, Ident, ParamNo,
     Select, Stmt, Upsert, UpsertAction, UpsertTarget,
 };
-use crate::table::{TableInfo, Unique, Writer, with_value_refs};
+use crate::table::{OrClause, TableInfo, Unique, Writer, with_value_refs};
 use crate::{Error, Result, RowId};
 
 use super::Env;
@@ -216,15 +216,14 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
         rowid: Option<Value<A>>,
         values: &mut Vec<Value<A>, A>,
         zeros: &mut [Option<usize>],
-        conflict: Conflict,
+        or: OrClause,
         record: &mut Vec<u8, A>,
         env: Env<'_, A>,
     ) -> Result<Option<RowId>> {
         if zeros.iter().any(Option::is_some) {
             return Err(Error::Sql("zeroblob() in an upsert is not supported"));
         }
-        let Some(rowid) =
-            prepare_row(w, table, rules, (rowid, Stored::Inserted), values, conflict)?
+        let Some(rowid) = prepare_row(w, table, rules, (rowid, Stored::Inserted), values, or)?
         else {
             return Ok(None);
         };
@@ -276,7 +275,7 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
             };
         }
         if keyed {
-            return Ok(w.insert_keyed(table, record, conflict)?.then_some(rowid));
+            return Ok(w.insert_keyed(table, record, or.on(None))?.then_some(rowid));
         }
         let stored = with_record(
             w,
@@ -285,8 +284,8 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
             zeros,
             record,
             |w, stored, record| match stored {
-                Record::Encoded => w.insert(table, rowid, record, conflict),
-                Record::Streamed(fields) => w.insert_fields(table, rowid, fields, record, conflict),
+                Record::Encoded => w.insert(table, rowid, record, or),
+                Record::Streamed(fields) => w.insert_fields(table, rowid, fields, record, or),
             },
         )?;
         Ok(stored.then_some(rowid))
@@ -521,7 +520,7 @@ impl<A: Allocator + Clone> DoUpdate<'_, '_, A> {
                 rules,
                 (None, Stored::Updated),
                 &mut values,
-                Conflict::Abort,
+                OrClause::ABORT,
             )?;
             let Some(rowid) = prepared else {
                 return Ok(None);
@@ -544,7 +543,7 @@ impl<A: Allocator + Clone> DoUpdate<'_, '_, A> {
             rules,
             (Some(new_rowid), Stored::Updated),
             &mut values,
-            Conflict::Abort,
+            OrClause::ABORT,
         )?
         else {
             return Ok(None);
@@ -558,9 +557,9 @@ impl<A: Allocator + Clone> DoUpdate<'_, '_, A> {
             |w, stored, record| {
                 w.delete(table, other)?;
                 match stored {
-                    Record::Encoded => w.insert(table, new_rowid, record, Conflict::Abort),
+                    Record::Encoded => w.insert(table, new_rowid, record, OrClause::ABORT),
                     Record::Streamed(fields) => {
-                        w.insert_fields(table, new_rowid, fields, record, Conflict::Abort)
+                        w.insert_fields(table, new_rowid, fields, record, OrClause::ABORT)
                     }
                 }
             },

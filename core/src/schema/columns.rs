@@ -16,7 +16,7 @@
 
 use crate::alloc::{Allocator, String, Vec};
 use crate::record::{Collation, KeyColumn, SortOrder};
-use crate::sql::Affinity;
+use crate::sql::{Affinity, Conflict};
 use crate::{ConstraintName, Error, Result};
 
 /// One column of a table.
@@ -93,6 +93,13 @@ pub struct TableColumns<A: Allocator> {
     /// Which of `autoindexes` the `PRIMARY KEY` made (or repeats), when
     /// it made one; the others come from `UNIQUE` constraints.
     pub primary_autoindex: Option<usize>,
+    /// The `ON CONFLICT` clause of the constraints that made each of
+    /// `autoindexes` (one per index; of the one constraint that has a
+    /// clause among those repeating a key), `None` where none has one.
+    pub autoindex_conflicts: Vec<Option<Conflict>, A>,
+    /// The `ON CONFLICT` clause of the `INTEGER PRIMARY KEY` that aliases
+    /// the rowid, if it has one.
+    pub key_conflict: Option<Conflict>,
 }
 
 /// What a `CREATE INDEX` statement declares.
@@ -104,6 +111,9 @@ pub struct IndexColumns<A: Allocator> {
     pub unique: bool,
     /// Whether the index is partial (`WHERE`): it holds only some rows.
     pub partial: bool,
+    /// The `ON CONFLICT` clause of the constraint that made an automatic
+    /// index, if it has one; `None` for an index `CREATE INDEX` made.
+    pub conflict: Option<Conflict>,
 }
 
 impl<A: Allocator> TableColumns<A> {

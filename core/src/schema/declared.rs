@@ -37,9 +37,9 @@
 use crate::alloc::{Allocator, Vec};
 use crate::record::{Collation, SortOrder};
 use crate::sql::{
-    ColumnConstraintKind, ColumnDef, CreateIndex, CreateTable, Expr, Ident, IndexedColumn, Keyword,
-    Lexer, Literal, ParseError, Parsed, SqlErrorKind, Stmt, TableBody, TableConstraintKind,
-    TokenKind, affinity_of, parse_one,
+    ColumnConstraintKind, ColumnDef, Conflict, CreateIndex, CreateTable, Expr, Ident,
+    IndexedColumn, Keyword, Lexer, Literal, ParseError, Parsed, SqlErrorKind, Stmt, TableBody,
+    TableConstraintKind, TokenKind, affinity_of, parse_one,
 };
 
 use super::strict::Datatype;
@@ -161,16 +161,15 @@ pub fn autoindex_columns<A: Allocator + Clone, B: Allocator>(
         .next()
         .and_then(|n| n.parse().ok())
         .ok_or(UNKNOWN)?;
-    let key = number
-        .checked_sub(1)
-        .and_then(|i| table.autoindexes.get(i))
-        .ok_or(UNKNOWN)?;
+    let at = number.checked_sub(1).ok_or(UNKNOWN)?;
+    let key = table.autoindexes.get(at).ok_or(UNKNOWN)?;
     let mut columns = Vec::try_with_capacity_in(key.len(), alloc)?;
     columns.try_extend_from_slice(key)?;
     Ok(IndexColumns {
         columns,
         unique: true,
         partial: false,
+        conflict: table.autoindex_conflicts.get(at).copied().flatten(),
     })
 }
 
@@ -242,25 +241,34 @@ impl<A: Allocator + Clone> TableColumns<A> {
             autoincrement: false,
             autoindexes: Vec::new_in(alloc.clone()),
             primary_autoindex: None,
+            autoindex_conflicts: Vec::new_in(alloc.clone()),
+            key_conflict: None,
         };
         let mut has_primary_key = false;
         for def in columns.iter() {
             column_def(&mut table, def, &mut has_primary_key, *strict, &alloc)?;
         }
         for constraint in constraints.iter() {
-            let (key, primary) = match &constraint.kind {
+            let key = match &constraint.kind {
                 TableConstraintKind::PrimaryKey {
                     columns,
                     autoincrement,
-                    ..
+                    conflict,
                 } => {
                     table.autoincrement |= *autoincrement;
-                    (columns, true)
+                    (columns, true, *conflict)
                 }
-                TableConstraintKind::Unique { columns, .. } => (columns, false),
+                TableConstraintKind::Unique { columns, conflict } => (columns, false, *conflict),
                 TableConstraintKind::Check(_) | TableConstraintKind::ForeignKey { .. } => continue,
             };
-            table_key(&mut table, key, primary, &mut has_primary_key, &alloc)?;
+            let (key, primary, conflict) = key;
+            table_key(
+                &mut table,
+                key,
+                (primary, conflict),
+                &mut has_primary_key,
+                &alloc,
+            )?;
         }
         if table.stored_by == StoredBy::PrimaryKey {
             if table.autoincrement {
@@ -349,6 +357,7 @@ impl<A: Allocator + Clone> IndexColumns<A> {
             columns,
             unique: create.unique,
             partial: create.where_clause.is_some(),
+            conflict: None,
         })
     }
 }
@@ -400,12 +409,14 @@ fn column_def<A: Allocator + Clone>(
     // makes an index: the others repeat its column and collation.
     let mut key: Option<SortOrder> = None;
     let mut primary = false;
+    // Each key constraint's clause, merged into the one index they make.
+    let mut conflicts: Option<Conflict> = None;
     for constraint in def.constraints.iter() {
         match &constraint.kind {
             ColumnConstraintKind::PrimaryKey {
                 order,
                 autoincrement,
-                ..
+                conflict,
             } => {
                 if *has_primary_key {
                     return Err(Error::Sql("table has more than one primary key"));
@@ -415,13 +426,16 @@ fn column_def<A: Allocator + Clone>(
                 let desc = *order == Some(SortOrder::Desc);
                 if is_integer && !desc && table.stored_by == StoredBy::Rowid {
                     table.rowid_alias = Some(index);
+                    table.key_conflict = *conflict;
                 } else {
                     primary = true;
                     key.get_or_insert(order.unwrap_or(SortOrder::Asc));
+                    conflicts = merged_conflict(conflicts, *conflict)?;
                 }
             }
-            ColumnConstraintKind::Unique { .. } => {
+            ColumnConstraintKind::Unique { conflict } => {
                 key.get_or_insert(SortOrder::Asc);
+                conflicts = merged_conflict(conflicts, *conflict)?;
             }
             // The last COLLATE wins, as in SQLite.
             ColumnConstraintKind::Collate(name) => column.collation = collation_named(name),
@@ -449,7 +463,7 @@ fn column_def<A: Allocator + Clone>(
             collation,
             order,
         })?;
-        let at = add_autoindex(table, key)?;
+        let at = add_autoindex(table, key, conflicts)?;
         if primary {
             table.primary_autoindex = Some(at);
         }
@@ -462,7 +476,7 @@ fn column_def<A: Allocator + Clone>(
 fn table_key<A: Allocator + Clone>(
     table: &mut TableColumns<A>,
     items: &[IndexedColumn<'_, impl Allocator>],
-    primary: bool,
+    (primary, conflict): (bool, Option<Conflict>),
     has_primary_key: &mut bool,
     alloc: &A,
 ) -> Result<()> {
@@ -491,11 +505,12 @@ fn table_key<A: Allocator + Clone>(
             let integer = table.columns.get(*c).is_some_and(|col| col.integer_type);
             if integer && table.stored_by == StoredBy::Rowid {
                 table.rowid_alias = Some(*c);
+                table.key_conflict = conflict;
                 return Ok(());
             }
         }
     }
-    let at = add_autoindex(table, key)?;
+    let at = add_autoindex(table, key, conflict)?;
     if primary {
         table.primary_autoindex = Some(at);
     }
@@ -507,6 +522,7 @@ fn table_key<A: Allocator + Clone>(
 fn add_autoindex<A: Allocator + Clone>(
     table: &mut TableColumns<A>,
     key: Vec<IndexColumn, A>,
+    conflict: Option<Conflict>,
 ) -> Result<usize> {
     let same = |other: &Vec<IndexColumn, A>| {
         other.len() == key.len()
@@ -516,10 +532,27 @@ fn add_autoindex<A: Allocator + Clone>(
                 .all(|(a, b)| a.source == b.source && a.collation == b.collation)
     };
     if let Some(at) = table.autoindexes.iter().position(same) {
+        if let Some(kept) = table.autoindex_conflicts.get_mut(at) {
+            *kept = merged_conflict(*kept, conflict)?;
+        }
         return Ok(at);
     }
+    table.autoindex_conflicts.try_reserve(1)?;
     table.autoindexes.try_push(key)?;
+    table.autoindex_conflicts.try_push(conflict)?;
     Ok(table.autoindexes.len() - 1)
+}
+
+/// The `ON CONFLICT` clause of one index made by two constraints, with
+/// clauses `kept` and `added`: the one given, or SQLite's error when both
+/// give different ones.
+fn merged_conflict(kept: Option<Conflict>, added: Option<Conflict>) -> Result<Option<Conflict>> {
+    match (kept, added) {
+        (Some(a), Some(b)) if a != b => {
+            Err(Error::Sql("conflicting ON CONFLICT clauses specified"))
+        }
+        (kept, added) => Ok(kept.or(added)),
+    }
 }
 
 /// One item of an index list or a key constraint, resolved against

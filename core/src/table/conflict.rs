@@ -8,7 +8,18 @@
 //! - a conflict is resolved as [`Resolution::of`] says: `IGNORE` skips
 //!   the new row, `REPLACE` deletes the other one, anything else fails
 //!   the statement with `Error::Unique` naming the key as SQLite names
-//!   it, changing nothing more.
+//!   it, changing nothing more;
+//! - each constraint resolves by the statement's `OR` clause when it has
+//!   one, else by the constraint's own `ON CONFLICT`, else `ABORT`
+//!   ([`OrClause::on`]);
+//! - a row's keys are checked in SQLite's order: the rowid, then the
+//!   `UNIQUE` indexes newest first, those whose constraint says `ON
+//!   CONFLICT REPLACE` after the others; a rowid whose own `REPLACE`
+//!   resolves it (no `OR` clause) is checked after every index. So every
+//!   check that may skip the row or fail the statement comes before the
+//!   first row a `REPLACE` deletes.
+
+use core::cell::Cell;
 
 use boundlite_platform::Platform;
 
@@ -19,8 +30,60 @@ use crate::record::{RecordRef, ValueRef, compare_record_with_values};
 use crate::sql::Conflict;
 use crate::{ConstraintName, Error, Result, RowId};
 
+use super::halt::Halt;
 use super::info::{IndexInfo, TableInfo};
 use super::rows::Writer;
+
+/// The `OR` clause of a statement, if it has one (SQLite's
+/// `overrideError`): it overrides each constraint's own `ON CONFLICT`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OrClause(pub Option<Conflict>);
+
+impl OrClause {
+    /// `OR ABORT`, for the rows the engine stores for itself, which
+    /// conflict with none.
+    pub const ABORT: Self = OrClause(Some(Conflict::Abort));
+
+    /// The resolution of a constraint whose own `ON CONFLICT` is
+    /// `declared`.
+    pub fn on(self, declared: Option<Conflict>) -> Conflict {
+        self.0.or(declared).unwrap_or(Conflict::Abort)
+    }
+
+    /// The statement's clause, if it has one.
+    pub fn given(self) -> Option<Conflict> {
+        self.0
+    }
+}
+
+impl<A: Allocator> TableInfo<A> {
+    /// The `ON CONFLICT` clauses of its constraints: the rowid's, each
+    /// `NOT NULL`'s, each index's.
+    fn declared(&self) -> impl Iterator<Item = Option<Conflict>> + '_ {
+        let indexes = self.indexes.iter().chain(self.keyed_indexes.iter());
+        core::iter::once(self.columns.key_conflict)
+            .chain(self.meta.iter().map(|m| m.null_conflict))
+            .chain(indexes.map(|i| i.columns.conflict))
+    }
+
+    /// Whether some constraint may be resolved by `conflict` under the
+    /// statement's clause `or`.
+    pub fn may_resolve(&self, or: OrClause, conflict: Conflict) -> bool {
+        match or.given() {
+            Some(given) => given == conflict,
+            None => self.declared().any(|d| d == Some(conflict)),
+        }
+    }
+
+    /// Whether its rowid or a `UNIQUE` key says how its conflicts are
+    /// resolved, other than `ABORT`.
+    pub fn resolves_keys(&self) -> bool {
+        let indexes = self.indexes.iter().chain(self.keyed_indexes.iter());
+        core::iter::once(self.columns.key_conflict)
+            .chain(indexes.map(|i| i.columns.conflict))
+            .any(|d| d.is_some_and(|c| c != Conflict::Abort))
+    }
+}
 
 /// What to do about a row that conflicts with another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,12 +96,20 @@ pub(super) enum Resolution {
 
 impl Resolution {
     /// The resolution of a conflict under `conflict`; the constraint
-    /// error `failed` gives when the statement must fail instead.
-    pub(super) fn of(conflict: Conflict, failed: impl FnOnce() -> Error) -> Result<Self> {
+    /// error `failed` gives when the statement must fail instead, noted
+    /// with how it ends on `halt`.
+    pub(super) fn of(
+        conflict: Conflict,
+        halt: &Cell<Halt>,
+        failed: impl FnOnce() -> Error,
+    ) -> Result<Self> {
         match conflict {
             Conflict::Ignore => Ok(Resolution::Skip),
             Conflict::Replace => Ok(Resolution::Replace),
-            _ => Err(failed()),
+            Conflict::Abort | Conflict::Fail | Conflict::Rollback => {
+                halt.set(Halt::of(conflict));
+                Err(failed())
+            }
         }
     }
 }

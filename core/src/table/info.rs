@@ -22,8 +22,8 @@ use crate::schema::{
 };
 use crate::sql::eval::{ConstantContext, Value, evaluate, with_affinity};
 use crate::sql::{
-    Affinity, ColumnConstraintKind, ColumnDef, Expr, FunctionArgs, Ident, Literal, TableBody,
-    TableConstraintKind, UnaryOp, affinity_of,
+    Affinity, ColumnConstraintKind, ColumnDef, Conflict, Expr, FunctionArgs, Ident, Literal,
+    TableBody, TableConstraintKind, UnaryOp, affinity_of,
 };
 use crate::{Error, Named, PageNo, Result, RowId};
 
@@ -50,6 +50,9 @@ pub(crate) struct ColumnMeta<A: Allocator> {
     pub compared: bool,
     /// Whether it is declared `NOT NULL`.
     pub not_null: bool,
+    /// The `ON CONFLICT` clause of its `NOT NULL` (the last one's), if
+    /// it has one.
+    pub null_conflict: Option<Conflict>,
     /// Its datatype, in a `STRICT` table; `None` in any other.
     pub datatype: Option<Datatype>,
     /// Its `DEFAULT`, evaluated; NULL when it has none.
@@ -139,6 +142,11 @@ impl<A: Allocator> IndexInfo<A> {
         Ok(build_index_key(table, &self.columns, row, rowid, out)? == KeyBuilt::Built)
     }
 }
+
+/// Why a `WITHOUT ROWID` table whose keys declare `ON CONFLICT` clauses
+/// is not changed here: SQLite checks such a key in an order of its own.
+pub(crate) const KEYED_CONFLICTS: &str =
+    "ON CONFLICT clauses on the keys of a WITHOUT ROWID table are not supported";
 
 /// A table, as the executor sees it.
 pub(crate) struct TableInfo<A: Allocator> {
@@ -319,6 +327,10 @@ impl<A: Allocator + Clone> TableInfo<A> {
             true => key_len(&columns),
             false => 0,
         };
+        let resolved = |c: &Option<Conflict>| c.is_some_and(|c| c != Conflict::Abort);
+        if keyed && columns.autoindex_conflicts.iter().any(resolved) {
+            unwritable = Some(KEYED_CONFLICTS);
+        }
         Ok(TableInfo {
             name: String::try_from_str_in(name, alloc)?,
             side: Side::Main,
@@ -589,6 +601,7 @@ fn column_meta<A: Allocator + Clone>(
             affinity: datatype.map_or(affinity_of(def.type_name.as_ref()), Datatype::affinity),
             compared: true,
             not_null: false,
+            null_conflict: None,
             datatype,
             default: Value::Null,
             default_kind: DefaultKind::Constant,
@@ -596,7 +609,11 @@ fn column_meta<A: Allocator + Clone>(
         };
         for constraint in def.constraints.iter() {
             match &constraint.kind {
-                ColumnConstraintKind::NotNull { .. } => column.not_null = true,
+                // The last NOT NULL's clause holds, as in SQLite.
+                ColumnConstraintKind::NotNull { conflict } => {
+                    column.not_null = true;
+                    column.null_conflict = *conflict;
+                }
                 ColumnConstraintKind::Default(d) => {
                     // A bare name after DEFAULT is a string to SQLite; a
                     // name in parentheses reads a column.

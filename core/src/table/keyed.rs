@@ -99,27 +99,59 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
         conflict: Conflict,
         other: &mut Vec<u8, A>,
     ) -> Result<bool> {
+        // SQLite lists the primary key among the table's indexes, newest
+        // first, where its constraint made it: the indexes made after it
+        // are checked before it, the others after.
+        let key = table.columns.primary_autoindex.map(|at| at + 1);
+        let after_key = |index: &&IndexInfo<A>| {
+            index.columns.unique && autoindex_number(&index.name).is_none_or(|n| Some(n) > key)
+        };
+        let before_key = |index: &&IndexInfo<A>| index.columns.unique && !after_key(index);
+        for index in table.keyed_indexes.iter().rev().filter(after_key) {
+            if !self.resolve_keyed_index(table, index, record, conflict, other)? {
+                return Ok(false);
+            }
+        }
         let alloc = self.alloc.clone();
-        let found = with_value_refs(table.key_len, record.columns(), alloc.clone(), |key| {
+        let found = with_value_refs(table.key_len, record.columns(), alloc, |key| {
             self.find_keyed(table, key, other)
         })?;
         if found {
-            match Resolution::of(conflict, || primary_taken(table))? {
+            match Resolution::of(conflict, &self.halt, || primary_taken(table))? {
                 Resolution::Skip => return Ok(false),
                 Resolution::Replace => self.remove_keyed(table, other)?,
             }
         }
-        for index in table.keyed_indexes.iter().filter(|i| i.columns.unique) {
-            self.build_keyed_entry(table, index, record)?;
-            if !self.find_keyed_owner(table, index, other)? {
-                continue;
-            }
-            match Resolution::of(conflict, || key_taken(table, index))? {
-                Resolution::Skip => return Ok(false),
-                Resolution::Replace => self.remove_keyed(table, other)?,
+        for index in table.keyed_indexes.iter().rev().filter(before_key) {
+            if !self.resolve_keyed_index(table, index, record, conflict, other)? {
+                return Ok(false);
             }
         }
         Ok(true)
+    }
+
+    /// Resolves the conflict storing the row `record` would make in the
+    /// `UNIQUE` index `index`, if any; `false` when the row is to be
+    /// skipped.
+    fn resolve_keyed_index(
+        &mut self,
+        table: &TableInfo<A>,
+        index: &IndexInfo<A>,
+        record: &RecordRef<'_>,
+        conflict: Conflict,
+        other: &mut Vec<u8, A>,
+    ) -> Result<bool> {
+        self.build_keyed_entry(table, index, record)?;
+        if !self.find_keyed_owner(table, index, other)? {
+            return Ok(true);
+        }
+        match Resolution::of(conflict, &self.halt, || key_taken(table, index))? {
+            Resolution::Skip => Ok(false),
+            Resolution::Replace => {
+                self.remove_keyed(table, other)?;
+                Ok(true)
+            }
+        }
     }
 
     /// Copies into `out` the record of the row that storing `record` as a
@@ -323,3 +355,18 @@ fn primary_in_entry<'e, A: Allocator>(
             entry.column(at)
         })
 }
+
+/// The number `N` of an automatic index `sqlite_autoindex_<table>_N`,
+/// the order its constraint has in its table; `None` for an index
+/// `CREATE INDEX` made (whose name may not start `sqlite_`).
+fn autoindex_number(name: &str) -> Option<usize> {
+    let automatic = name
+        .get(..AUTOINDEX_PREFIX.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(AUTOINDEX_PREFIX));
+    match automatic {
+        true => name.rsplit('_').next().and_then(|n| n.parse().ok()),
+        false => None,
+    }
+}
+
+const AUTOINDEX_PREFIX: &str = "sqlite_autoindex_";

@@ -14,6 +14,8 @@
 //!   primary key through a [`Writer`];
 //! - `conflict`: uniqueness checks and how a conflict is resolved, and
 //!   the row an upsert's constraint finds a conflict with;
+//! - `halt`: how a statement stopped by a failed constraint ends
+//!   (`ABORT`, `FAIL`, `ROLLBACK`);
 //! - `undo`: the statement undo log;
 //! - `catalog`: schema changes made through a [`Writer`];
 //! - `blob`: one column of one row read and written in place
@@ -30,7 +32,7 @@
 //!   orders them;
 //! - constraints are checked before a row is written, so a failed
 //!   constraint leaves its statement's earlier changes for the undo log
-//!   to take back and adds none of its own;
+//!   to take back (or, under `FAIL`, to stay) and adds none of its own;
 //! - inside an explicit transaction every row change is logged before
 //!   it is made, so a failed statement can be undone alone; a failure of
 //!   the storage engine instead rolls the whole write transaction back,
@@ -42,6 +44,7 @@
 mod blob;
 mod catalog;
 mod conflict;
+mod halt;
 mod info;
 mod keyed;
 mod rows;
@@ -56,9 +59,10 @@ mod value_refs;
 mod view;
 
 pub(crate) use blob::{BlobColumn, Located, locate, read_blob};
-pub(crate) use conflict::Unique;
+pub(crate) use conflict::{OrClause, Unique};
+pub(crate) use halt::Halt;
 pub(crate) use info::{
-    ColumnMeta, DefaultKind, IndexInfo, SchemaVersion, TableInfo, check_defaults,
+    ColumnMeta, DefaultKind, IndexInfo, KEYED_CONFLICTS, SchemaVersion, TableInfo, check_defaults,
 };
 pub(crate) use rows::{Buffers, Writer};
 pub(crate) use schema_memo::SchemaRef;

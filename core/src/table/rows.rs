@@ -14,6 +14,8 @@
 //! - whether the transaction failed is read from the transaction's own
 //!   [`TxnState`](crate::database::TxnState), never remembered here.
 
+use core::cell::Cell;
+
 use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Box, Vec};
@@ -23,7 +25,8 @@ use crate::record::RecordRef;
 use crate::sql::Conflict;
 use crate::{Database, Error, PageNo, Result, RowId, WriteTransaction};
 
-use super::conflict::{Resolution, key_taken, rowid_taken};
+use super::conflict::{OrClause, Resolution, key_taken, rowid_taken};
+use super::halt::Halt;
 use super::info::{IndexInfo, TableInfo};
 use super::undo::{Undo, UndoLog, still_open};
 use super::undo_spill::UndoSpill;
@@ -60,6 +63,9 @@ pub(crate) struct Writer<'t, 'db, P: Platform, A: Allocator + Clone> {
     /// rows coming in rowid order are appended to (kept from statement
     /// to statement: whether it still holds is the database's to say).
     pub(super) edge: RightEdge<A>,
+    /// How the statement ends if the last constraint that failed through
+    /// this writer fails it (see `halt`).
+    pub(super) halt: Cell<Halt>,
     pub(super) alloc: A,
 }
 
@@ -98,8 +104,21 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
             key,
             row,
             edge,
+            halt: Cell::new(Halt::Abort),
             alloc,
         }
+    }
+
+    /// Notes that `error`, a constraint checked under `conflict`, fails
+    /// the statement, and returns it.
+    pub fn failed(&self, conflict: Conflict, error: Error) -> Error {
+        self.halt.set(Halt::of(conflict));
+        error
+    }
+
+    /// How the statement ends, if a constraint failed it (see `halt`).
+    pub fn halt(&self) -> Halt {
+        self.halt.get()
     }
 
     /// The writer's buffers, for the next statement's writer.
@@ -342,16 +361,17 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
     }
 
     /// Stores `record` as row `rowid` of `table` with its index entries,
-    /// resolving conflicts by `conflict`. Returns `false` when `IGNORE`
+    /// resolving conflicts by the statement's clause `or` and the
+    /// constraints' own (see `conflict`). Returns `false` when `IGNORE`
     /// skipped the row.
     pub fn insert(
         &mut self,
         table: &TableInfo<A>,
         rowid: RowId,
         record: &[u8],
-        conflict: Conflict,
+        or: OrClause,
     ) -> Result<bool> {
-        self.insert_payload(table, rowid, record, record, conflict)
+        self.insert_payload(table, rowid, record, record, or)
     }
 
     /// [`insert`](Self::insert) of a row whose record `payload` is
@@ -364,10 +384,15 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         rowid: RowId,
         keys: &[u8],
         payload: &R,
-        conflict: Conflict,
+        or: OrClause,
     ) -> Result<bool> {
         let record = keys;
         let root = table.root;
+        let rowid_conflict = or.on(table.columns.key_conflict);
+        // SQLite checks a rowid its own REPLACE resolves after the indexes.
+        let rowid_last = rowid_conflict == Conflict::Replace
+            && or.given().is_none()
+            && !table.indexes.is_empty();
         let exists = if table.indexes.iter().any(|i| i.columns.unique) {
             self.db.table_cursor(root).seek(rowid, SeekMode::Eq)?
         } else {
@@ -390,8 +415,8 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
             }
             true
         };
-        if exists {
-            match Resolution::of(conflict, || rowid_taken(table))? {
+        if exists && !rowid_last {
+            match Resolution::of(rowid_conflict, &self.halt, || rowid_taken(table))? {
                 Resolution::Skip => return Ok(false),
                 Resolution::Replace => {
                     self.delete(table, rowid)?;
@@ -400,21 +425,35 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         }
         let parsed = RecordRef::parse(record, Some(table.root))?;
         // The index made last is checked first, as SQLite lists a
-        // table's indexes newest first: which one a row that repeats two
-        // keys fails on.
-        for index in table.indexes.iter().rev().filter(|i| i.columns.unique) {
+        // table's indexes newest first (those its constraint resolves by
+        // REPLACE last): which one a row that repeats two keys fails on.
+        let replaced_last = |replace: bool| {
+            move |i: &&IndexInfo<A>| {
+                i.columns.unique && (i.columns.conflict == Some(Conflict::Replace)) == replace
+            }
+        };
+        let unique = table.indexes.iter().rev();
+        let ordered = unique
+            .clone()
+            .filter(replaced_last(false))
+            .chain(unique.filter(replaced_last(true)));
+        for index in ordered {
             if !self.build_key(table, index, &parsed, rowid)? {
                 continue;
             }
             let Some(other) = self.find_equal_key(index)? else {
                 continue;
             };
-            match Resolution::of(conflict, || key_taken(table, index))? {
+            let conflict = or.on(index.columns.conflict);
+            match Resolution::of(conflict, &self.halt, || key_taken(table, index))? {
                 Resolution::Skip => return Ok(false),
                 Resolution::Replace => {
                     self.delete(table, other)?;
                 }
             }
+        }
+        if exists && rowid_last {
+            self.delete(table, rowid)?;
         }
         self.log(|_| Ok(Undo::RowInserted { root, rowid }))?;
         self.txn.insert_row_from(root, rowid, payload)?;

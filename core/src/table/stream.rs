@@ -15,12 +15,12 @@
 
 use boundlite_platform::Platform;
 
+use super::conflict::OrClause;
 use crate::alloc::{Allocator, Vec};
 use crate::btree::PayloadKind;
 use crate::format::SCHEMA_FORMAT;
 use crate::record::{Field, RecordStream, ValueRef, encode_into};
 use crate::schema::ColumnSource;
-use crate::sql::Conflict;
 use crate::{Error, Result, RowId};
 
 use super::info::TableInfo;
@@ -52,7 +52,7 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
 
     /// Stores the row of `fields` (one per column of `table`, the rowid
     /// alias NULL) as row `rowid`, with its index entries, resolving
-    /// conflicts by `conflict`; returns `false` when `IGNORE` skipped
+    /// conflicts by `or` (see `insert`); returns `false` when `IGNORE` skipped
     /// it. `keys` is scratch space for the stand-in record.
     pub fn insert_fields(
         &mut self,
@@ -60,7 +60,7 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
         rowid: RowId,
         fields: &[Field<'_>],
         keys: &mut Vec<u8, A>,
-        conflict: Conflict,
+        or: OrClause,
     ) -> Result<bool> {
         keys.clear();
         if !table.indexes.is_empty() {
@@ -82,7 +82,7 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
         }
         let header = Vec::new_in(self.alloc.clone());
         let record = RecordStream::new(fields, SCHEMA_FORMAT, header)?;
-        self.insert_payload(table, rowid, keys, &record, conflict)
+        self.insert_payload(table, rowid, keys, &record, or)
     }
 
     /// [`overwrite`](Writer::overwrite) of row `rowid` of `table` with

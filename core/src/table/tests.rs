@@ -64,14 +64,14 @@ fn a_statement_is_undone_alone_while_the_transaction_is_open() {
     let mut first = Writer::new(&view, &txn, true, None);
     assert!(
         first
-            .insert(&t, RowId::new(1), &record("a"), Conflict::Abort)
+            .insert(&t, RowId::new(1), &record("a"), super::OrClause::ABORT)
             .unwrap()
     );
     let buffers = first.into_buffers();
     let mut second = Writer::new(&view, &txn, true, Some(buffers));
     assert!(
         second
-            .insert(&t, RowId::new(2), &record("b"), Conflict::Abort)
+            .insert(&t, RowId::new(2), &record("b"), super::OrClause::ABORT)
             .unwrap()
     );
     assert!(second.delete(&t, RowId::new(1)).unwrap());
@@ -92,24 +92,39 @@ fn a_conflict_is_resolved_by_the_statement_mode() {
     view.set(Sees::Own);
     let mut w = Writer::new(&view, &txn, true, None);
     assert!(
-        w.insert(&t, RowId::new(1), &record("a"), Conflict::Abort)
+        w.insert(&t, RowId::new(1), &record("a"), super::OrClause::ABORT)
             .unwrap()
     );
     assert!(matches!(
-        w.insert(&t, RowId::new(2), &record("a"), Conflict::Abort),
+        w.insert(&t, RowId::new(2), &record("a"), super::OrClause::ABORT),
         Err(Error::Unique(_))
     ));
     assert!(matches!(
-        w.insert(&t, RowId::new(1), &record("b"), Conflict::Fail),
+        w.insert(
+            &t,
+            RowId::new(1),
+            &record("b"),
+            super::OrClause(Some(Conflict::Fail))
+        ),
         Err(Error::Unique(_))
     ));
     assert!(
-        !w.insert(&t, RowId::new(2), &record("a"), Conflict::Ignore)
-            .unwrap()
+        !w.insert(
+            &t,
+            RowId::new(2),
+            &record("a"),
+            super::OrClause(Some(Conflict::Ignore))
+        )
+        .unwrap()
     );
     assert!(
-        w.insert(&t, RowId::new(2), &record("a"), Conflict::Replace)
-            .unwrap()
+        w.insert(
+            &t,
+            RowId::new(2),
+            &record("a"),
+            super::OrClause(Some(Conflict::Replace))
+        )
+        .unwrap()
     );
     assert_eq!(txn.state(), TxnState::Open, "a conflict is no failure");
     drop(w);
@@ -126,13 +141,13 @@ fn a_failed_change_is_one_state_that_the_writer_reads() {
     view.set(Sees::Own);
     let mut w = Writer::new(&view, &txn, true, None);
     assert!(
-        w.insert(&t, RowId::new(1), &record("a"), Conflict::Abort)
+        w.insert(&t, RowId::new(1), &record("a"), super::OrClause::ABORT)
             .unwrap()
     );
     t.root = PageNo::new(999).unwrap();
     t.indexes.clear();
     assert!(matches!(
-        w.insert(&t, RowId::new(2), &record("b"), Conflict::Abort),
+        w.insert(&t, RowId::new(2), &record("b"), super::OrClause::ABORT),
         Err(Error::Corrupt { .. })
     ));
     assert_eq!(txn.state(), TxnState::Failed);

@@ -181,7 +181,7 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
     /// `true` when the row there was deleted to make room (`REPLACE`),
     /// `false` when the copy is skipped (`IGNORE`).
     fn resolve(&mut self, to: &TableInfo<A>, rowid: RowId, conflict: Conflict) -> Result<bool> {
-        match Resolution::of(conflict, || rowid_taken(to))? {
+        match Resolution::of(conflict, &self.halt, || rowid_taken(to))? {
             Resolution::Skip => Ok(false),
             Resolution::Replace => {
                 self.delete(to, rowid)?;

@@ -31,8 +31,8 @@ use crate::schema::{ColumnSource, StoredBy};
 use crate::sort::{RowIds, RowOrder};
 use crate::sql::eval::Value;
 use crate::sql::eval::ops::comparison;
-use crate::sql::{BinaryOp, ColumnPos, Conflict, ForeignKeyAction};
-use crate::table::{DefaultKind, TableInfo, Writer};
+use crate::sql::{BinaryOp, ColumnPos, ForeignKeyAction};
+use crate::table::{DefaultKind, OrClause, TableInfo, Writer};
 use crate::{Error, Named, Result, RowId};
 
 use super::super::Env;
@@ -290,11 +290,12 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
 
     /// Refuses what this engine cannot do exactly with keys enforced: a
     /// conflict resolved by `REPLACE` (its delete would set off the
-    /// keys' actions) on a table that takes part in a key.
-    pub fn refuse_replace(&self, conflict: Conflict) -> Result<()> {
-        match (self.involved, conflict) {
-            (true, Conflict::Replace) => Err(Error::Sql(
-                "OR REPLACE on a table with foreign keys is not supported while foreign_keys is ON",
+    /// keys' actions) on a table that takes part in a key; `replaces`
+    /// says whether some conflict of the statement may be.
+    pub fn refuse_replace(&self, replaces: bool) -> Result<()> {
+        match (self.involved, replaces) {
+            (true, true) => Err(Error::Sql(
+                "OR REPLACE or ON CONFLICT REPLACE on a table with foreign keys is not supported while foreign_keys is ON",
             )),
             _ => Ok(()),
         }
@@ -686,7 +687,7 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
                 &mut rules,
                 (Some(new_rowid), Stored::Updated),
                 &mut values,
-                Conflict::Abort,
+                OrClause::ABORT,
             )?
             else {
                 continue;
@@ -701,9 +702,9 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
                 |w, stored, record| {
                     w.delete(table, rowid)?;
                     match stored {
-                        Record::Encoded => w.insert(table, stored_rowid, record, Conflict::Abort),
+                        Record::Encoded => w.insert(table, stored_rowid, record, OrClause::ABORT),
                         Record::Streamed(fields) => {
-                            w.insert_fields(table, stored_rowid, fields, record, Conflict::Abort)
+                            w.insert_fields(table, stored_rowid, fields, record, OrClause::ABORT)
                         }
                     }
                 },

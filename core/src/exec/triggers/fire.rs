@@ -308,17 +308,6 @@ fn run_stmt<P: Platform, A: Allocator + Clone>(
     stmt: &Stmt<'_, A>,
     env: Env<'_, A>,
 ) -> Result<usize> {
-    let own = match stmt {
-        Stmt::Insert(i) => i.conflict,
-        Stmt::Update(u) => u.conflict,
-        _ => None,
-    };
-    if env.conflict.is_none() && matches!(own, Some(Conflict::Fail | Conflict::Rollback)) {
-        // Its failure would keep, or undo, more than the statement.
-        return Err(Error::Sql(
-            "OR FAIL and OR ROLLBACK in a trigger's statements are not supported",
-        ));
-    }
     let mut returned = None;
     match stmt {
         Stmt::Insert(i) => insert::run(w, i, env, &mut returned),
@@ -345,21 +334,21 @@ fn run_stmt<P: Platform, A: Allocator + Clone>(
 }
 
 /// The error `raise` stops a trigger's statement with: `RAISE(IGNORE)`
-/// leaves the row, `RAISE(ABORT, message)` fails the statement with the
-/// message. `ROLLBACK` and `FAIL`, which keep or undo more than the
-/// statement, are refused.
+/// leaves the row; `ABORT`, `FAIL` and `ROLLBACK` fail the statement with
+/// the message, ending it as their conflict resolutions do.
 pub(crate) fn raised<A: Allocator + Clone>(raise: &Raise<'_>, alloc: &A) -> Error {
-    match raise {
-        Raise::Ignore => Error::RaiseIgnore,
-        Raise::Abort(message) => match message.as_str() {
-            Some(text) => Error::Raise(ConstraintName::new(text)),
-            None => match message.to_string_in(alloc.clone()) {
-                Ok(text) => Error::Raise(ConstraintName::new(&text)),
-                Err(_) => Error::OutOfMemory,
-            },
+    let (message, halt): (_, fn(ConstraintName) -> Error) = match raise {
+        Raise::Ignore => return Error::RaiseIgnore,
+        Raise::Abort(message) => (message, Error::Raise),
+        Raise::Fail(message) => (message, Error::RaiseFail),
+        Raise::Rollback(message) => (message, Error::RaiseRollback),
+    };
+    match message.as_str() {
+        Some(text) => halt(ConstraintName::new(text)),
+        None => match message.to_string_in(alloc.clone()) {
+            Ok(text) => halt(ConstraintName::new(&text)),
+            Err(_) => Error::OutOfMemory,
         },
-        Raise::Rollback(_) => Error::Sql("RAISE(ROLLBACK, ...) is not supported"),
-        Raise::Fail(_) => Error::Sql("RAISE(FAIL, ...) is not supported"),
     }
 }
 
