@@ -119,6 +119,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
                 autoincrement: false,
                 autoindexes: Vec::new_in(alloc.clone()),
                 primary_autoindex: None,
+                sql: None,
             },
             meta,
             indexes: Vec::new_in(alloc.clone()),
