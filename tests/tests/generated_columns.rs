@@ -654,3 +654,83 @@ fn generated_rows_survive_every_allocation_failure() {
     drop(db);
     assert_eq!(arena.stats().live_allocations, 0, "the database leaked");
 }
+
+#[test]
+fn triggers_update_from_and_returning_see_generated_values() {
+    let disk = MemoryPlatform::new();
+    let db = Database::open(&disk, "trig.db", &Config::DEFAULT, Global).unwrap();
+    let mine = db.connect();
+    let oracle = rusqlite::Connection::open_in_memory().unwrap();
+    for sql in [
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, a INT, v AS (a * 10), s TEXT AS ('s' || v) STORED)",
+        "CREATE TABLE log(what, x, y)",
+        "CREATE TABLE src(id, n)",
+        "INSERT INTO src VALUES (1, 5), (2, 6)",
+        "CREATE TRIGGER bi BEFORE INSERT ON t BEGIN INSERT INTO log VALUES ('bi', NEW.v, NEW.s); END",
+        "CREATE TRIGGER ai AFTER INSERT ON t BEGIN INSERT INTO log VALUES ('ai', NEW.v, NEW.s); END",
+        "CREATE TRIGGER bu BEFORE UPDATE ON t BEGIN INSERT INTO log VALUES ('bu', OLD.v || '>' || NEW.v, NEW.s); END",
+        "CREATE TRIGGER au AFTER UPDATE ON t BEGIN INSERT INTO log VALUES ('au', OLD.s, NEW.s); END",
+        "CREATE TRIGGER ad AFTER DELETE ON t BEGIN INSERT INTO log VALUES ('ad', OLD.v, OLD.s); END",
+        "INSERT INTO t(id, a) VALUES (1, 1), (2, 2), (3, 3)",
+        "UPDATE t SET a = a + 1 WHERE id > 1",
+        "UPDATE t SET a = src.n FROM src WHERE src.id = t.id",
+        "DELETE FROM t WHERE v = 40",
+        "SELECT * FROM log",
+        "SELECT * FROM t ORDER BY id",
+        "CREATE TABLE r(id INTEGER PRIMARY KEY, a, v AS (a + 1), s AS (v * 2) STORED)",
+        "INSERT INTO r(a) VALUES (1), (2) RETURNING *",
+        "UPDATE r SET a = 10 FROM src WHERE src.id = r.id RETURNING s, v",
+        "DELETE FROM r WHERE s = 22 RETURNING v, s",
+        "SELECT * FROM r",
+    ] {
+        assert!(agree(&mine, &oracle, sql, "triggers"), "{sql}");
+    }
+}
+
+#[test]
+fn schema_changes_with_generated_columns_survive_every_allocation_failure() {
+    use boundlite::Error;
+    use boundlite::alloc::oom_sweep;
+    let disk = MemoryPlatform::new();
+    let mut buffer = vec![0u8; 512 * 1024];
+    let arena = Arena::new(&mut buffer).unwrap();
+    let fault = FaultAlloc::new(&arena);
+    let db = Database::open(&disk, "ddl.db", &Config::DEFAULT, &fault).unwrap();
+    let conn = db.connect();
+    let schema = || {
+        ours(
+            &conn,
+            "SELECT type, name, sql FROM sqlite_master ORDER BY name",
+        )
+        .unwrap()
+    };
+    for sql in [
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, a, b AS (a * 2), c TEXT AS (b || a) STORED, d AS (c || b) NOT NULL)",
+        "INSERT INTO t(a) VALUES (1), (2), (3)",
+        "CREATE INDEX t_d ON t(d, a)",
+        "ALTER TABLE t ADD COLUMN e AS (d || 'e')",
+        "CREATE TRIGGER tb BEFORE INSERT ON t BEGIN SELECT NEW.e; END",
+        "INSERT INTO t(a) VALUES (4)",
+    ] {
+        let before = schema();
+        let report = oom_sweep(
+            &fault,
+            true,
+            |_| conn.execute(sql, &[]),
+            |n, e| {
+                assert_eq!(e, Error::OutOfMemory, "{sql}: failure {n}");
+                assert_eq!(schema(), before, "{sql}: failure {n} left a trace");
+            },
+        )
+        .unwrap();
+        assert!(report.failure_points > 2, "{sql}");
+    }
+    assert_eq!(
+        ours(&conn, "SELECT e FROM t WHERE d = '848'").unwrap(),
+        [[boundlite_tests::compare::V::Text("848e".into())]]
+    );
+    assert!(db.integrity_check(0).unwrap().is_ok());
+    drop(conn);
+    drop(db);
+    assert_eq!(arena.stats().live_allocations, 0, "the database leaked");
+}

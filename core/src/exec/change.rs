@@ -33,7 +33,7 @@ use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Vec};
 use crate::btree::SeekMode;
-use crate::record::RecordRef;
+use crate::record::{RecordRef, ValueRef};
 use crate::schema::ColumnSource;
 use crate::sql::eval::{EvalContext, Value, evaluate, zeroblob_call};
 use crate::sql::{
@@ -455,7 +455,11 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
             return Err(Error::Sql("datatype mismatch"));
         }
         if let Some(fires) = fires.as_ref().filter(|f| f.has_before()) {
-            with_affinities(&table, &values, &mut new, &alloc)?;
+            let id = match new_rowid.as_ref() {
+                ValueRef::Integer(i) => RowId::new(i),
+                _ => rowid,
+            };
+            with_affinities(&table, (id, &values), &mut new, &alloc)?;
             let row = TriggerRow {
                 table: &table,
                 old: Some(RowValues {
