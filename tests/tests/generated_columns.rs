@@ -214,7 +214,12 @@ fn random_table(rng: &mut Rng) -> Table {
     let indexable = |k: usize| !keyed || stored_columns[k];
     for (k, name) in generated.iter().enumerate() {
         if indexable(k) && rng.below(3) == 0 {
-            schema.push(format!("CREATE INDEX t_g{k} ON t({name})"));
+            let unique = if !keyed && rng.below(3) == 0 {
+                "UNIQUE "
+            } else {
+                ""
+            };
+            schema.push(format!("CREATE {unique}INDEX t_g{k} ON t({name})"));
         }
     }
     let k = rng.below(n_generated as u64) as usize;
