@@ -108,8 +108,9 @@ pub(crate) fn encode_keyed<P: Platform, A: Allocator + Clone>(
 }
 
 /// Runs `store` with the record of `values` (prepared by
-/// [`prepare_row`]; its virtual generated columns left out): encoded into `record` when it stays on its page and
-/// holds no long zeroblob, else as its fields.
+/// [`prepare_row`]; its virtual generated columns left out): encoded
+/// into `record` when it stays on its page and holds no long zeroblob,
+/// else as its fields.
 pub(crate) fn with_record<P: Platform, A: Allocator + Clone, R>(
     w: &mut Writer<'_, '_, P, A>,
     table: &TableInfo<A>,
