@@ -389,6 +389,16 @@ pub enum Named {
     UnknownDatatypeAfterAdd,
     /// `bad JSON path: '{0}'` (the path's quotes doubled)
     BadJsonPath,
+    /// `generated column loop on "{0}"`: a generated column whose value
+    /// needs its own
+    GeneratedLoop,
+    /// `cannot INSERT into generated column "{0}"`
+    InsertGenerated,
+    /// `cannot UPDATE generated column "{0}"`
+    UpdateGenerated,
+    /// `error in generated column "{0}"`: a second `AS`, or one after a
+    /// `DEFAULT`
+    GeneratedError,
 }
 
 impl Named {
@@ -546,6 +556,10 @@ impl core::fmt::Display for NamedDisplay<'_> {
                 "error in table {a} after add column: unknown datatype for {b}"
             ),
             Named::BadJsonPath => write!(f, "bad JSON path: '{a}'"),
+            Named::GeneratedLoop => write!(f, "generated column loop on \"{a}\""),
+            Named::InsertGenerated => write!(f, "cannot INSERT into generated column \"{a}\""),
+            Named::UpdateGenerated => write!(f, "cannot UPDATE generated column \"{a}\""),
+            Named::GeneratedError => write!(f, "error in generated column \"{a}\""),
         }
     }
 }

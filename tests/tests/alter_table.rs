@@ -302,7 +302,10 @@ fn refused_alters_name_what_is_refused() {
             "ALTER TABLE t ADD COLUMN c CHECK (c > 0) DEFAULT 1",
             "CHECK constraint",
         ),
-        ("ALTER TABLE t ADD COLUMN c AS (a + 1)", "generated column"),
+        (
+            "ALTER TABLE t ADD COLUMN c AS (a + 1) NOT NULL",
+            "generated column",
+        ),
         (
             "ALTER TABLE t ADD COLUMN c COLLATE nosuch",
             "no such collation",

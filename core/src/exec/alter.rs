@@ -16,7 +16,8 @@
 //!
 //! Refused with an error that names them: a schema holding views or
 //! triggers (SQLite would rewrite their text too), `WITHOUT ROWID` and
-//! virtual tables, adding a generated column, adding a column with a
+//! virtual tables, adding a generated column with `NOT NULL` or `CHECK`
+//! to a table with rows, adding a column with a
 //! `CHECK` to a table that has rows (SQLite checks every row against
 //! it), and what `CREATE TABLE` refuses in the table that results.
 
@@ -335,6 +336,7 @@ fn add<P: Platform, A: Allocator + Clone>(
     let mut not_null = false;
     let mut default = None;
     let mut check = false;
+    let mut generated = None;
     for constraint in column.constraints.iter() {
         match &constraint.kind {
             ColumnConstraintKind::PrimaryKey { .. } => {
@@ -343,13 +345,8 @@ fn add<P: Platform, A: Allocator + Clone>(
             ColumnConstraintKind::Unique { .. } => {
                 return Err(Error::Sql("Cannot add a UNIQUE column"));
             }
-            ColumnConstraintKind::Generated { stored: true, .. } => {
-                return Err(Error::Sql("cannot add a STORED column"));
-            }
-            ColumnConstraintKind::Generated { .. } => {
-                return Err(Error::Sql(
-                    "ALTER TABLE ADD COLUMN of a generated column is not supported",
-                ));
+            ColumnConstraintKind::Generated { stored, .. } => {
+                generated = Some(*stored);
             }
             ColumnConstraintKind::NotNull { .. } => not_null = true,
             ColumnConstraintKind::Default(d) => default = Some(d),
@@ -361,7 +358,18 @@ fn add<P: Platform, A: Allocator + Clone>(
     let has_rows = w
         .table_cursor(entry.root.ok_or(Error::Sql("no such table"))?)
         .first()?;
-    if has_rows {
+    if let Some(stored) = generated {
+        // A virtual column needs nothing of the rows; a stored one would
+        // need a value in each, so SQLite adds it only to an empty table.
+        if stored && has_rows {
+            return Err(Error::Sql("cannot add a STORED column"));
+        }
+        if (not_null || check) && has_rows {
+            return Err(Error::Sql(
+                "ALTER TABLE ADD COLUMN of a generated column with NOT NULL or CHECK on a table with rows is not supported",
+            ));
+        }
+    } else if has_rows {
         if not_null && default.is_none() {
             return Err(Error::Sql(
                 "Cannot add a NOT NULL column with default value NULL",
@@ -397,6 +405,7 @@ fn add<P: Platform, A: Allocator + Clone>(
         if let TableBody::Columns { columns: defs, .. } = &create.body {
             check_defaults(defs, alloc.clone())?;
         }
+        super::ddl::check_generated(create, &entry.name, &columns)?;
     }
     w.replace_entry(entry.rowid, &edited(entry, Some(&sql)))?;
     // SQLite records format 3 for a column with a default, 2 without.

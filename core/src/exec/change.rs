@@ -33,7 +33,7 @@ use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Vec};
 use crate::btree::SeekMode;
-use crate::record::RecordRef;
+use crate::record::{RecordRef, ValueRef};
 use crate::schema::ColumnSource;
 use crate::sql::eval::{EvalContext, Value, evaluate, zeroblob_call};
 use crate::sql::{
@@ -45,7 +45,7 @@ use super::check::{columns_exist, columns_exist_within, row_subquery_exists};
 use super::checks::Checks;
 use super::context::{RowContext, rowid_value};
 use super::foreign_keys::table_keys::{Op, TableKeys};
-use super::insert::column_named;
+use super::insert::updated_column;
 use super::keyed;
 use super::once::Once;
 use super::plan::{Here, Indexes, Plan, choose, passes};
@@ -432,7 +432,7 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
     let in_place = table
         .indexes
         .iter()
-        .all(|index| !changes_key(index, &columns))
+        .all(|index| !changes_key(&table, index, &columns))
         && fires.as_ref().is_none_or(|f| !f.has_before());
     while let Some(rowid) = rowids.next()? {
         if fires.is_some() && !read_row(w, &table, rowid, &mut old, &|_| false)? {
@@ -458,7 +458,11 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
             return Err(Error::Sql("datatype mismatch"));
         }
         if let Some(fires) = fires.as_ref().filter(|f| f.has_before()) {
-            with_affinities(&table, &values, &mut new, &alloc)?;
+            let id = match new_rowid.as_ref() {
+                ValueRef::Integer(i) => RowId::new(i),
+                _ => rowid,
+            };
+            with_affinities(&table, (id, &values), &mut new, &alloc)?;
             let row = TriggerRow {
                 table: &table,
                 old: Some(RowValues {
@@ -591,7 +595,7 @@ pub(crate) fn assigned_columns<A: Allocator + Clone>(
     };
     for assignment in update.assignments.iter() {
         for name in assignment.columns.iter() {
-            columns.try_push(column_named(table, name)?)?;
+            columns.try_push(updated_column(table, name)?)?;
         }
         match assigned_values(assignment)? {
             Assigned::Values(values) => values.iter().try_for_each(check)?,
@@ -676,13 +680,19 @@ struct Slots<'b, A: Allocator> {
 
 /// Whether assigning `columns` may change `index`'s key: it names one of
 /// them, or the rowid (which ends every key) changes.
-fn changes_key<A: Allocator>(index: &IndexInfo<A>, columns: &[ColumnPos]) -> bool {
+fn changes_key<A: Allocator>(
+    table: &TableInfo<A>,
+    index: &IndexInfo<A>,
+    columns: &[ColumnPos],
+) -> bool {
+    let generated = |j: usize| table.columns.columns.get(j).is_some_and(|c| c.generated);
     // A partial index's `WHERE` may read any column: a change may add
     // or remove the row's entry (and an expression may read any too).
     index.sql.is_some() && !columns.is_empty()
         || columns.iter().any(|c| match c {
             ColumnPos::Column(i) => index.columns.columns.iter().any(|k| match k.source {
-                ColumnSource::Column(j) => j == *i,
+                // A generated column may read the column.
+                ColumnSource::Column(j) => j == *i || generated(j),
                 // An expression may read the column.
                 ColumnSource::Expression => true,
             }),
@@ -705,7 +715,7 @@ fn update_order<A: Allocator>(
     let changes_walked = table
         .indexes
         .get(index)
-        .is_some_and(|index| changes_key(index, columns));
+        .is_some_and(|index| changes_key(table, index, columns));
     if table.may_resolve(or, Conflict::Replace) || changes_walked {
         RowOrder::Ascending
     } else {

@@ -20,11 +20,13 @@
 
 use core::cell::Cell;
 
-use crate::alloc::{Allocator, Box};
+use crate::alloc::{Allocator, Box, Vec};
 use crate::record::{Collation, ValueRef};
 use crate::schema::TableColumns;
 use crate::schema::created_table;
+use crate::schema::generated::{Computed, computation_order, compute};
 use crate::schema::parse_stored;
+use crate::sql::eval::affinity::read_real;
 use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition};
 use crate::sql::{
     Affinity, Check, ColumnConstraintKind, ColumnPos, ColumnRef, CreateTable, Expr, Ident, ParamNo,
@@ -43,10 +45,12 @@ use super::context::{next_random, resolve, rowid_value};
 pub(crate) struct Checks<'t, A: Allocator + Clone> {
     table: &'t TableInfo<A>,
     env: Env<'t, A>,
-    /// The table's `CREATE TABLE`, parsed; `None` when it has no `CHECK`
-    /// and no per-row default (boxed: a statement on a table without
-    /// either moves a pointer's worth).
+    /// The table's `CREATE TABLE`, parsed; `None` when it has no `CHECK`,
+    /// no per-row default and no generated column (boxed: a statement on
+    /// a table without any moves a pointer's worth).
     parsed: Option<Box<Parsed<'t, A>, A>>,
+    /// Its generated columns, in the order they are computed.
+    generated: Vec<usize, A>,
 }
 
 /// What verifying a row found.
@@ -66,13 +70,22 @@ impl<'t, A: Allocator + Clone> Checks<'t, A> {
                 table,
                 env,
                 parsed: None,
+                generated: Vec::new_in(env.alloc.clone()),
             });
         };
         let parsed = parse_stored(sql, env.alloc.clone())?;
+        let mut generated = Vec::new_in(env.alloc.clone());
+        computation_order(
+            created_table(&parsed)?,
+            &table.columns,
+            Computed::All,
+            &mut generated,
+        )?;
         let checks = Checks {
             table,
             env,
             parsed: Some(Box::try_new_in(parsed, env.alloc.clone())?),
+            generated,
         };
         checks.each(|check, _| columns_exist(&check.expr, Some(table), None).map(|()| true))?;
         Ok(checks)
@@ -100,6 +113,23 @@ impl<'t, A: Allocator + Clone> Checks<'t, A> {
             Ok(true)
         })?;
         Ok(verdict)
+    }
+
+    /// Computes the generated columns of `values` (one per column, the
+    /// ordinary ones with their affinities), the row `rowid`'s.
+    pub fn generate(&self, rowid: RowId, values: &mut [Value<A>]) -> Result<()> {
+        let Some(parsed) = &self.parsed else {
+            return Ok(());
+        };
+        let create = created_table(parsed)?;
+        compute(
+            create,
+            &self.table.columns,
+            &self.generated,
+            values,
+            rowid,
+            self.env.alloc.clone(),
+        )
     }
 
     /// Whether the table declares a `CHECK` constraint.
@@ -280,11 +310,19 @@ impl<A: Allocator + Clone> EvalContext<A> for ValuesContext<'_, A> {
             ColumnPos::Column(i) if self.table.columns.rowid_alias == Some(i) => {
                 Ok(rowid_value(self.rowid))
             }
-            ColumnPos::Column(i) => self
-                .values
-                .get(i)
-                .map(Value::as_ref)
-                .ok_or(Error::Misuse("a row shorter than its table")),
+            ColumnPos::Column(i) => {
+                let value = self
+                    .values
+                    .get(i)
+                    .map(Value::as_ref)
+                    .ok_or(Error::Misuse("a row shorter than its table"))?;
+                // A whole real in a REAL column is held as an integer, as
+                // it is stored; a condition reads it as a real.
+                Ok(match self.table.meta.get(i).map(|m| m.affinity) {
+                    Some(Affinity::Real) => read_real(value),
+                    _ => value,
+                })
+            }
         }
     }
 

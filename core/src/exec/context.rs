@@ -8,14 +8,17 @@
 //! whose body lies past them is read (a column's type and size, which
 //! `typeof()` and `length()` of a BLOB need, are in the local header); the rowid alias reads the rowid (the record
 //! holds NULL there), a column the record is too short to hold reads
-//! its default, and an integer in a REAL column (a whole real, as SQLite
-//! and boundlite store it) reads as a real.
+//! its default, an integer in a REAL column (a whole real, as SQLite
+//! and boundlite store it) reads as a real, and a virtual generated
+//! column is computed from the row's other columns (once per row, all
+//! of them, the first time one is read).
 
 use core::cell::{Cell, OnceCell};
 
 use crate::alloc::{Allocator, Vec};
 use crate::btree::StoredRecord;
 use crate::record::{Collation, RecordRef, SerialType, ValueRef, ValueType};
+use crate::schema::generated::{VirtualRow, virtual_row};
 use crate::sql::eval::affinity::read_real;
 use crate::sql::eval::{EvalContext, Shape, SubqueryCollation, Value};
 use crate::sql::{Affinity, ColumnPos, ColumnRef, FunctionCall, Ident, ParamNo, Select};
@@ -182,6 +185,9 @@ pub(crate) struct RowContext<'x, 'r, A: Allocator + Clone> {
     /// For a row whose record spills and was read from its local bytes:
     /// the rest of it.
     spill: Option<&'r Spill<'r, A>>,
+    /// The row's values with its virtual generated columns computed,
+    /// once one is read.
+    virtual_row: OnceCell<VirtualRow<A>>,
     random: &'x Cell<u64>,
     /// While a group's result is computed: its aggregates' values. A
     /// column then reads NULL when the group has no row (SQLite's bare
@@ -214,6 +220,7 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
             values: None,
             merged: &[],
             spill: None,
+            virtual_row: OnceCell::new(),
             random,
             aggregated: None,
             env: None,
@@ -272,6 +279,7 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
             values: self.values,
             merged: self.merged,
             spill: self.spill,
+            virtual_row: OnceCell::new(),
             random: self.random,
             aggregated: Some(aggregated),
             env: self.env,
@@ -308,6 +316,7 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
     pub fn on_row(&mut self, rowid: RowId, record: RecordRef<'r>) {
         self.row = Some((rowid, record));
         self.spill = None;
+        self.virtual_row.take();
     }
 
     /// The context on row number `n` of a subquery in `FROM`, whose
@@ -315,6 +324,7 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
     pub fn on_values(&mut self, n: i64, values: &'r [Value<A>]) {
         self.row = None;
         self.values = Some((n, values));
+        self.virtual_row.take();
     }
 
     /// The context on the NULL row of an outer join.
@@ -322,6 +332,7 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
         self.row = None;
         self.values = None;
         self.nulls = true;
+        self.virtual_row.take();
     }
 
     /// The context on row `rowid`, whose record spills and was read
@@ -330,6 +341,7 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
     pub fn on_prefix(&mut self, rowid: RowId, prefix: RecordRef<'r>, spill: &'r Spill<'r, A>) {
         self.row = Some((rowid, prefix));
         self.spill = Some(spill);
+        self.virtual_row.take();
     }
 
     /// The value of column `storage` of a record read from its local
@@ -422,12 +434,9 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
         if table.columns.rowid_alias == Some(i) {
             return Ok(rowid_value(*rowid));
         }
-        let storage = table
-            .columns
-            .columns
-            .get(i)
-            .and_then(|c| c.storage)
-            .ok_or(Error::Sql("generated columns are not supported"))?;
+        let Some(storage) = table.columns.columns.get(i).and_then(|c| c.storage) else {
+            return self.computed(table, *rowid, i);
+        };
         let meta = table.meta.get(i);
         let value = if storage >= record.column_count() {
             meta.map_or(ValueRef::Null, |m| m.added.as_ref())
@@ -440,6 +449,26 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
             Some(m) if m.affinity == Affinity::Real => read_real(value),
             _ => value,
         })
+    }
+
+    /// The value of column `i` of `table`, a virtual generated column, in
+    /// the row `rowid`: computed with the row's other virtual columns the
+    /// first time one is read.
+    #[cold]
+    #[inline(never)]
+    fn computed(&self, table: &TableInfo<A>, rowid: RowId, i: usize) -> Result<ValueRef<'_>> {
+        if self.virtual_row.get().is_none() {
+            let stored = |j: usize| {
+                let value = self.column_at(ColumnPos::Column(j))?;
+                Ok(Value::try_from_ref(value, self.alloc.clone())?)
+            };
+            let row = virtual_row(&table.columns, stored, rowid, self.alloc.clone())?;
+            let _ = self.virtual_row.set(row);
+        }
+        self.virtual_row
+            .get()
+            .ok_or(Error::Misuse("a row's virtual columns not computed"))?
+            .value(&table.columns, i)
     }
 
     /// The value at `pos` in a row of a subquery in `FROM`, or what a

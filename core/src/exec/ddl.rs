@@ -28,6 +28,7 @@ use boundlite_platform::Platform;
 use crate::alloc::Allocator;
 use crate::schema::EntryKind;
 use crate::schema::RESERVED_PREFIX;
+use crate::schema::generated::check_virtual_loops;
 use crate::schema::strict::{Checked, check_declared};
 use crate::schema::{ColumnSource, IndexColumns, StoredBy, TableColumns, stored_columns};
 use crate::sql::{
@@ -77,6 +78,7 @@ pub(crate) fn create_table<P: Platform, A: Allocator + Clone>(
     if let TableBody::Columns { columns: defs, .. } = &create.body {
         check_defaults(defs, w.allocator().clone())?;
     }
+    check_generated(create, &name, &columns)?;
     if let Some(taken) = taken(w, &name)? {
         return if create.if_not_exists {
             Ok(())
@@ -86,6 +88,43 @@ pub(crate) fn create_table<P: Platform, A: Allocator + Clone>(
     }
     let text = stored_text(sql, "CREATE TABLE ", &create.name.name, w.allocator())?;
     w.create_table(&name, &text)
+}
+
+/// Checks the generated columns `create` declares (of the table
+/// `table`, described by `columns`) as SQLite does when it creates the
+/// table: one `AS` and no `DEFAULT` each, an expression that reads only
+/// the table's columns, by their names alone, and has one value per row,
+/// and no loop among the virtual ones (see `schema::generated`).
+pub(crate) fn check_generated<A: Allocator + Clone>(
+    create: &CreateTable<'_, A>,
+    table: &str,
+    columns: &TableColumns<A>,
+) -> Result<()> {
+    let TableBody::Columns { columns: defs, .. } = &create.body else {
+        return Ok(());
+    };
+    for def in defs.iter() {
+        let mut generated = false;
+        let mut default = false;
+        for constraint in def.constraints.iter() {
+            match &constraint.kind {
+                ColumnConstraintKind::Default(_) if generated => {
+                    return Err(Error::Sql("cannot use DEFAULT on a generated column"));
+                }
+                ColumnConstraintKind::Default(_) => default = true,
+                ColumnConstraintKind::Generated { .. } if generated || default => {
+                    let name = crate::ConstraintName::format(format_args!("{}", def.name.chars()));
+                    return Err(Error::Named(Named::GeneratedError, name));
+                }
+                ColumnConstraintKind::Generated { expr, .. } => {
+                    generated = true;
+                    index_where::validate(expr, Part::Generated, table, columns)?;
+                }
+                _ => {}
+            }
+        }
+    }
+    check_virtual_loops(create, columns, columns.columns.allocator().clone())
 }
 
 /// Whether `create` declares a foreign key.
@@ -229,6 +268,18 @@ pub(crate) fn create_index<P: Platform, A: Allocator + Clone>(
     let columns = stored_columns(table_sql, alloc.clone())?;
     let keyed = columns.stored_by == StoredBy::PrimaryKey;
     let key = IndexColumns::from_create(create, &columns, alloc.clone())?;
+    let virtual_column = |c: &crate::schema::IndexColumn| match c.source {
+        ColumnSource::Column(i) => columns
+            .columns
+            .get(i)
+            .is_some_and(|c| c.generated && c.storage.is_none()),
+        ColumnSource::Expression => false,
+    };
+    if keyed && key.columns.iter().any(virtual_column) {
+        return Err(Error::Sql(
+            "indexes on virtual generated columns of WITHOUT ROWID tables are not supported",
+        ));
+    }
     for (item, column) in create.columns.iter().zip(key.columns.iter()) {
         if column.source == ColumnSource::Expression {
             if keyed {

@@ -121,6 +121,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
                 primary_autoindex: None,
                 autoindex_conflicts: Vec::new_in(alloc.clone()),
                 key_conflict: None,
+                sql: None,
             },
             meta,
             indexes: Vec::new_in(alloc.clone()),

@@ -42,6 +42,10 @@ pub(crate) enum Part {
     Where,
     /// An expression of the key.
     Key,
+    /// The expression of a generated column (which SQLite checks by the
+    /// same rules, its own reference to the rowid or to its table by
+    /// name aside).
+    Generated,
 }
 
 impl Part {
@@ -61,6 +65,15 @@ impl Part {
             }
             (Prohibited::Changing, Part::Key) => {
                 "non-deterministic functions prohibited in index expressions"
+            }
+            (Prohibited::Parameters, Part::Generated) => {
+                "parameters prohibited in generated columns"
+            }
+            (Prohibited::Subqueries, Part::Generated) => {
+                "subqueries prohibited in generated columns"
+            }
+            (Prohibited::Changing, Part::Generated) => {
+                "non-deterministic functions prohibited in generated columns"
             }
         })
     }
@@ -93,10 +106,14 @@ pub(crate) fn validate<A: Allocator, B: Allocator>(
                 .iter()
                 .any(|col| c.column.eq_ignore_ascii_case(&col.name))
                 || (columns.stored_by == crate::schema::StoredBy::Rowid
+                    && part != Part::Generated
                     && ["rowid", "oid", "_rowid_"]
                         .iter()
                         .any(|n| c.column.eq_ignore_ascii_case(n)));
             match in_table && named {
+                true if part == Part::Generated && c.table.is_some() => Err(Error::Sql(
+                    "the \".\" operator prohibited in generated columns",
+                )),
                 true => Ok(()),
                 false => Err(c.unknown()),
             }

@@ -74,8 +74,11 @@ fn insert_rows<P: Platform, A: Allocator + Clone>(
         // No value is given: every column takes its default.
     } else if insert.columns.is_empty() {
         targets.try_reserve(table.column_count())?;
-        for i in 0..table.column_count() {
-            targets.try_push(target_of(&table, i))?;
+        // A generated column takes no value of the list, as in SQLite.
+        for (i, column) in table.columns.columns.iter().enumerate() {
+            if !column.generated {
+                targets.try_push(target_of(&table, i))?;
+            }
         }
     } else {
         targets.try_reserve(insert.columns.len())?;
@@ -84,6 +87,11 @@ fn insert_rows<P: Platform, A: Allocator + Clone>(
                 let column = name.as_str().unwrap_or(name.inner());
                 crate::Named::NoColumnNamed.error2(&table.name, column)
             })?;
+            if let ColumnPos::Column(i) = target {
+                if let Some(c) = table.columns.columns.get(i).filter(|c| c.generated) {
+                    return Err(crate::Named::InsertGenerated.error(&c.name));
+                }
+            }
             targets.try_push(target)?;
         }
     }
@@ -717,6 +725,21 @@ fn target_of<A: Allocator>(table: &TableInfo<A>, i: usize) -> ColumnPos {
     } else {
         ColumnPos::Column(i)
     }
+}
+
+/// The column of `table` called `name` that an `UPDATE` or `DO UPDATE`
+/// sets: SQLite's error when it is a generated column.
+pub(crate) fn updated_column<A: Allocator>(
+    table: &TableInfo<A>,
+    name: &Ident<'_>,
+) -> Result<ColumnPos> {
+    let target = column_named(table, name)?;
+    if let ColumnPos::Column(i) = target {
+        if let Some(c) = table.columns.columns.get(i).filter(|c| c.generated) {
+            return Err(crate::Named::UpdateGenerated.error(&c.name));
+        }
+    }
+    Ok(target)
 }
 
 /// The column of `table` called `name` (or the rowid under one of its

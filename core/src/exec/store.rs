@@ -111,8 +111,9 @@ pub(crate) fn encode_keyed<P: Platform, A: Allocator + Clone>(
 }
 
 /// Runs `store` with the record of `values` (prepared by
-/// [`prepare_row`]): encoded into `record` when it stays on its page and
-/// holds no long zeroblob, else as its fields.
+/// [`prepare_row`]; its virtual generated columns left out): encoded
+/// into `record` when it stays on its page and holds no long zeroblob,
+/// else as its fields.
 pub(crate) fn with_record<P: Platform, A: Allocator + Clone, R>(
     w: &mut Writer<'_, '_, P, A>,
     table: &TableInfo<A>,
@@ -122,6 +123,10 @@ pub(crate) fn with_record<P: Platform, A: Allocator + Clone, R>(
     store: impl FnOnce(&mut Writer<'_, '_, P, A>, Record<'_, '_>, &mut Vec<u8, A>) -> Result<R>,
 ) -> Result<R> {
     let alloc = w.allocator().clone();
+    // A virtual generated column is not in the record.
+    let columns = &table.columns.columns;
+    let stored = |i: usize| columns.get(i).is_none_or(|c| c.storage.is_some());
+    let count = (0..values.len()).filter(|&i| stored(i)).count();
     if zeros.iter().all(Option::is_none) {
         // The usual row: a bound on its record's size (each value's bytes
         // and nine for its type and header varints) says it stays on its
@@ -134,11 +139,7 @@ pub(crate) fn with_record<P: Platform, A: Allocator + Clone, R>(
             sum.saturating_add(bytes).saturating_add(9)
         });
         if !w.spills(bound) {
-            record.clear();
-            let refs = values.iter().map(|v| Ok(v.as_ref()));
-            with_value_refs(values.len(), refs, alloc, |refs| {
-                Ok(encode_into(refs, record)?)
-            })?;
+            encode_stored(table, values, record, alloc)?;
             return store(w, Record::Encoded, record);
         }
     }
@@ -151,14 +152,18 @@ pub(crate) fn with_record<P: Platform, A: Allocator + Clone, R>(
             *zero = None;
         }
     }
-    let fields = values.iter().enumerate().map(|(i, v)| {
-        Ok(match zeros.get(i).copied().flatten() {
-            Some(len) => Field::Zeros(len),
-            None => Field::Value(v.as_ref()),
-        })
-    });
+    let fields = values
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| stored(*i))
+        .map(|(i, v)| {
+            Ok(match zeros.get(i).copied().flatten() {
+                Some(len) => Field::Zeros(len),
+                None => Field::Value(v.as_ref()),
+            })
+        });
     let empty = Field::Value(ValueRef::Null);
-    with_gathered(values.len(), empty, fields, alloc.clone(), |fields| {
+    with_gathered(count, empty, fields, alloc.clone(), |fields| {
         let len = fields_len(fields, SCHEMA_FORMAT)?;
         if w.spills(len) {
             return store(w, Record::Streamed(fields), record);
@@ -179,6 +184,27 @@ pub(crate) fn with_record<P: Platform, A: Allocator + Clone, R>(
         }
         store(w, Record::Encoded, record)
     })
+}
+
+/// Encodes into `record` the record of `values` (one per column of
+/// `table`, prepared by [`prepare_row`]), which holds every column but
+/// the virtual generated ones.
+pub(crate) fn encode_stored<A: Allocator + Clone>(
+    table: &TableInfo<A>,
+    values: &[Value<A>],
+    record: &mut Vec<u8, A>,
+    alloc: A,
+) -> Result<()> {
+    let columns = &table.columns.columns;
+    let stored = |i: usize| columns.get(i).is_none_or(|c| c.storage.is_some());
+    let count = (0..values.len()).filter(|&i| stored(i)).count();
+    record.clear();
+    let refs = values
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| stored(*i))
+        .map(|(_, v)| Ok(v.as_ref()));
+    with_value_refs(count, refs, alloc, |refs| Ok(encode_into(refs, record)?))
 }
 
 /// The value of a field that holds one (the caller has checked it is
@@ -250,6 +276,28 @@ fn null_in<A: Allocator>(table: &TableInfo<A>, i: usize) -> Error {
         "{}.{column}",
         table.name
     )))
+}
+
+/// Computes the stored generated columns of `values` as SQLite does: from
+/// the ordinary columns' values with their affinities, each then given
+/// its own.
+fn generate<A: Allocator + Clone>(
+    table: &TableInfo<A>,
+    rules: &mut Rules<'_, A>,
+    rowid: RowId,
+    values: &mut Vec<Value<A>, A>,
+    alloc: &A,
+) -> Result<()> {
+    let ordinary = values
+        .iter_mut()
+        .zip(table.meta.iter().zip(table.columns.columns.iter()))
+        .filter(|(_, (_, c))| !c.generated);
+    for (value, (meta, _)) in ordinary {
+        if let Some(v) = with_affinity(value, meta.affinity, alloc)? {
+            *value = v;
+        }
+    }
+    rules.checks.generate(rowid, values)
 }
 
 /// Checks the `NOT NULL` columns of `values` (one per column of `table`)
@@ -325,7 +373,15 @@ pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
         None => rules.rowids.next(w, table)?,
     };
     rules.rowids.saw(rowid);
-    if !nulls_resolved(w, table, rules, values, or)? {
+    if table.columns.columns.iter().any(|c| c.generated) {
+        generate(table, rules, rowid, values, &alloc)?;
+        if !nulls_resolved(w, table, rules, values, or)? {
+            return Ok(None);
+        }
+        // A NOT NULL column REPLACE gave its default feeds the generated
+        // columns again, as SQLite computes them after its defaults.
+        generate(table, rules, rowid, values, &alloc)?;
+    } else if !nulls_resolved(w, table, rules, values, or)? {
         return Ok(None);
     }
     for (i, (value, meta)) in values.iter_mut().zip(table.meta.iter()).enumerate() {
@@ -355,15 +411,6 @@ pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
             if let Some(datatype) = meta.datatype {
                 datatype.check(value.as_ref(), &table.name, &column.name)?;
             }
-        }
-    }
-    for (i, column) in table.columns.columns.iter().enumerate() {
-        let in_place = match table.columns.stored_by {
-            StoredBy::Rowid => column.storage == Some(i),
-            StoredBy::PrimaryKey => !column.generated,
-        };
-        if !in_place {
-            return Err(Error::Sql("generated columns are not supported"));
         }
     }
     match rules.checks.verify(rowid, values)? {

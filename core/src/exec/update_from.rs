@@ -31,7 +31,7 @@ use crate::{Error, Named, Result, RowId};
 use super::Env;
 use super::change::{Assigned, assigned_values};
 use super::check::{columns_exist_within, row_subquery_exists};
-use super::insert::column_named;
+use super::insert::updated_column;
 use super::select::{self, assign, load_table};
 use super::subquery::{Runner, Subqueries};
 
@@ -71,7 +71,7 @@ pub(crate) fn collect<P: Platform, A: Allocator + Clone>(
     columns.try_reserve(update.assignments.iter().map(|a| a.columns.len()).sum())?;
     for assignment in update.assignments.iter() {
         for name in assignment.columns.iter() {
-            columns.try_push(column_named(&table, name)?)?;
+            columns.try_push(updated_column(&table, name)?)?;
         }
     }
     let runner = Runner::new(view);

@@ -30,8 +30,9 @@ use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Vec};
 use crate::btree::SeekMode;
-use crate::record::{Collation, RecordRef, ValueRef, ValueType, encode_into};
+use crate::record::{Collation, RecordRef, ValueRef, ValueType};
 use crate::schema::{ColumnSource, IndexColumn, StoredBy, collation_named, parse_stored};
+use crate::sql::eval::affinity::read_real;
 use crate::sql::eval::{
     EvalContext, Shape, SubqueryCollation, Value, any_node, evaluate, evaluate_condition,
 };
@@ -39,7 +40,7 @@ use crate::sql::{
     Affinity, Assignment, ColumnPos, ColumnRef, Conflict, Expr, FunctionCall, Ident, ParamNo,
     Select, Stmt, Upsert, UpsertAction, UpsertTarget,
 };
-use crate::table::{OrClause, TableInfo, Unique, Writer, with_value_refs};
+use crate::table::{OrClause, TableInfo, Unique, Writer};
 use crate::{Error, Result, RowId};
 
 use super::Env;
@@ -47,10 +48,10 @@ use super::change::{Assigned, assigned_values};
 use super::check::columns_exist;
 use super::context::{RowContext, resolve, rowid_value};
 use super::index_where;
-use super::insert::column_named;
+use super::insert::{column_named, updated_column};
 use super::once::Once;
 use super::select::assign;
-use super::store::{Record, Rules, Stored, encode_keyed, prepare_row, with_record};
+use super::store::{Record, Rules, Stored, encode_keyed, encode_stored, prepare_row, with_record};
 use super::subquery::{Runner, Subqueries};
 
 /// The name of the row that was to be inserted, in a `DO UPDATE`.
@@ -87,7 +88,7 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
             {
                 for assignment in assignments.iter() {
                     for name in assignment.columns.iter() {
-                        column_named(table, name)?;
+                        updated_column(table, name)?;
                     }
                     for value in row_items(assignment)? {
                         check_names(value, table, alias.as_ref())?;
@@ -231,11 +232,7 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
         if keyed {
             encode_keyed(w, table, values, zeros, record)?;
         } else {
-            record.clear();
-            let refs = values.iter().map(|v| Ok(v.as_ref()));
-            with_value_refs(values.len(), refs, env.alloc.clone(), |refs| {
-                Ok(encode_into(refs, record)?)
-            })?;
+            encode_stored(table, values, record, env.alloc.clone())?;
         }
         let mut found = Vec::new_in(env.alloc.clone());
         for (unique, clause) in self.order.iter() {
@@ -454,7 +451,13 @@ impl<A: Allocator> Excluded<'_, A> {
                 Ok(rowid_value(self.rowid))
             }
             Some(ColumnPos::Column(i)) => {
-                Ok(self.values.get(i).map_or(ValueRef::Null, Value::as_ref))
+                let value = self.values.get(i).map_or(ValueRef::Null, Value::as_ref);
+                // A whole real in a REAL column is held as an integer, as
+                // it is stored; it reads as a real.
+                Ok(match self.table.meta.get(i).map(|m| m.affinity) {
+                    Some(Affinity::Real) => read_real(value),
+                    _ => value,
+                })
             }
             None => Err(column.unknown()),
         }

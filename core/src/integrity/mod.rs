@@ -383,12 +383,14 @@ fn primary_key_columns<A: Allocator + Clone>(
         Err(crate::Error::OutOfMemory) => return Err(crate::Error::OutOfMemory),
         Err(_) => return Ok(()),
     };
-    let columns =
-        match created_table(&parsed).and_then(|c| TableColumns::stored_as(c, alloc.clone())) {
-            Ok(columns) => columns,
-            Err(crate::Error::OutOfMemory) => return Err(crate::Error::OutOfMemory),
-            Err(_) => return Ok(()),
-        };
+    let columns = match created_table(&parsed)
+        .and_then(|c| TableColumns::stored_as(c, alloc.clone()))
+        .and_then(|c| c.keep_sql(sql))
+    {
+        Ok(columns) => columns,
+        Err(crate::Error::OutOfMemory) => return Err(crate::Error::OutOfMemory),
+        Err(_) => return Ok(()),
+    };
     let key = columns
         .primary_autoindex
         .and_then(|at| columns.autoindexes.get(at))

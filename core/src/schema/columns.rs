@@ -58,9 +58,10 @@ pub struct IndexColumn {
 /// What an index key column holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnSource {
-    /// The table column at this position.
+    /// The table column at this position (a virtual generated one
+    /// computed from the row, see `evaluated`).
     Column(usize),
-    /// An expression (or a generated column): not checkable here.
+    /// An expression: not checkable here.
     Expression,
 }
 
@@ -100,6 +101,10 @@ pub struct TableColumns<A: Allocator> {
     /// The `ON CONFLICT` clause of the `INTEGER PRIMARY KEY` that aliases
     /// the rowid, if it has one.
     pub key_conflict: Option<Conflict>,
+    /// The `CREATE TABLE` text, when a column is virtual generated: what
+    /// computes its values where a stored row is read (see
+    /// [`TableColumns::keep_sql`]); `None` otherwise.
+    pub sql: Option<String<A>>,
 }
 
 /// What a `CREATE INDEX` statement declares.
@@ -116,7 +121,30 @@ pub struct IndexColumns<A: Allocator> {
     pub conflict: Option<Conflict>,
 }
 
+impl<A: Allocator + Clone> TableColumns<A> {
+    /// Keeps `sql`, the table's `CREATE TABLE` text, when a column is
+    /// virtual generated, so that a stored row's virtual columns can be
+    /// computed where only the columns are at hand.
+    pub fn keep_sql(mut self, sql: &str) -> Result<Self> {
+        if self.has_virtual() {
+            self.sql = Some(String::try_from_str_in(
+                sql,
+                self.columns.allocator().clone(),
+            )?);
+        }
+        Ok(self)
+    }
+}
+
 impl<A: Allocator> TableColumns<A> {
+    /// Whether a column is virtual generated (computed when read, not
+    /// stored).
+    pub fn has_virtual(&self) -> bool {
+        self.columns
+            .iter()
+            .any(|c| c.generated && c.storage.is_none())
+    }
+
     /// The position of the column named `name` (case-insensitive).
     pub fn position(&self, name: &str) -> Option<usize> {
         self.columns

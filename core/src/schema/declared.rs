@@ -103,7 +103,7 @@ pub fn table_columns<A: Allocator + Clone>(sql: &str, alloc: A) -> Result<TableC
     let Stmt::CreateTable(create) = &parsed.stmt else {
         return Err(Error::Sql("schema SQL is not CREATE TABLE"));
     };
-    TableColumns::from_create(create, alloc)
+    TableColumns::from_create(create, alloc)?.keep_sql(sql)
 }
 
 /// The columns the stored `CREATE TABLE` statement `sql` declares, as its
@@ -114,7 +114,7 @@ pub fn stored_columns<A: Allocator + Clone>(sql: &str, alloc: A) -> Result<Table
     let Stmt::CreateTable(create) = &parsed.stmt else {
         return Err(Error::Sql("schema SQL is not CREATE TABLE"));
     };
-    TableColumns::stored_as(create, alloc)
+    TableColumns::stored_as(create, alloc)?.keep_sql(sql)
 }
 
 /// The key columns of the index whose stored `CREATE INDEX` statement is
@@ -243,6 +243,7 @@ impl<A: Allocator + Clone> TableColumns<A> {
             primary_autoindex: None,
             autoindex_conflicts: Vec::new_in(alloc.clone()),
             key_conflict: None,
+            sql: None,
         };
         let mut has_primary_key = false;
         for def in columns.iter() {
@@ -278,6 +279,9 @@ impl<A: Allocator + Clone> TableColumns<A> {
             }
             key_first(&mut table)?;
         }
+        if table.columns.iter().any(|c| c.generated) {
+            generated_rules(&table)?;
+        }
         if table.autoincrement && table.rowid_alias.is_none() {
             return Err(Error::Sql(
                 "AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY",
@@ -285,6 +289,42 @@ impl<A: Allocator + Clone> TableColumns<A> {
         }
         Ok(table)
     }
+}
+
+/// Refuses what SQLite refuses of generated columns that the columns
+/// alone show (a key on one, a table of nothing else), and a key on a
+/// virtual one, which this engine does not keep.
+fn generated_rules<A: Allocator>(table: &TableColumns<A>) -> Result<()> {
+    let primary = table
+        .primary_autoindex
+        .and_then(|at| table.autoindexes.get(at))
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|c| c.source)
+        .chain(table.rowid_alias.map(ColumnSource::Column));
+    for source in primary {
+        if let ColumnSource::Column(i) = source {
+            if table.columns.get(i).is_some_and(|c| c.generated) {
+                return Err(Error::Sql(
+                    "generated columns cannot be part of the PRIMARY KEY",
+                ));
+            }
+        }
+    }
+    if table.columns.iter().all(|c| c.generated) {
+        return Err(Error::Sql("must have at least one non-generated column"));
+    }
+    let unique_virtual = table.autoindexes.iter().flat_map(|k| k.iter()).any(|c| {
+        matches!(c.source, ColumnSource::Column(i)
+            if table.columns.get(i).is_some_and(|c| c.generated && c.storage.is_none()))
+    });
+    if unique_virtual {
+        return Err(Error::Sql(
+            "UNIQUE and PRIMARY KEY constraints on virtual generated columns are not supported",
+        ));
+    }
+    Ok(())
 }
 
 /// Places the `PRIMARY KEY` columns of `table`, a `WITHOUT ROWID` table,
@@ -580,10 +620,7 @@ fn index_item<B: Allocator>(
             .iter()
             .position(|c| name.eq_ignore_ascii_case(&c.name))
         {
-            Some(i) if table.columns.get(i).is_some_and(|c| !c.generated) => {
-                ColumnSource::Column(i)
-            }
-            Some(_) => ColumnSource::Expression,
+            Some(i) => ColumnSource::Column(i),
             None => return Err(Error::Sql("index names a column its table lacks")),
         },
         None => ColumnSource::Expression,

@@ -21,9 +21,11 @@
 //! Invariant: the text is parsed each time a row is tested or its entry
 //! built, as the layers that keep indexes in step hold no parsed tree
 //! from one row to the next; that allocates the tree and what evaluating
-//! it does. A column whose value needs other SQL evaluated (a virtual
-//! generated column, the `DEFAULT` of a column the record lacks) is
-//! refused by name.
+//! it does, and a virtual generated column is computed from the row's
+//! other values (`generated`). The `DEFAULT` of a column the record
+//! lacks is refused by name.
+
+use core::cell::OnceCell;
 
 use crate::alloc::{Allocator, Vec};
 use crate::record::{Collation, RecordRef, ValueRef, encode_into};
@@ -34,6 +36,7 @@ use crate::{Error, Result, RowId};
 
 use super::columns::{ColumnSource, IndexColumns, TableColumns};
 use super::declared::parse_stored;
+use super::generated::{VirtualRow, virtual_row};
 use super::key::value_of;
 
 /// Whether the row `rowid`, whose record is `row`, of the table of
@@ -55,6 +58,7 @@ pub fn row_in_index<A: Allocator + Clone, B: Allocator>(
         row,
         rowid,
         alloc,
+        virtual_row: OnceCell::new(),
     };
     Ok(evaluate_condition(clause, &ctx)? == Some(true))
 }
@@ -62,7 +66,7 @@ pub fn row_in_index<A: Allocator + Clone, B: Allocator>(
 /// Replaces `out` with the entry row `rowid` (whose record is `row`) of
 /// the table of `table` has in the rowid table's index of `index`, whose
 /// `CREATE INDEX` text is `sql`: each key column's value, evaluated when
-/// it is an expression, then the rowid.
+/// it is an expression or a virtual generated column, then the rowid.
 pub fn build_evaluated_key<A: Allocator + Clone, B: Allocator, C: Allocator>(
     sql: &str,
     (table, index): (&TableColumns<B>, &IndexColumns<C>),
@@ -78,10 +82,14 @@ pub fn build_evaluated_key<A: Allocator + Clone, B: Allocator, C: Allocator>(
         row,
         rowid,
         alloc: alloc.clone(),
+        virtual_row: OnceCell::new(),
     };
     let mut values: Vec<Value<A>, A> = Vec::try_with_capacity_in(index.columns.len() + 1, alloc)?;
     for (column, item) in index.columns.iter().zip(create.columns.iter()) {
         let value = match column.source {
+            ColumnSource::Column(i) if table.columns.get(i).is_some_and(is_virtual) => {
+                Value::try_from_ref(ctx.computed(i)?, ctx.alloc.clone())?
+            }
             ColumnSource::Column(_) => {
                 let value =
                     value_of(table, column, row, rowid.get())?.ok_or(Error::Sql(NEEDS_DEFAULT))?;
@@ -102,6 +110,12 @@ pub fn build_evaluated_key<A: Allocator + Clone, B: Allocator, C: Allocator>(
         refs.try_push(value.as_ref())?;
     }
     Ok(encode_into(&refs, out)?)
+}
+
+/// Whether `column` is a virtual generated column, which the record
+/// does not hold.
+fn is_virtual<B: Allocator>(column: &super::columns::TableColumn<B>) -> bool {
+    column.generated && column.storage.is_none()
 }
 
 /// `expr` less the `COLLATE`s around it, which give the key column its
@@ -136,14 +150,60 @@ enum Column {
 }
 
 /// The expression context of one stored row.
-struct StoredRow<'c, 'r, B: Allocator, A> {
+struct StoredRow<'c, 'r, B: Allocator, A: Allocator> {
     table: &'c TableColumns<B>,
     row: &'c RecordRef<'r>,
     rowid: RowId,
     alloc: A,
+    /// The row's values with its virtual columns computed, once one is
+    /// read.
+    virtual_row: OnceCell<VirtualRow<A>>,
 }
 
-impl<B: Allocator, A> StoredRow<'_, '_, B, A> {
+impl<B: Allocator, A: Allocator + Clone> StoredRow<'_, '_, B, A> {
+    /// The value of column `i`, which the record stores.
+    fn stored(&self, i: usize) -> Result<ValueRef<'_>> {
+        let def = self
+            .table
+            .columns
+            .get(i)
+            .ok_or(Error::Misuse("a column past its table's columns"))?;
+        let at = def
+            .storage
+            .ok_or(Error::Misuse("a virtual column read from a record"))?;
+        if at >= self.row.column_count() {
+            return match def.has_default {
+                true => Err(Error::Sql(NEEDS_DEFAULT)),
+                false => Ok(ValueRef::Null),
+            };
+        }
+        let value = self.row.column(at)?;
+        Ok(match def.affinity {
+            Affinity::Real => read_real(value),
+            _ => value,
+        })
+    }
+
+    /// The value of column `i`, a virtual generated column, computed
+    /// with the row's others the first time one is read.
+    fn computed(&self, i: usize) -> Result<ValueRef<'_>> {
+        if self.virtual_row.get().is_none() {
+            let row = virtual_row(
+                self.table,
+                |j| Ok(Value::try_from_ref(self.stored(j)?, self.alloc.clone())?),
+                self.rowid,
+                self.alloc.clone(),
+            )?;
+            let _ = self.virtual_row.set(row);
+        }
+        self.virtual_row
+            .get()
+            .ok_or(Error::Misuse("a row's virtual columns not computed"))?
+            .value(self.table, i)
+    }
+}
+
+impl<B: Allocator, A: Allocator> StoredRow<'_, '_, B, A> {
     /// The column `column` names; the table's own column before the
     /// rowid's names, as SQLite resolves them.
     fn named(&self, column: &ColumnRef<'_>) -> Result<Column> {
@@ -182,22 +242,10 @@ impl<B: Allocator, A: Allocator + Clone> EvalContext<A> for StoredRow<'_, '_, B,
             .columns
             .get(i)
             .ok_or(Error::Misuse("a column past its table's columns"))?;
-        let Some(at) = def.storage else {
-            return Err(Error::Sql(
-                "indexes over virtual generated columns are not supported",
-            ));
-        };
-        if at >= self.row.column_count() {
-            return match def.has_default {
-                true => Err(Error::Sql(NEEDS_DEFAULT)),
-                false => Ok(ValueRef::Null),
-            };
+        if def.storage.is_none() {
+            return self.computed(i);
         }
-        let value = self.row.column(at)?;
-        Ok(match def.affinity {
-            Affinity::Real => read_real(value),
-            _ => value,
-        })
+        self.stored(i)
     }
 
     fn column_affinity(&self, column: &ColumnRef<'_>) -> Option<Affinity> {

@@ -18,6 +18,8 @@
 //! - [`row_in_index`] and [`build_evaluated_key`] (in `evaluated`):
 //!   whether a row has an entry in a partial index, and its entry in an
 //!   index on expressions;
+//! - `generated`: the values of generated columns, computed from a
+//!   row's other values;
 //! - [`strict`]: the datatypes of `STRICT` tables' columns.
 //!
 //! Invariants, as SQLite keeps them: every change to the schema table
@@ -36,6 +38,7 @@ pub mod columns;
 mod declared;
 mod edit;
 mod evaluated;
+pub(crate) mod generated;
 mod key;
 pub mod strict;
 

@@ -92,7 +92,7 @@ pub(crate) struct IndexInfo<A: Allocator> {
     /// rowid table's index, whose entries end with the rowid.
     pub tail: Vec<IndexColumn, A>,
     /// The index's `CREATE INDEX` text when it is partial or on
-    /// expressions, which says which rows have an entry (see
+    /// expressions or virtual generated columns, which says which rows have an entry (see
     /// [`row_in_index`]) and what it holds (see [`build_evaluated_key`]);
     /// `None` when every row has an entry of its stored values.
     pub sql: Option<String<A>>,
@@ -116,7 +116,8 @@ impl<A: Allocator> IndexInfo<A> {
 
     /// Replaces `out` with the entry of row `rowid` of `table` (whose
     /// record is `row`) in this index of a rowid table, its expressions
-    /// evaluated; `false` when the index has an expression this engine
+    /// and virtual generated columns evaluated; `false` when the index
+    /// has an expression this engine
     /// cannot evaluate from the row alone.
     pub fn build_entry<B: Allocator>(
         &self,
@@ -129,12 +130,7 @@ impl<A: Allocator> IndexInfo<A> {
         A: Clone,
     {
         if let Some(sql) = self.sql.as_deref() {
-            if self
-                .columns
-                .columns
-                .iter()
-                .any(|c| c.source == ColumnSource::Expression)
-            {
+            if !self.columns.is_plain(table) {
                 build_evaluated_key(sql, (table, &self.columns), row, rowid, out)?;
                 return Ok(true);
             }
@@ -181,9 +177,9 @@ pub(crate) struct TableInfo<A: Allocator> {
     /// for a table keyed by rowid, or whose key has a collation this
     /// engine does not know.
     pub record_keys: Vec<KeyColumn, A>,
-    /// Its `CREATE TABLE` statement when it declares a `CHECK` or a
-    /// default computed for each row, which is parsed again where rows are
-    /// stored (a tree borrows its text).
+    /// Its `CREATE TABLE` statement when it declares a `CHECK`, a
+    /// default computed for each row or a generated column, which is
+    /// parsed again where rows are stored (a tree borrows its text).
     pub check_sql: Option<String<A>>,
     /// The schema it was read from, when known (see `cache`).
     pub version: Option<SchemaVersion>,
@@ -223,7 +219,7 @@ impl<A: Allocator + Clone> TableInfo<A> {
         let (columns, meta, has_checks) = {
             let parsed = parse_stored(sql, alloc.clone())?;
             let create = created_table(&parsed)?;
-            let columns = TableColumns::stored_as(create, alloc.clone())?;
+            let columns = TableColumns::stored_as(create, alloc.clone())?.keep_sql(sql)?;
             let TableBody::Columns {
                 columns: defs,
                 strict,
@@ -254,7 +250,8 @@ impl<A: Allocator + Clone> TableInfo<A> {
             }
         }
         let per_row = meta.iter().any(|m| m.default_kind == DefaultKind::PerRow);
-        let check_sql = match has_checks || per_row {
+        let generated = columns.columns.iter().any(|c| c.generated);
+        let check_sql = match has_checks || per_row || generated {
             true => Some(String::try_from_str_in(sql, alloc.clone())?),
             false => None,
         };
@@ -280,11 +277,7 @@ impl<A: Allocator + Clone> TableInfo<A> {
                 }
                 Err(e) => return Err(e),
             };
-            let evaluated = index_columns.partial
-                || index_columns
-                    .columns
-                    .iter()
-                    .any(|c| c.source == ColumnSource::Expression);
+            let evaluated = index_columns.partial || !index_columns.is_plain(&columns);
             if keyed && (evaluated || !index_columns.is_plain(&columns)) {
                 // The rows are still read by a scan.
                 unwritable = Some(UNKNOWN_INDEX);

@@ -171,7 +171,11 @@ impl<A: Allocator + Clone> Fires<A> {
                 _ => return Err(Error::Sql("datatype mismatch")),
             },
         };
-        with_affinities(table, values, new, env.alloc)?;
+        let id = match rowid {
+            ValueRef::Integer(i) => RowId::new(i),
+            _ => RowId::new(-1),
+        };
+        with_affinities(table, (id, values), new, env.alloc)?;
         let row = TriggerRow {
             table,
             old: None,

@@ -21,6 +21,8 @@ use crate::{Error, Result, RowId};
 
 use crate::exec::context::{RowContext, resolve};
 use crate::exec::select::assign;
+use crate::schema::generated::{Computed, computation_order, compute};
+use crate::schema::{created_table, parse_stored};
 use crate::table::{TableInfo, Writer};
 
 /// One version of a row: its rowid and its values, one per column.
@@ -164,11 +166,12 @@ pub(crate) fn read_row<P: Platform, A: Allocator + Clone>(
     Ok(true)
 }
 
-/// Copies `values` into `out` with their columns' affinity applied, as
-/// SQLite applies it to `NEW` before `BEFORE` triggers fire.
+/// Copies `values` into `out` with their columns' affinity applied and
+/// the generated columns computed (for the row `rowid`), as SQLite makes
+/// `NEW` before `BEFORE` triggers fire.
 pub(crate) fn with_affinities<A: Allocator + Clone>(
     table: &TableInfo<A>,
-    values: &[Value<A>],
+    (rowid, values): (RowId, &[Value<A>]),
     out: &mut Vec<Value<A>, A>,
     alloc: &A,
 ) -> Result<()> {
@@ -178,6 +181,16 @@ pub(crate) fn with_affinities<A: Allocator + Clone>(
             Some(v) => *slot = v,
             None => assign(slot, value.as_ref(), alloc)?,
         }
+    }
+    if table.columns.columns.iter().any(|c| c.generated) {
+        let sql = table.check_sql.as_deref().ok_or(Error::Misuse(
+            "a table with generated columns without its text",
+        ))?;
+        let parsed = parse_stored(sql, alloc.clone())?;
+        let create = created_table(&parsed)?;
+        let mut order = Vec::new_in(alloc.clone());
+        computation_order(create, &table.columns, Computed::All, &mut order)?;
+        compute(create, &table.columns, &order, out, rowid, alloc.clone())?;
     }
     Ok(())
 }

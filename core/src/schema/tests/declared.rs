@@ -172,7 +172,7 @@ fn index_columns_take_collation_order_and_shape() {
     use ColumnSource::*;
     assert_eq!(
         sources,
-        [Expression, Column(2), Expression, Expression, Column(2)]
+        [Expression, Column(2), Expression, Column(3), Column(2)]
     );
     assert_eq!(i.columns[2].collation, Some(Collation::NoCase));
     assert_eq!(i.columns[2].order, DESC);
