@@ -274,6 +274,8 @@ pub enum Named {
     /// `IN(...) element has {0} term[s] - expected {1}`: an item of an
     /// `IN` list whose size is not its row-value operand's
     InElementTerms,
+    /// `duplicate WITH table name: {0}`
+    DuplicateWith,
     /// `target object/alias may not appear in FROM clause: {0}`: an
     /// `UPDATE ... FROM` whose `FROM` names its table, both unaliased
     TargetInFrom,
@@ -449,6 +451,7 @@ impl core::fmt::Display for NamedDisplay<'_> {
             Named::SubSelectColumns => {
                 write!(f, "sub-select returns {a} columns - expected {b}")
             }
+            Named::DuplicateWith => write!(f, "duplicate WITH table name: {a}"),
             Named::InElementTerms => {
                 let s = if a == "1" { "" } else { "s" };
                 write!(f, "IN(...) element has {a} term{s} - expected {b}")
