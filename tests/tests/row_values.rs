@@ -307,3 +307,24 @@ fn every_allocation_failure_in_a_row_value_query_is_clean() {
     drop(db);
     assert_eq!(arena.stats().live_allocations, 0, "the database leaked");
 }
+
+#[test]
+fn a_row_equality_in_where_seeks_an_index_on_its_fields() {
+    let disk = MemoryPlatform::new();
+    let db = Database::open(&disk, "s.db", &Config::DEFAULT, Global).unwrap();
+    let conn = db.connect();
+    conn.execute(
+        "CREATE TABLE t(a, b, c); CREATE INDEX t_ab ON t(a, b);
+         INSERT INTO t VALUES (1, 2, 3), (1, 3, 4), (2, 2, 5), (NULL, 2, 6)",
+        &[],
+    )
+    .unwrap();
+    let sql = "SELECT c FROM t WHERE (a, b) = (1, 2) AND c > 0";
+    let plan = Exact::ours_ok(&conn, &format!("EXPLAIN QUERY PLAN {sql}"));
+    let detail = match &plan[0][3] {
+        Exact::Text(t) => String::from_utf8(t.clone()).unwrap(),
+        other => panic!("{other:?}"),
+    };
+    assert!(detail.starts_with("SEARCH t USING INDEX t_ab"), "{detail}");
+    assert_eq!(Exact::ours_ok(&conn, sql), vec![vec![Exact::Int(3)]]);
+}

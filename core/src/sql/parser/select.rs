@@ -17,12 +17,18 @@ use super::{Parser, Result, cost};
 use crate::alloc::{Allocator, Box, Vec};
 use crate::record::SortOrder;
 use crate::sql::ast::{
-    CompoundOp, CoreForm, Cte, Expr, FromClause, Ident, Indexed, Join, JoinConstraint, JoinKind,
-    JoinOp, Limit, NullsOrder, OrderingTerm, Quoted, ResultColumn, Select, SelectBody, TableRef,
+    Binary, BinaryOp, CompoundOp, CoreForm, Cte, Expr, FromClause, Ident, Indexed, Join,
+    JoinConstraint, JoinKind, JoinOp, Limit, NullsOrder, OrderingTerm, Quoted, ResultColumn,
+    Select, SelectBody, TableRef,
 };
 use crate::sql::error::SqlErrorKind;
 use crate::sql::keyword::Keyword;
 use crate::sql::token::{Token, TokenKind};
+
+/// The most fields a row comparison in `WHERE` is split into (see
+/// `Parser::where_clause`): three levels of `AND` at most, so that the
+/// split adds little to the tree's depth.
+const SPLIT_ROW_MAX: usize = 8;
 
 impl<'a, A: Allocator + Clone> Parser<'a, A> {
     /// A whole query.
@@ -249,7 +255,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         }
         let columns = self.comma_separated(|p| p.result_column())?;
         let from = self.optional_from()?;
-        let where_clause = self.optional_expr(Keyword::Where)?;
+        let where_clause = self.where_clause()?;
         let group_by = self.group_by()?;
         let having = self.optional_expr(Keyword::Having)?;
         let windows = self.window_clause()?;
@@ -284,6 +290,71 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
     }
 
     /// `keyword expr`, if `keyword` is next.
+    /// `WHERE expr`, if next, each `AND` term `(a, b, ...) = (x, y, ...)`
+    /// of at most [`SPLIT_ROW_MAX`] fields read as `a = x AND b = y ...`,
+    /// as SQLite's `WHERE` analysis splits it, so that each field may
+    /// bound a seek. The value is the row comparison's: `=` on rows is
+    /// the `AND` of its fields' comparisons, each with the pair's own
+    /// affinity and collation. Fields that are row values or subqueries
+    /// are left to the row comparison's checks.
+    pub(super) fn where_clause(&mut self) -> Result<Option<Expr<'a, A>>> {
+        match self.optional_expr(Keyword::Where)? {
+            Some(expr) => self.split_rows(expr).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// [`Self::where_clause`]'s split of the `AND` terms of `expr`.
+    fn split_rows(&self, expr: Expr<'a, A>) -> Result<Expr<'a, A>> {
+        let Expr::Binary(b) = expr else {
+            return Ok(expr);
+        };
+        let scalar = |e: &Expr<'a, A>| !matches!(e, Expr::Row(_) | Expr::Subquery(_));
+        let split = match (b.op, &b.lhs, &b.rhs) {
+            (BinaryOp::And, _, _) => true,
+            (BinaryOp::Eq, Expr::Row(l), Expr::Row(r)) => {
+                l.len() == r.len()
+                    && l.len() <= SPLIT_ROW_MAX
+                    && l.iter().chain(r.iter()).all(scalar)
+            }
+            _ => false,
+        };
+        if !split {
+            return Ok(Expr::Binary(b));
+        }
+        let Binary { op, lhs, rhs } = Box::into_inner(b);
+        let (l, r) = match (op, lhs, rhs) {
+            (BinaryOp::And, lhs, rhs) => {
+                let (lhs, rhs) = (self.split_rows(lhs)?, self.split_rows(rhs)?);
+                return self.binary(op, lhs, rhs);
+            }
+            (_, Expr::Row(l), Expr::Row(r)) => (l, r),
+            (_, lhs, rhs) => return self.binary(op, lhs, rhs),
+        };
+        let mut terms: Vec<Expr<'a, A>, A> =
+            Vec::try_with_capacity_in(l.len(), self.alloc.clone())?;
+        for (x, y) in l.into_iter().zip(r) {
+            terms.try_push(self.binary(BinaryOp::Eq, x, y)?)?;
+        }
+        // Paired off level by level: at most three levels of `AND`.
+        while terms.len() > 1 {
+            let mut paired: Vec<Expr<'a, A>, A> =
+                Vec::try_with_capacity_in(terms.len().div_ceil(2), self.alloc.clone())?;
+            let mut items = terms.into_iter();
+            while let Some(first) = items.next() {
+                match items.next() {
+                    Some(second) => {
+                        paired.try_push(self.binary(BinaryOp::And, first, second)?)?
+                    }
+                    None => paired.try_push(first)?,
+                }
+            }
+            terms = paired;
+        }
+        // A row value has two fields or more, so one term is left.
+        terms.pop().ok_or_else(|| self.syntax_error())
+    }
+
     pub(super) fn optional_expr(&mut self, keyword: Keyword) -> Result<Option<Expr<'a, A>>> {
         if self.eat(keyword) {
             Ok(Some(self.expr()?))
