@@ -276,6 +276,14 @@ pub enum Named {
     /// `{0} columns assigned {1} values`: a row-value assignment whose
     /// value has another number of columns
     AssignedCount,
+    /// `sub-select returns {0} columns - expected {1}`: a subquery whose
+    /// width is not the row value's (or the one column) it stands for
+    SubSelectColumns,
+    /// `IN(...) element has {0} term[s] - expected {1}`: an item of an
+    /// `IN` list whose size is not its row-value operand's
+    InElementTerms,
+    /// `duplicate WITH table name: {0}`
+    DuplicateWith,
     /// `target object/alias may not appear in FROM clause: {0}`: an
     /// `UPDATE ... FROM` whose `FROM` names its table, both unaliased
     TargetInFrom,
@@ -458,6 +466,14 @@ impl core::fmt::Display for NamedDisplay<'_> {
                 write!(f, "table {a} has {values} values for {columns} columns")
             }
             Named::AssignedCount => write!(f, "{a} columns assigned {b} values"),
+            Named::SubSelectColumns => {
+                write!(f, "sub-select returns {a} columns - expected {b}")
+            }
+            Named::DuplicateWith => write!(f, "duplicate WITH table name: {a}"),
+            Named::InElementTerms => {
+                let s = if a == "1" { "" } else { "s" };
+                write!(f, "IN(...) element has {a} term{s} - expected {b}")
+            }
             Named::TargetInFrom => {
                 write!(f, "target object/alias may not appear in FROM clause: {a}")
             }

@@ -48,7 +48,7 @@ use super::foreign_keys::table_keys::{Op, TableKeys};
 use super::insert::updated_column;
 use super::keyed;
 use super::once::Once;
-use super::plan::{Here, Indexes, Plan, choose, passes};
+use super::plan::{Here, Indexes, Plan, choose, passes, solvable};
 use super::returning::{Returned, Returning};
 use super::rowids::Rowids;
 use super::scope::{One, Tables};
@@ -152,6 +152,7 @@ pub(crate) fn visit<'v, P: Platform, A: Allocator + Clone, C>(
         columns_exist_within(clause, &One::new(Some(&table), alias.as_ref()), Some(env))?;
     }
     let indexes = Indexes::of(indexed, &table)?;
+    solvable(where_clause, &table, indexes)?;
     let here = Here {
         table: &table,
         alias: alias.as_ref(),

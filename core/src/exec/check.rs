@@ -18,6 +18,7 @@ use crate::{Error, Result};
 use super::Env;
 use super::context::RowContext;
 use super::scope::{One, Scope, find};
+use super::subquery::{in_element_terms, sub_select_columns};
 use crate::table::TableInfo;
 
 /// Checks that every column `expr` names is a column of `table` (called
@@ -45,6 +46,8 @@ pub(crate) fn columns_exist_within<A: Allocator + Clone>(
     let outer = env.and_then(|e| e.outer);
     let check = |e: &Expr<'_, A>| columns_exist_within(e, scope, env);
     let subquery = |s, shape| subquery_names(s, shape, scope, env);
+    let fields = |e: &Expr<'_, A>, n| fields_exist(e, n, scope, env);
+    let width = |e: &Expr<'_, A>| width(e, scope, env);
     match expr {
         Expr::Column(c) => {
             let pos = find(scope, c)?;
@@ -55,6 +58,7 @@ pub(crate) fn columns_exist_within<A: Allocator + Clone>(
         Expr::Literal(_) | Expr::Param(_) | Expr::Raise(_) => Ok(()),
         Expr::Unary(_, inner) | Expr::Collate(inner, _) => check(inner),
         Expr::IsNull { expr, .. } => check(expr),
+        Expr::Binary(b) if b.op.compares() => compared(&[&b.lhs, &b.rhs], scope, env),
         Expr::Binary(b) => {
             check(&b.lhs)?;
             check(&b.rhs)
@@ -64,36 +68,157 @@ pub(crate) fn columns_exist_within<A: Allocator + Clone>(
             check(&l.pattern)?;
             l.escape.as_ref().map_or(Ok(()), check)
         }
-        Expr::Between(b) => {
-            check(&b.expr)?;
-            check(&b.low)?;
-            check(&b.high)
-        }
-        Expr::InList(l) => {
-            check(&l.expr)?;
-            l.list.iter().try_for_each(check)
-        }
+        Expr::Between(b) => compared(&[&b.expr, &b.low, &b.high], scope, env),
+        // SQLite's parser drops the left side of `IN ()`.
+        Expr::InList(l) if l.list.is_empty() && matches!(l.expr, Expr::Row(_)) => Ok(()),
+        Expr::InList(l) => match &l.expr {
+            Expr::Row(items) => {
+                // SQLite reads `(a, b) IN ((1, 2), ...)` as `IN (VALUES ...)`.
+                for item in l.list.iter() {
+                    match item {
+                        Expr::Row(fields) if fields.len() == items.len() => {}
+                        Expr::Row(fields) => {
+                            return Err(in_element_terms(fields.len(), items.len()));
+                        }
+                        _ => return Err(in_element_terms(1, items.len())),
+                    }
+                }
+                fields(&l.expr, items.len())?;
+                l.list.iter().try_for_each(|item| fields(item, items.len()))
+            }
+            lhs => match width(lhs)? {
+                1 => {
+                    check(lhs)?;
+                    l.list.iter().try_for_each(check)
+                }
+                n => Err(sub_select_columns(n, 1)),
+            },
+        },
         Expr::Function(f) if !is_function(&f.name) => Err(no_such_function(&f.name)),
         Expr::Function(f) => match &f.args {
             FunctionArgs::List(args) => args.iter().try_for_each(check),
             FunctionArgs::Star => Ok(()),
         },
         Expr::Case(c) => {
-            c.operand.as_ref().map_or(Ok(()), check)?;
-            for arm in c.arms.iter() {
-                check(&arm.when)?;
-                check(&arm.then)?;
+            match &c.operand {
+                Some(operand) => {
+                    for arm in c.arms.iter() {
+                        compared(&[operand, &arm.when], scope, env)?;
+                    }
+                }
+                None => c.arms.iter().try_for_each(|arm| check(&arm.when))?,
             }
+            c.arms.iter().try_for_each(|arm| check(&arm.then))?;
             c.otherwise.as_ref().map_or(Ok(()), check)
         }
         Expr::Cast(c) => check(&c.expr),
-        Expr::Row(items) => items.iter().try_for_each(check),
-        Expr::InSelect(s) => {
-            check(&s.expr)?;
-            subquery(&s.select, Shape::Column)
-        }
+        // A row value stands only where its fields are compared.
+        Expr::Row(_) => Err(misused()),
+        Expr::InSelect(s) => match (&s.expr, width(&s.expr)?) {
+            (_, 1) => {
+                check(&s.expr)?;
+                subquery(&s.select, Shape::Column)
+            }
+            (Expr::Row(_), n) => {
+                fields(&s.expr, n)?;
+                subquery(&s.select, Shape::Columns(n))
+            }
+            _ => Err(Error::Sql(
+                "a subquery of several columns left of IN is not supported",
+            )),
+        },
         Expr::Exists(s) => subquery(s, Shape::Rows),
         Expr::Subquery(s) => subquery(s, Shape::Column),
+    }
+}
+
+/// SQLite's error for a row value where a single value is expected, or
+/// compared with a value of another size.
+fn misused() -> Error {
+    Error::Sql("row value misused")
+}
+
+/// The size of `expr` as a row value over `scope`: a row value's, a
+/// subquery's number of result columns, else 1.
+fn width<A: Allocator + Clone>(
+    expr: &Expr<'_, A>,
+    scope: &dyn Scope<A>,
+    env: Option<Env<'_, A>>,
+) -> Result<usize> {
+    match expr {
+        Expr::Row(items) => Ok(items.len()),
+        Expr::Subquery(select) => {
+            let Some((env, runner)) = env.and_then(|e| Some((e, e.subqueries?))) else {
+                return Err(Error::Sql(
+                    "subqueries are not supported in this expression",
+                ));
+            };
+            let mut n = 0;
+            with_scope(scope, env, &mut |outer| {
+                n = runner.width(
+                    select,
+                    Env {
+                        outer: Some(outer),
+                        ..env
+                    },
+                )?;
+                Ok(())
+            })?;
+            Ok(n)
+        }
+        _ => Ok(1),
+    }
+}
+
+/// Checks `operands`, compared with one another (`=`, `BETWEEN`, a
+/// `CASE` operand and a `WHEN`): all of one size, as SQLite's
+/// `resolveExprStep` requires, and each field's names. Row values whose
+/// sizes only subqueries give are refused, their fields being matched
+/// where a row value of known size stands beside them.
+fn compared<A: Allocator + Clone>(
+    operands: &[&Expr<'_, A>],
+    scope: &dyn Scope<A>,
+    env: Option<Env<'_, A>>,
+) -> Result<()> {
+    let vector = |e: &&Expr<'_, A>| matches!(e, Expr::Row(_) | Expr::Subquery(_));
+    if !operands.iter().any(vector) {
+        return operands
+            .iter()
+            .try_for_each(|e| columns_exist_within(e, scope, env));
+    }
+    let mut n = None;
+    for operand in operands {
+        let w = width(operand, scope, env)?;
+        if n.is_some_and(|n| n != w) {
+            return Err(misused());
+        }
+        n = Some(w);
+    }
+    let n = n.unwrap_or(1);
+    if n > 1 && !operands.iter().any(|e| matches!(e, Expr::Row(_))) {
+        return Err(Error::Sql(
+            "comparing subqueries of several columns is not supported",
+        ));
+    }
+    operands
+        .iter()
+        .try_for_each(|e| fields_exist(e, n, scope, env))
+}
+
+/// Checks `expr`, a row value of `n` fields (or a single value where
+/// `n` is 1): each field's names, a subquery's width.
+fn fields_exist<A: Allocator + Clone>(
+    expr: &Expr<'_, A>,
+    n: usize,
+    scope: &dyn Scope<A>,
+    env: Option<Env<'_, A>>,
+) -> Result<()> {
+    match expr {
+        Expr::Row(items) => items
+            .iter()
+            .try_for_each(|item| columns_exist_within(item, scope, env)),
+        Expr::Subquery(select) if n > 1 => subquery_names(select, Shape::Columns(n), scope, env),
+        _ => columns_exist_within(expr, scope, env),
     }
 }
 
@@ -110,7 +235,10 @@ pub(crate) fn subqueries_exist<A: Allocator + Clone>(
         let (select, shape): (&Select<'_, A>, _) = match e {
             Expr::Subquery(s) => (s, Shape::Column),
             Expr::Exists(s) => (s, Shape::Rows),
-            Expr::InSelect(s) => (&s.select, Shape::Column),
+            Expr::InSelect(s) => match &s.expr {
+                Expr::Row(items) => (&s.select, Shape::Columns(items.len())),
+                _ => (&s.select, Shape::Column),
+            },
             _ => return false,
         };
         checked = subquery_names(select, shape, scope, Some(env));

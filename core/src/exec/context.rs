@@ -703,10 +703,33 @@ impl<A: Allocator + Clone> EvalContext<A> for RowContext<'_, '_, A> {
         )
     }
 
-    fn subquery_affinity(&self, select: &Select<'_, A>) -> Option<Affinity> {
+    fn subquery_rows(
+        &self,
+        select: &Select<'_, A>,
+        n: usize,
+        visit: &mut dyn FnMut(&[Value<A>]) -> Result<bool>,
+    ) -> Result<()> {
+        let Some((env, runner)) = self.env.and_then(|e| Some((e, e.subqueries?))) else {
+            return Err(Error::Sql(
+                "subqueries are not supported in this expression",
+            ));
+        };
+        runner.rows(
+            select,
+            Env {
+                outer: Some(self),
+                ..env
+            },
+            n,
+            visit,
+        )
+    }
+
+    fn subquery_affinity(&self, select: &Select<'_, A>, column: usize) -> Option<Affinity> {
         let env = self.env?;
         env.subqueries?.affinity(
             select,
+            column,
             Env {
                 outer: Some(self),
                 ..env
@@ -714,12 +737,17 @@ impl<A: Allocator + Clone> EvalContext<A> for RowContext<'_, '_, A> {
         )
     }
 
-    fn subquery_collation(&self, select: &Select<'_, A>) -> Result<SubqueryCollation> {
+    fn subquery_collation(
+        &self,
+        select: &Select<'_, A>,
+        column: usize,
+    ) -> Result<SubqueryCollation> {
         let Some((env, runner)) = self.env.and_then(|e| Some((e, e.subqueries?))) else {
             return Ok(SubqueryCollation::default());
         };
         runner.collation(
             select,
+            column,
             Env {
                 outer: Some(self),
                 ..env

@@ -453,6 +453,26 @@ impl Seekable {
     }
 }
 
+/// SQLite's `no query solution` for a statement over one table whose
+/// `INDEXED BY` names a partial index that `where_clause` does not imply
+/// (the index may lack rows the statement reads).
+pub(crate) fn solvable<A: Allocator + Clone>(
+    where_clause: Option<&Expr<'_, A>>,
+    table: &TableInfo<A>,
+    hint: Indexes,
+) -> Result<()> {
+    let Indexes::Only(n) = hint else {
+        return Ok(());
+    };
+    if !table.indexes.get(n).is_some_and(|i| i.columns.partial) {
+        return Ok(());
+    }
+    match Seekable::new(hint, table, where_clause)?.allows(table, n) {
+        true => Ok(()),
+        false => Err(crate::Error::Sql("no query solution")),
+    }
+}
+
 /// The plan for `where_clause` over the table `here`, evaluating bounds
 /// in `ctx`.
 pub(crate) fn choose<A: Allocator + Clone>(

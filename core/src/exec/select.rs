@@ -26,7 +26,7 @@ use super::compound::{self, Compound};
 use super::context::RowContext;
 use super::join::Join;
 use super::ordered::{SortEnv, SortedQuery};
-use super::plan::{Access, Here, Indexes, Proven, choose, passes};
+use super::plan::{Access, Here, Indexes, Proven, choose, passes, solvable};
 use super::rows::Rows;
 use super::scope::{One, Scope, Tables, find, star_level};
 use super::source::Source;
@@ -257,6 +257,7 @@ pub(crate) fn open_source<'s, 'v, P: Platform, A: Allocator + Clone>(
         true
     };
     let indexes = Indexes::of(hint_of(body).as_ref(), table)?;
+    solvable(body.where_clause.as_ref(), table, indexes)?;
     let here = Here {
         table,
         alias: alias.as_ref(),

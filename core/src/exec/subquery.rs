@@ -48,7 +48,7 @@ use super::once::{Kept as Known, Once, parsed_from};
 use super::rows::Rows;
 use super::scope::Scope;
 use super::select::{self, Sources};
-use super::terms;
+use super::terms::{self, Output};
 use super::with::within;
 
 /// What runs the subqueries of a statement's expressions.
@@ -75,24 +75,44 @@ pub(crate) trait Subqueries<A: Allocator + Clone> {
         out: &mut Vec<Value<A>, A>,
     ) -> Result<()>;
 
+    /// Runs `select` in `env` (whose `outer` is the row it runs
+    /// against), whose rows have `n` columns, handing `visit` each row
+    /// until it returns `false` (a row value's operand).
+    fn rows(
+        &self,
+        select: &Select<'_, A>,
+        env: Env<'_, A>,
+        n: usize,
+        visit: &mut dyn FnMut(&[Value<A>]) -> Result<bool>,
+    ) -> Result<()>;
+
     /// Checks the names of `select` in `env` (whose `outer` is a row it
     /// would run against, none current), as [`select::check_body`] does,
-    /// and that it has one column where `shape` asks for one.
+    /// and that it has the number of columns `shape` asks for.
     fn check(&self, select: &Select<'_, A>, shape: Shape, env: Env<'_, A>) -> Result<()>;
 
-    /// The affinity of the first result column of `select`.
-    fn affinity(&self, select: &Select<'_, A>, env: Env<'_, A>) -> Option<Affinity>;
+    /// The number of result columns of `select` in `env` (as
+    /// [`Subqueries::check`] reads it), each `*` expanded.
+    fn width(&self, select: &Select<'_, A>, env: Env<'_, A>) -> Result<usize>;
 
-    /// The collations of the first result column of `select`.
-    fn collation(&self, select: &Select<'_, A>, env: Env<'_, A>) -> Result<SubqueryCollation>;
+    /// The affinity of result column `column` of `select`.
+    fn affinity(&self, select: &Select<'_, A>, column: usize, env: Env<'_, A>) -> Option<Affinity>;
+
+    /// The collations of result column `column` of `select`.
+    fn collation(
+        &self,
+        select: &Select<'_, A>,
+        column: usize,
+        env: Env<'_, A>,
+    ) -> Result<SubqueryCollation>;
 }
 
-/// The first result column of a query.
-enum First<'s, 'a, 't, A: Allocator + Clone> {
+/// A result column of a query.
+enum Column<'s, 'a, 't, A: Allocator + Clone> {
     /// An expression.
     Expr(&'s Expr<'a, A>),
-    /// The first column of `table`, from `*`.
-    Column(&'t TableInfo<A>),
+    /// Column `.1` of `.0`, from a `*`.
+    Table(&'t TableInfo<A>, usize),
 }
 
 /// Runs subqueries through a connection's view.
@@ -164,33 +184,32 @@ impl<'c, 'v, P: Platform, A: Allocator + Clone> Runner<'c, 'v, P, A> {
         }
     }
 
-    /// `f` of the first result column of `select` (of its last member)
+    /// `f` of result column `column` of `select` (of its last member)
     /// and a context over its table (no row current), which reads the
     /// rows around it through `env`.
-    fn first_column<T>(
+    fn nth_column<T>(
         &self,
         select: &Select<'_, A>,
+        column: usize,
         env: Env<'_, A>,
-        f: impl FnOnce(First<'_, '_, '_, A>, &RowContext<'_, '_, A>) -> T,
+        f: impl FnOnce(Column<'_, '_, '_, A>, &RowContext<'_, '_, A>) -> T,
     ) -> Result<T> {
         let body = last_member(select);
-        let first = body
-            .columns
-            .first()
-            .ok_or(Error::Misuse("a query without result columns"))?;
         let mut slot = None;
         let found = within(select, env, |env| {
             let rows = select::open_source(self.view, body, env, &mut slot)?;
             let alias = select::alias_of(body);
-            let table = rows.scope(alias.as_ref()).table(0).map(|_| ());
-            rows.with_table(env, alias, |ctx| match (first, table, ctx.table()) {
-                (ResultColumn::Expr { expr, .. }, _, _) => Ok(f(First::Expr(expr), ctx)),
-                (_, Some(()), Some(_)) => {
-                    let scope = rows.scope(alias.as_ref());
-                    let first_table = scope.table(0).ok_or(Error::Sql("no tables specified"))?;
-                    Ok(f(First::Column(first_table), ctx))
+            let scope = rows.scope(alias.as_ref());
+            let output = terms::output_at(body, &scope, column)
+                .ok_or(Error::Misuse("a result column past the query's width"))?;
+            rows.with_table(env, alias, |ctx| match output {
+                Output::Expr(expr) => Ok(f(Column::Expr(expr), ctx)),
+                Output::TableColumn { level, column } => {
+                    let table = scope
+                        .table(level)
+                        .ok_or(Error::Sql("no tables specified"))?;
+                    Ok(f(Column::Table(table, column), ctx))
                 }
-                _ => Err(Error::Sql("no tables specified")),
             })
         });
         select::give_back(slot, env);
@@ -336,28 +355,55 @@ impl<P: Platform, A: Allocator + Clone> Subqueries<A> for Runner<'_, '_, P, A> {
         }
     }
 
+    fn rows(
+        &self,
+        select: &Select<'_, A>,
+        env: Env<'_, A>,
+        n: usize,
+        visit: &mut dyn FnMut(&[Value<A>]) -> Result<bool>,
+    ) -> Result<()> {
+        self.stream_rows(select, env, Shape::Columns(n), visit)
+    }
+
     fn check(&self, select: &Select<'_, A>, shape: Shape, env: Env<'_, A>) -> Result<()> {
         self.check_names(select, shape, env)
     }
 
-    fn affinity(&self, select: &Select<'_, A>, env: Env<'_, A>) -> Option<Affinity> {
-        self.first_column(select, env, |first, ctx| match first {
-            First::Expr(expr) => affinity(expr, ctx),
-            First::Column(table) => table.meta.first().map(|m| m.affinity),
+    fn width(&self, select: &Select<'_, A>, env: Env<'_, A>) -> Result<usize> {
+        let body = &*select.core;
+        let mut slot = None;
+        let found = within(select, env, |env| {
+            let rows = select::open_source(self.view, body, env, &mut slot)?;
+            let alias = select::alias_of(body);
+            Ok(terms::width(body, &rows.scope(alias.as_ref())))
+        });
+        select::give_back(slot, env);
+        found
+    }
+
+    fn affinity(&self, select: &Select<'_, A>, column: usize, env: Env<'_, A>) -> Option<Affinity> {
+        self.nth_column(select, column, env, |found, ctx| match found {
+            Column::Expr(expr) => affinity(expr, ctx),
+            Column::Table(table, i) => table.meta.get(i).map(|m| m.affinity),
         })
         .ok()
         .flatten()
     }
 
-    fn collation(&self, select: &Select<'_, A>, env: Env<'_, A>) -> Result<SubqueryCollation> {
-        self.first_column(select, env, |first, ctx| match first {
-            First::Expr(expr) => Ok(SubqueryCollation {
+    fn collation(
+        &self,
+        select: &Select<'_, A>,
+        column: usize,
+        env: Env<'_, A>,
+    ) -> Result<SubqueryCollation> {
+        self.nth_column(select, column, env, |found, ctx| match found {
+            Column::Expr(expr) => Ok(SubqueryCollation {
                 explicit: explicit_collation(expr)?,
                 any: collation(expr, ctx)?,
             }),
-            First::Column(table) => Ok(SubqueryCollation {
+            Column::Table(table, i) => Ok(SubqueryCollation {
                 explicit: None,
-                any: table.columns.columns.first().and_then(|c| c.collation),
+                any: table.columns.columns.get(i).and_then(|c| c.collation),
             }),
         })?
     }
@@ -553,8 +599,8 @@ pub(crate) fn expr_holds_subquery<A: Allocator>(expr: &Expr<'_, A>) -> bool {
     })
 }
 
-/// Refuses `body`, reading `table`, unless it has one result column
-/// where `shape` asks for one.
+/// Refuses `body`, reading `table`, unless it has the number of result
+/// columns `shape` asks for.
 fn one_column<A: Allocator + Clone>(
     body: &SelectBody<'_, A>,
     scope: &dyn Scope<A>,
@@ -562,16 +608,21 @@ fn one_column<A: Allocator + Clone>(
 ) -> Result<()> {
     let columns = terms::width(body, scope);
     match shape {
-        Shape::Column if columns != 1 => Err(Error::Sql(too_many(columns))),
+        Shape::Column if columns != 1 => Err(sub_select_columns(columns, 1)),
+        Shape::Columns(n) if columns != n => Err(sub_select_columns(columns, n)),
         Shape::Row(n) if columns != n => Err(assigned_count(n, columns)),
         _ => Ok(()),
     }
 }
 
+/// A count as an error's number.
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
 /// SQLite's error for a row-value assignment of `columns` columns whose
 /// value has `values`.
 pub(crate) fn assigned_count(columns: usize, values: usize) -> Error {
-    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     let (mut a, mut b) = ([0u8; 10], [0u8; 10]);
     crate::Named::AssignedCount.error2(
         decimal(count(columns), &mut a),
@@ -579,20 +630,22 @@ pub(crate) fn assigned_count(columns: usize, values: usize) -> Error {
     )
 }
 
-/// SQLite's error for a subquery of `n` columns where one is expected.
-fn too_many(n: usize) -> &'static str {
-    const MESSAGES: [&str; 8] = [
-        "sub-select returns 0 columns - expected 1",
-        "sub-select returns 1 columns - expected 1",
-        "sub-select returns 2 columns - expected 1",
-        "sub-select returns 3 columns - expected 1",
-        "sub-select returns 4 columns - expected 1",
-        "sub-select returns 5 columns - expected 1",
-        "sub-select returns 6 columns - expected 1",
-        "sub-select returns 7 columns - expected 1",
-    ];
-    MESSAGES
-        .get(n)
-        .copied()
-        .unwrap_or("sub-select returns more than 7 columns - expected 1")
+/// SQLite's error for a subquery of `columns` columns where a value of
+/// `expected` is asked for.
+pub(crate) fn sub_select_columns(columns: usize, expected: usize) -> Error {
+    let (mut a, mut b) = ([0u8; 10], [0u8; 10]);
+    crate::Named::SubSelectColumns.error2(
+        decimal(count(columns), &mut a),
+        decimal(count(expected), &mut b),
+    )
+}
+
+/// SQLite's error for an item of `terms` values in an `IN` list whose
+/// row value has `expected`.
+pub(crate) fn in_element_terms(terms: usize, expected: usize) -> Error {
+    let (mut a, mut b) = ([0u8; 10], [0u8; 10]);
+    crate::Named::InElementTerms.error2(
+        decimal(count(terms), &mut a),
+        decimal(count(expected), &mut b),
+    )
 }

@@ -297,12 +297,25 @@ impl<A: Allocator + Clone> EvalContext<A> for Aliased<'_, '_, '_, '_, '_, A> {
         self.row.subquery(select, shape, visit)
     }
 
-    fn subquery_affinity(&self, select: &Select<'_, A>) -> Option<Affinity> {
-        self.row.subquery_affinity(select)
+    fn subquery_rows(
+        &self,
+        select: &Select<'_, A>,
+        n: usize,
+        visit: &mut dyn FnMut(&[Value<A>]) -> Result<bool>,
+    ) -> Result<()> {
+        self.row.subquery_rows(select, n, visit)
     }
 
-    fn subquery_collation(&self, select: &Select<'_, A>) -> Result<SubqueryCollation> {
-        self.row.subquery_collation(select)
+    fn subquery_affinity(&self, select: &Select<'_, A>, column: usize) -> Option<Affinity> {
+        self.row.subquery_affinity(select, column)
+    }
+
+    fn subquery_collation(
+        &self,
+        select: &Select<'_, A>,
+        column: usize,
+    ) -> Result<SubqueryCollation> {
+        self.row.subquery_collation(select, column)
     }
 
     fn has_column(&self, column: &ColumnRef<'_>) -> bool {

@@ -702,16 +702,38 @@ impl<A: Allocator + Clone> EvalContext<A> for WithExcluded<'_, '_, '_, A> {
         runner.run(select, env, shape, visit)
     }
 
-    fn subquery_affinity(&self, select: &Select<'_, A>) -> Option<Affinity> {
+    fn subquery_rows(
+        &self,
+        select: &Select<'_, A>,
+        n: usize,
+        visit: &mut dyn FnMut(&[Value<A>]) -> Result<bool>,
+    ) -> Result<()> {
+        let Some((env, runner)) = self.row.env().and_then(|e| Some((e, e.subqueries?))) else {
+            return Err(Error::Sql(
+                "subqueries are not supported in this expression",
+            ));
+        };
+        let env = Env {
+            outer: Some(self as &dyn EvalContext<A>),
+            ..env
+        };
+        runner.rows(select, env, n, visit)
+    }
+
+    fn subquery_affinity(&self, select: &Select<'_, A>, column: usize) -> Option<Affinity> {
         let env = self.row.env()?;
         let env = Env {
             outer: Some(self as &dyn EvalContext<A>),
             ..env
         };
-        env.subqueries?.affinity(select, env)
+        env.subqueries?.affinity(select, column, env)
     }
 
-    fn subquery_collation(&self, select: &Select<'_, A>) -> Result<SubqueryCollation> {
+    fn subquery_collation(
+        &self,
+        select: &Select<'_, A>,
+        column: usize,
+    ) -> Result<SubqueryCollation> {
         let Some((env, runner)) = self.row.env().and_then(|e| Some((e, e.subqueries?))) else {
             return Ok(SubqueryCollation::default());
         };
@@ -719,6 +741,6 @@ impl<A: Allocator + Clone> EvalContext<A> for WithExcluded<'_, '_, '_, A> {
             outer: Some(self as &dyn EvalContext<A>),
             ..env
         };
-        runner.collation(select, env)
+        runner.collation(select, column, env)
     }
 }

@@ -154,7 +154,8 @@ pub(crate) fn within<A: Allocator + Clone, T>(
 }
 
 /// Runs `f` in `env` with the `WITH` tables `ctes` (a query's, or those
-/// written before an `INSERT`, `UPDATE` or `DELETE`) in scope.
+/// written before an `INSERT`, `UPDATE` or `DELETE`) in scope; two of
+/// one name are SQLite's `duplicate WITH table name`.
 pub(crate) fn within_ctes<A: Allocator + Clone, T>(
     ctes: &[Cte<'_, A>],
     env: Env<'_, A>,
@@ -162,6 +163,20 @@ pub(crate) fn within_ctes<A: Allocator + Clone, T>(
 ) -> Result<T> {
     if ctes.is_empty() {
         return f(env);
+    }
+    for (i, cte) in ctes.iter().enumerate() {
+        let lower = |c: char| c.to_ascii_lowercase();
+        let name = || cte.name.chars().map(lower);
+        if ctes
+            .iter()
+            .take(i)
+            .any(|c| c.name.chars().map(lower).eq(name()))
+        {
+            return Err(crate::Error::Named(
+                crate::Named::DuplicateWith,
+                crate::ConstraintName::format(format_args!("{}", cte.name.chars())),
+            ));
+        }
     }
     let link = Ctes::scope(ctes, env.ctes);
     f(Env {

@@ -242,6 +242,22 @@ pub enum BinaryOp {
 }
 
 impl BinaryOp {
+    /// Whether the operator compares its operands (`=`, `<`, `IS`...),
+    /// the operators row values may stand beside.
+    pub const fn compares(self) -> bool {
+        matches!(
+            self,
+            BinaryOp::Eq
+                | BinaryOp::Ne
+                | BinaryOp::Is
+                | BinaryOp::IsNot
+                | BinaryOp::Lt
+                | BinaryOp::Le
+                | BinaryOp::Gt
+                | BinaryOp::Ge
+        )
+    }
+
     /// The operator as SQL text.
     pub const fn as_str(self) -> &'static str {
         match self {

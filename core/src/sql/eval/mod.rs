@@ -60,6 +60,7 @@ pub mod num;
 pub mod ops;
 mod printf;
 mod resolve;
+mod row_value;
 mod tree;
 pub mod value;
 
@@ -161,18 +162,38 @@ pub trait EvalContext<A: Allocator + Clone> {
         ))
     }
 
-    /// The affinity of the first result column of the subquery `select`,
-    /// which a comparison with the subquery takes, as SQLite's
-    /// `sqlite3ExprAffinity` of `TK_SELECT` does.
-    fn subquery_affinity(&self, _select: &ast::Select<'_, A>) -> Option<Affinity> {
+    /// Runs the subquery `select`, whose rows have `n` columns (a row
+    /// value's operand), against the current row, handing `visit` each
+    /// of its rows until it returns `false`; an error where no subquery
+    /// can run.
+    fn subquery_rows(
+        &self,
+        _select: &ast::Select<'_, A>,
+        _n: usize,
+        _visit: &mut dyn FnMut(&[Value<A>]) -> Result<bool>,
+    ) -> Result<()> {
+        Err(Error::Sql(
+            "subqueries are not supported in this expression",
+        ))
+    }
+
+    /// The affinity of result column `column` (from 0) of the subquery
+    /// `select`, which a comparison with the subquery takes, as SQLite's
+    /// `sqlite3ExprAffinity` of `TK_SELECT` (and of a row value's
+    /// field) does.
+    fn subquery_affinity(&self, _select: &ast::Select<'_, A>, _column: usize) -> Option<Affinity> {
         None
     }
 
-    /// The collations of the first result column of the subquery
-    /// `select`: the one a `COLLATE` in it names, and the one it has
-    /// either way (a column's); `x IN (select)` compares with them as
-    /// SQLite's `sqlite3BinaryCompareCollSeq` does.
-    fn subquery_collation(&self, _select: &ast::Select<'_, A>) -> Result<SubqueryCollation> {
+    /// The collations of result column `column` (from 0) of the
+    /// subquery `select`: the one a `COLLATE` in it names, and the one
+    /// it has either way (a column's); `x IN (select)` compares with
+    /// them as SQLite's `sqlite3BinaryCompareCollSeq` does.
+    fn subquery_collation(
+        &self,
+        _select: &ast::Select<'_, A>,
+        _column: usize,
+    ) -> Result<SubqueryCollation> {
         Ok(SubqueryCollation::default())
     }
 
@@ -229,6 +250,9 @@ pub enum Shape {
     /// The values of its first row, which has this many columns (the
     /// source of a row-value assignment): another number is an error.
     Row(usize),
+    /// The rows of a row value of this many columns (a row-value
+    /// comparison's or `IN`'s operand): another number is an error.
+    Columns(usize),
 }
 
 /// A context for constant expressions: no columns, unbound (NULL)

@@ -40,7 +40,7 @@ pub fn affinity<A: Allocator + Clone, C: EvalContext<A>>(
         Expr::Column(c) => ctx.column_affinity(c),
         Expr::Cast(c) => Some(affinity_of(c.type_name.as_ref())),
         Expr::Collate(inner, _) => affinity(inner, ctx),
-        Expr::Subquery(select) => ctx.subquery_affinity(select),
+        Expr::Subquery(select) => ctx.subquery_affinity(select, 0),
         _ => None,
     }
 }

@@ -23,7 +23,7 @@ use super::resolve::{
     affinity, binary_collation, collation, collation_named, explicit_collation, is_constant,
     simplified_and_or, truth_constant,
 };
-use super::{EvalContext, Shape, Value};
+use super::{EvalContext, Shape, Value, row_value};
 
 /// A value during evaluation: borrowed, or owned.
 pub enum Val<'v, A: Allocator> {
@@ -252,6 +252,11 @@ where
             return boolean(truth(eval(alt, ctx)?.get()));
         }
     }
+    if b.op.compares()
+        && let Some(n) = row_value::row_size(&[&b.lhs, &b.rhs])
+    {
+        return boolean(row_value::compare(b.op, &b.lhs, &b.rhs, n, ctx)?);
+    }
     // Both sides are evaluated otherwise, as SQLite's code generator
     // does, so an error on either side is an error.
     let l = operand(&b.lhs, ctx)?;
@@ -366,6 +371,14 @@ where
     A: Allocator + Clone,
     C: EvalContext<A>,
 {
+    if let Some(n) = row_value::row_size(&[&b.expr, &b.low, &b.high]) {
+        let inside = row_value::between((&b.expr, &b.low, &b.high), n, ctx)?;
+        return boolean(if b.negated {
+            inside.map(|v| !v)
+        } else {
+            inside
+        });
+    }
     let x = operand(&b.expr, ctx)?;
     let low = operand(&b.low, ctx)?;
     let high = operand(&b.high, ctx)?;
@@ -390,6 +403,9 @@ where
 {
     if l.list.is_empty() {
         return boolean(Some(l.negated));
+    }
+    if let Expr::Row(items) = &l.expr {
+        return boolean(row_value::in_list(l, items, ctx)?);
     }
     if let [single] = l.list.as_slice() {
         if is_constant(single) && !matches!(single, Expr::Collate(..)) {
@@ -445,9 +461,12 @@ where
     A: Allocator + Clone,
     C: EvalContext<A>,
 {
+    if let Expr::Row(items) = &s.expr {
+        return boolean(row_value::in_select(s, items.len(), ctx)?);
+    }
     let x = eval(&s.expr, ctx)?;
-    let aff = comparison_affinity(affinity(&s.expr, ctx), ctx.subquery_affinity(&s.select));
-    let column = ctx.subquery_collation(&s.select)?;
+    let aff = comparison_affinity(affinity(&s.expr, ctx), ctx.subquery_affinity(&s.select, 0));
+    let column = ctx.subquery_collation(&s.select, 0)?;
     let coll = match (explicit_collation(&s.expr)?, column.explicit) {
         (Some(c), _) | (None, Some(c)) => c,
         (None, None) => collation(&s.expr, ctx)?.or(column.any).unwrap_or_default(),
@@ -476,8 +495,23 @@ where
     A: Allocator + Clone,
     C: EvalContext<A>,
 {
-    let operand = c.operand.as_ref().map(|o| eval(o, ctx)).transpose()?;
+    let rows = c.operand.as_ref().is_some_and(|o| {
+        c.arms
+            .iter()
+            .any(|arm| row_value::row_size(&[o, &arm.when]).is_some())
+    });
+    let operand = match &c.operand {
+        Some(o) if !rows => Some(eval(o, ctx)?),
+        _ => None,
+    };
     for arm in c.arms.iter() {
+        if let (Some(o), true) = (&c.operand, rows) {
+            let n = row_value::row_size(&[o, &arm.when]).ok_or(Error::Sql("row value misused"))?;
+            if row_value::compare(BinaryOp::Eq, o, &arm.when, n, ctx)? == Some(true) {
+                return eval(&arm.then, ctx);
+            }
+            continue;
+        }
         let w = eval(&arm.when, ctx)?;
         let hit = match (&c.operand, &operand) {
             (Some(o), Some(ov)) => {

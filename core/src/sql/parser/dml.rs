@@ -157,7 +157,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         self.require(Keyword::Set)?;
         let assignments = self.assignments()?;
         let from = self.optional_from()?;
-        let mut where_clause = self.optional_expr(Keyword::Where)?;
+        let mut where_clause = self.where_clause()?;
         let from = match from {
             Some(from) => {
                 let target = TableRef::Table {
@@ -228,7 +228,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             None
         };
         let indexed = self.indexed()?;
-        let where_clause = self.optional_expr(Keyword::Where)?;
+        let where_clause = self.where_clause()?;
         let returning = self.returning()?;
         Ok(Delete {
             with: self.vec(),

@@ -356,7 +356,12 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
     }
 
     /// `lhs op rhs`, boxed.
-    fn binary(&self, op: BinaryOp, lhs: Expr<'a, A>, rhs: Expr<'a, A>) -> Result<Expr<'a, A>> {
+    pub(super) fn binary(
+        &self,
+        op: BinaryOp,
+        lhs: Expr<'a, A>,
+        rhs: Expr<'a, A>,
+    ) -> Result<Expr<'a, A>> {
         Ok(Expr::Binary(self.boxed(Binary { op, lhs, rhs })?))
     }
 

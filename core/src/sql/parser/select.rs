@@ -17,12 +17,18 @@ use super::{Parser, Result, cost};
 use crate::alloc::{Allocator, Box, Vec};
 use crate::record::SortOrder;
 use crate::sql::ast::{
-    CompoundOp, CoreForm, Cte, Expr, FromClause, Indexed, Join, JoinConstraint, JoinKind, JoinOp,
-    Limit, NullsOrder, OrderingTerm, Quoted, ResultColumn, Select, SelectBody, TableRef,
+    Binary, BinaryOp, CompoundOp, CoreForm, Cte, Expr, FromClause, Ident, Indexed, Join,
+    JoinConstraint, JoinKind, JoinOp, Limit, NullsOrder, OrderingTerm, Quoted, ResultColumn,
+    Select, SelectBody, TableRef,
 };
 use crate::sql::error::SqlErrorKind;
 use crate::sql::keyword::Keyword;
-use crate::sql::token::TokenKind;
+use crate::sql::token::{Token, TokenKind};
+
+/// The most fields a row comparison in `WHERE` is split into (see
+/// `Parser::where_clause`): three levels of `AND` at most, so that the
+/// split adds little to the tree's depth.
+const SPLIT_ROW_MAX: usize = 8;
 
 impl<'a, A: Allocator + Clone> Parser<'a, A> {
     /// A whole query.
@@ -249,7 +255,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         }
         let columns = self.comma_separated(|p| p.result_column())?;
         let from = self.optional_from()?;
-        let where_clause = self.optional_expr(Keyword::Where)?;
+        let where_clause = self.where_clause()?;
         let group_by = self.group_by()?;
         let having = self.optional_expr(Keyword::Having)?;
         let windows = self.window_clause()?;
@@ -284,6 +290,71 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
     }
 
     /// `keyword expr`, if `keyword` is next.
+    /// `WHERE expr`, if next, each `AND` term `(a, b, ...) = (x, y, ...)`
+    /// of at most [`SPLIT_ROW_MAX`] fields read as `a = x AND b = y ...`,
+    /// as SQLite's `WHERE` analysis splits it, so that each field may
+    /// bound a seek. The value is the row comparison's: `=` on rows is
+    /// the `AND` of its fields' comparisons, each with the pair's own
+    /// affinity and collation. Fields that are row values or subqueries
+    /// are left to the row comparison's checks.
+    pub(super) fn where_clause(&mut self) -> Result<Option<Expr<'a, A>>> {
+        match self.optional_expr(Keyword::Where)? {
+            Some(expr) => self.split_rows(expr).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// [`Self::where_clause`]'s split of the `AND` terms of `expr`.
+    fn split_rows(&self, expr: Expr<'a, A>) -> Result<Expr<'a, A>> {
+        let Expr::Binary(b) = expr else {
+            return Ok(expr);
+        };
+        let scalar = |e: &Expr<'a, A>| !matches!(e, Expr::Row(_) | Expr::Subquery(_));
+        let split = match (b.op, &b.lhs, &b.rhs) {
+            (BinaryOp::And, _, _) => true,
+            (BinaryOp::Eq, Expr::Row(l), Expr::Row(r)) => {
+                l.len() == r.len()
+                    && l.len() <= SPLIT_ROW_MAX
+                    && l.iter().chain(r.iter()).all(scalar)
+            }
+            _ => false,
+        };
+        if !split {
+            return Ok(Expr::Binary(b));
+        }
+        let Binary { op, lhs, rhs } = Box::into_inner(b);
+        let (l, r) = match (op, lhs, rhs) {
+            (BinaryOp::And, lhs, rhs) => {
+                let (lhs, rhs) = (self.split_rows(lhs)?, self.split_rows(rhs)?);
+                return self.binary(op, lhs, rhs);
+            }
+            (_, Expr::Row(l), Expr::Row(r)) => (l, r),
+            (_, lhs, rhs) => return self.binary(op, lhs, rhs),
+        };
+        let mut terms: Vec<Expr<'a, A>, A> =
+            Vec::try_with_capacity_in(l.len(), self.alloc.clone())?;
+        for (x, y) in l.into_iter().zip(r) {
+            terms.try_push(self.binary(BinaryOp::Eq, x, y)?)?;
+        }
+        // Paired off level by level: at most three levels of `AND`.
+        while terms.len() > 1 {
+            let mut paired: Vec<Expr<'a, A>, A> =
+                Vec::try_with_capacity_in(terms.len().div_ceil(2), self.alloc.clone())?;
+            let mut items = terms.into_iter();
+            while let Some(first) = items.next() {
+                match items.next() {
+                    Some(second) => {
+                        paired.try_push(self.binary(BinaryOp::And, first, second)?)?
+                    }
+                    None => paired.try_push(first)?,
+                }
+            }
+            terms = paired;
+        }
+        // A row value has two fields or more, so one term is left.
+        terms.pop().ok_or_else(|| self.syntax_error())
+    }
+
     pub(super) fn optional_expr(&mut self, keyword: Keyword) -> Result<Option<Expr<'a, A>>> {
         if self.eat(keyword) {
             Ok(Some(self.expr()?))
@@ -343,12 +414,25 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
     }
 
     /// The tables after `FROM`.
+    ///
+    /// Parentheses are read as SQLite flattens them: a lone table (or
+    /// subquery) in parentheses is that table, under the alias after
+    /// the parentheses (its own dropped); a parenthesised join at the
+    /// start joins its tables to the next as they would join without the
+    /// parentheses (joins associate to the left), and so does one right
+    /// of an inner, cross or comma join, whose `ON` terms then filter
+    /// the rows as the inner joins' own do. Refused by name: one with an
+    /// alias, right of a `LEFT`, `RIGHT`, `FULL` or `NATURAL` join or
+    /// before `USING` (whose rows would differ once flattened), and one
+    /// holding `USING`, `NATURAL`, `RIGHT` or `FULL` right of a join.
     pub(super) fn tables(&mut self) -> Result<FromClause<'a, A>> {
-        // A parenthesised join at the start joins its tables to the
-        // next as they would join without the parentheses (joins
-        // associate to the left).
+        let start = self.peek;
         let FromClause { first, mut joins } = match self.group()? {
-            Some(group) => group,
+            Some((group, None)) => group,
+            Some((group, alias)) => FromClause {
+                first: self.lone(start, group, alias)?,
+                joins: self.vec(),
+            },
             None => FromClause {
                 first: self.table_ref()?,
                 joins: self.vec(),
@@ -356,37 +440,26 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         };
         while let Some(op) = self.join_op()? {
             let start = self.peek;
-            let table = match self.group()? {
-                None => self.table_ref()?,
-                // SQLite drops the alias and hint of a lone table in
-                // parentheses here: only a bare name reads the same.
-                Some(FromClause {
-                    first:
-                        first @ TableRef::Table {
-                            alias: None,
-                            indexed: None,
-                            ..
-                        },
-                    joins,
-                }) if joins.is_empty() => first,
-                Some(FromClause { joins, .. }) if joins.is_empty() => {
-                    return Err(self.error_at(
-                        start,
-                        SqlErrorKind::Unsupported,
-                        "a parenthesised table with an alias right of a join is not supported",
-                    ));
+            let (table, rest) = match self.group()? {
+                None => (self.table_ref()?, None),
+                Some((group, alias)) if group.joins.is_empty() || alias.is_some() => {
+                    (self.lone(start, group, alias)?, None)
                 }
-                Some(_) => {
-                    return Err(self.error_at(
-                        start,
-                        SqlErrorKind::Unsupported,
-                        "a parenthesised join right of a join is not supported",
-                    ));
+                Some((FromClause { first, joins }, _)) => {
+                    self.flattened(start, op, &joins)?;
+                    (first, Some(joins))
                 }
             };
             let constraint = if self.eat(Keyword::On) {
                 Some(JoinConstraint::On(self.expr()?))
             } else if self.eat(Keyword::Using) {
+                if rest.is_some() {
+                    return Err(self.error_at(
+                        start,
+                        SqlErrorKind::Unsupported,
+                        "USING after a parenthesised join is not supported",
+                    ));
+                }
                 Some(JoinConstraint::Using(self.name_list()?))
             } else {
                 None
@@ -396,13 +469,64 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
                 table,
                 constraint,
             })?;
+            for join in rest.into_iter().flatten() {
+                joins.try_push(join)?;
+            }
         }
         Ok(FromClause { first, joins })
     }
 
+    /// The table of `group`, a lone table or subquery in parentheses
+    /// written at `start`, under `alias`: SQLite drops the alias within.
+    fn lone(
+        &self,
+        start: Token<'a>,
+        group: FromClause<'a, A>,
+        alias: Option<Ident<'a>>,
+    ) -> Result<TableRef<'a, A>> {
+        if !group.joins.is_empty() {
+            return Err(self.error_at(
+                start,
+                SqlErrorKind::Unsupported,
+                "a parenthesised join with an alias is not supported",
+            ));
+        }
+        Ok(match group.first {
+            TableRef::Table { name, indexed, .. } => TableRef::Table {
+                name,
+                alias,
+                indexed,
+            },
+            TableRef::Subquery { select, .. } => TableRef::Subquery { select, alias },
+        })
+    }
+
+    /// Refuses the parenthesised join `joins` (after its first table),
+    /// written at `start` right of `op`, unless flattening it keeps its
+    /// rows: all its joins and `op` inner, cross or comma joins, or
+    /// `LEFT` joins within, none `NATURAL` nor with `USING`.
+    fn flattened(&self, start: Token<'a>, op: JoinOp, joins: &[Join<'a, A>]) -> Result<()> {
+        let inner = |op: JoinOp| {
+            !op.natural && matches!(op.kind, JoinKind::Inner | JoinKind::Cross | JoinKind::Comma)
+        };
+        let message = if !inner(op) {
+            "a parenthesised join right of a LEFT, RIGHT, FULL or NATURAL JOIN is not supported"
+        } else if joins.iter().any(|j| {
+            j.op.natural
+                || matches!(j.op.kind, JoinKind::Right | JoinKind::Full)
+                || matches!(j.constraint, Some(JoinConstraint::Using(_)))
+        }) {
+            "a parenthesised join with USING, NATURAL, RIGHT or FULL right of a join is not supported"
+        } else {
+            return Ok(());
+        };
+        Err(self.error_at(start, SqlErrorKind::Unsupported, message))
+    }
+
     /// The tables of a parenthesised join (or of one table in
-    /// parentheses), if one is next: `(` not followed by a query.
-    fn group(&mut self) -> Result<Option<FromClause<'a, A>>> {
+    /// parentheses) and the alias after it, if one is next: `(` not
+    /// followed by a query.
+    fn group(&mut self) -> Result<Option<(FromClause<'a, A>, Option<Ident<'a>>)>> {
         if self.peek.kind != TokenKind::LeftParen {
             return Ok(None);
         }
@@ -418,10 +542,8 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         let group = self.tables()?;
         self.leave(cost::QUERY);
         self.expect_kind(TokenKind::RightParen)?;
-        if self.alias()?.is_some() {
-            return Err(self.unsupported("a parenthesised join with an alias is not supported"));
-        }
-        Ok(Some(group))
+        let alias = self.alias()?;
+        Ok(Some((group, alias)))
     }
 
     /// A join operator, if one is next.
