@@ -300,9 +300,19 @@ fn generate<A: Allocator + Clone>(
     rules.checks.generate(rowid, values)
 }
 
+/// What [`nulls_resolved`] did with a row.
+enum Nulls {
+    /// An `IGNORE` skips the row.
+    Ignored,
+    /// The row is stored as it is.
+    Kept,
+    /// A `REPLACE` put a column's default in place of its NULL.
+    Defaulted,
+}
+
 /// Checks the `NOT NULL` columns of `values` (one per column of `table`)
 /// as SQLite does, each resolved by the statement's clause `or` or its
-/// own `ON CONFLICT`: in column order, `IGNORE` skips the row (`false`),
+/// own `ON CONFLICT`: in column order, `IGNORE` skips the row ([`Nulls::Ignored`]),
 /// `REPLACE` puts the column's `DEFAULT` in place of the NULL (`ABORT`
 /// when it has none), anything else fails; then, when a `REPLACE` took a
 /// default, a second pass fails the first column still NULL as `ABORT`.
@@ -312,7 +322,7 @@ fn nulls_resolved<P: Platform, A: Allocator + Clone>(
     rules: &mut Rules<'_, A>,
     values: &mut [Value<A>],
     or: OrClause,
-) -> Result<bool> {
+) -> Result<Nulls> {
     let checked =
         |i: usize, meta: &ColumnMeta<A>| meta.not_null && table.columns.rowid_alias != Some(i);
     let mut replaced = false;
@@ -322,7 +332,7 @@ fn nulls_resolved<P: Platform, A: Allocator + Clone>(
         }
         let has_default = table.columns.columns.get(i).is_some_and(|c| c.has_default);
         match or.on(meta.null_conflict) {
-            Conflict::Ignore => return Ok(false),
+            Conflict::Ignore => return Ok(Nulls::Ignored),
             Conflict::Replace if has_default => {
                 *value = match meta.default_kind {
                     DefaultKind::PerRow => rules.checks.per_row_default(i)?,
@@ -344,7 +354,10 @@ fn nulls_resolved<P: Platform, A: Allocator + Clone>(
             return Err(w.failed(Conflict::Abort, null_in(table, i)));
         }
     }
-    Ok(true)
+    Ok(match replaced {
+        true => Nulls::Defaulted,
+        false => Nulls::Kept,
+    })
 }
 
 /// Checks `NOT NULL` (see [`nulls_resolved`]), gives `values` (one per
@@ -373,16 +386,16 @@ pub(crate) fn prepare_row<P: Platform, A: Allocator + Clone>(
         None => rules.rowids.next(w, table)?,
     };
     rules.rowids.saw(rowid);
-    if table.columns.columns.iter().any(|c| c.generated) {
+    let generated = table.columns.columns.iter().any(|c| c.generated);
+    if generated {
         generate(table, rules, rowid, values, &alloc)?;
-        if !nulls_resolved(w, table, rules, values, or)? {
-            return Ok(None);
-        }
-        // A NOT NULL column REPLACE gave its default feeds the generated
+    }
+    match nulls_resolved(w, table, rules, values, or)? {
+        Nulls::Ignored => return Ok(None),
+        // A default a NOT NULL column's REPLACE put in feeds the generated
         // columns again, as SQLite computes them after its defaults.
-        generate(table, rules, rowid, values, &alloc)?;
-    } else if !nulls_resolved(w, table, rules, values, or)? {
-        return Ok(None);
+        Nulls::Defaulted if generated => generate(table, rules, rowid, values, &alloc)?,
+        Nulls::Defaulted | Nulls::Kept => {}
     }
     for (i, (value, meta)) in values.iter_mut().zip(table.meta.iter()).enumerate() {
         if table.columns.rowid_alias == Some(i) {
