@@ -148,11 +148,7 @@ fn width<A: Allocator + Clone>(
     match expr {
         Expr::Row(items) => Ok(items.len()),
         Expr::Subquery(select) => {
-            let Some((env, runner)) = env.and_then(|e| Some((e, e.subqueries?))) else {
-                return Err(Error::Sql(
-                    "subqueries are not supported in this expression",
-                ));
-            };
+            let (env, runner) = Env::with_runner(env)?;
             let mut n = 0;
             with_scope(scope, env, &mut |outer| {
                 n = runner.width(
@@ -267,11 +263,7 @@ fn subquery_names<A: Allocator + Clone>(
     scope: &dyn Scope<A>,
     env: Option<Env<'_, A>>,
 ) -> Result<()> {
-    let Some((env, runner)) = env.and_then(|e| Some((e, e.subqueries?))) else {
-        return Err(Error::Sql(
-            "subqueries are not supported in this expression",
-        ));
-    };
+    let (env, runner) = Env::with_runner(env)?;
     with_scope(scope, env, &mut |outer| {
         runner.check(
             select,

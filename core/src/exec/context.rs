@@ -236,11 +236,7 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
         n: usize,
         out: &mut Vec<Value<A>, A>,
     ) -> Result<()> {
-        let Some((env, runner)) = self.env.and_then(|e| Some((e, e.subqueries?))) else {
-            return Err(Error::Sql(
-                "subqueries are not supported in this expression",
-            ));
-        };
+        let (env, runner) = Env::with_runner(self.env)?;
         runner.row(
             select,
             Env {
@@ -687,11 +683,7 @@ impl<A: Allocator + Clone> EvalContext<A> for RowContext<'_, '_, A> {
         shape: Shape,
         visit: &mut dyn FnMut(ValueRef<'_>) -> Result<bool>,
     ) -> Result<()> {
-        let Some((env, runner)) = self.env.and_then(|e| Some((e, e.subqueries?))) else {
-            return Err(Error::Sql(
-                "subqueries are not supported in this expression",
-            ));
-        };
+        let (env, runner) = Env::with_runner(self.env)?;
         runner.run(
             select,
             Env {
@@ -709,11 +701,7 @@ impl<A: Allocator + Clone> EvalContext<A> for RowContext<'_, '_, A> {
         n: usize,
         visit: &mut dyn FnMut(&[Value<A>]) -> Result<bool>,
     ) -> Result<()> {
-        let Some((env, runner)) = self.env.and_then(|e| Some((e, e.subqueries?))) else {
-            return Err(Error::Sql(
-                "subqueries are not supported in this expression",
-            ));
-        };
+        let (env, runner) = Env::with_runner(self.env)?;
         runner.rows(
             select,
             Env {

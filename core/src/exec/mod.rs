@@ -256,6 +256,15 @@ impl<A: Allocator + Clone> Clone for Env<'_, A> {
 impl<A: Allocator + Clone> Copy for Env<'_, A> {}
 
 impl<'x, A: Allocator + Clone> Env<'x, A> {
+    /// `env` and the runner of its subqueries; a subquery where none runs
+    /// (a `CHECK`, a default, an index's expression) is refused by name.
+    pub fn with_runner(env: Option<Self>) -> crate::Result<(Self, &'x dyn Subqueries<A>)> {
+        env.and_then(|e| Some((e, e.subqueries?)))
+            .ok_or(crate::Error::Sql(
+                "subqueries are not supported in this expression",
+            ))
+    }
+
     /// Counts a row the statement changed, toward the rows `FAIL` keeps
     /// (see [`Counters::running`]): a trigger's statements count none.
     pub fn row_changed(&self) {

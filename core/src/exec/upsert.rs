@@ -690,11 +690,7 @@ impl<A: Allocator + Clone> EvalContext<A> for WithExcluded<'_, '_, '_, A> {
         shape: Shape,
         visit: &mut dyn FnMut(ValueRef<'_>) -> Result<bool>,
     ) -> Result<()> {
-        let Some((env, runner)) = self.row.env().and_then(|e| Some((e, e.subqueries?))) else {
-            return Err(Error::Sql(
-                "subqueries are not supported in this expression",
-            ));
-        };
+        let (env, runner) = Env::with_runner(self.row.env())?;
         let env = Env {
             outer: Some(self as &dyn EvalContext<A>),
             ..env
@@ -708,11 +704,7 @@ impl<A: Allocator + Clone> EvalContext<A> for WithExcluded<'_, '_, '_, A> {
         n: usize,
         visit: &mut dyn FnMut(&[Value<A>]) -> Result<bool>,
     ) -> Result<()> {
-        let Some((env, runner)) = self.row.env().and_then(|e| Some((e, e.subqueries?))) else {
-            return Err(Error::Sql(
-                "subqueries are not supported in this expression",
-            ));
-        };
+        let (env, runner) = Env::with_runner(self.row.env())?;
         let env = Env {
             outer: Some(self as &dyn EvalContext<A>),
             ..env
