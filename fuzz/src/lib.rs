@@ -4,4 +4,4 @@
 #[path = "../../tests/src/fuzz_targets.rs"]
 mod fuzz_targets;
 
-pub use fuzz_targets::{open_read, page_damage, sql_text, wal_read};
+pub use fuzz_targets::{mvcc_log_read, open_read, page_damage, sql_text, wal_read};

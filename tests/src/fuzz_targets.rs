@@ -498,3 +498,193 @@ pub fn page_damage(data: &[u8]) {
     }
     open_read(&file);
 }
+
+/// The path of the MVCC logical log beside [`DB`].
+const MVCC_LOG: &str = "fuzz.db-log";
+
+/// Tables of the MVCC base: no indexes, which the store does not keep.
+const MVCC_BASE_SQL: &str = "
+    CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, data BLOB);
+    CREATE TABLE k(a, b, c);
+    INSERT INTO t
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 60)
+    SELECT i, 'name_' || i, zeroblob(i % 30) FROM n;
+    INSERT INTO k VALUES (1, 'b', 2.5), (NULL, x'00', -1);
+    PRAGMA journal_mode = mvcc;";
+
+/// A database in MVCC mode whose logical log holds commits not yet
+/// checkpointed: the database file, its WAL and a valid log (a seed for
+/// [`mvcc_log_read`]).
+pub fn mvcc_base() -> &'static (Vec<u8>, Vec<u8>, Vec<u8>) {
+    use boundlite::mvcc::store::Change;
+    use boundlite::record::encode_into;
+    static BASE: OnceLock<(Vec<u8>, Vec<u8>, Vec<u8>)> = OnceLock::new();
+    BASE.get_or_init(|| {
+        let disk = MemoryPlatform::new();
+        let config = Config {
+            wal_autocheckpoint: 0,
+            ..config(512)
+        };
+        let db = Database::open(&disk, DB, &config, boundlite::alloc::Global)
+            .expect("a database on a RAM disk");
+        db.connect()
+            .execute(MVCC_BASE_SQL, &[])
+            .expect("the base's SQL runs");
+        let schema = db.schema().expect("the schema");
+        let t = schema.table("t").and_then(|t| t.root).expect("t's root");
+        let k = schema.table("k").and_then(|k| k.root).expect("k's root");
+        let mut record = boundlite::alloc::Vec::new();
+        for commit in 0..6i64 {
+            let mut txn = db.begin_mvcc().expect("a transaction");
+            for row in 0..4 {
+                let id = 50 + commit * 4 + row;
+                record.clear();
+                let blob = vec![commit as u8; (id as usize * 13) % 700];
+                encode_into(
+                    &[
+                        ValueRef::Null,
+                        ValueRef::Text(b"logged"),
+                        ValueRef::Blob(&blob),
+                    ],
+                    &mut record,
+                )
+                .expect("a record");
+                let change = if id <= 60 {
+                    Change::Update(&record)
+                } else {
+                    Change::Insert(&record)
+                };
+                txn.write(t, RowId::new(id), change).expect("a write");
+            }
+            txn.write(t, RowId::new(1 + commit), Change::Delete)
+                .expect("a delete");
+            record.clear();
+            encode_into(
+                &[ValueRef::Integer(commit), ValueRef::Real(0.5)],
+                &mut record,
+            )
+            .expect("a record");
+            txn.write(k, RowId::new(10 + commit), Change::Insert(&record))
+                .expect("an insert");
+            txn.commit().expect("a commit");
+        }
+        drop(db);
+        let bytes = |name| {
+            disk.file_bytes(name)
+                .map(|b| b.to_vec())
+                .unwrap_or_default()
+        };
+        (bytes(DB), bytes(WAL), bytes(MVCC_LOG))
+    })
+}
+
+/// `data` as the logical log of [`mvcc_base`]'s database: opened (which
+/// recovers the log), every table read through an MVCC transaction, one
+/// write committed, the log checkpointed into the B-trees, the mode left
+/// for WAL, then checked and read through SQL. An input whose first byte
+/// is odd has its header checksum, and each whole frame's salt and
+/// chained checksum, made right past that byte ([`mvcc_sealed`]).
+pub fn mvcc_log_read(data: &[u8]) {
+    use boundlite::mvcc::store::Change;
+    let (file, wal, _) = mvcc_base();
+    let disk = MemoryPlatform::new();
+    disk.write_file(DB, file)
+        .expect("the RAM disk takes the file");
+    disk.write_file(WAL, wal)
+        .expect("the RAM disk takes the WAL");
+    let log = match data.split_first() {
+        Some((flag, rest)) if flag & 1 == 1 => mvcc_sealed(rest),
+        _ => data.to_vec(),
+    };
+    disk.write_file(MVCC_LOG, &log)
+        .expect("the RAM disk takes the log");
+    let limit = (file.len() + wal.len() + log.len()) / 4 + 64;
+    with_arena(|arena| {
+        let db = match Database::open(&disk, DB, &config(512), arena) {
+            Ok(db) => db,
+            Err(e) => return check(e),
+        };
+        let tables: Vec<PageNo> = roots(&db, limit)
+            .into_iter()
+            .filter_map(|(is_table, root)| is_table.then_some(root))
+            .collect();
+        let outcome = db.begin_mvcc().and_then(|mut txn| {
+            for &root in tables.iter().take(8) {
+                let mut rows = txn.rows(root);
+                let mut more = rows.first()?;
+                let mut steps = 0;
+                while more {
+                    steps += 1;
+                    assert!(steps <= limit, "a scan of table {root} does not end");
+                    rows.with_record(|_, record| {
+                        for value in RecordRef::parse(record, None)?.columns() {
+                            value?;
+                        }
+                        Ok(())
+                    })?;
+                    more = rows.next()?;
+                }
+            }
+            if let Some(&root) = tables.last() {
+                txn.write(root, RowId::new(i64::MAX - 1), Change::Delete)?;
+            }
+            txn.commit().map(|_| ())
+        });
+        if let Err(e) = outcome {
+            check(e);
+        }
+        let conn = db.connect();
+        for sql in [
+            "PRAGMA wal_checkpoint(TRUNCATE)",
+            "PRAGMA journal_mode = wal",
+            "PRAGMA integrity_check",
+            "SELECT count(*), max(id), sum(length(data)) FROM t",
+            "SELECT a, count(*) FROM k GROUP BY a",
+            "INSERT INTO t(name, data) VALUES ('fuzz', zeroblob(300))",
+        ] {
+            let outcome = conn.prepare(sql).and_then(|mut stmt| {
+                let mut rows = 0;
+                while stmt.step()?.is_some() {
+                    rows += 1;
+                    assert!(rows <= limit, "{sql} does not end");
+                }
+                Ok(())
+            });
+            if let Err(e) = outcome {
+                check(e);
+            }
+        }
+    });
+}
+
+/// `log` with its header's checksum, and each whole frame's salt and
+/// chained checksum, recomputed as the log's writer would have written
+/// them (`docs/mvcc.md`, "Logical log format").
+pub fn mvcc_sealed(log: &[u8]) -> Vec<u8> {
+    const HEADER: usize = 32;
+    let mut log = log.to_vec();
+    if log.len() < HEADER {
+        return log;
+    }
+    let order = ByteOrder::Big;
+    let mut sum = Checksum::ZERO.update(order, &log[..24]);
+    log[24..28].copy_from_slice(&sum.s0.to_be_bytes());
+    log[28..32].copy_from_slice(&sum.s1.to_be_bytes());
+    let salt: [u8; 8] = log[8..16].try_into().expect("8 bytes");
+    let mut at = HEADER;
+    while at + HEADER <= log.len() {
+        let body = u32::from_be_bytes(log[at..at + 4].try_into().expect("4 bytes")) as usize;
+        let end = at + HEADER + body.div_ceil(8) * 8;
+        if end > log.len() {
+            break;
+        }
+        log[at + 16..at + 24].copy_from_slice(&salt);
+        sum = sum
+            .update(order, &log[at..at + 24])
+            .update(order, &log[at + HEADER..end]);
+        log[at + 24..at + 28].copy_from_slice(&sum.s0.to_be_bytes());
+        log[at + 28..at + 32].copy_from_slice(&sum.s1.to_be_bytes());
+        at = end;
+    }
+    log
+}

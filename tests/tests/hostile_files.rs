@@ -620,3 +620,117 @@ fn a_damaged_page_one_with_a_good_one_in_the_log_reads() {
     assert_eq!(out[0].as_ref().unwrap(), &want);
     assert_eq!(out[1].as_ref().unwrap(), &vec![vec![Exact::Int(2)]]);
 }
+
+/// Byte ranges of the whole frames of an MVCC log (`docs/mvcc.md`).
+fn mvcc_frames(log: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut at = 32;
+    while at + 32 <= log.len() {
+        let body = be32(log, at);
+        let end = at + 32 + body.div_ceil(8) * 8;
+        if end > log.len() {
+            break;
+        }
+        out.push(at..end);
+        at = end;
+    }
+    out
+}
+
+/// Opens the MVCC base of the fuzz targets with `log` beside it, in the
+/// arena: the open's error, or which of the base's six commits it
+/// recovered (commit `c` inserted row `10 + c` of `k`).
+fn mvcc_recovered(log: &[u8]) -> Result<Vec<i64>, Error> {
+    use boundlite::RowId;
+    let (file, wal, _) = boundlite_tests::fuzz_targets::mvcc_base();
+    let disk = MemoryPlatform::new();
+    disk.write_file("m.db", file).unwrap();
+    disk.write_file("m.db-wal", wal).unwrap();
+    disk.write_file("m.db-log", log).unwrap();
+    let mut buffer = vec![0u8; ARENA_BYTES];
+    let arena = Arena::new(&mut buffer).unwrap();
+    let out = {
+        let db = Database::open(&disk, "m.db", &Config::DEFAULT, &arena)?;
+        let root = db.schema()?.table("k").unwrap().root.unwrap();
+        let txn = db.begin_mvcc()?;
+        let mut record = boundlite::alloc::Vec::new_in(&arena);
+        let mut seen = Vec::new();
+        for commit in 0..6 {
+            if txn.read(root, RowId::new(10 + commit), &mut record)? {
+                seen.push(commit);
+            }
+        }
+        seen
+    };
+    assert_eq!(arena.stats().live_allocations, 0, "all freed");
+    Ok(out)
+}
+
+#[test]
+fn an_mvcc_log_frame_writing_to_a_page_that_is_no_table_root_is_corrupt_naming_it() {
+    use boundlite_tests::fuzz_targets::{mvcc_base, mvcc_sealed};
+    let (_, _, log) = mvcc_base();
+    assert_eq!(mvcc_recovered(log).unwrap(), vec![0, 1, 2, 3, 4, 5]);
+    let first = mvcc_frames(log)[0].start + 32;
+    assert_eq!(log[first], 2, "the first operation is an update");
+    let (file, wal, _) = mvcc_base();
+    let disk = MemoryPlatform::new();
+    disk.write_file("m.db", file).unwrap();
+    disk.write_file("m.db-wal", wal).unwrap();
+    let (user_tables, pages) = {
+        let db = Database::open(&disk, "m.db", &Config::DEFAULT, boundlite::alloc::Global).unwrap();
+        let schema = db.schema().unwrap();
+        let root = |name| schema.table(name).unwrap().root.unwrap().get() as usize;
+        ([root("t"), root("k")], db.page_count() as usize)
+    };
+    // Every page but the two user tables' roots: sqlite_schema, the
+    // sqlite_mvcc boundary table, the trees' other pages, and pages past
+    // the file.
+    let mut refused = 0;
+    for page in (1..=pages + 1).chain([5000]) {
+        let mut damaged = log.clone();
+        put32(&mut damaged, first + 1, page);
+        let outcome = mvcc_recovered(&mvcc_sealed(&damaged));
+        if user_tables.contains(&page) {
+            assert!(
+                outcome.is_ok(),
+                "a log write to table root {page}: {outcome:?}"
+            );
+        } else {
+            assert_corrupt(&outcome, Some(page), &format!("a log write to page {page}"));
+            refused += 1;
+        }
+    }
+    assert!(refused >= 5, "{refused} pages refused");
+}
+
+#[test]
+fn a_damaged_mvcc_log_header_fails_closed() {
+    let (_, _, log) = boundlite_tests::fuzz_targets::mvcc_base();
+    for at in [0, 5, 9, 20, 30] {
+        let mut damaged = log.clone();
+        damaged[at] ^= 0x40;
+        let outcome = mvcc_recovered(&damaged);
+        assert_corrupt(&outcome, None, &format!("log header byte {at}"));
+        assert!(
+            outcome.unwrap_err().to_string().contains("MVCC log header"),
+            "byte {at}"
+        );
+    }
+}
+
+#[test]
+fn an_mvcc_log_with_a_bad_checksum_in_its_middle_ends_before_that_frame() {
+    let (_, _, log) = boundlite_tests::fuzz_targets::mvcc_base();
+    let frames = mvcc_frames(log);
+    assert_eq!(frames.len(), 6, "one frame a commit");
+    for (n, frame) in frames.iter().enumerate() {
+        let mut damaged = log.clone();
+        damaged[frame.end - 9] ^= 0x01;
+        let want: Vec<i64> = (0..n as i64).collect();
+        assert_eq!(mvcc_recovered(&damaged).unwrap(), want, "frame {n} damaged");
+        // A frame cut short is a torn tail: the commits before it stay.
+        let torn = &log[..frame.end - 3];
+        assert_eq!(mvcc_recovered(torn).unwrap(), want, "frame {n} torn");
+    }
+}

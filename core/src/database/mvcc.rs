@@ -27,6 +27,7 @@ use crate::alloc::{Allocator, Vec};
 use crate::format::FileFormatVersion;
 use crate::mvcc::{DurableStore, Timestamp, write_checkpoint};
 use crate::record::{RecordRef, ValueRef, encode_into};
+use crate::schema::EntryKind;
 use crate::{Error, PageNo, Result, RowId, WriteTransaction};
 
 /// The table that records the checkpoint boundary.
@@ -75,7 +76,29 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
             self.seed(),
             self.alloc.clone(),
         )?;
+        self.check_roots(&store, root)?;
         self.install(store, root)
+    }
+
+    /// `Corrupt` unless every table the recovered `store` writes is a
+    /// rowid table of the schema other than `sqlite_schema` and
+    /// `sqlite_mvcc` (at `boundary_root`): a log frame whose checksum
+    /// matches may still name any page, and a checkpoint would write rows
+    /// into whatever B-tree is there.
+    fn check_roots(&self, store: &DurableStore<P::File, A>, boundary_root: PageNo) -> Result<()> {
+        let schema = self.schema()?;
+        for root in store.store().roots() {
+            let is_table = schema
+                .by_root(root)
+                .is_some_and(|entry| entry.kind == EntryKind::Table);
+            if !is_table || root == PageNo::ONE || root == boundary_root {
+                return Err(Error::corrupt(
+                    root,
+                    "the MVCC log writes rows to a page that is no table's root",
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// `PRAGMA journal_mode = mvcc`: from WAL mode, with no write

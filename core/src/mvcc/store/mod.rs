@@ -127,6 +127,12 @@ impl<A: Allocator + Clone> VersionStore<A> {
         self.clock
     }
 
+    /// The root page of each table the store holds versions of, in
+    /// order.
+    pub fn roots(&self) -> impl Iterator<Item = PageNo> + '_ {
+        self.tables.tables.iter().map(|t| t.root)
+    }
+
     /// The last checkpoint's boundary.
     pub fn boundary(&self) -> Timestamp {
         self.boundary
