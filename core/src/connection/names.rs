@@ -9,21 +9,10 @@
 use crate::Result;
 use crate::alloc::{Allocator, String, Vec};
 
-/// Whether a statement's result columns are named.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Naming {
-    /// `Names` holds the names of the current run's columns.
-    Known,
-    /// The statement returns rows whose names this engine does not
-    /// derive (a `PRAGMA`, a `RETURNING` clause): what to say when asked.
-    Unsupported(&'static str),
-}
-
 /// A statement's result column names.
 pub(crate) struct Names<A: Allocator> {
     text: String<A>,
     ends: Vec<usize, A>,
-    naming: Naming,
 }
 
 impl<A: Allocator + Clone> Names<A> {
@@ -31,7 +20,6 @@ impl<A: Allocator + Clone> Names<A> {
         Names {
             text: String::new_in(alloc.clone()),
             ends: Vec::new_in(alloc),
-            naming: Naming::Known,
         }
     }
 
@@ -39,13 +27,6 @@ impl<A: Allocator + Clone> Names<A> {
     pub(crate) fn clear(&mut self) {
         self.text.clear();
         self.ends.clear();
-        self.naming = Naming::Known;
-    }
-
-    /// Notes that the run's rows have names this engine does not derive.
-    pub(crate) fn unsupported(&mut self, what: &'static str) {
-        self.clear();
-        self.naming = Naming::Unsupported(what);
     }
 
     /// Adds the next column's name, written by `write` into the text.
@@ -72,11 +53,6 @@ impl<A: Allocator + Clone> Names<A> {
 }
 
 impl<A: Allocator> Names<A> {
-    /// Whether the names are known, or why not.
-    pub(crate) fn naming(&self) -> Naming {
-        self.naming
-    }
-
     /// How many columns are named.
     pub(crate) fn len(&self) -> usize {
         self.ends.len()

@@ -12,7 +12,7 @@ use crate::sql::eval::Value;
 use crate::{Error, Result};
 
 use super::from_value::{ColumnIndex, FromValue, column_error};
-use super::names::{ColumnNames, Names, Naming};
+use super::names::{ColumnNames, Names};
 
 /// One row a query returned.
 pub struct Row<'r, A: Allocator> {
@@ -36,18 +36,13 @@ impl<'r, A: Allocator> Row<'r, A> {
     }
 
     /// The names of the row's columns (see
-    /// [`Statement::column_names`](super::Statement::column_names));
-    /// empty for the rows of a `PRAGMA` or a `RETURNING` clause, whose
-    /// names are not derived.
+    /// [`Statement::column_names`](super::Statement::column_names)).
     pub fn column_names(&self) -> ColumnNames<'r> {
         self.names.iter()
     }
 
     /// The name of column `i` (from 0).
     pub fn column_name(&self, i: usize) -> Result<&'r str> {
-        if let Naming::Unsupported(what) = self.names.naming() {
-            return Err(Error::Sql(what));
-        }
         self.names
             .get(i)
             .ok_or(Error::Misuse("column index out of range"))
@@ -55,12 +50,10 @@ impl<'r, A: Allocator> Row<'r, A> {
 
     /// The number of the column `index` names.
     fn position(&self, index: impl ColumnIndex) -> Result<usize> {
-        match self.names.naming() {
-            Naming::Known if self.names.len() == self.values.len() => {
-                index.index(self.names.iter())
-            }
+        match self.names.len() == self.values.len() {
+            true => index.index(self.names.iter()),
             // Numbers still count; a name is refused by the names' lack.
-            _ => index.index(self.values.iter().map(|_| "")),
+            false => index.index(self.values.iter().map(|_| "")),
         }
     }
 

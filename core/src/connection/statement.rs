@@ -28,7 +28,7 @@ use boundlite_platform::Platform;
 use crate::alloc::{Allocator, String, Vec};
 use crate::record::ValueRef;
 use crate::sql::eval::Value;
-use crate::sql::{Parsed, Stmt};
+use crate::sql::{Ident, Parsed, QualifiedName, ResultColumn, Stmt};
 use crate::table::Side;
 use crate::{Error, Result};
 
@@ -46,7 +46,7 @@ use crate::exec::{
     Env, Now, alter, change, ddl, foreign_keys, insert, names, pragma, reindex, schemas, with,
 };
 
-use super::names::{ColumnNames, Names, Naming};
+use super::names::{ColumnNames, Names};
 use super::row::Row;
 use super::session::Connection;
 
@@ -259,19 +259,22 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
     /// declared name, else the expression as written). A query that has
     /// not started is started (its rows all still to come) to name them.
     /// A statement that returns no rows has none; a `PRAGMA`'s are
-    /// SQLite's; the names of a `RETURNING` clause's rows are refused, as
-    /// not derived here.
+    /// SQLite's; a `RETURNING` clause's are named as a query over the
+    /// table changed, before the statement runs as while it returns rows.
     pub fn column_names(&mut self) -> Result<ColumnNames<'_>> {
         match &self.parsed.stmt {
             Stmt::Select(_) | Stmt::Explain { .. } => self.start_for_names()?,
             Stmt::Pragma(p) => self.names.set(pragma_names::column_names(p))?,
-            stmt if returns_rows(stmt) => return Err(Error::Sql(RETURNING_NAMES)),
+            stmt if matches!(self.state, State::Ready) => {
+                if let Some((table, alias, columns)) = returning_clause(stmt) {
+                    let view = self.conn.view();
+                    let info = select::read_table(view, table, select::side_of(view, table)?)?;
+                    crate::exec::names::of_returning(columns, &info, alias, &mut self.names)?;
+                }
+            }
             _ => {}
         }
-        match self.names.naming() {
-            Naming::Known => Ok(self.names.iter()),
-            Naming::Unsupported(what) => Err(Error::Sql(what)),
-        }
+        Ok(self.names.iter())
     }
 
     /// How many result columns the statement has (see
@@ -350,10 +353,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                 conn.refuse_in_mvcc()?;
             }
             conn.counters().begin();
-            match returns_rows(&self.parsed.stmt) {
-                true => self.names.unsupported(RETURNING_NAMES),
-                false => self.names.clear(),
-            }
+            self.names.clear();
             match &self.parsed.stmt {
                 Stmt::Select(s) => {
                     let reading = Reading::start(conn)?;
@@ -404,6 +404,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                     self.changes = counted(conn, result)?;
                     if let Some(state) = returning(returned) {
                         self.state = state;
+                        name_returning(conn, stmt_of, env, &mut self.names)?;
                     }
                 }
                 Stmt::Update(u) => {
@@ -424,6 +425,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                     self.changes = counted(conn, result)?;
                     if let Some(state) = returning(returned) {
                         self.state = state;
+                        name_returning(conn, stmt_of, env, &mut self.names)?;
                     }
                 }
                 Stmt::Delete(d) => {
@@ -444,6 +446,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                     self.changes = counted(conn, result)?;
                     if let Some(state) = returning(returned) {
                         self.state = state;
+                        name_returning(conn, stmt_of, env, &mut self.names)?;
                     }
                 }
                 Stmt::CreateTable(c) => {
@@ -566,17 +569,43 @@ fn returning<'c, 'db, P: Platform, A: Allocator + Clone>(
     })
 }
 
-/// Why the names of a `RETURNING` clause's columns are not given.
-const RETURNING_NAMES: &str = "column names of a RETURNING clause are not supported";
+/// The table, alias and `RETURNING` columns of a change that has a
+/// `RETURNING` clause.
+type ReturningClause<'s, 'a, A> = (
+    &'s QualifiedName<'a>,
+    Option<&'s Ident<'a>>,
+    &'s [ResultColumn<'a, A>],
+);
 
-/// Whether `stmt` changes the database and returns rows (`RETURNING`).
-fn returns_rows<A: Allocator>(stmt: &Stmt<'_, A>) -> bool {
-    match stmt {
-        Stmt::Insert(i) => !i.returning.is_empty(),
-        Stmt::Update(u) => !u.returning.is_empty(),
-        Stmt::Delete(d) => !d.returning.is_empty(),
-        _ => false,
-    }
+/// `stmt`'s `RETURNING` clause, if it has one.
+fn returning_clause<'s, 'a, A: Allocator>(
+    stmt: &'s Stmt<'a, A>,
+) -> Option<ReturningClause<'s, 'a, A>> {
+    let (table, alias, columns) = match stmt {
+        Stmt::Insert(i) => (&i.table, i.alias.as_ref(), &i.returning),
+        Stmt::Update(u) => (&u.table, u.alias.as_ref(), &u.returning),
+        Stmt::Delete(d) => (&d.table, d.alias.as_ref(), &d.returning),
+        _ => return None,
+    };
+    (!columns.is_empty()).then_some((table, alias, columns.as_slice()))
+}
+
+/// Writes the names of the columns of `stmt`'s `RETURNING` clause into
+/// `names`, over the table it changes (the statement's cached one, which
+/// stays cached); nothing for a statement without one.
+fn name_returning<P: Platform, A: Allocator + Clone>(
+    conn: &Connection<'_, P, A>,
+    stmt: &Stmt<'_, A>,
+    env: Env<'_, A>,
+    names: &mut Names<A>,
+) -> Result<()> {
+    let Some((table, alias, columns)) = returning_clause(stmt) else {
+        return Ok(());
+    };
+    let info = select::load_table(conn.view(), table, env)?;
+    let named = crate::exec::names::of_returning(columns, &info, alias, names);
+    env.tables.put(info);
+    named
 }
 
 /// The query of `stmt` (through `EXPLAIN`), if it is one.

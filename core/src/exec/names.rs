@@ -11,6 +11,9 @@
 //!   `USING` and `NATURAL` merged, as the row is built;
 //! - a `VALUES` row: `column1`, `column2`...
 //!
+//! A `RETURNING` clause's columns are named the same way, over the table
+//! the statement changes.
+//!
 //! Invariant: the names are as many as the query's columns, for they
 //! come from the scope the row is built from.
 
@@ -18,7 +21,8 @@ use boundlite_platform::Platform;
 
 use crate::alloc::Allocator;
 use crate::connection::Names;
-use crate::sql::{ColumnPos, CoreForm, Expr, ResultColumn, Select};
+use crate::sql::{ColumnPos, CoreForm, Expr, Ident, ResultColumn, Select};
+use crate::table::TableInfo;
 use crate::{Error, Result};
 
 use super::scope::{One, Scope, each_star_column, find, star_level};
@@ -50,13 +54,35 @@ pub(crate) fn of_query<P: Platform, A: Allocator + Clone>(
     }
 }
 
+/// Writes the names of the columns of the `RETURNING` clause `columns`
+/// of a change to `table` (called `alias`) into `names`: SQLite names
+/// them as a query over the table alone.
+pub(crate) fn of_returning<A: Allocator + Clone>(
+    columns: &[ResultColumn<'_, A>],
+    table: &TableInfo<A>,
+    alias: Option<&Ident<'_>>,
+    names: &mut Names<A>,
+) -> Result<()> {
+    names.clear();
+    of_columns(columns, &One::new(Some(table), alias), names)
+}
+
 /// [`of_query`] of one `SELECT` body over `scope`.
 fn of_body<A: Allocator + Clone>(
     body: &crate::sql::SelectBody<'_, A>,
     scope: &dyn Scope<A>,
     names: &mut Names<A>,
 ) -> Result<()> {
-    for column in body.columns.iter() {
+    of_columns(&body.columns, scope, names)
+}
+
+/// The names of result columns `columns` over `scope`.
+fn of_columns<A: Allocator + Clone>(
+    columns: &[ResultColumn<'_, A>],
+    scope: &dyn Scope<A>,
+    names: &mut Names<A>,
+) -> Result<()> {
+    for column in columns.iter() {
         let only = match column {
             ResultColumn::Expr {
                 alias: Some(alias), ..

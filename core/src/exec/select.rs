@@ -138,9 +138,21 @@ pub(crate) fn load_table<P: Platform, A: Allocator + Clone>(
     {
         return Ok(table);
     }
+    let mut table = read_table(view, name, side)?;
+    table.version = Some(version);
+    Ok(table)
+}
+
+/// The table `name` read from the schema of `side` (which [`side_of`]
+/// gives for it), with no schema version noted.
+pub(crate) fn read_table<P: Platform, A: Allocator + Clone>(
+    view: &View<'_, P, A>,
+    name: &QualifiedName<'_>,
+    side: Side,
+) -> Result<TableInfo<A>> {
     let alloc = view.allocator().clone();
     let written = name_of(&name.name, alloc.clone())?;
-    let mut table = match side {
+    let table = match side {
         Side::Main => {
             let schema = view.schema()?;
             TableInfo::load(&schema, &written, alloc)?
@@ -159,7 +171,6 @@ pub(crate) fn load_table<P: Platform, A: Allocator + Clone>(
             table
         }
     };
-    table.version = Some(version);
     Ok(table)
 }
 
