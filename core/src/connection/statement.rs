@@ -389,6 +389,9 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                 Stmt::Insert(i) => {
                     ddl::not_temp_view(conn.views(), &i.table)?;
                     let side = select::side_of(conn.view(), &i.table)?;
+                    // Named before the change, which a failure here
+                    // leaves unmade.
+                    name_returning(conn, stmt_of, env, &mut self.names)?;
                     let mut returned = None;
                     let (views, triggers) = (&mut self.views, &mut self.triggers);
                     let result = conn.write_on(side, |w| {
@@ -404,12 +407,14 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                     self.changes = counted(conn, result)?;
                     if let Some(state) = returning(returned) {
                         self.state = state;
-                        name_returning(conn, stmt_of, env, &mut self.names)?;
                     }
                 }
                 Stmt::Update(u) => {
                     ddl::not_temp_view(conn.views(), &u.table)?;
                     let side = select::side_of(conn.view(), &u.table)?;
+                    // Named before the change, which a failure here
+                    // leaves unmade.
+                    name_returning(conn, stmt_of, env, &mut self.names)?;
                     let mut returned = None;
                     let (views, triggers) = (&mut self.views, &mut self.triggers);
                     let result = conn.write_on(side, |w| {
@@ -425,12 +430,14 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                     self.changes = counted(conn, result)?;
                     if let Some(state) = returning(returned) {
                         self.state = state;
-                        name_returning(conn, stmt_of, env, &mut self.names)?;
                     }
                 }
                 Stmt::Delete(d) => {
                     ddl::not_temp_view(conn.views(), &d.table)?;
                     let side = select::side_of(conn.view(), &d.table)?;
+                    // Named before the change, which a failure here
+                    // leaves unmade.
+                    name_returning(conn, stmt_of, env, &mut self.names)?;
                     let mut returned = None;
                     let (views, triggers) = (&mut self.views, &mut self.triggers);
                     let result = conn.write_on(side, |w| {
@@ -446,7 +453,6 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                     self.changes = counted(conn, result)?;
                     if let Some(state) = returning(returned) {
                         self.state = state;
-                        name_returning(conn, stmt_of, env, &mut self.names)?;
                     }
                 }
                 Stmt::CreateTable(c) => {
