@@ -222,6 +222,27 @@ impl Config {
 }
 
 impl Config {
+    /// The heap a database in MVCC mode needs (`docs/mvcc.md`):
+    /// [`heap_bytes`](Self::heap_bytes) and four times
+    /// [`mvcc_memory`](Self::mvcc_memory). The version store counts the
+    /// bytes of its rows' and versions' records and entries against
+    /// `mvcc_memory`, not the spare room of the arrays that hold them
+    /// (which grow by doubling, and for a moment hold the old array and
+    /// the new) nor the allocator's header on each record: for rows of a
+    /// few bytes these take up to twice what is counted. A commit's log
+    /// frame, built while its versions are still in the store, holds
+    /// what the transaction wrote, no more than is counted for it.
+    ///
+    /// ```
+    /// use boundlite::Config;
+    ///
+    /// let config = Config { mvcc_memory: 64 * 1024, ..Config::for_heap(256 * 1024) };
+    /// assert_eq!(config.mvcc_heap_bytes(4096), config.heap_bytes(4096) + 256 * 1024);
+    /// ```
+    pub const fn mvcc_heap_bytes(&self, page_size: u32) -> usize {
+        self.heap_bytes(page_size) + 4 * self.mvcc_memory
+    }
+
     /// The smallest heap for which [`for_heap`](Self::for_heap) gives a
     /// configuration that needs no more than it, for 4096-byte pages:
     /// `Config::for_heap(h).heap_bytes(4096) <= h` for every `h` from
