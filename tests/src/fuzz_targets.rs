@@ -230,8 +230,7 @@ fn exercise(disk: &MemoryPlatform, bytes: usize) {
                 }
             }
         }
-        let conn = db.connect();
-        for sql in [
+        let statements = [
             "SELECT count(*), max(id), sum(length(data)) FROM t",
             "SELECT name, id FROM t WHERE name >= 'name_5' ORDER BY name LIMIT 20",
             "SELECT a, count(*), group_concat(b) FROM k GROUP BY a",
@@ -240,20 +239,33 @@ fn exercise(disk: &MemoryPlatform, bytes: usize) {
             "PRAGMA integrity_check",
             "INSERT INTO t(name, data) VALUES ('fuzz', zeroblob(700))",
             "DELETE FROM k WHERE a = 1",
-        ] {
-            let outcome = conn.prepare(sql).and_then(|mut stmt| {
-                let mut rows = 0;
-                while stmt.step()?.is_some() {
-                    rows += 1;
-                    assert!(rows <= limit, "{sql} does not end");
-                }
-                Ok(())
-            });
-            if let Err(e) = outcome {
-                check(e);
-            }
-        }
+        ];
+        run_all(&db.connect(), &statements, limit, check);
     });
+}
+
+/// Runs each of `statements` on `conn` to its end, handing its error to
+/// `check`; a statement past `limit` rows does not end (a cycle the
+/// engine did not catch), which panics.
+fn run_all<A: boundlite::alloc::Allocator + Clone>(
+    conn: &boundlite::Connection<'_, &MemoryPlatform, A>,
+    statements: &[&str],
+    limit: usize,
+    check: impl Fn(Error),
+) {
+    for sql in statements {
+        let outcome = conn.prepare(sql).and_then(|mut stmt| {
+            let mut rows = 0;
+            while stmt.step()?.is_some() {
+                rows += 1;
+                assert!(rows <= limit, "{sql} does not end");
+            }
+            Ok(())
+        });
+        if let Err(e) = outcome {
+            check(e);
+        }
+    }
 }
 
 /// `data` as a database file: opened, checked, read and written.
@@ -633,27 +645,15 @@ pub fn mvcc_log_read(data: &[u8]) {
         if let Err(e) = outcome {
             check(e);
         }
-        let conn = db.connect();
-        for sql in [
+        let statements = [
             "PRAGMA wal_checkpoint(TRUNCATE)",
             "PRAGMA journal_mode = wal",
             "PRAGMA integrity_check",
             "SELECT count(*), max(id), sum(length(data)) FROM t",
             "SELECT a, count(*) FROM k GROUP BY a",
             "INSERT INTO t(name, data) VALUES ('fuzz', zeroblob(300))",
-        ] {
-            let outcome = conn.prepare(sql).and_then(|mut stmt| {
-                let mut rows = 0;
-                while stmt.step()?.is_some() {
-                    rows += 1;
-                    assert!(rows <= limit, "{sql} does not end");
-                }
-                Ok(())
-            });
-            if let Err(e) = outcome {
-                check(e);
-            }
-        }
+        ];
+        run_all(&db.connect(), &statements, limit, check);
     });
 }
 
