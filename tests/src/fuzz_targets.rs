@@ -285,13 +285,19 @@ pub fn wal_read(data: &[u8]) {
     let disk = MemoryPlatform::new();
     disk.write_file(DB, file)
         .expect("the RAM disk takes the file");
-    let log = match data.split_first() {
-        Some((flag, rest)) if flag & 1 == 1 => sealed(rest),
-        _ => data.to_vec(),
-    };
+    let log = sealed_if_odd(data, sealed);
     disk.write_file(WAL, &log)
         .expect("the RAM disk takes the log");
     exercise(&disk, file.len() + log.len());
+}
+
+/// A log target's input as the log it stands for: past its first byte,
+/// sealed by `seal` when that byte is odd, else as it is.
+fn sealed_if_odd(data: &[u8], seal: fn(&[u8]) -> Vec<u8>) -> Vec<u8> {
+    match data.split_first() {
+        Some((flag, rest)) if flag & 1 == 1 => seal(rest),
+        _ => data.to_vec(),
+    }
 }
 
 /// `log` with the header's checksum, and each whole frame's salts and
@@ -604,10 +610,7 @@ pub fn mvcc_log_read(data: &[u8]) {
         .expect("the RAM disk takes the file");
     disk.write_file(WAL, wal)
         .expect("the RAM disk takes the WAL");
-    let log = match data.split_first() {
-        Some((flag, rest)) if flag & 1 == 1 => mvcc_sealed(rest),
-        _ => data.to_vec(),
-    };
+    let log = sealed_if_odd(data, mvcc_sealed);
     disk.write_file(MVCC_LOG, &log)
         .expect("the RAM disk takes the log");
     let limit = (file.len() + wal.len() + log.len()) / 4 + 64;
