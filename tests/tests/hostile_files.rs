@@ -734,3 +734,51 @@ fn an_mvcc_log_with_a_bad_checksum_in_its_middle_ends_before_that_frame() {
         assert_eq!(mvcc_recovered(torn).unwrap(), want, "frame {n} torn");
     }
 }
+
+#[test]
+fn an_mvcc_log_timestamp_past_the_largest_integer_is_corrupt_and_the_last_one_leaves_commits_full()
+{
+    use boundlite_tests::fuzz_targets::{mvcc_base, mvcc_sealed};
+    let (_, _, log) = mvcc_base();
+    let frames = mvcc_frames(log);
+    let last = frames.last().unwrap().start;
+    let with_last_commit_at = |ts: u64| {
+        let mut damaged = log.clone();
+        damaged[last + 8..last + 16].copy_from_slice(&ts.to_be_bytes());
+        mvcc_sealed(&damaged)
+    };
+    // Found by the mvcc_log_read fuzz target: past 2^63 - 1 the
+    // boundary could not be recorded, and the next commit failed as misuse.
+    for ts in [1 << 63, u64::MAX] {
+        assert_corrupt(
+            &mvcc_recovered(&with_last_commit_at(ts)),
+            None,
+            &format!("a commit at {ts}"),
+        );
+    }
+    let at_max = with_last_commit_at(i64::MAX as u64);
+    assert_eq!(mvcc_recovered(&at_max).unwrap(), vec![0, 1, 2, 3, 4, 5]);
+    let (file, wal, _) = mvcc_base();
+    let disk = MemoryPlatform::new();
+    disk.write_file("m.db", file).unwrap();
+    disk.write_file("m.db-wal", wal).unwrap();
+    disk.write_file("m.db-log", &at_max).unwrap();
+    let db = Database::open(&disk, "m.db", &Config::DEFAULT, boundlite::alloc::Global).unwrap();
+    let root = db.schema().unwrap().table("k").unwrap().root.unwrap();
+    let mut txn = db.begin_mvcc().unwrap();
+    txn.write(
+        root,
+        boundlite::RowId::new(99),
+        boundlite::mvcc::store::Change::Delete,
+    )
+    .unwrap();
+    assert_eq!(txn.commit().unwrap_err(), Error::Full, "the clock is spent");
+    // A checkpoint still hands every commit to the file.
+    let conn = db.connect();
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)", ()).unwrap();
+    conn.execute("PRAGMA journal_mode = wal", ()).unwrap();
+    let count: i64 = conn
+        .query_row("SELECT count(*) FROM k", (), |r| r.get(0))
+        .unwrap();
+    assert_eq!(count, 8);
+}

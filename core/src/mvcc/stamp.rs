@@ -11,6 +11,11 @@ impl Timestamp {
     /// Before every commit.
     pub const ZERO: Timestamp = Timestamp(0);
 
+    /// The last timestamp the clock reaches: a checkpoint's boundary is
+    /// recorded as an SQL integer (`sqlite_mvcc`), so the clock stays
+    /// within one. A log naming a later one is damaged.
+    pub const MAX: Timestamp = Timestamp(i64::MAX as u64);
+
     /// The timestamp `n`.
     pub const fn new(n: u64) -> Timestamp {
         Timestamp(n)
@@ -21,11 +26,12 @@ impl Timestamp {
         self.0
     }
 
-    /// The timestamp after this one; `None` when the clock is exhausted.
+    /// The timestamp after this one; `None` past [`Timestamp::MAX`]: the
+    /// clock is exhausted.
     pub const fn next(self) -> Option<Timestamp> {
-        match self.0.checked_add(1) {
-            Some(n) => Some(Timestamp(n)),
-            None => None,
+        match self.0 < Timestamp::MAX.0 {
+            true => Some(Timestamp(self.0 + 1)),
+            false => None,
         }
     }
 }

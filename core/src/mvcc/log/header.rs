@@ -96,7 +96,9 @@ impl LogHeader {
             return Err(DAMAGED);
         }
         let salt = u64_at(fields, 8).ok_or(DAMAGED)?;
-        let base = u64_at(fields, 16).ok_or(DAMAGED)?;
+        let base = u64_at(fields, 16)
+            .filter(|&b| b <= Timestamp::MAX.get())
+            .ok_or(DAMAGED)?;
         Ok(LogHeader {
             salt: LogSalt(salt),
             base: Timestamp::new(base),

@@ -123,7 +123,7 @@ impl<F: File, A: Allocator> LogReader<F, A> {
             len,
         } = found;
         const BAD: Error = Error::corrupt_file("an MVCC log frame breaks the format");
-        if commit <= self.last {
+        if commit <= self.last || commit > Timestamp::MAX {
             return Err(BAD);
         }
         let body = self
