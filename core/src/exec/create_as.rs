@@ -26,9 +26,10 @@
 //! too, as SQLite names the fifth with a random number.
 //!
 //! Invariant: the table is created before its rows are stored, and the
-//! creation is not in the statement's undo log; a failure after it rolls
-//! the whole write transaction back, so no table is left without its
-//! rows.
+//! creation is not in the statement's undo log; a failure after it undoes
+//! the statement to its mark, or, without one (outside a transaction, or
+//! a temporary table), rolls the whole write transaction back, so no
+//! table is left without its rows.
 
 use boundlite_platform::Platform;
 
