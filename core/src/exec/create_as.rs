@@ -82,7 +82,14 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         schema: (w.side() == Side::Temp).then_some(Ident::new("temp")),
         name: *table,
     };
-    match insert::insert_query(w, &made, select, env) {
+    // SQLite stores the rows without counting them as inserted:
+    // `last_insert_rowid()` stays as it was.
+    let last = env.counters.map(|c| c.last_rowid.get());
+    let stored = insert::insert_query(w, &made, select, env);
+    if let (Some(counters), Some(last)) = (env.counters, last) {
+        counters.last_rowid.set(last);
+    }
+    match stored {
         Ok(_) => Ok(()),
         Err(e) => {
             w.fail_transaction()?;
