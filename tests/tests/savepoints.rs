@@ -561,3 +561,31 @@ fn savepoints_survive_every_allocation_failure() {
         assert!(db.integrity_check(0).unwrap().is_ok());
     }
 }
+
+#[test]
+fn without_temporary_files_savepoints_are_refused_and_schema_statements_still_run() {
+    let disk = MemoryPlatform::new();
+    let flash = boundlite_tests::no_shm::NoShm(&disk);
+    let db = Database::open(&flash, "flash.db", &Config::DEFAULT, Global).unwrap();
+    let conn = db.connect();
+    conn.execute("CREATE TABLE t(a)", &[]).unwrap();
+    conn.execute("BEGIN", &[]).unwrap();
+    conn.execute("INSERT INTO t VALUES (1)", &[]).unwrap();
+    // A schema statement without its mark: one failing before it changes
+    // anything is undone alone, as before.
+    let e = conn.execute("CREATE TABLE t(a)", &[]).unwrap_err();
+    assert!(e.to_string().ends_with("table t already exists"), "{e}");
+    conn.execute("CREATE INDEX t_a ON t(a)", &[]).unwrap();
+    let e = conn.execute("SAVEPOINT s", &[]).unwrap_err();
+    assert!(
+        e.to_string().contains("savepoints are not supported"),
+        "{e}"
+    );
+    conn.execute("INSERT INTO t VALUES (2)", &[]).unwrap();
+    conn.execute("COMMIT", &[]).unwrap();
+    assert_eq!(
+        rows(&conn, "SELECT a FROM t INDEXED BY t_a"),
+        rows(&conn, "SELECT 1 UNION ALL SELECT 2")
+    );
+    assert!(db.integrity_check(0).unwrap().is_ok());
+}

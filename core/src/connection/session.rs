@@ -129,7 +129,10 @@ enum StatementUndo {
     /// Through the writer's logical undo log: rows and index entries.
     Logged,
     /// To a statement mark in the pager, page by page: what changes the
-    /// schema, which the undo log does not record.
+    /// schema, which the undo log does not record. On a platform without
+    /// temporary files there is no mark, and such a statement is `Logged`
+    /// (its schema changes then fail the transaction whole, see
+    /// `WriteTransaction::fail`).
     Journaled,
 }
 
@@ -706,9 +709,10 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         let Txn::Write(txn) = &session.txn else {
             return Err(Error::Misuse("a transaction without its write transaction"));
         };
-        if undo == StatementUndo::Journaled {
-            txn.begin_statement()?;
-        }
+        let undo = match undo {
+            StatementUndo::Journaled if !txn.begin_statement()? => StatementUndo::Logged,
+            undo => undo,
+        };
         let logging = undo == StatementUndo::Logged;
         let mut writer = Writer::new(&self.view, txn, logging, self.buffers.take());
         self.foreign_keys.statement_begins();

@@ -65,6 +65,9 @@ use crate::record::KeyColumn;
 use crate::schema::{EntryKind, NewEntry, SchemaEditor};
 use crate::{Error, PageNo, Result, RowId};
 
+/// The error of a savepoint on a platform without temporary files.
+const NO_TEMP_FILES: &str = "savepoints are not supported on a platform without temporary files";
+
 /// Where a write transaction stands (see the module table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TxnState {
@@ -415,9 +418,7 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
         let platform = self.db.platform();
         self.db.pager.open_savepoint(|| {
             platform.open_temp().map_err(|e| match e.kind() {
-                boundlite_platform::ErrorKind::Unsupported => {
-                    Error::Sql("savepoints are not supported on a platform without temporary files")
-                }
+                boundlite_platform::ErrorKind::Unsupported => Error::Sql(NO_TEMP_FILES),
                 _ => Error::from(e),
             })
         })
@@ -446,11 +447,19 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
     }
 
     /// Sets the mark the statement about to run is undone to, should it
-    /// fail (see the module docs).
-    pub(crate) fn begin_statement(&self) -> Result<()> {
-        let mark = self.savepoint()?;
-        self.statement.set(Some(mark));
-        Ok(())
+    /// fail (see the module docs). `false`, and no mark, on a platform
+    /// without temporary files: the statement is then undone as far as
+    /// its undo log goes, and rolls the transaction back whole past that
+    /// (see [`fail`](Self::fail)).
+    pub(crate) fn begin_statement(&self) -> Result<bool> {
+        match self.savepoint() {
+            Ok(mark) => {
+                self.statement.set(Some(mark));
+                Ok(true)
+            }
+            Err(Error::Sql(NO_TEMP_FILES)) => Ok(false),
+            Err(error) => Err(error),
+        }
     }
 
     /// The statement succeeded (or keeps what it did): its mark goes.
