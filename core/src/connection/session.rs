@@ -17,7 +17,9 @@
 //! snapshot; `BEGIN IMMEDIATE`/`EXCLUSIVE` goes to `Write` (`Busy` when
 //! another connection holds the write transaction); a connection's first
 //! read in `Deferred` goes to `Read`, its first change to `Write`;
-//! `COMMIT` and `ROLLBACK` go back to `Autocommit`. A statement error in
+//! `COMMIT` and `ROLLBACK` go back to `Autocommit`; `SAVEPOINT` in
+//! `Autocommit` goes where `BEGIN` does, and releasing that savepoint
+//! commits (see `savepoints`). A statement error in
 //! `Write` that rolled the whole transaction back goes to `Aborted`. A
 //! statement failed on a constraint that `ROLLBACK` resolves (`OR
 //! ROLLBACK`, a constraint's `ON CONFLICT ROLLBACK`, `RAISE(ROLLBACK)`)
@@ -33,7 +35,9 @@
 //! Whether an error rolled the whole transaction back is not recorded
 //! here: the write transaction's [`TxnState`](crate::database::TxnState)
 //! says it (`Failed`), and the table layer's undo consults it. A failed
-//! statement in `Write` is undone alone while the transaction is `Open`,
+//! statement in `Write` is undone alone while the transaction is `Open`
+//! (or `Undone`: a schema statement runs under a statement mark in the
+//! pager, which a failed change already returned to),
 //! and the transaction goes on, as in SQLite; when it is not, or the undo
 //! itself fails, the connection drops the transaction and enters
 //! `Aborted`.
