@@ -263,6 +263,8 @@ impl<const N: usize> core::fmt::Debug for CutName<N> {
 pub enum Named {
     /// `no such table: {0}`
     NoSuchTable,
+    /// `no such savepoint: {0}`
+    NoSuchSavepoint,
     /// `circular reference: {0}`: a `WITH` table whose query reads
     /// itself other than as a recursive table
     CircularReference,
@@ -456,6 +458,7 @@ impl core::fmt::Display for NamedDisplay<'_> {
             .unwrap_or((all, ""));
         match self.0 {
             Named::NoSuchTable => write!(f, "no such table: {a}"),
+            Named::NoSuchSavepoint => write!(f, "no such savepoint: {a}"),
             Named::CircularReference => write!(f, "circular reference: {a}"),
             Named::RecursiveTwiceInFrom => {
                 write!(f, "multiple references to recursive table: {a}")

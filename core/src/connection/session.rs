@@ -17,7 +17,9 @@
 //! snapshot; `BEGIN IMMEDIATE`/`EXCLUSIVE` goes to `Write` (`Busy` when
 //! another connection holds the write transaction); a connection's first
 //! read in `Deferred` goes to `Read`, its first change to `Write`;
-//! `COMMIT` and `ROLLBACK` go back to `Autocommit`. A statement error in
+//! `COMMIT` and `ROLLBACK` go back to `Autocommit`; `SAVEPOINT` in
+//! `Autocommit` goes where `BEGIN` does, and releasing that savepoint
+//! commits (see `savepoints`). A statement error in
 //! `Write` that rolled the whole transaction back goes to `Aborted`. A
 //! statement failed on a constraint that `ROLLBACK` resolves (`OR
 //! ROLLBACK`, a constraint's `ON CONFLICT ROLLBACK`, `RAISE(ROLLBACK)`)
@@ -33,7 +35,9 @@
 //! Whether an error rolled the whole transaction back is not recorded
 //! here: the write transaction's [`TxnState`](crate::database::TxnState)
 //! says it (`Failed`), and the table layer's undo consults it. A failed
-//! statement in `Write` is undone alone while the transaction is `Open`,
+//! statement in `Write` is undone alone while the transaction is `Open`
+//! (or `Undone`: a schema statement runs under a statement mark in the
+//! pager, which a failed change already returned to),
 //! and the transaction goes on, as in SQLite; when it is not, or the undo
 //! itself fails, the connection drops the transaction and enters
 //! `Aborted`.
@@ -81,7 +85,7 @@ use core::cell::{Cell, RefCell};
 
 use boundlite_platform::Platform;
 
-use crate::alloc::{Allocator, Global};
+use crate::alloc::{Allocator, Global, Vec};
 use crate::pager::ReadTransaction;
 use crate::sql::{Parser, TransactionMode};
 use crate::{Database, Error, Result, WriteTransaction};
@@ -96,6 +100,9 @@ use crate::exec::foreign_keys::Enforcement;
 use crate::exec::views::ViewCatalog;
 use crate::table::{Buffers, Halt, Sees, Side, View, Writer};
 use crate::wal::{CheckpointMode, CheckpointResult};
+use savepoints::Savepoint;
+
+mod savepoints;
 
 /// Where a connection's transaction stands (see the module table).
 enum Txn<'db, P: Platform, A: Allocator + Clone> {
@@ -120,6 +127,19 @@ impl<P: Platform, A: Allocator + Clone> Txn<'_, P, A> {
     }
 }
 
+/// How a statement inside a transaction is undone should it fail.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum StatementUndo {
+    /// Through the writer's logical undo log: rows and index entries.
+    Logged,
+    /// To a statement mark in the pager, page by page: what changes the
+    /// schema, which the undo log does not record. On a platform without
+    /// temporary files there is no mark, and such a statement is `Logged`
+    /// (its schema changes then fail the transaction whole, see
+    /// `WriteTransaction::fail`).
+    Journaled,
+}
+
 /// How the temporary database's write transaction ends with the
 /// connection's.
 #[derive(Clone, Copy)]
@@ -137,6 +157,8 @@ struct Session<'db, P: Platform, A: Allocator + Clone> {
     /// Statements in progress: started, and not yet finished, reset or
     /// dropped.
     reading: usize,
+    /// `SAVEPOINT`s, oldest first (see `savepoints`).
+    savepoints: Vec<Savepoint<A>, A>,
 }
 
 /// A connection to a [`Database`], made by [`Database::connect`].
@@ -194,6 +216,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
                 txn: Txn::Autocommit,
                 reader: None,
                 reading: 0,
+                savepoints: Vec::new_in(db.allocator().clone()),
             }),
             view: View::new(db),
             rollbacks: Cell::new(0),
@@ -603,6 +626,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
     /// After a transaction that only read ended (in `Autocommit` again):
     /// statements in progress keep their snapshot until they finish.
     fn read_ended(&self, session: &mut Session<'db, P, A>) {
+        session.savepoints.clear();
         if session.reading == 0 {
             session.reader = None;
         }
@@ -613,6 +637,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
     /// read transaction is let go when no statement is in progress, else
     /// taken again on the last commit, which may be the one just made.
     fn write_ended(&self, session: &mut Session<'db, P, A>) -> Result<()> {
+        session.savepoints.clear();
         // Let go first: the new read transaction takes the slot freed.
         session.reader = None;
         let result = if session.reading > 0 {
@@ -648,11 +673,34 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         &self,
         change: impl FnOnce(&mut Writer<'_, 'db, P, A>) -> Result<T>,
     ) -> Result<T> {
+        self.write_with(StatementUndo::Logged, change)
+    }
+
+    /// Runs one statement that changes the schema (or rows and schema):
+    /// as [`write`](Self::write), but undone inside the open transaction
+    /// to a statement mark, page by page, as its schema changes are not
+    /// in the undo log.
+    pub(crate) fn write_schema<T>(
+        &self,
+        change: impl FnOnce(&mut Writer<'_, 'db, P, A>) -> Result<T>,
+    ) -> Result<T> {
+        self.write_with(StatementUndo::Journaled, change)
+    }
+
+    fn write_with<T>(
+        &self,
+        undo: StatementUndo,
+        change: impl FnOnce(&mut Writer<'_, 'db, P, A>) -> Result<T>,
+    ) -> Result<T> {
         let mut session = self.session()?;
         match session.txn {
             Txn::Autocommit => return self.write_alone(&mut session, change),
             Txn::Deferred | Txn::Read => {
                 let txn = self.begin_write(&session)?;
+                // Savepoints set before the first change mark its start.
+                for _ in session.savepoints.iter() {
+                    txn.savepoint()?;
+                }
                 session.txn = Txn::Write(txn);
                 if session.reading == 0 {
                     session.reader = None;
@@ -665,13 +713,19 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         let Txn::Write(txn) = &session.txn else {
             return Err(Error::Misuse("a transaction without its write transaction"));
         };
-        let mut writer = Writer::new(&self.view, txn, true, self.buffers.take());
+        let undo = match undo {
+            StatementUndo::Journaled if !txn.begin_statement()? => StatementUndo::Logged,
+            undo => undo,
+        };
+        let logging = undo == StatementUndo::Logged;
+        let mut writer = Writer::new(&self.view, txn, logging, self.buffers.take());
         self.foreign_keys.statement_begins();
         let changed = change(&mut writer)
             .and_then(|value| self.foreign_keys.statement_ends().map(|()| value));
         let error = match changed {
             Ok(value) => {
                 self.buffers.set(Some(writer.into_buffers()));
+                txn.end_statement()?;
                 return Ok(value);
             }
             Err(error) => error,
@@ -684,6 +738,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
                 Ok(()) => {
                     self.counters.kept.set(true);
                     self.buffers.set(Some(writer.into_buffers()));
+                    txn.end_statement()?;
                     return Err(error);
                 }
                 Err(violated) => (Halt::Abort, violated),
@@ -697,7 +752,14 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
             self.roll_back_whole(&mut session)?;
             return Err(error);
         }
-        if writer.undo().is_err() {
+        let undone = match undo {
+            StatementUndo::Logged => writer.undo(),
+            StatementUndo::Journaled => {
+                drop(writer);
+                txn.undo_statement()
+            }
+        };
+        if undone.is_err() {
             // The statement cannot be undone alone (the transaction
             // failed, or the undo did): roll the whole transaction back
             // rather than keep half of it, and refuse the rest of it (see
@@ -793,6 +855,20 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         }
     }
 
+    /// Runs one statement that changes the schema `side`: see
+    /// [`write_schema`](Self::write_schema) and
+    /// [`write_temp`](Self::write_temp).
+    pub(crate) fn write_schema_on<T>(
+        &self,
+        side: Side,
+        change: impl FnOnce(&mut Writer<'_, 'db, P, A>) -> Result<T>,
+    ) -> Result<T> {
+        match side {
+            Side::Main => self.write_schema(change),
+            Side::Temp => self.write_temp(change),
+        }
+    }
+
     /// Runs one statement that changes the `temp` schema (a temporary
     /// table, its rows or its indexes) in the temporary database, opened
     /// now if it was not. Outside `BEGIN` it commits at once, or rolls
@@ -806,6 +882,11 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         change: impl FnOnce(&mut Writer<'_, 'db, P, A>) -> Result<T>,
     ) -> Result<T> {
         let mut session = self.session()?;
+        if !session.savepoints.is_empty() {
+            return Err(Error::Sql(
+                "changing the temp schema inside a SAVEPOINT is not supported",
+            ));
+        }
         let explicit = match session.txn {
             Txn::Aborted => return Err(Error::TransactionAborted),
             Txn::Autocommit => false,

@@ -461,7 +461,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                         ddl::not_temp_view_name(conn.views(), &c.name.name)?;
                     }
                     let views = &mut self.views;
-                    conn.write_on(side, |w| {
+                    conn.write_schema_on(side, |w| {
                         views.collect(conn.views(), w.view(), conn.rollbacks(), stmt_of)?;
                         with_views(views, env, |env| ddl::create_table(w, c, text, env))
                     })?
@@ -479,12 +479,12 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                             parameters,
                             conn.in_transaction(),
                         )?,
-                        false => conn.write(|w| ddl::create_view(w, v, text, parameters))?,
+                        false => conn.write_schema(|w| ddl::create_view(w, v, text, parameters))?,
                     }
                 }
                 Stmt::CreateIndex(c) => {
                     let side = schemas::of_create_index(conn.view(), c)?;
-                    conn.write_on(side, |w| ddl::create_index(w, c, text))?
+                    conn.write_schema_on(side, |w| ddl::create_index(w, c, text))?
                 }
                 Stmt::CreateTrigger(t) => {
                     let parameters = self.parsed.params.count() > 0;
@@ -495,13 +495,13 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                             "triggers on temporary tables are not supported",
                         )?;
                     }
-                    conn.write(|w| triggers::create::create(w, t, text, parameters))?
+                    conn.write_schema(|w| triggers::create::create(w, t, text, parameters))?
                 }
                 Stmt::Drop(d) => match ddl::drop_temp(conn.views(), d, conn.in_transaction()) {
                     Some(dropped) => dropped?,
                     None => {
                         if let Some(side) = schemas::of_drop(conn.view(), d)? {
-                            conn.write_on(side, |w| {
+                            conn.write_schema_on(side, |w| {
                                 foreign_keys::before_drop(w, d, env)?;
                                 ddl::drop_object(w, d)
                             })?
@@ -514,9 +514,9 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                         &a.table,
                         "ALTER TABLE of a temporary table is not supported",
                     )?;
-                    conn.write(|w| alter::run(w, a))?
+                    conn.write_schema(|w| alter::run(w, a))?
                 }
-                Stmt::Reindex(target) => conn.write(|w| reindex::run(w, target.as_ref()))?,
+                Stmt::Reindex(target) => conn.write_schema(|w| reindex::run(w, target.as_ref()))?,
                 Stmt::Pragma(p) => {
                     self.names.set(pragma_names::column_names(p))?;
                     let reading = pragma::reads(p).then(|| Reading::start(conn)).transpose()?;
@@ -529,7 +529,14 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                 Stmt::Begin(mode) => conn.begin(*mode)?,
                 Stmt::Commit => conn.commit()?,
                 Stmt::Rollback { savepoint: None } => conn.rollback()?,
-                _ => return Err(Error::Sql("statement not supported")),
+                Stmt::Rollback {
+                    savepoint: Some(name),
+                } => conn.rollback_to(name)?,
+                Stmt::Savepoint(name) => conn.savepoint(name)?,
+                Stmt::Release(name) => conn.release(name)?,
+                Stmt::Explain {
+                    query_plan: false, ..
+                } => return Err(Error::Sql("statement not supported")),
             }
         }
         if !fetch {

@@ -1,28 +1,35 @@
 //! [`WriteTransaction`]: changes to a database's trees that commit or roll
-//! back as a whole, and [`TxnState`], where one stands.
+//! back as a whole, or back to a savepoint, and [`TxnState`], where one
+//! stands.
 //!
 //! [`TxnState`] is the one record of whether a write transaction failed:
 //! the table layer's writer and the connection consult it rather than
-//! keep flags of their own. A write transaction is in one of three
+//! keep flags of their own. A write transaction is in one of four
 //! states:
 //!
 //! ```text
 //!            a change fails (pager rolled back)
 //!   Open ───────────────────────────────────────▶ Failed
-//!     │                                              │
-//!     │ commit, rollback, drop                       │ commit (refused), rollback, drop
-//!     ▼                                              ▼
-//!   Finished ◀───────────────────────────────────────┘
+//!    │ ▲                                             │
+//!    │ │ end_statement                               │ commit (refused), rollback, drop
+//!    │ │                                             │
+//!    │ Undone ◀── a change fails inside a statement  │
+//!    │            with a mark (undone to it)         │
+//!    │ commit, rollback, drop                        ▼
+//!    └──────────────────────────────────────────▶ Finished
 //! ```
 //!
 //! | from     | event                                | to         | by                               |
 //! |----------|--------------------------------------|------------|----------------------------------|
 //! | (none)   | the pager's write transaction begins | `Open`     | `WriteTransaction::begin`        |
 //! | `Open`   | a change succeeds                    | `Open`     | every change (`insert_row`, ...) |
-//! | `Open`   | a change fails: the pager rolls back | `Failed`   | every change                     |
-//! | `Open`   | a statement gives up on it           | `Failed`   | `fail`                           |
+//! | `Open`   | a change fails, no statement mark    | `Failed`   | every change                     |
+//! | `Open`   | a change fails under a statement mark: the pager rolls back to it | `Undone` | every change |
+//! | `Open`   | a statement's undo to its mark fails | `Failed`   | `undo_statement`                 |
+//! | `Undone` | the statement ends                   | `Open`     | `undo_statement`, `end_statement`|
+//! | `Undone` | a change or a commit                 | `Undone`   | refused with `Misuse`            |
 //! | `Open`   | commit                               | `Finished` | `commit`                         |
-//! | `Open`   | rollback, or dropped uncommitted     | `Finished` | `rollback`, drop                 |
+//! | `Open`, `Undone` | rollback, or dropped uncommitted | `Finished` | `rollback`, drop            |
 //! | `Failed` | a change or a commit                 | `Failed`   | refused with `Misuse`            |
 //! | `Failed` | rollback, or dropped                 | `Finished` | nothing left to undo             |
 //!
@@ -30,12 +37,19 @@
 //! [`rollback`](WriteTransaction::rollback) take the transaction by
 //! value, so once `Finished` only its drop reaches it, and does nothing.
 //!
+//! A *statement mark* is a pager savepoint set for the length of one
+//! statement ([`begin_statement`](WriteTransaction::begin_statement)):
+//! the statement is then undone page by page, schema changes included,
+//! rather than through the table layer's logical undo log.
+//!
 //! Invariants:
 //! - the pager holds a write transaction exactly while the state is
-//!   `Open`: `Failed` has already rolled it back, so nothing undoes into
-//!   it and nothing commits it;
-//! - the state only moves down the table: no transition leaves
-//!   `Finished`, none goes back to `Open`.
+//!   `Open` or `Undone`: `Failed` has already rolled it back, so nothing
+//!   undoes into it and nothing commits it;
+//! - in `Undone` the pages are as they were at the statement mark, which
+//!   is still set;
+//! - no transition leaves `Finished`; only the end of the statement that
+//!   was undone goes back to `Open`.
 
 use core::cell::Cell;
 
@@ -46,9 +60,13 @@ use crate::alloc::Allocator;
 use crate::btree::blob::{ChainPages, write_range};
 use crate::btree::{PayloadBytes, PayloadPlace, RightEdge, TreeKind, TreeWriter};
 use crate::format::FileFormatVersion;
+use crate::pager::SavepointId;
 use crate::record::KeyColumn;
 use crate::schema::{EntryKind, NewEntry, SchemaEditor};
 use crate::{Error, PageNo, Result, RowId};
+
+/// The error of a savepoint on a platform without temporary files.
+const NO_TEMP_FILES: &str = "savepoints are not supported on a platform without temporary files";
 
 /// Where a write transaction stands (see the module table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +75,9 @@ pub(crate) enum TxnState {
     Open,
     /// An error rolled the transaction back; it accepts nothing more.
     Failed,
+    /// An error undid the running statement to its mark; nothing more is
+    /// accepted until the statement ends.
+    Undone,
     /// Committed or rolled back by request.
     Finished,
 }
@@ -67,6 +88,8 @@ pub(crate) enum TxnState {
 pub struct WriteTransaction<'db, P: Platform, A: Allocator + Clone> {
     db: &'db Database<P, A>,
     state: Cell<TxnState>,
+    /// The running statement's mark, if it has one.
+    statement: Cell<Option<SavepointId>>,
 }
 
 impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
@@ -82,6 +105,7 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
         Ok(Self {
             db,
             state: Cell::new(TxnState::Open),
+            statement: Cell::new(None),
         })
     }
 
@@ -91,6 +115,7 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
         Self {
             db,
             state: Cell::new(TxnState::Open),
+            statement: Cell::new(None),
         }
     }
 
@@ -353,7 +378,7 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
     fn finish(&self) -> Result<()> {
         let was = self.state.replace(TxnState::Finished);
         match was {
-            TxnState::Open => {
+            TxnState::Open | TxnState::Undone => {
                 self.db.bump_generation();
                 self.db.pager.rollback()
             }
@@ -367,15 +392,17 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
             TxnState::Failed => Err(Error::Misuse(
                 "the transaction was rolled back after an error",
             )),
+            TxnState::Undone => Err(Error::Misuse("the statement was undone after an error")),
             TxnState::Finished => Err(Error::Misuse("the transaction has ended")),
         }
     }
 
-    /// Rolls the whole transaction back as a failed change does (`Open`
-    /// to `Failed`): for a statement whose earlier schema change cannot
-    /// be undone alone once a later step failed.
+    /// For a statement whose earlier schema change its logical undo log
+    /// cannot take back once a later step failed: rolls the whole
+    /// transaction back as a failed change does (`Open` to `Failed`),
+    /// unless the statement has a mark, which undoes it whole.
     pub(crate) fn fail(&self) -> Result<()> {
-        if self.state.get() != TxnState::Open {
+        if self.state.get() != TxnState::Open || self.statement.get().is_some() {
             return Ok(());
         }
         self.state.set(TxnState::Failed);
@@ -383,7 +410,94 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
         self.db.pager.rollback()
     }
 
-    /// Runs one change; on error rolls the whole transaction back.
+    /// Sets a savepoint that [`rollback_to`](Self::rollback_to) returns
+    /// to (see `pager::savepoint`); its subjournal is a temporary file of
+    /// the platform's.
+    pub(crate) fn savepoint(&self) -> Result<SavepointId> {
+        self.check_open()?;
+        let platform = self.db.platform();
+        self.db.pager.open_savepoint(|| {
+            platform.open_temp().map_err(|e| match e.kind() {
+                boundlite_platform::ErrorKind::Unsupported => Error::Sql(NO_TEMP_FILES),
+                _ => Error::from(e),
+            })
+        })
+    }
+
+    /// Undoes every change since savepoint `id`, which stays set; the
+    /// savepoints after it go. When the undo fails the transaction is
+    /// rolled back whole (`Failed`) and the error returned.
+    pub(crate) fn rollback_to(&self, id: SavepointId) -> Result<()> {
+        self.check_open()?;
+        self.db.bump_generation();
+        match self.db.pager.rollback_to_savepoint(id) {
+            Ok(()) => Ok(()),
+            Err(error) => {
+                self.state.set(TxnState::Failed);
+                self.db.pager.rollback()?;
+                Err(error)
+            }
+        }
+    }
+
+    /// Forgets savepoint `id` and those after it, keeping their changes.
+    pub(crate) fn release(&self, id: SavepointId) -> Result<()> {
+        self.check_open()?;
+        self.db.pager.release_savepoint(id)
+    }
+
+    /// Sets the mark the statement about to run is undone to, should it
+    /// fail (see the module docs). `false`, and no mark, on a platform
+    /// without temporary files: the statement is then undone as far as
+    /// its undo log goes, and rolls the transaction back whole past that
+    /// (see [`fail`](Self::fail)).
+    pub(crate) fn begin_statement(&self) -> Result<bool> {
+        match self.savepoint() {
+            Ok(mark) => {
+                self.statement.set(Some(mark));
+                Ok(true)
+            }
+            Err(Error::Sql(NO_TEMP_FILES)) => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The statement succeeded (or keeps what it did): its mark goes.
+    pub(crate) fn end_statement(&self) -> Result<()> {
+        let Some(mark) = self.statement.take() else {
+            return Ok(());
+        };
+        match self.state.get() {
+            TxnState::Open => self.db.pager.release_savepoint(mark),
+            TxnState::Undone => {
+                self.state.set(TxnState::Open);
+                self.db.pager.release_savepoint(mark)
+            }
+            TxnState::Failed | TxnState::Finished => Ok(()),
+        }
+    }
+
+    /// The statement failed: its changes are undone to its mark (unless a
+    /// failed change did already), and the transaction goes on. `Err` when
+    /// that is not possible: the transaction was rolled back whole.
+    pub(crate) fn undo_statement(&self) -> Result<()> {
+        let Some(mark) = self.statement.get() else {
+            return Err(Error::Misuse("a statement undone without its mark"));
+        };
+        match self.state.get() {
+            TxnState::Open => self.rollback_to(mark)?,
+            TxnState::Undone => {}
+            TxnState::Failed | TxnState::Finished => {
+                self.statement.set(None);
+                return self.check_open();
+            }
+        }
+        self.end_statement()
+    }
+
+    /// Runs one change. On error the transaction is undone to the
+    /// statement's mark when there is one (`Undone`), else rolled back
+    /// whole (`Failed`).
     fn change<T>(
         &self,
         op: impl FnOnce(&mut TreeWriter<A>, &crate::pager::Pager<P::File, A>) -> Result<T>,
@@ -398,8 +512,18 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
         match op(&mut writer, &self.db.pager) {
             Ok(value) => Ok(value),
             Err(error) => {
-                self.state.set(TxnState::Failed);
-                self.db.pager.rollback()?;
+                drop(writer);
+                let undone = self
+                    .statement
+                    .get()
+                    .map(|mark| self.db.pager.rollback_to_savepoint(mark));
+                match undone {
+                    Some(Ok(())) => self.state.set(TxnState::Undone),
+                    Some(Err(_)) | None => {
+                        self.state.set(TxnState::Failed);
+                        self.db.pager.rollback()?;
+                    }
+                }
                 Err(error)
             }
         }

@@ -26,9 +26,10 @@
 //! too, as SQLite names the fifth with a random number.
 //!
 //! Invariant: the table is created before its rows are stored, and the
-//! creation is not in the statement's undo log; a failure after it rolls
-//! the whole write transaction back, so no table is left without its
-//! rows.
+//! creation is not in the statement's undo log; a failure after it undoes
+//! the statement to its mark, or, without one (outside a transaction, or
+//! a temporary table), rolls the whole write transaction back, so no
+//! table is left without its rows.
 
 use boundlite_platform::Platform;
 
@@ -81,7 +82,14 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
         schema: (w.side() == Side::Temp).then_some(Ident::new("temp")),
         name: *table,
     };
-    match insert::insert_query(w, &made, select, env) {
+    // SQLite stores the rows without counting them as inserted:
+    // `last_insert_rowid()` stays as it was.
+    let last = env.counters.map(|c| c.last_rowid.get());
+    let stored = insert::insert_query(w, &made, select, env);
+    if let (Some(counters), Some(last)) = (env.counters, last) {
+        counters.last_rowid.set(last);
+    }
+    match stored {
         Ok(_) => Ok(()),
         Err(e) => {
             w.fail_transaction()?;

@@ -13,8 +13,8 @@
 //! every rowid the statement gives a row (made here or written in the
 //! statement, stored or skipped by `OR IGNORE`, as SQLite's counter
 //! does), and is written once, when the statement ends having raised
-//! it, through the writer like any row, so the undo log takes it back
-//! with the statement.
+//! it or finding no row, through the writer like any row, so the undo
+//! log takes it back with the statement.
 //! `UPDATE` leaves it alone, as SQLite does.
 
 use core::cell::Cell;
@@ -145,7 +145,10 @@ impl<'e, A: Allocator + Clone> Rowids<'e, A> {
         }
     }
 
-    /// Writes the `sqlite_sequence` row when the statement raised it.
+    /// Writes the `sqlite_sequence` row when the statement raised it, or
+    /// when the table has none yet: SQLite's `autoIncEnd` skips the write
+    /// only for a row whose counter did not rise, so a statement that
+    /// stored nothing still makes a table's row, at 0.
     pub fn end<P: Platform>(
         &mut self,
         w: &mut Writer<'_, '_, P, A>,
@@ -154,7 +157,7 @@ impl<'e, A: Allocator + Clone> Rowids<'e, A> {
         let Some(sequence) = self.sequence.take() else {
             return Ok(());
         };
-        if sequence.max <= sequence.start {
+        if sequence.row.is_some() && sequence.max <= sequence.start {
             return Ok(());
         }
         let mut record = Vec::new_in(w.allocator().clone());

@@ -101,6 +101,10 @@ pub(crate) struct Frame<A: Allocator> {
     pins: Cell<u32>,
     /// The clock bit: set on use, cleared as the hand passes.
     referenced: Cell<bool>,
+    /// The savepoint epoch in which the page's before-image went to the
+    /// subjournal (0: none); reset whenever the frame changes hands (see
+    /// `savepoint`).
+    journaled: Cell<u32>,
 }
 
 impl<A: Allocator> Frame<A> {
@@ -110,7 +114,18 @@ impl<A: Allocator> Frame<A> {
             key: Cell::new(None),
             pins: Cell::new(0),
             referenced: Cell::new(false),
+            journaled: Cell::new(0),
         }
+    }
+
+    /// The savepoint epoch the frame's page was last journaled in.
+    pub(crate) fn journaled(&self) -> u32 {
+        self.journaled.get()
+    }
+
+    /// Notes that the frame's page was journaled in `epoch`.
+    pub(crate) fn set_journaled(&self, epoch: u32) {
+        self.journaled.set(epoch);
     }
 
     /// The page bytes, shared. `Misuse` while a writer holds them.
@@ -352,6 +367,7 @@ impl<A: Allocator + Clone> PageCache<A> {
     /// Empties frame `id`: its page version is no longer cached.
     pub(crate) fn forget(&self, id: FrameId) -> Result<()> {
         let frame = self.frame(id)?;
+        frame.journaled.set(0);
         if let Some(old) = frame.key.take() {
             self.index
                 .try_borrow_mut()

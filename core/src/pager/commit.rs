@@ -26,6 +26,8 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
     /// the last commit.
     pub fn commit(&self) -> Result<()> {
         self.check_writing()?;
+        // A commit keeps every change: no mark is rolled back to after it.
+        self.end_savepoints();
         let changed = self.state.get() != self.committed.get()
             || self.cache.has_uncommitted()
             || self.spilled_frames()? > 0;
@@ -43,13 +45,15 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
     }
 
     /// Abandons the write transaction: changed pages are dropped from the
-    /// cache and the header returns to its committed state.
+    /// cache, the header returns to its committed state and every
+    /// savepoint is forgotten.
     pub fn rollback(&self) -> Result<()> {
         self.check_writing()?;
         self.discard()
     }
 
     pub(super) fn discard(&self) -> Result<()> {
+        self.end_savepoints();
         for (id, frame) in self.cache.frames() {
             if frame.is_uncommitted() {
                 if frame.is_pinned() {

@@ -55,6 +55,7 @@ mod commit;
 mod freelist;
 mod handle;
 mod memo;
+mod savepoint;
 mod shared;
 mod snapshot;
 mod spill;
@@ -74,6 +75,8 @@ use crate::{Config, Error, PageNo, Result};
 use cache::{FrameId, PageCache, Version};
 pub use handle::{PageMut, PageRef};
 pub(crate) use memo::PageMemo;
+pub use savepoint::SavepointId;
+use savepoint::Subjournal;
 use shared::{Mode, SharedState};
 use snapshot::Readers;
 pub use snapshot::{MAX_READERS, ReadTransaction, Snapshot};
@@ -119,6 +122,8 @@ pub struct Pager<F: File, A: Allocator + Clone> {
     /// How the file is shared with other handles (see `shared`).
     mode: Cell<Mode>,
     shared: SharedState,
+    /// The write transaction's savepoints (see `savepoint`).
+    subjournal: Subjournal<F, A>,
     alloc: A,
 }
 
@@ -334,6 +339,7 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
             readers: Readers::new(),
             mode: Cell::new(mode),
             shared: SharedState::new(),
+            subjournal: Subjournal::new(alloc.clone()),
             alloc,
         };
         if log_end > 0 {
@@ -528,13 +534,15 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
     ///
     /// The first change to a page in a transaction makes its uncommitted
     /// version: the committed version's frame is taken over when no handle
-    /// pins it, else copied into another frame.
+    /// pins it, else copied into another frame. The first change after a
+    /// savepoint first journals the page (see `savepoint`).
     pub fn page_mut(&self, no: PageNo) -> Result<PageMut<'_, A>> {
         self.check_writing()?;
         if no.get() > self.state.get().page_count {
             return Err(past_the_end(no));
         }
         if let Some(id) = self.cache.lookup((no, Version::Uncommitted)) {
+            self.journal(no, id)?;
             return PageMut::new(self.cache.frame(id)?, no);
         }
         let committed = self.load(no, self.resolve_own(no)?)?;
@@ -548,6 +556,9 @@ impl<F: File, A: Allocator + Clone> Pager<F, A> {
             committed
         };
         self.cache.assign(id, (no, Version::Uncommitted))?;
+        // Unchanged yet: should the image fail to go, the frame holds the
+        // page as it was.
+        self.journal(no, id)?;
         PageMut::new(self.cache.frame(id)?, no)
     }
 

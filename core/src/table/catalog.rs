@@ -4,11 +4,14 @@
 //! write transaction has it.
 //!
 //! Invariant: none of these is logged for undo; each is one change of the
-//! write transaction, which a failure rolls back whole (see
+//! write transaction, which a failure undoes to the statement's mark, or
+//! rolls back whole without one (see
 //! [`TxnState`](crate::database::TxnState)), so a statement that makes
-//! one leaves nothing half done for the undo log to take back. A
-//! statement that makes one and then fails at a later step rolls the
-//! transaction back whole ([`Writer::fail_transaction`]).
+//! one leaves nothing half done for the undo log to take back. The
+//! connection gives every schema statement of the main database a mark
+//! inside a transaction; one without (on the temporary database) that
+//! makes one and then fails at a later step rolls the transaction back
+//! whole ([`Writer::fail_transaction`]).
 
 use boundlite_platform::Platform;
 
@@ -86,9 +89,9 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
         self.txn.require_format(format)
     }
 
-    /// Rolls the whole write transaction back, for a statement that made
-    /// a schema change and then failed: the change is not in the undo
-    /// log, so the statement cannot be undone alone.
+    /// Rolls the whole write transaction back, for a statement without a
+    /// mark that made a schema change and then failed: the change is not
+    /// in the undo log, so the statement cannot be undone alone.
     pub fn fail_transaction(&self) -> Result<()> {
         self.txn.fail()
     }

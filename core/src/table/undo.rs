@@ -276,7 +276,7 @@ pub(super) fn still_open<P: Platform, A: Allocator + Clone>(
 ) -> Result<()> {
     match txn.state() {
         TxnState::Open => Ok(()),
-        TxnState::Failed | TxnState::Finished => Err(Error::Misuse(
+        TxnState::Failed | TxnState::Undone | TxnState::Finished => Err(Error::Misuse(
             "the transaction was rolled back after an error",
         )),
     }

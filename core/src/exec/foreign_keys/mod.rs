@@ -181,6 +181,18 @@ impl Enforcement {
         }
     }
 
+    /// The counts of deferred violations, for a savepoint to keep.
+    pub fn deferred_counts(&self) -> (i64, i64) {
+        (self.deferred.get(), self.deferred_immediate.get())
+    }
+
+    /// `ROLLBACK TO` a savepoint: the counts it kept, as SQLite restores
+    /// them.
+    pub fn restore_deferred(&self, (deferred, immediate): (i64, i64)) {
+        self.deferred.set(deferred);
+        self.deferred_immediate.set(immediate);
+    }
+
     /// The transaction ended: its counts and `defer_foreign_keys` go.
     pub fn transaction_ended(&self) {
         self.deferred.set(0);
