@@ -27,6 +27,8 @@ use crate::{Error, Result};
 use super::check::columns_exist_within;
 use super::checks::Checks;
 use super::context::RowContext;
+use super::foreign_keys::coded;
+use super::foreign_keys::replaced::Replaced;
 use super::foreign_keys::table_keys::{Op, TableKeys};
 use super::keyed;
 use super::returning::{Returned, Returning};
@@ -108,24 +110,37 @@ fn insert_rows<P: Platform, A: Allocator + Clone>(
             alloc.clone(),
         )?),
     };
+    if let Some(upserts) = &upserts {
+        upserts.check_subqueries(w, &table, env)?;
+    }
+    let fires = Fires::of(env, &table.name, Event::Insert, written)?;
+    // SQLite runs a statement that stores one row, outside any trigger,
+    // without a statement journal unless its code may write more rows:
+    // it fires a trigger, or a conflict's REPLACE deletes a row with its
+    // keys' checks and actions (`isMultiWrite`).
     let single = match &insert.source {
         InsertSource::Values(rows) => rows.len() == 1,
         InsertSource::DefaultValues => true,
         InsertSource::Select(_) => false,
-    };
-    if let Some(upserts) = &upserts {
-        upserts.check_subqueries(w, &table, env)?;
-    }
-    let keys = TableKeys::load(w, &table.name, Op::Insert(single), env)?;
-    if let Some(keys) = &keys {
-        keys.refuse_replace(table.may_resolve(or, Conflict::Replace))?;
-        if upserts.is_some() && keys.is_involved() {
-            return Err(Error::Sql(
-                "upsert on a table with foreign keys is not supported while foreign_keys is ON",
-            ));
+    } && fires.is_none()
+        && env.active.is_none()
+        && !replaces_row(&table, &targets, or);
+    let mut keys = TableKeys::load(w, &table.name, Op::Insert(single), env)?;
+    if let Some(keys) = keys.as_mut().filter(|k| k.is_involved()) {
+        if replaces_row(&table, &targets, or) && env.active.is_none() {
+            keys.skip_check(coded::last_set_null(
+                &w.schema()?,
+                &table.name,
+                env.foreign_keys.is_some_and(|f| f.defers_all()),
+                &alloc,
+            )?);
         }
     }
-    let fires = Fires::of(env, &table.name, Event::Insert, written)?;
+    if upserts.is_some() && keys.as_ref().is_some_and(TableKeys::is_involved) {
+        return Err(Error::Sql(
+            "upsert on a table with foreign keys is not supported while foreign_keys is ON",
+        ));
+    }
     refuse_returning(&fires, &returning)?;
     if !table.has_rowid {
         keyed::refuse(fires.is_some())?;
@@ -197,6 +212,7 @@ fn insert_rows<P: Platform, A: Allocator + Clone>(
     let mut rules = Rules {
         checks: Checks::load(&table, env)?,
         rowids: Rowids::begin(w, &table, env)?,
+        replaced: Replaced::load(w, &table, or, env)?,
     };
     let mut record = env.scratch.record(&alloc);
     let mut values = env.scratch.values(&alloc);
@@ -460,6 +476,7 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
     let mut rules = Rules {
         checks: Checks::load(table, env)?,
         rowids: Rowids::begin(w, table, env)?,
+        replaced: Replaced::load(w, table, how.or, env)?,
     };
     let mut values = env.scratch.values(&alloc);
     let mut record = env.scratch.record(&alloc);
@@ -716,6 +733,19 @@ fn untargeted<A: Allocator + Clone>(table: &TableInfo<A>, targets: &[ColumnPos])
     (0..table.column_count())
         .filter(|&i| target_of(table, i) != ColumnPos::Rowid)
         .any(|i| !targets.contains(&ColumnPos::Column(i)))
+}
+
+/// Whether storing a row into `table` whose values go to `targets` may
+/// resolve a conflict by `REPLACE` under `or`: a rowid given and its
+/// conflict resolved so, or a `UNIQUE` index's (SQLite codes a `REPLACE`
+/// only for those).
+fn replaces_row<A: Allocator>(table: &TableInfo<A>, targets: &[ColumnPos], or: OrClause) -> bool {
+    let rowid_given = targets.contains(&ColumnPos::Rowid);
+    (rowid_given && or.on(table.columns.key_conflict) == Conflict::Replace)
+        || table
+            .indexes
+            .iter()
+            .any(|i| i.columns.unique && or.on(i.columns.conflict) == Conflict::Replace)
 }
 
 /// Where column `i` of `table` is written: the rowid for its alias.

@@ -27,8 +27,10 @@
 //!   collected in the sort budget (spilled past it).
 
 pub(crate) mod check;
+pub(crate) mod coded;
 pub(crate) mod keys;
 pub(crate) mod located;
+pub(crate) mod replaced;
 pub(crate) mod rows;
 pub(crate) mod table_keys;
 
