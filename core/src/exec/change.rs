@@ -385,12 +385,15 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
     let mut keys = TableKeys::load(w, &table.name, Op::Update(&columns), env)?;
     if let Some(keys) = keys.as_mut().filter(|k| k.is_involved()) {
         // SQLite codes a `REPLACE` for the rowid when it is assigned, and
-        // for each `UNIQUE` index whose key the update may change.
-        let replaces = (columns.contains(&ColumnPos::Rowid)
-            && or.on(table.columns.key_conflict) == Conflict::Replace)
+        // for each `UNIQUE` index it checks: every one when the rowid is
+        // assigned or the keys ask for it, else those whose key the
+        // update may change.
+        let rowid = columns.contains(&ColumnPos::Rowid);
+        let every = rowid || coded::checks_every_index(&w.schema()?, &table, &columns, &alloc)?;
+        let replaces = (rowid && or.on(table.columns.key_conflict) == Conflict::Replace)
             || table.indexes.iter().any(|i| {
                 i.columns.unique
-                    && changes_key(&table, i, &columns)
+                    && (every || changes_key(&table, i, &columns))
                     && or.on(i.columns.conflict) == Conflict::Replace
             });
         if replaces && env.active.is_none() {

@@ -15,7 +15,7 @@
 
 use crate::alloc::{Allocator, String, TryClone, Vec};
 use crate::schema::Schema;
-use crate::sql::ForeignKeyAction;
+use crate::sql::{ColumnPos, ForeignKeyAction};
 use crate::table::TableInfo;
 use crate::{Error, Result};
 
@@ -124,4 +124,32 @@ pub(crate) fn last_set_null<A: Allocator + Clone>(
         action == ForeignKeyAction::SetNull
     });
     Ok(set_null.then_some(*id))
+}
+
+/// Whether an `UPDATE` of `columns` of `table` checks every index of
+/// the table for conflicts, not only those whose key it changes, as
+/// SQLite does when a key of the table to itself has a child column
+/// assigned, or a key with an `ON UPDATE` action has a parent column
+/// assigned (`sqlite3FkRequired` returning 2).
+pub(crate) fn checks_every_index<A: Allocator + Clone>(
+    schema: &Schema<A>,
+    table: &TableInfo<A>,
+    columns: &[ColumnPos],
+    alloc: &A,
+) -> Result<bool> {
+    let changed = |c: usize| {
+        columns.contains(&ColumnPos::Column(c))
+            || (table.columns.rowid_alias == Some(c) && columns.contains(&ColumnPos::Rowid))
+    };
+    let own = keys::of_table(schema, &table.name, alloc)?;
+    if own
+        .iter()
+        .any(|k| k.references(&table.name) && k.from.iter().any(|&c| changed(c)))
+    {
+        return Ok(true);
+    }
+    let referencing = keys::referencing(schema, &table.name, alloc)?;
+    Ok(referencing
+        .iter()
+        .any(|k| k.on_update != ForeignKeyAction::NoAction && parent_changed(table, k, &changed)))
 }
