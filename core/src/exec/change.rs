@@ -417,6 +417,7 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
         checks: Checks::load(&table, env)?,
         rowids: Rowids::plain(env),
         replaced: Replaced::load(w, &table, or, env)?,
+        updated: Vec::new_in(alloc.clone()),
     };
     // The row being changed as it was before its conflicts were resolved,
     // and after: SQLite goes on with the row it read, whatever the

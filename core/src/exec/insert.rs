@@ -40,7 +40,7 @@ use super::subquery::{Runner, expr_holds_subquery, holds_subquery};
 use super::table_names;
 use super::transfer;
 use super::triggers::fire::{Event, Fires, Outcome, refuse_returning};
-use super::upsert::Upserts;
+use super::upsert::{Upserted, Upserts};
 use super::{Counters, Env, with};
 use crate::sort::{Current, Sorted, Sorter};
 use crate::table::Writer;
@@ -114,17 +114,23 @@ fn insert_rows<P: Platform, A: Allocator + Clone>(
         upserts.check_subqueries(w, &table, env)?;
     }
     let fires = Fires::of(env, &table.name, Event::Insert, written)?;
+    let updated = match &upserts {
+        Some(upserts) => upserts.keys(w, &table, env)?,
+        None => Vec::new_in(alloc.clone()),
+    };
     // SQLite runs a statement that stores one row, outside any trigger,
     // without a statement journal unless its code may write more rows:
-    // it fires a trigger, or a conflict's REPLACE deletes a row with its
-    // keys' checks and actions (`isMultiWrite`).
+    // it fires a trigger, a conflict's REPLACE deletes a row with its
+    // keys' checks and actions, or an upsert's `DO UPDATE` takes part in
+    // a key (`isMultiWrite`).
     let single = match &insert.source {
         InsertSource::Values(rows) => rows.len() == 1,
         InsertSource::DefaultValues => true,
         InsertSource::Select(_) => false,
     } && fires.is_none()
         && env.active.is_none()
-        && !replaces_row(&table, &targets, or);
+        && !replaces_row(&table, &targets, or)
+        && !updated.iter().flatten().any(TableKeys::takes_part);
     let mut keys = TableKeys::load(w, &table.name, Op::Insert(single), env)?;
     if let Some(keys) = keys.as_mut().filter(|k| k.is_involved()) {
         if replaces_row(&table, &targets, or) && env.active.is_none() {
@@ -136,9 +142,14 @@ fn insert_rows<P: Platform, A: Allocator + Clone>(
             )?);
         }
     }
-    if upserts.is_some() && keys.as_ref().is_some_and(TableKeys::is_involved) {
+    // The rows an upsert's `OR REPLACE` deletes are not deleted as the
+    // keys would have them (see `Replaced`).
+    if upserts.is_some()
+        && table.may_resolve(or, Conflict::Replace)
+        && keys.as_ref().is_some_and(TableKeys::is_involved)
+    {
         return Err(Error::Sql(
-            "upsert on a table with foreign keys is not supported while foreign_keys is ON",
+            "an upsert with OR REPLACE on a table with foreign keys is not supported while foreign_keys is ON",
         ));
     }
     refuse_returning(&fires, &returning)?;
@@ -213,6 +224,7 @@ fn insert_rows<P: Platform, A: Allocator + Clone>(
         checks: Checks::load(&table, env)?,
         rowids: Rowids::begin(w, &table, env)?,
         replaced: Replaced::load(w, &table, or, env)?,
+        updated,
     };
     let mut record = env.scratch.record(&alloc);
     let mut values = env.scratch.values(&alloc);
@@ -318,12 +330,15 @@ fn insert_rows<P: Platform, A: Allocator + Clone>(
                 &mut zeros,
                 or,
                 &mut record,
-            ),
+            )
+            .map(|stored| stored.map(Upserted::Inserted)),
         };
-        if let Some(rowid) = stored? {
-            if let Some(keys) = &keys {
+        if let Some(stored) = stored? {
+            // A `DO UPDATE` checked the keys of the row it updated.
+            if let (Upserted::Inserted(rowid), Some(keys)) = (stored, &keys) {
                 keys.added(w, rowid, &values)?;
             }
+            let rowid = stored.rowid();
             changed += 1;
             env.row_changed();
             if let Some(counters) = env.counters.filter(|_| table.has_rowid) {
@@ -477,6 +492,10 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
         checks: Checks::load(table, env)?,
         rowids: Rowids::begin(w, table, env)?,
         replaced: Replaced::load(w, table, how.or, env)?,
+        updated: match how.upserts {
+            Some(upserts) => upserts.keys(w, table, env)?,
+            None => Vec::new_in(alloc.clone()),
+        },
     };
     let mut values = env.scratch.values(&alloc);
     let mut record = env.scratch.record(&alloc);
@@ -704,14 +723,17 @@ impl<A: Allocator + Clone> Stored<'_, '_, '_, A> {
                 &mut [],
                 self.or,
                 self.record,
-            ),
+            )
+            .map(|stored| stored.map(Upserted::Inserted)),
         }?;
         if stored.is_some() {
             self.env.row_changed();
         }
-        if let (Some(rowid), Some(keys)) = (stored, self.keys) {
+        // A `DO UPDATE` checked the keys of the row it updated.
+        if let (Some(Upserted::Inserted(rowid)), Some(keys)) = (stored, self.keys) {
             keys.added(w, rowid, self.values)?;
         }
+        let stored = stored.map(Upserted::rowid);
         let counters = self.counters.filter(|_| self.table.has_rowid);
         if let (Some(rowid), Some(counters)) = (stored, counters) {
             counters.inserted(rowid);

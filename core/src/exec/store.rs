@@ -32,6 +32,7 @@ use crate::{Error, Result, RowId};
 
 use super::checks::{Checks, Verdict};
 use super::foreign_keys::replaced::Replaced;
+use super::foreign_keys::table_keys::TableKeys;
 use super::rowids::Rowids;
 
 /// How [`with_record`] hands a row's record over.
@@ -235,6 +236,9 @@ pub(crate) struct Rules<'t, A: Allocator + Clone> {
     pub rowids: Rowids<'t, A>,
     /// The foreign keys of the rows a `REPLACE` deletes, while enforced.
     pub replaced: Option<Replaced<'t, A>>,
+    /// The foreign keys each upsert clause's `DO UPDATE` takes part in,
+    /// while enforced (by clause; `None` for the others).
+    pub updated: Vec<Option<TableKeys<'t, A>>, A>,
 }
 
 /// SQLite's error for NULL in column `i` of `table`, declared `NOT NULL`:

@@ -35,8 +35,8 @@ struct Coding<'s, A: Allocator + Clone> {
     /// Whether `PRAGMA defer_foreign_keys` is ON: `RESTRICT` compiles to
     /// nothing then.
     defer_all: bool,
-    /// Each program's key (child table, id) and event.
-    coded: Vec<(String<A>, usize, Event), A>,
+    /// Each program's key (child table, id), event and action.
+    coded: Vec<(String<A>, usize, Event, ForeignKeyAction), A>,
     alloc: &'s A,
 }
 
@@ -73,14 +73,14 @@ impl<A: Allocator + Clone> Coding<'_, A> {
                 ForeignKeyAction::Restrict if self.defer_all => continue,
                 _ => {}
             }
-            let known = self.coded.iter().any(|(child, id, e)| {
+            let known = self.coded.iter().any(|(child, id, e, _)| {
                 child.eq_ignore_ascii_case(&key.child) && *id == key.id && *e == event
             });
             if known {
                 continue;
             }
             self.coded
-                .try_push((key.child.try_clone()?, key.id, event))?;
+                .try_push((key.child.try_clone()?, key.id, event, action))?;
             match (action, event) {
                 (ForeignKeyAction::Restrict, _) => {}
                 (ForeignKeyAction::Cascade, Event::Delete) => {
@@ -109,21 +109,45 @@ pub(crate) fn last_set_null<A: Allocator + Clone>(
         alloc,
     };
     coding.actions(table, None, 0)?;
-    let Some((child, id, event)) = coding.coded.last() else {
-        return Ok(None);
-    };
-    if !child.eq_ignore_ascii_case(table) {
-        return Ok(None);
-    }
-    let declared = keys::of_table(schema, table, alloc)?;
-    let set_null = declared.iter().find(|k| k.id == *id).is_some_and(|k| {
-        let action = match event {
-            Event::Delete => k.on_delete,
-            Event::Update => k.on_update,
+    Ok(match coding.coded.last() {
+        Some((child, id, _, ForeignKeyAction::SetNull)) if child.eq_ignore_ascii_case(table) => {
+            Some(*id)
+        }
+        _ => None,
+    })
+}
+
+/// Whether the `ON UPDATE` actions an update of `columns` of `table`
+/// compiles include the `SET NULL` of a key of which `table` is the
+/// child, which could leave that key unchecked for a later row (see the
+/// module docs).
+pub(crate) fn sets_own_key_null<A: Allocator + Clone>(
+    schema: &Schema<A>,
+    table: &TableInfo<A>,
+    columns: &[ColumnPos],
+    defer_all: bool,
+    alloc: &A,
+) -> Result<bool> {
+    let mut changed = Vec::new_in(alloc.clone());
+    for column in columns {
+        let i = match column {
+            ColumnPos::Column(i) => Some(*i),
+            ColumnPos::Rowid => table.columns.rowid_alias,
         };
-        action == ForeignKeyAction::SetNull
-    });
-    Ok(set_null.then_some(*id))
+        if let Some(i) = i {
+            changed.try_push(i)?;
+        }
+    }
+    let mut coding = Coding {
+        schema,
+        defer_all,
+        coded: Vec::new_in(alloc.clone()),
+        alloc,
+    };
+    coding.actions(&table.name, Some(&changed), 0)?;
+    Ok(coding.coded.iter().any(|(child, _, _, action)| {
+        *action == ForeignKeyAction::SetNull && child.eq_ignore_ascii_case(&table.name)
+    }))
 }
 
 /// Whether an `UPDATE` of `columns` of `table` checks every index of

@@ -350,6 +350,12 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
         self.setting_null = id;
     }
 
+    /// Whether the statement's change takes part in a key (SQLite's
+    /// `sqlite3FkRequired`).
+    pub fn takes_part(&self) -> bool {
+        !self.as_child.is_empty() || !self.as_parent.is_empty()
+    }
+
     /// Whether the table takes part in a key.
     pub fn is_involved(&self) -> bool {
         self.involved
@@ -626,6 +632,7 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
             checks: Checks::load(&info, self.env)?,
             rowids: Rowids::plain(self.env),
             replaced: None,
+            updated: Vec::new_in(alloc.clone()),
         };
         while let Some(rowid) = rowids.next()? {
             if !child.removing(w, rowid)? {
