@@ -44,6 +44,8 @@ use crate::{Error, Result, RowId};
 use super::check::{columns_exist, columns_exist_within, row_subquery_exists};
 use super::checks::Checks;
 use super::context::{RowContext, rowid_value};
+use super::foreign_keys::coded;
+use super::foreign_keys::replaced::Replaced;
 use super::foreign_keys::table_keys::{Op, TableKeys};
 use super::insert::updated_column;
 use super::keyed;
@@ -381,9 +383,30 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
     };
     let mut returning = Returning::new(&update.returning, &table, update.alias, w, env)?;
     let mut keys = TableKeys::load(w, &table.name, Op::Update(&columns), env)?;
+    if let Some(keys) = keys.as_mut().filter(|k| k.is_involved()) {
+        // SQLite codes a `REPLACE` for the rowid when it is assigned, and
+        // for each `UNIQUE` index it checks: every one when the rowid is
+        // assigned or the keys ask for it, else those whose key the
+        // update may change.
+        let rowid = columns.contains(&ColumnPos::Rowid);
+        let every = rowid || coded::checks_every_index(&w.schema()?, &table, &columns, &alloc)?;
+        let replaces = (rowid && or.on(table.columns.key_conflict) == Conflict::Replace)
+            || table.indexes.iter().any(|i| {
+                i.columns.unique
+                    && (every || changes_key(&table, i, &columns))
+                    && or.on(i.columns.conflict) == Conflict::Replace
+            });
+        if replaces && env.active.is_none() {
+            keys.skip_check(coded::last_set_null(
+                &w.schema()?,
+                &table.name,
+                env.foreign_keys.is_some_and(|f| f.defers_all()),
+                &alloc,
+            )?);
+        }
+    }
     refuse_returning_subqueries(&returning, &keys)?;
     if let Some(keys) = &keys {
-        keys.refuse_replace(table.may_resolve(or, Conflict::Replace))?;
         if table.may_resolve(or, Conflict::Ignore) && keys.is_involved() {
             return Err(Error::Sql(
                 "UPDATE OR IGNORE or ON CONFLICT IGNORE on a table with foreign keys is not supported while foreign_keys is ON",
@@ -393,7 +416,14 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
     let mut rules = Rules {
         checks: Checks::load(&table, env)?,
         rowids: Rowids::plain(env),
+        replaced: Replaced::load(w, &table, or, env)?,
+        updated: Vec::new_in(alloc.clone()),
     };
+    // The row being changed as it was before its conflicts were resolved,
+    // and after: SQLite goes on with the row it read, whatever the
+    // actions of the rows a REPLACE deleted did to it.
+    let mut before = Vec::new_in(alloc.clone());
+    let mut after = Vec::new_in(alloc.clone());
     let mut record = env.scratch.record(&alloc);
     let mut values = env.scratch.values(&alloc);
     // A `zeroblob(N)` assigned is stored without its N bytes: the columns
@@ -500,9 +530,7 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
         else {
             continue;
         };
-        if let Some(keys) = keys.as_mut() {
-            keys.removing(w, rowid)?;
-        }
+        let replaced = &mut rules.replaced;
         let stored = with_record(
             w,
             &table,
@@ -510,6 +538,22 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
             &mut zeros,
             &mut record,
             |w, stored, record| {
+                let mut or = or;
+                if let Some(replaced) = replaced.as_mut().filter(|_| !(in_place && same_rowid)) {
+                    w.read_row(table.root, rowid, &mut before)?;
+                    if !replaced.resolve(w, &table, new_rowid, &stored, record, or, Some(rowid))? {
+                        return Ok(false);
+                    }
+                    if !w.read_row(table.root, rowid, &mut after)? || before != after {
+                        return Err(Error::Sql(
+                            "UPDATE OR REPLACE whose replaced rows' foreign key actions change the row updated is not supported",
+                        ));
+                    }
+                    or = OrClause::ABORT;
+                }
+                if let Some(keys) = keys.as_mut() {
+                    keys.removing(w, rowid)?;
+                }
                 if in_place && same_rowid {
                     match stored {
                         Record::Encoded => w.overwrite(&table, rowid, record)?,

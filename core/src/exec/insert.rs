@@ -27,6 +27,8 @@ use crate::{Error, Result};
 use super::check::columns_exist_within;
 use super::checks::Checks;
 use super::context::RowContext;
+use super::foreign_keys::coded;
+use super::foreign_keys::replaced::Replaced;
 use super::foreign_keys::table_keys::{Op, TableKeys};
 use super::keyed;
 use super::returning::{Returned, Returning};
@@ -38,7 +40,7 @@ use super::subquery::{Runner, expr_holds_subquery, holds_subquery};
 use super::table_names;
 use super::transfer;
 use super::triggers::fire::{Event, Fires, Outcome, refuse_returning};
-use super::upsert::Upserts;
+use super::upsert::{Upserted, Upserts};
 use super::{Counters, Env, with};
 use crate::sort::{Current, Sorted, Sorter};
 use crate::table::Writer;
@@ -108,24 +110,48 @@ fn insert_rows<P: Platform, A: Allocator + Clone>(
             alloc.clone(),
         )?),
     };
+    if let Some(upserts) = &upserts {
+        upserts.check_subqueries(w, &table, env)?;
+    }
+    let fires = Fires::of(env, &table.name, Event::Insert, written)?;
+    let updated = match &upserts {
+        Some(upserts) => upserts.keys(w, &table, env)?,
+        None => Vec::new_in(alloc.clone()),
+    };
+    // SQLite runs a statement that stores one row, outside any trigger,
+    // without a statement journal unless its code may write more rows:
+    // it fires a trigger, a conflict's REPLACE deletes a row with its
+    // keys' checks and actions, or an upsert's `DO UPDATE` takes part in
+    // a key (`isMultiWrite`).
     let single = match &insert.source {
         InsertSource::Values(rows) => rows.len() == 1,
         InsertSource::DefaultValues => true,
         InsertSource::Select(_) => false,
-    };
-    if let Some(upserts) = &upserts {
-        upserts.check_subqueries(w, &table, env)?;
-    }
-    let keys = TableKeys::load(w, &table.name, Op::Insert(single), env)?;
-    if let Some(keys) = &keys {
-        keys.refuse_replace(table.may_resolve(or, Conflict::Replace))?;
-        if upserts.is_some() && keys.is_involved() {
-            return Err(Error::Sql(
-                "upsert on a table with foreign keys is not supported while foreign_keys is ON",
-            ));
+    } && fires.is_none()
+        && env.active.is_none()
+        && !replaces_row(&table, &targets, or)
+        && !updated.iter().flatten().any(TableKeys::takes_part);
+    let mut keys = TableKeys::load(w, &table.name, Op::Insert(single), env)?;
+    if let Some(keys) = keys.as_mut().filter(|k| k.is_involved()) {
+        if replaces_row(&table, &targets, or) && env.active.is_none() {
+            keys.skip_check(coded::last_set_null(
+                &w.schema()?,
+                &table.name,
+                env.foreign_keys.is_some_and(|f| f.defers_all()),
+                &alloc,
+            )?);
         }
     }
-    let fires = Fires::of(env, &table.name, Event::Insert, written)?;
+    // The rows an upsert's `OR REPLACE` deletes are not deleted as the
+    // keys would have them (see `Replaced`).
+    if upserts.is_some()
+        && table.may_resolve(or, Conflict::Replace)
+        && keys.as_ref().is_some_and(TableKeys::is_involved)
+    {
+        return Err(Error::Sql(
+            "an upsert with OR REPLACE on a table with foreign keys is not supported while foreign_keys is ON",
+        ));
+    }
     refuse_returning(&fires, &returning)?;
     if !table.has_rowid {
         keyed::refuse(fires.is_some())?;
@@ -197,6 +223,8 @@ fn insert_rows<P: Platform, A: Allocator + Clone>(
     let mut rules = Rules {
         checks: Checks::load(&table, env)?,
         rowids: Rowids::begin(w, &table, env)?,
+        replaced: Replaced::load(w, &table, or, env)?,
+        updated,
     };
     let mut record = env.scratch.record(&alloc);
     let mut values = env.scratch.values(&alloc);
@@ -302,12 +330,15 @@ fn insert_rows<P: Platform, A: Allocator + Clone>(
                 &mut zeros,
                 or,
                 &mut record,
-            ),
+            )
+            .map(|stored| stored.map(Upserted::Inserted)),
         };
-        if let Some(rowid) = stored? {
-            if let Some(keys) = &keys {
+        if let Some(stored) = stored? {
+            // A `DO UPDATE` checked the keys of the row it updated.
+            if let (Upserted::Inserted(rowid), Some(keys)) = (stored, &keys) {
                 keys.added(w, rowid, &values)?;
             }
+            let rowid = stored.rowid();
             changed += 1;
             env.row_changed();
             if let Some(counters) = env.counters.filter(|_| table.has_rowid) {
@@ -460,6 +491,11 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
     let mut rules = Rules {
         checks: Checks::load(table, env)?,
         rowids: Rowids::begin(w, table, env)?,
+        replaced: Replaced::load(w, table, how.or, env)?,
+        updated: match how.upserts {
+            Some(upserts) => upserts.keys(w, table, env)?,
+            None => Vec::new_in(alloc.clone()),
+        },
     };
     let mut values = env.scratch.values(&alloc);
     let mut record = env.scratch.record(&alloc);
@@ -687,14 +723,17 @@ impl<A: Allocator + Clone> Stored<'_, '_, '_, A> {
                 &mut [],
                 self.or,
                 self.record,
-            ),
+            )
+            .map(|stored| stored.map(Upserted::Inserted)),
         }?;
         if stored.is_some() {
             self.env.row_changed();
         }
-        if let (Some(rowid), Some(keys)) = (stored, self.keys) {
+        // A `DO UPDATE` checked the keys of the row it updated.
+        if let (Some(Upserted::Inserted(rowid)), Some(keys)) = (stored, self.keys) {
             keys.added(w, rowid, self.values)?;
         }
+        let stored = stored.map(Upserted::rowid);
         let counters = self.counters.filter(|_| self.table.has_rowid);
         if let (Some(rowid), Some(counters)) = (stored, counters) {
             counters.inserted(rowid);
@@ -716,6 +755,19 @@ fn untargeted<A: Allocator + Clone>(table: &TableInfo<A>, targets: &[ColumnPos])
     (0..table.column_count())
         .filter(|&i| target_of(table, i) != ColumnPos::Rowid)
         .any(|i| !targets.contains(&ColumnPos::Column(i)))
+}
+
+/// Whether storing a row into `table` whose values go to `targets` may
+/// resolve a conflict by `REPLACE` under `or`: a rowid given and its
+/// conflict resolved so, or a `UNIQUE` index's (SQLite codes a `REPLACE`
+/// only for those).
+fn replaces_row<A: Allocator>(table: &TableInfo<A>, targets: &[ColumnPos], or: OrClause) -> bool {
+    let rowid_given = targets.contains(&ColumnPos::Rowid);
+    (rowid_given && or.on(table.columns.key_conflict) == Conflict::Replace)
+        || table
+            .indexes
+            .iter()
+            .any(|i| i.columns.unique && or.on(i.columns.conflict) == Conflict::Replace)
 }
 
 /// Where column `i` of `table` is written: the rowid for its alias.

@@ -192,6 +192,8 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
     let mut rules = Rules {
         checks: Checks::load(&table, env)?,
         rowids: Rowids::plain(env),
+        replaced: None,
+        updated: Vec::new_in(env.alloc.clone()),
     };
     let mut record = env.scratch.record(&alloc);
     let mut values = env.scratch.values(&alloc);

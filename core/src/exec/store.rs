@@ -31,6 +31,8 @@ use crate::table::{
 use crate::{Error, Result, RowId};
 
 use super::checks::{Checks, Verdict};
+use super::foreign_keys::replaced::Replaced;
+use super::foreign_keys::table_keys::TableKeys;
 use super::rowids::Rowids;
 
 /// How [`with_record`] hands a row's record over.
@@ -64,17 +66,20 @@ pub(crate) fn store_row<P: Platform, A: Allocator + Clone>(
         // A WITHOUT ROWID table's keys declare no clause (see `keyed`).
         return Ok(w.insert_keyed(table, record, or.on(None))?.then_some(rowid));
     }
-    let stored = with_record(
-        w,
-        table,
-        values,
-        zeros,
-        record,
-        |w, stored, record| match stored {
+    let replaced = &mut rules.replaced;
+    let stored = with_record(w, table, values, zeros, record, |w, stored, record| {
+        let or = match replaced {
+            Some(replaced) => match replaced.resolve(w, table, rowid, &stored, record, or, None)? {
+                true => OrClause::ABORT,
+                false => return Ok(false),
+            },
+            None => or,
+        };
+        match stored {
             Record::Encoded => w.insert(table, rowid, record, or),
             Record::Streamed(fields) => w.insert_fields(table, rowid, fields, record, or),
-        },
-    )?;
+        }
+    })?;
     Ok(stored.then_some(rowid))
 }
 
@@ -229,6 +234,11 @@ pub(crate) struct Rules<'t, A: Allocator + Clone> {
     pub checks: Checks<'t, A>,
     /// The rowids of rows stored without one.
     pub rowids: Rowids<'t, A>,
+    /// The foreign keys of the rows a `REPLACE` deletes, while enforced.
+    pub replaced: Option<Replaced<'t, A>>,
+    /// The foreign keys each upsert clause's `DO UPDATE` takes part in,
+    /// while enforced (by clause; `None` for the others).
+    pub updated: Vec<Option<TableKeys<'t, A>>, A>,
 }
 
 /// SQLite's error for NULL in column `i` of `table`, declared `NOT NULL`:

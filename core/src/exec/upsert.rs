@@ -47,6 +47,8 @@ use super::Env;
 use super::change::{Assigned, assigned_values};
 use super::check::columns_exist;
 use super::context::{RowContext, resolve, rowid_value};
+use super::foreign_keys::coded;
+use super::foreign_keys::table_keys::{Op, TableKeys};
 use super::index_where;
 use super::insert::{column_named, updated_column};
 use super::once::Once;
@@ -146,6 +148,45 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
         })
     }
 
+    /// The foreign keys each `DO UPDATE` clause takes part in, while
+    /// enforced, as an `UPDATE` of the columns it assigns.
+    pub fn keys<'e, P: Platform>(
+        &self,
+        w: &Writer<'_, '_, P, A>,
+        table: &TableInfo<A>,
+        env: Env<'e, A>,
+    ) -> Result<Vec<Option<TableKeys<'e, A>>, A>> {
+        let mut all = Vec::new_in(env.alloc.clone());
+        let Some(enforcement) = env.foreign_keys else {
+            return Ok(all);
+        };
+        let mut columns = Vec::new_in(env.alloc.clone());
+        for clause in self.clauses.iter() {
+            let UpsertAction::Update { assignments, .. } = &clause.action else {
+                all.try_push(None)?;
+                continue;
+            };
+            columns.clear();
+            for assignment in assignments.iter() {
+                for name in assignment.columns.iter() {
+                    columns.try_push(updated_column(table, name)?)?;
+                }
+            }
+            let keys = TableKeys::load(w, &table.name, Op::Update(&columns), env)?;
+            let schema = w.schema()?;
+            let defer_all = enforcement.defers_all();
+            if keys.as_ref().is_some_and(TableKeys::is_involved)
+                && coded::sets_own_key_null(&schema, table, &columns, defer_all, env.alloc)?
+            {
+                return Err(Error::Sql(
+                    "an upsert whose DO UPDATE sets off an ON UPDATE SET NULL of a foreign key of its own table is not supported",
+                ));
+            }
+            all.try_push(keys)?;
+        }
+        Ok(all)
+    }
+
     /// Checks the names of the subqueries of the `DO UPDATE` clauses,
     /// read through `w` in `env`: their own tables', then `table`'s and
     /// `excluded`'s.
@@ -207,7 +248,7 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
 
     /// Stores `values` as `store_row` does, unless a constraint a clause
     /// names finds a conflict: then does what the clause says. Returns
-    /// the rowid of the row stored or updated, if one was.
+    /// the row stored or updated, if one was.
     #[allow(clippy::too_many_arguments)] // each is one part of the row's storing
     pub fn store<P: Platform>(
         &self,
@@ -220,7 +261,7 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
         or: OrClause,
         record: &mut Vec<u8, A>,
         env: Env<'_, A>,
-    ) -> Result<Option<RowId>> {
+    ) -> Result<Option<Upserted>> {
         if zeros.iter().any(Option::is_some) {
             return Err(Error::Sql("zeroblob() in an upsert is not supported"));
         }
@@ -235,7 +276,7 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
             encode_stored(table, values, record, env.alloc.clone())?;
         }
         let mut found = Vec::new_in(env.alloc.clone());
-        for (unique, clause) in self.order.iter() {
+        for (unique, at) in self.order.iter() {
             let other = match keyed {
                 true => w
                     .conflicting_keyed(table, *unique, record, &mut found)?
@@ -247,7 +288,7 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
             let Some(other) = other else {
                 continue;
             };
-            let Some(clause) = self.clauses.get(*clause) else {
+            let Some(clause) = self.clauses.get(*at) else {
                 continue;
             };
             return match &clause.action {
@@ -267,12 +308,29 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
                         alias: self.alias,
                         once: &self.once,
                     };
-                    update.run(w, table, rules, other, &excluded, record, env)
+                    // Taken out while the row is updated, which borrows
+                    // the rules too.
+                    let mut keys = rules.updated.get_mut(*at).and_then(Option::take);
+                    let updated = update.run(
+                        w,
+                        table,
+                        rules,
+                        other,
+                        &excluded,
+                        record,
+                        keys.as_mut(),
+                        env,
+                    );
+                    if let Some(slot) = rules.updated.get_mut(*at) {
+                        *slot = keys;
+                    }
+                    Ok(updated?.map(Upserted::Updated))
                 }
             };
         }
         if keyed {
-            return Ok(w.insert_keyed(table, record, or.on(None))?.then_some(rowid));
+            let stored = w.insert_keyed(table, record, or.on(None))?;
+            return Ok(stored.then_some(Upserted::Inserted(rowid)));
         }
         let stored = with_record(
             w,
@@ -285,7 +343,26 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
                 Record::Streamed(fields) => w.insert_fields(table, rowid, fields, record, or),
             },
         )?;
-        Ok(stored.then_some(rowid))
+        Ok(stored.then_some(Upserted::Inserted(rowid)))
+    }
+}
+
+/// What an upsert did with its row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Upserted {
+    /// Stored it as this row.
+    Inserted(RowId),
+    /// Updated the row it conflicted with, now this row (0 in a `WITHOUT
+    /// ROWID` table).
+    Updated(RowId),
+}
+
+impl Upserted {
+    /// The row stored or updated.
+    pub fn rowid(self) -> RowId {
+        match self {
+            Upserted::Inserted(rowid) | Upserted::Updated(rowid) => rowid,
+        }
     }
 }
 
@@ -485,6 +562,7 @@ impl<A: Allocator + Clone> DoUpdate<'_, '_, A> {
         other: Conflicting<'_>,
         excluded: &Excluded<'_, A>,
         record: &mut Vec<u8, A>,
+        mut keys: Option<&mut TableKeys<'_, A>>,
         env: Env<'_, A>,
     ) -> Result<Option<RowId>> {
         let alloc = env.alloc.clone();
@@ -558,6 +636,9 @@ impl<A: Allocator + Clone> DoUpdate<'_, '_, A> {
             &mut [],
             record,
             |w, stored, record| {
+                if let Some(keys) = keys.as_mut() {
+                    keys.removing(w, other)?;
+                }
                 w.delete(table, other)?;
                 match stored {
                     Record::Encoded => w.insert(table, new_rowid, record, OrClause::ABORT),
@@ -567,6 +648,10 @@ impl<A: Allocator + Clone> DoUpdate<'_, '_, A> {
                 }
             },
         )?;
+        if let Some(keys) = keys.filter(|_| stored) {
+            keys.added(w, new_rowid, &values)?;
+            keys.actions(w, Some((new_rowid, &values)))?;
+        }
         Ok(stored.then_some(new_rowid))
     }
 

@@ -218,3 +218,74 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
         }
     }
 }
+
+impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
+    /// Resolves the conflicts storing the row whose record (or a
+    /// stand-in that agrees with it on every indexed column) is `keys` as
+    /// row `rowid` of `table` would meet, in the order
+    /// [`insert`](Writer::insert) checks them, leaving the row unstored:
+    /// a row a `REPLACE` resolves is handed to `replace`, which deletes
+    /// it with whatever that sets off (SQLite's `sqlite3GenerateRowDelete`
+    /// for a conflict while foreign keys are enforced). `except` is a row
+    /// that conflicts with nothing (the one an `UPDATE` changes). Returns
+    /// `false` when `IGNORE` skips the row.
+    ///
+    /// What `replace` sets off may change rows of `table` again: the row
+    /// is then stored with `OR ABORT`, SQLite's second check.
+    pub fn resolve_replacing(
+        &mut self,
+        table: &TableInfo<A>,
+        rowid: RowId,
+        keys: &[u8],
+        or: OrClause,
+        except: Option<RowId>,
+        replace: &mut dyn FnMut(&mut Self, RowId) -> Result<()>,
+    ) -> Result<bool> {
+        let rowid_conflict = or.on(table.columns.key_conflict);
+        let rowid_last = rowid_conflict == Conflict::Replace
+            && or.given().is_none()
+            && !table.indexes.is_empty();
+        let rowid_taken_by_other = |w: &mut Self| -> Result<bool> {
+            Ok(except != Some(rowid) && w.db.table_cursor(table.root).seek(rowid, SeekMode::Eq)?)
+        };
+        if !rowid_last && rowid_taken_by_other(self)? {
+            match Resolution::of(rowid_conflict, &self.halt, || rowid_taken(table))? {
+                Resolution::Skip => return Ok(false),
+                Resolution::Replace => replace(self, rowid)?,
+            }
+        }
+        // A streamed row of a table without indexes has no stand-in
+        // record, and needs none.
+        if table.indexes.iter().any(|i| i.columns.unique) {
+            let parsed = RecordRef::parse(keys, Some(table.root))?;
+            let replaced_last = |replace: bool| {
+                move |i: &&IndexInfo<A>| {
+                    i.columns.unique && (i.columns.conflict == Some(Conflict::Replace)) == replace
+                }
+            };
+            let unique = table.indexes.iter().rev();
+            let ordered = unique
+                .clone()
+                .filter(replaced_last(false))
+                .chain(unique.filter(replaced_last(true)));
+            for index in ordered {
+                if !self.build_key(table, index, &parsed, rowid)? {
+                    continue;
+                }
+                let found = self.find_equal_key(index)?;
+                let Some(other) = found.filter(|&o| Some(o) != except) else {
+                    continue;
+                };
+                let conflict = or.on(index.columns.conflict);
+                match Resolution::of(conflict, &self.halt, || key_taken(table, index))? {
+                    Resolution::Skip => return Ok(false),
+                    Resolution::Replace => replace(self, other)?,
+                }
+            }
+        }
+        if rowid_last && rowid_taken_by_other(self)? {
+            replace(self, rowid)?;
+        }
+        Ok(true)
+    }
+}

@@ -228,7 +228,12 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
 
     /// Copies the record of row `rowid` into `out`; `false` when there
     /// is no such row.
-    fn read_row(&self, root: PageNo, rowid: RowId, out: &mut Vec<u8, A>) -> Result<bool> {
+    pub(crate) fn read_row(
+        &self,
+        root: PageNo,
+        rowid: RowId,
+        out: &mut Vec<u8, A>,
+    ) -> Result<bool> {
         out.clear();
         let mut cursor = self.db.table_cursor(root);
         if !cursor.seek(rowid, SeekMode::Eq)? {

@@ -62,6 +62,22 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
         keys: &mut Vec<u8, A>,
         or: OrClause,
     ) -> Result<bool> {
+        self.stand_in(table, fields, keys)?;
+        let header = Vec::new_in(self.alloc.clone());
+        let record = RecordStream::new(fields, SCHEMA_FORMAT, header)?;
+        self.insert_payload(table, rowid, keys, &record, or)
+    }
+
+    /// Encodes into `keys` the stand-in record of the row of `fields`
+    /// that the row's index entries and uniqueness checks are built
+    /// from: its indexed columns, every other NULL (nothing without an
+    /// index).
+    pub fn stand_in(
+        &self,
+        table: &TableInfo<A>,
+        fields: &[Field<'_>],
+        keys: &mut Vec<u8, A>,
+    ) -> Result<()> {
         keys.clear();
         if !table.indexes.is_empty() {
             let refs =
@@ -80,9 +96,7 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
                 Ok(encode_into(refs, keys)?)
             })?;
         }
-        let header = Vec::new_in(self.alloc.clone());
-        let record = RecordStream::new(fields, SCHEMA_FORMAT, header)?;
-        self.insert_payload(table, rowid, keys, &record, or)
+        Ok(())
     }
 
     /// [`overwrite`](Writer::overwrite) of row `rowid` of `table` with

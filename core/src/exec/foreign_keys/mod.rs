@@ -27,8 +27,10 @@
 //!   collected in the sort budget (spilled past it).
 
 pub(crate) mod check;
+pub(crate) mod coded;
 pub(crate) mod keys;
 pub(crate) mod located;
+pub(crate) mod replaced;
 pub(crate) mod rows;
 pub(crate) mod table_keys;
 
@@ -104,12 +106,14 @@ impl Enforcement {
     }
 
     /// Adds `n` (negative: removes) to the count a key of `timing` goes
-    /// to (SQLite's `OP_FkCounter`).
+    /// to (SQLite's `OP_FkCounter`: a deferred key's count is the
+    /// transaction's whatever `defer_foreign_keys` says, which only moves
+    /// an immediate key's).
     pub fn count(&self, timing: Timing, n: i64) {
-        let cell = match (self.defer_all.get(), timing) {
-            (true, _) => &self.deferred_immediate,
-            (false, Timing::Deferred) => &self.deferred,
-            (false, Timing::Immediate) => &self.statement,
+        let cell = match (timing, self.defer_all.get()) {
+            (Timing::Deferred, _) => &self.deferred,
+            (Timing::Immediate, true) => &self.deferred_immediate,
+            (Timing::Immediate, false) => &self.statement,
         };
         cell.set(cell.get().saturating_add(n));
     }

@@ -288,19 +288,6 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
         })
     }
 
-    /// Refuses what this engine cannot do exactly with keys enforced: a
-    /// conflict resolved by `REPLACE` (its delete would set off the
-    /// keys' actions) on a table that takes part in a key; `replaces`
-    /// says whether some conflict of the statement may be.
-    pub fn refuse_replace(&self, replaces: bool) -> Result<()> {
-        match (self.involved, replaces) {
-            (true, true) => Err(Error::Sql(
-                "OR REPLACE or ON CONFLICT REPLACE on a table with foreign keys is not supported while foreign_keys is ON",
-            )),
-            _ => Ok(()),
-        }
-    }
-
     /// `DROP TABLE name`'s implicit `DELETE`, as SQLite runs it while
     /// keys are enforced: when a key refers to the table, or it declares
     /// a deferred key while deferred violations are counted, every row is
@@ -354,6 +341,19 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
             true => Ok(()),
             false => Err(Error::Constraint(FAILED)),
         }
+    }
+
+    /// Leaves the key `id` of the table (as the child) unchecked for the
+    /// rows stored, as SQLite leaves it in a statement whose newest
+    /// compiled program is that key's `SET NULL` action (see `coded`).
+    pub fn skip_check(&mut self, id: Option<usize>) {
+        self.setting_null = id;
+    }
+
+    /// Whether the statement's change takes part in a key (SQLite's
+    /// `sqlite3FkRequired`).
+    pub fn takes_part(&self) -> bool {
+        !self.as_child.is_empty() || !self.as_parent.is_empty()
     }
 
     /// Whether the table takes part in a key.
@@ -631,6 +631,8 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
         let mut rules = Rules {
             checks: Checks::load(&info, self.env)?,
             rowids: Rowids::plain(self.env),
+            replaced: None,
+            updated: Vec::new_in(alloc.clone()),
         };
         while let Some(rowid) = rowids.next()? {
             if !child.removing(w, rowid)? {
@@ -720,7 +722,7 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
 /// parent key of `key` in `table` (SQLite's `fkParentIsModified`: a
 /// column named by the key, or any primary key column for a key that
 /// names none).
-fn parent_changed<A: Allocator>(
+pub(super) fn parent_changed<A: Allocator>(
     table: &TableInfo<A>,
     key: &Key<A>,
     changed: &dyn Fn(usize) -> bool,
