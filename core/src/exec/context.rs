@@ -587,7 +587,7 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
             }
             *seen = true;
         }
-        for i in 0..info.column_count() {
+        for i in 0..info.star_count() {
             if table.is_none() && self.merged.get(i).copied().unwrap_or(false) {
                 continue;
             }
@@ -639,6 +639,16 @@ impl<A: Allocator + Clone> EvalContext<A> for RowContext<'_, '_, A> {
             Ok(Found::Here(_, ColumnPos::Rowid)) => Some(Affinity::Integer),
             Ok(Found::Outer(outer)) => outer.column_affinity(column),
             Err(_) => Some(Affinity::Blob),
+        }
+    }
+
+    fn column_is_json(&self, column: &ColumnRef<'_>) -> Result<bool> {
+        match self.lookup(column)? {
+            Found::Here(table, ColumnPos::Column(i)) => Ok(table.function.is_some()
+                && i == crate::sql::eval::json::VALUE
+                && super::json_table::value_is_json(self.column_at(ColumnPos::Column(2))?)),
+            Found::Here(_, ColumnPos::Rowid) => Ok(false),
+            Found::Outer(outer) => outer.column_is_json(column),
         }
     }
 

@@ -132,6 +132,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
             check_sql: None,
             version: None,
             has_rowid: false,
+            function: None,
         };
         Ok(Derived {
             info,
@@ -453,7 +454,7 @@ fn narrowed(first: Affinity, kinds: u8) -> Affinity {
 
 /// Pushes a column called `name` (told apart from a name taken before as
 /// SQLite does) with its rules.
-fn push_column<A: Allocator + Clone>(
+pub(crate) fn push_column<A: Allocator + Clone>(
     columns: &mut Vec<TableColumn<A>, A>,
     meta: &mut Vec<ColumnMeta<A>, A>,
     alloc: &A,

@@ -20,6 +20,7 @@ use crate::schema::{
     TableColumns, build_evaluated_key, build_index_key, index_columns_of, parse_stored,
     row_in_index,
 };
+use crate::sql::JsonTable;
 use crate::sql::eval::{ConstantContext, Value, evaluate, with_affinity};
 use crate::sql::{
     Affinity, ColumnConstraintKind, ColumnDef, Conflict, Expr, FunctionArgs, Ident, Literal,
@@ -186,6 +187,10 @@ pub(crate) struct TableInfo<A: Allocator> {
     /// Whether `rowid`, `oid` and `_rowid_` name its rowid: false for the
     /// rows of a subquery in `FROM`, which have none.
     pub has_rowid: bool,
+    /// The table-valued function whose rows these are: its last columns
+    /// are hidden from `*`, and its `value` column carries SQLite's JSON
+    /// subtype on an array or object.
+    pub function: Option<JsonTable>,
 }
 
 impl<A: Allocator + Clone> TableInfo<A> {
@@ -338,12 +343,21 @@ impl<A: Allocator + Clone> TableInfo<A> {
             check_sql,
             version: None,
             has_rowid: !keyed,
+            function: None,
         })
     }
 
     /// How many columns the table declares.
     pub fn column_count(&self) -> usize {
         self.meta.len()
+    }
+
+    /// How many of its columns, the first ones, `*` stands for.
+    pub fn star_count(&self) -> usize {
+        match self.function {
+            Some(_) => crate::sql::eval::json::SHOWN.min(self.column_count()),
+            None => self.column_count(),
+        }
     }
 }
 

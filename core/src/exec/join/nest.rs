@@ -16,7 +16,7 @@ use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Vec};
 use crate::sql::eval::any_node;
-use crate::sql::{Expr, FromClause, JoinConstraint, JoinKind, SelectBody};
+use crate::sql::{Expr, FromClause, JoinConstraint, JoinKind, SelectBody, TableRef};
 use crate::{Error, Result};
 
 use super::super::join_order::{self, Entry, Link, Run};
@@ -200,7 +200,7 @@ impl<P: Platform, A: Allocator + Clone> Join<'_, P, A> {
                 .ok_or(Error::Misuse("a join level without its table"))?;
             let seek = match level.input {
                 Input::Table(_) => Some(level.hint),
-                Input::Derived(_) => None,
+                Input::Derived(_) | Input::Json(_) => None,
             };
             entries.try_push(Entry {
                 table,
@@ -332,6 +332,7 @@ pub(super) fn arrange<P: Platform, A: Allocator + Clone>(
         match &mut level.input {
             Input::Table(source) => source.set_depth(depth),
             Input::Derived(d) => d.set_depth(depth),
+            Input::Json(j) => j.set_depth(depth),
         }
     }
 }
@@ -344,10 +345,15 @@ pub(super) fn split_runs<A: Allocator, B: Allocator>(
     levels: core::ops::Range<usize>,
     runs: &mut Vec<Run, B>,
 ) -> Result<()> {
+    // A table-valued function's arguments may read the tables left of
+    // it: those stay outside its loop.
     let fixed = |k: usize| {
         k.checked_sub(1)
             .and_then(|j| from.joins.get(j))
-            .is_some_and(|j| matches!(j.op.kind, JoinKind::Left | JoinKind::Cross | JoinKind::Full))
+            .is_some_and(|j| {
+                matches!(j.op.kind, JoinKind::Left | JoinKind::Cross | JoinKind::Full)
+                    || matches!(j.table, TableRef::Function { .. })
+            })
     };
     let mut start = levels.start;
     while start < levels.end {

@@ -324,6 +324,14 @@ impl<A: Allocator> Display for TableRef<'_, A> {
                 write!(f, "({select})")?;
                 alias_and_hint(f, alias, &None)
             }
+            TableRef::Function {
+                name, args, alias, ..
+            } => {
+                write!(f, "{name}(")?;
+                comma_list(f, args)?;
+                f.write_str(")")?;
+                alias_and_hint(f, alias, &None)
+            }
         }
     }
 }

@@ -254,6 +254,27 @@ pub enum TableRef<'a, A: Allocator> {
         /// `[AS] alias`
         alias: Option<Ident<'a>>,
     },
+    /// A table-valued function: `json_each(args) [AS alias]` or
+    /// `json_tree(args) [AS alias]`.
+    Function {
+        /// Which function.
+        table: JsonTable,
+        /// Its name as written.
+        name: Ident<'a>,
+        /// Its arguments: the document, then the root path.
+        args: Vec<Expr<'a, A>, A>,
+        /// `[AS] alias`
+        alias: Option<Ident<'a>>,
+    },
+}
+
+/// A table-valued JSON function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonTable {
+    /// `json_each`: the members of the root container (or the root).
+    Each,
+    /// `json_tree`: every node under the root, the root included.
+    Tree,
 }
 
 /// An index hint.

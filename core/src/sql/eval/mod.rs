@@ -113,6 +113,13 @@ pub trait EvalContext<A: Allocator + Clone> {
         Some(Affinity::Blob)
     }
 
+    /// Whether the value of `column` in the current row has SQLite's
+    /// JSON subtype: only the `value` of a `json_each` or `json_tree` row
+    /// that holds an array or object has it.
+    fn column_is_json(&self, _column: &ColumnRef<'_>) -> Result<bool> {
+        Ok(false)
+    }
+
     /// The collation of `column`.
     fn column_collation(&self, _column: &ColumnRef<'_>) -> Collation {
         Collation::Binary

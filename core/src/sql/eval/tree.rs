@@ -797,7 +797,13 @@ where
     C: EvalContext<A>,
 {
     match json::subtype_of(expr) {
-        Subtype::Plain => Ok((eval(expr, ctx)?, false)),
+        Subtype::Plain => {
+            let json = match expr {
+                Expr::Column(c) => ctx.column_is_json(c)?,
+                _ => false,
+            };
+            Ok((eval(expr, ctx)?, json))
+        }
         Subtype::Json => Ok((eval(expr, ctx)?, true)),
         Subtype::Unknown => Err(json::UNKNOWN_SUBTYPE),
         Subtype::Extracted => {

@@ -18,8 +18,8 @@ use crate::alloc::{Allocator, Box, Vec};
 use crate::record::SortOrder;
 use crate::sql::ast::{
     Binary, BinaryOp, CompoundOp, CoreForm, Cte, Expr, FromClause, Ident, Indexed, Join,
-    JoinConstraint, JoinKind, JoinOp, Limit, NullsOrder, OrderingTerm, Quoted, ResultColumn,
-    Select, SelectBody, TableRef,
+    JoinConstraint, JoinKind, JoinOp, JsonTable, Limit, NullsOrder, OrderingTerm, QualifiedName,
+    Quoted, ResultColumn, Select, SelectBody, TableRef,
 };
 use crate::sql::error::SqlErrorKind;
 use crate::sql::keyword::Keyword;
@@ -498,6 +498,14 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
                 indexed,
             },
             TableRef::Subquery { select, .. } => TableRef::Subquery { select, alias },
+            TableRef::Function {
+                table, name, args, ..
+            } => TableRef::Function {
+                table,
+                name,
+                args,
+                alias,
+            },
         })
     }
 
@@ -588,14 +596,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         }
         let name = self.qualified_name()?;
         if self.peek.kind == TokenKind::LeftParen {
-            let message = if name.name.eq_ignore_ascii_case("json_each") {
-                "json_each is not supported (nor any table-valued function)"
-            } else if name.name.eq_ignore_ascii_case("json_tree") {
-                "json_tree is not supported (nor any table-valued function)"
-            } else {
-                "table-valued functions are not supported"
-            };
-            return Err(self.unsupported(message));
+            return self.table_function(name);
         }
         let alias = self.alias()?;
         let indexed = self.indexed()?;
@@ -603,6 +604,39 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             name,
             alias,
             indexed,
+        })
+    }
+
+    /// `json_each(args) [[AS] alias]` or `json_tree(...)` in `FROM`, the
+    /// name read and `(` next; other table-valued functions are refused.
+    fn table_function(&mut self, name: QualifiedName<'a>) -> Result<TableRef<'a, A>> {
+        let table = if name.name.eq_ignore_ascii_case("json_each") {
+            JsonTable::Each
+        } else if name.name.eq_ignore_ascii_case("json_tree") {
+            JsonTable::Tree
+        } else {
+            return Err(self.unsupported(
+                "table-valued functions other than json_each and json_tree are not supported",
+            ));
+        };
+        if name.schema.is_some() {
+            return Err(
+                self.unsupported("a schema-qualified table-valued function is not supported")
+            );
+        }
+        self.advance();
+        let args = if self.peek.kind == TokenKind::RightParen {
+            self.vec()
+        } else {
+            self.expr_list()?
+        };
+        self.expect_kind(TokenKind::RightParen)?;
+        let alias = self.alias()?;
+        Ok(TableRef::Function {
+            table,
+            name: name.name,
+            args,
+            alias,
         })
     }
 
