@@ -11,15 +11,16 @@
 //!
 //! Invariants: memory is the walk's (the document, its path and a stack
 //! of its containers) and one row of values, whatever the number of
-//! rows; a row's values are made when the walk reaches it, once.
+//! rows; a row's values are made when the walk reaches it, once, and
+//! the hidden columns once per walk.
 
 use crate::alloc::{Allocator, String, Vec};
 use crate::record::{Collation, ValueRef};
 use crate::schema::{StoredBy, TableColumns};
-use crate::sql::eval::json::{COLUMNS, JsonRows, TOO_MANY};
+use crate::sql::eval::json::{COLUMNS, JsonRows, SHOWN, TOO_MANY};
 use crate::sql::eval::{Value, evaluate};
 use crate::sql::{Expr, Ident, JsonTable};
-use crate::table::{Side, TableInfo};
+use crate::table::{Side, TableFunction, TableInfo};
 use crate::{Error, PageNo, Result};
 
 use super::Env;
@@ -41,20 +42,34 @@ pub(crate) struct JsonLevel<A: Allocator + Clone> {
 }
 
 impl<A: Allocator + Clone> JsonLevel<A> {
-    /// The function `table` with `args` arguments, at `level` of its
-    /// `FROM`; more than two arguments are SQLite's error.
-    pub fn open(table: JsonTable, args: usize, level: usize, alloc: &A) -> Result<Self> {
+    /// The function `table` with `args` arguments, called `alias`, at
+    /// `level` of its `FROM`; more than two arguments are SQLite's error.
+    /// The table is named by its alias when it has one, as `EXPLAIN
+    /// QUERY PLAN` names it.
+    pub fn open(
+        table: JsonTable,
+        args: usize,
+        alias: Option<&Ident<'_>>,
+        level: usize,
+        alloc: &A,
+    ) -> Result<Self> {
         if args > 2 {
             return Err(Error::Sql(match table {
                 JsonTable::Each => TOO_MANY[0],
                 JsonTable::Tree => TOO_MANY[1],
             }));
         }
-        let mut name = String::new_in(alloc.clone());
-        name.try_push_str(match table {
-            JsonTable::Each => "json_each",
-            JsonTable::Tree => "json_tree",
-        })?;
+        let name = match alias {
+            Some(a) => a.to_string_in(alloc.clone())?,
+            None => {
+                let mut name = String::new_in(alloc.clone());
+                name.try_push_str(match table {
+                    JsonTable::Each => "json_each",
+                    JsonTable::Tree => "json_tree",
+                })?;
+                name
+            }
+        };
         let mut columns = Vec::try_with_capacity_in(COLUMNS.len(), alloc.clone())?;
         let mut meta = Vec::try_with_capacity_in(COLUMNS.len(), alloc.clone())?;
         let mut merged = Vec::try_with_capacity_in(COLUMNS.len(), alloc.clone())?;
@@ -95,7 +110,14 @@ impl<A: Allocator + Clone> JsonLevel<A> {
             check_sql: None,
             version: None,
             has_rowid: true,
-            function: Some(table),
+            function: Some(TableFunction {
+                table,
+                plan: match args {
+                    0 => 0,
+                    1 => 1,
+                    _ => 3,
+                },
+            }),
         };
         Ok(JsonLevel {
             info,
@@ -145,6 +167,12 @@ impl<A: Allocator + Clone> JsonLevel<A> {
         self.rows
             .start(doc.as_ref(), root.as_ref().map(Value::as_ref))?;
         self.fresh = self.rows.on_row();
+        // `json` and `root` are the same on every row: made once.
+        for i in SHOWN..COLUMNS.len() {
+            if let Some(slot) = self.row.get_mut(i) {
+                *slot = self.rows.column(i)?;
+            }
+        }
         Ok(())
     }
 
@@ -188,9 +216,9 @@ impl<A: Allocator + Clone> JsonLevel<A> {
         Ok(true)
     }
 
-    /// Makes the current row's values.
+    /// Makes the current row's values (but the arguments', made once).
     fn fill(&mut self) -> Result<()> {
-        for (i, slot) in self.row.iter_mut().enumerate() {
+        for (i, slot) in self.row.iter_mut().enumerate().take(SHOWN) {
             *slot = self.rows.column(i)?;
         }
         Ok(())

@@ -190,7 +190,17 @@ pub(crate) struct TableInfo<A: Allocator> {
     /// The table-valued function whose rows these are: its last columns
     /// are hidden from `*`, and its `value` column carries SQLite's JSON
     /// subtype on an array or object.
-    pub function: Option<JsonTable>,
+    pub function: Option<TableFunction>,
+}
+
+/// A table-valued function read as a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TableFunction {
+    /// Which function.
+    pub table: JsonTable,
+    /// SQLite's number for its plan, which `EXPLAIN QUERY PLAN` shows:
+    /// 0 without arguments, 1 with the document, 3 with a root path too.
+    pub plan: u8,
 }
 
 impl<A: Allocator + Clone> TableInfo<A> {

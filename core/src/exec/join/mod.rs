@@ -300,7 +300,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                     },
                     None,
                 ) => {
-                    let json = JsonLevel::open(*table, args.len(), k, &alloc)?;
+                    let json = JsonLevel::open(*table, args.len(), alias.as_ref(), k, &alloc)?;
                     let alias = match alias {
                         Some(a) => Some(a.to_string_in(alloc.clone())?),
                         None => None,
