@@ -8,7 +8,7 @@
 //! `SELECT`).
 //!
 //! Refused with a clear error rather than misread: window definitions,
-//! table-valued functions, and parenthesised joins in `FROM` but at its
+//! table-valued functions but `json_each` and `json_tree`, and parenthesised joins in `FROM` but at its
 //! start (where they are the same join without them, as SQLite reads
 //! them) or around one table's bare name, and with an alias.
 
@@ -615,9 +615,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         } else if name.name.eq_ignore_ascii_case("json_tree") {
             JsonTable::Tree
         } else {
-            return Err(self.unsupported(
-                "table-valued functions other than json_each and json_tree are not supported",
-            ));
+            return Err(self.unsupported("table-valued functions are not supported"));
         };
         if name.schema.is_some() {
             return Err(
