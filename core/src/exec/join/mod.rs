@@ -14,7 +14,11 @@
 //!   join's `USING` equalities are tested where both tables have a row.
 //! - A `LEFT JOIN` level that matched no row for the rows above it reads
 //!   one row of NULLs, on which the other terms of its level are then
-//!   evaluated as on any row.
+//!   evaluated as on any row. A parenthesised join right of a `LEFT
+//!   JOIN` (`t1 LEFT JOIN (t2 JOIN t3 ON ...) ON ...`) is one span of
+//!   levels nested together: its `ON` clauses and the `LEFT JOIN`'s
+//!   decide what matches, `WHERE` terms waiting for its last level, and
+//!   all its tables read NULLs when none of its rows match.
 //! - A `RIGHT JOIN` nests the tables to its left inside its right table,
 //!   as one span ([`Span`]) that reads one row of NULLs (every table of
 //!   it) when none of its rows matches the right table's row: what
@@ -58,7 +62,7 @@ mod nest;
 mod step;
 mod using;
 
-use nest::{Nest, arrange, proven_terms};
+use nest::{Nest, arrange, left_groups_of, proven_terms};
 use step::{Shared, list_terms, nest_current, step};
 
 use super::Env;
@@ -818,7 +822,12 @@ fn each_clause<A: Allocator + Clone>(
             if let Some(clause) = &body.where_clause {
                 visit(clause)?;
             }
-            for join in from.joins.iter() {
+            // The inner joins of a parenthesised join right of a `LEFT
+            // JOIN` decide only which of the group's rows match.
+            for (j, join) in from.joins.iter().enumerate() {
+                if left_groups_of(from).any(|g| g.contains(&(j + 1))) {
+                    continue;
+                }
                 if let (Some(JoinConstraint::On(e)), Ok(Kind::Inner)) =
                     (&join.constraint, kind_of(join.op.kind))
                 {

@@ -295,6 +295,11 @@ pub struct Join<'a, A: Allocator> {
     pub table: TableRef<'a, A>,
     /// `ON` or `USING`.
     pub constraint: Option<JoinConstraint<'a, A>>,
+    /// For a `LEFT JOIN` of a parenthesised join (`t1 LEFT JOIN (t2 JOIN
+    /// t3 ON ...) ON ...`): how many of the joins after this one it holds
+    /// (their tables then match as a unit, this join's table first);
+    /// 0 for any other join.
+    pub group: usize,
 }
 
 /// A join operator.

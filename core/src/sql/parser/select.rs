@@ -450,6 +450,12 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
                     (first, Some(joins))
                 }
             };
+            // Right of a `LEFT JOIN`, the parenthesised join's tables
+            // match as a unit.
+            let group = match &rest {
+                Some(inner) if op.kind == JoinKind::Left => inner.len(),
+                _ => 0,
+            };
             let constraint = if self.eat(Keyword::On) {
                 Some(JoinConstraint::On(self.expr()?))
             } else if self.eat(Keyword::Using) {
@@ -468,6 +474,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
                 op,
                 table,
                 constraint,
+                group,
             })?;
             for join in rest.into_iter().flatten() {
                 joins.try_push(join)?;
@@ -510,15 +517,20 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
     }
 
     /// Refuses the parenthesised join `joins` (after its first table),
-    /// written at `start` right of `op`, unless flattening it keeps its
-    /// rows: all its joins and `op` inner, cross or comma joins, or
-    /// `LEFT` joins within, none `NATURAL` nor with `USING`.
+    /// written at `start` right of `op`, unless its rows are kept:
+    /// flattened right of an inner, cross or comma join, all its joins
+    /// inner, cross, comma or `LEFT` joins; or, right of a `LEFT JOIN`,
+    /// kept as a group ([`Join::group`]) of inner, cross or comma joins
+    /// only; none `NATURAL` nor with `USING`.
     fn flattened(&self, start: Token<'a>, op: JoinOp, joins: &[Join<'a, A>]) -> Result<()> {
         let inner = |op: JoinOp| {
             !op.natural && matches!(op.kind, JoinKind::Inner | JoinKind::Cross | JoinKind::Comma)
         };
-        let message = if !inner(op) {
-            "a parenthesised join right of a LEFT, RIGHT, FULL or NATURAL JOIN is not supported"
+        let left = !op.natural && op.kind == JoinKind::Left;
+        let message = if !inner(op) && !left {
+            "a parenthesised join right of a RIGHT, FULL or NATURAL JOIN is not supported"
+        } else if left && joins.iter().any(|j| !inner(j.op) || j.group > 0) {
+            "a parenthesised join holding an outer join right of a LEFT JOIN is not supported"
         } else if joins.iter().any(|j| {
             j.op.natural
                 || matches!(j.op.kind, JoinKind::Right | JoinKind::Full)
