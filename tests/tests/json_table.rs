@@ -136,7 +136,10 @@ const HAND: &[&str] = &[
     "SELECT * FROM json_tree('[1]', '$', 'x')",
     "SELECT json_each('[1]')",
     "SELECT value FROM json_each('{\"a\":\"\\u00e9\\n\",\"b\":-0,\"c\":1e400,\"d\":99999999999999999999,\"e\":-9223372036854775808,\"f\":0.5}')",
-    "SELECT json_array(value), json_group_array(value), json_group_object(key, value) FROM json_each('[1,[2],{\"a\":3},\"x\"]')",
+    "SELECT json_group_array(value), json_group_object(key, value) FROM json_each('[1,[2],{\"a\":3},\"x\"]')",
+    "SELECT json_array(value), json_set('{}', '$.v', value), json_object('k', value) FROM json_each('[1,[2],{\"a\":3},\"x\"]')",
+    "SELECT json_extract(value, '$[0]'), value -> 0, json_type(value) FROM json_each('[[7],[8,9]]') GROUP BY key",
+    "SELECT (SELECT json_array(j.value)) FROM json_each('[[1],\"x\"]') j",
     "SELECT json_array(j.value, j.atom), json_quote(j.value) FROM json_each('[[1],{\"b\":2},\"[3]\"]') AS j",
     "SELECT json_group_array(value) OVER () FROM json_each('[1,[2],\"x\"]')",
     "SELECT rowid, key FROM json_each('[5,6,7]') WHERE rowid > 0",
@@ -178,6 +181,37 @@ fn hand_cases_match_sqlite() {
         match ours(&mine, &sql) {
             Answer::Error(e) if e.contains("not supported") => {}
             Answer::Rows(_) if sql.starts_with("EXPLAIN") => {}
+            other => panic!("{sql}: {other:?}"),
+        }
+    }
+}
+
+/// Where SQLite keeps or drops the JSON subtype of a `value` as its plan
+/// goes (a subquery it flattens or not, a sorter, a function passing its
+/// argument on), a JSON function reading it is refused.
+#[test]
+fn subtypes_that_depend_on_sqlites_plan_are_refused() {
+    let (db, _) = engines();
+    let mine = db.connect();
+    mine.execute(
+        "CREATE VIEW v AS SELECT value FROM json_each('[[1],\"x\"]')",
+        &[],
+    )
+    .unwrap();
+    for sql in [
+        "SELECT json_array(value) FROM (SELECT value FROM json_each('[[1],\"x\"]'))",
+        "SELECT json_array(value) FROM (SELECT * FROM json_each('[[1],\"x\"]') ORDER BY 1)",
+        "SELECT json_array(value) FROM v",
+        "WITH c AS (SELECT value FROM json_each('[[1]]')) SELECT json_array(value) FROM c",
+        "SELECT json_array(value) FROM (SELECT 1 AS value UNION ALL SELECT value FROM json_each('[[1]]'))",
+        "SELECT json_array(coalesce(value, 1)) FROM json_each('[[1],\"x\"]')",
+        "SELECT json_array(CASE WHEN 1 THEN value END) FROM json_each('[[1]]')",
+        "SELECT json_array(value) FROM json_each('[[1],\"x\"]') GROUP BY key",
+        "SELECT json_array(value), count(*) FROM json_each('[[1],\"x\"]')",
+        "SELECT json_group_array(value) FROM json_each('[[1],\"x\"]') GROUP BY type",
+    ] {
+        match ours(&mine, sql) {
+            Answer::Error(e) if e.contains("not supported") => {}
             other => panic!("{sql}: {other:?}"),
         }
     }
@@ -420,7 +454,7 @@ fn joins_over_a_table_of_documents_match_sqlite() {
         "SELECT a.id, b.id FROM t a, json_each(a.doc) j, t b WHERE b.id = j.value",
         "SELECT j.type, count(*), min(j.fullkey) FROM t, json_tree(t.doc) j GROUP BY j.type",
         "SELECT t.id, j.key, k.key FROM t, json_each(t.doc) j, json_each(j.value) k",
-        "SELECT json_group_array(j.value) FROM t, json_each(t.doc) j GROUP BY t.id",
+        "SELECT json_group_array(j.value) FROM t, json_each(t.doc) j",
         "SELECT DISTINCT j.key FROM t, json_tree(t.doc) j WHERE j.key IS NOT NULL",
     ]
     .iter()

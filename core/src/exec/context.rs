@@ -20,7 +20,7 @@ use crate::btree::StoredRecord;
 use crate::record::{Collation, RecordRef, SerialType, ValueRef, ValueType};
 use crate::schema::generated::{VirtualRow, virtual_row};
 use crate::sql::eval::affinity::read_real;
-use crate::sql::eval::{EvalContext, Shape, SubqueryCollation, Value};
+use crate::sql::eval::{ColumnJson, EvalContext, Shape, SubqueryCollation, Value, json};
 use crate::sql::{Affinity, ColumnPos, ColumnRef, FunctionCall, Ident, ParamNo, Select};
 use crate::{Error, Result, RowId};
 
@@ -642,13 +642,25 @@ impl<A: Allocator + Clone> EvalContext<A> for RowContext<'_, '_, A> {
         }
     }
 
-    fn column_is_json(&self, column: &ColumnRef<'_>) -> Result<bool> {
-        match self.lookup(column)? {
-            Found::Here(table, ColumnPos::Column(i)) => Ok(table.function.is_some()
-                && i == crate::sql::eval::json::VALUE
-                && super::json_table::value_is_json(self.column_at(ColumnPos::Column(2))?)),
-            Found::Here(_, ColumnPos::Rowid) => Ok(false),
-            Found::Outer(outer) => outer.column_is_json(column),
+    fn column_json(&self, column: &ColumnRef<'_>) -> ColumnJson {
+        match self.lookup(column) {
+            Ok(Found::Here(table, ColumnPos::Column(i))) => {
+                if table.function.is_some() && i == crate::sql::eval::json::VALUE {
+                    // Read back from a group, SQLite's value has lost
+                    // its subtype, or kept it, as its plan goes.
+                    if self.aggregated.is_some() {
+                        return ColumnJson::Unknown;
+                    }
+                    let kind = self.column_at(ColumnPos::Column(json::TYPE));
+                    return ColumnJson::Row(kind.is_ok_and(super::json_table::value_is_json));
+                }
+                match table.json_columns.get(i) {
+                    Some(true) => ColumnJson::Unknown,
+                    _ => ColumnJson::Never,
+                }
+            }
+            Ok(Found::Here(_, ColumnPos::Rowid)) | Err(_) => ColumnJson::Never,
+            Ok(Found::Outer(outer)) => outer.column_json(column),
         }
     }
 

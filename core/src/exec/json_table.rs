@@ -118,6 +118,7 @@ impl<A: Allocator + Clone> JsonLevel<A> {
                     _ => 3,
                 },
             }),
+            json_columns: Vec::new_in(alloc.clone()),
         };
         Ok(JsonLevel {
             info,

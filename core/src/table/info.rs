@@ -191,6 +191,10 @@ pub(crate) struct TableInfo<A: Allocator> {
     /// are hidden from `*`, and its `value` column carries SQLite's JSON
     /// subtype on an array or object.
     pub function: Option<TableFunction>,
+    /// Per column of a subquery's rows: whether its values may carry
+    /// the JSON subtype (read from `json_each`'s `value`), which a JSON
+    /// function reading them refuses; empty for a table.
+    pub json_columns: Vec<bool, A>,
 }
 
 /// A table-valued function read as a table.
@@ -340,7 +344,7 @@ impl<A: Allocator + Clone> TableInfo<A> {
             unwritable = Some(KEYED_CONFLICTS);
         }
         Ok(TableInfo {
-            name: String::try_from_str_in(name, alloc)?,
+            name: String::try_from_str_in(name, alloc.clone())?,
             side: Side::Main,
             root,
             columns,
@@ -354,6 +358,7 @@ impl<A: Allocator + Clone> TableInfo<A> {
             version: None,
             has_rowid: !keyed,
             function: None,
+            json_columns: Vec::new_in(alloc),
         })
     }
 

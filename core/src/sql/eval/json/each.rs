@@ -42,6 +42,9 @@ pub const SHOWN: usize = 8;
 /// The position of the `value` column in [`COLUMNS`].
 pub const VALUE: usize = 1;
 
+/// The position of the `type` column in [`COLUMNS`].
+pub const TYPE: usize = 2;
+
 /// SQLite's message for a third argument.
 pub const TOO_MANY: [&str; 2] = [
     "too many arguments on json_each() - max 2",

@@ -42,8 +42,8 @@ use super::num::atof;
 use super::printf::printf;
 use super::value::Value;
 
-pub(crate) use each::{COLUMNS, JsonRows, SHOWN, TOO_MANY, VALUE};
-pub(crate) use subtype::{Subtype, UNKNOWN_SUBTYPE, subtype_of};
+pub(crate) use each::{COLUMNS, JsonRows, SHOWN, TOO_MANY, TYPE, VALUE};
+pub(crate) use subtype::{Subtype, UNKNOWN_COLUMN_SUBTYPE, UNKNOWN_SUBTYPE, may_pass, subtype_of};
 
 use path::{Edit, Found};
 use text::Bad;
@@ -153,6 +153,24 @@ impl JsonFn {
             | JsonFn::Replace
             | JsonFn::Set
             | JsonFn::Remove => true,
+        }
+    }
+
+    /// Whether the function reads the JSON subtype of argument `i` (a
+    /// value it writes into JSON; a document reads the same either way).
+    pub(crate) fn reads_subtype(self, i: usize) -> bool {
+        match self {
+            JsonFn::Quote => i == 0,
+            JsonFn::Array => true,
+            JsonFn::Object => i % 2 == 1,
+            JsonFn::Insert | JsonFn::Replace | JsonFn::Set => i >= 2 && i % 2 == 0,
+            JsonFn::Json
+            | JsonFn::Valid
+            | JsonFn::ArrayLength
+            | JsonFn::Type
+            | JsonFn::Extract
+            | JsonFn::Remove
+            | JsonFn::Patch => false,
         }
     }
 
