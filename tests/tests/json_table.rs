@@ -12,7 +12,7 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-use boundlite::alloc::{Arena, FaultAlloc, Global};
+use boundlite::alloc::{Arena, Counting, FaultAlloc, Global};
 use boundlite::platform::{MemoryPlatform, Platform};
 use boundlite::{Config, Connection, Database};
 use boundlite_tests::compare::{Exact, Owned};
@@ -526,4 +526,37 @@ fn json_tables_survive_every_allocation_failure() {
     }
     let check = boundlite_tests::compare::V::ours_ok(&conn, "PRAGMA integrity_check");
     assert!(format!("{check:?}").contains("ok"), "{check:?}");
+}
+
+/// A document of about 1.3 MiB walked whole: the walk holds a few copies
+/// of the document (the argument, its minified form, its text for the
+/// `json` column, the root's `value`), never memory that grows with the
+/// number of rows.
+#[test]
+fn memory_is_a_small_multiple_of_the_document() {
+    let counting = Counting::new(Global);
+    let disk = MemoryPlatform::new();
+    let db = Database::open(&disk, "m.db", &Config::DEFAULT, &counting).unwrap();
+    let conn = db.connect();
+    let elements: Vec<String> = (0..100_000)
+        .map(|i| format!("{{\"i\": [{i}, \"v{i}\"]}}"))
+        .collect();
+    let doc = format!("{{\"k\": [{}]}}", elements.join(", "));
+    let len = doc.len();
+    for sql in [
+        "SELECT count(*), max(id), sum(length(fullkey)) FROM json_tree(?1)",
+        "SELECT count(*), sum(length(value)) FROM json_each(?1, '$.k')",
+    ] {
+        let mut stmt = conn.prepare(sql).unwrap();
+        stmt.bind(1, boundlite::record::ValueRef::text(&doc))
+            .unwrap();
+        counting.reset_peak();
+        let before = counting.stats().live_bytes;
+        assert!(stmt.step().unwrap().is_some(), "{sql}");
+        let peak = counting.stats().peak_bytes - before;
+        assert!(
+            peak <= 4 * len + (64 << 10),
+            "{sql}: {peak} bytes at the peak for a {len}-byte document"
+        );
+    }
 }

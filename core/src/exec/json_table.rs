@@ -17,6 +17,7 @@
 use crate::alloc::{Allocator, String, Vec};
 use crate::record::{Collation, ValueRef};
 use crate::schema::{StoredBy, TableColumns};
+use crate::sql::eval::cast::{bytes_of, text_of};
 use crate::sql::eval::json::{COLUMNS, JsonRows, SHOWN, TOO_MANY};
 use crate::sql::eval::{Value, evaluate};
 use crate::sql::{Expr, Ident, JsonTable};
@@ -168,11 +169,24 @@ impl<A: Allocator + Clone> JsonLevel<A> {
         self.rows
             .start(doc.as_ref(), root.as_ref().map(Value::as_ref))?;
         self.fresh = self.rows.on_row();
-        // `json` and `root` are the same on every row: made once.
-        for i in SHOWN..COLUMNS.len() {
-            if let Some(slot) = self.row.get_mut(i) {
-                *slot = self.rows.column(i)?;
+        // `json` and `root` are the same on every row: made once, `json`
+        // the argument itself when it is text as SQLite reads it (up to
+        // a NUL), not a copy.
+        let json = match doc {
+            Value::Text(t) if !t.contains(&0) => Value::Text(t),
+            Value::Null => Value::Null,
+            other => {
+                let text = text_of(other.as_ref());
+                let bytes = text.as_ref().map_or(&[][..], bytes_of);
+                let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+                Value::try_text(bytes.get(..end).unwrap_or_default(), env.alloc.clone())?
             }
+        };
+        if let Some(slot) = self.row.get_mut(SHOWN) {
+            *slot = json;
+        }
+        if let Some(slot) = self.row.get_mut(SHOWN + 1) {
+            *slot = self.rows.column(SHOWN + 1)?;
         }
         Ok(())
     }

@@ -10,9 +10,8 @@
 //! its quotes, a number's text, nothing for a literal, the nodes inside
 //! a container, keys included).
 //!
-//! Invariants: memory is the minified document, its text as given (the
-//! `json` column), the path of the row and a stack of the containers
-//! around it, at most [`MAX_DEPTH`] deep as the document is; a container's
+//! Invariants: memory is the minified document, the path of the row and
+//! a stack of the containers around it, at most [`MAX_DEPTH`] deep as the document is; a container's
 //! size is counted in a loop over its text with a stack of the same
 //! bound, never by recursion. Rows are produced in SQLite's order with
 //! SQLite's quirks (the `key` and `path` of the first row of `json_tree`
@@ -78,8 +77,6 @@ pub struct JsonRows<A: Allocator + Clone> {
     alloc: A,
     /// The minified document.
     doc: Vec<u8, A>,
-    /// The document as given, up to a NUL.
-    raw: Vec<u8, A>,
     /// The root path, then the names of the containers entered below it.
     path: Vec<u8, A>,
     /// The length of the root path.
@@ -122,7 +119,6 @@ impl<A: Allocator + Clone> JsonRows<A> {
         JsonRows {
             table,
             doc: Vec::new_in(alloc.clone()),
-            raw: Vec::new_in(alloc.clone()),
             path: Vec::new_in(alloc.clone()),
             n_root: 0,
             parents: Vec::new_in(alloc.clone()),
@@ -144,15 +140,11 @@ impl<A: Allocator + Clone> JsonRows<A> {
         self.on_row = false;
         self.parents.clear();
         self.path.clear();
-        self.raw.clear();
         self.rowid = 0;
         let Some(m) = document(doc, &self.alloc)? else {
             return Ok(());
         };
         self.doc = m;
-        let raw = text_of(doc);
-        self.raw
-            .try_extend_from_slice(c_str(raw.as_ref().map_or(&[][..], bytes_of)))?;
         // The node the walk starts at (a key, under a path to a member),
         // and the value there.
         let (row_at, value_at, container) = match root {
@@ -289,7 +281,8 @@ impl<A: Allocator + Clone> JsonRows<A> {
         Ok(())
     }
 
-    /// Column `i` (of [`COLUMNS`]) of the row.
+    /// Column `i` (of [`COLUMNS`]) of the row, but `json` (the
+    /// document as given, which the caller has).
     pub fn column(&mut self, i: usize) -> Result<Value<A>> {
         let alloc = self.alloc.clone();
         let (v, _) = self.skip_label_text();
@@ -317,7 +310,6 @@ impl<A: Allocator + Clone> JsonRows<A> {
                 let n = self.path_length()?;
                 Value::try_text(self.path.get(..n).unwrap_or_default(), alloc)?
             }
-            8 => Value::try_text(&self.raw, alloc)?,
             9 => Value::try_text(self.path.get(..self.n_root).unwrap_or_default(), alloc)?,
             _ => Value::Null,
         })
