@@ -5,7 +5,8 @@
 //!
 //! This engine's values carry no subtype, so it is read from the
 //! argument's expression: a call of a JSON function that gives one, or
-//! `->`. `json_extract` with one path gives it only to an array or
+//! `->`, or a column of `json_each` or `json_tree` (`value`, on an
+//! array or object: see `EvalContext::column_json`). `json_extract` with one path gives it only to an array or
 //! object, which the evaluator learns when it computes that call. Where
 //! the subtype could reach the argument through another expression
 //! (`CASE`, `coalesce`, `iif`, `COLLATE`...) the answer is
