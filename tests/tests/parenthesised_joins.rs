@@ -1,6 +1,7 @@
 //! Parenthesised joins checked against SQLite: random joins of three or
 //! four tables, parenthesised at random (groups at the start, right of
-//! a join, nested, lone tables in parentheses with an alias after them),
+//! a join (a `LEFT JOIN`'s too, whose group matches as a unit), nested,
+//! lone tables in parentheses with an alias after them),
 //! mixing INNER, LEFT, CROSS and comma joins, with `ON` terms over the
 //! tables in scope, over NULL-heavy tables with indexes; rows compared
 //! as multisets, errors by SQLite's words.
@@ -134,6 +135,27 @@ fn query(rng: &mut Rng) -> String {
     }
 }
 
+/// Whether `sql` has a parenthesised join of two tables or more right of
+/// a `LEFT JOIN`.
+fn left_group(sql: &str) -> bool {
+    sql.match_indices("LEFT JOIN (").any(|(i, m)| {
+        let rest = &sql[i + m.len()..];
+        let mut depth = 1;
+        for (j, c) in rest.char_indices() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ => {}
+            }
+            if depth == 0 {
+                let inside = &rest[..j];
+                return inside.contains(" JOIN ") || inside.contains(", ");
+            }
+        }
+        false
+    })
+}
+
 fn sorted(mut rows: Vec<Vec<Exact>>) -> Vec<Vec<Exact>> {
     rows.sort_by_key(|r| format!("{r:?}"));
     rows
@@ -156,6 +178,7 @@ fn random_parenthesised_joins_match_sqlite() {
         .and_then(|r| r.parse().ok())
         .unwrap_or(8u64);
     let (mut agreed, mut refused, mut errors, mut grouped) = (0, 0, 0, 0);
+    let mut left_grouped = 0;
     for round in 0..rounds {
         let mut rng = Rng::new(base.wrapping_add(round * 7919));
         let schema = schema(&mut rng);
@@ -176,6 +199,7 @@ fn random_parenthesised_joins_match_sqlite() {
                     );
                     agreed += 1;
                     grouped += usize::from(sql.contains("JOIN (") || sql.contains(", ("));
+                    left_grouped += usize::from(left_group(&sql));
                 }
                 (Err(e), _) if e.to_string().contains("not supported") => {
                     if refused < 5 {
@@ -198,7 +222,11 @@ fn random_parenthesised_joins_match_sqlite() {
         }
     }
     println!(
-        "{agreed} agreed ({grouped} with a group right of a join), {errors} errors, {refused} refused"
+        "{agreed} agreed ({grouped} with a group right of a join, {left_grouped} right of a LEFT JOIN), {errors} errors, {refused} refused"
+    );
+    assert!(
+        left_grouped > agreed / 40,
+        "{left_grouped} of {agreed} with a group of joins right of a LEFT JOIN"
     );
     assert!(agreed > 2 * (refused + errors), "{agreed} agreed");
     assert!(
@@ -208,11 +236,13 @@ fn random_parenthesised_joins_match_sqlite() {
 }
 
 /// Parenthesised joins swept with every allocation failing in turn.
-const SWEPT: [&str; 3] = [
+const SWEPT: [&str; 4] = [
     "SELECT p.name, q.tag, r.note FROM p JOIN (q JOIN r ON r.tag = q.tag) ON q.pid = p.id",
     "SELECT count(*), max(r.note) FROM p, (q LEFT JOIN r ON r.tag = q.tag AND r.note > 'n3') \
      WHERE q.pid = p.id",
     "SELECT p.id, z.tag FROM p CROSS JOIN (q) AS z JOIN (r) ON r.tag = z.tag WHERE p.id < 4",
+    "SELECT p.id, q.tag, r.note FROM p LEFT JOIN (q JOIN r ON r.tag = q.tag) ON q.pid = p.id \
+     WHERE r.note IS NULL OR p.id > 2",
 ];
 
 #[test]

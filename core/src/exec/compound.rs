@@ -421,7 +421,7 @@ pub(crate) fn member_collations<A: Allocator + Clone>(
             }
             ResultColumn::Star | ResultColumn::TableStar(_) => {
                 let table = ctx.table().ok_or(Error::Sql("no tables specified"))?;
-                for column in table.columns.columns.iter() {
+                for column in table.columns.columns.iter().take(table.star_count()) {
                     into.try_push(Some(column.collation.unwrap_or_default()))?;
                 }
             }

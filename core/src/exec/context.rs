@@ -20,7 +20,7 @@ use crate::btree::StoredRecord;
 use crate::record::{Collation, RecordRef, SerialType, ValueRef, ValueType};
 use crate::schema::generated::{VirtualRow, virtual_row};
 use crate::sql::eval::affinity::read_real;
-use crate::sql::eval::{EvalContext, Shape, SubqueryCollation, Value};
+use crate::sql::eval::{ColumnJson, EvalContext, Shape, SubqueryCollation, Value, json};
 use crate::sql::{Affinity, ColumnPos, ColumnRef, FunctionCall, Ident, ParamNo, Select};
 use crate::{Error, Result, RowId};
 
@@ -587,7 +587,7 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
             }
             *seen = true;
         }
-        for i in 0..info.column_count() {
+        for i in 0..info.star_count() {
             if table.is_none() && self.merged.get(i).copied().unwrap_or(false) {
                 continue;
             }
@@ -639,6 +639,28 @@ impl<A: Allocator + Clone> EvalContext<A> for RowContext<'_, '_, A> {
             Ok(Found::Here(_, ColumnPos::Rowid)) => Some(Affinity::Integer),
             Ok(Found::Outer(outer)) => outer.column_affinity(column),
             Err(_) => Some(Affinity::Blob),
+        }
+    }
+
+    fn column_json(&self, column: &ColumnRef<'_>) -> ColumnJson {
+        match self.lookup(column) {
+            Ok(Found::Here(table, ColumnPos::Column(i))) => {
+                if table.function.is_some() && i == crate::sql::eval::json::VALUE {
+                    // Read back from a group, SQLite's value has lost
+                    // its subtype, or kept it, as its plan goes.
+                    if self.aggregated.is_some() {
+                        return ColumnJson::Unknown;
+                    }
+                    let kind = self.column_at(ColumnPos::Column(json::TYPE));
+                    return ColumnJson::Row(kind.is_ok_and(super::json_table::value_is_json));
+                }
+                match table.json_columns.get(i) {
+                    Some(true) => ColumnJson::Unknown,
+                    _ => ColumnJson::Never,
+                }
+            }
+            Ok(Found::Here(_, ColumnPos::Rowid)) | Err(_) => ColumnJson::Never,
+            Ok(Found::Outer(outer)) => outer.column_json(column),
         }
     }
 

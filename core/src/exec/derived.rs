@@ -22,9 +22,10 @@ use crate::alloc::{Allocator, Box, String, Vec};
 use crate::record::Collation;
 use crate::schema::TableColumn;
 use crate::schema::{StoredBy, TableColumns};
-use crate::sql::eval::{Value, affinity, explicit_collation};
+use crate::sql::eval::{Value, affinity, carries_json_column, explicit_collation, json};
 use crate::sql::{
-    Affinity, BinaryOp, CoreForm, Expr, Ident, Literal, ResultColumn, Select, SelectBody, UnaryOp,
+    Affinity, BinaryOp, CoreForm, Expr, Ident, Literal, ResultColumn, Select, SelectBody, TableRef,
+    UnaryOp,
 };
 use crate::table::{ColumnMeta, DefaultKind, Side, TableInfo, View};
 use crate::{Error, PageNo, Result};
@@ -84,7 +85,31 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
         };
         let mut columns = Vec::new_in(alloc.clone());
         let mut meta = Vec::new_in(alloc.clone());
-        Self::describe_query(view, select, env, &mut columns, &mut meta)?;
+        let mut json_columns = Vec::new_in(alloc.clone());
+        Self::describe_query(
+            view,
+            select,
+            env,
+            &mut columns,
+            &mut meta,
+            &mut json_columns,
+        )?;
+        // A later member reading `json_each` or `json_tree` may pass its
+        // `value` on too.
+        let function_in = |body: &SelectBody<'_, A>| {
+            body.from.as_ref().is_some_and(|f| {
+                core::iter::once(&f.first)
+                    .chain(f.joins.iter().map(|j| &j.table))
+                    .any(|t| matches!(t, TableRef::Function { .. }))
+            })
+        };
+        if select
+            .compound
+            .iter()
+            .any(|(_, member)| function_in(member))
+        {
+            json_columns.iter_mut().for_each(|j| *j = true);
+        }
         // A recursive table's members read the table itself, whose
         // columns these are: they keep the first member's rules.
         if matches!(feed(select, env), Feed::Query) {
@@ -132,6 +157,8 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
             check_sql: None,
             version: None,
             has_rowid: false,
+            function: None,
+            json_columns,
         };
         Ok(Derived {
             info,
@@ -153,6 +180,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
         env: Env<'_, A>,
         columns: &mut Vec<TableColumn<A>, A>,
         meta: &mut Vec<ColumnMeta<A>, A>,
+        json_columns: &mut Vec<bool, A>,
     ) -> Result<()> {
         let alloc = env.alloc.clone();
         let body = &select.core;
@@ -164,7 +192,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
                 let own = select::alias_of(body);
                 let scope = rows.scope(own.as_ref());
                 rows.with_table(env, own, |ctx| {
-                    describe(body, &scope, ctx, columns, meta, &alloc)
+                    describe(body, &scope, ctx, (columns, meta, json_columns), &alloc)
                 })
             })();
             give_back(slot, env);
@@ -453,7 +481,7 @@ fn narrowed(first: Affinity, kinds: u8) -> Affinity {
 
 /// Pushes a column called `name` (told apart from a name taken before as
 /// SQLite does) with its rules.
-fn push_column<A: Allocator + Clone>(
+pub(crate) fn push_column<A: Allocator + Clone>(
     columns: &mut Vec<TableColumn<A>, A>,
     meta: &mut Vec<ColumnMeta<A>, A>,
     alloc: &A,
@@ -512,14 +540,21 @@ pub(crate) fn values_column<A: Allocator + Clone>(i: usize, alloc: &A) -> Result
     Ok(name)
 }
 
-/// Pushes a column and its rules for each output column of `body` (over
-/// `scope`, in `ctx`).
+/// The columns of a subquery, their rules, and whether each may carry
+/// the JSON subtype, as [`describe`] pushes them.
+type Described<'d, A> = (
+    &'d mut Vec<TableColumn<A>, A>,
+    &'d mut Vec<ColumnMeta<A>, A>,
+    &'d mut Vec<bool, A>,
+);
+
+/// Pushes a column, its rules and whether its values may carry the JSON
+/// subtype for each output column of `body` (over `scope`, in `ctx`).
 fn describe<A: Allocator + Clone>(
     body: &crate::sql::SelectBody<'_, A>,
     scope: &dyn Scope<A>,
     ctx: &RowContext<'_, '_, A>,
-    columns: &mut Vec<TableColumn<A>, A>,
-    meta: &mut Vec<ColumnMeta<A>, A>,
+    (columns, meta, json_columns): Described<'_, A>,
     alloc: &A,
 ) -> Result<()> {
     let mut push = |name: &str, affinity: Option<Affinity>, collation: Collation| {
@@ -550,6 +585,7 @@ fn describe<A: Allocator + Clone>(
                     None => expr_collation(expr, ctx)?,
                 };
                 push(name, affinity, collation)?;
+                json_columns.try_push(carries_json_column(expr, ctx))?;
                 continue;
             }
             ResultColumn::TableStar(name) => Some(star_level(scope, name)?),
@@ -567,7 +603,10 @@ fn describe<A: Allocator + Clone>(
                 Some(m) => Some(m.affinity),
                 None => Some(Affinity::Blob),
             };
-            push(&column.name, affinity, column.collation.unwrap_or_default())
+            push(&column.name, affinity, column.collation.unwrap_or_default())?;
+            let json = table.function.is_some() && i == json::VALUE
+                || table.json_columns.get(i).copied().unwrap_or(false);
+            Ok(json_columns.try_push(json)?)
         })?;
     }
     Ok(())

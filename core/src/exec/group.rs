@@ -40,7 +40,9 @@ use boundlite_platform::Platform;
 use crate::alloc::{Allocator, Box, TryClone, Vec};
 use crate::record::{Collation, ValueRef, compare_values};
 use crate::sort::{Budget, Current, Row, SortKey, Sorter};
-use crate::sql::eval::{EvalContext, Value, evaluate, evaluate_condition, truth};
+use crate::sql::eval::{
+    EvalContext, Value, carries_json_column, evaluate, evaluate_condition, json, truth,
+};
 use crate::sql::{FunctionArgs, Ident, OrderingTerm, ResultColumn, SelectBody};
 use crate::{ByClause, Error, Result};
 
@@ -519,7 +521,10 @@ impl<P: Platform, A: Allocator + Clone> Group<'_, '_, '_, '_, P, A> {
                 }
                 (Input::Every, _) => match &aggregate.call.filter {
                     Some(filter) if evaluate_condition(filter, ctx)? != Some(true) => None,
-                    _ => Some(feed(kind, aggregate.call, collation, acc, ctx)?),
+                    _ => {
+                        refuse_grouped_json(kind, aggregate.call, &self.body.group_by, ctx)?;
+                        Some(feed(kind, aggregate.call, collation, acc, ctx)?)
+                    }
                 },
             };
             if let (Some(step), true) = (step, kind.picks_row()) {
@@ -625,5 +630,28 @@ impl<P: Platform, A: Allocator + Clone> Group<'_, '_, '_, '_, P, A> {
                 Ok(Query::Buffered { rows, next: 0 })
             }
         }
+    }
+}
+
+/// Refuses `json_group_array` and `json_group_object` of `json_each`'s
+/// `value` in a grouped query: SQLite's rows reach them through its
+/// sorter, which drops the value's JSON subtype, or through an index,
+/// which keeps it, as its plan goes.
+fn refuse_grouped_json<A: Allocator + Clone>(
+    kind: super::aggregate::Kind,
+    call: &crate::sql::FunctionCall<'_, A>,
+    group_by: &[crate::sql::Expr<'_, A>],
+    ctx: &RowContext<'_, '_, A>,
+) -> Result<()> {
+    use super::aggregate::Kind;
+    if group_by.is_empty() || !matches!(kind, Kind::JsonArray(_) | Kind::JsonObject(_)) {
+        return Ok(());
+    }
+    let FunctionArgs::List(args) = &call.args else {
+        return Ok(());
+    };
+    match args.iter().any(|a| carries_json_column(a, ctx)) {
+        true => Err(json::UNKNOWN_COLUMN_SUBTYPE),
+        false => Ok(()),
     }
 }

@@ -84,6 +84,7 @@ pub(crate) mod index_where;
 pub(crate) mod insert;
 pub(crate) mod join;
 pub(crate) mod join_order;
+pub(crate) mod json_table;
 pub(crate) mod keyed;
 pub(crate) mod names;
 pub(crate) mod once;

@@ -239,6 +239,9 @@ pub(crate) struct Describe<'t, A: Allocator> {
 impl<A: Allocator> fmt::Display for Describe<'_, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = &*self.table.name;
+        if let Some(function) = self.table.function {
+            return write!(f, "SCAN {name} VIRTUAL TABLE INDEX {}:", function.plan);
+        }
         match self.plan {
             Plan::Scan | Plan::Empty => write!(f, "SCAN {name}"),
             Plan::RowidEq(_) | Plan::RowidIn => {

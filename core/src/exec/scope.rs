@@ -138,7 +138,7 @@ pub(crate) fn table_width<A: Allocator + Clone>(
     let Some(table) = scope.table(level) else {
         return 0;
     };
-    (0..table.column_count())
+    (0..table.star_count())
         .filter(|&i| all || !scope.merged(level, i))
         .count()
 }
@@ -175,7 +175,7 @@ pub(crate) fn each_star_column<A: Allocator + Clone>(
         let Some(info) = scope.table(level) else {
             continue;
         };
-        for i in 0..info.column_count() {
+        for i in 0..info.star_count() {
             if table.is_none() && scope.merged(level, i) {
                 continue;
             }

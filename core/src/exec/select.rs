@@ -84,6 +84,9 @@ pub(crate) fn from_of<'a, A: Allocator>(
     match &from.first {
         TableRef::Table { name, alias, .. } => Ok(Some((*name, *alias))),
         TableRef::Subquery { .. } => Err(Error::Sql("subqueries in FROM are not supported")),
+        TableRef::Function { .. } => {
+            Err(Error::Sql("json_each and json_tree are not supported here"))
+        }
     }
 }
 
@@ -104,7 +107,7 @@ pub(crate) fn hint_at<'a, A: Allocator>(
     };
     match table {
         TableRef::Table { indexed, .. } => *indexed,
-        TableRef::Subquery { .. } => None,
+        TableRef::Subquery { .. } | TableRef::Function { .. } => None,
     }
 }
 
@@ -233,7 +236,7 @@ pub(crate) fn open_source<'s, 'v, P: Platform, A: Allocator + Clone>(
     let joined = |f: &&FromClause<'_, A>| {
         !f.joins.is_empty()
             || match &f.first {
-                TableRef::Subquery { .. } => true,
+                TableRef::Subquery { .. } | TableRef::Function { .. } => true,
                 TableRef::Table { name, .. } => with::names_query(name, env),
             }
     };
@@ -307,12 +310,65 @@ fn open_join<'s, 'v, P: Platform, A: Allocator + Clone>(
                 columns_exist_within(on, &**join, Some(env))?;
             }
         }
+        check_function_args(from, &**join, env)?;
         join.place_terms(body)?;
         join.checked = true;
     }
     join.rewind();
     slot.as_mut()
         .ok_or(Error::Misuse("a query without its source"))
+}
+
+/// Checks the names of the arguments of each table-valued function of
+/// `from` against the tables left of it in `scope`, the rows they are
+/// evaluated under.
+fn check_function_args<A: Allocator + Clone>(
+    from: &FromClause<'_, A>,
+    scope: &dyn Scope<A>,
+    env: Env<'_, A>,
+) -> Result<()> {
+    let tables = core::iter::once(&from.first).chain(from.joins.iter().map(|j| &j.table));
+    for (k, table) in tables.enumerate() {
+        if let TableRef::Function { args, .. } = table {
+            let left = Left { scope, levels: k };
+            for arg in args.iter() {
+                columns_exist_within(arg, &left, Some(env))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The first `levels` tables of a scope.
+struct Left<'s, A: Allocator + Clone> {
+    scope: &'s dyn Scope<A>,
+    levels: usize,
+}
+
+impl<A: Allocator + Clone> Scope<A> for Left<'_, A> {
+    fn levels(&self) -> usize {
+        self.levels
+    }
+
+    fn table(&self, level: usize) -> Option<&TableInfo<A>> {
+        if level < self.levels {
+            self.scope.table(level)
+        } else {
+            None
+        }
+    }
+
+    fn alias(&self, level: usize) -> Option<Ident<'_>> {
+        if level < self.levels {
+            self.scope.alias(level)
+        } else {
+            None
+        }
+    }
+
+    fn merged_columns(&self, level: usize) -> &[bool] {
+        self.scope.merged_columns(level)
+    }
 }
 
 /// Hands the tables of `rows` back to the statement's table cache.
@@ -495,7 +551,7 @@ pub(crate) fn alias_of<'a, A: Allocator>(body: &SelectBody<'a, A>) -> Option<Ide
     match body.from.as_ref() {
         Some(f) if f.joins.is_empty() => match &f.first {
             TableRef::Table { alias, .. } => *alias,
-            TableRef::Subquery { alias, .. } => *alias,
+            TableRef::Subquery { alias, .. } | TableRef::Function { alias, .. } => *alias,
         },
         _ => None,
     }

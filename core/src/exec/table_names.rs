@@ -115,6 +115,12 @@ fn in_table<A: Allocator>(table: &TableRef<'_, A>, f: &mut Visit<'_>) -> Result<
     match table {
         TableRef::Table { name, .. } => f(name),
         TableRef::Subquery { select, .. } => in_select(select, f),
+        TableRef::Function { args, .. } => {
+            for arg in args.iter() {
+                in_expr(arg, f)?;
+            }
+            Ok(())
+        }
     }
 }
 

@@ -182,7 +182,13 @@ fn check_from<A: Allocator>(
             }
             | TableRef::Subquery {
                 alias: Some(alias), ..
+            }
+            | TableRef::Function {
+                alias: Some(alias), ..
             } => shadowed |= called(alias),
+            TableRef::Function {
+                name, alias: None, ..
+            } => shadowed |= called(name),
             TableRef::Subquery { alias: None, .. } => {}
         }
     }

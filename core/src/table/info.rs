@@ -20,6 +20,7 @@ use crate::schema::{
     TableColumns, build_evaluated_key, build_index_key, index_columns_of, parse_stored,
     row_in_index,
 };
+use crate::sql::JsonTable;
 use crate::sql::eval::{ConstantContext, Value, evaluate, with_affinity};
 use crate::sql::{
     Affinity, ColumnConstraintKind, ColumnDef, Conflict, Expr, FunctionArgs, Ident, Literal,
@@ -186,6 +187,24 @@ pub(crate) struct TableInfo<A: Allocator> {
     /// Whether `rowid`, `oid` and `_rowid_` name its rowid: false for the
     /// rows of a subquery in `FROM`, which have none.
     pub has_rowid: bool,
+    /// The table-valued function whose rows these are: its last columns
+    /// are hidden from `*`, and its `value` column carries SQLite's JSON
+    /// subtype on an array or object.
+    pub function: Option<TableFunction>,
+    /// Per column of a subquery's rows: whether its values may carry
+    /// the JSON subtype (read from `json_each`'s `value`), which a JSON
+    /// function reading them refuses; empty for a table.
+    pub json_columns: Vec<bool, A>,
+}
+
+/// A table-valued function read as a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TableFunction {
+    /// Which function.
+    pub table: JsonTable,
+    /// SQLite's number for its plan, which `EXPLAIN QUERY PLAN` shows:
+    /// 0 without arguments, 1 with the document, 3 with a root path too.
+    pub plan: u8,
 }
 
 impl<A: Allocator + Clone> TableInfo<A> {
@@ -325,7 +344,7 @@ impl<A: Allocator + Clone> TableInfo<A> {
             unwritable = Some(KEYED_CONFLICTS);
         }
         Ok(TableInfo {
-            name: String::try_from_str_in(name, alloc)?,
+            name: String::try_from_str_in(name, alloc.clone())?,
             side: Side::Main,
             root,
             columns,
@@ -338,12 +357,22 @@ impl<A: Allocator + Clone> TableInfo<A> {
             check_sql,
             version: None,
             has_rowid: !keyed,
+            function: None,
+            json_columns: Vec::new_in(alloc),
         })
     }
 
     /// How many columns the table declares.
     pub fn column_count(&self) -> usize {
         self.meta.len()
+    }
+
+    /// How many of its columns, the first ones, `*` stands for.
+    pub fn star_count(&self) -> usize {
+        match self.function {
+            Some(_) => crate::sql::eval::json::SHOWN.min(self.column_count()),
+            None => self.column_count(),
+        }
     }
 }
 

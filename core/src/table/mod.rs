@@ -62,7 +62,8 @@ pub(crate) use blob::{BlobColumn, Located, locate, read_blob};
 pub(crate) use conflict::{OrClause, Unique};
 pub(crate) use halt::Halt;
 pub(crate) use info::{
-    ColumnMeta, DefaultKind, IndexInfo, KEYED_CONFLICTS, SchemaVersion, TableInfo, check_defaults,
+    ColumnMeta, DefaultKind, IndexInfo, KEYED_CONFLICTS, SchemaVersion, TableFunction, TableInfo,
+    check_defaults,
 };
 pub(crate) use rows::{Buffers, Writer};
 pub(crate) use schema_memo::SchemaRef;

@@ -14,7 +14,11 @@
 //!   join's `USING` equalities are tested where both tables have a row.
 //! - A `LEFT JOIN` level that matched no row for the rows above it reads
 //!   one row of NULLs, on which the other terms of its level are then
-//!   evaluated as on any row.
+//!   evaluated as on any row. A parenthesised join right of a `LEFT
+//!   JOIN` (`t1 LEFT JOIN (t2 JOIN t3 ON ...) ON ...`) is one span of
+//!   levels nested together: its `ON` clauses and the `LEFT JOIN`'s
+//!   decide what matches, `WHERE` terms waiting for its last level, and
+//!   all its tables read NULLs when none of its rows match.
 //! - A `RIGHT JOIN` nests the tables to its left inside its right table,
 //!   as one span ([`Span`]) that reads one row of NULLs (every table of
 //!   it) when none of its rows matches the right table's row: what
@@ -58,7 +62,7 @@ mod nest;
 mod step;
 mod using;
 
-use nest::{Nest, arrange, proven_terms};
+use nest::{Nest, arrange, left_groups_of, proven_terms};
 use step::{Shared, list_terms, nest_current, step};
 
 use super::Env;
@@ -67,6 +71,7 @@ use super::context::Place;
 use super::context::RowContext;
 use super::derived::Derived;
 use super::join_order::rank;
+use super::json_table::JsonLevel;
 use super::plan::{Access, Here, Indexes, Plan, choose, shape};
 use super::scope::{MAX_TABLES, Scope, Tables};
 use super::select::load_table;
@@ -150,6 +155,8 @@ enum Input<'v, P: Platform, A: Allocator + Clone> {
     Table(Source<'v, P, A>),
     /// A subquery in `FROM`.
     Derived(Box<Derived<'v, P, A>, A>),
+    /// `json_each` or `json_tree`.
+    Json(Box<JsonLevel<A>, A>),
 }
 
 impl<P: Platform, A: Allocator + Clone> Input<'_, P, A> {
@@ -158,6 +165,7 @@ impl<P: Platform, A: Allocator + Clone> Input<'_, P, A> {
         match self {
             Input::Table(source) => source.info(),
             Input::Derived(d) => Some(d.info()),
+            Input::Json(j) => Some(j.info()),
         }
     }
 
@@ -166,6 +174,7 @@ impl<P: Platform, A: Allocator + Clone> Input<'_, P, A> {
         match self {
             Input::Table(source) => source.merged(),
             Input::Derived(d) => d.merged(),
+            Input::Json(j) => j.merged(),
         }
     }
 
@@ -174,6 +183,8 @@ impl<P: Platform, A: Allocator + Clone> Input<'_, P, A> {
         match self {
             Input::Table(source) => source.merge(i),
             Input::Derived(d) => d.merge(i),
+            // `USING` and `NATURAL` beside a function are refused.
+            Input::Json(_) => {}
         }
     }
 }
@@ -253,14 +264,14 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                         Derived::open(view, &cte.select, Some(called), &cte.columns, run, k)
                     })
                 }
-                TableRef::Subquery { .. } => None,
+                TableRef::Subquery { .. } | TableRef::Function { .. } => None,
             };
             let (name, alias, indexed) = match (table, cte) {
                 (_, Some(derived)) => {
                     let derived = derived?;
                     let alias = match table {
                         TableRef::Table { name, alias, .. } => alias.as_ref().unwrap_or(&name.name),
-                        TableRef::Subquery { .. } => {
+                        TableRef::Subquery { .. } | TableRef::Function { .. } => {
                             return Err(Error::Misuse("a subquery read as a WITH table"));
                         }
                     };
@@ -287,6 +298,32 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                     },
                     None,
                 ) => (name, alias, indexed),
+                (
+                    TableRef::Function {
+                        table, args, alias, ..
+                    },
+                    None,
+                ) => {
+                    let json = JsonLevel::open(*table, args.len(), alias.as_ref(), k, &alloc)?;
+                    let alias = match alias {
+                        Some(a) => Some(a.to_string_in(alloc.clone())?),
+                        None => None,
+                    };
+                    levels.try_push(Level {
+                        input: Input::Json(Box::try_new_in(json, alloc.clone())?),
+                        at: k,
+                        outer: in_order(k),
+                        alias,
+                        using: Vec::new_in(alloc.clone()),
+                        hint: Indexes::Any,
+                        kind,
+                        span: None,
+                        role: Role::Inner,
+                        nulls: false,
+                        proven: 0..0,
+                    })?;
+                    continue;
+                }
                 (TableRef::Subquery { select, alias }, None) => {
                     let derived = Derived::open(view, select, alias.as_ref(), &[], env, k)?;
                     let alias = match alias {
@@ -334,6 +371,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
             })?;
         }
         let preserved = preserved_of(from)?;
+        refuse_beside_function(from, preserved)?;
         let mut matched = Vec::try_with_capacity_in(count, alloc.clone())?;
         for _ in 0..count {
             matched.try_push(Cell::new(false))?;
@@ -367,6 +405,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                     source.reads(&name.name, version)
                 }
                 (TableRef::Table { .. }, Some(Input::Derived(d))) => d.reads_bound_row(),
+                (TableRef::Function { .. }, Some(Input::Json(_))) => true,
                 _ => false,
             },
         )
@@ -378,7 +417,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
             .into_iter()
             .filter_map(|level| match level.input {
                 Input::Table(source) => source.into_info(),
-                Input::Derived(_) => None,
+                Input::Derived(_) | Input::Json(_) => None,
             })
     }
 
@@ -542,6 +581,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                 (_, true) => Value::Null,
                 (Input::Table(source), false) => source.position()?,
                 (Input::Derived(d), false) => Value::Integer(d.number()),
+                (Input::Json(j), false) => Value::Integer(j.number()),
             };
             into.try_push(value)?;
         }
@@ -560,7 +600,11 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
             .from
             .as_ref()
             .ok_or(Error::Misuse("a join without its FROM"))?;
-        for level in self.levels.iter_mut() {
+        for depth in 0..self.levels.len() {
+            let (outside, rest) = self.levels.split_at_mut(depth);
+            let Some(level) = rest.first_mut() else {
+                break;
+            };
             let value = position
                 .get(level.at)
                 .ok_or(Error::Misuse("a join position too short"))?;
@@ -568,13 +612,26 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
             let view = self.view;
             let found = match (&mut level.input, value) {
                 (_, Value::Null) => continue,
+                (Input::Json(j), Value::Integer(n)) => {
+                    let args = function_args(from, level.at)?;
+                    let mut found = false;
+                    nest_current(outside, 0, env, &mut |ctx| {
+                        let inner = Env {
+                            outer: Some(ctx),
+                            ..env
+                        };
+                        found = j.seek(args, inner, *n)?;
+                        Ok(())
+                    })?;
+                    found
+                }
                 (Input::Table(source), position) => source.seek_position(position)?,
                 (Input::Derived(d), Value::Integer(n)) => {
                     derived_query(from, level.at, env, |select, run| {
                         d.seek(view, select, run, *n)
                     })?
                 }
-                (Input::Derived(_), _) => {
+                (Input::Derived(_) | Input::Json(_), _) => {
                     return Err(Error::Misuse("a row position of another table"));
                 }
             };
@@ -629,6 +686,9 @@ impl<'v, P: Platform, A: Allocator + Clone> Level<'v, P, A> {
             Input::Derived(d) => {
                 d.rewind();
                 return Ok(());
+            }
+            Input::Json(j) => {
+                return j.restart(function_args(shared.from, self.at)?, env);
             }
         };
         let access = {
@@ -693,6 +753,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Level<'v, P, A> {
         match &mut self.input {
             Input::Table(source) => source.with_row(env, alias, f),
             Input::Derived(d) => d.with_row(env, alias, f),
+            Input::Json(j) => j.with_row(env, alias, f),
         }
     }
 
@@ -761,7 +822,12 @@ fn each_clause<A: Allocator + Clone>(
             if let Some(clause) = &body.where_clause {
                 visit(clause)?;
             }
-            for join in from.joins.iter() {
+            // The inner joins of a parenthesised join right of a `LEFT
+            // JOIN` decide only which of the group's rows match.
+            for (j, join) in from.joins.iter().enumerate() {
+                if left_groups_of(from).any(|g| g.contains(&(j + 1))) {
+                    continue;
+                }
                 if let (Some(JoinConstraint::On(e)), Ok(Kind::Inner)) =
                     (&join.constraint, kind_of(join.op.kind))
                 {
@@ -795,6 +861,28 @@ fn derived_query<A: Allocator + Clone, T>(
         TableRef::Subquery { select, .. } => f(select, env),
         TableRef::Table { name, .. } => with_query(name, env, |cte, run| f(&cte.select, run))
             .ok_or(Error::Misuse("a WITH table that is gone"))?,
+        TableRef::Function { .. } => Err(Error::Misuse("a function read as a subquery")),
+    }
+}
+
+/// The arguments of the table-valued function at `level` of `from`.
+fn function_args<'f, 'a, A: Allocator>(
+    from: &'f FromClause<'a, A>,
+    level: usize,
+) -> Result<&'f [Expr<'a, A>]> {
+    let table = match level.checked_sub(1) {
+        None => &from.first,
+        Some(j) => {
+            &from
+                .joins
+                .get(j)
+                .ok_or(Error::Misuse("a join level out of range"))?
+                .table
+        }
+    };
+    match table {
+        TableRef::Function { args, .. } => Ok(args),
+        _ => Err(Error::Misuse("a table read as a function")),
     }
 }
 
@@ -839,6 +927,38 @@ fn preserved_of<A: Allocator>(from: &FromClause<'_, A>) -> Result<Option<Preserv
         ));
     }
     Ok(Some(p))
+}
+
+/// Refuses, in a `FROM` with `json_each` or `json_tree`, a `RIGHT` or
+/// `FULL JOIN` (which would nest the function outside the tables its
+/// arguments read) and `USING` or `NATURAL` (whose merged columns would
+/// have to leave out its hidden ones).
+fn refuse_beside_function<A: Allocator>(
+    from: &FromClause<'_, A>,
+    preserved: Option<Preserved>,
+) -> Result<()> {
+    let tables = core::iter::once(&from.first).chain(from.joins.iter().map(|j| &j.table));
+    if !tables
+        .into_iter()
+        .any(|t| matches!(t, TableRef::Function { .. }))
+    {
+        return Ok(());
+    }
+    if preserved.is_some() {
+        return Err(Error::Sql(
+            "json_each or json_tree beside a RIGHT or FULL JOIN is not supported",
+        ));
+    }
+    if from
+        .joins
+        .iter()
+        .any(|j| j.op.natural || matches!(j.constraint, Some(JoinConstraint::Using(_))))
+    {
+        return Err(Error::Sql(
+            "USING or NATURAL beside json_each or json_tree is not supported",
+        ));
+    }
+    Ok(())
 }
 
 /// The level kind of a join operator.

@@ -2,8 +2,9 @@
 //! ([`Nest`]): the runs of the `FROM` handed to `join_order`, each `AND`
 //! term of the `ON` clauses and `WHERE` placed at the first depth where
 //! every table it reads has a row (a term with a subquery at the last;
-//! inside the left side of a `RIGHT` or `FULL JOIN`, a `WHERE` term at
-//! the side's last level), the `USING` equalities of inner joins moved to
+//! inside the left side of a `RIGHT` or `FULL JOIN` or a parenthesised
+//! join right of a `LEFT JOIN`, a `WHERE` term at the side's last level),
+//! the `USING` equalities of inner joins moved to
 //! where both their tables have a row, and the levels sorted into the
 //! nest.
 //!
@@ -16,7 +17,7 @@ use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Vec};
 use crate::sql::eval::any_node;
-use crate::sql::{Expr, FromClause, JoinConstraint, JoinKind, SelectBody};
+use crate::sql::{Expr, FromClause, JoinConstraint, JoinKind, SelectBody, TableRef};
 use crate::{Error, Result};
 
 use super::super::join_order::{self, Entry, Link, Run};
@@ -34,6 +35,10 @@ pub(super) struct Nest<A: Allocator> {
     /// The depths of the tables left of a `RIGHT` or `FULL JOIN` when
     /// they are nested inside its right table.
     pub(super) group: Option<Span>,
+    /// Each parenthesised join right of a `LEFT JOIN`: the positions of
+    /// its tables and the depths of their loops, which read NULLs
+    /// together.
+    pub(super) left_groups: Vec<(Range<usize>, Span), A>,
 }
 
 /// Whether a term decides that a row of a `LEFT JOIN` matches (its `ON`
@@ -118,10 +123,45 @@ impl<P: Platform, A: Allocator + Clone> Join<'_, P, A> {
             }
             _ => None,
         };
+        let mut left_groups = Vec::new_in(alloc.clone());
+        for positions in left_groups_of(from) {
+            let depths = depth_of.get(positions.clone()).unwrap_or(&[]);
+            let span = Span {
+                first: depths.iter().copied().min().unwrap_or(0),
+                last: depths.iter().copied().max().unwrap_or(0),
+                emit: Emit::All,
+            };
+            left_groups.try_push((positions, span))?;
+        }
+        let group_of = |k: usize| {
+            left_groups
+                .iter()
+                .find(|(positions, _)| positions.contains(&k))
+                .cloned()
+        };
         let mut terms = Vec::new_in(alloc.clone());
         let mut placed = Ok(());
         each_term(from, body.where_clause.as_ref(), &mut |term, on| {
             let left_of = |k: usize| preserved.is_some_and(|p| k < p.at);
+            // The `ON` terms of a parenthesised join right of a `LEFT
+            // JOIN`, and of that `LEFT JOIN`, decide which rows of the
+            // group match: each where its tables have rows, within the
+            // group.
+            if let Some((positions, span)) = on.and_then(|(k, _)| group_of(k)) {
+                if reads_past(term, positions.end - 1, last) {
+                    placed = Err(Error::Sql("ON clause references tables to its right"));
+                }
+                let depth = depth_of_term(term, &depth_of, last);
+                if placed.is_ok() {
+                    placed = terms
+                        .try_push(TermAt {
+                            depth: depth.clamp(span.first, span.last),
+                            side: Side::On,
+                        })
+                        .map_err(Error::from);
+                }
+                return;
+            }
             // Beside a `RIGHT` or `FULL JOIN`, SQLite lets no `ON` clause
             // name a table to its right.
             if let Some((k, _)) = on {
@@ -161,6 +201,13 @@ impl<P: Platform, A: Allocator + Clone> Join<'_, P, A> {
                         Some(g) if (g.first..g.last).contains(&depth) => g.last,
                         _ => depth,
                     };
+                    // Nor may a term keep a row of a group right of a
+                    // `LEFT JOIN` from matching: it waits for the group's
+                    // last table.
+                    let depth = left_groups
+                        .iter()
+                        .find(|(_, g)| (g.first..g.last).contains(&depth))
+                        .map_or(depth, |(_, g)| g.last);
                     TermAt {
                         depth,
                         side: Side::Filter,
@@ -176,6 +223,7 @@ impl<P: Platform, A: Allocator + Clone> Join<'_, P, A> {
             depth_of,
             terms,
             group,
+            left_groups,
         })
     }
 
@@ -200,7 +248,7 @@ impl<P: Platform, A: Allocator + Clone> Join<'_, P, A> {
                 .ok_or(Error::Misuse("a join level without its table"))?;
             let seek = match level.input {
                 Input::Table(_) => Some(level.hint),
-                Input::Derived(_) => None,
+                Input::Derived(_) | Input::Json(_) => None,
             };
             entries.try_push(Entry {
                 table,
@@ -324,14 +372,21 @@ pub(super) fn arrange<P: Platform, A: Allocator + Clone>(
             emit: Emit::All,
         };
         let left_of = preserved.is_some_and(|p| level.at < p.at);
+        let left_group = nest
+            .left_groups
+            .iter()
+            .find(|(positions, _)| positions.contains(&level.at))
+            .map(|(_, span)| *span);
         (level.span, level.role) = match (level.kind, nest.group) {
             (_, Some(group)) if left_of => (Some(group), Role::Side),
+            _ if left_group.is_some() => (left_group, Role::Left),
             (Kind::Left, _) | (Kind::Full, None) => (Some(alone), Role::Left),
             _ => (None, Role::Inner),
         };
         match &mut level.input {
             Input::Table(source) => source.set_depth(depth),
             Input::Derived(d) => d.set_depth(depth),
+            Input::Json(j) => j.set_depth(depth),
         }
     }
 }
@@ -344,10 +399,18 @@ pub(super) fn split_runs<A: Allocator, B: Allocator>(
     levels: core::ops::Range<usize>,
     runs: &mut Vec<Run, B>,
 ) -> Result<()> {
+    // A table-valued function's arguments may read the tables left of
+    // it: those stay outside its loop. The tables of a parenthesised join
+    // right of a `LEFT JOIN` nest together: the table after them starts
+    // a run.
     let fixed = |k: usize| {
         k.checked_sub(1)
             .and_then(|j| from.joins.get(j))
-            .is_some_and(|j| matches!(j.op.kind, JoinKind::Left | JoinKind::Cross | JoinKind::Full))
+            .is_some_and(|j| {
+                matches!(j.op.kind, JoinKind::Left | JoinKind::Cross | JoinKind::Full)
+                    || matches!(j.table, TableRef::Function { .. })
+            })
+            || left_groups_of(from).any(|g| g.end == k)
     };
     let mut start = levels.start;
     while start < levels.end {
@@ -365,6 +428,18 @@ pub(super) fn split_runs<A: Allocator, B: Allocator>(
         start = end;
     }
     Ok(())
+}
+
+/// The positions of the tables of each parenthesised join right of a
+/// `LEFT JOIN` in `from` (see [`crate::sql::Join::group`]).
+pub(super) fn left_groups_of<'f, A: Allocator>(
+    from: &'f FromClause<'_, A>,
+) -> impl Iterator<Item = Range<usize>> + 'f {
+    from.joins
+        .iter()
+        .enumerate()
+        .filter(|(_, j)| j.group > 0)
+        .map(|(j, join)| j + 1..j + 2 + join.group)
 }
 
 /// Visits each `AND` term of the `ON` clauses of `from` (with the level

@@ -169,6 +169,7 @@ pub(super) fn step<'v, P: Platform, A: Allocator + Clone>(
     };
     let found = match &mut level.input {
         Input::Table(source) => source.find(env, alias, &mut keep)?,
+        Input::Json(j) => j.find(env, alias, &mut keep)?,
         Input::Derived(d) => derived_query(shared.from, level.at, env, |select, run| {
             d.find(view, select, run, env, alias, &mut keep)
         })?,

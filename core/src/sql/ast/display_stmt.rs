@@ -263,15 +263,38 @@ impl<A: Allocator> Display for ResultColumn<'_, A> {
 impl<A: Allocator> Display for FromClause<'_, A> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.first)?;
-        for join in self.joins.iter() {
-            write_join(f, join)?;
-        }
-        Ok(())
+        write_joins(f, &self.joins)
     }
 }
 
-/// ` JOIN table ON ...`: one join of a `FROM`.
-fn write_join<A: Allocator>(f: &mut Formatter<'_>, join: &Join<'_, A>) -> fmt::Result {
+/// The joins of a `FROM` after its first table.
+fn write_joins<A: Allocator>(f: &mut Formatter<'_>, joins: &[Join<'_, A>]) -> fmt::Result {
+    let mut joins = joins.iter();
+    while let Some(join) = joins.next() {
+        if join.group == 0 {
+            write_join(f, join, None)?;
+            continue;
+        }
+        // A `LEFT JOIN` of a parenthesised join: its tables inside the
+        // parentheses, its constraint after them.
+        write_join(f, join, Some("("))?;
+        for inner in joins.by_ref().take(join.group) {
+            write_join(f, inner, None)?;
+        }
+        f.write_str(")")?;
+        write_constraint(f, join)?;
+    }
+    Ok(())
+}
+
+/// ` JOIN table ON ...`: one join of a `FROM`; with `open`, the
+/// parenthesis before its table and no constraint (written after the
+/// parenthesised join it opens).
+fn write_join<A: Allocator>(
+    f: &mut Formatter<'_>,
+    join: &Join<'_, A>,
+    open: Option<&str>,
+) -> fmt::Result {
     let natural = if join.op.natural { " NATURAL" } else { "" };
     let kind = match join.op.kind {
         JoinKind::Comma => ",",
@@ -281,7 +304,15 @@ fn write_join<A: Allocator>(f: &mut Formatter<'_>, join: &Join<'_, A>) -> fmt::R
         JoinKind::Right => " RIGHT JOIN",
         JoinKind::Full => " FULL JOIN",
     };
-    write!(f, "{natural}{kind} {}", join.table)?;
+    match open {
+        Some(open) => return write!(f, "{natural}{kind} {open}{}", join.table),
+        None => write!(f, "{natural}{kind} {}", join.table)?,
+    }
+    write_constraint(f, join)
+}
+
+/// ` ON ...` or ` USING (...)` of `join`, if it has one.
+fn write_constraint<A: Allocator>(f: &mut Formatter<'_>, join: &Join<'_, A>) -> fmt::Result {
     match &join.constraint {
         None => Ok(()),
         Some(JoinConstraint::On(e)) => write!(f, " ON {e}"),
@@ -322,6 +353,14 @@ impl<A: Allocator> Display for TableRef<'_, A> {
             }
             TableRef::Subquery { select, alias } => {
                 write!(f, "({select})")?;
+                alias_and_hint(f, alias, &None)
+            }
+            TableRef::Function {
+                name, args, alias, ..
+            } => {
+                write!(f, "{name}(")?;
+                comma_list(f, args)?;
+                f.write_str(")")?;
                 alias_and_hint(f, alias, &None)
             }
         }
@@ -430,11 +469,9 @@ impl<A: Allocator> Display for Update<'_, A> {
         comma_list(f, &self.assignments)?;
         if let Some(FromClause { joins, .. }) = self.from.as_ref().and_then(|b| b.from.as_ref()) {
             // The first join is the table updated's to the first written.
-            for (i, join) in joins.iter().enumerate() {
-                match i {
-                    0 => write!(f, " FROM {}", join.table)?,
-                    _ => write_join(f, join)?,
-                }
+            if let Some((first, rest)) = joins.split_first() {
+                write!(f, " FROM {}", first.table)?;
+                write_joins(f, rest)?;
             }
         }
         let clause = self

@@ -39,8 +39,8 @@ pub use schema::{
 };
 pub use stmt::{
     Assignment, CompoundOp, Conflict, CoreForm, Cte, Delete, FromClause, Indexed, Insert,
-    InsertSource, Join, JoinConstraint, JoinKind, JoinOp, Limit, NullsOrder, OrderingTerm, Pragma,
-    PragmaValue, ResultColumn, Select, SelectBody, Stmt, TableRef, TransactionMode, Update, Upsert,
-    UpsertAction, UpsertTarget,
+    InsertSource, Join, JoinConstraint, JoinKind, JoinOp, JsonTable, Limit, NullsOrder,
+    OrderingTerm, Pragma, PragmaValue, ResultColumn, Select, SelectBody, Stmt, TableRef,
+    TransactionMode, Update, Upsert, UpsertAction, UpsertTarget,
 };
 pub use window::{Frame, FrameBound, FrameExclude, FrameUnit, Over, WindowDef, WindowSpec};

@@ -254,6 +254,27 @@ pub enum TableRef<'a, A: Allocator> {
         /// `[AS] alias`
         alias: Option<Ident<'a>>,
     },
+    /// A table-valued function: `json_each(args) [AS alias]` or
+    /// `json_tree(args) [AS alias]`.
+    Function {
+        /// Which function.
+        table: JsonTable,
+        /// Its name as written.
+        name: Ident<'a>,
+        /// Its arguments: the document, then the root path.
+        args: Vec<Expr<'a, A>, A>,
+        /// `[AS] alias`
+        alias: Option<Ident<'a>>,
+    },
+}
+
+/// A table-valued JSON function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonTable {
+    /// `json_each`: the members of the root container (or the root).
+    Each,
+    /// `json_tree`: every node under the root, the root included.
+    Tree,
 }
 
 /// An index hint.
@@ -274,6 +295,11 @@ pub struct Join<'a, A: Allocator> {
     pub table: TableRef<'a, A>,
     /// `ON` or `USING`.
     pub constraint: Option<JoinConstraint<'a, A>>,
+    /// For a `LEFT JOIN` of a parenthesised join (`t1 LEFT JOIN (t2 JOIN
+    /// t3 ON ...) ON ...`): how many of the joins after this one it holds
+    /// (their tables then match as a unit, this join's table first);
+    /// 0 for any other join.
+    pub group: usize,
 }
 
 /// A join operator.

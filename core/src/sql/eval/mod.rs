@@ -82,8 +82,22 @@ pub use like::{glob, like};
 pub use num::NumText;
 pub use ops::{arithmetic, bitwise, concat};
 pub(crate) use resolve::{affinity, any_node, collation, explicit_collation};
-pub(crate) use tree::{is_function, no_such_function};
+pub(crate) use tree::{carries_json_column, is_function, no_such_function};
 pub use value::Value;
+
+/// Whether a column's values carry SQLite's JSON subtype (see
+/// [`EvalContext::column_json`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnJson {
+    /// Never: a table's column.
+    Never,
+    /// The current row's value has it, or not: `json_each`'s `value`
+    /// read where SQLite reads it from the row.
+    Row(bool),
+    /// It may, as SQLite's plan decides (a subquery's column it may
+    /// flatten, a value read back from a group): refused.
+    Unknown,
+}
 
 /// What an expression reads from outside itself.
 ///
@@ -111,6 +125,13 @@ pub trait EvalContext<A: Allocator + Clone> {
     /// has none); `None` for a subquery's column that has no affinity.
     fn column_affinity(&self, _column: &ColumnRef<'_>) -> Option<Affinity> {
         Some(Affinity::Blob)
+    }
+
+    /// Whether values of `column` may carry SQLite's JSON subtype: only
+    /// the `value` of a `json_each` or `json_tree` row that holds an
+    /// array or object has it, and a subquery's column may pass it on.
+    fn column_json(&self, _column: &ColumnRef<'_>) -> ColumnJson {
+        ColumnJson::Never
     }
 
     /// The collation of `column`.

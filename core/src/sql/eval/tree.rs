@@ -13,6 +13,7 @@ use crate::sql::ast::{
 };
 use crate::{Error, Named, Result};
 
+use super::ColumnJson;
 use super::affinity::{apply_comparison_affinity, comparison_affinity};
 use super::cast::{bytes_of, cast, text_of, truth};
 use super::func::{self, Output, Scalar};
@@ -777,8 +778,8 @@ where
     let alloc = ctx.allocator();
     let mut vals: Vec<Val<'e, A>, A> = Vec::try_with_capacity_in(args.len(), alloc.clone())?;
     let mut json: Vec<bool, A> = Vec::try_with_capacity_in(args.len(), alloc.clone())?;
-    for arg in args.iter() {
-        let (v, j) = json_arg(arg, ctx)?;
+    for (i, arg) in args.iter().enumerate() {
+        let (v, j) = json_arg_with(arg, ctx, f.reads_subtype(i))?;
         vals.try_push(v)?;
         json.try_push(j)?;
     }
@@ -789,6 +790,20 @@ where
     Ok(Val::Own(json::call(f, &refs, &json, &alloc)?.value))
 }
 
+/// Whether `expr` reads a column whose values may carry the JSON
+/// subtype (see [`EvalContext::column_json`]), directly or through an
+/// expression that may pass it on (`CASE`, `coalesce`, `COLLATE`...).
+pub(crate) fn carries_json_column<A, C>(expr: &Expr<'_, A>, ctx: &C) -> bool
+where
+    A: Allocator + Clone,
+    C: EvalContext<A>,
+{
+    json::may_pass(expr, &mut |e| match e {
+        Expr::Column(c) => ctx.column_json(c) != ColumnJson::Never,
+        _ => false,
+    })
+}
+
 /// The value of `expr` as a JSON function's argument, and whether it
 /// has SQLite's JSON subtype.
 pub(super) fn json_arg<'e, A, C>(expr: &'e Expr<'_, A>, ctx: &'e C) -> Result<(Val<'e, A>, bool)>
@@ -796,8 +811,37 @@ where
     A: Allocator + Clone,
     C: EvalContext<A>,
 {
+    json_arg_with(expr, ctx, true)
+}
+
+/// [`json_arg`]; `columns`: whether the subtype a column's value may
+/// carry matters here (where it does not, a document is read the same
+/// with it or without).
+fn json_arg_with<'e, A, C>(
+    expr: &'e Expr<'_, A>,
+    ctx: &'e C,
+    columns: bool,
+) -> Result<(Val<'e, A>, bool)>
+where
+    A: Allocator + Clone,
+    C: EvalContext<A>,
+{
     match json::subtype_of(expr) {
-        Subtype::Plain => Ok((eval(expr, ctx)?, false)),
+        Subtype::Plain if !columns => Ok((eval(expr, ctx)?, false)),
+        Subtype::Plain => {
+            let json = match expr {
+                Expr::Column(c) => match ctx.column_json(c) {
+                    ColumnJson::Never => false,
+                    ColumnJson::Row(json) => json,
+                    ColumnJson::Unknown => return Err(json::UNKNOWN_COLUMN_SUBTYPE),
+                },
+                _ if carries_json_column(expr, ctx) => {
+                    return Err(json::UNKNOWN_COLUMN_SUBTYPE);
+                }
+                _ => false,
+            };
+            Ok((eval(expr, ctx)?, json))
+        }
         Subtype::Json => Ok((eval(expr, ctx)?, true)),
         Subtype::Unknown => Err(json::UNKNOWN_SUBTYPE),
         Subtype::Extracted => {

@@ -210,6 +210,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             },
             table: from.first,
             constraint: None,
+            group: 0,
         })?;
         for join in from.joins {
             joins.try_push(join)?;

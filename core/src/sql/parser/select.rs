@@ -8,7 +8,7 @@
 //! `SELECT`).
 //!
 //! Refused with a clear error rather than misread: window definitions,
-//! table-valued functions, and parenthesised joins in `FROM` but at its
+//! table-valued functions but `json_each` and `json_tree`, and parenthesised joins in `FROM` but at its
 //! start (where they are the same join without them, as SQLite reads
 //! them) or around one table's bare name, and with an alias.
 
@@ -18,8 +18,8 @@ use crate::alloc::{Allocator, Box, Vec};
 use crate::record::SortOrder;
 use crate::sql::ast::{
     Binary, BinaryOp, CompoundOp, CoreForm, Cte, Expr, FromClause, Ident, Indexed, Join,
-    JoinConstraint, JoinKind, JoinOp, Limit, NullsOrder, OrderingTerm, Quoted, ResultColumn,
-    Select, SelectBody, TableRef,
+    JoinConstraint, JoinKind, JoinOp, JsonTable, Limit, NullsOrder, OrderingTerm, QualifiedName,
+    Quoted, ResultColumn, Select, SelectBody, TableRef,
 };
 use crate::sql::error::SqlErrorKind;
 use crate::sql::keyword::Keyword;
@@ -450,6 +450,12 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
                     (first, Some(joins))
                 }
             };
+            // Right of a `LEFT JOIN`, the parenthesised join's tables
+            // match as a unit.
+            let group = match &rest {
+                Some(inner) if op.kind == JoinKind::Left => inner.len(),
+                _ => 0,
+            };
             let constraint = if self.eat(Keyword::On) {
                 Some(JoinConstraint::On(self.expr()?))
             } else if self.eat(Keyword::Using) {
@@ -468,6 +474,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
                 op,
                 table,
                 constraint,
+                group,
             })?;
             for join in rest.into_iter().flatten() {
                 joins.try_push(join)?;
@@ -498,19 +505,32 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
                 indexed,
             },
             TableRef::Subquery { select, .. } => TableRef::Subquery { select, alias },
+            TableRef::Function {
+                table, name, args, ..
+            } => TableRef::Function {
+                table,
+                name,
+                args,
+                alias,
+            },
         })
     }
 
     /// Refuses the parenthesised join `joins` (after its first table),
-    /// written at `start` right of `op`, unless flattening it keeps its
-    /// rows: all its joins and `op` inner, cross or comma joins, or
-    /// `LEFT` joins within, none `NATURAL` nor with `USING`.
+    /// written at `start` right of `op`, unless its rows are kept:
+    /// flattened right of an inner, cross or comma join, all its joins
+    /// inner, cross, comma or `LEFT` joins; or, right of a `LEFT JOIN`,
+    /// kept as a group ([`Join::group`]) of inner, cross or comma joins
+    /// only; none `NATURAL` nor with `USING`.
     fn flattened(&self, start: Token<'a>, op: JoinOp, joins: &[Join<'a, A>]) -> Result<()> {
         let inner = |op: JoinOp| {
             !op.natural && matches!(op.kind, JoinKind::Inner | JoinKind::Cross | JoinKind::Comma)
         };
-        let message = if !inner(op) {
-            "a parenthesised join right of a LEFT, RIGHT, FULL or NATURAL JOIN is not supported"
+        let left = !op.natural && op.kind == JoinKind::Left;
+        let message = if !inner(op) && !left {
+            "a parenthesised join right of a RIGHT, FULL or NATURAL JOIN is not supported"
+        } else if left && joins.iter().any(|j| !inner(j.op) || j.group > 0) {
+            "a parenthesised join holding an outer join right of a LEFT JOIN is not supported"
         } else if joins.iter().any(|j| {
             j.op.natural
                 || matches!(j.op.kind, JoinKind::Right | JoinKind::Full)
@@ -588,14 +608,7 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
         }
         let name = self.qualified_name()?;
         if self.peek.kind == TokenKind::LeftParen {
-            let message = if name.name.eq_ignore_ascii_case("json_each") {
-                "json_each is not supported (nor any table-valued function)"
-            } else if name.name.eq_ignore_ascii_case("json_tree") {
-                "json_tree is not supported (nor any table-valued function)"
-            } else {
-                "table-valued functions are not supported"
-            };
-            return Err(self.unsupported(message));
+            return self.table_function(name);
         }
         let alias = self.alias()?;
         let indexed = self.indexed()?;
@@ -603,6 +616,37 @@ impl<'a, A: Allocator + Clone> Parser<'a, A> {
             name,
             alias,
             indexed,
+        })
+    }
+
+    /// `json_each(args) [[AS] alias]` or `json_tree(...)` in `FROM`, the
+    /// name read and `(` next; other table-valued functions are refused.
+    fn table_function(&mut self, name: QualifiedName<'a>) -> Result<TableRef<'a, A>> {
+        let table = if name.name.eq_ignore_ascii_case("json_each") {
+            JsonTable::Each
+        } else if name.name.eq_ignore_ascii_case("json_tree") {
+            JsonTable::Tree
+        } else {
+            return Err(self.unsupported("table-valued functions are not supported"));
+        };
+        if name.schema.is_some() {
+            return Err(
+                self.unsupported("a schema-qualified table-valued function is not supported")
+            );
+        }
+        self.advance();
+        let args = if self.peek.kind == TokenKind::RightParen {
+            self.vec()
+        } else {
+            self.expr_list()?
+        };
+        self.expect_kind(TokenKind::RightParen)?;
+        let alias = self.alias()?;
+        Ok(TableRef::Function {
+            table,
+            name: name.name,
+            args,
+            alias,
         })
     }
 

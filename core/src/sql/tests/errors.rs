@@ -287,11 +287,11 @@ fn refused_constructs_and_limits_say_why() {
             "table-valued functions are not supported",
         ),
         (
-            "SELECT * FROM t LEFT JOIN (u JOIN v)",
+            "SELECT * FROM t RIGHT JOIN (u JOIN v)",
             Unsupported,
-            26,
+            27,
             1,
-            "a parenthesised join right of a LEFT, RIGHT, FULL or NATURAL JOIN is not supported",
+            "a parenthesised join right of a RIGHT, FULL or NATURAL JOIN is not supported",
         ),
         (
             "SELECT * FROM (t JOIN u) AS w",

@@ -3,9 +3,11 @@
 //! `json_array_length`, `json_type`, `json_extract` and the `->` and
 //! `->>` operators, `json_insert`, `json_replace`, `json_set`,
 //! `json_remove`, `json_patch`, and the values `json_group_array` and
-//! `json_group_object` gather. Each file has one job: `text` checks,
+//! `json_group_object` gather, and the rows of the table-valued
+//! `json_each` and `json_tree`. Each file has one job: `text` checks,
 //! minifies and reads JSON text; `path` follows paths and edits where
-//! they lead; `patch` merges; `subtype` tells which arguments are JSON.
+//! they lead; `patch` merges; `subtype` tells which arguments are JSON;
+//! `each` walks a document for `json_each` and `json_tree`.
 //!
 //! Invariants:
 //! - a document argument is checked and minified once per call, then
@@ -16,14 +18,14 @@
 //!   it to the JSON function that reads it as an argument; `subtype`
 //!   decides from the expression, and refuses where that cannot be told;
 //! - JSON5 input, JSONB (BLOB) documents and values, `json_valid`'s
-//!   flags, and the functions this module lacks (`json_each`,
-//!   `json_tree`, `json_error_position`, `json_pretty`,
+//!   flags, and the functions this module lacks (`json_error_position`, `json_pretty`,
 //!   `json_array_insert`, the `jsonb_` family) are refused with an error
 //!   that names them;
 //! - memory is a small multiple of the document (its minified copy and
 //!   the edited one); nesting is bounded by [`text::MAX_DEPTH`] and
 //!   followed in loops, not recursion.
 
+mod each;
 mod patch;
 mod path;
 mod subtype;
@@ -40,7 +42,8 @@ use super::num::atof;
 use super::printf::printf;
 use super::value::Value;
 
-pub(crate) use subtype::{Subtype, UNKNOWN_SUBTYPE, subtype_of};
+pub(crate) use each::{COLUMNS, JsonRows, SHOWN, TOO_MANY, TYPE, VALUE};
+pub(crate) use subtype::{Subtype, UNKNOWN_COLUMN_SUBTYPE, UNKNOWN_SUBTYPE, may_pass, subtype_of};
 
 use path::{Edit, Found};
 use text::Bad;
@@ -106,9 +109,7 @@ pub(super) const JSON_NAMES: [(&str, JsonFn, &str); 13] = [
 
 /// SQLite's JSON functions this engine does not have, each with the
 /// error that refuses it.
-const REFUSED: [(&str, &str); 17] = [
-    ("json_each", "json_each is not supported"),
-    ("json_tree", "json_tree is not supported"),
+const REFUSED: [(&str, &str); 15] = [
     (
         "json_error_position",
         "json_error_position is not supported",
@@ -152,6 +153,24 @@ impl JsonFn {
             | JsonFn::Replace
             | JsonFn::Set
             | JsonFn::Remove => true,
+        }
+    }
+
+    /// Whether the function reads the JSON subtype of argument `i` (a
+    /// value it writes into JSON; a document reads the same either way).
+    pub(crate) fn reads_subtype(self, i: usize) -> bool {
+        match self {
+            JsonFn::Quote => i == 0,
+            JsonFn::Array => true,
+            JsonFn::Object => i % 2 == 1,
+            JsonFn::Insert | JsonFn::Replace | JsonFn::Set => i >= 2 && i % 2 == 0,
+            JsonFn::Json
+            | JsonFn::Valid
+            | JsonFn::ArrayLength
+            | JsonFn::Type
+            | JsonFn::Extract
+            | JsonFn::Remove
+            | JsonFn::Patch => false,
         }
     }
 

@@ -5,7 +5,8 @@
 //!
 //! This engine's values carry no subtype, so it is read from the
 //! argument's expression: a call of a JSON function that gives one, or
-//! `->`. `json_extract` with one path gives it only to an array or
+//! `->`, or a column of `json_each` or `json_tree` (`value`, on an
+//! array or object: see `EvalContext::column_json`). `json_extract` with one path gives it only to an array or
 //! object, which the evaluator learns when it computes that call. Where
 //! the subtype could reach the argument through another expression
 //! (`CASE`, `coalesce`, `iif`, `COLLATE`...) the answer is
@@ -34,6 +35,40 @@ pub(crate) enum Subtype {
 pub(crate) const UNKNOWN_SUBTYPE: crate::Error = crate::Error::Sql(
     "a JSON function's result reaching another JSON function through CASE, coalesce, iif, nullif or COLLATE is not supported",
 );
+
+/// The error refusing a value of `json_each`'s or `json_tree`'s `value`
+/// column where whether SQLite keeps its subtype depends on its plan.
+pub(crate) const UNKNOWN_COLUMN_SUBTYPE: crate::Error = crate::Error::Sql(
+    "the value column of json_each or json_tree reaching a JSON function through a subquery, a group, CASE, coalesce, iif, nullif or COLLATE is not supported",
+);
+
+/// Whether `found` holds for `expr` or an operand through which SQLite
+/// may pass a value on with its subtype (`CASE` branches, the passing
+/// functions, `COLLATE`, unary `+`).
+pub(crate) fn may_pass<A: Allocator>(
+    expr: &Expr<'_, A>,
+    found: &mut dyn FnMut(&Expr<'_, A>) -> bool,
+) -> bool {
+    if found(expr) {
+        return true;
+    }
+    match expr {
+        Expr::Function(call) if PASSING.iter().any(|n| call.name.eq_ignore_ascii_case(n)) => {
+            match &call.args {
+                FunctionArgs::List(args) => args.iter().any(|a| may_pass(a, found)),
+                FunctionArgs::Star => false,
+            }
+        }
+        Expr::Case(c) => c
+            .arms
+            .iter()
+            .map(|arm| &arm.then)
+            .chain(c.otherwise.as_ref())
+            .any(|e| may_pass(e, found)),
+        Expr::Collate(inner, _) | Expr::Unary(UnaryOp::Plus, inner) => may_pass(inner, found),
+        _ => false,
+    }
+}
 
 /// The names of the aggregates that give the subtype.
 const AGGREGATES: [&str; 2] = ["json_group_array", "json_group_object"];
