@@ -171,10 +171,11 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
         over: bool,
     ) -> Result<bool> {
         if over {
-            self.txn.insert_row_from(self.edge.root(), rowid, record)?;
+            self.txn()?
+                .insert_row_from(self.edge.root(), rowid, record)?;
             return Ok(true);
         }
-        self.txn.append_row_from(&mut self.edge, rowid, record)
+        self.txn()?.append_row_from(&mut self.edge, rowid, record)
     }
 
     /// Resolves a row copied onto rowid `rowid` of `to`, which is taken:
@@ -205,7 +206,7 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
                     keys: log.keys(&to.keys)?,
                 })
             })?;
-            if !self.txn.insert_key(root, &key, &to.keys)? {
+            if !self.txn()?.insert_key(root, &key, &to.keys)? {
                 // Entries of one index are distinct (each ends with its
                 // rowid): a repeat means the source is damaged.
                 return Err(Error::corrupt(from.root, "index entry repeated"));
