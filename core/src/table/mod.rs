@@ -73,6 +73,7 @@ pub(crate) use halt::Halt;
 pub(crate) use info::{
     ColumnMeta, DefaultKind, IndexInfo, KEYED_CONFLICTS, SchemaVersion, TableInfo, check_defaults,
 };
+pub(crate) use mvcc_writes::refuse_changes;
 pub(crate) use row_cursor::RowCursor;
 pub(crate) use rows::{Buffers, Writer};
 pub(crate) use schema_memo::SchemaRef;

@@ -55,14 +55,21 @@ impl<'v, P: Platform, A: Allocator + Clone> MvccRows<'v, P, A> {
         self.db.with_store(|s| merged.next(s.store()))
     }
 
-    /// Moves to the row `mode` picks: forward modes only (`Ge`, `Eq`);
-    /// the backward ones are refused by name.
+    /// Moves to the row `mode` picks: forward modes only (`Ge`, `Gt`,
+    /// `Eq`); the backward ones are refused by name.
     pub fn seek(&mut self, rowid: RowId, mode: SeekMode) -> Result<bool> {
-        if !matches!(mode, SeekMode::Ge | SeekMode::Eq) {
-            return Err(Error::Sql(
-                "a backward rowid seek on a database in MVCC mode is not supported",
-            ));
-        }
+        let (rowid, mode) = match mode {
+            SeekMode::Ge | SeekMode::Eq => (rowid, mode),
+            SeekMode::Gt => match rowid.get().checked_add(1) {
+                Some(next) => (RowId::new(next), SeekMode::Ge),
+                None => return Ok(false),
+            },
+            SeekMode::Le | SeekMode::Lt => {
+                return Err(Error::Sql(
+                    "a backward rowid seek on a database in MVCC mode is not supported",
+                ));
+            }
+        };
         let merged = &mut self.merged;
         self.db.with_store(|s| merged.seek(s.store(), rowid, mode))
     }

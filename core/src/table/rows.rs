@@ -184,6 +184,12 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         self.view.table_cursor(self.side(), root)
     }
 
+    /// Whether rows change in the version store (MVCC mode) rather than
+    /// in the B-trees: records are then never copied page to page.
+    pub fn writes_versions(&self) -> bool {
+        matches!(self.target, Target::Mvcc(_))
+    }
+
     /// The write transaction on the B-trees; refused in MVCC mode, where
     /// rows change in the version store: what reaches this there (index
     /// entries, `WITHOUT ROWID` rows, schema changes, blob writes) is not

@@ -52,7 +52,7 @@ pub(crate) fn same_keys<A: Allocator>(a: &IndexInfo<A>, b: &IndexInfo<A>) -> boo
 impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
     /// Whether `table` holds no row.
     pub fn is_empty(&self, table: &TableInfo<A>) -> Result<bool> {
-        Ok(!self.db.table_cursor(table.root).first()?)
+        Ok(!self.table_cursor(table.root).first()?)
     }
 
     /// Copies every row of `from` into `to` as it is stored, each taking

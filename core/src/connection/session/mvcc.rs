@@ -31,8 +31,8 @@ use crate::alloc::Allocator;
 use crate::database::MvccTransaction;
 use crate::exec::select;
 use crate::schema::EntryKind;
-use crate::sql::{Ident, Stmt};
-use crate::table::{Halt, Sees, Side, Writer};
+use crate::sql::Stmt;
+use crate::table::{Halt, Sees, Side, TableInfo, Writer, refuse_changes};
 use crate::{Error, Result};
 
 /// Where a changing statement on a database in MVCC mode writes.
@@ -98,22 +98,25 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
                 "PRAGMA foreign_keys = ON on a database in MVCC mode is not supported",
             ));
         }
-        let main = select::side_of(&self.view, target)? == Side::Main;
-        if main && self.has_triggers(&target.name)? {
+        if select::side_of(&self.view, target)? == Side::Temp {
+            return Ok(None);
+        }
+        let schema = self.view.schema()?;
+        if schema
+            .entries()
+            .iter()
+            .any(|e| e.kind == EntryKind::Trigger && target.name.eq_ignore_ascii_case(&e.table))
+        {
             return Err(Error::Sql(
                 "triggers on a database in MVCC mode are not supported",
             ));
         }
+        // Any other error is the statement's to report as it runs.
+        let name = select::name_of(&target.name, self.db.allocator().clone())?;
+        if let Ok(table) = TableInfo::load(&schema, &name, self.db.allocator().clone()) {
+            refuse_changes(&table)?;
+        }
         Ok(None)
-    }
-
-    /// Whether the main schema has a trigger on table `name`.
-    fn has_triggers(&self, name: &Ident<'_>) -> Result<bool> {
-        let schema = self.view.schema()?;
-        Ok(schema
-            .entries()
-            .iter()
-            .any(|e| e.kind == EntryKind::Trigger && name.eq_ignore_ascii_case(e.table.as_str())))
     }
 
     /// Starts a schema change on a database in MVCC mode: in autocommit,
