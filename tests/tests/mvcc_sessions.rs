@@ -440,3 +440,62 @@ fn a_schema_change_waits_for_every_transaction_and_checkpoints_first() {
         Ok(4.0)
     );
 }
+
+#[test]
+fn statements_in_progress_keep_their_snapshot_while_others_commit() {
+    let disk = MemoryPlatform::new();
+    let db = mvcc_db(&disk);
+    let (a, b) = (db.connect(), db.connect());
+    reset(&a);
+    let mut stmt = a.prepare("SELECT id, value FROM test ORDER BY id").unwrap();
+    let mut rows_a = stmt.query(()).unwrap();
+    let first = rows_a.next().unwrap().unwrap().get_i64(1).unwrap();
+    // Another connection commits, and this one changes rows, between
+    // the query's steps: the query reads the snapshot it began on.
+    run(
+        &b,
+        "UPDATE test SET value = 0; INSERT INTO test VALUES (3, 30)",
+    );
+    run(&a, "UPDATE test SET value = 5 WHERE id = 1");
+    let second = rows_a.next().unwrap().unwrap().get_i64(1).unwrap();
+    assert!(rows_a.next().unwrap().is_none());
+    assert_eq!((first, second), (10, 20));
+    drop(rows_a);
+    drop(stmt);
+    assert_eq!(rows(&a, "").unwrap(), [(1, 5), (2, 0), (3, 30)]);
+}
+
+#[test]
+fn a_store_past_half_its_budget_is_checkpointed_before_the_next_transaction() {
+    let disk = MemoryPlatform::new();
+    let config = Config {
+        mvcc_memory: 64 * 1024,
+        ..Config::DEFAULT
+    };
+    let db = Database::open(&disk, "t.db", &config, Global).unwrap();
+    let conn = db.connect();
+    conn.execute(SETUP, ()).unwrap();
+    conn.execute("PRAGMA mvcc_checkpoint_threshold = 0", ())
+        .unwrap();
+    conn.execute("PRAGMA journal_mode = mvcc", ()).unwrap();
+    // Far more than the budget in all, a little at a time.
+    for i in 0..2000 {
+        conn.execute(&format!("INSERT INTO test VALUES ({i}, {i})"), ())
+            .unwrap();
+    }
+    let (used, budget) = db.mvcc_memory_used().unwrap();
+    assert!(used <= budget);
+    // One transaction past the budget fails, whole.
+    conn.execute("BEGIN", ()).unwrap();
+    let failed = conn.execute("INSERT INTO test SELECT id + 10000, value FROM test", ());
+    assert_eq!(failed, Err(Error::OutOfMemory));
+    assert!(conn.in_transaction() && !conn.is_aborted());
+    conn.execute("COMMIT", ()).unwrap();
+    assert_eq!(
+        conn.query_row("SELECT count(*), max(id) FROM test", (), |r| Ok((
+            r.get_i64(0)?,
+            r.get_i64(1)?
+        ))),
+        Ok((2000, 1999))
+    );
+}

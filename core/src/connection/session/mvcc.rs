@@ -143,6 +143,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
     /// `BEGIN` of any mode in MVCC mode: a snapshot-isolation
     /// transaction, its snapshot the last commit.
     pub(super) fn begin_mvcc(&self, session: &mut Session<'db, P, A>) -> Result<()> {
+        let _ = self.db.checkpoint_past_half_budget();
         session.txn = Txn::Mvcc(self.db.begin_mvcc()?);
         self.settle(session);
         Ok(())
@@ -254,6 +255,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         session: &mut Session<'db, P, A>,
         change: impl FnOnce(&mut Writer<'_, 'db, P, A>) -> Result<T>,
     ) -> Result<T> {
+        let _ = self.db.checkpoint_past_half_budget();
         let txn = self.db.begin_mvcc()?;
         self.view.set(sees(&txn));
         let value = {
