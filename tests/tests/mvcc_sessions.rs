@@ -499,3 +499,41 @@ fn a_store_past_half_its_budget_is_checkpointed_before_the_next_transaction() {
         Ok((2000, 1999))
     );
 }
+
+#[test]
+fn prepared_statements_run_again_read_the_transaction_of_each_run() {
+    use boundlite::record::ValueRef;
+    let disk = MemoryPlatform::new();
+    let db = mvcc_db(&disk);
+    let (a, b) = (db.connect(), db.connect());
+    let mut begin = a.prepare("BEGIN CONCURRENT").unwrap();
+    let mut commit = a.prepare("COMMIT").unwrap();
+    let mut insert = a.prepare("INSERT INTO test VALUES (?1, ?1)").unwrap();
+    let mut select = a
+        .prepare("SELECT count(*) FROM test WHERE id <= ?1")
+        .unwrap();
+    for batch in 0..4i64 {
+        begin.reset();
+        while begin.step().unwrap().is_some() {}
+        for i in 0..5 {
+            let id = batch * 10 + i;
+            insert.reset();
+            insert.bind(1, ValueRef::Integer(id)).unwrap();
+            while insert.step().unwrap().is_some() {}
+            // Another connection commits meanwhile: unseen until the
+            // next batch begins.
+            run(&b, &format!("INSERT INTO test VALUES ({}, 0)", 1000 + id));
+            select.reset();
+            select.bind(1, ValueRef::Integer(id)).unwrap();
+            let seen = select.step().unwrap().unwrap().get_i64(0).unwrap();
+            // Rows of this batch so far, of earlier batches, and the
+            // other connection's commits before this batch began (all
+            // above `id`, so none counted).
+            assert_eq!(seen, id + 1 - batch * 5, "batch {batch} row {i}");
+        }
+        // The query is left done, not reset, across the COMMIT.
+        commit.reset();
+        while commit.step().unwrap().is_some() {}
+    }
+    assert_eq!(rows(&b, "WHERE id < 1000").unwrap().len(), 20);
+}

@@ -4,6 +4,10 @@
 //! database's version store at each move.
 //!
 //! Invariants:
+//! - every move reads as the transaction the view shows at that moment:
+//!   a statement's cursor outlives a run of it (see `exec::source`), and
+//!   the connection's transaction may end and another begin between two
+//!   moves;
 //! - the store is borrowed for one move or one copy, never while a
 //!   caller's code runs: a row's version is copied into the cursor's
 //!   buffer before the caller reads it, so the caller may open other
@@ -13,7 +17,7 @@
 
 use boundlite_platform::Platform;
 
-use super::view::Pages;
+use super::view::{Pages, View};
 use crate::alloc::{Allocator, Vec};
 use crate::btree::{PayloadRef, SeekMode, StoredRecord, TableCursor};
 use crate::mvcc::{MergedRows, TxnId};
@@ -23,7 +27,7 @@ use crate::{Database, Error, Result, RowId};
 /// The rows of one table of the main database as an MVCC transaction
 /// sees them.
 pub(crate) struct MvccRows<'v, P: Platform, A: Allocator + Clone> {
-    db: &'v Database<P, A>,
+    view: &'v View<'v, P, A>,
     merged: MergedRows<'v, Pages<'v, P, A>, A>,
     /// The current row's version, when it is the store's.
     record: Vec<u8, A>,
@@ -33,26 +37,38 @@ impl<'v, P: Platform, A: Allocator + Clone> MvccRows<'v, P, A> {
     /// The rows of `tree`'s table for `txn`; `tree` reads the B-tree
     /// snapshot `txn` began on.
     pub fn new(
-        db: &'v Database<P, A>,
+        view: &'v View<'v, P, A>,
         tree: TableCursor<'v, Pages<'v, P, A>, A>,
         txn: TxnId,
         alloc: A,
     ) -> Self {
         MvccRows {
-            db,
+            view,
             merged: MergedRows::new(tree, txn),
             record: Vec::new_in(alloc),
         }
     }
 
+    /// The database, after following the view to the transaction it
+    /// shows.
+    fn follow(&mut self) -> Result<&'v Database<P, A>> {
+        let txn = self.view.mvcc_txn().ok_or(Error::Misuse(
+            "an MVCC cursor read outside an MVCC transaction",
+        ))?;
+        self.merged.set_txn(txn);
+        Ok(self.view.main_database())
+    }
+
     pub fn first(&mut self) -> Result<bool> {
+        let db = self.follow()?;
         let merged = &mut self.merged;
-        self.db.with_store(|s| merged.first(s.store()))
+        db.with_store(|s| merged.first(s.store()))
     }
 
     pub fn next(&mut self) -> Result<bool> {
+        let db = self.follow()?;
         let merged = &mut self.merged;
-        self.db.with_store(|s| merged.next(s.store()))
+        db.with_store(|s| merged.next(s.store()))
     }
 
     /// Moves to the row `mode` picks: forward modes only (`Ge`, `Gt`,
@@ -70,8 +86,9 @@ impl<'v, P: Platform, A: Allocator + Clone> MvccRows<'v, P, A> {
                 ));
             }
         };
+        let db = self.follow()?;
         let merged = &mut self.merged;
-        self.db.with_store(|s| merged.seek(s.store(), rowid, mode))
+        db.with_store(|s| merged.seek(s.store(), rowid, mode))
     }
 
     pub fn rowid(&self) -> Result<RowId> {
@@ -81,16 +98,17 @@ impl<'v, P: Platform, A: Allocator + Clone> MvccRows<'v, P, A> {
     /// The largest rowid the transaction sees, `None` for an empty table;
     /// the cursor is left unpositioned.
     pub fn last_rowid(&mut self) -> Result<Option<RowId>> {
+        let db = self.follow()?;
         let merged = &mut self.merged;
-        self.db.with_store(|s| merged.last_rowid(s.store()))
+        db.with_store(|s| merged.last_rowid(s.store()))
     }
 
     /// Copies the current row's version into the buffer when it is the
     /// store's; `false` when the row is the B-tree's.
     fn copy_version(&mut self) -> Result<bool> {
+        let db = self.follow()?;
         let (merged, record) = (&self.merged, &mut self.record);
-        self.db
-            .with_store(|s| merged.copy_store_record(s.store(), record))
+        db.with_store(|s| merged.copy_store_record(s.store(), record))
     }
 
     pub fn payload(&mut self) -> Result<PayloadRef<'_, PageRef<'v, A>>> {

@@ -209,6 +209,14 @@ impl<'db, P: Platform, A: Allocator + Clone> View<'db, P, A> {
         }
     }
 
+    /// The MVCC transaction the main side reads, when it reads one.
+    pub(super) fn mvcc_txn(&self) -> Option<TxnId> {
+        match self.sees() {
+            Sees::Mvcc { txn, .. } => Some(txn),
+            Sees::Latest | Sees::Snapshot(_) | Sees::Own => None,
+        }
+    }
+
     /// The snapshot the main side reads, when it does not show its own
     /// write transaction.
     fn snapshot(&self) -> Option<Snapshot> {
@@ -234,7 +242,7 @@ impl<'v, P: Platform, A: Allocator + Clone> View<'v, P, A> {
         );
         match (side, self.sees()) {
             (Side::Main, Sees::Mvcc { txn, .. }) => {
-                RowCursor::Mvcc(MvccRows::new(self.db, tree, txn, self.allocator().clone()))
+                RowCursor::Mvcc(MvccRows::new(self, tree, txn, self.allocator().clone()))
             }
             _ => RowCursor::Tree(tree),
         }

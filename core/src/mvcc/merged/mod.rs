@@ -53,6 +53,14 @@ impl<'p, S: PageSource, A: Allocator> MergedRows<'p, S, A> {
         }
     }
 
+    /// Reads as `txn` from here on, keeping the position: a statement's
+    /// cursor outlives the transaction it began in when the connection's
+    /// transaction ends under it (the next one reads a later snapshot of
+    /// the same B-tree root).
+    pub fn set_txn(&mut self, txn: TxnId) {
+        self.txn = txn;
+    }
+
     fn root(&self) -> PageNo {
         self.tree.root()
     }
