@@ -11,6 +11,11 @@
 //! | `Read`       | the transaction's snapshot             | upgrades to `Write`, or `BusySnapshot` if another connection committed since the snapshot |
 //! | `Write`      | its own uncommitted changes            | joins the transaction, with an undo log |
 //! | `Aborted`    | (refused)                              | (refused)                           |
+//! | `Mvcc`       | its MVCC transaction's snapshot and own writes | a version in the store, under the statement's savepoint |
+//!
+//! `Mvcc` is the only transaction state of a database in MVCC mode: every
+//! `BEGIN` enters it, and statements outside `BEGIN` run in MVCC
+//! transactions of their own (see `mvcc`, which owns that mode's rules).
 //!
 //! Transitions: `BEGIN` (`DEFERRED`) goes from `Autocommit` to
 //! `Deferred`, or to `Read` when statements in progress already hold a
