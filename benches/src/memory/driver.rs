@@ -29,6 +29,9 @@ pub const BEGIN_SQL: &str = "BEGIN";
 pub const BEGIN_CONCURRENT_SQL: &str = "BEGIN CONCURRENT";
 /// The `COMMIT` each batch ends with.
 pub const COMMIT_SQL: &str = "COMMIT";
+/// What `--mode mvcc` switches boundlite's database to, once the schema
+/// is made: each batch is then a `BEGIN CONCURRENT` transaction.
+pub const MVCC_SQL: &str = "PRAGMA journal_mode = mvcc";
 /// The `ROLLBACK` of a batch that lost a write conflict.
 pub const ROLLBACK_SQL: &str = "ROLLBACK";
 /// The checkpoint `--checkpoint` runs.

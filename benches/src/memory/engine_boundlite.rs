@@ -3,9 +3,6 @@
 //! (a `Counting<Global>` or an `Arena`), and the [`Session`] the shared
 //! driver runs batches through.
 //!
-//! In `--mode mvcc` the database is switched to MVCC mode after the
-//! schema is made, and each batch is a `BEGIN CONCURRENT` transaction.
-//!
 //! Each connection prepares `BEGIN`, `COMMIT`, `ROLLBACK` and the four
 //! workload statements once; a statement is reset, bound and stepped to the end for
 //! every work item, reading every column of every row. The bulk
@@ -23,7 +20,8 @@ use boundlite_std::StdPlatform;
 
 use super::bulk::{Cell, Digest};
 use super::driver::{
-    BEGIN_CONCURRENT_SQL, BEGIN_SQL, CHECKPOINT_SQL, COMMIT_SQL, ROLLBACK_SQL, Session, drive,
+    BEGIN_CONCURRENT_SQL, BEGIN_SQL, CHECKPOINT_SQL, COMMIT_SQL, MVCC_SQL, ROLLBACK_SQL, Session,
+    drive,
 };
 use super::error::{BenchError, Location, Stage, engine_error};
 use super::files;
@@ -35,9 +33,6 @@ use super::rss;
 use super::workload::{Param, SCHEMA, StatementKind, WorkItem};
 
 type Stmt<'c, 'db, A> = Statement<'c, 'db, StdPlatform, A>;
-
-/// What `--mode mvcc` switches the database to, after the schema.
-const MVCC_SQL: &str = "PRAGMA journal_mode = mvcc";
 
 /// One connection's prepared statements.
 struct Prepared<'c, 'db, A: Allocator + Clone> {
@@ -54,13 +49,6 @@ struct BoundliteSession<'c, 'db, A: Allocator + Clone> {
     first: &'c Connection<'db, StdPlatform, A>,
     conns: Vec<Prepared<'c, 'db, A>>,
     mode: Mode,
-}
-
-/// Steps `stmt` to its end, from the start.
-fn run_to_end<A: Allocator + Clone>(stmt: &mut Stmt<'_, '_, A>) -> Result<(), Error> {
-    stmt.reset();
-    while stmt.step()?.is_some() {}
-    Ok(())
 }
 
 impl<'c, 'db, A: Allocator + Clone> BoundliteSession<'c, 'db, A> {
@@ -274,4 +262,11 @@ fn with_database<A: Allocator + Clone>(
         files,
         ..Measured::default()
     })
+}
+
+/// Steps `stmt` to its end, from the start.
+fn run_to_end<A: Allocator + Clone>(stmt: &mut Stmt<'_, '_, A>) -> Result<(), Error> {
+    stmt.reset();
+    while stmt.step()?.is_some() {}
+    Ok(())
 }
