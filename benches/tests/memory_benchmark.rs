@@ -293,13 +293,20 @@ fn the_binary_exits_non_zero_with_a_message() {
     assert!(stderr.contains("open stage"), "{stderr}");
 
     let output = Command::new(binary)
-        .args(["--mode", "mvcc", "--quiet", "--no-dhat"])
+        .args([
+            "--mode",
+            "mvcc",
+            "--workload",
+            "bulk",
+            "--quiet",
+            "--no-dhat",
+        ])
         .output()
         .expect("spawn");
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("mvcc mode is not available in this build"),
+        stderr.contains("the bulk workload in mvcc mode is not supported"),
         "{stderr}"
     );
 }
