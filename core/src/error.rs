@@ -64,6 +64,14 @@ pub enum Error {
         "database is locked: a row this transaction wrote was changed by a transaction committed since it began; roll back and retry"
     )]
     BusyConflict,
+    /// A schema change on a database in MVCC mode while MVCC transactions
+    /// run: it checkpoints and writes the B-trees, which only a database
+    /// with none running may do (see `docs/mvcc.md`). Retry once they
+    /// have ended.
+    #[error(
+        "database is locked: a schema change in MVCC mode waits for every MVCC transaction to end"
+    )]
+    BusySchema,
     /// The database or medium is read-only.
     #[error("attempt to write a readonly database")]
     ReadOnly,
@@ -641,7 +649,7 @@ impl Error {
             | Error::Syntax(_)
             | Error::TransactionAborted => 1,
             Error::Abort(_) => 4,
-            Error::Busy | Error::BusySnapshot | Error::BusyConflict => 5,
+            Error::Busy | Error::BusySnapshot | Error::BusyConflict | Error::BusySchema => 5,
             Error::OutOfMemory | Error::CacheFull => 7,
             Error::ReadOnly => 8,
             Error::Io(_) => 10,
@@ -716,6 +724,7 @@ mod tests {
             (Error::Abort("row changed"), 4),
             (Error::Busy, 5),
             (Error::BusyConflict, 5),
+            (Error::BusySchema, 5),
             (Error::OutOfMemory, 7),
             (Error::CacheFull, 7),
             (Error::ReadOnly, 8),

@@ -3,8 +3,11 @@
 //! boundaries measured.
 //!
 //! Connections take run batches in turn (batch `n` on connection
-//! `n % connections`), in one thread, so batches never overlap; setup
-//! batches all go to the first connection. An engine plugs in through
+//! `n % connections`), in one thread; setup batches all go to the first
+//! connection. Batches never overlap unless the session says they may
+//! ([`Session::overlaps`], boundlite in MVCC mode): then each group of
+//! one run batch per connection runs in overlapping transactions (see
+//! `overlap`). An engine plugs in through
 //! [`Session`]: how to begin, run an item, commit and checkpoint, and run
 //! one SQL statement for the bulk workload, whose steps
 //! ([`super::bulk`]) take the place of run batches.
@@ -15,14 +18,22 @@ use super::bulk::{self, Digest, StepReport};
 use super::error::{BenchError, EngineFailure, Location, Stage, engine_error};
 use super::measure::{HeapSnapshot, Tally};
 use super::options::{Engine, Options};
+use super::overlap::{self, Concurrency};
 use super::progress::Progress;
 use super::rss;
 use super::workload::{Phase, WorkItem};
 
 /// The `BEGIN` each batch starts with.
 pub const BEGIN_SQL: &str = "BEGIN";
+/// The `BEGIN` each batch starts with in MVCC mode.
+pub const BEGIN_CONCURRENT_SQL: &str = "BEGIN CONCURRENT";
 /// The `COMMIT` each batch ends with.
 pub const COMMIT_SQL: &str = "COMMIT";
+/// What `--mode mvcc` switches boundlite's database to, once the schema
+/// is made: each batch is then a `BEGIN CONCURRENT` transaction.
+pub const MVCC_SQL: &str = "PRAGMA journal_mode = mvcc";
+/// The `ROLLBACK` of a batch that lost a write conflict.
+pub const ROLLBACK_SQL: &str = "ROLLBACK";
 /// The checkpoint `--checkpoint` runs.
 pub const CHECKPOINT_SQL: &str = "PRAGMA wal_checkpoint(TRUNCATE)";
 
@@ -39,6 +50,10 @@ pub trait Session {
     fn begin(&mut self, conn: usize) -> Result<(), Self::Error>;
     /// `COMMIT` on connection `conn`.
     fn commit(&mut self, conn: usize) -> Result<(), Self::Error>;
+    /// `ROLLBACK` on connection `conn`.
+    fn rollback(&mut self, conn: usize) -> Result<(), Self::Error>;
+    /// Whether the connections' run batches overlap (MVCC mode).
+    fn overlaps(&self) -> bool;
     /// Runs `item` on connection `conn`, reading every column of every
     /// row it returns into `tally`; `text` is scratch for its parameter.
     fn execute(
@@ -90,6 +105,8 @@ pub struct Driven {
     pub run_statements: u64,
     /// The bulk workload's steps, in order (empty for the others).
     pub steps: Vec<StepReport>,
+    /// Commits, conflicts and retries of the run batches.
+    pub concurrency: Concurrency,
 }
 
 /// Runs the whole stream of `options` on `session`, reading `meter` at
@@ -131,6 +148,36 @@ pub fn drive<S: Session>(
             batch: Some(number),
             ..Location::stage(stage)
         };
+        if phase == Phase::Run && session.overlaps() && connections > 1 {
+            // Batches `number`, `number + 1`... on connections 0, 1...
+            let mut group = vec![batch.collect::<Vec<_>>()];
+            while group.len() < connections {
+                match stream.next_batch() {
+                    Some(next) => group.push(next.collect()),
+                    None => break,
+                }
+            }
+            out.run_statements += group.iter().map(|b| b.len() as u64).sum::<u64>();
+            overlap::run_group(
+                session,
+                &group,
+                &mut text,
+                &mut out.tally,
+                &mut out.concurrency,
+            )
+            .map_err(|(e, item)| {
+                let at = Location {
+                    sql: item.map(|i| i.kind().sql()),
+                    item,
+                    ..at.clone()
+                };
+                fail(&e, at)
+            })?;
+            for _ in 0..group.len() {
+                progress.tick();
+            }
+            continue;
+        }
         session
             .begin(conn)
             .map_err(|e| fail(&e, at.clone().sql(BEGIN_SQL)))?;
@@ -154,6 +201,9 @@ pub fn drive<S: Session>(
         session
             .commit(conn)
             .map_err(|e| fail(&e, at.clone().sql(COMMIT_SQL)))?;
+        if phase == Phase::Run {
+            out.concurrency.commits += 1;
+        }
         progress.tick();
     }
 

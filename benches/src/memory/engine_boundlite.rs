@@ -3,8 +3,8 @@
 //! (a `Counting<Global>` or an `Arena`), and the [`Session`] the shared
 //! driver runs batches through.
 //!
-//! Each connection prepares `BEGIN`, `COMMIT` and the four workload
-//! statements once; a statement is reset, bound and stepped to the end for
+//! Each connection prepares `BEGIN`, `COMMIT`, `ROLLBACK` and the four
+//! workload statements once; a statement is reset, bound and stepped to the end for
 //! every work item, reading every column of every row. The bulk
 //! workload's statements are prepared as they come, on the first
 //! connection.
@@ -19,11 +19,14 @@ use boundlite::{Connection, Database, Error, Statement};
 use boundlite_std::StdPlatform;
 
 use super::bulk::{Cell, Digest};
-use super::driver::{BEGIN_SQL, COMMIT_SQL, Session, drive};
+use super::driver::{
+    BEGIN_CONCURRENT_SQL, BEGIN_SQL, CHECKPOINT_SQL, COMMIT_SQL, MVCC_SQL, ROLLBACK_SQL, Session,
+    drive,
+};
 use super::error::{BenchError, Location, Stage, engine_error};
 use super::files;
 use super::measure::{HeapSnapshot, Tally};
-use super::options::{Engine, Options};
+use super::options::{Engine, Mode, Options};
 use super::progress::Progress;
 use super::report::Measured;
 use super::rss;
@@ -35,6 +38,7 @@ type Stmt<'c, 'db, A> = Statement<'c, 'db, StdPlatform, A>;
 struct Prepared<'c, 'db, A: Allocator + Clone> {
     begin: Stmt<'c, 'db, A>,
     commit: Stmt<'c, 'db, A>,
+    rollback: Stmt<'c, 'db, A>,
     /// Indexed by [`StatementKind::index`].
     work: [Stmt<'c, 'db, A>; 4],
 }
@@ -44,19 +48,14 @@ struct BoundliteSession<'c, 'db, A: Allocator + Clone> {
     db: &'db Database<StdPlatform, A>,
     first: &'c Connection<'db, StdPlatform, A>,
     conns: Vec<Prepared<'c, 'db, A>>,
-}
-
-/// Steps `stmt` to its end, from the start.
-fn run_to_end<A: Allocator + Clone>(stmt: &mut Stmt<'_, '_, A>) -> Result<(), Error> {
-    stmt.reset();
-    while stmt.step()?.is_some() {}
-    Ok(())
+    mode: Mode,
 }
 
 impl<'c, 'db, A: Allocator + Clone> BoundliteSession<'c, 'db, A> {
     fn prepare(
         db: &'db Database<StdPlatform, A>,
         conns: &'c [Connection<'db, StdPlatform, A>],
+        mode: Mode,
     ) -> Result<Self, BenchError> {
         let first = conns
             .first()
@@ -73,9 +72,14 @@ impl<'c, 'db, A: Allocator + Clone> BoundliteSession<'c, 'db, A> {
                 })
             };
             let [insert, select, scan, update] = StatementKind::ALL.map(|k| prepare(k.sql()));
+            let begin = match mode {
+                Mode::Wal => BEGIN_SQL,
+                Mode::Mvcc => BEGIN_CONCURRENT_SQL,
+            };
             prepared.push(Prepared {
-                begin: prepare(BEGIN_SQL)?,
+                begin: prepare(begin)?,
                 commit: prepare(COMMIT_SQL)?,
+                rollback: prepare(ROLLBACK_SQL)?,
                 work: [insert?, select?, scan?, update?],
             });
         }
@@ -83,6 +87,7 @@ impl<'c, 'db, A: Allocator + Clone> BoundliteSession<'c, 'db, A> {
             db,
             first,
             conns: prepared,
+            mode,
         })
     }
 
@@ -107,6 +112,14 @@ impl<A: Allocator + Clone> Session for BoundliteSession<'_, '_, A> {
 
     fn commit(&mut self, conn: usize) -> Result<(), Error> {
         run_to_end(&mut self.conn(conn)?.commit)
+    }
+
+    fn rollback(&mut self, conn: usize) -> Result<(), Error> {
+        run_to_end(&mut self.conn(conn)?.rollback)
+    }
+
+    fn overlaps(&self) -> bool {
+        self.mode == Mode::Mvcc
     }
 
     fn execute(
@@ -142,7 +155,11 @@ impl<A: Allocator + Clone> Session for BoundliteSession<'_, '_, A> {
     }
 
     fn checkpoint(&mut self) -> Result<(), Error> {
-        self.db.checkpoint(CheckpointMode::Truncate).map(|_| ())
+        match self.mode {
+            Mode::Wal => self.db.checkpoint(CheckpointMode::Truncate).map(|_| ()),
+            // The store's commits go into the B-trees first.
+            Mode::Mvcc => self.first.execute(CHECKPOINT_SQL, ()).map(|_| ()),
+        }
     }
 
     fn run_sql(&mut self, sql: &str, params: &[i64], digest: &mut Digest) -> Result<u64, Error> {
@@ -221,7 +238,16 @@ fn with_database<A: Allocator + Clone>(
             Location::stage(Stage::Setup).sql(SCHEMA),
         )
     })?;
-    let mut session = BoundliteSession::prepare(db, &conns)?;
+    if options.mode == Mode::Mvcc {
+        first.execute(MVCC_SQL, ()).map_err(|e| {
+            engine_error(
+                Engine::Boundlite,
+                &e,
+                Location::stage(Stage::Setup).sql(MVCC_SQL),
+            )
+        })?;
+    }
+    let mut session = BoundliteSession::prepare(db, &conns, options.mode)?;
     let setup_prefix = start.elapsed();
 
     let driven = drive(&mut session, options, meter, progress)?;
@@ -236,4 +262,11 @@ fn with_database<A: Allocator + Clone>(
         files,
         ..Measured::default()
     })
+}
+
+/// Steps `stmt` to its end, from the start.
+fn run_to_end<A: Allocator + Clone>(stmt: &mut Stmt<'_, '_, A>) -> Result<(), Error> {
+    stmt.reset();
+    while stmt.step()?.is_some() {}
+    Ok(())
 }

@@ -16,7 +16,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, Statement};
 
 use super::bulk::{Cell, Digest};
-use super::driver::{BEGIN_SQL, CHECKPOINT_SQL, COMMIT_SQL, Session, drive};
+use super::driver::{BEGIN_SQL, CHECKPOINT_SQL, COMMIT_SQL, ROLLBACK_SQL, Session, drive};
 use super::error::{BenchError, Location, Stage, engine_error};
 use super::files;
 use super::measure::Tally;
@@ -31,6 +31,7 @@ use super::workload::{Param, SCHEMA, StatementKind, WorkItem};
 struct Prepared<'c> {
     begin: Statement<'c>,
     commit: Statement<'c>,
+    rollback: Statement<'c>,
     /// Indexed by [`StatementKind::index`].
     work: [Statement<'c>; 4],
 }
@@ -61,6 +62,7 @@ impl<'c> SqliteSession<'c> {
             prepared.push(Prepared {
                 begin: prepare(BEGIN_SQL)?,
                 commit: prepare(COMMIT_SQL)?,
+                rollback: prepare(ROLLBACK_SQL)?,
                 work: [insert?, select?, scan?, update?],
             });
         }
@@ -89,6 +91,14 @@ impl Session for SqliteSession<'_> {
 
     fn commit(&mut self, conn: usize) -> rusqlite::Result<()> {
         self.conn(conn)?.commit.raw_execute().map(|_| ())
+    }
+
+    fn rollback(&mut self, conn: usize) -> rusqlite::Result<()> {
+        self.conn(conn)?.rollback.raw_execute().map(|_| ())
+    }
+
+    fn overlaps(&self) -> bool {
+        false
     }
 
     fn execute(

@@ -92,8 +92,6 @@ impl fmt::Display for Location {
 /// Why a run stopped.
 #[derive(Debug)]
 pub enum BenchError {
-    /// `--mode mvcc`: this build of boundlite has no MVCC.
-    MvccUnavailable,
     /// Options that cannot run (a bad page size, zero connections...).
     Usage(String),
     /// The harness's own I/O (a directory, a file) failed.
@@ -146,7 +144,6 @@ impl BenchError {
 impl fmt::Display for BenchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            BenchError::MvccUnavailable => f.write_str("mvcc mode is not available in this build"),
             BenchError::Usage(message) => f.write_str(message),
             BenchError::Io { what, source } => write!(f, "{what}: {source}"),
             BenchError::SqliteConfig(message) => {
@@ -182,11 +179,18 @@ impl std::error::Error for BenchError {
 pub trait EngineFailure: fmt::Display {
     /// Whether the engine ran out of memory.
     fn is_out_of_memory(&self) -> bool;
+    /// Whether a transaction lost a write conflict and must be rolled
+    /// back and run again (boundlite's MVCC mode).
+    fn is_conflict(&self) -> bool;
 }
 
 impl EngineFailure for boundlite::Error {
     fn is_out_of_memory(&self) -> bool {
         matches!(self, boundlite::Error::OutOfMemory)
+    }
+
+    fn is_conflict(&self) -> bool {
+        matches!(self, boundlite::Error::BusyConflict)
     }
 }
 
@@ -200,6 +204,10 @@ impl EngineFailure for rusqlite::Error {
             }
             None => false,
         }
+    }
+
+    fn is_conflict(&self) -> bool {
+        false
     }
 }
 

@@ -11,7 +11,9 @@
 //!   their checksums;
 //! - `options`: what a run does and how settings map to each engine;
 //! - `driver`: the batch loop both engines share (connections in turn,
-//!   `BEGIN`..`COMMIT` per batch, stage boundaries measured);
+//!   `BEGIN`..`COMMIT` per batch, stage boundaries measured); `overlap`:
+//!   run batches of several connections in overlapping MVCC transactions,
+//!   conflicts retried;
 //! - `engine`: one engine's whole run on a chosen heap, as a report;
 //!   `engine_boundlite`, `engine_sqlite`: each engine's connections and
 //!   prepared statements; `sqlite_memory`: SQLite's process-wide allocator
@@ -42,7 +44,9 @@
 //!   (boundlite in `--arena`), `sqlite-system` (SQLite on the system
 //!   allocator through a counting `SQLITE_CONFIG_MALLOC` wrapper);
 //!   `heap_capacity_bytes`: the arena's size;
-//! - `setup_statements`, `run_statements`; `open_ms`, `setup_ms`,
+//! - `setup_statements`, `run_statements`; `commits`, `conflicts`,
+//!   `retries`: run transactions committed, write conflicts lost (MVCC
+//!   mode) and batches run again after one; `open_ms`, `setup_ms`,
 //!   `run_ms`, `checkpoint_ms`: wall time per stage;
 //! - `peak_bytes`, `end_bytes` (live at the end, database open),
 //!   `after_close_bytes`: the engine's own heap (boundlite: its allocator;
@@ -82,6 +86,7 @@ mod files;
 mod measure;
 mod min_heap;
 mod options;
+mod overlap;
 mod progress;
 mod report;
 mod report_steps;
@@ -103,6 +108,7 @@ pub use files::FileSizes;
 pub use measure::{HeapSnapshot, RssFigures, StageTimes, Tally};
 pub use min_heap::{GRANULARITY, fits, fits_checked, search as search_min_heap};
 pub use options::{DEFAULT_CACHE_SIZE, Engine, Engines, Mode, Options};
+pub use overlap::Concurrency;
 pub use report::{AllocatorKind, DhatFigures, EngineReport, HeapFigures, MinHeap, Report};
 pub use rng::SplitMix64;
 pub use sqlite_memory::{SqliteHeap, with_sqlite};

@@ -16,6 +16,7 @@ use super::driver::Driven;
 use super::files::FileSizes;
 use super::measure::{HeapSnapshot, RssFigures, StageTimes, Tally};
 use super::options::{Engine, Mode, Options};
+use super::overlap::Concurrency;
 
 /// What an engine's run measured, before it becomes an [`EngineReport`].
 #[derive(Debug, Clone, Default)]
@@ -163,6 +164,8 @@ pub struct EngineReport {
     pub min_heap_note: Option<String>,
     /// Bulk: each step, in order (empty for the other workloads).
     pub steps: Vec<StepReport>,
+    /// Run transactions committed, conflicts lost, batches retried.
+    pub concurrency: Concurrency,
 }
 
 impl Measured {
@@ -216,6 +219,7 @@ impl Measured {
             min_heap: None,
             min_heap_note: None,
             steps,
+            concurrency: d.concurrency,
         }
     }
 }
@@ -290,6 +294,15 @@ const METRICS: &[Metric] = &[
         .setup_statements),
     metric!("run_statements", "run statements", Count, false, |r| r
         .run_statements),
+    metric!("commits", "run commits", Count, false, |r| r
+        .concurrency
+        .commits),
+    metric!("conflicts", "write conflicts", Count, false, |r| r
+        .concurrency
+        .conflicts),
+    metric!("retries", "batches retried", Count, false, |r| r
+        .concurrency
+        .retries),
     metric!("open_ms", "open (ms)", Millis, false, |r| ms(r.times.open)),
     metric!("setup_ms", "setup (ms)", Millis, false, |r| ms(r
         .times

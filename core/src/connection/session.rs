@@ -11,6 +11,11 @@
 //! | `Read`       | the transaction's snapshot             | upgrades to `Write`, or `BusySnapshot` if another connection committed since the snapshot |
 //! | `Write`      | its own uncommitted changes            | joins the transaction, with an undo log |
 //! | `Aborted`    | (refused)                              | (refused)                           |
+//! | `Mvcc`       | its MVCC transaction's snapshot and own writes | a version in the store, under the statement's savepoint |
+//!
+//! `Mvcc` is the only transaction state of a database in MVCC mode: every
+//! `BEGIN` enters it, and statements outside `BEGIN` run in MVCC
+//! transactions of their own (see `mvcc`, which owns that mode's rules).
 //!
 //! Transitions: `BEGIN` (`DEFERRED`) goes from `Autocommit` to
 //! `Deferred`, or to `Read` when statements in progress already hold a
@@ -86,9 +91,14 @@ use core::cell::{Cell, RefCell};
 use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Global, Vec};
+use crate::database::MvccTransaction;
 use crate::pager::ReadTransaction;
 use crate::sql::{Parser, TransactionMode};
 use crate::{Database, Error, Result, WriteTransaction};
+
+mod mvcc;
+
+use mvcc::WritesTo;
 
 use super::params::{ParamList, Params};
 use super::row::Row;
@@ -116,6 +126,9 @@ enum Txn<'db, P: Platform, A: Allocator + Clone> {
     Read,
     /// `BEGIN`, holding the write transaction.
     Write(WriteTransaction<'db, P, A>),
+    /// `BEGIN` of any mode on a database in MVCC mode: a
+    /// snapshot-isolation transaction of its store (see `mvcc`).
+    Mvcc(MvccTransaction<'db, P, A>),
     /// `BEGIN`, and an error rolled the transaction back whole: statements
     /// fail until `ROLLBACK` or `COMMIT` acknowledges it.
     Aborted,
@@ -159,6 +172,9 @@ struct Session<'db, P: Platform, A: Allocator + Clone> {
     reading: usize,
     /// `SAVEPOINT`s, oldest first (see `savepoints`).
     savepoints: Vec<Savepoint<A>, A>,
+    /// In MVCC mode outside `BEGIN`, the transaction statements in
+    /// progress read, while there are any.
+    mvcc_reader: Option<MvccTransaction<'db, P, A>>,
 }
 
 /// A connection to a [`Database`], made by [`Database::connect`].
@@ -205,6 +221,8 @@ pub struct Connection<'db, P: Platform, A: Allocator + Clone = Global> {
     /// The table the last statement dropped had read, for the next one
     /// prepared (see `exec::cache`).
     tables: TableCache<A>,
+    /// In MVCC mode, where changes go (see `mvcc`).
+    writes_to: Cell<WritesTo>,
 }
 
 impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
@@ -217,7 +235,9 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
                 reader: None,
                 reading: 0,
                 savepoints: Vec::new_in(db.allocator().clone()),
+                mvcc_reader: None,
             }),
+            writes_to: Cell::new(WritesTo::Store),
             view: View::new(db),
             rollbacks: Cell::new(0),
             buffers: Cell::new(None),
@@ -437,6 +457,9 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
     /// [`finish_reading`](Self::finish_reading).
     pub(crate) fn start_reading(&self) -> Result<()> {
         let mut session = self.session()?;
+        if self.db.is_mvcc() {
+            return self.start_reading_mvcc(&mut session);
+        }
         if session.reader.is_none() {
             session.reader = Some(self.db.begin_read()?);
         }
@@ -458,18 +481,10 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
             if session.reading == 0 && !matches!(session.txn, Txn::Read) {
                 session.reader = None;
             }
+            if session.reading == 0 {
+                session.mvcc_reader = None;
+            }
             self.settle(&session);
-        }
-    }
-
-    /// Refuses what does not run on a database in MVCC mode: everything
-    /// but `PRAGMA` (see `docs/mvcc.md`).
-    pub(crate) fn refuse_in_mvcc(&self) -> Result<()> {
-        match self.db.is_mvcc() {
-            true => Err(Error::Sql(
-                "SQL other than PRAGMA on a database in MVCC mode is not supported",
-            )),
-            false => Ok(()),
         }
     }
 
@@ -477,12 +492,14 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
     /// statement to read or write; `IMMEDIATE` and `EXCLUSIVE` take the
     /// write transaction now.
     pub(crate) fn begin(&self, mode: Option<TransactionMode>) -> Result<()> {
-        self.refuse_in_mvcc()?;
         let mut session = self.session()?;
         if session.txn.is_explicit() {
             return Err(Error::Sql(
                 "cannot start a transaction within a transaction",
             ));
+        }
+        if self.db.is_mvcc() {
+            return self.begin_mvcc(&mut session);
         }
         match mode {
             None | Some(TransactionMode::Deferred) => {
@@ -496,7 +513,9 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
                 session.txn = Txn::Write(self.begin_write(&session)?);
             }
             Some(TransactionMode::Concurrent) => {
-                return Err(Error::Sql("BEGIN CONCURRENT is not supported"));
+                return Err(Error::Sql(
+                    "BEGIN CONCURRENT outside MVCC mode (PRAGMA journal_mode = mvcc) is not supported",
+                ));
             }
         }
         self.settle(&session);
@@ -541,6 +560,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
                     "cannot commit - the transaction was rolled back by an earlier error",
                 ));
             }
+            Txn::Mvcc(txn) => return self.commit_mvcc(&mut session, txn),
             Txn::Write(txn) => txn.commit().inspect_err(|_| self.rolled_back()),
         };
         // The temporary database commits after the main one, and only when
@@ -600,6 +620,13 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
                 self.read_ended(&mut session);
                 return self.end_temp(TempEnd::Rollback);
             }
+            Txn::Mvcc(txn) => {
+                self.rolled_back();
+                let result = txn.rollback();
+                let temp = self.end_temp(TempEnd::Rollback);
+                let ended = self.mvcc_ended(&mut session);
+                return result.and(temp).and(ended);
+            }
             Txn::Write(txn) => {
                 self.rolled_back();
                 txn.rollback()
@@ -619,7 +646,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
             .map_err(|_| Error::Misuse("the connection is busy with another change"))?;
         match session.txn {
             Txn::Aborted => Err(Error::TransactionAborted),
-            Txn::Autocommit | Txn::Deferred | Txn::Read | Txn::Write(_) => Ok(()),
+            Txn::Autocommit | Txn::Deferred | Txn::Read | Txn::Write(_) | Txn::Mvcc(_) => Ok(()),
         }
     }
 
@@ -653,6 +680,12 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
 
     /// Makes the view show what `session` reads.
     fn settle(&self, session: &Session<'db, P, A>) {
+        if let Txn::Mvcc(txn) = &session.txn {
+            return self.view.set(mvcc::sees(txn));
+        }
+        if let Some(txn) = &session.mvcc_reader {
+            return self.view.set(mvcc::sees(txn));
+        }
         let sees = match (&session.txn, &session.reader) {
             (Txn::Write(_), _) => Sees::Own,
             (_, Some(reader)) => Sees::Snapshot(reader.snapshot()),
@@ -693,8 +726,16 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         change: impl FnOnce(&mut Writer<'_, 'db, P, A>) -> Result<T>,
     ) -> Result<T> {
         let mut session = self.session()?;
+        if self.db.is_mvcc() && self.writes_to.get() == WritesTo::Store {
+            return self.write_mvcc(&mut session, change);
+        }
         match session.txn {
             Txn::Autocommit => return self.write_alone(&mut session, change),
+            Txn::Mvcc(_) => {
+                return Err(Error::Misuse(
+                    "a change to the B-trees inside an MVCC transaction",
+                ));
+            }
             Txn::Deferred | Txn::Read => {
                 let txn = self.begin_write(&session)?;
                 // Savepoints set before the first change mark its start.
@@ -779,6 +820,12 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         self.rolled_back();
         let main = match core::mem::replace(&mut session.txn, Txn::Autocommit) {
             Txn::Write(txn) => txn.rollback(),
+            Txn::Mvcc(txn) => {
+                let main = txn.rollback();
+                let temp = self.end_temp(TempEnd::Rollback);
+                let ended = self.mvcc_ended(session);
+                return main.and(temp).and(ended);
+            }
             Txn::Autocommit | Txn::Deferred | Txn::Read | Txn::Aborted => Ok(()),
         };
         let temp = self.end_temp(TempEnd::Rollback);
@@ -890,7 +937,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         let explicit = match session.txn {
             Txn::Aborted => return Err(Error::TransactionAborted),
             Txn::Autocommit => false,
-            Txn::Deferred | Txn::Read | Txn::Write(_) => true,
+            Txn::Deferred | Txn::Read | Txn::Write(_) | Txn::Mvcc(_) => true,
         };
         let temp = self.view.open_temp()?;
         let txn = temp.continue_write()?;

@@ -349,9 +349,9 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
             ) {
                 conn.check_not_aborted()?;
             }
-            if !matches!(self.parsed.stmt, Stmt::Pragma(_)) {
-                conn.refuse_in_mvcc()?;
-            }
+            // Held while the statement runs: a schema change in MVCC mode
+            // writes the B-trees until it is dropped.
+            let _schema_change = conn.check_in_mvcc(&self.parsed.stmt)?;
             conn.counters().begin();
             self.names.clear();
             match &self.parsed.stmt {

@@ -219,6 +219,20 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
         Ok(())
     }
 
+    /// Checkpoints when the store holds more than half its budget, before
+    /// a transaction of SQL begins: a statement's write past the budget
+    /// fails rather than checkpoint under its cursors (see
+    /// `MvccTransaction::write_row`), so the room is made between
+    /// transactions. Its error is the caller's to drop, as the
+    /// threshold's is: the next transaction tries again.
+    pub(crate) fn checkpoint_past_half_budget(&self) -> Result<()> {
+        let (used, budget) = self.with_store(|s| Ok((s.store().used(), s.store().budget())))?;
+        if used > budget / 2 {
+            self.mvcc_checkpoint()?;
+        }
+        Ok(())
+    }
+
     /// Bytes of the MVCC log; `Misuse` outside MVCC mode.
     pub fn mvcc_log_len(&self) -> Result<u64> {
         self.with_store(|s| Ok(s.log_len()))

@@ -109,6 +109,35 @@ impl<'db, P: Platform, A: Allocator + Clone> MvccTransaction<'db, P, A> {
         }
     }
 
+    /// [`write`](Self::write) for a statement of SQL: a write past the
+    /// store's budget fails with `OutOfMemory` rather than checkpoint and
+    /// move the transaction's B-tree snapshot under the statement's
+    /// cursors.
+    pub(crate) fn write_row(&self, root: PageNo, rowid: RowId, change: Change<'_>) -> Result<()> {
+        self.db
+            .with_store(|s| s.write(self.id, root, rowid, change))
+    }
+
+    /// Opens the savepoint a statement's writes are taken back to.
+    pub(crate) fn begin_statement(&self) -> Result<()> {
+        self.db.with_store(|s| s.begin_statement(self.id))
+    }
+
+    /// Keeps the statement's writes.
+    pub(crate) fn end_statement(&self) -> Result<()> {
+        self.db.with_store(|s| s.end_statement(self.id))
+    }
+
+    /// Takes the statement's writes back.
+    pub(crate) fn undo_statement(&self) -> Result<()> {
+        self.db.with_store(|s| s.undo_statement(self.id))
+    }
+
+    /// The pager snapshot of the B-trees it reads.
+    pub(crate) fn tree_snapshot(&self) -> crate::pager::Snapshot {
+        self.read.snapshot()
+    }
+
     /// Checkpoints, freeing the versions no running transaction's B-tree
     /// snapshot still needs; when nothing was committed since this
     /// transaction began, it reads the checkpointed B-tree from here on,

@@ -469,7 +469,11 @@ fn switch(value: &PragmaValue<'_>) -> bool {
 pub(crate) fn reads(pragma: &Pragma<'_>) -> bool {
     let name = &pragma.name.name;
     let sets_version = name.eq_ignore_ascii_case("user_version") && pragma.value.is_some();
+    // Switching the mode needs no snapshot, and in MVCC mode one would be
+    // a transaction the switch to WAL waits for.
+    let sets_mode = name.eq_ignore_ascii_case("journal_mode") && pragma.value.is_some();
     !(sets_version
+        || sets_mode
         || name.eq_ignore_ascii_case("wal_checkpoint")
         || name.eq_ignore_ascii_case("busy_timeout")
         || name.eq_ignore_ascii_case("cache_size")

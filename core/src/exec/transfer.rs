@@ -27,7 +27,9 @@
 //! `ABORT` or `ROLLBACK`, is copied into only when empty (otherwise the
 //! rows go the ordinary way); rows keep their rowids when `t` has a rowid
 //! alias or indexes (a taken rowid is then a `UNIQUE` failure), and take
-//! fresh ones otherwise. `AUTOINCREMENT` tables go the ordinary way.
+//! fresh ones otherwise. `AUTOINCREMENT` tables go the ordinary way, and
+//! so does every row in MVCC mode, whose store holds records rather than
+//! pages.
 
 use core::fmt::Display;
 
@@ -59,7 +61,11 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
 ) -> Result<Option<usize>> {
     // A constraint's own clause is resolved row by row.
     let declared = to.resolves_keys() || to.meta.iter().any(|m| m.null_conflict.is_some());
-    if !insert.columns.is_empty() || !in_main(&insert.table) || to.columns.autoincrement || declared
+    if w.writes_versions()
+        || !insert.columns.is_empty()
+        || !in_main(&insert.table)
+        || to.columns.autoincrement
+        || declared
     {
         return Ok(None);
     }

@@ -159,6 +159,6 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
             .offset
             .checked_add(offset)
             .ok_or(Error::Misuse("blob offset overflows"))?;
-        self.txn.write_payload(&place, at, bytes, chain)
+        self.txn()?.write_payload(&place, at, bytes, chain)
     }
 }

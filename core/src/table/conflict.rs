@@ -163,7 +163,7 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
         match unique {
             Unique::PrimaryKey => Err(Error::Misuse("a primary key of a table keyed by rowid")),
             Unique::Rowid => {
-                let exists = self.db.table_cursor(table.root).seek(rowid, SeekMode::Eq)?;
+                let exists = self.table_cursor(table.root).seek(rowid, SeekMode::Eq)?;
                 Ok(exists.then_some(rowid))
             }
             Unique::Index(i) => {

@@ -77,7 +77,7 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
                 keys: log.keys(&table.record_keys)?,
             })
         })?;
-        if !self.txn.insert_key(root, record, &table.record_keys)? {
+        if !self.txn()?.insert_key(root, record, &table.record_keys)? {
             return Err(Error::corrupt(root, "a WITHOUT ROWID row stored twice"));
         }
         for index in table.keyed_indexes.iter() {
@@ -301,7 +301,7 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
                 keys: log.keys(&table.record_keys)?,
             })
         })?;
-        if !self.txn.delete_key(root, row, &table.record_keys)? {
+        if !self.txn()?.delete_key(root, row, &table.record_keys)? {
             return Err(Error::corrupt(root, "a WITHOUT ROWID row not found again"));
         }
         Ok(())

@@ -24,7 +24,13 @@
 //!   records that spill to overflow pages;
 //! - `transfer`: rows and index entries copied from one table to another
 //!   as they are stored (`INSERT INTO t SELECT * FROM s`);
-//! - `value_refs`: borrowed value lists gathered on the stack.
+//! - `value_refs`: borrowed value lists gathered on the stack;
+//! - `row_cursor`: [`RowCursor`], a table's rows as a view shows them:
+//!   its B-tree, or in MVCC mode (`mvcc_rows`) its B-tree snapshot merged
+//!   with the versions the connection's MVCC transaction sees;
+//! - `mvcc_writes`: a [`Writer`]'s row changes in MVCC mode, made in the
+//!   version store through the connection's MVCC transaction, and what
+//!   that mode refuses.
 //!
 //! Invariants:
 //! - a row and its index entries change together: the row then its
@@ -47,6 +53,9 @@ mod conflict;
 mod halt;
 mod info;
 mod keyed;
+mod mvcc_rows;
+mod mvcc_writes;
+mod row_cursor;
 mod rows;
 mod schema_memo;
 mod stream;
@@ -65,9 +74,11 @@ pub(crate) use info::{
     ColumnMeta, DefaultKind, IndexInfo, KEYED_CONFLICTS, SchemaVersion, TableFunction, TableInfo,
     check_defaults,
 };
+pub(crate) use mvcc_writes::refuse_changes;
+pub(crate) use row_cursor::RowCursor;
 pub(crate) use rows::{Buffers, Writer};
 pub(crate) use schema_memo::SchemaRef;
 pub(crate) use stream::is_indexed;
 pub(crate) use transfer::{Rowids, same_keys};
 pub(crate) use value_refs::{with_gathered, with_value_refs};
-pub(crate) use view::{KeyCursor, RowCursor, Sees, Side, View};
+pub(crate) use view::{KeyCursor, Sees, Side, View};

@@ -19,8 +19,8 @@ use core::cell::Cell;
 use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Box, Vec};
-use crate::btree::{PayloadBytes, RightEdge, SeekMode, TableCursor};
-use crate::pager::Pager;
+use crate::btree::{PayloadBytes, RightEdge, SeekMode};
+use crate::database::MvccTransaction;
 use crate::record::RecordRef;
 use crate::sql::Conflict;
 use crate::{Database, Error, PageNo, Result, RowId, WriteTransaction};
@@ -28,6 +28,7 @@ use crate::{Database, Error, PageNo, Result, RowId, WriteTransaction};
 use super::conflict::{OrClause, Resolution, key_taken, rowid_taken};
 use super::halt::Halt;
 use super::info::{IndexInfo, TableInfo};
+use super::row_cursor::RowCursor;
 use super::undo::{Undo, UndoLog, still_open};
 use super::undo_spill::UndoSpill;
 use super::view::{Side, View};
@@ -49,7 +50,8 @@ pub(crate) struct Writer<'t, 'db, P: Platform, A: Allocator + Clone> {
     /// The connection's view, showing `txn` (for the reads a statement
     /// makes through the executor).
     view: &'t View<'db, P, A>,
-    pub(super) txn: &'t WriteTransaction<'t, P, A>,
+    /// Where rows are changed: the B-trees, or the version store.
+    pub(super) target: Target<'t, P, A>,
     pub(super) undo: Option<UndoLog<A>>,
     /// The undo log's older entries, once it outgrew its budget; boxed, as
     /// a file handle can be large and a writer moves with every statement.
@@ -69,6 +71,15 @@ pub(crate) struct Writer<'t, 'db, P: Platform, A: Allocator + Clone> {
     pub(super) alloc: A,
 }
 
+/// Where a writer changes rows.
+pub(crate) enum Target<'t, P: Platform, A: Allocator + Clone> {
+    /// A write transaction on the B-trees, through the pager.
+    Pages(&'t WriteTransaction<'t, P, A>),
+    /// The version store, through an MVCC transaction of the main
+    /// database (see `mvcc_writes`).
+    Mvcc(&'t MvccTransaction<'t, P, A>),
+}
+
 impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
     /// A writer into `txn` (of the main database, which `view` shows, or
     /// of its temporary one), keeping an undo log when `logging`, in
@@ -79,7 +90,33 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         logging: bool,
         buffers: Option<Buffers<A>>,
     ) -> Self {
-        let db = txn.database();
+        Self::with_target(view, Target::Pages(txn), txn.database(), logging, buffers)
+    }
+
+    /// A writer into the MVCC transaction `txn` of the main database,
+    /// which `view` shows. A failed statement is undone through the
+    /// store's statement savepoint, which the caller opened.
+    pub fn new_mvcc(
+        view: &'t View<'db, P, A>,
+        txn: &'t MvccTransaction<'t, P, A>,
+        buffers: Option<Buffers<A>>,
+    ) -> Self {
+        Self::with_target(
+            view,
+            Target::Mvcc(txn),
+            view.main_database(),
+            false,
+            buffers,
+        )
+    }
+
+    fn with_target(
+        view: &'t View<'db, P, A>,
+        target: Target<'t, P, A>,
+        db: &'t Database<P, A>,
+        logging: bool,
+        buffers: Option<Buffers<A>>,
+    ) -> Self {
         let alloc = db.allocator().clone();
         let Buffers {
             mut undo,
@@ -98,7 +135,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         Writer {
             db,
             view,
-            txn,
+            target,
             undo: logging.then_some(undo),
             spilled: None,
             key,
@@ -143,8 +180,27 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
 
     /// A cursor over the rows of the table rooted at `root`, as the
     /// transaction has them.
-    pub fn table_cursor(&self, root: PageNo) -> TableCursor<'t, Pager<P::File, A>, A> {
-        self.db.table_cursor(root)
+    pub fn table_cursor(&self, root: PageNo) -> RowCursor<'t, P, A> {
+        self.view.table_cursor(self.side(), root)
+    }
+
+    /// Whether rows change in the version store (MVCC mode) rather than
+    /// in the B-trees: records are then never copied page to page.
+    pub fn writes_versions(&self) -> bool {
+        matches!(self.target, Target::Mvcc(_))
+    }
+
+    /// The write transaction on the B-trees; refused in MVCC mode, where
+    /// rows change in the version store: what reaches this there (index
+    /// entries, `WITHOUT ROWID` rows, schema changes, blob writes) is not
+    /// supported.
+    pub(super) fn txn(&self) -> Result<&'t WriteTransaction<'t, P, A>> {
+        match self.target {
+            Target::Pages(txn) => Ok(txn),
+            Target::Mvcc(_) => Err(Error::Sql(
+                "this change on a database in MVCC mode is not supported",
+            )),
+        }
     }
 
     /// The schema this writer changes.
@@ -198,13 +254,17 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
     /// those spilled, a segment at a time. `Err` means the transaction can
     /// no longer be trusted and must be rolled back.
     pub fn undo(mut self) -> Result<()> {
-        let Some(mut log) = self.undo.take() else {
-            return still_open(self.txn);
+        let txn = match self.target {
+            Target::Pages(txn) => txn,
+            Target::Mvcc(txn) => return txn.undo_statement(),
         };
-        log.undo(self.txn)?;
+        let Some(mut log) = self.undo.take() else {
+            return still_open(txn);
+        };
+        log.undo(txn)?;
         if let Some(spill) = self.spilled.as_mut() {
             while spill.pop(&mut log)? {
-                log.undo(self.txn)?;
+                log.undo(txn)?;
             }
         }
         Ok(())
@@ -212,6 +272,10 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
 
     /// The largest rowid of `table`, 0 when it is empty.
     pub fn max_rowid(&self, table: &TableInfo<A>) -> Result<RowId> {
+        if let Target::Mvcc(_) = self.target {
+            let last = self.table_cursor(table.root).last_rowid()?;
+            return Ok(last.unwrap_or(RowId::new(0)));
+        }
         if self.edge.root() == table.root
             && self.edge.stamp == Some(self.db.generation())
             && let Some(last) = self.edge.last_rowid()
@@ -235,7 +299,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         out: &mut Vec<u8, A>,
     ) -> Result<bool> {
         out.clear();
-        let mut cursor = self.db.table_cursor(root);
+        let mut cursor = self.table_cursor(root);
         if !cursor.seek(rowid, SeekMode::Eq)? {
             return Ok(false);
         }
@@ -272,6 +336,9 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         rowid: RowId,
         record: &R,
     ) -> Result<()> {
+        if let Target::Mvcc(txn) = self.target {
+            return self.overwrite_version(txn, table, rowid, record);
+        }
         let root = table.root;
         let old = core::mem::replace(&mut self.row, Vec::new_in(self.alloc.clone()));
         // Undone newest first: the row is deleted, then the old record
@@ -286,7 +353,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         self.row = old;
         logged?;
         self.log(|_| Ok(Undo::RowInserted { root, rowid }))?;
-        self.txn.insert_row_from(root, rowid, record)
+        self.txn()?.insert_row_from(root, rowid, record)
     }
 
     /// Deletes row `rowid` of `table` with its index entries; `false`
@@ -304,10 +371,14 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         rowid: RowId,
         row: &mut Vec<u8, A>,
     ) -> Result<bool> {
+        let txn = match self.target {
+            Target::Pages(txn) => txn,
+            Target::Mvcc(txn) => return self.delete_version(txn, table, rowid),
+        };
         if table.indexes.is_empty() && self.undo.is_none() {
             // Neither index entries nor the undo log need the record, so
             // a large row is deleted without being read.
-            return self.txn.delete_row(table.root, rowid);
+            return txn.delete_row(table.root, rowid);
         }
         if !self.read_row(table.root, rowid, row)? {
             return Ok(false);
@@ -330,7 +401,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
                 record: log.bytes(row)?,
             })
         })?;
-        self.txn.delete_row(root, rowid)
+        txn.delete_row(root, rowid)
     }
 
     pub(super) fn delete_key(&mut self, index: &IndexInfo<A>, key: &[u8]) -> Result<()> {
@@ -342,7 +413,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
                 keys: log.keys(&index.keys)?,
             })
         })?;
-        self.txn.delete_key(root, key, &index.keys)?;
+        self.txn()?.delete_key(root, key, &index.keys)?;
         Ok(())
     }
 
@@ -391,6 +462,10 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
         payload: &R,
         or: OrClause,
     ) -> Result<bool> {
+        let txn = match self.target {
+            Target::Pages(txn) => txn,
+            Target::Mvcc(txn) => return self.insert_version(txn, table, rowid, payload, or),
+        };
         let record = keys;
         let root = table.root;
         let rowid_conflict = or.on(table.columns.key_conflict);
@@ -399,13 +474,13 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
             && or.given().is_none()
             && !table.indexes.is_empty();
         let exists = if table.indexes.iter().any(|i| i.columns.unique) {
-            self.db.table_cursor(root).seek(rowid, SeekMode::Eq)?
+            self.table_cursor(root).seek(rowid, SeekMode::Eq)?
         } else {
             // No unique key to check first: try the row in place, and
             // resolve a rowid conflict only when there is one.
             self.log(|_| Ok(Undo::RowInserted { root, rowid }))?;
             self.edge.retarget(root);
-            if self.txn.append_row_from(&mut self.edge, rowid, payload)? {
+            if txn.append_row_from(&mut self.edge, rowid, payload)? {
                 let current = self.edge.stamp == Some(self.db.generation());
                 let keys = self.insert_keys(table, record, rowid);
                 // Index entries change other trees only: what the edge
@@ -461,7 +536,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
             self.delete(table, rowid)?;
         }
         self.log(|_| Ok(Undo::RowInserted { root, rowid }))?;
-        self.txn.insert_row_from(root, rowid, payload)?;
+        txn.insert_row_from(root, rowid, payload)?;
         self.insert_keys(table, record, rowid)
     }
 
@@ -493,7 +568,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
                 keys: log.keys(&index.keys)?,
             })
         })?;
-        self.txn.insert_key(root, key, &index.keys)?;
+        self.txn()?.insert_key(root, key, &index.keys)?;
         Ok(())
     }
 }

@@ -52,7 +52,7 @@ pub(crate) fn same_keys<A: Allocator>(a: &IndexInfo<A>, b: &IndexInfo<A>) -> boo
 impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
     /// Whether `table` holds no row.
     pub fn is_empty(&self, table: &TableInfo<A>) -> Result<bool> {
-        Ok(!self.db.table_cursor(table.root).first()?)
+        Ok(!self.table_cursor(table.root).first()?)
     }
 
     /// Copies every row of `from` into `to` as it is stored, each taking
@@ -171,10 +171,11 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
         over: bool,
     ) -> Result<bool> {
         if over {
-            self.txn.insert_row_from(self.edge.root(), rowid, record)?;
+            self.txn()?
+                .insert_row_from(self.edge.root(), rowid, record)?;
             return Ok(true);
         }
-        self.txn.append_row_from(&mut self.edge, rowid, record)
+        self.txn()?.append_row_from(&mut self.edge, rowid, record)
     }
 
     /// Resolves a row copied onto rowid `rowid` of `to`, which is taken:
@@ -205,7 +206,7 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
                     keys: log.keys(&to.keys)?,
                 })
             })?;
-            if !self.txn.insert_key(root, &key, &to.keys)? {
+            if !self.txn()?.insert_key(root, &key, &to.keys)? {
                 // Entries of one index are distinct (each ends with its
                 // rowid): a repeat means the source is damaged.
                 return Err(Error::corrupt(from.root, "index entry repeated"));

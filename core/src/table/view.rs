@@ -31,15 +31,15 @@ use crate::alloc::{Allocator, Box, Vec};
 use crate::btree::{IndexCursor, PageSource, TableCursor};
 use crate::format::DatabaseHeader;
 use crate::integrity::IntegrityReport;
+use crate::mvcc::TxnId;
 use crate::pager::{PageMemo, PageRef, Snapshot};
 use crate::schema::Schema;
 use crate::{Database, Error, PageNo, Result};
 
 use super::SchemaVersion;
+use super::mvcc_rows::MvccRows;
+use super::row_cursor::RowCursor;
 use super::schema_memo::{SchemaMemo, SchemaRef};
-
-/// A cursor over a table's rows as a view shows them.
-pub(crate) type RowCursor<'v, P, A> = TableCursor<'v, Pages<'v, P, A>, A>;
 
 /// A cursor over an index's entries as a view shows them.
 pub(crate) type KeyCursor<'v, P, A> = IndexCursor<'v, Pages<'v, P, A>, A>;
@@ -64,6 +64,10 @@ pub(crate) enum Sees {
     /// The connection's own write transaction, its uncommitted changes
     /// included.
     Own,
+    /// An MVCC transaction of the connection: the B-tree snapshot it
+    /// reads, its tables' rows overlaid with the versions it sees
+    /// (`docs/mvcc.md`).
+    Mvcc { snapshot: Snapshot, txn: TxnId },
 }
 
 /// The pages of one side of a view: the cursors' page source.
@@ -200,8 +204,16 @@ impl<'db, P: Platform, A: Allocator + Clone> View<'db, P, A> {
     /// both move only when something is committed or changed).
     pub fn held_snapshot(&self) -> Option<Snapshot> {
         match self.sees() {
-            Sees::Snapshot(snapshot) => Some(snapshot),
+            Sees::Snapshot(snapshot) | Sees::Mvcc { snapshot, .. } => Some(snapshot),
             Sees::Latest | Sees::Own => None,
+        }
+    }
+
+    /// The MVCC transaction the main side reads, when it reads one.
+    pub(super) fn mvcc_txn(&self) -> Option<TxnId> {
+        match self.sees() {
+            Sees::Mvcc { txn, .. } => Some(txn),
+            Sees::Latest | Sees::Snapshot(_) | Sees::Own => None,
         }
     }
 
@@ -223,11 +235,17 @@ impl<'db, P: Platform, A: Allocator + Clone> View<'db, P, A> {
 impl<'v, P: Platform, A: Allocator + Clone> View<'v, P, A> {
     /// A cursor over the rows of the table of `side` rooted at `root`.
     pub fn table_cursor(&'v self, side: Side, root: PageNo) -> RowCursor<'v, P, A> {
-        TableCursor::new(
+        let tree = TableCursor::new(
             self.pages(side),
             root,
             Vec::new_in(self.allocator().clone()),
-        )
+        );
+        match (side, self.sees()) {
+            (Side::Main, Sees::Mvcc { txn, .. }) => {
+                RowCursor::Mvcc(MvccRows::new(self, tree, txn, self.allocator().clone()))
+            }
+            _ => RowCursor::Tree(tree),
+        }
     }
 
     /// A cursor over the entries of the index of `side` rooted at `root`.
@@ -285,7 +303,7 @@ fn snapshot_of<P: Platform, A: Allocator + Clone>(
 ) -> Option<Snapshot> {
     match sees {
         Sees::Latest => Some(db.pager().snapshot()),
-        Sees::Snapshot(snapshot) => Some(snapshot),
+        Sees::Snapshot(snapshot) | Sees::Mvcc { snapshot, .. } => Some(snapshot),
         Sees::Own => None,
     }
 }
@@ -307,7 +325,9 @@ impl<P: Platform, A: Allocator + Clone> PageSource for Pages<'_, P, A> {
             Pages::Main { db, sees, memo } => match sees.get() {
                 // A held snapshot reads the same version of a page for as
                 // long as it is held: remembered where it was found.
-                Sees::Snapshot(snapshot) => db.pager().page_at_memo(no, &snapshot, memo),
+                Sees::Snapshot(snapshot) | Sees::Mvcc { snapshot, .. } => {
+                    db.pager().page_at_memo(no, &snapshot, memo)
+                }
                 Sees::Latest => db.pager().page_at(no, &db.pager().snapshot()),
                 Sees::Own => db.pager().page(no),
             },

@@ -23,7 +23,8 @@ static ALLOC: dhat::Alloc = dhat::Alloc;
 enum ModeArg {
     /// Write-ahead log.
     Wal,
-    /// MVCC (not available in this build: the run stops with an error).
+    /// boundlite's MVCC mode, batches as BEGIN CONCURRENT transactions
+    /// (SQLite runs in WAL); not for the bulk workload.
     Mvcc,
 }
 
@@ -73,7 +74,11 @@ enum FormatArg {
 /// Each iteration is one batch of `--batch-size` statements in one
 /// transaction (BEGIN..COMMIT). With `--connections N`, N connections
 /// take batches in turn, interleaved in one thread (batch n runs on
-/// connection n % N), so batches never overlap. The statement stream is
+/// connection n % N), so batches never overlap; with `--mode mvcc`
+/// boundlite runs each group of N batches as N overlapping BEGIN
+/// CONCURRENT transactions, statements interleaved round-robin, a batch
+/// that loses a write conflict retried (SQLite runs in WAL mode as the
+/// baseline). The statement stream is
 /// fixed by `--seed`: every run of the same options sends the same
 /// statements to both engines.
 #[derive(Debug, Parser)]

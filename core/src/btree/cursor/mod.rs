@@ -131,7 +131,8 @@ impl<'c, P: Deref<Target = [u8]>> PayloadRef<'c, P> {
         }
     }
 
-    fn in_buffer(bytes: &'c [u8]) -> Self {
+    /// A payload held whole in memory, outside any page.
+    pub(crate) fn in_buffer(bytes: &'c [u8]) -> Self {
         PayloadRef {
             inner: Held::Buffer(bytes),
         }
@@ -179,6 +180,16 @@ struct Rest<'r, A: Allocator> {
 }
 
 impl<'r, A: Allocator> StoredRecord<'r, A> {
+    /// A record held whole in memory, outside any page.
+    pub(crate) fn whole(record: &'r [u8]) -> Self {
+        StoredRecord {
+            local: record,
+            size: u32::try_from(record.len()).unwrap_or(u32::MAX),
+            rest: None,
+            place: None,
+        }
+    }
+
     /// Runs `f` on the record of `payload`, a payload of a cell on page
     /// `page` of `source`, assembled into `buffer` when asked for.
     pub(crate) fn with<S: PageSource + ?Sized, R>(

@@ -50,7 +50,6 @@ pub(super) struct Savepoint<A: Allocator> {
 impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
     /// `SAVEPOINT name`.
     pub(crate) fn savepoint(&self, name: &Ident<'_>) -> Result<()> {
-        self.refuse_in_mvcc()?;
         let name = name.to_string_in(self.db.allocator().clone())?;
         let mut session = self.session()?;
         session.savepoints.try_reserve(1)?;

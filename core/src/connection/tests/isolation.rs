@@ -289,7 +289,9 @@ fn begin_immediate_is_busy_while_another_connection_writes() {
     assert_eq!(value(&a), ["10", "20", "30"]);
     assert_eq!(
         b.execute("BEGIN CONCURRENT", &[]),
-        Err(Error::Sql("BEGIN CONCURRENT is not supported"))
+        Err(Error::Sql(
+            "BEGIN CONCURRENT outside MVCC mode (PRAGMA journal_mode = mvcc) is not supported"
+        ))
     );
 }
 

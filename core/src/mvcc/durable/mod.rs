@@ -99,6 +99,22 @@ impl<F: File, A: Allocator + Clone> DurableStore<F, A> {
         self.store.write(txn, root, rowid, change)
     }
 
+    /// Opens a savepoint for `txn`'s next statement (see
+    /// [`VersionStore::begin_statement`]).
+    pub fn begin_statement(&mut self, txn: TxnId) -> Result<()> {
+        self.store.begin_statement(txn)
+    }
+
+    /// Keeps the statement's writes.
+    pub fn end_statement(&mut self, txn: TxnId) -> Result<()> {
+        self.store.end_statement(txn)
+    }
+
+    /// Takes the statement's writes back.
+    pub fn undo_statement(&mut self, txn: TxnId) -> Result<()> {
+        self.store.undo_statement(txn)
+    }
+
     /// Moves `txn`'s B-tree snapshot to the last checkpoint when it may
     /// (see [`VersionStore::rebase`]).
     pub fn rebase(&mut self, txn: TxnId) -> Result<bool> {

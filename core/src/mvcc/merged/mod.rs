@@ -53,6 +53,14 @@ impl<'p, S: PageSource, A: Allocator> MergedRows<'p, S, A> {
         }
     }
 
+    /// Reads as `txn` from here on, keeping the position: a statement's
+    /// cursor outlives the transaction it began in when the connection's
+    /// transaction ends under it (the next one reads a later snapshot of
+    /// the same B-tree root).
+    pub fn set_txn(&mut self, txn: TxnId) {
+        self.txn = txn;
+    }
+
     fn root(&self) -> PageNo {
         self.tree.root()
     }
@@ -174,6 +182,72 @@ impl<'p, S: PageSource, A: Allocator> MergedRows<'p, S, A> {
                     "an MVCC row changed under its transaction's cursor",
                 )),
             },
+        }
+    }
+
+    /// The B-tree cursor, positioned on the current row, when the current
+    /// row is the B-tree's: for reading that row only (a move through it
+    /// would break the merge).
+    pub fn tree_row(&mut self) -> Option<&mut TableCursor<'p, S, A>> {
+        match self.current {
+            Current::Tree(_) => Some(&mut self.tree),
+            Current::Store(_) | Current::Unpositioned => None,
+        }
+    }
+
+    /// Copies the current row's record into `out` when it is the store's
+    /// version; `false` (leaving `out` alone) when it is the B-tree's.
+    pub fn copy_store_record<B: Allocator + Clone, C: Allocator>(
+        &self,
+        store: &VersionStore<B>,
+        out: &mut crate::alloc::Vec<u8, C>,
+    ) -> Result<bool> {
+        match self.current {
+            Current::Unpositioned => Err(Error::Misuse("the cursor is not on a row")),
+            Current::Tree(_) => Ok(false),
+            Current::Store(rowid) => match store.read(self.txn, self.root(), rowid)? {
+                Seen::Row(record) => {
+                    out.clear();
+                    out.try_extend_from_slice(record)?;
+                    Ok(true)
+                }
+                Seen::Deleted | Seen::Unversioned => Err(Error::Misuse(
+                    "an MVCC row changed under its transaction's cursor",
+                )),
+            },
+        }
+    }
+
+    /// The largest rowid of a row the transaction sees, `None` when it
+    /// sees none. Leaves the cursor unpositioned.
+    pub fn last_rowid<B: Allocator + Clone>(
+        &mut self,
+        store: &VersionStore<B>,
+    ) -> Result<Option<RowId>> {
+        self.current = Current::Unpositioned;
+        let mut tree_on = self.tree.last()?;
+        let mut before = None;
+        loop {
+            let tree_row = if tree_on {
+                Some(self.tree.rowid()?)
+            } else {
+                None
+            };
+            let store_row = store.prev_row(self.txn, self.root(), before)?;
+            match (tree_row, store_row) {
+                (None, None) => return Ok(None),
+                (Some(t), None) => return Ok(Some(t)),
+                (Some(t), Some((s, _))) if t > s => return Ok(Some(t)),
+                (_, Some((s, seen))) => {
+                    if tree_row == Some(s) {
+                        tree_on = self.tree.prev()?;
+                    }
+                    match seen {
+                        Seen::Row(_) => return Ok(Some(s)),
+                        Seen::Deleted | Seen::Unversioned => before = Some(s),
+                    }
+                }
+            }
         }
     }
 

@@ -147,6 +147,11 @@ fn merged_rows_are_the_tree_overlaid_with_the_versions_seen() {
             want.keys().copied().collect::<StdVec<_>>(),
             "seed {seed}"
         );
+        assert_eq!(
+            rows.last_rowid(&store).unwrap().map(RowId::get),
+            want.keys().next_back().copied(),
+            "seed {seed} last"
+        );
         // Seeks land where the model says.
         for target in -27..47 {
             let ge = want.range(target..).next().map(|(k, _)| *k);

@@ -35,6 +35,7 @@
 //!   leaves the store as it was.
 
 mod rows;
+mod statement;
 #[cfg(test)]
 mod tests;
 mod version;
@@ -42,6 +43,7 @@ mod version;
 pub use version::{Change, ChangeKind, Seen};
 
 use rows::{ROW_CHARGE, Row, Table, Tables};
+use statement::Stashed;
 use version::{Begin, End, Version, charge_of, committed_since, visible};
 
 use crate::alloc::{Allocator, Vec};
@@ -58,6 +60,9 @@ struct Txn<A: Allocator> {
     boundary: Timestamp,
     /// The rows it wrote, each once, in the order of its first write.
     writes: Vec<(PageNo, RowId), A>,
+    /// While a statement's savepoint is open (see `statement`), what
+    /// each of its writes replaced, oldest first.
+    stash: Option<Vec<Stashed<A>, A>>,
 }
 
 /// The row versions of one database's MVCC transactions.
@@ -178,6 +183,7 @@ impl<A: Allocator + Clone> VersionStore<A> {
             snapshot: self.clock,
             boundary: self.boundary,
             writes: Vec::new_in(self.alloc.clone()),
+            stash: None,
         })?;
         self.next_txn += 1;
         Ok(id)
@@ -242,6 +248,33 @@ impl<A: Allocator + Clone> VersionStore<A> {
         }))
     }
 
+    /// The last row of the table at `root` before `before` (from the
+    /// last when `None`), in rowid order, of which `txn` sees a version:
+    /// [`next_row`](Self::next_row) backwards.
+    pub fn prev_row(
+        &self,
+        txn: TxnId,
+        root: PageNo,
+        before: Option<RowId>,
+    ) -> Result<Option<(RowId, Seen<'_>)>> {
+        let snapshot = self.txn(txn)?.snapshot;
+        let Some(table) = self.tables.table(root) else {
+            return Ok(None);
+        };
+        let end = match before {
+            None => table.rows.len(),
+            Some(rowid) => table.find(rowid).unwrap_or_else(|at| at),
+        };
+        Ok(table.rows.get(..end).and_then(|rows| {
+            rows.iter()
+                .rev()
+                .find_map(|row| match visible(&row.versions, txn, snapshot) {
+                    Seen::Unversioned => None,
+                    seen => Some((row.rowid, seen)),
+                })
+        }))
+    }
+
     /// `txn` changes row `rowid` of the table at `root`. `BusyConflict`
     /// when a version of the row was committed after its snapshot (the
     /// transaction must then be rolled back); `OutOfMemory` past the budget
@@ -261,7 +294,13 @@ impl<A: Allocator + Clone> VersionStore<A> {
         }
         let own = row.and_then(|r| r.versions.iter().find(|v| v.begin == Begin::Pending(txn)));
         let kind = own.map_or(change.kind(), |v| v.kind.then(change.kind()));
-        let freed = own.map_or(0, Version::charge);
+        let stashing = self.txns.get(at).is_some_and(|t| t.stash.is_some());
+        // A version a statement's savepoint keeps stays counted until
+        // the statement ends.
+        let freed = match stashing {
+            true => 0,
+            false => own.map_or(0, Version::charge),
+        };
         let record_len = change.record().map_or(0, <[u8]>::len);
         let added = charge_of(record_len) + if row.is_none() { ROW_CHARGE } else { 0 };
         if self.used - freed + added > self.budget {
@@ -277,15 +316,26 @@ impl<A: Allocator + Clone> VersionStore<A> {
             kind,
             record,
         };
-        let Some(writes) = self.txns.get_mut(at).map(|t| &mut t.writes) else {
+        let Some(t) = self.txns.get_mut(at) else {
             return Err(Error::Misuse("no such MVCC transaction is running"));
         };
         if own.is_none() {
-            writes.try_reserve(1)?;
+            t.writes.try_reserve(1)?;
         }
-        let placed = place(&mut self.tables, &self.alloc, root, rowid, version, txn)?;
+        if let Some(stash) = t.stash.as_mut() {
+            stash.try_reserve(1)?;
+        }
+        let (placed, was) = place(&mut self.tables, &self.alloc, root, rowid, version, txn)?;
         if placed == Placed::Added {
-            writes.try_push((root, rowid))?;
+            t.writes.try_push((root, rowid))?;
+        }
+        if let Some(stash) = t.stash.as_mut() {
+            stash.try_push(Stashed {
+                root,
+                rowid,
+                was,
+                added: placed == Placed::Added,
+            })?;
         }
         self.used = self.used - freed + added;
         Ok(())
@@ -405,6 +455,7 @@ impl<A: Allocator + Clone> VersionStore<A> {
             return;
         }
         let ended = self.txns.remove(at);
+        self.used -= statement::stashed_charge(ended.stash.as_deref());
         let floor = self.floor();
         for &(root, rowid) in ended.writes.iter() {
             if let Some(row) = self.tables.row_mut(root, rowid) {
@@ -553,9 +604,9 @@ enum Placed {
 }
 
 /// Puts `version`, pending in `txn`, into row `rowid` of table `root`:
-/// over `txn`'s own pending version, or beside the row's others, or in a
-/// row (and table) made for it. Everything is allocated before anything
-/// changes, so an error leaves `tables` as it was.
+/// over `txn`'s own pending version (returned), or beside the row's
+/// others, or in a row (and table) made for it. Everything is allocated
+/// before anything changes, so an error leaves `tables` as it was.
 fn place<A: Allocator + Clone>(
     tables: &mut Tables<A>,
     alloc: &A,
@@ -563,7 +614,7 @@ fn place<A: Allocator + Clone>(
     rowid: RowId,
     version: Version<A>,
     txn: TxnId,
-) -> Result<Placed> {
+) -> Result<(Placed, Option<Version<A>>)> {
     match tables.find(root) {
         Ok(t) => {
             let Some(table) = tables.tables.get_mut(t) else {
@@ -579,8 +630,8 @@ fn place<A: Allocator + Clone>(
                         .iter_mut()
                         .find(|v| v.begin == Begin::Pending(txn));
                     if let Some(own) = own {
-                        *own = version;
-                        return Ok(Placed::Replaced);
+                        let was = core::mem::replace(own, version);
+                        return Ok((Placed::Replaced, Some(was)));
                     }
                     row.versions.try_push(version)?;
                 }
@@ -596,7 +647,7 @@ fn place<A: Allocator + Clone>(
             tables.tables.try_insert(t, Table { root, rows })?;
         }
     }
-    Ok(Placed::Added)
+    Ok((Placed::Added, None))
 }
 
 fn new_row<A: Allocator + Clone>(alloc: &A, rowid: RowId, version: Version<A>) -> Result<Row<A>> {

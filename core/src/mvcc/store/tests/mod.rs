@@ -611,3 +611,47 @@ fn every_allocation_failure_is_out_of_memory_and_leaves_the_store_consistent() {
         assert!(report.failure_points > 20, "{report:?}");
     }
 }
+
+#[test]
+fn a_statement_savepoint_takes_back_its_writes_alone() {
+    let mut s = store();
+    let a = s.begin().unwrap();
+    s.write(a, root(T), id(1), Change::Insert(b"a1")).unwrap();
+    let used = s.used();
+    s.begin_statement(a).unwrap();
+    s.write(a, root(T), id(1), Change::Update(b"a1 again"))
+        .unwrap();
+    s.write(a, root(T), id(1), Change::Delete).unwrap();
+    s.write(a, root(T), id(2), Change::Insert(b"a2")).unwrap();
+    s.write(a, root(T + 1), id(5), Change::Insert(b"a5"))
+        .unwrap();
+    s.undo_statement(a).unwrap();
+    assert_eq!(s.used(), used);
+    assert_eq!(s.read(a, root(T), id(1)).unwrap(), Seen::Row(b"a1"));
+    assert_eq!(s.read(a, root(T), id(2)).unwrap(), Seen::Unversioned);
+    assert_eq!(s.read(a, root(T + 1), id(5)).unwrap(), Seen::Unversioned);
+    // A statement kept: the versions it replaced are freed.
+    s.begin_statement(a).unwrap();
+    s.write(a, root(T), id(3), Change::Insert(b"a3")).unwrap();
+    s.write(a, root(T), id(1), Change::Update(b"b1")).unwrap();
+    s.end_statement(a).unwrap();
+    assert!(s.undo_statement(a).is_err());
+    let mut logged = StdVec::new();
+    s.commit(a, |_, writes| {
+        logged.extend(writes.map(|w| (w.rowid.get(), w.change.kind())));
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(logged, [(1, ChangeKind::Insert), (3, ChangeKind::Insert)]);
+    let r = s.begin().unwrap();
+    assert_eq!(s.read(r, root(T), id(1)).unwrap(), Seen::Row(b"b1"));
+    // A transaction ended with a savepoint open frees what it kept.
+    let b = s.begin().unwrap();
+    s.begin_statement(b).unwrap();
+    s.write(b, root(T), id(1), Change::Update(b"c1")).unwrap();
+    s.write(b, root(T), id(1), Change::Update(b"d1")).unwrap();
+    s.rollback(b).unwrap();
+    let c = s.begin().unwrap();
+    s.rollback(c).unwrap();
+    assert_eq!(s.running(), 1);
+}
