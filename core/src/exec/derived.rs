@@ -21,14 +21,13 @@ use boundlite_platform::Platform;
 use crate::alloc::{Allocator, Box, String, Vec};
 use crate::record::Collation;
 use crate::schema::TableColumn;
-use crate::schema::{StoredBy, TableColumns};
 use crate::sql::eval::{Value, affinity, carries_json_column, explicit_collation, json};
 use crate::sql::{
     Affinity, BinaryOp, CoreForm, Expr, Ident, Literal, ResultColumn, Select, SelectBody, TableRef,
     UnaryOp,
 };
-use crate::table::{ColumnMeta, DefaultKind, Side, TableInfo, View};
-use crate::{Error, PageNo, Result};
+use crate::table::{ColumnMeta, DefaultKind, TableInfo, View};
+use crate::{Error, Result};
 
 use super::Env;
 use super::context::{Place, RowContext};
@@ -133,33 +132,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
         for _ in 0..columns.len() {
             merged.try_push(false)?;
         }
-        let info = TableInfo {
-            name,
-            side: Side::Main,
-            root: PageNo::new(1).ok_or(Error::Misuse("page 1 is not a page"))?,
-            columns: TableColumns {
-                columns,
-                stored_by: StoredBy::Rowid,
-                rowid_alias: None,
-                autoincrement: false,
-                autoindexes: Vec::new_in(alloc.clone()),
-                primary_autoindex: None,
-                autoindex_conflicts: Vec::new_in(alloc.clone()),
-                key_conflict: None,
-                sql: None,
-            },
-            meta,
-            indexes: Vec::new_in(alloc.clone()),
-            keyed_indexes: Vec::new_in(alloc.clone()),
-            key_len: 0,
-            unwritable: None,
-            record_keys: Vec::new_in(alloc.clone()),
-            check_sql: None,
-            version: None,
-            has_rowid: false,
-            function: None,
-            json_columns,
-        };
+        let info = TableInfo::unstored(name, columns, meta, false, None, json_columns)?;
         Ok(Derived {
             info,
             merged,

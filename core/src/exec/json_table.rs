@@ -16,13 +16,12 @@
 
 use crate::alloc::{Allocator, String, Vec};
 use crate::record::{Collation, ValueRef};
-use crate::schema::{StoredBy, TableColumns};
 use crate::sql::eval::cast::{bytes_of, text_of};
 use crate::sql::eval::json::{COLUMNS, JsonRows, SHOWN, TOO_MANY};
 use crate::sql::eval::{Value, evaluate};
 use crate::sql::{Expr, Ident, JsonTable};
-use crate::table::{Side, TableFunction, TableInfo};
-use crate::{Error, PageNo, Result};
+use crate::table::{TableFunction, TableInfo};
+use crate::{Error, Result};
 
 use super::Env;
 use super::context::{Place, RowContext};
@@ -87,31 +86,12 @@ impl<A: Allocator + Clone> JsonLevel<A> {
             merged.try_push(false)?;
             row.try_push(Value::Null)?;
         }
-        let info = TableInfo {
+        let info = TableInfo::unstored(
             name,
-            side: Side::Main,
-            root: PageNo::new(1).ok_or(Error::Misuse("page 1 is not a page"))?,
-            columns: TableColumns {
-                columns,
-                stored_by: StoredBy::Rowid,
-                rowid_alias: None,
-                autoincrement: false,
-                autoindexes: Vec::new_in(alloc.clone()),
-                primary_autoindex: None,
-                autoindex_conflicts: Vec::new_in(alloc.clone()),
-                key_conflict: None,
-                sql: None,
-            },
+            columns,
             meta,
-            indexes: Vec::new_in(alloc.clone()),
-            keyed_indexes: Vec::new_in(alloc.clone()),
-            key_len: 0,
-            unwritable: None,
-            record_keys: Vec::new_in(alloc.clone()),
-            check_sql: None,
-            version: None,
-            has_rowid: true,
-            function: Some(TableFunction {
+            true,
+            Some(TableFunction {
                 table,
                 plan: match args {
                     0 => 0,
@@ -119,8 +99,8 @@ impl<A: Allocator + Clone> JsonLevel<A> {
                     _ => 3,
                 },
             }),
-            json_columns: Vec::new_in(alloc.clone()),
-        };
+            Vec::new_in(alloc.clone()),
+        )?;
         Ok(JsonLevel {
             info,
             merged,

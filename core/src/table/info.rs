@@ -208,6 +208,47 @@ pub(crate) struct TableFunction {
 }
 
 impl<A: Allocator + Clone> TableInfo<A> {
+    /// The rows of no B-tree (a subquery in `FROM`, a table-valued
+    /// function) read as a table `name` of `columns` described by
+    /// `meta`: no indexes, keys or constraints, never written.
+    pub fn unstored(
+        name: String<A>,
+        columns: Vec<crate::schema::TableColumn<A>, A>,
+        meta: Vec<ColumnMeta<A>, A>,
+        has_rowid: bool,
+        function: Option<TableFunction>,
+        json_columns: Vec<bool, A>,
+    ) -> Result<Self> {
+        let alloc = meta.allocator().clone();
+        Ok(TableInfo {
+            name,
+            side: Side::Main,
+            root: SCHEMA_ROOT,
+            columns: TableColumns {
+                columns,
+                stored_by: StoredBy::Rowid,
+                rowid_alias: None,
+                autoincrement: false,
+                autoindexes: Vec::new_in(alloc.clone()),
+                primary_autoindex: None,
+                autoindex_conflicts: Vec::new_in(alloc.clone()),
+                key_conflict: None,
+                sql: None,
+            },
+            meta,
+            indexes: Vec::new_in(alloc.clone()),
+            keyed_indexes: Vec::new_in(alloc.clone()),
+            key_len: 0,
+            unwritable: None,
+            record_keys: Vec::new_in(alloc),
+            check_sql: None,
+            version: None,
+            has_rowid,
+            function,
+            json_columns,
+        })
+    }
+
     /// The table `name` of `schema` (the schema table itself under
     /// `sqlite_master` or `sqlite_schema`); `no such table: name` when
     /// there is none.

@@ -275,19 +275,8 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                             return Err(Error::Misuse("a subquery read as a WITH table"));
                         }
                     };
-                    levels.try_push(Level {
-                        input: Input::Derived(Box::try_new_in(derived, alloc.clone())?),
-                        at: k,
-                        outer: in_order(k),
-                        alias: Some(alias.to_string_in(alloc.clone())?),
-                        using: Vec::new_in(alloc.clone()),
-                        hint: Indexes::Any,
-                        kind,
-                        span: None,
-                        role: Role::Inner,
-                        nulls: false,
-                        proven: 0..0,
-                    })?;
+                    let input = Input::Derived(Box::try_new_in(derived, alloc.clone())?);
+                    levels.try_push(Level::unstored(input, k, Some(alias), kind, &alloc)?)?;
                     continue;
                 }
                 (
@@ -305,44 +294,14 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                     None,
                 ) => {
                     let json = JsonLevel::open(*table, args.len(), alias.as_ref(), k, &alloc)?;
-                    let alias = match alias {
-                        Some(a) => Some(a.to_string_in(alloc.clone())?),
-                        None => None,
-                    };
-                    levels.try_push(Level {
-                        input: Input::Json(Box::try_new_in(json, alloc.clone())?),
-                        at: k,
-                        outer: in_order(k),
-                        alias,
-                        using: Vec::new_in(alloc.clone()),
-                        hint: Indexes::Any,
-                        kind,
-                        span: None,
-                        role: Role::Inner,
-                        nulls: false,
-                        proven: 0..0,
-                    })?;
+                    let input = Input::Json(Box::try_new_in(json, alloc.clone())?);
+                    levels.try_push(Level::unstored(input, k, alias.as_ref(), kind, &alloc)?)?;
                     continue;
                 }
                 (TableRef::Subquery { select, alias }, None) => {
                     let derived = Derived::open(view, select, alias.as_ref(), &[], env, k)?;
-                    let alias = match alias {
-                        Some(a) => Some(a.to_string_in(alloc.clone())?),
-                        None => None,
-                    };
-                    levels.try_push(Level {
-                        input: Input::Derived(Box::try_new_in(derived, alloc.clone())?),
-                        at: k,
-                        outer: in_order(k),
-                        alias,
-                        using: Vec::new_in(alloc.clone()),
-                        hint: Indexes::Any,
-                        kind,
-                        span: None,
-                        role: Role::Inner,
-                        nulls: false,
-                        proven: 0..0,
-                    })?;
+                    let input = Input::Derived(Box::try_new_in(derived, alloc.clone())?);
+                    levels.try_push(Level::unstored(input, k, alias.as_ref(), kind, &alloc)?)?;
                     continue;
                 }
             };
@@ -973,6 +932,36 @@ fn kind_of(kind: JoinKind) -> Result<Kind> {
 
 /// The tables before position `k` of a `FROM`: those outside its loop
 /// when the loops nest in `FROM` order.
+impl<'v, P: Platform, A: Allocator + Clone> Level<'v, P, A> {
+    /// Level `at` reading rows no B-tree stores (a subquery in `FROM`, a
+    /// `WITH` table, a table-valued function) from `input`, called
+    /// `alias`, joined by `kind`.
+    fn unstored(
+        input: Input<'v, P, A>,
+        at: usize,
+        alias: Option<&Ident<'_>>,
+        kind: Kind,
+        alloc: &A,
+    ) -> Result<Self> {
+        Ok(Level {
+            input,
+            at,
+            outer: in_order(at),
+            alias: match alias {
+                Some(a) => Some(a.to_string_in(alloc.clone())?),
+                None => None,
+            },
+            using: Vec::new_in(alloc.clone()),
+            hint: Indexes::Any,
+            kind,
+            span: None,
+            role: Role::Inner,
+            nulls: false,
+            proven: 0..0,
+        })
+    }
+}
+
 fn in_order(k: usize) -> Tables {
     (0..k).fold(Tables::NONE, Tables::with)
 }
