@@ -258,17 +258,7 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
         // record, and needs none.
         if table.indexes.iter().any(|i| i.columns.unique) {
             let parsed = RecordRef::parse(keys, Some(table.root))?;
-            let replaced_last = |replace: bool| {
-                move |i: &&IndexInfo<A>| {
-                    i.columns.unique && (i.columns.conflict == Some(Conflict::Replace)) == replace
-                }
-            };
-            let unique = table.indexes.iter().rev();
-            let ordered = unique
-                .clone()
-                .filter(replaced_last(false))
-                .chain(unique.filter(replaced_last(true)));
-            for index in ordered {
+            for index in table.unique_in_check_order() {
                 if !self.build_key(table, index, &parsed, rowid)? {
                     continue;
                 }

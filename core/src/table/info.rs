@@ -418,6 +418,23 @@ impl<A: Allocator + Clone> TableInfo<A> {
 }
 
 impl<A: Allocator> TableInfo<A> {
+    /// Its unique indexes in the order a row's keys are checked: the
+    /// index made last first, as SQLite lists a table's indexes newest
+    /// first, and those whose constraint resolves by `REPLACE` after the
+    /// rest (which one a row that repeats two keys fails on).
+    pub fn unique_in_check_order(&self) -> impl Iterator<Item = &IndexInfo<A>> + Clone {
+        let replaced_last = |replace: bool| {
+            move |i: &&IndexInfo<A>| {
+                i.columns.unique && (i.columns.conflict == Some(Conflict::Replace)) == replace
+            }
+        };
+        let unique = self.indexes.iter().rev();
+        unique
+            .clone()
+            .filter(replaced_last(false))
+            .chain(unique.filter(replaced_last(true)))
+    }
+
     /// The indexes kept in step with its rows: `keyed_indexes` for a
     /// `WITHOUT ROWID` table, else `indexes`.
     pub fn maintained(&self) -> &[IndexInfo<A>] {

@@ -504,20 +504,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
             }
         }
         let parsed = RecordRef::parse(record, Some(table.root))?;
-        // The index made last is checked first, as SQLite lists a
-        // table's indexes newest first (those its constraint resolves by
-        // REPLACE last): which one a row that repeats two keys fails on.
-        let replaced_last = |replace: bool| {
-            move |i: &&IndexInfo<A>| {
-                i.columns.unique && (i.columns.conflict == Some(Conflict::Replace)) == replace
-            }
-        };
-        let unique = table.indexes.iter().rev();
-        let ordered = unique
-            .clone()
-            .filter(replaced_last(false))
-            .chain(unique.filter(replaced_last(true)));
-        for index in ordered {
+        for index in table.unique_in_check_order() {
             if !self.build_key(table, index, &parsed, rowid)? {
                 continue;
             }

@@ -806,16 +806,7 @@ fn derived_query<A: Allocator + Clone, T>(
     env: Env<'_, A>,
     f: impl FnOnce(&Select<'_, A>, Env<'_, A>) -> Result<T>,
 ) -> Result<T> {
-    let table = match level.checked_sub(1) {
-        None => &from.first,
-        Some(j) => {
-            &from
-                .joins
-                .get(j)
-                .ok_or(Error::Misuse("a join level out of range"))?
-                .table
-        }
-    };
+    let table = table_at(from, level)?;
     match table {
         TableRef::Subquery { select, .. } => f(select, env),
         TableRef::Table { name, .. } => with_query(name, env, |cte, run| f(&cte.select, run))
@@ -824,21 +815,27 @@ fn derived_query<A: Allocator + Clone, T>(
     }
 }
 
+/// The table at `level` of `from`.
+fn table_at<'f, 'a, A: Allocator>(
+    from: &'f FromClause<'a, A>,
+    level: usize,
+) -> Result<&'f TableRef<'a, A>> {
+    match level.checked_sub(1) {
+        None => Ok(&from.first),
+        Some(j) => from
+            .joins
+            .get(j)
+            .map(|join| &join.table)
+            .ok_or(Error::Misuse("a join level out of range")),
+    }
+}
+
 /// The arguments of the table-valued function at `level` of `from`.
 fn function_args<'f, 'a, A: Allocator>(
     from: &'f FromClause<'a, A>,
     level: usize,
 ) -> Result<&'f [Expr<'a, A>]> {
-    let table = match level.checked_sub(1) {
-        None => &from.first,
-        Some(j) => {
-            &from
-                .joins
-                .get(j)
-                .ok_or(Error::Misuse("a join level out of range"))?
-                .table
-        }
-    };
+    let table = table_at(from, level)?;
     match table {
         TableRef::Function { args, .. } => Ok(args),
         _ => Err(Error::Misuse("a table read as a function")),
