@@ -21,7 +21,7 @@ use boundlite::format::PageSize;
 use boundlite::platform::MemoryPlatform;
 use boundlite::{Config, Database, Error};
 use boundlite_tests::workloads::{
-    Contents, SEED_ROWS, Script, check_recovered, model, run, scripts, stride,
+    Contents, SEED_ROWS, Script, check_recovered, model, mvcc_scripts, run, scripts, stride,
 };
 
 const DB: &str = "workload.db";
@@ -38,6 +38,8 @@ fn config() -> Config {
         cache_frames: 16,
         sort_memory: 4096,
         wal_autocheckpoint: 40,
+        mvcc_memory: 64 * 1024,
+        mvcc_checkpoint_threshold: 8 * 1024,
         ..Config::DEFAULT
     }
 }
@@ -98,7 +100,7 @@ fn sweep<A: Allocator>(
         script,
         &model,
         FaultPlan::Never,
-        script.name
+        &script.name
     ));
     // The clean run's allocations: a run failing at any of them stops
     // short of the end.
@@ -145,10 +147,10 @@ fn sweep<A: Allocator>(
     })
 }
 
-#[test]
-fn every_workload_survives_allocation_failures_on_the_global_heap() {
+/// Sweeps every script of `scripts` on the global heap.
+fn sweep_global_heap(scripts: Vec<Script>) {
     let fault = FaultAlloc::new(Counting::new(Global));
-    for script in scripts(SEED_ROWS) {
+    for script in scripts {
         let points = sweep(
             &fault,
             &|| fault.inner().stats().live_allocations(),
@@ -163,12 +165,12 @@ fn every_workload_survives_allocation_failures_on_the_global_heap() {
     }
 }
 
-#[test]
-fn every_workload_survives_allocation_failures_in_an_arena() {
+/// Sweeps every script of `scripts` in a talc arena.
+fn sweep_arena(scripts: Vec<Script>) {
     let mut buffer = vec![0u8; 4 << 20];
     let arena = Arena::new(&mut buffer).unwrap();
     let fault = FaultAlloc::new(&arena);
-    for script in scripts(SEED_ROWS) {
+    for script in scripts {
         let points = sweep(&fault, &|| arena.stats().live_allocations, "arena", &script);
         assert!(
             points.iter().all(|&p| p > 20),
@@ -176,4 +178,27 @@ fn every_workload_survives_allocation_failures_in_an_arena() {
             script.name
         );
     }
+}
+
+#[test]
+fn every_workload_survives_allocation_failures_on_the_global_heap() {
+    sweep_global_heap(scripts(SEED_ROWS));
+}
+
+#[test]
+fn every_workload_survives_allocation_failures_in_an_arena() {
+    sweep_arena(scripts(SEED_ROWS));
+}
+
+/// In MVCC mode the failures land in the version store, the logical log,
+/// the automatic checkpoints (the log threshold is 8 KiB) and the store's
+/// checkpoint-and-retry when its 64 KiB budget fills.
+#[test]
+fn every_workload_in_mvcc_mode_survives_allocation_failures_on_the_global_heap() {
+    sweep_global_heap(mvcc_scripts(SEED_ROWS));
+}
+
+#[test]
+fn every_workload_in_mvcc_mode_survives_allocation_failures_in_an_arena() {
+    sweep_arena(mvcc_scripts(SEED_ROWS));
 }

@@ -156,7 +156,7 @@ impl<F: File, A: Allocator + Clone> DurableStore<F, A> {
     /// the store lets go what the B-trees hold and the log starts over (its
     /// salt drawn from `seed`). Returns the boundary. When `apply` fails
     /// nothing changes; when the log's reset fails the database holds
-    /// every frame, and commits fail until a checkpoint resets it.
+    /// every frame, and the next commit resets the log before it appends.
     pub fn checkpoint(
         &mut self,
         seed: u64,

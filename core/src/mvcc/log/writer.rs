@@ -15,9 +15,10 @@ use crate::{Error, Result};
 enum Generation {
     /// It is: appends chain from `chain`.
     Settled,
-    /// A reset failed part way: the file's header is unknown, and only a
-    /// reset settles it again.
-    Unsettled,
+    /// A reset to this header failed part way: the file's header is
+    /// unknown, and the next append or reset starts the generation again
+    /// before anything chains from it.
+    Unsettled(LogHeader),
 }
 
 /// The log open for appending: where the next frame goes and what it
@@ -95,10 +96,8 @@ impl<F: File> LogWriter<F> {
         frame: &mut FrameBuilder<A>,
         commit: Timestamp,
     ) -> Result<()> {
-        if self.generation == Generation::Unsettled {
-            return Err(Error::Misuse(
-                "the MVCC log's reset failed: it must be reset again",
-            ));
+        if let Generation::Unsettled(header) = self.generation {
+            self.settle(header)?;
         }
         if commit <= self.last {
             return Err(Error::Misuse(
@@ -125,23 +124,28 @@ impl<F: File> LogWriter<F> {
     /// Starts the next generation after a checkpoint that made every frame
     /// up to `base` durable in the database: the log is emptied and gets a
     /// header with `salt` (see [`LogSalt::after`]) and `base`. On an error
-    /// the writer refuses appends until a reset succeeds, as the file is
-    /// then in no known generation.
+    /// the file is in no known generation, and the next append starts this
+    /// one again first (the database holds every frame up to `base`
+    /// whatever the log holds, so that is safe at any later time).
     pub fn reset(&mut self, salt: LogSalt, base: Timestamp) -> Result<()> {
         if self.generation == Generation::Settled && base < self.last {
             return Err(Error::Misuse(
                 "an MVCC log reset below the log's last commit",
             ));
         }
-        let header = LogHeader { salt, base };
-        // Until the header is synced no append may chain from anything.
-        self.generation = Generation::Unsettled;
+        self.settle(LogHeader { salt, base })
+    }
+
+    /// Starts the generation `header` names; until that succeeds no
+    /// append may chain from anything.
+    fn settle(&mut self, header: LogHeader) -> Result<()> {
+        self.generation = Generation::Unsettled(header);
         self.start(header)?;
         self.generation = Generation::Settled;
         self.header = header;
         self.end = LOG_HEADER_SIZE as u64;
         self.chain = header.checksum();
-        self.last = base;
+        self.last = header.base;
         Ok(())
     }
 

@@ -343,6 +343,40 @@ fn a_failed_append_leaves_the_log_as_it_was() {
 }
 
 #[test]
+fn an_append_after_a_failed_reset_starts_the_generation_first() {
+    // The reset writes twice (its truncation is no write) and syncs twice.
+    for (target, n) in [
+        (FaultTarget::Sync, 1),
+        (FaultTarget::Write, 1),
+        (FaultTarget::Sync, 2),
+    ] {
+        let disk = MemoryPlatform::new();
+        let fault = FaultPlatform::new(&disk);
+        let file = (&fault).open(LOG, OpenMode::Create).unwrap();
+        let mut log = LogWriter::create(file, SALT, ts(0)).unwrap();
+        log.append(&mut frame_of(&txn(1)), ts(10)).unwrap();
+        let salt = SALT.after(7);
+        fault.arm(IoFault::Once { target, n });
+        let failed = log.reset(salt, ts(10));
+        assert!(matches!(failed, Err(Error::Io(_))), "{target:?} {n}");
+        // A second failure reaches the append's caller as an I/O error.
+        fault.arm(IoFault::Once { target, n: 1 });
+        let failed = log.append(&mut frame_of(&txn(2)), ts(20));
+        assert!(matches!(failed, Err(Error::Io(_))), "{target:?} {n}");
+        log.append(&mut frame_of(&txn(3)), ts(20)).unwrap();
+        drop(log);
+        drop(fault);
+        let (header, frames) = read_all(open_log(&disk)).unwrap();
+        assert_eq!(
+            header,
+            Some(LogHeader { salt, base: ts(10) }),
+            "{target:?} {n}"
+        );
+        assert_eq!(frames, std::vec![(20, txn(3))], "{target:?} {n}");
+    }
+}
+
+#[test]
 fn damaged_logs_read_as_a_prefix_or_fail_as_corrupt() {
     let (bytes, ends) = written(8);
     let mut rng = crate::test_rng::Rng(0x2545_f491_4f6c_dd1d);
