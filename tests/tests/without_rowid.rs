@@ -123,10 +123,10 @@ fn queries(rng: &mut Rng, name: &str, width: usize) -> Vec<(String, bool)> {
     let col = |rng: &mut Rng| format!("c{}", rng.below(width as u64));
     // Key order, as SQLite walks the tree: compared in order.
     out.push((format!("SELECT * FROM {name}"), true));
-    for _ in 0..12 {
+    for _ in 0..16 {
         let (a, b) = (col(rng), col(rng));
-        let v = value(rng, false);
-        let sql = match rng.below(9) {
+        let (v, w) = (value(rng, false), value(rng, false));
+        let sql = match rng.below(14) {
             0 => format!("SELECT {a}, {b} FROM {name} WHERE {a} > {v}"),
             1 => format!("SELECT {a}, count(*), max({b}), {b} FROM {name} GROUP BY {a}"),
             2 => format!("SELECT DISTINCT {a} FROM {name}"),
@@ -139,6 +139,14 @@ fn queries(rng: &mut Rng, name: &str, width: usize) -> Vec<(String, bool)> {
             7 => format!(
                 "SELECT {a} FROM {name} WHERE {b} IN (SELECT {a} FROM {name} WHERE {a} IS NOT NULL)"
             ),
+            // Seeks when `a` is the key's first column.
+            9 => format!("SELECT * FROM {name} WHERE {a} = {v}"),
+            10 => format!("SELECT {b}, {a} FROM {name} WHERE {a} IN ({v}, {w}, {v}, NULL)"),
+            11 => format!("SELECT * FROM {name} WHERE {a} BETWEEN {v} AND {w}"),
+            12 => format!(
+                "SELECT {a}, {b} FROM {name} WHERE {a} >= {v} AND {a} < {w} AND {b} IS NOT NULL"
+            ),
+            13 => format!("SELECT r.a, {name}.* FROM r, {name} WHERE {name}.{a} = r.b AND r.a < 5"),
             _ => format!("SELECT count(*), sum(length({a})), typeof({b}) FROM {name} GROUP BY 3"),
         };
         out.push((sql, false));
@@ -213,6 +221,119 @@ fn without_rowid_tables_read_back_as_sqlite_reads_them() {
         assert!(db.integrity_check(0).unwrap().is_ok());
     }
     println!("{asked} queries over WITHOUT ROWID tables agreed with SQLite");
+}
+
+/// The detail column of `EXPLAIN QUERY PLAN`'s rows.
+fn detail(rows: &[Vec<Exact>]) -> Vec<String> {
+    rows.iter()
+        .map(|r| match r.last() {
+            Some(Exact::Text(t)) => String::from_utf8_lossy(t).into_owned(),
+            other => panic!("a plan's detail: {other:?}"),
+        })
+        .collect()
+}
+
+/// A `WITHOUT ROWID` table is sought by its primary key's first column,
+/// in `WHERE`, `IN` and as the inner table of a join, and
+/// `EXPLAIN QUERY PLAN` words each seek as SQLite does.
+#[test]
+fn without_rowid_tables_are_sought_by_their_primary_key_as_sqlite_seeks_them() {
+    let setup = "CREATE TABLE kv(k INTEGER PRIMARY KEY, v) WITHOUT ROWID; \
+        CREATE TABLE kd(a TEXT COLLATE NOCASE, b INT, c, PRIMARY KEY(a DESC, b)) WITHOUT ROWID; \
+        CREATE TABLE r(x INTEGER PRIMARY KEY, y); \
+        INSERT INTO kv WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) \
+            SELECT i, i * 2 FROM n; \
+        INSERT INTO kd SELECT char(65 + k % 26) || (k % 7), k % 5, k FROM kv WHERE k % 3 = 0 \
+            ON CONFLICT DO NOTHING; \
+        INSERT INTO r SELECT k, k * 3 % 1000 FROM kv WHERE k <= 200";
+    let disk = MemoryPlatform::new();
+    let db = Database::open(&disk, "s.db", &Config::DEFAULT, Global).unwrap();
+    let conn = db.connect();
+    conn.execute(setup, ()).unwrap();
+    let oracle = rusqlite::Connection::open_in_memory().unwrap();
+    oracle.execute_batch(setup).unwrap();
+    let searches = [
+        (
+            "SELECT * FROM kv WHERE k = 1234",
+            "SEARCH kv USING PRIMARY KEY (k=?)",
+        ),
+        (
+            "SELECT * FROM kv WHERE k IN (5, 3000, 7, 99999, NULL)",
+            "SEARCH kv USING PRIMARY KEY (k=?)",
+        ),
+        (
+            "SELECT * FROM kv WHERE k > 2990",
+            "SEARCH kv USING PRIMARY KEY (k>?)",
+        ),
+        (
+            "SELECT * FROM kv WHERE k BETWEEN 10 AND 20",
+            "SEARCH kv USING PRIMARY KEY (k>? AND k<?)",
+        ),
+        (
+            "SELECT * FROM kv WHERE k < 3 AND v > 0",
+            "SEARCH kv USING PRIMARY KEY (k<?)",
+        ),
+        (
+            "SELECT * FROM kd WHERE a = 'b3'",
+            "SEARCH kd USING PRIMARY KEY (a=?)",
+        ),
+        (
+            "SELECT * FROM kd WHERE a > 'w'",
+            "SEARCH kd USING PRIMARY KEY (a>?)",
+        ),
+        (
+            "SELECT * FROM kd WHERE a IN ('a1', 'Z4', 'q9')",
+            "SEARCH kd USING PRIMARY KEY (a=?)",
+        ),
+    ];
+    for (sql, plan) in searches {
+        let eqp = format!("EXPLAIN QUERY PLAN {sql}");
+        let ours = Exact::ours_ok(&conn, &eqp);
+        let theirs = Exact::theirs_ok(&oracle, &eqp);
+        assert!(
+            detail(&ours).iter().any(|d| d == plan),
+            "{sql}: {:?}",
+            detail(&ours)
+        );
+        assert_eq!(detail(&ours), detail(&theirs), "{sql}");
+        assert_eq!(
+            sorted(Exact::ours_ok(&conn, sql)),
+            sorted(Exact::theirs_ok(&oracle, sql)),
+            "{sql}"
+        );
+    }
+    // The inner table of a join is sought per outer row.
+    let join = "SELECT r.x, kv.v FROM r JOIN kv ON kv.k = r.y";
+    let eqp = detail(&Exact::ours_ok(
+        &conn,
+        &format!("EXPLAIN QUERY PLAN {join}"),
+    ));
+    assert!(
+        eqp.iter().any(|d| d == "SEARCH kv USING PRIMARY KEY (k=?)"),
+        "{eqp:?}"
+    );
+    assert_eq!(
+        sorted(Exact::ours_ok(&conn, join)),
+        sorted(Exact::theirs_ok(&oracle, join))
+    );
+    // Changes find their rows by the key too.
+    for sql in [
+        "UPDATE kv SET v = -v WHERE k IN (1, 2, 3000)",
+        "DELETE FROM kv WHERE k BETWEEN 100 AND 199",
+        "UPDATE kd SET b = b + 10 WHERE a = 'c1'",
+    ] {
+        conn.execute(sql, ()).unwrap();
+        oracle.execute_batch(sql).unwrap();
+    }
+    for table in ["kv", "kd"] {
+        let all = format!("SELECT * FROM {table}");
+        assert_eq!(
+            Exact::ours_ok(&conn, &all),
+            Exact::theirs_ok(&oracle, &all),
+            "{table}"
+        );
+    }
+    assert!(db.integrity_check(0).unwrap().is_ok());
 }
 
 const REFUSED: [&str; 2] = [

@@ -758,7 +758,7 @@ fn update_order<A: Allocator>(
         return RowOrder::Visited;
     };
     let changes_walked = table
-        .indexes
+        .seekable()
         .get(index)
         .is_some_and(|index| changes_key(table, index, columns));
     if table.may_resolve(or, Conflict::Replace) || changes_walked {

@@ -248,12 +248,12 @@ impl<A: Allocator> fmt::Display for Describe<'_, A> {
                 write!(f, "SEARCH {name} USING INTEGER PRIMARY KEY (rowid=?)")
             }
             Plan::IndexEq { index } | Plan::IndexIn { index } => {
-                let (index, column) = self.index_names(index);
-                write!(f, "SEARCH {name} USING INDEX {index} ({column}=?)")
+                let (kind, index, column) = self.index_names(index);
+                write!(f, "SEARCH {name} USING {kind}{index} ({column}=?)")
             }
             Plan::IndexRange { index, low, high } => {
-                let (index, column) = self.index_names(index);
-                write!(f, "SEARCH {name} USING INDEX {index} (")?;
+                let (kind, index, column) = self.index_names(index);
+                write!(f, "SEARCH {name} USING {kind}{index} (")?;
                 // SQLite words `>=` as `>` and `<=` as `<`.
                 if low.is_some() {
                     write!(f, "{column}>?")?;
@@ -284,11 +284,12 @@ impl<A: Allocator> fmt::Display for Describe<'_, A> {
 }
 
 impl<'t, A: Allocator> Describe<'t, A> {
-    /// The name of the table's index number `index` and of its first
-    /// column (`?` for what is not there).
-    fn index_names(&self, index: usize) -> (&'t str, &'t str) {
+    /// How SQLite words the table's index number `index` (`INDEX ` and
+    /// its name, or a `WITHOUT ROWID` table's `PRIMARY KEY`) and the name
+    /// of its first column (`?` for what is not there).
+    fn index_names(&self, index: usize) -> (&'static str, &'t str, &'t str) {
         let table = self.table;
-        let index = table.indexes.get(index);
+        let index = table.seekable().get(index);
         let column = index
             .and_then(|i| i.columns.columns.first())
             .and_then(|c| match c.source {
@@ -296,7 +297,11 @@ impl<'t, A: Allocator> Describe<'t, A> {
                 ColumnSource::Expression => None,
             })
             .map_or("?", |c| &*c.name);
-        (index.map_or("?", |i| &*i.name), column)
+        let kind = match table.has_rowid {
+            true => "INDEX ",
+            false => "",
+        };
+        (kind, index.map_or("?", |i| &*i.name), column)
     }
 }
 
@@ -429,7 +434,7 @@ impl Seekable {
     ) -> Result<Self> {
         let mut implied = 0u64;
         if clause.is_some() && hint != Indexes::No {
-            for (n, index) in table.indexes.iter().enumerate().take(64) {
+            for (n, index) in table.seekable().iter().enumerate().take(64) {
                 let Some(sql) = index.sql.as_deref().filter(|_| index.columns.partial) else {
                     continue;
                 };
@@ -451,7 +456,7 @@ impl Seekable {
 
     /// Whether the index at position `n` of `table` may be sought.
     fn allows<A: Allocator>(self, table: &TableInfo<A>, n: usize) -> bool {
-        let whole = table.indexes.get(n).is_some_and(|i| !i.columns.partial);
+        let whole = table.seekable().get(n).is_some_and(|i| !i.columns.partial);
         self.hint.allows(n) && (whole || (n < 64 && self.implied & (1 << n) != 0))
     }
 }
@@ -467,7 +472,7 @@ pub(crate) fn solvable<A: Allocator + Clone>(
     let Indexes::Only(n) = hint else {
         return Ok(());
     };
-    if !table.indexes.get(n).is_some_and(|i| i.columns.partial) {
+    if !table.seekable().get(n).is_some_and(|i| i.columns.partial) {
         return Ok(());
     }
     match Seekable::new(hint, table, where_clause)?.allows(table, n) {
@@ -737,7 +742,7 @@ fn seekable_index<A: Allocator>(
             }) && index.keys.first().is_some_and(|k| k.collation == collation)
         };
     let mut found = None;
-    for (n, index) in table.indexes.iter().enumerate() {
+    for (n, index) in table.seekable().iter().enumerate() {
         if indexes.allows(table, n) && seekable(index) && (found.is_none() || index.columns.unique)
         {
             found = Some(n);
@@ -766,7 +771,7 @@ fn index_term<'e, 'a, A: Allocator + Clone>(
             let right = index_term(&b.rhs, here, indexes, ctx);
             let unique = |t: &Option<IndexTerm<'_, '_, A>>| {
                 t.as_ref()
-                    .and_then(|t| table.indexes.get(t.index))
+                    .and_then(|t| table.seekable().get(t.index))
                     .is_some_and(|i| i.columns.unique)
             };
             if unique(&right) && !unique(&left) {
@@ -843,7 +848,7 @@ fn expression_index<A: Allocator + Clone>(
         return None;
     }
     let mut found = None;
-    for (n, index) in table.indexes.iter().enumerate() {
+    for (n, index) in table.seekable().iter().enumerate() {
         let first = index.columns.columns.first();
         let candidate = indexes.allows(table, n)
             && first.is_some_and(|c| {
@@ -944,7 +949,7 @@ fn column_affinity<A: Allocator>(
     table: &TableInfo<A>,
     index: usize,
 ) -> Option<crate::sql::Affinity> {
-    let column = table.indexes.get(index)?.columns.columns.first()?;
+    let column = table.seekable().get(index)?.columns.columns.first()?;
     match column.source {
         ColumnSource::Column(i) => table.meta.get(i).map(|m| m.affinity),
         ColumnSource::Expression => None,
@@ -1061,7 +1066,7 @@ fn in_keys<A: Allocator + Clone>(
         }
     }
     let column = table
-        .indexes
+        .seekable()
         .get(index)
         .and_then(|i| i.keys.first().copied())
         .unwrap_or_default();

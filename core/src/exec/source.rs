@@ -11,7 +11,9 @@
 //! and moves the table cursor to the rowid each one ends with. A range is
 //! walked in index order: on a descending column from its upper bound
 //! down to its lower one. A `WITHOUT ROWID` table is walked in key order
-//! through its index B-tree, always whole. A source outlives a run of its
+//! through its index B-tree, whole or sought by its primary key's first
+//! column as an index is (the entry found is the row, which the table's
+//! cursor is moved to). A source outlives a run of its
 //! statement: the next run restarts it with a fresh plan, keeping its
 //! table and cursor.
 
@@ -57,8 +59,7 @@ struct IndexSeek<'v, P: Platform, A: Allocator + Clone> {
 }
 
 /// A table's cursor: over its table B-tree by rowid, or over the index
-/// B-tree of a `WITHOUT ROWID` table by primary key, which only a walk of
-/// every row visits (its plan is a scan, or nothing).
+/// B-tree of a `WITHOUT ROWID` table by primary key.
 enum Stored<'v, P: Platform, A: Allocator + Clone> {
     Rowid(Cursor<'v, P, A>),
     Key(Index<'v, P, A>),
@@ -206,7 +207,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
         };
         let table = self.info();
         self.index = ends.and_then(|(index, low, high, equal)| {
-            let i = table?.indexes.get(index)?;
+            let i = table?.seekable().get(index)?;
             let column = i.keys.first().copied().unwrap_or_default();
             // A descending column keeps its largest values first.
             let (start, stop) = match column.order {
@@ -260,15 +261,9 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
         self.started = true;
         let on = match &mut self.table {
             None => first,
-            Some((_, Stored::Key(cursor))) => match (self.plan, first) {
-                (Plan::Scan, true) => cursor.first()?,
-                (Plan::Scan, false) => cursor.next()?,
-                (Plan::Empty, _) => false,
-                _ => return Err(Error::Misuse("a keyed walk of a WITHOUT ROWID table")),
-            },
-            Some((_, Stored::Rowid(cursor))) if self.index.is_some() => match self.index.as_mut() {
+            Some((table, stored)) if self.index.is_some() => match self.index.as_mut() {
                 Some(seek) => {
-                    let mut on = seek.advance(cursor, first)?;
+                    let mut on = seek.advance(stored, table, first)?;
                     // `IN`: the next key's entries when this key's end.
                     while !on && matches!(self.plan, Plan::IndexIn { .. }) {
                         let Some(key) = self.keys.get_mut(self.next_key) else {
@@ -276,11 +271,17 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
                         };
                         self.next_key += 1;
                         seek.start = Some((core::mem::replace(key, Value::Null), true));
-                        on = seek.advance(cursor, true)?;
+                        on = seek.advance(stored, table, true)?;
                     }
                     on
                 }
                 None => false,
+            },
+            Some((_, Stored::Key(cursor))) => match (self.plan, first) {
+                (Plan::Scan, true) => cursor.first()?,
+                (Plan::Scan, false) => cursor.next()?,
+                (Plan::Empty, _) => false,
+                _ => return Err(Error::Misuse("a keyed walk of a WITHOUT ROWID table")),
             },
             Some((_, Stored::Rowid(cursor))) if self.plan == Plan::RowidIn => loop {
                 let Some(&rowid) = self.rowids.get(self.next_rowid) else {
@@ -561,9 +562,16 @@ fn beyond((high, inclusive): (RowId, bool), rowid: RowId) -> bool {
 }
 
 impl<'v, P: Platform, A: Allocator + Clone> IndexSeek<'v, P, A> {
-    /// Moves to the next index entry between the ends and `table` to the
-    /// row it names; `false` when there is none.
-    fn advance(&mut self, table: &mut Cursor<'v, P, A>, first: bool) -> Result<bool> {
+    /// Moves to the next index entry between the ends and the table's
+    /// cursor to the row it names: by the rowid that ends it, or, for a
+    /// `WITHOUT ROWID` table walked by its primary key, by the entry
+    /// itself (the row); `false` when there is none.
+    fn advance(
+        &mut self,
+        stored: &mut Stored<'v, P, A>,
+        table: &TableInfo<A>,
+        first: bool,
+    ) -> Result<bool> {
         let columns = [self.column];
         let on = match (&self.start, first) {
             (Some((start, inclusive)), true) => {
@@ -582,10 +590,11 @@ impl<'v, P: Platform, A: Allocator + Clone> IndexSeek<'v, P, A> {
         }
         let page = self.cursor.page();
         let payload = self.cursor.payload()?;
+        let entry = RecordRef::parse(&payload, None)?;
         // One walk of the entry: its first column, for the stop, and its
         // last, the rowid.
         let (mut first, mut last) = (None, None);
-        for value in RecordRef::parse(&payload, None)?.columns() {
+        for value in entry.columns() {
             let value = value?;
             first.get_or_insert(value);
             last = Some(value);
@@ -605,14 +614,20 @@ impl<'v, P: Platform, A: Allocator + Clone> IndexSeek<'v, P, A> {
                 return Ok(false);
             }
         }
-        let Some(ValueRef::Integer(rowid)) = last else {
-            return Err(Error::Corrupt {
-                page,
-                reason: "an index entry without a rowid",
-            });
+        let found = match stored {
+            Stored::Rowid(cursor) => {
+                let Some(ValueRef::Integer(rowid)) = last else {
+                    return Err(Error::Corrupt {
+                        page,
+                        reason: "an index entry without a rowid",
+                    });
+                };
+                drop(payload);
+                cursor.seek(RowId::new(rowid), SeekMode::Eq)?
+            }
+            Stored::Key(cursor) => cursor.seek_record(&entry, &table.record_keys, SeekMode::Eq)?,
         };
-        drop(payload);
-        if !table.seek(RowId::new(rowid), SeekMode::Eq)? {
+        if !found {
             return Err(Error::Corrupt {
                 page,
                 reason: "an index entry names a row that is not there",

@@ -166,6 +166,11 @@ pub(crate) struct TableInfo<A: Allocator> {
     /// (each [`IndexInfo::tail`] holds the primary key's columns); empty
     /// for a rowid table.
     pub keyed_indexes: Vec<IndexInfo<A>, A>,
+    /// For a `WITHOUT ROWID` table whose key's collations are known: its
+    /// B-tree described as an index on the primary key (root: the
+    /// table's, keys: [`record_keys`](Self::record_keys)), which plans
+    /// seek as they seek an index, each entry being the row itself.
+    pub primary: Option<IndexInfo<A>>,
     /// How many of a `WITHOUT ROWID` table's record columns are its
     /// primary key (the first ones); 0 for a rowid table.
     pub key_len: usize,
@@ -238,6 +243,7 @@ impl<A: Allocator + Clone> TableInfo<A> {
             meta,
             indexes: Vec::new_in(alloc.clone()),
             keyed_indexes: Vec::new_in(alloc.clone()),
+            primary: None,
             key_len: 0,
             unwritable: None,
             record_keys: Vec::new_in(alloc),
@@ -384,6 +390,10 @@ impl<A: Allocator + Clone> TableInfo<A> {
         if keyed && columns.autoindex_conflicts.iter().any(resolved) {
             unwritable = Some(KEYED_CONFLICTS);
         }
+        let primary = match keyed {
+            true => primary_index(&columns, root, &record_keys, alloc.clone())?,
+            false => None,
+        };
         Ok(TableInfo {
             name: String::try_from_str_in(name, alloc.clone())?,
             side: Side::Main,
@@ -392,6 +402,7 @@ impl<A: Allocator + Clone> TableInfo<A> {
             meta,
             indexes,
             keyed_indexes,
+            primary,
             key_len,
             unwritable,
             record_keys,
@@ -433,6 +444,17 @@ impl<A: Allocator> TableInfo<A> {
             .clone()
             .filter(replaced_last(false))
             .chain(unique.filter(replaced_last(true)))
+    }
+
+    /// The indexes plans may seek, by position: `indexes` for a rowid
+    /// table, the primary key alone for a `WITHOUT ROWID` one (whose other
+    /// indexes' entries end with the key, which no seek here follows).
+    pub fn seekable(&self) -> &[IndexInfo<A>] {
+        match (&self.columns.stored_by, &self.primary) {
+            (StoredBy::Rowid, _) => &self.indexes,
+            (StoredBy::PrimaryKey, Some(primary)) => core::slice::from_ref(primary),
+            (StoredBy::PrimaryKey, None) => &[],
+        }
     }
 
     /// The indexes kept in step with its rows: `keyed_indexes` for a
@@ -499,6 +521,41 @@ fn record_keys<A: Allocator + Clone>(
         keys.try_push(KeyColumn::default())?;
     }
     Ok(keys)
+}
+
+/// The B-tree of the `WITHOUT ROWID` table of `columns` at `root`, whose
+/// records compare by `record_keys`, described as a unique index on its
+/// primary key; `None` when its key's collations are not all known
+/// (`record_keys` empty).
+fn primary_index<A: Allocator + Clone>(
+    columns: &TableColumns<A>,
+    root: PageNo,
+    record_keys: &[KeyColumn],
+    alloc: A,
+) -> Result<Option<IndexInfo<A>>> {
+    let key = columns
+        .primary_autoindex
+        .and_then(|at| columns.autoindexes.get(at));
+    let Some(key) = key.filter(|_| !record_keys.is_empty()) else {
+        return Ok(None);
+    };
+    let mut key_columns = Vec::try_with_capacity_in(key.len(), alloc.clone())?;
+    key_columns.try_extend_from_slice(key)?;
+    let mut keys = Vec::try_with_capacity_in(record_keys.len(), alloc.clone())?;
+    keys.try_extend_from_slice(record_keys)?;
+    Ok(Some(IndexInfo {
+        name: String::try_from_str_in("PRIMARY KEY", alloc.clone())?,
+        root,
+        columns: IndexColumns {
+            columns: key_columns,
+            unique: true,
+            partial: false,
+            conflict: None,
+        },
+        keys,
+        tail: Vec::new_in(alloc),
+        sql: None,
+    }))
 }
 
 /// Why a `WITHOUT ROWID` table with an index whose entries this engine
