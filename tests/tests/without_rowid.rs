@@ -234,16 +234,18 @@ fn detail(rows: &[Vec<Exact>]) -> Vec<String> {
 }
 
 /// A `WITHOUT ROWID` table is sought by its primary key's first column,
+/// or by an index's, whose entries end with the key that finds the row,
 /// in `WHERE`, `IN` and as the inner table of a join, and
 /// `EXPLAIN QUERY PLAN` words each seek as SQLite does.
 #[test]
-fn without_rowid_tables_are_sought_by_their_primary_key_as_sqlite_seeks_them() {
+fn without_rowid_tables_are_sought_by_their_keys_and_indexes_as_sqlite_seeks_them() {
     let setup = "CREATE TABLE kv(k INTEGER PRIMARY KEY, v) WITHOUT ROWID; \
-        CREATE TABLE kd(a TEXT COLLATE NOCASE, b INT, c, PRIMARY KEY(a DESC, b)) WITHOUT ROWID; \
+        CREATE TABLE kd(a TEXT COLLATE NOCASE, b INT, c, d, PRIMARY KEY(a DESC, b)) WITHOUT ROWID; \
+        CREATE INDEX kd_c ON kd(c); CREATE INDEX kd_ba ON kd(b, a); \
         CREATE TABLE r(x INTEGER PRIMARY KEY, y); \
         INSERT INTO kv WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) \
             SELECT i, i * 2 FROM n; \
-        INSERT INTO kd SELECT char(65 + k % 26) || (k % 7), k % 5, k FROM kv WHERE k % 3 = 0 \
+        INSERT INTO kd SELECT char(65 + k % 26) || (k % 7), k % 5, k, -k FROM kv WHERE k % 3 = 0 \
             ON CONFLICT DO NOTHING; \
         INSERT INTO r SELECT k, k * 3 % 1000 FROM kv WHERE k <= 200";
     let disk = MemoryPlatform::new();
@@ -285,6 +287,23 @@ fn without_rowid_tables_are_sought_by_their_primary_key_as_sqlite_seeks_them() {
             "SELECT * FROM kd WHERE a IN ('a1', 'Z4', 'q9')",
             "SEARCH kd USING PRIMARY KEY (a=?)",
         ),
+        // The other indexes' entries end with the key, which finds the row.
+        (
+            "SELECT * FROM kd WHERE c = 300",
+            "SEARCH kd USING INDEX kd_c (c=?)",
+        ),
+        (
+            "SELECT * FROM kd WHERE c IN (3, 6, 7, 2997)",
+            "SEARCH kd USING INDEX kd_c (c=?)",
+        ),
+        (
+            "SELECT d FROM kd WHERE c BETWEEN 100 AND 130",
+            "SEARCH kd USING INDEX kd_c (c>? AND c<?)",
+        ),
+        (
+            "SELECT * FROM kd WHERE b = 3",
+            "SEARCH kd USING INDEX kd_ba (b=?)",
+        ),
     ];
     for (sql, plan) in searches {
         let eqp = format!("EXPLAIN QUERY PLAN {sql}");
@@ -321,6 +340,8 @@ fn without_rowid_tables_are_sought_by_their_primary_key_as_sqlite_seeks_them() {
         "UPDATE kv SET v = -v WHERE k IN (1, 2, 3000)",
         "DELETE FROM kv WHERE k BETWEEN 100 AND 199",
         "UPDATE kd SET b = b + 10 WHERE a = 'c1'",
+        "UPDATE kd SET d = 0 WHERE c BETWEEN 600 AND 900",
+        "DELETE FROM kd WHERE b = 2",
     ] {
         conn.execute(sql, ()).unwrap();
         oracle.execute_batch(sql).unwrap();
@@ -439,8 +460,10 @@ fn what_stays_refused_on_without_rowid_tables_is_refused_by_name() {
 
 #[test]
 fn every_allocation_failure_reading_a_without_rowid_table_is_clean() {
-    let mut statements =
-        vec!["CREATE TABLE k(g, key TEXT, v, PRIMARY KEY(key DESC, g)) WITHOUT ROWID".to_string()];
+    let mut statements = vec![
+        "CREATE TABLE k(g, key TEXT, v, PRIMARY KEY(key DESC, g)) WITHOUT ROWID".to_string(),
+        "CREATE INDEX k_v ON k(v)".to_string(),
+    ];
     for i in 0..24 {
         statements.push(format!(
             "INSERT INTO k VALUES ({}, 'key{i}', '{}')",
@@ -464,6 +487,12 @@ fn every_allocation_failure_reading_a_without_rowid_table_is_clean() {
         "SELECT g, count(*), max(length(v)), key FROM k GROUP BY g",
         "SELECT key, rank() OVER (PARTITION BY g ORDER BY length(v)) FROM k",
         "SELECT a.key FROM k AS a JOIN k AS b ON a.g = b.g AND a.key < b.key ORDER BY 1",
+        // Seeks by the key and by an index, and a join's inner loop
+        // sought by the key.
+        "SELECT * FROM k WHERE key IN ('key3', 'key17', 'key9') OR key > 'key8'",
+        "SELECT g, v FROM k WHERE key BETWEEN 'key1' AND 'key2'",
+        "SELECT key FROM k WHERE v IN ('vvvvvvv', '', 'none')",
+        "SELECT a.g, b.v FROM k AS a JOIN k AS b ON b.key = a.key WHERE a.g = 1",
     ] {
         let want = Exact::ours(&conn, sql).unwrap();
         let [persistent, once] = sweep_query_both(&fault, &conn, sql, &want, 5);

@@ -287,9 +287,9 @@ impl<'t, A: Allocator> Describe<'t, A> {
     /// How SQLite words the table's index number `index` (`INDEX ` and
     /// its name, or a `WITHOUT ROWID` table's `PRIMARY KEY`) and the name
     /// of its first column (`?` for what is not there).
-    fn index_names(&self, index: usize) -> (&'static str, &'t str, &'t str) {
+    fn index_names(&self, n: usize) -> (&'static str, &'t str, &'t str) {
         let table = self.table;
-        let index = table.seekable().get(index);
+        let index = table.seekable().get(n);
         let column = index
             .and_then(|i| i.columns.columns.first())
             .and_then(|c| match c.source {
@@ -297,9 +297,9 @@ impl<'t, A: Allocator> Describe<'t, A> {
                 ColumnSource::Expression => None,
             })
             .map_or("?", |c| &*c.name);
-        let kind = match table.has_rowid {
-            true => "INDEX ",
-            false => "",
+        let kind = match table.seekable().is_primary(n) {
+            true => "",
+            false => "INDEX ",
         };
         (kind, index.map_or("?", |i| &*i.name), column)
     }
@@ -394,12 +394,15 @@ impl Indexes {
         match hint {
             None => Ok(Indexes::Any),
             Some(Indexed::Not) => Ok(Indexes::No),
-            Some(Indexed::By(name)) => table
-                .indexes
-                .iter()
-                .position(|i| name.eq_ignore_ascii_case(&i.name))
-                .map(Indexes::Only)
-                .ok_or(crate::Error::Sql("no such index")),
+            Some(Indexed::By(name)) => {
+                let trees = table.seekable();
+                trees
+                    .iter()
+                    .enumerate()
+                    .position(|(n, i)| !trees.is_primary(n) && name.eq_ignore_ascii_case(&i.name))
+                    .map(Indexes::Only)
+                    .ok_or(crate::Error::Sql("no such index"))
+            }
         }
     }
 

@@ -32,7 +32,7 @@ use super::context::{Place, RowContext, Spill};
 use super::plan::{Access, Plan, Proven};
 use crate::table::SchemaVersion;
 use crate::table::TableInfo;
-use crate::table::{KeyCursor, RowCursor, View};
+use crate::table::{IndexInfo, KeyCursor, RowCursor, View};
 
 /// A table cursor over a connection's view.
 pub(crate) type Cursor<'v, P, A> = RowCursor<'v, P, A>;
@@ -43,6 +43,53 @@ type Index<'v, P, A> = KeyCursor<'v, P, A>;
 /// One end of an index walk: the value on the first column and whether
 /// entries equal to it are included.
 type End<A> = Option<(Value<A>, bool)>;
+
+/// The most primary key columns of a `WITHOUT ROWID` table an index
+/// seek follows from an entry to its row.
+const MAX_KEY: usize = 16;
+
+/// How an index entry leads to its row.
+#[derive(Debug, Clone, Copy)]
+enum Locate {
+    /// By the rowid that ends it.
+    Rowid,
+    /// It is the row: the tree is a `WITHOUT ROWID` table's own.
+    Itself,
+    /// By the primary key of a `WITHOUT ROWID` table: its columns, in
+    /// key order, are the entry's columns at the first `len` positions
+    /// of `at`.
+    Key { at: [u16; MAX_KEY], len: usize },
+}
+
+/// Where the primary key columns of the `WITHOUT ROWID` table `table`
+/// are in the entries of its index `index`: a key column the index's own
+/// columns hold with the key's collation is read there, the others from
+/// the entry's tail, in key order (see [`crate::table::IndexInfo::tail`]).
+/// `None` when the key has more than [`MAX_KEY`] columns.
+fn key_positions<A: Allocator>(table: &TableInfo<A>, index: &IndexInfo<A>) -> Option<Locate> {
+    let columns = &table.columns;
+    let key = columns
+        .primary_autoindex
+        .and_then(|at| columns.autoindexes.get(at))?;
+    let own = &index.columns.columns;
+    let (mut at, mut len) = ([0u16; MAX_KEY], 0);
+    for (k, column) in key.iter().enumerate() {
+        // A column the key names twice is stored once.
+        if key.get(..k)?.iter().any(|b| b.source == column.source) {
+            continue;
+        }
+        let held = own
+            .iter()
+            .position(|c| c.source == column.source && c.collation == column.collation);
+        let pos = match held {
+            Some(pos) => pos,
+            None => own.len() + index.tail.iter().position(|t| t.source == column.source)?,
+        };
+        *at.get_mut(len)? = u16::try_from(pos).ok()?;
+        len += 1;
+    }
+    Some(Locate::Key { at, len })
+}
 
 /// The index an index seek walks, with its ends in index order.
 struct IndexSeek<'v, P: Platform, A: Allocator + Clone> {
@@ -56,6 +103,8 @@ struct IndexSeek<'v, P: Platform, A: Allocator + Clone> {
     equal: bool,
     /// How the first column compares.
     column: KeyColumn,
+    /// How an entry leads to its row.
+    locate: Locate,
 }
 
 /// A table's cursor: over its table B-tree by rowid, or over the index
@@ -214,21 +263,32 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
                 SortOrder::Desc if !equal => (high, low),
                 _ => (low, high),
             };
+            let table = table?;
+            let locate = match table.columns.stored_by {
+                StoredBy::Rowid => Locate::Rowid,
+                StoredBy::PrimaryKey if table.seekable().is_primary(index) => Locate::Itself,
+                StoredBy::PrimaryKey => key_positions(table, i)?,
+            };
             Some(IndexSeek {
-                cursor: view.index_cursor(table?.side, i.root),
+                cursor: view.index_cursor(table.side, i.root),
                 start,
                 stop,
                 equal,
                 column,
+                locate,
             })
         });
         let indexed = matches!(
             plan,
             Plan::IndexEq { .. } | Plan::IndexIn { .. } | Plan::IndexRange { .. }
         );
+        let mut proven = proven;
         if indexed && self.index.is_none() {
-            // No key or no such index: fall back to visiting every row.
+            // No key, no such index, or entries that do not lead to
+            // their rows: fall back to visiting every row, the whole
+            // clause evaluated on each.
             plan = Plan::Scan;
+            proven = Proven::Nothing;
         }
         self.plan = plan;
         self.proven = proven;
@@ -614,8 +674,8 @@ impl<'v, P: Platform, A: Allocator + Clone> IndexSeek<'v, P, A> {
                 return Ok(false);
             }
         }
-        let found = match stored {
-            Stored::Rowid(cursor) => {
+        let found = match (stored, self.locate) {
+            (Stored::Rowid(cursor), _) => {
                 let Some(ValueRef::Integer(rowid)) = last else {
                     return Err(Error::Corrupt {
                         page,
@@ -625,7 +685,26 @@ impl<'v, P: Platform, A: Allocator + Clone> IndexSeek<'v, P, A> {
                 drop(payload);
                 cursor.seek(RowId::new(rowid), SeekMode::Eq)?
             }
-            Stored::Key(cursor) => cursor.seek_record(&entry, &table.record_keys, SeekMode::Eq)?,
+            (Stored::Key(cursor), Locate::Itself) => {
+                cursor.seek_record(&entry, &table.record_keys, SeekMode::Eq)?
+            }
+            (Stored::Key(cursor), Locate::Key { at, len }) => {
+                let mut key = [ValueRef::Null; MAX_KEY];
+                for (i, value) in entry.columns().enumerate() {
+                    let value = value?;
+                    for (slot, &pos) in key.iter_mut().zip(at.iter()).take(len) {
+                        if usize::from(pos) == i {
+                            *slot = value;
+                        }
+                    }
+                }
+                let key = key.get(..len).unwrap_or_default();
+                let keys = table.record_keys.get(..len).unwrap_or_default();
+                cursor.seek(key, keys, SeekMode::Eq)?
+            }
+            (Stored::Key(_), Locate::Rowid) => {
+                return Err(Error::Misuse("a rowid walk of a WITHOUT ROWID table"));
+            }
         };
         if !found {
             return Err(Error::Corrupt {

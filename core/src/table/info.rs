@@ -140,6 +140,46 @@ impl<A: Allocator> IndexInfo<A> {
     }
 }
 
+/// The trees a plan may seek on one table, by position (see
+/// [`TableInfo::seekable`]).
+pub(crate) struct SeekTrees<'t, A: Allocator> {
+    /// A `WITHOUT ROWID` table's primary key, at position 0.
+    primary: Option<&'t IndexInfo<A>>,
+    /// The indexes, after it.
+    rest: &'t [IndexInfo<A>],
+}
+
+// By hand: a derive would ask `A: Copy`, but only references are copied.
+impl<A: Allocator> Clone for SeekTrees<'_, A> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<A: Allocator> Copy for SeekTrees<'_, A> {}
+
+impl<'t, A: Allocator> SeekTrees<'t, A> {
+    /// The tree at position `n`.
+    pub fn get(self, n: usize) -> Option<&'t IndexInfo<A>> {
+        match (self.primary, n.checked_sub(1)) {
+            (None, _) => self.rest.get(n),
+            (Some(primary), None) => Some(primary),
+            (Some(_), Some(n)) => self.rest.get(n),
+        }
+    }
+
+    /// Every tree, in position order.
+    pub fn iter(self) -> impl Iterator<Item = &'t IndexInfo<A>> {
+        self.primary.into_iter().chain(self.rest.iter())
+    }
+
+    /// Whether the tree at position `n` is a `WITHOUT ROWID` table's
+    /// primary key, whose entries are its rows.
+    pub fn is_primary(self, n: usize) -> bool {
+        self.primary.is_some() && n == 0
+    }
+}
+
 /// Why a `WITHOUT ROWID` table whose keys declare `ON CONFLICT` clauses
 /// is not changed here: SQLite checks such a key in an order of its own.
 pub(crate) const KEYED_CONFLICTS: &str =
@@ -167,7 +207,7 @@ pub(crate) struct TableInfo<A: Allocator> {
     /// for a rowid table.
     pub keyed_indexes: Vec<IndexInfo<A>, A>,
     /// For a `WITHOUT ROWID` table whose key's collations are known: its
-    /// B-tree described as an index on the primary key (root: the
+    /// B-tree described as a unique index on the primary key (root: the
     /// table's, keys: [`record_keys`](Self::record_keys)), which plans
     /// seek as they seek an index, each entry being the row itself.
     pub primary: Option<IndexInfo<A>>,
@@ -446,14 +486,19 @@ impl<A: Allocator> TableInfo<A> {
             .chain(unique.filter(replaced_last(true)))
     }
 
-    /// The indexes plans may seek, by position: `indexes` for a rowid
-    /// table, the primary key alone for a `WITHOUT ROWID` one (whose other
-    /// indexes' entries end with the key, which no seek here follows).
-    pub fn seekable(&self) -> &[IndexInfo<A>] {
-        match (&self.columns.stored_by, &self.primary) {
-            (StoredBy::Rowid, _) => &self.indexes,
-            (StoredBy::PrimaryKey, Some(primary)) => core::slice::from_ref(primary),
-            (StoredBy::PrimaryKey, None) => &[],
+    /// The trees plans may seek, by position: `indexes` for a rowid
+    /// table; for a `WITHOUT ROWID` one its primary key (when its
+    /// collations are known), then `keyed_indexes`.
+    pub fn seekable(&self) -> SeekTrees<'_, A> {
+        match self.columns.stored_by {
+            StoredBy::Rowid => SeekTrees {
+                primary: None,
+                rest: &self.indexes,
+            },
+            StoredBy::PrimaryKey => SeekTrees {
+                primary: self.primary.as_ref(),
+                rest: &self.keyed_indexes,
+            },
         }
     }
 
