@@ -514,7 +514,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                         &a.table,
                         "ALTER TABLE of a temporary table is not supported",
                     )?;
-                    conn.write_schema(|w| alter::run(w, a))?
+                    conn.write_schema(|w| alter::run(w, a, conn.views()))?
                 }
                 Stmt::Reindex(target) => conn.write_schema(|w| reindex::run(w, target.as_ref()))?,
                 Stmt::Pragma(p) => {

@@ -14,8 +14,9 @@
 //! rewritten bumps the schema cookie, so prepared statements and other
 //! connections read the schema again.
 //!
-//! Refused with an error that names them: a schema holding views or
-//! triggers (SQLite would rewrite their text too), `WITHOUT ROWID` and
+//! Refused with an error that names them: renaming or dropping in a table
+//! whose name a view's or trigger's text holds (SQLite would rewrite that
+//! text too), `WITHOUT ROWID` and
 //! virtual tables, adding a generated column with `NOT NULL` or `CHECK`
 //! to a table with rows, adding a column with a
 //! `CHECK` to a table that has rows (SQLite checks every row against
@@ -36,17 +37,20 @@ use crate::schema::{
 };
 use crate::sql::{
     AlterAction, AlterTable, ColumnConstraintKind, ColumnDef, Expr, Ident, IndexedColumn, Literal,
-    Stmt, TableBody, TableConstraintKind, UnaryOp,
+    Quoted, Stmt, TableBody, TableConstraintKind, UnaryOp,
 };
+use crate::sql::{Lexer, TokenKind};
 use crate::table::{TableInfo, Writer, check_defaults};
 use crate::{Error, Named, Result, RowId};
 
 use super::select::name_of;
+use super::views::ViewCatalog;
 
 /// Runs `alter`.
 pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
     alter: &AlterTable<'_, A>,
+    views: &ViewCatalog<A>,
 ) -> Result<()> {
     let alloc = w.allocator().clone();
     let name = name_of(&alter.table.name, alloc.clone())?;
@@ -63,17 +67,25 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     let schema = w.schema()?;
     let entry = altered_table(&schema, &name)?;
     // SQLite edits the text of the views and triggers that name what is
-    // renamed or dropped; an added column changes no stored text.
+    // renamed or dropped; an added column changes no stored text. A view
+    // or trigger whose text never names the table reads none of it.
     let rewrites = !matches!(alter.action, AlterAction::AddColumn { .. });
-    if rewrites
-        && schema
-            .entries()
-            .iter()
-            .any(|e| matches!(e.kind, EntryKind::View | EntryKind::Trigger))
-    {
-        return Err(Error::Sql(
-            "ALTER TABLE RENAME and DROP COLUMN in a schema with views or triggers are not supported",
-        ));
+    if rewrites {
+        let temp = w.view().temp_schema()?;
+        let schemas = core::iter::once(&schema).chain(temp.as_ref());
+        let named = schemas
+            .flat_map(|s| s.entries().iter())
+            .filter(|e| matches!(e.kind, EntryKind::View | EntryKind::Trigger))
+            .any(|e| {
+                e.sql
+                    .as_deref()
+                    .is_none_or(|sql| mentions(sql, &entry.name))
+            });
+        if named || views.any_temp(|sql| mentions(sql, &entry.name))? {
+            return Err(Error::Sql(
+                "ALTER TABLE RENAME and DROP COLUMN on a table a view or trigger names are not supported",
+            ));
+        }
     }
     match &alter.action {
         AlterAction::RenameTable(new) => rename_table(w, &schema, entry, new),
@@ -113,6 +125,28 @@ fn altered_table<'s, A: Allocator + Clone>(
         return Err(Error::Sql("WITHOUT ROWID tables are not supported"));
     }
     Ok(entry)
+}
+
+/// Whether some token of `sql` could name `name`: an identifier, a
+/// keyword or a string (which SQLite takes for a name in places) equal to
+/// it ignoring case and quotes. Text that does not tokenize may name
+/// anything.
+fn mentions(sql: &str, name: &str) -> bool {
+    let mut lexer = Lexer::new(sql);
+    loop {
+        let Ok(token) = lexer.next_token() else {
+            return true;
+        };
+        match token.kind {
+            TokenKind::Eof => return false,
+            TokenKind::Id | TokenKind::QuotedId | TokenKind::String | TokenKind::Keyword(_)
+                if Quoted::new(token.text).eq_ignore_ascii_case(name) =>
+            {
+                return true;
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Whether `name` starts `sqlite_`, in any case.

@@ -95,6 +95,15 @@ impl<A: Allocator + Clone> ViewCatalog<A> {
             .map_err(|_| Error::Misuse("the view catalog is in use"))
     }
 
+    /// Whether the text of some temporary view passes `test`.
+    pub fn any_temp(&self, test: impl Fn(&str) -> bool) -> Result<bool> {
+        let catalog = self
+            .read
+            .try_borrow()
+            .map_err(|_| Error::Misuse("the view catalog is in use"))?;
+        Ok(catalog.temp.iter().any(|v| test(&v.sql)))
+    }
+
     /// Creates the temporary view `create`, whose text is `sql`.
     pub fn create_temp(&self, create: &CreateView<'_, A>, sql: &str) -> Result<()> {
         let mut catalog = self.catalog()?;
