@@ -309,6 +309,9 @@ pub enum Named {
     /// `no such column: {0}`: a reference, `t.c` or `c`, that names no
     /// column of the tables in scope
     UnknownColumn,
+    /// `ambiguous column name: {0}`: a reference, `t.c` or `c`, that names
+    /// a column of two tables in scope
+    AmbiguousColumn,
     /// `table {0} has no column named {1}`: an `INSERT`'s column list
     NoColumnNamed,
     /// `no such function: {0}`
@@ -498,6 +501,7 @@ impl core::fmt::Display for NamedDisplay<'_> {
             Named::Reserved => write!(f, "object name reserved for internal use: {a}"),
             Named::NoSuchColumn => write!(f, "no such column: \"{a}\""),
             Named::UnknownColumn => write!(f, "no such column: {a}"),
+            Named::AmbiguousColumn => write!(f, "ambiguous column name: {a}"),
             Named::NoColumnNamed => write!(f, "table {a} has no column named {b}"),
             Named::NoSuchFunction => write!(f, "no such function: {a}"),
             Named::DuplicateColumn => write!(f, "duplicate column name: {a}"),

@@ -89,12 +89,10 @@ fn compare<P: Platform, A: boundlite::alloc::Allocator + Clone>(
         }
         (Err(e), Err(f)) => {
             let theirs = message(&f, sql);
-            // Ours names the byte a syntax error is at, SQLite the token;
-            // ours does not name an ambiguous column.
-            let theirs = match theirs.split(": ").next() {
-                _ if theirs.ends_with("syntax error") => "syntax error".to_string(),
-                Some(head @ "ambiguous column name") => head.to_string(),
-                _ => theirs,
+            // Ours names the byte a syntax error is at, SQLite the token.
+            let theirs = match theirs.ends_with("syntax error") {
+                true => "syntax error".to_string(),
+                false => theirs,
             };
             assert!(
                 e.to_string().contains(&theirs),

@@ -27,8 +27,12 @@ const SCHEMA: &str = "CREATE TABLE t(id INTEGER PRIMARY KEY, a UNIQUE, b NOT NUL
      INSERT INTO two VALUES (1, 1, 1, 1);
      CREATE INDEX t_part ON t(c) WHERE d > 1;";
 
-const FAILING: [&str; 27] = [
+const FAILING: [&str; 31] = [
     "SELECT nope FROM t",
+    "SELECT a FROM t, two",
+    "SELECT two.a FROM two, two AS two",
+    "SELECT id FROM t JOIN t AS u ON u.a = t.a WHERE \"d\" > 0",
+    "SELECT v FROM r, dup",
     "SELECT t.nope FROM t",
     "SELECT x.a FROM t",
     "SELECT [a b] FROM t",

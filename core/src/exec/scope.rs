@@ -5,7 +5,7 @@
 //!   where there is one, else by name);
 //! - an unqualified name looks in every table, skipping the columns a
 //!   `USING` or `NATURAL` join merged into a column to their left;
-//! - a name found in two places is `ambiguous column name`.
+//! - a name found in two places is `ambiguous column name: c`.
 //!
 //! Invariant: nothing here allocates; a scope is a view over tables held
 //! elsewhere (a query's sources), levels numbered in `FROM` order.
@@ -114,7 +114,7 @@ pub(crate) fn find<A: Allocator + Clone>(
             continue;
         }
         if found.is_some() {
-            return Err(Error::Sql("ambiguous column name"));
+            return Err(column.ambiguous());
         }
         found = Some((level, pos));
     }

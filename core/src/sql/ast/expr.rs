@@ -112,6 +112,17 @@ impl ColumnRef<'_> {
     /// SQLite's error for a reference that names no column in scope:
     /// `no such column: t.c`, as written less its quotes.
     pub fn unknown(&self) -> crate::Error {
+        self.error(crate::Named::UnknownColumn)
+    }
+
+    /// SQLite's error for a reference that names a column of two tables
+    /// in scope: `ambiguous column name: t.c`, as written less its quotes.
+    pub fn ambiguous(&self) -> crate::Error {
+        self.error(crate::Named::AmbiguousColumn)
+    }
+
+    /// The error `kind` naming the reference as written less its quotes.
+    fn error(&self, kind: crate::Named) -> crate::Error {
         let name = match (&self.schema, &self.table) {
             (Some(s), Some(t)) => crate::ConstraintName::format(format_args!(
                 "{}.{}.{}",
@@ -124,7 +135,7 @@ impl ColumnRef<'_> {
             }
             _ => crate::ConstraintName::format(format_args!("{}", self.column.chars())),
         };
-        crate::Error::Named(crate::Named::UnknownColumn, name)
+        crate::Error::Named(kind, name)
     }
 }
 
