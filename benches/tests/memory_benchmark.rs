@@ -64,7 +64,8 @@ fn the_same_seed_gives_the_same_stream() {
             rng_seed: spec.rng_seed + 1,
             ..spec
         };
-        if workload != Workload::InsertHeavy {
+        // Their statements draw nothing from the generator.
+        if !matches!(workload, Workload::InsertHeavy | Workload::UpdateHot) {
             assert_ne!(first, items(&reseeded), "{}", workload.name());
         }
     }
@@ -136,7 +137,10 @@ fn every_workload_ends_with_the_same_table_on_both_engines() {
         let rows = both_engines_agree(&small(workload, dir.path()));
         match workload {
             Workload::InsertHeavy => assert_eq!(rows, 100),
-            Workload::ScanHeavy | Workload::UpdateChurn => assert_eq!(rows, 300),
+            Workload::ScanHeavy
+            | Workload::UpdateChurn
+            | Workload::UpdateDisjoint
+            | Workload::UpdateHot => assert_eq!(rows, 300),
             Workload::ReadHeavy | Workload::Mixed => assert!(rows > 300),
             Workload::Bulk => panic!("Workload::ALL holds the stream workloads only"),
         }
@@ -227,6 +231,144 @@ fn mvcc_mode_overlaps_the_connections_transactions_and_retries_conflicts() {
         memory::run(&bulk, None),
         Err(BenchError::Usage(_))
     ));
+}
+
+#[test]
+fn disjoint_rows_never_conflict_and_a_hot_row_always_does() {
+    let _serial = serial();
+    for threads in [false, true] {
+        for (workload, connections) in [
+            (Workload::UpdateDisjoint, 4),
+            (Workload::UpdateDisjoint, 2),
+            (Workload::UpdateHot, 4),
+            (Workload::UpdateHot, 1),
+        ] {
+            let dir = tempfile::tempdir().expect("dir");
+            let mut options = small(workload, dir.path());
+            options.spec.iterations = 8;
+            options.mode = Mode::Mvcc;
+            options.connections = connections;
+            options.threads = threads;
+            // The rows go into the file, where SQLite reads them.
+            options.checkpoint = true;
+            let report = memory::run(&options, None).expect("mvcc run");
+            let name = format!("{} x{connections} threads {threads}", workload.name());
+            let c = report
+                .engine(Engine::Boundlite)
+                .expect("boundlite")
+                .concurrency;
+            assert_eq!(c.commits, 8, "{name}: every batch commits once");
+            match (workload, connections) {
+                (Workload::UpdateDisjoint, _) | (_, 1) => {
+                    assert_eq!((c.conflicts, c.retries), (0, 0), "{name}");
+                }
+                // Interleaved round-robin, all four write row 1 before
+                // any commits: three of each group lose.
+                _ if !threads => {
+                    assert_eq!((c.conflicts, c.retries), (6, 6), "{name}");
+                }
+                // On threads the interleaving is the scheduler's.
+                _ => assert!(c.conflicts >= c.retries, "{name}: {c:?}"),
+            }
+            // Both engines end with the same table: the updates of one
+            // row commute only when they are of distinct rows, so the
+            // hot row's final value is the last committer's.
+            if workload == Workload::UpdateDisjoint {
+                let ours = memory::database_path(dir.path(), Engine::Boundlite);
+                let theirs = memory::database_path(dir.path(), Engine::Sqlite);
+                assert_eq!(
+                    memory::sqlite_rows(&ours).expect("read boundlite.db"),
+                    memory::sqlite_rows(&theirs).expect("read sqlite.db"),
+                    "{name}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn threads_run_every_batch_once_in_both_modes() {
+    let _serial = serial();
+    for mode in [Mode::Wal, Mode::Mvcc] {
+        for workload in [
+            Workload::Mixed,
+            Workload::UpdateChurn,
+            Workload::InsertHeavy,
+        ] {
+            let dir = tempfile::tempdir().expect("dir");
+            let mut options = small(workload, dir.path());
+            options.mode = mode;
+            options.connections = 3;
+            options.threads = true;
+            options.checkpoint = true;
+            let report = memory::run(&options, None).expect("threaded run");
+            let name = format!("{} {mode:?}", workload.name());
+            for engine in [Engine::Boundlite, Engine::Sqlite] {
+                let r = report.engine(engine).expect("engine");
+                assert_eq!(r.run_statements, 100, "{name} {engine:?}");
+                assert_eq!(r.concurrency.commits, 5, "{name} {engine:?}");
+                assert!(
+                    r.concurrency.conflicts >= r.concurrency.retries,
+                    "{name} {engine:?}"
+                );
+            }
+            let ours = memory::database_path(dir.path(), Engine::Boundlite);
+            assert_eq!(memory::sqlite_integrity(&ours).expect("check"), "ok");
+            // Inserts of distinct rows end the same in any order; the
+            // churn's updates of one row end as the last batch leaves it,
+            // and the threads' batches end in no fixed order.
+            if workload != Workload::UpdateChurn {
+                let theirs = memory::database_path(dir.path(), Engine::Sqlite);
+                assert_eq!(
+                    memory::sqlite_rows(&ours).expect("read boundlite.db"),
+                    memory::sqlite_rows(&theirs).expect("read sqlite.db"),
+                    "{name}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_binary_reports_threads_commits_conflicts_and_retries() {
+    let _serial = serial();
+    let binary = env!("CARGO_BIN_EXE_memory-benchmark");
+    let output = Command::new(binary)
+        .args(["-i", "8", "-b", "5", "--seed-rows", "50"])
+        .args(["--workload", "update-hot", "--mode", "mvcc"])
+        .args(["--connections", "4", "--threads", "--engine", "boundlite"])
+        .args(["--quiet", "--no-dhat", "--format", "json"])
+        .output()
+        .expect("spawn");
+    assert!(output.status.success(), "{output:?}");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(json["threads"], true);
+    assert_eq!(json["connections"], 4);
+    let figures = &json["engines"]["boundlite"];
+    assert_eq!(figures["commits"], 8);
+    assert!(figures["conflicts"].is_u64(), "{figures}");
+    assert!(figures["retries"].is_u64(), "{figures}");
+
+    let throughput = env!("CARGO_BIN_EXE_mvcc-throughput");
+    let output = Command::new(throughput)
+        .args(["--runs", "2", "-i", "8", "-b", "2", "--seed-rows", "200"])
+        .args(["--connections", "1,2"])
+        .output()
+        .expect("spawn");
+    assert!(output.status.success(), "{output:?}");
+    let table = String::from_utf8(output.stdout).expect("utf-8");
+    let rows: Vec<&str> = table.lines().skip(2).collect();
+    assert_eq!(rows.len(), 4, "{table}");
+    for (row, (workload, conns)) in rows.iter().zip([
+        ("update-disjoint", "1"),
+        ("update-disjoint", "2"),
+        ("update-hot", "1"),
+        ("update-hot", "2"),
+    ]) {
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(&cells[..2], [workload, conns], "{table}");
+        assert!(cells[4].ends_with('x'), "{table}");
+    }
 }
 
 #[test]

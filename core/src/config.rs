@@ -102,8 +102,13 @@ impl Config {
     /// The default [`Config::mvcc_memory`]: 1 MiB.
     pub const DEFAULT_MVCC_MEMORY: usize = 1024 * 1024;
 
-    /// The default [`Config::mvcc_checkpoint_threshold`]: 1 MiB of log.
-    pub const DEFAULT_MVCC_CHECKPOINT_THRESHOLD: u64 = 1024 * 1024;
+    /// The default [`Config::mvcc_checkpoint_threshold`]: 32 KiB of log.
+    /// The store holds each logged row until the checkpoint, at several
+    /// times its log bytes for rows of a few dozen bytes (a version, a
+    /// row entry and the record each), so the threshold keeps the
+    /// committed versions near the page cache's size rather than the
+    /// budget's; a checkpoint writes them with one WAL commit.
+    pub const DEFAULT_MVCC_CHECKPOINT_THRESHOLD: u64 = 32 * 1024;
 
     /// 4096-byte pages and a 128-frame (512 KiB) cache.
     pub const DEFAULT: Config = Config {

@@ -7,7 +7,9 @@
 //! connection. Batches never overlap unless the session says they may
 //! ([`Session::overlaps`], boundlite in MVCC mode): then each group of
 //! one run batch per connection runs in overlapping transactions (see
-//! `overlap`). An engine plugs in through
+//! `overlap`). With [`Options::threads`] each connection's run batches
+//! run on a thread of its own instead (see `threads`). An engine plugs
+//! in through
 //! [`Session`]: how to begin, run an item, commit and checkpoint, and run
 //! one SQL statement for the bulk workload, whose steps
 //! ([`super::bulk`]) take the place of run batches.
@@ -21,6 +23,7 @@ use super::options::{Engine, Options};
 use super::overlap::{self, Concurrency};
 use super::progress::Progress;
 use super::rss;
+use super::threads;
 use super::workload::{Phase, WorkItem};
 
 /// The `BEGIN` each batch starts with.
@@ -148,6 +151,40 @@ pub fn drive<S: Session>(
             batch: Some(number),
             ..Location::stage(stage)
         };
+        if phase == Phase::Run && options.threads {
+            // This batch and every later one, batch `n` on connection
+            // `n % connections`'s thread.
+            let mut mine = vec![Vec::new(); connections];
+            let mut next = Some(batch);
+            while let Some(batch) = next.take() {
+                let conn = usize::try_from(batch.number()).unwrap_or(0) % connections;
+                let items: Vec<_> = batch.collect();
+                out.run_statements += items.len() as u64;
+                if let Some(list) = mine.get_mut(conn) {
+                    list.push(items);
+                }
+                next = stream.next_batch();
+            }
+            threads::run(
+                session,
+                &mine,
+                &mut text,
+                &mut out.tally,
+                &mut out.concurrency,
+            )
+            .map_err(|(e, item)| {
+                let at = Location {
+                    sql: item.map(|i| i.kind().sql()),
+                    item,
+                    ..Location::stage(Stage::Run)
+                };
+                fail(&e, at)
+            })?;
+            for _ in mine.iter().flatten() {
+                progress.tick();
+            }
+            break;
+        }
         if phase == Phase::Run && session.overlaps() && connections > 1 {
             // Batches `number`, `number + 1`... on connections 0, 1...
             let mut group = vec![batch.collect::<Vec<_>>()];

@@ -13,7 +13,8 @@
 //! - `driver`: the batch loop both engines share (connections in turn,
 //!   `BEGIN`..`COMMIT` per batch, stage boundaries measured); `overlap`:
 //!   run batches of several connections in overlapping MVCC transactions,
-//!   conflicts retried;
+//!   conflicts retried; `threads`: each connection's batches on a thread
+//!   of its own, the engine serving their requests;
 //! - `engine`: one engine's whole run on a chosen heap, as a report;
 //!   `engine_boundlite`, `engine_sqlite`: each engine's connections and
 //!   prepared statements; `sqlite_memory`: SQLite's process-wide allocator
@@ -30,6 +31,7 @@
 //! One object:
 //! - the options: `workload`, `mode`, `iterations`, `batch_size`,
 //!   `seed_rows` (rows actually seeded), `rng_seed`, `connections`,
+//!   `threads`,
 //!   `page_size`, `cache_size` (as given: pages, or KiB when negative),
 //!   `cache_frames` (boundlite's frames for it), `checkpoint`;
 //! - `engines`: an object per engine that ran (`boundlite`, `sqlite`), each
@@ -93,6 +95,7 @@ mod report_steps;
 mod rng;
 mod rss;
 mod sqlite_memory;
+mod threads;
 mod workload;
 
 use std::path::{Path, PathBuf};
@@ -113,8 +116,9 @@ pub use report::{AllocatorKind, DhatFigures, EngineReport, HeapFigures, MinHeap,
 pub use rng::SplitMix64;
 pub use sqlite_memory::{SqliteHeap, with_sqlite};
 pub use workload::{
-    DEFAULT_BLOB_BYTES, DEFAULT_BULK_SEED_ROWS, DEFAULT_RNG_SEED, DEFAULT_SEED_ROWS, Param, Phase,
-    SEED_BATCH, StatementKind, Stream, WorkItem, Workload, WorkloadSpec,
+    DEFAULT_BLOB_BYTES, DEFAULT_BULK_SEED_ROWS, DEFAULT_RNG_SEED, DEFAULT_SEED_ROWS,
+    DISJOINT_CLASSES, Param, Phase, SEED_BATCH, StatementKind, Stream, WorkItem, Workload,
+    WorkloadSpec,
 };
 
 /// Watches the global heap while boundlite runs (the binary's dhat

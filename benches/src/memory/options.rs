@@ -77,8 +77,12 @@ pub struct Options {
     pub mode: Mode,
     /// The statement stream.
     pub spec: WorkloadSpec,
-    /// Connections taking batches in turn, in one thread.
+    /// Connections taking batches in turn, in one thread (or each on a
+    /// thread of its own with `threads`).
     pub connections: usize,
+    /// Run each connection's batches on a thread of its own, the engine
+    /// serving them one request at a time (see `threads`).
+    pub threads: bool,
     /// SQLite's `busy_timeout`, in milliseconds (boundlite's connections
     /// never wait: batches do not overlap).
     pub timeout_ms: u64,
@@ -92,6 +96,11 @@ pub struct Options {
     pub engines: Engines,
     /// Run boundlite in an arena of this many bytes instead of the heap.
     pub arena: Option<usize>,
+    /// boundlite's `Config::mvcc_checkpoint_threshold`, when not the
+    /// default.
+    pub mvcc_checkpoint_threshold: Option<u64>,
+    /// boundlite's `Config::mvcc_memory`, when not the default.
+    pub mvcc_memory: Option<usize>,
     /// Bisect the smallest heap each engine completes the workload in.
     pub min_heap: bool,
     /// Directory for the databases (`boundlite.db`, `sqlite.db`); a
@@ -120,12 +129,15 @@ impl Options {
                 blob_bytes: DEFAULT_BLOB_BYTES,
             },
             connections: 1,
+            threads: false,
             timeout_ms: 5_000,
             cache_size: DEFAULT_CACHE_SIZE,
             page_size: PageSize::DEFAULT.get(),
             checkpoint: false,
             engines: Engines::Both,
             arena: None,
+            mvcc_checkpoint_threshold: None,
+            mvcc_memory: None,
             min_heap: false,
             dir: None,
             progress: false,
@@ -176,8 +188,9 @@ impl Options {
 
     /// boundlite's configuration for these options, in a fixed heap of
     /// `heap` bytes when given: the cache these options ask for, as SQLite
-    /// gets it, and the sort budget [`Config::for_heap`] gives that heap
-    /// (the default's otherwise).
+    /// gets it, the sort budget [`Config::for_heap`] gives that heap
+    /// (the default's otherwise), and the MVCC settings asked for (the
+    /// defaults otherwise).
     pub fn boundlite_config(&self, heap: Option<usize>) -> Result<Config, BenchError> {
         let page_size = PageSize::new(self.page_size)
             .ok_or_else(|| BenchError::Usage(format!("bad page size {}", self.page_size)))?;
@@ -188,6 +201,10 @@ impl Options {
             page_size,
             cache_frames: self.cache_frames(),
             sort_memory,
+            mvcc_checkpoint_threshold: self
+                .mvcc_checkpoint_threshold
+                .unwrap_or(Config::DEFAULT.mvcc_checkpoint_threshold),
+            mvcc_memory: self.mvcc_memory.unwrap_or(Config::DEFAULT.mvcc_memory),
             ..Config::DEFAULT
         })
     }

@@ -466,6 +466,7 @@ fn header(options: &Options) -> Vec<(&'static str, Value)> {
         ("seed_rows", spec.seeded_rows().into()),
         ("rng_seed", spec.rng_seed.into()),
         ("connections", (options.connections as u64).into()),
+        ("threads", options.threads.into()),
         ("page_size", options.page_size.into()),
         ("cache_size", options.cache_size.into()),
         ("cache_frames", (options.cache_frames() as u64).into()),
@@ -574,13 +575,18 @@ impl Report {
         } else {
             let _ = writeln!(
                 out,
-                "memory-benchmark: {} (wal), {} batches x {} statements, {} seeded rows, \
-             {} connection(s), page {} B, cache {} ({} frames){}, rng seed {:#x}",
+                "memory-benchmark: {} ({}), {} batches x {} statements, {} seeded rows, \
+             {} connection(s){}, page {} B, cache {} ({} frames){}, rng seed {:#x}",
                 spec.workload.name(),
+                match options.mode {
+                    Mode::Wal => "wal",
+                    Mode::Mvcc => "mvcc",
+                },
                 spec.iterations,
                 spec.batch_size,
                 spec.seeded_rows(),
                 options.connections,
+                if options.threads { " on threads" } else { "" },
                 options.page_size,
                 options.cache_size,
                 options.cache_frames(),

@@ -38,6 +38,11 @@ pub const SCAN_SQL: &str = "SELECT * FROM bench WHERE data LIKE ?1";
 /// `(data, value, id)`.
 pub const UPDATE_SQL: &str = "UPDATE bench SET data = ?1, value = ?2 WHERE id = ?3";
 
+/// The classes of rows [`Workload::UpdateDisjoint`] keeps apart: batch
+/// `n` changes only seeded rows whose id is `n % DISJOINT_CLASSES + 1`
+/// modulo it.
+pub const DISJOINT_CLASSES: u64 = 64;
+
 /// Rows per setup transaction while seeding.
 pub const SEED_BATCH: u64 = 1_000;
 
@@ -66,6 +71,15 @@ pub enum Workload {
     ScanHeavy,
     /// 100% UPDATE of a random existing row's data and value.
     UpdateChurn,
+    /// 100% UPDATE of a random seeded row among those whose id is the
+    /// batch's number modulo [`DISJOINT_CLASSES`] (plus one): batches
+    /// `n` and `m` with different residues never change the same row, so
+    /// the batches of up to 64 connections taking them in turn (batch
+    /// `n` on connection `n % N`, `N` dividing 64) never conflict.
+    UpdateDisjoint,
+    /// 100% UPDATE of row 1: every batch changes the same hot row, so
+    /// overlapping transactions conflict.
+    UpdateHot,
     /// Seeds the table, then runs the big statements of
     /// [`super::bulk::Step`] once each (CREATE INDEX, DELETE and UPDATE of
     /// many rows, ORDER BY, GROUP BY, DISTINCT, INSERT ... SELECT in one
@@ -76,12 +90,14 @@ pub enum Workload {
 impl Workload {
     /// The statement-stream workloads (batches of one-row statements),
     /// in the order the CLI lists them; [`Workload::Bulk`] follows them.
-    pub const ALL: [Workload; 5] = [
+    pub const ALL: [Workload; 7] = [
         Workload::InsertHeavy,
         Workload::ReadHeavy,
         Workload::Mixed,
         Workload::ScanHeavy,
         Workload::UpdateChurn,
+        Workload::UpdateDisjoint,
+        Workload::UpdateHot,
     ];
 
     /// The name the CLI and the reports use.
@@ -92,6 +108,8 @@ impl Workload {
             Workload::Mixed => "mixed",
             Workload::ScanHeavy => "scan-heavy",
             Workload::UpdateChurn => "update-churn",
+            Workload::UpdateDisjoint => "update-disjoint",
+            Workload::UpdateHot => "update-hot",
             Workload::Bulk => "bulk",
         }
     }
@@ -430,8 +448,15 @@ impl Stream {
         }
     }
 
-    /// The next run statement of the workload.
-    fn run_item(&mut self) -> WorkItem {
+    /// The next update, of row `id`.
+    fn update(&mut self, id: i64) -> WorkItem {
+        let serial = self.serial;
+        self.serial += 1;
+        WorkItem::Update { id, serial }
+    }
+
+    /// The next run statement of the workload, in run batch `batch`.
+    fn run_item(&mut self, batch: u64) -> WorkItem {
         match self.spec.workload {
             Workload::InsertHeavy => WorkItem::Insert {
                 id: self.fresh_id(),
@@ -457,10 +482,16 @@ impl Stream {
             },
             Workload::UpdateChurn => {
                 let id = self.existing_id();
-                let serial = self.serial;
-                self.serial += 1;
-                WorkItem::Update { id, serial }
+                self.update(id)
             }
+            Workload::UpdateDisjoint => {
+                let class = batch % DISJOINT_CLASSES;
+                let rows = self.spec.seeded_rows().saturating_sub(class) / DISJOINT_CLASSES;
+                let nth = self.rng.below(rows.max(1));
+                let id = 1 + class + nth * DISJOINT_CLASSES;
+                self.update(i64::try_from(id).unwrap_or(1))
+            }
+            Workload::UpdateHot => self.update(1),
             // No run batches: `run_batches` is zero, so this is never
             // asked for; a select of an existing row keeps it harmless.
             Workload::Bulk => WorkItem::Select {
@@ -492,7 +523,7 @@ impl Iterator for Batch<'_> {
         self.left -= 1;
         Some(match self.phase {
             Phase::Setup => self.stream.seed_item(),
-            Phase::Run => self.stream.run_item(),
+            Phase::Run => self.stream.run_item(self.number),
         })
     }
 }

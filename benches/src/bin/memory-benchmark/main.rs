@@ -40,6 +40,13 @@ enum WorkloadArg {
     ScanHeavy,
     /// Seeds the table; 100% UPDATE of a random row.
     UpdateChurn,
+    /// Seeds the table; 100% UPDATE, batch n only of rows whose id is
+    /// n + 1 modulo 64, so connections (up to 64, a divisor of 64) never
+    /// change the same row: BEGIN CONCURRENT on disjoint rows.
+    UpdateDisjoint,
+    /// Seeds the table; 100% UPDATE of row 1: every transaction changes
+    /// one hot row.
+    UpdateHot,
     /// Seeds the table (200,000 rows unless told), then runs once each,
     /// timed and checked per step: CREATE INDEX, DELETE of half the rows,
     /// UPDATE of every row, ORDER BY, GROUP BY of 50,000 groups, SELECT
@@ -78,7 +85,8 @@ enum FormatArg {
 /// boundlite runs each group of N batches as N overlapping BEGIN
 /// CONCURRENT transactions, statements interleaved round-robin, a batch
 /// that loses a write conflict retried (SQLite runs in WAL mode as the
-/// baseline). The statement stream is
+/// baseline). With `--threads` each connection runs on a thread of its
+/// own. The statement stream is
 /// fixed by `--seed`: every run of the same options sends the same
 /// statements to both engines.
 #[derive(Debug, Parser)]
@@ -99,6 +107,13 @@ struct Cli {
     /// Connections taking batches in turn, interleaved in one thread.
     #[arg(long, default_value_t = 1)]
     connections: usize,
+    /// Each connection's batches on a thread of its own (batch n on
+    /// thread n % N), the engine serving the threads' requests one at a
+    /// time on the main thread: with --mode mvcc a request is one
+    /// statement, so the threads' transactions overlap; otherwise a
+    /// request is a whole batch.
+    #[arg(long)]
+    threads: bool,
     /// SQLite busy timeout in milliseconds (boundlite's interleaved
     /// connections never wait).
     #[arg(long, default_value_t = 5_000)]
@@ -120,6 +135,14 @@ struct Cli {
     /// or m for KiB or MiB) instead of the global heap.
     #[arg(long, value_parser = parse_bytes)]
     arena: Option<usize>,
+    /// boundlite's MVCC checkpoint threshold in bytes of log (suffix k
+    /// or m), instead of the default (Config::mvcc_checkpoint_threshold).
+    #[arg(long, value_parser = parse_bytes)]
+    mvcc_checkpoint_threshold: Option<usize>,
+    /// boundlite's MVCC version-store budget in bytes (suffix k or m),
+    /// instead of the default (Config::mvcc_memory).
+    #[arg(long, value_parser = parse_bytes)]
+    mvcc_memory: Option<usize>,
     /// Bisect the smallest fixed heap each engine completes the workload
     /// in (boundlite: an arena; SQLite: a memsys5 heap), to 1 KiB.
     #[arg(long)]
@@ -209,6 +232,8 @@ fn options(cli: &Cli, dir: PathBuf) -> Options {
         WorkloadArg::Mixed => Workload::Mixed,
         WorkloadArg::ScanHeavy => Workload::ScanHeavy,
         WorkloadArg::UpdateChurn => Workload::UpdateChurn,
+        WorkloadArg::UpdateDisjoint => Workload::UpdateDisjoint,
+        WorkloadArg::UpdateHot => Workload::UpdateHot,
         WorkloadArg::Bulk => Workload::Bulk,
     };
     let mut options = Options::new(workload, cli.iterations, cli.batch_size);
@@ -222,6 +247,7 @@ fn options(cli: &Cli, dir: PathBuf) -> Options {
     options.spec.blob_bytes = cli.blob_bytes as u64;
     options.spec.rng_seed = cli.seed;
     options.connections = cli.connections;
+    options.threads = cli.threads;
     options.timeout_ms = cli.timeout;
     options.cache_size = cli.cache_size;
     options.page_size = cli.page_size;
@@ -232,6 +258,8 @@ fn options(cli: &Cli, dir: PathBuf) -> Options {
         EngineArg::Both => Engines::Both,
     };
     options.arena = cli.arena;
+    options.mvcc_checkpoint_threshold = cli.mvcc_checkpoint_threshold.map(|b| b as u64);
+    options.mvcc_memory = cli.mvcc_memory;
     options.min_heap = cli.min_heap;
     options.dir = Some(dir);
     options.progress = !cli.quiet;

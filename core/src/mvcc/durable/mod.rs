@@ -29,11 +29,17 @@ use super::{Timestamp, TxnId};
 use crate::alloc::Allocator;
 use crate::{Error, PageNo, Result, RowId};
 
+/// The frame buffer a commit leaves for the next one: a larger one (a
+/// transaction of many rows) is given back, so that one large commit
+/// does not hold its frame's room for the database's lifetime.
+pub(crate) const KEPT_FRAME_BYTES: usize = 16 * 1024;
+
 /// A version store and the log that makes its commits durable.
 pub struct DurableStore<F: File, A: Allocator + Clone> {
     store: VersionStore<A>,
     log: LogWriter<F>,
-    /// The frame buffer, kept across commits.
+    /// The frame buffer, kept across commits up to
+    /// [`KEPT_FRAME_BYTES`].
     frame: FrameBuilder<A>,
 }
 
@@ -131,8 +137,12 @@ impl<F: File, A: Allocator + Clone> DurableStore<F, A> {
     /// for a transaction that wrote nothing (nothing is logged).
     pub fn commit(&mut self, txn: TxnId) -> Result<Option<Timestamp>> {
         let (log, frame) = (&mut self.log, &mut self.frame);
-        self.store.commit(txn, |commit, writes| {
+        let committed = self.store.commit(txn, |commit, writes| {
             frame.clear();
+            frame.reserve_exact(writes.clone().map(|w| match w.change {
+                Change::Insert(record) | Change::Update(record) => Some(record.len()),
+                Change::Delete => None,
+            }))?;
             for w in writes {
                 match w.change {
                     Change::Insert(record) => frame.insert(w.root, w.rowid, record)?,
@@ -141,7 +151,11 @@ impl<F: File, A: Allocator + Clone> DurableStore<F, A> {
                 }
             }
             log.append(frame, commit)
-        })
+        });
+        if self.frame.capacity() > KEPT_FRAME_BYTES {
+            self.frame.release();
+        }
+        committed
     }
 
     /// Bytes of the log: what `PRAGMA mvcc_checkpoint_threshold` is

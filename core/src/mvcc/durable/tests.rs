@@ -366,6 +366,41 @@ fn recovery_and_commits_survive_every_allocation_failure() {
 }
 
 #[test]
+fn a_large_commit_gives_its_frame_buffer_back_and_a_small_one_keeps_it() {
+    let disk = MemoryPlatform::new();
+    let counting = Counting::new(Global);
+    let file = (&disk).open(LOG, OpenMode::Create).unwrap();
+    let mut store = DurableStore::recover(file, Timestamp::ZERO, 1 << 22, 1, &counting).unwrap();
+    let commit = |store: &mut DurableStore<_, &Counting<Global>>, from: i64, rows: i64| {
+        let t = store.begin().unwrap();
+        for rowid in from..from + rows {
+            store
+                .write(t, root(), RowId::new(rowid), Change::Insert(&[7; 100]))
+                .unwrap();
+        }
+        store.commit(t).unwrap();
+    };
+    commit(&mut store, 0, 10);
+    // Room made at once for exactly the frame: its header, ten
+    // operations (kind, root, rowid, length, record) and the padding.
+    let kept = store.frame.capacity();
+    assert_eq!(kept, 32 + 10 * (1 + 4 + 8 + 4 + 100) + 7);
+    let live = counting.stats().live_bytes;
+    // 1,000 rows of 100 bytes: a frame of over 100 KiB.
+    commit(&mut store, 10, 1_000);
+    assert_eq!(store.frame.capacity(), 0);
+    assert!(counting.stats().peak_bytes > live + 100 * 1024);
+    // What stays is the versions, not the frame: a checkpoint (into a
+    // database this test does not keep) frees them, and the store holds
+    // less than before, the small frame's buffer gone too.
+    store.checkpoint(2, |_, _| Ok(())).unwrap();
+    assert_eq!(store.store().versions(), 0);
+    assert!(counting.stats().live_bytes < live, "{:?}", counting.stats());
+    commit(&mut store, 2_000, 10);
+    assert_eq!(store.frame.capacity(), kept);
+}
+
+#[test]
 fn a_checkpoint_frees_the_budget_only_when_no_transaction_pins_the_versions() {
     let disk = MemoryPlatform::new();
     let file = (&disk).open(LOG, OpenMode::Create).unwrap();

@@ -91,6 +91,47 @@ impl<A: Allocator> FrameBuilder<A> {
         self.ops = 0;
     }
 
+    /// Makes room, at once and exactly, for operations whose records
+    /// take the lengths `records` yields (`None` for each delete), so
+    /// that the buffer does not grow by doubling while they are added:
+    /// each step would hold the old buffer and one twice its size. A frame
+    /// past what the header can record gets no room here: adding its
+    /// operations refuses it by name.
+    pub fn reserve_exact(&mut self, records: impl Iterator<Item = Option<usize>>) -> Result<()> {
+        let mut body = 0u64;
+        for record in records {
+            let record = record.map_or(0, |len| len as u64 + 4);
+            body = body.saturating_add(OP_KEY as u64 + record);
+        }
+        let frame = body
+            .checked_add(7)
+            .filter(|&padded| padded <= u64::from(u32::MAX))
+            .and_then(|padded| usize::try_from(padded).ok())
+            .and_then(|padded| padded.checked_add(FRAME_HEADER_SIZE));
+        let Some(frame) = frame else {
+            return Ok(());
+        };
+        Ok(self
+            .bytes
+            .try_reserve_exact(frame.saturating_sub(self.bytes.len()))?)
+    }
+
+    /// Bytes of the buffer, used or not.
+    pub fn capacity(&self) -> usize {
+        self.bytes.capacity()
+    }
+
+    /// Forgets every operation and gives the buffer back to the
+    /// allocator.
+    pub fn release(&mut self)
+    where
+        A: Clone,
+    {
+        self.bytes.release();
+        self.unpadded = 0;
+        self.ops = 0;
+    }
+
     /// Operations added since the last [`clear`](Self::clear).
     pub fn op_count(&self) -> u32 {
         self.ops

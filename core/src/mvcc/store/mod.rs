@@ -689,6 +689,16 @@ pub struct Writes<'s, A: Allocator> {
     txn: TxnId,
 }
 
+impl<A: Allocator> Clone for Writes<'_, A> {
+    fn clone(&self) -> Self {
+        Writes {
+            tables: self.tables,
+            writes: self.writes.clone(),
+            txn: self.txn,
+        }
+    }
+}
+
 /// One row a transaction wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Written<'s> {
