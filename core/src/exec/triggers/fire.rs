@@ -79,6 +79,8 @@ impl Active<'_> {
 pub(crate) struct Fires<A: Allocator> {
     before: Vec<usize, A>,
     after: Vec<usize, A>,
+    /// A view's `INSTEAD OF` triggers.
+    instead: Vec<usize, A>,
     /// The statement's `OR` clause, which the triggers' statements take.
     conflict: Option<Conflict>,
 }
@@ -99,6 +101,7 @@ impl<A: Allocator + Clone> Fires<A> {
         let mut fires = Fires {
             before: Vec::new_in(env.alloc.clone()),
             after: Vec::new_in(env.alloc.clone()),
+            instead: Vec::new_in(env.alloc.clone()),
             conflict,
         };
         for found in triggers.on(table) {
@@ -119,10 +122,11 @@ impl<A: Allocator + Clone> Fires<A> {
                 (false, _) => {}
                 (true, None | Some(TriggerTiming::Before)) => fires.before.try_push(index)?,
                 (true, Some(TriggerTiming::After)) => fires.after.try_push(index)?,
-                (true, Some(TriggerTiming::InsteadOf)) => {}
+                (true, Some(TriggerTiming::InsteadOf)) => fires.instead.try_push(index)?,
             }
         }
-        Ok((!fires.before.is_empty() || !fires.after.is_empty()).then_some(fires))
+        let fired = [&fires.before, &fires.after, &fires.instead];
+        Ok(fired.iter().any(|f| !f.is_empty()).then_some(fires))
     }
 
     /// `env` as the triggers' statements take it.
@@ -131,6 +135,21 @@ impl<A: Allocator + Clone> Fires<A> {
             conflict: self.conflict,
             ..env
         }
+    }
+
+    /// Whether an `INSTEAD OF` trigger fires.
+    pub fn has_instead(&self) -> bool {
+        !self.instead.is_empty()
+    }
+
+    /// Runs the `INSTEAD OF` triggers for the row of `row`.
+    pub fn instead<P: Platform>(
+        &self,
+        w: &mut Writer<'_, '_, P, A>,
+        row: &TriggerRow<'_, A>,
+        env: Env<'_, A>,
+    ) -> Result<Outcome> {
+        run_each(w, &self.instead, row, self.env(env))
     }
 
     /// Whether a trigger fires before the row changes.
