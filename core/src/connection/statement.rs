@@ -40,7 +40,7 @@ use crate::exec::rows::Rows;
 use crate::exec::scope::{Scope, Tables};
 use crate::exec::select::{self, Query, Sources};
 use crate::exec::subquery::{Runner, Subqueries};
-use crate::exec::triggers::{self, TriggerTexts, with_triggers};
+use crate::exec::triggers::{self, TriggerTexts, instead, with_triggers};
 use crate::exec::views::{Reach, ViewTexts, with_views};
 use crate::exec::{
     Env, Now, alter, change, ddl, foreign_keys, insert, names, pragma, reindex, schemas, with,
@@ -409,6 +409,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                         )?;
                         with_views(views, env, |env| {
                             with_triggers(triggers, env, |env| {
+                                instead::check_reachable(stmt_of, env)?;
                                 insert::run(w, i, env, &mut returned)
                             })
                         })
@@ -441,6 +442,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                         )?;
                         with_views(views, env, |env| {
                             with_triggers(triggers, env, |env| {
+                                instead::check_reachable(stmt_of, env)?;
                                 change::update(w, u, env, &mut returned)
                             })
                         })
@@ -473,6 +475,7 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                         )?;
                         with_views(views, env, |env| {
                             with_triggers(triggers, env, |env| {
+                                instead::check_reachable(stmt_of, env)?;
                                 change::delete(w, d, env, &mut returned)
                             })
                         })

@@ -12,7 +12,9 @@
 //!   other error fails the statement, which is undone whole;
 //! - `last_insert_rowid()` is what it was before the trigger once the
 //!   trigger ends, and the trigger's changes count in `total_changes()`
-//!   only, as SQLite counts them.
+//!   only, as SQLite counts them; within the trigger, `changes()` reads
+//!   the count of its last change statement, and once it ends, what it
+//!   read before.
 
 use boundlite_platform::Platform;
 
@@ -137,6 +139,12 @@ impl<A: Allocator + Clone> Fires<A> {
         }
     }
 
+    /// Every trigger that fires, by place in the run's list.
+    pub fn each(&self) -> impl Iterator<Item = usize> + '_ {
+        let lists = [&self.before, &self.after, &self.instead];
+        lists.into_iter().flat_map(|list| list.iter().copied())
+    }
+
     /// Whether an `INSTEAD OF` trigger fires.
     pub fn has_instead(&self) -> bool {
         !self.instead.is_empty()
@@ -255,10 +263,11 @@ fn run_each<P: Platform, A: Allocator + Clone>(
             .get(index)
             .ok_or(Error::Misuse("a trigger out of place"))?;
         let env = Env { text, ..env };
-        let saved = env.counters.map(|c| c.last_rowid.get());
+        let saved = env.counters.map(|c| (c.last_rowid.get(), c.changes.get()));
         let outcome = run_one(w, index, create, row, env);
-        if let (Some(c), Some(rowid)) = (env.counters, saved) {
+        if let (Some(c), Some((rowid, changes))) = (env.counters, saved) {
             c.last_rowid.set(rowid);
+            c.changes.set(changes);
         }
         if outcome? == Outcome::Ignored {
             return Ok(Outcome::Ignored);
@@ -318,6 +327,11 @@ fn run_one<P: Platform, A: Allocator + Clone>(
                 if let Some(c) = env.counters {
                     let n = i64::try_from(changed).unwrap_or(i64::MAX);
                     c.total.set(c.total.get().saturating_add(n));
+                    // As SQLite's `OP_ResetCount` after each change of a
+                    // trigger: `changes()` reads the last one's count.
+                    if !matches!(stmt, Stmt::Select(_)) {
+                        c.changes.set(n);
+                    }
                 }
             }
         }

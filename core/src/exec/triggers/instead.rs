@@ -28,7 +28,7 @@ use crate::sort::{Current, Sorted, Sorter};
 use crate::sql::eval::{Value, evaluate, evaluate_condition, with_affinity};
 use crate::sql::{
     ColumnPos, CoreForm, Delete, Expr, FromClause, Insert, InsertSource, QualifiedName,
-    ResultColumn, SelectBody, TableRef, Update,
+    ResultColumn, SelectBody, Stmt, TableRef, Update,
 };
 use crate::table::{ColumnMeta, DefaultKind, Side, TableInfo, Writer};
 use crate::{Error, Named, Result};
@@ -59,6 +59,92 @@ pub(crate) fn is_target<P: Platform, A: Allocator + Clone>(
         return Ok(false);
     }
     Ok(select::side_of(w.view(), name)? == Side::Main)
+}
+
+/// Checks, before `stmt` runs, what SQLite checks as it compiles the
+/// triggers the statement may fire, theirs in turn, and so on: each
+/// change their statements make to a view has an `INSTEAD OF` trigger
+/// for its event. Else the statement fails with SQLite's `cannot modify
+/// v because it is a view` before any row changes, whether or not a row
+/// would have fired the trigger.
+pub(crate) fn check_reachable<A: Allocator + Clone>(
+    stmt: &Stmt<'_, A>,
+    env: Env<'_, A>,
+) -> Result<()> {
+    if env.triggers.is_none() {
+        return Ok(());
+    }
+    let mut walked = Vec::new_in(env.alloc.clone());
+    walk(stmt, Depth::Statement, env, &mut walked)
+}
+
+/// Where a statement [`walk`] meets is.
+#[derive(Clone, Copy)]
+enum Depth {
+    /// The statement run: a change to a view is checked as it runs.
+    Statement,
+    /// A trigger's.
+    Trigger,
+}
+
+/// [`check_reachable`] of `stmt`, the triggers at `walked` checked
+/// already.
+fn walk<A: Allocator + Clone>(
+    stmt: &Stmt<'_, A>,
+    depth: Depth,
+    env: Env<'_, A>,
+    walked: &mut Vec<usize, A>,
+) -> Result<()> {
+    let (name, fires) = match stmt {
+        Stmt::Insert(i) => (&i.table, Event::Insert),
+        Stmt::Delete(d) => (&d.table, Event::Delete),
+        Stmt::Update(u) => {
+            let assigned = |name: &str| {
+                u.assignments
+                    .iter()
+                    .any(|a| a.columns.iter().any(|c| c.eq_ignore_ascii_case(name)))
+            };
+            let fires = Fires::of(
+                env,
+                name_text(&u.table.name),
+                Event::Update(&assigned),
+                None,
+            )?;
+            return walk_fired(&u.table, fires, depth, env, walked);
+        }
+        _ => return Ok(()),
+    };
+    let fires = Fires::of(env, name_text(&name.name), fires, None)?;
+    walk_fired(name, fires, depth, env, walked)
+}
+
+/// [`walk`] of the triggers `fires` a change to `name` fires.
+fn walk_fired<A: Allocator + Clone>(
+    name: &QualifiedName<'_>,
+    fires: Option<Fires<A>>,
+    depth: Depth,
+    env: Env<'_, A>,
+    walked: &mut Vec<usize, A>,
+) -> Result<()> {
+    let view = matches!(depth, Depth::Trigger) && is_view(&name.name, Within::Main, env);
+    if view && !fires.as_ref().is_some_and(Fires::has_instead) {
+        return Err(Named::ModifyView.error(name_text(&name.name)));
+    }
+    let (Some(fires), Some(triggers)) = (fires, env.triggers) else {
+        return Ok(());
+    };
+    for index in fires.each() {
+        if walked.contains(&index) {
+            continue;
+        }
+        walked.try_push(index)?;
+        if let Some((create, _)) = triggers.get(index) {
+            for stmt in create.body.iter() {
+                walk(stmt, Depth::Trigger, env, walked)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Runs `insert` on the view it names; returns 0, the rows it changed.
@@ -275,6 +361,9 @@ fn instead_of<A: Allocator + Clone>(
     }
 }
 
+/// A view's columns, and the rows of it a change fires for, spooled.
+type ViewRows<F, A> = (TableInfo<A>, Sorted<F, A>);
+
 /// The columns of the view `name`, and each of its rows `where_clause`
 /// keeps, spooled, each followed by the values of `extra` computed over
 /// it. The statement's alias of the view is not in scope: SQLite reads
@@ -285,7 +374,7 @@ fn spool_view<P: Platform, A: Allocator + Clone>(
     where_clause: Option<&Expr<'_, A>>,
     extra: &[&Expr<'_, A>],
     env: Env<'_, A>,
-) -> Result<(TableInfo<A>, Sorted<P::File, A>)> {
+) -> Result<ViewRows<P::File, A>> {
     let alloc = env.alloc.clone();
     let view = w.view();
     let runner = Runner::new(view);
