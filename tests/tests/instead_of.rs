@@ -5,8 +5,10 @@
 //! triggers taking random changes run on both engines, which must agree
 //! after each statement on success or failure (SQLite's message), on
 //! every table's rows and on `changes()`, `total_changes()` and
-//! `last_insert_rowid()`; every allocation failure while a change to a
-//! view runs is `OutOfMemory` and leaves the rows as they were.
+//! `last_insert_rowid()`; a prepared change to a view runs again with
+//! each run's parameters; `RETURNING` on a view is refused by name; and
+//! every allocation failure while a change to a view runs is
+//! `OutOfMemory` and leaves the rows as they were.
 //!
 //! `BOUNDLITE_INSTEAD_ROUNDS` sets the number of random schemas (12 by
 //! default, 150 changes each); `BOUNDLITE_SEED` the first seed.
@@ -567,4 +569,48 @@ fn returning_on_a_view_is_refused_by_name() {
         V::ours_ok(&conn, "SELECT * FROM t"),
         V::ours_ok(&conn, "VALUES (1, 2)")
     );
+}
+
+#[test]
+fn a_prepared_change_to_a_view_fires_with_each_run_s_parameters() {
+    let disk = MemoryPlatform::new();
+    let db = Database::open(&disk, "p.db", &Config::DEFAULT, Global).unwrap();
+    let conn = db.connect();
+    let oracle = rusqlite::Connection::open_in_memory().unwrap();
+    let setup = "CREATE TABLE t(a, b);
+        CREATE TABLE log(x, y);
+        CREATE VIEW v AS SELECT a, b FROM t;
+        CREATE TRIGGER vi INSTEAD OF INSERT ON v BEGIN INSERT INTO t VALUES (new.a, new.b); END;
+        CREATE TRIGGER vu INSTEAD OF UPDATE ON v BEGIN INSERT INTO log VALUES (old.a, new.b); END;";
+    conn.execute(setup, &[]).unwrap();
+    oracle.execute_batch(setup).unwrap();
+    let insert = "INSERT INTO v VALUES (?1, ?2)";
+    let update = "UPDATE v SET b = ?2 * 10 WHERE a <= ?1";
+    let mut ours = [conn.prepare(insert).unwrap(), conn.prepare(update).unwrap()];
+    let mut theirs = [
+        oracle.prepare(insert).unwrap(),
+        oracle.prepare(update).unwrap(),
+    ];
+    for i in 1..5i64 {
+        for (stmt, other) in ours.iter_mut().zip(theirs.iter_mut()) {
+            stmt.reset();
+            stmt.bind(1, boundlite::record::ValueRef::Integer(i))
+                .unwrap();
+            stmt.bind(2, boundlite::record::ValueRef::Integer(i + 100))
+                .unwrap();
+            while stmt.step().unwrap().is_some() {}
+            other.execute([i, i + 100]).unwrap();
+        }
+    }
+    for q in [
+        "SELECT rowid, * FROM t ORDER BY rowid",
+        "SELECT rowid, * FROM log ORDER BY rowid",
+    ] {
+        assert_eq!(
+            Exact::ours_ok(&conn, q),
+            Exact::theirs_ok(&oracle, q),
+            "{q}"
+        );
+    }
+    assert_eq!(Exact::ours_ok(&conn, "SELECT * FROM log").len(), 10);
 }
