@@ -161,7 +161,7 @@ pub(crate) fn insert<P: Platform, A: Allocator + Clone>(
     let fires = Fires::of(env, name_text(&insert.table.name), Event::Insert, written)?;
     let fires = instead_of(fires, &insert.table)?;
     let alloc = env.alloc.clone();
-    let (table, _) = spool_view(w, &insert.table, None, &[], env)?;
+    let (table, _) = spool_view(w, &insert.table, None, &[], Read::Columns, env)?;
     let mut targets = Vec::new_in(alloc.clone());
     if insert.columns.is_empty() {
         for i in 0..table.column_count() {
@@ -256,8 +256,15 @@ pub(crate) fn update<P: Platform, A: Allocator + Clone>(
             }
         }
     }
-    let (table, mut rows) =
-        spool_view(w, &update.table, update.where_clause.as_ref(), &values, env)?;
+    let (table, rows) = spool_view(
+        w,
+        &update.table,
+        update.where_clause.as_ref(),
+        &values,
+        Read::Rows,
+        env,
+    )?;
+    let mut rows = rows.ok_or(Error::Misuse("a view's rows not read"))?;
     let mut columns = Vec::new_in(alloc.clone());
     for assignment in update.assignments.iter() {
         for name in assignment.columns.iter() {
@@ -323,7 +330,15 @@ pub(crate) fn delete<P: Platform, A: Allocator + Clone>(
     )?;
     let fires = instead_of(fires, &delete.table)?;
     let alloc = env.alloc.clone();
-    let (table, mut rows) = spool_view(w, &delete.table, delete.where_clause.as_ref(), &[], env)?;
+    let (table, rows) = spool_view(
+        w,
+        &delete.table,
+        delete.where_clause.as_ref(),
+        &[],
+        Read::Rows,
+        env,
+    )?;
+    let mut rows = rows.ok_or(Error::Misuse("a view's rows not read"))?;
     let mut old = Vec::new_in(alloc.clone());
     while rows.advance()? {
         read_current(&mut rows, &mut old, &alloc)?;
@@ -361,8 +376,18 @@ fn instead_of<A: Allocator + Clone>(
     }
 }
 
-/// A view's columns, and the rows of it a change fires for, spooled.
-type ViewRows<F, A> = (TableInfo<A>, Sorted<F, A>);
+/// A view's columns, and the rows of it a change fires for, spooled
+/// (when read).
+type ViewRows<F, A> = (TableInfo<A>, Option<Sorted<F, A>>);
+
+/// What [`spool_view`] reads of a view.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Read {
+    /// Its columns alone: an `INSERT` reads no row of it.
+    Columns,
+    /// Its columns and rows.
+    Rows,
+}
 
 /// The columns of the view `name`, and each of its rows `where_clause`
 /// keeps, spooled, each followed by the values of `extra` computed over
@@ -373,6 +398,7 @@ fn spool_view<P: Platform, A: Allocator + Clone>(
     name: &QualifiedName<'_>,
     where_clause: Option<&Expr<'_, A>>,
     extra: &[&Expr<'_, A>],
+    read: Read,
     env: Env<'_, A>,
 ) -> Result<ViewRows<P::File, A>> {
     let alloc = env.alloc.clone();
@@ -411,6 +437,10 @@ fn spool_view<P: Platform, A: Allocator + Clone>(
             .ok_or(Error::Misuse("a view's rows without its columns"))?;
         copy_columns(found, &alloc)?
     };
+    if read == Read::Columns {
+        select::give_back(slot, env);
+        return Ok((table, None));
+    }
     let mut spool = Sorter::new(
         view.platform(),
         Vec::new_in(alloc.clone()),
@@ -437,7 +467,7 @@ fn spool_view<P: Platform, A: Allocator + Clone>(
         Ok(false)
     })?;
     select::give_back(slot, env);
-    Ok((table, spool.finish()?))
+    Ok((table, Some(spool.finish()?)))
 }
 
 /// How many values each row an `INSERT` into a view gives must hold.
