@@ -283,6 +283,12 @@ pub enum Named {
     RecursiveInSubquery,
     /// `table {0} has {N} values for {M} columns`, `{1}` holding `N M`
     CteColumnCount,
+    /// `table {0} has {M} columns but {N} values were supplied`, `{1}`
+    /// holding `M N`: an `INSERT` into a view listing no columns
+    ValuesSupplied,
+    /// `{0} columns`, `{0}` holding `N values for M`: an `INSERT` into a
+    /// view listing another number of columns
+    ValuesForColumns,
     /// `{0} columns assigned {1} values`: a row-value assignment whose
     /// value has another number of columns
     AssignedCount,
@@ -479,6 +485,14 @@ impl core::fmt::Display for NamedDisplay<'_> {
                 let (values, columns) = b.split_once(' ').unwrap_or((b, ""));
                 write!(f, "table {a} has {values} values for {columns} columns")
             }
+            Named::ValuesSupplied => {
+                let (columns, values) = b.split_once(' ').unwrap_or((b, ""));
+                write!(
+                    f,
+                    "table {a} has {columns} columns but {values} values were supplied"
+                )
+            }
+            Named::ValuesForColumns => write!(f, "{a} columns"),
             Named::AssignedCount => write!(f, "{a} columns assigned {b} values"),
             Named::SubSelectColumns => {
                 write!(f, "sub-select returns {a} columns - expected {b}")

@@ -251,9 +251,7 @@ fn what_is_not_built_is_refused_by_name() {
     conn.execute(
         "CREATE TABLE t(a INTEGER PRIMARY KEY, b UNIQUE);
          CREATE TABLE u(p INTEGER PRIMARY KEY, q REFERENCES t(a) ON DELETE CASCADE);
-         CREATE VIEW v AS SELECT * FROM t;
          CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END;
-         CREATE TRIGGER vi INSTEAD OF DELETE ON v BEGIN SELECT 1; END;
          INSERT INTO t VALUES (1, 1)",
         &[],
     )
@@ -275,7 +273,6 @@ fn what_is_not_built_is_refused_by_name() {
         "CREATE TRIGGER t AFTER INSERT ON t BEGIN SELECT 1; END",
         "named like a table",
     );
-    refused("DELETE FROM v", "INSTEAD OF");
     refused("INSERT INTO t VALUES (2, 2) RETURNING a", "RETURNING");
     refused(
         "INSERT INTO t VALUES (1, 5) ON CONFLICT DO NOTHING",

@@ -40,8 +40,8 @@ use crate::exec::rows::Rows;
 use crate::exec::scope::{Scope, Tables};
 use crate::exec::select::{self, Query, Sources};
 use crate::exec::subquery::{Runner, Subqueries};
-use crate::exec::triggers::{self, TriggerTexts, with_triggers};
-use crate::exec::views::{ViewTexts, with_views};
+use crate::exec::triggers::{self, TriggerTexts, instead, with_triggers};
+use crate::exec::views::{Reach, ViewTexts, with_views};
 use crate::exec::{
     Env, Now, alter, change, ddl, foreign_keys, insert, names, pragma, reindex, schemas, with,
 };
@@ -395,11 +395,21 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                     let mut returned = None;
                     let (views, triggers) = (&mut self.views, &mut self.triggers);
                     let result = conn.write_on(side, |w| {
-                        views.collect(conn.views(), w.view(), conn.rollbacks(), stmt_of)?;
                         triggers.collect(w.view(), side, conn.rollbacks())?;
+                        let reach = match triggers.any() {
+                            true => Reach::Schema,
+                            false => Reach::Statement,
+                        };
+                        views.collect_reaching(
+                            conn.views(),
+                            w.view(),
+                            conn.rollbacks(),
+                            stmt_of,
+                            reach,
+                        )?;
                         with_views(views, env, |env| {
                             with_triggers(triggers, env, |env| {
-                                triggers::refuse_instead_of(env, &i.table)?;
+                                instead::check_reachable(stmt_of, env)?;
                                 insert::run(w, i, env, &mut returned)
                             })
                         })
@@ -418,11 +428,21 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                     let mut returned = None;
                     let (views, triggers) = (&mut self.views, &mut self.triggers);
                     let result = conn.write_on(side, |w| {
-                        views.collect(conn.views(), w.view(), conn.rollbacks(), stmt_of)?;
                         triggers.collect(w.view(), side, conn.rollbacks())?;
+                        let reach = match triggers.any() {
+                            true => Reach::Schema,
+                            false => Reach::Statement,
+                        };
+                        views.collect_reaching(
+                            conn.views(),
+                            w.view(),
+                            conn.rollbacks(),
+                            stmt_of,
+                            reach,
+                        )?;
                         with_views(views, env, |env| {
                             with_triggers(triggers, env, |env| {
-                                triggers::refuse_instead_of(env, &u.table)?;
+                                instead::check_reachable(stmt_of, env)?;
                                 change::update(w, u, env, &mut returned)
                             })
                         })
@@ -441,11 +461,21 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                     let mut returned = None;
                     let (views, triggers) = (&mut self.views, &mut self.triggers);
                     let result = conn.write_on(side, |w| {
-                        views.collect(conn.views(), w.view(), conn.rollbacks(), stmt_of)?;
                         triggers.collect(w.view(), side, conn.rollbacks())?;
+                        let reach = match triggers.any() {
+                            true => Reach::Schema,
+                            false => Reach::Statement,
+                        };
+                        views.collect_reaching(
+                            conn.views(),
+                            w.view(),
+                            conn.rollbacks(),
+                            stmt_of,
+                            reach,
+                        )?;
                         with_views(views, env, |env| {
                             with_triggers(triggers, env, |env| {
-                                triggers::refuse_instead_of(env, &d.table)?;
+                                instead::check_reachable(stmt_of, env)?;
                                 change::delete(w, d, env, &mut returned)
                             })
                         })
@@ -615,7 +645,12 @@ fn name_returning<P: Platform, A: Allocator + Clone>(
     let Some((table, alias, columns)) = returning_clause(stmt) else {
         return Ok(());
     };
-    let info = select::load_table(conn.view(), table, env)?;
+    let info = select::load_table(conn.view(), table, env).map_err(|e| match e {
+        Error::Named(crate::Named::ModifyView, _) => {
+            Error::Sql("RETURNING on a view is not supported")
+        }
+        e => e,
+    })?;
     let named = crate::exec::names::of_returning(columns, &info, alias, names);
     env.tables.put(info);
     named

@@ -59,6 +59,7 @@ use super::source::Source;
 use super::store::{Record, Rules, Stored, is_zeroblob_call, prepare_row, with_record};
 use super::subquery::{Runner, Subqueries, assigned_count, expr_holds_subquery};
 use super::triggers::fire::{Event, Fires, Outcome, refuse_returning};
+use super::triggers::instead;
 use super::triggers::row::{RowValues, TriggerRow, read_row, with_affinities};
 use super::update_from::{self, Joined};
 use super::{Env, with};
@@ -213,6 +214,9 @@ fn delete_rows<P: Platform, A: Allocator + Clone>(
     env: Env<'_, A>,
     returned: &mut Option<Returned<A>>,
 ) -> Result<usize> {
+    if instead::is_target(w, &delete.table, env)? {
+        return instead::delete(w, delete, env);
+    }
     if let Some(keys) = keyed::record_keys(w, &delete.table, env)? {
         return keyed::delete(w, delete, &keys, env, returned);
     }
@@ -314,6 +318,9 @@ fn update_rows<P: Platform, A: Allocator + Clone>(
     env: Env<'_, A>,
     returned: &mut Option<Returned<A>>,
 ) -> Result<usize> {
+    if instead::is_target(w, &update.table, env)? {
+        return instead::update(w, update, env);
+    }
     // A trigger's statement takes the `OR` clause of the one that fired
     // it; its own triggers take the clause it ends up with.
     let written = env.conflict.or(update.conflict);

@@ -40,6 +40,7 @@ use super::subquery::{Runner, expr_holds_subquery, holds_subquery};
 use super::table_names;
 use super::transfer;
 use super::triggers::fire::{Event, Fires, Outcome, refuse_returning};
+use super::triggers::instead;
 use super::upsert::{Upserted, Upserts};
 use super::{Counters, Env, with};
 use crate::sort::{Current, Sorted, Sorter};
@@ -66,6 +67,9 @@ fn insert_rows<P: Platform, A: Allocator + Clone>(
     env: Env<'_, A>,
     returned: &mut Option<Returned<A>>,
 ) -> Result<usize> {
+    if instead::is_target(w, &insert.table, env)? {
+        return instead::insert(w, insert, env);
+    }
     let alloc = env.alloc.clone();
     let table = load_table(w.view(), &insert.table, env).map_err(|e| insert.table.as_written(e))?;
     w.check_side(table.side)?;

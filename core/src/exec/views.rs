@@ -218,8 +218,18 @@ impl<A: Allocator + Clone> Catalog<A> {
 pub(crate) struct ViewTexts<A: Allocator> {
     texts: Vec<ViewDef<A>, A>,
     /// The schema version and the count of temporary view changes
-    /// `texts` were taken at.
-    version: Option<(SchemaVersion, u64)>,
+    /// `texts` were taken at, and how far they reach.
+    version: Option<(SchemaVersion, u64, Reach)>,
+}
+
+/// Which views a run takes the texts of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reach {
+    /// Those the statement may read, directly or through other views.
+    Statement,
+    /// All of them: the statements of the triggers the statement fires
+    /// may read any.
+    Schema,
 }
 
 impl<A: Allocator + Clone> ViewTexts<A> {
@@ -243,9 +253,22 @@ impl<A: Allocator + Clone> ViewTexts<A> {
         rollbacks: u64,
         stmt: &Stmt<'_, A>,
     ) -> Result<()> {
+        self.collect_reaching(catalog, view, rollbacks, stmt, Reach::Statement)
+    }
+
+    /// [`Self::collect`], of every view of the schema when `reach` is
+    /// [`Reach::Schema`].
+    pub fn collect_reaching<P: Platform>(
+        &mut self,
+        catalog: &ViewCatalog<A>,
+        view: &View<'_, P, A>,
+        rollbacks: u64,
+        stmt: &Stmt<'_, A>,
+        reach: Reach,
+    ) -> Result<()> {
         let schema = view.schema_version(rollbacks)?;
         let mut catalog = catalog.catalog()?;
-        let version = (schema, catalog.temp_changes);
+        let version = (schema, catalog.temp_changes, reach);
         if self.version == Some(version) {
             return Ok(());
         }
@@ -258,7 +281,17 @@ impl<A: Allocator + Clone> ViewTexts<A> {
         }
         let alloc = self.texts.allocator().clone();
         let mut found: Vec<usize, A> = Vec::new_in(alloc.clone());
-        table_names::in_stmt(stmt, &mut |name| catalog.named(name, &mut found))?;
+        match reach {
+            Reach::Statement => {
+                table_names::in_stmt(stmt, &mut |name| catalog.named(name, &mut found))?;
+            }
+            Reach::Schema => {
+                found.try_reserve(catalog.temp.len() + catalog.main.len())?;
+                for i in 0..catalog.temp.len() + catalog.main.len() {
+                    found.try_push(i)?;
+                }
+            }
+        }
         let mut next = 0;
         while let Some(&i) = found.get(next) {
             next += 1;

@@ -510,9 +510,18 @@ impl<'e, F: File, A: Allocator + Clone> SchemaEditor<'e, F, A> {
         Ok(true)
     }
 
-    /// Drops view `name` (its schema row); returns whether it existed.
+    /// Drops view `name` (its schema row) and its triggers; returns
+    /// whether it existed.
     pub fn drop_view(&mut self, name: &str) -> Result<bool> {
-        self.drop_row_of(EntryKind::View, name)
+        if !self.drop_row_of(EntryKind::View, name)? {
+            return Ok(false);
+        }
+        while let Some((rowid, _)) = self.find(|kind, _, t| {
+            kind == EntryKind::Trigger && t.eq_ignore_ascii_case(name.as_bytes())
+        })? {
+            self.delete_row(rowid)?;
+        }
+        Ok(true)
     }
 
     /// Drops trigger `name` (its schema row); returns whether it existed.

@@ -12,7 +12,9 @@
 //!   other error fails the statement, which is undone whole;
 //! - `last_insert_rowid()` is what it was before the trigger once the
 //!   trigger ends, and the trigger's changes count in `total_changes()`
-//!   only, as SQLite counts them.
+//!   only, as SQLite counts them; within the trigger, `changes()` reads
+//!   the count of its last change statement, and once it ends, what it
+//!   read before.
 
 use boundlite_platform::Platform;
 
@@ -79,6 +81,8 @@ impl Active<'_> {
 pub(crate) struct Fires<A: Allocator> {
     before: Vec<usize, A>,
     after: Vec<usize, A>,
+    /// A view's `INSTEAD OF` triggers.
+    instead: Vec<usize, A>,
     /// The statement's `OR` clause, which the triggers' statements take.
     conflict: Option<Conflict>,
 }
@@ -99,6 +103,7 @@ impl<A: Allocator + Clone> Fires<A> {
         let mut fires = Fires {
             before: Vec::new_in(env.alloc.clone()),
             after: Vec::new_in(env.alloc.clone()),
+            instead: Vec::new_in(env.alloc.clone()),
             conflict,
         };
         for found in triggers.on(table) {
@@ -119,10 +124,11 @@ impl<A: Allocator + Clone> Fires<A> {
                 (false, _) => {}
                 (true, None | Some(TriggerTiming::Before)) => fires.before.try_push(index)?,
                 (true, Some(TriggerTiming::After)) => fires.after.try_push(index)?,
-                (true, Some(TriggerTiming::InsteadOf)) => {}
+                (true, Some(TriggerTiming::InsteadOf)) => fires.instead.try_push(index)?,
             }
         }
-        Ok((!fires.before.is_empty() || !fires.after.is_empty()).then_some(fires))
+        let fired = [&fires.before, &fires.after, &fires.instead];
+        Ok(fired.iter().any(|f| !f.is_empty()).then_some(fires))
     }
 
     /// `env` as the triggers' statements take it.
@@ -131,6 +137,27 @@ impl<A: Allocator + Clone> Fires<A> {
             conflict: self.conflict,
             ..env
         }
+    }
+
+    /// Every trigger that fires, by place in the run's list.
+    pub fn each(&self) -> impl Iterator<Item = usize> + '_ {
+        let lists = [&self.before, &self.after, &self.instead];
+        lists.into_iter().flat_map(|list| list.iter().copied())
+    }
+
+    /// Whether an `INSTEAD OF` trigger fires.
+    pub fn has_instead(&self) -> bool {
+        !self.instead.is_empty()
+    }
+
+    /// Runs the `INSTEAD OF` triggers for the row of `row`.
+    pub fn instead<P: Platform>(
+        &self,
+        w: &mut Writer<'_, '_, P, A>,
+        row: &TriggerRow<'_, A>,
+        env: Env<'_, A>,
+    ) -> Result<Outcome> {
+        run_each(w, &self.instead, row, self.env(env))
     }
 
     /// Whether a trigger fires before the row changes.
@@ -236,10 +263,11 @@ fn run_each<P: Platform, A: Allocator + Clone>(
             .get(index)
             .ok_or(Error::Misuse("a trigger out of place"))?;
         let env = Env { text, ..env };
-        let saved = env.counters.map(|c| c.last_rowid.get());
+        let saved = env.counters.map(|c| (c.last_rowid.get(), c.changes.get()));
         let outcome = run_one(w, index, create, row, env);
-        if let (Some(c), Some(rowid)) = (env.counters, saved) {
+        if let (Some(c), Some((rowid, changes))) = (env.counters, saved) {
             c.last_rowid.set(rowid);
+            c.changes.set(changes);
         }
         if outcome? == Outcome::Ignored {
             return Ok(Outcome::Ignored);
@@ -299,6 +327,11 @@ fn run_one<P: Platform, A: Allocator + Clone>(
                 if let Some(c) = env.counters {
                     let n = i64::try_from(changed).unwrap_or(i64::MAX);
                     c.total.set(c.total.get().saturating_add(n));
+                    // As SQLite's `OP_ResetCount` after each change of a
+                    // trigger: `changes()` reads the last one's count.
+                    if !matches!(stmt, Stmt::Select(_)) {
+                        c.changes.set(n);
+                    }
                 }
             }
         }

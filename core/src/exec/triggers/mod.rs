@@ -1,8 +1,9 @@
 //! Triggers, as SQLite runs them: `CREATE TRIGGER` and `DROP TRIGGER`
 //! (`create`), the texts a change statement may fire, taken from the
 //! schema at run start and parsed for the run (this module), the `NEW`
-//! and `OLD` rows a trigger's statements read (`row`), and the firing of
-//! the triggers of one row's change (`fire`).
+//! and `OLD` rows a trigger's statements read (`row`), the firing of
+//! the triggers of one row's change (`fire`), and the changes to a view
+//! its `INSTEAD OF` triggers run in place of (`instead`).
 //!
 //! A trigger is stored as SQLite stores one: a schema row of type
 //! `trigger` whose `tbl_name` is its table, with root page 0 and the
@@ -19,18 +20,19 @@
 
 pub(crate) mod create;
 pub(crate) mod fire;
+pub(crate) mod instead;
 pub(crate) mod row;
 
 use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, String, Vec};
 use crate::schema::EntryKind;
-use crate::sql::{CreateTrigger, QualifiedName, Stmt, TriggerTiming};
+use crate::sql::{CreateTrigger, Stmt};
 use crate::table::{SchemaRef, SchemaVersion, Side, View};
 use crate::{Error, Result};
 
 use super::Env;
-use super::views::{name_text, parse_stored};
+use super::views::parse_stored;
 
 /// The `CREATE TRIGGER` texts of the schema a run reads, copied at its
 /// start (see [`with_triggers`]).
@@ -53,6 +55,11 @@ impl<A: Allocator + Clone> TriggerTexts<A> {
             texts: Vec::new_in(alloc),
             version: None,
         }
+    }
+
+    /// Whether the schema has any trigger.
+    pub fn any(&self) -> bool {
+        !self.texts.is_empty()
     }
 
     /// Takes the texts of every trigger of the schema `side` of `view`
@@ -132,26 +139,6 @@ impl<'x, A: Allocator> Triggers<'x, A> {
             .ok()
             .map(|create| (create, trigger.sql))
     }
-}
-
-/// Refuses a change to `table` when it is a view with an `INSTEAD OF`
-/// trigger, which would run in the change's place (not built here).
-pub(crate) fn refuse_instead_of<A: Allocator + Clone>(
-    env: Env<'_, A>,
-    table: &QualifiedName<'_>,
-) -> Result<()> {
-    let Some(triggers) = env.triggers else {
-        return Ok(());
-    };
-    for found in triggers.on(name_text(&table.name)) {
-        let (_, create) = found?;
-        if create.timing == Some(TriggerTiming::InsteadOf) {
-            return Err(Error::Sql(
-                "changing a view through INSTEAD OF triggers is not supported",
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// Runs `f` in `env` with the triggers of `texts` parsed (none when
