@@ -138,6 +138,8 @@ impl<F: File, A: Allocator + Clone> DurableStore<F, A> {
                     Change::Insert(record) => frame.insert(w.root, w.rowid, record)?,
                     Change::Update(record) => frame.update(w.root, w.rowid, record)?,
                     Change::Delete => frame.delete(w.root, w.rowid)?,
+                    // `Writes` leaves claims out: they are not logged.
+                    Change::Claim => {}
                 }
             }
             log.append(frame, commit)
