@@ -30,7 +30,7 @@ use super::context::{Place, RowContext, Spill};
 use super::plan::{Access, Plan, Proven};
 use crate::table::SchemaVersion;
 use crate::table::TableInfo;
-use crate::table::{KeyCursor, RowCursor, View};
+use crate::table::{EntryCursor, KeyCursor, Of, RowCursor, View};
 
 /// A table cursor over a connection's view.
 pub(crate) type Cursor<'v, P, A> = RowCursor<'v, P, A>;
@@ -44,7 +44,9 @@ type End<A> = Option<(Value<A>, bool)>;
 
 /// The index an index seek walks, with its ends in index order.
 struct IndexSeek<'v, P: Platform, A: Allocator + Clone> {
-    cursor: Index<'v, P, A>,
+    cursor: EntryCursor<'v, P, A>,
+    /// Where the index is in its table's indexes.
+    index: usize,
     /// Where the walk starts; `None`: at the first entry.
     start: End<A>,
     /// Where the walk stops; `None`: after the last entry.
@@ -214,7 +216,8 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
                 _ => (low, high),
             };
             Some(IndexSeek {
-                cursor: view.index_cursor(table?.side, i.root),
+                cursor: view.entry_cursor(table?.side, i.root),
+                index,
                 start,
                 stop,
                 equal,
@@ -266,9 +269,9 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
                 (Plan::Empty, _) => false,
                 _ => return Err(Error::Misuse("a keyed walk of a WITHOUT ROWID table")),
             },
-            Some((_, Stored::Rowid(cursor))) if self.index.is_some() => match self.index.as_mut() {
+            Some((info, Stored::Rowid(cursor))) if self.index.is_some() => match self.index.as_mut() {
                 Some(seek) => {
-                    let mut on = seek.advance(cursor, first)?;
+                    let mut on = seek.advance(info, cursor, first)?;
                     // `IN`: the next key's entries when this key's end.
                     while !on && matches!(self.plan, Plan::IndexIn { .. }) {
                         let Some(key) = self.keys.get_mut(self.next_key) else {
@@ -276,7 +279,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
                         };
                         self.next_key += 1;
                         seek.start = Some((core::mem::replace(key, Value::Null), true));
-                        on = seek.advance(cursor, true)?;
+                        on = seek.advance(info, cursor, true)?;
                     }
                     on
                 }
@@ -563,8 +566,18 @@ fn beyond((high, inclusive): (RowId, bool), rowid: RowId) -> bool {
 impl<'v, P: Platform, A: Allocator + Clone> IndexSeek<'v, P, A> {
     /// Moves to the next index entry between the ends and `table` to the
     /// row it names; `false` when there is none.
-    fn advance(&mut self, table: &mut Cursor<'v, P, A>, first: bool) -> Result<bool> {
+    fn advance(
+        &mut self,
+        info: &TableInfo<A>,
+        table: &mut Cursor<'v, P, A>,
+        first: bool,
+    ) -> Result<bool> {
         let columns = [self.column];
+        let index = info
+            .indexes
+            .get(self.index)
+            .ok_or(Error::Misuse("an index seek's index out of place"))?;
+        let of = Of { table: info, index };
         let on = match (&self.start, first) {
             (Some((start, inclusive)), true) => {
                 let mode = if *inclusive {
@@ -572,10 +585,10 @@ impl<'v, P: Platform, A: Allocator + Clone> IndexSeek<'v, P, A> {
                 } else {
                     SeekMode::Gt
                 };
-                self.cursor.seek(&[start.as_ref()], &columns, mode)?
+                self.cursor.seek(&[start.as_ref()], &columns, mode, of)?
             }
-            (None, true) => self.cursor.first()?,
-            (_, false) => self.cursor.next()?,
+            (None, true) => self.cursor.first(of)?,
+            (_, false) => self.cursor.next(of)?,
         };
         if !on {
             return Ok(false);

@@ -287,6 +287,30 @@ impl<A: Allocator + Clone> VersionStore<A> {
         }))
     }
 
+    /// The largest rowid of the table at `root` with a record `txn` does
+    /// not see: another transaction's pending row, or one committed after
+    /// its snapshot. A rowid above it and above every row `txn` sees is
+    /// one no concurrent insert has taken.
+    pub fn last_unseen_row(&self, txn: TxnId, root: PageNo) -> Result<Option<RowId>> {
+        let snapshot = self.txn(txn)?.snapshot;
+        let Some(table) = self.tables.table(root) else {
+            return Ok(None);
+        };
+        let unseen = |v: &Version<A>| {
+            v.record.is_some()
+                && match v.begin {
+                    Begin::Pending(t) => t != txn,
+                    Begin::Committed(b) => b > snapshot,
+                }
+        };
+        Ok(table
+            .rows
+            .iter()
+            .rev()
+            .find(|row| row.versions.iter().any(unseen))
+            .map(|row| row.rowid))
+    }
+
     /// `txn` changes row `rowid` of the table at `root`. `BusyConflict`
     /// when a version of the row was committed after its snapshot (the
     /// transaction must then be rolled back); `OutOfMemory` past the budget
