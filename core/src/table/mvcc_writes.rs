@@ -15,8 +15,10 @@
 //!   constraint adds no version; a statement's versions and claims are
 //!   taken back by the store's statement savepoint (see `mvcc::store`),
 //!   which the connection opens around each statement;
-//! - a stored row claims every non-NULL key it has in a `UNIQUE` index,
-//!   after the row's version is written;
+//! - a stored or deleted row claims every non-NULL key it has in a
+//!   `UNIQUE` index, after the row's version is written, so that two
+//!   transactions changing rows of one key conflict as two changing one
+//!   row do;
 //! - a table whose rows another structure mirrors (the `sqlite_sequence`
 //!   row of `AUTOINCREMENT`) or that keeps its rows by key (`WITHOUT
 //!   ROWID`) is refused by name before anything is written: the store
@@ -137,7 +139,8 @@ impl<'t, P: Platform, A: Allocator + Clone> Writer<'t, '_, P, A> {
     }
 
     /// Claims each non-NULL key the row `rowid`, whose record agrees with
-    /// `keys` on every indexed column, has in a `UNIQUE` index of `table`.
+    /// `keys` on every indexed column, has (or had) in a `UNIQUE` index
+    /// of `table`.
     fn claim_keys(
         &mut self,
         txn: &'t MvccTransaction<'t, P, A>,
@@ -185,10 +188,21 @@ impl<'t, P: Platform, A: Allocator + Clone> Writer<'t, '_, P, A> {
         rowid: RowId,
     ) -> Result<bool> {
         refuse_changes(table)?;
-        if !self.table_cursor(table.root).seek(rowid, SeekMode::Eq)? {
-            return Ok(false);
+        let unique = table.indexes.iter().any(|i| i.columns.unique);
+        let mut old = Vec::new_in(self.alloc.clone());
+        {
+            let mut cursor = self.table_cursor(table.root);
+            if !cursor.seek(rowid, SeekMode::Eq)? {
+                return Ok(false);
+            }
+            if unique {
+                old.try_extend_from_slice(&cursor.payload()?)?;
+            }
         }
         txn.write_row(table.root, rowid, Change::Delete)?;
+        if unique {
+            self.claim_keys(txn, table, &old, rowid)?;
+        }
         Ok(true)
     }
 }

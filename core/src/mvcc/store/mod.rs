@@ -287,21 +287,19 @@ impl<A: Allocator + Clone> VersionStore<A> {
         }))
     }
 
-    /// The largest rowid of the table at `root` with a record `txn` does
-    /// not see: another transaction's pending row, or one committed after
-    /// its snapshot. A rowid above it and above every row `txn` sees is
-    /// one no concurrent insert has taken.
+    /// The largest rowid of the table at `root` with a version `txn` does
+    /// not see: another transaction's pending one, or one committed after
+    /// its snapshot (a delete too: writing that row would conflict). A
+    /// rowid above it and above every row `txn` sees is one no
+    /// concurrent transaction has written.
     pub fn last_unseen_row(&self, txn: TxnId, root: PageNo) -> Result<Option<RowId>> {
         let snapshot = self.txn(txn)?.snapshot;
         let Some(table) = self.tables.table(root) else {
             return Ok(None);
         };
-        let unseen = |v: &Version<A>| {
-            v.record.is_some()
-                && match v.begin {
-                    Begin::Pending(t) => t != txn,
-                    Begin::Committed(b) => b > snapshot,
-                }
+        let unseen = |v: &Version<A>| match v.begin {
+            Begin::Pending(t) => t != txn,
+            Begin::Committed(b) => b > snapshot,
         };
         Ok(table
             .rows
