@@ -261,7 +261,8 @@ fn hermitage_g2_item_and_g2_are_allowed_as_snapshot_isolation_allows_them() {
 }
 
 #[test]
-fn hermitage_g2_item_and_g2_are_allowed_as_snapshot_isolation_allows_them_on_a_table_with_indexes() {
+fn hermitage_g2_item_and_g2_are_allowed_as_snapshot_isolation_allows_them_on_a_table_with_indexes()
+{
     g2_item_and_g2(INDEXED);
 }
 
@@ -575,7 +576,10 @@ fn u_rows<P: Platform>(conn: &Connection<'_, P, Global>) -> Vec<(i64, String)> {
     let mut rows = stmt.query(()).unwrap();
     let mut out = Vec::new();
     while let Some(row) = rows.next().unwrap() {
-        out.push((row.get_i64(0).unwrap(), row.get::<&str>(1).unwrap().to_string()));
+        out.push((
+            row.get_i64(0).unwrap(),
+            row.get::<&str>(1).unwrap().to_string(),
+        ));
     }
     out
 }
@@ -616,7 +620,11 @@ fn two_transactions_storing_one_unique_key_conflict_and_never_both_commit() {
     loses(&a, "COMMIT");
     assert_eq!(
         u_rows(&a),
-        [(1, "x".to_string()), (3, "y".to_string()), (4, "Z".to_string())]
+        [
+            (1, "x".to_string()),
+            (3, "y".to_string()),
+            (4, "Z".to_string())
+        ]
     );
 
     // Distinct keys both commit; a transaction sees its own keys.

@@ -64,8 +64,14 @@ fn indexed_statement(rng: &mut Rng) -> String {
         3 => format!("DELETE FROM t WHERE b = '{}' AND a > {x}", text(rng)),
         4 => format!("SELECT id, a, b, c FROM t WHERE a = {x} ORDER BY id"),
         5 => format!("SELECT id, b FROM t WHERE b = '{}' ORDER BY id", text(rng)),
-        6 => format!("SELECT id, c, a FROM t WHERE c > {y} AND c < {} ORDER BY c, a DESC, id", y + 4.0),
-        7 => format!("SELECT id, b FROM t WHERE b >= '{}' ORDER BY b DESC, id", text(rng)),
+        6 => format!(
+            "SELECT id, c, a FROM t WHERE c > {y} AND c < {} ORDER BY c, a DESC, id",
+            y + 4.0
+        ),
+        7 => format!(
+            "SELECT id, b FROM t WHERE b >= '{}' ORDER BY b DESC, id",
+            text(rng)
+        ),
         8 => format!(
             "SELECT id, a FROM t WHERE a IN ({x}, {}, {}) ORDER BY a, id",
             x + 1,

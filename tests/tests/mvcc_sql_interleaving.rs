@@ -120,7 +120,11 @@ fn reads(indexed: bool) -> &'static [&'static str] {
 
 #[test]
 fn interleaved_sql_transactions_keep_snapshot_isolation() {
-    interleave("CREATE TABLE test(id INTEGER PRIMARY KEY, value INT)", false, seed(0x5349));
+    interleave(
+        "CREATE TABLE test(id INTEGER PRIMARY KEY, value INT)",
+        false,
+        seed(0x5349),
+    );
 }
 
 #[test]

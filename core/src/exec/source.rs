@@ -269,22 +269,24 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
                 (Plan::Empty, _) => false,
                 _ => return Err(Error::Misuse("a keyed walk of a WITHOUT ROWID table")),
             },
-            Some((info, Stored::Rowid(cursor))) if self.index.is_some() => match self.index.as_mut() {
-                Some(seek) => {
-                    let mut on = seek.advance(info, cursor, first)?;
-                    // `IN`: the next key's entries when this key's end.
-                    while !on && matches!(self.plan, Plan::IndexIn { .. }) {
-                        let Some(key) = self.keys.get_mut(self.next_key) else {
-                            break;
-                        };
-                        self.next_key += 1;
-                        seek.start = Some((core::mem::replace(key, Value::Null), true));
-                        on = seek.advance(info, cursor, true)?;
+            Some((info, Stored::Rowid(cursor))) if self.index.is_some() => {
+                match self.index.as_mut() {
+                    Some(seek) => {
+                        let mut on = seek.advance(info, cursor, first)?;
+                        // `IN`: the next key's entries when this key's end.
+                        while !on && matches!(self.plan, Plan::IndexIn { .. }) {
+                            let Some(key) = self.keys.get_mut(self.next_key) else {
+                                break;
+                            };
+                            self.next_key += 1;
+                            seek.start = Some((core::mem::replace(key, Value::Null), true));
+                            on = seek.advance(info, cursor, true)?;
+                        }
+                        on
                     }
-                    on
+                    None => false,
                 }
-                None => false,
-            },
+            }
             Some((_, Stored::Rowid(cursor))) if self.plan == Plan::RowidIn => loop {
                 let Some(&rowid) = self.rowids.get(self.next_rowid) else {
                     break false;

@@ -16,8 +16,12 @@ use crate::{PageNo, Result, RowId, WriteTransaction};
 pub trait IndexKeeper<P: Platform, A: Allocator + Clone> {
     /// Before row `rowid` of the table at `root` is replaced or deleted:
     /// removes the entries the row `txn` holds has, if it holds one.
-    fn unindex(&mut self, txn: &WriteTransaction<'_, P, A>, root: PageNo, rowid: RowId)
-    -> Result<()>;
+    fn unindex(
+        &mut self,
+        txn: &WriteTransaction<'_, P, A>,
+        root: PageNo,
+        rowid: RowId,
+    ) -> Result<()>;
 
     /// After row `rowid` of the table at `root` is stored as `record`:
     /// adds its entries.
@@ -38,7 +42,13 @@ impl<P: Platform, A: Allocator + Clone> IndexKeeper<P, A> for NoIndexes {
         Ok(())
     }
 
-    fn index(&mut self, _: &WriteTransaction<'_, P, A>, _: PageNo, _: RowId, _: &[u8]) -> Result<()> {
+    fn index(
+        &mut self,
+        _: &WriteTransaction<'_, P, A>,
+        _: PageNo,
+        _: RowId,
+        _: &[u8],
+    ) -> Result<()> {
         Ok(())
     }
 }

@@ -52,7 +52,11 @@ impl<'s, A: Allocator + Clone> SchemaIndexes<'s, A> {
                     root,
                     "an MVCC checkpoint writes rows to a page that is no table's root",
                 ))?;
-            self.table = Some(TableInfo::load(self.schema, &entry.name, self.alloc.clone())?);
+            self.table = Some(TableInfo::load(
+                self.schema,
+                &entry.name,
+                self.alloc.clone(),
+            )?);
         }
         self.table
             .as_ref()
@@ -92,7 +96,12 @@ impl<'s, A: Allocator + Clone> SchemaIndexes<'s, A> {
 }
 
 impl<P: Platform, A: Allocator + Clone> IndexKeeper<P, A> for SchemaIndexes<'_, A> {
-    fn unindex(&mut self, txn: &WriteTransaction<'_, P, A>, root: PageNo, rowid: RowId) -> Result<()> {
+    fn unindex(
+        &mut self,
+        txn: &WriteTransaction<'_, P, A>,
+        root: PageNo,
+        rowid: RowId,
+    ) -> Result<()> {
         if self.table(root)?.indexes.is_empty() {
             return Ok(());
         }

@@ -167,7 +167,10 @@ impl<'v, P: Platform, A: Allocator + Clone> MvccKeys<'v, P, A> {
                     continue;
                 };
                 let row = RecordRef::parse(record, Some(root))?;
-                if !of.index.holds(&of.table.columns, &row, rowid, alloc.clone())? {
+                if !of
+                    .index
+                    .holds(&of.table.columns, &row, rowid, alloc.clone())?
+                {
                     continue;
                 }
                 if !of
@@ -212,9 +215,9 @@ impl<'v, P: Platform, A: Allocator + Clone> MvccKeys<'v, P, A> {
             let payload = self.tree.payload()?;
             entry_rowid(&payload, page)?
         };
-        self.view.main_database().with_store(|s| {
-            Ok(s.store().read(txn, table_root, rowid)? == Seen::Unversioned)
-        })
+        self.view
+            .main_database()
+            .with_store(|s| Ok(s.store().read(txn, table_root, rowid)? == Seen::Unversioned))
     }
 
     /// Moves the tree past the entries that do not stand, from where
@@ -358,7 +361,11 @@ impl<'v, P: Platform, A: Allocator + Clone> MvccKeys<'v, P, A> {
 
 /// Orders two index entries as the index does.
 fn compare_entries(a: &[u8], b: &[u8], keys: &[KeyColumn]) -> Result<Ordering> {
-    compare_records(&RecordRef::parse(a, None)?, &RecordRef::parse(b, None)?, keys)
+    compare_records(
+        &RecordRef::parse(a, None)?,
+        &RecordRef::parse(b, None)?,
+        keys,
+    )
 }
 
 /// The rowid an index entry ends with.

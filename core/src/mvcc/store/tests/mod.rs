@@ -675,10 +675,7 @@ fn claims_conflict_first_committer_wins_and_are_neither_logged_nor_checkpointed(
     .unwrap();
     assert_ne!(s.changes(), changes);
     assert_eq!(logged, [(T, 1)]);
-    assert_eq!(
-        s.commit(b, |_, _| Ok(())).unwrap_err(),
-        Error::BusyConflict
-    );
+    assert_eq!(s.commit(b, |_, _| Ok(())).unwrap_err(), Error::BusyConflict);
     let rows: StdVec<_> = s
         .checkpoint_rows(s.clock())
         .map(|r| (r.root.get(), r.rowid.get()))
