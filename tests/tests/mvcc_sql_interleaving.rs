@@ -222,7 +222,9 @@ fn interleave(schema: &str, indexed: bool, base: u64) {
                             conflicts += 1;
                         }
                         Some(w) => {
-                            result.expect(&format!("{context}: {sql}"));
+                            if let Err(e) = result {
+                                panic!("{context}: {sql}: {e:?}");
+                            }
                             t.writes.insert(id, w);
                         }
                         None => assert_eq!(result, Ok(0), "{context}: {sql}"),

@@ -59,8 +59,7 @@ pub(super) fn claim_of<A: Allocator>(index: &IndexInfo<A>, key: &[u8]) -> Result
             ValueRef::Real(r) => {
                 // Exactly an i64: equal to that integer.
                 let n = r as i64;
-                if r >= -9_223_372_036_854_775_808.0
-                    && r < 9_223_372_036_854_775_808.0
+                if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&r)
                     && n as f64 == r
                 {
                     number(&mut hash, n);
