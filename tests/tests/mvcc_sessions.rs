@@ -640,6 +640,43 @@ fn two_transactions_storing_one_unique_key_conflict_and_never_both_commit() {
     run(&b, "COMMIT");
     assert_eq!(u_rows(&a).len(), 5);
 
+    // An integer and a real of one value are one key; so are texts that
+    // differ in trailing spaces under RTRIM.
+    let disk = MemoryPlatform::new();
+    let db = mvcc_db_of(
+        &disk,
+        "CREATE TABLE n(id INTEGER PRIMARY KEY, x UNIQUE, y TEXT COLLATE RTRIM, UNIQUE(y))",
+    );
+    let (a, b) = (db.connect(), db.connect());
+    for (first, second) in [
+        (
+            "INSERT INTO n VALUES (1, 1, NULL)",
+            "INSERT INTO n VALUES (2, 1.0, NULL)",
+        ),
+        (
+            "INSERT INTO n VALUES (3, NULL, 'r')",
+            "INSERT INTO n VALUES (4, NULL, 'r  ')",
+        ),
+    ] {
+        run(&a, "BEGIN CONCURRENT");
+        run(&b, "BEGIN CONCURRENT");
+        run(&a, first);
+        run(&b, second);
+        run(&a, "COMMIT");
+        loses(&b, "COMMIT");
+    }
+    // NULLs are distinct: they claim nothing.
+    run(&a, "BEGIN CONCURRENT");
+    run(&b, "BEGIN CONCURRENT");
+    run(&a, "INSERT INTO n VALUES (5, NULL, NULL)");
+    run(&b, "INSERT INTO n VALUES (6, NULL, NULL)");
+    run(&a, "COMMIT");
+    run(&b, "COMMIT");
+    assert_eq!(
+        a.query_row("SELECT count(*) FROM n", (), |r| r.get_i64(0)),
+        Ok(4)
+    );
+
     // The suite's table: two transactions insert one `id` on two rowids.
     let disk = MemoryPlatform::new();
     let db = mvcc_db_of(&disk, INDEXED);
