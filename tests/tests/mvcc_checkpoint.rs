@@ -12,7 +12,7 @@ use std::path::Path;
 
 use boundlite::alloc::{Counting, FaultAlloc, Global, Vec as BVec, oom_sweep};
 use boundlite::mvcc::store::Change;
-use boundlite::mvcc::{DurableStore, MergedRows, Timestamp, write_checkpoint};
+use boundlite::mvcc::{DurableStore, MergedRows, NoIndexes, Timestamp, write_checkpoint};
 use boundlite::platform::{File, MemoryPlatform, OpenMode, Platform};
 use boundlite::record::{RecordRef, ValueRef, encode_into};
 use boundlite::{Config, Database, Error, PageNo, RowId};
@@ -163,7 +163,7 @@ fn checkpointed_commits_are_read_by_sqlite_and_later_ones_recover_from_the_log()
     let upto = store
         .checkpoint(8, |_, rows| {
             let txn = db.begin_write()?;
-            let written = write_checkpoint(&txn, rows)?;
+            let written = write_checkpoint(&txn, rows, &mut NoIndexes)?;
             assert_eq!(written, 32);
             txn.commit()
         })
@@ -262,7 +262,7 @@ fn a_checkpoint_that_runs_out_of_memory_changes_nothing() {
                 let db = Database::open(&disk, DB, &config, fault)?;
                 store.checkpoint(3, |_, rows| {
                     let txn = db.begin_write()?;
-                    write_checkpoint(&txn, rows)?;
+                    write_checkpoint(&txn, rows, &mut NoIndexes)?;
                     txn.commit()
                 })
             };

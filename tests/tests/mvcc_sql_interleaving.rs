@@ -4,7 +4,10 @@
 //! isolation with first-committer-wins: a transaction reads the commits
 //! before its `BEGIN` and its own writes; a write or `COMMIT` of a row
 //! committed by another since its `BEGIN` gets `BusyConflict`, and
-//! nothing of it is kept. Reproducible from `BOUNDLITE_SEED`.
+//! nothing of it is kept. Reproducible from `BOUNDLITE_SEED`. The
+//! transactions run on Hermitage's table stored by rowid and on the
+//! suite's own, `id int primary key` (a `UNIQUE` index beside the rowid)
+//! with an index on `value`, read through both indexes too.
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 
 use std::collections::BTreeMap;
@@ -67,7 +70,12 @@ impl Model {
 }
 
 fn read<P: Platform>(conn: &Connection<'_, P, Global>) -> State {
-    let mut stmt = conn.prepare("SELECT id, value FROM test").unwrap();
+    read_by(conn, "SELECT id, value FROM test")
+}
+
+/// The rows as `sql` (a query of `id, value`) finds them.
+fn read_by<P: Platform>(conn: &Connection<'_, P, Global>, sql: &str) -> State {
+    let mut stmt = conn.prepare(sql).unwrap();
     let mut rows = stmt.query(()).unwrap();
     let mut out = State::new();
     while let Some(row) = rows.next().unwrap() {
@@ -96,18 +104,46 @@ fn change(rng: &mut Rng, id: i64, seen: Option<i64>) -> (String, Option<Option<i
     }
 }
 
+/// Every way `schema`'s reads may find the rows: a scan, and through
+/// each index.
+fn reads(indexed: bool) -> &'static [&'static str] {
+    match indexed {
+        false => &["SELECT id, value FROM test"],
+        true => &[
+            "SELECT id, value FROM test",
+            "SELECT id, value FROM test WHERE value >= 0",
+            "SELECT id, value FROM test WHERE id IN (0, 1, 2, 3, 4, 5, 6, 7)",
+            "SELECT id, value FROM test WHERE id >= 0 AND value < 2000",
+        ],
+    }
+}
+
 #[test]
 fn interleaved_sql_transactions_keep_snapshot_isolation() {
-    let base = seed(0x5349);
+    interleave(
+        "CREATE TABLE test(id INTEGER PRIMARY KEY, value INT)",
+        false,
+        seed(0x5349),
+    );
+}
+
+#[test]
+fn interleaved_sql_transactions_on_a_table_with_indexes_keep_snapshot_isolation() {
+    interleave(
+        "CREATE TABLE test(id int primary key, value int); CREATE INDEX test_value ON test(value)",
+        true,
+        seed(0x534a),
+    );
+}
+
+fn interleave(schema: &str, indexed: bool, base: u64) {
     let (mut commits, mut conflicts) = (0, 0);
     for round in 0..8u64 {
         let mut rng = Rng::new(base.wrapping_add(round.wrapping_mul(0x51ed)));
         let disk = MemoryPlatform::new();
         let db = Database::open(&disk, "t.db", &Config::DEFAULT, Global).unwrap();
         let setup = db.connect();
-        setup
-            .execute("CREATE TABLE test(id INTEGER PRIMARY KEY, value INT)", ())
-            .unwrap();
+        setup.execute(schema, ()).unwrap();
         setup.execute("PRAGMA journal_mode = mvcc", ()).unwrap();
         let n = 2 + (round % 3) as usize;
         let conns: Vec<_> = (0..n).map(|_| db.connect()).collect();
@@ -136,7 +172,11 @@ fn interleaved_sql_transactions_keep_snapshot_isolation() {
                         writes: BTreeMap::new(),
                     });
                 }
-                (None, 3..=5) => assert_eq!(read(conn), model.committed, "{context}"),
+                (None, 3..=5) => {
+                    for sql in reads(indexed) {
+                        assert_eq!(read_by(conn, sql), model.committed, "{context}: {sql}");
+                    }
+                }
                 (None, _) => {
                     let id = rng.below(8) as i64;
                     let (sql, write) = change(&mut rng, id, model.committed.get(&id).copied());
@@ -164,7 +204,11 @@ fn interleaved_sql_transactions_keep_snapshot_isolation() {
                     conn.execute("ROLLBACK", ()).unwrap();
                     open[c] = None;
                 }
-                (Some(t), 2..=4) => assert_eq!(read(conn), t.sees(), "{context}"),
+                (Some(t), 2..=4) => {
+                    for sql in reads(indexed) {
+                        assert_eq!(read_by(conn, sql), t.sees(), "{context}: {sql}");
+                    }
+                }
                 (Some(t), _) => {
                     let id = rng.below(8) as i64;
                     let (sql, write) = change(&mut rng, id, t.sees().get(&id).copied());
@@ -178,7 +222,9 @@ fn interleaved_sql_transactions_keep_snapshot_isolation() {
                             conflicts += 1;
                         }
                         Some(w) => {
-                            result.unwrap();
+                            if let Err(e) = result {
+                                panic!("{context}: {sql}: {e:?}");
+                            }
                             t.writes.insert(id, w);
                         }
                         None => assert_eq!(result, Ok(0), "{context}: {sql}"),
@@ -187,6 +233,15 @@ fn interleaved_sql_transactions_keep_snapshot_isolation() {
             }
         }
         assert_eq!(read(&setup), model.committed);
+        setup
+            .execute("PRAGMA wal_checkpoint(TRUNCATE)", ())
+            .unwrap();
+        assert_eq!(
+            setup.query_row("PRAGMA integrity_check", (), |r| r
+                .get::<&str>(0)
+                .map(str::to_string)),
+            Ok("ok".to_string())
+        );
     }
     println!("{commits} transactions committed, {conflicts} lost a conflict");
     assert!(commits > 50 && conflicts > 10, "{commits} {conflicts}");

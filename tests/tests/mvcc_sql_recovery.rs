@@ -3,7 +3,9 @@
 //! transactions, which the log gives back at reopen; an allocation
 //! failure anywhere in a transaction and its checkpoint fails with
 //! `OutOfMemory`, leaks nothing, leaves the connection usable and the
-//! file and store consistent.
+//! file and store consistent. Both run on a table stored by rowid alone
+//! and on one with indexes (`id int primary key`, an index on `value`),
+//! whose index-driven queries agree with its scans after the crash.
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 
 use boundlite::alloc::{Counting, FaultAlloc, Global, oom_sweep};
@@ -16,10 +18,27 @@ type Rows = Vec<(i64, i64)>;
 const SETUP: &str = "CREATE TABLE test(id INTEGER PRIMARY KEY, value INT); \
                      INSERT INTO test VALUES (1, 10), (2, 20)";
 
+const INDEXED: &str = "CREATE TABLE test(id int primary key, value int); \
+                       CREATE INDEX test_value ON test(value); \
+                       INSERT INTO test VALUES (1, 10), (2, 20)";
+
+/// Queries of every row through each index of `INDEXED`, in `id` order.
+const THROUGH_INDEXES: [&str; 2] = [
+    "SELECT id, value FROM test WHERE value > -1 ORDER BY id",
+    "SELECT id, value FROM test WHERE id IN (1, 2, 3, 4, 5, 6, 7, 8, 9) ORDER BY id",
+];
+
 fn rows<P: Platform, A: boundlite::alloc::Allocator + Clone>(
     conn: &Connection<'_, P, A>,
 ) -> Result<Rows, Error> {
-    let mut stmt = conn.prepare("SELECT id, value FROM test ORDER BY id")?;
+    rows_by(conn, "SELECT id, value FROM test ORDER BY id")
+}
+
+fn rows_by<P: Platform, A: boundlite::alloc::Allocator + Clone>(
+    conn: &Connection<'_, P, A>,
+    sql: &str,
+) -> Result<Rows, Error> {
+    let mut stmt = conn.prepare(sql)?;
     let mut out = Vec::new();
     while let Some(row) = stmt.step()? {
         out.push((row.get_i64(0)?, row.get_i64(1)?));
@@ -29,6 +48,15 @@ fn rows<P: Platform, A: boundlite::alloc::Allocator + Clone>(
 
 #[test]
 fn committed_sql_transactions_survive_a_crash_through_the_log() {
+    survive_a_crash(SETUP);
+}
+
+#[test]
+fn committed_sql_transactions_on_a_table_with_indexes_survive_a_crash_through_the_log() {
+    survive_a_crash(INDEXED);
+}
+
+fn survive_a_crash(setup: &str) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.db");
     let crash = dir.path().join("crash");
@@ -46,7 +74,7 @@ fn committed_sql_transactions_survive_a_crash_through_the_log() {
     {
         let db = open(&path);
         let (a, b) = (db.connect(), db.connect());
-        a.execute(SETUP, ()).unwrap();
+        a.execute(setup, ()).unwrap();
         a.execute("PRAGMA journal_mode = mvcc", ()).unwrap();
         a.execute("UPDATE test SET value = 11 WHERE id = 1", ())
             .unwrap();
@@ -73,6 +101,13 @@ fn committed_sql_transactions_survive_a_crash_through_the_log() {
         assert!(db.is_mvcc());
         let conn = db.connect();
         assert_eq!(rows(&conn).unwrap(), committed);
+        for sql in THROUGH_INDEXES {
+            assert_eq!(rows_by(&conn, sql).unwrap(), committed, "{sql}");
+        }
+        assert_eq!(
+            rows_by(&conn, "SELECT id, value FROM test WHERE value = 30").unwrap(),
+            [(3, 30)]
+        );
         conn.execute("INSERT INTO test VALUES (5, 50)", ()).unwrap();
         conn.execute("PRAGMA journal_mode = wal", ()).unwrap();
     }
@@ -87,10 +122,28 @@ fn committed_sql_transactions_survive_a_crash_through_the_log() {
         .map(Result::unwrap)
         .collect();
     assert_eq!(read, [committed, vec![(5, 50)]].concat());
+    for sql in THROUGH_INDEXES {
+        let mut stmt = sqlite.prepare(sql).unwrap();
+        let through: Rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(through, read, "{sql}");
+    }
 }
 
 #[test]
 fn a_sql_transaction_and_its_checkpoint_fail_cleanly_at_every_allocation() {
+    sweep(SETUP);
+}
+
+#[test]
+fn a_sql_transaction_on_a_table_with_indexes_and_its_checkpoint_fail_cleanly_at_every_allocation() {
+    sweep(INDEXED);
+}
+
+fn sweep(setup: &str) {
     let counting = Counting::new(Global);
     let fault = FaultAlloc::new(&counting);
     let before = vec![(1, 10), (2, 20)];
@@ -103,7 +156,7 @@ fn a_sql_transaction_and_its_checkpoint_fail_cleanly_at_every_allocation() {
             {
                 let db = Database::open(&disk, "t.db", &Config::DEFAULT, Global).unwrap();
                 let conn = db.connect();
-                conn.execute(SETUP, ()).unwrap();
+                conn.execute(setup, ()).unwrap();
                 conn.execute("PRAGMA journal_mode = mvcc", ()).unwrap();
             }
             let result = {
@@ -134,8 +187,12 @@ fn a_sql_transaction_and_its_checkpoint_fail_cleanly_at_every_allocation() {
             };
             let db = Database::open(&disk, "t.db", &Config::DEFAULT, Global).unwrap();
             assert!(db.integrity_check(10).unwrap().is_ok());
-            let seen = rows(&db.connect()).unwrap();
+            let conn = db.connect();
+            let seen = rows(&conn).unwrap();
             assert!(seen == before || seen == after, "{seen:?}");
+            for sql in THROUGH_INDEXES {
+                assert_eq!(rows_by(&conn, sql).unwrap(), seen, "{sql}");
+            }
             if result.is_ok() {
                 assert_eq!(seen, after);
             }

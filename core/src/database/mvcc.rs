@@ -28,6 +28,7 @@ use crate::format::FileFormatVersion;
 use crate::mvcc::{DurableStore, Timestamp, write_checkpoint};
 use crate::record::{RecordRef, ValueRef, encode_into};
 use crate::schema::EntryKind;
+use crate::table::SchemaIndexes;
 use crate::{Error, PageNo, Result, RowId, WriteTransaction};
 
 /// The table that records the checkpoint boundary.
@@ -189,7 +190,9 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
         self.with_store(|store| {
             store.checkpoint(seed, |upto, rows| {
                 let txn = self.begin_write()?;
-                write_checkpoint(&txn, rows)?;
+                let schema = self.schema()?;
+                let mut indexes = SchemaIndexes::new(&schema, self.alloc.clone());
+                write_checkpoint(&txn, rows, &mut indexes)?;
                 write_boundary(&txn, root, upto)?;
                 txn.commit()
             })

@@ -118,6 +118,14 @@ impl<'db, P: Platform, A: Allocator + Clone> MvccTransaction<'db, P, A> {
             .with_store(|s| s.write(self.id, root, rowid, change))
     }
 
+    /// The largest rowid of the table at `root` another transaction
+    /// stores that this one does not see (see
+    /// `VersionStore::last_unseen_row`).
+    pub(crate) fn last_unseen_row(&self, root: PageNo) -> Result<Option<RowId>> {
+        self.db
+            .with_store(|s| s.store().last_unseen_row(self.id, root))
+    }
+
     /// Opens the savepoint a statement's writes are taken back to.
     pub(crate) fn begin_statement(&self) -> Result<()> {
         self.db.with_store(|s| s.begin_statement(self.id))

@@ -32,7 +32,7 @@ use super::context::{Place, RowContext, Spill};
 use super::plan::{Access, Plan, Proven};
 use crate::table::SchemaVersion;
 use crate::table::TableInfo;
-use crate::table::{IndexInfo, KeyCursor, RowCursor, View};
+use crate::table::{EntryCursor, IndexInfo, KeyCursor, Of, RowCursor, View};
 
 /// A table cursor over a connection's view.
 pub(crate) type Cursor<'v, P, A> = RowCursor<'v, P, A>;
@@ -93,7 +93,9 @@ fn key_positions<A: Allocator>(table: &TableInfo<A>, index: &IndexInfo<A>) -> Op
 
 /// The index an index seek walks, with its ends in index order.
 struct IndexSeek<'v, P: Platform, A: Allocator + Clone> {
-    cursor: Index<'v, P, A>,
+    cursor: EntryCursor<'v, P, A>,
+    /// Where the index is in its table's indexes.
+    index: usize,
     /// Where the walk starts; `None`: at the first entry.
     start: End<A>,
     /// Where the walk stops; `None`: after the last entry.
@@ -270,7 +272,15 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
                 StoredBy::PrimaryKey => key_positions(table, i)?,
             };
             Some(IndexSeek {
-                cursor: view.index_cursor(table.side, i.root),
+                cursor: match table.columns.stored_by {
+                    StoredBy::Rowid => view.entry_cursor(table.side, i.root),
+                    // The version store holds no row of a `WITHOUT ROWID`
+                    // table: its B-trees are what every reader sees.
+                    StoredBy::PrimaryKey => {
+                        EntryCursor::Tree(view.index_cursor(table.side, i.root))
+                    }
+                },
+                index,
                 start,
                 stop,
                 equal,
@@ -633,6 +643,11 @@ impl<'v, P: Platform, A: Allocator + Clone> IndexSeek<'v, P, A> {
         first: bool,
     ) -> Result<bool> {
         let columns = [self.column];
+        let index = table
+            .seekable()
+            .get(self.index)
+            .ok_or(Error::Misuse("an index seek's index out of place"))?;
+        let of = Of { table, index };
         let on = match (&self.start, first) {
             (Some((start, inclusive)), true) => {
                 let mode = if *inclusive {
@@ -640,10 +655,10 @@ impl<'v, P: Platform, A: Allocator + Clone> IndexSeek<'v, P, A> {
                 } else {
                     SeekMode::Gt
                 };
-                self.cursor.seek(&[start.as_ref()], &columns, mode)?
+                self.cursor.seek(&[start.as_ref()], &columns, mode, of)?
             }
-            (None, true) => self.cursor.first()?,
-            (_, false) => self.cursor.next()?,
+            (None, true) => self.cursor.first(of)?,
+            (_, false) => self.cursor.next(of)?,
         };
         if !on {
             return Ok(false);

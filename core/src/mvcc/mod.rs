@@ -28,7 +28,7 @@ mod merged;
 mod stamp;
 pub mod store;
 
-pub use checkpoint::write_checkpoint;
+pub use checkpoint::{IndexKeeper, NoIndexes, write_checkpoint};
 pub use durable::DurableStore;
 pub use merged::MergedRows;
 pub use stamp::{Timestamp, TxnId};

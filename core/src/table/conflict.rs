@@ -26,13 +26,14 @@ use boundlite_platform::Platform;
 use super::value_refs::with_value_refs;
 use crate::alloc::Allocator;
 use crate::btree::SeekMode;
-use crate::record::{RecordRef, ValueRef, compare_record_with_values};
+use crate::record::{KeyColumn, RecordRef, ValueRef, compare_record_with_values};
 use crate::sql::Conflict;
 use crate::{ConstraintName, Error, Result, RowId};
 
 use super::halt::Halt;
 use super::info::{IndexInfo, TableInfo};
-use super::rows::Writer;
+use super::mvcc_keys::Of;
+use super::rows::{Target, Writer};
 
 /// The `OR` clause of a statement, if it has one (SQLite's
 /// `overrideError`): it overrides each constraint's own `ON CONFLICT`.
@@ -175,7 +176,7 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
                 if !self.build_key(table, index, &parsed, rowid)? {
                     return Ok(None);
                 }
-                self.find_equal_key(index)
+                self.find_equal_key(table, index)
             }
         }
     }
@@ -183,39 +184,63 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
     /// The rowid of an entry of the unique `index` whose key columns
     /// equal those of the key in `self.key` (none when one of them is
     /// NULL: NULLs are distinct).
-    pub(super) fn find_equal_key(&self, index: &IndexInfo<A>) -> Result<Option<RowId>> {
+    pub(super) fn find_equal_key(
+        &self,
+        table: &TableInfo<A>,
+        index: &IndexInfo<A>,
+    ) -> Result<Option<RowId>> {
         let key = RecordRef::parse(&self.key, Some(index.root))?;
         let n = index.columns.columns.len();
         with_value_refs(n, key.columns(), self.alloc.clone(), |prefix| {
-            self.find_equal_prefix(index, prefix)
+            self.find_equal_prefix(Of { table, index }, prefix)
         })
     }
 
-    /// The rowid of an entry of the unique `index` whose first key
-    /// columns equal `prefix`.
-    fn find_equal_prefix(
-        &self,
-        index: &IndexInfo<A>,
-        prefix: &[ValueRef<'_>],
-    ) -> Result<Option<RowId>> {
+    /// The rowid of an entry of the unique index `of` names whose first
+    /// key columns equal `prefix`: among the entries the transaction
+    /// sees, which in MVCC mode are merged with those of its row
+    /// versions.
+    fn find_equal_prefix(&self, of: Of<'_, A>, prefix: &[ValueRef<'_>]) -> Result<Option<RowId>> {
+        let index = of.index;
         let n = prefix.len();
         if prefix.iter().any(ValueRef::is_null) {
             return Ok(None);
         }
         let keys = index.keys.get(..n).unwrap_or(&index.keys);
-        let mut cursor = self.db.index_cursor(index.root);
-        if !cursor.seek(prefix, keys, SeekMode::Ge)? {
-            return Ok(None);
+        match self.target {
+            Target::Pages(_) => {
+                let mut cursor = self.db.index_cursor(index.root);
+                if !cursor.seek(prefix, keys, SeekMode::Ge)? {
+                    return Ok(None);
+                }
+                equal_entry_rowid(index, &cursor.payload()?, prefix, keys)
+            }
+            Target::Mvcc(_) => {
+                let mut cursor = self.view().entry_cursor(self.side(), index.root);
+                if !cursor.seek(prefix, keys, SeekMode::Ge, of)? {
+                    return Ok(None);
+                }
+                equal_entry_rowid(index, &cursor.payload()?, prefix, keys)
+            }
         }
-        let payload = cursor.payload()?;
-        let entry = RecordRef::parse(&payload, Some(index.root))?;
-        if compare_record_with_values(&entry, prefix, keys)?.is_ne() {
-            return Ok(None);
-        }
-        match entry.column(n)? {
-            ValueRef::Integer(rowid) => Ok(Some(RowId::new(rowid))),
-            _ => Err(Error::corrupt(index.root, "index entry without a rowid")),
-        }
+    }
+}
+
+/// The rowid `payload`, an entry of `index`, ends with when its first
+/// key columns equal `prefix`.
+fn equal_entry_rowid<A: Allocator>(
+    index: &IndexInfo<A>,
+    payload: &[u8],
+    prefix: &[ValueRef<'_>],
+    keys: &[KeyColumn],
+) -> Result<Option<RowId>> {
+    let entry = RecordRef::parse(payload, Some(index.root))?;
+    if compare_record_with_values(&entry, prefix, keys)?.is_ne() {
+        return Ok(None);
+    }
+    match entry.column(prefix.len())? {
+        ValueRef::Integer(rowid) => Ok(Some(RowId::new(rowid))),
+        _ => Err(Error::corrupt(index.root, "index entry without a rowid")),
     }
 }
 
@@ -246,7 +271,7 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
             && or.given().is_none()
             && !table.indexes.is_empty();
         let rowid_taken_by_other = |w: &mut Self| -> Result<bool> {
-            Ok(except != Some(rowid) && w.db.table_cursor(table.root).seek(rowid, SeekMode::Eq)?)
+            Ok(except != Some(rowid) && w.table_cursor(table.root).seek(rowid, SeekMode::Eq)?)
         };
         if !rowid_last && rowid_taken_by_other(self)? {
             match Resolution::of(rowid_conflict, &self.halt, || rowid_taken(table))? {
@@ -262,7 +287,7 @@ impl<P: Platform, A: Allocator + Clone> Writer<'_, '_, P, A> {
                 if !self.build_key(table, index, &parsed, rowid)? {
                     continue;
                 }
-                let found = self.find_equal_key(index)?;
+                let found = self.find_equal_key(table, index)?;
                 let Some(other) = found.filter(|&o| Some(o) != except) else {
                     continue;
                 };

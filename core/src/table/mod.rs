@@ -28,9 +28,17 @@
 //! - `row_cursor`: [`RowCursor`], a table's rows as a view shows them:
 //!   its B-tree, or in MVCC mode (`mvcc_rows`) its B-tree snapshot merged
 //!   with the versions the connection's MVCC transaction sees;
+//! - `entry_cursor`: [`EntryCursor`], an index's entries as a view shows
+//!   them: its B-tree, or in MVCC mode (`mvcc_keys`) its B-tree
+//!   snapshot's entries of unchanged rows merged with the entries of the
+//!   row versions the transaction sees;
 //! - `mvcc_writes`: a [`Writer`]'s row changes in MVCC mode, made in the
 //!   version store through the connection's MVCC transaction, and what
-//!   that mode refuses.
+//!   that mode refuses;
+//! - `mvcc_claims`: the claims keys of `UNIQUE` indexes make in MVCC
+//!   mode, so two transactions storing one key conflict;
+//! - `mvcc_checkpoint`: the index entries a checkpoint's rows take and
+//!   leave, written into the index B-trees beside the rows.
 //!
 //! Invariants:
 //! - a row and its index entries change together: the row then its
@@ -50,9 +58,13 @@
 mod blob;
 mod catalog;
 mod conflict;
+mod entry_cursor;
 mod halt;
 mod info;
 mod keyed;
+mod mvcc_checkpoint;
+mod mvcc_claims;
+mod mvcc_keys;
 mod mvcc_rows;
 mod mvcc_writes;
 mod row_cursor;
@@ -69,11 +81,14 @@ mod view;
 
 pub(crate) use blob::{BlobColumn, Located, locate, read_blob};
 pub(crate) use conflict::{OrClause, Unique};
+pub(crate) use entry_cursor::EntryCursor;
 pub(crate) use halt::Halt;
 pub(crate) use info::{
     ColumnMeta, DefaultKind, IndexInfo, KEYED_CONFLICTS, SchemaVersion, TableFunction, TableInfo,
     check_defaults,
 };
+pub(crate) use mvcc_checkpoint::SchemaIndexes;
+pub(crate) use mvcc_keys::Of;
 pub(crate) use mvcc_writes::refuse_changes;
 pub(crate) use row_cursor::RowCursor;
 pub(crate) use rows::{Buffers, Writer};

@@ -3,26 +3,40 @@
 //! connection's MVCC transaction, never through the pager; and the tables
 //! whose changes the mode refuses.
 //!
+//! An index's entries are not written: readers build them from the row
+//! versions (see `mvcc_keys`) and a checkpoint writes them into the index
+//! B-trees with the rows (see `mvcc_checkpoint`). Uniqueness is checked
+//! against the entries the transaction sees, and each key a row stores
+//! in a `UNIQUE` index is claimed (see `mvcc_claims`), so that two
+//! transactions storing one key conflict, first committer wins.
+//!
 //! Invariants:
 //! - a change is written only after its conflict resolution, so a failed
-//!   constraint adds no version; a statement's versions are taken back
-//!   by the store's statement savepoint (see `mvcc::store`), which the
-//!   connection opens around each statement;
-//! - a table whose rows another structure mirrors (an index, the
-//!   `sqlite_sequence` row of `AUTOINCREMENT`) or that keeps its rows by
-//!   key (`WITHOUT ROWID`) is refused by name before anything is written:
-//!   the store keeps table rows by rowid only.
+//!   constraint adds no version; a statement's versions and claims are
+//!   taken back by the store's statement savepoint (see `mvcc::store`),
+//!   which the connection opens around each statement;
+//! - a stored or deleted row claims every non-NULL key it has in a
+//!   `UNIQUE` index, after the row's version is written, so that two
+//!   transactions changing rows of one key conflict as two changing one
+//!   row do;
+//! - a table whose rows another structure mirrors (the `sqlite_sequence`
+//!   row of `AUTOINCREMENT`) or that keeps its rows by key (`WITHOUT
+//!   ROWID`) is refused by name before anything is written: the store
+//!   keeps table rows by rowid only.
 
 use boundlite_platform::Platform;
 
-use super::conflict::{OrClause, Resolution, rowid_taken};
+use super::conflict::{OrClause, Resolution, key_taken, rowid_taken};
 use super::info::TableInfo;
+use super::mvcc_claims::claim_of;
 use super::rows::Writer;
 use crate::alloc::Allocator;
 use crate::alloc::Vec;
 use crate::btree::{PayloadBytes, SeekMode};
 use crate::database::MvccTransaction;
 use crate::mvcc::store::Change;
+use crate::record::RecordRef;
+use crate::sql::Conflict;
 use crate::{Error, Result, RowId};
 
 /// Refuses a change to `table` in MVCC mode when the store cannot hold
@@ -31,11 +45,6 @@ pub(crate) fn refuse_changes<A: Allocator>(table: &TableInfo<A>) -> Result<()> {
     if !table.has_rowid {
         return Err(Error::Sql(
             "changing a WITHOUT ROWID table on a database in MVCC mode is not supported",
-        ));
-    }
-    if !table.indexes.is_empty() {
-        return Err(Error::Sql(
-            "changing a table with indexes (or UNIQUE constraints) on a database in MVCC mode is not supported",
         ));
     }
     if table.columns.autoincrement {
@@ -62,24 +71,58 @@ fn whole<'r, R: PayloadBytes + ?Sized, A: Allocator>(
 }
 
 impl<'t, P: Platform, A: Allocator + Clone> Writer<'t, '_, P, A> {
-    /// [`insert`](Writer::insert) in MVCC mode: a rowid conflict is
-    /// resolved against the rows the transaction sees.
+    /// [`insert`](Writer::insert) in MVCC mode: the rowid and `UNIQUE`
+    /// conflicts are resolved against the rows and entries the
+    /// transaction sees, in the order the B-tree path checks them; `keys`
+    /// agrees with `payload` on every indexed column.
     pub(super) fn insert_version<R: PayloadBytes + ?Sized>(
         &mut self,
         txn: &'t MvccTransaction<'t, P, A>,
         table: &TableInfo<A>,
         rowid: RowId,
+        keys: &[u8],
         payload: &R,
         or: OrClause,
     ) -> Result<bool> {
         refuse_changes(table)?;
-        let exists = self.table_cursor(table.root).seek(rowid, SeekMode::Eq)?;
-        if exists {
-            let conflict = or.on(table.columns.key_conflict);
-            match Resolution::of(conflict, &self.halt, || rowid_taken(table))? {
+        let rowid_conflict = or.on(table.columns.key_conflict);
+        // SQLite checks a rowid its own REPLACE resolves after the indexes.
+        let rowid_last = rowid_conflict == Conflict::Replace
+            && or.given().is_none()
+            && !table.indexes.is_empty();
+        let mut exists = self.table_cursor(table.root).seek(rowid, SeekMode::Eq)?;
+        if exists && !rowid_last {
+            match Resolution::of(rowid_conflict, &self.halt, || rowid_taken(table))? {
                 Resolution::Skip => return Ok(false),
-                Resolution::Replace => {}
+                Resolution::Replace if table.indexes.is_empty() => {}
+                Resolution::Replace => {
+                    self.delete_version(txn, table, rowid)?;
+                    exists = false;
+                }
             }
+        }
+        if table.indexes.iter().any(|i| i.columns.unique) {
+            let parsed = RecordRef::parse(keys, Some(table.root))?;
+            for index in table.unique_in_check_order() {
+                if !self.build_key(table, index, &parsed, rowid)? {
+                    continue;
+                }
+                let Some(other) = self.find_equal_key(table, index)? else {
+                    continue;
+                };
+                let conflict = or.on(index.columns.conflict);
+                match Resolution::of(conflict, &self.halt, || key_taken(table, index))? {
+                    Resolution::Skip => return Ok(false),
+                    Resolution::Replace => {
+                        self.delete_version(txn, table, other)?;
+                        exists &= other != rowid;
+                    }
+                }
+            }
+        }
+        if exists && rowid_last {
+            self.delete_version(txn, table, rowid)?;
+            exists = false;
         }
         let mut buffer = core::mem::replace(&mut self.key, Vec::new_in(self.alloc.clone()));
         let written = whole(payload, &mut buffer).and_then(|record| {
@@ -90,7 +133,34 @@ impl<'t, P: Platform, A: Allocator + Clone> Writer<'t, '_, P, A> {
             txn.write_row(table.root, rowid, change)
         });
         self.key = buffer;
-        written.map(|()| true)
+        written?;
+        self.claim_keys(txn, table, keys, rowid)?;
+        Ok(true)
+    }
+
+    /// Claims each non-NULL key the row `rowid`, whose record agrees with
+    /// `keys` on every indexed column, has (or had) in a `UNIQUE` index
+    /// of `table`.
+    fn claim_keys(
+        &mut self,
+        txn: &'t MvccTransaction<'t, P, A>,
+        table: &TableInfo<A>,
+        keys: &[u8],
+        rowid: RowId,
+    ) -> Result<()> {
+        if !table.indexes.iter().any(|i| i.columns.unique) {
+            return Ok(());
+        }
+        let parsed = RecordRef::parse(keys, Some(table.root))?;
+        for index in table.indexes.iter().filter(|i| i.columns.unique) {
+            if !self.build_key(table, index, &parsed, rowid)? {
+                continue;
+            }
+            if let Some(claim) = claim_of(index, &self.key)? {
+                txn.write_row(index.root, claim, Change::Claim)?;
+            }
+        }
+        Ok(())
     }
 
     /// [`overwrite`](Writer::overwrite) in MVCC mode.
@@ -118,10 +188,21 @@ impl<'t, P: Platform, A: Allocator + Clone> Writer<'t, '_, P, A> {
         rowid: RowId,
     ) -> Result<bool> {
         refuse_changes(table)?;
-        if !self.table_cursor(table.root).seek(rowid, SeekMode::Eq)? {
-            return Ok(false);
+        let unique = table.indexes.iter().any(|i| i.columns.unique);
+        let mut old = Vec::new_in(self.alloc.clone());
+        {
+            let mut cursor = self.table_cursor(table.root);
+            if !cursor.seek(rowid, SeekMode::Eq)? {
+                return Ok(false);
+            }
+            if unique {
+                old.try_extend_from_slice(&cursor.payload()?)?;
+            }
         }
         txn.write_row(table.root, rowid, Change::Delete)?;
+        if unique {
+            self.claim_keys(txn, table, &old, rowid)?;
+        }
         Ok(true)
     }
 }

@@ -272,9 +272,12 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
 
     /// The largest rowid of `table`, 0 when it is empty.
     pub fn max_rowid(&self, table: &TableInfo<A>) -> Result<RowId> {
-        if let Target::Mvcc(_) = self.target {
-            let last = self.table_cursor(table.root).last_rowid()?;
-            return Ok(last.unwrap_or(RowId::new(0)));
+        if let Target::Mvcc(txn) = self.target {
+            // Above the rows concurrent transactions store too, so that
+            // inserts without a rowid do not all take the same one.
+            let seen = self.table_cursor(table.root).last_rowid()?;
+            let unseen = txn.last_unseen_row(table.root)?;
+            return Ok(seen.max(unseen).unwrap_or(RowId::new(0)));
         }
         if self.edge.root() == table.root
             && self.edge.stamp == Some(self.db.generation())
@@ -464,7 +467,9 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
     ) -> Result<bool> {
         let txn = match self.target {
             Target::Pages(txn) => txn,
-            Target::Mvcc(txn) => return self.insert_version(txn, table, rowid, payload, or),
+            Target::Mvcc(txn) => {
+                return self.insert_version(txn, table, rowid, keys, payload, or);
+            }
         };
         let record = keys;
         let root = table.root;
@@ -508,7 +513,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
             if !self.build_key(table, index, &parsed, rowid)? {
                 continue;
             }
-            let Some(other) = self.find_equal_key(index)? else {
+            let Some(other) = self.find_equal_key(table, index)? else {
                 continue;
             };
             let conflict = or.on(index.columns.conflict);

@@ -37,6 +37,8 @@ use crate::schema::Schema;
 use crate::{Database, Error, PageNo, Result};
 
 use super::SchemaVersion;
+use super::entry_cursor::EntryCursor;
+use super::mvcc_keys::MvccKeys;
 use super::mvcc_rows::MvccRows;
 use super::row_cursor::RowCursor;
 use super::schema_memo::{SchemaMemo, SchemaRef};
@@ -248,7 +250,20 @@ impl<'v, P: Platform, A: Allocator + Clone> View<'v, P, A> {
         }
     }
 
-    /// A cursor over the entries of the index of `side` rooted at `root`.
+    /// A cursor over the entries of the index of a rowid table of `side`
+    /// rooted at `root`, as the view shows them: merged with the entries
+    /// of the row versions an MVCC transaction sees.
+    pub fn entry_cursor(&'v self, side: Side, root: PageNo) -> EntryCursor<'v, P, A> {
+        let tree = self.index_cursor(side, root);
+        match (side, self.sees()) {
+            (Side::Main, Sees::Mvcc { .. }) => EntryCursor::Mvcc(MvccKeys::new(self, tree)),
+            _ => EntryCursor::Tree(tree),
+        }
+    }
+
+    /// A cursor over the entries of the index B-tree of `side` rooted at
+    /// `root`, as its pages hold them: for the B-tree of a `WITHOUT
+    /// ROWID` table, whose rows the version store never holds.
     pub fn index_cursor(&'v self, side: Side, root: PageNo) -> KeyCursor<'v, P, A> {
         IndexCursor::new(
             self.pages(side),

@@ -28,7 +28,7 @@ use crate::sql::eval::{
     Coerced, Value, apply_affinity, apply_comparison_affinity, comparison_affinity,
 };
 use crate::sql::{Affinity, ColumnPos};
-use crate::table::{RowCursor, TableInfo, View};
+use crate::table::{Of, RowCursor, TableInfo, View};
 use crate::{Error, Result, RowId};
 
 use super::super::Env;
@@ -150,8 +150,12 @@ pub(crate) fn find_parent<'v, P: Platform, A: Allocator + Clone>(
             }
             let n = prefix.len();
             let keys = index.keys.get(..n).unwrap_or(&index.keys);
-            let mut cursor = view.index_cursor(parent.side, index.root);
-            if !cursor.seek(&prefix, keys, SeekMode::Ge)? {
+            let mut cursor = view.entry_cursor(parent.side, index.root);
+            let of = Of {
+                table: parent,
+                index,
+            };
+            if !cursor.seek(&prefix, keys, SeekMode::Ge, of)? {
                 return Ok(None);
             }
             let payload = cursor.payload()?;
@@ -315,9 +319,13 @@ fn each_indexed<'p, P: Platform, A: Allocator + Clone>(
         prefix.try_push(c.as_ref())?;
     }
     let keys = index.keys.get(..n).unwrap_or(&index.keys);
-    let mut entries = view.index_cursor(child.side, index.root);
+    let mut entries = view.entry_cursor(child.side, index.root);
+    let of = Of {
+        table: child,
+        index,
+    };
     let mut rows = view.table_cursor(child.side, child.root);
-    let mut more = entries.seek(&prefix, keys, SeekMode::Ge)?;
+    let mut more = entries.seek(&prefix, keys, SeekMode::Ge, of)?;
     while more {
         let rowid = {
             let payload = entries.payload()?;
@@ -336,7 +344,7 @@ fn each_indexed<'p, P: Platform, A: Allocator + Clone>(
         {
             f(rowid)?;
         }
-        more = entries.next()?;
+        more = entries.next(of)?;
     }
     Ok(())
 }

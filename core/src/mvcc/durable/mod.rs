@@ -141,13 +141,16 @@ impl<F: File, A: Allocator + Clone> DurableStore<F, A> {
             frame.clear();
             frame.reserve_exact(writes.clone().map(|w| match w.change {
                 Change::Insert(record) | Change::Update(record) => Some(record.len()),
-                Change::Delete => None,
+                // `Writes` leaves claims out, as below.
+                Change::Delete | Change::Claim => None,
             }))?;
             for w in writes {
                 match w.change {
                     Change::Insert(record) => frame.insert(w.root, w.rowid, record)?,
                     Change::Update(record) => frame.update(w.root, w.rowid, record)?,
                     Change::Delete => frame.delete(w.root, w.rowid)?,
+                    // `Writes` leaves claims out: they are not logged.
+                    Change::Claim => {}
                 }
             }
             log.append(frame, commit)

@@ -104,6 +104,9 @@ pub struct VersionStore<A: Allocator + Clone> {
     /// The oldest B-tree boundary a transaction read as of the last
     /// sweep of every row: every version it let go is gone.
     swept: Timestamp,
+    /// Counts the calls that may have changed what a transaction sees
+    /// through the store (see [`changes`](Self::changes)).
+    changes: u64,
 }
 
 impl<A: Allocator + Clone> VersionStore<A> {
@@ -124,7 +127,16 @@ impl<A: Allocator + Clone> VersionStore<A> {
             used: 0,
             lingering: 0,
             swept: boundary,
+            changes: 0,
         }
+    }
+
+    /// A count that moves whenever what some transaction sees through the
+    /// store may have changed (a write, an undone statement, a commit, a
+    /// rollback, versions freed): what was read from the store before is
+    /// still what a transaction sees while it has not moved.
+    pub fn changes(&self) -> u64 {
+        self.changes
     }
 
     /// The last commit.
@@ -275,6 +287,28 @@ impl<A: Allocator + Clone> VersionStore<A> {
         }))
     }
 
+    /// The largest rowid of the table at `root` with a version `txn` does
+    /// not see: another transaction's pending one, or one committed after
+    /// its snapshot (a delete too: writing that row would conflict). A
+    /// rowid above it and above every row `txn` sees is one no
+    /// concurrent transaction has written.
+    pub fn last_unseen_row(&self, txn: TxnId, root: PageNo) -> Result<Option<RowId>> {
+        let snapshot = self.txn(txn)?.snapshot;
+        let Some(table) = self.tables.table(root) else {
+            return Ok(None);
+        };
+        let unseen = |v: &Version<A>| match v.begin {
+            Begin::Pending(t) => t != txn,
+            Begin::Committed(b) => b > snapshot,
+        };
+        Ok(table
+            .rows
+            .iter()
+            .rev()
+            .find(|row| row.versions.iter().any(unseen))
+            .map(|row| row.rowid))
+    }
+
     /// `txn` changes row `rowid` of the table at `root`. `BusyConflict`
     /// when a version of the row was committed after its snapshot (the
     /// transaction must then be rolled back); `OutOfMemory` past the budget
@@ -338,6 +372,7 @@ impl<A: Allocator + Clone> VersionStore<A> {
             })?;
         }
         self.used = self.used - freed + added;
+        self.changes = self.changes.wrapping_add(1);
         Ok(())
     }
 
@@ -480,6 +515,7 @@ impl<A: Allocator + Clone> VersionStore<A> {
     /// when `pinned` or the floor moved since the last such sweep; then
     /// drops empty rows and tables.
     fn collect(&mut self, pinned: bool) {
+        self.changes = self.changes.wrapping_add(1);
         let floor = self.floor();
         if pinned || floor > self.swept {
             for table in self.tables.tables.as_mut_slice() {
@@ -730,6 +766,9 @@ impl<'s, A: Allocator> Iterator for Writes<'s, A> {
                 ChangeKind::Insert => Change::Insert(record),
                 ChangeKind::Update => Change::Update(record),
                 ChangeKind::Delete => Change::Delete,
+                // Claims only serve conflicts between running
+                // transactions: nothing after a restart needs them.
+                ChangeKind::Claim => continue,
             };
             return Some(Written {
                 root,
@@ -769,7 +808,8 @@ impl<'s, A: Allocator> Iterator for CheckpointRows<'s, A> {
             if let Some(root) = self.root {
                 for row in self.rows.by_ref() {
                     let current = row.versions.iter().find(|v| {
-                        v.current_at(self.upto)
+                        v.kind != ChangeKind::Claim
+                            && v.current_at(self.upto)
                             && matches!(v.begin, Begin::Committed(b) if b > self.since)
                     });
                     if let Some(v) = current {

@@ -98,6 +98,7 @@ impl<A: Allocator + Clone> VersionStore<A> {
         }
         self.used -= freed;
         self.used -= self.tables.prune();
+        self.changes = self.changes.wrapping_add(1);
         Ok(())
     }
 }

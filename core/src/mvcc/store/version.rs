@@ -30,6 +30,8 @@ pub enum ChangeKind {
     Update,
     /// Deleted the row.
     Delete,
+    /// Claimed a key (see [`Change::Claim`]).
+    Claim,
 }
 
 impl ChangeKind {
@@ -37,6 +39,7 @@ impl ChangeKind {
     /// when it changes it again as `then`.
     pub(super) fn then(self, then: ChangeKind) -> ChangeKind {
         match (self, then) {
+            (ChangeKind::Claim, _) | (_, ChangeKind::Claim) => ChangeKind::Claim,
             (_, ChangeKind::Delete) => ChangeKind::Delete,
             (ChangeKind::Insert, _) => ChangeKind::Insert,
             (ChangeKind::Update | ChangeKind::Delete, _) => ChangeKind::Update,
@@ -53,6 +56,11 @@ pub enum Change<'a> {
     Update(&'a [u8]),
     /// Deletes the row.
     Delete,
+    /// Claims a key: the "row" is a name for a unique key rather than a
+    /// table row, and holds no record. Two transactions that claim one
+    /// key conflict as two that write one row do; a claim is never
+    /// logged, checkpointed or read.
+    Claim,
 }
 
 impl<'a> Change<'a> {
@@ -61,13 +69,14 @@ impl<'a> Change<'a> {
             Change::Insert(_) => ChangeKind::Insert,
             Change::Update(_) => ChangeKind::Update,
             Change::Delete => ChangeKind::Delete,
+            Change::Claim => ChangeKind::Claim,
         }
     }
 
     pub(super) fn record(self) -> Option<&'a [u8]> {
         match self {
             Change::Insert(r) | Change::Update(r) => Some(r),
-            Change::Delete => None,
+            Change::Delete | Change::Claim => None,
         }
     }
 }

@@ -135,6 +135,7 @@ fn the_log_gets_each_row_once_with_its_net_change() {
                     Change::Insert(r) => frame.insert(w.root, w.rowid, r)?,
                     Change::Update(r) => frame.update(w.root, w.rowid, r)?,
                     Change::Delete => frame.delete(w.root, w.rowid)?,
+                    Change::Claim => panic!("a claim was logged"),
                 }
             }
             assert_eq!(commit, Timestamp::new(2));
@@ -654,4 +655,34 @@ fn a_statement_savepoint_takes_back_its_writes_alone() {
     let c = s.begin().unwrap();
     s.rollback(c).unwrap();
     assert_eq!(s.running(), 1);
+}
+
+#[test]
+fn claims_conflict_first_committer_wins_and_are_neither_logged_nor_checkpointed() {
+    let mut s = store();
+    let a = s.begin().unwrap();
+    let b = s.begin().unwrap();
+    s.write(a, root(T), id(1), Change::Insert(b"a1")).unwrap();
+    s.write(a, root(T + 1), id(42), Change::Claim).unwrap();
+    s.write(b, root(T), id(2), Change::Insert(b"b2")).unwrap();
+    s.write(b, root(T + 1), id(42), Change::Claim).unwrap();
+    let changes = s.changes();
+    let mut logged = StdVec::new();
+    s.commit(a, |_, writes| {
+        logged.extend(writes.map(|w| (w.root.get(), w.rowid.get())));
+        Ok(())
+    })
+    .unwrap();
+    assert_ne!(s.changes(), changes);
+    assert_eq!(logged, [(T, 1)]);
+    assert_eq!(s.commit(b, |_, _| Ok(())).unwrap_err(), Error::BusyConflict);
+    let rows: StdVec<_> = s
+        .checkpoint_rows(s.clock())
+        .map(|r| (r.root.get(), r.rowid.get()))
+        .collect();
+    assert_eq!(rows, [(T, 1)]);
+    // A later transaction claims the key again without a conflict.
+    let c = s.begin().unwrap();
+    s.write(c, root(T + 1), id(42), Change::Claim).unwrap();
+    commit(&mut s, c).unwrap();
 }
