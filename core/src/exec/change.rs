@@ -41,7 +41,7 @@ use crate::sql::{
 };
 use crate::{Error, Result, RowId};
 
-use super::check::{columns_exist, columns_exist_within, row_subquery_exists};
+use super::check::{columns_exist, columns_exist_within, no_aggregate, row_subquery_exists};
 use super::checks::Checks;
 use super::context::{RowContext, rowid_value};
 use super::foreign_keys::coded;
@@ -152,6 +152,7 @@ pub(crate) fn visit<'v, P: Platform, A: Allocator + Clone, C>(
     w.check_side(table.side)?;
     table.check_writable()?;
     if let Some(clause) = where_clause {
+        no_aggregate(clause, env)?;
         columns_exist_within(clause, &One::new(Some(&table), alias.as_ref()), Some(env))?;
     }
     let indexes = Indexes::of(indexed, &table)?;
@@ -641,9 +642,12 @@ pub(crate) fn assigned_columns<A: Allocator + Clone>(
     let scope = One::new(Some(table), update.alias.as_ref());
     // In a trigger, a value may read its `NEW` and `OLD` rows; a
     // subquery, the table.
-    let check = |value: &Expr<'_, A>| match (env.outer, env.subqueries) {
-        (None, None) => columns_exist(value, Some(table), update.alias.as_ref()),
-        _ => columns_exist_within(value, &scope, Some(env)),
+    let check = |value: &Expr<'_, A>| {
+        no_aggregate(value, env)?;
+        match (env.outer, env.subqueries) {
+            (None, None) => columns_exist(value, Some(table), update.alias.as_ref()),
+            _ => columns_exist_within(value, &scope, Some(env)),
+        }
     };
     for assignment in update.assignments.iter() {
         for name in assignment.columns.iter() {

@@ -1,8 +1,9 @@
 //! Name checking before execution: every column an expression names must
-//! exist, whether or not a row is ever read, as SQLite reports
-//! `no such column` when it prepares a statement. The check binds each
-//! reference to the column it names (see [`ColumnBinding`]), so rows are
-//! evaluated without looking names up.
+//! exist, and every function it calls must exist and take the arguments
+//! given, whether or not a row is ever read, as SQLite reports `no such
+//! column` or `wrong number of arguments` when it prepares a statement.
+//! The check binds each reference to the column it names (see
+//! [`ColumnBinding`]), so rows are evaluated without looking names up.
 //!
 //! Invariant: the walk follows the tree, whose depth the parser bounds,
 //! and allocates nothing. Every run checks the expressions it evaluates
@@ -11,15 +12,31 @@
 //! [`ColumnBinding`]: crate::sql::ColumnBinding
 
 use crate::alloc::Allocator;
-use crate::sql::eval::{Shape, any_node, is_function, no_such_function};
+use crate::sql::eval::{Shape, any_node, argument_count_error, is_function, no_such_function};
 use crate::sql::{Expr, FunctionArgs, Ident, Select};
 use crate::{Error, Result};
 
 use super::Env;
+use super::calls::has_aggregate;
 use super::context::RowContext;
 use super::scope::{One, Scope, find};
 use super::subquery::{in_element_terms, sub_select_columns};
 use crate::table::TableInfo;
+
+/// Refuses an aggregate call in `clause`, which is evaluated for each row
+/// before any group exists (`WHERE`, `ON`, an `UPDATE` value), as SQLite
+/// does when it prepares the statement, whether or not a row is read.
+/// In a subquery (`env.outer` set) an aggregate of the outer query's
+/// columns is the outer query's, so a subquery's clauses pass here.
+pub(crate) fn no_aggregate<A: Allocator + Clone>(
+    clause: &Expr<'_, A>,
+    env: Env<'_, A>,
+) -> Result<()> {
+    match env.outer.is_none() && has_aggregate(clause) {
+        true => Err(Error::Sql("misuse of aggregate function")),
+        false => Ok(()),
+    }
+}
 
 /// Checks that every column `expr` names is a column of `table` (called
 /// `alias`), or that it names none when there is no table, and binds
@@ -95,9 +112,10 @@ pub(crate) fn columns_exist_within<A: Allocator + Clone>(
             },
         },
         Expr::Function(f) if !is_function(&f.name) => Err(no_such_function(&f.name)),
-        Expr::Function(f) => match &f.args {
-            FunctionArgs::List(args) => args.iter().try_for_each(check),
-            FunctionArgs::Star => Ok(()),
+        Expr::Function(f) => match (argument_count_error(f), &f.args) {
+            (Some(error), _) => Err(error),
+            (None, FunctionArgs::List(args)) => args.iter().try_for_each(check),
+            (None, FunctionArgs::Star) => Ok(()),
         },
         Expr::Case(c) => {
             match &c.operand {

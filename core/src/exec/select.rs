@@ -21,7 +21,7 @@ use crate::sql::{
 };
 use crate::{ByClause, Error, Named, Result};
 
-use super::check::{columns_exist_within, subqueries_exist};
+use super::check::{columns_exist_within, no_aggregate, subqueries_exist};
 use super::compound::{self, Compound};
 use super::context::RowContext;
 use super::join::Join;
@@ -307,6 +307,7 @@ fn open_join<'s, 'v, P: Platform, A: Allocator + Clone>(
         check_body(body, &**join, env)?;
         for join_clause in from.joins.iter() {
             if let Some(JoinConstraint::On(on)) = &join_clause.constraint {
+                no_aggregate(on, env)?;
                 columns_exist_within(on, &**join, Some(env))?;
             }
         }
@@ -403,6 +404,7 @@ pub(crate) fn check_body<A: Allocator + Clone>(
         }
     }
     if let Some(clause) = &body.where_clause {
+        no_aggregate(clause, env)?;
         columns_exist(clause)?;
     }
     for (i, expr) in body.group_by.iter().enumerate() {

@@ -82,7 +82,7 @@ pub use like::{glob, like};
 pub use num::NumText;
 pub use ops::{arithmetic, bitwise, concat};
 pub(crate) use resolve::{affinity, any_node, collation, explicit_collation};
-pub(crate) use tree::{carries_json_column, is_function, no_such_function};
+pub(crate) use tree::{argument_count_error, carries_json_column, is_function, no_such_function};
 pub use value::Value;
 
 /// Whether a column's values carry SQLite's JSON subtype (see

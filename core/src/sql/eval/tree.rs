@@ -543,6 +543,35 @@ const AGGREGATES: [&str; 8] = [
     "json_group_object",
 ];
 
+/// The error SQLite reports when it prepares a call of a scalar or
+/// aggregate function with an argument count the function does not take,
+/// whether or not the call is ever evaluated; `None` when the count fits
+/// or the function is a window function (checked with its window).
+pub(crate) fn argument_count_error<A: Allocator>(f: &FunctionCall<'_, A>) -> Option<Error> {
+    let FunctionArgs::List(args) = &f.args else {
+        return None;
+    };
+    let n = args.len();
+    if let Some(scalar) = Scalar::lookup(&f.name) {
+        // `min(x)` and `max(x)` are the aggregates.
+        let aggregate = matches!(scalar, Scalar::Min | Scalar::Max) && n == 1;
+        return (!aggregate && !scalar.accepts(n)).then(|| Scalar::wrong_count(&f.name));
+    }
+    let named = |names: &[&str]| names.iter().any(|x| f.name.eq_ignore_ascii_case(x));
+    let fits = if named(&["count"]) {
+        n <= 1
+    } else if named(&["sum", "total", "avg", "json_group_array"]) {
+        n == 1
+    } else if named(&["group_concat"]) {
+        n == 1 || n == 2
+    } else if named(&["string_agg", "json_group_object"]) {
+        n == 2
+    } else {
+        return None;
+    };
+    (!fits).then(|| Named::WrongArgumentCount.error(f.name.raw()))
+}
+
 /// Whether `name` is a function this engine computes: scalar,
 /// aggregate or window.
 pub(crate) fn is_function(name: &Ident<'_>) -> bool {
