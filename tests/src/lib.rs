@@ -6,5 +6,6 @@ pub mod no_shm;
 pub mod rng;
 pub mod scrambled;
 pub mod slt;
+pub mod statewise;
 pub mod sweep;
 pub mod workloads;

@@ -16,113 +16,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use boundlite::alloc::{Arena, FaultAlloc, Global};
-use boundlite::platform::{MemoryPlatform, Platform};
-use boundlite::{Config, Connection, Database, Error};
+use boundlite::platform::MemoryPlatform;
+use boundlite::{Config, Database};
 use boundlite_tests::compare::{Exact, Owned, V};
 use boundlite_tests::rng::{Rng, seed};
+use boundlite_tests::statewise::{Ran, compare};
 use boundlite_tests::sweep::sweep_change;
-
-/// The rows of every table, in rowid order, and the change counts.
-fn state_ours<P: Platform, A: boundlite::alloc::Allocator + Clone>(
-    conn: &Connection<'_, P, A>,
-    tables: &[String],
-) -> Vec<Vec<Vec<Exact>>> {
-    let mut all = vec![Exact::ours_ok(
-        conn,
-        "SELECT changes(), total_changes(), last_insert_rowid()",
-    )];
-    for t in tables {
-        all.push(Exact::ours_ok(
-            conn,
-            &format!("SELECT rowid, * FROM {t} ORDER BY rowid"),
-        ));
-    }
-    all
-}
-
-fn state_theirs(conn: &rusqlite::Connection, tables: &[String]) -> Vec<Vec<Vec<Exact>>> {
-    let mut all = vec![Exact::theirs_ok(
-        conn,
-        "SELECT changes(), total_changes(), last_insert_rowid()",
-    )];
-    for t in tables {
-        all.push(Exact::theirs_ok(
-            conn,
-            &format!("SELECT rowid, * FROM {t} ORDER BY rowid"),
-        ));
-    }
-    all
-}
-
-/// The tables of SQLite's schema.
-fn tables_of(conn: &rusqlite::Connection) -> Vec<String> {
-    let mut stmt = conn
-        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
-        .unwrap();
-    stmt.query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
-}
-
-/// How a statement ran on both engines.
-#[derive(Debug, PartialEq)]
-enum Ran {
-    /// Both ran it, alike.
-    Same,
-    /// Both failed, with the same message.
-    Failed,
-    /// boundlite refused it by name.
-    Refused,
-}
-
-/// Runs `sql` on both engines and checks they agree: rows, or the error
-/// (ours must contain SQLite's message), then every table and the change
-/// counts.
-fn compare<P: Platform, A: boundlite::alloc::Allocator + Clone>(
-    mine: &Connection<'_, P, A>,
-    oracle: &rusqlite::Connection,
-    sql: &str,
-    context: &str,
-) -> Ran {
-    let a = Exact::ours(mine, sql);
-    let b = Exact::theirs(oracle, sql);
-    let ran = match (&a, &b) {
-        (Ok(x), Ok(y)) => {
-            assert_eq!(x, y, "{context}: rows differ for {sql}");
-            Ran::Same
-        }
-        (Err(e), _) if e.to_string().contains("not supported") => {
-            println!("{context}: refused {sql}: {e}");
-            return Ran::Refused;
-        }
-        (Err(e), Err(f)) => {
-            let theirs = match f {
-                rusqlite::Error::SqliteFailure(_, Some(m)) => m.clone(),
-                other => other.to_string(),
-            };
-            let theirs = theirs.split(&format!(" in {sql}")).next().unwrap();
-            let head = theirs.split(": ").next().unwrap();
-            let alike = match e {
-                Error::Constraint(_) => e.to_string().contains(head),
-                _ => e.to_string().contains(theirs),
-            };
-            assert!(
-                alike,
-                "{context}: {sql}\n  boundlite: {e}\n  sqlite:    {theirs}"
-            );
-            Ran::Failed
-        }
-        _ => panic!("{context}: {sql}\n  boundlite: {a:?}\n  sqlite:    {b:?}"),
-    };
-    let tables = tables_of(oracle);
-    assert_eq!(
-        state_ours(mine, &tables),
-        state_theirs(oracle, &tables),
-        "{context}: the tables or counts differ after {sql}"
-    );
-    ran
-}
 
 const SCHEMA: &str = "CREATE TABLE t(a INTEGER PRIMARY KEY, b REAL, c TEXT COLLATE NOCASE);
 CREATE TABLE u(x, y UNIQUE);
