@@ -3,6 +3,7 @@ pub mod compare;
 pub mod fixtures;
 pub mod fuzz_targets;
 pub mod no_shm;
+pub mod random_triggers;
 pub mod rng;
 pub mod scrambled;
 pub mod slt;
