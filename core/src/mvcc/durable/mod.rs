@@ -121,6 +121,22 @@ impl<F: File, A: Allocator + Clone> DurableStore<F, A> {
         self.store.undo_statement(txn)
     }
 
+    /// Opens a savepoint (see [`VersionStore::savepoint`]).
+    pub fn savepoint(&mut self, txn: TxnId) -> Result<usize> {
+        self.store.savepoint(txn)
+    }
+
+    /// Closes the savepoint at `depth` and those above it, keeping their
+    /// writes.
+    pub fn release(&mut self, txn: TxnId, depth: usize) -> Result<()> {
+        self.store.release(txn, depth)
+    }
+
+    /// Takes back the writes since the savepoint at `depth`.
+    pub fn rollback_to(&mut self, txn: TxnId, depth: usize) -> Result<()> {
+        self.store.rollback_to(txn, depth)
+    }
+
     /// Moves `txn`'s B-tree snapshot to the last checkpoint when it may
     /// (see [`VersionStore::rebase`]).
     pub fn rebase(&mut self, txn: TxnId) -> Result<bool> {

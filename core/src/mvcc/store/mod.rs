@@ -60,9 +60,12 @@ struct Txn<A: Allocator> {
     boundary: Timestamp,
     /// The rows it wrote, each once, in the order of its first write.
     writes: Vec<(PageNo, RowId), A>,
-    /// While a statement's savepoint is open (see `statement`), what
-    /// each of its writes replaced, oldest first.
+    /// While a savepoint is open (see `statement`), what each write
+    /// since the oldest one replaced, oldest first.
     stash: Option<Vec<Stashed<A>, A>>,
+    /// The open savepoints, oldest first: each the length `stash` had
+    /// when it was opened. `stash` is `Some` exactly while one is open.
+    marks: Vec<usize, A>,
 }
 
 /// The row versions of one database's MVCC transactions.
@@ -196,6 +199,7 @@ impl<A: Allocator + Clone> VersionStore<A> {
             boundary: self.boundary,
             writes: Vec::new_in(self.alloc.clone()),
             stash: None,
+            marks: Vec::new_in(self.alloc.clone()),
         })?;
         self.next_txn += 1;
         Ok(id)
@@ -329,8 +333,8 @@ impl<A: Allocator + Clone> VersionStore<A> {
         let own = row.and_then(|r| r.versions.iter().find(|v| v.begin == Begin::Pending(txn)));
         let kind = own.map_or(change.kind(), |v| v.kind.then(change.kind()));
         let stashing = self.txns.get(at).is_some_and(|t| t.stash.is_some());
-        // A version a statement's savepoint keeps stays counted until
-        // the statement ends.
+        // A version a savepoint keeps stays counted until the last
+        // savepoint closes.
         let freed = match stashing {
             true => 0,
             false => own.map_or(0, Version::charge),

@@ -1,15 +1,18 @@
-//! A statement's savepoint in a transaction: its writes taken back
-//! alone when it fails, the transaction going on.
+//! Savepoints in a transaction: a statement's, its writes taken back
+//! alone when it fails, the transaction going on; and SQL's `SAVEPOINT`,
+//! `RELEASE` and `ROLLBACK TO`, nested, with the statement's above them.
 //!
 //! While a savepoint is open, each write of the transaction records what
 //! it replaced: the transaction's own pending version of the row (moved,
 //! not copied) or nothing, and whether it added the row to the write
-//! set. Undoing puts those back newest first, which allocates nothing.
+//! set. A savepoint is a mark in that record; undoing to it puts back
+//! what the writes since replaced, newest first, which allocates nothing.
 //!
 //! Invariants: a stashed version stays counted against the budget until
-//! the savepoint ends (released, undone, or the transaction ended), so
-//! undoing never passes the budget; the write set's entries a statement
-//! added are its last ones, in the order of the stash's `added` entries.
+//! the last savepoint ends (released, or the transaction ended), so
+//! undoing never passes the budget; the write set's entries the writes
+//! since a mark added are its last ones, in the order of the stash's
+//! `added` entries; the stash is kept exactly while a mark is open.
 
 use super::version::{Begin, Version};
 use super::{Txn, VersionStore};
@@ -45,38 +48,84 @@ impl<A: Allocator + Clone> VersionStore<A> {
             .ok_or(Error::Misuse("no such MVCC transaction is running"))
     }
 
-    /// Opens a savepoint for `txn`'s next statement. Allocates nothing.
+    /// Opens a savepoint for `txn`'s next statement, above its open
+    /// savepoints.
     pub fn begin_statement(&mut self, txn: TxnId) -> Result<()> {
-        let alloc = self.alloc.clone();
-        let t = self.running_mut(txn)?;
-        if t.stash.is_some() {
-            return Err(Error::Misuse("an MVCC statement savepoint is open already"));
-        }
-        t.stash = Some(Vec::new_in(alloc));
-        Ok(())
+        self.savepoint(txn).map(|_| ())
     }
 
-    /// Keeps the statement's writes: the versions they replaced are freed.
+    /// Keeps the statement's writes: once no savepoint is open, the
+    /// versions they replaced are freed.
     pub fn end_statement(&mut self, txn: TxnId) -> Result<()> {
-        let stash = self.running_mut(txn)?.stash.take();
-        self.used -= stashed_charge(stash.as_deref());
-        Ok(())
+        let depth = self.top(txn)?;
+        self.release(txn, depth)
     }
 
     /// Takes the statement's writes back, newest first: the row versions
     /// and the write set are as they were when it began.
     pub fn undo_statement(&mut self, txn: TxnId) -> Result<()> {
-        let Some(stash) = self.running_mut(txn)?.stash.take() else {
-            return Err(Error::Misuse("no MVCC statement savepoint is open"));
+        let depth = self.top(txn)?;
+        self.rollback_to(txn, depth)?;
+        self.release(txn, depth)
+    }
+
+    /// The depth of `txn`'s newest savepoint.
+    fn top(&mut self, txn: TxnId) -> Result<usize> {
+        self.running_mut(txn)?
+            .marks
+            .len()
+            .checked_sub(1)
+            .ok_or(Error::Misuse("no MVCC savepoint is open"))
+    }
+
+    /// Opens a savepoint of `txn` above those open; returns its depth
+    /// (0 for the oldest).
+    pub fn savepoint(&mut self, txn: TxnId) -> Result<usize> {
+        let alloc = self.alloc.clone();
+        let t = self.running_mut(txn)?;
+        t.marks.try_reserve(1)?;
+        let stash = t.stash.get_or_insert_with(|| Vec::new_in(alloc));
+        let depth = t.marks.len();
+        t.marks.try_push(stash.len())?;
+        Ok(depth)
+    }
+
+    /// Closes `txn`'s savepoint at `depth` and those above it, keeping
+    /// their writes; once none is open, the versions the writes replaced
+    /// are freed.
+    pub fn release(&mut self, txn: TxnId, depth: usize) -> Result<()> {
+        let t = self.running_mut(txn)?;
+        t.marks.truncate(depth);
+        if t.marks.is_empty() {
+            let stash = t.stash.take();
+            self.used -= stashed_charge(stash.as_deref());
+        }
+        Ok(())
+    }
+
+    /// Takes back `txn`'s writes since its savepoint at `depth`, newest
+    /// first, and closes those above it; the savepoint stays open.
+    pub fn rollback_to(&mut self, txn: TxnId, depth: usize) -> Result<()> {
+        let t = self.running_mut(txn)?;
+        let Some(&mark) = t.marks.get(depth) else {
+            return Err(Error::Misuse("no such MVCC savepoint is open"));
+        };
+        t.marks.truncate(depth + 1);
+        let Some(mut stash) = t.stash.take() else {
+            return Err(Error::Misuse("an MVCC savepoint without its stash"));
         };
         let mut freed = 0;
-        for stashed in stash.into_iter().rev() {
-            let Stashed {
+        let mut popped = 0;
+        while stash.len() > mark {
+            let Some(Stashed {
                 root,
                 rowid,
                 was,
                 added,
-            } = stashed;
+            }) = stash.pop()
+            else {
+                break;
+            };
             if let Some(row) = self.tables.row_mut(root, rowid)
                 && let Some(at) = row
                     .versions
@@ -92,10 +141,12 @@ impl<A: Allocator + Clone> VersionStore<A> {
                     None => freed += row.versions.remove(at).charge(),
                 }
             }
-            if added {
-                self.running_mut(txn)?.writes.pop();
-            }
+            popped += usize::from(added);
         }
+        let t = self.running_mut(txn)?;
+        let kept = t.writes.len().saturating_sub(popped);
+        t.writes.truncate(kept);
+        t.stash = Some(stash);
         self.used -= freed;
         self.used -= self.tables.prune();
         self.changes = self.changes.wrapping_add(1);

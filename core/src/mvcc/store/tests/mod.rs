@@ -658,6 +658,59 @@ fn a_statement_savepoint_takes_back_its_writes_alone() {
 }
 
 #[test]
+fn nested_savepoints_take_back_writes_to_their_mark_with_statements_above_them() {
+    let mut s = store();
+    let a = s.begin().unwrap();
+    s.write(a, root(T), id(1), Change::Insert(b"a1")).unwrap();
+    let used = s.used();
+    assert_eq!(s.savepoint(a).unwrap(), 0);
+    // A statement kept under a savepoint: its stash stays for the
+    // savepoint.
+    s.begin_statement(a).unwrap();
+    s.write(a, root(T), id(1), Change::Update(b"b1")).unwrap();
+    s.write(a, root(T), id(2), Change::Insert(b"b2")).unwrap();
+    s.end_statement(a).unwrap();
+    assert_eq!(s.savepoint(a).unwrap(), 1);
+    s.begin_statement(a).unwrap();
+    s.write(a, root(T), id(1), Change::Delete).unwrap();
+    s.write(a, root(T), id(3), Change::Insert(b"c3")).unwrap();
+    // A failed statement goes back to its own mark only.
+    s.undo_statement(a).unwrap();
+    assert_eq!(s.read(a, root(T), id(1)).unwrap(), Seen::Row(b"b1"));
+    assert_eq!(s.read(a, root(T), id(3)).unwrap(), Seen::Unversioned);
+    s.write(a, root(T), id(4), Change::Insert(b"c4")).unwrap();
+    // `RELEASE` of the inner one keeps its writes; `ROLLBACK TO` the
+    // outer takes back everything since it, and keeps it open.
+    s.release(a, 1).unwrap();
+    assert_eq!(s.read(a, root(T), id(4)).unwrap(), Seen::Row(b"c4"));
+    s.rollback_to(a, 0).unwrap();
+    assert_eq!(s.read(a, root(T), id(1)).unwrap(), Seen::Row(b"a1"));
+    for n in [2, 4] {
+        assert_eq!(s.read(a, root(T), id(n)).unwrap(), Seen::Unversioned);
+    }
+    assert_eq!(s.used(), used);
+    s.write(a, root(T), id(5), Change::Insert(b"d5")).unwrap();
+    s.rollback_to(a, 0).unwrap();
+    assert!(s.rollback_to(a, 1).is_err());
+    s.write(a, root(T), id(6), Change::Insert(b"d6")).unwrap();
+    s.release(a, 0).unwrap();
+    assert!(s.rollback_to(a, 0).is_err());
+    // Only what was kept is the transaction's: rows taken back are out
+    // of its write set, so another's commit of them is no conflict.
+    let b = s.begin().unwrap();
+    s.write(b, root(T), id(2), Change::Insert(b"x2")).unwrap();
+    commit(&mut s, b).unwrap();
+    let mut logged = StdVec::new();
+    s.commit(a, |_, writes| {
+        logged.extend(writes.map(|w| (w.rowid.get(), w.change.kind())));
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(logged, [(1, ChangeKind::Insert), (6, ChangeKind::Insert)]);
+    assert_eq!(s.running(), 0);
+}
+
+#[test]
 fn claims_conflict_first_committer_wins_and_are_neither_logged_nor_checkpointed() {
     let mut s = store();
     let a = s.begin().unwrap();
