@@ -4,7 +4,9 @@
 //! sequence in one file; a taken largest rowid is `SQLITE_FULL` for an
 //! `AUTOINCREMENT` table and a random free rowid for any other; every
 //! allocation failure of an insert that raises the sequence leaves both
-//! tables as they were.
+//! tables as they were. The script and the sweep run again on a
+//! database in MVCC mode, where `sqlite_sequence` rows are versions in
+//! the store (the file left after the mode is SQLite's to check).
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
@@ -48,7 +50,39 @@ const SCRIPT: [&str; 26] = [
 fn sequences_match_sqlite() {
     let disk = MemoryPlatform::new();
     let db = Database::open(&disk, "a.db", &Config::DEFAULT, Global).unwrap();
+    sequences(&db, false);
+}
+
+#[test]
+fn sequences_in_mvcc_mode_match_sqlite_and_leave_a_file_sqlite_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let disk = StdPlatform::in_dir(dir.path());
+    let oracle = {
+        let db = Database::open(&disk, "a.db", &Config::DEFAULT, Global).unwrap();
+        let oracle = sequences(&db, true);
+        ours(&db.connect(), "PRAGMA journal_mode = wal").unwrap();
+        oracle
+    };
+    let sqlite = rusqlite::Connection::open(dir.path().join("a.db")).unwrap();
+    assert_sqlite_integrity_ok(&sqlite);
+    for sql in [
+        "SELECT * FROM sqlite_sequence ORDER BY name",
+        "SELECT * FROM t ORDER BY id",
+    ] {
+        assert_eq!(theirs(&sqlite, sql).unwrap(), theirs(&oracle, sql).unwrap());
+    }
+}
+
+/// Runs the script on `db` (in MVCC mode when `mvcc`) and on SQLite,
+/// which it returns.
+fn sequences<P: boundlite::platform::Platform>(
+    db: &Database<P, Global>,
+    mvcc: bool,
+) -> rusqlite::Connection {
     let mine = db.connect();
+    if mvcc {
+        ours(&mine, "PRAGMA journal_mode = mvcc").unwrap();
+    }
     let oracle = rusqlite::Connection::open_in_memory().unwrap();
     for sql in SCRIPT {
         match (ours(&mine, sql), theirs(&oracle, sql)) {
@@ -69,7 +103,11 @@ fn sequences_match_sqlite() {
         let ours = ours(&mine, refused).unwrap_err().to_string();
         assert!(ours.ends_with(&theirs), "{refused}: {ours} / {theirs}");
     }
+    if mvcc {
+        ours(&mine, "PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+    }
     assert!(db.integrity_check(0).unwrap().is_ok());
+    oracle
 }
 
 #[test]
@@ -165,8 +203,17 @@ fn each_engine_continues_the_others_sequence() {
 
 #[test]
 fn raising_a_sequence_survives_every_allocation_failure() {
+    raising_a_sequence_under_allocation_failures(false);
+}
+
+#[test]
+fn raising_a_sequence_in_mvcc_mode_survives_every_allocation_failure() {
+    raising_a_sequence_under_allocation_failures(true);
+}
+
+fn raising_a_sequence_under_allocation_failures(mvcc: bool) {
     let disk = MemoryPlatform::new();
-    let mut buffer = vec![0u8; 256 * 1024];
+    let mut buffer = vec![0u8; 1024 * 1024];
     let arena = Arena::new(&mut buffer).unwrap();
     let fault = FaultAlloc::new(&arena);
     let db = Database::open(&disk, "oom.db", &Config::DEFAULT, &fault).unwrap();
@@ -177,6 +224,9 @@ fn raising_a_sequence_survives_every_allocation_failure() {
         &[],
     )
     .unwrap();
+    if mvcc {
+        conn.execute("PRAGMA journal_mode = mvcc", &[]).unwrap();
+    }
     let contents = || {
         let mut rows = ours(&conn, "SELECT * FROM sqlite_sequence ORDER BY name").unwrap();
         rows.extend(ours(&conn, "SELECT * FROM t ORDER BY id").unwrap());
@@ -195,6 +245,10 @@ fn raising_a_sequence_survives_every_allocation_failure() {
         ours(&conn, "SELECT * FROM sqlite_sequence").unwrap(),
         [[V::Text("t".into()), V::Int(4)]]
     );
+    if mvcc {
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)", &[])
+            .unwrap();
+    }
     assert!(db.integrity_check(0).unwrap().is_ok());
     drop(conn);
     drop(db);

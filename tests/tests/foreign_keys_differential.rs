@@ -9,15 +9,22 @@
 //! fail on both; the tables and `PRAGMA foreign_key_check` must agree
 //! after every few statements and at the end.
 //!
+//! The same workloads run on a database in MVCC mode (`PRAGMA
+//! journal_mode = mvcc`, every `BEGIN` a snapshot-isolation
+//! transaction), with checkpoints between; there `DROP TABLE` runs only
+//! outside a transaction, and the file left after the mode must pass
+//! SQLite's integrity check and hold SQLite's rows.
+//!
 //! `BOUNDLITE_FK_ROUNDS` sets the number of schemas (12 by default, 300
 //! statements each); `BOUNDLITE_SEED` the first seed.
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use boundlite::alloc::Global;
-use boundlite::platform::MemoryPlatform;
+use boundlite::platform::{MemoryPlatform, Platform};
 use boundlite::{Config, Database};
-use boundlite_tests::compare::{ours, theirs};
+use boundlite_std::StdPlatform;
+use boundlite_tests::compare::{assert_sqlite_integrity_ok, ours, theirs};
 use boundlite_tests::rng::{Rng, seed};
 
 const VALUES: [&str; 9] = ["1", "2", "3", "4", "NULL", "'1'", "1.0", "'x'", "5"];
@@ -150,8 +157,8 @@ fn statement(rng: &mut Rng, in_txn: bool) -> String {
     }
 }
 
-fn compare_contents(
-    mine: &boundlite::Connection<'_, &MemoryPlatform, Global>,
+fn compare_contents<P: Platform>(
+    mine: &boundlite::Connection<'_, P, Global>,
     oracle: &rusqlite::Connection,
     context: &str,
 ) {
@@ -170,60 +177,52 @@ fn compare_contents(
     }
 }
 
+/// Where a round's database lives.
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    /// WAL mode, in memory.
+    Wal,
+    /// MVCC mode, in a file SQLite checks at the end.
+    Mvcc,
+}
+
 #[test]
 fn random_foreign_key_workloads_match_sqlite() {
+    workloads(Mode::Wal, seed(0xf0e1));
+}
+
+#[test]
+fn random_foreign_key_workloads_in_mvcc_mode_match_sqlite() {
+    workloads(Mode::Mvcc, seed(0xf0e2));
+}
+
+fn workloads(mode: Mode, first: u64) {
     let rounds: u64 = std::env::var("BOUNDLITE_FK_ROUNDS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(12);
-    let first = seed(0xf0e1);
     let (mut agreed_ok, mut agreed_err, mut refused) = (0u64, 0u64, 0u64);
     for round in 0..rounds {
         let s = first.wrapping_add(round);
-        let mut rng = Rng::new(s);
-        let disk = MemoryPlatform::new();
-        let db = Database::open(&disk, "fk.db", &Config::DEFAULT, Global).unwrap();
-        let mine = db.connect();
-        let oracle = rusqlite::Connection::open_in_memory().unwrap();
-        mine.execute("PRAGMA foreign_keys = ON", &[]).unwrap();
-        oracle.execute_batch("PRAGMA foreign_keys = ON").unwrap();
-        let mut apart = false;
-        let mut log = Vec::new();
-        for sql in schema(&mut rng) {
-            mine.execute(&sql, &[]).unwrap();
-            oracle.execute_batch(&sql).unwrap();
-            log.push(sql);
-        }
-        for step in 0..300 {
-            let sql = statement(&mut rng, mine.in_transaction());
-            log.push(sql.clone());
-            let a = mine.execute(&sql, &[]);
-            let b = oracle.execute_batch(&sql);
-            let context = format!("seed {s} step {step}");
-            match (&a, &b) {
-                // A refusal leaves the two databases apart: the round ends.
-                (Err(e), _) if e.to_string().contains("not supported") => {
-                    refused += 1;
-                    apart = true;
-                    break;
-                }
-                (Ok(_), Ok(())) => agreed_ok += 1,
-                (Err(_), Err(_)) => agreed_err += 1,
-                _ => {
-                    panic!("{context}: {sql}\n  boundlite: {a:?}\n  sqlite: {b:?}\n  log: {log:#?}")
-                }
+        let dir = tempfile::tempdir().unwrap();
+        let (ok, err, apart) = match mode {
+            Mode::Wal => {
+                let disk = MemoryPlatform::new();
+                let db = Database::open(&disk, "fk.db", &Config::DEFAULT, Global).unwrap();
+                one_round(&db, mode, s)
             }
-            assert_eq!(
-                mine.in_transaction(),
-                !oracle.is_autocommit(),
-                "{context}: {sql}"
-            );
-            if step % 10 == 9 {
-                compare_contents(&mine, &oracle, &format!("{context}\n log: {log:#?}"));
+            Mode::Mvcc => {
+                let disk = StdPlatform::in_dir(dir.path());
+                let db = Database::open(&disk, "fk.db", &Config::DEFAULT, Global).unwrap();
+                one_round(&db, mode, s)
             }
-        }
-        if !apart {
-            compare_contents(&mine, &oracle, &format!("seed {s} end"));
+        };
+        agreed_ok += ok;
+        agreed_err += err;
+        refused += u64::from(apart);
+        if mode == Mode::Mvcc {
+            let sqlite = rusqlite::Connection::open(dir.path().join("fk.db")).unwrap();
+            assert_sqlite_integrity_ok(&sqlite);
         }
     }
     eprintln!(
@@ -231,4 +230,70 @@ fn random_foreign_key_workloads_match_sqlite() {
     );
     assert!(agreed_ok > rounds * 100);
     assert!(refused * 20 < rounds, "{refused} rounds ended by a refusal");
+}
+
+/// One schema and its statements on `db` and on SQLite: the statements
+/// that succeeded on both, failed on both, and whether a refusal ended
+/// the round.
+fn one_round<P: Platform>(db: &Database<P, Global>, mode: Mode, s: u64) -> (u64, u64, bool) {
+    let (mut agreed_ok, mut agreed_err) = (0u64, 0u64);
+    let mut rng = Rng::new(s);
+    let mine = db.connect();
+    let oracle = rusqlite::Connection::open_in_memory().unwrap();
+    mine.execute("PRAGMA foreign_keys = ON", &[]).unwrap();
+    oracle.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+    let mut log = Vec::new();
+    for sql in schema(&mut rng) {
+        mine.execute(&sql, &[]).unwrap();
+        oracle.execute_batch(&sql).unwrap();
+        log.push(sql);
+    }
+    if mode == Mode::Mvcc {
+        mine.execute("PRAGMA journal_mode = mvcc", &[]).unwrap();
+    }
+    for step in 0..300 {
+        let sql = statement(&mut rng, mine.in_transaction());
+        if mode == Mode::Mvcc && sql.starts_with("DROP") && mine.in_transaction() {
+            // A schema change inside a transaction is refused in the mode.
+            continue;
+        }
+        if mode == Mode::Mvcc && rng.below(20) == 0 {
+            mine.execute("PRAGMA wal_checkpoint(TRUNCATE)", &[])
+                .unwrap();
+        }
+        log.push(sql.clone());
+        let a = mine.execute(&sql, &[]);
+        let b = oracle.execute_batch(&sql);
+        let context = format!("seed {s} step {step}");
+        match (&a, &b) {
+            // A refusal leaves the two databases apart: the round ends.
+            (Err(e), _) if e.to_string().contains("not supported") => {
+                return (agreed_ok, agreed_err, true);
+            }
+            (Ok(_), Ok(())) => agreed_ok += 1,
+            (Err(_), Err(_)) => agreed_err += 1,
+            _ => {
+                panic!("{context}: {sql}\n  boundlite: {a:?}\n  sqlite: {b:?}\n  log: {log:#?}")
+            }
+        }
+        assert_eq!(
+            mine.in_transaction(),
+            !oracle.is_autocommit(),
+            "{context}: {sql}"
+        );
+        if step % 10 == 9 {
+            compare_contents(&mine, &oracle, &format!("{context}\n log: {log:#?}"));
+        }
+    }
+    compare_contents(&mine, &oracle, &format!("seed {s} end"));
+    if mode == Mode::Mvcc {
+        if mine.in_transaction() {
+            mine.execute("ROLLBACK", &[]).unwrap();
+            oracle.execute_batch("ROLLBACK").unwrap();
+        }
+        assert!(db.integrity_check(0).unwrap().is_ok(), "seed {s}");
+        mine.execute("PRAGMA journal_mode = wal", &[]).unwrap();
+        compare_contents(&mine, &oracle, &format!("seed {s} after the mode"));
+    }
+    (agreed_ok, agreed_err, false)
 }

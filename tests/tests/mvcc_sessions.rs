@@ -384,36 +384,16 @@ fn what_mvcc_mode_does_not_support_is_refused_by_name() {
     conn.execute(SETUP, ()).unwrap();
     run(
         &conn,
-        "CREATE TABLE k(a PRIMARY KEY, b) WITHOUT ROWID; \
-         CREATE TABLE s(id INTEGER PRIMARY KEY AUTOINCREMENT, v); \
-         CREATE TABLE g(x); CREATE TRIGGER gt AFTER INSERT ON g BEGIN SELECT 1; END",
+        "CREATE TABLE k(a PRIMARY KEY, b) WITHOUT ROWID; INSERT INTO k VALUES (1, 2)",
     );
     run(&conn, "PRAGMA journal_mode = mvcc");
     let refused = |sql: &str, message: &'static str| {
         assert_eq!(conn.execute(sql, ()), Err(Error::Sql(message)), "{sql}");
     };
     refused(
-        "INSERT INTO k VALUES (1, 2)",
+        "INSERT INTO k VALUES (2, 3)",
         "changing a WITHOUT ROWID table on a database in MVCC mode is not supported",
     );
-    refused(
-        "INSERT INTO s(v) VALUES (1)",
-        "AUTOINCREMENT on a database in MVCC mode is not supported",
-    );
-    refused(
-        "INSERT INTO g VALUES (1)",
-        "triggers on a database in MVCC mode are not supported",
-    );
-    refused(
-        "SAVEPOINT p",
-        "SAVEPOINT on a database in MVCC mode is not supported",
-    );
-    run(&conn, "PRAGMA foreign_keys = ON");
-    refused(
-        "DELETE FROM test",
-        "PRAGMA foreign_keys = ON on a database in MVCC mode is not supported",
-    );
-    run(&conn, "PRAGMA foreign_keys = OFF");
     run(&conn, "BEGIN");
     refused(
         "CREATE TABLE v(x)",
@@ -423,7 +403,7 @@ fn what_mvcc_mode_does_not_support_is_refused_by_name() {
     // Reading them is fine: nothing in the store changes them.
     assert_eq!(
         conn.query_row("SELECT count(*) FROM k WHERE a = 1", (), |r| r.get_i64(0)),
-        Ok(0)
+        Ok(1)
     );
     assert_eq!(
         conn.query_row("PRAGMA integrity_check", (), |r| r

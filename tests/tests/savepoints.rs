@@ -5,6 +5,10 @@
 //! table; a savepoint over a transaction far larger than the page cache
 //! rolled back; a failed schema statement inside `BEGIN` undone alone;
 //! every allocation failure over savepoints leaving the database sound.
+//! The scripts and the sweep run again on a database in MVCC mode, where
+//! savepoints are marks in the transaction's writes in the store and a
+//! schema change inside a transaction is refused (those statements are
+//! left out of its scripts).
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
@@ -25,7 +29,8 @@ fn message(e: &rusqlite::Error) -> String {
 
 /// Every table's rows and the schema, as one engine has them.
 const STATE: &[&str] = &[
-    "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name",
+    // MVCC mode's table for its checkpoint boundary aside.
+    "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name <> 'sqlite_mvcc' ORDER BY name",
     "SELECT name, seq FROM sqlite_sequence ORDER BY name",
 ];
 
@@ -192,6 +197,24 @@ fn run_script<P: Platform, A: boundlite::alloc::Allocator + Clone>(
     len: usize,
     tally: &mut Tally,
 ) -> rusqlite::Connection {
+    run_script_in(mine, Mode::Wal, seed, len, tally)
+}
+
+/// The journal mode a script runs in.
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Wal,
+    /// MVCC mode, entered after the tables are made.
+    Mvcc,
+}
+
+fn run_script_in<P: Platform, A: boundlite::alloc::Allocator + Clone>(
+    mine: &Connection<'_, P, A>,
+    mode: Mode,
+    seed: u64,
+    len: usize,
+    tally: &mut Tally,
+) -> rusqlite::Connection {
     let oracle = rusqlite::Connection::open_in_memory().unwrap();
     let mut rng = Rng::new(seed);
     for t in TABLES {
@@ -205,10 +228,19 @@ fn run_script<P: Platform, A: boundlite::alloc::Allocator + Clone>(
             let _ = compare(mine, &oracle, &sql, &format!("seed {seed} setup"));
         }
     }
+    if mode == Mode::Mvcc {
+        mine.execute("PRAGMA journal_mode = mvcc", &[]).unwrap();
+    }
     for i in 0..len {
         let sql = statement(&mut rng);
         let context = format!("seed {seed} statement {i}");
         let inside = mine.in_transaction();
+        let schema = ["CREATE", "DROP", "ALTER"]
+            .iter()
+            .any(|w| sql.starts_with(w));
+        if mode == Mode::Mvcc && inside && schema {
+            continue;
+        }
         let before = sql.starts_with("ROLLBACK T").then(|| state_theirs(&oracle));
         let ran = compare(mine, &oracle, &sql, &context);
         if ran && before.is_some_and(|b| b != state_theirs(&oracle)) {
@@ -216,10 +248,7 @@ fn run_script<P: Platform, A: boundlite::alloc::Allocator + Clone>(
         }
         if !ran && inside {
             tally.failed += 1;
-            if ["CREATE", "DROP", "ALTER"]
-                .iter()
-                .any(|w| sql.starts_with(w))
-            {
+            if schema {
                 tally.failed_schema += 1;
             }
         }
@@ -262,6 +291,32 @@ fn random_scripts_of_savepoints_match_sqlite() {
     assert!(tally.rolled_back > 200, "{tally:?}");
     assert!(tally.failed_schema > 100, "{tally:?}");
     assert!(tally.failed > 500, "{tally:?}");
+}
+
+#[test]
+fn random_scripts_of_savepoints_in_mvcc_mode_match_sqlite_and_leave_a_file_sqlite_reads() {
+    let first = seed(200);
+    let mut tally = Tally::default();
+    for s in first..first + 12 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sp.db");
+        let oracle = {
+            let db = boundlite_std::open(path.to_str().unwrap()).unwrap();
+            let conn = db.connect();
+            let oracle = run_script_in(&conn, Mode::Mvcc, s, 200, &mut tally);
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)", &[])
+                .unwrap();
+            assert!(db.integrity_check(0).unwrap().is_ok(), "seed {s}");
+            conn.execute("PRAGMA journal_mode = wal", &[]).unwrap();
+            oracle
+        };
+        let theirs = rusqlite::Connection::open(&path).unwrap();
+        assert_sqlite_integrity_ok(&theirs);
+        assert_eq!(state_theirs(&theirs), state_theirs(&oracle), "seed {s}");
+    }
+    println!("{tally:?}");
+    assert!(tally.rolled_back > 50, "{tally:?}");
+    assert!(tally.failed > 100, "{tally:?}");
 }
 
 #[test]
@@ -588,4 +643,109 @@ fn without_temporary_files_savepoints_are_refused_and_schema_statements_still_ru
         rows(&conn, "SELECT 1 UNION ALL SELECT 2")
     );
     assert!(db.integrity_check(0).unwrap().is_ok());
+}
+
+#[test]
+fn savepoints_in_mvcc_mode_survive_every_allocation_failure() {
+    let disk = MemoryPlatform::new();
+    {
+        let db = Database::open(&disk, "oom.db", &Config::DEFAULT, Global).unwrap();
+        let conn = db.connect();
+        conn.execute(
+            "CREATE TABLE t(id INTEGER PRIMARY KEY AUTOINCREMENT, a INT UNIQUE, b TEXT);
+             INSERT INTO t(a, b) VALUES (1, 'one'), (2, 'two'), (3, hex(zeroblob(2000)));
+             PRAGMA journal_mode = mvcc",
+            &[],
+        )
+        .unwrap();
+    }
+    let contents = || {
+        let db = Database::open(&disk, "oom.db", &Config::DEFAULT, Global).unwrap();
+        assert!(db.integrity_check(0).unwrap().is_ok());
+        let conn = db.connect();
+        (
+            rows(&conn, "SELECT * FROM t ORDER BY id"),
+            rows(&conn, "SELECT * FROM sqlite_sequence"),
+        )
+    };
+    let script = [
+        "SAVEPOINT a",
+        "INSERT INTO t(a, b) VALUES (4, hex(zeroblob(3000)))",
+        "SAVEPOINT b",
+        "UPDATE t SET b = b || 'x' WHERE a < 3",
+        "ROLLBACK TO b",
+        "DELETE FROM t WHERE a = 2",
+        "ROLLBACK TO a",
+        "INSERT INTO t(a, b) VALUES (5, 'five')",
+        "SAVEPOINT c",
+        "UPDATE t SET b = 'changed' WHERE a = 5",
+        "RELEASE c",
+        "ROLLBACK TO a",
+        "INSERT INTO t(a, b) VALUES (6, 'six')",
+        "RELEASE a",
+    ];
+    let mut buffer = vec![0u8; 1024 * 1024];
+    let arena = Arena::new(&mut buffer).unwrap();
+    let fault = FaultAlloc::new(&arena);
+    let reset = || {
+        let db = Database::open(&disk, "oom.db", &Config::DEFAULT, Global).unwrap();
+        db.connect()
+            .execute(
+                "DELETE FROM t WHERE a > 3; UPDATE sqlite_sequence SET seq = 3; PRAGMA wal_checkpoint(TRUNCATE)",
+                &[],
+            )
+            .unwrap();
+    };
+    for persistent in [true, false] {
+        reset();
+        let before = contents();
+        let report = oom_sweep(
+            &fault,
+            persistent,
+            |f| {
+                reset();
+                let db = Database::open(&disk, "oom.db", &Config::DEFAULT, f)?;
+                let conn = db.connect();
+                let ran = script
+                    .iter()
+                    .try_for_each(|sql| conn.execute(sql, &[]).map(drop));
+                if let (Err(_), false) = (&ran, persistent) {
+                    // The one failure has passed: the connection goes on.
+                    if conn.in_transaction() {
+                        conn.execute("ROLLBACK", &[]).unwrap();
+                    }
+                    assert_eq!(rows(&conn, "SELECT count(*) FROM t"), [[Exact::Int(3)]]);
+                }
+                ran
+            },
+            |n, e| {
+                assert!(
+                    matches!(e, Error::OutOfMemory | Error::CacheFull),
+                    "failure {n}: {e:?}"
+                );
+                assert_eq!(arena.stats().live_allocations, 0, "failure {n} leaked");
+                let after = contents();
+                assert!(after == before, "failure {n} left a trace");
+            },
+        )
+        .unwrap();
+        assert!(
+            report.failure_points > 100,
+            "{} points",
+            report.failure_points
+        );
+        assert_eq!(arena.stats().live_allocations, 0);
+        let db = Database::open(&disk, "oom.db", &Config::DEFAULT, Global).unwrap();
+        let conn = db.connect();
+        assert_eq!(
+            rows(&conn, "SELECT a FROM t ORDER BY id"),
+            rows(
+                &conn,
+                "SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 6"
+            )
+        );
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)", &[])
+            .unwrap();
+        assert!(db.integrity_check(0).unwrap().is_ok());
+    }
 }

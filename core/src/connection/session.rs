@@ -540,7 +540,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
     /// `COMMIT`: makes the transaction's changes durable.
     pub(crate) fn commit(&self) -> Result<()> {
         let mut session = self.session()?;
-        if matches!(session.txn, Txn::Write(_)) {
+        if matches!(session.txn, Txn::Write(_) | Txn::Mvcc(_)) {
             // Deferred violations keep the transaction open, as in SQLite.
             self.foreign_keys.commit_allowed()?;
         }

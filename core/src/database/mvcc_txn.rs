@@ -141,6 +141,23 @@ impl<'db, P: Platform, A: Allocator + Clone> MvccTransaction<'db, P, A> {
         self.db.with_store(|s| s.undo_statement(self.id))
     }
 
+    /// Opens an SQL savepoint above those open; returns its depth.
+    pub(crate) fn savepoint(&self) -> Result<usize> {
+        self.db.with_store(|s| s.savepoint(self.id))
+    }
+
+    /// `RELEASE` of the savepoint at `depth`: it and those above close,
+    /// their writes kept.
+    pub(crate) fn release(&self, depth: usize) -> Result<()> {
+        self.db.with_store(|s| s.release(self.id, depth))
+    }
+
+    /// `ROLLBACK TO` the savepoint at `depth`: the writes since are taken
+    /// back; it stays open.
+    pub(crate) fn rollback_to(&self, depth: usize) -> Result<()> {
+        self.db.with_store(|s| s.rollback_to(self.id, depth))
+    }
+
     /// The pager snapshot of the B-trees it reads.
     pub(crate) fn tree_snapshot(&self) -> crate::pager::Snapshot {
         self.read.snapshot()

@@ -15,7 +15,10 @@
 //! does), and is written once, when the statement ends having raised
 //! it or finding no row, through the writer like any row, so the undo
 //! log takes it back with the statement.
-//! `UPDATE` leaves it alone, as SQLite does.
+//! `UPDATE` leaves it alone, as SQLite does. In MVCC mode the row is a
+//! version in the store as any row, and a statement that makes it
+//! claims it first (see `table::mvcc_writes`), so two transactions
+//! making one table's row conflict.
 
 use core::cell::Cell;
 
@@ -179,6 +182,7 @@ impl<'e, A: Allocator + Clone> Rowids<'e, A> {
                 w.overwrite(&sequence.table, rowid, &record)
             }
             None => {
+                w.claim_sequence(table)?;
                 let rowid = w
                     .max_rowid(&sequence.table)?
                     .checked_next()

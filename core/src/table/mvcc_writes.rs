@@ -19,17 +19,23 @@
 //!   `UNIQUE` index, after the row's version is written, so that two
 //!   transactions changing rows of one key conflict as two changing one
 //!   row do;
-//! - a table whose rows another structure mirrors (the `sqlite_sequence`
-//!   row of `AUTOINCREMENT`) or that keeps its rows by key (`WITHOUT
-//!   ROWID`) is refused by name before anything is written: the store
-//!   keeps table rows by rowid only.
+//! - a table that keeps its rows by key (`WITHOUT ROWID`) is refused by
+//!   name before anything is written: the store keeps table rows by
+//!   rowid only;
+//! - an `AUTOINCREMENT` table's `sqlite_sequence` row is a row as any
+//!   other; a transaction that makes one claims it under
+//!   [`SEQUENCE_CLAIMS`] and the table's root, so that two that each
+//!   make one for one table conflict rather than commit two rows;
+//! - a foreign key's parent row a stored row refers to is written again
+//!   (see [`Writer::hold_parent`]), so that deleting it or changing its
+//!   key concurrently conflicts.
 
 use boundlite_platform::Platform;
 
 use super::conflict::{OrClause, Resolution, key_taken, rowid_taken};
 use super::info::TableInfo;
 use super::mvcc_claims::claim_of;
-use super::rows::Writer;
+use super::rows::{Target, Writer};
 use crate::alloc::Allocator;
 use crate::alloc::Vec;
 use crate::btree::{PayloadBytes, SeekMode};
@@ -37,7 +43,16 @@ use crate::database::MvccTransaction;
 use crate::mvcc::store::Change;
 use crate::record::RecordRef;
 use crate::sql::Conflict;
-use crate::{Error, Result, RowId};
+use crate::{Error, PageNo, Result, RowId};
+
+/// The root under which a transaction that makes an `AUTOINCREMENT`
+/// table's `sqlite_sequence` row claims it, by the table's root page: a
+/// page number no B-tree has (SQLite's largest page is 2^32 - 2), so no
+/// reader of a table or an index meets the claims.
+pub(crate) const SEQUENCE_CLAIMS: PageNo = match PageNo::new(u32::MAX) {
+    Some(page) => page,
+    None => PageNo::ONE,
+};
 
 /// Refuses a change to `table` in MVCC mode when the store cannot hold
 /// it (see the module docs).
@@ -45,11 +60,6 @@ pub(crate) fn refuse_changes<A: Allocator>(table: &TableInfo<A>) -> Result<()> {
     if !table.has_rowid {
         return Err(Error::Sql(
             "changing a WITHOUT ROWID table on a database in MVCC mode is not supported",
-        ));
-    }
-    if table.columns.autoincrement {
-        return Err(Error::Sql(
-            "AUTOINCREMENT on a database in MVCC mode is not supported",
         ));
     }
     Ok(())
@@ -161,6 +171,40 @@ impl<'t, P: Platform, A: Allocator + Clone> Writer<'t, '_, P, A> {
             }
         }
         Ok(())
+    }
+
+    /// Claims the `sqlite_sequence` row of the `AUTOINCREMENT` table
+    /// `table`, about to be made: in MVCC mode two transactions that
+    /// each make one then conflict, first committer wins (the one that
+    /// finds the row overwrites it, and conflicts on it). Nothing in WAL
+    /// mode.
+    pub(crate) fn claim_sequence(&mut self, table: &TableInfo<A>) -> Result<()> {
+        match self.target {
+            Target::Mvcc(txn) => txn.write_row(
+                SEQUENCE_CLAIMS,
+                RowId::new(i64::from(table.root.get())),
+                Change::Claim,
+            ),
+            Target::Pages(_) => Ok(()),
+        }
+    }
+
+    /// Holds row `rowid` of `table`, the parent a foreign key of a row
+    /// this statement stored was found to refer to: in MVCC mode its
+    /// record, as the transaction sees it, is written again, so that a
+    /// transaction that deletes the row or changes its key conflicts
+    /// with this one (first committer wins) rather than both commit and
+    /// leave the child without its parent. Nothing in WAL mode, where
+    /// one writer at a time sees every commit.
+    pub(crate) fn hold_parent(&mut self, table: &TableInfo<A>, rowid: RowId) -> Result<()> {
+        let Target::Mvcc(txn) = self.target else {
+            return Ok(());
+        };
+        let mut record = Vec::new_in(self.alloc.clone());
+        if !self.read_row(table.root, rowid, &mut record)? {
+            return Err(Error::Misuse("a foreign key's parent row went missing"));
+        }
+        txn.write_row(table.root, rowid, Change::Update(&record))
     }
 
     /// [`overwrite`](Writer::overwrite) in MVCC mode.

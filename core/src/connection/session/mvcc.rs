@@ -30,7 +30,6 @@ use super::{Connection, Session, TempEnd, Txn, halt_of};
 use crate::alloc::Allocator;
 use crate::database::MvccTransaction;
 use crate::exec::select;
-use crate::schema::EntryKind;
 use crate::sql::Stmt;
 use crate::table::{Halt, Sees, Side, TableInfo, Writer, refuse_changes};
 use crate::{Error, Result};
@@ -86,31 +85,12 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
             | Stmt::Drop(_)
             | Stmt::AlterTable(_)
             | Stmt::Reindex(_) => return self.schema_change().map(Some),
-            Stmt::Savepoint(_) | Stmt::Release(_) | Stmt::Rollback { savepoint: Some(_) } => {
-                return Err(Error::Sql(
-                    "SAVEPOINT on a database in MVCC mode is not supported",
-                ));
-            }
             _ => return Ok(None),
         };
-        if self.foreign_keys.is_on() {
-            return Err(Error::Sql(
-                "PRAGMA foreign_keys = ON on a database in MVCC mode is not supported",
-            ));
-        }
         if select::side_of(&self.view, target)? == Side::Temp {
             return Ok(None);
         }
         let schema = self.view.schema()?;
-        if schema
-            .entries()
-            .iter()
-            .any(|e| e.kind == EntryKind::Trigger && target.name.eq_ignore_ascii_case(&e.table))
-        {
-            return Err(Error::Sql(
-                "triggers on a database in MVCC mode are not supported",
-            ));
-        }
         // Any other error is the statement's to report as it runs.
         let name = select::name_of(&target.name, self.db.allocator().clone())?;
         if let Ok(table) = TableInfo::load(&schema, &name, self.db.allocator().clone()) {
@@ -164,6 +144,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
     /// After the connection's MVCC transaction ended: statements still in
     /// progress read a transaction of their own, on the last commit.
     pub(super) fn mvcc_ended(&self, session: &mut Session<'db, P, A>) -> Result<()> {
+        session.savepoints.clear();
         session.mvcc_reader = None;
         let result = match session.reading > 0 {
             true => self.db.begin_mvcc().map(|t| {
@@ -177,7 +158,8 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
 
     /// Rolls the MVCC transaction back whole after an error that leaves it
     /// unusable, and refuses the rest of it (`Aborted`).
-    fn abort_mvcc(&self, session: &mut Session<'db, P, A>) -> Result<()> {
+    pub(super) fn abort_mvcc(&self, session: &mut Session<'db, P, A>) -> Result<()> {
+        self.foreign_keys.transaction_ended();
         self.rolled_back();
         if let Txn::Mvcc(txn) = core::mem::replace(&mut session.txn, Txn::Aborted) {
             txn.rollback()?;
@@ -206,7 +188,10 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         };
         txn.begin_statement()?;
         let mut writer = Writer::new_mvcc(&self.view, txn, self.buffers.take());
-        let error = match change(&mut writer) {
+        self.foreign_keys.statement_begins();
+        let changed = change(&mut writer)
+            .and_then(|value| self.foreign_keys.statement_ends().map(|()| value));
+        let error = match changed {
             Ok(value) => {
                 self.buffers.set(Some(writer.into_buffers()));
                 return match txn.end_statement() {
@@ -224,28 +209,37 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
             self.abort_mvcc(session)?;
             return Err(error);
         }
-        match halt_of(&error, writer.halt()) {
-            Halt::Fail => {
-                self.buffers.set(Some(writer.into_buffers()));
-                self.counters.kept.set(true);
-                match txn.end_statement() {
-                    Ok(()) => Err(error),
-                    Err(_) => self.abort_mvcc(session).and(Err(error)),
+        let (halt, error) = match halt_of(&error, writer.halt()) {
+            // What FAIL keeps is checked as a statement that ended: an
+            // immediate foreign key it leaves violated fails it as ABORT
+            // does, as in SQLite.
+            Halt::Fail => match self.foreign_keys.statement_ends() {
+                Ok(()) => {
+                    self.buffers.set(Some(writer.into_buffers()));
+                    self.counters.kept.set(true);
+                    return match txn.end_statement() {
+                        Ok(()) => Err(error),
+                        Err(_) => self.abort_mvcc(session).and(Err(error)),
+                    };
                 }
-            }
+                Err(violated) => (Halt::Abort, violated),
+            },
+            halt => (halt, error),
+        };
+        self.foreign_keys.statement_undone();
+        match halt {
             Halt::Rollback => {
                 drop(writer);
                 self.roll_back_whole(session)?;
-                Err(error)
             }
-            Halt::Abort => {
+            Halt::Fail | Halt::Abort => {
                 self.rolled_back();
                 if writer.undo().is_err() {
                     self.abort_mvcc(session)?;
                 }
-                Err(error)
             }
         }
+        Err(error)
     }
 
     /// Runs one changing statement in an MVCC transaction of its own,
@@ -260,17 +254,27 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         self.view.set(sees(&txn));
         let value = {
             let mut writer = Writer::new_mvcc(&self.view, &txn, self.buffers.take());
-            match change(&mut writer) {
-                Ok(value) => {
-                    self.buffers.set(Some(writer.into_buffers()));
-                    Ok(Ok(value))
-                }
+            self.foreign_keys.statement_begins();
+            let changed = change(&mut writer);
+            // The statement is the transaction: deferred keys are checked
+            // at its end too, and what FAIL keeps commits.
+            let checked = || {
+                self.foreign_keys
+                    .statement_ends()
+                    .and_then(|()| self.foreign_keys.commit_allowed())
+            };
+            let value = match changed {
+                Ok(value) => checked().map(|()| Ok(value)),
                 Err(error) if halt_of(&error, writer.halt()) == Halt::Fail => {
-                    self.buffers.set(Some(writer.into_buffers()));
-                    Ok(Err(error))
+                    checked().map(|()| Err(error))
                 }
                 Err(error) => Err(error),
+            };
+            self.foreign_keys.transaction_ended();
+            if value.is_ok() {
+                self.buffers.set(Some(writer.into_buffers()));
             }
+            value
         };
         let result = match value {
             Ok(value) => match txn.commit() {

@@ -16,6 +16,10 @@
 //! does.
 //!
 //! Invariants:
+//! - in MVCC mode, `SAVEPOINT` outside a transaction begins an MVCC
+//!   transaction as `BEGIN` does, and savepoint `i` is the store's
+//!   savepoint of depth `i` of that transaction (a statement's lies
+//!   above them all);
 //! - while the connection holds the write transaction, savepoint `i` is
 //!   the pager's savepoint of depth `i` (a statement mark, when one is
 //!   set, lies above them all): savepoints set before the first change
@@ -54,10 +58,20 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         let mut session = self.session()?;
         session.savepoints.try_reserve(1)?;
         let begins = !session.txn.is_explicit();
-        if let Txn::Write(txn) = &session.txn {
-            txn.savepoint()?;
+        match &session.txn {
+            Txn::Write(txn) => txn.savepoint().map(|_| ())?,
+            Txn::Mvcc(txn) => txn.savepoint().map(|_| ())?,
+            Txn::Autocommit | Txn::Deferred | Txn::Read | Txn::Aborted => {}
         }
-        if begins {
+        if begins && self.db.is_mvcc() {
+            self.begin_mvcc(&mut session)?;
+            if let Txn::Mvcc(txn) = &session.txn
+                && let Err(error) = txn.savepoint()
+            {
+                self.roll_back_whole(&mut session)?;
+                return Err(error);
+            }
+        } else if begins {
             session.txn = match session.reader.is_some() {
                 true => Txn::Read,
                 false => Txn::Deferred,
@@ -83,8 +97,10 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
             drop(session);
             return self.commit();
         }
-        if let Txn::Write(txn) = &session.txn {
-            txn.release(pager_id(at))?;
+        match &session.txn {
+            Txn::Write(txn) => txn.release(pager_id(at))?,
+            Txn::Mvcc(txn) => txn.release(at)?,
+            Txn::Autocommit | Txn::Deferred | Txn::Read | Txn::Aborted => {}
         }
         session.savepoints.truncate(at);
         Ok(())
@@ -113,6 +129,13 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
                 self.foreign_keys.transaction_ended();
                 self.end_temp(TempEnd::Rollback)?;
                 self.write_ended(&mut session)?;
+                return Err(error);
+            }
+        }
+        if let Txn::Mvcc(txn) = &session.txn {
+            self.rolled_back();
+            if let Err(error) = txn.rollback_to(at) {
+                self.abort_mvcc(&mut session)?;
                 return Err(error);
             }
         }

@@ -445,8 +445,14 @@ impl<'e, A: Allocator + Clone> TableKeys<'e, A> {
                     ) == Some(true)
                 });
             let found = itself
-                || find_parent(w.view(), parent, located, &value, self.env.alloc)?
-                    .is_some_and(|r| !(to_self && r == rowid));
+                || match find_parent(w.view(), parent, located, &value, self.env.alloc)? {
+                    Some(r) if to_self && r == rowid => false,
+                    Some(r) => {
+                        w.hold_parent(parent, r)?;
+                        true
+                    }
+                    None => false,
+                };
             if !found {
                 if self.halts
                     && side.key.timing == Timing::Immediate
