@@ -22,8 +22,9 @@
 //! - a runner over a statement's table cache keeps the sources of the
 //!   last subquery it ran (and its row buffer) for that subquery's next
 //!   run, as a correlated subquery runs once per outer row: its table
-//!   stays open and its names bound, only its plan is chosen again for
-//!   the row it runs against; whatever it keeps goes back to the cache
+//!   stays open, its names bound and what of its plan no value decides
+//!   chosen, only its keys are evaluated again for the row it runs
+//!   against; whatever it keeps goes back to the cache
 //!   when another subquery runs or the runner ends.
 
 use boundlite_platform::Platform;
