@@ -2,7 +2,7 @@
 //! counting instructions under `valgrind --tool=cachegrind` (timings on
 //! a shared machine are too noisy to compare two builds).
 //!
-//! `join_probe <join|in|exists|chain> [runs] [sqlite]`: builds the
+//! `join_probe <join|in|exists|in_select|scalar|chain> [runs] [sqlite]`: builds the
 //! bench's tables on a RAM disk (with `sqlite`, in SQLite's memory), then
 //! runs the query `runs` times (default 10) through one prepared
 //! statement. The query's cost is the difference between two run counts.
@@ -12,7 +12,9 @@
 
 use boundlite::platform::MemoryPlatform;
 use boundlite::{Config, Database};
-use boundlite_benches::joins::{CHAIN, EXISTS, JOIN, chain_setup, in_list, setup};
+use boundlite_benches::joins::{
+    CHAIN, EXISTS, IN_SELECT, JOIN, SCALAR, chain_setup, in_list, setup,
+};
 use boundlite_benches::{checksum, sqlite_checksum};
 
 fn main() {
@@ -23,9 +25,11 @@ fn main() {
         "join" => (setup(), JOIN.to_string()),
         "in" => (setup(), in_list()),
         "exists" => (setup(), EXISTS.to_string()),
+        "in_select" => (setup(), IN_SELECT.to_string()),
+        "scalar" => (setup(), SCALAR.to_string()),
         "chain" => (chain_setup(), CHAIN.to_string()),
         other => {
-            eprintln!("unknown query {other}: join, in, exists or chain");
+            eprintln!("unknown query {other}: join, in, exists, in_select, scalar or chain");
             std::process::exit(2);
         }
     };

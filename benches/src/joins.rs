@@ -35,6 +35,14 @@ pub const JOIN: &str = "SELECT p.name, c.v FROM parent p JOIN child c ON c.pid =
 pub const EXISTS: &str = "SELECT count(*) FROM parent p WHERE EXISTS \
      (SELECT 1 FROM child c WHERE c.pid = p.id AND c.v > 9000.0)";
 
+/// The parents with a child past 9000, a correlated `IN (SELECT ...)`.
+pub const IN_SELECT: &str = "SELECT count(*) FROM parent p WHERE p.id IN \
+     (SELECT c.pid FROM child c WHERE c.pid = p.id AND c.v > 9000.0)";
+
+/// Each parent's largest child value, a correlated scalar subquery.
+pub const SCALAR: &str =
+    "SELECT sum((SELECT max(c.v) FROM child c WHERE c.pid = p.id)) FROM parent p";
+
 /// `SELECT * FROM child WHERE id IN (...)` with 1,000 scattered ids.
 pub fn in_list() -> String {
     let ids: Vec<String> = (0..1_000)

@@ -2,7 +2,9 @@
 //! correlated or not): random queries, and deletes and updates whose
 //! `WHERE` holds one, over NULL-heavy tables agree with SQLite row for
 //! row and error for error (updates with subqueries in `SET` too, which
-//! read the rows changed before theirs); every allocation failure while a
+//! read the rows changed before theirs), and correlated subqueries that
+//! seek an index by the outer row's values, which their plan keeps from
+//! one outer row to the next; every allocation failure while a
 //! query, a delete, an update or an insert runs one is `OutOfMemory`, leaves the table as it
 //! was and leaks nothing; the deepest nesting the parser accepts runs.
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
@@ -233,6 +235,25 @@ fn subqueries_survive_every_allocation_failure() {
         true,
         |_| ours(&conn, sql),
         |n, e| assert_eq!(e, Error::OutOfMemory, "failure {n}"),
+    )
+    .unwrap();
+    assert_eq!(report.value, want);
+    assert!(report.failure_points > 20, "{}", report.failure_points);
+
+    // Correlated subqueries seeking the index by each outer row's value
+    // (text keys are copied), the plan kept from row to row.
+    let seek = "SELECT o.id, (SELECT count(*) FROM q AS i WHERE i.c IS NOT NULL AND i.a = o.b),
+               o.a IN (SELECT i.id FROM q AS i WHERE o.a = i.a AND i.b IS NOT NULL)
+        FROM p AS o
+        WHERE EXISTS (SELECT 1 FROM q AS i WHERE i.id > 0 AND i.a = o.a) OR o.b = 'yy'
+        ORDER BY o.id";
+    let want = ours(&conn, seek).unwrap();
+    assert_eq!(want.len(), 3, "{want:?}");
+    let report = oom_sweep(
+        &fault,
+        true,
+        |_| ours(&conn, seek),
+        |n, e| assert_eq!(e, Error::OutOfMemory, "seek failure {n}"),
     )
     .unwrap();
     assert_eq!(report.value, want);
@@ -469,4 +490,85 @@ fn uncorrelated_subqueries_are_read_once_a_run() {
         }
     }
     assert_eq!(ran, 100);
+}
+
+/// Tables for correlated seeks: every column of `i` but `z` indexed, one
+/// with its own collation, and outer values of every type.
+const SEEK_SCHEMA: &str = "CREATE TABLE o(id INTEGER PRIMARY KEY, a, b TEXT, c REAL, d INTEGER);
+    CREATE TABLE i(id INTEGER PRIMARY KEY, x INTEGER, y TEXT COLLATE NOCASE, z REAL, w);
+    CREATE INDEX i_x ON i(x);
+    CREATE INDEX i_y ON i(y);
+    CREATE INDEX i_w ON i(w DESC)";
+
+/// A term of a subquery over `i` run against a row of `o`: mostly an
+/// equality of an indexed column and an outer one, written either way
+/// round, else a filter or a rowid term.
+fn seek_term(g: &mut Gen) -> String {
+    let inner = g.pick(&["i.x", "i.y", "i.w", "i.z", "i.id"]);
+    let outer = g.pick(&["o.a", "o.b", "o.c", "o.d", "o.id"]);
+    match g.0.below(8) {
+        0..=2 => format!("{inner} = {outer}"),
+        3 | 4 => format!("{outer} = {inner}"),
+        5 => format!("{inner} = {}", g.value()),
+        6 => format!("{inner} {} {}", g.pick(&[">", "<=", "IS NOT"]), g.value()),
+        _ => format!("{inner} > {outer}"),
+    }
+}
+
+#[test]
+fn correlated_index_seeks_agree_with_sqlite() {
+    // The plan a subquery keeps from one outer row to the next seeks each
+    // row's key: NULL (no row), text, real or integer, under the
+    // comparison's affinity and collation.
+    let disk = MemoryPlatform::new();
+    let db = Database::open(&disk, "seeks.db", &Config::DEFAULT, Global).unwrap();
+    let mine = db.connect();
+    let oracle = rusqlite::Connection::open_in_memory().unwrap();
+    mine.execute(SEEK_SCHEMA, &[]).unwrap();
+    oracle.execute_batch(SEEK_SCHEMA).unwrap();
+    let mut g = Gen(Rng::new(seed(0x5eec)));
+    for _ in 0..16 {
+        let sql = format!(
+            "INSERT INTO o(a, b, c, d) VALUES ({}, {}, {}, {})",
+            g.value(),
+            g.value(),
+            g.value(),
+            g.value()
+        );
+        mine.execute(&sql, &[]).unwrap();
+        oracle.execute_batch(&sql).unwrap();
+    }
+    for _ in 0..40 {
+        let sql = format!(
+            "INSERT INTO i(x, y, z, w) VALUES ({}, {}, {}, {})",
+            g.value(),
+            g.value(),
+            g.value(),
+            g.value()
+        );
+        mine.execute(&sql, &[]).unwrap();
+        oracle.execute_batch(&sql).unwrap();
+    }
+    let mut ok = 0;
+    for _ in 0..1200 {
+        let terms: Vec<String> = (0..1 + g.0.below(3)).map(|_| seek_term(&mut g)).collect();
+        let w = terms.join(" AND ");
+        let sql = match g.0.below(5) {
+            0 => format!("SELECT o.id, EXISTS (SELECT 1 FROM i WHERE {w}) FROM o ORDER BY o.id"),
+            1 => format!("SELECT o.id, (SELECT count(*) FROM i WHERE {w}) FROM o ORDER BY o.id"),
+            2 => format!(
+                "SELECT o.id, (SELECT sum(i.id) || ':' || max(i.y) FROM i WHERE {w}) FROM o ORDER BY o.id"
+            ),
+            3 => format!(
+                "SELECT o.id FROM o WHERE o.{} IN (SELECT i.{} FROM i WHERE {w}) ORDER BY o.id",
+                g.pick(&["a", "b", "c", "d"]),
+                g.pick(&["x", "y", "z", "w"])
+            ),
+            _ => format!("SELECT count(*) FROM o WHERE NOT EXISTS (SELECT 1 FROM i WHERE {w})"),
+        };
+        if both(&mine, &oracle, &sql, "correlated seek") {
+            ok += 1;
+        }
+    }
+    assert!(ok > 1100, "only {ok} queries ran");
 }

@@ -574,6 +574,139 @@ pub(crate) fn choose<A: Allocator + Clone>(
     })
 }
 
+/// What a source keeps of its plan from one run of its statement to the
+/// next: the choices no bound's value decides, made once, so that a
+/// correlated subquery, run once per outer row, only evaluates its key.
+///
+/// Invariant: [`Chosen::IndexEq`] is kept only for a clause with no
+/// rowid term (whose plans follow the values of their bounds), where
+/// [`choose`] takes the index equality [`index_term`] finds whatever the
+/// key's value; that term and index depend on the clause, the table's
+/// schema, the hint and the affinities and collations of the columns
+/// named, all fixed for a source (rebuilt when the schema changes) read
+/// by one statement's subquery or body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Chosen {
+    /// Nothing chosen yet: the next run chooses in full and keeps what
+    /// holds.
+    #[default]
+    Unknown,
+    /// The plan depends on more than the value of one key: every run
+    /// chooses in full.
+    EachRun,
+    /// The index equality on the table's index number `index`, by the
+    /// `AND` term at position `term` of the clause; its key is the
+    /// term's right side (`right`) or left, given `affinity`.
+    IndexEq {
+        /// The position of the index in the table's list.
+        index: usize,
+        /// The position of the term among the clause's `AND` terms.
+        term: usize,
+        /// Whether the key is the term's right side.
+        right: bool,
+        /// The affinity the key is given.
+        affinity: Option<Affinity>,
+    },
+}
+
+/// [`choose`] for a source that keeps `chosen` between runs: what was
+/// chosen once is taken again, only the key evaluated.
+pub(crate) fn choose_kept<A: Allocator + Clone>(
+    chosen: &mut Chosen,
+    where_clause: Option<&Expr<'_, A>>,
+    here: Here<'_, '_, A>,
+    indexes: Indexes,
+    ctx: &RowContext<'_, '_, A>,
+) -> Result<Access<A>> {
+    if *chosen == Chosen::Unknown {
+        *chosen = keepable(where_clause, here, indexes, ctx)?;
+    }
+    let (
+        clause,
+        Chosen::IndexEq {
+            index,
+            term,
+            right,
+            affinity,
+        },
+    ) = (where_clause, *chosen)
+    else {
+        return choose(where_clause, here, indexes, ctx);
+    };
+    let Some(Expr::Binary(b)) = clause.and_then(|c| nth_term(c, term)) else {
+        return Err(crate::Error::Misuse("a kept plan without its term"));
+    };
+    let bound = if right { &b.rhs } else { &b.lhs };
+    let alloc = ctx.allocator();
+    let key = evaluate_then(bound, ctx, |value| {
+        let value = apply_comparison_affinity(value, affinity);
+        if value.as_ref().is_null() {
+            return Ok(None);
+        }
+        Ok(Some(Value::try_from_ref(value.as_ref(), alloc)?))
+    })?;
+    let (plan, proven) = match key {
+        Some(_) => (Plan::IndexEq { index }, Proven::Term(term)),
+        None => (Plan::Empty, Proven::Nothing),
+    };
+    Ok(Access {
+        plan,
+        key,
+        high: None,
+        rowids: None,
+        keys: None,
+        proven,
+    })
+}
+
+/// What of the plan for `where_clause` a source may keep (see
+/// [`Chosen`]).
+fn keepable<A: Allocator + Clone>(
+    where_clause: Option<&Expr<'_, A>>,
+    here: Here<'_, '_, A>,
+    indexes: Indexes,
+    ctx: &RowContext<'_, '_, A>,
+) -> Result<Chosen> {
+    let Some(clause) = where_clause else {
+        return Ok(Chosen::EachRun);
+    };
+    // Without a context a rowid term still shapes the plan: any leaves
+    // the plan to the values of its bounds.
+    let mut plan = Plan::Scan;
+    if narrow(clause, here, None, &mut plan, &mut None)? || plan != Plan::Scan {
+        return Ok(Chosen::EachRun);
+    }
+    let seekable = Seekable::new(indexes, here.table, where_clause)?;
+    let Some(found) = index_term(clause, here, seekable, Some(ctx)) else {
+        return Ok(Chosen::EachRun);
+    };
+    let (Some(term), Expr::Binary(b)) = (term_position(clause, found.term), found.term) else {
+        return Ok(Chosen::EachRun);
+    };
+    let mut affinity = column_affinity(here.table, found.index);
+    if let Some(c) = found.bound.as_column() {
+        affinity = comparison_affinity(affinity, ctx.column_affinity(c));
+    }
+    Ok(Chosen::IndexEq {
+        index: found.index,
+        term,
+        right: core::ptr::eq(found.bound, &b.rhs),
+        affinity,
+    })
+}
+
+/// The `AND` term at position `n` at the top of `clause`.
+fn nth_term<'e, 'a, A: Allocator>(clause: &'e Expr<'a, A>, n: usize) -> Option<&'e Expr<'a, A>> {
+    let (mut at, mut found) = (0, None);
+    split_and(clause, &mut |t| {
+        if at == n {
+            found = Some(t);
+        }
+        at += 1;
+    });
+    found
+}
+
 /// The value `bound` seeks in the table's index number `index`: with the
 /// affinity of the index's first column given as the comparison gives it;
 /// `None` when it is NULL.

@@ -26,7 +26,7 @@ use super::compound::{self, Compound};
 use super::context::RowContext;
 use super::join::Join;
 use super::ordered::{SortEnv, SortedQuery};
-use super::plan::{Access, Here, Indexes, Proven, choose, passes, solvable};
+use super::plan::{Access, Here, Indexes, Proven, choose_kept, passes, solvable};
 use super::rows::Rows;
 use super::scope::{One, Scope, Tables, find, star_level};
 use super::source::Source;
@@ -226,7 +226,9 @@ pub(crate) fn side_of<P: Platform, A: Allocator + Clone>(
 
 /// The rows `body` reads, started: the ones in `slot` restarted when they
 /// read the same tables of the same schema, else made there. Names are
-/// checked (and bound) once per source, the plan chosen on every run.
+/// checked (and bound) once per source, and what of the plan no value
+/// decides chosen once (see [`Chosen`](super::plan::Chosen)); the rest
+/// of the plan, its keys, on every run.
 pub(crate) fn open_source<'s, 'v, P: Platform, A: Allocator + Clone>(
     view: &'v View<'v, P, A>,
     body: &SelectBody<'_, A>,
@@ -278,9 +280,12 @@ pub(crate) fn open_source<'s, 'v, P: Platform, A: Allocator + Clone>(
         level: 0,
         outer: Tables::NONE,
     };
-    let access = choose(body.where_clause.as_ref(), here, indexes, &env.context())?;
+    let mut chosen = source.chosen;
+    let clause = body.where_clause.as_ref();
+    let access = choose_kept(&mut chosen, clause, here, indexes, &env.context())?;
     source.restart(view, access);
     source.checked = checked;
+    source.chosen = chosen;
     slot.as_mut()
         .ok_or(Error::Misuse("a query without its source"))
 }

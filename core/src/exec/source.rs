@@ -29,7 +29,7 @@ use crate::{Error, Result, RowId};
 
 use super::Env;
 use super::context::{Place, RowContext, Spill};
-use super::plan::{Access, Plan, Proven};
+use super::plan::{Access, Chosen, Plan, Proven};
 use crate::table::SchemaVersion;
 use crate::table::TableInfo;
 use crate::table::{EntryCursor, IndexInfo, KeyCursor, Of, RowCursor, View};
@@ -146,6 +146,9 @@ pub(crate) struct Source<'v, P: Platform, A: Allocator + Clone> {
     /// by the same statement under the same schema, so they need not be
     /// checked again.
     pub checked: bool,
+    /// What of its plan the statement reading the source chose once, for
+    /// its later runs (see [`Chosen`]).
+    pub chosen: Chosen,
 }
 
 impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
@@ -166,6 +169,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
             done: false,
             place: Place::in_order(0),
             checked: false,
+            chosen: Chosen::Unknown,
         }
     }
 

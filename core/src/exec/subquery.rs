@@ -22,8 +22,9 @@
 //! - a runner over a statement's table cache keeps the sources of the
 //!   last subquery it ran (and its row buffer) for that subquery's next
 //!   run, as a correlated subquery runs once per outer row: its table
-//!   stays open and its names bound, only its plan is chosen again for
-//!   the row it runs against; whatever it keeps goes back to the cache
+//!   stays open, its names bound and what of its plan no value decides
+//!   chosen, only its keys are evaluated again for the row it runs
+//!   against; whatever it keeps goes back to the cache
 //!   when another subquery runs or the runner ends.
 
 use boundlite_platform::Platform;
@@ -127,6 +128,20 @@ pub(crate) struct Runner<'c, 'v, P: Platform, A: Allocator + Clone> {
     /// statement's run, and the statement's text; `None`: each subquery
     /// runs each time.
     once: Option<(&'c Once<A>, &'c str)>,
+    /// The affinity and the collations of the result column last asked
+    /// about (a comparison with a subquery asks on every row), kept by a
+    /// runner over a statement's table cache.
+    affinity: Answer<Option<Affinity>>,
+    collation: Answer<SubqueryCollation>,
+}
+
+/// What result column `.1` of the subquery at site `.0` was found to be.
+type Answer<T> = Cell<Option<(usize, usize, T)>>;
+
+/// The site of `select`: its address in the statement, which names one
+/// subquery for the statement's run.
+fn site_of<A: Allocator>(select: &Select<'_, A>) -> usize {
+    select as *const Select<'_, A> as *const () as usize
 }
 
 /// The sources and row buffer of one subquery, kept between its runs.
@@ -145,6 +160,8 @@ impl<'c, 'v, P: Platform, A: Allocator + Clone> Runner<'c, 'v, P, A> {
             tables: None,
             kept: Cell::new(None),
             once: None,
+            affinity: Cell::new(None),
+            collation: Cell::new(None),
         }
     }
 
@@ -163,6 +180,8 @@ impl<'c, 'v, P: Platform, A: Allocator + Clone> Runner<'c, 'v, P, A> {
             tables: Some(tables),
             kept: Cell::new(None),
             once: Some((once, text)),
+            affinity: Cell::new(None),
+            collation: Cell::new(None),
         }
     }
 
@@ -181,6 +200,25 @@ impl<'c, 'v, P: Platform, A: Allocator + Clone> Runner<'c, 'v, P, A> {
                     row: Vec::new_in(env.alloc.clone()),
                 }
             }
+        }
+    }
+
+    /// The answer `answers` keeps for result column `column` of the
+    /// subquery at `site`, if it keeps one.
+    fn answered<T: Copy>(&self, answers: &Answer<T>, site: usize, column: usize) -> Option<T> {
+        match answers.get() {
+            Some((s, c, known)) if s == site && c == column => Some(known),
+            _ => None,
+        }
+    }
+
+    /// Keeps `found` in `answers` for result column `column` of the
+    /// subquery at `site`, when the runner keeps the sources its
+    /// subqueries leave (a runner over one run of a statement's table
+    /// cache, as the sources are); other runners keep nothing.
+    fn keep_answer<T: Copy>(&self, answers: &Answer<T>, site: usize, column: usize, found: T) {
+        if self.tables.is_some() {
+            answers.set(Some((site, column, found)));
         }
     }
 
@@ -382,12 +420,18 @@ impl<P: Platform, A: Allocator + Clone> Subqueries<A> for Runner<'_, '_, P, A> {
     }
 
     fn affinity(&self, select: &Select<'_, A>, column: usize, env: Env<'_, A>) -> Option<Affinity> {
-        self.nth_column(select, column, env, |found, ctx| match found {
+        let site = site_of(select);
+        if let Some(known) = self.answered(&self.affinity, site, column) {
+            return known;
+        }
+        let found = self.nth_column(select, column, env, |found, ctx| match found {
             Column::Expr(expr) => affinity(expr, ctx),
             Column::Table(table, i) => table.meta.get(i).map(|m| m.affinity),
-        })
-        .ok()
-        .flatten()
+        });
+        if let Ok(found) = found {
+            self.keep_answer(&self.affinity, site, column, found);
+        }
+        found.ok().flatten()
     }
 
     fn collation(
@@ -396,8 +440,12 @@ impl<P: Platform, A: Allocator + Clone> Subqueries<A> for Runner<'_, '_, P, A> {
         column: usize,
         env: Env<'_, A>,
     ) -> Result<SubqueryCollation> {
-        self.nth_column(select, column, env, |found, ctx| match found {
-            Column::Expr(expr) => Ok(SubqueryCollation {
+        let site = site_of(select);
+        if let Some(known) = self.answered(&self.collation, site, column) {
+            return Ok(known);
+        }
+        let found = self.nth_column(select, column, env, |found, ctx| match found {
+            Column::Expr(expr) => Ok::<_, Error>(SubqueryCollation {
                 explicit: explicit_collation(expr)?,
                 any: collation(expr, ctx)?,
             }),
@@ -405,7 +453,9 @@ impl<P: Platform, A: Allocator + Clone> Subqueries<A> for Runner<'_, '_, P, A> {
                 explicit: None,
                 any: table.columns.columns.get(i).and_then(|c| c.collation),
             }),
-        })?
+        })??;
+        self.keep_answer(&self.collation, site, column, found);
+        Ok(found)
     }
 }
 

@@ -6,7 +6,7 @@
 //! owned, in the context's allocator.
 
 use crate::alloc::{Allocator, Vec};
-use crate::record::{ValueRef, ValueType};
+use crate::record::{Collation, ValueRef, ValueType};
 use crate::sql::ast::{
     Between, Binary, BinaryOp, Case, Expr, FunctionArgs, FunctionCall, Ident, InList, InSelect,
     Like, LikeOp, Literal, UnaryOp, affinity_of,
@@ -233,12 +233,28 @@ where
     C: EvalContext<A>,
 {
     let aff = comparison_affinity(affinity(lhs, ctx), affinity(rhs, ctx));
-    let coll = binary_collation(lhs, rhs, ctx)?;
     let (l, r) = (
         apply_comparison_affinity(l, aff),
         apply_comparison_affinity(r, aff),
     );
+    // A collation orders two texts only, and a leaf names none that
+    // could be an error: between leaves, anything else is compared
+    // without looking for one.
+    let texts = matches!(
+        (l.as_ref(), r.as_ref()),
+        (ValueRef::Text(_), ValueRef::Text(_))
+    );
+    let coll = match texts || !is_leaf(lhs) || !is_leaf(rhs) {
+        true => binary_collation(lhs, rhs, ctx)?,
+        false => Collation::Binary,
+    };
     Ok(comparison(op, l.as_ref(), r.as_ref(), coll))
+}
+
+/// Whether `expr` is a column, literal or parameter: an operand with no
+/// `COLLATE` in it.
+fn is_leaf<A: Allocator>(expr: &Expr<'_, A>) -> bool {
+    matches!(expr, Expr::Column(_) | Expr::Literal(_) | Expr::Param(_))
 }
 
 /// `lhs op rhs`.
