@@ -231,6 +231,11 @@ pub struct SweepReport<T> {
 /// own values are dropped: the place to assert the error is
 /// `OutOfMemory`, that nothing leaked, and that state is still consistent.
 ///
+/// A run that hit its injected failure and still returned a value (it
+/// recovered, e.g. by degrading) must return the value the final run
+/// does: one that differs is a failure swallowed into a wrong answer, and
+/// the sweep panics naming its N.
+///
 /// Returns the final run's value, or `Err` if a run failed although no
 /// failure had been injected (a real error, not an injected one).
 ///
@@ -262,11 +267,15 @@ pub fn oom_sweep<A, T, E, Op, Check>(
 ) -> Result<SweepReport<T>, E>
 where
     A: Allocator,
+    T: PartialEq + core::fmt::Debug,
     Op: FnMut(&FaultAlloc<A>) -> Result<T, E>,
     Check: FnMut(usize, E),
 {
     let mut errors = 0;
     let mut n = 1;
+    // The last recovered run's N and value: every recovered run, and the
+    // final one, must agree with it.
+    let mut recovered: Option<(usize, T)> = None;
     loop {
         fault.arm(if persistent {
             FaultPlan::From(n)
@@ -278,6 +287,12 @@ where
         fault.arm(FaultPlan::Never);
         match result {
             Ok(value) if failed == 0 => {
+                if let Some((at, seen)) = recovered {
+                    assert_eq!(
+                        seen, value,
+                        "the run given failure {at} recovered with another value than the run without one"
+                    );
+                }
                 return Ok(SweepReport {
                     value,
                     failure_points: n - 1,
@@ -286,7 +301,15 @@ where
                 });
             }
             Err(e) if failed == 0 => return Err(e),
-            Ok(_) => {}
+            Ok(value) => {
+                if let Some((at, seen)) = &recovered {
+                    assert_eq!(
+                        seen, &value,
+                        "the runs given failures {at} and {n} recovered with different values"
+                    );
+                }
+                recovered = Some((n, value));
+            }
             Err(e) => {
                 errors += 1;
                 check(n, e);

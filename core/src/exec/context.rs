@@ -735,16 +735,21 @@ impl<A: Allocator + Clone> EvalContext<A> for RowContext<'_, '_, A> {
         )
     }
 
-    fn subquery_affinity(&self, select: &Select<'_, A>, column: usize) -> Option<Affinity> {
-        let env = self.env?;
-        env.subqueries?.affinity(
-            select,
-            column,
-            Env {
-                outer: Some(self),
-                ..env
-            },
-        )
+    fn subquery_affinity(&self, select: &Select<'_, A>, column: usize) -> Result<Option<Affinity>> {
+        let Some(env) = self.env else {
+            return Ok(None);
+        };
+        match env.subqueries {
+            Some(runner) => runner.affinity(
+                select,
+                column,
+                Env {
+                    outer: Some(self),
+                    ..env
+                },
+            ),
+            None => Ok(None),
+        }
     }
 
     fn subquery_collation(

@@ -370,7 +370,7 @@ fn member_kinds<P: Platform, A: Allocator + Clone>(
                 let only = match column {
                     ResultColumn::Expr { expr, .. } => {
                         if let Some(kind) = kinds.get_mut(i) {
-                            *kind |= value_kinds(expr, ctx);
+                            *kind |= value_kinds(expr, ctx)?;
                         }
                         i += 1;
                         continue;
@@ -406,9 +406,12 @@ const BLOB: u8 = 0x04;
 
 /// The kinds of value `expr` may give, as SQLite's `sqlite3ExprDataType`
 /// tells them (NULL is none of them).
-fn value_kinds<A: Allocator + Clone>(expr: &Expr<'_, A>, ctx: &RowContext<'_, '_, A>) -> u8 {
-    match expr {
-        Expr::Collate(inner, _) | Expr::Unary(UnaryOp::Plus, inner) => value_kinds(inner, ctx),
+fn value_kinds<A: Allocator + Clone>(
+    expr: &Expr<'_, A>,
+    ctx: &RowContext<'_, '_, A>,
+) -> Result<u8> {
+    Ok(match expr {
+        Expr::Collate(inner, _) | Expr::Unary(UnaryOp::Plus, inner) => value_kinds(inner, ctx)?,
         Expr::Literal(Literal::Null) => 0,
         Expr::Literal(Literal::String(_)) => TEXT,
         Expr::Literal(Literal::Blob(_)) => BLOB,
@@ -418,15 +421,17 @@ fn value_kinds<A: Allocator + Clone>(expr: &Expr<'_, A>, ctx: &RowContext<'_, '_
         Expr::Binary(b) if b.op == BinaryOp::Concat => TEXT | BLOB,
         Expr::Param(_) | Expr::Function(_) => NUMBER | TEXT | BLOB,
         Expr::Column(_) | Expr::Subquery(_) | Expr::Cast(_) | Expr::Row(_) => {
-            affinity_kinds(affinity(expr, ctx))
+            affinity_kinds(affinity(expr, ctx)?)
         }
         Expr::Case(c) => {
-            let arms = c.arms.iter().map(|arm| value_kinds(&arm.then, ctx));
-            let otherwise = c.otherwise.iter().map(|e| value_kinds(e, ctx));
-            arms.chain(otherwise).fold(0, |all, k| all | k)
+            let mut all = 0;
+            for e in c.arms.iter().map(|arm| &arm.then).chain(c.otherwise.iter()) {
+                all |= value_kinds(e, ctx)?;
+            }
+            all
         }
         _ => NUMBER,
-    }
+    })
 }
 
 /// The kinds of value an expression of affinity `affinity` may give.
@@ -552,7 +557,7 @@ fn describe<A: Allocator + Clone>(
                     }
                     (None, _) => text,
                 };
-                let affinity = affinity(expr, ctx);
+                let affinity = affinity(expr, ctx)?;
                 let collation = match explicit_collation(expr)? {
                     Some(c) => c,
                     None => expr_collation(expr, ctx)?,

@@ -97,7 +97,12 @@ pub(crate) trait Subqueries<A: Allocator + Clone> {
     fn width(&self, select: &Select<'_, A>, env: Env<'_, A>) -> Result<usize>;
 
     /// The affinity of result column `column` of `select`.
-    fn affinity(&self, select: &Select<'_, A>, column: usize, env: Env<'_, A>) -> Option<Affinity>;
+    fn affinity(
+        &self,
+        select: &Select<'_, A>,
+        column: usize,
+        env: Env<'_, A>,
+    ) -> Result<Option<Affinity>>;
 
     /// The collations of result column `column` of `select`.
     fn collation(
@@ -419,19 +424,22 @@ impl<P: Platform, A: Allocator + Clone> Subqueries<A> for Runner<'_, '_, P, A> {
         found
     }
 
-    fn affinity(&self, select: &Select<'_, A>, column: usize, env: Env<'_, A>) -> Option<Affinity> {
+    fn affinity(
+        &self,
+        select: &Select<'_, A>,
+        column: usize,
+        env: Env<'_, A>,
+    ) -> Result<Option<Affinity>> {
         let site = site_of(select);
         if let Some(known) = self.answered(&self.affinity, site, column) {
-            return known;
+            return Ok(known);
         }
         let found = self.nth_column(select, column, env, |found, ctx| match found {
             Column::Expr(expr) => affinity(expr, ctx),
-            Column::Table(table, i) => table.meta.get(i).map(|m| m.affinity),
-        });
-        if let Ok(found) = found {
-            self.keep_answer(&self.affinity, site, column, found);
-        }
-        found.ok().flatten()
+            Column::Table(table, i) => Ok(table.meta.get(i).map(|m| m.affinity)),
+        })??;
+        self.keep_answer(&self.affinity, site, column, found);
+        Ok(found)
     }
 
     fn collation(

@@ -306,7 +306,7 @@ impl<A: Allocator + Clone> EvalContext<A> for Aliased<'_, '_, '_, '_, '_, A> {
         self.row.subquery_rows(select, n, visit)
     }
 
-    fn subquery_affinity(&self, select: &Select<'_, A>, column: usize) -> Option<Affinity> {
+    fn subquery_affinity(&self, select: &Select<'_, A>, column: usize) -> Result<Option<Affinity>> {
         self.row.subquery_affinity(select, column)
     }
 

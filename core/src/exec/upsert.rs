@@ -797,13 +797,18 @@ impl<A: Allocator + Clone> EvalContext<A> for WithExcluded<'_, '_, '_, A> {
         runner.rows(select, env, n, visit)
     }
 
-    fn subquery_affinity(&self, select: &Select<'_, A>, column: usize) -> Option<Affinity> {
-        let env = self.row.env()?;
+    fn subquery_affinity(&self, select: &Select<'_, A>, column: usize) -> Result<Option<Affinity>> {
+        let Some(env) = self.row.env() else {
+            return Ok(None);
+        };
         let env = Env {
             outer: Some(self as &dyn EvalContext<A>),
             ..env
         };
-        env.subqueries?.affinity(select, column, env)
+        match env.subqueries {
+            Some(runner) => runner.affinity(select, column, env),
+            None => Ok(None),
+        }
     }
 
     fn subquery_collation(

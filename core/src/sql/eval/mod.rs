@@ -202,8 +202,12 @@ pub trait EvalContext<A: Allocator + Clone> {
     /// `select`, which a comparison with the subquery takes, as SQLite's
     /// `sqlite3ExprAffinity` of `TK_SELECT` (and of a row value's
     /// field) does.
-    fn subquery_affinity(&self, _select: &ast::Select<'_, A>, _column: usize) -> Option<Affinity> {
-        None
+    fn subquery_affinity(
+        &self,
+        _select: &ast::Select<'_, A>,
+        _column: usize,
+    ) -> Result<Option<Affinity>> {
+        Ok(None)
     }
 
     /// The collations of result column `column` (from 0) of the

@@ -31,17 +31,19 @@ pub fn collation_named(name: &Ident<'_>) -> Result<Collation> {
     }
 }
 
-/// The affinity of `expr`: a column's, a `CAST`'s type's, or none.
+/// The affinity of `expr`: a column's, a `CAST`'s type's, or none; an
+/// error only when a subquery's column could not be looked at (out of
+/// memory), never taken for "none", which would compare differently.
 pub fn affinity<A: Allocator + Clone, C: EvalContext<A>>(
     expr: &Expr<'_, A>,
     ctx: &C,
-) -> Option<Affinity> {
+) -> Result<Option<Affinity>> {
     match expr {
-        Expr::Column(c) => ctx.column_affinity(c),
-        Expr::Cast(c) => Some(affinity_of(c.type_name.as_ref())),
+        Expr::Column(c) => Ok(ctx.column_affinity(c)),
+        Expr::Cast(c) => Ok(Some(affinity_of(c.type_name.as_ref()))),
         Expr::Collate(inner, _) => affinity(inner, ctx),
         Expr::Subquery(select) => ctx.subquery_affinity(select, 0),
-        _ => None,
+        _ => Ok(None),
     }
 }
 

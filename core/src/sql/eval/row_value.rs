@@ -137,7 +137,7 @@ where
         let column = ctx.subquery_collation(&s.select, i)?;
         let mine = side_collation(item, ctx)?;
         pairs.try_push(Pair {
-            affinity: comparison_affinity(affinity(item, ctx), ctx.subquery_affinity(&s.select, i)),
+            affinity: comparison_affinity(affinity(item, ctx)?, ctx.subquery_affinity(&s.select, i)?),
             collation: binary_collation(mine, column),
         })?;
     }
@@ -247,12 +247,12 @@ where
     match expr {
         Expr::Row(items) => {
             let item = items.get(i).ok_or(MISUSED)?;
-            Ok((affinity(item, ctx), side_collation(item, ctx)?))
+            Ok((affinity(item, ctx)?, side_collation(item, ctx)?))
         }
         // SQLite compares with a subquery's field under the other
         // field's collation alone, as it does a scalar subquery.
         Expr::Subquery(select) => Ok((
-            ctx.subquery_affinity(select, i),
+            ctx.subquery_affinity(select, i)?,
             SubqueryCollation::default(),
         )),
         _ => Err(MISUSED),

@@ -232,7 +232,7 @@ where
     A: Allocator + Clone,
     C: EvalContext<A>,
 {
-    let aff = comparison_affinity(affinity(lhs, ctx), affinity(rhs, ctx));
+    let aff = comparison_affinity(affinity(lhs, ctx)?, affinity(rhs, ctx)?);
     let (l, r) = (
         apply_comparison_affinity(l, aff),
         apply_comparison_affinity(r, aff),
@@ -430,7 +430,7 @@ where
             // affinity is x's (unary `+` has none), its collation either's.
             let x = eval(&l.expr, ctx)?;
             let v = eval(single, ctx)?;
-            let aff = comparison_affinity(affinity(&l.expr, ctx), None);
+            let aff = comparison_affinity(affinity(&l.expr, ctx)?, None);
             let coll = binary_collation(&l.expr, single, ctx)?;
             let (xv, vv) = (
                 apply_comparison_affinity(x.get(), aff),
@@ -441,7 +441,7 @@ where
         }
     }
     let x = eval(&l.expr, ctx)?;
-    let aff = affinity(&l.expr, ctx);
+    let aff = affinity(&l.expr, ctx)?;
     let coll = collation(&l.expr, ctx)?.unwrap_or_default();
     let xv = apply_comparison_affinity(x.get(), aff);
     let mut found = if xv.as_ref().is_null() {
@@ -482,7 +482,7 @@ where
         return boolean(row_value::in_select(s, items.len(), ctx)?);
     }
     let x = eval(&s.expr, ctx)?;
-    let aff = comparison_affinity(affinity(&s.expr, ctx), ctx.subquery_affinity(&s.select, 0));
+    let aff = comparison_affinity(affinity(&s.expr, ctx)?, ctx.subquery_affinity(&s.select, 0)?);
     let column = ctx.subquery_collation(&s.select, 0)?;
     let coll = match (explicit_collation(&s.expr)?, column.explicit) {
         (Some(c), _) | (None, Some(c)) => c,
