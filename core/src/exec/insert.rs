@@ -98,6 +98,13 @@ fn insert_rows<P: Platform, A: Allocator + Clone>(
                     return Err(crate::Named::InsertGenerated.error(&c.name));
                 }
             }
+            // SQLite stores the first value given for a column named
+            // twice; each value here lands in its column in turn.
+            if targets.contains(&target) {
+                return Err(Error::Sql(
+                    "an INSERT column list naming a column twice is not supported",
+                ));
+            }
             targets.try_push(target)?;
         }
     }

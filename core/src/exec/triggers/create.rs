@@ -99,7 +99,8 @@ pub(crate) fn create<P: Platform, A: Allocator + Clone>(
         _ => {}
     }
     let stored = stored_text(create, sql, w.allocator().clone())?;
-    let table_name = String::try_from_str_in(table_name, w.allocator().clone())?;
+    // SQLite's `tbl_name` holds the table as the trigger wrote it.
+    let table_name = String::try_from_str_in(&table, w.allocator().clone())?;
     core::mem::drop(schema);
     w.create_trigger(&name, &table_name, &stored)
 }
