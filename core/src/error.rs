@@ -346,6 +346,14 @@ pub enum Named {
     /// `error in table {0} after drop column: unknown column "{1}" in
     /// foreign key definition`
     ForeignKeyAfterDrop,
+    /// `error in view {0} after drop column: no such column: {1}`
+    ViewAfterDrop,
+    /// `error in trigger {0} after drop column: no such column: {1}`
+    TriggerAfterDrop,
+    /// `ALTER TABLE rewriting the text of {0} {1} is not supported`: a view
+    /// or trigger names the table or column in a form the rewrite cannot
+    /// follow exactly
+    DependentNotRewritten,
     /// `table {0} already exists`
     TableExists,
     /// `view {0} already exists`
@@ -543,6 +551,18 @@ impl core::fmt::Display for NamedDisplay<'_> {
             Named::IndexAfterDropQuoted => write!(
                 f,
                 "error in index {a} after drop column: no such column: \"{b}\" - should this be a string literal in single-quotes?"
+            ),
+            Named::ViewAfterDrop => write!(
+                f,
+                "error in view {a} after drop column: no such column: {b}"
+            ),
+            Named::TriggerAfterDrop => write!(
+                f,
+                "error in trigger {a} after drop column: no such column: {b}"
+            ),
+            Named::DependentNotRewritten => write!(
+                f,
+                "ALTER TABLE rewriting the text of {a} {b} is not supported"
             ),
             Named::ForeignKeyAfterDrop => write!(
                 f,

@@ -22,7 +22,10 @@ pub fn state_ours<P: Platform, A: boundlite::alloc::Allocator + Clone>(
     for t in tables {
         all.push(Exact::ours_ok(
             conn,
-            &format!("SELECT rowid, * FROM {t} ORDER BY rowid"),
+            &format!(
+                "SELECT rowid, * FROM \"{}\" ORDER BY rowid",
+                t.replace('"', "\"\"")
+            ),
         ));
     }
     all
@@ -36,7 +39,10 @@ pub fn state_theirs(conn: &rusqlite::Connection, tables: &[String]) -> Vec<Vec<V
     for t in tables {
         all.push(Exact::theirs_ok(
             conn,
-            &format!("SELECT rowid, * FROM {t} ORDER BY rowid"),
+            &format!(
+                "SELECT rowid, * FROM \"{}\" ORDER BY rowid",
+                t.replace('"', "\"\"")
+            ),
         ));
     }
     all

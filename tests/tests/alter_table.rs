@@ -300,9 +300,6 @@ fn refused_alters_name_what_is_refused() {
     let conn = db.connect();
     conn.execute("CREATE TABLE t(a, b)", &[]).unwrap();
     conn.execute("INSERT INTO t VALUES (1, 2)", &[]).unwrap();
-    conn.execute("CREATE TABLE lone(k, v)", &[]).unwrap();
-    conn.execute("CREATE VIEW lone_view AS SELECT k FROM \"LONE\"", &[])
-        .unwrap();
     conn.execute("CREATE TEMP VIEW tv AS SELECT a FROM t", &[])
         .unwrap();
     let refused = [
@@ -310,16 +307,15 @@ fn refused_alters_name_what_is_refused() {
             "ALTER TABLE t ADD COLUMN c CHECK (c > 0) DEFAULT 1",
             "CHECK constraint",
         ),
-        // SQLite would edit the views' text.
+        // SQLite would edit the temporary view's text too.
         (
-            "ALTER TABLE lone RENAME COLUMN v TO w",
-            "a view or trigger names",
+            "ALTER TABLE t DROP COLUMN b",
+            "a temporary view or trigger names",
         ),
         (
-            "ALTER TABLE lone RENAME TO alone",
-            "a view or trigger names",
+            "ALTER TABLE t RENAME TO t2",
+            "a temporary view or trigger names",
         ),
-        ("ALTER TABLE t DROP COLUMN b", "a view or trigger names"),
         (
             "ALTER TABLE t ADD COLUMN c AS (a + 1) NOT NULL",
             "generated column",

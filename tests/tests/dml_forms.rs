@@ -717,6 +717,29 @@ fn returning_subqueries_reading_the_table_changed_are_refused() {
     assert_eq!(Exact::ours_ok(&conn, "SELECT a FROM t"), [[Exact::Int(1)]]);
 }
 
+/// A column named twice in an `INSERT`'s list is refused: SQLite stores
+/// the first value given for it.
+#[test]
+fn an_insert_naming_a_column_twice_is_refused() {
+    let disk = MemoryPlatform::new();
+    let db = Database::open(&disk, "d.db", &Config::DEFAULT, Global).unwrap();
+    let conn = db.connect();
+    conn.execute("CREATE TABLE t(a, b)", &[]).unwrap();
+    for sql in [
+        "INSERT INTO t(b, b) VALUES (1, 2)",
+        "INSERT INTO t(a, \"A\") SELECT 1, 2",
+        "INSERT INTO t(rowid, oid, a) VALUES (1, 2, 3)",
+    ] {
+        let e = Exact::ours(&conn, sql).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "SQL error: an INSERT column list naming a column twice is not supported",
+            "{sql}"
+        );
+    }
+    assert!(Exact::ours_ok(&conn, "SELECT * FROM t").is_empty());
+}
+
 /// Every table's rows, read on `conn`.
 fn rows<P: Platform, A: boundlite::alloc::Allocator + Clone>(
     conn: &Connection<'_, P, A>,

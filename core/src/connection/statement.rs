@@ -518,19 +518,26 @@ impl<'c, 'db, P: Platform, A: Allocator + Clone> Statement<'c, 'db, P, A> {
                 }
                 Stmt::CreateTrigger(t) => {
                     let parameters = self.parsed.params.count() > 0;
-                    if !t.temp {
-                        schemas::refuse_on_temp(
-                            conn.view(),
-                            &t.table,
-                            "triggers on temporary tables are not supported",
-                        )?;
+                    let on_temp_view = t
+                        .table
+                        .schema
+                        .is_none_or(|s| s.eq_ignore_ascii_case("temp"))
+                        && conn.views().is_temp(&t.table.name);
+                    if on_temp_view {
+                        return Err(Error::Sql("triggers on temporary views are not supported"));
                     }
-                    conn.write_schema(|w| triggers::create::create(w, t, text, parameters))?
+                    let side = schemas::of_create_trigger(conn.view(), t)?;
+                    conn.write_schema_on(side, |w| {
+                        triggers::create::create(w, t, text, parameters)
+                    })?
                 }
                 Stmt::Drop(d) => match ddl::drop_temp(conn.views(), d, conn.in_transaction()) {
                     Some(dropped) => dropped?,
                     None => {
                         if let Some(side) = schemas::of_drop(conn.view(), d)? {
+                            if side == Side::Main {
+                                schemas::refuse_temp_triggers_on(conn.view(), d)?;
+                            }
                             conn.write_schema_on(side, |w| {
                                 foreign_keys::before_drop(w, d, env)?;
                                 ddl::drop_object(w, d)

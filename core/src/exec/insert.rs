@@ -21,7 +21,9 @@ use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Vec};
 use crate::sql::eval::{EvalContext, Value, evaluate, zeroblob_call};
-use crate::sql::{ColumnPos, Conflict, Expr, Ident, Insert, InsertSource, QualifiedName, Select};
+use crate::sql::{
+    ColumnPos, Conflict, Expr, Ident, Insert, InsertSource, QualifiedName, Select, UpsertAction,
+};
 use crate::{Error, Result};
 
 use super::check::columns_exist_within;
@@ -98,6 +100,13 @@ fn insert_rows<P: Platform, A: Allocator + Clone>(
                     return Err(crate::Named::InsertGenerated.error(&c.name));
                 }
             }
+            // SQLite stores the first value given for a column named
+            // twice; each value here lands in its column in turn.
+            if targets.contains(&target) {
+                return Err(Error::Sql(
+                    "an INSERT column list naming a column twice is not supported",
+                ));
+            }
             targets.try_push(target)?;
         }
     }
@@ -168,9 +177,15 @@ fn insert_rows<P: Platform, A: Allocator + Clone>(
             "upsert on a table with ON CONFLICT clauses on its keys is not supported",
         ));
     }
-    if fires.is_some() && upserts.is_some() {
+    // `DO NOTHING` stores no row: the `BEFORE INSERT` triggers have
+    // fired and no other does, as for a row `OR IGNORE` skips.
+    let updates = insert
+        .upsert
+        .iter()
+        .any(|u| matches!(u.action, UpsertAction::Update { .. }));
+    if fires.is_some() && updates {
         return Err(Error::Sql(
-            "upsert on a table with triggers is not supported",
+            "upsert DO UPDATE on a table with triggers is not supported",
         ));
     }
     let no_values = Vec::new_in(alloc.clone());

@@ -8,14 +8,17 @@
 //! then the main schema's. `CREATE TEMP` makes its object in `temp`.
 //!
 //! Invariant: every statement changes one side. Triggers of the main
-//! schema fire only on its tables, the `temp` schema has no triggers and
-//! no foreign keys (both are refused on it), so nothing a statement on
-//! one side runs can change the other.
+//! schema fire only on its tables; a trigger of the `temp` schema (on a
+//! table of either side) whose statement changes a table of the other
+//! side than the statement that fired it fails with the writer's refusal;
+//! the `temp` schema has no foreign keys (refused on it).
 
 use boundlite_platform::Platform;
 
 use crate::alloc::Allocator;
-use crate::sql::{CreateIndex, CreateTable, DropStmt, Ident, ObjectKind, QualifiedName};
+use crate::sql::{
+    CreateIndex, CreateTable, CreateTrigger, DropStmt, Ident, ObjectKind, QualifiedName,
+};
 use crate::table::{Side, View};
 use crate::{Error, Named, Result};
 
@@ -43,6 +46,20 @@ pub(crate) fn of_create_table<A: Allocator>(create: &CreateTable<'_, A>) -> Resu
     }
 }
 
+/// The side `CREATE TRIGGER` makes its trigger in: `temp` for `TEMP`, a
+/// `temp.` name or a temporary table, else the main schema.
+pub(crate) fn of_create_trigger<P: Platform, A: Allocator + Clone>(
+    view: &View<'_, P, A>,
+    create: &CreateTrigger<'_, A>,
+) -> Result<Side> {
+    match (create.temp, named(create.name.schema)?) {
+        (true, Some(_)) => Err(Error::Sql("temporary trigger may not have qualified name")),
+        (true, None) | (false, Some(Side::Temp)) => Ok(Side::Temp),
+        (false, Some(Side::Main)) => Ok(Side::Main),
+        (false, None) => side_of(view, &create.table),
+    }
+}
+
 /// The side `CREATE INDEX` makes its index in: the one its name is
 /// qualified with, else its table's.
 pub(crate) fn of_create_index<P: Platform, A: Allocator + Clone>(
@@ -57,14 +74,27 @@ pub(crate) fn of_create_index<P: Platform, A: Allocator + Clone>(
 
 /// The side the object `DROP` names is in: the qualifier's, else `temp`
 /// when it has an object of that name; `None` when there is nothing to
-/// drop (`IF EXISTS` in a database that is not attached). A trigger is
-/// always the main schema's (there are no temporary ones).
+/// drop (`IF EXISTS` in a database that is not attached). A trigger
+/// qualified by another name than `temp` is looked for in the main
+/// schema, which reports it missing in SQLite's words.
 pub(crate) fn of_drop<P: Platform, A: Allocator + Clone>(
     view: &View<'_, P, A>,
     drop: &DropStmt<'_>,
 ) -> Result<Option<Side>> {
     if drop.kind == ObjectKind::Trigger {
-        return Ok(Some(Side::Main));
+        let temp = match drop.name.schema {
+            Some(s) => s.eq_ignore_ascii_case("temp"),
+            None => match view.temp_schema()? {
+                Some(schema) => {
+                    let name = name_of(&drop.name.name, view.allocator().clone())?;
+                    schema
+                        .find(&name)
+                        .is_some_and(|e| e.kind == crate::schema::EntryKind::Trigger)
+                }
+                None => false,
+            },
+        };
+        return Ok(Some(if temp { Side::Temp } else { Side::Main }));
     }
     match named(drop.name.schema) {
         Ok(Some(side)) => return Ok(Some(side)),
@@ -94,6 +124,30 @@ pub(crate) fn of_drop<P: Platform, A: Allocator + Clone>(
     match schema.find(&name).is_some() {
         true => Ok(Some(Side::Temp)),
         false => Ok(Some(Side::Main)),
+    }
+}
+
+/// Refuses `DROP TABLE` or `DROP VIEW` of a main table or view that a
+/// trigger of the `temp` schema is on: SQLite drops that trigger too,
+/// which a statement writing the main schema does not reach here.
+pub(crate) fn refuse_temp_triggers_on<P: Platform, A: Allocator + Clone>(
+    view: &View<'_, P, A>,
+    drop: &DropStmt<'_>,
+) -> Result<()> {
+    if !matches!(drop.kind, ObjectKind::Table | ObjectKind::View) {
+        return Ok(());
+    }
+    let Some(temp) = view.temp_schema()? else {
+        return Ok(());
+    };
+    let on = temp.entries().iter().any(|e| {
+        e.kind == crate::schema::EntryKind::Trigger && drop.name.name.eq_ignore_ascii_case(&e.table)
+    });
+    match on {
+        true => Err(Error::Sql(
+            "DROP of a table or view a temporary trigger is on is not supported",
+        )),
+        false => Ok(()),
     }
 }
 

@@ -66,6 +66,8 @@ pub enum Place {
     Index,
     /// The name of a table.
     Table,
+    /// A name in the statement of a view or trigger.
+    Dependent,
 }
 
 /// The byte offset of `ident`'s token in `sql`, the text it was parsed

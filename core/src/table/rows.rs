@@ -217,8 +217,8 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
     pub fn check_side(&self, side: Side) -> Result<()> {
         match side == self.side() {
             true => Ok(()),
-            false => Err(Error::Misuse(
-                "a statement changes a table of another schema than its writer's",
+            false => Err(Error::Sql(
+                "a statement (or a trigger it fires) changing tables of both the main and the temp schema is not supported",
             )),
         }
     }

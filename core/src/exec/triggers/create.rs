@@ -6,8 +6,11 @@
 //! written from the trigger's (unqualified) name to `END`, so that the
 //! schema rows of both engines read the same.
 //!
-//! Refused: `TEMP` triggers (this engine has no temporary schema for
-//! them), and a trigger named like a table, index or view (SQLite keeps
+//! A `TEMP` trigger, or one on a temporary table, is stored in the
+//! `temp` schema (its table either side's, as its name resolves), as
+//! SQLite stores it.
+//!
+//! Refused: a trigger named like a table, index or view (SQLite keeps
 //! triggers' names apart; this engine's schema looks objects up by name
 //! alone).
 
@@ -16,7 +19,7 @@ use boundlite_platform::Platform;
 use crate::alloc::{Allocator, String};
 use crate::schema::{EntryKind, RESERVED_PREFIX, SCHEMA_TABLE_NAMES};
 use crate::sql::{CreateTrigger, DropStmt, Stmt, TriggerTiming};
-use crate::table::Writer;
+use crate::table::{Side, Writer};
 use crate::{Error, Named, Result};
 
 use crate::exec::select::name_of;
@@ -30,19 +33,15 @@ pub(crate) fn create<P: Platform, A: Allocator + Clone>(
     sql: &str,
     parameters: bool,
 ) -> Result<()> {
-    let temp_schema = create
-        .name
-        .schema
-        .is_some_and(|s| s.eq_ignore_ascii_case("temp"));
-    if create.temp || temp_schema {
-        return Err(Error::Sql("CREATE TEMP TRIGGER is not supported"));
-    }
+    let temp = w.side() == Side::Temp;
     body_allowed(create, parameters)?;
-    for schema in [create.name.schema, create.table.schema]
-        .into_iter()
-        .flatten()
-    {
-        if !schema.eq_ignore_ascii_case("main") {
+    // A temporary trigger may name its table in either schema; a main
+    // one only in its own.
+    for (schema, temp_allowed) in [(create.name.schema, true), (create.table.schema, temp)] {
+        let Some(schema) = schema else { continue };
+        let known = schema.eq_ignore_ascii_case("main")
+            || (temp_allowed && temp && schema.eq_ignore_ascii_case("temp"));
+        if !known {
             return Err(Named::UnknownDatabase.error(name_text(&schema)));
         }
     }
@@ -53,17 +52,37 @@ pub(crate) fn create<P: Platform, A: Allocator + Clone>(
         .iter()
         .any(|s| s.eq_ignore_ascii_case(&table));
     let schema = w.schema()?;
-    let target = schema
-        .entries()
-        .iter()
-        .find(|e| {
-            matches!(e.kind, EntryKind::Table | EntryKind::View)
-                && e.name.eq_ignore_ascii_case(&table)
-        })
-        .map(|e| (e.kind, e.name.as_str()));
+    let main = match temp {
+        true => Some(w.view().schema()?),
+        false => None,
+    };
+    let in_schema = |s: &crate::schema::Schema<A>| {
+        s.entries()
+            .iter()
+            .find(|e| {
+                matches!(e.kind, EntryKind::Table | EntryKind::View)
+                    && e.name.eq_ignore_ascii_case(&table)
+            })
+            .map(|e| e.kind)
+    };
+    // A temporary trigger's table is the `temp` schema's, else the main
+    // schema's, as an unqualified name resolves.
+    let table_schema = create.table.schema;
+    let in_temp = temp && table_schema.is_none_or(|s| s.eq_ignore_ascii_case("temp"));
+    let in_main = table_schema.is_none_or(|s| s.eq_ignore_ascii_case("main"));
+    let target = match (temp, &main) {
+        (true, Some(main)) => in_temp
+            .then(|| in_schema(&schema))
+            .flatten()
+            .or_else(|| in_main.then(|| in_schema(main)).flatten()),
+        _ => in_schema(&schema),
+    };
     let (kind, table_name) = match target {
-        Some(found) => found,
+        Some(found) => (found, table.as_str()),
         None if system => (EntryKind::Table, table.as_str()),
+        // SQLite names the schema it looked in, but for a temporary
+        // trigger's unqualified table, looked for in both.
+        None if temp && table_schema.is_none() => return Err(Named::NoSuchTable.error(&table)),
         None => return Err(Named::NoSuchTableMain.error(&table)),
     };
     if reserved(&name) {
@@ -99,8 +118,10 @@ pub(crate) fn create<P: Platform, A: Allocator + Clone>(
         _ => {}
     }
     let stored = stored_text(create, sql, w.allocator().clone())?;
-    let table_name = String::try_from_str_in(table_name, w.allocator().clone())?;
+    // SQLite's `tbl_name` holds the table as the trigger wrote it.
+    let table_name = String::try_from_str_in(&table, w.allocator().clone())?;
     core::mem::drop(schema);
+    core::mem::drop(main);
     w.create_trigger(&name, &table_name, &stored)
 }
 
@@ -165,11 +186,12 @@ pub(crate) fn drop_trigger<P: Platform, A: Allocator + Clone>(
     drop: &DropStmt<'_>,
 ) -> Result<()> {
     let name = name_of(&drop.name.name, w.allocator().clone())?;
-    let main = drop
-        .name
-        .schema
-        .is_none_or(|s| s.eq_ignore_ascii_case("main"));
-    let found = main
+    let own = match w.side() {
+        Side::Main => "main",
+        Side::Temp => "temp",
+    };
+    let here = drop.name.schema.is_none_or(|s| s.eq_ignore_ascii_case(own));
+    let found = here
         && w.schema()?
             .entries()
             .iter()

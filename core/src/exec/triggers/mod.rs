@@ -77,7 +77,6 @@ impl<A: Allocator + Clone> TriggerTexts<A> {
         }
         self.version = None;
         self.texts.clear();
-        let alloc = self.texts.allocator().clone();
         let schema = match side {
             Side::Main => view.schema()?,
             Side::Temp => SchemaRef::Read(view.open_temp()?.schema()?),
@@ -86,12 +85,37 @@ impl<A: Allocator + Clone> TriggerTexts<A> {
             let (EntryKind::Trigger, Some(sql)) = (entry.kind, entry.sql.as_deref()) else {
                 continue;
             };
-            self.texts.try_push(TriggerText {
-                table: String::try_from_str_in(&entry.table, alloc.clone())?,
-                sql: String::try_from_str_in(sql, alloc.clone())?,
-            })?;
+            self.push(&entry.table, sql)?;
+        }
+        // The `temp` schema's triggers on main tables fire before the
+        // main schema's, the first made first (SQLite's
+        // `sqlite3TriggerList`); the list is read from its end.
+        if let (Side::Main, Some(temp)) = (side, view.temp_schema()?) {
+            for entry in temp.entries().iter().rev() {
+                let (EntryKind::Trigger, Some(sql)) = (entry.kind, entry.sql.as_deref()) else {
+                    continue;
+                };
+                if temp
+                    .find(&entry.table)
+                    .is_some_and(|e| e.kind == EntryKind::Table)
+                {
+                    continue;
+                }
+                self.push(&entry.table, sql)?;
+            }
         }
         self.version = Some(version);
+        Ok(())
+    }
+}
+
+impl<A: Allocator + Clone> TriggerTexts<A> {
+    fn push(&mut self, table: &str, sql: &str) -> Result<()> {
+        let alloc = self.texts.allocator().clone();
+        self.texts.try_push(TriggerText {
+            table: String::try_from_str_in(table, alloc.clone())?,
+            sql: String::try_from_str_in(sql, alloc)?,
+        })?;
         Ok(())
     }
 }

@@ -14,13 +14,20 @@
 //! rewritten bumps the schema cookie, so prepared statements and other
 //! connections read the schema again.
 //!
-//! Refused with an error that names them: renaming or dropping in a table
-//! whose name a view's or trigger's text holds (SQLite would rewrite that
-//! text too), `WITHOUT ROWID` and
+//! The views and triggers that name the table or column have their text
+//! edited too (`dependents` finds where); one whose text names it in a
+//! form not followed exactly refuses the statement, by the view's or
+//! trigger's name, as does a view or trigger of the temporary schema
+//! naming the table, and a column change to a table whose view another
+//! view or trigger reads.
+//!
+//! Refused with an error that names them: `WITHOUT ROWID` and
 //! virtual tables, adding a generated column with `NOT NULL` or `CHECK`
 //! to a table with rows, adding a column with a
 //! `CHECK` to a table that has rows (SQLite checks every row against
 //! it), and what `CREATE TABLE` refuses in the table that results.
+
+mod dependents;
 
 use boundlite_platform::Platform;
 
@@ -45,6 +52,7 @@ use crate::{Error, Named, Result, RowId};
 
 use super::select::name_of;
 use super::views::ViewCatalog;
+use dependents::{Reading, Target};
 
 /// Runs `alter`.
 pub(crate) fn run<P: Platform, A: Allocator + Clone>(
@@ -67,25 +75,29 @@ pub(crate) fn run<P: Platform, A: Allocator + Clone>(
     let schema = w.schema()?;
     let entry = altered_table(&schema, &name)?;
     // SQLite edits the text of the views and triggers that name what is
-    // renamed or dropped; an added column changes no stored text. A view
-    // or trigger whose text never names the table reads none of it.
+    // renamed or dropped (`dependents`), in the temporary schema too,
+    // which is not followed here; an added column changes no stored text.
     let rewrites = !matches!(alter.action, AlterAction::AddColumn { .. });
     if rewrites {
         let temp = w.view().temp_schema()?;
-        let schemas = core::iter::once(&schema).chain(temp.as_ref());
-        let named = schemas
-            .flat_map(|s| s.entries().iter())
-            .filter(|e| matches!(e.kind, EntryKind::View | EntryKind::Trigger))
-            .any(|e| {
+        let named = temp.as_ref().is_some_and(|t| {
+            t.entries().iter().any(|e| {
                 e.sql
                     .as_deref()
                     .is_none_or(|sql| mentions(sql, &entry.name))
-            });
+            })
+        });
         if named || views.any_temp(|sql| mentions(sql, &entry.name))? {
             return Err(Error::Sql(
-                "ALTER TABLE RENAME and DROP COLUMN on a table a view or trigger names are not supported",
+                "ALTER TABLE RENAME and DROP COLUMN on a table a temporary view or trigger names are not supported",
             ));
         }
+    }
+    if matches!(
+        alter.action,
+        AlterAction::RenameColumn { .. } | AlterAction::DropColumn(_)
+    ) {
+        stacked_views(&schema, &entry.name)?;
     }
     match &alter.action {
         AlterAction::RenameTable(new) => rename_table(w, &schema, entry, new),
@@ -149,6 +161,77 @@ fn mentions(sql: &str, name: &str) -> bool {
     }
 }
 
+/// Refuses a change to the columns of `table` when a view that reads it
+/// is read by another view or trigger: the view's columns may change
+/// with the table's, and what reads them is not followed.
+fn stacked_views<A: Allocator + Clone>(schema: &Schema<A>, table: &str) -> Result<()> {
+    let dependents = || {
+        schema
+            .entries()
+            .iter()
+            .filter(|e| matches!(e.kind, EntryKind::View | EntryKind::Trigger))
+    };
+    for view in dependents().filter(|e| e.kind == EntryKind::View) {
+        if !view.sql.as_deref().is_none_or(|sql| mentions(sql, table)) {
+            continue;
+        }
+        let reader = dependents().find(|e| {
+            e.rowid != view.rowid && e.sql.as_deref().is_none_or(|sql| mentions(sql, &view.name))
+        });
+        if let Some(reader) = reader {
+            return Err(not_rewritten(reader));
+        }
+    }
+    Ok(())
+}
+
+/// The refusal of a view or trigger whose text is not rewritten exactly.
+fn not_rewritten<A: Allocator + Clone>(entry: &SchemaEntry<A>) -> Error {
+    let kind = match entry.kind {
+        EntryKind::Trigger => "trigger",
+        _ => "view",
+    };
+    Named::DependentNotRewritten.error2(kind, &entry.name)
+}
+
+/// The sites of the view or trigger `entry` for `target`, or its
+/// refusal.
+fn dependent_sites<A: Allocator + Clone>(
+    entry: &SchemaEntry<A>,
+    schema: &Schema<A>,
+    table: &str,
+    target: Target<'_>,
+    alloc: A,
+) -> Result<Reading<A>> {
+    let Some(sql) = &entry.sql else {
+        return Err(not_rewritten(entry));
+    };
+    match dependents::read(sql, schema, table, target, alloc)? {
+        Reading::Unsure => Err(not_rewritten(entry)),
+        exact => Ok(exact),
+    }
+}
+
+/// Appends the renamed name as SQLite writes it in place of `site`'s
+/// token: quoted, or bare when `bare` allows; a quoted name followed by a
+/// double quote gets a space, so the two do not read as one.
+fn push_renamed<A: Allocator>(
+    out: &mut String<A>,
+    sql: &str,
+    site: &Site,
+    name: &str,
+    bare: Option<&str>,
+) -> Result<()> {
+    if let Some(bare) = bare {
+        return Ok(out.try_push_str(bare)?);
+    }
+    push_quoted(out, name)?;
+    if sql.as_bytes().get(site.at + site.len) == Some(&b'"') {
+        out.try_push_str(" ")?;
+    }
+    Ok(())
+}
+
 /// Whether `name` starts `sqlite_`, in any case.
 fn is_reserved(name: &str) -> bool {
     name.get(..RESERVED_PREFIX.len())
@@ -202,10 +285,20 @@ fn rename_table<P: Platform, A: Allocator + Clone>(
     let mut sites = Vec::new_in(alloc.clone());
     for e in schema.entries() {
         let own = e.kind == EntryKind::Table && e.name.eq_ignore_ascii_case(old);
-        let indexed = e.kind == EntryKind::Index && e.table.eq_ignore_ascii_case(old);
+        let indexed = matches!(e.kind, EntryKind::Index | EntryKind::Trigger)
+            && e.table.eq_ignore_ascii_case(old);
         sites.clear();
-        if let Some(sql) = &e.sql {
-            find_sites(sql, old, None, &mut sites, alloc.clone())?;
+        match (&e.sql, e.kind) {
+            (_, EntryKind::View | EntryKind::Trigger) => {
+                let target = Target::Table { new: &new };
+                if let Reading::Exact { sites: found, .. } =
+                    dependent_sites(e, schema, old, target, alloc.clone())?
+                {
+                    sites = found;
+                }
+            }
+            (Some(sql), _) => find_sites(sql, old, None, &mut sites, alloc.clone())?,
+            (None, _) => {}
         }
         if !own && !indexed && sites.is_empty() {
             continue;
@@ -214,7 +307,7 @@ fn rename_table<P: Platform, A: Allocator + Clone>(
             Some(sql) if !sites.is_empty() => Some(replace_sites(
                 sql,
                 &sites,
-                |_, out| push_quoted(out, &new),
+                |site, out| push_renamed(out, sql, site, &new, None),
                 alloc.clone(),
             )?),
             Some(sql) => Some(String::try_from_str_in(sql, alloc.clone())?),
@@ -310,16 +403,25 @@ fn rename_column<P: Platform, A: Allocator + Clone>(
     for e in schema.entries() {
         let Some(sql) = &e.sql else { continue };
         sites.clear();
-        find_sites(sql, table, Some(old_name), &mut sites, alloc.clone())?;
+        if matches!(e.kind, EntryKind::View | EntryKind::Trigger) {
+            let target = Target::Column {
+                name: old_name,
+                new: &new_name,
+            };
+            if let Reading::Exact { sites: found, .. } =
+                dependent_sites(e, schema, table, target, alloc.clone())?
+            {
+                sites = found;
+            }
+        } else {
+            find_sites(sql, table, Some(old_name), &mut sites, alloc.clone())?;
+        }
         if sites.is_empty() {
             continue;
         }
         let with = |site: &Site, out: &mut String<A>| -> Result<()> {
-            if new.is_quoted() || site.quoted {
-                push_quoted(out, &new_name)
-            } else {
-                Ok(out.try_push_str(new.raw())?)
-            }
+            let bare = (!new.is_quoted() && !site.quoted).then(|| new.raw());
+            push_renamed(out, sql, site, &new_name, bare)
         };
         rows.try_push((e.rowid, replace_sites(sql, &sites, with, alloc.clone())?))?;
     }
@@ -481,6 +583,22 @@ fn drop_column_of<P: Platform, A: Allocator + Clone>(
     // What would no longer parse, as SQLite finds it re-reading the schema.
     let mut sites = Vec::new_in(alloc.clone());
     for e in schema.entries() {
+        if matches!(e.kind, EntryKind::View | EntryKind::Trigger) {
+            let target = Target::Dropped { name: stored_name };
+            match dependent_sites(e, schema, table, target, alloc.clone())? {
+                Reading::Exact { sites, .. } if sites.is_empty() => continue,
+                Reading::Exact {
+                    written: Some(written),
+                    ..
+                } => {
+                    return Err(match e.kind {
+                        EntryKind::Trigger => Named::TriggerAfterDrop.error2(&e.name, &written),
+                        _ => Named::ViewAfterDrop.error2(&e.name, &written),
+                    });
+                }
+                _ => return Err(not_rewritten(e)),
+            }
+        }
         let Some(text) = &e.sql else { continue };
         if e.kind == EntryKind::Table && !e.name.eq_ignore_ascii_case(table) {
             continue;
