@@ -13,7 +13,7 @@
 use boundlite::alloc::{Arena, FaultAlloc, Global, oom_sweep};
 use boundlite::platform::MemoryPlatform;
 use boundlite::{Config, Database, Error};
-use boundlite_tests::compare::{both, ours};
+use boundlite_tests::compare::{V, both, ours};
 use boundlite_tests::rng::{Rng, seed};
 
 const SCHEMA: &str = "CREATE TABLE p(id INTEGER PRIMARY KEY, a INTEGER, b TEXT, c REAL);
@@ -275,6 +275,31 @@ fn subqueries_survive_every_allocation_failure() {
     .unwrap();
     assert_eq!(report.value, want);
     assert!(report.failure_points > 20, "{}", report.failure_points);
+
+    // A subquery column's affinity decides these comparisons (1 meets the
+    // text '1' as text): a failure while looking it up is an error, never
+    // a comparison without it. Transient failures, so that a swallowed one
+    // would let the run go on to another answer.
+    conn.execute("CREATE TABLE s(t TEXT); INSERT INTO s VALUES ('1')", &[])
+        .unwrap();
+    let typed = "SELECT 1 IN (SELECT t FROM s), (SELECT t FROM s) = 1, 1 = (SELECT t FROM s),
+        (1, 2) = (SELECT t, 2 FROM s), o.id FROM p AS o WHERE 1 IN (SELECT t FROM s) ORDER BY o.id";
+    let want = ours(&conn, typed).unwrap();
+    assert_eq!(want.len(), 4, "{want:?}");
+    assert!(
+        want.iter()
+            .all(|row| row[..4] == [V::Int(1), V::Int(1), V::Int(1), V::Int(1)]),
+        "{want:?}"
+    );
+    let report = oom_sweep(
+        &fault,
+        false,
+        |_| ours(&conn, typed),
+        |n, e| assert_eq!(e, Error::OutOfMemory, "typed failure {n}"),
+    )
+    .unwrap();
+    assert_eq!(report.value, want);
+    assert!(report.failure_points > 10, "{}", report.failure_points);
 
     let before = ours(&conn, "SELECT * FROM p ORDER BY id").unwrap();
     let delete = "DELETE FROM p WHERE b IN (SELECT i.b FROM q AS i WHERE i.a = p.a)

@@ -137,7 +137,10 @@ where
         let column = ctx.subquery_collation(&s.select, i)?;
         let mine = side_collation(item, ctx)?;
         pairs.try_push(Pair {
-            affinity: comparison_affinity(affinity(item, ctx)?, ctx.subquery_affinity(&s.select, i)?),
+            affinity: comparison_affinity(
+                affinity(item, ctx)?,
+                ctx.subquery_affinity(&s.select, i)?,
+            ),
             collation: binary_collation(mine, column),
         })?;
     }

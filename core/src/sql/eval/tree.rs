@@ -482,7 +482,10 @@ where
         return boolean(row_value::in_select(s, items.len(), ctx)?);
     }
     let x = eval(&s.expr, ctx)?;
-    let aff = comparison_affinity(affinity(&s.expr, ctx)?, ctx.subquery_affinity(&s.select, 0)?);
+    let aff = comparison_affinity(
+        affinity(&s.expr, ctx)?,
+        ctx.subquery_affinity(&s.select, 0)?,
+    );
     let column = ctx.subquery_collation(&s.select, 0)?;
     let coll = match (explicit_collation(&s.expr)?, column.explicit) {
         (Some(c), _) | (None, Some(c)) => c,
