@@ -13,7 +13,7 @@ use core::ops::{Deref, DerefMut};
 
 use super::version::Version;
 use crate::alloc::{Allocator, Vec};
-use crate::{PageNo, RowId, Result};
+use crate::{PageNo, Result, RowId};
 
 /// One row's versions.
 pub(super) struct Row<A: Allocator> {

@@ -91,7 +91,7 @@ fn txn(tag: u64) -> StdVec<Op> {
         .collect();
     if tag % 10 == 9 {
         let len = 2 * FRAME_PIECE_SIZE + 13 * tag as usize;
-        let record = (0..len).map(|b| (b as u64 * 31 ^ tag) as u8).collect();
+        let record = (0..len).map(|b| ((b as u64 * 31) ^ tag) as u8).collect();
         ops.push(Op::Insert(4, 1_000 + tag as i64, record));
     }
     ops
