@@ -23,24 +23,20 @@ mod tests;
 
 use boundlite_platform::File;
 
-use super::log::{FrameBuilder, LogReader, LogSalt, LogWriter};
+use super::log::{FrameBuffer, LogOp, LogReader, LogSalt, LogWriter};
 use super::store::{Change, CheckpointRows, Seen, VersionStore};
 use super::{Timestamp, TxnId};
 use crate::alloc::Allocator;
 use crate::{Error, PageNo, Result, RowId};
 
-/// The frame buffer a commit leaves for the next one: a larger one (a
-/// transaction of many rows) is given back, so that one large commit
-/// does not hold its frame's room for the database's lifetime.
-pub(crate) const KEPT_FRAME_BYTES: usize = 16 * 1024;
-
 /// A version store and the log that makes its commits durable.
 pub struct DurableStore<F: File, A: Allocator + Clone> {
     store: VersionStore<A>,
     log: LogWriter<F>,
-    /// The frame buffer, kept across commits up to
-    /// [`KEPT_FRAME_BYTES`].
-    frame: FrameBuilder<A>,
+    /// The buffer commits' frames are written through, one piece at a
+    /// time (at most [`FRAME_PIECE_SIZE`](super::log::FRAME_PIECE_SIZE)
+    /// bytes, kept across commits).
+    frame: FrameBuffer<A>,
 }
 
 impl<F: File, A: Allocator + Clone> DurableStore<F, A> {
@@ -75,7 +71,7 @@ impl<F: File, A: Allocator + Clone> DurableStore<F, A> {
         Ok(DurableStore {
             store,
             log,
-            frame: FrameBuilder::new_in(alloc),
+            frame: FrameBuffer::new_in(alloc),
         })
     }
 
@@ -153,28 +149,27 @@ impl<F: File, A: Allocator + Clone> DurableStore<F, A> {
     /// for a transaction that wrote nothing (nothing is logged).
     pub fn commit(&mut self, txn: TxnId) -> Result<Option<Timestamp>> {
         let (log, frame) = (&mut self.log, &mut self.frame);
-        let committed = self.store.commit(txn, |commit, writes| {
-            frame.clear();
-            frame.reserve_exact(writes.clone().map(|w| match w.change {
-                Change::Insert(record) | Change::Update(record) => Some(record.len()),
-                // `Writes` leaves claims out, as below.
-                Change::Delete | Change::Claim => None,
-            }))?;
-            for w in writes {
+        self.store.commit(txn, |commit, writes| {
+            let ops = writes.filter_map(|w| {
+                let (root, rowid) = (w.root, w.rowid);
                 match w.change {
-                    Change::Insert(record) => frame.insert(w.root, w.rowid, record)?,
-                    Change::Update(record) => frame.update(w.root, w.rowid, record)?,
-                    Change::Delete => frame.delete(w.root, w.rowid)?,
+                    Change::Insert(record) => Some(LogOp::Insert {
+                        root,
+                        rowid,
+                        record,
+                    }),
+                    Change::Update(record) => Some(LogOp::Update {
+                        root,
+                        rowid,
+                        record,
+                    }),
+                    Change::Delete => Some(LogOp::Delete { root, rowid }),
                     // `Writes` leaves claims out: they are not logged.
-                    Change::Claim => {}
+                    Change::Claim => None,
                 }
-            }
-            log.append(frame, commit)
-        });
-        if self.frame.capacity() > KEPT_FRAME_BYTES {
-            self.frame.release();
-        }
-        committed
+            });
+            log.append(ops, commit, frame)
+        })
     }
 
     /// Bytes of the log: what `PRAGMA mvcc_checkpoint_threshold` is

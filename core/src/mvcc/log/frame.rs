@@ -1,5 +1,6 @@
-//! A frame's bytes: [`FrameBuilder`] encodes one transaction's
-//! operations, [`FrameOps`] reads them back as [`LogOp`]s.
+//! A frame's bytes: [`FrameBuffer`] encodes one transaction's
+//! operations piece by piece as they are written, [`FrameOps`] reads
+//! them back as [`LogOp`]s.
 
 use super::header::{LogSalt, put, u32_at, u64_at};
 use super::{checksum, padded};
@@ -49,189 +50,188 @@ pub enum LogOp<'a> {
     },
 }
 
-/// One transaction's frame, built operation by operation. Its buffer is
-/// kept across transactions ([`clear`](Self::clear)).
-///
-/// ```
-/// use boundlite::alloc::Global;
-/// use boundlite::mvcc::log::{FrameBuilder, LogOp};
-/// use boundlite::{PageNo, RowId};
-///
-/// let root = PageNo::new(2).unwrap();
-/// let mut frame = FrameBuilder::new_in(Global);
-/// frame.insert(root, RowId::new(1), b"\x02\x15hi")?;
-/// frame.delete(root, RowId::new(7))?;
-/// let ops: Vec<LogOp<'_>> = frame.ops().collect::<Result<_, _>>()?;
-/// assert_eq!(ops[1], LogOp::Delete { root, rowid: RowId::new(7) });
-/// # Ok::<(), boundlite::Error>(())
-/// ```
-pub struct FrameBuilder<A: Allocator> {
-    /// The frame header's room, then the body; after a seal, the padding.
-    bytes: Vec<u8, A>,
-    /// Bytes of `bytes` before the padding.
-    unpadded: usize,
+/// Bytes of a piece: a frame's body reaches the file in pieces of at
+/// most this many bytes (a multiple of 8, the checksum's unit), each
+/// encoded into one buffer and written before the next, so a frame of
+/// any size is written through one page of memory.
+pub const FRAME_PIECE_SIZE: usize = 4096;
+
+/// The buffer frames are encoded into, one piece at a time; kept across
+/// commits, never larger than [`FRAME_PIECE_SIZE`].
+pub struct FrameBuffer<A: Allocator> {
+    piece: Vec<u8, A>,
+}
+
+impl<A: Allocator> FrameBuffer<A> {
+    /// An empty buffer whose room comes from `alloc` at the first frame.
+    pub fn new_in(alloc: A) -> Self {
+        FrameBuffer {
+            piece: Vec::new_in(alloc),
+        }
+    }
+
+    /// Bytes of the buffer.
+    pub fn capacity(&self) -> usize {
+        self.piece.capacity()
+    }
+
+    /// Encodes the body of the frame `shape` measured from `ops`, padded,
+    /// handing each piece to `write` with its offset in the body; returns
+    /// the checksum of the padded body chained from `sum`. The buffer's
+    /// room (one piece, or the whole body when it is smaller) is made
+    /// before the first piece, exactly, and nothing else is allocated.
+    pub(super) fn encode<'a>(
+        &mut self,
+        ops: impl Iterator<Item = LogOp<'a>>,
+        shape: FrameShape,
+        sum: Checksum,
+        write: impl FnMut(u64, &[u8]) -> Result<()>,
+    ) -> Result<Checksum> {
+        let padded_len = shape.padded_len();
+        let room = FRAME_PIECE_SIZE.min(usize::try_from(padded_len).unwrap_or(usize::MAX));
+        self.piece.clear();
+        self.piece.try_reserve_exact(room)?;
+        let mut pieces = Pieces {
+            piece: &mut self.piece,
+            room,
+            at: 0,
+            sum,
+            write,
+        };
+        for op in ops {
+            let (kind, root, rowid, record) = match op {
+                LogOp::Insert {
+                    root,
+                    rowid,
+                    record,
+                } => (INSERT, root, rowid, Some(record)),
+                LogOp::Update {
+                    root,
+                    rowid,
+                    record,
+                } => (UPDATE, root, rowid, Some(record)),
+                LogOp::Delete { root, rowid } => (DELETE, root, rowid, None),
+            };
+            pieces.put(&[kind])?;
+            pieces.put(&root.get().to_be_bytes())?;
+            pieces.put(&rowid.get().to_be_bytes())?;
+            if let Some(record) = record {
+                let len = u32::try_from(record.len()).map_err(|_| TOO_BIG)?;
+                pieces.put(&len.to_be_bytes())?;
+                pieces.put(record)?;
+            }
+        }
+        let unpadded = pieces.at + pieces.piece.len() as u64;
+        let padding = padded_len.saturating_sub(unpadded);
+        pieces.put([0u8; 7].get(..padding as usize).unwrap_or(&[]))?;
+        if !pieces.piece.is_empty() {
+            pieces.flush()?;
+        }
+        if unpadded != u64::from(shape.body_len) || pieces.at != padded_len {
+            return Err(Error::Misuse(
+                "an MVCC log frame's operations changed while it was written",
+            ));
+        }
+        Ok(pieces.sum)
+    }
+}
+
+/// A frame too large for its header's fields.
+const TOO_BIG: Error = Error::Sql("an MVCC transaction's log frame is larger than 4 GiB");
+
+/// What a frame's header records of its body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct FrameShape {
+    /// Bytes of the body before padding.
+    body_len: u32,
+    /// Operations in it.
     ops: u32,
 }
 
-impl<A: Allocator> FrameBuilder<A> {
-    /// An empty frame whose buffer comes from `alloc` at its first
-    /// operation.
-    pub fn new_in(alloc: A) -> Self {
-        FrameBuilder {
-            bytes: Vec::new_in(alloc),
-            unpadded: 0,
-            ops: 0,
-        }
-    }
-
-    /// Forgets every operation, keeping the buffer.
-    pub fn clear(&mut self) {
-        self.bytes.clear();
-        self.unpadded = 0;
-        self.ops = 0;
-    }
-
-    /// Makes room, at once and exactly, for operations whose records
-    /// take the lengths `records` yields (`None` for each delete), so
-    /// that the buffer does not grow by doubling while they are added:
-    /// each step would hold the old buffer and one twice its size. A frame
-    /// past what the header can record gets no room here: adding its
-    /// operations refuses it by name.
-    pub fn reserve_exact(&mut self, records: impl Iterator<Item = Option<usize>>) -> Result<()> {
-        let mut body = 0u64;
-        for record in records {
-            let record = record.map_or(0, |len| len as u64 + 4);
+impl FrameShape {
+    /// The shape of the frame of `ops`; refused by name when its body,
+    /// padding included, or its operation count does not fit the
+    /// header's u32 fields.
+    pub(super) fn of<'a>(ops: impl Iterator<Item = LogOp<'a>>) -> Result<FrameShape> {
+        let (mut body, mut count) = (0u64, 0u32);
+        for op in ops {
+            let record = match op {
+                LogOp::Insert { record, .. } | LogOp::Update { record, .. } => {
+                    4 + record.len() as u64
+                }
+                LogOp::Delete { .. } => 0,
+            };
             body = body.saturating_add(OP_KEY as u64 + record);
+            count = count.checked_add(1).ok_or(TOO_BIG)?;
         }
-        let frame = body
-            .checked_add(7)
-            .filter(|&padded| padded <= u64::from(u32::MAX))
-            .and_then(|padded| usize::try_from(padded).ok())
-            .and_then(|padded| padded.checked_add(FRAME_HEADER_SIZE));
-        let Some(frame) = frame else {
-            return Ok(());
-        };
-        Ok(self
-            .bytes
-            .try_reserve_exact(frame.saturating_sub(self.bytes.len()))?)
-    }
-
-    /// Bytes of the buffer, used or not.
-    pub fn capacity(&self) -> usize {
-        self.bytes.capacity()
-    }
-
-    /// Forgets every operation and gives the buffer back to the
-    /// allocator.
-    pub fn release(&mut self)
-    where
-        A: Clone,
-    {
-        self.bytes.release();
-        self.unpadded = 0;
-        self.ops = 0;
-    }
-
-    /// Operations added since the last [`clear`](Self::clear).
-    pub fn op_count(&self) -> u32 {
-        self.ops
-    }
-
-    /// Adds an insert of `record` as row `rowid` of the table at `root`.
-    pub fn insert(&mut self, root: PageNo, rowid: RowId, record: &[u8]) -> Result<()> {
-        self.push(INSERT, root, rowid, Some(record))
-    }
-
-    /// Adds an update of row `rowid` of the table at `root` to `record`.
-    pub fn update(&mut self, root: PageNo, rowid: RowId, record: &[u8]) -> Result<()> {
-        self.push(UPDATE, root, rowid, Some(record))
-    }
-
-    /// Adds a delete of row `rowid` of the table at `root`.
-    pub fn delete(&mut self, root: PageNo, rowid: RowId) -> Result<()> {
-        self.push(DELETE, root, rowid, None)
-    }
-
-    /// Appends one operation whole, or nothing: room for all of it is
-    /// reserved before a byte is written.
-    fn push(&mut self, kind: u8, root: PageNo, rowid: RowId, record: Option<&[u8]>) -> Result<()> {
-        const TOO_BIG: Error = Error::Sql("an MVCC transaction's log frame is larger than 4 GiB");
-        let ops = self.ops.checked_add(1).ok_or(TOO_BIG)?;
-        let record_len = match record {
-            Some(r) => Some(u32::try_from(r.len()).map_err(|_| TOO_BIG)?),
-            None => None,
-        };
-        self.bytes.truncate(self.unpadded);
-        let header = if self.bytes.is_empty() {
-            FRAME_HEADER_SIZE
-        } else {
-            0
-        };
-        let op_len = record
-            .map_or(Some(OP_KEY), |r| r.len().checked_add(OP_KEY + 4))
-            .ok_or(TOO_BIG)?;
-        // The growth, with room for the padding a seal adds.
-        let grow = op_len.checked_add(header + 7).ok_or(TOO_BIG)?;
-        let body_len = self.bytes.len().checked_add(grow).ok_or(TOO_BIG)? - FRAME_HEADER_SIZE;
-        // The sealed body, padding included, must fit the header's u32.
-        if body_len as u64 > u64::from(u32::MAX) {
+        if padded(body) > u64::from(u32::MAX) {
             return Err(TOO_BIG);
         }
-        self.bytes.try_reserve(grow)?;
-        self.bytes.try_resize(self.bytes.len() + header, 0)?;
-        self.bytes.try_push(kind)?;
-        self.bytes
-            .try_extend_from_slice(&root.get().to_be_bytes())?;
-        self.bytes
-            .try_extend_from_slice(&rowid.get().to_be_bytes())?;
-        if let (Some(record), Some(len)) = (record, record_len) {
-            self.bytes.try_extend_from_slice(&len.to_be_bytes())?;
-            self.bytes.try_extend_from_slice(record)?;
-        }
-        self.unpadded = self.bytes.len();
-        self.ops = ops;
-        Ok(())
+        let body_len = u32::try_from(body).map_err(|_| TOO_BIG)?;
+        Ok(FrameShape {
+            body_len,
+            ops: count,
+        })
     }
 
-    /// The operations added, in order.
-    pub fn ops(&self) -> FrameOps<'_> {
-        let body = self.bytes.get(FRAME_HEADER_SIZE..self.unpadded);
-        FrameOps::new(body.unwrap_or(&[]), self.ops)
+    /// Bytes of the body with its padding.
+    pub(super) fn padded_len(self) -> u64 {
+        padded(u64::from(self.body_len))
     }
 
-    /// The frame's bytes with commit timestamp `commit`, `salt`, and its
-    /// checksum chained from `chain`; and that checksum. The padding added
-    /// is removed by the next operation or [`clear`](Self::clear).
-    /// Allocates nothing: room for the padding was reserved with the
-    /// operations.
-    pub(super) fn seal(
-        &mut self,
-        commit: Timestamp,
-        salt: LogSalt,
-        chain: Checksum,
-    ) -> Result<(&[u8], Checksum)> {
-        if self.unpadded == 0 {
-            self.bytes.try_resize(FRAME_HEADER_SIZE, 0)?;
-            self.unpadded = FRAME_HEADER_SIZE;
-        }
-        let body_len = self.unpadded - FRAME_HEADER_SIZE;
-        self.bytes.truncate(self.unpadded);
-        self.bytes
-            .try_resize(FRAME_HEADER_SIZE + padded(body_len as u64) as usize, 0)?;
-        let body_len = u32::try_from(body_len)
-            .map_err(|_| Error::Sql("an MVCC transaction's log frame is larger than 4 GiB"))?;
+    /// The frame header's first 24 bytes, for a commit at `commit` in
+    /// the generation of `salt`: what its checksum covers before the body.
+    pub(super) fn head(self, commit: Timestamp, salt: LogSalt) -> [u8; 24] {
         let mut head = [0u8; 24];
-        put(&mut head, 0, &body_len.to_be_bytes());
+        put(&mut head, 0, &self.body_len.to_be_bytes());
         put(&mut head, 4, &self.ops.to_be_bytes());
         put(&mut head, 8, &commit.get().to_be_bytes());
         put(&mut head, 16, &salt.get().to_be_bytes());
-        let sum = checksum(
-            checksum(chain, &head),
-            self.bytes.get(FRAME_HEADER_SIZE..).unwrap_or(&[]),
-        );
-        put(self.bytes.as_mut_slice(), 0, &head);
-        put(self.bytes.as_mut_slice(), 24, &sum.to_bytes());
-        Ok((self.bytes.as_slice(), sum))
+        head
+    }
+}
+
+/// A frame's body on its way to the file: the piece being filled, where
+/// it goes, and the checksum of the pieces before it.
+///
+/// Invariant: `piece` never holds more than `room` bytes, its capacity
+/// or less, so filling it allocates nothing; every piece but the last is
+/// exactly `room` bytes, a multiple of 8, so the checksum chains across
+/// pieces as over the whole body.
+struct Pieces<'b, A: Allocator, W> {
+    piece: &'b mut Vec<u8, A>,
+    room: usize,
+    /// Offset in the body of the piece being filled.
+    at: u64,
+    sum: Checksum,
+    write: W,
+}
+
+impl<A: Allocator, W: FnMut(u64, &[u8]) -> Result<()>> Pieces<'_, A, W> {
+    fn put(&mut self, mut bytes: &[u8]) -> Result<()> {
+        while !bytes.is_empty() {
+            let take = self.room.saturating_sub(self.piece.len()).min(bytes.len());
+            if take == 0 {
+                return Err(Error::Misuse(
+                    "an MVCC log frame's operations changed while it was written",
+                ));
+            }
+            let (now, rest) = bytes.split_at(take);
+            self.piece.try_extend_from_slice(now)?;
+            bytes = rest;
+            if self.piece.len() == self.room {
+                self.flush()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        self.sum = checksum(self.sum, self.piece.as_slice());
+        (self.write)(self.at, self.piece.as_slice())?;
+        self.at += self.piece.len() as u64;
+        self.piece.clear();
+        Ok(())
     }
 }
 

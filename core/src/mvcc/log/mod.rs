@@ -47,9 +47,13 @@
 //! - **Generations.** [`LogWriter::reset`] truncates to nothing and syncs
 //!   before writing the next header with a fresh salt, so frames of the
 //!   previous generation never follow a header they were not chained from.
-//! - **Memory.** Frames are built and read in buffers of the caller's
-//!   allocator that grow fallibly; a refusal is `OutOfMemory` and leaves the
-//!   builder, the writer and the file as they were.
+//! - **Memory.** A frame is written through one buffer of the caller's
+//!   allocator, at most [`FRAME_PIECE_SIZE`] bytes whatever the frame's
+//!   size: its body a piece at a time, each piece checksummed (chained)
+//!   and written before the next is encoded, then its header. Frames are
+//!   read whole into a buffer that grows fallibly. A refusal is
+//!   `OutOfMemory` and leaves the buffer, the writer and the file as they
+//!   were.
 
 mod frame;
 mod header;
@@ -58,7 +62,7 @@ mod reader;
 mod tests;
 mod writer;
 
-pub use frame::{FRAME_HEADER_SIZE, FrameBuilder, FrameOps, LogOp};
+pub use frame::{FRAME_HEADER_SIZE, FRAME_PIECE_SIZE, FrameBuffer, FrameOps, LogOp};
 pub use header::{LOG_HEADER_SIZE, LOG_MAGIC, LOG_VERSION, LogHeader, LogSalt};
 pub use reader::{LogFrame, LogReader};
 pub use writer::LogWriter;

@@ -3,8 +3,9 @@
 
 use boundlite_platform::File;
 
-use super::frame::FrameBuilder;
-use super::header::{LOG_HEADER_SIZE, LogHeader, LogSalt};
+use super::checksum;
+use super::frame::{FRAME_HEADER_SIZE, FrameBuffer, FrameShape, LogOp};
+use super::header::{LOG_HEADER_SIZE, LogHeader, LogSalt, put};
 use crate::alloc::Allocator;
 use crate::mvcc::Timestamp;
 use crate::wal::Checksum;
@@ -84,17 +85,22 @@ impl<F: File> LogWriter<F> {
         Ok(())
     }
 
-    /// Appends `frame` as the transaction committed at `commit` and syncs:
-    /// once this returns `Ok` the transaction survives any crash. `commit`
-    /// must be above every timestamp in the log (`Misuse` otherwise). On
-    /// an error the writer stays where it was, the bytes written past its
-    /// end are cut off as far as the file allows, and the next append
-    /// writes over them; whether a crash before then keeps that frame is
-    /// not known, as for a WAL commit whose sync failed.
-    pub fn append<A: Allocator>(
+    /// Appends the frame of `ops` as the transaction committed at
+    /// `commit` and syncs: once this returns `Ok` the transaction
+    /// survives any crash. `commit` must be above every timestamp in the
+    /// log (`Misuse` otherwise). The body is encoded into `buffer` and
+    /// written a piece at a time, then the frame's header with the
+    /// checksum chained over every piece, then the file is synced; `ops`
+    /// is walked twice, first to measure the frame. On an error the
+    /// writer stays where it was, the bytes written past its end are cut
+    /// off as far as the file allows, and the next append writes over
+    /// them; whether a crash before then keeps that frame is not known,
+    /// as for a WAL commit whose sync failed.
+    pub fn append<'a, A: Allocator>(
         &mut self,
-        frame: &mut FrameBuilder<A>,
+        ops: impl Iterator<Item = LogOp<'a>> + Clone,
         commit: Timestamp,
+        buffer: &mut FrameBuffer<A>,
     ) -> Result<()> {
         if let Generation::Unsettled(header) = self.generation {
             self.settle(header)?;
@@ -104,21 +110,35 @@ impl<F: File> LogWriter<F> {
                 "an MVCC commit timestamp does not follow the log's last",
             ));
         }
-        let (bytes, chain) = frame.seal(commit, self.header.salt, self.chain)?;
-        let len = bytes.len() as u64;
-        let written = self
-            .file
-            .write_at(self.end, bytes)
-            .and_then(|()| self.file.sync());
-        if let Err(e) = written {
-            // Best effort: the error reported is the write's or sync's.
-            let _ = self.file.truncate(self.end);
-            return Err(e.into());
+        let shape = FrameShape::of(ops.clone())?;
+        let head = shape.head(commit, self.header.salt);
+        let (start, file) = (self.end, &mut self.file);
+        let body = start + FRAME_HEADER_SIZE as u64;
+        let written = buffer
+            .encode(ops, shape, checksum(self.chain, &head), |at, piece| {
+                Ok(file.write_at(body + at, piece)?)
+            })
+            .and_then(|sum| {
+                let mut header = [0u8; FRAME_HEADER_SIZE];
+                put(&mut header, 0, &head);
+                put(&mut header, 24, &sum.to_bytes());
+                file.write_at(start, &header)?;
+                file.sync()?;
+                Ok(sum)
+            });
+        match written {
+            Ok(sum) => {
+                self.end = body + shape.padded_len();
+                self.chain = sum;
+                self.last = commit;
+                Ok(())
+            }
+            Err(e) => {
+                // Best effort: the error reported is the write's or sync's.
+                let _ = self.file.truncate(self.end);
+                Err(e)
+            }
         }
-        self.end += len;
-        self.chain = chain;
-        self.last = commit;
-        Ok(())
     }
 
     /// Starts the next generation after a checkpoint that made every frame

@@ -42,7 +42,7 @@ mod version;
 
 pub use version::{Change, ChangeKind, Seen};
 
-use rows::{ROW_CHARGE, Row, Table, Tables};
+use rows::{ROW_CHARGE, Row, Table, Tables, Versions};
 use statement::Stashed;
 use version::{Begin, End, Version, charge_of, committed_since, visible};
 
@@ -452,7 +452,7 @@ impl<A: Allocator + Clone> VersionStore<A> {
             if !row.versions.iter().any(|v| v.begin == Begin::Pending(txn)) {
                 continue;
             }
-            for v in row.versions.as_mut_slice() {
+            for v in row.versions.iter_mut() {
                 if v.begin == Begin::Pending(txn) {
                     v.begin = Begin::Committed(commit);
                 } else if matches!(v.begin, Begin::Committed(_)) && v.end == End::Open {
@@ -673,27 +673,27 @@ fn place<A: Allocator + Clone>(
                         let was = core::mem::replace(own, version);
                         return Ok((Placed::Replaced, Some(was)));
                     }
-                    row.versions.try_push(version)?;
+                    row.versions.try_push(version, alloc)?;
                 }
                 Err(r) => {
-                    let row = new_row(alloc, rowid, version)?;
+                    let row = Row {
+                        rowid,
+                        versions: Versions::One(version),
+                    };
                     table.rows.try_insert(r, row)?;
                 }
             }
         }
         Err(t) => {
             let mut rows = Vec::try_with_capacity_in(1, alloc.clone())?;
-            rows.try_push(new_row(alloc, rowid, version)?)?;
+            rows.try_push(Row {
+                rowid,
+                versions: Versions::One(version),
+            })?;
             tables.tables.try_insert(t, Table { root, rows })?;
         }
     }
     Ok((Placed::Added, None))
-}
-
-fn new_row<A: Allocator + Clone>(alloc: &A, rowid: RowId, version: Version<A>) -> Result<Row<A>> {
-    let mut versions = Vec::try_with_capacity_in(1, alloc.clone())?;
-    versions.try_push(version)?;
-    Ok(Row { rowid, versions })
 }
 
 /// Frees the committed versions of `row` no transaction can need: those

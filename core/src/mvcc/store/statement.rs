@@ -138,7 +138,7 @@ impl<A: Allocator + Clone> VersionStore<A> {
                             freed += core::mem::replace(own, was).charge();
                         }
                     }
-                    None => freed += row.versions.remove(at).charge(),
+                    None => freed += row.versions.remove(at).map_or(0, |v| v.charge()),
                 }
             }
             popped += usize::from(added);

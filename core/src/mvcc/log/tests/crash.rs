@@ -45,7 +45,7 @@ fn run(fault: &FaultPlatform<&MemoryPlatform>) -> Outcome {
                 return out;
             }
         }
-        if log.append(&mut frame_of(&txn(tag)), ts(10 * tag)).is_err() {
+        if append(&mut log, &txn(tag), ts(10 * tag)).is_err() {
             out.in_flight = true;
             return out;
         }
@@ -74,7 +74,7 @@ fn check(disk: &MemoryPlatform, outcome: Outcome, what: &str) -> u64 {
     let base = header.map_or(ts(boundary), |h| h.base);
     let mut log = reader.into_writer(SALT.after(99), base).unwrap();
     let next = ts(10 * count + 1).max(ts(log.last_commit().get() + 1));
-    log.append(&mut frame_of(&txn(77)), next).unwrap();
+    append(&mut log, &txn(77), next).unwrap();
     drop(log);
     let (_, frames) = read_all(open_log(disk)).unwrap();
     assert_eq!(frames.last(), Some(&(next.get(), txn(77))), "{what}");

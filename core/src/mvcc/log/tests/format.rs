@@ -15,7 +15,7 @@ fn written(n: u64) -> (StdVec<u8>, StdVec<usize>) {
     let mut log = LogWriter::create(open_log(&disk), SALT, ts(5)).unwrap();
     let mut ends = StdVec::new();
     for tag in 1..=n {
-        log.append(&mut frame_of(&txn(tag)), ts(10 * tag)).unwrap();
+        append(&mut log, &txn(tag), ts(10 * tag)).unwrap();
         ends.push(log.len() as usize);
     }
     (bytes_of(&disk), ends)
@@ -123,7 +123,7 @@ fn an_empty_file_is_an_empty_log_that_gets_a_header() {
     let reader = LogReader::open(open_log(&disk), Global).unwrap();
     let mut log = reader.into_writer(SALT, ts(3)).unwrap();
     assert!(log.is_empty());
-    log.append(&mut frame_of(&txn(1)), ts(10)).unwrap();
+    append(&mut log, &txn(1), ts(10)).unwrap();
     drop(log);
     let (header, frames) = read_all(open_log(&disk)).unwrap();
     assert_eq!(
@@ -175,7 +175,7 @@ fn a_log_cut_anywhere_keeps_exactly_the_whole_frames() {
         let mut reader = LogReader::open(open_log(&disk), Global).unwrap();
         while reader.next_frame().unwrap().is_some() {}
         let mut log = reader.into_writer(SALT, ts(0)).unwrap();
-        log.append(&mut frame_of(&txn(99)), ts(1000)).unwrap();
+        append(&mut log, &txn(99), ts(1000)).unwrap();
         drop(log);
         let (_, frames) = read_all(open_log(&disk)).unwrap();
         let mut want = expected(1..=whole);
@@ -278,7 +278,7 @@ fn a_frame_never_acknowledged_stays_dead_behind_a_rewritten_one() {
     let mut log = reader.into_writer(SALT, ts(0)).unwrap();
     // The same transaction at the same timestamp: the same bytes as the
     // torn frame's, which frame 3 chains from.
-    log.append(&mut frame_of(&txn(2)), ts(20)).unwrap();
+    append(&mut log, &txn(2), ts(20)).unwrap();
     drop(log);
     let (_, frames) = read_all(open_log(&disk)).unwrap();
     assert_eq!(frames, expected(1..=2));
@@ -289,11 +289,11 @@ fn appends_need_rising_timestamps_and_a_reset_starts_a_generation() {
     let disk = MemoryPlatform::new();
     let mut log = LogWriter::create(open_log(&disk), SALT, ts(5)).unwrap();
     assert!(matches!(
-        log.append(&mut frame_of(&txn(1)), ts(5)),
+        append(&mut log, &txn(1), ts(5)),
         Err(Error::Misuse(_))
     ));
-    log.append(&mut frame_of(&txn(1)), ts(10)).unwrap();
-    log.append(&mut frame_of(&txn(2)), ts(20)).unwrap();
+    append(&mut log, &txn(1), ts(10)).unwrap();
+    append(&mut log, &txn(2), ts(20)).unwrap();
     assert_eq!(log.last_commit(), ts(20));
     assert!(matches!(
         log.reset(SALT.after(1), ts(19)),
@@ -303,7 +303,7 @@ fn appends_need_rising_timestamps_and_a_reset_starts_a_generation() {
     assert_ne!(salt, SALT);
     log.reset(salt, ts(20)).unwrap();
     assert!(log.is_empty());
-    log.append(&mut frame_of(&txn(3)), ts(30)).unwrap();
+    append(&mut log, &txn(3), ts(30)).unwrap();
     drop(log);
     let (header, frames) = read_all(open_log(&disk)).unwrap();
     assert_eq!(header, Some(LogHeader { salt, base: ts(20) }));
@@ -314,8 +314,7 @@ fn appends_need_rising_timestamps_and_a_reset_starts_a_generation() {
 fn an_empty_frame_is_a_commit_of_nothing() {
     let disk = MemoryPlatform::new();
     let mut log = LogWriter::create(open_log(&disk), SALT, ts(0)).unwrap();
-    log.append(&mut FrameBuilder::new_in(Global), ts(1))
-        .unwrap();
+    append(&mut log, &[], ts(1)).unwrap();
     drop(log);
     let (_, frames) = read_all(open_log(&disk)).unwrap();
     assert_eq!(frames, std::vec![(1, StdVec::new())]);
@@ -328,13 +327,13 @@ fn a_failed_append_leaves_the_log_as_it_was() {
         let fault = FaultPlatform::new(&disk);
         let file = (&fault).open(LOG, OpenMode::Create).unwrap();
         let mut log = LogWriter::create(file, SALT, ts(0)).unwrap();
-        log.append(&mut frame_of(&txn(1)), ts(10)).unwrap();
+        append(&mut log, &txn(1), ts(10)).unwrap();
         let len = log.len();
         fault.arm(IoFault::Once { target, n: 1 });
-        let failed = log.append(&mut frame_of(&txn(2)), ts(20));
+        let failed = append(&mut log, &txn(2), ts(20));
         assert!(matches!(failed, Err(Error::Io(_))), "{target:?}");
         assert_eq!((log.len(), log.last_commit()), (len, ts(10)));
-        log.append(&mut frame_of(&txn(3)), ts(20)).unwrap();
+        append(&mut log, &txn(3), ts(20)).unwrap();
         drop(log);
         drop(fault);
         let (_, frames) = read_all(open_log(&disk)).unwrap();
@@ -354,16 +353,16 @@ fn an_append_after_a_failed_reset_starts_the_generation_first() {
         let fault = FaultPlatform::new(&disk);
         let file = (&fault).open(LOG, OpenMode::Create).unwrap();
         let mut log = LogWriter::create(file, SALT, ts(0)).unwrap();
-        log.append(&mut frame_of(&txn(1)), ts(10)).unwrap();
+        append(&mut log, &txn(1), ts(10)).unwrap();
         let salt = SALT.after(7);
         fault.arm(IoFault::Once { target, n });
         let failed = log.reset(salt, ts(10));
         assert!(matches!(failed, Err(Error::Io(_))), "{target:?} {n}");
         // A second failure reaches the append's caller as an I/O error.
         fault.arm(IoFault::Once { target, n: 1 });
-        let failed = log.append(&mut frame_of(&txn(2)), ts(20));
+        let failed = append(&mut log, &txn(2), ts(20));
         assert!(matches!(failed, Err(Error::Io(_))), "{target:?} {n}");
-        log.append(&mut frame_of(&txn(3)), ts(20)).unwrap();
+        append(&mut log, &txn(3), ts(20)).unwrap();
         drop(log);
         drop(fault);
         let (header, frames) = read_all(open_log(&disk)).unwrap();

@@ -15,7 +15,7 @@ use std::vec::Vec as StdVec;
 use boundlite_platform::{File, MemoryPlatform, OpenMode, Platform};
 
 use super::*;
-use crate::alloc::{Allocator, Global};
+use crate::alloc::Global;
 use crate::mvcc::Timestamp;
 use crate::{PageNo, RowId};
 
@@ -49,25 +49,34 @@ impl Op {
         }
     }
 
-    fn add<A: Allocator>(&self, frame: &mut FrameBuilder<A>) -> crate::Result<()> {
+    fn log_op(&self) -> LogOp<'_> {
         let page = |r: u32| PageNo::new(r).unwrap();
         match self {
-            Op::Insert(root, rowid, record) => {
-                frame.insert(page(*root), RowId::new(*rowid), record)
-            }
-            Op::Update(root, rowid, record) => {
-                frame.update(page(*root), RowId::new(*rowid), record)
-            }
-            Op::Delete(root, rowid) => frame.delete(page(*root), RowId::new(*rowid)),
+            Op::Insert(root, rowid, record) => LogOp::Insert {
+                root: page(*root),
+                rowid: RowId::new(*rowid),
+                record,
+            },
+            Op::Update(root, rowid, record) => LogOp::Update {
+                root: page(*root),
+                rowid: RowId::new(*rowid),
+                record,
+            },
+            Op::Delete(root, rowid) => LogOp::Delete {
+                root: page(*root),
+                rowid: RowId::new(*rowid),
+            },
         }
     }
 }
 
 /// The operations of transaction `tag` of the workloads: a few rows of
-/// records whose lengths make frames straddle 512-byte sectors.
+/// records whose lengths make frames straddle 512-byte sectors, and in
+/// transactions 9, 19, ... one row whose record spans pieces (see
+/// [`FRAME_PIECE_SIZE`]), so their frames are written in several.
 fn txn(tag: u64) -> StdVec<Op> {
     let n = 1 + (tag % 4) as i64;
-    (0..n)
+    let mut ops: StdVec<Op> = (0..n)
         .map(|i| {
             let rowid = (tag as i64 * 7 + i * 3) % 11 - 2;
             let root = 2 + (i as u32 % 2);
@@ -79,15 +88,23 @@ fn txn(tag: u64) -> StdVec<Op> {
                 _ => Op::Delete(root, rowid),
             }
         })
-        .collect()
+        .collect();
+    if tag % 10 == 9 {
+        let len = 2 * FRAME_PIECE_SIZE + 13 * tag as usize;
+        let record = (0..len).map(|b| ((b as u64 * 31) ^ tag) as u8).collect();
+        ops.push(Op::Insert(4, 1_000 + tag as i64, record));
+    }
+    ops
 }
 
-fn frame_of(ops: &[Op]) -> FrameBuilder<Global> {
-    let mut frame = FrameBuilder::new_in(Global);
-    for op in ops {
-        op.add(&mut frame).unwrap();
-    }
-    frame
+/// Appends the frame of `ops` committed at `commit` through a buffer of
+/// its own.
+fn append<F: File>(log: &mut LogWriter<F>, ops: &[Op], commit: Timestamp) -> crate::Result<()> {
+    log.append(
+        ops.iter().map(Op::log_op),
+        commit,
+        &mut FrameBuffer::new_in(Global),
+    )
 }
 
 fn open_log(disk: &MemoryPlatform) -> boundlite_platform::MemoryFile<'_> {

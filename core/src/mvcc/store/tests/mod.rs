@@ -16,7 +16,6 @@ use boundlite_alloc::{Counting, FaultAlloc, oom_sweep};
 
 use super::*;
 use crate::alloc::Global;
-use crate::mvcc::log::FrameBuilder;
 use crate::test_rng::Rng;
 
 fn root(n: u32) -> PageNo {
@@ -126,17 +125,18 @@ fn the_log_gets_each_row_once_with_its_net_change() {
     s.write(t, root(T + 1), id(-5), Change::Update(b"d"))
         .unwrap();
     let mut logged = StdVec::new();
-    let mut frame = FrameBuilder::new_in(Global);
+    let mut frame: StdVec<(u32, i64, Option<StdVec<u8>>, bool)> = StdVec::new();
     let at = s
         .commit(t, |commit, writes| {
             for w in writes {
                 logged.push((w.root.get(), w.rowid.get(), w.change.kind()));
-                match w.change {
-                    Change::Insert(r) => frame.insert(w.root, w.rowid, r)?,
-                    Change::Update(r) => frame.update(w.root, w.rowid, r)?,
-                    Change::Delete => frame.delete(w.root, w.rowid)?,
+                let (record, update) = match w.change {
+                    Change::Insert(r) => (Some(r.to_vec()), false),
+                    Change::Update(r) => (Some(r.to_vec()), true),
+                    Change::Delete => (None, false),
                     Change::Claim => panic!("a claim was logged"),
-                }
+                };
+                frame.push((w.root.get(), w.rowid.get(), record, update));
             }
             assert_eq!(commit, Timestamp::new(2));
             Ok(())
@@ -164,7 +164,25 @@ fn the_log_gets_each_row_once_with_its_net_change() {
             })],
         )
         .unwrap();
-    replayed.replay(Timestamp::new(2), frame.ops()).unwrap();
+    let ops = || {
+        frame.iter().map(|(table, rowid, record, update)| {
+            let (root, rowid) = (root(*table), id(*rowid));
+            Ok(match (record, update) {
+                (Some(record), false) => LogOp::Insert {
+                    root,
+                    rowid,
+                    record,
+                },
+                (Some(record), true) => LogOp::Update {
+                    root,
+                    rowid,
+                    record,
+                },
+                (None, _) => LogOp::Delete { root, rowid },
+            })
+        })
+    };
+    replayed.replay(Timestamp::new(2), ops()).unwrap();
     assert_eq!(replayed.clock(), Timestamp::new(2));
     let (r1, r2) = (s.begin().unwrap(), replayed.begin().unwrap());
     for (table, rowid) in [(T, 1), (T, 2), (T, 3), (T + 1, -5), (T, 4)] {
@@ -175,12 +193,12 @@ fn the_log_gets_each_row_once_with_its_net_change() {
         );
     }
     assert!(matches!(
-        replayed.replay(Timestamp::new(2), frame.ops()),
+        replayed.replay(Timestamp::new(2), ops()),
         Err(Error::Misuse(_))
     ));
     replayed.rollback(r2).unwrap();
     assert!(matches!(
-        replayed.replay(Timestamp::new(2), frame.ops()),
+        replayed.replay(Timestamp::new(2), ops()),
         Err(Error::Corrupt { .. })
     ));
 }
