@@ -69,6 +69,10 @@ impl<A: Allocator + Clone> VersionStore<A> {
         let Some(stash) = self.running_mut(txn)?.stash.take() else {
             return Err(Error::Misuse("no MVCC statement savepoint is open"));
         };
+        // The rows it restores are not journalled (undoing allocates
+        // nothing): the transaction's entry sets are built again.
+        let dropped = self.running_mut(txn)?.derived.clear();
+        self.used -= dropped;
         let mut freed = 0;
         for stashed in stash.into_iter().rev() {
             let Stashed {
