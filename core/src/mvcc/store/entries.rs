@@ -157,14 +157,14 @@ impl<A: Allocator + Clone> Derived<A> {
     /// own [`JOURNAL_CHARGE`] as held.
     pub(super) fn wrote(&mut self, root: PageNo, rowid: RowId) -> usize {
         if self.journal.try_push((root, rowid)).is_err() {
-            return self.clear().saturating_sub(JOURNAL_CHARGE);
+            return self.clear() + JOURNAL_CHARGE;
         }
         let end = self.end();
         let before = self.charge();
         self.sets
             .retain(|s| end - s.synced <= LAG_FLOOR.max(u64::try_from(s.len).unwrap_or(u64::MAX)));
         self.trim();
-        before.saturating_sub(self.charge())
+        before - self.charge()
     }
 
     /// Drops every set and the journal; returns the bytes given back.
@@ -181,8 +181,10 @@ impl<A: Allocator + Clone> Derived<A> {
     }
 
     /// Lets go of the journal's writes every set has applied, once they
-    /// are half of it (so trimming costs amortised constant time).
-    fn trim(&mut self) {
+    /// are half of it (so trimming costs amortised constant time);
+    /// returns the bytes given back.
+    fn trim(&mut self) -> usize {
+        let held = self.journal.len();
         let end = self.end();
         let oldest = self.sets.iter().map(|s| s.synced).min().unwrap_or(end);
         let done = usize::try_from(oldest - self.base).unwrap_or(usize::MAX);
@@ -193,6 +195,7 @@ impl<A: Allocator + Clone> Derived<A> {
             drop(self.journal.drain(..done));
             self.base = oldest;
         }
+        (held - self.journal.len()) * JOURNAL_CHARGE
     }
 }
 
@@ -488,9 +491,6 @@ impl<A: Allocator + Clone> VersionStore<A> {
                 (s, Rows::Journal(derived.journal.get(from..).unwrap_or(&[])))
             }
             None => {
-                if *used + core::mem::size_of::<EntrySet<A>>() > *budget {
-                    return Err(Error::OutOfMemory);
-                }
                 derived
                     .sets
                     .try_push(EntrySet::new_in(alloc.clone(), table, index, end))?;
@@ -529,7 +529,7 @@ impl<A: Allocator + Clone> VersionStore<A> {
         match applied {
             Ok(()) => {
                 set.synced = end;
-                derived.trim();
+                *used -= derived.trim();
                 Ok(())
             }
             Err(e) => {
