@@ -63,15 +63,15 @@ const NIL: u32 = u32::MAX;
 /// The two orders every node is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Order {
-    Entry = 0,
-    Rowid = 1,
+    Entry,
+    Rowid,
 }
 
 /// A child's side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Side {
-    Left = 0,
-    Right = 1,
+    Left,
+    Right,
 }
 
 impl Side {
@@ -84,14 +84,64 @@ impl Side {
     }
 }
 
-/// One entry in both orders: `links[order][0]` is the left child,
-/// `links[order][1]` the right; a free node chains the free list
-/// through `links[0][0]`.
+/// A node's children in one order, or a root in each order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Pair {
+    left: u32,
+    right: u32,
+}
+
+const NONE: Pair = Pair {
+    left: NIL,
+    right: NIL,
+};
+
+impl Pair {
+    fn get(self, side: Side) -> u32 {
+        match side {
+            Side::Left => self.left,
+            Side::Right => self.right,
+        }
+    }
+
+    fn set(&mut self, side: Side, to: u32) {
+        match side {
+            Side::Left => self.left = to,
+            Side::Right => self.right = to,
+        }
+    }
+}
+
+/// Links in both orders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Links {
+    entry: Pair,
+    rowid: Pair,
+}
+
+impl Links {
+    fn of(&self, order: Order) -> Pair {
+        match order {
+            Order::Entry => self.entry,
+            Order::Rowid => self.rowid,
+        }
+    }
+
+    fn of_mut(&mut self, order: Order) -> &mut Pair {
+        match order {
+            Order::Entry => &mut self.entry,
+            Order::Rowid => &mut self.rowid,
+        }
+    }
+}
+
+/// One entry in both orders; a free node chains the free list through
+/// `links.entry.left`.
 struct Node<A: Allocator> {
     entry: Vec<u8, A>,
     rowid: RowId,
     priority: u32,
-    links: [[u32; 2]; 2],
+    links: Links,
 }
 
 /// Bytes the budget counts for an entry besides its bytes.
@@ -105,7 +155,8 @@ struct EntrySet<A: Allocator> {
     table: PageNo,
     index: PageNo,
     nodes: Vec<Node<A>, A>,
-    roots: [u32; 2],
+    /// The root in each order, as its `left`.
+    roots: Links,
     free: u32,
     len: usize,
     /// Bytes counted against the budget.
@@ -205,7 +256,10 @@ impl<A: Allocator + Clone> EntrySet<A> {
             table,
             index,
             nodes: Vec::new_in(alloc),
-            roots: [NIL; 2],
+            roots: Links {
+                entry: NONE,
+                rowid: NONE,
+            },
             free: NIL,
             len: 0,
             charge: 0,
@@ -227,11 +281,11 @@ impl<A: Allocator + Clone> EntrySet<A> {
     }
 
     fn link(&self, at: u32, order: Order, side: Side) -> Result<u32> {
-        Ok(self.node(at)?.links[order as usize][side as usize])
+        Ok(self.node(at)?.links.of(order).get(side))
     }
 
     fn set_link(&mut self, at: u32, order: Order, side: Side, to: u32) -> Result<()> {
-        self.node_mut(at)?.links[order as usize][side as usize] = to;
+        self.node_mut(at)?.links.of_mut(order).set(side, to);
         Ok(())
     }
 
@@ -272,12 +326,15 @@ impl<A: Allocator + Clone> EntrySet<A> {
             entry: bytes,
             rowid,
             priority: self.seed,
-            links: [[NIL; 2]; 2],
+            links: Links {
+                entry: NONE,
+                rowid: NONE,
+            },
         };
         let at = if self.free != NIL {
             let at = self.free;
             let slot = self.node_mut(at)?;
-            let next = slot.links[0][0];
+            let next = slot.links.entry.left;
             *slot = node;
             self.free = next;
             at
@@ -291,8 +348,8 @@ impl<A: Allocator + Clone> EntrySet<A> {
         self.charge += charge;
         self.len += 1;
         for order in [Order::Rowid, Order::Entry] {
-            let root = self.roots[order as usize];
-            self.roots[order as usize] = self.insert_at(order, root, at, maker)?;
+            let root = self.roots.of(order).left;
+            self.roots.of_mut(order).left = self.insert_at(order, root, at, maker)?;
         }
         Ok(())
     }
@@ -403,7 +460,7 @@ impl<A: Allocator + Clone> EntrySet<A> {
         rowid: RowId,
         maker: &mut M,
     ) -> Result<usize> {
-        let mut t = self.roots[Order::Rowid as usize];
+        let mut t = self.roots.rowid.left;
         while t != NIL {
             let here = self.node(t)?.rowid;
             match rowid.cmp(&here) {
@@ -416,13 +473,19 @@ impl<A: Allocator + Clone> EntrySet<A> {
             return Ok(0);
         }
         for order in [Order::Entry, Order::Rowid] {
-            let root = self.roots[order as usize];
-            self.roots[order as usize] = self.remove_at(order, root, t, maker)?;
+            let root = self.roots.of(order).left;
+            self.roots.of_mut(order).left = self.remove_at(order, root, t, maker)?;
         }
         let free = self.free;
         let node = self.node_mut(t)?;
         let bytes = core::mem::replace(&mut node.entry, Vec::new_in(alloc.clone()));
-        node.links = [[free, NIL], [NIL; 2]];
+        node.links = Links {
+            entry: Pair {
+                left: free,
+                right: NIL,
+            },
+            rowid: NONE,
+        };
         self.free = t;
         let charge = NODE_CHARGE + bytes.len();
         self.charge -= charge;
@@ -433,14 +496,14 @@ impl<A: Allocator + Clone> EntrySet<A> {
     /// The first entry in index order for which `past` holds (`past`
     /// holds from some entry on).
     fn first_where(&self, mut past: impl FnMut(&[u8]) -> Result<bool>) -> Result<Option<&[u8]>> {
-        let (mut t, mut found) = (self.roots[Order::Entry as usize], None);
+        let (mut t, mut found) = (self.roots.entry.left, None);
         while t != NIL {
             let node = self.node(t)?;
             if past(&node.entry)? {
                 found = Some(node.entry.as_slice());
-                t = node.links[Order::Entry as usize][0];
+                t = node.links.entry.left;
             } else {
-                t = node.links[Order::Entry as usize][1];
+                t = node.links.entry.right;
             }
         }
         Ok(found)
