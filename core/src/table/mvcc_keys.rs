@@ -8,17 +8,21 @@
 //! in index order with the entries of the row versions it sees, built
 //! from their records as a write builds them. A row is in exactly one of
 //! the two, and every entry ends with its rowid, so no two are equal.
+//! The store keeps the second kind per transaction and index, brought up
+//! to date write by write (`mvcc::store`'s entry sets, built here by
+//! [`Maker`]), so a move costs logarithmic time in them.
 //!
 //! Invariants:
 //! - every move reads as the transaction the view shows at that moment,
 //!   as [`MvccRows`](super::mvcc_rows::MvccRows) does;
-//! - the store's entries are built again whenever the transaction or
-//!   the store's count of changes differs from the ones they were built
-//!   for, and a walk then goes on after the entry it stands on, so an
-//!   entry of a row the walk's own statement changed is never read
-//!   stale;
+//! - the store's entry set is brought up to date before every read of
+//!   it, and when the transaction or the store's count of changes
+//!   differs from the ones the walk last moved under, the walk goes on
+//!   after the entry it stands on, so an entry of a row the walk's own
+//!   statement changed is never read stale;
 //! - the store is borrowed for one move, never while a caller's code
-//!   runs.
+//!   runs: the store's entry the walk stands on or comes to next is
+//!   copied out.
 
 use core::cmp::Ordering;
 
@@ -29,7 +33,7 @@ use super::view::{KeyCursor, View};
 use crate::alloc::{Allocator, Vec};
 use crate::btree::{PayloadRef, SeekMode};
 use crate::mvcc::TxnId;
-use crate::mvcc::store::Seen;
+use crate::mvcc::store::{EntryMaker, Seen};
 use crate::pager::PageRef;
 use crate::record::{KeyColumn, RecordRef, ValueRef, compare_payload, compare_records};
 use crate::{Error, PageNo, Result, RowId};
@@ -58,40 +62,28 @@ enum On {
     Off,
 }
 
-/// The entries of the row versions a transaction sees, in index order.
-struct StoreEntries<A: Allocator> {
-    bytes: Vec<u8, A>,
-    /// Each entry's range of `bytes`, in index order.
-    spans: Vec<(usize, usize), A>,
-    /// The transaction and the store's count of changes they were built
-    /// for.
-    built_for: Option<(TxnId, u64)>,
-    /// The first entry the walk has not passed.
-    at: usize,
+/// Builds an index's entries from its table's records for the store's
+/// entry sets, as a write builds them.
+struct Maker<'a, A: Allocator + Clone> {
+    of: Of<'a, A>,
+    alloc: A,
 }
 
-impl<A: Allocator> StoreEntries<A> {
-    fn get(&self, i: usize) -> Option<&[u8]> {
-        let &(start, end) = self.spans.get(i)?;
-        self.bytes.get(start..end)
+impl<A: Allocator + Clone> EntryMaker<A> for Maker<'_, A> {
+    fn entry(&mut self, rowid: RowId, record: &[u8], out: &mut Vec<u8, A>) -> Result<bool> {
+        let Of { table, index } = self.of;
+        let row = RecordRef::parse(record, Some(table.root))?;
+        if !index.holds(&table.columns, &row, rowid, self.alloc.clone())? {
+            return Ok(false);
+        }
+        if !index.build_entry(&table.columns, &row, rowid, out)? {
+            return Err(Error::Sql("index key needs an expression evaluated"));
+        }
+        Ok(true)
     }
 
-    /// How many entries come before the first one for which `past`
-    /// holds (`past` holds from some entry on).
-    fn partition(&self, mut past: impl FnMut(&[u8]) -> Result<bool>) -> Result<usize> {
-        let (mut low, mut high) = (0, self.spans.len());
-        while low < high {
-            let mid = low + (high - low) / 2;
-            let entry = self
-                .get(mid)
-                .ok_or(Error::Misuse("an index entry out of place"))?;
-            if past(entry)? {
-                high = mid;
-            } else {
-                low = mid + 1;
-            }
-        }
-        Ok(low)
+    fn compare(&mut self, a: &[u8], b: &[u8]) -> Result<Ordering> {
+        compare_entries(a, b, &self.of.index.keys)
     }
 }
 
@@ -102,11 +94,16 @@ pub(crate) struct MvccKeys<'v, P: Platform, A: Allocator + Clone> {
     /// Whether the tree is on an entry whose row the store leaves as the
     /// tree has it.
     tree_on: bool,
-    store: StoreEntries<A>,
+    /// The store's first entry the walk has not passed, copied out.
+    next_stored: Vec<u8, A>,
+    /// Whether there is one.
+    stored_on: bool,
     on: On,
-    /// An entry being built, or the one the walk stands on while the
-    /// store's entries are built again.
-    scratch: Vec<u8, A>,
+    /// The transaction and the store's count of changes of the last
+    /// move.
+    moved_under: Option<(TxnId, u64)>,
+    /// The entry the walk stands on while the store moved under it.
+    here: Vec<u8, A>,
 }
 
 impl<'v, P: Platform, A: Allocator + Clone> MvccKeys<'v, P, A> {
@@ -118,14 +115,11 @@ impl<'v, P: Platform, A: Allocator + Clone> MvccKeys<'v, P, A> {
             view,
             tree,
             tree_on: false,
-            store: StoreEntries {
-                bytes: Vec::new_in(alloc.clone()),
-                spans: Vec::new_in(alloc.clone()),
-                built_for: None,
-                at: 0,
-            },
+            next_stored: Vec::new_in(alloc.clone()),
+            stored_on: false,
             on: On::Off,
-            scratch: Vec::new_in(alloc),
+            moved_under: None,
+            here: Vec::new_in(alloc),
         }
     }
 
@@ -135,75 +129,39 @@ impl<'v, P: Platform, A: Allocator + Clone> MvccKeys<'v, P, A> {
         ))
     }
 
-    /// Whether the store's entries were built for what the transaction
-    /// sees now.
-    fn fresh(&self) -> Result<bool> {
+    /// The transaction and the store's count of changes now.
+    fn under(&self) -> Result<(TxnId, u64)> {
         let txn = self.txn()?;
         let changes = self
             .view
             .main_database()
             .with_store(|s| Ok(s.store().changes()))?;
-        Ok(self.store.built_for == Some((txn, changes)))
+        Ok((txn, changes))
     }
 
-    /// Builds the store's entries again unless they are fresh.
-    fn refresh(&mut self, of: Of<'_, A>) -> Result<()> {
-        if self.fresh()? {
-            return Ok(());
-        }
+    /// Brings the store's entry set up to date and copies out its first
+    /// entry for which `past` holds (`past` holds from some entry on).
+    fn find_stored(
+        &mut self,
+        of: Of<'_, A>,
+        past: impl FnMut(&[u8]) -> Result<bool>,
+    ) -> Result<()> {
         let txn = self.txn()?;
-        let alloc = self.view.allocator().clone();
-        let (store, scratch) = (&mut self.store, &mut self.scratch);
-        store.built_for = None;
-        store.bytes.clear();
-        store.spans.clear();
-        let root = of.table.root;
-        let changes = self.view.main_database().with_store(|s| {
-            let versions = s.store();
-            let mut after = None;
-            while let Some((rowid, seen)) = versions.next_row(txn, root, after)? {
-                after = Some(rowid);
-                let Seen::Row(record) = seen else {
-                    continue;
-                };
-                let row = RecordRef::parse(record, Some(root))?;
-                if !of
-                    .index
-                    .holds(&of.table.columns, &row, rowid, alloc.clone())?
-                {
-                    continue;
-                }
-                if !of
-                    .index
-                    .build_entry(&of.table.columns, &row, rowid, scratch)?
-                {
-                    return Err(Error::Sql("index key needs an expression evaluated"));
-                }
-                let start = store.bytes.len();
-                store.spans.try_reserve(1)?;
-                store.bytes.try_extend_from_slice(scratch)?;
-                store.spans.try_push((start, store.bytes.len()))?;
+        let mut maker = Maker {
+            of,
+            alloc: self.view.allocator().clone(),
+        };
+        let (out, stored_on) = (&mut self.next_stored, &mut self.stored_on);
+        *stored_on = false;
+        out.clear();
+        self.view.main_database().with_store(|s| {
+            s.sync_entries(txn, of.table.root, of.index.root, &mut maker)?;
+            if let Some(entry) = s.store().first_entry_where(txn, of.index.root, past)? {
+                out.try_extend_from_slice(entry)?;
+                *stored_on = true;
             }
-            Ok(versions.changes())
-        })?;
-        let bytes = &store.bytes;
-        let mut failed = None;
-        store.spans.as_mut_slice().sort_unstable_by(|&a, &b| {
-            let ordered = match (bytes.get(a.0..a.1), bytes.get(b.0..b.1)) {
-                (Some(a), Some(b)) => compare_entries(a, b, &of.index.keys),
-                _ => Err(Error::Misuse("an index entry out of place")),
-            };
-            ordered.unwrap_or_else(|e| {
-                failed.get_or_insert(e);
-                Ordering::Equal
-            })
-        });
-        if let Some(e) = failed {
-            store.spans.clear();
-            return Err(e);
-        }
-        store.built_for = Some((txn, changes));
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Whether the tree's entry stands: its row has no version the
@@ -230,28 +188,29 @@ impl<'v, P: Platform, A: Allocator + Clone> MvccKeys<'v, P, A> {
         Ok(())
     }
 
-    /// Stands on the lesser of the tree's entry and the store's next.
+    /// Stands on the lesser of the tree's entry and the store's next,
+    /// and notes what the move was made under.
     fn choose(&mut self, keys: &[KeyColumn]) -> Result<bool> {
-        let on = match (self.tree_on, self.store.get(self.store.at)) {
-            (false, None) => On::Off,
-            (true, None) => On::Tree,
-            (false, Some(_)) => On::Store,
-            (true, Some(stored)) => {
+        let on = match (self.tree_on, self.stored_on) {
+            (false, false) => On::Off,
+            (true, false) => On::Tree,
+            (false, true) => On::Store,
+            (true, true) => {
                 let tree = self.tree.payload()?;
-                match compare_entries(&tree, stored, keys)? {
+                match compare_entries(&tree, &self.next_stored, keys)? {
                     Ordering::Greater => On::Store,
                     Ordering::Less | Ordering::Equal => On::Tree,
                 }
             }
         };
         self.on = on;
+        self.moved_under = Some(self.under()?);
         Ok(on != On::Off)
     }
 
     /// Moves to the first entry; `false` when there is none.
     pub fn first(&mut self, of: Of<'_, A>) -> Result<bool> {
-        self.refresh(of)?;
-        self.store.at = 0;
+        self.find_stored(of, |_| Ok(true))?;
         let moved = self.tree.first()?;
         self.settle_tree(moved, of.table.root)?;
         self.choose(&of.index.keys)
@@ -263,32 +222,32 @@ impl<'v, P: Platform, A: Allocator + Clone> MvccKeys<'v, P, A> {
         if was == On::Off {
             return Ok(false);
         }
-        if self.fresh()? {
-            match was {
-                On::Tree => {
-                    let moved = self.tree.next()?;
-                    self.settle_tree(moved, of.table.root)?;
-                }
-                On::Store | On::Off => self.store.at += 1,
-            }
-            return self.choose(&of.index.keys);
-        }
-        // The transaction changed rows since: the walk goes on after
-        // the entry it stands on, among the entries built again.
-        let alloc = self.view.allocator().clone();
-        let mut here = core::mem::replace(&mut self.scratch, Vec::new_in(alloc));
-        here.clear();
-        let copied = self
-            .payload()
-            .and_then(|entry| Ok(here.try_extend_from_slice(&entry)?));
-        let refreshed = copied.and_then(|()| self.refresh(of));
         let keys = &of.index.keys;
-        let at = refreshed.and_then(|()| {
-            self.store
-                .partition(|entry| Ok(compare_entries(entry, &here, keys)?.is_gt()))
-        });
-        self.scratch = here;
-        self.store.at = at?;
+        let alloc = self.view.allocator().clone();
+        let mut here = core::mem::replace(&mut self.here, Vec::new_in(alloc));
+        here.clear();
+        let fresh = self.moved_under == Some(self.under()?);
+        // Fresh, the tree's entry is before the store's next and stays
+        // so; else the transaction changed rows since, and the walk goes
+        // on after the entry it stands on among the store's entries as
+        // they are now.
+        let found = match (was, fresh) {
+            (On::Tree, true) => Ok(()),
+            (On::Store | On::Off, _) => {
+                let copied = here.try_extend_from_slice(&self.next_stored);
+                copied.map_err(Error::from).and_then(|()| {
+                    self.find_stored(of, |e| Ok(compare_entries(e, &here, keys)?.is_gt()))
+                })
+            }
+            (On::Tree, false) => self
+                .payload()
+                .and_then(|entry| Ok(here.try_extend_from_slice(&entry)?))
+                .and_then(|()| {
+                    self.find_stored(of, |e| Ok(compare_entries(e, &here, keys)?.is_gt()))
+                }),
+        };
+        self.here = here;
+        found?;
         let tree_on = match was {
             On::Tree => self.tree.next()?,
             On::Store | On::Off => self.tree_on,
@@ -316,8 +275,7 @@ impl<'v, P: Platform, A: Allocator + Clone> MvccKeys<'v, P, A> {
                 ));
             }
         };
-        self.refresh(of)?;
-        self.store.at = self.store.partition(|entry| {
+        self.find_stored(of, |entry| {
             let ordering = compare_payload(entry, None, key, columns)?;
             Ok(ordering.is_gt() || (!strict && ordering.is_eq()))
         })?;
@@ -341,11 +299,7 @@ impl<'v, P: Platform, A: Allocator + Clone> MvccKeys<'v, P, A> {
     pub fn payload(&mut self) -> Result<PayloadRef<'_, PageRef<'v, A>>> {
         match self.on {
             On::Tree => self.tree.payload(),
-            On::Store => self
-                .store
-                .get(self.store.at)
-                .map(PayloadRef::in_buffer)
-                .ok_or(Error::Misuse("an index entry out of place")),
+            On::Store => Ok(PayloadRef::in_buffer(&self.next_stored)),
             On::Off => Err(Error::Misuse("the cursor is not on an entry")),
         }
     }

@@ -24,7 +24,7 @@ mod tests;
 use boundlite_platform::File;
 
 use super::log::{FrameBuffer, LogOp, LogReader, LogSalt, LogWriter};
-use super::store::{Change, CheckpointRows, Seen, VersionStore};
+use super::store::{Change, CheckpointRows, EntryMaker, Seen, VersionStore};
 use super::{Timestamp, TxnId};
 use crate::alloc::Allocator;
 use crate::{Error, PageNo, Result, RowId};
@@ -131,6 +131,18 @@ impl<F: File, A: Allocator + Clone> DurableStore<F, A> {
     /// Takes back the writes since the savepoint at `depth`.
     pub fn rollback_to(&mut self, txn: TxnId, depth: usize) -> Result<()> {
         self.store.rollback_to(txn, depth)
+    }
+
+    /// Brings `txn`'s entry set of an index up to date (see
+    /// [`VersionStore::sync_entries`]).
+    pub fn sync_entries<M: EntryMaker<A>>(
+        &mut self,
+        txn: TxnId,
+        table: PageNo,
+        index: PageNo,
+        maker: &mut M,
+    ) -> Result<()> {
+        self.store.sync_entries(txn, table, index, maker)
     }
 
     /// Moves `txn`'s B-tree snapshot to the last checkpoint when it may

@@ -34,12 +34,14 @@
 //!   fails with `OutOfMemory`, as does a refused allocation, and either
 //!   leaves the store as it was.
 
+mod entries;
 mod rows;
 mod statement;
 #[cfg(test)]
 mod tests;
 mod version;
 
+pub use entries::EntryMaker;
 pub use version::{Change, ChangeKind, Seen};
 
 use rows::{ROW_CHARGE, Row, Table, Tables, Versions};
@@ -66,6 +68,8 @@ struct Txn<A: Allocator> {
     /// The open savepoints, oldest first: each the length `stash` had
     /// when it was opened. `stash` is `Some` exactly while one is open.
     marks: Vec<usize, A>,
+    /// The index entries it sees through the store (see `entries`).
+    derived: entries::Derived<A>,
 }
 
 /// The row versions of one database's MVCC transactions.
@@ -110,6 +114,8 @@ pub struct VersionStore<A: Allocator + Clone> {
     /// Counts the calls that may have changed what a transaction sees
     /// through the store (see [`changes`](Self::changes)).
     changes: u64,
+    /// Index entries made (see [`entries_made`](Self::entries_made)).
+    entries_made: u64,
 }
 
 impl<A: Allocator + Clone> VersionStore<A> {
@@ -131,6 +137,7 @@ impl<A: Allocator + Clone> VersionStore<A> {
             lingering: 0,
             swept: boundary,
             changes: 0,
+            entries_made: 0,
         }
     }
 
@@ -200,6 +207,7 @@ impl<A: Allocator + Clone> VersionStore<A> {
             writes: Vec::new_in(self.alloc.clone()),
             stash: None,
             marks: Vec::new_in(self.alloc.clone()),
+            derived: entries::Derived::new_in(self.alloc.clone()),
         })?;
         self.next_txn += 1;
         Ok(id)
@@ -340,7 +348,10 @@ impl<A: Allocator + Clone> VersionStore<A> {
             false => own.map_or(0, Version::charge),
         };
         let record_len = change.record().map_or(0, <[u8]>::len);
-        let added = charge_of(record_len) + if row.is_none() { ROW_CHARGE } else { 0 };
+        let journals = self.txns.get(at).is_some_and(|t| t.derived.journals(root));
+        let added = charge_of(record_len)
+            + if row.is_none() { ROW_CHARGE } else { 0 }
+            + if journals { entries::JOURNAL_CHARGE } else { 0 };
         if self.used - freed + added > self.budget {
             return Err(Error::OutOfMemory);
         }
@@ -363,6 +374,9 @@ impl<A: Allocator + Clone> VersionStore<A> {
         if let Some(stash) = t.stash.as_mut() {
             stash.try_reserve(1)?;
         }
+        if journals {
+            t.derived.reserve()?;
+        }
         let (placed, was) = place(&mut self.tables, &self.alloc, root, rowid, version, txn)?;
         if placed == Placed::Added {
             t.writes.try_push((root, rowid))?;
@@ -375,7 +389,11 @@ impl<A: Allocator + Clone> VersionStore<A> {
                 added: placed == Placed::Added,
             })?;
         }
-        self.used = self.used - freed + added;
+        let let_go = match journals {
+            true => t.derived.wrote(root, rowid),
+            false => 0,
+        };
+        self.used = self.used - freed + added - let_go;
         self.changes = self.changes.wrapping_add(1);
         Ok(())
     }
@@ -495,6 +513,8 @@ impl<A: Allocator + Clone> VersionStore<A> {
         }
         let ended = self.txns.remove(at);
         self.used -= statement::stashed_charge(ended.stash.as_deref());
+        self.used -= ended.derived.charge();
+        let held = self.used;
         let floor = self.floor();
         for &(root, rowid) in ended.writes.iter() {
             if let Some(row) = self.tables.row_mut(root, rowid) {
@@ -502,6 +522,9 @@ impl<A: Allocator + Clone> VersionStore<A> {
                 self.used -= freed;
                 self.lingering -= gone;
             }
+        }
+        if self.used < held {
+            self.forget_entries();
         }
         let pinned = ended.snapshot < self.clock && self.lingering > 0;
         self.collect(pinned);
@@ -520,6 +543,7 @@ impl<A: Allocator + Clone> VersionStore<A> {
     /// drops empty rows and tables.
     fn collect(&mut self, pinned: bool) {
         self.changes = self.changes.wrapping_add(1);
+        let held = self.used;
         let floor = self.floor();
         if pinned || floor > self.swept {
             for table in self.tables.tables.as_mut_slice() {
@@ -532,6 +556,9 @@ impl<A: Allocator + Clone> VersionStore<A> {
             self.swept = floor;
         }
         self.used -= self.tables.prune();
+        if self.used < held {
+            self.forget_entries();
+        }
     }
 
     /// Installs a committed transaction read back from the log: `ops`

@@ -114,6 +114,10 @@ impl<A: Allocator + Clone> VersionStore<A> {
         let Some(mut stash) = t.stash.take() else {
             return Err(Error::Misuse("an MVCC savepoint without its stash"));
         };
+        // The rows it restores are not journalled (undoing allocates
+        // nothing): the transaction's entry sets are built again.
+        let dropped = self.running_mut(txn)?.derived.clear();
+        self.used -= dropped;
         let mut freed = 0;
         let mut popped = 0;
         while stash.len() > mark {

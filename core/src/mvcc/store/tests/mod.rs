@@ -7,6 +7,7 @@
 
 extern crate std;
 
+mod entries;
 mod hermitage;
 
 use std::collections::BTreeMap;
