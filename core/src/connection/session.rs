@@ -833,6 +833,37 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         main.and(temp).and(ended)
     }
 
+    /// Runs `change` on `writer` as the one statement of its transaction:
+    /// deferred keys are checked at its end too, and an error that `FAIL`
+    /// halts on keeps what came before it. `Ok` (holding the statement's
+    /// own result) when the transaction is to commit, `Err` when it is to
+    /// roll back. The writer's buffers are kept for the next statement.
+    fn change_alone<T>(
+        &self,
+        mut writer: Writer<'_, 'db, P, A>,
+        change: impl FnOnce(&mut Writer<'_, 'db, P, A>) -> Result<T>,
+    ) -> Result<Result<T>> {
+        self.foreign_keys.statement_begins();
+        let changed = change(&mut writer);
+        let checked = || {
+            self.foreign_keys
+                .statement_ends()
+                .and_then(|()| self.foreign_keys.commit_allowed())
+        };
+        let value = match changed {
+            Ok(value) => checked().map(|()| Ok(value)),
+            Err(error) if halt_of(&error, writer.halt()) == Halt::Fail => {
+                checked().map(|()| Err(error))
+            }
+            Err(error) => Err(error),
+        };
+        self.foreign_keys.transaction_ended();
+        if value.is_ok() {
+            self.buffers.set(Some(writer.into_buffers()));
+        }
+        value
+    }
+
     /// Runs one changing statement in a write transaction of its own,
     /// committed when it succeeds.
     fn write_alone<T>(
@@ -842,31 +873,10 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
     ) -> Result<T> {
         let txn = self.begin_write(session)?;
         self.view.set(Sees::Own);
-        let value = {
-            let mut writer = Writer::new(&self.view, &txn, false, self.buffers.take());
-            self.foreign_keys.statement_begins();
-            let changed = change(&mut writer);
-            // The statement is the transaction: deferred keys are checked
-            // at its end too, and what FAIL kept commits.
-            let checked = || {
-                self.foreign_keys
-                    .statement_ends()
-                    .and_then(|()| self.foreign_keys.commit_allowed())
-            };
-            let value = match changed {
-                Ok(value) => checked().map(|()| Ok(value)),
-                Err(error) if halt_of(&error, writer.halt()) == Halt::Fail => {
-                    checked().map(|()| Err(error))
-                }
-                Err(error) => Err(error),
-            }
+        let writer = Writer::new(&self.view, &txn, false, self.buffers.take());
+        let value = self
+            .change_alone(writer, change)
             .inspect_err(|_| self.rolled_back());
-            self.foreign_keys.transaction_ended();
-            if value.is_ok() {
-                self.buffers.set(Some(writer.into_buffers()));
-            }
-            value
-        };
         let value = match value {
             Ok(value) => match txn.commit() {
                 Ok(()) => {

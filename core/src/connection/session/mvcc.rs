@@ -252,30 +252,8 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         let _ = self.db.checkpoint_past_half_budget();
         let txn = self.db.begin_mvcc()?;
         self.view.set(sees(&txn));
-        let value = {
-            let mut writer = Writer::new_mvcc(&self.view, &txn, self.buffers.take());
-            self.foreign_keys.statement_begins();
-            let changed = change(&mut writer);
-            // The statement is the transaction: deferred keys are checked
-            // at its end too, and what FAIL keeps commits.
-            let checked = || {
-                self.foreign_keys
-                    .statement_ends()
-                    .and_then(|()| self.foreign_keys.commit_allowed())
-            };
-            let value = match changed {
-                Ok(value) => checked().map(|()| Ok(value)),
-                Err(error) if halt_of(&error, writer.halt()) == Halt::Fail => {
-                    checked().map(|()| Err(error))
-                }
-                Err(error) => Err(error),
-            };
-            self.foreign_keys.transaction_ended();
-            if value.is_ok() {
-                self.buffers.set(Some(writer.into_buffers()));
-            }
-            value
-        };
+        let writer = Writer::new_mvcc(&self.view, &txn, self.buffers.take());
+        let value = self.change_alone(writer, change);
         let result = match value {
             Ok(value) => match txn.commit() {
                 Ok(_) => {
