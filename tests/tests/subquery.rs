@@ -222,23 +222,30 @@ fn subqueries_survive_every_allocation_failure() {
         &[],
     )
     .unwrap();
+    // Every allocation failure while `sql` runs (from that one on when
+    // `persistent`, else that one alone) is `OutOfMemory`; its rows are
+    // those of a run without one.
+    let sweep = |name: &str, sql: &str, persistent: bool, points: usize| {
+        let want = ours(&conn, sql).unwrap();
+        let report = oom_sweep(
+            &fault,
+            persistent,
+            |_| ours(&conn, sql),
+            |n, e| assert_eq!(e, Error::OutOfMemory, "{name} failure {n}"),
+        )
+        .unwrap();
+        assert_eq!(report.value, want);
+        assert!(report.failure_points > points, "{}", report.failure_points);
+        want
+    };
     let sql = "SELECT o.id, (SELECT group_concat(i.c) FROM q AS i WHERE i.a = o.a),
                o.b IN (SELECT i.b FROM q AS i WHERE i.id > o.id)
         FROM p AS o
         WHERE EXISTS (SELECT 1 FROM q AS i WHERE i.a = o.a OR o.a IS NULL)
           AND o.a NOT IN (SELECT i.a FROM q AS i WHERE i.a > 1 ORDER BY i.b)
         ORDER BY (SELECT max(i.id) FROM q AS i WHERE i.a <= o.a), o.id DESC";
-    let want = ours(&conn, sql).unwrap();
+    let want = sweep("query", sql, true, 20);
     assert_eq!(want.len(), 1, "{want:?}");
-    let report = oom_sweep(
-        &fault,
-        true,
-        |_| ours(&conn, sql),
-        |n, e| assert_eq!(e, Error::OutOfMemory, "failure {n}"),
-    )
-    .unwrap();
-    assert_eq!(report.value, want);
-    assert!(report.failure_points > 20, "{}", report.failure_points);
 
     // Correlated subqueries seeking the index by each outer row's value
     // (text keys are copied), the plan kept from row to row.
@@ -247,34 +254,16 @@ fn subqueries_survive_every_allocation_failure() {
         FROM p AS o
         WHERE EXISTS (SELECT 1 FROM q AS i WHERE i.id > 0 AND i.a = o.a) OR o.b = 'yy'
         ORDER BY o.id";
-    let want = ours(&conn, seek).unwrap();
+    let want = sweep("seek", seek, true, 20);
     assert_eq!(want.len(), 3, "{want:?}");
-    let report = oom_sweep(
-        &fault,
-        true,
-        |_| ours(&conn, seek),
-        |n, e| assert_eq!(e, Error::OutOfMemory, "seek failure {n}"),
-    )
-    .unwrap();
-    assert_eq!(report.value, want);
-    assert!(report.failure_points > 20, "{}", report.failure_points);
 
     // Uncorrelated subqueries, nested, whose values are read once a run.
     let nested = "SELECT o.id FROM p AS o
         WHERE o.a IN (SELECT i.a FROM q AS i WHERE i.b NOT IN (SELECT j.b FROM q AS j WHERE j.a > 1))
            OR o.a = (SELECT max(i.a) FROM q AS i)
         ORDER BY o.id";
-    let want = ours(&conn, nested).unwrap();
+    let want = sweep("nested", nested, true, 20);
     assert_eq!(want.len(), 1, "{want:?}");
-    let report = oom_sweep(
-        &fault,
-        true,
-        |_| ours(&conn, nested),
-        |n, e| assert_eq!(e, Error::OutOfMemory, "nested failure {n}"),
-    )
-    .unwrap();
-    assert_eq!(report.value, want);
-    assert!(report.failure_points > 20, "{}", report.failure_points);
 
     // A subquery column's affinity decides these comparisons (1 meets the
     // text '1' as text): a failure while looking it up is an error, never
@@ -284,22 +273,13 @@ fn subqueries_survive_every_allocation_failure() {
         .unwrap();
     let typed = "SELECT 1 IN (SELECT t FROM s), (SELECT t FROM s) = 1, 1 = (SELECT t FROM s),
         (1, 2) = (SELECT t, 2 FROM s), o.id FROM p AS o WHERE 1 IN (SELECT t FROM s) ORDER BY o.id";
-    let want = ours(&conn, typed).unwrap();
+    let want = sweep("typed", typed, false, 10);
     assert_eq!(want.len(), 4, "{want:?}");
     assert!(
         want.iter()
             .all(|row| row[..4] == [V::Int(1), V::Int(1), V::Int(1), V::Int(1)]),
         "{want:?}"
     );
-    let report = oom_sweep(
-        &fault,
-        false,
-        |_| ours(&conn, typed),
-        |n, e| assert_eq!(e, Error::OutOfMemory, "typed failure {n}"),
-    )
-    .unwrap();
-    assert_eq!(report.value, want);
-    assert!(report.failure_points > 10, "{}", report.failure_points);
 
     let before = ours(&conn, "SELECT * FROM p ORDER BY id").unwrap();
     let delete = "DELETE FROM p WHERE b IN (SELECT i.b FROM q AS i WHERE i.a = p.a)
