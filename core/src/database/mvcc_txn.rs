@@ -118,12 +118,16 @@ impl<'db, P: Platform, A: Allocator + Clone> MvccTransaction<'db, P, A> {
             .with_store(|s| s.write(self.id, root, rowid, change))
     }
 
-    /// The largest rowid of the table at `root` another transaction
-    /// stores that this one does not see (see
+    /// The largest rowid above `above` of the table at `root` that another
+    /// transaction stores and this one does not see (see
     /// `VersionStore::last_unseen_row`).
-    pub(crate) fn last_unseen_row(&self, root: PageNo) -> Result<Option<RowId>> {
+    pub(crate) fn last_unseen_row(
+        &self,
+        root: PageNo,
+        above: Option<RowId>,
+    ) -> Result<Option<RowId>> {
         self.db
-            .with_store(|s| s.store().last_unseen_row(self.id, root))
+            .with_store(|s| s.store().last_unseen_row(self.id, root, above))
     }
 
     /// Opens the savepoint a statement's writes are taken back to.

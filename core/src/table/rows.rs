@@ -276,7 +276,7 @@ impl<'t, 'db, P: Platform, A: Allocator + Clone> Writer<'t, 'db, P, A> {
             // Above the rows concurrent transactions store too, so that
             // inserts without a rowid do not all take the same one.
             let seen = self.table_cursor(table.root).last_rowid()?;
-            let unseen = txn.last_unseen_row(table.root)?;
+            let unseen = txn.last_unseen_row(table.root, seen)?;
             return Ok(seen.max(unseen).unwrap_or(RowId::new(0)));
         }
         if self.edge.root() == table.root

@@ -299,15 +299,29 @@ impl<A: Allocator + Clone> VersionStore<A> {
         }))
     }
 
-    /// The largest rowid of the table at `root` with a version `txn` does
-    /// not see: another transaction's pending one, or one committed after
-    /// its snapshot (a delete too: writing that row would conflict). A
-    /// rowid above it and above every row `txn` sees is one no
-    /// concurrent transaction has written.
-    pub fn last_unseen_row(&self, txn: TxnId, root: PageNo) -> Result<Option<RowId>> {
+    /// The largest rowid above `above` of the table at `root` with a
+    /// version `txn` does not see: another transaction's pending one, or
+    /// one committed after its snapshot (a delete too: writing that row
+    /// would conflict). A rowid above it and above every row `txn` sees
+    /// (`above` being the last of those) is one no concurrent transaction
+    /// has written. Only the rows above `above` are looked at, so a long
+    /// transaction's inserts do not each scan the rows it wrote before.
+    pub fn last_unseen_row(
+        &self,
+        txn: TxnId,
+        root: PageNo,
+        above: Option<RowId>,
+    ) -> Result<Option<RowId>> {
         let snapshot = self.txn(txn)?.snapshot;
         let Some(table) = self.tables.table(root) else {
             return Ok(None);
+        };
+        let from = match above {
+            None => 0,
+            Some(rowid) => match table.find(rowid) {
+                Ok(at) => at + 1,
+                Err(at) => at,
+            },
         };
         let unseen = |v: &Version<A>| match v.begin {
             Begin::Pending(t) => t != txn,
@@ -315,6 +329,8 @@ impl<A: Allocator + Clone> VersionStore<A> {
         };
         Ok(table
             .rows
+            .get(from..)
+            .unwrap_or(&[])
             .iter()
             .rev()
             .find(|row| row.versions.iter().any(unseen))

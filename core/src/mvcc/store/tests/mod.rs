@@ -65,6 +65,47 @@ fn a_transaction_sees_its_own_writes_and_commits_before_its_snapshot() {
 }
 
 #[test]
+fn the_last_unseen_row_is_looked_for_above_the_rows_a_transaction_sees() {
+    let mut s = store();
+    let setup = s.begin().unwrap();
+    s.write(setup, root(T), id(2), Change::Insert(b"old"))
+        .unwrap();
+    commit(&mut s, setup).unwrap();
+    let (a, b) = (s.begin().unwrap(), s.begin().unwrap());
+    for rowid in [3, 4] {
+        s.write(a, root(T), id(rowid), Change::Insert(b"a"))
+            .unwrap();
+    }
+    s.write(b, root(T), id(9), Change::Insert(b"b")).unwrap();
+    // a sees 2, 3 and 4, not b's 9; b sees 2 and 9, not a's 3 and 4.
+    assert_eq!(s.last_unseen_row(a, root(T), None).unwrap(), Some(id(9)));
+    assert_eq!(
+        s.last_unseen_row(a, root(T), Some(id(4))).unwrap(),
+        Some(id(9))
+    );
+    assert_eq!(s.last_unseen_row(a, root(T), Some(id(9))).unwrap(), None);
+    assert_eq!(s.last_unseen_row(b, root(T), None).unwrap(), Some(id(4)));
+    assert_eq!(
+        s.last_unseen_row(b, root(T), Some(id(3))).unwrap(),
+        Some(id(4))
+    );
+    assert_eq!(s.last_unseen_row(b, root(T), Some(id(9))).unwrap(), None);
+    // Committed after b's snapshot: still unseen by b, seen by a later one.
+    commit(&mut s, a).unwrap();
+    assert_eq!(
+        s.last_unseen_row(b, root(T), Some(id(2))).unwrap(),
+        Some(id(4))
+    );
+    let c = s.begin().unwrap();
+    assert_eq!(s.last_unseen_row(c, root(T), None).unwrap(), Some(id(9)));
+    assert_eq!(
+        s.last_unseen_row(c, root(T), Some(id(4))).unwrap(),
+        Some(id(9))
+    );
+    assert_eq!(s.last_unseen_row(c, root(T + 1), None).unwrap(), None);
+}
+
+#[test]
 fn the_first_committer_wins_and_the_loser_is_rolled_back() {
     let mut s = store();
     let setup = s.begin().unwrap();
