@@ -106,7 +106,7 @@ pub struct Statement<'c, 'db, P: Platform, A: Allocator + Clone> {
     tables: TableCache<A>,
     /// The values of the query's uncorrelated subqueries in the current
     /// run (see `once`).
-    once: Once<A>,
+    once: Once<P, A>,
     /// Buffers reused from run to run (see `cache`).
     scratch: Scratch<A>,
     /// The views the current run may read, as the schema it reads has

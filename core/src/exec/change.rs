@@ -180,8 +180,8 @@ pub(crate) fn visit<'v, P: Platform, A: Allocator + Clone, C>(
 /// Refuses subqueries in `returning` while the table's foreign keys
 /// are enforced: whether they see the rows the keys' actions change is
 /// SQLite's own order of work.
-fn refuse_returning_subqueries<A: Allocator + Clone>(
-    returning: &Option<Returning<'_, A>>,
+fn refuse_returning_subqueries<P: Platform, A: Allocator + Clone>(
+    returning: &Option<Returning<'_, P, A>>,
     keys: &Option<TableKeys<'_, A>>,
 ) -> Result<()> {
     if returning.as_ref().is_some_and(Returning::has_subqueries)
@@ -722,13 +722,13 @@ fn assign_value<A: Allocator + Clone>(
 /// column the length of a `zeroblob` assigned to it (see `store`); and
 /// whether the row will be overwritten in place (its undo then needs the
 /// old record).
-struct Slots<'b, A: Allocator> {
+struct Slots<'b, P: Platform, A: Allocator + Clone> {
     values: &'b mut Vec<Value<A>, A>,
     zeros: &'b mut [Option<usize>],
     in_place: bool,
     /// Where the `SET` values' subqueries keep what they read once;
     /// `None` when the values hold none.
-    once: Option<&'b Once<A>>,
+    once: Option<&'b Once<P, A>>,
     /// Where the row's record is copied, for `OR IGNORE` to store it
     /// again; `None` under another conflict resolution.
     old_record: Option<&'b mut Vec<u8, A>>,
@@ -797,7 +797,7 @@ fn new_row<P: Platform, A: Allocator + Clone>(
     (update, joined): (&Update<'_, A>, Option<&Joined<P::File, A>>),
     columns: &[ColumnPos],
     env: Env<'_, A>,
-    slots: Slots<'_, A>,
+    slots: Slots<'_, P, A>,
 ) -> Result<Option<Value<A>>> {
     let Slots {
         values,

@@ -20,7 +20,7 @@ use crate::btree::StoredRecord;
 use crate::record::{Collation, RecordRef, SerialType, ValueRef, ValueType};
 use crate::schema::generated::{VirtualRow, virtual_row};
 use crate::sql::eval::affinity::read_real;
-use crate::sql::eval::{ColumnJson, EvalContext, Shape, SubqueryCollation, Value, json};
+use crate::sql::eval::{ColumnJson, EvalContext, SetKey, Shape, SubqueryCollation, Value, json};
 use crate::sql::{Affinity, ColumnPos, ColumnRef, FunctionCall, Ident, ParamNo, Select};
 use crate::{Error, Result, RowId};
 
@@ -732,6 +732,26 @@ impl<A: Allocator + Clone> EvalContext<A> for RowContext<'_, '_, A> {
             },
             n,
             visit,
+        )
+    }
+
+    fn subquery_member(
+        &self,
+        select: &Select<'_, A>,
+        probe: ValueRef<'_>,
+        key: SetKey,
+    ) -> Result<Option<Option<bool>>> {
+        let Some((env, runner)) = self.env.and_then(|e| Some((e, e.subqueries?))) else {
+            return Ok(None);
+        };
+        runner.member(
+            select,
+            Env {
+                outer: Some(self),
+                ..env
+            },
+            probe,
+            key,
         )
     }
 

@@ -481,9 +481,9 @@ pub(crate) fn insert_query<P: Platform, A: Allocator + Clone>(
 /// How an insert resolves a row that conflicts with another: its
 /// upsert clauses, then its `OR` clause.
 #[derive(Clone, Copy)]
-struct How<'h, 'u, 'a, A: Allocator + Clone> {
+struct How<'h, 'u, 'a, P: Platform, A: Allocator + Clone> {
     or: OrClause,
-    upserts: Option<&'h Upserts<'u, 'a, A>>,
+    upserts: Option<&'h Upserts<'u, 'a, P, A>>,
     /// The foreign keys the table takes part in, while enforced.
     keys: Option<&'h TableKeys<'u, A>>,
     /// The triggers each row stored fires.
@@ -502,8 +502,8 @@ fn insert_selected<P: Platform, A: Allocator + Clone>(
     table: &TableInfo<A>,
     targets: &[ColumnPos],
     query: &Select<'_, A>,
-    how: How<'_, '_, '_, A>,
-    returning: Option<&mut Returning<'_, A>>,
+    how: How<'_, '_, '_, P, A>,
+    returning: Option<&mut Returning<'_, P, A>>,
     env: Env<'_, A>,
 ) -> Result<usize> {
     let alloc = env.alloc.clone();
@@ -582,7 +582,7 @@ fn streamed<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
     query: &Select<'_, A>,
     env: Env<'_, A>,
-    stored: &mut Stored<'_, '_, '_, A>,
+    stored: &mut Stored<'_, '_, '_, P, A>,
     row: &mut Vec<Value<A>, A>,
 ) -> Result<usize> {
     let view = w.view();
@@ -602,7 +602,7 @@ fn spooled<P: Platform, A: Allocator + Clone>(
     w: &mut Writer<'_, '_, P, A>,
     query: &Select<'_, A>,
     env: Env<'_, A>,
-    stored: &mut Stored<'_, '_, '_, A>,
+    stored: &mut Stored<'_, '_, '_, P, A>,
     row: &mut Vec<Value<A>, A>,
 ) -> Result<usize> {
     let alloc = env.alloc.clone();
@@ -646,7 +646,7 @@ fn spooled<P: Platform, A: Allocator + Clone>(
 
 /// What storing a selected row needs, with the buffers reused from one
 /// row to the next.
-struct Stored<'s, 'r, 'q, A: Allocator + Clone> {
+struct Stored<'s, 'r, 'q, P: Platform, A: Allocator + Clone> {
     table: &'s TableInfo<A>,
     rules: &'s mut Rules<'r, A>,
     targets: &'s [ColumnPos],
@@ -654,7 +654,7 @@ struct Stored<'s, 'r, 'q, A: Allocator + Clone> {
     untargeted: bool,
     or: OrClause,
     /// The statement's upsert clauses, if any.
-    upserts: Option<&'s Upserts<'s, 's, A>>,
+    upserts: Option<&'s Upserts<'s, 's, P, A>>,
     /// The foreign keys the table takes part in, while enforced.
     keys: Option<&'s TableKeys<'s, A>>,
     /// The triggers each row stored fires.
@@ -662,7 +662,7 @@ struct Stored<'s, 'r, 'q, A: Allocator + Clone> {
     /// The buffer of a `BEFORE` trigger's `NEW`.
     new: Vec<Value<A>, A>,
     /// The statement's `RETURNING` clause, if any.
-    returning: Option<&'s mut Returning<'q, A>>,
+    returning: Option<&'s mut Returning<'q, P, A>>,
     env: Env<'s, A>,
     values: &'s mut Vec<Value<A>, A>,
     record: &'s mut Vec<u8, A>,
@@ -671,15 +671,11 @@ struct Stored<'s, 'r, 'q, A: Allocator + Clone> {
     counters: Option<&'s Counters>,
 }
 
-impl<A: Allocator + Clone> Stored<'_, '_, '_, A> {
+impl<P: Platform, A: Allocator + Clone> Stored<'_, '_, '_, P, A> {
     /// Stores `row` (one value per target); `false` when `OR IGNORE`
     /// skipped it. Values are swapped between `row` and the row stored
     /// rather than copied, so each slot's buffer serves the next row.
-    fn store<P: Platform>(
-        &mut self,
-        w: &mut Writer<'_, '_, P, A>,
-        row: &mut Vec<Value<A>, A>,
-    ) -> Result<bool> {
+    fn store(&mut self, w: &mut Writer<'_, '_, P, A>, row: &mut Vec<Value<A>, A>) -> Result<bool> {
         if row.len() != self.targets.len() {
             return Err(Error::Sql("values count does not match the columns"));
         }

@@ -80,6 +80,7 @@ pub(crate) mod derived;
 pub(crate) mod distinct;
 pub(crate) mod foreign_keys;
 pub(crate) mod group;
+pub(crate) mod in_set;
 pub(crate) mod index_where;
 pub(crate) mod insert;
 pub(crate) mod join;

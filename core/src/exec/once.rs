@@ -18,12 +18,17 @@
 //!   before the failing row, is what a run of its own gives;
 //! - at most the connection's sort budget (`Config::sort_memory`) of
 //!   values is kept for a statement, so memory stays bounded by `Config`;
-//!   a subquery whose values do not fit is marked to run each time;
+//!   a subquery whose values do not fit is marked to run each time,
+//!   except that `x IN (SELECT ...)` keeps the values past the budget in
+//!   a temporary B-tree of its own (see `in_set`);
 //! - the kept values go when a run of the statement starts.
 
 use core::cell::Cell;
 use core::mem::size_of;
 
+use boundlite_platform::Platform;
+
+use super::in_set::InSet;
 use crate::alloc::{Allocator, Vec};
 use crate::record::ValueRef;
 use crate::sql::eval::Value;
@@ -31,30 +36,32 @@ use crate::sql::{Select, TableRef};
 use crate::{Error, Result};
 
 /// What a statement keeps of its subqueries during a run.
-pub(crate) struct Once<A: Allocator> {
-    entries: Cell<Option<Vec<Entry<A>, A>>>,
+pub(crate) struct Once<P: Platform, A: Allocator + Clone> {
+    entries: Cell<Option<Vec<Entry<P, A>, A>>>,
     /// The bytes the kept values take.
     bytes: Cell<usize>,
 }
 
 /// One subquery met in the current run.
-struct Entry<A: Allocator> {
+struct Entry<P: Platform, A: Allocator + Clone> {
     /// The address of its `Select`.
     site: usize,
-    kept: Kept<A>,
+    kept: Kept<P, A>,
 }
 
 /// What is known of a subquery in the current run.
-pub(crate) enum Kept<A: Allocator> {
+pub(crate) enum Kept<P: Platform, A: Allocator + Clone> {
     /// Its values, in the order its run gave them.
     Values(Vec<Value<A>, A>),
+    /// Its values, searchable, for an `IN` (see `in_set`).
+    Set(InSet<P, A>),
     /// It runs each time it is evaluated.
     EachTime,
     /// Not met yet in this run.
     Unseen,
 }
 
-impl<A: Allocator> Once<A> {
+impl<P: Platform, A: Allocator + Clone> Once<P, A> {
     /// Nothing kept.
     pub fn new() -> Self {
         Once {
@@ -72,7 +79,7 @@ impl<A: Allocator> Once<A> {
     /// What is known of the subquery at `site`; kept values are handed
     /// out (and the subquery reads as running each time) until
     /// [`Once::keep`] takes them back.
-    pub fn take(&self, site: usize) -> Kept<A> {
+    pub fn take(&self, site: usize) -> Kept<P, A> {
         let Some(mut entries) = self.entries.take() else {
             return Kept::Unseen;
         };
@@ -86,10 +93,7 @@ impl<A: Allocator> Once<A> {
 
     /// Records `kept` for the subquery at `site`: values taken out by
     /// [`Once::take`] going back, or what its first evaluation found.
-    pub fn keep(&self, site: usize, kept: Kept<A>, alloc: &A) -> Result<()>
-    where
-        A: Clone,
-    {
+    pub fn keep(&self, site: usize, kept: Kept<P, A>, alloc: &A) -> Result<()> {
         let mut entries = self
             .entries
             .take()

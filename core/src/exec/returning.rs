@@ -37,7 +37,7 @@ use super::{Env, table_names, with};
 pub(crate) type Returned<A> = Vec<Vec<Value<A>, A>, A>;
 
 /// A statement's `RETURNING` clause and the rows it has computed.
-pub(crate) struct Returning<'r, A: Allocator> {
+pub(crate) struct Returning<'r, P: Platform, A: Allocator + Clone> {
     columns: &'r [ResultColumn<'r, A>],
     alias: Option<Ident<'r>>,
     rows: Returned<A>,
@@ -48,14 +48,14 @@ pub(crate) struct Returning<'r, A: Allocator> {
     /// Where its subqueries keep what they read once a statement, as
     /// SQLite reads a subquery that reads no row; `None` when it holds
     /// none.
-    once: Option<Once<A>>,
+    once: Option<Once<P, A>>,
 }
 
-impl<'r, A: Allocator + Clone> Returning<'r, A> {
+impl<'r, P: Platform, A: Allocator + Clone> Returning<'r, P, A> {
     /// The clause `columns` of a statement on `table` (called `alias`),
     /// run through `w` in `env`, its names checked; `None` for a
     /// statement without one.
-    pub fn new<P: Platform>(
+    pub fn new(
         columns: &'r [ResultColumn<'r, A>],
         table: &TableInfo<A>,
         alias: Option<Ident<'r>>,
@@ -109,7 +109,7 @@ impl<'r, A: Allocator + Clone> Returning<'r, A> {
 
     /// Computes the row `rowid` of `table` returns, as the table holds it
     /// when called; none when the table has no such row.
-    pub fn row<P: Platform>(
+    pub fn row(
         &mut self,
         w: &Writer<'_, '_, P, A>,
         table: &TableInfo<A>,
@@ -128,7 +128,7 @@ impl<'r, A: Allocator + Clone> Returning<'r, A> {
     /// Computes the row a change just stored returns: row `rowid` of
     /// `table`, or in a `WITHOUT ROWID` table the row whose record is
     /// `record`.
-    pub fn stored_row<P: Platform>(
+    pub fn stored_row(
         &mut self,
         w: &Writer<'_, '_, P, A>,
         table: &TableInfo<A>,
@@ -147,7 +147,7 @@ impl<'r, A: Allocator + Clone> Returning<'r, A> {
 
     /// Computes the row of `table` whose rowid is `rowid` and record
     /// `record` returns.
-    pub fn of_record<P: Platform>(
+    pub fn of_record(
         &mut self,
         w: &Writer<'_, '_, P, A>,
         table: &TableInfo<A>,

@@ -14,7 +14,9 @@
 //!   subquery needs, whatever the number of its rows; except that a
 //!   query's runner reads an uncorrelated one-column subquery once a run
 //!   and hands out its values again, within a budget (see `once`), as
-//!   SQLite reads such a subquery once;
+//!   SQLite reads such a subquery once, and keeps an uncorrelated `IN`'s
+//!   values as a set it searches, past the budget in a temporary B-tree
+//!   (see `in_set`);
 //! - a subquery's columns resolve in its own table first, then in the
 //!   rows it is nested in, innermost first, as SQLite resolves them;
 //! - the table a subquery read is handed back to the statement's table
@@ -34,7 +36,7 @@ use core::cell::Cell;
 use crate::alloc::{Allocator, TryClone, Vec};
 use crate::record::ValueRef;
 use crate::sql::eval::{
-    Shape, SubqueryCollation, Value, affinity, any_node, collation, explicit_collation,
+    SetKey, Shape, SubqueryCollation, Value, affinity, any_node, collation, explicit_collation,
 };
 use crate::sql::{Affinity, Expr, ResultColumn, Select, SelectBody};
 use crate::table::{TableInfo, View};
@@ -45,6 +47,7 @@ use super::cache::TableCache;
 use super::check::subqueries_exist;
 use super::context::RowContext;
 use super::create_as::decimal;
+use super::in_set::{InSet, SetBuilder};
 use super::once::{Kept as Known, Once, parsed_from};
 use super::rows::Rows;
 use super::scope::Scope;
@@ -111,6 +114,19 @@ pub(crate) trait Subqueries<A: Allocator + Clone> {
         column: usize,
         env: Env<'_, A>,
     ) -> Result<SubqueryCollation>;
+
+    /// `probe IN (select)` from the values of `select` kept searchable
+    /// for the statement's run (see [`EvalContext::subquery_member`]);
+    /// `None` when they are not kept.
+    ///
+    /// [`EvalContext::subquery_member`]: crate::sql::eval::EvalContext::subquery_member
+    fn member(
+        &self,
+        select: &Select<'_, A>,
+        env: Env<'_, A>,
+        probe: ValueRef<'_>,
+        key: SetKey,
+    ) -> Result<Option<Option<bool>>>;
 }
 
 /// A result column of a query.
@@ -132,7 +148,7 @@ pub(crate) struct Runner<'c, 'v, P: Platform, A: Allocator + Clone> {
     /// Where the values of uncorrelated subqueries are kept for the
     /// statement's run, and the statement's text; `None`: each subquery
     /// runs each time.
-    once: Option<(&'c Once<A>, &'c str)>,
+    once: Option<(&'c Once<P, A>, &'c str)>,
     /// The affinity and the collations of the result column last asked
     /// about (a comparison with a subquery asks on every row), kept by a
     /// runner over a statement's table cache.
@@ -177,7 +193,7 @@ impl<'c, 'v, P: Platform, A: Allocator + Clone> Runner<'c, 'v, P, A> {
     pub fn keeping(
         view: &'v View<'v, P, A>,
         tables: &'c TableCache<A>,
-        once: &'c Once<A>,
+        once: &'c Once<P, A>,
         text: &'c str,
     ) -> Self {
         Runner {
@@ -323,6 +339,8 @@ impl<P: Platform, A: Allocator + Clone> Subqueries<A> for Runner<'_, '_, P, A> {
                     once.keep(site, Known::Values(values), env.alloc)?;
                     return replayed;
                 }
+                // Kept for an `IN` of this subquery; not asked for here.
+                Known::Set(set) => once.keep(site, Known::Set(set), env.alloc)?,
                 Known::EachTime => {}
                 Known::Unseen => {
                     let read = if parsed_from(select, text) {
@@ -363,6 +381,10 @@ impl<P: Platform, A: Allocator + Clone> Subqueries<A> for Runner<'_, '_, P, A> {
                 let copied = copy_row(&values, out);
                 once.keep(site, Known::Values(values), env.alloc)?;
                 copied
+            }
+            Known::Set(set) => {
+                once.keep(site, Known::Set(set), env.alloc)?;
+                self.first_row(select, env, n, out)
             }
             Known::EachTime => self.first_row(select, env, n, out),
             Known::Unseen => {
@@ -410,6 +432,42 @@ impl<P: Platform, A: Allocator + Clone> Subqueries<A> for Runner<'_, '_, P, A> {
 
     fn check(&self, select: &Select<'_, A>, shape: Shape, env: Env<'_, A>) -> Result<()> {
         self.check_names(select, shape, env)
+    }
+
+    fn member(
+        &self,
+        select: &Select<'_, A>,
+        env: Env<'_, A>,
+        probe: ValueRef<'_>,
+        key: SetKey,
+    ) -> Result<Option<Option<bool>>> {
+        let Some((once, text)) = self.once else {
+            return Ok(None);
+        };
+        let site = site_of(select);
+        let kept = match once.take(site) {
+            Known::Set(set) if set.key() == key => set,
+            Known::Unseen if parsed_from(select, text) => {
+                match self.read_set(select, env, once, key)? {
+                    Some(set) => set,
+                    None => {
+                        once.keep(site, Known::EachTime, env.alloc)?;
+                        return Ok(None);
+                    }
+                }
+            }
+            Known::Unseen => {
+                once.keep(site, Known::EachTime, env.alloc)?;
+                return Ok(None);
+            }
+            other => {
+                once.keep(site, other, env.alloc)?;
+                return Ok(None);
+            }
+        };
+        let found = kept.contains(probe);
+        once.keep(site, Known::Set(kept), env.alloc)?;
+        found.map(Some)
     }
 
     fn width(&self, select: &Select<'_, A>, env: Env<'_, A>) -> Result<usize> {
@@ -500,7 +558,7 @@ impl<P: Platform, A: Allocator + Clone> Runner<'_, '_, P, A> {
         select: &Select<'_, A>,
         env: Env<'_, A>,
         shape: Shape,
-        once: &Once<A>,
+        once: &Once<P, A>,
     ) -> Result<Option<Vec<Value<A>, A>>> {
         let alone = Env { outer: None, ..env };
         match self.check_names(select, shape, alone) {
@@ -522,6 +580,38 @@ impl<P: Platform, A: Allocator + Clone> Runner<'_, '_, P, A> {
         match read {
             Ok(()) if fits => Ok(Some(values)),
             Ok(()) => Ok(None),
+            Err(Error::OutOfMemory) => Err(Error::OutOfMemory),
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// The values of `select` as a set `x IN (select)` searches under
+    /// `key`, when it reads no row around it (its names resolve with
+    /// none) and its run succeeds; `None` otherwise, and when the
+    /// platform has no temporary files for a set past `once`'s budget.
+    /// Only running out of memory is an error.
+    fn read_set(
+        &self,
+        select: &Select<'_, A>,
+        env: Env<'_, A>,
+        once: &Once<P, A>,
+        key: SetKey,
+    ) -> Result<Option<InSet<P, A>>> {
+        let alone = Env { outer: None, ..env };
+        match self.check_names(select, Shape::Column, alone) {
+            Ok(()) => {}
+            Err(Error::OutOfMemory) => return Err(Error::OutOfMemory),
+            Err(_) => return Ok(None),
+        }
+        let budget = self.view.sort_budget().bytes;
+        let mut set = SetBuilder::new(key, self.view.platform(), budget, env.alloc);
+        let read = self.stream(select, alone, Shape::Column, &mut |v| {
+            let fits = once.charge(v, budget);
+            set.push(v, fits, env.alloc)?;
+            Ok(true)
+        });
+        match read.and_then(|()| set.finish()) {
+            Ok(set) => Ok(Some(set)),
             Err(Error::OutOfMemory) => Err(Error::OutOfMemory),
             Err(_) => Ok(None),
         }

@@ -13,7 +13,7 @@
 
 use crate::record::{Collation, ValueRef, ValueType};
 use crate::sql::eval::{
-    EvalContext, Shape, SubqueryCollation, Value, evaluate, explicit_collation,
+    EvalContext, SetKey, Shape, SubqueryCollation, Value, evaluate, explicit_collation,
 };
 use crate::sql::{
     Affinity, ColumnPos, ColumnRef, Expr, Ident, Literal, OrderingTerm, ParamNo, ResultColumn,
@@ -308,6 +308,15 @@ impl<A: Allocator + Clone> EvalContext<A> for Aliased<'_, '_, '_, '_, '_, A> {
 
     fn subquery_affinity(&self, select: &Select<'_, A>, column: usize) -> Result<Option<Affinity>> {
         self.row.subquery_affinity(select, column)
+    }
+
+    fn subquery_member(
+        &self,
+        select: &Select<'_, A>,
+        probe: ValueRef<'_>,
+        key: SetKey,
+    ) -> Result<Option<Option<bool>>> {
+        self.row.subquery_member(select, probe, key)
     }
 
     fn subquery_collation(

@@ -34,7 +34,7 @@ use crate::record::{Collation, RecordRef, ValueRef, ValueType};
 use crate::schema::{ColumnSource, IndexColumn, StoredBy, collation_named, parse_stored};
 use crate::sql::eval::affinity::read_real;
 use crate::sql::eval::{
-    EvalContext, Shape, SubqueryCollation, Value, any_node, evaluate, evaluate_condition,
+    EvalContext, SetKey, Shape, SubqueryCollation, Value, any_node, evaluate, evaluate_condition,
 };
 use crate::sql::{
     Affinity, Assignment, ColumnPos, ColumnRef, Conflict, Expr, FunctionCall, Ident, ParamNo,
@@ -61,7 +61,7 @@ const EXCLUDED: &str = "excluded";
 
 /// An `INSERT`'s upsert clauses, resolved against its table: which
 /// constraint each applies to, in the order they are checked.
-pub(crate) struct Upserts<'u, 'a, A: Allocator> {
+pub(crate) struct Upserts<'u, 'a, P: Platform, A: Allocator + Clone> {
     clauses: &'u [Upsert<'a, A>],
     /// The insert's `AS alias`.
     alias: Option<Ident<'a>>,
@@ -70,10 +70,10 @@ pub(crate) struct Upserts<'u, 'a, A: Allocator> {
     /// The values of the `DO UPDATE` subqueries that read no row, kept
     /// from their first run for the statement's other rows, as SQLite
     /// runs such a subquery once.
-    once: Once<A>,
+    once: Once<P, A>,
 }
 
-impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
+impl<'u, 'a, P: Platform, A: Allocator + Clone> Upserts<'u, 'a, P, A> {
     /// `clauses` resolved against `table`, their names checked.
     pub fn load(
         table: &TableInfo<A>,
@@ -150,7 +150,7 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
 
     /// The foreign keys each `DO UPDATE` clause takes part in, while
     /// enforced, as an `UPDATE` of the columns it assigns.
-    pub fn keys<'e, P: Platform>(
+    pub fn keys<'e>(
         &self,
         w: &Writer<'_, '_, P, A>,
         table: &TableInfo<A>,
@@ -190,7 +190,7 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
     /// Checks the names of the subqueries of the `DO UPDATE` clauses,
     /// read through `w` in `env`: their own tables', then `table`'s and
     /// `excluded`'s.
-    pub fn check_subqueries<P: Platform>(
+    pub fn check_subqueries(
         &self,
         w: &Writer<'_, '_, P, A>,
         table: &TableInfo<A>,
@@ -250,7 +250,7 @@ impl<'u, 'a, A: Allocator + Clone> Upserts<'u, 'a, A> {
     /// names finds a conflict: then does what the clause says. Returns
     /// the row stored or updated, if one was.
     #[allow(clippy::too_many_arguments)] // each is one part of the row's storing
-    pub fn store<P: Platform>(
+    pub fn store(
         &self,
         w: &mut Writer<'_, '_, P, A>,
         table: &TableInfo<A>,
@@ -542,19 +542,19 @@ impl<A: Allocator> Excluded<'_, A> {
 }
 
 /// A `DO UPDATE` clause.
-struct DoUpdate<'d, 'a, A: Allocator> {
+struct DoUpdate<'d, 'a, P: Platform, A: Allocator + Clone> {
     assignments: &'d [Assignment<'a, A>],
     where_clause: Option<&'d Expr<'a, A>>,
     alias: Option<Ident<'a>>,
     /// Where its subqueries keep what they read once.
-    once: &'d Once<A>,
+    once: &'d Once<P, A>,
 }
 
-impl<A: Allocator + Clone> DoUpdate<'_, '_, A> {
+impl<P: Platform, A: Allocator + Clone> DoUpdate<'_, '_, P, A> {
     /// Updates the row `other` of `table`; returns its rowid after (0 in
     /// a `WITHOUT ROWID` table), when it did (its `WHERE` held).
     #[allow(clippy::too_many_arguments)] // each is one part of the row's update
-    fn run<P: Platform>(
+    fn run(
         &self,
         w: &mut Writer<'_, '_, P, A>,
         table: &TableInfo<A>,
@@ -795,6 +795,22 @@ impl<A: Allocator + Clone> EvalContext<A> for WithExcluded<'_, '_, '_, A> {
             ..env
         };
         runner.rows(select, env, n, visit)
+    }
+
+    fn subquery_member(
+        &self,
+        select: &Select<'_, A>,
+        probe: ValueRef<'_>,
+        key: SetKey,
+    ) -> Result<Option<Option<bool>>> {
+        let Some((env, runner)) = self.row.env().and_then(|e| Some((e, e.subqueries?))) else {
+            return Ok(None);
+        };
+        let env = Env {
+            outer: Some(self as &dyn EvalContext<A>),
+            ..env
+        };
+        runner.member(select, env, probe, key)
     }
 
     fn subquery_affinity(&self, select: &Select<'_, A>, column: usize) -> Result<Option<Affinity>> {

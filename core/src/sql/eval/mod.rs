@@ -222,6 +222,20 @@ pub trait EvalContext<A: Allocator + Clone> {
         Ok(SubqueryCollation::default())
     }
 
+    /// `probe IN (select)` answered from the values of `select` the
+    /// context keeps searchable for the statement's run (an uncorrelated
+    /// subquery, read once): `Some` of the answer (true, false, or NULL as
+    /// `None`), the probe and the values compared under `key`; `None` when
+    /// it keeps none for it, and the caller runs the subquery.
+    fn subquery_member(
+        &self,
+        _select: &ast::Select<'_, A>,
+        _probe: ValueRef<'_>,
+        _key: SetKey,
+    ) -> Result<Option<Option<bool>>> {
+        Ok(None)
+    }
+
     /// The error `RAISE(...)` stops the statement with: outside a
     /// trigger's statements, that it may only be used in one.
     fn raise(&self, _raise: &ast::Raise<'_>) -> Error {
@@ -262,6 +276,16 @@ pub struct SubqueryCollation {
     pub explicit: Option<Collation>,
     /// The one a `COLLATE` names, else its column's.
     pub any: Option<Collation>,
+}
+
+/// How `x IN (select)` compares `x` with the subquery's values: the
+/// affinity both take and the collation they compare under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SetKey {
+    /// The affinity applied to `x` and to each value.
+    pub affinity: Option<Affinity>,
+    /// The collation TEXT compares under.
+    pub collation: Collation,
 }
 
 /// What a subquery's rows are asked for.

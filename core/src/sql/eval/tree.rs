@@ -24,7 +24,7 @@ use super::resolve::{
     affinity, binary_collation, collation, collation_named, explicit_collation, is_constant,
     simplified_and_or, truth_constant,
 };
-use super::{EvalContext, Shape, Value, row_value};
+use super::{EvalContext, SetKey, Shape, Value, row_value};
 
 /// A value during evaluation: borrowed, or owned.
 pub enum Val<'v, A: Allocator> {
@@ -467,8 +467,9 @@ where
     boolean(if l.negated { found.map(|v| !v) } else { found })
 }
 
-/// `x [NOT] IN (select)`: the subquery is run again for each probe, so
-/// its rows are never held. True on a match, else NULL if `x` or any
+/// `x [NOT] IN (select)`: searched in the set the context keeps of an
+/// uncorrelated subquery's values, else the subquery is run again for
+/// each probe, so its rows are never held. True on a match, else NULL if `x` or any
 /// candidate is NULL, else false; no rows is always false. The
 /// comparison takes the affinity and the collation of `x = column`, as
 /// SQLite's `exprINAffinity` and `sqlite3BinaryCompareCollSeq` give them.
@@ -491,6 +492,13 @@ where
         (Some(c), _) | (None, Some(c)) => c,
         (None, None) => collation(&s.expr, ctx)?.or(column.any).unwrap_or_default(),
     };
+    let key = SetKey {
+        affinity: aff,
+        collation: coll,
+    };
+    if let Some(found) = ctx.subquery_member(&s.select, x.get(), key)? {
+        return boolean(if s.negated { found.map(|v| !v) } else { found });
+    }
     let xv = apply_comparison_affinity(x.get(), aff);
     let mut found = Some(false);
     ctx.subquery(&s.select, Shape::Column, &mut |v| {
