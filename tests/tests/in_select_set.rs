@@ -169,6 +169,23 @@ fn a_big_set_is_read_once_a_run_and_probed_by_search() {
         // row of `t`.
         assert!(reads < 4 * pages, "{reads} reads of {pages} pages");
     }
+    // An uncorrelated `EXISTS` that finds no row reads its table once a
+    // run too.
+    let before = platform.counts().reads;
+    let got = ours(
+        &conn,
+        "SELECT count(*) FROM t WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.pad = 'none')",
+    )
+    .unwrap();
+    let reads = platform.counts().reads - before;
+    assert_eq!(
+        format!("{got:?}"),
+        format!(
+            "{:?}",
+            vec![vec![boundlite_tests::compare::V::Int(i64::from(rows))]]
+        )
+    );
+    assert!(reads < 4 * pages, "EXISTS: {reads} reads of {pages} pages");
 }
 
 #[test]

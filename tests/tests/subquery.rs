@@ -436,6 +436,9 @@ fn uncorrelated_subqueries_are_read_once_a_run() {
         "SELECT count(DISTINCT (SELECT random() FROM u LIMIT 1)) FROM t",
         "SELECT count(DISTINCT (SELECT random() FROM u AS x WHERE x.a < t.a LIMIT 1)) FROM t",
         "SELECT count(*) FROM t WHERE (SELECT random() FROM u LIMIT 1) = (SELECT random() FROM u LIMIT 1)",
+        // An uncorrelated `EXISTS` too: true for every row or for none.
+        "SELECT count(DISTINCT EXISTS (SELECT 1 FROM u WHERE pk = 1 AND random() > 0)) FROM t",
+        "SELECT count(DISTINCT NOT EXISTS (SELECT 1 FROM u AS x WHERE x.pk = 2 AND random() < 0)) FROM t",
     ] {
         assert!(both(&mine, &oracle, sql, "random() in a subquery"), "{sql}");
     }

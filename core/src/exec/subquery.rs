@@ -332,7 +332,10 @@ impl<P: Platform, A: Allocator + Clone> Subqueries<A> for Runner<'_, '_, P, A> {
         visit: &mut dyn FnMut(ValueRef<'_>) -> Result<bool>,
     ) -> Result<()> {
         let site = select as *const Select<'_, A> as *const () as usize;
-        if let Some((once, text)) = self.once.filter(|_| shape == Shape::Column) {
+        if let Some((once, text)) = self
+            .once
+            .filter(|_| matches!(shape, Shape::Column | Shape::Rows))
+        {
             match once.take(site) {
                 Known::Values(values) => {
                     let replayed = replay(&values, visit);
@@ -343,10 +346,10 @@ impl<P: Platform, A: Allocator + Clone> Subqueries<A> for Runner<'_, '_, P, A> {
                 Known::Set(set) => once.keep(site, Known::Set(set), env.alloc)?,
                 Known::EachTime => {}
                 Known::Unseen => {
-                    let read = if parsed_from(select, text) {
-                        self.read_once(select, env, shape, once)?
-                    } else {
-                        None
+                    let read = match (parsed_from(select, text), shape) {
+                        (false, _) => None,
+                        (true, Shape::Rows) => self.read_first(select, env)?,
+                        (true, _) => self.read_once(select, env, shape, once)?,
                     };
                     return match read {
                         Some(values) => {
@@ -615,6 +618,40 @@ impl<P: Platform, A: Allocator + Clone> Runner<'_, '_, P, A> {
             Err(Error::OutOfMemory) => Err(Error::OutOfMemory),
             Err(_) => Ok(None),
         }
+    }
+
+    /// Whether `select` has a row (for `EXISTS`), as the values `run`
+    /// hands out for it (one NULL, or none), when it reads no row around
+    /// it and its run to its first row succeeds; `None` otherwise. Only
+    /// running out of memory is an error.
+    fn read_first(
+        &self,
+        select: &Select<'_, A>,
+        env: Env<'_, A>,
+    ) -> Result<Option<Vec<Value<A>, A>>> {
+        let alone = Env { outer: None, ..env };
+        match self.check_names(select, Shape::Rows, alone) {
+            Ok(()) => {}
+            Err(Error::OutOfMemory) => return Err(Error::OutOfMemory),
+            Err(_) => return Ok(None),
+        }
+        let mut any = false;
+        let read = self.stream(select, alone, Shape::Rows, &mut |_| {
+            any = true;
+            Ok(false)
+        });
+        match read {
+            Ok(()) => {}
+            Err(Error::OutOfMemory) => return Err(Error::OutOfMemory),
+            Err(_) => return Ok(None),
+        }
+        // One value at most a subquery of the statement's text: nothing
+        // the budget need count.
+        let mut values = Vec::new_in(env.alloc.clone());
+        if any {
+            values.try_push(Value::Null)?;
+        }
+        Ok(Some(values))
     }
 
     /// Runs `select` anew, handing `visit` its first column row by row.
