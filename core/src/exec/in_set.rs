@@ -18,7 +18,7 @@
 
 use boundlite_platform::Platform;
 
-use crate::alloc::{Allocator, Vec};
+use crate::alloc::{Allocator, Box, Vec};
 use crate::btree::{SeekMode, TreeKind};
 use crate::database::Database;
 use crate::record::{KeyColumn, SortOrder, ValueRef, compare_values, encode_into};
@@ -39,8 +39,14 @@ pub(crate) struct InSet<P: Platform, A: Allocator + Clone> {
 enum Holds<P: Platform, A: Allocator + Clone> {
     /// Sorted, in memory.
     Memory(Vec<Value<A>, A>),
-    /// In the index B-tree at `root` of a temporary database.
-    Tree { db: Database<P, A>, root: PageNo },
+    /// In a temporary database's index B-tree.
+    Tree(Tree<P, A>),
+}
+
+/// The index B-tree at `root` of the temporary database `db`.
+struct Tree<P: Platform, A: Allocator + Clone> {
+    db: Box<Database<P, A>, A>,
+    root: PageNo,
 }
 
 /// The values of a set as they are read, before it is searched.
@@ -50,7 +56,7 @@ pub(crate) struct SetBuilder<P: Platform, A: Allocator + Clone> {
     /// The sort budget of the temporary database, if one opens.
     sort_memory: usize,
     /// The index B-tree values go into once they do not fit in memory.
-    tree: Option<(Database<P, A>, PageNo)>,
+    tree: Option<Tree<P, A>>,
     record: Vec<u8, A>,
 }
 
@@ -89,22 +95,23 @@ impl<P: Platform, A: Allocator + Clone> SetBuilder<P, A> {
                 return Ok(());
             }
         }
-        self.to_tree(value)
+        self.push_to_tree(value)
     }
 
     /// Adds `value` to the tree, opening it (with the values held in
     /// memory) first if it is not yet.
-    fn to_tree(&mut self, value: ValueRef<'_>) -> Result<()> {
+    fn push_to_tree(&mut self, value: ValueRef<'_>) -> Result<()> {
         let columns = [self.set.key_column()];
         if self.tree.is_none() {
             let alloc = self.record.allocator().clone();
-            let db = Database::open_temp(&self.platform, self.sort_memory, alloc)?;
+            let db = Database::open_temp(&self.platform, self.sort_memory, alloc.clone())?;
+            let db = Box::try_new_in(db, alloc)?;
             let txn = db.begin_write()?;
             let root = txn.create_tree(TreeKind::Index)?;
             txn.suspend();
-            self.tree = Some((db, root));
+            self.tree = Some(Tree { db, root });
         }
-        let Some((db, root)) = &self.tree else {
+        let Some(Tree { db, root }) = &self.tree else {
             return Ok(());
         };
         let txn = db.continue_write()?;
@@ -114,7 +121,8 @@ impl<P: Platform, A: Allocator + Clone> SetBuilder<P, A> {
                 encode_into(&[held.as_ref()], &mut self.record)?;
                 txn.insert_key(*root, &self.record, &columns)?;
             }
-            values.clear();
+            // Given back: the tree holds them from here on.
+            *values = Vec::new_in(self.record.allocator().clone());
         }
         self.record.clear();
         encode_into(&[value], &mut self.record)?;
@@ -127,9 +135,9 @@ impl<P: Platform, A: Allocator + Clone> SetBuilder<P, A> {
     pub fn finish(self) -> Result<InSet<P, A>> {
         let SetBuilder { mut set, tree, .. } = self;
         match tree {
-            Some((db, root)) => {
-                db.continue_write()?.commit()?;
-                set.holds = Holds::Tree { db, root };
+            Some(tree) => {
+                tree.db.continue_write()?.commit()?;
+                set.holds = Holds::Tree(tree);
             }
             None => {
                 if let Holds::Memory(values) = &mut set.holds {
@@ -174,7 +182,7 @@ impl<P: Platform, A: Allocator + Clone> InSet<P, A> {
             Holds::Memory(values) => values
                 .binary_search_by(|v| compare_values(&v.as_ref(), &probe, column.collation))
                 .is_ok(),
-            Holds::Tree { db, root } => {
+            Holds::Tree(Tree { db, root }) => {
                 let mut cursor = db.index_cursor(*root);
                 cursor.seek(&[probe], &[column], SeekMode::Eq)?
             }
