@@ -563,29 +563,21 @@ impl<P: Platform, A: Allocator + Clone> Runner<'_, '_, P, A> {
         shape: Shape,
         once: &Once<P, A>,
     ) -> Result<Option<Vec<Value<A>, A>>> {
-        let alone = Env { outer: None, ..env };
-        match self.check_names(select, shape, alone) {
-            Ok(()) => {}
-            Err(Error::OutOfMemory) => return Err(Error::OutOfMemory),
-            Err(_) => return Ok(None),
-        }
-        let mut values = Vec::new_in(env.alloc.clone());
-        let mut fits = true;
         let budget = self.view.sort_budget().bytes;
-        let read = self.stream(select, alone, shape, &mut |v| {
-            if !once.charge(v, budget) {
-                fits = false;
-                return Ok(false);
-            }
-            values.try_push(Value::try_from_ref(v, env.alloc.clone())?)?;
-            Ok(true)
-        });
-        match read {
-            Ok(()) if fits => Ok(Some(values)),
-            Ok(()) => Ok(None),
-            Err(Error::OutOfMemory) => Err(Error::OutOfMemory),
-            Err(_) => Ok(None),
-        }
+        let read = self.alone(select, env, shape, |alone| {
+            let mut values = Vec::new_in(env.alloc.clone());
+            let mut fits = true;
+            self.stream(select, alone, shape, &mut |v| {
+                if !once.charge(v, budget) {
+                    fits = false;
+                    return Ok(false);
+                }
+                values.try_push(Value::try_from_ref(v, env.alloc.clone())?)?;
+                Ok(true)
+            })?;
+            Ok(fits.then_some(values))
+        })?;
+        Ok(read.flatten())
     }
 
     /// The values of `select` as a set `x IN (select)` searches under
@@ -600,24 +592,16 @@ impl<P: Platform, A: Allocator + Clone> Runner<'_, '_, P, A> {
         once: &Once<P, A>,
         key: SetKey,
     ) -> Result<Option<InSet<P, A>>> {
-        let alone = Env { outer: None, ..env };
-        match self.check_names(select, Shape::Column, alone) {
-            Ok(()) => {}
-            Err(Error::OutOfMemory) => return Err(Error::OutOfMemory),
-            Err(_) => return Ok(None),
-        }
         let budget = self.view.sort_budget().bytes;
-        let mut set = SetBuilder::new(key, self.view.platform(), budget, env.alloc);
-        let read = self.stream(select, alone, Shape::Column, &mut |v| {
-            let fits = once.charge(v, budget);
-            set.push(v, fits, env.alloc)?;
-            Ok(true)
-        });
-        match read.and_then(|()| set.finish()) {
-            Ok(set) => Ok(Some(set)),
-            Err(Error::OutOfMemory) => Err(Error::OutOfMemory),
-            Err(_) => Ok(None),
-        }
+        self.alone(select, env, Shape::Column, |alone| {
+            let mut set = SetBuilder::new(key, self.view.platform(), budget, env.alloc);
+            self.stream(select, alone, Shape::Column, &mut |v| {
+                let fits = once.charge(v, budget);
+                set.push(v, fits, env.alloc)?;
+                Ok(true)
+            })?;
+            set.finish()
+        })
     }
 
     /// Whether `select` has a row (for `EXISTS`), as the values `run`
@@ -629,29 +613,42 @@ impl<P: Platform, A: Allocator + Clone> Runner<'_, '_, P, A> {
         select: &Select<'_, A>,
         env: Env<'_, A>,
     ) -> Result<Option<Vec<Value<A>, A>>> {
+        self.alone(select, env, Shape::Rows, |alone| {
+            let mut any = false;
+            self.stream(select, alone, Shape::Rows, &mut |_| {
+                any = true;
+                Ok(false)
+            })?;
+            // One value at most a subquery of the statement's text:
+            // nothing the budget need count.
+            let mut values = Vec::new_in(env.alloc.clone());
+            if any {
+                values.try_push(Value::Null)?;
+            }
+            Ok(values)
+        })
+    }
+
+    /// What `read` finds of `select` run with no row around it, when its
+    /// names resolve so (it is uncorrelated) and `read` succeeds; `None`
+    /// otherwise, so that it runs each time and a run of its own gives its
+    /// error. Only running out of memory is an error.
+    fn alone<T>(
+        &self,
+        select: &Select<'_, A>,
+        env: Env<'_, A>,
+        shape: Shape,
+        read: impl FnOnce(Env<'_, A>) -> Result<T>,
+    ) -> Result<Option<T>> {
         let alone = Env { outer: None, ..env };
-        match self.check_names(select, Shape::Rows, alone) {
-            Ok(()) => {}
-            Err(Error::OutOfMemory) => return Err(Error::OutOfMemory),
-            Err(_) => return Ok(None),
+        match self
+            .check_names(select, shape, alone)
+            .and_then(|()| read(alone))
+        {
+            Ok(found) => Ok(Some(found)),
+            Err(Error::OutOfMemory) => Err(Error::OutOfMemory),
+            Err(_) => Ok(None),
         }
-        let mut any = false;
-        let read = self.stream(select, alone, Shape::Rows, &mut |_| {
-            any = true;
-            Ok(false)
-        });
-        match read {
-            Ok(()) => {}
-            Err(Error::OutOfMemory) => return Err(Error::OutOfMemory),
-            Err(_) => return Ok(None),
-        }
-        // One value at most a subquery of the statement's text: nothing
-        // the budget need count.
-        let mut values = Vec::new_in(env.alloc.clone());
-        if any {
-            values.try_push(Value::Null)?;
-        }
-        Ok(Some(values))
     }
 
     /// Runs `select` anew, handing `visit` its first column row by row.
