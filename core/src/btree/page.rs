@@ -266,9 +266,10 @@ impl<'a> BTreePage<'a> {
                 .right_child()?
                 .ok_or(Error::Misuse("child index outside the interior page"));
         }
-        self.cell(index)?
-            .left_child()
-            .ok_or(self.corrupt("interior cell has no child"))
+        // Every interior cell starts with its left child's page number:
+        // read it alone, as a descent needs nothing else of the cell.
+        let raw = self.bytes.u32(self.cell_pointer(index)?)?;
+        PageNo::new(raw).ok_or(self.corrupt("cell's left child pointer is 0"))
     }
 
     /// The offset of cell `index`, checked to lie in the content area.

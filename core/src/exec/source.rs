@@ -25,7 +25,7 @@ use crate::record::{KeyColumn, RecordRef, SortOrder, ValueRef, compare_values};
 use crate::schema::StoredBy;
 use crate::sql::Ident;
 use crate::sql::eval::Value;
-use crate::{Error, Result, RowId};
+use crate::{Error, PageNo, Result, RowId};
 
 use super::Env;
 use super::context::{Place, RowContext, Spill};
@@ -114,6 +114,27 @@ struct IndexSeek<'v, P: Platform, A: Allocator + Clone> {
 enum Stored<'v, P: Platform, A: Allocator + Clone> {
     Rowid(Cursor<'v, P, A>),
     Key(Index<'v, P, A>),
+}
+
+/// Where an index walk's move left it.
+#[derive(Debug, Clone, Copy)]
+enum Landed {
+    /// Past the walk's last entry.
+    End,
+    /// On an entry, the table's cursor on its row.
+    Row,
+    /// On an entry of the index page `page` naming the row `rowid`, the
+    /// table's cursor not yet moved to it: the caller seeks it, and may
+    /// read it from the same visit to its leaf.
+    Rowid { rowid: RowId, page: Option<PageNo> },
+}
+
+/// The error for an index entry whose row is not in its table.
+const fn missing_row(page: Option<PageNo>) -> Error {
+    Error::Corrupt {
+        page,
+        reason: "an index entry names a row that is not there",
+    }
 }
 
 /// The rows one statement visits.
@@ -335,21 +356,18 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
         self.started = true;
         let on = match &mut self.table {
             None => first,
-            Some((table, stored)) if self.index.is_some() => match self.index.as_mut() {
-                Some(seek) => {
-                    let mut on = seek.advance(stored, table, first)?;
-                    // `IN`: the next key's entries when this key's end.
-                    while !on && matches!(self.plan, Plan::IndexIn { .. }) {
-                        let Some(key) = self.keys.get_mut(self.next_key) else {
-                            break;
-                        };
-                        self.next_key += 1;
-                        seek.start = Some((core::mem::replace(key, Value::Null), true));
-                        on = seek.advance(stored, table, true)?;
+            Some(_) if self.index.is_some() => match self.walk_index(first)? {
+                Landed::End => false,
+                Landed::Row => true,
+                Landed::Rowid { rowid, page } => match &mut self.table {
+                    Some((_, Stored::Rowid(cursor))) => {
+                        if !cursor.seek(rowid, SeekMode::Eq)? {
+                            return Err(missing_row(page));
+                        }
+                        true
                     }
-                    on
-                }
-                None => false,
+                    _ => return Err(Error::Misuse("a rowid walk of a WITHOUT ROWID table")),
+                },
             },
             Some((_, Stored::Key(cursor))) => match (self.plan, first) {
                 (Plan::Scan, true) => cursor.first()?,
@@ -380,6 +398,27 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
         Ok(on)
     }
 
+    /// The next entry of the index walk, the next key's entries when
+    /// this key's end (`IN`); [`Landed::End`] (and done) past the last.
+    fn walk_index(&mut self, first: bool) -> Result<Landed> {
+        let (Some((table, stored)), Some(seek)) = (&mut self.table, self.index.as_mut()) else {
+            return Ok(Landed::End);
+        };
+        let mut landed = seek.advance(stored, table, first)?;
+        while matches!(landed, Landed::End) && matches!(self.plan, Plan::IndexIn { .. }) {
+            let Some(key) = self.keys.get_mut(self.next_key) else {
+                break;
+            };
+            self.next_key += 1;
+            seek.start = Some((core::mem::replace(key, Value::Null), true));
+            landed = seek.advance(stored, table, true)?;
+        }
+        if matches!(landed, Landed::End) {
+            self.done = true;
+        }
+        Ok(landed)
+    }
+
     /// Moves to the next row for which `keep`, given a context on it (the
     /// table called `alias` in the statement), is true; `false` when
     /// there is none. A walk of the table in rowid order reads the rows
@@ -397,6 +436,37 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
             {
                 (&*table, cursor)
             }
+            (_, Some(_), Some((_, Stored::Rowid(_)))) => loop {
+                // An index walk: each row it names is sought and read
+                // from one visit to its leaf.
+                if self.done {
+                    return Ok(false);
+                }
+                let first = !self.started;
+                self.started = true;
+                let (rowid, page) = match self.walk_index(first)? {
+                    Landed::End => return Ok(false),
+                    Landed::Row => {
+                        if self.with_row(env, alias, &mut keep)? {
+                            return Ok(true);
+                        }
+                        continue;
+                    }
+                    Landed::Rowid { rowid, page } => (rowid, page),
+                };
+                let Some((table, Stored::Rowid(cursor))) = &mut self.table else {
+                    return Err(Error::Misuse("a rowid walk of a WITHOUT ROWID table"));
+                };
+                let at = (&*table, self.place, self.merged.as_slice());
+                let kept = cursor.seek_then(rowid, |rowid, record| {
+                    on_row(env, at, alias, rowid, record, &mut keep)
+                })?;
+                match kept {
+                    Some(true) => return Ok(true),
+                    Some(false) => {}
+                    None => return Err(missing_row(page)),
+                }
+            },
             _ => loop {
                 // A seek, or the constant row, visits rows one at a time.
                 if !self.advance()? {
@@ -645,7 +715,7 @@ impl<'v, P: Platform, A: Allocator + Clone> IndexSeek<'v, P, A> {
         stored: &mut Stored<'v, P, A>,
         table: &TableInfo<A>,
         first: bool,
-    ) -> Result<bool> {
+    ) -> Result<Landed> {
         let columns = [self.column];
         let index = table
             .seekable()
@@ -665,7 +735,7 @@ impl<'v, P: Platform, A: Allocator + Clone> IndexSeek<'v, P, A> {
             (_, false) => self.cursor.next(of)?,
         };
         if !on {
-            return Ok(false);
+            return Ok(Landed::End);
         }
         let page = self.cursor.page();
         let payload = self.cursor.payload()?;
@@ -690,19 +760,21 @@ impl<'v, P: Platform, A: Allocator + Clone> IndexSeek<'v, P, A> {
                 SortOrder::Desc => ordering.reverse(),
             };
             if ordering.is_gt() || (!*inclusive && ordering.is_eq()) {
-                return Ok(false);
+                return Ok(Landed::End);
             }
         }
         let found = match (stored, self.locate) {
-            (Stored::Rowid(cursor), _) => {
+            (Stored::Rowid(_), _) => {
                 let Some(ValueRef::Integer(rowid)) = last else {
                     return Err(Error::Corrupt {
                         page,
                         reason: "an index entry without a rowid",
                     });
                 };
-                drop(payload);
-                cursor.seek(RowId::new(rowid), SeekMode::Eq)?
+                return Ok(Landed::Rowid {
+                    rowid: RowId::new(rowid),
+                    page,
+                });
             }
             (Stored::Key(cursor), Locate::Itself) => {
                 cursor.seek_record(&entry, &table.record_keys, SeekMode::Eq)?
@@ -726,11 +798,8 @@ impl<'v, P: Platform, A: Allocator + Clone> IndexSeek<'v, P, A> {
             }
         };
         if !found {
-            return Err(Error::Corrupt {
-                page,
-                reason: "an index entry names a row that is not there",
-            });
+            return Err(missing_row(page));
         }
-        Ok(true)
+        Ok(Landed::Row)
     }
 }

@@ -59,6 +59,23 @@ impl<'v, P: Platform, A: Allocator + Clone> RowCursor<'v, P, A> {
         }
     }
 
+    /// [`seek`](Self::seek) with [`SeekMode::Eq`], then `f` on the row's
+    /// rowid and record: `None` when the row is not there. `f` must not
+    /// move or read the cursor.
+    pub fn seek_then<R>(
+        &mut self,
+        rowid: RowId,
+        f: impl FnOnce(RowId, StoredRecord<'_, A>) -> Result<R>,
+    ) -> Result<Option<R>> {
+        match self {
+            RowCursor::Tree(c) => c.seek_then(rowid, f),
+            RowCursor::Mvcc(c) => match c.seek(rowid, SeekMode::Eq)? {
+                true => c.with_record(f).map(Some),
+                false => Ok(None),
+            },
+        }
+    }
+
     /// The current row's rowid.
     pub fn rowid(&self) -> Result<RowId> {
         match self {

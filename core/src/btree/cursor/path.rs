@@ -441,11 +441,14 @@ impl<'p, S: PageSource, K: Copy> TreePath<'p, S, K> {
         let level = self.entry_level()?;
         let bytes = source.page(level.page)?;
         let page = BTreePage::parse(&bytes, level.page, source.usable_size())?;
-        let cell = page.cell(level.index)?;
-        let rowid = cell.rowid();
-        let payload = *cell
-            .payload()
-            .ok_or(Error::Misuse("table interior cells have no payload"))?;
+        // A table cursor rests on leaves only; an index cursor on any
+        // page. Either reads the cell's payload without the rest of it.
+        let (rowid, payload) = match self.tree {
+            TreeKind::Table => page
+                .table_row(level.index)
+                .map(|(rowid, payload)| (Some(rowid), payload))?,
+            TreeKind::Index => (None, page.index_payload(level.index)?),
+        };
         if payload.first_overflow().is_none() {
             let (start, len) = (payload.local_offset(), payload.local().len());
             return Ok((rowid, PayloadRef::on_page(bytes, start, len)));

@@ -131,6 +131,50 @@ impl<'p, S: PageSource, A: Allocator> TableCursor<'p, S, A> {
         self.seek(rowid, SeekMode::Eq)
     }
 
+    /// [`seek`](Self::seek) with [`SeekMode::Eq`], then `f` on the row's
+    /// rowid and record (as [`with_record`](Self::with_record) gives
+    /// them) from the same visit to its leaf: `Some` of what `f` returns
+    /// when the row is there, `None` (and unpositioned) when it is not.
+    /// The cursor lands on the row only once `f` returns, so `f` must
+    /// not move or read the cursor. An index walk reads each row it
+    /// names this way: one visit to the leaf rather than two.
+    pub fn seek_then<R>(
+        &mut self,
+        rowid: RowId,
+        f: impl FnOnce(RowId, StoredRecord<'_, A>) -> Result<R>,
+    ) -> Result<Option<R>> {
+        let target = rowid.get();
+        let source = self.path.source();
+        let buffer = &mut self.buffer;
+        let found = self.path.descend_by(
+            |page| page.search_rowid(target, false),
+            |page, index| {
+                if index >= page.cell_count() {
+                    return Ok(None);
+                }
+                let (rowid, payload) = page.table_row(index)?;
+                if rowid != target {
+                    return Ok(None);
+                }
+                StoredRecord::with(source, page.number(), &payload, buffer, |record| {
+                    f(RowId::new(rowid), record)
+                })
+                .map(Some)
+            },
+        );
+        match found {
+            Ok(Some(value)) => {
+                self.path.land(Ok(true))?;
+                Ok(Some(value))
+            }
+            Ok(None) => {
+                self.path.land(Ok(false))?;
+                Ok(None)
+            }
+            Err(e) => self.path.land(Err(e)).map(|_| None),
+        }
+    }
+
     /// Saves the cursor's position (`Valid` → `RequiresSeek { rowid }`)
     /// so that the table may be changed before its next move, which
     /// re-seeks the rowid instead of trusting the path. SQLite's

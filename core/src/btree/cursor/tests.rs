@@ -81,6 +81,7 @@ fn check_table(db: &TestDb, root: u32, rows: &[(i64, StdVec<u8>)]) {
     assert_eq!(seen, keys);
     check_scan(&mut cursor, rows);
     check_seek_near(&mut cursor, &keys);
+    check_seek_then(&mut cursor, rows);
     // Every seek, then a step each way.
     let max = keys.last().copied().unwrap_or(0);
     for target in (-1..=max + 2).chain([i64::MIN, i64::MAX]) {
@@ -130,6 +131,33 @@ fn check_seek_near(cursor: &mut TableCursor<'_, TestDb, Global>, keys: &[i64]) {
                     assert_eq!(cursor.next().unwrap(), at + 1 < keys.len());
                 }
                 None => assert!(!cursor.is_positioned(), "{start:?} to {target}"),
+            }
+        }
+    }
+}
+
+/// `seek_then` to every rowid, and between them, reads the row an
+/// equality seek finds (its payload, spilled ones assembled) and leaves
+/// the cursor on it; a rowid not in the table is `None` and leaves it
+/// unpositioned, the reader never called.
+fn check_seek_then(cursor: &mut TableCursor<'_, TestDb, Global>, rows: &[(i64, StdVec<u8>)]) {
+    let keys: StdVec<i64> = rows.iter().map(|r| r.0).collect();
+    let max = keys.last().copied().unwrap_or(0);
+    for target in (-1..=max + 2).chain([i64::MIN, i64::MAX]) {
+        let read = cursor
+            .seek_then(RowId::new(target), |rowid, record| {
+                Ok((rowid.get(), record.into_whole()?.to_vec()))
+            })
+            .unwrap();
+        match model_seek(&keys, target, SeekMode::Eq) {
+            Some(at) => {
+                assert_eq!(read.as_ref(), Some(&rows[at]), "{target}");
+                assert_eq!(cursor.rowid().unwrap().get(), keys[at]);
+                assert_eq!(cursor.next().unwrap(), at + 1 < keys.len());
+            }
+            None => {
+                assert_eq!(read, None, "{target}");
+                assert!(!cursor.is_positioned(), "{target}");
             }
         }
     }
@@ -418,6 +446,21 @@ fn stepping_allocates_nothing_and_spilling_reports_out_of_memory() {
     assert!(cursor.scan(|_, payload| Ok(payload.len() == 2013)).unwrap());
     assert_eq!(cursor.rowid().unwrap().get(), 50);
     assert!(!cursor.scan(|rowid, _| Ok(rowid > RowId::new(100))).unwrap());
+    // A seek that reads its row allocates nothing for a row kept on its
+    // leaf, and fails on the spilled row with `OutOfMemory`, unpositioned.
+    fault.arm(FaultPlan::From(1));
+    let mut cursor = TableCursor::new(&db, no(root), Vec::new_in(&fault));
+    let read = |rowid: i64, cursor: &mut TableCursor<'_, TestDb, &FaultAlloc<Global>>| {
+        cursor.seek_then(RowId::new(rowid), |_, record| {
+            Ok(record.into_whole()?.len())
+        })
+    };
+    assert_eq!(read(48, &mut cursor), Ok(Some(20)));
+    assert_eq!(read(50, &mut cursor), Err(Error::OutOfMemory));
+    assert!(!cursor.is_positioned());
+    assert_eq!(fault.seen(), 1);
+    fault.arm(FaultPlan::Never);
+    assert_eq!(read(50, &mut cursor), Ok(Some(2013)));
 }
 
 /// A small two-level table whose right-most leaf `damage` then breaks.

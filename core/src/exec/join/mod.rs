@@ -47,7 +47,7 @@
 //! - `step`: one step of the loops, from the rows the levels are on;
 //! - `using`: the columns `USING` and `NATURAL` merge.
 
-use core::cell::Cell;
+use core::cell::{Cell, OnceCell};
 use core::ops::Range;
 
 use boundlite_platform::Platform;
@@ -63,7 +63,7 @@ mod step;
 mod using;
 
 use nest::{Nest, arrange, left_groups_of, proven_terms};
-use step::{Shared, list_terms, nest_current, step};
+use step::{Shared, nest_current, step};
 
 use super::Env;
 use super::check::with_scope;
@@ -469,7 +469,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
             .from
             .as_ref()
             .ok_or(Error::Misuse("a join without its FROM"))?;
-        let listed = list_terms(from, body.where_clause.as_ref());
+        let listed = OnceCell::new();
         loop {
             let nest = self
                 .nests
@@ -477,7 +477,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                 .ok_or(Error::Misuse("a join whose terms were not placed"))?;
             let shared = Shared {
                 terms: &nest.terms,
-                listed: listed.as_ref(),
+                listed: &listed,
                 matched: &self.matched,
                 preserved: self.preserved,
                 body,

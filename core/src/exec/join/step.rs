@@ -6,7 +6,7 @@
 //! Invariant: a step resumes from the rows the levels are on (the
 //! cursors are the state) and allocates nothing.
 
-use core::cell::Cell;
+use core::cell::{Cell, OnceCell};
 use core::ops::Range;
 
 use boundlite_platform::Platform;
@@ -27,13 +27,18 @@ pub(super) struct Shared<'s, 'a, A: Allocator + Clone> {
     pub(super) terms: &'s [TermAt],
     /// The terms themselves, in [`each_term`]'s order, when there are at
     /// most [`LISTED_TERMS`]: read by position rather than found by a walk
-    /// of the clauses for every row.
-    pub(super) listed: Option<&'s [Option<&'s Expr<'a, A>>; LISTED_TERMS]>,
+    /// of the clauses for every row. Listed the first time a term is
+    /// evaluated, so a step whose plans prove every term lists none.
+    pub(super) listed: &'s OnceCell<Listed<'s, 'a, A>>,
     pub(super) matched: &'s [Cell<bool>],
     pub(super) preserved: Option<Preserved>,
     pub(super) body: &'s SelectBody<'a, A>,
     pub(super) from: &'s FromClause<'a, A>,
 }
+
+/// A join's terms by position, `None` when it has more than
+/// [`LISTED_TERMS`].
+pub(super) type Listed<'s, 'a, A> = Option<[Option<&'s Expr<'a, A>>; LISTED_TERMS]>;
 
 /// The most terms a join lists (see [`Shared::listed`]); a statement with
 /// more finds them by walking its clauses.
@@ -71,18 +76,23 @@ pub(super) fn holds<A: Allocator + Clone>(
             return Ok(false);
         }
     }
-    // Most levels have no term on a side: skip the walk of the clauses.
-    if !shared
-        .terms
-        .iter()
-        .any(|at| at.depth == k && at.side == side)
-    {
-        return Ok(true);
-    }
     let here = |ordinal: usize, at: &TermAt| {
         at.depth == k && at.side == side && !proven.contains(&ordinal)
     };
-    if let Some(listed) = shared.listed {
+    // Most levels have no term on a side, or only terms their plan
+    // proves: skip the walk of the clauses.
+    if !shared
+        .terms
+        .iter()
+        .enumerate()
+        .any(|(ordinal, at)| here(ordinal, at))
+    {
+        return Ok(true);
+    }
+    let listed = shared
+        .listed
+        .get_or_init(|| list_terms(shared.from, shared.body.where_clause.as_ref()));
+    if let Some(listed) = listed {
         for (ordinal, (at, term)) in shared.terms.iter().zip(listed).enumerate() {
             if let (true, Some(term)) = (here(ordinal, at), term) {
                 if evaluate_condition(term, ctx)? != Some(true) {
