@@ -30,6 +30,7 @@ use super::{Connection, Session, TempEnd, Txn, halt_of};
 use crate::alloc::Allocator;
 use crate::database::MvccTransaction;
 use crate::exec::select;
+use crate::mvcc::{CommitPoint, Resume};
 use crate::sql::Stmt;
 use crate::table::{Halt, Sees, Side, TableInfo, Writer, refuse_changes};
 use crate::{Error, Result};
@@ -274,15 +275,30 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         result
     }
 
-    /// `COMMIT` of an MVCC transaction: `BusyConflict` leaves the
-    /// connection `Aborted` (the transaction rolled back) until `ROLLBACK`;
-    /// another error ends it as a failed `COMMIT` does.
+    /// `COMMIT` of the MVCC transaction `session` holds (a step at a time
+    /// when `pause` is given): `Busy` (another commit is being written a
+    /// step at a time) leaves it open, to `COMMIT` again, as SQLite's
+    /// `COMMIT` after `SQLITE_BUSY`; `BusyConflict` leaves the connection
+    /// `Aborted` (the transaction rolled back) until `ROLLBACK`; another
+    /// error ends it as a failed `COMMIT` does.
     pub(super) fn commit_mvcc(
         &self,
         session: &mut Session<'db, P, A>,
-        txn: MvccTransaction<'db, P, A>,
+        pause: Option<&mut dyn FnMut(CommitPoint) -> Resume>,
     ) -> Result<()> {
-        let result = txn.commit().map(|_| ());
+        let Txn::Mvcc(txn) = &mut session.txn else {
+            return Err(Error::Misuse("COMMIT of an MVCC transaction without one"));
+        };
+        let result = match pause {
+            None => txn.try_commit(),
+            Some(pause) => txn.commit_pausing(pause),
+        }
+        .map(|_| ());
+        if result == Err(Error::Busy) {
+            return result;
+        }
+        self.foreign_keys.transaction_ended();
+        session.txn = Txn::Autocommit;
         if result.is_err() {
             self.rolled_back();
         }
