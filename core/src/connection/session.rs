@@ -590,10 +590,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
                     "cannot commit - the transaction was rolled back by an earlier error",
                 ));
             }
-            Txn::Mvcc(txn) => {
-                session.txn = Txn::Mvcc(txn);
-                return self.commit_mvcc(&mut session, pause);
-            }
+            Txn::Mvcc(txn) => return self.commit_mvcc(&mut session, txn, pause),
             Txn::Write(txn) => txn.commit().inspect_err(|_| self.rolled_back()),
         };
         // The temporary database commits after the main one, and only when

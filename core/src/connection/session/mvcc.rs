@@ -17,6 +17,7 @@
 //! | a write or `COMMIT` loses a conflict (`BusyConflict`), or the undo fails | `Aborted`, the transaction rolled back: statements fail until `ROLLBACK` |
 //! | `OR ROLLBACK` / `RAISE(ROLLBACK)`  | `Autocommit`, rolled back |
 //! | `COMMIT` commits, `ROLLBACK`      | `Autocommit` |
+//! | `COMMIT` meets `Busy` (another commit's frame is being written a step at a time) | `Mvcc`, unchanged: `COMMIT` again |
 //!
 //! A schema change ([`Connection::schema_change`]) runs only in
 //! autocommit with no MVCC transaction of the database running
@@ -284,21 +285,20 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
     pub(super) fn commit_mvcc(
         &self,
         session: &mut Session<'db, P, A>,
+        mut txn: MvccTransaction<'db, P, A>,
         pause: Option<&mut dyn FnMut(CommitPoint) -> Resume>,
     ) -> Result<()> {
-        let Txn::Mvcc(txn) = &mut session.txn else {
-            return Err(Error::Misuse("COMMIT of an MVCC transaction without one"));
-        };
         let result = match pause {
             None => txn.try_commit(),
             Some(pause) => txn.commit_pausing(pause),
         }
         .map(|_| ());
         if result == Err(Error::Busy) {
+            session.txn = Txn::Mvcc(txn);
             return result;
         }
+        drop(txn);
         self.foreign_keys.transaction_ended();
-        session.txn = Txn::Autocommit;
         if result.is_err() {
             self.rolled_back();
         }
