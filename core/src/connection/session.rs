@@ -92,6 +92,7 @@ use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Global, Vec};
 use crate::database::MvccTransaction;
+use crate::mvcc::{CommitPoint, Resume};
 use crate::pager::ReadTransaction;
 use crate::sql::{Parser, TransactionMode};
 use crate::{Database, Error, Result, WriteTransaction};
@@ -539,12 +540,41 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
 
     /// `COMMIT`: makes the transaction's changes durable.
     pub(crate) fn commit(&self) -> Result<()> {
+        self.commit_by(None)
+    }
+
+    /// `COMMIT` of the connection's transaction in MVCC mode, a step at a
+    /// time: at each [`CommitPoint`] the database's store is released and
+    /// `pause` runs, free to use the database's other connections, and
+    /// says whether the commit goes on or is abandoned (rolled back,
+    /// failing with `Abort`). See `MvccTransaction::commit_pausing` and
+    /// `docs/mvcc.md`, "Where a transaction can stop". `Misuse` when the
+    /// connection holds no MVCC transaction opened by `BEGIN`.
+    pub fn commit_pausing(&self, mut pause: impl FnMut(CommitPoint) -> Resume) -> Result<()> {
+        if !self
+            .session
+            .try_borrow()
+            .is_ok_and(|s| matches!(s.txn, Txn::Mvcc(_)))
+        {
+            return Err(Error::Misuse(
+                "commit_pausing needs a transaction begun by BEGIN in MVCC mode",
+            ));
+        }
+        self.commit_by(Some(&mut pause))
+    }
+
+    /// `COMMIT`, a transaction in MVCC mode a step at a time when `pause`
+    /// is given.
+    fn commit_by(&self, pause: Option<&mut dyn FnMut(CommitPoint) -> Resume>) -> Result<()> {
         let mut session = self.session()?;
         if matches!(session.txn, Txn::Write(_) | Txn::Mvcc(_)) {
             // Deferred violations keep the transaction open, as in SQLite.
             self.foreign_keys.commit_allowed()?;
         }
-        self.foreign_keys.transaction_ended();
+        if !matches!(session.txn, Txn::Mvcc(_)) {
+            // An MVCC commit that meets `Busy` keeps its transaction open.
+            self.foreign_keys.transaction_ended();
+        }
         let result = match core::mem::replace(&mut session.txn, Txn::Autocommit) {
             Txn::Autocommit => {
                 return Err(Error::Sql("cannot commit - no transaction is active"));
@@ -560,7 +590,7 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
                     "cannot commit - the transaction was rolled back by an earlier error",
                 ));
             }
-            Txn::Mvcc(txn) => return self.commit_mvcc(&mut session, txn),
+            Txn::Mvcc(txn) => return self.commit_mvcc(&mut session, txn, pause),
             Txn::Write(txn) => txn.commit().inspect_err(|_| self.rolled_back()),
         };
         // The temporary database commits after the main one, and only when

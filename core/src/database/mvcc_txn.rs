@@ -18,6 +18,11 @@
 //! - a commit is durable (its log frame synced) before it is visible; a
 //!   commit that leaves the log past the threshold then checkpoints, and
 //!   that checkpoint's failure does not undo the commit;
+//! - a commit driven a step at a time ([`MvccTransaction::commit_pausing`])
+//!   releases the store between its points, so other connections run
+//!   there; `Busy` at a commit (another commit's frame partly written,
+//!   or another transaction preparing) leaves the transaction running,
+//!   to commit again, as SQLite's `COMMIT` does after `SQLITE_BUSY`;
 //! - the store is borrowed for one call at a time, never across a
 //!   caller's code but [`MvccRows::with_record`]'s closure.
 
@@ -27,7 +32,8 @@ use super::Database;
 use crate::alloc::{Allocator, Vec};
 use crate::btree::{SeekMode, TableCursor};
 use crate::mvcc::store::Change;
-use crate::mvcc::{MergedRows, Timestamp, TxnId};
+use crate::mvcc::store::Prepared;
+use crate::mvcc::{CommitPoint, CommitStep, MergedRows, Resume, Timestamp, TxnId};
 use crate::pager::ReadTransaction;
 use crate::{Error, PageNo, Result, RowId};
 
@@ -180,14 +186,65 @@ impl<'db, P: Platform, A: Allocator + Clone> MvccTransaction<'db, P, A> {
         Ok(())
     }
 
-    /// Commits: `None` when it wrote nothing. Any error rolls it back.
+    /// Commits: `None` when it wrote nothing. Any error rolls it back
+    /// (`Busy` too: use [`try_commit`](Self::try_commit) to keep it).
     pub fn commit(mut self) -> Result<Option<Timestamp>> {
+        self.try_commit()
+    }
+
+    /// Commits: `None` when it wrote nothing. `Busy` (another commit's
+    /// frame is being written a step at a time) leaves it running, to
+    /// commit again; any other error rolls it back.
+    pub fn try_commit(&mut self) -> Result<Option<Timestamp>> {
+        let committed = self.db.with_store(|s| s.commit(self.id));
+        self.committed(committed)
+    }
+
+    /// Commits a step at a time: at each [`CommitPoint`] the store is
+    /// released and `pause` runs (it may use every other connection of
+    /// the database: read, write, begin and commit), then the commit
+    /// goes on or, at [`Resume::Abandon`], is rolled back and fails with
+    /// `Abort`. The bytes logged are [`try_commit`](Self::try_commit)'s.
+    /// `Busy` (another transaction prepares, or its frame is being
+    /// written) leaves it running, to commit again; any other error rolls
+    /// it back.
+    pub fn commit_pausing(
+        &mut self,
+        mut pause: impl FnMut(CommitPoint) -> Resume,
+    ) -> Result<Option<Timestamp>> {
+        let committed = self.drive(&mut pause);
+        self.committed(committed)
+    }
+
+    /// The steps of [`commit_pausing`](Self::commit_pausing).
+    fn drive(&self, pause: &mut impl FnMut(CommitPoint) -> Resume) -> Result<Option<Timestamp>> {
+        if self.db.with_store(|s| s.prepare(self.id))? == Prepared::Empty {
+            return Ok(None);
+        }
+        let mut point = CommitPoint::Validated;
+        loop {
+            if pause(point) == Resume::Abandon {
+                self.db.with_store(|s| s.rollback(self.id))?;
+                return Err(Error::Abort("the MVCC commit was abandoned"));
+            }
+            match self.db.with_store(|s| s.step(self.id))? {
+                CommitStep::Paused(next) => point = next,
+                CommitStep::Committed(commit) => return Ok(Some(commit)),
+            }
+        }
+    }
+
+    /// Ends the transaction after a commit gave `committed`, unless it
+    /// was `Busy`; checkpoints past the threshold after a commit.
+    fn committed(&mut self, committed: Result<Option<Timestamp>>) -> Result<Option<Timestamp>> {
+        if committed == Err(Error::Busy) {
+            return committed;
+        }
         self.ended = true;
-        let committed = self.db.with_store(|s| s.commit(self.id))?;
-        if committed.is_some() {
+        if let Ok(Some(_)) = committed {
             let _ = self.db.checkpoint_past_threshold();
         }
-        Ok(committed)
+        committed
     }
 
     /// Rolls back every write.

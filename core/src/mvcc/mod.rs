@@ -12,6 +12,8 @@
 //!   commits logged before they are visible, recovery, checkpoints;
 //! - `merged`: [`MergedRows`], a table's rows as a transaction sees them,
 //!   the store's versions over its B-tree snapshot, in rowid order;
+//! - `points`: [`CommitPoint`], where a commit driven a step at a time
+//!   stops so that other connections run there, and [`Resume`];
 //! - `checkpoint`: [`write_checkpoint`], a checkpoint's rows written into
 //!   the B-trees through a write transaction.
 //!
@@ -25,10 +27,12 @@ mod checkpoint;
 mod durable;
 pub mod log;
 mod merged;
+mod points;
 mod stamp;
 pub mod store;
 
 pub use checkpoint::{IndexKeeper, NoIndexes, write_checkpoint};
-pub use durable::DurableStore;
+pub use durable::{CommitStep, DurableStore};
 pub use merged::MergedRows;
+pub use points::{CommitPoint, Resume};
 pub use stamp::{Timestamp, TxnId};

@@ -17,6 +17,7 @@
 //! | a write or `COMMIT` loses a conflict (`BusyConflict`), or the undo fails | `Aborted`, the transaction rolled back: statements fail until `ROLLBACK` |
 //! | `OR ROLLBACK` / `RAISE(ROLLBACK)`  | `Autocommit`, rolled back |
 //! | `COMMIT` commits, `ROLLBACK`      | `Autocommit` |
+//! | `COMMIT` meets `Busy` (another commit's frame is being written a step at a time) | `Mvcc`, unchanged: `COMMIT` again |
 //!
 //! A schema change ([`Connection::schema_change`]) runs only in
 //! autocommit with no MVCC transaction of the database running
@@ -30,6 +31,7 @@ use super::{Connection, Session, TempEnd, Txn, halt_of};
 use crate::alloc::Allocator;
 use crate::database::MvccTransaction;
 use crate::exec::select;
+use crate::mvcc::{CommitPoint, Resume};
 use crate::sql::Stmt;
 use crate::table::{Halt, Sees, Side, TableInfo, Writer, refuse_changes};
 use crate::{Error, Result};
@@ -274,15 +276,29 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         result
     }
 
-    /// `COMMIT` of an MVCC transaction: `BusyConflict` leaves the
-    /// connection `Aborted` (the transaction rolled back) until `ROLLBACK`;
-    /// another error ends it as a failed `COMMIT` does.
+    /// `COMMIT` of the MVCC transaction `session` holds (a step at a time
+    /// when `pause` is given): `Busy` (another commit is being written a
+    /// step at a time) leaves it open, to `COMMIT` again, as SQLite's
+    /// `COMMIT` after `SQLITE_BUSY`; `BusyConflict` leaves the connection
+    /// `Aborted` (the transaction rolled back) until `ROLLBACK`; another
+    /// error ends it as a failed `COMMIT` does.
     pub(super) fn commit_mvcc(
         &self,
         session: &mut Session<'db, P, A>,
-        txn: MvccTransaction<'db, P, A>,
+        mut txn: MvccTransaction<'db, P, A>,
+        pause: Option<&mut dyn FnMut(CommitPoint) -> Resume>,
     ) -> Result<()> {
-        let result = txn.commit().map(|_| ());
+        let result = match pause {
+            None => txn.try_commit(),
+            Some(pause) => txn.commit_pausing(pause),
+        }
+        .map(|_| ());
+        if result == Err(Error::Busy) {
+            session.txn = Txn::Mvcc(txn);
+            return result;
+        }
+        drop(txn);
+        self.foreign_keys.transaction_ended();
         if result.is_err() {
             self.rolled_back();
         }

@@ -16,16 +16,21 @@
 //!   `Corrupt`, as is a damaged header;
 //! - a checkpoint resets the log only after the caller's database commit
 //!   succeeded; if the reset then fails, the database already holds every
-//!   frame and recovery skips them.
+//!   frame and recovery skips them;
+//! - a commit driven a step at a time ([`DurableStore::prepare`],
+//!   [`DurableStore::step`]) writes the same bytes as [`DurableStore::commit`];
+//!   while its frame is partly written, other commits and checkpoints get
+//!   `Busy`; abandoning it before the sync cuts the log back and rolls it
+//!   back; the sync and the install are one step.
 
 #[cfg(test)]
 mod tests;
 
 use boundlite_platform::File;
 
-use super::log::{FrameBuffer, LogOp, LogReader, LogSalt, LogWriter};
-use super::store::{Change, CheckpointRows, EntryMaker, Seen, VersionStore};
-use super::{Timestamp, TxnId};
+use super::log::{Appended, FrameBuffer, LogOp, LogReader, LogSalt, LogWriter};
+use super::store::{Change, CheckpointRows, EntryMaker, Prepared, Seen, VersionStore, Writes};
+use super::{CommitPoint, Timestamp, TxnId};
 use crate::alloc::Allocator;
 use crate::{Error, PageNo, Result, RowId};
 
@@ -151,37 +156,65 @@ impl<F: File, A: Allocator + Clone> DurableStore<F, A> {
         self.store.rebase(txn)
     }
 
-    /// Rolls `txn` back.
+    /// Rolls `txn` back; when it is preparing, the part of its frame
+    /// written is cut off the log first (see
+    /// [`LogWriter::abandon_frame`]): it is rolled back whatever that
+    /// reports.
     pub fn rollback(&mut self, txn: TxnId) -> Result<()> {
-        self.store.rollback(txn)
+        let cut = match self.store.preparing() == Some(txn) {
+            true => self.log.abandon_frame(),
+            false => Ok(()),
+        };
+        self.store.rollback(txn).and(cut)
     }
 
     /// Commits `txn`: its writes are checked for conflicts, logged as one
-    /// frame and synced, then made visible. Any error rolls it back. `None`
-    /// for a transaction that wrote nothing (nothing is logged).
+    /// frame and synced, then made visible. `None` for a transaction that
+    /// wrote nothing (nothing is logged). `Busy` while another commit's
+    /// frame is written a step at a time leaves `txn` running, to commit
+    /// again; any other error rolls it back.
     pub fn commit(&mut self, txn: TxnId) -> Result<Option<Timestamp>> {
         let (log, frame) = (&mut self.log, &mut self.frame);
         self.store.commit(txn, |commit, writes| {
-            let ops = writes.filter_map(|w| {
-                let (root, rowid) = (w.root, w.rowid);
-                match w.change {
-                    Change::Insert(record) => Some(LogOp::Insert {
-                        root,
-                        rowid,
-                        record,
-                    }),
-                    Change::Update(record) => Some(LogOp::Update {
-                        root,
-                        rowid,
-                        record,
-                    }),
-                    Change::Delete => Some(LogOp::Delete { root, rowid }),
-                    // `Writes` leaves claims out: they are not logged.
-                    Change::Claim => None,
-                }
-            });
-            log.append(ops, commit, frame)
+            log.append(log_ops(writes), commit, frame)
         })
+    }
+
+    /// Validates `txn` and makes it the transaction preparing (see
+    /// [`VersionStore::prepare`]): the first step of a commit driven a
+    /// step at a time, stopped at [`CommitPoint::Validated`]. `Empty`
+    /// ends a transaction that wrote nothing.
+    pub fn prepare(&mut self, txn: TxnId) -> Result<Prepared> {
+        self.store.prepare(txn)
+    }
+
+    /// Takes the transaction preparing, `txn`, one point on: the next
+    /// piece of its frame, the frame's header, or the sync and the
+    /// install together (`Committed`). Its timestamp is the next one
+    /// when its frame starts. Any error rolls it back and cuts the log
+    /// back to where its frame began.
+    pub fn step(&mut self, txn: TxnId) -> Result<CommitStep> {
+        if self.store.preparing() != Some(txn) {
+            return Err(Error::Misuse("the MVCC transaction is not preparing"));
+        }
+        let (log, frame) = (&mut self.log, &mut self.frame);
+        let stepped = self.store.prepared_writes().and_then(|(commit, writes)| {
+            let commit = log.writing().unwrap_or(commit);
+            log.append_step(log_ops(writes), commit, frame)
+                .map(|appended| (commit, appended))
+        });
+        match stepped {
+            Ok((_, Appended::Piece(n))) => Ok(CommitStep::Paused(CommitPoint::PieceWritten(n))),
+            Ok((_, Appended::Header)) => Ok(CommitStep::Paused(CommitPoint::HeaderWritten)),
+            Ok((commit, Appended::Synced)) => {
+                self.store.install_prepared(commit)?;
+                Ok(CommitStep::Committed(commit))
+            }
+            Err(e) => {
+                let _ = self.rollback(txn);
+                Err(e)
+            }
+        }
     }
 
     /// Bytes of the log: what `PRAGMA mvcc_checkpoint_threshold` is
@@ -197,11 +230,16 @@ impl<F: File, A: Allocator + Clone> DurableStore<F, A> {
     /// salt drawn from `seed`). Returns the boundary. When `apply` fails
     /// nothing changes; when the log's reset fails the database holds
     /// every frame, and the next commit resets the log before it appends.
+    /// `Busy`, changing nothing, while a commit's frame is written a step
+    /// at a time: the reset would cut it off.
     pub fn checkpoint(
         &mut self,
         seed: u64,
         apply: impl FnOnce(Timestamp, CheckpointRows<'_, A>) -> Result<()>,
     ) -> Result<Timestamp> {
+        if self.log.writing().is_some() {
+            return Err(Error::Busy);
+        }
         let upto = self.store.clock();
         if upto > self.store.boundary() {
             apply(upto, self.store.checkpoint_rows(upto))?;
@@ -213,4 +251,35 @@ impl<F: File, A: Allocator + Clone> DurableStore<F, A> {
         }
         Ok(upto)
     }
+}
+
+/// Where one [`DurableStore::step`] left a commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitStep {
+    /// Stopped at this point; the next step goes on.
+    Paused(CommitPoint),
+    /// Synced and installed at this timestamp.
+    Committed(Timestamp),
+}
+
+/// A committing transaction's writes as its log frame's operations.
+fn log_ops<A: Allocator>(writes: Writes<'_, A>) -> impl Iterator<Item = LogOp<'_>> + Clone {
+    writes.filter_map(|w| {
+        let (root, rowid) = (w.root, w.rowid);
+        match w.change {
+            Change::Insert(record) => Some(LogOp::Insert {
+                root,
+                rowid,
+                record,
+            }),
+            Change::Update(record) => Some(LogOp::Update {
+                root,
+                rowid,
+                record,
+            }),
+            Change::Delete => Some(LogOp::Delete { root, rowid }),
+            // `Writes` leaves claims out: they are not logged.
+            Change::Claim => None,
+        }
+    })
 }

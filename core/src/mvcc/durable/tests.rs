@@ -19,6 +19,7 @@ use boundlite_platform::{CrashPlan, FaultPlatform, MemoryPlatform, OpenMode, Pla
 
 use super::*;
 use crate::alloc::Global;
+use crate::mvcc::Resume;
 use crate::mvcc::log::FRAME_PIECE_SIZE;
 
 const LOG: &str = "t.db-log";
@@ -632,4 +633,216 @@ fn seeded_failures_across_interleaved_transactions_keep_store_and_log_in_step() 
         "{commits} commits, {failed_commits} failed commits, {failed_writes} refused writes"
     );
     assert!(commits > 300 && failed_commits > 50 && failed_writes > 20);
+}
+
+/// Drives `t`'s commit a step at a time, answering `resume` at each
+/// point; returns the points met and how the commit ended.
+fn stepped<F: File, A: Allocator + Clone>(
+    store: &mut DurableStore<F, A>,
+    t: TxnId,
+    mut resume: impl FnMut(&mut DurableStore<F, A>, CommitPoint) -> Resume,
+) -> (StdVec<CommitPoint>, Result<Option<Timestamp>>) {
+    let mut points = StdVec::new();
+    match store.prepare(t) {
+        Ok(Prepared::Empty) => return (points, Ok(None)),
+        Ok(Prepared::Validated) => {}
+        Err(e) => return (points, Err(e)),
+    }
+    let mut point = CommitPoint::Validated;
+    loop {
+        points.push(point);
+        if resume(store, point) == Resume::Abandon {
+            store.rollback(t).unwrap();
+            return (points, Err(Error::Abort("abandoned")));
+        }
+        match store.step(t) {
+            Ok(CommitStep::Paused(next)) => point = next,
+            Ok(CommitStep::Committed(c)) => return (points, Ok(Some(c))),
+            Err(e) => return (points, Err(e)),
+        }
+    }
+}
+
+/// Writes rows `rows` of 5,000 bytes each (two pieces a row) in a
+/// transaction of its own.
+fn big_txn<F: File, A: Allocator + Clone>(
+    store: &mut DurableStore<F, A>,
+    rows: core::ops::Range<i64>,
+) -> TxnId {
+    let t = store.begin().unwrap();
+    for rowid in rows {
+        store
+            .write(
+                t,
+                root(),
+                RowId::new(rowid),
+                Change::Insert(&[rowid as u8; 5000]),
+            )
+            .unwrap();
+    }
+    t
+}
+
+fn log_bytes(disk: &MemoryPlatform) -> StdVec<u8> {
+    let mut file = disk.open(LOG, OpenMode::Create).unwrap();
+    let mut bytes = std::vec![0u8; file.size().unwrap() as usize];
+    file.read_exact_at(0, &mut bytes).unwrap();
+    bytes
+}
+
+#[test]
+fn a_commit_driven_a_step_at_a_time_logs_the_bytes_of_one_run_whole() {
+    let (whole, stepwise) = (MemoryPlatform::new(), MemoryPlatform::new());
+    fn open(disk: &MemoryPlatform) -> DurableStore<boundlite_platform::MemoryFile<'_>, Global> {
+        let file = disk.open(LOG, OpenMode::Create).unwrap();
+        DurableStore::recover(file, Timestamp::ZERO, 1 << 22, 1, Global).unwrap()
+    }
+    let (mut a, mut b) = (open(&whole), open(&stepwise));
+    for rows in [0..1, 1..4, 4..5] {
+        let t = big_txn(&mut a, rows.clone());
+        let whole_commit = a.commit(t).unwrap();
+        let t = big_txn(&mut b, rows.clone());
+        let (points, stepped_commit) = stepped(&mut b, t, |_, _| Resume::Continue);
+        assert_eq!(stepped_commit.unwrap(), whole_commit);
+        // 5,017 bytes an operation, padded: a piece of 4 KiB at a time.
+        let pieces = ((rows.end - rows.start) as u64 * 5017).div_ceil(8) * 8;
+        let pieces = pieces.div_ceil(FRAME_PIECE_SIZE as u64) as u32;
+        let want: StdVec<_> = [CommitPoint::Validated]
+            .into_iter()
+            .chain((1..=pieces).map(CommitPoint::PieceWritten))
+            .chain([CommitPoint::HeaderWritten])
+            .collect();
+        assert_eq!(points, want);
+        assert_eq!(log_bytes(&whole), log_bytes(&stepwise));
+    }
+}
+
+#[test]
+fn a_preparing_commit_holds_its_rows_and_its_partial_frame_holds_the_log() {
+    let disk = MemoryPlatform::new();
+    let file = (&disk).open(LOG, OpenMode::Create).unwrap();
+    let mut store = DurableStore::recover(file, Timestamp::ZERO, 1 << 22, 1, Global).unwrap();
+    let mut db_file = (&disk).open(DB, OpenMode::Create).unwrap();
+    let t = big_txn(&mut store, 0..2);
+    let same_row = big_txn(&mut store, 1..2);
+    let small = |store: &mut DurableStore<_, Global>, rowid| {
+        let t = store.begin().unwrap();
+        store
+            .write(t, root(), RowId::new(rowid), Change::Insert(b"small"))
+            .unwrap();
+        t
+    };
+    let other_row = small(&mut store, 5);
+    let late = small(&mut store, 6);
+    let (points, committed) = stepped(&mut store, t, |store, point| {
+        match point {
+            CommitPoint::Validated => {
+                // It validated first: a commit of one of its rows loses.
+                assert_eq!(store.commit(same_row), Err(Error::BusyConflict));
+                // Another stepped commit waits for it.
+                assert_eq!(store.prepare(late), Err(Error::Busy));
+                // A disjoint commit goes first; the preparing one takes
+                // the next timestamp when its frame starts.
+                assert_eq!(store.commit(other_row), Ok(Some(Timestamp::new(1))));
+                checkpoint_into(store, &mut db_file, 3).unwrap();
+            }
+            _ => {
+                let before = store.log_len();
+                assert_eq!(store.commit(late), Err(Error::Busy));
+                assert_eq!(checkpoint_into(store, &mut db_file, 3), Err(Error::Busy));
+                assert_eq!(store.log_len(), before);
+                // A reader sees none of its rows.
+                let r = store.begin().unwrap();
+                assert_eq!(
+                    store.read(r, root(), RowId::new(0)).unwrap(),
+                    Seen::Unversioned
+                );
+                store.rollback(r).unwrap();
+            }
+        }
+        Resume::Continue
+    });
+    assert_eq!(points.len(), 5, "{points:?}");
+    assert_eq!(committed, Ok(Some(Timestamp::new(2))));
+    // `late` stayed running through its `Busy`s and commits now.
+    assert_eq!(store.commit(late), Ok(Some(Timestamp::new(3))));
+    assert_eq!(store.store().running(), 0);
+    drop(store);
+    let file = (&disk).open(LOG, OpenMode::Create).unwrap();
+    let (boundary, _) = read_db(&mut db_file);
+    let store = DurableStore::recover(file, boundary, 1 << 22, 1, Global).unwrap();
+    assert_eq!(store.store().clock(), Timestamp::new(3));
+    assert_eq!(store.store().versions(), 3);
+}
+
+#[test]
+fn a_commit_abandoned_at_every_point_leaves_the_log_and_store_as_before() {
+    // Two rows: three pieces, five points.
+    for abandon_at in 0..5 {
+        let disk = MemoryPlatform::new();
+        let file = (&disk).open(LOG, OpenMode::Create).unwrap();
+        let mut store = DurableStore::recover(file, Timestamp::ZERO, 1 << 22, 1, Global).unwrap();
+        let t = big_txn(&mut store, 0..1);
+        store.commit(t).unwrap();
+        let (log, used) = (log_bytes(&disk), store.store().used());
+        let t = big_txn(&mut store, 1..3);
+        let mut at = 0;
+        let (points, committed) = stepped(&mut store, t, |_, _| {
+            at += 1;
+            match at - 1 == abandon_at {
+                true => Resume::Abandon,
+                false => Resume::Continue,
+            }
+        });
+        assert_eq!(committed, Err(Error::Abort("abandoned")), "{points:?}");
+        assert_eq!(log_bytes(&disk), log, "abandoned at {:?}", points.last());
+        assert_eq!(store.store().used(), used);
+        assert_eq!(store.store().running(), 0);
+        assert_eq!(store.store().preparing(), None);
+        // The rows are free again, and the log takes the next commit.
+        let t = big_txn(&mut store, 2..3);
+        assert_eq!(store.commit(t), Ok(Some(Timestamp::new(2))));
+        drop(store);
+        let file = (&disk).open(LOG, OpenMode::Create).unwrap();
+        let store = DurableStore::recover(file, Timestamp::ZERO, 1 << 22, 1, Global).unwrap();
+        assert_eq!(store.store().versions(), 2);
+    }
+}
+
+#[test]
+fn a_commit_driven_a_step_at_a_time_fails_cleanly_at_every_allocation() {
+    let counting = Counting::new(Global);
+    let fault = FaultAlloc::new(&counting);
+    for persistent in [true, false] {
+        let report = oom_sweep(
+            &fault,
+            persistent,
+            |fault| {
+                let disk = MemoryPlatform::new();
+                let file = (&disk).open(LOG, OpenMode::Create).unwrap();
+                let mut store = DurableStore::recover(file, Timestamp::ZERO, 1 << 22, 1, fault)?;
+                let t = store.begin()?;
+                for rowid in 0..2 {
+                    let change = Change::Insert(&[9; 3000]);
+                    if let Err(e) = store.write(t, root(), RowId::new(rowid), change) {
+                        store.rollback(t)?;
+                        return Err(e);
+                    }
+                }
+                let (_, committed) = stepped(&mut store, t, |_, _| Resume::Continue);
+                let log = log_bytes(&disk);
+                assert_eq!(store.store().running(), 0);
+                match committed {
+                    Ok(_) => assert!(log.len() > 6000),
+                    // Nothing of the frame stays behind.
+                    Err(_) => assert_eq!(log.len(), 32),
+                }
+                committed.map(|_| ())
+            },
+            |n, e| assert_eq!(e, Error::OutOfMemory, "failure {n}"),
+        )
+        .unwrap();
+        assert!(report.failure_points > 3, "{report:?}");
+        assert_eq!(counting.stats().live_bytes, 0);
+    }
 }

@@ -65,7 +65,7 @@ mod writer;
 pub use frame::{FRAME_HEADER_SIZE, FRAME_PIECE_SIZE, FrameBuffer, FrameOps, LogOp};
 pub use header::{LOG_HEADER_SIZE, LOG_MAGIC, LOG_VERSION, LogHeader, LogSalt};
 pub use reader::{LogFrame, LogReader};
-pub use writer::LogWriter;
+pub use writer::{Appended, LogWriter};
 
 use crate::wal::{ByteOrder, Checksum};
 

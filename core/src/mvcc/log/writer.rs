@@ -1,5 +1,6 @@
 //! [`LogWriter`]: appends committed transactions to the log, one synced
-//! frame each, and starts the next generation after a checkpoint.
+//! frame each (whole, or a step at a time: [`LogWriter::append_step`]),
+//! and starts the next generation after a checkpoint.
 
 use boundlite_platform::File;
 
@@ -22,13 +23,37 @@ enum Generation {
     Unsettled(LogHeader),
 }
 
+/// A frame written a step at a time, past the writer's end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Partial {
+    commit: Timestamp,
+    shape: FrameShape,
+    /// Pieces of its body written.
+    pieces: u32,
+    /// Its checksum, once its header is written.
+    sum: Option<Checksum>,
+}
+
+/// How far one [`LogWriter::append_step`] took a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Appended {
+    /// Piece `n` (from 1) of the body is written.
+    Piece(u32),
+    /// The header is written after the whole body.
+    Header,
+    /// The file is synced: the frame is appended.
+    Synced,
+}
+
 /// The log open for appending: where the next frame goes and what it
 /// chains from.
 ///
 /// Invariant: the file holds the header and exactly the frames appended
 /// (or recovered) up to `end`, each synced; `chain` is the last one's
 /// checksum (the header's before any) and `last` its commit timestamp
-/// (the header's base before any).
+/// (the header's base before any). While `partial` is `Some`, the bytes
+/// past `end` are that frame's, written so far, and nothing else appends
+/// or resets the log.
 pub struct LogWriter<F: File> {
     file: F,
     generation: Generation,
@@ -36,6 +61,7 @@ pub struct LogWriter<F: File> {
     end: u64,
     chain: Checksum,
     last: Timestamp,
+    partial: Option<Partial>,
 }
 
 impl<F: File> LogWriter<F> {
@@ -50,6 +76,7 @@ impl<F: File> LogWriter<F> {
             end: LOG_HEADER_SIZE as u64,
             chain: header.checksum(),
             last: base,
+            partial: None,
         };
         writer.start(header)?;
         Ok(writer)
@@ -71,6 +98,7 @@ impl<F: File> LogWriter<F> {
             end,
             chain,
             last,
+            partial: None,
         }
     }
 
@@ -95,13 +123,17 @@ impl<F: File> LogWriter<F> {
     /// writer stays where it was, the bytes written past its end are cut
     /// off as far as the file allows, and the next append writes over
     /// them; whether a crash before then keeps that frame is not known,
-    /// as for a WAL commit whose sync failed.
+    /// as for a WAL commit whose sync failed. `Busy` while a frame is
+    /// written a step at a time.
     pub fn append<'a, A: Allocator>(
         &mut self,
         ops: impl Iterator<Item = LogOp<'a>> + Clone,
         commit: Timestamp,
         buffer: &mut FrameBuffer<A>,
     ) -> Result<()> {
+        if self.partial.is_some() {
+            return Err(Error::Busy);
+        }
         if let Generation::Unsettled(header) = self.generation {
             self.settle(header)?;
         }
@@ -141,13 +173,136 @@ impl<F: File> LogWriter<F> {
         }
     }
 
+    /// [`append`](Self::append) a step at a time: each call writes the
+    /// next piece of the frame's body, then its header, then syncs, and
+    /// says which it did; the same bytes reach the file. Every call gives
+    /// the same `ops` and `commit` until the sync (`Misuse` otherwise).
+    /// Each step encodes the body again from its start and writes only
+    /// its own piece, so a frame of `n` pieces costs `n` encodings and no
+    /// memory past the one buffer. An error, or
+    /// [`abandon_frame`](Self::abandon_frame), cuts the file back to the
+    /// writer's end.
+    pub fn append_step<'a, A: Allocator>(
+        &mut self,
+        ops: impl Iterator<Item = LogOp<'a>> + Clone,
+        commit: Timestamp,
+        buffer: &mut FrameBuffer<A>,
+    ) -> Result<Appended> {
+        let partial = match self.partial {
+            Some(p) if p.commit == commit => p,
+            Some(_) => {
+                return Err(Error::Misuse(
+                    "another MVCC commit's frame is being written",
+                ));
+            }
+            None => {
+                if let Generation::Unsettled(header) = self.generation {
+                    self.settle(header)?;
+                }
+                if commit <= self.last {
+                    return Err(Error::Misuse(
+                        "an MVCC commit timestamp does not follow the log's last",
+                    ));
+                }
+                Partial {
+                    commit,
+                    shape: FrameShape::of(ops.clone())?,
+                    pieces: 0,
+                    sum: None,
+                }
+            }
+        };
+        match self.step(ops, partial, buffer) {
+            Ok(appended) => Ok(appended),
+            Err(e) => {
+                self.partial = None;
+                // Best effort: the error reported is the write's or sync's.
+                let _ = self.file.truncate(self.end);
+                Err(e)
+            }
+        }
+    }
+
+    /// Takes `partial` one step on (see [`append_step`](Self::append_step)).
+    fn step<'a, A: Allocator>(
+        &mut self,
+        ops: impl Iterator<Item = LogOp<'a>> + Clone,
+        partial: Partial,
+        buffer: &mut FrameBuffer<A>,
+    ) -> Result<Appended> {
+        let shape = partial.shape;
+        if FrameShape::of(ops.clone())? != shape {
+            return Err(Error::Misuse(
+                "an MVCC log frame's operations changed while it was written",
+            ));
+        }
+        let body = self.end + FRAME_HEADER_SIZE as u64;
+        if let Some(sum) = partial.sum {
+            self.file.sync()?;
+            self.partial = None;
+            self.end = body + shape.padded_len();
+            self.chain = sum;
+            self.last = partial.commit;
+            return Ok(Appended::Synced);
+        }
+        let head = shape.head(partial.commit, self.header.salt);
+        let (file, target) = (&mut self.file, partial.pieces);
+        let mut at_piece = 0u32;
+        let sum = buffer.encode(ops, shape, checksum(self.chain, &head), |at, piece| {
+            if at_piece == target {
+                file.write_at(body + at, piece)?;
+            }
+            at_piece += 1;
+            Ok(())
+        })?;
+        if target < at_piece {
+            self.partial = Some(Partial {
+                pieces: target + 1,
+                ..partial
+            });
+            return Ok(Appended::Piece(target + 1));
+        }
+        let mut header = [0u8; FRAME_HEADER_SIZE];
+        put(&mut header, 0, &head);
+        put(&mut header, 24, &sum.to_bytes());
+        self.file.write_at(self.end, &header)?;
+        self.partial = Some(Partial {
+            sum: Some(sum),
+            ..partial
+        });
+        Ok(Appended::Header)
+    }
+
+    /// Gives up the frame [`append_step`](Self::append_step) is writing:
+    /// the file is cut back to the writer's end and synced, so that no
+    /// crash brings the frame back. Nothing to do when none is written.
+    /// On an error the writer still stands at its end and the next
+    /// append writes over the frame, as after a failed append.
+    pub fn abandon_frame(&mut self) -> Result<()> {
+        if self.partial.take().is_none() {
+            return Ok(());
+        }
+        self.file.truncate(self.end)?;
+        self.file.sync()?;
+        Ok(())
+    }
+
+    /// The commit timestamp of the frame being written a step at a time.
+    pub fn writing(&self) -> Option<Timestamp> {
+        self.partial.map(|p| p.commit)
+    }
+
     /// Starts the next generation after a checkpoint that made every frame
     /// up to `base` durable in the database: the log is emptied and gets a
     /// header with `salt` (see [`LogSalt::after`]) and `base`. On an error
     /// the file is in no known generation, and the next append starts this
     /// one again first (the database holds every frame up to `base`
-    /// whatever the log holds, so that is safe at any later time).
+    /// whatever the log holds, so that is safe at any later time). `Busy`
+    /// while a frame is written a step at a time.
     pub fn reset(&mut self, salt: LogSalt, base: Timestamp) -> Result<()> {
+        if self.partial.is_some() {
+            return Err(Error::Busy);
+        }
         if self.generation == Generation::Settled && base < self.last {
             return Err(Error::Misuse(
                 "an MVCC log reset below the log's last commit",

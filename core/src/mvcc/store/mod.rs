@@ -14,6 +14,11 @@
 //!   versions of one row; writing a row, and committing, fail with
 //!   [`Error::BusyConflict`] when a version of it was committed after the
 //!   writer's snapshot. A commit that fails this way is rolled back.
+//! - **Preparing.** A transaction validated by [`VersionStore::prepare`]
+//!   holds its rows until it installs or ends: a commit of another
+//!   transaction that wrote one of them fails with `BusyConflict`, so
+//!   its validation holds across the pause. One prepares at a time, and
+//!   it writes nothing more.
 //! - **Commit.** A commit's versions become visible only after the
 //!   `durable` step [`VersionStore::commit`] is given (logging the frame)
 //!   succeeded, and installing them allocates nothing, so a commit is
@@ -116,6 +121,18 @@ pub struct VersionStore<A: Allocator + Clone> {
     changes: u64,
     /// Index entries made (see [`entries_made`](Self::entries_made)).
     entries_made: u64,
+    /// The transaction validated and not yet installed or ended (see
+    /// [`prepare`](Self::prepare)).
+    preparing: Option<TxnId>,
+}
+
+/// What [`VersionStore::prepare`] made of a transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prepared {
+    /// It wrote nothing: it has ended, with nothing to log.
+    Empty,
+    /// It is validated and preparing: its frame is logged next.
+    Validated,
 }
 
 impl<A: Allocator + Clone> VersionStore<A> {
@@ -138,6 +155,7 @@ impl<A: Allocator + Clone> VersionStore<A> {
             swept: boundary,
             changes: 0,
             entries_made: 0,
+            preparing: None,
         }
     }
 
@@ -349,6 +367,9 @@ impl<A: Allocator + Clone> VersionStore<A> {
         change: Change<'_>,
     ) -> Result<()> {
         let at = self.txn_at(txn)?;
+        if self.preparing == Some(txn) {
+            return Err(Error::Misuse("an MVCC transaction writes while it commits"));
+        }
         let snapshot = self.txns.get(at).map_or(self.clock, |t| t.snapshot);
         let row = self.tables.row(root, rowid);
         if row.is_some_and(|r| committed_since(&r.versions, snapshot)) {
@@ -415,10 +436,12 @@ impl<A: Allocator + Clone> VersionStore<A> {
     }
 
     /// Commits `txn`. When it wrote nothing it just ends (`None`).
-    /// Otherwise its writes are checked for conflicts (`BusyConflict`),
-    /// then `durable` is called with the commit timestamp and the writes
-    /// (to log them and sync), and only when it succeeds do the versions
-    /// become committed (`Some(timestamp)`). Any error rolls `txn` back.
+    /// Otherwise its writes are checked for conflicts (`BusyConflict`,
+    /// also for a row of the transaction preparing), then `durable` is
+    /// called with the commit timestamp and the writes (to log them and
+    /// sync), and only when it succeeds do the versions become committed
+    /// (`Some(timestamp)`). `Busy` from `durable` leaves `txn` running,
+    /// to commit again; any other error rolls it back.
     pub fn commit(
         &mut self,
         txn: TxnId,
@@ -428,15 +451,14 @@ impl<A: Allocator + Clone> VersionStore<A> {
         let Some(t) = self.txns.get(at) else {
             return Err(Error::Misuse("no such MVCC transaction is running"));
         };
+        if self.preparing == Some(txn) {
+            return Err(Error::Misuse("an MVCC transaction commits twice"));
+        }
         if t.writes.is_empty() {
             self.end(at, txn);
             return Ok(None);
         }
-        let conflict = t.writes.iter().any(|&(root, rowid)| {
-            self.tables
-                .row(root, rowid)
-                .is_some_and(|r| committed_since(&r.versions, t.snapshot))
-        });
+        let conflict = self.conflicts(t);
         let commit = self.clock.next();
         let logged = match (conflict, commit) {
             (true, _) => Err(Error::BusyConflict),
@@ -457,12 +479,97 @@ impl<A: Allocator + Clone> VersionStore<A> {
                 self.end(at, txn);
                 Ok(Some(commit))
             }
+            Err(Error::Busy) => Err(Error::Busy),
             Err(e) => {
                 self.discard(at, txn);
                 self.end(at, txn);
                 Err(e)
             }
         }
+    }
+
+    /// Whether a row `t` wrote has a version committed since its snapshot
+    /// or one pending in the transaction preparing (not `t` itself).
+    fn conflicts(&self, t: &Txn<A>) -> bool {
+        let preparing = self.preparing.filter(|&p| p != t.id);
+        t.writes.iter().any(|&(root, rowid)| {
+            self.tables.row(root, rowid).is_some_and(|r| {
+                committed_since(&r.versions, t.snapshot)
+                    || preparing
+                        .is_some_and(|p| r.versions.iter().any(|v| v.begin == Begin::Pending(p)))
+            })
+        })
+    }
+
+    /// Validates `txn` as [`commit`](Self::commit) does and makes it the
+    /// transaction preparing, whose rows other commits then conflict
+    /// with until [`install`](Self::install_prepared) or its end
+    /// ([`rollback`](Self::rollback)). `Empty` ends a transaction that
+    /// wrote nothing. `BusyConflict` rolls it back; `Busy` while another
+    /// transaction prepares leaves it running.
+    pub fn prepare(&mut self, txn: TxnId) -> Result<Prepared> {
+        let at = self.txn_at(txn)?;
+        let Some(t) = self.txns.get(at) else {
+            return Err(Error::Misuse("no such MVCC transaction is running"));
+        };
+        if t.writes.is_empty() {
+            self.end(at, txn);
+            return Ok(Prepared::Empty);
+        }
+        if self.conflicts(t) {
+            self.discard(at, txn);
+            self.end(at, txn);
+            return Err(Error::BusyConflict);
+        }
+        match self.preparing {
+            Some(p) if p == txn => Err(Error::Misuse("an MVCC transaction commits twice")),
+            Some(_) => Err(Error::Busy),
+            None => {
+                self.preparing = Some(txn);
+                Ok(Prepared::Validated)
+            }
+        }
+    }
+
+    /// The transaction preparing, if one is.
+    pub fn preparing(&self) -> Option<TxnId> {
+        self.preparing
+    }
+
+    /// The writes of the transaction preparing, for its log frame, and
+    /// the timestamp it commits at: the next one.
+    pub fn prepared_writes(&self) -> Result<(Timestamp, Writes<'_, A>)> {
+        let txn = self
+            .preparing
+            .ok_or(Error::Misuse("no MVCC transaction is preparing"))?;
+        let t = self.txn(txn)?;
+        let commit = self.clock.next().ok_or(Error::Full)?;
+        Ok((
+            commit,
+            Writes {
+                tables: &self.tables,
+                writes: t.writes.iter(),
+                txn,
+            },
+        ))
+    }
+
+    /// Commits the transaction preparing at `commit`, the timestamp
+    /// [`prepared_writes`](Self::prepared_writes) gave once its frame is
+    /// durable. Allocates nothing.
+    pub fn install_prepared(&mut self, commit: Timestamp) -> Result<TxnId> {
+        let txn = self
+            .preparing
+            .ok_or(Error::Misuse("no MVCC transaction is preparing"))?;
+        if self.clock.next() != Some(commit) {
+            return Err(Error::Misuse(
+                "an MVCC commit timestamp does not follow the last commit",
+            ));
+        }
+        let at = self.txn_at(txn)?;
+        self.install(at, txn, commit);
+        self.end(at, txn);
+        Ok(txn)
     }
 
     /// Rolls `txn` back: its pending versions are freed.
@@ -528,6 +635,9 @@ impl<A: Allocator + Clone> VersionStore<A> {
             return;
         }
         let ended = self.txns.remove(at);
+        if self.preparing == Some(txn) {
+            self.preparing = None;
+        }
         self.used -= statement::stashed_charge(ended.stash.as_deref());
         self.used -= ended.derived.charge();
         let held = self.used;
