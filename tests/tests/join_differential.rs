@@ -93,8 +93,12 @@ fn schema(rng: &mut Rng) -> String {
 /// A column of the table called `alias` (which is `table`).
 fn column(rng: &mut Rng, alias: &str, table: usize) -> String {
     let columns = TABLES[table].1;
-    match rng.below(8) {
-        0 => format!("{alias}.rowid"),
+    match rng.below(24) {
+        0..=2 => format!("{alias}.rowid"),
+        // Unqualified: a column `USING` or `NATURAL` merged reads the
+        // leftmost table's (a `RIGHT JOIN`'s, the right table's), else
+        // it may be ambiguous.
+        1 => columns[rng.below(3) as usize].to_string(),
         _ => format!("{alias}.{}", columns[rng.below(3) as usize]),
     }
 }
@@ -156,10 +160,13 @@ fn from(rng: &mut Rng) -> (String, Vec<(String, usize)>) {
             4 | 5 => sql += &format!(" LEFT JOIN {named} ON {}", condition(rng, &scope)),
             6 => {
                 let using = pick(rng, &["a", "b", "c", "d", "e"]);
-                let kind = pick(rng, &["", "LEFT "]);
+                let kind = pick(rng, &["", "LEFT ", "RIGHT ", "RIGHT "]);
                 sql += &format!(" {kind}JOIN {named} USING ({using})");
             }
-            7 => sql += &format!(" NATURAL {}JOIN {named}", pick(rng, &["", "LEFT "])),
+            7 => {
+                let kind = pick(rng, &["", "LEFT ", "RIGHT "]);
+                sql += &format!(" NATURAL {kind}JOIN {named}");
+            }
             9 | 10 => {
                 let kind = pick(rng, &["RIGHT", "RIGHT OUTER", "FULL", "FULL OUTER"]);
                 sql += &format!(" {kind} JOIN {named} ON {}", condition(rng, &scope));
