@@ -5,7 +5,8 @@
 //! over NULL-heavy values that compare equal in more than one form (1,
 //! 1.0 and '1'; 'x' and 'X'), and queries with comma, INNER, CROSS,
 //! LEFT, RIGHT, FULL, USING and NATURAL joins, self-joins, subqueries in `FROM` and
-//! `WITH` tables among the joined tables, terms in `ON` and `WHERE`,
+//! `WITH` tables among the joined tables (`USING` and `NATURAL` beside
+//! `RIGHT JOIN` too), qualified and unqualified names, terms in `ON` and `WHERE`,
 //! aggregates, `DISTINCT`, `ORDER BY`, subqueries and compounds.
 //!
 //! `BOUNDLITE_JOIN_ROUNDS` sets the number of schemas (8 by default,
