@@ -94,12 +94,12 @@ fn schema(rng: &mut Rng) -> String {
 /// A column of the table called `alias` (which is `table`).
 fn column(rng: &mut Rng, alias: &str, table: usize) -> String {
     let columns = TABLES[table].1;
-    match rng.below(24) {
-        0..=2 => format!("{alias}.rowid"),
+    match rng.below(64) {
+        0..=7 => format!("{alias}.rowid"),
         // Unqualified: a column `USING` or `NATURAL` merged reads the
         // leftmost table's (a `RIGHT JOIN`'s, the right table's), else
         // it may be ambiguous.
-        1 => columns[rng.below(3) as usize].to_string(),
+        8 => columns[rng.below(3) as usize].to_string(),
         _ => format!("{alias}.{}", columns[rng.below(3) as usize]),
     }
 }
