@@ -64,7 +64,7 @@ fn joins_over_a_table_that_dwarfs_the_arena_stay_within_the_bound() {
     assert_eq!(disk.file_count().unwrap(), 1, "a temporary file is left");
 }
 
-const SWEPT: [&str; 14] = [
+const SWEPT: [&str; 16] = [
     "SELECT p.name, q.tag FROM p LEFT JOIN q ON q.pid = p.id ORDER BY 1, 2",
     "WITH w AS (SELECT pid, count(*) AS n FROM q GROUP BY pid) \
      SELECT p.name, w.n FROM p JOIN w ON w.pid = p.id",
@@ -79,6 +79,11 @@ const SWEPT: [&str; 14] = [
     "SELECT p.name, q.tag FROM q RIGHT JOIN p ON q.pid = p.id WHERE q.tag IS NOT 't1'",
     "SELECT q.pid, r.note FROM q FULL JOIN r ON r.tag = q.tag AND q.pid < 3 ORDER BY 2, 1",
     "SELECT count(*), max(p.name) FROM r, q JOIN p ON p.id = q.pid + 1 WHERE r.tag = q.tag",
+    // `USING` beside a `RIGHT JOIN`, and beside a `FULL JOIN` whose
+    // second nest moves the equality with the tables.
+    "SELECT * FROM q RIGHT JOIN r USING (tag) WHERE r.note < 'n2' ORDER BY 1, 2, 3",
+    "SELECT q.pid, tag, p.name FROM q JOIN r USING (tag) FULL JOIN p ON p.id = q.pid + 20 \
+     ORDER BY 1, 2, 3",
     // Correlated subqueries run once per outer row, their sources kept
     // from one run to the next, two of them taking turns.
     "SELECT count(*) FROM p WHERE EXISTS (SELECT 1 FROM q WHERE q.pid = p.id AND q.tag > 't2')",

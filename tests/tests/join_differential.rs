@@ -5,7 +5,8 @@
 //! over NULL-heavy values that compare equal in more than one form (1,
 //! 1.0 and '1'; 'x' and 'X'), and queries with comma, INNER, CROSS,
 //! LEFT, RIGHT, FULL, USING and NATURAL joins, self-joins, subqueries in `FROM` and
-//! `WITH` tables among the joined tables, terms in `ON` and `WHERE`,
+//! `WITH` tables among the joined tables (`USING` and `NATURAL` beside
+//! `RIGHT JOIN` too), qualified and unqualified names, terms in `ON` and `WHERE`,
 //! aggregates, `DISTINCT`, `ORDER BY`, subqueries and compounds.
 //!
 //! `BOUNDLITE_JOIN_ROUNDS` sets the number of schemas (8 by default,
@@ -93,8 +94,12 @@ fn schema(rng: &mut Rng) -> String {
 /// A column of the table called `alias` (which is `table`).
 fn column(rng: &mut Rng, alias: &str, table: usize) -> String {
     let columns = TABLES[table].1;
-    match rng.below(8) {
-        0 => format!("{alias}.rowid"),
+    match rng.below(64) {
+        0..=7 => format!("{alias}.rowid"),
+        // Unqualified: a column `USING` or `NATURAL` merged reads the
+        // leftmost table's (a `RIGHT JOIN`'s, the right table's), else
+        // it may be ambiguous.
+        8 => columns[rng.below(3) as usize].to_string(),
         _ => format!("{alias}.{}", columns[rng.below(3) as usize]),
     }
 }
@@ -156,10 +161,13 @@ fn from(rng: &mut Rng) -> (String, Vec<(String, usize)>) {
             4 | 5 => sql += &format!(" LEFT JOIN {named} ON {}", condition(rng, &scope)),
             6 => {
                 let using = pick(rng, &["a", "b", "c", "d", "e"]);
-                let kind = pick(rng, &["", "LEFT "]);
+                let kind = pick(rng, &["", "LEFT ", "RIGHT ", "RIGHT "]);
                 sql += &format!(" {kind}JOIN {named} USING ({using})");
             }
-            7 => sql += &format!(" NATURAL {}JOIN {named}", pick(rng, &["", "LEFT "])),
+            7 => {
+                let kind = pick(rng, &["", "LEFT ", "RIGHT "]);
+                sql += &format!(" NATURAL {kind}JOIN {named}");
+            }
             9 | 10 => {
                 let kind = pick(rng, &["RIGHT", "RIGHT OUTER", "FULL", "FULL OUTER"]);
                 sql += &format!(" {kind} JOIN {named} ON {}", condition(rng, &scope));

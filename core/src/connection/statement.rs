@@ -39,6 +39,7 @@ use crate::exec::pragma_names;
 use crate::exec::rows::Rows;
 use crate::exec::scope::{Scope, Tables};
 use crate::exec::select::{self, Query, Sources};
+use crate::exec::sorts::sorts_of;
 use crate::exec::subquery::{Runner, Subqueries};
 use crate::exec::triggers::{self, TriggerTexts, instead, with_triggers};
 use crate::exec::views::{Reach, ViewTexts, with_views};
@@ -672,8 +673,9 @@ fn select_of<'s, 'a, A: Allocator>(stmt: &'s Stmt<'a, A>) -> Option<&'s crate::s
     }
 }
 
-/// `EXPLAIN QUERY PLAN` of `stmt`: one row `(id, parent, notused,
-/// detail)` naming the plan of a query over one table.
+/// `EXPLAIN QUERY PLAN` of `stmt`: rows `(id, parent, notused,
+/// detail)` naming the plan of each table of the query, then the sorts
+/// it runs.
 fn explain<P: Platform, A: Allocator + Clone>(
     conn: &Connection<'_, P, A>,
     stmt: &Stmt<'_, A>,
@@ -717,6 +719,9 @@ fn explain_query<P: Platform, A: Allocator + Clone>(
             detail.try_write_fmt(format_args!("{}", plan.describe(table)))?;
             push(&detail)
         })?;
+        for sort in sorts_of(body, &query.order_by)? {
+            push(sort.line())?;
+        }
         return Ok(Query::Buffered { rows, next: 0 });
     }
     let alias = select::alias_of(body);
@@ -738,5 +743,8 @@ fn explain_query<P: Platform, A: Allocator + Clone>(
         None => detail.try_push_str("SCAN CONSTANT ROW")?,
     }
     push(&detail)?;
+    for sort in sorts_of(body, &query.order_by)? {
+        push(sort.line())?;
+    }
     Ok(Query::Buffered { rows, next: 0 })
 }

@@ -68,6 +68,9 @@ pub(crate) fn columns_exist_within<A: Allocator + Clone>(
     match expr {
         Expr::Column(c) => {
             let pos = find(scope, c)?;
+            if pos.is_none() && outer.is_some_and(|o| o.ambiguous_in(c, false)) {
+                return Err(c.ambiguous());
+            }
             c.binding.set(pos);
             let found = pos.is_some() || outer.is_some_and(|o| o.has_column(c));
             found.then_some(()).ok_or_else(|| c.unknown())

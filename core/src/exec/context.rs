@@ -27,6 +27,7 @@ use crate::{Error, Result, RowId};
 use crate::table::TableInfo;
 
 use super::Env;
+use super::scope::{Merge, named_column};
 
 /// The column of `table` (named `alias` in `FROM`) that `column` names.
 pub(crate) fn resolve<A: Allocator>(
@@ -179,9 +180,9 @@ pub(crate) struct RowContext<'x, 'r, A: Allocator + Clone> {
     /// For a row of a subquery in `FROM`: its values (and `row` is
     /// `None`), with its number, which the rowid reads.
     values: Option<(i64, &'r [Value<A>])>,
-    /// Per column of the table: merged by `USING` or `NATURAL` into a
-    /// column of a table to its left, so `*` skips it.
-    merged: &'x [bool],
+    /// Per column of the table: how `USING` or `NATURAL` merged it,
+    /// which `*` and unqualified names follow.
+    merged: &'x [Merge],
     /// For a row whose record spills and was read from its local bytes:
     /// the rest of it.
     spill: Option<&'r Spill<'r, A>>,
@@ -289,18 +290,18 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
     }
 
     /// The context with its table at `level` of the statement's `FROM`,
-    /// the columns flagged in `merged` merged into a table to its left,
-    /// its loop nested as deep as `FROM` puts it.
-    pub fn at_level(mut self, level: usize, merged: &'x [bool]) -> Self {
+    /// its columns merged as `merged` says, its loop nested as deep as
+    /// `FROM` puts it.
+    pub fn at_level(mut self, level: usize, merged: &'x [Merge]) -> Self {
         self.level = level;
         self.depth = level;
         self.merged = merged;
         self
     }
 
-    /// The context with its table at `place`, the columns flagged in
-    /// `merged` merged into a table to its left.
-    pub fn placed(mut self, place: Place, merged: &'x [bool]) -> Self {
+    /// The context with its table at `place`, its columns merged as
+    /// `merged` says.
+    pub fn placed(mut self, place: Place, merged: &'x [Merge]) -> Self {
         self.level = place.level;
         self.depth = place.depth;
         self.merged = merged;
@@ -403,11 +404,17 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
             match column.binding.get() {
                 Some((level, pos)) if level == self.level => return Ok(Found::Here(table, pos)),
                 Some(_) => {}
-                None => {
-                    if let Some(pos) = resolve(table, alias.as_ref(), column) {
-                        return Ok(Found::Here(table, pos));
-                    }
-                }
+                None => match resolve(table, alias.as_ref(), column) {
+                    // An unqualified name skips a merged column, as a
+                    // bound one does (see `scope::find`).
+                    Some(_)
+                        if column.table.is_none()
+                            && named_column(table, column)
+                                .and_then(|i| self.merged.get(i))
+                                .is_some_and(|m| m.unnamed()) => {}
+                    Some(pos) => return Ok(Found::Here(table, pos)),
+                    None => {}
+                },
             }
         }
         match self.env.and_then(|e| e.outer) {
@@ -505,7 +512,8 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
 
     /// Hands `visit` the values of the current row that `*` stands for
     /// (`t.*` when `table` names one): the columns of each table of the
-    /// statement's `FROM` in order, those merged by `USING` skipped.
+    /// statement's `FROM` in order, those merged by `USING` skipped (a
+    /// `RIGHT JOIN`'s read in its right table).
     pub fn each_star(
         &self,
         table: Option<&Ident<'_>>,
@@ -529,12 +537,12 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
         visit: &mut dyn FnMut(ValueRef<'_>) -> Result<()>,
     ) -> Result<()> {
         if self.depth == 0 {
-            return self.star_own(table, seen, visit);
+            return self.star_own(table, seen, self, visit);
         }
         // Every table of the `FROM` has a level in the nest of a whole
         // row: the first position none has is past the last.
         let mut level = 0;
-        while self.star_at(level, table, seen, visit)? {
+        while self.star_at(level, table, seen, self, visit)? {
             level += 1;
         }
         Ok(())
@@ -542,16 +550,17 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
 
     /// [`Self::star_own`] for the table at `level` of the `FROM`: this
     /// context's or one of the join it is nested in; `false` when none
-    /// of them is at `level`.
+    /// of them is at `level`. `row` is the context of the whole row.
     fn star_at(
         &self,
         level: usize,
         table: Option<&Ident<'_>>,
         seen: &mut bool,
+        row: &dyn EvalContext<A>,
         visit: &mut dyn FnMut(ValueRef<'_>) -> Result<()>,
     ) -> Result<bool> {
         if level == self.level {
-            self.star_own(table, seen, visit)?;
+            self.star_own(table, seen, row, visit)?;
             return Ok(true);
         }
         if self.depth == 0 {
@@ -561,14 +570,18 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
             .env
             .and_then(|e| e.outer)
             .ok_or(Error::Misuse("a joined row without the rows above it"))?;
-        outer.star_in(level, table, seen, visit)
+        outer.star_in(level, table, seen, row, visit)
     }
 
-    /// The values `*` stands for in this context's own table.
+    /// The values `*` stands for in this context's own table; a column
+    /// whose place shows another table's (see [`Merge::Yields`]) read
+    /// through `row`, the context of the whole row, in which every table
+    /// has its row whatever the order of the loops.
     fn star_own(
         &self,
         table: Option<&Ident<'_>>,
         seen: &mut bool,
+        row: &dyn EvalContext<A>,
         visit: &mut dyn FnMut(ValueRef<'_>) -> Result<()>,
     ) -> Result<()> {
         let Some((info, alias)) = self.table.as_ref() else {
@@ -588,10 +601,14 @@ impl<'x, 'r, A: Allocator + Clone> RowContext<'x, 'r, A> {
             *seen = true;
         }
         for i in 0..info.star_count() {
-            if table.is_none() && self.merged.get(i).copied().unwrap_or(false) {
-                continue;
+            match self.merged.get(i).copied().unwrap_or_default() {
+                _ if table.is_some() => visit(self.column_at(ColumnPos::Column(i))?)?,
+                Merge::Into | Merge::Taken => {}
+                Merge::Yields { level, column } => {
+                    visit(row.column_in(level, ColumnPos::Column(column))?)?;
+                }
+                Merge::Own | Merge::Named => visit(self.column_at(ColumnPos::Column(i))?)?,
             }
-            visit(self.column_at(ColumnPos::Column(i))?)?;
         }
         Ok(())
     }
@@ -686,9 +703,30 @@ impl<A: Allocator + Clone> EvalContext<A> for RowContext<'_, '_, A> {
         level: usize,
         table: Option<&Ident<'_>>,
         seen: &mut bool,
+        row: &dyn EvalContext<A>,
         visit: &mut dyn FnMut(ValueRef<'_>) -> Result<()>,
     ) -> Result<bool> {
-        self.star_at(level, table, seen, visit)
+        self.star_at(level, table, seen, row, visit)
+    }
+
+    fn ambiguous_in(&self, column: &ColumnRef<'_>, seen: bool) -> bool {
+        let here = self.table.as_ref().is_some_and(|(table, alias)| {
+            resolve(table, alias.as_ref(), column).is_some()
+                && !(column.table.is_none()
+                    && named_column(table, column)
+                        .and_then(|i| self.merged.get(i))
+                        .is_some_and(|m| m.unnamed()))
+        });
+        if here && seen {
+            return true;
+        }
+        match self.env.and_then(|e| e.outer) {
+            // A table of the same join, which nests it deeper.
+            Some(outer) if self.depth > 0 => outer.ambiguous_in(column, seen || here),
+            // The row of the statement this one is a subquery of.
+            Some(outer) if !here && !seen => outer.ambiguous_in(column, false),
+            _ => false,
+        }
     }
 
     fn has_column(&self, column: &ColumnRef<'_>) -> bool {

@@ -33,7 +33,7 @@ use super::Env;
 use super::context::{Place, RowContext};
 use super::order::expr_collation;
 use super::recursive::{Recursion, shape};
-use super::scope::{Scope, each_star_column, star_level};
+use super::scope::{Merge, Scope, each_star_column, star_level};
 use super::select::{self, Query, Sources, give_back};
 use super::with::{Feed, feed, within};
 
@@ -49,8 +49,8 @@ enum Run<'v, P: Platform, A: Allocator + Clone> {
 pub(crate) struct Derived<'v, P: Platform, A: Allocator + Clone> {
     /// Its columns as a table shows them.
     info: TableInfo<A>,
-    /// Per column: merged by `USING` into a column to its left.
-    merged: Vec<bool, A>,
+    /// Per column: how `USING` or `NATURAL` merged it.
+    merged: Vec<Merge, A>,
     sources: Sources<'v, P, A>,
     /// The run of the subquery, once started.
     run: Option<Run<'v, P, A>>,
@@ -130,7 +130,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
         }
         let mut merged = Vec::try_with_capacity_in(columns.len(), alloc.clone())?;
         for _ in 0..columns.len() {
-            merged.try_push(false)?;
+            merged.try_push(Merge::Own)?;
         }
         let info = TableInfo::unstored(name, columns, meta, false, None, json_columns)?;
         Ok(Derived {
@@ -178,15 +178,15 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
         &self.info
     }
 
-    /// Per column: whether it is merged into a table to its left.
-    pub fn merged(&self) -> &[bool] {
+    /// Per column: how it is merged.
+    pub fn merged(&self) -> &[Merge] {
         &self.merged
     }
 
-    /// Flags column `i` as merged into a table to its left.
-    pub fn merge(&mut self, i: usize) {
+    /// Sets how `USING` or `NATURAL` merged column `i`.
+    pub fn merge(&mut self, i: usize, merge: Merge) {
         if let Some(m) = self.merged.get_mut(i) {
-            *m = true;
+            *m = merge;
         }
     }
 

@@ -26,13 +26,14 @@ use crate::{Error, Result};
 use super::Env;
 use super::context::{Place, RowContext};
 use super::derived::push_column;
+use super::scope::Merge;
 
 /// The rows of `json_each(...)` or `json_tree(...)` in a join.
 pub(crate) struct JsonLevel<A: Allocator + Clone> {
     info: TableInfo<A>,
-    /// Per column: merged by `USING` into a column to its left (never:
-    /// `USING` and `NATURAL` beside it are refused).
-    merged: Vec<bool, A>,
+    /// Per column: how `USING` merged it (never merged: `USING` and
+    /// `NATURAL` beside it are refused).
+    merged: Vec<Merge, A>,
     rows: JsonRows<A>,
     /// The current row's values.
     row: Vec<Value<A>, A>,
@@ -83,7 +84,7 @@ impl<A: Allocator + Clone> JsonLevel<A> {
                 None,
                 Collation::Binary,
             )?;
-            merged.try_push(false)?;
+            merged.try_push(Merge::Own)?;
             row.try_push(Value::Null)?;
         }
         let info = TableInfo::unstored(
@@ -116,8 +117,9 @@ impl<A: Allocator + Clone> JsonLevel<A> {
         &self.info
     }
 
-    /// Per column: whether it is merged into a table to its left.
-    pub fn merged(&self) -> &[bool] {
+    /// Per column: how it is merged (never: `USING` and `NATURAL`
+    /// beside a function are refused).
+    pub fn merged(&self) -> &[Merge] {
         &self.merged
     }
 

@@ -104,6 +104,7 @@ pub(crate) mod rows;
 pub(crate) mod schemas;
 pub(crate) mod scope;
 pub(crate) mod select;
+pub(crate) mod sorts;
 pub(crate) mod source;
 pub(crate) mod store;
 pub(crate) mod subquery;

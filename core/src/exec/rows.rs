@@ -19,7 +19,7 @@ use super::Env;
 use super::context::RowContext;
 use super::join::Join;
 use super::plan::Proven;
-use super::scope::{One, Scope};
+use super::scope::{Merge, One, Scope};
 use super::source::Source;
 
 /// The rows of a query body.
@@ -64,7 +64,7 @@ impl<P: Platform, A: Allocator + Clone> Scope<A> for RowsScope<'_, '_, P, A> {
         }
     }
 
-    fn merged_columns(&self, level: usize) -> &[bool] {
+    fn merged_columns(&self, level: usize) -> &[Merge] {
         match self {
             RowsScope::One(one) => one.merged_columns(level),
             RowsScope::Join(join) => join.merged_columns(level),

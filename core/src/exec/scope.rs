@@ -4,14 +4,16 @@
 //! - a qualified name (`t.a`) looks in the tables called `t` (by alias
 //!   where there is one, else by name);
 //! - an unqualified name looks in every table, skipping the columns a
-//!   `USING` or `NATURAL` join merged into a column to their left;
+//!   `USING` or `NATURAL` join merged into a column to their left (and,
+//!   for a `RIGHT JOIN`'s, the left column, whose name reads the right
+//!   table's: [`Merge`]);
 //! - a name found in two places is `ambiguous column name: c`.
 //!
 //! Invariant: nothing here allocates; a scope is a view over tables held
 //! elsewhere (a query's sources), levels numbered in `FROM` order.
 
 use crate::alloc::Allocator;
-use crate::sql::{ColumnPos, ColumnRef, Ident};
+use crate::sql::{ColumnBinding, ColumnPos, ColumnRef, Ident};
 use crate::table::TableInfo;
 use crate::{Error, Result};
 
@@ -28,20 +30,57 @@ pub(crate) trait Scope<A: Allocator + Clone> {
     /// The alias of the table at `level`, if it has one.
     fn alias(&self, level: usize) -> Option<Ident<'_>>;
 
-    /// Per column of the table at `level`: merged by `USING` or
-    /// `NATURAL` into a column of a table to its left, so that `*` and
-    /// unqualified names skip it (empty: none is).
-    fn merged_columns(&self, _level: usize) -> &[bool] {
+    /// Per column of the table at `level`: how `USING` or `NATURAL`
+    /// merged it (empty: none is).
+    fn merged_columns(&self, _level: usize) -> &[Merge] {
         &[]
     }
 
-    /// Whether column `column` of the table at `level` is merged into a
-    /// column to its left (see [`Self::merged_columns`]).
-    fn merged(&self, level: usize, column: usize) -> bool {
+    /// How column `column` of the table at `level` is merged (see
+    /// [`Self::merged_columns`]).
+    fn merged(&self, level: usize, column: usize) -> Merge {
         self.merged_columns(level)
             .get(column)
             .copied()
-            .unwrap_or(false)
+            .unwrap_or(Merge::Own)
+    }
+}
+
+/// How `*` and unqualified names see one column of a table of a join,
+/// as a `USING` or `NATURAL` join leaves it. SQLite reads the merged
+/// column of an inner or `LEFT JOIN` in its leftmost table, and that of a
+/// `RIGHT JOIN` in the right table, at the left column's place in `*`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Merge {
+    /// Seen as any column.
+    #[default]
+    Own,
+    /// Seen as any column, but shown by `*` under its unqualified name,
+    /// which must then not be ambiguous: a column left of a `RIGHT` or
+    /// `FULL JOIN` that a later `USING` or `NATURAL` merges into (SQLite
+    /// expands `*` so).
+    Named,
+    /// Merged into a column of a table to its left: `*` and unqualified
+    /// names skip it.
+    Into,
+    /// The left column of a `RIGHT JOIN`'s `USING`: unqualified names
+    /// skip it, and `*` shows in its place the right table's column (at
+    /// `level`, column `column`).
+    Yields { level: usize, column: usize },
+    /// The right column of a `RIGHT JOIN`'s `USING`: unqualified names
+    /// read it; `*` skips it (the left column's place shows it).
+    Taken,
+}
+
+impl Merge {
+    /// Whether an unqualified name skips the column.
+    pub fn unnamed(self) -> bool {
+        matches!(self, Merge::Into | Merge::Yields { .. })
+    }
+
+    /// Whether `*` skips the column.
+    pub fn unstarred(self) -> bool {
+        matches!(self, Merge::Into | Merge::Taken)
     }
 }
 
@@ -106,11 +145,8 @@ pub(crate) fn find<A: Allocator + Clone>(
         let Some(pos) = resolve(table, alias.as_ref(), column) else {
             continue;
         };
-        let merged = match pos {
-            ColumnPos::Column(i) => column.table.is_none() && scope.merged(level, i),
-            ColumnPos::Rowid => false,
-        };
-        if merged {
+        let unnamed = |i| scope.merged(level, i).unnamed();
+        if column.table.is_none() && named_column(table, column).is_some_and(unnamed) {
             continue;
         }
         if found.is_some() {
@@ -119,6 +155,19 @@ pub(crate) fn find<A: Allocator + Clone>(
         found = Some((level, pos));
     }
     Ok(found)
+}
+
+/// The index of the column of `table` that `column` names by name (a
+/// rowid alias too, which resolves to the rowid), if one does.
+pub(crate) fn named_column<A: Allocator>(
+    table: &TableInfo<A>,
+    column: &ColumnRef<'_>,
+) -> Option<usize> {
+    table
+        .columns
+        .columns
+        .iter()
+        .position(|c| column.column.eq_ignore_ascii_case(&c.name))
 }
 
 /// The number of columns `*` stands for in `scope`.
@@ -139,7 +188,7 @@ pub(crate) fn table_width<A: Allocator + Clone>(
         return 0;
     };
     (0..table.star_count())
-        .filter(|&i| all || !scope.merged(level, i))
+        .filter(|&i| all || !scope.merged(level, i).unstarred())
         .count()
 }
 
@@ -161,7 +210,8 @@ pub(crate) fn star_level<A: Allocator + Clone>(
 }
 
 /// Visits the columns `*` (`table`: `t.*`, naming the table at that
-/// level) stands for in `scope`, in order, as (level, column).
+/// level) stands for in `scope`, in order, as (level, column): a
+/// `RIGHT JOIN`'s `USING` column as the right table's.
 pub(crate) fn each_star_column<A: Allocator + Clone>(
     scope: &dyn Scope<A>,
     table: Option<usize>,
@@ -176,10 +226,36 @@ pub(crate) fn each_star_column<A: Allocator + Clone>(
             continue;
         };
         for i in 0..info.star_count() {
-            if table.is_none() && scope.merged(level, i) {
+            match scope.merged(level, i) {
+                _ if table.is_some() => visit(level, i)?,
+                Merge::Into | Merge::Taken => {}
+                Merge::Yields { level, column } => visit(level, column)?,
+                Merge::Own | Merge::Named => visit(level, i)?,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks that the unqualified name of each column `*` shows by its
+/// name ([`Merge::Named`], [`Merge::Yields`]) is not ambiguous in
+/// `scope`, as SQLite's expansion of `*` requires.
+pub(crate) fn star_names_resolve<A: Allocator + Clone>(scope: &dyn Scope<A>) -> Result<()> {
+    for level in 0..scope.levels() {
+        let Some(info) = scope.table(level) else {
+            continue;
+        };
+        for (i, column) in info.columns.columns.iter().enumerate() {
+            if !matches!(scope.merged(level, i), Merge::Named | Merge::Yields { .. }) {
                 continue;
             }
-            visit(level, i)?;
+            let name = ColumnRef {
+                schema: None,
+                table: None,
+                column: Ident::new(column.name.as_str()),
+                binding: ColumnBinding::default(),
+            };
+            find(scope, &name)?;
         }
     }
     Ok(())

@@ -28,7 +28,7 @@ use super::join::Join;
 use super::ordered::{SortEnv, SortedQuery};
 use super::plan::{Access, Here, Indexes, Proven, choose_kept, passes, solvable};
 use super::rows::Rows;
-use super::scope::{One, Scope, Tables, find, star_level};
+use super::scope::{Merge, One, Scope, Tables, find, star_level, star_names_resolve};
 use super::source::Source;
 use super::with::{self, within};
 use super::{Env, calls, group, order, terms, window};
@@ -320,7 +320,7 @@ fn open_join<'s, 'v, P: Platform, A: Allocator + Clone>(
         join.place_terms(body)?;
         join.checked = true;
     }
-    join.rewind();
+    join.rewind()?;
     slot.as_mut()
         .ok_or(Error::Misuse("a query without its source"))
 }
@@ -372,7 +372,7 @@ impl<A: Allocator + Clone> Scope<A> for Left<'_, A> {
         }
     }
 
-    fn merged_columns(&self, level: usize) -> &[bool] {
+    fn merged_columns(&self, level: usize) -> &[Merge] {
         self.scope.merged_columns(level)
     }
 }
@@ -405,7 +405,7 @@ pub(crate) fn check_body<A: Allocator + Clone>(
             ResultColumn::Star if scope.levels() == 0 => {
                 return Err(Error::Sql("no tables specified"));
             }
-            ResultColumn::Star => {}
+            ResultColumn::Star => star_names_resolve(scope)?,
         }
     }
     if let Some(clause) = &body.where_clause {

@@ -30,6 +30,7 @@ use crate::{Error, PageNo, Result, RowId};
 use super::Env;
 use super::context::{Place, RowContext, Spill};
 use super::plan::{Access, Chosen, Plan, Proven};
+use super::scope::Merge;
 use crate::table::SchemaVersion;
 use crate::table::TableInfo;
 use crate::table::{EntryCursor, IndexInfo, KeyCursor, Of, RowCursor, View};
@@ -159,9 +160,9 @@ pub(crate) struct Source<'v, P: Platform, A: Allocator + Clone> {
     /// Where the table is in the statement's `FROM` and its join's
     /// nest (see [`RowContext`]).
     place: Place,
-    /// Per column: merged into a column of a table to its left by a join's
-    /// `USING` or `NATURAL` (empty: none is).
-    merged: Vec<bool, A>,
+    /// Per column: how a join's `USING` or `NATURAL` merged it (empty:
+    /// none is).
+    merged: Vec<Merge, A>,
     /// Whether the names of the statement reading the source were
     /// checked, and bound, against its table: a restarted source is read
     /// by the same statement under the same schema, so they need not be
@@ -195,8 +196,8 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
     }
 
     /// The source, its table at `level` of the statement's `FROM`, the
-    /// columns flagged in `merged` merged into a table to its left.
-    pub fn at_level(mut self, level: usize, merged: Vec<bool, A>) -> Self {
+    /// columns merged as `merged` says.
+    pub fn at_level(mut self, level: usize, merged: Vec<Merge, A>) -> Self {
         self.place = Place::in_order(level);
         self.merged = merged;
         self
@@ -207,15 +208,15 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
         self.place.depth = depth;
     }
 
-    /// Per column: whether it is merged into a table to its left.
-    pub fn merged(&self) -> &[bool] {
+    /// Per column: how it is merged.
+    pub fn merged(&self) -> &[Merge] {
         &self.merged
     }
 
-    /// Flags column `i` as merged into a table to its left.
-    pub fn merge(&mut self, i: usize) {
+    /// Sets how `USING` or `NATURAL` merged column `i`.
+    pub fn merge(&mut self, i: usize, merge: Merge) {
         if let Some(m) = self.merged.get_mut(i) {
-            *m = true;
+            *m = merge;
         }
     }
 
@@ -609,7 +610,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
 #[inline]
 fn on_row<A: Allocator + Clone, T>(
     env: Env<'_, A>,
-    (table, place, merged): (&TableInfo<A>, Place, &[bool]),
+    (table, place, merged): (&TableInfo<A>, Place, &[Merge]),
     alias: Option<Ident<'_>>,
     rowid: RowId,
     record: StoredRecord<'_, A>,
@@ -630,7 +631,7 @@ fn on_row<A: Allocator + Clone, T>(
 #[inline(never)]
 fn on_spilled_row<A: Allocator + Clone, T>(
     env: Env<'_, A>,
-    (table, place, merged): (&TableInfo<A>, Place, &[bool]),
+    (table, place, merged): (&TableInfo<A>, Place, &[Merge]),
     alias: Option<Ident<'_>>,
     rowid: RowId,
     record: StoredRecord<'_, A>,

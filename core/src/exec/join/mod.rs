@@ -30,16 +30,18 @@
 //! - Each level's plan is chosen for every row of the level above it, so
 //!   `t2.id = t1.x` seeks `t2` by rowid or index, as a correlated bound.
 //! - `USING` and `NATURAL` merge the right table's column into the
-//!   leftmost column of that name: `*` and unqualified names skip it.
+//!   leftmost column of that name: `*` and unqualified names skip it
+//!   (for a `RIGHT JOIN`, names read the right table's column, which `*`
+//!   shows at the left one's place).
 //!
 //! Invariants: memory is one cursor per level, whatever the number of
 //! rows (a `FULL JOIN` knows its right table's unmatched rows by reading
 //! the tables to its left again for each, never by holding them); a step
 //! resumes from the row each level is on (the cursors are the state),
 //! never re-reads a row it passed. Refused by name: more than one `RIGHT`
-//! or `FULL JOIN`, one after a `LEFT JOIN`, and `USING` or `NATURAL`
-//! beside one (and, as SQLite refuses it, an `ON` clause beside one that
-//! names a table to its right). A
+//! or `FULL JOIN`, one after a `LEFT JOIN`, and what `using` refuses
+//! (and, as SQLite refuses it, an `ON` clause beside one that names a
+//! table to its right). A
 //! subquery in `FROM` is a level whose rows its query streams (see
 //! `derived`).
 //!
@@ -62,7 +64,7 @@ mod nest;
 mod step;
 mod using;
 
-use nest::{Nest, arrange, left_groups_of, proven_terms};
+use nest::{Nest, arrange, left_groups_of, move_using, proven_terms};
 use step::{Shared, nest_current, step};
 
 use super::Env;
@@ -73,7 +75,7 @@ use super::derived::Derived;
 use super::join_order::rank;
 use super::json_table::JsonLevel;
 use super::plan::{Access, Here, Indexes, Plan, choose, shape};
-use super::scope::{MAX_TABLES, Scope, Tables};
+use super::scope::{MAX_TABLES, Merge, Scope, Tables};
 use super::select::load_table;
 use super::source::Source;
 use super::with::with_query;
@@ -169,8 +171,8 @@ impl<P: Platform, A: Allocator + Clone> Input<'_, P, A> {
         }
     }
 
-    /// Per column: merged into a column to its left.
-    fn merged(&self) -> &[bool] {
+    /// Per column: how it is merged.
+    fn merged(&self) -> &[Merge] {
         match self {
             Input::Table(source) => source.merged(),
             Input::Derived(d) => d.merged(),
@@ -178,11 +180,11 @@ impl<P: Platform, A: Allocator + Clone> Input<'_, P, A> {
         }
     }
 
-    /// Flags column `i` as merged into a column to its left.
-    fn merge(&mut self, i: usize) {
+    /// Sets how column `i` is merged.
+    fn merge(&mut self, i: usize, merge: Merge) {
         match self {
-            Input::Table(source) => source.merge(i),
-            Input::Derived(d) => d.merge(i),
+            Input::Table(source) => source.merge(i, merge),
+            Input::Derived(d) => d.merge(i, merge),
             // `USING` and `NATURAL` beside a function are refused.
             Input::Json(_) => {}
         }
@@ -309,7 +311,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
             let hint = Indexes::of(indexed.as_ref(), &info)?;
             let mut merged = Vec::try_with_capacity_in(info.column_count(), alloc.clone())?;
             for _ in 0..info.column_count() {
-                merged.try_push(false)?;
+                merged.try_push(Merge::Own)?;
             }
             let alias = match alias {
                 Some(a) => Some(a.to_string_in(alloc.clone())?),
@@ -435,15 +437,17 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
     }
 
     /// Makes the next run start from the first row, in the first nest.
-    pub fn rewind(&mut self) {
+    pub fn rewind(&mut self) -> Result<()> {
         self.started = false;
         self.done = false;
         if self.pass != 0 {
             self.pass = 0;
             if let Some(first) = self.nests.first() {
                 arrange(&mut self.levels, first, self.preserved);
+                move_using(&mut self.levels, &first.depth_of)?;
             }
         }
+        Ok(())
     }
 
     /// Moves to the next joined row that passes the `ON` clauses and
@@ -500,6 +504,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                 return Ok(false);
             };
             arrange(&mut self.levels, next, self.preserved);
+            move_using(&mut self.levels, &next.depth_of)?;
             self.pass += 1;
             self.started = false;
         }
@@ -616,7 +621,7 @@ impl<P: Platform, A: Allocator + Clone> Scope<A> for Join<'_, P, A> {
         Some(Ident::new(alias.as_str()))
     }
 
-    fn merged_columns(&self, level: usize) -> &[bool] {
+    fn merged_columns(&self, level: usize) -> &[Merge] {
         self.level_at(level).map_or(&[], |l| l.input.merged())
     }
 }
@@ -843,9 +848,8 @@ fn function_args<'f, 'a, A: Allocator>(
 }
 
 /// The `RIGHT` or `FULL JOIN` of `from`, if it has one; refused: a
-/// second one, one after a `LEFT JOIN` (whose left side would hold a
-/// side of its own that reads NULLs), and `USING` or `NATURAL` beside one
-/// (whose merged columns SQLite takes from either side).
+/// second one, and one after a `LEFT JOIN` (whose left side would hold a
+/// side of its own that reads NULLs).
 fn preserved_of<A: Allocator>(from: &FromClause<'_, A>) -> Result<Option<Preserved>> {
     let mut preserved = None;
     for (j, join) in from.joins.iter().enumerate() {
@@ -864,13 +868,6 @@ fn preserved_of<A: Allocator>(from: &FromClause<'_, A>) -> Result<Option<Preserv
     let Some(p) = preserved else {
         return Ok(None);
     };
-    for join in from.joins.iter() {
-        if join.op.natural || matches!(join.constraint, Some(JoinConstraint::Using(_))) {
-            return Err(Error::Sql(
-                "USING or NATURAL beside a RIGHT or FULL JOIN is not supported",
-            ));
-        }
-    }
     let before = p.at.saturating_sub(1);
     if from
         .joins

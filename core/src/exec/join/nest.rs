@@ -4,9 +4,11 @@
 //! every table it reads has a row (a term with a subquery at the last;
 //! inside the left side of a `RIGHT` or `FULL JOIN` or a parenthesised
 //! join right of a `LEFT JOIN`, a `WHERE` term at the side's last level),
-//! the `USING` equalities of inner joins moved to
-//! where both their tables have a row, and the levels sorted into the
-//! nest.
+//! the `USING` equalities of inner and `RIGHT` joins moved to where
+//! both their tables have a row (a `RIGHT JOIN`'s inside its left side,
+//! where they decide what matches), and the levels sorted into the nest
+//! (again for a `FULL JOIN`'s second nest, the equalities moved with
+//! them).
 //!
 //! Invariant: everything that allocates is done before the levels are
 //! changed, so a failed placement leaves the join as it was.
@@ -77,10 +79,9 @@ impl<P: Platform, A: Allocator + Clone> Join<'_, P, A> {
         for &layout in layouts {
             nests.try_push(self.plan_nest(from, body, layout, &alloc)?)?;
         }
-        let first = nests
-            .first()
-            .ok_or(Error::Misuse("a join without its nest"))?;
-        self.reserve_using(&first.depth_of, &alloc)?;
+        for nest in nests.iter() {
+            self.reserve_using(&nest.depth_of, &alloc)?;
+        }
         self.nests = nests;
         self.pass = 0;
         // Nothing below allocates.
@@ -290,9 +291,10 @@ impl<P: Platform, A: Allocator + Clone> Join<'_, P, A> {
         join_order::order(&entries, &runs, &terms, alloc)
     }
 
-    /// Makes room for each `USING` equality of an inner join at the depth
-    /// `depth_of` puts the later of its tables, where
-    /// [`move_using`] moves it.
+    /// Makes room for each `USING` equality of an inner or `RIGHT` join
+    /// at the depth `depth_of` puts the later of its tables, where
+    /// [`move_using`] moves it (room for each nest's, as each reserve
+    /// counts from the equalities a level holds before any moves).
     fn reserve_using(&mut self, depth_of: &[usize], alloc: &A) -> Result<()> {
         let count = self.levels.len();
         let last = count.saturating_sub(1);
@@ -302,7 +304,7 @@ impl<P: Platform, A: Allocator + Clone> Join<'_, P, A> {
             for eq in level.using.iter() {
                 let due = depth_of_term(eq, depth_of, last);
                 if due != own {
-                    if level.kind != Kind::Inner {
+                    if !matches!(level.kind, Kind::Inner | Kind::Right) {
                         return Err(Error::Misuse("a LEFT JOIN's USING moved"));
                     }
                     if let Some(n) = incoming.get_mut(due) {
@@ -321,9 +323,9 @@ impl<P: Platform, A: Allocator + Clone> Join<'_, P, A> {
     }
 }
 
-/// Moves each `USING` equality of an inner join to the depth where both
-/// its tables have a row, into the room [`Join::reserve_using`] made:
-/// `levels` nested as `depth_of` says.
+/// Moves each `USING` equality of an inner or `RIGHT` join to the depth
+/// where both its tables have a row, into the room
+/// [`Join::reserve_using`] made: `levels` nested as `depth_of` says.
 pub(super) fn move_using<P: Platform, A: Allocator + Clone>(
     levels: &mut [Level<'_, P, A>],
     depth_of: &[usize],

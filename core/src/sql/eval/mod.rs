@@ -242,6 +242,14 @@ pub trait EvalContext<A: Allocator + Clone> {
         Error::Sql("RAISE() may only be used within a trigger-program")
     }
 
+    /// Whether `column`, looked up from this context's row outward, is
+    /// first found in two tables of one `FROM` (SQLite's `ambiguous
+    /// column name`); `seen`: found already in the `FROM` this context's
+    /// table is part of.
+    fn ambiguous_in(&self, _column: &ColumnRef<'_>, _seen: bool) -> bool {
+        false
+    }
+
     /// Whether `column` names a column of this context's row or of a row
     /// it is nested in.
     fn has_column(&self, _column: &ColumnRef<'_>) -> bool {
@@ -256,13 +264,15 @@ pub trait EvalContext<A: Allocator + Clone> {
 
     /// Hands `visit` the values `*` (or `table.*`) stands for in the
     /// table at `level` of a join's `FROM`, this context's or one it is
-    /// nested in; `seen` records whether `table` named one. `false` when
-    /// no table of the join is at `level`.
+    /// nested in; `seen` records whether `table` named one; `row` is
+    /// the context of the whole row. `false` when no table of the join is
+    /// at `level`.
     fn star_in(
         &self,
         _level: usize,
         _table: Option<&ast::Ident<'_>>,
         _seen: &mut bool,
+        _row: &dyn EvalContext<A>,
         _visit: &mut dyn FnMut(ValueRef<'_>) -> Result<()>,
     ) -> Result<bool> {
         Err(Error::Sql("no such table"))
