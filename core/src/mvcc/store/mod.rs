@@ -51,9 +51,9 @@ pub use version::{Change, ChangeKind, Seen};
 
 use rows::{ROW_CHARGE, Row, Table, Tables, Versions};
 use statement::Stashed;
-use version::{Begin, End, Version, charge_of, committed_since, visible};
+use version::{Begin, Commit, End, Version, charge_of, committed_since, visible};
 
-use crate::alloc::{Allocator, Vec};
+use crate::alloc::{Allocator, Box, Vec};
 use crate::mvcc::log::LogOp;
 use crate::mvcc::{Timestamp, TxnId};
 use crate::{Error, PageNo, Result, RowId};
@@ -215,8 +215,12 @@ impl<A: Allocator + Clone> VersionStore<A> {
     }
 
     /// Begins a transaction whose snapshot is the last commit and whose
-    /// B-tree is as of the last checkpoint.
+    /// B-tree is as of the last checkpoint. `Full` once 2^63 - 1 transactions have begun: a pending version
+    /// holds its transaction's id in 63 bits.
     pub fn begin(&mut self) -> Result<TxnId> {
+        if self.next_txn > Timestamp::MAX.get() {
+            return Err(Error::Full);
+        }
         let id = TxnId::new(self.next_txn);
         self.txns.try_push(Txn {
             id,
@@ -341,7 +345,7 @@ impl<A: Allocator + Clone> VersionStore<A> {
                 Err(at) => at,
             },
         };
-        let unseen = |v: &Version<A>| match v.begin {
+        let unseen = |v: &Version<A>| match v.begin() {
             Begin::Pending(t) => t != txn,
             Begin::Committed(b) => b > snapshot,
         };
@@ -375,7 +379,7 @@ impl<A: Allocator + Clone> VersionStore<A> {
         if row.is_some_and(|r| committed_since(&r.versions, snapshot)) {
             return Err(Error::BusyConflict);
         }
-        let own = row.and_then(|r| r.versions.iter().find(|v| v.begin == Begin::Pending(txn)));
+        let own = row.and_then(|r| r.versions.iter().find(|v| v.pending_in(txn)));
         let kind = own.map_or(change.kind(), |v| v.kind.then(change.kind()));
         let stashing = self.txns.get(at).is_some_and(|t| t.stash.is_some());
         // A version a savepoint keeps stays counted until the last
@@ -393,15 +397,10 @@ impl<A: Allocator + Clone> VersionStore<A> {
             return Err(Error::OutOfMemory);
         }
         let record = match change.record() {
-            Some(r) => Some(Vec::try_from_slice_in(r, self.alloc.clone())?),
+            Some(r) => Some(Box::try_from_slice_in(r, self.alloc.clone())?),
             None => None,
         };
-        let version = Version {
-            begin: Begin::Pending(txn),
-            end: End::Open,
-            kind,
-            record,
-        };
+        let version = Version::pending(txn, kind, record)?;
         let Some(t) = self.txns.get_mut(at) else {
             return Err(Error::Misuse("no such MVCC transaction is running"));
         };
@@ -459,12 +458,12 @@ impl<A: Allocator + Clone> VersionStore<A> {
             return Ok(None);
         }
         let conflict = self.conflicts(t);
-        let commit = self.clock.next();
+        let commit = self.clock.next().and_then(Commit::new);
         let logged = match (conflict, commit) {
             (true, _) => Err(Error::BusyConflict),
             (false, None) => Err(Error::Full),
             (false, Some(commit)) => durable(
-                commit,
+                commit.get(),
                 Writes {
                     tables: &self.tables,
                     writes: t.writes.iter(),
@@ -477,7 +476,7 @@ impl<A: Allocator + Clone> VersionStore<A> {
             Ok(commit) => {
                 self.install(at, txn, commit);
                 self.end(at, txn);
-                Ok(Some(commit))
+                Ok(Some(commit.get()))
             }
             Err(Error::Busy) => Err(Error::Busy),
             Err(e) => {
@@ -496,7 +495,7 @@ impl<A: Allocator + Clone> VersionStore<A> {
             self.tables.row(root, rowid).is_some_and(|r| {
                 committed_since(&r.versions, t.snapshot)
                     || preparing
-                        .is_some_and(|p| r.versions.iter().any(|v| v.begin == Begin::Pending(p)))
+                        .is_some_and(|p| r.versions.iter().any(|v| v.begin() == Begin::Pending(p)))
             })
         })
     }
@@ -543,9 +542,13 @@ impl<A: Allocator + Clone> VersionStore<A> {
             .preparing
             .ok_or(Error::Misuse("no MVCC transaction is preparing"))?;
         let t = self.txn(txn)?;
-        let commit = self.clock.next().ok_or(Error::Full)?;
+        let commit = self
+            .clock
+            .next()
+            .and_then(Commit::new)
+            .ok_or(Error::Full)?;
         Ok((
-            commit,
+            commit.get(),
             Writes {
                 tables: &self.tables,
                 writes: t.writes.iter(),
@@ -561,11 +564,14 @@ impl<A: Allocator + Clone> VersionStore<A> {
         let txn = self
             .preparing
             .ok_or(Error::Misuse("no MVCC transaction is preparing"))?;
-        if self.clock.next() != Some(commit) {
-            return Err(Error::Misuse(
-                "an MVCC commit timestamp does not follow the last commit",
-            ));
-        }
+        let commit = match self.clock.next().and_then(Commit::new) {
+            Some(next) if next.get() == commit => next,
+            _ => {
+                return Err(Error::Misuse(
+                    "an MVCC commit timestamp does not follow the last commit",
+                ));
+            }
+        };
         let at = self.txn_at(txn)?;
         self.install(at, txn, commit);
         self.end(at, txn);
@@ -582,7 +588,7 @@ impl<A: Allocator + Clone> VersionStore<A> {
 
     /// Makes the pending versions of the transaction at `at` committed at
     /// `commit`, ending the versions they replace. Allocates nothing.
-    fn install(&mut self, at: usize, txn: TxnId, commit: Timestamp) {
+    fn install(&mut self, at: usize, txn: TxnId, commit: Commit) {
         let Some(t) = self.txns.get(at) else {
             return;
         };
@@ -590,19 +596,19 @@ impl<A: Allocator + Clone> VersionStore<A> {
             let Some(row) = self.tables.row_mut(root, rowid) else {
                 continue;
             };
-            if !row.versions.iter().any(|v| v.begin == Begin::Pending(txn)) {
+            if !row.versions.iter().any(|v| v.pending_in(txn)) {
                 continue;
             }
             for v in row.versions.iter_mut() {
-                if v.begin == Begin::Pending(txn) {
-                    v.begin = Begin::Committed(commit);
-                } else if matches!(v.begin, Begin::Committed(_)) && v.end == End::Open {
-                    v.end = End::Committed(commit);
+                if v.pending_in(txn) {
+                    v.commit(commit);
+                } else if matches!(v.begin(), Begin::Committed(_)) && v.end() == End::Open {
+                    v.end_at(commit);
                     self.lingering += 1;
                 }
             }
         }
-        self.clock = commit;
+        self.clock = commit.get();
     }
 
     /// Frees the pending versions of the transaction at `at`.
@@ -614,7 +620,7 @@ impl<A: Allocator + Clone> VersionStore<A> {
             if let Some(row) = self.tables.row_mut(root, rowid) {
                 let mut freed = 0;
                 row.versions.retain(|v| {
-                    let own = v.begin == Begin::Pending(txn);
+                    let own = v.pending_in(txn);
                     if own {
                         freed += v.charge();
                     }
@@ -703,6 +709,11 @@ impl<A: Allocator + Clone> VersionStore<A> {
                 "an MVCC log frame's timestamp is not above the last commit",
             ));
         }
+        let Some(commit) = Commit::new(commit) else {
+            return Err(Error::corrupt_file(
+                "an MVCC log frame's timestamp is past the clock's last",
+            ));
+        };
         let txn = self.begin()?;
         let mut wrote = Ok(());
         for op in ops {
@@ -818,10 +829,7 @@ fn place<A: Allocator + Clone>(
                     let Some(row) = table.rows.get_mut(r) else {
                         return Err(Error::Misuse("a version store row out of place"));
                     };
-                    let own = row
-                        .versions
-                        .iter_mut()
-                        .find(|v| v.begin == Begin::Pending(txn));
+                    let own = row.versions.iter_mut().find(|v| v.pending_in(txn));
                     if let Some(own) = own {
                         let was = core::mem::replace(own, version);
                         return Ok((Placed::Replaced, Some(was)));
@@ -857,7 +865,7 @@ fn place<A: Allocator + Clone>(
 fn sweep<A: Allocator>(row: &mut Row<A>, running: &[Txn<A>], floor: Timestamp) -> (usize, usize) {
     let (mut freed, mut gone) = (0, 0);
     row.versions.retain(|v| {
-        let free = match (v.begin, v.end) {
+        let free = match (v.begin(), v.end()) {
             (Begin::Pending(_), _) => false,
             (Begin::Committed(b), _) if b <= floor => true,
             (Begin::Committed(_), End::Open) => false,
@@ -867,7 +875,7 @@ fn sweep<A: Allocator>(row: &mut Row<A>, running: &[Txn<A>], floor: Timestamp) -
         };
         if free {
             freed += v.charge();
-            gone += usize::from(v.end != End::Open);
+            gone += usize::from(v.end() != End::Open);
         }
         !free
     });
@@ -911,14 +919,10 @@ impl<'s, A: Allocator> Iterator for Writes<'s, A> {
             let Some(row) = self.tables.row(root, rowid) else {
                 continue;
             };
-            let Some(own) = row
-                .versions
-                .iter()
-                .find(|v| v.begin == Begin::Pending(self.txn))
-            else {
+            let Some(own) = row.versions.iter().find(|v| v.pending_in(self.txn)) else {
                 continue;
             };
-            let record = own.record.as_ref().map_or(&[][..], |r| r.as_slice());
+            let record = own.record().unwrap_or_default();
             let change = match own.kind {
                 ChangeKind::Insert => Change::Insert(record),
                 ChangeKind::Update => Change::Update(record),
@@ -967,13 +971,13 @@ impl<'s, A: Allocator> Iterator for CheckpointRows<'s, A> {
                     let current = row.versions.iter().find(|v| {
                         v.kind != ChangeKind::Claim
                             && v.current_at(self.upto)
-                            && matches!(v.begin, Begin::Committed(b) if b > self.since)
+                            && matches!(v.begin(), Begin::Committed(b) if b > self.since)
                     });
                     if let Some(v) = current {
                         return Some(CheckpointRow {
                             root,
                             rowid: row.rowid,
-                            record: v.record.as_ref().map(|r| r.as_slice()),
+                            record: v.record(),
                         });
                     }
                 }

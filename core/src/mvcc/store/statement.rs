@@ -14,7 +14,7 @@
 //! since a mark added are its last ones, in the order of the stash's
 //! `added` entries; the stash is kept exactly while a mark is open.
 
-use super::version::{Begin, Version};
+use super::version::Version;
 use super::{Txn, VersionStore};
 use crate::alloc::{Allocator, Vec};
 use crate::mvcc::TxnId;
@@ -131,10 +131,7 @@ impl<A: Allocator + Clone> VersionStore<A> {
                 break;
             };
             if let Some(row) = self.tables.row_mut(root, rowid)
-                && let Some(at) = row
-                    .versions
-                    .iter()
-                    .position(|v| v.begin == Begin::Pending(txn))
+                && let Some(at) = row.versions.iter().position(|v| v.pending_in(txn))
             {
                 match was {
                     Some(was) => {

@@ -1,6 +1,17 @@
 //! One version of a row, and which version a transaction sees.
+//!
+//! A version's begin and end are one word each ([`BeginWord`],
+//! [`EndWord`]) and its record a boxed slice: a pending row costs its
+//! table's array one entry of a few words. The words are read and
+//! written only as [`Begin`] and [`End`], so the illegal states stay
+//! unrepresentable above this module.
+//!
+//! Invariants: a committed timestamp in a word is at most
+//! [`Timestamp::MAX`] (a [`Commit`] vouches for it) and a pending
+//! transaction's id below 2^63 ([`BeginWord::pending`] refuses more),
+//! so each word's top bit is free to tell its two states apart.
 
-use crate::alloc::{Allocator, Vec};
+use crate::alloc::{Allocator, Box};
 use crate::mvcc::{Timestamp, TxnId};
 
 /// When a version began to exist.
@@ -19,6 +30,70 @@ pub(super) enum End {
     Open,
     /// A version committed at this timestamp replaced it.
     Committed(Timestamp),
+}
+
+/// The top bit of a version's words: set for a pending begin and for an
+/// open end, which no timestamp has.
+const TAG: u64 = 1 << 63;
+
+/// A commit timestamp a version's words can hold: at most
+/// [`Timestamp::MAX`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Commit(Timestamp);
+
+impl Commit {
+    /// `at`, when it is at most [`Timestamp::MAX`].
+    pub(super) fn new(at: Timestamp) -> Option<Commit> {
+        (at <= Timestamp::MAX).then_some(Commit(at))
+    }
+
+    pub(super) fn get(self) -> Timestamp {
+        self.0
+    }
+}
+
+/// A [`Begin`] in one word: the commit timestamp, or the pending
+/// transaction's id with [`TAG`] set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct BeginWord(u64);
+
+impl BeginWord {
+    fn committed(at: Commit) -> BeginWord {
+        BeginWord(at.get().get())
+    }
+
+    /// `None` for an id of 2^63 or more, which the word cannot tell from
+    /// a timestamp.
+    fn pending(txn: TxnId) -> Option<BeginWord> {
+        (txn.get() & TAG == 0).then_some(BeginWord(txn.get() | TAG))
+    }
+
+    fn get(self) -> Begin {
+        match self.0 & TAG {
+            0 => Begin::Committed(Timestamp::new(self.0)),
+            _ => Begin::Pending(TxnId::new(self.0 & !TAG)),
+        }
+    }
+}
+
+/// An [`End`] in one word: the commit timestamp that ended it, or
+/// [`TAG`] alone for an open end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct EndWord(u64);
+
+impl EndWord {
+    const OPEN: EndWord = EndWord(TAG);
+
+    fn committed(at: Commit) -> EndWord {
+        EndWord(at.get().get())
+    }
+
+    fn get(self) -> End {
+        match self.0 & TAG {
+            0 => End::Committed(Timestamp::new(self.0)),
+            _ => End::Open,
+        }
+    }
 }
 
 /// What a transaction did to a row, as it is logged.
@@ -95,30 +170,75 @@ pub enum Seen<'a> {
 
 /// One version of a row.
 pub(super) struct Version<A: Allocator> {
-    pub(super) begin: Begin,
-    pub(super) end: End,
+    begin: BeginWord,
+    end: EndWord,
     pub(super) kind: ChangeKind,
-    /// The record; `None` for a delete (a tombstone).
-    pub(super) record: Option<Vec<u8, A>>,
+    /// The record; `None` for a delete (a tombstone) or a claim.
+    record: Option<Box<[u8], A>>,
 }
 
 impl<A: Allocator> Version<A> {
+    /// A version pending in `txn`, the latest it wrote of its row.
+    /// `Misuse` for an id of 2^63 or more, which the store never gives.
+    pub(super) fn pending(
+        txn: TxnId,
+        kind: ChangeKind,
+        record: Option<Box<[u8], A>>,
+    ) -> crate::Result<Version<A>> {
+        let begin = BeginWord::pending(txn)
+            .ok_or(crate::Error::Misuse("an MVCC transaction id past 2^63 - 1"))?;
+        Ok(Version {
+            begin,
+            end: EndWord::OPEN,
+            kind,
+            record,
+        })
+    }
+
+    pub(super) fn begin(&self) -> Begin {
+        self.begin.get()
+    }
+
+    pub(super) fn end(&self) -> End {
+        self.end.get()
+    }
+
+    /// Whether it is `txn`'s pending version.
+    pub(super) fn pending_in(&self, txn: TxnId) -> bool {
+        self.begin() == Begin::Pending(txn)
+    }
+
+    /// Makes it committed at `at`.
+    pub(super) fn commit(&mut self, at: Commit) {
+        self.begin = BeginWord::committed(at);
+    }
+
+    /// Ends it at `at`, the commit that replaced it.
+    pub(super) fn end_at(&mut self, at: Commit) {
+        self.end = EndWord::committed(at);
+    }
+
+    /// Its record, or `None` for a tombstone or a claim.
+    pub(super) fn record(&self) -> Option<&[u8]> {
+        self.record.as_deref()
+    }
+
     /// Bytes the budget counts for it.
     pub(super) fn charge(&self) -> usize {
         charge_of(self.record.as_ref().map_or(0, |r| r.len()))
     }
 
     fn seen(&self) -> Seen<'_> {
-        match &self.record {
-            Some(record) => Seen::Row(record.as_slice()),
+        match self.record() {
+            Some(record) => Seen::Row(record),
             None => Seen::Deleted,
         }
     }
 
     /// Whether it is the committed version current at `at`.
     pub(super) fn current_at(&self, at: Timestamp) -> bool {
-        let began = matches!(self.begin, Begin::Committed(b) if b <= at);
-        let ended = matches!(self.end, End::Committed(e) if e <= at);
+        let began = matches!(self.begin(), Begin::Committed(b) if b <= at);
+        let ended = matches!(self.end(), End::Committed(e) if e <= at);
         began && !ended
     }
 }
@@ -136,7 +256,7 @@ pub(super) fn visible<A: Allocator>(
     txn: TxnId,
     snapshot: Timestamp,
 ) -> Seen<'_> {
-    if let Some(own) = versions.iter().find(|v| v.begin == Begin::Pending(txn)) {
+    if let Some(own) = versions.iter().find(|v| v.pending_in(txn)) {
         return own.seen();
     }
     versions
@@ -150,5 +270,5 @@ pub(super) fn visible<A: Allocator>(
 pub(super) fn committed_since<A: Allocator>(versions: &[Version<A>], snapshot: Timestamp) -> bool {
     versions
         .iter()
-        .any(|v| matches!(v.begin, Begin::Committed(b) if b > snapshot))
+        .any(|v| matches!(v.begin(), Begin::Committed(b) if b > snapshot))
 }

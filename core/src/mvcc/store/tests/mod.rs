@@ -9,6 +9,7 @@ extern crate std;
 
 mod entries;
 mod hermitage;
+mod words;
 
 use std::collections::BTreeMap;
 use std::vec::Vec as StdVec;
@@ -585,7 +586,7 @@ fn random_interleavings_agree_with_a_model_of_snapshot_isolation() {
             // And nothing is kept that no running transaction can see.
             for row in s.tables.tables.iter().flat_map(|t| t.rows.iter()) {
                 for v in row.versions.iter() {
-                    if let (Begin::Committed(b), End::Committed(e)) = (v.begin, v.end) {
+                    if let (Begin::Committed(b), End::Committed(e)) = (v.begin(), v.end()) {
                         let seen = running.iter().any(|t| {
                             let at = Timestamp::new(t.snapshot as u64);
                             b <= at && at < e
