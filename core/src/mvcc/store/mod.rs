@@ -542,11 +542,7 @@ impl<A: Allocator + Clone> VersionStore<A> {
             .preparing
             .ok_or(Error::Misuse("no MVCC transaction is preparing"))?;
         let t = self.txn(txn)?;
-        let commit = self
-            .clock
-            .next()
-            .and_then(Commit::new)
-            .ok_or(Error::Full)?;
+        let commit = self.clock.next().and_then(Commit::new).ok_or(Error::Full)?;
         Ok((
             commit.get(),
             Writes {
