@@ -714,9 +714,12 @@ fn explain_query<P: Platform, A: Allocator + Clone>(
     let mut detail = String::new_in(alloc.clone());
     if let Rows::Join(join) = source {
         // The tables in the order their loops nest.
-        join.each_plan(body, &mut |table, plan| {
+        join.each_plan(body, &mut |table, alias, plan, left| {
             detail.clear();
-            detail.try_write_fmt(format_args!("{}", plan.describe(table)))?;
+            detail.try_write_fmt(format_args!("{}", plan.describe(table, alias)))?;
+            if left {
+                detail.try_push_str(" LEFT-JOIN")?;
+            }
             push(&detail)
         })?;
         for sort in sorts_of(body, &query.order_by)? {
@@ -738,7 +741,8 @@ fn explain_query<P: Platform, A: Allocator + Clone>(
                 outer: Tables::NONE,
             };
             let plan = shape(body.where_clause.as_ref(), here, indexes)?;
-            detail.try_write_fmt(format_args!("{}", plan.describe(table)))?;
+            let alias = alias.as_ref().and_then(Ident::as_str);
+            detail.try_write_fmt(format_args!("{}", plan.describe(table, alias)))?;
         }
         None => detail.try_push_str("SCAN CONSTANT ROW")?,
     }

@@ -83,7 +83,9 @@ pub(crate) fn rank(plan: Plan) -> u8 {
         Plan::IndexEq { .. } => 2,
         Plan::RowidIn | Plan::IndexIn { .. } => 3,
         Plan::RowidRange { .. } => 4,
-        Plan::IndexRange { .. } => 5,
+        // An automatic index is built only for a level a scan would
+        // read: the order of the loops never chooses it.
+        Plan::IndexRange { .. } | Plan::AutoEq { .. } => 5,
         Plan::Scan => 6,
     }
 }

@@ -67,6 +67,7 @@
 
 pub(crate) mod aggregate;
 pub(crate) mod alter;
+pub(crate) mod auto_index;
 pub(crate) mod cache;
 pub(crate) mod calls;
 pub(crate) mod change;

@@ -53,7 +53,7 @@ use crate::sql::eval::affinity::{
 use crate::sql::eval::{EvalContext, explicit_collation};
 use crate::sql::eval::{Value, evaluate, evaluate_condition, evaluate_then};
 use crate::sql::{
-    Affinity, Between, BinaryOp, ColumnPos, ColumnRef, Expr, Ident, Indexed, Stmt, UnaryOp,
+    Affinity, Between, Binary, BinaryOp, ColumnPos, ColumnRef, Expr, Ident, Indexed, Stmt, UnaryOp,
 };
 use crate::{Result, RowId};
 
@@ -108,6 +108,13 @@ pub(crate) enum Plan {
         low: Option<bool>,
         /// Whether the upper bound is included, if there is one.
         high: Option<bool>,
+    },
+    /// The rows whose value in column `column` equals the key held
+    /// beside the plan (see [`Access`]), found through an automatic
+    /// index the statement built on that column (see `auto_index`).
+    AutoEq {
+        /// The column's position in the table.
+        column: usize,
     },
 }
 
@@ -224,9 +231,18 @@ impl<A: Allocator> Access<A> {
 }
 
 impl Plan {
-    /// The line `EXPLAIN QUERY PLAN` shows for this plan on `table`.
-    pub fn describe<'t, A: Allocator>(&self, table: &'t TableInfo<A>) -> Describe<'t, A> {
-        Describe { plan: *self, table }
+    /// The line `EXPLAIN QUERY PLAN` shows for this plan on `table`,
+    /// called `alias` in the statement, if it is (as SQLite names it).
+    pub fn describe<'t, A: Allocator>(
+        &self,
+        table: &'t TableInfo<A>,
+        alias: Option<&'t str>,
+    ) -> Describe<'t, A> {
+        Describe {
+            plan: *self,
+            table,
+            alias,
+        }
     }
 }
 
@@ -234,16 +250,29 @@ impl Plan {
 pub(crate) struct Describe<'t, A: Allocator> {
     plan: Plan,
     table: &'t TableInfo<A>,
+    alias: Option<&'t str>,
 }
 
 impl<A: Allocator> fmt::Display for Describe<'_, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let name = &*self.table.name;
+        let name = self.alias.unwrap_or(&self.table.name);
         if let Some(function) = self.table.function {
             return write!(f, "SCAN {name} VIRTUAL TABLE INDEX {}:", function.plan);
         }
         match self.plan {
             Plan::Scan | Plan::Empty => write!(f, "SCAN {name}"),
+            Plan::AutoEq { column } => {
+                let column = self
+                    .table
+                    .columns
+                    .columns
+                    .get(column)
+                    .map_or("?", |c| &*c.name);
+                write!(
+                    f,
+                    "SEARCH {name} USING AUTOMATIC COVERING INDEX ({column}=?)"
+                )
+            }
             Plan::RowidEq(_) | Plan::RowidIn => {
                 write!(f, "SEARCH {name} USING INTEGER PRIMARY KEY (rowid=?)")
             }
@@ -716,7 +745,17 @@ fn seek_key<A: Allocator + Clone>(
     index: usize,
     ctx: &RowContext<'_, '_, A>,
 ) -> Result<Option<Value<A>>> {
-    let mut affinity = column_affinity(table, index);
+    key_for(bound, column_affinity(table, index), ctx)
+}
+
+/// The key a seek of a column of affinity `affinity` looks for to find
+/// the rows `column = bound` keeps: `bound`'s value with the
+/// comparison's affinity given; `None` when it is NULL (no row).
+fn key_for<A: Allocator + Clone>(
+    bound: &Expr<'_, A>,
+    mut affinity: Option<Affinity>,
+    ctx: &RowContext<'_, '_, A>,
+) -> Result<Option<Value<A>>> {
     if let Some(c) = bound.as_column() {
         affinity = comparison_affinity(affinity, ctx.column_affinity(c));
     }
@@ -917,18 +956,7 @@ fn index_term<'e, 'a, A: Allocator + Clone>(
             }
         }
         Expr::Binary(b) if b.op == BinaryOp::Eq => {
-            let bound = |e: &Expr<'_, A>| {
-                is_plain_bound(e)
-                    || outer_column(e, here).is_some()
-                    || (here.fixed(e) && without_affinity(e))
-            };
-            let (column, bound, left) = if bound(&b.rhs) {
-                (&b.lhs, &b.rhs, true)
-            } else if bound(&b.lhs) {
-                (&b.rhs, &b.lhs, false)
-            } else {
-                return None;
-            };
+            let (column, bound, left) = split_eq(b, here)?;
             let Some(named) = column.as_column() else {
                 return match is_plain_bound(bound) {
                     true => expression_index(table, column, indexes).map(|index| IndexTerm {
@@ -954,6 +982,103 @@ fn index_term<'e, 'a, A: Allocator + Clone>(
         }
         _ => None,
     }
+}
+
+/// The sides of `column = bound` (written either way round, `left`
+/// when the column is on the left) when one side is a bound an index
+/// seek can look for: fixed for the table's loop, and a literal, a
+/// parameter, an outer loop's column, or a value with neither affinity
+/// nor collation.
+fn split_eq<'e, 'a, A: Allocator + Clone>(
+    b: &'e Binary<'a, A>,
+    here: Here<'_, '_, A>,
+) -> Option<(&'e Expr<'a, A>, &'e Expr<'a, A>, bool)> {
+    let bound = |e: &Expr<'_, A>| {
+        is_plain_bound(e)
+            || outer_column(e, here).is_some()
+            || (here.fixed(e) && without_affinity(e))
+    };
+    if bound(&b.rhs) {
+        Some((&b.lhs, &b.rhs, true))
+    } else if bound(&b.lhs) {
+        Some((&b.rhs, &b.lhs, false))
+    } else {
+        None
+    }
+}
+
+/// An `AND` term of `expr` an automatic index on one column of `here`'s
+/// table can seek: `column = bound` where an index on that column alone,
+/// in the comparison's collation, would be sought (see [`index_term`]).
+/// The index's entries then compare as the term does, so a seek with
+/// the key [`auto_key`] gives finds exactly the rows the term keeps.
+pub(crate) fn auto_term<'e, 'a, A: Allocator + Clone>(
+    expr: &'e Expr<'a, A>,
+    here: Here<'_, '_, A>,
+    ctx: Option<&RowContext<'_, '_, A>>,
+) -> Option<AutoTerm<'e, 'a, A>> {
+    let table = here.table;
+    match expr {
+        Expr::Binary(b) if b.op == BinaryOp::And => {
+            auto_term(&b.lhs, here, ctx).or_else(|| auto_term(&b.rhs, here, ctx))
+        }
+        Expr::Binary(b) if b.op == BinaryOp::Eq => {
+            let (column, bound, left) = split_eq(b, here)?;
+            let ColumnPos::Column(i) = here.pos(column.as_column()?)? else {
+                return None;
+            };
+            let own = table.columns.columns.get(i)?;
+            // The rowid alias is sought as the rowid; a virtual column
+            // has no stored value to read (it is computed per row, which
+            // an index built once could not follow if it called a
+            // function whose value changes).
+            if table.columns.rowid_alias == Some(i) || own.storage.is_none() {
+                return None;
+            }
+            // The index is built in the comparison's collation: the
+            // left operand's column's, else the column's own.
+            let collation = match (outer_column(bound, here), ctx) {
+                (Some(outer), Some(ctx)) => {
+                    if !converts_only_key(table, i, outer, ctx) {
+                        return None;
+                    }
+                    match left {
+                        true => own.collation?,
+                        false => ctx.column_collation(outer),
+                    }
+                }
+                _ => own.collation?,
+            };
+            Some(AutoTerm {
+                column: i,
+                collation,
+                bound,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// A term an automatic index can seek (see [`auto_term`]).
+pub(crate) struct AutoTerm<'e, 'a, A: Allocator> {
+    /// The column's position in the table.
+    pub column: usize,
+    /// The comparison's collation, which the index's entries are ordered
+    /// by.
+    pub collation: Collation,
+    bound: &'e Expr<'a, A>,
+}
+
+/// The key an automatic index on `term`'s column of `table` is sought
+/// by for the current outer rows; `None` when it is NULL, which no row
+/// equals.
+pub(crate) fn auto_key<A: Allocator + Clone>(
+    term: &AutoTerm<'_, '_, A>,
+    table: &TableInfo<A>,
+    ctx: &RowContext<'_, '_, A>,
+) -> Result<Option<Value<A>>> {
+    let affinity = table.meta.get(term.column).map(|m| m.affinity);
+    key_for(term.bound, affinity, ctx)
 }
 
 /// An `AND` term an index can seek: the index's position, the bound it
@@ -1055,19 +1180,31 @@ fn outer_bound_seeks<A: Allocator + Clone>(
     let Some(ctx) = ctx else {
         return true;
     };
-    let own = table.meta.get(i).map_or(Affinity::Blob, |m| m.affinity);
-    let affinity_ok = match comparison_affinity(Some(own), ctx.column_affinity(outer)) {
-        None | Some(Affinity::Blob) => true,
-        Some(Affinity::Text) => own == Affinity::Text,
-        Some(_) => matches!(own, Affinity::Integer | Affinity::Real | Affinity::Numeric),
-    };
     let own_collation = table
         .columns
         .columns
         .get(i)
         .and_then(|c| c.collation)
         .unwrap_or_default();
-    affinity_ok && (left || ctx.column_collation(outer) == own_collation)
+    converts_only_key(table, i, outer, ctx)
+        && (left || ctx.column_collation(outer) == own_collation)
+}
+
+/// Whether `column = outer` (or the other way round) on the table's
+/// column `i` converts only `outer`'s value, never the column's, as
+/// SQLite's `sqlite3IndexAffinityOk` decides.
+fn converts_only_key<A: Allocator + Clone>(
+    table: &TableInfo<A>,
+    i: usize,
+    outer: &ColumnRef<'_>,
+    ctx: &RowContext<'_, '_, A>,
+) -> bool {
+    let own = table.meta.get(i).map_or(Affinity::Blob, |m| m.affinity);
+    match comparison_affinity(Some(own), ctx.column_affinity(outer)) {
+        None | Some(Affinity::Blob) => true,
+        Some(Affinity::Text) => own == Affinity::Text,
+        Some(_) => matches!(own, Affinity::Integer | Affinity::Real | Affinity::Numeric),
+    }
 }
 
 /// Whether `expr` is a value with neither affinity nor collation of its
@@ -1296,7 +1433,13 @@ fn apply<A: Allocator + Clone>(
     *plan = match (*plan, op) {
         (Plan::Empty, _) => Plan::Empty,
         (Plan::RowidIn, _) => return Ok(false),
-        (Plan::IndexEq { .. } | Plan::IndexIn { .. } | Plan::IndexRange { .. }, _) => {
+        (
+            Plan::IndexEq { .. }
+            | Plan::IndexIn { .. }
+            | Plan::IndexRange { .. }
+            | Plan::AutoEq { .. },
+            _,
+        ) => {
             return Ok(false);
         }
         (Plan::RowidEq(m), op) if known && !holds(m, op, n) => Plan::Empty,

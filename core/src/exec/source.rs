@@ -19,15 +19,16 @@
 
 use boundlite_platform::Platform;
 
-use crate::alloc::{Allocator, Vec};
+use crate::alloc::{Allocator, Box, Vec};
 use crate::btree::{SeekMode, StoredRecord};
-use crate::record::{KeyColumn, RecordRef, SortOrder, ValueRef, compare_values};
+use crate::record::{Collation, KeyColumn, RecordRef, SortOrder, ValueRef, compare_values};
 use crate::schema::StoredBy;
-use crate::sql::Ident;
 use crate::sql::eval::Value;
+use crate::sql::{ColumnPos, Ident};
 use crate::{Error, PageNo, Result, RowId};
 
 use super::Env;
+use super::auto_index::{AutoIndex, Budget as AutoBudget};
 use super::context::{Place, RowContext, Spill};
 use super::plan::{Access, Chosen, Plan, Proven};
 use super::scope::Merge;
@@ -130,6 +131,12 @@ enum Landed {
     Rowid { rowid: RowId, page: Option<PageNo> },
 }
 
+/// The error for an automatic index entry whose row is gone: the index
+/// outlived the rows it was read from.
+const fn stale_auto() -> Error {
+    Error::Misuse("an automatic index names a row that is gone")
+}
+
 /// The error for an index entry whose row is not in its table.
 const fn missing_row(page: Option<PageNo>) -> Error {
     Error::Corrupt {
@@ -151,6 +158,11 @@ pub(crate) struct Source<'v, P: Platform, A: Allocator + Clone> {
     /// order (each taken when its turn comes), and the next.
     keys: Vec<Value<A>, A>,
     next_key: usize,
+    /// For [`Plan::AutoEq`]: the automatic index, the key sought, and
+    /// whether entries past the rowids `rowids` holds may follow.
+    auto: Option<Box<AutoIndex<P, A>, A>>,
+    auto_key: Option<Value<A>>,
+    auto_more: bool,
     plan: Plan,
     /// What of its clause the plan proves for every row it visits
     /// ([`Access::proven`]).
@@ -183,6 +195,9 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
             next_rowid: 0,
             keys: Vec::new_in(alloc),
             next_key: 0,
+            auto: None,
+            auto_key: None,
+            auto_more: false,
             table,
             index: None,
             plan: Plan::Scan,
@@ -268,6 +283,20 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
             .first_mut()
             .map(|k| core::mem::replace(k, Value::Null));
         self.next_key = 1;
+        let key = match plan {
+            Plan::AutoEq { column } => {
+                let held = self.auto.as_ref().is_some_and(|a| a.column() == column);
+                match (key, held) {
+                    (Some(key), true) => self.auto_key = Some(key),
+                    // No key is NULL's (no row); no index, a scan's.
+                    (None, _) => plan = Plan::Empty,
+                    (Some(_), false) => plan = Plan::Scan,
+                }
+                self.auto_more = true;
+                None
+            }
+            _ => key,
+        };
         let ends = match plan {
             Plan::IndexEq { index } => key.map(|key| (index, Some((key, true)), None, true)),
             Plan::IndexIn { index } => first_key.map(|key| (index, Some((key, true)), None, true)),
@@ -338,6 +367,113 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
         self.proven
     }
 
+    /// The next rowid the automatic index names for the key sought,
+    /// taken in chunks; `None` past the last.
+    fn next_auto(&mut self) -> Result<Option<RowId>> {
+        loop {
+            if let Some(&rowid) = self.rowids.get(self.next_rowid) {
+                self.next_rowid += 1;
+                return Ok(Some(rowid));
+            }
+            let (true, Some(auto), Some(key)) = (self.auto_more, &self.auto, &self.auto_key) else {
+                return Ok(None);
+            };
+            let after = self.rowids.last().copied();
+            self.auto_more = auto.rowids(key.as_ref(), after, &mut self.rowids)?;
+            self.next_rowid = 0;
+            if self.rowids.is_empty() {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Whether the source holds an automatic index on `column` under
+    /// `collation` whose rows are the table's as they are now.
+    pub fn has_auto(&self, view: &View<'_, P, A>, column: usize, collation: Collation) -> bool {
+        let Some(table) = self.info() else {
+            return false;
+        };
+        let generation = view.generation(table.side);
+        self.auto
+            .as_ref()
+            .is_some_and(|a| a.serves(column, collation, generation))
+    }
+
+    /// Reads every row of the table (the table called `alias`, the rows
+    /// around it `env`'s) into an automatic index on `column` under
+    /// `collation`, its entries in memory within `budget`; `false`,
+    /// with no index, when it needed a temporary database the platform
+    /// could not open. Only running out of memory is an error.
+    pub fn build_auto(
+        &mut self,
+        view: &'v View<'v, P, A>,
+        (column, collation): (usize, Collation),
+        env: Env<'_, A>,
+        alias: Option<Ident<'_>>,
+        budget: &AutoBudget,
+    ) -> Result<bool> {
+        self.drop_auto(budget);
+        let Some(table) = self.info() else {
+            return Ok(false);
+        };
+        let alloc = self.merged.allocator().clone();
+        let generation = view.generation(table.side);
+        let mut auto = Box::try_new_in(
+            AutoIndex::new(column, collation, generation, &alloc),
+            alloc.clone(),
+        )?;
+        let mut record = Vec::new_in(alloc);
+        let mut failed = None;
+        self.restart(view, Access::scan());
+        let scanned = self.find(env, alias, |ctx| {
+            let rowid = match ctx.column_at(ColumnPos::Rowid)? {
+                ValueRef::Integer(n) => RowId::new(n),
+                _ => return Err(Error::Misuse("a rowid that is not an integer")),
+            };
+            let value = ctx.column_at(ColumnPos::Column(column))?;
+            match auto.push(value, rowid, budget, view.platform(), &mut record) {
+                Ok(()) => Ok(false),
+                Err(e) => {
+                    failed = Some(e);
+                    // Stops the scan: the index cannot be finished.
+                    Ok(true)
+                }
+            }
+        });
+        // The table's own errors are the statement's; the temporary
+        // database's (a platform without temporary files) leave the
+        // level to its scans, unless memory ran out.
+        let finished = match (scanned, failed) {
+            (Err(e), _) => Err(e),
+            (Ok(_), Some(e)) => Err(e).or_else(|e| match e {
+                Error::OutOfMemory => Err(e),
+                _ => Ok(false),
+            }),
+            (Ok(_), None) => auto.finish().map(|()| true).or_else(|e| match e {
+                Error::OutOfMemory => Err(e),
+                _ => Ok(false),
+            }),
+        };
+        match finished {
+            Ok(true) => {
+                self.auto = Some(auto);
+                Ok(true)
+            }
+            other => {
+                auto.release(budget);
+                other
+            }
+        }
+    }
+
+    /// Drops the automatic index, if any, giving its memory back to
+    /// `budget`.
+    pub fn drop_auto(&mut self, budget: &AutoBudget) {
+        if let Some(auto) = self.auto.take() {
+            auto.release(budget);
+        }
+    }
+
     /// The table, if any.
     pub fn info(&self) -> Option<&TableInfo<A>> {
         self.table.as_ref().map(|(t, _)| t)
@@ -375,6 +511,18 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
                 (Plan::Scan, false) => cursor.next()?,
                 (Plan::Empty, _) => false,
                 _ => return Err(Error::Misuse("a keyed walk of a WITHOUT ROWID table")),
+            },
+            Some((_, Stored::Rowid(_))) if matches!(self.plan, Plan::AutoEq { .. }) => loop {
+                let Some(rowid) = self.next_auto()? else {
+                    break false;
+                };
+                let Some((_, Stored::Rowid(cursor))) = &mut self.table else {
+                    break false;
+                };
+                if !cursor.seek(rowid, SeekMode::Eq)? {
+                    return Err(stale_auto());
+                }
+                break true;
             },
             Some((_, Stored::Rowid(cursor))) if self.plan == Plan::RowidIn => loop {
                 let Some(&rowid) = self.rowids.get(self.next_rowid) else {
@@ -466,6 +614,30 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
                     Some(true) => return Ok(true),
                     Some(false) => {}
                     None => return Err(missing_row(page)),
+                }
+            },
+            (Plan::AutoEq { .. }, None, Some((_, Stored::Rowid(_)))) => loop {
+                // Each row the automatic index names is sought and read
+                // from one visit to its leaf.
+                if self.done {
+                    return Ok(false);
+                }
+                self.started = true;
+                let Some(rowid) = self.next_auto()? else {
+                    self.done = true;
+                    return Ok(false);
+                };
+                let Some((table, Stored::Rowid(cursor))) = &mut self.table else {
+                    return Err(Error::Misuse("a rowid walk of a WITHOUT ROWID table"));
+                };
+                let at = (&*table, self.place, self.merged.as_slice());
+                let kept = cursor.seek_then(rowid, |rowid, record| {
+                    on_row(env, at, alias, rowid, record, &mut keep)
+                })?;
+                match kept {
+                    Some(true) => return Ok(true),
+                    Some(false) => {}
+                    None => return Err(stale_auto()),
                 }
             },
             _ => loop {
@@ -665,7 +837,8 @@ fn walk_table<P: Platform, A: Allocator + Clone>(
             | Plan::RowidIn
             | Plan::IndexEq { .. }
             | Plan::IndexIn { .. }
-            | Plan::IndexRange { .. },
+            | Plan::IndexRange { .. }
+            | Plan::AutoEq { .. },
             _,
         )
         | (Plan::RowidEq(_), false) => Ok(false),

@@ -486,6 +486,11 @@ impl<A: Allocator> TableInfo<A> {
             .chain(unique.filter(replaced_last(true)))
     }
 
+    /// Whether its rows are keyed by rowid (not a `WITHOUT ROWID` table).
+    pub fn has_rowid(&self) -> bool {
+        self.columns.stored_by == StoredBy::Rowid
+    }
+
     /// The trees plans may seek, by position: `indexes` for a rowid
     /// table; for a `WITHOUT ROWID` one its primary key (when its
     /// collations are known), then `keyed_indexes`.

@@ -152,6 +152,15 @@ impl<'db, P: Platform, A: Allocator + Clone> View<'db, P, A> {
             .ok_or(Error::Misuse("the temporary database did not open"))
     }
 
+    /// The generation of the database of `side` (see
+    /// [`Database::generation`]; 0 for a temporary database not open).
+    pub fn generation(&self, side: Side) -> u64 {
+        match side {
+            Side::Main => self.db.generation(),
+            Side::Temp => self.temp_database().map_or(0, Database::generation),
+        }
+    }
+
     /// The pages of `side`.
     pub fn pages(&self, side: Side) -> &Pages<'db, P, A> {
         match side {

@@ -55,6 +55,7 @@ use core::ops::Range;
 use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Box, String, Vec};
+use crate::record::Collation;
 use crate::sql::eval::Value;
 use crate::sql::{Expr, FromClause, Ident, JoinConstraint, JoinKind, Select, SelectBody, TableRef};
 use crate::table::{SchemaVersion, TableInfo, View};
@@ -68,13 +69,14 @@ use nest::{Nest, arrange, left_groups_of, move_using, proven_terms};
 use step::{Shared, nest_current, step};
 
 use super::Env;
+use super::auto_index::Budget as AutoBudget;
 use super::check::with_scope;
 use super::context::Place;
 use super::context::RowContext;
 use super::derived::Derived;
 use super::join_order::rank;
 use super::json_table::JsonLevel;
-use super::plan::{Access, Here, Indexes, Plan, choose, shape};
+use super::plan::{Access, Here, Indexes, Plan, auto_key, auto_term, choose, shape};
 use super::scope::{MAX_TABLES, Merge, Scope, Tables};
 use super::select::load_table;
 use super::source::Source;
@@ -215,6 +217,22 @@ struct Level<'v, P: Platform, A: Allocator + Clone> {
     /// plan of its current run proves for every row it visits (never for
     /// its row of NULLs).
     proven: Range<usize>,
+    /// How its automatic index stands in this run of the statement.
+    auto: Auto,
+}
+
+/// Whether a level reads its table through an automatic index (see
+/// `auto_index`): built the second time the level starts over with a
+/// scan in a run, so a level read once never builds one, and any level
+/// read many times reads its table at most twice plus the build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Auto {
+    /// Started over this many times with a scan and a term an automatic
+    /// index could seek.
+    Scans(u32),
+    /// Not in this run: the platform could not open the temporary
+    /// database it needed.
+    Refused,
 }
 
 /// The rows of a `FROM` with joins.
@@ -232,6 +250,8 @@ pub(crate) struct Join<'v, P: Platform, A: Allocator + Clone> {
     matched: Vec<Cell<bool>, A>,
     /// The `RIGHT` or `FULL JOIN`, if there is one.
     preserved: Option<Preserved>,
+    /// The memory the levels' automatic indexes share.
+    auto_budget: AutoBudget,
     version: SchemaVersion,
     started: bool,
     done: bool,
@@ -329,6 +349,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                 role: Role::Inner,
                 nulls: false,
                 proven: 0..0,
+                auto: Auto::Scans(0),
             })?;
         }
         let preserved = preserved_of(from)?;
@@ -344,6 +365,10 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
             pass: 0,
             matched,
             preserved,
+            auto_budget: AutoBudget {
+                limit: view.sort_budget().bytes,
+                held: Cell::new(0),
+            },
             version,
             started: false,
             done: false,
@@ -392,18 +417,19 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
         self.levels.iter_mut().find(|level| level.at == k)
     }
 
-    /// Hands `f` each table and the shape of its plan, as `EXPLAIN QUERY
-    /// PLAN` shows them, in the order the loops nest.
+    /// Hands `f` each table, its alias, the shape of its plan and whether
+    /// it is a `LEFT JOIN`'s right table, as `EXPLAIN QUERY PLAN` shows
+    /// them, in the order the loops nest.
     pub fn each_plan(
         &self,
         body: &SelectBody<'_, A>,
-        f: &mut dyn FnMut(&TableInfo<A>, Plan) -> Result<()>,
+        f: &mut dyn FnMut(&TableInfo<A>, Option<&str>, Plan, bool) -> Result<()>,
     ) -> Result<()> {
         let from = body
             .from
             .as_ref()
             .ok_or(Error::Misuse("a join without its FROM"))?;
-        for level in self.levels.iter() {
+        for (depth, level) in self.levels.iter().enumerate() {
             let table = level
                 .input
                 .info()
@@ -430,8 +456,24 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                         Ok(())
                     },
                 )?;
+                if level.may_index(depth) && best == Plan::Scan {
+                    let clauses = (level.role, level.at, self.preserved.map(|p| p.at));
+                    each_clause(from, body, clauses, &level.using, &mut |clause| {
+                        if let (Plan::Scan, Some(term)) = (best, auto_term(clause, here, None)) {
+                            best = Plan::AutoEq {
+                                column: term.column,
+                            };
+                        }
+                        Ok(())
+                    })?;
+                }
             }
-            f(table, best)?;
+            f(
+                table,
+                level.alias.as_deref(),
+                best,
+                level.kind == Kind::Left,
+            )?;
         }
         Ok(())
     }
@@ -440,6 +482,14 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
     pub fn rewind(&mut self) -> Result<()> {
         self.started = false;
         self.done = false;
+        // A run reads the rows as they are then: automatic indexes are
+        // built again.
+        for level in self.levels.iter_mut() {
+            level.auto = Auto::Scans(0);
+            if let Input::Table(source) = &mut level.input {
+                source.drop_auto(&self.auto_budget);
+            }
+        }
         if self.pass != 0 {
             self.pass = 0;
             if let Some(first) = self.nests.first() {
@@ -484,6 +534,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
                 listed: &listed,
                 matched: &self.matched,
                 preserved: self.preserved,
+                auto_budget: &self.auto_budget,
                 body,
                 from,
             };
@@ -632,6 +683,18 @@ impl<'v, P: Platform, A: Allocator + Clone> Level<'v, P, A> {
         self.alias.as_ref().map(|a| Ident::new(a.as_str()))
     }
 
+    /// Whether the level, at depth `k`, may read its table through an
+    /// automatic index: not the outermost (read once, it gains nothing),
+    /// not where the statement names the indexes to use (as SQLite
+    /// decides), and only a table with rowids.
+    fn may_index(&self, k: usize) -> bool {
+        let table = match &self.input {
+            Input::Table(source) => source.info(),
+            Input::Derived(_) | Input::Json(_) => None,
+        };
+        k > 0 && self.hint == Indexes::Any && table.is_some_and(TableInfo::has_rowid)
+    }
+
     /// Starts the level over for the row above it (`env`'s outer row),
     /// with the plan its terms give for that row.
     fn restart(
@@ -645,6 +708,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Level<'v, P, A> {
             flag.set(false);
         }
         self.nulls = false;
+        let may_build = self.may_index(k) && self.auto != Auto::Refused;
         let source = match &mut self.input {
             Input::Table(source) => source,
             Input::Derived(d) => {
@@ -655,15 +719,16 @@ impl<'v, P: Platform, A: Allocator + Clone> Level<'v, P, A> {
                 return j.restart(function_args(shared.from, self.at)?, env);
             }
         };
-        let access = {
+        let alias = self.alias.as_ref().map(|a| Ident::new(a.as_str()));
+        let place = Place {
+            level: self.at,
+            depth: k,
+        };
+        let clauses = (self.role, self.at, shared.preserved.map(|p| p.at));
+        let (mut access, unbuilt) = {
             let table = source
                 .info()
                 .ok_or(Error::Misuse("a join level without its table"))?;
-            let alias = self.alias.as_ref().map(|a| Ident::new(a.as_str()));
-            let place = Place {
-                level: self.at,
-                depth: k,
-            };
             let ctx = env
                 .context()
                 .with_table(table, alias)
@@ -679,7 +744,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Level<'v, P, A> {
             each_clause(
                 shared.from,
                 shared.body,
-                (self.role, self.at, shared.preserved.map(|p| p.at)),
+                clauses,
                 &self.using,
                 &mut |clause| {
                     let access = choose(Some(clause), here, self.hint, &ctx)?;
@@ -696,10 +761,112 @@ impl<'v, P: Platform, A: Allocator + Clone> Level<'v, P, A> {
                 },
             )?;
             self.proven = proven;
-            best
+            let mut unbuilt = None;
+            if may_build && best.plan == Plan::Scan {
+                let mut found = None;
+                each_clause(
+                    shared.from,
+                    shared.body,
+                    clauses,
+                    &self.using,
+                    &mut |clause| {
+                        let Some(term) =
+                            found.is_none().then(|| auto_term(clause, here, Some(&ctx)))
+                        else {
+                            return Ok(());
+                        };
+                        found = term
+                            .map(
+                                |term| match source.has_auto(view, term.column, term.collation) {
+                                    true => auto_key(&term, table, &ctx)
+                                        .map(|key| Ok((term.column, key))),
+                                    false => Ok(Err((term.column, term.collation))),
+                                },
+                            )
+                            .transpose()?;
+                        Ok(())
+                    },
+                )?;
+                match found {
+                    Some(Ok((column, key))) => best = auto_access(column, key),
+                    Some(Err(unbuilt_column)) => unbuilt = Some(unbuilt_column),
+                    None => {}
+                }
+            }
+            (best, unbuilt)
         };
-        source.restart(view, access);
+        if let Some((column, collation)) = unbuilt {
+            access = self.build_auto(view, shared, (column, collation), (k, env), access)?;
+        }
+        if let Input::Table(source) = &mut self.input {
+            source.restart(view, access);
+        }
         Ok(())
+    }
+
+    /// Counts a start over with a scan that an automatic index on
+    /// `column` under `collation` could seek; on the second in the run,
+    /// builds the index and gives the access that seeks it for `env`'s
+    /// outer rows (the level at depth `k`); else `scan`.
+    fn build_auto(
+        &mut self,
+        view: &'v View<'v, P, A>,
+        shared: &Shared<'_, '_, A>,
+        (column, collation): (usize, Collation),
+        (k, env): (usize, Env<'_, A>),
+        scan: Access<A>,
+    ) -> Result<Access<A>> {
+        let (Auto::Scans(n), Input::Table(source)) = (self.auto, &mut self.input) else {
+            return Ok(scan);
+        };
+        if n == 0 {
+            self.auto = Auto::Scans(1);
+            return Ok(scan);
+        }
+        let alias = self.alias.as_ref().map(|a| Ident::new(a.as_str()));
+        if !source.build_auto(view, (column, collation), env, alias, shared.auto_budget)? {
+            self.auto = Auto::Refused;
+            return Ok(scan);
+        }
+        let table = source
+            .info()
+            .ok_or(Error::Misuse("a join level without its table"))?;
+        let place = Place {
+            level: self.at,
+            depth: k,
+        };
+        let ctx = env
+            .context()
+            .with_table(table, alias)
+            .placed(place, source.merged());
+        let here = Here {
+            table,
+            alias: alias.as_ref(),
+            level: self.at,
+            outer: self.outer,
+        };
+        let clauses = (self.role, self.at, shared.preserved.map(|p| p.at));
+        let mut found = None;
+        each_clause(
+            shared.from,
+            shared.body,
+            clauses,
+            &self.using,
+            &mut |clause| {
+                if found.is_none() {
+                    if let Some(term) = auto_term(clause, here, Some(&ctx)) {
+                        if term.column == column {
+                            found = Some(auto_key(&term, table, &ctx)?);
+                        }
+                    }
+                }
+                Ok(())
+            },
+        )?;
+        Ok(match found {
+            Some(key) => auto_access(column, key),
+            None => scan,
+        })
     }
 
     /// Runs `f` with a context on the level's current row (its row of
@@ -742,6 +909,16 @@ impl<'v, P: Platform, A: Allocator + Clone> Level<'v, P, A> {
             .placed(place, self.input.merged());
         ctx.on_nulls();
         f(&ctx)
+    }
+}
+
+/// The access that seeks a level's automatic index on `column` for
+/// `key` (none: NULL, which no row equals).
+fn auto_access<A: Allocator>(column: usize, key: Option<Value<A>>) -> Access<A> {
+    Access {
+        plan: Plan::AutoEq { column },
+        key,
+        ..Access::scan()
     }
 }
 
@@ -952,6 +1129,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Level<'v, P, A> {
             role: Role::Inner,
             nulls: false,
             proven: 0..0,
+            auto: Auto::Scans(0),
         })
     }
 }

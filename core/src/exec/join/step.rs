@@ -18,6 +18,7 @@ use crate::sql::{Expr, FromClause, Ident, SelectBody};
 use crate::table::View;
 
 use super::super::Env;
+use super::super::auto_index::Budget as AutoBudget;
 use super::super::context::RowContext;
 use super::nest::{Side, TermAt, each_term};
 use super::{Emit, Input, Level, Preserved, derived_query};
@@ -32,6 +33,8 @@ pub(super) struct Shared<'s, 'a, A: Allocator + Clone> {
     pub(super) listed: &'s OnceCell<Listed<'s, 'a, A>>,
     pub(super) matched: &'s [Cell<bool>],
     pub(super) preserved: Option<Preserved>,
+    /// The memory the levels' automatic indexes share.
+    pub(super) auto_budget: &'s AutoBudget,
     pub(super) body: &'s SelectBody<'a, A>,
     pub(super) from: &'s FromClause<'a, A>,
 }
