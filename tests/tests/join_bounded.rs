@@ -173,6 +173,9 @@ fn explain_query_plan_names_each_table_of_a_join() {
     );
     assert_eq!(
         plan("SELECT * FROM b LEFT JOIN a ON a.id = b.z"),
-        ["SCAN b", "SEARCH a USING INTEGER PRIMARY KEY (rowid=?)"]
+        [
+            "SCAN b",
+            "SEARCH a USING INTEGER PRIMARY KEY (rowid=?) LEFT-JOIN"
+        ]
     );
 }

@@ -24,9 +24,10 @@ use core::cmp::Ordering;
 
 use boundlite_platform::Platform;
 
-use crate::alloc::{Allocator, Box, Vec};
-use crate::btree::{SeekMode, TreeKind};
+use crate::alloc::{Allocator, Box, TryClone, Vec};
+use crate::btree::{IndexCursor, SeekMode, TreeKind};
 use crate::database::Database;
+use crate::pager::Pager;
 use crate::record::encode_into;
 use crate::record::{Collation, KeyColumn, RecordRef, SortOrder, ValueRef, compare_values};
 use crate::sql::eval::Value;
@@ -35,10 +36,13 @@ use crate::{Error, PageNo, Result, RowId};
 /// The most rowids one look-up hands out; the next continues after them.
 pub(crate) const CHUNK: usize = 32;
 
-/// One entry: a row's value and its rowid.
+/// One entry: a row's value, its rowid (or its number, for a subquery's
+/// row), and the row's values when the index holds them (a subquery's
+/// rows, which cannot be read again by their number).
 struct Entry<A: Allocator> {
     value: Value<A>,
-    rowid: RowId,
+    id: i64,
+    row: Vec<Value<A>, A>,
 }
 
 /// Where an index's entries are.
@@ -53,11 +57,24 @@ enum Holds<P: Platform, A: Allocator + Clone> {
     },
 }
 
-/// An automatic index on one column of one table.
+/// What an index's entries are ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum By {
+    /// The value of the column at this position, under this collation.
+    Column(usize, Collation),
+    /// Nothing but the order the rows came in: a subquery's rows kept
+    /// whole, every entry's value the same ([`WHOLE`]).
+    Arrival,
+}
+
+/// The value of every entry of an index [`By::Arrival`]: a search for it
+/// finds every row, in order.
+pub(crate) const WHOLE: ValueRef<'static> = ValueRef::Integer(0);
+
+/// An automatic index on one column of one table, or a subquery's rows
+/// kept.
 pub(crate) struct AutoIndex<P: Platform, A: Allocator + Clone> {
-    /// The column's position in its table.
-    column: usize,
-    collation: Collation,
+    by: By,
     /// The generation of the database the rows were read at.
     generation: u64,
     /// The bytes its entries take in memory, counted in the join's
@@ -74,34 +91,41 @@ pub(crate) struct Budget {
 }
 
 impl<P: Platform, A: Allocator + Clone> AutoIndex<P, A> {
-    /// An empty index on `column`, ordered under `collation`, for rows
-    /// read at database generation `generation`.
-    pub fn new(column: usize, collation: Collation, generation: u64, alloc: &A) -> Self {
+    /// An empty index ordered by `by`, for rows read at database
+    /// generation `generation`.
+    pub fn new(by: By, generation: u64, alloc: &A) -> Self {
         AutoIndex {
-            column,
-            collation,
+            by,
             generation,
             bytes: 0,
             holds: Holds::Memory(Vec::new_in(alloc.clone())),
         }
     }
 
-    /// The column's position in its table.
-    pub fn column(&self) -> usize {
-        self.column
+    /// What its entries are ordered by.
+    pub fn by(&self) -> By {
+        self.by
     }
 
-    /// Whether the index is on `column` under `collation`, its rows read
-    /// at `generation`.
-    pub fn serves(&self, column: usize, collation: Collation, generation: u64) -> bool {
-        self.column == column && self.collation == collation && self.generation == generation
+    /// Whether the index is ordered by `by`, its rows read at
+    /// `generation`.
+    pub fn serves(&self, by: By, generation: u64) -> bool {
+        self.by == by && self.generation == generation
+    }
+
+    /// The collation its values compare under.
+    fn collation(&self) -> Collation {
+        match self.by {
+            By::Column(_, collation) => collation,
+            By::Arrival => Collation::Binary,
+        }
     }
 
     fn key_columns(&self) -> [KeyColumn; 2] {
         [
             KeyColumn {
                 order: SortOrder::Asc,
-                collation: self.collation,
+                collation: self.collation(),
             },
             KeyColumn {
                 order: SortOrder::Asc,
@@ -110,12 +134,13 @@ impl<P: Platform, A: Allocator + Clone> AutoIndex<P, A> {
         ]
     }
 
-    /// Adds the row `rowid` whose value is `value`; past `budget`, moves
-    /// the entries into a temporary database opened on `platform`.
+    /// Adds the row `id` whose value is `value`, with the row's values
+    /// `row` (none for a table's row, read again by its rowid); past
+    /// `budget`, moves the entries into a temporary database opened on
+    /// `platform`.
     pub fn push(
         &mut self,
-        value: ValueRef<'_>,
-        rowid: RowId,
+        (value, id, row): (ValueRef<'_>, i64, &[Value<A>]),
         budget: &Budget,
         platform: &P,
         record: &mut Vec<u8, A>,
@@ -124,17 +149,22 @@ impl<P: Platform, A: Allocator + Clone> AutoIndex<P, A> {
             return Ok(());
         }
         if let Holds::Memory(entries) = &mut self.holds {
-            let payload = match value {
-                ValueRef::Text(b) | ValueRef::Blob(b) => b.len(),
-                _ => 0,
-            };
-            let size = size_of::<Entry<A>>().saturating_add(payload);
+            let size = row
+                .iter()
+                .map(|v| size_of::<Value<A>>().saturating_add(bytes_of(v.as_ref())))
+                .fold(size_of::<Entry<A>>(), usize::saturating_add)
+                .saturating_add(bytes_of(value));
             let held = budget.held.get().saturating_add(size);
             if held <= budget.limit {
                 let alloc = entries.allocator().clone();
+                let mut values = Vec::try_with_capacity_in(row.len(), alloc.clone())?;
+                for v in row {
+                    values.try_push(v.try_clone()?)?;
+                }
                 entries.try_push(Entry {
                     value: Value::try_from_ref(value, alloc)?,
-                    rowid,
+                    id,
+                    row: values,
                 })?;
                 budget.held.set(held);
                 self.bytes = self.bytes.saturating_add(size);
@@ -147,8 +177,7 @@ impl<P: Platform, A: Allocator + Clone> AutoIndex<P, A> {
             return Err(Error::Misuse("an automatic index spilled without its tree"));
         };
         let txn = db.continue_write()?;
-        record.clear();
-        encode_into(&[value, ValueRef::Integer(rowid.get())], record)?;
+        encode_entry(value, id, row, record)?;
         txn.insert_key(*root, record, &columns)?;
         txn.suspend();
         Ok(())
@@ -167,9 +196,7 @@ impl<P: Platform, A: Allocator + Clone> AutoIndex<P, A> {
         let txn = db.begin_write()?;
         let root = txn.create_tree(TreeKind::Index)?;
         for entry in entries.iter() {
-            record.clear();
-            let rowid = ValueRef::Integer(entry.rowid.get());
-            encode_into(&[entry.value.as_ref(), rowid], record)?;
+            encode_entry(entry.value.as_ref(), entry.id, &entry.row, record)?;
             txn.insert_key(root, record, &columns)?;
         }
         txn.suspend();
@@ -183,11 +210,11 @@ impl<P: Platform, A: Allocator + Clone> AutoIndex<P, A> {
 
     /// Makes the index ready to seek, its entries sorted.
     pub fn finish(&mut self) -> Result<()> {
+        let collation = self.collation();
         match &mut self.holds {
             Holds::Tree { db, .. } => db.continue_write()?.commit(),
             Holds::Memory(entries) => {
-                let collation = self.collation;
-                entries.sort_unstable_by(|a, b| order(a, b.value.as_ref(), b.rowid, collation));
+                entries.sort_unstable_by(|a, b| order(a, b.value.as_ref(), b.id, collation));
                 Ok(())
             }
         }
@@ -210,72 +237,178 @@ impl<P: Platform, A: Allocator + Clone> AutoIndex<P, A> {
         into: &mut Vec<RowId, A>,
     ) -> Result<bool> {
         into.clear();
-        let collation = self.collation;
         match &self.holds {
             Holds::Memory(entries) => {
-                let start = entries.partition_point(|e| {
-                    match compare_values(&e.value.as_ref(), &key, collation) {
-                        Ordering::Less => true,
-                        Ordering::Equal => after.is_some_and(|after| e.rowid <= after),
-                        Ordering::Greater => false,
-                    }
-                });
-                let equal = entries
-                    .get(start..)
-                    .unwrap_or_default()
-                    .iter()
-                    .take_while(|e| compare_values(&e.value.as_ref(), &key, collation).is_eq());
-                for entry in equal.take(CHUNK + 1) {
+                let after = after.map(RowId::get);
+                for entry in self.equal(entries, key, after).take(CHUNK + 1) {
                     if into.len() == CHUNK {
                         return Ok(true);
                     }
-                    into.try_push(entry.rowid)?;
+                    into.try_push(RowId::new(entry.id))?;
                 }
                 Ok(false)
             }
             Holds::Tree { db, root } => {
-                let columns = self.key_columns();
-                let mut cursor = db.index_cursor(*root);
-                let mut on = match after {
-                    Some(after) => {
-                        let rowid = ValueRef::Integer(after.get());
-                        cursor.seek(&[key, rowid], &columns, SeekMode::Gt)?
-                    }
-                    None => cursor.seek(&[key], &columns[..1], SeekMode::Ge)?,
-                };
-                while on {
-                    let page = cursor.page();
-                    let payload = cursor.payload()?;
-                    let record = RecordRef::parse(&payload, page)?;
-                    let value = record.column(0)?;
-                    if !compare_values(&value, &key, collation).is_eq() {
+                let mut cursor = self.seek(db, *root, key, after.map(RowId::get))?;
+                while let Some(c) = cursor.as_mut() {
+                    let Some(id) = self.entry_at(c, key, &mut |_| Ok(()))? else {
                         return Ok(false);
-                    }
+                    };
                     if into.len() == CHUNK {
                         return Ok(true);
                     }
-                    let ValueRef::Integer(rowid) = record.column(1)? else {
-                        return Err(Error::Corrupt {
-                            page,
-                            reason: "an automatic index entry without its rowid",
-                        });
-                    };
-                    into.try_push(RowId::new(rowid))?;
-                    drop(payload);
-                    on = cursor.next()?;
+                    into.try_push(RowId::new(id))?;
+                    if !c.next()? {
+                        break;
+                    }
                 }
                 Ok(false)
             }
         }
     }
+
+    /// The first entry equal to `key` (the comparison's affinity given)
+    /// past the id `after`: its id, its row's values put in `row`;
+    /// `None` when there is none.
+    pub fn next_row(
+        &self,
+        key: ValueRef<'_>,
+        after: Option<i64>,
+        row: &mut Vec<Value<A>, A>,
+    ) -> Result<Option<i64>> {
+        match &self.holds {
+            Holds::Memory(entries) => {
+                let Some(entry) = self.equal(entries, key, after).next() else {
+                    return Ok(None);
+                };
+                row.clear();
+                for v in entry.row.iter() {
+                    row.try_push(v.try_clone()?)?;
+                }
+                Ok(Some(entry.id))
+            }
+            Holds::Tree { db, root } => {
+                let Some(mut cursor) = self.seek(db, *root, key, after)? else {
+                    return Ok(None);
+                };
+                let alloc = row.allocator().clone();
+                row.clear();
+                self.entry_at(&mut cursor, key, &mut |record| {
+                    for i in 2..record.column_count() {
+                        let value = Value::try_from_ref(record.column(i)?, alloc.clone())?;
+                        row.try_push(value)?;
+                    }
+                    Ok(())
+                })
+            }
+        }
+    }
+
+    /// The entries of `entries` equal to `key` past the id `after`.
+    fn equal<'e>(
+        &self,
+        entries: &'e [Entry<A>],
+        key: ValueRef<'_>,
+        after: Option<i64>,
+    ) -> impl Iterator<Item = &'e Entry<A>> {
+        let collation = self.collation();
+        let start =
+            entries.partition_point(
+                |e| match compare_values(&e.value.as_ref(), &key, collation) {
+                    Ordering::Less => true,
+                    Ordering::Equal => after.is_some_and(|after| e.id <= after),
+                    Ordering::Greater => false,
+                },
+            );
+        entries
+            .get(start..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(move |e| compare_values(&e.value.as_ref(), &key, collation).is_eq())
+    }
+
+    /// A cursor on the tree's first entry at or after `key` past the id
+    /// `after`; `None` when there is none.
+    fn seek<'d>(
+        &self,
+        db: &'d Database<P, A>,
+        root: PageNo,
+        key: ValueRef<'_>,
+        after: Option<i64>,
+    ) -> Result<Option<TreeCursor<'d, P, A>>> {
+        let columns = self.key_columns();
+        let mut cursor = db.index_cursor(root);
+        let on = match after {
+            Some(after) => cursor.seek(&[key, ValueRef::Integer(after)], &columns, SeekMode::Gt)?,
+            None => cursor.seek(&[key], &columns[..1], SeekMode::Ge)?,
+        };
+        Ok(on.then_some(cursor))
+    }
+
+    /// The id of the entry `cursor` is on when it equals `key`, its
+    /// record handed to `read`; `None` when it does not.
+    fn entry_at(
+        &self,
+        cursor: &mut TreeCursor<'_, P, A>,
+        key: ValueRef<'_>,
+        read: &mut dyn FnMut(&RecordRef<'_>) -> Result<()>,
+    ) -> Result<Option<i64>> {
+        let page = cursor.page();
+        let payload = cursor.payload()?;
+        let record = RecordRef::parse(&payload, page)?;
+        if !compare_values(&record.column(0)?, &key, self.collation()).is_eq() {
+            return Ok(None);
+        }
+        let ValueRef::Integer(id) = record.column(1)? else {
+            return Err(Error::Corrupt {
+                page,
+                reason: "an automatic index entry without its row's id",
+            });
+        };
+        read(&record)?;
+        Ok(Some(id))
+    }
 }
 
-/// How entry `a` orders against the entry of `value` and `rowid`.
+/// A cursor over an index's tree.
+type TreeCursor<'d, P, A> = IndexCursor<'d, Pager<<P as Platform>::File, A>, A>;
+
+/// The bytes of `value`'s text or blob.
+fn bytes_of(value: ValueRef<'_>) -> usize {
+    match value {
+        ValueRef::Text(b) | ValueRef::Blob(b) => b.len(),
+        _ => 0,
+    }
+}
+
+/// Encodes the entry of `value`, `id` and `row` into `record`.
+fn encode_entry<A: Allocator + Clone>(
+    value: ValueRef<'_>,
+    id: i64,
+    row: &[Value<A>],
+    record: &mut Vec<u8, A>,
+) -> Result<()> {
+    record.clear();
+    let id = ValueRef::Integer(id);
+    if row.is_empty() {
+        return Ok(encode_into(&[value, id], record)?);
+    }
+    let alloc: A = record.allocator().clone();
+    let mut values = Vec::try_with_capacity_in(row.len() + 2, alloc)?;
+    values.try_push(value)?;
+    values.try_push(id)?;
+    for v in row {
+        values.try_push(v.as_ref())?;
+    }
+    Ok(encode_into(&values, record)?)
+}
+
+/// How entry `a` orders against the entry of `value` and `id`.
 fn order<A: Allocator>(
     a: &Entry<A>,
     value: ValueRef<'_>,
-    rowid: RowId,
+    id: i64,
     collation: Collation,
 ) -> Ordering {
-    compare_values(&a.value.as_ref(), &value, collation).then(a.rowid.cmp(&rowid))
+    compare_values(&a.value.as_ref(), &value, collation).then(a.id.cmp(&id))
 }

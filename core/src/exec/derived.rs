@@ -1,5 +1,6 @@
 //! [`Derived`]: a subquery in `FROM` read as a table, its rows streamed
-//! from the query as they are asked for, never held.
+//! from the query as they are asked for, or, for a loop of a join that
+//! starts over many times, read once and kept (see `auto_index`).
 //!
 //! Its columns are named as SQLite names a subquery's result columns (an
 //! alias, else a column's own name, else the expression as written) and
@@ -10,16 +11,19 @@
 //! is recursive (see `recursive`), or, read by its own recursive
 //! `SELECT`, are the one row it is bound to (see `with::feed`).
 //!
-//! Invariants: memory is what one run of the subquery needs; a restart
-//! (each row of the loop above it) runs the subquery again from its first
-//! row, and going back to row `n` (a second pass of grouping) runs it up
-//! to that row, so no row is ever stored (a recursion's queue holds the
-//! rows still to recurse on, not those handed out).
+//! Invariants: memory is what one run of the subquery needs, and kept
+//! rows take the join's sort budget, past it a temporary database; a
+//! restart (each row of the loop above it) runs the subquery again from
+//! its first row unless its rows are kept, in which case it reads the
+//! kept rows the join's key seeks (each keeps its number in the run);
+//! going back to row `n` (a second pass of grouping) runs it up to that
+//! row (a recursion's queue holds the rows still to recurse on, not
+//! those handed out).
 
 use boundlite_platform::Platform;
 
 use crate::alloc::{Allocator, Box, String, Vec};
-use crate::record::Collation;
+use crate::record::{Collation, ValueRef};
 use crate::schema::TableColumn;
 use crate::sql::eval::{Value, affinity, carries_json_column, explicit_collation, json};
 use crate::sql::{
@@ -30,6 +34,7 @@ use crate::table::{ColumnMeta, DefaultKind, TableInfo, View};
 use crate::{Error, Result};
 
 use super::Env;
+use super::auto_index::{AutoIndex, Budget as AutoBudget, By, WHOLE};
 use super::context::{Place, RowContext};
 use super::order::expr_collation;
 use super::recursive::{Recursion, shape};
@@ -60,6 +65,13 @@ pub(crate) struct Derived<'v, P: Platform, A: Allocator + Clone> {
     place: Place,
     /// Whether it reads a recursive table's bound row, whichever it is.
     bound: bool,
+    /// Its rows, read once in this run of the statement and kept by the
+    /// value of one column (see `auto_index`), when its loop starts over
+    /// for many rows around it.
+    kept: Option<Box<AutoIndex<P, A>, A>>,
+    /// While the kept rows are read: the value sought and the number of
+    /// the last row handed out.
+    sought: Option<(Value<A>, Option<i64>)>,
 }
 
 impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
@@ -142,6 +154,8 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
             n: 0,
             place: Place::in_order(level),
             bound: matches!(feed(select, env), Feed::Row(_)),
+            kept: None,
+            sought: None,
         })
     }
 
@@ -206,6 +220,97 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
     pub fn rewind(&mut self) {
         self.run = None;
         self.n = 0;
+        self.sought = None;
+    }
+
+    /// Whether its rows are kept, ordered by `by`.
+    pub fn has_kept(&self, by: By) -> bool {
+        self.kept.as_ref().is_some_and(|k| k.serves(by, 0))
+    }
+
+    /// Makes the next reads hand out the kept rows whose column equals
+    /// `key` (its comparison's affinity given; `None`: NULL, which no
+    /// row equals), or every kept row when they are kept in order.
+    pub fn seek_kept(&mut self, key: Option<Value<A>>) -> Result<()> {
+        let arrival = self.kept.as_ref().is_some_and(|k| k.by() == By::Arrival);
+        let key = match (arrival, key) {
+            (true, _) => Value::try_from_ref(WHOLE, self.row.allocator().clone())?,
+            (false, Some(key)) => key,
+            (false, None) => Value::Null,
+        };
+        self.sought = Some((key, None));
+        self.n = 0;
+        Ok(())
+    }
+
+    /// Runs `select` (in `run`) to its end once, keeping its rows
+    /// ordered by `by`, in memory within `budget` and past it in a
+    /// temporary database; `false`, keeping nothing, when that database
+    /// could not open. Only running out of memory is an error.
+    pub fn keep(
+        &mut self,
+        view: &'v View<'v, P, A>,
+        select: &Select<'_, A>,
+        run: Env<'_, A>,
+        by: By,
+        budget: &AutoBudget,
+    ) -> Result<bool> {
+        self.drop_kept(budget);
+        self.rewind();
+        let alloc = run.alloc.clone();
+        let mut kept = Box::try_new_in(AutoIndex::new(by, 0, &alloc), alloc.clone())?;
+        let mut record = Vec::new_in(alloc);
+        let mut failed = None;
+        let read = loop {
+            match self.advance(view, select, run) {
+                Ok(true) => {}
+                Ok(false) => break Ok(()),
+                Err(e) => break Err(e),
+            }
+            let value = match by {
+                By::Column(column, _) => self.row.get(column).map_or(ValueRef::Null, Value::as_ref),
+                By::Arrival => WHOLE,
+            };
+            let entry = (value, self.n, self.row.as_slice());
+            if let Err(e) = kept.push(entry, budget, view.platform(), &mut record) {
+                failed = Some(e);
+                break Ok(());
+            }
+        };
+        self.rewind();
+        // The subquery's own errors are the statement's; the temporary
+        // database's leave the level to running it again, unless memory
+        // ran out.
+        let finished = match (read, failed) {
+            (Err(e), _) => {
+                kept.release(budget);
+                return Err(e);
+            }
+            (Ok(()), Some(e)) => Err(e),
+            (Ok(()), None) => kept.finish(),
+        };
+        match finished {
+            Ok(()) => {
+                self.kept = Some(kept);
+                Ok(true)
+            }
+            Err(e) => {
+                kept.release(budget);
+                match e {
+                    Error::OutOfMemory => Err(e),
+                    _ => Ok(false),
+                }
+            }
+        }
+    }
+
+    /// Drops the kept rows, if any, giving their memory back to
+    /// `budget`.
+    pub fn drop_kept(&mut self, budget: &AutoBudget) {
+        if let Some(kept) = self.kept.take() {
+            kept.release(budget);
+        }
+        self.sought = None;
     }
 
     /// The number of the current row.
@@ -284,6 +389,21 @@ impl<'v, P: Platform, A: Allocator + Clone> Derived<'v, P, A> {
         alias: Option<Ident<'_>>,
         mut keep: impl FnMut(&RowContext<'_, '_, A>) -> Result<bool>,
     ) -> Result<bool> {
+        if let (Some(kept), Some((key, after))) = (&self.kept, &mut self.sought) {
+            while let Some(n) = kept.next_row(key.as_ref(), *after, &mut self.row)? {
+                *after = Some(n);
+                self.n = n;
+                let mut ctx = env
+                    .context()
+                    .with_table(&self.info, alias)
+                    .placed(self.place, &self.merged);
+                ctx.on_values(n, &self.row);
+                if keep(&ctx)? {
+                    return Ok(true);
+                }
+            }
+            return Ok(false);
+        }
         while self.advance(view, select, run)? {
             if self.with_row(env, alias, &mut keep)? {
                 return Ok(true);

@@ -1077,8 +1077,7 @@ pub(crate) fn auto_key<A: Allocator + Clone>(
     table: &TableInfo<A>,
     ctx: &RowContext<'_, '_, A>,
 ) -> Result<Option<Value<A>>> {
-    let affinity = table.meta.get(term.column).map(|m| m.affinity);
-    key_for(term.bound, affinity, ctx)
+    key_for(term.bound, compared_affinity(table, term.column), ctx)
 }
 
 /// An `AND` term an index can seek: the index's position, the bound it
@@ -1199,11 +1198,24 @@ fn converts_only_key<A: Allocator + Clone>(
     outer: &ColumnRef<'_>,
     ctx: &RowContext<'_, '_, A>,
 ) -> bool {
-    let own = table.meta.get(i).map_or(Affinity::Blob, |m| m.affinity);
-    match comparison_affinity(Some(own), ctx.column_affinity(outer)) {
+    let own = compared_affinity(table, i);
+    match comparison_affinity(own, ctx.column_affinity(outer)) {
         None | Some(Affinity::Blob) => true,
-        Some(Affinity::Text) => own == Affinity::Text,
-        Some(_) => matches!(own, Affinity::Integer | Affinity::Real | Affinity::Numeric),
+        Some(Affinity::Text) => own == Some(Affinity::Text),
+        Some(_) => matches!(
+            own,
+            Some(Affinity::Integer | Affinity::Real | Affinity::Numeric)
+        ),
+    }
+}
+
+/// The affinity a comparison sees column `i` of `table` with (`None`: a
+/// subquery's column computed by an expression that has none).
+fn compared_affinity<A: Allocator>(table: &TableInfo<A>, i: usize) -> Option<Affinity> {
+    match table.meta.get(i) {
+        Some(m) if m.compared => Some(m.affinity),
+        Some(_) => None,
+        None => Some(Affinity::Blob),
     }
 }
 

@@ -28,7 +28,7 @@ use crate::sql::{ColumnPos, Ident};
 use crate::{Error, PageNo, Result, RowId};
 
 use super::Env;
-use super::auto_index::{AutoIndex, Budget as AutoBudget};
+use super::auto_index::{AutoIndex, Budget as AutoBudget, By};
 use super::context::{Place, RowContext, Spill};
 use super::plan::{Access, Chosen, Plan, Proven};
 use super::scope::Merge;
@@ -285,7 +285,10 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
         self.next_key = 1;
         let key = match plan {
             Plan::AutoEq { column } => {
-                let held = self.auto.as_ref().is_some_and(|a| a.column() == column);
+                let held = self
+                    .auto
+                    .as_ref()
+                    .is_some_and(|a| matches!(a.by(), By::Column(c, _) if c == column));
                 match (key, held) {
                     (Some(key), true) => self.auto_key = Some(key),
                     // No key is NULL's (no row); no index, a scan's.
@@ -396,7 +399,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
         let generation = view.generation(table.side);
         self.auto
             .as_ref()
-            .is_some_and(|a| a.serves(column, collation, generation))
+            .is_some_and(|a| a.serves(By::Column(column, collation), generation))
     }
 
     /// Reads every row of the table (the table called `alias`, the rows
@@ -419,7 +422,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
         let alloc = self.merged.allocator().clone();
         let generation = view.generation(table.side);
         let mut auto = Box::try_new_in(
-            AutoIndex::new(column, collation, generation, &alloc),
+            AutoIndex::new(By::Column(column, collation), generation, &alloc),
             alloc.clone(),
         )?;
         let mut record = Vec::new_in(alloc);
@@ -431,7 +434,12 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
                 _ => return Err(Error::Misuse("a rowid that is not an integer")),
             };
             let value = ctx.column_at(ColumnPos::Column(column))?;
-            match auto.push(value, rowid, budget, view.platform(), &mut record) {
+            match auto.push(
+                (value, rowid.get(), &[]),
+                budget,
+                view.platform(),
+                &mut record,
+            ) {
                 Ok(()) => Ok(false),
                 Err(e) => {
                     failed = Some(e);

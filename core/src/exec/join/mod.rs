@@ -28,14 +28,19 @@
 //!   if it were a `LEFT JOIN`, then as a `RIGHT JOIN` that passes on only
 //!   its rows of NULLs (the rows of its right table nothing matched).
 //! - Each level's plan is chosen for every row of the level above it, so
-//!   `t2.id = t1.x` seeks `t2` by rowid or index, as a correlated bound.
+//!   `t2.id = t1.x` seeks `t2` by rowid or index, as a correlated bound;
+//!   a level that would scan, or run its subquery, for the second time in
+//!   a run reads its rows once into an automatic index (or keeps its
+//!   subquery's rows) by the column a term `column = bound` links to the
+//!   rows around it, and seeks that from then on (see `auto_index`).
 //! - `USING` and `NATURAL` merge the right table's column into the
 //!   leftmost column of that name: `*` and unqualified names skip it
 //!   (for a `RIGHT JOIN`, names read the right table's column, which `*`
 //!   shows at the left one's place).
 //!
 //! Invariants: memory is one cursor per level, whatever the number of
-//! rows (a `FULL JOIN` knows its right table's unmatched rows by reading
+//! rows, and the automatic indexes' entries within the sort budget
+//! together (a `FULL JOIN` knows its right table's unmatched rows by reading
 //! the tables to its left again for each, never by holding them); a step
 //! resumes from the row each level is on (the cursors are the state),
 //! never re-reads a row it passed. Refused by name: more than one `RIGHT`
@@ -69,7 +74,7 @@ use nest::{Nest, arrange, left_groups_of, move_using, proven_terms};
 use step::{Shared, nest_current, step};
 
 use super::Env;
-use super::auto_index::Budget as AutoBudget;
+use super::auto_index::{Budget as AutoBudget, By};
 use super::check::with_scope;
 use super::context::Place;
 use super::context::RowContext;
@@ -486,8 +491,10 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
         // built again.
         for level in self.levels.iter_mut() {
             level.auto = Auto::Scans(0);
-            if let Input::Table(source) = &mut level.input {
-                source.drop_auto(&self.auto_budget);
+            match &mut level.input {
+                Input::Table(source) => source.drop_auto(&self.auto_budget),
+                Input::Derived(d) => d.drop_kept(&self.auto_budget),
+                Input::Json(_) => {}
             }
         }
         if self.pass != 0 {
@@ -708,13 +715,13 @@ impl<'v, P: Platform, A: Allocator + Clone> Level<'v, P, A> {
             flag.set(false);
         }
         self.nulls = false;
+        if let Input::Derived(_) = self.input {
+            return self.restart_derived(view, shared, k, env);
+        }
         let may_build = self.may_index(k) && self.auto != Auto::Refused;
         let source = match &mut self.input {
             Input::Table(source) => source,
-            Input::Derived(d) => {
-                d.rewind();
-                return Ok(());
-            }
+            Input::Derived(_) => return Ok(()),
             Input::Json(j) => {
                 return j.restart(function_args(shared.from, self.at)?, env);
             }
@@ -802,6 +809,104 @@ impl<'v, P: Platform, A: Allocator + Clone> Level<'v, P, A> {
             source.restart(view, access);
         }
         Ok(())
+    }
+
+    /// [`Self::restart`] for a subquery in `FROM`: the second time in a
+    /// run, its rows are read once and kept (by the column a term links
+    /// to the rows around it, if one does, else in their order), and
+    /// every start over from then on reads the kept rows that match
+    /// rather than running the subquery again, as SQLite materializes
+    /// such a subquery and builds an automatic index on it. A subquery
+    /// reading a recursive table's bound row changes with it: it is run
+    /// each time.
+    fn restart_derived(
+        &mut self,
+        view: &'v View<'v, P, A>,
+        shared: &Shared<'_, '_, A>,
+        k: usize,
+        env: Env<'_, A>,
+    ) -> Result<()> {
+        let Input::Derived(d) = &mut self.input else {
+            return Ok(());
+        };
+        d.rewind();
+        if k == 0 || self.auto == Auto::Refused || d.reads_bound_row() {
+            return Ok(());
+        }
+        let alias = self.alias.as_ref().map(|a| Ident::new(a.as_str()));
+        let place = Place {
+            level: self.at,
+            depth: k,
+        };
+        let clauses = (self.role, self.at, shared.preserved.map(|p| p.at));
+        let at = (self.at, self.outer);
+        let sought = |d: &Derived<'v, P, A>, by: Option<By>| {
+            let table = d.info();
+            let ctx = env
+                .context()
+                .with_table(table, alias)
+                .placed(place, d.merged());
+            let here = Here {
+                table,
+                alias: alias.as_ref(),
+                level: at.0,
+                outer: at.1,
+            };
+            let mut found = None;
+            each_clause(
+                shared.from,
+                shared.body,
+                clauses,
+                &self.using,
+                &mut |clause| {
+                    let term = auto_term(clause, here, Some(&ctx));
+                    if let (None, Some(term)) = (&found, term) {
+                        let term_by = By::Column(term.column, term.collation);
+                        if by.is_none_or(|by| by == term_by) {
+                            found = Some(match d.has_kept(term_by) || by.is_some() {
+                                true => Ok(auto_key(&term, table, &ctx)?),
+                                false => Err(term_by),
+                            });
+                        }
+                    }
+                    Ok(())
+                },
+            )?;
+            // Without a term, the rows are kept in their order; a term
+            // that the kept rows were ordered by but is not found again
+            // leaves the subquery to run.
+            Ok::<_, Error>(found.unwrap_or(match by {
+                Some(By::Arrival) => Ok(None),
+                Some(by) => Err(by),
+                None if d.has_kept(By::Arrival) => Ok(None),
+                None => Err(By::Arrival),
+            }))
+        };
+        let by = match sought(d, None)? {
+            Ok(key) => return d.seek_kept(key),
+            Err(by) => by,
+        };
+        let Auto::Scans(n) = self.auto else {
+            return Ok(());
+        };
+        if n == 0 {
+            self.auto = Auto::Scans(1);
+            return Ok(());
+        }
+        let kept = derived_query(shared.from, self.at, env, |select, run| {
+            d.keep(view, select, run, by, shared.auto_budget)
+        })?;
+        if !kept {
+            self.auto = Auto::Refused;
+            return Ok(());
+        }
+        match sought(d, Some(by))? {
+            Ok(key) => d.seek_kept(key),
+            Err(_) => {
+                d.drop_kept(shared.auto_budget);
+                Ok(())
+            }
+        }
     }
 
     /// Counts a start over with a scan that an automatic index on
