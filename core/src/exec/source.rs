@@ -922,14 +922,17 @@ impl<'v, P: Platform, A: Allocator + Clone> IndexSeek<'v, P, A> {
         let page = self.cursor.page();
         let payload = self.cursor.payload()?;
         let entry = RecordRef::parse(&payload, None)?;
-        // One walk of the entry: its first column, for the stop, and its
-        // last, the rowid.
-        let (mut first, mut last) = (None, None);
-        for value in entry.columns() {
-            let value = value?;
-            first.get_or_insert(value);
-            last = Some(value);
-        }
+        // Its first column, for the stop, and its last, the rowid: each
+        // located from the header, the columns between left undecoded.
+        let count = entry.column_count();
+        let first = match count {
+            0 => None,
+            _ => Some(entry.column(0)?),
+        };
+        let last = match count.checked_sub(1) {
+            Some(at) => Some(entry.column(at)?),
+            None => None,
+        };
         let stop = match (&self.stop, &self.start) {
             (Some(stop), _) => Some(stop),
             (None, Some(start)) if self.equal => Some(start),

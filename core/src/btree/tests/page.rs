@@ -315,3 +315,58 @@ fn every_byte_of_a_page_can_be_damaged_without_panic() {
         }
     }
 }
+
+/// The rowid keys of `count` cells laid out as `layout` says: evenly
+/// spaced, clustered at both ends, or spread over the whole range.
+fn rowid_layout(layout: usize, count: i64) -> StdVec<i64> {
+    (0..count)
+        .map(|i| match layout {
+            0 => i + 1,
+            1 => 100 + 7 * i,
+            2 if i < count / 2 => i,
+            2 => 1_000_000 + i,
+            3 => i * i * i - 50,
+            4 => i64::MIN + i,
+            5 => i64::MAX - count + i,
+            _ => i64::MIN / count * (count - 1 - i) + i64::MAX / count * i,
+        })
+        .collect()
+}
+
+#[test]
+fn rowid_searches_find_the_first_key_at_least_the_one_sought() {
+    for layout in 0..7 {
+        for count in [1i64, 2, 15, 16, 17, 40, 60] {
+            let keys = rowid_layout(layout, count);
+            let mut db = TestDb::new(4096, 4096);
+            let cells: StdVec<_> = keys.iter().map(|&k| db.table_leaf_cell(k, b"")).collect();
+            let leaf = db.add(PageKind::TableLeaf, &cells, 0);
+            let cells: StdVec<_> = keys
+                .iter()
+                .map(|&k| TestDb::table_interior_cell(leaf, k))
+                .collect();
+            let interior = db.add(PageKind::TableInterior, &cells, leaf);
+            let probes = keys
+                .iter()
+                .flat_map(|&k| [k, k.wrapping_sub(1), k.wrapping_add(1)])
+                .chain([i64::MIN, i64::MAX, 0, -1, 1]);
+            for page in [leaf, interior] {
+                let page = parse(&db, page).unwrap();
+                for rowid in probes.clone() {
+                    for strict in [false, true] {
+                        let expected = keys
+                            .iter()
+                            .position(|&k| if strict { k > rowid } else { k >= rowid })
+                            .unwrap_or(keys.len());
+                        assert_eq!(
+                            page.search_rowid(rowid, strict),
+                            Ok(expected as u16),
+                            "layout {layout}, {count} cells, {:?}, rowid {rowid}, strict {strict}",
+                            page.kind(),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
