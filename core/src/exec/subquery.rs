@@ -124,8 +124,8 @@ pub(crate) trait Subqueries<A: Allocator + Clone> {
         &self,
         select: &Select<'_, A>,
         env: Env<'_, A>,
-        probe: ValueRef<'_>,
-        key: SetKey,
+        probe: &[ValueRef<'_>],
+        keys: &[SetKey],
     ) -> Result<Option<Option<bool>>>;
 }
 
@@ -441,17 +441,17 @@ impl<P: Platform, A: Allocator + Clone> Subqueries<A> for Runner<'_, '_, P, A> {
         &self,
         select: &Select<'_, A>,
         env: Env<'_, A>,
-        probe: ValueRef<'_>,
-        key: SetKey,
+        probe: &[ValueRef<'_>],
+        keys: &[SetKey],
     ) -> Result<Option<Option<bool>>> {
         let Some((once, text)) = self.once else {
             return Ok(None);
         };
         let site = site_of(select);
         let kept = match once.take(site) {
-            Known::Set(set) if set.key() == key => set,
+            Known::Set(set) if set.keys() == keys => set,
             Known::Unseen if parsed_from(select, text) => {
-                match self.read_set(select, env, once, key)? {
+                match self.read_set(select, env, once, keys)? {
                     Some(set) => set,
                     None => {
                         once.keep(site, Known::EachTime, env.alloc)?;
@@ -580,24 +580,31 @@ impl<P: Platform, A: Allocator + Clone> Runner<'_, '_, P, A> {
         Ok(read.flatten())
     }
 
-    /// The values of `select` as a set `x IN (select)` searches under
-    /// `key`, when it reads no row around it (its names resolve with
-    /// none) and its run succeeds; `None` otherwise, and when the
-    /// platform has no temporary files for a set past `once`'s budget.
-    /// Only running out of memory is an error.
+    /// The rows of `select` as a set `x IN (select)` (or `(a, b, ...) IN
+    /// (select)`) searches under `keys`, one per column, when it reads no
+    /// row around it (its names resolve with none) and its run succeeds;
+    /// `None` otherwise, and when the platform has no temporary files for
+    /// a set past `once`'s budget. Only running out of memory is an error.
     fn read_set(
         &self,
         select: &Select<'_, A>,
         env: Env<'_, A>,
         once: &Once<P, A>,
-        key: SetKey,
+        keys: &[SetKey],
     ) -> Result<Option<InSet<P, A>>> {
-        let budget = self.view.sort_budget().bytes;
-        self.alone(select, env, Shape::Column, |alone| {
-            let mut set = SetBuilder::new(key, self.view.platform(), budget, env.alloc);
-            self.stream(select, alone, Shape::Column, &mut |v| {
-                let fits = once.charge(v, budget);
-                set.push(v, fits, env.alloc)?;
+        let budget = self.view.sort_budget();
+        let shape = match keys.len() {
+            1 => Shape::Column,
+            n => Shape::Columns(n),
+        };
+        self.alone(select, env, shape, |alone| {
+            let mut set = SetBuilder::new(keys, self.view.platform(), budget, env.alloc)?;
+            self.stream_rows(select, alone, shape, &mut |row| {
+                let row = row
+                    .get(..keys.len())
+                    .ok_or(Error::Sql("row value misused"))?;
+                let fits = once.charge_row(row, budget.bytes);
+                set.push(row, fits)?;
                 Ok(true)
             })?;
             set.finish()
