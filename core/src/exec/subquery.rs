@@ -149,15 +149,20 @@ pub(crate) struct Runner<'c, 'v, P: Platform, A: Allocator + Clone> {
     /// statement's run, and the statement's text; `None`: each subquery
     /// runs each time.
     once: Option<(&'c Once<P, A>, &'c str)>,
-    /// The affinity and the collations of the result column last asked
-    /// about (a comparison with a subquery asks on every row), kept by a
-    /// runner over a statement's table cache.
+    /// The affinity and the collations of the result columns last asked
+    /// about (a comparison with a subquery asks on every row, a row
+    /// value's for each of its columns), kept by a runner over a
+    /// statement's table cache.
     affinity: Answer<Option<Affinity>>,
     collation: Answer<SubqueryCollation>,
 }
 
-/// What result column `.1` of the subquery at site `.0` was found to be.
-type Answer<T> = Cell<Option<(usize, usize, T)>>;
+/// What result column `.1` of the subquery at site `.0` was found to be,
+/// for as many columns as [`ANSWERS`], column `c` in slot `c % ANSWERS`.
+type Answer<T> = [Cell<Option<(usize, usize, T)>>; ANSWERS];
+
+/// How many result columns' answers a runner keeps.
+const ANSWERS: usize = 4;
 
 /// The site of `select`: its address in the statement, which names one
 /// subquery for the statement's run.
@@ -181,8 +186,8 @@ impl<'c, 'v, P: Platform, A: Allocator + Clone> Runner<'c, 'v, P, A> {
             tables: None,
             kept: Cell::new(None),
             once: None,
-            affinity: Cell::new(None),
-            collation: Cell::new(None),
+            affinity: Default::default(),
+            collation: Default::default(),
         }
     }
 
@@ -201,8 +206,8 @@ impl<'c, 'v, P: Platform, A: Allocator + Clone> Runner<'c, 'v, P, A> {
             tables: Some(tables),
             kept: Cell::new(None),
             once: Some((once, text)),
-            affinity: Cell::new(None),
-            collation: Cell::new(None),
+            affinity: Default::default(),
+            collation: Default::default(),
         }
     }
 
@@ -227,7 +232,7 @@ impl<'c, 'v, P: Platform, A: Allocator + Clone> Runner<'c, 'v, P, A> {
     /// The answer `answers` keeps for result column `column` of the
     /// subquery at `site`, if it keeps one.
     fn answered<T: Copy>(&self, answers: &Answer<T>, site: usize, column: usize) -> Option<T> {
-        match answers.get() {
+        match answers.get(column % ANSWERS).and_then(Cell::get) {
             Some((s, c, known)) if s == site && c == column => Some(known),
             _ => None,
         }
@@ -238,8 +243,8 @@ impl<'c, 'v, P: Platform, A: Allocator + Clone> Runner<'c, 'v, P, A> {
     /// subqueries leave (a runner over one run of a statement's table
     /// cache, as the sources are); other runners keep nothing.
     fn keep_answer<T: Copy>(&self, answers: &Answer<T>, site: usize, column: usize, found: T) {
-        if self.tables.is_some() {
-            answers.set(Some((site, column, found)));
+        if let (Some(_), Some(slot)) = (self.tables, answers.get(column % ANSWERS)) {
+            slot.set(Some((site, column, found)));
         }
     }
 
