@@ -128,28 +128,30 @@ impl<'p, P: Platform, A: Allocator + Clone> SetBuilder<'p, P, A> {
     /// keys); `fits` says whether the rows held in memory may grow by it.
     pub fn push(&mut self, row: &[Value<A>], fits: bool) -> Result<()> {
         self.set.any = true;
-        let mut coerced = Vec::try_with_capacity_in(row.len(), self.alloc.clone())?;
-        for (value, key) in row.iter().zip(self.set.keys.iter()) {
-            let value = apply_comparison_affinity(value.as_ref(), key.affinity);
-            self.set.null |= value.as_ref().is_null();
-            coerced.try_push(value)?;
-        }
-        if let (Holds::Memory { values, order }, None) = (&mut self.set.holds, &self.sorter) {
-            if fits {
-                order.try_push(values.len())?;
-                for value in coerced.iter() {
-                    values.try_push(Value::try_from_ref(value.as_ref(), self.alloc.clone())?)?;
+        let values = row.iter().map(Value::as_ref);
+        let keys = core::mem::replace(&mut self.set.keys, Vec::new_in(self.alloc.clone()));
+        let alloc = self.alloc.clone();
+        let pushed = coerced(values, &keys, &alloc, |fields| {
+            self.set.null |= fields.iter().any(ValueRef::is_null);
+            if let (Holds::Memory { values, order }, None) = (&mut self.set.holds, &self.sorter) {
+                if fits {
+                    order.try_push(values.len())?;
+                    for value in fields {
+                        values.try_push(Value::try_from_ref(*value, self.alloc.clone())?)?;
+                    }
+                    return Ok(());
                 }
-                return Ok(());
             }
-        }
-        self.push_to_sorter(&coerced)
+            self.push_to_sorter(fields)
+        });
+        self.set.keys = keys;
+        pushed
     }
 
     /// Adds `row` to the sorter, starting it (with the rows held in
     /// memory) first if it is not yet.
-    fn push_to_sorter(&mut self, row: &[Coerced<'_>]) -> Result<()> {
-        let width = self.set.keys.len();
+    fn push_to_sorter(&mut self, row: &[ValueRef<'_>]) -> Result<()> {
+        let width = self.set.columns.len();
         let sorter = match &mut self.sorter {
             Some(sorter) => sorter,
             None => {
@@ -180,12 +182,8 @@ impl<'p, P: Platform, A: Allocator + Clone> SetBuilder<'p, P, A> {
             *values = Vec::new_in(self.alloc.clone());
             *order = Vec::new_in(self.alloc.clone());
         }
-        let mut fields = Vec::try_with_capacity_in(width, self.alloc.clone())?;
-        for value in row {
-            fields.try_push(value.as_ref())?;
-        }
         self.record.clear();
-        encode_into(&fields, &mut self.record)?;
+        encode_into(row, &mut self.record)?;
         sorter.push(&self.record)
     }
 
@@ -241,6 +239,30 @@ fn compare_rows<A: Allocator>(a: &[Value<A>], b: &[Value<A>], columns: &[KeyColu
     Ordering::Equal
 }
 
+/// Hands `f` the values of `row` as a comparison under `keys` (one per
+/// value) sees them: on the stack for one value, the common `x IN`, else
+/// in buffers of `alloc`.
+fn coerced<'v, A: Allocator + Clone, T>(
+    mut row: impl Iterator<Item = ValueRef<'v>>,
+    keys: &[SetKey],
+    alloc: &A,
+    f: impl FnOnce(&[ValueRef<'_>]) -> Result<T>,
+) -> Result<T> {
+    if let [key] = keys {
+        let value = apply_comparison_affinity(row.next().unwrap_or(ValueRef::Null), key.affinity);
+        return f(&[value.as_ref()]);
+    }
+    let mut values: Vec<Coerced<'v>, A> = Vec::try_with_capacity_in(keys.len(), alloc.clone())?;
+    for (value, key) in row.zip(keys.iter()) {
+        values.try_push(apply_comparison_affinity(value, key.affinity))?;
+    }
+    let mut fields = Vec::try_with_capacity_in(keys.len(), alloc.clone())?;
+    for value in values.iter() {
+        fields.try_push(value.as_ref())?;
+    }
+    f(&fields)
+}
+
 /// Whether `r` equals `p` unless either is NULL (SQLite's `OP_Ne` of
 /// its step 6, which does not jump on a NULL).
 fn maybe_equal(r: &ValueRef<'_>, p: &ValueRef<'_>, column: &KeyColumn) -> bool {
@@ -261,24 +283,18 @@ impl<P: Platform, A: Allocator + Clone> InSet<P, A> {
             return Ok(Some(false));
         }
         let alloc = self.keys.allocator().clone();
-        let mut coerced = Vec::try_with_capacity_in(probe.len(), alloc.clone())?;
-        for (value, key) in probe.iter().zip(self.keys.iter()) {
-            coerced.try_push(apply_comparison_affinity(*value, key.affinity))?;
-        }
-        let mut fields = Vec::try_with_capacity_in(probe.len(), alloc)?;
-        for value in coerced.iter() {
-            fields.try_push(value.as_ref())?;
-        }
-        let probe_null = fields.iter().any(ValueRef::is_null);
-        if !probe_null && self.find(&fields)? {
-            return Ok(Some(true));
-        }
-        if !probe_null && !self.null {
-            return Ok(Some(false));
-        }
-        Ok(match self.any_maybe_equal(&fields)? {
-            true => None,
-            false => Some(false),
+        coerced(probe.iter().copied(), &self.keys, &alloc, |fields| {
+            let probe_null = fields.iter().any(ValueRef::is_null);
+            if !probe_null && self.find(fields)? {
+                return Ok(Some(true));
+            }
+            if !probe_null && !self.null {
+                return Ok(Some(false));
+            }
+            Ok(match self.any_maybe_equal(fields)? {
+                true => None,
+                false => Some(false),
+            })
         })
     }
 
