@@ -58,7 +58,7 @@ use boundlite_platform::Platform;
 use super::Database;
 use crate::alloc::Allocator;
 use crate::btree::blob::{ChainPages, write_range};
-use crate::btree::{PayloadBytes, PayloadPlace, RightEdge, TreeKind, TreeWriter};
+use crate::btree::{IndexBuild, PayloadBytes, PayloadPlace, RightEdge, TreeKind, TreeWriter};
 use crate::format::FileFormatVersion;
 use crate::pager::SavepointId;
 use crate::record::KeyColumn;
@@ -330,6 +330,20 @@ impl<'db, P: Platform, A: Allocator + Clone> WriteTransaction<'db, P, A> {
     /// returns `false` if an equal key is already there.
     pub fn insert_key(&self, root: PageNo, key: &[u8], columns: &[KeyColumn]) -> Result<bool> {
         self.change(|writer, pager| writer.insert_key(pager, root, key, columns))
+    }
+
+    /// Fills the empty index rooted at `root` bottom up: `fill` pushes
+    /// its keys in ascending order (see [`IndexBuild`]).
+    pub(crate) fn build_index(
+        &self,
+        root: PageNo,
+        fill: impl FnOnce(&mut IndexBuild<'_, crate::pager::Pager<P::File, A>, A>) -> Result<()>,
+    ) -> Result<()> {
+        self.change(|writer, pager| {
+            let mut build = writer.build_index(pager, root)?;
+            fill(&mut build)?;
+            build.finish()
+        })
     }
 
     /// Removes `key` from the index rooted at `root`; returns whether it

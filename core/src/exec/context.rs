@@ -776,8 +776,8 @@ impl<A: Allocator + Clone> EvalContext<A> for RowContext<'_, '_, A> {
     fn subquery_member(
         &self,
         select: &Select<'_, A>,
-        probe: ValueRef<'_>,
-        key: SetKey,
+        probe: &[ValueRef<'_>],
+        keys: &[SetKey],
     ) -> Result<Option<Option<bool>>> {
         let Some((env, runner)) = self.env.and_then(|e| Some((e, e.subqueries?))) else {
             return Ok(None);
@@ -789,7 +789,7 @@ impl<A: Allocator + Clone> EvalContext<A> for RowContext<'_, '_, A> {
                 ..env
             },
             probe,
-            key,
+            keys,
         )
     }
 

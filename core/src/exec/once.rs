@@ -115,18 +115,32 @@ impl<P: Platform, A: Allocator + Clone> Once<P, A> {
     /// size and its text or blob) kept for one statement, all subqueries
     /// together; `false` when it does not fit.
     pub fn charge(&self, value: ValueRef<'_>, budget: usize) -> bool {
-        let payload = match value {
-            ValueRef::Text(b) | ValueRef::Blob(b) => b.len(),
-            _ => 0,
-        };
-        let bytes = self
-            .bytes
-            .get()
-            .saturating_add(size_of::<Value<A>>())
-            .saturating_add(payload);
+        self.charge_bytes(footprint::<A>(value), budget)
+    }
+
+    /// [`Once::charge`] for the values of `row` and the place a set
+    /// keeps for it (see `in_set`).
+    pub fn charge_row(&self, row: &[Value<A>], budget: usize) -> bool {
+        let bytes = row.iter().fold(size_of::<usize>(), |sum, v| {
+            sum.saturating_add(footprint::<A>(v.as_ref()))
+        });
+        self.charge_bytes(bytes, budget)
+    }
+
+    fn charge_bytes(&self, more: usize, budget: usize) -> bool {
+        let bytes = self.bytes.get().saturating_add(more);
         self.bytes.set(bytes);
         bytes <= budget
     }
+}
+
+/// The bytes `value` takes kept: its size and its text or blob.
+fn footprint<A: Allocator>(value: ValueRef<'_>) -> usize {
+    let payload = match value {
+        ValueRef::Text(b) | ValueRef::Blob(b) => b.len(),
+        _ => 0,
+    };
+    size_of::<Value<A>>().saturating_add(payload)
 }
 
 /// Whether `select` was parsed from `text` (the statement's own), told by

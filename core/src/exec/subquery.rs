@@ -124,8 +124,8 @@ pub(crate) trait Subqueries<A: Allocator + Clone> {
         &self,
         select: &Select<'_, A>,
         env: Env<'_, A>,
-        probe: ValueRef<'_>,
-        key: SetKey,
+        probe: &[ValueRef<'_>],
+        keys: &[SetKey],
     ) -> Result<Option<Option<bool>>>;
 }
 
@@ -149,15 +149,20 @@ pub(crate) struct Runner<'c, 'v, P: Platform, A: Allocator + Clone> {
     /// statement's run, and the statement's text; `None`: each subquery
     /// runs each time.
     once: Option<(&'c Once<P, A>, &'c str)>,
-    /// The affinity and the collations of the result column last asked
-    /// about (a comparison with a subquery asks on every row), kept by a
-    /// runner over a statement's table cache.
+    /// The affinity and the collations of the result columns last asked
+    /// about (a comparison with a subquery asks on every row, a row
+    /// value's for each of its columns), kept by a runner over a
+    /// statement's table cache.
     affinity: Answer<Option<Affinity>>,
     collation: Answer<SubqueryCollation>,
 }
 
-/// What result column `.1` of the subquery at site `.0` was found to be.
-type Answer<T> = Cell<Option<(usize, usize, T)>>;
+/// What result column `.1` of the subquery at site `.0` was found to be,
+/// for as many columns as [`ANSWERS`], column `c` in slot `c % ANSWERS`.
+type Answer<T> = [Cell<Option<(usize, usize, T)>>; ANSWERS];
+
+/// How many result columns' answers a runner keeps.
+const ANSWERS: usize = 4;
 
 /// The site of `select`: its address in the statement, which names one
 /// subquery for the statement's run.
@@ -181,8 +186,8 @@ impl<'c, 'v, P: Platform, A: Allocator + Clone> Runner<'c, 'v, P, A> {
             tables: None,
             kept: Cell::new(None),
             once: None,
-            affinity: Cell::new(None),
-            collation: Cell::new(None),
+            affinity: Default::default(),
+            collation: Default::default(),
         }
     }
 
@@ -201,8 +206,8 @@ impl<'c, 'v, P: Platform, A: Allocator + Clone> Runner<'c, 'v, P, A> {
             tables: Some(tables),
             kept: Cell::new(None),
             once: Some((once, text)),
-            affinity: Cell::new(None),
-            collation: Cell::new(None),
+            affinity: Default::default(),
+            collation: Default::default(),
         }
     }
 
@@ -227,7 +232,7 @@ impl<'c, 'v, P: Platform, A: Allocator + Clone> Runner<'c, 'v, P, A> {
     /// The answer `answers` keeps for result column `column` of the
     /// subquery at `site`, if it keeps one.
     fn answered<T: Copy>(&self, answers: &Answer<T>, site: usize, column: usize) -> Option<T> {
-        match answers.get() {
+        match answers.get(column % ANSWERS).and_then(Cell::get) {
             Some((s, c, known)) if s == site && c == column => Some(known),
             _ => None,
         }
@@ -238,8 +243,8 @@ impl<'c, 'v, P: Platform, A: Allocator + Clone> Runner<'c, 'v, P, A> {
     /// subqueries leave (a runner over one run of a statement's table
     /// cache, as the sources are); other runners keep nothing.
     fn keep_answer<T: Copy>(&self, answers: &Answer<T>, site: usize, column: usize, found: T) {
-        if self.tables.is_some() {
-            answers.set(Some((site, column, found)));
+        if let (Some(_), Some(slot)) = (self.tables, answers.get(column % ANSWERS)) {
+            slot.set(Some((site, column, found)));
         }
     }
 
@@ -441,17 +446,17 @@ impl<P: Platform, A: Allocator + Clone> Subqueries<A> for Runner<'_, '_, P, A> {
         &self,
         select: &Select<'_, A>,
         env: Env<'_, A>,
-        probe: ValueRef<'_>,
-        key: SetKey,
+        probe: &[ValueRef<'_>],
+        keys: &[SetKey],
     ) -> Result<Option<Option<bool>>> {
         let Some((once, text)) = self.once else {
             return Ok(None);
         };
         let site = site_of(select);
         let kept = match once.take(site) {
-            Known::Set(set) if set.key() == key => set,
+            Known::Set(set) if set.keys() == keys => set,
             Known::Unseen if parsed_from(select, text) => {
-                match self.read_set(select, env, once, key)? {
+                match self.read_set(select, env, once, keys)? {
                     Some(set) => set,
                     None => {
                         once.keep(site, Known::EachTime, env.alloc)?;
@@ -580,24 +585,31 @@ impl<P: Platform, A: Allocator + Clone> Runner<'_, '_, P, A> {
         Ok(read.flatten())
     }
 
-    /// The values of `select` as a set `x IN (select)` searches under
-    /// `key`, when it reads no row around it (its names resolve with
-    /// none) and its run succeeds; `None` otherwise, and when the
-    /// platform has no temporary files for a set past `once`'s budget.
-    /// Only running out of memory is an error.
+    /// The rows of `select` as a set `x IN (select)` (or `(a, b, ...) IN
+    /// (select)`) searches under `keys`, one per column, when it reads no
+    /// row around it (its names resolve with none) and its run succeeds;
+    /// `None` otherwise, and when the platform has no temporary files for
+    /// a set past `once`'s budget. Only running out of memory is an error.
     fn read_set(
         &self,
         select: &Select<'_, A>,
         env: Env<'_, A>,
         once: &Once<P, A>,
-        key: SetKey,
+        keys: &[SetKey],
     ) -> Result<Option<InSet<P, A>>> {
-        let budget = self.view.sort_budget().bytes;
-        self.alone(select, env, Shape::Column, |alone| {
-            let mut set = SetBuilder::new(key, self.view.platform(), budget, env.alloc);
-            self.stream(select, alone, Shape::Column, &mut |v| {
-                let fits = once.charge(v, budget);
-                set.push(v, fits, env.alloc)?;
+        let budget = self.view.sort_budget();
+        let shape = match keys.len() {
+            1 => Shape::Column,
+            n => Shape::Columns(n),
+        };
+        self.alone(select, env, shape, |alone| {
+            let mut set = SetBuilder::new(keys, self.view.platform(), budget, env.alloc)?;
+            self.stream_rows(select, alone, shape, &mut |row| {
+                let row = row
+                    .get(..keys.len())
+                    .ok_or(Error::Sql("row value misused"))?;
+                let fits = once.charge_row(row, budget.bytes);
+                set.push(row, fits)?;
                 Ok(true)
             })?;
             set.finish()

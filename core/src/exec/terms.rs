@@ -313,10 +313,10 @@ impl<A: Allocator + Clone> EvalContext<A> for Aliased<'_, '_, '_, '_, '_, A> {
     fn subquery_member(
         &self,
         select: &Select<'_, A>,
-        probe: ValueRef<'_>,
-        key: SetKey,
+        probe: &[ValueRef<'_>],
+        keys: &[SetKey],
     ) -> Result<Option<Option<bool>>> {
-        self.row.subquery_member(select, probe, key)
+        self.row.subquery_member(select, probe, keys)
     }
 
     fn subquery_collation(

@@ -800,8 +800,8 @@ impl<A: Allocator + Clone> EvalContext<A> for WithExcluded<'_, '_, '_, A> {
     fn subquery_member(
         &self,
         select: &Select<'_, A>,
-        probe: ValueRef<'_>,
-        key: SetKey,
+        probe: &[ValueRef<'_>],
+        keys: &[SetKey],
     ) -> Result<Option<Option<bool>>> {
         let Some((env, runner)) = self.row.env().and_then(|e| Some((e, e.subqueries?))) else {
             return Ok(None);
@@ -810,7 +810,7 @@ impl<A: Allocator + Clone> EvalContext<A> for WithExcluded<'_, '_, '_, A> {
             outer: Some(self as &dyn EvalContext<A>),
             ..env
         };
-        runner.member(select, env, probe, key)
+        runner.member(select, env, probe, keys)
     }
 
     fn subquery_affinity(&self, select: &Select<'_, A>, column: usize) -> Result<Option<Affinity>> {

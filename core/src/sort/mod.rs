@@ -79,7 +79,7 @@ use buffer::Buffer;
 pub(crate) use buffer::footprint;
 pub(crate) use key_order::KeyOrder;
 use merge::Merge;
-pub(crate) use order::{Nulls, SortKey};
+pub(crate) use order::{Nulls, RecordOrder, SortKey};
 pub(crate) use queue::Queue;
 pub(crate) use records::{RecordSorter, SortedRecords};
 pub(crate) use rowids::{RowIdStream, RowIds, RowOrder};

@@ -230,8 +230,8 @@ pub trait EvalContext<A: Allocator + Clone> {
     fn subquery_member(
         &self,
         _select: &ast::Select<'_, A>,
-        _probe: ValueRef<'_>,
-        _key: SetKey,
+        _probe: &[ValueRef<'_>],
+        _keys: &[SetKey],
     ) -> Result<Option<Option<bool>>> {
         Ok(None)
     }

@@ -26,7 +26,7 @@ use super::affinity::{apply_comparison_affinity, comparison_affinity};
 use super::ops::comparison;
 use super::resolve::{affinity, collation, explicit_collation};
 use super::tree::{Val, eval};
-use super::{EvalContext, SubqueryCollation, Value};
+use super::{EvalContext, SetKey, SubqueryCollation, Value};
 
 /// SQLite's error for a row value where a single value is expected.
 const MISUSED: Error = Error::Sql("row value misused");
@@ -121,8 +121,9 @@ where
     Ok(negated(found, l.negated))
 }
 
-/// `(a, b, ...) [NOT] IN (select)`: the subquery's rows, of as many
-/// columns, compared as they are read.
+/// `(a, b, ...) [NOT] IN (select)`: searched in the set the context
+/// keeps of an uncorrelated subquery's rows, else the subquery's rows, of
+/// as many columns, compared as they are read.
 pub(super) fn in_select<A, C>(s: &InSelect<'_, A>, n: usize, ctx: &C) -> Result<Option<bool>>
 where
     A: Allocator + Clone,
@@ -143,6 +144,18 @@ where
             ),
             collation: binary_collation(mine, column),
         })?;
+    }
+    let mut keys: Vec<SetKey, A> = Vec::try_with_capacity_in(n, ctx.allocator())?;
+    let mut probe: Vec<ValueRef<'_>, A> = Vec::try_with_capacity_in(n, ctx.allocator())?;
+    for (pair, value) in pairs.iter().zip(x.iter()) {
+        keys.try_push(SetKey {
+            affinity: pair.affinity,
+            collation: pair.collation,
+        })?;
+        probe.try_push(value.get())?;
+    }
+    if let Some(found) = ctx.subquery_member(&s.select, &probe, &keys)? {
+        return Ok(negated(found, s.negated));
     }
     let mut found = Some(false);
     ctx.subquery_rows(&s.select, n, &mut |row| {

@@ -496,7 +496,7 @@ where
         affinity: aff,
         collation: coll,
     };
-    if let Some(found) = ctx.subquery_member(&s.select, x.get(), key)? {
+    if let Some(found) = ctx.subquery_member(&s.select, &[x.get()], &[key])? {
         return boolean(if s.negated { found.map(|v| !v) } else { found });
     }
     let xv = apply_comparison_affinity(x.get(), aff);
