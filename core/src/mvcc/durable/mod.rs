@@ -151,9 +151,13 @@ impl<F: File, A: Allocator + Clone> DurableStore<F, A> {
     }
 
     /// Moves `txn`'s B-tree snapshot to the last checkpoint when it may
-    /// (see [`VersionStore::rebase`]).
-    pub fn rebase(&mut self, txn: TxnId) -> Result<bool> {
-        self.store.rebase(txn)
+    /// (see [`VersionStore::move_to_checkpoint`]).
+    pub fn move_to_checkpoint(
+        &mut self,
+        txn: TxnId,
+        absent: impl FnMut(PageNo, RowId) -> Result<bool>,
+    ) -> Result<bool> {
+        self.store.move_to_checkpoint(txn, absent)
     }
 
     /// Rolls `txn` back; when it is preparing, the part of its frame
