@@ -323,13 +323,16 @@ fn a_transaction_moves_to_a_checkpoint_past_its_snapshot_and_frees_what_it_pinne
     exec(&other, "INSERT INTO test VALUES (6, 60)");
     exec(&other, "UPDATE test SET value = 12 WHERE id = 1");
     exec(&other, "DELETE FROM test WHERE id = 5");
-    let before = db.mvcc_memory_used().unwrap().0;
+    let used = db.mvcc_memory_used().unwrap().0;
     exec(&other, "PRAGMA wal_checkpoint(TRUNCATE)");
     assert_eq!(
         db.mvcc_memory_used().unwrap().0,
-        before,
+        used,
         "the reader's B-tree does not hold what it read"
     );
+    // Past the checkpoint: a row neither B-tree has.
+    exec(&other, "INSERT INTO test VALUES (8, 80)");
+    let before = db.mvcc_memory_used().unwrap().0;
     let expected = vec![(1, 11), (2, 20), (3, 31), (4, 40), (5, 50), (7, 70)];
     // Its next statement moves it: the versions of rows 1 and 5 it reads
     // and those committed past its snapshot stay; those of rows 3 and 7,
@@ -349,6 +352,7 @@ fn a_transaction_moves_to_a_checkpoint_past_its_snapshot_and_frees_what_it_pinne
         "row 1 was committed past its snapshot"
     );
     exec(&reader, "ROLLBACK");
+    exec(&other, "PRAGMA wal_checkpoint(TRUNCATE)");
     assert_eq!(
         db.mvcc_memory_used().unwrap().0,
         0,
@@ -356,7 +360,15 @@ fn a_transaction_moves_to_a_checkpoint_past_its_snapshot_and_frees_what_it_pinne
     );
     assert_eq!(
         rows(&reader),
-        vec![(1, 12), (2, 20), (3, 31), (4, 40), (6, 60), (7, 70)]
+        vec![
+            (1, 12),
+            (2, 20),
+            (3, 31),
+            (4, 40),
+            (6, 60),
+            (7, 70),
+            (8, 80)
+        ]
     );
 }
 

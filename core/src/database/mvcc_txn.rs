@@ -32,7 +32,7 @@ use super::Database;
 use crate::alloc::{Allocator, Vec};
 use crate::btree::{SeekMode, TableCursor};
 use crate::mvcc::store::Change;
-use crate::mvcc::store::Prepared;
+use crate::mvcc::store::{Prepared, Tree};
 use crate::mvcc::{CommitPoint, CommitStep, MergedRows, Resume, Timestamp, TxnId};
 use crate::pager::ReadTransaction;
 use crate::{Error, PageNo, Result, RowId};
@@ -198,12 +198,16 @@ impl<'db, P: Platform, A: Allocator + Clone> MvccTransaction<'db, P, A> {
         // Taken with no checkpoint before the move, so it is the
         // checkpoint the store records.
         let read = self.db.begin_read()?;
-        let old = &self.read;
+        let (left, checkpointed) = (&self.read, &read);
         let alloc = &self.db.alloc;
         let moved = self.db.with_store(|s| {
-            s.move_to_checkpoint(self.id, |root, rowid| {
-                let mut tree = TableCursor::new(old, root, Vec::new_in(alloc.clone()));
-                Ok(!tree.seek(rowid, SeekMode::Eq)?)
+            s.move_to_checkpoint(self.id, |tree, root, rowid| {
+                let pages = match tree {
+                    Tree::Left => left,
+                    Tree::Checkpointed => checkpointed,
+                };
+                let mut rows = TableCursor::new(pages, root, Vec::new_in(alloc.clone()));
+                Ok(!rows.seek(rowid, SeekMode::Eq)?)
             })
         })?;
         self.tried = boundary;

@@ -28,8 +28,10 @@
 //!   in its life (no one sees it), or when it began at or before the
 //!   checkpoint boundary of every running transaction's B-tree and the
 //!   store's (the B-tree such a transaction falls back on holds it, or a
-//!   state its newer versions cover). A version committed after a running
-//!   transaction's snapshot is never freed, so no conflict goes unseen.
+//!   state its newer versions cover), but those a transaction moved past
+//!   its snapshot keeps ([`VersionStore::move_to_checkpoint`]). A row
+//!   committed after a running transaction's snapshot keeps a version
+//!   committed after it, so no conflict goes unseen.
 //!   Freeing allocates nothing; it visits the rows the ending transaction
 //!   wrote, and every row only when that transaction may have pinned
 //!   versions elsewhere or the oldest boundary read moved.
@@ -133,6 +135,16 @@ pub struct VersionStore<A: Allocator + Clone> {
     /// The transaction validated and not yet installed or ended (see
     /// [`prepare`](Self::prepare)).
     preparing: Option<TxnId>,
+}
+
+/// A B-tree a transaction moving to a checkpoint asks about (see
+/// [`VersionStore::move_to_checkpoint`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tree {
+    /// The one it read until the move.
+    Left,
+    /// The last checkpoint's, which it moves to.
+    Checkpointed,
 }
 
 /// What [`VersionStore::prepare`] made of a transaction.
@@ -773,21 +785,23 @@ impl<A: Allocator + Clone> VersionStore<A> {
     /// Moves `txn`'s B-tree snapshot to the last checkpoint when it can
     /// still read every row as at its snapshot: `Ok(true)`, and the
     /// caller reads that B-tree from here on; `Ok(false)`, changing
-    /// nothing, when it cannot or is there already. `absent(root, rowid)`
-    /// says whether the B-tree it reads until now lacks that row.
+    /// nothing, when it cannot or is there already. `lacks(tree, root,
+    /// rowid)` says whether that B-tree lacks that row.
     ///
     /// Each row committed after its snapshot must then still read as at
     /// its snapshot: through the version current at it, kept (see
-    /// [`Sight::keeps`]), or, when the store holds none, as no row, which
-    /// it is when its B-tree lacks the row and the store keeps a version
-    /// of the row the checkpoint wrote (so it knows the row changed in
-    /// the B-tree: see [`visible`]). A row committed after its snapshot
-    /// with only versions past the checkpoint may have had versions the
-    /// checkpoint wrote freed already, so it cannot move.
+    /// [`Sight::keeps`]), or, when the store holds none (so its B-tree
+    /// until now has the row as at its snapshot), as no row when that
+    /// B-tree lacks it, told either by a version of the row the
+    /// checkpoint wrote, kept (see [`visible`]), or, when the row's only
+    /// versions are past the checkpoint, by the checkpointed B-tree
+    /// lacking the row too. A row its B-tree until now holds and the
+    /// store has no version current at its snapshot of keeps it where it
+    /// is.
     pub fn move_to_checkpoint(
         &mut self,
         txn: TxnId,
-        mut absent: impl FnMut(PageNo, RowId) -> Result<bool>,
+        mut lacks: impl FnMut(Tree, PageNo, RowId) -> Result<bool>,
     ) -> Result<bool> {
         let at = self.txn_at(txn)?;
         let Some(t) = self.txns.get(at) else {
@@ -814,9 +828,15 @@ impl<A: Allocator + Clone> VersionStore<A> {
                     continue;
                 }
                 let hidden = |sight: Sight| versions.iter().any(|v| sight.hidden_in_tree(v));
-                let no_row = match before.moved() && hidden(before) {
-                    true => true,
-                    false => hidden(after) && absent(table.root, row.rowid)?,
+                let (root, rowid) = (table.root, row.rowid);
+                let no_row = if before.moved() && hidden(before) {
+                    true
+                } else if !lacks(Tree::Left, root, rowid)? {
+                    false
+                } else {
+                    // Past the checkpoint only: no version will ever tell
+                    // it, so the checkpointed B-tree must lack the row.
+                    hidden(after) || lacks(Tree::Checkpointed, root, rowid)?
                 };
                 if !no_row {
                     return Ok(false);

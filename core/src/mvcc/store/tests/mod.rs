@@ -359,13 +359,13 @@ fn a_transaction_moves_to_a_checkpoint_only_when_it_reads_every_row_as_at_its_sn
         3,
         "both readers pin the checkpointed versions"
     );
-    assert!(s.move_to_checkpoint(a, |_, _| Ok(false)).unwrap());
+    assert!(s.move_to_checkpoint(a, |_, _, _| Ok(false)).unwrap());
     assert!(
-        !s.move_to_checkpoint(a, |_, _| Ok(false)).unwrap(),
+        !s.move_to_checkpoint(a, |_, _, _| Ok(false)).unwrap(),
         "already on the checkpoint"
     );
     assert!(
-        !s.move_to_checkpoint(b, |_, _| Ok(false)).unwrap(),
+        !s.move_to_checkpoint(b, |_, _, _| Ok(false)).unwrap(),
         "its B-tree holds row 2, which the checkpointed one changed"
     );
     // `b` reads the B-tree from before the checkpoint: rows 1 and 2 keep
@@ -379,7 +379,7 @@ fn a_transaction_moves_to_a_checkpoint_only_when_it_reads_every_row_as_at_its_sn
     assert_eq!(s.versions(), 1);
     assert_eq!(s.read(a, root(T), id(1)).unwrap(), Seen::Unversioned);
     assert!(matches!(
-        s.move_to_checkpoint(b, |_, _| Ok(false)),
+        s.move_to_checkpoint(b, |_, _, _| Ok(false)),
         Err(Error::Misuse(_))
     ));
 }
@@ -825,15 +825,15 @@ fn a_transaction_moved_past_its_snapshot_reads_as_at_it_and_keeps_its_conflicts(
     // Its B-tree (at zero) has none of the rows.
     let mut asked = std::vec::Vec::new();
     assert!(
-        s.move_to_checkpoint(a, |root, rowid| {
-            asked.push((root, rowid));
+        s.move_to_checkpoint(a, |tree, root, rowid| {
+            asked.push((tree, root, rowid));
             Ok(true)
         })
         .unwrap()
     );
     assert_eq!(
         asked,
-        [(root(T), id(3))],
+        [(Tree::Left, root(T), id(3))],
         "only a row it sees through no version"
     );
     // Row 2's version is in the checkpointed B-tree as `a` read it.
@@ -853,4 +853,41 @@ fn a_transaction_moved_past_its_snapshot_reads_as_at_it_and_keeps_its_conflicts(
     commit(&mut s, a).unwrap();
     // Nothing runs: what the checkpoint holds goes.
     assert_eq!(s.versions(), 1);
+}
+
+#[test]
+fn a_row_inserted_past_the_checkpoint_lets_a_transaction_move_only_when_neither_b_tree_has_it() {
+    for checkpointed_has_it in [false, true] {
+        let mut s = store();
+        let a = s.begin().unwrap();
+        let w = s.begin().unwrap();
+        s.write(w, root(T), id(1), Change::Insert(b"x")).unwrap();
+        commit(&mut s, w).unwrap();
+        s.checkpointed(s.clock()).unwrap();
+        let w = s.begin().unwrap();
+        s.write(w, root(T), id(2), Change::Insert(b"y")).unwrap();
+        commit(&mut s, w).unwrap();
+        let mut asked = StdVec::new();
+        let moved = s
+            .move_to_checkpoint(a, |tree, _, rowid| {
+                asked.push((tree, rowid));
+                Ok(tree == Tree::Left || rowid != id(2) || !checkpointed_has_it)
+            })
+            .unwrap();
+        assert_eq!(moved, !checkpointed_has_it);
+        assert!(asked.contains(&(Tree::Checkpointed, id(2))), "{asked:?}");
+        // Moved, it tells row 1 by its version of the checkpoint; else
+        // its B-tree lacks the row.
+        let one = match moved {
+            true => Seen::Deleted,
+            false => Seen::Unversioned,
+        };
+        assert_eq!(s.read(a, root(T), id(1)).unwrap(), one);
+        assert_eq!(s.read(a, root(T), id(2)).unwrap(), Seen::Unversioned);
+        assert_eq!(
+            s.write(a, root(T), id(2), Change::Insert(b"a")),
+            Err(Error::BusyConflict)
+        );
+        s.rollback(a).unwrap();
+    }
 }
