@@ -32,7 +32,7 @@ use super::Database;
 use crate::alloc::{Allocator, Vec};
 use crate::btree::{SeekMode, TableCursor};
 use crate::mvcc::store::Change;
-use crate::mvcc::store::Prepared;
+use crate::mvcc::store::{Prepared, Tree};
 use crate::mvcc::{CommitPoint, CommitStep, MergedRows, Resume, Timestamp, TxnId};
 use crate::pager::ReadTransaction;
 use crate::{Error, PageNo, Result, RowId};
@@ -43,6 +43,9 @@ pub struct MvccTransaction<'db, P: Platform, A: Allocator + Clone> {
     id: TxnId,
     /// The B-tree snapshot it reads.
     read: ReadTransaction<'db, P::File, A>,
+    /// The last checkpoint it was on or tried to move to: it tries
+    /// again only past it.
+    tried: Timestamp,
     /// Committed or rolled back: nothing left for the drop to do.
     ended: bool,
 }
@@ -55,11 +58,12 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
             return Err(Error::Misuse("the database is not in MVCC mode"));
         }
         let read = self.begin_read()?;
-        let id = self.with_store(|s| s.begin())?;
+        let (id, tried) = self.with_store(|s| Ok((s.begin()?, s.store().boundary())))?;
         Ok(MvccTransaction {
             db: self,
             id,
             read,
+            tried,
             ended: false,
         })
     }
@@ -174,16 +178,43 @@ impl<'db, P: Platform, A: Allocator + Clone> MvccTransaction<'db, P, A> {
     }
 
     /// Checkpoints, freeing the versions no running transaction's B-tree
-    /// snapshot still needs; when nothing was committed since this
-    /// transaction began, it reads the checkpointed B-tree from here on,
-    /// so that it pins none of them itself.
+    /// snapshot still needs, and moves to the checkpointed B-tree when it
+    /// can, so that it pins none of them itself.
     fn checkpoint_and_rebase(&mut self) -> Result<()> {
         self.db.mvcc_checkpoint()?;
+        self.move_to_checkpoint().map(|_| ())
+    }
+
+    /// Reads the last checkpoint's B-tree from here on when it can still
+    /// read every row as at its snapshot (see
+    /// `VersionStore::move_to_checkpoint`), so that it no longer pins the
+    /// versions that checkpoint wrote; `true` when it moved. Only while
+    /// no cursor of it is open: they read the B-tree it leaves.
+    pub(crate) fn move_to_checkpoint(&mut self) -> Result<bool> {
+        let boundary = self.db.with_store(|s| Ok(s.store().boundary()))?;
+        if boundary <= self.tried {
+            return Ok(false);
+        }
+        // Taken with no checkpoint before the move, so it is the
+        // checkpoint the store records.
         let read = self.db.begin_read()?;
-        if self.db.with_store(|s| s.rebase(self.id))? {
+        let (left, checkpointed) = (&self.read, &read);
+        let alloc = &self.db.alloc;
+        let moved = self.db.with_store(|s| {
+            s.move_to_checkpoint(self.id, |tree, root, rowid| {
+                let pages = match tree {
+                    Tree::Left => left,
+                    Tree::Checkpointed => checkpointed,
+                };
+                let mut rows = TableCursor::new(pages, root, Vec::new_in(alloc.clone()));
+                Ok(!rows.seek(rowid, SeekMode::Eq)?)
+            })
+        })?;
+        self.tried = boundary;
+        if moved {
             self.read = read;
         }
-        Ok(())
+        Ok(moved)
     }
 
     /// Commits: `None` when it wrote nothing. Any error rolls it back

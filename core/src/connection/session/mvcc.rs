@@ -138,8 +138,26 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         if matches!(session.txn, Txn::Autocommit) && session.mvcc_reader.is_none() {
             session.mvcc_reader = Some(self.db.begin_mvcc()?);
         }
+        self.move_mvcc(session)?;
         session.reading += 1;
         self.settle(session);
+        Ok(())
+    }
+
+    /// Between statements (none of the connection's in progress), moves
+    /// the transaction `BEGIN` opened to the last checkpoint's B-tree
+    /// when it can (see `MvccTransaction::move_to_checkpoint`), so that a
+    /// transaction open across checkpoints does not pin the versions
+    /// they wrote.
+    fn move_mvcc(&self, session: &mut Session<'db, P, A>) -> Result<()> {
+        if session.reading > 0 {
+            return Ok(());
+        }
+        if let Txn::Mvcc(txn) = &mut session.txn
+            && txn.move_to_checkpoint()?
+        {
+            self.settle(session);
+        }
         Ok(())
     }
 
@@ -178,15 +196,19 @@ impl<'db, P: Platform, A: Allocator + Clone> Connection<'db, P, A> {
         session: &mut Session<'db, P, A>,
         change: impl FnOnce(&mut Writer<'_, 'db, P, A>) -> Result<T>,
     ) -> Result<T> {
-        let txn = match &session.txn {
+        match &session.txn {
             Txn::Autocommit => return self.write_mvcc_alone(session, change),
-            Txn::Mvcc(txn) => txn,
+            Txn::Mvcc(_) => {}
             Txn::Aborted => return Err(Error::TransactionAborted),
             Txn::Deferred | Txn::Read | Txn::Write(_) => {
                 return Err(Error::Sql(
                     "a transaction begun before the database entered MVCC mode cannot write there; roll it back",
                 ));
             }
+        }
+        self.move_mvcc(session)?;
+        let Txn::Mvcc(txn) = &session.txn else {
+            return Err(Error::Misuse("an MVCC transaction ended as it moved"));
         };
         txn.begin_statement()?;
         let mut writer = Writer::new_mvcc(&self.view, txn, self.buffers.take());

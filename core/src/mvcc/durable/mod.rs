@@ -29,7 +29,9 @@ mod tests;
 use boundlite_platform::File;
 
 use super::log::{Appended, FrameBuffer, LogOp, LogReader, LogSalt, LogWriter};
-use super::store::{Change, CheckpointRows, EntryMaker, Prepared, Seen, VersionStore, Writes};
+use super::store::{
+    Change, CheckpointRows, EntryMaker, Prepared, Seen, Tree, VersionStore, Writes,
+};
 use super::{CommitPoint, Timestamp, TxnId};
 use crate::alloc::Allocator;
 use crate::{Error, PageNo, Result, RowId};
@@ -151,9 +153,13 @@ impl<F: File, A: Allocator + Clone> DurableStore<F, A> {
     }
 
     /// Moves `txn`'s B-tree snapshot to the last checkpoint when it may
-    /// (see [`VersionStore::rebase`]).
-    pub fn rebase(&mut self, txn: TxnId) -> Result<bool> {
-        self.store.rebase(txn)
+    /// (see [`VersionStore::move_to_checkpoint`]).
+    pub fn move_to_checkpoint(
+        &mut self,
+        txn: TxnId,
+        lacks: impl FnMut(Tree, PageNo, RowId) -> Result<bool>,
+    ) -> Result<bool> {
+        self.store.move_to_checkpoint(txn, lacks)
     }
 
     /// Rolls `txn` back; when it is preparing, the part of its frame

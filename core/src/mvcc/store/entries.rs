@@ -542,9 +542,8 @@ impl<A: Allocator + Clone> VersionStore<A> {
         let Some(t) = txns.get_mut(at) else {
             return Err(Error::Misuse("no such MVCC transaction is running"));
         };
-        let Txn {
-            snapshot, derived, ..
-        } = t;
+        let sight = t.sight();
+        let Txn { derived, .. } = t;
         let end = derived.end();
         let found = derived.sets.iter().position(|s| s.index == index);
         let (set_at, rows) = match found {
@@ -564,22 +563,23 @@ impl<A: Allocator + Clone> VersionStore<A> {
             return Err(Error::Misuse("an index entry set out of place"));
         };
         let mut scratch = Vec::new_in(alloc.clone());
-        let mut apply = |rowid: RowId, set: &mut EntrySet<A>| -> Result<()> {
-            *used -= set.remove(alloc, rowid, maker)?;
-            let Some(record) = tables.row(table, rowid).and_then(|row| {
-                match visible(&row.versions, txn, *snapshot) {
-                    super::Seen::Row(record) => Some(record),
-                    super::Seen::Deleted | super::Seen::Unversioned => None,
+        let mut apply =
+            |rowid: RowId, set: &mut EntrySet<A>| -> Result<()> {
+                *used -= set.remove(alloc, rowid, maker)?;
+                let Some(record) = tables.row(table, rowid).and_then(|row| {
+                    match visible(&row.versions, txn, sight) {
+                        super::Seen::Row(record) => Some(record),
+                        super::Seen::Deleted | super::Seen::Unversioned => None,
+                    }
+                }) else {
+                    return Ok(());
+                };
+                *entries_made += 1;
+                if maker.entry(rowid, record, &mut scratch)? {
+                    set.insert(alloc, rowid, &scratch, maker, used, *budget)?;
                 }
-            }) else {
-                return Ok(());
+                Ok(())
             };
-            *entries_made += 1;
-            if maker.entry(rowid, record, &mut scratch)? {
-                set.insert(alloc, rowid, &scratch, maker, used, *budget)?;
-            }
-            Ok(())
-        };
         let applied = match rows {
             Rows::Journal(journal) => journal
                 .iter()

@@ -28,8 +28,10 @@
 //!   in its life (no one sees it), or when it began at or before the
 //!   checkpoint boundary of every running transaction's B-tree and the
 //!   store's (the B-tree such a transaction falls back on holds it, or a
-//!   state its newer versions cover). A version committed after a running
-//!   transaction's snapshot is never freed, so no conflict goes unseen.
+//!   state its newer versions cover), but those a transaction moved past
+//!   its snapshot keeps ([`VersionStore::move_to_checkpoint`]). A row
+//!   committed after a running transaction's snapshot keeps a version
+//!   committed after it, so no conflict goes unseen.
 //!   Freeing allocates nothing; it visits the rows the ending transaction
 //!   wrote, and every row only when that transaction may have pinned
 //!   versions elsewhere or the oldest boundary read moved.
@@ -51,7 +53,7 @@ pub use version::{Change, ChangeKind, Seen};
 
 use rows::{ROW_CHARGE, Row, Table, Tables, Versions};
 use statement::Stashed;
-use version::{Begin, Commit, End, Version, charge_of, committed_since, visible};
+use version::{Begin, Commit, End, Sight, Version, charge_of, committed_since, visible};
 
 use crate::alloc::{Allocator, Box, Vec};
 use crate::mvcc::log::LogOp;
@@ -75,6 +77,15 @@ struct Txn<A: Allocator> {
     marks: Vec<usize, A>,
     /// The index entries it sees through the store (see `entries`).
     derived: entries::Derived<A>,
+}
+
+impl<A: Allocator> Txn<A> {
+    fn sight(&self) -> Sight {
+        Sight {
+            snapshot: self.snapshot,
+            tree: self.boundary,
+        }
+    }
 }
 
 /// The row versions of one database's MVCC transactions.
@@ -124,6 +135,16 @@ pub struct VersionStore<A: Allocator + Clone> {
     /// The transaction validated and not yet installed or ended (see
     /// [`prepare`](Self::prepare)).
     preparing: Option<TxnId>,
+}
+
+/// A B-tree a transaction moving to a checkpoint asks about (see
+/// [`VersionStore::move_to_checkpoint`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tree {
+    /// The one it read until the move.
+    Left,
+    /// The last checkpoint's, which it moves to.
+    Checkpointed,
 }
 
 /// What [`VersionStore::prepare`] made of a transaction.
@@ -256,13 +277,11 @@ impl<A: Allocator + Clone> VersionStore<A> {
 
     /// What `txn` sees of row `rowid` of the table at `root`.
     pub fn read(&self, txn: TxnId, root: PageNo, rowid: RowId) -> Result<Seen<'_>> {
-        let snapshot = self.txn(txn)?.snapshot;
+        let sight = self.txn(txn)?.sight();
         Ok(self
             .tables
             .row(root, rowid)
-            .map_or(Seen::Unversioned, |row| {
-                visible(&row.versions, txn, snapshot)
-            }))
+            .map_or(Seen::Unversioned, |row| visible(&row.versions, txn, sight)))
     }
 
     /// The first row of the table at `root` after `after` (from the first
@@ -274,7 +293,7 @@ impl<A: Allocator + Clone> VersionStore<A> {
         root: PageNo,
         after: Option<RowId>,
     ) -> Result<Option<(RowId, Seen<'_>)>> {
-        let snapshot = self.txn(txn)?.snapshot;
+        let sight = self.txn(txn)?.sight();
         let Some(table) = self.tables.table(root) else {
             return Ok(None);
         };
@@ -287,7 +306,7 @@ impl<A: Allocator + Clone> VersionStore<A> {
         };
         Ok(table.rows.get(start..).and_then(|rows| {
             rows.iter()
-                .find_map(|row| match visible(&row.versions, txn, snapshot) {
+                .find_map(|row| match visible(&row.versions, txn, sight) {
                     Seen::Unversioned => None,
                     seen => Some((row.rowid, seen)),
                 })
@@ -303,7 +322,7 @@ impl<A: Allocator + Clone> VersionStore<A> {
         root: PageNo,
         before: Option<RowId>,
     ) -> Result<Option<(RowId, Seen<'_>)>> {
-        let snapshot = self.txn(txn)?.snapshot;
+        let sight = self.txn(txn)?.sight();
         let Some(table) = self.tables.table(root) else {
             return Ok(None);
         };
@@ -314,7 +333,7 @@ impl<A: Allocator + Clone> VersionStore<A> {
         Ok(table.rows.get(..end).and_then(|rows| {
             rows.iter()
                 .rev()
-                .find_map(|row| match visible(&row.versions, txn, snapshot) {
+                .find_map(|row| match visible(&row.versions, txn, sight) {
                     Seen::Unversioned => None,
                     seen => Some((row.rowid, seen)),
                 })
@@ -654,7 +673,8 @@ impl<A: Allocator + Clone> VersionStore<A> {
         if self.used < held {
             self.forget_entries();
         }
-        let pinned = ended.snapshot < self.clock && self.lingering > 0;
+        // A moved transaction kept versions the floor let go.
+        let pinned = ended.snapshot < self.clock && (self.lingering > 0 || ended.sight().moved());
         self.collect(pinned);
     }
 
@@ -762,22 +782,73 @@ impl<A: Allocator + Clone> VersionStore<A> {
         }
     }
 
-    /// Moves `txn`'s B-tree snapshot to the last checkpoint when that
-    /// checkpoint is its snapshot (no commit came between its begin and
-    /// the checkpoint): the B-tree then holds exactly what it read from
-    /// the versions the checkpoint wrote, which may then be freed. The
-    /// caller reads that B-tree from here on. `false`, changing nothing,
-    /// when the checkpoint is not its snapshot.
-    pub fn rebase(&mut self, txn: TxnId) -> Result<bool> {
-        let boundary = self.boundary;
+    /// Moves `txn`'s B-tree snapshot to the last checkpoint when it can
+    /// still read every row as at its snapshot: `Ok(true)`, and the
+    /// caller reads that B-tree from here on; `Ok(false)`, changing
+    /// nothing, when it cannot or is there already. `lacks(tree, root,
+    /// rowid)` says whether that B-tree lacks that row.
+    ///
+    /// Each row committed after its snapshot must then still read as at
+    /// its snapshot: through the version current at it, kept (see
+    /// [`Sight::keeps`]), or, when the store holds none (so its B-tree
+    /// until now has the row as at its snapshot), as no row when that
+    /// B-tree lacks it, told either by a version of the row the
+    /// checkpoint wrote, kept (see [`visible`]), or, when the row's only
+    /// versions are past the checkpoint, by the checkpointed B-tree
+    /// lacking the row too. A row its B-tree until now holds and the
+    /// store has no version current at its snapshot of keeps it where it
+    /// is.
+    pub fn move_to_checkpoint(
+        &mut self,
+        txn: TxnId,
+        mut lacks: impl FnMut(Tree, PageNo, RowId) -> Result<bool>,
+    ) -> Result<bool> {
         let at = self.txn_at(txn)?;
+        let Some(t) = self.txns.get(at) else {
+            return Err(Error::Misuse("no such MVCC transaction is running"));
+        };
+        let (before, snapshot) = (t.sight(), t.snapshot);
+        if before.tree >= self.boundary || self.preparing == Some(txn) {
+            return Ok(false);
+        }
+        let after = Sight {
+            snapshot,
+            tree: self.boundary,
+        };
+        for table in self.tables.tables.iter() {
+            for row in table.rows.iter() {
+                let versions = &row.versions[..];
+                let changed = versions
+                    .iter()
+                    .any(|v| matches!(v.begin(), Begin::Committed(b) if b > snapshot));
+                // Claims are never read: only their conflicts matter,
+                // and the versions past the snapshot stay for those.
+                let claim = versions.iter().any(|v| v.kind == ChangeKind::Claim);
+                if !changed || claim || versions.iter().any(|v| v.current_at(snapshot)) {
+                    continue;
+                }
+                let hidden = |sight: Sight| versions.iter().any(|v| sight.hidden_in_tree(v));
+                let (root, rowid) = (table.root, row.rowid);
+                let no_row = if before.moved() && hidden(before) {
+                    true
+                } else if !lacks(Tree::Left, root, rowid)? {
+                    false
+                } else {
+                    // Past the checkpoint only: no version will ever tell
+                    // it, so the checkpointed B-tree must lack the row.
+                    hidden(after) || lacks(Tree::Checkpointed, root, rowid)?
+                };
+                if !no_row {
+                    return Ok(false);
+                }
+            }
+        }
         let Some(t) = self.txns.get_mut(at) else {
             return Err(Error::Misuse("no such MVCC transaction is running"));
         };
-        if t.snapshot != boundary || t.boundary == boundary {
-            return Ok(false);
-        }
-        t.boundary = boundary;
+        t.boundary = after.tree;
+        // What it sees through the store changed with its B-tree.
+        self.used -= t.derived.clear();
         self.collect(false);
         Ok(true)
     }
@@ -856,13 +927,15 @@ fn place<A: Allocator + Clone>(
 /// Frees the committed versions of `row` no transaction can need: those
 /// that began at or before `floor` (every B-tree read holds them, or a
 /// state newer versions cover) and those that ended with no running
-/// transaction's snapshot in their life. Returns the bytes freed and how
+/// transaction's snapshot in their life, but those a moved transaction
+/// keeps (see [`Sight::keeps`]). Returns the bytes freed and how
 /// many of them had an end.
 fn sweep<A: Allocator>(row: &mut Row<A>, running: &[Txn<A>], floor: Timestamp) -> (usize, usize) {
     let (mut freed, mut gone) = (0, 0);
     row.versions.retain(|v| {
         let free = match (v.begin(), v.end()) {
             (Begin::Pending(_), _) => false,
+            _ if running.iter().any(|t| t.sight().keeps(v)) => false,
             (Begin::Committed(b), _) if b <= floor => true,
             (Begin::Committed(_), End::Open) => false,
             (Begin::Committed(b), End::Committed(e)) => {

@@ -248,21 +248,60 @@ pub(super) fn charge_of(record_len: usize) -> usize {
     record_len.saturating_add(core::mem::size_of::<Version<crate::alloc::Global>>())
 }
 
-/// What transaction `txn` with snapshot `snapshot` sees of a row whose
-/// versions are `versions`: its own pending version, else the committed
-/// one current at its snapshot.
-pub(super) fn visible<A: Allocator>(
-    versions: &[Version<A>],
-    txn: TxnId,
-    snapshot: Timestamp,
-) -> Seen<'_> {
+/// What a transaction reads: its snapshot, and the checkpoint boundary
+/// of the B-tree it falls back on. The boundary is at or below the
+/// snapshot until the transaction moves to a later checkpoint (see
+/// `VersionStore::move_to_checkpoint`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Sight {
+    pub(super) snapshot: Timestamp,
+    pub(super) tree: Timestamp,
+}
+
+impl Sight {
+    /// Whether its B-tree holds commits its snapshot does not see.
+    pub(super) fn moved(self) -> bool {
+        self.tree > self.snapshot
+    }
+
+    /// Whether `v` began in `(snapshot, tree]`: a commit its B-tree holds
+    /// and its snapshot does not see.
+    pub(super) fn hidden_in_tree<A: Allocator>(self, v: &Version<A>) -> bool {
+        matches!(v.begin(), Begin::Committed(b) if b > self.snapshot && b <= self.tree)
+    }
+
+    /// Whether a transaction reading so needs `v` kept whatever the
+    /// boundaries: once moved, the versions its B-tree holds past its
+    /// snapshot (so it tells the rows they changed, and conflicts on
+    /// them) and, of those rows, the version current at its snapshot.
+    pub(super) fn keeps<A: Allocator>(self, v: &Version<A>) -> bool {
+        if !self.moved() {
+            return false;
+        }
+        match v.end() {
+            _ if self.hidden_in_tree(v) => true,
+            End::Committed(e) => v.current_at(self.snapshot) && e <= self.tree,
+            End::Open => false,
+        }
+    }
+}
+
+/// What transaction `txn` reading `sight` sees of a row whose versions
+/// are `versions`: its own pending version, else the committed one
+/// current at its snapshot, else no row when it moved and its B-tree
+/// holds a later commit of the row (the move checked that the row did
+/// not exist at its snapshot).
+pub(super) fn visible<A: Allocator>(versions: &[Version<A>], txn: TxnId, sight: Sight) -> Seen<'_> {
     if let Some(own) = versions.iter().find(|v| v.pending_in(txn)) {
         return own.seen();
     }
-    versions
-        .iter()
-        .find(|v| v.current_at(snapshot))
-        .map_or(Seen::Unversioned, Version::seen)
+    if let Some(current) = versions.iter().find(|v| v.current_at(sight.snapshot)) {
+        return current.seen();
+    }
+    match sight.moved() && versions.iter().any(|v| sight.hidden_in_tree(v)) {
+        true => Seen::Deleted,
+        false => Seen::Unversioned,
+    }
 }
 
 /// Whether a version committed after `snapshot` exists: a transaction

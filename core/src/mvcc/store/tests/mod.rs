@@ -337,7 +337,7 @@ fn a_reader_of_an_older_b_tree_keeps_the_versions_a_checkpoint_wrote() {
 }
 
 #[test]
-fn a_transaction_rebases_on_a_checkpoint_of_its_own_snapshot_only() {
+fn a_transaction_moves_to_a_checkpoint_only_when_it_reads_every_row_as_at_its_snapshot() {
     let mut s = store();
     let w = s.begin().unwrap();
     s.write(w, root(T), id(1), Change::Insert(b"x")).unwrap();
@@ -359,11 +359,14 @@ fn a_transaction_rebases_on_a_checkpoint_of_its_own_snapshot_only() {
         3,
         "both readers pin the checkpointed versions"
     );
-    assert!(s.rebase(a).unwrap());
-    assert!(!s.rebase(a).unwrap(), "already on the checkpoint");
+    assert!(s.move_to_checkpoint(a, |_, _, _| Ok(false)).unwrap());
     assert!(
-        !s.rebase(b).unwrap(),
-        "its snapshot is older than the checkpoint"
+        !s.move_to_checkpoint(a, |_, _, _| Ok(false)).unwrap(),
+        "already on the checkpoint"
+    );
+    assert!(
+        !s.move_to_checkpoint(b, |_, _, _| Ok(false)).unwrap(),
+        "its B-tree holds row 2, which the checkpointed one changed"
     );
     // `b` reads the B-tree from before the checkpoint: rows 1 and 2 keep
     // their versions, which `a` reads as its B-tree has them.
@@ -375,7 +378,10 @@ fn a_transaction_rebases_on_a_checkpoint_of_its_own_snapshot_only() {
     // `a`'s pending write is left.
     assert_eq!(s.versions(), 1);
     assert_eq!(s.read(a, root(T), id(1)).unwrap(), Seen::Unversioned);
-    assert!(matches!(s.rebase(b), Err(Error::Misuse(_))));
+    assert!(matches!(
+        s.move_to_checkpoint(b, |_, _, _| Ok(false)),
+        Err(Error::Misuse(_))
+    ));
 }
 
 #[test]
@@ -799,4 +805,89 @@ fn claims_conflict_first_committer_wins_and_are_neither_logged_nor_checkpointed(
     let c = s.begin().unwrap();
     s.write(c, root(T + 1), id(42), Change::Claim).unwrap();
     commit(&mut s, c).unwrap();
+}
+
+#[test]
+fn a_transaction_moved_past_its_snapshot_reads_as_at_it_and_keeps_its_conflicts() {
+    let mut s = store();
+    let w = s.begin().unwrap();
+    s.write(w, root(T), id(1), Change::Insert(b"x")).unwrap();
+    s.write(w, root(T), id(2), Change::Insert(b"y")).unwrap();
+    commit(&mut s, w).unwrap();
+    let a = s.begin().unwrap();
+    // Past `a`'s snapshot: row 1 updated, row 3 inserted.
+    let w = s.begin().unwrap();
+    s.write(w, root(T), id(1), Change::Update(b"x2")).unwrap();
+    s.write(w, root(T), id(3), Change::Insert(b"z")).unwrap();
+    commit(&mut s, w).unwrap();
+    s.checkpointed(s.clock()).unwrap();
+    assert_eq!(s.versions(), 4);
+    // Its B-tree (at zero) has none of the rows.
+    let mut asked = std::vec::Vec::new();
+    assert!(
+        s.move_to_checkpoint(a, |tree, root, rowid| {
+            asked.push((tree, root, rowid));
+            Ok(true)
+        })
+        .unwrap()
+    );
+    assert_eq!(
+        asked,
+        [(Tree::Left, root(T), id(3))],
+        "only a row it sees through no version"
+    );
+    // Row 2's version is in the checkpointed B-tree as `a` read it.
+    assert_eq!(s.versions(), 3);
+    assert_eq!(s.read(a, root(T), id(1)).unwrap(), Seen::Row(b"x"));
+    assert_eq!(s.read(a, root(T), id(2)).unwrap(), Seen::Unversioned);
+    assert_eq!(s.read(a, root(T), id(3)).unwrap(), Seen::Deleted);
+    assert_eq!(
+        s.write(a, root(T), id(3), Change::Insert(b"a")),
+        Err(Error::BusyConflict)
+    );
+    assert_eq!(
+        s.write(a, root(T), id(1), Change::Update(b"a")),
+        Err(Error::BusyConflict)
+    );
+    s.write(a, root(T), id(2), Change::Update(b"y2")).unwrap();
+    commit(&mut s, a).unwrap();
+    // Nothing runs: what the checkpoint holds goes.
+    assert_eq!(s.versions(), 1);
+}
+
+#[test]
+fn a_row_inserted_past_the_checkpoint_lets_a_transaction_move_only_when_neither_b_tree_has_it() {
+    for checkpointed_has_it in [false, true] {
+        let mut s = store();
+        let a = s.begin().unwrap();
+        let w = s.begin().unwrap();
+        s.write(w, root(T), id(1), Change::Insert(b"x")).unwrap();
+        commit(&mut s, w).unwrap();
+        s.checkpointed(s.clock()).unwrap();
+        let w = s.begin().unwrap();
+        s.write(w, root(T), id(2), Change::Insert(b"y")).unwrap();
+        commit(&mut s, w).unwrap();
+        let mut asked = StdVec::new();
+        let moved = s
+            .move_to_checkpoint(a, |tree, _, rowid| {
+                asked.push((tree, rowid));
+                Ok(tree == Tree::Left || rowid != id(2) || !checkpointed_has_it)
+            })
+            .unwrap();
+        assert_eq!(moved, !checkpointed_has_it);
+        assert!(asked.contains(&(Tree::Checkpointed, id(2))), "{asked:?}");
+        // Moved, it tells row 1 by its version of the checkpoint; else
+        // its B-tree lacks the row.
+        let one = match moved {
+            true => Seen::Deleted,
+            false => Seen::Unversioned,
+        };
+        assert_eq!(s.read(a, root(T), id(1)).unwrap(), one);
+        assert_eq!(s.read(a, root(T), id(2)).unwrap(), Seen::Unversioned);
+        assert_eq!(
+            s.write(a, root(T), id(2), Change::Insert(b"a")),
+            Err(Error::BusyConflict)
+        );
+        s.rollback(a).unwrap();
+    }
 }
