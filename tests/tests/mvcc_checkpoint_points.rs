@@ -302,7 +302,10 @@ fn recovery_files(seed: u64) -> (MemoryPlatform, Rows, u32) {
         exec(&conn, "PRAGMA journal_mode = mvcc");
         exec(&conn, "PRAGMA mvcc_checkpoint_threshold = 0");
         for i in 0..1 + seed % 3 {
-            exec(&conn, &format!("UPDATE t SET v = 'c{i}' WHERE id = {}", i + 1));
+            exec(
+                &conn,
+                &format!("UPDATE t SET v = 'c{i}' WHERE id = {}", i + 1),
+            );
             model.insert(i as i64 + 1, format!("c{i}"));
             frames += 1;
         }
@@ -386,7 +389,11 @@ fn recovery_stopped_at_every_point_resumed_abandoned_or_crashed_recovers_again_a
                         let db = Database::open(&disk, DB, &Config::DEFAULT, Global).unwrap();
                         assert_eq!(rows(&db.connect()).unwrap(), model, "{context}");
                     }
-                    assert_eq!(disk.file_bytes("m.db-log").unwrap()[..], log[..], "{context}");
+                    assert_eq!(
+                        disk.file_bytes("m.db-log").unwrap()[..],
+                        log[..],
+                        "{context}"
+                    );
                     check_reopened(&disk, &model, &context);
                 }
             }
@@ -419,9 +426,8 @@ fn a_recovery_and_a_checkpoint_driven_a_step_at_a_time_fail_cleanly_at_every_all
                         // A reader at every point and a writer at the
                         // first, under the same failures.
                         if read.is_ok() {
-                            read = rows(&b).map(|seen| {
-                                assert!(seen == model || seen == after, "{seen:?}")
-                            });
+                            read = rows(&b)
+                                .map(|seen| assert!(seen == model || seen == after, "{seen:?}"));
                         }
                         if point == CheckpointPoint::RowsWritten {
                             wrote = a.execute("UPDATE t SET v = 'w' WHERE id = 2", ());

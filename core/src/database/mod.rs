@@ -45,8 +45,8 @@ use crate::alloc::{Allocator, Global, String, Vec};
 use crate::btree::{IndexCursor, TableCursor, TreeKind, TreeWriter};
 use crate::format::DatabaseHeader;
 use crate::integrity::{IntegrityReport, check, integrity_check};
-use crate::pager::{Pager, ReadTransaction, Snapshot};
 use crate::mvcc::{RecoveryPoint, Resume};
+use crate::pager::{Pager, ReadTransaction, Snapshot};
 use crate::schema::Schema;
 use crate::wal::{CheckpointMode, CheckpointResult};
 use crate::{Config, Error, PageNo, Result};
@@ -134,9 +134,14 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
 
     /// Opens the existing database at `path` for reading only.
     pub fn open_read_only(platform: P, path: &str, config: &Config, alloc: A) -> Result<Self> {
-        Self::open_as(platform, path, OpenMode::ReadOnly, config, alloc, &mut |_| {
-            Resume::Continue
-        })
+        Self::open_as(
+            platform,
+            path,
+            OpenMode::ReadOnly,
+            config,
+            alloc,
+            &mut |_| Resume::Continue,
+        )
     }
 
     fn open_as(

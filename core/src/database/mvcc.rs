@@ -64,10 +64,7 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
     /// the file's exclusive lock, with the boundary its `sqlite_mvcc`
     /// records; the log's frames above it are replayed, stopping at each
     /// [`RecoveryPoint`] for `pause`.
-    pub(super) fn resume_mvcc(
-        &self,
-        pause: &mut dyn FnMut(RecoveryPoint) -> Resume,
-    ) -> Result<()> {
+    pub(super) fn resume_mvcc(&self, pause: &mut dyn FnMut(RecoveryPoint) -> Resume) -> Result<()> {
         if self.pager.header().write_version != FileFormatVersion::Mvcc {
             return Ok(());
         }
