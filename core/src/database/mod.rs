@@ -45,6 +45,7 @@ use crate::alloc::{Allocator, Global, String, Vec};
 use crate::btree::{IndexCursor, TableCursor, TreeKind, TreeWriter};
 use crate::format::DatabaseHeader;
 use crate::integrity::{IntegrityReport, check, integrity_check};
+use crate::mvcc::{RecoveryPoint, Resume};
 use crate::pager::{Pager, ReadTransaction, Snapshot};
 use crate::schema::Schema;
 use crate::wal::{CheckpointMode, CheckpointResult};
@@ -112,15 +113,45 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
     /// # Ok::<(), boundlite::Error>(())
     /// ```
     pub fn open(platform: P, path: &str, config: &Config, alloc: A) -> Result<Self> {
-        Self::open_as(platform, path, OpenMode::Create, config, alloc)
+        Self::open_as(platform, path, OpenMode::Create, config, alloc, &mut |_| {
+            Resume::Continue
+        })
+    }
+
+    /// [`open`](Self::open), stopping recovery of a database in MVCC mode
+    /// at each [`RecoveryPoint`] for `pause` (another handle on the file
+    /// gets `Busy` meanwhile); at [`Resume::Abandon`] the open fails with
+    /// `Abort` and leaves the files for a later open to recover.
+    pub fn open_recovering(
+        platform: P,
+        path: &str,
+        config: &Config,
+        alloc: A,
+        mut pause: impl FnMut(RecoveryPoint) -> Resume,
+    ) -> Result<Self> {
+        Self::open_as(platform, path, OpenMode::Create, config, alloc, &mut pause)
     }
 
     /// Opens the existing database at `path` for reading only.
     pub fn open_read_only(platform: P, path: &str, config: &Config, alloc: A) -> Result<Self> {
-        Self::open_as(platform, path, OpenMode::ReadOnly, config, alloc)
+        Self::open_as(
+            platform,
+            path,
+            OpenMode::ReadOnly,
+            config,
+            alloc,
+            &mut |_| Resume::Continue,
+        )
     }
 
-    fn open_as(platform: P, path: &str, mode: OpenMode, config: &Config, alloc: A) -> Result<Self> {
+    fn open_as(
+        platform: P,
+        path: &str,
+        mode: OpenMode,
+        config: &Config,
+        alloc: A,
+        pause: &mut dyn FnMut(RecoveryPoint) -> Resume,
+    ) -> Result<Self> {
         let journal = companion(path, "-journal", alloc.clone())?;
         let wal_path = companion(path, "-wal", alloc.clone())?;
         let log_path = companion(path, "-log", alloc.clone())?;
@@ -170,7 +201,7 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
         }
         // A rollback-journal file is not kept locked between reads.
         db.pager.end_unlogged_read();
-        db.resume_mvcc()?;
+        db.resume_mvcc(pause)?;
         Ok(db)
     }
 

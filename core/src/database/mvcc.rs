@@ -16,7 +16,10 @@
 //!   the log is private to it: another handle gets `Busy`;
 //! - a checkpoint's rows and its boundary are written in one write
 //!   transaction, so they are durable together; the log is reset only
-//!   after that commit;
+//!   after that commit, and kept when a commit appended to it meanwhile
+//!   (a checkpoint driven a step at a time,
+//!   [`Database::mvcc_checkpoint_pausing`], releases the store at each
+//!   [`CheckpointPoint`], and other connections commit there);
 //! - the mode is left only with no MVCC transaction running and, after a
 //!   checkpoint, an empty log: nothing committed stays behind in it.
 
@@ -25,7 +28,9 @@ use boundlite_platform::{ErrorKind, File, OpenMode, Platform};
 use super::Database;
 use crate::alloc::{Allocator, Vec};
 use crate::format::FileFormatVersion;
-use crate::mvcc::{DurableStore, Timestamp, write_checkpoint};
+use crate::mvcc::{
+    CheckpointPoint, DurableStore, LogReset, RecoveryPoint, Resume, Timestamp, write_checkpoint,
+};
 use crate::record::{RecordRef, ValueRef, encode_into};
 use crate::schema::EntryKind;
 use crate::table::SchemaIndexes;
@@ -57,8 +62,9 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
 
     /// Opens the store of a file whose header says MVCC, at open: under
     /// the file's exclusive lock, with the boundary its `sqlite_mvcc`
-    /// records; the log's frames above it are replayed.
-    pub(super) fn resume_mvcc(&self) -> Result<()> {
+    /// records; the log's frames above it are replayed, stopping at each
+    /// [`RecoveryPoint`] for `pause`.
+    pub(super) fn resume_mvcc(&self, pause: &mut dyn FnMut(RecoveryPoint) -> Resume) -> Result<()> {
         if self.pager.header().write_version != FileFormatVersion::Mvcc {
             return Ok(());
         }
@@ -70,12 +76,13 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
         self.retry(|| self.pager.hold_file_exclusively())?;
         let (root, boundary) = self.read_boundary()?;
         let log = self.open_log(Truncate::No)?;
-        let store = DurableStore::recover(
+        let store = DurableStore::recover_pausing(
             log,
             boundary,
             self.mvcc_memory.get(),
             self.seed(),
             self.alloc.clone(),
+            pause,
         )?;
         self.check_roots(&store, root)?;
         self.install(store, root)
@@ -185,18 +192,70 @@ impl<P: Platform, A: Allocator + Clone> Database<P, A> {
     /// boundary in one write transaction, then the log starts over.
     /// Returns the boundary.
     pub(crate) fn mvcc_checkpoint(&self) -> Result<Timestamp> {
-        let seed = self.seed();
+        self.mvcc_checkpoint_pausing(|_| Resume::Continue)
+    }
+
+    /// Checkpoints a step at a time: at each [`CheckpointPoint`] the store
+    /// is released and `pause` runs (it may use every other connection of
+    /// the database: read, write, begin and commit; another checkpoint
+    /// gets `Busy`), then the checkpoint goes on or, at
+    /// [`Resume::Abandon`], stops there and fails with `Abort` (see
+    /// [`Resume`]). Returns the boundary. `Busy` while another checkpoint
+    /// runs or a commit's frame is written a step at a time; `Misuse`
+    /// outside MVCC mode.
+    pub fn mvcc_checkpoint_pausing(
+        &self,
+        mut pause: impl FnMut(CheckpointPoint) -> Resume,
+    ) -> Result<Timestamp> {
         let root = self.boundary_root()?;
-        self.with_store(|store| {
-            store.checkpoint(seed, |upto, rows| {
-                let txn = self.begin_write()?;
+        let upto = self.with_store(|s| s.start_checkpoint())?;
+        let run = self.checkpoint_steps(upto, root, &mut pause);
+        let ended = self.with_store(|s| {
+            s.end_checkpoint();
+            Ok(())
+        });
+        run.and_then(|upto| ended.map(|()| upto))
+    }
+
+    /// The steps of [`mvcc_checkpoint_pausing`](Self::mvcc_checkpoint_pausing)
+    /// after it began the store's checkpoint to `upto`.
+    fn checkpoint_steps(
+        &self,
+        upto: Timestamp,
+        root: PageNo,
+        pause: &mut impl FnMut(CheckpointPoint) -> Resume,
+    ) -> Result<Timestamp> {
+        const ABANDONED: Error = Error::Abort("the MVCC checkpoint was abandoned");
+        if upto > self.with_store(|s| Ok(s.store().boundary()))? {
+            let txn = self.begin_write()?;
+            {
                 let schema = self.schema()?;
                 let mut indexes = SchemaIndexes::new(&schema, self.alloc.clone());
-                write_checkpoint(&txn, rows, &mut indexes)?;
-                write_boundary(&txn, root, upto)?;
-                txn.commit()
-            })
-        })
+                self.with_store(|s| {
+                    write_checkpoint(&txn, s.store().checkpoint_rows(upto), &mut indexes)
+                })?;
+            }
+            write_boundary(&txn, root, upto)?;
+            if pause(CheckpointPoint::RowsWritten) == Resume::Abandon {
+                txn.rollback()?;
+                return Err(ABANDONED);
+            }
+            txn.commit()?;
+            // With no point between: a transaction begun at any pause
+            // reads a B-tree and a store boundary that agree.
+            self.with_store(|s| s.checkpointed(upto))?;
+            if pause(CheckpointPoint::Recorded) == Resume::Abandon {
+                return Err(ABANDONED);
+            }
+        }
+        let seed = self.seed();
+        if self.with_store(|s| s.empty_log(seed, upto))? == LogReset::Emptied {
+            if pause(CheckpointPoint::LogEmptied) == Resume::Abandon {
+                return Err(ABANDONED);
+            }
+            self.with_store(|s| s.settle_log())?;
+        }
+        Ok(upto)
     }
 
     /// `PRAGMA mvcc_checkpoint_threshold = bytes`: a commit that leaves

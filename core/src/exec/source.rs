@@ -520,18 +520,20 @@ impl<'v, P: Platform, A: Allocator + Clone> Source<'v, P, A> {
                 (Plan::Empty, _) => false,
                 _ => return Err(Error::Misuse("a keyed walk of a WITHOUT ROWID table")),
             },
-            Some((_, Stored::Rowid(_))) if matches!(self.plan, Plan::AutoEq { .. }) => loop {
-                let Some(rowid) = self.next_auto()? else {
-                    break false;
-                };
-                let Some((_, Stored::Rowid(cursor))) = &mut self.table else {
-                    break false;
-                };
-                if !cursor.seek(rowid, SeekMode::Eq)? {
-                    return Err(stale_auto());
+            Some((_, Stored::Rowid(_))) if matches!(self.plan, Plan::AutoEq { .. }) => {
+                match (self.next_auto()?, &mut self.table) {
+                    (None, _) => false,
+                    (Some(rowid), Some((_, Stored::Rowid(cursor)))) => {
+                        if !cursor.seek(rowid, SeekMode::Eq)? {
+                            return Err(stale_auto());
+                        }
+                        true
+                    }
+                    (Some(_), _) => {
+                        return Err(Error::Misuse("a rowid walk of a WITHOUT ROWID table"));
+                    }
                 }
-                break true;
-            },
+            }
             Some((_, Stored::Rowid(cursor))) if self.plan == Plan::RowidIn => loop {
                 let Some(&rowid) = self.rowids.get(self.next_rowid) else {
                     break false;

@@ -12,8 +12,10 @@
 //!   commits logged before they are visible, recovery, checkpoints;
 //! - `merged`: [`MergedRows`], a table's rows as a transaction sees them,
 //!   the store's versions over its B-tree snapshot, in rowid order;
-//! - `points`: [`CommitPoint`], where a commit driven a step at a time
-//!   stops so that other connections run there, and [`Resume`];
+//! - `points`: [`CommitPoint`], [`CheckpointPoint`] and
+//!   [`RecoveryPoint`], where a commit, a checkpoint and recovery driven a
+//!   step at a time stop so that other connections (or a crash) come
+//!   there, and [`Resume`];
 //! - `checkpoint`: [`write_checkpoint`], a checkpoint's rows written into
 //!   the B-trees through a write transaction.
 //!
@@ -32,7 +34,7 @@ mod stamp;
 pub mod store;
 
 pub use checkpoint::{IndexKeeper, NoIndexes, write_checkpoint};
-pub use durable::{CommitStep, DurableStore};
+pub use durable::{CommitStep, DurableStore, LogReset};
 pub use merged::MergedRows;
-pub use points::{CommitPoint, Resume};
+pub use points::{CheckpointPoint, CommitPoint, RecoveryPoint, Resume};
 pub use stamp::{Timestamp, TxnId};

@@ -87,6 +87,11 @@ use super::select::load_table;
 use super::source::Source;
 use super::with::with_query;
 
+/// What [`Join::each_plan`] hands each table: the table, its alias, the
+/// shape of its plan and whether it is a `LEFT JOIN`'s right table.
+pub(crate) type EachPlan<'f, A> =
+    dyn FnMut(&TableInfo<A>, Option<&str>, Plan, bool) -> Result<()> + 'f;
+
 /// How a level joins the levels above it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -425,11 +430,7 @@ impl<'v, P: Platform, A: Allocator + Clone> Join<'v, P, A> {
     /// Hands `f` each table, its alias, the shape of its plan and whether
     /// it is a `LEFT JOIN`'s right table, as `EXPLAIN QUERY PLAN` shows
     /// them, in the order the loops nest.
-    pub fn each_plan(
-        &self,
-        body: &SelectBody<'_, A>,
-        f: &mut dyn FnMut(&TableInfo<A>, Option<&str>, Plan, bool) -> Result<()>,
-    ) -> Result<()> {
+    pub fn each_plan(&self, body: &SelectBody<'_, A>, f: &mut EachPlan<'_, A>) -> Result<()> {
         let from = body
             .from
             .as_ref()

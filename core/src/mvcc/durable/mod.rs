@@ -21,7 +21,14 @@
 //!   [`DurableStore::step`]) writes the same bytes as [`DurableStore::commit`];
 //!   while its frame is partly written, other commits and checkpoints get
 //!   `Busy`; abandoning it before the sync cuts the log back and rolls it
-//!   back; the sync and the install are one step.
+//!   back; the sync and the install are one step;
+//! - one checkpoint runs at a time ([`DurableStore::start_checkpoint`]
+//!   to [`DurableStore::end_checkpoint`]); commits go on between its
+//!   steps, and its log reset ([`DurableStore::empty_log`]) keeps a log
+//!   that holds a frame past its boundary, so no acknowledged commit is
+//!   lost to it (`points.rs` says why commits are not held off instead);
+//! - recovery driven a step at a time ([`DurableStore::recover_pausing`])
+//!   writes to the log only in its last step.
 
 #[cfg(test)]
 mod tests;
@@ -32,7 +39,7 @@ use super::log::{Appended, FrameBuffer, LogOp, LogReader, LogSalt, LogWriter};
 use super::store::{
     Change, CheckpointRows, EntryMaker, Prepared, Seen, Tree, VersionStore, Writes,
 };
-use super::{CommitPoint, Timestamp, TxnId};
+use super::{CommitPoint, RecoveryPoint, Resume, Timestamp, TxnId};
 use crate::alloc::Allocator;
 use crate::{Error, PageNo, Result, RowId};
 
@@ -44,6 +51,8 @@ pub struct DurableStore<F: File, A: Allocator + Clone> {
     /// time (at most [`FRAME_PIECE_SIZE`](super::log::FRAME_PIECE_SIZE)
     /// bytes, kept across commits).
     frame: FrameBuffer<A>,
+    /// The boundary of the checkpoint in progress.
+    checkpointing: Option<Timestamp>,
 }
 
 impl<F: File, A: Allocator + Clone> DurableStore<F, A> {
@@ -59,26 +68,55 @@ impl<F: File, A: Allocator + Clone> DurableStore<F, A> {
         seed: u64,
         alloc: A,
     ) -> Result<Self> {
+        Self::recover_pausing(file, boundary, budget, seed, alloc, &mut |_| {
+            Resume::Continue
+        })
+    }
+
+    /// [`recover`](Self::recover), stopping at each [`RecoveryPoint`]
+    /// for `pause`; at [`Resume::Abandon`] it drops what it replayed and
+    /// fails with `Abort`. Only the last step writes to the log.
+    pub fn recover_pausing(
+        file: F,
+        boundary: Timestamp,
+        budget: usize,
+        seed: u64,
+        alloc: A,
+        pause: &mut dyn FnMut(RecoveryPoint) -> Resume,
+    ) -> Result<Self> {
+        const ABANDONED: Error = Error::Abort("the MVCC recovery was abandoned");
         let mut reader = LogReader::open(file, alloc.clone())?;
         if reader.header().is_some_and(|h| h.base > boundary) {
             return Err(Error::corrupt_file(
                 "the MVCC log starts after the database's last checkpoint",
             ));
         }
+        if pause(RecoveryPoint::HeaderRead) == Resume::Abandon {
+            return Err(ABANDONED);
+        }
         let mut store = VersionStore::new_in(alloc.clone(), budget, boundary);
+        let mut read = 0u32;
         while let Some(frame) = reader.next_frame()? {
             if frame.commit > boundary {
                 store.replay(frame.commit, frame.ops())?;
+            }
+            read = read.saturating_add(1);
+            if pause(RecoveryPoint::FrameRead(read)) == Resume::Abandon {
+                return Err(ABANDONED);
             }
         }
         let salt = reader
             .header()
             .map_or(LogSalt::new(seed), |h| h.salt.after(seed));
         let log = reader.into_writer(salt, boundary)?;
+        if pause(RecoveryPoint::LogReady) == Resume::Abandon {
+            return Err(ABANDONED);
+        }
         Ok(DurableStore {
             store,
             log,
             frame: FrameBuffer::new_in(alloc),
+            checkpointing: None,
         })
     }
 
@@ -237,26 +275,103 @@ impl<F: File, A: Allocator + Clone> DurableStore<F, A> {
     /// nothing changes; when the log's reset fails the database holds
     /// every frame, and the next commit resets the log before it appends.
     /// `Busy`, changing nothing, while a commit's frame is written a step
-    /// at a time: the reset would cut it off.
+    /// at a time (the reset would cut it off) or another checkpoint runs.
+    /// The steps, for a checkpoint that stops between them:
+    /// [`start_checkpoint`](Self::start_checkpoint), `apply`,
+    /// [`checkpointed`](Self::checkpointed), [`empty_log`](Self::empty_log),
+    /// [`settle_log`](Self::settle_log),
+    /// [`end_checkpoint`](Self::end_checkpoint).
     pub fn checkpoint(
         &mut self,
         seed: u64,
         apply: impl FnOnce(Timestamp, CheckpointRows<'_, A>) -> Result<()>,
     ) -> Result<Timestamp> {
-        if self.log.writing().is_some() {
-            return Err(Error::Busy);
-        }
-        let upto = self.store.clock();
+        let upto = self.start_checkpoint()?;
+        let run = self.checkpoint_steps(upto, seed, apply);
+        self.end_checkpoint();
+        run
+    }
+
+    fn checkpoint_steps(
+        &mut self,
+        upto: Timestamp,
+        seed: u64,
+        apply: impl FnOnce(Timestamp, CheckpointRows<'_, A>) -> Result<()>,
+    ) -> Result<Timestamp> {
         if upto > self.store.boundary() {
             apply(upto, self.store.checkpoint_rows(upto))?;
-            self.store.checkpointed(upto)?;
+            self.checkpointed(upto)?;
         }
-        if !self.log.is_empty() || self.log.last_commit() < upto {
-            let salt = self.log.header().salt.after(seed);
-            self.log.reset(salt, upto)?;
+        if self.empty_log(seed, upto)? == LogReset::Emptied {
+            self.settle_log()?;
         }
         Ok(upto)
     }
+
+    /// Begins a checkpoint of every commit so far and returns its
+    /// boundary, the last commit. `Busy` while a commit's frame is
+    /// written a step at a time or another checkpoint runs.
+    pub fn start_checkpoint(&mut self) -> Result<Timestamp> {
+        if self.log.writing().is_some() || self.checkpointing.is_some() {
+            return Err(Error::Busy);
+        }
+        let upto = self.store.clock();
+        self.checkpointing = Some(upto);
+        Ok(upto)
+    }
+
+    /// The checkpoint in progress (its boundary) committed its rows and
+    /// the boundary into the database: the store lets go what the
+    /// B-trees hold.
+    pub fn checkpointed(&mut self, upto: Timestamp) -> Result<()> {
+        if self.checkpointing != Some(upto) {
+            return Err(Error::Misuse("no MVCC checkpoint to that boundary runs"));
+        }
+        self.store.checkpointed(upto)
+    }
+
+    /// The first half of the log's reset after the checkpoint to `upto`
+    /// is recorded in the database: the log is emptied, its next header
+    /// (salt drawn from `seed`, base `upto`) left for
+    /// [`settle_log`](Self::settle_log) or the next commit. A log that
+    /// holds a frame past `upto`, or one being written, is kept: those
+    /// commits are in no B-tree.
+    pub fn empty_log(&mut self, seed: u64, upto: Timestamp) -> Result<LogReset> {
+        if self.checkpointing != Some(upto) {
+            return Err(Error::Misuse("no MVCC checkpoint to that boundary runs"));
+        }
+        if self.log.writing().is_some() || self.log.last_commit() > upto {
+            return Ok(LogReset::Kept);
+        }
+        if self.log.is_empty() && self.log.last_commit() == upto {
+            return Ok(LogReset::Needless);
+        }
+        let salt = self.log.header().salt.after(seed);
+        self.log.empty(salt, upto)?;
+        Ok(LogReset::Emptied)
+    }
+
+    /// Writes the header of a log [`empty_log`](Self::empty_log) emptied,
+    /// unless a commit did first.
+    pub fn settle_log(&mut self) -> Result<()> {
+        self.log.settle_pending()
+    }
+
+    /// Ends the checkpoint in progress, however far it came.
+    pub fn end_checkpoint(&mut self) {
+        self.checkpointing = None;
+    }
+}
+
+/// What [`DurableStore::empty_log`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogReset {
+    /// The log is emptied; its header is still to write.
+    Emptied,
+    /// The log holds a frame past the boundary: it is kept whole.
+    Kept,
+    /// The log holds no frame and starts at the boundary already.
+    Needless,
 }
 
 /// Where one [`DurableStore::step`] left a commit.

@@ -21,6 +21,10 @@ enum Generation {
     /// unknown, and the next append or reset starts the generation again
     /// before anything chains from it.
     Unsettled(LogHeader),
+    /// The file is truncated to nothing and synced for this header, which
+    /// is not written yet ([`LogWriter::empty`]): the next append or
+    /// [`LogWriter::settle_pending`] writes it first.
+    Emptied(LogHeader),
 }
 
 /// A frame written a step at a time, past the writer's end.
@@ -134,9 +138,7 @@ impl<F: File> LogWriter<F> {
         if self.partial.is_some() {
             return Err(Error::Busy);
         }
-        if let Generation::Unsettled(header) = self.generation {
-            self.settle(header)?;
-        }
+        self.settle_pending()?;
         if commit <= self.last {
             return Err(Error::Misuse(
                 "an MVCC commit timestamp does not follow the log's last",
@@ -196,9 +198,7 @@ impl<F: File> LogWriter<F> {
                 ));
             }
             None => {
-                if let Generation::Unsettled(header) = self.generation {
-                    self.settle(header)?;
-                }
+                self.settle_pending()?;
                 if commit <= self.last {
                     return Err(Error::Misuse(
                         "an MVCC commit timestamp does not follow the log's last",
@@ -300,6 +300,17 @@ impl<F: File> LogWriter<F> {
     /// whatever the log holds, so that is safe at any later time). `Busy`
     /// while a frame is written a step at a time.
     pub fn reset(&mut self, salt: LogSalt, base: Timestamp) -> Result<()> {
+        self.empty(salt, base)?;
+        self.settle_pending()
+    }
+
+    /// The first half of [`reset`](Self::reset): the log is truncated to
+    /// nothing and synced, and the next generation's header (`salt`,
+    /// `base`) is left for [`settle_pending`](Self::settle_pending) or the
+    /// next append to write. An empty file is an empty log, so a crash
+    /// between the two loses nothing the database does not hold. `Busy`
+    /// while a frame is written a step at a time.
+    pub fn empty(&mut self, salt: LogSalt, base: Timestamp) -> Result<()> {
         if self.partial.is_some() {
             return Err(Error::Busy);
         }
@@ -308,7 +319,31 @@ impl<F: File> LogWriter<F> {
                 "an MVCC log reset below the log's last commit",
             ));
         }
-        self.settle(LogHeader { salt, base })
+        let header = LogHeader { salt, base };
+        self.generation = Generation::Unsettled(header);
+        self.file.truncate(0)?;
+        self.file.sync()?;
+        self.generation = Generation::Emptied(header);
+        Ok(())
+    }
+
+    /// Finishes a reset left part way (by an error, or by
+    /// [`empty`](Self::empty)): nothing to do when the log is in the
+    /// generation its header names.
+    pub fn settle_pending(&mut self) -> Result<()> {
+        match self.generation {
+            Generation::Settled => Ok(()),
+            Generation::Unsettled(header) => self.settle(header),
+            Generation::Emptied(header) => {
+                // Until the header is synced the file is in no known
+                // generation: a failure leaves the reset to start again.
+                self.generation = Generation::Unsettled(header);
+                self.file.write_at(0, &header.encode())?;
+                self.file.sync()?;
+                self.settled(header);
+                Ok(())
+            }
+        }
     }
 
     /// Starts the generation `header` names; until that succeeds no
@@ -316,12 +351,17 @@ impl<F: File> LogWriter<F> {
     fn settle(&mut self, header: LogHeader) -> Result<()> {
         self.generation = Generation::Unsettled(header);
         self.start(header)?;
+        self.settled(header);
+        Ok(())
+    }
+
+    /// The file holds `header` alone, synced: appends chain from it.
+    fn settled(&mut self, header: LogHeader) {
         self.generation = Generation::Settled;
         self.header = header;
         self.end = LOG_HEADER_SIZE as u64;
         self.chain = header.checksum();
         self.last = header.base;
-        Ok(())
     }
 
     /// The log's header.

@@ -376,6 +376,44 @@ fn an_append_after_a_failed_reset_starts_the_generation_first() {
 }
 
 #[test]
+fn an_emptied_log_reads_as_empty_and_gets_its_header_before_anything_chains() {
+    // Settled by the next append, by `settle_pending`, and by either after
+    // the header's write failed.
+    for (settle_first, fail_header) in [(false, false), (true, false), (false, true), (true, true)]
+    {
+        let case = (settle_first, fail_header);
+        let disk = MemoryPlatform::new();
+        let fault = FaultPlatform::new(&disk);
+        let file = (&fault).open(LOG, OpenMode::Create).unwrap();
+        let mut log = LogWriter::create(file, SALT, ts(0)).unwrap();
+        append(&mut log, &txn(1), ts(10)).unwrap();
+        let salt = SALT.after(7);
+        log.empty(salt, ts(10)).unwrap();
+        assert_eq!(disk.file_bytes(LOG).unwrap().len(), 0, "{case:?}");
+        if fail_header {
+            fault.arm(IoFault::Once {
+                target: FaultTarget::Write,
+                n: 1,
+            });
+            assert!(
+                matches!(log.settle_pending(), Err(Error::Io(_))),
+                "{case:?}"
+            );
+        }
+        if settle_first {
+            log.settle_pending().unwrap();
+        }
+        append(&mut log, &txn(2), ts(20)).unwrap();
+        log.settle_pending().unwrap();
+        drop(log);
+        drop(fault);
+        let (header, frames) = read_all(open_log(&disk)).unwrap();
+        assert_eq!(header, Some(LogHeader { salt, base: ts(10) }), "{case:?}");
+        assert_eq!(frames, std::vec![(20, txn(2))], "{case:?}");
+    }
+}
+
+#[test]
 fn damaged_logs_read_as_a_prefix_or_fail_as_corrupt() {
     let (bytes, ends) = written(8);
     let mut rng = crate::test_rng::Rng(0x2545_f491_4f6c_dd1d);
