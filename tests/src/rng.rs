@@ -36,3 +36,20 @@ pub fn seed(default: u64) -> u64 {
     println!("BOUNDLITE_SEED={seed}");
     seed
 }
+
+/// A literal of any type, from few enough that values repeat: integers,
+/// reals equal to them, numeric and other text in both cases, blobs and
+/// NULL.
+pub fn literal(rng: &mut Rng) -> String {
+    let n = rng.below(12);
+    match rng.below(9) {
+        0 => "NULL".to_string(),
+        1 | 2 => n.to_string(),
+        3 => format!("{n}.0"),
+        4 => format!("{n}.5"),
+        5 => format!("'{n}'"),
+        6 => format!("'{}'", ["x", "X", "y", "Y ", "ab"][rng.below(5) as usize]),
+        7 => format!("X'{:02x}'", n),
+        _ => format!("' {n}'"),
+    }
+}

@@ -7,11 +7,12 @@
 //! the file reads a big join costs, for `EXPLAIN QUERY PLAN`'s words,
 //! across runs that change the rows, and under every allocation failure.
 
-use boundlite::alloc::{Arena, FaultAlloc, Global, oom_sweep};
+use boundlite::alloc::{Arena, FaultAlloc, Global};
 use boundlite::platform::{FaultPlatform, FaultTarget, IoFault, MemoryPlatform};
-use boundlite::{Config, Database, Error};
-use boundlite_tests::compare::{V, both, ours, theirs};
-use boundlite_tests::rng::{Rng, seed};
+use boundlite::{Config, Database};
+use boundlite_tests::compare::{Exact, Owned, V, both, ours, theirs};
+use boundlite_tests::rng::{Rng, literal, seed};
+use boundlite_tests::sweep::sweep_query_both;
 
 /// Columns of every affinity, some with their own collation, in three
 /// tables without an index but their rowids.
@@ -20,22 +21,6 @@ const SCHEMA: &str = "CREATE TABLE o(id INTEGER PRIMARY KEY, a, b TEXT, c INTEGE
     CREATE TABLE w(id INTEGER PRIMARY KEY, a, b TEXT COLLATE RTRIM, c INTEGER)";
 
 const COLUMNS: [&str; 7] = ["a", "b", "c", "d", "e", "f", "id"];
-
-/// A literal of any type: integers, reals equal to them, numeric and
-/// other text in both cases, blobs and NULL.
-fn literal(rng: &mut Rng) -> String {
-    let n = rng.below(12);
-    match rng.below(9) {
-        0 => "NULL".to_string(),
-        1 | 2 => n.to_string(),
-        3 => format!("{n}.0"),
-        4 => format!("{n}.5"),
-        5 => format!("'{n}'"),
-        6 => format!("'{}'", ["x", "X", "y", "Y ", "ab"][rng.below(5) as usize]),
-        7 => format!("X'{:02x}'", n),
-        _ => format!("' {n}'"),
-    }
-}
 
 fn fill<P: boundlite::platform::Platform>(
     mine: &boundlite::Connection<'_, P, Global>,
@@ -382,22 +367,8 @@ fn automatic_indexes_survive_every_allocation_failure() {
             "WITH g AS (SELECT s, count(*) AS n FROM t GROUP BY s) SELECT count(*), sum(g.n) FROM t JOIN g ON g.s = t.s",
             "SELECT count(*) FROM t, (SELECT max(k) AS m FROM t WHERE id > 100) AS d WHERE t.k < d.m",
         ] {
-            let want = ours(&conn, sql).unwrap();
-            for persistent in [true, false] {
-                let report = oom_sweep(
-                    &fault,
-                    persistent,
-                    |_| ours(&conn, sql),
-                    |n, e| assert_eq!(e, Error::OutOfMemory, "{sql}: failure {n}"),
-                )
-                .unwrap();
-                assert_eq!(report.value, want, "{sql}");
-                assert!(
-                    report.failure_points > 3,
-                    "{sql}: {}",
-                    report.failure_points
-                );
-            }
+            let want = Exact::ours_ok(&conn, sql);
+            sweep_query_both(&fault, &conn, sql, &want, 3);
             // The index's temporary files went with it.
             assert_eq!(disk.file_count().unwrap(), files, "{sql}");
         }

@@ -6,33 +6,18 @@
 //! affinity and collation, with the set in memory and in the tree, for
 //! the file reads a big probe costs, and under every allocation failure.
 
-use boundlite::alloc::{Arena, FaultAlloc, Global, oom_sweep};
+use boundlite::alloc::{Arena, FaultAlloc, Global};
 use boundlite::platform::{FaultPlatform, IoFault, MemoryPlatform};
-use boundlite::{Config, Database, Error};
-use boundlite_tests::compare::{both, ours};
-use boundlite_tests::rng::{Rng, seed};
+use boundlite::{Config, Database};
+use boundlite_tests::compare::{Exact, Owned, both, ours};
+use boundlite_tests::rng::{Rng, literal, seed};
+use boundlite_tests::sweep::sweep_query_both;
 
 /// Columns of every affinity, one with its own collation, on both sides.
 const SCHEMA: &str = "CREATE TABLE o(id INTEGER PRIMARY KEY, a, b TEXT, c INTEGER, d REAL, e TEXT COLLATE NOCASE);
     CREATE TABLE i(id INTEGER PRIMARY KEY, a, b TEXT, c INTEGER, d REAL, e TEXT COLLATE NOCASE, f NUMERIC)";
 
 const COLUMNS: [&str; 6] = ["a", "b", "c", "d", "e", "id"];
-
-/// A literal of any type: integers, reals equal to them, numeric and
-/// other text in both cases, blobs and NULL.
-fn literal(rng: &mut Rng) -> String {
-    let n = rng.below(12);
-    match rng.below(9) {
-        0 => "NULL".to_string(),
-        1 | 2 => n.to_string(),
-        3 => format!("{n}.0"),
-        4 => format!("{n}.5"),
-        5 => format!("'{n}'"),
-        6 => format!("'{}'", ["x", "X", "y", "Y ", "ab"][rng.below(5) as usize]),
-        7 => format!("X'{:02x}'", n),
-        _ => format!("' {n}'"),
-    }
-}
 
 fn fill(
     mine: &boundlite::Connection<'_, &MemoryPlatform, Global>,
@@ -306,22 +291,8 @@ fn in_sets_survive_every_allocation_failure() {
             "SELECT count(*), sum(id) FROM t WHERE (k, s) IN (SELECT k + 1, s FROM t WHERE id % 3 = 0)",
             "SELECT id, (k, s) NOT IN (SELECT k, upper(s) FROM t WHERE id > 250) FROM t WHERE id % 20 = 0 ORDER BY id",
         ] {
-            let want = ours(&conn, sql).unwrap();
-            for persistent in [true, false] {
-                let report = oom_sweep(
-                    &fault,
-                    persistent,
-                    |_| ours(&conn, sql),
-                    |n, e| assert_eq!(e, Error::OutOfMemory, "{sql}: failure {n}"),
-                )
-                .unwrap();
-                assert_eq!(report.value, want, "{sql}");
-                assert!(
-                    report.failure_points > 3,
-                    "{sql}: {}",
-                    report.failure_points
-                );
-            }
+            let want = Exact::ours_ok(&conn, sql);
+            sweep_query_both(&fault, &conn, sql, &want, 3);
             // The set's temporary files went with it.
             assert_eq!(disk.file_count().unwrap(), files, "{sql}");
         }
